@@ -1,0 +1,287 @@
+#include "batch.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "crc32c.h"
+
+/* ---- varints (zigzag, as Kafka records use them) ---------------------- */
+
+static int read_varlong(const uint8_t **pos, const uint8_t *end, int64_t *out)
+{
+    uint64_t v = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+        if (*pos >= end)
+            return -1;
+        uint8_t byte = *(*pos)++;
+        v |= (uint64_t)(byte & 0x7f) << shift;
+        if (!(byte & 0x80)) {
+            *out = (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
+            return 0;
+        }
+    }
+    return -1;
+}
+
+static int read_varint(const uint8_t **pos, const uint8_t *end, int32_t *out)
+{
+    int64_t v;
+    if (read_varlong(pos, end, &v) || v < INT32_MIN || v > INT32_MAX)
+        return -1;
+    *out = (int32_t)v;
+    return 0;
+}
+
+static size_t put_varlong(uint8_t *p, int64_t v)
+{
+    uint64_t z = ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
+    size_t n = 0;
+    while (z >= 0x80) {
+        p[n++] = (uint8_t)(z | 0x80);
+        z >>= 7;
+    }
+    p[n++] = (uint8_t)z;
+    return n;
+}
+
+/* A length-prefixed byte string (-1 = null) that must fit before `end`. */
+static int read_bytes(const uint8_t **pos, const uint8_t *end, const uint8_t **data, int32_t *len)
+{
+    if (read_varint(pos, end, len) || *len < -1)
+        return -1;
+    if (*len == -1) {
+        *data = NULL;
+        return 0;
+    }
+    if ((size_t)(end - *pos) < (size_t)*len)
+        return -1;
+    *data = *pos;
+    *pos += *len;
+    return 0;
+}
+
+/* ---- check ------------------------------------------------------------- */
+
+brook_err brook_batch_check(const void *data, size_t len, brook_batch_info *info)
+{
+    const uint8_t *p = data;
+    if (len < BROOK_BATCH_HEADER_SIZE)
+        return BROOK_ERR_AGAIN;
+    uint32_t batch_length = brook_be32(p + BROOK_BATCH_OFF_LENGTH);
+    if (batch_length < BROOK_BATCH_HEADER_SIZE - BROOK_BATCH_LENGTH_BASE || batch_length > INT32_MAX)
+        return BROOK_ERR_CORRUPT;
+    if (p[BROOK_BATCH_OFF_MAGIC] != BROOK_BATCH_MAGIC)
+        return BROOK_ERR_CORRUPT;
+    size_t size = (size_t)batch_length + BROOK_BATCH_LENGTH_BASE;
+    if (len < size)
+        return BROOK_ERR_AGAIN;
+    uint32_t crc = brook_crc32c(0, p + BROOK_BATCH_OFF_ATTRIBUTES, size - BROOK_BATCH_OFF_ATTRIBUTES);
+    if (crc != brook_be32(p + BROOK_BATCH_OFF_CRC))
+        return BROOK_ERR_CORRUPT;
+    int32_t count = (int32_t)brook_be32(p + BROOK_BATCH_OFF_RECORD_COUNT);
+    int32_t last_delta = (int32_t)brook_be32(p + BROOK_BATCH_OFF_LAST_OFFSET_DELTA);
+    if (count < 0 || last_delta < 0)
+        return BROOK_ERR_CORRUPT;
+    if (info) {
+        info->base_offset = (int64_t)brook_be64(p + BROOK_BATCH_OFF_BASE_OFFSET);
+        info->last_offset = info->base_offset + last_delta;
+        info->base_timestamp = (int64_t)brook_be64(p + BROOK_BATCH_OFF_BASE_TIMESTAMP);
+        info->max_timestamp = (int64_t)brook_be64(p + BROOK_BATCH_OFF_MAX_TIMESTAMP);
+        info->producer_id = (int64_t)brook_be64(p + BROOK_BATCH_OFF_PRODUCER_ID);
+        info->producer_epoch = (int16_t)brook_be16(p + BROOK_BATCH_OFF_PRODUCER_EPOCH);
+        info->base_sequence = (int32_t)brook_be32(p + BROOK_BATCH_OFF_BASE_SEQUENCE);
+        info->record_count = count;
+        info->attributes = (int16_t)brook_be16(p + BROOK_BATCH_OFF_ATTRIBUTES);
+        info->size = size;
+    }
+    return BROOK_OK;
+}
+
+/* ---- iterator ---------------------------------------------------------- */
+
+brook_err brook_batch_iter_init(brook_batch_iter *it, const void *batch, size_t len)
+{
+    brook_batch_info info;
+    brook_err err = brook_batch_check(batch, len, &info);
+    if (err)
+        return err == BROOK_ERR_AGAIN ? BROOK_ERR_CORRUPT : err;
+    if (info.attributes & BROOK_BATCH_COMPRESSION_MASK)
+        return BROOK_ERR_UNSUPPORTED;
+    it->pos = (const uint8_t *)batch + BROOK_BATCH_HEADER_SIZE;
+    it->end = (const uint8_t *)batch + info.size;
+    it->remaining = info.record_count;
+    it->base_offset = info.base_offset;
+    it->base_timestamp = info.base_timestamp;
+    return BROOK_OK;
+}
+
+brook_err brook_batch_header_next(const uint8_t **pos, const uint8_t *end, brook_record_header *hdr)
+{
+    if (read_bytes(pos, end, &hdr->key, &hdr->key_len) || hdr->key_len < 0)
+        return BROOK_ERR_CORRUPT;
+    if (read_bytes(pos, end, &hdr->value, &hdr->value_len))
+        return BROOK_ERR_CORRUPT;
+    return BROOK_OK;
+}
+
+brook_err brook_batch_iter_next(brook_batch_iter *it, brook_record *rec)
+{
+    if (it->remaining <= 0)
+        return BROOK_ERR_NOT_FOUND;
+    const uint8_t *p = it->pos;
+    int32_t rec_len;
+    if (read_varint(&p, it->end, &rec_len) || rec_len < 0 || rec_len > it->end - p)
+        return BROOK_ERR_CORRUPT;
+    const uint8_t *rec_end = p + rec_len;
+    int64_t ts_delta;
+    int32_t off_delta;
+    if (p >= rec_end)
+        return BROOK_ERR_CORRUPT;
+    p++; /* record attributes: unused */
+    if (read_varlong(&p, rec_end, &ts_delta) || read_varint(&p, rec_end, &off_delta))
+        return BROOK_ERR_CORRUPT;
+    if (read_bytes(&p, rec_end, &rec->key, &rec->key_len) || read_bytes(&p, rec_end, &rec->value, &rec->value_len))
+        return BROOK_ERR_CORRUPT;
+    if (read_varint(&p, rec_end, &rec->header_count) || rec->header_count < 0)
+        return BROOK_ERR_CORRUPT;
+    rec->headers = p;
+    for (int32_t i = 0; i < rec->header_count; i++) {
+        brook_record_header h;
+        if (brook_batch_header_next(&p, rec_end, &h))
+            return BROOK_ERR_CORRUPT;
+    }
+    if (p != rec_end)
+        return BROOK_ERR_CORRUPT;
+    rec->headers_len = (size_t)(rec_end - rec->headers);
+    rec->offset = it->base_offset + off_delta;
+    rec->timestamp = it->base_timestamp + ts_delta;
+    it->pos = rec_end;
+    it->remaining--;
+    return BROOK_OK;
+}
+
+/* ---- builder ----------------------------------------------------------- */
+
+struct brook_batch_builder {
+    brook_buf buf;
+    int32_t count;
+    int64_t base_timestamp;
+    int64_t max_timestamp;
+};
+
+brook_err brook_batch_builder_new(brook_batch_builder **out)
+{
+    brook_batch_builder *b = calloc(1, sizeof *b);
+    if (!b)
+        return BROOK_ERR_NOMEM;
+    brook_err err = brook_buf_reserve(&b->buf, BROOK_BATCH_HEADER_SIZE);
+    if (err) {
+        free(b);
+        return err;
+    }
+    memset(b->buf.data, 0, BROOK_BATCH_HEADER_SIZE);
+    b->buf.len = BROOK_BATCH_HEADER_SIZE;
+    *out = b;
+    return BROOK_OK;
+}
+
+static size_t put_bytes(uint8_t *p, const uint8_t *data, int32_t len)
+{
+    size_t n = put_varlong(p, len < 0 ? -1 : len);
+    if (len > 0) {
+        memcpy(p + n, data, (size_t)len);
+        n += (size_t)len;
+    }
+    return n;
+}
+
+brook_err brook_batch_builder_add(brook_batch_builder *b, const brook_record *rec,
+                                  const brook_record_header *headers, size_t header_count)
+{
+    if (rec->key_len < -1 || rec->value_len < -1 || header_count > INT32_MAX || b->count == INT32_MAX)
+        return BROOK_ERR_INVALID;
+    if (b->count == 0)
+        b->base_timestamp = b->max_timestamp = rec->timestamp;
+    /* Upper bound of the encoded body: 10 bytes per varint plus the data. */
+    size_t bound = 40 + (rec->key_len > 0 ? (size_t)rec->key_len : 0) +
+                   (rec->value_len > 0 ? (size_t)rec->value_len : 0);
+    for (size_t i = 0; i < header_count; i++) {
+        if (headers[i].key_len < 0 || headers[i].value_len < -1)
+            return BROOK_ERR_INVALID;
+        bound += 20 + (size_t)headers[i].key_len + (headers[i].value_len > 0 ? (size_t)headers[i].value_len : 0);
+    }
+    if (bound > INT32_MAX - b->buf.len)
+        return BROOK_ERR_TOO_LARGE;
+    uint8_t *body = malloc(bound);
+    if (!body)
+        return BROOK_ERR_NOMEM;
+    size_t n = 0;
+    body[n++] = 0; /* attributes */
+    n += put_varlong(body + n, rec->timestamp - b->base_timestamp);
+    n += put_varlong(body + n, b->count);
+    n += put_bytes(body + n, rec->key, rec->key_len);
+    n += put_bytes(body + n, rec->value, rec->value_len);
+    n += put_varlong(body + n, (int64_t)header_count);
+    for (size_t i = 0; i < header_count; i++) {
+        n += put_bytes(body + n, headers[i].key, headers[i].key_len);
+        n += put_bytes(body + n, headers[i].value, headers[i].value_len);
+    }
+    uint8_t len_prefix[10];
+    size_t ln = put_varlong(len_prefix, (int64_t)n);
+    brook_err err = brook_buf_reserve(&b->buf, ln + n);
+    if (!err) {
+        brook_buf_append(&b->buf, len_prefix, ln);
+        brook_buf_append(&b->buf, body, n);
+        b->count++;
+        if (rec->timestamp > b->max_timestamp)
+            b->max_timestamp = rec->timestamp;
+    }
+    free(body);
+    return err;
+}
+
+brook_err brook_batch_builder_finish(brook_batch_builder *b, const uint8_t **data, size_t *len)
+{
+    if (b->count == 0)
+        return BROOK_ERR_INVALID;
+    uint8_t *h = b->buf.data;
+    brook_put_be64(h + BROOK_BATCH_OFF_BASE_OFFSET, 0);
+    brook_put_be32(h + BROOK_BATCH_OFF_LENGTH, (uint32_t)(b->buf.len - BROOK_BATCH_LENGTH_BASE));
+    brook_put_be32(h + BROOK_BATCH_OFF_LEADER_EPOCH, 0);
+    h[BROOK_BATCH_OFF_MAGIC] = BROOK_BATCH_MAGIC;
+    brook_put_be16(h + BROOK_BATCH_OFF_ATTRIBUTES, 0);
+    brook_put_be32(h + BROOK_BATCH_OFF_LAST_OFFSET_DELTA, (uint32_t)(b->count - 1));
+    brook_put_be64(h + BROOK_BATCH_OFF_BASE_TIMESTAMP, (uint64_t)b->base_timestamp);
+    brook_put_be64(h + BROOK_BATCH_OFF_MAX_TIMESTAMP, (uint64_t)b->max_timestamp);
+    brook_put_be64(h + BROOK_BATCH_OFF_PRODUCER_ID, (uint64_t)-1);
+    brook_put_be16(h + BROOK_BATCH_OFF_PRODUCER_EPOCH, (uint16_t)-1);
+    brook_put_be32(h + BROOK_BATCH_OFF_BASE_SEQUENCE, (uint32_t)-1);
+    brook_put_be32(h + BROOK_BATCH_OFF_RECORD_COUNT, (uint32_t)b->count);
+    uint32_t crc = brook_crc32c(0, h + BROOK_BATCH_OFF_ATTRIBUTES, b->buf.len - BROOK_BATCH_OFF_ATTRIBUTES);
+    brook_put_be32(h + BROOK_BATCH_OFF_CRC, crc);
+    *data = b->buf.data;
+    *len = b->buf.len;
+    return BROOK_OK;
+}
+
+void brook_batch_builder_free(brook_batch_builder *b)
+{
+    if (!b)
+        return;
+    brook_buf_free(&b->buf);
+    free(b);
+}
+
+const brook_batch_ops brook_batch_ops_impl = {
+    .size = sizeof(brook_batch_ops),
+    .crc32c = brook_crc32c,
+    .check = brook_batch_check,
+    .iter_init = brook_batch_iter_init,
+    .iter_next = brook_batch_iter_next,
+    .header_next = brook_batch_header_next,
+    .builder_new = brook_batch_builder_new,
+    .builder_add = brook_batch_builder_add,
+    .builder_finish = brook_batch_builder_finish,
+    .builder_free = brook_batch_builder_free,
+};

@@ -1,0 +1,20 @@
+/* RecordBatch v2: validation, record iteration and building, exposed to
+ * plugins as the host's brook_batch_ops and used directly by the core. */
+#ifndef BROOK_CORE_BATCH_H
+#define BROOK_CORE_BATCH_H
+
+#include <brook/batch.h>
+
+extern const brook_batch_ops brook_batch_ops_impl;
+
+brook_err brook_batch_check(const void *data, size_t len, brook_batch_info *info);
+brook_err brook_batch_iter_init(brook_batch_iter *it, const void *batch, size_t len);
+brook_err brook_batch_iter_next(brook_batch_iter *it, brook_record *rec);
+brook_err brook_batch_header_next(const uint8_t **pos, const uint8_t *end, brook_record_header *hdr);
+brook_err brook_batch_builder_new(brook_batch_builder **out);
+brook_err brook_batch_builder_add(brook_batch_builder *b, const brook_record *rec,
+                                  const brook_record_header *headers, size_t header_count);
+brook_err brook_batch_builder_finish(brook_batch_builder *b, const uint8_t **data, size_t *len);
+void brook_batch_builder_free(brook_batch_builder *b);
+
+#endif

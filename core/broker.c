@@ -1,0 +1,323 @@
+#include "broker.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "conn.h"
+#include "log.h"
+#include "partition.h"
+
+/* ---- data directory ----------------------------------------------------- */
+
+static brook_err make_dirs(const char *path, char *err, size_t errlen)
+{
+    char tmp[PATH_MAX];
+    snprintf(tmp, sizeof tmp, "%s", path);
+    for (char *p = tmp + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
+            goto fail;
+        *p = '/';
+    }
+    if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
+        goto fail;
+    if (access(path, W_OK) != 0)
+        goto fail;
+    return BROOK_OK;
+fail:
+    snprintf(err, errlen, "broker.data_dir %s: %s", path, strerror(errno));
+    return BROOK_ERR_IO;
+}
+
+/* A stable id for the cluster, kept in <data_dir>/cluster_id. */
+static void load_cluster_id(brook_broker *b)
+{
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/cluster_id", b->st->data_dir);
+    FILE *f = fopen(path, "r");
+    if (f) {
+        if (fgets(b->cluster_id, sizeof b->cluster_id, f))
+            b->cluster_id[strcspn(b->cluster_id, "\n")] = '\0';
+        fclose(f);
+        if (b->cluster_id[0])
+            return;
+    }
+    unsigned char raw[12] = {0};
+    int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        if (read(fd, raw, sizeof raw) != (ssize_t)sizeof raw)
+            memset(raw, 0x5a, sizeof raw);
+        close(fd);
+    }
+    static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    for (size_t i = 0; i < 16; i++) {
+        unsigned bits = (raw[(i * 6) / 8] | (raw[(i * 6) / 8 + 1 < 12 ? (i * 6) / 8 + 1 : 0] << 8)) >> ((i * 6) % 8);
+        b->cluster_id[i] = alphabet[bits & 63];
+    }
+    b->cluster_id[16] = '\0';
+    f = fopen(path, "w");
+    if (f) {
+        fprintf(f, "%s\n", b->cluster_id);
+        fclose(f);
+    }
+}
+
+/* ---- topics ------------------------------------------------------------- */
+
+static brook_err open_partitions(brook_broker *b, brook_topic *t, int create)
+{
+    t->partitions = calloc((size_t)t->partition_count, sizeof *t->partitions);
+    if (!t->partitions)
+        return BROOK_ERR_NOMEM;
+    for (int32_t i = 0; i < t->partition_count; i++) {
+        brook_err e = brook_partition_open(b, t, i, create, &t->partitions[i]);
+        if (e) {
+            for (int32_t j = 0; j < i; j++)
+                brook_partition_close(t->partitions[j]);
+            free(t->partitions);
+            t->partitions = NULL;
+            return e;
+        }
+    }
+    return BROOK_OK;
+}
+
+static void close_partitions(brook_broker *b, brook_topic *t, int remove)
+{
+    int32_t n = t->partition_count;
+    brook_partition **parts = t->partitions;
+    t->partitions = NULL;
+    for (int32_t i = 0; parts && i < n; i++)
+        brook_partition_close(parts[i]);
+    free(parts);
+    const brook_storage_ops *so = brook_storage_of(&b->plugins.storage);
+    for (int32_t i = 0; remove && i < n; i++) {
+        brook_err e = so->remove(b->plugins.storage.state, t->name, i);
+        if (e && e != BROOK_ERR_NOT_FOUND)
+            log_error("topic %s: removing partition %d's data failed: %s", t->name, i, brook_err_str(e));
+    }
+}
+
+brook_err brook_broker_create_topic(brook_broker *b, const char *name, int32_t partitions, brook_topic **out)
+{
+    if (partitions == -1)
+        partitions = b->st->default_partitions;
+    if (partitions < 1 || partitions > b->st->max_partitions)
+        return BROOK_ERR_INVALID_PARTITIONS;
+    brook_topic *t;
+    brook_err e = brook_topics_add(&b->topics, name, partitions, &t);
+    if (e)
+        return e;
+    if ((e = open_partitions(b, t, 1))) {
+        log_error("topic %s: cannot create its partitions: %s", name, brook_err_str(e));
+        brook_topics_remove(&b->topics, name);
+        return e;
+    }
+    log_info("created topic %s with %d partition(s)", name, partitions);
+    *out = t;
+    return BROOK_OK;
+}
+
+brook_err brook_broker_delete_topic(brook_broker *b, const char *name)
+{
+    brook_topic *t = brook_topics_find(&b->topics, name);
+    if (!t)
+        return BROOK_ERR_NOT_FOUND;
+    /* Copy what outlives the registry entry. */
+    brook_topic gone = *t;
+    t->partitions = NULL;
+    brook_err e = brook_topics_remove(&b->topics, name);
+    if (e)
+        log_error("topic %s: registry update failed: %s (deleting its data anyway)", name, brook_err_str(e));
+    close_partitions(b, &gone, 1);
+    log_info("deleted topic %s", name);
+    return BROOK_OK;
+}
+
+/* ---- start / run / stop ------------------------------------------------- */
+
+static void register_metrics(brook_broker *b)
+{
+    struct {
+        brook_metric **m;
+        const char *name;
+        brook_metric_type type;
+        const char *help;
+    } defs[] = {
+        {&b->m.connections, "connections", BROOK_METRIC_GAUGE, "open client connections"},
+        {&b->m.connections_total, "connections_total", BROOK_METRIC_COUNTER, "connections accepted"},
+        {&b->m.requests_total, "requests_total", BROOK_METRIC_COUNTER, "requests decoded"},
+        {&b->m.request_errors_total, "request_errors_total", BROOK_METRIC_COUNTER, "requests that failed as a whole"},
+        {&b->m.produced_records_total, "produced_records_total", BROOK_METRIC_COUNTER, "records appended"},
+        {&b->m.produced_bytes_total, "produced_bytes_total", BROOK_METRIC_COUNTER, "batch bytes appended"},
+        {&b->m.fetched_bytes_total, "fetched_bytes_total", BROOK_METRIC_COUNTER, "batch bytes fetched"},
+        {&b->m.protocol_errors_total, "protocol_errors_total", BROOK_METRIC_COUNTER, "connections closed on bad input"},
+    };
+    for (size_t i = 0; i < sizeof defs / sizeof defs[0]; i++)
+        brook_metrics_register(b->metrics, defs[i].name, defs[i].type, defs[i].help, defs[i].m);
+}
+
+static void on_signal(void *arg, uint32_t events)
+{
+    (void)events;
+    brook_broker *b = arg;
+    struct signalfd_siginfo si;
+    while (read(b->signal_io.fd, &si, sizeof si) == (ssize_t)sizeof si) {
+        if (!b->stopping) {
+            log_info("received %s: stopping", strsignal((int)si.ssi_signo));
+            brook_broker_stop(b);
+        }
+    }
+}
+
+static brook_err watch_signals(brook_broker *b, char *err, size_t errlen)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigprocmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    b->signal_io.fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+    if (b->signal_io.fd < 0) {
+        snprintf(err, errlen, "signalfd: %s", strerror(errno));
+        return BROOK_ERR_IO;
+    }
+    b->signal_io.cb = on_signal;
+    b->signal_io.arg = b;
+    return brook_loop_io_add(b->loop, &b->signal_io, EPOLLIN);
+}
+
+brook_err brook_broker_start(brook_broker *b, brook_config *config, const char *exe_path, char *err, size_t errlen)
+{
+    memset(b, 0, sizeof *b);
+    b->signal_io.fd = -1;
+    for (size_t i = 0; i < BROOK_MAX_LISTENERS; i++)
+        b->listeners[i].io.fd = -1;
+    b->config = config;
+    b->st = &config->settings;
+    brook_log_set_level((brook_log_level)brook_log_level_parse(b->st->log_level));
+    brook_err e;
+    if ((e = brook_loop_new(&b->loop)) || (e = brook_metrics_new(&b->metrics))) {
+        snprintf(err, errlen, "cannot create the event loop: %s", brook_err_str(e));
+        return e;
+    }
+    register_metrics(b);
+    if ((e = make_dirs(b->st->data_dir, err, errlen)))
+        return e;
+    b->env = (brook_host_env){.loop = b->loop, .metrics = b->metrics, .config = config,
+                              .data_dir = b->st->data_dir, .broker_id = b->st->broker_id};
+    char dir[PATH_MAX];
+    if (b->st->plugin_dir && *b->st->plugin_dir)
+        snprintf(dir, sizeof dir, "%s", b->st->plugin_dir);
+    else
+        brook_loader_default_dir(exe_path, dir, sizeof dir);
+    if ((e = brook_plugin_set_load(&b->plugins, config, dir, &b->env, err, errlen)) ||
+        (e = brook_plugin_set_start(&b->plugins, err, errlen)))
+        return e;
+    load_cluster_id(b);
+    if ((e = brook_topics_load(&b->topics, b->st->data_dir, err, errlen)))
+        return e;
+    for (size_t i = 0; i < b->topics.count; i++) {
+        if ((e = open_partitions(b, b->topics.items[i], 1))) {
+            snprintf(err, errlen, "topic %s: cannot open its partitions: %s", b->topics.items[i]->name,
+                     brook_err_str(e));
+            return e;
+        }
+    }
+    log_info("loaded %zu topic(s) from %s", b->topics.count, b->topics.path);
+    /* Bind every listener before accepting on any, so a bad address fails
+     * start-up without having served a single client. */
+    for (size_t i = 0; i < b->st->listener_count; i++) {
+        brook_listener *l = &b->listeners[i];
+        l->broker = b;
+        l->conf = &b->st->listeners[i];
+        l->codec = brook_plugin_set_codec(&b->plugins, l->conf->codec);
+        b->listener_count++;
+        if ((e = brook_listener_bind(l, err, errlen)))
+            return e;
+    }
+    if ((e = watch_signals(b, err, errlen)))
+        return e;
+    for (size_t i = 0; i < b->listener_count; i++)
+        if ((e = brook_listener_start(&b->listeners[i]))) {
+            snprintf(err, errlen, "listener %s: cannot watch its socket", b->listeners[i].conf->name);
+            return e;
+        }
+    log_info("broker %d ready (cluster %s, data_dir %s)", b->st->broker_id, b->cluster_id, b->st->data_dir);
+    return BROOK_OK;
+}
+
+void brook_broker_run(brook_broker *b)
+{
+    brook_loop_run(b->loop);
+}
+
+static void check_stopped(void *arg)
+{
+    brook_broker *b = arg;
+    b->stop_timer = NULL;
+    if (b->conns && brook_loop_now(b->loop) < b->stop_deadline) {
+        brook_loop_timer_add(b->loop, 20, check_stopped, b, &b->stop_timer);
+        return;
+    }
+    if (b->conns)
+        log_warn("stopping with %zu connection(s) still draining after limits.shutdown_timeout_ms", b->conn_count);
+    brook_loop_stop(b->loop);
+}
+
+void brook_broker_stop(brook_broker *b)
+{
+    if (b->stopping)
+        return;
+    b->stopping = 1;
+    b->stop_deadline = brook_loop_now(b->loop) + b->st->shutdown_timeout_ms;
+    for (size_t i = 0; i < b->listener_count; i++)
+        brook_listener_close(&b->listeners[i]);
+    /* Read no new requests; let parked ones (long polls, acks) finish now. */
+    for (brook_conn *c = b->conns, *next; c; c = next) {
+        next = c->next;
+        brook_conn_stop_reading(c);
+        for (brook_req *r = c->head; r; r = r->next)
+            if (r->state == BROOK_REQ_DECODED && r->on_deadline && r->waiting) {
+                r->deadline_passed = 1;
+                r->on_deadline(r);
+            }
+        if (!c->closed && !c->head)
+            brook_conn_close(c, NULL);
+    }
+    brook_loop_timer_add(b->loop, 0, check_stopped, b, &b->stop_timer);
+}
+
+void brook_broker_free(brook_broker *b)
+{
+    while (b->conns)
+        brook_conn_close(b->conns, NULL);
+    for (size_t i = 0; i < b->listener_count; i++)
+        brook_listener_close(&b->listeners[i]);
+    for (size_t i = 0; i < b->topics.count; i++)
+        close_partitions(b, b->topics.items[i], 0);
+    if (b->loop)
+        brook_loop_run_due(b->loop);
+    if (b->stop_timer)
+        brook_loop_timer_cancel(b->loop, b->stop_timer);
+    brook_plugin_set_unload(&b->plugins);
+    brook_topics_free(&b->topics);
+    if (b->signal_io.fd >= 0) {
+        brook_loop_io_del(b->loop, &b->signal_io);
+        close(b->signal_io.fd);
+    }
+    brook_metrics_free(b->metrics);
+    brook_loop_free(b->loop);
+    memset(b, 0, sizeof *b);
+}

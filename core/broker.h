@@ -1,0 +1,71 @@
+/* The broker: one object tying together configuration, the event loop, the
+ * plugin set, the topic registry with its open partitions, the listeners and
+ * the connections. Handlers receive it explicitly; there are no globals. */
+#ifndef BROOK_CORE_BROKER_H
+#define BROOK_CORE_BROKER_H
+
+#include "config.h"
+#include "listener.h"
+#include "loop.h"
+#include "metrics.h"
+#include "plugin_set.h"
+#include "topics.h"
+
+typedef struct brook_conn brook_conn;
+
+typedef struct brook_broker_metrics {
+    brook_metric *connections;       /* gauge */
+    brook_metric *connections_total; /* counter */
+    brook_metric *requests_total;
+    brook_metric *request_errors_total;
+    brook_metric *produced_records_total;
+    brook_metric *produced_bytes_total;
+    brook_metric *fetched_bytes_total;
+    brook_metric *protocol_errors_total;
+} brook_broker_metrics;
+
+typedef struct brook_broker {
+    brook_config *config;
+    const brook_settings *st;
+    brook_loop *loop;
+    brook_metrics *metrics;
+    brook_broker_metrics m;
+    brook_host_env env;
+    brook_plugin_set plugins;
+    brook_topics topics;
+    brook_listener listeners[BROOK_MAX_LISTENERS];
+    size_t listener_count;
+    brook_conn *conns; /* doubly linked through brook_conn.prev/next */
+    size_t conn_count;
+    brook_io signal_io;
+    int stopping;
+    brook_timer *stop_timer;
+    int64_t stop_deadline;
+    char cluster_id[64];
+} brook_broker;
+
+/* Load plugins, open the data dir, topics and partitions, bind listeners.
+ * Every failure is reported in `err` before any listener is open. */
+brook_err brook_broker_start(brook_broker *b, brook_config *config, const char *exe_path, char *err,
+                             size_t errlen);
+
+/* Serve until SIGTERM/SIGINT, then stop gracefully. */
+void brook_broker_run(brook_broker *b);
+
+/* Begin a graceful stop: stop accepting, finish or fail in-flight requests,
+ * drain responses (bounded by limits.shutdown_timeout_ms), then end the loop. */
+void brook_broker_stop(brook_broker *b);
+
+/* Close everything brook_broker_start opened. */
+void brook_broker_free(brook_broker *b);
+
+
+
+/* Create a topic: registry entry (persisted) and empty partitions. Errors:
+ * BROOK_ERR_INVALID_TOPIC, BROOK_ERR_INVALID_PARTITIONS, BROOK_ERR_EXISTS,
+ * storage errors (then nothing is left behind). partitions -1 = default. */
+brook_err brook_broker_create_topic(brook_broker *b, const char *name, int32_t partitions, brook_topic **out);
+
+/* Delete a topic: registry entry, partitions and their stored data. */
+brook_err brook_broker_delete_topic(brook_broker *b, const char *name);
+#endif

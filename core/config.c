@@ -1,0 +1,656 @@
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+
+/* ---- the schema ------------------------------------------------------- */
+
+typedef enum node_type {
+    N_GROUP,       /* { ... } with known children */
+    N_LIST,        /* ( {...}, {...} ) each element a group of `children` */
+    N_INT,
+    N_BOOL,
+    N_STRING,
+    N_PLUGIN,      /* { plugin = "name"; <plugin's own options> } */
+    N_PLUGIN_LIST, /* ( { plugin = ...; ... }, ... ) */
+} node_type;
+
+typedef struct node {
+    const char *name;
+    node_type type;
+    const struct node *children; /* N_GROUP, N_LIST */
+    const char *def;             /* default, as text; NULL: none */
+    int required;
+    const char *doc;
+} node;
+
+static const node broker_nodes[] = {
+    {"id", N_INT, NULL, "0", 0, "this broker's id, >= 0, unique in a cluster"},
+    {"data_dir", N_STRING, NULL, "./data", 0, "directory for the topic registry and storage data"},
+    {"plugin_dir", N_STRING, NULL, NULL, 0,
+     "where brook_<kind>_<name>.so files are; default ../plugins then ../lib/brook/plugins next to brookd"},
+    {"log_level", N_STRING, NULL, "info", 0, "error, warn, info or debug"},
+    {NULL, 0, NULL, NULL, 0, NULL},
+};
+
+static const node limits_nodes[] = {
+    {"max_frame_bytes", N_INT, NULL, "104857600", 0, "largest request frame accepted; larger closes the connection"},
+    {"connection_buffer_bytes", N_INT, NULL, "67108864", 0,
+     "pending response bytes per connection before it stops reading (backpressure)"},
+    {"max_inflight_requests", N_INT, NULL, "512", 0, "requests one connection may have in progress before it stops reading"},
+    {"request_timeout_ms", N_INT, NULL, "30000", 0, "longest a request may wait (acks, long poll) when it names no timeout"},
+    {"max_connections", N_INT, NULL, "10000", 0, "connections accepted at once; more are closed at accept"},
+    {"shutdown_timeout_ms", N_INT, NULL, "5000", 0, "how long a graceful stop waits for responses to drain"},
+    {NULL, 0, NULL, NULL, 0, NULL},
+};
+
+static const node listener_nodes[] = {
+    {"name", N_STRING, NULL, NULL, 1, "unique listener name, used in logs"},
+    {"codec", N_STRING, NULL, NULL, 1, "codec plugin speaking on this listener (native, ...)"},
+    {"address", N_STRING, NULL, NULL, 1, "host:port to bind, e.g. 127.0.0.1:9093; port 0 picks a free one"},
+    {NULL, 0, NULL, NULL, 0, NULL},
+};
+
+static const node topics_nodes[] = {
+    {"default_partitions", N_INT, NULL, "1", 0, "partitions of a topic created without a count"},
+    {"auto_create", N_BOOL, NULL, "true", 0, "create a topic when a client asks for metadata of a missing one"},
+    {"max_partitions", N_INT, NULL, "10000", 0, "largest partition count a topic may have"},
+    {NULL, 0, NULL, NULL, 0, NULL},
+};
+
+static const node root_nodes[] = {
+    {"broker", N_GROUP, broker_nodes, NULL, 0, "this broker"},
+    {"limits", N_GROUP, limits_nodes, NULL, 0, "resource bounds"},
+    {"listeners", N_LIST, listener_nodes, NULL, 1, "where clients connect"},
+    {"topics", N_GROUP, topics_nodes, NULL, 0, "topic defaults"},
+    {"storage", N_PLUGIN, NULL, NULL, 1, "the storage plugin and its options"},
+    {"replication", N_PLUGIN, NULL, "none", 0, "the replication plugin and its options"},
+    {"auth", N_PLUGIN_LIST, NULL, NULL, 0, "auth plugins (authentication mechanisms, at most one authorizer)"},
+    {"codecs", N_PLUGIN_LIST, NULL, NULL, 0, "options for codec plugins; listeners load the codecs they name"},
+    {NULL, 0, NULL, NULL, 0, NULL},
+};
+
+static const node *find_child(const node *children, const char *name)
+{
+    for (const node *n = children; n && n->name; n++)
+        if (strcmp(n->name, name) == 0)
+            return n;
+    return NULL;
+}
+
+static const char *type_name(node_type t)
+{
+    switch (t) {
+    case N_GROUP: return "a group { ... }";
+    case N_LIST: return "a list ( {...}, ... )";
+    case N_INT: return "an integer";
+    case N_BOOL: return "a boolean (true or false)";
+    case N_STRING: return "a string";
+    case N_PLUGIN: return "a plugin block { plugin = \"name\"; ... }";
+    case N_PLUGIN_LIST: return "a list of plugin blocks ( { plugin = \"name\"; ... }, ... )";
+    }
+    return "?";
+}
+
+/* ---- paths and locations ---------------------------------------------- */
+
+void brook_config_path(const config_setting_t *s, char *out, size_t outlen)
+{
+    const config_setting_t *chain[32];
+    int depth = 0;
+    for (const config_setting_t *p = s; p && config_setting_parent(p) && depth < 32; p = config_setting_parent(p))
+        chain[depth++] = p;
+    size_t used = 0;
+    out[0] = '\0';
+    for (int i = depth - 1; i >= 0; i--) {
+        const char *name = config_setting_name(chain[i]);
+        int n;
+        if (name)
+            n = snprintf(out + used, outlen - used, "%s%s", used ? "." : "", name);
+        else
+            n = snprintf(out + used, outlen - used, "%s[%d]", used ? "." : "", config_setting_index(chain[i]));
+        if (n < 0 || (size_t)n >= outlen - used)
+            return;
+        used += (size_t)n;
+    }
+}
+
+void brook_config_where(const brook_config *c, const config_setting_t *s, char *out, size_t outlen)
+{
+    unsigned line = config_setting_source_line(s);
+    if (line == 0) {
+        snprintf(out, outlen, "--set");
+        return;
+    }
+    const char *file = config_setting_source_file(s);
+    snprintf(out, outlen, "%s:%u", file ? file : c->source, line);
+}
+
+static brook_err fail_at(const brook_config *c, const config_setting_t *s, char *err, size_t errlen,
+                         const char *msg)
+{
+    char where[300], path[256];
+    brook_config_where(c, s, where, sizeof where);
+    brook_config_path(s, path, sizeof path);
+    snprintf(err, errlen, "%s: %s: %s", where, path, msg);
+    return BROOK_ERR_INVALID;
+}
+
+/* ---- load ------------------------------------------------------------- */
+
+brook_err brook_config_load(brook_config *c, const char *path, const char *text, const char *source,
+                            char *err, size_t errlen)
+{
+    memset(&c->settings, 0, sizeof c->settings);
+    config_init(&c->cfg);
+    config_set_options(&c->cfg, CONFIG_OPTION_SEMICOLON_SEPARATORS | CONFIG_OPTION_COLON_ASSIGNMENT_FOR_GROUPS |
+                                    CONFIG_OPTION_OPEN_BRACE_ON_SEPARATE_LINE);
+    snprintf(c->source, sizeof c->source, "%s", path ? path : source);
+    int ok;
+    if (path) {
+        FILE *f = fopen(path, "r");
+        if (!f) {
+            snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+            return BROOK_ERR_NOT_FOUND;
+        }
+        fclose(f);
+        /* config_read_file records the file name, so settings know their source */
+        ok = config_read_file(&c->cfg, path);
+    } else {
+        ok = config_read_string(&c->cfg, text);
+    }
+    if (!ok) {
+        snprintf(err, errlen, "%s:%d: %s", c->source, config_error_line(&c->cfg), config_error_text(&c->cfg));
+        return BROOK_ERR_INVALID;
+    }
+    return BROOK_OK;
+}
+
+void brook_config_free(brook_config *c)
+{
+    config_destroy(&c->cfg);
+}
+
+/* ---- --set ------------------------------------------------------------ */
+
+/* The schema node for a dotted path, when the core knows it. */
+static const node *schema_lookup(const char *path)
+{
+    const node *children = root_nodes;
+    const node *found = NULL;
+    char copy[256];
+    snprintf(copy, sizeof copy, "%s", path);
+    for (char *save = NULL, *part = strtok_r(copy, ".", &save); part; part = strtok_r(NULL, ".", &save)) {
+        if (part[0] == '[') /* list element: same children */
+            continue;
+        found = find_child(children, part);
+        if (!found)
+            return NULL;
+        children = found->children;
+    }
+    return found;
+}
+
+static int parse_int(const char *s, long long *out)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 0);
+    if (errno || end == s || *end)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int parse_double(const char *s, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || end == s || *end)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int parse_bool(const char *s, int *out)
+{
+    if (strcmp(s, "true") == 0 || strcmp(s, "TRUE") == 0)
+        *out = 1;
+    else if (strcmp(s, "false") == 0 || strcmp(s, "FALSE") == 0)
+        *out = 0;
+    else
+        return -1;
+    return 0;
+}
+
+static int infer_type(const node *schema, const char *value)
+{
+    if (schema) {
+        switch (schema->type) {
+        case N_INT: return CONFIG_TYPE_INT64;
+        case N_BOOL: return CONFIG_TYPE_BOOL;
+        case N_STRING: return CONFIG_TYPE_STRING;
+        default: return CONFIG_TYPE_GROUP;
+        }
+    }
+    long long i;
+    double d;
+    int b;
+    if (value[0] == '"')
+        return CONFIG_TYPE_STRING;
+    if (parse_bool(value, &b) == 0)
+        return CONFIG_TYPE_BOOL;
+    if (parse_int(value, &i) == 0)
+        return CONFIG_TYPE_INT64;
+    if (parse_double(value, &d) == 0)
+        return CONFIG_TYPE_FLOAT;
+    return CONFIG_TYPE_STRING;
+}
+
+static brook_err set_scalar(config_setting_t *s, const char *key, const char *value, char *err, size_t errlen)
+{
+    long long i;
+    double d;
+    int b;
+    switch (config_setting_type(s)) {
+    case CONFIG_TYPE_INT:
+    case CONFIG_TYPE_INT64:
+        if (parse_int(value, &i)) {
+            snprintf(err, errlen, "--set %s: expected an integer, got \"%s\"", key, value);
+            return BROOK_ERR_INVALID;
+        }
+        if (config_setting_type(s) == CONFIG_TYPE_INT && (i < INT32_MIN || i > INT32_MAX)) {
+            /* widen in place: the schema decides on ranges, not libconfig */
+            config_setting_t *parent = config_setting_parent(s);
+            const char *name = config_setting_name(s);
+            char saved[128];
+            snprintf(saved, sizeof saved, "%s", name);
+            config_setting_remove(parent, saved);
+            s = config_setting_add(parent, saved, CONFIG_TYPE_INT64);
+        }
+        config_setting_set_int64(s, i);
+        return BROOK_OK;
+    case CONFIG_TYPE_FLOAT:
+        if (parse_double(value, &d)) {
+            snprintf(err, errlen, "--set %s: expected a number, got \"%s\"", key, value);
+            return BROOK_ERR_INVALID;
+        }
+        config_setting_set_float(s, d);
+        return BROOK_OK;
+    case CONFIG_TYPE_BOOL:
+        if (parse_bool(value, &b)) {
+            snprintf(err, errlen, "--set %s: expected true or false, got \"%s\"", key, value);
+            return BROOK_ERR_INVALID;
+        }
+        config_setting_set_bool(s, b);
+        return BROOK_OK;
+    case CONFIG_TYPE_STRING: {
+        size_t len = strlen(value);
+        char unq[1024];
+        if (len >= 2 && value[0] == '"' && value[len - 1] == '"')
+            snprintf(unq, sizeof unq, "%.*s", (int)(len - 2), value + 1);
+        else
+            snprintf(unq, sizeof unq, "%s", value);
+        config_setting_set_string(s, unq);
+        return BROOK_OK;
+    }
+    default:
+        snprintf(err, errlen, "--set %s: is a group or list; set one of its keys instead", key);
+        return BROOK_ERR_INVALID;
+    }
+}
+
+brook_err brook_config_set(brook_config *c, const char *assignment, char *err, size_t errlen)
+{
+    const char *eq = strchr(assignment, '=');
+    if (!eq || eq == assignment) {
+        snprintf(err, errlen, "--set \"%s\": expected key.path=value", assignment);
+        return BROOK_ERR_INVALID;
+    }
+    char key[256];
+    if ((size_t)(eq - assignment) >= sizeof key) {
+        snprintf(err, errlen, "--set: key too long");
+        return BROOK_ERR_INVALID;
+    }
+    snprintf(key, sizeof key, "%.*s", (int)(eq - assignment), assignment);
+    const char *value = eq + 1;
+
+    /* Walk the path, creating groups that do not exist yet. */
+    config_setting_t *s = config_root_setting(&c->cfg);
+    char copy[256];
+    snprintf(copy, sizeof copy, "%s", key);
+    char *save = NULL;
+    char *part = strtok_r(copy, ".", &save);
+    while (part) {
+        char *next = strtok_r(NULL, ".", &save);
+        config_setting_t *child;
+        if (part[0] == '[') {
+            long long idx;
+            char num[32];
+            snprintf(num, sizeof num, "%.*s", (int)strcspn(part + 1, "]"), part + 1);
+            child = parse_int(num, &idx) == 0 && idx >= 0 ? config_setting_get_elem(s, (unsigned)idx) : NULL;
+            if (!child) {
+                snprintf(err, errlen, "--set %s: no element %s in that list", key, part);
+                return BROOK_ERR_INVALID;
+            }
+        } else {
+            if (!config_setting_is_group(s)) {
+                snprintf(err, errlen, "--set %s: \"%s\" is not inside a group", key, part);
+                return BROOK_ERR_INVALID;
+            }
+            child = config_setting_get_member(s, part);
+            if (!child) {
+                int type = next ? CONFIG_TYPE_GROUP : infer_type(schema_lookup(key), value);
+                if (!next && type == CONFIG_TYPE_GROUP) {
+                    snprintf(err, errlen, "--set %s: is a group or list; set one of its keys instead", key);
+                    return BROOK_ERR_INVALID;
+                }
+                child = config_setting_add(s, part, type);
+                if (!child) {
+                    snprintf(err, errlen, "--set %s: invalid key name \"%s\"", key, part);
+                    return BROOK_ERR_INVALID;
+                }
+            }
+        }
+        s = child;
+        part = next;
+    }
+    return set_scalar(s, key, value, err, errlen);
+}
+
+/* ---- validation ------------------------------------------------------- */
+
+static brook_err check_type(const brook_config *c, const config_setting_t *s, const node *n, char *err,
+                            size_t errlen)
+{
+    int t = config_setting_type(s);
+    int ok = 0;
+    switch (n->type) {
+    case N_GROUP:
+    case N_PLUGIN: ok = t == CONFIG_TYPE_GROUP; break;
+    case N_LIST:
+    case N_PLUGIN_LIST: ok = t == CONFIG_TYPE_LIST || (t == CONFIG_TYPE_ARRAY && config_setting_length(s) == 0); break;
+    case N_INT: ok = t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64; break;
+    case N_BOOL: ok = t == CONFIG_TYPE_BOOL; break;
+    case N_STRING: ok = t == CONFIG_TYPE_STRING; break;
+    }
+    if (ok)
+        return BROOK_OK;
+    char msg[160];
+    snprintf(msg, sizeof msg, "must be %s", type_name(n->type));
+    return fail_at(c, s, err, errlen, msg);
+}
+
+static brook_err validate_group(const brook_config *c, const config_setting_t *g, const node *children,
+                                char *err, size_t errlen);
+
+static brook_err validate_plugin_block(const brook_config *c, const config_setting_t *s, char *err, size_t errlen)
+{
+    if (config_setting_type(s) != CONFIG_TYPE_GROUP)
+        return fail_at(c, s, err, errlen, "must be a plugin block { plugin = \"name\"; ... }");
+    const config_setting_t *p = config_setting_get_member(s, "plugin");
+    if (!p)
+        return fail_at(c, s, err, errlen, "missing required key \"plugin\" (the plugin's name)");
+    if (config_setting_type(p) != CONFIG_TYPE_STRING)
+        return fail_at(c, p, err, errlen, "must be a string");
+    return BROOK_OK;
+}
+
+static brook_err validate_node(const brook_config *c, const config_setting_t *s, const node *n, char *err,
+                               size_t errlen)
+{
+    brook_err e = check_type(c, s, n, err, errlen);
+    if (e)
+        return e;
+    switch (n->type) {
+    case N_GROUP: return validate_group(c, s, n->children, err, errlen);
+    case N_PLUGIN: return validate_plugin_block(c, s, err, errlen);
+    case N_LIST:
+    case N_PLUGIN_LIST:
+        for (int i = 0; i < config_setting_length(s); i++) {
+            const config_setting_t *el = config_setting_get_elem(s, (unsigned)i);
+            if (n->type == N_PLUGIN_LIST)
+                e = validate_plugin_block(c, el, err, errlen);
+            else if (config_setting_type(el) != CONFIG_TYPE_GROUP)
+                e = fail_at(c, el, err, errlen, "must be a group { ... }");
+            else
+                e = validate_group(c, el, n->children, err, errlen);
+            if (e)
+                return e;
+        }
+        return BROOK_OK;
+    default: return BROOK_OK;
+    }
+}
+
+static brook_err validate_group(const brook_config *c, const config_setting_t *g, const node *children,
+                                char *err, size_t errlen)
+{
+    for (int i = 0; i < config_setting_length(g); i++) {
+        const config_setting_t *s = config_setting_get_elem(g, (unsigned)i);
+        const node *n = find_child(children, config_setting_name(s));
+        if (!n)
+            return fail_at(c, s, err, errlen, "unknown key");
+        brook_err e = validate_node(c, s, n, err, errlen);
+        if (e)
+            return e;
+    }
+    for (const node *n = children; n->name; n++) {
+        if (n->required && !config_setting_get_member(g, n->name)) {
+            char msg[128];
+            snprintf(msg, sizeof msg, "missing required key \"%s\" (%s)", n->name, n->doc);
+            return fail_at(c, g, err, errlen, msg);
+        }
+    }
+    return BROOK_OK;
+}
+
+/* ---- typed settings --------------------------------------------------- */
+
+static int64_t get_int(const config_t *cfg, const char *path)
+{
+    const config_setting_t *s = config_lookup(cfg, path);
+    if (s)
+        return config_setting_get_int64(s);
+    const node *n = schema_lookup(path);
+    return n && n->def ? strtoll(n->def, NULL, 0) : 0;
+}
+
+static const char *get_string(const config_t *cfg, const char *path)
+{
+    const config_setting_t *s = config_lookup(cfg, path);
+    if (s)
+        return config_setting_get_string(s);
+    const node *n = schema_lookup(path);
+    return n ? n->def : NULL;
+}
+
+static int get_bool(const config_t *cfg, const char *path)
+{
+    const config_setting_t *s = config_lookup(cfg, path);
+    if (s)
+        return config_setting_get_bool(s);
+    const node *n = schema_lookup(path);
+    return n && n->def && strcmp(n->def, "true") == 0;
+}
+
+static brook_err range(const brook_config *c, const char *path, int64_t v, int64_t lo, int64_t hi, char *err,
+                       size_t errlen)
+{
+    if (v >= lo && v <= hi)
+        return BROOK_OK;
+    const config_setting_t *s = config_lookup(&c->cfg, path);
+    char msg[160];
+    snprintf(msg, sizeof msg, "%lld is out of range [%lld, %lld]", (long long)v, (long long)lo, (long long)hi);
+    if (s)
+        return fail_at(c, s, err, errlen, msg);
+    snprintf(err, errlen, "%s: %s: %s", c->source, path, msg);
+    return BROOK_ERR_INVALID;
+}
+
+static void fill_plugin(const brook_config *c, config_setting_t *block, brook_plugin_conf *out)
+{
+    out->block = block;
+    out->name = config_setting_get_string(config_setting_get_member(block, "plugin"));
+    brook_config_where(c, block, out->where, sizeof out->where);
+}
+
+static brook_err fill_plugin_list(brook_config *c, const char *key, brook_plugin_conf *out, size_t *count,
+                                  char *err, size_t errlen)
+{
+    config_setting_t *list = config_lookup(&c->cfg, key);
+    *count = 0;
+    if (!list)
+        return BROOK_OK;
+    if (config_setting_length(list) > BROOK_MAX_PLUGINS_PER_KIND)
+        return fail_at(c, list, err, errlen, "too many plugin blocks (at most 16)");
+    for (int i = 0; i < config_setting_length(list); i++)
+        fill_plugin(c, config_setting_get_elem(list, (unsigned)i), &out[(*count)++]);
+    return BROOK_OK;
+}
+
+static brook_err fill_listeners(brook_config *c, char *err, size_t errlen)
+{
+    brook_settings *st = &c->settings;
+    config_setting_t *list = config_lookup(&c->cfg, "listeners");
+    if (config_setting_length(list) == 0)
+        return fail_at(c, list, err, errlen, "at least one listener is needed");
+    if (config_setting_length(list) > BROOK_MAX_LISTENERS)
+        return fail_at(c, list, err, errlen, "too many listeners (at most 16)");
+    for (int i = 0; i < config_setting_length(list); i++) {
+        config_setting_t *el = config_setting_get_elem(list, (unsigned)i);
+        brook_listener_conf *l = &st->listeners[st->listener_count++];
+        l->name = config_setting_get_string(config_setting_get_member(el, "name"));
+        l->codec = config_setting_get_string(config_setting_get_member(el, "codec"));
+        l->address = config_setting_get_string(config_setting_get_member(el, "address"));
+        brook_config_where(c, el, l->where, sizeof l->where);
+        const char *colon = strrchr(l->address, ':');
+        long long port;
+        if (!colon || colon == l->address || parse_int(colon + 1, &port) || port < 0 || port > 65535)
+            return fail_at(c, config_setting_get_member(el, "address"), err, errlen,
+                           "must be host:port with a port in [0, 65535]");
+        for (size_t j = 0; j + 1 < st->listener_count; j++)
+            if (strcmp(st->listeners[j].name, l->name) == 0)
+                return fail_at(c, config_setting_get_member(el, "name"), err, errlen, "duplicate listener name");
+    }
+    return BROOK_OK;
+}
+
+/* Codecs: the explicit `codecs` blocks, plus a bare block for every codec a
+ * listener names without one. */
+static brook_err fill_codecs(brook_config *c, char *err, size_t errlen)
+{
+    brook_settings *st = &c->settings;
+    brook_err e = fill_plugin_list(c, "codecs", st->codecs, &st->codec_count, err, errlen);
+    if (e)
+        return e;
+    for (size_t i = 0; i < st->listener_count; i++) {
+        int found = 0;
+        for (size_t j = 0; j < st->codec_count; j++)
+            found |= strcmp(st->codecs[j].name, st->listeners[i].codec) == 0;
+        if (found)
+            continue;
+        if (st->codec_count == BROOK_MAX_PLUGINS_PER_KIND) {
+            snprintf(err, errlen, "%s: too many codecs", st->listeners[i].where);
+            return BROOK_ERR_INVALID;
+        }
+        brook_plugin_conf *pc = &st->codecs[st->codec_count++];
+        pc->name = st->listeners[i].codec;
+        pc->block = NULL;
+        snprintf(pc->where, sizeof pc->where, "%s", st->listeners[i].where);
+    }
+    return BROOK_OK;
+}
+
+brook_err brook_config_validate(brook_config *c, char *err, size_t errlen)
+{
+    memset(&c->settings, 0, sizeof c->settings);
+    brook_err e = validate_group(c, config_root_setting(&c->cfg), root_nodes, err, errlen);
+    if (e)
+        return e;
+    brook_settings *st = &c->settings;
+    const config_t *cfg = &c->cfg;
+    st->broker_id = (int32_t)get_int(cfg, "broker.id");
+    st->data_dir = get_string(cfg, "broker.data_dir");
+    st->plugin_dir = get_string(cfg, "broker.plugin_dir");
+    st->log_level = get_string(cfg, "broker.log_level");
+    st->max_frame_bytes = get_int(cfg, "limits.max_frame_bytes");
+    st->conn_buffer_bytes = get_int(cfg, "limits.connection_buffer_bytes");
+    st->max_inflight_requests = (int32_t)get_int(cfg, "limits.max_inflight_requests");
+    st->request_timeout_ms = (int32_t)get_int(cfg, "limits.request_timeout_ms");
+    st->max_connections = (int32_t)get_int(cfg, "limits.max_connections");
+    st->shutdown_timeout_ms = (int32_t)get_int(cfg, "limits.shutdown_timeout_ms");
+    st->default_partitions = (int32_t)get_int(cfg, "topics.default_partitions");
+    st->auto_create_topics = get_bool(cfg, "topics.auto_create");
+    st->max_partitions = (int32_t)get_int(cfg, "topics.max_partitions");
+
+    if ((e = range(c, "broker.id", get_int(cfg, "broker.id"), 0, INT32_MAX, err, errlen)) ||
+        (e = range(c, "limits.max_frame_bytes", st->max_frame_bytes, 1024, INT32_MAX, err, errlen)) ||
+        (e = range(c, "limits.connection_buffer_bytes", st->conn_buffer_bytes, 65536, (int64_t)1 << 40, err, errlen)) ||
+        (e = range(c, "limits.max_inflight_requests", get_int(cfg, "limits.max_inflight_requests"), 1, 1 << 20, err, errlen)) ||
+        (e = range(c, "limits.request_timeout_ms", get_int(cfg, "limits.request_timeout_ms"), 1, 3600000, err, errlen)) ||
+        (e = range(c, "limits.max_connections", get_int(cfg, "limits.max_connections"), 1, 1 << 20, err, errlen)) ||
+        (e = range(c, "limits.shutdown_timeout_ms", get_int(cfg, "limits.shutdown_timeout_ms"), 0, 3600000, err, errlen)) ||
+        (e = range(c, "topics.max_partitions", get_int(cfg, "topics.max_partitions"), 1, 100000, err, errlen)) ||
+        (e = range(c, "topics.default_partitions", get_int(cfg, "topics.default_partitions"), 1,
+                   st->max_partitions, err, errlen)))
+        return e;
+    if (brook_log_level_parse(st->log_level) < 0) {
+        const config_setting_t *s = config_lookup(cfg, "broker.log_level");
+        return fail_at(c, s, err, errlen, "must be one of error, warn, info, debug");
+    }
+    if (!st->data_dir || !*st->data_dir) {
+        const config_setting_t *s = config_lookup(cfg, "broker.data_dir");
+        return fail_at(c, s, err, errlen, "must not be empty");
+    }
+    if ((e = fill_listeners(c, err, errlen)))
+        return e;
+    fill_plugin(c, config_lookup(&c->cfg, "storage"), &st->storage);
+    config_setting_t *repl = config_lookup(&c->cfg, "replication");
+    if (repl) {
+        fill_plugin(c, repl, &st->replication);
+    } else {
+        st->replication.name = "none";
+        snprintf(st->replication.where, sizeof st->replication.where, "%s (default)", c->source);
+    }
+    if ((e = fill_plugin_list(c, "auth", st->auth, &st->auth_count, err, errlen)))
+        return e;
+    if (st->auth_count == 0) {
+        st->auth[0].name = "anonymous";
+        snprintf(st->auth[0].where, sizeof st->auth[0].where, "%s (default)", c->source);
+        st->auth_count = 1;
+    }
+    return fill_codecs(c, err, errlen);
+}
+
+static void print_nodes(const char *prefix, const node *children)
+{
+    for (const node *n = children; n && n->name; n++) {
+        char path[128];
+        snprintf(path, sizeof path, "%s%s%s", prefix, *prefix ? "." : "", n->name);
+        if (n->type == N_GROUP) {
+            print_nodes(path, n->children);
+            continue;
+        }
+        printf("%-36s %-10s %-12s %s\n", path,
+               n->type == N_INT ? "int" : n->type == N_BOOL ? "bool" : n->type == N_STRING ? "string"
+                                                                                           : "block",
+               n->def ? n->def : (n->required ? "(required)" : "-"), n->doc);
+        if (n->type == N_LIST) {
+            char el[140];
+            snprintf(el, sizeof el, "%s.[]", path);
+            print_nodes(el, n->children);
+        }
+    }
+}
+
+void brook_config_print_schema(void)
+{
+    print_nodes("", root_nodes);
+}

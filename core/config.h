@@ -1,0 +1,91 @@
+/* The broker's configuration: a libconfig file (or the embedded default),
+ * `--set key.path=value` overrides, validation against the core schema with
+ * file:line errors, and the typed settings the rest of the core reads.
+ * Plugin blocks are checked later against each plugin's declared options
+ * (config_options.h), once the loader knows them. */
+#ifndef BROOK_CORE_CONFIG_H
+#define BROOK_CORE_CONFIG_H
+
+#include <libconfig.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <brook/errors.h>
+
+/* A plugin selected by the configuration, with its block of options. */
+typedef struct brook_plugin_conf {
+    const char *name;        /* the block's `plugin` value */
+    config_setting_t *block; /* the whole block; keys besides `plugin` are the plugin's */
+    char where[320];         /* "file:line" of the block, for messages */
+} brook_plugin_conf;
+
+typedef struct brook_listener_conf {
+    const char *name;
+    const char *codec;
+    const char *address; /* "host:port" */
+    char where[320];
+} brook_listener_conf;
+
+#define BROOK_MAX_LISTENERS 16
+#define BROOK_MAX_PLUGINS_PER_KIND 16
+
+typedef struct brook_settings {
+    int32_t broker_id;
+    const char *data_dir;
+    const char *plugin_dir; /* NULL: next to the binary */
+    const char *log_level;
+
+    int64_t max_frame_bytes;
+    int64_t conn_buffer_bytes;
+    int32_t max_inflight_requests;
+    int32_t request_timeout_ms;
+    int32_t max_connections;
+    int32_t shutdown_timeout_ms;
+
+    int32_t default_partitions;
+    int auto_create_topics;
+    int32_t max_partitions;
+
+    brook_listener_conf listeners[BROOK_MAX_LISTENERS];
+    size_t listener_count;
+
+    brook_plugin_conf storage;
+    brook_plugin_conf replication;
+    brook_plugin_conf auth[BROOK_MAX_PLUGINS_PER_KIND];
+    size_t auth_count;
+    brook_plugin_conf codecs[BROOK_MAX_PLUGINS_PER_KIND]; /* explicit blocks plus listener codecs */
+    size_t codec_count;
+} brook_settings;
+
+typedef struct brook_config {
+    config_t cfg;
+    char source[256]; /* file name, or "<embedded default>" */
+    brook_settings settings;
+} brook_config;
+
+/* Parse a file (path) or text (path NULL, `text` given, named `source`).
+ * On error, `err` holds "file:line: message". */
+brook_err brook_config_load(brook_config *c, const char *path, const char *text, const char *source,
+                            char *err, size_t errlen);
+
+/* Apply one "key.path=value" override. The value's type is the existing
+ * setting's, else the schema's, else inferred (true/false, integer, float,
+ * string; quotes are optional). */
+brook_err brook_config_set(brook_config *c, const char *assignment, char *err, size_t errlen);
+
+/* Check every key against the core schema (unknown keys, wrong types,
+ * missing required keys, ranges) and fill c->settings. */
+brook_err brook_config_validate(brook_config *c, char *err, size_t errlen);
+
+void brook_config_free(brook_config *c);
+
+/* "file:line" of a setting (or "--set" for one made on the command line). */
+void brook_config_where(const brook_config *c, const config_setting_t *s, char *out, size_t outlen);
+
+/* Full dotted path of a setting, e.g. "listeners.[0].address". */
+void brook_config_path(const config_setting_t *s, char *out, size_t outlen);
+
+/* Print the documented schema (for docs and `brookd --help-config`). */
+void brook_config_print_schema(void);
+
+#endif

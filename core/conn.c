@@ -1,0 +1,382 @@
+#include "conn.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/sendfile.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <brook/auth.h>
+
+#include "broker.h"
+#include "log.h"
+
+#define READ_CHUNK 65536
+#define READ_BUDGET (4u << 20) /* bytes per wake-up, for fairness */
+#define MAX_IOV 64
+
+static void on_io(void *arg, uint32_t events);
+static void do_write(brook_conn *c);
+static void process_frames(brook_conn *c);
+
+brook_err brook_conn_open(brook_broker *b, brook_listener *l, int fd, const char *address)
+{
+    brook_conn *c = calloc(1, sizeof *c);
+    if (!c)
+        return BROOK_ERR_NOMEM;
+    c->broker = b;
+    c->listener = l;
+    c->io.fd = fd;
+    c->io.cb = on_io;
+    c->io.arg = c;
+    snprintf(c->address, sizeof c->address, "%s", address);
+    c->peer = (brook_peer){.address = c->address, .listener = l->conf->name, .tls = 0};
+    c->principal = BROOK_PRINCIPAL_ANONYMOUS;
+    c->codec = brook_codec_of(l->codec);
+    brook_err e = c->codec->conn_open(l->codec->state, &c->peer, &c->codec_conn);
+    if (e) {
+        log_warn("listener %s: codec refused connection from %s: %s", l->conf->name, address, brook_err_str(e));
+        free(c);
+        return e;
+    }
+    if ((e = brook_loop_io_add(b->loop, &c->io, EPOLLIN))) {
+        c->codec->conn_close(c->codec_conn);
+        free(c);
+        return e;
+    }
+    c->next = b->conns;
+    if (b->conns)
+        b->conns->prev = c;
+    b->conns = c;
+    b->conn_count++;
+    brook_metric_set(b->m.connections, (int64_t)b->conn_count);
+    brook_metric_add(b->m.connections_total, 1);
+    log_debug("connection from %s on listener %s", address, l->conf->name);
+    return BROOK_OK;
+}
+
+static void free_conn(void *arg)
+{
+    brook_conn *c = arg;
+    brook_buf_free(&c->rbuf);
+    free(c);
+}
+
+void brook_conn_close(brook_conn *c, const char *why)
+{
+    if (c->closed)
+        return;
+    c->closed = 1;
+    brook_broker *b = c->broker;
+    if (why) {
+        log_warn("closing connection from %s (listener %s): %s", c->address, c->listener->conf->name, why);
+        brook_metric_add(b->m.protocol_errors_total, 1);
+    } else {
+        log_debug("connection from %s closed", c->address);
+    }
+    brook_loop_io_del(b->loop, &c->io);
+    close(c->io.fd);
+    c->io.fd = -1;
+    c->codec->conn_close(c->codec_conn);
+    brook_req *r = c->head;
+    c->head = c->tail = c->encode_next = NULL;
+    while (r) {
+        brook_req *next = r->next;
+        brook_req_orphan(r);
+        r = next;
+    }
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        b->conns = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    b->conn_count--;
+    brook_metric_set(b->m.connections, (int64_t)b->conn_count);
+    /* Free after this loop iteration: the loop may still hold events for it. */
+    if (brook_loop_timer_add(b->loop, 0, free_conn, c, NULL))
+        log_error("connection from %s: cannot schedule its release; leaking it", c->address);
+}
+
+static void update_interest(brook_conn *c)
+{
+    if (c->closed)
+        return;
+    uint32_t ev = (c->paused ? 0 : EPOLLIN) | (c->pending_out ? EPOLLOUT : 0);
+    brook_loop_io_set(c->broker->loop, &c->io, ev);
+}
+
+/* Stop reading when responses pile up or too many requests are in flight;
+ * resume once the client has drained half of it. */
+static void apply_backpressure(brook_conn *c)
+{
+    const brook_settings *st = c->broker->st;
+    int over = c->pending_out > (size_t)st->conn_buffer_bytes || c->inflight >= st->max_inflight_requests;
+    int under = c->pending_out <= (size_t)st->conn_buffer_bytes / 2 && c->inflight < st->max_inflight_requests;
+    if (!c->paused && over) {
+        c->paused = 1;
+        log_debug("connection %s: paused (%zu bytes pending, %d in flight)", c->address, c->pending_out, c->inflight);
+    } else if (c->paused && under && !c->broker->stopping) {
+        c->paused = 0;
+        process_frames(c);
+    }
+    update_interest(c);
+}
+
+void brook_conn_stop_reading(brook_conn *c)
+{
+    c->paused = 1;
+    update_interest(c);
+}
+
+/* ---- requests in -------------------------------------------------------- */
+
+static brook_req *take_frame(brook_conn *c, size_t frame_len)
+{
+    brook_req *req = brook_req_new(c);
+    if (!req)
+        return NULL;
+    req->frame = malloc(frame_len);
+    if (!req->frame) {
+        free(req);
+        return NULL;
+    }
+    memcpy(req->frame, c->rbuf.data + c->rpos, frame_len);
+    req->frame_len = frame_len;
+    c->rpos += frame_len;
+    return req;
+}
+
+static void enqueue(brook_conn *c, brook_req *req)
+{
+    if (c->tail)
+        c->tail->next = req;
+    else
+        c->head = req;
+    c->tail = req;
+    if (!c->encode_next)
+        c->encode_next = req;
+    c->inflight++;
+}
+
+static void process_frames(brook_conn *c)
+{
+    char why[256];
+    while (!c->paused && !c->closed) {
+        size_t unread = c->rbuf.len - c->rpos;
+        if (unread == 0)
+            break;
+        size_t frame_len = 0;
+        brook_err e = c->codec->frame(c->codec_conn, c->rbuf.data + c->rpos, unread, &frame_len);
+        if (e == BROOK_ERR_AGAIN)
+            break;
+        if (e || frame_len == 0) {
+            snprintf(why, sizeof why, "malformed frame header: %s", brook_err_str(e ? e : BROOK_ERR_INVALID));
+            brook_conn_close(c, why);
+            return;
+        }
+        if (frame_len > (size_t)c->broker->st->max_frame_bytes) {
+            snprintf(why, sizeof why, "frame of %zu bytes exceeds limits.max_frame_bytes (%lld)", frame_len,
+                     (long long)c->broker->st->max_frame_bytes);
+            brook_conn_close(c, why);
+            return;
+        }
+        if (unread < frame_len)
+            break;
+        brook_req *req = take_frame(c, frame_len);
+        if (!req) {
+            brook_conn_close(c, "out of memory for a request");
+            return;
+        }
+        e = c->codec->decode(c->codec_conn, req->frame, req->frame_len, &req->pub);
+        if (e) {
+            snprintf(why, sizeof why, "undecodable request: %s%s%s", brook_err_str(e),
+                     req->pub.error_message ? ": " : "", req->pub.error_message ? req->pub.error_message : "");
+            brook_req_free(req);
+            brook_conn_close(c, why);
+            return;
+        }
+        if (req->pub.type == BROOK_REQ_INVALID)
+            log_info("bad request from %s: %s", c->address,
+                     req->pub.error_message ? req->pub.error_message : brook_err_str(req->pub.error));
+        enqueue(c, req);
+        brook_req_dispatch(req);
+        if (!c->closed)
+            apply_backpressure(c);
+    }
+    if (c->closed)
+        return;
+    /* Keep the unread tail at the front of the buffer. */
+    if (c->rpos) {
+        brook_buf_consume(&c->rbuf, c->rpos);
+        c->rpos = 0;
+    }
+}
+
+static void do_read(brook_conn *c)
+{
+    size_t budget = READ_BUDGET;
+    while (!c->paused && !c->closed && budget) {
+        if (brook_buf_reserve(&c->rbuf, READ_CHUNK)) {
+            brook_conn_close(c, "out of memory for the read buffer");
+            return;
+        }
+        ssize_t n = read(c->io.fd, c->rbuf.data + c->rbuf.len, c->rbuf.cap - c->rbuf.len);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno != EAGAIN && errno != EWOULDBLOCK) {
+                log_debug("connection %s: read: %s", c->address, strerror(errno));
+                brook_conn_close(c, NULL);
+            }
+            return;
+        }
+        if (n == 0) {
+            brook_conn_close(c, NULL);
+            return;
+        }
+        c->rbuf.len += (size_t)n;
+        budget = (size_t)n >= budget ? 0 : budget - (size_t)n;
+        process_frames(c);
+    }
+}
+
+/* ---- responses out ------------------------------------------------------ */
+
+static void encode_ready(brook_conn *c)
+{
+    while (!c->closed && c->encode_next && c->encode_next->state == BROOK_REQ_COMPLETED) {
+        brook_req *r = c->encode_next;
+        if (!(r->pub.flags & BROOK_REQ_F_NO_RESPONSE)) {
+            brook_err e = brook_req_encode(r, c->codec, c->codec_conn);
+            if (e) {
+                char why[128];
+                snprintf(why, sizeof why, "cannot encode a response: %s", brook_err_str(e));
+                brook_conn_close(c, why);
+                return;
+            }
+        }
+        r->state = BROOK_REQ_ENCODED;
+        c->pending_out += r->out_total;
+        c->encode_next = r->next;
+    }
+}
+
+void brook_conn_on_complete(brook_conn *c)
+{
+    encode_ready(c);
+    if (!c->closed)
+        do_write(c);
+}
+
+/* Drop fully written requests from the head. */
+static void pop_sent(brook_conn *c)
+{
+    while (c->head && c->head->state == BROOK_REQ_ENCODED && c->head->out_sent == c->head->out_total) {
+        brook_req *r = c->head;
+        c->head = r->next;
+        if (!c->head)
+            c->tail = NULL;
+        c->inflight--;
+        brook_req_free(r);
+    }
+}
+
+static void advance(brook_conn *c, size_t n)
+{
+    for (brook_req *r = c->head; n && r; r = r->next) {
+        while (n && r->seg_sent < r->seg_count) {
+            brook_out_seg *s = &r->segs[r->seg_sent];
+            size_t left = s->len - r->seg_sent_off;
+            size_t take = n < left ? n : left;
+            r->seg_sent_off += take;
+            r->out_sent += take;
+            c->pending_out -= take;
+            n -= take;
+            if (r->seg_sent_off == s->len) {
+                r->seg_sent++;
+                r->seg_sent_off = 0;
+            }
+        }
+    }
+}
+
+/* Gather memory segments from the head on, up to the first file slice.
+ * Returns the iovec count; *file is set when the head segment is a file. */
+static int gather(brook_conn *c, struct iovec *iov, const brook_out_seg **file, size_t *file_off)
+{
+    int n = 0;
+    *file = NULL;
+    for (brook_req *r = c->head; r && r->state == BROOK_REQ_ENCODED && n < MAX_IOV; r = r->next) {
+        for (size_t i = r->seg_sent; i < r->seg_count && n < MAX_IOV; i++) {
+            const brook_out_seg *s = &r->segs[i];
+            size_t skip = i == r->seg_sent ? r->seg_sent_off : 0;
+            if (s->slice && s->slice->fd >= 0) {
+                if (n == 0) {
+                    *file = s;
+                    *file_off = skip;
+                }
+                return n;
+            }
+            const uint8_t *base = s->slice ? s->slice->data : r->out.data + s->offset;
+            iov[n].iov_base = (void *)(base + skip);
+            iov[n].iov_len = s->len - skip;
+            n++;
+        }
+    }
+    return n;
+}
+
+static void do_write(brook_conn *c)
+{
+    for (;;) {
+        pop_sent(c);
+        if (!c->head || c->head->state != BROOK_REQ_ENCODED)
+            break;
+        struct iovec iov[MAX_IOV];
+        const brook_out_seg *file;
+        size_t file_off = 0;
+        int n = gather(c, iov, &file, &file_off);
+        ssize_t w;
+        if (file) {
+            off_t off = (off_t)(file->slice->file_offset + (int64_t)file_off);
+            w = sendfile(c->io.fd, file->slice->fd, &off, file->len - file_off);
+        } else if (n > 0) {
+            w = writev(c->io.fd, iov, n);
+        } else {
+            break; /* nothing to write: only empty responses, popped above */
+        }
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno == EAGAIN || errno == EWOULDBLOCK)
+                break;
+            log_debug("connection %s: write: %s", c->address, strerror(errno));
+            brook_conn_close(c, NULL);
+            return;
+        }
+        if (w == 0 && file) {
+            brook_conn_close(c, "a log file slice ended early (file truncated under a fetch)");
+            return;
+        }
+        advance(c, (size_t)w);
+    }
+    apply_backpressure(c);
+    if (c->broker->stopping && !c->head)
+        brook_conn_close(c, NULL);
+}
+
+static void on_io(void *arg, uint32_t events)
+{
+    brook_conn *c = arg;
+    if (events & (EPOLLERR | EPOLLHUP) && !(events & EPOLLIN)) {
+        brook_conn_close(c, NULL);
+        return;
+    }
+    if (events & EPOLLIN)
+        do_read(c);
+    if (!c->closed && (events & EPOLLOUT))
+        do_write(c);
+}

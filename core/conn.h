@@ -1,0 +1,52 @@
+/* A client connection: socket, bounded read buffer, the queue of requests
+ * in arrival order, response writing (writev for bytes, sendfile for file
+ * slices) and backpressure. */
+#ifndef BROOK_CORE_CONN_H
+#define BROOK_CORE_CONN_H
+
+#include <brook/types.h>
+
+#include "buf.h"
+#include "listener.h"
+#include "loop.h"
+#include "request.h"
+
+struct brook_broker;
+
+typedef struct brook_conn {
+    brook_io io;
+    struct brook_broker *broker;
+    brook_listener *listener;
+    struct brook_conn *prev, *next; /* broker's list */
+    void *codec_conn;
+    const brook_codec_ops *codec;
+    brook_peer peer;
+    char address[64];
+    const char *principal;
+
+    brook_buf rbuf;
+    size_t rpos; /* start of unread bytes in rbuf */
+
+    brook_req *head;       /* oldest request not yet fully written */
+    brook_req *tail;
+    brook_req *encode_next; /* first request not yet encoded */
+    int inflight;
+    size_t pending_out; /* encoded, unwritten response bytes */
+
+    int paused;  /* not reading: backpressure or stopping */
+    int closed;
+} brook_conn;
+
+/* Take over an accepted socket. */
+brook_err brook_conn_open(struct brook_broker *b, brook_listener *l, int fd, const char *address);
+
+/* A request completed: encode what is now in order and write. */
+void brook_conn_on_complete(brook_conn *c);
+
+/* Close now, with one log line saying why (NULL: quietly). */
+void brook_conn_close(brook_conn *c, const char *why);
+
+/* Graceful stop: read no more requests. */
+void brook_conn_stop_reading(brook_conn *c);
+
+#endif

@@ -1,0 +1,201 @@
+/* Fetch: read whole batches below the high watermark as storage slices.
+ * Long poll: when fewer than min_bytes are available, the request waits on
+ * every partition it reads until one of them commits more data or
+ * max_wait_ms passes. No busy looping: it is woken, never polled. */
+#include <string.h>
+
+#include "broker.h"
+#include "conn.h"
+#include "handlers.h"
+#include "log.h"
+#include "router.h"
+
+#define MAX_SLICES_PER_PARTITION 256
+
+typedef struct fetch_state {
+    brook_waiter *waiters; /* one per partition, same order as the request */
+    size_t count;
+} fetch_state;
+
+static void release_partition(brook_fetch_partition *fp)
+{
+    for (size_t i = 0; i < fp->slice_count; i++)
+        if (fp->slices[i].release)
+            fp->slices[i].release(fp->slices[i].owner);
+    fp->slice_count = 0;
+    fp->bytes = 0;
+}
+
+void brook_handle_fetch_release(brook_req *req)
+{
+    brook_fetch_req *f = &req->pub.u.fetch;
+    for (size_t t = 0; t < f->topic_count; t++)
+        for (size_t i = 0; i < f->topics[t].partition_count; i++)
+            release_partition(&f->topics[t].partitions[i]);
+}
+
+/* Read one partition into fp; `budget` is what the response may still take
+ * (the first batch of the response is exempt: *first_done tracks it). */
+static void read_partition(brook_req *req, const char *topic, brook_fetch_partition *fp, size_t *budget,
+                           int *first_done)
+{
+    brook_broker *b = req->broker;
+    brook_partition *part;
+    release_partition(fp);
+    fp->high_watermark = fp->log_start_offset = -1;
+    if ((fp->error = brook_route(b, topic, fp->partition, &part)))
+        return;
+    int64_t log_end;
+    if ((fp->error = brook_partition_offsets(part, &fp->log_start_offset, &log_end)))
+        return;
+    fp->high_watermark = part->high_watermark;
+    if (fp->fetch_offset > fp->high_watermark && fp->fetch_offset <= log_end)
+        return; /* between HW and log end: nothing committed yet, not an error */
+    if (!fp->slices) {
+        fp->slices = brook_request_alloc(&req->pub, sizeof *fp->slices * MAX_SLICES_PER_PARTITION);
+        if (!fp->slices) {
+            fp->error = BROOK_ERR_NOMEM;
+            return;
+        }
+    }
+    size_t max = fp->max_bytes > 0 ? (size_t)fp->max_bytes : 1;
+    if (*first_done && max > *budget)
+        max = *budget;
+    if (*first_done && max == 0)
+        return;
+    fp->error = brook_storage_of(&b->plugins.storage)->read(part->log, fp->fetch_offset, fp->high_watermark, max,
+                                                            fp->slices, MAX_SLICES_PER_PARTITION,
+                                                            &fp->slice_count, &fp->bytes);
+    if (fp->error) {
+        fp->slice_count = 0;
+        fp->bytes = 0;
+        return;
+    }
+    if (fp->bytes) {
+        *first_done = 1;
+        *budget = fp->bytes >= *budget ? 0 : *budget - fp->bytes;
+    }
+}
+
+/* Read everything; returns the total bytes, *errors set when any partition failed. */
+static size_t read_all(brook_req *req, int *errors)
+{
+    brook_fetch_req *f = &req->pub.u.fetch;
+    size_t budget = f->max_bytes > 0 ? (size_t)f->max_bytes : 1, total = 0;
+    int first_done = 0;
+    *errors = 0;
+    for (size_t t = 0; t < f->topic_count; t++) {
+        brook_fetch_topic *ft = &f->topics[t];
+        for (size_t i = 0; i < ft->partition_count; i++) {
+            read_partition(req, ft->name, &ft->partitions[i], &budget, &first_done);
+            total += ft->partitions[i].bytes;
+            *errors |= ft->partitions[i].error != BROOK_OK;
+        }
+    }
+    return total;
+}
+
+static void withdraw(brook_req *req)
+{
+    fetch_state *st = req->handler_state;
+    for (size_t i = 0; st && i < st->count; i++) {
+        if (st->waiters[i].part) {
+            brook_partition_unwait(&st->waiters[i]);
+            req->waiting--;
+        }
+    }
+}
+
+static void finish(brook_req *req)
+{
+    withdraw(req);
+    brook_fetch_req *f = &req->pub.u.fetch;
+    for (size_t t = 0; t < f->topic_count; t++)
+        for (size_t i = 0; i < f->topics[t].partition_count; i++)
+            brook_metric_add(req->broker->m.fetched_bytes_total, (int64_t)f->topics[t].partitions[i].bytes);
+    brook_req_maybe_complete(req);
+}
+
+static void fetch_wake(brook_waiter *w);
+
+/* Wait on every readable partition for data past what this fetch wants. */
+static void park(brook_req *req)
+{
+    fetch_state *st = req->handler_state;
+    brook_fetch_req *f = &req->pub.u.fetch;
+    size_t k = 0;
+    for (size_t t = 0; t < f->topic_count; t++) {
+        for (size_t i = 0; i < f->topics[t].partition_count; i++, k++) {
+            brook_fetch_partition *fp = &f->topics[t].partitions[i];
+            brook_partition *part;
+            if (st->waiters[k].part || brook_route(req->broker, f->topics[t].name, fp->partition, &part))
+                continue;
+            int64_t target = fp->fetch_offset + 1;
+            if (target <= part->high_watermark)
+                target = part->high_watermark + 1;
+            st->waiters[k] = (brook_waiter){.target = target, .wake = fetch_wake, .req = req};
+            brook_partition_wait(part, &st->waiters[k]);
+            req->waiting++;
+        }
+    }
+}
+
+static void fetch_try(brook_req *req)
+{
+    brook_fetch_req *f = &req->pub.u.fetch;
+    int errors;
+    size_t total = read_all(req, &errors);
+    int min = f->min_bytes > 0 ? f->min_bytes : 1;
+    if (errors || total >= (size_t)min || f->max_wait_ms <= 0 || req->deadline_passed || !req->conn ||
+        req->broker->stopping) {
+        finish(req);
+        return;
+    }
+    /* Not enough yet: give back the slices we hold while we wait. */
+    brook_handle_fetch_release(req);
+    park(req);
+}
+
+static void fetch_wake(brook_waiter *w)
+{
+    brook_req *req = w->req;
+    req->waiting--;
+    fetch_try(req);
+}
+
+static void fetch_deadline(brook_req *req)
+{
+    withdraw(req);
+    fetch_try(req);
+}
+
+void brook_handle_fetch(brook_req *req)
+{
+    brook_fetch_req *f = &req->pub.u.fetch;
+    fetch_state *st = brook_request_alloc(&req->pub, sizeof *st);
+    size_t total = 0;
+    for (size_t t = 0; t < f->topic_count; t++)
+        total += f->topics[t].partition_count;
+    if (st)
+        st->waiters = brook_request_alloc(&req->pub, sizeof *st->waiters * (total + 1));
+    if (!st || !st->waiters) {
+        req->pub.error = BROOK_ERR_NOMEM;
+        return;
+    }
+    st->count = total;
+    req->handler_state = st;
+    req->cancel = withdraw;
+    req->on_deadline = fetch_deadline;
+    for (size_t t = 0; t < f->topic_count; t++) {
+        brook_err denied = brook_authorize(req, BROOK_OP_READ, BROOK_RESOURCE_TOPIC, f->topics[t].name);
+        if (!denied)
+            continue;
+        /* A denied topic answers at once with its error. */
+        for (size_t i = 0; i < f->topics[t].partition_count; i++)
+            f->topics[t].partitions[i].error = denied;
+        return;
+    }
+    fetch_try(req);
+    if (req->waiting)
+        brook_req_arm_deadline(req, f->max_wait_ms);
+}

@@ -1,0 +1,22 @@
+/* Request handlers, one file per operation family. Each fills the "out"
+ * fields of its request and completes it, now or later. */
+#ifndef BROOK_CORE_HANDLERS_H
+#define BROOK_CORE_HANDLERS_H
+
+#include <brook/auth.h>
+
+#include "request.h"
+
+void brook_handle_metadata(brook_req *req);      /* handle_admin.c */
+void brook_handle_create_topics(brook_req *req); /* handle_admin.c */
+void brook_handle_delete_topics(brook_req *req); /* handle_admin.c */
+void brook_handle_produce(brook_req *req);       /* handle_produce.c */
+void brook_handle_fetch(brook_req *req);         /* handle_fetch.c */
+void brook_handle_fetch_release(brook_req *req); /* handle_fetch.c: release held slices */
+void brook_handle_list_offsets(brook_req *req);  /* handle_list_offsets.c */
+
+/* Ask the authorizer (if any) about one resource: BROOK_OK or
+ * BROOK_ERR_DENIED (authorize.c). */
+brook_err brook_authorize(brook_req *req, brook_auth_operation op, brook_resource_type type, const char *name);
+
+#endif

@@ -1,0 +1,111 @@
+#include "listener.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "broker.h"
+#include "conn.h"
+#include "log.h"
+
+brook_err brook_listener_bind(brook_listener *l, char *err, size_t errlen)
+{
+    const char *addr = l->conf->address;
+    const char *colon = strrchr(addr, ':');
+    snprintf(l->host, sizeof l->host, "%.*s", (int)(colon - addr), addr);
+    const char *port = colon + 1;
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE};
+    struct addrinfo *res = NULL;
+    int rc = getaddrinfo(l->host[0] ? l->host : NULL, port, &hints, &res);
+    if (rc) {
+        snprintf(err, errlen, "%s: listener %s: cannot resolve %s: %s", l->conf->where, l->conf->name, addr,
+                 gai_strerror(rc));
+        return BROOK_ERR_INVALID;
+    }
+    int fd = socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int one = 1;
+    if (fd >= 0)
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (fd < 0 || bind(fd, res->ai_addr, res->ai_addrlen) < 0 || listen(fd, 1024) < 0) {
+        snprintf(err, errlen, "%s: listener %s: cannot listen on %s: %s", l->conf->where, l->conf->name, addr,
+                 strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        freeaddrinfo(res);
+        return BROOK_ERR_IO;
+    }
+    freeaddrinfo(res);
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof ss;
+    getsockname(fd, (struct sockaddr *)&ss, &sl);
+    l->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+                                             : ((struct sockaddr_in *)&ss)->sin_port);
+    l->io.fd = fd;
+    return BROOK_OK;
+}
+
+static void on_accept(void *arg, uint32_t events)
+{
+    (void)events;
+    brook_listener *l = arg;
+    brook_broker *b = l->broker;
+    /* Bounded per wake-up so one busy listener cannot starve the others. */
+    for (int i = 0; i < 64; i++) {
+        struct sockaddr_storage ss;
+        socklen_t sl = sizeof ss;
+        int fd = accept4(l->io.fd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0) {
+            if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+                log_warn("listener %s: accept: %s", l->conf->name, strerror(errno));
+            return;
+        }
+        char host[INET6_ADDRSTRLEN] = "?", address[64];
+        int port = 0;
+        if (ss.ss_family == AF_INET) {
+            inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, host, sizeof host);
+            port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+        } else if (ss.ss_family == AF_INET6) {
+            inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, host, sizeof host);
+            port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+        }
+        snprintf(address, sizeof address, "%s:%d", host, port);
+        if (b->conn_count >= (size_t)b->st->max_connections || b->stopping) {
+            log_warn("listener %s: refusing %s: %s", l->conf->name, address,
+                     b->stopping ? "shutting down" : "limits.max_connections reached");
+            close(fd);
+            continue;
+        }
+        int one = 1;
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        if (brook_conn_open(b, l, fd, address))
+            close(fd);
+    }
+}
+
+brook_err brook_listener_start(brook_listener *l)
+{
+    l->io.cb = on_accept;
+    l->io.arg = l;
+    brook_err e = brook_loop_io_add(l->broker->loop, &l->io, EPOLLIN);
+    if (!e)
+        log_info("listener %s (codec %s) listening on %s:%d", l->conf->name, l->conf->codec, l->host, l->port);
+    return e;
+}
+
+void brook_listener_close(brook_listener *l)
+{
+    if (l->io.fd < 0)
+        return;
+    if (l->io.events)
+        brook_loop_io_del(l->broker->loop, &l->io);
+    close(l->io.fd);
+    l->io.fd = -1;
+}

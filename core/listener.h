@@ -1,0 +1,27 @@
+/* A listening socket bound to one configured address, handing accepted
+ * connections to the codec the listener names. */
+#ifndef BROOK_CORE_LISTENER_H
+#define BROOK_CORE_LISTENER_H
+
+#include "config.h"
+#include "loop.h"
+#include "plugin_set.h"
+
+struct brook_broker;
+
+typedef struct brook_listener {
+    brook_io io;
+    struct brook_broker *broker;
+    const brook_listener_conf *conf;
+    brook_plugin_instance *codec;
+    char host[64];
+    int port; /* the bound port (resolved when configured as 0) */
+} brook_listener;
+
+/* Bind and listen; the socket is not yet watched by the loop. */
+brook_err brook_listener_bind(brook_listener *l, char *err, size_t errlen);
+/* Start accepting on the broker's loop. */
+brook_err brook_listener_start(brook_listener *l);
+void brook_listener_close(brook_listener *l);
+
+#endif

@@ -1,0 +1,24 @@
+/* Leveled, timestamped log lines on stderr, one line per event. */
+#ifndef BROOK_CORE_LOG_H
+#define BROOK_CORE_LOG_H
+
+#include <stdarg.h>
+
+#include <brook/plugin.h>
+
+/* Lines above `level` are dropped. */
+void brook_log_set_level(brook_log_level level);
+brook_log_level brook_log_get_level(void);
+/* Parse "error", "warn", "info", "debug"; returns -1 when unknown. */
+int brook_log_level_parse(const char *name);
+
+/* "2026-11-25T06:15:15.123Z INFO  <component>: <message>" */
+void brook_log(brook_log_level level, const char *component, const char *fmt, ...) BROOK_PRINTF(3, 4);
+void brook_vlog(brook_log_level level, const char *component, const char *fmt, va_list ap);
+
+#define log_error(...) brook_log(BROOK_LOG_ERROR, "core", __VA_ARGS__)
+#define log_warn(...) brook_log(BROOK_LOG_WARN, "core", __VA_ARGS__)
+#define log_info(...) brook_log(BROOK_LOG_INFO, "core", __VA_ARGS__)
+#define log_debug(...) brook_log(BROOK_LOG_DEBUG, "core", __VA_ARGS__)
+
+#endif

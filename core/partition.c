@@ -1,0 +1,170 @@
+#include "partition.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "batch.h"
+#include "broker.h"
+#include "log.h"
+
+brook_err brook_partition_open(brook_broker *b, brook_topic *topic, int32_t index, int create,
+                               brook_partition **out)
+{
+    brook_partition *p = calloc(1, sizeof *p);
+    if (!p)
+        return BROOK_ERR_NOMEM;
+    p->broker = b;
+    p->topic = topic;
+    p->index = index;
+    p->waiters.next = p->waiters.prev = &p->waiters;
+    const brook_storage_ops *so = brook_storage_of(&b->plugins.storage);
+    brook_err e = so->open(b->plugins.storage.state, topic->name, index, create, &p->log);
+    if (e) {
+        log_error("partition %s-%d: storage open failed: %s", topic->name, index, brook_err_str(e));
+        free(p);
+        return e;
+    }
+    int64_t start, end;
+    so->offsets(p->log, &start, &end);
+    /* Everything recovered from storage was acknowledged before: committed. */
+    p->high_watermark = end;
+    p->replicas[0] = b->st->broker_id;
+    p->rctx = (brook_replica_ctx){
+        .topic = topic->name,
+        .partition = index,
+        .local_broker_id = b->st->broker_id,
+        .replicas = p->replicas,
+        .replica_count = 1,
+        .partition_handle = p,
+        .committed = brook_partition_committed,
+    };
+    const brook_replication_ops *ro = brook_replication_of(&b->plugins.replication);
+    e = ro->partition_open(b->plugins.replication.state, &p->rctx, &p->replica);
+    if (e) {
+        log_error("partition %s-%d: replication open failed: %s", topic->name, index, brook_err_str(e));
+        so->close(p->log);
+        free(p);
+        return e;
+    }
+    if (brook_has_slot(&b->plugins.replication, brook_replication_ops, become_leader))
+        ro->become_leader(p->replica, 0);
+    *out = p;
+    return BROOK_OK;
+}
+
+void brook_partition_close(brook_partition *p)
+{
+    if (!p)
+        return;
+    brook_broker *b = p->broker;
+    p->closing = 1;
+    /* Detach first, wake after: a woken request may look the partition up. */
+    brook_waiter *list = NULL;
+    while (p->waiters.next != &p->waiters) {
+        brook_waiter *w = p->waiters.next;
+        brook_partition_unwait(w);
+        w->next = list;
+        list = w;
+    }
+    brook_replication_of(&b->plugins.replication)->partition_close(p->replica);
+    brook_storage_of(&b->plugins.storage)->close(p->log);
+    free(p);
+    while (list) {
+        brook_waiter *w = list;
+        list = w->next;
+        w->next = w->prev = NULL;
+        w->wake(w);
+    }
+}
+
+brook_err brook_partition_offsets(brook_partition *p, int64_t *log_start, int64_t *log_end)
+{
+    return brook_storage_of(&p->broker->plugins.storage)->offsets(p->log, log_start, log_end);
+}
+
+brook_err brook_partition_append(brook_partition *p, uint8_t *data, size_t len, int64_t *base_offset,
+                                 int64_t *last_offset, const char **error_message)
+{
+    if (p->closing)
+        return BROOK_ERR_NOT_FOUND;
+    if (len == 0) {
+        *error_message = "no record batch";
+        return BROOK_ERR_CORRUPT;
+    }
+    int64_t start, next;
+    brook_err e = brook_partition_offsets(p, &start, &next);
+    if (e)
+        return e;
+    *base_offset = next;
+    /* Validate everything before changing anything: all or nothing. */
+    for (size_t pos = 0; pos < len;) {
+        brook_batch_info info;
+        e = brook_batch_check(data + pos, len - pos, &info);
+        if (e) {
+            *error_message = e == BROOK_ERR_AGAIN ? "record batch truncated"
+                                                  : "record batch corrupt (bad length, magic or CRC32C)";
+            return BROOK_ERR_CORRUPT;
+        }
+        if (info.record_count == 0) {
+            *error_message = "record batch has no records";
+            return BROOK_ERR_CORRUPT;
+        }
+        pos += info.size;
+    }
+    for (size_t pos = 0; pos < len;) {
+        brook_batch_info info;
+        brook_batch_check(data + pos, len - pos, &info);
+        brook_put_be64(data + pos + BROOK_BATCH_OFF_BASE_OFFSET, (uint64_t)next);
+        brook_put_be32(data + pos + BROOK_BATCH_OFF_LEADER_EPOCH, 0);
+        next += (info.last_offset - info.base_offset) + 1;
+        pos += info.size;
+    }
+    e = brook_storage_of(&p->broker->plugins.storage)->append(p->log, data, len);
+    if (e) {
+        log_error("partition %s-%d: append failed: %s", p->topic->name, p->index, brook_err_str(e));
+        *error_message = brook_err_str(e);
+        return e;
+    }
+    *last_offset = next - 1;
+    return BROOK_OK;
+}
+
+void brook_partition_wait(brook_partition *p, brook_waiter *w)
+{
+    w->part = p;
+    w->prev = p->waiters.prev;
+    w->next = &p->waiters;
+    p->waiters.prev->next = w;
+    p->waiters.prev = w;
+}
+
+void brook_partition_unwait(brook_waiter *w)
+{
+    if (!w->part)
+        return;
+    w->prev->next = w->next;
+    w->next->prev = w->prev;
+    w->prev = w->next = NULL;
+    w->part = NULL;
+}
+
+void brook_partition_committed(void *partition, int64_t high_watermark)
+{
+    brook_partition *p = partition;
+    if (high_watermark <= p->high_watermark)
+        return;
+    p->high_watermark = high_watermark;
+    /* Wake in registration order; a woken waiter unregisters itself (and
+     * possibly others of its request), so restart from the head each time. */
+    for (int again = 1; again;) {
+        again = 0;
+        for (brook_waiter *w = p->waiters.next; w != &p->waiters; w = w->next) {
+            if (w->target <= high_watermark) {
+                brook_partition_unwait(w);
+                w->wake(w);
+                again = 1;
+                break;
+            }
+        }
+    }
+}

@@ -1,0 +1,146 @@
+#include "plugin_set.h"
+
+#include <string.h>
+
+#include "config_options.h"
+#include "log.h"
+
+static brook_err load_one(brook_plugin_set *set, brook_plugin_instance *inst, brook_plugin_kind kind,
+                          const brook_plugin_conf *conf, const brook_config *c, brook_host_env *env, char *err,
+                          size_t errlen)
+{
+    char why[1024];
+    inst->conf = conf;
+    inst->env = env;
+    if (brook_loader_open(set->dir, kind, conf->name, &inst->loaded, why, sizeof why)) {
+        snprintf(err, errlen, "%s: %s", conf->where, why);
+        return BROOK_ERR_INVALID;
+    }
+    snprintf(inst->log_name, sizeof inst->log_name, "%s-%s", brook_kind_name(kind), conf->name);
+    if (brook_options_validate(c, conf->block, inst->loaded.desc->options, conf->name, err, errlen))
+        return BROOK_ERR_INVALID;
+    brook_host_init(inst);
+    return BROOK_OK;
+}
+
+static brook_err check_unique(const brook_plugin_instance *list, size_t count, const char *kind, char *err,
+                              size_t errlen)
+{
+    for (size_t i = 0; i < count; i++)
+        for (size_t j = i + 1; j < count; j++)
+            if (strcmp(list[i].conf->name, list[j].conf->name) == 0) {
+                snprintf(err, errlen, "%s: %s plugin \"%s\" is configured twice (first at %s)", list[j].conf->where,
+                         kind, list[j].conf->name, list[i].conf->where);
+                return BROOK_ERR_INVALID;
+            }
+    return BROOK_OK;
+}
+
+static brook_err pick_authorizer(brook_plugin_set *set, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < set->auth_count; i++) {
+        brook_plugin_instance *inst = &set->auth[i];
+        if (!brook_has_slot(inst, brook_auth_ops, authorize))
+            continue;
+        if (set->authorizer) {
+            snprintf(err, errlen, "%s: auth plugins \"%s\" and \"%s\" are both authorizers; configure only one",
+                     inst->conf->where, set->authorizer->conf->name, inst->conf->name);
+            return BROOK_ERR_INVALID;
+        }
+        set->authorizer = inst;
+    }
+    return BROOK_OK;
+}
+
+brook_err brook_plugin_set_load(brook_plugin_set *set, const brook_config *c, const char *dir, brook_host_env *env,
+                                char *err, size_t errlen)
+{
+    const brook_settings *st = &c->settings;
+    memset(set, 0, sizeof *set);
+    snprintf(set->dir, sizeof set->dir, "%s", dir);
+    brook_err e = load_one(set, &set->storage, BROOK_PLUGIN_STORAGE, &st->storage, c, env, err, errlen);
+    if (!e)
+        e = load_one(set, &set->replication, BROOK_PLUGIN_REPLICATION, &st->replication, c, env, err, errlen);
+    for (size_t i = 0; !e && i < st->auth_count; i++, set->auth_count++)
+        e = load_one(set, &set->auth[i], BROOK_PLUGIN_AUTH, &st->auth[i], c, env, err, errlen);
+    for (size_t i = 0; !e && i < st->codec_count; i++, set->codec_count++)
+        e = load_one(set, &set->codecs[i], BROOK_PLUGIN_CODEC, &st->codecs[i], c, env, err, errlen);
+    if (!e)
+        e = check_unique(set->auth, set->auth_count, "auth", err, errlen);
+    if (!e)
+        e = check_unique(set->codecs, set->codec_count, "codec", err, errlen);
+    if (!e)
+        e = pick_authorizer(set, err, errlen);
+    return e;
+}
+
+static brook_err start_one(brook_plugin_instance *inst, char *err, size_t errlen)
+{
+    const brook_plugin_descriptor *d = inst->loaded.desc;
+    brook_err e = d->init(&inst->host, &inst->state);
+    if (e) {
+        snprintf(err, errlen, "%s: %s plugin %s (\"%s\" %s): init failed: %s (see the plugin's log line above)",
+                 inst->conf->where, brook_kind_name(inst->loaded.kind), inst->loaded.path, d->name, d->version,
+                 brook_err_str(e));
+        return e;
+    }
+    inst->started = 1;
+    return BROOK_OK;
+}
+
+brook_err brook_plugin_set_start(brook_plugin_set *set, char *err, size_t errlen)
+{
+    brook_err e = start_one(&set->storage, err, errlen);
+    if (!e)
+        e = start_one(&set->replication, err, errlen);
+    for (size_t i = 0; !e && i < set->auth_count; i++)
+        e = start_one(&set->auth[i], err, errlen);
+    for (size_t i = 0; !e && i < set->codec_count; i++)
+        e = start_one(&set->codecs[i], err, errlen);
+    return e;
+}
+
+static void unload_one(brook_plugin_instance *inst)
+{
+    if (inst->started && inst->loaded.desc)
+        inst->loaded.desc->fini(inst->state);
+    inst->started = 0;
+    brook_loader_close(&inst->loaded);
+}
+
+void brook_plugin_set_unload(brook_plugin_set *set)
+{
+    for (size_t i = set->codec_count; i-- > 0;)
+        unload_one(&set->codecs[i]);
+    for (size_t i = set->auth_count; i-- > 0;)
+        unload_one(&set->auth[i]);
+    unload_one(&set->replication);
+    unload_one(&set->storage);
+    set->codec_count = set->auth_count = 0;
+}
+
+brook_plugin_instance *brook_plugin_set_codec(brook_plugin_set *set, const char *name)
+{
+    for (size_t i = 0; i < set->codec_count; i++)
+        if (strcmp(set->codecs[i].conf->name, name) == 0)
+            return &set->codecs[i];
+    return NULL;
+}
+
+static void print_one(const brook_plugin_instance *inst, const char *role, FILE *out)
+{
+    const brook_plugin_descriptor *d = inst->loaded.desc;
+    fprintf(out, "  %-12s %-12s %-8s ABI %u.%u  %s\n", role, d->name, d->version ? d->version : "?", d->abi_major,
+            d->abi_minor, inst->loaded.path);
+}
+
+void brook_plugin_set_print(const brook_plugin_set *set, FILE *out)
+{
+    fprintf(out, "plugin set (brookd ABI %d.%d, plugin_dir %s):\n", BROOK_ABI_MAJOR, BROOK_ABI_MINOR, set->dir);
+    print_one(&set->storage, "storage", out);
+    print_one(&set->replication, "replication", out);
+    for (size_t i = 0; i < set->auth_count; i++)
+        print_one(&set->auth[i], set->authorizer == &set->auth[i] ? "auth+authz" : "auth", out);
+    for (size_t i = 0; i < set->codec_count; i++)
+        print_one(&set->codecs[i], "codec", out);
+}

@@ -1,0 +1,221 @@
+#include "request.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "broker.h"
+#include "conn.h"
+#include "handlers.h"
+#include "log.h"
+
+static void *req_alloc(brook_request *pub, size_t size)
+{
+    brook_req *req = pub->core_private;
+    return brook_arena_alloc(&req->arena, size);
+}
+
+brook_req *brook_req_new(brook_conn *conn)
+{
+    brook_req *req = calloc(1, sizeof *req);
+    if (!req)
+        return NULL;
+    req->conn = conn;
+    req->broker = conn->broker;
+    req->pub.alloc = req_alloc;
+    req->pub.core_private = req;
+    req->pub.principal = conn->principal;
+    return req;
+}
+
+static void release_slices(brook_req *req)
+{
+    if (req->pub.type != BROOK_REQ_FETCH)
+        return;
+    brook_handle_fetch_release(req);
+}
+
+void brook_req_free(brook_req *req)
+{
+    if (!req)
+        return;
+    if (req->deadline)
+        brook_loop_timer_cancel(req->broker->loop, req->deadline);
+    release_slices(req);
+    brook_arena_free(&req->arena);
+    brook_buf_free(&req->out);
+    free(req->segs);
+    free(req->frame);
+    free(req);
+}
+
+/* ---- completion -------------------------------------------------------- */
+
+static void on_deadline_timer(void *arg)
+{
+    brook_req *req = arg;
+    req->deadline = NULL;
+    req->deadline_passed = 1;
+    if (req->on_deadline)
+        req->on_deadline(req);
+}
+
+void brook_req_arm_deadline(brook_req *req, int64_t ms)
+{
+    if (req->deadline || req->deadline_passed)
+        return;
+    if (brook_loop_timer_add(req->broker->loop, ms, on_deadline_timer, req, &req->deadline))
+        req->deadline = NULL;
+}
+
+void brook_req_complete(brook_req *req)
+{
+    if (req->state >= BROOK_REQ_COMPLETED)
+        return;
+    req->state = BROOK_REQ_COMPLETED;
+    if (req->deadline) {
+        brook_loop_timer_cancel(req->broker->loop, req->deadline);
+        req->deadline = NULL;
+    }
+    if (req->pub.error)
+        brook_metric_add(req->broker->m.request_errors_total, 1);
+    if (!req->conn) {
+        brook_req_free(req);
+        return;
+    }
+    brook_conn_on_complete(req->conn);
+}
+
+void brook_req_maybe_complete(brook_req *req)
+{
+    if (req->pending == 0 && req->waiting == 0)
+        brook_req_complete(req);
+}
+
+void brook_req_release(brook_req *req)
+{
+    req->pending--;
+    if (!req->conn && req->pending == 0) {
+        if (req->cancel)
+            req->cancel(req);
+        brook_req_free(req);
+        return;
+    }
+    if (req->conn)
+        brook_req_maybe_complete(req);
+}
+
+void brook_req_orphan(brook_req *req)
+{
+    req->conn = NULL;
+    if (req->state >= BROOK_REQ_COMPLETED || req->pending == 0) {
+        if (req->cancel)
+            req->cancel(req);
+        brook_req_free(req);
+        return;
+    }
+    /* Callbacks still owed: they free it (brook_req_release). */
+    if (req->cancel)
+        req->cancel(req);
+    if (req->deadline) {
+        brook_loop_timer_cancel(req->broker->loop, req->deadline);
+        req->deadline = NULL;
+    }
+}
+
+/* ---- dispatch ---------------------------------------------------------- */
+
+void brook_req_dispatch(brook_req *req)
+{
+    brook_metric_add(req->broker->m.requests_total, 1);
+    /* The handler's own work counts as one pending callback, so callbacks
+     * that fire synchronously inside it cannot complete it early. */
+    req->pending = 1;
+    switch (req->pub.type) {
+    case BROOK_REQ_METADATA: brook_handle_metadata(req); break;
+    case BROOK_REQ_CREATE_TOPICS: brook_handle_create_topics(req); break;
+    case BROOK_REQ_DELETE_TOPICS: brook_handle_delete_topics(req); break;
+    case BROOK_REQ_PRODUCE: brook_handle_produce(req); break;
+    case BROOK_REQ_FETCH: brook_handle_fetch(req); break;
+    case BROOK_REQ_LIST_OFFSETS: brook_handle_list_offsets(req); break;
+    case BROOK_REQ_LOCAL: break;
+    case BROOK_REQ_INVALID:
+    default:
+        if (!req->pub.error)
+            req->pub.error = BROOK_ERR_UNSUPPORTED;
+        break;
+    }
+    brook_req_release(req);
+}
+
+/* ---- the response writer ----------------------------------------------- */
+
+static brook_err add_seg(brook_req *req, const brook_slice *slice, size_t offset, size_t len)
+{
+    if (len == 0)
+        return BROOK_OK;
+    /* Consecutive bytes extend the previous segment. */
+    if (!slice && req->seg_count && !req->segs[req->seg_count - 1].slice &&
+        req->segs[req->seg_count - 1].offset + req->segs[req->seg_count - 1].len == offset) {
+        req->segs[req->seg_count - 1].len += len;
+        req->out_total += len;
+        return BROOK_OK;
+    }
+    if (req->seg_count == req->seg_cap) {
+        size_t cap = req->seg_cap ? req->seg_cap * 2 : 8;
+        brook_out_seg *segs = realloc(req->segs, cap * sizeof *segs);
+        if (!segs)
+            return BROOK_ERR_NOMEM;
+        req->segs = segs;
+        req->seg_cap = cap;
+    }
+    req->segs[req->seg_count++] = (brook_out_seg){.slice = slice, .offset = offset, .len = len};
+    req->out_total += len;
+    return BROOK_OK;
+}
+
+static brook_err w_write(brook_writer *w, const void *data, size_t len)
+{
+    brook_req *req = w->impl;
+    size_t offset = req->out.len;
+    brook_err e = brook_buf_append(&req->out, data, len);
+    return e ? e : add_seg(req, NULL, offset, len);
+}
+
+static brook_err w_write_slice(brook_writer *w, const brook_slice *slice)
+{
+    return add_seg(w->impl, slice, 0, slice->len);
+}
+
+static size_t w_position(brook_writer *w)
+{
+    return ((brook_req *)w->impl)->out_total;
+}
+
+static brook_err w_patch(brook_writer *w, size_t position, const void *data, size_t len)
+{
+    brook_req *req = w->impl;
+    size_t pos = 0;
+    for (size_t i = 0; i < req->seg_count; i++) {
+        brook_out_seg *s = &req->segs[i];
+        if (position >= pos && position + len <= pos + s->len) {
+            if (s->slice)
+                return BROOK_ERR_INVALID;
+            memcpy(req->out.data + s->offset + (position - pos), data, len);
+            return BROOK_OK;
+        }
+        pos += s->len;
+    }
+    return BROOK_ERR_INVALID;
+}
+
+brook_err brook_req_encode(brook_req *req, const brook_codec_ops *codec, void *codec_conn)
+{
+    brook_writer w = {
+        .write = w_write,
+        .write_slice = w_write_slice,
+        .position = w_position,
+        .patch = w_patch,
+        .impl = req,
+    };
+    return codec->encode(codec_conn, &req->pub, &w);
+}

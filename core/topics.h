@@ -1,0 +1,42 @@
+/* The topic registry: which topics exist and how many partitions each has,
+ * persisted in <data_dir>/topics so topics survive a restart. Written
+ * atomically (temp file, fsync, rename, fsync of the directory). */
+#ifndef BROOK_CORE_TOPICS_H
+#define BROOK_CORE_TOPICS_H
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <brook/errors.h>
+#include <brook/types.h>
+
+typedef struct brook_partition brook_partition;
+
+typedef struct brook_topic {
+    char name[BROOK_TOPIC_NAME_MAX + 1];
+    int32_t partition_count;
+    brook_partition **partitions; /* filled by the broker when it opens them */
+} brook_topic;
+
+typedef struct brook_topics {
+    char path[PATH_MAX];
+    brook_topic **items; /* sorted by name */
+    size_t count;
+    size_t cap;
+} brook_topics;
+
+/* Kafka's rules: 1-249 characters of [a-zA-Z0-9._-], not "." or "..". */
+int brook_topic_name_valid(const char *name);
+
+/* Read <data_dir>/topics (absent = no topics). Errors name file:line. */
+brook_err brook_topics_load(brook_topics *t, const char *data_dir, char *err, size_t errlen);
+void brook_topics_free(brook_topics *t);
+
+brook_topic *brook_topics_find(const brook_topics *t, const char *name);
+
+/* Add or remove a topic and persist the registry before returning. */
+brook_err brook_topics_add(brook_topics *t, const char *name, int32_t partitions, brook_topic **out);
+brook_err brook_topics_remove(brook_topics *t, const char *name);
+
+#endif

@@ -1,0 +1,680 @@
+/* codec-native: Brook's own small protocol, msgpack over TCP.
+ *
+ * Frame: a 4-byte big-endian body length, then one msgpack map.
+ * Requests carry "id" (correlation id, echoed back) and "op"; responses
+ * carry "id", "error" (0 or a brook_err code) and "message" on errors.
+ * The full description, with a worked exchange, is docs/native-protocol.md.
+ *
+ * The codec maps each operation onto the core's neutral requests
+ * (request.h): produce builds a RecordBatch v2 with the host's builder,
+ * fetch turns the batches the core hands back into msgpack records. */
+#include <msgpack.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <brook/batch.h>
+#include <brook/codec.h>
+#include <brook/plugin.h>
+
+#include "msgpack_check.h"
+
+#define MAX_DEPTH 8
+
+typedef enum op {
+    OP_CREATE_TOPIC,
+    OP_DELETE_TOPIC,
+    OP_LIST_TOPICS,
+    OP_PRODUCE,
+    OP_FETCH,
+    OP_LIST_OFFSETS,
+} op;
+
+static const char *const op_names[] = {"create_topic", "delete_topic", "list_topics",
+                                       "produce",      "fetch",        "list_offsets"};
+
+typedef struct native {
+    const brook_host *host;
+    int64_t default_max_bytes;
+} native;
+
+typedef struct native_req {
+    uint64_t id;
+    op op;
+} native_req;
+
+typedef struct decoder {
+    brook_request *req;
+    const msgpack_object *map;
+    const char *error; /* first problem found, for the error response */
+} decoder;
+
+/* ---- plugin ------------------------------------------------------------- */
+
+static const brook_option options[] = {
+    {"default_fetch_max_bytes", BROOK_OPT_INT, "1048576", "fetch max_bytes when a request does not say"},
+    {NULL, 0, NULL, NULL},
+};
+
+static brook_err native_init(const brook_host *host, void **state)
+{
+    native *n = calloc(1, sizeof *n);
+    if (!n)
+        return BROOK_ERR_NOMEM;
+    n->host = host;
+    host->config_int(host, "default_fetch_max_bytes", &n->default_max_bytes);
+    if (n->default_max_bytes < 1) {
+        host->log(host, BROOK_LOG_ERROR, "default_fetch_max_bytes must be >= 1");
+        free(n);
+        return BROOK_ERR_INVALID;
+    }
+    *state = n;
+    return BROOK_OK;
+}
+
+static void native_fini(void *state)
+{
+    free(state);
+}
+
+static brook_err native_conn_open(void *state, const brook_peer *peer, void **conn)
+{
+    (void)peer;
+    *conn = state; /* stateless per connection */
+    return BROOK_OK;
+}
+
+static void native_conn_close(void *conn)
+{
+    (void)conn;
+}
+
+static brook_err native_frame(void *conn, const uint8_t *data, size_t len, size_t *frame_len)
+{
+    (void)conn;
+    if (len < 4)
+        return BROOK_ERR_AGAIN;
+    uint32_t body = brook_be32(data);
+    if (body == 0)
+        return BROOK_ERR_INVALID;
+    *frame_len = 4 + (size_t)body;
+    return BROOK_OK;
+}
+
+/* ---- decoding helpers --------------------------------------------------- */
+
+static const msgpack_object *field(const msgpack_object *map, const char *key)
+{
+    size_t klen = strlen(key);
+    for (uint32_t i = 0; i < map->via.map.size; i++) {
+        const msgpack_object *k = &map->via.map.ptr[i].key;
+        if (k->type == MSGPACK_OBJECT_STR && k->via.str.size == klen && memcmp(k->via.str.ptr, key, klen) == 0)
+            return &map->via.map.ptr[i].val;
+    }
+    return NULL;
+}
+
+static int fail(decoder *d, const char *msg)
+{
+    if (!d->error)
+        d->error = msg;
+    return -1;
+}
+
+static int get_int(decoder *d, const msgpack_object *map, const char *key, int64_t def, int64_t lo, int64_t hi,
+                   int64_t *out, const char *msg)
+{
+    const msgpack_object *o = field(map, key);
+    if (!o || o->type == MSGPACK_OBJECT_NIL) {
+        *out = def;
+        return 0;
+    }
+    if (o->type == MSGPACK_OBJECT_POSITIVE_INTEGER && o->via.u64 <= INT64_MAX)
+        *out = (int64_t)o->via.u64;
+    else if (o->type == MSGPACK_OBJECT_NEGATIVE_INTEGER)
+        *out = o->via.i64;
+    else
+        return fail(d, msg);
+    return *out < lo || *out > hi ? fail(d, msg) : 0;
+}
+
+/* A required string field, copied NUL-terminated into the request. */
+static int get_str(decoder *d, const msgpack_object *map, const char *key, const char **out, const char *msg)
+{
+    const msgpack_object *o = field(map, key);
+    if (!o || o->type != MSGPACK_OBJECT_STR || o->via.str.size == 0 || o->via.str.size > 1024)
+        return fail(d, msg);
+    char *s = brook_request_alloc(d->req, o->via.str.size + 1);
+    if (!s)
+        return fail(d, "out of memory");
+    memcpy(s, o->via.str.ptr, o->via.str.size);
+    *out = s;
+    return 0;
+}
+
+/* key/value/header bytes: str, bin or nil (-1). */
+static int get_bytes(decoder *d, const msgpack_object *o, const uint8_t **data, int32_t *len, const char *msg)
+{
+    if (!o || o->type == MSGPACK_OBJECT_NIL) {
+        *data = NULL;
+        *len = -1;
+    } else if (o->type == MSGPACK_OBJECT_STR) {
+        *data = (const uint8_t *)o->via.str.ptr;
+        *len = (int32_t)o->via.str.size;
+    } else if (o->type == MSGPACK_OBJECT_BIN) {
+        *data = (const uint8_t *)o->via.bin.ptr;
+        *len = (int32_t)o->via.bin.size;
+    } else {
+        return fail(d, msg);
+    }
+    return 0;
+}
+
+/* ---- per-operation decoding ---------------------------------------------- */
+
+static int decode_create(decoder *d)
+{
+    brook_create_topics_req *c = &d->req->u.create_topics;
+    c->topics = brook_request_alloc(d->req, sizeof *c->topics);
+    if (!c->topics)
+        return fail(d, "out of memory");
+    c->topic_count = 1;
+    int64_t partitions;
+    c->topics[0].replication_factor = -1;
+    if (get_str(d, d->map, "topic", &c->topics[0].name, "\"topic\" must be a non-empty string") ||
+        get_int(d, d->map, "partitions", -1, -1, INT32_MAX, &partitions, "\"partitions\" must be an integer >= 1"))
+        return -1;
+    c->topics[0].partitions = (int32_t)partitions;
+    d->req->type = BROOK_REQ_CREATE_TOPICS;
+    return 0;
+}
+
+static int decode_delete(decoder *d)
+{
+    brook_delete_topics_req *r = &d->req->u.delete_topics;
+    r->topics = brook_request_alloc(d->req, sizeof *r->topics);
+    if (!r->topics)
+        return fail(d, "out of memory");
+    r->topic_count = 1;
+    if (get_str(d, d->map, "topic", &r->topics[0].name, "\"topic\" must be a non-empty string"))
+        return -1;
+    d->req->type = BROOK_REQ_DELETE_TOPICS;
+    return 0;
+}
+
+static int decode_list_topics(decoder *d)
+{
+    d->req->u.metadata.all_topics = 1;
+    d->req->type = BROOK_REQ_METADATA;
+    return 0;
+}
+
+static int decode_headers(decoder *d, const msgpack_object *o, brook_record_header **out, size_t *count)
+{
+    *count = 0;
+    if (!o || o->type == MSGPACK_OBJECT_NIL)
+        return 0;
+    if (o->type != MSGPACK_OBJECT_ARRAY)
+        return fail(d, "\"headers\" must be an array of [key, value] pairs");
+    *out = brook_request_alloc(d->req, sizeof **out * (o->via.array.size + 1));
+    if (!*out)
+        return fail(d, "out of memory");
+    for (uint32_t i = 0; i < o->via.array.size; i++) {
+        const msgpack_object *pair = &o->via.array.ptr[i];
+        brook_record_header *h = &(*out)[i];
+        if (pair->type != MSGPACK_OBJECT_ARRAY || pair->via.array.size != 2 ||
+            get_bytes(d, &pair->via.array.ptr[0], &h->key, &h->key_len, "a header key must be a string") ||
+            h->key_len < 0 ||
+            get_bytes(d, &pair->via.array.ptr[1], &h->value, &h->value_len, "a header value must be bytes, a string or nil"))
+            return fail(d, "\"headers\" must be an array of [key, value] pairs");
+    }
+    *count = o->via.array.size;
+    return 0;
+}
+
+static int add_record(decoder *d, const brook_host *host, brook_batch_builder *b, const msgpack_object *r)
+{
+    if (r->type != MSGPACK_OBJECT_MAP)
+        return fail(d, "each record must be a map");
+    brook_record rec = {0};
+    brook_record_header *headers = NULL;
+    size_t header_count;
+    int64_t ts;
+    if (get_bytes(d, field(r, "key"), &rec.key, &rec.key_len, "\"key\" must be bytes, a string or nil") ||
+        get_bytes(d, field(r, "value"), &rec.value, &rec.value_len, "\"value\" must be bytes, a string or nil") ||
+        get_int(d, r, "timestamp", -1, -1, INT64_MAX, &ts, "\"timestamp\" must be milliseconds since the epoch") ||
+        decode_headers(d, field(r, "headers"), &headers, &header_count))
+        return -1;
+    rec.timestamp = ts >= 0 ? ts : host->now_ms(host);
+    if (host->batch->builder_add(b, &rec, headers, header_count))
+        return fail(d, "record too large");
+    return 0;
+}
+
+static int decode_produce(decoder *d, const brook_host *host)
+{
+    brook_produce_req *p = &d->req->u.produce;
+    p->topics = brook_request_alloc(d->req, sizeof *p->topics);
+    if (p->topics)
+        p->topics[0].partitions = brook_request_alloc(d->req, sizeof *p->topics[0].partitions);
+    if (!p->topics || !p->topics[0].partitions)
+        return fail(d, "out of memory");
+    p->topic_count = 1;
+    p->topics[0].partition_count = 1;
+    brook_produce_partition *pp = &p->topics[0].partitions[0];
+    int64_t partition, acks, timeout;
+    if (get_str(d, d->map, "topic", &p->topics[0].name, "\"topic\" must be a non-empty string") ||
+        get_int(d, d->map, "partition", 0, 0, INT32_MAX, &partition, "\"partition\" must be an integer >= 0") ||
+        get_int(d, d->map, "acks", 1, -1, 1, &acks, "\"acks\" must be -1, 0 or 1") ||
+        get_int(d, d->map, "timeout_ms", 0, 0, INT32_MAX, &timeout, "\"timeout_ms\" must be an integer >= 0"))
+        return -1;
+    pp->partition = (int32_t)partition;
+    p->acks = (int16_t)acks;
+    d->req->timeout_ms = (int32_t)timeout;
+    const msgpack_object *records = field(d->map, "records");
+    if (!records || records->type != MSGPACK_OBJECT_ARRAY || records->via.array.size == 0)
+        return fail(d, "\"records\" must be a non-empty array of maps");
+    brook_batch_builder *b;
+    if (host->batch->builder_new(&b))
+        return fail(d, "out of memory");
+    int rc = 0;
+    for (uint32_t i = 0; rc == 0 && i < records->via.array.size; i++)
+        rc = add_record(d, host, b, &records->via.array.ptr[i]);
+    const uint8_t *batch;
+    size_t len;
+    if (rc == 0 && host->batch->builder_finish(b, &batch, &len) == BROOK_OK) {
+        /* The core rewrites baseOffset in place: the batch lives in the request. */
+        uint8_t *copy = brook_request_alloc(d->req, len);
+        if (copy) {
+            memcpy(copy, batch, len);
+            pp->records = copy;
+            pp->records_len = len;
+        } else {
+            rc = fail(d, "out of memory");
+        }
+    }
+    host->batch->builder_free(b);
+    if (rc)
+        return rc;
+    if (acks == 0)
+        d->req->flags |= BROOK_REQ_F_NO_RESPONSE;
+    d->req->type = BROOK_REQ_PRODUCE;
+    return 0;
+}
+
+static int decode_fetch(decoder *d, const native *n)
+{
+    brook_fetch_req *f = &d->req->u.fetch;
+    f->topics = brook_request_alloc(d->req, sizeof *f->topics);
+    if (f->topics)
+        f->topics[0].partitions = brook_request_alloc(d->req, sizeof *f->topics[0].partitions);
+    if (!f->topics || !f->topics[0].partitions)
+        return fail(d, "out of memory");
+    f->topic_count = 1;
+    f->topics[0].partition_count = 1;
+    brook_fetch_partition *fp = &f->topics[0].partitions[0];
+    int64_t partition, offset, max_bytes, max_wait;
+    if (get_str(d, d->map, "topic", &f->topics[0].name, "\"topic\" must be a non-empty string") ||
+        get_int(d, d->map, "partition", 0, 0, INT32_MAX, &partition, "\"partition\" must be an integer >= 0") ||
+        get_int(d, d->map, "offset", 0, 0, INT64_MAX, &offset, "\"offset\" must be an integer >= 0") ||
+        get_int(d, d->map, "max_bytes", n->default_max_bytes, 1, INT32_MAX, &max_bytes,
+                "\"max_bytes\" must be an integer >= 1") ||
+        get_int(d, d->map, "max_wait_ms", 0, 0, 3600000, &max_wait, "\"max_wait_ms\" must be an integer in [0, 3600000]"))
+        return -1;
+    fp->partition = (int32_t)partition;
+    fp->fetch_offset = offset;
+    fp->max_bytes = (int32_t)max_bytes;
+    f->max_bytes = (int32_t)max_bytes;
+    f->max_wait_ms = (int32_t)max_wait;
+    f->min_bytes = 1;
+    d->req->type = BROOK_REQ_FETCH;
+    return 0;
+}
+
+static int decode_list_offsets(decoder *d)
+{
+    brook_list_offsets_req *l = &d->req->u.list_offsets;
+    l->topics = brook_request_alloc(d->req, sizeof *l->topics);
+    if (l->topics)
+        l->topics[0].partitions = brook_request_alloc(d->req, 3 * sizeof *l->topics[0].partitions);
+    if (!l->topics || !l->topics[0].partitions)
+        return fail(d, "out of memory");
+    l->topic_count = 1;
+    int64_t partition, ts;
+    if (get_str(d, d->map, "topic", &l->topics[0].name, "\"topic\" must be a non-empty string") ||
+        get_int(d, d->map, "partition", 0, 0, INT32_MAX, &partition, "\"partition\" must be an integer >= 0") ||
+        get_int(d, d->map, "timestamp", -3, -3, INT64_MAX, &ts, "\"timestamp\" must be milliseconds since the epoch"))
+        return -1;
+    /* Earliest and latest always; by time when asked. */
+    brook_list_offsets_partition *lp = l->topics[0].partitions;
+    lp[0] = (brook_list_offsets_partition){.partition = (int32_t)partition, .timestamp = BROOK_OFFSET_EARLIEST};
+    lp[1] = (brook_list_offsets_partition){.partition = (int32_t)partition, .timestamp = BROOK_OFFSET_LATEST};
+    l->topics[0].partition_count = 2;
+    if (ts >= 0) {
+        lp[2] = (brook_list_offsets_partition){.partition = (int32_t)partition, .timestamp = ts};
+        l->topics[0].partition_count = 3;
+    }
+    d->req->type = BROOK_REQ_LIST_OFFSETS;
+    return 0;
+}
+
+static brook_err native_decode(void *conn, const uint8_t *frame, size_t len, brook_request *req)
+{
+    native *n = conn;
+    native_req *nr = brook_request_alloc(req, sizeof *nr);
+    if (!nr)
+        return BROOK_ERR_NOMEM;
+    req->codec_data = nr;
+    const uint8_t *body = frame + 4;
+    size_t body_len = len - 4, used;
+    if (native_msgpack_check(body, body_len, MAX_DEPTH, &used) || used != body_len) {
+        req->error_message = "the frame body is not exactly one well-formed msgpack object";
+        return BROOK_ERR_INVALID;
+    }
+    msgpack_unpacked msg;
+    msgpack_unpacked_init(&msg);
+    size_t off = 0;
+    if (msgpack_unpack_next(&msg, (const char *)body, body_len, &off) != MSGPACK_UNPACK_SUCCESS ||
+        msg.data.type != MSGPACK_OBJECT_MAP) {
+        msgpack_unpacked_destroy(&msg);
+        req->error_message = "the frame body is not a msgpack map";
+        return BROOK_ERR_INVALID;
+    }
+    const msgpack_object *id = field(&msg.data, "id");
+    if (!id || id->type != MSGPACK_OBJECT_POSITIVE_INTEGER) {
+        msgpack_unpacked_destroy(&msg);
+        req->error_message = "the request has no \"id\" (a non-negative integer)";
+        return BROOK_ERR_INVALID;
+    }
+    nr->id = id->via.u64;
+    decoder d = {.req = req, .map = &msg.data};
+    const msgpack_object *o = field(&msg.data, "op");
+    int known = 0;
+    for (size_t i = 0; o && o->type == MSGPACK_OBJECT_STR && i < sizeof op_names / sizeof op_names[0]; i++) {
+        if (o->via.str.size == strlen(op_names[i]) && memcmp(o->via.str.ptr, op_names[i], o->via.str.size) == 0) {
+            nr->op = (op)i;
+            known = 1;
+        }
+    }
+    int rc;
+    if (!known) {
+        rc = fail(&d, o && o->type == MSGPACK_OBJECT_STR ? "unknown \"op\"" : "\"op\" must be a string");
+        req->error = BROOK_ERR_UNSUPPORTED;
+    } else {
+        switch (nr->op) {
+        case OP_CREATE_TOPIC: rc = decode_create(&d); break;
+        case OP_DELETE_TOPIC: rc = decode_delete(&d); break;
+        case OP_LIST_TOPICS: rc = decode_list_topics(&d); break;
+        case OP_PRODUCE: rc = decode_produce(&d, n->host); break;
+        case OP_FETCH: rc = decode_fetch(&d, n); break;
+        case OP_LIST_OFFSETS: rc = decode_list_offsets(&d); break;
+        default: rc = -1; break;
+        }
+    }
+    msgpack_unpacked_destroy(&msg);
+    if (rc) {
+        req->type = BROOK_REQ_INVALID;
+        req->flags = 0; /* an invalid acks=0 produce still gets its error */
+        if (!req->error)
+            req->error = BROOK_ERR_INVALID;
+        req->error_message = d.error;
+    }
+    return BROOK_OK;
+}
+
+/* ---- encoding ----------------------------------------------------------- */
+
+typedef struct out {
+    msgpack_sbuffer sb;
+    msgpack_packer pk;
+} out;
+
+static void pack_str(msgpack_packer *pk, const char *s)
+{
+    size_t len = strlen(s);
+    msgpack_pack_str_with_body(pk, s, len);
+}
+
+static void pack_bytes(msgpack_packer *pk, const uint8_t *data, int32_t len)
+{
+    if (len < 0)
+        msgpack_pack_nil(pk);
+    else
+        msgpack_pack_bin_with_body(pk, data, (size_t)len);
+}
+
+/* Start the response map: id, error, message (when failed), then `extra` fields. */
+static void pack_head(msgpack_packer *pk, const native_req *nr, brook_err err, const char *message, size_t extra)
+{
+    msgpack_pack_map(pk, 2 + (err ? 1 : 0) + extra);
+    pack_str(pk, "id");
+    msgpack_pack_uint64(pk, nr->id);
+    pack_str(pk, "error");
+    msgpack_pack_int(pk, (int)err);
+    if (err) {
+        pack_str(pk, "message");
+        pack_str(pk, message ? message : brook_err_str(err));
+    }
+}
+
+static void encode_list_topics(msgpack_packer *pk, const native_req *nr, const brook_metadata_req *m)
+{
+    pack_head(pk, nr, BROOK_OK, NULL, 1);
+    pack_str(pk, "topics");
+    msgpack_pack_array(pk, m->topic_count);
+    for (size_t i = 0; i < m->topic_count; i++) {
+        msgpack_pack_map(pk, 2);
+        pack_str(pk, "name");
+        pack_str(pk, m->topics[i].name);
+        pack_str(pk, "partitions");
+        msgpack_pack_int32(pk, m->topics[i].partition_count);
+    }
+}
+
+/* The bytes of a slice: in memory already, or read from its file. */
+static const uint8_t *slice_bytes(const brook_slice *s, uint8_t **tmp)
+{
+    *tmp = NULL;
+    if (s->fd < 0)
+        return s->data;
+    *tmp = malloc(s->len ? s->len : 1);
+    if (!*tmp)
+        return NULL;
+    size_t done = 0;
+    while (done < s->len) {
+        ssize_t r = pread(s->fd, *tmp + done, s->len - done, (off_t)(s->file_offset + (int64_t)done));
+        if (r <= 0) {
+            free(*tmp);
+            *tmp = NULL;
+            return NULL;
+        }
+        done += (size_t)r;
+    }
+    return *tmp;
+}
+
+static void pack_record(msgpack_packer *pk, const brook_host *host, const brook_record *rec)
+{
+    msgpack_pack_map(pk, 5);
+    pack_str(pk, "offset");
+    msgpack_pack_int64(pk, rec->offset);
+    pack_str(pk, "timestamp");
+    msgpack_pack_int64(pk, rec->timestamp);
+    pack_str(pk, "key");
+    pack_bytes(pk, rec->key, rec->key_len);
+    pack_str(pk, "value");
+    pack_bytes(pk, rec->value, rec->value_len);
+    pack_str(pk, "headers");
+    msgpack_pack_array(pk, (size_t)rec->header_count);
+    const uint8_t *p = rec->headers, *end = rec->headers + rec->headers_len;
+    for (int32_t i = 0; i < rec->header_count; i++) {
+        brook_record_header h = {0};
+        host->batch->header_next(&p, end, &h);
+        msgpack_pack_array(pk, 2);
+        msgpack_pack_str_with_body(pk, h.key, (size_t)h.key_len);
+        pack_bytes(pk, h.value, h.value_len);
+    }
+}
+
+/* Records at or after the fetch offset, from whole batches. Stops at a
+ * batch it cannot read (compressed) and reports it. */
+static brook_err pack_fetched(const brook_host *host, const brook_fetch_partition *fp, msgpack_sbuffer *records,
+                              size_t *count, int64_t *next_offset, const char **problem)
+{
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, records, msgpack_sbuffer_write);
+    *count = 0;
+    *next_offset = fp->fetch_offset;
+    for (size_t i = 0; i < fp->slice_count; i++) {
+        uint8_t *tmp;
+        const uint8_t *bytes = slice_bytes(&fp->slices[i], &tmp);
+        if (!bytes) {
+            *problem = "cannot read stored data";
+            return BROOK_ERR_IO;
+        }
+        brook_batch_iter it;
+        brook_err e = host->batch->iter_init(&it, bytes, fp->slices[i].len);
+        if (e) {
+            free(tmp);
+            if (*count)
+                return BROOK_OK; /* deliver what came before; the next fetch reports it */
+            *problem = e == BROOK_ERR_UNSUPPORTED
+                           ? "a compressed batch is next: the native protocol does not decompress (use a Kafka client)"
+                           : "a stored batch is corrupt";
+            return e;
+        }
+        brook_record rec;
+        while ((e = host->batch->iter_next(&it, &rec)) == BROOK_OK) {
+            if (rec.offset < fp->fetch_offset)
+                continue;
+            pack_record(&pk, host, &rec);
+            (*count)++;
+            *next_offset = rec.offset + 1;
+        }
+        brook_batch_info info;
+        if (host->batch->check(bytes, fp->slices[i].len, &info) == BROOK_OK && info.last_offset + 1 > *next_offset)
+            *next_offset = info.last_offset + 1; /* skip compacted-away offsets */
+        free(tmp);
+        if (e != BROOK_ERR_NOT_FOUND) {
+            *problem = "a stored record is corrupt";
+            return BROOK_ERR_CORRUPT;
+        }
+    }
+    return BROOK_OK;
+}
+
+static void encode_fetch(msgpack_packer *pk, const native *n, const native_req *nr, const brook_fetch_req *f)
+{
+    const brook_fetch_partition *fp = &f->topics[0].partitions[0];
+    if (fp->error) {
+        pack_head(pk, nr, fp->error, NULL, 0);
+        return;
+    }
+    msgpack_sbuffer records;
+    msgpack_sbuffer_init(&records);
+    size_t count;
+    int64_t next;
+    const char *problem = NULL;
+    brook_err e = pack_fetched(n->host, fp, &records, &count, &next, &problem);
+    if (e) {
+        pack_head(pk, nr, e, problem, 0);
+    } else {
+        pack_head(pk, nr, BROOK_OK, NULL, 4);
+        pack_str(pk, "high_watermark");
+        msgpack_pack_int64(pk, fp->high_watermark);
+        pack_str(pk, "log_start_offset");
+        msgpack_pack_int64(pk, fp->log_start_offset);
+        pack_str(pk, "next_offset");
+        msgpack_pack_int64(pk, next);
+        pack_str(pk, "records");
+        msgpack_pack_array(pk, count);
+        msgpack_sbuffer_write(pk->data, records.data, records.size);
+    }
+    msgpack_sbuffer_destroy(&records);
+}
+
+static void encode_list_offsets(msgpack_packer *pk, const native_req *nr, const brook_list_offsets_req *l)
+{
+    const brook_list_offsets_topic *lt = &l->topics[0];
+    for (size_t i = 0; i < lt->partition_count; i++) {
+        if (lt->partitions[i].error) {
+            pack_head(pk, nr, lt->partitions[i].error, NULL, 0);
+            return;
+        }
+    }
+    int by_time = lt->partition_count == 3;
+    pack_head(pk, nr, BROOK_OK, NULL, by_time ? 4 : 2);
+    pack_str(pk, "earliest");
+    msgpack_pack_int64(pk, lt->partitions[0].offset);
+    pack_str(pk, "latest");
+    msgpack_pack_int64(pk, lt->partitions[1].offset);
+    if (by_time) {
+        pack_str(pk, "offset");
+        msgpack_pack_int64(pk, lt->partitions[2].offset);
+        pack_str(pk, "timestamp");
+        msgpack_pack_int64(pk, lt->partitions[2].found_timestamp);
+    }
+}
+
+static void encode_body(msgpack_packer *pk, const native *n, const native_req *nr, const brook_request *req)
+{
+    if (req->type == BROOK_REQ_INVALID || req->error) {
+        pack_head(pk, nr, req->error ? req->error : BROOK_ERR_INVALID, req->error_message, 0);
+        return;
+    }
+    switch (nr->op) {
+    case OP_CREATE_TOPIC: {
+        const brook_topic_create *tc = &req->u.create_topics.topics[0];
+        pack_head(pk, nr, tc->error, tc->error_message, 0);
+        return;
+    }
+    case OP_DELETE_TOPIC: pack_head(pk, nr, req->u.delete_topics.topics[0].error, NULL, 0); return;
+    case OP_LIST_TOPICS: encode_list_topics(pk, nr, &req->u.metadata); return;
+    case OP_PRODUCE: {
+        const brook_produce_partition *pp = &req->u.produce.topics[0].partitions[0];
+        if (pp->error) {
+            pack_head(pk, nr, pp->error, pp->error_message, 0);
+            return;
+        }
+        pack_head(pk, nr, BROOK_OK, NULL, 1);
+        pack_str(pk, "base_offset");
+        msgpack_pack_int64(pk, pp->base_offset);
+        return;
+    }
+    case OP_FETCH: encode_fetch(pk, n, nr, &req->u.fetch); return;
+    case OP_LIST_OFFSETS: encode_list_offsets(pk, nr, &req->u.list_offsets); return;
+    }
+}
+
+static brook_err native_encode(void *conn, brook_request *req, brook_writer *w)
+{
+    const native *n = conn;
+    const native_req *nr = req->codec_data;
+    out o;
+    msgpack_sbuffer_init(&o.sb);
+    msgpack_packer_init(&o.pk, &o.sb, msgpack_sbuffer_write);
+    encode_body(&o.pk, n, nr, req);
+    brook_err e = BROOK_OK;
+    if (o.sb.size > UINT32_MAX) {
+        e = BROOK_ERR_TOO_LARGE;
+    } else {
+        uint8_t len[4];
+        brook_put_be32(len, (uint32_t)o.sb.size);
+        e = w->write(w, len, 4);
+        if (!e)
+            e = w->write(w, o.sb.data, o.sb.size);
+    }
+    msgpack_sbuffer_destroy(&o.sb);
+    return e;
+}
+
+static const brook_codec_ops ops = {
+    .conn_open = native_conn_open,
+    .conn_close = native_conn_close,
+    .frame = native_frame,
+    .decode = native_decode,
+    .encode = native_encode,
+};
+
+BROOK_PLUGIN_DESCRIPTOR(BROOK_PLUGIN_CODEC, brook_codec_ops, ops, "native", "1.0.0",
+                        "Brook's msgpack protocol (brookctl, simple clients)", options, native_init, native_fini);

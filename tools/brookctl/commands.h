@@ -1,0 +1,32 @@
+/* brookctl's subcommands. Each returns the process exit status:
+ * 0 success, 1 failure (broker error, connection), 2 bad usage. */
+#ifndef BROOKCTL_COMMANDS_H
+#define BROOKCTL_COMMANDS_H
+
+#include "client.h"
+
+#define EXIT_USAGE 2
+
+typedef struct global_opts {
+    const char *broker; /* host:port */
+    int timeout_ms;
+} global_opts;
+
+int cmd_topics(const global_opts *g, int argc, char **argv);
+int cmd_produce(const global_opts *g, int argc, char **argv);
+int cmd_consume(const global_opts *g, int argc, char **argv);
+
+/* Print "brookctl: <what>: <message> (error N)" for a failed response;
+ * returns 1 when it failed, 0 when it succeeded. */
+int report_error(const msgpack_object *resp, const char *what);
+
+/* Partition count of `topic` (list_topics), or -1 after printing why. */
+int32_t topic_partitions(client *c, const char *topic);
+
+/* Parse an integer option; prints an error and returns -1 when invalid. */
+int parse_int_opt(const char *name, const char *value, int64_t lo, int64_t hi, int64_t *out);
+
+/* One byte from an option like --key-separator: "\t", "\n", "\0" or a literal. */
+int parse_char_opt(const char *name, const char *value, int *out);
+
+#endif

@@ -1,0 +1,134 @@
+/* brookctl: administer, produce to and consume from a Brook broker over
+ * the native protocol. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: brookctl [-b host:port] [--timeout-ms N] COMMAND ...\n"
+            "\n"
+            "commands:\n"
+            "  topics create NAME [--partitions N]   create a topic\n"
+            "  topics delete NAME                    delete a topic and its data\n"
+            "  topics list                           list topics with partition counts\n"
+            "  produce TOPIC [options]               send lines from stdin (or --file) as records\n"
+            "  consume TOPIC [options]               print records\n"
+            "\n"
+            "options:\n"
+            "  -b, --broker host:port   broker's native listener (default $BROOK_BROKER or 127.0.0.1:9093)\n"
+            "      --timeout-ms N       connection timeout (default 5000)\n"
+            "  -h, --help               help; `brookctl COMMAND --help` for a command's options\n");
+}
+
+int report_error(const msgpack_object *resp, const char *what)
+{
+    const char *msg;
+    size_t len;
+    int64_t code = client_error(resp, &msg, &len);
+    if (code == 0)
+        return 0;
+    fprintf(stderr, "brookctl: %s: %.*s (error %lld)\n", what, (int)len, msg, (long long)code);
+    return 1;
+}
+
+int parse_int_opt(const char *name, const char *value, int64_t lo, int64_t hi, int64_t *out)
+{
+    char *end;
+    long long v = strtoll(value, &end, 10);
+    if (!*value || *end || v < lo || v > hi) {
+        fprintf(stderr, "brookctl: %s must be an integer in [%lld, %lld], got \"%s\"\n", name, (long long)lo,
+                (long long)hi, value);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+int parse_char_opt(const char *name, const char *value, int *out)
+{
+    if (strcmp(value, "\\t") == 0)
+        *out = '\t';
+    else if (strcmp(value, "\\n") == 0)
+        *out = '\n';
+    else if (strcmp(value, "\\0") == 0)
+        *out = '\0';
+    else if (strlen(value) == 1)
+        *out = (unsigned char)value[0];
+    else {
+        fprintf(stderr, "brookctl: %s must be one character (or \\t, \\n, \\0), got \"%s\"\n", name, value);
+        return -1;
+    }
+    return 0;
+}
+
+int32_t topic_partitions(client *c, const char *topic)
+{
+    client_begin(c, "list_topics", 0);
+    const msgpack_object *resp = client_call(c);
+    if (!resp || report_error(resp, "list topics"))
+        return -1;
+    const msgpack_object *topics = map_get(resp, "topics");
+    for (uint32_t i = 0; topics && topics->type == MSGPACK_OBJECT_ARRAY && i < topics->via.array.size; i++) {
+        const msgpack_object *t = &topics->via.array.ptr[i];
+        const msgpack_object *name = map_get(t, "name");
+        if (name && name->type == MSGPACK_OBJECT_STR && name->via.str.size == strlen(topic) &&
+            memcmp(name->via.str.ptr, topic, name->via.str.size) == 0)
+            return (int32_t)map_int(t, "partitions", -1);
+    }
+    fprintf(stderr, "brookctl: unknown topic \"%s\"\n", topic);
+    return -1;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"broker", required_argument, NULL, 'b'},
+        {"timeout-ms", required_argument, NULL, 't'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    global_opts g = {.broker = getenv("BROOK_BROKER"), .timeout_ms = 5000};
+    if (!g.broker || !*g.broker)
+        g.broker = "127.0.0.1:9093";
+    int opt;
+    /* '+': stop at the command, its options are its own */
+    while ((opt = getopt_long(argc, argv, "+b:h", longopts, NULL)) != -1) {
+        int64_t v;
+        switch (opt) {
+        case 'b': g.broker = optarg; break;
+        case 't':
+            if (parse_int_opt("--timeout-ms", optarg, 1, 3600000, &v))
+                return EXIT_USAGE;
+            g.timeout_ms = (int)v;
+            break;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return EXIT_USAGE;
+        }
+    }
+    if (optind >= argc) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    const char *cmd = argv[optind];
+    int sub_argc = argc - optind;
+    char **sub_argv = argv + optind;
+    optind = 0; /* reinitialize getopt for the command's own options */
+    if (strcmp(cmd, "topics") == 0)
+        return cmd_topics(&g, sub_argc, sub_argv);
+    if (strcmp(cmd, "produce") == 0)
+        return cmd_produce(&g, sub_argc, sub_argv);
+    if (strcmp(cmd, "consume") == 0)
+        return cmd_consume(&g, sub_argc, sub_argv);
+    if (strcmp(cmd, "help") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    fprintf(stderr, "brookctl: unknown command \"%s\"\n", cmd);
+    usage(stderr);
+    return EXIT_USAGE;
+}
