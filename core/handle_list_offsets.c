@@ -21,6 +21,8 @@ static void list_one(brook_req *req, const char *topic, brook_list_offsets_parti
         lp->offset = part->high_watermark;
     } else if (lp->timestamp < 0) {
         lp->error = BROOK_ERR_INVALID;
+    } else if (!brook_has_slot(&b->plugins.storage, brook_storage_ops, offset_for_timestamp)) {
+        lp->error = BROOK_ERR_UNSUPPORTED; /* an older or simpler backend */
     } else {
         brook_err e = brook_storage_of(&b->plugins.storage)
                           ->offset_for_timestamp(part->log, lp->timestamp, &lp->offset, &lp->found_timestamp);

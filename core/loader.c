@@ -40,6 +40,21 @@ size_t brook_kind_vtable_size(brook_plugin_kind kind)
     return 0;
 }
 
+/* The smallest vtable a plugin of `kind` may have: every slot the core
+ * calls without checking. Slots after it are optional (BROOK_HAS_SLOT). */
+static size_t required_vtable_size(brook_plugin_kind kind)
+{
+#define UPTO(type, slot) (offsetof(type, slot) + sizeof(((type *)0)->slot))
+    switch (kind) {
+    case BROOK_PLUGIN_STORAGE: return UPTO(brook_storage_ops, read);
+    case BROOK_PLUGIN_REPLICATION: return UPTO(brook_replication_ops, leader_appended);
+    case BROOK_PLUGIN_AUTH: return UPTO(brook_auth_ops, mechanisms);
+    case BROOK_PLUGIN_CODEC: return UPTO(brook_codec_ops, encode);
+    }
+#undef UPTO
+    return 0;
+}
+
 void brook_loader_default_dir(const char *exe_path, char *out, size_t outlen)
 {
     char dir[PATH_MAX];
@@ -113,7 +128,7 @@ static brook_err check_descriptor(brook_loaded *p, const char *name, char *err, 
     if (!d->name || strcmp(d->name, name) != 0)
         return refuse(p, err, errlen, "names itself \"%s\", expected \"%s\"", d->name ? d->name : "(null)", name);
     size_t core_size = brook_kind_vtable_size(p->kind);
-    if (!d->vtable || d->vtable_size == 0 || d->vtable_size > core_size)
+    if (!d->vtable || d->vtable_size < required_vtable_size(p->kind) || d->vtable_size > core_size)
         return refuse(p, err, errlen,
                       "\"%s\" %s: %s vtable of %u bytes does not fit ABI %u.%u (brookd ABI %d.%d has %zu bytes)",
                       name, ver, brook_kind_name(p->kind), d->vtable_size, d->abi_major, d->abi_minor,

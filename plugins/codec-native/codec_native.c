@@ -271,9 +271,25 @@ static int decode_produce(decoder *d, const brook_host *host)
     pp->partition = (int32_t)partition;
     p->acks = (int16_t)acks;
     d->req->timeout_ms = (int32_t)timeout;
+    const msgpack_object *raw = field(d->map, "batch");
+    if (raw) {
+        /* Pre-built RecordBatch v2 bytes: the core checks them. */
+        if (raw->type != MSGPACK_OBJECT_BIN || raw->via.bin.size == 0)
+            return fail(d, "\"batch\" must be RecordBatch v2 bytes (bin)");
+        uint8_t *copy = brook_request_alloc(d->req, raw->via.bin.size);
+        if (!copy)
+            return fail(d, "out of memory");
+        memcpy(copy, raw->via.bin.ptr, raw->via.bin.size);
+        pp->records = copy;
+        pp->records_len = raw->via.bin.size;
+        if (acks == 0)
+            d->req->flags |= BROOK_REQ_F_NO_RESPONSE;
+        d->req->type = BROOK_REQ_PRODUCE;
+        return 0;
+    }
     const msgpack_object *records = field(d->map, "records");
     if (!records || records->type != MSGPACK_OBJECT_ARRAY || records->via.array.size == 0)
-        return fail(d, "\"records\" must be a non-empty array of maps");
+        return fail(d, "\"records\" must be a non-empty array of maps (or \"batch\" raw bytes)");
     brook_batch_builder *b;
     if (host->batch->builder_new(&b))
         return fail(d, "out of memory");

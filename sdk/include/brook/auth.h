@@ -8,7 +8,8 @@
  *
  * The core asks the authorizer once per resource per request, never per
  * record, and turns BROOK_AUTHZ_DENY into the protocol's authorization
- * error for that resource. Principals look like Kafka's: "User:alice". */
+ * error for that resource. Principals look like Kafka's: "User:alice".
+ * Every slot after `mechanisms` is optional: NULL when not offered. */
 #ifndef BROOK_AUTH_H
 #define BROOK_AUTH_H
 

@@ -8,7 +8,9 @@
  * The core owns the log (through storage); the strategy owns the replica
  * bookkeeping (follower positions, in-sync set, leader epochs) and reports
  * commits back through the `brook_replica_ctx` given to partition_open.
- * All calls come from the event-loop thread that owns the partition. */
+ * All calls come from the event-loop thread that owns the partition.
+ * Required slots: partition_open, partition_close, leader_appended; the
+ * follower and role slots are optional (single-replica strategies). */
 #ifndef BROOK_REPLICATION_H
 #define BROOK_REPLICATION_H
 

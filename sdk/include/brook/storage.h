@@ -18,8 +18,10 @@
  *   - slices returned by `read` stay valid until released, even if the
  *     partition is truncated, closed or removed in between.
  *
- * Slots may be added at the end in later minor versions; check them with
- * BROOK_HAS_SLOT before calling. */
+ * Slots up to and including `read` are required; the ones after it are
+ * optional (a backend without them leaves them NULL and the core answers
+ * "unsupported"). Slots are only ever added at the end, in later minor
+ * versions; the core checks optional ones with BROOK_HAS_SLOT. */
 #ifndef BROOK_STORAGE_H
 #define BROOK_STORAGE_H
 

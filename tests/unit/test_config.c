@@ -1,0 +1,212 @@
+/* Configuration: parsing errors with file:line, unknown keys, wrong types,
+ * required keys, ranges, --set overrides, plugin option blocks. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "config.h"
+#include "config_options.h"
+
+#define MINIMAL                                                                                                    \
+    "listeners = ( { name = \"n\"; codec = \"native\"; address = \"127.0.0.1:0\"; } );\n"                        \
+    "storage = { plugin = \"memory\"; };\n"
+
+static brook_err load(brook_config *c, const char *text, char *err)
+{
+    brook_err e = brook_config_load(c, NULL, text, "test.conf", err, 1024);
+    if (e)
+        return e;
+    return brook_config_validate(c, err, 1024);
+}
+
+static void minimal_config_gets_defaults(void **state)
+{
+    (void)state;
+    brook_config c;
+    char err[1024] = "";
+    assert_int_equal(load(&c, MINIMAL, err), BROOK_OK);
+    const brook_settings *s = &c.settings;
+    assert_int_equal(s->broker_id, 0);
+    assert_string_equal(s->data_dir, "./data");
+    assert_null(s->plugin_dir);
+    assert_int_equal(s->max_frame_bytes, 104857600);
+    assert_int_equal(s->default_partitions, 1);
+    assert_true(s->auto_create_topics);
+    assert_int_equal(s->listener_count, 1);
+    assert_string_equal(s->listeners[0].codec, "native");
+    assert_string_equal(s->storage.name, "memory");
+    assert_string_equal(s->replication.name, "none");
+    assert_int_equal(s->auth_count, 1);
+    assert_string_equal(s->auth[0].name, "anonymous");
+    assert_int_equal(s->codec_count, 1); /* implied by the listener */
+    assert_string_equal(s->codecs[0].name, "native");
+    brook_config_free(&c);
+}
+
+static void expect_error(const char *text, const char *needle)
+{
+    brook_config c;
+    char err[1024] = "";
+    assert_int_not_equal(load(&c, text, err), BROOK_OK);
+    if (!strstr(err, needle))
+        fail_msg("error \"%s\" does not contain \"%s\"", err, needle);
+    brook_config_free(&c);
+}
+
+static void bad_configs_name_file_line_and_key(void **state)
+{
+    (void)state;
+    expect_error(MINIMAL "broker = { idd = 3; };\n", "test.conf:3: broker.idd: unknown key");
+    expect_error(MINIMAL "\nbroker = { id = \"three\"; };\n", "test.conf:4: broker.id: must be an integer");
+    expect_error(MINIMAL "topics = { auto_create = 1; };\n", "topics.auto_create: must be a boolean");
+    expect_error(MINIMAL "bogus = 1;\n", "test.conf:3: bogus: unknown key");
+    expect_error("storage = { plugin = \"memory\"; };\n", "missing required key \"listeners\"");
+    expect_error("listeners = ( { name = \"n\"; codec = \"native\"; } );\nstorage = { plugin = \"memory\"; };\n",
+                 "listeners.[0]: missing required key \"address\"");
+    expect_error(MINIMAL "broker = { id = -1; };\n", "broker.id: -1 is out of range");
+    expect_error(MINIMAL "limits = { max_frame_bytes = 10; };\n", "limits.max_frame_bytes: 10 is out of range");
+    expect_error(MINIMAL "broker = { log_level = \"loud\"; };\n", "broker.log_level: must be one of");
+    expect_error("listeners = ( { name = \"n\"; codec = \"native\"; address = \"nowhere\"; } );\n"
+                 "storage = { plugin = \"memory\"; };\n",
+                 "listeners.[0].address: must be host:port");
+    expect_error("listeners = ( { name = \"n\"; codec = \"native\"; address = \"127.0.0.1:0\"; },\n"
+                 "              { name = \"n\"; codec = \"native\"; address = \"127.0.0.1:0\"; } );\n"
+                 "storage = { plugin = \"memory\"; };\n",
+                 "duplicate listener name");
+    expect_error(MINIMAL "replication = { name = \"none\"; };\n", "missing required key \"plugin\"");
+    expect_error(MINIMAL "auth = ( { plugin = 3; } );\n", "auth.[0].plugin: must be a string");
+    expect_error("listeners = ();\nstorage = { plugin = \"memory\"; };\n", "at least one listener");
+}
+
+static void syntax_error_has_line(void **state)
+{
+    (void)state;
+    brook_config c;
+    char err[1024];
+    assert_int_not_equal(brook_config_load(&c, NULL, "a = 1;\nb = ;\n", "x.conf", err, sizeof err), BROOK_OK);
+    assert_non_null(strstr(err, "x.conf:2:"));
+    brook_config_free(&c);
+    assert_int_equal(brook_config_load(&c, "/nonexistent/brook.conf", NULL, NULL, err, sizeof err),
+                     BROOK_ERR_NOT_FOUND);
+    assert_non_null(strstr(err, "/nonexistent/brook.conf: cannot open"));
+    brook_config_free(&c);
+}
+
+static void set_overrides_and_creates(void **state)
+{
+    (void)state;
+    brook_config c;
+    char err[1024] = "";
+    assert_int_equal(brook_config_load(&c, NULL, MINIMAL, "t", err, sizeof err), BROOK_OK);
+    assert_int_equal(brook_config_set(&c, "broker.id=7", err, sizeof err), BROOK_OK);
+    assert_int_equal(brook_config_set(&c, "broker.data_dir=/tmp/x", err, sizeof err), BROOK_OK);
+    assert_int_equal(brook_config_set(&c, "topics.auto_create=false", err, sizeof err), BROOK_OK);
+    assert_int_equal(brook_config_set(&c, "listeners.[0].address=127.0.0.1:1234", err, sizeof err), BROOK_OK);
+    assert_int_equal(brook_config_set(&c, "limits.max_frame_bytes=5000000000", err, sizeof err), BROOK_OK);
+    assert_int_equal(brook_config_set(&c, "storage.max_bytes=4096", err, sizeof err), BROOK_OK);
+    assert_int_equal(brook_config_set(&c, "storage.label=\"quoted\"", err, sizeof err), BROOK_OK);
+    /* out of range only after validation, with the key named */
+    assert_int_not_equal(brook_config_validate(&c, err, sizeof err), BROOK_OK);
+    assert_non_null(strstr(err, "limits.max_frame_bytes"));
+    assert_int_equal(brook_config_set(&c, "limits.max_frame_bytes=2048", err, sizeof err), BROOK_OK);
+    assert_int_equal(brook_config_validate(&c, err, sizeof err), BROOK_OK);
+    assert_int_equal(c.settings.broker_id, 7);
+    assert_string_equal(c.settings.data_dir, "/tmp/x");
+    assert_false(c.settings.auto_create_topics);
+    assert_string_equal(c.settings.listeners[0].address, "127.0.0.1:1234");
+    config_setting_t *label = config_setting_get_member(c.settings.storage.block, "label");
+    assert_string_equal(config_setting_get_string(label), "quoted");
+
+    assert_int_not_equal(brook_config_set(&c, "broker.id=abc", err, sizeof err), BROOK_OK);
+    assert_non_null(strstr(err, "broker.id: expected an integer"));
+    assert_int_not_equal(brook_config_set(&c, "novalue", err, sizeof err), BROOK_OK);
+    assert_int_not_equal(brook_config_set(&c, "listeners.[5].name=x", err, sizeof err), BROOK_OK);
+    assert_int_not_equal(brook_config_set(&c, "broker=3", err, sizeof err), BROOK_OK);
+    assert_int_not_equal(brook_config_set(&c, "topics.auto_create=maybe", err, sizeof err), BROOK_OK);
+    assert_int_equal(brook_config_set(&c, "brokr.id=1", err, sizeof err), BROOK_OK);
+    assert_int_not_equal(brook_config_validate(&c, err, sizeof err), BROOK_OK);
+    assert_non_null(strstr(err, "--set: brokr: unknown key"));
+    brook_config_free(&c);
+}
+
+static const brook_option opts[] = {
+    {"size", BROOK_OPT_INT, "10", "a size"},
+    {"name", BROOK_OPT_STRING, NULL, "a name"},
+    {"on", BROOK_OPT_BOOL, "true", "a switch"},
+    {"ratio", BROOK_OPT_DOUBLE, "0.5", "a ratio"},
+    {NULL, 0, NULL, NULL},
+};
+
+static void plugin_options_checked_against_declared_table(void **state)
+{
+    (void)state;
+    brook_config c;
+    char err[1024] = "";
+    assert_int_equal(load(&c, MINIMAL "codecs = ( { plugin = \"native\"; size = 3; ratio = 2; } );\n", err),
+                     BROOK_OK);
+    const config_setting_t *block = c.settings.codecs[0].block;
+    assert_int_equal(brook_options_validate(&c, block, opts, "native", err, sizeof err), BROOK_OK);
+    int64_t i;
+    double d;
+    int b;
+    const char *s;
+    assert_int_equal(brook_options_int(block, opts, "size", &i), BROOK_OK);
+    assert_int_equal(i, 3);
+    assert_int_equal(brook_options_double(block, opts, "ratio", &d), BROOK_OK);
+    assert_true(d == 2.0);
+    assert_int_equal(brook_options_bool(block, opts, "on", &b), BROOK_OK);
+    assert_true(b);
+    assert_int_equal(brook_options_string(block, opts, "name", &s), BROOK_ERR_NOT_FOUND);
+    assert_int_equal(brook_options_int(block, opts, "name", &i), BROOK_ERR_INVALID);
+    assert_int_equal(brook_options_int(block, opts, "undeclared", &i), BROOK_ERR_INVALID);
+    assert_int_equal(brook_options_int(NULL, opts, "size", &i), BROOK_OK);
+    assert_int_equal(i, 10);
+    brook_config_free(&c);
+
+    assert_int_equal(load(&c, MINIMAL "codecs = ( { plugin = \"native\";\n sise = 3; } );\n", err), BROOK_OK);
+    assert_int_not_equal(brook_options_validate(&c, c.settings.codecs[0].block, opts, "native", err, sizeof err),
+                         BROOK_OK);
+    assert_non_null(strstr(err, "test.conf:4: codecs.[0].sise: unknown key (plugin \"native\" has no option \"sise\")"));
+    brook_config_free(&c);
+
+    assert_int_equal(load(&c, MINIMAL "codecs = ( { plugin = \"native\"; size = \"big\"; } );\n", err), BROOK_OK);
+    assert_int_not_equal(brook_options_validate(&c, c.settings.codecs[0].block, opts, "native", err, sizeof err),
+                         BROOK_OK);
+    assert_non_null(strstr(err, "codecs.[0].size: must be an integer"));
+    brook_config_free(&c);
+
+    static const brook_option bad_default[] = {{"n", BROOK_OPT_INT, "ten", "x"}, {NULL, 0, NULL, NULL}};
+    assert_int_equal(load(&c, MINIMAL, err), BROOK_OK);
+    assert_int_not_equal(brook_options_validate(&c, NULL, bad_default, "p", err, sizeof err), BROOK_OK);
+    assert_non_null(strstr(err, "plugin \"p\" declares option \"n\" with a default \"ten\""));
+    brook_config_free(&c);
+}
+
+static void shipped_default_config_is_valid(void **state)
+{
+    (void)state;
+    brook_config c;
+    char err[1024] = "";
+    assert_int_equal(brook_config_load(&c, BROOK_SOURCE_DIR "/config/brook.conf", NULL, NULL, err, sizeof err),
+                     BROOK_OK);
+    assert_int_equal(brook_config_validate(&c, err, sizeof err), BROOK_OK);
+    assert_string_equal(c.settings.listeners[0].address, "127.0.0.1:9093");
+    brook_config_free(&c);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(minimal_config_gets_defaults),
+        cmocka_unit_test(bad_configs_name_file_line_and_key),
+        cmocka_unit_test(syntax_error_has_line),
+        cmocka_unit_test(set_overrides_and_creates),
+        cmocka_unit_test(plugin_options_checked_against_declared_table),
+        cmocka_unit_test(shipped_default_config_is_valid),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
