@@ -1,0 +1,191 @@
+"""The command lines: brookd's --check-config, --set and refusals (bad
+configuration, bad plugins: non-zero exit before any listener opens), and
+brookctl's errors and help."""
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import unittest
+
+from brooktest import BROOKCTL, BROOKD, TEST_PLUGIN_DIR, BrokerTestCase, brookctl
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def brookd(*args, timeout=20):
+    return subprocess.run([BROOKD] + list(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout)
+
+
+class BrookdCommandLine(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="brook-cli-")
+
+    def tearDown(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def write(self, text, name="brook.conf"):
+        path = os.path.join(self.dir, name)
+        with open(path, "w") as f:
+            f.write(text)
+        return path
+
+    def config(self, extra="", storage='storage = { plugin = "memory"; };', port=0, plugin_dir=None):
+        pd = 'plugin_dir = "%s";' % plugin_dir if plugin_dir else ""
+        return self.write('broker = { data_dir = "%s/data"; %s };\n'
+                          'listeners = ( { name = "n"; codec = "native"; address = "127.0.0.1:%d"; } );\n'
+                          '%s\n%s\n' % (self.dir, pd, port, storage, extra))
+
+    def test_check_config_prints_the_plugin_set(self):
+        root = os.path.join(os.path.dirname(__file__), "../..")
+        r = brookd("--check-config", "-c", os.path.join(root, "config/brook.conf"))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        out = r.stdout.decode()
+        for needle in ["is valid", "storage      memory", "replication  none", "auth+authz   anonymous",
+                       "codec        native", "ABI 1.0", "brook_storage_memory.so", "127.0.0.1:9093"]:
+            self.assertIn(needle, out)
+        # the embedded default is the same file
+        r = brookd("--check-config")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("<embedded config/brook.conf> is valid", r.stdout.decode())
+
+    def test_set_overrides(self):
+        r = brookd("--check-config", "-c", self.config(), "--set", "broker.id=42", "--set",
+                   "listeners.[0].address=127.0.0.1:7777")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("broker.id 42", r.stdout.decode())
+        self.assertIn("127.0.0.1:7777", r.stdout.decode())
+        r = brookd("--check-config", "-c", self.config(), "--set", "broker.id=x")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("--set broker.id: expected an integer", r.stderr.decode())
+
+    def test_bad_configs_name_file_line_and_key(self):
+        path = self.config(extra="topics = {\n  auto_create = \"yes\";\n};")
+        r = brookd("--check-config", "-c", path)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("%s:5: topics.auto_create: must be a boolean" % path, r.stderr.decode())
+        path = self.config(extra="storagee = 1;")
+        r = brookd("-c", path)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("storagee: unknown key", r.stderr.decode())
+        path = self.config(storage='storage = { plugin = "memory"; max_bites = 5; };')
+        r = brookd("--check-config", "-c", path)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn(":3: storage.max_bites: unknown key (plugin \"memory\" has no option", r.stderr.decode())
+        path = self.write("broker = { id = 1 ")
+        r = brookd("-c", path)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn(path + ":1:", r.stderr.decode())
+        r = brookd("-c", os.path.join(self.dir, "absent.conf"))
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("cannot open", r.stderr.decode())
+        r = brookd("--bogus")
+        self.assertEqual(r.returncode, 2)
+
+    @unittest.skipUnless(TEST_PLUGIN_DIR, "needs the broken test plugins")
+    def test_bad_plugins_refuse_start_before_listening(self):
+        cases = {
+            "missing": "not found",
+            "text": "cannot load",
+            "unresolved": "undefined symbol",
+            "nodesc": "no \"brook_plugin\" descriptor symbol",
+            "major": "built for plugin ABI 99.0, this brookd speaks ABI 1.0",
+            "minor": "built for plugin ABI 1.1, newer than this brookd's ABI 1.0",
+            "kind": "is a codec plugin",
+            "failinit": "init failed",
+        }
+        for name, needle in cases.items():
+            port = free_port()
+            path = self.config(storage='storage = { plugin = "%s"; };' % name, port=port, plugin_dir=TEST_PLUGIN_DIR)
+            r = brookd("-c", path)
+            err = r.stderr.decode()
+            self.assertNotEqual(r.returncode, 0, name)
+            self.assertIn("brook_storage_%s.so" % name, err, name)
+            self.assertIn(needle, err, name)
+            self.assertNotIn("listening on", err, name)
+        # duplicate names in one kind
+        path = self.config(extra='auth = ( { plugin = "anonymous"; }, { plugin = "anonymous"; } );',
+                           plugin_dir=TEST_PLUGIN_DIR)
+        r = brookd("-c", path)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("configured twice", r.stderr.decode())
+
+    def test_unbindable_address_fails_start(self):
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        r = brookd("-c", self.config(port=port))
+        s.close()
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("cannot listen on 127.0.0.1:%d" % port, r.stderr.decode())
+
+    def test_unwritable_data_dir_fails_start(self):
+        path = self.config(extra="", port=0)
+        r = brookd("-c", path, "--set", "broker.data_dir=/proc/brook-cannot-be-here")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("broker.data_dir /proc/brook-cannot-be-here", r.stderr.decode())
+
+
+class BrookctlCommandLine(BrokerTestCase):
+    def run_ctl(self, *args, input=None):
+        return subprocess.run([BROOKCTL] + list(args), input=input, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              timeout=30)
+
+    def test_help_everywhere(self):
+        for args in [["--help"], ["topics", "--help"], ["produce", "--help"], ["consume", "--help"]]:
+            r = self.run_ctl(*args)
+            self.assertEqual(r.returncode, 0, args)
+            self.assertIn(b"usage: brookctl", r.stdout)
+
+    def test_bad_arguments_exit_2(self):
+        for args in [[], ["frobnicate"], ["topics"], ["topics", "create"], ["topics", "create", "a", "b"],
+                     ["topics", "create", "x", "--partitions", "0"], ["topics", "list", "--partitions", "2"],
+                     ["produce"], ["produce", "t", "--acks", "7"], ["consume", "t", "--offset", "-1"],
+                     ["consume", "t", "--from-beginning", "--offset", "3"], ["consume", "t", "--key-separator", "ab"],
+                     ["--timeout-ms", "zero", "topics", "list"]]:
+            r = self.run_ctl("-b", self.broker.address, *args)
+            self.assertEqual(r.returncode, 2, (args, r.stderr))
+            self.assertTrue(r.stderr, args)
+
+    def test_connection_refused(self):
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+        s.close()
+        r = brookctl("127.0.0.1:%d" % port, "topics", "list")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn(b"cannot connect to broker at 127.0.0.1:%d: Connection refused" % port, r.stderr)
+
+    def test_unknown_topic_and_partition(self):
+        r = self.ctl("produce", "nope", input=b"x\n", check=False)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn(b"unknown topic \"nope\"", r.stderr)
+        r = self.ctl("consume", "nope", check=False)
+        self.assertEqual(r.returncode, 1)
+        self.ctl("topics", "create", "t")
+        r = self.ctl("consume", "t", "--partition", "3", check=False)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn(b"no partition 3", r.stderr)
+        r = self.ctl("topics", "delete", "nope", check=False)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn(b"delete topic \"nope\": not found", r.stderr)
+        r = self.ctl("topics", "create", "t", check=False)
+        self.assertIn(b"already exists", r.stderr)
+        r = self.ctl("produce", "t", "--file", "/nonexistent", check=False)
+        self.assertEqual(r.returncode, 1)
+
+    def test_env_broker_address(self):
+        env = dict(os.environ, BROOK_BROKER=self.broker.address)
+        r = subprocess.run([BROOKCTL, "topics", "list"], env=env, stdout=subprocess.PIPE, timeout=30)
+        self.assertEqual(r.returncode, 0)
+
+
+if __name__ == "__main__":
+    unittest.main()

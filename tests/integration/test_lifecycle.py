@@ -1,0 +1,111 @@
+"""The request lifecycle seen from a client: responses in request order
+with a long poll in the middle, long polls woken by produce and ended by
+their deadline, acks=0 answered by silence, deadlines of acks=all."""
+import time
+import unittest
+
+from brooktest import BrokerTestCase, Native
+
+
+class Lifecycle(BrokerTestCase):
+    def setUp(self):
+        super().setUp()
+        self.ctl("topics", "create", "t", "--partitions", "2")
+
+    def test_responses_stay_in_request_order_behind_a_long_poll(self):
+        c = Native(self.broker.port)
+        ids = [c.send("fetch", topic="t", partition=0, offset=0, max_wait_ms=500)]
+        ids += [c.send("list_topics") for _ in range(5)]
+        ids += [c.send("list_offsets", topic="t", partition=1)]
+        got = [c.recv()["id"] for _ in ids]
+        self.assertEqual(got, ids)
+        c.close()
+
+    def test_long_poll_is_woken_by_a_produce(self):
+        waiter = Native(self.broker.port)
+        producer = Native(self.broker.port)
+        start = time.monotonic()
+        waiter.send("fetch", topic="t", partition=1, offset=0, max_wait_ms=20000)
+        time.sleep(0.3)
+        r = producer.call("produce", topic="t", partition=1, records=[{"value": b"wake"}])
+        self.assertEqual(r["error"], 0)
+        resp = waiter.recv()
+        self.assertEqual([x["value"] for x in resp["records"]], [b"wake"])
+        self.assertLess(time.monotonic() - start, 10)  # far below the 20 s deadline
+        # a produce to the other partition does not wake a fetch of this one
+        waiter.send("fetch", topic="t", partition=1, offset=1, max_wait_ms=600)
+        producer.call("produce", topic="t", partition=0, records=[{"value": b"elsewhere"}])
+        t0 = time.monotonic()
+        resp = waiter.recv()
+        self.assertEqual(resp["records"], [])
+        self.assertGreaterEqual(time.monotonic() - t0, 0.3)
+
+    def test_long_poll_deadline_returns_empty(self):
+        c = Native(self.broker.port)
+        t0 = time.monotonic()
+        resp = c.call("fetch", topic="t", partition=0, offset=0, max_wait_ms=300)
+        self.assertEqual(resp["error"], 0)
+        self.assertEqual(resp["records"], [])
+        self.assertGreaterEqual(time.monotonic() - t0, 0.25)
+
+    def test_acks_zero_gets_no_response_but_is_stored(self):
+        c = Native(self.broker.port)
+        c.send("produce", topic="t", partition=0, acks=0, records=[{"value": b"silent"}])
+        r = c.call("list_offsets", topic="t", partition=0)  # the next response is this one's
+        self.assertEqual(r["latest"], 1)
+        r = c.call("produce", topic="t", partition=0, acks=-1, timeout_ms=1000, records=[{"value": b"all"}])
+        self.assertEqual((r["error"], r["base_offset"]), (0, 1))
+
+    def test_client_disconnecting_during_a_long_poll(self):
+        for _ in range(20):
+            c = Native(self.broker.port)
+            c.send("fetch", topic="t", partition=0, offset=0, max_wait_ms=5000)
+            c.close()
+        time.sleep(0.2)
+        r = Native(self.broker.port).call("produce", topic="t", partition=0, records=[{"value": b"after"}])
+        self.assertEqual(r["error"], 0)
+
+    def test_list_offsets_by_time(self):
+        c = Native(self.broker.port)
+        c.call("produce", topic="t", partition=0, records=[{"value": b"a", "timestamp": 1000},
+                                                           {"value": b"b", "timestamp": 2000}])
+        c.call("produce", topic="t", partition=0, records=[{"value": b"c", "timestamp": 3000}])
+        r = c.call("list_offsets", topic="t", partition=0, timestamp=1500)
+        self.assertEqual((r["earliest"], r["latest"], r["offset"], r["timestamp"]), (0, 3, 1, 2000))
+        r = c.call("list_offsets", topic="t", partition=0, timestamp=9999)
+        self.assertEqual(r["offset"], -1)
+
+
+class Backpressure(BrokerTestCase):
+    extra = "limits = { connection_buffer_bytes = 65536; max_inflight_requests = 4; };"
+
+    def test_a_client_that_does_not_read_does_not_grow_the_broker(self):
+        self.ctl("topics", "create", "big")
+        c = Native(self.broker.port)
+        payload = b"x" * 60000
+        for _ in range(20):
+            c.call("produce", topic="big", records=[{"value": payload}])
+        # pipeline many fetches without reading: the broker stops reading us
+        c.sock.setblocking(False)
+        sent = 0
+        try:
+            for _ in range(2000):
+                c.send("fetch", topic="big", partition=0, offset=0, max_bytes=1 << 20)
+                sent += 1
+        except BlockingIOError:
+            pass
+        c.sock.setblocking(True)
+        c.sock.settimeout(30)
+        # other clients are served meanwhile
+        other = Native(self.broker.port)
+        self.assertEqual(other.call("list_topics")["error"], 0)
+        other.close()
+        # and everything we sent is answered, in order, once we read
+        for i in range(sent):
+            r = c.recv()
+            self.assertEqual(r["id"], 20 + i + 1)
+        c.close()
+
+
+if __name__ == "__main__":
+    unittest.main()

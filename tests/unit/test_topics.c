@@ -1,0 +1,133 @@
+/* The topic registry (names, persistence, corrupt files) and the router. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "broker.h"
+#include "partition.h"
+#include "router.h"
+#include "topics.h"
+
+static char dir[] = "/tmp/brook-topics-XXXXXX";
+
+static int setup(void **state)
+{
+    (void)state;
+    return mkdtemp(dir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    return system(cmd);
+}
+
+static void names_follow_kafka_rules(void **state)
+{
+    (void)state;
+    assert_true(brook_topic_name_valid("orders"));
+    assert_true(brook_topic_name_valid("a.b_c-D9"));
+    assert_false(brook_topic_name_valid(""));
+    assert_false(brook_topic_name_valid("."));
+    assert_false(brook_topic_name_valid(".."));
+    assert_false(brook_topic_name_valid("a/b"));
+    assert_false(brook_topic_name_valid("a b"));
+    char long_name[300];
+    memset(long_name, 'x', sizeof long_name);
+    long_name[249] = '\0';
+    assert_true(brook_topic_name_valid(long_name));
+    long_name[249] = 'x';
+    long_name[250] = '\0';
+    assert_false(brook_topic_name_valid(long_name));
+}
+
+static void registry_persists_and_reloads(void **state)
+{
+    (void)state;
+    brook_topics t;
+    char err[512];
+    brook_topic *topic;
+    assert_int_equal(brook_topics_load(&t, dir, err, sizeof err), BROOK_OK);
+    assert_int_equal(t.count, 0);
+    assert_int_equal(brook_topics_add(&t, "b", 3, &topic), BROOK_OK);
+    assert_int_equal(brook_topics_add(&t, "a", 1, &topic), BROOK_OK);
+    assert_int_equal(brook_topics_add(&t, "c", 2, &topic), BROOK_OK);
+    assert_int_equal(brook_topics_add(&t, "a", 5, &topic), BROOK_ERR_EXISTS);
+    assert_int_equal(brook_topics_add(&t, "bad/name", 5, &topic), BROOK_ERR_INVALID_TOPIC);
+    assert_int_equal(brook_topics_add(&t, "zero", 0, &topic), BROOK_ERR_INVALID_PARTITIONS);
+    assert_int_equal(brook_topics_remove(&t, "c"), BROOK_OK);
+    assert_int_equal(brook_topics_remove(&t, "c"), BROOK_ERR_NOT_FOUND);
+    brook_topics_free(&t);
+
+    assert_int_equal(brook_topics_load(&t, dir, err, sizeof err), BROOK_OK);
+    assert_int_equal(t.count, 2);
+    assert_string_equal(t.items[0]->name, "a"); /* sorted */
+    assert_int_equal(brook_topics_find(&t, "b")->partition_count, 3);
+    assert_null(brook_topics_find(&t, "c"));
+    brook_topics_free(&t);
+}
+
+static void corrupt_registry_is_reported_with_line(void **state)
+{
+    (void)state;
+    char path[256];
+    snprintf(path, sizeof path, "%s/topics", dir);
+    FILE *f = fopen(path, "w");
+    fputs("brook-topics 1\ngood 2\nbad line here\n", f);
+    fclose(f);
+    brook_topics t;
+    char err[512] = "";
+    assert_int_equal(brook_topics_load(&t, dir, err, sizeof err), BROOK_ERR_CORRUPT);
+    assert_non_null(strstr(err, "/topics:3: malformed entry"));
+    f = fopen(path, "w");
+    fputs("something else\n", f);
+    fclose(f);
+    assert_int_equal(brook_topics_load(&t, dir, err, sizeof err), BROOK_ERR_CORRUPT);
+    assert_non_null(strstr(err, "not a Brook topic registry"));
+    unlink(path);
+}
+
+static void router_maps_topic_and_partition(void **state)
+{
+    (void)state;
+    brook_broker b;
+    memset(&b, 0, sizeof b);
+    char err[512];
+    assert_int_equal(brook_topics_load(&b.topics, dir, err, sizeof err), BROOK_OK);
+    brook_topic *t;
+    assert_int_equal(brook_topics_add(&b.topics, "r", 2, &t), BROOK_OK);
+    brook_partition parts[2];
+    memset(parts, 0, sizeof parts);
+    brook_partition *ptrs[2] = {&parts[0], &parts[1]};
+    t->partitions = ptrs;
+    brook_partition *p;
+    assert_int_equal(brook_route(&b, "r", 1, &p), BROOK_OK);
+    assert_ptr_equal(p, &parts[1]);
+    assert_int_equal(brook_route(&b, "r", 2, &p), BROOK_ERR_NOT_FOUND);
+    assert_int_equal(brook_route(&b, "r", -1, &p), BROOK_ERR_NOT_FOUND);
+    assert_int_equal(brook_route(&b, "nope", 0, &p), BROOK_ERR_NOT_FOUND);
+    assert_int_equal(brook_route(&b, NULL, 0, &p), BROOK_ERR_NOT_FOUND);
+    parts[0].closing = 1;
+    assert_int_equal(brook_route(&b, "r", 0, &p), BROOK_ERR_LEADER_NOT_AVAILABLE);
+    t->partitions = NULL;
+    brook_topics_free(&b.topics);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(names_follow_kafka_rules),
+        cmocka_unit_test(registry_persists_and_reloads),
+        cmocka_unit_test(corrupt_registry_is_reported_with_line),
+        cmocka_unit_test(router_maps_topic_and_partition),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
