@@ -276,6 +276,15 @@ static void check_stopped(void *arg)
     brook_loop_stop(b->loop);
 }
 
+/* The oldest request of `c` parked on a partition (long poll, acks). */
+static brook_req *first_parked(brook_conn *c)
+{
+    for (brook_req *r = c->closed ? NULL : c->head; r; r = r->next)
+        if (r->state < BROOK_REQ_COMPLETED && r->on_deadline && r->waiting)
+            return r;
+    return NULL;
+}
+
 void brook_broker_stop(brook_broker *b)
 {
     if (b->stopping)
@@ -288,11 +297,12 @@ void brook_broker_stop(brook_broker *b)
     for (brook_conn *c = b->conns, *next; c; c = next) {
         next = c->next;
         brook_conn_stop_reading(c);
-        for (brook_req *r = c->head; r; r = r->next)
-            if (r->state == BROOK_REQ_DECODED && r->on_deadline && r->waiting) {
-                r->deadline_passed = 1;
-                r->on_deadline(r);
-            }
+        /* Completing a request may write and free it (and others before
+         * it), so look for the next parked one from the head each time. */
+        for (brook_req *r = first_parked(c); r; r = first_parked(c)) {
+            r->deadline_passed = 1;
+            r->on_deadline(r);
+        }
         if (!c->closed && !c->head)
             brook_conn_close(c, NULL);
     }

@@ -64,7 +64,11 @@ void brook_loader_default_dir(const char *exe_path, char *out, size_t outlen)
         *slash = '\0';
     else
         snprintf(dir, sizeof dir, ".");
-    static const char *const candidates[] = {"../plugins", "../lib/brook/plugins"};
+#ifndef BROOK_PLUGIN_INSTALL_RELDIR
+#define BROOK_PLUGIN_INSTALL_RELDIR "lib/brook/plugins"
+#endif
+    /* the build tree, then the install layout (bin/ and <libdir>/brook/plugins) */
+    static const char *const candidates[] = {"../plugins", "../" BROOK_PLUGIN_INSTALL_RELDIR};
     char path[PATH_MAX + 32];
     for (size_t i = 0; i < 2; i++) {
         snprintf(path, sizeof path, "%s/%s", dir, candidates[i]);
@@ -75,7 +79,7 @@ void brook_loader_default_dir(const char *exe_path, char *out, size_t outlen)
             return;
         }
     }
-    snprintf(out, outlen, "%s/../lib/brook/plugins", dir);
+    snprintf(out, outlen, "%s/../%s", dir, BROOK_PLUGIN_INSTALL_RELDIR);
 }
 
 static int valid_name(const char *name)

@@ -24,7 +24,8 @@ const char *brook_kind_name(brook_plugin_kind kind);
 size_t brook_kind_vtable_size(brook_plugin_kind kind);
 
 /* The default plugin directory for a brookd at `exe_path`: "<dir>/../plugins"
- * when it exists (build tree), else "<dir>/../lib/brook/plugins" (install). */
+ * when it exists (build tree), else "<dir>/../<libdir>/brook/plugins" (the
+ * install layout), resolved to an absolute path. */
 void brook_loader_default_dir(const char *exe_path, char *out, size_t outlen);
 
 /* Open <dir>/brook_<kind>_<name>.so and check its descriptor. On failure

@@ -1,0 +1,53 @@
+# Brook's two front doors:
+#   make run    install what is missing, build, start a single-node broker
+#   make test   install what is missing, build, run every test (plain, then ASan+UBSan)
+# Both work on a fresh Debian 12 machine; `make deps` needs root or sudo.
+
+BUILD_DIR ?= build
+ASAN_DIR ?= build-asan
+JOBS ?= $(shell nproc)
+CTEST_FLAGS ?= --output-on-failure --timeout 600
+
+# Debian packages the build and the test suite need.
+DEPS = build-essential cmake pkg-config libconfig-dev libmsgpack-dev libcmocka-dev python3 python3-msgpack
+
+SUDO = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: all deps build run test test-plain test-asan install clean format
+
+all: build
+
+deps:
+	@missing=$$(for p in $(DEPS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing:" $$missing; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+build: deps
+	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+run: build
+	$(BUILD_DIR)/bin/brookd
+
+test: test-plain test-asan
+
+test-plain: build
+	cd $(BUILD_DIR) && ctest $(CTEST_FLAGS)
+
+# The whole suite again under AddressSanitizer + UndefinedBehaviorSanitizer.
+test-asan: deps
+	cmake -S . -B $(ASAN_DIR) -DCMAKE_BUILD_TYPE=Debug -DBROOK_SANITIZE=ON
+	cmake --build $(ASAN_DIR) -j $(JOBS)
+	cd $(ASAN_DIR) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		ctest $(CTEST_FLAGS)
+
+install: build
+	cmake --install $(BUILD_DIR)
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf $(BUILD_DIR) $(ASAN_DIR)
