@@ -5,15 +5,20 @@
 
 BUILD_DIR ?= build
 ASAN_DIR ?= build-asan
+FUZZ_DIR ?= build-fuzz
+FUZZ_SECONDS ?= 15
+FUZZERS = native_decode batch config
 JOBS ?= $(shell nproc)
 CTEST_FLAGS ?= --output-on-failure --timeout 600
 
 # Debian packages the build and the test suite need.
-DEPS = build-essential cmake pkg-config libconfig-dev libmsgpack-dev libcmocka-dev python3 python3-msgpack
+DEPS = build-essential cmake pkg-config libconfig-dev libmsgpack-dev libcmocka-dev python3 python3-msgpack \
+       clang libclang-rt-14-dev
 
+SHELL = /bin/bash
 SUDO = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build run test test-plain test-asan install clean format
+.PHONY: all deps build run test test-plain test-asan fuzz install clean format
 
 all: build
 
@@ -31,7 +36,7 @@ build: deps
 run: build
 	$(BUILD_DIR)/bin/brookd
 
-test: test-plain test-asan
+test: test-plain test-asan fuzz
 
 test-plain: build
 	cd $(BUILD_DIR) && ctest $(CTEST_FLAGS)
@@ -42,6 +47,21 @@ test-asan: deps
 	cmake --build $(ASAN_DIR) -j $(JOBS)
 	cd $(ASAN_DIR) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		ctest $(CTEST_FLAGS)
+
+# libFuzzer harnesses for every decoder, briefly; longer by hand with FUZZ_SECONDS=600.
+# New inputs go to $(FUZZ_DIR)/corpus-*, findings to $(FUZZ_DIR)/artifacts/.
+fuzz: deps
+	cmake -S . -B $(FUZZ_DIR) -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug -DBROOK_FUZZ=ON -DBROOK_TESTS=OFF
+	cmake --build $(FUZZ_DIR) -j $(JOBS)
+	mkdir -p $(FUZZ_DIR)/artifacts
+	set -e; for f in $(FUZZERS); do \
+		mkdir -p $(FUZZ_DIR)/corpus-$$f; \
+		LSAN_OPTIONS=suppressions=$(CURDIR)/tests/fuzz/lsan.supp \
+		$(FUZZ_DIR)/bin/fuzz_$$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -print_final_stats=1 \
+			-artifact_prefix=$(FUZZ_DIR)/artifacts/$$f- $(FUZZ_DIR)/corpus-$$f tests/fuzz/corpus/$$f 2>&1 | \
+			grep -E "^(Done|INFO: seed|==|SUMMARY|stat::number_of_executed_units)" ; \
+		test $${PIPESTATUS[0]} -eq 0 || { echo "fuzz_$$f found a problem: see $(FUZZ_DIR)/artifacts/"; exit 1; }; \
+	done
 
 install: build
 	cmake --install $(BUILD_DIR)

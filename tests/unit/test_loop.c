@@ -40,7 +40,6 @@ static void timers_fire_in_deadline_order_and_cancel_works(void **state)
     }
     brook_loop_timer_cancel(t.loop, handles[4]); /* the 5 ms one */
     brook_loop_timer_cancel(t.loop, handles[0]); /* the 30 ms one */
-    int64_t start = brook_monotonic_ms();
     brook_loop_run(t.loop);
     assert_int_equal(t.n, 4);
     /* 0, then the two 10 ms timers in creation order, then 20 */
@@ -48,7 +47,6 @@ static void timers_fire_in_deadline_order_and_cancel_works(void **state)
     assert_int_equal(t.order[1], 1);
     assert_int_equal(t.order[2], 5);
     assert_int_equal(t.order[3], 3);
-    assert_true(brook_monotonic_ms() - start >= 20);
     brook_loop_free(t.loop);
 }
 
