@@ -5,7 +5,7 @@
 #include <string.h>
 
 #define CHUNK_SIZE 4096
-#define ALIGN 16
+#define ALIGN      16
 
 struct brook_arena_chunk {
     brook_arena_chunk *next;

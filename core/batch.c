@@ -196,16 +196,16 @@ static size_t put_bytes(uint8_t *p, const uint8_t *data, int32_t len)
     return n;
 }
 
-brook_err brook_batch_builder_add(brook_batch_builder *b, const brook_record *rec,
-                                  const brook_record_header *headers, size_t header_count)
+brook_err brook_batch_builder_add(brook_batch_builder *b, const brook_record *rec, const brook_record_header *headers,
+                                  size_t header_count)
 {
     if (rec->key_len < -1 || rec->value_len < -1 || header_count > INT32_MAX || b->count == INT32_MAX)
         return BROOK_ERR_INVALID;
     if (b->count == 0)
         b->base_timestamp = b->max_timestamp = rec->timestamp;
     /* Upper bound of the encoded body: 10 bytes per varint plus the data. */
-    size_t bound = 40 + (rec->key_len > 0 ? (size_t)rec->key_len : 0) +
-                   (rec->value_len > 0 ? (size_t)rec->value_len : 0);
+    size_t bound =
+        40 + (rec->key_len > 0 ? (size_t)rec->key_len : 0) + (rec->value_len > 0 ? (size_t)rec->value_len : 0);
     for (size_t i = 0; i < header_count; i++) {
         if (headers[i].key_len < 0 || headers[i].value_len < -1)
             return BROOK_ERR_INVALID;

@@ -12,8 +12,8 @@ brook_err brook_batch_iter_init(brook_batch_iter *it, const void *batch, size_t 
 brook_err brook_batch_iter_next(brook_batch_iter *it, brook_record *rec);
 brook_err brook_batch_header_next(const uint8_t **pos, const uint8_t *end, brook_record_header *hdr);
 brook_err brook_batch_builder_new(brook_batch_builder **out);
-brook_err brook_batch_builder_add(brook_batch_builder *b, const brook_record *rec,
-                                  const brook_record_header *headers, size_t header_count);
+brook_err brook_batch_builder_add(brook_batch_builder *b, const brook_record *rec, const brook_record_header *headers,
+                                  size_t header_count);
 brook_err brook_batch_builder_finish(brook_batch_builder *b, const uint8_t **data, size_t *len);
 void brook_batch_builder_free(brook_batch_builder *b);
 

@@ -215,8 +215,11 @@ brook_err brook_broker_start(brook_broker *b, brook_config *config, const char *
     register_metrics(b);
     if ((e = make_dirs(b->st->data_dir, err, errlen)))
         return e;
-    b->env = (brook_host_env){.loop = b->loop, .metrics = b->metrics, .config = config,
-                              .data_dir = b->st->data_dir, .broker_id = b->st->broker_id};
+    b->env = (brook_host_env){.loop = b->loop,
+                              .metrics = b->metrics,
+                              .config = config,
+                              .data_dir = b->st->data_dir,
+                              .broker_id = b->st->broker_id};
     char dir[PATH_MAX];
     if (b->st->plugin_dir && *b->st->plugin_dir)
         snprintf(dir, sizeof dir, "%s", b->st->plugin_dir);

@@ -46,8 +46,7 @@ typedef struct brook_broker {
 
 /* Load plugins, open the data dir, topics and partitions, bind listeners.
  * Every failure is reported in `err` before any listener is open. */
-brook_err brook_broker_start(brook_broker *b, brook_config *config, const char *exe_path, char *err,
-                             size_t errlen);
+brook_err brook_broker_start(brook_broker *b, brook_config *config, const char *exe_path, char *err, size_t errlen);
 
 /* Serve until SIGTERM/SIGINT, then stop gracefully. */
 void brook_broker_run(brook_broker *b);
@@ -58,8 +57,6 @@ void brook_broker_stop(brook_broker *b);
 
 /* Close everything brook_broker_start opened. */
 void brook_broker_free(brook_broker *b);
-
-
 
 /* Create a topic: registry entry (persisted) and empty partitions. Errors:
  * BROOK_ERR_INVALID_TOPIC, BROOK_ERR_INVALID_PARTITIONS, BROOK_ERR_EXISTS,

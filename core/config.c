@@ -11,8 +11,8 @@
 /* ---- the schema ------------------------------------------------------- */
 
 typedef enum node_type {
-    N_GROUP,       /* { ... } with known children */
-    N_LIST,        /* ( {...}, {...} ) each element a group of `children` */
+    N_GROUP, /* { ... } with known children */
+    N_LIST,  /* ( {...}, {...} ) each element a group of `children` */
     N_INT,
     N_BOOL,
     N_STRING,
@@ -42,8 +42,10 @@ static const node limits_nodes[] = {
     {"max_frame_bytes", N_INT, NULL, "104857600", 0, "largest request frame accepted; larger closes the connection"},
     {"connection_buffer_bytes", N_INT, NULL, "67108864", 0,
      "pending response bytes per connection before it stops reading (backpressure)"},
-    {"max_inflight_requests", N_INT, NULL, "512", 0, "requests one connection may have in progress before it stops reading"},
-    {"request_timeout_ms", N_INT, NULL, "30000", 0, "longest a request may wait (acks, long poll) when it names no timeout"},
+    {"max_inflight_requests", N_INT, NULL, "512", 0,
+     "requests one connection may have in progress before it stops reading"},
+    {"request_timeout_ms", N_INT, NULL, "30000", 0,
+     "longest a request may wait (acks, long poll) when it names no timeout"},
     {"max_connections", N_INT, NULL, "10000", 0, "connections accepted at once; more are closed at accept"},
     {"shutdown_timeout_ms", N_INT, NULL, "5000", 0, "how long a graceful stop waits for responses to drain"},
     {NULL, 0, NULL, NULL, 0, NULL},
@@ -131,8 +133,7 @@ void brook_config_where(const brook_config *c, const config_setting_t *s, char *
     snprintf(out, outlen, "%s:%u", file ? file : c->source, line);
 }
 
-static brook_err fail_at(const brook_config *c, const config_setting_t *s, char *err, size_t errlen,
-                         const char *msg)
+static brook_err fail_at(const brook_config *c, const config_setting_t *s, char *err, size_t errlen, const char *msg)
 {
     char where[300], path[256];
     brook_config_where(c, s, where, sizeof where);
@@ -143,8 +144,8 @@ static brook_err fail_at(const brook_config *c, const config_setting_t *s, char 
 
 /* ---- load ------------------------------------------------------------- */
 
-brook_err brook_config_load(brook_config *c, const char *path, const char *text, const char *source,
-                            char *err, size_t errlen)
+brook_err brook_config_load(brook_config *c, const char *path, const char *text, const char *source, char *err,
+                            size_t errlen)
 {
     memset(&c->settings, 0, sizeof c->settings);
     config_init(&c->cfg);
@@ -366,8 +367,7 @@ brook_err brook_config_set(brook_config *c, const char *assignment, char *err, s
 
 /* ---- validation ------------------------------------------------------- */
 
-static brook_err check_type(const brook_config *c, const config_setting_t *s, const node *n, char *err,
-                            size_t errlen)
+static brook_err check_type(const brook_config *c, const config_setting_t *s, const node *n, char *err, size_t errlen)
 {
     int t = config_setting_type(s);
     int ok = 0;
@@ -387,8 +387,8 @@ static brook_err check_type(const brook_config *c, const config_setting_t *s, co
     return fail_at(c, s, err, errlen, msg);
 }
 
-static brook_err validate_group(const brook_config *c, const config_setting_t *g, const node *children,
-                                char *err, size_t errlen);
+static brook_err validate_group(const brook_config *c, const config_setting_t *g, const node *children, char *err,
+                                size_t errlen);
 
 static brook_err validate_plugin_block(const brook_config *c, const config_setting_t *s, char *err, size_t errlen)
 {
@@ -429,8 +429,8 @@ static brook_err validate_node(const brook_config *c, const config_setting_t *s,
     }
 }
 
-static brook_err validate_group(const brook_config *c, const config_setting_t *g, const node *children,
-                                char *err, size_t errlen)
+static brook_err validate_group(const brook_config *c, const config_setting_t *g, const node *children, char *err,
+                                size_t errlen)
 {
     for (int i = 0; i < config_setting_length(g); i++) {
         const config_setting_t *s = config_setting_get_elem(g, (unsigned)i);
@@ -501,8 +501,8 @@ static void fill_plugin(const brook_config *c, config_setting_t *block, brook_pl
     brook_config_where(c, block, out->where, sizeof out->where);
 }
 
-static brook_err fill_plugin_list(brook_config *c, const char *key, brook_plugin_conf *out, size_t *count,
-                                  char *err, size_t errlen)
+static brook_err fill_plugin_list(brook_config *c, const char *key, brook_plugin_conf *out, size_t *count, char *err,
+                                  size_t errlen)
 {
     config_setting_t *list = config_lookup(&c->cfg, key);
     *count = 0;
@@ -593,13 +593,16 @@ brook_err brook_config_validate(brook_config *c, char *err, size_t errlen)
     if ((e = range(c, "broker.id", get_int(cfg, "broker.id"), 0, INT32_MAX, err, errlen)) ||
         (e = range(c, "limits.max_frame_bytes", st->max_frame_bytes, 1024, INT32_MAX, err, errlen)) ||
         (e = range(c, "limits.connection_buffer_bytes", st->conn_buffer_bytes, 65536, (int64_t)1 << 40, err, errlen)) ||
-        (e = range(c, "limits.max_inflight_requests", get_int(cfg, "limits.max_inflight_requests"), 1, 1 << 20, err, errlen)) ||
-        (e = range(c, "limits.request_timeout_ms", get_int(cfg, "limits.request_timeout_ms"), 1, 3600000, err, errlen)) ||
+        (e = range(c, "limits.max_inflight_requests", get_int(cfg, "limits.max_inflight_requests"), 1, 1 << 20, err,
+                   errlen)) ||
+        (e = range(c, "limits.request_timeout_ms", get_int(cfg, "limits.request_timeout_ms"), 1, 3600000, err,
+                   errlen)) ||
         (e = range(c, "limits.max_connections", get_int(cfg, "limits.max_connections"), 1, 1 << 20, err, errlen)) ||
-        (e = range(c, "limits.shutdown_timeout_ms", get_int(cfg, "limits.shutdown_timeout_ms"), 0, 3600000, err, errlen)) ||
+        (e = range(c, "limits.shutdown_timeout_ms", get_int(cfg, "limits.shutdown_timeout_ms"), 0, 3600000, err,
+                   errlen)) ||
         (e = range(c, "topics.max_partitions", get_int(cfg, "topics.max_partitions"), 1, 100000, err, errlen)) ||
-        (e = range(c, "topics.default_partitions", get_int(cfg, "topics.default_partitions"), 1,
-                   st->max_partitions, err, errlen)))
+        (e = range(c, "topics.default_partitions", get_int(cfg, "topics.default_partitions"), 1, st->max_partitions,
+                   err, errlen)))
         return e;
     if (brook_log_level_parse(st->log_level) < 0) {
         const config_setting_t *s = config_lookup(cfg, "broker.log_level");
@@ -639,8 +642,10 @@ static void print_nodes(const char *prefix, const node *children)
             continue;
         }
         printf("%-36s %-10s %-12s %s\n", path,
-               n->type == N_INT ? "int" : n->type == N_BOOL ? "bool" : n->type == N_STRING ? "string"
-                                                                                           : "block",
+               n->type == N_INT      ? "int"
+               : n->type == N_BOOL   ? "bool"
+               : n->type == N_STRING ? "string"
+                                     : "block",
                n->def ? n->def : (n->required ? "(required)" : "-"), n->doc);
         if (n->type == N_LIST) {
             char el[140];

@@ -26,7 +26,7 @@ typedef struct brook_listener_conf {
     char where[320];
 } brook_listener_conf;
 
-#define BROOK_MAX_LISTENERS 16
+#define BROOK_MAX_LISTENERS        16
 #define BROOK_MAX_PLUGINS_PER_KIND 16
 
 typedef struct brook_settings {
@@ -65,8 +65,8 @@ typedef struct brook_config {
 
 /* Parse a file (path) or text (path NULL, `text` given, named `source`).
  * On error, `err` holds "file:line: message". */
-brook_err brook_config_load(brook_config *c, const char *path, const char *text, const char *source,
-                            char *err, size_t errlen);
+brook_err brook_config_load(brook_config *c, const char *path, const char *text, const char *source, char *err,
+                            size_t errlen);
 
 /* Apply one "key.path=value" override. The value's type is the existing
  * setting's, else the schema's, else inferred (true/false, integer, float,

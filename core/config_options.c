@@ -81,8 +81,8 @@ brook_err brook_options_validate(const brook_config *c, const config_setting_t *
         brook_config_path(s, path, sizeof path);
         const brook_option *o = find_option(opts, name);
         if (!o) {
-            snprintf(err, errlen, "%s: %s: unknown key (plugin \"%s\" has no option \"%s\")", where, path,
-                     plugin_name, name);
+            snprintf(err, errlen, "%s: %s: unknown key (plugin \"%s\" has no option \"%s\")", where, path, plugin_name,
+                     name);
             return BROOK_ERR_INVALID;
         }
         if (!type_matches(o->type, config_setting_type(s))) {

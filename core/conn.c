@@ -13,9 +13,9 @@
 #include "broker.h"
 #include "log.h"
 
-#define READ_CHUNK 65536
+#define READ_CHUNK  65536
 #define READ_BUDGET (4u << 20) /* bytes per wake-up, for fairness */
-#define MAX_IOV 64
+#define MAX_IOV     64
 
 static void on_io(void *arg, uint32_t events);
 static void do_write(brook_conn *c);

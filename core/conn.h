@@ -27,13 +27,13 @@ typedef struct brook_conn {
     brook_buf rbuf;
     size_t rpos; /* start of unread bytes in rbuf */
 
-    brook_req *head;       /* oldest request not yet fully written */
+    brook_req *head; /* oldest request not yet fully written */
     brook_req *tail;
     brook_req *encode_next; /* first request not yet encoded */
     int inflight;
     size_t pending_out; /* encoded, unwritten response bytes */
 
-    int paused;  /* not reading: backpressure or stopping */
+    int paused; /* not reading: backpressure or stopping */
     int closed;
 } brook_conn;
 

@@ -63,9 +63,9 @@ static void read_partition(brook_req *req, const char *topic, brook_fetch_partit
         max = *budget;
     if (*first_done && max == 0)
         return;
-    fp->error = brook_storage_of(&b->plugins.storage)->read(part->log, fp->fetch_offset, fp->high_watermark, max,
-                                                            fp->slices, MAX_SLICES_PER_PARTITION,
-                                                            &fp->slice_count, &fp->bytes);
+    fp->error = brook_storage_of(&b->plugins.storage)
+                    ->read(part->log, fp->fetch_offset, fp->high_watermark, max, fp->slices, MAX_SLICES_PER_PARTITION,
+                           &fp->slice_count, &fp->bytes);
     if (fp->error) {
         fp->slice_count = 0;
         fp->bytes = 0;

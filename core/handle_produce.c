@@ -90,8 +90,8 @@ static void append_one(brook_req *req, const char *topic, brook_produce_partitio
                                        &pp->error_message);
     if (pp->error) {
         pp->base_offset = -1;
-        log_info("produce to %s-%d from %s refused: %s", topic, pp->partition,
-                 req->conn ? req->conn->address : "?", pp->error_message ? pp->error_message : "");
+        log_info("produce to %s-%d from %s refused: %s", topic, pp->partition, req->conn ? req->conn->address : "?",
+                 pp->error_message ? pp->error_message : "");
         return;
     }
     int64_t end;
@@ -138,5 +138,6 @@ void brook_handle_produce(brook_req *req)
         }
     }
     if (pr->acks == -1)
-        brook_req_arm_deadline(req, req->pub.timeout_ms > 0 ? req->pub.timeout_ms : req->broker->st->request_timeout_ms);
+        brook_req_arm_deadline(req,
+                               req->pub.timeout_ms > 0 ? req->pub.timeout_ms : req->broker->st->request_timeout_ms);
 }

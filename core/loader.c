@@ -120,8 +120,7 @@ static brook_err check_descriptor(brook_loaded *p, const char *name, char *err, 
                       "(rebuild the plugin against this SDK)",
                       d->abi_major, d->abi_minor, BROOK_ABI_MAJOR, BROOK_ABI_MINOR);
     if (d->abi_minor > BROOK_ABI_MINOR)
-        return refuse(p, err, errlen,
-                      "built for plugin ABI %u.%u, newer than this brookd's ABI %d.%d (upgrade brookd)",
+        return refuse(p, err, errlen, "built for plugin ABI %u.%u, newer than this brookd's ABI %d.%d (upgrade brookd)",
                       d->abi_major, d->abi_minor, BROOK_ABI_MAJOR, BROOK_ABI_MINOR);
     if (d->descriptor_size < DESCRIPTOR_MIN_SIZE || d->descriptor_size > sizeof(brook_plugin_descriptor))
         return refuse(p, err, errlen, "descriptor size %u is not one ABI %u.%u allows (brookd ABI %d.%d)",
@@ -134,9 +133,9 @@ static brook_err check_descriptor(brook_loaded *p, const char *name, char *err, 
     size_t core_size = brook_kind_vtable_size(p->kind);
     if (!d->vtable || d->vtable_size < required_vtable_size(p->kind) || d->vtable_size > core_size)
         return refuse(p, err, errlen,
-                      "\"%s\" %s: %s vtable of %u bytes does not fit ABI %u.%u (brookd ABI %d.%d has %zu bytes)",
-                      name, ver, brook_kind_name(p->kind), d->vtable_size, d->abi_major, d->abi_minor,
-                      BROOK_ABI_MAJOR, BROOK_ABI_MINOR, core_size);
+                      "\"%s\" %s: %s vtable of %u bytes does not fit ABI %u.%u (brookd ABI %d.%d has %zu bytes)", name,
+                      ver, brook_kind_name(p->kind), d->vtable_size, d->abi_major, d->abi_minor, BROOK_ABI_MAJOR,
+                      BROOK_ABI_MINOR, core_size);
     if (!d->init || !d->fini)
         return refuse(p, err, errlen, "\"%s\" %s: descriptor has no init or fini", name, ver);
     p->vtable = d->vtable;
@@ -153,8 +152,8 @@ brook_err brook_loader_open(const char *dir, brook_plugin_kind kind, const char 
     if (!valid_name(name))
         return refuse(out, err, errlen, "invalid plugin name \"%s\" (use a-z, 0-9, _ and -)", name ? name : "");
     if (access(out->path, F_OK) != 0)
-        return refuse(out, err, errlen, "not found (%s; plugin directory %s; brookd ABI %d.%d)", strerror(errno),
-                      dir, BROOK_ABI_MAJOR, BROOK_ABI_MINOR);
+        return refuse(out, err, errlen, "not found (%s; plugin directory %s; brookd ABI %d.%d)", strerror(errno), dir,
+                      BROOK_ABI_MAJOR, BROOK_ABI_MINOR);
     dlerror();
     out->dl = dlopen(out->path, RTLD_NOW | RTLD_LOCAL);
     if (!out->dl) {

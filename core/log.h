@@ -17,8 +17,8 @@ void brook_log(brook_log_level level, const char *component, const char *fmt, ..
 void brook_vlog(brook_log_level level, const char *component, const char *fmt, va_list ap);
 
 #define log_error(...) brook_log(BROOK_LOG_ERROR, "core", __VA_ARGS__)
-#define log_warn(...) brook_log(BROOK_LOG_WARN, "core", __VA_ARGS__)
-#define log_info(...) brook_log(BROOK_LOG_INFO, "core", __VA_ARGS__)
+#define log_warn(...)  brook_log(BROOK_LOG_WARN, "core", __VA_ARGS__)
+#define log_info(...)  brook_log(BROOK_LOG_INFO, "core", __VA_ARGS__)
 #define log_debug(...) brook_log(BROOK_LOG_DEBUG, "core", __VA_ARGS__)
 
 #endif

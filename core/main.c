@@ -22,16 +22,15 @@ extern const char brook_default_config[]; /* config/brook.conf, embedded at buil
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "usage: brookd [-c FILE] [--set key.path=value]... [--check-config]\n"
-            "\n"
-            "  -c, --config FILE    configuration file (default: the embedded config/brook.conf)\n"
-            "  -s, --set K=V        override one setting, e.g. --set broker.data_dir=/var/lib/brook\n"
-            "                       or --set listeners.[0].address=127.0.0.1:0 (repeatable)\n"
-            "      --check-config   validate the configuration and plugins, print the plugin set, exit\n"
-            "      --print-schema   list every core configuration key with its default\n"
-            "  -V, --version        print versions and exit\n"
-            "  -h, --help           this help\n");
+    fprintf(out, "usage: brookd [-c FILE] [--set key.path=value]... [--check-config]\n"
+                 "\n"
+                 "  -c, --config FILE    configuration file (default: the embedded config/brook.conf)\n"
+                 "  -s, --set K=V        override one setting, e.g. --set broker.data_dir=/var/lib/brook\n"
+                 "                       or --set listeners.[0].address=127.0.0.1:0 (repeatable)\n"
+                 "      --check-config   validate the configuration and plugins, print the plugin set, exit\n"
+                 "      --print-schema   list every core configuration key with its default\n"
+                 "  -V, --version        print versions and exit\n"
+                 "  -h, --help           this help\n");
 }
 
 static void exe_path(const char *argv0, char *out, size_t outlen)
@@ -50,8 +49,11 @@ static int check_config(brook_config *cfg, const char *exe)
     brook_metrics *metrics = NULL;
     brook_loop_new(&loop);
     brook_metrics_new(&metrics);
-    brook_host_env env = {.loop = loop, .metrics = metrics, .config = cfg,
-                          .data_dir = cfg->settings.data_dir, .broker_id = cfg->settings.broker_id};
+    brook_host_env env = {.loop = loop,
+                          .metrics = metrics,
+                          .config = cfg,
+                          .data_dir = cfg->settings.data_dir,
+                          .broker_id = cfg->settings.broker_id};
     char dir[PATH_MAX], err[2048];
     if (cfg->settings.plugin_dir && *cfg->settings.plugin_dir)
         snprintf(dir, sizeof dir, "%s", cfg->settings.plugin_dir);
@@ -79,9 +81,12 @@ static int check_config(brook_config *cfg, const char *exe)
 int main(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"config", required_argument, NULL, 'c'}, {"set", required_argument, NULL, 's'},
-        {"check-config", no_argument, NULL, 'C'}, {"print-schema", no_argument, NULL, 'P'},
-        {"version", no_argument, NULL, 'V'},      {"help", no_argument, NULL, 'h'},
+        {"config", required_argument, NULL, 'c'},
+        {"set", required_argument, NULL, 's'},
+        {"check-config", no_argument, NULL, 'C'},
+        {"print-schema", no_argument, NULL, 'P'},
+        {"version", no_argument, NULL, 'V'},
+        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *path = NULL;
@@ -95,13 +100,22 @@ int main(int argc, char **argv)
         case 'c': path = optarg; break;
         case 's': sets[nsets++] = optarg; break;
         case 'C': check = 1; break;
-        case 'P': brook_config_print_schema(); free(sets); return 0;
+        case 'P':
+            brook_config_print_schema();
+            free(sets);
+            return 0;
         case 'V':
             printf("brookd %s (plugin ABI %d.%d)\n", BROOK_VERSION, BROOK_ABI_MAJOR, BROOK_ABI_MINOR);
             free(sets);
             return 0;
-        case 'h': usage(stdout); free(sets); return 0;
-        default: usage(stderr); free(sets); return 2;
+        case 'h':
+            usage(stdout);
+            free(sets);
+            return 0;
+        default:
+            usage(stderr);
+            free(sets);
+            return 2;
         }
     }
     if (optind < argc) {

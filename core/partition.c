@@ -7,8 +7,7 @@
 #include "broker.h"
 #include "log.h"
 
-brook_err brook_partition_open(brook_broker *b, brook_topic *topic, int32_t index, int create,
-                               brook_partition **out)
+brook_err brook_partition_open(brook_broker *b, brook_topic *topic, int32_t index, int create, brook_partition **out)
 {
     brook_partition *p = calloc(1, sizeof *p);
     if (!p)
@@ -101,8 +100,8 @@ brook_err brook_partition_append(brook_partition *p, uint8_t *data, size_t len, 
         brook_batch_info info;
         e = brook_batch_check(data + pos, len - pos, &info);
         if (e) {
-            *error_message = e == BROOK_ERR_AGAIN ? "record batch truncated"
-                                                  : "record batch corrupt (bad length, magic or CRC32C)";
+            *error_message =
+                e == BROOK_ERR_AGAIN ? "record batch truncated" : "record batch corrupt (bad length, magic or CRC32C)";
             return BROOK_ERR_CORRUPT;
         }
         if (info.record_count == 0) {

@@ -49,12 +49,12 @@ typedef struct brook_plugin_set {
 } brook_plugin_set;
 
 /* Typed vtable access. */
-#define brook_storage_of(inst) ((const brook_storage_ops *)(inst)->loaded.vtable)
+#define brook_storage_of(inst)     ((const brook_storage_ops *)(inst)->loaded.vtable)
 #define brook_replication_of(inst) ((const brook_replication_ops *)(inst)->loaded.vtable)
-#define brook_auth_of(inst) ((const brook_auth_ops *)(inst)->loaded.vtable)
-#define brook_codec_of(inst) ((const brook_codec_ops *)(inst)->loaded.vtable)
+#define brook_auth_of(inst)        ((const brook_auth_ops *)(inst)->loaded.vtable)
+#define brook_codec_of(inst)       ((const brook_codec_ops *)(inst)->loaded.vtable)
 /* Is `slot` of the instance's vtable (of `type`) one the plugin has? */
-#define brook_has_slot(inst, type, slot)                                                                   \
+#define brook_has_slot(inst, type, slot)                                                                               \
     BROOK_HAS_SLOT((const type *)(inst)->loaded.vtable, (inst)->loaded.vtable_size, type, slot)
 
 /* Open every configured plugin and check its options; nothing is started.

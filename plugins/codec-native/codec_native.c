@@ -225,7 +225,8 @@ static int decode_headers(decoder *d, const msgpack_object *o, brook_record_head
         if (pair->type != MSGPACK_OBJECT_ARRAY || pair->via.array.size != 2 ||
             get_bytes(d, &pair->via.array.ptr[0], &h->key, &h->key_len, "a header key must be a string") ||
             h->key_len < 0 ||
-            get_bytes(d, &pair->via.array.ptr[1], &h->value, &h->value_len, "a header value must be bytes, a string or nil"))
+            get_bytes(d, &pair->via.array.ptr[1], &h->value, &h->value_len,
+                      "a header value must be bytes, a string or nil"))
             return fail(d, "\"headers\" must be an array of [key, value] pairs");
     }
     *count = o->via.array.size;
@@ -335,7 +336,8 @@ static int decode_fetch(decoder *d, const native *n)
         get_int(d, d->map, "offset", 0, 0, INT64_MAX, &offset, "\"offset\" must be an integer >= 0") ||
         get_int(d, d->map, "max_bytes", n->default_max_bytes, 1, INT32_MAX, &max_bytes,
                 "\"max_bytes\" must be an integer >= 1") ||
-        get_int(d, d->map, "max_wait_ms", 0, 0, 3600000, &max_wait, "\"max_wait_ms\" must be an integer in [0, 3600000]"))
+        get_int(d, d->map, "max_wait_ms", 0, 0, 3600000, &max_wait,
+                "\"max_wait_ms\" must be an integer in [0, 3600000]"))
         return -1;
     fp->partition = (int32_t)partition;
     fp->fetch_offset = offset;

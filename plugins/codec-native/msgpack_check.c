@@ -35,14 +35,14 @@ static size_t header(const uint8_t *p, size_t left, uint64_t *skip, uint64_t *ch
         uint8_t fixed;     /* payload bytes when fixed */
         uint8_t extra;     /* ext: one type byte after the length */
     } tab[] = {
-        [0xc4 - 0xc4] = {1, 0, 0}, [0xc5 - 0xc4] = {2, 0, 0}, [0xc6 - 0xc4] = {4, 0, 0}, /* bin */
-        [0xc7 - 0xc4] = {1, 0, 1}, [0xc8 - 0xc4] = {2, 0, 1}, [0xc9 - 0xc4] = {4, 0, 1}, /* ext */
-        [0xca - 0xc4] = {0, 4, 0}, [0xcb - 0xc4] = {0, 8, 0},                            /* float */
-        [0xcc - 0xc4] = {0, 1, 0}, [0xcd - 0xc4] = {0, 2, 0}, [0xce - 0xc4] = {0, 4, 0}, [0xcf - 0xc4] = {0, 8, 0},
-        [0xd0 - 0xc4] = {0, 1, 0}, [0xd1 - 0xc4] = {0, 2, 0}, [0xd2 - 0xc4] = {0, 4, 0}, [0xd3 - 0xc4] = {0, 8, 0},
-        [0xd4 - 0xc4] = {0, 2, 0}, [0xd5 - 0xc4] = {0, 3, 0}, [0xd6 - 0xc4] = {0, 5, 0}, [0xd7 - 0xc4] = {0, 9, 0},
-        [0xd8 - 0xc4] = {0, 17, 0},                                                      /* fixext */
-        [0xd9 - 0xc4] = {1, 0, 0}, [0xda - 0xc4] = {2, 0, 0}, [0xdb - 0xc4] = {4, 0, 0}, /* str */
+        [0xc4 - 0xc4] = {1, 0, 0},  [0xc5 - 0xc4] = {2, 0, 0}, [0xc6 - 0xc4] = {4, 0, 0}, /* bin */
+        [0xc7 - 0xc4] = {1, 0, 1},  [0xc8 - 0xc4] = {2, 0, 1}, [0xc9 - 0xc4] = {4, 0, 1}, /* ext */
+        [0xca - 0xc4] = {0, 4, 0},  [0xcb - 0xc4] = {0, 8, 0},                            /* float */
+        [0xcc - 0xc4] = {0, 1, 0},  [0xcd - 0xc4] = {0, 2, 0}, [0xce - 0xc4] = {0, 4, 0}, [0xcf - 0xc4] = {0, 8, 0},
+        [0xd0 - 0xc4] = {0, 1, 0},  [0xd1 - 0xc4] = {0, 2, 0}, [0xd2 - 0xc4] = {0, 4, 0}, [0xd3 - 0xc4] = {0, 8, 0},
+        [0xd4 - 0xc4] = {0, 2, 0},  [0xd5 - 0xc4] = {0, 3, 0}, [0xd6 - 0xc4] = {0, 5, 0}, [0xd7 - 0xc4] = {0, 9, 0},
+        [0xd8 - 0xc4] = {0, 17, 0},                                                       /* fixext */
+        [0xd9 - 0xc4] = {1, 0, 0},  [0xda - 0xc4] = {2, 0, 0}, [0xdb - 0xc4] = {4, 0, 0}, /* str */
     };
     if (t >= 0xc4 && t <= 0xdb) {
         int lb = tab[t - 0xc4].len_bytes;

@@ -171,8 +171,8 @@ static brook_err mem_append(void *log, const uint8_t *data, size_t len)
     memlog *l = log;
     backend *be = l->be;
     if ((int64_t)len > be->max_bytes - be->used_bytes) {
-        be->host->log(be->host, BROOK_LOG_WARN, "%s-%d: append of %zu bytes refused: max_bytes %lld reached",
-                      l->topic, l->partition, len, (long long)be->max_bytes);
+        be->host->log(be->host, BROOK_LOG_WARN, "%s-%d: append of %zu bytes refused: max_bytes %lld reached", l->topic,
+                      l->partition, len, (long long)be->max_bytes);
         return BROOK_ERR_NO_SPACE;
     }
     /* Count the batches first so a failed allocation changes nothing. */
@@ -256,8 +256,8 @@ static brook_err mem_read(void *log, int64_t offset, int64_t max_offset, size_t 
         if (*n_slices > 0 && *bytes + e->c->len > max_bytes)
             break;
         e->c->refs++;
-        slices[(*n_slices)++] = (brook_slice){.fd = -1, .data = e->c->data, .len = e->c->len,
-                                              .release = chunk_unref, .owner = e->c};
+        slices[(*n_slices)++] =
+            (brook_slice){.fd = -1, .data = e->c->data, .len = e->c->len, .release = chunk_unref, .owner = e->c};
         *bytes += e->c->len;
     }
     return BROOK_OK;
@@ -320,5 +320,4 @@ static const brook_storage_ops ops = {
 };
 
 BROOK_PLUGIN_DESCRIPTOR(BROOK_PLUGIN_STORAGE, brook_storage_ops, ops, "memory", "1.0.0",
-                        "partition logs in process memory (nothing survives a restart)", options, mem_init,
-                        mem_fini);
+                        "partition logs in process memory (nothing survives a restart)", options, mem_init, mem_fini);

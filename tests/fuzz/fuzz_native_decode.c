@@ -61,7 +61,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static void *state;
     static const brook_codec_ops *ops;
     if (!ops) {
-        host = (brook_host){.size = sizeof host, .log = f_log, .config_int = f_config_int, .now_ms = f_now,
+        host = (brook_host){.size = sizeof host,
+                            .log = f_log,
+                            .config_int = f_config_int,
+                            .now_ms = f_now,
                             .batch = &brook_batch_ops_impl};
         if (brook_plugin.init(&host, &state))
             abort();

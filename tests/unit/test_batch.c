@@ -53,7 +53,8 @@ static void builder_iterator_round_trip(void **state)
         {.timestamp = 1699999999000, .key = NULL, .key_len = -1, .value = (const uint8_t *)"", .value_len = 0},
         {.timestamp = 1700000005000, .key = (const uint8_t *)"", .key_len = 0, .value = NULL, .value_len = -1},
     };
-    brook_record_header hdr[2] = {{(const uint8_t *)"h", 1, (const uint8_t *)"v", 1}, {(const uint8_t *)"n", 1, NULL, -1}};
+    brook_record_header hdr[2] = {{(const uint8_t *)"h", 1, (const uint8_t *)"v", 1},
+                                  {(const uint8_t *)"n", 1, NULL, -1}};
     const uint8_t *data;
     size_t len;
     brook_batch_builder *b;

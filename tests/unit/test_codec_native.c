@@ -200,10 +200,22 @@ static void expect_invalid(fixture *f, const char *op, const char *key, void (*f
     msgpack_sbuffer_destroy(&sb);
 }
 
-static void p_string(msgpack_packer *pk) { pack_s(pk, "seven"); }
-static void p_negative(msgpack_packer *pk) { msgpack_pack_int(pk, -5); }
-static void p_int(msgpack_packer *pk) { msgpack_pack_int(pk, 5); }
-static void p_empty_array(msgpack_packer *pk) { msgpack_pack_array(pk, 0); }
+static void p_string(msgpack_packer *pk)
+{
+    pack_s(pk, "seven");
+}
+static void p_negative(msgpack_packer *pk)
+{
+    msgpack_pack_int(pk, -5);
+}
+static void p_int(msgpack_packer *pk)
+{
+    msgpack_pack_int(pk, 5);
+}
+static void p_empty_array(msgpack_packer *pk)
+{
+    msgpack_pack_array(pk, 0);
+}
 static void p_bad_record(msgpack_packer *pk)
 {
     msgpack_pack_array(pk, 1);
@@ -259,9 +271,15 @@ static void msgpack_check_bounds(void **state)
 {
     (void)state;
     size_t used;
-    assert_int_equal(native_msgpack_check((const uint8_t *)"\x81\xa1" "a\x01", 4, 8, &used), 0);
+    assert_int_equal(native_msgpack_check((const uint8_t *)"\x81\xa1"
+                                                           "a\x01",
+                                          4, 8, &used),
+                     0);
     assert_int_equal(used, 4);
-    assert_int_not_equal(native_msgpack_check((const uint8_t *)"\x81\xa1" "a", 3, 8, &used), 0);
+    assert_int_not_equal(native_msgpack_check((const uint8_t *)"\x81\xa1"
+                                                               "a",
+                                              3, 8, &used),
+                         0);
     assert_int_not_equal(native_msgpack_check((const uint8_t *)"", 0, 8, &used), 0);
     assert_int_equal(native_msgpack_check((const uint8_t *)"\xc4\x02xy", 4, 8, &used), 0);
     assert_int_not_equal(native_msgpack_check((const uint8_t *)"\xc4\x03xy", 4, 8, &used), 0);

@@ -11,8 +11,8 @@
 #include "config.h"
 #include "config_options.h"
 
-#define MINIMAL                                                                                                    \
-    "listeners = ( { name = \"n\"; codec = \"native\"; address = \"127.0.0.1:0\"; } );\n"                        \
+#define MINIMAL                                                                                                        \
+    "listeners = ( { name = \"n\"; codec = \"native\"; address = \"127.0.0.1:0\"; } );\n"                              \
     "storage = { plugin = \"memory\"; };\n"
 
 static brook_err load(brook_config *c, const char *text, char *err)
@@ -146,8 +146,7 @@ static void plugin_options_checked_against_declared_table(void **state)
     (void)state;
     brook_config c;
     char err[1024] = "";
-    assert_int_equal(load(&c, MINIMAL "codecs = ( { plugin = \"native\"; size = 3; ratio = 2; } );\n", err),
-                     BROOK_OK);
+    assert_int_equal(load(&c, MINIMAL "codecs = ( { plugin = \"native\"; size = 3; ratio = 2; } );\n", err), BROOK_OK);
     const config_setting_t *block = c.settings.codecs[0].block;
     assert_int_equal(brook_options_validate(&c, block, opts, "native", err, sizeof err), BROOK_OK);
     int64_t i;
@@ -170,7 +169,8 @@ static void plugin_options_checked_against_declared_table(void **state)
     assert_int_equal(load(&c, MINIMAL "codecs = ( { plugin = \"native\";\n sise = 3; } );\n", err), BROOK_OK);
     assert_int_not_equal(brook_options_validate(&c, c.settings.codecs[0].block, opts, "native", err, sizeof err),
                          BROOK_OK);
-    assert_non_null(strstr(err, "test.conf:4: codecs.[0].sise: unknown key (plugin \"native\" has no option \"sise\")"));
+    assert_non_null(
+        strstr(err, "test.conf:4: codecs.[0].sise: unknown key (plugin \"native\" has no option \"sise\")"));
     brook_config_free(&c);
 
     assert_int_equal(load(&c, MINIMAL "codecs = ( { plugin = \"native\"; size = \"big\"; } );\n", err), BROOK_OK);

@@ -58,8 +58,7 @@ static void older_plugin_loads_without_its_missing_slots(void **state)
 
 /* A plugin set from configuration text, loaded against the real plugins
  * and the broken ones. */
-static brook_err load_set(const char *text, const char *dir, brook_plugin_set *set, char *err, size_t errlen,
-                          int start)
+static brook_err load_set(const char *text, const char *dir, brook_plugin_set *set, char *err, size_t errlen, int start)
 {
     static brook_config c;
     static brook_host_env env;
@@ -89,9 +88,9 @@ static void plugin_set_refusals(void **state)
     (void)state;
     brook_plugin_set set;
     char err[2048];
-    assert_int_equal(load_set(LISTENER "storage = { plugin = \"memory\"; };\n", BROOK_PLUGIN_DIR, &set, err,
-                              sizeof err, 1),
-                     BROOK_OK);
+    assert_int_equal(
+        load_set(LISTENER "storage = { plugin = \"memory\"; };\n", BROOK_PLUGIN_DIR, &set, err, sizeof err, 1),
+        BROOK_OK);
 
     assert_int_not_equal(load_set(LISTENER "storage = { plugin = \"memory\"; };\n"
                                            "auth = ( { plugin = \"anonymous\"; },\n { plugin = \"anonymous\"; } );\n",
@@ -104,19 +103,19 @@ static void plugin_set_refusals(void **state)
                          BROOK_OK);
     assert_non_null(strstr(err, "set.conf:2: storage.max_bytes: must be an integer"));
 
-    assert_int_not_equal(load_set(LISTENER "storage = { plugin = \"memory\"; max_bytes = -5; };\n",
-                                  BROOK_PLUGIN_DIR, &set, err, sizeof err, 1),
+    assert_int_not_equal(load_set(LISTENER "storage = { plugin = \"memory\"; max_bytes = -5; };\n", BROOK_PLUGIN_DIR,
+                                  &set, err, sizeof err, 1),
                          BROOK_OK);
     assert_non_null(strstr(err, "init failed"));
 
-    assert_int_not_equal(load_set(LISTENER "storage = { plugin = \"failinit\"; };\n", BROOK_TEST_PLUGIN_DIR, &set,
-                                  err, sizeof err, 1),
-                         BROOK_OK);
+    assert_int_not_equal(
+        load_set(LISTENER "storage = { plugin = \"failinit\"; };\n", BROOK_TEST_PLUGIN_DIR, &set, err, sizeof err, 1),
+        BROOK_OK);
     assert_non_null(strstr(err, "brook_storage_failinit.so (\"failinit\" 9.9.9): init failed"));
 
-    assert_int_not_equal(load_set(LISTENER "storage = { plugin = \"major\"; };\n", BROOK_TEST_PLUGIN_DIR, &set, err,
-                                  sizeof err, 0),
-                         BROOK_OK);
+    assert_int_not_equal(
+        load_set(LISTENER "storage = { plugin = \"major\"; };\n", BROOK_TEST_PLUGIN_DIR, &set, err, sizeof err, 0),
+        BROOK_OK);
     assert_non_null(strstr(err, "set.conf:2: storage plugin"));
 }
 

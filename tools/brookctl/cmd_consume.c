@@ -61,8 +61,7 @@ static int start_offset(client *c, const consume_opts *o, int32_t partition, int
 }
 
 /* Fetch once from one partition and print. Returns records printed, or -1. */
-static int64_t fetch_once(client *c, const consume_opts *o, int32_t partition, cursor *cur, int wait_ms,
-                          int64_t limit)
+static int64_t fetch_once(client *c, const consume_opts *o, int32_t partition, cursor *cur, int wait_ms, int64_t limit)
 {
     client_begin(c, "fetch", 4);
     pack_kv_str(&c->pk, "topic", o->topic);
@@ -136,10 +135,14 @@ static int consume(client *c, const consume_opts *o, int32_t first, int32_t last
 int cmd_consume(const global_opts *g, int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"partition", required_argument, NULL, 'p'},     {"from-beginning", no_argument, NULL, 'B'},
-        {"offset", required_argument, NULL, 'o'},        {"count", required_argument, NULL, 'n'},
-        {"follow", no_argument, NULL, 'F'},              {"key-separator", required_argument, NULL, 'K'},
-        {"delimiter", required_argument, NULL, 'D'},     {"help", no_argument, NULL, 'h'},
+        {"partition", required_argument, NULL, 'p'},
+        {"from-beginning", no_argument, NULL, 'B'},
+        {"offset", required_argument, NULL, 'o'},
+        {"count", required_argument, NULL, 'n'},
+        {"follow", no_argument, NULL, 'F'},
+        {"key-separator", required_argument, NULL, 'K'},
+        {"delimiter", required_argument, NULL, 'D'},
+        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     consume_opts o = {.partition = -1, .offset = -1, .count = -1, .key_sep = -1, .delimiter = '\n'};

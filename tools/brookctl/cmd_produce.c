@@ -10,7 +10,7 @@
 #include "partitioner.h"
 
 #define BATCH_RECORDS 1000
-#define BATCH_BYTES (1u << 20)
+#define BATCH_BYTES   (1u << 20)
 
 typedef struct produce_opts {
     const char *topic;
@@ -164,9 +164,12 @@ static int produce_stream(client *c, const produce_opts *o, FILE *in, int32_t pa
 int cmd_produce(const global_opts *g, int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"partition", required_argument, NULL, 'p'}, {"key-separator", required_argument, NULL, 'K'},
-        {"delimiter", required_argument, NULL, 'D'}, {"acks", required_argument, NULL, 'a'},
-        {"file", required_argument, NULL, 'f'},      {"help", no_argument, NULL, 'h'},
+        {"partition", required_argument, NULL, 'p'},
+        {"key-separator", required_argument, NULL, 'K'},
+        {"delimiter", required_argument, NULL, 'D'},
+        {"acks", required_argument, NULL, 'a'},
+        {"file", required_argument, NULL, 'f'},
+        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     produce_opts o = {.partition = -1, .key_sep = -1, .delimiter = '\n', .acks = -1};

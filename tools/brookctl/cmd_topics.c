@@ -29,7 +29,7 @@ static int create(client *c, const char *name, int64_t partitions)
     return 0;
 }
 
-static int delete(client *c, const char *name)
+static int delete (client *c, const char *name)
 {
     client_begin(c, "delete_topic", 1);
     pack_kv_str(&c->pk, "topic", name);
@@ -55,8 +55,7 @@ static int list(client *c)
         const msgpack_object *t = &topics->via.array.ptr[i];
         const msgpack_object *name = map_get(t, "name");
         if (name && name->type == MSGPACK_OBJECT_STR)
-            printf("%.*s\t%lld\n", (int)name->via.str.size, name->via.str.ptr,
-                   (long long)map_int(t, "partitions", -1));
+            printf("%.*s\t%lld\n", (int)name->via.str.size, name->via.str.ptr, (long long)map_int(t, "partitions", -1));
     }
     return 0;
 }
@@ -98,7 +97,7 @@ int cmd_topics(const global_opts *g, int argc, char **argv)
     if (strcmp(action, "create") == 0)
         rc = create(&c, name, partitions);
     else if (strcmp(action, "delete") == 0)
-        rc = delete(&c, name);
+        rc = delete (&c, name);
     else
         rc = list(&c);
     client_close(&c);

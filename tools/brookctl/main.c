@@ -9,20 +9,19 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "usage: brookctl [-b host:port] [--timeout-ms N] COMMAND ...\n"
-            "\n"
-            "commands:\n"
-            "  topics create NAME [--partitions N]   create a topic\n"
-            "  topics delete NAME                    delete a topic and its data\n"
-            "  topics list                           list topics with partition counts\n"
-            "  produce TOPIC [options]               send lines from stdin (or --file) as records\n"
-            "  consume TOPIC [options]               print records\n"
-            "\n"
-            "options:\n"
-            "  -b, --broker host:port   broker's native listener (default $BROOK_BROKER or 127.0.0.1:9093)\n"
-            "      --timeout-ms N       connection timeout (default 5000)\n"
-            "  -h, --help               help; `brookctl COMMAND --help` for a command's options\n");
+    fprintf(out, "usage: brookctl [-b host:port] [--timeout-ms N] COMMAND ...\n"
+                 "\n"
+                 "commands:\n"
+                 "  topics create NAME [--partitions N]   create a topic\n"
+                 "  topics delete NAME                    delete a topic and its data\n"
+                 "  topics list                           list topics with partition counts\n"
+                 "  produce TOPIC [options]               send lines from stdin (or --file) as records\n"
+                 "  consume TOPIC [options]               print records\n"
+                 "\n"
+                 "options:\n"
+                 "  -b, --broker host:port   broker's native listener (default $BROOK_BROKER or 127.0.0.1:9093)\n"
+                 "      --timeout-ms N       connection timeout (default 5000)\n"
+                 "  -h, --help               help; `brookctl COMMAND --help` for a command's options\n");
 }
 
 int report_error(const msgpack_object *resp, const char *what)

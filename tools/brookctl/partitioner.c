@@ -7,8 +7,8 @@ uint32_t murmur2(const void *key, size_t len)
     const uint8_t *data = key;
     uint32_t h = 0x9747b28c ^ (uint32_t)len;
     while (len >= 4) {
-        uint32_t k = (uint32_t)data[0] | ((uint32_t)data[1] << 8) | ((uint32_t)data[2] << 16) |
-                     ((uint32_t)data[3] << 24);
+        uint32_t k =
+            (uint32_t)data[0] | ((uint32_t)data[1] << 8) | ((uint32_t)data[2] << 16) | ((uint32_t)data[3] << 24);
         k *= m;
         k ^= k >> r;
         k *= m;
@@ -20,9 +20,7 @@ uint32_t murmur2(const void *key, size_t len)
     switch (len) {
     case 3: h ^= (uint32_t)data[2] << 16; /* fall through */
     case 2: h ^= (uint32_t)data[1] << 8;  /* fall through */
-    case 1:
-        h ^= data[0];
-        h *= m;
+    case 1: h ^= data[0]; h *= m;
     }
     h ^= h >> 13;
     h *= m;

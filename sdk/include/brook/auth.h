@@ -67,8 +67,8 @@ typedef struct brook_auth_ops {
      * continue; (out, out_len) is the reply, owned by the session and valid
      * until the next call. BROOK_ERR_AUTH: bad credentials (log the reason,
      * never the secret); BROOK_ERR_INVALID: malformed token. */
-    brook_err (*session_step)(void *session, const uint8_t *in, size_t in_len, const uint8_t **out,
-                              size_t *out_len, brook_auth_step *step);
+    brook_err (*session_step)(void *session, const uint8_t *in, size_t in_len, const uint8_t **out, size_t *out_len,
+                              brook_auth_step *step);
     /* After BROOK_AUTH_DONE: the authenticated principal, valid until close. */
     const char *(*session_principal)(void *session);
     void (*session_close)(void *session);

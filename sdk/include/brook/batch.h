@@ -32,23 +32,23 @@
 
 #include "errors.h"
 
-#define BROOK_BATCH_HEADER_SIZE 61
-#define BROOK_BATCH_MAGIC 2
-#define BROOK_BATCH_OFF_BASE_OFFSET 0
-#define BROOK_BATCH_OFF_LENGTH 8
-#define BROOK_BATCH_OFF_LEADER_EPOCH 12
-#define BROOK_BATCH_OFF_MAGIC 16
-#define BROOK_BATCH_OFF_CRC 17
-#define BROOK_BATCH_OFF_ATTRIBUTES 21
+#define BROOK_BATCH_HEADER_SIZE           61
+#define BROOK_BATCH_MAGIC                 2
+#define BROOK_BATCH_OFF_BASE_OFFSET       0
+#define BROOK_BATCH_OFF_LENGTH            8
+#define BROOK_BATCH_OFF_LEADER_EPOCH      12
+#define BROOK_BATCH_OFF_MAGIC             16
+#define BROOK_BATCH_OFF_CRC               17
+#define BROOK_BATCH_OFF_ATTRIBUTES        21
 #define BROOK_BATCH_OFF_LAST_OFFSET_DELTA 23
-#define BROOK_BATCH_OFF_BASE_TIMESTAMP 27
-#define BROOK_BATCH_OFF_MAX_TIMESTAMP 35
-#define BROOK_BATCH_OFF_PRODUCER_ID 43
-#define BROOK_BATCH_OFF_PRODUCER_EPOCH 51
-#define BROOK_BATCH_OFF_BASE_SEQUENCE 53
-#define BROOK_BATCH_OFF_RECORD_COUNT 57
+#define BROOK_BATCH_OFF_BASE_TIMESTAMP    27
+#define BROOK_BATCH_OFF_MAX_TIMESTAMP     35
+#define BROOK_BATCH_OFF_PRODUCER_ID       43
+#define BROOK_BATCH_OFF_PRODUCER_EPOCH    51
+#define BROOK_BATCH_OFF_BASE_SEQUENCE     53
+#define BROOK_BATCH_OFF_RECORD_COUNT      57
 /* bytes counted by batchLength start here */
-#define BROOK_BATCH_LENGTH_BASE 12
+#define BROOK_BATCH_LENGTH_BASE      12
 #define BROOK_BATCH_COMPRESSION_MASK 0x07
 
 static inline uint16_t brook_be16(const uint8_t *p)
@@ -159,8 +159,8 @@ typedef struct brook_batch_ops {
     /* Build one uncompressed batch (baseOffset 0, producer id -1).
      * The builder owns its bytes: `finish` returns a view valid until `free`. */
     brook_err (*builder_new)(brook_batch_builder **out);
-    brook_err (*builder_add)(brook_batch_builder *b, const brook_record *rec,
-                             const brook_record_header *headers, size_t header_count);
+    brook_err (*builder_add)(brook_batch_builder *b, const brook_record *rec, const brook_record_header *headers,
+                             size_t header_count);
     brook_err (*builder_finish)(brook_batch_builder *b, const uint8_t **data, size_t *len);
     void (*builder_free)(brook_batch_builder *b);
 } brook_batch_ops;

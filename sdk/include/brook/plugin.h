@@ -25,12 +25,12 @@
 #include "errors.h"
 #include "types.h"
 
-#define BROOK_ABI_MAJOR 1
-#define BROOK_ABI_MINOR 0
+#define BROOK_ABI_MAJOR     1
+#define BROOK_ABI_MINOR     0
 #define BROOK_PLUGIN_SYMBOL "brook_plugin"
 
 #if defined(__GNUC__)
-#define BROOK_PLUGIN_EXPORT __attribute__((visibility("default")))
+#define BROOK_PLUGIN_EXPORT     __attribute__((visibility("default")))
 #define BROOK_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
 #else
 #define BROOK_PLUGIN_EXPORT
@@ -39,7 +39,7 @@
 
 /* True when `slot` of vtable type `type` lies inside `vtable_size` bytes and
  * is set, i.e. the plugin was built with a header that had the slot. */
-#define BROOK_HAS_SLOT(ops, vtable_size, type, slot)                                               \
+#define BROOK_HAS_SLOT(ops, vtable_size, type, slot)                                                                   \
     ((offsetof(type, slot) + sizeof(((type *)0)->slot) <= (vtable_size)) && (ops)->slot != NULL)
 
 typedef enum brook_plugin_kind {
@@ -68,13 +68,13 @@ typedef enum brook_option_type {
 } brook_option_type;
 
 typedef struct brook_option {
-    const char *name;          /* key inside the plugin's block; NULL ends the table */
+    const char *name; /* key inside the plugin's block; NULL ends the table */
     brook_option_type type;
     const char *default_value; /* as text, parsed with `type`; NULL = no default */
     const char *doc;           /* one line for docs and --check-config */
 } brook_option;
 
-typedef struct brook_timer brook_timer; /* opaque */
+typedef struct brook_timer brook_timer;   /* opaque */
 typedef struct brook_metric brook_metric; /* opaque */
 
 typedef enum brook_metric_type {
@@ -116,8 +116,8 @@ struct brook_host {
 
     /* Metrics, named "<plugin>_<name>" in the registry. The handle lives
      * until the broker stops. Registering a name twice returns the same one. */
-    brook_err (*metric_register)(const brook_host *host, const char *name, brook_metric_type type,
-                                 const char *help, brook_metric **out);
+    brook_err (*metric_register)(const brook_host *host, const char *name, brook_metric_type type, const char *help,
+                                 brook_metric **out);
     void (*metric_add)(brook_metric *metric, int64_t delta);
     void (*metric_set)(brook_metric *metric, int64_t value);
 
@@ -138,11 +138,11 @@ typedef struct brook_plugin_descriptor {
     uint32_t descriptor_size; /* sizeof(brook_plugin_descriptor) the plugin was built with */
     uint32_t vtable_size;     /* sizeof(its kind's vtable) the plugin was built with */
     brook_plugin_kind kind;
-    const char *name;        /* [a-z0-9_-]+, unique per kind; matches the file name */
-    const char *version;     /* the plugin's own version, e.g. "1.0.0" */
-    const char *description; /* one line */
+    const char *name;            /* [a-z0-9_-]+, unique per kind; matches the file name */
+    const char *version;         /* the plugin's own version, e.g. "1.0.0" */
+    const char *description;     /* one line */
     const brook_option *options; /* may be NULL: no options */
-    const void *vtable;      /* the kind's ops struct */
+    const void *vtable;          /* the kind's ops struct */
 
     /* Create the plugin's state from its configuration (read through `host`).
      * Return an error, after logging why, to stop the broker from starting.
@@ -154,21 +154,20 @@ typedef struct brook_plugin_descriptor {
 
 /* Declares the exported descriptor of a plugin of `kind_` with vtable type
  * `ops_type` and vtable object `ops`. */
-#define BROOK_PLUGIN_DESCRIPTOR(kind_, ops_type, ops, name_, version_, description_, options_,    \
-                                init_, fini_)                                                      \
-    BROOK_PLUGIN_EXPORT const brook_plugin_descriptor brook_plugin = {                                       \
-        .abi_major = BROOK_ABI_MAJOR,                                                              \
-        .abi_minor = BROOK_ABI_MINOR,                                                              \
-        .descriptor_size = sizeof(brook_plugin_descriptor),                                                   \
-        .vtable_size = sizeof(ops_type),                                                           \
-        .kind = (kind_),                                                                           \
-        .name = (name_),                                                                           \
-        .version = (version_),                                                                     \
-        .description = (description_),                                                            \
-        .options = (options_),                                                                     \
-        .vtable = &(ops),                                                                          \
-        .init = (init_),                                                                           \
-        .fini = (fini_),                                                                           \
+#define BROOK_PLUGIN_DESCRIPTOR(kind_, ops_type, ops, name_, version_, description_, options_, init_, fini_)           \
+    BROOK_PLUGIN_EXPORT const brook_plugin_descriptor brook_plugin = {                                                 \
+        .abi_major = BROOK_ABI_MAJOR,                                                                                  \
+        .abi_minor = BROOK_ABI_MINOR,                                                                                  \
+        .descriptor_size = sizeof(brook_plugin_descriptor),                                                            \
+        .vtable_size = sizeof(ops_type),                                                                               \
+        .kind = (kind_),                                                                                               \
+        .name = (name_),                                                                                               \
+        .version = (version_),                                                                                         \
+        .description = (description_),                                                                                 \
+        .options = (options_),                                                                                         \
+        .vtable = &(ops),                                                                                              \
+        .init = (init_),                                                                                               \
+        .fini = (fini_),                                                                                               \
     }
 
 #endif

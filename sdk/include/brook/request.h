@@ -17,9 +17,9 @@
 #include "types.h"
 
 typedef enum brook_request_type {
-    BROOK_REQ_INVALID = 0,       /* decode failed in a way the protocol can answer: see error */
-    BROOK_REQ_LOCAL = 1,         /* answered by the codec alone (e.g. ApiVersions); kept for ordering */
-    BROOK_REQ_METADATA = 2,      /* list or describe topics */
+    BROOK_REQ_INVALID = 0,  /* decode failed in a way the protocol can answer: see error */
+    BROOK_REQ_LOCAL = 1,    /* answered by the codec alone (e.g. ApiVersions); kept for ordering */
+    BROOK_REQ_METADATA = 2, /* list or describe topics */
     BROOK_REQ_CREATE_TOPICS = 3,
     BROOK_REQ_DELETE_TOPICS = 4,
     BROOK_REQ_PRODUCE = 5,
@@ -33,7 +33,7 @@ typedef enum brook_request_type {
 /* ---- metadata ------------------------------------------------------- */
 typedef struct brook_partition_meta {
     int32_t partition;
-    int32_t leader;              /* broker id, -1 when none */
+    int32_t leader; /* broker id, -1 when none */
     int32_t leader_epoch;
     const int32_t *replicas;
     int32_t replica_count;
@@ -43,11 +43,11 @@ typedef struct brook_partition_meta {
 } brook_partition_meta;
 
 typedef struct brook_topic_meta {
-    const char *name;           /* in: the name asked for */
-    brook_err error;            /* out */
-    int internal;               /* out */
+    const char *name;                 /* in: the name asked for */
+    brook_err error;                  /* out */
+    int internal;                     /* out */
     brook_partition_meta *partitions; /* out */
-    int32_t partition_count;    /* out */
+    int32_t partition_count;          /* out */
 } brook_topic_meta;
 
 typedef struct brook_broker_meta {
@@ -57,9 +57,9 @@ typedef struct brook_broker_meta {
 } brook_broker_meta;
 
 typedef struct brook_metadata_req {
-    int all_topics;             /* in: ignore `topics`, describe every topic */
-    int allow_auto_create;      /* in: create missing topics if topics.auto_create */
-    brook_topic_meta *topics;   /* in (names) and out (the rest); replaced when all_topics */
+    int all_topics;           /* in: ignore `topics`, describe every topic */
+    int allow_auto_create;    /* in: create missing topics if topics.auto_create */
+    brook_topic_meta *topics; /* in (names) and out (the rest); replaced when all_topics */
     size_t topic_count;
     brook_broker_meta *brokers; /* out */
     size_t broker_count;        /* out */
@@ -84,7 +84,7 @@ typedef struct brook_create_topics_req {
 
 typedef struct brook_topic_delete {
     const char *name;
-    brook_err error;            /* out */
+    brook_err error; /* out */
 } brook_topic_delete;
 
 typedef struct brook_delete_topics_req {
@@ -95,13 +95,13 @@ typedef struct brook_delete_topics_req {
 /* ---- produce -------------------------------------------------------- */
 typedef struct brook_produce_partition {
     int32_t partition;
-    const uint8_t *records;     /* RecordBatch v2 bytes as received */
+    const uint8_t *records; /* RecordBatch v2 bytes as received */
     size_t records_len;
-    brook_err error;            /* out */
-    const char *error_message;  /* out, may be NULL */
-    int64_t base_offset;        /* out */
-    int64_t log_start_offset;   /* out */
-    int64_t log_append_time;    /* out: -1 (CreateTime topics) */
+    brook_err error;           /* out */
+    const char *error_message; /* out, may be NULL */
+    int64_t base_offset;       /* out */
+    int64_t log_start_offset;  /* out */
+    int64_t log_append_time;   /* out: -1 (CreateTime topics) */
 } brook_produce_partition;
 
 typedef struct brook_produce_topic {
@@ -111,7 +111,7 @@ typedef struct brook_produce_topic {
 } brook_produce_topic;
 
 typedef struct brook_produce_req {
-    int16_t acks;               /* 0, 1 or -1 (all) */
+    int16_t acks; /* 0, 1 or -1 (all) */
     brook_produce_topic *topics;
     size_t topic_count;
 } brook_produce_req;
@@ -121,12 +121,12 @@ typedef struct brook_fetch_partition {
     int32_t partition;
     int64_t fetch_offset;
     int32_t max_bytes;
-    brook_err error;            /* out */
-    int64_t high_watermark;     /* out */
-    int64_t log_start_offset;   /* out */
-    brook_slice *slices;        /* out: whole batches, in offset order */
-    size_t slice_count;         /* out */
-    size_t bytes;               /* out: sum of slice lengths */
+    brook_err error;          /* out */
+    int64_t high_watermark;   /* out */
+    int64_t log_start_offset; /* out */
+    brook_slice *slices;      /* out: whole batches, in offset order */
+    size_t slice_count;       /* out */
+    size_t bytes;             /* out: sum of slice lengths */
 } brook_fetch_partition;
 
 typedef struct brook_fetch_topic {
@@ -136,9 +136,9 @@ typedef struct brook_fetch_topic {
 } brook_fetch_topic;
 
 typedef struct brook_fetch_req {
-    int32_t max_wait_ms;        /* long poll: hold until min_bytes or this */
+    int32_t max_wait_ms; /* long poll: hold until min_bytes or this */
     int32_t min_bytes;
-    int32_t max_bytes;          /* over the whole response (first batch always whole) */
+    int32_t max_bytes; /* over the whole response (first batch always whole) */
     brook_fetch_topic *topics;
     size_t topic_count;
 } brook_fetch_req;
@@ -146,10 +146,10 @@ typedef struct brook_fetch_req {
 /* ---- list offsets --------------------------------------------------- */
 typedef struct brook_list_offsets_partition {
     int32_t partition;
-    int64_t timestamp;          /* BROOK_OFFSET_LATEST, BROOK_OFFSET_EARLIEST or a time in ms */
-    brook_err error;            /* out */
-    int64_t offset;             /* out */
-    int64_t found_timestamp;    /* out: -1 unless looked up by time */
+    int64_t timestamp;       /* BROOK_OFFSET_LATEST, BROOK_OFFSET_EARLIEST or a time in ms */
+    brook_err error;         /* out */
+    int64_t offset;          /* out */
+    int64_t found_timestamp; /* out: -1 unless looked up by time */
 } brook_list_offsets_partition;
 
 typedef struct brook_list_offsets_topic {
@@ -167,9 +167,9 @@ typedef struct brook_list_offsets_req {
 typedef struct brook_request brook_request;
 
 struct brook_request {
-    brook_request_type type;   /* set by decode */
-    uint32_t flags;            /* BROOK_REQ_F_* set by decode */
-    int32_t timeout_ms;        /* set by decode: how long the core may hold it; 0 = broker default */
+    brook_request_type type; /* set by decode */
+    uint32_t flags;          /* BROOK_REQ_F_* set by decode */
+    int32_t timeout_ms;      /* set by decode: how long the core may hold it; 0 = broker default */
 
     /* A request-level failure. Set by decode with BROOK_REQ_INVALID to have
      * the codec answer an error; set by the core when the whole request
@@ -177,8 +177,8 @@ struct brook_request {
     brook_err error;
     const char *error_message;
 
-    void *codec_data;          /* the codec's per-request state (correlation id, version) */
-    const char *principal;     /* set by the core: who sent it */
+    void *codec_data;      /* the codec's per-request state (correlation id, version) */
+    const char *principal; /* set by the core: who sent it */
 
     union {
         brook_metadata_req metadata;
@@ -191,7 +191,7 @@ struct brook_request {
 
     /* Zeroed memory that lives as long as the request; NULL when out of memory. */
     void *(*alloc)(brook_request *req, size_t size);
-    void *core_private;        /* the core's; do not touch */
+    void *core_private; /* the core's; do not touch */
 };
 
 static inline void *brook_request_alloc(brook_request *req, size_t size)

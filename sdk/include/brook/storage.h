@@ -85,8 +85,8 @@ typedef struct brook_storage_ops {
      * and *bytes (their total length). The caller releases each slice.
      * offset == log end: no slices, BROOK_OK. offset < log start or > log
      * end: BROOK_ERR_OUT_OF_RANGE. */
-    brook_err (*read)(void *log, int64_t offset, int64_t max_offset, size_t max_bytes,
-                      brook_slice *slices, size_t max_slices, size_t *n_slices, size_t *bytes);
+    brook_err (*read)(void *log, int64_t offset, int64_t max_offset, size_t max_bytes, brook_slice *slices,
+                      size_t max_slices, size_t *n_slices, size_t *bytes);
 
     /* Remove every batch whose last offset is >= `offset`; the log end
      * becomes the end of the last batch kept. Used when a follower's log

@@ -9,7 +9,7 @@
 #define BROOK_TOPIC_NAME_MAX 249
 
 /* Sentinel offsets understood by list-offsets and fetch. */
-#define BROOK_OFFSET_LATEST (-1)
+#define BROOK_OFFSET_LATEST   (-1)
 #define BROOK_OFFSET_EARLIEST (-2)
 
 /* A read-only run of log bytes handed from storage to the core and on to a
