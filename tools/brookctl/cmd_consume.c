@@ -184,15 +184,10 @@ int cmd_consume(const global_opts *g, int argc, char **argv)
     o.topic = argv[optind];
     client c;
     int rc = 1;
-    if (client_connect(&c, g->broker, g->timeout_ms) == 0) {
-        int32_t partitions = topic_partitions(&c, o.topic);
-        if (partitions > 0 && o.partition >= partitions)
-            fprintf(stderr, "brookctl: topic \"%s\" has %d partition(s); there is no partition %lld\n", o.topic,
-                    partitions, (long long)o.partition);
-        else if (partitions > 0)
-            rc = consume(&c, &o, o.partition >= 0 ? (int32_t)o.partition : 0,
-                         o.partition >= 0 ? (int32_t)o.partition : partitions - 1);
-    }
+    int32_t partitions = open_topic(g, &c, o.topic, o.partition);
+    if (partitions > 0)
+        rc = consume(&c, &o, o.partition >= 0 ? (int32_t)o.partition : 0,
+                     o.partition >= 0 ? (int32_t)o.partition : partitions - 1);
     client_close(&c);
     return rc;
 }

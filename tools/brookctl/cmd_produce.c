@@ -211,15 +211,9 @@ int cmd_produce(const global_opts *g, int argc, char **argv)
     }
     client c;
     int rc = 1;
-    if (client_connect(&c, g->broker, g->timeout_ms) == 0) {
-        int32_t partitions = topic_partitions(&c, o.topic);
-        if (partitions > 0 && o.partition >= partitions) {
-            fprintf(stderr, "brookctl: topic \"%s\" has %d partition(s); there is no partition %lld\n", o.topic,
-                    partitions, (long long)o.partition);
-        } else if (partitions > 0) {
-            rc = produce_stream(&c, &o, in, partitions);
-        }
-    }
+    int32_t partitions = open_topic(g, &c, o.topic, o.partition);
+    if (partitions > 0)
+        rc = produce_stream(&c, &o, in, partitions);
     client_close(&c);
     if (in != stdin)
         fclose(in);

@@ -12,36 +12,34 @@ static void usage(FILE *out)
                  "       brookctl topics list\n");
 }
 
+/* Send a request already begun and filled, report the outcome for `name`. */
+static int finish_topic_call(client *c, const char *verb, const char *done, const char *name)
+{
+    const msgpack_object *resp = client_call(c);
+    if (!resp)
+        return 1;
+    char what[320];
+    snprintf(what, sizeof what, "%s topic \"%s\"", verb, name);
+    if (report_error(resp, what))
+        return 1;
+    printf("%s topic %s\n", done, name);
+    return 0;
+}
+
 static int create(client *c, const char *name, int64_t partitions)
 {
     client_begin(c, "create_topic", partitions > 0 ? 2 : 1);
     pack_kv_str(&c->pk, "topic", name);
     if (partitions > 0)
         pack_kv_int(&c->pk, "partitions", partitions);
-    const msgpack_object *resp = client_call(c);
-    if (!resp)
-        return 1;
-    char what[320];
-    snprintf(what, sizeof what, "create topic \"%s\"", name);
-    if (report_error(resp, what))
-        return 1;
-    printf("created topic %s\n", name);
-    return 0;
+    return finish_topic_call(c, "create", "created", name);
 }
 
-static int delete (client *c, const char *name)
+static int delete_topic(client *c, const char *name)
 {
     client_begin(c, "delete_topic", 1);
     pack_kv_str(&c->pk, "topic", name);
-    const msgpack_object *resp = client_call(c);
-    if (!resp)
-        return 1;
-    char what[320];
-    snprintf(what, sizeof what, "delete topic \"%s\"", name);
-    if (report_error(resp, what))
-        return 1;
-    printf("deleted topic %s\n", name);
-    return 0;
+    return finish_topic_call(c, "delete", "deleted", name);
 }
 
 static int list(client *c)
@@ -97,7 +95,7 @@ int cmd_topics(const global_opts *g, int argc, char **argv)
     if (strcmp(action, "create") == 0)
         rc = create(&c, name, partitions);
     else if (strcmp(action, "delete") == 0)
-        rc = delete (&c, name);
+        rc = delete_topic(&c, name);
     else
         rc = list(&c);
     client_close(&c);

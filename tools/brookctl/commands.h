@@ -23,6 +23,11 @@ int report_error(const msgpack_object *resp, const char *what);
 /* Partition count of `topic` (list_topics), or -1 after printing why. */
 int32_t topic_partitions(client *c, const char *topic);
 
+/* Connect and look `topic` up: its partition count, which must exceed
+ * `partition` when one was given (>= 0). Returns -1 after printing why;
+ * the client is connected (close it) either way. */
+int32_t open_topic(const global_opts *g, client *c, const char *topic, int64_t partition);
+
 /* Parse an integer option; prints an error and returns -1 when invalid. */
 int parse_int_opt(const char *name, const char *value, int64_t lo, int64_t hi, int64_t *out);
 

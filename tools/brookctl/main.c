@@ -83,6 +83,19 @@ int32_t topic_partitions(client *c, const char *topic)
     return -1;
 }
 
+int32_t open_topic(const global_opts *g, client *c, const char *topic, int64_t partition)
+{
+    if (client_connect(c, g->broker, g->timeout_ms))
+        return -1;
+    int32_t partitions = topic_partitions(c, topic);
+    if (partitions > 0 && partition >= partitions) {
+        fprintf(stderr, "brookctl: topic \"%s\" has %d partition(s); there is no partition %lld\n", topic, partitions,
+                (long long)partition);
+        return -1;
+    }
+    return partitions;
+}
+
 int main(int argc, char **argv)
 {
     static const struct option longopts[] = {
