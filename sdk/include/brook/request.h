@@ -95,7 +95,10 @@ typedef struct brook_delete_topics_req {
 /* ---- produce -------------------------------------------------------- */
 typedef struct brook_produce_partition {
     int32_t partition;
-    const uint8_t *records; /* RecordBatch v2 bytes as received */
+    /* RecordBatch v2 bytes as received. Must lie in the request's frame or
+     * arena: the core rewrites each baseOffset in place when it assigns
+     * offsets (nothing else changes; the CRC stays valid). */
+    const uint8_t *records;
     size_t records_len;
     brook_err error;           /* out */
     const char *error_message; /* out, may be NULL */
