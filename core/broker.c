@@ -14,6 +14,7 @@
 #include "conn.h"
 #include "log.h"
 #include "partition.h"
+#include "workers.h"
 
 /* ---- data directory ----------------------------------------------------- */
 
@@ -208,7 +209,8 @@ brook_err brook_broker_start(brook_broker *b, brook_config *config, const char *
     b->st = &config->settings;
     brook_log_set_level((brook_log_level)brook_log_level_parse(b->st->log_level));
     brook_err e;
-    if ((e = brook_loop_new(&b->loop)) || (e = brook_metrics_new(&b->metrics))) {
+    if ((e = brook_loop_new(&b->loop)) || (e = brook_metrics_new(&b->metrics)) ||
+        (e = brook_workers_new(b->loop, b->st->io_threads, &b->workers))) {
         snprintf(err, errlen, "cannot create the event loop: %s", brook_err_str(e));
         return e;
     }
@@ -217,6 +219,7 @@ brook_err brook_broker_start(brook_broker *b, brook_config *config, const char *
         return e;
     b->env = (brook_host_env){.loop = b->loop,
                               .metrics = b->metrics,
+                              .workers = b->workers,
                               .config = config,
                               .data_dir = b->st->data_dir,
                               .broker_id = b->st->broker_id};
@@ -324,6 +327,9 @@ void brook_broker_free(brook_broker *b)
         brook_loop_run_due(b->loop);
     if (b->stop_timer)
         brook_loop_timer_cancel(b->loop, b->stop_timer);
+    /* Blocking work the plugins queued finishes before any plugin's fini. */
+    brook_workers_free(b->workers);
+    b->workers = NULL;
     brook_plugin_set_unload(&b->plugins);
     brook_topics_free(&b->topics);
     if (b->signal_io.fd >= 0) {

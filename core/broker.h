@@ -29,6 +29,7 @@ typedef struct brook_broker {
     const brook_settings *st;
     brook_loop *loop;
     brook_metrics *metrics;
+    struct brook_workers *workers;
     brook_broker_metrics m;
     brook_host_env env;
     brook_plugin_set plugins;

@@ -35,6 +35,7 @@ static const node broker_nodes[] = {
     {"plugin_dir", N_STRING, NULL, NULL, 0,
      "where brook_<kind>_<name>.so files are; default ../plugins then ../lib/brook/plugins next to brookd"},
     {"log_level", N_STRING, NULL, "info", 0, "error, warn, info or debug"},
+    {"io_threads", N_INT, NULL, "2", 0, "threads for blocking storage work (fdatasync, file deletion)"},
     {NULL, 0, NULL, NULL, 0, NULL},
 };
 
@@ -580,6 +581,7 @@ brook_err brook_config_validate(brook_config *c, char *err, size_t errlen)
     st->data_dir = get_string(cfg, "broker.data_dir");
     st->plugin_dir = get_string(cfg, "broker.plugin_dir");
     st->log_level = get_string(cfg, "broker.log_level");
+    st->io_threads = (int32_t)get_int(cfg, "broker.io_threads");
     st->max_frame_bytes = get_int(cfg, "limits.max_frame_bytes");
     st->conn_buffer_bytes = get_int(cfg, "limits.connection_buffer_bytes");
     st->max_inflight_requests = (int32_t)get_int(cfg, "limits.max_inflight_requests");
@@ -591,6 +593,7 @@ brook_err brook_config_validate(brook_config *c, char *err, size_t errlen)
     st->max_partitions = (int32_t)get_int(cfg, "topics.max_partitions");
 
     if ((e = range(c, "broker.id", get_int(cfg, "broker.id"), 0, INT32_MAX, err, errlen)) ||
+        (e = range(c, "broker.io_threads", get_int(cfg, "broker.io_threads"), 1, 64, err, errlen)) ||
         (e = range(c, "limits.max_frame_bytes", st->max_frame_bytes, 1024, INT32_MAX, err, errlen)) ||
         (e = range(c, "limits.connection_buffer_bytes", st->conn_buffer_bytes, 65536, (int64_t)1 << 40, err, errlen)) ||
         (e = range(c, "limits.max_inflight_requests", get_int(cfg, "limits.max_inflight_requests"), 1, 1 << 20, err,

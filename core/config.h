@@ -34,6 +34,7 @@ typedef struct brook_settings {
     const char *data_dir;
     const char *plugin_dir; /* NULL: next to the binary */
     const char *log_level;
+    int32_t io_threads;
 
     int64_t max_frame_bytes;
     int64_t conn_buffer_bytes;

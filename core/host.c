@@ -11,6 +11,7 @@
 #include "loop.h"
 #include "metrics.h"
 #include "plugin_set.h"
+#include "workers.h"
 
 static brook_plugin_instance *instance_of(const brook_host *host)
 {
@@ -91,6 +92,20 @@ static brook_err host_metric_register(const brook_host *host, const char *name, 
     return brook_metrics_register(instance_of(host)->env->metrics, full, type, help, out);
 }
 
+static brook_err host_run_blocking(const brook_host *host, void (*work)(void *arg), void (*done)(void *arg), void *arg)
+{
+    brook_workers *w = instance_of(host)->env->workers;
+    if (!w) {
+        /* --check-config and unit tests run without a pool: do it inline */
+        if (work)
+            work(arg);
+        if (done)
+            done(arg);
+        return BROOK_OK;
+    }
+    return brook_workers_submit(w, work, done, arg);
+}
+
 void brook_host_init(brook_plugin_instance *inst)
 {
     brook_host *h = &inst->host;
@@ -112,4 +127,5 @@ void brook_host_init(brook_plugin_instance *inst)
     h->data_dir = inst->env->data_dir;
     h->broker_id = inst->env->broker_id;
     h->host_private = inst;
+    h->run_blocking = host_run_blocking;
 }

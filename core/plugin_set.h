@@ -22,6 +22,7 @@
 typedef struct brook_host_env {
     brook_loop *loop;
     brook_metrics *metrics;
+    struct brook_workers *workers;
     const brook_config *config;
     const char *data_dir;
     int32_t broker_id;

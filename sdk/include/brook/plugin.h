@@ -129,6 +129,13 @@ struct brook_host {
     int32_t broker_id;
 
     void *host_private; /* the core's; do not touch */
+
+    /* Blocking work off the event loop (fdatasync, deleting files): `work`
+     * runs on one of the broker's I/O threads (broker.io_threads) and must
+     * not touch state the loop uses; then `done` runs on the event loop.
+     * Jobs submitted by one plugin finish in any order. The core drains all
+     * jobs (running their `done`) before it calls any plugin's fini. */
+    brook_err (*run_blocking)(const brook_host *host, void (*work)(void *arg), void (*done)(void *arg), void *arg);
 };
 
 /* The descriptor. Fill it with BROOK_PLUGIN_DESCRIPTOR. */
