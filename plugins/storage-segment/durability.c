@@ -1,0 +1,300 @@
+/* When appended bytes count as durable, per the flush policy:
+ *
+ *   always    every acknowledgement waits for an fdatasync that covers it.
+ *             Group commit: appends that arrive while a sync is running all
+ *             wait for the next one, so N concurrent producers cost one
+ *             sync per round, not N.
+ *   interval  an fdatasync every flush_ms (sooner after flush_messages
+ *             records); acknowledgements wait for the one that covers them.
+ *   os        acknowledged once written to the page cache: survives a
+ *             crash of brookd (kill -9), not of the machine.
+ *
+ * Syncs run on the host's I/O threads and complete back on the loop. A
+ * failed fdatasync marks the partition failed: after a failed fsync Linux
+ * may have dropped the dirty pages, so nothing written since can be
+ * trusted and appends are refused until a restart re-validates the log. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "segstore.h"
+
+typedef struct sync_job {
+    plog *l;
+    segment **segs; /* pinned */
+    int *fds;
+    size_t n;
+    int sync_dir;
+    uint64_t target; /* appended_seq covered */
+    int err;
+} sync_job;
+
+static void answer(plog *l, uint64_t upto, brook_err err)
+{
+    while (l->waiters && (err || l->waiters->target <= upto)) {
+        durable_waiter *w = l->waiters;
+        l->waiters = w->next;
+        if (!l->waiters)
+            l->waiters_tail = NULL;
+        w->cb(w->arg, err);
+        free(w);
+    }
+}
+
+static int fsync_dir(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return errno;
+    int err = fsync(fd) < 0 ? errno : 0;
+    close(fd);
+    return err;
+}
+
+static void sync_work(void *arg)
+{
+    sync_job *j = arg;
+    for (size_t i = 0; i < j->n && !j->err; i++)
+        if (fdatasync(j->fds[i]) < 0)
+            j->err = errno;
+    if (!j->err && j->sync_dir)
+        j->err = fsync_dir(j->l->dir);
+}
+
+static void start_sync(plog *l);
+static void arm_timer(plog *l);
+
+static void sync_done(void *arg)
+{
+    sync_job *j = arg;
+    plog *l = j->l;
+    backend *be = l->be;
+    for (size_t i = 0; i < j->n; i++)
+        seg_unpin(j->segs[i]);
+    be->host->metric_add(be->m_fsyncs, 1);
+    if (!l->closed) {
+        l->syncing = 0;
+        if (j->err) {
+            be->host->log(be->host, BROOK_LOG_ERROR,
+                          "partition %s-%d: fdatasync failed: %s; refusing appends until restart", l->topic,
+                          l->partition, strerror(j->err));
+            l->failed = 1;
+            answer(l, 0, seg_errno(j->err));
+        } else {
+            if (j->target > l->synced_seq)
+                l->synced_seq = j->target;
+            answer(l, l->synced_seq, BROOK_OK);
+            if (l->waiters) {
+                if (be->flush == FLUSH_ALWAYS)
+                    start_sync(l);
+                else
+                    arm_timer(l);
+            }
+        }
+    }
+    free(j->segs);
+    free(j->fds);
+    free(j);
+    plog_unref(l);
+}
+
+static void start_sync(plog *l)
+{
+    backend *be = l->be;
+    sync_job *j = calloc(1, sizeof *j);
+    if (j) {
+        j->segs = calloc(l->nsegs, sizeof *j->segs);
+        j->fds = calloc(l->nsegs, sizeof *j->fds);
+    }
+    if (!j || !j->segs || !j->fds) {
+        if (j) {
+            free(j->segs);
+            free(j->fds);
+        }
+        free(j);
+        answer(l, 0, BROOK_ERR_NOMEM);
+        return;
+    }
+    j->l = l;
+    j->target = l->appended_seq;
+    j->sync_dir = l->dir_dirty;
+    for (size_t i = 0; i < l->nsegs; i++) {
+        segment *s = l->segs[i];
+        if (!s->dirty)
+            continue;
+        int fd = seg_fd(s);
+        if (fd < 0) {
+            j->err = errno;
+            break;
+        }
+        seg_pin(s);
+        j->segs[j->n] = s;
+        j->fds[j->n++] = fd;
+        s->dirty = 0;
+    }
+    l->dir_dirty = 0;
+    l->unflushed_msgs = 0;
+    l->syncing = 1;
+    l->refs++;
+    if (be->host->run_blocking(be->host, j->err ? NULL : sync_work, sync_done, j)) {
+        if (!j->err)
+            sync_work(j);
+        sync_done(j);
+    }
+}
+
+static void on_flush_timer(void *arg)
+{
+    plog *l = arg;
+    l->flush_timer = NULL;
+    if (!l->syncing && l->appended_seq > l->synced_seq)
+        start_sync(l);
+}
+
+static void arm_timer(plog *l)
+{
+    if (l->flush_timer || l->closed)
+        return;
+    const brook_host *host = l->be->host;
+    if (host->timer_add(host, l->be->flush_ms, on_flush_timer, l, &l->flush_timer))
+        l->flush_timer = NULL;
+}
+
+void durability_appended(plog *l, int64_t records)
+{
+    l->appended_seq++;
+    l->unflushed_msgs += records;
+    if (l->be->flush != FLUSH_INTERVAL)
+        return;
+    if (l->be->flush_messages > 0 && l->unflushed_msgs >= l->be->flush_messages && !l->syncing)
+        start_sync(l);
+    else
+        arm_timer(l);
+}
+
+void durability_when_durable(plog *l, brook_storage_durable_cb cb, void *arg)
+{
+    if (l->failed) {
+        cb(arg, BROOK_ERR_IO);
+        return;
+    }
+    if (l->be->flush == FLUSH_OS || l->synced_seq >= l->appended_seq) {
+        cb(arg, BROOK_OK);
+        return;
+    }
+    durable_waiter *w = malloc(sizeof *w);
+    if (!w) {
+        cb(arg, BROOK_ERR_NOMEM);
+        return;
+    }
+    *w = (durable_waiter){.cb = cb, .arg = arg, .target = l->appended_seq};
+    if (l->waiters_tail)
+        l->waiters_tail->next = w;
+    else
+        l->waiters = w;
+    l->waiters_tail = w;
+    if (l->be->flush == FLUSH_ALWAYS && !l->syncing)
+        start_sync(l);
+}
+
+brook_err durability_flush_now(plog *l)
+{
+    int err = 0;
+    for (size_t i = 0; i < l->nsegs && !err; i++) {
+        segment *s = l->segs[i];
+        if (!s->dirty)
+            continue;
+        int fd = seg_fd(s);
+        if (fd < 0 || fdatasync(fd) < 0)
+            err = errno;
+        else
+            s->dirty = 0;
+    }
+    if (!err && l->dir_dirty && !(err = fsync_dir(l->dir)))
+        l->dir_dirty = 0;
+    if (err) {
+        l->be->host->log(l->be->host, BROOK_LOG_ERROR, "partition %s-%d: flush failed: %s", l->topic, l->partition,
+                         strerror(err));
+        l->failed = 1;
+        return seg_errno(err);
+    }
+    if (!l->syncing)
+        l->synced_seq = l->appended_seq;
+    return BROOK_OK;
+}
+
+void durability_close(plog *l)
+{
+    if (l->flush_timer) {
+        l->be->host->timer_cancel(l->be->host, l->flush_timer);
+        l->flush_timer = NULL;
+    }
+    brook_err e = l->be->flush == FLUSH_OS ? BROOK_OK : durability_flush_now(l);
+    /* Everything is on disk now (or failed): answer every waiter, including
+     * those of a sync still running, whose completion then finds us closed. */
+    answer(l, UINT64_MAX, e);
+}
+
+/* ---- sealing a segment at roll ------------------------------------------------ */
+
+typedef struct seal_job {
+    segment *s;
+    int fd;
+    index_entry *idx;
+    size_t n;
+    int64_t max_ts;
+    uint32_t end_rel;
+    char path[PATH_MAX];
+    brook_err err;
+} seal_job;
+
+static void seal_work(void *arg)
+{
+    seal_job *j = arg;
+    /* data first: index files only ever describe data that is on disk */
+    if (fdatasync(j->fd) < 0)
+        j->err = seg_errno(errno);
+    else
+        j->err = seg_write_index_files(j->path, j->idx, j->n, j->max_ts, j->end_rel);
+}
+
+static void seal_done(void *arg)
+{
+    seal_job *j = arg;
+    if (j->err)
+        j->s->be->host->log(j->s->be->host, BROOK_LOG_WARN,
+                            "%s: sealing failed (%s); its index will be rebuilt at the next start", j->path,
+                            brook_err_str(j->err));
+    seg_unpin(j->s);
+    free(j->idx);
+    free(j);
+}
+
+void durability_seal(segment *s)
+{
+    const brook_host *host = s->be->host;
+    s->sealed = 1;
+    seal_job *j = calloc(1, sizeof *j);
+    int fd = seg_fd(s);
+    if (!j || fd < 0 || (s->nidx && !(j->idx = malloc(s->nidx * sizeof *j->idx)))) {
+        host->log(host, BROOK_LOG_WARN, "%s: cannot seal now; its index will be rebuilt at the next start", s->path);
+        free(j);
+        return;
+    }
+    if (s->nidx)
+        memcpy(j->idx, s->idx, s->nidx * sizeof *j->idx);
+    j->s = s;
+    j->fd = fd;
+    j->n = s->nidx;
+    j->max_ts = s->max_ts;
+    j->end_rel = (uint32_t)(s->next - s->base);
+    snprintf(j->path, sizeof j->path, "%s", s->path);
+    seg_pin(s);
+    if (host->run_blocking(host, seal_work, seal_done, j)) {
+        seal_work(j);
+        seal_done(j);
+    }
+}

@@ -1,0 +1,541 @@
+/* A partition log: its directory and ordered segments. */
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <brook/batch.h>
+
+#include "segstore.h"
+
+static void plog_free(plog *l)
+{
+    free(l->segs);
+    free(l->topic);
+    free(l);
+}
+
+void plog_unref(plog *l)
+{
+    if (--l->refs == 0)
+        plog_free(l);
+}
+
+static brook_err push_segment(plog *l, segment *s)
+{
+    if (l->nsegs == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 4;
+        segment **segs = realloc(l->segs, cap * sizeof *segs);
+        if (!segs)
+            return BROOK_ERR_NOMEM;
+        l->segs = segs;
+        l->cap = cap;
+    }
+    l->segs[l->nsegs++] = s;
+    return BROOK_OK;
+}
+
+static segment *active(const plog *l)
+{
+    return l->segs[l->nsegs - 1];
+}
+
+int64_t plog_end(const plog *l)
+{
+    return active(l)->next;
+}
+
+/* ---- open / recovery ----------------------------------------------------- */
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Base offsets of the *.log files in the directory, sorted. */
+static brook_err list_segments(plog *l, int64_t **out, size_t *count)
+{
+    DIR *d = opendir(l->dir);
+    if (!d)
+        return seg_errno(errno);
+    size_t n = 0, cap = 8;
+    int64_t *bases = malloc(cap * sizeof *bases);
+    struct dirent *de;
+    brook_err e = bases ? BROOK_OK : BROOK_ERR_NOMEM;
+    while (!e && (de = readdir(d))) {
+        const char *name = de->d_name;
+        size_t len = strlen(name);
+        if (len > 4 && strcmp(name + len - 4, ".tmp") == 0) {
+            char path[PATH_MAX + 300];
+            snprintf(path, sizeof path, "%s/%s", l->dir, name); /* an index write cut short */
+            unlink(path);
+            continue;
+        }
+        if (len != SEG_NAME_DIGITS + 4 || strcmp(name + SEG_NAME_DIGITS, ".log") != 0 ||
+            strspn(name, "0123456789") != SEG_NAME_DIGITS)
+            continue;
+        if (n == cap) {
+            int64_t *b = realloc(bases, (cap *= 2) * sizeof *bases);
+            if (!b) {
+                e = BROOK_ERR_NOMEM;
+                break;
+            }
+            bases = b;
+        }
+        bases[n++] = strtoll(name, NULL, 10);
+    }
+    closedir(d);
+    if (e) {
+        free(bases);
+        return e;
+    }
+    qsort(bases, n, sizeof *bases, cmp_i64);
+    *out = bases;
+    *count = n;
+    return BROOK_OK;
+}
+
+static brook_err load_segments(plog *l)
+{
+    int64_t *bases;
+    size_t n;
+    brook_err e = list_segments(l, &bases, &n);
+    if (e)
+        return e;
+    for (size_t i = 0; !e && i < n; i++) {
+        segment *s = seg_new(l->be, l, bases[i]);
+        if (!s || push_segment(l, s)) {
+            free(s);
+            e = BROOK_ERR_NOMEM;
+            break;
+        }
+        if (i + 1 < n) {
+            e = seg_open_sealed(s, bases[i + 1]);
+        } else {
+            /* The active segment: validate all of it, index in memory. */
+            seg_remove_index_files(s);
+            e = seg_recover(s);
+        }
+    }
+    free(bases);
+    if (!e && l->nsegs == 0) {
+        segment *s = seg_new(l->be, l, 0);
+        if (!s || push_segment(l, s)) {
+            free(s);
+            return BROOK_ERR_NOMEM;
+        }
+        e = seg_create(s);
+    }
+    if (!e)
+        l->start = l->segs[0]->base;
+    return e;
+}
+
+brook_err plog_open(backend *be, const char *topic, int32_t partition, int create, plog **out)
+{
+    plog *l = calloc(1, sizeof *l);
+    if (!l || !(l->topic = strdup(topic))) {
+        free(l);
+        return BROOK_ERR_NOMEM;
+    }
+    l->be = be;
+    l->partition = partition;
+    l->refs = 1;
+    if (snprintf(l->dir, sizeof l->dir, "%s/%s-%d", be->dir, topic, partition) >= (int)sizeof l->dir) {
+        plog_free(l);
+        return BROOK_ERR_TOO_LARGE;
+    }
+    struct stat st;
+    if (stat(l->dir, &st) < 0) {
+        if (errno != ENOENT || !create) {
+            brook_err e = errno == ENOENT ? BROOK_ERR_NOT_FOUND : seg_errno(errno);
+            plog_free(l);
+            return e;
+        }
+        if (mkdir(l->dir, 0755) < 0) {
+            int err = errno;
+            be->host->log(be->host, BROOK_LOG_ERROR, "cannot create %s: %s", l->dir, strerror(err));
+            plog_free(l);
+            return seg_errno(err);
+        }
+        l->dir_dirty = 1;
+    }
+    brook_err e = load_segments(l);
+    if (e) {
+        be->host->log(be->host, BROOK_LOG_ERROR, "partition %s-%d: cannot open %s: %s", topic, partition, l->dir,
+                      brook_err_str(e));
+        for (size_t i = 0; i < l->nsegs; i++)
+            seg_release(l->segs[i]);
+        plog_free(l);
+        return e;
+    }
+    l->next_open = be->logs;
+    be->logs = l;
+    *out = l;
+    return BROOK_OK;
+}
+
+void plog_close(plog *l)
+{
+    durability_close(l);
+    for (plog **p = &l->be->logs; *p; p = &(*p)->next_open)
+        if (*p == l) {
+            *p = l->next_open;
+            break;
+        }
+    for (size_t i = 0; i < l->nsegs; i++)
+        seg_release(l->segs[i]);
+    l->nsegs = 0;
+    l->closed = 1;
+    plog_unref(l);
+}
+
+/* ---- append --------------------------------------------------------------- */
+
+static brook_err roll(plog *l)
+{
+    segment *old = active(l);
+    segment *s = seg_new(l->be, l, old->next);
+    if (!s)
+        return BROOK_ERR_NOMEM;
+    brook_err e = seg_create(s);
+    if (!e)
+        e = push_segment(l, s);
+    if (e) {
+        free(s);
+        return e;
+    }
+    l->dir_dirty = 1;
+    durability_seal(old);
+    return BROOK_OK;
+}
+
+static int should_roll(const plog *l, size_t len)
+{
+    const segment *s = active(l);
+    if (s->size == 0)
+        return 0;
+    if (s->size + len > (uint64_t)l->be->segment_bytes)
+        return 1;
+    return l->be->segment_ms > 0 && l->be->host->now_ms(l->be->host) - s->created_ms >= l->be->segment_ms;
+}
+
+brook_err plog_append(plog *l, const uint8_t *data, size_t len)
+{
+    const brook_host *host = l->be->host;
+    if (l->failed)
+        return BROOK_ERR_IO;
+    if (should_roll(l, len)) {
+        brook_err e = roll(l);
+        if (e)
+            return e;
+    }
+    segment *s = active(l);
+    int fd = seg_fd(s);
+    if (fd < 0) {
+        int err = errno;
+        host->log(host, BROOK_LOG_ERROR, "%s.log: cannot open: %s", s->path, strerror(err));
+        return seg_errno(err);
+    }
+    uint64_t at = s->size;
+    size_t done = 0;
+    while (done < len) {
+        ssize_t n = pwrite(fd, data + done, len - done, (off_t)(at + done));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            int err = n < 0 ? errno : ENOSPC;
+            host->log(host, BROOK_LOG_ERROR, "partition %s-%d: write to %s.log failed: %s", l->topic, l->partition,
+                      s->path, strerror(err));
+            /* Leave no partial batch behind: the log stays as it was. */
+            if (ftruncate(fd, (off_t)at) < 0)
+                l->failed = 1;
+            return seg_errno(err);
+        }
+        done += (size_t)n;
+    }
+    int64_t records = 0;
+    for (size_t pos = 0; pos < len;) {
+        const uint8_t *b = data + pos;
+        uint32_t size = brook_be32(b + BROOK_BATCH_OFF_LENGTH) + BROOK_BATCH_LENGTH_BASE;
+        int64_t base = (int64_t)brook_be64(b);
+        brook_err e = seg_account(s, at + pos, base, base + (int32_t)brook_be32(b + BROOK_BATCH_OFF_LAST_OFFSET_DELTA),
+                                  (int64_t)brook_be64(b + BROOK_BATCH_OFF_MAX_TIMESTAMP), size);
+        if (e)
+            return e;
+        records += (int32_t)brook_be32(b + BROOK_BATCH_OFF_RECORD_COUNT);
+        pos += size;
+    }
+    s->dirty = 1;
+    durability_appended(l, records);
+    return BROOK_OK;
+}
+
+/* ---- read ------------------------------------------------------------------ */
+
+static void release_slice(void *owner)
+{
+    seg_unpin(owner);
+}
+
+/* Index of the segment holding `offset` (last with base <= offset). */
+static size_t find_segment(const plog *l, int64_t offset)
+{
+    size_t lo = 0, hi = l->nsegs;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (l->segs[mid]->base <= offset)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo ? lo - 1 : 0;
+}
+
+brook_err plog_read(plog *l, int64_t offset, int64_t max_offset, size_t max_bytes, brook_slice *slices,
+                    size_t max_slices, size_t *n_slices, size_t *bytes)
+{
+    *n_slices = 0;
+    *bytes = 0;
+    if (offset < l->start || offset > plog_end(l))
+        return BROOK_ERR_OUT_OF_RANGE;
+    head_reader *r = malloc(sizeof *r);
+    if (!r)
+        return BROOK_ERR_NOMEM;
+    brook_err e = BROOK_OK;
+    int done = 0;
+    for (size_t i = find_segment(l, offset); i < l->nsegs && !done && !e; i++) {
+        segment *s = l->segs[i];
+        if (s->size == 0)
+            continue;
+        if ((e = seg_load_index(s)))
+            break;
+        int fd = seg_fd(s);
+        if (fd < 0) {
+            e = seg_errno(errno);
+            break;
+        }
+        reader_init(r, fd, s->size);
+        uint64_t pos = offset > s->base ? seg_lookup(s, offset) : 0;
+        brook_slice *cur = NULL;
+        batch_head h;
+        int rc;
+        while ((rc = reader_head(r, pos, &h)) == 0) {
+            if (h.last < offset) { /* before the wanted offset */
+                pos += h.size;
+                continue;
+            }
+            if (h.last >= max_offset || (*n_slices > 0 && *bytes + h.size > max_bytes)) {
+                done = 1;
+                break;
+            }
+            if (!cur) {
+                if (*n_slices == max_slices) {
+                    done = 1;
+                    break;
+                }
+                cur = &slices[(*n_slices)++];
+                *cur = (brook_slice){.fd = fd, .file_offset = (int64_t)pos, .release = release_slice, .owner = s};
+                seg_pin(s);
+            }
+            cur->len += h.size;
+            *bytes += h.size;
+            pos += h.size;
+        }
+        if (rc < 0) {
+            l->be->host->log(l->be->host, BROOK_LOG_ERROR, "%s.log: unreadable batch at byte %" PRIu64, s->path, pos);
+            e = BROOK_ERR_CORRUPT;
+        }
+    }
+    free(r);
+    if (e) {
+        for (size_t i = 0; i < *n_slices; i++)
+            seg_unpin(slices[i].owner);
+        *n_slices = 0;
+        *bytes = 0;
+    }
+    return e;
+}
+
+/* ---- truncate ---------------------------------------------------------------- */
+
+brook_err plog_truncate(plog *l, int64_t offset)
+{
+    if (offset >= plog_end(l))
+        return BROOK_OK;
+    if (offset < l->start)
+        offset = l->start;
+    /* Whole segments past the point go. */
+    while (l->nsegs > 1 && active(l)->base >= offset) {
+        segment *s = l->segs[--l->nsegs];
+        plog_delete_segment_files(s);
+    }
+    segment *s = active(l);
+    if (s->sealed) { /* it takes appends again: its index goes back to memory */
+        brook_err e = seg_load_index(s);
+        if (e)
+            return e;
+        s->sealed = 0;
+        seg_remove_index_files(s);
+    }
+    int fd = seg_fd(s);
+    if (fd < 0)
+        return seg_errno(errno);
+    head_reader *r = malloc(sizeof *r);
+    if (!r)
+        return BROOK_ERR_NOMEM;
+    /* Walk from the start to the cut, rebuilding what depends on it. */
+    reader_init(r, fd, s->size);
+    s->nidx = 0;
+    s->next = s->base;
+    s->max_ts = -1;
+    s->since_index = (uint64_t)l->be->index_interval;
+    uint64_t pos = 0;
+    batch_head h;
+    brook_err e = BROOK_OK;
+    while (!e && reader_head(r, pos, &h) == 0 && h.last < offset) {
+        e = seg_account(s, pos, h.base, h.last, h.max_ts, h.size);
+        pos += h.size;
+    }
+    free(r);
+    uint64_t keep_size = pos;
+    s->size = keep_size;
+    if (!e && ftruncate(fd, (off_t)keep_size) < 0)
+        e = seg_errno(errno);
+    if (!e) {
+        s->dirty = 1;
+        l->appended_seq++;
+        l->be->host->log(l->be->host, BROOK_LOG_INFO, "partition %s-%d: truncated to offset %" PRId64, l->topic,
+                         l->partition, s->next);
+    }
+    return e;
+}
+
+/* ---- offset for timestamp -------------------------------------------------- */
+
+brook_err plog_offset_for_timestamp(plog *l, int64_t ts, int64_t *offset, int64_t *found)
+{
+    const brook_batch_ops *ops = l->be->host->batch;
+    for (size_t i = 0; i < l->nsegs; i++) {
+        segment *s = l->segs[i];
+        if (s->size == 0 || s->max_ts < ts)
+            continue;
+        brook_err e = seg_load_index(s);
+        if (e)
+            return e;
+        /* the last index entry whose preceding batches are all earlier */
+        uint64_t pos = 0;
+        for (size_t k = 0; k < s->nidx && s->idx[k].max_ts < ts; k++)
+            pos = s->idx[k].pos;
+        int fd = seg_fd(s);
+        if (fd < 0)
+            return seg_errno(errno);
+        head_reader *r = malloc(sizeof *r);
+        if (!r)
+            return BROOK_ERR_NOMEM;
+        reader_init(r, fd, s->size);
+        batch_head h;
+        int rc;
+        while ((rc = reader_head(r, pos, &h)) == 0 && h.max_ts < ts)
+            pos += h.size;
+        free(r);
+        if (rc != 0)
+            continue;
+        *offset = h.base;
+        *found = h.max_ts;
+        /* the exact record, when the batch is readable uncompressed */
+        uint8_t *batch = malloc(h.size);
+        if (batch && pread(fd, batch, h.size, (off_t)pos) == (ssize_t)h.size) {
+            brook_batch_iter it;
+            brook_record rec;
+            if (ops->iter_init(&it, batch, h.size) == BROOK_OK)
+                while (ops->iter_next(&it, &rec) == BROOK_OK)
+                    if (rec.timestamp >= ts) {
+                        *offset = rec.offset;
+                        *found = rec.timestamp;
+                        break;
+                    }
+        }
+        free(batch);
+        return BROOK_OK;
+    }
+    return BROOK_ERR_NOT_FOUND;
+}
+
+/* ---- retention --------------------------------------------------------------- */
+
+typedef struct delete_job {
+    segment *s;
+    char path[PATH_MAX];
+} delete_job;
+
+static void delete_work(void *arg)
+{
+    delete_job *j = arg;
+    static const char *const exts[] = {".log", ".index", ".timeindex"};
+    for (size_t i = 0; i < 3; i++) {
+        char name[PATH_MAX + 16];
+        snprintf(name, sizeof name, "%s%s", j->path, exts[i]);
+        unlink(name);
+    }
+}
+
+static void delete_done(void *arg)
+{
+    delete_job *j = arg;
+    seg_unpin(j->s);
+    free(j);
+}
+
+void plog_delete_segment_files(segment *s)
+{
+    backend *be = s->be;
+    delete_job *j = malloc(sizeof *j);
+    if (!j) {
+        be->host->log(be->host, BROOK_LOG_ERROR, "%s: out of memory; segment files left behind", s->path);
+        seg_release(s);
+        return;
+    }
+    j->s = s;
+    snprintf(j->path, sizeof j->path, "%s", s->path);
+    seg_pin(s);     /* alive until its files are gone... */
+    seg_release(s); /* ...but no longer part of the log */
+    be->host->metric_add(be->m_deleted_segments, 1);
+    if (be->host->run_blocking(be->host, delete_work, delete_done, j)) {
+        delete_work(j);
+        delete_done(j);
+    }
+}
+
+void plog_apply_retention(plog *l, int64_t now_ms)
+{
+    backend *be = l->be;
+    uint64_t total = 0;
+    for (size_t i = 0; i < l->nsegs; i++)
+        total += l->segs[i]->size;
+    size_t drop = 0;
+    /* Whole closed segments only; the active one always stays. */
+    while (drop + 1 < l->nsegs) {
+        segment *s = l->segs[drop];
+        int by_size = be->retention_bytes >= 0 && total - s->size >= (uint64_t)be->retention_bytes;
+        int by_time = be->retention_ms >= 0 && s->max_ts >= 0 && s->max_ts < now_ms - be->retention_ms;
+        if (!by_size && !by_time)
+            break;
+        be->host->log(be->host, BROOK_LOG_INFO,
+                      "partition %s-%d: retention (%s) deletes segment %" PRId64 "-%" PRId64 " (%" PRIu64 " bytes)",
+                      l->topic, l->partition, by_size ? "bytes" : "time", s->base, s->next - 1, s->size);
+        total -= s->size;
+        plog_delete_segment_files(s);
+        drop++;
+    }
+    if (drop) {
+        memmove(l->segs, l->segs + drop, (l->nsegs - drop) * sizeof *l->segs);
+        l->nsegs -= drop;
+        l->start = l->segs[0]->base;
+    }
+}

@@ -1,0 +1,205 @@
+/* storage-segment: Kafka-style log segments on local disk.
+ *
+ * <dir>/<topic>-<partition>/
+ *     00000000000000000000.log        batches, as received, offsets assigned
+ *     00000000000000000000.index      sparse: (offset - base: u32, position: u32), big-endian
+ *     00000000000000000000.timeindex  (max timestamp before that batch: i64, offset - base: u32),
+ *                                     then a last entry (segment max timestamp, next offset - base)
+ *
+ * The last segment of a partition is "active": appends go there, and its
+ * index lives in memory only (rebuilt by the recovery scan at open).
+ * Older segments are "sealed": at roll their data is fdatasync'ed and then
+ * their index files are written, so a sealed segment with index files is
+ * known complete and is trusted at start-up.
+ *
+ * The pieces: segment.c (one segment: files, index, scanning, recovery),
+ * fdcache.c (bounded open files), plog.c (a partition's segments: append,
+ * read, truncate, retention, time lookup), durability.c (flush policies,
+ * group commit), storage_segment.c (the plugin: options, backend, vtable). */
+#ifndef BROOK_SEGSTORE_H
+#define BROOK_SEGSTORE_H
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <brook/plugin.h>
+#include <brook/storage.h>
+
+#define SEG_NAME_DIGITS 20
+
+typedef enum flush_mode {
+    FLUSH_ALWAYS,   /* fdatasync before every acknowledgement, shared by concurrent appends */
+    FLUSH_INTERVAL, /* fdatasync every flush_ms (or flush_messages), acknowledge after it */
+    FLUSH_OS,       /* acknowledge after write(): survives a crashed broker, not a crashed machine */
+} flush_mode;
+
+typedef struct segment segment;
+typedef struct plog plog;
+
+typedef struct backend {
+    const brook_host *host;
+    char dir[PATH_MAX - 512]; /* room for "/<topic>-<partition>/..." */
+    int64_t segment_bytes;
+    int64_t segment_ms;
+    int64_t index_interval;
+    flush_mode flush;
+    int64_t flush_ms;
+    int64_t flush_messages;
+    int64_t retention_bytes;
+    int64_t retention_ms;
+    int64_t retention_check_ms;
+    int64_t max_open_files;
+    /* fd cache: segments with an open fd, most recently used first */
+    segment *lru_head;
+    segment *lru_tail;
+    int64_t open_fds;
+    plog *logs; /* open partition logs */
+    brook_timer *retention_timer;
+    uint64_t trash_seq;
+    brook_metric *m_fsyncs;
+    brook_metric *m_open_files;
+    brook_metric *m_truncated_bytes;
+    brook_metric *m_deleted_segments;
+} backend;
+
+typedef struct index_entry {
+    uint32_t rel;   /* batch base offset - segment base */
+    uint32_t pos;   /* byte position of the batch */
+    int64_t max_ts; /* largest timestamp of the batches before it in the segment, -1 none */
+} index_entry;
+
+struct segment {
+    backend *be;
+    plog *log;           /* NULL once no longer part of a log */
+    char path[PATH_MAX]; /* ".../<base>" without extension */
+    int64_t base;
+    int64_t next;   /* offset after the last batch */
+    uint64_t size;  /* bytes of whole batches */
+    int64_t max_ts; /* largest batch max timestamp, -1 none */
+    int64_t created_ms;
+    index_entry *idx;
+    size_t nidx;
+    size_t cap;
+    int idx_loaded;
+    uint64_t since_index; /* bytes appended since the last index entry */
+    int sealed;
+    int dirty; /* written since its last fdatasync */
+    int fd;
+    int pins; /* slices and jobs using the fd */
+    segment *lru_prev;
+    segment *lru_next;
+};
+
+typedef struct durable_waiter {
+    struct durable_waiter *next;
+    brook_storage_durable_cb cb;
+    void *arg;
+    uint64_t target; /* appended_seq at registration */
+} durable_waiter;
+
+struct plog {
+    backend *be;
+    plog *next_open;
+    char dir[PATH_MAX - 64]; /* room for "/<20 digits>.timeindex" */
+    char *topic;
+    int32_t partition;
+    segment **segs;
+    size_t nsegs;
+    size_t cap;
+    int64_t start;
+    int refs; /* the open handle plus jobs in flight */
+    int closed;
+    int failed; /* an fdatasync failed: refuse appends until restart */
+    /* durability */
+    uint64_t appended_seq; /* bumps on every append */
+    uint64_t synced_seq;
+    durable_waiter *waiters;
+    durable_waiter *waiters_tail;
+    int syncing;
+    int dir_dirty;
+    int64_t unflushed_msgs;
+    brook_timer *flush_timer;
+};
+
+/* ---- fdcache.c ---------------------------------------------------------- */
+/* The segment's fd, opening it (and closing the least recently used unpinned
+ * one when max_open_files are open). -1 with errno set on failure. */
+int seg_fd(segment *s);
+void seg_close_fd(segment *s);
+void seg_pin(segment *s);
+void seg_unpin(segment *s);
+/* The log lets go: freed now or when its last pin goes. */
+void seg_release(segment *s);
+
+/* ---- segment.c ---------------------------------------------------------- */
+segment *seg_new(backend *be, plog *l, int64_t base);
+void seg_path(const segment *s, const char *ext, char *out, size_t outlen);
+/* Create an empty active segment file. */
+brook_err seg_create(segment *s);
+/* Account a batch just written at `pos` (index entries, offsets, timestamps). */
+brook_err seg_account(segment *s, uint64_t pos, int64_t base, int64_t last, int64_t max_ts, uint64_t size);
+/* Scan the whole file, validating every batch (length, magic, CRC32C,
+ * offsets in sequence); truncate a damaged tail. Builds the index. */
+brook_err seg_recover(segment *s);
+/* Sealed segment: read size and max timestamp; rebuild missing index files. */
+brook_err seg_open_sealed(segment *s, int64_t next);
+/* Load a sealed segment's index (rebuilding it from the log when corrupt). */
+brook_err seg_load_index(segment *s);
+/* Position of the index entry at or before `offset`. */
+uint64_t seg_lookup(const segment *s, int64_t offset);
+/* Write .index and .timeindex from an index snapshot (tmp + rename). */
+brook_err seg_write_index_files(const char *path, const index_entry *idx, size_t n, int64_t max_ts, uint32_t end_rel);
+void seg_remove_index_files(const segment *s);
+
+/* A batch header read from a segment file. */
+typedef struct batch_head {
+    int64_t base;
+    int64_t last;
+    int64_t max_ts;
+    int16_t attributes;
+    uint32_t size;
+} batch_head;
+
+/* Buffered reading of batch headers from one fd. */
+typedef struct head_reader {
+    int fd;
+    uint64_t limit; /* the segment's size */
+    uint64_t buf_pos;
+    size_t buf_len;
+    uint8_t buf[65536];
+} head_reader;
+
+void reader_init(head_reader *r, int fd, uint64_t limit);
+/* The header of the batch at `pos`: 0 ok, 1 end of data, -1 malformed/IO. */
+int reader_head(head_reader *r, uint64_t pos, batch_head *h);
+
+/* ---- plog.c ------------------------------------------------------------- */
+brook_err plog_open(backend *be, const char *topic, int32_t partition, int create, plog **out);
+void plog_close(plog *l);
+void plog_unref(plog *l);
+brook_err plog_append(plog *l, const uint8_t *data, size_t len);
+brook_err plog_read(plog *l, int64_t offset, int64_t max_offset, size_t max_bytes, brook_slice *slices,
+                    size_t max_slices, size_t *n_slices, size_t *bytes);
+brook_err plog_truncate(plog *l, int64_t offset);
+brook_err plog_offset_for_timestamp(plog *l, int64_t ts, int64_t *offset, int64_t *found);
+int64_t plog_end(const plog *l);
+void plog_apply_retention(plog *l, int64_t now_ms);
+/* Take a segment out of the log and delete its files off the loop. */
+void plog_delete_segment_files(segment *s);
+
+/* ---- durability.c ------------------------------------------------------- */
+void durability_appended(plog *l, int64_t records);
+void durability_when_durable(plog *l, brook_storage_durable_cb cb, void *arg);
+/* Synchronous: fdatasync every dirty segment (and the directory). */
+brook_err durability_flush_now(plog *l);
+/* At close: flush now, answer every waiter, stop the timer. */
+void durability_close(plog *l);
+/* Seal a segment that stops being active: sync its data, then write its
+ * index files, off the loop. */
+void durability_seal(segment *s);
+
+/* errno -> brook_err for storage failures */
+brook_err seg_errno(int err);
+
+#endif

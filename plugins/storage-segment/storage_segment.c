@@ -1,0 +1,292 @@
+/* storage-segment: the plugin. Options, the backend, the vtable, listing
+ * and removing partition directories, and the retention timer. */
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "segstore.h"
+
+static const brook_option options[] = {
+    {"dir", BROOK_OPT_STRING, "", "directory for partition logs (default: broker.data_dir)"},
+    {"segment_bytes", BROOK_OPT_INT, "1073741824", "roll to a new segment when the active one would pass this size"},
+    {"segment_ms", BROOK_OPT_INT, "604800000", "roll when the active segment is this old (0: never by age)"},
+    {"index_interval_bytes", BROOK_OPT_INT, "4096", "bytes of log between two sparse index entries"},
+    {"flush", BROOK_OPT_STRING, "always", "always (fdatasync before ack, group commit), interval, or os"},
+    {"flush_ms", BROOK_OPT_INT, "1000", "interval policy: fdatasync this often"},
+    {"flush_messages", BROOK_OPT_INT, "0", "interval policy: also fdatasync after this many records (0: off)"},
+    {"retention_bytes", BROOK_OPT_INT, "-1", "per partition: delete old segments beyond this size (-1: no limit)"},
+    {"retention_ms", BROOK_OPT_INT, "604800000", "delete segments whose newest record is older (-1: keep forever)"},
+    {"retention_check_ms", BROOK_OPT_INT, "300000", "how often retention runs"},
+    {"max_open_files", BROOK_OPT_INT, "1000", "segment files open at once; the least recently used are closed"},
+    {NULL, 0, NULL, NULL},
+};
+
+/* ---- directories ----------------------------------------------------------- */
+
+static int rm_tree(const char *path)
+{
+    DIR *d = opendir(path);
+    if (!d)
+        return unlink(path) == 0 || errno == ENOENT ? 0 : -1;
+    struct dirent *de;
+    int rc = 0;
+    while ((de = readdir(d))) {
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+            continue;
+        char child[PATH_MAX + 300];
+        snprintf(child, sizeof child, "%s/%s", path, de->d_name);
+        if (unlink(child) < 0 && rm_tree(child) < 0)
+            rc = -1;
+    }
+    closedir(d);
+    return rmdir(path) == 0 ? rc : -1;
+}
+
+static void trash_work(void *arg)
+{
+    rm_tree(arg);
+}
+
+static void trash_done(void *arg)
+{
+    free(arg);
+}
+
+/* A partition directory named <topic>-<n>: the topic name and n. */
+static int parse_partition_dir(const char *name, char *topic, size_t topic_len, int32_t *partition)
+{
+    const char *dash = strrchr(name, '-');
+    if (!dash || dash == name || !dash[1] || strspn(dash + 1, "0123456789") != strlen(dash + 1) ||
+        (size_t)(dash - name) >= topic_len || name[0] == '.')
+        return -1;
+    long long p = strtoll(dash + 1, NULL, 10);
+    if (p > INT32_MAX)
+        return -1;
+    snprintf(topic, topic_len, "%.*s", (int)(dash - name), name);
+    *partition = (int32_t)p;
+    return 0;
+}
+
+/* ---- the backend ------------------------------------------------------------ */
+
+static void on_retention(void *arg)
+{
+    backend *be = arg;
+    be->retention_timer = NULL;
+    int64_t now = be->host->now_ms(be->host);
+    for (plog *l = be->logs; l; l = l->next_open)
+        plog_apply_retention(l, now);
+    be->host->timer_add(be->host, be->retention_check_ms, on_retention, be, &be->retention_timer);
+}
+
+static brook_err read_options(const brook_host *host, backend *be)
+{
+    const char *dir, *flush;
+    host->config_string(host, "dir", &dir);
+    host->config_string(host, "flush", &flush);
+    host->config_int(host, "segment_bytes", &be->segment_bytes);
+    host->config_int(host, "segment_ms", &be->segment_ms);
+    host->config_int(host, "index_interval_bytes", &be->index_interval);
+    host->config_int(host, "flush_ms", &be->flush_ms);
+    host->config_int(host, "flush_messages", &be->flush_messages);
+    host->config_int(host, "retention_bytes", &be->retention_bytes);
+    host->config_int(host, "retention_ms", &be->retention_ms);
+    host->config_int(host, "retention_check_ms", &be->retention_check_ms);
+    host->config_int(host, "max_open_files", &be->max_open_files);
+    const char *bad = NULL;
+    if (snprintf(be->dir, sizeof be->dir, "%s", dir[0] ? dir : host->data_dir) >= (int)sizeof be->dir)
+        bad = "dir is too long";
+    if (strcmp(flush, "always") == 0)
+        be->flush = FLUSH_ALWAYS;
+    else if (strcmp(flush, "interval") == 0)
+        be->flush = FLUSH_INTERVAL;
+    else if (strcmp(flush, "os") == 0)
+        be->flush = FLUSH_OS;
+    else
+        bad = "flush must be \"always\", \"interval\" or \"os\"";
+    if (bad)
+        ;
+    else if (be->segment_bytes < 1024 || be->segment_bytes > UINT32_MAX)
+        bad = "segment_bytes must be between 1024 and 4294967295";
+    else if (be->segment_ms < 0)
+        bad = "segment_ms must be >= 0";
+    else if (be->index_interval < 1)
+        bad = "index_interval_bytes must be >= 1";
+    else if (be->flush_ms < 1)
+        bad = "flush_ms must be >= 1";
+    else if (be->flush_messages < 0)
+        bad = "flush_messages must be >= 0";
+    else if (be->retention_bytes < -1 || be->retention_ms < -1)
+        bad = "retention_bytes and retention_ms must be >= -1";
+    else if (be->retention_check_ms < 1)
+        bad = "retention_check_ms must be >= 1";
+    else if (be->max_open_files < 2)
+        bad = "max_open_files must be >= 2";
+    if (bad) {
+        host->log(host, BROOK_LOG_ERROR, "%s", bad);
+        return BROOK_ERR_INVALID;
+    }
+    return BROOK_OK;
+}
+
+static brook_err seg_init(const brook_host *host, void **state)
+{
+    backend *be = calloc(1, sizeof *be);
+    if (!be)
+        return BROOK_ERR_NOMEM;
+    be->host = host;
+    brook_err e = read_options(host, be);
+    struct stat st;
+    if (!e && (stat(be->dir, &st) < 0 || !S_ISDIR(st.st_mode) || access(be->dir, W_OK) < 0)) {
+        host->log(host, BROOK_LOG_ERROR, "dir %s: %s", be->dir, errno ? strerror(errno) : "not a writable directory");
+        e = BROOK_ERR_IO;
+    }
+    if (e) {
+        free(be);
+        return e;
+    }
+    /* Partitions deleted just before a crash: finish the job. */
+    DIR *d = opendir(be->dir);
+    struct dirent *de;
+    while (d && (de = readdir(d))) {
+        if (strncmp(de->d_name, ".trash-", 7) == 0) {
+            char path[PATH_MAX + 300];
+            snprintf(path, sizeof path, "%s/%s", be->dir, de->d_name);
+            rm_tree(path);
+        }
+    }
+    if (d)
+        closedir(d);
+    host->metric_register(host, "fsyncs_total", BROOK_METRIC_COUNTER, "fdatasync rounds", &be->m_fsyncs);
+    host->metric_register(host, "open_files", BROOK_METRIC_GAUGE, "segment files open", &be->m_open_files);
+    host->metric_register(host, "recovery_truncated_bytes_total", BROOK_METRIC_COUNTER,
+                          "bytes cut from damaged segment tails at start-up", &be->m_truncated_bytes);
+    host->metric_register(host, "deleted_segments_total", BROOK_METRIC_COUNTER, "segments deleted",
+                          &be->m_deleted_segments);
+    host->timer_add(host, be->retention_check_ms, on_retention, be, &be->retention_timer);
+    static const char *const modes[] = {"always", "interval", "os"};
+    host->log(host, BROOK_LOG_INFO, "logs in %s, flush %s, segments of %" PRId64 " bytes", be->dir, modes[be->flush],
+              be->segment_bytes);
+    *state = be;
+    return BROOK_OK;
+}
+
+static void seg_fini(void *state)
+{
+    backend *be = state;
+    if (be->retention_timer)
+        be->host->timer_cancel(be->host, be->retention_timer);
+    while (be->logs)
+        plog_close(be->logs);
+    free(be);
+}
+
+/* ---- the vtable ---------------------------------------------------------------- */
+
+static brook_err v_open(void *state, const char *topic, int32_t partition, int create, void **log)
+{
+    return plog_open(state, topic, partition, create, (plog **)log);
+}
+
+static void v_close(void *log)
+{
+    plog_close(log);
+}
+
+static brook_err v_remove(void *state, const char *topic, int32_t partition)
+{
+    backend *be = state;
+    char dir[PATH_MAX], trash[PATH_MAX + 64];
+    if (snprintf(dir, sizeof dir, "%s/%s-%d", be->dir, topic, partition) >= (int)sizeof dir ||
+        snprintf(trash, sizeof trash, "%s/.trash-%s-%d-%" PRIu64 "-%" PRId64, be->dir, topic, partition,
+                 be->trash_seq++, be->host->now_ms(be->host)) >= (int)sizeof trash)
+        return BROOK_ERR_TOO_LARGE;
+    /* A rename is atomic and quick; the slow delete runs off the loop. */
+    if (rename(dir, trash) < 0)
+        return errno == ENOENT ? BROOK_ERR_NOT_FOUND : seg_errno(errno);
+    char *arg = strdup(trash);
+    if (!arg || be->host->run_blocking(be->host, trash_work, trash_done, arg)) {
+        rm_tree(trash);
+        free(arg);
+    }
+    return BROOK_OK;
+}
+
+static brook_err v_list(void *state, brook_storage_list_cb cb, void *arg)
+{
+    backend *be = state;
+    DIR *d = opendir(be->dir);
+    if (!d)
+        return seg_errno(errno);
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        char topic[256];
+        int32_t partition;
+        if (parse_partition_dir(de->d_name, topic, sizeof topic, &partition) == 0)
+            cb(arg, topic, partition);
+    }
+    closedir(d);
+    return BROOK_OK;
+}
+
+static brook_err v_offsets(void *log, int64_t *start, int64_t *end)
+{
+    plog *l = log;
+    *start = l->start;
+    *end = plog_end(l);
+    return BROOK_OK;
+}
+
+static brook_err v_append(void *log, const uint8_t *data, size_t len)
+{
+    return plog_append(log, data, len);
+}
+
+static void v_when_durable(void *log, brook_storage_durable_cb cb, void *arg)
+{
+    durability_when_durable(log, cb, arg);
+}
+
+static brook_err v_flush(void *log)
+{
+    return durability_flush_now(log);
+}
+
+static brook_err v_read(void *log, int64_t offset, int64_t max_offset, size_t max_bytes, brook_slice *slices,
+                        size_t max_slices, size_t *n_slices, size_t *bytes)
+{
+    return plog_read(log, offset, max_offset, max_bytes, slices, max_slices, n_slices, bytes);
+}
+
+static brook_err v_truncate(void *log, int64_t offset)
+{
+    return plog_truncate(log, offset);
+}
+
+static brook_err v_offset_for_timestamp(void *log, int64_t ts, int64_t *offset, int64_t *found)
+{
+    return plog_offset_for_timestamp(log, ts, offset, found);
+}
+
+static const brook_storage_ops ops = {
+    .open = v_open,
+    .close = v_close,
+    .remove = v_remove,
+    .list = v_list,
+    .offsets = v_offsets,
+    .append = v_append,
+    .when_durable = v_when_durable,
+    .flush = v_flush,
+    .read = v_read,
+    .truncate = v_truncate,
+    .offset_for_timestamp = v_offset_for_timestamp,
+};
+
+BROOK_PLUGIN_DESCRIPTOR(BROOK_PLUGIN_STORAGE, brook_storage_ops, ops, "segment", "1.0.0",
+                        "Kafka-style log segments on local disk, crash-safe, zero-copy reads", options, seg_init,
+                        seg_fini);

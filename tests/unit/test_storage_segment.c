@@ -1,0 +1,718 @@
+/* storage-segment through its vtable, with a real event loop and I/O
+ * threads: rolls, index lookups at every boundary, the time index,
+ * retention, truncation, the open-file cache, recovery from torn and
+ * corrupt tails, lost indexes, and write failures. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "batch.h"
+#include "config.h"
+#include "config_options.h"
+#include "loader.h"
+#include "loop.h"
+#include "metrics.h"
+#include "plugin_set.h"
+#include "workers.h"
+
+typedef struct env {
+    char dir[64];
+    brook_config cfg;
+    brook_loop *loop;
+    brook_metrics *metrics;
+    brook_workers *workers;
+    brook_host_env henv;
+    brook_plugin_conf conf;
+    brook_plugin_instance inst;
+    const brook_storage_ops *ops;
+    void *state;
+} env;
+
+/* Start the plugin with `options` (libconfig text inside the block). */
+static void start(env *e, const char *options)
+{
+    char text[1024], err[1024];
+    snprintf(text, sizeof text, "storage = { plugin = \"segment\"; dir = \"%s\"; %s };", e->dir, options);
+    assert_int_equal(brook_config_load(&e->cfg, NULL, text, "t.conf", err, sizeof err), BROOK_OK);
+    brook_loop_new(&e->loop);
+    brook_metrics_new(&e->metrics);
+    brook_workers_new(e->loop, 2, &e->workers);
+    e->henv = (brook_host_env){.loop = e->loop, .metrics = e->metrics, .workers = e->workers, .data_dir = e->dir};
+    e->conf = (brook_plugin_conf){.name = "segment", .block = config_lookup(&e->cfg.cfg, "storage")};
+    memset(&e->inst, 0, sizeof e->inst);
+    e->inst.conf = &e->conf;
+    e->inst.env = &e->henv;
+    snprintf(e->inst.log_name, sizeof e->inst.log_name, "storage-segment");
+    if (brook_loader_open(BROOK_PLUGIN_DIR, BROOK_PLUGIN_STORAGE, "segment", &e->inst.loaded, err, sizeof err))
+        fail_msg("%s", err);
+    assert_int_equal(
+        brook_options_validate(&e->cfg, e->conf.block, e->inst.loaded.desc->options, "segment", err, sizeof err),
+        BROOK_OK);
+    brook_host_init(&e->inst);
+    assert_int_equal(e->inst.loaded.desc->init(&e->inst.host, &e->state), BROOK_OK);
+    e->ops = brook_storage_of(&e->inst);
+}
+
+static void stop(env *e)
+{
+    brook_workers_free(e->workers);
+    e->inst.loaded.desc->fini(e->state);
+    brook_loader_close(&e->inst.loaded);
+    brook_metrics_free(e->metrics);
+    brook_loop_free(e->loop);
+    brook_config_free(&e->cfg);
+}
+
+static int setup(void **state)
+{
+    env *e = calloc(1, sizeof *e);
+    snprintf(e->dir, sizeof e->dir, "/tmp/brook-seg-XXXXXX");
+    if (!mkdtemp(e->dir))
+        return -1;
+    *state = e;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    env *e = *state;
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", e->dir);
+    int rc = system(cmd);
+    free(e);
+    return rc;
+}
+
+/* A batch of `n` records with values "v<offset>", timestamps ts0, ts0+1... */
+static uint8_t *make_batch(int n, int64_t ts0, size_t value_len, size_t *len)
+{
+    brook_batch_builder *b;
+    brook_batch_builder_new(&b);
+    uint8_t *value = calloc(1, value_len + 1);
+    memset(value, 'x', value_len);
+    for (int i = 0; i < n; i++) {
+        brook_record r = {.timestamp = ts0 + i, .key_len = -1, .value = value, .value_len = (int32_t)value_len};
+        brook_batch_builder_add(b, &r, NULL, 0);
+    }
+    const uint8_t *data;
+    brook_batch_builder_finish(b, &data, len);
+    uint8_t *copy = malloc(*len);
+    memcpy(copy, data, *len);
+    brook_batch_builder_free(b);
+    free(value);
+    return copy;
+}
+
+/* Append a batch of n records at the log end; returns its base offset. */
+static int64_t append(env *e, void *log, int n, int64_t ts0, size_t value_len)
+{
+    int64_t start, end;
+    e->ops->offsets(log, &start, &end);
+    size_t len;
+    uint8_t *batch = make_batch(n, ts0, value_len, &len);
+    brook_put_be64(batch, (uint64_t)end);
+    assert_int_equal(e->ops->append(log, batch, len), BROOK_OK);
+    free(batch);
+    return end;
+}
+
+static int count_files(const char *dir, const char *suffix)
+{
+    DIR *d = opendir(dir);
+    int n = 0;
+    struct dirent *de;
+    while (d && (de = readdir(d))) {
+        size_t l = strlen(de->d_name), s = strlen(suffix);
+        n += l > s && strcmp(de->d_name + l - s, suffix) == 0;
+    }
+    if (d)
+        closedir(d);
+    return n;
+}
+
+/* The batch header at the start of a slice. */
+static void slice_first_batch(const brook_slice *s, int64_t *base, int64_t *last)
+{
+    uint8_t h[61];
+    assert_true(s->fd >= 0);
+    assert_int_equal(pread(s->fd, h, sizeof h, s->file_offset), sizeof h);
+    *base = (int64_t)brook_be64(h);
+    *last = *base + (int32_t)brook_be32(h + BROOK_BATCH_OFF_LAST_OFFSET_DELTA);
+}
+
+static void release_all(brook_slice *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        s[i].release(s[i].owner);
+}
+
+/* Let the loop run: I/O thread completions (seals, syncs, deletions) land. */
+static void spin(env *e, int ms)
+{
+    brook_loop_timer_add(e->loop, ms, (void (*)(void *))brook_loop_stop, e->loop, NULL);
+    brook_loop_run(e->loop);
+}
+
+/* ---- tests ---------------------------------------------------------------- */
+
+static void rolls_and_reads_across_segments_at_every_offset(void **state)
+{
+    env *e = *state;
+    start(e, "segment_bytes = 2000; index_interval_bytes = 300; flush = \"os\";");
+    void *log;
+    assert_int_equal(e->ops->open(e->state, "t", 0, 1, &log), BROOK_OK);
+    for (int i = 0; i < 40; i++)
+        append(e, log, 1 + i % 5, 1000 + i * 10, 50);
+    int64_t start_off, end;
+    e->ops->offsets(log, &start_off, &end);
+    assert_int_equal(start_off, 0);
+    char dir[128];
+    snprintf(dir, sizeof dir, "%s/t-0", e->dir);
+    int segs = count_files(dir, ".log");
+    assert_true(segs >= 4);
+    /* every offset: the first slice starts with the batch holding it */
+    for (int64_t o = 0; o < end; o++) {
+        brook_slice s[64];
+        size_t n, bytes;
+        assert_int_equal(e->ops->read(log, o, end, 1, s, 64, &n, &bytes), BROOK_OK);
+        assert_int_equal(n, 1);
+        int64_t base, last;
+        slice_first_batch(&s[0], &base, &last);
+        assert_true(base <= o && o <= last);
+        release_all(s, n);
+    }
+    /* everything in one read: slices cover [0, end) without gaps */
+    brook_slice s[64];
+    size_t n, bytes, total = 0;
+    assert_int_equal(e->ops->read(log, 0, end, 1 << 30, s, 64, &n, &bytes), BROOK_OK);
+    assert_int_equal(n, (size_t)segs); /* one slice per segment: contiguous batches merge */
+    for (size_t i = 0; i < n; i++)
+        total += s[i].len;
+    assert_int_equal(total, bytes);
+    release_all(s, n);
+    /* the high watermark bounds the read; the end is empty, past it an error */
+    assert_int_equal(e->ops->read(log, 0, 3, 1 << 30, s, 64, &n, &bytes), BROOK_OK);
+    int64_t base, last;
+    slice_first_batch(&s[0], &base, &last);
+    assert_true(last < 3 || n == 0);
+    release_all(s, n);
+    assert_int_equal(e->ops->read(log, end, end, 100, s, 64, &n, &bytes), BROOK_OK);
+    assert_int_equal(n, 0);
+    assert_int_equal(e->ops->read(log, end + 1, end, 100, s, 64, &n, &bytes), BROOK_ERR_OUT_OF_RANGE);
+    e->ops->close(log);
+    stop(e);
+
+    /* reopened: sealed segments come back through their index files */
+    start(e, "segment_bytes = 2000; index_interval_bytes = 300; flush = \"os\";");
+    assert_int_equal(e->ops->open(e->state, "t", 0, 0, &log), BROOK_OK);
+    int64_t end2;
+    e->ops->offsets(log, &start_off, &end2);
+    assert_int_equal(end2, end);
+    for (int64_t o = 0; o < end; o += 3) {
+        assert_int_equal(e->ops->read(log, o, end, 1, s, 64, &n, &bytes), BROOK_OK);
+        slice_first_batch(&s[0], &base, &last);
+        assert_true(base <= o && o <= last);
+        release_all(s, n);
+    }
+    assert_int_equal(append(e, log, 1, 5000, 10), end);
+    e->ops->close(log);
+    assert_int_equal(e->ops->open(e->state, "absent", 0, 0, &log), BROOK_ERR_NOT_FOUND);
+    stop(e);
+}
+
+static void time_index_finds_first_record_at_or_after(void **state)
+{
+    env *e = *state;
+    start(e, "segment_bytes = 1500; index_interval_bytes = 200; flush = \"os\";");
+    void *log;
+    assert_int_equal(e->ops->open(e->state, "t", 0, 1, &log), BROOK_OK);
+    /* batch i holds 3 records at 100*i, 100*i+1, 100*i+2 */
+    for (int i = 0; i < 30; i++)
+        append(e, log, 3, 100 * i, 40);
+    for (int reopen = 0; reopen < 2; reopen++) {
+        for (int64_t ts = -5; ts < 3000; ts += 7) {
+            int64_t off, found;
+            brook_err r = e->ops->offset_for_timestamp(log, ts, &off, &found);
+            /* brute force: the first record with timestamp >= ts */
+            int64_t want = -1, want_ts = -1;
+            for (int i = 0; i < 30 && want < 0; i++)
+                for (int k = 0; k < 3 && want < 0; k++)
+                    if (100 * i + k >= ts) {
+                        want = 3 * i + k;
+                        want_ts = 100 * i + k;
+                    }
+            if (want < 0) {
+                assert_int_equal(r, BROOK_ERR_NOT_FOUND);
+            } else {
+                assert_int_equal(r, BROOK_OK);
+                assert_int_equal(off, want);
+                assert_int_equal(found, want_ts);
+            }
+        }
+        e->ops->close(log);
+        stop(e);
+        start(e, "segment_bytes = 1500; index_interval_bytes = 200; flush = \"os\";");
+        assert_int_equal(e->ops->open(e->state, "t", 0, 0, &log), BROOK_OK);
+    }
+    e->ops->close(log);
+    stop(e);
+}
+
+static void retention_deletes_whole_old_segments(void **state)
+{
+    env *e = *state;
+    start(e, "segment_bytes = 1200; flush = \"os\"; retention_bytes = 3000; retention_check_ms = 10;");
+    void *log;
+    assert_int_equal(e->ops->open(e->state, "r", 0, 1, &log), BROOK_OK);
+    int64_t now = e->inst.host.now_ms(&e->inst.host);
+    for (int i = 0; i < 30; i++)
+        append(e, log, 2, now, 100);
+    char dir[128];
+    snprintf(dir, sizeof dir, "%s/r-0", e->dir);
+    int before = count_files(dir, ".log");
+    /* run the loop until the retention timer and the deletions are done */
+    for (int i = 0; i < 200 && count_files(dir, ".log") >= before; i++) {
+        spin(e, 5);
+    }
+    int64_t start_off, end;
+    e->ops->offsets(log, &start_off, &end);
+    assert_true(start_off > 0);
+    int after = count_files(dir, ".log");
+    assert_true(after < before);
+    assert_true(after >= 2);
+    brook_slice s[8];
+    size_t n, bytes;
+    assert_int_equal(e->ops->read(log, 0, end, 100, s, 8, &n, &bytes), BROOK_ERR_OUT_OF_RANGE);
+    assert_int_equal(e->ops->read(log, start_off, end, 100, s, 8, &n, &bytes), BROOK_OK);
+    int64_t base, last;
+    slice_first_batch(&s[0], &base, &last);
+    assert_int_equal(base, start_off);
+    release_all(s, n);
+    e->ops->close(log);
+    stop(e);
+}
+
+static void retention_by_time(void **state)
+{
+    env *e = *state;
+    start(e, "segment_bytes = 1200; flush = \"os\"; retention_ms = 60000; retention_check_ms = 10;");
+    void *log;
+    assert_int_equal(e->ops->open(e->state, "old", 0, 1, &log), BROOK_OK);
+    int64_t now = e->inst.host.now_ms(&e->inst.host);
+    for (int i = 0; i < 10; i++)
+        append(e, log, 2, now - 3600000, 100); /* an hour old */
+    for (int i = 0; i < 10; i++)
+        append(e, log, 2, now, 100);
+    int64_t start_off = 0, end;
+    for (int i = 0; i < 200 && start_off == 0; i++) {
+        spin(e, 5);
+        e->ops->offsets(log, &start_off, &end);
+    }
+    assert_true(start_off > 0 && start_off <= 20);
+    e->ops->close(log);
+    stop(e);
+}
+
+static void truncate_cuts_at_batch_boundaries_and_appends_continue(void **state)
+{
+    env *e = *state;
+    start(e, "segment_bytes = 1500; index_interval_bytes = 100; flush = \"os\";");
+    void *log;
+    assert_int_equal(e->ops->open(e->state, "t", 0, 1, &log), BROOK_OK);
+    for (int i = 0; i < 40; i++)
+        append(e, log, 2, i, 60); /* batch i: offsets 2i, 2i+1 */
+    int64_t start_off, end;
+    assert_int_equal(e->ops->truncate(log, 61), BROOK_OK); /* inside batch 30 */
+    e->ops->offsets(log, &start_off, &end);
+    assert_int_equal(end, 60);
+    assert_int_equal(e->ops->truncate(log, 24), BROOK_OK); /* a boundary, likely in an earlier segment */
+    e->ops->offsets(log, &start_off, &end);
+    assert_int_equal(end, 24);
+    assert_int_equal(append(e, log, 2, 99, 60), 24);
+    brook_slice s[64];
+    size_t n, bytes;
+    assert_int_equal(e->ops->read(log, 23, 100, 1, s, 64, &n, &bytes), BROOK_OK);
+    int64_t base, last;
+    slice_first_batch(&s[0], &base, &last);
+    assert_int_equal(base, 22);
+    release_all(s, n);
+    e->ops->close(log);
+    stop(e);
+    start(e, "segment_bytes = 1500; index_interval_bytes = 100; flush = \"os\";");
+    assert_int_equal(e->ops->open(e->state, "t", 0, 0, &log), BROOK_OK);
+    e->ops->offsets(log, &start_off, &end);
+    assert_int_equal(end, 26);
+    assert_int_equal(e->ops->truncate(log, 0), BROOK_OK);
+    e->ops->offsets(log, &start_off, &end);
+    assert_int_equal(end, 0);
+    e->ops->close(log);
+    stop(e);
+}
+
+static void open_file_cache_stays_bounded(void **state)
+{
+    env *e = *state;
+    start(e, "segment_bytes = 1100; max_open_files = 4; flush = \"os\";");
+    void *logs[30];
+    for (int p = 0; p < 30; p++) {
+        assert_int_equal(e->ops->open(e->state, "many", p, 1, &logs[p]), BROOK_OK);
+        for (int i = 0; i < 6; i++)
+            append(e, logs[p], 1, i, 200);
+    }
+    spin(e, 50); /* segments being sealed are in use until their seal completes */
+    brook_metric *open_files;
+    brook_metrics_register(e->metrics, "storage_segment_open_files", BROOK_METRIC_GAUGE, "", &open_files);
+    assert_true(brook_metric_value(open_files) <= 4);
+    /* every partition still reads, whatever was evicted */
+    for (int p = 0; p < 30; p++) {
+        brook_slice s[16];
+        size_t n, bytes;
+        assert_int_equal(e->ops->read(logs[p], 0, 6, 1 << 20, s, 16, &n, &bytes), BROOK_OK);
+        assert_true(n >= 1);
+        int64_t base, last;
+        slice_first_batch(&s[0], &base, &last);
+        assert_int_equal(base, 0);
+        /* pinned files are never closed under a slice */
+        assert_true(brook_metric_value(open_files) <= 4 + (int64_t)n);
+        release_all(s, n);
+    }
+    assert_true(brook_metric_value(open_files) <= 4);
+    for (int p = 0; p < 30; p++)
+        e->ops->close(logs[p]);
+    stop(e);
+}
+
+/* Write `batches` batches to a fresh partition and close it; returns the
+ * byte size of the (single) segment and the end offset of each batch. */
+static size_t fill(env *e, const char *topic, int batches, int64_t *ends)
+{
+    start(e, "flush = \"os\";");
+    void *log;
+    assert_int_equal(e->ops->open(e->state, topic, 0, 1, &log), BROOK_OK);
+    for (int i = 0; i < batches; i++) {
+        append(e, log, 1 + i % 3, i, 30 + i);
+        int64_t s, end;
+        e->ops->offsets(log, &s, &end);
+        ends[i] = end;
+    }
+    e->ops->close(log);
+    stop(e);
+    char path[256];
+    snprintf(path, sizeof path, "%s/%s-0/00000000000000000000.log", e->dir, topic);
+    struct stat st;
+    stat(path, &st);
+    return (size_t)st.st_size;
+}
+
+static int64_t reopen_end(env *e, const char *topic)
+{
+    start(e, "flush = \"os\";");
+    void *log;
+    assert_int_equal(e->ops->open(e->state, topic, 0, 0, &log), BROOK_OK);
+    int64_t s, end;
+    e->ops->offsets(log, &s, &end);
+    /* and the log keeps working after recovery */
+    assert_int_equal(append(e, log, 1, 0, 5), end);
+    e->ops->close(log);
+    stop(e);
+    return end;
+}
+
+static void recovery_keeps_exactly_the_valid_prefix(void **state)
+{
+    env *e = *state;
+    enum { BATCHES = 25 };
+    int64_t ends[BATCHES];
+    size_t size = fill(e, "good", BATCHES, ends);
+    char good[256];
+    snprintf(good, sizeof good, "%s/good-0/00000000000000000000.log", e->dir);
+    int fd = open(good, O_RDONLY);
+    uint8_t *orig = malloc(size);
+    assert_int_equal(pread(fd, orig, size, 0), (ssize_t)size);
+    close(fd);
+    /* batch boundaries, to know the valid prefix of any damage */
+    size_t bounds[BATCHES + 1] = {0};
+    for (int i = 0; i < BATCHES; i++)
+        bounds[i + 1] = bounds[i] + brook_be32(orig + bounds[i] + 8) + 12;
+    assert_int_equal(bounds[BATCHES], size);
+
+    srand(7);
+    for (int trial = 0; trial < 40; trial++) {
+        char topic[32], dir[128], path[256];
+        snprintf(topic, sizeof topic, "d%d", trial);
+        snprintf(dir, sizeof dir, "%s/%s-0", e->dir, topic);
+        snprintf(path, sizeof path, "%s/00000000000000000000.log", dir);
+        mkdir(dir, 0755);
+        size_t keep = size;
+        size_t damage_at;
+        uint8_t *copy = malloc(size);
+        memcpy(copy, orig, size);
+        if (trial % 2 == 0) { /* torn: cut at a random byte */
+            keep = (size_t)rand() % size;
+            damage_at = keep;
+        } else { /* a flipped bit in the last third */
+            damage_at = size - 1 - (size_t)rand() % (size / 3);
+            copy[damage_at] ^= (uint8_t)(1u << (rand() % 8));
+        }
+        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        assert_int_equal(write(fd, copy, keep), (ssize_t)keep);
+        close(fd);
+        free(copy);
+        /* the valid prefix ends at the last batch boundary before the damage,
+         * except that a flip inside a batch's baseOffset (outside the CRC)
+         * breaks the offset sequence at that batch too */
+        int whole = 0;
+        while (whole < BATCHES && bounds[whole + 1] <= damage_at)
+            whole++;
+        /* partitionLeaderEpoch (header bytes 12-15) is outside the CRC by
+         * design: a flip there is not detectable damage */
+        size_t in_batch = damage_at - bounds[whole];
+        if (keep == size && in_batch >= 12 && in_batch < 16)
+            whole = BATCHES;
+        int64_t want = whole ? ends[whole - 1] : 0;
+        assert_int_equal(reopen_end(e, topic), want);
+        struct stat st;
+        stat(path, &st);
+        /* recovery truncated exactly there; one 5-byte record appended since */
+        assert_true((size_t)st.st_size > bounds[whole] && (size_t)st.st_size < bounds[whole] + 120);
+    }
+    free(orig);
+}
+
+static void lost_or_corrupt_index_is_rebuilt(void **state)
+{
+    env *e = *state;
+    start(e, "segment_bytes = 1500; index_interval_bytes = 100; flush = \"os\";");
+    void *log;
+    assert_int_equal(e->ops->open(e->state, "ix", 0, 1, &log), BROOK_OK);
+    for (int i = 0; i < 30; i++)
+        append(e, log, 2, 10 * i, 60);
+    e->ops->close(log);
+    stop(e);
+    char path[256];
+    snprintf(path, sizeof path, "%s/ix-0/00000000000000000000.index", e->dir);
+    assert_int_equal(unlink(path), 0);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644); /* and a corrupt one for the next segment */
+    close(fd);
+    DIR *d;
+    struct dirent *de;
+    char second[600] = "";
+    snprintf(path, sizeof path, "%s/ix-0", e->dir);
+    d = opendir(path);
+    while ((de = readdir(d)))
+        if (strstr(de->d_name, ".index") && strcmp(de->d_name, "00000000000000000000.index") != 0 && !second[0])
+            snprintf(second, sizeof second, "%s/%s", path, de->d_name);
+    closedir(d);
+    assert_true(second[0]);
+    fd = open(second, O_WRONLY);
+    assert_int_equal(write(fd, "\xff\xff\xff\xff\x00\x00\x00\x01", 8), 8);
+    close(fd);
+    snprintf(path, sizeof path, "%s/ix-0/00000000000000000000.index", e->dir);
+    unlink(path);
+
+    start(e, "segment_bytes = 1500; index_interval_bytes = 100; flush = \"os\";");
+    assert_int_equal(e->ops->open(e->state, "ix", 0, 0, &log), BROOK_OK);
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0); /* rebuilt at open: it was missing */
+    for (int64_t o = 0; o < 60; o++) {
+        brook_slice s[8];
+        size_t n, bytes;
+        assert_int_equal(e->ops->read(log, o, 60, 1, s, 8, &n, &bytes), BROOK_OK);
+        int64_t base, last;
+        slice_first_batch(&s[0], &base, &last);
+        assert_true(base <= o && o <= last);
+        release_all(s, n);
+    }
+    e->ops->close(log);
+    stop(e);
+}
+
+static int durable_calls;
+static brook_err durable_err;
+
+static void on_durable(void *arg, brook_err err)
+{
+    (void)arg;
+    durable_calls++;
+    durable_err = err;
+}
+
+static void group_commit_answers_every_waiter(void **state)
+{
+    env *e = *state;
+    start(e, "flush = \"always\";");
+    void *log;
+    assert_int_equal(e->ops->open(e->state, "g", 0, 1, &log), BROOK_OK);
+    durable_calls = 0;
+    for (int i = 0; i < 50; i++) {
+        append(e, log, 1, i, 10);
+        e->ops->when_durable(log, on_durable, NULL);
+    }
+    assert_true(durable_calls < 50); /* not synchronous: fdatasync runs on the I/O threads */
+    for (int i = 0; i < 500 && durable_calls < 50; i++) {
+        spin(e, 2);
+    }
+    assert_int_equal(durable_calls, 50);
+    assert_int_equal(durable_err, BROOK_OK);
+    brook_metric *fsyncs;
+    brook_metrics_register(e->metrics, "storage_segment_fsyncs_total", BROOK_METRIC_COUNTER, "", &fsyncs);
+    assert_true(brook_metric_value(fsyncs) < 50); /* shared */
+    /* already durable: answered at once */
+    e->ops->when_durable(log, on_durable, NULL);
+    assert_int_equal(durable_calls, 51);
+    /* waiters pending at close are answered by close */
+    append(e, log, 1, 0, 10);
+    e->ops->when_durable(log, on_durable, NULL);
+    e->ops->close(log);
+    assert_int_equal(durable_calls, 52);
+    stop(e);
+}
+
+static void interval_policy_waits_for_the_timer(void **state)
+{
+    env *e = *state;
+    start(e, "flush = \"interval\"; flush_ms = 30;");
+    void *log;
+    assert_int_equal(e->ops->open(e->state, "i", 0, 1, &log), BROOK_OK);
+    durable_calls = 0;
+    append(e, log, 1, 0, 10);
+    e->ops->when_durable(log, on_durable, NULL);
+    assert_int_equal(durable_calls, 0);
+    for (int i = 0; i < 500 && durable_calls == 0; i++) {
+        spin(e, 2);
+    }
+    assert_int_equal(durable_calls, 1);
+    e->ops->close(log);
+    stop(e);
+}
+
+static void failed_write_leaves_the_log_unchanged(void **state)
+{
+    env *e = *state;
+    start(e, "flush = \"os\";");
+    void *log, *other;
+    assert_int_equal(e->ops->open(e->state, "w", 0, 1, &log), BROOK_OK);
+    assert_int_equal(e->ops->open(e->state, "w", 1, 1, &other), BROOK_OK);
+    append(e, log, 1, 0, 100);
+    int64_t s, end;
+    e->ops->offsets(log, &s, &end);
+    /* a file size limit makes the next write fail like a full disk */
+    signal(SIGXFSZ, SIG_IGN);
+    struct rlimit old, lim;
+    getrlimit(RLIMIT_FSIZE, &old);
+    lim = old;
+    lim.rlim_cur = 400;
+    setrlimit(RLIMIT_FSIZE, &lim);
+    size_t len;
+    uint8_t *batch = make_batch(10, 0, 100, &len);
+    brook_put_be64(batch, (uint64_t)end);
+    brook_err r = e->ops->append(log, batch, len);
+    setrlimit(RLIMIT_FSIZE, &old);
+    assert_int_not_equal(r, BROOK_OK);
+    int64_t end2;
+    e->ops->offsets(log, &s, &end2);
+    assert_int_equal(end2, end);
+    char path[256];
+    snprintf(path, sizeof path, "%s/w-0/00000000000000000000.log", e->dir);
+    struct stat st;
+    stat(path, &st);
+    assert_true(st.st_size < 400); /* no partial batch left behind */
+    /* the same partition and the others keep working */
+    assert_int_equal(e->ops->append(log, batch, len), BROOK_OK);
+    append(e, other, 1, 0, 10);
+    free(batch);
+    e->ops->close(log);
+    e->ops->close(other);
+    stop(e);
+    start(e, "flush = \"os\";");
+    assert_int_equal(e->ops->open(e->state, "w", 0, 0, &log), BROOK_OK);
+    e->ops->offsets(log, &s, &end2);
+    assert_int_equal(end2, end + 10);
+    e->ops->close(log);
+    stop(e);
+}
+
+static void remove_and_list(void **state)
+{
+    env *e = *state;
+    start(e, "flush = \"os\";");
+    void *log;
+    for (int p = 0; p < 3; p++) {
+        assert_int_equal(e->ops->open(e->state, "x.y-z", p, 1, &log), BROOK_OK);
+        append(e, log, 1, 0, 10);
+        e->ops->close(log);
+    }
+    assert_int_equal(e->ops->remove(e->state, "x.y-z", 1), BROOK_OK);
+    assert_int_equal(e->ops->remove(e->state, "x.y-z", 1), BROOK_ERR_NOT_FOUND);
+    stop(e); /* drains the deletion */
+    char path[256];
+    snprintf(path, sizeof path, "%s/x.y-z-1", e->dir);
+    struct stat st;
+    assert_int_not_equal(stat(path, &st), 0);
+    assert_int_equal(count_files(e->dir, "-1"), 0);
+    start(e, "flush = \"os\";");
+    assert_int_equal(e->ops->open(e->state, "x.y-z", 1, 0, &log), BROOK_ERR_NOT_FOUND);
+    stop(e);
+}
+
+static void bad_options_fail_init(void **state)
+{
+    env *e = *state;
+    const char *bad[] = {"flush = \"sometimes\";", "segment_bytes = 10;", "max_open_files = 1;",
+                         "dir = \"/nonexistent/brook\";"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char text[512], err[512];
+        snprintf(text, sizeof text, "storage = { plugin = \"segment\"; %s };", bad[i]);
+        brook_config cfg;
+        assert_int_equal(brook_config_load(&cfg, NULL, text, "t", err, sizeof err), BROOK_OK);
+        brook_loop *loop;
+        brook_metrics *m;
+        brook_loop_new(&loop);
+        brook_metrics_new(&m);
+        brook_host_env henv = {.loop = loop, .metrics = m, .data_dir = e->dir};
+        brook_plugin_conf conf = {.name = "segment", .block = config_lookup(&cfg.cfg, "storage")};
+        brook_plugin_instance inst = {.conf = &conf, .env = &henv};
+        assert_int_equal(
+            brook_loader_open(BROOK_PLUGIN_DIR, BROOK_PLUGIN_STORAGE, "segment", &inst.loaded, err, sizeof err),
+            BROOK_OK);
+        brook_host_init(&inst);
+        void *st;
+        assert_int_not_equal(inst.loaded.desc->init(&inst.host, &st), BROOK_OK);
+        brook_loader_close(&inst.loaded);
+        brook_metrics_free(m);
+        brook_loop_free(loop);
+        brook_config_free(&cfg);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(rolls_and_reads_across_segments_at_every_offset, setup, teardown),
+        cmocka_unit_test_setup_teardown(time_index_finds_first_record_at_or_after, setup, teardown),
+        cmocka_unit_test_setup_teardown(retention_deletes_whole_old_segments, setup, teardown),
+        cmocka_unit_test_setup_teardown(retention_by_time, setup, teardown),
+        cmocka_unit_test_setup_teardown(truncate_cuts_at_batch_boundaries_and_appends_continue, setup, teardown),
+        cmocka_unit_test_setup_teardown(open_file_cache_stays_bounded, setup, teardown),
+        cmocka_unit_test_setup_teardown(recovery_keeps_exactly_the_valid_prefix, setup, teardown),
+        cmocka_unit_test_setup_teardown(lost_or_corrupt_index_is_rebuilt, setup, teardown),
+        cmocka_unit_test_setup_teardown(group_commit_answers_every_waiter, setup, teardown),
+        cmocka_unit_test_setup_teardown(interval_policy_waits_for_the_timer, setup, teardown),
+        cmocka_unit_test_setup_teardown(failed_write_leaves_the_log_unchanged, setup, teardown),
+        cmocka_unit_test_setup_teardown(remove_and_list, setup, teardown),
+        cmocka_unit_test_setup_teardown(bad_options_fail_init, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
