@@ -189,6 +189,8 @@ static brook_err watch_signals(brook_broker *b, char *err, size_t errlen)
     sigaddset(&set, SIGINT);
     sigprocmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
+    /* a file size limit must fail the write (EFBIG), not kill the broker */
+    signal(SIGXFSZ, SIG_IGN);
     b->signal_io.fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
     if (b->signal_io.fd < 0) {
         snprintf(err, errlen, "signalfd: %s", strerror(errno));

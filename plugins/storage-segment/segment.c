@@ -21,7 +21,8 @@ brook_err seg_errno(int err)
 {
     switch (err) {
     case ENOSPC:
-    case EDQUOT: return BROOK_ERR_NO_SPACE;
+    case EDQUOT:
+    case EFBIG: return BROOK_ERR_NO_SPACE;
     case ENOMEM: return BROOK_ERR_NOMEM;
     case ENOENT: return BROOK_ERR_NOT_FOUND;
     default: return BROOK_ERR_IO;

@@ -22,7 +22,7 @@ TEST_PLUGIN_DIR = os.environ.get("BROOK_TEST_PLUGIN_DIR", "")
 BASE_CONFIG = """
 broker = {{ id = 0; data_dir = "{data}"; log_level = "{log_level}"; {broker_extra} }};
 listeners = ( {{ name = "native"; codec = "native"; address = "127.0.0.1:{port}"; }} );
-storage = {{ plugin = "memory"; }};
+{storage}
 {extra}
 """
 
@@ -30,26 +30,30 @@ storage = {{ plugin = "memory"; }};
 class Broker:
     """A brookd process with its own data directory and log file."""
 
-    def __init__(self, workdir, extra="", broker_extra="", port=0, log_level="info", args=()):
+    def __init__(self, workdir, extra="", broker_extra="", port=0, log_level="info", args=(),
+                 storage='storage = { plugin = "memory"; };', preexec_fn=None):
         self.workdir = workdir
         self.data = os.path.join(workdir, "data")
         self.conf = os.path.join(workdir, "brook.conf")
         with open(self.conf, "w") as f:
             f.write(BASE_CONFIG.format(data=self.data, port=port, extra=extra, broker_extra=broker_extra,
-                                       log_level=log_level))
+                                       log_level=log_level, storage=storage))
+        self.preexec_fn = preexec_fn
         self.args = list(args)
         self.proc = None
         self.port = None
         self.log_path = os.path.join(workdir, "brookd.log")
 
-    def start(self, timeout=10.0):
+    def start(self, timeout=30.0):
         self.logf = open(self.log_path, "ab")
         self.log_offset = self.logf.tell()
-        self.proc = subprocess.Popen([BROOKD, "-c", self.conf] + self.args, stdout=self.logf, stderr=self.logf)
+        self.proc = subprocess.Popen([BROOKD, "-c", self.conf] + self.args, stdout=self.logf, stderr=self.logf,
+                                     preexec_fn=self.preexec_fn)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             text = self.log()
             m = re.search(r"listening on 127\.0\.0\.1:(\d+)", text)
+            # (a restart appends to the same log: only this run's lines count)
             if m and "ready" in text:
                 self.port = int(m.group(1))
                 return self

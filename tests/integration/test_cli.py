@@ -47,9 +47,12 @@ class BrookdCommandLine(unittest.TestCase):
         r = brookd("--check-config", "-c", os.path.join(root, "config/brook.conf"))
         self.assertEqual(r.returncode, 0, r.stderr)
         out = r.stdout.decode()
-        for needle in ["is valid", "storage      memory", "replication  none", "auth+authz   anonymous",
-                       "codec        native", "ABI 1.0", "brook_storage_memory.so", "127.0.0.1:9093"]:
+        for needle in ["is valid", "storage      segment", "replication  none", "auth+authz   anonymous",
+                       "codec        native", "ABI 1.0", "brook_storage_segment.so", "127.0.0.1:9093"]:
             self.assertIn(needle, out)
+        r = brookd("--check-config", "-c", os.path.join(root, "config/memory.conf"))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("storage      memory", r.stdout.decode())
         # the embedded default is the same file
         r = brookd("--check-config")
         self.assertEqual(r.returncode, 0, r.stderr)
