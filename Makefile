@@ -18,7 +18,7 @@ DEPS = build-essential cmake pkg-config libconfig-dev libmsgpack-dev libcmocka-d
 SHELL = /bin/bash
 SUDO = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build run test test-plain test-asan fuzz install clean format
+.PHONY: all deps build run test test-plain test-asan fuzz bench install clean format
 
 all: build
 
@@ -62,6 +62,11 @@ fuzz: deps
 			grep -E "^(Done|INFO: seed|==|SUMMARY|stat::number_of_executed_units)" ; \
 		test $${PIPESTATUS[0]} -eq 0 || { echo "fuzz_$$f found a problem: see $(FUZZ_DIR)/artifacts/"; exit 1; }; \
 	done
+
+# Side-by-side benchmarks against fio (see docs/benchmarks.md).
+bench: build
+	@dpkg -s fio >/dev/null 2>&1 || DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq fio
+	bench/run.sh $(BUILD_DIR)
 
 install: build
 	cmake --install $(BUILD_DIR)

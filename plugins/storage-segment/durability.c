@@ -76,18 +76,22 @@ static void sync_done(void *arg)
         seg_unpin(j->segs[i]);
     be->host->metric_add(be->m_fsyncs, 1);
     if (!l->closed) {
-        l->syncing = 0;
+        /* Still "syncing" while answering: producers acknowledged here append
+         * again right away, and all of them should share the next sync
+         * rather than the first one starting a sync of its own. */
         if (j->err) {
             be->host->log(be->host, BROOK_LOG_ERROR,
                           "partition %s-%d: fdatasync failed: %s; refusing appends until restart", l->topic,
                           l->partition, strerror(j->err));
             l->failed = 1;
             answer(l, 0, seg_errno(j->err));
+            l->syncing = 0;
         } else {
             if (j->target > l->synced_seq)
                 l->synced_seq = j->target;
             answer(l, l->synced_seq, BROOK_OK);
-            if (l->waiters) {
+            l->syncing = 0;
+            if (l->waiters && !l->closed) {
                 if (be->flush == FLUSH_ALWAYS)
                     start_sync(l);
                 else

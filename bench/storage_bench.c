@@ -1,0 +1,244 @@
+/* storage_bench: drives a storage plugin directly, the way brookd does, and
+ * prints bytes/s or seconds for bench/run.sh to compare against fio.
+ *
+ *   storage_bench append   DIR MIB          1 MiB batches of 100-byte records,
+ *                                           flush interval, one final flush
+ *   storage_bench commit   DIR MIB PRODUCERS 64 KiB batches, flush always,
+ *                                           each producer waits for its ack
+ *   storage_bench startup  DIR PARTITIONS   time to reopen that many small
+ *                                           partitions (recovery included)
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "batch.h"
+#include "config.h"
+#include "config_options.h"
+#include "loader.h"
+#include "log.h"
+#include "loop.h"
+#include "metrics.h"
+#include "plugin_set.h"
+#include "workers.h"
+
+typedef struct bench {
+    brook_config cfg;
+    brook_loop *loop;
+    brook_metrics *metrics;
+    brook_workers *workers;
+    brook_host_env env;
+    brook_plugin_conf conf;
+    brook_plugin_instance inst;
+    const brook_storage_ops *ops;
+    void *state;
+} bench;
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void die(const char *what)
+{
+    fprintf(stderr, "storage_bench: %s\n", what);
+    exit(1);
+}
+
+static void start(bench *b, const char *dir, const char *options)
+{
+    char text[1024], err[1024];
+    snprintf(text, sizeof text, "storage = { plugin = \"segment\"; dir = \"%s\"; %s };", dir, options);
+    if (brook_config_load(&b->cfg, NULL, text, "bench", err, sizeof err))
+        die(err);
+    brook_loop_new(&b->loop);
+    brook_metrics_new(&b->metrics);
+    brook_workers_new(b->loop, 2, &b->workers);
+    b->env = (brook_host_env){.loop = b->loop, .metrics = b->metrics, .workers = b->workers, .data_dir = dir};
+    b->conf = (brook_plugin_conf){.name = "segment", .block = config_lookup(&b->cfg.cfg, "storage")};
+    b->inst.conf = &b->conf;
+    b->inst.env = &b->env;
+    snprintf(b->inst.log_name, sizeof b->inst.log_name, "storage-segment");
+    if (brook_loader_open(BROOK_PLUGIN_DIR, BROOK_PLUGIN_STORAGE, "segment", &b->inst.loaded, err, sizeof err))
+        die(err);
+    if (brook_options_validate(&b->cfg, b->conf.block, b->inst.loaded.desc->options, "segment", err, sizeof err))
+        die(err);
+    brook_host_init(&b->inst);
+    if (b->inst.loaded.desc->init(&b->inst.host, &b->state))
+        die("init failed");
+    b->ops = brook_storage_of(&b->inst);
+}
+
+static void stop(bench *b)
+{
+    brook_workers_free(b->workers);
+    b->inst.loaded.desc->fini(b->state);
+    brook_loader_close(&b->inst.loaded);
+    brook_metrics_free(b->metrics);
+    brook_loop_free(b->loop);
+    brook_config_free(&b->cfg);
+}
+
+/* One batch of `bytes` worth of 100-byte records. */
+static uint8_t *make_batch(size_t bytes, size_t *len)
+{
+    static uint8_t value[100];
+    memset(value, 'v', sizeof value);
+    brook_batch_builder *bb;
+    brook_batch_builder_new(&bb);
+    for (size_t n = 0; n + 100 + 16 <= bytes; n += 100 + 16) { /* ~16 bytes of framing per record */
+        brook_record r = {.timestamp = 1700000000000, .key_len = -1, .value = value, .value_len = 100};
+        brook_batch_builder_add(bb, &r, NULL, 0);
+    }
+    const uint8_t *data;
+    brook_batch_builder_finish(bb, &data, len);
+    uint8_t *copy = malloc(*len);
+    memcpy(copy, data, *len);
+    brook_batch_builder_free(bb);
+    return copy;
+}
+
+static void append_at_end(bench *b, void *log, uint8_t *batch, size_t len)
+{
+    int64_t s, end;
+    b->ops->offsets(log, &s, &end);
+    brook_put_be64(batch, (uint64_t)end);
+    if (b->ops->append(log, batch, len))
+        die("append failed");
+}
+
+static int bench_append(const char *dir, long mib)
+{
+    bench b = {0};
+    start(&b, dir, "flush = \"interval\"; flush_ms = 1000;");
+    void *log;
+    if (b.ops->open(b.state, "append", 0, 1, &log))
+        die("open failed");
+    size_t len;
+    uint8_t *batch = make_batch(1 << 20, &len);
+    double t0 = now_s();
+    size_t total = 0;
+    while (total < (size_t)mib << 20) {
+        append_at_end(&b, log, batch, len);
+        total += len;
+    }
+    if (b.ops->flush(log))
+        die("flush failed");
+    double t = now_s() - t0;
+    printf("%.0f\n", (double)total / t);
+    b.ops->close(log);
+    free(batch);
+    stop(&b);
+    return 0;
+}
+
+typedef struct producer {
+    bench *b;
+    void *log;
+    uint8_t *batch;
+    size_t len;
+    size_t *remaining;
+    size_t *done_bytes;
+    int *active;
+} producer;
+
+static void produce_next(producer *p);
+
+static void acked(void *arg, brook_err err)
+{
+    producer *p = arg;
+    if (err)
+        die("durability failed");
+    *p->done_bytes += p->len;
+    produce_next(p);
+}
+
+static void produce_next(producer *p)
+{
+    if (*p->remaining < p->len) {
+        if (--*p->active == 0)
+            brook_loop_stop(p->b->loop);
+        return;
+    }
+    *p->remaining -= p->len;
+    append_at_end(p->b, p->log, p->batch, p->len);
+    p->b->ops->when_durable(p->log, acked, p);
+}
+
+static int bench_commit(const char *dir, long mib, int producers)
+{
+    bench b = {0};
+    start(&b, dir, "flush = \"always\";");
+    void *log;
+    if (b.ops->open(b.state, "commit", 0, 1, &log))
+        die("open failed");
+    size_t len;
+    uint8_t *batch = make_batch(64 << 10, &len);
+    size_t remaining = (size_t)mib << 20, done = 0;
+    int active = producers;
+    producer *ps = calloc((size_t)producers, sizeof *ps);
+    double t0 = now_s();
+    for (int i = 0; i < producers; i++) {
+        ps[i] = (producer){&b, log, batch, len, &remaining, &done, &active};
+        produce_next(&ps[i]);
+    }
+    brook_loop_run(b.loop);
+    double t = now_s() - t0;
+    printf("%.0f\n", (double)done / t);
+    b.ops->close(log);
+    free(ps);
+    free(batch);
+    stop(&b);
+    return 0;
+}
+
+static int bench_startup(const char *dir, int partitions)
+{
+    if (partitions < 1 || partitions > 1000000)
+        die("partitions must be between 1 and 1000000");
+    bench b = {0};
+    start(&b, dir, "flush = \"os\";");
+    size_t len;
+    uint8_t *batch = make_batch(4096, &len);
+    for (int p = 0; p < partitions; p++) {
+        void *log;
+        if (b.ops->open(b.state, "small", p, 1, &log))
+            die("open failed");
+        for (int i = 0; i < 4; i++)
+            append_at_end(&b, log, batch, len);
+        b.ops->close(log);
+    }
+    stop(&b);
+    /* what start-up does: init, then open every partition */
+    double t0 = now_s();
+    bench c = {0};
+    start(&c, dir, "flush = \"os\";");
+    void **logs = calloc((size_t)partitions, sizeof *logs);
+    for (int p = 0; p < partitions; p++)
+        if (c.ops->open(c.state, "small", p, 0, &logs[p]))
+            die("reopen failed");
+    double t = now_s() - t0;
+    printf("%.3f\n", t);
+    for (int p = 0; p < partitions; p++)
+        c.ops->close(logs[p]);
+    free(logs);
+    free(batch);
+    stop(&c);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    brook_log_set_level(BROOK_LOG_WARN);
+    if (argc == 4 && strcmp(argv[1], "append") == 0)
+        return bench_append(argv[2], atol(argv[3]));
+    if (argc == 5 && strcmp(argv[1], "commit") == 0 && atoi(argv[4]) > 0)
+        return bench_commit(argv[2], atol(argv[3]), atoi(argv[4]));
+    if (argc == 4 && strcmp(argv[1], "startup") == 0)
+        return bench_startup(argv[2], atoi(argv[3]));
+    fprintf(stderr, "usage: storage_bench append DIR MIB | commit DIR MIB PRODUCERS | startup DIR PARTITIONS\n");
+    return 2;
+}
