@@ -75,13 +75,22 @@ static void load_cluster_id(brook_broker *b)
 
 /* ---- topics ------------------------------------------------------------- */
 
+/* Open (create: make) every partition of `t`. At start-up (create 0) a
+ * registered partition the storage has no log for is created empty, with a
+ * warning: its data is gone (expected with storage-memory, a loss with a
+ * durable backend whose directory was removed). */
 static brook_err open_partitions(brook_broker *b, brook_topic *t, int create)
 {
     t->partitions = calloc((size_t)t->partition_count, sizeof *t->partitions);
     if (!t->partitions)
         return BROOK_ERR_NOMEM;
+    int32_t missing = 0;
     for (int32_t i = 0; i < t->partition_count; i++) {
         brook_err e = brook_partition_open(b, t, i, create, &t->partitions[i]);
+        if (e == BROOK_ERR_NOT_FOUND && !create) {
+            missing++;
+            e = brook_partition_open(b, t, i, 1, &t->partitions[i]);
+        }
         if (e) {
             for (int32_t j = 0; j < i; j++)
                 brook_partition_close(t->partitions[j]);
@@ -90,6 +99,9 @@ static brook_err open_partitions(brook_broker *b, brook_topic *t, int create)
             return e;
         }
     }
+    if (missing)
+        log_warn("topic %s: %d of %d partition(s) had no stored log and start empty (storage %s)", t->name, missing,
+                 t->partition_count, b->plugins.storage.conf->name);
     return BROOK_OK;
 }
 
@@ -237,7 +249,7 @@ brook_err brook_broker_start(brook_broker *b, brook_config *config, const char *
     if ((e = brook_topics_load(&b->topics, b->st->data_dir, err, errlen)))
         return e;
     for (size_t i = 0; i < b->topics.count; i++) {
-        if ((e = open_partitions(b, b->topics.items[i], 1))) {
+        if ((e = open_partitions(b, b->topics.items[i], 0))) {
             snprintf(err, errlen, "topic %s: cannot open its partitions: %s", b->topics.items[i]->name,
                      brook_err_str(e));
             return e;

@@ -19,7 +19,8 @@ brook_err brook_partition_open(brook_broker *b, brook_topic *topic, int32_t inde
     const brook_storage_ops *so = brook_storage_of(&b->plugins.storage);
     brook_err e = so->open(b->plugins.storage.state, topic->name, index, create, &p->log);
     if (e) {
-        log_error("partition %s-%d: storage open failed: %s", topic->name, index, brook_err_str(e));
+        if (e != BROOK_ERR_NOT_FOUND || create) /* absent at start-up is the caller's call */
+            log_error("partition %s-%d: storage open failed: %s", topic->name, index, brook_err_str(e));
         free(p);
         return e;
     }

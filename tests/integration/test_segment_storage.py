@@ -215,6 +215,22 @@ class SegmentStorage(unittest.TestCase):
         c.close()
         self.assertEqual(b.stop(), 0)
 
+    def test_missing_partition_directory_is_reported(self):
+        b = self.broker().start()
+        c = Native(b.port)
+        c.call("create_topic", topic="lost", partitions=2)
+        c.call("produce", topic="lost", partition=1, records=[{"value": b"x"}])
+        c.close()
+        self.assertEqual(b.stop(), 0)
+        shutil.rmtree(os.path.join(b.data, "lost-1"))
+        b = self.broker().start()
+        self.assertIn("topic lost: 1 of 2 partition(s) had no stored log and start empty (storage segment)", b.log())
+        c = Native(b.port)
+        self.assertEqual(read_all(c, "lost", 1), [])
+        self.assertEqual(c.call("produce", topic="lost", partition=1, records=[{"value": b"y"}])["base_offset"], 0)
+        c.close()
+        self.assertEqual(b.stop(), 0)
+
     def test_deleting_a_topic_removes_its_data(self):
         b = self.broker().start()
         c = Native(b.port)
