@@ -246,7 +246,8 @@ brook_err brook_broker_start(brook_broker *b, brook_config *config, const char *
         (e = brook_plugin_set_start(&b->plugins, err, errlen)))
         return e;
     load_cluster_id(b);
-    if ((e = brook_topics_load(&b->topics, b->st->data_dir, err, errlen)))
+    if ((e = brook_topics_load(&b->topics, b->st->data_dir, err, errlen)) ||
+        (e = brook_producer_ids_load(&b->producer_ids, b->st->data_dir, err, errlen)))
         return e;
     for (size_t i = 0; i < b->topics.count; i++) {
         if ((e = open_partitions(b, b->topics.items[i], 0))) {

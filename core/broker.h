@@ -9,6 +9,7 @@
 #include "loop.h"
 #include "metrics.h"
 #include "plugin_set.h"
+#include "producer_ids.h"
 #include "topics.h"
 
 typedef struct brook_conn brook_conn;
@@ -34,6 +35,7 @@ typedef struct brook_broker {
     brook_host_env env;
     brook_plugin_set plugins;
     brook_topics topics;
+    brook_producer_ids producer_ids;
     brook_listener listeners[BROOK_MAX_LISTENERS];
     size_t listener_count;
     brook_conn *conns; /* doubly linked through brook_conn.prev/next */

@@ -86,8 +86,9 @@ static void append_one(brook_req *req, const char *topic, brook_produce_partitio
     if ((pp->error = brook_route(b, topic, pp->partition, &part)))
         return;
     int64_t last;
+    int duplicate;
     pp->error = brook_partition_append(part, (uint8_t *)pp->records, pp->records_len, &pp->base_offset, &last,
-                                       &pp->error_message);
+                                       &pp->error_message, &duplicate);
     if (pp->error) {
         pp->base_offset = -1;
         log_info("produce to %s-%d from %s refused: %s", topic, pp->partition, req->conn ? req->conn->address : "?",
@@ -96,6 +97,11 @@ static void append_one(brook_req *req, const char *topic, brook_produce_partitio
     }
     int64_t end;
     brook_partition_offsets(part, &pp->log_start_offset, &end);
+    if (duplicate) {
+        log_debug("produce to %s-%d: duplicate batch acknowledged at offset %lld", topic, pp->partition,
+                  (long long)pp->base_offset);
+        return; /* the original append answered durability already */
+    }
     brook_metric_add(b->m.produced_records_total, last - pp->base_offset + 1);
     brook_metric_add(b->m.produced_bytes_total, (int64_t)pp->records_len);
     produce_ctx *ctx = brook_request_alloc(&req->pub, sizeof *ctx);

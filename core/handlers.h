@@ -7,13 +7,15 @@
 
 #include "request.h"
 
-void brook_handle_metadata(brook_req *req);      /* handle_admin.c */
-void brook_handle_create_topics(brook_req *req); /* handle_admin.c */
-void brook_handle_delete_topics(brook_req *req); /* handle_admin.c */
-void brook_handle_produce(brook_req *req);       /* handle_produce.c */
-void brook_handle_fetch(brook_req *req);         /* handle_fetch.c */
-void brook_handle_fetch_release(brook_req *req); /* handle_fetch.c: release held slices */
-void brook_handle_list_offsets(brook_req *req);  /* handle_list_offsets.c */
+void brook_handle_metadata(brook_req *req);         /* handle_admin.c */
+void brook_handle_create_topics(brook_req *req);    /* handle_admin.c */
+void brook_handle_delete_topics(brook_req *req);    /* handle_admin.c */
+void brook_handle_produce(brook_req *req);          /* handle_produce.c */
+void brook_handle_fetch(brook_req *req);            /* handle_fetch.c */
+void brook_handle_fetch_release(brook_req *req);    /* handle_fetch.c: release held slices */
+void brook_handle_list_offsets(brook_req *req);     /* handle_list_offsets.c */
+void brook_handle_init_producer_id(brook_req *req); /* handle_producer_id.c */
+void brook_handle_describe_configs(brook_req *req); /* handle_configs.c */
 
 /* Ask the authorizer (if any) about one resource: BROOK_OK or
  * BROOK_ERR_DENIED (authorize.c). */

@@ -6,6 +6,7 @@
 #include "batch.h"
 #include "broker.h"
 #include "log.h"
+#include "producer_state.h"
 
 brook_err brook_partition_open(brook_broker *b, brook_topic *topic, int32_t index, int create, brook_partition **out)
 {
@@ -68,6 +69,7 @@ void brook_partition_close(brook_partition *p)
     }
     brook_replication_of(&b->plugins.replication)->partition_close(p->replica);
     brook_storage_of(&b->plugins.storage)->close(p->log);
+    brook_producers_free(p->producers);
     free(p);
     while (list) {
         brook_waiter *w = list;
@@ -82,9 +84,29 @@ brook_err brook_partition_offsets(brook_partition *p, int64_t *log_start, int64_
     return brook_storage_of(&p->broker->plugins.storage)->offsets(p->log, log_start, log_end);
 }
 
-brook_err brook_partition_append(brook_partition *p, uint8_t *data, size_t len, int64_t *base_offset,
-                                 int64_t *last_offset, const char **error_message)
+/* Idempotence: a lone batch with a producer id is checked against the
+ * producer's sequence; BROOK_ERR_EXISTS means an earlier copy was appended. */
+static brook_err check_producer(brook_partition *p, const brook_batch_info *info, size_t batches, int64_t *dup_base,
+                                const char **error_message)
 {
+    if (info->producer_id < 0)
+        return BROOK_OK;
+    if (batches > 1) {
+        *error_message = "an idempotent produce carries one batch per partition";
+        return BROOK_ERR_CORRUPT;
+    }
+    brook_err e = brook_producers_check(&p->producers, info, dup_base);
+    if (e == BROOK_ERR_OUT_OF_ORDER_SEQUENCE)
+        *error_message = "sequence number out of order for this producer";
+    else if (e == BROOK_ERR_INVALID_PRODUCER_EPOCH)
+        *error_message = "producer epoch is older than the current one";
+    return e;
+}
+
+brook_err brook_partition_append(brook_partition *p, uint8_t *data, size_t len, int64_t *base_offset,
+                                 int64_t *last_offset, const char **error_message, int *duplicate)
+{
+    *duplicate = 0;
     if (p->closing)
         return BROOK_ERR_NOT_FOUND;
     if (len == 0) {
@@ -97,7 +119,9 @@ brook_err brook_partition_append(brook_partition *p, uint8_t *data, size_t len, 
         return e;
     *base_offset = next;
     /* Validate everything before changing anything: all or nothing. */
-    for (size_t pos = 0; pos < len;) {
+    size_t batches = 0;
+    brook_batch_info first = {0};
+    for (size_t pos = 0; pos < len; batches++) {
         brook_batch_info info;
         e = brook_batch_check(data + pos, len - pos, &info);
         if (e) {
@@ -109,8 +133,20 @@ brook_err brook_partition_append(brook_partition *p, uint8_t *data, size_t len, 
             *error_message = "record batch has no records";
             return BROOK_ERR_CORRUPT;
         }
+        if (batches == 0)
+            first = info;
         pos += info.size;
     }
+    int64_t dup_base;
+    e = check_producer(p, &first, batches, &dup_base, error_message);
+    if (e == BROOK_ERR_EXISTS) {
+        *duplicate = 1;
+        *base_offset = dup_base;
+        *last_offset = dup_base + (first.last_offset - first.base_offset);
+        return BROOK_OK;
+    }
+    if (e)
+        return e;
     for (size_t pos = 0; pos < len;) {
         brook_batch_info info;
         brook_batch_check(data + pos, len - pos, &info);
@@ -126,6 +162,7 @@ brook_err brook_partition_append(brook_partition *p, uint8_t *data, size_t len, 
         return e;
     }
     *last_offset = next - 1;
+    brook_producers_record(&p->producers, &first, *base_offset);
     return BROOK_OK;
 }
 

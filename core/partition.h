@@ -34,7 +34,8 @@ struct brook_partition {
     int32_t replicas[1];
     int64_t high_watermark;
     int closing;
-    brook_waiter waiters; /* list head */
+    brook_waiter waiters;              /* list head */
+    struct brook_producers *producers; /* idempotent producer state, NULL until one shows up */
 };
 
 brook_err brook_partition_open(struct brook_broker *b, brook_topic *topic, int32_t index, int create,
@@ -47,9 +48,11 @@ void brook_partition_close(brook_partition *p);
 /* Check every batch of [data, data+len) (whole batches only, magic 2, CRC,
  * at least one record), assign offsets from the log end by rewriting each
  * baseOffset in place, and append. *base_offset and *last_offset span what
- * was appended. `error_message` explains a refusal. */
+ * was appended. `error_message` explains a refusal. A retried batch of an
+ * idempotent producer is not appended again: *duplicate is set and the
+ * offsets are those of the first time. */
 brook_err brook_partition_append(brook_partition *p, uint8_t *data, size_t len, int64_t *base_offset,
-                                 int64_t *last_offset, const char **error_message);
+                                 int64_t *last_offset, const char **error_message, int *duplicate);
 
 brook_err brook_partition_offsets(brook_partition *p, int64_t *log_start, int64_t *log_end);
 

@@ -137,6 +137,8 @@ void brook_req_dispatch(brook_req *req)
     case BROOK_REQ_PRODUCE: brook_handle_produce(req); break;
     case BROOK_REQ_FETCH: brook_handle_fetch(req); break;
     case BROOK_REQ_LIST_OFFSETS: brook_handle_list_offsets(req); break;
+    case BROOK_REQ_INIT_PRODUCER_ID: brook_handle_init_producer_id(req); break;
+    case BROOK_REQ_DESCRIBE_CONFIGS: brook_handle_describe_configs(req); break;
     case BROOK_REQ_LOCAL: break;
     case BROOK_REQ_INVALID:
     default:

@@ -25,6 +25,8 @@ typedef enum brook_request_type {
     BROOK_REQ_PRODUCE = 5,
     BROOK_REQ_FETCH = 6,
     BROOK_REQ_LIST_OFFSETS = 7,
+    BROOK_REQ_INIT_PRODUCER_ID = 8, /* a producer id and epoch for idempotent produce */
+    BROOK_REQ_DESCRIBE_CONFIGS = 9,
 } brook_request_type;
 
 /* brook_request.flags */
@@ -166,6 +168,45 @@ typedef struct brook_list_offsets_req {
     size_t topic_count;
 } brook_list_offsets_req;
 
+/* ---- producer ids ---------------------------------------------------- */
+typedef struct brook_init_producer_id_req {
+    const char *transactional_id; /* NULL: idempotent only (transactions are not supported yet) */
+    int32_t transaction_timeout_ms;
+    int64_t producer_id;    /* out */
+    int16_t producer_epoch; /* out */
+    brook_err error;        /* out */
+} brook_init_producer_id_req;
+
+/* ---- describe configs -------------------------------------------------- */
+typedef enum brook_config_resource_type {
+    BROOK_CONFIG_TOPIC = 1,
+    BROOK_CONFIG_BROKER = 2,
+} brook_config_resource_type;
+
+typedef struct brook_config_entry {
+    const char *name;
+    const char *value; /* NULL: sensitive or unset */
+    int read_only;
+    int is_default;
+    int sensitive;
+} brook_config_entry;
+
+typedef struct brook_config_resource {
+    brook_config_resource_type type; /* 0: a type the codec could not map (error UNSUPPORTED) */
+    const char *name;
+    const char *const *keys; /* NULL: every config */
+    size_t key_count;
+    brook_err error;             /* out */
+    const char *error_message;   /* out */
+    brook_config_entry *entries; /* out */
+    size_t entry_count;          /* out */
+} brook_config_resource;
+
+typedef struct brook_describe_configs_req {
+    brook_config_resource *resources;
+    size_t resource_count;
+} brook_describe_configs_req;
+
 /* ---- the request ---------------------------------------------------- */
 typedef struct brook_request brook_request;
 
@@ -190,6 +231,8 @@ struct brook_request {
         brook_produce_req produce;
         brook_fetch_req fetch;
         brook_list_offsets_req list_offsets;
+        brook_init_producer_id_req init_producer_id;
+        brook_describe_configs_req describe_configs;
     } u;
 
     /* Zeroed memory that lives as long as the request; NULL when out of memory. */

@@ -1,0 +1,125 @@
+/* DescribeConfigs: what a topic or this broker runs with, named the way
+ * Kafka's tools expect. Values come from the broker's settings and from the
+ * storage plugin's options when it has the matching one. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "broker.h"
+#include "config_options.h"
+#include "handlers.h"
+
+typedef struct builder {
+    brook_req *req;
+    brook_config_resource *res;
+    size_t cap;
+} builder;
+
+static int wanted(const brook_config_resource *res, const char *name)
+{
+    if (!res->keys)
+        return 1;
+    for (size_t i = 0; i < res->key_count; i++)
+        if (res->keys[i] && strcmp(res->keys[i], name) == 0)
+            return 1;
+    return 0;
+}
+
+static void add(builder *b, const char *name, const char *value, int is_default)
+{
+    if (!wanted(b->res, name) || b->res->entry_count == b->cap)
+        return;
+    brook_config_entry *e = &b->res->entries[b->res->entry_count++];
+    e->name = name;
+    e->value = NULL;
+    char *copy = brook_request_alloc(&b->req->pub, strlen(value) + 1);
+    if (copy) {
+        strcpy(copy, value);
+        e->value = copy;
+    }
+    e->read_only = 1; /* nothing is alterable through the protocol yet */
+    e->is_default = is_default;
+}
+
+static void add_int(builder *b, const char *name, long long v, int is_default)
+{
+    char text[32];
+    snprintf(text, sizeof text, "%lld", v);
+    add(b, name, text, is_default);
+}
+
+/* A storage option, when the storage plugin declares it. */
+static void add_storage(builder *b, const char *name, const char *option)
+{
+    brook_plugin_instance *st = &b->req->broker->plugins.storage;
+    int64_t v;
+    if (brook_options_int(st->conf->block, st->loaded.desc->options, option, &v) == BROOK_OK)
+        add_int(b, name, v, st->conf->block == NULL || !config_setting_get_member(st->conf->block, option));
+}
+
+static void describe_topic(builder *b, const brook_topic *t)
+{
+    const brook_settings *st = b->req->broker->st;
+    add(b, "cleanup.policy", "delete", 1);
+    add(b, "compression.type", "producer", 1);
+    add(b, "message.timestamp.type", "CreateTime", 1);
+    add_int(b, "max.message.bytes", st->max_frame_bytes, 1);
+    add(b, "min.insync.replicas", "1", 1);
+    add_storage(b, "retention.ms", "retention_ms");
+    add_storage(b, "retention.bytes", "retention_bytes");
+    add_storage(b, "segment.bytes", "segment_bytes");
+    add_storage(b, "segment.ms", "segment_ms");
+    add_storage(b, "index.interval.bytes", "index_interval_bytes");
+    (void)t;
+}
+
+static void describe_broker(builder *b)
+{
+    const brook_settings *st = b->req->broker->st;
+    add_int(b, "broker.id", st->broker_id, 0);
+    add(b, "log.dirs", st->data_dir, 0);
+    add_int(b, "num.partitions", st->default_partitions, 0);
+    add(b, "auto.create.topics.enable", st->auto_create_topics ? "true" : "false", 0);
+    add_int(b, "message.max.bytes", st->max_frame_bytes, 0);
+    add_int(b, "default.replication.factor", 1, 1);
+    add(b, "log.cleanup.policy", "delete", 1);
+}
+
+void brook_handle_describe_configs(brook_req *req)
+{
+    brook_describe_configs_req *d = &req->pub.u.describe_configs;
+    for (size_t i = 0; i < d->resource_count; i++) {
+        brook_config_resource *res = &d->resources[i];
+        builder b = {.req = req, .res = res, .cap = 32};
+        res->entries = brook_request_alloc(&req->pub, sizeof *res->entries * b.cap);
+        if (!res->entries) {
+            res->error = BROOK_ERR_NOMEM;
+            continue;
+        }
+        if (res->type == BROOK_CONFIG_TOPIC) {
+            brook_topic *t = res->name ? brook_topics_find(&req->broker->topics, res->name) : NULL;
+            if ((res->error =
+                     brook_authorize(req, BROOK_OP_DESCRIBE, BROOK_RESOURCE_TOPIC, res->name ? res->name : "")))
+                continue;
+            if (!t) {
+                res->error = BROOK_ERR_NOT_FOUND;
+                continue;
+            }
+            describe_topic(&b, t);
+        } else if (res->type == BROOK_CONFIG_BROKER) {
+            char id[16];
+            snprintf(id, sizeof id, "%d", req->broker->st->broker_id);
+            if (res->name && res->name[0] && strcmp(res->name, id) != 0) {
+                res->error = BROOK_ERR_INVALID;
+                res->error_message = "this broker describes only itself";
+                continue;
+            }
+            if ((res->error = brook_authorize(req, BROOK_OP_DESCRIBE, BROOK_RESOURCE_CLUSTER, "kafka-cluster")))
+                continue;
+            describe_broker(&b);
+        } else {
+            res->error = BROOK_ERR_UNSUPPORTED;
+            res->error_message = "only topic and broker configs can be described";
+        }
+    }
+}

@@ -1,0 +1,18 @@
+/* InitProducerId: a fresh producer id (epoch 0) for an idempotent producer. */
+#include "broker.h"
+#include "handlers.h"
+#include "log.h"
+
+void brook_handle_init_producer_id(brook_req *req)
+{
+    brook_init_producer_id_req *r = &req->pub.u.init_producer_id;
+    r->producer_id = -1;
+    r->producer_epoch = -1;
+    if (r->transactional_id) {
+        r->error = BROOK_ERR_UNSUPPORTED; /* transactions are not supported yet */
+        return;
+    }
+    if ((r->error = brook_authorize(req, BROOK_OP_WRITE, BROOK_RESOURCE_CLUSTER, "kafka-cluster")) == BROOK_OK &&
+        (r->error = brook_producer_ids_next(&req->broker->producer_ids, &r->producer_id)) == BROOK_OK)
+        r->producer_epoch = 0;
+}
