@@ -87,6 +87,8 @@ void brook_handle_metadata(brook_req *req)
 static brook_err create_one(brook_req *req, brook_topic_create *tc, int validate_only)
 {
     brook_broker *b = req->broker;
+    if (tc->error) /* the codec refused something it cannot express to the core */
+        return tc->error;
     if (!tc->name || !brook_topic_name_valid(tc->name)) {
         tc->error_message = "topic names are 1-249 characters of a-z, A-Z, 0-9, '.', '_' and '-'";
         return BROOK_ERR_INVALID_TOPIC;

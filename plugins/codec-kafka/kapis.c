@@ -5,14 +5,27 @@
 
 #define COUNT(a) ((uint16_t)(sizeof(a) / sizeof((a)[0])))
 /* a field present from version `min` (to `max`, KV_ANY = open) */
-#define F(n, t, min, max) {.name = n, .type = t, .min_ver = min, .max_ver = max, .nullable_from = KV_NEVER}
-#define FN(n, t, min, max, nullable) {.name = n, .type = t, .min_ver = min, .max_ver = max, .nullable_from = nullable}
-#define FD(n, t, min, max, d) {.name = n, .type = t, .min_ver = min, .max_ver = max, .nullable_from = KV_NEVER, .def = d}
-#define FA(n, el, min, max, nullable)                                                                          \
-    {.name = n, .type = KT_ARRAY, .min_ver = min, .max_ver = max, .nullable_from = nullable, .elem = el}
-#define FS(n, sub, min, max, nullable)                                                                         \
-    {.name = n, .type = KT_STRUCTS, .min_ver = min, .max_ver = max, .nullable_from = nullable, .fields = sub,     \
-     .nfields = COUNT(sub)}
+#define F(n, t, min, max)                                                                                              \
+    {                                                                                                                  \
+        .name = n, .type = t, .min_ver = min, .max_ver = max, .nullable_from = KV_NEVER                                \
+    }
+#define FN(n, t, min, max, nullable)                                                                                   \
+    {                                                                                                                  \
+        .name = n, .type = t, .min_ver = min, .max_ver = max, .nullable_from = nullable                                \
+    }
+#define FD(n, t, min, max, d)                                                                                          \
+    {                                                                                                                  \
+        .name = n, .type = t, .min_ver = min, .max_ver = max, .nullable_from = KV_NEVER, .def = d                      \
+    }
+#define FA(n, el, min, max, nullable)                                                                                  \
+    {                                                                                                                  \
+        .name = n, .type = KT_ARRAY, .min_ver = min, .max_ver = max, .nullable_from = nullable, .elem = el             \
+    }
+#define FS(n, sub, min, max, nullable)                                                                                 \
+    {                                                                                                                  \
+        .name = n, .type = KT_STRUCTS, .min_ver = min, .max_ver = max, .nullable_from = nullable, .fields = sub,       \
+        .nfields = COUNT(sub)                                                                                          \
+    }
 #define MSG(name, f) static const kmsg name = {f, COUNT(f)}
 
 /* ---- Produce (0) -------------------------------------------------------- */
@@ -35,12 +48,9 @@ static const kfield produce_record_error[] = {
     FN("BatchIndexErrorMessage", KT_STRING, 8, KV_ANY, 8),
 };
 static const kfield produce_resp_partition[] = {
-    F("PartitionIndex", KT_INT32, 0, KV_ANY),
-    F("ErrorCode", KT_INT16, 0, KV_ANY),
-    F("BaseOffset", KT_INT64, 0, KV_ANY),
-    FD("LogAppendTimeMs", KT_INT64, 2, KV_ANY, -1),
-    FD("LogStartOffset", KT_INT64, 5, KV_ANY, -1),
-    FS("RecordErrors", produce_record_error, 8, KV_ANY, KV_NEVER),
+    F("PartitionIndex", KT_INT32, 0, KV_ANY),      F("ErrorCode", KT_INT16, 0, KV_ANY),
+    F("BaseOffset", KT_INT64, 0, KV_ANY),          FD("LogAppendTimeMs", KT_INT64, 2, KV_ANY, -1),
+    FD("LogStartOffset", KT_INT64, 5, KV_ANY, -1), FS("RecordErrors", produce_record_error, 8, KV_ANY, KV_NEVER),
     FN("ErrorMessage", KT_STRING, 8, KV_ANY, 8),
 };
 static const kfield produce_resp_topic[] = {
@@ -56,10 +66,8 @@ MSG(produce_response, produce_resp);
 
 /* ---- Fetch (1) ---------------------------------------------------------- */
 static const kfield fetch_partition[] = {
-    F("PartitionIndex", KT_INT32, 0, KV_ANY),
-    FD("CurrentLeaderEpoch", KT_INT32, 9, KV_ANY, -1),
-    F("FetchOffset", KT_INT64, 0, KV_ANY),
-    FD("LogStartOffset", KT_INT64, 5, KV_ANY, -1),
+    F("PartitionIndex", KT_INT32, 0, KV_ANY),    FD("CurrentLeaderEpoch", KT_INT32, 9, KV_ANY, -1),
+    F("FetchOffset", KT_INT64, 0, KV_ANY),       FD("LogStartOffset", KT_INT64, 5, KV_ANY, -1),
     F("PartitionMaxBytes", KT_INT32, 0, KV_ANY),
 };
 static const kfield fetch_topic[] = {
@@ -126,12 +134,9 @@ static const kfield lo_req[] = {
     FS("Topics", lo_topic, 0, KV_ANY, KV_NEVER),
 };
 static const kfield lo_resp_partition[] = {
-    F("PartitionIndex", KT_INT32, 0, KV_ANY),
-    F("ErrorCode", KT_INT16, 0, KV_ANY),
-    FA("OldStyleOffsets", KT_INT64, 0, 0, KV_NEVER),
-    FD("Timestamp", KT_INT64, 1, KV_ANY, -1),
-    FD("Offset", KT_INT64, 1, KV_ANY, -1),
-    FD("LeaderEpoch", KT_INT32, 4, KV_ANY, -1),
+    F("PartitionIndex", KT_INT32, 0, KV_ANY),        F("ErrorCode", KT_INT16, 0, KV_ANY),
+    FA("OldStyleOffsets", KT_INT64, 0, 0, KV_NEVER), FD("Timestamp", KT_INT64, 1, KV_ANY, -1),
+    FD("Offset", KT_INT64, 1, KV_ANY, -1),           FD("LeaderEpoch", KT_INT32, 4, KV_ANY, -1),
 };
 static const kfield lo_resp_topic[] = {
     F("Name", KT_STRING, 0, KV_ANY),
@@ -177,12 +182,9 @@ static const kfield md_resp_topic[] = {
     FD("TopicAuthorizedOperations", KT_INT32, 8, KV_ANY, INT32_MIN),
 };
 static const kfield md_resp[] = {
-    F("ThrottleTimeMs", KT_INT32, 3, KV_ANY),
-    FS("Brokers", md_broker, 0, KV_ANY, KV_NEVER),
-    FN("ClusterId", KT_STRING, 2, KV_ANY, 2),
-    FD("ControllerId", KT_INT32, 1, KV_ANY, -1),
-    FS("Topics", md_resp_topic, 0, KV_ANY, KV_NEVER),
-    FD("ClusterAuthorizedOperations", KT_INT32, 8, 10, INT32_MIN),
+    F("ThrottleTimeMs", KT_INT32, 3, KV_ANY),         FS("Brokers", md_broker, 0, KV_ANY, KV_NEVER),
+    FN("ClusterId", KT_STRING, 2, KV_ANY, 2),         FD("ControllerId", KT_INT32, 1, KV_ANY, -1),
+    FS("Topics", md_resp_topic, 0, KV_ANY, KV_NEVER), FD("ClusterAuthorizedOperations", KT_INT32, 8, 10, INT32_MIN),
 };
 MSG(md_request, md_req);
 MSG(md_response, md_resp);
@@ -295,10 +297,8 @@ static const kfield dc_config[] = {
     FN("ConfigType", KT_STRING, 3, KV_ANY, 0),
 };
 static const kfield dc_result[] = {
-    F("ErrorCode", KT_INT16, 0, KV_ANY),
-    FN("ErrorMessage", KT_STRING, 0, KV_ANY, 0),
-    F("ResourceType", KT_INT8, 0, KV_ANY),
-    F("ResourceName", KT_STRING, 0, KV_ANY),
+    F("ErrorCode", KT_INT16, 0, KV_ANY),           FN("ErrorMessage", KT_STRING, 0, KV_ANY, 0),
+    F("ResourceType", KT_INT8, 0, KV_ANY),         F("ResourceName", KT_STRING, 0, KV_ANY),
     FS("Configs", dc_config, 0, KV_ANY, KV_NEVER),
 };
 static const kfield dc_resp[] = {

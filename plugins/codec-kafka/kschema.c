@@ -154,9 +154,7 @@ static int rd_value(reader *r, const kfield *f, ktype t, int16_t v, int flex, kv
         }
         return 0;
     }
-    default:
-        out->len = 0;
-        return rd_int(r, t, &out->i);
+    default: out->len = 0; return rd_int(r, t, &out->i);
     }
 }
 

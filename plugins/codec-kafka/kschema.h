@@ -1,6 +1,6 @@
 /* The Kafka message engine: messages are described by schema tables (one
  * field list per message, each field with the versions it exists in, as in
- * Kafka's own clients/src/main/resources/common/message/*.json), and one
+ * Kafka's own clients/src/main/resources/common/message/ JSON files), and one
  * generic decoder and encoder walk them. Adding a version or a flexible
  * (compact, tagged-fields) version is a change to a table, not new parsing.
  *
@@ -29,16 +29,16 @@ typedef enum ktype {
     KT_STRUCTS, /* array of structs described by `fields` */
 } ktype;
 
-#define KV_ANY (-1) /* open-ended version bound */
+#define KV_ANY   (-1) /* open-ended version bound */
 #define KV_NEVER 0x7fff
 
 typedef struct kfield {
     const char *name;
     ktype type;
     int16_t min_ver;
-    int16_t max_ver;       /* KV_ANY: no upper bound */
-    int16_t nullable_from; /* KV_NEVER: never nullable */
-    ktype elem;            /* KT_ARRAY */
+    int16_t max_ver;             /* KV_ANY: no upper bound */
+    int16_t nullable_from;       /* KV_NEVER: never nullable */
+    ktype elem;                  /* KT_ARRAY */
     const struct kfield *fields; /* KT_STRUCTS */
     uint16_t nfields;
     int64_t def; /* default for absent ints/bools; strings/arrays absent are null */
@@ -46,9 +46,9 @@ typedef struct kfield {
 
 typedef struct kval {
     int64_t i;
-    const uint8_t *ptr; /* string, bytes, records */
-    int32_t len;        /* string/bytes length or array count; -1 = null */
-    struct kval *items; /* arrays */
+    const uint8_t *ptr;        /* string, bytes, records */
+    int32_t len;               /* string/bytes length or array count; -1 = null */
+    struct kval *items;        /* arrays */
     const brook_slice *slices; /* records to encode from storage */
     size_t nslices;
 } kval;

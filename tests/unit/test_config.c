@@ -194,7 +194,10 @@ static void shipped_default_config_is_valid(void **state)
     assert_int_equal(brook_config_load(&c, BROOK_SOURCE_DIR "/config/brook.conf", NULL, NULL, err, sizeof err),
                      BROOK_OK);
     assert_int_equal(brook_config_validate(&c, err, sizeof err), BROOK_OK);
-    assert_string_equal(c.settings.listeners[0].address, "127.0.0.1:9093");
+    assert_string_equal(c.settings.listeners[0].codec, "kafka");
+    assert_string_equal(c.settings.listeners[0].address, "127.0.0.1:9092");
+    assert_string_equal(c.settings.listeners[1].codec, "native");
+    assert_string_equal(c.settings.listeners[1].address, "127.0.0.1:9093");
     assert_string_equal(c.settings.storage.name, "segment");
     brook_config_free(&c);
 }

@@ -74,7 +74,7 @@ typedef struct brook_topic_create {
     const char *name;
     int32_t partitions;         /* -1: topics.default_partitions */
     int16_t replication_factor; /* -1: default */
-    brook_err error;            /* out */
+    brook_err error;            /* out; a codec may preset it to refuse the topic */
     const char *error_message;  /* out, may be NULL */
 } brook_topic_create;
 

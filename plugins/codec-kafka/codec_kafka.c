@@ -1,0 +1,169 @@
+/* codec-kafka: the Kafka wire protocol, so kcat, librdkafka, confluent-kafka,
+ * kafkajs and kafka-python work unchanged.
+ *
+ * Framing: a 4-byte big-endian size, then a request header (v1: api key,
+ * version, correlation id, client id; v2 adds tagged fields for flexible
+ * versions) and the body. Bodies are decoded and encoded by the schema
+ * tables in kapis.c through the engine in kschema.c; kmap.c maps them to
+ * and from the core's neutral requests. ApiVersions is answered here. */
+#include <stdio.h>
+#include <string.h>
+
+#include <brook/batch.h>
+#include <brook/codec.h>
+#include <brook/plugin.h>
+
+#include "kapis.h"
+#include "kmap.h"
+#include "kschema.h"
+
+#define HEADER_MIN 8 /* api key, version, correlation id */
+
+static brook_err kafka_init(const brook_host *host, void **state)
+{
+    *state = (void *)host;
+    return BROOK_OK;
+}
+
+static void kafka_fini(void *state)
+{
+    (void)state;
+}
+
+static brook_err kafka_conn_open(void *state, const brook_peer *peer, void **conn)
+{
+    (void)peer;
+    *conn = state;
+    return BROOK_OK;
+}
+
+static void kafka_conn_close(void *conn)
+{
+    (void)conn;
+}
+
+static brook_err kafka_frame(void *conn, const uint8_t *data, size_t len, size_t *frame_len)
+{
+    (void)conn;
+    if (len < 4)
+        return BROOK_ERR_AGAIN;
+    int32_t size = (int32_t)brook_be32(data);
+    if (size < HEADER_MIN)
+        return BROOK_ERR_INVALID; /* negative or too small to hold a header */
+    *frame_len = 4 + (size_t)size;
+    return BROOK_OK;
+}
+
+/* A message for the log line when the connection is closed. */
+static const char *say(brook_request *req, const char *fmt, int a, int b)
+{
+    char *msg = brook_request_alloc(req, 160);
+    if (msg)
+        snprintf(msg, 160, fmt, a, b);
+    return msg ? msg : fmt;
+}
+
+static brook_err kafka_decode(void *conn, const uint8_t *frame, size_t len, brook_request *req)
+{
+    (void)conn;
+    kreq *kr = brook_request_alloc(req, sizeof *kr);
+    if (!kr)
+        return BROOK_ERR_NOMEM;
+    req->codec_data = kr;
+    const uint8_t *p = frame + 4, *end = frame + len;
+    int16_t key = (int16_t)brook_be16(p);
+    kr->version = (int16_t)brook_be16(p + 2);
+    kr->correlation_id = (int32_t)brook_be32(p + 4);
+    p += HEADER_MIN;
+    kr->api = kapi_find(key);
+    if (!kr->api) {
+        req->error_message = say(req, "unknown Kafka API key %d (version %d)", key, kr->version);
+        return BROOK_ERR_UNSUPPORTED;
+    }
+    if (kr->version < kr->api->min_ver || kr->version > kr->api->max_ver) {
+        if (key == API_API_VERSIONS) {
+            /* answered in the v0 format with UNSUPPORTED_VERSION and our ranges */
+            kr->unsupported_version = 1;
+            kr->version = 0;
+            req->type = BROOK_REQ_LOCAL;
+            return BROOK_OK;
+        }
+        req->error_message = say(req, "unsupported version %d of Kafka API key %d", kr->version, key);
+        return BROOK_ERR_UNSUPPORTED;
+    }
+    kr->flexible = kr->version >= kr->api->flexible_from;
+    /* client id: a classic nullable string in every header version */
+    if (end - p < 2)
+        return BROOK_ERR_INVALID;
+    int16_t id_len = (int16_t)brook_be16(p);
+    p += 2;
+    if (id_len > 0) {
+        if (end - p < id_len)
+            return BROOK_ERR_INVALID;
+        p += id_len;
+    }
+    kr->body = knew(kmap_alloc, req, kr->api->request->nfields, 1);
+    if (!kr->body)
+        return BROOK_ERR_NOMEM;
+    const char *why = NULL;
+    if (kr->flexible) { /* header tagged fields, skipped like the body's */
+        static const kfield none[1];
+        static const kmsg empty = {none, 0};
+        kval dummy;
+        if (kdecode(&empty, kr->version, 1, &p, end, &dummy, kmap_alloc, req, &why)) {
+            req->error_message = why;
+            return BROOK_ERR_INVALID;
+        }
+    }
+    if (kdecode(kr->api->request, kr->version, kr->flexible, &p, end, kr->body, kmap_alloc, req, &why)) {
+        req->error_message = say(req, "malformed request body (API key %d version %d)", key, kr->version);
+        return BROOK_ERR_INVALID;
+    }
+    if (kmap_decode(kr, req, &why)) {
+        req->error_message = why;
+        return BROOK_ERR_NOMEM;
+    }
+    return BROOK_OK;
+}
+
+static brook_err kafka_encode(void *conn, brook_request *req, brook_writer *w)
+{
+    (void)conn;
+    kreq *kr = req->codec_data;
+    kval *body = kmap_encode(kr, req);
+    if (!body)
+        return BROOK_ERR_NOMEM;
+    kout o = {.w = w};
+    size_t start = w->position(w);
+    kout_i32(&o, 0); /* size, patched below */
+    kout_i32(&o, kr->correlation_id);
+    /* response header v1 (tagged fields) for flexible versions, except
+     * ApiVersions, whose response header is always v0 */
+    int flexible = kr->flexible && kr->api->key != API_API_VERSIONS;
+    if (flexible)
+        kout_uvarint(&o, 0);
+    kencode(kr->api->response, kr->version, kr->flexible, body, &o);
+    kout_flush(&o);
+    brook_err e = o.failed ? BROOK_ERR_NOMEM : BROOK_OK;
+    kout_free(&o);
+    if (e)
+        return e;
+    size_t total = w->position(w) - start - 4;
+    if (total > INT32_MAX)
+        return BROOK_ERR_TOO_LARGE;
+    uint8_t size[4];
+    brook_put_be32(size, (uint32_t)total);
+    return w->patch(w, start, size, 4);
+}
+
+static const brook_codec_ops ops = {
+    .conn_open = kafka_conn_open,
+    .conn_close = kafka_conn_close,
+    .frame = kafka_frame,
+    .decode = kafka_decode,
+    .encode = kafka_encode,
+};
+
+BROOK_PLUGIN_DESCRIPTOR(BROOK_PLUGIN_CODEC, brook_codec_ops, ops, "kafka", "1.0.0",
+                        "the Kafka wire protocol (kcat, librdkafka, confluent-kafka, kafkajs, kafka-python)", NULL,
+                        kafka_init, kafka_fini);

@@ -1,0 +1,535 @@
+#include "kmap.h"
+
+#include <string.h>
+
+void *kmap_alloc(void *ctx, size_t size)
+{
+    return brook_request_alloc(ctx, size);
+}
+
+int16_t kmap_error(brook_err e, int cluster)
+{
+    switch (e) {
+    case BROOK_OK: return 0;
+    case BROOK_ERR_OUT_OF_RANGE: return 1;         /* OFFSET_OUT_OF_RANGE */
+    case BROOK_ERR_CORRUPT: return 2;              /* CORRUPT_MESSAGE */
+    case BROOK_ERR_NOT_FOUND: return 3;            /* UNKNOWN_TOPIC_OR_PARTITION */
+    case BROOK_ERR_LEADER_NOT_AVAILABLE: return 5; /* LEADER_NOT_AVAILABLE */
+    case BROOK_ERR_NOT_LEADER:
+    case BROOK_ERR_SHUTDOWN: return 6;                /* NOT_LEADER_OR_FOLLOWER: clients retry elsewhere */
+    case BROOK_ERR_TIMEOUT: return 7;                 /* REQUEST_TIMED_OUT */
+    case BROOK_ERR_TOO_LARGE: return 10;              /* MESSAGE_TOO_LARGE */
+    case BROOK_ERR_INVALID_TOPIC: return 17;          /* INVALID_TOPIC_EXCEPTION */
+    case BROOK_ERR_DENIED: return cluster ? 31 : 29;  /* CLUSTER_ / TOPIC_AUTHORIZATION_FAILED */
+    case BROOK_ERR_UNSUPPORTED: return 35;            /* UNSUPPORTED_VERSION */
+    case BROOK_ERR_EXISTS: return 36;                 /* TOPIC_ALREADY_EXISTS */
+    case BROOK_ERR_INVALID_PARTITIONS: return 37;     /* INVALID_PARTITIONS */
+    case BROOK_ERR_INVALID_REPLICATION: return 38;    /* INVALID_REPLICATION_FACTOR */
+    case BROOK_ERR_INVALID: return 42;                /* INVALID_REQUEST */
+    case BROOK_ERR_OUT_OF_ORDER_SEQUENCE: return 45;  /* OUT_OF_ORDER_SEQUENCE_NUMBER */
+    case BROOK_ERR_INVALID_PRODUCER_EPOCH: return 47; /* INVALID_PRODUCER_EPOCH */
+    case BROOK_ERR_IO:
+    case BROOK_ERR_NO_SPACE: return 56; /* KAFKA_STORAGE_ERROR */
+    case BROOK_ERR_AUTH: return 58;     /* SASL_AUTHENTICATION_FAILED */
+    default: return -1;                 /* UNKNOWN_SERVER_ERROR */
+    }
+}
+
+/* ---- helpers -------------------------------------------------------------- */
+
+/* A NUL-terminated copy of a string value (NULL for null). */
+static const char *str(brook_request *req, const kval *v)
+{
+    if (v->len < 0)
+        return NULL;
+    char *s = brook_request_alloc(req, (size_t)v->len + 1);
+    if (s && v->len)
+        memcpy(s, v->ptr, (size_t)v->len);
+    return s;
+}
+
+static void set_str(kval *v, const char *s)
+{
+    v->ptr = (const uint8_t *)s;
+    v->len = s ? (int32_t)strlen(s) : -1;
+}
+
+/* Element k of a struct array of width n. */
+#define ROW(v, k, n) ((v)->items + (size_t)(k) * (n))
+
+/* Allocate `count` rows of `nfields` for an array value. */
+static int rows(brook_request *req, kval *v, size_t count, size_t nfields)
+{
+    v->len = (int32_t)count;
+    if (!count)
+        return 0;
+    v->items = kmap_alloc(req, sizeof(kval) * count * nfields);
+    return v->items ? 0 : -1;
+}
+
+#define COUNT_OF(v) ((v)->len > 0 ? (size_t)(v)->len : 0)
+
+/* ---- decode ---------------------------------------------------------------- */
+
+static int dec_produce(kreq *kr, brook_request *req)
+{
+    kval *b = kr->body;
+    brook_produce_req *p = &req->u.produce;
+    p->acks = (int16_t)b[PRODUCE_ACKS].i;
+    req->timeout_ms = (int32_t)b[PRODUCE_TIMEOUT].i;
+    kval *topics = &b[PRODUCE_TOPICS];
+    p->topic_count = COUNT_OF(topics);
+    p->topics = kmap_alloc(req, sizeof *p->topics * (p->topic_count + 1));
+    if (!p->topics)
+        return -1;
+    for (size_t t = 0; t < p->topic_count; t++) {
+        kval *tv = ROW(topics, t, 2);
+        brook_produce_topic *pt = &p->topics[t];
+        pt->name = str(req, &tv[PRODUCE_T_NAME]);
+        kval *parts = &tv[PRODUCE_T_PARTITIONS];
+        pt->partition_count = COUNT_OF(parts);
+        pt->partitions = kmap_alloc(req, sizeof *pt->partitions * (pt->partition_count + 1));
+        if (!pt->partitions)
+            return -1;
+        for (size_t i = 0; i < pt->partition_count; i++) {
+            kval *pv = ROW(parts, i, 2);
+            pt->partitions[i].partition = (int32_t)pv[PRODUCE_P_INDEX].i;
+            pt->partitions[i].records = pv[PRODUCE_P_RECORDS].ptr;
+            pt->partitions[i].records_len = pv[PRODUCE_P_RECORDS].len > 0 ? (size_t)pv[PRODUCE_P_RECORDS].len : 0;
+        }
+    }
+    if (p->acks != 0 && p->acks != 1 && p->acks != -1) {
+        /* answered per partition with INVALID_REQUIRED_ACKS */
+        req->type = BROOK_REQ_INVALID;
+        req->error = BROOK_ERR_INVALID;
+        req->error_message = "acks must be 0, 1 or -1";
+        return 0;
+    }
+    if (p->acks == 0)
+        req->flags |= BROOK_REQ_F_NO_RESPONSE;
+    req->type = BROOK_REQ_PRODUCE;
+    return 0;
+}
+
+static int dec_fetch(kreq *kr, brook_request *req)
+{
+    kval *b = kr->body;
+    brook_fetch_req *f = &req->u.fetch;
+    f->max_wait_ms = (int32_t)b[FETCH_MAX_WAIT].i;
+    f->min_bytes = (int32_t)b[FETCH_MIN_BYTES].i;
+    f->max_bytes = (int32_t)b[FETCH_MAX_BYTES].i;
+    kval *topics = &b[FETCH_TOPICS];
+    f->topic_count = COUNT_OF(topics);
+    f->topics = kmap_alloc(req, sizeof *f->topics * (f->topic_count + 1));
+    if (!f->topics)
+        return -1;
+    for (size_t t = 0; t < f->topic_count; t++) {
+        kval *tv = ROW(topics, t, 2);
+        brook_fetch_topic *ft = &f->topics[t];
+        ft->name = str(req, &tv[FETCH_T_NAME]);
+        kval *parts = &tv[FETCH_T_PARTITIONS];
+        ft->partition_count = COUNT_OF(parts);
+        ft->partitions = kmap_alloc(req, sizeof *ft->partitions * (ft->partition_count + 1));
+        if (!ft->partitions)
+            return -1;
+        for (size_t i = 0; i < ft->partition_count; i++) {
+            kval *pv = ROW(parts, i, 5);
+            ft->partitions[i].partition = (int32_t)pv[FETCH_P_INDEX].i;
+            ft->partitions[i].fetch_offset = pv[FETCH_P_OFFSET].i;
+            ft->partitions[i].max_bytes = (int32_t)pv[FETCH_P_MAX_BYTES].i;
+        }
+    }
+    req->type = BROOK_REQ_FETCH;
+    return 0;
+}
+
+static int dec_list_offsets(kreq *kr, brook_request *req)
+{
+    brook_list_offsets_req *l = &req->u.list_offsets;
+    kval *topics = &kr->body[LO_TOPICS];
+    l->topic_count = COUNT_OF(topics);
+    l->topics = kmap_alloc(req, sizeof *l->topics * (l->topic_count + 1));
+    if (!l->topics)
+        return -1;
+    for (size_t t = 0; t < l->topic_count; t++) {
+        kval *tv = ROW(topics, t, 2);
+        brook_list_offsets_topic *lt = &l->topics[t];
+        lt->name = str(req, &tv[LO_T_NAME]);
+        kval *parts = &tv[LO_T_PARTITIONS];
+        lt->partition_count = COUNT_OF(parts);
+        lt->partitions = kmap_alloc(req, sizeof *lt->partitions * (lt->partition_count + 1));
+        if (!lt->partitions)
+            return -1;
+        for (size_t i = 0; i < lt->partition_count; i++) {
+            kval *pv = ROW(parts, i, 4);
+            lt->partitions[i].partition = (int32_t)pv[LO_P_INDEX].i;
+            lt->partitions[i].timestamp = pv[LO_P_TIMESTAMP].i;
+        }
+    }
+    req->type = BROOK_REQ_LIST_OFFSETS;
+    return 0;
+}
+
+static int dec_metadata(kreq *kr, brook_request *req)
+{
+    brook_metadata_req *m = &req->u.metadata;
+    kval *topics = &kr->body[MD_TOPICS];
+    /* v0: an empty list means all topics; v1+: null means all */
+    m->all_topics = topics->len < 0 || (kr->version == 0 && topics->len == 0);
+    m->allow_auto_create = kr->body[MD_AUTO_CREATE].i != 0;
+    m->topic_count = m->all_topics ? 0 : COUNT_OF(topics);
+    m->topics = kmap_alloc(req, sizeof *m->topics * (m->topic_count + 1));
+    if (!m->topics)
+        return -1;
+    for (size_t t = 0; t < m->topic_count; t++)
+        m->topics[t].name = str(req, &ROW(topics, t, 1)[MD_T_NAME]);
+    req->type = BROOK_REQ_METADATA;
+    return 0;
+}
+
+static int dec_create_topics(kreq *kr, brook_request *req)
+{
+    brook_create_topics_req *c = &req->u.create_topics;
+    kval *topics = &kr->body[CT_TOPICS];
+    c->topic_count = COUNT_OF(topics);
+    c->validate_only = kr->body[CT_VALIDATE_ONLY].i != 0;
+    req->timeout_ms = (int32_t)kr->body[CT_TIMEOUT].i;
+    c->topics = kmap_alloc(req, sizeof *c->topics * (c->topic_count + 1));
+    if (!c->topics)
+        return -1;
+    for (size_t t = 0; t < c->topic_count; t++) {
+        kval *tv = ROW(topics, t, 5);
+        brook_topic_create *tc = &c->topics[t];
+        tc->name = str(req, &tv[CT_T_NAME]);
+        tc->partitions = (int32_t)tv[CT_T_PARTITIONS].i;
+        tc->replication_factor = (int16_t)tv[CT_T_REPLICATION].i;
+        if (tv[CT_T_ASSIGNMENTS].len > 0) {
+            tc->error = BROOK_ERR_INVALID_REPLICATION;
+            tc->error_message = "manual replica assignments are not supported";
+        } else if (tv[CT_T_CONFIGS].len > 0) {
+            tc->error = BROOK_ERR_INVALID;
+            tc->error_message = "per-topic configs are not supported yet; broker settings apply";
+        }
+    }
+    req->type = BROOK_REQ_CREATE_TOPICS;
+    return 0;
+}
+
+static int dec_delete_topics(kreq *kr, brook_request *req)
+{
+    brook_delete_topics_req *d = &req->u.delete_topics;
+    kval *names = &kr->body[DT_NAMES];
+    d->topic_count = COUNT_OF(names);
+    d->topics = kmap_alloc(req, sizeof *d->topics * (d->topic_count + 1));
+    if (!d->topics)
+        return -1;
+    for (size_t t = 0; t < d->topic_count; t++)
+        d->topics[t].name = str(req, &names->items[t]);
+    req->timeout_ms = (int32_t)kr->body[DT_TIMEOUT].i;
+    req->type = BROOK_REQ_DELETE_TOPICS;
+    return 0;
+}
+
+static int dec_init_producer_id(kreq *kr, brook_request *req)
+{
+    req->u.init_producer_id.transactional_id = str(req, &kr->body[IP_TXN_ID]);
+    req->u.init_producer_id.transaction_timeout_ms = (int32_t)kr->body[IP_TXN_TIMEOUT].i;
+    req->type = BROOK_REQ_INIT_PRODUCER_ID;
+    return 0;
+}
+
+static int dec_describe_configs(kreq *kr, brook_request *req)
+{
+    brook_describe_configs_req *d = &req->u.describe_configs;
+    kval *res = &kr->body[DC_RESOURCES];
+    d->resource_count = COUNT_OF(res);
+    d->resources = kmap_alloc(req, sizeof *d->resources * (d->resource_count + 1));
+    if (!d->resources)
+        return -1;
+    for (size_t r = 0; r < d->resource_count; r++) {
+        kval *rv = ROW(res, r, 3);
+        brook_config_resource *cr = &d->resources[r];
+        int8_t type = (int8_t)rv[DC_RES_TYPE].i; /* Kafka: 2 topic, 4 broker */
+        cr->type = type == 2 ? BROOK_CONFIG_TOPIC : type == 4 ? BROOK_CONFIG_BROKER : 0;
+        cr->name = str(req, &rv[DC_RES_NAME]);
+        kval *keys = &rv[DC_RES_KEYS];
+        if (keys->len >= 0) {
+            const char **k = kmap_alloc(req, sizeof *k * ((size_t)keys->len + 1));
+            if (!k)
+                return -1;
+            for (int32_t i = 0; i < keys->len; i++)
+                k[i] = str(req, &keys->items[i]);
+            cr->keys = k;
+            cr->key_count = (size_t)keys->len;
+        }
+    }
+    req->type = BROOK_REQ_DESCRIBE_CONFIGS;
+    return 0;
+}
+
+int kmap_decode(kreq *kr, brook_request *req, const char **why)
+{
+    int rc;
+    switch (kr->api->key) {
+    case API_PRODUCE: rc = dec_produce(kr, req); break;
+    case API_FETCH: rc = dec_fetch(kr, req); break;
+    case API_LIST_OFFSETS: rc = dec_list_offsets(kr, req); break;
+    case API_METADATA: rc = dec_metadata(kr, req); break;
+    case API_CREATE_TOPICS: rc = dec_create_topics(kr, req); break;
+    case API_DELETE_TOPICS: rc = dec_delete_topics(kr, req); break;
+    case API_INIT_PRODUCER_ID: rc = dec_init_producer_id(kr, req); break;
+    case API_DESCRIBE_CONFIGS: rc = dec_describe_configs(kr, req); break;
+    case API_API_VERSIONS:
+        req->type = BROOK_REQ_LOCAL;
+        rc = 0;
+        break;
+    default: rc = -1; break;
+    }
+    if (rc)
+        *why = "out of memory decoding the request";
+    return rc;
+}
+
+/* ---- encode ----------------------------------------------------------------- */
+
+static kval *enc_api_versions(kreq *kr, brook_request *req)
+{
+    kval *r = kmap_alloc(req, sizeof(kval) * 3);
+    size_t n;
+    const kapi *apis = kapi_all(&n);
+    if (!r || rows(req, &r[AV_R_KEYS], n, 3))
+        return NULL;
+    r[AV_R_ERROR].i = kr->unsupported_version ? 35 : 0;
+    for (size_t i = 0; i < n; i++) {
+        kval *k = ROW(&r[AV_R_KEYS], i, 3);
+        k[AV_RK_KEY].i = apis[i].key;
+        k[AV_RK_MIN].i = apis[i].min_ver;
+        k[AV_RK_MAX].i = apis[i].max_ver;
+    }
+    return r;
+}
+
+static kval *enc_produce(brook_request *req)
+{
+    brook_produce_req *p = &req->u.produce;
+    kval *r = kmap_alloc(req, sizeof(kval) * 2);
+    if (!r || rows(req, &r[PRODUCE_R_RESPONSES], p->topic_count, 2))
+        return NULL;
+    for (size_t t = 0; t < p->topic_count; t++) {
+        kval *tv = ROW(&r[PRODUCE_R_RESPONSES], t, 2);
+        set_str(&tv[PRODUCE_RT_NAME], p->topics[t].name);
+        if (rows(req, &tv[PRODUCE_RT_PARTITIONS], p->topics[t].partition_count, 7))
+            return NULL;
+        for (size_t i = 0; i < p->topics[t].partition_count; i++) {
+            brook_produce_partition *pp = &p->topics[t].partitions[i];
+            kval *pv = ROW(&tv[PRODUCE_RT_PARTITIONS], i, 7);
+            pv[PRODUCE_RP_INDEX].i = pp->partition;
+            pv[PRODUCE_RP_ERROR].i = req->type == BROOK_REQ_INVALID ? 21 /* INVALID_REQUIRED_ACKS */
+                                                                    : kmap_error(pp->error, 0);
+            pv[PRODUCE_RP_BASE].i = pp->error || req->type == BROOK_REQ_INVALID ? -1 : pp->base_offset;
+            pv[PRODUCE_RP_APPEND_TIME].i = -1;
+            pv[PRODUCE_RP_START].i = pp->log_start_offset;
+            set_str(&pv[PRODUCE_RP_MESSAGE], pp->error ? pp->error_message : NULL);
+        }
+    }
+    return r;
+}
+
+static kval *enc_fetch(brook_request *req)
+{
+    brook_fetch_req *f = &req->u.fetch;
+    kval *r = kmap_alloc(req, sizeof(kval) * 4);
+    if (!r || rows(req, &r[FETCH_R_RESPONSES], f->topic_count, 2))
+        return NULL;
+    for (size_t t = 0; t < f->topic_count; t++) {
+        kval *tv = ROW(&r[FETCH_R_RESPONSES], t, 2);
+        set_str(&tv[FETCH_RT_NAME], f->topics[t].name);
+        if (rows(req, &tv[FETCH_RT_PARTITIONS], f->topics[t].partition_count, 8))
+            return NULL;
+        for (size_t i = 0; i < f->topics[t].partition_count; i++) {
+            brook_fetch_partition *fp = &f->topics[t].partitions[i];
+            kval *pv = ROW(&tv[FETCH_RT_PARTITIONS], i, 8);
+            pv[FETCH_RP_INDEX].i = fp->partition;
+            pv[FETCH_RP_ERROR].i = kmap_error(fp->error, 0);
+            pv[FETCH_RP_HW].i = fp->high_watermark;
+            pv[FETCH_RP_LSO].i = fp->high_watermark; /* no transactions: everything committed is stable */
+            pv[FETCH_RP_LOG_START].i = fp->log_start_offset;
+            pv[FETCH_RP_ABORTED].len = -1;
+            pv[FETCH_RP_PREFERRED].i = -1;
+            pv[FETCH_RP_RECORDS].len = 0; /* size 0 when empty, never null */
+            pv[FETCH_RP_RECORDS].slices = fp->slices;
+            pv[FETCH_RP_RECORDS].nslices = fp->error ? 0 : fp->slice_count;
+        }
+    }
+    return r;
+}
+
+static kval *enc_list_offsets(kreq *kr, brook_request *req)
+{
+    brook_list_offsets_req *l = &req->u.list_offsets;
+    kval *r = kmap_alloc(req, sizeof(kval) * 2);
+    if (!r || rows(req, &r[LO_R_TOPICS], l->topic_count, 2))
+        return NULL;
+    for (size_t t = 0; t < l->topic_count; t++) {
+        kval *tv = ROW(&r[LO_R_TOPICS], t, 2);
+        set_str(&tv[LO_RT_NAME], l->topics[t].name);
+        if (rows(req, &tv[LO_RT_PARTITIONS], l->topics[t].partition_count, 6))
+            return NULL;
+        for (size_t i = 0; i < l->topics[t].partition_count; i++) {
+            brook_list_offsets_partition *lp = &l->topics[t].partitions[i];
+            kval *pv = ROW(&tv[LO_RT_PARTITIONS], i, 6);
+            pv[LO_RP_INDEX].i = lp->partition;
+            pv[LO_RP_ERROR].i = kmap_error(lp->error, 0);
+            pv[LO_RP_TIMESTAMP].i = lp->found_timestamp;
+            pv[LO_RP_OFFSET].i = lp->offset;
+            pv[LO_RP_LEADER_EPOCH].i = 0;
+            if (kr->version == 0 && !lp->error && lp->offset >= 0) { /* v0: a list of offsets */
+                if (rows(req, &pv[LO_RP_OLD_OFFSETS], 1, 1))
+                    return NULL;
+                pv[LO_RP_OLD_OFFSETS].items[0].i = lp->offset;
+            }
+        }
+    }
+    return r;
+}
+
+static int int_array(brook_request *req, kval *v, const int32_t *ids, int32_t n)
+{
+    if (rows(req, v, (size_t)(n > 0 ? n : 0), 1))
+        return -1;
+    for (int32_t k = 0; k < n; k++)
+        v->items[k].i = ids[k];
+    return 0;
+}
+
+static kval *enc_metadata(brook_request *req)
+{
+    brook_metadata_req *m = &req->u.metadata;
+    kval *r = kmap_alloc(req, sizeof(kval) * 6);
+    if (!r || rows(req, &r[MD_R_BROKERS], m->broker_count, 4) || rows(req, &r[MD_R_TOPICS], m->topic_count, 5))
+        return NULL;
+    for (size_t i = 0; i < m->broker_count; i++) {
+        kval *bv = ROW(&r[MD_R_BROKERS], i, 4);
+        bv[MD_RB_NODE].i = m->brokers[i].id;
+        set_str(&bv[MD_RB_HOST], m->brokers[i].host);
+        bv[MD_RB_PORT].i = m->brokers[i].port;
+        bv[MD_RB_RACK].len = -1;
+    }
+    set_str(&r[MD_R_CLUSTER_ID], m->cluster_id);
+    r[MD_R_CONTROLLER].i = m->controller_id;
+    r[MD_R_CLUSTER_OPS].i = INT32_MIN;
+    for (size_t t = 0; t < m->topic_count; t++) {
+        brook_topic_meta *tm = &m->topics[t];
+        kval *tv = ROW(&r[MD_R_TOPICS], t, 5);
+        tv[MD_RT_ERROR].i = kmap_error(tm->error, 0);
+        set_str(&tv[MD_RT_NAME], tm->name);
+        tv[MD_RT_INTERNAL].i = tm->internal;
+        tv[MD_RT_OPS].i = INT32_MIN;
+        if (rows(req, &tv[MD_RT_PARTITIONS], (size_t)tm->partition_count, 7))
+            return NULL;
+        for (int32_t i = 0; i < tm->partition_count; i++) {
+            brook_partition_meta *pm = &tm->partitions[i];
+            kval *pv = ROW(&tv[MD_RT_PARTITIONS], i, 7);
+            pv[MD_RP_ERROR].i = kmap_error(pm->error, 0);
+            pv[MD_RP_INDEX].i = pm->partition;
+            pv[MD_RP_LEADER].i = pm->leader;
+            pv[MD_RP_LEADER_EPOCH].i = pm->leader_epoch;
+            if (int_array(req, &pv[MD_RP_REPLICAS], pm->replicas, pm->replica_count) ||
+                int_array(req, &pv[MD_RP_ISR], pm->isr, pm->isr_count) || rows(req, &pv[MD_RP_OFFLINE], 0, 1))
+                return NULL;
+        }
+    }
+    return r;
+}
+
+static kval *enc_create_topics(brook_request *req)
+{
+    brook_create_topics_req *c = &req->u.create_topics;
+    kval *r = kmap_alloc(req, sizeof(kval) * 2);
+    if (!r || rows(req, &r[CT_R_TOPICS], c->topic_count, 3))
+        return NULL;
+    for (size_t t = 0; t < c->topic_count; t++) {
+        kval *tv = ROW(&r[CT_R_TOPICS], t, 3);
+        set_str(&tv[CT_RT_NAME], c->topics[t].name);
+        tv[CT_RT_ERROR].i = kmap_error(c->topics[t].error, 0);
+        set_str(&tv[CT_RT_MESSAGE], c->topics[t].error ? c->topics[t].error_message : NULL);
+        if (c->topics[t].error == BROOK_ERR_INVALID && c->topics[t].error_message)
+            tv[CT_RT_ERROR].i = 40; /* INVALID_CONFIG */
+    }
+    return r;
+}
+
+static kval *enc_delete_topics(brook_request *req)
+{
+    brook_delete_topics_req *d = &req->u.delete_topics;
+    kval *r = kmap_alloc(req, sizeof(kval) * 2);
+    if (!r || rows(req, &r[DT_R_RESPONSES], d->topic_count, 2))
+        return NULL;
+    for (size_t t = 0; t < d->topic_count; t++) {
+        kval *tv = ROW(&r[DT_R_RESPONSES], t, 2);
+        set_str(&tv[DT_RT_NAME], d->topics[t].name);
+        tv[DT_RT_ERROR].i = kmap_error(d->topics[t].error, 0);
+    }
+    return r;
+}
+
+static kval *enc_init_producer_id(brook_request *req)
+{
+    brook_init_producer_id_req *ip = &req->u.init_producer_id;
+    kval *r = kmap_alloc(req, sizeof(kval) * 4);
+    if (!r)
+        return NULL;
+    r[IP_R_ERROR].i = kmap_error(ip->error, 1);
+    r[IP_R_PRODUCER_ID].i = ip->producer_id;
+    r[IP_R_EPOCH].i = ip->producer_epoch;
+    return r;
+}
+
+static kval *enc_describe_configs(brook_request *req)
+{
+    brook_describe_configs_req *d = &req->u.describe_configs;
+    kval *r = kmap_alloc(req, sizeof(kval) * 2);
+    if (!r || rows(req, &r[DC_R_RESULTS], d->resource_count, 5))
+        return NULL;
+    for (size_t i = 0; i < d->resource_count; i++) {
+        brook_config_resource *cr = &d->resources[i];
+        kval *rv = ROW(&r[DC_R_RESULTS], i, 5);
+        rv[DC_RR_ERROR].i = kmap_error(cr->error, cr->type == BROOK_CONFIG_BROKER);
+        set_str(&rv[DC_RR_MESSAGE],
+                cr->error ? (cr->error_message ? cr->error_message : brook_err_str(cr->error)) : NULL);
+        rv[DC_RR_TYPE].i = cr->type == BROOK_CONFIG_TOPIC ? 2 : cr->type == BROOK_CONFIG_BROKER ? 4 : 0;
+        set_str(&rv[DC_RR_NAME], cr->name ? cr->name : "");
+        size_t n = cr->error ? 0 : cr->entry_count;
+        if (rows(req, &rv[DC_RR_CONFIGS], n, 8))
+            return NULL;
+        for (size_t k = 0; k < n; k++) {
+            kval *cv = ROW(&rv[DC_RR_CONFIGS], k, 8);
+            set_str(&cv[DC_RC_NAME], cr->entries[k].name);
+            set_str(&cv[DC_RC_VALUE], cr->entries[k].value);
+            cv[DC_RC_READ_ONLY].i = cr->entries[k].read_only;
+            cv[DC_RC_IS_DEFAULT].i = cr->entries[k].is_default;
+            /* ConfigSource: 5 DEFAULT_CONFIG, 4 STATIC_BROKER_CONFIG */
+            cv[DC_RC_SOURCE].i = cr->entries[k].is_default ? 5 : 4;
+            cv[DC_RC_SENSITIVE].i = cr->entries[k].sensitive;
+            cv[DC_RC_SYNONYMS].len = 0;
+            cv[DC_RC_TYPE].len = -1;
+        }
+    }
+    return r;
+}
+
+kval *kmap_encode(kreq *kr, brook_request *req)
+{
+    switch (kr->api->key) {
+    case API_API_VERSIONS: return enc_api_versions(kr, req);
+    case API_PRODUCE: return enc_produce(req);
+    case API_FETCH: return enc_fetch(req);
+    case API_LIST_OFFSETS: return enc_list_offsets(kr, req);
+    case API_METADATA: return enc_metadata(req);
+    case API_CREATE_TOPICS: return enc_create_topics(req);
+    case API_DELETE_TOPICS: return enc_delete_topics(req);
+    case API_INIT_PRODUCER_ID: return enc_init_producer_id(req);
+    case API_DESCRIBE_CONFIGS: return enc_describe_configs(req);
+    default: return NULL;
+    }
+}
