@@ -56,6 +56,8 @@ static const node listener_nodes[] = {
     {"name", N_STRING, NULL, NULL, 1, "unique listener name, used in logs"},
     {"codec", N_STRING, NULL, NULL, 1, "codec plugin speaking on this listener (native, ...)"},
     {"address", N_STRING, NULL, NULL, 1, "host:port to bind, e.g. 127.0.0.1:9093; port 0 picks a free one"},
+    {"advertised_address", N_STRING, NULL, NULL, 0,
+     "host:port clients are told to connect to (metadata); default: the bound address"},
     {NULL, 0, NULL, NULL, 0, NULL},
 };
 
@@ -530,12 +532,19 @@ static brook_err fill_listeners(brook_config *c, char *err, size_t errlen)
         l->name = config_setting_get_string(config_setting_get_member(el, "name"));
         l->codec = config_setting_get_string(config_setting_get_member(el, "codec"));
         l->address = config_setting_get_string(config_setting_get_member(el, "address"));
+        const config_setting_t *adv = config_setting_get_member(el, "advertised_address");
+        l->advertised_address = adv ? config_setting_get_string(adv) : NULL;
         brook_config_where(c, el, l->where, sizeof l->where);
         const char *colon = strrchr(l->address, ':');
         long long port;
         if (!colon || colon == l->address || parse_int(colon + 1, &port) || port < 0 || port > 65535)
             return fail_at(c, config_setting_get_member(el, "address"), err, errlen,
                            "must be host:port with a port in [0, 65535]");
+        const char *acolon = l->advertised_address ? strrchr(l->advertised_address, ':') : NULL;
+        if (l->advertised_address &&
+            (!acolon || acolon == l->advertised_address || parse_int(acolon + 1, &port) || port < 1 || port > 65535))
+            return fail_at(c, config_setting_get_member(el, "advertised_address"), err, errlen,
+                           "must be host:port with a port in [1, 65535]");
         for (size_t j = 0; j + 1 < st->listener_count; j++)
             if (strcmp(st->listeners[j].name, l->name) == 0)
                 return fail_at(c, config_setting_get_member(el, "name"), err, errlen, "duplicate listener name");

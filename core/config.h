@@ -22,7 +22,8 @@ typedef struct brook_plugin_conf {
 typedef struct brook_listener_conf {
     const char *name;
     const char *codec;
-    const char *address; /* "host:port" */
+    const char *address;            /* "host:port" */
+    const char *advertised_address; /* NULL: the bound address */
     char where[320];
 } brook_listener_conf;
 

@@ -45,8 +45,8 @@ void brook_handle_metadata(brook_req *req)
     m->broker_count = 1;
     m->brokers[0] = (brook_broker_meta){
         .id = b->st->broker_id,
-        .host = req->conn->listener->host,
-        .port = req->conn->listener->port,
+        .host = req->conn->listener->advertised_host,
+        .port = req->conn->listener->advertised_port,
     };
     if (m->all_topics) {
         m->topics = brook_request_alloc(&req->pub, sizeof *m->topics * (b->topics.count + 1));

@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -49,6 +50,14 @@ brook_err brook_listener_bind(brook_listener *l, char *err, size_t errlen)
     l->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
                                              : ((struct sockaddr_in *)&ss)->sin_port);
     l->io.fd = fd;
+    snprintf(l->advertised_host, sizeof l->advertised_host, "%s", l->host);
+    l->advertised_port = l->port;
+    if (l->conf->advertised_address) {
+        const char *ac = strrchr(l->conf->advertised_address, ':');
+        snprintf(l->advertised_host, sizeof l->advertised_host, "%.*s", (int)(ac - l->conf->advertised_address),
+                 l->conf->advertised_address);
+        l->advertised_port = atoi(ac + 1);
+    }
     return BROOK_OK;
 }
 

@@ -15,7 +15,9 @@ typedef struct brook_listener {
     const brook_listener_conf *conf;
     brook_plugin_instance *codec;
     char host[64];
-    int port; /* the bound port (resolved when configured as 0) */
+    int port;                  /* the bound port (resolved when configured as 0) */
+    char advertised_host[256]; /* what metadata tells clients */
+    int advertised_port;
 } brook_listener;
 
 /* Bind and listen; the socket is not yet watched by the loop. */
