@@ -13,7 +13,7 @@ CTEST_FLAGS ?= --output-on-failure --timeout 600
 
 # Debian packages the build and the test suite need.
 DEPS = build-essential cmake pkg-config libconfig-dev libmsgpack-dev libcmocka-dev python3 python3-msgpack \
-       clang libclang-rt-14-dev clang-format git
+       clang libclang-rt-14-dev clang-format git kcat python3-confluent-kafka librdkafka-dev
 
 SHELL = /bin/bash
 SUDO = $(shell [ "$$(id -u)" = 0 ] || echo sudo)

@@ -21,7 +21,8 @@ TEST_PLUGIN_DIR = os.environ.get("BROOK_TEST_PLUGIN_DIR", "")
 
 BASE_CONFIG = """
 broker = {{ id = 0; data_dir = "{data}"; log_level = "{log_level}"; {broker_extra} }};
-listeners = ( {{ name = "native"; codec = "native"; address = "127.0.0.1:{port}"; }} );
+listeners = ( {{ name = "native"; codec = "native"; address = "127.0.0.1:{port}"; }},
+              {{ name = "kafka"; codec = "kafka"; address = "127.0.0.1:0"; }} );
 {storage}
 {extra}
 """
@@ -52,10 +53,11 @@ class Broker:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             text = self.log()
-            m = re.search(r"listening on 127\.0\.0\.1:(\d+)", text)
             # (a restart appends to the same log: only this run's lines count)
-            if m and "ready" in text:
-                self.port = int(m.group(1))
+            ports = dict(re.findall(r"listener (\w+) \(codec \w+\) listening on 127\.0\.0\.1:(\d+)", text))
+            if "ready" in text and "native" in ports:
+                self.port = int(ports["native"])
+                self.kafka_port = int(ports["kafka"]) if "kafka" in ports else None
                 return self
             if self.proc.poll() is not None:
                 raise RuntimeError("brookd exited with %s:\n%s" % (self.proc.returncode, text))

@@ -1,0 +1,105 @@
+"""Hand-made Kafka protocol frames for the tests that must go below what a
+client library lets through: raw versions, raw batches, raw bad bytes."""
+import socket
+import struct
+
+from test_bad_input import crc32c, varint
+
+
+def string(s):
+    if s is None:
+        return struct.pack(">h", -1)
+    b = s.encode() if isinstance(s, str) else s
+    return struct.pack(">h", len(b)) + b
+
+
+def nbytes(b):
+    if b is None:
+        return struct.pack(">i", -1)
+    return struct.pack(">i", len(b)) + b
+
+
+def array(items):
+    return struct.pack(">i", len(items)) + b"".join(items)
+
+
+def frame(key, version, correlation, body, client="raw"):
+    header = struct.pack(">hhi", key, version, correlation) + string(client)
+    return struct.pack(">i", len(header) + len(body)) + header + body
+
+
+def batch(values, producer_id=-1, epoch=-1, sequence=-1, timestamp=1700000000000):
+    records = b""
+    for i, v in enumerate(values):
+        body = b"\x00" + varint(0) + varint(i) + varint(-1) + varint(len(v)) + v + varint(0)
+        records += varint(len(body)) + body
+    after_crc = struct.pack(">hiqqqhii", 0, len(values) - 1, timestamp, timestamp, producer_id, epoch, sequence,
+                            len(values)) + records
+    after_length = struct.pack(">ib", 0, 2) + struct.pack(">I", crc32c(after_crc)) + after_crc
+    return struct.pack(">qi", 0, len(after_length)) + after_length
+
+
+def produce_v3(topic, partition, records, acks=1, timeout=5000):
+    """Produce v3 body: transactional id, acks, timeout, [topic [partition records]]."""
+    part = struct.pack(">i", partition) + nbytes(records)
+    return string(None) + struct.pack(">hi", acks, timeout) + array([string(topic) + array([part])])
+
+
+class Conn:
+    def __init__(self, port, timeout=10):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+        self.corr = 0
+
+    def close(self):
+        self.sock.close()
+
+    def send(self, key, version, body):
+        self.corr += 1
+        self.sock.sendall(frame(key, version, self.corr, body))
+        return self.corr
+
+    def read_exact(self, n):
+        buf = b""
+        while len(buf) < n:
+            chunk = self.sock.recv(n - len(buf))
+            if not chunk:
+                raise ConnectionError("closed by broker")
+            buf += chunk
+        return buf
+
+    def recv(self):
+        (n,) = struct.unpack(">i", self.read_exact(4))
+        data = self.read_exact(n)
+        (corr,) = struct.unpack(">i", data[:4])
+        return corr, data[4:]
+
+    def call(self, key, version, body):
+        corr = self.send(key, version, body)
+        got, data = self.recv()
+        assert got == corr, (got, corr)
+        return data
+
+
+def parse_produce_v3(data):
+    """[(topic, partition, error, base_offset)] of a Produce v3 response."""
+    out, p = [], 0
+    (nt,) = struct.unpack_from(">i", data, p)
+    p += 4
+    for _ in range(nt):
+        (ln,) = struct.unpack_from(">h", data, p)
+        topic = data[p + 2:p + 2 + ln].decode()
+        p += 2 + ln
+        (npart,) = struct.unpack_from(">i", data, p)
+        p += 4
+        for _ in range(npart):
+            part, err, base, _append_time = struct.unpack_from(">ihqq", data, p)
+            p += 22
+            out.append((topic, part, err, base))
+    return out
+
+
+def init_producer_id(conn):
+    data = conn.call(22, 0, string(None) + struct.pack(">i", 60000))
+    _throttle, err, pid, epoch = struct.unpack(">ihqh", data)
+    assert err == 0, err
+    return pid, epoch
