@@ -133,11 +133,28 @@ void brook_conn_stop_reading(brook_conn *c)
 
 /* ---- requests in -------------------------------------------------------- */
 
+#define HANDOVER_MIN (64u << 10)
+
 static brook_req *take_frame(brook_conn *c, size_t frame_len)
 {
     brook_req *req = brook_req_new(c);
     if (!req)
         return NULL;
+    if (c->rpos == 0 && frame_len >= HANDOVER_MIN) {
+        /* A big frame at the front of the buffer: the request takes the
+         * whole buffer instead of a copy, and the bytes read past the frame
+         * (usually few) move to a fresh one. */
+        brook_buf rest = {0};
+        size_t tail = c->rbuf.len - frame_len;
+        if (brook_buf_append(&rest, c->rbuf.data + frame_len, tail)) {
+            free(req);
+            return NULL;
+        }
+        req->frame = c->rbuf.data;
+        req->frame_len = frame_len;
+        c->rbuf = rest;
+        return req;
+    }
     req->frame = malloc(frame_len);
     if (!req->frame) {
         free(req);
@@ -183,8 +200,18 @@ static void process_frames(brook_conn *c)
             brook_conn_close(c, why);
             return;
         }
-        if (unread < frame_len)
+        if (unread < frame_len) {
+            /* room for the whole frame at once, rather than doubling up to it */
+            if (c->rpos) {
+                brook_buf_consume(&c->rbuf, c->rpos);
+                c->rpos = 0;
+            }
+            if (brook_buf_reserve(&c->rbuf, frame_len - unread)) {
+                brook_conn_close(c, "out of memory for a request");
+                return;
+            }
             break;
+        }
         brook_req *req = take_frame(c, frame_len);
         if (!req) {
             brook_conn_close(c, "out of memory for a request");

@@ -1,0 +1,309 @@
+/* kafka_load: a librdkafka load generator for side-by-side runs.
+ *
+ *   kafka_load [--mock] [-b host:port] -t TOPIC -m produce|consume|latency
+ *              [-n COUNT] [-s SIZE] [-a ACKS] [-p PARTITIONS]
+ *
+ * produce: COUNT records of SIZE bytes, round-robin over PARTITIONS, then
+ *          flush; prints "records/s MB/s".
+ * consume: reads COUNT records from the beginning of every partition;
+ *          prints "records/s MB/s".
+ * latency: produces COUNT records one at a time (linger 0) while a consumer
+ *          reads them; prints end-to-end p50 p99 max in milliseconds.
+ * --mock:  the peer is librdkafka's in-process mock cluster instead of -b,
+ *          the reference for bench/kafka_run.sh. */
+#include <getopt.h>
+#include <inttypes.h>
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+typedef struct opts {
+    const char *bootstrap;
+    const char *topic;
+    const char *mode;
+    long count;
+    long size;
+    int acks;
+    int partitions;
+    int mock;
+} opts;
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void die(const char *what, const char *detail)
+{
+    fprintf(stderr, "kafka_load: %s%s%s\n", what, detail ? ": " : "", detail ? detail : "");
+    exit(1);
+}
+
+static rd_kafka_conf_t *base_conf(const opts *o)
+{
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    char err[256];
+    if (rd_kafka_conf_set(conf, "bootstrap.servers", o->bootstrap, err, sizeof err) != RD_KAFKA_CONF_OK)
+        die("bootstrap.servers", err);
+    return conf;
+}
+
+static void set(rd_kafka_conf_t *conf, const char *k, const char *v)
+{
+    char err[256];
+    if (rd_kafka_conf_set(conf, k, v, err, sizeof err) != RD_KAFKA_CONF_OK)
+        die(k, err);
+}
+
+/* ---- topic ------------------------------------------------------------------ */
+
+static void create_topic(const opts *o)
+{
+    rd_kafka_conf_t *conf = base_conf(o);
+    char err[256];
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+    if (!rk)
+        die("admin client", err);
+    rd_kafka_NewTopic_t *nt = rd_kafka_NewTopic_new(o->topic, o->partitions, 1, err, sizeof err);
+    rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+    rd_kafka_CreateTopics(rk, &nt, 1, NULL, q);
+    rd_kafka_event_t *ev = rd_kafka_queue_poll(q, 30000);
+    if (ev) {
+        const rd_kafka_CreateTopics_result_t *res = rd_kafka_event_CreateTopics_result(ev);
+        size_t n;
+        const rd_kafka_topic_result_t **tr = rd_kafka_CreateTopics_result_topics(res, &n);
+        if (n && rd_kafka_topic_result_error(tr[0]) &&
+            rd_kafka_topic_result_error(tr[0]) != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS)
+            die("create topic", rd_kafka_topic_result_error_string(tr[0]));
+        rd_kafka_event_destroy(ev);
+    }
+    rd_kafka_NewTopic_destroy(nt);
+    rd_kafka_queue_destroy(q);
+    rd_kafka_destroy(rk);
+}
+
+/* ---- produce ------------------------------------------------------------------ */
+
+static long delivered, failed;
+
+static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
+{
+    (void)rk;
+    (void)opaque;
+    if (m->err)
+        failed++;
+    else
+        delivered++;
+}
+
+static rd_kafka_t *producer(const opts *o, const char *linger)
+{
+    rd_kafka_conf_t *conf = base_conf(o);
+    char acks[8], err[256];
+    snprintf(acks, sizeof acks, "%d", o->acks);
+    set(conf, "acks", acks);
+    set(conf, "linger.ms", linger);
+    set(conf, "queue.buffering.max.messages", "1000000");
+    set(conf, "queue.buffering.max.kbytes", "1048576");
+    set(conf, "batch.num.messages", "10000");
+    rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+    if (!rk)
+        die("producer", err);
+    return rk;
+}
+
+static void produce(const opts *o)
+{
+    rd_kafka_t *rk = producer(o, "5");
+    char *payload = malloc((size_t)o->size);
+    memset(payload, 'p', (size_t)o->size);
+    double t0 = now_s();
+    for (long i = 0; i < o->count; i++) {
+        rd_kafka_resp_err_t e;
+        while ((e = rd_kafka_producev(
+                    rk, RD_KAFKA_V_TOPIC(o->topic), RD_KAFKA_V_PARTITION((int32_t)(i % o->partitions)),
+                    RD_KAFKA_V_VALUE(payload, (size_t)o->size), RD_KAFKA_V_END)) == RD_KAFKA_RESP_ERR__QUEUE_FULL)
+            rd_kafka_poll(rk, 10);
+        if (e)
+            die("produce", rd_kafka_err2str(e));
+        rd_kafka_poll(rk, 0);
+    }
+    rd_kafka_flush(rk, 120000);
+    double t = now_s() - t0;
+    if (failed || delivered != o->count)
+        fprintf(stderr, "kafka_load: %ld delivered, %ld failed\n", delivered, failed);
+    printf("%.0f %.1f\n", (double)delivered / t, (double)delivered * (double)o->size / t / 1e6);
+    free(payload);
+    rd_kafka_destroy(rk);
+}
+
+/* ---- consume ------------------------------------------------------------------ */
+
+static rd_kafka_t *consumer(const opts *o, int64_t start)
+{
+    rd_kafka_conf_t *conf = base_conf(o);
+    char err[256];
+    set(conf, "group.id", "kafka_load");
+    set(conf, "enable.auto.commit", "false");
+    set(conf, "fetch.wait.max.ms", "100");
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
+    if (!rk)
+        die("consumer", err);
+    rd_kafka_topic_partition_list_t *parts = rd_kafka_topic_partition_list_new(o->partitions);
+    for (int p = 0; p < o->partitions; p++)
+        rd_kafka_topic_partition_list_add(parts, o->topic, p)->offset = start;
+    rd_kafka_assign(rk, parts);
+    rd_kafka_topic_partition_list_destroy(parts);
+    return rk;
+}
+
+static void consume(const opts *o)
+{
+    rd_kafka_t *rk = consumer(o, RD_KAFKA_OFFSET_BEGINNING);
+    long got = 0;
+    double bytes = 0, t0 = now_s(), deadline = t0 + 300;
+    while (got < o->count && now_s() < deadline) {
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 100);
+        if (!m)
+            continue;
+        if (!m->err) {
+            got++;
+            bytes += (double)m->len;
+        }
+        rd_kafka_message_destroy(m);
+    }
+    double t = now_s() - t0;
+    printf("%.0f %.1f\n", (double)got / t, bytes / t / 1e6);
+    rd_kafka_consumer_close(rk);
+    rd_kafka_destroy(rk);
+}
+
+/* ---- latency ------------------------------------------------------------------ */
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+typedef struct lat_state {
+    const opts *o;
+    double *samples;
+    long n;
+    int ready;
+} lat_state;
+
+static void *latency_reader(void *arg)
+{
+    lat_state *st = arg;
+    rd_kafka_t *rk = consumer(st->o, RD_KAFKA_OFFSET_END);
+    double deadline = now_s() + 120;
+    while (st->n < st->o->count && now_s() < deadline) {
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 50);
+        if (!m)
+            continue;
+        __atomic_store_n(&st->ready, 1, __ATOMIC_RELEASE);
+        if (!m->err && m->len >= sizeof(double)) {
+            double sent;
+            memcpy(&sent, m->payload, sizeof sent);
+            st->samples[st->n++] = (now_s() - sent) * 1000;
+        }
+        rd_kafka_message_destroy(m);
+    }
+    rd_kafka_consumer_close(rk);
+    rd_kafka_destroy(rk);
+    return NULL;
+}
+
+static void latency(const opts *o)
+{
+    lat_state st = {.o = o, .samples = calloc((size_t)o->count, sizeof(double))};
+    pthread_t reader;
+    pthread_create(&reader, NULL, latency_reader, &st);
+    rd_kafka_t *rk = producer(o, "0");
+    char *payload = calloc(1, (size_t)(o->size < 8 ? 8 : o->size));
+    /* let the consumer settle at the end of the log first */
+    for (int i = 0; i < 50; i++) {
+        struct timespec d = {0, 20000000};
+        nanosleep(&d, NULL);
+    }
+    for (long i = 0; i < o->count; i++) {
+        double t = now_s();
+        memcpy(payload, &t, sizeof t);
+        rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(o->topic), RD_KAFKA_V_PARTITION((int32_t)(i % o->partitions)),
+                          RD_KAFKA_V_VALUE(payload, (size_t)(o->size < 8 ? 8 : o->size)), RD_KAFKA_V_END);
+        rd_kafka_poll(rk, 0);
+        struct timespec d = {0, 1000000}; /* ~1000 records/s: latency, not throughput */
+        nanosleep(&d, NULL);
+    }
+    rd_kafka_flush(rk, 30000);
+    pthread_join(reader, NULL);
+    qsort(st.samples, (size_t)st.n, sizeof(double), cmp_double);
+    if (st.n)
+        printf("%.2f %.2f %.2f\n", st.samples[st.n / 2], st.samples[(size_t)(st.n * 0.99)], st.samples[st.n - 1]);
+    else
+        printf("- - -\n");
+    free(st.samples);
+    free(payload);
+    rd_kafka_destroy(rk);
+}
+
+int main(int argc, char **argv)
+{
+    opts o = {.bootstrap = "127.0.0.1:9092", .count = 1000000, .size = 100, .acks = 1, .partitions = 1};
+    static const struct option longopts[] = {{"mock", no_argument, NULL, 'M'}, {NULL, 0, NULL, 0}};
+    int c;
+    while ((c = getopt_long(argc, argv, "b:t:m:n:s:a:p:", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'b': o.bootstrap = optarg; break;
+        case 't': o.topic = optarg; break;
+        case 'm': o.mode = optarg; break;
+        case 'n': o.count = atol(optarg); break;
+        case 's': o.size = atol(optarg); break;
+        case 'a': o.acks = atoi(optarg); break;
+        case 'p': o.partitions = atoi(optarg); break;
+        case 'M': o.mock = 1; break;
+        default: return 2;
+        }
+    }
+    if (!o.topic || !o.mode || o.count < 1 || o.size < 1 || o.partitions < 1)
+        die("usage: kafka_load [--mock] [-b host:port] -t TOPIC -m produce|consume|latency [-n N] [-s SIZE] "
+            "[-a ACKS] [-p PARTITIONS]",
+            NULL);
+    rd_kafka_t *mock_rk = NULL;
+    rd_kafka_mock_cluster_t *mock = NULL;
+    char bootstraps[256];
+    if (o.mock) {
+        rd_kafka_conf_t *conf = rd_kafka_conf_new();
+        char err[256];
+        mock_rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+        mock = rd_kafka_mock_cluster_new(mock_rk, 1);
+        if (!mock)
+            die("mock cluster", NULL);
+        snprintf(bootstraps, sizeof bootstraps, "%s", rd_kafka_mock_cluster_bootstraps(mock));
+        o.bootstrap = bootstraps;
+        rd_kafka_mock_topic_create(mock, o.topic, o.partitions, 1);
+    } else {
+        create_topic(&o);
+    }
+    if (strcmp(o.mode, "produce") == 0)
+        produce(&o);
+    else if (strcmp(o.mode, "consume") == 0)
+        consume(&o);
+    else if (strcmp(o.mode, "latency") == 0)
+        latency(&o);
+    else
+        die("unknown mode", o.mode);
+    if (mock) {
+        rd_kafka_mock_cluster_destroy(mock);
+        rd_kafka_destroy(mock_rk);
+    }
+    return 0;
+}

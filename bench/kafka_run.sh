@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Kafka side by side: bench/kafka_load against a real brookd (segment
+# storage, interval flush) and against librdkafka's in-process mock cluster,
+# alternating, median of ROUNDS; prints a Markdown table of ratios.
+#
+#   bench/kafka_run.sh [BUILD_DIR]   env: ROUNDS (3), SMALL_N (2000000), LARGE_N (100000), FLUSH_MS (100)
+set -euo pipefail
+build=${1:-build}
+load=$build/bin/kafka_load
+brookd=$build/bin/brookd
+rounds=${ROUNDS:-3}
+small_n=${SMALL_N:-2000000}
+large_n=${LARGE_N:-100000}
+flush_ms=${FLUSH_MS:-100}
+[ -x "$load" ] || { echo "build first (needs librdkafka-dev): $load is missing" >&2; exit 1; }
+work=$(mktemp -d "${TMPDIR:-/tmp}/brook-kbench.XXXXXX")
+trap 'kill "$pid" 2>/dev/null || true; rm -rf "$work"' EXIT
+port=$((20000 + RANDOM % 20000))
+cat >"$work/brook.conf" <<EOF2
+broker = { data_dir = "$work/data"; log_level = "warn"; };
+listeners = ( { name = "kafka"; codec = "kafka"; address = "127.0.0.1:$port"; } );
+storage = { plugin = "segment"; flush = "interval"; flush_ms = $flush_ms; };
+EOF2
+"$brookd" -c "$work/brook.conf" 2>"$work/brookd.log" &
+pid=$!
+sleep 1
+b="-b 127.0.0.1:$port"
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+declare -a bs ms bl ml bc mc blat mlat
+run() { "$load" "$@" 2>/dev/null; }
+for ((i = 0; i < rounds; i++)); do
+    t=r$i
+    if ((i % 2 == 0)); then
+        bs+=("$(run $b -t s$t -m produce -n "$small_n" -s 100 -a 1 | cut -d' ' -f1)")
+        ms+=("$(run --mock -t s$t -m produce -n "$small_n" -s 100 -a 1 | cut -d' ' -f1)")
+        bl+=("$(run $b -t l$t -m produce -n "$large_n" -s 10240 -a 1 | cut -d' ' -f2)")
+        ml+=("$(run --mock -t l$t -m produce -n "$large_n" -s 10240 -a 1 | cut -d' ' -f2)")
+    else
+        ms+=("$(run --mock -t s$t -m produce -n "$small_n" -s 100 -a 1 | cut -d' ' -f1)")
+        bs+=("$(run $b -t s$t -m produce -n "$small_n" -s 100 -a 1 | cut -d' ' -f1)")
+        ml+=("$(run --mock -t l$t -m produce -n "$large_n" -s 10240 -a 1 | cut -d' ' -f2)")
+        bl+=("$(run $b -t l$t -m produce -n "$large_n" -s 10240 -a 1 | cut -d' ' -f2)")
+    fi
+    bc+=("$(run $b -t s$t -m consume -n "$small_n" | cut -d' ' -f1)")
+    blat+=("$(run $b -t lat$t -m latency -n 1000 -s 100)")
+    mlat+=("$(run --mock -t lat$t -m latency -n 1000 -s 100)")
+done
+B_S=$(printf '%s\n' "${bs[@]}" | median); M_S=$(printf '%s\n' "${ms[@]}" | median)
+B_L=$(printf '%s\n' "${bl[@]}" | median); M_L=$(printf '%s\n' "${ml[@]}" | median)
+B_C=$(printf '%s\n' "${bc[@]}" | median)
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
+cat <<EOF3
+| benchmark | Brook | librdkafka mock | ratio | target |
+|---|---|---|---|---|
+| produce 100-byte records, acks=1, records/s | $B_S | $M_S | $(ratio "$B_S" "$M_S") | >= 1.0 |
+| produce 10 KiB records, acks=1, MB/s | $B_L | $M_L | $(ratio "$B_L" "$M_L") | >= 0.8 |
+| consume 100-byte records from the start, records/s | $B_C | - | - | - |
+| end-to-end latency, 100-byte records at ~1000/s, ms p50 p99 max | ${blat[-1]} | ${mlat[-1]} | - | - |
+
+(segment storage, flush interval ${flush_ms} ms; median of $rounds rounds; $(date -u +%Y-%m-%d), $(nproc) cores;
+reproduce with: bench/kafka_run.sh $build)
+
+Every round: 100-byte records/s Brook ${bs[*]} / mock ${ms[*]}; 10 KiB MB/s Brook ${bl[*]} / mock ${ml[*]}
+EOF3
