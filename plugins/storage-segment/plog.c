@@ -386,25 +386,9 @@ brook_err plog_truncate(plog *l, int64_t offset)
     int fd = seg_fd(s);
     if (fd < 0)
         return seg_errno(errno);
-    head_reader *r = malloc(sizeof *r);
-    if (!r)
-        return BROOK_ERR_NOMEM;
     /* Walk from the start to the cut, rebuilding what depends on it. */
-    reader_init(r, fd, s->size);
-    s->nidx = 0;
-    s->next = s->base;
-    s->max_ts = -1;
-    s->since_index = (uint64_t)l->be->index_interval;
-    uint64_t pos = 0;
-    batch_head h;
-    brook_err e = BROOK_OK;
-    while (!e && reader_head(r, pos, &h) == 0 && h.last < offset) {
-        e = seg_account(s, pos, h.base, h.last, h.max_ts, h.size);
-        pos += h.size;
-    }
-    free(r);
-    uint64_t keep_size = pos;
-    s->size = keep_size;
+    uint64_t keep_size;
+    brook_err e = seg_reindex(s, fd, offset, &keep_size);
     if (!e && ftruncate(fd, (off_t)keep_size) < 0)
         e = seg_errno(errno);
     if (!e) {

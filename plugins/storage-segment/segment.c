@@ -153,28 +153,42 @@ int reader_head(head_reader *r, uint64_t pos, batch_head *h)
     return 0;
 }
 
-/* Rebuild the index of [0, s->size) from batch headers (no CRC: the data of
- * a sealed segment is trusted, only its index was lost). */
-static brook_err rebuild_index(segment *s, int fd)
+/* Forget what the segment's index and offsets say, before rebuilding them. */
+static void reset_index(segment *s)
+{
+    s->nidx = 0;
+    s->size = 0;
+    s->next = s->base;
+    s->max_ts = -1;
+    s->since_index = (uint64_t)s->be->index_interval;
+}
+
+brook_err seg_reindex(segment *s, int fd, int64_t until, uint64_t *end)
 {
     head_reader *r = malloc(sizeof *r);
     if (!r)
         return BROOK_ERR_NOMEM;
     reader_init(r, fd, s->size);
-    uint64_t size = s->size;
-    s->nidx = 0;
-    s->max_ts = -1;
-    s->next = s->base;
-    s->since_index = (uint64_t)s->be->index_interval;
+    reset_index(s);
     brook_err e = BROOK_OK;
     uint64_t pos = 0;
     batch_head h;
-    int rc;
-    while (!e && (rc = reader_head(r, pos, &h)) == 0) {
+    while (!e && reader_head(r, pos, &h) == 0 && h.last < until) {
         e = seg_account(s, pos, h.base, h.last, h.max_ts, h.size);
         pos += h.size;
     }
     free(r);
+    s->size = pos;
+    *end = pos;
+    return e;
+}
+
+/* Rebuild the index of [0, s->size) from batch headers (no CRC: the data of
+ * a sealed segment is trusted, only its index was lost). */
+static brook_err rebuild_index(segment *s, int fd)
+{
+    uint64_t size = s->size, pos;
+    brook_err e = seg_reindex(s, fd, INT64_MAX, &pos);
     if (!e && pos != size) {
         s->be->host->log(s->be->host, BROOK_LOG_ERROR,
                          "%s.log: sealed segment unreadable at byte %" PRIu64 " of %" PRIu64, s->path, pos, size);
@@ -205,11 +219,7 @@ brook_err seg_recover(segment *s)
     uint8_t *buf = malloc(cap);
     if (!buf)
         return BROOK_ERR_NOMEM;
-    s->nidx = 0;
-    s->size = 0;
-    s->next = s->base;
-    s->max_ts = -1;
-    s->since_index = (uint64_t)s->be->index_interval;
+    reset_index(s);
     const char *why = NULL;
     brook_err e = BROOK_OK;
     uint64_t pos = 0;

@@ -146,6 +146,10 @@ brook_err seg_recover(segment *s);
 brook_err seg_open_sealed(segment *s, int64_t next);
 /* Load a sealed segment's index (rebuilding it from the log when corrupt). */
 brook_err seg_load_index(segment *s);
+/* Rebuild the in-memory index from batch headers, keeping the batches whose
+ * last offset is below `until` (INT64_MAX: all); *end (and the segment's
+ * size) is where the kept batches end. */
+brook_err seg_reindex(segment *s, int fd, int64_t until, uint64_t *end);
 /* Position of the index entry at or before `offset`. */
 uint64_t seg_lookup(const segment *s, int64_t offset);
 /* Write .index and .timeindex from an index snapshot (tmp + rename). */
