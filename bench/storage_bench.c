@@ -59,14 +59,9 @@ static void start(bench *b, const char *dir, const char *options)
     brook_workers_new(b->loop, 2, &b->workers);
     b->env = (brook_host_env){.loop = b->loop, .metrics = b->metrics, .workers = b->workers, .data_dir = dir};
     b->conf = (brook_plugin_conf){.name = "segment", .block = config_lookup(&b->cfg.cfg, "storage")};
-    b->inst.conf = &b->conf;
-    b->inst.env = &b->env;
-    snprintf(b->inst.log_name, sizeof b->inst.log_name, "storage-segment");
-    if (brook_loader_open(BROOK_PLUGIN_DIR, BROOK_PLUGIN_STORAGE, "segment", &b->inst.loaded, err, sizeof err))
+    if (brook_plugin_instance_load(&b->inst, BROOK_PLUGIN_DIR, BROOK_PLUGIN_STORAGE, &b->conf, &b->cfg, &b->env, err,
+                                   sizeof err))
         die(err);
-    if (brook_options_validate(&b->cfg, b->conf.block, b->inst.loaded.desc->options, "segment", err, sizeof err))
-        die(err);
-    brook_host_init(&b->inst);
     if (b->inst.loaded.desc->init(&b->inst.host, &b->state))
         die("init failed");
     b->ops = brook_storage_of(&b->inst);
@@ -75,8 +70,9 @@ static void start(bench *b, const char *dir, const char *options)
 static void stop(bench *b)
 {
     brook_workers_free(b->workers);
-    b->inst.loaded.desc->fini(b->state);
-    brook_loader_close(&b->inst.loaded);
+    b->inst.state = b->state;
+    b->inst.started = 1;
+    brook_plugin_instance_unload(&b->inst);
     brook_metrics_free(b->metrics);
     brook_loop_free(b->loop);
     brook_config_free(&b->cfg);

@@ -5,14 +5,15 @@
 #include "config_options.h"
 #include "log.h"
 
-static brook_err load_one(brook_plugin_set *set, brook_plugin_instance *inst, brook_plugin_kind kind,
-                          const brook_plugin_conf *conf, const brook_config *c, brook_host_env *env, char *err,
-                          size_t errlen)
+brook_err brook_plugin_instance_load(brook_plugin_instance *inst, const char *dir, brook_plugin_kind kind,
+                                     const brook_plugin_conf *conf, const brook_config *c, brook_host_env *env,
+                                     char *err, size_t errlen)
 {
     char why[1024];
+    memset(inst, 0, sizeof *inst);
     inst->conf = conf;
     inst->env = env;
-    if (brook_loader_open(set->dir, kind, conf->name, &inst->loaded, why, sizeof why)) {
+    if (brook_loader_open(dir, kind, conf->name, &inst->loaded, why, sizeof why)) {
         snprintf(err, errlen, "%s: %s", conf->where, why);
         return BROOK_ERR_INVALID;
     }
@@ -58,13 +59,16 @@ brook_err brook_plugin_set_load(brook_plugin_set *set, const brook_config *c, co
     const brook_settings *st = &c->settings;
     memset(set, 0, sizeof *set);
     snprintf(set->dir, sizeof set->dir, "%s", dir);
-    brook_err e = load_one(set, &set->storage, BROOK_PLUGIN_STORAGE, &st->storage, c, env, err, errlen);
+    brook_err e =
+        brook_plugin_instance_load(&set->storage, set->dir, BROOK_PLUGIN_STORAGE, &st->storage, c, env, err, errlen);
     if (!e)
-        e = load_one(set, &set->replication, BROOK_PLUGIN_REPLICATION, &st->replication, c, env, err, errlen);
+        e = brook_plugin_instance_load(&set->replication, set->dir, BROOK_PLUGIN_REPLICATION, &st->replication, c, env,
+                                       err, errlen);
     for (size_t i = 0; !e && i < st->auth_count; i++, set->auth_count++)
-        e = load_one(set, &set->auth[i], BROOK_PLUGIN_AUTH, &st->auth[i], c, env, err, errlen);
+        e = brook_plugin_instance_load(&set->auth[i], set->dir, BROOK_PLUGIN_AUTH, &st->auth[i], c, env, err, errlen);
     for (size_t i = 0; !e && i < st->codec_count; i++, set->codec_count++)
-        e = load_one(set, &set->codecs[i], BROOK_PLUGIN_CODEC, &st->codecs[i], c, env, err, errlen);
+        e = brook_plugin_instance_load(&set->codecs[i], set->dir, BROOK_PLUGIN_CODEC, &st->codecs[i], c, env, err,
+                                       errlen);
     if (!e)
         e = check_unique(set->auth, set->auth_count, "auth", err, errlen);
     if (!e)
@@ -100,7 +104,7 @@ brook_err brook_plugin_set_start(brook_plugin_set *set, char *err, size_t errlen
     return e;
 }
 
-static void unload_one(brook_plugin_instance *inst)
+void brook_plugin_instance_unload(brook_plugin_instance *inst)
 {
     if (inst->started && inst->loaded.desc)
         inst->loaded.desc->fini(inst->state);
@@ -111,11 +115,11 @@ static void unload_one(brook_plugin_instance *inst)
 void brook_plugin_set_unload(brook_plugin_set *set)
 {
     for (size_t i = set->codec_count; i-- > 0;)
-        unload_one(&set->codecs[i]);
+        brook_plugin_instance_unload(&set->codecs[i]);
     for (size_t i = set->auth_count; i-- > 0;)
-        unload_one(&set->auth[i]);
-    unload_one(&set->replication);
-    unload_one(&set->storage);
+        brook_plugin_instance_unload(&set->auth[i]);
+    brook_plugin_instance_unload(&set->replication);
+    brook_plugin_instance_unload(&set->storage);
     set->codec_count = set->auth_count = 0;
 }
 

@@ -58,6 +58,15 @@ typedef struct brook_plugin_set {
 #define brook_has_slot(inst, type, slot)                                                                               \
     BROOK_HAS_SLOT((const type *)(inst)->loaded.vtable, (inst)->loaded.vtable_size, type, slot)
 
+/* Open one plugin of `kind` named by `conf` from `dir`, check its options
+ * block against its declared table and give it a host table; not started.
+ * (Tests and benchmarks use this to drive a single plugin.) */
+brook_err brook_plugin_instance_load(brook_plugin_instance *inst, const char *dir, brook_plugin_kind kind,
+                                     const brook_plugin_conf *conf, const brook_config *c, brook_host_env *env,
+                                     char *err, size_t errlen);
+/* fini when started, then dlclose. */
+void brook_plugin_instance_unload(brook_plugin_instance *inst);
+
 /* Open every configured plugin and check its options; nothing is started.
  * `env` must outlive the set. */
 brook_err brook_plugin_set_load(brook_plugin_set *set, const brook_config *c, const char *dir, brook_host_env *env,

@@ -186,13 +186,14 @@ static int setup(void **state)
     brook_metrics_new(&f->metrics);
     f->env = (brook_host_env){.loop = f->loop, .metrics = f->metrics, .data_dir = "/tmp"};
     f->conf.name = "kafka";
-    f->inst.conf = &f->conf;
-    f->inst.env = &f->env;
-    if (brook_loader_open(BROOK_PLUGIN_DIR, BROOK_PLUGIN_CODEC, "kafka", &f->inst.loaded, err, sizeof err))
+    if (brook_plugin_instance_load(&f->inst, BROOK_PLUGIN_DIR, BROOK_PLUGIN_CODEC, &f->conf, NULL, &f->env, err,
+                                   sizeof err)) {
+        fprintf(stderr, "%s\n", err);
         return -1;
-    brook_host_init(&f->inst);
+    }
     if (f->inst.loaded.desc->init(&f->inst.host, &f->inst.state))
         return -1;
+    f->inst.started = 1;
     f->ops = brook_codec_of(&f->inst);
     f->ops->conn_open(f->inst.state, NULL, &f->conn);
     *state = f;
@@ -203,8 +204,7 @@ static int teardown(void **state)
 {
     fixture *f = *state;
     f->ops->conn_close(f->conn);
-    f->inst.loaded.desc->fini(f->inst.state);
-    brook_loader_close(&f->inst.loaded);
+    brook_plugin_instance_unload(&f->inst);
     brook_metrics_free(f->metrics);
     brook_loop_free(f->loop);
     free(f);

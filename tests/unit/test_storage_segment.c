@@ -51,16 +51,9 @@ static void start(env *e, const char *options)
     brook_workers_new(e->loop, 2, &e->workers);
     e->henv = (brook_host_env){.loop = e->loop, .metrics = e->metrics, .workers = e->workers, .data_dir = e->dir};
     e->conf = (brook_plugin_conf){.name = "segment", .block = config_lookup(&e->cfg.cfg, "storage")};
-    memset(&e->inst, 0, sizeof e->inst);
-    e->inst.conf = &e->conf;
-    e->inst.env = &e->henv;
-    snprintf(e->inst.log_name, sizeof e->inst.log_name, "storage-segment");
-    if (brook_loader_open(BROOK_PLUGIN_DIR, BROOK_PLUGIN_STORAGE, "segment", &e->inst.loaded, err, sizeof err))
+    if (brook_plugin_instance_load(&e->inst, BROOK_PLUGIN_DIR, BROOK_PLUGIN_STORAGE, &e->conf, &e->cfg, &e->henv, err,
+                                   sizeof err))
         fail_msg("%s", err);
-    assert_int_equal(
-        brook_options_validate(&e->cfg, e->conf.block, e->inst.loaded.desc->options, "segment", err, sizeof err),
-        BROOK_OK);
-    brook_host_init(&e->inst);
     assert_int_equal(e->inst.loaded.desc->init(&e->inst.host, &e->state), BROOK_OK);
     e->ops = brook_storage_of(&e->inst);
 }
@@ -68,8 +61,9 @@ static void start(env *e, const char *options)
 static void stop(env *e)
 {
     brook_workers_free(e->workers);
-    e->inst.loaded.desc->fini(e->state);
-    brook_loader_close(&e->inst.loaded);
+    e->inst.state = e->state;
+    e->inst.started = 1;
+    brook_plugin_instance_unload(&e->inst);
     brook_metrics_free(e->metrics);
     brook_loop_free(e->loop);
     brook_config_free(&e->cfg);
