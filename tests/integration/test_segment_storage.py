@@ -231,6 +231,37 @@ class SegmentStorage(unittest.TestCase):
         c.close()
         self.assertEqual(b.stop(), 0)
 
+    def test_idempotent_retry_across_a_restart_is_not_appended_twice(self):
+        import kafkawire as kw
+        b = self.broker().start()
+        c = kw.Conn(b.kafka_port)
+        n = Native(b.port)
+        n.call("create_topic", topic="idem", partitions=1)
+        pid, epoch = kw.init_producer_id(c)
+        first = kw.batch([b"a", b"b"], producer_id=pid, epoch=epoch, sequence=0)
+        second = kw.batch([b"c"], producer_id=pid, epoch=epoch, sequence=2)
+        self.assertEqual(kw.parse_produce_v3(c.call(0, 3, kw.produce_v3("idem", 0, first, acks=-1)))[0][2:], (0, 0))
+        self.assertEqual(kw.parse_produce_v3(c.call(0, 3, kw.produce_v3("idem", 0, second, acks=-1)))[0][2:], (0, 2))
+        c.close()
+        n.close()
+        self.assertEqual(b.stop(signal.SIGKILL), -signal.SIGKILL)
+        b = self.broker().start()
+        c = kw.Conn(b.kafka_port)
+        # the retry of the last batch, after the restart: acknowledged at its offset, not appended
+        self.assertEqual(kw.parse_produce_v3(c.call(0, 3, kw.produce_v3("idem", 0, second, acks=-1)))[0][2:], (0, 2))
+        gap = kw.batch([b"d"], producer_id=pid, epoch=epoch, sequence=9)
+        self.assertEqual(kw.parse_produce_v3(c.call(0, 3, kw.produce_v3("idem", 0, gap, acks=-1)))[0][2], 45)
+        nxt = kw.batch([b"d"], producer_id=pid, epoch=epoch, sequence=3)
+        self.assertEqual(kw.parse_produce_v3(c.call(0, 3, kw.produce_v3("idem", 0, nxt, acks=-1)))[0][2:], (0, 3))
+        c.close()
+        n = Native(b.port)
+        self.assertEqual(read_all(n, "idem", 0), [b"a", b"b", b"c", b"d"])
+        n.close()
+        self.assertEqual(b.stop(), 0)
+        # producer ids are never handed out twice, even across restarts
+        with open(os.path.join(b.data, "producer_ids")) as f:
+            self.assertGreater(int(f.read()), pid)
+
     def test_deleting_a_topic_removes_its_data(self):
         b = self.broker().start()
         c = Native(b.port)
