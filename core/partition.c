@@ -10,8 +10,8 @@
 #include "producer_state.h"
 
 /* How far back start-up looks for idempotent producers' last batches. */
-#define PRODUCER_REBUILD_OFFSETS 10000
-#define PRODUCER_REBUILD_BYTES   (4u << 20)
+#define PRODUCER_REBUILD_OFFSETS 2000
+#define PRODUCER_REBUILD_BYTES   (512u << 10) /* paid per partition at start-up */
 
 /* The bytes of a slice, read into *copy when they are in a file. */
 static const uint8_t *slice_bytes(const brook_slice *s, uint8_t **copy)

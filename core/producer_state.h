@@ -4,7 +4,7 @@
  * twice, and a gap in the sequence is refused.
  *
  * The state lives in memory and is rebuilt at start-up from the log's tail
- * (partition.c: the last 10,000 offsets, at most 4 MiB), so a retry sent
+ * (partition.c: the last 2,000 offsets, at most 512 KiB), so a retry sent
  * across a restart is still recognised. A producer id not seen in that
  * window is unknown, and its next batch is accepted whatever its sequence
  * rather than failing the producer. */
