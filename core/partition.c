@@ -202,13 +202,13 @@ brook_err brook_partition_append(brook_partition *p, uint8_t *data, size_t len, 
     }
     if (e)
         return e;
+    /* Already checked above: read the header fields, do not re-CRC. */
     for (size_t pos = 0; pos < len;) {
-        brook_batch_info info;
-        brook_batch_check(data + pos, len - pos, &info);
-        brook_put_be64(data + pos + BROOK_BATCH_OFF_BASE_OFFSET, (uint64_t)next);
-        brook_put_be32(data + pos + BROOK_BATCH_OFF_LEADER_EPOCH, 0);
-        next += (info.last_offset - info.base_offset) + 1;
-        pos += info.size;
+        uint8_t *b = data + pos;
+        brook_put_be64(b + BROOK_BATCH_OFF_BASE_OFFSET, (uint64_t)next);
+        brook_put_be32(b + BROOK_BATCH_OFF_LEADER_EPOCH, 0);
+        next += (int32_t)brook_be32(b + BROOK_BATCH_OFF_LAST_OFFSET_DELTA) + 1;
+        pos += (size_t)brook_be32(b + BROOK_BATCH_OFF_LENGTH) + BROOK_BATCH_LENGTH_BASE;
     }
     e = brook_storage_of(&p->broker->plugins.storage)->append(p->log, data, len);
     if (e) {
