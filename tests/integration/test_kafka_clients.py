@@ -228,6 +228,64 @@ class KafkaClients(BrokerTestCase):
         self.assertNotEqual(pid2, pid)
         c.close()
 
+    def test_old_versions_as_kafka_python_pins_them(self):
+        """kafka-python sends fixed old versions (Metadata v1, ListOffsets v1, Fetch v4,
+        Produce v3); v0 details (empty list = all topics, old-style offsets) matter too."""
+        self.create("old1", 1)
+        self.create("old2", 2)
+        c = kw.Conn(self.broker.kafka_port)
+
+        def topics_v0_v1(data, version):
+            p = 0
+            (nb,) = struct.unpack_from(">i", data, p)
+            p += 4
+            for _ in range(nb):
+                p += 4
+                (hl,) = struct.unpack_from(">h", data, p)
+                p += 2 + hl + 4
+                if version >= 1:
+                    (rl,) = struct.unpack_from(">h", data, p)
+                    p += 2 + max(rl, 0)
+            if version >= 1:
+                p += 4  # controller id
+            (nt,) = struct.unpack_from(">i", data, p)
+            p += 4
+            names = []
+            for _ in range(nt):
+                p += 2  # error
+                (nl,) = struct.unpack_from(">h", data, p)
+                names.append(data[p + 2:p + 2 + nl].decode())
+                p += 2 + nl
+                if version >= 1:
+                    p += 1  # is_internal
+                (np_,) = struct.unpack_from(">i", data, p)
+                p += 4
+                for _ in range(np_):
+                    p += 2 + 4 + 4
+                    for _ in range(2):  # replicas, isr
+                        (n,) = struct.unpack_from(">i", data, p)
+                        p += 4 + 4 * n
+            self.assertEqual(p, len(data))
+            return sorted(names)
+
+        self.assertEqual(topics_v0_v1(c.call(3, 0, kw.array([])), 0), ["old1", "old2"])  # v0: empty = all
+        self.assertEqual(topics_v0_v1(c.call(3, 1, struct.pack(">i", -1)), 1), ["old1", "old2"])  # v1: null = all
+        self.assertEqual(topics_v0_v1(c.call(3, 1, kw.array([])), 1), [])  # v1: empty = none
+        self.assertEqual(topics_v0_v1(c.call(3, 1, kw.array([kw.string("old2")])), 1), ["old2"])
+        # produce v3 then ListOffsets v0 (old-style offsets) and v1 (single offset)
+        for _ in range(3):
+            out = kw.parse_produce_v3(c.call(0, 3, kw.produce_v3("old1", 0, kw.batch([b"x"]))))
+            self.assertEqual(out[0][2], 0)
+        part_v0 = struct.pack(">iqi", 0, -1, 1)  # latest, max 1 offset
+        data = c.call(2, 0, struct.pack(">i", -1) + kw.array([kw.string("old1") + kw.array([part_v0])]))
+        # topics[1] name partitions[1] partition error offsets[1]
+        self.assertEqual(data[-8:], struct.pack(">q", 3))
+        self.assertEqual(struct.unpack_from(">i", data, len(data) - 12)[0], 1)
+        part_v1 = struct.pack(">iq", 0, -2)  # earliest
+        data = c.call(2, 1, struct.pack(">i", -1) + kw.array([kw.string("old1") + kw.array([part_v1])]))
+        self.assertEqual(struct.unpack(">hqq", data[-18:]), (0, -1, 0))
+        c.close()
+
     def assert_closed(self, data, log_needle):
         s = socket.create_connection(("127.0.0.1", self.broker.kafka_port), timeout=5)
         s.sendall(data)
