@@ -129,6 +129,19 @@ class BrookdCommandLine(unittest.TestCase):
         self.assertEqual(r.returncode, 1)
         self.assertIn("cannot listen on 127.0.0.1:%d" % port, r.stderr.decode())
 
+    def test_corrupt_state_files_fail_start_with_their_name(self):
+        os.makedirs(os.path.join(self.dir, "data"), exist_ok=True)
+        for name, content, needle in [("producer_ids", "not a number\n", "not a producer id block"),
+                                      ("topics", "brook-topics 1\nbad line here\n", "topics:2: malformed entry")]:
+            path = os.path.join(self.dir, "data", name)
+            with open(path, "w") as f:
+                f.write(content)
+            r = brookd("-c", self.config())
+            self.assertEqual(r.returncode, 1, name)
+            self.assertIn(needle, r.stderr.decode())
+            self.assertNotIn("listening on", r.stderr.decode())
+            os.unlink(path)
+
     def test_unwritable_data_dir_fails_start(self):
         path = self.config(extra="", port=0)
         r = brookd("-c", path, "--set", "broker.data_dir=/proc/brook-cannot-be-here")

@@ -78,6 +78,9 @@ static void bad_configs_name_file_line_and_key(void **state)
                  "storage = { plugin = \"memory\"; };\n",
                  "duplicate listener name");
     expect_error(MINIMAL "replication = { name = \"none\"; };\n", "missing required key \"plugin\"");
+    expect_error("listeners = ( { name = \"n\"; codec = \"kafka\"; address = \"127.0.0.1:0\";\n"
+                 "                advertised_address = \"nohost\"; } );\nstorage = { plugin = \"memory\"; };\n",
+                 "listeners.[0].advertised_address: must be host:port");
     expect_error(MINIMAL "auth = ( { plugin = 3; } );\n", "auth.[0].plugin: must be a string");
     expect_error("listeners = ();\nstorage = { plugin = \"memory\"; };\n", "at least one listener");
 }
