@@ -19,6 +19,8 @@
 #include "metrics.h"
 #include "plugin_set.h"
 
+#include "codec_fixture.h"
+
 #include "../../plugins/codec-kafka/kapis.h"
 #include "../../plugins/codec-kafka/kschema.h"
 
@@ -62,47 +64,6 @@ static void *arena_alloc(void *ctx, size_t size)
     return brook_arena_alloc(ctx, size);
 }
 
-/* A writer that collects bytes (slices copied in). */
-typedef struct collect {
-    brook_writer w;
-    uint8_t *buf;
-    size_t len, cap;
-} collect;
-
-static brook_err c_write(brook_writer *w, const void *data, size_t len)
-{
-    collect *c = (collect *)w;
-    if (c->len + len > c->cap) {
-        c->cap = (c->len + len) * 2;
-        c->buf = realloc(c->buf, c->cap);
-    }
-    memcpy(c->buf + c->len, data, len);
-    c->len += len;
-    return BROOK_OK;
-}
-
-static brook_err c_slice(brook_writer *w, const brook_slice *s)
-{
-    return c_write(w, s->data, s->len);
-}
-
-static size_t c_position(brook_writer *w)
-{
-    return ((collect *)w)->len;
-}
-
-static brook_err c_patch(brook_writer *w, size_t pos, const void *data, size_t len)
-{
-    memcpy(((collect *)w)->buf + pos, data, len);
-    return BROOK_OK;
-}
-
-static collect new_collect(void)
-{
-    collect c = {.w = {.write = c_write, .write_slice = c_slice, .position = c_position, .patch = c_patch}};
-    return c;
-}
-
 /* Body of a captured request: after size, header v1 (or v2 when flexible). */
 static const uint8_t *body_of(const vector *v, const kapi **api, int16_t *version, int *flexible)
 {
@@ -136,7 +97,7 @@ static void captured_requests_round_trip(void **state)
             fail_msg("%s: %s", vectors[i].name, why);
         assert_ptr_equal(p, end); /* consumed exactly */
         /* encoding the decoded tree gives the client's bytes back */
-        collect c = new_collect();
+        collect c = collect_new();
         kout o = {.w = &c.w};
         kencode(api->request, version, flexible, vals, &o);
         kout_flush(&o);
@@ -163,15 +124,7 @@ static void captured_requests_round_trip(void **state)
 
 /* ---- the codec through its vtable ------------------------------------------- */
 
-typedef struct fixture {
-    brook_loop *loop;
-    brook_metrics *metrics;
-    brook_host_env env;
-    brook_plugin_conf conf;
-    brook_plugin_instance inst;
-    const brook_codec_ops *ops;
-    void *conn;
-} fixture;
+typedef codec_fixture fixture;
 
 static void *req_alloc(brook_request *req, size_t size)
 {
@@ -180,34 +133,13 @@ static void *req_alloc(brook_request *req, size_t size)
 
 static int setup(void **state)
 {
-    fixture *f = calloc(1, sizeof *f);
-    char err[1024];
-    brook_loop_new(&f->loop);
-    brook_metrics_new(&f->metrics);
-    f->env = (brook_host_env){.loop = f->loop, .metrics = f->metrics, .data_dir = "/tmp"};
-    f->conf.name = "kafka";
-    if (brook_plugin_instance_load(&f->inst, BROOK_PLUGIN_DIR, BROOK_PLUGIN_CODEC, &f->conf, NULL, &f->env, err,
-                                   sizeof err)) {
-        fprintf(stderr, "%s\n", err);
-        return -1;
-    }
-    if (f->inst.loaded.desc->init(&f->inst.host, &f->inst.state))
-        return -1;
-    f->inst.started = 1;
-    f->ops = brook_codec_of(&f->inst);
-    f->ops->conn_open(f->inst.state, NULL, &f->conn);
-    *state = f;
-    return 0;
+    *state = codec_fixture_open("kafka");
+    return *state ? 0 : -1;
 }
 
 static int teardown(void **state)
 {
-    fixture *f = *state;
-    f->ops->conn_close(f->conn);
-    brook_plugin_instance_unload(&f->inst);
-    brook_metrics_free(f->metrics);
-    brook_loop_free(f->loop);
-    free(f);
+    codec_fixture_close(*state);
     return 0;
 }
 
@@ -256,7 +188,7 @@ static void api_versions_answers_and_unsupported_versions_get_error_35(void **st
         brook_request req;
         assert_int_equal(decode(f, frame, n, &req, &arena), BROOK_OK);
         assert_int_equal(req.type, BROOK_REQ_LOCAL);
-        collect c = new_collect();
+        collect c = collect_new();
         assert_int_equal(f->ops->encode(f->conn, &req, &c.w), BROOK_OK);
         assert_int_equal(brook_be32(c.buf), c.len - 4);
         assert_int_equal(brook_be32(c.buf + 4), 77);

@@ -18,19 +18,11 @@
 #include "metrics.h"
 #include "plugin_set.h"
 
+#include "codec_fixture.h"
+
 #include "../../plugins/codec-native/msgpack_check.h"
 
-typedef struct fixture {
-    brook_config cfg;
-    brook_loop *loop;
-    brook_metrics *metrics;
-    brook_host_env env;
-    brook_plugin_conf conf;
-    brook_plugin_instance inst;
-    const brook_codec_ops *ops;
-    void *conn;
-    brook_arena arena;
-} fixture;
+typedef codec_fixture fixture;
 
 static void *arena_alloc(brook_request *req, size_t size)
 {
@@ -39,36 +31,13 @@ static void *arena_alloc(brook_request *req, size_t size)
 
 static int setup(void **state)
 {
-    fixture *f = calloc(1, sizeof *f);
-    char err[1024];
-    brook_loop_new(&f->loop);
-    brook_metrics_new(&f->metrics);
-    f->env = (brook_host_env){.loop = f->loop, .metrics = f->metrics, .data_dir = "/tmp"};
-    f->conf.name = "native";
-    if (brook_plugin_instance_load(&f->inst, BROOK_PLUGIN_DIR, BROOK_PLUGIN_CODEC, &f->conf, NULL, &f->env, err,
-                                   sizeof err)) {
-        fprintf(stderr, "%s\n", err);
-        return -1;
-    }
-    if (f->inst.loaded.desc->init(&f->inst.host, &f->inst.state))
-        return -1;
-    f->inst.started = 1;
-    f->ops = brook_codec_of(&f->inst);
-    brook_peer peer = {.address = "test", .listener = "t"};
-    f->ops->conn_open(f->inst.state, &peer, &f->conn);
-    *state = f;
-    return 0;
+    *state = codec_fixture_open("native");
+    return *state ? 0 : -1;
 }
 
 static int teardown(void **state)
 {
-    fixture *f = *state;
-    f->ops->conn_close(f->conn);
-    brook_plugin_instance_unload(&f->inst);
-    brook_arena_free(&f->arena);
-    brook_metrics_free(f->metrics);
-    brook_loop_free(f->loop);
-    free(f);
+    codec_fixture_close(*state);
     return 0;
 }
 
@@ -284,26 +253,6 @@ static void msgpack_check_bounds(void **state)
     assert_int_not_equal(native_msgpack_check((const uint8_t *)"\x91\x91\x91\xc0", 4, 2, &used), 0);
 }
 
-/* Encoding: a writer that collects bytes, then the response is parsed back. */
-typedef struct collect {
-    brook_writer w;
-    uint8_t buf[65536];
-    size_t len;
-} collect;
-
-static brook_err c_write(brook_writer *w, const void *data, size_t len)
-{
-    collect *c = (collect *)w;
-    memcpy(c->buf + c->len, data, len);
-    c->len += len;
-    return BROOK_OK;
-}
-
-static brook_err c_slice(brook_writer *w, const brook_slice *s)
-{
-    return c_write(w, s->data, s->len);
-}
-
 static const msgpack_object *field(const msgpack_object *map, const char *key)
 {
     for (uint32_t i = 0; i < map->via.map.size; i++)
@@ -353,7 +302,7 @@ static void fetch_response_decodes_records(void **state)
     fp->slices = &slice;
     fp->slice_count = 1;
     fp->high_watermark = 13;
-    collect c = {.w = {.write = c_write, .write_slice = c_slice}};
+    collect c = collect_new();
     assert_int_equal(f->ops->encode(f->conn, &req, &c.w), BROOK_OK);
     assert_int_equal(brook_be32(c.buf), c.len - 4);
     msgpack_unpacked up;
@@ -369,6 +318,7 @@ static void fetch_response_decodes_records(void **state)
     assert_int_equal(field(&recs->via.array.ptr[0], "offset")->via.u64, 11);
     assert_int_equal(field(&recs->via.array.ptr[1], "value")->via.bin.size, 2);
     msgpack_unpacked_destroy(&up);
+    free(c.buf);
     brook_batch_builder_free(b);
     free(batch);
     free(frame);
