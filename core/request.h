@@ -2,8 +2,9 @@
  * codec, authorized and routed to its handler, completed now or later
  * (acks, long poll), encoded in order, written, freed.
  *
- * States: DECODED -> WAITING (optional) -> COMPLETED -> ENCODED -> freed
- * after its last response byte is written. A request whose connection went
+ * States: DECODED -> COMPLETED -> ENCODED -> freed after its last response
+ * byte is written. A DECODED request with `waiting` > 0 is parked (long
+ * poll, acks=all). A request whose connection went
  * away is "orphaned": it is freed once no callback still refers to it. */
 #ifndef BROOK_CORE_REQUEST_H
 #define BROOK_CORE_REQUEST_H
@@ -20,9 +21,8 @@ struct brook_broker;
 
 typedef enum brook_req_state {
     BROOK_REQ_DECODED = 0,
-    BROOK_REQ_WAITING = 1,
-    BROOK_REQ_COMPLETED = 2,
-    BROOK_REQ_ENCODED = 3,
+    BROOK_REQ_COMPLETED = 1,
+    BROOK_REQ_ENCODED = 2,
 } brook_req_state;
 
 /* A piece of an encoded response: bytes in `out` or a storage slice. */

@@ -56,6 +56,26 @@ static inline void codec_fixture_close(codec_fixture *f)
     free(f);
 }
 
+/* cmocka teardown for a state made by codec_fixture_open */
+static inline int codec_fixture_teardown(void **state)
+{
+    codec_fixture_close(*state);
+    return 0;
+}
+
+static inline void *codec_fixture_alloc(brook_request *req, size_t size)
+{
+    return brook_arena_alloc(req->core_private, size);
+}
+
+/* A zeroed request as the core hands it to decode, allocating from `arena`. */
+static inline void codec_fixture_request(brook_request *req, brook_arena *arena)
+{
+    memset(req, 0, sizeof *req);
+    req->alloc = codec_fixture_alloc;
+    req->core_private = arena;
+}
+
 /* A brook_writer that keeps everything it is given. Free `buf` after. */
 typedef struct collect {
     brook_writer w;

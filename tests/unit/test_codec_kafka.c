@@ -126,28 +126,17 @@ static void captured_requests_round_trip(void **state)
 
 typedef codec_fixture fixture;
 
-static void *req_alloc(brook_request *req, size_t size)
-{
-    return brook_arena_alloc(req->core_private, size);
-}
-
 static int setup(void **state)
 {
     *state = codec_fixture_open("kafka");
     return *state ? 0 : -1;
 }
 
-static int teardown(void **state)
-{
-    codec_fixture_close(*state);
-    return 0;
-}
+#define teardown codec_fixture_teardown
 
 static brook_err decode(fixture *f, const uint8_t *frame, size_t len, brook_request *req, brook_arena *arena)
 {
-    memset(req, 0, sizeof *req);
-    req->alloc = req_alloc;
-    req->core_private = arena;
+    codec_fixture_request(req, arena);
     return f->ops->decode(f->conn, frame, len, req);
 }
 

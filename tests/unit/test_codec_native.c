@@ -24,22 +24,13 @@
 
 typedef codec_fixture fixture;
 
-static void *arena_alloc(brook_request *req, size_t size)
-{
-    return brook_arena_alloc(req->core_private, size);
-}
-
 static int setup(void **state)
 {
     *state = codec_fixture_open("native");
     return *state ? 0 : -1;
 }
 
-static int teardown(void **state)
-{
-    codec_fixture_close(*state);
-    return 0;
-}
+#define teardown codec_fixture_teardown
 
 /* Frame a packed body and decode it. */
 static brook_err decode(fixture *f, const msgpack_sbuffer *body, brook_request *req, uint8_t **frame)
@@ -50,9 +41,7 @@ static brook_err decode(fixture *f, const msgpack_sbuffer *body, brook_request *
     size_t flen = 0;
     assert_int_equal(f->ops->frame(f->conn, *frame, body->size + 4, &flen), BROOK_OK);
     assert_int_equal(flen, body->size + 4);
-    memset(req, 0, sizeof *req);
-    req->alloc = arena_alloc;
-    req->core_private = &f->arena;
+    codec_fixture_request(req, &f->arena);
     return f->ops->decode(f->conn, *frame, flen, req);
 }
 
