@@ -534,8 +534,41 @@ static void pack_record(msgpack_packer *pk, const brook_host *host, const brook_
     }
 }
 
-/* Records at or after the fetch offset, from whole batches. Stops at a
- * batch it cannot read (compressed) and reports it. */
+/* Records at or after the fetch offset from one batch; advances
+ * *next_offset past the batch (compaction may have left gaps). */
+static brook_err pack_batch(const brook_host *host, msgpack_packer *pk, const uint8_t *batch, size_t len,
+                            int64_t fetch_offset, size_t *count, int64_t *next_offset, const char **problem)
+{
+    brook_batch_iter it;
+    brook_err e = host->batch->iter_init(&it, batch, len);
+    if (e) {
+        *problem = e == BROOK_ERR_UNSUPPORTED
+                       ? "a compressed batch is next: the native protocol does not decompress (use a Kafka client)"
+                       : "a stored batch is corrupt";
+        return e;
+    }
+    brook_record rec;
+    while ((e = host->batch->iter_next(&it, &rec)) == BROOK_OK) {
+        if (rec.offset < fetch_offset)
+            continue;
+        pack_record(pk, host, &rec);
+        (*count)++;
+        *next_offset = rec.offset + 1;
+    }
+    if (e != BROOK_ERR_NOT_FOUND) {
+        *problem = "a stored record is corrupt";
+        return BROOK_ERR_CORRUPT;
+    }
+    brook_batch_info info;
+    if (host->batch->check(batch, len, &info) == BROOK_OK && info.last_offset + 1 > *next_offset)
+        *next_offset = info.last_offset + 1;
+    return BROOK_OK;
+}
+
+/* Records at or after the fetch offset, from every whole batch of every
+ * slice (a slice holds consecutive batches). Stops at a batch it cannot
+ * read (compressed, corrupt): what came before is delivered and the next
+ * fetch, starting at that batch, reports it. */
 static brook_err pack_fetched(const brook_host *host, const brook_fetch_partition *fp, msgpack_sbuffer *records,
                               size_t *count, int64_t *next_offset, const char **problem)
 {
@@ -548,35 +581,21 @@ static brook_err pack_fetched(const brook_host *host, const brook_fetch_partitio
         const uint8_t *bytes = slice_bytes(&fp->slices[i], &tmp);
         if (!bytes) {
             *problem = "cannot read stored data";
-            return BROOK_ERR_IO;
+            return *count ? BROOK_OK : BROOK_ERR_IO;
         }
-        brook_batch_iter it;
-        brook_err e = host->batch->iter_init(&it, bytes, fp->slices[i].len);
-        if (e) {
-            free(tmp);
-            if (*count)
-                return BROOK_OK; /* deliver what came before; the next fetch reports it */
-            *problem = e == BROOK_ERR_UNSUPPORTED
-                           ? "a compressed batch is next: the native protocol does not decompress (use a Kafka client)"
-                           : "a stored batch is corrupt";
-            return e;
+        brook_err e = BROOK_OK;
+        for (size_t pos = 0, len = fp->slices[i].len; pos < len && !e;) {
+            brook_batch_info info;
+            e = host->batch->check(bytes + pos, len - pos, &info);
+            if (!e)
+                e = pack_batch(host, &pk, bytes + pos, info.size, fp->fetch_offset, count, next_offset, problem);
+            else
+                *problem = "a stored batch is corrupt";
+            pos += info.size;
         }
-        brook_record rec;
-        while ((e = host->batch->iter_next(&it, &rec)) == BROOK_OK) {
-            if (rec.offset < fp->fetch_offset)
-                continue;
-            pack_record(&pk, host, &rec);
-            (*count)++;
-            *next_offset = rec.offset + 1;
-        }
-        brook_batch_info info;
-        if (host->batch->check(bytes, fp->slices[i].len, &info) == BROOK_OK && info.last_offset + 1 > *next_offset)
-            *next_offset = info.last_offset + 1; /* skip compacted-away offsets */
         free(tmp);
-        if (e != BROOK_ERR_NOT_FOUND) {
-            *problem = "a stored record is corrupt";
-            return BROOK_ERR_CORRUPT;
-        }
+        if (e)
+            return *count ? BROOK_OK : e;
     }
     return BROOK_OK;
 }
