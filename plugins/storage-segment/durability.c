@@ -5,9 +5,14 @@
  *             wait for the next one, so N concurrent producers cost one
  *             sync per round, not N.
  *   interval  an fdatasync every flush_ms (sooner after flush_messages
- *             records); acknowledgements wait for the one that covers them.
- *   os        acknowledged once written to the page cache: survives a
- *             crash of brookd (kill -9), not of the machine.
+ *             records). Acknowledged once written, like Kafka's flush.ms:
+ *             survives kill -9, and a crash of the machine loses at most the
+ *             last interval. With ack_after_sync acknowledgements instead
+ *             wait for the sync that covers them (no loss, up to flush_ms
+ *             of added latency).
+ *   os        acknowledged once written to the page cache; the kernel
+ *             writes back when it likes: survives a crash of brookd
+ *             (kill -9), not of the machine.
  *
  * Syncs run on the host's I/O threads and complete back on the loop. A
  * failed fdatasync marks the partition failed: after a failed fsync Linux
@@ -91,10 +96,11 @@ static void sync_done(void *arg)
                 l->synced_seq = j->target;
             answer(l, l->synced_seq, BROOK_OK);
             l->syncing = 0;
-            if (l->waiters && !l->closed) {
-                if (be->flush == FLUSH_ALWAYS)
+            /* appends that landed during this sync need the next one */
+            if (l->appended_seq > l->synced_seq && !l->closed) {
+                if (be->flush == FLUSH_ALWAYS && l->waiters)
                     start_sync(l);
-                else
+                else if (be->flush == FLUSH_INTERVAL)
                     arm_timer(l);
             }
         }
@@ -185,7 +191,7 @@ void durability_when_durable(plog *l, brook_storage_durable_cb cb, void *arg)
         cb(arg, BROOK_ERR_IO);
         return;
     }
-    if (l->be->flush == FLUSH_OS || l->synced_seq >= l->appended_seq) {
+    if (!l->be->ack_waits_for_sync || l->synced_seq >= l->appended_seq) {
         cb(arg, BROOK_OK);
         return;
     }

@@ -30,7 +30,7 @@
 
 typedef enum flush_mode {
     FLUSH_ALWAYS,   /* fdatasync before every acknowledgement, shared by concurrent appends */
-    FLUSH_INTERVAL, /* fdatasync every flush_ms (or flush_messages), acknowledge after it */
+    FLUSH_INTERVAL, /* fdatasync every flush_ms (or flush_messages); acknowledge after the write or the sync */
     FLUSH_OS,       /* acknowledge after write(): survives a crashed broker, not a crashed machine */
 } flush_mode;
 
@@ -46,6 +46,7 @@ typedef struct backend {
     flush_mode flush;
     int64_t flush_ms;
     int64_t flush_messages;
+    int ack_waits_for_sync; /* always, or interval with ack_after_sync */
     int64_t retention_bytes;
     int64_t retention_ms;
     int64_t retention_check_ms;

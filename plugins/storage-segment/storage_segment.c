@@ -19,6 +19,7 @@ static const brook_option options[] = {
     {"flush", BROOK_OPT_STRING, "always", "always (fdatasync before ack, group commit), interval, or os"},
     {"flush_ms", BROOK_OPT_INT, "1000", "interval policy: fdatasync this often"},
     {"flush_messages", BROOK_OPT_INT, "0", "interval policy: also fdatasync after this many records (0: off)"},
+    {"ack_after_sync", BROOK_OPT_BOOL, "false", "interval policy: acknowledge after the covering fdatasync"},
     {"retention_bytes", BROOK_OPT_INT, "-1", "per partition: delete old segments beyond this size (-1: no limit)"},
     {"retention_ms", BROOK_OPT_INT, "604800000", "delete segments whose newest record is older (-1: keep forever)"},
     {"retention_check_ms", BROOK_OPT_INT, "300000", "how often retention runs"},
@@ -94,6 +95,8 @@ static brook_err read_options(const brook_host *host, backend *be)
     host->config_int(host, "index_interval_bytes", &be->index_interval);
     host->config_int(host, "flush_ms", &be->flush_ms);
     host->config_int(host, "flush_messages", &be->flush_messages);
+    int ack_after_sync;
+    host->config_bool(host, "ack_after_sync", &ack_after_sync);
     host->config_int(host, "retention_bytes", &be->retention_bytes);
     host->config_int(host, "retention_ms", &be->retention_ms);
     host->config_int(host, "retention_check_ms", &be->retention_check_ms);
@@ -109,6 +112,7 @@ static brook_err read_options(const brook_host *host, backend *be)
         be->flush = FLUSH_OS;
     else
         bad = "flush must be \"always\", \"interval\" or \"os\"";
+    be->ack_waits_for_sync = be->flush == FLUSH_ALWAYS || (be->flush == FLUSH_INTERVAL && ack_after_sync);
     if (bad)
         ;
     else if (be->segment_bytes < 1024 || be->segment_bytes > UINT32_MAX)
@@ -119,6 +123,8 @@ static brook_err read_options(const brook_host *host, backend *be)
         bad = "index_interval_bytes must be >= 1";
     else if (be->flush_ms < 1)
         bad = "flush_ms must be >= 1";
+    else if (ack_after_sync && be->flush != FLUSH_INTERVAL)
+        bad = "ack_after_sync applies to flush = \"interval\" only";
     else if (be->flush_messages < 0)
         bad = "flush_messages must be >= 0";
     else if (be->retention_bytes < -1 || be->retention_ms < -1)

@@ -577,10 +577,31 @@ static void group_commit_answers_every_waiter(void **state)
     stop(e);
 }
 
-static void interval_policy_waits_for_the_timer(void **state)
+static void interval_policy_acknowledges_writes_and_syncs_on_the_timer(void **state)
 {
     env *e = *state;
     start(e, "flush = \"interval\"; flush_ms = 30;");
+    void *log;
+    assert_int_equal(e->ops->open(e->state, "i", 0, 1, &log), BROOK_OK);
+    brook_metric *fsyncs;
+    brook_metrics_register(e->metrics, "storage_segment_fsyncs_total", BROOK_METRIC_COUNTER, "", &fsyncs);
+    int64_t before = brook_metric_value(fsyncs);
+    durable_calls = 0;
+    append(e, log, 1, 0, 10);
+    e->ops->when_durable(log, on_durable, NULL);
+    assert_int_equal(durable_calls, 1); /* written is enough */
+    for (int i = 0; i < 500 && brook_metric_value(fsyncs) == before; i++) {
+        spin(e, 2);
+    }
+    assert_int_equal(brook_metric_value(fsyncs), before + 1); /* and the timer synced it */
+    e->ops->close(log);
+    stop(e);
+}
+
+static void interval_policy_with_ack_after_sync_waits_for_the_timer(void **state)
+{
+    env *e = *state;
+    start(e, "flush = \"interval\"; flush_ms = 30; ack_after_sync = true;");
     void *log;
     assert_int_equal(e->ops->open(e->state, "i", 0, 1, &log), BROOK_OK);
     durable_calls = 0;
@@ -667,8 +688,8 @@ static void remove_and_list(void **state)
 static void bad_options_fail_init(void **state)
 {
     env *e = *state;
-    const char *bad[] = {"flush = \"sometimes\";", "segment_bytes = 10;", "max_open_files = 1;",
-                         "dir = \"/nonexistent/brook\";"};
+    const char *bad[] = {"flush = \"sometimes\";", "flush = \"os\"; ack_after_sync = true;", "segment_bytes = 10;",
+                         "max_open_files = 1;", "dir = \"/nonexistent/brook\";"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         char text[512], err[512];
         snprintf(text, sizeof text, "storage = { plugin = \"segment\"; %s };", bad[i]);
@@ -706,7 +727,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(recovery_keeps_exactly_the_valid_prefix, setup, teardown),
         cmocka_unit_test_setup_teardown(lost_or_corrupt_index_is_rebuilt, setup, teardown),
         cmocka_unit_test_setup_teardown(group_commit_answers_every_waiter, setup, teardown),
-        cmocka_unit_test_setup_teardown(interval_policy_waits_for_the_timer, setup, teardown),
+        cmocka_unit_test_setup_teardown(interval_policy_acknowledges_writes_and_syncs_on_the_timer, setup, teardown),
+        cmocka_unit_test_setup_teardown(interval_policy_with_ack_after_sync_waits_for_the_timer, setup, teardown),
         cmocka_unit_test_setup_teardown(failed_write_leaves_the_log_unchanged, setup, teardown),
         cmocka_unit_test_setup_teardown(remove_and_list, setup, teardown),
         cmocka_unit_test_setup_teardown(bad_options_fail_init, setup, teardown),
