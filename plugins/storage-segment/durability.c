@@ -31,6 +31,8 @@ typedef struct sync_job {
     plog *l;
     segment **segs; /* pinned */
     int *fds;
+    uint64_t *drop_from; /* page cache to drop once synced: [drop_from, drop_to) */
+    uint64_t *drop_to;
     size_t n;
     int sync_dir;
     uint64_t target; /* appended_seq covered */
@@ -62,11 +64,26 @@ static int fsync_dir(const char *dir)
 static void sync_work(void *arg)
 {
     sync_job *j = arg;
-    for (size_t i = 0; i < j->n && !j->err; i++)
+    for (size_t i = 0; i < j->n && !j->err; i++) {
         if (fdatasync(j->fds[i]) < 0)
             j->err = errno;
+        else if (j->drop_to[i] > j->drop_from[i]) /* clean now, so droppable */
+            posix_fadvise(j->fds[i], (off_t)j->drop_from[i], (off_t)(j->drop_to[i] - j->drop_from[i]),
+                          POSIX_FADV_DONTNEED);
+    }
     if (!j->err && j->sync_dir)
         j->err = fsync_dir(j->l->dir);
+}
+
+static void free_job(sync_job *j)
+{
+    if (j) {
+        free(j->segs);
+        free(j->fds);
+        free(j->drop_from);
+        free(j->drop_to);
+    }
+    free(j);
 }
 
 static void start_sync(plog *l);
@@ -105,10 +122,30 @@ static void sync_done(void *arg)
             }
         }
     }
-    free(j->segs);
-    free(j->fds);
-    free(j);
+    free_job(j);
     plog_unref(l);
+}
+
+/* With cache_keep_bytes, the bytes of segment i that this sync may drop from
+ * the page cache: all but the partition's newest cache_keep_bytes, minus
+ * what an earlier sync dropped. Recent data stays cached for consumers at
+ * the tail; older data is read from disk again if anyone asks. */
+static void plan_drop(const plog *l, size_t i, uint64_t newer_bytes, uint64_t *from, uint64_t *to)
+{
+    const segment *s = l->segs[i];
+    int64_t keep = l->be->cache_keep_bytes;
+    *from = *to = 0;
+    if (keep < 0 || newer_bytes >= (uint64_t)keep) {
+        if (keep >= 0)
+            *to = s->size;
+    } else if (s->size > (uint64_t)keep - newer_bytes) {
+        *to = s->size - ((uint64_t)keep - newer_bytes);
+    }
+    /* Whole pages only: the kernel keeps a partial one. Each range is asked
+     * for twice (this sync and the next): pages the writer just added may
+     * still sit in another CPU's LRU batch, where the kernel cannot drop them. */
+    *to -= *to % (uint64_t)sysconf(_SC_PAGESIZE);
+    *from = s->uncached_before < *to ? s->uncached_before : *to;
 }
 
 static void start_sync(plog *l)
@@ -118,20 +155,19 @@ static void start_sync(plog *l)
     if (j) {
         j->segs = calloc(l->nsegs, sizeof *j->segs);
         j->fds = calloc(l->nsegs, sizeof *j->fds);
+        j->drop_from = calloc(l->nsegs, sizeof *j->drop_from);
+        j->drop_to = calloc(l->nsegs, sizeof *j->drop_to);
     }
-    if (!j || !j->segs || !j->fds) {
-        if (j) {
-            free(j->segs);
-            free(j->fds);
-        }
-        free(j);
+    if (!j || !j->segs || !j->fds || !j->drop_from || !j->drop_to) {
+        free_job(j);
         answer(l, 0, BROOK_ERR_NOMEM);
         return;
     }
     j->l = l;
     j->target = l->appended_seq;
     j->sync_dir = l->dir_dirty;
-    for (size_t i = 0; i < l->nsegs; i++) {
+    uint64_t newer_bytes = 0; /* in segments after the current one */
+    for (size_t i = l->nsegs; i-- > 0; newer_bytes += l->segs[i]->size) {
         segment *s = l->segs[i];
         if (!s->dirty)
             continue;
@@ -141,6 +177,11 @@ static void start_sync(plog *l)
             break;
         }
         seg_pin(s);
+        plan_drop(l, i, newer_bytes, &j->drop_from[j->n], &j->drop_to[j->n]);
+        if (j->drop_to[j->n] > s->uncached) {
+            s->uncached_before = s->uncached;
+            s->uncached = j->drop_to[j->n];
+        }
         j->segs[j->n] = s;
         j->fds[j->n++] = fd;
         s->dirty = 0;

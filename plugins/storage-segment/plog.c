@@ -393,6 +393,8 @@ brook_err plog_truncate(plog *l, int64_t offset)
         e = seg_errno(errno);
     if (!e) {
         s->dirty = 1;
+        if (s->uncached > keep_size)
+            s->uncached = s->uncached_before = keep_size;
         l->appended_seq++;
         l->be->host->log(l->be->host, BROOK_LOG_INFO, "partition %s-%d: truncated to offset %" PRId64, l->topic,
                          l->partition, s->next);

@@ -46,7 +46,8 @@ typedef struct backend {
     flush_mode flush;
     int64_t flush_ms;
     int64_t flush_messages;
-    int ack_waits_for_sync; /* always, or interval with ack_after_sync */
+    int ack_waits_for_sync;   /* always, or interval with ack_after_sync */
+    int64_t cache_keep_bytes; /* page cache kept per partition after a sync, -1 all */
     int64_t retention_bytes;
     int64_t retention_ms;
     int64_t retention_check_ms;
@@ -85,7 +86,9 @@ struct segment {
     int idx_loaded;
     uint64_t since_index; /* bytes appended since the last index entry */
     int sealed;
-    int dirty; /* written since its last fdatasync */
+    int dirty;                /* written since its last fdatasync */
+    uint64_t uncached;        /* bytes from the start dropped from the page cache by the last sync */
+    uint64_t uncached_before; /* ... and by the one before it */
     int fd;
     int pins; /* slices and jobs using the fd */
     segment *lru_prev;

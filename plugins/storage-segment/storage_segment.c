@@ -20,6 +20,9 @@ static const brook_option options[] = {
     {"flush_ms", BROOK_OPT_INT, "1000", "interval policy: fdatasync this often"},
     {"flush_messages", BROOK_OPT_INT, "0", "interval policy: also fdatasync after this many records (0: off)"},
     {"ack_after_sync", BROOK_OPT_BOOL, "false", "interval policy: acknowledge after the covering fdatasync"},
+    {"cache_keep_bytes", BROOK_OPT_INT, "-1",
+     "after each fdatasync, drop a partition's synced bytes older than its newest this many from the page cache; "
+     "-1: leave caching to the kernel"},
     {"retention_bytes", BROOK_OPT_INT, "-1", "per partition: delete old segments beyond this size (-1: no limit)"},
     {"retention_ms", BROOK_OPT_INT, "604800000", "delete segments whose newest record is older (-1: keep forever)"},
     {"retention_check_ms", BROOK_OPT_INT, "300000", "how often retention runs"},
@@ -97,6 +100,7 @@ static brook_err read_options(const brook_host *host, backend *be)
     host->config_int(host, "flush_messages", &be->flush_messages);
     int ack_after_sync;
     host->config_bool(host, "ack_after_sync", &ack_after_sync);
+    host->config_int(host, "cache_keep_bytes", &be->cache_keep_bytes);
     host->config_int(host, "retention_bytes", &be->retention_bytes);
     host->config_int(host, "retention_ms", &be->retention_ms);
     host->config_int(host, "retention_check_ms", &be->retention_check_ms);
@@ -125,6 +129,10 @@ static brook_err read_options(const brook_host *host, backend *be)
         bad = "flush_ms must be >= 1";
     else if (ack_after_sync && be->flush != FLUSH_INTERVAL)
         bad = "ack_after_sync applies to flush = \"interval\" only";
+    else if (be->cache_keep_bytes < -1)
+        bad = "cache_keep_bytes must be >= -1";
+    else if (be->cache_keep_bytes >= 0 && be->flush == FLUSH_OS)
+        bad = "cache_keep_bytes needs fdatasyncs: flush = \"always\" or \"interval\"";
     else if (be->flush_messages < 0)
         bad = "flush_messages must be >= 0";
     else if (be->retention_bytes < -1 || be->retention_ms < -1)

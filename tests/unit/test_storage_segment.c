@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -616,6 +617,63 @@ static void interval_policy_with_ack_after_sync_waits_for_the_timer(void **state
     stop(e);
 }
 
+/* Pages of [from, to) of a file that are in the page cache. */
+static size_t resident_pages(const char *path, size_t from, size_t to)
+{
+    int fd = open(path, O_RDONLY);
+    assert_true(fd >= 0);
+    long page = sysconf(_SC_PAGESIZE);
+    void *map = mmap(NULL, to, PROT_READ, MAP_SHARED, fd, 0);
+    assert_true(map != MAP_FAILED);
+    size_t pages = (to + (size_t)page - 1) / (size_t)page, n = 0;
+    unsigned char *vec = malloc(pages);
+    assert_int_equal(mincore(map, to, vec), 0);
+    for (size_t i = from / (size_t)page; i < pages; i++)
+        n += vec[i] & 1;
+    free(vec);
+    munmap(map, to);
+    close(fd);
+    return n;
+}
+
+static void synced_bytes_past_cache_keep_bytes_leave_the_page_cache(void **state)
+{
+    env *e = *state;
+    start(e, "flush = \"always\"; cache_keep_bytes = 65536;");
+    void *log;
+    assert_int_equal(e->ops->open(e->state, "c", 0, 1, &log), BROOK_OK);
+    durable_calls = 0;
+    char path[256];
+    snprintf(path, sizeof path, "%s/c-0/00000000000000000000.log", e->dir);
+    struct stat st;
+    size_t size = 0;
+    for (int i = 0; i < 41; i++) { /* 41 x ~10 KiB, each synced */
+        if (i == 40) {
+            assert_int_equal(stat(path, &st), 0);
+            size = (size_t)st.st_size; /* the last sync asks again for what the one before dropped */
+        }
+        append(e, log, 10, i, 1000);
+        e->ops->when_durable(log, on_durable, NULL);
+        for (int k = 0; k < 500 && durable_calls <= i; k++) {
+            spin(e, 1);
+        }
+    }
+    assert_int_equal(durable_calls, 41);
+    size_t keep = 65536, page = (size_t)sysconf(_SC_PAGESIZE);
+    /* all but the newest 64 KiB (rounded out to whole pages) left the cache */
+    assert_int_equal(resident_pages(path, 0, (size - keep) / page * page), 0);
+    assert_int_equal(stat(path, &st), 0);
+    size = (size_t)st.st_size;
+    /* and reads still see it all, from disk */
+    brook_slice slices[8];
+    size_t n, bytes;
+    assert_int_equal(e->ops->read(log, 0, INT64_MAX, 1 << 20, slices, 8, &n, &bytes), BROOK_OK);
+    assert_int_equal(bytes, size);
+    release_all(slices, n);
+    e->ops->close(log);
+    stop(e);
+}
+
 static void failed_write_leaves_the_log_unchanged(void **state)
 {
     env *e = *state;
@@ -688,8 +746,13 @@ static void remove_and_list(void **state)
 static void bad_options_fail_init(void **state)
 {
     env *e = *state;
-    const char *bad[] = {"flush = \"sometimes\";", "flush = \"os\"; ack_after_sync = true;", "segment_bytes = 10;",
-                         "max_open_files = 1;", "dir = \"/nonexistent/brook\";"};
+    const char *bad[] = {"flush = \"sometimes\";",
+                         "flush = \"os\"; ack_after_sync = true;",
+                         "flush = \"os\"; cache_keep_bytes = 0;",
+                         "cache_keep_bytes = -2;",
+                         "segment_bytes = 10;",
+                         "max_open_files = 1;",
+                         "dir = \"/nonexistent/brook\";"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         char text[512], err[512];
         snprintf(text, sizeof text, "storage = { plugin = \"segment\"; %s };", bad[i]);
@@ -729,6 +792,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(group_commit_answers_every_waiter, setup, teardown),
         cmocka_unit_test_setup_teardown(interval_policy_acknowledges_writes_and_syncs_on_the_timer, setup, teardown),
         cmocka_unit_test_setup_teardown(interval_policy_with_ack_after_sync_waits_for_the_timer, setup, teardown),
+        cmocka_unit_test_setup_teardown(synced_bytes_past_cache_keep_bytes_leave_the_page_cache, setup, teardown),
         cmocka_unit_test_setup_teardown(failed_write_leaves_the_log_unchanged, setup, teardown),
         cmocka_unit_test_setup_teardown(remove_and_list, setup, teardown),
         cmocka_unit_test_setup_teardown(bad_options_fail_init, setup, teardown),
