@@ -8,5 +8,7 @@
 
 /* Continue a CRC: start with crc = 0. */
 uint32_t brook_crc32c(uint32_t crc, const void *data, size_t len);
+/* The same without hardware help, whatever the CPU: a reference for tests. */
+uint32_t brook_crc32c_portable(uint32_t crc, const void *data, size_t len);
 
 #endif
