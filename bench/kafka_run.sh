@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Kafka side by side: bench/kafka_load against a real brookd (segment
-# storage, interval flush) and against librdkafka's in-process mock cluster,
+# storage, interval flush, 64 MiB of page cache kept per partition) and
+# against librdkafka's in-process mock cluster,
 # alternating, median of ROUNDS; prints a Markdown table of ratios.
 #
 #   bench/kafka_run.sh [BUILD_DIR]   env: ROUNDS (3), SMALL_N (2000000), LARGE_N (100000), FLUSH_MS (100)
@@ -19,7 +20,7 @@ port=$((20000 + RANDOM % 20000))
 cat >"$work/brook.conf" <<EOF2
 broker = { data_dir = "$work/data"; log_level = "warn"; };
 listeners = ( { name = "kafka"; codec = "kafka"; address = "127.0.0.1:$port"; } );
-storage = { plugin = "segment"; flush = "interval"; flush_ms = $flush_ms; };
+storage = { plugin = "segment"; flush = "interval"; flush_ms = $flush_ms; cache_keep_bytes = 67108864; };
 EOF2
 "$brookd" -c "$work/brook.conf" 2>"$work/brookd.log" &
 pid=$!
@@ -57,7 +58,7 @@ cat <<EOF3
 | consume 100-byte records from the start, records/s | $B_C | - | - | - |
 | end-to-end latency, 100-byte records at ~1000/s, ms p50 p99 max | ${blat[-1]} | ${mlat[-1]} | - | - |
 
-(segment storage, flush interval ${flush_ms} ms; median of $rounds rounds; $(date -u +%Y-%m-%d), $(nproc) cores;
+(segment storage, flush interval ${flush_ms} ms, cache_keep_bytes 64 MiB; median of $rounds rounds; $(date -u +%Y-%m-%d), $(nproc) cores;
 reproduce with: bench/kafka_run.sh $build)
 
 Every round: 100-byte records/s Brook ${bs[*]} / mock ${ms[*]}; 10 KiB MB/s Brook ${bl[*]} / mock ${ml[*]}
