@@ -44,7 +44,9 @@ class SegmentStorage(unittest.TestCase):
 
     def broker(self, **kw):
         kw.setdefault("storage", segment_storage())
-        return Broker(self.dir, **kw)
+        b = Broker(self.dir, **kw)
+        self.addCleanup(b.stop, signal.SIGKILL)  # no broker outlives a failed test
+        return b
 
     def test_brookctl_round_trip_survives_restarts(self):
         b = self.broker(storage=segment_storage(segment_bytes=65536)).start()
