@@ -13,7 +13,10 @@ CTEST_FLAGS ?= --output-on-failure --timeout 600
 
 # Debian packages the build and the test suite need.
 DEPS = build-essential cmake pkg-config libconfig-dev libmsgpack-dev libcmocka-dev python3 python3-msgpack \
-       clang libclang-rt-14-dev clang-format git kcat python3-confluent-kafka librdkafka-dev
+       clang libclang-rt-14-dev clang-format git kcat python3-confluent-kafka python3-kafka librdkafka-dev
+# kafkajs comes from the npm registry (tests/integration/js/package-lock.json);
+# Node.js from Debian only where the machine has none.
+JS_DIR = tests/integration/js
 
 SHELL = /bin/bash
 SUDO = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -28,6 +31,9 @@ deps:
 		echo "installing:" $$missing; \
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
 	fi
+	@command -v npm >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq nodejs npm; }
+	@[ -d $(JS_DIR)/node_modules/kafkajs ] || (cd $(JS_DIR) && npm ci --no-audit --no-fund --loglevel=error)
 
 build: deps
 	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo

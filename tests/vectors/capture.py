@@ -1,12 +1,12 @@
 #!/usr/bin/python3
-"""Capture Kafka request frames from real clients into tests/vectors/kafka/.
+"""Capture Kafka request frames from real clients into tests/vectors/kafka/CLIENT/.
 
 A small proxy between a client and a running brookd: every request frame
-(size prefix included) is saved as <ApiKey>_v<version>_<n>.bin the first
-time that key and version is seen. Run by hand, not in CI:
+(size prefix included) is saved as <ApiKey>_v<version>.bin the first time
+that key and version is seen. Run by hand, not in CI, once per client:
 
     build/bin/brookd -c config/memory.conf &
-    tests/vectors/capture.py 127.0.0.1:9094 127.0.0.1:9092 &
+    tests/vectors/capture.py librdkafka 127.0.0.1:9094 127.0.0.1:9092 &
     kcat -b 127.0.0.1:9094 -L ; ...clients...
 """
 import os
@@ -15,7 +15,7 @@ import struct
 import sys
 import threading
 
-OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "kafka")
+OUT = None  # set from the command line
 seen = set()
 lock = threading.Lock()
 
@@ -63,8 +63,10 @@ def pump(src, dst):
 
 
 def main():
-    listen_host, listen_port = sys.argv[1].rsplit(":", 1)
-    up_host, up_port = sys.argv[2].rsplit(":", 1)
+    global OUT
+    OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "kafka", sys.argv[1])
+    listen_host, listen_port = sys.argv[2].rsplit(":", 1)
+    up_host, up_port = sys.argv[3].rsplit(":", 1)
     os.makedirs(OUT, exist_ok=True)
     ls = socket.socket()
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
