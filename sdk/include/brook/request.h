@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "errors.h"
+#include "group_request.h"
 #include "types.h"
 
 typedef enum brook_request_type {
@@ -27,6 +28,18 @@ typedef enum brook_request_type {
     BROOK_REQ_LIST_OFFSETS = 7,
     BROOK_REQ_INIT_PRODUCER_ID = 8, /* a producer id and epoch for idempotent produce */
     BROOK_REQ_DESCRIBE_CONFIGS = 9,
+    /* consumer groups (group_request.h) */
+    BROOK_REQ_FIND_COORDINATOR = 10,
+    BROOK_REQ_JOIN_GROUP = 11,
+    BROOK_REQ_SYNC_GROUP = 12,
+    BROOK_REQ_HEARTBEAT = 13,
+    BROOK_REQ_LEAVE_GROUP = 14,
+    BROOK_REQ_OFFSET_COMMIT = 15,
+    BROOK_REQ_OFFSET_FETCH = 16,
+    BROOK_REQ_OFFSET_DELETE = 17,
+    BROOK_REQ_LIST_GROUPS = 18,
+    BROOK_REQ_DESCRIBE_GROUPS = 19,
+    BROOK_REQ_DELETE_GROUPS = 20,
 } brook_request_type;
 
 /* brook_request.flags */
@@ -233,6 +246,17 @@ struct brook_request {
         brook_list_offsets_req list_offsets;
         brook_init_producer_id_req init_producer_id;
         brook_describe_configs_req describe_configs;
+        brook_find_coordinator_req find_coordinator;
+        brook_join_group_req join_group;
+        brook_sync_group_req sync_group;
+        brook_heartbeat_req heartbeat;
+        brook_leave_group_req leave_group;
+        brook_offset_commit_req offset_commit;
+        brook_offset_fetch_req offset_fetch;
+        brook_offset_delete_req offset_delete;
+        brook_list_groups_req list_groups;
+        brook_describe_groups_req describe_groups;
+        brook_delete_groups_req delete_groups;
     } u;
 
     /* Zeroed memory that lives as long as the request; NULL when out of memory. */

@@ -1,0 +1,1067 @@
+#include "group.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "strmap.h"
+
+typedef enum group_state { EMPTY, PREPARING, COMPLETING, STABLE } group_state;
+
+static const char *const state_names[] = {"Empty", "PreparingRebalance", "CompletingRebalance", "Stable"};
+
+typedef struct group group;
+typedef struct member member;
+
+struct member {
+    member *next; /* join order */
+    group *g;
+    char *id;
+    char *instance_id; /* NULL: dynamic */
+    char *client_id;
+    char *client_host;
+    int32_t session_timeout_ms;
+    int32_t rebalance_timeout_ms;
+    brook_group_protocol *protocols; /* deep copies */
+    size_t protocol_count;
+    uint8_t *assignment;
+    size_t assignment_len;
+    /* held requests */
+    brook_request *join_req;
+    brook_group_done join_done;
+    void *join_arg;
+    brook_request *sync_req;
+    brook_group_done sync_done;
+    void *sync_arg;
+    void *session_timer;
+};
+
+struct group {
+    brook_groups *owner;
+    char *id;
+    group_state state;
+    int32_t generation;
+    char *protocol_type;
+    char *protocol_name;
+    char *leader_id;
+    member *members;
+    size_t member_count;
+    brook_strmap pending; /* member ids handed out with MEMBER_ID_REQUIRED -> timer */
+    void *rebalance_timer;
+    void *sync_timer;
+    int initial_delay; /* the rebalance timer is the initial delay */
+};
+
+struct brook_groups {
+    brook_group_clock clock;
+    brook_groups_config cfg;
+    brook_strmap groups;
+    uint64_t id_seed;
+};
+
+/* ---- small helpers ------------------------------------------------------------ */
+
+static char *dup_or_null(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+static int same(const char *a, const char *b)
+{
+    return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+static const char *req_strdup(brook_request *req, const char *s)
+{
+    if (!s)
+        return NULL;
+    size_t n = strlen(s) + 1;
+    char *d = brook_request_alloc(req, n);
+    if (d)
+        memcpy(d, s, n);
+    return d ? d : "";
+}
+
+static const uint8_t *req_memdup(brook_request *req, const uint8_t *p, size_t n)
+{
+    if (!n)
+        return NULL;
+    uint8_t *d = brook_request_alloc(req, n);
+    if (d)
+        memcpy(d, p, n);
+    return d;
+}
+
+static void timer_cancel(brook_groups *gs, void **t)
+{
+    if (*t) {
+        gs->clock.timer_cancel(gs->clock.ctx, *t);
+        *t = NULL;
+    }
+}
+
+static void timer_arm(brook_groups *gs, void **t, int64_t ms, void (*cb)(void *), void *arg)
+{
+    timer_cancel(gs, t);
+    if (gs->clock.timer_add(gs->clock.ctx, ms, cb, arg, t))
+        *t = NULL;
+}
+
+/* "<client id>-<16 hex digits>", like Kafka's client id + UUID. */
+static char *new_member_id(brook_groups *gs, const char *client_id)
+{
+    gs->id_seed ^= gs->id_seed << 13;
+    gs->id_seed ^= gs->id_seed >> 7;
+    gs->id_seed ^= gs->id_seed << 17;
+    const char *prefix = client_id && client_id[0] ? client_id : "member";
+    size_t n = strlen(prefix) + 18;
+    char *id = malloc(n);
+    if (id)
+        snprintf(id, n, "%s-%016llx", prefix, (unsigned long long)gs->id_seed);
+    return id;
+}
+
+static member *find_member(const group *g, const char *id)
+{
+    for (member *m = g->members; m; m = m->next)
+        if (id && strcmp(m->id, id) == 0)
+            return m;
+    return NULL;
+}
+
+static member *find_static(const group *g, const char *instance_id)
+{
+    for (member *m = g->members; m && instance_id; m = m->next)
+        if (m->instance_id && strcmp(m->instance_id, instance_id) == 0)
+            return m;
+    return NULL;
+}
+
+static const brook_group_protocol *member_protocol(const member *m, const char *name)
+{
+    for (size_t i = 0; i < m->protocol_count && name; i++)
+        if (strcmp(m->protocols[i].name, name) == 0)
+            return &m->protocols[i];
+    return NULL;
+}
+
+static void free_protocols(brook_group_protocol *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free((char *)p[i].name);
+        free((uint8_t *)p[i].metadata);
+    }
+    free(p);
+}
+
+static brook_err copy_protocols(member *m, const brook_join_group_req *j)
+{
+    brook_group_protocol *p = calloc(j->protocol_count ? j->protocol_count : 1, sizeof *p);
+    if (!p)
+        return BROOK_ERR_NOMEM;
+    for (size_t i = 0; i < j->protocol_count; i++) {
+        p[i].name = strdup(j->protocols[i].name ? j->protocols[i].name : "");
+        p[i].metadata_len = j->protocols[i].metadata_len;
+        if (p[i].metadata_len && (p[i].metadata = malloc(p[i].metadata_len)))
+            memcpy((uint8_t *)p[i].metadata, j->protocols[i].metadata, p[i].metadata_len);
+        if (!p[i].name || (p[i].metadata_len && !p[i].metadata)) {
+            free_protocols(p, i + 1);
+            return BROOK_ERR_NOMEM;
+        }
+    }
+    free_protocols(m->protocols, m->protocol_count);
+    m->protocols = p;
+    m->protocol_count = j->protocol_count;
+    return BROOK_OK;
+}
+
+static int protocols_equal(const member *m, const brook_join_group_req *j)
+{
+    if (m->protocol_count != j->protocol_count)
+        return 0;
+    for (size_t i = 0; i < j->protocol_count; i++)
+        if (!same(m->protocols[i].name, j->protocols[i].name) ||
+            m->protocols[i].metadata_len != j->protocols[i].metadata_len ||
+            (j->protocols[i].metadata_len &&
+             memcmp(m->protocols[i].metadata, j->protocols[i].metadata, j->protocols[i].metadata_len) != 0))
+            return 0;
+    return 1;
+}
+
+/* ---- answering held requests ------------------------------------------------------ */
+
+/* An answered member gets a whole session to act on the answer. */
+static void touch(member *m);
+
+static void answer_join_error(member *m, brook_err e)
+{
+    brook_request *req = m->join_req;
+    if (!req)
+        return;
+    m->join_req = NULL;
+    touch(m);
+    req->u.join_group.error = e;
+    req->u.join_group.assigned_member_id = req_strdup(req, m->id);
+    m->join_done(req, m->join_arg);
+}
+
+static void answer_sync(member *m, brook_err e)
+{
+    brook_request *req = m->sync_req;
+    if (!req)
+        return;
+    m->sync_req = NULL;
+    touch(m);
+    brook_sync_group_req *s = &req->u.sync_group;
+    s->error = e;
+    if (!e) {
+        s->protocol_type = req_strdup(req, m->g->protocol_type);
+        s->protocol_name = req_strdup(req, m->g->protocol_name);
+        s->assignment = req_memdup(req, m->assignment, m->assignment_len);
+        s->assignment_len = s->assignment ? m->assignment_len : 0;
+    }
+    m->sync_done(req, m->sync_arg);
+}
+
+static void answer_join(group *g, member *m)
+{
+    brook_request *req = m->join_req;
+    if (!req)
+        return;
+    m->join_req = NULL;
+    touch(m);
+    brook_join_group_req *j = &req->u.join_group;
+    j->error = BROOK_OK;
+    j->generation_id = g->generation;
+    j->protocol_name = req_strdup(req, g->protocol_name);
+    j->leader = req_strdup(req, g->leader_id);
+    j->assigned_member_id = req_strdup(req, m->id);
+    j->members = NULL;
+    j->member_count = 0;
+    if (g->leader_id && strcmp(g->leader_id, m->id) == 0) {
+        j->members = brook_request_alloc(req, sizeof *j->members * (g->member_count ? g->member_count : 1));
+        for (member *o = g->members; o && j->members; o = o->next) {
+            brook_join_member *jm = &j->members[j->member_count++];
+            const brook_group_protocol *p = member_protocol(o, g->protocol_name);
+            jm->member_id = req_strdup(req, o->id);
+            jm->group_instance_id = req_strdup(req, o->instance_id);
+            jm->metadata = p ? req_memdup(req, p->metadata, p->metadata_len) : NULL;
+            jm->metadata_len = jm->metadata ? p->metadata_len : 0;
+        }
+        if (!j->members)
+            j->error = BROOK_ERR_NOMEM;
+    }
+    m->join_done(req, m->join_arg);
+}
+
+/* ---- members --------------------------------------------------------------------- */
+
+static void free_member(member *m)
+{
+    timer_cancel(m->g->owner, &m->session_timer);
+    free(m->id);
+    free(m->instance_id);
+    free(m->client_id);
+    free(m->client_host);
+    free_protocols(m->protocols, m->protocol_count);
+    free(m->assignment);
+    free(m);
+}
+
+static void on_session_expired(void *arg);
+
+static void touch(member *m)
+{
+    timer_arm(m->g->owner, &m->session_timer, m->session_timeout_ms, on_session_expired, m);
+}
+
+static void unlink_member(group *g, member *m)
+{
+    for (member **p = &g->members; *p; p = &(*p)->next)
+        if (*p == m) {
+            *p = m->next;
+            g->member_count--;
+            break;
+        }
+    if (g->leader_id && strcmp(g->leader_id, m->id) == 0) {
+        free(g->leader_id);
+        g->leader_id = NULL;
+    }
+}
+
+/* Remove a member; its held requests get `err`. */
+static void remove_member(group *g, member *m, brook_err err)
+{
+    unlink_member(g, m);
+    answer_join_error(m, err);
+    answer_sync(m, err);
+    free_member(m);
+}
+
+/* ---- group lifecycle ----------------------------------------------------------------- */
+
+static void free_group(group *g)
+{
+    brook_groups *gs = g->owner;
+    while (g->members)
+        remove_member(g, g->members, BROOK_ERR_SHUTDOWN);
+    brook_strmap_iter it = {0};
+    for (brook_strmap_entry *e; (e = brook_strmap_next(&g->pending, &it));)
+        timer_cancel(gs, &e->value);
+    brook_strmap_free(&g->pending);
+    timer_cancel(gs, &g->rebalance_timer);
+    timer_cancel(gs, &g->sync_timer);
+    free(g->id);
+    free(g->protocol_type);
+    free(g->protocol_name);
+    free(g->leader_id);
+    free(g);
+}
+
+/* An empty group with no committed offsets and no member ids pending is
+ * forgotten. Call last: `g` may be gone afterwards. */
+static void maybe_forget(group *g)
+{
+    brook_groups *gs = g->owner;
+    if (g->state != EMPTY || g->member_count || g->pending.count)
+        return;
+    if (gs->cfg.has_offsets && gs->cfg.has_offsets(gs->cfg.has_offsets_ctx, g->id))
+        return;
+    brook_strmap_remove(&gs->groups, g->id);
+    free_group(g);
+}
+
+static group *find_group(const brook_groups *gs, const char *id)
+{
+    return id ? brook_strmap_get(&gs->groups, id) : NULL;
+}
+
+static group *create_group(brook_groups *gs, const char *id)
+{
+    group *g = calloc(1, sizeof *g);
+    if (!g || !(g->id = strdup(id)) || brook_strmap_put(&gs->groups, id, g)) {
+        if (g)
+            free(g->id);
+        free(g);
+        return NULL;
+    }
+    g->owner = gs;
+    g->state = EMPTY;
+    return g;
+}
+
+static void go_empty(group *g)
+{
+    timer_cancel(g->owner, &g->rebalance_timer);
+    timer_cancel(g->owner, &g->sync_timer);
+    g->state = EMPTY;
+    g->generation++;
+    free(g->protocol_name);
+    free(g->leader_id);
+    free(g->protocol_type);
+    g->protocol_name = g->leader_id = g->protocol_type = NULL;
+}
+
+static int32_t max_rebalance_timeout(const group *g)
+{
+    int32_t t = 0;
+    for (member *m = g->members; m; m = m->next)
+        if (m->rebalance_timeout_ms > t)
+            t = m->rebalance_timeout_ms;
+    return t;
+}
+
+static void complete_join(group *g);
+static void on_rebalance_timeout(void *arg);
+static void on_sync_timeout(void *arg);
+
+static void maybe_complete_join(group *g)
+{
+    if (g->state != PREPARING || g->initial_delay)
+        return;
+    for (member *m = g->members; m; m = m->next)
+        if (!m->join_req)
+            return;
+    complete_join(g);
+}
+
+static void prepare_rebalance(group *g)
+{
+    brook_groups *gs = g->owner;
+    if (g->state == COMPLETING) {
+        timer_cancel(gs, &g->sync_timer);
+        for (member *m = g->members; m; m = m->next)
+            answer_sync(m, BROOK_ERR_REBALANCING);
+    }
+    if (g->state != PREPARING) {
+        int from_empty = g->state == EMPTY;
+        for (member *m = g->members; m; m = m->next) {
+            free(m->assignment);
+            m->assignment = NULL;
+            m->assignment_len = 0;
+        }
+        g->state = PREPARING;
+        g->initial_delay = from_empty && gs->cfg.initial_rebalance_delay_ms > 0;
+        int64_t wait = g->initial_delay ? gs->cfg.initial_rebalance_delay_ms : max_rebalance_timeout(g);
+        timer_arm(gs, &g->rebalance_timer, wait, on_rebalance_timeout, g);
+    }
+    maybe_complete_join(g);
+}
+
+/* The protocol every member supports that most members list first. */
+static const char *select_protocol(const group *g)
+{
+    const member *first = g->members;
+    const char *best = NULL;
+    size_t best_votes = 0;
+    for (size_t i = 0; first && i < first->protocol_count; i++) {
+        const char *cand = first->protocols[i].name;
+        int all = 1;
+        for (member *m = g->members; m && all; m = m->next)
+            all = member_protocol(m, cand) != NULL;
+        if (!all)
+            continue;
+        size_t votes = 0;
+        for (member *m = g->members; m; m = m->next)
+            for (size_t k = 0; k < m->protocol_count; k++) {
+                int supported = 1;
+                for (member *o = g->members; o && supported; o = o->next)
+                    supported = member_protocol(o, m->protocols[k].name) != NULL;
+                if (supported) { /* m's first choice among the common ones */
+                    votes += strcmp(m->protocols[k].name, cand) == 0;
+                    break;
+                }
+            }
+        if (!best || votes > best_votes) {
+            best = cand;
+            best_votes = votes;
+        }
+    }
+    return best;
+}
+
+/* Everyone who rejoined is in the next generation; who did not is out. */
+static void complete_join(group *g)
+{
+    brook_groups *gs = g->owner;
+    timer_cancel(gs, &g->rebalance_timer);
+    g->initial_delay = 0;
+    for (member *m = g->members, *next; m; m = next) {
+        next = m->next;
+        if (!m->join_req) {
+            log_info("group %s: member %s did not rejoin in time and was removed", g->id, m->id);
+            remove_member(g, m, BROOK_ERR_UNKNOWN_MEMBER);
+        }
+    }
+    if (!g->member_count) {
+        go_empty(g);
+        return;
+    }
+    const char *proto = select_protocol(g);
+    char *name = dup_or_null(proto);
+    if (!g->leader_id || !find_member(g, g->leader_id)) {
+        free(g->leader_id);
+        g->leader_id = strdup(g->members->id);
+    }
+    if (!name || !g->leader_id) {
+        free(name);
+        for (member *m = g->members; m; m = m->next)
+            answer_join_error(m, proto ? BROOK_ERR_NOMEM : BROOK_ERR_INCONSISTENT_PROTOCOL);
+        go_empty(g);
+        return;
+    }
+    free(g->protocol_name);
+    g->protocol_name = name;
+    g->generation++;
+    g->state = COMPLETING;
+    timer_arm(gs, &g->sync_timer, max_rebalance_timeout(g), on_sync_timeout, g);
+    log_info("group %s: generation %d with %zu member(s), protocol %s, leader %s", g->id, g->generation,
+             g->member_count, g->protocol_name, g->leader_id);
+    for (member *m = g->members; m; m = m->next)
+        answer_join(g, m);
+}
+
+static void on_rebalance_timeout(void *arg)
+{
+    group *g = arg;
+    g->rebalance_timer = NULL;
+    if (g->state != PREPARING)
+        return;
+    g->initial_delay = 0;
+    complete_join(g);
+    maybe_forget(g);
+}
+
+/* The leader's assignment never came: whoever did not sync is out. */
+static void on_sync_timeout(void *arg)
+{
+    group *g = arg;
+    g->sync_timer = NULL;
+    if (g->state != COMPLETING)
+        return;
+    for (member *m = g->members, *next; m; m = next) {
+        next = m->next;
+        if (!m->sync_req) {
+            log_info("group %s: member %s did not sync in time and was removed", g->id, m->id);
+            remove_member(g, m, BROOK_ERR_UNKNOWN_MEMBER);
+        }
+    }
+    if (g->member_count)
+        prepare_rebalance(g);
+    else
+        go_empty(g);
+    maybe_forget(g);
+}
+
+/* A member left or expired: the others rebalance. */
+static void after_removal(group *g)
+{
+    if (!g->member_count) {
+        if (g->state != EMPTY)
+            go_empty(g);
+    } else if (g->state == PREPARING) {
+        maybe_complete_join(g);
+    } else if (g->state != EMPTY) {
+        prepare_rebalance(g);
+    }
+}
+
+static void on_session_expired(void *arg)
+{
+    member *m = arg;
+    group *g = m->g;
+    m->session_timer = NULL;
+    if (m->join_req || m->sync_req) { /* waiting on us, not dead */
+        touch(m);
+        return;
+    }
+    log_info("group %s: member %s missed its session timeout (%d ms) and was removed", g->id, m->id,
+             m->session_timeout_ms);
+    remove_member(g, m, BROOK_ERR_UNKNOWN_MEMBER);
+    after_removal(g);
+    maybe_forget(g);
+}
+
+/* ---- the public API ------------------------------------------------------------------------ */
+
+brook_err brook_groups_new(const brook_group_clock *clock, const brook_groups_config *cfg, brook_groups **out)
+{
+    brook_groups *gs = calloc(1, sizeof *gs);
+    if (!gs)
+        return BROOK_ERR_NOMEM;
+    gs->clock = *clock;
+    gs->cfg = *cfg;
+    gs->id_seed = ((uint64_t)clock->now_ms(clock->ctx) << 20) ^ (uint64_t)getpid() ^ 0x9e3779b97f4a7c15ull;
+    *out = gs;
+    return BROOK_OK;
+}
+
+void brook_groups_free(brook_groups *gs)
+{
+    if (!gs)
+        return;
+    brook_strmap_iter it = {0};
+    for (brook_strmap_entry *e; (e = brook_strmap_next(&gs->groups, &it));)
+        free_group(e->value);
+    brook_strmap_free(&gs->groups);
+    free(gs);
+}
+
+static void join_fail(brook_request *req, brook_err e, brook_group_done done, void *arg)
+{
+    req->u.join_group.error = e;
+    done(req, arg);
+}
+
+/* Session timer for a member id handed out with MEMBER_ID_REQUIRED. */
+typedef struct pending_id {
+    group *g;
+    char *id;
+    void *timer;
+} pending_id;
+
+static void on_pending_timeout(void *arg)
+{
+    pending_id *p = arg;
+    group *g = p->g;
+    p->timer = NULL;
+    brook_strmap_remove(&g->pending, p->id);
+    free(p->id);
+    free(p);
+    maybe_forget(g);
+}
+
+static brook_err add_pending(group *g, const char *id, int32_t session_timeout_ms)
+{
+    pending_id *p = calloc(1, sizeof *p);
+    if (!p || !(p->id = strdup(id)) || brook_strmap_put(&g->pending, id, p)) {
+        if (p)
+            free(p->id);
+        free(p);
+        return BROOK_ERR_NOMEM;
+    }
+    p->g = g;
+    timer_arm(g->owner, &p->timer, session_timeout_ms, on_pending_timeout, p);
+    return BROOK_OK;
+}
+
+static int take_pending(group *g, const char *id)
+{
+    pending_id *p = brook_strmap_remove(&g->pending, id);
+    if (!p)
+        return 0;
+    timer_cancel(g->owner, &p->timer);
+    free(p->id);
+    free(p);
+    return 1;
+}
+
+static member *add_member(group *g, const brook_join_group_req *j, char *id)
+{
+    member *m = calloc(1, sizeof *m);
+    if (!m) {
+        free(id);
+        return NULL;
+    }
+    m->g = g;
+    m->id = id;
+    m->instance_id = dup_or_null(j->group_instance_id);
+    m->client_id = strdup(j->client_id ? j->client_id : "");
+    m->client_host = strdup(j->client_host ? j->client_host : "");
+    if (!m->id || (j->group_instance_id && !m->instance_id) || !m->client_id || !m->client_host ||
+        copy_protocols(m, j)) {
+        free_member(m);
+        return NULL;
+    }
+    member **tail = &g->members;
+    while (*tail)
+        tail = &(*tail)->next;
+    *tail = m;
+    g->member_count++;
+    return m;
+}
+
+static void update_member(member *m, const brook_join_group_req *j)
+{
+    m->session_timeout_ms = j->session_timeout_ms;
+    m->rebalance_timeout_ms = j->rebalance_timeout_ms > 0 ? j->rebalance_timeout_ms : j->session_timeout_ms;
+}
+
+/* Does the member's protocol list fit the group it wants to join? */
+static int protocols_fit(const group *g, const brook_join_group_req *j)
+{
+    if (!g->member_count)
+        return 1;
+    if (!same(g->protocol_type, j->protocol_type))
+        return 0;
+    for (size_t i = 0; i < j->protocol_count; i++) {
+        int all = 1;
+        for (member *m = g->members; m && all; m = m->next)
+            all = member_protocol(m, j->protocols[i].name) != NULL;
+        if (all)
+            return 1;
+    }
+    return 0;
+}
+
+static void hold_join(member *m, brook_request *req, brook_group_done done, void *arg)
+{
+    if (m->join_req) /* a second join from the same member replaces the first */
+        answer_join_error(m, BROOK_ERR_REBALANCING);
+    m->join_req = req;
+    m->join_done = done;
+    m->join_arg = arg;
+    touch(m);
+}
+
+/* A static member came back under a new member id. */
+static void rejoin_static(group *g, member *m, brook_request *req, brook_group_done done, void *arg)
+{
+    brook_join_group_req *j = &req->u.join_group;
+    char *id = new_member_id(g->owner, j->client_id);
+    if (!id) {
+        join_fail(req, BROOK_ERR_NOMEM, done, arg);
+        return;
+    }
+    answer_join_error(m, BROOK_ERR_FENCED_INSTANCE); /* the old incarnation's held requests */
+    answer_sync(m, BROOK_ERR_FENCED_INSTANCE);
+    int was_leader = g->leader_id && strcmp(g->leader_id, m->id) == 0;
+    int unchanged = protocols_equal(m, j);
+    free(m->id);
+    m->id = id;
+    if (was_leader) {
+        free(g->leader_id);
+        g->leader_id = strdup(id);
+    }
+    update_member(m, j);
+    if (!unchanged && copy_protocols(m, j)) {
+        join_fail(req, BROOK_ERR_NOMEM, done, arg);
+        return;
+    }
+    hold_join(m, req, done, arg);
+    if (g->state == STABLE && unchanged && !was_leader) {
+        /* same subscription: keep the assignment, no rebalance */
+        answer_join(g, m);
+        return;
+    }
+    prepare_rebalance(g);
+}
+
+void brook_groups_join(brook_groups *gs, brook_request *req, brook_group_done done, void *arg)
+{
+    brook_join_group_req *j = &req->u.join_group;
+    if (!j->group_id || !j->group_id[0]) {
+        join_fail(req, BROOK_ERR_INVALID, done, arg);
+        return;
+    }
+    if (j->session_timeout_ms < gs->cfg.min_session_timeout_ms ||
+        j->session_timeout_ms > gs->cfg.max_session_timeout_ms) {
+        join_fail(req, BROOK_ERR_INVALID_SESSION_TIMEOUT, done, arg);
+        return;
+    }
+    if (!j->protocol_type || !j->protocol_type[0] || !j->protocol_count) {
+        join_fail(req, BROOK_ERR_INCONSISTENT_PROTOCOL, done, arg);
+        return;
+    }
+    int new_member = !j->member_id || !j->member_id[0];
+    group *g = find_group(gs, j->group_id);
+    if (!g && !new_member) {
+        join_fail(req, BROOK_ERR_UNKNOWN_MEMBER, done, arg);
+        return;
+    }
+    if (!g && !(g = create_group(gs, j->group_id))) {
+        join_fail(req, BROOK_ERR_NOMEM, done, arg);
+        return;
+    }
+    if (!protocols_fit(g, j)) {
+        join_fail(req, BROOK_ERR_INCONSISTENT_PROTOCOL, done, arg);
+        maybe_forget(g);
+        return;
+    }
+    member *stat = find_static(g, j->group_instance_id);
+    if (new_member && stat) {
+        rejoin_static(g, stat, req, done, arg);
+        return;
+    }
+    if (!new_member && stat && strcmp(stat->id, j->member_id) != 0) {
+        join_fail(req, BROOK_ERR_FENCED_INSTANCE, done, arg);
+        return;
+    }
+    member *m = new_member ? NULL : find_member(g, j->member_id);
+    if (!m) {
+        char *id = NULL;
+        if (new_member) {
+            if (!(id = new_member_id(gs, j->client_id))) {
+                join_fail(req, BROOK_ERR_NOMEM, done, arg);
+                return;
+            }
+            if (j->require_known_member_id && !j->group_instance_id) {
+                /* KIP-394: the client must come back with this id */
+                brook_err e = add_pending(g, id, j->session_timeout_ms);
+                j->assigned_member_id = req_strdup(req, id);
+                free(id);
+                join_fail(req, e ? e : BROOK_ERR_MEMBER_ID_REQUIRED, done, arg);
+                maybe_forget(g);
+                return;
+            }
+        } else if (take_pending(g, j->member_id)) {
+            id = strdup(j->member_id);
+        } else {
+            join_fail(req, BROOK_ERR_UNKNOWN_MEMBER, done, arg);
+            return;
+        }
+        if (!(m = add_member(g, j, id))) {
+            join_fail(req, BROOK_ERR_NOMEM, done, arg);
+            maybe_forget(g);
+            return;
+        }
+        if (!g->protocol_type)
+            g->protocol_type = strdup(j->protocol_type);
+        update_member(m, j);
+        hold_join(m, req, done, arg);
+        prepare_rebalance(g);
+        return;
+    }
+    /* a known member joins again */
+    int unchanged = protocols_equal(m, j);
+    update_member(m, j);
+    if (!unchanged && copy_protocols(m, j)) {
+        join_fail(req, BROOK_ERR_NOMEM, done, arg);
+        return;
+    }
+    hold_join(m, req, done, arg);
+    int is_leader = g->leader_id && strcmp(g->leader_id, m->id) == 0;
+    if ((g->state == STABLE && unchanged && !is_leader) || (g->state == COMPLETING && unchanged)) {
+        answer_join(g, m); /* nothing changed: the current generation again */
+        return;
+    }
+    prepare_rebalance(g);
+}
+
+/* The member a request names, after the checks every group request makes. */
+static brook_err check_member(group *g, int32_t generation, const char *member_id, const char *instance_id,
+                              member **out)
+{
+    *out = NULL;
+    if (!g)
+        return BROOK_ERR_UNKNOWN_MEMBER;
+    member *stat = find_static(g, instance_id);
+    if (stat && (!member_id || strcmp(stat->id, member_id) != 0))
+        return BROOK_ERR_FENCED_INSTANCE;
+    member *m = find_member(g, member_id);
+    if (!m)
+        return BROOK_ERR_UNKNOWN_MEMBER;
+    *out = m;
+    if (generation != g->generation)
+        return BROOK_ERR_ILLEGAL_GENERATION;
+    return BROOK_OK;
+}
+
+void brook_groups_sync(brook_groups *gs, brook_request *req, brook_group_done done, void *arg)
+{
+    brook_sync_group_req *s = &req->u.sync_group;
+    group *g = find_group(gs, s->group_id);
+    member *m;
+    brook_err e = check_member(g, s->generation_id, s->member_id, s->group_instance_id, &m);
+    if (m)
+        touch(m);
+    if (!e && g->state == PREPARING)
+        e = BROOK_ERR_REBALANCING;
+    if (e) {
+        s->error = e;
+        done(req, arg);
+        return;
+    }
+    if (m->sync_req)
+        answer_sync(m, BROOK_ERR_REBALANCING);
+    m->sync_req = req;
+    m->sync_done = done;
+    m->sync_arg = arg;
+    if (g->state == STABLE) {
+        answer_sync(m, BROOK_OK);
+        return;
+    }
+    if (!g->leader_id || strcmp(g->leader_id, m->id) != 0)
+        return; /* a follower waits for the leader */
+    for (size_t i = 0; i < s->assignment_count; i++) {
+        member *o = find_member(g, s->assignments[i].member_id);
+        if (!o)
+            continue;
+        free(o->assignment);
+        o->assignment = NULL;
+        o->assignment_len = 0;
+        if (s->assignments[i].assignment_len && (o->assignment = malloc(s->assignments[i].assignment_len))) {
+            memcpy(o->assignment, s->assignments[i].assignment, s->assignments[i].assignment_len);
+            o->assignment_len = s->assignments[i].assignment_len;
+        }
+    }
+    timer_cancel(gs, &g->sync_timer);
+    g->state = STABLE;
+    for (member *o = g->members; o; o = o->next)
+        answer_sync(o, BROOK_OK);
+}
+
+void brook_groups_cancel(brook_groups *gs, brook_request *req)
+{
+    const char *gid = req->type == BROOK_REQ_JOIN_GROUP   ? req->u.join_group.group_id
+                      : req->type == BROOK_REQ_SYNC_GROUP ? req->u.sync_group.group_id
+                                                          : NULL;
+    group *g = find_group(gs, gid);
+    for (member *m = g ? g->members : NULL; m; m = m->next) {
+        if (m->join_req == req)
+            m->join_req = NULL;
+        if (m->sync_req == req)
+            m->sync_req = NULL;
+    }
+}
+
+void brook_groups_heartbeat(brook_groups *gs, brook_heartbeat_req *hb)
+{
+    group *g = find_group(gs, hb->group_id);
+    member *m;
+    hb->error = check_member(g, hb->generation_id, hb->member_id, hb->group_instance_id, &m);
+    if (m)
+        touch(m);
+    if (!hb->error && g->state == PREPARING)
+        hb->error = BROOK_ERR_REBALANCING; /* rejoin */
+}
+
+void brook_groups_leave(brook_groups *gs, brook_leave_group_req *lv)
+{
+    group *g = find_group(gs, lv->group_id);
+    lv->error = BROOK_OK;
+    int removed = 0;
+    for (size_t i = 0; i < lv->member_count; i++) {
+        brook_leaving_member *lm = &lv->members[i];
+        member *m = NULL;
+        if (!g) {
+            lm->error = BROOK_ERR_UNKNOWN_MEMBER;
+            continue;
+        }
+        if (lm->group_instance_id) {
+            m = find_static(g, lm->group_instance_id);
+            if (m && lm->member_id && lm->member_id[0] && strcmp(m->id, lm->member_id) != 0) {
+                lm->error = BROOK_ERR_FENCED_INSTANCE;
+                continue;
+            }
+        } else {
+            m = find_member(g, lm->member_id);
+        }
+        if (!m) {
+            lm->error = BROOK_ERR_UNKNOWN_MEMBER;
+            continue;
+        }
+        log_info("group %s: member %s left", g->id, m->id);
+        remove_member(g, m, BROOK_ERR_UNKNOWN_MEMBER);
+        lm->error = BROOK_OK;
+        removed++;
+    }
+    if (lv->member_count == 1)
+        lv->error = lv->members[0].error;
+    if (g && removed)
+        after_removal(g);
+    if (g)
+        maybe_forget(g);
+}
+
+brook_err brook_groups_check_commit(brook_groups *gs, const char *group_id, int32_t generation, const char *member_id,
+                                    const char *group_instance_id)
+{
+    group *g = find_group(gs, group_id);
+    if (generation < 0 && (!member_id || !member_id[0])) {
+        /* from outside any generation (a simple consumer, an admin tool) */
+        if (g && g->member_count)
+            return BROOK_ERR_UNKNOWN_MEMBER;
+        return g || create_group(gs, group_id) ? BROOK_OK : BROOK_ERR_NOMEM;
+    }
+    member *m;
+    brook_err e = check_member(g, generation, member_id, group_instance_id, &m);
+    if (m)
+        touch(m);
+    if (!e && g->state == COMPLETING)
+        e = BROOK_ERR_REBALANCING;
+    return e;
+}
+
+brook_err brook_groups_ensure(brook_groups *gs, const char *group_id)
+{
+    return find_group(gs, group_id) || create_group(gs, group_id) ? BROOK_OK : BROOK_ERR_NOMEM;
+}
+
+void brook_groups_offsets_gone(brook_groups *gs, const char *group_id)
+{
+    group *g = find_group(gs, group_id);
+    if (g)
+        maybe_forget(g);
+}
+
+int brook_groups_exists(const brook_groups *gs, const char *group_id)
+{
+    return find_group(gs, group_id) != NULL;
+}
+
+int brook_groups_is_empty(const brook_groups *gs, const char *group_id)
+{
+    const group *g = find_group(gs, group_id);
+    return !g || g->member_count == 0;
+}
+
+brook_err brook_groups_delete(brook_groups *gs, const char *group_id)
+{
+    group *g = find_group(gs, group_id);
+    if (!g)
+        return BROOK_ERR_NOT_FOUND;
+    if (g->member_count || g->state != EMPTY)
+        return BROOK_ERR_GROUP_NOT_EMPTY;
+    brook_strmap_remove(&gs->groups, g->id);
+    free_group(g);
+    return BROOK_OK;
+}
+
+brook_err brook_groups_list(const brook_groups *gs, brook_request *req, brook_list_groups_req *out)
+{
+    out->group_count = 0;
+    out->groups = brook_request_alloc(req, sizeof *out->groups * (gs->groups.count ? gs->groups.count : 1));
+    if (!out->groups)
+        return BROOK_ERR_NOMEM;
+    brook_strmap_iter it = {0};
+    for (brook_strmap_entry *e; (e = brook_strmap_next(&gs->groups, &it));) {
+        const group *g = e->value;
+        brook_group_listing *l = &out->groups[out->group_count++];
+        l->group_id = req_strdup(req, g->id);
+        l->protocol_type = req_strdup(req, g->protocol_type ? g->protocol_type : "");
+        l->state = state_names[g->state];
+    }
+    return BROOK_OK;
+}
+
+void brook_groups_describe(const brook_groups *gs, brook_request *req, brook_group_description *d)
+{
+    const group *g = find_group(gs, d->group_id);
+    d->error = BROOK_OK;
+    d->members = NULL;
+    d->member_count = 0;
+    if (!g) {
+        d->state = "Dead";
+        d->protocol_type = d->protocol_name = "";
+        return;
+    }
+    d->state = state_names[g->state];
+    d->protocol_type = req_strdup(req, g->protocol_type ? g->protocol_type : "");
+    d->protocol_name = req_strdup(req, g->state == STABLE && g->protocol_name ? g->protocol_name : "");
+    if (!g->member_count)
+        return;
+    d->members = brook_request_alloc(req, sizeof *d->members * g->member_count);
+    if (!d->members) {
+        d->error = BROOK_ERR_NOMEM;
+        return;
+    }
+    for (member *m = g->members; m; m = m->next) {
+        brook_group_member_info *mi = &d->members[d->member_count++];
+        const brook_group_protocol *p = member_protocol(m, g->protocol_name);
+        mi->member_id = req_strdup(req, m->id);
+        mi->group_instance_id = req_strdup(req, m->instance_id);
+        mi->client_id = req_strdup(req, m->client_id);
+        mi->client_host = req_strdup(req, m->client_host);
+        mi->metadata = p ? req_memdup(req, p->metadata, p->metadata_len) : NULL;
+        mi->metadata_len = mi->metadata ? p->metadata_len : 0;
+        mi->assignment = req_memdup(req, m->assignment, m->assignment_len);
+        mi->assignment_len = mi->assignment ? m->assignment_len : 0;
+    }
+}
+
+/* The topics of a consumer-protocol subscription: int16 version, then an
+ * array (int32 count) of int16-length strings; the rest is ignored. */
+static int subscription_has(const uint8_t *p, size_t len, const char *topic)
+{
+    if (len < 6)
+        return 0;
+    size_t pos = 2;
+    int32_t n = (int32_t)((uint32_t)p[pos] << 24 | (uint32_t)p[pos + 1] << 16 | (uint32_t)p[pos + 2] << 8 | p[pos + 3]);
+    pos += 4;
+    size_t tlen = strlen(topic);
+    for (int32_t i = 0; i < n && pos + 2 <= len; i++) {
+        size_t l = (size_t)(p[pos] << 8 | p[pos + 1]);
+        pos += 2;
+        if (pos + l > len)
+            return 0;
+        if (l == tlen && memcmp(p + pos, topic, l) == 0)
+            return 1;
+        pos += l;
+    }
+    return 0;
+}
+
+int brook_groups_subscribed(const brook_groups *gs, const char *group_id, const char *topic)
+{
+    const group *g = find_group(gs, group_id);
+    if (!g || !same(g->protocol_type, "consumer"))
+        return 0;
+    for (member *m = g->members; m; m = m->next)
+        for (size_t i = 0; i < m->protocol_count; i++)
+            if (subscription_has(m->protocols[i].metadata, m->protocols[i].metadata_len, topic))
+                return 1;
+    return 0;
+}

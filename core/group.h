@@ -1,0 +1,81 @@
+/* The group coordinator: consumer groups, their members and generations,
+ * and the classic rebalance protocol, independent of any wire protocol.
+ *
+ *   Empty --join--> PreparingRebalance --all rejoined or rebalance timeout-->
+ *   CompletingRebalance --leader's SyncGroup--> Stable --join/leave/expiry-->
+ *   PreparingRebalance ...; a group whose last member goes is Empty again,
+ *   and one with neither members nor committed offsets is forgotten (Dead).
+ *
+ * JoinGroup and SyncGroup are held until the rebalance gets there: the
+ * coordinator fills the request's out fields and calls `done`. Time comes
+ * from a clock interface so tests drive every timeout with a fake clock:
+ * rebalance timeouts, the initial rebalance delay, the wait for the
+ * leader's assignment, and each member's session. */
+#ifndef BROOK_CORE_GROUP_H
+#define BROOK_CORE_GROUP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <brook/request.h>
+
+typedef struct brook_group_clock {
+    void *ctx;
+    int64_t (*now_ms)(void *ctx);
+    /* 0 on success; *handle identifies the timer for cancel. */
+    int (*timer_add)(void *ctx, int64_t ms, void (*cb)(void *arg), void *arg, void **handle);
+    void (*timer_cancel)(void *ctx, void *handle);
+} brook_group_clock;
+
+typedef struct brook_groups_config {
+    int32_t min_session_timeout_ms;     /* Kafka: group.min.session.timeout.ms (6000) */
+    int32_t max_session_timeout_ms;     /* Kafka: group.max.session.timeout.ms (1800000) */
+    int32_t initial_rebalance_delay_ms; /* wait this long for more members when an empty group fills */
+    /* Whether a group id still has committed offsets: an empty group without
+     * any is forgotten. NULL: never. */
+    int (*has_offsets)(void *ctx, const char *group_id);
+    void *has_offsets_ctx;
+} brook_groups_config;
+
+typedef struct brook_groups brook_groups;
+
+/* A held JoinGroup/SyncGroup is answered through this. */
+typedef void (*brook_group_done)(brook_request *req, void *arg);
+
+brook_err brook_groups_new(const brook_group_clock *clock, const brook_groups_config *cfg, brook_groups **out);
+/* Held requests are answered with BROOK_ERR_SHUTDOWN. */
+void brook_groups_free(brook_groups *g);
+
+/* JoinGroup: answered now (done called before returning) or later. */
+void brook_groups_join(brook_groups *g, brook_request *req, brook_group_done done, void *arg);
+/* SyncGroup: answered now or once the leader's assignment arrives. */
+void brook_groups_sync(brook_groups *g, brook_request *req, brook_group_done done, void *arg);
+/* Withdraw a held join or sync (its connection went away): done is not called. */
+void brook_groups_cancel(brook_groups *g, brook_request *req);
+
+void brook_groups_heartbeat(brook_groups *g, brook_heartbeat_req *hb);
+void brook_groups_leave(brook_groups *g, brook_leave_group_req *lv);
+
+/* May a commit for this generation and member be accepted? Creates the
+ * group (Empty) for a commit from outside any generation. */
+brook_err brook_groups_check_commit(brook_groups *g, const char *group_id, int32_t generation, const char *member_id,
+                                    const char *group_instance_id);
+/* An empty group comes into being for offsets loaded at start-up. */
+brook_err brook_groups_ensure(brook_groups *g, const char *group_id);
+/* Offsets of an empty group went away: forget the group if nothing else holds it. */
+void brook_groups_offsets_gone(brook_groups *g, const char *group_id);
+
+/* Is the group known, and is it empty (no members)? */
+int brook_groups_exists(const brook_groups *g, const char *group_id);
+int brook_groups_is_empty(const brook_groups *g, const char *group_id);
+/* Delete an empty group: BROOK_ERR_NOT_FOUND, BROOK_ERR_GROUP_NOT_EMPTY. */
+brook_err brook_groups_delete(brook_groups *g, const char *group_id);
+
+/* Fill a listing / description; strings and arrays come from `req`'s arena. */
+brook_err brook_groups_list(const brook_groups *g, brook_request *req, brook_list_groups_req *out);
+void brook_groups_describe(const brook_groups *g, brook_request *req, brook_group_description *d);
+
+/* Does any member of the group subscribe to `topic` (consumer protocol)? */
+int brook_groups_subscribed(const brook_groups *g, const char *group_id, const char *topic);
+
+#endif
