@@ -13,6 +13,7 @@
 
 #include "conn.h"
 #include "log.h"
+#include "offsets.h"
 #include "partition.h"
 #include "workers.h"
 
@@ -153,6 +154,8 @@ brook_err brook_broker_delete_topic(brook_broker *b, const char *name)
     if (e)
         log_error("topic %s: registry update failed: %s (deleting its data anyway)", name, brook_err_str(e));
     close_partitions(b, &gone, 1);
+    if (b->offsets)
+        brook_offsets_delete_topic(b->offsets, name);
     log_info("deleted topic %s", name);
     return BROOK_OK;
 }
@@ -257,6 +260,8 @@ brook_err brook_broker_start(brook_broker *b, brook_config *config, const char *
         }
     }
     log_info("loaded %zu topic(s) from %s", b->topics.count, b->topics.path);
+    if ((e = brook_broker_groups_start(b, err, errlen)))
+        return e;
     /* Bind every listener before accepting on any, so a bad address fails
      * start-up without having served a single client. */
     for (size_t i = 0; i < b->st->listener_count; i++) {
@@ -338,6 +343,7 @@ void brook_broker_free(brook_broker *b)
         brook_listener_close(&b->listeners[i]);
     for (size_t i = 0; i < b->topics.count; i++)
         close_partitions(b, b->topics.items[i], 0);
+    brook_broker_groups_free(b);
     if (b->loop)
         brook_loop_run_due(b->loop);
     if (b->stop_timer)

@@ -36,6 +36,8 @@ typedef struct brook_broker {
     brook_plugin_set plugins;
     brook_topics topics;
     brook_producer_ids producer_ids;
+    struct brook_groups *groups;   /* the group coordinator (group.h) */
+    struct brook_offsets *offsets; /* committed offsets (offsets.h) */
     brook_listener listeners[BROOK_MAX_LISTENERS];
     size_t listener_count;
     brook_conn *conns; /* doubly linked through brook_conn.prev/next */
@@ -66,6 +68,11 @@ void brook_broker_free(brook_broker *b);
  * storage errors (then nothing is left behind). partitions -1 = default. */
 brook_err brook_broker_create_topic(brook_broker *b, const char *name, int32_t partitions, brook_topic **out);
 
-/* Delete a topic: registry entry, partitions and their stored data. */
+/* Start / stop the group coordinator and the committed offsets (broker_groups.c). */
+brook_err brook_broker_groups_start(brook_broker *b, char *err, size_t errlen);
+void brook_broker_groups_free(brook_broker *b);
+
+/* Delete a topic: registry entry, partitions, their stored data and the
+ * offsets groups committed for it. */
 brook_err brook_broker_delete_topic(brook_broker *b, const char *name);
 #endif

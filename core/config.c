@@ -68,11 +68,20 @@ static const node topics_nodes[] = {
     {NULL, 0, NULL, NULL, 0, NULL},
 };
 
+static const node groups_nodes[] = {
+    {"min_session_timeout_ms", N_INT, NULL, "6000", 0, "shortest session timeout a consumer may ask for"},
+    {"max_session_timeout_ms", N_INT, NULL, "1800000", 0, "longest session timeout a consumer may ask for"},
+    {"initial_rebalance_delay_ms", N_INT, NULL, "3000", 0,
+     "when an empty group gets members, wait this long for more before the first generation"},
+    {NULL, 0, NULL, NULL, 0, NULL},
+};
+
 static const node root_nodes[] = {
     {"broker", N_GROUP, broker_nodes, NULL, 0, "this broker"},
     {"limits", N_GROUP, limits_nodes, NULL, 0, "resource bounds"},
     {"listeners", N_LIST, listener_nodes, NULL, 1, "where clients connect"},
     {"topics", N_GROUP, topics_nodes, NULL, 0, "topic defaults"},
+    {"groups", N_GROUP, groups_nodes, NULL, 0, "consumer group coordination"},
     {"storage", N_PLUGIN, NULL, NULL, 1, "the storage plugin and its options"},
     {"replication", N_PLUGIN, NULL, "none", 0, "the replication plugin and its options"},
     {"auth", N_PLUGIN_LIST, NULL, NULL, 0, "auth plugins (authentication mechanisms, at most one authorizer)"},
@@ -600,6 +609,9 @@ brook_err brook_config_validate(brook_config *c, char *err, size_t errlen)
     st->default_partitions = (int32_t)get_int(cfg, "topics.default_partitions");
     st->auto_create_topics = get_bool(cfg, "topics.auto_create");
     st->max_partitions = (int32_t)get_int(cfg, "topics.max_partitions");
+    st->min_session_timeout_ms = (int32_t)get_int(cfg, "groups.min_session_timeout_ms");
+    st->max_session_timeout_ms = (int32_t)get_int(cfg, "groups.max_session_timeout_ms");
+    st->initial_rebalance_delay_ms = (int32_t)get_int(cfg, "groups.initial_rebalance_delay_ms");
 
     if ((e = range(c, "broker.id", get_int(cfg, "broker.id"), 0, INT32_MAX, err, errlen)) ||
         (e = range(c, "broker.io_threads", get_int(cfg, "broker.io_threads"), 1, 64, err, errlen)) ||
@@ -614,7 +626,11 @@ brook_err brook_config_validate(brook_config *c, char *err, size_t errlen)
                    errlen)) ||
         (e = range(c, "topics.max_partitions", get_int(cfg, "topics.max_partitions"), 1, 100000, err, errlen)) ||
         (e = range(c, "topics.default_partitions", get_int(cfg, "topics.default_partitions"), 1, st->max_partitions,
-                   err, errlen)))
+                   err, errlen)) ||
+        (e = range(c, "groups.min_session_timeout_ms", st->min_session_timeout_ms, 1, 3600000, err, errlen)) ||
+        (e = range(c, "groups.max_session_timeout_ms", st->max_session_timeout_ms, st->min_session_timeout_ms, 3600000,
+                   err, errlen)) ||
+        (e = range(c, "groups.initial_rebalance_delay_ms", st->initial_rebalance_delay_ms, 0, 600000, err, errlen)))
         return e;
     if (brook_log_level_parse(st->log_level) < 0) {
         const config_setting_t *s = config_lookup(cfg, "broker.log_level");

@@ -48,6 +48,10 @@ typedef struct brook_settings {
     int auto_create_topics;
     int32_t max_partitions;
 
+    int32_t min_session_timeout_ms;
+    int32_t max_session_timeout_ms;
+    int32_t initial_rebalance_delay_ms;
+
     brook_listener_conf listeners[BROOK_MAX_LISTENERS];
     size_t listener_count;
 

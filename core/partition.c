@@ -1,30 +1,23 @@
 #include "partition.h"
 
 #include <stdlib.h>
-#include <unistd.h>
 #include <string.h>
 
 #include "batch.h"
 #include "broker.h"
 #include "log.h"
+#include "log_scan.h"
 #include "producer_state.h"
 
 /* How far back start-up looks for idempotent producers' last batches. */
 #define PRODUCER_REBUILD_OFFSETS 2000
 #define PRODUCER_REBUILD_BYTES   (512u << 10) /* paid per partition at start-up */
 
-/* The bytes of a slice, read into *copy when they are in a file. */
-static const uint8_t *slice_bytes(const brook_slice *s, uint8_t **copy)
+static void record_producer(void *arg, const uint8_t *batch, const brook_batch_info *info)
 {
-    *copy = NULL;
-    if (s->fd < 0)
-        return s->data;
-    *copy = malloc(s->len ? s->len : 1);
-    if (*copy && pread(s->fd, *copy, s->len, (off_t)s->file_offset) == (ssize_t)s->len)
-        return *copy;
-    free(*copy);
-    *copy = NULL;
-    return NULL;
+    (void)batch;
+    brook_partition *p = arg;
+    brook_producers_record(&p->producers, info, info->base_offset);
 }
 
 /* Remember the batches of the log's tail for idempotent producers, so a
@@ -33,33 +26,7 @@ static void rebuild_producers(brook_partition *p, int64_t start, int64_t end)
 {
     const brook_storage_ops *so = brook_storage_of(&p->broker->plugins.storage);
     int64_t from = end - PRODUCER_REBUILD_OFFSETS > start ? end - PRODUCER_REBUILD_OFFSETS : start;
-    size_t budget = PRODUCER_REBUILD_BYTES;
-    while (from < end && budget > 0) {
-        brook_slice slices[32];
-        size_t n = 0, bytes = 0;
-        if (so->read(p->log, from, end, budget, slices, 32, &n, &bytes) || n == 0)
-            return;
-        int64_t next = from;
-        for (size_t i = 0; i < n; i++) {
-            uint8_t *copy;
-            const uint8_t *data = slice_bytes(&slices[i], &copy);
-            for (size_t pos = 0; data && pos < slices[i].len;) {
-                brook_batch_info info;
-                if (brook_batch_check(data + pos, slices[i].len - pos, &info))
-                    break;
-                brook_producers_record(&p->producers, &info, info.base_offset);
-                next = info.last_offset + 1;
-                pos += info.size;
-            }
-            free(copy);
-            if (slices[i].release)
-                slices[i].release(slices[i].owner);
-        }
-        budget = bytes >= budget ? 0 : budget - bytes;
-        if (next <= from)
-            return;
-        from = next;
-    }
+    brook_log_scan(so, p->log, from, end, PRODUCER_REBUILD_BYTES, record_producer, p);
 }
 
 brook_err brook_partition_open(brook_broker *b, brook_topic *topic, int32_t index, int create, brook_partition **out)

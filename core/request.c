@@ -139,6 +139,17 @@ void brook_req_dispatch(brook_req *req)
     case BROOK_REQ_LIST_OFFSETS: brook_handle_list_offsets(req); break;
     case BROOK_REQ_INIT_PRODUCER_ID: brook_handle_init_producer_id(req); break;
     case BROOK_REQ_DESCRIBE_CONFIGS: brook_handle_describe_configs(req); break;
+    case BROOK_REQ_FIND_COORDINATOR: brook_handle_find_coordinator(req); break;
+    case BROOK_REQ_JOIN_GROUP: brook_handle_join_group(req); break;
+    case BROOK_REQ_SYNC_GROUP: brook_handle_sync_group(req); break;
+    case BROOK_REQ_HEARTBEAT: brook_handle_heartbeat(req); break;
+    case BROOK_REQ_LEAVE_GROUP: brook_handle_leave_group(req); break;
+    case BROOK_REQ_OFFSET_COMMIT: brook_handle_offset_commit(req); break;
+    case BROOK_REQ_OFFSET_FETCH: brook_handle_offset_fetch(req); break;
+    case BROOK_REQ_OFFSET_DELETE: brook_handle_offset_delete(req); break;
+    case BROOK_REQ_LIST_GROUPS: brook_handle_list_groups(req); break;
+    case BROOK_REQ_DESCRIBE_GROUPS: brook_handle_describe_groups(req); break;
+    case BROOK_REQ_DELETE_GROUPS: brook_handle_delete_groups(req); break;
     case BROOK_REQ_LOCAL: break;
     case BROOK_REQ_INVALID:
     default:

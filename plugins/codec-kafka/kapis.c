@@ -3,6 +3,8 @@
  * The field order is the wire order; kapis.h names the indexes. */
 #include "kapis.h"
 
+#include <stdint.h>
+
 #define COUNT(a) ((uint16_t)(sizeof(a) / sizeof((a)[0])))
 /* a field present from version `min` (to `max`, KV_ANY = open) */
 #define F(n, t, min, max)                                                                                              \
@@ -308,6 +310,253 @@ static const kfield dc_resp[] = {
 MSG(dc_request, dc_req);
 MSG(dc_response, dc_resp);
 
+/* ---- OffsetCommit (8) ------------------------------------------------------ */
+static const kfield oc_partition[] = {
+    F("PartitionIndex", KT_INT32, 0, KV_ANY),
+    F("CommittedOffset", KT_INT64, 0, KV_ANY),
+    FD("CommittedLeaderEpoch", KT_INT32, 6, KV_ANY, -1),
+    FD("CommitTimestamp", KT_INT64, 1, 1, -1),
+    FN("CommittedMetadata", KT_STRING, 0, KV_ANY, 0),
+};
+static const kfield oc_topic[] = {
+    F("Name", KT_STRING, 0, KV_ANY),
+    FS("Partitions", oc_partition, 0, KV_ANY, KV_NEVER),
+};
+static const kfield oc_req[] = {
+    F("GroupId", KT_STRING, 0, KV_ANY),        FD("GenerationId", KT_INT32, 1, KV_ANY, -1),
+    F("MemberId", KT_STRING, 1, KV_ANY),       FN("GroupInstanceId", KT_STRING, 7, KV_ANY, 7),
+    FD("RetentionTimeMs", KT_INT64, 2, 4, -1), FS("Topics", oc_topic, 0, KV_ANY, KV_NEVER),
+};
+static const kfield oc_resp_partition[] = {
+    F("PartitionIndex", KT_INT32, 0, KV_ANY),
+    F("ErrorCode", KT_INT16, 0, KV_ANY),
+};
+static const kfield oc_resp_topic[] = {
+    F("Name", KT_STRING, 0, KV_ANY),
+    FS("Partitions", oc_resp_partition, 0, KV_ANY, KV_NEVER),
+};
+static const kfield oc_resp[] = {
+    F("ThrottleTimeMs", KT_INT32, 3, KV_ANY),
+    FS("Topics", oc_resp_topic, 0, KV_ANY, KV_NEVER),
+};
+MSG(oc_request, oc_req);
+MSG(oc_response, oc_resp);
+
+/* ---- OffsetFetch (9) ------------------------------------------------------- */
+static const kfield of_topic[] = {
+    F("Name", KT_STRING, 0, KV_ANY),
+    FA("PartitionIndexes", KT_INT32, 0, KV_ANY, KV_NEVER),
+};
+static const kfield of_req[] = {
+    F("GroupId", KT_STRING, 0, KV_ANY),
+    FS("Topics", of_topic, 0, KV_ANY, 2),
+};
+static const kfield of_resp_partition[] = {
+    F("PartitionIndex", KT_INT32, 0, KV_ANY),
+    F("CommittedOffset", KT_INT64, 0, KV_ANY),
+    FD("CommittedLeaderEpoch", KT_INT32, 5, KV_ANY, -1),
+    FN("Metadata", KT_STRING, 0, KV_ANY, 0),
+    F("ErrorCode", KT_INT16, 0, KV_ANY),
+};
+static const kfield of_resp_topic[] = {
+    F("Name", KT_STRING, 0, KV_ANY),
+    FS("Partitions", of_resp_partition, 0, KV_ANY, KV_NEVER),
+};
+static const kfield of_resp[] = {
+    F("ThrottleTimeMs", KT_INT32, 3, KV_ANY),
+    FS("Topics", of_resp_topic, 0, KV_ANY, KV_NEVER),
+    F("ErrorCode", KT_INT16, 2, KV_ANY),
+};
+MSG(of_request, of_req);
+MSG(of_response, of_resp);
+
+/* ---- FindCoordinator (10) ---------------------------------------------------- */
+static const kfield fc_req[] = {
+    F("Key", KT_STRING, 0, KV_ANY),
+    F("KeyType", KT_INT8, 1, KV_ANY),
+};
+static const kfield fc_resp[] = {
+    F("ThrottleTimeMs", KT_INT32, 1, KV_ANY),
+    F("ErrorCode", KT_INT16, 0, KV_ANY),
+    FN("ErrorMessage", KT_STRING, 1, KV_ANY, 1),
+    F("NodeId", KT_INT32, 0, KV_ANY),
+    F("Host", KT_STRING, 0, KV_ANY),
+    F("Port", KT_INT32, 0, KV_ANY),
+};
+MSG(fc_request, fc_req);
+MSG(fc_response, fc_resp);
+
+/* ---- JoinGroup (11) ------------------------------------------------------------ */
+static const kfield jg_protocol[] = {
+    F("Name", KT_STRING, 0, KV_ANY),
+    F("Metadata", KT_BYTES, 0, KV_ANY),
+};
+static const kfield jg_req[] = {
+    F("GroupId", KT_STRING, 0, KV_ANY),
+    F("SessionTimeoutMs", KT_INT32, 0, KV_ANY),
+    FD("RebalanceTimeoutMs", KT_INT32, 1, KV_ANY, -1),
+    F("MemberId", KT_STRING, 0, KV_ANY),
+    FN("GroupInstanceId", KT_STRING, 5, KV_ANY, 5),
+    F("ProtocolType", KT_STRING, 0, KV_ANY),
+    FS("Protocols", jg_protocol, 0, KV_ANY, KV_NEVER),
+};
+static const kfield jg_member[] = {
+    F("MemberId", KT_STRING, 0, KV_ANY),
+    FN("GroupInstanceId", KT_STRING, 5, KV_ANY, 5),
+    F("Metadata", KT_BYTES, 0, KV_ANY),
+};
+static const kfield jg_resp[] = {
+    F("ThrottleTimeMs", KT_INT32, 2, KV_ANY),
+    F("ErrorCode", KT_INT16, 0, KV_ANY),
+    F("GenerationId", KT_INT32, 0, KV_ANY),
+    F("ProtocolName", KT_STRING, 0, KV_ANY),
+    F("Leader", KT_STRING, 0, KV_ANY),
+    F("MemberId", KT_STRING, 0, KV_ANY),
+    FS("Members", jg_member, 0, KV_ANY, KV_NEVER),
+};
+MSG(jg_request, jg_req);
+MSG(jg_response, jg_resp);
+
+/* ---- Heartbeat (12) ------------------------------------------------------------- */
+static const kfield hb_req[] = {
+    F("GroupId", KT_STRING, 0, KV_ANY),
+    F("GenerationId", KT_INT32, 0, KV_ANY),
+    F("MemberId", KT_STRING, 0, KV_ANY),
+    FN("GroupInstanceId", KT_STRING, 3, KV_ANY, 3),
+};
+static const kfield hb_resp[] = {
+    F("ThrottleTimeMs", KT_INT32, 1, KV_ANY),
+    F("ErrorCode", KT_INT16, 0, KV_ANY),
+};
+MSG(hb_request, hb_req);
+MSG(hb_response, hb_resp);
+
+/* ---- LeaveGroup (13) ------------------------------------------------------------ */
+static const kfield lg_member[] = {
+    F("MemberId", KT_STRING, 3, KV_ANY),
+    FN("GroupInstanceId", KT_STRING, 3, KV_ANY, 3),
+};
+static const kfield lg_req[] = {
+    F("GroupId", KT_STRING, 0, KV_ANY),
+    F("MemberId", KT_STRING, 0, 2),
+    FS("Members", lg_member, 3, KV_ANY, KV_NEVER),
+};
+static const kfield lg_resp_member[] = {
+    F("MemberId", KT_STRING, 3, KV_ANY),
+    FN("GroupInstanceId", KT_STRING, 3, KV_ANY, 3),
+    F("ErrorCode", KT_INT16, 3, KV_ANY),
+};
+static const kfield lg_resp[] = {
+    F("ThrottleTimeMs", KT_INT32, 1, KV_ANY),
+    F("ErrorCode", KT_INT16, 0, KV_ANY),
+    FS("Members", lg_resp_member, 3, KV_ANY, KV_NEVER),
+};
+MSG(lg_request, lg_req);
+MSG(lg_response, lg_resp);
+
+/* ---- SyncGroup (14) ------------------------------------------------------------- */
+static const kfield sg_assignment[] = {
+    F("MemberId", KT_STRING, 0, KV_ANY),
+    F("Assignment", KT_BYTES, 0, KV_ANY),
+};
+static const kfield sg_req[] = {
+    F("GroupId", KT_STRING, 0, KV_ANY),
+    F("GenerationId", KT_INT32, 0, KV_ANY),
+    F("MemberId", KT_STRING, 0, KV_ANY),
+    FN("GroupInstanceId", KT_STRING, 3, KV_ANY, 3),
+    FS("Assignments", sg_assignment, 0, KV_ANY, KV_NEVER),
+};
+static const kfield sg_resp[] = {
+    F("ThrottleTimeMs", KT_INT32, 1, KV_ANY),
+    F("ErrorCode", KT_INT16, 0, KV_ANY),
+    F("Assignment", KT_BYTES, 0, KV_ANY),
+};
+MSG(sg_request, sg_req);
+MSG(sg_response, sg_resp);
+
+/* ---- DescribeGroups (15) -------------------------------------------------------- */
+static const kfield dg_req[] = {
+    FA("Groups", KT_STRING, 0, KV_ANY, KV_NEVER),
+    F("IncludeAuthorizedOperations", KT_BOOL, 3, KV_ANY),
+};
+static const kfield dg_member[] = {
+    F("MemberId", KT_STRING, 0, KV_ANY),      FN("GroupInstanceId", KT_STRING, 4, KV_ANY, 4),
+    F("ClientId", KT_STRING, 0, KV_ANY),      F("ClientHost", KT_STRING, 0, KV_ANY),
+    F("MemberMetadata", KT_BYTES, 0, KV_ANY), F("MemberAssignment", KT_BYTES, 0, KV_ANY),
+};
+static const kfield dg_group[] = {
+    F("ErrorCode", KT_INT16, 0, KV_ANY),
+    F("GroupId", KT_STRING, 0, KV_ANY),
+    F("GroupState", KT_STRING, 0, KV_ANY),
+    F("ProtocolType", KT_STRING, 0, KV_ANY),
+    F("ProtocolData", KT_STRING, 0, KV_ANY),
+    FS("Members", dg_member, 0, KV_ANY, KV_NEVER),
+    FD("AuthorizedOperations", KT_INT32, 3, KV_ANY, INT32_MIN),
+};
+static const kfield dg_resp[] = {
+    F("ThrottleTimeMs", KT_INT32, 1, KV_ANY),
+    FS("Groups", dg_group, 0, KV_ANY, KV_NEVER),
+};
+MSG(dg_request, dg_req);
+MSG(dg_response, dg_resp);
+
+/* ---- ListGroups (16) ------------------------------------------------------------ */
+static const kfield lsg_req[1];
+static const kmsg lsg_request = {lsg_req, 0};
+static const kfield lsg_group[] = {
+    F("GroupId", KT_STRING, 0, KV_ANY),
+    F("ProtocolType", KT_STRING, 0, KV_ANY),
+};
+static const kfield lsg_resp[] = {
+    F("ThrottleTimeMs", KT_INT32, 1, KV_ANY),
+    F("ErrorCode", KT_INT16, 0, KV_ANY),
+    FS("Groups", lsg_group, 0, KV_ANY, KV_NEVER),
+};
+MSG(lsg_response, lsg_resp);
+
+/* ---- DeleteGroups (42) ---------------------------------------------------------- */
+static const kfield dlg_req[] = {
+    FA("GroupsNames", KT_STRING, 0, KV_ANY, KV_NEVER),
+};
+static const kfield dlg_result[] = {
+    F("GroupId", KT_STRING, 0, KV_ANY),
+    F("ErrorCode", KT_INT16, 0, KV_ANY),
+};
+static const kfield dlg_resp[] = {
+    F("ThrottleTimeMs", KT_INT32, 0, KV_ANY),
+    FS("Results", dlg_result, 0, KV_ANY, KV_NEVER),
+};
+MSG(dlg_request, dlg_req);
+MSG(dlg_response, dlg_resp);
+
+/* ---- OffsetDelete (47) ---------------------------------------------------------- */
+static const kfield od_partition[] = {
+    F("PartitionIndex", KT_INT32, 0, KV_ANY),
+};
+static const kfield od_topic[] = {
+    F("Name", KT_STRING, 0, KV_ANY),
+    FS("Partitions", od_partition, 0, KV_ANY, KV_NEVER),
+};
+static const kfield od_req[] = {
+    F("GroupId", KT_STRING, 0, KV_ANY),
+    FS("Topics", od_topic, 0, KV_ANY, KV_NEVER),
+};
+static const kfield od_resp_partition[] = {
+    F("PartitionIndex", KT_INT32, 0, KV_ANY),
+    F("ErrorCode", KT_INT16, 0, KV_ANY),
+};
+static const kfield od_resp_topic[] = {
+    F("Name", KT_STRING, 0, KV_ANY),
+    FS("Partitions", od_resp_partition, 0, KV_ANY, KV_NEVER),
+};
+static const kfield od_resp[] = {
+    F("ErrorCode", KT_INT16, 0, KV_ANY),
+    F("ThrottleTimeMs", KT_INT32, 0, KV_ANY),
+    FS("Topics", od_resp_topic, 0, KV_ANY, KV_NEVER),
+};
+MSG(od_request, od_req);
+MSG(od_response, od_resp);
+
 /* ---- the registry ----------------------------------------------------------- */
 /* Ranges: Produce from v3 and Fetch from v4 (RecordBatch v2 only); the rest
  * from v0. Flexible versions are advertised where the tables support them. */
@@ -321,6 +570,17 @@ static const kapi apis[] = {
     {API_DELETE_TOPICS, "DeleteTopics", 0, 3, KV_NEVER, &dt_request, &dt_response},
     {API_INIT_PRODUCER_ID, "InitProducerId", 0, 1, KV_NEVER, &ip_request, &ip_response},
     {API_DESCRIBE_CONFIGS, "DescribeConfigs", 0, 3, KV_NEVER, &dc_request, &dc_response},
+    {API_OFFSET_COMMIT, "OffsetCommit", 0, 7, KV_NEVER, &oc_request, &oc_response},
+    {API_OFFSET_FETCH, "OffsetFetch", 0, 5, KV_NEVER, &of_request, &of_response},
+    {API_FIND_COORDINATOR, "FindCoordinator", 0, 2, KV_NEVER, &fc_request, &fc_response},
+    {API_JOIN_GROUP, "JoinGroup", 0, 5, KV_NEVER, &jg_request, &jg_response},
+    {API_HEARTBEAT, "Heartbeat", 0, 3, KV_NEVER, &hb_request, &hb_response},
+    {API_LEAVE_GROUP, "LeaveGroup", 0, 3, KV_NEVER, &lg_request, &lg_response},
+    {API_SYNC_GROUP, "SyncGroup", 0, 3, KV_NEVER, &sg_request, &sg_response},
+    {API_DESCRIBE_GROUPS, "DescribeGroups", 0, 4, KV_NEVER, &dg_request, &dg_response},
+    {API_LIST_GROUPS, "ListGroups", 0, 2, KV_NEVER, &lsg_request, &lsg_response},
+    {API_DELETE_GROUPS, "DeleteGroups", 0, 1, KV_NEVER, &dlg_request, &dlg_response},
+    {API_OFFSET_DELETE, "OffsetDelete", 0, 0, KV_NEVER, &od_request, &od_response},
 };
 
 const kapi *kapi_find(int16_t key)

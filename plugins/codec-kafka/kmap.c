@@ -37,8 +37,7 @@ int16_t kmap_error(brook_err e, int cluster)
 
 /* ---- helpers -------------------------------------------------------------- */
 
-/* A NUL-terminated copy of a string value (NULL for null). */
-static const char *str(brook_request *req, const kval *v)
+const char *kmap_str(brook_request *req, const kval *v)
 {
     if (v->len < 0)
         return NULL;
@@ -48,17 +47,13 @@ static const char *str(brook_request *req, const kval *v)
     return s;
 }
 
-static void set_str(kval *v, const char *s)
+void kmap_set_str(kval *v, const char *s)
 {
     v->ptr = (const uint8_t *)s;
     v->len = s ? (int32_t)strlen(s) : -1;
 }
 
-/* Element k of a struct array of width n. */
-#define ROW(v, k, n) ((v)->items + (size_t)(k) * (n))
-
-/* Allocate `count` rows of `nfields` for an array value. */
-static int rows(brook_request *req, kval *v, size_t count, size_t nfields)
+int kmap_rows(brook_request *req, kval *v, size_t count, size_t nfields)
 {
     v->len = (int32_t)count;
     if (!count)
@@ -66,8 +61,6 @@ static int rows(brook_request *req, kval *v, size_t count, size_t nfields)
     v->items = kmap_alloc(req, sizeof(kval) * count * nfields);
     return v->items ? 0 : -1;
 }
-
-#define COUNT_OF(v) ((v)->len > 0 ? (size_t)(v)->len : 0)
 
 /* ---- decode ---------------------------------------------------------------- */
 
@@ -85,7 +78,7 @@ static int dec_produce(kreq *kr, brook_request *req)
     for (size_t t = 0; t < p->topic_count; t++) {
         kval *tv = ROW(topics, t, 2);
         brook_produce_topic *pt = &p->topics[t];
-        pt->name = str(req, &tv[PRODUCE_T_NAME]);
+        pt->name = kmap_str(req, &tv[PRODUCE_T_NAME]);
         kval *parts = &tv[PRODUCE_T_PARTITIONS];
         pt->partition_count = COUNT_OF(parts);
         pt->partitions = kmap_alloc(req, sizeof *pt->partitions * (pt->partition_count + 1));
@@ -126,7 +119,7 @@ static int dec_fetch(kreq *kr, brook_request *req)
     for (size_t t = 0; t < f->topic_count; t++) {
         kval *tv = ROW(topics, t, 2);
         brook_fetch_topic *ft = &f->topics[t];
-        ft->name = str(req, &tv[FETCH_T_NAME]);
+        ft->name = kmap_str(req, &tv[FETCH_T_NAME]);
         kval *parts = &tv[FETCH_T_PARTITIONS];
         ft->partition_count = COUNT_OF(parts);
         ft->partitions = kmap_alloc(req, sizeof *ft->partitions * (ft->partition_count + 1));
@@ -154,7 +147,7 @@ static int dec_list_offsets(kreq *kr, brook_request *req)
     for (size_t t = 0; t < l->topic_count; t++) {
         kval *tv = ROW(topics, t, 2);
         brook_list_offsets_topic *lt = &l->topics[t];
-        lt->name = str(req, &tv[LO_T_NAME]);
+        lt->name = kmap_str(req, &tv[LO_T_NAME]);
         kval *parts = &tv[LO_T_PARTITIONS];
         lt->partition_count = COUNT_OF(parts);
         lt->partitions = kmap_alloc(req, sizeof *lt->partitions * (lt->partition_count + 1));
@@ -182,7 +175,7 @@ static int dec_metadata(kreq *kr, brook_request *req)
     if (!m->topics)
         return -1;
     for (size_t t = 0; t < m->topic_count; t++)
-        m->topics[t].name = str(req, &ROW(topics, t, 1)[MD_T_NAME]);
+        m->topics[t].name = kmap_str(req, &ROW(topics, t, 1)[MD_T_NAME]);
     req->type = BROOK_REQ_METADATA;
     return 0;
 }
@@ -200,7 +193,7 @@ static int dec_create_topics(kreq *kr, brook_request *req)
     for (size_t t = 0; t < c->topic_count; t++) {
         kval *tv = ROW(topics, t, 5);
         brook_topic_create *tc = &c->topics[t];
-        tc->name = str(req, &tv[CT_T_NAME]);
+        tc->name = kmap_str(req, &tv[CT_T_NAME]);
         tc->partitions = (int32_t)tv[CT_T_PARTITIONS].i;
         tc->replication_factor = (int16_t)tv[CT_T_REPLICATION].i;
         if (tv[CT_T_ASSIGNMENTS].len > 0) {
@@ -224,7 +217,7 @@ static int dec_delete_topics(kreq *kr, brook_request *req)
     if (!d->topics)
         return -1;
     for (size_t t = 0; t < d->topic_count; t++)
-        d->topics[t].name = str(req, &names->items[t]);
+        d->topics[t].name = kmap_str(req, &names->items[t]);
     req->timeout_ms = (int32_t)kr->body[DT_TIMEOUT].i;
     req->type = BROOK_REQ_DELETE_TOPICS;
     return 0;
@@ -232,7 +225,7 @@ static int dec_delete_topics(kreq *kr, brook_request *req)
 
 static int dec_init_producer_id(kreq *kr, brook_request *req)
 {
-    req->u.init_producer_id.transactional_id = str(req, &kr->body[IP_TXN_ID]);
+    req->u.init_producer_id.transactional_id = kmap_str(req, &kr->body[IP_TXN_ID]);
     req->u.init_producer_id.transaction_timeout_ms = (int32_t)kr->body[IP_TXN_TIMEOUT].i;
     req->type = BROOK_REQ_INIT_PRODUCER_ID;
     return 0;
@@ -251,14 +244,14 @@ static int dec_describe_configs(kreq *kr, brook_request *req)
         brook_config_resource *cr = &d->resources[r];
         int8_t type = (int8_t)rv[DC_RES_TYPE].i; /* Kafka: 2 topic, 4 broker */
         cr->type = type == 2 ? BROOK_CONFIG_TOPIC : type == 4 ? BROOK_CONFIG_BROKER : 0;
-        cr->name = str(req, &rv[DC_RES_NAME]);
+        cr->name = kmap_str(req, &rv[DC_RES_NAME]);
         kval *keys = &rv[DC_RES_KEYS];
         if (keys->len >= 0) {
             const char **k = kmap_alloc(req, sizeof *k * ((size_t)keys->len + 1));
             if (!k)
                 return -1;
             for (int32_t i = 0; i < keys->len; i++)
-                k[i] = str(req, &keys->items[i]);
+                k[i] = kmap_str(req, &keys->items[i]);
             cr->keys = k;
             cr->key_count = (size_t)keys->len;
         }
@@ -283,7 +276,7 @@ int kmap_decode(kreq *kr, brook_request *req, const char **why)
         req->type = BROOK_REQ_LOCAL;
         rc = 0;
         break;
-    default: rc = -1; break;
+    default: rc = kmap_group_decode(kr, req); break;
     }
     if (rc)
         *why = "out of memory decoding the request";
@@ -297,7 +290,7 @@ static kval *enc_api_versions(kreq *kr, brook_request *req)
     kval *r = kmap_alloc(req, sizeof(kval) * 3);
     size_t n;
     const kapi *apis = kapi_all(&n);
-    if (!r || rows(req, &r[AV_R_KEYS], n, 3))
+    if (!r || kmap_rows(req, &r[AV_R_KEYS], n, 3))
         return NULL;
     r[AV_R_ERROR].i = kr->unsupported_version ? 35 : 0;
     for (size_t i = 0; i < n; i++) {
@@ -313,12 +306,12 @@ static kval *enc_produce(brook_request *req)
 {
     brook_produce_req *p = &req->u.produce;
     kval *r = kmap_alloc(req, sizeof(kval) * 2);
-    if (!r || rows(req, &r[PRODUCE_R_RESPONSES], p->topic_count, 2))
+    if (!r || kmap_rows(req, &r[PRODUCE_R_RESPONSES], p->topic_count, 2))
         return NULL;
     for (size_t t = 0; t < p->topic_count; t++) {
         kval *tv = ROW(&r[PRODUCE_R_RESPONSES], t, 2);
-        set_str(&tv[PRODUCE_RT_NAME], p->topics[t].name);
-        if (rows(req, &tv[PRODUCE_RT_PARTITIONS], p->topics[t].partition_count, 7))
+        kmap_set_str(&tv[PRODUCE_RT_NAME], p->topics[t].name);
+        if (kmap_rows(req, &tv[PRODUCE_RT_PARTITIONS], p->topics[t].partition_count, 7))
             return NULL;
         for (size_t i = 0; i < p->topics[t].partition_count; i++) {
             brook_produce_partition *pp = &p->topics[t].partitions[i];
@@ -329,7 +322,7 @@ static kval *enc_produce(brook_request *req)
             pv[PRODUCE_RP_BASE].i = pp->error || req->type == BROOK_REQ_INVALID ? -1 : pp->base_offset;
             pv[PRODUCE_RP_APPEND_TIME].i = -1;
             pv[PRODUCE_RP_START].i = pp->log_start_offset;
-            set_str(&pv[PRODUCE_RP_MESSAGE], pp->error ? pp->error_message : NULL);
+            kmap_set_str(&pv[PRODUCE_RP_MESSAGE], pp->error ? pp->error_message : NULL);
         }
     }
     return r;
@@ -339,12 +332,12 @@ static kval *enc_fetch(brook_request *req)
 {
     brook_fetch_req *f = &req->u.fetch;
     kval *r = kmap_alloc(req, sizeof(kval) * 4);
-    if (!r || rows(req, &r[FETCH_R_RESPONSES], f->topic_count, 2))
+    if (!r || kmap_rows(req, &r[FETCH_R_RESPONSES], f->topic_count, 2))
         return NULL;
     for (size_t t = 0; t < f->topic_count; t++) {
         kval *tv = ROW(&r[FETCH_R_RESPONSES], t, 2);
-        set_str(&tv[FETCH_RT_NAME], f->topics[t].name);
-        if (rows(req, &tv[FETCH_RT_PARTITIONS], f->topics[t].partition_count, 8))
+        kmap_set_str(&tv[FETCH_RT_NAME], f->topics[t].name);
+        if (kmap_rows(req, &tv[FETCH_RT_PARTITIONS], f->topics[t].partition_count, 8))
             return NULL;
         for (size_t i = 0; i < f->topics[t].partition_count; i++) {
             brook_fetch_partition *fp = &f->topics[t].partitions[i];
@@ -368,12 +361,12 @@ static kval *enc_list_offsets(kreq *kr, brook_request *req)
 {
     brook_list_offsets_req *l = &req->u.list_offsets;
     kval *r = kmap_alloc(req, sizeof(kval) * 2);
-    if (!r || rows(req, &r[LO_R_TOPICS], l->topic_count, 2))
+    if (!r || kmap_rows(req, &r[LO_R_TOPICS], l->topic_count, 2))
         return NULL;
     for (size_t t = 0; t < l->topic_count; t++) {
         kval *tv = ROW(&r[LO_R_TOPICS], t, 2);
-        set_str(&tv[LO_RT_NAME], l->topics[t].name);
-        if (rows(req, &tv[LO_RT_PARTITIONS], l->topics[t].partition_count, 6))
+        kmap_set_str(&tv[LO_RT_NAME], l->topics[t].name);
+        if (kmap_rows(req, &tv[LO_RT_PARTITIONS], l->topics[t].partition_count, 6))
             return NULL;
         for (size_t i = 0; i < l->topics[t].partition_count; i++) {
             brook_list_offsets_partition *lp = &l->topics[t].partitions[i];
@@ -384,7 +377,7 @@ static kval *enc_list_offsets(kreq *kr, brook_request *req)
             pv[LO_RP_OFFSET].i = lp->offset;
             pv[LO_RP_LEADER_EPOCH].i = 0;
             if (kr->version == 0 && !lp->error && lp->offset >= 0) { /* v0: a list of offsets */
-                if (rows(req, &pv[LO_RP_OLD_OFFSETS], 1, 1))
+                if (kmap_rows(req, &pv[LO_RP_OLD_OFFSETS], 1, 1))
                     return NULL;
                 pv[LO_RP_OLD_OFFSETS].items[0].i = lp->offset;
             }
@@ -395,7 +388,7 @@ static kval *enc_list_offsets(kreq *kr, brook_request *req)
 
 static int int_array(brook_request *req, kval *v, const int32_t *ids, int32_t n)
 {
-    if (rows(req, v, (size_t)(n > 0 ? n : 0), 1))
+    if (kmap_rows(req, v, (size_t)(n > 0 ? n : 0), 1))
         return -1;
     for (int32_t k = 0; k < n; k++)
         v->items[k].i = ids[k];
@@ -406,26 +399,27 @@ static kval *enc_metadata(brook_request *req)
 {
     brook_metadata_req *m = &req->u.metadata;
     kval *r = kmap_alloc(req, sizeof(kval) * 6);
-    if (!r || rows(req, &r[MD_R_BROKERS], m->broker_count, 4) || rows(req, &r[MD_R_TOPICS], m->topic_count, 5))
+    if (!r || kmap_rows(req, &r[MD_R_BROKERS], m->broker_count, 4) ||
+        kmap_rows(req, &r[MD_R_TOPICS], m->topic_count, 5))
         return NULL;
     for (size_t i = 0; i < m->broker_count; i++) {
         kval *bv = ROW(&r[MD_R_BROKERS], i, 4);
         bv[MD_RB_NODE].i = m->brokers[i].id;
-        set_str(&bv[MD_RB_HOST], m->brokers[i].host);
+        kmap_set_str(&bv[MD_RB_HOST], m->brokers[i].host);
         bv[MD_RB_PORT].i = m->brokers[i].port;
         bv[MD_RB_RACK].len = -1;
     }
-    set_str(&r[MD_R_CLUSTER_ID], m->cluster_id);
+    kmap_set_str(&r[MD_R_CLUSTER_ID], m->cluster_id);
     r[MD_R_CONTROLLER].i = m->controller_id;
     r[MD_R_CLUSTER_OPS].i = INT32_MIN;
     for (size_t t = 0; t < m->topic_count; t++) {
         brook_topic_meta *tm = &m->topics[t];
         kval *tv = ROW(&r[MD_R_TOPICS], t, 5);
         tv[MD_RT_ERROR].i = kmap_error(tm->error, 0);
-        set_str(&tv[MD_RT_NAME], tm->name);
+        kmap_set_str(&tv[MD_RT_NAME], tm->name);
         tv[MD_RT_INTERNAL].i = tm->internal;
         tv[MD_RT_OPS].i = INT32_MIN;
-        if (rows(req, &tv[MD_RT_PARTITIONS], (size_t)tm->partition_count, 7))
+        if (kmap_rows(req, &tv[MD_RT_PARTITIONS], (size_t)tm->partition_count, 7))
             return NULL;
         for (int32_t i = 0; i < tm->partition_count; i++) {
             brook_partition_meta *pm = &tm->partitions[i];
@@ -435,7 +429,7 @@ static kval *enc_metadata(brook_request *req)
             pv[MD_RP_LEADER].i = pm->leader;
             pv[MD_RP_LEADER_EPOCH].i = pm->leader_epoch;
             if (int_array(req, &pv[MD_RP_REPLICAS], pm->replicas, pm->replica_count) ||
-                int_array(req, &pv[MD_RP_ISR], pm->isr, pm->isr_count) || rows(req, &pv[MD_RP_OFFLINE], 0, 1))
+                int_array(req, &pv[MD_RP_ISR], pm->isr, pm->isr_count) || kmap_rows(req, &pv[MD_RP_OFFLINE], 0, 1))
                 return NULL;
         }
     }
@@ -446,13 +440,13 @@ static kval *enc_create_topics(brook_request *req)
 {
     brook_create_topics_req *c = &req->u.create_topics;
     kval *r = kmap_alloc(req, sizeof(kval) * 2);
-    if (!r || rows(req, &r[CT_R_TOPICS], c->topic_count, 3))
+    if (!r || kmap_rows(req, &r[CT_R_TOPICS], c->topic_count, 3))
         return NULL;
     for (size_t t = 0; t < c->topic_count; t++) {
         kval *tv = ROW(&r[CT_R_TOPICS], t, 3);
-        set_str(&tv[CT_RT_NAME], c->topics[t].name);
+        kmap_set_str(&tv[CT_RT_NAME], c->topics[t].name);
         tv[CT_RT_ERROR].i = kmap_error(c->topics[t].error, 0);
-        set_str(&tv[CT_RT_MESSAGE], c->topics[t].error ? c->topics[t].error_message : NULL);
+        kmap_set_str(&tv[CT_RT_MESSAGE], c->topics[t].error ? c->topics[t].error_message : NULL);
         if (c->topics[t].error == BROOK_ERR_INVALID && c->topics[t].error_message)
             tv[CT_RT_ERROR].i = 40; /* INVALID_CONFIG */
     }
@@ -463,11 +457,11 @@ static kval *enc_delete_topics(brook_request *req)
 {
     brook_delete_topics_req *d = &req->u.delete_topics;
     kval *r = kmap_alloc(req, sizeof(kval) * 2);
-    if (!r || rows(req, &r[DT_R_RESPONSES], d->topic_count, 2))
+    if (!r || kmap_rows(req, &r[DT_R_RESPONSES], d->topic_count, 2))
         return NULL;
     for (size_t t = 0; t < d->topic_count; t++) {
         kval *tv = ROW(&r[DT_R_RESPONSES], t, 2);
-        set_str(&tv[DT_RT_NAME], d->topics[t].name);
+        kmap_set_str(&tv[DT_RT_NAME], d->topics[t].name);
         tv[DT_RT_ERROR].i = kmap_error(d->topics[t].error, 0);
     }
     return r;
@@ -489,23 +483,23 @@ static kval *enc_describe_configs(brook_request *req)
 {
     brook_describe_configs_req *d = &req->u.describe_configs;
     kval *r = kmap_alloc(req, sizeof(kval) * 2);
-    if (!r || rows(req, &r[DC_R_RESULTS], d->resource_count, 5))
+    if (!r || kmap_rows(req, &r[DC_R_RESULTS], d->resource_count, 5))
         return NULL;
     for (size_t i = 0; i < d->resource_count; i++) {
         brook_config_resource *cr = &d->resources[i];
         kval *rv = ROW(&r[DC_R_RESULTS], i, 5);
         rv[DC_RR_ERROR].i = kmap_error(cr->error, cr->type == BROOK_CONFIG_BROKER);
-        set_str(&rv[DC_RR_MESSAGE],
-                cr->error ? (cr->error_message ? cr->error_message : brook_err_str(cr->error)) : NULL);
+        kmap_set_str(&rv[DC_RR_MESSAGE],
+                     cr->error ? (cr->error_message ? cr->error_message : brook_err_str(cr->error)) : NULL);
         rv[DC_RR_TYPE].i = cr->type == BROOK_CONFIG_TOPIC ? 2 : cr->type == BROOK_CONFIG_BROKER ? 4 : 0;
-        set_str(&rv[DC_RR_NAME], cr->name ? cr->name : "");
+        kmap_set_str(&rv[DC_RR_NAME], cr->name ? cr->name : "");
         size_t n = cr->error ? 0 : cr->entry_count;
-        if (rows(req, &rv[DC_RR_CONFIGS], n, 8))
+        if (kmap_rows(req, &rv[DC_RR_CONFIGS], n, 8))
             return NULL;
         for (size_t k = 0; k < n; k++) {
             kval *cv = ROW(&rv[DC_RR_CONFIGS], k, 8);
-            set_str(&cv[DC_RC_NAME], cr->entries[k].name);
-            set_str(&cv[DC_RC_VALUE], cr->entries[k].value);
+            kmap_set_str(&cv[DC_RC_NAME], cr->entries[k].name);
+            kmap_set_str(&cv[DC_RC_VALUE], cr->entries[k].value);
             cv[DC_RC_READ_ONLY].i = cr->entries[k].read_only;
             cv[DC_RC_IS_DEFAULT].i = cr->entries[k].is_default;
             /* ConfigSource: 5 DEFAULT_CONFIG, 4 STATIC_BROKER_CONFIG */
@@ -530,6 +524,6 @@ kval *kmap_encode(kreq *kr, brook_request *req)
     case API_DELETE_TOPICS: return enc_delete_topics(req);
     case API_INIT_PRODUCER_ID: return enc_init_producer_id(req);
     case API_DESCRIBE_CONFIGS: return enc_describe_configs(req);
-    default: return NULL;
+    default: return kmap_group_encode(kr, req);
     }
 }

@@ -1,0 +1,71 @@
+/* The broker's consumer-group side: the coordinator (group.c) running on
+ * the event loop's clock, and the committed offsets (offsets.c) in the
+ * storage plugin's internal log. */
+#include <stdio.h>
+
+#include "broker.h"
+#include "group.h"
+#include "log.h"
+#include "offsets.h"
+
+static int64_t loop_now(void *ctx)
+{
+    return brook_loop_now(ctx);
+}
+
+static int loop_timer_add(void *ctx, int64_t ms, void (*cb)(void *), void *arg, void **handle)
+{
+    brook_timer *t;
+    if (brook_loop_timer_add(ctx, ms, cb, arg, &t))
+        return -1;
+    *handle = t;
+    return 0;
+}
+
+static void loop_timer_cancel(void *ctx, void *handle)
+{
+    brook_loop_timer_cancel(ctx, handle);
+}
+
+static int group_has_offsets(void *ctx, const char *group_id)
+{
+    brook_broker *b = ctx;
+    return b->offsets && brook_offsets_has_group(b->offsets, group_id);
+}
+
+static void ensure_group(void *arg, const char *group_id)
+{
+    brook_broker *b = arg;
+    if (brook_groups_ensure(b->groups, group_id))
+        log_warn("group %s: out of memory while loading it", group_id);
+}
+
+brook_err brook_broker_groups_start(brook_broker *b, char *err, size_t errlen)
+{
+    brook_err e = brook_offsets_open(brook_storage_of(&b->plugins.storage), b->plugins.storage.state, &b->offsets);
+    if (e) {
+        snprintf(err, errlen, "cannot open the committed offsets (%s): %s", BROOK_OFFSETS_LOG, brook_err_str(e));
+        return e;
+    }
+    brook_group_clock clock = {
+        .ctx = b->loop, .now_ms = loop_now, .timer_add = loop_timer_add, .timer_cancel = loop_timer_cancel};
+    brook_groups_config cfg = {.min_session_timeout_ms = b->st->min_session_timeout_ms,
+                               .max_session_timeout_ms = b->st->max_session_timeout_ms,
+                               .initial_rebalance_delay_ms = b->st->initial_rebalance_delay_ms,
+                               .has_offsets = group_has_offsets,
+                               .has_offsets_ctx = b};
+    if ((e = brook_groups_new(&clock, &cfg, &b->groups))) {
+        snprintf(err, errlen, "cannot start the group coordinator: %s", brook_err_str(e));
+        return e;
+    }
+    brook_offsets_each_group(b->offsets, ensure_group, b);
+    return BROOK_OK;
+}
+
+void brook_broker_groups_free(brook_broker *b)
+{
+    brook_groups_free(b->groups);
+    b->groups = NULL;
+    brook_offsets_close(b->offsets);
+    b->offsets = NULL;
+}

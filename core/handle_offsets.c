@@ -1,0 +1,233 @@
+/* Committed offsets: OffsetCommit (checked against the group's generation,
+ * acknowledged once durable), OffsetFetch (named partitions or all of the
+ * group's), OffsetDelete (not for topics the group consumes). */
+#include <string.h>
+
+#include "broker.h"
+#include "group.h"
+#include "handlers.h"
+#include "log.h"
+#include "offsets.h"
+#include "router.h"
+#include "topics.h"
+
+/* Every partition of the request gets `e`. */
+static void fail_all(brook_offset_topic *topics, size_t n, brook_err e)
+{
+    for (size_t t = 0; t < n; t++)
+        for (size_t i = 0; i < topics[t].partition_count; i++)
+            topics[t].partitions[i].error = e;
+}
+
+static brook_err partition_exists(brook_req *req, const char *topic, int32_t partition)
+{
+    brook_partition *part;
+    return brook_route(req->broker, topic, partition, &part);
+}
+
+static void commit_durable(void *arg, brook_err err)
+{
+    brook_req *req = arg;
+    if (err) {
+        brook_offset_commit_req *c = &req->pub.u.offset_commit;
+        for (size_t t = 0; t < c->topic_count; t++)
+            for (size_t i = 0; i < c->topics[t].partition_count; i++)
+                if (!c->topics[t].partitions[i].error)
+                    c->topics[t].partitions[i].error = err;
+    }
+    brook_req_release(req);
+}
+
+void brook_handle_offset_commit(brook_req *req)
+{
+    brook_broker *b = req->broker;
+    brook_offset_commit_req *c = &req->pub.u.offset_commit;
+    brook_err e = brook_authorize(req, BROOK_OP_READ, BROOK_RESOURCE_GROUP, c->group_id ? c->group_id : "");
+    if (!e && (!c->group_id || !c->group_id[0]))
+        e = BROOK_ERR_INVALID;
+    if (!e)
+        e = brook_groups_check_commit(b->groups, c->group_id, c->generation_id, c->member_id, c->group_instance_id);
+    if (e) {
+        c->error = e;
+        fail_all(c->topics, c->topic_count, e);
+        return;
+    }
+    size_t total = 0;
+    for (size_t t = 0; t < c->topic_count; t++)
+        total += c->topics[t].partition_count;
+    brook_offset_change *changes = brook_request_alloc(&req->pub, sizeof *changes * (total ? total : 1));
+    brook_committed *values = brook_request_alloc(&req->pub, sizeof *values * (total ? total : 1));
+    if (!changes || !values) {
+        fail_all(c->topics, c->topic_count, BROOK_ERR_NOMEM);
+        return;
+    }
+    size_t n = 0;
+    for (size_t t = 0; t < c->topic_count; t++) {
+        brook_offset_topic *ot = &c->topics[t];
+        brook_err te = brook_authorize(req, BROOK_OP_READ, BROOK_RESOURCE_TOPIC, ot->name);
+        for (size_t i = 0; i < ot->partition_count; i++) {
+            brook_offset_partition *p = &ot->partitions[i];
+            p->error = te ? te : partition_exists(req, ot->name, p->partition);
+            if (!p->error && p->metadata && strlen(p->metadata) > BROOK_OFFSETS_MAX_METADATA)
+                p->error = BROOK_ERR_TOO_LARGE;
+            if (p->error)
+                continue;
+            values[n] = (brook_committed){
+                .offset = p->offset, .leader_epoch = p->leader_epoch, .metadata = (char *)p->metadata};
+            changes[n] = (brook_offset_change){.topic = ot->name, .partition = p->partition, .committed = &values[n]};
+            n++;
+        }
+    }
+    if (!n)
+        return;
+    req->pending++;
+    brook_offsets_commit(b->offsets, c->group_id, changes, n, brook_loop_now(b->loop), commit_durable, req);
+}
+
+/* ---- fetch ------------------------------------------------------------------------------ */
+
+static void fill_partition(const brook_offsets *o, const char *group, const char *topic, brook_offset_partition *p)
+{
+    const brook_committed *c = brook_offsets_get(o, group, topic, p->partition);
+    p->offset = c ? c->offset : -1;
+    p->leader_epoch = c ? c->leader_epoch : -1;
+    p->metadata = c && c->metadata ? c->metadata : "";
+    p->error = BROOK_OK;
+}
+
+typedef struct all_offsets {
+    brook_req *req;
+    brook_offset_fetch_req *f;
+    size_t cap;
+    int failed;
+} all_offsets;
+
+/* One committed entry into the response, grouping partitions by topic. */
+static void add_entry(void *arg, const char *topic, int32_t partition, const brook_committed *c)
+{
+    all_offsets *a = arg;
+    brook_offset_fetch_req *f = a->f;
+    if (a->failed || brook_authorize(a->req, BROOK_OP_DESCRIBE, BROOK_RESOURCE_TOPIC, topic))
+        return;
+    brook_offset_topic *t = NULL;
+    for (size_t i = 0; i < f->topic_count && !t; i++)
+        if (strcmp(f->topics[i].name, topic) == 0)
+            t = &f->topics[i];
+    if (!t) {
+        if (f->topic_count == a->cap) {
+            a->failed = 1; /* sized by a count taken before; cannot happen */
+            return;
+        }
+        t = &f->topics[f->topic_count++];
+        size_t len = strlen(topic) + 1;
+        char *name = brook_request_alloc(&a->req->pub, len);
+        t->partitions = brook_request_alloc(&a->req->pub, sizeof *t->partitions * a->cap);
+        if (!name || !t->partitions) {
+            a->failed = 1;
+            return;
+        }
+        memcpy(name, topic, len);
+        t->name = name;
+        t->partition_count = 0;
+    }
+    brook_offset_partition *p = &t->partitions[t->partition_count++];
+    p->partition = partition;
+    p->offset = c->offset;
+    p->leader_epoch = c->leader_epoch;
+    p->metadata = c->metadata ? c->metadata : "";
+    p->error = BROOK_OK;
+}
+
+static void count_entry(void *arg, const char *topic, int32_t partition, const brook_committed *c)
+{
+    (void)topic;
+    (void)partition;
+    (void)c;
+    (*(size_t *)arg)++;
+}
+
+void brook_handle_offset_fetch(brook_req *req)
+{
+    brook_broker *b = req->broker;
+    brook_offset_fetch_req *f = &req->pub.u.offset_fetch;
+    if ((f->error = brook_authorize(req, BROOK_OP_DESCRIBE, BROOK_RESOURCE_GROUP, f->group_id ? f->group_id : ""))) {
+        fail_all(f->topics, f->topic_count, f->error);
+        return;
+    }
+    if (f->all_topics) {
+        size_t entries = 0;
+        brook_offsets_each(b->offsets, f->group_id, count_entry, &entries);
+        all_offsets a = {.req = req, .f = f, .cap = entries ? entries : 1};
+        f->topic_count = 0;
+        f->topics = brook_request_alloc(&req->pub, sizeof *f->topics * a.cap);
+        if (!f->topics) {
+            f->error = BROOK_ERR_NOMEM;
+            return;
+        }
+        brook_offsets_each(b->offsets, f->group_id, add_entry, &a);
+        if (a.failed)
+            f->error = BROOK_ERR_NOMEM;
+        return;
+    }
+    for (size_t t = 0; t < f->topic_count; t++) {
+        brook_offset_topic *ot = &f->topics[t];
+        brook_err te = brook_authorize(req, BROOK_OP_DESCRIBE, BROOK_RESOURCE_TOPIC, ot->name);
+        for (size_t i = 0; i < ot->partition_count; i++) {
+            if (te) {
+                ot->partitions[i].error = te;
+                ot->partitions[i].offset = -1;
+                continue;
+            }
+            fill_partition(b->offsets, f->group_id, ot->name, &ot->partitions[i]);
+        }
+    }
+}
+
+/* ---- delete ----------------------------------------------------------------------------- */
+
+static void deleted(void *arg, brook_err err)
+{
+    brook_req *req = arg;
+    if (err)
+        req->pub.u.offset_delete.error = err;
+    else if (req->broker->groups)
+        brook_groups_offsets_gone(req->broker->groups, req->pub.u.offset_delete.group_id);
+    brook_req_release(req);
+}
+
+void brook_handle_offset_delete(brook_req *req)
+{
+    brook_broker *b = req->broker;
+    brook_offset_delete_req *d = &req->pub.u.offset_delete;
+    if ((d->error = brook_authorize(req, BROOK_OP_DELETE, BROOK_RESOURCE_GROUP, d->group_id ? d->group_id : "")))
+        return;
+    if (!brook_groups_exists(b->groups, d->group_id) && !brook_offsets_has_group(b->offsets, d->group_id)) {
+        d->error = BROOK_ERR_NOT_FOUND;
+        return;
+    }
+    size_t total = 0;
+    for (size_t t = 0; t < d->topic_count; t++)
+        total += d->topics[t].partition_count;
+    brook_offset_change *changes = brook_request_alloc(&req->pub, sizeof *changes * (total ? total : 1));
+    if (!changes) {
+        d->error = BROOK_ERR_NOMEM;
+        return;
+    }
+    size_t n = 0;
+    for (size_t t = 0; t < d->topic_count; t++) {
+        brook_offset_topic *ot = &d->topics[t];
+        brook_err te = brook_authorize(req, BROOK_OP_READ, BROOK_RESOURCE_TOPIC, ot->name);
+        if (!te && brook_groups_subscribed(b->groups, d->group_id, ot->name))
+            te = BROOK_ERR_GROUP_SUBSCRIBED;
+        for (size_t i = 0; i < ot->partition_count; i++) {
+            brook_offset_partition *p = &ot->partitions[i];
+            p->error = te;
+            if (!te && brook_offsets_get(b->offsets, d->group_id, ot->name, p->partition))
+                changes[n++] = (brook_offset_change){.topic = ot->name, .partition = p->partition};
+        }
+    }
+    if (!n)
+        return;
+    req->pending++;
+    brook_offsets_commit(b->offsets, d->group_id, changes, n, brook_loop_now(b->loop), deleted, req);
+}

@@ -1,0 +1,67 @@
+/* Committed offsets of consumer groups, kept in memory and persisted as an
+ * internal log through the storage plugin (like Kafka's
+ * __consumer_offsets): every commit appends one RecordBatch whose records
+ * are (group, topic, partition) -> (offset, leader epoch, metadata, commit
+ * time); a deletion appends a tombstone (null value). At start-up the log
+ * is replayed. The log is not a topic: clients never see it.
+ *
+ * A commit is acknowledged once storage says the batch is durable under the
+ * configured flush policy, and only then becomes visible to fetches. */
+#ifndef BROOK_CORE_OFFSETS_H
+#define BROOK_CORE_OFFSETS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <brook/storage.h>
+
+#define BROOK_OFFSETS_LOG          "__consumer_offsets"
+#define BROOK_OFFSETS_MAX_METADATA 4096 /* Kafka's offset.metadata.max.bytes */
+
+typedef struct brook_committed {
+    int64_t offset;
+    int32_t leader_epoch;
+    int64_t commit_time_ms;
+    char *metadata; /* NULL: none */
+} brook_committed;
+
+typedef struct brook_offsets brook_offsets;
+
+/* Open (creating) the internal log and replay it. */
+brook_err brook_offsets_open(const brook_storage_ops *so, void *storage_state, brook_offsets **out);
+void brook_offsets_close(brook_offsets *o);
+
+/* The committed offset, or NULL. */
+const brook_committed *brook_offsets_get(const brook_offsets *o, const char *group, const char *topic,
+                                         int32_t partition);
+
+/* One commit entry; a NULL `committed` is a deletion. */
+typedef struct brook_offset_change {
+    const char *topic;
+    int32_t partition;
+    const brook_committed *committed;
+} brook_offset_change;
+
+typedef void (*brook_offsets_done)(void *arg, brook_err err);
+
+/* Append the changes as one batch; `done` runs once durable (or failed),
+ * and the changes are visible from then on. Nothing is copied from
+ * `changes` after the call returns. */
+void brook_offsets_commit(brook_offsets *o, const char *group, const brook_offset_change *changes, size_t count,
+                          int64_t now_ms, brook_offsets_done done, void *arg);
+
+/* Every committed entry of a group, in no particular order. */
+typedef void (*brook_offsets_each_cb)(void *arg, const char *topic, int32_t partition, const brook_committed *c);
+void brook_offsets_each(const brook_offsets *o, const char *group, brook_offsets_each_cb cb, void *arg);
+
+/* Groups with at least one committed offset. */
+int brook_offsets_has_group(const brook_offsets *o, const char *group);
+typedef void (*brook_offsets_group_cb)(void *arg, const char *group);
+void brook_offsets_each_group(const brook_offsets *o, brook_offsets_group_cb cb, void *arg);
+
+/* Forget every offset of a group / of a topic in every group (tombstones
+ * are appended; visible at once, durable by `done`). */
+void brook_offsets_delete_group(brook_offsets *o, const char *group, brook_offsets_done done, void *arg);
+void brook_offsets_delete_topic(brook_offsets *o, const char *topic);
+
+#endif
