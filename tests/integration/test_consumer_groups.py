@@ -1,0 +1,218 @@
+"""Consumer groups with real clients against a real brookd (segment storage,
+flush always): confluent-kafka consumers share a topic's partitions,
+rebalance when one leaves, resume from committed offsets, and find them
+again after brookd is killed with SIGKILL; kcat's balanced consumer and
+kafkajs read through groups; the group errors clients act on, with
+hand-made frames."""
+import json
+import os
+import shutil
+import signal
+import struct
+import subprocess
+import tempfile
+import time
+import unittest
+
+from brooktest import Broker
+import kafkawire as kw
+
+try:
+    from confluent_kafka import Consumer, Producer, TopicPartition
+    from confluent_kafka.admin import AdminClient, NewTopic
+except ImportError:
+    raise unittest.SkipTest("python3-confluent-kafka is not installed")
+
+STORAGE = 'storage = { plugin = "segment"; flush = "always"; };'
+GROUPS = 'groups = { initial_rebalance_delay_ms = 0; min_session_timeout_ms = 1000; };'
+JS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "js")
+
+
+class ConsumerGroups(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="brook-groups-")
+        self.addCleanup(shutil.rmtree, self.dir, True)
+        self.start()
+
+    def start(self):
+        self.broker = Broker(self.dir, extra=GROUPS, storage=STORAGE).start()
+        self.addCleanup(self.broker.stop, signal.SIGKILL)
+        self.bootstrap = "127.0.0.1:%d" % self.broker.kafka_port
+
+    def tearDown(self):
+        log = self.broker.log()
+        self.assertNotIn("ERROR: AddressSanitizer", log)
+        self.assertNotIn("runtime error:", log)
+
+    def create(self, topic, partitions):
+        admin = AdminClient({"bootstrap.servers": self.bootstrap})
+        for f in admin.create_topics([NewTopic(topic, num_partitions=partitions, replication_factor=1)]).values():
+            f.result(10)
+
+    def produce(self, topic, values, partitions=4):
+        p = Producer({"bootstrap.servers": self.bootstrap, "acks": "all"})
+        for i, v in enumerate(values):
+            p.produce(topic, value=v, partition=i % partitions)
+        self.assertEqual(p.flush(30), 0)
+
+    def consumer(self, group, **extra):
+        conf = {"bootstrap.servers": self.bootstrap, "group.id": group, "auto.offset.reset": "earliest",
+                "enable.auto.commit": False, "heartbeat.interval.ms": 300, "session.timeout.ms": 6000}
+        conf.update(extra)
+        c = Consumer(conf)
+        self.addCleanup(c.close)  # closing twice is harmless
+        return c
+
+    def poll_until(self, consumers, done, seconds=30):
+        """Poll every consumer in turn until done(got) or the time is up;
+        returns {consumer index: [values]}."""
+        got = {i: [] for i in range(len(consumers))}
+        deadline = time.time() + seconds
+        while time.time() < deadline and not done(got):
+            for i, c in enumerate(consumers):
+                m = c.poll(0.1)
+                if m is not None and not m.error():
+                    got[i].append(m.value())
+        return got
+
+    def wait_assigned(self, consumers, counts, seconds=30):
+        deadline = time.time() + seconds
+        while time.time() < deadline:
+            for c in consumers:
+                c.poll(0.1)
+            if [len(c.assignment()) for c in consumers] == counts:
+                return
+        self.fail("assignments %s, wanted %s" % ([len(c.assignment()) for c in consumers], counts))
+
+    def test_share_rebalance_resume_and_survive_kill_9(self):
+        self.create("cg", 4)
+        c1, c2 = self.consumer("g"), self.consumer("g")
+        c1.subscribe(["cg"])
+        c2.subscribe(["cg"])
+        self.wait_assigned([c1, c2], [2, 2])  # range assignor: two partitions each
+        first = [b"a%03d" % i for i in range(400)]
+        self.produce("cg", first)
+        got = self.poll_until([c1, c2], lambda g: len(g[0]) + len(g[1]) >= 400)
+        self.assertTrue(got[0] and got[1], "each consumer gets a share")
+        self.assertEqual(sorted(got[0] + got[1]), sorted(first))  # every record exactly once
+        c1.commit(asynchronous=False)
+        c2.commit(asynchronous=False)
+
+        c2.close()  # leaves the group: c1 takes over everything
+        self.wait_assigned([c1], [4])
+        second = [b"b%03d" % i for i in range(100)]
+        self.produce("cg", second)
+        got = self.poll_until([c1], lambda g: len(g[0]) >= 100)
+        self.assertEqual(sorted(got[0]), sorted(second))  # c2's partitions resume at c2's commits
+        c1.commit(asynchronous=False)
+        c1.close()
+
+        third = [b"c%03d" % i for i in range(50)]
+        self.produce("cg", third)
+        c3 = self.consumer("g")
+        c3.subscribe(["cg"])
+        got = self.poll_until([c3], lambda g: len(g[0]) >= 50)
+        self.poll_until([c3], lambda g: False, seconds=1)  # nothing more comes
+        self.assertEqual(sorted(got[0]), sorted(third))
+        c3.commit(asynchronous=False)
+        c3.close()
+
+        self.broker.stop(signal.SIGKILL)
+        self.start()
+        c4 = self.consumer("g")
+        committed = c4.committed([TopicPartition("cg", p) for p in range(4)], timeout=10)
+        self.assertEqual([tp.offset for tp in committed], [138, 138, 137, 137])  # 550 records over 4 partitions
+        self.assertIn("committed offsets: 1 group(s)", self.broker.log())
+
+    def test_kcat_balanced_consumer_reads_to_the_end(self):
+        self.create("kg", 3)
+        values = [b"k%04d" % i for i in range(300)]
+        self.produce("kg", values, partitions=3)
+        r = subprocess.run(["kcat", "-b", self.bootstrap, "-G", "kcat-group", "-X", "auto.offset.reset=earliest",
+                            "-c", "300", "-f", "%s\n", "kg"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr.decode())
+        self.assertEqual(sorted(r.stdout.split()), sorted(values))
+
+    def test_kafkajs_group_consumer(self):
+        if not os.path.isdir(os.path.join(JS, "node_modules", "kafkajs")):
+            self.fail("kafkajs is not installed: run `make deps` (npm ci in tests/integration/js)")
+        self.create("jg", 2)
+        self.produce("jg", [b"j%03d" % i for i in range(100)], partitions=2)
+        r = subprocess.run(["node", os.path.join(JS, "group_consume.js"), self.bootstrap, "jg", "js-group", "100"],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=90)
+        self.assertEqual(r.returncode, 0, r.stderr.decode())
+        out = json.loads(r.stdout)
+        self.assertEqual(sorted(out["values"]), sorted("j%03d" % i for i in range(100)))
+        self.assertEqual(out["committed"], [[0, 50], [1, 50]])
+
+    # ---- what clients act on, below the client libraries -----------------------------
+
+    def test_group_errors(self):
+        self.create("ge", 1)
+        c = kw.Conn(self.broker.kafka_port)
+        self.addCleanup(c.close)
+        # Heartbeat v0 for a member nobody knows: UNKNOWN_MEMBER_ID
+        data = c.call(12, 0, kw.string("nogroup") + struct.pack(">i", 1) + kw.string("ghost"))
+        self.assertEqual(struct.unpack(">h", data[:2])[0], 25)
+        # OffsetCommit v2 from outside a generation: unknown partition, oversize metadata, a good one
+        body = kw.string("simple") + struct.pack(">i", -1) + kw.string("") + struct.pack(">q", -1) + kw.array([
+            kw.string("ge") + kw.array([struct.pack(">iq", 0, 5) + kw.string("x" * 5000),
+                                        struct.pack(">iq", 7, 5) + kw.string(""),
+                                        struct.pack(">iq", 0, 3) + kw.string("meta")]),
+            kw.string("nosuch") + kw.array([struct.pack(">iq", 0, 1) + kw.string("")])])
+        data = c.call(8, 2, body)
+        errors = self.partition_errors(data, 0)
+        self.assertEqual(errors, [("ge", 0, 12), ("ge", 7, 3), ("ge", 0, 0), ("nosuch", 0, 3)])
+        # OffsetFetch v1 sees what was committed
+        data = c.call(9, 1, kw.string("simple") + kw.array([kw.string("ge") + kw.array([struct.pack(">i", 0)])]))
+        (nt,) = struct.unpack_from(">i", data, 0)
+        p = 4 + 2 + 2 + 4  # topic count, "ge", partition count
+        part, offset = struct.unpack_from(">iq", data, p)
+        self.assertEqual((nt, part, offset), (1, 0, 3))
+        # A member in a group: DeleteGroups refuses it, DescribeGroups shows it
+        join = kw.string("busy") + struct.pack(">i", 10000) + kw.string("") + kw.string("consumer") + kw.array(
+            [kw.string("range") + kw.nbytes(b"\x00\x00\x00\x00\x00\x01\x00\x02ge\x00\x00\x00\x00")])
+        data = c.call(11, 0, join)
+        err, gen = struct.unpack_from(">hi", data, 0)
+        self.assertEqual((err, gen), (0, 1))
+        data = c.call(42, 0, kw.array([kw.string("busy"), kw.string("never-seen"), kw.string("simple")]))
+        self.assertEqual(self.group_errors(data), [("busy", 68), ("never-seen", 69), ("simple", 0)])
+        # the deleted group's offsets are gone
+        data = c.call(9, 1, kw.string("simple") + kw.array([kw.string("ge") + kw.array([struct.pack(">i", 0)])]))
+        self.assertEqual(struct.unpack_from(">iq", data, 12)[1], -1)
+        # a session timeout outside the broker's bounds
+        bad = kw.string("busy2") + struct.pack(">i", 10) + kw.string("") + kw.string("consumer") + kw.array(
+            [kw.string("range") + kw.nbytes(b"")])
+        self.assertEqual(struct.unpack_from(">h", c.call(11, 0, bad), 0)[0], 26)
+
+    @staticmethod
+    def partition_errors(data, p):
+        out = []
+        (nt,) = struct.unpack_from(">i", data, p)
+        p += 4
+        for _ in range(nt):
+            (ln,) = struct.unpack_from(">h", data, p)
+            topic = data[p + 2:p + 2 + ln].decode()
+            p += 2 + ln
+            (n,) = struct.unpack_from(">i", data, p)
+            p += 4
+            for _ in range(n):
+                out.append((topic,) + struct.unpack_from(">ih", data, p))
+                p += 6
+        return out
+
+    @staticmethod
+    def group_errors(data):
+        out, p = [], 4  # throttle time
+        (n,) = struct.unpack_from(">i", data, p)
+        p += 4
+        for _ in range(n):
+            (ln,) = struct.unpack_from(">h", data, p)
+            out.append((data[p + 2:p + 2 + ln].decode(), struct.unpack_from(">h", data, p + 2 + ln)[0]))
+            p += 2 + ln + 2
+        return out
+
+
+if __name__ == "__main__":
+    unittest.main()
