@@ -18,36 +18,15 @@
 #include <brook/plugin.h>
 
 #include "msgpack_check.h"
+#include "native.h"
 
 #define MAX_DEPTH 8
 
-typedef enum op {
-    OP_CREATE_TOPIC,
-    OP_DELETE_TOPIC,
-    OP_LIST_TOPICS,
-    OP_PRODUCE,
-    OP_FETCH,
-    OP_LIST_OFFSETS,
-} op;
-
-static const char *const op_names[] = {"create_topic", "delete_topic", "list_topics",
-                                       "produce",      "fetch",        "list_offsets"};
-
-typedef struct native {
-    const brook_host *host;
-    int64_t default_max_bytes;
-} native;
-
-typedef struct native_req {
-    uint64_t id;
-    op op;
-} native_req;
-
-typedef struct decoder {
-    brook_request *req;
-    const msgpack_object *map;
-    const char *error; /* first problem found, for the error response */
-} decoder;
+const char *const native_op_names[] = {
+    "create_topic",   "delete_topic",  "list_topics", "produce",        "fetch",        "list_offsets",
+    "commit_offsets", "fetch_offsets", "list_groups", "describe_group", "delete_group",
+};
+const size_t native_op_count = sizeof native_op_names / sizeof native_op_names[0];
 
 /* ---- plugin ------------------------------------------------------------- */
 
@@ -103,7 +82,7 @@ static brook_err native_frame(void *conn, const uint8_t *data, size_t len, size_
 
 /* ---- decoding helpers --------------------------------------------------- */
 
-static const msgpack_object *field(const msgpack_object *map, const char *key)
+const msgpack_object *native_field(const msgpack_object *map, const char *key)
 {
     size_t klen = strlen(key);
     for (uint32_t i = 0; i < map->via.map.size; i++) {
@@ -114,17 +93,17 @@ static const msgpack_object *field(const msgpack_object *map, const char *key)
     return NULL;
 }
 
-static int fail(decoder *d, const char *msg)
+int native_fail(decoder *d, const char *msg)
 {
     if (!d->error)
         d->error = msg;
     return -1;
 }
 
-static int get_int(decoder *d, const msgpack_object *map, const char *key, int64_t def, int64_t lo, int64_t hi,
+int native_get_int(decoder *d, const msgpack_object *map, const char *key, int64_t def, int64_t lo, int64_t hi,
                    int64_t *out, const char *msg)
 {
-    const msgpack_object *o = field(map, key);
+    const msgpack_object *o = native_field(map, key);
     if (!o || o->type == MSGPACK_OBJECT_NIL) {
         *out = def;
         return 0;
@@ -134,19 +113,19 @@ static int get_int(decoder *d, const msgpack_object *map, const char *key, int64
     else if (o->type == MSGPACK_OBJECT_NEGATIVE_INTEGER)
         *out = o->via.i64;
     else
-        return fail(d, msg);
-    return *out < lo || *out > hi ? fail(d, msg) : 0;
+        return native_fail(d, msg);
+    return *out < lo || *out > hi ? native_fail(d, msg) : 0;
 }
 
 /* A required string field, copied NUL-terminated into the request. */
-static int get_str(decoder *d, const msgpack_object *map, const char *key, const char **out, const char *msg)
+int native_get_str(decoder *d, const msgpack_object *map, const char *key, const char **out, const char *msg)
 {
-    const msgpack_object *o = field(map, key);
+    const msgpack_object *o = native_field(map, key);
     if (!o || o->type != MSGPACK_OBJECT_STR || o->via.str.size == 0 || o->via.str.size > 1024)
-        return fail(d, msg);
+        return native_fail(d, msg);
     char *s = brook_request_alloc(d->req, o->via.str.size + 1);
     if (!s)
-        return fail(d, "out of memory");
+        return native_fail(d, "out of memory");
     memcpy(s, o->via.str.ptr, o->via.str.size);
     *out = s;
     return 0;
@@ -165,7 +144,7 @@ static int get_bytes(decoder *d, const msgpack_object *o, const uint8_t **data, 
         *data = (const uint8_t *)o->via.bin.ptr;
         *len = (int32_t)o->via.bin.size;
     } else {
-        return fail(d, msg);
+        return native_fail(d, msg);
     }
     return 0;
 }
@@ -177,12 +156,13 @@ static int decode_create(decoder *d)
     brook_create_topics_req *c = &d->req->u.create_topics;
     c->topics = brook_request_alloc(d->req, sizeof *c->topics);
     if (!c->topics)
-        return fail(d, "out of memory");
+        return native_fail(d, "out of memory");
     c->topic_count = 1;
     int64_t partitions;
     c->topics[0].replication_factor = -1;
-    if (get_str(d, d->map, "topic", &c->topics[0].name, "\"topic\" must be a non-empty string") ||
-        get_int(d, d->map, "partitions", -1, -1, INT32_MAX, &partitions, "\"partitions\" must be an integer >= 1"))
+    if (native_get_str(d, d->map, "topic", &c->topics[0].name, "\"topic\" must be a non-empty string") ||
+        native_get_int(d, d->map, "partitions", -1, -1, INT32_MAX, &partitions,
+                       "\"partitions\" must be an integer >= 1"))
         return -1;
     c->topics[0].partitions = (int32_t)partitions;
     d->req->type = BROOK_REQ_CREATE_TOPICS;
@@ -194,9 +174,9 @@ static int decode_delete(decoder *d)
     brook_delete_topics_req *r = &d->req->u.delete_topics;
     r->topics = brook_request_alloc(d->req, sizeof *r->topics);
     if (!r->topics)
-        return fail(d, "out of memory");
+        return native_fail(d, "out of memory");
     r->topic_count = 1;
-    if (get_str(d, d->map, "topic", &r->topics[0].name, "\"topic\" must be a non-empty string"))
+    if (native_get_str(d, d->map, "topic", &r->topics[0].name, "\"topic\" must be a non-empty string"))
         return -1;
     d->req->type = BROOK_REQ_DELETE_TOPICS;
     return 0;
@@ -215,10 +195,10 @@ static int decode_headers(decoder *d, const msgpack_object *o, brook_record_head
     if (!o || o->type == MSGPACK_OBJECT_NIL)
         return 0;
     if (o->type != MSGPACK_OBJECT_ARRAY)
-        return fail(d, "\"headers\" must be an array of [key, value] pairs");
+        return native_fail(d, "\"headers\" must be an array of [key, value] pairs");
     *out = brook_request_alloc(d->req, sizeof **out * (o->via.array.size + 1));
     if (!*out)
-        return fail(d, "out of memory");
+        return native_fail(d, "out of memory");
     for (uint32_t i = 0; i < o->via.array.size; i++) {
         const msgpack_object *pair = &o->via.array.ptr[i];
         brook_record_header *h = &(*out)[i];
@@ -227,7 +207,7 @@ static int decode_headers(decoder *d, const msgpack_object *o, brook_record_head
             h->key_len < 0 ||
             get_bytes(d, &pair->via.array.ptr[1], &h->value, &h->value_len,
                       "a header value must be bytes, a string or nil"))
-            return fail(d, "\"headers\" must be an array of [key, value] pairs");
+            return native_fail(d, "\"headers\" must be an array of [key, value] pairs");
     }
     *count = o->via.array.size;
     return 0;
@@ -236,19 +216,21 @@ static int decode_headers(decoder *d, const msgpack_object *o, brook_record_head
 static int add_record(decoder *d, const brook_host *host, brook_batch_builder *b, const msgpack_object *r)
 {
     if (r->type != MSGPACK_OBJECT_MAP)
-        return fail(d, "each record must be a map");
+        return native_fail(d, "each record must be a map");
     brook_record rec = {0};
     brook_record_header *headers = NULL;
     size_t header_count;
     int64_t ts;
-    if (get_bytes(d, field(r, "key"), &rec.key, &rec.key_len, "\"key\" must be bytes, a string or nil") ||
-        get_bytes(d, field(r, "value"), &rec.value, &rec.value_len, "\"value\" must be bytes, a string or nil") ||
-        get_int(d, r, "timestamp", -1, -1, INT64_MAX, &ts, "\"timestamp\" must be milliseconds since the epoch") ||
-        decode_headers(d, field(r, "headers"), &headers, &header_count))
+    if (get_bytes(d, native_field(r, "key"), &rec.key, &rec.key_len, "\"key\" must be bytes, a string or nil") ||
+        get_bytes(d, native_field(r, "value"), &rec.value, &rec.value_len,
+                  "\"value\" must be bytes, a string or nil") ||
+        native_get_int(d, r, "timestamp", -1, -1, INT64_MAX, &ts,
+                       "\"timestamp\" must be milliseconds since the epoch") ||
+        decode_headers(d, native_field(r, "headers"), &headers, &header_count))
         return -1;
     rec.timestamp = ts >= 0 ? ts : host->now_ms(host);
     if (host->batch->builder_add(b, &rec, headers, header_count))
-        return fail(d, "record too large");
+        return native_fail(d, "record too large");
     return 0;
 }
 
@@ -259,27 +241,27 @@ static int decode_produce(decoder *d, const brook_host *host)
     if (p->topics)
         p->topics[0].partitions = brook_request_alloc(d->req, sizeof *p->topics[0].partitions);
     if (!p->topics || !p->topics[0].partitions)
-        return fail(d, "out of memory");
+        return native_fail(d, "out of memory");
     p->topic_count = 1;
     p->topics[0].partition_count = 1;
     brook_produce_partition *pp = &p->topics[0].partitions[0];
     int64_t partition, acks, timeout;
-    if (get_str(d, d->map, "topic", &p->topics[0].name, "\"topic\" must be a non-empty string") ||
-        get_int(d, d->map, "partition", 0, 0, INT32_MAX, &partition, "\"partition\" must be an integer >= 0") ||
-        get_int(d, d->map, "acks", 1, -1, 1, &acks, "\"acks\" must be -1, 0 or 1") ||
-        get_int(d, d->map, "timeout_ms", 0, 0, INT32_MAX, &timeout, "\"timeout_ms\" must be an integer >= 0"))
+    if (native_get_str(d, d->map, "topic", &p->topics[0].name, "\"topic\" must be a non-empty string") ||
+        native_get_int(d, d->map, "partition", 0, 0, INT32_MAX, &partition, "\"partition\" must be an integer >= 0") ||
+        native_get_int(d, d->map, "acks", 1, -1, 1, &acks, "\"acks\" must be -1, 0 or 1") ||
+        native_get_int(d, d->map, "timeout_ms", 0, 0, INT32_MAX, &timeout, "\"timeout_ms\" must be an integer >= 0"))
         return -1;
     pp->partition = (int32_t)partition;
     p->acks = (int16_t)acks;
     d->req->timeout_ms = (int32_t)timeout;
-    const msgpack_object *raw = field(d->map, "batch");
+    const msgpack_object *raw = native_field(d->map, "batch");
     if (raw) {
         /* Pre-built RecordBatch v2 bytes: the core checks them. */
         if (raw->type != MSGPACK_OBJECT_BIN || raw->via.bin.size == 0)
-            return fail(d, "\"batch\" must be RecordBatch v2 bytes (bin)");
+            return native_fail(d, "\"batch\" must be RecordBatch v2 bytes (bin)");
         uint8_t *copy = brook_request_alloc(d->req, raw->via.bin.size);
         if (!copy)
-            return fail(d, "out of memory");
+            return native_fail(d, "out of memory");
         memcpy(copy, raw->via.bin.ptr, raw->via.bin.size);
         pp->records = copy;
         pp->records_len = raw->via.bin.size;
@@ -288,12 +270,12 @@ static int decode_produce(decoder *d, const brook_host *host)
         d->req->type = BROOK_REQ_PRODUCE;
         return 0;
     }
-    const msgpack_object *records = field(d->map, "records");
+    const msgpack_object *records = native_field(d->map, "records");
     if (!records || records->type != MSGPACK_OBJECT_ARRAY || records->via.array.size == 0)
-        return fail(d, "\"records\" must be a non-empty array of maps (or \"batch\" raw bytes)");
+        return native_fail(d, "\"records\" must be a non-empty array of maps (or \"batch\" raw bytes)");
     brook_batch_builder *b;
     if (host->batch->builder_new(&b))
-        return fail(d, "out of memory");
+        return native_fail(d, "out of memory");
     int rc = 0;
     for (uint32_t i = 0; rc == 0 && i < records->via.array.size; i++)
         rc = add_record(d, host, b, &records->via.array.ptr[i]);
@@ -307,7 +289,7 @@ static int decode_produce(decoder *d, const brook_host *host)
             pp->records = copy;
             pp->records_len = len;
         } else {
-            rc = fail(d, "out of memory");
+            rc = native_fail(d, "out of memory");
         }
     }
     host->batch->builder_free(b);
@@ -326,18 +308,18 @@ static int decode_fetch(decoder *d, const native *n)
     if (f->topics)
         f->topics[0].partitions = brook_request_alloc(d->req, sizeof *f->topics[0].partitions);
     if (!f->topics || !f->topics[0].partitions)
-        return fail(d, "out of memory");
+        return native_fail(d, "out of memory");
     f->topic_count = 1;
     f->topics[0].partition_count = 1;
     brook_fetch_partition *fp = &f->topics[0].partitions[0];
     int64_t partition, offset, max_bytes, max_wait;
-    if (get_str(d, d->map, "topic", &f->topics[0].name, "\"topic\" must be a non-empty string") ||
-        get_int(d, d->map, "partition", 0, 0, INT32_MAX, &partition, "\"partition\" must be an integer >= 0") ||
-        get_int(d, d->map, "offset", 0, 0, INT64_MAX, &offset, "\"offset\" must be an integer >= 0") ||
-        get_int(d, d->map, "max_bytes", n->default_max_bytes, 1, INT32_MAX, &max_bytes,
-                "\"max_bytes\" must be an integer >= 1") ||
-        get_int(d, d->map, "max_wait_ms", 0, 0, 3600000, &max_wait,
-                "\"max_wait_ms\" must be an integer in [0, 3600000]"))
+    if (native_get_str(d, d->map, "topic", &f->topics[0].name, "\"topic\" must be a non-empty string") ||
+        native_get_int(d, d->map, "partition", 0, 0, INT32_MAX, &partition, "\"partition\" must be an integer >= 0") ||
+        native_get_int(d, d->map, "offset", 0, 0, INT64_MAX, &offset, "\"offset\" must be an integer >= 0") ||
+        native_get_int(d, d->map, "max_bytes", n->default_max_bytes, 1, INT32_MAX, &max_bytes,
+                       "\"max_bytes\" must be an integer >= 1") ||
+        native_get_int(d, d->map, "max_wait_ms", 0, 0, 3600000, &max_wait,
+                       "\"max_wait_ms\" must be an integer in [0, 3600000]"))
         return -1;
     fp->partition = (int32_t)partition;
     fp->fetch_offset = offset;
@@ -356,12 +338,13 @@ static int decode_list_offsets(decoder *d)
     if (l->topics)
         l->topics[0].partitions = brook_request_alloc(d->req, 3 * sizeof *l->topics[0].partitions);
     if (!l->topics || !l->topics[0].partitions)
-        return fail(d, "out of memory");
+        return native_fail(d, "out of memory");
     l->topic_count = 1;
     int64_t partition, ts;
-    if (get_str(d, d->map, "topic", &l->topics[0].name, "\"topic\" must be a non-empty string") ||
-        get_int(d, d->map, "partition", 0, 0, INT32_MAX, &partition, "\"partition\" must be an integer >= 0") ||
-        get_int(d, d->map, "timestamp", -3, -3, INT64_MAX, &ts, "\"timestamp\" must be milliseconds since the epoch"))
+    if (native_get_str(d, d->map, "topic", &l->topics[0].name, "\"topic\" must be a non-empty string") ||
+        native_get_int(d, d->map, "partition", 0, 0, INT32_MAX, &partition, "\"partition\" must be an integer >= 0") ||
+        native_get_int(d, d->map, "timestamp", -3, -3, INT64_MAX, &ts,
+                       "\"timestamp\" must be milliseconds since the epoch"))
         return -1;
     /* Earliest and latest always; by time when asked. */
     brook_list_offsets_partition *lp = l->topics[0].partitions;
@@ -398,7 +381,7 @@ static brook_err native_decode(void *conn, const uint8_t *frame, size_t len, bro
         req->error_message = "the frame body is not a msgpack map";
         return BROOK_ERR_INVALID;
     }
-    const msgpack_object *id = field(&msg.data, "id");
+    const msgpack_object *id = native_field(&msg.data, "id");
     if (!id || id->type != MSGPACK_OBJECT_POSITIVE_INTEGER) {
         msgpack_unpacked_destroy(&msg);
         req->error_message = "the request has no \"id\" (a non-negative integer)";
@@ -406,17 +389,18 @@ static brook_err native_decode(void *conn, const uint8_t *frame, size_t len, bro
     }
     nr->id = id->via.u64;
     decoder d = {.req = req, .map = &msg.data};
-    const msgpack_object *o = field(&msg.data, "op");
+    const msgpack_object *o = native_field(&msg.data, "op");
     int known = 0;
-    for (size_t i = 0; o && o->type == MSGPACK_OBJECT_STR && i < sizeof op_names / sizeof op_names[0]; i++) {
-        if (o->via.str.size == strlen(op_names[i]) && memcmp(o->via.str.ptr, op_names[i], o->via.str.size) == 0) {
+    for (size_t i = 0; o && o->type == MSGPACK_OBJECT_STR && i < native_op_count; i++) {
+        if (o->via.str.size == strlen(native_op_names[i]) &&
+            memcmp(o->via.str.ptr, native_op_names[i], o->via.str.size) == 0) {
             nr->op = (op)i;
             known = 1;
         }
     }
     int rc;
     if (!known) {
-        rc = fail(&d, o && o->type == MSGPACK_OBJECT_STR ? "unknown \"op\"" : "\"op\" must be a string");
+        rc = native_fail(&d, o && o->type == MSGPACK_OBJECT_STR ? "unknown \"op\"" : "\"op\" must be a string");
         req->error = BROOK_ERR_UNSUPPORTED;
     } else {
         switch (nr->op) {
@@ -426,7 +410,7 @@ static brook_err native_decode(void *conn, const uint8_t *frame, size_t len, bro
         case OP_PRODUCE: rc = decode_produce(&d, n->host); break;
         case OP_FETCH: rc = decode_fetch(&d, n); break;
         case OP_LIST_OFFSETS: rc = decode_list_offsets(&d); break;
-        default: rc = -1; break;
+        default: rc = native_decode_group_op(&d, nr->op); break;
         }
     }
     msgpack_unpacked_destroy(&msg);
@@ -447,7 +431,7 @@ typedef struct out {
     msgpack_packer pk;
 } out;
 
-static void pack_str(msgpack_packer *pk, const char *s)
+void native_pack_str(msgpack_packer *pk, const char *s)
 {
     size_t len = strlen(s);
     msgpack_pack_str_with_body(pk, s, len);
@@ -462,29 +446,29 @@ static void pack_bytes(msgpack_packer *pk, const uint8_t *data, int32_t len)
 }
 
 /* Start the response map: id, error, message (when failed), then `extra` fields. */
-static void pack_head(msgpack_packer *pk, const native_req *nr, brook_err err, const char *message, size_t extra)
+void native_pack_head(msgpack_packer *pk, const native_req *nr, brook_err err, const char *message, size_t extra)
 {
     msgpack_pack_map(pk, 2 + (err ? 1 : 0) + extra);
-    pack_str(pk, "id");
+    native_pack_str(pk, "id");
     msgpack_pack_uint64(pk, nr->id);
-    pack_str(pk, "error");
+    native_pack_str(pk, "error");
     msgpack_pack_int(pk, (int)err);
     if (err) {
-        pack_str(pk, "message");
-        pack_str(pk, message ? message : brook_err_str(err));
+        native_pack_str(pk, "message");
+        native_pack_str(pk, message ? message : brook_err_str(err));
     }
 }
 
 static void encode_list_topics(msgpack_packer *pk, const native_req *nr, const brook_metadata_req *m)
 {
-    pack_head(pk, nr, BROOK_OK, NULL, 1);
-    pack_str(pk, "topics");
+    native_pack_head(pk, nr, BROOK_OK, NULL, 1);
+    native_pack_str(pk, "topics");
     msgpack_pack_array(pk, m->topic_count);
     for (size_t i = 0; i < m->topic_count; i++) {
         msgpack_pack_map(pk, 2);
-        pack_str(pk, "name");
-        pack_str(pk, m->topics[i].name);
-        pack_str(pk, "partitions");
+        native_pack_str(pk, "name");
+        native_pack_str(pk, m->topics[i].name);
+        native_pack_str(pk, "partitions");
         msgpack_pack_int32(pk, m->topics[i].partition_count);
     }
 }
@@ -514,15 +498,15 @@ static const uint8_t *slice_bytes(const brook_slice *s, uint8_t **tmp)
 static void pack_record(msgpack_packer *pk, const brook_host *host, const brook_record *rec)
 {
     msgpack_pack_map(pk, 5);
-    pack_str(pk, "offset");
+    native_pack_str(pk, "offset");
     msgpack_pack_int64(pk, rec->offset);
-    pack_str(pk, "timestamp");
+    native_pack_str(pk, "timestamp");
     msgpack_pack_int64(pk, rec->timestamp);
-    pack_str(pk, "key");
+    native_pack_str(pk, "key");
     pack_bytes(pk, rec->key, rec->key_len);
-    pack_str(pk, "value");
+    native_pack_str(pk, "value");
     pack_bytes(pk, rec->value, rec->value_len);
-    pack_str(pk, "headers");
+    native_pack_str(pk, "headers");
     msgpack_pack_array(pk, (size_t)rec->header_count);
     const uint8_t *p = rec->headers, *end = rec->headers + rec->headers_len;
     for (int32_t i = 0; i < rec->header_count; i++) {
@@ -604,7 +588,7 @@ static void encode_fetch(msgpack_packer *pk, const native *n, const native_req *
 {
     const brook_fetch_partition *fp = &f->topics[0].partitions[0];
     if (fp->error) {
-        pack_head(pk, nr, fp->error, NULL, 0);
+        native_pack_head(pk, nr, fp->error, NULL, 0);
         return;
     }
     msgpack_sbuffer records;
@@ -614,16 +598,16 @@ static void encode_fetch(msgpack_packer *pk, const native *n, const native_req *
     const char *problem = NULL;
     brook_err e = pack_fetched(n->host, fp, &records, &count, &next, &problem);
     if (e) {
-        pack_head(pk, nr, e, problem, 0);
+        native_pack_head(pk, nr, e, problem, 0);
     } else {
-        pack_head(pk, nr, BROOK_OK, NULL, 4);
-        pack_str(pk, "high_watermark");
+        native_pack_head(pk, nr, BROOK_OK, NULL, 4);
+        native_pack_str(pk, "high_watermark");
         msgpack_pack_int64(pk, fp->high_watermark);
-        pack_str(pk, "log_start_offset");
+        native_pack_str(pk, "log_start_offset");
         msgpack_pack_int64(pk, fp->log_start_offset);
-        pack_str(pk, "next_offset");
+        native_pack_str(pk, "next_offset");
         msgpack_pack_int64(pk, next);
-        pack_str(pk, "records");
+        native_pack_str(pk, "records");
         msgpack_pack_array(pk, count);
         msgpack_sbuffer_write(pk->data, records.data, records.size);
     }
@@ -635,20 +619,20 @@ static void encode_list_offsets(msgpack_packer *pk, const native_req *nr, const 
     const brook_list_offsets_topic *lt = &l->topics[0];
     for (size_t i = 0; i < lt->partition_count; i++) {
         if (lt->partitions[i].error) {
-            pack_head(pk, nr, lt->partitions[i].error, NULL, 0);
+            native_pack_head(pk, nr, lt->partitions[i].error, NULL, 0);
             return;
         }
     }
     int by_time = lt->partition_count == 3;
-    pack_head(pk, nr, BROOK_OK, NULL, by_time ? 4 : 2);
-    pack_str(pk, "earliest");
+    native_pack_head(pk, nr, BROOK_OK, NULL, by_time ? 4 : 2);
+    native_pack_str(pk, "earliest");
     msgpack_pack_int64(pk, lt->partitions[0].offset);
-    pack_str(pk, "latest");
+    native_pack_str(pk, "latest");
     msgpack_pack_int64(pk, lt->partitions[1].offset);
     if (by_time) {
-        pack_str(pk, "offset");
+        native_pack_str(pk, "offset");
         msgpack_pack_int64(pk, lt->partitions[2].offset);
-        pack_str(pk, "timestamp");
+        native_pack_str(pk, "timestamp");
         msgpack_pack_int64(pk, lt->partitions[2].found_timestamp);
     }
 }
@@ -656,30 +640,31 @@ static void encode_list_offsets(msgpack_packer *pk, const native_req *nr, const 
 static void encode_body(msgpack_packer *pk, const native *n, const native_req *nr, const brook_request *req)
 {
     if (req->type == BROOK_REQ_INVALID || req->error) {
-        pack_head(pk, nr, req->error ? req->error : BROOK_ERR_INVALID, req->error_message, 0);
+        native_pack_head(pk, nr, req->error ? req->error : BROOK_ERR_INVALID, req->error_message, 0);
         return;
     }
     switch (nr->op) {
     case OP_CREATE_TOPIC: {
         const brook_topic_create *tc = &req->u.create_topics.topics[0];
-        pack_head(pk, nr, tc->error, tc->error_message, 0);
+        native_pack_head(pk, nr, tc->error, tc->error_message, 0);
         return;
     }
-    case OP_DELETE_TOPIC: pack_head(pk, nr, req->u.delete_topics.topics[0].error, NULL, 0); return;
+    case OP_DELETE_TOPIC: native_pack_head(pk, nr, req->u.delete_topics.topics[0].error, NULL, 0); return;
     case OP_LIST_TOPICS: encode_list_topics(pk, nr, &req->u.metadata); return;
     case OP_PRODUCE: {
         const brook_produce_partition *pp = &req->u.produce.topics[0].partitions[0];
         if (pp->error) {
-            pack_head(pk, nr, pp->error, pp->error_message, 0);
+            native_pack_head(pk, nr, pp->error, pp->error_message, 0);
             return;
         }
-        pack_head(pk, nr, BROOK_OK, NULL, 1);
-        pack_str(pk, "base_offset");
+        native_pack_head(pk, nr, BROOK_OK, NULL, 1);
+        native_pack_str(pk, "base_offset");
         msgpack_pack_int64(pk, pp->base_offset);
         return;
     }
     case OP_FETCH: encode_fetch(pk, n, nr, &req->u.fetch); return;
     case OP_LIST_OFFSETS: encode_list_offsets(pk, nr, &req->u.list_offsets); return;
+    default: native_encode_group_op(pk, nr, req); return;
     }
 }
 

@@ -1,6 +1,9 @@
 /* brookctl consume: print records of one partition or of all of them.
  * Without --follow it stops at the end of every partition (the high
- * watermark); with --follow it waits for more, by long poll. */
+ * watermark); with --follow it waits for more, by long poll. With
+ * --group it starts where the group committed and commits as it prints
+ * (a commit from outside any generation: the group must have no Kafka
+ * members at the time). */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +22,7 @@ typedef struct consume_opts {
     int follow;
     int key_sep; /* -1: values only */
     int delimiter;
+    const char *group; /* NULL: no committed offsets */
 } consume_opts;
 
 typedef struct cursor {
@@ -29,8 +33,9 @@ typedef struct cursor {
 static void usage(FILE *out)
 {
     fprintf(out, "usage: brookctl consume TOPIC [--partition P] [--from-beginning | --offset N]\n"
-                 "                        [--count N] [--follow] [--key-separator C] [--delimiter C]\n"
-                 "Starts at the end of each partition unless --from-beginning or --offset N; prints each\n"
+                 "                        [--count N] [--follow] [--key-separator C] [--delimiter C] [--group G]\n"
+                 "Starts where group G committed (with --group), else at the end of each partition unless\n"
+                 "--from-beginning or --offset N; with --group, commits what it printed. Prints each\n"
                  "record's value (\"key<C>value\" with --key-separator) followed by the delimiter (newline).\n"
                  "Stops at the end of the partitions, after N records with --count, or never with --follow.\n");
 }
@@ -103,9 +108,19 @@ static int consume(client *c, const consume_opts *o, int32_t first, int32_t last
     cursor *cur = calloc((size_t)n, sizeof *cur);
     if (!cur)
         return 1;
-    int rc = 0;
-    for (int32_t p = 0; p < n && !rc; p++)
-        rc = start_offset(c, o, first + p, &cur[p].next) ? 1 : 0;
+    int64_t *committed = calloc((size_t)n, sizeof *committed);
+    int rc = committed ? 0 : 1;
+    if (!rc && o->group && o->offset < 0)
+        rc = group_committed(c, o->group, o->topic, committed, first, n) ? 1 : 0;
+    else
+        for (int32_t p = 0; p < n && committed; p++)
+            committed[p] = -1;
+    for (int32_t p = 0; p < n && !rc; p++) {
+        if (committed[p] >= 0)
+            cur[p].next = committed[p];
+        else
+            rc = start_offset(c, o, first + p, &cur[p].next) ? 1 : 0;
+    }
     int64_t remaining = o->count;
     while (!rc && remaining != 0) {
         int all_at_end = 1;
@@ -123,12 +138,17 @@ static int consume(client *c, const consume_opts *o, int32_t first, int32_t last
             if (remaining > 0)
                 remaining -= got;
             all_at_end &= cur[p].at_end;
+            if (got > 0 && o->group) { /* printed: commit where to go on */
+                fflush(stdout);
+                rc = group_commit(c, o->group, o->topic, &cur[p].next, first + p, 1) ? 1 : 0;
+            }
         }
         fflush(stdout);
         if (all_at_end && !o->follow)
             break;
     }
     free(cur);
+    free(committed);
     return rc;
 }
 
@@ -142,12 +162,13 @@ int cmd_consume(const global_opts *g, int argc, char **argv)
         {"follow", no_argument, NULL, 'F'},
         {"key-separator", required_argument, NULL, 'K'},
         {"delimiter", required_argument, NULL, 'D'},
+        {"group", required_argument, NULL, 'G'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     consume_opts o = {.partition = -1, .offset = -1, .count = -1, .key_sep = -1, .delimiter = '\n'};
     int opt;
-    while ((opt = getopt_long(argc, argv, "p:Bo:n:FK:D:h", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "p:Bo:n:FK:D:G:h", longopts, NULL)) != -1) {
         switch (opt) {
         case 'p':
             if (parse_int_opt("--partition", optarg, 0, INT32_MAX, &o.partition))
@@ -171,6 +192,7 @@ int cmd_consume(const global_opts *g, int argc, char **argv)
             if (parse_char_opt("--delimiter", optarg, &o.delimiter))
                 return EXIT_USAGE;
             break;
+        case 'G': o.group = optarg; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return EXIT_USAGE;
         }

@@ -15,6 +15,13 @@ typedef struct global_opts {
 int cmd_topics(const global_opts *g, int argc, char **argv);
 int cmd_produce(const global_opts *g, int argc, char **argv);
 int cmd_consume(const global_opts *g, int argc, char **argv);
+int cmd_groups(const global_opts *g, int argc, char **argv);
+
+/* Committed offsets of `group` for partitions [first, first+count) of
+ * `topic`: fetch (-1 where none) and commit (entries < 0 are skipped).
+ * Return -1 after printing why. */
+int group_committed(client *c, const char *group, const char *topic, int64_t *offsets, int32_t first, int32_t count);
+int group_commit(client *c, const char *group, const char *topic, const int64_t *offsets, int32_t first, int32_t count);
 
 /* Print "brookctl: <what>: <message> (error N)" for a failed response;
  * returns 1 when it failed, 0 when it succeeded. */

@@ -16,7 +16,9 @@ static void usage(FILE *out)
                  "  topics delete NAME                    delete a topic and its data\n"
                  "  topics list                           list topics with partition counts\n"
                  "  produce TOPIC [options]               send lines from stdin (or --file) as records\n"
-                 "  consume TOPIC [options]               print records\n"
+                 "  consume TOPIC [options]               print records (--group G: resume and commit)\n"
+                 "  groups list | describe G | delete G   consumer groups and their committed offsets\n"
+                 "  groups reset-offsets G --topic T ...  move a group's committed offsets\n"
                  "\n"
                  "options:\n"
                  "  -b, --broker host:port   broker's native listener (default $BROOK_BROKER or 127.0.0.1:9093)\n"
@@ -136,6 +138,8 @@ int main(int argc, char **argv)
         return cmd_produce(&g, sub_argc, sub_argv);
     if (strcmp(cmd, "consume") == 0)
         return cmd_consume(&g, sub_argc, sub_argv);
+    if (strcmp(cmd, "groups") == 0)
+        return cmd_groups(&g, sub_argc, sub_argv);
     if (strcmp(cmd, "help") == 0) {
         usage(stdout);
         return 0;

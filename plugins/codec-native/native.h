@@ -1,0 +1,68 @@
+/* The native msgpack codec's shared pieces: its per-request state, the
+ * decoding and packing helpers (codec_native.c), and the consumer-group
+ * operations (native_groups.c). */
+#ifndef BROOK_NATIVE_H
+#define BROOK_NATIVE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <msgpack.h>
+
+#include <brook/plugin.h>
+#include <brook/request.h>
+
+typedef enum op {
+    OP_CREATE_TOPIC,
+    OP_DELETE_TOPIC,
+    OP_LIST_TOPICS,
+    OP_PRODUCE,
+    OP_FETCH,
+    OP_LIST_OFFSETS,
+    /* consumer groups (native_groups.c) */
+    OP_COMMIT_OFFSETS,
+    OP_FETCH_OFFSETS,
+    OP_LIST_GROUPS,
+    OP_DESCRIBE_GROUP,
+    OP_DELETE_GROUP,
+} op;
+
+/* in op order */
+extern const char *const native_op_names[];
+extern const size_t native_op_count;
+
+typedef struct native {
+    const brook_host *host;
+    int64_t default_max_bytes;
+} native;
+
+typedef struct native_req {
+    uint64_t id;
+    op op;
+    const char *topic; /* fetch_offsets: only this topic (NULL: all) */
+} native_req;
+
+typedef struct decoder {
+    brook_request *req;
+    const msgpack_object *map;
+    const char *error; /* first problem found, for the error response */
+} decoder;
+
+/* ---- helpers (codec_native.c) ---- */
+const msgpack_object *native_field(const msgpack_object *map, const char *key);
+/* Record the first problem; returns -1. */
+int native_fail(decoder *d, const char *msg);
+/* An optional integer field within [lo, hi] (def when absent or nil). */
+int native_get_int(decoder *d, const msgpack_object *map, const char *key, int64_t def, int64_t lo, int64_t hi,
+                   int64_t *out, const char *msg);
+/* A required string field, copied NUL-terminated into the request. */
+int native_get_str(decoder *d, const msgpack_object *map, const char *key, const char **out, const char *msg);
+void native_pack_str(msgpack_packer *pk, const char *s);
+/* Start the response map: id, error, message (when failed), then `extra` fields. */
+void native_pack_head(msgpack_packer *pk, const native_req *nr, brook_err err, const char *message, size_t extra);
+
+/* ---- consumer groups (native_groups.c) ---- */
+int native_decode_group_op(decoder *d, op o);
+void native_encode_group_op(msgpack_packer *pk, const native_req *nr, const brook_request *req);
+
+#endif
