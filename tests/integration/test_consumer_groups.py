@@ -124,6 +124,35 @@ class ConsumerGroups(unittest.TestCase):
         self.assertEqual([tp.offset for tp in committed], [138, 138, 137, 137])  # 550 records over 4 partitions
         self.assertIn("committed offsets: 1 group(s)", self.broker.log())
 
+    def test_cooperative_sticky_assignor(self):
+        self.create("cs", 4)
+        conf = {"partition.assignment.strategy": "cooperative-sticky"}
+        c1, c2 = self.consumer("coop", **conf), self.consumer("coop", **conf)
+        c1.subscribe(["cs"])
+        self.wait_assigned([c1], [4])
+        c2.subscribe(["cs"])
+        self.wait_assigned([c1, c2], [2, 2])  # incremental: c1 gives up two, keeps two
+        values = [b"s%03d" % i for i in range(200)]
+        self.produce("cs", values)
+        got = self.poll_until([c1, c2], lambda g: len(g[0]) + len(g[1]) >= 200)
+        self.assertEqual(sorted(got[0] + got[1]), sorted(values))
+
+    def test_static_member_returns_to_its_partitions_without_a_rebalance(self):
+        self.create("st", 4)
+        c1 = self.consumer("static", **{"group.instance.id": "one"})
+        c2 = self.consumer("static", **{"group.instance.id": "two"})
+        c1.subscribe(["st"])
+        c2.subscribe(["st"])
+        self.wait_assigned([c1, c2], [2, 2])
+        mine = sorted(tp.partition for tp in c2.assignment())
+        generation_line = self.broker.log().count("generation")
+        c2.close()  # a static member does not leave: its partitions wait for it
+        back = self.consumer("static", **{"group.instance.id": "two"})
+        back.subscribe(["st"])
+        self.wait_assigned([c1, back], [2, 2])
+        self.assertEqual(sorted(tp.partition for tp in back.assignment()), mine)
+        self.assertEqual(self.broker.log().count("generation"), generation_line)  # no new generation
+
     def test_kcat_balanced_consumer_reads_to_the_end(self):
         self.create("kg", 3)
         values = [b"k%04d" % i for i in range(300)]

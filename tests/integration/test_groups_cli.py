@@ -51,6 +51,20 @@ class GroupsCli(BrokerTestCase):
         self.assertEqual(r.returncode, 1)
         self.assertIn("not found", r.stderr.decode())
 
+    def test_deleting_a_topic_removes_its_committed_offsets(self):
+        self.ctl("topics", "create", "t", "--partitions", "2")
+        self.ctl("topics", "create", "u", "--partitions", "1")
+        self.produce([b"x", b"y"])
+        self.consume("--from-beginning")
+        self.ctl("produce", "u", input=b"z\n")
+        self.ctl("consume", "u", "--group", "g", "--from-beginning")
+        before = self.ctl("groups", "describe", "g").stdout.decode()
+        self.assertIn("offset\tt\t", before)
+        self.ctl("topics", "delete", "t")
+        after = self.ctl("groups", "describe", "g").stdout.decode()
+        self.assertNotIn("offset\tt\t", after)
+        self.assertIn("offset\tu\t0\t1", after)  # other topics' offsets stay
+
     def test_groups_with_members_and_bad_usage_are_refused(self):
         self.ctl("topics", "create", "t", "--partitions", "2")
         c = kw.Conn(self.broker.kafka_port)
