@@ -701,8 +701,9 @@ static void rejoin_static(group *g, member *m, brook_request *req, brook_group_d
         return;
     }
     hold_join(m, req, done, arg);
-    if (g->state == STABLE && unchanged && !was_leader) {
-        /* same subscription: keep the assignment, no rebalance */
+    if (g->state == STABLE && unchanged) {
+        /* same subscription: keep the assignment, no rebalance (a returning
+         * leader gets the members again; its SyncGroup in Stable changes nothing) */
         answer_join(g, m);
         return;
     }

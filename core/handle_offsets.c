@@ -78,8 +78,10 @@ void brook_handle_offset_commit(brook_req *req)
             n++;
         }
     }
-    if (!n)
+    if (!n) { /* nothing to store: a group made up for this commit goes again */
+        brook_groups_offsets_gone(b->groups, c->group_id);
         return;
+    }
     req->pending++;
     brook_offsets_commit(b->offsets, c->group_id, changes, n, brook_loop_now(b->loop), commit_durable, req);
 }

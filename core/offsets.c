@@ -64,10 +64,12 @@ static brook_err map_set(brook_offsets *o, const char *group, const char *topic,
         return BROOK_ERR_NOMEM;
     *copy = *c;
     copy->metadata = c->metadata ? strdup(c->metadata) : NULL;
+    brook_committed *old = brook_strmap_get(entries, key);
     if ((c->metadata && !copy->metadata) || brook_strmap_put(entries, key, copy)) {
         free_committed(copy);
         return BROOK_ERR_NOMEM;
     }
+    free_committed(old); /* replaced */
     return BROOK_OK;
 }
 

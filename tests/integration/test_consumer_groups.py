@@ -210,6 +210,12 @@ class ConsumerGroups(unittest.TestCase):
         # the deleted group's offsets are gone
         data = c.call(9, 1, kw.string("simple") + kw.array([kw.string("ge") + kw.array([struct.pack(">i", 0)])]))
         self.assertEqual(struct.unpack_from(">iq", data, 12)[1], -1)
+        # a commit that stores nothing leaves no group behind
+        body = kw.string("ghost") + struct.pack(">i", -1) + kw.string("") + struct.pack(">q", -1) + kw.array([
+            kw.string("nosuch") + kw.array([struct.pack(">iq", 0, 1) + kw.string("")])])
+        self.assertEqual(self.partition_errors(c.call(8, 2, body), 0), [("nosuch", 0, 3)])
+        self.assertNotIn(b"ghost", c.call(16, 0, b""))
+        self.assertIn(b"busy", c.call(16, 0, b""))
         # a session timeout outside the broker's bounds
         bad = kw.string("busy2") + struct.pack(">i", 10) + kw.string("") + kw.string("consumer") + kw.array(
             [kw.string("range") + kw.nbytes(b"")])

@@ -443,6 +443,18 @@ static void static_member_comes_back_with_its_assignment(void **state)
     assert_int_equal(heartbeat(b, gen, "inst-b"), BROOK_ERR_FENCED_INSTANCE); /* the old incarnation */
     assert_int_equal(heartbeat(a, gen, NULL), BROOK_OK);                      /* nobody else noticed */
     assert_string_equal(state_of(), "Stable");
+    /* the leader restarts too: it gets the members again, still no rebalance */
+    treq *lead = join_with("", "inst-a", &range, 1, 1);
+    assert_true(lead->answered);
+    assert_int_equal(JOINED(lead)->generation_id, gen);
+    const char *a2 = JOINED(lead)->assigned_member_id;
+    assert_string_equal(JOINED(lead)->leader, a2);
+    assert_int_equal(JOINED(lead)->member_count, 2);
+    brook_member_assignment other[2] = {{a2, (const uint8_t *)"XX", 2}, {b2, (const uint8_t *)"YY", 2}};
+    treq *s2 = sync_as(a2, gen, other, 2); /* in Stable a leader's new assignment changes nothing */
+    assert_memory_equal(s2->pub.u.sync_group.assignment, "AA", 2);
+    assert_int_equal(heartbeat(b2, gen, "inst-b"), BROOK_OK);
+    assert_string_equal(state_of(), "Stable");
 }
 
 static void commits_are_checked_against_the_generation(void **state)
