@@ -42,7 +42,8 @@ static void ensure_group(void *arg, const char *group_id)
 
 brook_err brook_broker_groups_start(brook_broker *b, char *err, size_t errlen)
 {
-    brook_err e = brook_offsets_open(brook_storage_of(&b->plugins.storage), b->plugins.storage.state, &b->offsets);
+    brook_err e = brook_offsets_open(brook_storage_of(&b->plugins.storage), b->plugins.storage.state,
+                                     b->st->offsets_compact_records, &b->offsets);
     if (e) {
         snprintf(err, errlen, "cannot open the committed offsets (%s): %s", BROOK_OFFSETS_LOG, brook_err_str(e));
         return e;

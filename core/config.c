@@ -73,6 +73,8 @@ static const node groups_nodes[] = {
     {"max_session_timeout_ms", N_INT, NULL, "1800000", 0, "longest session timeout a consumer may ask for"},
     {"initial_rebalance_delay_ms", N_INT, NULL, "3000", 0,
      "when an empty group gets members, wait this long for more before the first generation"},
+    {"offsets_compact_records", N_INT, NULL, "100000", 0,
+     "compact the committed-offsets log once it holds this many records (and 4x its live entries)"},
     {NULL, 0, NULL, NULL, 0, NULL},
 };
 
@@ -612,6 +614,7 @@ brook_err brook_config_validate(brook_config *c, char *err, size_t errlen)
     st->min_session_timeout_ms = (int32_t)get_int(cfg, "groups.min_session_timeout_ms");
     st->max_session_timeout_ms = (int32_t)get_int(cfg, "groups.max_session_timeout_ms");
     st->initial_rebalance_delay_ms = (int32_t)get_int(cfg, "groups.initial_rebalance_delay_ms");
+    st->offsets_compact_records = get_int(cfg, "groups.offsets_compact_records");
 
     if ((e = range(c, "broker.id", get_int(cfg, "broker.id"), 0, INT32_MAX, err, errlen)) ||
         (e = range(c, "broker.io_threads", get_int(cfg, "broker.io_threads"), 1, 64, err, errlen)) ||
@@ -630,7 +633,8 @@ brook_err brook_config_validate(brook_config *c, char *err, size_t errlen)
         (e = range(c, "groups.min_session_timeout_ms", st->min_session_timeout_ms, 1, 3600000, err, errlen)) ||
         (e = range(c, "groups.max_session_timeout_ms", st->max_session_timeout_ms, st->min_session_timeout_ms, 3600000,
                    err, errlen)) ||
-        (e = range(c, "groups.initial_rebalance_delay_ms", st->initial_rebalance_delay_ms, 0, 600000, err, errlen)))
+        (e = range(c, "groups.initial_rebalance_delay_ms", st->initial_rebalance_delay_ms, 0, 600000, err, errlen)) ||
+        (e = range(c, "groups.offsets_compact_records", st->offsets_compact_records, 10, INT64_MAX, err, errlen)))
         return e;
     if (brook_log_level_parse(st->log_level) < 0) {
         const config_setting_t *s = config_lookup(cfg, "broker.log_level");

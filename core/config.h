@@ -51,6 +51,7 @@ typedef struct brook_settings {
     int32_t min_session_timeout_ms;
     int32_t max_session_timeout_ms;
     int32_t initial_rebalance_delay_ms;
+    int64_t offsets_compact_records;
 
     brook_listener_conf listeners[BROOK_MAX_LISTENERS];
     size_t listener_count;

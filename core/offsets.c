@@ -8,19 +8,17 @@
 #include "batch.h"
 #include "log.h"
 #include "log_scan.h"
-#include "strmap.h"
+#include "offsets_internal.h"
 
 /* Record layout (big-endian), version 1:
  *   key:   int16 version, int16 len + group, int16 len + topic, int32 partition
  *   value: int16 version, int64 offset, int32 leader epoch, int64 commit time,
- *          int16 len + metadata (-1: none); a null value deletes the key. */
-#define RECORD_VERSION 1
-
-struct brook_offsets {
-    const brook_storage_ops *so;
-    void *log;
-    brook_strmap groups; /* group -> brook_strmap of "topic/partition" -> brook_committed */
-};
+ *          int16 len + metadata (-1: none); a null value deletes the key.
+ * Control records (compaction, offsets_compact.c), version 0:
+ *   key:   int16 0, int16 kind (1 snapshot begins, 2 snapshot ends)
+ *   value: int64 the snapshot's generation. */
+#define RECORD_VERSION  1
+#define CONTROL_VERSION 0
 
 /* ---- the in-memory map --------------------------------------------------------- */
 
@@ -44,7 +42,9 @@ static brook_err map_set(brook_offsets *o, const char *group, const char *topic,
     brook_strmap *entries = brook_strmap_get(&o->groups, group);
     if (!c) {
         if (entries) {
-            free_committed(brook_strmap_remove(entries, key));
+            brook_committed *gone = brook_strmap_remove(entries, key);
+            o->live -= gone != NULL;
+            free_committed(gone);
             if (!entries->count) {
                 brook_strmap_remove(&o->groups, group);
                 brook_strmap_free(entries);
@@ -70,6 +70,7 @@ static brook_err map_set(brook_offsets *o, const char *group, const char *topic,
         return BROOK_ERR_NOMEM;
     }
     free_committed(old); /* replaced */
+    o->live += old == NULL;
     return BROOK_OK;
 }
 
@@ -126,22 +127,42 @@ static int get_str(const uint8_t **p, const uint8_t *end, char *out, size_t outl
 
 /* ---- replay ---------------------------------------------------------------------- */
 
-static void apply_record(brook_offsets *o, const brook_record *r)
+static void apply_control(offsets_replay *r, const brook_record *rec)
+{
+    if (rec->key_len != 4 || rec->value_len != 8)
+        return;
+    int kind = brook_be16(rec->key + 2);
+    int64_t gen = (int64_t)brook_be64(rec->value);
+    if (kind == OFFSETS_SNAPSHOT_BEGIN) {
+        r->open_snapshot = 1;
+    } else if (kind == OFFSETS_SNAPSHOT_END) {
+        r->open_snapshot = 0;
+        if (gen > r->complete_generation)
+            r->complete_generation = gen;
+    }
+}
+
+static void apply_record(offsets_replay *r, const brook_record *rec)
 {
     char group[300], topic[300];
-    const uint8_t *p = r->key, *end = r->key + (r->key_len > 0 ? r->key_len : 0);
-    if (r->key_len < 2 || brook_be16(p) != RECORD_VERSION)
-        return; /* a record this version does not know: skip it */
+    const uint8_t *p = rec->key, *end = rec->key + (rec->key_len > 0 ? rec->key_len : 0);
+    r->records++;
+    if (rec->key_len >= 2 && brook_be16(p) == CONTROL_VERSION) {
+        apply_control(r, rec);
+        return;
+    }
+    if (!r->o || rec->key_len < 2 || brook_be16(p) != RECORD_VERSION)
+        return; /* only the markers wanted, or a record this version does not know */
     p += 2;
     if (!get_str(&p, end, group, sizeof group) || !get_str(&p, end, topic, sizeof topic) || end - p != 4)
         return;
     int32_t partition = (int32_t)brook_be32(p);
-    if (r->value_len < 0) {
-        map_set(o, group, topic, partition, NULL);
+    if (rec->value_len < 0) {
+        map_set(r->o, group, topic, partition, NULL);
         return;
     }
-    const uint8_t *v = r->value, *vend = r->value + r->value_len;
-    if (r->value_len < 24 || brook_be16(v) != RECORD_VERSION)
+    const uint8_t *v = rec->value, *vend = rec->value + rec->value_len;
+    if (rec->value_len < 24 || brook_be16(v) != RECORD_VERSION)
         return;
     brook_committed c = {.offset = (int64_t)brook_be64(v + 2),
                          .leader_epoch = (int32_t)brook_be32(v + 10),
@@ -153,40 +174,93 @@ static void apply_record(brook_offsets *o, const brook_record *r)
             return;
         c.metadata = meta;
     }
-    map_set(o, group, topic, partition, &c);
+    map_set(r->o, group, topic, partition, &c);
 }
 
 static void replay_batch(void *arg, const uint8_t *batch, const brook_batch_info *info)
 {
-    brook_offsets *o = arg;
+    offsets_replay *r = arg;
     brook_batch_iter it;
     if (brook_batch_iter_init(&it, batch, info->size))
         return;
-    brook_record r;
-    while (brook_batch_iter_next(&it, &r) == BROOK_OK)
-        apply_record(o, &r);
+    brook_record rec;
+    while (brook_batch_iter_next(&it, &rec) == BROOK_OK)
+        apply_record(r, &rec);
 }
 
-brook_err brook_offsets_open(const brook_storage_ops *so, void *storage_state, brook_offsets **out)
+brook_err offsets_replay_log(brook_offsets *o, void *log, offsets_replay *r)
+{
+    int64_t start = 0, end = 0;
+    brook_err e = o->so->offsets(log, &start, &end);
+    return e ? e : brook_log_scan(o->so, log, start, end, SIZE_MAX, replay_batch, r);
+}
+
+/* ---- building batches ---------------------------------------------------------------- */
+
+brook_err offsets_add_control(brook_batch_builder *b, int kind, int64_t generation)
+{
+    uint8_t key[4], value[8];
+    brook_put_be16(key, CONTROL_VERSION);
+    brook_put_be16(key + 2, (uint16_t)kind);
+    brook_put_be64(value, (uint64_t)generation);
+    brook_record r = {.timestamp = 0, .key = key, .key_len = 4, .value = value, .value_len = 8};
+    return brook_batch_builder_add(b, &r, NULL, 0);
+}
+
+brook_err offsets_add_entry(brook_batch_builder *b, const char *group, const char *topic, int32_t partition,
+                            const brook_committed *c, int64_t timestamp)
+{
+    uint8_t key[700], value[BROOK_OFFSETS_MAX_METADATA + 32];
+    if (strlen(group) > 255 || strlen(topic) > 255 ||
+        (c && c->metadata && strlen(c->metadata) > BROOK_OFFSETS_MAX_METADATA))
+        return BROOK_ERR_INVALID;
+    brook_record r = {.timestamp = timestamp,
+                      .key = key,
+                      .key_len = (int32_t)encode_key(key, group, topic, partition),
+                      .value = c ? value : NULL,
+                      .value_len = c ? (int32_t)encode_value(value, c) : -1};
+    return brook_batch_builder_add(b, &r, NULL, 0);
+}
+
+brook_err offsets_append(brook_offsets *o, void *log, brook_batch_builder *b)
+{
+    const uint8_t *data;
+    size_t len;
+    int64_t start, end;
+    brook_err e = brook_batch_builder_finish(b, &data, &len);
+    if (!e)
+        e = o->so->offsets(log, &start, &end);
+    uint8_t *copy = e ? NULL : malloc(len);
+    if (!e && !copy)
+        e = BROOK_ERR_NOMEM;
+    if (!e) {
+        memcpy(copy, data, len);
+        brook_put_be64(copy, (uint64_t)end); /* the CRC does not cover baseOffset */
+        e = o->so->append(log, copy, len);
+    }
+    free(copy);
+    return e;
+}
+
+brook_err brook_offsets_open(const brook_storage_ops *so, void *storage_state, int64_t compact_min_records,
+                             brook_offsets **out)
 {
     brook_offsets *o = calloc(1, sizeof *o);
     if (!o)
         return BROOK_ERR_NOMEM;
     o->so = so;
-    brook_err e = so->open(storage_state, BROOK_OFFSETS_LOG, 0, 1, &o->log);
-    int64_t start = 0, end = 0;
-    if (!e)
-        e = so->offsets(o->log, &start, &end);
-    if (!e)
-        e = brook_log_scan(so, o->log, start, end, SIZE_MAX, replay_batch, o);
+    o->storage_state = storage_state;
+    o->compact_min_records = compact_min_records;
+    brook_err e = offsets_open_current(o);
     if (e) {
         log_error("committed offsets: cannot read %s: %s", BROOK_OFFSETS_LOG, brook_err_str(e));
         brook_offsets_close(o);
         return e;
     }
-    log_info("committed offsets: %zu group(s) from %" PRId64 " record(s) of %s", o->groups.count, end - start,
-             BROOK_OFFSETS_LOG);
+    log_info("committed offsets: %zu group(s), %" PRId64 " entries from %" PRId64 " record(s) of %s-%d",
+             o->groups.count, o->live, o->records, BROOK_OFFSETS_LOG, o->current);
     *out = o;
+    offsets_maybe_compact(o);
     return BROOK_OK;
 }
 
@@ -194,6 +268,12 @@ void brook_offsets_close(brook_offsets *o)
 {
     if (!o)
         return;
+    /* Logs first: closing answers pending commits, which still update the map. */
+    o->closing = 1;
+    if (o->log)
+        o->so->close(o->log);
+    if (o->retiring)
+        o->so->close(o->retiring); /* both stay; the next start chooses */
     brook_strmap_iter it = {0};
     for (brook_strmap_entry *g; (g = brook_strmap_next(&o->groups, &it));) {
         brook_strmap *entries = g->value;
@@ -204,8 +284,6 @@ void brook_offsets_close(brook_offsets *o)
         free(entries);
     }
     brook_strmap_free(&o->groups);
-    if (o->log)
-        o->so->close(o->log);
     free(o);
 }
 
@@ -248,12 +326,15 @@ static void free_pending(pending_commit *pc)
 static void commit_durable(void *arg, brook_err err)
 {
     pending_commit *pc = arg;
+    brook_offsets *o = pc->o;
     for (size_t i = 0; i < pc->count && !err; i++)
-        err = map_set(pc->o, pc->group, pc->items[i].topic, pc->items[i].partition,
+        err = map_set(o, pc->group, pc->items[i].topic, pc->items[i].partition,
                       pc->items[i].deleted ? NULL : &pc->items[i].c);
     if (pc->done)
         pc->done(pc->arg, err);
     free_pending(pc);
+    o->pending--;
+    offsets_maybe_compact(o);
 }
 
 /* One batch of records for the changes, at the log end. */
@@ -262,43 +343,19 @@ static brook_err append_batch(brook_offsets *o, const char *group, const brook_o
 {
     brook_batch_builder *b;
     brook_err e = brook_batch_builder_new(&b);
-    if (e)
-        return e;
-    uint8_t key[700], value[BROOK_OFFSETS_MAX_METADATA + 32];
     for (size_t i = 0; i < count && !e; i++) {
-        const brook_offset_change *ch = &changes[i];
-        if (strlen(group) > 255 || strlen(ch->topic) > 255) {
-            e = BROOK_ERR_INVALID;
-            break;
-        }
         brook_committed c = {0};
-        if (ch->committed) {
-            c = *ch->committed;
+        if (changes[i].committed) {
+            c = *changes[i].committed;
             c.commit_time_ms = now_ms;
         }
-        brook_record r = {.timestamp = now_ms,
-                          .key = key,
-                          .key_len = (int32_t)encode_key(key, group, ch->topic, ch->partition),
-                          .value = ch->committed ? value : NULL,
-                          .value_len = ch->committed ? (int32_t)encode_value(value, &c) : -1};
-        e = brook_batch_builder_add(b, &r, NULL, 0);
+        e = offsets_add_entry(b, group, changes[i].topic, changes[i].partition, changes[i].committed ? &c : NULL,
+                              now_ms);
     }
-    const uint8_t *data;
-    size_t len;
-    int64_t start, end;
     if (!e)
-        e = brook_batch_builder_finish(b, &data, &len);
+        e = offsets_append(o, o->log, b);
     if (!e)
-        e = o->so->offsets(o->log, &start, &end);
-    uint8_t *copy = e ? NULL : malloc(len);
-    if (!e && !copy)
-        e = BROOK_ERR_NOMEM;
-    if (!e) {
-        memcpy(copy, data, len);
-        brook_put_be64(copy, (uint64_t)end); /* the CRC does not cover baseOffset */
-        e = o->so->append(o->log, copy, len);
-    }
-    free(copy);
+        o->records += (int64_t)count;
     brook_batch_builder_free(b);
     return e;
 }
@@ -336,6 +393,7 @@ void brook_offsets_commit(brook_offsets *o, const char *group, const brook_offse
     pc->o = o;
     pc->done = done;
     pc->arg = arg;
+    o->pending++;
     o->so->when_durable(o->log, commit_durable, pc);
 }
 

@@ -6,7 +6,14 @@
  * is replayed. The log is not a topic: clients never see it.
  *
  * A commit is acknowledged once storage says the batch is durable under the
- * configured flush policy, and only then becomes visible to fetches. */
+ * configured flush policy, and only then becomes visible to fetches.
+ *
+ * Compaction (offsets_compact.c) keeps the log from growing for ever: the
+ * live entries are written into the other partition (0 or 1) between a
+ * "snapshot begins" and a "snapshot ends" marker of a new generation; once
+ * that is durable, the old partition is removed. At start-up the partition
+ * with the highest complete generation wins, so a crash at any point leaves
+ * one whole copy. */
 #ifndef BROOK_CORE_OFFSETS_H
 #define BROOK_CORE_OFFSETS_H
 
@@ -27,8 +34,11 @@ typedef struct brook_committed {
 
 typedef struct brook_offsets brook_offsets;
 
-/* Open (creating) the internal log and replay it. */
-brook_err brook_offsets_open(const brook_storage_ops *so, void *storage_state, brook_offsets **out);
+/* Open (creating) the internal log and replay it. The log is compacted
+ * (its live entries rewritten into a fresh log) once it holds more than
+ * `compact_min_records` records and four times as many as live entries. */
+brook_err brook_offsets_open(const brook_storage_ops *so, void *storage_state, int64_t compact_min_records,
+                             brook_offsets **out);
 void brook_offsets_close(brook_offsets *o);
 
 /* The committed offset, or NULL. */

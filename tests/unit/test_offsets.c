@@ -1,0 +1,190 @@
+/* Committed offsets on the real segment storage: commits survive a reopen,
+ * deletions (group, topic) too; compaction keeps the log small and loses
+ * nothing; and an interrupted compaction is resolved at start-up whichever
+ * way it was interrupted (new copy incomplete, or complete but the old one
+ * not yet removed). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "batch.h"
+#include "offsets_internal.h"
+#include "storage_fixture.h"
+
+static int commits_done;
+
+static void on_done(void *arg, brook_err err)
+{
+    (void)arg;
+    assert_int_equal(err, BROOK_OK);
+    commits_done++;
+}
+
+/* Run the loop until `n` commits are acknowledged. */
+static void wait_commits(env *e, int n)
+{
+    for (int i = 0; i < 1000 && commits_done < n; i++) {
+        brook_loop_timer_add(e->loop, 1, (void (*)(void *))brook_loop_stop, e->loop, NULL);
+        brook_loop_run(e->loop);
+    }
+    assert_int_equal(commits_done, n);
+}
+
+static brook_offsets *open_offsets(env *e, int64_t compact_min)
+{
+    brook_offsets *o;
+    assert_int_equal(brook_offsets_open(e->ops, e->state, compact_min, &o), BROOK_OK);
+    return o;
+}
+
+static void commit(env *e, brook_offsets *o, const char *group, const char *topic, int32_t partition, int64_t offset,
+                   const char *metadata)
+{
+    brook_committed c = {.offset = offset, .leader_epoch = 3, .metadata = (char *)metadata};
+    brook_offset_change ch = {.topic = topic, .partition = partition, .committed = &c};
+    int before = commits_done;
+    brook_offsets_commit(o, group, &ch, 1, 1000 + offset, on_done, NULL);
+    wait_commits(e, before + 1);
+}
+
+static int64_t committed(brook_offsets *o, const char *group, const char *topic, int32_t partition)
+{
+    const brook_committed *c = brook_offsets_get(o, group, topic, partition);
+    return c ? c->offset : -1;
+}
+
+static int log_exists(env *e, int32_t p)
+{
+    char path[256];
+    struct stat st;
+    snprintf(path, sizeof path, "%s/%s-%d", e->dir, BROOK_OFFSETS_LOG, p);
+    return stat(path, &st) == 0;
+}
+
+static void commits_and_deletions_survive_a_reopen(void **state)
+{
+    env *e = *state;
+    start(e, "flush = \"always\";");
+    commits_done = 0;
+    brook_offsets *o = open_offsets(e, 100000);
+    commit(e, o, "g", "t", 0, 5, "m");
+    commit(e, o, "g", "t", 1, 7, NULL);
+    commit(e, o, "g", "u", 0, 9, NULL);
+    commit(e, o, "h", "t", 0, 11, NULL);
+    commit(e, o, "g", "t", 0, 6, "later"); /* replaces */
+    brook_offsets_delete_topic(o, "u");
+    brook_offsets_close(o);
+    o = open_offsets(e, 100000);
+    assert_int_equal(committed(o, "g", "t", 0), 6);
+    assert_string_equal(brook_offsets_get(o, "g", "t", 0)->metadata, "later");
+    assert_int_equal(brook_offsets_get(o, "g", "t", 0)->leader_epoch, 3);
+    assert_null(brook_offsets_get(o, "g", "t", 1)->metadata);
+    assert_int_equal(committed(o, "g", "u", 0), -1); /* the deleted topic's offsets are gone */
+    assert_int_equal(committed(o, "h", "t", 0), 11);
+    int before = commits_done;
+    brook_offsets_delete_group(o, "h", on_done, NULL);
+    wait_commits(e, before + 1);
+    assert_false(brook_offsets_has_group(o, "h"));
+    brook_offsets_close(o);
+    o = open_offsets(e, 100000);
+    assert_false(brook_offsets_has_group(o, "h"));
+    assert_true(brook_offsets_has_group(o, "g"));
+    brook_offsets_close(o);
+    stop(e);
+}
+
+static void compaction_keeps_the_log_small_and_loses_nothing(void **state)
+{
+    env *e = *state;
+    start(e, "flush = \"always\";");
+    commits_done = 0;
+    brook_offsets *o = open_offsets(e, 50);
+    for (int i = 0; i < 300; i++)
+        commit(e, o, i % 2 ? "g" : "h", "t", i % 3, i, "meta");
+    assert_true(o->generation >= 1); /* it compacted */
+    assert_true(o->records < 60);
+    int32_t cur = o->current;
+    assert_true(log_exists(e, cur));
+    assert_false(log_exists(e, 1 - cur)); /* the old one is gone */
+    brook_offsets_close(o);
+    o = open_offsets(e, 50);
+    assert_int_equal(o->current, cur);
+    assert_int_equal(o->live, 6);
+    for (int i = 294; i < 300; i++)
+        assert_int_equal(committed(o, i % 2 ? "g" : "h", "t", i % 3), i);
+    assert_string_equal(brook_offsets_get(o, "g", "t", 2)->metadata, "meta");
+    brook_offsets_close(o);
+    stop(e);
+}
+
+/* Write partition `p` by hand: a snapshot of generation `gen` holding one
+ * entry (g, t, 0) = offset, with or without its end marker. */
+static void write_snapshot(env *e, int32_t p, int64_t gen, int64_t offset, int complete)
+{
+    brook_offsets o = {.so = e->ops, .storage_state = e->state};
+    void *log;
+    assert_int_equal(e->ops->open(e->state, BROOK_OFFSETS_LOG, p, 1, &log), BROOK_OK);
+    brook_batch_builder *b;
+    brook_batch_builder_new(&b);
+    brook_committed c = {.offset = offset, .leader_epoch = -1};
+    assert_int_equal(offsets_add_control(b, OFFSETS_SNAPSHOT_BEGIN, gen), BROOK_OK);
+    assert_int_equal(offsets_add_entry(b, "g", "t", 0, &c, 1), BROOK_OK);
+    if (complete)
+        assert_int_equal(offsets_add_control(b, OFFSETS_SNAPSHOT_END, gen), BROOK_OK);
+    assert_int_equal(offsets_append(&o, log, b), BROOK_OK);
+    brook_batch_builder_free(b);
+    e->ops->close(log);
+}
+
+static void an_incomplete_new_copy_is_dropped_at_start(void **state)
+{
+    env *e = *state;
+    start(e, "flush = \"always\";");
+    commits_done = 0;
+    brook_offsets *o = open_offsets(e, 100000);
+    commit(e, o, "g", "t", 0, 42, NULL);
+    brook_offsets_close(o);
+    write_snapshot(e, 1, 1, 99, 0); /* crashed before the end marker */
+    o = open_offsets(e, 100000);
+    assert_int_equal(o->current, 0);
+    assert_int_equal(committed(o, "g", "t", 0), 42);
+    assert_false(log_exists(e, 1));
+    brook_offsets_close(o);
+    stop(e);
+}
+
+static void a_complete_new_copy_wins_over_the_old_one(void **state)
+{
+    env *e = *state;
+    start(e, "flush = \"always\";");
+    commits_done = 0;
+    write_snapshot(e, 0, 1, 10, 1); /* generation 1 in partition 0 */
+    write_snapshot(e, 1, 2, 20, 1); /* generation 2 finished, 0 not yet removed */
+    brook_offsets *o = open_offsets(e, 100000);
+    assert_int_equal(o->current, 1);
+    assert_int_equal(o->generation, 2);
+    assert_int_equal(committed(o, "g", "t", 0), 20);
+    assert_false(log_exists(e, 0));
+    commit(e, o, "g", "t", 0, 21, NULL); /* and it takes commits */
+    brook_offsets_close(o);
+    o = open_offsets(e, 100000);
+    assert_int_equal(committed(o, "g", "t", 0), 21);
+    brook_offsets_close(o);
+    stop(e);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(commits_and_deletions_survive_a_reopen, setup, teardown),
+        cmocka_unit_test_setup_teardown(compaction_keeps_the_log_small_and_loses_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(an_incomplete_new_copy_is_dropped_at_start, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_complete_new_copy_wins_over_the_old_one, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
