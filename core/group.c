@@ -360,8 +360,7 @@ static void go_empty(group *g)
     g->generation++;
     free(g->protocol_name);
     free(g->leader_id);
-    free(g->protocol_type);
-    g->protocol_name = g->leader_id = g->protocol_type = NULL;
+    g->protocol_name = g->leader_id = NULL; /* the protocol type stays, as Kafka lists it */
 }
 
 static int32_t max_rebalance_timeout(const group *g)
@@ -778,8 +777,10 @@ void brook_groups_join(brook_groups *gs, brook_request *req, brook_group_done do
             maybe_forget(g);
             return;
         }
-        if (!g->protocol_type)
+        if (g->member_count == 1 || !g->protocol_type) { /* the first member sets the type */
+            free(g->protocol_type);
             g->protocol_type = strdup(j->protocol_type);
+        }
         update_member(m, j);
         hold_join(m, req, done, arg);
         prepare_rebalance(g);

@@ -18,6 +18,7 @@ except ImportError:  # the suite installs python3-kafka; say so clearly if not
 
 
 class KafkaPython(BrokerTestCase):
+    extra = 'groups = { initial_rebalance_delay_ms = 0; };'
     @property
     def bootstrap(self):
         return "127.0.0.1:%d" % self.broker.kafka_port
@@ -73,6 +74,40 @@ class KafkaPython(BrokerTestCase):
         self.assertNotIn("kp", admin.list_topics())
         with self.assertRaises(UnknownTopicOrPartitionError):
             admin.delete_topics(["kp"])
+
+
+    def test_group_consumer_commits_and_resumes(self):
+        # kafka-python pins JoinGroup v2, SyncGroup/Heartbeat/LeaveGroup v1,
+        # OffsetCommit v2, OffsetFetch v1, FindCoordinator v0
+        self.admin().create_topics([NewTopic("kg", 2, 1)])
+        producer = KafkaProducer(bootstrap_servers=self.bootstrap, acks="all")
+        for i in range(200):
+            producer.send("kg", value=b"v%d" % i, partition=i % 2)
+        producer.flush(30)
+
+        def read(expected):
+            consumer = KafkaConsumer("kg", bootstrap_servers=self.bootstrap, group_id="kpg",
+                                     auto_offset_reset="earliest", enable_auto_commit=False,
+                                     heartbeat_interval_ms=300)
+            got, deadline = [], time.time() + 60
+            while len(got) < expected and time.time() < deadline:
+                for batch in consumer.poll(timeout_ms=300).values():
+                    got += [m.value for m in batch]
+            consumer.commit()
+            committed = [consumer.committed(TopicPartition("kg", p)) for p in range(2)]
+            consumer.close()
+            return got, committed
+
+        got, committed = read(200)
+        self.assertEqual(sorted(got), sorted(b"v%d" % i for i in range(200)))
+        self.assertEqual(committed, [100, 100])
+        for i in range(200, 220):
+            producer.send("kg", value=b"v%d" % i, partition=i % 2)
+        producer.flush(30)
+        producer.close(10)
+        got, committed = read(20)  # resumes at the committed offsets
+        self.assertEqual(sorted(got), sorted(b"v%d" % i for i in range(200, 220)))
+        self.assertEqual(committed, [110, 110])
 
 
 if __name__ == "__main__":

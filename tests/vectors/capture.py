@@ -3,7 +3,7 @@
 
 A small proxy between a client and a running brookd: every request frame
 (size prefix included) is saved as <ApiKey>_v<version>.bin the first time
-that key and version is seen. Run by hand, not in CI, once per client:
+that key and version is seen (files already there are kept). Run by hand, not in CI, once per client:
 
     build/bin/brookd -c config/memory.conf &
     tests/vectors/capture.py librdkafka 127.0.0.1:9094 127.0.0.1:9092 &
@@ -38,9 +38,10 @@ def pump_requests(client, server):
             body = read_exact(client, size)
             key, version = struct.unpack(">hh", body[:4])
             with lock:
-                if (key, version) not in seen:
+                path = os.path.join(OUT, "%d_v%d.bin" % (key, version))
+                if (key, version) not in seen and not os.path.exists(path):  # keep what is checked in
                     seen.add((key, version))
-                    with open(os.path.join(OUT, "%d_v%d.bin" % (key, version)), "wb") as f:
+                    with open(path, "wb") as f:
                         f.write(head + body)
             server.sendall(head + body)
     except (EOFError, OSError):
