@@ -124,18 +124,23 @@ class ConsumerGroups(unittest.TestCase):
         self.assertEqual([tp.offset for tp in committed], [138, 138, 137, 137])  # 550 records over 4 partitions
         self.assertIn("committed offsets: 1 group(s)", self.broker.log())
 
-    def test_cooperative_sticky_assignor(self):
-        self.create("cs", 4)
-        conf = {"partition.assignment.strategy": "cooperative-sticky"}
-        c1, c2 = self.consumer("coop", **conf), self.consumer("coop", **conf)
-        c1.subscribe(["cs"])
-        self.wait_assigned([c1], [4])
-        c2.subscribe(["cs"])
-        self.wait_assigned([c1, c2], [2, 2])  # incremental: c1 gives up two, keeps two
-        values = [b"s%03d" % i for i in range(200)]
-        self.produce("cs", values)
-        got = self.poll_until([c1, c2], lambda g: len(g[0]) + len(g[1]) >= 200)
-        self.assertEqual(sorted(got[0] + got[1]), sorted(values))
+    def test_roundrobin_and_cooperative_sticky_assignors(self):
+        # the assignment is the leader's opaque bytes: any assignor works
+        for n, strategy in enumerate(["roundrobin", "cooperative-sticky"]):
+            topic, group = "as%d" % n, "assignor%d" % n
+            self.create(topic, 4)
+            conf = {"partition.assignment.strategy": strategy}
+            c1, c2 = self.consumer(group, **conf), self.consumer(group, **conf)
+            c1.subscribe([topic])
+            self.wait_assigned([c1], [4])
+            c2.subscribe([topic])
+            self.wait_assigned([c1, c2], [2, 2])  # cooperative: c1 gives up two and keeps two
+            values = [b"s%03d" % i for i in range(200)]
+            self.produce(topic, values)
+            got = self.poll_until([c1, c2], lambda g: len(g[0]) + len(g[1]) >= 200)
+            self.assertEqual(sorted(got[0] + got[1]), sorted(values), strategy)
+            c1.close()
+            c2.close()
 
     def test_static_member_returns_to_its_partitions_without_a_rebalance(self):
         self.create("st", 4)
