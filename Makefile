@@ -13,7 +13,8 @@ CTEST_FLAGS ?= --output-on-failure --timeout 600
 
 # Debian packages the build and the test suite need.
 DEPS = build-essential cmake pkg-config libconfig-dev libmsgpack-dev libcmocka-dev python3 python3-msgpack \
-       clang libclang-rt-14-dev clang-format git kcat python3-confluent-kafka python3-kafka librdkafka-dev
+       clang libclang-rt-14-dev clang-format git kcat python3-confluent-kafka python3-kafka librdkafka-dev \
+       libssl-dev openssl
 # kafkajs comes from the npm registry (tests/integration/js/package-lock.json);
 # Node.js from Debian only where the machine has none.
 JS_DIR = tests/integration/js
@@ -21,7 +22,7 @@ JS_DIR = tests/integration/js
 SHELL = /bin/bash
 SUDO = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build run test test-plain test-asan fuzz bench install clean format
+.PHONY: all deps build run test test-plain test-asan fuzz bench install clean format certs
 
 all: build
 
@@ -70,6 +71,10 @@ fuzz: deps
 	done
 
 # Side-by-side benchmarks against fio (see docs/benchmarks.md).
+# A throwaway CA and certificates in ./certs for config/secure.conf (never for production).
+certs:
+	sh config/make-certs.sh certs
+
 bench: build
 	@dpkg -s fio >/dev/null 2>&1 || DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq fio
 	bench/run.sh $(BUILD_DIR)

@@ -178,6 +178,8 @@ static void register_metrics(brook_broker *b)
         {&b->m.produced_bytes_total, "produced_bytes_total", BROOK_METRIC_COUNTER, "batch bytes appended"},
         {&b->m.fetched_bytes_total, "fetched_bytes_total", BROOK_METRIC_COUNTER, "batch bytes fetched"},
         {&b->m.protocol_errors_total, "protocol_errors_total", BROOK_METRIC_COUNTER, "connections closed on bad input"},
+        {&b->m.tls_handshake_failures_total, "tls_handshake_failures_total", BROOK_METRIC_COUNTER,
+         "TLS handshakes that failed or timed out"},
     };
     for (size_t i = 0; i < sizeof defs / sizeof defs[0]; i++)
         brook_metrics_register(b->metrics, defs[i].name, defs[i].type, defs[i].help, defs[i].m);

@@ -52,12 +52,25 @@ static const node limits_nodes[] = {
     {NULL, 0, NULL, NULL, 0, NULL},
 };
 
+static const node tls_nodes[] = {
+    {"cert", N_STRING, NULL, NULL, 1, "PEM certificate (chain) of this listener"},
+    {"key", N_STRING, NULL, NULL, 1, "PEM private key of the certificate"},
+    {"ca", N_STRING, NULL, NULL, 0, "PEM CA certificates that sign client certificates (mTLS)"},
+    {"client_auth", N_STRING, NULL, "none", 0, "none | requested | required: ask clients for a certificate (needs ca)"},
+    {"principal_from_cert", N_BOOL, NULL, "false", 0, "the client certificate's subject becomes the principal"},
+    {"min_version", N_STRING, NULL, "1.2", 0, "oldest TLS version accepted: 1.2 or 1.3"},
+    {"ciphers", N_STRING, NULL, NULL, 0, "OpenSSL cipher list for TLS 1.2 (1.3 suites are OpenSSL's)"},
+    {"handshake_timeout_ms", N_INT, NULL, "10000", 0, "a client that has not finished its handshake by then is closed"},
+    {NULL, 0, NULL, NULL, 0, NULL},
+};
+
 static const node listener_nodes[] = {
     {"name", N_STRING, NULL, NULL, 1, "unique listener name, used in logs"},
     {"codec", N_STRING, NULL, NULL, 1, "codec plugin speaking on this listener (native, ...)"},
     {"address", N_STRING, NULL, NULL, 1, "host:port to bind, e.g. 127.0.0.1:9093; port 0 picks a free one"},
     {"advertised_address", N_STRING, NULL, NULL, 0,
      "host:port clients are told to connect to (metadata); default: the bound address"},
+    {"tls", N_GROUP, tls_nodes, NULL, 0, "serve TLS on this listener"},
     {NULL, 0, NULL, NULL, 0, NULL},
 };
 
@@ -529,6 +542,45 @@ static brook_err fill_plugin_list(brook_config *c, const char *key, brook_plugin
     return BROOK_OK;
 }
 
+static const char *member_string(const config_setting_t *g, const char *key, const char *def)
+{
+    const config_setting_t *m = config_setting_get_member(g, key);
+    return m ? config_setting_get_string(m) : def;
+}
+
+static brook_err fill_tls(brook_config *c, config_setting_t *g, brook_tls_conf *t, char *err, size_t errlen)
+{
+    if (!g)
+        return BROOK_OK;
+    t->enabled = 1;
+    t->cert = member_string(g, "cert", NULL);
+    t->key = member_string(g, "key", NULL);
+    t->ca = member_string(g, "ca", NULL);
+    t->client_auth = member_string(g, "client_auth", "none");
+    t->min_version = member_string(g, "min_version", "1.2");
+    t->ciphers = member_string(g, "ciphers", NULL);
+    const config_setting_t *m = config_setting_get_member(g, "principal_from_cert");
+    t->principal_from_cert = m ? config_setting_get_bool(m) : 0;
+    m = config_setting_get_member(g, "handshake_timeout_ms");
+    long long timeout = m ? config_setting_get_int64(m) : 10000;
+    if (strcmp(t->client_auth, "none") && strcmp(t->client_auth, "requested") && strcmp(t->client_auth, "required"))
+        return fail_at(c, config_setting_get_member(g, "client_auth"), err, errlen,
+                       "must be none, requested or required");
+    if (strcmp(t->client_auth, "none") != 0 && (!t->ca || !*t->ca))
+        return fail_at(c, config_setting_get_member(g, "client_auth"), err, errlen,
+                       "client certificates need a ca to check them against");
+    if (t->principal_from_cert && strcmp(t->client_auth, "none") == 0)
+        return fail_at(c, config_setting_get_member(g, "principal_from_cert"), err, errlen,
+                       "needs client_auth = \"requested\" or \"required\"");
+    if (strcmp(t->min_version, "1.2") && strcmp(t->min_version, "1.3"))
+        return fail_at(c, config_setting_get_member(g, "min_version"), err, errlen, "must be \"1.2\" or \"1.3\"");
+    if (timeout < 100 || timeout > 600000)
+        return fail_at(c, config_setting_get_member(g, "handshake_timeout_ms"), err, errlen,
+                       "must be between 100 and 600000");
+    t->handshake_timeout_ms = (int32_t)timeout;
+    return BROOK_OK;
+}
+
 static brook_err fill_listeners(brook_config *c, char *err, size_t errlen)
 {
     brook_settings *st = &c->settings;
@@ -559,6 +611,9 @@ static brook_err fill_listeners(brook_config *c, char *err, size_t errlen)
         for (size_t j = 0; j + 1 < st->listener_count; j++)
             if (strcmp(st->listeners[j].name, l->name) == 0)
                 return fail_at(c, config_setting_get_member(el, "name"), err, errlen, "duplicate listener name");
+        brook_err e = fill_tls(c, config_setting_get_member(el, "tls"), &l->tls, err, errlen);
+        if (e)
+            return e;
     }
     return BROOK_OK;
 }

@@ -19,11 +19,24 @@ typedef struct brook_plugin_conf {
     char where[320];         /* "file:line" of the block, for messages */
 } brook_plugin_conf;
 
+typedef struct brook_tls_conf {
+    int enabled;
+    const char *cert;        /* PEM certificate chain */
+    const char *key;         /* PEM private key */
+    const char *ca;          /* PEM CA bundle for client certificates; NULL: none */
+    const char *client_auth; /* "none", "requested", "required" */
+    int principal_from_cert; /* the client certificate's subject becomes the principal */
+    const char *min_version; /* "1.2" or "1.3" */
+    const char *ciphers;     /* TLS 1.2 cipher list; NULL: OpenSSL's default */
+    int32_t handshake_timeout_ms;
+} brook_tls_conf;
+
 typedef struct brook_listener_conf {
     const char *name;
     const char *codec;
     const char *address;            /* "host:port" */
     const char *advertised_address; /* NULL: the bound address */
+    brook_tls_conf tls;
     char where[320];
 } brook_listener_conf;
 

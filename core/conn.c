@@ -19,7 +19,9 @@
 
 static void on_io(void *arg, uint32_t events);
 static void do_write(brook_conn *c);
+static void do_read(brook_conn *c);
 static void process_frames(brook_conn *c);
+static void handshake_expired(void *arg);
 
 brook_err brook_conn_open(brook_broker *b, brook_listener *l, int fd, const char *address)
 {
@@ -32,8 +34,12 @@ brook_err brook_conn_open(brook_broker *b, brook_listener *l, int fd, const char
     c->io.cb = on_io;
     c->io.arg = c;
     snprintf(c->address, sizeof c->address, "%s", address);
-    c->peer = (brook_peer){.address = c->address, .listener = l->conf->name, .tls = 0};
+    c->peer = (brook_peer){.address = c->address, .listener = l->conf->name, .tls = l->tls != NULL};
     c->principal = BROOK_PRINCIPAL_ANONYMOUS;
+    if (l->tls && brook_tls_conn_new(l->tls, fd, &c->tls)) {
+        free(c);
+        return BROOK_ERR_NOMEM;
+    }
     c->codec = brook_codec_of(l->codec);
     brook_err e = c->codec->conn_open(l->codec->state, &c->peer, &c->codec_conn);
     if (e) {
@@ -43,8 +49,13 @@ brook_err brook_conn_open(brook_broker *b, brook_listener *l, int fd, const char
     }
     if ((e = brook_loop_io_add(b->loop, &c->io, EPOLLIN))) {
         c->codec->conn_close(c->codec_conn);
+        brook_tls_conn_free(c->tls);
         free(c);
         return e;
+    }
+    if (c->tls) {
+        c->handshaking = 1;
+        brook_loop_timer_add(b->loop, l->conf->tls.handshake_timeout_ms, handshake_expired, c, &c->handshake_timer);
     }
     c->next = b->conns;
     if (b->conns)
@@ -61,6 +72,8 @@ static void free_conn(void *arg)
 {
     brook_conn *c = arg;
     brook_buf_free(&c->rbuf);
+    brook_tls_conn_free(c->tls);
+    free(c->tls_file_buf);
     free(c);
 }
 
@@ -75,6 +88,10 @@ void brook_conn_close(brook_conn *c, const char *why)
         brook_metric_add(b->m.protocol_errors_total, 1);
     } else {
         log_debug("connection from %s closed", c->address);
+    }
+    if (c->handshake_timer) {
+        brook_loop_timer_cancel(b->loop, c->handshake_timer);
+        c->handshake_timer = NULL;
     }
     brook_loop_io_del(b->loop, &c->io);
     close(c->io.fd);
@@ -121,6 +138,8 @@ static void apply_backpressure(brook_conn *c)
     } else if (c->paused && under && !c->broker->stopping) {
         c->paused = 0;
         process_frames(c);
+        if (c->tls && !c->closed && brook_tls_pending(c->tls))
+            do_read(c); /* decrypted bytes the socket will not announce again */
     }
     update_interest(c);
 }
@@ -242,15 +261,32 @@ static void process_frames(brook_conn *c)
     }
 }
 
+/* read(2), or through TLS: the same contract (EAGAIN when nothing now). */
+static ssize_t conn_recv(brook_conn *c, void *buf, size_t len)
+{
+    if (!c->tls)
+        return read(c->io.fd, buf, len);
+    ssize_t n = brook_tls_read(c->tls, buf, len);
+    if (n == BROOK_TLS_WANT_READ || n == BROOK_TLS_WANT_WRITE) {
+        errno = EAGAIN;
+        return -1;
+    }
+    if (n < 0)
+        errno = EPROTO;
+    return n;
+}
+
 static void do_read(brook_conn *c)
 {
-    size_t budget = READ_BUDGET;
+    /* TLS reads until OpenSSL has nothing left: bytes it already decrypted
+     * would not wake the loop again. */
+    size_t budget = c->tls ? SIZE_MAX : READ_BUDGET;
     while (!c->paused && !c->closed && budget) {
         if (brook_buf_reserve(&c->rbuf, READ_CHUNK)) {
             brook_conn_close(c, "out of memory for the read buffer");
             return;
         }
-        ssize_t n = read(c->io.fd, c->rbuf.data + c->rbuf.len, c->rbuf.cap - c->rbuf.len);
+        ssize_t n = conn_recv(c, c->rbuf.data + c->rbuf.len, c->rbuf.cap - c->rbuf.len);
         if (n < 0) {
             if (errno == EINTR)
                 continue;
@@ -356,6 +392,37 @@ static int gather(brook_conn *c, struct iovec *iov, const brook_out_seg **file, 
     return n;
 }
 
+#define TLS_CHUNK 16384 /* one TLS record */
+
+/* Encrypt the next piece: the first iovec, or the file slice read into
+ * memory (sendfile cannot encrypt). Pieces are cut the same way each time,
+ * so a write OpenSSL asks to repeat is repeated with the same bytes. */
+static ssize_t tls_send(brook_conn *c, const struct iovec *iov, const brook_out_seg *file, size_t file_off)
+{
+    const void *data = iov[0].iov_base;
+    size_t len = iov[0].iov_len < TLS_CHUNK ? iov[0].iov_len : TLS_CHUNK;
+    if (file) {
+        if (!c->tls_file_buf && !(c->tls_file_buf = malloc(TLS_CHUNK))) {
+            errno = ENOMEM;
+            return -1;
+        }
+        len = file->len - file_off < TLS_CHUNK ? file->len - file_off : TLS_CHUNK;
+        ssize_t r = pread(file->slice->fd, c->tls_file_buf, len, (off_t)(file->slice->file_offset + (int64_t)file_off));
+        if (r <= 0)
+            return r;
+        len = (size_t)r;
+        data = c->tls_file_buf;
+    }
+    ssize_t w = brook_tls_write(c->tls, data, len);
+    if (w == BROOK_TLS_WANT_READ || w == BROOK_TLS_WANT_WRITE) {
+        errno = EAGAIN;
+        return -1;
+    }
+    if (w < 0)
+        errno = EPIPE;
+    return w;
+}
+
 static void do_write(brook_conn *c)
 {
     for (;;) {
@@ -367,13 +434,15 @@ static void do_write(brook_conn *c)
         size_t file_off = 0;
         int n = gather(c, iov, &file, &file_off);
         ssize_t w;
-        if (file) {
+        if (!file && n == 0)
+            break; /* nothing to write: only empty responses, popped above */
+        if (c->tls) {
+            w = tls_send(c, iov, file, file_off);
+        } else if (file) {
             off_t off = (off_t)(file->slice->file_offset + (int64_t)file_off);
             w = sendfile(c->io.fd, file->slice->fd, &off, file->len - file_off);
-        } else if (n > 0) {
-            w = writev(c->io.fd, iov, n);
         } else {
-            break; /* nothing to write: only empty responses, popped above */
+            w = writev(c->io.fd, iov, n);
         }
         if (w < 0) {
             if (errno == EINTR)
@@ -395,11 +464,53 @@ static void do_write(brook_conn *c)
         brook_conn_close(c, NULL);
 }
 
+/* ---- TLS handshake ------------------------------------------------------ */
+
+static void handshake_expired(void *arg)
+{
+    brook_conn *c = arg;
+    c->handshake_timer = NULL;
+    char why[96];
+    snprintf(why, sizeof why, "TLS handshake not finished within %d ms", c->listener->conf->tls.handshake_timeout_ms);
+    brook_metric_add(c->broker->m.tls_handshake_failures_total, 1);
+    brook_conn_close(c, why);
+}
+
+static void do_handshake(brook_conn *c)
+{
+    char why[512];
+    int rc = brook_tls_handshake(c->tls, why, sizeof why);
+    if (rc == BROOK_TLS_WANT_READ || rc == BROOK_TLS_WANT_WRITE) {
+        brook_loop_io_set(c->broker->loop, &c->io, rc == BROOK_TLS_WANT_READ ? EPOLLIN : EPOLLOUT);
+        return;
+    }
+    if (rc < 0) {
+        brook_metric_add(c->broker->m.tls_handshake_failures_total, 1);
+        brook_conn_close(c, why);
+        return;
+    }
+    c->handshaking = 0;
+    brook_loop_timer_cancel(c->broker->loop, c->handshake_timer);
+    c->handshake_timer = NULL;
+    char subject[256];
+    if (c->listener->conf->tls.principal_from_cert && brook_tls_peer_subject(c->tls, subject, sizeof subject)) {
+        snprintf(c->principal_buf, sizeof c->principal_buf, "User:%s", subject);
+        c->principal = c->principal_buf;
+    }
+    log_debug("connection from %s: TLS established (principal %s)", c->address, c->principal);
+    update_interest(c);
+    do_read(c); /* the client may have sent its first request with the handshake */
+}
+
 static void on_io(void *arg, uint32_t events)
 {
     brook_conn *c = arg;
     if (events & (EPOLLERR | EPOLLHUP) && !(events & EPOLLIN)) {
         brook_conn_close(c, NULL);
+        return;
+    }
+    if (c->handshaking) {
+        do_handshake(c);
         return;
     }
     if (events & EPOLLIN)

@@ -1,6 +1,6 @@
 /* A client connection: socket, bounded read buffer, the queue of requests
  * in arrival order, response writing (writev for bytes, sendfile for file
- * slices) and backpressure. */
+ * slices; through TLS on TLS listeners) and backpressure. */
 #ifndef BROOK_CORE_CONN_H
 #define BROOK_CORE_CONN_H
 
@@ -10,6 +10,7 @@
 #include "listener.h"
 #include "loop.h"
 #include "request.h"
+#include "tls.h"
 
 struct brook_broker;
 
@@ -35,6 +36,13 @@ typedef struct brook_conn {
 
     int paused; /* not reading: backpressure or stopping */
     int closed;
+
+    /* TLS listeners only */
+    brook_tls_conn *tls;
+    int handshaking;
+    brook_timer *handshake_timer;
+    uint8_t *tls_file_buf; /* file slices are read here to be encrypted */
+    char principal_buf[320];
 } brook_conn;
 
 /* Take over an accepted socket. */

@@ -19,6 +19,14 @@
 
 brook_err brook_listener_bind(brook_listener *l, char *err, size_t errlen)
 {
+    if (l->conf->tls.enabled) {
+        char why[512];
+        brook_err e = brook_tls_server_new(&l->conf->tls, &l->tls, why, sizeof why);
+        if (e) {
+            snprintf(err, errlen, "%s: listener %s: %s", l->conf->where, l->conf->name, why);
+            return e;
+        }
+    }
     const char *addr = l->conf->address;
     const char *colon = strrchr(addr, ':');
     snprintf(l->host, sizeof l->host, "%.*s", (int)(colon - addr), addr);
@@ -111,6 +119,8 @@ brook_err brook_listener_start(brook_listener *l)
 
 void brook_listener_close(brook_listener *l)
 {
+    brook_tls_server_free(l->tls);
+    l->tls = NULL;
     if (l->io.fd < 0)
         return;
     if (l->io.events)

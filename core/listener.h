@@ -6,6 +6,7 @@
 #include "config.h"
 #include "loop.h"
 #include "plugin_set.h"
+#include "tls.h"
 
 struct brook_broker;
 
@@ -18,6 +19,7 @@ typedef struct brook_listener {
     int port;                  /* the bound port (resolved when configured as 0) */
     char advertised_host[256]; /* what metadata tells clients */
     int advertised_port;
+    brook_tls_server *tls; /* NULL: plaintext */
 } brook_listener;
 
 /* Bind and listen; the socket is not yet watched by the loop. */

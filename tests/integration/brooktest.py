@@ -22,7 +22,7 @@ TEST_PLUGIN_DIR = os.environ.get("BROOK_TEST_PLUGIN_DIR", "")
 BASE_CONFIG = """
 broker = {{ id = 0; data_dir = "{data}"; log_level = "{log_level}"; {broker_extra} }};
 listeners = ( {{ name = "native"; codec = "native"; address = "127.0.0.1:{port}"; }},
-              {{ name = "kafka"; codec = "kafka"; address = "127.0.0.1:0"; }} );
+              {{ name = "kafka"; codec = "kafka"; address = "127.0.0.1:0"; }} {listeners} );
 {storage}
 {extra}
 """
@@ -32,13 +32,14 @@ class Broker:
     """A brookd process with its own data directory and log file."""
 
     def __init__(self, workdir, extra="", broker_extra="", port=0, log_level="info", args=(),
-                 storage='storage = { plugin = "memory"; };', preexec_fn=None):
+                 storage='storage = { plugin = "memory"; };', preexec_fn=None, listeners=""):
         self.workdir = workdir
         self.data = os.path.join(workdir, "data")
         self.conf = os.path.join(workdir, "brook.conf")
         with open(self.conf, "w") as f:
             f.write(BASE_CONFIG.format(data=self.data, port=port, extra=extra, broker_extra=broker_extra,
-                                       log_level=log_level, storage=storage))
+                                       log_level=log_level, storage=storage,
+                                       listeners=", " + listeners if listeners else ""))
         self.preexec_fn = preexec_fn
         self.args = list(args)
         self.proc = None
@@ -56,6 +57,7 @@ class Broker:
             # (a restart appends to the same log: only this run's lines count)
             ports = dict(re.findall(r"listener (\w+) \(codec \w+\) listening on 127\.0\.0\.1:(\d+)", text))
             if "ready" in text and "native" in ports:
+                self.ports = {name: int(p) for name, p in ports.items()}
                 self.port = int(ports["native"])
                 self.kafka_port = int(ports["kafka"]) if "kafka" in ports else None
                 return self
@@ -167,6 +169,9 @@ class BrokerTestCase(unittest.TestCase):
             if self.broker.alive():
                 rc = self.broker.stop()
                 self.assertEqual(rc, 0, "brookd exit status on SIGTERM\n" + self.broker.log())
+            elif self.broker.proc is not None:  # it died on its own: say how, with its log
+                self.fail("brookd exited during the test with status %s\n%s" % (self.broker.proc.returncode,
+                                                                                  self.broker.log()))
             self.assertNotIn("ERROR: AddressSanitizer", self.broker.log())
             self.assertNotIn("runtime error:", self.broker.log())
         finally:

@@ -53,6 +53,8 @@ class BrookdCommandLine(unittest.TestCase):
         r = brookd("--check-config", "-c", os.path.join(root, "config/memory.conf"))
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn("storage      memory", r.stdout.decode())
+        r = brookd("--check-config", "-c", os.path.join(root, "config/secure.conf"))
+        self.assertEqual(r.returncode, 0, r.stderr)
         # the embedded default is the same file
         r = brookd("--check-config")
         self.assertEqual(r.returncode, 0, r.stderr)

@@ -1,0 +1,33 @@
+#!/bin/sh
+# A throwaway CA and certificates for trying TLS listeners and for the tests:
+#   ca.pem ca.key              the CA clients and brookd trust
+#   server.pem server.key      brookd, for localhost and 127.0.0.1
+#   client.pem client.key      a client certificate, subject CN=alice,O=brook-test
+#   rogue-ca.pem rogue.pem rogue.key   a client certificate from a CA nobody trusts
+# Usage: config/make-certs.sh [DIR]   (default: ./certs). Never use these in production.
+set -eu
+dir=${1:-certs}
+mkdir -p "$dir"
+cd "$dir"
+days=825
+subj() { printf '/O=brook-test/CN=%s' "$1"; }
+
+openssl req -x509 -newkey rsa:2048 -nodes -days $days -subj "$(subj brook-test-ca)" \
+    -keyout ca.key -out ca.pem 2>/dev/null
+openssl req -x509 -newkey rsa:2048 -nodes -days $days -subj "$(subj rogue-ca)" \
+    -keyout rogue-ca.key -out rogue-ca.pem 2>/dev/null
+
+# name, signing CA, extensions
+issue() {
+    openssl req -newkey rsa:2048 -nodes -subj "$(subj "$1")" -keyout "$2.key" -out "$2.csr" 2>/dev/null
+    printf '%s\n' "$4" > "$2.ext"
+    openssl x509 -req -in "$2.csr" -CA "$3.pem" -CAkey "$3.key" -CAcreateserial -days $days \
+        -extfile "$2.ext" -out "$2.pem" 2>/dev/null
+    rm -f "$2.csr" "$2.ext"
+}
+issue localhost server ca "subjectAltName=DNS:localhost,IP:127.0.0.1
+extendedKeyUsage=serverAuth"
+issue alice client ca "extendedKeyUsage=clientAuth"
+issue mallory rogue rogue-ca "extendedKeyUsage=clientAuth"
+chmod 600 ./*.key
+echo "certificates in $dir: ca.pem server.pem/key client.pem/key rogue.pem/key"

@@ -1,0 +1,185 @@
+#include "tls.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+struct brook_tls_server {
+    SSL_CTX *ctx;
+};
+
+struct brook_tls_conn {
+    SSL *ssl;
+};
+
+/* OpenSSL's most recent reason, cleared. */
+static const char *ssl_reason(char *buf, size_t len)
+{
+    unsigned long e = ERR_peek_last_error();
+    if (!e) {
+        snprintf(buf, len, "unknown reason");
+    } else {
+        ERR_error_string_n(e, buf, len);
+    }
+    ERR_clear_error();
+    return buf;
+}
+
+static brook_err fail(SSL_CTX *ctx, char *err, size_t errlen, const char *what, const char *path)
+{
+    char reason[256];
+    snprintf(err, errlen, "%s %s: %s", what, path ? path : "", ssl_reason(reason, sizeof reason));
+    SSL_CTX_free(ctx);
+    return BROOK_ERR_INVALID;
+}
+
+brook_err brook_tls_server_new(const brook_tls_conf *conf, brook_tls_server **out, char *err, size_t errlen)
+{
+    SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+    if (!ctx)
+        return fail(NULL, err, errlen, "cannot create a TLS context", NULL);
+    int min = strcmp(conf->min_version, "1.3") == 0 ? TLS1_3_VERSION : TLS1_2_VERSION;
+    SSL_CTX_set_min_proto_version(ctx, min);
+    /* no renegotiation: a read never has to write and the other way round */
+    SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+    SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+    if (conf->ciphers && *conf->ciphers && SSL_CTX_set_cipher_list(ctx, conf->ciphers) != 1)
+        return fail(ctx, err, errlen, "bad cipher list", conf->ciphers);
+    if (SSL_CTX_use_certificate_chain_file(ctx, conf->cert) != 1)
+        return fail(ctx, err, errlen, "cannot load certificate", conf->cert);
+    if (SSL_CTX_use_PrivateKey_file(ctx, conf->key, SSL_FILETYPE_PEM) != 1)
+        return fail(ctx, err, errlen, "cannot load private key", conf->key);
+    if (SSL_CTX_check_private_key(ctx) != 1)
+        return fail(ctx, err, errlen, "the private key does not match the certificate", conf->key);
+    if (conf->ca && *conf->ca) {
+        if (SSL_CTX_load_verify_locations(ctx, conf->ca, NULL) != 1)
+            return fail(ctx, err, errlen, "cannot load CA certificates", conf->ca);
+        int mode = SSL_VERIFY_PEER;
+        if (strcmp(conf->client_auth, "required") == 0)
+            mode |= SSL_VERIFY_FAIL_IF_NO_PEER_CERT;
+        if (strcmp(conf->client_auth, "none") != 0)
+            SSL_CTX_set_verify(ctx, mode, NULL);
+    }
+    brook_tls_server *s = calloc(1, sizeof *s);
+    if (!s) {
+        SSL_CTX_free(ctx);
+        return BROOK_ERR_NOMEM;
+    }
+    s->ctx = ctx;
+    *out = s;
+    return BROOK_OK;
+}
+
+void brook_tls_server_free(brook_tls_server *s)
+{
+    if (!s)
+        return;
+    SSL_CTX_free(s->ctx);
+    free(s);
+}
+
+brook_err brook_tls_conn_new(brook_tls_server *s, int fd, brook_tls_conn **out)
+{
+    brook_tls_conn *t = calloc(1, sizeof *t);
+    if (!t)
+        return BROOK_ERR_NOMEM;
+    if (!(t->ssl = SSL_new(s->ctx)) || SSL_set_fd(t->ssl, fd) != 1) {
+        brook_tls_conn_free(t);
+        ERR_clear_error();
+        return BROOK_ERR_NOMEM;
+    }
+    SSL_set_accept_state(t->ssl);
+    *out = t;
+    return BROOK_OK;
+}
+
+void brook_tls_conn_free(brook_tls_conn *t)
+{
+    if (!t)
+        return;
+    if (t->ssl)
+        SSL_free(t->ssl);
+    free(t);
+}
+
+/* SSL_get_error -> our codes; -1 for a real failure. */
+static int classify(brook_tls_conn *t, int rc)
+{
+    switch (SSL_get_error(t->ssl, rc)) {
+    case SSL_ERROR_WANT_READ: return BROOK_TLS_WANT_READ;
+    case SSL_ERROR_WANT_WRITE: return BROOK_TLS_WANT_WRITE;
+    case SSL_ERROR_ZERO_RETURN: return 0;
+    default: return -1;
+    }
+}
+
+int brook_tls_handshake(brook_tls_conn *t, char *why, size_t whylen)
+{
+    int rc = SSL_do_handshake(t->ssl);
+    if (rc == 1)
+        return 1;
+    int c = classify(t, rc);
+    if (c == BROOK_TLS_WANT_READ || c == BROOK_TLS_WANT_WRITE)
+        return c;
+    long verify = SSL_get_verify_result(t->ssl);
+    if (verify != X509_V_OK)
+        snprintf(why, whylen, "TLS handshake failed: client certificate: %s", X509_verify_cert_error_string(verify));
+    else {
+        char reason[256];
+        snprintf(why, whylen, "TLS handshake failed: %s", ssl_reason(reason, sizeof reason));
+    }
+    ERR_clear_error();
+    return -1;
+}
+
+ssize_t brook_tls_read(brook_tls_conn *t, void *buf, size_t len)
+{
+    size_t n = 0;
+    int rc = SSL_read_ex(t->ssl, buf, len, &n);
+    if (rc == 1)
+        return (ssize_t)n;
+    int c = classify(t, rc);
+    ERR_clear_error();
+    return c;
+}
+
+ssize_t brook_tls_write(brook_tls_conn *t, const void *buf, size_t len)
+{
+    size_t n = 0;
+    int rc = SSL_write_ex(t->ssl, buf, len, &n);
+    if (rc == 1)
+        return (ssize_t)n;
+    int c = classify(t, rc);
+    ERR_clear_error();
+    return c == 0 ? -1 : c;
+}
+
+int brook_tls_pending(brook_tls_conn *t)
+{
+    return SSL_pending(t->ssl) > 0;
+}
+
+const char *brook_tls_peer_subject(brook_tls_conn *t, char *out, size_t outlen)
+{
+    X509 *cert = SSL_get1_peer_certificate(t->ssl);
+    if (!cert)
+        return NULL;
+    const char *result = NULL;
+    if (SSL_get_verify_result(t->ssl) == X509_V_OK) {
+        BIO *bio = BIO_new(BIO_s_mem());
+        if (bio && X509_NAME_print_ex(bio, X509_get_subject_name(cert), 0, XN_FLAG_RFC2253) >= 0) {
+            int n = BIO_read(bio, out, (int)outlen - 1);
+            if (n > 0) {
+                out[n] = 0;
+                result = out;
+            }
+        }
+        BIO_free(bio);
+    }
+    X509_free(cert);
+    return result;
+}
