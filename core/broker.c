@@ -185,12 +185,28 @@ static void register_metrics(brook_broker *b)
         brook_metrics_register(b->metrics, defs[i].name, defs[i].type, defs[i].help, defs[i].m);
 }
 
+/* SIGHUP: auth plugins re-read their files (ACLs, credentials). */
+static void reload_plugins(brook_broker *b)
+{
+    log_info("received SIGHUP: reloading");
+    for (size_t i = 0; i < b->plugins.auth_count; i++) {
+        brook_plugin_instance *inst = &b->plugins.auth[i];
+        const brook_auth_ops *ops = brook_auth_of(inst);
+        if (brook_has_slot(inst, brook_auth_ops, reload) && ops->reload)
+            ops->reload(inst->state);
+    }
+}
+
 static void on_signal(void *arg, uint32_t events)
 {
     (void)events;
     brook_broker *b = arg;
     struct signalfd_siginfo si;
     while (read(b->signal_io.fd, &si, sizeof si) == (ssize_t)sizeof si) {
+        if (si.ssi_signo == SIGHUP) {
+            reload_plugins(b);
+            continue;
+        }
         if (!b->stopping) {
             log_info("received %s: stopping", strsignal((int)si.ssi_signo));
             brook_broker_stop(b);
@@ -204,6 +220,7 @@ static brook_err watch_signals(brook_broker *b, char *err, size_t errlen)
     sigemptyset(&set);
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
     sigprocmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
     /* a file size limit must fail the write (EFBIG), not kill the broker */

@@ -75,6 +75,11 @@ typedef struct brook_auth_ops {
 
     /* Decide one request. NULL when the plugin is not an authorizer. */
     brook_err (*authorize)(void *state, const brook_authz_request *req, brook_authz_result *result);
+
+    /* Re-read configuration files (ACLs, credentials) when brookd gets
+     * SIGHUP; on failure keep what is in force and log why. Optional
+     * (appended in ABI 1.0: check it with BROOK_HAS_SLOT). */
+    brook_err (*reload)(void *state);
 } brook_auth_ops;
 
 #endif

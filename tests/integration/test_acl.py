@@ -1,0 +1,121 @@
+"""auth-acl with real clients: principals from client certificates (mutual
+TLS), a user allowed on one topic and refused on another with
+TOPIC_AUTHORIZATION_FAILED, Metadata hiding the topics a principal may not
+describe, GROUP_AUTHORIZATION_FAILED for a group without a rule, and the
+rules reloaded on SIGHUP (a broken file keeps the rules in force)."""
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+import unittest
+
+from brooktest import Broker, brookctl
+from test_tls import SOURCE, STORAGE, tls_listener
+
+try:
+    from confluent_kafka import Consumer, KafkaError
+except ImportError:
+    raise unittest.SkipTest("python3-confluent-kafka is not installed")
+
+ALICE = "User:CN=alice,O=brook-test"
+RULES = """
+# brookctl on the native listener (anonymous) sets the stage
+allow User:ANONYMOUS * ALL topic literal *
+allow User:ANONYMOUS * ALL cluster literal kafka-cluster
+# alice: everything on "open-*", reading through group "readers", nothing on "closed"
+allow %(alice)s * ALL topic prefixed open-
+allow %(alice)s * READ group literal readers
+allow %(alice)s * DESCRIBE cluster literal kafka-cluster
+""" % {"alice": ALICE}
+
+
+class Acl(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.certs = tempfile.mkdtemp(prefix="brook-certs-")
+        subprocess.run(["sh", os.path.join(SOURCE, "config/make-certs.sh"), cls.certs], check=True,
+                       stdout=subprocess.DEVNULL, timeout=60)
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.certs, ignore_errors=True)
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="brook-acl-")
+        self.addCleanup(shutil.rmtree, self.dir, True)
+        self.acl = os.path.join(self.dir, "acl")
+        self.write_rules(RULES)
+        auth = 'auth = ( { plugin = "acl"; file = "%s"; super_users = "User:CN=admin,O=brook-test"; } );' % self.acl
+        self.broker = Broker(self.dir, storage=STORAGE, extra=auth, listeners=tls_listener(self.certs)).start()
+        self.addCleanup(self.broker.stop, signal.SIGKILL)
+        self.port = self.broker.ports["kafkatls"]
+        for topic in ("open-a", "closed"):
+            self.assertEqual(brookctl(self.broker.address, "topics", "create", topic).returncode, 0)
+
+    def write_rules(self, text):
+        with open(self.acl, "w") as f:
+            f.write(text)
+
+    def kcat(self, *args, input=None):
+        c = self.certs
+        return subprocess.run(["kcat", "-b", "127.0.0.1:%d" % self.port, "-X", "security.protocol=SSL",
+                               "-X", "ssl.ca.location=%s/ca.pem" % c, "-X", "ssl.certificate.location=%s/client.pem" % c,
+                               "-X", "ssl.key.location=%s/client.key" % c] + list(args), input=input,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+
+    def test_topics_metadata_groups_and_reload(self):
+        r = self.kcat("-P", "-t", "open-a", input=b"hello\n")
+        self.assertEqual(r.returncode, 0, r.stderr.decode())
+        r = self.kcat("-P", "-t", "closed", input=b"nope\n")
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("Topic authorization failed", r.stderr.decode())
+        self.assertIn("denied %s operation" % ALICE, self.broker.log())
+        listing = self.kcat("-L").stdout.decode()
+        self.assertIn('topic "open-a"', listing)
+        self.assertNotIn('topic "closed"', listing)  # Metadata hides what alice may not describe
+
+        conf = {"bootstrap.servers": "127.0.0.1:%d" % self.port, "security.protocol": "SSL",
+                "ssl.ca.location": self.certs + "/ca.pem", "ssl.certificate.location": self.certs + "/client.pem",
+                "ssl.key.location": self.certs + "/client.key", "auto.offset.reset": "earliest"}
+        outsider = Consumer(dict(conf, **{"group.id": "strangers"}))
+        self.addCleanup(outsider.close)
+        outsider.subscribe(["open-a"])
+        codes, deadline = set(), time.time() + 20
+        while KafkaError.GROUP_AUTHORIZATION_FAILED not in codes and time.time() < deadline:
+            m = outsider.poll(0.3)
+            if m is not None and m.error():
+                codes.add(m.error().code())
+        self.assertIn(KafkaError.GROUP_AUTHORIZATION_FAILED, codes)
+        reader = Consumer(dict(conf, **{"group.id": "readers"}))
+        self.addCleanup(reader.close)
+        reader.subscribe(["open-a"])
+        got, deadline = None, time.time() + 30
+        while got is None and time.time() < deadline:
+            m = reader.poll(0.3)
+            if m is not None and not m.error():
+                got = m.value()
+        self.assertEqual(got, b"hello")
+
+        # a broken file on SIGHUP keeps the rules in force
+        self.write_rules("allow everything please\n")
+        self.broker.proc.send_signal(signal.SIGHUP)
+        self.wait_log("the 5 rule(s) in force stay")
+        self.assertEqual(self.kcat("-P", "-t", "open-a", input=b"still\n").returncode, 0)
+        # a good one takes effect
+        self.write_rules(RULES + "allow %s * WRITE topic literal closed\n" % ALICE)
+        self.broker.proc.send_signal(signal.SIGHUP)
+        self.wait_log("reloaded 6 ACL rule(s)")
+        r = self.kcat("-P", "-t", "closed", input=b"now\n")
+        self.assertEqual(r.returncode, 0, r.stderr.decode())
+
+    def wait_log(self, text, seconds=10):
+        deadline = time.time() + seconds
+        while text not in self.broker.log() and time.time() < deadline:
+            time.sleep(0.05)
+        self.assertIn(text, self.broker.log())
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,141 @@
+/* auth-acl's rules: parsing (with file:line errors) and the decision:
+ * literal and prefixed names, wildcards, hosts, ALL, deny over allow,
+ * DESCRIBE implied by READ/WRITE/DELETE/ALTER, super users, and what
+ * happens when no rule names a resource. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../../plugins/auth-acl/acl_rules.h"
+
+static char path[64];
+
+static int write_rules(const char *text, acl_rules *rules, char *err, size_t errlen)
+{
+    snprintf(path, sizeof path, "/tmp/brook-acl-XXXXXX");
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    int rc = acl_rules_load(path, rules, err, errlen);
+    unlink(path);
+    return rc;
+}
+
+static const char *const supers[] = {"User:admin"};
+
+static brook_authz_result decide(const acl_rules *r, int open, const char *who, const char *host,
+                                 brook_auth_operation op, brook_resource_type type, const char *name)
+{
+    return acl_decide(r, supers, 1, open, who, host, op, type, name);
+}
+
+#define ALLOW BROOK_AUTHZ_ALLOW
+#define DENY  BROOK_AUTHZ_DENY
+#define TOPIC BROOK_RESOURCE_TOPIC
+#define GROUP BROOK_RESOURCE_GROUP
+
+static void literal_prefixed_wildcards_and_hosts(void **state)
+{
+    (void)state;
+    acl_rules r = {0};
+    char err[256];
+    assert_int_equal(write_rules("# orders for alice\n"
+                                 "allow User:alice * WRITE topic literal orders\n"
+                                 "allow User:alice * read topic PREFIXED logs-   # case does not matter\n"
+                                 "allow * * READ group literal *\n"
+                                 "allow User:carol 10.0.0.7 ALL topic literal payments\n"
+                                 "\n",
+                                 &r, err, sizeof err),
+                     0);
+    assert_int_equal(r.count, 4);
+    assert_int_equal(decide(&r, 0, "User:alice", "1.2.3.4", BROOK_OP_WRITE, TOPIC, "orders"), ALLOW);
+    assert_int_equal(decide(&r, 0, "User:alice", "1.2.3.4", BROOK_OP_WRITE, TOPIC, "orders2"), DENY); /* literal */
+    assert_int_equal(decide(&r, 0, "User:alice", "1.2.3.4", BROOK_OP_READ, TOPIC, "orders"), DENY);
+    assert_int_equal(decide(&r, 0, "User:alice", "1.2.3.4", BROOK_OP_READ, TOPIC, "logs-app"), ALLOW);
+    assert_int_equal(decide(&r, 0, "User:alice", "1.2.3.4", BROOK_OP_READ, TOPIC, "logs"), DENY); /* prefix */
+    assert_int_equal(decide(&r, 0, "User:bob", "1.2.3.4", BROOK_OP_READ, TOPIC, "logs-app"), DENY);
+    assert_int_equal(decide(&r, 0, "User:bob", "1.2.3.4", BROOK_OP_READ, GROUP, "anything"), ALLOW);
+    assert_int_equal(decide(&r, 0, "User:carol", "10.0.0.7", BROOK_OP_DELETE, TOPIC, "payments"), ALLOW); /* ALL */
+    assert_int_equal(decide(&r, 0, "User:carol", "10.0.0.8", BROOK_OP_DELETE, TOPIC, "payments"), DENY);  /* host */
+    acl_rules_free(&r);
+}
+
+static void deny_wins_and_describe_is_implied(void **state)
+{
+    (void)state;
+    acl_rules r = {0};
+    char err[256];
+    assert_int_equal(write_rules("allow * * ALL topic prefixed team-\n"
+                                 "deny User:mallory * WRITE topic literal team-a\n"
+                                 "deny User:eve * ALL topic prefixed team-\n"
+                                 "allow User:bob * READ topic literal reports\n",
+                                 &r, err, sizeof err),
+                     0);
+    assert_int_equal(decide(&r, 0, "User:mallory", "h", BROOK_OP_READ, TOPIC, "team-a"), ALLOW);
+    assert_int_equal(decide(&r, 0, "User:mallory", "h", BROOK_OP_WRITE, TOPIC, "team-a"), DENY);
+    assert_int_equal(decide(&r, 0, "User:mallory", "h", BROOK_OP_WRITE, TOPIC, "team-b"), ALLOW);
+    assert_int_equal(decide(&r, 0, "User:eve", "h", BROOK_OP_READ, TOPIC, "team-b"), DENY);
+    assert_int_equal(decide(&r, 0, "User:eve", "h", BROOK_OP_DESCRIBE, TOPIC, "team-b"), DENY);
+    assert_int_equal(decide(&r, 0, "User:bob", "h", BROOK_OP_DESCRIBE, TOPIC, "reports"), ALLOW); /* from READ */
+    assert_int_equal(decide(&r, 0, "User:bob", "h", BROOK_OP_WRITE, TOPIC, "reports"), DENY);
+    /* super users pass even a deny */
+    assert_int_equal(decide(&r, 0, "User:admin", "h", BROOK_OP_WRITE, TOPIC, "team-a"), ALLOW);
+    acl_rules_free(&r);
+}
+
+static void resources_no_rule_names_follow_allow_if_no_acl(void **state)
+{
+    (void)state;
+    acl_rules r = {0};
+    char err[256];
+    assert_int_equal(write_rules("allow User:alice * READ topic literal guarded\n", &r, err, sizeof err), 0);
+    assert_int_equal(decide(&r, 0, "User:bob", "h", BROOK_OP_READ, TOPIC, "open"), DENY);
+    assert_int_equal(decide(&r, 1, "User:bob", "h", BROOK_OP_READ, TOPIC, "open"), ALLOW);
+    assert_int_equal(decide(&r, 1, "User:bob", "h", BROOK_OP_READ, TOPIC, "guarded"), DENY); /* named: closed */
+    acl_rules_free(&r);
+}
+
+static void bad_files_name_the_line_and_keep_the_old_rules(void **state)
+{
+    (void)state;
+    acl_rules r = {0};
+    char err[256];
+    assert_int_equal(write_rules("allow * * READ topic literal x\n", &r, err, sizeof err), 0);
+    const char *bad[] = {
+        "allow * * READ topic literal\n",
+        "maybe * * READ topic literal x\n",
+        "allow * * FLY topic literal x\n",
+        "allow * * READ queue literal x\n",
+        "allow * * READ topic exact x\n",
+        "allow alice * READ topic literal x\n",
+        "allow * * READ topic literal x extra-field\n",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char text[300];
+        snprintf(text, sizeof text, "# fine\n%s", bad[i]);
+        assert_int_equal(write_rules(text, &r, err, sizeof err), -1);
+        assert_non_null(strstr(err, ":2: "));
+        assert_int_equal(r.count, 1); /* untouched */
+    }
+    assert_int_equal(acl_rules_load("/nonexistent/acl", &r, err, sizeof err), -1);
+    assert_non_null(strstr(err, "No such file"));
+    acl_rules_free(&r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(literal_prefixed_wildcards_and_hosts),
+        cmocka_unit_test(deny_wins_and_describe_is_implied),
+        cmocka_unit_test(resources_no_rule_names_follow_allow_if_no_acl),
+        cmocka_unit_test(bad_files_name_the_line_and_keep_the_old_rules),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
