@@ -180,6 +180,8 @@ static void register_metrics(brook_broker *b)
         {&b->m.protocol_errors_total, "protocol_errors_total", BROOK_METRIC_COUNTER, "connections closed on bad input"},
         {&b->m.tls_handshake_failures_total, "tls_handshake_failures_total", BROOK_METRIC_COUNTER,
          "TLS handshakes that failed or timed out"},
+        {&b->m.auth_failures_total, "auth_failures_total", BROOK_METRIC_COUNTER,
+         "failed or unfinished authentications, and requests sent before authenticating"},
     };
     for (size_t i = 0; i < sizeof defs / sizeof defs[0]; i++)
         brook_metrics_register(b->metrics, defs[i].name, defs[i].type, defs[i].help, defs[i].m);

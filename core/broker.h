@@ -24,6 +24,7 @@ typedef struct brook_broker_metrics {
     brook_metric *fetched_bytes_total;
     brook_metric *protocol_errors_total;
     brook_metric *tls_handshake_failures_total;
+    brook_metric *auth_failures_total;
 } brook_broker_metrics;
 
 typedef struct brook_broker {

@@ -71,6 +71,8 @@ static const node listener_nodes[] = {
     {"advertised_address", N_STRING, NULL, NULL, 0,
      "host:port clients are told to connect to (metadata); default: the bound address"},
     {"tls", N_GROUP, tls_nodes, NULL, 0, "serve TLS on this listener"},
+    {"sasl", N_BOOL, NULL, "false", 0, "clients must authenticate with a SASL mechanism an auth plugin offers"},
+    {"auth_timeout_ms", N_INT, NULL, "10000", 0, "a SASL client that has not authenticated by then is closed"},
     {NULL, 0, NULL, NULL, 0, NULL},
 };
 
@@ -614,6 +616,13 @@ static brook_err fill_listeners(brook_config *c, char *err, size_t errlen)
         brook_err e = fill_tls(c, config_setting_get_member(el, "tls"), &l->tls, err, errlen);
         if (e)
             return e;
+        const config_setting_t *sasl = config_setting_get_member(el, "sasl");
+        l->sasl = sasl ? config_setting_get_bool(sasl) : 0;
+        const config_setting_t *at = config_setting_get_member(el, "auth_timeout_ms");
+        long long auth_timeout = at ? config_setting_get_int64(at) : 10000;
+        if (auth_timeout < 100 || auth_timeout > 600000)
+            return fail_at(c, at, err, errlen, "must be between 100 and 600000");
+        l->auth_timeout_ms = (int32_t)auth_timeout;
     }
     return BROOK_OK;
 }

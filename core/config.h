@@ -37,6 +37,8 @@ typedef struct brook_listener_conf {
     const char *address;            /* "host:port" */
     const char *advertised_address; /* NULL: the bound address */
     brook_tls_conf tls;
+    int sasl;                /* clients must authenticate (SASL) before anything else */
+    int32_t auth_timeout_ms; /* ... within this long */
     char where[320];
 } brook_listener_conf;
 

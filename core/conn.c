@@ -56,6 +56,8 @@ brook_err brook_conn_open(brook_broker *b, brook_listener *l, int fd, const char
     if (c->tls) {
         c->handshaking = 1;
         brook_loop_timer_add(b->loop, l->conf->tls.handshake_timeout_ms, handshake_expired, c, &c->handshake_timer);
+    } else if (l->conf->sasl) {
+        brook_loop_timer_add(b->loop, l->conf->auth_timeout_ms, handshake_expired, c, &c->handshake_timer);
     }
     c->next = b->conns;
     if (b->conns)
@@ -97,6 +99,9 @@ void brook_conn_close(brook_conn *c, const char *why)
     close(c->io.fd);
     c->io.fd = -1;
     c->codec->conn_close(c->codec_conn);
+    brook_conn_end_auth(c);
+    free(c->auth_principal);
+    c->auth_principal = NULL;
     brook_req *r = c->head;
     c->head = c->tail = c->encode_next = NULL;
     while (r) {
@@ -247,6 +252,14 @@ static void process_frames(brook_conn *c)
         if (req->pub.type == BROOK_REQ_INVALID)
             log_info("bad request from %s: %s", c->address,
                      req->pub.error_message ? req->pub.error_message : brook_err_str(req->pub.error));
+        if (c->listener->conf->sasl && !c->authenticated && req->pub.type != BROOK_REQ_LOCAL &&
+            req->pub.type != BROOK_REQ_SASL_HANDSHAKE && req->pub.type != BROOK_REQ_SASL_AUTHENTICATE) {
+            snprintf(why, sizeof why, "request type %d before authentication", (int)req->pub.type);
+            brook_req_free(req);
+            brook_metric_add(c->broker->m.auth_failures_total, 1);
+            brook_conn_close(c, why);
+            return;
+        }
         enqueue(c, req);
         brook_req_dispatch(req);
         if (!c->closed)
@@ -460,6 +473,10 @@ static void do_write(brook_conn *c)
         advance(c, (size_t)w);
     }
     apply_backpressure(c);
+    if (!c->closed && c->close_after_write && !c->head) {
+        brook_conn_close(c, "authentication failed");
+        return;
+    }
     if (c->broker->stopping && !c->head)
         brook_conn_close(c, NULL);
 }
@@ -471,8 +488,14 @@ static void handshake_expired(void *arg)
     brook_conn *c = arg;
     c->handshake_timer = NULL;
     char why[96];
-    snprintf(why, sizeof why, "TLS handshake not finished within %d ms", c->listener->conf->tls.handshake_timeout_ms);
-    brook_metric_add(c->broker->m.tls_handshake_failures_total, 1);
+    if (c->handshaking) {
+        snprintf(why, sizeof why, "TLS handshake not finished within %d ms",
+                 c->listener->conf->tls.handshake_timeout_ms);
+        brook_metric_add(c->broker->m.tls_handshake_failures_total, 1);
+    } else {
+        snprintf(why, sizeof why, "not authenticated within %d ms", c->listener->conf->auth_timeout_ms);
+        brook_metric_add(c->broker->m.auth_failures_total, 1);
+    }
     brook_conn_close(c, why);
 }
 
@@ -492,6 +515,9 @@ static void do_handshake(brook_conn *c)
     c->handshaking = 0;
     brook_loop_timer_cancel(c->broker->loop, c->handshake_timer);
     c->handshake_timer = NULL;
+    if (c->listener->conf->sasl) /* now the SASL exchange has its own deadline */
+        brook_loop_timer_add(c->broker->loop, c->listener->conf->auth_timeout_ms, handshake_expired, c,
+                             &c->handshake_timer);
     char subject[256];
     if (c->listener->conf->tls.principal_from_cert && brook_tls_peer_subject(c->tls, subject, sizeof subject)) {
         snprintf(c->principal_buf, sizeof c->principal_buf, "User:%s", subject);

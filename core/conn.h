@@ -43,6 +43,13 @@ typedef struct brook_conn {
     brook_timer *handshake_timer;
     uint8_t *tls_file_buf; /* file slices are read here to be encrypted */
     char principal_buf[320];
+
+    /* SASL listeners only */
+    int authenticated;
+    void *auth_session;                        /* the exchange in progress */
+    struct brook_plugin_instance *auth_plugin; /* whose session it is */
+    char *auth_principal;                      /* what it authenticated */
+    int close_after_write;                     /* a failed authentication: answer, then close */
 } brook_conn;
 
 /* Take over an accepted socket. */
@@ -53,6 +60,9 @@ void brook_conn_on_complete(brook_conn *c);
 
 /* Close now, with one log line saying why (NULL: quietly). */
 void brook_conn_close(brook_conn *c, const char *why);
+
+/* Close the SASL session in progress, if any (handle_sasl.c). */
+void brook_conn_end_auth(brook_conn *c);
 
 /* Graceful stop: read no more requests. */
 void brook_conn_stop_reading(brook_conn *c);

@@ -150,6 +150,8 @@ void brook_req_dispatch(brook_req *req)
     case BROOK_REQ_LIST_GROUPS: brook_handle_list_groups(req); break;
     case BROOK_REQ_DESCRIBE_GROUPS: brook_handle_describe_groups(req); break;
     case BROOK_REQ_DELETE_GROUPS: brook_handle_delete_groups(req); break;
+    case BROOK_REQ_SASL_HANDSHAKE: brook_handle_sasl_handshake(req); break;
+    case BROOK_REQ_SASL_AUTHENTICATE: brook_handle_sasl_authenticate(req); break;
     case BROOK_REQ_LOCAL: break;
     case BROOK_REQ_INVALID:
     default:

@@ -5,8 +5,13 @@
  * version, correlation id, client id; v2 adds tagged fields for flexible
  * versions) and the body. Bodies are decoded and encoded by the schema
  * tables in kapis.c through the engine in kschema.c; kmap.c maps them to
- * and from the core's neutral requests. ApiVersions is answered here. */
+ * and from the core's neutral requests. ApiVersions is answered here.
+ *
+ * SASL: after SaslHandshake v0 the client sends its tokens as bare
+ * size-prefixed frames (no request header) and gets bare replies, until
+ * the exchange completes; v1 clients use SaslAuthenticate instead. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <brook/batch.h>
@@ -30,27 +35,46 @@ static void kafka_fini(void *state)
     (void)state;
 }
 
+typedef struct kconn {
+    int raw_sasl; /* the next frames are bare SASL tokens (after SaslHandshake v0) */
+} kconn;
+
 static brook_err kafka_conn_open(void *state, const brook_peer *peer, void **conn)
 {
+    (void)state;
     (void)peer;
-    *conn = state;
+    kconn *c = calloc(1, sizeof *c);
+    if (!c)
+        return BROOK_ERR_NOMEM;
+    *conn = c;
     return BROOK_OK;
 }
 
 static void kafka_conn_close(void *conn)
 {
-    (void)conn;
+    free(conn);
 }
 
 static brook_err kafka_frame(void *conn, const uint8_t *data, size_t len, size_t *frame_len)
 {
-    (void)conn;
+    const kconn *c = conn;
     if (len < 4)
         return BROOK_ERR_AGAIN;
     int32_t size = (int32_t)brook_be32(data);
-    if (size < HEADER_MIN)
+    if (size < (c->raw_sasl ? 0 : HEADER_MIN))
         return BROOK_ERR_INVALID; /* negative or too small to hold a header */
     *frame_len = 4 + (size_t)size;
+    return BROOK_OK;
+}
+
+/* A bare SASL token (SaslHandshake v0 flow) as a SaslAuthenticate. */
+static brook_err decode_raw_token(kreq *kr, const uint8_t *frame, size_t len, brook_request *req)
+{
+    kr->api = kapi_find(API_SASL_AUTHENTICATE);
+    kr->raw_sasl = 1;
+    req->type = BROOK_REQ_SASL_AUTHENTICATE;
+    req->u.sasl_authenticate.token = frame + 4;
+    req->u.sasl_authenticate.token_len = len - 4;
     return BROOK_OK;
 }
 
@@ -65,11 +89,13 @@ static const char *say(brook_request *req, const char *fmt, int a, int b)
 
 static brook_err kafka_decode(void *conn, const uint8_t *frame, size_t len, brook_request *req)
 {
-    (void)conn;
+    kconn *c = conn;
     kreq *kr = brook_request_alloc(req, sizeof *kr);
     if (!kr)
         return BROOK_ERR_NOMEM;
     req->codec_data = kr;
+    if (c->raw_sasl)
+        return decode_raw_token(kr, frame, len, req);
     const uint8_t *p = frame + 4, *end = frame + len;
     int16_t key = (int16_t)brook_be16(p);
     kr->version = (int16_t)brook_be16(p + 2);
@@ -129,13 +155,30 @@ static brook_err kafka_decode(void *conn, const uint8_t *frame, size_t len, broo
         req->error_message = why;
         return BROOK_ERR_NOMEM;
     }
+    if (key == API_SASL_HANDSHAKE && kr->version == 0)
+        c->raw_sasl = 1; /* the tokens come bare from now on */
     return BROOK_OK;
+}
+
+/* The reply to a bare token: size-prefixed bytes. A failure gets nothing:
+ * the core closes the connection after it. */
+static brook_err encode_raw_reply(kconn *c, const brook_sasl_authenticate_req *a, brook_writer *w)
+{
+    if (a->error || a->complete)
+        c->raw_sasl = 0;
+    if (a->error)
+        return BROOK_OK;
+    uint8_t size[4];
+    brook_put_be32(size, (uint32_t)a->reply_len);
+    brook_err e = w->write(w, size, 4);
+    return e || !a->reply_len ? e : w->write(w, a->reply, a->reply_len);
 }
 
 static brook_err kafka_encode(void *conn, brook_request *req, brook_writer *w)
 {
-    (void)conn;
     kreq *kr = req->codec_data;
+    if (kr->raw_sasl)
+        return encode_raw_reply(conn, &req->u.sasl_authenticate, w);
     kval *body = kmap_encode(kr, req);
     if (!body)
         return BROOK_ERR_NOMEM;

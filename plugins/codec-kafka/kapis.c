@@ -557,6 +557,29 @@ static const kfield od_resp[] = {
 MSG(od_request, od_req);
 MSG(od_response, od_resp);
 
+/* ---- SaslHandshake (17), SaslAuthenticate (36) ------------------------------- */
+static const kfield sh_req[] = {
+    F("Mechanism", KT_STRING, 0, KV_ANY),
+};
+static const kfield sh_resp[] = {
+    F("ErrorCode", KT_INT16, 0, KV_ANY),
+    FA("Mechanisms", KT_STRING, 0, KV_ANY, KV_NEVER),
+};
+MSG(sh_request, sh_req);
+MSG(sh_response, sh_resp);
+
+static const kfield sa_req[] = {
+    F("AuthBytes", KT_BYTES, 0, KV_ANY),
+};
+static const kfield sa_resp[] = {
+    F("ErrorCode", KT_INT16, 0, KV_ANY),
+    FN("ErrorMessage", KT_STRING, 0, KV_ANY, 0),
+    F("AuthBytes", KT_BYTES, 0, KV_ANY),
+    F("SessionLifetimeMs", KT_INT64, 1, KV_ANY),
+};
+MSG(sa_request, sa_req);
+MSG(sa_response, sa_resp);
+
 /* ---- the registry ----------------------------------------------------------- */
 /* Ranges: Produce from v3 and Fetch from v4 (RecordBatch v2 only); the rest
  * from v0. Flexible versions are advertised where the tables support them. */
@@ -581,6 +604,8 @@ static const kapi apis[] = {
     {API_LIST_GROUPS, "ListGroups", 0, 2, KV_NEVER, &lsg_request, &lsg_response},
     {API_DELETE_GROUPS, "DeleteGroups", 0, 1, KV_NEVER, &dlg_request, &dlg_response},
     {API_OFFSET_DELETE, "OffsetDelete", 0, 0, KV_NEVER, &od_request, &od_response},
+    {API_SASL_HANDSHAKE, "SaslHandshake", 0, 1, KV_NEVER, &sh_request, &sh_response},
+    {API_SASL_AUTHENTICATE, "SaslAuthenticate", 0, 1, KV_NEVER, &sa_request, &sa_response},
 };
 
 const kapi *kapi_find(int16_t key)

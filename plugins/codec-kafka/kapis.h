@@ -28,6 +28,8 @@ enum {
     API_LIST_GROUPS = 16,
     API_DELETE_GROUPS = 42,
     API_OFFSET_DELETE = 47,
+    API_SASL_HANDSHAKE = 17,
+    API_SASL_AUTHENTICATE = 36,
 };
 
 typedef struct kapi {
@@ -177,6 +179,11 @@ enum { LSG_RG_GROUP, LSG_RG_PROTOCOL_TYPE };
 enum { DLG_GROUPS };
 enum { DLG_R_THROTTLE, DLG_R_RESULTS };
 enum { DLG_RR_GROUP, DLG_RR_ERROR };
+
+enum { SH_MECHANISM };
+enum { SH_R_ERROR, SH_R_MECHANISMS };
+enum { SA_BYTES };
+enum { SA_R_ERROR, SA_R_MESSAGE, SA_R_BYTES, SA_R_LIFETIME };
 
 enum { OD_GROUP, OD_TOPICS };
 enum { OD_T_NAME, OD_T_PARTITIONS };

@@ -260,6 +260,22 @@ static int dec_describe_configs(kreq *kr, brook_request *req)
     return 0;
 }
 
+static int dec_sasl_handshake(kreq *kr, brook_request *req)
+{
+    req->u.sasl_handshake.mechanism = kmap_str(req, &kr->body[SH_MECHANISM]);
+    req->type = BROOK_REQ_SASL_HANDSHAKE;
+    return req->u.sasl_handshake.mechanism ? 0 : -1;
+}
+
+static int dec_sasl_authenticate(kreq *kr, brook_request *req)
+{
+    kval *b = &kr->body[SA_BYTES];
+    req->u.sasl_authenticate.token = b->ptr;
+    req->u.sasl_authenticate.token_len = b->len > 0 ? (size_t)b->len : 0;
+    req->type = BROOK_REQ_SASL_AUTHENTICATE;
+    return 0;
+}
+
 int kmap_decode(kreq *kr, brook_request *req, const char **why)
 {
     int rc;
@@ -272,6 +288,8 @@ int kmap_decode(kreq *kr, brook_request *req, const char **why)
     case API_DELETE_TOPICS: rc = dec_delete_topics(kr, req); break;
     case API_INIT_PRODUCER_ID: rc = dec_init_producer_id(kr, req); break;
     case API_DESCRIBE_CONFIGS: rc = dec_describe_configs(kr, req); break;
+    case API_SASL_HANDSHAKE: rc = dec_sasl_handshake(kr, req); break;
+    case API_SASL_AUTHENTICATE: rc = dec_sasl_authenticate(kr, req); break;
     case API_API_VERSIONS:
         req->type = BROOK_REQ_LOCAL;
         rc = 0;
@@ -512,6 +530,40 @@ static kval *enc_describe_configs(brook_request *req)
     return r;
 }
 
+static kval *enc_sasl_handshake(brook_request *req)
+{
+    brook_sasl_handshake_req *h = &req->u.sasl_handshake;
+    kval *r = kmap_alloc(req, sizeof(kval) * 2);
+    size_t n = 0;
+    while (h->mechanisms && h->mechanisms[n])
+        n++;
+    if (!r || kmap_rows(req, &r[SH_R_MECHANISMS], n, 1))
+        return NULL;
+    r[SH_R_ERROR].i = h->error == BROOK_ERR_UNSUPPORTED ? 33 /* UNSUPPORTED_SASL_MECHANISM */
+                      : h->error                        ? 34 /* ILLEGAL_SASL_STATE */
+                                                        : 0;
+    for (size_t i = 0; i < n; i++)
+        kmap_set_str(&r[SH_R_MECHANISMS].items[i], h->mechanisms[i]);
+    return r;
+}
+
+static kval *enc_sasl_authenticate(brook_request *req)
+{
+    brook_sasl_authenticate_req *a = &req->u.sasl_authenticate;
+    kval *r = kmap_alloc(req, sizeof(kval) * 4);
+    if (!r)
+        return NULL;
+    r[SA_R_ERROR].i = !a->error                       ? 0
+                      : a->error == BROOK_ERR_AUTH    ? 58 /* SASL_AUTHENTICATION_FAILED */
+                      : a->error == BROOK_ERR_INVALID ? 58
+                                                      : 34; /* ILLEGAL_SASL_STATE */
+    kmap_set_str(&r[SA_R_MESSAGE], a->error ? (a->error_message ? a->error_message : brook_err_str(a->error)) : NULL);
+    r[SA_R_BYTES].ptr = a->reply;
+    r[SA_R_BYTES].len = a->error ? 0 : (int32_t)a->reply_len;
+    r[SA_R_LIFETIME].i = a->session_lifetime_ms;
+    return r;
+}
+
 kval *kmap_encode(kreq *kr, brook_request *req)
 {
     switch (kr->api->key) {
@@ -524,6 +576,8 @@ kval *kmap_encode(kreq *kr, brook_request *req)
     case API_DELETE_TOPICS: return enc_delete_topics(req);
     case API_INIT_PRODUCER_ID: return enc_init_producer_id(req);
     case API_DESCRIBE_CONFIGS: return enc_describe_configs(req);
+    case API_SASL_HANDSHAKE: return enc_sasl_handshake(req);
+    case API_SASL_AUTHENTICATE: return enc_sasl_authenticate(req);
     default: return kmap_group_encode(kr, req);
     }
 }

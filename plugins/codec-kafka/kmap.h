@@ -16,6 +16,7 @@ typedef struct kreq {
     int unsupported_version; /* ApiVersions asked in a version we do not speak */
     kval *body;              /* the decoded request */
     const char *client_id;   /* from the request header, NUL-terminated ("" when null) */
+    int raw_sasl;            /* a bare SASL token, not a Kafka request */
 } kreq;
 
 void *kmap_alloc(void *ctx, size_t size); /* ctx: the brook_request */

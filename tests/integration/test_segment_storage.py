@@ -234,7 +234,7 @@ class SegmentStorage(unittest.TestCase):
                 self.assertEqual([x["value"] for x in r["records"]], [b"%d" % (chunk + k)])
         c.close()
         self.assertEqual(b.stop(), 0)
-        b = self.broker(storage=storage, preexec_fn=few_files).start()
+        b = self.broker(storage=storage, preexec_fn=few_files).start(timeout=120)  # 10,000 partitions to open; slow under ASan
         c = Native(b.port, timeout=120)
         for p in (0, 4999, 9999):
             self.assertEqual(read_all(c, "wide", p), [b"%d" % p])

@@ -19,6 +19,7 @@ static void usage(FILE *out)
                  "  consume TOPIC [options]               print records (--group G: resume and commit)\n"
                  "  groups list | describe G | delete G   consumer groups and their committed offsets\n"
                  "  groups reset-offsets G --topic T ...  move a group's committed offsets\n"
+                 "  users add|delete NAME | list --file F edit auth-plain's credentials file\n"
                  "\n"
                  "options:\n"
                  "  -b, --broker host:port   broker's native listener (default $BROOK_BROKER or 127.0.0.1:9093)\n"
@@ -140,6 +141,8 @@ int main(int argc, char **argv)
         return cmd_consume(&g, sub_argc, sub_argv);
     if (strcmp(cmd, "groups") == 0)
         return cmd_groups(&g, sub_argc, sub_argv);
+    if (strcmp(cmd, "users") == 0)
+        return cmd_users(&g, sub_argc, sub_argv);
     if (strcmp(cmd, "help") == 0) {
         usage(stdout);
         return 0;

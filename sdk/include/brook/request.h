@@ -15,6 +15,7 @@
 
 #include "errors.h"
 #include "group_request.h"
+#include "sasl_request.h"
 #include "types.h"
 
 typedef enum brook_request_type {
@@ -40,6 +41,9 @@ typedef enum brook_request_type {
     BROOK_REQ_LIST_GROUPS = 18,
     BROOK_REQ_DESCRIBE_GROUPS = 19,
     BROOK_REQ_DELETE_GROUPS = 20,
+    /* authentication (sasl_request.h) */
+    BROOK_REQ_SASL_HANDSHAKE = 21,
+    BROOK_REQ_SASL_AUTHENTICATE = 22,
 } brook_request_type;
 
 /* brook_request.flags */
@@ -257,6 +261,8 @@ struct brook_request {
         brook_list_groups_req list_groups;
         brook_describe_groups_req describe_groups;
         brook_delete_groups_req delete_groups;
+        brook_sasl_handshake_req sasl_handshake;
+        brook_sasl_authenticate_req sasl_authenticate;
     } u;
 
     /* Zeroed memory that lives as long as the request; NULL when out of memory. */

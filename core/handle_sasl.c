@@ -1,0 +1,124 @@
+/* SASL: the handshake picks the auth plugin that offers the mechanism and
+ * opens its session; each authenticate step feeds it the client's token.
+ * Done: the session's principal becomes the connection's. Failed: the
+ * error is answered, then the connection closes (as Kafka does), with a log
+ * line naming the peer and the mechanism, never a secret. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "broker.h"
+#include "conn.h"
+#include "handlers.h"
+#include "log.h"
+
+#define MAX_MECHANISMS 16
+
+/* Every mechanism the deployment's auth plugins offer, NULL-terminated. */
+static const char *const *offered(brook_req *req)
+{
+    const char **list = brook_request_alloc(&req->pub, sizeof *list * (MAX_MECHANISMS + 1));
+    size_t n = 0;
+    brook_plugin_set *ps = &req->broker->plugins;
+    for (size_t i = 0; list && i < ps->auth_count; i++) {
+        const char *const *m = brook_auth_of(&ps->auth[i])->mechanisms;
+        for (; m && *m && n < MAX_MECHANISMS; m++)
+            list[n++] = *m;
+    }
+    return list;
+}
+
+static brook_plugin_instance *plugin_for(brook_broker *b, const char *mechanism)
+{
+    for (size_t i = 0; i < b->plugins.auth_count; i++)
+        for (const char *const *m = brook_auth_of(&b->plugins.auth[i])->mechanisms; m && *m; m++)
+            if (strcmp(*m, mechanism) == 0)
+                return &b->plugins.auth[i];
+    return NULL;
+}
+
+void brook_conn_end_auth(brook_conn *c)
+{
+    if (c->auth_session)
+        brook_auth_of(c->auth_plugin)->session_close(c->auth_session);
+    c->auth_session = NULL;
+    c->auth_plugin = NULL;
+}
+
+void brook_handle_sasl_handshake(brook_req *req)
+{
+    brook_sasl_handshake_req *h = &req->pub.u.sasl_handshake;
+    brook_conn *c = req->conn;
+    h->mechanisms = offered(req);
+    brook_plugin_instance *p = plugin_for(req->broker, h->mechanism ? h->mechanism : "");
+    if (!p) {
+        h->error = BROOK_ERR_UNSUPPORTED;
+        c->close_after_write = 1;
+        log_warn("connection from %s: SASL mechanism \"%s\" is not offered", c->address, h->mechanism);
+        return;
+    }
+    if (c->authenticated) {
+        h->error = BROOK_ERR_INVALID; /* re-authentication is not supported */
+        return;
+    }
+    brook_conn_end_auth(c);
+    h->error = brook_auth_of(p)->session_open(p->state, h->mechanism, &c->peer, &c->auth_session);
+    if (!h->error)
+        c->auth_plugin = p;
+}
+
+static void authenticated(brook_conn *c, brook_sasl_authenticate_req *a)
+{
+    const char *who = brook_auth_of(c->auth_plugin)->session_principal(c->auth_session);
+    free(c->auth_principal);
+    c->auth_principal = strdup(who ? who : "");
+    if (!c->auth_principal) {
+        a->error = BROOK_ERR_NOMEM;
+        return;
+    }
+    c->principal = c->auth_principal;
+    c->authenticated = 1;
+    a->complete = 1;
+    brook_conn_end_auth(c);
+    if (c->handshake_timer) {
+        brook_loop_timer_cancel(c->broker->loop, c->handshake_timer);
+        c->handshake_timer = NULL;
+    }
+    log_info("connection from %s authenticated as %s", c->address, c->principal);
+}
+
+void brook_handle_sasl_authenticate(brook_req *req)
+{
+    brook_sasl_authenticate_req *a = &req->pub.u.sasl_authenticate;
+    brook_conn *c = req->conn;
+    if (!c->auth_session) {
+        a->error = BROOK_ERR_INVALID;
+        a->error_message = c->authenticated ? "already authenticated" : "SaslHandshake must come first";
+        c->close_after_write = 1;
+        return;
+    }
+    const uint8_t *out = NULL;
+    size_t out_len = 0;
+    brook_auth_step step = BROOK_AUTH_CONTINUE;
+    a->error =
+        brook_auth_of(c->auth_plugin)->session_step(c->auth_session, a->token, a->token_len, &out, &out_len, &step);
+    if (a->error) {
+        log_warn("connection from %s: SASL authentication failed (%s)", c->address, brook_err_str(a->error));
+        brook_metric_add(req->broker->m.auth_failures_total, 1);
+        a->error_message = "Authentication failed: invalid credentials or malformed exchange";
+        brook_conn_end_auth(c);
+        c->close_after_write = 1;
+        return;
+    }
+    if (out_len) {
+        uint8_t *copy = brook_request_alloc(&req->pub, out_len);
+        if (!copy) {
+            a->error = BROOK_ERR_NOMEM;
+            return;
+        }
+        memcpy(copy, out, out_len);
+        a->reply = copy;
+        a->reply_len = out_len;
+    }
+    if (step == BROOK_AUTH_DONE)
+        authenticated(c, a);
+}

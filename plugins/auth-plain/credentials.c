@@ -1,0 +1,156 @@
+#include "credentials.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+int cred_valid_user(const char *user)
+{
+    size_t n = strlen(user);
+    if (n == 0 || n > 128)
+        return 0;
+    for (const char *p = user; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '.' ||
+              *p == '_' || *p == '@' || *p == '-'))
+            return 0;
+    return 1;
+}
+
+static int hash(const char *password, const unsigned char *salt, size_t salt_len, int iterations, unsigned char *out)
+{
+    return PKCS5_PBKDF2_HMAC(password, (int)strlen(password), salt, (int)salt_len, iterations, EVP_sha256(),
+                             CRED_HASH_BYTES, out) == 1
+               ? 0
+               : -1;
+}
+
+int cred_make_plain(const char *user, const char *password, char *line, size_t linelen)
+{
+    unsigned char salt[CRED_SALT_BYTES], h[CRED_HASH_BYTES];
+    char salt64[64], h64[64];
+    if (!cred_valid_user(user) || RAND_bytes(salt, sizeof salt) != 1 ||
+        hash(password, salt, sizeof salt, CRED_PLAIN_ITERATIONS, h))
+        return -1;
+    EVP_EncodeBlock((unsigned char *)salt64, salt, sizeof salt);
+    EVP_EncodeBlock((unsigned char *)h64, h, sizeof h);
+    int n = snprintf(line, linelen, "%s %s %d %s %s", user, CRED_SCHEME_PLAIN, CRED_PLAIN_ITERATIONS, salt64, h64);
+    return n > 0 && (size_t)n < linelen ? 0 : -1;
+}
+
+/* base64 -> bytes; the decoded length, or -1 (also when over `cap`). */
+static int unbase64(const char *in, unsigned char *out, size_t cap)
+{
+    unsigned char tmp[256];
+    size_t n = strlen(in);
+    if (n == 0 || n % 4 || n / 4 * 3 > sizeof tmp)
+        return -1;
+    int len = EVP_DecodeBlock(tmp, (const unsigned char *)in, (int)n);
+    if (len < 0)
+        return -1;
+    while (n && in[n - 1] == '=') { /* EVP_DecodeBlock counts padding as bytes */
+        len--;
+        n--;
+    }
+    if ((size_t)len > cap)
+        return -1;
+    memcpy(out, tmp, (size_t)len);
+    return len;
+}
+
+int cred_check_plain(const char *path, const char *user, const char *password, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    char line[1024], name[160], scheme[40], salt64[128], h64[128];
+    int iterations = CRED_PLAIN_ITERATIONS, found = 0;
+    unsigned char salt[64] = {0}, want[CRED_HASH_BYTES] = {0}, got[CRED_HASH_BYTES];
+    int salt_len = CRED_SALT_BYTES;
+    while (!found && fgets(line, sizeof line, f)) {
+        if (line[0] == '#' || sscanf(line, "%159s %39s %d %127s %127s", name, scheme, &iterations, salt64, h64) != 5)
+            continue;
+        if (strcmp(name, user) || strcmp(scheme, CRED_SCHEME_PLAIN))
+            continue;
+        salt_len = unbase64(salt64, salt, sizeof salt);
+        found = salt_len > 0 && iterations >= 1000 && iterations <= 10000000 &&
+                unbase64(h64, want, sizeof want) == CRED_HASH_BYTES;
+    }
+    fclose(f);
+    if (!found) { /* the same work for an unknown user: no timing hint */
+        iterations = CRED_PLAIN_ITERATIONS;
+        salt_len = CRED_SALT_BYTES;
+    }
+    if (hash(password, salt, (size_t)salt_len, iterations, got))
+        return 0;
+    int equal = CRYPTO_memcmp(got, want, sizeof got) == 0;
+    OPENSSL_cleanse(got, sizeof got);
+    return found && equal;
+}
+
+int cred_next_user(const char *path, int from, char *user, size_t userlen, char *scheme, size_t schemelen)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    char line[1024], name[160], sch[40];
+    int idx = 0, result = -1;
+    while (fgets(line, sizeof line, f)) {
+        if (idx++ < from)
+            continue;
+        if (line[0] == '#' || sscanf(line, "%159s %39s", name, sch) != 2)
+            continue;
+        snprintf(user, userlen, "%s", name);
+        snprintf(scheme, schemelen, "%s", sch);
+        result = idx;
+        break;
+    }
+    fclose(f);
+    return result;
+}
+
+int cred_replace(const char *path, const char *user, const char *line)
+{
+    char tmp[4096];
+    if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return -1;
+    FILE *out = fdopen(fd, "w");
+    FILE *in = fopen(path, "r");
+    if (!out) {
+        close(fd);
+        if (in)
+            fclose(in);
+        return -1;
+    }
+    char buf[1024], name[160];
+    while (in && fgets(buf, sizeof buf, in)) {
+        if (buf[0] != '#' && sscanf(buf, "%159s", name) == 1 && strcmp(name, user) == 0)
+            continue; /* replaced */
+        fputs(buf, out);
+    }
+    if (in)
+        fclose(in);
+    if (line)
+        fprintf(out, "%s\n", line);
+    int rc = fflush(out) == 0 && fsync(fileno(out)) == 0 ? 0 : -1;
+    if (fclose(out) != 0)
+        rc = -1;
+    if (rc == 0 && rename(tmp, path) != 0)
+        rc = -1;
+    if (rc)
+        unlink(tmp);
+    return rc;
+}

@@ -1,0 +1,186 @@
+"""SASL PLAIN with real clients against a real brookd: kcat over
+SASL_PLAINTEXT, confluent-kafka over SASL_SSL, kafka-python; users managed
+with brookctl users (salted hashes on disk, never the password); the
+Kafka v0 flow with bare tokens (hand-made frames); and the refusals: a
+wrong password, a deleted user, a mechanism nobody offers, a request
+before authenticating, a client that never authenticates. With auth-acl,
+a user without WRITE on a topic gets an authorization error while another
+topic works."""
+import os
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import tempfile
+import time
+import unittest
+
+from brooktest import BROOKCTL, Broker, brookctl
+from test_tls import SOURCE, STORAGE
+import kafkawire as kw
+
+try:
+    from confluent_kafka import Consumer, Producer
+except ImportError:
+    raise unittest.SkipTest("python3-confluent-kafka is not installed")
+
+RULES = """
+allow User:ANONYMOUS * ALL topic literal *
+allow User:ANONYMOUS * ALL cluster literal kafka-cluster
+allow User:alice * ALL topic literal *
+allow User:alice * ALL group literal *
+allow User:alice * ALL cluster literal kafka-cluster
+allow User:bob * WRITE topic literal scratch
+allow User:bob * READ topic literal orders
+"""
+
+
+def users(*args, input=None):
+    return subprocess.run([BROOKCTL, "users"] + list(args), input=input, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, timeout=30)
+
+
+class Sasl(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.certs = tempfile.mkdtemp(prefix="brook-certs-")
+        subprocess.run(["sh", os.path.join(SOURCE, "config/make-certs.sh"), cls.certs], check=True,
+                       stdout=subprocess.DEVNULL, timeout=60)
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.certs, ignore_errors=True)
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="brook-sasl-")
+        self.addCleanup(shutil.rmtree, self.dir, True)
+        self.creds = os.path.join(self.dir, "credentials")
+        self.assertEqual(users("add", "alice", "--file", self.creds, "--password", "s3cret").returncode, 0)
+        self.assertEqual(users("add", "bob", "--file", self.creds, input=b"hunter2\n").returncode, 0)
+        acl = os.path.join(self.dir, "acl")
+        with open(acl, "w") as f:
+            f.write(RULES)
+        c = self.certs
+        listeners = ('{ name = "sasl"; codec = "kafka"; address = "127.0.0.1:0"; sasl = true; auth_timeout_ms = 400; },'
+                     '{ name = "saslssl"; codec = "kafka"; address = "127.0.0.1:0"; sasl = true; '
+                     'tls = { cert = "%s/server.pem"; key = "%s/server.key"; }; }' % (c, c))
+        auth = ('auth = ( { plugin = "plain"; credentials = "%s"; }, { plugin = "acl"; file = "%s"; } );'
+                % (self.creds, acl))
+        self.broker = Broker(self.dir, storage=STORAGE, extra=auth, listeners=listeners).start()
+        self.addCleanup(self.broker.stop, signal.SIGKILL)
+        self.port = self.broker.ports["sasl"]
+        for topic in ("orders", "scratch"):
+            self.assertEqual(brookctl(self.broker.address, "topics", "create", topic).returncode, 0)
+
+    def kcat(self, user, password, *args, input=None):
+        return subprocess.run(["kcat", "-b", "127.0.0.1:%d" % self.port, "-X", "security.protocol=SASL_PLAINTEXT",
+                               "-X", "sasl.mechanisms=PLAIN", "-X", "sasl.username=" + user,
+                               "-X", "sasl.password=" + password] + list(args),
+                              input=input, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+
+    def test_credentials_file_holds_no_password(self):
+        with open(self.creds) as f:
+            text = f.read()
+        self.assertNotIn("s3cret", text)
+        self.assertNotIn("hunter2", text)
+        self.assertEqual(oct(os.stat(self.creds).st_mode & 0o777), "0o600")
+        self.assertEqual(users("list", "--file", self.creds).stdout.decode(),
+                         "alice\tpbkdf2-sha256\nbob\tpbkdf2-sha256\n")
+
+    def test_kcat_plain_wrong_password_and_authorization(self):
+        r = self.kcat("alice", "s3cret", "-P", "-t", "orders", input=b"one\ntwo\n")
+        self.assertEqual(r.returncode, 0, r.stderr.decode())
+        r = self.kcat("alice", "s3cret", "-C", "-t", "orders", "-e", "-o", "beginning")
+        self.assertEqual(r.stdout, b"one\ntwo\n")
+        self.assertIn("authenticated as User:alice", self.broker.log())
+        r = self.kcat("alice", "wrong", "-L", "-m", "5")
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("Authentication failed", r.stderr.decode())
+        self.assertIn("authentication failed for User:alice", self.broker.log())
+        self.assertNotIn("wrong", self.broker.log())  # never a password in the log
+        # bob may write "scratch" but not "orders"
+        r = self.kcat("bob", "hunter2", "-P", "-t", "scratch", input=b"fine\n")
+        self.assertEqual(r.returncode, 0, r.stderr.decode())
+        r = self.kcat("bob", "hunter2", "-P", "-t", "orders", input=b"refused\n")
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("Topic authorization failed", r.stderr.decode())
+        # a deleted user is out at once
+        self.assertEqual(users("delete", "bob", "--file", self.creds).returncode, 0)
+        self.assertNotEqual(self.kcat("bob", "hunter2", "-L", "-m", "5").returncode, 0)
+
+    def test_confluent_kafka_over_sasl_ssl_and_kafka_python(self):
+        conf = {"bootstrap.servers": "127.0.0.1:%d" % self.broker.ports["saslssl"], "security.protocol": "SASL_SSL",
+                "ssl.ca.location": self.certs + "/ca.pem", "sasl.mechanisms": "PLAIN", "sasl.username": "alice",
+                "sasl.password": "s3cret"}
+        p = Producer(dict(conf, acks="all"))
+        for i in range(50):
+            p.produce("orders", value=b"s%d" % i)
+        self.assertEqual(p.flush(30), 0)
+        c = Consumer(dict(conf, **{"group.id": "sasl-readers", "auto.offset.reset": "earliest"}))
+        self.addCleanup(c.close)
+        c.subscribe(["orders"])
+        got, deadline = [], time.time() + 30
+        while len(got) < 50 and time.time() < deadline:
+            m = c.poll(0.3)
+            if m is not None and not m.error():
+                got.append(m.value())
+        self.assertEqual(sorted(got), sorted(b"s%d" % i for i in range(50)))
+        try:
+            from kafka import KafkaProducer
+        except ImportError:
+            self.fail("python3-kafka is not installed")
+        kp = KafkaProducer(bootstrap_servers="127.0.0.1:%d" % self.port, security_protocol="SASL_PLAINTEXT",
+                           sasl_mechanism="PLAIN", sasl_plain_username="alice", sasl_plain_password="s3cret")
+        kp.send("scratch", b"from kafka-python").get(30)
+        kp.close(10)
+
+    def test_v0_flow_with_bare_tokens(self):
+        c = kw.Conn(self.port)
+        self.addCleanup(c.close)
+        data = c.call(17, 0, kw.string("PLAIN"))
+        err, n = struct.unpack_from(">hi", data, 0)
+        self.assertEqual((err, n), (0, 1))
+        c.sock.sendall(struct.pack(">i", 13) + b"\x00alice\x00s3cret")  # a bare token
+        self.assertEqual(c.read_exact(4), b"\x00\x00\x00\x00")  # success: an empty bare reply
+        data = c.call(3, 1, kw.array([kw.string("orders")]))  # now a normal request works
+        self.assertIn(b"orders", data)
+
+    def test_refusals_close_the_connection(self):
+        # a mechanism nobody offers: UNSUPPORTED_SASL_MECHANISM with what is offered
+        c = kw.Conn(self.port)
+        data = c.call(17, 1, kw.string("SCRAM-SHA-256"))
+        self.assertEqual(struct.unpack_from(">h", data, 0)[0], 33)
+        self.assertIn(b"PLAIN", data)
+        self.assertEqual(c.sock.recv(10), b"")
+        c.close()
+        # a request before authenticating
+        c = kw.Conn(self.port)
+        c.send(3, 1, kw.array([]))
+        self.assertEqual(c.sock.recv(10), b"")
+        c.close()
+        self.assertIn("request type 2 before authentication", self.broker.log())
+        # SaslAuthenticate v1 with a wrong password: error 58, then closed
+        c = kw.Conn(self.port)
+        c.call(17, 1, kw.string("PLAIN"))
+        data = c.call(36, 1, kw.nbytes(b"\x00alice\x00nope"))
+        self.assertEqual(struct.unpack_from(">h", data, 0)[0], 58)
+        self.assertEqual(c.sock.recv(10), b"")
+        c.close()
+        # connected, never authenticating: closed at auth_timeout_ms
+        s = socket.create_connection(("127.0.0.1", self.port), timeout=5)
+        self.assertEqual(s.recv(10), b"")
+        s.close()
+        self.assertIn("not authenticated within 400 ms", self.broker.log())
+
+    def test_bad_users_usage(self):
+        self.assertEqual(users("add", "bad name", "--file", self.creds, "--password", "x").returncode, 2)
+        self.assertEqual(users("add", "carol", "--password", "x").returncode, 2)  # no --file
+        self.assertEqual(users("add", "carol", "--file", self.creds, input=b"").returncode, 2)  # no password
+        r = users("add", "carol", "--file", "/nonexistent/dir/creds", "--password", "x")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("cannot write", r.stderr.decode())
+
+
+if __name__ == "__main__":
+    unittest.main()
