@@ -44,6 +44,7 @@ brook_err brook_conn_open(brook_broker *b, brook_listener *l, int fd, const char
     brook_err e = c->codec->conn_open(l->codec->state, &c->peer, &c->codec_conn);
     if (e) {
         log_warn("listener %s: codec refused connection from %s: %s", l->conf->name, address, brook_err_str(e));
+        brook_tls_conn_free(c->tls);
         free(c);
         return e;
     }

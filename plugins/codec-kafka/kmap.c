@@ -553,10 +553,9 @@ static kval *enc_sasl_authenticate(brook_request *req)
     kval *r = kmap_alloc(req, sizeof(kval) * 4);
     if (!r)
         return NULL;
-    r[SA_R_ERROR].i = !a->error                       ? 0
-                      : a->error == BROOK_ERR_AUTH    ? 58 /* SASL_AUTHENTICATION_FAILED */
-                      : a->error == BROOK_ERR_INVALID ? 58
-                                                      : 34; /* ILLEGAL_SASL_STATE */
+    /* bad credentials and malformed tokens: SASL_AUTHENTICATION_FAILED; else ILLEGAL_SASL_STATE */
+    int failed = a->error == BROOK_ERR_AUTH || a->error == BROOK_ERR_INVALID;
+    r[SA_R_ERROR].i = !a->error ? 0 : failed ? 58 : 34;
     kmap_set_str(&r[SA_R_MESSAGE], a->error ? (a->error_message ? a->error_message : brook_err_str(a->error)) : NULL);
     r[SA_R_BYTES].ptr = a->reply;
     r[SA_R_BYTES].len = a->error ? 0 : (int32_t)a->reply_len;
