@@ -11,7 +11,7 @@
 #include <brook/auth.h>
 #include <brook/plugin.h>
 
-#include "credentials.h"
+#include "../credentials/credentials.h"
 
 typedef struct plain {
     const brook_host *host;

@@ -1,5 +1,6 @@
-"""SASL PLAIN with real clients against a real brookd: kcat over
-SASL_PLAINTEXT, confluent-kafka over SASL_SSL, kafka-python; users managed
+"""SASL PLAIN and SCRAM-SHA-256/512 with real clients against a real brookd:
+kcat over SASL_PLAINTEXT and SASL_SSL, confluent-kafka over SASL_SSL,
+kafka-python; users managed
 with brookctl users (salted hashes on disk, never the password); the
 Kafka v0 flow with bare tokens (hand-made frames); and the refusals: a
 wrong password, a deleted user, a mechanism nobody offers, a request
@@ -65,8 +66,8 @@ class Sasl(unittest.TestCase):
         listeners = ('{ name = "sasl"; codec = "kafka"; address = "127.0.0.1:0"; sasl = true; auth_timeout_ms = 400; },'
                      '{ name = "saslssl"; codec = "kafka"; address = "127.0.0.1:0"; sasl = true; '
                      'tls = { cert = "%s/server.pem"; key = "%s/server.key"; }; }' % (c, c))
-        auth = ('auth = ( { plugin = "plain"; credentials = "%s"; }, { plugin = "acl"; file = "%s"; } );'
-                % (self.creds, acl))
+        auth = ('auth = ( { plugin = "plain"; credentials = "%s"; }, { plugin = "scram"; credentials = "%s"; },'
+                ' { plugin = "acl"; file = "%s"; } );' % (self.creds, self.creds, acl))
         self.broker = Broker(self.dir, storage=STORAGE, extra=auth, listeners=listeners).start()
         self.addCleanup(self.broker.stop, signal.SIGKILL)
         self.port = self.broker.ports["sasl"]
@@ -86,7 +87,8 @@ class Sasl(unittest.TestCase):
         self.assertNotIn("hunter2", text)
         self.assertEqual(oct(os.stat(self.creds).st_mode & 0o777), "0o600")
         self.assertEqual(users("list", "--file", self.creds).stdout.decode(),
-                         "alice\tpbkdf2-sha256\nbob\tpbkdf2-sha256\n")
+                         "".join("%s\t%s\n" % (u, s) for u in ("alice", "bob")
+                                 for s in ("pbkdf2-sha256", "scram-sha-256", "scram-sha-512")))
 
     def test_kcat_plain_wrong_password_and_authorization(self):
         r = self.kcat("alice", "s3cret", "-P", "-t", "orders", input=b"one\ntwo\n")
@@ -135,12 +137,34 @@ class Sasl(unittest.TestCase):
         kp.send("scratch", b"from kafka-python").get(30)
         kp.close(10)
 
+    def test_scram_sha_256_and_512(self):
+        port = self.broker.ports["saslssl"]
+        for mechanism in ("SCRAM-SHA-256", "SCRAM-SHA-512"):
+            base = ["kcat", "-b", "127.0.0.1:%d" % port, "-X", "security.protocol=SASL_SSL",
+                    "-X", "ssl.ca.location=%s/ca.pem" % self.certs, "-X", "sasl.mechanisms=" + mechanism,
+                    "-X", "sasl.username=alice"]
+            r = subprocess.run(base + ["-X", "sasl.password=s3cret", "-P", "-t", "scratch"], input=b"m\n",
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+            self.assertEqual(r.returncode, 0, r.stderr.decode())
+            r = subprocess.run(base + ["-X", "sasl.password=nope", "-L", "-m", "5"], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, timeout=60)
+            self.assertNotEqual(r.returncode, 0)
+            self.assertIn("Authentication failed", r.stderr.decode())
+        self.assertIn("SCRAM from 127.0.0.1", self.broker.log())  # failures name the peer
+        self.assertNotIn("nope", self.broker.log())
+        conf = {"bootstrap.servers": "127.0.0.1:%d" % port, "security.protocol": "SASL_SSL",
+                "ssl.ca.location": self.certs + "/ca.pem", "sasl.mechanisms": "SCRAM-SHA-512",
+                "sasl.username": "alice", "sasl.password": "s3cret", "acks": "all"}
+        p = Producer(conf)
+        p.produce("orders", value=b"scram")
+        self.assertEqual(p.flush(30), 0)
+
     def test_v0_flow_with_bare_tokens(self):
         c = kw.Conn(self.port)
         self.addCleanup(c.close)
         data = c.call(17, 0, kw.string("PLAIN"))
         err, n = struct.unpack_from(">hi", data, 0)
-        self.assertEqual((err, n), (0, 1))
+        self.assertEqual((err, n), (0, 3))  # PLAIN, SCRAM-SHA-256, SCRAM-SHA-512
         c.sock.sendall(struct.pack(">i", 13) + b"\x00alice\x00s3cret")  # a bare token
         self.assertEqual(c.read_exact(4), b"\x00\x00\x00\x00")  # success: an empty bare reply
         data = c.call(3, 1, kw.array([kw.string("orders")]))  # now a normal request works
@@ -149,7 +173,7 @@ class Sasl(unittest.TestCase):
     def test_refusals_close_the_connection(self):
         # a mechanism nobody offers: UNSUPPORTED_SASL_MECHANISM with what is offered
         c = kw.Conn(self.port)
-        data = c.call(17, 1, kw.string("SCRAM-SHA-256"))
+        data = c.call(17, 1, kw.string("GSSAPI"))
         self.assertEqual(struct.unpack_from(">h", data, 0)[0], 33)
         self.assertIn(b"PLAIN", data)
         self.assertEqual(c.sock.recv(10), b"")

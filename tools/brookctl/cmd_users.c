@@ -1,5 +1,6 @@
 /* brookctl users add NAME | delete NAME | list --file F: edits the
- * credentials file auth-plain reads (salted PBKDF2 hashes, never the
+ * credentials file auth-plain and auth-scram read (a salted PBKDF2 hash for
+ * PLAIN, StoredKey/ServerKey for SCRAM-SHA-256 and -512; never the
  * password; written atomically, mode 0600). The broker reads the file at
  * every authentication: no restart, no reload. The password comes from
  * --password or the first line of stdin. */
@@ -9,8 +10,10 @@
 #include <string.h>
 
 #include <openssl/crypto.h>
+#include <openssl/rand.h>
 
-#include "../../plugins/auth-plain/credentials.h"
+#include "../../plugins/auth-scram/scram.h"
+#include "../../plugins/credentials/credentials.h"
 #include "commands.h"
 
 static void usage(FILE *out)
@@ -18,7 +21,28 @@ static void usage(FILE *out)
     fprintf(out, "usage: brookctl users add NAME --file F [--password P]   (else the first line of stdin)\n"
                  "       brookctl users delete NAME --file F\n"
                  "       brookctl users list --file F\n"
-                 "Edits the credentials file of the auth-plain plugin (salted PBKDF2-SHA256 hashes).\n");
+                 "Edits the credentials file of the auth-plain and auth-scram plugins: for each user a salted\n"
+                 "PBKDF2-SHA256 hash (PLAIN) and SCRAM-SHA-256/512 keys, never the password.\n");
+}
+
+#define SCRAM_ITERATIONS 4096 /* RFC 7677's minimum; clients derive the key at each login */
+
+/* "name scram-sha-NNN iterations salt StoredKey ServerKey" */
+static int scram_line(const char *name, const char *password, int sha512, char *out, size_t outlen)
+{
+    unsigned char salt[16];
+    scram_credential c;
+    char salt64[32], stored64[96], server64[96];
+    size_t kl = sha512 ? 64 : 32;
+    if (RAND_bytes(salt, sizeof salt) != 1 || scram_derive(sha512, password, salt, sizeof salt, SCRAM_ITERATIONS, &c))
+        return -1;
+    cred_base64(salt, sizeof salt, salt64);
+    cred_base64(c.stored_key, kl, stored64);
+    cred_base64(c.server_key, kl, server64);
+    int n = snprintf(out, outlen, "%s scram-sha-%d %d %s %s %s", name, sha512 ? 512 : 256, SCRAM_ITERATIONS, salt64,
+                     stored64, server64);
+    OPENSSL_cleanse(&c, sizeof c);
+    return n > 0 && (size_t)n < outlen ? 0 : -1;
 }
 
 static int read_password(const char *given, char *out, size_t outlen)
@@ -74,13 +98,18 @@ int cmd_users(const global_opts *g, int argc, char **argv)
             printf("%s\t%s\n", user, scheme);
         return 0;
     }
-    char line[1024] = "";
+    char line[2048] = "";
     if (strcmp(sub, "add") == 0) {
-        char pw[1024];
+        char pw[1024], l256[512], l512[640];
         if (read_password(password, pw, sizeof pw))
             return EXIT_USAGE;
-        int rc = cred_make_plain(name, pw, line, sizeof line);
+        int rc = cred_make_plain(name, pw, line, sizeof line) || scram_line(name, pw, 0, l256, sizeof l256) ||
+                 scram_line(name, pw, 1, l512, sizeof l512);
         OPENSSL_cleanse(pw, sizeof pw);
+        if (!rc) { /* one line per scheme */
+            size_t n = strlen(line);
+            snprintf(line + n, sizeof line - n, "\n%s\n%s", l256, l512);
+        }
         if (rc) {
             fprintf(stderr, "brookctl: cannot hash the password\n");
             return 1;

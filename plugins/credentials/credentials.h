@@ -1,8 +1,12 @@
-/* The credentials file shared by auth-plain and brookctl users: one user
- * and scheme per line, secrets only as salted hashes, never plain text:
+/* The credentials file shared by auth-plain, auth-scram and brookctl users:
+ * one user and scheme per line, secrets only as salted hashes, never the
+ * password:
  *
- *   alice pbkdf2-sha256 20000 <salt, base64> <PBKDF2-HMAC-SHA256(password), base64>
+ *   alice pbkdf2-sha256 20000 <salt> <PBKDF2-HMAC-SHA256(password)>     (PLAIN)
+ *   alice scram-sha-256 4096 <salt> <StoredKey> <ServerKey>              (SCRAM, RFC 5802)
+ *   alice scram-sha-512 4096 <salt> <StoredKey> <ServerKey>
  *
+ * (binary fields in base64).
  * Lines starting with '#' are comments. The file is read at every
  * authentication, so `brookctl users add` takes effect at once. */
 #ifndef BROOK_CREDENTIALS_H
@@ -27,9 +31,21 @@ int cred_check_plain(const char *path, const char *user, const char *password, c
  * index or -1 at the end. */
 int cred_next_user(const char *path, int from, char *user, size_t userlen, char *scheme, size_t schemelen);
 
+/* The fields of `user`'s line for `scheme`: up to `max` base64-decoded
+ * values after the iteration count. 1 found, 0 not, -1 unreadable. */
+typedef struct cred_field {
+    unsigned char data[64];
+    int len;
+} cred_field;
+int cred_find(const char *path, const char *user, const char *scheme, int *iterations, cred_field *fields, int count);
+
 /* Rewrite the file without `user` (all schemes) and, when `line` is given,
- * with it appended; atomically, mode 0600. 0, or -1 with errno. */
+ * with it appended (it may hold several lines); atomically, mode 0600.
+ * 0, or -1 with errno. */
 int cred_replace(const char *path, const char *user, const char *line);
+
+/* base64 of n bytes into out (room for 4*ceil(n/3)+1). */
+void cred_base64(const unsigned char *in, size_t n, char *out);
 
 /* A valid user name: 1-128 of [A-Za-z0-9._@-]. */
 int cred_valid_user(const char *user);

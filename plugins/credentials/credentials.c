@@ -96,6 +96,34 @@ int cred_check_plain(const char *path, const char *user, const char *password, c
     return found && equal;
 }
 
+void cred_base64(const unsigned char *in, size_t n, char *out)
+{
+    EVP_EncodeBlock((unsigned char *)out, in, (int)n);
+}
+
+int cred_find(const char *path, const char *user, const char *scheme, int *iterations, cred_field *fields, int count)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    char line[1024];
+    int found = 0;
+    while (!found && fgets(line, sizeof line, f)) {
+        char *save = NULL, *name = strtok_r(line, " \t\r\n", &save), *sch = strtok_r(NULL, " \t\r\n", &save);
+        char *iter = strtok_r(NULL, " \t\r\n", &save);
+        if (!name || name[0] == '#' || !sch || !iter || strcmp(name, user) || strcmp(sch, scheme))
+            continue;
+        *iterations = atoi(iter);
+        found = *iterations >= 1000 && *iterations <= 10000000;
+        for (int i = 0; i < count && found; i++) {
+            char *v = strtok_r(NULL, " \t\r\n", &save);
+            found = v && (fields[i].len = unbase64(v, fields[i].data, sizeof fields[i].data)) > 0;
+        }
+    }
+    fclose(f);
+    return found;
+}
+
 int cred_next_user(const char *path, int from, char *user, size_t userlen, char *scheme, size_t schemelen)
 {
     FILE *f = fopen(path, "r");
