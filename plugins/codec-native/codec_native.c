@@ -23,8 +23,9 @@
 #define MAX_DEPTH 8
 
 const char *const native_op_names[] = {
-    "create_topic",   "delete_topic",  "list_topics", "produce",        "fetch",        "list_offsets",
-    "commit_offsets", "fetch_offsets", "list_groups", "describe_group", "delete_group",
+    "create_topic", "delete_topic",   "list_topics",       "produce",     "fetch",
+    "list_offsets", "commit_offsets", "fetch_offsets",     "list_groups", "describe_group",
+    "delete_group", "sasl_handshake", "sasl_authenticate",
 };
 const size_t native_op_count = sizeof native_op_names / sizeof native_op_names[0];
 
@@ -410,6 +411,8 @@ static brook_err native_decode(void *conn, const uint8_t *frame, size_t len, bro
         case OP_PRODUCE: rc = decode_produce(&d, n->host); break;
         case OP_FETCH: rc = decode_fetch(&d, n); break;
         case OP_LIST_OFFSETS: rc = decode_list_offsets(&d); break;
+        case OP_SASL_HANDSHAKE:
+        case OP_SASL_AUTHENTICATE: rc = native_decode_auth_op(&d, nr->op); break;
         default: rc = native_decode_group_op(&d, nr->op); break;
         }
     }
@@ -664,6 +667,8 @@ static void encode_body(msgpack_packer *pk, const native *n, const native_req *n
     }
     case OP_FETCH: encode_fetch(pk, n, nr, &req->u.fetch); return;
     case OP_LIST_OFFSETS: encode_list_offsets(pk, nr, &req->u.list_offsets); return;
+    case OP_SASL_HANDSHAKE:
+    case OP_SASL_AUTHENTICATE: native_encode_auth_op(pk, nr, req); return;
     default: native_encode_group_op(pk, nr, req); return;
     }
 }

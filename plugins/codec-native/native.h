@@ -25,6 +25,9 @@ typedef enum op {
     OP_LIST_GROUPS,
     OP_DESCRIBE_GROUP,
     OP_DELETE_GROUP,
+    /* authentication (native_auth.c) */
+    OP_SASL_HANDSHAKE,
+    OP_SASL_AUTHENTICATE,
 } op;
 
 /* in op order */
@@ -60,6 +63,10 @@ int native_get_str(decoder *d, const msgpack_object *map, const char *key, const
 void native_pack_str(msgpack_packer *pk, const char *s);
 /* Start the response map: id, error, message (when failed), then `extra` fields. */
 void native_pack_head(msgpack_packer *pk, const native_req *nr, brook_err err, const char *message, size_t extra);
+
+/* ---- authentication (native_auth.c) ---- */
+int native_decode_auth_op(decoder *d, op o);
+void native_encode_auth_op(msgpack_packer *pk, const native_req *nr, const brook_request *req);
 
 /* ---- consumer groups (native_groups.c) ---- */
 int native_decode_group_op(decoder *d, op o);

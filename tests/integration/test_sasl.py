@@ -65,7 +65,8 @@ class Sasl(unittest.TestCase):
         c = self.certs
         listeners = ('{ name = "sasl"; codec = "kafka"; address = "127.0.0.1:0"; sasl = true; auth_timeout_ms = 400; },'
                      '{ name = "saslssl"; codec = "kafka"; address = "127.0.0.1:0"; sasl = true; '
-                     'tls = { cert = "%s/server.pem"; key = "%s/server.key"; }; }' % (c, c))
+                     'tls = { cert = "%s/server.pem"; key = "%s/server.key"; }; },'
+                     '{ name = "nativesasl"; codec = "native"; address = "127.0.0.1:0"; sasl = true; }' % (c, c))
         auth = ('auth = ( { plugin = "plain"; credentials = "%s"; }, { plugin = "scram"; credentials = "%s"; },'
                 ' { plugin = "acl"; file = "%s"; } );' % (self.creds, self.creds, acl))
         self.broker = Broker(self.dir, storage=STORAGE, extra=auth, listeners=listeners).start()
@@ -196,6 +197,26 @@ class Sasl(unittest.TestCase):
         self.assertEqual(s.recv(10), b"")
         s.close()
         self.assertIn("not authenticated within 400 ms", self.broker.log())
+
+    def test_brookctl_authenticates_on_the_native_protocol(self):
+        address = "127.0.0.1:%d" % self.broker.ports["nativesasl"]
+
+        def ctl(*args, env=None):
+            return subprocess.run([BROOKCTL, "-b", address] + list(args), stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, timeout=30, env=env)
+
+        r = ctl("--user", "alice", "--password", "s3cret", "topics", "list")
+        self.assertEqual(r.returncode, 0, r.stderr.decode())
+        self.assertIn(b"orders", r.stdout)
+        env = dict(os.environ, BROOK_USER="alice", BROOK_PASSWORD="s3cret")
+        self.assertEqual(ctl("topics", "list", env=env).returncode, 0)
+        r = ctl("--user", "alice", "--password", "nope", "topics", "list")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("authentication as alice failed", r.stderr.decode())
+        r = ctl("topics", "list")  # no credentials: the broker closes the connection
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("closed the connection", r.stderr.decode())
+        self.assertEqual(ctl("--user", "alice", "topics", "list").returncode, 2)  # no password
 
     def test_bad_users_usage(self):
         self.assertEqual(users("add", "bad name", "--file", self.creds, "--password", "x").returncode, 2)

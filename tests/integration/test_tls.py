@@ -1,7 +1,7 @@
 """TLS listeners against real clients: kcat and confluent-kafka over SSL with
 client certificates (the certificate's subject becomes the principal),
 fetches of file slices through TLS, and the refusals: a certificate from a
-CA nobody trusts, plaintext bytes on a TLS port, a client that never
+CA nobody trusts, an expired one, plaintext bytes on a TLS port, a client that never
 finishes its handshake, an older TLS version than the listener allows, and
 certificate files that do not load."""
 import os
@@ -99,6 +99,9 @@ class Tls(unittest.TestCase):
         r = self.kcat("-L", "-m", "3", cert="rogue", check=False)
         self.assertNotEqual(r.returncode, 0)
         self.assertIn("TLS handshake failed: client certificate", self.broker.log())
+        r = self.kcat("-L", "-m", "3", cert="expired", check=False)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("client certificate: certificate has expired", self.broker.log())
         # plaintext Kafka bytes on the TLS port: closed, with a log line naming the peer
         s = socket.create_connection(("127.0.0.1", self.port), timeout=5)
         s.sendall(kw.frame(18, 0, 1, b""))

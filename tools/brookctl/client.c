@@ -33,6 +33,51 @@ static int connect_timeout(int fd, const struct sockaddr *sa, socklen_t len, int
     return 0;
 }
 
+static const char *cred_user, *cred_password;
+
+void client_set_credentials(const char *user, const char *password)
+{
+    cred_user = user;
+    cred_password = password;
+}
+
+/* SASL PLAIN through the native protocol's sasl_handshake/sasl_authenticate. */
+static int authenticate(client *c)
+{
+    client_begin(c, "sasl_handshake", 1);
+    pack_kv_str(&c->pk, "mechanism", "PLAIN");
+    const msgpack_object *resp = client_call(c);
+    const char *msg;
+    size_t len;
+    if (!resp)
+        return -1;
+    if (client_error(resp, &msg, &len)) {
+        fprintf(stderr, "brookctl: the broker does not offer SASL PLAIN: %.*s\n", (int)len, msg);
+        return -1;
+    }
+    size_t ulen = strlen(cred_user), plen = strlen(cred_password);
+    char token[1024];
+    if (ulen + plen + 2 > sizeof token) {
+        fprintf(stderr, "brookctl: user name or password too long\n");
+        return -1;
+    }
+    token[0] = 0; /* no authorization id */
+    memcpy(token + 1, cred_user, ulen + 1);
+    memcpy(token + 2 + ulen, cred_password, plen);
+    client_begin(c, "sasl_authenticate", 1);
+    pack_str(&c->pk, "token");
+    msgpack_pack_bin_with_body(&c->pk, token, ulen + plen + 2);
+    memset(token, 0, sizeof token);
+    resp = client_call(c);
+    if (!resp)
+        return -1;
+    if (client_error(resp, &msg, &len)) {
+        fprintf(stderr, "brookctl: authentication as %s failed: %.*s\n", cred_user, (int)len, msg);
+        return -1;
+    }
+    return 0;
+}
+
 int client_connect(client *c, const char *address, int timeout_ms)
 {
     memset(c, 0, sizeof *c);
@@ -74,7 +119,7 @@ int client_connect(client *c, const char *address, int timeout_ms)
     int one = 1;
     setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     fcntl(c->fd, F_SETFL, fcntl(c->fd, F_GETFL) & ~O_NONBLOCK);
-    return 0;
+    return cred_user ? authenticate(c) : 0;
 }
 
 void client_close(client *c)

@@ -17,7 +17,12 @@ typedef struct client {
     msgpack_unpacked resp;
 } client;
 
-/* Connect to "host:port" within timeout_ms; prints the reason on failure. */
+/* Credentials every later client_connect authenticates with (SASL PLAIN);
+ * NULL user: none. */
+void client_set_credentials(const char *user, const char *password);
+
+/* Connect to "host:port" within timeout_ms, and authenticate when
+ * credentials are set; prints the reason on failure. */
 int client_connect(client *c, const char *address, int timeout_ms);
 void client_close(client *c);
 

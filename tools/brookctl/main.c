@@ -24,6 +24,7 @@ static void usage(FILE *out)
                  "options:\n"
                  "  -b, --broker host:port   broker's native listener (default $BROOK_BROKER or 127.0.0.1:9093)\n"
                  "      --timeout-ms N       connection timeout (default 5000)\n"
+                 "      --user U --password P  authenticate with SASL PLAIN (default $BROOK_USER, $BROOK_PASSWORD)\n"
                  "  -h, --help               help; `brookctl COMMAND --help` for a command's options\n");
 }
 
@@ -102,12 +103,12 @@ int32_t open_topic(const global_opts *g, client *c, const char *topic, int64_t p
 int main(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"broker", required_argument, NULL, 'b'},
-        {"timeout-ms", required_argument, NULL, 't'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"broker", required_argument, NULL, 'b'}, {"timeout-ms", required_argument, NULL, 't'},
+        {"user", required_argument, NULL, 'u'},   {"password", required_argument, NULL, 'p'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
     };
     global_opts g = {.broker = getenv("BROOK_BROKER"), .timeout_ms = 5000};
+    const char *user = NULL, *password = NULL;
     if (!g.broker || !*g.broker)
         g.broker = "127.0.0.1:9093";
     int opt;
@@ -121,9 +122,22 @@ int main(int argc, char **argv)
                 return EXIT_USAGE;
             g.timeout_ms = (int)v;
             break;
+        case 'u': user = optarg; break;
+        case 'p': password = optarg; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return EXIT_USAGE;
         }
+    }
+    if (!user)
+        user = getenv("BROOK_USER");
+    if (!password)
+        password = getenv("BROOK_PASSWORD");
+    if (user && *user) {
+        if (!password) {
+            fprintf(stderr, "brookctl: --user needs --password (or $BROOK_PASSWORD)\n");
+            return EXIT_USAGE;
+        }
+        client_set_credentials(user, password);
     }
     if (optind >= argc) {
         usage(stderr);
