@@ -153,12 +153,20 @@ class Sasl(unittest.TestCase):
             self.assertIn("Authentication failed", r.stderr.decode())
         self.assertIn("SCRAM from 127.0.0.1", self.broker.log())  # failures name the peer
         self.assertNotIn("nope", self.broker.log())
-        conf = {"bootstrap.servers": "127.0.0.1:%d" % port, "security.protocol": "SASL_SSL",
-                "ssl.ca.location": self.certs + "/ca.pem", "sasl.mechanisms": "SCRAM-SHA-512",
-                "sasl.username": "alice", "sasl.password": "s3cret", "acks": "all"}
-        p = Producer(conf)
-        p.produce("orders", value=b"scram")
+        for mechanism in ("SCRAM-SHA-256", "SCRAM-SHA-512"):
+            conf = {"bootstrap.servers": "127.0.0.1:%d" % port, "security.protocol": "SASL_SSL",
+                    "ssl.ca.location": self.certs + "/ca.pem", "sasl.mechanisms": mechanism,
+                    "sasl.username": "alice", "sasl.password": "s3cret", "acks": "all"}
+            p = Producer(conf)
+            p.produce("orders", value=mechanism.encode())
+            self.assertEqual(p.flush(30), 0, mechanism)
+        # and PLAIN over SASL_PLAINTEXT with confluent-kafka too
+        p = Producer({"bootstrap.servers": "127.0.0.1:%d" % self.port, "security.protocol": "SASL_PLAINTEXT",
+                      "sasl.mechanisms": "PLAIN", "sasl.username": "alice", "sasl.password": "s3cret"})
+        p.produce("orders", value=b"plain")
         self.assertEqual(p.flush(30), 0)
+        r = self.kcat("alice", "s3cret", "-C", "-t", "orders", "-e", "-o", "beginning")
+        self.assertEqual(sorted(r.stdout.split()), [b"SCRAM-SHA-256", b"SCRAM-SHA-512", b"plain"])
 
     def test_v0_flow_with_bare_tokens(self):
         c = kw.Conn(self.port)
