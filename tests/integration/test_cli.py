@@ -93,6 +93,42 @@ class BrookdCommandLine(unittest.TestCase):
         r = brookd("--bogus")
         self.assertEqual(r.returncode, 2)
 
+    def test_bad_security_and_group_settings_are_refused(self):
+        tls = 'cert = "c.pem"; key = "k.pem";'
+        cases = [
+            ('tls = { %s client_auth = "sometimes"; ca = "ca.pem"; };' % tls, "must be none, requested or required"),
+            ('tls = { %s client_auth = "required"; };' % tls, "client certificates need a ca"),
+            ('tls = { %s principal_from_cert = true; };' % tls, "principal_from_cert: needs client_auth"),
+            ('tls = { %s min_version = "1.1"; };' % tls, 'must be "1.2" or "1.3"'),
+            ('tls = { %s handshake_timeout_ms = 5; };' % tls, "must be between 100 and 600000"),
+            ('tls = { key = "k.pem"; };', 'missing required key "cert"'),
+            ('sasl = true; auth_timeout_ms = 0;', "must be between 100 and 600000"),
+        ]
+        for listener_extra, message in cases:
+            path = self.write('broker = { data_dir = "%s/data"; };\n'
+                              'listeners = ( { name = "n"; codec = "native"; address = "127.0.0.1:0"; %s } );\n'
+                              'storage = { plugin = "memory"; };\n' % (self.dir, listener_extra))
+            r = brookd("--check-config", "-c", path)
+            self.assertEqual(r.returncode, 1, listener_extra)
+            self.assertIn(message, r.stderr.decode(), listener_extra)
+        for extra, message in [("groups = { min_session_timeout_ms = 0; };", "groups.min_session_timeout_ms"),
+                               ("groups = { max_session_timeout_ms = 5; min_session_timeout_ms = 10; };",
+                                "groups.max_session_timeout_ms"),
+                               ("groups = { offsets_compact_records = 1; };", "groups.offsets_compact_records")]:
+            r = brookd("--check-config", "-c", self.config(extra=extra))
+            self.assertEqual(r.returncode, 1, extra)
+            self.assertIn(message, r.stderr.decode(), extra)
+        # auth plugins whose files are missing or wrong stop start-up, naming them
+        for auth, message in [('{ plugin = "acl"; file = "%s/none"; }' % self.dir, "none: No such file"),
+                              ('{ plugin = "acl"; file = "%s/brook.conf"; }' % self.dir, "brook.conf:1: "),
+                              ('{ plugin = "acl"; file = "/dev/null"; super_users = "admin"; }',
+                               'super_users: "admin" is not a principal'),
+                              ('{ plugin = "plain"; credentials = "%s/none"; }' % self.dir, "cannot read"),
+                              ('{ plugin = "scram"; credentials = "%s/none"; }' % self.dir, "cannot read")]:
+            r = brookd("-c", self.config(extra="auth = ( %s );" % auth))
+            self.assertEqual(r.returncode, 1, auth)
+            self.assertIn(message, r.stderr.decode(), auth)
+
     @unittest.skipUnless(TEST_PLUGIN_DIR, "needs the broken test plugins")
     def test_bad_plugins_refuse_start_before_listening(self):
         cases = {
