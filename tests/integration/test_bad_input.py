@@ -97,6 +97,35 @@ class BadInput(BrokerTestCase):
         self.assertEqual(r["error"], 0)
         c.close()
 
+    def test_group_and_auth_ops_with_wrong_fields_get_error_responses(self):
+        c = Native(self.broker.port)
+        bad = [
+            ("commit_offsets", {"offsets": [{"topic": "keep", "partition": 0, "offset": 1}]}, '"group"'),
+            ("commit_offsets", {"group": "g", "offsets": "all"}, '"offsets" must be'),
+            ("commit_offsets", {"group": "g", "offsets": []}, '"offsets" must be'),
+            ("commit_offsets", {"group": "g", "offsets": [5]}, "each offset must be a map"),
+            ("commit_offsets", {"group": "g", "offsets": [{"topic": "keep", "partition": 0, "offset": -3}]},
+             '"offset" must be'),
+            ("commit_offsets", {"group": "g", "offsets": [{"topic": "keep", "offset": 1, "metadata": 7}]},
+             '"metadata" must be'),
+            ("fetch_offsets", {"group": "g", "topic": 12}, '"topic" must be'),
+            ("describe_group", {}, '"group"'),
+            ("delete_group", {"group": ""}, '"group"'),
+            ("sasl_handshake", {}, '"mechanism"'),
+            ("sasl_authenticate", {"token": 5}, '"token" must be bytes'),
+        ]
+        for op, fields, message in bad:
+            r = c.call(op, **fields)
+            self.assertEqual(r["error"], 2, (op, fields, r))  # BROOK_ERR_INVALID
+            self.assertIn(message, r["message"], (op, fields))
+        r = c.call("sasl_authenticate", token=b"\x00a\x00b")  # no handshake first: refused, then closed
+        self.assertEqual(r["error"], 2)
+        self.assertIn("SaslHandshake must come first", r["message"])
+        self.assertTrue(c.closed_by_peer())
+        c = Native(self.broker.port)
+        self.assertEqual(c.call("list_groups")["error"], 0)  # other connections are fine
+        c.close()
+
     def test_invalid_record_batches_are_refused(self):
         c = Native(self.broker.port)
         good = build_batch([b"hello"])
