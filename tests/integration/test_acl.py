@@ -12,7 +12,7 @@ import time
 import unittest
 
 from brooktest import Broker, brookctl
-from test_tls import SOURCE, STORAGE, tls_listener
+from test_tls import STORAGE, CertsTestCase, tls_listener
 
 try:
     from confluent_kafka import Consumer, KafkaError
@@ -31,17 +31,7 @@ allow %(alice)s * DESCRIBE cluster literal kafka-cluster
 """ % {"alice": ALICE}
 
 
-class Acl(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.certs = tempfile.mkdtemp(prefix="brook-certs-")
-        subprocess.run(["sh", os.path.join(SOURCE, "config/make-certs.sh"), cls.certs], check=True,
-                       stdout=subprocess.DEVNULL, timeout=60)
-
-    @classmethod
-    def tearDownClass(cls):
-        shutil.rmtree(cls.certs, ignore_errors=True)
-
+class Acl(CertsTestCase):
     def setUp(self):
         self.dir = tempfile.mkdtemp(prefix="brook-acl-")
         self.addCleanup(shutil.rmtree, self.dir, True)

@@ -18,7 +18,7 @@ import time
 import unittest
 
 from brooktest import BROOKCTL, Broker, brookctl
-from test_tls import SOURCE, STORAGE
+from test_tls import STORAGE, CertsTestCase
 import kafkawire as kw
 
 try:
@@ -42,17 +42,7 @@ def users(*args, input=None):
                           stderr=subprocess.PIPE, timeout=30)
 
 
-class Sasl(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.certs = tempfile.mkdtemp(prefix="brook-certs-")
-        subprocess.run(["sh", os.path.join(SOURCE, "config/make-certs.sh"), cls.certs], check=True,
-                       stdout=subprocess.DEVNULL, timeout=60)
-
-    @classmethod
-    def tearDownClass(cls):
-        shutil.rmtree(cls.certs, ignore_errors=True)
-
+class Sasl(CertsTestCase):
     def setUp(self):
         self.dir = tempfile.mkdtemp(prefix="brook-sasl-")
         self.addCleanup(shutil.rmtree, self.dir, True)

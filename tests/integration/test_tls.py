@@ -33,7 +33,9 @@ def tls_listener(certs, name="kafkatls", client_auth="required", extra=""):
             % (name, certs, certs, certs, client_auth, principal, extra))
 
 
-class Tls(unittest.TestCase):
+class CertsTestCase(unittest.TestCase):
+    """Throwaway certificates from config/make-certs.sh, once per test class, in cls.certs."""
+
     @classmethod
     def setUpClass(cls):
         cls.certs = tempfile.mkdtemp(prefix="brook-certs-")
@@ -44,6 +46,8 @@ class Tls(unittest.TestCase):
     def tearDownClass(cls):
         shutil.rmtree(cls.certs, ignore_errors=True)
 
+
+class Tls(CertsTestCase):
     def setUp(self):
         self.dir = tempfile.mkdtemp(prefix="brook-tls-")
         self.addCleanup(shutil.rmtree, self.dir, True)
