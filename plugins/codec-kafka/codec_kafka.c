@@ -123,15 +123,10 @@ static brook_err kafka_decode(void *conn, const uint8_t *frame, size_t len, broo
         return BROOK_ERR_INVALID;
     int16_t id_len = (int16_t)brook_be16(p);
     p += 2;
-    kr->client_id = "";
+    kr->client_id = (kval){.ptr = p, .len = id_len < 0 ? -1 : id_len}; /* copied only where used */
     if (id_len > 0) {
         if (end - p < id_len)
             return BROOK_ERR_INVALID;
-        char *id = brook_request_alloc(req, (size_t)id_len + 1);
-        if (!id)
-            return BROOK_ERR_NOMEM;
-        memcpy(id, p, (size_t)id_len);
-        kr->client_id = id;
         p += id_len;
     }
     kr->body = knew(kmap_alloc, req, kr->api->request->nfields, 1);

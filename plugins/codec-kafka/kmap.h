@@ -15,7 +15,7 @@ typedef struct kreq {
     int flexible;
     int unsupported_version; /* ApiVersions asked in a version we do not speak */
     kval *body;              /* the decoded request */
-    const char *client_id;   /* from the request header, NUL-terminated ("" when null) */
+    kval client_id;          /* from the request header: points into the frame */
     int raw_sasl;            /* a bare SASL token, not a Kafka request */
 } kreq;
 

@@ -60,7 +60,7 @@ static int dec_join_group(kreq *kr, brook_request *req)
     j->group_instance_id = kmap_str(req, &b[JG_INSTANCE]);
     j->protocol_type = kmap_str(req, &b[JG_PROTOCOL_TYPE]);
     j->require_known_member_id = kr->version >= 4;
-    j->client_id = kr->client_id;
+    j->client_id = kr->client_id.len > 0 ? kmap_str(req, &kr->client_id) : "";
     j->protocol_count = COUNT_OF(&b[JG_PROTOCOLS]);
     j->protocols = kmap_alloc(req, sizeof *j->protocols * (j->protocol_count + 1));
     if (!j->protocols || !j->group_id || !j->member_id || !j->protocol_type)
