@@ -23,6 +23,7 @@ static int16_t group_error(brook_err e)
     case BROOK_ERR_INVALID: return 24;                 /* INVALID_GROUP_ID */
     case BROOK_ERR_SHUTDOWN: return 15;                /* COORDINATOR_NOT_AVAILABLE */
     case BROOK_ERR_NOT_LEADER: return 16;              /* NOT_COORDINATOR */
+    case BROOK_ERR_NOT_FOUND: return 69;               /* GROUP_ID_NOT_FOUND (partitions: partition_error) */
     default: return kmap_error(e, 0);
     }
 }
@@ -427,7 +428,7 @@ static kval *enc_offset_delete(brook_request *req)
     kval *r = kmap_alloc(req, sizeof(kval) * 3);
     if (!r)
         return NULL;
-    r[OD_R_ERROR].i = d->error == BROOK_ERR_NOT_FOUND ? 69 /* GROUP_ID_NOT_FOUND */ : group_error(d->error);
+    r[OD_R_ERROR].i = group_error(d->error);
     if (enc_partition_errors(req, &r[OD_R_TOPICS], d->topics, d->error ? 0 : d->topic_count))
         return NULL;
     return r;
@@ -492,8 +493,7 @@ static kval *enc_delete_groups(brook_request *req)
     for (size_t i = 0; i < d->group_count; i++) {
         kval *gv = ROW(&r[DLG_R_RESULTS], i, 2);
         kmap_set_str(&gv[DLG_RR_GROUP], d->groups[i].group_id);
-        gv[DLG_RR_ERROR].i =
-            d->groups[i].error == BROOK_ERR_NOT_FOUND ? 69 /* GROUP_ID_NOT_FOUND */ : group_error(d->groups[i].error);
+        gv[DLG_RR_ERROR].i = group_error(d->groups[i].error);
     }
     return r;
 }
