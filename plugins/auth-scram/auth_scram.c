@@ -12,6 +12,7 @@
 #include <brook/plugin.h>
 
 #include "../credentials/credentials.h"
+#include "../credentials/credentials_option.h"
 #include "scram.h"
 
 typedef struct scram_plugin {
@@ -27,7 +28,7 @@ typedef struct session {
 } session;
 
 static const brook_option options[] = {
-    {"credentials", BROOK_OPT_STRING, NULL, "the credentials file (brookctl users add NAME --file F)"},
+    CRED_OPTION,
     {NULL, 0, NULL, NULL},
 };
 
@@ -39,14 +40,10 @@ static brook_err scram_init(const brook_host *host, void **state)
     if (!p)
         return BROOK_ERR_NOMEM;
     p->host = host;
-    host->config_string(host, "credentials", &p->file);
-    FILE *f = p->file && *p->file ? fopen(p->file, "r") : NULL;
-    if (!f) {
-        host->log(host, BROOK_LOG_ERROR, "credentials: cannot read \"%s\"", p->file ? p->file : "");
+    if (cred_option_read(host, &p->file)) {
         free(p);
         return BROOK_ERR_INVALID;
     }
-    fclose(f);
     *state = p;
     return BROOK_OK;
 }

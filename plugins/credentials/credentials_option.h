@@ -1,0 +1,17 @@
+/* The `credentials` option both SASL plugins (auth-plain, auth-scram) take:
+ * read it and check the file can be read, with a log line when not. Kept
+ * apart from credentials.c, which brookctl also builds without the host API. */
+#ifndef BROOK_CREDENTIALS_OPTION_H
+#define BROOK_CREDENTIALS_OPTION_H
+
+#include <brook/plugin.h>
+
+#define CRED_OPTION                                                                                                    \
+    {                                                                                                                  \
+        "credentials", BROOK_OPT_STRING, NULL, "the credentials file (brookctl users add NAME --file F)"               \
+    }
+
+/* *path is the configured file; BROOK_ERR_INVALID (logged) when it cannot be read. */
+brook_err cred_option_read(const brook_host *host, const char **path);
+
+#endif
