@@ -4,13 +4,16 @@
  *              [-n COUNT] [-s SIZE] [-a ACKS] [-p PARTITIONS]
  *
  * produce: COUNT records of SIZE bytes, round-robin over PARTITIONS, then
- *          flush; prints "records/s MB/s".
+ *          flush; prints "records/s MB/s client-CPU-s mock-CPU-s": the CPU
+ *          seconds this process's client threads and (with --mock) the mock
+ *          cluster's threads used while producing, "-" without --mock.
  * consume: reads COUNT records from the beginning of every partition;
  *          prints "records/s MB/s".
  * latency: produces COUNT records one at a time (linger 0) while a consumer
  *          reads them; prints end-to-end p50 p99 max in milliseconds.
  * --mock:  the peer is librdkafka's in-process mock cluster instead of -b,
  *          the reference for bench/kafka_run.sh. */
+#include <dirent.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <librdkafka/rdkafka.h>
@@ -20,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 typedef struct opts {
     const char *bootstrap;
@@ -59,6 +63,46 @@ static void set(rd_kafka_conf_t *conf, const char *k, const char *v)
     char err[256];
     if (rd_kafka_conf_set(conf, k, v, err, sizeof err) != RD_KAFKA_CONF_OK)
         die(k, err);
+}
+
+/* CPU seconds (user + system) of this process's threads whose name starts
+ * with "rdk:mock" (mock = 1) or does not (mock = 0), from /proc/self/task:
+ * separates the reference broker's work from the client's in one process. */
+static double thread_cpu_s(int mock)
+{
+    DIR *d = opendir("/proc/self/task");
+    if (!d)
+        return 0;
+    double total = 0, tick = (double)sysconf(_SC_CLK_TCK);
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.')
+            continue;
+        char path[300], comm[64] = "", stat[1024];
+        snprintf(path, sizeof path, "/proc/self/task/%s/comm", e->d_name);
+        FILE *f = fopen(path, "r");
+        if (f) {
+            if (!fgets(comm, sizeof comm, f))
+                comm[0] = 0;
+            fclose(f);
+        }
+        if ((strncmp(comm, "rdk:mock", 8) == 0) != mock)
+            continue;
+        snprintf(path, sizeof path, "/proc/self/task/%s/stat", e->d_name);
+        f = fopen(path, "r");
+        if (!f)
+            continue;
+        size_t n = fread(stat, 1, sizeof stat - 1, f);
+        fclose(f);
+        stat[n] = 0;
+        /* fields after the parenthesised name: state is 3rd, utime 14th, stime 15th */
+        const char *p = strrchr(stat, ')');
+        unsigned long long ut, st;
+        if (p && sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) == 2)
+            total += (double)(ut + st) / tick;
+    }
+    closedir(d);
+    return total;
 }
 
 /* ---- topic ------------------------------------------------------------------ */
@@ -124,6 +168,7 @@ static void produce(const opts *o)
     rd_kafka_t *rk = producer(o, "5");
     char *payload = malloc((size_t)o->size);
     memset(payload, 'p', (size_t)o->size);
+    double c0 = thread_cpu_s(0), m0 = thread_cpu_s(1);
     double t0 = now_s();
     for (long i = 0; i < o->count; i++) {
         rd_kafka_resp_err_t e;
@@ -137,9 +182,14 @@ static void produce(const opts *o)
     }
     rd_kafka_flush(rk, 120000);
     double t = now_s() - t0;
+    double client_cpu = thread_cpu_s(0) - c0, mock_cpu = thread_cpu_s(1) - m0;
     if (failed || delivered != o->count)
         fprintf(stderr, "kafka_load: %ld delivered, %ld failed\n", delivered, failed);
-    printf("%.0f %.1f\n", (double)delivered / t, (double)delivered * (double)o->size / t / 1e6);
+    printf("%.0f %.1f %.2f ", (double)delivered / t, (double)delivered * (double)o->size / t / 1e6, client_cpu);
+    if (o->mock)
+        printf("%.2f\n", mock_cpu);
+    else
+        printf("-\n");
     free(payload);
     rd_kafka_destroy(rk);
 }

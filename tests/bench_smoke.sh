@@ -1,0 +1,20 @@
+#!/bin/sh
+# The Kafka benchmark still runs end to end: bench/kafka_run.sh with tiny
+# sizes must print its table with a Brook and a mock figure in each row
+# that has both (a broken load generator or script leaves cells empty).
+set -eu
+src=$1
+build=$2
+out=$(ROUNDS=1 SMALL_N=5000 LARGE_N=200 LAT_N=50 SETTLE=0 "$src/bench/kafka_run.sh" "$build")
+echo "$out"
+# check ROW MIN: both figures of the row are numbers, each above MIN
+check() {
+    line=$(echo "$out" | grep -F "| $1") || { echo "missing row: $1" >&2; exit 1; }
+    echo "$line" | awk -F'|' -v min="$2" '
+        function ok(v) { gsub(/ /, "", v); return v ~ /^[0-9]+(\.[0-9]+)?$/ && v + 0 > min }
+        { exit !(ok($3) && ok($4)) }' || { echo "row without figures: $line" >&2; exit 1; }
+}
+check "produce 100-byte records" 0
+check "produce 10 KiB records" 0
+check "10 KiB produce: broker CPU-seconds" -1
+check "10 KiB produce: client CPU-seconds" -1
