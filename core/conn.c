@@ -96,6 +96,10 @@ void brook_conn_close(brook_conn *c, const char *why)
         brook_loop_timer_cancel(b->loop, c->handshake_timer);
         c->handshake_timer = NULL;
     }
+    if (c->read_again) {
+        brook_loop_timer_cancel(b->loop, c->read_again);
+        c->read_again = NULL;
+    }
     brook_loop_io_del(b->loop, &c->io);
     close(c->io.fd);
     c->io.fd = -1;
@@ -290,11 +294,16 @@ static ssize_t conn_recv(brook_conn *c, void *buf, size_t len)
     return n;
 }
 
+static void read_again(void *arg)
+{
+    brook_conn *c = arg;
+    c->read_again = NULL;
+    do_read(c);
+}
+
 static void do_read(brook_conn *c)
 {
-    /* TLS reads until OpenSSL has nothing left: bytes it already decrypted
-     * would not wake the loop again. */
-    size_t budget = c->tls ? SIZE_MAX : READ_BUDGET;
+    size_t budget = READ_BUDGET;
     while (!c->paused && !c->closed && budget) {
         if (brook_buf_reserve(&c->rbuf, READ_CHUNK)) {
             brook_conn_close(c, "out of memory for the read buffer");
@@ -318,6 +327,11 @@ static void do_read(brook_conn *c)
         budget = (size_t)n >= budget ? 0 : budget - (size_t)n;
         process_frames(c);
     }
+    /* Budget spent: bytes still in the socket wake the loop again, but bytes
+     * OpenSSL already decrypted would not, so come back after the others. */
+    if (!budget && c->tls && !c->closed && !c->paused && !c->read_again && brook_tls_pending(c->tls) &&
+        brook_loop_timer_add(c->broker->loop, 0, read_again, c, &c->read_again))
+        brook_conn_close(c, "cannot schedule the next read");
 }
 
 /* ---- responses out ------------------------------------------------------ */

@@ -41,7 +41,8 @@ typedef struct brook_conn {
     brook_tls_conn *tls;
     int handshaking;
     brook_timer *handshake_timer;
-    uint8_t *tls_file_buf; /* file slices are read here to be encrypted */
+    brook_timer *read_again; /* decrypted bytes left when a wake-up's read budget ran out */
+    uint8_t *tls_file_buf;   /* file slices are read here to be encrypted */
     char principal_buf[320];
 
     /* SASL listeners only */

@@ -98,6 +98,28 @@ class Tls(CertsTestCase):
                 got.append(m.value())
         self.assertEqual(sorted(got), sorted(b"c%d" % i for i in range(300)))
 
+    def test_bulk_produce_over_tls_arrives_whole(self):
+        # 24 MB in ~1 MB requests: more than one wake-up's read budget
+        # (4 MiB) reaches brookd at a time, so reading stops with bytes left
+        # for the next wake-up; none may be lost or stall.
+        self.start()
+        p = Producer(dict(self.client_conf(), **{"acks": "1", "linger.ms": 5}))
+        values = [b"%05d" % i + bytes([i % 251]) * 12000 for i in range(2000)]
+        for v in values:
+            p.produce("bulk", value=v, partition=0)
+            p.poll(0)
+        self.assertEqual(p.flush(60), 0)
+        c = Consumer(dict(self.client_conf(), **{"group.id": "bulk", "auto.offset.reset": "earliest",
+                                                  "enable.auto.commit": False}))
+        self.addCleanup(c.close)
+        c.subscribe(["bulk"])
+        got, deadline = [], time.time() + 60
+        while len(got) < len(values) and time.time() < deadline:
+            m = c.poll(0.3)
+            if m is not None and not m.error():
+                got.append(m.value())
+        self.assertEqual(got, values)
+
     def test_untrusted_certificate_and_plaintext_are_refused(self):
         self.start(extra="handshake_timeout_ms = 400;")
         r = self.kcat("-L", "-m", "3", cert="rogue", check=False)
