@@ -92,14 +92,9 @@ void brook_conn_close(brook_conn *c, const char *why)
     } else {
         log_debug("connection from %s closed", c->address);
     }
-    if (c->handshake_timer) {
-        brook_loop_timer_cancel(b->loop, c->handshake_timer);
-        c->handshake_timer = NULL;
-    }
-    if (c->read_again) {
-        brook_loop_timer_cancel(b->loop, c->read_again);
-        c->read_again = NULL;
-    }
+    brook_loop_timer_cancel(b->loop, c->handshake_timer); /* both may be NULL */
+    brook_loop_timer_cancel(b->loop, c->read_again);
+    c->handshake_timer = c->read_again = NULL;
     brook_loop_io_del(b->loop, &c->io);
     close(c->io.fd);
     c->io.fd = -1;
