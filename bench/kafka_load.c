@@ -65,15 +65,17 @@ static void set(rd_kafka_conf_t *conf, const char *k, const char *v)
         die(k, err);
 }
 
-/* CPU seconds (user + system) of this process's threads whose name starts
- * with "rdk:mock" (mock = 1) or does not (mock = 0), from /proc/self/task:
- * separates the reference broker's work from the client's in one process. */
-static double thread_cpu_s(int mock)
+/* CPU seconds (user + system) this process's threads used so far, split
+ * into the mock cluster's ("rdk:mock...") and the rest, the client's; read
+ * from /proc/self/task, to tell the reference broker's work from the
+ * client's in one process. */
+static void thread_cpu_s(double *client, double *mock)
 {
+    *client = *mock = 0;
     DIR *d = opendir("/proc/self/task");
     if (!d)
-        return 0;
-    double total = 0, tick = (double)sysconf(_SC_CLK_TCK);
+        return;
+    double tick = (double)sysconf(_SC_CLK_TCK);
     struct dirent *e;
     while ((e = readdir(d))) {
         if (e->d_name[0] == '.')
@@ -86,8 +88,6 @@ static double thread_cpu_s(int mock)
                 comm[0] = 0;
             fclose(f);
         }
-        if ((strncmp(comm, "rdk:mock", 8) == 0) != mock)
-            continue;
         snprintf(path, sizeof path, "/proc/self/task/%s/stat", e->d_name);
         f = fopen(path, "r");
         if (!f)
@@ -99,10 +99,9 @@ static double thread_cpu_s(int mock)
         const char *p = strrchr(stat, ')');
         unsigned long long ut, st;
         if (p && sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) == 2)
-            total += (double)(ut + st) / tick;
+            *(strncmp(comm, "rdk:mock", 8) == 0 ? mock : client) += (double)(ut + st) / tick;
     }
     closedir(d);
-    return total;
 }
 
 /* ---- topic ------------------------------------------------------------------ */
@@ -168,7 +167,8 @@ static void produce(const opts *o)
     rd_kafka_t *rk = producer(o, "5");
     char *payload = malloc((size_t)o->size);
     memset(payload, 'p', (size_t)o->size);
-    double c0 = thread_cpu_s(0), m0 = thread_cpu_s(1);
+    double c0, m0;
+    thread_cpu_s(&c0, &m0);
     double t0 = now_s();
     for (long i = 0; i < o->count; i++) {
         rd_kafka_resp_err_t e;
@@ -182,7 +182,10 @@ static void produce(const opts *o)
     }
     rd_kafka_flush(rk, 120000);
     double t = now_s() - t0;
-    double client_cpu = thread_cpu_s(0) - c0, mock_cpu = thread_cpu_s(1) - m0;
+    double client_cpu, mock_cpu;
+    thread_cpu_s(&client_cpu, &mock_cpu);
+    client_cpu -= c0;
+    mock_cpu -= m0;
     if (failed || delivered != o->count)
         fprintf(stderr, "kafka_load: %ld delivered, %ld failed\n", delivered, failed);
     printf("%.0f %.1f %.2f ", (double)delivered / t, (double)delivered * (double)o->size / t / 1e6, client_cpu);
