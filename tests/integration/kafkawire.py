@@ -80,22 +80,27 @@ class Conn:
         return data
 
 
-def parse_produce_v3(data):
-    """[(topic, partition, error, base_offset)] of a Produce v3 response."""
-    out, p = [], 0
+def topic_rows(data, p, fmt):
+    """[(topic,) + row] of an array of topics at data[p:], each with an
+    array of fixed-size rows in struct format `fmt` (e.g. partition, error)."""
+    out, size = [], struct.calcsize(fmt)
     (nt,) = struct.unpack_from(">i", data, p)
     p += 4
     for _ in range(nt):
         (ln,) = struct.unpack_from(">h", data, p)
         topic = data[p + 2:p + 2 + ln].decode()
         p += 2 + ln
-        (npart,) = struct.unpack_from(">i", data, p)
+        (n,) = struct.unpack_from(">i", data, p)
         p += 4
-        for _ in range(npart):
-            part, err, base, _append_time = struct.unpack_from(">ihqq", data, p)
-            p += 22
-            out.append((topic, part, err, base))
+        for _ in range(n):
+            out.append((topic,) + struct.unpack_from(fmt, data, p))
+            p += size
     return out
+
+
+def parse_produce_v3(data):
+    """[(topic, partition, error, base_offset)] of a Produce v3 response."""
+    return [row[:4] for row in topic_rows(data, 0, ">ihqq")]
 
 
 def init_producer_id(conn):

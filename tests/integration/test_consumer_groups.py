@@ -228,19 +228,7 @@ class ConsumerGroups(unittest.TestCase):
 
     @staticmethod
     def partition_errors(data, p):
-        out = []
-        (nt,) = struct.unpack_from(">i", data, p)
-        p += 4
-        for _ in range(nt):
-            (ln,) = struct.unpack_from(">h", data, p)
-            topic = data[p + 2:p + 2 + ln].decode()
-            p += 2 + ln
-            (n,) = struct.unpack_from(">i", data, p)
-            p += 4
-            for _ in range(n):
-                out.append((topic,) + struct.unpack_from(">ih", data, p))
-                p += 6
-        return out
+        return kw.topic_rows(data, p, ">ih")
 
     @staticmethod
     def group_errors(data):
