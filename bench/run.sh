@@ -17,9 +17,7 @@ mkdir -p "$dir"
 
 # every run starts from the same state: empty directory, nothing dirty, journal settled
 fresh() { rm -rf "${dir:?}"/*; sync; sleep "${SETTLE_S:-1}"; }
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-fio_bw() { fio --output-format=json --filename="$dir/fio.dat" "$@" 2>/dev/null |
-    /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["jobs"][0]["write"]["bw_bytes"])'; }
+. "$(dirname "$0")/lib.sh"
 
 declare -a ba fa bc fc bs
 # On a virtual disk, writing blocks that were just freed is much faster
@@ -27,9 +25,9 @@ declare -a ba fa bc fc bs
 # before every measured run, so the order of the runs does not decide.
 precondition() { fresh; dd if=/dev/zero of="$dir/warm" bs=1M count="$1" conv=fsync status=none; fresh; }
 brook_append() { precondition "$append_mib"; ba+=("$("$bench" append "$dir" "$append_mib")"); }
-fio_append() { precondition "$append_mib"; fa+=("$(fio_bw --name=append --rw=write --bs=1m --size="${append_mib}m" --end_fsync=1 --fallocate=none)"); }
+fio_append() { precondition "$append_mib"; fa+=("$(fio_bw "$dir/fio.dat" --name=append --rw=write --bs=1m --size="${append_mib}m" --end_fsync=1 --fallocate=none)"); }
 brook_commit() { precondition "$commit_mib"; bc+=("$("$bench" commit "$dir" "$commit_mib" 8)"); }
-fio_commit() { precondition "$commit_mib"; fc+=("$(fio_bw --name=commit --rw=write --bs=64k --size="${commit_mib}m" --fdatasync=1 --fallocate=none)"); }
+fio_commit() { precondition "$commit_mib"; fc+=("$(fio_bw "$dir/fio.dat" --name=commit --rw=write --bs=64k --size="${commit_mib}m" --fdatasync=1 --fallocate=none)"); }
 for ((i = 0; i < rounds; i++)); do
     # alternate who goes first: writeback left by the previous run must not favour one side
     if ((i % 2 == 0)); then brook_append; fio_append; brook_commit; fio_commit;
