@@ -14,7 +14,7 @@ CTEST_FLAGS ?= --output-on-failure --timeout 600
 # Debian packages the build and the test suite need.
 DEPS = build-essential cmake pkg-config libconfig-dev libmsgpack-dev libcmocka-dev python3 python3-msgpack \
        clang libclang-rt-14-dev clang-format git kcat python3-confluent-kafka python3-kafka librdkafka-dev \
-       libssl-dev openssl
+       libssl-dev openssl fio
 # kafkajs comes from the npm registry (tests/integration/js/package-lock.json);
 # Node.js from Debian only where the machine has none.
 JS_DIR = tests/integration/js
@@ -76,7 +76,6 @@ certs:
 	sh config/make-certs.sh certs
 
 bench: build
-	@dpkg -s fio >/dev/null 2>&1 || DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq fio
 	bench/run.sh $(BUILD_DIR)
 
 install: build

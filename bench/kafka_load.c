@@ -145,6 +145,35 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
         delivered++;
 }
 
+/* Block until the client knows a leader for every partition of the topic,
+ * so the clock starts on a producer that can send at once. Without this,
+ * librdkafka (2.0) sometimes asks for the topic's metadata only on its
+ * one-second refresh timer (its first request, sent on connect, races the
+ * topic's creation in the client), and a run measures that second instead
+ * of the broker: the "collapsed" rounds of earlier measurements. */
+static void await_leaders(rd_kafka_t *rk, const opts *o)
+{
+    rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, o->topic, NULL);
+    for (double deadline = now_s() + 30; now_s() < deadline;) {
+        const struct rd_kafka_metadata *md;
+        int ready = 0;
+        if (rd_kafka_metadata(rk, 0, rkt, &md, 1000) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+            const struct rd_kafka_metadata_topic *t = md->topic_cnt == 1 ? &md->topics[0] : NULL;
+            ready = t && !t->err && t->partition_cnt >= o->partitions;
+            for (int p = 0; ready && p < t->partition_cnt; p++)
+                ready = t->partitions[p].leader >= 0;
+            rd_kafka_metadata_destroy(md);
+        }
+        if (ready) {
+            rd_kafka_topic_destroy(rkt);
+            return;
+        }
+        struct timespec d = {0, 50000000};
+        nanosleep(&d, NULL);
+    }
+    die("no leader for every partition of", o->topic);
+}
+
 static rd_kafka_t *producer(const opts *o, const char *linger)
 {
     rd_kafka_conf_t *conf = base_conf(o);
@@ -159,6 +188,7 @@ static rd_kafka_t *producer(const opts *o, const char *linger)
     rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
     if (!rk)
         die("producer", err);
+    await_leaders(rk, o);
     return rk;
 }
 

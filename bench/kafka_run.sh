@@ -6,7 +6,9 @@
 # CPU seconds each side's broker spent per GB of 10 KiB records.
 # Before every measured produce run the machine settles (sync, then SETTLE
 # seconds), so neither peer runs while the other's writes are still going
-# to disk.
+# to disk. Each round also measures the disk alone (fio, O_DIRECT, the same
+# bytes as the 10 KiB run): a broker that writes what it receives cannot
+# sustain more than that for long, whatever the mock manages in memory.
 #
 #   bench/kafka_run.sh [BUILD_DIR]
 #   env: ROUNDS (5), SMALL_N (2000000), LARGE_N (100000), FLUSH_MS (100), SETTLE (1), LAT_N (1000)
@@ -21,6 +23,8 @@ flush_ms=${FLUSH_MS:-100}
 settle=${SETTLE:-1}
 lat_n=${LAT_N:-1000}
 [ -x "$load" ] || { echo "build first (needs librdkafka-dev): $load is missing" >&2; exit 1; }
+command -v fio >/dev/null || { echo "fio is needed: apt-get install fio" >&2; exit 1; }
+. "$(dirname "$0")/lib.sh"
 work=$(mktemp -d "${TMPDIR:-/tmp}/brook-kbench.XXXXXX")
 trap 'kill "$pid" 2>/dev/null || true; rm -rf "$work"' EXIT
 port=$((20000 + RANDOM % 20000))
@@ -33,8 +37,7 @@ EOF2
 pid=$!
 sleep 1
 b="-b 127.0.0.1:$port"
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-declare -a bs ms bl ml bc blat mlat bcpu mcpu bccpu mccpu
+declare -a bs ms bl ml bc blat mlat bcpu mcpu bccpu mccpu disk
 run() { "$load" "$@" 2>/dev/null; }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
 # One measured produce run, after the machine settles. Prints
@@ -52,6 +55,16 @@ produce() {
         echo "$out"
     fi
 }
+# The disk alone, settled like a produce run: MB/s of a sequential O_DIRECT
+# write (no page cache) of as many MiB as the 10 KiB run sends, at least one.
+large_mib=$(((large_n * 10240 + 1048575) / 1048576))
+disk_mbs() {
+    sync
+    sleep "$settle"
+    fio_bw "$work/disk.dat" --name=disk --rw=write --bs=1m --size="${large_mib}m" --direct=1 \
+        --ioengine=libaio --iodepth=8 --fallocate=none | awk '{printf "%.1f", $1 / 1e6}'
+    rm -f "$work/disk.dat"
+}
 for ((i = 0; i < rounds; i++)); do
     t=r$i
     order="brook mock"
@@ -67,6 +80,7 @@ for ((i = 0; i < rounds; i++)); do
             ml+=("$mbs"); mccpu+=("$ccpu"); mcpu+=("$scpu")
         fi
     done
+    disk+=("$(disk_mbs)")
     bc+=("$(run $b -t s$t -m consume -n "$small_n" | cut -d' ' -f1)")
     blat+=("$(run $b -t lat$t -m latency -n "$lat_n" -s 100)")
     mlat+=("$(run --mock -t lat$t -m latency -n "$lat_n" -s 100)")
@@ -74,6 +88,7 @@ done
 B_S=$(printf '%s\n' "${bs[@]}" | median); M_S=$(printf '%s\n' "${ms[@]}" | median)
 B_L=$(printf '%s\n' "${bl[@]}" | median); M_L=$(printf '%s\n' "${ml[@]}" | median)
 B_C=$(printf '%s\n' "${bc[@]}" | median)
+D_L=$(printf '%s\n' "${disk[@]}" | median)
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
 gb=$(awk -v n="$large_n" 'BEGIN {print n * 10240 / 1e9}')
 per_gb() { printf '%s\n' "$@" | median | awk -v g="$gb" '{printf "%.2f", $1 / g}'; }
@@ -87,8 +102,12 @@ cat <<EOF3
 | 10 KiB produce: broker CPU-seconds per GB (brookd / mock thread) | $(per_gb "${bcpu[@]}") | $(per_gb "${mcpu[@]}") | - | - |
 | 10 KiB produce: client CPU-seconds per GB | $(per_gb "${bccpu[@]}") | $(per_gb "${mccpu[@]}") | - | - |
 
+| ceiling | MB/s | Brook's 10 KiB produce / ceiling |
+|---|---|---|
+| the disk alone: fio sequential write of the same bytes, O_DIRECT, 1 MiB blocks, iodepth 8 | $D_L | $(ratio "$B_L" "$D_L") |
+
 (segment storage, flush interval ${flush_ms} ms, cache_keep_bytes 64 MiB; median of $rounds rounds, settled ${settle} s before each produce run; $(date -u +%Y-%m-%d), $(nproc) cores;
 reproduce with: bench/kafka_run.sh $build)
 
-Every round: 100-byte records/s Brook ${bs[*]} / mock ${ms[*]}; 10 KiB MB/s Brook ${bl[*]} / mock ${ml[*]}
+Every round: 100-byte records/s Brook ${bs[*]} / mock ${ms[*]}; 10 KiB MB/s Brook ${bl[*]} / mock ${ml[*]} / disk ${disk[*]}
 EOF3

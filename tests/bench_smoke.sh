@@ -18,3 +18,4 @@ check "produce 100-byte records" 0
 check "produce 10 KiB records" 0
 check "10 KiB produce: broker CPU-seconds" -1
 check "10 KiB produce: client CPU-seconds" -1
+check "the disk alone" 0
