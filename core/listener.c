@@ -15,6 +15,7 @@
 
 #include "broker.h"
 #include "conn.h"
+#include "listen_socket.h"
 #include "log.h"
 
 brook_err brook_listener_bind(brook_listener *l, char *err, size_t errlen)
@@ -27,37 +28,16 @@ brook_err brook_listener_bind(brook_listener *l, char *err, size_t errlen)
             return e;
         }
     }
-    const char *addr = l->conf->address;
-    const char *colon = strrchr(addr, ':');
-    snprintf(l->host, sizeof l->host, "%.*s", (int)(colon - addr), addr);
-    const char *port = colon + 1;
-    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE};
-    struct addrinfo *res = NULL;
-    int rc = getaddrinfo(l->host[0] ? l->host : NULL, port, &hints, &res);
-    if (rc) {
-        snprintf(err, errlen, "%s: listener %s: cannot resolve %s: %s", l->conf->where, l->conf->name, addr,
-                 gai_strerror(rc));
-        return BROOK_ERR_INVALID;
+    brook_listen_socket ls;
+    char why[320];
+    brook_err e = brook_listen_socket_open(l->conf->address, &ls, why, sizeof why);
+    if (e) {
+        snprintf(err, errlen, "%s: listener %s: %s", l->conf->where, l->conf->name, why);
+        return e;
     }
-    int fd = socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    int one = 1;
-    if (fd >= 0)
-        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (fd < 0 || bind(fd, res->ai_addr, res->ai_addrlen) < 0 || listen(fd, 1024) < 0) {
-        snprintf(err, errlen, "%s: listener %s: cannot listen on %s: %s", l->conf->where, l->conf->name, addr,
-                 strerror(errno));
-        if (fd >= 0)
-            close(fd);
-        freeaddrinfo(res);
-        return BROOK_ERR_IO;
-    }
-    freeaddrinfo(res);
-    struct sockaddr_storage ss;
-    socklen_t sl = sizeof ss;
-    getsockname(fd, (struct sockaddr *)&ss, &sl);
-    l->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
-                                             : ((struct sockaddr_in *)&ss)->sin_port);
-    l->io.fd = fd;
+    snprintf(l->host, sizeof l->host, "%s", ls.host);
+    l->port = ls.port;
+    l->io.fd = ls.fd;
     snprintf(l->advertised_host, sizeof l->advertised_host, "%s", l->host);
     l->advertised_port = l->port;
     if (l->conf->advertised_address) {
