@@ -64,27 +64,44 @@ brook_err brook_metrics_register(brook_metrics *m, const char *name, brook_metri
     return BROOK_OK;
 }
 
+/* Values are atomic so any thread may count; the registry itself (names,
+ * the list) changes only on the event loop, which also reads it. */
 void brook_metric_add(brook_metric *metric, int64_t delta)
 {
     if (metric)
-        metric->value += delta;
+        __atomic_fetch_add(&metric->value, delta, __ATOMIC_RELAXED);
 }
 
 void brook_metric_set(brook_metric *metric, int64_t value)
 {
     if (metric)
-        metric->value = value;
+        __atomic_store_n(&metric->value, value, __ATOMIC_RELAXED);
 }
 
 int64_t brook_metric_value(const brook_metric *metric)
 {
-    return metric ? metric->value : 0;
+    return metric ? __atomic_load_n(&metric->value, __ATOMIC_RELAXED) : 0;
+}
+
+/* HELP text escapes backslash and newline (Prometheus text format 0.0.4). */
+static void write_help(FILE *out, const char *help)
+{
+    for (const char *p = help; *p; p++) {
+        if (*p == '\\')
+            fputs("\\\\", out);
+        else if (*p == '\n')
+            fputs("\\n", out);
+        else
+            fputc(*p, out);
+    }
 }
 
 void brook_metrics_write(const brook_metrics *m, FILE *out)
 {
     for (const brook_metric *x = m->head; x; x = x->next) {
-        fprintf(out, "# HELP brook_%s %s\n# TYPE brook_%s %s\nbrook_%s %lld\n", x->name, x->help, x->name,
-                x->type == BROOK_METRIC_COUNTER ? "counter" : "gauge", x->name, (long long)x->value);
+        fprintf(out, "# HELP brook_%s ", x->name);
+        write_help(out, x->help);
+        fprintf(out, "\n# TYPE brook_%s %s\nbrook_%s %lld\n", x->name,
+                x->type == BROOK_METRIC_COUNTER ? "counter" : "gauge", x->name, (long long)brook_metric_value(x));
     }
 }

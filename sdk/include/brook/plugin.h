@@ -114,8 +114,10 @@ struct brook_host {
                            brook_timer **out);
     void (*timer_cancel)(const brook_host *host, brook_timer *timer);
 
-    /* Metrics, named "<plugin>_<name>" in the registry. The handle lives
-     * until the broker stops. Registering a name twice returns the same one. */
+    /* Metrics, named "<plugin>_<name>" in the registry and served by the
+     * broker's metrics endpoint (Prometheus text). The handle lives until the
+     * broker stops. Registering a name twice returns the same one.
+     * metric_add and metric_set may be called from any thread. */
     brook_err (*metric_register)(const brook_host *host, const char *name, brook_metric_type type, const char *help,
                                  brook_metric **out);
     void (*metric_add)(brook_metric *metric, int64_t delta);

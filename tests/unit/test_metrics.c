@@ -1,0 +1,89 @@
+/* The metrics registry and its Prometheus text rendering. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "metrics.h"
+
+static char *render(const brook_metrics *m)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    assert_non_null(f);
+    brook_metrics_write(m, f);
+    assert_int_equal(fclose(f), 0);
+    return text;
+}
+
+static void counters_and_gauges_render_in_registration_order(void **state)
+{
+    (void)state;
+    brook_metrics *m;
+    assert_int_equal(brook_metrics_new(&m), BROOK_OK);
+    brook_metric *c, *g, *again;
+    assert_int_equal(brook_metrics_register(m, "requests_total", BROOK_METRIC_COUNTER, "requests", &c), BROOK_OK);
+    assert_int_equal(brook_metrics_register(m, "connections", BROOK_METRIC_GAUGE, "open now", &g), BROOK_OK);
+    brook_metric_add(c, 3);
+    brook_metric_add(c, 4);
+    brook_metric_set(g, 9);
+    brook_metric_set(g, 2);
+    /* the same name and type is the same metric */
+    assert_int_equal(brook_metrics_register(m, "requests_total", BROOK_METRIC_COUNTER, "x", &again), BROOK_OK);
+    assert_ptr_equal(again, c);
+    char *text = render(m);
+    assert_string_equal(text, "# HELP brook_requests_total requests\n"
+                              "# TYPE brook_requests_total counter\n"
+                              "brook_requests_total 7\n"
+                              "# HELP brook_connections open now\n"
+                              "# TYPE brook_connections gauge\n"
+                              "brook_connections 2\n");
+    free(text);
+    brook_metrics_free(m);
+}
+
+static void help_text_is_escaped(void **state)
+{
+    (void)state;
+    brook_metrics *m;
+    assert_int_equal(brook_metrics_new(&m), BROOK_OK);
+    brook_metric *x;
+    assert_int_equal(brook_metrics_register(m, "odd", BROOK_METRIC_GAUGE, "a\\b\nc", &x), BROOK_OK);
+    char *text = render(m);
+    assert_non_null(strstr(text, "# HELP brook_odd a\\\\b\\nc\n# TYPE brook_odd gauge\n"));
+    free(text);
+    brook_metrics_free(m);
+}
+
+static void bad_names_and_type_changes_are_refused(void **state)
+{
+    (void)state;
+    brook_metrics *m;
+    assert_int_equal(brook_metrics_new(&m), BROOK_OK);
+    brook_metric *x = NULL;
+    assert_int_equal(brook_metrics_register(m, "", BROOK_METRIC_GAUGE, "", &x), BROOK_ERR_INVALID);
+    assert_int_equal(brook_metrics_register(m, "Has-Caps", BROOK_METRIC_GAUGE, "", &x), BROOK_ERR_INVALID);
+    assert_int_equal(brook_metrics_register(m, "line\nbreak", BROOK_METRIC_GAUGE, "", &x), BROOK_ERR_INVALID);
+    assert_int_equal(brook_metrics_register(m, "n", BROOK_METRIC_GAUGE, "", &x), BROOK_OK);
+    assert_int_equal(brook_metrics_register(m, "n", BROOK_METRIC_COUNTER, "", &x), BROOK_ERR_EXISTS);
+    /* NULL handles (a registration that failed) are ignored */
+    brook_metric_add(NULL, 1);
+    brook_metric_set(NULL, 1);
+    assert_int_equal(brook_metric_value(NULL), 0);
+    brook_metrics_free(m);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(counters_and_gauges_render_in_registration_order),
+        cmocka_unit_test(help_text_is_escaped),
+        cmocka_unit_test(bad_names_and_type_changes_are_refused),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
