@@ -294,6 +294,9 @@ brook_err brook_broker_start(brook_broker *b, brook_config *config, const char *
         if ((e = brook_listener_bind(l, err, errlen)))
             return e;
     }
+    if (b->st->metrics_address &&
+        (e = brook_metrics_http_start(b->loop, b->metrics, b->st->metrics_address, &b->metrics_http, err, errlen)))
+        return e;
     if ((e = watch_signals(b, err, errlen)))
         return e;
     for (size_t i = 0; i < b->listener_count; i++)
@@ -378,6 +381,7 @@ void brook_broker_free(brook_broker *b)
         brook_loop_io_del(b->loop, &b->signal_io);
         close(b->signal_io.fd);
     }
+    brook_metrics_http_stop(b->metrics_http);
     brook_metrics_free(b->metrics);
     brook_loop_free(b->loop);
     memset(b, 0, sizeof *b);

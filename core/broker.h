@@ -8,6 +8,7 @@
 #include "listener.h"
 #include "loop.h"
 #include "metrics.h"
+#include "metrics_http.h"
 #include "plugin_set.h"
 #include "producer_ids.h"
 #include "topics.h"
@@ -32,6 +33,7 @@ typedef struct brook_broker {
     const brook_settings *st;
     brook_loop *loop;
     brook_metrics *metrics;
+    brook_metrics_http *metrics_http; /* NULL: no metrics.address */
     struct brook_workers *workers;
     brook_broker_metrics m;
     brook_host_env env;

@@ -93,12 +93,19 @@ static const node groups_nodes[] = {
     {NULL, 0, NULL, NULL, 0, NULL},
 };
 
+static const node metrics_nodes[] = {
+    {"address", N_STRING, NULL, NULL, 0,
+     "host:port serving GET /metrics (Prometheus text format); port 0 picks a free one; unset: no endpoint"},
+    {NULL, 0, NULL, NULL, 0, NULL},
+};
+
 static const node root_nodes[] = {
     {"broker", N_GROUP, broker_nodes, NULL, 0, "this broker"},
     {"limits", N_GROUP, limits_nodes, NULL, 0, "resource bounds"},
     {"listeners", N_LIST, listener_nodes, NULL, 1, "where clients connect"},
     {"topics", N_GROUP, topics_nodes, NULL, 0, "topic defaults"},
     {"groups", N_GROUP, groups_nodes, NULL, 0, "consumer group coordination"},
+    {"metrics", N_GROUP, metrics_nodes, NULL, 0, "the metrics endpoint"},
     {"storage", N_PLUGIN, NULL, NULL, 1, "the storage plugin and its options"},
     {"replication", N_PLUGIN, NULL, "none", 0, "the replication plugin and its options"},
     {"auth", N_PLUGIN_LIST, NULL, NULL, 0, "auth plugins (authentication mechanisms, at most one authorizer)"},
@@ -583,6 +590,21 @@ static brook_err fill_tls(brook_config *c, config_setting_t *g, brook_tls_conf *
     return BROOK_OK;
 }
 
+/* A "host:port" string setting whose port is in [min_port, 65535]. */
+static brook_err check_host_port(brook_config *c, const config_setting_t *s, long long min_port, char *err,
+                                 size_t errlen)
+{
+    const char *v = config_setting_get_string(s);
+    const char *colon = strrchr(v, ':');
+    long long port;
+    if (!colon || colon == v || parse_int(colon + 1, &port) || port < min_port || port > 65535) {
+        char why[64];
+        snprintf(why, sizeof why, "must be host:port with a port in [%lld, 65535]", min_port);
+        return fail_at(c, s, err, errlen, why);
+    }
+    return BROOK_OK;
+}
+
 static brook_err fill_listeners(brook_config *c, char *err, size_t errlen)
 {
     brook_settings *st = &c->settings;
@@ -600,21 +622,15 @@ static brook_err fill_listeners(brook_config *c, char *err, size_t errlen)
         const config_setting_t *adv = config_setting_get_member(el, "advertised_address");
         l->advertised_address = adv ? config_setting_get_string(adv) : NULL;
         brook_config_where(c, el, l->where, sizeof l->where);
-        const char *colon = strrchr(l->address, ':');
-        long long port;
-        if (!colon || colon == l->address || parse_int(colon + 1, &port) || port < 0 || port > 65535)
-            return fail_at(c, config_setting_get_member(el, "address"), err, errlen,
-                           "must be host:port with a port in [0, 65535]");
-        const char *acolon = l->advertised_address ? strrchr(l->advertised_address, ':') : NULL;
-        if (l->advertised_address &&
-            (!acolon || acolon == l->advertised_address || parse_int(acolon + 1, &port) || port < 1 || port > 65535))
-            return fail_at(c, config_setting_get_member(el, "advertised_address"), err, errlen,
-                           "must be host:port with a port in [1, 65535]");
+        brook_err e;
+        if ((e = check_host_port(c, config_setting_get_member(el, "address"), 0, err, errlen)) ||
+            (l->advertised_address &&
+             (e = check_host_port(c, config_setting_get_member(el, "advertised_address"), 1, err, errlen))))
+            return e;
         for (size_t j = 0; j + 1 < st->listener_count; j++)
             if (strcmp(st->listeners[j].name, l->name) == 0)
                 return fail_at(c, config_setting_get_member(el, "name"), err, errlen, "duplicate listener name");
-        brook_err e = fill_tls(c, config_setting_get_member(el, "tls"), &l->tls, err, errlen);
-        if (e)
+        if ((e = fill_tls(c, config_setting_get_member(el, "tls"), &l->tls, err, errlen)))
             return e;
         const config_setting_t *sasl = config_setting_get_member(el, "sasl");
         l->sasl = sasl ? config_setting_get_bool(sasl) : 0;
@@ -710,6 +726,10 @@ brook_err brook_config_validate(brook_config *c, char *err, size_t errlen)
     }
     if ((e = fill_listeners(c, err, errlen)))
         return e;
+    const config_setting_t *metrics_address = config_lookup(cfg, "metrics.address");
+    if (metrics_address && (e = check_host_port(c, metrics_address, 0, err, errlen)))
+        return e;
+    st->metrics_address = metrics_address ? config_setting_get_string(metrics_address) : NULL;
     fill_plugin(c, config_lookup(&c->cfg, "storage"), &st->storage);
     config_setting_t *repl = config_lookup(&c->cfg, "replication");
     if (repl) {

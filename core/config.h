@@ -68,6 +68,8 @@ typedef struct brook_settings {
     int32_t initial_rebalance_delay_ms;
     int64_t offsets_compact_records;
 
+    const char *metrics_address; /* NULL: no metrics endpoint */
+
     brook_listener_conf listeners[BROOK_MAX_LISTENERS];
     size_t listener_count;
 

@@ -83,6 +83,10 @@ static void bad_configs_name_file_line_and_key(void **state)
                  "listeners.[0].advertised_address: must be host:port");
     expect_error(MINIMAL "auth = ( { plugin = 3; } );\n", "auth.[0].plugin: must be a string");
     expect_error("listeners = ();\nstorage = { plugin = \"memory\"; };\n", "at least one listener");
+    expect_error(MINIMAL "metrics = { address = \"9644\"; };\n", "test.conf:3: metrics.address: must be host:port");
+    expect_error(MINIMAL "metrics = { address = \"127.0.0.1:70000\"; };\n", "metrics.address: must be host:port");
+    expect_error(MINIMAL "metrics = { address = 9644; };\n", "metrics.address: must be a string");
+    expect_error(MINIMAL "metrics = { port = 9644; };\n", "metrics.port: unknown key");
 }
 
 static void syntax_error_has_line(void **state)

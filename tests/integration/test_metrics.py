@@ -1,0 +1,171 @@
+"""The metrics endpoint (metrics.address): GET /metrics in Prometheus text
+format, counters that follow real traffic, clear HTTP errors, and bad HTTP
+that neither crashes the broker nor stops it serving clients."""
+import http.client
+import os
+import re
+import socket
+import subprocess
+import time
+import unittest
+
+from brooktest import BROOKD, BrokerTestCase, Native
+
+
+def parse(text):
+    """{name: value} of the samples, after checking each has HELP and TYPE."""
+    samples, helped, typed = {}, set(), {}
+    for line in text.splitlines():
+        if line.startswith("# HELP "):
+            helped.add(line.split()[2])
+        elif line.startswith("# TYPE "):
+            _, _, name, kind = line.split()
+            typed[name] = kind
+        elif line:
+            name, value = line.split()
+            samples[name] = int(value)
+    for name in samples:
+        assert name in helped and name in typed, name
+    return samples, typed
+
+
+class Metrics(BrokerTestCase):
+    extra = 'metrics = { address = "127.0.0.1:0"; };'
+
+    def setUp(self):
+        super().setUp()
+        m = re.search(r"metrics endpoint listening on 127\.0\.0\.1:(\d+)", self.broker.log())
+        self.assertIsNotNone(m, self.broker.log())
+        self.mport = int(m.group(1))
+
+    def request(self, method="GET", path="/metrics", headers=None, body=None):
+        conn = http.client.HTTPConnection("127.0.0.1", self.mport, timeout=10)
+        conn.request(method, path, body=body, headers=headers or {})
+        r = conn.getresponse()
+        data = r.read().decode()
+        conn.close()
+        return r, data
+
+    def scrape(self):
+        r, text = self.request()
+        self.assertEqual(r.status, 200, text)
+        self.assertEqual(r.getheader("Content-Type"), "text/plain; version=0.0.4; charset=utf-8")
+        return parse(text)
+
+    def test_counters_follow_traffic(self):
+        before, types = self.scrape()
+        self.assertEqual(types["brook_produced_records_total"], "counter")
+        self.assertEqual(types["brook_connections"], "gauge")
+        # the storage plugin's metrics are there, prefixed with its name
+        self.assertIn("brook_storage_memory_bytes", before)
+        self.ctl("topics", "create", "m", "--partitions", "2")
+        self.ctl("produce", "m", input=b"".join(b"record %d\n" % i for i in range(25)))
+        held = Native(self.broker.port)
+        self.assertEqual(held.call("list_topics")["error"], 0)
+        after, _ = self.scrape()
+        self.assertEqual(after["brook_produced_records_total"] - before["brook_produced_records_total"], 25)
+        self.assertGreater(after["brook_produced_bytes_total"], before["brook_produced_bytes_total"])
+        self.assertGreaterEqual(after["brook_connections_total"] - before["brook_connections_total"], 3)
+        self.assertGreaterEqual(after["brook_requests_total"] - before["brook_requests_total"], 3)
+        self.assertEqual(after["brook_connections"], 1)  # `held`; brookctl's are gone
+        self.assertGreater(after["brook_storage_memory_bytes"], 0)
+        held.close()
+
+    def test_protocol_errors_are_counted(self):
+        before, _ = self.scrape()
+        s = socket.create_connection(("127.0.0.1", self.broker.port))
+        s.sendall(b"\xff\xff\xff\xff")  # a frame length far over the limit
+        s.settimeout(5)
+        self.assertEqual(s.recv(1), b"")
+        s.close()
+        after, _ = self.scrape()
+        self.assertEqual(after["brook_protocol_errors_total"] - before["brook_protocol_errors_total"], 1)
+
+    def test_http_errors(self):
+        r, text = self.request(path="/")
+        self.assertEqual(r.status, 404)
+        self.assertIn("/metrics", text)
+        r, _ = self.request(method="POST", body=b"x=1")
+        self.assertEqual(r.status, 405)
+        self.assertEqual(r.getheader("Allow"), "GET, HEAD")
+        r, text = self.request(method="HEAD")
+        self.assertEqual((r.status, text), (200, ""))
+        r, _ = self.request(headers={"X-Big": "a" * 40000})  # headers over the per-connection memory
+        self.assertEqual(r.status, 431)
+
+    def raw(self, data, read=True):
+        s = socket.create_connection(("127.0.0.1", self.mport), timeout=10)
+        s.sendall(data)
+        got = b""
+        if read:
+            while True:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                got += chunk
+        s.close()
+        return got
+
+    def test_bad_http_gets_an_error_and_the_broker_keeps_serving(self):
+        clients = Native(self.broker.port)  # a client connection that must not notice
+        self.assertEqual(self.raw(b"GARBAGE\r\n\r\n"), b"")  # no request line to answer: closed
+        self.assertTrue(self.raw(b"GET /metrics\r\n\r\n").startswith(b"HTTP/1.1 400"))
+        self.assertTrue(self.raw(b"GET /metrics HTTP/9.9\r\n\r\n").startswith(b"HTTP/1.1 505"))
+        self.raw(os.urandom(100000))
+        self.raw(b"GET /metr", read=False)  # truncated, then gone
+        # an idle connection and one that never finishes its headers hold no one up
+        idle = socket.create_connection(("127.0.0.1", self.mport))
+        slow = socket.create_connection(("127.0.0.1", self.mport))
+        slow.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\n")
+        # more connections than the endpoint takes at once: the extra ones are refused, not queued forever
+        many = [socket.create_connection(("127.0.0.1", self.mport)) for _ in range(80)]
+        for s in many:
+            s.close()
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                samples, _ = self.scrape()
+                break
+            except (ConnectionError, http.client.HTTPException):
+                self.assertLess(time.monotonic(), deadline, "the endpoint did not recover")
+                time.sleep(0.1)
+        self.assertIn("brook_requests_total", samples)
+        idle.close()
+        slow.close()
+        self.assertEqual(clients.call("list_topics")["error"], 0)
+        clients.close()
+
+
+class MetricsConfig(unittest.TestCase):
+    def run_brookd(self, metrics):
+        import tempfile
+        d = tempfile.mkdtemp(prefix="brook-it-")
+        path = os.path.join(d, "brook.conf")
+        with open(path, "w") as f:
+            f.write('broker = { data_dir = "%s/data"; };\n'
+                    'listeners = ( { name = "n"; codec = "native"; address = "127.0.0.1:0"; } );\n'
+                    'storage = { plugin = "memory"; };\n%s\n' % (d, metrics))
+        r = subprocess.run([BROOKD, "-c", path], stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=30)
+        subprocess.run(["rm", "-rf", d])
+        return r
+
+    def test_a_bad_address_fails_start_with_where_and_why(self):
+        r = self.run_brookd('metrics = { address = "localhost"; };')
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("brook.conf:4: metrics.address: must be host:port", r.stderr.decode())
+
+    def test_a_taken_port_fails_start_before_serving(self):
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        r = self.run_brookd('metrics = { address = "127.0.0.1:%d"; };' % port)
+        s.close()
+        self.assertEqual(r.returncode, 1)
+        err = r.stderr.decode()
+        self.assertIn("metrics.address: cannot listen on 127.0.0.1:%d" % port, err)
+        self.assertNotIn("listening on", err)
+
+
+if __name__ == "__main__":
+    unittest.main()
