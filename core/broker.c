@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "broker_metrics.h"
 #include "conn.h"
 #include "log.h"
 #include "offsets.h"
@@ -294,8 +295,8 @@ brook_err brook_broker_start(brook_broker *b, brook_config *config, const char *
         if ((e = brook_listener_bind(l, err, errlen)))
             return e;
     }
-    if (b->st->metrics_address &&
-        (e = brook_metrics_http_start(b->loop, b->metrics, b->st->metrics_address, &b->metrics_http, err, errlen)))
+    if (b->st->metrics_address && (e = brook_metrics_http_start(b->loop, b->metrics, brook_broker_write_metrics, b,
+                                                                b->st->metrics_address, &b->metrics_http, err, errlen)))
         return e;
     if ((e = watch_signals(b, err, errlen)))
         return e;

@@ -18,6 +18,8 @@
 struct brook_metrics_http {
     brook_loop *loop;
     const brook_metrics *metrics;
+    brook_metrics_collector collect;
+    void *collect_arg;
     struct MHD_Daemon *daemon;
     brook_io io;        /* libmicrohttpd's epoll fd */
     brook_timer *timer; /* when libmicrohttpd wants to run again (timeouts) */
@@ -73,6 +75,8 @@ static enum MHD_Result serve_metrics(brook_metrics_http *h, struct MHD_Connectio
     if (!f)
         return reply(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n");
     brook_metrics_write(h->metrics, f);
+    if (h->collect)
+        h->collect(h->collect_arg, f);
     if (fclose(f) != 0) {
         free(text);
         return reply(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n");
@@ -112,8 +116,9 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
     log_debug("metrics endpoint: %s", line);
 }
 
-brook_err brook_metrics_http_start(brook_loop *loop, const brook_metrics *metrics, const char *address,
-                                   brook_metrics_http **out, char *err, size_t errlen)
+brook_err brook_metrics_http_start(brook_loop *loop, const brook_metrics *metrics, brook_metrics_collector collect,
+                                   void *collect_arg, const char *address, brook_metrics_http **out, char *err,
+                                   size_t errlen)
 {
     *out = NULL;
     brook_listen_socket ls;
@@ -131,6 +136,8 @@ brook_err brook_metrics_http_start(brook_loop *loop, const brook_metrics *metric
     }
     h->loop = loop;
     h->metrics = metrics;
+    h->collect = collect;
+    h->collect_arg = collect_arg;
     h->io.fd = -1;
     /* No MHD_USE_INTERNAL_POLLING_THREAD: our loop drives it. */
     h->daemon =

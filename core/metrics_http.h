@@ -6,15 +6,21 @@
 #define BROOK_CORE_METRICS_HTTP_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "loop.h"
 #include "metrics.h"
 
 typedef struct brook_metrics_http brook_metrics_http;
 
-/* Listen on `address` ("host:port") and serve `metrics` from `loop`. */
-brook_err brook_metrics_http_start(brook_loop *loop, const brook_metrics *metrics, const char *address,
-                                   brook_metrics_http **out, char *err, size_t errlen);
+/* Writes more samples after the registry's (state read at scrape time). */
+typedef void (*brook_metrics_collector)(void *arg, FILE *out);
+
+/* Listen on `address` ("host:port") and serve `metrics`, then whatever
+ * `collect` (may be NULL) writes, from `loop`. */
+brook_err brook_metrics_http_start(brook_loop *loop, const brook_metrics *metrics, brook_metrics_collector collect,
+                                   void *collect_arg, const char *address, brook_metrics_http **out, char *err,
+                                   size_t errlen);
 void brook_metrics_http_stop(brook_metrics_http *h);
 
 #endif

@@ -12,20 +12,28 @@ import unittest
 from brooktest import BROOKD, BrokerTestCase, Native
 
 
+SAMPLE = re.compile(r'^([a-z_]+)(\{(.*)\})? (-?\d+)$')
+
+
 def parse(text):
-    """{name: value} of the samples, after checking each has HELP and TYPE."""
-    samples, helped, typed = {}, set(), {}
+    """{name or name{labels}: value} of the samples, after checking that each
+    family has HELP and TYPE before its samples and appears once."""
+    samples, helped, typed, seen = {}, set(), {}, []
     for line in text.splitlines():
         if line.startswith("# HELP "):
             helped.add(line.split()[2])
         elif line.startswith("# TYPE "):
             _, _, name, kind = line.split()
+            assert name not in typed, "family %s twice" % name
             typed[name] = kind
         elif line:
-            name, value = line.split()
-            samples[name] = int(value)
-    for name in samples:
-        assert name in helped and name in typed, name
+            m = SAMPLE.match(line)
+            assert m, line
+            name = m.group(1)
+            assert name in helped and name in typed, name
+            assert not seen or seen[-1] == name or name not in seen, "family %s split" % name
+            seen.append(name)
+            samples[name + (m.group(2) or "")] = int(m.group(4))
     return samples, typed
 
 
@@ -70,6 +78,35 @@ class Metrics(BrokerTestCase):
         self.assertEqual(after["brook_connections"], 1)  # `held`; brookctl's are gone
         self.assertGreater(after["brook_storage_memory_bytes"], 0)
         held.close()
+
+    def test_partition_offsets_and_consumer_lag(self):
+        self.ctl("topics", "create", "lagging", "--partitions", "2")
+        self.ctl("produce", "lagging", "--partition", "0", input=b"".join(b"r%d\n" % i for i in range(10)))
+        self.ctl("produce", "lagging", "--partition", "1", input=b"a\nb\nc\n")
+        # group g"1 (a quote to escape) reads 4 of partition 0 and all of partition 1
+        self.ctl("consume", "lagging", "--partition", "0", "--from-beginning", "--count", "4", "--group", 'g"1')
+        self.ctl("consume", "lagging", "--partition", "1", "--from-beginning", "--count", "3", "--group", 'g"1')
+        s, types = self.scrape()
+        self.assertEqual(types["brook_consumer_group_lag"], "gauge")
+        self.assertEqual(s["brook_topics"], 1)
+        self.assertEqual(s["brook_partitions"], 2)
+        p0, p1 = '{topic="lagging",partition="0"}', '{topic="lagging",partition="1"}'
+        self.assertEqual(s["brook_partition_log_start_offset" + p0], 0)
+        self.assertEqual(s["brook_partition_log_end_offset" + p0], 10)
+        self.assertEqual(s["brook_partition_high_watermark" + p0], 10)
+        self.assertEqual(s["brook_partition_high_watermark" + p1], 3)
+        g0, g1 = '{group="g\\"1",topic="lagging",partition="0"}', '{group="g\\"1",topic="lagging",partition="1"}'
+        self.assertEqual(s["brook_consumer_group_committed_offset" + g0], 4)
+        self.assertEqual(s["brook_consumer_group_lag" + g0], 6)
+        self.assertEqual(s["brook_consumer_group_lag" + g1], 0)
+        # more records: the lag grows; a deleted topic leaves no lag behind
+        self.ctl("produce", "lagging", "--partition", "1", input=b"d\ne\n")
+        s, _ = self.scrape()
+        self.assertEqual(s["brook_consumer_group_lag" + g1], 2)
+        self.ctl("topics", "delete", "lagging")
+        s, _ = self.scrape()
+        self.assertEqual(s["brook_partitions"], 0)
+        self.assertFalse([k for k in s if "lagging" in k], s)
 
     def test_protocol_errors_are_counted(self):
         before, _ = self.scrape()

@@ -1,0 +1,97 @@
+#include "broker_metrics.h"
+
+#include "broker.h"
+#include "offsets.h"
+#include "router.h"
+
+/* A label value: backslash, double quote and newline escaped (group ids are
+ * client-chosen strings). */
+static void write_label(FILE *out, const char *v)
+{
+    for (; *v; v++) {
+        if (*v == '\\' || *v == '"')
+            fputc('\\', out);
+        if (*v == '\n')
+            fputs("\\n", out);
+        else
+            fputc(*v, out);
+    }
+}
+
+static void family(FILE *out, const char *name, const char *help)
+{
+    fprintf(out, "# HELP brook_%s %s\n# TYPE brook_%s gauge\n", name, help, name);
+}
+
+enum partition_value { LOG_START, LOG_END, HIGH_WATERMARK };
+
+static void write_partitions(brook_broker *b, FILE *out, const char *name, const char *help, enum partition_value which)
+{
+    family(out, name, help);
+    for (size_t t = 0; t < b->topics.count; t++) {
+        brook_topic *topic = b->topics.items[t];
+        for (int32_t i = 0; i < topic->partition_count; i++) {
+            brook_partition *p = topic->partitions ? topic->partitions[i] : NULL;
+            int64_t start, end;
+            if (!p || brook_partition_offsets(p, &start, &end))
+                continue;
+            int64_t v = which == LOG_START ? start : which == LOG_END ? end : p->high_watermark;
+            fprintf(out, "brook_%s{topic=\"%s\",partition=\"%d\"} %lld\n", name, topic->name, i, (long long)v);
+        }
+    }
+}
+
+typedef struct group_walk {
+    brook_broker *b;
+    FILE *out;
+    const char *name;
+    const char *group;
+    int lag; /* write lag (high watermark - committed) instead of the committed offset */
+} group_walk;
+
+static void write_committed(void *arg, const char *topic, int32_t partition, const brook_committed *c)
+{
+    group_walk *w = arg;
+    int64_t v = c->offset;
+    if (w->lag) {
+        brook_partition *p;
+        if (brook_route(w->b, topic, partition, &p) || c->offset < 0)
+            return; /* a deleted topic, or nothing committed yet: no lag to speak of */
+        v = p->high_watermark > c->offset ? p->high_watermark - c->offset : 0;
+    }
+    fprintf(w->out, "brook_%s{group=\"", w->name);
+    write_label(w->out, w->group);
+    fprintf(w->out, "\",topic=\"%s\",partition=\"%d\"} %lld\n", topic, partition, (long long)v);
+}
+
+static void each_group(void *arg, const char *group)
+{
+    group_walk *w = arg;
+    w->group = group;
+    brook_offsets_each(w->b->offsets, group, write_committed, w);
+}
+
+static void write_groups(brook_broker *b, FILE *out, const char *name, const char *help, int lag)
+{
+    family(out, name, help);
+    group_walk w = {.b = b, .out = out, .name = name, .lag = lag};
+    if (b->offsets)
+        brook_offsets_each_group(b->offsets, each_group, &w);
+}
+
+void brook_broker_write_metrics(void *broker, FILE *out)
+{
+    brook_broker *b = broker;
+    size_t partitions = 0;
+    for (size_t t = 0; t < b->topics.count; t++)
+        partitions += (size_t)b->topics.items[t]->partition_count;
+    family(out, "topics", "topics in the registry");
+    fprintf(out, "brook_topics %zu\n", b->topics.count);
+    family(out, "partitions", "partitions of all topics");
+    fprintf(out, "brook_partitions %zu\n", partitions);
+    write_partitions(b, out, "partition_log_start_offset", "first offset still stored", LOG_START);
+    write_partitions(b, out, "partition_log_end_offset", "offset the next appended record gets", LOG_END);
+    write_partitions(b, out, "partition_high_watermark", "offset up to which consumers may read", HIGH_WATERMARK);
+    write_groups(b, out, "consumer_group_committed_offset", "offset a consumer group committed", 0);
+    write_groups(b, out, "consumer_group_lag", "records between a group's committed offset and the high watermark", 1);
+}
