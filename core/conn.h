@@ -50,6 +50,7 @@ typedef struct brook_conn {
     void *auth_session;                        /* the exchange in progress */
     struct brook_plugin_instance *auth_plugin; /* whose session it is */
     char *auth_principal;                      /* what it authenticated */
+    int auth_step_pending;                     /* an asynchronous SASL step is outstanding */
     int close_after_write;                     /* a failed authentication: answer, then close */
 } brook_conn;
 

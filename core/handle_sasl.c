@@ -56,8 +56,9 @@ void brook_handle_sasl_handshake(brook_req *req)
         log_warn("connection from %s: SASL mechanism \"%s\" is not offered", c->address, h->mechanism);
         return;
     }
-    if (c->authenticated) {
-        h->error = BROOK_ERR_INVALID; /* re-authentication is not supported */
+    if (c->authenticated || c->auth_step_pending) {
+        h->error = BROOK_ERR_INVALID; /* re-authentication is not supported; nor is a handshake mid-step */
+        c->close_after_write |= c->auth_step_pending;
         return;
     }
     brook_conn_end_auth(c);
@@ -86,21 +87,12 @@ static void authenticated(brook_conn *c, brook_sasl_authenticate_req *a)
     log_info("connection from %s authenticated as %s", c->address, c->principal);
 }
 
-void brook_handle_sasl_authenticate(brook_req *req)
+/* The step's result into the response and the connection. */
+static void finish_step(brook_req *req, brook_err err, const uint8_t *out, size_t out_len, brook_auth_step step)
 {
     brook_sasl_authenticate_req *a = &req->pub.u.sasl_authenticate;
     brook_conn *c = req->conn;
-    if (!c->auth_session) {
-        a->error = BROOK_ERR_INVALID;
-        a->error_message = c->authenticated ? "already authenticated" : "SaslHandshake must come first";
-        c->close_after_write = 1;
-        return;
-    }
-    const uint8_t *out = NULL;
-    size_t out_len = 0;
-    brook_auth_step step = BROOK_AUTH_CONTINUE;
-    a->error =
-        brook_auth_of(c->auth_plugin)->session_step(c->auth_session, a->token, a->token_len, &out, &out_len, &step);
+    a->error = err;
     if (a->error) {
         log_warn("connection from %s: SASL authentication failed (%s)", c->address, brook_err_str(a->error));
         brook_metric_add(req->broker->m.auth_failures_total, 1);
@@ -121,4 +113,44 @@ void brook_handle_sasl_authenticate(brook_req *req)
     }
     if (step == BROOK_AUTH_DONE)
         authenticated(c, a);
+}
+
+/* An asynchronous step ended (on the loop). An orphaned request's
+ * connection is gone, and its session closed with it: nothing to apply. */
+static void step_done(void *arg, brook_err err, const uint8_t *out, size_t out_len, brook_auth_step step)
+{
+    brook_req *req = arg;
+    if (req->conn) {
+        req->conn->auth_step_pending = 0;
+        finish_step(req, err, out, out_len, step);
+    }
+    brook_req_release(req);
+}
+
+void brook_handle_sasl_authenticate(brook_req *req)
+{
+    brook_sasl_authenticate_req *a = &req->pub.u.sasl_authenticate;
+    brook_conn *c = req->conn;
+    if (!c->auth_session || c->auth_step_pending) {
+        a->error = BROOK_ERR_INVALID;
+        a->error_message = c->auth_step_pending ? "the previous SASL step has not finished"
+                           : c->authenticated   ? "already authenticated"
+                                                : "SaslHandshake must come first";
+        c->close_after_write = 1;
+        return;
+    }
+    brook_plugin_instance *p = c->auth_plugin;
+    if (brook_has_slot(p, brook_auth_ops, session_step_async)) {
+        /* Slow steps (password hashing) run off the loop; the response
+         * waits for them in its place in the connection's order. */
+        c->auth_step_pending = 1;
+        req->pending++;
+        brook_auth_of(p)->session_step_async(c->auth_session, a->token, a->token_len, step_done, req);
+        return;
+    }
+    const uint8_t *out = NULL;
+    size_t out_len = 0;
+    brook_auth_step step = BROOK_AUTH_CONTINUE;
+    brook_err err = brook_auth_of(p)->session_step(c->auth_session, a->token, a->token_len, &out, &out_len, &step);
+    finish_step(req, err, out, out_len, step);
 }

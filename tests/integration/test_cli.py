@@ -2,6 +2,7 @@
 configuration, bad plugins: non-zero exit before any listener opens), and
 brookctl's errors and help."""
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -9,6 +10,18 @@ import tempfile
 import unittest
 
 from brooktest import BROOKCTL, BROOKD, TEST_PLUGIN_DIR, BrokerTestCase, brookctl
+
+SOURCE = os.environ.get("BROOK_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "../.."))
+
+
+def sdk_abi():
+    """(major, minor) as sdk/include/brook/plugin.h defines them."""
+    with open(os.path.join(SOURCE, "sdk/include/brook/plugin.h")) as f:
+        text = f.read()
+    return tuple(int(re.search(r"#define BROOK_ABI_%s\s+(\d+)" % w, text).group(1)) for w in ("MAJOR", "MINOR"))
+
+
+ABI = sdk_abi()
 
 
 def free_port():
@@ -48,7 +61,7 @@ class BrookdCommandLine(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         out = r.stdout.decode()
         for needle in ["is valid", "storage      segment", "replication  none", "auth+authz   anonymous",
-                       "codec        native", "ABI 1.0", "brook_storage_segment.so", "127.0.0.1:9093"]:
+                       "codec        native", "ABI %d.%d" % ABI, "brook_storage_segment.so", "127.0.0.1:9093"]:
             self.assertIn(needle, out)
         r = brookd("--check-config", "-c", os.path.join(root, "config/memory.conf"))
         self.assertEqual(r.returncode, 0, r.stderr)
@@ -136,8 +149,9 @@ class BrookdCommandLine(unittest.TestCase):
             "text": "cannot load",
             "unresolved": "undefined symbol",
             "nodesc": "no \"brook_plugin\" descriptor symbol",
-            "major": "built for plugin ABI 99.0, this brookd speaks ABI 1.0",
-            "minor": "built for plugin ABI 1.1, newer than this brookd's ABI 1.0",
+            "major": "built for plugin ABI 99.%d, this brookd speaks ABI %d.%d" % (ABI[1], ABI[0], ABI[1]),
+            "minor": "built for plugin ABI %d.%d, newer than this brookd's ABI %d.%d" % (ABI[0], ABI[1] + 1,
+                                                                                         ABI[0], ABI[1]),
             "kind": "is a codec plugin",
             "failinit": "init failed",
         }

@@ -26,18 +26,24 @@ static void expect_refusal(const char *name, const char *needle1, const char *ne
     assert_null(p.dl);
 }
 
+#define STR_(x) #x
+#define STR(x)  STR_(x)
+#define ABI     "ABI " STR(BROOK_ABI_MAJOR) "." STR(BROOK_ABI_MINOR)
+
 static void refusals_name_file_and_versions(void **state)
 {
     (void)state;
-    expect_refusal("missing", "not found", "brookd ABI 1.0");
-    expect_refusal("text", "cannot load", "brookd ABI 1.0");
-    expect_refusal("unresolved", "brook_test_symbol_that_does_not_exist", "brookd ABI 1.0");
-    expect_refusal("nodesc", "no \"brook_plugin\" descriptor symbol", "brookd ABI 1.0");
-    expect_refusal("major", "built for plugin ABI 99.0", "this brookd speaks ABI 1.0");
-    expect_refusal("minor", "built for plugin ABI 1.1", "newer than this brookd's ABI 1.0");
+    char newer[64];
+    snprintf(newer, sizeof newer, "built for plugin ABI %d.%d", BROOK_ABI_MAJOR, BROOK_ABI_MINOR + 1);
+    expect_refusal("missing", "not found", "brookd " ABI);
+    expect_refusal("text", "cannot load", "brookd " ABI);
+    expect_refusal("unresolved", "brook_test_symbol_that_does_not_exist", "brookd " ABI);
+    expect_refusal("nodesc", "no \"brook_plugin\" descriptor symbol", "brookd " ABI);
+    expect_refusal("major", "built for plugin ABI 99.", "this brookd speaks " ABI);
+    expect_refusal("minor", newer, "newer than this brookd's " ABI);
     expect_refusal("kind", "is a codec plugin", "configured as storage");
     expect_refusal("misnamed", "names itself \"someone-else\"", NULL);
-    expect_refusal("tiny", "vtable of 8 bytes", "brookd ABI 1.0");
+    expect_refusal("tiny", "vtable of 8 bytes", "brookd " ABI);
     expect_refusal("../etc", "invalid plugin name", NULL);
 }
 

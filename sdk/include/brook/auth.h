@@ -56,6 +56,11 @@ typedef enum brook_auth_step {
     BROOK_AUTH_DONE = 2,     /* authenticated: send *out (may be empty), principal is known */
 } brook_auth_step;
 
+/* How a session_step_async ends: the same results session_step gives,
+ * delivered later. `out` is the session's, valid during the call. */
+typedef void (*brook_auth_step_done)(void *done_arg, brook_err err, const uint8_t *out, size_t out_len,
+                                     brook_auth_step step);
+
 typedef struct brook_auth_ops {
     /* NULL-terminated SASL mechanism names this plugin authenticates
      * ("PLAIN", "SCRAM-SHA-256"), or NULL for a pure authorizer. */
@@ -80,6 +85,20 @@ typedef struct brook_auth_ops {
      * SIGHUP; on failure keep what is in force and log why. Optional
      * (appended in ABI 1.0: check it with BROOK_HAS_SLOT). */
     brook_err (*reload)(void *state);
+
+    /* Like session_step, for steps too slow for the event loop (password
+     * hashing): start the step and return; call done(done_arg, ...)
+     * exactly once, on the event loop, when its result is known (possibly
+     * before returning). Run the slow part with host->run_blocking; the
+     * loop serves other connections meanwhile. `in` stays valid until done
+     * is called. If the connection goes away first, session_close is
+     * called while the step is outstanding: still call done (its result is
+     * ignored), then free the session. The broker uses this slot instead
+     * of session_step when a plugin offers it, and never starts a second
+     * step of one session before the first is done. Optional (appended in
+     * ABI 1.1: check it with BROOK_HAS_SLOT). */
+    void (*session_step_async)(void *session, const uint8_t *in, size_t in_len, brook_auth_step_done done,
+                               void *done_arg);
 } brook_auth_ops;
 
 #endif
