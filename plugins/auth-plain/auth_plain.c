@@ -19,11 +19,28 @@ typedef struct plain {
     const char *file;
 } plain;
 
-typedef struct session {
+typedef struct session session;
+
+/* One password check: parsed on the loop, run on an I/O thread by
+ * step_async (PBKDF2 is too slow for the loop), or inline by step. */
+typedef struct check {
+    session *s;
+    char user[160];
+    char password[512];
+    const char *file;
+    int result; /* cred_check_plain's */
+    char err[512];
+    brook_auth_step_done done;
+    void *done_arg;
+} check;
+
+struct session {
     plain *p;
     const brook_peer *peer;
     char principal[168]; /* "User:" + a name of at most 128 */
-} session;
+    check *pending;      /* the outstanding async step, if any */
+    int closed;          /* session_close came while `pending` */
+};
 
 static const brook_option options[] = {
     CRED_OPTION,
@@ -64,14 +81,10 @@ static brook_err open_session(void *state, const char *mechanism, const brook_pe
     return BROOK_OK;
 }
 
-/* [authzid] NUL authcid NUL passwd */
-static brook_err step(void *sess, const uint8_t *in, size_t in_len, const uint8_t **out, size_t *out_len,
-                      brook_auth_step *st)
+/* [authzid] NUL authcid NUL passwd: the names and the password, or
+ * BROOK_ERR_INVALID (logged). */
+static brook_err parse_token(session *s, const uint8_t *in, size_t in_len, check *out)
 {
-    session *s = sess;
-    const brook_host *host = s->p->host;
-    *out = NULL;
-    *out_len = 0;
     char buf[1024];
     if (in_len >= sizeof buf)
         return BROOK_ERR_INVALID;
@@ -79,28 +92,101 @@ static brook_err step(void *sess, const uint8_t *in, size_t in_len, const uint8_
     buf[in_len] = 0;
     const char *authzid = buf;
     const char *user = memchr(buf, 0, in_len) ? buf + strlen(buf) + 1 : NULL;
-    if (!user || user >= buf + in_len)
-        return BROOK_ERR_INVALID;
-    const char *password = user + strlen(user) + 1;
-    if (password > buf + in_len || !cred_valid_user(user) || (*authzid && strcmp(authzid, user) != 0)) {
-        OPENSSL_cleanse(buf, sizeof buf);
+    const char *password = user && user < buf + in_len ? user + strlen(user) + 1 : NULL;
+    brook_err e = BROOK_OK;
+    if (!password || password > buf + in_len || !cred_valid_user(user) || (*authzid && strcmp(authzid, user) != 0) ||
+        strlen(password) >= sizeof out->password) {
+        const brook_host *host = s->p->host;
         host->log(host, BROOK_LOG_WARN, "PLAIN from %s: malformed token or authorization id", s->peer->address);
-        return BROOK_ERR_INVALID;
+        e = BROOK_ERR_INVALID;
+    } else {
+        snprintf(out->user, sizeof out->user, "%s", user);
+        snprintf(out->password, sizeof out->password, "%s", password);
+        out->file = s->p->file;
     }
-    char err[512], name[160];
-    snprintf(name, sizeof name, "%s", user);
-    int ok = cred_check_plain(s->p->file, user, password, err, sizeof err);
-    OPENSSL_cleanse(buf, sizeof buf); /* the password goes; the name stays in `name` */
-    user = name;
-    if (ok < 0)
-        host->log(host, BROOK_LOG_ERROR, "%s", err);
-    if (ok != 1) {
-        host->log(host, BROOK_LOG_WARN, "PLAIN from %s: authentication failed for User:%s", s->peer->address, user);
+    OPENSSL_cleanse(buf, sizeof buf);
+    return e;
+}
+
+/* Reads the file and hashes: the slow part (PBKDF2, 20,000 rounds). */
+static void run_check(void *arg)
+{
+    check *k = arg;
+    k->result = cred_check_plain(k->file, k->user, k->password, k->err, sizeof k->err);
+    OPENSSL_cleanse(k->password, sizeof k->password);
+}
+
+/* The check's verdict into the session: BROOK_OK with the principal set,
+ * or BROOK_ERR_AUTH (logged, without the password). */
+static brook_err conclude(session *s, const check *k)
+{
+    const brook_host *host = s->p->host;
+    if (k->result < 0)
+        host->log(host, BROOK_LOG_ERROR, "%s", k->err);
+    if (k->result != 1) {
+        host->log(host, BROOK_LOG_WARN, "PLAIN from %s: authentication failed for User:%s", s->peer->address, k->user);
         return BROOK_ERR_AUTH;
     }
-    snprintf(s->principal, sizeof s->principal, "User:%s", user);
-    *st = BROOK_AUTH_DONE;
+    snprintf(s->principal, sizeof s->principal, "User:%s", k->user);
     return BROOK_OK;
+}
+
+static brook_err step(void *sess, const uint8_t *in, size_t in_len, const uint8_t **out, size_t *out_len,
+                      brook_auth_step *st)
+{
+    session *s = sess;
+    *out = NULL;
+    *out_len = 0;
+    check k;
+    brook_err e = parse_token(s, in, in_len, &k);
+    if (e)
+        return e;
+    run_check(&k);
+    e = conclude(s, &k);
+    if (!e)
+        *st = BROOK_AUTH_DONE;
+    return e;
+}
+
+/* Back on the loop. A session closed meanwhile still answers (the broker
+ * ignores it) and is freed now. Nothing touches the session after `done`:
+ * a failed step makes the broker close it. */
+static void checked(void *arg)
+{
+    check *k = arg;
+    session *s = k->s;
+    brook_auth_step_done done = k->done;
+    void *done_arg = k->done_arg;
+    s->pending = NULL;
+    brook_err e = BROOK_ERR_AUTH;
+    if (s->closed)
+        free(s);
+    else
+        e = conclude(s, k);
+    OPENSSL_cleanse(k, sizeof *k);
+    free(k);
+    done(done_arg, e, NULL, 0, e ? BROOK_AUTH_CONTINUE : BROOK_AUTH_DONE);
+}
+
+static void step_async(void *sess, const uint8_t *in, size_t in_len, brook_auth_step_done done, void *done_arg)
+{
+    session *s = sess;
+    check *k = calloc(1, sizeof *k);
+    brook_err e = k ? parse_token(s, in, in_len, k) : BROOK_ERR_NOMEM;
+    if (e) {
+        free(k);
+        done(done_arg, e, NULL, 0, BROOK_AUTH_CONTINUE);
+        return;
+    }
+    k->s = s;
+    k->done = done;
+    k->done_arg = done_arg;
+    s->pending = k;
+    const brook_host *host = s->p->host;
+    if (host->run_blocking(host, run_check, checked, k)) { /* no I/O thread took it: check here */
+        run_check(k);
+        checked(k);
+    }
 }
 
 static const char *principal(void *sess)
@@ -110,7 +196,11 @@ static const char *principal(void *sess)
 
 static void close_session(void *sess)
 {
-    free(sess);
+    session *s = sess;
+    if (s->pending)
+        s->closed = 1; /* `checked` frees it */
+    else
+        free(s);
 }
 
 static const brook_auth_ops ops = {
@@ -119,6 +209,7 @@ static const brook_auth_ops ops = {
     .session_step = step,
     .session_principal = principal,
     .session_close = close_session,
+    .session_step_async = step_async,
 };
 
 BROOK_PLUGIN_DESCRIPTOR(BROOK_PLUGIN_AUTH, brook_auth_ops, ops, "plain", "1.0.0",

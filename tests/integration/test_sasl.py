@@ -7,7 +7,10 @@ wrong password, a deleted user, a mechanism nobody offers, a request
 before authenticating, a client that never authenticates. With auth-acl,
 a user without WRITE on a topic gets an authorization error while another
 topic works."""
+import base64
+import hashlib
 import os
+import select
 import shutil
 import signal
 import socket
@@ -17,7 +20,7 @@ import tempfile
 import time
 import unittest
 
-from brooktest import BROOKCTL, Broker, brookctl
+from brooktest import BROOKCTL, Broker, Native, brookctl
 from test_tls import STORAGE, CertsTestCase
 import kafkawire as kw
 
@@ -56,7 +59,8 @@ class Sasl(CertsTestCase):
         listeners = ('{ name = "sasl"; codec = "kafka"; address = "127.0.0.1:0"; sasl = true; auth_timeout_ms = 400; },'
                      '{ name = "saslssl"; codec = "kafka"; address = "127.0.0.1:0"; sasl = true; '
                      'tls = { cert = "%s/server.pem"; key = "%s/server.key"; }; },'
-                     '{ name = "nativesasl"; codec = "native"; address = "127.0.0.1:0"; sasl = true; }' % (c, c))
+                     '{ name = "nativesasl"; codec = "native"; address = "127.0.0.1:0"; sasl = true; },'
+                     '{ name = "sasl10s"; codec = "kafka"; address = "127.0.0.1:0"; sasl = true; }' % (c, c))
         auth = ('auth = ( { plugin = "plain"; credentials = "%s"; }, { plugin = "scram"; credentials = "%s"; },'
                 ' { plugin = "acl"; file = "%s"; } );' % (self.creds, self.creds, acl))
         self.broker = Broker(self.dir, storage=STORAGE, extra=auth, listeners=listeners).start()
@@ -195,6 +199,70 @@ class Sasl(CertsTestCase):
         self.assertEqual(s.recv(10), b"")
         s.close()
         self.assertIn("not authenticated within 400 ms", self.broker.log())
+
+    def add_slow_user(self, iterations=3000000):
+        """A PLAIN user whose hash takes ~0.5 s to check (the file allows up
+        to 10 million PBKDF2 rounds), to make a check outlast a round trip."""
+        salt = os.urandom(16)
+        digest = hashlib.pbkdf2_hmac("sha256", b"patience", salt, iterations, 32)
+        with open(self.creds, "a") as f:
+            f.write("slow pbkdf2-sha256 %d %s %s\n" % (iterations, base64.b64encode(salt).decode(),
+                                                        base64.b64encode(digest).decode()))
+
+    def readable(self, sock):
+        return bool(select.select([sock], [], [], 0)[0])
+
+    def test_password_checks_run_off_the_event_loop(self):
+        self.add_slow_user()
+        a = kw.Conn(self.broker.ports["sasl10s"], timeout=30)  # the "sasl" listener allows 400 ms
+        self.addCleanup(a.close)
+        a.call(17, 1, kw.string("PLAIN"))
+        corr = a.send(36, 1, kw.nbytes(b"\x00slow\x00patience"))
+        time.sleep(0.1)  # the broker has A's token and is checking it
+        # another client is answered while A's check is still running
+        other = Native(self.broker.port)
+        self.assertEqual(other.call("list_topics")["error"], 0)
+        self.assertFalse(self.readable(a.sock), "the other client waited for the password check")
+        got, data = a.recv()
+        self.assertEqual((got, struct.unpack_from(">h", data, 0)[0]), (corr, 0))
+        data = a.call(3, 1, kw.array([kw.string("orders")]))  # authenticated
+        self.assertIn(b"orders", data)
+        other.close()
+
+    def test_a_client_leaving_mid_check_and_a_second_step_mid_check(self):
+        self.add_slow_user()
+        # gone while its password is being checked: nothing to answer, nothing leaks
+        port = self.broker.ports["sasl10s"]  # the "sasl" listener allows 400 ms
+        c = kw.Conn(port)
+        c.call(17, 1, kw.string("PLAIN"))
+        c.send(36, 1, kw.nbytes(b"\x00slow\x00patience"))
+        time.sleep(0.05)
+        c.close()
+        # a second step sent before the first is answered: the first is
+        # answered in order, the second refused, then the connection closes
+        c = kw.Conn(port, timeout=30)
+        c.call(17, 1, kw.string("PLAIN"))
+        first = c.send(36, 1, kw.nbytes(b"\x00slow\x00patience"))
+        second = c.send(36, 1, kw.nbytes(b"\x00slow\x00patience"))
+        got, data = c.recv()
+        self.assertEqual((got, struct.unpack_from(">h", data, 0)[0]), (first, 0))
+        got, data = c.recv()
+        self.assertEqual(got, second)
+        self.assertNotEqual(struct.unpack_from(">h", data, 0)[0], 0)
+        self.assertEqual(c.sock.recv(10), b"")
+        c.close()
+        # and the broker still authenticates
+        r = self.kcat("alice", "s3cret", "-L")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        # stopping with a check in flight: a clean exit (under ASan: no leak, no use after free)
+        c = kw.Conn(port)
+        c.call(17, 1, kw.string("PLAIN"))
+        c.send(36, 1, kw.nbytes(b"\x00slow\x00patience"))
+        time.sleep(0.05)
+        self.assertEqual(self.broker.stop(signal.SIGTERM, timeout=30), 0, self.broker.log())
+        c.close()
+        self.assertNotIn("AddressSanitizer", self.broker.log())
+        self.assertNotIn("runtime error", self.broker.log())
 
     def test_brookctl_authenticates_on_the_native_protocol(self):
         address = "127.0.0.1:%d" % self.broker.ports["nativesasl"]
