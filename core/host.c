@@ -10,6 +10,7 @@
 #include "log.h"
 #include "loop.h"
 #include "metrics.h"
+#include "slice.h"
 #include "plugin_set.h"
 #include "workers.h"
 
@@ -128,4 +129,5 @@ void brook_host_init(brook_plugin_instance *inst)
     h->broker_id = inst->env->broker_id;
     h->host_private = inst;
     h->run_blocking = host_run_blocking;
+    h->slice_bytes = brook_slice_bytes;
 }

@@ -4,26 +4,7 @@
 #include <unistd.h>
 
 #include "batch.h"
-
-/* The bytes of a slice, read into *copy when they are in a file. */
-static const uint8_t *slice_bytes(const brook_slice *s, uint8_t **copy)
-{
-    *copy = NULL;
-    if (s->fd < 0)
-        return s->data;
-    *copy = malloc(s->len ? s->len : 1);
-    size_t done = 0;
-    while (*copy && done < s->len) {
-        ssize_t r = pread(s->fd, *copy + done, s->len - done, (off_t)(s->file_offset + (int64_t)done));
-        if (r <= 0) {
-            free(*copy);
-            *copy = NULL;
-            return NULL;
-        }
-        done += (size_t)r;
-    }
-    return *copy;
-}
+#include "slice.h"
 
 brook_err brook_log_scan(const brook_storage_ops *so, void *log, int64_t from, int64_t end, size_t budget,
                          brook_log_scan_cb cb, void *arg)
@@ -40,7 +21,7 @@ brook_err brook_log_scan(const brook_storage_ops *so, void *log, int64_t from, i
         int bad = 0;
         for (size_t i = 0; i < n; i++) {
             uint8_t *copy;
-            const uint8_t *data = bad ? NULL : slice_bytes(&slices[i], &copy);
+            const uint8_t *data = bad ? NULL : brook_slice_bytes(&slices[i], &copy);
             if (!data && !bad) {
                 e = BROOK_ERR_IO;
                 bad = 1;

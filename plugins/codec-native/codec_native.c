@@ -476,28 +476,6 @@ static void encode_list_topics(msgpack_packer *pk, const native_req *nr, const b
     }
 }
 
-/* The bytes of a slice: in memory already, or read from its file. */
-static const uint8_t *slice_bytes(const brook_slice *s, uint8_t **tmp)
-{
-    *tmp = NULL;
-    if (s->fd < 0)
-        return s->data;
-    *tmp = malloc(s->len ? s->len : 1);
-    if (!*tmp)
-        return NULL;
-    size_t done = 0;
-    while (done < s->len) {
-        ssize_t r = pread(s->fd, *tmp + done, s->len - done, (off_t)(s->file_offset + (int64_t)done));
-        if (r <= 0) {
-            free(*tmp);
-            *tmp = NULL;
-            return NULL;
-        }
-        done += (size_t)r;
-    }
-    return *tmp;
-}
-
 static void pack_record(msgpack_packer *pk, const brook_host *host, const brook_record *rec)
 {
     msgpack_pack_map(pk, 5);
@@ -565,7 +543,7 @@ static brook_err pack_fetched(const brook_host *host, const brook_fetch_partitio
     *next_offset = fp->fetch_offset;
     for (size_t i = 0; i < fp->slice_count; i++) {
         uint8_t *tmp;
-        const uint8_t *bytes = slice_bytes(&fp->slices[i], &tmp);
+        const uint8_t *bytes = host->slice_bytes(&fp->slices[i], &tmp);
         if (!bytes) {
             *problem = "cannot read stored data";
             return *count ? BROOK_OK : BROOK_ERR_IO;

@@ -138,6 +138,12 @@ struct brook_host {
      * Jobs submitted by one plugin finish in any order. The core drains all
      * jobs (running their `done`) before it calls any plugin's fini. */
     brook_err (*run_blocking)(const brook_host *host, void (*work)(void *arg), void (*done)(void *arg), void *arg);
+
+    /* The bytes of a storage slice (a fetch's, say): a memory slice's
+     * data, or for a file slice a malloc'd copy read with pread, also put
+     * in *copy for the caller to free. NULL when the file cannot be read.
+     * Appended in ABI 1.1. */
+    const uint8_t *(*slice_bytes)(const brook_slice *slice, uint8_t **copy);
 };
 
 /* The descriptor. Fill it with BROOK_PLUGIN_DESCRIPTOR. */
