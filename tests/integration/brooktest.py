@@ -95,6 +95,15 @@ class Broker:
         return self.proc is not None and self.proc.poll() is None
 
 
+def taken_port():
+    """A loopback port something else listens on: (the listening socket, to
+    close when done, and its port)."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    s.listen()
+    return s, s.getsockname()[1]
+
+
 def brookctl(address, *args, input=None, timeout=60):
     return subprocess.run([BROOKCTL, "-b", address] + list(args), input=input, stdout=subprocess.PIPE,
                           stderr=subprocess.PIPE, timeout=timeout)

@@ -9,7 +9,7 @@ import subprocess
 import tempfile
 import unittest
 
-from brooktest import BROOKCTL, BROOKD, TEST_PLUGIN_DIR, BrokerTestCase, brookctl
+from brooktest import BROOKCTL, BROOKD, TEST_PLUGIN_DIR, BrokerTestCase, brookctl, taken_port
 
 SOURCE = os.environ.get("BROOK_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "../.."))
 
@@ -172,10 +172,7 @@ class BrookdCommandLine(unittest.TestCase):
         self.assertIn("configured twice", r.stderr.decode())
 
     def test_unbindable_address_fails_start(self):
-        s = socket.socket()
-        s.bind(("127.0.0.1", 0))
-        s.listen()
-        port = s.getsockname()[1]
+        s, port = taken_port()
         r = brookd("-c", self.config(port=port))
         s.close()
         self.assertEqual(r.returncode, 1)

@@ -4,12 +4,14 @@ that neither crashes the broker nor stops it serving clients."""
 import http.client
 import os
 import re
+import shutil
 import socket
 import subprocess
+import tempfile
 import time
 import unittest
 
-from brooktest import BROOKD, BrokerTestCase, Native
+from brooktest import BROOKD, BrokerTestCase, Native, taken_port
 
 
 SAMPLE = re.compile(r'^([a-z_]+)(\{(.*)\})? (-?\d+)$')
@@ -175,16 +177,16 @@ class Metrics(BrokerTestCase):
 
 class MetricsConfig(unittest.TestCase):
     def run_brookd(self, metrics):
-        import tempfile
         d = tempfile.mkdtemp(prefix="brook-it-")
         path = os.path.join(d, "brook.conf")
         with open(path, "w") as f:
             f.write('broker = { data_dir = "%s/data"; };\n'
                     'listeners = ( { name = "n"; codec = "native"; address = "127.0.0.1:0"; } );\n'
                     'storage = { plugin = "memory"; };\n%s\n' % (d, metrics))
-        r = subprocess.run([BROOKD, "-c", path], stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=30)
-        subprocess.run(["rm", "-rf", d])
-        return r
+        try:
+            return subprocess.run([BROOKD, "-c", path], stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=30)
+        finally:
+            shutil.rmtree(d, ignore_errors=True)
 
     def test_a_bad_address_fails_start_with_where_and_why(self):
         r = self.run_brookd('metrics = { address = "localhost"; };')
@@ -192,10 +194,7 @@ class MetricsConfig(unittest.TestCase):
         self.assertIn("brook.conf:4: metrics.address: must be host:port", r.stderr.decode())
 
     def test_a_taken_port_fails_start_before_serving(self):
-        s = socket.socket()
-        s.bind(("127.0.0.1", 0))
-        s.listen()
-        port = s.getsockname()[1]
+        s, port = taken_port()
         r = self.run_brookd('metrics = { address = "127.0.0.1:%d"; };' % port)
         s.close()
         self.assertEqual(r.returncode, 1)
