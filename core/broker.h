@@ -5,12 +5,14 @@
 #define BROOK_CORE_BROKER_H
 
 #include "config.h"
+#include "histogram.h"
 #include "listener.h"
 #include "loop.h"
 #include "metrics.h"
 #include "metrics_http.h"
 #include "plugin_set.h"
 #include "producer_ids.h"
+#include "request.h"
 #include "topics.h"
 
 typedef struct brook_conn brook_conn;
@@ -36,6 +38,7 @@ typedef struct brook_broker {
     brook_metrics_http *metrics_http; /* NULL: no metrics.address */
     struct brook_workers *workers;
     brook_broker_metrics m;
+    brook_histogram request_duration[BROOK_REQ_TYPE_COUNT]; /* by request type, dispatch to result */
     brook_host_env env;
     brook_plugin_set plugins;
     brook_topics topics;

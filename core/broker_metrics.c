@@ -79,9 +79,23 @@ static void write_groups(brook_broker *b, FILE *out, const char *name, const cha
         brook_offsets_each_group(b->offsets, each_group, &w);
 }
 
+static void write_request_durations(brook_broker *b, FILE *out)
+{
+    fprintf(out, "# HELP brook_request_duration_seconds time from a request's dispatch to its result, waits for "
+                 "acknowledgements and long polls included\n# TYPE brook_request_duration_seconds histogram\n");
+    for (int t = 0; t < BROOK_REQ_TYPE_COUNT; t++) {
+        if (!b->request_duration[t].count)
+            continue;
+        char labels[64];
+        snprintf(labels, sizeof labels, "request=\"%s\"", brook_req_type_name(t));
+        brook_histogram_write(&b->request_duration[t], out, "brook_request_duration_seconds", labels);
+    }
+}
+
 void brook_broker_write_metrics(void *broker, FILE *out)
 {
     brook_broker *b = broker;
+    write_request_durations(b, out);
     size_t partitions = 0;
     for (size_t t = 0; t < b->topics.count; t++)
         partitions += (size_t)b->topics.items[t]->partition_count;

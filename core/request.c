@@ -2,6 +2,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "broker.h"
 #include "conn.h"
@@ -67,11 +68,52 @@ void brook_req_arm_deadline(brook_req *req, int64_t ms)
         req->deadline = NULL;
 }
 
+static int64_t monotonic_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+const char *brook_req_type_name(int type)
+{
+    static const char *const names[BROOK_REQ_TYPE_COUNT] = {
+        [BROOK_REQ_INVALID] = "invalid",
+        [BROOK_REQ_LOCAL] = "local",
+        [BROOK_REQ_METADATA] = "metadata",
+        [BROOK_REQ_CREATE_TOPICS] = "create_topics",
+        [BROOK_REQ_DELETE_TOPICS] = "delete_topics",
+        [BROOK_REQ_PRODUCE] = "produce",
+        [BROOK_REQ_FETCH] = "fetch",
+        [BROOK_REQ_LIST_OFFSETS] = "list_offsets",
+        [BROOK_REQ_INIT_PRODUCER_ID] = "init_producer_id",
+        [BROOK_REQ_DESCRIBE_CONFIGS] = "describe_configs",
+        [BROOK_REQ_FIND_COORDINATOR] = "find_coordinator",
+        [BROOK_REQ_JOIN_GROUP] = "join_group",
+        [BROOK_REQ_SYNC_GROUP] = "sync_group",
+        [BROOK_REQ_HEARTBEAT] = "heartbeat",
+        [BROOK_REQ_LEAVE_GROUP] = "leave_group",
+        [BROOK_REQ_OFFSET_COMMIT] = "offset_commit",
+        [BROOK_REQ_OFFSET_FETCH] = "offset_fetch",
+        [BROOK_REQ_OFFSET_DELETE] = "offset_delete",
+        [BROOK_REQ_LIST_GROUPS] = "list_groups",
+        [BROOK_REQ_DESCRIBE_GROUPS] = "describe_groups",
+        [BROOK_REQ_DELETE_GROUPS] = "delete_groups",
+        [BROOK_REQ_SASL_HANDSHAKE] = "sasl_handshake",
+        [BROOK_REQ_SASL_AUTHENTICATE] = "sasl_authenticate",
+    };
+    return type >= 0 && type < BROOK_REQ_TYPE_COUNT && names[type] ? names[type] : "unknown";
+}
+
 void brook_req_complete(brook_req *req)
 {
     if (req->state >= BROOK_REQ_COMPLETED)
         return;
     req->state = BROOK_REQ_COMPLETED;
+    int type = (int)req->pub.type;
+    if (req->dispatched_ns && type >= 0 && type < BROOK_REQ_TYPE_COUNT)
+        brook_histogram_observe(&req->broker->request_duration[type],
+                                (double)(monotonic_ns() - req->dispatched_ns) / 1e9);
     if (req->deadline) {
         brook_loop_timer_cancel(req->broker->loop, req->deadline);
         req->deadline = NULL;
@@ -127,6 +169,7 @@ void brook_req_orphan(brook_req *req)
 void brook_req_dispatch(brook_req *req)
 {
     brook_metric_add(req->broker->m.requests_total, 1);
+    req->dispatched_ns = monotonic_ns();
     /* The handler's own work counts as one pending callback, so callbacks
      * that fire synchronously inside it cannot complete it early. */
     req->pending = 1;

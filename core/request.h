@@ -50,6 +50,7 @@ struct brook_req {
      * withdrawn (partition waiters). */
     int pending;
     int waiting;
+    int64_t dispatched_ns; /* monotonic, for brook_request_duration_seconds */
     int deadline_passed;
     brook_timer *deadline;
     /* Set by a handler that parks the request: withdraw its waiters. */
@@ -69,6 +70,11 @@ struct brook_req {
     size_t out_total;    /* bytes in all segments */
     size_t out_sent;
 };
+
+/* Request types the core times (every BROOK_REQ_* value). */
+#define BROOK_REQ_TYPE_COUNT (BROOK_REQ_SASL_AUTHENTICATE + 1)
+/* "produce", "fetch", ... for labels and logs. */
+const char *brook_req_type_name(int type);
 
 brook_req *brook_req_new(struct brook_conn *conn);
 void brook_req_free(brook_req *req);

@@ -14,12 +14,13 @@ import unittest
 from brooktest import BROOKD, BrokerTestCase, Native, taken_port
 
 
-SAMPLE = re.compile(r'^([a-z_]+)(\{(.*)\})? (-?\d+)$')
+SAMPLE = re.compile(r'^([a-z_]+)(\{(.*)\})? (-?[0-9.]+)$')
 
 
 def parse(text):
     """{name or name{labels}: value} of the samples, after checking that each
-    family has HELP and TYPE before its samples and appears once."""
+    family has HELP and TYPE before its samples and appears in one piece
+    (a histogram's _bucket, _sum and _count lines belong to its family)."""
     samples, helped, typed, seen = {}, set(), {}, []
     for line in text.splitlines():
         if line.startswith("# HELP "):
@@ -31,11 +32,15 @@ def parse(text):
         elif line:
             m = SAMPLE.match(line)
             assert m, line
-            name = m.group(1)
-            assert name in helped and name in typed, name
-            assert not seen or seen[-1] == name or name not in seen, "family %s split" % name
-            seen.append(name)
-            samples[name + (m.group(2) or "")] = int(m.group(4))
+            family = m.group(1)
+            if family not in typed:
+                family = re.sub(r"_(bucket|sum|count)$", "", family)
+                assert typed.get(family) == "histogram", line
+            assert family in helped, family
+            assert not seen or seen[-1] == family or family not in seen, "family %s split" % family
+            seen.append(family)
+            value = float(m.group(4))
+            samples[m.group(1) + (m.group(2) or "")] = int(value) if value.is_integer() else value
     return samples, typed
 
 
@@ -109,6 +114,28 @@ class Metrics(BrokerTestCase):
         s, _ = self.scrape()
         self.assertEqual(s["brook_partitions"], 0)
         self.assertFalse([k for k in s if "lagging" in k], s)
+
+    def test_request_durations_by_type(self):
+        self.ctl("topics", "create", "timed")
+        self.ctl("produce", "timed", input=b"x\n")
+        c = Native(self.broker.port)
+        r = c.call("fetch", topic="timed", partition=0, offset=1, max_wait_ms=300)  # a long poll that times out
+        self.assertEqual((r["error"], r["records"]), (0, []))
+        c.close()
+        s, types = self.scrape()
+        self.assertEqual(types["brook_request_duration_seconds"], "histogram")
+        for request in ("produce", "fetch", "create_topics"):
+            series = '{request="%s"' % request
+            buckets = [(k, v) for k, v in s.items() if k.startswith("brook_request_duration_seconds_bucket" + series)]
+            counts = [v for _, v in buckets]
+            self.assertEqual(counts, sorted(counts), "cumulative buckets")
+            self.assertEqual(counts[-1], s["brook_request_duration_seconds_count" + series + "}"])
+            self.assertGreaterEqual(counts[-1], 1)
+        fetch = '{request="fetch",le="%s"}'
+        # the long poll waited 300 ms: not under 0.25 s, and counted in the sum
+        self.assertEqual(s["brook_request_duration_seconds_bucket" + fetch % "0.25"], 0)
+        self.assertEqual(s["brook_request_duration_seconds_bucket" + fetch % "+Inf"], 1)
+        self.assertGreaterEqual(s['brook_request_duration_seconds_sum{request="fetch"}'], 0.29)
 
     def test_protocol_errors_are_counted(self):
         before, _ = self.scrape()

@@ -1,4 +1,4 @@
-/* The metrics registry and its Prometheus text rendering. */
+/* The metrics registry, latency histograms and their Prometheus text rendering. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,6 +8,7 @@
 
 #include <cmocka.h>
 
+#include "histogram.h"
 #include "metrics.h"
 
 static char *render(const brook_metrics *m)
@@ -78,12 +79,44 @@ static void bad_names_and_type_changes_are_refused(void **state)
     brook_metrics_free(m);
 }
 
+static void histograms_are_cumulative_with_sum_and_count(void **state)
+{
+    (void)state;
+    brook_histogram h = {0};
+    brook_histogram_observe(&h, 0.0001); /* first bucket */
+    brook_histogram_observe(&h, 0.001);  /* exactly a bound: that bucket */
+    brook_histogram_observe(&h, 0.3);
+    brook_histogram_observe(&h, 60); /* past the last bound: +Inf only */
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    brook_histogram_write(&h, f, "brook_x", "request=\"fetch\"");
+    fclose(f);
+    assert_non_null(strstr(text, "brook_x_bucket{request=\"fetch\",le=\"0.00025\"} 1\n"));
+    assert_non_null(strstr(text, "brook_x_bucket{request=\"fetch\",le=\"0.001\"} 2\n"));
+    assert_non_null(strstr(text, "brook_x_bucket{request=\"fetch\",le=\"0.25\"} 2\n"));
+    assert_non_null(strstr(text, "brook_x_bucket{request=\"fetch\",le=\"0.5\"} 3\n"));
+    assert_non_null(strstr(text, "brook_x_bucket{request=\"fetch\",le=\"10\"} 3\n"));
+    assert_non_null(strstr(text, "brook_x_bucket{request=\"fetch\",le=\"+Inf\"} 4\n"));
+    assert_non_null(strstr(text, "brook_x_sum{request=\"fetch\"} 60.301100\n"));
+    assert_non_null(strstr(text, "brook_x_count{request=\"fetch\"} 4\n"));
+    free(text);
+    /* without labels: no empty braces */
+    f = open_memstream(&text, &len);
+    brook_histogram_write(&h, f, "brook_y", "");
+    fclose(f);
+    assert_non_null(strstr(text, "brook_y_bucket{le=\"+Inf\"} 4\n"));
+    assert_non_null(strstr(text, "brook_y_count 4\n"));
+    free(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(counters_and_gauges_render_in_registration_order),
         cmocka_unit_test(help_text_is_escaped),
         cmocka_unit_test(bad_names_and_type_changes_are_refused),
+        cmocka_unit_test(histograms_are_cumulative_with_sum_and_count),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,32 @@
+#include "histogram.h"
+
+/* Seconds. Requests range from tens of microseconds (metadata) to the
+ * long polls and acknowledgement waits clients ask for (seconds). */
+static const double bounds[BROOK_HISTOGRAM_BUCKETS] = {0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                                       0.1,     0.25,   0.5,   1,      2.5,   5,    10};
+
+void brook_histogram_observe(brook_histogram *h, double seconds)
+{
+    int i = 0;
+    while (i < BROOK_HISTOGRAM_BUCKETS && seconds > bounds[i])
+        i++;
+    h->in_bucket[i]++;
+    h->count++;
+    h->sum_seconds += seconds;
+}
+
+void brook_histogram_write(const brook_histogram *h, FILE *out, const char *name, const char *labels)
+{
+    const char *sep = *labels ? "," : "";
+    uint64_t cumulative = 0;
+    for (int i = 0; i <= BROOK_HISTOGRAM_BUCKETS; i++) {
+        cumulative += h->in_bucket[i];
+        char le[32] = "+Inf";
+        if (i < BROOK_HISTOGRAM_BUCKETS)
+            snprintf(le, sizeof le, "%g", bounds[i]);
+        fprintf(out, "%s_bucket{%s%sle=\"%s\"} %llu\n", name, labels, sep, le, (unsigned long long)cumulative);
+    }
+    const char *open = *labels ? "{" : "", *close = *labels ? "}" : "";
+    fprintf(out, "%s_sum%s%s%s %.6f\n", name, open, labels, close, h->sum_seconds);
+    fprintf(out, "%s_count%s%s%s %llu\n", name, open, labels, close, (unsigned long long)h->count);
+}
