@@ -23,7 +23,7 @@ static void family(FILE *out, const char *name, const char *help)
     fprintf(out, "# HELP brook_%s %s\n# TYPE brook_%s gauge\n", name, help, name);
 }
 
-enum partition_value { LOG_START, LOG_END, HIGH_WATERMARK };
+enum partition_value { LOG_START, LOG_END, HIGH_WATERMARK, SIZE_BYTES };
 
 static void write_partitions(brook_broker *b, FILE *out, const char *name, const char *help, enum partition_value which)
 {
@@ -33,9 +33,14 @@ static void write_partitions(brook_broker *b, FILE *out, const char *name, const
         for (int32_t i = 0; i < topic->partition_count; i++) {
             brook_partition *p = topic->partitions ? topic->partitions[i] : NULL;
             int64_t start, end;
-            if (!p || brook_partition_offsets(p, &start, &end))
+            uint64_t size = 0;
+            if (!p || brook_partition_offsets(p, &start, &end) ||
+                (which == SIZE_BYTES && brook_partition_size(p, &size)))
                 continue;
-            int64_t v = which == LOG_START ? start : which == LOG_END ? end : p->high_watermark;
+            int64_t v = which == LOG_START    ? start
+                        : which == LOG_END    ? end
+                        : which == SIZE_BYTES ? (int64_t)size
+                                              : p->high_watermark;
             fprintf(out, "brook_%s{topic=\"%s\",partition=\"%d\"} %lld\n", name, topic->name, i, (long long)v);
         }
     }
@@ -106,6 +111,7 @@ void brook_broker_write_metrics(void *broker, FILE *out)
     write_partitions(b, out, "partition_log_start_offset", "first offset still stored", LOG_START);
     write_partitions(b, out, "partition_log_end_offset", "offset the next appended record gets", LOG_END);
     write_partitions(b, out, "partition_high_watermark", "offset up to which consumers may read", HIGH_WATERMARK);
+    write_partitions(b, out, "partition_size_bytes", "bytes of record batches the partition's log holds", SIZE_BYTES);
     write_groups(b, out, "consumer_group_committed_offset", "offset a consumer group committed", 0);
     write_groups(b, out, "consumer_group_lag", "records between a group's committed offset and the high watermark", 1);
 }

@@ -106,6 +106,14 @@ brook_err brook_partition_offsets(brook_partition *p, int64_t *log_start, int64_
     return brook_storage_of(&p->broker->plugins.storage)->offsets(p->log, log_start, log_end);
 }
 
+brook_err brook_partition_size(brook_partition *p, uint64_t *bytes)
+{
+    brook_plugin_instance *storage = &p->broker->plugins.storage;
+    if (!brook_has_slot(storage, brook_storage_ops, size))
+        return BROOK_ERR_UNSUPPORTED;
+    return brook_storage_of(storage)->size(p->log, bytes);
+}
+
 /* Idempotence: a lone batch with a producer id is checked against the
  * producer's sequence; BROOK_ERR_EXISTS means an earlier copy was appended. */
 static brook_err check_producer(brook_partition *p, const brook_batch_info *info, size_t batches, int64_t *dup_base,

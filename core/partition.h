@@ -55,6 +55,9 @@ brook_err brook_partition_append(brook_partition *p, uint8_t *data, size_t len, 
                                  int64_t *last_offset, const char **error_message, int *duplicate);
 
 brook_err brook_partition_offsets(brook_partition *p, int64_t *log_start, int64_t *log_end);
+/* Bytes the partition's log holds; BROOK_ERR_UNSUPPORTED when the storage
+ * plugin does not say. */
+brook_err brook_partition_size(brook_partition *p, uint64_t *bytes);
 
 void brook_partition_wait(brook_partition *p, brook_waiter *w);
 void brook_partition_unwait(brook_waiter *w);

@@ -309,6 +309,15 @@ static brook_err mem_offset_for_timestamp(void *log, int64_t timestamp, int64_t 
     return BROOK_ERR_NOT_FOUND;
 }
 
+static brook_err mem_size(void *log, uint64_t *bytes)
+{
+    memlog *l = log;
+    *bytes = 0;
+    for (size_t i = 0; i < l->count; i++)
+        *bytes += l->entries[i].c->len;
+    return BROOK_OK;
+}
+
 static const brook_storage_ops ops = {
     .open = mem_open,
     .close = mem_close,
@@ -321,6 +330,7 @@ static const brook_storage_ops ops = {
     .read = mem_read,
     .truncate = mem_truncate,
     .offset_for_timestamp = mem_offset_for_timestamp,
+    .size = mem_size,
 };
 
 BROOK_PLUGIN_DESCRIPTOR(BROOK_PLUGIN_STORAGE, brook_storage_ops, ops, "memory", "1.0.0",

@@ -287,6 +287,15 @@ static brook_err v_offset_for_timestamp(void *log, int64_t ts, int64_t *offset, 
     return plog_offset_for_timestamp(log, ts, offset, found);
 }
 
+static brook_err v_size(void *log, uint64_t *bytes)
+{
+    plog *l = log;
+    *bytes = 0;
+    for (size_t i = 0; i < l->nsegs; i++)
+        *bytes += l->segs[i]->size;
+    return BROOK_OK;
+}
+
 static const brook_storage_ops ops = {
     .open = v_open,
     .close = v_close,
@@ -299,6 +308,7 @@ static const brook_storage_ops ops = {
     .read = v_read,
     .truncate = v_truncate,
     .offset_for_timestamp = v_offset_for_timestamp,
+    .size = v_size,
 };
 
 BROOK_PLUGIN_DESCRIPTOR(BROOK_PLUGIN_STORAGE, brook_storage_ops, ops, "segment", "1.0.0",

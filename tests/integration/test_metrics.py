@@ -1,6 +1,7 @@
 """The metrics endpoint (metrics.address): GET /metrics in Prometheus text
 format, counters that follow real traffic, clear HTTP errors, and bad HTTP
 that neither crashes the broker nor stops it serving clients."""
+import glob
 import http.client
 import os
 import re
@@ -11,7 +12,7 @@ import tempfile
 import time
 import unittest
 
-from brooktest import BROOKD, BrokerTestCase, Native, taken_port
+from brooktest import BROOKD, Broker, BrokerTestCase, Native, taken_port
 
 
 SAMPLE = re.compile(r'^([a-z_]+)(\{(.*)\})? (-?[0-9.]+)$')
@@ -46,6 +47,7 @@ def parse(text):
 
 class Metrics(BrokerTestCase):
     extra = 'metrics = { address = "127.0.0.1:0"; };'
+    storage_metric = "brook_storage_memory_bytes"  # a gauge of the storage plugin's, > 0 once it holds records
 
     def setUp(self):
         super().setUp()
@@ -72,7 +74,7 @@ class Metrics(BrokerTestCase):
         self.assertEqual(types["brook_produced_records_total"], "counter")
         self.assertEqual(types["brook_connections"], "gauge")
         # the storage plugin's metrics are there, prefixed with its name
-        self.assertIn("brook_storage_memory_bytes", before)
+        self.assertIn(self.storage_metric, before)
         self.ctl("topics", "create", "m", "--partitions", "2")
         self.ctl("produce", "m", input=b"".join(b"record %d\n" % i for i in range(25)))
         held = Native(self.broker.port)
@@ -83,7 +85,7 @@ class Metrics(BrokerTestCase):
         self.assertGreaterEqual(after["brook_connections_total"] - before["brook_connections_total"], 3)
         self.assertGreaterEqual(after["brook_requests_total"] - before["brook_requests_total"], 3)
         self.assertEqual(after["brook_connections"], 1)  # `held`; brookctl's are gone
-        self.assertGreater(after["brook_storage_memory_bytes"], 0)
+        self.assertGreater(after[self.storage_metric], 0)
         held.close()
 
     def test_partition_offsets_and_consumer_lag(self):
@@ -102,6 +104,8 @@ class Metrics(BrokerTestCase):
         self.assertEqual(s["brook_partition_log_end_offset" + p0], 10)
         self.assertEqual(s["brook_partition_high_watermark" + p0], 10)
         self.assertEqual(s["brook_partition_high_watermark" + p1], 3)
+        self.assertGreater(s["brook_partition_size_bytes" + p0], s["brook_partition_size_bytes" + p1])
+        self.assertGreater(s["brook_partition_size_bytes" + p1], 0)
         g0, g1 = '{group="g\\"1",topic="lagging",partition="0"}', '{group="g\\"1",topic="lagging",partition="1"}'
         self.assertEqual(s["brook_consumer_group_committed_offset" + g0], 4)
         self.assertEqual(s["brook_consumer_group_lag" + g0], 6)
@@ -200,6 +204,28 @@ class Metrics(BrokerTestCase):
         slow.close()
         self.assertEqual(clients.call("list_topics")["error"], 0)
         clients.close()
+
+
+class MetricsOnSegments(Metrics):
+    """The same on storage-segment, and the size gauge against its files."""
+
+    storage_metric = "brook_storage_segment_open_files"
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="brook-it-")
+        self.broker = Broker(self.dir, extra=self.extra, storage='storage = { plugin = "segment"; };').start()
+        m = re.search(r"metrics endpoint listening on 127\.0\.0\.1:(\d+)", self.broker.log())
+        self.mport = int(m.group(1))
+
+    def test_partition_size_is_the_segment_files(self):
+        self.ctl("topics", "create", "sized")
+        for i in range(3):
+            self.ctl("produce", "sized", input=b"".join(b"%d-%d\n" % (i, j) for j in range(50)))
+        s, _ = self.scrape()
+        logs = glob.glob(os.path.join(self.broker.data, "**", "*.log"), recursive=True)
+        on_disk = sum(os.path.getsize(f) for f in logs if "sized" in f)
+        self.assertGreater(on_disk, 0)
+        self.assertEqual(s['brook_partition_size_bytes{topic="sized",partition="0"}'], on_disk)
 
 
 class MetricsConfig(unittest.TestCase):

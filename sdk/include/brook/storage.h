@@ -97,6 +97,11 @@ typedef struct brook_storage_ops {
      * that batch's timestamp; BROOK_ERR_NOT_FOUND when no record is that
      * late (Kafka answers with the log end offset then). */
     brook_err (*offset_for_timestamp)(void *log, int64_t timestamp, int64_t *offset, int64_t *found_timestamp);
+
+    /* Bytes of batches the log holds now (what size-based retention
+     * counts), for the broker's per-partition size metric. Optional
+     * (appended in ABI 1.1: check it with BROOK_HAS_SLOT). */
+    brook_err (*size)(void *log, uint64_t *bytes);
 } brook_storage_ops;
 
 #endif
