@@ -20,6 +20,22 @@ class GroupsCli(BrokerTestCase):
     def consume(self, *args):
         return sorted(self.ctl("consume", "t", "--group", "g", *args).stdout.split())
 
+    def offset_rows(self):
+        """describe's rows: (topic, partition, committed, log end, lag)."""
+        desc = self.ctl("groups", "describe", "g").stdout.decode()
+        rows = [l.split("\t")[1:] for l in desc.splitlines() if l.startswith("offset\t")]
+        return sorted((t, int(p), int(c), int(e), int(lag)) for t, p, c, e, lag in rows)
+
+    def test_describe_shows_log_end_and_lag(self):
+        self.ctl("topics", "create", "t", "--partitions", "2")
+        self.produce([b"r%d" % i for i in range(6)])
+        self.assertEqual(len(self.consume("--from-beginning")), 6)  # a new group starts at the end otherwise
+        self.assertEqual(self.offset_rows(), [("t", 0, 3, 3, 0), ("t", 1, 3, 3, 0)])
+        self.produce([b"late%d" % i for i in range(5)])
+        self.assertEqual(self.offset_rows(), [("t", 0, 3, 6, 3), ("t", 1, 3, 5, 2)])
+        self.assertEqual(len(self.consume()), 5)
+        self.assertEqual(self.offset_rows(), [("t", 0, 6, 6, 0), ("t", 1, 5, 5, 0)])
+
     def test_consume_resumes_and_groups_are_managed(self):
         self.ctl("topics", "create", "t", "--partitions", "2")
         first = [b"a%d" % i for i in range(10)]

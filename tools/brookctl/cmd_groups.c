@@ -14,8 +14,9 @@ static void usage(FILE *out)
                  "       brookctl groups describe GROUP\n"
                  "       brookctl groups delete GROUP\n"
                  "       brookctl groups reset-offsets GROUP --topic T (--to-earliest | --to-latest | --to-offset N)\n"
-                 "describe shows the state, the members and the committed offsets; delete and reset-offsets\n"
-                 "need a group without members.\n");
+                 "describe shows the state, the members and per partition the committed offset, the log end\n"
+                 "and the lag (\"offset TOPIC PARTITION COMMITTED LOG-END LAG\"); delete and reset-offsets need\n"
+                 "a group without members.\n");
 }
 
 static void print_str(const msgpack_object *o)
@@ -87,6 +88,33 @@ static int list(client *c)
     return 0;
 }
 
+typedef struct committed {
+    char topic[256];
+    int32_t partition;
+    int64_t offset;
+} committed;
+
+/* "offset  TOPIC  PARTITION  COMMITTED  LOG-END  LAG", the log end being the
+ * high watermark (what a consumer can reach); "-" when it cannot be read
+ * (a deleted topic). */
+static int print_offset_row(client *c, const committed *r)
+{
+    client_begin(c, "list_offsets", 2);
+    pack_kv_str(&c->pk, "topic", r->topic);
+    pack_kv_int(&c->pk, "partition", r->partition);
+    const msgpack_object *resp = client_call(c);
+    if (!resp)
+        return 1;
+    printf("offset\t%s\t%d\t%lld\t", r->topic, r->partition, (long long)r->offset);
+    if (map_int(resp, "error", 0) != 0) {
+        printf("-\t-\n");
+        return 0;
+    }
+    int64_t end = map_int(resp, "latest", 0);
+    printf("%lld\t%lld\n", (long long)end, (long long)(r->offset >= 0 && end > r->offset ? end - r->offset : 0));
+    return 0;
+}
+
 static int describe(client *c, const char *group)
 {
     client_begin(c, "describe_group", 1);
@@ -115,13 +143,23 @@ static int describe(client *c, const char *group)
     if (!(resp = client_call(c)) || report_error(resp, "fetch committed offsets"))
         return 1;
     const msgpack_object *offsets = map_get(resp, "offsets");
-    for (uint32_t i = 0; offsets && offsets->type == MSGPACK_OBJECT_ARRAY && i < offsets->via.array.size; i++) {
-        const msgpack_object *o = &offsets->via.array.ptr[i];
-        printf("offset\t");
-        print_str(map_get(o, "topic"));
-        printf("\t%lld\t%lld\n", (long long)map_int(o, "partition", -1), (long long)map_int(o, "offset", -1));
+    uint32_t n = offsets && offsets->type == MSGPACK_OBJECT_ARRAY ? offsets->via.array.size : 0;
+    committed *rows = calloc(n ? n : 1, sizeof *rows);
+    if (!rows)
+        return 1;
+    /* copied out: the next call reuses the response buffer */
+    for (uint32_t i = 0; i < n; i++) {
+        const msgpack_object *o = &offsets->via.array.ptr[i], *t = map_get(o, "topic");
+        if (t && t->type == MSGPACK_OBJECT_STR)
+            snprintf(rows[i].topic, sizeof rows[i].topic, "%.*s", (int)t->via.str.size, t->via.str.ptr);
+        rows[i].partition = (int32_t)map_int(o, "partition", -1);
+        rows[i].offset = map_int(o, "offset", -1);
     }
-    return 0;
+    int rc = 0;
+    for (uint32_t i = 0; i < n && !rc; i++)
+        rc = print_offset_row(c, &rows[i]);
+    free(rows);
+    return rc;
 }
 
 static int delete_group(client *c, const char *group)
