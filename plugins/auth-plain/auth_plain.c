@@ -14,11 +14,6 @@
 #include "../credentials/credentials.h"
 #include "../credentials/credentials_option.h"
 
-typedef struct plain {
-    const brook_host *host;
-    const char *file;
-} plain;
-
 typedef struct session session;
 
 /* One password check: parsed on the loop, run on an I/O thread by
@@ -35,7 +30,7 @@ typedef struct check {
 } check;
 
 struct session {
-    plain *p;
+    cred_plugin *p;
     const brook_peer *peer;
     char principal[168]; /* "User:" + a name of at most 128 */
     check *pending;      /* the outstanding async step, if any */
@@ -48,25 +43,6 @@ static const brook_option options[] = {
 };
 
 static const char *const mechanisms[] = {"PLAIN", NULL};
-
-static brook_err plain_init(const brook_host *host, void **state)
-{
-    plain *p = calloc(1, sizeof *p);
-    if (!p)
-        return BROOK_ERR_NOMEM;
-    p->host = host;
-    if (cred_option_read(host, &p->file)) {
-        free(p);
-        return BROOK_ERR_INVALID;
-    }
-    *state = p;
-    return BROOK_OK;
-}
-
-static void plain_fini(void *state)
-{
-    free(state);
-}
 
 static brook_err open_session(void *state, const char *mechanism, const brook_peer *peer, void **out)
 {
@@ -213,4 +189,5 @@ static const brook_auth_ops ops = {
 };
 
 BROOK_PLUGIN_DESCRIPTOR(BROOK_PLUGIN_AUTH, brook_auth_ops, ops, "plain", "1.0.0",
-                        "SASL PLAIN against a file of salted PBKDF2 hashes", options, plain_init, plain_fini);
+                        "SASL PLAIN against a file of salted PBKDF2 hashes", options, cred_plugin_init,
+                        cred_plugin_fini);

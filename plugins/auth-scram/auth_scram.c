@@ -15,13 +15,8 @@
 #include "../credentials/credentials_option.h"
 #include "scram.h"
 
-typedef struct scram_plugin {
-    const brook_host *host;
-    const char *file;
-} scram_plugin;
-
 typedef struct session {
-    scram_plugin *p;
+    cred_plugin *p;
     const brook_peer *peer;
     scram s;
     char principal[168];
@@ -34,28 +29,9 @@ static const brook_option options[] = {
 
 static const char *const mechanisms[] = {"SCRAM-SHA-256", "SCRAM-SHA-512", NULL};
 
-static brook_err scram_init(const brook_host *host, void **state)
-{
-    scram_plugin *p = calloc(1, sizeof *p);
-    if (!p)
-        return BROOK_ERR_NOMEM;
-    p->host = host;
-    if (cred_option_read(host, &p->file)) {
-        free(p);
-        return BROOK_ERR_INVALID;
-    }
-    *state = p;
-    return BROOK_OK;
-}
-
-static void scram_fini(void *state)
-{
-    free(state);
-}
-
 static int lookup(void *ctx, const char *user, int sha512, scram_credential *cred)
 {
-    scram_plugin *p = ctx;
+    cred_plugin *p = ctx;
     cred_field f[3];
     int iterations;
     int rc = cred_find(p->file, user, sha512 ? "scram-sha-512" : "scram-sha-256", &iterations, f, 3);
@@ -145,4 +121,5 @@ static const brook_auth_ops ops = {
 };
 
 BROOK_PLUGIN_DESCRIPTOR(BROOK_PLUGIN_AUTH, brook_auth_ops, ops, "scram", "1.0.0",
-                        "SASL SCRAM-SHA-256 and SCRAM-SHA-512 against stored keys", options, scram_init, scram_fini);
+                        "SASL SCRAM-SHA-256 and SCRAM-SHA-512 against stored keys", options, cred_plugin_init,
+                        cred_plugin_fini);

@@ -1,6 +1,7 @@
 #include "credentials_option.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
 brook_err cred_option_read(const brook_host *host, const char **path)
 {
@@ -12,4 +13,23 @@ brook_err cred_option_read(const brook_host *host, const char **path)
     }
     fclose(f);
     return BROOK_OK;
+}
+
+brook_err cred_plugin_init(const brook_host *host, void **state)
+{
+    cred_plugin *p = calloc(1, sizeof *p);
+    if (!p)
+        return BROOK_ERR_NOMEM;
+    p->host = host;
+    if (cred_option_read(host, &p->file)) {
+        free(p);
+        return BROOK_ERR_INVALID;
+    }
+    *state = p;
+    return BROOK_OK;
+}
+
+void cred_plugin_fini(void *state)
+{
+    free(state);
 }

@@ -14,4 +14,14 @@
 /* *path is the configured file; BROOK_ERR_INVALID (logged) when it cannot be read. */
 brook_err cred_option_read(const brook_host *host, const char **path);
 
+/* The state both plugins keep: their host and the credentials file. */
+typedef struct cred_plugin {
+    const brook_host *host;
+    const char *file;
+} cred_plugin;
+
+/* init and fini for a plugin whose state is a cred_plugin. */
+brook_err cred_plugin_init(const brook_host *host, void **state);
+void cred_plugin_fini(void *state);
+
 #endif
