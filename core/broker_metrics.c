@@ -23,25 +23,47 @@ static void family(FILE *out, const char *name, const char *help)
     fprintf(out, "# HELP brook_%s %s\n# TYPE brook_%s gauge\n", name, help, name);
 }
 
-enum partition_value { LOG_START, LOG_END, HIGH_WATERMARK, SIZE_BYTES };
+/* One per-partition gauge: 0 and *v set, or non-zero to leave the
+ * partition out of that family. */
+typedef int (*partition_gauge)(brook_partition *p, int64_t *v);
 
-static void write_partitions(brook_broker *b, FILE *out, const char *name, const char *help, enum partition_value which)
+static int log_start(brook_partition *p, int64_t *v)
+{
+    int64_t end;
+    return brook_partition_offsets(p, v, &end) != BROOK_OK;
+}
+
+static int log_end(brook_partition *p, int64_t *v)
+{
+    int64_t start;
+    return brook_partition_offsets(p, &start, v) != BROOK_OK;
+}
+
+static int high_watermark(brook_partition *p, int64_t *v)
+{
+    *v = p->high_watermark;
+    return 0;
+}
+
+static int size_bytes(brook_partition *p, int64_t *v)
+{
+    uint64_t size;
+    if (brook_partition_size(p, &size))
+        return 1; /* the storage plugin does not say */
+    *v = (int64_t)size;
+    return 0;
+}
+
+static void write_partitions(brook_broker *b, FILE *out, const char *name, const char *help, partition_gauge gauge)
 {
     family(out, name, help);
     for (size_t t = 0; t < b->topics.count; t++) {
         brook_topic *topic = b->topics.items[t];
         for (int32_t i = 0; i < topic->partition_count; i++) {
             brook_partition *p = topic->partitions ? topic->partitions[i] : NULL;
-            int64_t start, end;
-            uint64_t size = 0;
-            if (!p || brook_partition_offsets(p, &start, &end) ||
-                (which == SIZE_BYTES && brook_partition_size(p, &size)))
-                continue;
-            int64_t v = which == LOG_START    ? start
-                        : which == LOG_END    ? end
-                        : which == SIZE_BYTES ? (int64_t)size
-                                              : p->high_watermark;
-            fprintf(out, "brook_%s{topic=\"%s\",partition=\"%d\"} %lld\n", name, topic->name, i, (long long)v);
+            int64_t v;
+            if (p && gauge(p, &v) == 0)
+                fprintf(out, "brook_%s{topic=\"%s\",partition=\"%d\"} %lld\n", name, topic->name, i, (long long)v);
         }
     }
 }
@@ -108,10 +130,10 @@ void brook_broker_write_metrics(void *broker, FILE *out)
     fprintf(out, "brook_topics %zu\n", b->topics.count);
     family(out, "partitions", "partitions of all topics");
     fprintf(out, "brook_partitions %zu\n", partitions);
-    write_partitions(b, out, "partition_log_start_offset", "first offset still stored", LOG_START);
-    write_partitions(b, out, "partition_log_end_offset", "offset the next appended record gets", LOG_END);
-    write_partitions(b, out, "partition_high_watermark", "offset up to which consumers may read", HIGH_WATERMARK);
-    write_partitions(b, out, "partition_size_bytes", "bytes of record batches the partition's log holds", SIZE_BYTES);
+    write_partitions(b, out, "partition_log_start_offset", "first offset still stored", log_start);
+    write_partitions(b, out, "partition_log_end_offset", "offset the next appended record gets", log_end);
+    write_partitions(b, out, "partition_high_watermark", "offset up to which consumers may read", high_watermark);
+    write_partitions(b, out, "partition_size_bytes", "bytes of record batches the partition's log holds", size_bytes);
     write_groups(b, out, "consumer_group_committed_offset", "offset a consumer group committed", 0);
     write_groups(b, out, "consumer_group_lag", "records between a group's committed offset and the high watermark", 1);
 }
