@@ -40,7 +40,10 @@ static void on_ready(void *arg, uint32_t events)
     run(arg);
 }
 
-/* Let libmicrohttpd do what is ready, then come back when it asks to. */
+/* Let libmicrohttpd do what is ready, then come back when it asks to, and
+ * at least every second while it has connections (so nothing it defers,
+ * such as accepting again after the connection cap, waits for an idle
+ * timeout). */
 static void run(brook_metrics_http *h)
 {
     MHD_run(h->daemon);
@@ -50,7 +53,7 @@ static void run(brook_metrics_http *h)
     }
     MHD_UNSIGNED_LONG_LONG ms;
     if (MHD_get_timeout(h->daemon, &ms) == MHD_YES &&
-        brook_loop_timer_add(h->loop, (int64_t)(ms > 60000 ? 60000 : ms), on_timer, h, &h->timer))
+        brook_loop_timer_add(h->loop, (int64_t)(ms > 1000 ? 1000 : ms), on_timer, h, &h->timer))
         log_warn("metrics: cannot schedule the endpoint's next run");
 }
 

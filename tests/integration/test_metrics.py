@@ -55,16 +55,16 @@ class Metrics(BrokerTestCase):
         self.assertIsNotNone(m, self.broker.log())
         self.mport = int(m.group(1))
 
-    def request(self, method="GET", path="/metrics", headers=None, body=None):
-        conn = http.client.HTTPConnection("127.0.0.1", self.mport, timeout=10)
+    def request(self, method="GET", path="/metrics", headers=None, body=None, timeout=10):
+        conn = http.client.HTTPConnection("127.0.0.1", self.mport, timeout=timeout)
         conn.request(method, path, body=body, headers=headers or {})
         r = conn.getresponse()
         data = r.read().decode()
         conn.close()
         return r, data
 
-    def scrape(self):
-        r, text = self.request()
+    def scrape(self, timeout=10):
+        r, text = self.request(timeout=timeout)
         self.assertEqual(r.status, 200, text)
         self.assertEqual(r.getheader("Content-Type"), "text/plain; version=0.0.4; charset=utf-8")
         return parse(text)
@@ -164,15 +164,19 @@ class Metrics(BrokerTestCase):
         self.assertEqual(r.status, 431)
 
     def raw(self, data, read=True):
+        """What the endpoint answers to `data` before it closes; a reset
+        (it closed while bytes were still coming) ends the answer too."""
         s = socket.create_connection(("127.0.0.1", self.mport), timeout=10)
-        s.sendall(data)
         got = b""
-        if read:
-            while True:
+        try:
+            s.sendall(data)
+            while read:
                 chunk = s.recv(65536)
                 if not chunk:
                     break
                 got += chunk
+        except (ConnectionResetError, BrokenPipeError):
+            pass
         s.close()
         return got
 
@@ -194,9 +198,9 @@ class Metrics(BrokerTestCase):
         deadline = time.monotonic() + 10
         while True:
             try:
-                samples, _ = self.scrape()
+                samples, _ = self.scrape(timeout=2)
                 break
-            except (ConnectionError, http.client.HTTPException):
+            except (OSError, http.client.HTTPException):  # refused, reset or timed out
                 self.assertLess(time.monotonic(), deadline, "the endpoint did not recover")
                 time.sleep(0.1)
         self.assertIn("brook_requests_total", samples)
