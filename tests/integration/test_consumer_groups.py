@@ -1,11 +1,12 @@
 """Consumer groups with real clients against a real brookd (segment storage,
 flush always): confluent-kafka consumers share a topic's partitions,
 rebalance when one leaves, resume from committed offsets, and find them
-again after brookd is killed with SIGKILL; kcat's balanced consumer and
+again after brookd is killed with SIGKILL; their lag shows in the metrics; kcat's balanced consumer and
 kafkajs read through groups; the group errors clients act on, with
 hand-made frames."""
 import json
 import os
+import re
 import shutil
 import signal
 import struct
@@ -13,6 +14,7 @@ import subprocess
 import tempfile
 import time
 import unittest
+import urllib.request
 
 from brooktest import Broker
 import kafkawire as kw
@@ -25,6 +27,7 @@ except ImportError:
 
 STORAGE = 'storage = { plugin = "segment"; flush = "always"; };'
 GROUPS = 'groups = { initial_rebalance_delay_ms = 0; min_session_timeout_ms = 1000; };'
+METRICS = 'metrics = { address = "127.0.0.1:0"; };'
 JS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "js")
 
 
@@ -35,7 +38,7 @@ class ConsumerGroups(unittest.TestCase):
         self.start()
 
     def start(self):
-        self.broker = Broker(self.dir, extra=GROUPS, storage=STORAGE).start()
+        self.broker = Broker(self.dir, extra=GROUPS + METRICS, storage=STORAGE).start()
         self.addCleanup(self.broker.stop, signal.SIGKILL)
         self.bootstrap = "127.0.0.1:%d" % self.broker.kafka_port
 
@@ -123,6 +126,37 @@ class ConsumerGroups(unittest.TestCase):
         committed = c4.committed([TopicPartition("cg", p) for p in range(4)], timeout=10)
         self.assertEqual([tp.offset for tp in committed], [138, 138, 137, 137])  # 550 records over 4 partitions
         self.assertIn("committed offsets: 1 group(s)", self.broker.log())
+
+    def lag_metrics(self, group):
+        """{(topic, partition): (committed, lag)} from the metrics endpoint."""
+        port = re.findall(r"metrics endpoint listening on 127\.0\.0\.1:(\d+)", self.broker.log())[-1]
+        text = urllib.request.urlopen("http://127.0.0.1:%s/metrics" % port, timeout=10).read().decode()
+        rows = {}
+        for kind, g, topic, part, value in re.findall(
+                r'^brook_consumer_group_(committed_offset|lag)\{group="([^"]*)",topic="([^"]*)",partition="(\d+)"\} (\d+)$',
+                text, re.M):
+            if g == group:
+                committed, lag = rows.get((topic, int(part)), (None, None))
+                rows[(topic, int(part))] = (int(value), lag) if kind == "committed_offset" else (committed, int(value))
+        return rows
+
+    def test_lag_of_a_kafka_consumer_group_in_the_metrics(self):
+        self.create("watched", 2)
+        self.produce("watched", [b"w%d" % i for i in range(10)], partitions=2)  # 5 per partition
+        c = self.consumer("watchers")
+        c.assign([TopicPartition("watched", 0, 0), TopicPartition("watched", 1, 0)])
+        got = []
+        deadline = time.time() + 30
+        while len(got) < 10 and time.time() < deadline:
+            m = c.poll(0.2)
+            if m is not None and not m.error():
+                got.append(m)
+        self.assertEqual(len(got), 10)
+        # commit 3 of partition 0 and all 5 of partition 1
+        c.commit(offsets=[TopicPartition("watched", 0, 3), TopicPartition("watched", 1, 5)], asynchronous=False)
+        self.assertEqual(self.lag_metrics("watchers"), {("watched", 0): (3, 2), ("watched", 1): (5, 0)})
+        self.produce("watched", [b"more%d" % i for i in range(4)], partitions=2)
+        self.assertEqual(self.lag_metrics("watchers"), {("watched", 0): (3, 4), ("watched", 1): (5, 2)})
 
     def test_roundrobin_and_cooperative_sticky_assignors(self):
         # the assignment is the leader's opaque bytes: any assignor works
