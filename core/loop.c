@@ -27,11 +27,16 @@ struct brook_loop {
     size_t heap_cap;
 };
 
-int64_t brook_monotonic_ms(void)
+int64_t brook_monotonic_ns(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+int64_t brook_monotonic_ms(void)
+{
+    return brook_monotonic_ns() / 1000000;
 }
 
 brook_err brook_loop_new(brook_loop **out)

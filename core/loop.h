@@ -39,6 +39,7 @@ void brook_loop_timer_cancel(brook_loop *loop, brook_timer *t);
 /* Monotonic milliseconds, cached per loop iteration. */
 int64_t brook_loop_now(brook_loop *loop);
 int64_t brook_monotonic_ms(void);
+int64_t brook_monotonic_ns(void); /* uncached, for timing requests */
 
 /* Run the timers that are due now (used after the loop stopped, to let
  * deferred releases happen before shutdown). */

@@ -2,7 +2,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "broker.h"
 #include "conn.h"
@@ -68,13 +67,6 @@ void brook_req_arm_deadline(brook_req *req, int64_t ms)
         req->deadline = NULL;
 }
 
-static int64_t monotonic_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 const char *brook_req_type_name(int type)
 {
     static const char *const names[BROOK_REQ_TYPE_COUNT] = {
@@ -113,7 +105,7 @@ void brook_req_complete(brook_req *req)
     int type = (int)req->pub.type;
     if (req->dispatched_ns && type >= 0 && type < BROOK_REQ_TYPE_COUNT)
         brook_histogram_observe(&req->broker->request_duration[type],
-                                (double)(monotonic_ns() - req->dispatched_ns) / 1e9);
+                                (double)(brook_monotonic_ns() - req->dispatched_ns) / 1e9);
     if (req->deadline) {
         brook_loop_timer_cancel(req->broker->loop, req->deadline);
         req->deadline = NULL;
@@ -169,7 +161,7 @@ void brook_req_orphan(brook_req *req)
 void brook_req_dispatch(brook_req *req)
 {
     brook_metric_add(req->broker->m.requests_total, 1);
-    req->dispatched_ns = monotonic_ns();
+    req->dispatched_ns = brook_monotonic_ns();
     /* The handler's own work counts as one pending callback, so callbacks
      * that fire synchronously inside it cannot complete it early. */
     req->pending = 1;
