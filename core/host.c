@@ -10,8 +10,8 @@
 #include "log.h"
 #include "loop.h"
 #include "metrics.h"
-#include "slice.h"
 #include "plugin_set.h"
+#include "slice.h"
 #include "workers.h"
 
 static brook_plugin_instance *instance_of(const brook_host *host)

@@ -1,7 +1,6 @@
 #include "log_scan.h"
 
 #include <stdlib.h>
-#include <unistd.h>
 
 #include "batch.h"
 #include "slice.h"
