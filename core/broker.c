@@ -13,67 +13,11 @@
 
 #include "broker_metrics.h"
 #include "conn.h"
+#include "data_dir.h"
 #include "log.h"
 #include "offsets.h"
 #include "partition.h"
 #include "workers.h"
-
-/* ---- data directory ----------------------------------------------------- */
-
-static brook_err make_dirs(const char *path, char *err, size_t errlen)
-{
-    char tmp[PATH_MAX];
-    snprintf(tmp, sizeof tmp, "%s", path);
-    for (char *p = tmp + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
-            goto fail;
-        *p = '/';
-    }
-    if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
-        goto fail;
-    if (access(path, W_OK) != 0)
-        goto fail;
-    return BROOK_OK;
-fail:
-    snprintf(err, errlen, "broker.data_dir %s: %s", path, strerror(errno));
-    return BROOK_ERR_IO;
-}
-
-/* A stable id for the cluster, kept in <data_dir>/cluster_id. */
-static void load_cluster_id(brook_broker *b)
-{
-    char path[PATH_MAX];
-    snprintf(path, sizeof path, "%s/cluster_id", b->st->data_dir);
-    FILE *f = fopen(path, "r");
-    if (f) {
-        if (fgets(b->cluster_id, sizeof b->cluster_id, f))
-            b->cluster_id[strcspn(b->cluster_id, "\n")] = '\0';
-        fclose(f);
-        if (b->cluster_id[0])
-            return;
-    }
-    unsigned char raw[12] = {0};
-    int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
-    if (fd >= 0) {
-        if (read(fd, raw, sizeof raw) != (ssize_t)sizeof raw)
-            memset(raw, 0x5a, sizeof raw);
-        close(fd);
-    }
-    static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    for (size_t i = 0; i < 16; i++) {
-        unsigned bits = (raw[(i * 6) / 8] | (raw[(i * 6) / 8 + 1 < 12 ? (i * 6) / 8 + 1 : 0] << 8)) >> ((i * 6) % 8);
-        b->cluster_id[i] = alphabet[bits & 63];
-    }
-    b->cluster_id[16] = '\0';
-    f = fopen(path, "w");
-    if (f) {
-        fprintf(f, "%s\n", b->cluster_id);
-        fclose(f);
-    }
-}
 
 /* ---- topics ------------------------------------------------------------- */
 
@@ -242,6 +186,7 @@ brook_err brook_broker_start(brook_broker *b, brook_config *config, const char *
 {
     memset(b, 0, sizeof *b);
     b->signal_io.fd = -1;
+    b->data_dir.lock_fd = -1;
     for (size_t i = 0; i < BROOK_MAX_LISTENERS; i++)
         b->listeners[i].io.fd = -1;
     b->config = config;
@@ -254,7 +199,7 @@ brook_err brook_broker_start(brook_broker *b, brook_config *config, const char *
         return e;
     }
     register_metrics(b);
-    if ((e = make_dirs(b->st->data_dir, err, errlen)))
+    if ((e = brook_data_dir_open(&b->data_dir, b->st->data_dir, b->st->broker_id, err, errlen)))
         return e;
     b->env = (brook_host_env){.loop = b->loop,
                               .metrics = b->metrics,
@@ -270,7 +215,6 @@ brook_err brook_broker_start(brook_broker *b, brook_config *config, const char *
     if ((e = brook_plugin_set_load(&b->plugins, config, dir, &b->env, err, errlen)) ||
         (e = brook_plugin_set_start(&b->plugins, err, errlen)))
         return e;
-    load_cluster_id(b);
     if ((e = brook_topics_load(&b->topics, b->st->data_dir, err, errlen)) ||
         (e = brook_producer_ids_load(&b->producer_ids, b->st->data_dir, err, errlen)))
         return e;
@@ -305,7 +249,7 @@ brook_err brook_broker_start(brook_broker *b, brook_config *config, const char *
             snprintf(err, errlen, "listener %s: cannot watch its socket", b->listeners[i].conf->name);
             return e;
         }
-    log_info("broker %d ready (cluster %s, data_dir %s)", b->st->broker_id, b->cluster_id, b->st->data_dir);
+    log_info("broker %d ready (cluster %s, data_dir %s)", b->st->broker_id, b->data_dir.cluster_id, b->st->data_dir);
     return BROOK_OK;
 }
 
@@ -385,5 +329,6 @@ void brook_broker_free(brook_broker *b)
     brook_metrics_http_stop(b->metrics_http);
     brook_metrics_free(b->metrics);
     brook_loop_free(b->loop);
+    brook_data_dir_close(&b->data_dir);
     memset(b, 0, sizeof *b);
 }

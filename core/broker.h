@@ -5,6 +5,7 @@
 #define BROOK_CORE_BROKER_H
 
 #include "config.h"
+#include "data_dir.h"
 #include "histogram.h"
 #include "listener.h"
 #include "loop.h"
@@ -53,7 +54,7 @@ typedef struct brook_broker {
     int stopping;
     brook_timer *stop_timer;
     int64_t stop_deadline;
-    char cluster_id[64];
+    brook_data_dir data_dir; /* locked while the broker runs; holds the cluster id */
 } brook_broker;
 
 /* Load plugins, open the data dir, topics and partitions, bind listeners.

@@ -36,7 +36,7 @@ void brook_handle_metadata(brook_req *req)
     brook_broker *b = req->broker;
     brook_metadata_req *m = &req->pub.u.metadata;
     m->controller_id = b->st->broker_id;
-    m->cluster_id = b->cluster_id;
+    m->cluster_id = b->data_dir.cluster_id;
     m->brokers = brook_request_alloc(&req->pub, sizeof *m->brokers);
     if (!m->brokers) {
         req->pub.error = BROOK_ERR_NOMEM;
