@@ -58,6 +58,7 @@ typedef struct brook_settings {
     int32_t request_timeout_ms;
     int32_t max_connections;
     int32_t shutdown_timeout_ms;
+    int64_t fetch_max_bytes;
 
     int32_t default_partitions;
     int auto_create_topics;

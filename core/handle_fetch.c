@@ -35,7 +35,8 @@ void brook_handle_fetch_release(brook_req *req)
 }
 
 /* Read one partition into fp; `budget` is what the response may still take
- * (the first batch of the response is exempt: *first_done tracks it). */
+ * (the first batch of the response is exempt: *first_done tracks it). A
+ * partition named twice is read twice, each within the same budget. */
 static void read_partition(brook_req *req, const char *topic, brook_fetch_partition *fp, size_t *budget,
                            int *first_done)
 {
@@ -58,11 +59,16 @@ static void read_partition(brook_req *req, const char *topic, brook_fetch_partit
             return;
         }
     }
+    /* The partition's own limit, within what the response has left; the
+     * first batch of the response comes whole whatever its size (storage
+     * always returns its first batch), so a consumer always progresses. */
     size_t max = fp->max_bytes > 0 ? (size_t)fp->max_bytes : 1;
-    if (*first_done && max > *budget)
+    if (max > *budget)
         max = *budget;
     if (*first_done && max == 0)
         return;
+    if (max == 0)
+        max = 1;
     fp->error = brook_storage_of(&b->plugins.storage)
                     ->read(part->log, fp->fetch_offset, fp->high_watermark, max, fp->slices, MAX_SLICES_PER_PARTITION,
                            &fp->slice_count, &fp->bytes);
@@ -81,7 +87,10 @@ static void read_partition(brook_req *req, const char *topic, brook_fetch_partit
 static size_t read_all(brook_req *req, int *errors)
 {
     brook_fetch_req *f = &req->pub.u.fetch;
+    /* The response's limit: the client's max_bytes, within the broker's. */
     size_t budget = f->max_bytes > 0 ? (size_t)f->max_bytes : 1, total = 0;
+    if (budget > (size_t)req->broker->st->fetch_max_bytes)
+        budget = (size_t)req->broker->st->fetch_max_bytes;
     int first_done = 0;
     *errors = 0;
     for (size_t t = 0; t < f->topic_count; t++) {
