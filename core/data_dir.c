@@ -121,8 +121,9 @@ static brook_err write_meta(const char *path, int32_t broker_id, const char *clu
     snprintf(meta, sizeof meta, "%s/meta.properties", path);
     snprintf(tmp, sizeof tmp, "%s/meta.properties.tmp", path);
     FILE *f = fopen(tmp, "w");
-    int ok = f && fprintf(f, "# Brook data directory: which broker and cluster it belongs to. Do not edit.\n"
-                             "version=1\nbroker.id=%d\ncluster.id=%s\n",
+    int ok = f && fprintf(f,
+                          "# Brook data directory: which broker and cluster it belongs to. Do not edit.\n"
+                          "version=1\nbroker.id=%d\ncluster.id=%s\n",
                           broker_id, cluster_id) > 0;
     ok = f && fflush(f) == 0 && fdatasync(fileno(f)) == 0 && ok;
     if (f)
