@@ -7,14 +7,14 @@ BUILD_DIR ?= build
 ASAN_DIR ?= build-asan
 FUZZ_DIR ?= build-fuzz
 FUZZ_SECONDS ?= 15
-FUZZERS = native_decode batch config kafka_decode
+FUZZERS = native_decode batch batch_validate config kafka_decode
 JOBS ?= $(shell nproc)
 CTEST_FLAGS ?= --output-on-failure --timeout 600
 
 # Debian packages the build and the test suite need.
 DEPS = build-essential cmake pkg-config libconfig-dev libmsgpack-dev libcmocka-dev python3 python3-msgpack \
        clang libclang-rt-14-dev clang-format git kcat python3-confluent-kafka python3-kafka librdkafka-dev \
-       libssl-dev openssl libmicrohttpd-dev fio
+       libssl-dev openssl libmicrohttpd-dev fio zlib1g-dev libsnappy-dev liblz4-dev libzstd-dev
 # kafkajs comes from the npm registry (tests/integration/js/package-lock.json);
 # Node.js from Debian only where the machine has none.
 JS_DIR = tests/integration/js

@@ -125,21 +125,21 @@ brook_err brook_batch_header_next(const uint8_t **pos, const uint8_t *end, brook
     return BROOK_OK;
 }
 
-brook_err brook_batch_iter_next(brook_batch_iter *it, brook_record *rec)
+/* One record at *pos (its varint length first), into rec with its raw
+ * deltas; *pos moves past it. The record must fit before `end` and use
+ * exactly its length. */
+static brook_err parse_record(const uint8_t **pos, const uint8_t *end, brook_record *rec, int64_t *ts_delta,
+                              int32_t *off_delta)
 {
-    if (it->remaining <= 0)
-        return BROOK_ERR_NOT_FOUND;
-    const uint8_t *p = it->pos;
+    const uint8_t *p = *pos;
     int32_t rec_len;
-    if (read_varint(&p, it->end, &rec_len) || rec_len < 0 || rec_len > it->end - p)
+    if (read_varint(&p, end, &rec_len) || rec_len < 0 || rec_len > end - p)
         return BROOK_ERR_CORRUPT;
     const uint8_t *rec_end = p + rec_len;
-    int64_t ts_delta;
-    int32_t off_delta;
     if (p >= rec_end)
         return BROOK_ERR_CORRUPT;
     p++; /* record attributes: unused */
-    if (read_varlong(&p, rec_end, &ts_delta) || read_varint(&p, rec_end, &off_delta))
+    if (read_varlong(&p, rec_end, ts_delta) || read_varint(&p, rec_end, off_delta))
         return BROOK_ERR_CORRUPT;
     if (read_bytes(&p, rec_end, &rec->key, &rec->key_len) || read_bytes(&p, rec_end, &rec->value, &rec->value_len))
         return BROOK_ERR_CORRUPT;
@@ -154,10 +154,55 @@ brook_err brook_batch_iter_next(brook_batch_iter *it, brook_record *rec)
     if (p != rec_end)
         return BROOK_ERR_CORRUPT;
     rec->headers_len = (size_t)(rec_end - rec->headers);
+    *pos = rec_end;
+    return BROOK_OK;
+}
+
+brook_err brook_batch_iter_next(brook_batch_iter *it, brook_record *rec)
+{
+    if (it->remaining <= 0)
+        return BROOK_ERR_NOT_FOUND;
+    int64_t ts_delta;
+    int32_t off_delta;
+    brook_err e = parse_record(&it->pos, it->end, rec, &ts_delta, &off_delta);
+    if (e)
+        return e;
     rec->offset = it->base_offset + off_delta;
     rec->timestamp = it->base_timestamp + ts_delta;
-    it->pos = rec_end;
     it->remaining--;
+    return BROOK_OK;
+}
+
+brook_err brook_batch_records_check(const uint8_t *records, size_t len, int32_t count, int64_t base_timestamp,
+                                    const char **why)
+{
+    const uint8_t *p = records, *end = len ? records + len : records; /* records may be NULL when len is 0 */
+    for (int32_t i = 0; i < count; i++) {
+        brook_record rec;
+        int64_t ts_delta;
+        int32_t off_delta;
+        if (p == end) {
+            *why = "the batch holds fewer records than its record count";
+            return BROOK_ERR_INVALID_RECORD;
+        }
+        if (parse_record(&p, end, &rec, &ts_delta, &off_delta)) {
+            *why = "a record's framing is malformed (length, varint, key, value or headers)";
+            return BROOK_ERR_INVALID_RECORD;
+        }
+        if (off_delta != i) {
+            *why = "record offset deltas must count up from 0 by 1";
+            return BROOK_ERR_INVALID_RECORD;
+        }
+        if ((ts_delta > 0 && base_timestamp > INT64_MAX - ts_delta) ||
+            (ts_delta < 0 && base_timestamp < INT64_MIN - ts_delta)) {
+            *why = "a record's timestamp delta overflows";
+            return BROOK_ERR_INVALID_RECORD;
+        }
+    }
+    if (p != end) {
+        *why = "the batch holds more record bytes than its record count covers";
+        return BROOK_ERR_INVALID_RECORD;
+    }
     return BROOK_OK;
 }
 

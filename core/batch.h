@@ -10,6 +10,12 @@ extern const brook_batch_ops brook_batch_ops_impl;
 brook_err brook_batch_check(const void *data, size_t len, brook_batch_info *info);
 brook_err brook_batch_iter_init(brook_batch_iter *it, const void *batch, size_t len);
 brook_err brook_batch_iter_next(brook_batch_iter *it, brook_record *rec);
+/* Kafka's checks of a batch's records section (uncompressed, or after
+ * decompression): exactly `count` well-framed records filling [records,
+ * records + len), offset deltas 0, 1, 2..., timestamps that do not
+ * overflow. BROOK_ERR_INVALID_RECORD with the reason in *why (static). */
+brook_err brook_batch_records_check(const uint8_t *records, size_t len, int32_t count, int64_t base_timestamp,
+                                    const char **why);
 brook_err brook_batch_header_next(const uint8_t **pos, const uint8_t *end, brook_record_header *hdr);
 brook_err brook_batch_builder_new(brook_batch_builder **out);
 brook_err brook_batch_builder_add(brook_batch_builder *b, const brook_record *rec, const brook_record_header *headers,

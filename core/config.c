@@ -49,6 +49,8 @@ static const node limits_nodes[] = {
      "longest a request may wait (acks, long poll) when it names no timeout"},
     {"max_connections", N_INT, NULL, "10000", 0, "connections accepted at once; more are closed at accept"},
     {"shutdown_timeout_ms", N_INT, NULL, "5000", 0, "how long a graceful stop waits for responses to drain"},
+    {"batch_decompressed_max_bytes", N_INT, NULL, "67108864", 0,
+     "largest a produced compressed batch may be once decompressed to check its records"},
     {"fetch_max_bytes", N_INT, NULL, "57671680", 0,
      "largest fetch response, whatever the client asks (the first batch always comes whole)"},
     {NULL, 0, NULL, NULL, 0, NULL},
@@ -691,6 +693,7 @@ brook_err brook_config_validate(brook_config *c, char *err, size_t errlen)
     st->max_connections = (int32_t)get_int(cfg, "limits.max_connections");
     st->shutdown_timeout_ms = (int32_t)get_int(cfg, "limits.shutdown_timeout_ms");
     st->fetch_max_bytes = get_int(cfg, "limits.fetch_max_bytes");
+    st->batch_decompressed_max_bytes = get_int(cfg, "limits.batch_decompressed_max_bytes");
     st->default_partitions = (int32_t)get_int(cfg, "topics.default_partitions");
     st->auto_create_topics = get_bool(cfg, "topics.auto_create");
     st->max_partitions = (int32_t)get_int(cfg, "topics.max_partitions");
@@ -711,6 +714,8 @@ brook_err brook_config_validate(brook_config *c, char *err, size_t errlen)
         (e = range(c, "limits.shutdown_timeout_ms", get_int(cfg, "limits.shutdown_timeout_ms"), 0, 3600000, err,
                    errlen)) ||
         (e = range(c, "limits.fetch_max_bytes", st->fetch_max_bytes, 1024, INT32_MAX, err, errlen)) ||
+        (e = range(c, "limits.batch_decompressed_max_bytes", st->batch_decompressed_max_bytes, 65536, INT32_MAX, err,
+                   errlen)) ||
         (e = range(c, "topics.max_partitions", get_int(cfg, "topics.max_partitions"), 1, 100000, err, errlen)) ||
         (e = range(c, "topics.default_partitions", get_int(cfg, "topics.default_partitions"), 1, st->max_partitions,
                    err, errlen)) ||

@@ -59,6 +59,7 @@ typedef struct brook_settings {
     int32_t max_connections;
     int32_t shutdown_timeout_ms;
     int64_t fetch_max_bytes;
+    int64_t batch_decompressed_max_bytes;
 
     int32_t default_partitions;
     int auto_create_topics;

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "batch.h"
+#include "batch_validate.h"
 #include "broker.h"
 #include "log.h"
 #include "log_scan.h"
@@ -163,6 +164,9 @@ brook_err brook_partition_append(brook_partition *p, uint8_t *data, size_t len, 
             *error_message = "record batch has no records";
             return BROOK_ERR_CORRUPT;
         }
+        e = brook_batch_validate(data + pos, &info, (size_t)p->broker->st->batch_decompressed_max_bytes, error_message);
+        if (e)
+            return e;
         if (batches == 0)
             first = info;
         pos += info.size;

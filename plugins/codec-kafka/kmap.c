@@ -29,9 +29,10 @@ int16_t kmap_error(brook_err e, int cluster)
     case BROOK_ERR_OUT_OF_ORDER_SEQUENCE: return 45;  /* OUT_OF_ORDER_SEQUENCE_NUMBER */
     case BROOK_ERR_INVALID_PRODUCER_EPOCH: return 47; /* INVALID_PRODUCER_EPOCH */
     case BROOK_ERR_IO:
-    case BROOK_ERR_NO_SPACE: return 56; /* KAFKA_STORAGE_ERROR */
-    case BROOK_ERR_AUTH: return 58;     /* SASL_AUTHENTICATION_FAILED */
-    default: return -1;                 /* UNKNOWN_SERVER_ERROR */
+    case BROOK_ERR_NO_SPACE: return 56;       /* KAFKA_STORAGE_ERROR */
+    case BROOK_ERR_AUTH: return 58;           /* SASL_AUTHENTICATION_FAILED */
+    case BROOK_ERR_INVALID_RECORD: return 87; /* INVALID_RECORD */
+    default: return -1;                       /* UNKNOWN_SERVER_ERROR */
     }
 }
 

@@ -26,7 +26,7 @@
 #include "types.h"
 
 #define BROOK_ABI_MAJOR     1
-#define BROOK_ABI_MINOR     1
+#define BROOK_ABI_MINOR     2
 #define BROOK_PLUGIN_SYMBOL "brook_plugin"
 
 #if defined(__GNUC__)
