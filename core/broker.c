@@ -39,7 +39,7 @@ static brook_err open_partitions(brook_broker *b, brook_topic *t, int create)
         }
         if (e) {
             for (int32_t j = 0; j < i; j++)
-                brook_partition_close(t->partitions[j]);
+                brook_partition_close(t->partitions[j], 0);
             free(t->partitions);
             t->partitions = NULL;
             return e;
@@ -57,7 +57,7 @@ static void close_partitions(brook_broker *b, brook_topic *t, int remove)
     brook_partition **parts = t->partitions;
     t->partitions = NULL;
     for (int32_t i = 0; parts && i < n; i++)
-        brook_partition_close(parts[i]);
+        brook_partition_close(parts[i], remove);
     free(parts);
     const brook_storage_ops *so = brook_storage_of(&b->plugins.storage);
     for (int32_t i = 0; remove && i < n; i++) {

@@ -97,6 +97,16 @@ static const node groups_nodes[] = {
     {NULL, 0, NULL, NULL, 0, NULL},
 };
 
+static const node producers_nodes[] = {
+    {"max_per_partition", N_INT, NULL, "10000", 0,
+     "idempotent producers remembered per partition; past it the least recently active is forgotten"},
+    {"expiration_ms", N_INT, NULL, "86400000", 0,
+     "an idempotent producer idle this long is forgotten (Kafka's producer.id.expiration.ms)"},
+    {"snapshot_interval_bytes", N_INT, NULL, "16777216", 0,
+     "snapshot a partition's producer state after this many appended bytes (bounds the replay after a crash)"},
+    {NULL, 0, NULL, NULL, 0, NULL},
+};
+
 static const node metrics_nodes[] = {
     {"address", N_STRING, NULL, NULL, 0,
      "host:port serving GET /metrics (Prometheus text format); port 0 picks a free one; unset: no endpoint"},
@@ -109,6 +119,7 @@ static const node root_nodes[] = {
     {"listeners", N_LIST, listener_nodes, NULL, 1, "where clients connect"},
     {"topics", N_GROUP, topics_nodes, NULL, 0, "topic defaults"},
     {"groups", N_GROUP, groups_nodes, NULL, 0, "consumer group coordination"},
+    {"producers", N_GROUP, producers_nodes, NULL, 0, "idempotent producer state"},
     {"metrics", N_GROUP, metrics_nodes, NULL, 0, "the metrics endpoint"},
     {"storage", N_PLUGIN, NULL, NULL, 1, "the storage plugin and its options"},
     {"replication", N_PLUGIN, NULL, "none", 0, "the replication plugin and its options"},
@@ -701,6 +712,9 @@ brook_err brook_config_validate(brook_config *c, char *err, size_t errlen)
     st->max_session_timeout_ms = (int32_t)get_int(cfg, "groups.max_session_timeout_ms");
     st->initial_rebalance_delay_ms = (int32_t)get_int(cfg, "groups.initial_rebalance_delay_ms");
     st->offsets_compact_records = get_int(cfg, "groups.offsets_compact_records");
+    st->max_producers_per_partition = get_int(cfg, "producers.max_per_partition");
+    st->producer_expiration_ms = get_int(cfg, "producers.expiration_ms");
+    st->producer_snapshot_interval_bytes = get_int(cfg, "producers.snapshot_interval_bytes");
 
     if ((e = range(c, "broker.id", get_int(cfg, "broker.id"), 0, INT32_MAX, err, errlen)) ||
         (e = range(c, "broker.io_threads", get_int(cfg, "broker.io_threads"), 1, 64, err, errlen)) ||
@@ -723,7 +737,11 @@ brook_err brook_config_validate(brook_config *c, char *err, size_t errlen)
         (e = range(c, "groups.max_session_timeout_ms", st->max_session_timeout_ms, st->min_session_timeout_ms, 3600000,
                    err, errlen)) ||
         (e = range(c, "groups.initial_rebalance_delay_ms", st->initial_rebalance_delay_ms, 0, 600000, err, errlen)) ||
-        (e = range(c, "groups.offsets_compact_records", st->offsets_compact_records, 10, INT64_MAX, err, errlen)))
+        (e = range(c, "groups.offsets_compact_records", st->offsets_compact_records, 10, INT64_MAX, err, errlen)) ||
+        (e = range(c, "producers.max_per_partition", st->max_producers_per_partition, 1, 10000000, err, errlen)) ||
+        (e = range(c, "producers.expiration_ms", st->producer_expiration_ms, 1000, INT64_MAX, err, errlen)) ||
+        (e = range(c, "producers.snapshot_interval_bytes", st->producer_snapshot_interval_bytes, 4096, INT64_MAX, err,
+                   errlen)))
         return e;
     if (brook_log_level_parse(st->log_level) < 0) {
         const config_setting_t *s = config_lookup(cfg, "broker.log_level");

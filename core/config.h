@@ -70,6 +70,10 @@ typedef struct brook_settings {
     int32_t initial_rebalance_delay_ms;
     int64_t offsets_compact_records;
 
+    int64_t max_producers_per_partition;
+    int64_t producer_expiration_ms;
+    int64_t producer_snapshot_interval_bytes;
+
     const char *metrics_address; /* NULL: no metrics endpoint */
 
     brook_listener_conf listeners[BROOK_MAX_LISTENERS];

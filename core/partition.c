@@ -1,33 +1,85 @@
 #include "partition.h"
 
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "batch.h"
 #include "batch_validate.h"
 #include "broker.h"
 #include "log.h"
 #include "log_scan.h"
+#include "producer_snapshot.h"
 #include "producer_state.h"
 
-/* How far back start-up looks for idempotent producers' last batches. */
-#define PRODUCER_REBUILD_OFFSETS 2000
-#define PRODUCER_REBUILD_BYTES   (512u << 10) /* paid per partition at start-up */
+static int64_t wall_clock_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
-static void record_producer(void *arg, const uint8_t *batch, const brook_batch_info *info)
+static void producer_state_dir(const brook_partition *p, char *out, size_t len)
+{
+    snprintf(out, len, "%s/producer-state/%s-%d", p->broker->st->data_dir, p->topic->name, p->index);
+}
+
+static void replay_batch(void *arg, const uint8_t *batch, const brook_batch_info *info)
 {
     (void)batch;
     brook_partition *p = arg;
-    brook_producers_record(&p->producers, info, info->base_offset);
+    brook_producers_record(p->producers, info, info->base_offset, p->replay_clock_ms);
 }
 
-/* Remember the batches of the log's tail for idempotent producers, so a
- * retry sent across a restart is still recognised as a duplicate. */
-static void rebuild_producers(brook_partition *p, int64_t start, int64_t end)
+/* Idempotent producers as they were at the log end: the newest snapshot,
+ * then the batches after it (all of the log when there is none). */
+static brook_err load_producers(brook_partition *p, int64_t start, int64_t end)
 {
-    const brook_storage_ops *so = brook_storage_of(&p->broker->plugins.storage);
-    int64_t from = end - PRODUCER_REBUILD_OFFSETS > start ? end - PRODUCER_REBUILD_OFFSETS : start;
-    brook_log_scan(so, p->log, from, end, PRODUCER_REBUILD_BYTES, record_producer, p);
+    const brook_settings *st = p->broker->st;
+    char dir[PATH_MAX];
+    producer_state_dir(p, dir, sizeof dir);
+    int64_t from;
+    brook_err e = brook_producer_snapshot_load(dir, end, (int32_t)st->max_producers_per_partition,
+                                               st->producer_expiration_ms, &p->producers, &from);
+    if (e)
+        return e;
+    if (from < start)
+        from = start;
+    p->snapshot_offset = from;
+    if (from >= end)
+        return BROOK_OK;
+    p->replay_clock_ms = wall_clock_ms();
+    e = brook_log_scan(brook_storage_of(&p->broker->plugins.storage), p->log, from, end, SIZE_MAX, replay_batch, p);
+    if (e)
+        log_warn("partition %s-%d: replaying the log for idempotent producers stopped early: %s", p->topic->name,
+                 p->index, brook_err_str(e));
+    return BROOK_OK;
+}
+
+/* Snapshot the producers at log end `end`; a failure is logged (a longer
+ * replay after a crash is its only cost). */
+static void snapshot_producers(brook_partition *p, int64_t end)
+{
+    char dir[PATH_MAX];
+    producer_state_dir(p, dir, sizeof dir);
+    if (brook_producer_snapshot_write(dir, end, p->producers) == BROOK_OK)
+        p->snapshot_offset = end;
+    p->bytes_since_snapshot = 0;
+}
+
+/* Snapshot after enough appended bytes: at least the configured interval,
+ * and at least 8x the snapshot's size (about SNAPSHOT_BYTES_PER_PRODUCER
+ * each) so that snapshots of a big table cost at most 1/8 of the writes. */
+#define SNAPSHOT_BYTES_PER_PRODUCER 100
+static void maybe_snapshot_producers(brook_partition *p, size_t appended, int64_t end)
+{
+    p->bytes_since_snapshot += appended;
+    uint64_t due = (uint64_t)p->broker->st->producer_snapshot_interval_bytes;
+    uint64_t table = (uint64_t)brook_producers_count(p->producers) * 8 * SNAPSHOT_BYTES_PER_PRODUCER;
+    if (brook_producers_count(p->producers) > 0 && p->bytes_since_snapshot >= (due > table ? due : table))
+        snapshot_producers(p, end);
 }
 
 brook_err brook_partition_open(brook_broker *b, brook_topic *topic, int32_t index, int create, brook_partition **out)
@@ -51,7 +103,11 @@ brook_err brook_partition_open(brook_broker *b, brook_topic *topic, int32_t inde
     so->offsets(p->log, &start, &end);
     /* Everything recovered from storage was acknowledged before: committed. */
     p->high_watermark = end;
-    rebuild_producers(p, start, end);
+    if ((e = load_producers(p, start, end))) {
+        so->close(p->log);
+        free(p);
+        return e;
+    }
     p->replicas[0] = b->st->broker_id;
     p->rctx = (brook_replica_ctx){
         .topic = topic->name,
@@ -67,6 +123,7 @@ brook_err brook_partition_open(brook_broker *b, brook_topic *topic, int32_t inde
     if (e) {
         log_error("partition %s-%d: replication open failed: %s", topic->name, index, brook_err_str(e));
         so->close(p->log);
+        brook_producers_free(p->producers);
         free(p);
         return e;
     }
@@ -76,7 +133,7 @@ brook_err brook_partition_open(brook_broker *b, brook_topic *topic, int32_t inde
     return BROOK_OK;
 }
 
-void brook_partition_close(brook_partition *p)
+void brook_partition_close(brook_partition *p, int remove)
 {
     if (!p)
         return;
@@ -89,6 +146,17 @@ void brook_partition_close(brook_partition *p)
         brook_partition_unwait(w);
         w->next = list;
         list = w;
+    }
+    /* A clean close snapshots the producers at the log end: the next start
+     * replays nothing. A removed partition takes its snapshots with it. */
+    int64_t start, end;
+    char dir[PATH_MAX];
+    if (remove) {
+        producer_state_dir(p, dir, sizeof dir);
+        brook_producer_snapshot_remove(dir);
+    } else if (brook_producers_count(p->producers) > 0 && brook_partition_offsets(p, &start, &end) == BROOK_OK &&
+               end != p->snapshot_offset) {
+        snapshot_producers(p, end);
     }
     brook_replication_of(&b->plugins.replication)->partition_close(p->replica);
     brook_storage_of(&b->plugins.storage)->close(p->log);
@@ -126,7 +194,7 @@ static brook_err check_producer(brook_partition *p, const brook_batch_info *info
         *error_message = "an idempotent produce carries one batch per partition";
         return BROOK_ERR_CORRUPT;
     }
-    brook_err e = brook_producers_check(&p->producers, info, dup_base);
+    brook_err e = brook_producers_check(p->producers, info, dup_base);
     if (e == BROOK_ERR_OUT_OF_ORDER_SEQUENCE)
         *error_message = "sequence number out of order for this producer";
     else if (e == BROOK_ERR_INVALID_PRODUCER_EPOCH)
@@ -196,7 +264,8 @@ brook_err brook_partition_append(brook_partition *p, uint8_t *data, size_t len, 
         return e;
     }
     *last_offset = next - 1;
-    brook_producers_record(&p->producers, &first, *base_offset);
+    brook_producers_record(p->producers, &first, *base_offset, wall_clock_ms());
+    maybe_snapshot_producers(p, len, next);
     return BROOK_OK;
 }
 

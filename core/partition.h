@@ -35,15 +35,20 @@ struct brook_partition {
     int64_t high_watermark;
     int closing;
     brook_waiter waiters;              /* list head */
-    struct brook_producers *producers; /* idempotent producer state, NULL until one shows up */
+    struct brook_producers *producers; /* idempotent producer state (producer_state.h) */
+    int64_t snapshot_offset;           /* log end of its newest snapshot, or where replay began */
+    uint64_t bytes_since_snapshot;
+    int64_t replay_clock_ms; /* the wall clock while replaying the log at open */
 };
 
 brook_err brook_partition_open(struct brook_broker *b, brook_topic *topic, int32_t index, int create,
                                brook_partition **out);
 
 /* Close storage and replication; registered waiters are detached and woken
- * (they will find the partition gone). */
-void brook_partition_close(brook_partition *p);
+ * (they will find the partition gone). `remove`: the partition is being
+ * deleted, so its producer-state snapshots go too (the caller removes its
+ * storage); otherwise they are brought up to the log end. */
+void brook_partition_close(brook_partition *p, int remove);
 
 /* Check every batch of [data, data+len) (whole batches only, magic 2, CRC,
  * at least one record), assign offsets from the log end by rewriting each

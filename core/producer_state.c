@@ -10,33 +10,146 @@ typedef struct recent {
 } recent;
 
 typedef struct producer {
-    struct producer *next; /* most recently used first */
+    struct producer *hash_next;
+    struct producer *newer, *older; /* activity order: the table's lru list */
     int64_t id;
-    int16_t epoch;
+    int64_t last_append_ms; /* the broker's wall clock at its last batch */
     int32_t last_seq;
+    int16_t epoch;
+    uint8_t nbatches;
+    uint8_t oldest; /* index of the oldest of `batches` once it is full */
     recent batches[BROOK_PRODUCER_RECENT_BATCHES];
-    int nbatches;
-    int oldest;
 } producer;
 
 struct brook_producers {
-    producer *head;
-    int count;
+    producer **buckets; /* NULL until the first producer */
+    size_t nbuckets;    /* a power of two */
+    size_t count;
+    producer *newest, *oldest;
+    int32_t max_producers;
+    int64_t expiration_ms;
 };
 
-static producer *find(brook_producers *ps, int64_t id)
+brook_producers *brook_producers_new(int32_t max_producers, int64_t expiration_ms)
 {
-    producer **pp = &ps->head;
-    for (producer *p = ps->head; p; pp = &p->next, p = p->next) {
-        if (p->id == id) {
-            *pp = p->next; /* move to front */
-            p->next = ps->head;
-            ps->head = p;
-            return p;
-        }
+    brook_producers *ps = calloc(1, sizeof *ps);
+    if (ps) {
+        ps->max_producers = max_producers > 0 ? max_producers : 1;
+        ps->expiration_ms = expiration_ms;
     }
+    return ps;
+}
+
+void brook_producers_free(brook_producers *ps)
+{
+    if (!ps)
+        return;
+    for (producer *p = ps->newest, *next; p; p = next) {
+        next = p->older;
+        free(p);
+    }
+    free(ps->buckets);
+    free(ps);
+}
+
+size_t brook_producers_count(const brook_producers *ps)
+{
+    return ps->count;
+}
+
+/* ---- the table: hash by id, list by activity ---------------------------- */
+
+static size_t bucket_of(const brook_producers *ps, int64_t id)
+{
+    uint64_t h = (uint64_t)id * 0x9e3779b97f4a7c15ull; /* Fibonacci hashing */
+    return (size_t)(h >> 32) & (ps->nbuckets - 1);
+}
+
+static producer *find(const brook_producers *ps, int64_t id)
+{
+    if (!ps->buckets)
+        return NULL;
+    for (producer *p = ps->buckets[bucket_of(ps, id)]; p; p = p->hash_next)
+        if (p->id == id)
+            return p;
     return NULL;
 }
+
+static void list_unlink(brook_producers *ps, producer *p)
+{
+    *(p->newer ? &p->newer->older : &ps->newest) = p->older;
+    *(p->older ? &p->older->newer : &ps->oldest) = p->newer;
+    p->newer = p->older = NULL;
+}
+
+static void list_push_newest(brook_producers *ps, producer *p)
+{
+    p->older = ps->newest;
+    p->newer = NULL;
+    *(ps->newest ? &ps->newest->newer : &ps->oldest) = p;
+    ps->newest = p;
+}
+
+static void forget(brook_producers *ps, producer *p)
+{
+    producer **pp = &ps->buckets[bucket_of(ps, p->id)];
+    while (*pp != p)
+        pp = &(*pp)->hash_next;
+    *pp = p->hash_next;
+    list_unlink(ps, p);
+    ps->count--;
+    free(p);
+}
+
+/* Keep the load factor at most 1. */
+static brook_err grow(brook_producers *ps)
+{
+    if (ps->buckets && ps->count < ps->nbuckets)
+        return BROOK_OK;
+    size_t n = ps->nbuckets ? ps->nbuckets * 2 : 8;
+    producer **b = calloc(n, sizeof *b);
+    if (!b)
+        return BROOK_ERR_NOMEM;
+    free(ps->buckets);
+    ps->buckets = b;
+    ps->nbuckets = n;
+    for (producer *p = ps->newest; p; p = p->older) {
+        size_t i = bucket_of(ps, p->id);
+        p->hash_next = b[i];
+        b[i] = p;
+    }
+    return BROOK_OK;
+}
+
+static producer *add(brook_producers *ps, int64_t id)
+{
+    if (ps->count >= (size_t)ps->max_producers)
+        forget(ps, ps->oldest);
+    producer *p = calloc(1, sizeof *p);
+    if (!p || grow(ps)) {
+        free(p);
+        return NULL;
+    }
+    p->id = id;
+    size_t i = bucket_of(ps, id);
+    p->hash_next = ps->buckets[i];
+    ps->buckets[i] = p;
+    list_push_newest(ps, p);
+    ps->count++;
+    return p;
+}
+
+/* Forget producers idle past the expiration, a few per call. */
+static void expire(brook_producers *ps, int64_t now_ms)
+{
+    for (int i = 0; i < 4 && ps->oldest && ps->expiration_ms > 0; i++) {
+        if (now_ms - ps->oldest->last_append_ms <= ps->expiration_ms)
+            return;
+        forget(ps, ps->oldest);
+    }
+}
+
+/* ---- sequence rules ----------------------------------------------------- */
 
 static int32_t last_seq_of(const brook_batch_info *b)
 {
@@ -44,13 +157,13 @@ static int32_t last_seq_of(const brook_batch_info *b)
     return (int32_t)(last > INT32_MAX ? last - INT32_MAX - 1 : last); /* sequences wrap to 0 */
 }
 
-brook_err brook_producers_check(brook_producers **ps, const brook_batch_info *b, int64_t *dup_base_offset)
+brook_err brook_producers_check(brook_producers *ps, const brook_batch_info *b, int64_t *dup_base_offset)
 {
-    if (b->producer_id < 0 || !*ps)
+    if (b->producer_id < 0)
         return BROOK_OK;
-    producer *p = find(*ps, b->producer_id);
+    producer *p = find(ps, b->producer_id);
     if (!p)
-        return BROOK_OK; /* unknown (new, or forgotten by a restart): accepted */
+        return BROOK_OK; /* unknown (new, expired or evicted): accepted */
     if (b->producer_epoch < p->epoch)
         return BROOK_ERR_INVALID_PRODUCER_EPOCH;
     if (b->producer_epoch > p->epoch)
@@ -65,54 +178,100 @@ brook_err brook_producers_check(brook_producers **ps, const brook_batch_info *b,
     return b->base_sequence == expected ? BROOK_OK : BROOK_ERR_OUT_OF_ORDER_SEQUENCE;
 }
 
-void brook_producers_record(brook_producers **ps, const brook_batch_info *b, int64_t base_offset)
+static void remember(producer *p, int16_t epoch, recent r, int64_t now_ms)
 {
-    if (b->producer_id < 0)
-        return;
-    if (!*ps && !(*ps = calloc(1, sizeof **ps)))
-        return;
-    producer *p = find(*ps, b->producer_id);
-    if (!p) {
-        if ((*ps)->count >= BROOK_PRODUCERS_PER_PARTITION) {
-            /* forget the least recently used producer */
-            producer **pp = &(*ps)->head;
-            while ((*pp)->next)
-                pp = &(*pp)->next;
-            p = *pp;
-            *pp = NULL;
-            (*ps)->count--;
-        } else if (!(p = malloc(sizeof *p))) {
-            return;
-        }
-        memset(p, 0, sizeof *p);
-        p->id = b->producer_id;
-        p->next = (*ps)->head;
-        (*ps)->head = p;
-        (*ps)->count++;
-        p->epoch = b->producer_epoch;
-    }
-    if (b->producer_epoch != p->epoch) {
-        p->epoch = b->producer_epoch;
+    if (epoch != p->epoch) {
+        p->epoch = epoch;
         p->nbatches = 0;
         p->oldest = 0;
     }
-    recent r = {b->base_sequence, last_seq_of(b), base_offset};
     if (p->nbatches < BROOK_PRODUCER_RECENT_BATCHES) {
         p->batches[p->nbatches++] = r;
     } else {
         p->batches[p->oldest] = r;
-        p->oldest = (p->oldest + 1) % BROOK_PRODUCER_RECENT_BATCHES;
+        p->oldest = (uint8_t)((p->oldest + 1) % BROOK_PRODUCER_RECENT_BATCHES);
     }
     p->last_seq = r.last_seq;
+    p->last_append_ms = now_ms;
 }
 
-void brook_producers_free(brook_producers *ps)
+void brook_producers_record(brook_producers *ps, const brook_batch_info *b, int64_t base_offset, int64_t now_ms)
 {
-    if (!ps)
+    if (b->producer_id < 0)
         return;
-    for (producer *p = ps->head, *next; p; p = next) {
-        next = p->next;
-        free(p);
+    expire(ps, now_ms);
+    producer *p = find(ps, b->producer_id);
+    if (p) {
+        list_unlink(ps, p);
+        list_push_newest(ps, p);
+    } else if ((p = add(ps, b->producer_id))) {
+        p->epoch = b->producer_epoch;
+    } else {
+        return; /* out of memory: this producer goes undeduplicated, as if evicted */
     }
-    free(ps);
+    remember(p, b->producer_epoch, (recent){b->base_sequence, last_seq_of(b), base_offset}, now_ms);
+}
+
+/* ---- encoding ----------------------------------------------------------- *
+ * count (u32), then per producer, least recently active first (so decoding
+ * rebuilds the same activity order): id (i64), last append ms (i64), epoch
+ * (i16), last seq (i32), n (u8), then n x (first seq i32, last seq i32,
+ * base offset i64), oldest batch first. Big-endian. */
+
+#define PRODUCER_FIXED_BYTES (8 + 8 + 2 + 4 + 1)
+#define RECENT_BYTES         (4 + 4 + 8)
+
+brook_err brook_producers_encode(const brook_producers *ps, brook_buf *out)
+{
+    brook_err e = brook_buf_reserve(out, 4 + ps->count * (PRODUCER_FIXED_BYTES + 5 * RECENT_BYTES));
+    if (e)
+        return e;
+    uint8_t *w = out->data + out->len;
+    brook_put_be32(w, (uint32_t)ps->count);
+    w += 4;
+    for (const producer *p = ps->oldest; p; p = p->newer) {
+        brook_put_be64(w, (uint64_t)p->id);
+        brook_put_be64(w + 8, (uint64_t)p->last_append_ms);
+        brook_put_be16(w + 16, (uint16_t)p->epoch);
+        brook_put_be32(w + 18, (uint32_t)p->last_seq);
+        w[22] = p->nbatches;
+        w += PRODUCER_FIXED_BYTES;
+        for (int i = 0; i < p->nbatches; i++) {
+            const recent *r = &p->batches[(p->oldest + i) % p->nbatches];
+            brook_put_be32(w, (uint32_t)r->first_seq);
+            brook_put_be32(w + 4, (uint32_t)r->last_seq);
+            brook_put_be64(w + 8, (uint64_t)r->base_offset);
+            w += RECENT_BYTES;
+        }
+    }
+    out->len = (size_t)(w - out->data);
+    return BROOK_OK;
+}
+
+brook_err brook_producers_decode(brook_producers *ps, const uint8_t *data, size_t len)
+{
+    const uint8_t *r = data, *end = data + len;
+    if (len < 4)
+        return BROOK_ERR_CORRUPT;
+    uint32_t count = brook_be32(r);
+    r += 4;
+    for (uint32_t i = 0; i < count; i++) {
+        if ((size_t)(end - r) < PRODUCER_FIXED_BYTES || r[22] > BROOK_PRODUCER_RECENT_BATCHES ||
+            (size_t)(end - r - PRODUCER_FIXED_BYTES) < (size_t)r[22] * RECENT_BYTES)
+            return BROOK_ERR_CORRUPT;
+        int64_t id = (int64_t)brook_be64(r);
+        if (id < 0 || find(ps, id))
+            return BROOK_ERR_CORRUPT;
+        producer *p = add(ps, id);
+        if (!p)
+            return BROOK_ERR_NOMEM;
+        p->last_append_ms = (int64_t)brook_be64(r + 8);
+        p->epoch = (int16_t)brook_be16(r + 16);
+        p->last_seq = (int32_t)brook_be32(r + 18);
+        p->nbatches = r[22];
+        r += PRODUCER_FIXED_BYTES;
+        for (int k = 0; k < p->nbatches; k++, r += RECENT_BYTES)
+            p->batches[k] = (recent){(int32_t)brook_be32(r), (int32_t)brook_be32(r + 4), (int64_t)brook_be64(r + 8)};
+    }
+    return r == end ? BROOK_OK : BROOK_ERR_CORRUPT;
 }

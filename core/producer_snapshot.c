@@ -1,0 +1,205 @@
+#include "producer_snapshot.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "crc32c.h"
+#include "log.h"
+
+#define MAGIC      "BRPS"
+#define VERSION    1
+#define HEADER     (4 + 4 + 8) /* magic, version, offset */
+#define KEEP       2
+#define MAX_LISTED 64
+#define SUFFIX     ".snapshot"
+
+/* Snapshot offsets in `dir`, newest first; returns how many (at most max). */
+static size_t list_offsets(const char *dir, int64_t *offsets, size_t max)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0;
+    size_t n = 0;
+    for (struct dirent *e; (e = readdir(d));) {
+        char *end;
+        long long off = strtoll(e->d_name, &end, 10);
+        if (end == e->d_name || strcmp(end, SUFFIX) != 0 || off < 0)
+            continue;
+        if (n < max) {
+            offsets[n++] = off;
+        } else {
+            size_t min = 0; /* full: replace the oldest listed if this one is newer */
+            for (size_t i = 1; i < n; i++)
+                if (offsets[i] < offsets[min])
+                    min = i;
+            if (off > offsets[min])
+                offsets[min] = off;
+        }
+    }
+    closedir(d);
+    for (size_t i = 1; i < n; i++) /* insertion sort, newest first */
+        for (size_t j = i; j > 0 && offsets[j] > offsets[j - 1]; j--) {
+            int64_t t = offsets[j];
+            offsets[j] = offsets[j - 1];
+            offsets[j - 1] = t;
+        }
+    return n;
+}
+
+static void path_of(char *out, size_t len, const char *dir, int64_t offset)
+{
+    snprintf(out, len, "%s/%020" PRId64 SUFFIX, dir, offset);
+}
+
+static int write_all(int fd, const uint8_t *p, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+brook_err brook_producer_snapshot_write(const char *dir, int64_t offset, const brook_producers *ps)
+{
+    brook_buf b = {0};
+    brook_err e = brook_buf_reserve(&b, HEADER);
+    if (e)
+        return e;
+    memcpy(b.data, MAGIC, 4);
+    brook_put_be32(b.data + 4, VERSION);
+    brook_put_be64(b.data + 8, (uint64_t)offset);
+    b.len = HEADER;
+    if ((e = brook_producers_encode(ps, &b)) || (e = brook_buf_reserve(&b, 4))) {
+        brook_buf_free(&b);
+        return e;
+    }
+    brook_put_be32(b.data + b.len, brook_crc32c(0, b.data, b.len));
+    b.len += 4;
+    char tmp[PATH_MAX], final[PATH_MAX];
+    snprintf(tmp, sizeof tmp, "%s/.snapshot.tmp", dir);
+    path_of(final, sizeof final, dir, offset);
+    char parent[PATH_MAX];
+    snprintf(parent, sizeof parent, "%s", dir);
+    char *slash = strrchr(parent, '/');
+    if (slash && slash != parent) {
+        *slash = '\0';
+        mkdir(parent, 0755); /* <data_dir>/producer-state, made once */
+    }
+    if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+        log_warn("producer state: cannot make %s: %s", dir, strerror(errno));
+        brook_buf_free(&b);
+        return BROOK_ERR_IO;
+    }
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    int ok = fd >= 0 && write_all(fd, b.data, b.len) == 0;
+    if (fd >= 0)
+        ok = close(fd) == 0 && ok;
+    ok = ok && rename(tmp, final) == 0;
+    brook_buf_free(&b);
+    if (!ok) {
+        log_warn("producer state: cannot write %s: %s", final, strerror(errno));
+        unlink(tmp);
+        return BROOK_ERR_IO;
+    }
+    int64_t offsets[MAX_LISTED];
+    size_t n = list_offsets(dir, offsets, MAX_LISTED);
+    for (size_t i = KEEP; i < n; i++) {
+        path_of(final, sizeof final, dir, offsets[i]);
+        unlink(final);
+    }
+    return BROOK_OK;
+}
+
+/* Read and check one snapshot file into a new table. */
+static brook_err read_one(const char *path, int64_t offset, int32_t max_producers, int64_t expiration_ms,
+                          brook_producers **out)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return BROOK_ERR_IO;
+    brook_buf b = {0};
+    brook_err e = BROOK_OK;
+    for (;;) {
+        if ((e = brook_buf_reserve(&b, 1 << 16)))
+            break;
+        size_t n = fread(b.data + b.len, 1, b.cap - b.len, f);
+        b.len += n;
+        if (n == 0)
+            break;
+    }
+    fclose(f);
+    if (!e && (b.len < HEADER + 8 || memcmp(b.data, MAGIC, 4) != 0 || brook_be32(b.data + 4) != VERSION ||
+               (int64_t)brook_be64(b.data + 8) != offset ||
+               brook_crc32c(0, b.data, b.len - 4) != brook_be32(b.data + b.len - 4)))
+        e = BROOK_ERR_CORRUPT;
+    brook_producers *ps = e ? NULL : brook_producers_new(max_producers, expiration_ms);
+    if (!e && !ps)
+        e = BROOK_ERR_NOMEM;
+    if (!e)
+        e = brook_producers_decode(ps, b.data + HEADER, b.len - HEADER - 4);
+    brook_buf_free(&b);
+    if (e) {
+        brook_producers_free(ps);
+        return e;
+    }
+    *out = ps;
+    return BROOK_OK;
+}
+
+brook_err brook_producer_snapshot_load(const char *dir, int64_t log_end, int32_t max_producers, int64_t expiration_ms,
+                                       brook_producers **ps, int64_t *offset)
+{
+    int64_t offsets[MAX_LISTED];
+    size_t n = list_offsets(dir, offsets, MAX_LISTED);
+    char path[PATH_MAX];
+    *offset = -1;
+    for (size_t i = 0; i < n; i++) {
+        path_of(path, sizeof path, dir, offsets[i]);
+        if (offsets[i] > log_end) {
+            unlink(path);
+            continue;
+        }
+        brook_err e = read_one(path, offsets[i], max_producers, expiration_ms, ps);
+        if (e == BROOK_ERR_NOMEM)
+            return e;
+        if (e == BROOK_OK) {
+            *offset = offsets[i];
+            return BROOK_OK;
+        }
+        log_warn("producer state: %s is unreadable (%s); using an older snapshot or the log", path, brook_err_str(e));
+        unlink(path);
+    }
+    *ps = brook_producers_new(max_producers, expiration_ms);
+    return *ps ? BROOK_OK : BROOK_ERR_NOMEM;
+}
+
+void brook_producer_snapshot_remove(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    char path[PATH_MAX];
+    for (struct dirent *e; (e = readdir(d));) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        unlink(path);
+    }
+    closedir(d);
+    rmdir(dir);
+}
