@@ -367,7 +367,11 @@ static kval *enc_leave_group(kreq *kr, brook_request *req)
 }
 
 /* Topics -> (partition, error) rows, as OffsetCommit and OffsetDelete answer. */
-static int enc_partition_errors(brook_request *req, kval *out, const brook_offset_topic *topics, size_t count)
+/* Each partition's error; when the whole group failed (`group_failure`,
+ * e.g. not authorized for the group), every partition carries the group's
+ * error code (GROUP_AUTHORIZATION_FAILED, not TOPIC_...), as Kafka does. */
+static int enc_partition_errors(brook_request *req, kval *out, const brook_offset_topic *topics, size_t count,
+                                brook_err group_failure)
 {
     if (kmap_rows(req, out, count, 2))
         return -1;
@@ -379,7 +383,7 @@ static int enc_partition_errors(brook_request *req, kval *out, const brook_offse
         for (size_t i = 0; i < topics[t].partition_count; i++) {
             kval *pv = ROW(&tv[1], i, 2);
             pv[0].i = topics[t].partitions[i].partition;
-            pv[1].i = partition_error(topics[t].partitions[i].error);
+            pv[1].i = group_failure ? group_error(group_failure) : partition_error(topics[t].partitions[i].error);
         }
     }
     return 0;
@@ -389,7 +393,7 @@ static kval *enc_offset_commit(brook_request *req)
 {
     brook_offset_commit_req *c = &req->u.offset_commit;
     kval *r = kmap_alloc(req, sizeof(kval) * 2);
-    if (!r || enc_partition_errors(req, &r[OC_R_TOPICS], c->topics, c->topic_count))
+    if (!r || enc_partition_errors(req, &r[OC_R_TOPICS], c->topics, c->topic_count, c->error))
         return NULL;
     return r;
 }
@@ -401,7 +405,10 @@ static kval *enc_offset_fetch(brook_request *req)
     if (!r)
         return NULL;
     r[OF_R_ERROR].i = group_error(f->error);
-    size_t nt = f->error ? 0 : f->topic_count;
+    /* A failure of the whole request: from v2 the top-level error says it;
+     * before, there is none, so every partition asked for carries it. */
+    int per_partition = ((kreq *)req->codec_data)->version < 2;
+    size_t nt = f->error && !per_partition ? 0 : f->topic_count;
     if (kmap_rows(req, &r[OF_R_TOPICS], nt, 2))
         return NULL;
     for (size_t t = 0; t < nt; t++) {
@@ -416,10 +423,10 @@ static kval *enc_offset_fetch(brook_request *req)
             pv[OF_RP_OFFSET].i = p->error ? -1 : p->offset;
             pv[OF_RP_LEADER_EPOCH].i = p->error ? -1 : p->leader_epoch;
             kmap_set_str(&pv[OF_RP_METADATA], p->metadata ? p->metadata : "");
-            pv[OF_RP_ERROR].i = partition_error(p->error);
+            pv[OF_RP_ERROR].i = f->error ? group_error(f->error) : partition_error(p->error);
         }
     }
-    return r; /* before v2 there is no top-level error: the handler put it on every partition */
+    return r;
 }
 
 static kval *enc_offset_delete(brook_request *req)
@@ -429,7 +436,7 @@ static kval *enc_offset_delete(brook_request *req)
     if (!r)
         return NULL;
     r[OD_R_ERROR].i = group_error(d->error);
-    if (enc_partition_errors(req, &r[OD_R_TOPICS], d->topics, d->error ? 0 : d->topic_count))
+    if (enc_partition_errors(req, &r[OD_R_TOPICS], d->topics, d->error ? 0 : d->topic_count, BROOK_OK))
         return NULL;
     return r;
 }

@@ -6,12 +6,14 @@ rules reloaded on SIGHUP (a broken file keeps the rules in force)."""
 import os
 import shutil
 import signal
+import struct
 import subprocess
 import tempfile
 import time
 import unittest
 
 from brooktest import Broker, brookctl
+import kafkawire as kw
 from test_tls import STORAGE, CertsTestCase, tls_listener
 
 try:
@@ -105,6 +107,49 @@ class Acl(CertsTestCase):
         while text not in self.broker.log() and time.time() < deadline:
             time.sleep(0.05)
         self.assertIn(text, self.broker.log())
+
+
+class GroupDenials(unittest.TestCase):
+    """Kafka's error codes when the group, not a topic, is what is refused,
+    checked below the client libraries with hand-made frames."""
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="brook-acl-")
+        self.addCleanup(shutil.rmtree, self.dir, True)
+        acl = os.path.join(self.dir, "acl")
+        with open(acl, "w") as f:
+            f.write("allow User:ANONYMOUS * ALL topic literal *\n"
+                    "allow User:ANONYMOUS * ALL cluster literal kafka-cluster\n"
+                    "allow User:ANONYMOUS * ALL group literal readers\n")
+        auth = 'auth = ( { plugin = "acl"; file = "%s"; } );' % acl
+        self.broker = Broker(self.dir, extra=auth).start()
+        self.addCleanup(self.broker.stop, signal.SIGKILL)
+        self.assertEqual(brookctl(self.broker.address, "topics", "create", "t").returncode, 0)
+        self.conn = kw.Conn(self.broker.kafka_port)
+        self.addCleanup(self.conn.close)
+
+    def commit_v2(self, group):
+        part = struct.pack(">iq", 0, 5) + kw.string("meta")
+        body = kw.string(group) + struct.pack(">i", -1) + kw.string("") + struct.pack(">q", -1) + \
+            kw.array([kw.string("t") + kw.array([part])])
+        return kw.topic_rows(self.conn.call(8, 2, body), 0, ">ih")  # [(topic, partition, error)]
+
+    def fetch_v1(self, group):
+        body = kw.string(group) + kw.array([kw.string("t") + kw.array([struct.pack(">i", 0)])])
+        data = self.conn.call(9, 1, body)
+        (nt,) = struct.unpack_from(">i", data, 0)
+        if nt == 0:
+            return []
+        p = 4 + 2 + 1 + 4  # one topic "t", its partition count
+        part, offset, mlen = struct.unpack_from(">iqh", data, p)
+        (err,) = struct.unpack_from(">h", data, p + 14 + max(mlen, 0))
+        return [(part, offset, err)]
+
+    def test_offset_commit_and_fetch_for_a_refused_group_say_group_authorization_failed(self):
+        self.assertEqual(self.commit_v2("readers"), [("t", 0, 0)])
+        self.assertEqual(self.fetch_v1("readers"), [(0, 5, 0)])
+        self.assertEqual(self.commit_v2("strangers"), [("t", 0, 30)])  # GROUP_, not TOPIC_AUTHORIZATION_FAILED
+        self.assertEqual(self.fetch_v1("strangers"), [(0, -1, 30)])  # v1 has no top-level error: on each partition
 
 
 if __name__ == "__main__":
