@@ -57,7 +57,8 @@ static brook_err open_session(void *state, const char *mechanism, const brook_pe
     return BROOK_OK;
 }
 
-/* [authzid] NUL authcid NUL passwd: the names and the password, or
+/* [authzid] NUL authcid NUL passwd (RFC 4616: exactly two NULs, the
+ * password non-empty and last): the names and the password, or
  * BROOK_ERR_INVALID (logged). */
 static brook_err parse_token(session *s, const uint8_t *in, size_t in_len, check *out)
 {
@@ -70,7 +71,8 @@ static brook_err parse_token(session *s, const uint8_t *in, size_t in_len, check
     const char *user = memchr(buf, 0, in_len) ? buf + strlen(buf) + 1 : NULL;
     const char *password = user && user < buf + in_len ? user + strlen(user) + 1 : NULL;
     brook_err e = BROOK_OK;
-    if (!password || password > buf + in_len || !cred_valid_user(user) || (*authzid && strcmp(authzid, user) != 0) ||
+    if (!password || password >= buf + in_len || password + strlen(password) != buf + in_len ||
+        !cred_valid_user(user) || (*authzid && strcmp(authzid, user) != 0) ||
         strlen(password) >= sizeof out->password) {
         const brook_host *host = s->p->host;
         host->log(host, BROOK_LOG_WARN, "PLAIN from %s: malformed token or authorization id", s->peer->address);

@@ -194,6 +194,13 @@ class Sasl(CertsTestCase):
         self.assertEqual(struct.unpack_from(">h", data, 0)[0], 58)
         self.assertEqual(c.sock.recv(10), b"")
         c.close()
+        # the right password with an extra NUL-separated field (RFC 4616 has exactly two NULs): refused
+        for token in (b"\x00alice\x00s3cret\x00extra", b"\x00alice\x00s3cret\x00", b"alice\x00alice\x00s3cret\x00x"):
+            c = kw.Conn(self.port)
+            c.call(17, 1, kw.string("PLAIN"))
+            data = c.call(36, 1, kw.nbytes(token))
+            self.assertEqual(struct.unpack_from(">h", data, 0)[0], 58, token)
+            c.close()
         # connected, never authenticating: closed at auth_timeout_ms
         s = socket.create_connection(("127.0.0.1", self.port), timeout=5)
         self.assertEqual(s.recv(10), b"")
