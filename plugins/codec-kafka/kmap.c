@@ -466,8 +466,12 @@ static kval *enc_create_topics(brook_request *req)
         kmap_set_str(&tv[CT_RT_NAME], c->topics[t].name);
         tv[CT_RT_ERROR].i = kmap_error(c->topics[t].error, 0);
         kmap_set_str(&tv[CT_RT_MESSAGE], c->topics[t].error ? c->topics[t].error_message : NULL);
+        /* the two refusals decode made itself, in Kafka's own codes */
+        const kval *asked = ROW(&((kreq *)req->codec_data)->body[CT_TOPICS], t, 5);
         if (c->topics[t].error == BROOK_ERR_INVALID && c->topics[t].error_message)
             tv[CT_RT_ERROR].i = 40; /* INVALID_CONFIG */
+        else if (c->topics[t].error == BROOK_ERR_INVALID_REPLICATION && asked[CT_T_ASSIGNMENTS].len > 0)
+            tv[CT_RT_ERROR].i = 39; /* INVALID_REPLICA_ASSIGNMENT */
     }
     return r;
 }
@@ -510,7 +514,9 @@ static kval *enc_describe_configs(brook_request *req)
         rv[DC_RR_ERROR].i = kmap_error(cr->error, cr->type == BROOK_CONFIG_BROKER);
         kmap_set_str(&rv[DC_RR_MESSAGE],
                      cr->error ? (cr->error_message ? cr->error_message : brook_err_str(cr->error)) : NULL);
-        rv[DC_RR_TYPE].i = cr->type == BROOK_CONFIG_TOPIC ? 2 : cr->type == BROOK_CONFIG_BROKER ? 4 : 0;
+        /* the type as asked, also for one Brook does not handle (librdkafka
+         * fails the whole request on a result of another type) */
+        rv[DC_RR_TYPE].i = ROW(&((kreq *)req->codec_data)->body[DC_RESOURCES], i, 3)[DC_RES_TYPE].i;
         kmap_set_str(&rv[DC_RR_NAME], cr->name ? cr->name : "");
         size_t n = cr->error ? 0 : cr->entry_count;
         if (kmap_rows(req, &rv[DC_RR_CONFIGS], n, 8))

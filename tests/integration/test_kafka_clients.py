@@ -12,7 +12,7 @@ from brooktest import BrokerTestCase
 import kafkawire as kw
 
 try:
-    from confluent_kafka import Consumer, KafkaError, Producer, TopicPartition
+    from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
     from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic
 except ImportError:  # the suite installs python3-confluent-kafka; say so clearly if not
     raise unittest.SkipTest("python3-confluent-kafka is not installed")
@@ -95,11 +95,25 @@ class KafkaClients(BrokerTestCase):
                 f.result(10)
             except Exception as e:
                 errors[name] = e.args[0].code()
+        f = a.create_topics([NewTopic("manual", num_partitions=2, replica_assignment=[[0], [0]])])["manual"]
+        try:
+            f.result(10)
+        except Exception as e:
+            errors["manual"] = e.args[0].code()
         self.assertEqual(errors, {"adm": KafkaError.TOPIC_ALREADY_EXISTS, "bad/name": KafkaError.TOPIC_EXCEPTION,
-                                  "rf": KafkaError.INVALID_REPLICATION_FACTOR})
+                                  "rf": KafkaError.INVALID_REPLICATION_FACTOR,
+                                  "manual": KafkaError.INVALID_REPLICA_ASSIGNMENT})
         configs = a.describe_configs([ConfigResource("topic", "adm")])
         cfg = list(configs.values())[0].result(10)
         self.assertEqual(cfg["cleanup.policy"].value, "delete")
+        # a resource type Brook does not describe gets its own error, answered with the type asked:
+        # librdkafka fails the whole request when a result comes back with another type
+        topic, group = ConfigResource("topic", "adm"), ConfigResource("group", "g")
+        futures = a.describe_configs([topic, group])
+        self.assertEqual(futures[topic].result(10)["cleanup.policy"].value, "delete")
+        with self.assertRaises(KafkaException) as refused:
+            futures[group].result(10)
+        self.assertNotEqual(refused.exception.args[0].code(), KafkaError._BAD_MSG)
         a.delete_topics(["adm"])["adm"].result(10)
         self.assertNotIn("adm", a.list_topics(timeout=10).topics)
         try:
