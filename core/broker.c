@@ -64,6 +64,7 @@ static void close_partitions(brook_broker *b, brook_topic *t, int remove)
         brook_err e = so->remove(b->plugins.storage.state, t->name, i);
         if (e && e != BROOK_ERR_NOT_FOUND)
             log_error("topic %s: removing partition %d's data failed: %s", t->name, i, brook_err_str(e));
+        brook_partition_remove_producer_state(b, t->name, i);
     }
 }
 

@@ -21,9 +21,21 @@ static int64_t wall_clock_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+static void state_dir(const brook_broker *b, const char *topic, int32_t index, char *out, size_t len)
+{
+    snprintf(out, len, "%s/producer-state/%s-%d", b->st->data_dir, topic, index);
+}
+
 static void producer_state_dir(const brook_partition *p, char *out, size_t len)
 {
-    snprintf(out, len, "%s/producer-state/%s-%d", p->broker->st->data_dir, p->topic->name, p->index);
+    state_dir(p->broker, p->topic->name, p->index, out, len);
+}
+
+void brook_partition_remove_producer_state(brook_broker *b, const char *topic, int32_t index)
+{
+    char dir[PATH_MAX];
+    state_dir(b, topic, index, dir, sizeof dir);
+    brook_producer_snapshot_remove(dir);
 }
 
 static void replay_batch(void *arg, const uint8_t *batch, const brook_batch_info *info)
@@ -133,7 +145,7 @@ brook_err brook_partition_open(brook_broker *b, brook_topic *topic, int32_t inde
     return BROOK_OK;
 }
 
-void brook_partition_close(brook_partition *p, int remove)
+void brook_partition_close(brook_partition *p, int removing)
 {
     if (!p)
         return;
@@ -148,16 +160,12 @@ void brook_partition_close(brook_partition *p, int remove)
         list = w;
     }
     /* A clean close snapshots the producers at the log end: the next start
-     * replays nothing. A removed partition takes its snapshots with it. */
+     * replays nothing. (A partition being deleted may have lost its topic
+     * entry already: p->topic is not touched then.) */
     int64_t start, end;
-    char dir[PATH_MAX];
-    if (remove) {
-        producer_state_dir(p, dir, sizeof dir);
-        brook_producer_snapshot_remove(dir);
-    } else if (brook_producers_count(p->producers) > 0 && brook_partition_offsets(p, &start, &end) == BROOK_OK &&
-               end != p->snapshot_offset) {
+    if (!removing && brook_producers_count(p->producers) > 0 && brook_partition_offsets(p, &start, &end) == BROOK_OK &&
+        end != p->snapshot_offset)
         snapshot_producers(p, end);
-    }
     brook_replication_of(&b->plugins.replication)->partition_close(p->replica);
     brook_storage_of(&b->plugins.storage)->close(p->log);
     brook_producers_free(p->producers);

@@ -45,10 +45,12 @@ brook_err brook_partition_open(struct brook_broker *b, brook_topic *topic, int32
                                brook_partition **out);
 
 /* Close storage and replication; registered waiters are detached and woken
- * (they will find the partition gone). `remove`: the partition is being
- * deleted, so its producer-state snapshots go too (the caller removes its
- * storage); otherwise they are brought up to the log end. */
-void brook_partition_close(brook_partition *p, int remove);
+ * (they will find the partition gone). Its producer-state snapshot is
+ * brought up to the log end, unless `removing`: the partition is being
+ * deleted (its topic entry may be gone already), and the caller removes
+ * its storage and, with the function below, its producer state. */
+void brook_partition_close(brook_partition *p, int removing);
+void brook_partition_remove_producer_state(struct brook_broker *b, const char *topic, int32_t index);
 
 /* Check every batch of [data, data+len) (whole batches only, magic 2, CRC,
  * at least one record), assign offsets from the log end by rewriting each

@@ -111,6 +111,13 @@ class Idempotence(unittest.TestCase):
         (row,) = kw.parse_produce_v3(c.call(0, 3, kw.produce_v3("t", 0, gap, acks=-1)))
         self.assertEqual(row[2], 45)  # OUT_OF_ORDER_SEQUENCE_NUMBER
         c.close()
+        # a clean stop leaves a snapshot at the log end; deleting the topic takes it away
+        b.stop(signal.SIGTERM)
+        state = os.path.join(b.data, "producer-state", "t-0")
+        self.assertEqual(os.listdir(state), ["%020d.snapshot" % (end + 1)])
+        b = self.start()
+        self.assertEqual(brookctl(b.address, "topics", "delete", "t").returncode, 0)
+        self.assertFalse(os.path.exists(state))
 
     def test_a_hundred_thousand_producers_restart_fast_and_stay_deduplicated(self):
         b = self.start("producers = { snapshot_interval_bytes = 1048576; };")
