@@ -152,7 +152,7 @@ static void encoding_round_trips(void **state)
 static void snapshots_pick_the_newest_readable_one_within_the_log(void **state)
 {
     (void)state;
-    char dir[] = "/tmp/brook-producer-state-XXXXXX", path[512];
+    char dir[64] = "/tmp/brook-producer-state-XXXXXX", path[512];
     assert_non_null(mkdtemp(dir));
     strcat(dir, "/p-0"); /* the snapshot directory itself is made on first write */
     brook_producers *ps = sample_table(), *loaded;
