@@ -245,6 +245,10 @@ brook_err brook_broker_start(brook_broker *b, brook_config *config, const char *
         return e;
     if ((e = watch_signals(b, err, errlen)))
         return e;
+    if ((e = brook_conn_limits_start(b))) {
+        snprintf(err, errlen, "cannot start the connection sweep: %s", brook_err_str(e));
+        return e;
+    }
     for (size_t i = 0; i < b->listener_count; i++)
         if ((e = brook_listener_start(&b->listeners[i]))) {
             snprintf(err, errlen, "listener %s: cannot watch its socket", b->listeners[i].conf->name);
@@ -309,6 +313,7 @@ void brook_broker_free(brook_broker *b)
 {
     while (b->conns)
         brook_conn_close(b->conns, NULL);
+    brook_conn_limits_stop(b);
     for (size_t i = 0; i < b->listener_count; i++)
         brook_listener_close(&b->listeners[i]);
     for (size_t i = 0; i < b->topics.count; i++)

@@ -5,6 +5,7 @@
 #define BROOK_CORE_BROKER_H
 
 #include "config.h"
+#include "conn_limits.h"
 #include "data_dir.h"
 #include "histogram.h"
 #include "listener.h"
@@ -50,6 +51,7 @@ typedef struct brook_broker {
     size_t listener_count;
     brook_conn *conns; /* doubly linked through brook_conn.prev/next */
     size_t conn_count;
+    brook_conn_limits conn_limits;
     brook_io signal_io;
     int stopping;
     brook_timer *stop_timer;

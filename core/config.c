@@ -49,6 +49,16 @@ static const node limits_nodes[] = {
      "longest a request may wait (acks, long poll) when it names no timeout"},
     {"max_connections", N_INT, NULL, "10000", 0, "connections accepted at once; more are closed at accept"},
     {"shutdown_timeout_ms", N_INT, NULL, "5000", 0, "how long a graceful stop waits for responses to drain"},
+    {"max_connections_per_address", N_INT, NULL, "1000", 0,
+     "connections one client address may hold at once; more are closed at accept (Kafka's max.connections.per.ip)"},
+    {"connections_max_idle_ms", N_INT, NULL, "600000", 0,
+     "a connection with nothing in progress for this long is closed (Kafka's connections.max.idle.ms)"},
+    {"max_frame_bytes_unauthenticated", N_INT, NULL, "524288", 0,
+     "largest frame before a SASL listener's client has authenticated (Kafka's sasl.server.max.receive.size)"},
+    {"request_receive_timeout_ms", N_INT, NULL, "30000", 0,
+     "a connection that sends part of a request and then nothing for this long is closed"},
+    {"receive_buffer_total_bytes", N_INT, NULL, "536870912", 0,
+     "memory for requests still being received, across all connections; past it, connections wait to be read"},
     {"batch_decompressed_max_bytes", N_INT, NULL, "67108864", 0,
      "largest a produced compressed batch may be once decompressed to check its records"},
     {"fetch_max_bytes", N_INT, NULL, "57671680", 0,
@@ -705,6 +715,11 @@ brook_err brook_config_validate(brook_config *c, char *err, size_t errlen)
     st->shutdown_timeout_ms = (int32_t)get_int(cfg, "limits.shutdown_timeout_ms");
     st->fetch_max_bytes = get_int(cfg, "limits.fetch_max_bytes");
     st->batch_decompressed_max_bytes = get_int(cfg, "limits.batch_decompressed_max_bytes");
+    st->max_connections_per_address = get_int(cfg, "limits.max_connections_per_address");
+    st->connections_max_idle_ms = get_int(cfg, "limits.connections_max_idle_ms");
+    st->max_frame_bytes_unauthenticated = get_int(cfg, "limits.max_frame_bytes_unauthenticated");
+    st->request_receive_timeout_ms = get_int(cfg, "limits.request_receive_timeout_ms");
+    st->receive_buffer_total_bytes = get_int(cfg, "limits.receive_buffer_total_bytes");
     st->default_partitions = (int32_t)get_int(cfg, "topics.default_partitions");
     st->auto_create_topics = get_bool(cfg, "topics.auto_create");
     st->max_partitions = (int32_t)get_int(cfg, "topics.max_partitions");
@@ -728,6 +743,15 @@ brook_err brook_config_validate(brook_config *c, char *err, size_t errlen)
         (e = range(c, "limits.shutdown_timeout_ms", get_int(cfg, "limits.shutdown_timeout_ms"), 0, 3600000, err,
                    errlen)) ||
         (e = range(c, "limits.fetch_max_bytes", st->fetch_max_bytes, 1024, INT32_MAX, err, errlen)) ||
+        (e = range(c, "limits.max_connections_per_address", st->max_connections_per_address, 1, 1 << 20, err,
+                   errlen)) ||
+        (e = range(c, "limits.connections_max_idle_ms", st->connections_max_idle_ms, 100, INT32_MAX, err, errlen)) ||
+        (e = range(c, "limits.max_frame_bytes_unauthenticated", st->max_frame_bytes_unauthenticated, 1024, INT32_MAX,
+                   err, errlen)) ||
+        (e = range(c, "limits.request_receive_timeout_ms", st->request_receive_timeout_ms, 100, INT32_MAX, err,
+                   errlen)) ||
+        (e = range(c, "limits.receive_buffer_total_bytes", st->receive_buffer_total_bytes, st->max_frame_bytes,
+                   (int64_t)1 << 40, err, errlen)) ||
         (e = range(c, "limits.batch_decompressed_max_bytes", st->batch_decompressed_max_bytes, 65536, INT32_MAX, err,
                    errlen)) ||
         (e = range(c, "topics.max_partitions", get_int(cfg, "topics.max_partitions"), 1, 100000, err, errlen)) ||

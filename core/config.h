@@ -60,6 +60,11 @@ typedef struct brook_settings {
     int32_t shutdown_timeout_ms;
     int64_t fetch_max_bytes;
     int64_t batch_decompressed_max_bytes;
+    int64_t max_connections_per_address;
+    int64_t connections_max_idle_ms;
+    int64_t max_frame_bytes_unauthenticated;
+    int64_t request_receive_timeout_ms;
+    int64_t receive_buffer_total_bytes;
 
     int32_t default_partitions;
     int auto_create_topics;

@@ -11,6 +11,7 @@
 #include <brook/auth.h>
 
 #include "broker.h"
+#include "conn_limits.h"
 #include "log.h"
 
 #define READ_CHUNK  65536
@@ -23,7 +24,7 @@ static void do_read(brook_conn *c);
 static void process_frames(brook_conn *c);
 static void handshake_expired(void *arg);
 
-brook_err brook_conn_open(brook_broker *b, brook_listener *l, int fd, const char *address)
+brook_err brook_conn_open(brook_broker *b, brook_listener *l, int fd, const char *address, const char *host)
 {
     brook_conn *c = calloc(1, sizeof *c);
     if (!c)
@@ -34,6 +35,8 @@ brook_err brook_conn_open(brook_broker *b, brook_listener *l, int fd, const char
     c->io.cb = on_io;
     c->io.arg = c;
     snprintf(c->address, sizeof c->address, "%s", address);
+    snprintf(c->host, sizeof c->host, "%s", host);
+    c->last_read_ms = c->last_active_ms = brook_loop_now(b->loop);
     c->peer = (brook_peer){.address = c->address, .listener = l->conf->name, .tls = l->tls != NULL};
     c->principal = BROOK_PRINCIPAL_ANONYMOUS;
     if (l->tls && brook_tls_conn_new(l->tls, fd, &c->tls)) {
@@ -116,6 +119,12 @@ void brook_conn_close(brook_conn *c, const char *why)
     if (c->next)
         c->next->prev = c->prev;
     b->conn_count--;
+    brook_conn_limits_release(b, c->host);
+    if (c->waiting_for_memory) {
+        c->waiting_for_memory = 0;
+        b->conn_limits.waiting_for_memory--;
+    }
+    brook_conn_limits_unreserve(b, c, c->receive_reserved);
     brook_metric_set(b->m.connections, (int64_t)b->conn_count);
     /* Free after this loop iteration: the loop may still hold events for it. */
     if (brook_loop_timer_add(b->loop, 0, free_conn, c, NULL))
@@ -126,7 +135,7 @@ static void update_interest(brook_conn *c)
 {
     if (c->closed)
         return;
-    uint32_t ev = (c->paused ? 0 : EPOLLIN) | (c->pending_out ? EPOLLOUT : 0);
+    uint32_t ev = (c->paused || c->waiting_for_memory ? 0 : EPOLLIN) | (c->pending_out ? EPOLLOUT : 0);
     brook_loop_io_set(c->broker->loop, &c->io, ev);
 }
 
@@ -147,6 +156,16 @@ static void apply_backpressure(brook_conn *c)
             do_read(c); /* decrypted bytes the socket will not announce again */
     }
     update_interest(c);
+}
+
+void brook_conn_retry_read(brook_conn *c)
+{
+    c->waiting_for_memory = 0;
+    c->broker->conn_limits.waiting_for_memory--;
+    process_frames(c);
+    update_interest(c);
+    if (!c->closed && !c->waiting_for_memory && !c->paused && c->tls && brook_tls_pending(c->tls))
+        do_read(c); /* decrypted bytes the socket will not announce again */
 }
 
 void brook_conn_stop_reading(brook_conn *c)
@@ -202,10 +221,27 @@ static void enqueue(brook_conn *c, brook_req *req)
     c->inflight++;
 }
 
+/* The largest frame `c` may send now: smaller before a SASL listener's
+ * client has authenticated (Kafka's sasl.server.max.receive.size). */
+static size_t frame_limit(const brook_conn *c, const char **which)
+{
+    const brook_settings *st = c->broker->st;
+    *which = "limits.max_frame_bytes";
+    if (c->listener->conf->sasl && !c->authenticated && st->max_frame_bytes_unauthenticated < st->max_frame_bytes) {
+        *which = "limits.max_frame_bytes_unauthenticated (not authenticated yet)";
+        return (size_t)st->max_frame_bytes_unauthenticated;
+    }
+    return (size_t)st->max_frame_bytes;
+}
+
+/* Frames up to this size are read into the connection's read buffer
+ * without counting against limits.receive_buffer_total_bytes. */
+#define RECEIVE_UNCOUNTED (256u << 10)
+
 static void process_frames(brook_conn *c)
 {
     char why[256];
-    while (!c->paused && !c->closed) {
+    while (!c->paused && !c->waiting_for_memory && !c->closed) {
         size_t unread = c->rbuf.len - c->rpos;
         if (unread == 0)
             break;
@@ -218,13 +254,21 @@ static void process_frames(brook_conn *c)
             brook_conn_close(c, why);
             return;
         }
-        if (frame_len > (size_t)c->broker->st->max_frame_bytes) {
-            snprintf(why, sizeof why, "frame of %zu bytes exceeds limits.max_frame_bytes (%lld)", frame_len,
-                     (long long)c->broker->st->max_frame_bytes);
+        const char *which;
+        size_t limit = frame_limit(c, &which);
+        if (frame_len > limit) {
+            snprintf(why, sizeof why, "frame of %zu bytes exceeds %s (%zu)", frame_len, which, limit);
             brook_conn_close(c, why);
             return;
         }
         if (unread < frame_len) {
+            /* A big frame on its way: its memory counts against the total
+             * for requests being received, or the connection waits. */
+            if (frame_len > RECEIVE_UNCOUNTED && c->receive_reserved < frame_len &&
+                brook_conn_limits_reserve(c->broker, c, frame_len - c->receive_reserved)) {
+                update_interest(c);
+                break;
+            }
             /* room for the whole frame at once, rather than doubling up to it */
             if (c->rpos) {
                 brook_buf_consume(&c->rbuf, c->rpos);
@@ -241,6 +285,7 @@ static void process_frames(brook_conn *c)
             brook_conn_close(c, "out of memory for a request");
             return;
         }
+        brook_conn_limits_unreserve(c->broker, c, c->receive_reserved);
         e = c->codec->decode(c->codec_conn, req->frame, req->frame_len, &req->pub);
         if (e) {
             snprintf(why, sizeof why, "undecodable request: %s%s%s", brook_err_str(e),
@@ -319,6 +364,7 @@ static void do_read(brook_conn *c)
             return;
         }
         c->rbuf.len += (size_t)n;
+        c->last_read_ms = c->last_active_ms = brook_loop_now(c->broker->loop);
         budget = (size_t)n >= budget ? 0 : budget - (size_t)n;
         process_frames(c);
     }
@@ -372,6 +418,8 @@ static void pop_sent(brook_conn *c)
 
 static void advance(brook_conn *c, size_t n)
 {
+    if (n)
+        c->last_active_ms = brook_loop_now(c->broker->loop);
     for (brook_req *r = c->head; n && r; r = r->next) {
         while (n && r->seg_sent < r->seg_count) {
             brook_out_seg *s = &r->segs[r->seg_sent];

@@ -23,6 +23,7 @@ typedef struct brook_conn {
     const brook_codec_ops *codec;
     brook_peer peer;
     char address[64];
+    char host[64]; /* address without the port: per-address limits */
     const char *principal;
 
     brook_buf rbuf;
@@ -36,6 +37,12 @@ typedef struct brook_conn {
 
     int paused; /* not reading: backpressure or stopping */
     int closed;
+
+    /* conn_limits.h */
+    int64_t last_read_ms;    /* loop time of the last bytes received */
+    int64_t last_active_ms;  /* ... received or sent */
+    size_t receive_reserved; /* receive memory held for the frame being read */
+    int waiting_for_memory;  /* not reading until receive memory frees up */
 
     /* TLS listeners only */
     brook_tls_conn *tls;
@@ -54,8 +61,12 @@ typedef struct brook_conn {
     int close_after_write;                     /* a failed authentication: answer, then close */
 } brook_conn;
 
-/* Take over an accepted socket. */
-brook_err brook_conn_open(struct brook_broker *b, brook_listener *l, int fd, const char *address);
+/* Take over an accepted socket from `host` (counted in the per-address
+ * limit by the caller; released when the connection closes). */
+brook_err brook_conn_open(struct brook_broker *b, brook_listener *l, int fd, const char *address, const char *host);
+
+/* Receive memory freed up: a connection waiting for it reads again. */
+void brook_conn_retry_read(brook_conn *c);
 
 /* A request completed: encode what is now in order and write. */
 void brook_conn_on_complete(brook_conn *c);

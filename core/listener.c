@@ -14,6 +14,7 @@
 
 #include "broker.h"
 #include "conn.h"
+#include "conn_limits.h"
 #include "listen_socket.h"
 #include "log.h"
 
@@ -48,6 +49,38 @@ brook_err brook_listener_bind(brook_listener *l, char *err, size_t errlen)
     return BROOK_OK;
 }
 
+#define ACCEPT_BACKOFF_MIN_MS 50
+#define ACCEPT_BACKOFF_MAX_MS 1000
+#define REFUSAL_LOG_EVERY_MS  10000
+
+static void accept_resume(void *arg)
+{
+    brook_listener *l = arg;
+    l->backoff_timer = NULL;
+    if (l->io.fd >= 0)
+        brook_loop_io_set(l->broker->loop, &l->io, EPOLLIN);
+}
+
+/* Out of descriptors or memory: the pending connection stays queued and
+ * the socket stays readable, so accepting again at once would spin. Stop
+ * watching it for a while (doubling up to a second while it lasts), and
+ * say so once per interval rather than once per try. */
+static void accept_back_off(brook_listener *l, int err)
+{
+    brook_broker *b = l->broker;
+    int64_t now = brook_loop_now(b->loop);
+    l->backoff_ms = now - l->last_backoff_ms < 2 * ACCEPT_BACKOFF_MAX_MS && l->backoff_ms
+                        ? (l->backoff_ms * 2 > ACCEPT_BACKOFF_MAX_MS ? ACCEPT_BACKOFF_MAX_MS : l->backoff_ms * 2)
+                        : ACCEPT_BACKOFF_MIN_MS;
+    l->last_backoff_ms = now;
+    brook_log_limited(&l->accept_log, now, REFUSAL_LOG_EVERY_MS, BROOK_LOG_WARN,
+                      "listener %s: accept: %s; not accepting for %lld ms", l->conf->name, strerror(err),
+                      (long long)l->backoff_ms);
+    brook_loop_io_set(b->loop, &l->io, 0);
+    if (brook_loop_timer_add(b->loop, l->backoff_ms, accept_resume, l, &l->backoff_timer))
+        brook_loop_io_set(b->loop, &l->io, EPOLLIN);
+}
+
 static void on_accept(void *arg, uint32_t events)
 {
     (void)events;
@@ -59,7 +92,9 @@ static void on_accept(void *arg, uint32_t events)
         socklen_t sl = sizeof ss;
         int fd = accept4(l->io.fd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0) {
-            if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+            if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+                accept_back_off(l, errno);
+            else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR && errno != ECONNABORTED)
                 log_warn("listener %s: accept: %s", l->conf->name, strerror(errno));
             return;
         }
@@ -73,16 +108,22 @@ static void on_accept(void *arg, uint32_t events)
             port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
         }
         snprintf(address, sizeof address, "%s:%d", host, port);
-        if (b->conn_count >= (size_t)b->st->max_connections || b->stopping) {
-            log_warn("listener %s: refusing %s: %s", l->conf->name, address,
-                     b->stopping ? "shutting down" : "limits.max_connections reached");
+        const char *refusal = b->stopping                                       ? "shutting down"
+                              : b->conn_count >= (size_t)b->st->max_connections ? "limits.max_connections reached"
+                              : brook_conn_limits_admit(b, host) ? "limits.max_connections_per_address reached"
+                                                                 : NULL;
+        if (refusal) {
+            brook_log_limited(&b->conn_limits.refused_log, brook_loop_now(b->loop), REFUSAL_LOG_EVERY_MS,
+                              BROOK_LOG_WARN, "listener %s: refusing %s: %s", l->conf->name, address, refusal);
             close(fd);
             continue;
         }
         int one = 1;
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-        if (brook_conn_open(b, l, fd, address))
+        if (brook_conn_open(b, l, fd, address, host)) {
+            brook_conn_limits_release(b, host);
             close(fd);
+        }
     }
 }
 
@@ -98,6 +139,9 @@ brook_err brook_listener_start(brook_listener *l)
 
 void brook_listener_close(brook_listener *l)
 {
+    if (l->backoff_timer)
+        brook_loop_timer_cancel(l->broker->loop, l->backoff_timer);
+    l->backoff_timer = NULL;
     brook_tls_server_free(l->tls);
     l->tls = NULL;
     if (l->io.fd < 0)

@@ -4,6 +4,7 @@
 #define BROOK_CORE_LISTENER_H
 
 #include "config.h"
+#include "log.h"
 #include "loop.h"
 #include "plugin_set.h"
 #include "tls.h"
@@ -20,6 +21,12 @@ typedef struct brook_listener {
     char advertised_host[256]; /* what metadata tells clients */
     int advertised_port;
     brook_tls_server *tls; /* NULL: plaintext */
+
+    /* accept backing off while descriptors or memory run out */
+    brook_timer *backoff_timer;
+    int64_t backoff_ms;
+    int64_t last_backoff_ms;
+    brook_log_limiter accept_log;
 } brook_listener;
 
 /* Bind and listen; the socket is not yet watched by the loop. */

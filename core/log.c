@@ -62,3 +62,24 @@ void brook_log(brook_log_level level, const char *component, const char *fmt, ..
     brook_vlog(level, component, fmt, ap);
     va_end(ap);
 }
+
+void brook_log_limited(brook_log_limiter *l, int64_t now_ms, int64_t interval_ms, brook_log_level level,
+                       const char *fmt, ...)
+{
+    if (l->last_ms && now_ms - l->last_ms < interval_ms) {
+        l->suppressed++;
+        return;
+    }
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (l->suppressed)
+        brook_log(level, "core", "%s (and %llu more like it since the last such line)", msg,
+                  (unsigned long long)l->suppressed);
+    else
+        brook_log(level, "core", "%s", msg);
+    l->last_ms = now_ms;
+    l->suppressed = 0;
+}

@@ -201,6 +201,12 @@ class Sasl(CertsTestCase):
             data = c.call(36, 1, kw.nbytes(token))
             self.assertEqual(struct.unpack_from(">h", data, 0)[0], 58, token)
             c.close()
+        # before authenticating, frames are capped at 512 KiB (Kafka's sasl.server.max.receive.size)
+        c = kw.Conn(self.port)
+        c.sock.sendall(struct.pack(">i", 600_000) + b"\x00\x11\x00\x01" + b"x" * 1000)
+        self.assertEqual(c.sock.recv(10), b"")
+        c.close()
+        self.assertIn("exceeds limits.max_frame_bytes_unauthenticated", self.broker.log())
         # connected, never authenticating: closed at auth_timeout_ms
         s = socket.create_connection(("127.0.0.1", self.port), timeout=5)
         self.assertEqual(s.recv(10), b"")
