@@ -87,6 +87,32 @@ static void authenticated(brook_conn *c, brook_sasl_authenticate_req *a)
     log_info("connection from %s authenticated as %s", c->address, c->principal);
 }
 
+/* A failed authentication is answered only after
+ * limits.failed_authentication_delay_ms (Kafka's
+ * connection.failed.authentication.delay.ms), so guessing passwords is
+ * slow; the request waits parked like a long poll, holding nothing up. */
+static void failure_delay_over(brook_req *req)
+{
+    req->waiting--;
+    brook_req_maybe_complete(req);
+}
+
+static void failure_delay_cancel(brook_req *req)
+{
+    req->waiting = 0;
+}
+
+static void delay_failure(brook_req *req)
+{
+    int64_t delay = req->broker->st->failed_authentication_delay_ms;
+    if (delay <= 0 || req->broker->stopping)
+        return;
+    req->waiting++;
+    req->cancel = failure_delay_cancel;
+    req->on_deadline = failure_delay_over;
+    brook_req_arm_deadline(req, delay);
+}
+
 /* The step's result into the response and the connection. */
 static void finish_step(brook_req *req, brook_err err, const uint8_t *out, size_t out_len, brook_auth_step step)
 {
@@ -99,6 +125,7 @@ static void finish_step(brook_req *req, brook_err err, const uint8_t *out, size_
         a->error_message = "Authentication failed: invalid credentials or malformed exchange";
         brook_conn_end_auth(c);
         c->close_after_write = 1;
+        delay_failure(req);
         return;
     }
     if (out_len) {

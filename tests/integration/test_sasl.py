@@ -225,6 +225,31 @@ class Sasl(CertsTestCase):
     def readable(self, sock):
         return bool(select.select([sock], [], [], 0)[0])
 
+    def test_wrong_passwords_are_answered_after_a_delay_without_holding_others(self):
+        """Kafka's connection.failed.authentication.delay.ms (100 ms here):
+        200 tries no longer fit in 3 s, yet the loop serves others meanwhile."""
+        guessers = []
+        for _ in range(10):
+            c = kw.Conn(self.port, timeout=10)
+            c.call(17, 1, kw.string("PLAIN"))
+            guessers.append(c)
+        t0 = time.monotonic()
+        for c in guessers:  # ten wrong guesses at once
+            c.send(36, 1, kw.nbytes(b"\x00alice\x00guess"))
+        time.sleep(0.02)
+        other = Native(self.broker.port)
+        t1 = time.monotonic()
+        self.assertEqual(other.call("list_topics")["error"], 0)
+        self.assertLess(time.monotonic() - t1, 0.08)  # not behind the delayed answers
+        for c in guessers:
+            self.assertFalse(self.readable(c.sock) and time.monotonic() - t0 < 0.09)
+            _corr, data = c.recv()
+            self.assertEqual(struct.unpack_from(">h", data, 0)[0], 58)
+            c.close()
+        elapsed = time.monotonic() - t0
+        self.assertGreaterEqual(elapsed, 0.095)  # each waited its 100 ms...
+        self.assertLess(elapsed, 0.9)  # ...at the same time, not one after another
+
     def test_password_checks_run_off_the_event_loop(self):
         self.add_slow_user()
         a = kw.Conn(self.broker.ports["sasl10s"], timeout=30)  # the "sasl" listener allows 400 ms
