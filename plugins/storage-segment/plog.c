@@ -164,6 +164,7 @@ brook_err plog_open(backend *be, const char *topic, int32_t partition, int creat
             return seg_errno(err);
         }
         l->dir_dirty = 1;
+        l->created_empty = 1;
     }
     brook_err e = load_segments(l);
     if (e) {
@@ -175,6 +176,9 @@ brook_err plog_open(backend *be, const char *topic, int32_t partition, int creat
         return e;
     }
     l->next_open = be->logs;
+    l->prev_open = NULL;
+    if (be->logs)
+        be->logs->prev_open = l;
     be->logs = l;
     *out = l;
     return BROOK_OK;
@@ -183,11 +187,11 @@ brook_err plog_open(backend *be, const char *topic, int32_t partition, int creat
 void plog_close(plog *l)
 {
     durability_close(l);
-    for (plog **p = &l->be->logs; *p; p = &(*p)->next_open)
-        if (*p == l) {
-            *p = l->next_open;
-            break;
-        }
+    /* unlinked in O(1): closing n partitions must not cost n^2 */
+    *(l->prev_open ? &l->prev_open->next_open : &l->be->logs) = l->next_open;
+    if (l->next_open)
+        l->next_open->prev_open = l->prev_open;
+    l->next_open = l->prev_open = NULL;
     for (size_t i = 0; i < l->nsegs; i++)
         seg_release(l->segs[i]);
     l->nsegs = 0;

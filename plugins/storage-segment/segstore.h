@@ -104,8 +104,8 @@ typedef struct durable_waiter {
 
 struct plog {
     backend *be;
-    plog *next_open;
-    char dir[PATH_MAX - 64]; /* room for "/<20 digits>.timeindex" */
+    plog *next_open, *prev_open; /* the backend's open logs */
+    char dir[PATH_MAX - 64];     /* room for "/<20 digits>.timeindex" */
     char *topic;
     int32_t partition;
     segment **segs;
@@ -117,6 +117,7 @@ struct plog {
     int failed; /* an fdatasync failed: refuse appends until restart */
     /* durability */
     uint64_t appended_seq; /* bumps on every append */
+    int created_empty;     /* made by this open, with no segment yet */
     uint64_t synced_seq;
     durable_waiter *waiters;
     durable_waiter *waiters_tail;
