@@ -88,6 +88,40 @@ brook_err brook_broker_create_topic(brook_broker *b, const char *name, int32_t p
     return BROOK_OK;
 }
 
+void brook_broker_create_topics(brook_broker *b, const char *const *names, size_t n, brook_err *results)
+{
+    size_t created = 0;
+    for (size_t i = 0; i < n; i++) {
+        brook_topic *t;
+        results[i] = brook_topics_insert(&b->topics, names[i], b->st->default_partitions, &t);
+        if (results[i])
+            continue;
+        if ((results[i] = open_partitions(b, t, 1))) {
+            log_error("topic %s: cannot create its partitions: %s", names[i], brook_err_str(results[i]));
+            brook_topics_drop(&b->topics, names[i]);
+            continue;
+        }
+        created++;
+    }
+    if (!created)
+        return;
+    brook_err e = brook_topics_save(&b->topics);
+    for (size_t i = 0; i < n; i++) {
+        if (results[i])
+            continue;
+        if (e) { /* not recorded: undo, or they would vanish at the next start */
+            brook_topic *t = brook_topics_find(&b->topics, names[i]);
+            brook_topic gone = *t;
+            t->partitions = NULL; /* closed below, from the copy */
+            brook_topics_drop(&b->topics, names[i]);
+            close_partitions(b, &gone, 1);
+            results[i] = e;
+        } else {
+            log_info("created topic %s with %d partition(s)", names[i], b->st->default_partitions);
+        }
+    }
+}
+
 brook_err brook_broker_delete_topic(brook_broker *b, const char *name)
 {
     brook_topic *t = brook_topics_find(&b->topics, name);

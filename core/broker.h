@@ -78,6 +78,10 @@ void brook_broker_free(brook_broker *b);
  * storage errors (then nothing is left behind). partitions -1 = default. */
 brook_err brook_broker_create_topic(brook_broker *b, const char *name, int32_t partitions, brook_topic **out);
 
+/* Create topics with the default partition count, recording them in the
+ * registry in one write; results[i] is names[i]'s outcome. */
+void brook_broker_create_topics(brook_broker *b, const char *const *names, size_t n, brook_err *results);
+
 /* Start / stop the group coordinator and the committed offsets (broker_groups.c). */
 brook_err brook_broker_groups_start(brook_broker *b, char *err, size_t errlen);
 void brook_broker_groups_free(brook_broker *b);

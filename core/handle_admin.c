@@ -5,6 +5,7 @@
 #include "conn.h"
 #include "handlers.h"
 #include "partition.h"
+#include "strmap.h"
 
 static void describe_topic(brook_req *req, brook_topic *t, brook_topic_meta *tm)
 {
@@ -29,6 +30,73 @@ static void describe_topic(brook_req *req, brook_topic *t, brook_topic_meta *tm)
         if (pm->error)
             pm->leader = -1;
     }
+}
+
+/* Each name once, in first-asked order: Kafka answers a set of topics, and
+ * a request naming one topic a million times must not cost a million
+ * answers. Returns 0 when out of memory. */
+static int unique_names(brook_metadata_req *m)
+{
+    brook_strmap seen = {0};
+    size_t kept = 0;
+    int ok = 1;
+    for (size_t i = 0; i < m->topic_count && ok; i++) {
+        const char *name = m->topics[i].name ? m->topics[i].name : "";
+        if (brook_strmap_get(&seen, name))
+            continue;
+        ok = brook_strmap_put(&seen, name, &m->topics[i]) == BROOK_OK;
+        m->topics[kept++] = m->topics[i];
+    }
+    m->topic_count = kept;
+    brook_strmap_free(&seen);
+    return ok;
+}
+
+/* Missing topics the client may create, created in one batch (one registry
+ * write) of at most limits.max_topics_created_per_request; the rest answer
+ * LEADER_NOT_AVAILABLE, which clients retry, so a client asking for more
+ * gets them over a few requests and no request holds the loop for long.
+ * Refusals are set as each topic's error. */
+static void auto_create(brook_req *req, brook_metadata_req *m)
+{
+    brook_broker *b = req->broker;
+    size_t cap = (size_t)b->st->max_topics_created_per_request, n = 0;
+    const char **names = NULL;
+    size_t *which = NULL;
+    for (size_t i = 0; i < m->topic_count; i++) {
+        brook_topic_meta *tm = &m->topics[i];
+        if ((tm->error = brook_authorize(req, BROOK_OP_DESCRIBE, BROOK_RESOURCE_TOPIC, tm->name)))
+            continue;
+        if (!m->allow_auto_create || !b->st->auto_create_topics || brook_topics_find(&b->topics, tm->name) ||
+            !brook_topic_name_valid(tm->name))
+            continue;
+        if ((tm->error = brook_authorize(req, BROOK_OP_CREATE, BROOK_RESOURCE_TOPIC, tm->name)))
+            continue;
+        if (n == cap) {
+            tm->error = BROOK_ERR_LEADER_NOT_AVAILABLE;
+            continue;
+        }
+        if (!names) {
+            size_t room = m->topic_count < cap ? m->topic_count : cap;
+            names = brook_request_alloc(&req->pub, sizeof *names * room);
+            which = brook_request_alloc(&req->pub, sizeof *which * room);
+            if (!names || !which) {
+                tm->error = BROOK_ERR_NOMEM;
+                return;
+            }
+        }
+        names[n] = tm->name;
+        which[n++] = i;
+    }
+    brook_err *results = n ? brook_request_alloc(&req->pub, sizeof *results * n) : NULL;
+    if (n && !results) {
+        for (size_t k = 0; k < n; k++)
+            m->topics[which[k]].error = BROOK_ERR_NOMEM;
+        return;
+    }
+    brook_broker_create_topics(b, names, n, results);
+    for (size_t k = 0; k < n; k++)
+        m->topics[which[k]].error = results[k];
 }
 
 void brook_handle_metadata(brook_req *req)
@@ -64,23 +132,20 @@ void brook_handle_metadata(brook_req *req)
         }
         return;
     }
+    if (!unique_names(m)) {
+        req->pub.error = BROOK_ERR_NOMEM;
+        return;
+    }
+    auto_create(req, m);
     for (size_t i = 0; i < m->topic_count; i++) {
         brook_topic_meta *tm = &m->topics[i];
-        if ((tm->error = brook_authorize(req, BROOK_OP_DESCRIBE, BROOK_RESOURCE_TOPIC, tm->name)))
+        if (tm->error)
             continue;
         brook_topic *t = brook_topics_find(&b->topics, tm->name);
-        if (!t && m->allow_auto_create && b->st->auto_create_topics) {
-            tm->error = brook_authorize(req, BROOK_OP_CREATE, BROOK_RESOURCE_TOPIC, tm->name);
-            if (!tm->error)
-                tm->error = brook_broker_create_topic(b, tm->name, -1, &t);
-            if (tm->error)
-                continue;
-        }
-        if (!t) {
+        if (!t)
             tm->error = brook_topic_name_valid(tm->name) ? BROOK_ERR_NOT_FOUND : BROOK_ERR_INVALID_TOPIC;
-            continue;
-        }
-        describe_topic(req, t, tm);
+        else
+            describe_topic(req, t, tm);
     }
 }
 

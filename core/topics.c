@@ -165,26 +165,16 @@ void brook_topics_free(brook_topics *t)
     t->count = t->cap = 0;
 }
 
-brook_err brook_topics_add(brook_topics *t, const char *name, int32_t partitions, brook_topic **out)
+brook_err brook_topics_insert(brook_topics *t, const char *name, int32_t partitions, brook_topic **out)
 {
     if (!brook_topic_name_valid(name))
         return BROOK_ERR_INVALID_TOPIC;
     if (partitions < 1)
         return BROOK_ERR_INVALID_PARTITIONS;
-    brook_topic *topic;
-    brook_err e = insert(t, name, partitions, &topic);
-    if (e)
-        return e;
-    e = persist(t);
-    if (e) {
-        brook_topics_remove(t, name);
-        return e;
-    }
-    *out = topic;
-    return BROOK_OK;
+    return insert(t, name, partitions, out);
 }
 
-brook_err brook_topics_remove(brook_topics *t, const char *name)
+brook_err brook_topics_drop(brook_topics *t, const char *name)
 {
     int found;
     size_t i = search(t, name, &found);
@@ -195,5 +185,30 @@ brook_err brook_topics_remove(brook_topics *t, const char *name)
     t->count--;
     free(topic->partitions);
     free(topic);
+    return BROOK_OK;
+}
+
+brook_err brook_topics_save(const brook_topics *t)
+{
     return persist(t);
+}
+
+brook_err brook_topics_add(brook_topics *t, const char *name, int32_t partitions, brook_topic **out)
+{
+    brook_topic *topic;
+    brook_err e = brook_topics_insert(t, name, partitions, &topic);
+    if (e)
+        return e;
+    if ((e = persist(t))) {
+        brook_topics_drop(t, name);
+        return e;
+    }
+    *out = topic;
+    return BROOK_OK;
+}
+
+brook_err brook_topics_remove(brook_topics *t, const char *name)
+{
+    brook_err e = brook_topics_drop(t, name);
+    return e ? e : persist(t);
 }

@@ -39,4 +39,10 @@ brook_topic *brook_topics_find(const brook_topics *t, const char *name);
 brook_err brook_topics_add(brook_topics *t, const char *name, int32_t partitions, brook_topic **out);
 brook_err brook_topics_remove(brook_topics *t, const char *name);
 
+/* The same in memory only, for changes made in a batch and then saved
+ * once (each save is a write and two fsyncs). */
+brook_err brook_topics_insert(brook_topics *t, const char *name, int32_t partitions, brook_topic **out);
+brook_err brook_topics_drop(brook_topics *t, const char *name);
+brook_err brook_topics_save(const brook_topics *t);
+
 #endif

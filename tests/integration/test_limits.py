@@ -128,6 +128,80 @@ class Limits(BrokerTestCase):
         b.close()
 
 
+def metadata_v4_topics(data):
+    """[(error, name)] of a Metadata v4 response body."""
+    p = 4
+    (n,) = struct.unpack_from(">i", data, p)
+    p += 4
+    for _ in range(n):  # brokers: id, host, port, rack
+        (hl,) = struct.unpack_from(">h", data, p + 4)
+        p += 4 + 2 + hl + 4
+        (rl,) = struct.unpack_from(">h", data, p)
+        p += 2 + max(rl, 0)
+    (cl,) = struct.unpack_from(">h", data, p)
+    p += 2 + max(cl, 0) + 4  # cluster id, controller id
+    (nt,) = struct.unpack_from(">i", data, p)
+    p += 4
+    out = []
+    for _ in range(nt):
+        err, nl = struct.unpack_from(">hh", data, p)
+        name = data[p + 4:p + 4 + nl].decode()
+        p += 4 + nl + 1
+        (np_,) = struct.unpack_from(">i", data, p)
+        p += 4
+        for _ in range(np_):  # error, partition, leader, replicas, isr
+            p += 2 + 4 + 4
+            for _ in range(2):
+                (k,) = struct.unpack_from(">i", data, p)
+                p += 4 + 4 * max(k, 0)
+        out.append((err, name))
+    return out
+
+
+class MetadataRequests(BrokerTestCase):
+    storage = 'storage = { plugin = "segment"; flush = "always"; };'
+
+    def setUp(self):
+        import tempfile
+        from brooktest import Broker
+        self.dir = tempfile.mkdtemp(prefix="brook-it-")
+        self.broker = Broker(self.dir, storage=self.storage).start()
+
+    def metadata(self, names, auto_create=True):
+        import kafkawire as kw
+        c = kw.Conn(self.broker.kafka_port, timeout=30)
+        body = kw.array([kw.string(n) for n in names]) + (b"\x01" if auto_create else b"\x00")
+        data = c.call(3, 4, body)
+        c.close()
+        return metadata_v4_topics(data)
+
+    def test_anonymous_auto_creation_is_capped_per_request_and_stops_fast(self):
+        names = ["auto-%05d" % i for i in range(20000)]
+        t0 = time.monotonic()
+        topics = self.metadata(names)
+        self.assertLess(time.monotonic() - t0, 5.0)
+        errors = [err for err, _ in topics]
+        self.assertEqual(errors.count(0), 100)  # limits.max_topics_created_per_request
+        self.assertEqual(errors.count(5), 19900)  # LEADER_NOT_AVAILABLE: retry
+        self.assertTrue(self.served_native())
+        topics = self.metadata(names[:300])  # a retry gets the next ones
+        self.assertEqual([err for err, _ in topics].count(0), 200)
+        t0 = time.monotonic()
+        self.assertEqual(self.broker.stop(), 0)
+        self.assertLess(time.monotonic() - t0, 5.0)  # limits.shutdown_timeout_ms
+
+    def test_a_name_asked_many_times_is_answered_once(self):
+        topics = self.metadata(["once"] * 100000 + [""] * 100000, auto_create=True)
+        self.assertEqual([name for _, name in topics], ["once", ""])
+        self.assertEqual(topics[1][0], 17)  # INVALID_TOPIC_EXCEPTION
+
+    def served_native(self):
+        c = Native(self.broker.port)
+        ok = c.call("list_topics")["error"] == 0
+        c.close()
+        return ok
+
+
 def low_fd_limit():
     resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64))
 
