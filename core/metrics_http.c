@@ -40,13 +40,28 @@ static void on_ready(void *arg, uint32_t events)
     run(arg);
 }
 
+static unsigned connections(const brook_metrics_http *h)
+{
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(h->daemon, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+    return info ? info->num_connections : 0;
+}
+
 /* Let libmicrohttpd do what is ready, then come back when it asks to, and
- * at least every second while it has connections (so nothing it defers,
- * such as accepting again after the connection cap, waits for an idle
- * timeout). */
+ * at least every second while it has connections (so nothing it defers
+ * waits for an idle timeout).
+ *
+ * At its connection cap libmicrohttpd takes its listening socket out of its
+ * epoll set, and puts it back only at the start of a later run, once
+ * connections have closed. When the last ones close, nothing would ask for
+ * that later run (no connection, no timeout, no event): the endpoint stayed
+ * deaf for good. So a run in which connections closed is followed by one
+ * more, which puts the socket back (and sees any connection waiting). */
 static void run(brook_metrics_http *h)
 {
+    unsigned before = connections(h);
     MHD_run(h->daemon);
+    if (connections(h) < before)
+        MHD_run(h->daemon);
     if (h->timer) {
         brook_loop_timer_cancel(h->loop, h->timer);
         h->timer = NULL;

@@ -210,6 +210,30 @@ class Metrics(BrokerTestCase):
         clients.close()
 
 
+    def test_the_endpoint_comes_back_at_once_after_its_connection_cap(self):
+        """64 connections that send nothing for a second, then close: the
+        next scrape is served at once (it once stayed unreachable for
+        minutes), and one tried while they are held is not answered wrongly."""
+        for _ in range(3):
+            held = [socket.create_connection(("127.0.0.1", self.mport)) for _ in range(64)]
+            try:
+                self.scrape(timeout=0.5)  # at the cap: refused, timed out or served, never a bad answer
+            except (OSError, http.client.HTTPException):
+                pass
+            time.sleep(1.0)
+            for s in held:
+                s.close()
+            t0 = time.monotonic()
+            while True:
+                try:
+                    samples, _ = self.scrape(timeout=2)
+                    break
+                except (OSError, http.client.HTTPException):
+                    self.assertLess(time.monotonic() - t0, 3.0, "the endpoint did not come back")
+                    time.sleep(0.05)
+            self.assertIn("brook_requests_total", samples)
+
+
 class MetricsOnSegments(Metrics):
     """The same on storage-segment, and the size gauge against its files."""
 
