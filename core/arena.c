@@ -4,8 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CHUNK_SIZE 4096
-#define ALIGN      16
+#define CHUNK_SIZE     4096
+#define CHUNK_SIZE_MAX (1u << 20)
+#define ALIGN          16
 
 struct brook_arena_chunk {
     brook_arena_chunk *next;
@@ -21,15 +22,28 @@ void *brook_arena_alloc(brook_arena *a, size_t size)
     size = (size + ALIGN - 1) & ~(size_t)(ALIGN - 1);
     brook_arena_chunk *c = a->head;
     if (!c || c->cap - c->used < size) {
-        size_t cap = size > CHUNK_SIZE ? size : CHUNK_SIZE;
+        /* Chunks double up to 1 MiB: few mallocs for a big request, and
+         * big chunks go back to the system when it is freed. */
+        size_t chunk = a->next_chunk ? a->next_chunk : CHUNK_SIZE;
+        size_t cap = size > chunk ? size : chunk;
+        if (a->limit && a->used + cap > a->limit) {
+            if (a->used + size > a->limit) {
+                a->hit_limit = 1;
+                return NULL;
+            }
+            cap = size; /* the last bit of room before the limit */
+        }
         c = malloc(sizeof *c + cap);
         if (!c)
             return NULL;
+        a->used += cap;
+        if (size <= chunk && chunk < CHUNK_SIZE_MAX)
+            a->next_chunk = chunk * 2;
         c->cap = cap;
         c->used = 0;
         /* A big allocation gets its own chunk behind the head, so the head's
          * free space stays usable for the small ones that follow. */
-        if (a->head && size > CHUNK_SIZE) {
+        if (a->head && size > chunk) {
             c->next = a->head->next;
             a->head->next = c;
         } else {
@@ -60,4 +74,6 @@ void brook_arena_free(brook_arena *a)
         c = next;
     }
     a->head = NULL;
+    a->used = 0;
+    a->next_chunk = 0;
 }

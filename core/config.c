@@ -63,6 +63,8 @@ static const node limits_nodes[] = {
      "a failed authentication is answered after this delay (Kafka's connection.failed.authentication.delay.ms)"},
     {"max_topics_created_per_request", N_INT, NULL, "100", 0,
      "topics one Metadata request may auto-create; the rest are answered UNKNOWN_TOPIC_OR_PARTITION"},
+    {"request_memory_bytes", N_INT, NULL, "67108864", 0,
+     "most memory decoding one request may take (besides its frame); less for small requests: 32x their size"},
     {"batch_decompressed_max_bytes", N_INT, NULL, "67108864", 0,
      "largest a produced compressed batch may be once decompressed to check its records"},
     {"fetch_max_bytes", N_INT, NULL, "57671680", 0,
@@ -719,6 +721,7 @@ brook_err brook_config_validate(brook_config *c, char *err, size_t errlen)
     st->shutdown_timeout_ms = (int32_t)get_int(cfg, "limits.shutdown_timeout_ms");
     st->fetch_max_bytes = get_int(cfg, "limits.fetch_max_bytes");
     st->batch_decompressed_max_bytes = get_int(cfg, "limits.batch_decompressed_max_bytes");
+    st->request_memory_bytes = get_int(cfg, "limits.request_memory_bytes");
     st->max_topics_created_per_request = get_int(cfg, "limits.max_topics_created_per_request");
     st->failed_authentication_delay_ms = get_int(cfg, "limits.failed_authentication_delay_ms");
     st->max_connections_per_address = get_int(cfg, "limits.max_connections_per_address");
@@ -761,6 +764,8 @@ brook_err brook_config_validate(brook_config *c, char *err, size_t errlen)
         (e = range(c, "limits.failed_authentication_delay_ms", st->failed_authentication_delay_ms, 0, 60000, err,
                    errlen)) ||
         (e = range(c, "limits.max_topics_created_per_request", st->max_topics_created_per_request, 0, 1000000, err,
+                   errlen)) ||
+        (e = range(c, "limits.request_memory_bytes", st->request_memory_bytes, 1 << 20, (int64_t)1 << 40, err,
                    errlen)) ||
         (e = range(c, "limits.batch_decompressed_max_bytes", st->batch_decompressed_max_bytes, 65536, INT32_MAX, err,
                    errlen)) ||

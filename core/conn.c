@@ -234,6 +234,18 @@ static size_t frame_limit(const brook_conn *c, const char **which)
     return (size_t)st->max_frame_bytes;
 }
 
+/* What decoding a frame may take: DECODE_FACTOR times its size (the worst
+ * legitimate request, thousands of 4-byte partition numbers, needs ~22x),
+ * at least DECODE_FLOOR, at most limits.request_memory_bytes. */
+#define DECODE_FACTOR 32
+#define DECODE_FLOOR  (1u << 20)
+
+static size_t decode_limit(const brook_broker *b, size_t frame_len)
+{
+    size_t limit = frame_len * DECODE_FACTOR + DECODE_FLOOR;
+    return limit < (size_t)b->st->request_memory_bytes ? limit : (size_t)b->st->request_memory_bytes;
+}
+
 /* Frames up to this size are read into the connection's read buffer
  * without counting against limits.receive_buffer_total_bytes. */
 #define RECEIVE_UNCOUNTED (256u << 10)
@@ -286,10 +298,21 @@ static void process_frames(brook_conn *c)
             return;
         }
         brook_conn_limits_unreserve(c->broker, c, c->receive_reserved);
+        /* Decoding may take memory in proportion to the frame, no more: a
+         * frame of a million empty names must not cost gigabytes. */
+        req->arena.limit = decode_limit(c->broker, frame_len);
         e = c->codec->decode(c->codec_conn, req->frame, req->frame_len, &req->pub);
-        if (e) {
-            snprintf(why, sizeof why, "undecodable request: %s%s%s", brook_err_str(e),
-                     req->pub.error_message ? ": " : "", req->pub.error_message ? req->pub.error_message : "");
+        int over = req->arena.hit_limit;
+        req->arena.limit = 0;
+        if (e || over) {
+            if (over)
+                snprintf(why, sizeof why,
+                         "a %zu-byte request needs more than %zu bytes to decode (%dx its size, at most "
+                         "limits.request_memory_bytes)",
+                         frame_len, decode_limit(c->broker, frame_len), DECODE_FACTOR);
+            else
+                snprintf(why, sizeof why, "undecodable request: %s%s%s", brook_err_str(e),
+                         req->pub.error_message ? ": " : "", req->pub.error_message ? req->pub.error_message : "");
             brook_req_free(req);
             brook_conn_close(c, why);
             return;

@@ -195,6 +195,32 @@ class MetadataRequests(BrokerTestCase):
         self.assertEqual([name for _, name in topics], ["once", ""])
         self.assertEqual(topics[1][0], 17)  # INVALID_TOPIC_EXCEPTION
 
+    def vm_hwm_kib(self):
+        with open("/proc/%d/status" % self.broker.proc.pid) as f:
+            return int(next(l for l in f if l.startswith("VmHWM")).split()[1])
+
+    def test_memory_for_a_request_stays_proportional_to_its_size(self):
+        import kafkawire as kw
+        n = 10 << 20  # 20 MB of empty topic names: once 3.6 GB and 5.9 s of everyone's time
+        c = kw.Conn(self.broker.kafka_port, timeout=60)
+        c.sock.sendall(kw.frame(3, 1, 1, struct.pack(">i", n) + b"\x00\x00" * n))
+        worst = 0
+        for _ in range(20):  # another client meanwhile
+            t0 = time.monotonic()
+            self.assertTrue(self.served_native())
+            worst = max(worst, time.monotonic() - t0)
+        self.assertTrue(closed_within(c.sock, 30))
+        self.assertLess(worst, 1.0)
+        self.assertIn("needs more than", self.broker.log())
+        self.assertLess(self.vm_hwm_kib(), 20 * 1024 + 64 * 1024 + 64 * 1024)  # frame + limit + headroom
+        # a big legitimate request is still answered: ListOffsets for 50,000 partitions (~600 KB)
+        parts = kw.array([struct.pack(">iq", p, -1) for p in range(50000)])
+        c.close()
+        c2 = kw.Conn(self.broker.kafka_port, timeout=60)
+        data = c2.call(2, 1, struct.pack(">i", -1) + kw.array([kw.string("nope") + parts]))
+        self.assertEqual(len(kw.topic_rows(data, 0, ">ihqq")), 50000)
+        c2.close()
+
     def served_native(self):
         c = Native(self.broker.port)
         ok = c.call("list_topics")["error"] == 0
