@@ -68,12 +68,15 @@ void brook_handle_offset_commit(brook_req *req)
         for (size_t i = 0; i < ot->partition_count; i++) {
             brook_offset_partition *p = &ot->partitions[i];
             p->error = te ? te : partition_exists(req, ot->name, p->partition);
-            if (!p->error && p->metadata && strlen(p->metadata) > BROOK_OFFSETS_MAX_METADATA)
+            size_t meta_len = brook_offset_metadata_len(p);
+            if (!p->error && meta_len > BROOK_OFFSETS_MAX_METADATA)
                 p->error = BROOK_ERR_TOO_LARGE;
             if (p->error)
                 continue;
-            values[n] = (brook_committed){
-                .offset = p->offset, .leader_epoch = p->leader_epoch, .metadata = (char *)p->metadata};
+            values[n] = (brook_committed){.offset = p->offset,
+                                          .leader_epoch = p->leader_epoch,
+                                          .metadata = (char *)p->metadata,
+                                          .metadata_len = meta_len};
             changes[n] = (brook_offset_change){.topic = ot->name, .partition = p->partition, .committed = &values[n]};
             n++;
         }
@@ -94,6 +97,7 @@ static void fill_partition(const brook_offsets *o, const char *group, const char
     p->offset = c ? c->offset : -1;
     p->leader_epoch = c ? c->leader_epoch : -1;
     p->metadata = c && c->metadata ? c->metadata : "";
+    p->metadata_len = c && c->metadata ? (int32_t)c->metadata_len : 0;
     p->error = BROOK_OK;
 }
 
@@ -137,6 +141,7 @@ static void add_entry(void *arg, const char *topic, int32_t partition, const bro
     p->offset = c->offset;
     p->leader_epoch = c->leader_epoch;
     p->metadata = c->metadata ? c->metadata : "";
+    p->metadata_len = c->metadata ? (int32_t)c->metadata_len : 0;
     p->error = BROOK_OK;
 }
 

@@ -27,6 +27,17 @@ static void entry_key(char *out, size_t n, const char *topic, int32_t partition)
     snprintf(out, n, "%s/%d", topic, partition);
 }
 
+/* A copy of the metadata's bytes with a NUL after them. */
+static char *copy_metadata(const char *m, size_t len)
+{
+    char *copy = malloc(len + 1);
+    if (copy) {
+        memcpy(copy, m, len);
+        copy[len] = '\0';
+    }
+    return copy;
+}
+
 static void free_committed(brook_committed *c)
 {
     if (c)
@@ -63,7 +74,7 @@ static brook_err map_set(brook_offsets *o, const char *group, const char *topic,
     if (!copy)
         return BROOK_ERR_NOMEM;
     *copy = *c;
-    copy->metadata = c->metadata ? strdup(c->metadata) : NULL;
+    copy->metadata = c->metadata ? copy_metadata(c->metadata, c->metadata_len) : NULL;
     brook_committed *old = brook_strmap_get(entries, key);
     if ((c->metadata && !copy->metadata) || brook_strmap_put(entries, key, copy)) {
         free_committed(copy);
@@ -76,12 +87,16 @@ static brook_err map_set(brook_offsets *o, const char *group, const char *topic,
 
 /* ---- encoding ------------------------------------------------------------------ */
 
-static uint8_t *put_str(uint8_t *p, const char *s)
+static uint8_t *put_bytes(uint8_t *p, const void *s, size_t n)
 {
-    size_t n = strlen(s);
     brook_put_be16(p, (uint16_t)n);
     memcpy(p + 2, s, n);
     return p + 2 + n;
+}
+
+static uint8_t *put_str(uint8_t *p, const char *s)
+{
+    return put_bytes(p, s, strlen(s));
 }
 
 static size_t encode_key(uint8_t *buf, const char *group, const char *topic, int32_t partition)
@@ -103,7 +118,7 @@ static size_t encode_value(uint8_t *buf, const brook_committed *c)
     brook_put_be64(p + 14, (uint64_t)c->commit_time_ms);
     p += 22;
     if (c->metadata) {
-        p = put_str(p, c->metadata);
+        p = put_bytes(p, c->metadata, c->metadata_len);
     } else {
         brook_put_be16(p, 0xffff);
         p += 2;
@@ -111,8 +126,9 @@ static size_t encode_value(uint8_t *buf, const brook_committed *c)
     return (size_t)(p - buf);
 }
 
-/* A length-prefixed string at *p into out (NUL-terminated); 0 if it does not fit. */
-static int get_str(const uint8_t **p, const uint8_t *end, char *out, size_t outlen)
+/* A length-prefixed string at *p into out (NUL-terminated after its
+ * bytes, which may hold NULs: *len says how many); 0 if it does not fit. */
+static int get_bytes(const uint8_t **p, const uint8_t *end, char *out, size_t outlen, size_t *len)
 {
     if (end - *p < 2)
         return 0;
@@ -122,7 +138,14 @@ static int get_str(const uint8_t **p, const uint8_t *end, char *out, size_t outl
     memcpy(out, *p + 2, n);
     out[n] = 0;
     *p += 2 + n;
+    *len = n;
     return 1;
+}
+
+static int get_str(const uint8_t **p, const uint8_t *end, char *out, size_t outlen)
+{
+    size_t len;
+    return get_bytes(p, end, out, outlen, &len);
 }
 
 /* ---- replay ---------------------------------------------------------------------- */
@@ -170,7 +193,7 @@ static void apply_record(offsets_replay *r, const brook_record *rec)
     const uint8_t *m = v + 22;
     char meta[BROOK_OFFSETS_MAX_METADATA + 1];
     if (brook_be16(m) != 0xffff) {
-        if (!get_str(&m, vend, meta, sizeof meta))
+        if (!get_bytes(&m, vend, meta, sizeof meta, &c.metadata_len))
             return;
         c.metadata = meta;
     }
@@ -212,7 +235,7 @@ brook_err offsets_add_entry(brook_batch_builder *b, const char *group, const cha
 {
     uint8_t key[700], value[BROOK_OFFSETS_MAX_METADATA + 32];
     if (strlen(group) > 255 || strlen(topic) > 255 ||
-        (c && c->metadata && strlen(c->metadata) > BROOK_OFFSETS_MAX_METADATA))
+        (c && c->metadata && c->metadata_len > BROOK_OFFSETS_MAX_METADATA))
         return BROOK_ERR_INVALID;
     brook_record r = {.timestamp = timestamp,
                       .key = key,
@@ -377,7 +400,8 @@ void brook_offsets_commit(brook_offsets *o, const char *group, const brook_offse
             pc->items[i].c = *changes[i].committed;
             pc->items[i].c.commit_time_ms = now_ms;
             pc->items[i].c.metadata = NULL;
-            if (changes[i].committed->metadata && !(pc->items[i].c.metadata = strdup(changes[i].committed->metadata)))
+            const brook_committed *in = changes[i].committed;
+            if (in->metadata && !(pc->items[i].c.metadata = copy_metadata(in->metadata, in->metadata_len)))
                 e = BROOK_ERR_NOMEM;
         }
     }

@@ -29,7 +29,8 @@ typedef struct brook_committed {
     int64_t offset;
     int32_t leader_epoch;
     int64_t commit_time_ms;
-    char *metadata; /* NULL: none */
+    char *metadata;      /* bytes (may hold NULs), NUL-terminated after them; NULL: none */
+    size_t metadata_len; /* bytes of metadata */
 } brook_committed;
 
 typedef struct brook_offsets brook_offsets;

@@ -164,6 +164,7 @@ static int dec_offset_topics(brook_request *req, kval *topics, size_t pfields, i
                 p->offset = pv[OC_P_OFFSET].i;
                 p->leader_epoch = (int32_t)pv[OC_P_LEADER_EPOCH].i;
                 p->metadata = kmap_str(req, &pv[OC_P_METADATA]);
+                p->metadata_len = pv[OC_P_METADATA].len > 0 ? pv[OC_P_METADATA].len : 0;
             }
         }
     }
@@ -422,7 +423,8 @@ static kval *enc_offset_fetch(brook_request *req)
             pv[OF_RP_INDEX].i = p->partition;
             pv[OF_RP_OFFSET].i = p->error ? -1 : p->offset;
             pv[OF_RP_LEADER_EPOCH].i = p->error ? -1 : p->leader_epoch;
-            kmap_set_str(&pv[OF_RP_METADATA], p->metadata ? p->metadata : "");
+            pv[OF_RP_METADATA].ptr = (const uint8_t *)(p->metadata ? p->metadata : "");
+            pv[OF_RP_METADATA].len = (int32_t)brook_offset_metadata_len(p); /* bytes: NULs included */
             pv[OF_RP_ERROR].i = f->error ? group_error(f->error) : partition_error(p->error);
         }
     }

@@ -39,8 +39,11 @@ static int decode_commit(decoder *d)
         if (m && m->type != MSGPACK_OBJECT_NIL &&
             native_get_str(d, e, "metadata", &meta, "\"metadata\" must be a string"))
             return -1;
-        parts[i] = (brook_offset_partition){
-            .partition = (int32_t)partition, .offset = offset, .leader_epoch = -1, .metadata = meta};
+        parts[i] = (brook_offset_partition){.partition = (int32_t)partition,
+                                            .offset = offset,
+                                            .leader_epoch = -1,
+                                            .metadata = meta,
+                                            .metadata_len = meta ? (int32_t)m->via.str.size : 0}; /* NULs kept */
         c->topics[i].partitions = &parts[i];
         c->topics[i].partition_count = 1;
     }
@@ -141,7 +144,7 @@ static void encode_fetch_offsets(msgpack_packer *pk, const native_req *nr, const
             native_pack_str(pk, "offset");
             msgpack_pack_int64(pk, p->offset);
             native_pack_str(pk, "metadata");
-            native_pack_str(pk, p->metadata ? p->metadata : "");
+            msgpack_pack_str_with_body(pk, p->metadata ? p->metadata : "", brook_offset_metadata_len(p));
         }
     }
 }

@@ -108,3 +108,35 @@ def init_producer_id(conn):
     _throttle, err, pid, epoch = struct.unpack(">ihqh", data)
     assert err == 0, err
     return pid, epoch
+
+
+def offset_commit_v2(group, topic, partition, offset, metadata=b""):
+    """OffsetCommit v2 body from outside any generation."""
+    part = struct.pack(">iq", partition, offset) + string(metadata)
+    return string(group) + struct.pack(">i", -1) + string("") + struct.pack(">q", -1) + \
+        array([string(topic) + array([part])])
+
+
+def offset_fetch_v1(group, topic, partition):
+    return string(group) + array([string(topic) + array([struct.pack(">i", partition)])])
+
+
+def parse_offset_fetch_v1(data):
+    """[(partition, offset, metadata bytes, error)] of a one-topic OffsetFetch v1 response."""
+    (nt,) = struct.unpack_from(">i", data, 0)
+    if nt == 0:
+        return []
+    (ln,) = struct.unpack_from(">h", data, 4)
+    p = 4 + 2 + ln
+    (n,) = struct.unpack_from(">i", data, p)
+    p += 4
+    out = []
+    for _ in range(n):
+        part, offset, mlen = struct.unpack_from(">iqh", data, p)
+        p += 14
+        meta = data[p:p + max(mlen, 0)]
+        p += max(mlen, 0)
+        (err,) = struct.unpack_from(">h", data, p)
+        p += 2
+        out.append((part, offset, meta, err))
+    return out

@@ -129,21 +129,12 @@ class GroupDenials(unittest.TestCase):
         self.addCleanup(self.conn.close)
 
     def commit_v2(self, group):
-        part = struct.pack(">iq", 0, 5) + kw.string("meta")
-        body = kw.string(group) + struct.pack(">i", -1) + kw.string("") + struct.pack(">q", -1) + \
-            kw.array([kw.string("t") + kw.array([part])])
-        return kw.topic_rows(self.conn.call(8, 2, body), 0, ">ih")  # [(topic, partition, error)]
+        data = self.conn.call(8, 2, kw.offset_commit_v2(group, "t", 0, 5, b"meta"))
+        return kw.topic_rows(data, 0, ">ih")  # [(topic, partition, error)]
 
     def fetch_v1(self, group):
-        body = kw.string(group) + kw.array([kw.string("t") + kw.array([struct.pack(">i", 0)])])
-        data = self.conn.call(9, 1, body)
-        (nt,) = struct.unpack_from(">i", data, 0)
-        if nt == 0:
-            return []
-        p = 4 + 2 + 1 + 4  # one topic "t", its partition count
-        part, offset, mlen = struct.unpack_from(">iqh", data, p)
-        (err,) = struct.unpack_from(">h", data, p + 14 + max(mlen, 0))
-        return [(part, offset, err)]
+        rows = kw.parse_offset_fetch_v1(self.conn.call(9, 1, kw.offset_fetch_v1(group, "t", 0)))
+        return [(part, offset, err) for part, offset, _meta, err in rows]
 
     def test_offset_commit_and_fetch_for_a_refused_group_say_group_authorization_failed(self):
         self.assertEqual(self.commit_v2("readers"), [("t", 0, 0)])

@@ -16,7 +16,7 @@ import time
 import unittest
 import urllib.request
 
-from brooktest import Broker
+from brooktest import Broker, Native
 import kafkawire as kw
 
 try:
@@ -215,6 +215,32 @@ class ConsumerGroups(unittest.TestCase):
         self.assertEqual(out["committed"], [[0, 50], [1, 50]])
 
     # ---- what clients act on, below the client libraries -----------------------------
+
+    def test_committed_metadata_is_bytes_not_a_c_string(self):
+        """Kafka's offset metadata is a string that may hold NUL: it comes
+        back whole, after a kill -9 too (it lives in the offsets log)."""
+        self.create("meta", 1)
+        metadata = b"Hello\x00world!\x00\xc3\xa9"
+        c = kw.Conn(self.broker.kafka_port)
+        rows = kw.topic_rows(c.call(8, 2, kw.offset_commit_v2("m", "meta", 0, 42, metadata)), 0, ">ih")
+        self.assertEqual(rows, [("meta", 0, 0)])
+        self.assertEqual(kw.parse_offset_fetch_v1(c.call(9, 1, kw.offset_fetch_v1("m", "meta", 0))),
+                         [(0, 42, metadata, 0)])
+        c.close()
+        self.broker.stop(signal.SIGKILL)
+        self.start()
+        c = kw.Conn(self.broker.kafka_port)
+        self.assertEqual(kw.parse_offset_fetch_v1(c.call(9, 1, kw.offset_fetch_v1("m", "meta", 0))),
+                         [(0, 42, metadata, 0)])
+        c.close()
+        # and over the native protocol
+        n = Native(self.broker.port)
+        r = n.call("commit_offsets", group="n", offsets=[{"topic": "meta", "partition": 0, "offset": 7,
+                                                           "metadata": "a\x00b"}])
+        self.assertEqual(r["error"], 0, r)
+        r = n.call("fetch_offsets", group="n")
+        self.assertEqual([(o["offset"], o["metadata"]) for o in r["offsets"]], [(7, "a\x00b")])
+        n.close()
 
     def test_group_errors(self):
         self.create("ge", 1)

@@ -106,9 +106,30 @@ typedef struct brook_offset_partition {
     int32_t partition;
     int64_t offset;       /* commit: in; fetch: out (-1 = none committed) */
     int32_t leader_epoch; /* -1: unknown */
-    const char *metadata; /* may be NULL */
+    /* ABI 1.2, in what was padding (offsets unchanged): the metadata's
+     * length in bytes, which may include NULs (Kafka's metadata is a
+     * string, not a C string). 0 means "NUL-terminated", as codecs built
+     * before 1.2 leave it; read it with brook_offset_metadata_len. */
+    int32_t metadata_len;
+    const char *metadata; /* may be NULL; NUL-terminated after its length when the core fills it */
     brook_err error;      /* out */
 } brook_offset_partition;
+
+/* metadata_len took padding: on LP64 nothing moved from ABI 1.1. */
+_Static_assert(sizeof(void *) != 8 ||
+                   (offsetof(brook_offset_partition, metadata) == 24 && sizeof(brook_offset_partition) == 40),
+               "brook_offset_partition keeps its ABI 1.1 layout");
+
+/* The metadata's length: metadata_len when set, else up to its NUL. */
+static inline size_t brook_offset_metadata_len(const brook_offset_partition *p)
+{
+    if (p->metadata_len > 0)
+        return (size_t)p->metadata_len;
+    size_t n = 0;
+    while (p->metadata && p->metadata[n])
+        n++;
+    return n;
+}
 
 typedef struct brook_offset_topic {
     const char *name;
