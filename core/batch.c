@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "compression.h"
 #include "crc32c.h"
 
 /* ---- varints (zigzag, as Kafka records use them) ---------------------- */
@@ -318,6 +319,36 @@ void brook_batch_builder_free(brook_batch_builder *b)
     free(b);
 }
 
+brook_err brook_batch_iter_init_decompressed(brook_batch_iter *it, const void *batch, size_t len, size_t max_bytes,
+                                             void **owned)
+{
+    *owned = NULL;
+    brook_err e = brook_batch_iter_init(it, batch, len);
+    if (e != BROOK_ERR_UNSUPPORTED)
+        return e;
+    brook_batch_info info;
+    brook_batch_check(batch, len, &info); /* passed inside iter_init */
+    uint8_t *plain;
+    size_t plain_len;
+    const char *why;
+    const uint8_t *records = (const uint8_t *)batch + BROOK_BATCH_HEADER_SIZE;
+    if ((e = brook_decompress(info.attributes & BROOK_BATCH_COMPRESSION_MASK, records,
+                              info.size - BROOK_BATCH_HEADER_SIZE, max_bytes, &plain, &plain_len, &why)))
+        return e;
+    it->pos = plain;
+    it->end = plain ? plain + plain_len : plain;
+    it->remaining = info.record_count;
+    it->base_offset = info.base_offset;
+    it->base_timestamp = info.base_timestamp;
+    *owned = plain;
+    return BROOK_OK;
+}
+
+static void release_owned(void *owned)
+{
+    free(owned);
+}
+
 const brook_batch_ops brook_batch_ops_impl = {
     .size = sizeof(brook_batch_ops),
     .crc32c = brook_crc32c,
@@ -329,4 +360,6 @@ const brook_batch_ops brook_batch_ops_impl = {
     .builder_add = brook_batch_builder_add,
     .builder_finish = brook_batch_builder_finish,
     .builder_free = brook_batch_builder_free,
+    .iter_init_decompressed = brook_batch_iter_init_decompressed,
+    .release = release_owned,
 };

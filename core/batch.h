@@ -10,6 +10,8 @@ extern const brook_batch_ops brook_batch_ops_impl;
 brook_err brook_batch_check(const void *data, size_t len, brook_batch_info *info);
 brook_err brook_batch_iter_init(brook_batch_iter *it, const void *batch, size_t len);
 brook_err brook_batch_iter_next(brook_batch_iter *it, brook_record *rec);
+brook_err brook_batch_iter_init_decompressed(brook_batch_iter *it, const void *batch, size_t len, size_t max_bytes,
+                                             void **owned);
 /* Kafka's checks of a batch's records section (uncompressed, or after
  * decompression): exactly `count` well-framed records filling [records,
  * records + len), offset deltas 0, 1, 2..., timestamps that do not

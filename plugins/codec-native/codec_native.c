@@ -501,15 +501,26 @@ static void pack_record(msgpack_packer *pk, const brook_host *host, const brook_
 
 /* Records at or after the fetch offset from one batch; advances
  * *next_offset past the batch (compaction may have left gaps). */
+/* Compressed batches (from Kafka clients) are decompressed to be read, at
+ * most this much each. */
+#define DECOMPRESSED_MAX (64u << 20)
+
+static int can_decompress(const brook_host *host)
+{
+    return host->batch->size >= offsetof(brook_batch_ops, release) + sizeof host->batch->release;
+}
+
 static brook_err pack_batch(const brook_host *host, msgpack_packer *pk, const uint8_t *batch, size_t len,
                             int64_t fetch_offset, size_t *count, int64_t *next_offset, const char **problem)
 {
     brook_batch_iter it;
-    brook_err e = host->batch->iter_init(&it, batch, len);
+    void *owned = NULL;
+    brook_err e = can_decompress(host) ? host->batch->iter_init_decompressed(&it, batch, len, DECOMPRESSED_MAX, &owned)
+                                       : host->batch->iter_init(&it, batch, len);
     if (e) {
-        *problem = e == BROOK_ERR_UNSUPPORTED
-                       ? "a compressed batch is next: the native protocol does not decompress (use a Kafka client)"
-                       : "a stored batch is corrupt";
+        *problem = e == BROOK_ERR_UNSUPPORTED ? "a batch is next that this broker cannot decompress"
+                   : e == BROOK_ERR_TOO_LARGE ? "a compressed batch is next that decompresses to more than 64 MiB"
+                                              : "a stored batch is corrupt";
         return e;
     }
     brook_record rec;
@@ -520,6 +531,8 @@ static brook_err pack_batch(const brook_host *host, msgpack_packer *pk, const ui
         (*count)++;
         *next_offset = rec.offset + 1;
     }
+    if (owned)
+        host->batch->release(owned); /* after the records are packed: they pointed into it */
     if (e != BROOK_ERR_NOT_FOUND) {
         *problem = "a stored record is corrupt";
         return BROOK_ERR_CORRUPT;

@@ -139,6 +139,16 @@ class KafkaClients(BrokerTestCase):
         got = self.consume_all("cmp", 3, len(sent))
         self.assertEqual(sorted(m.value() for m in got), sorted(sent))
 
+    def test_brookctl_reads_batches_compressed_by_kafka_clients(self):
+        self.create("zipped", 1)
+        expected = []
+        for codec in ("none", "gzip", "snappy", "lz4", "zstd"):
+            lines = [b"%s-%d" % (codec.encode(), i) for i in range(300)]
+            self.kcat("-P", "-t", "zipped", "-p", "0", "-z", codec, input=b"\n".join(lines) + b"\n")
+            expected += lines
+        r = self.ctl("consume", "zipped", "--from-beginning", "--count", str(len(expected)))
+        self.assertEqual(r.stdout.split(b"\n")[:-1], expected)
+
     def test_offsets_for_times_and_watermarks(self):
         self.create("times", 1)
         p = Producer({"bootstrap.servers": self.bootstrap})

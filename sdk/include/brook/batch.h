@@ -163,6 +163,19 @@ typedef struct brook_batch_ops {
                              size_t header_count);
     brook_err (*builder_finish)(brook_batch_builder *b, const uint8_t **data, size_t *len);
     void (*builder_free)(brook_batch_builder *b);
+
+    /* Appended in ABI 1.2 (check `size` before use): */
+
+    /* Start iterating the records of any checked batch, compressed ones
+     * included (gzip, snappy, lz4, zstd): those are decompressed, at most
+     * `max_bytes` (more: BROOK_ERR_TOO_LARGE), into memory handed back in
+     * *owned, which the caller gives to `release` after its last iter_next.
+     * *owned is NULL for an uncompressed batch. Errors: BROOK_ERR_CORRUPT
+     * (data that does not decompress), BROOK_ERR_UNSUPPORTED (unknown
+     * codec), BROOK_ERR_NOMEM. */
+    brook_err (*iter_init_decompressed)(brook_batch_iter *it, const void *batch, size_t len, size_t max_bytes,
+                                        void **owned);
+    void (*release)(void *owned);
 } brook_batch_ops;
 
 #endif
