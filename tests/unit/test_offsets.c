@@ -45,7 +45,10 @@ static brook_offsets *open_offsets(env *e, int64_t compact_min)
 static void commit(env *e, brook_offsets *o, const char *group, const char *topic, int32_t partition, int64_t offset,
                    const char *metadata)
 {
-    brook_committed c = {.offset = offset, .leader_epoch = 3, .metadata = (char *)metadata};
+    brook_committed c = {.offset = offset,
+                         .leader_epoch = 3,
+                         .metadata = (char *)metadata,
+                         .metadata_len = metadata ? strlen(metadata) : 0};
     brook_offset_change ch = {.topic = topic, .partition = partition, .committed = &c};
     int before = commits_done;
     brook_offsets_commit(o, group, &ch, 1, 1000 + offset, on_done, NULL);
@@ -82,6 +85,7 @@ static void commits_and_deletions_survive_a_reopen(void **state)
     o = open_offsets(e, 100000);
     assert_int_equal(committed(o, "g", "t", 0), 6);
     assert_string_equal(brook_offsets_get(o, "g", "t", 0)->metadata, "later");
+    assert_int_equal(brook_offsets_get(o, "g", "t", 0)->metadata_len, 5);
     assert_int_equal(brook_offsets_get(o, "g", "t", 0)->leader_epoch, 3);
     assert_null(brook_offsets_get(o, "g", "t", 1)->metadata);
     assert_int_equal(committed(o, "g", "u", 0), -1); /* the deleted topic's offsets are gone */
