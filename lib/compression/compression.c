@@ -33,14 +33,17 @@ typedef struct out_buf {
     size_t len, size, cap;
 } out_buf;
 
-/* Room for at least one more byte (more when it can), or an error. */
-static brook_err out_room(out_buf *o, size_t hint)
+/* Room for `need` more bytes at o->data + o->len, doubling (from `hint`
+ * bytes, at least 4 KiB, the first time) but never past the cap. */
+static brook_err out_reserve(out_buf *o, size_t need, size_t hint)
 {
-    if (o->len < o->size)
+    if (need <= o->size - o->len)
         return BROOK_OK;
-    if (o->size >= o->cap)
+    if (need > o->cap - o->len)
         return BROOK_ERR_TOO_LARGE;
     size_t want = o->size ? o->size * 2 : (hint > 4096 ? hint : 4096);
+    if (want < o->len + need)
+        want = o->len + need;
     if (want > o->cap)
         want = o->cap;
     uint8_t *p = realloc(o->data, want);
@@ -51,22 +54,10 @@ static brook_err out_room(out_buf *o, size_t hint)
     return BROOK_OK;
 }
 
-/* Exactly `n` more bytes at o->data + o->len (snappy knows its length). */
-static brook_err out_reserve(out_buf *o, size_t n)
+/* Room for at least one more byte, for the streaming decoders. */
+static brook_err out_room(out_buf *o, size_t hint)
 {
-    if (n > o->cap - o->len)
-        return BROOK_ERR_TOO_LARGE;
-    if (o->len + n <= o->size)
-        return BROOK_OK;
-    size_t want = o->size * 2 > o->len + n ? o->size * 2 : o->len + n;
-    if (want > o->cap)
-        want = o->cap;
-    uint8_t *p = realloc(o->data, want);
-    if (!p)
-        return BROOK_ERR_NOMEM;
-    o->data = p;
-    o->size = want;
-    return BROOK_OK;
+    return out_reserve(o, 1, hint);
 }
 
 /* ---- gzip --------------------------------------------------------------- */
@@ -116,7 +107,7 @@ static brook_err snappy_block(const uint8_t *in, size_t len, out_buf *o, const c
     }
     if (n == 0)
         return BROOK_OK;
-    brook_err e = out_reserve(o, n);
+    brook_err e = out_reserve(o, n, n);
     if (e)
         return e;
     size_t got = n;
