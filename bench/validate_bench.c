@@ -1,5 +1,5 @@
 /* validate_bench: what checking a produced batch's records costs
- * (core/batch_validate.c, issue 12), against the CRC32C the broker already
+ * (core/log/batch_validate.c, issue 12), against the CRC32C the broker already
  * computed over the same bytes before it (the reference, in the same run).
  * Prints a Markdown table: per case, GB/s of the CRC check and of the
  * record validation (decompression included for compressed batches), and
