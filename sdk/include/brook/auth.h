@@ -83,7 +83,7 @@ typedef struct brook_auth_ops {
 
     /* Re-read configuration files (ACLs, credentials) when brookd gets
      * SIGHUP; on failure keep what is in force and log why. Optional
-     * (appended in ABI 1.0: check it with BROOK_HAS_SLOT). */
+     * (in ABI 1.0 already; check it with BROOK_HAS_SLOT). */
     brook_err (*reload)(void *state);
 
     /* Like session_step, for steps too slow for the event loop (password

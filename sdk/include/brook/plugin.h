@@ -1,7 +1,8 @@
 /* Brook SDK: the plugin descriptor, ABI versioning and the host services table.
  *
  * A plugin is a shared object that exports exactly one data symbol,
- * `brook_plugin_descriptor` (use BROOK_PLUGIN_EXPORT), of type `brook_plugin_descriptor`. The core
+ * `brook_plugin`, of type `brook_plugin_descriptor` (BROOK_PLUGIN_DESCRIPTOR
+ * defines it, with BROOK_PLUGIN_EXPORT). The core
  * dlopens it with RTLD_NOW | RTLD_LOCAL, reads the descriptor, and refuses it
  * with a message naming the file and both versions when:
  *   - abi_major differs from BROOK_ABI_MAJOR,
