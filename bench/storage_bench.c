@@ -13,7 +13,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "batch.h"
+#include "record_batch.h"
 #include "config.h"
 #include "config_options.h"
 #include "loader.h"

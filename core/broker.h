@@ -14,7 +14,7 @@
 #include "metrics_http.h"
 #include "plugin_set.h"
 #include "producer_ids.h"
-#include "request.h"
+#include "lifecycle.h"
 #include "topics.h"
 
 typedef struct brook_conn brook_conn;

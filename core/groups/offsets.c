@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "batch.h"
+#include "record_batch.h"
 #include "log.h"
 #include "log_scan.h"
 #include "offsets_internal.h"

@@ -5,7 +5,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 
-#include "batch.h"
+#include "record_batch.h"
 #include "log.h"
 #include "offsets_internal.h"
 

@@ -2,7 +2,7 @@
 
 #include <stdlib.h>
 
-#include "batch.h"
+#include "record_batch.h"
 #include "compression.h"
 
 #define ATTR_TRANSACTIONAL 0x10

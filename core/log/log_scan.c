@@ -2,7 +2,7 @@
 
 #include <stdlib.h>
 
-#include "batch.h"
+#include "record_batch.h"
 #include "slice.h"
 
 brook_err brook_log_scan(const brook_storage_ops *so, void *log, int64_t from, int64_t end, size_t budget,

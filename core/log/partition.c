@@ -6,7 +6,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "batch.h"
+#include "record_batch.h"
 #include "batch_validate.h"
 #include "broker.h"
 #include "log.h"

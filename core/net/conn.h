@@ -9,7 +9,7 @@
 #include "buf.h"
 #include "listener.h"
 #include "loop.h"
-#include "request.h"
+#include "lifecycle.h"
 #include "tls.h"
 
 struct brook_broker;

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "batch.h"
+#include "record_batch.h"
 #include "config_options.h"
 #include "log.h"
 #include "loop.h"

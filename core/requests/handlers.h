@@ -5,7 +5,7 @@
 
 #include <brook/auth.h>
 
-#include "request.h"
+#include "lifecycle.h"
 
 void brook_handle_metadata(brook_req *req);          /* handle_admin.c */
 void brook_handle_create_topics(brook_req *req);     /* handle_admin.c */

@@ -3,7 +3,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "batch.h"
+#include "record_batch.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

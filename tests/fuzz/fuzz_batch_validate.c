@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "batch.h"
+#include "record_batch.h"
 #include "compression.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -8,7 +8,7 @@
 #include <brook/plugin.h>
 
 #include "arena.h"
-#include "batch.h"
+#include "record_batch.h"
 
 extern const brook_plugin_descriptor brook_plugin;
 

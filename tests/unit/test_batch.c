@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "batch.h"
+#include "record_batch.h"
 #include "crc32c.h"
 
 static void crc32c_known_vectors(void **state)

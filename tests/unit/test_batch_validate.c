@@ -16,7 +16,7 @@
 #include <zlib.h>
 #include <zstd.h>
 
-#include "batch.h"
+#include "record_batch.h"
 #include "batch_validate.h"
 #include "compression.h"
 #include "crc32c.h"

@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "arena.h"
-#include "batch.h"
+#include "record_batch.h"
 #include "loader.h"
 #include "loop.h"
 #include "metrics.h"

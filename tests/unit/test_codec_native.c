@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "arena.h"
-#include "batch.h"
+#include "record_batch.h"
 #include "config.h"
 #include "loader.h"
 #include "loop.h"

@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "batch.h"
+#include "record_batch.h"
 #include "offsets_internal.h"
 #include "storage_fixture.h"
 

@@ -19,7 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "batch.h"
+#include "record_batch.h"
 #include "config.h"
 #include "config_options.h"
 #include "loader.h"

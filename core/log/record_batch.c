@@ -1,4 +1,4 @@
-#include "batch.h"
+#include "record_batch.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,7 +1,7 @@
 /* RecordBatch v2: validation, record iteration and building, exposed to
  * plugins as the host's brook_batch_ops and used directly by the core. */
-#ifndef BROOK_CORE_BATCH_H
-#define BROOK_CORE_BATCH_H
+#ifndef BROOK_CORE_RECORD_BATCH_H
+#define BROOK_CORE_RECORD_BATCH_H
 
 #include <brook/batch.h>
 

@@ -6,8 +6,8 @@
  * byte is written. A DECODED request with `waiting` > 0 is parked (long
  * poll, acks=all). A request whose connection went
  * away is "orphaned": it is freed once no callback still refers to it. */
-#ifndef BROOK_CORE_REQUEST_H
-#define BROOK_CORE_REQUEST_H
+#ifndef BROOK_CORE_LIFECYCLE_H
+#define BROOK_CORE_LIFECYCLE_H
 
 #include <brook/codec.h>
 #include <brook/request.h>

@@ -1,4 +1,4 @@
-#include "request.h"
+#include "lifecycle.h"
 
 #include <stdlib.h>
 #include <string.h>
