@@ -11,8 +11,8 @@
 #include <brook/auth.h>
 #include <brook/plugin.h>
 
-#include "../credentials/credentials.h"
-#include "../credentials/credentials_option.h"
+#include "credentials.h"
+#include "credentials_option.h"
 
 typedef struct session session;
 

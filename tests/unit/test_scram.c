@@ -12,7 +12,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
-#include "../../plugins/auth-scram/scram.h"
+#include "scram.h"
 
 static scram_credential known;
 static const char *known_user;

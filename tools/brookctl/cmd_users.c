@@ -12,8 +12,8 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
-#include "../../plugins/auth-scram/scram.h"
-#include "../../plugins/credentials/credentials.h"
+#include "scram.h"
+#include "credentials.h"
 #include "commands.h"
 
 static void usage(FILE *out)
