@@ -67,36 +67,6 @@ void brook_req_arm_deadline(brook_req *req, int64_t ms)
         req->deadline = NULL;
 }
 
-const char *brook_req_type_name(int type)
-{
-    static const char *const names[BROOK_REQ_TYPE_COUNT] = {
-        [BROOK_REQ_INVALID] = "invalid",
-        [BROOK_REQ_LOCAL] = "local",
-        [BROOK_REQ_METADATA] = "metadata",
-        [BROOK_REQ_CREATE_TOPICS] = "create_topics",
-        [BROOK_REQ_DELETE_TOPICS] = "delete_topics",
-        [BROOK_REQ_PRODUCE] = "produce",
-        [BROOK_REQ_FETCH] = "fetch",
-        [BROOK_REQ_LIST_OFFSETS] = "list_offsets",
-        [BROOK_REQ_INIT_PRODUCER_ID] = "init_producer_id",
-        [BROOK_REQ_DESCRIBE_CONFIGS] = "describe_configs",
-        [BROOK_REQ_FIND_COORDINATOR] = "find_coordinator",
-        [BROOK_REQ_JOIN_GROUP] = "join_group",
-        [BROOK_REQ_SYNC_GROUP] = "sync_group",
-        [BROOK_REQ_HEARTBEAT] = "heartbeat",
-        [BROOK_REQ_LEAVE_GROUP] = "leave_group",
-        [BROOK_REQ_OFFSET_COMMIT] = "offset_commit",
-        [BROOK_REQ_OFFSET_FETCH] = "offset_fetch",
-        [BROOK_REQ_OFFSET_DELETE] = "offset_delete",
-        [BROOK_REQ_LIST_GROUPS] = "list_groups",
-        [BROOK_REQ_DESCRIBE_GROUPS] = "describe_groups",
-        [BROOK_REQ_DELETE_GROUPS] = "delete_groups",
-        [BROOK_REQ_SASL_HANDSHAKE] = "sasl_handshake",
-        [BROOK_REQ_SASL_AUTHENTICATE] = "sasl_authenticate",
-    };
-    return type >= 0 && type < BROOK_REQ_TYPE_COUNT && names[type] ? names[type] : "unknown";
-}
-
 void brook_req_complete(brook_req *req)
 {
     if (req->state >= BROOK_REQ_COMPLETED)
@@ -165,35 +135,11 @@ void brook_req_dispatch(brook_req *req)
     /* The handler's own work counts as one pending callback, so callbacks
      * that fire synchronously inside it cannot complete it early. */
     req->pending = 1;
-    switch (req->pub.type) {
-    case BROOK_REQ_METADATA: brook_handle_metadata(req); break;
-    case BROOK_REQ_CREATE_TOPICS: brook_handle_create_topics(req); break;
-    case BROOK_REQ_DELETE_TOPICS: brook_handle_delete_topics(req); break;
-    case BROOK_REQ_PRODUCE: brook_handle_produce(req); break;
-    case BROOK_REQ_FETCH: brook_handle_fetch(req); break;
-    case BROOK_REQ_LIST_OFFSETS: brook_handle_list_offsets(req); break;
-    case BROOK_REQ_INIT_PRODUCER_ID: brook_handle_init_producer_id(req); break;
-    case BROOK_REQ_DESCRIBE_CONFIGS: brook_handle_describe_configs(req); break;
-    case BROOK_REQ_FIND_COORDINATOR: brook_handle_find_coordinator(req); break;
-    case BROOK_REQ_JOIN_GROUP: brook_handle_join_group(req); break;
-    case BROOK_REQ_SYNC_GROUP: brook_handle_sync_group(req); break;
-    case BROOK_REQ_HEARTBEAT: brook_handle_heartbeat(req); break;
-    case BROOK_REQ_LEAVE_GROUP: brook_handle_leave_group(req); break;
-    case BROOK_REQ_OFFSET_COMMIT: brook_handle_offset_commit(req); break;
-    case BROOK_REQ_OFFSET_FETCH: brook_handle_offset_fetch(req); break;
-    case BROOK_REQ_OFFSET_DELETE: brook_handle_offset_delete(req); break;
-    case BROOK_REQ_LIST_GROUPS: brook_handle_list_groups(req); break;
-    case BROOK_REQ_DESCRIBE_GROUPS: brook_handle_describe_groups(req); break;
-    case BROOK_REQ_DELETE_GROUPS: brook_handle_delete_groups(req); break;
-    case BROOK_REQ_SASL_HANDSHAKE: brook_handle_sasl_handshake(req); break;
-    case BROOK_REQ_SASL_AUTHENTICATE: brook_handle_sasl_authenticate(req); break;
-    case BROOK_REQ_LOCAL: break;
-    case BROOK_REQ_INVALID:
-    default:
-        if (!req->pub.error)
-            req->pub.error = BROOK_ERR_UNSUPPORTED;
-        break;
-    }
+    const brook_req_type_row *type = brook_req_type((int)req->pub.type);
+    if (type && type->handle)
+        type->handle(req);
+    else if (!req->pub.error)
+        req->pub.error = BROOK_ERR_UNSUPPORTED;
     brook_req_release(req);
 }
 

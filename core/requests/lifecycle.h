@@ -13,6 +13,7 @@
 #include <brook/request.h>
 
 #include "arena.h"
+#include "request_types.h"
 #include "buf.h"
 #include "loop.h"
 
@@ -70,11 +71,6 @@ struct brook_req {
     size_t out_total;    /* bytes in all segments */
     size_t out_sent;
 };
-
-/* Request types the core times (every BROOK_REQ_* value). */
-#define BROOK_REQ_TYPE_COUNT (BROOK_REQ_SASL_AUTHENTICATE + 1)
-/* "produce", "fetch", ... for labels and logs. */
-const char *brook_req_type_name(int type);
 
 brook_req *brook_req_new(struct brook_conn *conn);
 void brook_req_free(brook_req *req);

@@ -1,0 +1,51 @@
+/* One row per request type: the name metrics and logs use, and the handler
+ * dispatch calls. A type added to <brook/request.h> is a row added here
+ * (and BROOK_REQ_TYPE_COUNT moved); test_request_types checks every type
+ * up to the count has its row. */
+#include "request_types.h"
+
+#include "handlers.h"
+
+/* Answered by the codec alone (ApiVersions): kept only for its place in
+ * the response order. */
+static void handle_local(brook_req *req)
+{
+    (void)req;
+}
+
+static const brook_req_type_row rows[BROOK_REQ_TYPE_COUNT] = {
+    [BROOK_REQ_INVALID] = {"invalid", NULL}, /* decode failed: the codec answers req->pub.error */
+    [BROOK_REQ_LOCAL] = {"local", handle_local},
+    [BROOK_REQ_METADATA] = {"metadata", brook_handle_metadata},
+    [BROOK_REQ_CREATE_TOPICS] = {"create_topics", brook_handle_create_topics},
+    [BROOK_REQ_DELETE_TOPICS] = {"delete_topics", brook_handle_delete_topics},
+    [BROOK_REQ_PRODUCE] = {"produce", brook_handle_produce},
+    [BROOK_REQ_FETCH] = {"fetch", brook_handle_fetch},
+    [BROOK_REQ_LIST_OFFSETS] = {"list_offsets", brook_handle_list_offsets},
+    [BROOK_REQ_INIT_PRODUCER_ID] = {"init_producer_id", brook_handle_init_producer_id},
+    [BROOK_REQ_DESCRIBE_CONFIGS] = {"describe_configs", brook_handle_describe_configs},
+    [BROOK_REQ_FIND_COORDINATOR] = {"find_coordinator", brook_handle_find_coordinator},
+    [BROOK_REQ_JOIN_GROUP] = {"join_group", brook_handle_join_group},
+    [BROOK_REQ_SYNC_GROUP] = {"sync_group", brook_handle_sync_group},
+    [BROOK_REQ_HEARTBEAT] = {"heartbeat", brook_handle_heartbeat},
+    [BROOK_REQ_LEAVE_GROUP] = {"leave_group", brook_handle_leave_group},
+    [BROOK_REQ_OFFSET_COMMIT] = {"offset_commit", brook_handle_offset_commit},
+    [BROOK_REQ_OFFSET_FETCH] = {"offset_fetch", brook_handle_offset_fetch},
+    [BROOK_REQ_OFFSET_DELETE] = {"offset_delete", brook_handle_offset_delete},
+    [BROOK_REQ_LIST_GROUPS] = {"list_groups", brook_handle_list_groups},
+    [BROOK_REQ_DESCRIBE_GROUPS] = {"describe_groups", brook_handle_describe_groups},
+    [BROOK_REQ_DELETE_GROUPS] = {"delete_groups", brook_handle_delete_groups},
+    [BROOK_REQ_SASL_HANDSHAKE] = {"sasl_handshake", brook_handle_sasl_handshake},
+    [BROOK_REQ_SASL_AUTHENTICATE] = {"sasl_authenticate", brook_handle_sasl_authenticate},
+};
+
+const brook_req_type_row *brook_req_type(int type)
+{
+    return type >= 0 && type < BROOK_REQ_TYPE_COUNT && rows[type].name ? &rows[type] : NULL;
+}
+
+const char *brook_req_type_name(int type)
+{
+    const brook_req_type_row *r = brook_req_type(type);
+    return r ? r->name : "unknown";
+}
