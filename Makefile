@@ -5,6 +5,10 @@
 
 BUILD_DIR ?= build
 ASAN_DIR ?= build-asan
+TSAN_DIR ?= build-tsan
+# What ThreadSanitizer runs: the unit tests and the suites whose brookd does
+# work on I/O threads (fsync and deletes, PBKDF2, metrics counted anywhere).
+TSAN_TESTS = unit\.|integration\.test_(sasl|segment_storage|idempotence|metrics|lifecycle|consumer_groups)
 FUZZ_DIR ?= build-fuzz
 FUZZ_SECONDS ?= 15
 FUZZERS = native_decode batch batch_validate config kafka_decode
@@ -23,7 +27,7 @@ JS_DIR = tests/integration/js
 SHELL = /bin/bash
 SUDO = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build run test test-plain test-asan fuzz bench install clean format certs
+.PHONY: all deps build run test test-plain test-asan test-tsan fuzz bench install clean format certs
 
 all: build
 
@@ -44,7 +48,7 @@ build: deps
 run: build
 	$(BUILD_DIR)/bin/brookd
 
-test: test-plain test-asan fuzz
+test: test-plain test-asan test-tsan fuzz
 
 test-plain: build
 	cd $(BUILD_DIR) && ctest $(CTEST_FLAGS)
@@ -55,6 +59,13 @@ test-asan: deps
 	cmake --build $(ASAN_DIR) -j $(JOBS)
 	cd $(ASAN_DIR) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		ctest $(CTEST_FLAGS)
+
+# The code that runs on I/O threads, under ThreadSanitizer (a race stops
+# the process: brookd exits 66 and its test fails).
+test-tsan: deps
+	cmake -S . -B $(TSAN_DIR) -DCMAKE_BUILD_TYPE=Debug -DBROOK_TSAN=ON
+	cmake --build $(TSAN_DIR) -j $(JOBS)
+	cd $(TSAN_DIR) && TSAN_OPTIONS=halt_on_error=1:exitcode=66 ctest $(CTEST_FLAGS) -R '$(TSAN_TESTS)'
 
 # libFuzzer harnesses for every decoder, briefly; longer by hand with FUZZ_SECONDS=600.
 # New inputs go to $(FUZZ_DIR)/corpus-*, findings to $(FUZZ_DIR)/artifacts/.
@@ -86,4 +97,4 @@ format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
 clean:
-	rm -rf $(BUILD_DIR) $(ASAN_DIR)
+	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(TSAN_DIR)
