@@ -135,28 +135,42 @@ static brook_err write_meta(const char *path, int32_t broker_id, const char *clu
     return BROOK_OK;
 }
 
+/* meta.properties names broker_id (or does not exist). */
+static brook_err check_owner(const char *path, int32_t broker_id, char *err, size_t errlen)
+{
+    char file[PATH_MAX], text[1024], value[64];
+    snprintf(file, sizeof file, "%s/meta.properties", path);
+    if (read_small_file(file, text, sizeof text) != 0)
+        return BROOK_OK;
+    char *end;
+    long id = property(text, "broker.id", value, sizeof value) ? strtol(value, &end, 10) : -1;
+    if (id < 0 || *end || end == value) {
+        snprintf(err, errlen, "broker.data_dir %s: %s lacks broker.id or cluster.id", path, file);
+        return BROOK_ERR_INVALID;
+    }
+    if (id != broker_id) {
+        snprintf(err, errlen,
+                 "broker.data_dir %s belongs to broker.id %s (%s), not to this broker (broker.id %d): give each "
+                 "broker its own data directory",
+                 path, value, file, broker_id);
+        return BROOK_ERR_INVALID;
+    }
+    return BROOK_OK;
+}
+
 /* meta.properties, or the `cluster_id` file of data directories made
  * before it existed (its id is kept), or a new one. */
 static brook_err stamp(brook_data_dir *d, const char *path, int32_t broker_id, char *err, size_t errlen)
 {
-    char file[PATH_MAX], text[1024], value[64];
+    char file[PATH_MAX], text[1024];
     snprintf(file, sizeof file, "%s/meta.properties", path);
     if (read_small_file(file, text, sizeof text) == 0) {
-        if (!property(text, "broker.id", value, sizeof value) ||
-            !property(text, "cluster.id", d->cluster_id, sizeof d->cluster_id) || !d->cluster_id[0]) {
+        brook_err e = check_owner(path, broker_id, err, errlen);
+        if (!e && (!property(text, "cluster.id", d->cluster_id, sizeof d->cluster_id) || !d->cluster_id[0])) {
             snprintf(err, errlen, "broker.data_dir %s: %s lacks broker.id or cluster.id", path, file);
-            return BROOK_ERR_INVALID;
+            e = BROOK_ERR_INVALID;
         }
-        char *end;
-        long id = strtol(value, &end, 10);
-        if (*end || end == value || id != broker_id) {
-            snprintf(err, errlen,
-                     "broker.data_dir %s belongs to broker.id %s (%s), not to this broker (broker.id %d): give each "
-                     "broker its own data directory",
-                     path, value, file, broker_id);
-            return BROOK_ERR_INVALID;
-        }
-        return BROOK_OK;
+        return e;
     }
     snprintf(file, sizeof file, "%s/cluster_id", path);
     if (read_small_file(file, text, sizeof text) == 0 && text[0] && text[0] != '\n') {
@@ -169,6 +183,43 @@ static brook_err stamp(brook_data_dir *d, const char *path, int32_t broker_id, c
     if (!e)
         unlink(file);
     return e;
+}
+
+brook_err brook_data_dir_check(const char *path, int32_t broker_id, char *err, size_t errlen)
+{
+    struct stat st;
+    if (stat(path, &st) == 0) {
+        if (!S_ISDIR(st.st_mode) || access(path, W_OK | X_OK) != 0) {
+            snprintf(err, errlen, "broker.data_dir %s: %s", path,
+                     S_ISDIR(st.st_mode) ? strerror(errno) : "not a directory");
+            return BROOK_ERR_IO;
+        }
+        return check_owner(path, broker_id, err, errlen);
+    }
+    /* Absent: the nearest directory above it that exists must let us make it. */
+    char parent[PATH_MAX];
+    snprintf(parent, sizeof parent, "%s", path);
+    for (;;) {
+        char *slash = strrchr(parent, '/');
+        if (!slash)
+            snprintf(parent, sizeof parent, ".");
+        else if (slash == parent)
+            parent[1] = '\0';
+        else
+            *slash = '\0';
+        if (stat(parent, &st) == 0)
+            break;
+        if (!slash || slash == parent)
+            break;
+    }
+    if (stat(parent, &st) != 0 || !S_ISDIR(st.st_mode) || access(parent, W_OK | X_OK) != 0) {
+        snprintf(err, errlen, "broker.data_dir %s cannot be made: %s is %s", path, parent,
+                 stat(parent, &st) != 0 ? "missing"
+                 : !S_ISDIR(st.st_mode) ? "not a directory"
+                                        : "not writable");
+        return BROOK_ERR_IO;
+    }
+    return BROOK_OK;
 }
 
 brook_err brook_data_dir_open(brook_data_dir *d, const char *path, int32_t broker_id, char *err, size_t errlen)

@@ -24,6 +24,11 @@ typedef struct brook_data_dir {
  * meta.properties is damaged). */
 brook_err brook_data_dir_open(brook_data_dir *d, const char *path, int32_t broker_id, char *err, size_t errlen);
 
+/* What --check-config can tell without touching anything: the directory
+ * is usable (a writable directory, or one that can be made) and, when it
+ * records a broker id, it is `broker_id`. BROOK_OK or the reason in `err`. */
+brook_err brook_data_dir_check(const char *path, int32_t broker_id, char *err, size_t errlen);
+
 /* Release the lock. */
 void brook_data_dir_close(brook_data_dir *d);
 

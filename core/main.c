@@ -62,7 +62,11 @@ static int check_config(brook_config *cfg, const char *exe)
         brook_loader_default_dir(exe, dir, sizeof dir);
     brook_plugin_set set;
     int rc = 0;
-    if (brook_plugin_set_load(&set, cfg, dir, &env, err, sizeof err)) {
+    if (brook_data_dir_check(cfg->settings.data_dir, cfg->settings.broker_id, err, sizeof err)) {
+        fprintf(stderr, "brookd: %s\n", err);
+        memset(&set, 0, sizeof set);
+        rc = 1;
+    } else if (brook_plugin_set_load(&set, cfg, dir, &env, err, sizeof err)) {
         fprintf(stderr, "brookd: %s\n", err);
         rc = 1;
     } else {

@@ -83,6 +83,33 @@ class BrookdCommandLine(unittest.TestCase):
         self.assertEqual(r.returncode, 1)
         self.assertIn("--set broker.id: expected an integer", r.stderr.decode())
 
+    def test_check_config_catches_an_unusable_data_dir(self):
+        """What start-up would refuse about broker.data_dir, --check-config
+        says first (without making, locking or writing anything)."""
+        path = self.config()
+        data = os.path.join(self.dir, "data")
+        r = brookd("--check-config", "-c", path)
+        self.assertEqual(r.returncode, 0, r.stderr.decode())
+        self.assertFalse(os.path.exists(data))  # checked, not made
+        with open(data, "w") as f:
+            f.write("a file")
+        r = brookd("--check-config", "-c", path)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("broker.data_dir %s: not a directory" % data, r.stderr.decode())
+        r = brookd("--check-config", "-c", path, "--set", "broker.data_dir=%s/below/data" % data)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("broker.data_dir %s/below/data cannot be made: %s is not a directory" % (data, data),
+                      r.stderr.decode())
+        os.remove(data)
+        os.mkdir(data)
+        with open(os.path.join(data, "meta.properties"), "w") as f:
+            f.write("version=1\nbroker.id=3\ncluster.id=abcdefghijklmnop\n")
+        r = brookd("--check-config", "-c", path)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("belongs to broker.id 3", r.stderr.decode())
+        r = brookd("--check-config", "-c", path, "--set", "broker.id=3")
+        self.assertEqual(r.returncode, 0, r.stderr.decode())
+
     def test_bad_configs_name_file_line_and_key(self):
         path = self.config(extra="topics = {\n  auto_create = \"yes\";\n};")
         r = brookd("--check-config", "-c", path)
