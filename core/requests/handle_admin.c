@@ -67,7 +67,7 @@ static void auto_create(brook_req *req, brook_metadata_req *m)
         brook_topic_meta *tm = &m->topics[i];
         if ((tm->error = brook_authorize(req, BROOK_OP_DESCRIBE, BROOK_RESOURCE_TOPIC, tm->name)))
             continue;
-        if (!m->allow_auto_create || !b->st->auto_create_topics || brook_topics_find(&b->topics, tm->name) ||
+        if (!m->allow_auto_create || !b->st->auto_create_topics || !cap || brook_topics_find(&b->topics, tm->name) ||
             !brook_topic_name_valid(tm->name))
             continue;
         if ((tm->error = brook_authorize(req, BROOK_OP_CREATE, BROOK_RESOURCE_TOPIC, tm->name)))

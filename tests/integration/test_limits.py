@@ -190,6 +190,13 @@ class MetadataRequests(BrokerTestCase):
         self.assertEqual(self.broker.stop(), 0)
         self.assertLess(time.monotonic() - t0, 5.0)  # limits.shutdown_timeout_ms
 
+    def test_a_cap_of_zero_creates_nothing_and_says_unknown(self):
+        self.broker.stop()
+        from brooktest import Broker
+        self.broker = Broker(self.dir, storage=self.storage,
+                             extra="limits = { max_topics_created_per_request = 0; };").start()
+        self.assertEqual(self.metadata(["nope"]), [(3, "nope")])  # UNKNOWN_TOPIC_OR_PARTITION, not "retry"
+
     def test_a_name_asked_many_times_is_answered_once(self):
         topics = self.metadata(["once"] * 100000 + [""] * 100000, auto_create=True)
         self.assertEqual([name for _, name in topics], ["once", ""])
