@@ -110,6 +110,21 @@ class BrookdCommandLine(unittest.TestCase):
         r = brookd("--check-config", "-c", path, "--set", "broker.id=3")
         self.assertEqual(r.returncode, 0, r.stderr.decode())
 
+    def test_the_hardening_limits_refuse_values_out_of_range(self):
+        path = self.config()
+        for setting, message in [
+                ("limits.max_connections_per_address=0", "0 is out of range [1, "),
+                ("limits.receive_buffer_total_bytes=1024", "1024 is out of range [104857600, "),  # >= max frame
+                ("limits.request_memory_bytes=10", "10 is out of range [1048576, "),
+                ("limits.batch_decompressed_max_bytes=100", "100 is out of range [65536, "),
+                ("limits.fetch_max_bytes=0", "0 is out of range [1024, "),
+                ("limits.failed_authentication_delay_ms=-1", "-1 is out of range [0, "),
+                ("producers.snapshot_interval_bytes=10", "10 is out of range [4096, "),
+                ("producers.max_per_partition=0", "0 is out of range [1, ")]:
+            r = brookd("--check-config", "-c", path, "--set", setting)
+            self.assertEqual(r.returncode, 1, setting)
+            self.assertIn("%s: %s" % (setting.split("=")[0], message), r.stderr.decode())
+
     def test_bad_configs_name_file_line_and_key(self):
         path = self.config(extra="topics = {\n  auto_create = \"yes\";\n};")
         r = brookd("--check-config", "-c", path)
