@@ -120,10 +120,7 @@ void brook_conn_close(brook_conn *c, const char *why)
         c->next->prev = c->prev;
     b->conn_count--;
     brook_conn_limits_release(b, c->host);
-    if (c->waiting_for_memory) {
-        c->waiting_for_memory = 0;
-        b->conn_limits.waiting_for_memory--;
-    }
+    brook_conn_limits_stop_waiting(b, c);
     brook_conn_limits_unreserve(b, c, c->receive_reserved);
     brook_metric_set(b->m.connections, (int64_t)b->conn_count);
     /* Free after this loop iteration: the loop may still hold events for it. */
@@ -160,8 +157,7 @@ static void apply_backpressure(brook_conn *c)
 
 void brook_conn_retry_read(brook_conn *c)
 {
-    c->waiting_for_memory = 0;
-    c->broker->conn_limits.waiting_for_memory--;
+    brook_conn_limits_stop_waiting(c->broker, c);
     process_frames(c);
     update_interest(c);
     if (!c->closed && !c->waiting_for_memory && !c->paused && c->tls && brook_tls_pending(c->tls))

@@ -27,25 +27,38 @@ void brook_conn_limits_release(brook_broker *b, const char *host)
         brook_strmap_put(&l->per_address, host, (void *)(n - 1)); /* replacing never allocates */
 }
 
+/* The one place a connection starts or stops waiting, so the count of
+ * waiting connections stays true. */
+static void set_waiting(brook_conn_limits *l, brook_conn *c, int waiting)
+{
+    if (c->waiting_for_memory == waiting)
+        return;
+    c->waiting_for_memory = waiting;
+    if (waiting)
+        l->waiting_for_memory++;
+    else
+        l->waiting_for_memory--;
+}
+
+void brook_conn_limits_stop_waiting(brook_broker *b, brook_conn *c)
+{
+    set_waiting(&b->conn_limits, c, 0);
+}
+
 brook_err brook_conn_limits_reserve(brook_broker *b, brook_conn *c, size_t bytes)
 {
     brook_conn_limits *l = &b->conn_limits;
     if (l->receive_bytes + bytes > (size_t)b->st->receive_buffer_total_bytes) {
-        if (!c->waiting_for_memory) {
-            c->waiting_for_memory = 1;
-            l->waiting_for_memory++;
+        if (!c->waiting_for_memory)
             log_info("connection %s waits: requests being received hold %zu bytes, limits.receive_buffer_total_bytes "
                      "is %lld",
                      c->address, l->receive_bytes, (long long)b->st->receive_buffer_total_bytes);
-        }
+        set_waiting(l, c, 1);
         return BROOK_ERR_AGAIN;
     }
     l->receive_bytes += bytes;
     c->receive_reserved += bytes;
-    if (c->waiting_for_memory) {
-        c->waiting_for_memory = 0;
-        l->waiting_for_memory--;
-    }
+    set_waiting(l, c, 0);
     return BROOK_OK;
 }
 

@@ -42,6 +42,8 @@ void brook_conn_limits_release(struct brook_broker *b, const char *host);
  * released). */
 brook_err brook_conn_limits_reserve(struct brook_broker *b, struct brook_conn *c, size_t bytes);
 void brook_conn_limits_unreserve(struct brook_broker *b, struct brook_conn *c, size_t bytes);
+/* `c` no longer waits (it is closing, or about to try again). */
+void brook_conn_limits_stop_waiting(struct brook_broker *b, struct brook_conn *c);
 
 /* Start / stop the once-a-second sweep of idle and stalled connections. */
 brook_err brook_conn_limits_start(struct brook_broker *b);
