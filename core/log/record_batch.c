@@ -101,19 +101,32 @@ brook_err brook_batch_check(const void *data, size_t len, brook_batch_info *info
 
 /* ---- iterator ---------------------------------------------------------- */
 
+/* An iterator over the records in [records, end) of the batch `info` describes. */
+static void iter_over(brook_batch_iter *it, const uint8_t *records, const uint8_t *end, const brook_batch_info *info)
+{
+    it->pos = records;
+    it->end = end;
+    it->remaining = info->record_count;
+    it->base_offset = info->base_offset;
+    it->base_timestamp = info->base_timestamp;
+}
+
+/* The header check iterators start with (a torn batch is corrupt here). */
+static brook_err check_for_iter(const void *batch, size_t len, brook_batch_info *info)
+{
+    brook_err err = brook_batch_check(batch, len, info);
+    return err == BROOK_ERR_AGAIN ? BROOK_ERR_CORRUPT : err;
+}
+
 brook_err brook_batch_iter_init(brook_batch_iter *it, const void *batch, size_t len)
 {
     brook_batch_info info;
-    brook_err err = brook_batch_check(batch, len, &info);
+    brook_err err = check_for_iter(batch, len, &info);
     if (err)
-        return err == BROOK_ERR_AGAIN ? BROOK_ERR_CORRUPT : err;
+        return err;
     if (info.attributes & BROOK_BATCH_COMPRESSION_MASK)
         return BROOK_ERR_UNSUPPORTED;
-    it->pos = (const uint8_t *)batch + BROOK_BATCH_HEADER_SIZE;
-    it->end = (const uint8_t *)batch + info.size;
-    it->remaining = info.record_count;
-    it->base_offset = info.base_offset;
-    it->base_timestamp = info.base_timestamp;
+    iter_over(it, (const uint8_t *)batch + BROOK_BATCH_HEADER_SIZE, (const uint8_t *)batch + info.size, &info);
     return BROOK_OK;
 }
 
@@ -323,23 +336,23 @@ brook_err brook_batch_iter_init_decompressed(brook_batch_iter *it, const void *b
                                              void **owned)
 {
     *owned = NULL;
-    brook_err e = brook_batch_iter_init(it, batch, len);
-    if (e != BROOK_ERR_UNSUPPORTED)
-        return e;
     brook_batch_info info;
-    brook_batch_check(batch, len, &info); /* passed inside iter_init */
+    brook_err e = check_for_iter(batch, len, &info); /* once: the CRC covers the whole batch */
+    if (e)
+        return e;
+    const uint8_t *records = (const uint8_t *)batch + BROOK_BATCH_HEADER_SIZE;
+    int codec = info.attributes & BROOK_BATCH_COMPRESSION_MASK;
+    if (!codec) {
+        iter_over(it, records, (const uint8_t *)batch + info.size, &info);
+        return BROOK_OK;
+    }
     uint8_t *plain;
     size_t plain_len;
     const char *why;
-    const uint8_t *records = (const uint8_t *)batch + BROOK_BATCH_HEADER_SIZE;
-    if ((e = brook_decompress(info.attributes & BROOK_BATCH_COMPRESSION_MASK, records,
-                              info.size - BROOK_BATCH_HEADER_SIZE, max_bytes, &plain, &plain_len, &why)))
+    if ((e = brook_decompress(codec, records, info.size - BROOK_BATCH_HEADER_SIZE, max_bytes, &plain, &plain_len,
+                              &why)))
         return e;
-    it->pos = plain;
-    it->end = plain ? plain + plain_len : plain;
-    it->remaining = info.record_count;
-    it->base_offset = info.base_offset;
-    it->base_timestamp = info.base_timestamp;
+    iter_over(it, plain, plain ? plain + plain_len : plain, &info);
     *owned = plain;
     return BROOK_OK;
 }
