@@ -135,14 +135,11 @@ static brook_err write_meta(const char *path, int32_t broker_id, const char *clu
     return BROOK_OK;
 }
 
-/* meta.properties names broker_id (or does not exist). */
-static brook_err check_owner(const char *path, int32_t broker_id, char *err, size_t errlen)
+/* `text`, the meta.properties `file` of `path`, names broker_id. */
+static brook_err check_owner(const char *path, const char *file, const char *text, int32_t broker_id, char *err,
+                             size_t errlen)
 {
-    char file[PATH_MAX], text[1024], value[64];
-    snprintf(file, sizeof file, "%s/meta.properties", path);
-    if (read_small_file(file, text, sizeof text) != 0)
-        return BROOK_OK;
-    char *end;
+    char value[64], *end;
     long id = property(text, "broker.id", value, sizeof value) ? strtol(value, &end, 10) : -1;
     if (id < 0 || *end || end == value) {
         snprintf(err, errlen, "broker.data_dir %s: %s lacks broker.id or cluster.id", path, file);
@@ -165,7 +162,7 @@ static brook_err stamp(brook_data_dir *d, const char *path, int32_t broker_id, c
     char file[PATH_MAX], text[1024];
     snprintf(file, sizeof file, "%s/meta.properties", path);
     if (read_small_file(file, text, sizeof text) == 0) {
-        brook_err e = check_owner(path, broker_id, err, errlen);
+        brook_err e = check_owner(path, file, text, broker_id, err, errlen);
         if (!e && (!property(text, "cluster.id", d->cluster_id, sizeof d->cluster_id) || !d->cluster_id[0])) {
             snprintf(err, errlen, "broker.data_dir %s: %s lacks broker.id or cluster.id", path, file);
             e = BROOK_ERR_INVALID;
@@ -194,7 +191,10 @@ brook_err brook_data_dir_check(const char *path, int32_t broker_id, char *err, s
                      S_ISDIR(st.st_mode) ? strerror(errno) : "not a directory");
             return BROOK_ERR_IO;
         }
-        return check_owner(path, broker_id, err, errlen);
+        char file[PATH_MAX], text[1024];
+        snprintf(file, sizeof file, "%s/meta.properties", path);
+        return read_small_file(file, text, sizeof text) == 0 ? check_owner(path, file, text, broker_id, err, errlen)
+                                                             : BROOK_OK;
     }
     /* Absent: the nearest directory above it that exists must let us make it. */
     char parent[PATH_MAX];
