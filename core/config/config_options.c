@@ -36,17 +36,18 @@ static int type_matches(brook_option_type t, int cfg_type)
     return 0;
 }
 
-static int parse_default(const brook_option *o, int64_t *i, double *d, int *b)
+/* `text` as a value of option type `t` (bools: true/false). 0 on success. */
+static int parse_value(brook_option_type t, const char *text, int64_t *i, double *d, int *b)
 {
     char *end = NULL;
     errno = 0;
-    switch (o->type) {
-    case BROOK_OPT_INT: *i = strtoll(o->default_value, &end, 0); return errno || *end || end == o->default_value;
-    case BROOK_OPT_DOUBLE: *d = strtod(o->default_value, &end); return errno || *end || end == o->default_value;
+    switch (t) {
+    case BROOK_OPT_INT: *i = strtoll(text, &end, 0); return errno || *end || end == text;
+    case BROOK_OPT_DOUBLE: *d = strtod(text, &end); return errno || *end || end == text;
     case BROOK_OPT_BOOL:
-        if (strcmp(o->default_value, "true") == 0)
+        if (strcmp(text, "true") == 0)
             *b = 1;
-        else if (strcmp(o->default_value, "false") == 0)
+        else if (strcmp(text, "false") == 0)
             *b = 0;
         else
             return 1;
@@ -56,22 +57,126 @@ static int parse_default(const brook_option *o, int64_t *i, double *d, int *b)
     return 1;
 }
 
-brook_err brook_options_validate(const brook_config *c, const config_setting_t *block, const brook_option *opts,
-                                 const char *plugin_name, char *err, size_t errlen)
+static int is_numeric(brook_option_type t)
 {
-    for (const brook_option *o = opts; o && o->name; o++) {
-        int64_t i;
-        double d;
-        int b;
-        if (o->default_value && parse_default(o, &i, &d, &b)) {
-            snprintf(err, errlen, "plugin \"%s\" declares option \"%s\" with a default \"%s\" that is not %s",
-                     plugin_name, o->name, o->default_value, option_type_name(o->type));
+    return t == BROOK_OPT_INT || t == BROOK_OPT_DOUBLE;
+}
+
+static int is_allowed(const brook_option *o, const char *value)
+{
+    if (!o->allowed)
+        return 1;
+    for (const char *const *a = o->allowed; *a; a++)
+        if (strcmp(*a, value) == 0)
+            return 1;
+    return 0;
+}
+
+/* "must be between 1 and 9", "must be >= 1" or "must be <= 9". */
+static void describe_range(const brook_option *o, char *out, size_t outlen)
+{
+    if (o->min && o->max)
+        snprintf(out, outlen, "must be between %s and %s", o->min, o->max);
+    else if (o->min)
+        snprintf(out, outlen, "must be >= %s", o->min);
+    else
+        snprintf(out, outlen, "must be <= %s", o->max);
+}
+
+/* "must be one of "a", "b" or "c"". */
+static void describe_allowed(const brook_option *o, char *out, size_t outlen)
+{
+    size_t n = 0;
+    while (o->allowed[n])
+        n++;
+    int w = snprintf(out, outlen, "must be %s", n > 1 ? "one of " : "");
+    for (size_t k = 0; k < n && w > 0 && (size_t)w < outlen; k++)
+        w += snprintf(out + w, outlen - (size_t)w, "\"%s\"%s", o->allowed[k],
+                      k + 2 < n    ? ", "
+                      : k + 2 == n ? " or "
+                                   : "");
+}
+
+/* Whether a number lies inside the option's declared bounds. */
+static int in_range(const brook_option *o, int64_t i, double d)
+{
+    int64_t bi;
+    double bd;
+    int bb;
+    if (o->min && !parse_value(o->type, o->min, &bi, &bd, &bb) && (o->type == BROOK_OPT_INT ? i < bi : d < bd))
+        return 0;
+    if (o->max && !parse_value(o->type, o->max, &bi, &bd, &bb) && (o->type == BROOK_OPT_INT ? i > bi : d > bd))
+        return 0;
+    return 1;
+}
+
+/* A mistake in the plugin's own table (a default that does not parse or
+ * breaks its own bounds) is the plugin's bug: refuse it by name. */
+static brook_err check_declaration(const brook_option *o, const char *plugin_name, char *err, size_t errlen)
+{
+    int64_t i = 0;
+    double d = 0;
+    int b;
+    const char *bad = NULL;
+    if (o->type < BROOK_OPT_INT || o->type > BROOK_OPT_DOUBLE)
+        bad = "an unknown type";
+    else if (o->default_value && parse_value(o->type, o->default_value, &i, &d, &b))
+        bad = "a default that does not parse as its type";
+    else if ((o->min || o->max) && !is_numeric(o->type))
+        bad = "bounds on an option that is not a number";
+    else if ((o->min && parse_value(o->type, o->min, &i, &d, &b)) ||
+             (o->max && parse_value(o->type, o->max, &i, &d, &b)))
+        bad = "bounds that do not parse as its type";
+    else if (o->allowed && o->type != BROOK_OPT_STRING)
+        bad = "allowed values on an option that is not a string";
+    else if ((o->flags & BROOK_OPT_F_REQUIRED) && o->default_value)
+        bad = "a default although it is required";
+    else if (o->default_value && is_numeric(o->type) && (parse_value(o->type, o->default_value, &i, &d, &b), 1) &&
+             !in_range(o, i, d))
+        bad = "a default outside its bounds";
+    else if (o->default_value && o->type == BROOK_OPT_STRING && !is_allowed(o, o->default_value))
+        bad = "a default that is not among its allowed values";
+    if (!bad)
+        return BROOK_OK;
+    snprintf(err, errlen, "plugin \"%s\" declares option \"%s\" with %s (default \"%s\")", plugin_name, o->name, bad,
+             o->default_value ? o->default_value : "");
+    return BROOK_ERR_INVALID;
+}
+
+/* One configured value against its declaration: type, bounds, allowed values. */
+static brook_err check_value(const brook_option *o, const config_setting_t *s, const char *where, const char *path,
+                             char *err, size_t errlen)
+{
+    char why[512];
+    if (!type_matches(o->type, config_setting_type(s))) {
+        snprintf(err, errlen, "%s: %s: must be %s", where, path, option_type_name(o->type));
+        return BROOK_ERR_INVALID;
+    }
+    if (is_numeric(o->type) && (o->min || o->max)) {
+        int is_float = config_setting_type(s) == CONFIG_TYPE_FLOAT;
+        int64_t i = is_float ? 0 : config_setting_get_int64(s);
+        double d = is_float ? config_setting_get_float(s) : (double)i;
+        if (!in_range(o, i, d)) {
+            describe_range(o, why, sizeof why);
+            snprintf(err, errlen, "%s: %s: %s", where, path, why);
             return BROOK_ERR_INVALID;
         }
     }
-    if (!block)
-        return BROOK_OK;
-    for (int k = 0; k < config_setting_length(block); k++) {
+    if (o->type == BROOK_OPT_STRING && !is_allowed(o, config_setting_get_string(s))) {
+        describe_allowed(o, why, sizeof why);
+        snprintf(err, errlen, "%s: %s: %s, not \"%s\"", where, path, why, config_setting_get_string(s));
+        return BROOK_ERR_INVALID;
+    }
+    return BROOK_OK;
+}
+
+brook_err brook_options_validate(const brook_config *c, const config_setting_t *block, const brook_option *opts,
+                                 const char *plugin_name, char *err, size_t errlen)
+{
+    for (const brook_option *o = opts; o && o->name; o++)
+        if (check_declaration(o, plugin_name, err, errlen))
+            return BROOK_ERR_INVALID;
+    for (int k = 0; block && k < config_setting_length(block); k++) {
         const config_setting_t *s = config_setting_get_elem(block, (unsigned)k);
         const char *name = config_setting_name(s);
         if (strcmp(name, "plugin") == 0)
@@ -85,10 +190,20 @@ brook_err brook_options_validate(const brook_config *c, const config_setting_t *
                      name);
             return BROOK_ERR_INVALID;
         }
-        if (!type_matches(o->type, config_setting_type(s))) {
-            snprintf(err, errlen, "%s: %s: must be %s", where, path, option_type_name(o->type));
+        if (check_value(o, s, where, path, err, errlen))
             return BROOK_ERR_INVALID;
+    }
+    for (const brook_option *o = opts; o && o->name; o++) {
+        if (!(o->flags & BROOK_OPT_F_REQUIRED) || (block && config_setting_get_member(block, o->name)))
+            continue;
+        char where[300] = "", path[256] = "";
+        if (block) {
+            brook_config_where(c, block, where, sizeof where);
+            brook_config_path(block, path, sizeof path);
         }
+        snprintf(err, errlen, "%s%s%s%s: plugin \"%s\" needs option \"%s\" (%s)", where, where[0] ? ": " : "", path,
+                 path[0] ? "" : "configuration", plugin_name, o->name, o->doc ? o->doc : "required");
+        return BROOK_ERR_INVALID;
     }
     return BROOK_OK;
 }

@@ -122,6 +122,7 @@ brook_err brook_partition_open(brook_broker *b, brook_topic *topic, int32_t inde
     }
     p->replicas[0] = b->st->broker_id;
     p->rctx = (brook_replica_ctx){
+        .size = sizeof(brook_replica_ctx),
         .topic = topic->name,
         .partition = index,
         .local_broker_id = b->st->broker_id,

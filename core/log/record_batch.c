@@ -85,16 +85,20 @@ brook_err brook_batch_check(const void *data, size_t len, brook_batch_info *info
     if (count < 0 || last_delta < 0)
         return BROOK_ERR_CORRUPT;
     if (info) {
-        info->base_offset = (int64_t)brook_be64(p + BROOK_BATCH_OFF_BASE_OFFSET);
-        info->last_offset = info->base_offset + last_delta;
-        info->base_timestamp = (int64_t)brook_be64(p + BROOK_BATCH_OFF_BASE_TIMESTAMP);
-        info->max_timestamp = (int64_t)brook_be64(p + BROOK_BATCH_OFF_MAX_TIMESTAMP);
-        info->producer_id = (int64_t)brook_be64(p + BROOK_BATCH_OFF_PRODUCER_ID);
-        info->producer_epoch = (int16_t)brook_be16(p + BROOK_BATCH_OFF_PRODUCER_EPOCH);
-        info->base_sequence = (int32_t)brook_be32(p + BROOK_BATCH_OFF_BASE_SEQUENCE);
-        info->record_count = count;
-        info->attributes = (int16_t)brook_be16(p + BROOK_BATCH_OFF_ATTRIBUTES);
-        info->size = size;
+        int64_t base_offset = (int64_t)brook_be64(p + BROOK_BATCH_OFF_BASE_OFFSET);
+        *info = (brook_batch_info){
+            .base_offset = base_offset,
+            .last_offset = base_offset + last_delta,
+            .base_timestamp = (int64_t)brook_be64(p + BROOK_BATCH_OFF_BASE_TIMESTAMP),
+            .max_timestamp = (int64_t)brook_be64(p + BROOK_BATCH_OFF_MAX_TIMESTAMP),
+            .producer_id = (int64_t)brook_be64(p + BROOK_BATCH_OFF_PRODUCER_ID),
+            .size = size,
+            .partition_leader_epoch = (int32_t)brook_be32(p + BROOK_BATCH_OFF_LEADER_EPOCH),
+            .base_sequence = (int32_t)brook_be32(p + BROOK_BATCH_OFF_BASE_SEQUENCE),
+            .record_count = count,
+            .producer_epoch = (int16_t)brook_be16(p + BROOK_BATCH_OFF_PRODUCER_EPOCH),
+            .attributes = (int16_t)brook_be16(p + BROOK_BATCH_OFF_ATTRIBUTES),
+        };
     }
     return BROOK_OK;
 }

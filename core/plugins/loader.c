@@ -14,7 +14,7 @@
 #include <brook/replication.h>
 #include <brook/storage.h>
 
-/* The smallest descriptor ever published (ABI 1.0): every later one starts
+/* The smallest descriptor of this major (2.0): every later minor's starts
  * with these fields. */
 #define DESCRIPTOR_MIN_SIZE (offsetof(brook_plugin_descriptor, fini) + sizeof(((brook_plugin_descriptor *)0)->fini))
 

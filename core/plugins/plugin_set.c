@@ -21,6 +21,12 @@ brook_err brook_plugin_instance_load(brook_plugin_instance *inst, const char *di
     if (brook_options_validate(c, conf->block, inst->loaded.desc->options, conf->name, err, errlen))
         return BROOK_ERR_INVALID;
     brook_host_init(inst);
+    const brook_plugin_descriptor *d = inst->loaded.desc;
+    if (BROOK_HAS_SLOT(d, d->descriptor_size, brook_plugin_descriptor, validate) && d->validate(&inst->host)) {
+        snprintf(err, errlen, "%s: %s plugin \"%s\" refuses its configuration (see the plugin's log line above)",
+                 conf->where, brook_kind_name(kind), conf->name);
+        return BROOK_ERR_INVALID;
+    }
     return BROOK_OK;
 }
 

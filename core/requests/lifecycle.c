@@ -207,6 +207,7 @@ static brook_err w_patch(brook_writer *w, size_t position, const void *data, siz
 brook_err brook_req_encode(brook_req *req, const brook_codec_ops *codec, void *codec_conn)
 {
     brook_writer w = {
+        .size = sizeof(brook_writer),
         .write = w_write,
         .write_slice = w_write_slice,
         .position = w_position,

@@ -29,6 +29,12 @@ brook_err cred_plugin_init(const brook_host *host, void **state)
     return BROOK_OK;
 }
 
+brook_err cred_plugin_validate(const brook_host *host)
+{
+    const char *path;
+    return cred_option_read(host, &path);
+}
+
 void cred_plugin_fini(void *state)
 {
     free(state);

@@ -7,9 +7,7 @@
 #include <brook/plugin.h>
 
 #define CRED_OPTION                                                                                                    \
-    {                                                                                                                  \
-        "credentials", BROOK_OPT_STRING, NULL, "the credentials file (brookctl users add NAME --file F)"               \
-    }
+    BROOK_OPTION_REQUIRED_STRING("credentials", "the credentials file (brookctl users add NAME --file F)")
 
 /* *path is the configured file; BROOK_ERR_INVALID (logged) when it cannot be read. */
 brook_err cred_option_read(const brook_host *host, const char **path);
@@ -23,5 +21,7 @@ typedef struct cred_plugin {
 /* init and fini for a plugin whose state is a cred_plugin. */
 brook_err cred_plugin_init(const brook_host *host, void **state);
 void cred_plugin_fini(void *state);
+/* validate: the credentials file can be read. */
+brook_err cred_plugin_validate(const brook_host *host);
 
 #endif

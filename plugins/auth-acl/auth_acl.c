@@ -25,13 +25,13 @@ typedef struct acl {
 } acl;
 
 static const brook_option options[] = {
-    {"file", BROOK_OPT_STRING, NULL, "the ACL file (format: docs/security.md)"},
-    {"super_users", BROOK_OPT_STRING, "",
-     "principals allowed everything, separated by semicolons as in Kafka (User:admin;User:CN=ops,O=corp)"},
-    {"allow_if_no_acl", BROOK_OPT_BOOL, "false",
-     "allow access to a resource no rule names (Kafka's "
-     "allow.everyone.if.no.acl.found)"},
-    {NULL, 0, NULL, NULL},
+    BROOK_OPTION_REQUIRED_STRING("file", "the ACL file (format: docs/security.md)"),
+    BROOK_OPTION_STRING(
+        "super_users", "",
+        "principals allowed everything, separated by semicolons as in Kafka (User:admin;User:CN=ops,O=corp)"),
+    BROOK_OPTION_BOOL("allow_if_no_acl", "false",
+                      "allow access to a resource no rule names (Kafka's allow.everyone.if.no.acl.found)"),
+    BROOK_OPTION_END,
 };
 
 static brook_err parse_super_users(acl *a, const char *list)
@@ -62,11 +62,9 @@ static void acl_fini(void *state)
     free(a);
 }
 
-static brook_err acl_init(const brook_host *host, void **state)
+/* The options and the rules file, parsed into `a` (logged when wrong). */
+static brook_err acl_load(const brook_host *host, acl *a)
 {
-    acl *a = calloc(1, sizeof *a);
-    if (!a)
-        return BROOK_ERR_NOMEM;
     a->host = host;
     const char *supers;
     host->config_string(host, "file", &a->file);
@@ -82,6 +80,25 @@ static brook_err acl_init(const brook_host *host, void **state)
         host->log(host, BROOK_LOG_ERROR, "%s", err);
         e = BROOK_ERR_INVALID;
     }
+    return e;
+}
+
+static brook_err acl_validate(const brook_host *host)
+{
+    acl *a = calloc(1, sizeof *a);
+    if (!a)
+        return BROOK_ERR_NOMEM;
+    brook_err e = acl_load(host, a);
+    acl_fini(a);
+    return e;
+}
+
+static brook_err acl_init(const brook_host *host, void **state)
+{
+    acl *a = calloc(1, sizeof *a);
+    if (!a)
+        return BROOK_ERR_NOMEM;
+    brook_err e = acl_load(host, a);
     if (!e)
         e = host->metric_register(host, "acl_denied_total", BROOK_METRIC_COUNTER, "requests the ACLs denied",
                                   &a->denied);
@@ -132,5 +149,6 @@ static const brook_auth_ops ops = {
     .reload = acl_reload,
 };
 
-BROOK_PLUGIN_DESCRIPTOR(BROOK_PLUGIN_AUTH, brook_auth_ops, ops, "acl", "1.0.0",
-                        "Kafka-style ACLs from a file, reloaded on SIGHUP", options, acl_init, acl_fini);
+BROOK_PLUGIN_DESCRIPTOR(BROOK_PLUGIN_AUTH, brook_auth_ops, ops, .name = "acl", .version = "1.0.0",
+                        .description = "Kafka-style ACLs from a file, reloaded on SIGHUP", .options = options,
+                        .init = acl_init, .fini = acl_fini, .validate = acl_validate);

@@ -28,5 +28,6 @@ static const brook_auth_ops ops = {
     .authorize = anon_authorize,
 };
 
-BROOK_PLUGIN_DESCRIPTOR(BROOK_PLUGIN_AUTH, brook_auth_ops, ops, "anonymous", "1.0.0",
-                        "allows everything to everyone (no authentication)", NULL, anon_init, anon_fini);
+BROOK_PLUGIN_DESCRIPTOR(BROOK_PLUGIN_AUTH, brook_auth_ops, ops, .name = "anonymous", .version = "1.0.0",
+                        .description = "allows everything to everyone (no authentication)", .init = anon_init,
+                        .fini = anon_fini);

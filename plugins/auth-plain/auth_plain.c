@@ -39,7 +39,7 @@ struct session {
 
 static const brook_option options[] = {
     CRED_OPTION,
-    {NULL, 0, NULL, NULL},
+    BROOK_OPTION_END,
 };
 
 static const char *const mechanisms[] = {"PLAIN", NULL};
@@ -190,6 +190,6 @@ static const brook_auth_ops ops = {
     .session_step_async = step_async,
 };
 
-BROOK_PLUGIN_DESCRIPTOR(BROOK_PLUGIN_AUTH, brook_auth_ops, ops, "plain", "1.0.0",
-                        "SASL PLAIN against a file of salted PBKDF2 hashes", options, cred_plugin_init,
-                        cred_plugin_fini);
+BROOK_PLUGIN_DESCRIPTOR(BROOK_PLUGIN_AUTH, brook_auth_ops, ops, .name = "plain", .version = "1.0.0",
+                        .description = "SASL PLAIN against a file of salted PBKDF2 hashes", .options = options,
+                        .init = cred_plugin_init, .fini = cred_plugin_fini, .validate = cred_plugin_validate);

@@ -24,7 +24,7 @@ typedef struct session {
 
 static const brook_option options[] = {
     CRED_OPTION,
-    {NULL, 0, NULL, NULL},
+    BROOK_OPTION_END,
 };
 
 static const char *const mechanisms[] = {"SCRAM-SHA-256", "SCRAM-SHA-512", NULL};
@@ -120,6 +120,6 @@ static const brook_auth_ops ops = {
     .session_close = close_session,
 };
 
-BROOK_PLUGIN_DESCRIPTOR(BROOK_PLUGIN_AUTH, brook_auth_ops, ops, "scram", "1.0.0",
-                        "SASL SCRAM-SHA-256 and SCRAM-SHA-512 against stored keys", options, cred_plugin_init,
-                        cred_plugin_fini);
+BROOK_PLUGIN_DESCRIPTOR(BROOK_PLUGIN_AUTH, brook_auth_ops, ops, .name = "scram", .version = "1.0.0",
+                        .description = "SASL SCRAM-SHA-256 and SCRAM-SHA-512 against stored keys", .options = options,
+                        .init = cred_plugin_init, .fini = cred_plugin_fini, .validate = cred_plugin_validate);

@@ -208,6 +208,7 @@ static const brook_codec_ops ops = {
     .encode = kafka_encode,
 };
 
-BROOK_PLUGIN_DESCRIPTOR(BROOK_PLUGIN_CODEC, brook_codec_ops, ops, "kafka", "1.0.0",
-                        "the Kafka wire protocol (kcat, librdkafka, confluent-kafka, kafkajs, kafka-python)", NULL,
-                        kafka_init, kafka_fini);
+BROOK_PLUGIN_DESCRIPTOR(
+    BROOK_PLUGIN_CODEC, brook_codec_ops, ops, .name = "kafka", .version = "1.0.0",
+    .description = "the Kafka wire protocol (kcat, librdkafka, confluent-kafka, kafkajs, kafka-python)",
+    .init = kafka_init, .fini = kafka_fini);

@@ -112,6 +112,7 @@ static int dec_fetch(kreq *kr, brook_request *req)
     f->max_wait_ms = (int32_t)b[FETCH_MAX_WAIT].i;
     f->min_bytes = (int32_t)b[FETCH_MIN_BYTES].i;
     f->max_bytes = (int32_t)b[FETCH_MAX_BYTES].i;
+    f->replica_id = (int32_t)b[FETCH_REPLICA].i;
     kval *topics = &b[FETCH_TOPICS];
     f->topic_count = COUNT_OF(topics);
     f->topics = kmap_alloc(req, sizeof *f->topics * (f->topic_count + 1));
@@ -131,6 +132,8 @@ static int dec_fetch(kreq *kr, brook_request *req)
             ft->partitions[i].partition = (int32_t)pv[FETCH_P_INDEX].i;
             ft->partitions[i].fetch_offset = pv[FETCH_P_OFFSET].i;
             ft->partitions[i].max_bytes = (int32_t)pv[FETCH_P_MAX_BYTES].i;
+            ft->partitions[i].current_leader_epoch = (int32_t)pv[FETCH_P_LEADER_EPOCH].i;
+            ft->partitions[i].last_fetched_epoch = -1; /* Fetch v12+, not offered yet */
         }
     }
     req->type = BROOK_REQ_FETCH;
@@ -158,6 +161,7 @@ static int dec_list_offsets(kreq *kr, brook_request *req)
             kval *pv = ROW(parts, i, 4);
             lt->partitions[i].partition = (int32_t)pv[LO_P_INDEX].i;
             lt->partitions[i].timestamp = pv[LO_P_TIMESTAMP].i;
+            lt->partitions[i].current_leader_epoch = (int32_t)pv[LO_P_LEADER_EPOCH].i;
         }
     }
     req->type = BROOK_REQ_LIST_OFFSETS;

@@ -32,8 +32,9 @@ const size_t native_op_count = sizeof native_op_names / sizeof native_op_names[0
 /* ---- plugin ------------------------------------------------------------- */
 
 static const brook_option options[] = {
-    {"default_fetch_max_bytes", BROOK_OPT_INT, "1048576", "fetch max_bytes when a request does not say"},
-    {NULL, 0, NULL, NULL},
+    BROOK_OPTION_INT("default_fetch_max_bytes", "1048576", "1", "2147483647",
+                     "fetch max_bytes when a request does not say"),
+    BROOK_OPTION_END,
 };
 
 static brook_err native_init(const brook_host *host, void **state)
@@ -43,11 +44,6 @@ static brook_err native_init(const brook_host *host, void **state)
         return BROOK_ERR_NOMEM;
     n->host = host;
     host->config_int(host, "default_fetch_max_bytes", &n->default_max_bytes);
-    if (n->default_max_bytes < 1) {
-        host->log(host, BROOK_LOG_ERROR, "default_fetch_max_bytes must be >= 1");
-        free(n);
-        return BROOK_ERR_INVALID;
-    }
     *state = n;
     return BROOK_OK;
 }
@@ -325,7 +321,10 @@ static int decode_fetch(decoder *d, const native *n)
     fp->partition = (int32_t)partition;
     fp->fetch_offset = offset;
     fp->max_bytes = (int32_t)max_bytes;
+    fp->current_leader_epoch = -1;
+    fp->last_fetched_epoch = -1;
     f->max_bytes = (int32_t)max_bytes;
+    f->replica_id = -1;
     f->max_wait_ms = (int32_t)max_wait;
     f->min_bytes = 1;
     d->req->type = BROOK_REQ_FETCH;
@@ -349,11 +348,14 @@ static int decode_list_offsets(decoder *d)
         return -1;
     /* Earliest and latest always; by time when asked. */
     brook_list_offsets_partition *lp = l->topics[0].partitions;
-    lp[0] = (brook_list_offsets_partition){.partition = (int32_t)partition, .timestamp = BROOK_OFFSET_EARLIEST};
-    lp[1] = (brook_list_offsets_partition){.partition = (int32_t)partition, .timestamp = BROOK_OFFSET_LATEST};
+    lp[0] = (brook_list_offsets_partition){
+        .partition = (int32_t)partition, .current_leader_epoch = -1, .timestamp = BROOK_OFFSET_EARLIEST};
+    lp[1] = (brook_list_offsets_partition){
+        .partition = (int32_t)partition, .current_leader_epoch = -1, .timestamp = BROOK_OFFSET_LATEST};
     l->topics[0].partition_count = 2;
     if (ts >= 0) {
-        lp[2] = (brook_list_offsets_partition){.partition = (int32_t)partition, .timestamp = ts};
+        lp[2] = (brook_list_offsets_partition){
+            .partition = (int32_t)partition, .current_leader_epoch = -1, .timestamp = ts};
         l->topics[0].partition_count = 3;
     }
     d->req->type = BROOK_REQ_LIST_OFFSETS;
@@ -694,5 +696,6 @@ static const brook_codec_ops ops = {
     .encode = native_encode,
 };
 
-BROOK_PLUGIN_DESCRIPTOR(BROOK_PLUGIN_CODEC, brook_codec_ops, ops, "native", "1.0.0",
-                        "Brook's msgpack protocol (brookctl, simple clients)", options, native_init, native_fini);
+BROOK_PLUGIN_DESCRIPTOR(BROOK_PLUGIN_CODEC, brook_codec_ops, ops, .name = "native", .version = "1.0.0",
+                        .description = "Brook's msgpack protocol (brookctl, simple clients)", .options = options,
+                        .init = native_init, .fini = native_fini);

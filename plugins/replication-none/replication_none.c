@@ -82,5 +82,6 @@ static const brook_replication_ops ops = {
     .follower_appended = none_follower_appended,
 };
 
-BROOK_PLUGIN_DESCRIPTOR(BROOK_PLUGIN_REPLICATION, brook_replication_ops, ops, "none", "1.0.0",
-                        "single replica: committed once durable on the leader", NULL, none_init, none_fini);
+BROOK_PLUGIN_DESCRIPTOR(BROOK_PLUGIN_REPLICATION, brook_replication_ops, ops, .name = "none", .version = "1.0.0",
+                        .description = "single replica: committed once durable on the leader", .init = none_init,
+                        .fini = none_fini);

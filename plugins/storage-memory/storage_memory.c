@@ -59,8 +59,9 @@ static void chunk_unref(void *owner)
 /* ---- the backend ------------------------------------------------------- */
 
 static const brook_option options[] = {
-    {"max_bytes", BROOK_OPT_INT, "1073741824", "bytes of batches the backend may hold in all; appends past it fail"},
-    {NULL, 0, NULL, NULL},
+    BROOK_OPTION_INT("max_bytes", "1073741824", "1", NULL,
+                     "bytes of batches the backend may hold in all; appends past it fail"),
+    BROOK_OPTION_END,
 };
 
 static brook_err mem_init(const brook_host *host, void **state)
@@ -70,11 +71,6 @@ static brook_err mem_init(const brook_host *host, void **state)
         return BROOK_ERR_NOMEM;
     be->host = host;
     host->config_int(host, "max_bytes", &be->max_bytes);
-    if (be->max_bytes <= 0) {
-        host->log(host, BROOK_LOG_ERROR, "max_bytes must be positive, got %lld", (long long)be->max_bytes);
-        free(be);
-        return BROOK_ERR_INVALID;
-    }
     host->metric_register(host, "bytes", BROOK_METRIC_GAUGE, "batch bytes held in memory", &be->bytes_metric);
     *state = be;
     return BROOK_OK;
@@ -333,5 +329,6 @@ static const brook_storage_ops ops = {
     .size = mem_size,
 };
 
-BROOK_PLUGIN_DESCRIPTOR(BROOK_PLUGIN_STORAGE, brook_storage_ops, ops, "memory", "1.0.0",
-                        "partition logs in process memory (nothing survives a restart)", options, mem_init, mem_fini);
+BROOK_PLUGIN_DESCRIPTOR(BROOK_PLUGIN_STORAGE, brook_storage_ops, ops, .name = "memory", .version = "1.0.0",
+                        .description = "partition logs in process memory (nothing survives a restart)",
+                        .options = options, .init = mem_init, .fini = mem_fini);

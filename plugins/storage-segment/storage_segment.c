@@ -11,23 +11,32 @@
 
 #include "segstore.h"
 
+static const char *const flush_policies[] = {"always", "interval", "os", NULL};
+
 static const brook_option options[] = {
-    {"dir", BROOK_OPT_STRING, "", "directory for partition logs (default: broker.data_dir)"},
-    {"segment_bytes", BROOK_OPT_INT, "1073741824", "roll to a new segment when the active one would pass this size"},
-    {"segment_ms", BROOK_OPT_INT, "604800000", "roll when the active segment is this old (0: never by age)"},
-    {"index_interval_bytes", BROOK_OPT_INT, "4096", "bytes of log between two sparse index entries"},
-    {"flush", BROOK_OPT_STRING, "always", "always (fdatasync before ack, group commit), interval, or os"},
-    {"flush_ms", BROOK_OPT_INT, "1000", "interval policy: fdatasync this often"},
-    {"flush_messages", BROOK_OPT_INT, "0", "interval policy: also fdatasync after this many records (0: off)"},
-    {"ack_after_sync", BROOK_OPT_BOOL, "false", "interval policy: acknowledge after the covering fdatasync"},
-    {"cache_keep_bytes", BROOK_OPT_INT, "-1",
-     "after each fdatasync, drop a partition's synced bytes older than its newest this many from the page cache; "
-     "-1: leave caching to the kernel"},
-    {"retention_bytes", BROOK_OPT_INT, "-1", "per partition: delete old segments beyond this size (-1: no limit)"},
-    {"retention_ms", BROOK_OPT_INT, "604800000", "delete segments whose newest record is older (-1: keep forever)"},
-    {"retention_check_ms", BROOK_OPT_INT, "300000", "how often retention runs"},
-    {"max_open_files", BROOK_OPT_INT, "1000", "segment files open at once; the least recently used are closed"},
-    {NULL, 0, NULL, NULL},
+    BROOK_OPTION_STRING("dir", "", "directory for partition logs (default: broker.data_dir)"),
+    BROOK_OPTION_INT("segment_bytes", "1073741824", "1024", "4294967295",
+                     "roll to a new segment when the active one would pass this size"),
+    BROOK_OPTION_INT("segment_ms", "604800000", "0", NULL,
+                     "roll when the active segment is this old (0: never by age)"),
+    BROOK_OPTION_INT("index_interval_bytes", "4096", "1", NULL, "bytes of log between two sparse index entries"),
+    BROOK_OPTION_ENUM("flush", "always", flush_policies,
+                      "always (fdatasync before ack, group commit), interval, or os"),
+    BROOK_OPTION_INT("flush_ms", "1000", "1", NULL, "interval policy: fdatasync this often"),
+    BROOK_OPTION_INT("flush_messages", "0", "0", NULL,
+                     "interval policy: also fdatasync after this many records (0: off)"),
+    BROOK_OPTION_BOOL("ack_after_sync", "false", "interval policy: acknowledge after the covering fdatasync"),
+    BROOK_OPTION_INT("cache_keep_bytes", "-1", "-1", NULL,
+                     "after each fdatasync, drop a partition's synced bytes older than its newest this many from the "
+                     "page cache; -1: leave caching to the kernel"),
+    BROOK_OPTION_INT("retention_bytes", "-1", "-1", NULL,
+                     "per partition: delete old segments beyond this size (-1: no limit)"),
+    BROOK_OPTION_INT("retention_ms", "604800000", "-1", NULL,
+                     "delete segments whose newest record is older (-1: keep forever)"),
+    BROOK_OPTION_INT("retention_check_ms", "300000", "1", NULL, "how often retention runs"),
+    BROOK_OPTION_INT("max_open_files", "1000", "2", NULL,
+                     "segment files open at once; the least recently used are closed"),
+    BROOK_OPTION_END,
 };
 
 /* ---- directories ----------------------------------------------------------- */
@@ -108,44 +117,47 @@ static brook_err read_options(const brook_host *host, backend *be)
     const char *bad = NULL;
     if (snprintf(be->dir, sizeof be->dir, "%s", dir[0] ? dir : host->data_dir) >= (int)sizeof be->dir)
         bad = "dir is too long";
-    if (strcmp(flush, "always") == 0)
-        be->flush = FLUSH_ALWAYS;
-    else if (strcmp(flush, "interval") == 0)
-        be->flush = FLUSH_INTERVAL;
-    else if (strcmp(flush, "os") == 0)
-        be->flush = FLUSH_OS;
-    else
-        bad = "flush must be \"always\", \"interval\" or \"os\"";
+    /* The option table bounds each value and the policy's spelling; what
+     * is left are combinations. */
+    be->flush = strcmp(flush, "interval") == 0 ? FLUSH_INTERVAL : strcmp(flush, "os") == 0 ? FLUSH_OS : FLUSH_ALWAYS;
     be->ack_waits_for_sync = be->flush == FLUSH_ALWAYS || (be->flush == FLUSH_INTERVAL && ack_after_sync);
     if (bad)
         ;
-    else if (be->segment_bytes < 1024 || be->segment_bytes > UINT32_MAX)
-        bad = "segment_bytes must be between 1024 and 4294967295";
-    else if (be->segment_ms < 0)
-        bad = "segment_ms must be >= 0";
-    else if (be->index_interval < 1)
-        bad = "index_interval_bytes must be >= 1";
-    else if (be->flush_ms < 1)
-        bad = "flush_ms must be >= 1";
     else if (ack_after_sync && be->flush != FLUSH_INTERVAL)
         bad = "ack_after_sync applies to flush = \"interval\" only";
-    else if (be->cache_keep_bytes < -1)
-        bad = "cache_keep_bytes must be >= -1";
     else if (be->cache_keep_bytes >= 0 && be->flush == FLUSH_OS)
         bad = "cache_keep_bytes needs fdatasyncs: flush = \"always\" or \"interval\"";
-    else if (be->flush_messages < 0)
-        bad = "flush_messages must be >= 0";
-    else if (be->retention_bytes < -1 || be->retention_ms < -1)
-        bad = "retention_bytes and retention_ms must be >= -1";
-    else if (be->retention_check_ms < 1)
-        bad = "retention_check_ms must be >= 1";
-    else if (be->max_open_files < 2)
-        bad = "max_open_files must be >= 2";
     if (bad) {
         host->log(host, BROOK_LOG_ERROR, "%s", bad);
         return BROOK_ERR_INVALID;
     }
     return BROOK_OK;
+}
+
+static brook_err check_dir(const brook_host *host, const char *dir)
+{
+    struct stat st;
+    errno = 0;
+    if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode) || access(dir, W_OK) < 0) {
+        host->log(host, BROOK_LOG_ERROR, "dir %s: %s", dir, errno ? strerror(errno) : "not a writable directory");
+        return BROOK_ERR_IO;
+    }
+    return BROOK_OK;
+}
+
+/* --check-config and the broker before init: the same checks, nothing kept. */
+static brook_err seg_validate(const brook_host *host)
+{
+    backend *be = calloc(1, sizeof *be);
+    if (!be)
+        return BROOK_ERR_NOMEM;
+    brook_err e = read_options(host, be);
+    const char *dir;
+    host->config_string(host, "dir", &dir);
+    if (!e && dir[0]) /* broker.data_dir is the broker's to check (and create) */
+        e = check_dir(host, be->dir);
+    free(be);
+    return e;
 }
 
 static brook_err seg_init(const brook_host *host, void **state)
@@ -155,11 +167,8 @@ static brook_err seg_init(const brook_host *host, void **state)
         return BROOK_ERR_NOMEM;
     be->host = host;
     brook_err e = read_options(host, be);
-    struct stat st;
-    if (!e && (stat(be->dir, &st) < 0 || !S_ISDIR(st.st_mode) || access(be->dir, W_OK) < 0)) {
-        host->log(host, BROOK_LOG_ERROR, "dir %s: %s", be->dir, errno ? strerror(errno) : "not a writable directory");
-        e = BROOK_ERR_IO;
-    }
+    if (!e)
+        e = check_dir(host, be->dir);
     if (e) {
         free(be);
         return e;
@@ -311,6 +320,6 @@ static const brook_storage_ops ops = {
     .size = v_size,
 };
 
-BROOK_PLUGIN_DESCRIPTOR(BROOK_PLUGIN_STORAGE, brook_storage_ops, ops, "segment", "1.0.0",
-                        "Kafka-style log segments on local disk, crash-safe, zero-copy reads", options, seg_init,
-                        seg_fini);
+BROOK_PLUGIN_DESCRIPTOR(BROOK_PLUGIN_STORAGE, brook_storage_ops, ops, .name = "segment", .version = "1.0.0",
+                        .description = "Kafka-style log segments on local disk, crash-safe, zero-copy reads",
+                        .options = options, .init = seg_init, .fini = seg_fini, .validate = seg_validate);

@@ -110,6 +110,35 @@ class BrookdCommandLine(unittest.TestCase):
         r = brookd("--check-config", "-c", path, "--set", "broker.id=3")
         self.assertEqual(r.returncode, 0, r.stderr.decode())
 
+    def test_check_config_catches_what_plugins_would_refuse(self):
+        """--check-config refuses what start-up would (before: flush =
+        "sometimes" and segment_bytes = 10 passed the check, then brookd
+        failed to start): the option tables' bounds and allowed values, a
+        plugin's own validate (combinations, files)."""
+        cases = [
+            ('storage = { plugin = "segment"; flush = "sometimes"; };',
+             'storage.flush: must be one of "always", "interval" or "os", not "sometimes"'),
+            ('storage = { plugin = "segment"; segment_bytes = 10; };',
+             "storage.segment_bytes: must be between 1024 and 4294967295"),
+            ('storage = { plugin = "segment"; flush = "os"; ack_after_sync = true; };',
+             'ack_after_sync applies to flush = "interval" only'),
+            ('storage = { plugin = "segment"; dir = "%s/missing"; };' % self.dir, "missing: No such file"),
+            ('storage = { plugin = "memory"; max_bytes = 0; };', "storage.max_bytes: must be >= 1"),
+        ]
+        for storage, message in cases:
+            for args in (["--check-config"], []):
+                r = brookd(*args, "-c", self.config(storage=storage))
+                err = r.stderr.decode()
+                self.assertEqual(r.returncode, 1, (args, storage, err))
+                self.assertIn(message, err, (args, storage))
+                self.assertNotIn("listening on", err)
+        for auth, message in [('{ plugin = "acl"; }', 'plugin "acl" needs option "file"'),
+                              ('{ plugin = "acl"; file = "%s/brook.conf"; }' % self.dir, "brook.conf:1: "),
+                              ('{ plugin = "plain"; credentials = "%s/none"; }' % self.dir, "cannot read")]:
+            r = brookd("--check-config", "-c", self.config(extra="auth = ( %s );" % auth))
+            self.assertEqual(r.returncode, 1, auth)
+            self.assertIn(message, r.stderr.decode(), auth)
+
     def test_the_hardening_limits_refuse_values_out_of_range(self):
         path = self.config()
         for setting, message in [
@@ -191,7 +220,8 @@ class BrookdCommandLine(unittest.TestCase):
             "text": "cannot load",
             "unresolved": "undefined symbol",
             "nodesc": "no \"brook_plugin\" descriptor symbol",
-            "major": "built for plugin ABI 99.%d, this brookd speaks ABI %d.%d" % (ABI[1], ABI[0], ABI[1]),
+            "major": "built for plugin ABI %d.%d, this brookd speaks ABI %d.%d" % (ABI[0] + 98, ABI[1],
+                                                                                 ABI[0], ABI[1]),
             "minor": "built for plugin ABI %d.%d, newer than this brookd's ABI %d.%d" % (ABI[0], ABI[1] + 1,
                                                                                          ABI[0], ABI[1]),
             "kind": "is a codec plugin",

@@ -141,11 +141,11 @@ static void set_overrides_and_creates(void **state)
 }
 
 static const brook_option opts[] = {
-    {"size", BROOK_OPT_INT, "10", "a size"},
-    {"name", BROOK_OPT_STRING, NULL, "a name"},
-    {"on", BROOK_OPT_BOOL, "true", "a switch"},
-    {"ratio", BROOK_OPT_DOUBLE, "0.5", "a ratio"},
-    {NULL, 0, NULL, NULL},
+    BROOK_OPTION_INT("size", "10", NULL, NULL, "a size"),
+    BROOK_OPTION_STRING("name", NULL, "a name"),
+    BROOK_OPTION_BOOL("on", "true", "a switch"),
+    BROOK_OPTION_DOUBLE("ratio", "0.5", NULL, NULL, "a ratio"),
+    BROOK_OPTION_END,
 };
 
 static void plugin_options_checked_against_declared_table(void **state)
@@ -186,11 +186,94 @@ static void plugin_options_checked_against_declared_table(void **state)
     assert_non_null(strstr(err, "codecs.[0].size: must be an integer"));
     brook_config_free(&c);
 
-    static const brook_option bad_default[] = {{"n", BROOK_OPT_INT, "ten", "x"}, {NULL, 0, NULL, NULL}};
+    static const brook_option bad_default[] = {BROOK_OPTION_INT("n", "ten", NULL, NULL, "x"), BROOK_OPTION_END};
     assert_int_equal(load(&c, MINIMAL, err), BROOK_OK);
     assert_int_not_equal(brook_options_validate(&c, NULL, bad_default, "p", err, sizeof err), BROOK_OK);
-    assert_non_null(strstr(err, "plugin \"p\" declares option \"n\" with a default \"ten\""));
+    assert_non_null(strstr(err, "plugin \"p\" declares option \"n\" with a default that does not parse"));
     brook_config_free(&c);
+}
+
+static const char *const colours[] = {"red", "green", "blue", NULL};
+static const brook_option ranged[] = {
+    BROOK_OPTION_INT("segment_bytes", "1024", "1024", "4294967295", "a bounded size"),
+    BROOK_OPTION_INT("floor", "0", "-1", NULL, "only a lower bound"),
+    BROOK_OPTION_DOUBLE("ratio", "0.5", "0", "1", "a fraction"),
+    BROOK_OPTION_ENUM("colour", "red", colours, "one of three"),
+    BROOK_OPTION_REQUIRED_STRING("file", "a file that must be named"),
+    BROOK_OPTION_END,
+};
+
+/* The declared bounds, allowed values and required keys: each refusal
+ * names file:line, the key and what would be accepted. */
+static void plugin_options_checked_against_bounds_and_allowed_values(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *block;
+        const char *message; /* NULL: accepted */
+    } cases[] = {
+        {"file = \"f\";", NULL},
+        {"file = \"f\"; segment_bytes = 4294967295L; floor = -1; ratio = 1; colour = \"blue\";", NULL},
+        {"file = \"f\"; segment_bytes = 10;",
+         "test.conf:5: codecs.[0].segment_bytes: must be between 1024 and 4294967295"},
+        {"file = \"f\"; segment_bytes = 4294967296L;", "codecs.[0].segment_bytes: must be between 1024 and 4294967295"},
+        {"file = \"f\"; floor = -2;", "codecs.[0].floor: must be >= -1"},
+        {"file = \"f\"; ratio = 1.5;", "codecs.[0].ratio: must be between 0 and 1"},
+        {"file = \"f\"; ratio = -1;", "codecs.[0].ratio: must be between 0 and 1"},
+        {"file = \"f\"; colour = \"sometimes\";",
+         "codecs.[0].colour: must be one of \"red\", \"green\" or \"blue\", not \"sometimes\""},
+        {"colour = \"red\";",
+         "test.conf:3: codecs.[0]: plugin \"p\" needs option \"file\" (a file that must be named)"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        brook_config c;
+        char conf[512], err[1024] = "";
+        snprintf(conf, sizeof conf, MINIMAL "codecs = ( {\n plugin = \"p\";\n %s } );\n", cases[i].block);
+        if (load(&c, conf, err))
+            fail_msg("case %zu: %s", i, err);
+        brook_err e = brook_options_validate(&c, c.settings.codecs[0].block, ranged, "p", err, sizeof err);
+        if (!cases[i].message) {
+            if (e)
+                fail_msg("case %zu refused: %s", i, err);
+        } else {
+            assert_int_not_equal(e, BROOK_OK);
+            if (!strstr(err, cases[i].message))
+                fail_msg("case %zu: \"%s\" lacks \"%s\"", i, err, cases[i].message);
+        }
+        brook_config_free(&c);
+    }
+}
+
+/* A plugin whose own table is wrong is refused by name, whatever the block. */
+static void plugin_option_tables_are_checked(void **state)
+{
+    (void)state;
+    static const brook_option out_of_bounds[] = {BROOK_OPTION_INT("n", "0", "1", NULL, "x"), BROOK_OPTION_END};
+    static const brook_option bounds_on_string[] = {
+        {.name = "s", .type = BROOK_OPT_STRING, .default_value = "a", .min = "1"}, BROOK_OPTION_END};
+    static const brook_option not_allowed[] = {BROOK_OPTION_ENUM("colour", "pink", colours, "x"), BROOK_OPTION_END};
+    static const brook_option required_default[] = {
+        {.name = "f", .type = BROOK_OPT_STRING, .flags = BROOK_OPT_F_REQUIRED, .default_value = "x"}, BROOK_OPTION_END};
+    static const brook_option bad_bound[] = {BROOK_OPTION_INT("n", "5", "one", NULL, "x"), BROOK_OPTION_END};
+    static const struct {
+        const brook_option *table;
+        const char *message;
+    } cases[] = {
+        {out_of_bounds, "declares option \"n\" with a default outside its bounds"},
+        {bounds_on_string, "declares option \"s\" with bounds on an option that is not a number"},
+        {not_allowed, "declares option \"colour\" with a default that is not among its allowed values"},
+        {required_default, "declares option \"f\" with a default although it is required"},
+        {bad_bound, "declares option \"n\" with bounds that do not parse as its type"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        brook_config c;
+        char err[1024] = "";
+        assert_int_equal(load(&c, MINIMAL, err), BROOK_OK);
+        assert_int_not_equal(brook_options_validate(&c, NULL, cases[i].table, "p", err, sizeof err), BROOK_OK);
+        if (!strstr(err, cases[i].message))
+            fail_msg("case %zu: \"%s\" lacks \"%s\"", i, err, cases[i].message);
+        brook_config_free(&c);
+    }
 }
 
 static void shipped_default_config_is_valid(void **state)
@@ -217,6 +300,8 @@ int main(void)
         cmocka_unit_test(syntax_error_has_line),
         cmocka_unit_test(set_overrides_and_creates),
         cmocka_unit_test(plugin_options_checked_against_declared_table),
+        cmocka_unit_test(plugin_options_checked_against_bounds_and_allowed_values),
+        cmocka_unit_test(plugin_option_tables_are_checked),
         cmocka_unit_test(shipped_default_config_is_valid),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -18,9 +18,9 @@ typedef struct guard {
 } guard;
 
 static const brook_option options[] = {
-    {"read_only_prefix", BROOK_OPT_STRING, "readonly.", "topics with this prefix are read-only"},
-    {"writers", BROOK_OPT_STRING, "", "comma-separated principals that may still write to them"},
-    {NULL, 0, NULL, NULL},
+    BROOK_OPTION_STRING("read_only_prefix", "readonly.", "topics with this prefix are read-only"),
+    BROOK_OPTION_STRING("writers", "", "comma-separated principals that may still write to them"),
+    BROOK_OPTION_END,
 };
 
 static brook_err guard_init(const brook_host *host, void **state)
@@ -78,5 +78,6 @@ static const brook_auth_ops ops = {
     .authorize = guard_authorize,
 };
 
-BROOK_PLUGIN_DESCRIPTOR(BROOK_PLUGIN_AUTH, brook_auth_ops, ops, "topic-guard", "1.0.0",
-                        "read-only topics by name prefix (SDK example)", options, guard_init, guard_fini);
+BROOK_PLUGIN_DESCRIPTOR(BROOK_PLUGIN_AUTH, brook_auth_ops, ops, .name = "topic-guard", .version = "1.0.0",
+                        .description = "read-only topics by name prefix (SDK example)", .options = options,
+                        .init = guard_init, .fini = guard_fini);

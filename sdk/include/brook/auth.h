@@ -48,7 +48,9 @@ typedef struct brook_authz_request {
     brook_auth_operation operation;
     brook_resource_type resource_type;
     const char *resource_name;
+    uint64_t reserved[2];
 } brook_authz_request;
+BROOK_ABI_PIN_SIZE(brook_authz_request, 48);
 
 /* Progress of one authentication exchange. */
 typedef enum brook_auth_step {
@@ -82,8 +84,7 @@ typedef struct brook_auth_ops {
     brook_err (*authorize)(void *state, const brook_authz_request *req, brook_authz_result *result);
 
     /* Re-read configuration files (ACLs, credentials) when brookd gets
-     * SIGHUP; on failure keep what is in force and log why. Optional
-     * (in ABI 1.0 already; check it with BROOK_HAS_SLOT). */
+     * SIGHUP; on failure keep what is in force and log why. Optional. */
     brook_err (*reload)(void *state);
 
     /* Like session_step, for steps too slow for the event loop (password
@@ -95,8 +96,7 @@ typedef struct brook_auth_ops {
      * called while the step is outstanding: still call done (its result is
      * ignored), then free the session. The broker uses this slot instead
      * of session_step when a plugin offers it, and never starts a second
-     * step of one session before the first is done. Optional (appended in
-     * ABI 1.1: check it with BROOK_HAS_SLOT). */
+     * step of one session before the first is done. Optional. */
     void (*session_step_async)(void *session, const uint8_t *in, size_t in_len, brook_auth_step_done done,
                                void *done_arg);
 } brook_auth_ops;

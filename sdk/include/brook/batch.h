@@ -31,6 +31,7 @@
 #include <stdint.h>
 
 #include "errors.h"
+#include "types.h"
 
 #define BROOK_BATCH_HEADER_SIZE           61
 #define BROOK_BATCH_MAGIC                 2
@@ -93,12 +94,15 @@ typedef struct brook_batch_info {
     int64_t base_timestamp;
     int64_t max_timestamp;
     int64_t producer_id;
-    int16_t producer_epoch;
+    size_t size; /* whole batch in bytes: 12 + batchLength */
+    int32_t partition_leader_epoch;
     int32_t base_sequence;
     int32_t record_count;
+    int16_t producer_epoch;
     int16_t attributes;
-    size_t size; /* whole batch in bytes: 12 + batchLength */
+    uint64_t reserved[2];
 } brook_batch_info;
+BROOK_ABI_PIN_SIZE(brook_batch_info, 80);
 
 /* One record, as produced by the iterator or given to the builder.
  * Lengths of -1 mean null (Kafka distinguishes null from empty). */
@@ -113,14 +117,18 @@ typedef struct brook_record {
     /* iterator only: the encoded headers, walk them with `header_next` */
     const uint8_t *headers;
     size_t headers_len;
+    uint64_t reserved[2];
 } brook_record;
+BROOK_ABI_PIN_SIZE(brook_record, 80);
 
 typedef struct brook_record_header {
     const uint8_t *key;
     int32_t key_len;
     const uint8_t *value;
     int32_t value_len; /* -1 = null */
+    uint64_t reserved[1];
 } brook_record_header;
+BROOK_ABI_PIN_SIZE(brook_record_header, 40);
 
 /* Iterator state; lives on the caller's stack, fields are private. */
 typedef struct brook_batch_iter {
@@ -129,7 +137,9 @@ typedef struct brook_batch_iter {
     int32_t remaining;
     int64_t base_offset;
     int64_t base_timestamp;
+    uint64_t reserved[3];
 } brook_batch_iter;
+BROOK_ABI_PIN_SIZE(brook_batch_iter, 64);
 
 typedef struct brook_batch_builder brook_batch_builder; /* opaque */
 
@@ -163,8 +173,6 @@ typedef struct brook_batch_ops {
                              size_t header_count);
     brook_err (*builder_finish)(brook_batch_builder *b, const uint8_t **data, size_t *len);
     void (*builder_free)(brook_batch_builder *b);
-
-    /* Appended in ABI 1.2 (check `size` before use): */
 
     /* Start iterating the records of any checked batch, compressed ones
      * included (gzip, snappy, lz4, zstd): those are decompressed, at most

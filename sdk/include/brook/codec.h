@@ -26,6 +26,7 @@
  * log data can go to the socket with sendfile. */
 typedef struct brook_writer brook_writer;
 struct brook_writer {
+    uint32_t size; /* sizeof(brook_writer) in the core: slots added later lie past it */
     brook_err (*write)(brook_writer *w, const void *data, size_t len);
     brook_err (*write_slice)(brook_writer *w, const brook_slice *slice);
     /* Bytes written so far (slices included), to patch a length in later. */

@@ -39,7 +39,7 @@ typedef enum brook_err {
     BROOK_ERR_INCONSISTENT_PROTOCOL = 29,   /* group: protocol type or protocols do not match the group's */
     BROOK_ERR_INVALID_SESSION_TIMEOUT = 30, /* group: session timeout outside the broker's bounds */
     BROOK_ERR_GROUP_SUBSCRIBED = 31,        /* group: offsets of a topic it consumes cannot be deleted */
-    BROOK_ERR_INVALID_RECORD = 32,          /* a record batch passes its CRC but breaks the format (ABI 1.2) */
+    BROOK_ERR_INVALID_RECORD = 32,          /* a record batch passes its CRC but breaks the format */
     BROOK_ERR__COUNT
 } brook_err;
 

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "errors.h"
+#include "types.h"
 
 /* ---- find coordinator ---------------------------------------------------- */
 typedef struct brook_find_coordinator_req {
@@ -27,14 +28,18 @@ typedef struct brook_group_protocol {
     const char *name; /* e.g. "range", "roundrobin", "cooperative-sticky" */
     const uint8_t *metadata;
     size_t metadata_len;
+    uint64_t reserved[2];
 } brook_group_protocol;
+BROOK_ABI_PIN_SIZE(brook_group_protocol, 40);
 
 typedef struct brook_join_member {
     const char *member_id;
     const char *group_instance_id; /* NULL: dynamic member */
     const uint8_t *metadata;       /* for the chosen protocol */
     size_t metadata_len;
+    uint64_t reserved[2];
 } brook_join_member;
+BROOK_ABI_PIN_SIZE(brook_join_member, 48);
 
 typedef struct brook_join_group_req {
     const char *group_id;
@@ -62,7 +67,9 @@ typedef struct brook_member_assignment {
     const char *member_id;
     const uint8_t *assignment;
     size_t assignment_len;
+    uint64_t reserved[2];
 } brook_member_assignment;
+BROOK_ABI_PIN_SIZE(brook_member_assignment, 40);
 
 typedef struct brook_sync_group_req {
     const char *group_id;
@@ -92,7 +99,9 @@ typedef struct brook_leaving_member {
     const char *member_id; /* "" with an instance id: whoever holds it */
     const char *group_instance_id;
     brook_err error; /* out */
+    uint64_t reserved[2];
 } brook_leaving_member;
+BROOK_ABI_PIN_SIZE(brook_leaving_member, 40);
 
 typedef struct brook_leave_group_req {
     const char *group_id;
@@ -106,19 +115,15 @@ typedef struct brook_offset_partition {
     int32_t partition;
     int64_t offset;       /* commit: in; fetch: out (-1 = none committed) */
     int32_t leader_epoch; /* -1: unknown */
-    /* ABI 1.2, in what was padding (offsets unchanged): the metadata's
-     * length in bytes, which may include NULs (Kafka's metadata is a
-     * string, not a C string). 0 means "NUL-terminated", as codecs built
-     * before 1.2 leave it; read it with brook_offset_metadata_len. */
+    /* The metadata's length in bytes, which may include NULs (Kafka's
+     * metadata is a string, not a C string); 0 means "up to its NUL".
+     * Read it with brook_offset_metadata_len. */
     int32_t metadata_len;
     const char *metadata; /* may be NULL; NUL-terminated after its length when the core fills it */
     brook_err error;      /* out */
+    uint64_t reserved[2];
 } brook_offset_partition;
-
-/* metadata_len took padding: on LP64 nothing moved from ABI 1.1. */
-_Static_assert(sizeof(void *) != 8 ||
-                   (offsetof(brook_offset_partition, metadata) == 24 && sizeof(brook_offset_partition) == 40),
-               "brook_offset_partition keeps its ABI 1.1 layout");
+BROOK_ABI_PIN_SIZE(brook_offset_partition, 56);
 
 /* The metadata's length: metadata_len when set, else up to its NUL. */
 static inline size_t brook_offset_metadata_len(const brook_offset_partition *p)
@@ -135,7 +140,9 @@ typedef struct brook_offset_topic {
     const char *name;
     brook_offset_partition *partitions;
     size_t partition_count;
+    uint64_t reserved[2];
 } brook_offset_topic;
+BROOK_ABI_PIN_SIZE(brook_offset_topic, 40);
 
 typedef struct brook_offset_commit_req {
     const char *group_id;
@@ -167,7 +174,9 @@ typedef struct brook_group_listing {
     const char *group_id;
     const char *protocol_type;
     const char *state; /* "Empty", "PreparingRebalance", "CompletingRebalance", "Stable", "Dead" */
+    uint64_t reserved[2];
 } brook_group_listing;
+BROOK_ABI_PIN_SIZE(brook_group_listing, 40);
 
 typedef struct brook_list_groups_req {
     brook_group_listing *groups; /* out */
@@ -184,7 +193,9 @@ typedef struct brook_group_member_info {
     size_t metadata_len;
     const uint8_t *assignment;
     size_t assignment_len;
+    uint64_t reserved[2];
 } brook_group_member_info;
+BROOK_ABI_PIN_SIZE(brook_group_member_info, 80);
 
 typedef struct brook_group_description {
     const char *group_id; /* in */
@@ -194,7 +205,9 @@ typedef struct brook_group_description {
     const char *protocol_name;
     brook_group_member_info *members;
     size_t member_count;
+    uint64_t reserved[2];
 } brook_group_description;
+BROOK_ABI_PIN_SIZE(brook_group_description, 72);
 
 typedef struct brook_describe_groups_req {
     brook_group_description *groups;
@@ -204,7 +217,9 @@ typedef struct brook_describe_groups_req {
 typedef struct brook_group_deletion {
     const char *group_id;
     brook_err error; /* out: BROOK_ERR_NOT_FOUND, BROOK_ERR_GROUP_NOT_EMPTY */
+    uint64_t reserved[2];
 } brook_group_deletion;
+BROOK_ABI_PIN_SIZE(brook_group_deletion, 32);
 
 typedef struct brook_delete_groups_req {
     brook_group_deletion *groups;

@@ -11,7 +11,9 @@
  *   - kind is not the kind of the slot the configuration put it in.
  * A plugin built against an older minor loads: the core only calls vtable
  * slots that lie inside the plugin's recorded `vtable_size` (BROOK_HAS_SLOT).
- * Vtables only ever grow at their end within a major version.
+ * Tables with a size (vtables, the descriptor, brook_host) only ever grow at
+ * their end within a major version; every other struct keeps its size
+ * (types.h, BROOK_ABI_PIN_SIZE).
  *
  * A plugin never links against the core and never touches core globals: all
  * it may use of the broker comes through the `brook_host` table given to
@@ -26,8 +28,8 @@
 #include "errors.h"
 #include "types.h"
 
-#define BROOK_ABI_MAJOR     1
-#define BROOK_ABI_MINOR     2
+#define BROOK_ABI_MAJOR     2
+#define BROOK_ABI_MINOR     0
 #define BROOK_PLUGIN_SYMBOL "brook_plugin"
 
 #if defined(__GNUC__)
@@ -57,10 +59,12 @@ typedef enum brook_log_level {
     BROOK_LOG_DEBUG = 3,
 } brook_log_level;
 
-/* The options a plugin accepts in its configuration block. The core checks
- * the block against this table before `init` runs: unknown keys and wrong
- * types fail start-up with file:line, so `init` only sees valid input.
- * The same table generates the plugin's section of the docs. */
+/* The options a plugin accepts in its configuration block, declared so the
+ * broker can check them without the plugin: before `init` runs (and in
+ * `brookd --check-config`) unknown keys, wrong types, values outside
+ * [min, max] and strings not in `allowed` are refused with file:line and
+ * the key, so `init` only sees valid input. `brookd --list-plugins` prints
+ * the table. Bounds and defaults are text, parsed with the option's type. */
 typedef enum brook_option_type {
     BROOK_OPT_INT = 1,    /* 64-bit integer */
     BROOK_OPT_BOOL = 2,   /* true / false */
@@ -68,12 +72,55 @@ typedef enum brook_option_type {
     BROOK_OPT_DOUBLE = 4, /* floating point (integers are accepted too) */
 } brook_option_type;
 
+/* brook_option.flags */
+#define BROOK_OPT_F_REQUIRED 0x1u /* the block must set it (no default) */
+
 typedef struct brook_option {
     const char *name; /* key inside the plugin's block; NULL ends the table */
     brook_option_type type;
-    const char *default_value; /* as text, parsed with `type`; NULL = no default */
-    const char *doc;           /* one line for docs and --check-config */
+    uint32_t flags;             /* BROOK_OPT_F_* */
+    const char *default_value;  /* as text, parsed with `type`; NULL = no default */
+    const char *doc;            /* one line for docs and --list-plugins */
+    const char *min;            /* INT, DOUBLE: smallest value accepted, as text; NULL = no bound */
+    const char *max;            /* INT, DOUBLE: largest value accepted, as text; NULL = no bound */
+    const char *const *allowed; /* STRING: NULL-terminated list of accepted values; NULL = any */
+    uint64_t reserved[2];
 } brook_option;
+BROOK_ABI_PIN_SIZE(brook_option, 72);
+
+/* One row of an option table each; bounds and defaults are text (NULL: none). */
+#define BROOK_OPTION_INT(name_, default_, min_, max_, doc_)                                                            \
+    {                                                                                                                  \
+        .name = (name_), .type = BROOK_OPT_INT, .default_value = (default_), .min = (min_), .max = (max_),             \
+        .doc = (doc_)                                                                                                  \
+    }
+#define BROOK_OPTION_DOUBLE(name_, default_, min_, max_, doc_)                                                         \
+    {                                                                                                                  \
+        .name = (name_), .type = BROOK_OPT_DOUBLE, .default_value = (default_), .min = (min_), .max = (max_),          \
+        .doc = (doc_)                                                                                                  \
+    }
+#define BROOK_OPTION_BOOL(name_, default_, doc_)                                                                       \
+    {                                                                                                                  \
+        .name = (name_), .type = BROOK_OPT_BOOL, .default_value = (default_), .doc = (doc_)                            \
+    }
+#define BROOK_OPTION_STRING(name_, default_, doc_)                                                                     \
+    {                                                                                                                  \
+        .name = (name_), .type = BROOK_OPT_STRING, .default_value = (default_), .doc = (doc_)                          \
+    }
+/* A string that must be one of `allowed_`, a NULL-terminated array. */
+#define BROOK_OPTION_ENUM(name_, default_, allowed_, doc_)                                                             \
+    {                                                                                                                  \
+        .name = (name_), .type = BROOK_OPT_STRING, .default_value = (default_), .allowed = (allowed_), .doc = (doc_)   \
+    }
+/* A string the block must set. */
+#define BROOK_OPTION_REQUIRED_STRING(name_, doc_)                                                                      \
+    {                                                                                                                  \
+        .name = (name_), .type = BROOK_OPT_STRING, .flags = BROOK_OPT_F_REQUIRED, .doc = (doc_)                        \
+    }
+#define BROOK_OPTION_END                                                                                               \
+    {                                                                                                                  \
+        .name = NULL                                                                                                   \
+    }
 
 typedef struct brook_timer brook_timer;   /* opaque */
 typedef struct brook_metric brook_metric; /* opaque */
@@ -142,8 +189,7 @@ struct brook_host {
 
     /* The bytes of a storage slice (a fetch's, say): a memory slice's
      * data, or for a file slice a malloc'd copy read with pread, also put
-     * in *copy for the caller to free. NULL when the file cannot be read.
-     * Appended in ABI 1.1. */
+     * in *copy for the caller to free. NULL when the file cannot be read. */
     const uint8_t *(*slice_bytes)(const brook_slice *slice, uint8_t **copy);
 };
 
@@ -166,24 +212,31 @@ typedef struct brook_plugin_descriptor {
     brook_err (*init)(const brook_host *host, void **state);
     /* Release everything init created. Called once, after all other calls. */
     void (*fini)(void *state);
+
+    /* Optional: check the configuration beyond what the option table can
+     * say (combinations of options, files they name) without side effects:
+     * no files created, no threads, no state kept. Log why and return an
+     * error to refuse it. The broker calls it before init, and
+     * `brookd --check-config` calls it alone, so the check catches what
+     * start-up would refuse. `host` is valid during the call only; its
+     * config getters, log, clocks and batch helpers may be used. */
+    brook_err (*validate)(const brook_host *host);
 } brook_plugin_descriptor;
 
 /* Declares the exported descriptor of a plugin of `kind_` with vtable type
- * `ops_type` and vtable object `ops`. */
-#define BROOK_PLUGIN_DESCRIPTOR(kind_, ops_type, ops, name_, version_, description_, options_, init_, fini_)           \
-    BROOK_PLUGIN_EXPORT const brook_plugin_descriptor brook_plugin = {                                                 \
-        .abi_major = BROOK_ABI_MAJOR,                                                                                  \
-        .abi_minor = BROOK_ABI_MINOR,                                                                                  \
-        .descriptor_size = sizeof(brook_plugin_descriptor),                                                            \
-        .vtable_size = sizeof(ops_type),                                                                               \
-        .kind = (kind_),                                                                                               \
-        .name = (name_),                                                                                               \
-        .version = (version_),                                                                                         \
-        .description = (description_),                                                                                 \
-        .options = (options_),                                                                                         \
-        .vtable = &(ops),                                                                                              \
-        .init = (init_),                                                                                               \
-        .fini = (fini_),                                                                                               \
-    }
+ * `ops_type` and vtable object `ops`; the rest are designated fields:
+ *   BROOK_PLUGIN_DESCRIPTOR(BROOK_PLUGIN_AUTH, brook_auth_ops, ops,
+ *       .name = "topic-guard", .version = "1.0.0", .description = "...",
+ *       .options = options, .init = my_init, .fini = my_fini);
+ * so later minors' fields can be set without a new macro. */
+#define BROOK_PLUGIN_DESCRIPTOR(kind_, ops_type, ops, ...)                                                             \
+    BROOK_PLUGIN_EXPORT const brook_plugin_descriptor brook_plugin = {.abi_major = BROOK_ABI_MAJOR,                    \
+                                                                      .abi_minor = BROOK_ABI_MINOR,                    \
+                                                                      .descriptor_size =                               \
+                                                                          sizeof(brook_plugin_descriptor),             \
+                                                                      .vtable_size = sizeof(ops_type),                 \
+                                                                      .kind = (kind_),                                 \
+                                                                      .vtable = &(ops),                                \
+                                                                      __VA_ARGS__}
 
 #endif

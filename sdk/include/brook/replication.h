@@ -21,6 +21,7 @@
 /* What the core tells a strategy about one partition, and how the strategy
  * reports back. Valid until partition_close returns. */
 typedef struct brook_replica_ctx {
+    uint32_t size; /* sizeof(brook_replica_ctx) in the core: fields added later lie past it */
     const char *topic;
     int32_t partition;
     int32_t local_broker_id;

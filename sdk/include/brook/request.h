@@ -59,7 +59,9 @@ typedef struct brook_partition_meta {
     const int32_t *isr;
     int32_t isr_count;
     brook_err error;
+    uint64_t reserved[4];
 } brook_partition_meta;
+BROOK_ABI_PIN_SIZE(brook_partition_meta, 80);
 
 typedef struct brook_topic_meta {
     const char *name;                 /* in: the name asked for */
@@ -67,13 +69,18 @@ typedef struct brook_topic_meta {
     int internal;                     /* out */
     brook_partition_meta *partitions; /* out */
     int32_t partition_count;          /* out */
+    uint64_t reserved[2];
 } brook_topic_meta;
+BROOK_ABI_PIN_SIZE(brook_topic_meta, 48);
 
 typedef struct brook_broker_meta {
     int32_t id;
     const char *host;
     int32_t port;
+    const char *rack; /* NULL: none */
+    uint64_t reserved[2];
 } brook_broker_meta;
+BROOK_ABI_PIN_SIZE(brook_broker_meta, 48);
 
 typedef struct brook_metadata_req {
     int all_topics;           /* in: ignore `topics`, describe every topic */
@@ -93,7 +100,9 @@ typedef struct brook_topic_create {
     int16_t replication_factor; /* -1: default */
     brook_err error;            /* out; a codec may preset it to refuse the topic */
     const char *error_message;  /* out, may be NULL */
+    uint64_t reserved[4];
 } brook_topic_create;
+BROOK_ABI_PIN_SIZE(brook_topic_create, 64);
 
 typedef struct brook_create_topics_req {
     brook_topic_create *topics;
@@ -104,7 +113,9 @@ typedef struct brook_create_topics_req {
 typedef struct brook_topic_delete {
     const char *name;
     brook_err error; /* out */
+    uint64_t reserved[2];
 } brook_topic_delete;
+BROOK_ABI_PIN_SIZE(brook_topic_delete, 32);
 
 typedef struct brook_delete_topics_req {
     brook_topic_delete *topics;
@@ -124,13 +135,17 @@ typedef struct brook_produce_partition {
     int64_t base_offset;       /* out */
     int64_t log_start_offset;  /* out */
     int64_t log_append_time;   /* out: -1 (CreateTime topics) */
+    uint64_t reserved[4];
 } brook_produce_partition;
+BROOK_ABI_PIN_SIZE(brook_produce_partition, 96);
 
 typedef struct brook_produce_topic {
     const char *name;
     brook_produce_partition *partitions;
     size_t partition_count;
+    uint64_t reserved[2];
 } brook_produce_topic;
+BROOK_ABI_PIN_SIZE(brook_produce_topic, 40);
 
 typedef struct brook_produce_req {
     int16_t acks; /* 0, 1 or -1 (all) */
@@ -141,26 +156,39 @@ typedef struct brook_produce_req {
 /* ---- fetch ---------------------------------------------------------- */
 typedef struct brook_fetch_partition {
     int32_t partition;
-    int64_t fetch_offset;
     int32_t max_bytes;
-    brook_err error;          /* out */
-    int64_t high_watermark;   /* out */
-    int64_t log_start_offset; /* out */
-    brook_slice *slices;      /* out: whole batches, in offset order */
-    size_t slice_count;       /* out */
-    size_t bytes;             /* out: sum of slice lengths */
+    int64_t fetch_offset;
+    /* Leader epochs as the fetcher knows them (KIP-320), -1 when the
+     * protocol does not carry them: the leader fences a fetcher whose
+     * current epoch is stale, and answers a follower whose last fetched
+     * epoch ended earlier with where the logs diverge. */
+    int32_t current_leader_epoch;
+    int32_t last_fetched_epoch;
+    brook_err error;              /* out */
+    int32_t diverging_epoch;      /* out: -1, or the epoch whose end the follower must truncate to */
+    int64_t diverging_end_offset; /* out: that epoch's end offset (-1 with no divergence) */
+    int64_t high_watermark;       /* out */
+    int64_t log_start_offset;     /* out */
+    brook_slice *slices;          /* out: whole batches, in offset order */
+    size_t slice_count;           /* out */
+    size_t bytes;                 /* out: sum of slice lengths */
+    uint64_t reserved[4];
 } brook_fetch_partition;
+BROOK_ABI_PIN_SIZE(brook_fetch_partition, 112);
 
 typedef struct brook_fetch_topic {
     const char *name;
     brook_fetch_partition *partitions;
     size_t partition_count;
+    uint64_t reserved[2];
 } brook_fetch_topic;
+BROOK_ABI_PIN_SIZE(brook_fetch_topic, 40);
 
 typedef struct brook_fetch_req {
     int32_t max_wait_ms; /* long poll: hold until min_bytes or this */
     int32_t min_bytes;
-    int32_t max_bytes; /* over the whole response (first batch always whole) */
+    int32_t max_bytes;  /* over the whole response (first batch always whole) */
+    int32_t replica_id; /* a follower broker's id; -1 for consumers (and protocols without replicas) */
     brook_fetch_topic *topics;
     size_t topic_count;
 } brook_fetch_req;
@@ -168,17 +196,23 @@ typedef struct brook_fetch_req {
 /* ---- list offsets --------------------------------------------------- */
 typedef struct brook_list_offsets_partition {
     int32_t partition;
-    int64_t timestamp;       /* BROOK_OFFSET_LATEST, BROOK_OFFSET_EARLIEST or a time in ms */
-    brook_err error;         /* out */
-    int64_t offset;          /* out */
-    int64_t found_timestamp; /* out: -1 unless looked up by time */
+    int32_t current_leader_epoch; /* -1: not carried by the protocol (else stale ones are fenced) */
+    int64_t timestamp;            /* BROOK_OFFSET_LATEST, BROOK_OFFSET_EARLIEST or a time in ms */
+    brook_err error;              /* out */
+    int32_t leader_epoch;         /* out: the epoch of the batch holding `offset`, -1 unknown */
+    int64_t offset;               /* out */
+    int64_t found_timestamp;      /* out: -1 unless looked up by time */
+    uint64_t reserved[2];
 } brook_list_offsets_partition;
+BROOK_ABI_PIN_SIZE(brook_list_offsets_partition, 56);
 
 typedef struct brook_list_offsets_topic {
     const char *name;
     brook_list_offsets_partition *partitions;
     size_t partition_count;
+    uint64_t reserved[2];
 } brook_list_offsets_topic;
+BROOK_ABI_PIN_SIZE(brook_list_offsets_topic, 40);
 
 typedef struct brook_list_offsets_req {
     brook_list_offsets_topic *topics;
@@ -206,7 +240,9 @@ typedef struct brook_config_entry {
     int read_only;
     int is_default;
     int sensitive;
+    uint64_t reserved[2];
 } brook_config_entry;
+BROOK_ABI_PIN_SIZE(brook_config_entry, 48);
 
 typedef struct brook_config_resource {
     brook_config_resource_type type; /* 0: a type the codec could not map (error UNSUPPORTED) */
@@ -217,7 +253,9 @@ typedef struct brook_config_resource {
     const char *error_message;   /* out */
     brook_config_entry *entries; /* out */
     size_t entry_count;          /* out */
+    uint64_t reserved[2];
 } brook_config_resource;
+BROOK_ABI_PIN_SIZE(brook_config_resource, 80);
 
 typedef struct brook_describe_configs_req {
     brook_config_resource *resources;
@@ -228,6 +266,8 @@ typedef struct brook_describe_configs_req {
 typedef struct brook_request brook_request;
 
 struct brook_request {
+    /* Fixed fields first: their offsets never depend on the request types
+     * in the union, so a later minor's new request type moves nothing. */
     brook_request_type type; /* set by decode */
     uint32_t flags;          /* BROOK_REQ_F_* set by decode */
     int32_t timeout_ms;      /* set by decode: how long the core may hold it; 0 = broker default */
@@ -241,6 +281,14 @@ struct brook_request {
     void *codec_data;      /* the codec's per-request state (correlation id, version) */
     const char *principal; /* set by the core: who sent it */
 
+    /* Zeroed memory that lives as long as the request; NULL when out of memory. */
+    void *(*alloc)(brook_request *req, size_t size);
+    void *core_private; /* the core's; do not touch */
+    uint64_t reserved[4];
+
+    /* One member per type, in room of a fixed size: the core allocates the
+     * request, so a member may grow at its end within that room in a minor
+     * (new fields are zero for older codecs). */
     union {
         brook_metadata_req metadata;
         brook_create_topics_req create_topics;
@@ -263,12 +311,13 @@ struct brook_request {
         brook_delete_groups_req delete_groups;
         brook_sasl_handshake_req sasl_handshake;
         brook_sasl_authenticate_req sasl_authenticate;
+        uint64_t room[32];
     } u;
-
-    /* Zeroed memory that lives as long as the request; NULL when out of memory. */
-    void *(*alloc)(brook_request *req, size_t size);
-    void *core_private; /* the core's; do not touch */
 };
+BROOK_ABI_PIN_OFFSET(brook_request, alloc, 40);
+BROOK_ABI_PIN_OFFSET(brook_request, core_private, 48);
+BROOK_ABI_PIN_OFFSET(brook_request, u, 88);
+BROOK_ABI_PIN_SIZE(brook_request, 344);
 
 static inline void *brook_request_alloc(brook_request *req, size_t size)
 {

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "errors.h"
+#include "types.h"
 
 typedef struct brook_sasl_handshake_req {
     const char *mechanism;         /* in: e.g. "PLAIN", "SCRAM-SHA-256" */

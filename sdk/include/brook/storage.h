@@ -99,8 +99,7 @@ typedef struct brook_storage_ops {
     brook_err (*offset_for_timestamp)(void *log, int64_t timestamp, int64_t *offset, int64_t *found_timestamp);
 
     /* Bytes of batches the log holds now (what size-based retention
-     * counts), for the broker's per-partition size metric. Optional
-     * (appended in ABI 1.1: check it with BROOK_HAS_SLOT). */
+     * counts), for the broker's per-partition size metric. Optional. */
     brook_err (*size)(void *log, uint64_t *bytes);
 } brook_storage_ops;
 
