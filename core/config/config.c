@@ -211,6 +211,88 @@ static brook_err fail_at(const brook_config *c, const config_setting_t *s, char 
 
 /* ---- load ------------------------------------------------------------- */
 
+/* libconfig 1.5 (Debian 12) parses an integer literal without an L suffix
+ * as 32 bits and wraps silently: retention_bytes = 10000000000 would read
+ * as 1410065408. Find such literals in the text first and refuse them,
+ * naming the line and the fix. Strings and comments are skipped. */
+static int find_wide_integer(const char *text, int *line, char *literal, size_t literal_len)
+{
+    *line = 1;
+    for (const char *p = text; *p; p++) {
+        if (*p == '\n') {
+            (*line)++;
+        } else if (*p == '"') {
+            for (p++; *p && *p != '"'; p++) {
+                if (*p == '\\' && p[1])
+                    p++;
+                else if (*p == '\n')
+                    (*line)++;
+            }
+            if (!*p)
+                return 0;
+        } else if (*p == '#' || (*p == '/' && p[1] == '/')) {
+            while (p[1] && p[1] != '\n')
+                p++;
+        } else if (*p == '/' && p[1] == '*') {
+            for (p += 2; *p && !(*p == '*' && p[1] == '/'); p++)
+                if (*p == '\n')
+                    (*line)++;
+            if (!*p)
+                return 0;
+            p++;
+        } else if (isdigit((unsigned char)*p) &&
+                   (p == text || !(isalnum((unsigned char)p[-1]) || p[-1] == '_' || p[-1] == '.'))) {
+            const char *start = p;
+            char *end;
+            errno = 0;
+            unsigned long long v = strtoull(p, &end, 0);
+            p = end - 1;
+            if (*end == 'L' || *end == '.' || *end == 'e' || *end == 'E')
+                continue; /* int64 already, or a float */
+            int negative = start > text && start[-1] == '-';
+            if (errno || v > (negative ? 2147483648ULL : 2147483647ULL)) {
+                snprintf(literal, literal_len, "%s%.*s", negative ? "-" : "", (int)(end - start), start);
+                return 1;
+            }
+        }
+    }
+    return 0;
+}
+
+static brook_err check_wide_integers(const char *text, const char *source, char *err, size_t errlen)
+{
+    int line;
+    char literal[64];
+    if (!find_wide_integer(text, &line, literal, sizeof literal))
+        return BROOK_OK;
+    snprintf(err, errlen,
+             "%s:%d: %s does not fit in 32 bits and would be read wrong: write it with an L suffix (%sL), as "
+             "libconfig asks for 64-bit integers",
+             source, line, literal, literal);
+    return BROOK_ERR_INVALID;
+}
+
+/* The whole file as a NUL-terminated string (malloc'd), or NULL. */
+static char *read_text(FILE *f)
+{
+    size_t cap = 4096, len = 0;
+    char *buf = malloc(cap);
+    size_t n;
+    while (buf && (n = fread(buf + len, 1, cap - len - 1, f)) > 0) {
+        len += n;
+        if (cap - len - 1 == 0) {
+            char *bigger = realloc(buf, cap * 2);
+            if (!bigger)
+                free(buf);
+            buf = bigger;
+            cap *= 2;
+        }
+    }
+    if (buf)
+        buf[len] = '\0';
+    return buf;
+}
+
 brook_err brook_config_load(brook_config *c, const char *path, const char *text, const char *source, char *err,
                             size_t errlen)
 {
@@ -226,10 +308,17 @@ brook_err brook_config_load(brook_config *c, const char *path, const char *text,
             snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
             return BROOK_ERR_NOT_FOUND;
         }
+        char *whole = read_text(f);
         fclose(f);
+        brook_err e = whole ? check_wide_integers(whole, path, err, errlen) : BROOK_OK;
+        free(whole);
+        if (e)
+            return e;
         /* config_read_file records the file name, so settings know their source */
         ok = config_read_file(&c->cfg, path);
     } else {
+        if (check_wide_integers(text, source, err, errlen))
+            return BROOK_ERR_INVALID;
         ok = config_read_string(&c->cfg, text);
     }
     if (!ok) {

@@ -114,7 +114,8 @@ class BrookdCommandLine(unittest.TestCase):
         """--check-config refuses what start-up would (before: flush =
         "sometimes" and segment_bytes = 10 passed the check, then brookd
         failed to start): the option tables' bounds and allowed values, a
-        plugin's own validate (combinations, files)."""
+        plugin's own validate (combinations, files), and integers libconfig
+        would silently wrap to 32 bits."""
         cases = [
             ('storage = { plugin = "segment"; flush = "sometimes"; };',
              'storage.flush: must be one of "always", "interval" or "os", not "sometimes"'),
@@ -124,6 +125,8 @@ class BrookdCommandLine(unittest.TestCase):
              'ack_after_sync applies to flush = "interval" only'),
             ('storage = { plugin = "segment"; dir = "%s/missing"; };' % self.dir, "missing: No such file"),
             ('storage = { plugin = "memory"; max_bytes = 0; };', "storage.max_bytes: must be >= 1"),
+            ('storage = { plugin = "segment"; retention_bytes = 10000000000; };',
+             "10000000000 does not fit in 32 bits and would be read wrong: write it with an L suffix"),
         ]
         for storage, message in cases:
             for args in (["--check-config"], []):
@@ -138,6 +141,9 @@ class BrookdCommandLine(unittest.TestCase):
             r = brookd("--check-config", "-c", self.config(extra="auth = ( %s );" % auth))
             self.assertEqual(r.returncode, 1, auth)
             self.assertIn(message, r.stderr.decode(), auth)
+        r = brookd("--check-config", "-c",
+                   self.config(storage='storage = { plugin = "segment"; retention_bytes = 10000000000L; };'))
+        self.assertEqual(r.returncode, 0, r.stderr.decode())
 
     def test_the_hardening_limits_refuse_values_out_of_range(self):
         path = self.config()

@@ -97,6 +97,26 @@ static void syntax_error_has_line(void **state)
     assert_int_not_equal(brook_config_load(&c, NULL, "a = 1;\nb = ;\n", "x.conf", err, sizeof err), BROOK_OK);
     assert_non_null(strstr(err, "x.conf:2:"));
     brook_config_free(&c);
+    /* libconfig 1.5 would wrap these to 32 bits without a word */
+    static const char *wide[] = {"a = 1;\n# 99999999999 in a comment\nb = \"4294967296\";\nc = 10000000000;\n",
+                                 "a = 2147483648;", "a = -2147483649;", "a = 0x100000000;", "a = [1, 3000000000];"};
+    for (size_t i = 0; i < sizeof wide / sizeof wide[0]; i++) {
+        assert_int_not_equal(brook_config_load(&c, NULL, wide[i], "x.conf", err, sizeof err), BROOK_OK);
+        if (!strstr(err, "does not fit in 32 bits") || !strstr(err, "L suffix"))
+            fail_msg("%s: %s", wide[i], err);
+        brook_config_free(&c);
+    }
+    assert_non_null(strstr(err, "x.conf:1: 3000000000 does not fit"));
+    assert_int_equal(brook_config_load(&c, NULL, wide[0], "x.conf", err, sizeof err), BROOK_ERR_INVALID);
+    assert_non_null(strstr(err, "x.conf:4: 10000000000 does not fit in 32 bits"));
+    brook_config_free(&c);
+    static const char *fine[] = {"a = 2147483647; b = -2147483648; c = 10000000000L; d = 1e12; e = 0x7fffffff;",
+                                 "listeners = ( { address = \"127.0.0.1:99999999999\"; } ); x_12345678901 = 1;"};
+    for (size_t i = 0; i < sizeof fine / sizeof fine[0]; i++) {
+        if (brook_config_load(&c, NULL, fine[i], "x.conf", err, sizeof err))
+            fail_msg("%s: %s", fine[i], err);
+        brook_config_free(&c);
+    }
     assert_int_equal(brook_config_load(&c, "/nonexistent/brook.conf", NULL, NULL, err, sizeof err),
                      BROOK_ERR_NOT_FOUND);
     assert_non_null(strstr(err, "/nonexistent/brook.conf: cannot open"));
