@@ -1,5 +1,6 @@
 /* brookd: parse the command line, load and validate the configuration,
  * then start the broker (or only report, with --check-config). */
+#include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <malloc.h>
@@ -13,6 +14,7 @@
 #include "broker.h"
 #include "config.h"
 #include "log.h"
+#include "plugin_list.h"
 #include "plugin_set.h"
 
 #ifndef BROOK_VERSION
@@ -23,12 +25,13 @@ extern const char brook_default_config[]; /* config/brook.conf, embedded at buil
 
 static void usage(FILE *out)
 {
-    fprintf(out, "usage: brookd [-c FILE] [--set key.path=value]... [--check-config]\n"
+    fprintf(out, "usage: brookd [-c FILE] [--set key.path=value]... [--check-config | --list-plugins]\n"
                  "\n"
                  "  -c, --config FILE    configuration file (default: the embedded config/brook.conf)\n"
                  "  -s, --set K=V        override one setting, e.g. --set broker.data_dir=/var/lib/brook\n"
                  "                       or --set listeners.[0].address=127.0.0.1:0 (repeatable)\n"
                  "      --check-config   validate the configuration and plugins, print the plugin set, exit\n"
+                 "      --list-plugins   every plugin in the plugin directory: kind, version, options\n"
                  "      --print-schema   list every core configuration key with its default\n"
                  "  -V, --version        print versions and exit\n"
                  "  -h, --help           this help\n");
@@ -44,6 +47,30 @@ static void exe_path(const char *argv0, char *out, size_t outlen)
     snprintf(out, outlen, "%s", argv0);
 }
 
+/* broker.plugin_dir, else the directory beside this executable. */
+static void plugin_dir(const brook_config *cfg, const char *exe, char *dir, size_t dirlen)
+{
+    if (cfg->settings.plugin_dir && *cfg->settings.plugin_dir)
+        snprintf(dir, dirlen, "%s", cfg->settings.plugin_dir);
+    else
+        brook_loader_default_dir(exe, dir, dirlen);
+}
+
+static int list_plugins(const brook_config *cfg, const char *exe)
+{
+    char dir[PATH_MAX];
+    plugin_dir(cfg, exe, dir, sizeof dir);
+    printf("plugins in %s (this brookd speaks plugin ABI %d.%d):\n", dir, BROOK_ABI_MAJOR, BROOK_ABI_MINOR);
+    int n = brook_plugins_list(dir, stdout);
+    if (n < 0) {
+        fprintf(stderr, "brookd: cannot read the plugin directory %s: %s\n", dir, strerror(errno));
+        return 1;
+    }
+    if (n == 0)
+        printf("(none)\n");
+    return 0;
+}
+
 static int check_config(brook_config *cfg, const char *exe)
 {
     brook_loop *loop = NULL;
@@ -56,10 +83,7 @@ static int check_config(brook_config *cfg, const char *exe)
                           .data_dir = cfg->settings.data_dir,
                           .broker_id = cfg->settings.broker_id};
     char dir[PATH_MAX], err[2048];
-    if (cfg->settings.plugin_dir && *cfg->settings.plugin_dir)
-        snprintf(dir, sizeof dir, "%s", cfg->settings.plugin_dir);
-    else
-        brook_loader_default_dir(exe, dir, sizeof dir);
+    plugin_dir(cfg, exe, dir, sizeof dir);
     brook_plugin_set set;
     int rc = 0;
     if (brook_data_dir_check(cfg->settings.data_dir, cfg->settings.broker_id, err, sizeof err)) {
@@ -98,16 +122,13 @@ int main(int argc, char **argv)
 {
     tune_allocator();
     static const struct option longopts[] = {
-        {"config", required_argument, NULL, 'c'},
-        {"set", required_argument, NULL, 's'},
-        {"check-config", no_argument, NULL, 'C'},
-        {"print-schema", no_argument, NULL, 'P'},
-        {"version", no_argument, NULL, 'V'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"config", required_argument, NULL, 'c'}, {"set", required_argument, NULL, 's'},
+        {"check-config", no_argument, NULL, 'C'}, {"list-plugins", no_argument, NULL, 'L'},
+        {"print-schema", no_argument, NULL, 'P'}, {"version", no_argument, NULL, 'V'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
     };
     const char *path = NULL;
-    int check = 0, opt;
+    int check = 0, list = 0, opt;
     char **sets = calloc((size_t)argc, sizeof *sets);
     int nsets = 0;
     if (!sets)
@@ -117,6 +138,7 @@ int main(int argc, char **argv)
         case 'c': path = optarg; break;
         case 's': sets[nsets++] = optarg; break;
         case 'C': check = 1; break;
+        case 'L': list = 1; break;
         case 'P':
             brook_config_print_schema();
             free(sets);
@@ -161,8 +183,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "brookd: %s\n", err);
         goto out;
     }
-    if (check) {
-        rc = check_config(&cfg, exe);
+    if (check || list) {
+        rc = list ? list_plugins(&cfg, exe) : check_config(&cfg, exe);
         goto out;
     }
     brook_broker broker;

@@ -73,6 +73,34 @@ class BrookdCommandLine(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn("<embedded config/brook.conf> is valid", r.stdout.decode())
 
+    def test_list_plugins_describes_every_plugin_and_its_options(self):
+        r = brookd("--list-plugins")
+        self.assertEqual(r.returncode, 0, r.stderr.decode())
+        out = r.stdout.decode()
+        self.assertIn("this brookd speaks plugin ABI %d.%d" % ABI, out)
+        for kind, name in [("storage", "segment"), ("storage", "memory"), ("codec", "kafka"), ("codec", "native"),
+                           ("auth", "acl"), ("auth", "plain"), ("auth", "scram"), ("auth", "anonymous"),
+                           ("replication", "none")]:
+            self.assertRegex(out, r"(?m)^%s +%s +\S+ +ABI %d\.%d +\S+brook_%s_%s\.so$" % (kind, name, ABI[0], ABI[1],
+                                                                                         kind, name))
+        self.assertRegex(out, r"flush +string default \"always\", one of always\|interval\|os")
+        self.assertRegex(out, r"segment_bytes +int +default 1073741824, 1024\.\.4294967295")
+        self.assertRegex(out, r"credentials +string required")
+        self.assertIn("Kafka-style log segments on local disk", out)
+
+    @unittest.skipUnless(TEST_PLUGIN_DIR, "needs the broken test plugins")
+    def test_list_plugins_names_why_a_plugin_is_refused(self):
+        r = brookd("--list-plugins", "--set", "broker.plugin_dir=%s" % TEST_PLUGIN_DIR)
+        self.assertEqual(r.returncode, 0, r.stderr.decode())
+        out = r.stdout.decode()
+        self.assertRegex(out, r"storage +major +refused: .*built for plugin ABI %d\.%d, this brookd speaks ABI %d\.%d"
+                         % (ABI[0] + 98, ABI[1], ABI[0], ABI[1]))
+        self.assertRegex(out, r"storage +text +refused: .*cannot load")
+        self.assertRegex(out, r"(?m)^storage +memory .*ABI")  # the real ones beside them still list
+        r = brookd("--list-plugins", "--set", "broker.plugin_dir=%s/none" % self.dir)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("cannot read the plugin directory", r.stderr.decode())
+
     def test_set_overrides(self):
         r = brookd("--check-config", "-c", self.config(), "--set", "broker.id=42", "--set",
                    "listeners.[0].address=127.0.0.1:7777")
@@ -124,9 +152,9 @@ class BrookdCommandLine(unittest.TestCase):
             ('storage = { plugin = "segment"; flush = "os"; ack_after_sync = true; };',
              'ack_after_sync applies to flush = "interval" only'),
             ('storage = { plugin = "segment"; dir = "%s/missing"; };' % self.dir, "missing: No such file"),
-            ('storage = { plugin = "memory"; max_bytes = 0; };', "storage.max_bytes: must be >= 1"),
             ('storage = { plugin = "segment"; retention_bytes = 10000000000; };',
              "10000000000 does not fit in 32 bits and would be read wrong: write it with an L suffix"),
+            ('storage = { plugin = "memory"; max_bytes = 0; };', "storage.max_bytes: must be >= 1"),
         ]
         for storage, message in cases:
             for args in (["--check-config"], []):
