@@ -139,7 +139,7 @@ static const node root_nodes[] = {
     {"metrics", N_GROUP, metrics_nodes, NULL, 0, "the metrics endpoint"},
     {"storage", N_PLUGIN, NULL, NULL, 1, "the storage plugin and its options"},
     {"replication", N_PLUGIN, NULL, "none", 0, "the replication plugin and its options"},
-    {"auth", N_PLUGIN_LIST, NULL, NULL, 0, "auth plugins (authentication mechanisms, at most one authorizer)"},
+    {"auth", N_PLUGIN_LIST, NULL, NULL, 0, "auth plugins (authentication mechanisms; authorizers asked in this order)"},
     {"codecs", N_PLUGIN_LIST, NULL, NULL, 0, "options for codec plugins; listeners load the codecs they name"},
     {NULL, 0, NULL, NULL, 0, NULL},
 };

@@ -43,20 +43,11 @@ static brook_err check_unique(const brook_plugin_instance *list, size_t count, c
     return BROOK_OK;
 }
 
-static brook_err pick_authorizer(brook_plugin_set *set, char *err, size_t errlen)
+static void chain_authorizers(brook_plugin_set *set)
 {
-    for (size_t i = 0; i < set->auth_count; i++) {
-        brook_plugin_instance *inst = &set->auth[i];
-        if (!brook_has_slot(inst, brook_auth_ops, authorize))
-            continue;
-        if (set->authorizer) {
-            snprintf(err, errlen, "%s: auth plugins \"%s\" and \"%s\" are both authorizers; configure only one",
-                     inst->conf->where, set->authorizer->conf->name, inst->conf->name);
-            return BROOK_ERR_INVALID;
-        }
-        set->authorizer = inst;
-    }
-    return BROOK_OK;
+    for (size_t i = 0; i < set->auth_count; i++)
+        if (brook_has_slot(&set->auth[i], brook_auth_ops, authorize))
+            set->authorizers[set->authorizer_count++] = &set->auth[i];
 }
 
 brook_err brook_plugin_set_load(brook_plugin_set *set, const brook_config *c, const char *dir, brook_host_env *env,
@@ -80,7 +71,7 @@ brook_err brook_plugin_set_load(brook_plugin_set *set, const brook_config *c, co
     if (!e)
         e = check_unique(set->codecs, set->codec_count, "codec", err, errlen);
     if (!e)
-        e = pick_authorizer(set, err, errlen);
+        chain_authorizers(set);
     return e;
 }
 
@@ -150,7 +141,7 @@ void brook_plugin_set_print(const brook_plugin_set *set, FILE *out)
     print_one(&set->storage, "storage", out);
     print_one(&set->replication, "replication", out);
     for (size_t i = 0; i < set->auth_count; i++)
-        print_one(&set->auth[i], set->authorizer == &set->auth[i] ? "auth+authz" : "auth", out);
+        print_one(&set->auth[i], brook_has_slot(&set->auth[i], brook_auth_ops, authorize) ? "auth+authz" : "auth", out);
     for (size_t i = 0; i < set->codec_count; i++)
         print_one(&set->codecs[i], "codec", out);
 }

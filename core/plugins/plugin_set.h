@@ -46,7 +46,10 @@ typedef struct brook_plugin_set {
     size_t auth_count;
     brook_plugin_instance codecs[BROOK_MAX_PLUGINS_PER_KIND];
     size_t codec_count;
-    brook_plugin_instance *authorizer; /* the auth plugin with `authorize`, or NULL */
+    /* The auth plugins with `authorize`, in configuration order: asked in
+     * turn until one allows or denies. */
+    brook_plugin_instance *authorizers[BROOK_MAX_PLUGINS_PER_KIND];
+    size_t authorizer_count;
 } brook_plugin_set;
 
 /* Typed vtable access. */

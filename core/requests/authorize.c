@@ -1,4 +1,5 @@
-/* The core's single door to the authorizer: once per resource per request. */
+/* The core's single door to the authorizers: once per resource per
+ * request, asking the chain in configuration order until one decides. */
 #include "broker.h"
 #include "conn.h"
 #include "handlers.h"
@@ -6,8 +7,8 @@
 
 brook_err brook_authorize(brook_req *req, brook_auth_operation op, brook_resource_type type, const char *name)
 {
-    brook_plugin_instance *authz = req->broker->plugins.authorizer;
-    if (!authz)
+    const brook_plugin_set *set = &req->broker->plugins;
+    if (set->authorizer_count == 0)
         return BROOK_OK;
     brook_authz_request ar = {
         .principal = req->pub.principal ? req->pub.principal : BROOK_PRINCIPAL_ANONYMOUS,
@@ -16,12 +17,19 @@ brook_err brook_authorize(brook_req *req, brook_auth_operation op, brook_resourc
         .resource_type = type,
         .resource_name = name,
     };
-    brook_authz_result result = BROOK_AUTHZ_DENY;
-    brook_err e = brook_auth_of(authz)->authorize(authz->state, &ar, &result);
-    if (e || result != BROOK_AUTHZ_ALLOW) {
-        log_info("denied %s operation %d on resource %d \"%s\" from %s", ar.principal, (int)op, (int)type, name,
-                 req->conn ? req->conn->address : "?");
-        return BROOK_ERR_DENIED;
+    const char *decided_by = "every authorizer deferred";
+    for (size_t i = 0; i < set->authorizer_count; i++) {
+        brook_plugin_instance *authz = set->authorizers[i];
+        brook_authz_result result = BROOK_AUTHZ_DENY;
+        brook_err e = brook_auth_of(authz)->authorize(authz->state, &ar, &result);
+        if (!e && result == BROOK_AUTHZ_ALLOW)
+            return BROOK_OK;
+        if (e || result != BROOK_AUTHZ_DEFER) {
+            decided_by = authz->log_name;
+            break;
+        }
     }
-    return BROOK_OK;
+    log_info("denied %s operation %d on resource %d \"%s\" from %s (%s)", ar.principal, (int)op, (int)type, name,
+             req->conn ? req->conn->address : "?", decided_by);
+    return BROOK_ERR_DENIED;
 }

@@ -1,10 +1,13 @@
 """The out-of-tree plugin example: install Brook into a scratch prefix,
 build sdk/examples/auth-topic-guard against the installed SDK with
 pkg-config, and run the installed brookd with it."""
+import contextlib
 import os
+import re
 import shutil
 import subprocess
 import tempfile
+import time
 import unittest
 
 from brooktest import Native
@@ -38,43 +41,75 @@ class SdkExample(unittest.TestCase):
         shutil.copytree(os.path.join(SRC, "sdk/examples/auth-topic-guard"), example)
         self.run_ok(["make", "-C", example, "OUT=" + out, "install"], env=env)
 
-        brookd = os.path.join(self.prefix, "bin", "brookd")
+        self.brookd = os.path.join(self.prefix, "bin", "brookd")
+        with open(os.path.join(self.dir, "acl"), "w") as f:
+            f.write("allow * * ALL topic literal *\nallow * * ALL cluster literal kafka-cluster\n")
+        acl = '{ plugin = "acl"; file = "%s/acl"; }' % self.dir
+        guard = '{ plugin = "topic-guard"; read_only_prefix = "audit."; }'
+
+        # the guard in front of auth-acl: its rule first, the ACLs for the rest
+        conf = self.config("%s, %s" % (guard, acl))
+        r = self.run_ok([self.brookd, "--check-config", "-c", conf])
+        self.assertIn(b"topic-guard", r.stdout)
+        self.assertIn(os.path.join(self.prefix, "lib").encode(), r.stdout)
+        with self.broker(conf) as (c, log):
+            self.assertEqual(self.produce(c, "audit.log"), 10)  # not authorized, by the guard
+            self.assertEqual(self.produce(c, "open"), 0)  # deferred, then allowed by the ACLs
+            self.assertRegex(log(), rb'auth-topic-guard: topics starting with "audit\." are read-only')
+            self.assertRegex(log(), rb'denied User:ANONYMOUS .*"audit\.log" .*\(auth-topic-guard\)')
+
+        # order matters: auth-acl first decides everything, the guard is never asked
+        with self.broker(self.config("%s, %s" % (acl, guard))) as (c, log):
+            self.assertEqual(self.produce(c, "audit.log"), 0)
+
+        # the guard alone defers everything else, and what all defer is denied
+        with self.broker(self.config(guard)) as (c, log):
+            self.assertEqual(self.produce(c, "open", create=False), 10)
+            self.assertIn(b"(every authorizer deferred)", log())
+
+    def config(self, auth):
         conf = os.path.join(self.dir, "brook.conf")
         with open(conf, "w") as f:
             f.write('broker = { data_dir = "%s/data"; };\n'
                     'listeners = ( { name = "n"; codec = "native"; address = "127.0.0.1:0"; } );\n'
                     'storage = { plugin = "memory"; };\n'
-                    'auth = ( { plugin = "topic-guard"; read_only_prefix = "audit."; } );\n' % self.dir)
-        r = self.run_ok([brookd, "--check-config", "-c", conf])
-        self.assertIn(b"topic-guard", r.stdout)
-        self.assertIn(os.path.join(self.prefix, "lib").encode(), r.stdout)
+                    'auth = ( %s );\n' % (self.dir, auth))
+        return conf
 
-        log = open(os.path.join(self.dir, "log"), "wb+")
-        proc = subprocess.Popen([brookd, "-c", conf], stdout=log, stderr=log)
+    @staticmethod
+    def produce(c, topic, create=True):
+        if create:
+            assert c.call("create_topic", topic=topic)["error"] == 0
+        return c.call("produce", topic=topic, records=[{"value": b"x"}])["error"]
+
+    @contextlib.contextmanager
+    def broker(self, conf):
+        logpath = os.path.join(self.dir, "log")
+        log = open(logpath, "wb+")
+        proc = subprocess.Popen([self.brookd, "-c", conf], stdout=log, stderr=log)
+
+        def text():
+            log.flush()
+            with open(logpath, "rb") as f:
+                return f.read()
         try:
-            import re
-            import time
             deadline = time.monotonic() + 10
             port = None
             while time.monotonic() < deadline and port is None:
-                log.seek(0)
-                m = re.search(rb"listening on 127\.0\.0\.1:(\d+)", log.read())
+                m = re.search(rb"listening on 127\.0\.0\.1:(\d+)", text())
                 port = int(m.group(1)) if m else None
                 time.sleep(0.05)
-            self.assertIsNotNone(port, "installed brookd did not start")
+            self.assertIsNotNone(port, "installed brookd did not start: %s" % text().decode())
             c = Native(port)
-            self.assertEqual(c.call("create_topic", topic="audit.log")["error"], 0)
-            self.assertEqual(c.call("create_topic", topic="open")["error"], 0)
-            r = c.call("produce", topic="audit.log", records=[{"value": b"x"}])
-            self.assertEqual(r["error"], 10, r)  # not authorized
-            r = c.call("produce", topic="open", records=[{"value": b"x"}])
-            self.assertEqual(r["error"], 0, r)
-            c.close()
-            log.seek(0)
-            self.assertIn(b"auth-topic-guard: topics starting with \"audit.\" are read-only", log.read())
+            try:
+                yield c, text
+            finally:
+                c.close()
         finally:
             proc.terminate()
             self.assertEqual(proc.wait(10), 0)
+            log.close()
+            shutil.rmtree(os.path.join(self.dir, "data"), ignore_errors=True)
 
 
 if __name__ == "__main__":

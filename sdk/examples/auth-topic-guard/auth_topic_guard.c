@@ -1,9 +1,11 @@
 /* auth-topic-guard: an example authorizer built outside Brook's tree,
  * against the installed SDK only (see README.md next to this file).
  *
- * Everyone may do everything, except write to topics whose name starts
- * with `read_only_prefix`: those are read-only for all principals but the
- * ones listed in `writers` (comma-separated, e.g. "User:ingest"). */
+ * Topics whose name starts with `read_only_prefix` are read-only for all
+ * principals but the ones listed in `writers` (comma-separated, e.g.
+ * "User:ingest"): their writes are denied. Everything else is deferred to
+ * the next authorizer in the chain (auth-acl, or auth-anonymous to allow
+ * it), so the guard adds one rule in front of a general policy. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -64,7 +66,7 @@ static int listed(const char *list, const char *principal)
 static brook_err guard_authorize(void *state, const brook_authz_request *req, brook_authz_result *result)
 {
     guard *g = state;
-    *result = BROOK_AUTHZ_ALLOW;
+    *result = BROOK_AUTHZ_DEFER;
     if (req->operation == BROOK_OP_WRITE && req->resource_type == BROOK_RESOURCE_TOPIC &&
         strncmp(req->resource_name, g->prefix, strlen(g->prefix)) == 0 && !listed(g->writers, req->principal)) {
         *result = BROOK_AUTHZ_DENY;
@@ -79,5 +81,5 @@ static const brook_auth_ops ops = {
 };
 
 BROOK_PLUGIN_DESCRIPTOR(BROOK_PLUGIN_AUTH, brook_auth_ops, ops, .name = "topic-guard", .version = "1.0.0",
-                        .description = "read-only topics by name prefix (SDK example)", .options = options,
-                        .init = guard_init, .fini = guard_fini);
+                        .description = "read-only topics by name prefix, in front of another authorizer (SDK example)",
+                        .options = options, .init = guard_init, .fini = guard_fini);

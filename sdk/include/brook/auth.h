@@ -4,11 +4,14 @@
  *   authentication  a list of SASL mechanisms and a per-connection session
  *                   that turns client tokens into a principal;
  *   authorization   `authorize`: may this principal do this operation on
- *                   this resource? A deployment has at most one authorizer.
+ *                   this resource? Allow, deny, or defer to the next one.
  *
- * The core asks the authorizer once per resource per request, never per
- * record, and turns BROOK_AUTHZ_DENY into the protocol's authorization
- * error for that resource. Principals look like Kafka's: "User:alice".
+ * Authorizers chain (as Mosquitto's plugins do): the core asks every auth
+ * plugin that has `authorize`, in configuration order, once per resource
+ * per request (never per record); the first to allow or deny decides, and
+ * when all defer the request is denied. With no authorizer configured
+ * everything is allowed. The core turns a denial into the protocol's
+ * authorization error for that resource. Principals look like Kafka's: "User:alice".
  * Every slot after `mechanisms` is optional: NULL when not offered. */
 #ifndef BROOK_AUTH_H
 #define BROOK_AUTH_H
@@ -40,6 +43,7 @@ typedef enum brook_resource_type {
 typedef enum brook_authz_result {
     BROOK_AUTHZ_ALLOW = 1,
     BROOK_AUTHZ_DENY = 2,
+    BROOK_AUTHZ_DEFER = 3, /* no opinion: ask the next authorizer (all defer: denied) */
 } brook_authz_result;
 
 typedef struct brook_authz_request {
@@ -80,7 +84,9 @@ typedef struct brook_auth_ops {
     const char *(*session_principal)(void *session);
     void (*session_close)(void *session);
 
-    /* Decide one request. NULL when the plugin is not an authorizer. */
+    /* Decide one request: allow, deny, or defer to the next authorizer in
+     * the chain. An error counts as a denial. NULL when the plugin is not
+     * an authorizer. */
     brook_err (*authorize)(void *state, const brook_authz_request *req, brook_authz_result *result);
 
     /* Re-read configuration files (ACLs, credentials) when brookd gets
