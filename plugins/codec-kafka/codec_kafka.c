@@ -70,7 +70,7 @@ static brook_err kafka_frame(void *conn, const uint8_t *data, size_t len, size_t
 /* A bare SASL token (SaslHandshake v0 flow) as a SaslAuthenticate. */
 static brook_err decode_raw_token(kreq *kr, const uint8_t *frame, size_t len, brook_request *req)
 {
-    kr->api = kapi_find(API_SASL_AUTHENTICATE);
+    kr->api = kapi_find(API_KEY_SASL_AUTHENTICATE);
     kr->raw_sasl = 1;
     req->type = BROOK_REQ_SASL_AUTHENTICATE;
     req->u.sasl_authenticate.token = frame + 4;
@@ -107,7 +107,7 @@ static brook_err kafka_decode(void *conn, const uint8_t *frame, size_t len, broo
         return BROOK_ERR_UNSUPPORTED;
     }
     if (kr->version < kr->api->min_ver || kr->version > kr->api->max_ver) {
-        if (key == API_API_VERSIONS) {
+        if (key == API_KEY_API_VERSIONS) {
             /* answered in the v0 format with UNSUPPORTED_VERSION and our ranges */
             kr->unsupported_version = 1;
             kr->version = 0;
@@ -150,7 +150,7 @@ static brook_err kafka_decode(void *conn, const uint8_t *frame, size_t len, broo
         req->error_message = why;
         return BROOK_ERR_NOMEM;
     }
-    if (key == API_SASL_HANDSHAKE && kr->version == 0)
+    if (key == API_KEY_SASL_HANDSHAKE && kr->version == 0)
         c->raw_sasl = 1; /* the tokens come bare from now on */
     return BROOK_OK;
 }
@@ -183,7 +183,7 @@ static brook_err kafka_encode(void *conn, brook_request *req, brook_writer *w)
     kout_i32(&o, kr->correlation_id);
     /* response header v1 (tagged fields) for flexible versions, except
      * ApiVersions, whose response header is always v0 */
-    int flexible = kr->flexible && kr->api->key != API_API_VERSIONS;
+    int flexible = kr->flexible && kr->api->key != API_KEY_API_VERSIONS;
     if (flexible)
         kout_uvarint(&o, 0);
     kencode(kr->api->response, kr->version, kr->flexible, body, &o);

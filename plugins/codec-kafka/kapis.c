@@ -3,6 +3,8 @@
  * The field order is the wire order; kapis.h names the indexes. */
 #include "kapis.h"
 
+#include "kmap.h"
+
 #include <stdint.h>
 
 #define COUNT(a) ((uint16_t)(sizeof(a) / sizeof((a)[0])))
@@ -31,471 +33,490 @@
 #define MSG(name, f) static const kmsg name = {f, COUNT(f)}
 
 /* ---- Produce (0) -------------------------------------------------------- */
-static const kfield produce_partition[] = {
-    F("PartitionIndex", KT_INT32, 0, KV_ANY),
-    FN("Records", KT_RECORDS, 0, KV_ANY, 0),
+static const kfield produce_partition[PRODUCE_P__COUNT] = {
+    [PRODUCE_P_INDEX] = F("PartitionIndex", KT_INT32, 0, KV_ANY),
+    [PRODUCE_P_RECORDS] = FN("Records", KT_RECORDS, 0, KV_ANY, 0),
 };
-static const kfield produce_topic[] = {
-    F("Name", KT_STRING, 0, KV_ANY),
-    FS("Partitions", produce_partition, 0, KV_ANY, KV_NEVER),
+static const kfield produce_topic[PRODUCE_T__COUNT] = {
+    [PRODUCE_T_NAME] = F("Name", KT_STRING, 0, KV_ANY),
+    [PRODUCE_T_PARTITIONS] = FS("Partitions", produce_partition, 0, KV_ANY, KV_NEVER),
 };
-static const kfield produce_req[] = {
-    FN("TransactionalId", KT_STRING, 3, KV_ANY, 0),
-    F("Acks", KT_INT16, 0, KV_ANY),
-    F("TimeoutMs", KT_INT32, 0, KV_ANY),
-    FS("Topics", produce_topic, 0, KV_ANY, KV_NEVER),
+static const kfield produce_req[PRODUCE__COUNT] = {
+    [PRODUCE_TXN_ID] = FN("TransactionalId", KT_STRING, 3, KV_ANY, 0),
+    [PRODUCE_ACKS] = F("Acks", KT_INT16, 0, KV_ANY),
+    [PRODUCE_TIMEOUT] = F("TimeoutMs", KT_INT32, 0, KV_ANY),
+    [PRODUCE_TOPICS] = FS("Topics", produce_topic, 0, KV_ANY, KV_NEVER),
 };
-static const kfield produce_record_error[] = {
-    F("BatchIndex", KT_INT32, 8, KV_ANY),
-    FN("BatchIndexErrorMessage", KT_STRING, 8, KV_ANY, 8),
+static const kfield produce_record_error[PRODUCE_RE__COUNT] = {
+    [PRODUCE_RE_BATCH_INDEX] = F("BatchIndex", KT_INT32, 8, KV_ANY),
+    [PRODUCE_RE_MESSAGE] = FN("BatchIndexErrorMessage", KT_STRING, 8, KV_ANY, 8),
 };
-static const kfield produce_resp_partition[] = {
-    F("PartitionIndex", KT_INT32, 0, KV_ANY),      F("ErrorCode", KT_INT16, 0, KV_ANY),
-    F("BaseOffset", KT_INT64, 0, KV_ANY),          FD("LogAppendTimeMs", KT_INT64, 2, KV_ANY, -1),
-    FD("LogStartOffset", KT_INT64, 5, KV_ANY, -1), FS("RecordErrors", produce_record_error, 8, KV_ANY, KV_NEVER),
-    FN("ErrorMessage", KT_STRING, 8, KV_ANY, 8),
+static const kfield produce_resp_partition[PRODUCE_RP__COUNT] = {
+    [PRODUCE_RP_INDEX] = F("PartitionIndex", KT_INT32, 0, KV_ANY),
+    [PRODUCE_RP_ERROR] = F("ErrorCode", KT_INT16, 0, KV_ANY),
+    [PRODUCE_RP_BASE] = F("BaseOffset", KT_INT64, 0, KV_ANY),
+    [PRODUCE_RP_APPEND_TIME] = FD("LogAppendTimeMs", KT_INT64, 2, KV_ANY, -1),
+    [PRODUCE_RP_START] = FD("LogStartOffset", KT_INT64, 5, KV_ANY, -1),
+    [PRODUCE_RP_RECORD_ERRORS] = FS("RecordErrors", produce_record_error, 8, KV_ANY, KV_NEVER),
+    [PRODUCE_RP_MESSAGE] = FN("ErrorMessage", KT_STRING, 8, KV_ANY, 8),
 };
-static const kfield produce_resp_topic[] = {
-    F("Name", KT_STRING, 0, KV_ANY),
-    FS("Partitions", produce_resp_partition, 0, KV_ANY, KV_NEVER),
+static const kfield produce_resp_topic[PRODUCE_RT__COUNT] = {
+    [PRODUCE_RT_NAME] = F("Name", KT_STRING, 0, KV_ANY),
+    [PRODUCE_RT_PARTITIONS] = FS("Partitions", produce_resp_partition, 0, KV_ANY, KV_NEVER),
 };
-static const kfield produce_resp[] = {
-    FS("Responses", produce_resp_topic, 0, KV_ANY, KV_NEVER),
-    F("ThrottleTimeMs", KT_INT32, 1, KV_ANY),
+static const kfield produce_resp[PRODUCE_R__COUNT] = {
+    [PRODUCE_R_RESPONSES] = FS("Responses", produce_resp_topic, 0, KV_ANY, KV_NEVER),
+    [PRODUCE_R_THROTTLE] = F("ThrottleTimeMs", KT_INT32, 1, KV_ANY),
 };
 MSG(produce_request, produce_req);
 MSG(produce_response, produce_resp);
 
 /* ---- Fetch (1) ---------------------------------------------------------- */
-static const kfield fetch_partition[] = {
-    F("PartitionIndex", KT_INT32, 0, KV_ANY),    FD("CurrentLeaderEpoch", KT_INT32, 9, KV_ANY, -1),
-    F("FetchOffset", KT_INT64, 0, KV_ANY),       FD("LogStartOffset", KT_INT64, 5, KV_ANY, -1),
-    F("PartitionMaxBytes", KT_INT32, 0, KV_ANY),
+static const kfield fetch_partition[FETCH_P__COUNT] = {
+    [FETCH_P_INDEX] = F("PartitionIndex", KT_INT32, 0, KV_ANY),
+    [FETCH_P_LEADER_EPOCH] = FD("CurrentLeaderEpoch", KT_INT32, 9, KV_ANY, -1),
+    [FETCH_P_OFFSET] = F("FetchOffset", KT_INT64, 0, KV_ANY),
+    [FETCH_P_LOG_START] = FD("LogStartOffset", KT_INT64, 5, KV_ANY, -1),
+    [FETCH_P_MAX_BYTES] = F("PartitionMaxBytes", KT_INT32, 0, KV_ANY),
 };
-static const kfield fetch_topic[] = {
-    F("Topic", KT_STRING, 0, KV_ANY),
-    FS("Partitions", fetch_partition, 0, KV_ANY, KV_NEVER),
+static const kfield fetch_topic[FETCH_T__COUNT] = {
+    [FETCH_T_NAME] = F("Topic", KT_STRING, 0, KV_ANY),
+    [FETCH_T_PARTITIONS] = FS("Partitions", fetch_partition, 0, KV_ANY, KV_NEVER),
 };
-static const kfield fetch_forgotten[] = {
-    F("Topic", KT_STRING, 7, KV_ANY),
-    FA("Partitions", KT_INT32, 7, KV_ANY, KV_NEVER),
+static const kfield fetch_forgotten[FETCH_F__COUNT] = {
+    [FETCH_F_TOPIC] = F("Topic", KT_STRING, 7, KV_ANY),
+    [FETCH_F_PARTITIONS] = FA("Partitions", KT_INT32, 7, KV_ANY, KV_NEVER),
 };
-static const kfield fetch_req[] = {
-    F("ReplicaId", KT_INT32, 0, KV_ANY),
-    F("MaxWaitMs", KT_INT32, 0, KV_ANY),
-    F("MinBytes", KT_INT32, 0, KV_ANY),
-    FD("MaxBytes", KT_INT32, 3, KV_ANY, 0x7fffffff),
-    F("IsolationLevel", KT_INT8, 4, KV_ANY),
-    F("SessionId", KT_INT32, 7, KV_ANY),
-    FD("SessionEpoch", KT_INT32, 7, KV_ANY, -1),
-    FS("Topics", fetch_topic, 0, KV_ANY, KV_NEVER),
-    FS("ForgottenTopicsData", fetch_forgotten, 7, KV_ANY, KV_NEVER),
-    F("RackId", KT_STRING, 11, KV_ANY),
+static const kfield fetch_req[FETCH__COUNT] = {
+    [FETCH_REPLICA] = F("ReplicaId", KT_INT32, 0, KV_ANY),
+    [FETCH_MAX_WAIT] = F("MaxWaitMs", KT_INT32, 0, KV_ANY),
+    [FETCH_MIN_BYTES] = F("MinBytes", KT_INT32, 0, KV_ANY),
+    [FETCH_MAX_BYTES] = FD("MaxBytes", KT_INT32, 3, KV_ANY, 0x7fffffff),
+    [FETCH_ISOLATION] = F("IsolationLevel", KT_INT8, 4, KV_ANY),
+    [FETCH_SESSION] = F("SessionId", KT_INT32, 7, KV_ANY),
+    [FETCH_EPOCH] = FD("SessionEpoch", KT_INT32, 7, KV_ANY, -1),
+    [FETCH_TOPICS] = FS("Topics", fetch_topic, 0, KV_ANY, KV_NEVER),
+    [FETCH_FORGOTTEN] = FS("ForgottenTopicsData", fetch_forgotten, 7, KV_ANY, KV_NEVER),
+    [FETCH_RACK] = F("RackId", KT_STRING, 11, KV_ANY),
 };
-static const kfield fetch_aborted[] = {
-    F("ProducerId", KT_INT64, 4, KV_ANY),
-    F("FirstOffset", KT_INT64, 4, KV_ANY),
+static const kfield fetch_aborted[FETCH_RA__COUNT] = {
+    [FETCH_RA_PRODUCER_ID] = F("ProducerId", KT_INT64, 4, KV_ANY),
+    [FETCH_RA_FIRST_OFFSET] = F("FirstOffset", KT_INT64, 4, KV_ANY),
 };
-static const kfield fetch_resp_partition[] = {
-    F("PartitionIndex", KT_INT32, 0, KV_ANY),
-    F("ErrorCode", KT_INT16, 0, KV_ANY),
-    F("HighWatermark", KT_INT64, 0, KV_ANY),
-    FD("LastStableOffset", KT_INT64, 4, KV_ANY, -1),
-    FD("LogStartOffset", KT_INT64, 5, KV_ANY, -1),
-    FS("AbortedTransactions", fetch_aborted, 4, KV_ANY, 4),
-    FD("PreferredReadReplica", KT_INT32, 11, KV_ANY, -1),
-    FN("Records", KT_RECORDS, 0, KV_ANY, 0),
+static const kfield fetch_resp_partition[FETCH_RP__COUNT] = {
+    [FETCH_RP_INDEX] = F("PartitionIndex", KT_INT32, 0, KV_ANY),
+    [FETCH_RP_ERROR] = F("ErrorCode", KT_INT16, 0, KV_ANY),
+    [FETCH_RP_HW] = F("HighWatermark", KT_INT64, 0, KV_ANY),
+    [FETCH_RP_LSO] = FD("LastStableOffset", KT_INT64, 4, KV_ANY, -1),
+    [FETCH_RP_LOG_START] = FD("LogStartOffset", KT_INT64, 5, KV_ANY, -1),
+    [FETCH_RP_ABORTED] = FS("AbortedTransactions", fetch_aborted, 4, KV_ANY, 4),
+    [FETCH_RP_PREFERRED] = FD("PreferredReadReplica", KT_INT32, 11, KV_ANY, -1),
+    [FETCH_RP_RECORDS] = FN("Records", KT_RECORDS, 0, KV_ANY, 0),
 };
-static const kfield fetch_resp_topic[] = {
-    F("Topic", KT_STRING, 0, KV_ANY),
-    FS("Partitions", fetch_resp_partition, 0, KV_ANY, KV_NEVER),
+static const kfield fetch_resp_topic[FETCH_RT__COUNT] = {
+    [FETCH_RT_NAME] = F("Topic", KT_STRING, 0, KV_ANY),
+    [FETCH_RT_PARTITIONS] = FS("Partitions", fetch_resp_partition, 0, KV_ANY, KV_NEVER),
 };
-static const kfield fetch_resp[] = {
-    F("ThrottleTimeMs", KT_INT32, 1, KV_ANY),
-    F("ErrorCode", KT_INT16, 7, KV_ANY),
-    F("SessionId", KT_INT32, 7, KV_ANY),
-    FS("Responses", fetch_resp_topic, 0, KV_ANY, KV_NEVER),
+static const kfield fetch_resp[FETCH_R__COUNT] = {
+    [FETCH_R_THROTTLE] = F("ThrottleTimeMs", KT_INT32, 1, KV_ANY),
+    [FETCH_R_ERROR] = F("ErrorCode", KT_INT16, 7, KV_ANY),
+    [FETCH_R_SESSION] = F("SessionId", KT_INT32, 7, KV_ANY),
+    [FETCH_R_RESPONSES] = FS("Responses", fetch_resp_topic, 0, KV_ANY, KV_NEVER),
 };
 MSG(fetch_request, fetch_req);
 MSG(fetch_response, fetch_resp);
 
 /* ---- ListOffsets (2) ------------------------------------------------------ */
-static const kfield lo_partition[] = {
-    F("PartitionIndex", KT_INT32, 0, KV_ANY),
-    FD("CurrentLeaderEpoch", KT_INT32, 4, KV_ANY, -1),
-    F("Timestamp", KT_INT64, 0, KV_ANY),
-    FD("MaxNumOffsets", KT_INT32, 0, 0, 1),
+static const kfield lo_partition[LO_P__COUNT] = {
+    [LO_P_INDEX] = F("PartitionIndex", KT_INT32, 0, KV_ANY),
+    [LO_P_LEADER_EPOCH] = FD("CurrentLeaderEpoch", KT_INT32, 4, KV_ANY, -1),
+    [LO_P_TIMESTAMP] = F("Timestamp", KT_INT64, 0, KV_ANY),
+    [LO_P_MAX_NUM] = FD("MaxNumOffsets", KT_INT32, 0, 0, 1),
 };
-static const kfield lo_topic[] = {
-    F("Name", KT_STRING, 0, KV_ANY),
-    FS("Partitions", lo_partition, 0, KV_ANY, KV_NEVER),
+static const kfield lo_topic[LO_T__COUNT] = {
+    [LO_T_NAME] = F("Name", KT_STRING, 0, KV_ANY),
+    [LO_T_PARTITIONS] = FS("Partitions", lo_partition, 0, KV_ANY, KV_NEVER),
 };
-static const kfield lo_req[] = {
-    F("ReplicaId", KT_INT32, 0, KV_ANY),
-    F("IsolationLevel", KT_INT8, 2, KV_ANY),
-    FS("Topics", lo_topic, 0, KV_ANY, KV_NEVER),
+static const kfield lo_req[LO__COUNT] = {
+    [LO_REPLICA] = F("ReplicaId", KT_INT32, 0, KV_ANY),
+    [LO_ISOLATION] = F("IsolationLevel", KT_INT8, 2, KV_ANY),
+    [LO_TOPICS] = FS("Topics", lo_topic, 0, KV_ANY, KV_NEVER),
 };
-static const kfield lo_resp_partition[] = {
-    F("PartitionIndex", KT_INT32, 0, KV_ANY),        F("ErrorCode", KT_INT16, 0, KV_ANY),
-    FA("OldStyleOffsets", KT_INT64, 0, 0, KV_NEVER), FD("Timestamp", KT_INT64, 1, KV_ANY, -1),
-    FD("Offset", KT_INT64, 1, KV_ANY, -1),           FD("LeaderEpoch", KT_INT32, 4, KV_ANY, -1),
+static const kfield lo_resp_partition[LO_RP__COUNT] = {
+    [LO_RP_INDEX] = F("PartitionIndex", KT_INT32, 0, KV_ANY),
+    [LO_RP_ERROR] = F("ErrorCode", KT_INT16, 0, KV_ANY),
+    [LO_RP_OLD_OFFSETS] = FA("OldStyleOffsets", KT_INT64, 0, 0, KV_NEVER),
+    [LO_RP_TIMESTAMP] = FD("Timestamp", KT_INT64, 1, KV_ANY, -1),
+    [LO_RP_OFFSET] = FD("Offset", KT_INT64, 1, KV_ANY, -1),
+    [LO_RP_LEADER_EPOCH] = FD("LeaderEpoch", KT_INT32, 4, KV_ANY, -1),
 };
-static const kfield lo_resp_topic[] = {
-    F("Name", KT_STRING, 0, KV_ANY),
-    FS("Partitions", lo_resp_partition, 0, KV_ANY, KV_NEVER),
+static const kfield lo_resp_topic[LO_RT__COUNT] = {
+    [LO_RT_NAME] = F("Name", KT_STRING, 0, KV_ANY),
+    [LO_RT_PARTITIONS] = FS("Partitions", lo_resp_partition, 0, KV_ANY, KV_NEVER),
 };
-static const kfield lo_resp[] = {
-    F("ThrottleTimeMs", KT_INT32, 2, KV_ANY),
-    FS("Topics", lo_resp_topic, 0, KV_ANY, KV_NEVER),
+static const kfield lo_resp[LO_R__COUNT] = {
+    [LO_R_THROTTLE] = F("ThrottleTimeMs", KT_INT32, 2, KV_ANY),
+    [LO_R_TOPICS] = FS("Topics", lo_resp_topic, 0, KV_ANY, KV_NEVER),
 };
 MSG(lo_request, lo_req);
 MSG(lo_response, lo_resp);
 
 /* ---- Metadata (3) --------------------------------------------------------- */
-static const kfield md_topic[] = {
-    F("Name", KT_STRING, 0, KV_ANY),
+static const kfield md_topic[MD_T__COUNT] = {
+    [MD_T_NAME] = F("Name", KT_STRING, 0, KV_ANY),
 };
-static const kfield md_req[] = {
-    FS("Topics", md_topic, 0, KV_ANY, 1),
-    FD("AllowAutoTopicCreation", KT_BOOL, 4, KV_ANY, 1),
-    F("IncludeClusterAuthorizedOperations", KT_BOOL, 8, 10),
-    F("IncludeTopicAuthorizedOperations", KT_BOOL, 8, KV_ANY),
+static const kfield md_req[MD__COUNT] = {
+    [MD_TOPICS] = FS("Topics", md_topic, 0, KV_ANY, 1),
+    [MD_AUTO_CREATE] = FD("AllowAutoTopicCreation", KT_BOOL, 4, KV_ANY, 1),
+    [MD_CLUSTER_OPS] = F("IncludeClusterAuthorizedOperations", KT_BOOL, 8, 10),
+    [MD_TOPIC_OPS] = F("IncludeTopicAuthorizedOperations", KT_BOOL, 8, KV_ANY),
 };
-static const kfield md_broker[] = {
-    F("NodeId", KT_INT32, 0, KV_ANY),
-    F("Host", KT_STRING, 0, KV_ANY),
-    F("Port", KT_INT32, 0, KV_ANY),
-    FN("Rack", KT_STRING, 1, KV_ANY, 1),
+static const kfield md_broker[MD_RB__COUNT] = {
+    [MD_RB_NODE] = F("NodeId", KT_INT32, 0, KV_ANY),
+    [MD_RB_HOST] = F("Host", KT_STRING, 0, KV_ANY),
+    [MD_RB_PORT] = F("Port", KT_INT32, 0, KV_ANY),
+    [MD_RB_RACK] = FN("Rack", KT_STRING, 1, KV_ANY, 1),
 };
-static const kfield md_partition[] = {
-    F("ErrorCode", KT_INT16, 0, KV_ANY),
-    F("PartitionIndex", KT_INT32, 0, KV_ANY),
-    F("LeaderId", KT_INT32, 0, KV_ANY),
-    FD("LeaderEpoch", KT_INT32, 7, KV_ANY, -1),
-    FA("ReplicaNodes", KT_INT32, 0, KV_ANY, KV_NEVER),
-    FA("IsrNodes", KT_INT32, 0, KV_ANY, KV_NEVER),
-    FA("OfflineReplicas", KT_INT32, 5, KV_ANY, KV_NEVER),
+static const kfield md_partition[MD_RP__COUNT] = {
+    [MD_RP_ERROR] = F("ErrorCode", KT_INT16, 0, KV_ANY),
+    [MD_RP_INDEX] = F("PartitionIndex", KT_INT32, 0, KV_ANY),
+    [MD_RP_LEADER] = F("LeaderId", KT_INT32, 0, KV_ANY),
+    [MD_RP_LEADER_EPOCH] = FD("LeaderEpoch", KT_INT32, 7, KV_ANY, -1),
+    [MD_RP_REPLICAS] = FA("ReplicaNodes", KT_INT32, 0, KV_ANY, KV_NEVER),
+    [MD_RP_ISR] = FA("IsrNodes", KT_INT32, 0, KV_ANY, KV_NEVER),
+    [MD_RP_OFFLINE] = FA("OfflineReplicas", KT_INT32, 5, KV_ANY, KV_NEVER),
 };
-static const kfield md_resp_topic[] = {
-    F("ErrorCode", KT_INT16, 0, KV_ANY),
-    F("Name", KT_STRING, 0, KV_ANY),
-    F("IsInternal", KT_BOOL, 1, KV_ANY),
-    FS("Partitions", md_partition, 0, KV_ANY, KV_NEVER),
-    FD("TopicAuthorizedOperations", KT_INT32, 8, KV_ANY, INT32_MIN),
+static const kfield md_resp_topic[MD_RT__COUNT] = {
+    [MD_RT_ERROR] = F("ErrorCode", KT_INT16, 0, KV_ANY),
+    [MD_RT_NAME] = F("Name", KT_STRING, 0, KV_ANY),
+    [MD_RT_INTERNAL] = F("IsInternal", KT_BOOL, 1, KV_ANY),
+    [MD_RT_PARTITIONS] = FS("Partitions", md_partition, 0, KV_ANY, KV_NEVER),
+    [MD_RT_OPS] = FD("TopicAuthorizedOperations", KT_INT32, 8, KV_ANY, INT32_MIN),
 };
-static const kfield md_resp[] = {
-    F("ThrottleTimeMs", KT_INT32, 3, KV_ANY),         FS("Brokers", md_broker, 0, KV_ANY, KV_NEVER),
-    FN("ClusterId", KT_STRING, 2, KV_ANY, 2),         FD("ControllerId", KT_INT32, 1, KV_ANY, -1),
-    FS("Topics", md_resp_topic, 0, KV_ANY, KV_NEVER), FD("ClusterAuthorizedOperations", KT_INT32, 8, 10, INT32_MIN),
+static const kfield md_resp[MD_R__COUNT] = {
+    [MD_R_THROTTLE] = F("ThrottleTimeMs", KT_INT32, 3, KV_ANY),
+    [MD_R_BROKERS] = FS("Brokers", md_broker, 0, KV_ANY, KV_NEVER),
+    [MD_R_CLUSTER_ID] = FN("ClusterId", KT_STRING, 2, KV_ANY, 2),
+    [MD_R_CONTROLLER] = FD("ControllerId", KT_INT32, 1, KV_ANY, -1),
+    [MD_R_TOPICS] = FS("Topics", md_resp_topic, 0, KV_ANY, KV_NEVER),
+    [MD_R_CLUSTER_OPS] = FD("ClusterAuthorizedOperations", KT_INT32, 8, 10, INT32_MIN),
 };
 MSG(md_request, md_req);
 MSG(md_response, md_resp);
 
 /* ---- ApiVersions (18) ----------------------------------------------------- */
-static const kfield av_req[] = {
-    F("ClientSoftwareName", KT_STRING, 3, KV_ANY),
-    F("ClientSoftwareVersion", KT_STRING, 3, KV_ANY),
+static const kfield av_req[AV__COUNT] = {
+    [AV_CLIENT_NAME] = F("ClientSoftwareName", KT_STRING, 3, KV_ANY),
+    [AV_CLIENT_VERSION] = F("ClientSoftwareVersion", KT_STRING, 3, KV_ANY),
 };
-static const kfield av_key[] = {
-    F("ApiKey", KT_INT16, 0, KV_ANY),
-    F("MinVersion", KT_INT16, 0, KV_ANY),
-    F("MaxVersion", KT_INT16, 0, KV_ANY),
+static const kfield av_key[AV_RK__COUNT] = {
+    [AV_RK_KEY] = F("ApiKey", KT_INT16, 0, KV_ANY),
+    [AV_RK_MIN] = F("MinVersion", KT_INT16, 0, KV_ANY),
+    [AV_RK_MAX] = F("MaxVersion", KT_INT16, 0, KV_ANY),
 };
-static const kfield av_resp[] = {
-    F("ErrorCode", KT_INT16, 0, KV_ANY),
-    FS("ApiKeys", av_key, 0, KV_ANY, KV_NEVER),
-    F("ThrottleTimeMs", KT_INT32, 1, KV_ANY),
+static const kfield av_resp[AV_R__COUNT] = {
+    [AV_R_ERROR] = F("ErrorCode", KT_INT16, 0, KV_ANY),
+    [AV_R_KEYS] = FS("ApiKeys", av_key, 0, KV_ANY, KV_NEVER),
+    [AV_R_THROTTLE] = F("ThrottleTimeMs", KT_INT32, 1, KV_ANY),
 };
 MSG(av_request, av_req);
 MSG(av_response, av_resp);
 
 /* ---- CreateTopics (19) ---------------------------------------------------- */
-static const kfield ct_assignment[] = {
-    F("PartitionIndex", KT_INT32, 0, KV_ANY),
-    FA("BrokerIds", KT_INT32, 0, KV_ANY, KV_NEVER),
+static const kfield ct_assignment[CT_A__COUNT] = {
+    [CT_A_INDEX] = F("PartitionIndex", KT_INT32, 0, KV_ANY),
+    [CT_A_BROKERS] = FA("BrokerIds", KT_INT32, 0, KV_ANY, KV_NEVER),
 };
-static const kfield ct_config[] = {
-    F("Name", KT_STRING, 0, KV_ANY),
-    FN("Value", KT_STRING, 0, KV_ANY, 0),
+static const kfield ct_config[CT_C__COUNT] = {
+    [CT_C_NAME] = F("Name", KT_STRING, 0, KV_ANY),
+    [CT_C_VALUE] = FN("Value", KT_STRING, 0, KV_ANY, 0),
 };
-static const kfield ct_topic[] = {
-    F("Name", KT_STRING, 0, KV_ANY),
-    F("NumPartitions", KT_INT32, 0, KV_ANY),
-    F("ReplicationFactor", KT_INT16, 0, KV_ANY),
-    FS("Assignments", ct_assignment, 0, KV_ANY, KV_NEVER),
-    FS("Configs", ct_config, 0, KV_ANY, KV_NEVER),
+static const kfield ct_topic[CT_T__COUNT] = {
+    [CT_T_NAME] = F("Name", KT_STRING, 0, KV_ANY),
+    [CT_T_PARTITIONS] = F("NumPartitions", KT_INT32, 0, KV_ANY),
+    [CT_T_REPLICATION] = F("ReplicationFactor", KT_INT16, 0, KV_ANY),
+    [CT_T_ASSIGNMENTS] = FS("Assignments", ct_assignment, 0, KV_ANY, KV_NEVER),
+    [CT_T_CONFIGS] = FS("Configs", ct_config, 0, KV_ANY, KV_NEVER),
 };
-static const kfield ct_req[] = {
-    FS("Topics", ct_topic, 0, KV_ANY, KV_NEVER),
-    F("TimeoutMs", KT_INT32, 0, KV_ANY),
-    F("ValidateOnly", KT_BOOL, 1, KV_ANY),
+static const kfield ct_req[CT__COUNT] = {
+    [CT_TOPICS] = FS("Topics", ct_topic, 0, KV_ANY, KV_NEVER),
+    [CT_TIMEOUT] = F("TimeoutMs", KT_INT32, 0, KV_ANY),
+    [CT_VALIDATE_ONLY] = F("ValidateOnly", KT_BOOL, 1, KV_ANY),
 };
-static const kfield ct_resp_topic[] = {
-    F("Name", KT_STRING, 0, KV_ANY),
-    F("ErrorCode", KT_INT16, 0, KV_ANY),
-    FN("ErrorMessage", KT_STRING, 1, KV_ANY, 0),
+static const kfield ct_resp_topic[CT_RT__COUNT] = {
+    [CT_RT_NAME] = F("Name", KT_STRING, 0, KV_ANY),
+    [CT_RT_ERROR] = F("ErrorCode", KT_INT16, 0, KV_ANY),
+    [CT_RT_MESSAGE] = FN("ErrorMessage", KT_STRING, 1, KV_ANY, 0),
 };
-static const kfield ct_resp[] = {
-    F("ThrottleTimeMs", KT_INT32, 2, KV_ANY),
-    FS("Topics", ct_resp_topic, 0, KV_ANY, KV_NEVER),
+static const kfield ct_resp[CT_R__COUNT] = {
+    [CT_R_THROTTLE] = F("ThrottleTimeMs", KT_INT32, 2, KV_ANY),
+    [CT_R_TOPICS] = FS("Topics", ct_resp_topic, 0, KV_ANY, KV_NEVER),
 };
 MSG(ct_request, ct_req);
 MSG(ct_response, ct_resp);
 
 /* ---- DeleteTopics (20) ---------------------------------------------------- */
-static const kfield dt_req[] = {
-    FA("TopicNames", KT_STRING, 0, KV_ANY, KV_NEVER),
-    F("TimeoutMs", KT_INT32, 0, KV_ANY),
+static const kfield dt_req[DT__COUNT] = {
+    [DT_NAMES] = FA("TopicNames", KT_STRING, 0, KV_ANY, KV_NEVER),
+    [DT_TIMEOUT] = F("TimeoutMs", KT_INT32, 0, KV_ANY),
 };
-static const kfield dt_resp_topic[] = {
-    F("Name", KT_STRING, 0, KV_ANY),
-    F("ErrorCode", KT_INT16, 0, KV_ANY),
+static const kfield dt_resp_topic[DT_RT__COUNT] = {
+    [DT_RT_NAME] = F("Name", KT_STRING, 0, KV_ANY),
+    [DT_RT_ERROR] = F("ErrorCode", KT_INT16, 0, KV_ANY),
 };
-static const kfield dt_resp[] = {
-    F("ThrottleTimeMs", KT_INT32, 1, KV_ANY),
-    FS("Responses", dt_resp_topic, 0, KV_ANY, KV_NEVER),
+static const kfield dt_resp[DT_R__COUNT] = {
+    [DT_R_THROTTLE] = F("ThrottleTimeMs", KT_INT32, 1, KV_ANY),
+    [DT_R_RESPONSES] = FS("Responses", dt_resp_topic, 0, KV_ANY, KV_NEVER),
 };
 MSG(dt_request, dt_req);
 MSG(dt_response, dt_resp);
 
 /* ---- InitProducerId (22) -------------------------------------------------- */
-static const kfield ip_req[] = {
-    FN("TransactionalId", KT_STRING, 0, KV_ANY, 0),
-    F("TransactionTimeoutMs", KT_INT32, 0, KV_ANY),
+static const kfield ip_req[IP__COUNT] = {
+    [IP_TXN_ID] = FN("TransactionalId", KT_STRING, 0, KV_ANY, 0),
+    [IP_TXN_TIMEOUT] = F("TransactionTimeoutMs", KT_INT32, 0, KV_ANY),
 };
-static const kfield ip_resp[] = {
-    F("ThrottleTimeMs", KT_INT32, 0, KV_ANY),
-    F("ErrorCode", KT_INT16, 0, KV_ANY),
-    FD("ProducerId", KT_INT64, 0, KV_ANY, -1),
-    F("ProducerEpoch", KT_INT16, 0, KV_ANY),
+static const kfield ip_resp[IP_R__COUNT] = {
+    [IP_R_THROTTLE] = F("ThrottleTimeMs", KT_INT32, 0, KV_ANY),
+    [IP_R_ERROR] = F("ErrorCode", KT_INT16, 0, KV_ANY),
+    [IP_R_PRODUCER_ID] = FD("ProducerId", KT_INT64, 0, KV_ANY, -1),
+    [IP_R_EPOCH] = F("ProducerEpoch", KT_INT16, 0, KV_ANY),
 };
 MSG(ip_request, ip_req);
 MSG(ip_response, ip_resp);
 
 /* ---- DescribeConfigs (32) ------------------------------------------------- */
-static const kfield dc_resource[] = {
-    F("ResourceType", KT_INT8, 0, KV_ANY),
-    F("ResourceName", KT_STRING, 0, KV_ANY),
-    FA("ConfigurationKeys", KT_STRING, 0, KV_ANY, 0),
+static const kfield dc_resource[DC_RES__COUNT] = {
+    [DC_RES_TYPE] = F("ResourceType", KT_INT8, 0, KV_ANY),
+    [DC_RES_NAME] = F("ResourceName", KT_STRING, 0, KV_ANY),
+    [DC_RES_KEYS] = FA("ConfigurationKeys", KT_STRING, 0, KV_ANY, 0),
 };
-static const kfield dc_req[] = {
-    FS("Resources", dc_resource, 0, KV_ANY, KV_NEVER),
-    F("IncludeSynonyms", KT_BOOL, 1, KV_ANY),
-    F("IncludeDocumentation", KT_BOOL, 3, KV_ANY),
+static const kfield dc_req[DC__COUNT] = {
+    [DC_RESOURCES] = FS("Resources", dc_resource, 0, KV_ANY, KV_NEVER),
+    [DC_SYNONYMS] = F("IncludeSynonyms", KT_BOOL, 1, KV_ANY),
+    [DC_DOCS] = F("IncludeDocumentation", KT_BOOL, 3, KV_ANY),
 };
-static const kfield dc_synonym[] = {
-    F("Name", KT_STRING, 1, KV_ANY),
-    FN("Value", KT_STRING, 1, KV_ANY, 0),
-    F("Source", KT_INT8, 1, KV_ANY),
+static const kfield dc_synonym[DC_RS__COUNT] = {
+    [DC_RS_NAME] = F("Name", KT_STRING, 1, KV_ANY),
+    [DC_RS_VALUE] = FN("Value", KT_STRING, 1, KV_ANY, 0),
+    [DC_RS_SOURCE] = F("Source", KT_INT8, 1, KV_ANY),
 };
-static const kfield dc_config[] = {
-    F("Name", KT_STRING, 0, KV_ANY),
-    FN("Value", KT_STRING, 0, KV_ANY, 0),
-    F("ReadOnly", KT_BOOL, 0, KV_ANY),
-    F("IsDefault", KT_BOOL, 0, 0),
-    FD("ConfigSource", KT_INT8, 1, KV_ANY, -1),
-    F("IsSensitive", KT_BOOL, 0, KV_ANY),
-    FS("Synonyms", dc_synonym, 1, KV_ANY, KV_NEVER),
-    FN("ConfigType", KT_STRING, 3, KV_ANY, 0),
+static const kfield dc_config[DC_RC__COUNT] = {
+    [DC_RC_NAME] = F("Name", KT_STRING, 0, KV_ANY),
+    [DC_RC_VALUE] = FN("Value", KT_STRING, 0, KV_ANY, 0),
+    [DC_RC_READ_ONLY] = F("ReadOnly", KT_BOOL, 0, KV_ANY),
+    [DC_RC_IS_DEFAULT] = F("IsDefault", KT_BOOL, 0, 0),
+    [DC_RC_SOURCE] = FD("ConfigSource", KT_INT8, 1, KV_ANY, -1),
+    [DC_RC_SENSITIVE] = F("IsSensitive", KT_BOOL, 0, KV_ANY),
+    [DC_RC_SYNONYMS] = FS("Synonyms", dc_synonym, 1, KV_ANY, KV_NEVER),
+    [DC_RC_TYPE] = FN("ConfigType", KT_STRING, 3, KV_ANY, 0),
 };
-static const kfield dc_result[] = {
-    F("ErrorCode", KT_INT16, 0, KV_ANY),           FN("ErrorMessage", KT_STRING, 0, KV_ANY, 0),
-    F("ResourceType", KT_INT8, 0, KV_ANY),         F("ResourceName", KT_STRING, 0, KV_ANY),
-    FS("Configs", dc_config, 0, KV_ANY, KV_NEVER),
+static const kfield dc_result[DC_RR__COUNT] = {
+    [DC_RR_ERROR] = F("ErrorCode", KT_INT16, 0, KV_ANY),
+    [DC_RR_MESSAGE] = FN("ErrorMessage", KT_STRING, 0, KV_ANY, 0),
+    [DC_RR_TYPE] = F("ResourceType", KT_INT8, 0, KV_ANY),
+    [DC_RR_NAME] = F("ResourceName", KT_STRING, 0, KV_ANY),
+    [DC_RR_CONFIGS] = FS("Configs", dc_config, 0, KV_ANY, KV_NEVER),
 };
-static const kfield dc_resp[] = {
-    F("ThrottleTimeMs", KT_INT32, 0, KV_ANY),
-    FS("Results", dc_result, 0, KV_ANY, KV_NEVER),
+static const kfield dc_resp[DC_R__COUNT] = {
+    [DC_R_THROTTLE] = F("ThrottleTimeMs", KT_INT32, 0, KV_ANY),
+    [DC_R_RESULTS] = FS("Results", dc_result, 0, KV_ANY, KV_NEVER),
 };
 MSG(dc_request, dc_req);
 MSG(dc_response, dc_resp);
 
 /* ---- OffsetCommit (8) ------------------------------------------------------ */
-static const kfield oc_partition[] = {
-    F("PartitionIndex", KT_INT32, 0, KV_ANY),
-    F("CommittedOffset", KT_INT64, 0, KV_ANY),
-    FD("CommittedLeaderEpoch", KT_INT32, 6, KV_ANY, -1),
-    FD("CommitTimestamp", KT_INT64, 1, 1, -1),
-    FN("CommittedMetadata", KT_STRING, 0, KV_ANY, 0),
+static const kfield oc_partition[OC_P__COUNT] = {
+    [OC_P_INDEX] = F("PartitionIndex", KT_INT32, 0, KV_ANY),
+    [OC_P_OFFSET] = F("CommittedOffset", KT_INT64, 0, KV_ANY),
+    [OC_P_LEADER_EPOCH] = FD("CommittedLeaderEpoch", KT_INT32, 6, KV_ANY, -1),
+    [OC_P_TIMESTAMP] = FD("CommitTimestamp", KT_INT64, 1, 1, -1),
+    [OC_P_METADATA] = FN("CommittedMetadata", KT_STRING, 0, KV_ANY, 0),
 };
-static const kfield oc_topic[] = {
-    F("Name", KT_STRING, 0, KV_ANY),
-    FS("Partitions", oc_partition, 0, KV_ANY, KV_NEVER),
+static const kfield oc_topic[OC_T__COUNT] = {
+    [OC_T_NAME] = F("Name", KT_STRING, 0, KV_ANY),
+    [OC_T_PARTITIONS] = FS("Partitions", oc_partition, 0, KV_ANY, KV_NEVER),
 };
-static const kfield oc_req[] = {
-    F("GroupId", KT_STRING, 0, KV_ANY),        FD("GenerationId", KT_INT32, 1, KV_ANY, -1),
-    F("MemberId", KT_STRING, 1, KV_ANY),       FN("GroupInstanceId", KT_STRING, 7, KV_ANY, 7),
-    FD("RetentionTimeMs", KT_INT64, 2, 4, -1), FS("Topics", oc_topic, 0, KV_ANY, KV_NEVER),
+static const kfield oc_req[OC__COUNT] = {
+    [OC_GROUP] = F("GroupId", KT_STRING, 0, KV_ANY),
+    [OC_GENERATION] = FD("GenerationId", KT_INT32, 1, KV_ANY, -1),
+    [OC_MEMBER] = F("MemberId", KT_STRING, 1, KV_ANY),
+    [OC_INSTANCE] = FN("GroupInstanceId", KT_STRING, 7, KV_ANY, 7),
+    [OC_RETENTION] = FD("RetentionTimeMs", KT_INT64, 2, 4, -1),
+    [OC_TOPICS] = FS("Topics", oc_topic, 0, KV_ANY, KV_NEVER),
 };
-static const kfield oc_resp_partition[] = {
-    F("PartitionIndex", KT_INT32, 0, KV_ANY),
-    F("ErrorCode", KT_INT16, 0, KV_ANY),
+static const kfield oc_resp_partition[OC_RP__COUNT] = {
+    [OC_RP_INDEX] = F("PartitionIndex", KT_INT32, 0, KV_ANY),
+    [OC_RP_ERROR] = F("ErrorCode", KT_INT16, 0, KV_ANY),
 };
-static const kfield oc_resp_topic[] = {
-    F("Name", KT_STRING, 0, KV_ANY),
-    FS("Partitions", oc_resp_partition, 0, KV_ANY, KV_NEVER),
+static const kfield oc_resp_topic[OC_RT__COUNT] = {
+    [OC_RT_NAME] = F("Name", KT_STRING, 0, KV_ANY),
+    [OC_RT_PARTITIONS] = FS("Partitions", oc_resp_partition, 0, KV_ANY, KV_NEVER),
 };
-static const kfield oc_resp[] = {
-    F("ThrottleTimeMs", KT_INT32, 3, KV_ANY),
-    FS("Topics", oc_resp_topic, 0, KV_ANY, KV_NEVER),
+static const kfield oc_resp[OC_R__COUNT] = {
+    [OC_R_THROTTLE] = F("ThrottleTimeMs", KT_INT32, 3, KV_ANY),
+    [OC_R_TOPICS] = FS("Topics", oc_resp_topic, 0, KV_ANY, KV_NEVER),
 };
 MSG(oc_request, oc_req);
 MSG(oc_response, oc_resp);
 
 /* ---- OffsetFetch (9) ------------------------------------------------------- */
-static const kfield of_topic[] = {
-    F("Name", KT_STRING, 0, KV_ANY),
-    FA("PartitionIndexes", KT_INT32, 0, KV_ANY, KV_NEVER),
+static const kfield of_topic[OF_T__COUNT] = {
+    [OF_T_NAME] = F("Name", KT_STRING, 0, KV_ANY),
+    [OF_T_PARTITIONS] = FA("PartitionIndexes", KT_INT32, 0, KV_ANY, KV_NEVER),
 };
-static const kfield of_req[] = {
-    F("GroupId", KT_STRING, 0, KV_ANY),
-    FS("Topics", of_topic, 0, KV_ANY, 2),
+static const kfield of_req[OF__COUNT] = {
+    [OF_GROUP] = F("GroupId", KT_STRING, 0, KV_ANY),
+    [OF_TOPICS] = FS("Topics", of_topic, 0, KV_ANY, 2),
 };
-static const kfield of_resp_partition[] = {
-    F("PartitionIndex", KT_INT32, 0, KV_ANY),
-    F("CommittedOffset", KT_INT64, 0, KV_ANY),
-    FD("CommittedLeaderEpoch", KT_INT32, 5, KV_ANY, -1),
-    FN("Metadata", KT_STRING, 0, KV_ANY, 0),
-    F("ErrorCode", KT_INT16, 0, KV_ANY),
+static const kfield of_resp_partition[OF_RP__COUNT] = {
+    [OF_RP_INDEX] = F("PartitionIndex", KT_INT32, 0, KV_ANY),
+    [OF_RP_OFFSET] = F("CommittedOffset", KT_INT64, 0, KV_ANY),
+    [OF_RP_LEADER_EPOCH] = FD("CommittedLeaderEpoch", KT_INT32, 5, KV_ANY, -1),
+    [OF_RP_METADATA] = FN("Metadata", KT_STRING, 0, KV_ANY, 0),
+    [OF_RP_ERROR] = F("ErrorCode", KT_INT16, 0, KV_ANY),
 };
-static const kfield of_resp_topic[] = {
-    F("Name", KT_STRING, 0, KV_ANY),
-    FS("Partitions", of_resp_partition, 0, KV_ANY, KV_NEVER),
+static const kfield of_resp_topic[OF_RT__COUNT] = {
+    [OF_RT_NAME] = F("Name", KT_STRING, 0, KV_ANY),
+    [OF_RT_PARTITIONS] = FS("Partitions", of_resp_partition, 0, KV_ANY, KV_NEVER),
 };
-static const kfield of_resp[] = {
-    F("ThrottleTimeMs", KT_INT32, 3, KV_ANY),
-    FS("Topics", of_resp_topic, 0, KV_ANY, KV_NEVER),
-    F("ErrorCode", KT_INT16, 2, KV_ANY),
+static const kfield of_resp[OF_R__COUNT] = {
+    [OF_R_THROTTLE] = F("ThrottleTimeMs", KT_INT32, 3, KV_ANY),
+    [OF_R_TOPICS] = FS("Topics", of_resp_topic, 0, KV_ANY, KV_NEVER),
+    [OF_R_ERROR] = F("ErrorCode", KT_INT16, 2, KV_ANY),
 };
 MSG(of_request, of_req);
 MSG(of_response, of_resp);
 
 /* ---- FindCoordinator (10) ---------------------------------------------------- */
-static const kfield fc_req[] = {
-    F("Key", KT_STRING, 0, KV_ANY),
-    F("KeyType", KT_INT8, 1, KV_ANY),
+static const kfield fc_req[FC__COUNT] = {
+    [FC_KEY] = F("Key", KT_STRING, 0, KV_ANY),
+    [FC_KEY_TYPE] = F("KeyType", KT_INT8, 1, KV_ANY),
 };
-static const kfield fc_resp[] = {
-    F("ThrottleTimeMs", KT_INT32, 1, KV_ANY),
-    F("ErrorCode", KT_INT16, 0, KV_ANY),
-    FN("ErrorMessage", KT_STRING, 1, KV_ANY, 1),
-    F("NodeId", KT_INT32, 0, KV_ANY),
-    F("Host", KT_STRING, 0, KV_ANY),
-    F("Port", KT_INT32, 0, KV_ANY),
+static const kfield fc_resp[FC_R__COUNT] = {
+    [FC_R_THROTTLE] = F("ThrottleTimeMs", KT_INT32, 1, KV_ANY),
+    [FC_R_ERROR] = F("ErrorCode", KT_INT16, 0, KV_ANY),
+    [FC_R_MESSAGE] = FN("ErrorMessage", KT_STRING, 1, KV_ANY, 1),
+    [FC_R_NODE] = F("NodeId", KT_INT32, 0, KV_ANY),
+    [FC_R_HOST] = F("Host", KT_STRING, 0, KV_ANY),
+    [FC_R_PORT] = F("Port", KT_INT32, 0, KV_ANY),
 };
 MSG(fc_request, fc_req);
 MSG(fc_response, fc_resp);
 
 /* ---- JoinGroup (11) ------------------------------------------------------------ */
-static const kfield jg_protocol[] = {
-    F("Name", KT_STRING, 0, KV_ANY),
-    F("Metadata", KT_BYTES, 0, KV_ANY),
+static const kfield jg_protocol[JG_P__COUNT] = {
+    [JG_P_NAME] = F("Name", KT_STRING, 0, KV_ANY),
+    [JG_P_METADATA] = F("Metadata", KT_BYTES, 0, KV_ANY),
 };
-static const kfield jg_req[] = {
-    F("GroupId", KT_STRING, 0, KV_ANY),
-    F("SessionTimeoutMs", KT_INT32, 0, KV_ANY),
-    FD("RebalanceTimeoutMs", KT_INT32, 1, KV_ANY, -1),
-    F("MemberId", KT_STRING, 0, KV_ANY),
-    FN("GroupInstanceId", KT_STRING, 5, KV_ANY, 5),
-    F("ProtocolType", KT_STRING, 0, KV_ANY),
-    FS("Protocols", jg_protocol, 0, KV_ANY, KV_NEVER),
+static const kfield jg_req[JG__COUNT] = {
+    [JG_GROUP] = F("GroupId", KT_STRING, 0, KV_ANY),
+    [JG_SESSION_TIMEOUT] = F("SessionTimeoutMs", KT_INT32, 0, KV_ANY),
+    [JG_REBALANCE_TIMEOUT] = FD("RebalanceTimeoutMs", KT_INT32, 1, KV_ANY, -1),
+    [JG_MEMBER] = F("MemberId", KT_STRING, 0, KV_ANY),
+    [JG_INSTANCE] = FN("GroupInstanceId", KT_STRING, 5, KV_ANY, 5),
+    [JG_PROTOCOL_TYPE] = F("ProtocolType", KT_STRING, 0, KV_ANY),
+    [JG_PROTOCOLS] = FS("Protocols", jg_protocol, 0, KV_ANY, KV_NEVER),
 };
-static const kfield jg_member[] = {
-    F("MemberId", KT_STRING, 0, KV_ANY),
-    FN("GroupInstanceId", KT_STRING, 5, KV_ANY, 5),
-    F("Metadata", KT_BYTES, 0, KV_ANY),
+static const kfield jg_member[JG_RM__COUNT] = {
+    [JG_RM_MEMBER] = F("MemberId", KT_STRING, 0, KV_ANY),
+    [JG_RM_INSTANCE] = FN("GroupInstanceId", KT_STRING, 5, KV_ANY, 5),
+    [JG_RM_METADATA] = F("Metadata", KT_BYTES, 0, KV_ANY),
 };
-static const kfield jg_resp[] = {
-    F("ThrottleTimeMs", KT_INT32, 2, KV_ANY),
-    F("ErrorCode", KT_INT16, 0, KV_ANY),
-    F("GenerationId", KT_INT32, 0, KV_ANY),
-    F("ProtocolName", KT_STRING, 0, KV_ANY),
-    F("Leader", KT_STRING, 0, KV_ANY),
-    F("MemberId", KT_STRING, 0, KV_ANY),
-    FS("Members", jg_member, 0, KV_ANY, KV_NEVER),
+static const kfield jg_resp[JG_R__COUNT] = {
+    [JG_R_THROTTLE] = F("ThrottleTimeMs", KT_INT32, 2, KV_ANY),
+    [JG_R_ERROR] = F("ErrorCode", KT_INT16, 0, KV_ANY),
+    [JG_R_GENERATION] = F("GenerationId", KT_INT32, 0, KV_ANY),
+    [JG_R_PROTOCOL] = F("ProtocolName", KT_STRING, 0, KV_ANY),
+    [JG_R_LEADER] = F("Leader", KT_STRING, 0, KV_ANY),
+    [JG_R_MEMBER] = F("MemberId", KT_STRING, 0, KV_ANY),
+    [JG_R_MEMBERS] = FS("Members", jg_member, 0, KV_ANY, KV_NEVER),
 };
 MSG(jg_request, jg_req);
 MSG(jg_response, jg_resp);
 
 /* ---- Heartbeat (12) ------------------------------------------------------------- */
-static const kfield hb_req[] = {
-    F("GroupId", KT_STRING, 0, KV_ANY),
-    F("GenerationId", KT_INT32, 0, KV_ANY),
-    F("MemberId", KT_STRING, 0, KV_ANY),
-    FN("GroupInstanceId", KT_STRING, 3, KV_ANY, 3),
+static const kfield hb_req[HB__COUNT] = {
+    [HB_GROUP] = F("GroupId", KT_STRING, 0, KV_ANY),
+    [HB_GENERATION] = F("GenerationId", KT_INT32, 0, KV_ANY),
+    [HB_MEMBER] = F("MemberId", KT_STRING, 0, KV_ANY),
+    [HB_INSTANCE] = FN("GroupInstanceId", KT_STRING, 3, KV_ANY, 3),
 };
-static const kfield hb_resp[] = {
-    F("ThrottleTimeMs", KT_INT32, 1, KV_ANY),
-    F("ErrorCode", KT_INT16, 0, KV_ANY),
+static const kfield hb_resp[HB_R__COUNT] = {
+    [HB_R_THROTTLE] = F("ThrottleTimeMs", KT_INT32, 1, KV_ANY),
+    [HB_R_ERROR] = F("ErrorCode", KT_INT16, 0, KV_ANY),
 };
 MSG(hb_request, hb_req);
 MSG(hb_response, hb_resp);
 
 /* ---- LeaveGroup (13) ------------------------------------------------------------ */
-static const kfield lg_member[] = {
-    F("MemberId", KT_STRING, 3, KV_ANY),
-    FN("GroupInstanceId", KT_STRING, 3, KV_ANY, 3),
+static const kfield lg_member[LG_M__COUNT] = {
+    [LG_M_MEMBER] = F("MemberId", KT_STRING, 3, KV_ANY),
+    [LG_M_INSTANCE] = FN("GroupInstanceId", KT_STRING, 3, KV_ANY, 3),
 };
-static const kfield lg_req[] = {
-    F("GroupId", KT_STRING, 0, KV_ANY),
-    F("MemberId", KT_STRING, 0, 2),
-    FS("Members", lg_member, 3, KV_ANY, KV_NEVER),
+static const kfield lg_req[LG__COUNT] = {
+    [LG_GROUP] = F("GroupId", KT_STRING, 0, KV_ANY),
+    [LG_MEMBER] = F("MemberId", KT_STRING, 0, 2),
+    [LG_MEMBERS] = FS("Members", lg_member, 3, KV_ANY, KV_NEVER),
 };
-static const kfield lg_resp_member[] = {
-    F("MemberId", KT_STRING, 3, KV_ANY),
-    FN("GroupInstanceId", KT_STRING, 3, KV_ANY, 3),
-    F("ErrorCode", KT_INT16, 3, KV_ANY),
+static const kfield lg_resp_member[LG_RM__COUNT] = {
+    [LG_RM_MEMBER] = F("MemberId", KT_STRING, 3, KV_ANY),
+    [LG_RM_INSTANCE] = FN("GroupInstanceId", KT_STRING, 3, KV_ANY, 3),
+    [LG_RM_ERROR] = F("ErrorCode", KT_INT16, 3, KV_ANY),
 };
-static const kfield lg_resp[] = {
-    F("ThrottleTimeMs", KT_INT32, 1, KV_ANY),
-    F("ErrorCode", KT_INT16, 0, KV_ANY),
-    FS("Members", lg_resp_member, 3, KV_ANY, KV_NEVER),
+static const kfield lg_resp[LG_R__COUNT] = {
+    [LG_R_THROTTLE] = F("ThrottleTimeMs", KT_INT32, 1, KV_ANY),
+    [LG_R_ERROR] = F("ErrorCode", KT_INT16, 0, KV_ANY),
+    [LG_R_MEMBERS] = FS("Members", lg_resp_member, 3, KV_ANY, KV_NEVER),
 };
 MSG(lg_request, lg_req);
 MSG(lg_response, lg_resp);
 
 /* ---- SyncGroup (14) ------------------------------------------------------------- */
-static const kfield sg_assignment[] = {
-    F("MemberId", KT_STRING, 0, KV_ANY),
-    F("Assignment", KT_BYTES, 0, KV_ANY),
+static const kfield sg_assignment[SG_A__COUNT] = {
+    [SG_A_MEMBER] = F("MemberId", KT_STRING, 0, KV_ANY),
+    [SG_A_ASSIGNMENT] = F("Assignment", KT_BYTES, 0, KV_ANY),
 };
-static const kfield sg_req[] = {
-    F("GroupId", KT_STRING, 0, KV_ANY),
-    F("GenerationId", KT_INT32, 0, KV_ANY),
-    F("MemberId", KT_STRING, 0, KV_ANY),
-    FN("GroupInstanceId", KT_STRING, 3, KV_ANY, 3),
-    FS("Assignments", sg_assignment, 0, KV_ANY, KV_NEVER),
+static const kfield sg_req[SG__COUNT] = {
+    [SG_GROUP] = F("GroupId", KT_STRING, 0, KV_ANY),
+    [SG_GENERATION] = F("GenerationId", KT_INT32, 0, KV_ANY),
+    [SG_MEMBER] = F("MemberId", KT_STRING, 0, KV_ANY),
+    [SG_INSTANCE] = FN("GroupInstanceId", KT_STRING, 3, KV_ANY, 3),
+    [SG_ASSIGNMENTS] = FS("Assignments", sg_assignment, 0, KV_ANY, KV_NEVER),
 };
-static const kfield sg_resp[] = {
-    F("ThrottleTimeMs", KT_INT32, 1, KV_ANY),
-    F("ErrorCode", KT_INT16, 0, KV_ANY),
-    F("Assignment", KT_BYTES, 0, KV_ANY),
+static const kfield sg_resp[SG_R__COUNT] = {
+    [SG_R_THROTTLE] = F("ThrottleTimeMs", KT_INT32, 1, KV_ANY),
+    [SG_R_ERROR] = F("ErrorCode", KT_INT16, 0, KV_ANY),
+    [SG_R_ASSIGNMENT] = F("Assignment", KT_BYTES, 0, KV_ANY),
 };
 MSG(sg_request, sg_req);
 MSG(sg_response, sg_resp);
 
 /* ---- DescribeGroups (15) -------------------------------------------------------- */
-static const kfield dg_req[] = {
-    FA("Groups", KT_STRING, 0, KV_ANY, KV_NEVER),
-    F("IncludeAuthorizedOperations", KT_BOOL, 3, KV_ANY),
+static const kfield dg_req[DG__COUNT] = {
+    [DG_GROUPS] = FA("Groups", KT_STRING, 0, KV_ANY, KV_NEVER),
+    [DG_AUTH_OPS] = F("IncludeAuthorizedOperations", KT_BOOL, 3, KV_ANY),
 };
-static const kfield dg_member[] = {
-    F("MemberId", KT_STRING, 0, KV_ANY),      FN("GroupInstanceId", KT_STRING, 4, KV_ANY, 4),
-    F("ClientId", KT_STRING, 0, KV_ANY),      F("ClientHost", KT_STRING, 0, KV_ANY),
-    F("MemberMetadata", KT_BYTES, 0, KV_ANY), F("MemberAssignment", KT_BYTES, 0, KV_ANY),
+static const kfield dg_member[DG_RM__COUNT] = {
+    [DG_RM_MEMBER] = F("MemberId", KT_STRING, 0, KV_ANY),
+    [DG_RM_INSTANCE] = FN("GroupInstanceId", KT_STRING, 4, KV_ANY, 4),
+    [DG_RM_CLIENT_ID] = F("ClientId", KT_STRING, 0, KV_ANY),
+    [DG_RM_CLIENT_HOST] = F("ClientHost", KT_STRING, 0, KV_ANY),
+    [DG_RM_METADATA] = F("MemberMetadata", KT_BYTES, 0, KV_ANY),
+    [DG_RM_ASSIGNMENT] = F("MemberAssignment", KT_BYTES, 0, KV_ANY),
 };
-static const kfield dg_group[] = {
-    F("ErrorCode", KT_INT16, 0, KV_ANY),
-    F("GroupId", KT_STRING, 0, KV_ANY),
-    F("GroupState", KT_STRING, 0, KV_ANY),
-    F("ProtocolType", KT_STRING, 0, KV_ANY),
-    F("ProtocolData", KT_STRING, 0, KV_ANY),
-    FS("Members", dg_member, 0, KV_ANY, KV_NEVER),
-    FD("AuthorizedOperations", KT_INT32, 3, KV_ANY, INT32_MIN),
+static const kfield dg_group[DG_RG__COUNT] = {
+    [DG_RG_ERROR] = F("ErrorCode", KT_INT16, 0, KV_ANY),
+    [DG_RG_GROUP] = F("GroupId", KT_STRING, 0, KV_ANY),
+    [DG_RG_STATE] = F("GroupState", KT_STRING, 0, KV_ANY),
+    [DG_RG_PROTOCOL_TYPE] = F("ProtocolType", KT_STRING, 0, KV_ANY),
+    [DG_RG_PROTOCOL] = F("ProtocolData", KT_STRING, 0, KV_ANY),
+    [DG_RG_MEMBERS] = FS("Members", dg_member, 0, KV_ANY, KV_NEVER),
+    [DG_RG_AUTH_OPS] = FD("AuthorizedOperations", KT_INT32, 3, KV_ANY, INT32_MIN),
 };
-static const kfield dg_resp[] = {
-    F("ThrottleTimeMs", KT_INT32, 1, KV_ANY),
-    FS("Groups", dg_group, 0, KV_ANY, KV_NEVER),
+static const kfield dg_resp[DG_R__COUNT] = {
+    [DG_R_THROTTLE] = F("ThrottleTimeMs", KT_INT32, 1, KV_ANY),
+    [DG_R_GROUPS] = FS("Groups", dg_group, 0, KV_ANY, KV_NEVER),
 };
 MSG(dg_request, dg_req);
 MSG(dg_response, dg_resp);
@@ -503,79 +524,79 @@ MSG(dg_response, dg_resp);
 /* ---- ListGroups (16) ------------------------------------------------------------ */
 static const kfield lsg_req[1];
 static const kmsg lsg_request = {lsg_req, 0};
-static const kfield lsg_group[] = {
-    F("GroupId", KT_STRING, 0, KV_ANY),
-    F("ProtocolType", KT_STRING, 0, KV_ANY),
+static const kfield lsg_group[LSG_RG__COUNT] = {
+    [LSG_RG_GROUP] = F("GroupId", KT_STRING, 0, KV_ANY),
+    [LSG_RG_PROTOCOL_TYPE] = F("ProtocolType", KT_STRING, 0, KV_ANY),
 };
-static const kfield lsg_resp[] = {
-    F("ThrottleTimeMs", KT_INT32, 1, KV_ANY),
-    F("ErrorCode", KT_INT16, 0, KV_ANY),
-    FS("Groups", lsg_group, 0, KV_ANY, KV_NEVER),
+static const kfield lsg_resp[LSG_R__COUNT] = {
+    [LSG_R_THROTTLE] = F("ThrottleTimeMs", KT_INT32, 1, KV_ANY),
+    [LSG_R_ERROR] = F("ErrorCode", KT_INT16, 0, KV_ANY),
+    [LSG_R_GROUPS] = FS("Groups", lsg_group, 0, KV_ANY, KV_NEVER),
 };
 MSG(lsg_response, lsg_resp);
 
 /* ---- DeleteGroups (42) ---------------------------------------------------------- */
-static const kfield dlg_req[] = {
-    FA("GroupsNames", KT_STRING, 0, KV_ANY, KV_NEVER),
+static const kfield dlg_req[DLG__COUNT] = {
+    [DLG_GROUPS] = FA("GroupsNames", KT_STRING, 0, KV_ANY, KV_NEVER),
 };
-static const kfield dlg_result[] = {
-    F("GroupId", KT_STRING, 0, KV_ANY),
-    F("ErrorCode", KT_INT16, 0, KV_ANY),
+static const kfield dlg_result[DLG_RR__COUNT] = {
+    [DLG_RR_GROUP] = F("GroupId", KT_STRING, 0, KV_ANY),
+    [DLG_RR_ERROR] = F("ErrorCode", KT_INT16, 0, KV_ANY),
 };
-static const kfield dlg_resp[] = {
-    F("ThrottleTimeMs", KT_INT32, 0, KV_ANY),
-    FS("Results", dlg_result, 0, KV_ANY, KV_NEVER),
+static const kfield dlg_resp[DLG_R__COUNT] = {
+    [DLG_R_THROTTLE] = F("ThrottleTimeMs", KT_INT32, 0, KV_ANY),
+    [DLG_R_RESULTS] = FS("Results", dlg_result, 0, KV_ANY, KV_NEVER),
 };
 MSG(dlg_request, dlg_req);
 MSG(dlg_response, dlg_resp);
 
 /* ---- OffsetDelete (47) ---------------------------------------------------------- */
-static const kfield od_partition[] = {
-    F("PartitionIndex", KT_INT32, 0, KV_ANY),
+static const kfield od_partition[OD_P__COUNT] = {
+    [OD_P_INDEX] = F("PartitionIndex", KT_INT32, 0, KV_ANY),
 };
-static const kfield od_topic[] = {
-    F("Name", KT_STRING, 0, KV_ANY),
-    FS("Partitions", od_partition, 0, KV_ANY, KV_NEVER),
+static const kfield od_topic[OD_T__COUNT] = {
+    [OD_T_NAME] = F("Name", KT_STRING, 0, KV_ANY),
+    [OD_T_PARTITIONS] = FS("Partitions", od_partition, 0, KV_ANY, KV_NEVER),
 };
-static const kfield od_req[] = {
-    F("GroupId", KT_STRING, 0, KV_ANY),
-    FS("Topics", od_topic, 0, KV_ANY, KV_NEVER),
+static const kfield od_req[OD__COUNT] = {
+    [OD_GROUP] = F("GroupId", KT_STRING, 0, KV_ANY),
+    [OD_TOPICS] = FS("Topics", od_topic, 0, KV_ANY, KV_NEVER),
 };
-static const kfield od_resp_partition[] = {
-    F("PartitionIndex", KT_INT32, 0, KV_ANY),
-    F("ErrorCode", KT_INT16, 0, KV_ANY),
+static const kfield od_resp_partition[OD_RP__COUNT] = {
+    [OD_RP_INDEX] = F("PartitionIndex", KT_INT32, 0, KV_ANY),
+    [OD_RP_ERROR] = F("ErrorCode", KT_INT16, 0, KV_ANY),
 };
-static const kfield od_resp_topic[] = {
-    F("Name", KT_STRING, 0, KV_ANY),
-    FS("Partitions", od_resp_partition, 0, KV_ANY, KV_NEVER),
+static const kfield od_resp_topic[OD_RT__COUNT] = {
+    [OD_RT_NAME] = F("Name", KT_STRING, 0, KV_ANY),
+    [OD_RT_PARTITIONS] = FS("Partitions", od_resp_partition, 0, KV_ANY, KV_NEVER),
 };
-static const kfield od_resp[] = {
-    F("ErrorCode", KT_INT16, 0, KV_ANY),
-    F("ThrottleTimeMs", KT_INT32, 0, KV_ANY),
-    FS("Topics", od_resp_topic, 0, KV_ANY, KV_NEVER),
+static const kfield od_resp[OD_R__COUNT] = {
+    [OD_R_ERROR] = F("ErrorCode", KT_INT16, 0, KV_ANY),
+    [OD_R_THROTTLE] = F("ThrottleTimeMs", KT_INT32, 0, KV_ANY),
+    [OD_R_TOPICS] = FS("Topics", od_resp_topic, 0, KV_ANY, KV_NEVER),
 };
 MSG(od_request, od_req);
 MSG(od_response, od_resp);
 
 /* ---- SaslHandshake (17), SaslAuthenticate (36) ------------------------------- */
-static const kfield sh_req[] = {
-    F("Mechanism", KT_STRING, 0, KV_ANY),
+static const kfield sh_req[SH__COUNT] = {
+    [SH_MECHANISM] = F("Mechanism", KT_STRING, 0, KV_ANY),
 };
-static const kfield sh_resp[] = {
-    F("ErrorCode", KT_INT16, 0, KV_ANY),
-    FA("Mechanisms", KT_STRING, 0, KV_ANY, KV_NEVER),
+static const kfield sh_resp[SH_R__COUNT] = {
+    [SH_R_ERROR] = F("ErrorCode", KT_INT16, 0, KV_ANY),
+    [SH_R_MECHANISMS] = FA("Mechanisms", KT_STRING, 0, KV_ANY, KV_NEVER),
 };
 MSG(sh_request, sh_req);
 MSG(sh_response, sh_resp);
 
-static const kfield sa_req[] = {
-    F("AuthBytes", KT_BYTES, 0, KV_ANY),
+static const kfield sa_req[SA__COUNT] = {
+    [SA_BYTES] = F("AuthBytes", KT_BYTES, 0, KV_ANY),
 };
-static const kfield sa_resp[] = {
-    F("ErrorCode", KT_INT16, 0, KV_ANY),
-    FN("ErrorMessage", KT_STRING, 0, KV_ANY, 0),
-    F("AuthBytes", KT_BYTES, 0, KV_ANY),
-    F("SessionLifetimeMs", KT_INT64, 1, KV_ANY),
+static const kfield sa_resp[SA_R__COUNT] = {
+    [SA_R_ERROR] = F("ErrorCode", KT_INT16, 0, KV_ANY),
+    [SA_R_MESSAGE] = FN("ErrorMessage", KT_STRING, 0, KV_ANY, 0),
+    [SA_R_BYTES] = F("AuthBytes", KT_BYTES, 0, KV_ANY),
+    [SA_R_LIFETIME] = F("SessionLifetimeMs", KT_INT64, 1, KV_ANY),
 };
 MSG(sa_request, sa_req);
 MSG(sa_response, sa_resp);
@@ -584,28 +605,204 @@ MSG(sa_response, sa_resp);
 /* Ranges: Produce from v3 and Fetch from v4 (RecordBatch v2 only); the rest
  * from v0. Flexible versions are advertised where the tables support them. */
 static const kapi apis[] = {
-    {API_PRODUCE, "Produce", 3, 8, KV_NEVER, &produce_request, &produce_response},
-    {API_FETCH, "Fetch", 4, 11, KV_NEVER, &fetch_request, &fetch_response},
-    {API_LIST_OFFSETS, "ListOffsets", 0, 5, KV_NEVER, &lo_request, &lo_response},
-    {API_METADATA, "Metadata", 0, 8, KV_NEVER, &md_request, &md_response},
-    {API_API_VERSIONS, "ApiVersions", 0, 3, 3, &av_request, &av_response},
-    {API_CREATE_TOPICS, "CreateTopics", 0, 4, KV_NEVER, &ct_request, &ct_response},
-    {API_DELETE_TOPICS, "DeleteTopics", 0, 3, KV_NEVER, &dt_request, &dt_response},
-    {API_INIT_PRODUCER_ID, "InitProducerId", 0, 1, KV_NEVER, &ip_request, &ip_response},
-    {API_DESCRIBE_CONFIGS, "DescribeConfigs", 0, 3, KV_NEVER, &dc_request, &dc_response},
-    {API_OFFSET_COMMIT, "OffsetCommit", 0, 7, KV_NEVER, &oc_request, &oc_response},
-    {API_OFFSET_FETCH, "OffsetFetch", 0, 5, KV_NEVER, &of_request, &of_response},
-    {API_FIND_COORDINATOR, "FindCoordinator", 0, 2, KV_NEVER, &fc_request, &fc_response},
-    {API_JOIN_GROUP, "JoinGroup", 0, 5, KV_NEVER, &jg_request, &jg_response},
-    {API_HEARTBEAT, "Heartbeat", 0, 3, KV_NEVER, &hb_request, &hb_response},
-    {API_LEAVE_GROUP, "LeaveGroup", 0, 3, KV_NEVER, &lg_request, &lg_response},
-    {API_SYNC_GROUP, "SyncGroup", 0, 3, KV_NEVER, &sg_request, &sg_response},
-    {API_DESCRIBE_GROUPS, "DescribeGroups", 0, 4, KV_NEVER, &dg_request, &dg_response},
-    {API_LIST_GROUPS, "ListGroups", 0, 2, KV_NEVER, &lsg_request, &lsg_response},
-    {API_DELETE_GROUPS, "DeleteGroups", 0, 1, KV_NEVER, &dlg_request, &dlg_response},
-    {API_OFFSET_DELETE, "OffsetDelete", 0, 0, KV_NEVER, &od_request, &od_response},
-    {API_SASL_HANDSHAKE, "SaslHandshake", 0, 1, KV_NEVER, &sh_request, &sh_response},
-    {API_SASL_AUTHENTICATE, "SaslAuthenticate", 0, 1, KV_NEVER, &sa_request, &sa_response},
+    {.key = 0,
+     .name = "Produce",
+     .min_ver = 3,
+     .max_ver = 8,
+     .flexible_from = KV_NEVER,
+     .request = &produce_request,
+     .response = &produce_response,
+     .decode = kmap_dec_produce,
+     .encode = kmap_enc_produce},
+    {.key = 1,
+     .name = "Fetch",
+     .min_ver = 4,
+     .max_ver = 11,
+     .flexible_from = KV_NEVER,
+     .request = &fetch_request,
+     .response = &fetch_response,
+     .decode = kmap_dec_fetch,
+     .encode = kmap_enc_fetch},
+    {.key = 2,
+     .name = "ListOffsets",
+     .min_ver = 0,
+     .max_ver = 5,
+     .flexible_from = KV_NEVER,
+     .request = &lo_request,
+     .response = &lo_response,
+     .decode = kmap_dec_list_offsets,
+     .encode = kmap_enc_list_offsets},
+    {.key = 3,
+     .name = "Metadata",
+     .min_ver = 0,
+     .max_ver = 8,
+     .flexible_from = KV_NEVER,
+     .request = &md_request,
+     .response = &md_response,
+     .decode = kmap_dec_metadata,
+     .encode = kmap_enc_metadata},
+    {.key = 18,
+     .name = "ApiVersions",
+     .min_ver = 0,
+     .max_ver = 3,
+     .flexible_from = 3,
+     .request = &av_request,
+     .response = &av_response,
+     .decode = kmap_dec_api_versions,
+     .encode = kmap_enc_api_versions},
+    {.key = 19,
+     .name = "CreateTopics",
+     .min_ver = 0,
+     .max_ver = 4,
+     .flexible_from = KV_NEVER,
+     .request = &ct_request,
+     .response = &ct_response,
+     .decode = kmap_dec_create_topics,
+     .encode = kmap_enc_create_topics},
+    {.key = 20,
+     .name = "DeleteTopics",
+     .min_ver = 0,
+     .max_ver = 3,
+     .flexible_from = KV_NEVER,
+     .request = &dt_request,
+     .response = &dt_response,
+     .decode = kmap_dec_delete_topics,
+     .encode = kmap_enc_delete_topics},
+    {.key = 22,
+     .name = "InitProducerId",
+     .min_ver = 0,
+     .max_ver = 1,
+     .flexible_from = KV_NEVER,
+     .request = &ip_request,
+     .response = &ip_response,
+     .decode = kmap_dec_init_producer_id,
+     .encode = kmap_enc_init_producer_id},
+    {.key = 32,
+     .name = "DescribeConfigs",
+     .min_ver = 0,
+     .max_ver = 3,
+     .flexible_from = KV_NEVER,
+     .request = &dc_request,
+     .response = &dc_response,
+     .decode = kmap_dec_describe_configs,
+     .encode = kmap_enc_describe_configs},
+    {.key = 8,
+     .name = "OffsetCommit",
+     .min_ver = 0,
+     .max_ver = 7,
+     .flexible_from = KV_NEVER,
+     .request = &oc_request,
+     .response = &oc_response,
+     .decode = kmap_dec_offset_commit,
+     .encode = kmap_enc_offset_commit},
+    {.key = 9,
+     .name = "OffsetFetch",
+     .min_ver = 0,
+     .max_ver = 5,
+     .flexible_from = KV_NEVER,
+     .request = &of_request,
+     .response = &of_response,
+     .decode = kmap_dec_offset_fetch,
+     .encode = kmap_enc_offset_fetch},
+    {.key = 10,
+     .name = "FindCoordinator",
+     .min_ver = 0,
+     .max_ver = 2,
+     .flexible_from = KV_NEVER,
+     .request = &fc_request,
+     .response = &fc_response,
+     .decode = kmap_dec_find_coordinator,
+     .encode = kmap_enc_find_coordinator},
+    {.key = 11,
+     .name = "JoinGroup",
+     .min_ver = 0,
+     .max_ver = 5,
+     .flexible_from = KV_NEVER,
+     .request = &jg_request,
+     .response = &jg_response,
+     .decode = kmap_dec_join_group,
+     .encode = kmap_enc_join_group},
+    {.key = 12,
+     .name = "Heartbeat",
+     .min_ver = 0,
+     .max_ver = 3,
+     .flexible_from = KV_NEVER,
+     .request = &hb_request,
+     .response = &hb_response,
+     .decode = kmap_dec_heartbeat,
+     .encode = kmap_enc_heartbeat},
+    {.key = 13,
+     .name = "LeaveGroup",
+     .min_ver = 0,
+     .max_ver = 3,
+     .flexible_from = KV_NEVER,
+     .request = &lg_request,
+     .response = &lg_response,
+     .decode = kmap_dec_leave_group,
+     .encode = kmap_enc_leave_group},
+    {.key = 14,
+     .name = "SyncGroup",
+     .min_ver = 0,
+     .max_ver = 3,
+     .flexible_from = KV_NEVER,
+     .request = &sg_request,
+     .response = &sg_response,
+     .decode = kmap_dec_sync_group,
+     .encode = kmap_enc_sync_group},
+    {.key = 15,
+     .name = "DescribeGroups",
+     .min_ver = 0,
+     .max_ver = 4,
+     .flexible_from = KV_NEVER,
+     .request = &dg_request,
+     .response = &dg_response,
+     .decode = kmap_dec_describe_groups,
+     .encode = kmap_enc_describe_groups},
+    {.key = 16,
+     .name = "ListGroups",
+     .min_ver = 0,
+     .max_ver = 2,
+     .flexible_from = KV_NEVER,
+     .request = &lsg_request,
+     .response = &lsg_response,
+     .decode = kmap_dec_list_groups,
+     .encode = kmap_enc_list_groups},
+    {.key = 42,
+     .name = "DeleteGroups",
+     .min_ver = 0,
+     .max_ver = 1,
+     .flexible_from = KV_NEVER,
+     .request = &dlg_request,
+     .response = &dlg_response,
+     .decode = kmap_dec_delete_groups,
+     .encode = kmap_enc_delete_groups},
+    {.key = 47,
+     .name = "OffsetDelete",
+     .min_ver = 0,
+     .max_ver = 0,
+     .flexible_from = KV_NEVER,
+     .request = &od_request,
+     .response = &od_response,
+     .decode = kmap_dec_offset_delete,
+     .encode = kmap_enc_offset_delete},
+    {.key = 17,
+     .name = "SaslHandshake",
+     .min_ver = 0,
+     .max_ver = 1,
+     .flexible_from = KV_NEVER,
+     .request = &sh_request,
+     .response = &sh_response,
+     .decode = kmap_dec_sasl_handshake,
+     .encode = kmap_enc_sasl_handshake},
+    {.key = 36,
+     .name = "SaslAuthenticate",
+     .min_ver = 0,
+     .max_ver = 1,
+     .flexible_from = KV_NEVER,
+     .request = &sa_request,
+     .response = &sa_response,
+     .decode = kmap_dec_sasl_authenticate,
+     .encode = kmap_enc_sasl_authenticate},
 };
 
 const kapi *kapi_find(int16_t key)

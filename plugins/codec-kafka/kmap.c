@@ -57,15 +57,21 @@ void kmap_set_str(kval *v, const char *s)
 int kmap_rows(brook_request *req, kval *v, size_t count, size_t nfields)
 {
     v->len = (int32_t)count;
+    v->width = (uint16_t)nfields;
     if (!count)
         return 0;
     v->items = kmap_alloc(req, sizeof(kval) * count * nfields);
     return v->items ? 0 : -1;
 }
 
+kval *kmap_struct(brook_request *req, size_t nfields)
+{
+    return kmap_alloc(req, sizeof(kval) * nfields);
+}
+
 /* ---- decode ---------------------------------------------------------------- */
 
-static int dec_produce(kreq *kr, brook_request *req)
+int kmap_dec_produce(kreq *kr, brook_request *req)
 {
     kval *b = kr->body;
     brook_produce_req *p = &req->u.produce;
@@ -77,7 +83,7 @@ static int dec_produce(kreq *kr, brook_request *req)
     if (!p->topics)
         return -1;
     for (size_t t = 0; t < p->topic_count; t++) {
-        kval *tv = ROW(topics, t, 2);
+        kval *tv = ROW(topics, t);
         brook_produce_topic *pt = &p->topics[t];
         pt->name = kmap_str(req, &tv[PRODUCE_T_NAME]);
         kval *parts = &tv[PRODUCE_T_PARTITIONS];
@@ -86,7 +92,7 @@ static int dec_produce(kreq *kr, brook_request *req)
         if (!pt->partitions)
             return -1;
         for (size_t i = 0; i < pt->partition_count; i++) {
-            kval *pv = ROW(parts, i, 2);
+            kval *pv = ROW(parts, i);
             pt->partitions[i].partition = (int32_t)pv[PRODUCE_P_INDEX].i;
             pt->partitions[i].records = pv[PRODUCE_P_RECORDS].ptr;
             pt->partitions[i].records_len = pv[PRODUCE_P_RECORDS].len > 0 ? (size_t)pv[PRODUCE_P_RECORDS].len : 0;
@@ -105,7 +111,7 @@ static int dec_produce(kreq *kr, brook_request *req)
     return 0;
 }
 
-static int dec_fetch(kreq *kr, brook_request *req)
+int kmap_dec_fetch(kreq *kr, brook_request *req)
 {
     kval *b = kr->body;
     brook_fetch_req *f = &req->u.fetch;
@@ -119,7 +125,7 @@ static int dec_fetch(kreq *kr, brook_request *req)
     if (!f->topics)
         return -1;
     for (size_t t = 0; t < f->topic_count; t++) {
-        kval *tv = ROW(topics, t, 2);
+        kval *tv = ROW(topics, t);
         brook_fetch_topic *ft = &f->topics[t];
         ft->name = kmap_str(req, &tv[FETCH_T_NAME]);
         kval *parts = &tv[FETCH_T_PARTITIONS];
@@ -128,7 +134,7 @@ static int dec_fetch(kreq *kr, brook_request *req)
         if (!ft->partitions)
             return -1;
         for (size_t i = 0; i < ft->partition_count; i++) {
-            kval *pv = ROW(parts, i, 5);
+            kval *pv = ROW(parts, i);
             ft->partitions[i].partition = (int32_t)pv[FETCH_P_INDEX].i;
             ft->partitions[i].fetch_offset = pv[FETCH_P_OFFSET].i;
             ft->partitions[i].max_bytes = (int32_t)pv[FETCH_P_MAX_BYTES].i;
@@ -140,7 +146,7 @@ static int dec_fetch(kreq *kr, brook_request *req)
     return 0;
 }
 
-static int dec_list_offsets(kreq *kr, brook_request *req)
+int kmap_dec_list_offsets(kreq *kr, brook_request *req)
 {
     brook_list_offsets_req *l = &req->u.list_offsets;
     kval *topics = &kr->body[LO_TOPICS];
@@ -149,7 +155,7 @@ static int dec_list_offsets(kreq *kr, brook_request *req)
     if (!l->topics)
         return -1;
     for (size_t t = 0; t < l->topic_count; t++) {
-        kval *tv = ROW(topics, t, 2);
+        kval *tv = ROW(topics, t);
         brook_list_offsets_topic *lt = &l->topics[t];
         lt->name = kmap_str(req, &tv[LO_T_NAME]);
         kval *parts = &tv[LO_T_PARTITIONS];
@@ -158,7 +164,7 @@ static int dec_list_offsets(kreq *kr, brook_request *req)
         if (!lt->partitions)
             return -1;
         for (size_t i = 0; i < lt->partition_count; i++) {
-            kval *pv = ROW(parts, i, 4);
+            kval *pv = ROW(parts, i);
             lt->partitions[i].partition = (int32_t)pv[LO_P_INDEX].i;
             lt->partitions[i].timestamp = pv[LO_P_TIMESTAMP].i;
             lt->partitions[i].current_leader_epoch = (int32_t)pv[LO_P_LEADER_EPOCH].i;
@@ -168,7 +174,7 @@ static int dec_list_offsets(kreq *kr, brook_request *req)
     return 0;
 }
 
-static int dec_metadata(kreq *kr, brook_request *req)
+int kmap_dec_metadata(kreq *kr, brook_request *req)
 {
     brook_metadata_req *m = &req->u.metadata;
     kval *topics = &kr->body[MD_TOPICS];
@@ -180,12 +186,12 @@ static int dec_metadata(kreq *kr, brook_request *req)
     if (!m->topics)
         return -1;
     for (size_t t = 0; t < m->topic_count; t++)
-        m->topics[t].name = kmap_str(req, &ROW(topics, t, 1)[MD_T_NAME]);
+        m->topics[t].name = kmap_str(req, &ROW(topics, t)[MD_T_NAME]);
     req->type = BROOK_REQ_METADATA;
     return 0;
 }
 
-static int dec_create_topics(kreq *kr, brook_request *req)
+int kmap_dec_create_topics(kreq *kr, brook_request *req)
 {
     brook_create_topics_req *c = &req->u.create_topics;
     kval *topics = &kr->body[CT_TOPICS];
@@ -196,7 +202,7 @@ static int dec_create_topics(kreq *kr, brook_request *req)
     if (!c->topics)
         return -1;
     for (size_t t = 0; t < c->topic_count; t++) {
-        kval *tv = ROW(topics, t, 5);
+        kval *tv = ROW(topics, t);
         brook_topic_create *tc = &c->topics[t];
         tc->name = kmap_str(req, &tv[CT_T_NAME]);
         tc->partitions = (int32_t)tv[CT_T_PARTITIONS].i;
@@ -213,7 +219,7 @@ static int dec_create_topics(kreq *kr, brook_request *req)
     return 0;
 }
 
-static int dec_delete_topics(kreq *kr, brook_request *req)
+int kmap_dec_delete_topics(kreq *kr, brook_request *req)
 {
     brook_delete_topics_req *d = &req->u.delete_topics;
     kval *names = &kr->body[DT_NAMES];
@@ -228,7 +234,7 @@ static int dec_delete_topics(kreq *kr, brook_request *req)
     return 0;
 }
 
-static int dec_init_producer_id(kreq *kr, brook_request *req)
+int kmap_dec_init_producer_id(kreq *kr, brook_request *req)
 {
     req->u.init_producer_id.transactional_id = kmap_str(req, &kr->body[IP_TXN_ID]);
     req->u.init_producer_id.transaction_timeout_ms = (int32_t)kr->body[IP_TXN_TIMEOUT].i;
@@ -236,7 +242,7 @@ static int dec_init_producer_id(kreq *kr, brook_request *req)
     return 0;
 }
 
-static int dec_describe_configs(kreq *kr, brook_request *req)
+int kmap_dec_describe_configs(kreq *kr, brook_request *req)
 {
     brook_describe_configs_req *d = &req->u.describe_configs;
     kval *res = &kr->body[DC_RESOURCES];
@@ -245,7 +251,7 @@ static int dec_describe_configs(kreq *kr, brook_request *req)
     if (!d->resources)
         return -1;
     for (size_t r = 0; r < d->resource_count; r++) {
-        kval *rv = ROW(res, r, 3);
+        kval *rv = ROW(res, r);
         brook_config_resource *cr = &d->resources[r];
         int8_t type = (int8_t)rv[DC_RES_TYPE].i; /* Kafka: 2 topic, 4 broker */
         cr->type = type == 2 ? BROOK_CONFIG_TOPIC : type == 4 ? BROOK_CONFIG_BROKER : 0;
@@ -265,14 +271,14 @@ static int dec_describe_configs(kreq *kr, brook_request *req)
     return 0;
 }
 
-static int dec_sasl_handshake(kreq *kr, brook_request *req)
+int kmap_dec_sasl_handshake(kreq *kr, brook_request *req)
 {
     req->u.sasl_handshake.mechanism = kmap_str(req, &kr->body[SH_MECHANISM]);
     req->type = BROOK_REQ_SASL_HANDSHAKE;
     return req->u.sasl_handshake.mechanism ? 0 : -1;
 }
 
-static int dec_sasl_authenticate(kreq *kr, brook_request *req)
+int kmap_dec_sasl_authenticate(kreq *kr, brook_request *req)
 {
     kval *b = &kr->body[SA_BYTES];
     req->u.sasl_authenticate.token = b->ptr;
@@ -281,43 +287,34 @@ static int dec_sasl_authenticate(kreq *kr, brook_request *req)
     return 0;
 }
 
+int kmap_dec_api_versions(kreq *kr, brook_request *req)
+{
+    (void)kr;
+    req->type = BROOK_REQ_LOCAL; /* the codec answers it alone */
+    return 0;
+}
+
 int kmap_decode(kreq *kr, brook_request *req, const char **why)
 {
-    int rc;
-    switch (kr->api->key) {
-    case API_PRODUCE: rc = dec_produce(kr, req); break;
-    case API_FETCH: rc = dec_fetch(kr, req); break;
-    case API_LIST_OFFSETS: rc = dec_list_offsets(kr, req); break;
-    case API_METADATA: rc = dec_metadata(kr, req); break;
-    case API_CREATE_TOPICS: rc = dec_create_topics(kr, req); break;
-    case API_DELETE_TOPICS: rc = dec_delete_topics(kr, req); break;
-    case API_INIT_PRODUCER_ID: rc = dec_init_producer_id(kr, req); break;
-    case API_DESCRIBE_CONFIGS: rc = dec_describe_configs(kr, req); break;
-    case API_SASL_HANDSHAKE: rc = dec_sasl_handshake(kr, req); break;
-    case API_SASL_AUTHENTICATE: rc = dec_sasl_authenticate(kr, req); break;
-    case API_API_VERSIONS:
-        req->type = BROOK_REQ_LOCAL;
-        rc = 0;
-        break;
-    default: rc = kmap_group_decode(kr, req); break;
-    }
-    if (rc)
+    if (kr->api->decode(kr, req)) {
         *why = "out of memory decoding the request";
-    return rc;
+        return -1;
+    }
+    return 0;
 }
 
 /* ---- encode ----------------------------------------------------------------- */
 
-static kval *enc_api_versions(kreq *kr, brook_request *req)
+kval *kmap_enc_api_versions(kreq *kr, brook_request *req)
 {
-    kval *r = kmap_alloc(req, sizeof(kval) * 3);
+    kval *r = kmap_struct(req, AV_R__COUNT);
     size_t n;
     const kapi *apis = kapi_all(&n);
-    if (!r || kmap_rows(req, &r[AV_R_KEYS], n, 3))
+    if (!r || kmap_rows(req, &r[AV_R_KEYS], n, AV_RK__COUNT))
         return NULL;
     r[AV_R_ERROR].i = kr->unsupported_version ? 35 : 0;
     for (size_t i = 0; i < n; i++) {
-        kval *k = ROW(&r[AV_R_KEYS], i, 3);
+        kval *k = ROW(&r[AV_R_KEYS], i);
         k[AV_RK_KEY].i = apis[i].key;
         k[AV_RK_MIN].i = apis[i].min_ver;
         k[AV_RK_MAX].i = apis[i].max_ver;
@@ -325,20 +322,21 @@ static kval *enc_api_versions(kreq *kr, brook_request *req)
     return r;
 }
 
-static kval *enc_produce(brook_request *req)
+kval *kmap_enc_produce(kreq *kr, brook_request *req)
 {
+    (void)kr;
     brook_produce_req *p = &req->u.produce;
-    kval *r = kmap_alloc(req, sizeof(kval) * 2);
-    if (!r || kmap_rows(req, &r[PRODUCE_R_RESPONSES], p->topic_count, 2))
+    kval *r = kmap_struct(req, PRODUCE_R__COUNT);
+    if (!r || kmap_rows(req, &r[PRODUCE_R_RESPONSES], p->topic_count, PRODUCE_RT__COUNT))
         return NULL;
     for (size_t t = 0; t < p->topic_count; t++) {
-        kval *tv = ROW(&r[PRODUCE_R_RESPONSES], t, 2);
+        kval *tv = ROW(&r[PRODUCE_R_RESPONSES], t);
         kmap_set_str(&tv[PRODUCE_RT_NAME], p->topics[t].name);
-        if (kmap_rows(req, &tv[PRODUCE_RT_PARTITIONS], p->topics[t].partition_count, 7))
+        if (kmap_rows(req, &tv[PRODUCE_RT_PARTITIONS], p->topics[t].partition_count, PRODUCE_RP__COUNT))
             return NULL;
         for (size_t i = 0; i < p->topics[t].partition_count; i++) {
             brook_produce_partition *pp = &p->topics[t].partitions[i];
-            kval *pv = ROW(&tv[PRODUCE_RT_PARTITIONS], i, 7);
+            kval *pv = ROW(&tv[PRODUCE_RT_PARTITIONS], i);
             pv[PRODUCE_RP_INDEX].i = pp->partition;
             pv[PRODUCE_RP_ERROR].i = req->type == BROOK_REQ_INVALID ? 21 /* INVALID_REQUIRED_ACKS */
                                                                     : kmap_error(pp->error, 0);
@@ -351,20 +349,21 @@ static kval *enc_produce(brook_request *req)
     return r;
 }
 
-static kval *enc_fetch(brook_request *req)
+kval *kmap_enc_fetch(kreq *kr, brook_request *req)
 {
+    (void)kr;
     brook_fetch_req *f = &req->u.fetch;
-    kval *r = kmap_alloc(req, sizeof(kval) * 4);
-    if (!r || kmap_rows(req, &r[FETCH_R_RESPONSES], f->topic_count, 2))
+    kval *r = kmap_struct(req, FETCH_R__COUNT);
+    if (!r || kmap_rows(req, &r[FETCH_R_RESPONSES], f->topic_count, FETCH_RT__COUNT))
         return NULL;
     for (size_t t = 0; t < f->topic_count; t++) {
-        kval *tv = ROW(&r[FETCH_R_RESPONSES], t, 2);
+        kval *tv = ROW(&r[FETCH_R_RESPONSES], t);
         kmap_set_str(&tv[FETCH_RT_NAME], f->topics[t].name);
-        if (kmap_rows(req, &tv[FETCH_RT_PARTITIONS], f->topics[t].partition_count, 8))
+        if (kmap_rows(req, &tv[FETCH_RT_PARTITIONS], f->topics[t].partition_count, FETCH_RP__COUNT))
             return NULL;
         for (size_t i = 0; i < f->topics[t].partition_count; i++) {
             brook_fetch_partition *fp = &f->topics[t].partitions[i];
-            kval *pv = ROW(&tv[FETCH_RT_PARTITIONS], i, 8);
+            kval *pv = ROW(&tv[FETCH_RT_PARTITIONS], i);
             pv[FETCH_RP_INDEX].i = fp->partition;
             pv[FETCH_RP_ERROR].i = kmap_error(fp->error, 0);
             pv[FETCH_RP_HW].i = fp->high_watermark;
@@ -380,20 +379,20 @@ static kval *enc_fetch(brook_request *req)
     return r;
 }
 
-static kval *enc_list_offsets(kreq *kr, brook_request *req)
+kval *kmap_enc_list_offsets(kreq *kr, brook_request *req)
 {
     brook_list_offsets_req *l = &req->u.list_offsets;
-    kval *r = kmap_alloc(req, sizeof(kval) * 2);
-    if (!r || kmap_rows(req, &r[LO_R_TOPICS], l->topic_count, 2))
+    kval *r = kmap_struct(req, LO_R__COUNT);
+    if (!r || kmap_rows(req, &r[LO_R_TOPICS], l->topic_count, LO_RT__COUNT))
         return NULL;
     for (size_t t = 0; t < l->topic_count; t++) {
-        kval *tv = ROW(&r[LO_R_TOPICS], t, 2);
+        kval *tv = ROW(&r[LO_R_TOPICS], t);
         kmap_set_str(&tv[LO_RT_NAME], l->topics[t].name);
-        if (kmap_rows(req, &tv[LO_RT_PARTITIONS], l->topics[t].partition_count, 6))
+        if (kmap_rows(req, &tv[LO_RT_PARTITIONS], l->topics[t].partition_count, LO_RP__COUNT))
             return NULL;
         for (size_t i = 0; i < l->topics[t].partition_count; i++) {
             brook_list_offsets_partition *lp = &l->topics[t].partitions[i];
-            kval *pv = ROW(&tv[LO_RT_PARTITIONS], i, 6);
+            kval *pv = ROW(&tv[LO_RT_PARTITIONS], i);
             pv[LO_RP_INDEX].i = lp->partition;
             pv[LO_RP_ERROR].i = kmap_error(lp->error, 0);
             pv[LO_RP_TIMESTAMP].i = lp->found_timestamp;
@@ -418,15 +417,16 @@ static int int_array(brook_request *req, kval *v, const int32_t *ids, int32_t n)
     return 0;
 }
 
-static kval *enc_metadata(brook_request *req)
+kval *kmap_enc_metadata(kreq *kr, brook_request *req)
 {
+    (void)kr;
     brook_metadata_req *m = &req->u.metadata;
-    kval *r = kmap_alloc(req, sizeof(kval) * 6);
-    if (!r || kmap_rows(req, &r[MD_R_BROKERS], m->broker_count, 4) ||
-        kmap_rows(req, &r[MD_R_TOPICS], m->topic_count, 5))
+    kval *r = kmap_struct(req, MD_R__COUNT);
+    if (!r || kmap_rows(req, &r[MD_R_BROKERS], m->broker_count, MD_RB__COUNT) ||
+        kmap_rows(req, &r[MD_R_TOPICS], m->topic_count, MD_RT__COUNT))
         return NULL;
     for (size_t i = 0; i < m->broker_count; i++) {
-        kval *bv = ROW(&r[MD_R_BROKERS], i, 4);
+        kval *bv = ROW(&r[MD_R_BROKERS], i);
         bv[MD_RB_NODE].i = m->brokers[i].id;
         kmap_set_str(&bv[MD_RB_HOST], m->brokers[i].host);
         bv[MD_RB_PORT].i = m->brokers[i].port;
@@ -437,16 +437,16 @@ static kval *enc_metadata(brook_request *req)
     r[MD_R_CLUSTER_OPS].i = INT32_MIN;
     for (size_t t = 0; t < m->topic_count; t++) {
         brook_topic_meta *tm = &m->topics[t];
-        kval *tv = ROW(&r[MD_R_TOPICS], t, 5);
+        kval *tv = ROW(&r[MD_R_TOPICS], t);
         tv[MD_RT_ERROR].i = kmap_error(tm->error, 0);
         kmap_set_str(&tv[MD_RT_NAME], tm->name);
         tv[MD_RT_INTERNAL].i = tm->internal;
         tv[MD_RT_OPS].i = INT32_MIN;
-        if (kmap_rows(req, &tv[MD_RT_PARTITIONS], (size_t)tm->partition_count, 7))
+        if (kmap_rows(req, &tv[MD_RT_PARTITIONS], (size_t)tm->partition_count, MD_RP__COUNT))
             return NULL;
         for (int32_t i = 0; i < tm->partition_count; i++) {
             brook_partition_meta *pm = &tm->partitions[i];
-            kval *pv = ROW(&tv[MD_RT_PARTITIONS], i, 7);
+            kval *pv = ROW(&tv[MD_RT_PARTITIONS], i);
             pv[MD_RP_ERROR].i = kmap_error(pm->error, 0);
             pv[MD_RP_INDEX].i = pm->partition;
             pv[MD_RP_LEADER].i = pm->leader;
@@ -459,19 +459,20 @@ static kval *enc_metadata(brook_request *req)
     return r;
 }
 
-static kval *enc_create_topics(brook_request *req)
+kval *kmap_enc_create_topics(kreq *kr, brook_request *req)
 {
+    (void)kr;
     brook_create_topics_req *c = &req->u.create_topics;
-    kval *r = kmap_alloc(req, sizeof(kval) * 2);
-    if (!r || kmap_rows(req, &r[CT_R_TOPICS], c->topic_count, 3))
+    kval *r = kmap_struct(req, CT_R__COUNT);
+    if (!r || kmap_rows(req, &r[CT_R_TOPICS], c->topic_count, CT_RT__COUNT))
         return NULL;
     for (size_t t = 0; t < c->topic_count; t++) {
-        kval *tv = ROW(&r[CT_R_TOPICS], t, 3);
+        kval *tv = ROW(&r[CT_R_TOPICS], t);
         kmap_set_str(&tv[CT_RT_NAME], c->topics[t].name);
         tv[CT_RT_ERROR].i = kmap_error(c->topics[t].error, 0);
         kmap_set_str(&tv[CT_RT_MESSAGE], c->topics[t].error ? c->topics[t].error_message : NULL);
         /* the two refusals decode made itself, in Kafka's own codes */
-        const kval *asked = ROW(&((kreq *)req->codec_data)->body[CT_TOPICS], t, 5);
+        const kval *asked = ROW(&((kreq *)req->codec_data)->body[CT_TOPICS], t);
         if (c->topics[t].error == BROOK_ERR_INVALID && c->topics[t].error_message)
             tv[CT_RT_ERROR].i = 40; /* INVALID_CONFIG */
         else if (c->topics[t].error == BROOK_ERR_INVALID_REPLICATION && asked[CT_T_ASSIGNMENTS].len > 0)
@@ -480,24 +481,26 @@ static kval *enc_create_topics(brook_request *req)
     return r;
 }
 
-static kval *enc_delete_topics(brook_request *req)
+kval *kmap_enc_delete_topics(kreq *kr, brook_request *req)
 {
+    (void)kr;
     brook_delete_topics_req *d = &req->u.delete_topics;
-    kval *r = kmap_alloc(req, sizeof(kval) * 2);
-    if (!r || kmap_rows(req, &r[DT_R_RESPONSES], d->topic_count, 2))
+    kval *r = kmap_struct(req, DT_R__COUNT);
+    if (!r || kmap_rows(req, &r[DT_R_RESPONSES], d->topic_count, DT_RT__COUNT))
         return NULL;
     for (size_t t = 0; t < d->topic_count; t++) {
-        kval *tv = ROW(&r[DT_R_RESPONSES], t, 2);
+        kval *tv = ROW(&r[DT_R_RESPONSES], t);
         kmap_set_str(&tv[DT_RT_NAME], d->topics[t].name);
         tv[DT_RT_ERROR].i = kmap_error(d->topics[t].error, 0);
     }
     return r;
 }
 
-static kval *enc_init_producer_id(brook_request *req)
+kval *kmap_enc_init_producer_id(kreq *kr, brook_request *req)
 {
+    (void)kr;
     brook_init_producer_id_req *ip = &req->u.init_producer_id;
-    kval *r = kmap_alloc(req, sizeof(kval) * 4);
+    kval *r = kmap_struct(req, IP_R__COUNT);
     if (!r)
         return NULL;
     r[IP_R_ERROR].i = kmap_error(ip->error, 1);
@@ -506,27 +509,28 @@ static kval *enc_init_producer_id(brook_request *req)
     return r;
 }
 
-static kval *enc_describe_configs(brook_request *req)
+kval *kmap_enc_describe_configs(kreq *kr, brook_request *req)
 {
+    (void)kr;
     brook_describe_configs_req *d = &req->u.describe_configs;
-    kval *r = kmap_alloc(req, sizeof(kval) * 2);
-    if (!r || kmap_rows(req, &r[DC_R_RESULTS], d->resource_count, 5))
+    kval *r = kmap_struct(req, DC_R__COUNT);
+    if (!r || kmap_rows(req, &r[DC_R_RESULTS], d->resource_count, DC_RR__COUNT))
         return NULL;
     for (size_t i = 0; i < d->resource_count; i++) {
         brook_config_resource *cr = &d->resources[i];
-        kval *rv = ROW(&r[DC_R_RESULTS], i, 5);
+        kval *rv = ROW(&r[DC_R_RESULTS], i);
         rv[DC_RR_ERROR].i = kmap_error(cr->error, cr->type == BROOK_CONFIG_BROKER);
         kmap_set_str(&rv[DC_RR_MESSAGE],
                      cr->error ? (cr->error_message ? cr->error_message : brook_err_str(cr->error)) : NULL);
         /* the type as asked, also for one Brook does not handle (librdkafka
          * fails the whole request on a result of another type) */
-        rv[DC_RR_TYPE].i = ROW(&((kreq *)req->codec_data)->body[DC_RESOURCES], i, 3)[DC_RES_TYPE].i;
+        rv[DC_RR_TYPE].i = ROW(&((kreq *)req->codec_data)->body[DC_RESOURCES], i)[DC_RES_TYPE].i;
         kmap_set_str(&rv[DC_RR_NAME], cr->name ? cr->name : "");
         size_t n = cr->error ? 0 : cr->entry_count;
-        if (kmap_rows(req, &rv[DC_RR_CONFIGS], n, 8))
+        if (kmap_rows(req, &rv[DC_RR_CONFIGS], n, DC_RC__COUNT))
             return NULL;
         for (size_t k = 0; k < n; k++) {
-            kval *cv = ROW(&rv[DC_RR_CONFIGS], k, 8);
+            kval *cv = ROW(&rv[DC_RR_CONFIGS], k);
             kmap_set_str(&cv[DC_RC_NAME], cr->entries[k].name);
             kmap_set_str(&cv[DC_RC_VALUE], cr->entries[k].value);
             cv[DC_RC_READ_ONLY].i = cr->entries[k].read_only;
@@ -541,10 +545,11 @@ static kval *enc_describe_configs(brook_request *req)
     return r;
 }
 
-static kval *enc_sasl_handshake(brook_request *req)
+kval *kmap_enc_sasl_handshake(kreq *kr, brook_request *req)
 {
+    (void)kr;
     brook_sasl_handshake_req *h = &req->u.sasl_handshake;
-    kval *r = kmap_alloc(req, sizeof(kval) * 2);
+    kval *r = kmap_struct(req, SH_R__COUNT);
     size_t n = 0;
     while (h->mechanisms && h->mechanisms[n])
         n++;
@@ -558,10 +563,11 @@ static kval *enc_sasl_handshake(brook_request *req)
     return r;
 }
 
-static kval *enc_sasl_authenticate(brook_request *req)
+kval *kmap_enc_sasl_authenticate(kreq *kr, brook_request *req)
 {
+    (void)kr;
     brook_sasl_authenticate_req *a = &req->u.sasl_authenticate;
-    kval *r = kmap_alloc(req, sizeof(kval) * 4);
+    kval *r = kmap_struct(req, SA_R__COUNT);
     if (!r)
         return NULL;
     /* bad credentials and malformed tokens: SASL_AUTHENTICATION_FAILED; else ILLEGAL_SASL_STATE */
@@ -576,18 +582,5 @@ static kval *enc_sasl_authenticate(brook_request *req)
 
 kval *kmap_encode(kreq *kr, brook_request *req)
 {
-    switch (kr->api->key) {
-    case API_API_VERSIONS: return enc_api_versions(kr, req);
-    case API_PRODUCE: return enc_produce(req);
-    case API_FETCH: return enc_fetch(req);
-    case API_LIST_OFFSETS: return enc_list_offsets(kr, req);
-    case API_METADATA: return enc_metadata(req);
-    case API_CREATE_TOPICS: return enc_create_topics(req);
-    case API_DELETE_TOPICS: return enc_delete_topics(req);
-    case API_INIT_PRODUCER_ID: return enc_init_producer_id(req);
-    case API_DESCRIBE_CONFIGS: return enc_describe_configs(req);
-    case API_SASL_HANDSHAKE: return enc_sasl_handshake(req);
-    case API_SASL_AUTHENTICATE: return enc_sasl_authenticate(req);
-    default: return kmap_group_encode(kr, req);
-    }
+    return kr->api->encode(kr, req);
 }

@@ -8,7 +8,7 @@
 #include "kapis.h"
 
 /* What the codec keeps per request. */
-typedef struct kreq {
+struct kreq {
     const kapi *api;
     int16_t version;
     int32_t correlation_id;
@@ -17,7 +17,7 @@ typedef struct kreq {
     kval *body;              /* the decoded request */
     kval client_id;          /* from the request header: points into the frame */
     int raw_sasl;            /* a bare SASL token, not a Kafka request */
-} kreq;
+};
 
 void *kmap_alloc(void *ctx, size_t size); /* ctx: the brook_request */
 
@@ -27,19 +27,67 @@ int kmap_decode(kreq *kr, brook_request *req, const char **why);
 /* Build the response body for `req` (allocated in its arena). */
 kval *kmap_encode(kreq *kr, brook_request *req);
 
-/* The consumer-group APIs (kmap_group.c): -1 when out of memory. */
-int kmap_group_decode(kreq *kr, brook_request *req);
-kval *kmap_group_encode(kreq *kr, brook_request *req);
+/* One decoder (body -> neutral request; -1 out of memory) and one encoder
+ * (neutral request -> response body in the arena; NULL out of memory) per
+ * API, named in its row of the registry (kapis.c). The consumer-group ones
+ * live in kmap_group.c. */
+int kmap_dec_produce(kreq *kr, brook_request *req);
+kval *kmap_enc_produce(kreq *kr, brook_request *req);
+int kmap_dec_fetch(kreq *kr, brook_request *req);
+kval *kmap_enc_fetch(kreq *kr, brook_request *req);
+int kmap_dec_list_offsets(kreq *kr, brook_request *req);
+kval *kmap_enc_list_offsets(kreq *kr, brook_request *req);
+int kmap_dec_metadata(kreq *kr, brook_request *req);
+kval *kmap_enc_metadata(kreq *kr, brook_request *req);
+int kmap_dec_create_topics(kreq *kr, brook_request *req);
+kval *kmap_enc_create_topics(kreq *kr, brook_request *req);
+int kmap_dec_delete_topics(kreq *kr, brook_request *req);
+kval *kmap_enc_delete_topics(kreq *kr, brook_request *req);
+int kmap_dec_init_producer_id(kreq *kr, brook_request *req);
+kval *kmap_enc_init_producer_id(kreq *kr, brook_request *req);
+int kmap_dec_describe_configs(kreq *kr, brook_request *req);
+kval *kmap_enc_describe_configs(kreq *kr, brook_request *req);
+int kmap_dec_sasl_handshake(kreq *kr, brook_request *req);
+kval *kmap_enc_sasl_handshake(kreq *kr, brook_request *req);
+int kmap_dec_sasl_authenticate(kreq *kr, brook_request *req);
+kval *kmap_enc_sasl_authenticate(kreq *kr, brook_request *req);
+int kmap_dec_api_versions(kreq *kr, brook_request *req);
+kval *kmap_enc_api_versions(kreq *kr, brook_request *req);
+int kmap_dec_find_coordinator(kreq *kr, brook_request *req);
+kval *kmap_enc_find_coordinator(kreq *kr, brook_request *req);
+int kmap_dec_join_group(kreq *kr, brook_request *req);
+kval *kmap_enc_join_group(kreq *kr, brook_request *req);
+int kmap_dec_sync_group(kreq *kr, brook_request *req);
+kval *kmap_enc_sync_group(kreq *kr, brook_request *req);
+int kmap_dec_heartbeat(kreq *kr, brook_request *req);
+kval *kmap_enc_heartbeat(kreq *kr, brook_request *req);
+int kmap_dec_leave_group(kreq *kr, brook_request *req);
+kval *kmap_enc_leave_group(kreq *kr, brook_request *req);
+int kmap_dec_offset_commit(kreq *kr, brook_request *req);
+kval *kmap_enc_offset_commit(kreq *kr, brook_request *req);
+int kmap_dec_offset_fetch(kreq *kr, brook_request *req);
+kval *kmap_enc_offset_fetch(kreq *kr, brook_request *req);
+int kmap_dec_offset_delete(kreq *kr, brook_request *req);
+kval *kmap_enc_offset_delete(kreq *kr, brook_request *req);
+int kmap_dec_describe_groups(kreq *kr, brook_request *req);
+kval *kmap_enc_describe_groups(kreq *kr, brook_request *req);
+int kmap_dec_delete_groups(kreq *kr, brook_request *req);
+kval *kmap_enc_delete_groups(kreq *kr, brook_request *req);
+int kmap_dec_list_groups(kreq *kr, brook_request *req);
+kval *kmap_enc_list_groups(kreq *kr, brook_request *req);
 
 /* Helpers shared by the mapping files. */
 /* A NUL-terminated copy of a string value (NULL for null). */
 const char *kmap_str(brook_request *req, const kval *v);
 void kmap_set_str(kval *v, const char *s);
-/* Allocate `count` rows of `nfields` for an array value; -1 out of memory. */
+/* Allocate `count` rows of `nfields` for an array value; -1 out of memory.
+ * nfields is the element schema's __COUNT (kapis.h). */
 int kmap_rows(brook_request *req, kval *v, size_t count, size_t nfields);
-/* Element k of a struct array of width n. */
-#define ROW(v, k, n) ((v)->items + (size_t)(k) * (n))
-#define COUNT_OF(v)  ((v)->len > 0 ? (size_t)(v)->len : 0)
+/* A zeroed struct of `nfields` values (a response body); NULL out of memory. */
+kval *kmap_struct(brook_request *req, size_t nfields);
+/* Element k of an array (decoded, or built by kmap_rows), at its width. */
+#define ROW(v, k)   ((v)->items + (size_t)(k) * (v)->width)
+#define COUNT_OF(v) ((v)->len > 0 ? (size_t)(v)->len : 0)
 
 /* brook_err -> Kafka error code; `cluster` picks the cluster flavour of
  * authorization failures. */

@@ -41,7 +41,7 @@ static int16_t partition_error(brook_err e)
 
 /* ---- decode ------------------------------------------------------------------ */
 
-static int dec_find_coordinator(kreq *kr, brook_request *req)
+int kmap_dec_find_coordinator(kreq *kr, brook_request *req)
 {
     brook_find_coordinator_req *f = &req->u.find_coordinator;
     f->key = kmap_str(req, &kr->body[FC_KEY]);
@@ -50,7 +50,7 @@ static int dec_find_coordinator(kreq *kr, brook_request *req)
     return f->key ? 0 : -1;
 }
 
-static int dec_join_group(kreq *kr, brook_request *req)
+int kmap_dec_join_group(kreq *kr, brook_request *req)
 {
     brook_join_group_req *j = &req->u.join_group;
     kval *b = kr->body;
@@ -67,7 +67,7 @@ static int dec_join_group(kreq *kr, brook_request *req)
     if (!j->protocols || !j->group_id || !j->member_id || !j->protocol_type)
         return -1;
     for (size_t i = 0; i < j->protocol_count; i++) {
-        kval *pv = ROW(&b[JG_PROTOCOLS], i, 2);
+        kval *pv = ROW(&b[JG_PROTOCOLS], i);
         j->protocols[i].name = kmap_str(req, &pv[JG_P_NAME]);
         j->protocols[i].metadata = pv[JG_P_METADATA].ptr;
         j->protocols[i].metadata_len = pv[JG_P_METADATA].len > 0 ? (size_t)pv[JG_P_METADATA].len : 0;
@@ -78,7 +78,7 @@ static int dec_join_group(kreq *kr, brook_request *req)
     return 0;
 }
 
-static int dec_sync_group(kreq *kr, brook_request *req)
+int kmap_dec_sync_group(kreq *kr, brook_request *req)
 {
     brook_sync_group_req *s = &req->u.sync_group;
     kval *b = kr->body;
@@ -91,7 +91,7 @@ static int dec_sync_group(kreq *kr, brook_request *req)
     if (!s->assignments || !s->group_id || !s->member_id)
         return -1;
     for (size_t i = 0; i < s->assignment_count; i++) {
-        kval *av = ROW(&b[SG_ASSIGNMENTS], i, 2);
+        kval *av = ROW(&b[SG_ASSIGNMENTS], i);
         s->assignments[i].member_id = kmap_str(req, &av[SG_A_MEMBER]);
         s->assignments[i].assignment = av[SG_A_ASSIGNMENT].ptr;
         s->assignments[i].assignment_len = av[SG_A_ASSIGNMENT].len > 0 ? (size_t)av[SG_A_ASSIGNMENT].len : 0;
@@ -102,7 +102,7 @@ static int dec_sync_group(kreq *kr, brook_request *req)
     return 0;
 }
 
-static int dec_heartbeat(kreq *kr, brook_request *req)
+int kmap_dec_heartbeat(kreq *kr, brook_request *req)
 {
     brook_heartbeat_req *h = &req->u.heartbeat;
     h->group_id = kmap_str(req, &kr->body[HB_GROUP]);
@@ -113,7 +113,7 @@ static int dec_heartbeat(kreq *kr, brook_request *req)
     return h->group_id && h->member_id ? 0 : -1;
 }
 
-static int dec_leave_group(kreq *kr, brook_request *req)
+int kmap_dec_leave_group(kreq *kr, brook_request *req)
 {
     brook_leave_group_req *l = &req->u.leave_group;
     kval *b = kr->body;
@@ -130,7 +130,7 @@ static int dec_leave_group(kreq *kr, brook_request *req)
         if (!l->members)
             return -1;
         for (size_t i = 0; i < l->member_count; i++) {
-            kval *mv = ROW(&b[LG_MEMBERS], i, 2);
+            kval *mv = ROW(&b[LG_MEMBERS], i);
             l->members[i].member_id = kmap_str(req, &mv[LG_M_MEMBER]);
             l->members[i].group_instance_id = kmap_str(req, &mv[LG_M_INSTANCE]);
         }
@@ -140,25 +140,27 @@ static int dec_leave_group(kreq *kr, brook_request *req)
 }
 
 /* Topics -> partitions shared by OffsetCommit and OffsetDelete. */
-static int dec_offset_topics(brook_request *req, kval *topics, size_t pfields, int with_values,
-                             brook_offset_topic **out, size_t *count)
+BROOK_STATIC_ASSERT((int)OC_T_NAME == (int)OD_T_NAME && (int)OC_T_PARTITIONS == (int)OD_T_PARTITIONS &&
+                        (int)OC_P_INDEX == (int)OD_P_INDEX,
+                    "OffsetCommit and OffsetDelete name topics and partitions at the same fields");
+static int dec_offset_topics(brook_request *req, kval *topics, int with_values, brook_offset_topic **out, size_t *count)
 {
     *count = COUNT_OF(topics);
     *out = kmap_alloc(req, sizeof **out * (*count + 1));
     if (!*out)
         return -1;
     for (size_t t = 0; t < *count; t++) {
-        kval *tv = ROW(topics, t, 2);
+        kval *tv = ROW(topics, t);
         brook_offset_topic *ot = &(*out)[t];
-        ot->name = kmap_str(req, &tv[0]); /* Name is field 0 in both */
-        ot->partition_count = COUNT_OF(&tv[1]);
+        ot->name = kmap_str(req, &tv[OC_T_NAME]);
+        ot->partition_count = COUNT_OF(&tv[OC_T_PARTITIONS]);
         ot->partitions = kmap_alloc(req, sizeof *ot->partitions * (ot->partition_count + 1));
         if (!ot->name || !ot->partitions)
             return -1;
         for (size_t i = 0; i < ot->partition_count; i++) {
-            kval *pv = ROW(&tv[1], i, pfields);
+            kval *pv = ROW(&tv[OC_T_PARTITIONS], i);
             brook_offset_partition *p = &ot->partitions[i];
-            p->partition = (int32_t)pv[0].i;
+            p->partition = (int32_t)pv[OC_P_INDEX].i;
             p->leader_epoch = -1;
             if (with_values) {
                 p->offset = pv[OC_P_OFFSET].i;
@@ -171,7 +173,7 @@ static int dec_offset_topics(brook_request *req, kval *topics, size_t pfields, i
     return 0;
 }
 
-static int dec_offset_commit(kreq *kr, brook_request *req)
+int kmap_dec_offset_commit(kreq *kr, brook_request *req)
 {
     brook_offset_commit_req *c = &req->u.offset_commit;
     kval *b = kr->body;
@@ -182,10 +184,10 @@ static int dec_offset_commit(kreq *kr, brook_request *req)
     req->type = BROOK_REQ_OFFSET_COMMIT;
     if (!c->group_id || !c->member_id)
         return -1;
-    return dec_offset_topics(req, &b[OC_TOPICS], 5, 1, &c->topics, &c->topic_count);
+    return dec_offset_topics(req, &b[OC_TOPICS], 1, &c->topics, &c->topic_count);
 }
 
-static int dec_offset_fetch(kreq *kr, brook_request *req)
+int kmap_dec_offset_fetch(kreq *kr, brook_request *req)
 {
     brook_offset_fetch_req *f = &req->u.offset_fetch;
     kval *topics = &kr->body[OF_TOPICS];
@@ -202,7 +204,7 @@ static int dec_offset_fetch(kreq *kr, brook_request *req)
     if (!f->topics)
         return -1;
     for (size_t t = 0; t < f->topic_count; t++) {
-        kval *tv = ROW(topics, t, 2);
+        kval *tv = ROW(topics, t);
         brook_offset_topic *ot = &f->topics[t];
         ot->name = kmap_str(req, &tv[OF_T_NAME]);
         ot->partition_count = COUNT_OF(&tv[OF_T_PARTITIONS]);
@@ -215,14 +217,14 @@ static int dec_offset_fetch(kreq *kr, brook_request *req)
     return 0;
 }
 
-static int dec_offset_delete(kreq *kr, brook_request *req)
+int kmap_dec_offset_delete(kreq *kr, brook_request *req)
 {
     brook_offset_delete_req *d = &req->u.offset_delete;
     d->group_id = kmap_str(req, &kr->body[OD_GROUP]);
     req->type = BROOK_REQ_OFFSET_DELETE;
     if (!d->group_id)
         return -1;
-    return dec_offset_topics(req, &kr->body[OD_TOPICS], 1, 0, &d->topics, &d->topic_count);
+    return dec_offset_topics(req, &kr->body[OD_TOPICS], 0, &d->topics, &d->topic_count);
 }
 
 /* An array of group names. */
@@ -236,7 +238,7 @@ static const char **dec_names(brook_request *req, kval *v, size_t *count)
     return names;
 }
 
-static int dec_describe_groups(kreq *kr, brook_request *req)
+int kmap_dec_describe_groups(kreq *kr, brook_request *req)
 {
     brook_describe_groups_req *d = &req->u.describe_groups;
     size_t n;
@@ -251,7 +253,7 @@ static int dec_describe_groups(kreq *kr, brook_request *req)
     return 0;
 }
 
-static int dec_delete_groups(kreq *kr, brook_request *req)
+int kmap_dec_delete_groups(kreq *kr, brook_request *req)
 {
     brook_delete_groups_req *d = &req->u.delete_groups;
     size_t n;
@@ -266,22 +268,11 @@ static int dec_delete_groups(kreq *kr, brook_request *req)
     return 0;
 }
 
-int kmap_group_decode(kreq *kr, brook_request *req)
+int kmap_dec_list_groups(kreq *kr, brook_request *req)
 {
-    switch (kr->api->key) {
-    case API_FIND_COORDINATOR: return dec_find_coordinator(kr, req);
-    case API_JOIN_GROUP: return dec_join_group(kr, req);
-    case API_SYNC_GROUP: return dec_sync_group(kr, req);
-    case API_HEARTBEAT: return dec_heartbeat(kr, req);
-    case API_LEAVE_GROUP: return dec_leave_group(kr, req);
-    case API_OFFSET_COMMIT: return dec_offset_commit(kr, req);
-    case API_OFFSET_FETCH: return dec_offset_fetch(kr, req);
-    case API_OFFSET_DELETE: return dec_offset_delete(kr, req);
-    case API_LIST_GROUPS: req->type = BROOK_REQ_LIST_GROUPS; return 0;
-    case API_DESCRIBE_GROUPS: return dec_describe_groups(kr, req);
-    case API_DELETE_GROUPS: return dec_delete_groups(kr, req);
-    default: return -1;
-    }
+    (void)kr;
+    req->type = BROOK_REQ_LIST_GROUPS;
+    return 0;
 }
 
 /* ---- encode ------------------------------------------------------------------ */
@@ -292,10 +283,11 @@ static void set_bytes(kval *v, const uint8_t *p, size_t n)
     v->len = (int32_t)n;
 }
 
-static kval *enc_find_coordinator(brook_request *req)
+kval *kmap_enc_find_coordinator(kreq *kr, brook_request *req)
 {
+    (void)kr;
     brook_find_coordinator_req *f = &req->u.find_coordinator;
-    kval *r = kmap_alloc(req, sizeof(kval) * 6);
+    kval *r = kmap_struct(req, FC_R__COUNT);
     if (!r)
         return NULL;
     r[FC_R_ERROR].i = group_error(f->error);
@@ -306,10 +298,11 @@ static kval *enc_find_coordinator(brook_request *req)
     return r;
 }
 
-static kval *enc_join_group(brook_request *req)
+kval *kmap_enc_join_group(kreq *kr, brook_request *req)
 {
+    (void)kr;
     brook_join_group_req *j = &req->u.join_group;
-    kval *r = kmap_alloc(req, sizeof(kval) * 7);
+    kval *r = kmap_struct(req, JG_R__COUNT);
     if (!r)
         return NULL;
     r[JG_R_ERROR].i = group_error(j->error);
@@ -318,10 +311,10 @@ static kval *enc_join_group(brook_request *req)
     kmap_set_str(&r[JG_R_LEADER], j->leader ? j->leader : "");
     kmap_set_str(&r[JG_R_MEMBER], j->assigned_member_id ? j->assigned_member_id : "");
     size_t n = j->error ? 0 : j->member_count;
-    if (kmap_rows(req, &r[JG_R_MEMBERS], n, 3))
+    if (kmap_rows(req, &r[JG_R_MEMBERS], n, JG_RM__COUNT))
         return NULL;
     for (size_t i = 0; i < n; i++) {
-        kval *mv = ROW(&r[JG_R_MEMBERS], i, 3);
+        kval *mv = ROW(&r[JG_R_MEMBERS], i);
         kmap_set_str(&mv[JG_RM_MEMBER], j->members[i].member_id);
         kmap_set_str(&mv[JG_RM_INSTANCE], j->members[i].group_instance_id);
         set_bytes(&mv[JG_RM_METADATA], j->members[i].metadata, j->members[i].metadata_len);
@@ -329,10 +322,11 @@ static kval *enc_join_group(brook_request *req)
     return r;
 }
 
-static kval *enc_sync_group(brook_request *req)
+kval *kmap_enc_sync_group(kreq *kr, brook_request *req)
 {
+    (void)kr;
     brook_sync_group_req *s = &req->u.sync_group;
-    kval *r = kmap_alloc(req, sizeof(kval) * 3);
+    kval *r = kmap_struct(req, SG_R__COUNT);
     if (!r)
         return NULL;
     r[SG_R_ERROR].i = group_error(s->error);
@@ -340,26 +334,27 @@ static kval *enc_sync_group(brook_request *req)
     return r;
 }
 
-static kval *enc_heartbeat(brook_request *req)
+kval *kmap_enc_heartbeat(kreq *kr, brook_request *req)
 {
-    kval *r = kmap_alloc(req, sizeof(kval) * 2);
+    (void)kr;
+    kval *r = kmap_struct(req, HB_R__COUNT);
     if (r)
         r[HB_R_ERROR].i = group_error(req->u.heartbeat.error);
     return r;
 }
 
-static kval *enc_leave_group(kreq *kr, brook_request *req)
+kval *kmap_enc_leave_group(kreq *kr, brook_request *req)
 {
     brook_leave_group_req *l = &req->u.leave_group;
-    kval *r = kmap_alloc(req, sizeof(kval) * 3);
+    kval *r = kmap_struct(req, LG_R__COUNT);
     if (!r)
         return NULL;
     r[LG_R_ERROR].i = group_error(kr->version < 3 && l->member_count ? l->members[0].error : l->error);
     size_t n = kr->version >= 3 ? l->member_count : 0;
-    if (kmap_rows(req, &r[LG_R_MEMBERS], n, 3))
+    if (kmap_rows(req, &r[LG_R_MEMBERS], n, LG_RM__COUNT))
         return NULL;
     for (size_t i = 0; i < n; i++) {
-        kval *mv = ROW(&r[LG_R_MEMBERS], i, 3);
+        kval *mv = ROW(&r[LG_R_MEMBERS], i);
         kmap_set_str(&mv[LG_RM_MEMBER], l->members[i].member_id ? l->members[i].member_id : "");
         kmap_set_str(&mv[LG_RM_INSTANCE], l->members[i].group_instance_id);
         mv[LG_RM_ERROR].i = group_error(l->members[i].error);
@@ -371,38 +366,45 @@ static kval *enc_leave_group(kreq *kr, brook_request *req)
 /* Each partition's error; when the whole group failed (`group_failure`,
  * e.g. not authorized for the group), every partition carries the group's
  * error code (GROUP_AUTHORIZATION_FAILED, not TOPIC_...), as Kafka does. */
+BROOK_STATIC_ASSERT((int)OC_RT__COUNT == (int)OD_RT__COUNT && (int)OC_RT_NAME == (int)OD_RT_NAME &&
+                        (int)OC_RT_PARTITIONS == (int)OD_RT_PARTITIONS && (int)OC_RP__COUNT == (int)OD_RP__COUNT &&
+                        (int)OC_RP_INDEX == (int)OD_RP_INDEX && (int)OC_RP_ERROR == (int)OD_RP_ERROR,
+                    "OffsetCommit and OffsetDelete answer with the same topic and partition rows");
 static int enc_partition_errors(brook_request *req, kval *out, const brook_offset_topic *topics, size_t count,
                                 brook_err group_failure)
 {
-    if (kmap_rows(req, out, count, 2))
+    if (kmap_rows(req, out, count, OC_RT__COUNT))
         return -1;
     for (size_t t = 0; t < count; t++) {
-        kval *tv = ROW(out, t, 2);
-        kmap_set_str(&tv[0], topics[t].name);
-        if (kmap_rows(req, &tv[1], topics[t].partition_count, 2))
+        kval *tv = ROW(out, t);
+        kmap_set_str(&tv[OC_RT_NAME], topics[t].name);
+        if (kmap_rows(req, &tv[OC_RT_PARTITIONS], topics[t].partition_count, OC_RP__COUNT))
             return -1;
         for (size_t i = 0; i < topics[t].partition_count; i++) {
-            kval *pv = ROW(&tv[1], i, 2);
-            pv[0].i = topics[t].partitions[i].partition;
-            pv[1].i = group_failure ? group_error(group_failure) : partition_error(topics[t].partitions[i].error);
+            kval *pv = ROW(&tv[OC_RT_PARTITIONS], i);
+            pv[OC_RP_INDEX].i = topics[t].partitions[i].partition;
+            pv[OC_RP_ERROR].i =
+                group_failure ? group_error(group_failure) : partition_error(topics[t].partitions[i].error);
         }
     }
     return 0;
 }
 
-static kval *enc_offset_commit(brook_request *req)
+kval *kmap_enc_offset_commit(kreq *kr, brook_request *req)
 {
+    (void)kr;
     brook_offset_commit_req *c = &req->u.offset_commit;
-    kval *r = kmap_alloc(req, sizeof(kval) * 2);
+    kval *r = kmap_struct(req, OC_R__COUNT);
     if (!r || enc_partition_errors(req, &r[OC_R_TOPICS], c->topics, c->topic_count, c->error))
         return NULL;
     return r;
 }
 
-static kval *enc_offset_fetch(brook_request *req)
+kval *kmap_enc_offset_fetch(kreq *kr, brook_request *req)
 {
+    (void)kr;
     brook_offset_fetch_req *f = &req->u.offset_fetch;
-    kval *r = kmap_alloc(req, sizeof(kval) * 3);
+    kval *r = kmap_struct(req, OF_R__COUNT);
     if (!r)
         return NULL;
     r[OF_R_ERROR].i = group_error(f->error);
@@ -410,16 +412,16 @@ static kval *enc_offset_fetch(brook_request *req)
      * before, there is none, so every partition asked for carries it. */
     int per_partition = ((kreq *)req->codec_data)->version < 2;
     size_t nt = f->error && !per_partition ? 0 : f->topic_count;
-    if (kmap_rows(req, &r[OF_R_TOPICS], nt, 2))
+    if (kmap_rows(req, &r[OF_R_TOPICS], nt, OF_RT__COUNT))
         return NULL;
     for (size_t t = 0; t < nt; t++) {
-        kval *tv = ROW(&r[OF_R_TOPICS], t, 2);
+        kval *tv = ROW(&r[OF_R_TOPICS], t);
         kmap_set_str(&tv[OF_RT_NAME], f->topics[t].name);
-        if (kmap_rows(req, &tv[OF_RT_PARTITIONS], f->topics[t].partition_count, 5))
+        if (kmap_rows(req, &tv[OF_RT_PARTITIONS], f->topics[t].partition_count, OF_RP__COUNT))
             return NULL;
         for (size_t i = 0; i < f->topics[t].partition_count; i++) {
             brook_offset_partition *p = &f->topics[t].partitions[i];
-            kval *pv = ROW(&tv[OF_RT_PARTITIONS], i, 5);
+            kval *pv = ROW(&tv[OF_RT_PARTITIONS], i);
             pv[OF_RP_INDEX].i = p->partition;
             pv[OF_RP_OFFSET].i = p->error ? -1 : p->offset;
             pv[OF_RP_LEADER_EPOCH].i = p->error ? -1 : p->leader_epoch;
@@ -431,10 +433,11 @@ static kval *enc_offset_fetch(brook_request *req)
     return r;
 }
 
-static kval *enc_offset_delete(brook_request *req)
+kval *kmap_enc_offset_delete(kreq *kr, brook_request *req)
 {
+    (void)kr;
     brook_offset_delete_req *d = &req->u.offset_delete;
-    kval *r = kmap_alloc(req, sizeof(kval) * 3);
+    kval *r = kmap_struct(req, OD_R__COUNT);
     if (!r)
         return NULL;
     r[OD_R_ERROR].i = group_error(d->error);
@@ -443,33 +446,35 @@ static kval *enc_offset_delete(brook_request *req)
     return r;
 }
 
-static kval *enc_list_groups(brook_request *req)
+kval *kmap_enc_list_groups(kreq *kr, brook_request *req)
 {
+    (void)kr;
     brook_list_groups_req *l = &req->u.list_groups;
-    kval *r = kmap_alloc(req, sizeof(kval) * 3);
+    kval *r = kmap_struct(req, LSG_R__COUNT);
     if (!r)
         return NULL;
     r[LSG_R_ERROR].i = group_error(l->error);
     size_t n = l->error ? 0 : l->group_count;
-    if (kmap_rows(req, &r[LSG_R_GROUPS], n, 2))
+    if (kmap_rows(req, &r[LSG_R_GROUPS], n, LSG_RG__COUNT))
         return NULL;
     for (size_t i = 0; i < n; i++) {
-        kval *gv = ROW(&r[LSG_R_GROUPS], i, 2);
+        kval *gv = ROW(&r[LSG_R_GROUPS], i);
         kmap_set_str(&gv[LSG_RG_GROUP], l->groups[i].group_id);
         kmap_set_str(&gv[LSG_RG_PROTOCOL_TYPE], l->groups[i].protocol_type);
     }
     return r;
 }
 
-static kval *enc_describe_groups(brook_request *req)
+kval *kmap_enc_describe_groups(kreq *kr, brook_request *req)
 {
+    (void)kr;
     brook_describe_groups_req *d = &req->u.describe_groups;
-    kval *r = kmap_alloc(req, sizeof(kval) * 2);
-    if (!r || kmap_rows(req, &r[DG_R_GROUPS], d->group_count, 7))
+    kval *r = kmap_struct(req, DG_R__COUNT);
+    if (!r || kmap_rows(req, &r[DG_R_GROUPS], d->group_count, DG_RG__COUNT))
         return NULL;
     for (size_t i = 0; i < d->group_count; i++) {
         brook_group_description *g = &d->groups[i];
-        kval *gv = ROW(&r[DG_R_GROUPS], i, 7);
+        kval *gv = ROW(&r[DG_R_GROUPS], i);
         gv[DG_RG_ERROR].i = group_error(g->error);
         kmap_set_str(&gv[DG_RG_GROUP], g->group_id);
         kmap_set_str(&gv[DG_RG_STATE], g->state ? g->state : "");
@@ -477,11 +482,11 @@ static kval *enc_describe_groups(brook_request *req)
         kmap_set_str(&gv[DG_RG_PROTOCOL], g->protocol_name ? g->protocol_name : "");
         gv[DG_RG_AUTH_OPS].i = INT32_MIN;
         size_t n = g->error ? 0 : g->member_count;
-        if (kmap_rows(req, &gv[DG_RG_MEMBERS], n, 6))
+        if (kmap_rows(req, &gv[DG_RG_MEMBERS], n, DG_RM__COUNT))
             return NULL;
         for (size_t k = 0; k < n; k++) {
             brook_group_member_info *m = &g->members[k];
-            kval *mv = ROW(&gv[DG_RG_MEMBERS], k, 6);
+            kval *mv = ROW(&gv[DG_RG_MEMBERS], k);
             kmap_set_str(&mv[DG_RM_MEMBER], m->member_id);
             kmap_set_str(&mv[DG_RM_INSTANCE], m->group_instance_id);
             kmap_set_str(&mv[DG_RM_CLIENT_ID], m->client_id ? m->client_id : "");
@@ -493,34 +498,17 @@ static kval *enc_describe_groups(brook_request *req)
     return r;
 }
 
-static kval *enc_delete_groups(brook_request *req)
+kval *kmap_enc_delete_groups(kreq *kr, brook_request *req)
 {
+    (void)kr;
     brook_delete_groups_req *d = &req->u.delete_groups;
-    kval *r = kmap_alloc(req, sizeof(kval) * 2);
-    if (!r || kmap_rows(req, &r[DLG_R_RESULTS], d->group_count, 2))
+    kval *r = kmap_struct(req, DLG_R__COUNT);
+    if (!r || kmap_rows(req, &r[DLG_R_RESULTS], d->group_count, DLG_RR__COUNT))
         return NULL;
     for (size_t i = 0; i < d->group_count; i++) {
-        kval *gv = ROW(&r[DLG_R_RESULTS], i, 2);
+        kval *gv = ROW(&r[DLG_R_RESULTS], i);
         kmap_set_str(&gv[DLG_RR_GROUP], d->groups[i].group_id);
         gv[DLG_RR_ERROR].i = group_error(d->groups[i].error);
     }
     return r;
-}
-
-kval *kmap_group_encode(kreq *kr, brook_request *req)
-{
-    switch (kr->api->key) {
-    case API_FIND_COORDINATOR: return enc_find_coordinator(req);
-    case API_JOIN_GROUP: return enc_join_group(req);
-    case API_SYNC_GROUP: return enc_sync_group(req);
-    case API_HEARTBEAT: return enc_heartbeat(req);
-    case API_LEAVE_GROUP: return enc_leave_group(kr, req);
-    case API_OFFSET_COMMIT: return enc_offset_commit(req);
-    case API_OFFSET_FETCH: return enc_offset_fetch(req);
-    case API_OFFSET_DELETE: return enc_offset_delete(req);
-    case API_LIST_GROUPS: return enc_list_groups(req);
-    case API_DESCRIBE_GROUPS: return enc_describe_groups(req);
-    case API_DELETE_GROUPS: return enc_delete_groups(req);
-    default: return NULL;
-    }
 }

@@ -136,12 +136,13 @@ static int rd_value(reader *r, const kfield *f, ktype t, int16_t v, int flex, kv
         if (len < -1 || (len == -1 && !nullable))
             return fail(r, "negative array length");
         out->len = (int32_t)len;
+        size_t width = t == KT_STRUCTS ? f->nfields : 1;
+        out->width = (uint16_t)width;
         if (len <= 0)
             return 0;
         /* every element takes at least one byte: refuse absurd counts early */
         if (len > r->end - r->p)
             return fail(r, "array longer than the message");
-        size_t width = t == KT_STRUCTS ? f->nfields : 1;
         out->items = r->alloc(r->ctx, sizeof(kval) * width * (size_t)len);
         if (!out->items)
             return fail(r, "out of memory");
@@ -319,6 +320,10 @@ static void wr_value(kout *o, const kfield *f, ktype t, int16_t v, int flex, con
             len = 0;
         wr_len(o, flex, 1, len);
         size_t width = t == KT_STRUCTS ? f->nfields : 1;
+        if (len > 0 && val->width != width) { /* a mapping built rows for another schema */
+            o->failed = 1;
+            return;
+        }
         for (int32_t k = 0; k < len; k++) {
             const kval *el = val->items + (size_t)k * width;
             if (t == KT_STRUCTS)

@@ -6,7 +6,8 @@
  *
  * Decoded messages are "value trees": a struct is an array of kval, one per
  * field of its schema, in schema order (fields absent in a version hold
- * their default). Arrays of structs hold count * nfields values, row-major. */
+ * their default). Arrays of structs hold count * nfields values, row-major,
+ * and record that width: the encoder refuses an array built with another. */
 #ifndef BROOK_KAFKA_KSCHEMA_H
 #define BROOK_KAFKA_KSCHEMA_H
 
@@ -48,6 +49,7 @@ typedef struct kval {
     int64_t i;
     const uint8_t *ptr;        /* string, bytes, records */
     int32_t len;               /* string/bytes length or array count; -1 = null */
+    uint16_t width;            /* arrays: values per element (a struct's field count, else 1) */
     struct kval *items;        /* arrays */
     const brook_slice *slices; /* records to encode from storage */
     size_t nslices;

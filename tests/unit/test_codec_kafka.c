@@ -122,11 +122,11 @@ static void captured_requests_round_trip(void **state)
         if (c.len != (size_t)(end - body) || (c.len && memcmp(c.buf, body, c.len) != 0))
             fail_msg("%s: re-encoded request differs", vectors[i].name);
         free(c.buf);
-        if (api->key == API_API_VERSIONS && version >= 3) { /* v3 names the client */
+        if (api->key == API_KEY_API_VERSIONS && version >= 3) { /* v3 names the client */
             assert_int_equal(vals[AV_CLIENT_NAME].len, strlen(vectors[i].client));
             assert_memory_equal(vals[AV_CLIENT_NAME].ptr, vectors[i].client, strlen(vectors[i].client));
         }
-        if (api->key == API_PRODUCE) {
+        if (api->key == 0 /* Produce */) {
             kval *t = &vals[PRODUCE_TOPICS];
             assert_true(t->len >= 1);
             kval *part = &t->items[PRODUCE_T_PARTITIONS].items[0];
@@ -177,7 +177,7 @@ static void api_versions_answers_and_unsupported_versions_get_error_35(void **st
         uint8_t frame[64];
         size_t n = 0;
         n += 4;
-        brook_put_be16(frame + n, API_API_VERSIONS);
+        brook_put_be16(frame + n, API_KEY_API_VERSIONS);
         brook_put_be16(frame + n + 2, (uint16_t)version);
         brook_put_be32(frame + n + 4, 77);
         brook_put_be16(frame + n + 8, 1);
@@ -208,7 +208,7 @@ static void api_versions_answers_and_unsupported_versions_get_error_35(void **st
             int found_produce = 0;
             for (int32_t k = 0; k < count; k++) {
                 const uint8_t *e = c.buf + 14 + 6 * k;
-                if (brook_be16(e) == API_PRODUCE) {
+                if (brook_be16(e) == 0 /* Produce */) {
                     found_produce = 1;
                     assert_int_equal(brook_be16(e + 2), 3); /* Produce from v3: RecordBatch v2 only */
                 }
@@ -261,10 +261,49 @@ static void every_truncation_of_every_vector_is_refused_cleanly(void **state)
     }
 }
 
+/* Every field of every schema has a name (no hole left by an index with
+ * no table entry), struct arrays point at their sub-schema, and every row
+ * of the registry is whole, with a unique key. */
+static void check_fields(const char *api, const kfield *fields, uint16_t n)
+{
+    for (uint16_t k = 0; k < n; k++) {
+        if (!fields[k].name)
+            fail_msg("%s: field %u of a schema has no entry (an index without its table row)", api, k);
+        if (fields[k].type == KT_STRUCTS) {
+            if (!fields[k].fields || !fields[k].nfields)
+                fail_msg("%s.%s: a struct array without its fields", api, fields[k].name);
+            check_fields(api, fields[k].fields, fields[k].nfields);
+        }
+    }
+}
+
+static void every_api_row_is_whole(void **state)
+{
+    (void)state;
+    size_t n;
+    const kapi *apis = kapi_all(&n);
+    assert_true(n >= 22);
+    for (size_t i = 0; i < n; i++) {
+        const kapi *a = &apis[i];
+        assert_non_null(a->name);
+        if (!a->request || !a->response || !a->decode || !a->encode)
+            fail_msg("%s: incomplete row", a->name);
+        if (a->min_ver > a->max_ver)
+            fail_msg("%s: versions %d..%d", a->name, a->min_ver, a->max_ver);
+        check_fields(a->name, a->request->fields, a->request->nfields);
+        check_fields(a->name, a->response->fields, a->response->nfields);
+        assert_ptr_equal(kapi_find(a->key), a);
+        for (size_t j = i + 1; j < n; j++)
+            if (apis[j].key == a->key)
+                fail_msg("%s and %s share key %d", a->name, apis[j].name, a->key);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(captured_requests_round_trip),
+        cmocka_unit_test(every_api_row_is_whole),
         cmocka_unit_test_setup_teardown(frames_with_bad_sizes_are_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(api_versions_answers_and_unsupported_versions_get_error_35, setup, teardown),
         cmocka_unit_test_setup_teardown(unknown_keys_and_unsupported_versions_close, setup, teardown),
