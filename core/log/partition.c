@@ -14,7 +14,7 @@
 #include "producer_snapshot.h"
 #include "producer_state.h"
 
-static int64_t wall_clock_ms(void)
+int64_t brook_wall_clock_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
@@ -62,7 +62,7 @@ static brook_err load_producers(brook_partition *p, int64_t start, int64_t end)
     p->snapshot_offset = from;
     if (from >= end)
         return BROOK_OK;
-    p->replay_clock_ms = wall_clock_ms();
+    p->replay_clock_ms = brook_wall_clock_ms();
     e = brook_log_scan(brook_storage_of(&p->broker->plugins.storage), p->log, from, end, SIZE_MAX, replay_batch, p);
     if (e)
         log_warn("partition %s-%d: replaying the log for idempotent producers stopped early: %s", p->topic->name,
@@ -85,7 +85,7 @@ static void snapshot_producers(brook_partition *p, int64_t end)
  * and at least 8x the snapshot's size (about SNAPSHOT_BYTES_PER_PRODUCER
  * each) so that snapshots of a big table cost at most 1/8 of the writes. */
 #define SNAPSHOT_BYTES_PER_PRODUCER 100
-static void maybe_snapshot_producers(brook_partition *p, size_t appended, int64_t end)
+void brook_partition_maybe_snapshot(brook_partition *p, size_t appended, int64_t end)
 {
     p->bytes_since_snapshot += appended;
     uint64_t due = (uint64_t)p->broker->st->producer_snapshot_interval_bytes;
@@ -192,90 +192,50 @@ brook_err brook_partition_size(brook_partition *p, uint64_t *bytes)
     return brook_storage_of(storage)->size(p->log, bytes);
 }
 
-/* Idempotence: a lone batch with a producer id is checked against the
- * producer's sequence; BROOK_ERR_EXISTS means an earlier copy was appended. */
-static brook_err check_producer(brook_partition *p, const brook_batch_info *info, size_t batches, int64_t *dup_base,
-                                const char **error_message)
+brook_err brook_partition_read(brook_partition *p, int64_t offset, size_t max_bytes, brook_slice *slices,
+                               size_t max_slices, size_t *n_slices, size_t *bytes)
 {
-    if (info->producer_id < 0)
-        return BROOK_OK;
-    if (batches > 1) {
-        *error_message = "an idempotent produce carries one batch per partition";
-        return BROOK_ERR_CORRUPT;
-    }
-    brook_err e = brook_producers_check(p->producers, info, dup_base);
-    if (e == BROOK_ERR_OUT_OF_ORDER_SEQUENCE)
-        *error_message = "sequence number out of order for this producer";
-    else if (e == BROOK_ERR_INVALID_PRODUCER_EPOCH)
-        *error_message = "producer epoch is older than the current one";
-    return e;
+    *n_slices = 0;
+    *bytes = 0;
+    int64_t start, end;
+    brook_err e = brook_partition_offsets(p, &start, &end);
+    if (e)
+        return e;
+    if (offset > p->high_watermark && offset <= end)
+        return BROOK_OK; /* not committed yet: nothing to read, not an error */
+    return brook_storage_of(&p->broker->plugins.storage)
+        ->read(p->log, offset, p->high_watermark, max_bytes, slices, max_slices, n_slices, bytes);
 }
 
-brook_err brook_partition_append(brook_partition *p, uint8_t *data, size_t len, int64_t *base_offset,
-                                 int64_t *last_offset, const char **error_message, int *duplicate)
+brook_err brook_partition_offset_for(brook_partition *p, int64_t timestamp, int64_t *offset, int64_t *found_timestamp)
 {
-    *duplicate = 0;
-    if (p->closing)
-        return BROOK_ERR_NOT_FOUND;
-    if (len == 0) {
-        *error_message = "no record batch";
-        return BROOK_ERR_CORRUPT;
-    }
-    int64_t start, next;
-    brook_err e = brook_partition_offsets(p, &start, &next);
+    *offset = -1;
+    *found_timestamp = -1;
+    int64_t start, end;
+    brook_err e = brook_partition_offsets(p, &start, &end);
     if (e)
         return e;
-    *base_offset = next;
-    /* Validate everything before changing anything: all or nothing. */
-    size_t batches = 0;
-    brook_batch_info first = {0};
-    for (size_t pos = 0; pos < len; batches++) {
-        brook_batch_info info;
-        e = brook_batch_check(data + pos, len - pos, &info);
-        if (e) {
-            *error_message =
-                e == BROOK_ERR_AGAIN ? "record batch truncated" : "record batch corrupt (bad length, magic or CRC32C)";
-            return BROOK_ERR_CORRUPT;
-        }
-        if (info.record_count == 0) {
-            *error_message = "record batch has no records";
-            return BROOK_ERR_CORRUPT;
-        }
-        e = brook_batch_validate(data + pos, &info, (size_t)p->broker->st->batch_decompressed_max_bytes, error_message);
-        if (e)
-            return e;
-        if (batches == 0)
-            first = info;
-        pos += info.size;
-    }
-    int64_t dup_base;
-    e = check_producer(p, &first, batches, &dup_base, error_message);
-    if (e == BROOK_ERR_EXISTS) {
-        *duplicate = 1;
-        *base_offset = dup_base;
-        *last_offset = dup_base + (first.last_offset - first.base_offset);
+    if (timestamp == BROOK_OFFSET_EARLIEST) {
+        *offset = start;
         return BROOK_OK;
     }
-    if (e)
-        return e;
-    /* Already checked above: read the header fields, do not re-CRC. */
-    for (size_t pos = 0; pos < len;) {
-        uint8_t *b = data + pos;
-        brook_put_be64(b + BROOK_BATCH_OFF_BASE_OFFSET, (uint64_t)next);
-        brook_put_be32(b + BROOK_BATCH_OFF_LEADER_EPOCH, 0);
-        next += (int32_t)brook_be32(b + BROOK_BATCH_OFF_LAST_OFFSET_DELTA) + 1;
-        pos += (size_t)brook_be32(b + BROOK_BATCH_OFF_LENGTH) + BROOK_BATCH_LENGTH_BASE;
+    if (timestamp == BROOK_OFFSET_LATEST) {
+        *offset = p->high_watermark;
+        return BROOK_OK;
     }
-    e = brook_storage_of(&p->broker->plugins.storage)->append(p->log, data, len);
-    if (e) {
-        log_error("partition %s-%d: append failed: %s", p->topic->name, p->index, brook_err_str(e));
-        *error_message = brook_err_str(e);
-        return e;
+    if (timestamp < 0)
+        return BROOK_ERR_INVALID;
+    brook_plugin_instance *storage = &p->broker->plugins.storage;
+    if (!brook_has_slot(storage, brook_storage_ops, offset_for_timestamp))
+        return BROOK_ERR_UNSUPPORTED; /* an older or simpler backend */
+    e = brook_storage_of(storage)->offset_for_timestamp(p->log, timestamp, offset, found_timestamp);
+    if (e == BROOK_ERR_NOT_FOUND || (!e && *offset >= p->high_watermark)) {
+        /* none that late, or not committed yet: as if it were not there */
+        *offset = -1;
+        *found_timestamp = -1;
+        return BROOK_OK;
     }
-    *last_offset = next - 1;
-    brook_producers_record(p->producers, &first, *base_offset, wall_clock_ms());
-    maybe_snapshot_producers(p, len, next);
-    return BROOK_OK;
+    return e;
 }
 
 void brook_partition_wait(brook_partition *p, brook_waiter *w)

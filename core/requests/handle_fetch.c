@@ -50,8 +50,6 @@ static void read_partition(brook_req *req, const char *topic, brook_fetch_partit
     if ((fp->error = brook_partition_offsets(part, &fp->log_start_offset, &log_end)))
         return;
     fp->high_watermark = part->high_watermark;
-    if (fp->fetch_offset > fp->high_watermark && fp->fetch_offset <= log_end)
-        return; /* between HW and log end: nothing committed yet, not an error */
     if (!fp->slices) {
         fp->slices = brook_request_alloc(&req->pub, sizeof *fp->slices * MAX_SLICES_PER_PARTITION);
         if (!fp->slices) {
@@ -69,9 +67,8 @@ static void read_partition(brook_req *req, const char *topic, brook_fetch_partit
         return;
     if (max == 0)
         max = 1;
-    fp->error = brook_storage_of(&b->plugins.storage)
-                    ->read(part->log, fp->fetch_offset, fp->high_watermark, max, fp->slices, MAX_SLICES_PER_PARTITION,
-                           &fp->slice_count, &fp->bytes);
+    fp->error = brook_partition_read(part, fp->fetch_offset, max, fp->slices, MAX_SLICES_PER_PARTITION,
+                                     &fp->slice_count, &fp->bytes);
     if (fp->error) {
         fp->slice_count = 0;
         fp->bytes = 0;

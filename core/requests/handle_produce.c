@@ -1,9 +1,8 @@
-/* Produce: check, assign offsets, append, then answer per `acks`:
- *   0   no response, but the request still waits for durability so its
- *       memory outlives the storage callback;
- *   1   once the storage flush policy made the batch durable;
- *  -1   once the high watermark (replication) covers the batch, or
- *       REQUEST_TIMED_OUT at the request's deadline. */
+/* Produce: authorize, route each partition's batches to its partition,
+ * which appends, waits for durability and, for acks=all, for the commit
+ * (brook_partition_produce), then answer. acks = 0 sends no response, but
+ * the request still waits for its appends so its memory outlives them. The
+ * request's deadline (acks=all) ends commit waits with REQUEST_TIMED_OUT. */
 #include "broker.h"
 #include "conn.h"
 #include "handlers.h"
@@ -12,10 +11,9 @@
 
 typedef struct produce_ctx {
     brook_req *req;
+    const char *topic;
     brook_produce_partition *pp;
-    brook_partition *part;
-    int64_t end; /* log end after this append: the offset the HW must reach */
-    brook_waiter waiter;
+    brook_append append;
 } produce_ctx;
 
 typedef struct produce_state {
@@ -23,96 +21,66 @@ typedef struct produce_state {
     size_t count;
 } produce_state;
 
-static void produce_committed(brook_waiter *w)
+/* The partition is done with one append: its result is the answer. */
+static void appended(brook_append *a)
 {
-    produce_ctx *ctx = w->data;
-    if (ctx->part->closing)
-        ctx->pp->error = BROOK_ERR_NOT_FOUND;
-    ctx->req->waiting--;
-    brook_req_maybe_complete(ctx->req);
-}
-
-static void produce_durable(void *arg, brook_err err)
-{
-    produce_ctx *ctx = arg;
+    produce_ctx *ctx = a->arg;
     brook_req *req = ctx->req;
-    brook_partition *part = ctx->part;
-    if (err) {
-        ctx->pp->error = err;
-        ctx->pp->error_message = "the batch could not be made durable";
-    } else if (part->closing) {
-        ctx->pp->error = BROOK_ERR_NOT_FOUND;
-    } else {
-        brook_replication_of(&req->broker->plugins.replication)->leader_appended(part->replica, ctx->end);
-        if (req->pub.u.produce.acks == -1 && part->high_watermark < ctx->end && req->conn && !req->deadline_passed) {
-            ctx->waiter = (brook_waiter){.target = ctx->end, .wake = produce_committed, .req = req, .data = ctx};
-            brook_partition_wait(part, &ctx->waiter);
-            req->waiting++;
-        }
+    brook_produce_partition *pp = ctx->pp;
+    pp->error = a->error;
+    pp->error_message = a->error_message;
+    pp->base_offset = a->base_offset;
+    pp->log_start_offset = a->log_start_offset;
+    if (a->error && a->stage == BROOK_APPEND_DONE && a->base_offset < 0)
+        log_info("produce to %s-%d from %s refused: %s", ctx->topic, pp->partition,
+                 req->conn ? req->conn->address : "?", a->error_message ? a->error_message : brook_err_str(a->error));
+    if (!a->error && !a->duplicate) {
+        brook_metric_add(req->broker->m.produced_records_total, a->last_offset - a->base_offset + 1);
+        brook_metric_add(req->broker->m.produced_bytes_total, (int64_t)a->len);
     }
     brook_req_release(req);
 }
 
-/* Withdraw registered waiters, marking their partitions with `error`. */
-static void withdraw(brook_req *req, brook_err error)
+/* End every commit wait with `error`; holding the request meanwhile, since
+ * each ended append may release it. */
+static void expire_all(brook_req *req, brook_err error)
 {
     produce_state *st = req->handler_state;
-    for (size_t i = 0; st && i < st->count; i++) {
-        produce_ctx *ctx = st->ctxs[i];
-        if (!ctx->waiter.part)
-            continue;
-        brook_partition_unwait(&ctx->waiter);
-        req->waiting--;
-        if (error)
-            ctx->pp->error = error;
-    }
+    req->pending++;
+    for (size_t i = 0; st && i < st->count; i++)
+        brook_partition_produce_expire(&st->ctxs[i]->append, error);
+    brook_req_release(req);
 }
 
 static void produce_cancel(brook_req *req)
 {
-    withdraw(req, BROOK_OK);
+    expire_all(req, BROOK_ERR_SHUTDOWN);
 }
 
 static void produce_deadline(brook_req *req)
 {
-    withdraw(req, BROOK_ERR_TIMEOUT);
-    brook_req_maybe_complete(req);
+    expire_all(req, BROOK_ERR_TIMEOUT);
 }
 
 static void append_one(brook_req *req, const char *topic, brook_produce_partition *pp, produce_state *st)
 {
-    brook_broker *b = req->broker;
     brook_partition *part;
-    if ((pp->error = brook_route(b, topic, pp->partition, &part)))
+    if ((pp->error = brook_route(req->broker, topic, pp->partition, &part)))
         return;
-    int64_t last;
-    int duplicate;
-    pp->error = brook_partition_append(part, (uint8_t *)pp->records, pp->records_len, &pp->base_offset, &last,
-                                       &pp->error_message, &duplicate);
-    if (pp->error) {
-        pp->base_offset = -1;
-        log_info("produce to %s-%d from %s refused: %s", topic, pp->partition, req->conn ? req->conn->address : "?",
-                 pp->error_message ? pp->error_message : "");
-        return;
-    }
-    int64_t end;
-    brook_partition_offsets(part, &pp->log_start_offset, &end);
-    if (duplicate) {
-        log_debug("produce to %s-%d: duplicate batch acknowledged at offset %lld", topic, pp->partition,
-                  (long long)pp->base_offset);
-        return; /* the original append answered durability already */
-    }
-    brook_metric_add(b->m.produced_records_total, last - pp->base_offset + 1);
-    brook_metric_add(b->m.produced_bytes_total, (int64_t)pp->records_len);
     produce_ctx *ctx = brook_request_alloc(&req->pub, sizeof *ctx);
     if (!ctx) {
         pp->error = BROOK_ERR_NOMEM;
         return;
     }
-    *ctx = (produce_ctx){.req = req, .pp = pp, .part = part, .end = last + 1};
+    *ctx = (produce_ctx){.req = req, .topic = topic, .pp = pp};
+    ctx->append = (brook_append){.data = (uint8_t *)pp->records,
+                                 .len = pp->records_len,
+                                 .acks = req->pub.u.produce.acks,
+                                 .done = appended,
+                                 .arg = ctx};
     st->ctxs[st->count++] = ctx;
     req->pending++;
-    brook_storage_of(&b->plugins.storage)->when_durable(part->log, produce_durable, ctx);
+    brook_partition_produce(part, &ctx->append);
 }
 
 void brook_handle_produce(brook_req *req)

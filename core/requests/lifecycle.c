@@ -95,12 +95,20 @@ void brook_req_maybe_complete(brook_req *req)
         brook_req_complete(req);
 }
 
+/* Withdraw what the handler parked, once. */
+static void cancel_once(brook_req *req)
+{
+    if (req->cancel && !req->cancelled) {
+        req->cancelled = 1;
+        req->cancel(req);
+    }
+}
+
 void brook_req_release(brook_req *req)
 {
     req->pending--;
     if (!req->conn && req->pending == 0) {
-        if (req->cancel)
-            req->cancel(req);
+        cancel_once(req);
         brook_req_free(req);
         return;
     }
@@ -112,18 +120,19 @@ void brook_req_orphan(brook_req *req)
 {
     req->conn = NULL;
     if (req->state >= BROOK_REQ_COMPLETED || req->pending == 0) {
-        if (req->cancel)
-            req->cancel(req);
+        cancel_once(req);
         brook_req_free(req);
         return;
     }
-    /* Callbacks still owed: they free it (brook_req_release). */
-    if (req->cancel)
-        req->cancel(req);
+    /* Callbacks still owed: they free it (brook_req_release). Hold it
+     * while withdrawing, since cancel may end some of them at once. */
     if (req->deadline) {
         brook_loop_timer_cancel(req->broker->loop, req->deadline);
         req->deadline = NULL;
     }
+    req->pending++;
+    cancel_once(req);
+    brook_req_release(req);
 }
 
 /* ---- dispatch ---------------------------------------------------------- */

@@ -54,8 +54,10 @@ struct brook_req {
     int64_t dispatched_ns; /* monotonic, for brook_request_duration_seconds */
     int deadline_passed;
     brook_timer *deadline;
-    /* Set by a handler that parks the request: withdraw its waiters. */
+    /* Set by a handler that parks the request: withdraw its waiters (the
+     * connection is gone). Called at most once. */
     void (*cancel)(brook_req *req);
+    int cancelled;
     /* Set by a handler that parks the request: the deadline passed (or the
      * broker is stopping). Must eventually complete the request. */
     void (*on_deadline)(brook_req *req);
