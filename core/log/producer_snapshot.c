@@ -1,5 +1,7 @@
 #include "producer_snapshot.h"
 
+#include "atomic_file.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -60,20 +62,6 @@ static void path_of(char *out, size_t len, const char *dir, int64_t offset)
     snprintf(out, len, "%s/%020" PRId64 SUFFIX, dir, offset);
 }
 
-static int write_all(int fd, const uint8_t *p, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return -1;
-        p += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
 brook_err brook_producer_snapshot_write(const char *dir, int64_t offset, const brook_producers *ps)
 {
     brook_buf b = {0};
@@ -90,8 +78,7 @@ brook_err brook_producer_snapshot_write(const char *dir, int64_t offset, const b
     }
     brook_put_be32(b.data + b.len, brook_crc32c(0, b.data, b.len));
     b.len += 4;
-    char tmp[PATH_MAX], final[PATH_MAX];
-    snprintf(tmp, sizeof tmp, "%s/.snapshot.tmp", dir);
+    char final[PATH_MAX];
     path_of(final, sizeof final, dir, offset);
     char parent[PATH_MAX];
     snprintf(parent, sizeof parent, "%s", dir);
@@ -105,15 +92,10 @@ brook_err brook_producer_snapshot_write(const char *dir, int64_t offset, const b
         brook_buf_free(&b);
         return BROOK_ERR_IO;
     }
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    int ok = fd >= 0 && write_all(fd, b.data, b.len) == 0;
-    if (fd >= 0)
-        ok = close(fd) == 0 && ok;
-    ok = ok && rename(tmp, final) == 0;
+    e = brook_atomic_write(final, b.data, b.len, BROOK_ATOMIC_NO_SYNC);
     brook_buf_free(&b);
-    if (!ok) {
+    if (e) {
         log_warn("producer state: cannot write %s: %s", final, strerror(errno));
-        unlink(tmp);
         return BROOK_ERR_IO;
     }
     int64_t offsets[MAX_LISTED];
@@ -161,9 +143,27 @@ static brook_err read_one(const char *path, int64_t offset, int32_t max_producer
     return BROOK_OK;
 }
 
+/* Temporary files a crash left in the middle of a write. */
+static void remove_leftovers(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    char path[PATH_MAX];
+    for (struct dirent *e; (e = readdir(d));) {
+        size_t n = strlen(e->d_name);
+        if (n > 4 && strcmp(e->d_name + n - 4, ".tmp") == 0) {
+            snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+            unlink(path);
+        }
+    }
+    closedir(d);
+}
+
 brook_err brook_producer_snapshot_load(const char *dir, int64_t log_end, int32_t max_producers, int64_t expiration_ms,
                                        brook_producers **ps, int64_t *offset)
 {
+    remove_leftovers(dir);
     int64_t offsets[MAX_LISTED];
     size_t n = list_offsets(dir, offsets, MAX_LISTED);
     char path[PATH_MAX];

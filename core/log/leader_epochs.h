@@ -1,0 +1,64 @@
+/* A partition's leader-epoch history: for each leader epoch, the first
+ * offset written in it (Kafka's leader-epoch-checkpoint, KIP-101/279). A
+ * replica that comes back asks the leader where its last epoch ended and
+ * truncates its log there, instead of trusting a high watermark that may
+ * be stale; a leader answers a follower's fetch with where their logs
+ * diverge.
+ *
+ * Kept in one small text file per partition, in Kafka's checkpoint format:
+ *   0                  (format version)
+ *   <count>
+ *   <epoch> <start offset>   (one line per epoch, ascending)
+ * replaced whole and synced on every change (changes are rare: a new
+ * leader, a follower seeing a new epoch, a truncation). */
+#ifndef BROOK_CORE_LEADER_EPOCHS_H
+#define BROOK_CORE_LEADER_EPOCHS_H
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <brook/errors.h>
+
+#define BROOK_NO_EPOCH (-1)
+
+typedef struct brook_epoch_entry {
+    int32_t epoch;
+    int64_t start_offset;
+} brook_epoch_entry;
+
+typedef struct brook_leader_epochs {
+    char path[PATH_MAX]; /* the checkpoint file; "" keeps it in memory only */
+    brook_epoch_entry *entries;
+    size_t count;
+    size_t cap;
+} brook_leader_epochs;
+
+/* Read `path` (absent: empty history). BROOK_ERR_CORRUPT names nothing:
+ * the caller logs the path. An empty `path` keeps the history in memory. */
+brook_err brook_leader_epochs_load(brook_leader_epochs *le, const char *path);
+void brook_leader_epochs_free(brook_leader_epochs *le);
+
+/* The newest epoch, BROOK_NO_EPOCH when none. */
+int32_t brook_leader_epochs_latest(const brook_leader_epochs *le);
+
+/* Epoch `epoch` starts at `start_offset`. Ignored unless `epoch` is newer
+ * than every known one; an entry starting at or past `start_offset` (an
+ * epoch that wrote nothing) is replaced. Persisted before returning. */
+brook_err brook_leader_epochs_assign(brook_leader_epochs *le, int32_t epoch, int64_t start_offset);
+
+/* Where `epoch` ends in this log (KIP-279's OffsetsForLeaderEpoch): the
+ * largest known epoch <= `epoch` in *found_epoch and the start of the next
+ * newer epoch (or `log_end` if there is none) in *end_offset. An epoch
+ * older than all known ones: BROOK_NO_EPOCH and -1. */
+void brook_leader_epochs_end_offset(const brook_leader_epochs *le, int32_t epoch, int64_t log_end, int32_t *found_epoch,
+                                    int64_t *end_offset);
+
+/* The log was truncated to end at `end_offset`: forget epochs that start
+ * at or after it. Persisted when anything changed. */
+brook_err brook_leader_epochs_truncate_end(brook_leader_epochs *le, int64_t end_offset);
+
+/* Delete the checkpoint file (partition deleted). */
+void brook_leader_epochs_remove(const char *path);
+
+#endif
