@@ -37,6 +37,10 @@ static brook_err open_partitions(brook_broker *b, brook_topic *t, int create)
             missing++;
             e = brook_partition_open(b, t, i, 1, &t->partitions[i]);
         }
+        if (!e && (e = brook_partition_lead_alone(t->partitions[i]))) {
+            brook_partition_close(t->partitions[i], 0);
+            t->partitions[i] = NULL;
+        }
         if (e) {
             for (int32_t j = 0; j < i; j++)
                 brook_partition_close(t->partitions[j], 0);
@@ -64,7 +68,7 @@ static void close_partitions(brook_broker *b, brook_topic *t, int remove)
         brook_err e = so->remove(b->plugins.storage.state, t->name, i);
         if (e && e != BROOK_ERR_NOT_FOUND)
             log_error("topic %s: removing partition %d's data failed: %s", t->name, i, brook_err_str(e));
-        brook_partition_remove_producer_state(b, t->name, i);
+        brook_partition_remove_state(b, t->name, i);
     }
 }
 

@@ -4,6 +4,8 @@
 #ifndef BROOK_CORE_BROKER_H
 #define BROOK_CORE_BROKER_H
 
+#include <brook/replication.h>
+
 #include "config.h"
 #include "conn_limits.h"
 #include "data_dir.h"
@@ -32,6 +34,17 @@ typedef struct brook_broker_metrics {
     brook_metric *auth_failures_total;
 } brook_broker_metrics;
 
+/* How a partition reaches the rest of the cluster. Unset functions mean a
+ * single broker: no peers to message, and in-sync replica changes are
+ * recorded locally. The cluster module and the replication test bed set
+ * them. */
+typedef struct brook_cluster_hooks {
+    void *arg;
+    brook_err (*send_to_peer)(void *arg, brook_partition *p, int32_t broker_id, const uint8_t *msg, size_t len);
+    brook_err (*isr_change)(void *arg, brook_partition *p, const int32_t *isr, int32_t isr_count,
+                            int32_t partition_epoch, brook_isr_change_done done, void *done_arg);
+} brook_cluster_hooks;
+
 typedef struct brook_broker {
     brook_config *config;
     const brook_settings *st;
@@ -57,6 +70,7 @@ typedef struct brook_broker {
     brook_timer *stop_timer;
     int64_t stop_deadline;
     brook_data_dir data_dir; /* locked while the broker runs; holds the cluster id */
+    brook_cluster_hooks cluster;
 } brook_broker;
 
 /* Load plugins, open the data dir, topics and partitions, bind listeners.

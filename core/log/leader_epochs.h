@@ -19,8 +19,7 @@
 #include <stdint.h>
 
 #include <brook/errors.h>
-
-#define BROOK_NO_EPOCH (-1)
+#include <brook/types.h>
 
 typedef struct brook_epoch_entry {
     int32_t epoch;

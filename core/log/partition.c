@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "record_batch.h"
@@ -31,11 +32,35 @@ static void producer_state_dir(const brook_partition *p, char *out, size_t len)
     state_dir(p->broker, p->topic->name, p->index, out, len);
 }
 
-void brook_partition_remove_producer_state(brook_broker *b, const char *topic, int32_t index)
+/* <data_dir>/leader-epochs/<topic>-<n>: the partition's epoch history. */
+static void epochs_path(const brook_broker *b, const char *topic, int32_t index, char *out, size_t len)
 {
-    char dir[PATH_MAX];
-    state_dir(b, topic, index, dir, sizeof dir);
-    brook_producer_snapshot_remove(dir);
+    snprintf(out, len, "%s/leader-epochs/%s-%d", b->st->data_dir, topic, index);
+}
+
+void brook_partition_remove_state(brook_broker *b, const char *topic, int32_t index)
+{
+    char path[PATH_MAX];
+    state_dir(b, topic, index, path, sizeof path);
+    brook_producer_snapshot_remove(path);
+    epochs_path(b, topic, index, path, sizeof path);
+    brook_leader_epochs_remove(path);
+}
+
+/* The epoch history, minus epochs a crash cut from the log's tail. */
+static brook_err load_epochs(brook_partition *p, int64_t end)
+{
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/leader-epochs", p->broker->st->data_dir);
+    mkdir(path, 0755);
+    epochs_path(p->broker, p->topic->name, p->index, path, sizeof path);
+    brook_err e = brook_leader_epochs_load(&p->epochs, path);
+    if (e) {
+        log_error("partition %s-%d: leader epochs %s: %s", p->topic->name, p->index, path,
+                  e == BROOK_ERR_CORRUPT ? "damaged file" : brook_err_str(e));
+        return e;
+    }
+    return brook_leader_epochs_truncate_end(&p->epochs, end);
 }
 
 static void replay_batch(void *arg, const uint8_t *batch, const brook_batch_info *info)
@@ -47,7 +72,7 @@ static void replay_batch(void *arg, const uint8_t *batch, const brook_batch_info
 
 /* Idempotent producers as they were at the log end: the newest snapshot,
  * then the batches after it (all of the log when there is none). */
-static brook_err load_producers(brook_partition *p, int64_t start, int64_t end)
+brook_err brook_partition_load_producers(brook_partition *p, int64_t start, int64_t end)
 {
     const brook_settings *st = p->broker->st;
     char dir[PATH_MAX];
@@ -114,34 +139,26 @@ brook_err brook_partition_open(brook_broker *b, brook_topic *topic, int32_t inde
     int64_t start, end;
     so->offsets(p->log, &start, &end);
     /* Everything recovered from storage was acknowledged before: committed. */
-    p->high_watermark = end;
-    if ((e = load_producers(p, start, end))) {
+    p->high_watermark = p->durable_end = end;
+    p->leader_id = -1;
+    p->leader_epoch = BROOK_NO_EPOCH;
+    if ((e = load_epochs(p, end)) || (e = brook_partition_load_producers(p, start, end))) {
         so->close(p->log);
+        brook_leader_epochs_free(&p->epochs);
         free(p);
         return e;
     }
-    p->replicas[0] = b->st->broker_id;
-    p->rctx = (brook_replica_ctx){
-        .size = sizeof(brook_replica_ctx),
-        .topic = topic->name,
-        .partition = index,
-        .local_broker_id = b->st->broker_id,
-        .replicas = p->replicas,
-        .replica_count = 1,
-        .partition_handle = p,
-        .committed = brook_partition_committed,
-    };
+    brook_partition_init_replica_ctx(p);
     const brook_replication_ops *ro = brook_replication_of(&b->plugins.replication);
     e = ro->partition_open(b->plugins.replication.state, &p->rctx, &p->replica);
     if (e) {
         log_error("partition %s-%d: replication open failed: %s", topic->name, index, brook_err_str(e));
         so->close(p->log);
         brook_producers_free(p->producers);
+        brook_leader_epochs_free(&p->epochs);
         free(p);
         return e;
     }
-    if (brook_has_slot(&b->plugins.replication, brook_replication_ops, become_leader))
-        ro->become_leader(p->replica, 0);
     *out = p;
     return BROOK_OK;
 }
@@ -167,9 +184,13 @@ void brook_partition_close(brook_partition *p, int removing)
     if (!removing && brook_producers_count(p->producers) > 0 && brook_partition_offsets(p, &start, &end) == BROOK_OK &&
         end != p->snapshot_offset)
         snapshot_producers(p, end);
+    brook_partition_cancel_isr_changes(p);
     brook_replication_of(&b->plugins.replication)->partition_close(p->replica);
     brook_storage_of(&b->plugins.storage)->close(p->log);
     brook_producers_free(p->producers);
+    brook_leader_epochs_free(&p->epochs);
+    free(p->replicas);
+    free(p->isr);
     free(p);
     while (list) {
         brook_waiter *w = list;
@@ -177,6 +198,19 @@ void brook_partition_close(brook_partition *p, int removing)
         w->next = w->prev = NULL;
         w->wake(w);
     }
+}
+
+brook_err brook_partition_lead_alone(brook_partition *p)
+{
+    int32_t self = p->broker->st->broker_id;
+    int32_t epoch = brook_leader_epochs_latest(&p->epochs);
+    brook_leadership l = {.leader = self,
+                          .leader_epoch = epoch > 0 ? epoch : 0,
+                          .replicas = &self,
+                          .replica_count = 1,
+                          .isr = &self,
+                          .isr_count = 1};
+    return brook_partition_become_leader(p, &l);
 }
 
 brook_err brook_partition_offsets(brook_partition *p, int64_t *log_start, int64_t *log_end)
@@ -197,6 +231,8 @@ brook_err brook_partition_read(brook_partition *p, int64_t offset, size_t max_by
 {
     *n_slices = 0;
     *bytes = 0;
+    if (p->role != BROOK_ROLE_LEADER)
+        return BROOK_ERR_NOT_LEADER; /* consumers read from the leader */
     int64_t start, end;
     brook_err e = brook_partition_offsets(p, &start, &end);
     if (e)
@@ -211,6 +247,8 @@ brook_err brook_partition_offset_for(brook_partition *p, int64_t timestamp, int6
 {
     *offset = -1;
     *found_timestamp = -1;
+    if (p->role != BROOK_ROLE_LEADER)
+        return BROOK_ERR_NOT_LEADER;
     int64_t start, end;
     brook_err e = brook_partition_offsets(p, &start, &end);
     if (e)
@@ -257,18 +295,15 @@ void brook_partition_unwait(brook_waiter *w)
     w->part = NULL;
 }
 
-void brook_partition_committed(void *partition, int64_t high_watermark)
+/* Wake, in registration order, the waiters for which `due` holds. A woken
+ * waiter unregisters itself (and possibly others of its request), so the
+ * walk restarts from the head each time. */
+static void wake_where(brook_partition *p, int (*due)(const brook_waiter *w, int64_t mark), int64_t mark)
 {
-    brook_partition *p = partition;
-    if (high_watermark <= p->high_watermark)
-        return;
-    p->high_watermark = high_watermark;
-    /* Wake in registration order; a woken waiter unregisters itself (and
-     * possibly others of its request), so restart from the head each time. */
     for (int again = 1; again;) {
         again = 0;
         for (brook_waiter *w = p->waiters.next; w != &p->waiters; w = w->next) {
-            if (w->target <= high_watermark) {
+            if (due(w, mark)) {
                 brook_partition_unwait(w);
                 w->wake(w);
                 again = 1;
@@ -276,4 +311,44 @@ void brook_partition_committed(void *partition, int64_t high_watermark)
             }
         }
     }
+}
+
+static int hw_reached(const brook_waiter *w, int64_t hw)
+{
+    return !w->on_log_end && w->target <= hw;
+}
+
+static int log_end_reached(const brook_waiter *w, int64_t end)
+{
+    return w->on_log_end && w->target <= end;
+}
+
+static int any(const brook_waiter *w, int64_t unused)
+{
+    (void)w;
+    (void)unused;
+    return 1;
+}
+
+void brook_partition_committed(void *partition, int64_t high_watermark)
+{
+    brook_partition *p = partition;
+    int64_t start, end;
+    /* never past what this replica holds (a follower hears the leader's) */
+    if (brook_partition_offsets(p, &start, &end) == BROOK_OK && high_watermark > end)
+        high_watermark = end;
+    if (high_watermark <= p->high_watermark)
+        return;
+    p->high_watermark = high_watermark;
+    wake_where(p, hw_reached, high_watermark);
+}
+
+void brook_partition_log_end_advanced(brook_partition *p, int64_t log_end)
+{
+    wake_where(p, log_end_reached, log_end);
+}
+
+void brook_partition_wake_all(brook_partition *p)
+{
+    wake_where(p, any, 0);
 }

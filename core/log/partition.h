@@ -1,25 +1,38 @@
-/* One partition this broker holds: its storage log, its replication
- * bookkeeping, the high watermark, and the requests waiting on it (long-poll
- * fetches wanting data, acks=all produces wanting the high watermark). */
+/* One partition this broker holds a replica of: its storage log, its
+ * leadership (role, leader epoch and the epoch history, replicas, in-sync
+ * replicas), the replication strategy's replica, the high watermark, and
+ * the requests waiting on it (long-poll fetches wanting data, acks=all
+ * produces wanting the high watermark, followers' fetches wanting the log
+ * end). The partition owns append -> durable -> replicate -> commit:
+ * request handlers and the replica fetcher only call the functions here. */
 #ifndef BROOK_CORE_PARTITION_H
 #define BROOK_CORE_PARTITION_H
 
 #include <stddef.h>
 #include <stdint.h>
 
+#include <brook/batch.h>
 #include <brook/replication.h>
 #include <brook/types.h>
 
+#include "leader_epochs.h"
 #include "topics.h"
 
 struct brook_broker;
 struct brook_req;
 
+typedef enum brook_replica_role {
+    BROOK_ROLE_NONE = 0, /* opened, not told yet */
+    BROOK_ROLE_LEADER,
+    BROOK_ROLE_FOLLOWER,
+} brook_replica_role;
+
 typedef struct brook_waiter brook_waiter;
 struct brook_waiter {
     brook_waiter *prev, *next;
     struct brook_partition *part; /* NULL when not registered */
-    int64_t target;               /* wake once the high watermark reaches this */
+    int64_t target;               /* wake once the high watermark (or log end) reaches this */
+    int on_log_end;               /* wait for the log end, not the high watermark (followers' fetches) */
     void (*wake)(brook_waiter *w);
     struct brook_req *req;
     void *data;
@@ -32,8 +45,18 @@ struct brook_partition {
     void *log;
     void *replica;
     brook_replica_ctx rctx;
-    int32_t replicas[1];
+    brook_replica_role role;
+    int32_t leader_id;
+    int32_t leader_epoch;
+    int32_t partition_epoch;
+    int32_t *replicas; /* assigned, leader first */
+    int32_t replica_count;
+    int32_t *isr;
+    int32_t isr_count;
+    brook_leader_epochs epochs;
+    struct brook_isr_change *isr_changes; /* a single broker's answers still to give */
     int64_t high_watermark;
+    int64_t durable_end; /* what the flush policy made durable */
     int closing;
     brook_waiter waiters;              /* list head */
     struct brook_producers *producers; /* idempotent producer state (producer_state.h) */
@@ -51,7 +74,12 @@ brook_err brook_partition_open(struct brook_broker *b, brook_topic *topic, int32
  * deleted (its topic entry may be gone already), and the caller removes
  * its storage and, with the function below, its producer state. */
 void brook_partition_close(brook_partition *p, int removing);
-void brook_partition_remove_producer_state(struct brook_broker *b, const char *topic, int32_t index);
+/* Delete a removed partition's own state: producer snapshots, epoch history. */
+void brook_partition_remove_state(struct brook_broker *b, const char *topic, int32_t index);
+
+/* A single broker leads every partition alone: its latest epoch (0 for a
+ * new log), itself as the only replica and in-sync replica. */
+brook_err brook_partition_lead_alone(brook_partition *p);
 
 /* One produce to one partition, from append to answer. The caller fills
  * the inputs and `done`, then calls brook_partition_produce; the partition
@@ -60,9 +88,10 @@ void brook_partition_remove_producer_state(struct brook_broker *b, const char *t
  * called exactly once (possibly before brook_partition_produce returns),
  * with the outputs set; then the partition no longer touches `a`. */
 typedef enum brook_append_stage {
-    BROOK_APPEND_LOCAL,   /* validating and appending */
-    BROOK_APPEND_DURABLE, /* waiting for storage's flush policy */
-    BROOK_APPEND_COMMIT,  /* acks=all: waiting for the high watermark */
+    BROOK_APPEND_LOCAL,    /* validating and appending */
+    BROOK_APPEND_PROPOSED, /* handed to a consensus strategy's leader_append */
+    BROOK_APPEND_DURABLE,  /* waiting for storage's flush policy */
+    BROOK_APPEND_COMMIT,   /* acks=all: waiting for the high watermark */
     BROOK_APPEND_DONE,
 } brook_append_stage;
 
@@ -85,8 +114,11 @@ struct brook_append {
     /* the partition's */
     brook_partition *part;
     brook_append_stage stage;
-    int64_t end;         /* last_offset + 1: what the high watermark must reach */
-    int64_t durable_end; /* the log end when durability was asked for */
+    brook_batch_info first; /* the first batch, for idempotence */
+    size_t batches;
+    int32_t leader_epoch; /* the epoch it was appended in */
+    int64_t end;          /* last_offset + 1: what the high watermark must reach */
+    int64_t durable_end;  /* the log end when durability was asked for */
     int expired;
     brook_err expire_error;
     brook_waiter waiter;
@@ -119,6 +151,79 @@ brook_err brook_partition_size(brook_partition *p, uint64_t *bytes);
 
 void brook_partition_wait(brook_partition *p, brook_waiter *w);
 void brook_partition_unwait(brook_waiter *w);
+
+/* ---- leadership and replicas (partition_replica.c) ---------------------- */
+
+/* Lead the partition at `l->leader_epoch` (recorded as starting at the log
+ * end), with its replicas and in-sync replicas. An epoch older than the
+ * partition's: BROOK_ERR_FENCED_LEADER_EPOCH. Requests waiting on the
+ * partition are woken to look again. */
+brook_err brook_partition_become_leader(brook_partition *p, const brook_leadership *l);
+
+/* Follow `l->leader` at `l->leader_epoch`: produces waiting for a commit
+ * end with BROOK_ERR_NOT_LEADER. BROOK_ERR_UNSUPPORTED when the strategy
+ * has no become_follower. */
+brook_err brook_partition_become_follower(brook_partition *p, const brook_leadership *l);
+
+/* A follower's fetch, on the leader: fences stale and unknown epochs
+ * (`current_epoch` -1: not checked), answers a diverged log (its
+ * `last_fetched_epoch` ended earlier here) with *diverging_epoch and
+ * *diverging_end and no records, else reads whole batches from `offset` up
+ * to the log end and tells the strategy the follower holds everything
+ * before `offset`. */
+typedef struct brook_replica_fetch {
+    int32_t replica_id;
+    int64_t offset;
+    int32_t current_epoch;
+    int32_t last_fetched_epoch;
+    size_t max_bytes;
+    brook_slice *slices; /* room for max_slices */
+    size_t max_slices;
+    /* out */
+    size_t n_slices;
+    size_t bytes;
+    int32_t diverging_epoch; /* BROOK_NO_EPOCH: none */
+    int64_t diverging_end;
+    int64_t high_watermark;
+    int64_t log_start;
+    int64_t log_end;
+} brook_replica_fetch;
+brook_err brook_partition_read_for_replica(brook_partition *p, brook_replica_fetch *f);
+
+/* A follower's copy of the leader's batches: appended as they are (offsets
+ * and epochs kept; the epoch history learns new epochs), then the strategy
+ * hears of it with the leader's high watermark. The first batch must start
+ * at the log end. */
+brook_err brook_partition_append_from_leader(brook_partition *p, const uint8_t *data, size_t len,
+                                             int64_t leader_high_watermark);
+
+/* Remove every batch at or after `offset` (a follower's divergent tail):
+ * storage, epoch history, idempotent producer state, high watermark. */
+brook_err brook_partition_truncate(brook_partition *p, int64_t offset);
+
+/* Where `epoch` ends in this log (leader_epochs.h). */
+void brook_partition_epoch_end(brook_partition *p, int32_t epoch, int32_t *found_epoch, int64_t *end_offset);
+
+/* The strategy's services (brook_replica_ctx) bound to this partition. */
+void brook_partition_init_replica_ctx(brook_partition *p);
+
+/* Wake waiters of the log end up to `log_end` (followers' long polls). */
+void brook_partition_log_end_advanced(brook_partition *p, int64_t log_end);
+
+/* Wake every waiter, whatever it waits for (leadership changed). */
+void brook_partition_wake_all(brook_partition *p);
+
+/* Answer ISR change requests still pending with BROOK_ERR_SHUTDOWN (close). */
+typedef struct brook_isr_change brook_isr_change;
+void brook_partition_cancel_isr_changes(brook_partition *p);
+
+/* Idempotent producers at log end `end`: the newest snapshot at or below
+ * it, then the log after it (partition.c). */
+brook_err brook_partition_load_producers(brook_partition *p, int64_t start, int64_t end);
+
+/* The leader_append slot's answers (partition_append.c). */
+void brook_partition_append_accept(void *partition, void *token, int32_t leader_epoch);
+void brook_partition_append_refuse(void *partition, void *token, brook_err err);
 
 /* For the partition's own files (log/): the wall clock, and a producer
  * snapshot once enough was appended. */

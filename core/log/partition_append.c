@@ -29,31 +29,20 @@ static brook_err check_producer(brook_partition *p, const brook_batch_info *info
     return e;
 }
 
-/* Validate [data, data+len), assign offsets from the log end (rewriting
- * each baseOffset and stamping the leader epoch in place) and append to
- * storage. A retried batch of an idempotent producer is not appended again:
- * *duplicate is set and the offsets are those of the first time. */
-static brook_err append_local(brook_partition *p, uint8_t *data, size_t len, int64_t *base_offset, int64_t *last_offset,
-                              const char **error_message, int *duplicate)
+/* Pure checks of [data, data+len), all before anything changes: whole
+ * batches that pass their CRC and the record format, each with records.
+ * *first is the first batch, *batches how many there are. */
+static brook_err validate_batches(brook_partition *p, const uint8_t *data, size_t len, brook_batch_info *first,
+                                  size_t *batches, const char **error_message)
 {
-    *duplicate = 0;
-    if (p->closing)
-        return BROOK_ERR_NOT_FOUND;
+    *batches = 0;
     if (len == 0) {
         *error_message = "no record batch";
         return BROOK_ERR_CORRUPT;
     }
-    int64_t start, next;
-    brook_err e = brook_partition_offsets(p, &start, &next);
-    if (e)
-        return e;
-    *base_offset = next;
-    /* Validate everything before changing anything: all or nothing. */
-    size_t batches = 0;
-    brook_batch_info first = {0};
-    for (size_t pos = 0; pos < len; batches++) {
+    for (size_t pos = 0; pos < len; (*batches)++) {
         brook_batch_info info;
-        e = brook_batch_check(data + pos, len - pos, &info);
+        brook_err e = brook_batch_check(data + pos, len - pos, &info);
         if (e) {
             *error_message =
                 e == BROOK_ERR_AGAIN ? "record batch truncated" : "record batch corrupt (bad length, magic or CRC32C)";
@@ -66,39 +55,55 @@ static brook_err append_local(brook_partition *p, uint8_t *data, size_t len, int
         e = brook_batch_validate(data + pos, &info, (size_t)p->broker->st->batch_decompressed_max_bytes, error_message);
         if (e)
             return e;
-        if (batches == 0)
-            first = info;
+        if (*batches == 0)
+            *first = info;
         pos += info.size;
     }
+    return BROOK_OK;
+}
+
+/* Assign offsets from the log end, rewriting each baseOffset and stamping
+ * `epoch` in place (both lie outside the CRC), and append to storage. A
+ * retried batch of an idempotent producer is not appended again: it gets
+ * a->duplicate and the offsets of the first time. */
+static brook_err assign_and_append(brook_partition *p, brook_append *a, int32_t epoch)
+{
+    int64_t start, next;
+    brook_err e = brook_partition_offsets(p, &start, &next);
+    if (e)
+        return e;
     int64_t dup_base;
-    e = check_producer(p, &first, batches, &dup_base, error_message);
+    e = check_producer(p, &a->first, a->batches, &dup_base, &a->error_message);
     if (e == BROOK_ERR_EXISTS) {
-        *duplicate = 1;
-        *base_offset = dup_base;
-        *last_offset = dup_base + (first.last_offset - first.base_offset);
+        a->duplicate = 1;
+        a->base_offset = dup_base;
+        a->last_offset = dup_base + (a->first.last_offset - a->first.base_offset);
         return BROOK_OK;
     }
     if (e)
         return e;
-    /* Already checked above: read the header fields, do not re-CRC. */
-    for (size_t pos = 0; pos < len;) {
-        uint8_t *b = data + pos;
+    a->base_offset = next;
+    for (size_t pos = 0; pos < a->len;) {
+        uint8_t *b = a->data + pos;
         brook_put_be64(b + BROOK_BATCH_OFF_BASE_OFFSET, (uint64_t)next);
-        brook_put_be32(b + BROOK_BATCH_OFF_LEADER_EPOCH, 0);
+        brook_put_be32(b + BROOK_BATCH_OFF_LEADER_EPOCH, (uint32_t)epoch);
         next += (int32_t)brook_be32(b + BROOK_BATCH_OFF_LAST_OFFSET_DELTA) + 1;
         pos += (size_t)brook_be32(b + BROOK_BATCH_OFF_LENGTH) + BROOK_BATCH_LENGTH_BASE;
     }
-    e = brook_storage_of(&p->broker->plugins.storage)->append(p->log, data, len);
+    e = brook_storage_of(&p->broker->plugins.storage)->append(p->log, a->data, a->len);
     if (e) {
         log_error("partition %s-%d: append failed: %s", p->topic->name, p->index, brook_err_str(e));
-        *error_message = brook_err_str(e);
+        a->error_message = brook_err_str(e);
         return e;
     }
-    *last_offset = next - 1;
-    brook_producers_record(p->producers, &first, *base_offset, brook_wall_clock_ms());
-    brook_partition_maybe_snapshot(p, len, next);
+    a->last_offset = next - 1;
+    brook_producers_record(p->producers, &a->first, a->base_offset, brook_wall_clock_ms());
+    brook_partition_maybe_snapshot(p, a->len, next);
     return BROOK_OK;
 }
+
+#define strategy(p)           brook_replication_of(&(p)->broker->plugins.replication)
+#define strategy_has(p, slot) brook_has_slot(&(p)->broker->plugins.replication, brook_replication_ops, slot)
 
 static void finish(brook_append *a)
 {
@@ -106,12 +111,29 @@ static void finish(brook_append *a)
     a->done(a);
 }
 
+/* The high watermark covers an acks=all append: still the leader of the
+ * epoch it was appended in, and the strategy content with it? */
+static void finish_committed(brook_append *a)
+{
+    brook_partition *p = a->part;
+    if (p->closing)
+        a->error = BROOK_ERR_NOT_FOUND;
+    else if (p->role != BROOK_ROLE_LEADER || p->leader_epoch != a->leader_epoch)
+        a->error = BROOK_ERR_NOT_LEADER; /* the next leader may not have it */
+    else if (strategy_has(p, produce_check))
+        a->error = strategy(p)->produce_check(p->replica, a->acks, 1);
+    finish(a);
+}
+
 static void commit_reached(brook_waiter *w)
 {
     brook_append *a = w->data;
-    if (a->part->closing)
-        a->error = BROOK_ERR_NOT_FOUND;
-    finish(a);
+    if (a->part->high_watermark >= a->end || a->part->closing)
+        finish_committed(a);
+    else if (a->part->role != BROOK_ROLE_LEADER || a->part->leader_epoch != a->leader_epoch)
+        finish_committed(a); /* woken by a leadership change: answers NOT_LEADER */
+    else
+        brook_partition_wait(a->part, w); /* woken for another reason: keep waiting */
 }
 
 static void on_durable(void *arg, brook_err err)
@@ -129,16 +151,48 @@ static void on_durable(void *arg, brook_err err)
         finish(a);
         return;
     }
-    brook_replication_of(&p->broker->plugins.replication)->leader_appended(p->replica, a->durable_end);
-    if (a->acks != -1 || a->expired || p->high_watermark >= a->end) {
-        if (a->expired && a->acks == -1 && p->high_watermark < a->end)
-            a->error = a->expire_error;
+    if (a->durable_end > p->durable_end) {
+        p->durable_end = a->durable_end;
+        if (p->role == BROOK_ROLE_LEADER)
+            strategy(p)->leader_durable(p->replica, p->durable_end);
+    }
+    if (a->acks != -1) {
+        finish(a);
+    } else if (p->high_watermark >= a->end) {
+        finish_committed(a);
+    } else if (a->expired) {
+        a->error = a->expire_error;
+        finish(a);
+    } else {
+        a->stage = BROOK_APPEND_COMMIT;
+        a->waiter = (brook_waiter){.target = a->end, .wake = commit_reached, .data = a};
+        brook_partition_wait(p, &a->waiter);
+    }
+}
+
+/* Append now in `epoch` and carry on to durability. */
+static void append_now(brook_append *a, int32_t epoch)
+{
+    brook_partition *p = a->part;
+    a->error = assign_and_append(p, a, epoch);
+    if (a->error) {
+        a->base_offset = -1;
         finish(a);
         return;
     }
-    a->stage = BROOK_APPEND_COMMIT;
-    a->waiter = (brook_waiter){.target = a->end, .wake = commit_reached, .data = a};
-    brook_partition_wait(p, &a->waiter);
+    a->leader_epoch = epoch;
+    int64_t log_end;
+    brook_partition_offsets(p, &a->log_start_offset, &log_end);
+    a->end = a->last_offset + 1;
+    if (!a->duplicate) {
+        strategy(p)->leader_appended(p->replica, log_end);
+        brook_partition_log_end_advanced(p, log_end); /* followers waiting for data */
+    }
+    /* A duplicate's first copy may still be on its way to disk: it is
+     * answered like the first, once durable (and committed for acks=all). */
+    a->durable_end = log_end;
+    a->stage = BROOK_APPEND_DURABLE;
+    brook_storage_of(&p->broker->plugins.storage)->when_durable(p->log, on_durable, a);
 }
 
 void brook_partition_produce(brook_partition *p, brook_append *a)
@@ -146,20 +200,48 @@ void brook_partition_produce(brook_partition *p, brook_append *a)
     a->part = p;
     a->stage = BROOK_APPEND_LOCAL;
     a->base_offset = a->log_start_offset = -1;
-    a->error = append_local(p, a->data, a->len, &a->base_offset, &a->last_offset, &a->error_message, &a->duplicate);
+    if (p->closing)
+        a->error = BROOK_ERR_NOT_FOUND;
+    else if (p->role != BROOK_ROLE_LEADER)
+        a->error = BROOK_ERR_NOT_LEADER;
+    else
+        a->error = validate_batches(p, a->data, a->len, &a->first, &a->batches, &a->error_message);
+    if (!a->error && strategy_has(p, produce_check))
+        a->error = strategy(p)->produce_check(p->replica, a->acks, 0);
     if (a->error) {
-        a->base_offset = -1;
         finish(a);
         return;
     }
-    int64_t log_end;
-    brook_partition_offsets(p, &a->log_start_offset, &log_end);
-    a->end = a->last_offset + 1;
-    /* A duplicate's first copy may still be on its way to disk: it is
-     * answered like the first, once durable (and committed for acks=all). */
-    a->durable_end = log_end;
-    a->stage = BROOK_APPEND_DURABLE;
-    brook_storage_of(&p->broker->plugins.storage)->when_durable(p->log, on_durable, a);
+    if (strategy_has(p, leader_append)) {
+        a->stage = BROOK_APPEND_PROPOSED; /* the strategy appends it when its protocol allows */
+        strategy(p)->leader_append(p->replica, a, a->len);
+        return;
+    }
+    append_now(a, p->leader_epoch);
+}
+
+void brook_partition_append_accept(void *partition, void *token, int32_t leader_epoch)
+{
+    brook_append *a = token;
+    (void)partition;
+    if (a->stage != BROOK_APPEND_PROPOSED)
+        return;
+    if (a->part->closing) {
+        a->error = BROOK_ERR_NOT_FOUND;
+        finish(a);
+        return;
+    }
+    append_now(a, leader_epoch);
+}
+
+void brook_partition_append_refuse(void *partition, void *token, brook_err err)
+{
+    brook_append *a = token;
+    (void)partition;
+    if (a->stage != BROOK_APPEND_PROPOSED)
+        return;
+    a->error = err ? err : BROOK_ERR_NOT_LEADER;
+    finish(a);
 }
 
 void brook_partition_produce_expire(brook_append *a, brook_err error)

@@ -47,12 +47,56 @@ static size_t required_vtable_size(brook_plugin_kind kind)
 #define UPTO(type, slot) (offsetof(type, slot) + sizeof(((type *)0)->slot))
     switch (kind) {
     case BROOK_PLUGIN_STORAGE: return UPTO(brook_storage_ops, read);
-    case BROOK_PLUGIN_REPLICATION: return UPTO(brook_replication_ops, leader_appended);
+    case BROOK_PLUGIN_REPLICATION: return UPTO(brook_replication_ops, leader_durable);
     case BROOK_PLUGIN_AUTH: return UPTO(brook_auth_ops, mechanisms);
     case BROOK_PLUGIN_CODEC: return UPTO(brook_codec_ops, encode);
     }
 #undef UPTO
     return 0;
+}
+
+/* Each kind's required slots: the core calls them without checking. */
+typedef struct required_slot {
+    size_t offset;
+    const char *name;
+} required_slot;
+#define SLOT(type, slot)                                                                                               \
+    {                                                                                                                  \
+        offsetof(type, slot), #slot                                                                                    \
+    }
+static const required_slot storage_slots[] = {
+    SLOT(brook_storage_ops, open),    SLOT(brook_storage_ops, close),
+    SLOT(brook_storage_ops, remove),  SLOT(brook_storage_ops, list),
+    SLOT(brook_storage_ops, offsets), SLOT(brook_storage_ops, append),
+    SLOT(brook_storage_ops, flush),   SLOT(brook_storage_ops, when_durable),
+    SLOT(brook_storage_ops, read),    {0, NULL},
+};
+static const required_slot replication_slots[] = {
+    SLOT(brook_replication_ops, partition_open), SLOT(brook_replication_ops, partition_close),
+    SLOT(brook_replication_ops, become_leader),  SLOT(brook_replication_ops, leader_appended),
+    SLOT(brook_replication_ops, leader_durable), {0, NULL},
+};
+static const required_slot codec_slots[] = {
+    SLOT(brook_codec_ops, conn_open), SLOT(brook_codec_ops, conn_close), SLOT(brook_codec_ops, frame),
+    SLOT(brook_codec_ops, decode),    SLOT(brook_codec_ops, encode),     {0, NULL},
+};
+#undef SLOT
+
+/* The first required slot a vtable leaves NULL, by name; NULL when all
+ * are set. (Auth has none: a pure authorizer has no mechanisms.) */
+static const char *missing_required_slot(brook_plugin_kind kind, const void *vtable)
+{
+    const required_slot *slots = kind == BROOK_PLUGIN_STORAGE       ? storage_slots
+                                 : kind == BROOK_PLUGIN_REPLICATION ? replication_slots
+                                 : kind == BROOK_PLUGIN_CODEC       ? codec_slots
+                                                                    : NULL;
+    for (const required_slot *r = slots; r && r->name; r++) {
+        void (*fn)(void);
+        memcpy(&fn, (const char *)vtable + r->offset, sizeof fn);
+        if (!fn)
+            return r->name;
+    }
+    return NULL;
 }
 
 void brook_loader_default_dir(const char *exe_path, char *out, size_t outlen)
@@ -138,6 +182,10 @@ static brook_err check_descriptor(brook_loaded *p, const char *name, char *err, 
                       BROOK_ABI_MINOR, core_size);
     if (!d->init || !d->fini)
         return refuse(p, err, errlen, "\"%s\" %s: descriptor has no init or fini", name, ver);
+    const char *missing = missing_required_slot(p->kind, d->vtable);
+    if (missing)
+        return refuse(p, err, errlen, "\"%s\" %s: required %s slot \"%s\" is NULL", name, ver, brook_kind_name(p->kind),
+                      missing);
     p->vtable = d->vtable;
     p->vtable_size = d->vtable_size;
     return BROOK_OK;

@@ -1,7 +1,10 @@
 /* Fetch: read whole batches below the high watermark as storage slices.
  * Long poll: when fewer than min_bytes are available, the request waits on
  * every partition it reads until one of them commits more data or
- * max_wait_ms passes. No busy looping: it is woken, never polled. */
+ * max_wait_ms passes. No busy looping: it is woken, never polled.
+ * A follower's fetch (a replica id >= 0, ClusterAction on the cluster)
+ * reads up to the log end instead, with its leader epochs checked and a
+ * diverged log answered with where it diverges; it waits for the log end. */
 #include <string.h>
 
 #include "broker.h"
@@ -50,6 +53,8 @@ static void read_partition(brook_req *req, const char *topic, brook_fetch_partit
     if ((fp->error = brook_partition_offsets(part, &fp->log_start_offset, &log_end)))
         return;
     fp->high_watermark = part->high_watermark;
+    fp->diverging_epoch = BROOK_NO_EPOCH;
+    fp->diverging_end_offset = -1;
     if (!fp->slices) {
         fp->slices = brook_request_alloc(&req->pub, sizeof *fp->slices * MAX_SLICES_PER_PARTITION);
         if (!fp->slices) {
@@ -67,8 +72,24 @@ static void read_partition(brook_req *req, const char *topic, brook_fetch_partit
         return;
     if (max == 0)
         max = 1;
-    fp->error = brook_partition_read(part, fp->fetch_offset, max, fp->slices, MAX_SLICES_PER_PARTITION,
-                                     &fp->slice_count, &fp->bytes);
+    if (req->pub.u.fetch.replica_id >= 0) {
+        brook_replica_fetch rf = {.replica_id = req->pub.u.fetch.replica_id,
+                                  .offset = fp->fetch_offset,
+                                  .current_epoch = fp->current_leader_epoch,
+                                  .last_fetched_epoch = fp->last_fetched_epoch,
+                                  .max_bytes = max,
+                                  .slices = fp->slices,
+                                  .max_slices = MAX_SLICES_PER_PARTITION};
+        fp->error = brook_partition_read_for_replica(part, &rf);
+        fp->slice_count = rf.n_slices;
+        fp->bytes = rf.bytes;
+        fp->high_watermark = rf.high_watermark;
+        fp->diverging_epoch = rf.diverging_epoch;
+        fp->diverging_end_offset = rf.diverging_end;
+    } else {
+        fp->error = brook_partition_read(part, fp->fetch_offset, max, fp->slices, MAX_SLICES_PER_PARTITION,
+                                         &fp->slice_count, &fp->bytes);
+    }
     if (fp->error) {
         fp->slice_count = 0;
         fp->bytes = 0;
@@ -136,10 +157,15 @@ static void park(brook_req *req)
             brook_partition *part;
             if (st->waiters[k].part || brook_route(req->broker, f->topics[t].name, fp->partition, &part))
                 continue;
+            /* consumers wait for the high watermark, followers for the log end */
+            int replica = f->replica_id >= 0;
+            int64_t start, end, mark = part->high_watermark;
+            if (replica && brook_partition_offsets(part, &start, &end) == BROOK_OK)
+                mark = end;
             int64_t target = fp->fetch_offset + 1;
-            if (target <= part->high_watermark)
-                target = part->high_watermark + 1;
-            st->waiters[k] = (brook_waiter){.target = target, .wake = fetch_wake, .req = req};
+            if (target <= mark)
+                target = mark + 1;
+            st->waiters[k] = (brook_waiter){.target = target, .on_log_end = replica, .wake = fetch_wake, .req = req};
             brook_partition_wait(part, &st->waiters[k]);
             req->waiting++;
         }
@@ -192,8 +218,14 @@ void brook_handle_fetch(brook_req *req)
     req->handler_state = st;
     req->cancel = withdraw;
     req->on_deadline = fetch_deadline;
+    /* a follower copies whole partitions: the cluster's own action */
+    brook_err replica_denied =
+        f->replica_id >= 0 ? brook_authorize(req, BROOK_OP_CLUSTER_ACTION, BROOK_RESOURCE_CLUSTER, "kafka-cluster")
+                           : BROOK_OK;
     for (size_t t = 0; t < f->topic_count; t++) {
-        brook_err denied = brook_authorize(req, BROOK_OP_READ, BROOK_RESOURCE_TOPIC, f->topics[t].name);
+        brook_err denied = replica_denied
+                               ? replica_denied
+                               : brook_authorize(req, BROOK_OP_READ, BROOK_RESOURCE_TOPIC, f->topics[t].name);
         if (!denied)
             continue;
         /* A denied topic answers at once with its error. */

@@ -16,8 +16,12 @@ int16_t kmap_error(brook_err e, int cluster)
     case BROOK_ERR_NOT_FOUND: return 3;            /* UNKNOWN_TOPIC_OR_PARTITION */
     case BROOK_ERR_LEADER_NOT_AVAILABLE: return 5; /* LEADER_NOT_AVAILABLE */
     case BROOK_ERR_NOT_LEADER:
-    case BROOK_ERR_SHUTDOWN: return 6;                /* NOT_LEADER_OR_FOLLOWER: clients retry elsewhere */
-    case BROOK_ERR_TIMEOUT: return 7;                 /* REQUEST_TIMED_OUT */
+    case BROOK_ERR_SHUTDOWN: return 6;             /* NOT_LEADER_OR_FOLLOWER: clients retry elsewhere */
+    case BROOK_ERR_TIMEOUT: return 7;              /* REQUEST_TIMED_OUT */
+    case BROOK_ERR_NOT_ENOUGH_REPLICAS: return 19; /* NOT_ENOUGH_REPLICAS */
+    case BROOK_ERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND: return 20;
+    case BROOK_ERR_FENCED_LEADER_EPOCH: return 74;
+    case BROOK_ERR_UNKNOWN_LEADER_EPOCH: return 75;
     case BROOK_ERR_TOO_LARGE: return 10;              /* MESSAGE_TOO_LARGE */
     case BROOK_ERR_INVALID_TOPIC: return 17;          /* INVALID_TOPIC_EXCEPTION */
     case BROOK_ERR_DENIED: return cluster ? 31 : 29;  /* CLUSTER_ / TOPIC_AUTHORIZATION_FAILED */

@@ -1,6 +1,7 @@
 /* replication-none: a single replica per partition. A record is committed
  * as soon as the leader's storage made it durable, so the high watermark
- * follows the durable log end. Followers do not exist. */
+ * follows the durable log end. There are no followers: the broker refuses
+ * to make a partition follow with this strategy (no become_follower). */
 #include <stdlib.h>
 
 #include <brook/plugin.h>
@@ -37,51 +38,37 @@ static void none_close(void *rp)
     free(rp);
 }
 
-static void none_leader_appended(void *rp, int64_t log_end_offset)
+static brook_err none_become_leader(void *rp, const brook_leadership *l)
 {
     replica *r = rp;
-    r->ctx->committed(r->ctx->partition_handle, log_end_offset);
-}
-
-static void none_follower_fetched(void *rp, int32_t broker_id, int64_t fetch_offset)
-{
-    (void)rp;
-    (void)broker_id;
-    (void)fetch_offset;
-}
-
-static brook_err none_become_leader(void *rp, int32_t epoch)
-{
-    (void)rp;
-    (void)epoch;
+    if (l->replica_count > 1)
+        return BROOK_ERR_INVALID_REPLICATION; /* more replicas need a real strategy */
+    int64_t start, end, durable, hw;
+    r->ctx->log_offsets(r->ctx->partition_handle, &start, &end, &durable, &hw);
+    r->ctx->committed(r->ctx->partition_handle, durable); /* all it holds durably is committed */
     return BROOK_OK;
 }
 
-static brook_err none_become_follower(void *rp, int32_t leader, int32_t epoch)
+static void none_leader_appended(void *rp, int64_t log_end)
 {
     (void)rp;
-    (void)leader;
-    (void)epoch;
-    return BROOK_ERR_UNSUPPORTED; /* one replica: there is nobody to follow */
+    (void)log_end; /* nobody to copy it to: wait for durability */
 }
 
-static void none_follower_appended(void *rp, int64_t log_end_offset, int64_t leader_hw)
+static void none_leader_durable(void *rp, int64_t durable_end)
 {
-    (void)rp;
-    (void)log_end_offset;
-    (void)leader_hw;
+    replica *r = rp;
+    r->ctx->committed(r->ctx->partition_handle, durable_end);
 }
 
 static const brook_replication_ops ops = {
     .partition_open = none_open,
     .partition_close = none_close,
-    .leader_appended = none_leader_appended,
-    .follower_fetched = none_follower_fetched,
     .become_leader = none_become_leader,
-    .become_follower = none_become_follower,
-    .follower_appended = none_follower_appended,
+    .leader_appended = none_leader_appended,
+    .leader_durable = none_leader_durable,
 };
 
-BROOK_PLUGIN_DESCRIPTOR(BROOK_PLUGIN_REPLICATION, brook_replication_ops, ops, .name = "none", .version = "1.0.0",
+BROOK_PLUGIN_DESCRIPTOR(BROOK_PLUGIN_REPLICATION, brook_replication_ops, ops, .name = "none", .version = "2.0.0",
                         .description = "single replica: committed once durable on the leader", .init = none_init,
                         .fini = none_fini);

@@ -40,6 +40,11 @@ typedef enum brook_err {
     BROOK_ERR_INVALID_SESSION_TIMEOUT = 30, /* group: session timeout outside the broker's bounds */
     BROOK_ERR_GROUP_SUBSCRIBED = 31,        /* group: offsets of a topic it consumes cannot be deleted */
     BROOK_ERR_INVALID_RECORD = 32,          /* a record batch passes its CRC but breaks the format */
+    BROOK_ERR_NOT_ENOUGH_REPLICAS = 33,     /* acks=all: fewer in-sync replicas than required; nothing appended */
+    BROOK_ERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND =
+        34,                              /* acks=all: appended, but the in-sync set shrank below the minimum */
+    BROOK_ERR_FENCED_LEADER_EPOCH = 35,  /* the caller's leader epoch is older than this replica's */
+    BROOK_ERR_UNKNOWN_LEADER_EPOCH = 36, /* the caller's leader epoch is newer than this replica knows */
     BROOK_ERR__COUNT
 } brook_err;
 
@@ -80,6 +85,10 @@ static inline const char *brook_err_str(brook_err err)
     case BROOK_ERR_INVALID_SESSION_TIMEOUT: return "invalid session timeout";
     case BROOK_ERR_GROUP_SUBSCRIBED: return "group is subscribed to the topic";
     case BROOK_ERR_INVALID_RECORD: return "invalid record";
+    case BROOK_ERR_NOT_ENOUGH_REPLICAS: return "not enough in-sync replicas";
+    case BROOK_ERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND: return "not enough in-sync replicas after append";
+    case BROOK_ERR_FENCED_LEADER_EPOCH: return "fenced leader epoch";
+    case BROOK_ERR_UNKNOWN_LEADER_EPOCH: return "unknown leader epoch";
     case BROOK_ERR__COUNT: break;
     }
     return "unknown error";

@@ -27,6 +27,9 @@
 /* Kafka's limits on names, so every codec accepts the same topics. */
 #define BROOK_TOPIC_NAME_MAX 249
 
+/* No leader epoch: unknown, or older than every one a log knows. */
+#define BROOK_NO_EPOCH (-1)
+
 /* Sentinel offsets understood by list-offsets and fetch. */
 #define BROOK_OFFSET_LATEST   (-1)
 #define BROOK_OFFSET_EARLIEST (-2)

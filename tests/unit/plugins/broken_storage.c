@@ -43,7 +43,84 @@ static void t_fini(void *state)
     (void)state;
 }
 
-static const brook_storage_ops ops = {.open = t_open};
+/* Every required slot is set (a NULL one is a defect of its own), and all
+ * of them refuse: these plugins are only ever loaded, never used. */
+static void t_close(void *log)
+{
+    (void)log;
+}
+
+static brook_err t_remove(void *state, const char *topic, int32_t partition)
+{
+    (void)state;
+    (void)topic;
+    (void)partition;
+    return BROOK_ERR_UNSUPPORTED;
+}
+
+static brook_err t_list(void *state, brook_storage_list_cb cb, void *arg)
+{
+    (void)state;
+    (void)cb;
+    (void)arg;
+    return BROOK_OK;
+}
+
+static brook_err t_offsets(void *log, int64_t *start, int64_t *end)
+{
+    (void)log;
+    *start = *end = 0;
+    return BROOK_OK;
+}
+
+static brook_err t_append(void *log, const uint8_t *data, size_t len)
+{
+    (void)log;
+    (void)data;
+    (void)len;
+    return BROOK_ERR_UNSUPPORTED;
+}
+
+#if !defined(DEFECT_NULLSLOT)
+static void t_when_durable(void *log, brook_storage_durable_cb cb, void *arg)
+{
+    (void)log;
+    cb(arg, BROOK_OK);
+}
+#endif
+
+static brook_err t_flush(void *log)
+{
+    (void)log;
+    return BROOK_OK;
+}
+
+static brook_err t_read(void *log, int64_t offset, int64_t max_offset, size_t max_bytes, brook_slice *slices,
+                        size_t max_slices, size_t *n_slices, size_t *bytes)
+{
+    (void)log;
+    (void)offset;
+    (void)max_offset;
+    (void)max_bytes;
+    (void)slices;
+    (void)max_slices;
+    *n_slices = *bytes = 0;
+    return BROOK_OK;
+}
+
+static const brook_storage_ops ops = {
+    .open = t_open,
+    .close = t_close,
+    .remove = t_remove,
+    .list = t_list,
+    .offsets = t_offsets,
+    .append = t_append,
+#if !defined(DEFECT_NULLSLOT)
+    .when_durable = t_when_durable,
+#endif
+    .flush = t_flush,
+    .read = t_read,
+};
 
 #ifdef DEFECT_NODESC
 #define DESCRIPTOR brook_plugin_misspelled /* exported, but not under the name the core looks for */

@@ -1,0 +1,402 @@
+/* A partition's leadership and its replicas: becoming leader or follower,
+ * serving a follower's fetch on the leader (epoch fencing, divergence),
+ * appending the leader's batches on a follower, truncating a divergent
+ * tail, and the services the replication strategy reaches through its
+ * brook_replica_ctx. */
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "batch_validate.h"
+#include "broker.h"
+#include "log.h"
+#include "partition.h"
+#include "producer_state.h"
+#include "record_batch.h"
+
+#define replication_ops(p)         brook_replication_of(&(p)->broker->plugins.replication)
+#define has_strategy_slot(p, slot) brook_has_slot(&(p)->broker->plugins.replication, brook_replication_ops, slot)
+
+/* Copy a list of broker ids (NULL and 0 for none). */
+static brook_err copy_ids(const int32_t *from, int32_t count, int32_t **to, int32_t *to_count)
+{
+    int32_t *copy = NULL;
+    if (count > 0) {
+        copy = malloc(sizeof *copy * (size_t)count);
+        if (!copy)
+            return BROOK_ERR_NOMEM;
+        memcpy(copy, from, sizeof *copy * (size_t)count);
+    }
+    free(*to);
+    *to = copy;
+    *to_count = count > 0 ? count : 0;
+    return BROOK_OK;
+}
+
+static brook_err take_leadership(brook_partition *p, const brook_leadership *l)
+{
+    if (l->leader_epoch < p->leader_epoch)
+        return BROOK_ERR_FENCED_LEADER_EPOCH;
+    brook_err e = copy_ids(l->replicas, l->replica_count, &p->replicas, &p->replica_count);
+    if (!e)
+        e = copy_ids(l->isr, l->isr_count, &p->isr, &p->isr_count);
+    if (e)
+        return e;
+    p->leader_id = l->leader;
+    p->leader_epoch = l->leader_epoch;
+    p->partition_epoch = l->partition_epoch;
+    return BROOK_OK;
+}
+
+brook_err brook_partition_become_leader(brook_partition *p, const brook_leadership *l)
+{
+    brook_err e = take_leadership(p, l);
+    if (e)
+        return e;
+    int64_t start, end;
+    if ((e = brook_partition_offsets(p, &start, &end)))
+        return e;
+    /* The epoch's first offset is where this leader starts writing. */
+    if ((e = brook_leader_epochs_assign(&p->epochs, l->leader_epoch, end))) {
+        log_error("partition %s-%d: cannot record leader epoch %d: %s", p->topic->name, p->index, l->leader_epoch,
+                  brook_err_str(e));
+        return e;
+    }
+    p->role = BROOK_ROLE_LEADER;
+    e = replication_ops(p)->become_leader(p->replica, l);
+    brook_partition_wake_all(p);
+    return e;
+}
+
+brook_err brook_partition_become_follower(brook_partition *p, const brook_leadership *l)
+{
+    if (!has_strategy_slot(p, become_follower))
+        return BROOK_ERR_UNSUPPORTED;
+    brook_err e = take_leadership(p, l);
+    if (e)
+        return e;
+    p->role = BROOK_ROLE_FOLLOWER;
+    e = replication_ops(p)->become_follower(p->replica, l);
+    brook_partition_wake_all(p); /* produces waiting for a commit end as NOT_LEADER */
+    return e;
+}
+
+void brook_partition_epoch_end(brook_partition *p, int32_t epoch, int32_t *found_epoch, int64_t *end_offset)
+{
+    int64_t start, end;
+    if (brook_partition_offsets(p, &start, &end)) {
+        *found_epoch = BROOK_NO_EPOCH;
+        *end_offset = -1;
+        return;
+    }
+    brook_leader_epochs_end_offset(&p->epochs, epoch, end, found_epoch, end_offset);
+}
+
+brook_err brook_partition_read_for_replica(brook_partition *p, brook_replica_fetch *f)
+{
+    f->n_slices = f->bytes = 0;
+    f->diverging_epoch = BROOK_NO_EPOCH;
+    f->diverging_end = -1;
+    f->high_watermark = p->high_watermark;
+    brook_err e = brook_partition_offsets(p, &f->log_start, &f->log_end);
+    if (e)
+        return e;
+    if (p->role != BROOK_ROLE_LEADER)
+        return BROOK_ERR_NOT_LEADER;
+    if (f->current_epoch >= 0 && f->current_epoch < p->leader_epoch)
+        return BROOK_ERR_FENCED_LEADER_EPOCH;
+    if (f->current_epoch > p->leader_epoch)
+        return BROOK_ERR_UNKNOWN_LEADER_EPOCH;
+    if (f->last_fetched_epoch >= 0) {
+        int32_t found;
+        int64_t end;
+        brook_partition_epoch_end(p, f->last_fetched_epoch, &found, &end);
+        if (found != f->last_fetched_epoch || end < f->offset) {
+            /* the follower's log goes on past where that epoch ended here */
+            f->diverging_epoch = found;
+            f->diverging_end = end;
+            return BROOK_OK;
+        }
+    }
+    if (f->offset < f->log_start || f->offset > f->log_end)
+        return BROOK_ERR_OUT_OF_RANGE;
+    if (has_strategy_slot(p, follower_fetched))
+        replication_ops(p)->follower_fetched(p->replica, f->replica_id, f->offset);
+    f->high_watermark = p->high_watermark; /* the strategy may have just moved it */
+    if (f->offset == f->log_end)
+        return BROOK_OK;
+    return brook_storage_of(&p->broker->plugins.storage)
+        ->read(p->log, f->offset, f->log_end, f->max_bytes, f->slices, f->max_slices, &f->n_slices, &f->bytes);
+}
+
+/* Check the leader's batches: whole, valid, contiguous from the log end.
+ * Nothing is changed. */
+static brook_err check_replica_batches(brook_partition *p, const uint8_t *data, size_t len, int64_t log_end)
+{
+    int64_t next = log_end;
+    for (size_t pos = 0; pos < len;) {
+        brook_batch_info info;
+        const char *why = NULL;
+        if (brook_batch_check(data + pos, len - pos, &info) ||
+            brook_batch_validate(data + pos, &info, (size_t)p->broker->st->batch_decompressed_max_bytes, &why)) {
+            log_warn("partition %s-%d: a batch from the leader at offset %lld fails its checks: %s", p->topic->name,
+                     p->index, (long long)next, why ? why : "length, magic or CRC32C");
+            return BROOK_ERR_CORRUPT;
+        }
+        if (info.base_offset != next)
+            return BROOK_ERR_OUT_OF_RANGE;
+        next = info.last_offset + 1;
+        pos += info.size;
+    }
+    return BROOK_OK;
+}
+
+/* Learn the epochs and producers of batches just appended as they are. */
+static brook_err learn_replica_batches(brook_partition *p, const uint8_t *data, size_t len)
+{
+    int64_t now = brook_wall_clock_ms();
+    for (size_t pos = 0; pos < len;) {
+        brook_batch_info info;
+        brook_batch_check(data + pos, len - pos, &info); /* checked before */
+        if (info.partition_leader_epoch > brook_leader_epochs_latest(&p->epochs)) {
+            brook_err e = brook_leader_epochs_assign(&p->epochs, info.partition_leader_epoch, info.base_offset);
+            if (e)
+                return e;
+        }
+        if (info.producer_id >= 0)
+            brook_producers_record(p->producers, &info, info.base_offset, now);
+        pos += info.size;
+    }
+    return BROOK_OK;
+}
+
+static void replica_durable(void *arg, brook_err err)
+{
+    brook_partition *p = arg;
+    int64_t start, end;
+    if (!err && !p->closing && brook_partition_offsets(p, &start, &end) == BROOK_OK && end > p->durable_end)
+        p->durable_end = end;
+}
+
+/* Append the leader's batches as they are. */
+static brook_err append_replica(brook_partition *p, const uint8_t *data, size_t len)
+{
+    int64_t start, end;
+    brook_err e = brook_partition_offsets(p, &start, &end);
+    if (e)
+        return e;
+    if (p->role == BROOK_ROLE_LEADER)
+        return BROOK_ERR_INVALID; /* a leader takes produces, not copies */
+    if ((e = check_replica_batches(p, data, len, end)))
+        return e;
+    const brook_storage_ops *so = brook_storage_of(&p->broker->plugins.storage);
+    if ((e = so->append(p->log, data, len))) {
+        log_error("partition %s-%d: appending from the leader failed: %s", p->topic->name, p->index, brook_err_str(e));
+        return e;
+    }
+    if ((e = learn_replica_batches(p, data, len)))
+        return e;
+    brook_partition_offsets(p, &start, &end);
+    brook_partition_maybe_snapshot(p, len, end);
+    so->when_durable(p->log, replica_durable, p);
+    brook_partition_log_end_advanced(p, end);
+    return BROOK_OK;
+}
+
+brook_err brook_partition_append_from_leader(brook_partition *p, const uint8_t *data, size_t len,
+                                             int64_t leader_high_watermark)
+{
+    brook_err e = len ? append_replica(p, data, len) : BROOK_OK;
+    if (e)
+        return e;
+    if (has_strategy_slot(p, follower_appended)) {
+        int64_t start, end;
+        brook_partition_offsets(p, &start, &end);
+        replication_ops(p)->follower_appended(p->replica, end, leader_high_watermark);
+    }
+    return BROOK_OK;
+}
+
+/* Idempotent producers as they stand at the new log end: the newest
+ * snapshot at or below it, and the log after it. */
+static brook_err rebuild_producers(brook_partition *p, int64_t start, int64_t end)
+{
+    struct brook_producers *old = p->producers;
+    p->producers = NULL;
+    brook_err e = brook_partition_load_producers(p, start, end);
+    if (e) {
+        p->producers = old;
+        return e;
+    }
+    brook_producers_free(old);
+    return BROOK_OK;
+}
+
+brook_err brook_partition_truncate(brook_partition *p, int64_t offset)
+{
+    brook_plugin_instance *storage = &p->broker->plugins.storage;
+    if (!brook_has_slot(storage, brook_storage_ops, truncate))
+        return BROOK_ERR_UNSUPPORTED;
+    int64_t start, end;
+    brook_err e = brook_partition_offsets(p, &start, &end);
+    if (e)
+        return e;
+    if (offset >= end)
+        return BROOK_OK;
+    if (offset < start)
+        return BROOK_ERR_OUT_OF_RANGE;
+    if ((e = brook_storage_of(storage)->truncate(p->log, offset)))
+        return e;
+    brook_partition_offsets(p, &start, &end);
+    log_info("partition %s-%d: truncated to offset %lld", p->topic->name, p->index, (long long)end);
+    if (p->high_watermark > end)
+        p->high_watermark = end;
+    if (p->durable_end > end)
+        p->durable_end = end;
+    if ((e = brook_leader_epochs_truncate_end(&p->epochs, end)))
+        return e;
+    return rebuild_producers(p, start, end);
+}
+
+/* ---- the strategy's services ------------------------------------------------ */
+
+static void ctx_log_offsets(void *handle, int64_t *log_start, int64_t *log_end, int64_t *durable_end,
+                            int64_t *high_watermark)
+{
+    brook_partition *p = handle;
+    if (brook_partition_offsets(p, log_start, log_end))
+        *log_start = *log_end = -1;
+    *durable_end = p->durable_end;
+    *high_watermark = p->high_watermark;
+}
+
+static brook_err ctx_append_replica(void *handle, const uint8_t *data, size_t len)
+{
+    return append_replica(handle, data, len);
+}
+
+static brook_err ctx_truncate(void *handle, int64_t offset)
+{
+    return brook_partition_truncate(handle, offset);
+}
+
+static brook_err ctx_read(void *handle, int64_t offset, size_t max_bytes, brook_slice *slices, size_t max_slices,
+                          size_t *n_slices, size_t *bytes)
+{
+    brook_partition *p = handle;
+    int64_t start, end;
+    *n_slices = *bytes = 0;
+    brook_err e = brook_partition_offsets(p, &start, &end);
+    if (e || offset == end)
+        return e;
+    return brook_storage_of(&p->broker->plugins.storage)
+        ->read(p->log, offset, end, max_bytes, slices, max_slices, n_slices, bytes);
+}
+
+static brook_err ctx_send_to_peer(void *handle, int32_t broker_id, const uint8_t *msg, size_t len)
+{
+    brook_partition *p = handle;
+    const brook_cluster_hooks *c = &p->broker->cluster;
+    if (!c->send_to_peer)
+        return BROOK_ERR_NOT_FOUND; /* a single broker has no peers */
+    return c->send_to_peer(c->arg, p, broker_id, msg, len);
+}
+
+/* A single broker is its own controller: the change is recorded here, and
+ * answered from the loop as the SDK promises. */
+struct brook_isr_change {
+    brook_isr_change *next; /* the partition's pending answers */
+    brook_partition *p;
+    brook_timer *timer;
+    brook_isr_change_done done;
+    void *arg;
+    brook_err err;
+};
+
+static void unlink_change(brook_isr_change *c)
+{
+    for (brook_isr_change **at = &c->p->isr_changes; *at; at = &(*at)->next)
+        if (*at == c) {
+            *at = c->next;
+            return;
+        }
+}
+
+static void local_isr_answer(void *arg)
+{
+    brook_isr_change *c = arg;
+    brook_partition *p = c->p;
+    unlink_change(c);
+    brook_leadership now = {.leader = p->leader_id,
+                            .leader_epoch = p->leader_epoch,
+                            .replicas = p->replicas,
+                            .replica_count = p->replica_count,
+                            .isr = p->isr,
+                            .isr_count = p->isr_count,
+                            .partition_epoch = p->partition_epoch};
+    c->done(c->arg, c->err, &now);
+    free(c);
+}
+
+static brook_err ctx_request_isr_change(void *handle, const int32_t *isr, int32_t isr_count, int32_t partition_epoch,
+                                        brook_isr_change_done done, void *arg)
+{
+    brook_partition *p = handle;
+    const brook_cluster_hooks *hooks = &p->broker->cluster;
+    if (hooks->isr_change)
+        return hooks->isr_change(hooks->arg, p, isr, isr_count, partition_epoch, done, arg);
+    brook_isr_change *c = calloc(1, sizeof *c);
+    if (!c)
+        return BROOK_ERR_NOMEM;
+    *c = (brook_isr_change){.p = p, .done = done, .arg = arg};
+    if (partition_epoch != p->partition_epoch) {
+        c->err = BROOK_ERR_AGAIN;
+    } else if ((c->err = copy_ids(isr, isr_count, &p->isr, &p->isr_count)) == BROOK_OK) {
+        p->partition_epoch++;
+    }
+    brook_err e = brook_loop_timer_add(p->broker->loop, 0, local_isr_answer, c, &c->timer);
+    if (e) {
+        free(c);
+        return e;
+    }
+    c->next = p->isr_changes;
+    p->isr_changes = c;
+    return BROOK_OK;
+}
+
+void brook_partition_cancel_isr_changes(brook_partition *p)
+{
+    while (p->isr_changes) {
+        brook_isr_change *c = p->isr_changes;
+        p->isr_changes = c->next;
+        brook_loop_timer_cancel(p->broker->loop, c->timer);
+        c->done(c->arg, BROOK_ERR_SHUTDOWN, NULL);
+        free(c);
+    }
+}
+
+static void ctx_epoch_end(void *handle, int32_t epoch, int32_t *found_epoch, int64_t *end_offset)
+{
+    brook_partition_epoch_end(handle, epoch, found_epoch, end_offset);
+}
+
+void brook_partition_init_replica_ctx(brook_partition *p)
+{
+    p->rctx = (brook_replica_ctx){
+        .size = sizeof(brook_replica_ctx),
+        .topic = p->topic->name,
+        .partition = p->index,
+        .local_broker_id = p->broker->st->broker_id,
+        .partition_handle = p,
+        .committed = brook_partition_committed,
+        .log_offsets = ctx_log_offsets,
+        .epoch_end = ctx_epoch_end,
+        .append_replica = ctx_append_replica,
+        .truncate = ctx_truncate,
+        .read = ctx_read,
+        .request_isr_change = ctx_request_isr_change,
+        .send_to_peer = ctx_send_to_peer,
+        .append_accept = brook_partition_append_accept,
+        .append_refuse = brook_partition_append_refuse,
+    };
+}
