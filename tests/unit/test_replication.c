@@ -232,6 +232,47 @@ static void epochs_fence_fetches_and_followers_refuse_produces(void **state)
     bed_stop(&bd);
 }
 
+/* A strategy with leader_append (replication_push.c) appends produces
+ * itself: only once a majority agreed, entries pushed with peer messages
+ * and appended on followers as they are; a leader cut off from a newer
+ * leadership cannot append at all. */
+static void a_consensus_strategy_drives_appends_itself(void **state)
+{
+    (void)state;
+    bed bd;
+    bed_start(&bd, 3, MEMORY, "plugin = \"push\";");
+    bed_produce *p = bed_produce_to(&bd, 1, -1, "agreed");
+    assert_true(p->done); /* proposed, agreed, appended, pushed, acknowledged: all in the pump */
+    assert_int_equal(p->a.error, BROOK_OK);
+    assert_int_equal(p->a.base_offset, 0);
+    assert_int_equal(bed_at(&bd, 1)->part->high_watermark, 1);
+    logs_are_identical(&bd, 1, 2);
+    logs_are_identical(&bd, 1, 3);
+
+    /* brokers 2 and 3 move on to epoch 2 under broker 2; broker 1 is not told */
+    bd.leader = 2;
+    bd.leader_epoch = 2;
+    bd.partition_epoch++;
+    brook_leadership l = bed_leadership(&bd);
+    assert_int_equal(brook_partition_become_leader(bed_at(&bd, 2)->part, &l), BROOK_OK);
+    assert_int_equal(brook_partition_become_follower(bed_at(&bd, 3)->part, &l), BROOK_OK);
+    bed_produce *stale = bed_produce_to(&bd, 1, 1, "from the old leader");
+    assert_true(stale->done);
+    assert_int_equal(stale->a.error, BROOK_ERR_NOT_LEADER);
+    assert_int_equal(bed_log_end(bed_at(&bd, 1)), 1); /* nothing appended */
+
+    /* a proposal still waiting when its partition closes is refused, not lost */
+    bed_at(&bd, 1)->down = bed_at(&bd, 3)->down = 1; /* no answers come */
+    bed_produce *waiting = bed_produce_to(&bd, 2, 1, "never agreed");
+    assert_false(waiting->done);
+    bed_stop(&bd);
+    assert_true(waiting->done);
+    assert_int_equal(waiting->a.error, BROOK_ERR_SHUTDOWN);
+    bed_produce_free(p);
+    bed_produce_free(stale);
+    bed_produce_free(waiting);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -239,6 +280,7 @@ int main(void)
         cmocka_unit_test(a_stopped_follower_leaves_the_isr_and_commits_go_on),
         cmocka_unit_test(failover_truncates_the_old_leaders_uncommitted_tail),
         cmocka_unit_test(epochs_fence_fetches_and_followers_refuse_produces),
+        cmocka_unit_test(a_consensus_strategy_drives_appends_itself),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

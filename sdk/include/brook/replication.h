@@ -174,7 +174,10 @@ typedef struct brook_replication_ops {
     /* Consensus strategies: when set, the core does not append a produce
      * itself. It validates the batches, then hands the produce here as
      * `token` (`len` bytes of batches); the strategy answers with
-     * ctx->append_accept or ctx->append_refuse, at once or later. */
+     * ctx->append_accept or ctx->append_refuse, at once or later, and
+     * refuses every token still pending before partition_close returns
+     * (BROOK_ERR_SHUTDOWN) or when it stops leading (BROOK_ERR_NOT_LEADER).
+     * Tokens are handed over in produce order; accept them in that order. */
     void (*leader_append)(void *replica, void *token, size_t len);
 } brook_replication_ops;
 
