@@ -67,6 +67,41 @@ class SdkExample(unittest.TestCase):
             self.assertEqual(self.produce(c, "open", create=False), 10)
             self.assertIn(b"(every authorizer deferred)", log())
 
+    def test_out_of_tree_storage_passes_the_conformance_tool_and_serves(self):
+        """sdk/examples/storage-onefile, built against the installed SDK, passes
+        the installed brook-storage-conformance and runs the installed brookd:
+        what was produced is read back after a restart."""
+        self.run_ok(["cmake", "--install", BUILD, "--prefix", self.prefix])
+        pcdir = [os.path.join(root) for root, _, files in os.walk(self.prefix) if "brook-sdk.pc" in files][0]
+        env = dict(os.environ, PKG_CONFIG_PATH=pcdir)
+        env.pop("CFLAGS", None)
+        out = os.path.join(self.dir, "out")
+        os.mkdir(out)
+        example = os.path.join(self.dir, "storage-example")
+        shutil.copytree(os.path.join(SRC, "sdk/examples/storage-onefile"), example)
+        conformance = os.path.join(self.prefix, "bin", "brook-storage-conformance")
+        r = self.run_ok(["make", "-C", example, "OUT=" + out, "CONFORMANCE=" + conformance, "check", "install"],
+                        env=env)
+        self.assertIn(b"# 0 of ", r.stdout)
+        self.assertNotIn(b"not ok", r.stdout)
+        self.brookd = os.path.join(self.prefix, "bin", "brookd")
+        conf = os.path.join(self.dir, "brook.conf")
+        with open(conf, "w") as f:
+            f.write('broker = { data_dir = "%s/data"; };\n'
+                    'listeners = ( { name = "n"; codec = "native"; address = "127.0.0.1:0"; } );\n'
+                    'storage = { plugin = "onefile"; };\n' % self.dir)
+        with self.broker(conf, keep_data=True) as (c, log):
+            self.assertEqual(c.call("create_topic", topic="kept")["error"], 0)
+            for i in range(20):
+                r = c.call("produce", topic="kept", acks=1, records=[{"value": b"v%d" % i}])
+                self.assertEqual(r["error"], 0, r)
+                self.assertEqual(r["base_offset"], i)
+        self.assertTrue(os.path.exists(os.path.join(self.dir, "data", "kept-0.log")))
+        with self.broker(conf, keep_data=True) as (c, log):
+            r = c.call("fetch", topic="kept", offset=0, max_bytes=1 << 20)
+            self.assertEqual(r["error"], 0, r)
+            self.assertEqual([rec["value"] for rec in r["records"]], [b"v%d" % i for i in range(20)])
+
     def config(self, auth):
         conf = os.path.join(self.dir, "brook.conf")
         with open(conf, "w") as f:
@@ -83,7 +118,7 @@ class SdkExample(unittest.TestCase):
         return c.call("produce", topic=topic, records=[{"value": b"x"}])["error"]
 
     @contextlib.contextmanager
-    def broker(self, conf):
+    def broker(self, conf, keep_data=False):
         logpath = os.path.join(self.dir, "log")
         log = open(logpath, "wb+")
         proc = subprocess.Popen([self.brookd, "-c", conf], stdout=log, stderr=log)
@@ -109,7 +144,8 @@ class SdkExample(unittest.TestCase):
             proc.terminate()
             self.assertEqual(proc.wait(10), 0)
             log.close()
-            shutil.rmtree(os.path.join(self.dir, "data"), ignore_errors=True)
+            if not keep_data:
+                shutil.rmtree(os.path.join(self.dir, "data"), ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -93,9 +93,11 @@ typedef struct brook_storage_ops {
      * diverged from its leader. */
     brook_err (*truncate)(void *log, int64_t offset);
 
-    /* The first offset whose batch max timestamp is >= `timestamp`, with
-     * that batch's timestamp; BROOK_ERR_NOT_FOUND when no record is that
-     * late (Kafka answers with the log end offset then). */
+    /* The offset of the first record whose timestamp is >= `timestamp`,
+     * and that record's timestamp (Kafka's ListOffsets by time; a backend
+     * that cannot look inside a compressed batch may answer with the
+     * batch's base offset and max timestamp). BROOK_ERR_NOT_FOUND when no
+     * record is that late. */
     brook_err (*offset_for_timestamp)(void *log, int64_t timestamp, int64_t *offset, int64_t *found_timestamp);
 
     /* Bytes of batches the log holds now (what size-based retention
