@@ -1,0 +1,107 @@
+/* Brook SDK: storage plugins (kind BROOK_PLUGIN_STORAGE).
+ *
+ * A storage backend keeps partition logs. Two levels, as in SQLite's VFS:
+ *   the backend     the plugin's `state` from init (one per broker);
+ *   a partition log one open handle per topic-partition, from `open`.
+ *
+ * What the core guarantees a backend:
+ *   - every batch given to `append` passed brook_batch_ops.check, carries its
+ *     final offsets (baseOffset rewritten) and starts at the log end offset;
+ *   - all calls come from the event-loop thread that owns the partition;
+ *   - a handle is not used after `close`, and `remove` is only called on a
+ *     partition that is closed.
+ * What a backend guarantees the core:
+ *   - `append` is visible to `read` as soon as it returns;
+ *   - `when_durable` calls back only once the configured flush policy has
+ *     made every byte appended so far survive a crash (kill -9, power loss
+ *     for fsync-based policies), and the core acknowledges producers only then;
+ *   - slices returned by `read` stay valid until released, even if the
+ *     partition is truncated, closed or removed in between.
+ *
+ * Slots up to and including `read` are required; the ones after it are
+ * optional (a backend without them leaves them NULL and the core answers
+ * "unsupported"). Slots are only ever added at the end, in later minor
+ * versions; the core checks optional ones with BROOK_HAS_SLOT. */
+#ifndef BROOK_STORAGE_H
+#define BROOK_STORAGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "errors.h"
+#include "types.h"
+
+/* Called once per partition found by `list`. */
+typedef void (*brook_storage_list_cb)(void *arg, const char *topic, int32_t partition);
+
+/* Completion of `when_durable`: err is BROOK_OK or why the data could not be
+ * made durable (BROOK_ERR_IO, BROOK_ERR_NO_SPACE). */
+typedef void (*brook_storage_durable_cb)(void *arg, brook_err err);
+
+typedef struct brook_storage_ops {
+    /* Open the log of `topic`/`partition`, creating it empty when `create`
+     * is non-zero. BROOK_ERR_NOT_FOUND when absent and !create. On success
+     * *log is the handle for every other call. May recover (validate the
+     * tail, rebuild indexes) before returning. */
+    brook_err (*open)(void *state, const char *topic, int32_t partition, int create, void **log);
+
+    /* Flush what the policy still owes and release the handle. Pending
+     * `when_durable` callbacks are called (with their result) before close
+     * returns. Slices already handed out stay valid until released. */
+    void (*close)(void *log);
+
+    /* Delete a closed partition's data for good. BROOK_ERR_NOT_FOUND if it
+     * has none. */
+    brook_err (*remove)(void *state, const char *topic, int32_t partition);
+
+    /* Enumerate the partitions the backend holds (e.g. on disk) so the core
+     * can reconcile them with its topic registry at start-up. */
+    brook_err (*list)(void *state, brook_storage_list_cb cb, void *arg);
+
+    /* The log start offset (first offset still kept) and the log end offset
+     * (the offset the next appended record will get). */
+    brook_err (*offsets)(void *log, int64_t *log_start, int64_t *log_end);
+
+    /* Append one or more complete, checked batches, [data, data+len), whose
+     * first baseOffset equals the log end offset. The bytes are copied (or
+     * written) before returning; `data` is not kept. Errors leave the log as
+     * it was: BROOK_ERR_IO, BROOK_ERR_NO_SPACE, BROOK_ERR_TOO_LARGE. */
+    brook_err (*append)(void *log, const uint8_t *data, size_t len);
+
+    /* Call `cb(arg, err)` once everything appended so far is durable under
+     * the backend's flush policy. May call it before returning (a backend
+     * without durability, or a policy already met). */
+    void (*when_durable)(void *log, brook_storage_durable_cb cb, void *arg);
+
+    /* Force everything appended to stable storage now (may block). */
+    brook_err (*flush)(void *log);
+
+    /* Read whole batches starting with the one that contains `offset`, in
+     * order, stopping before the first batch whose last offset is
+     * >= `max_offset` (exclusive bound: the high watermark) and before the
+     * batch that would take the total past `max_bytes` - except that the
+     * first batch is always returned whole, however large, so a consumer can
+     * make progress. Writes at most `max_slices` slices and sets *n_slices
+     * and *bytes (their total length). The caller releases each slice.
+     * offset == log end: no slices, BROOK_OK. offset < log start or > log
+     * end: BROOK_ERR_OUT_OF_RANGE. */
+    brook_err (*read)(void *log, int64_t offset, int64_t max_offset, size_t max_bytes, brook_slice *slices,
+                      size_t max_slices, size_t *n_slices, size_t *bytes);
+
+    /* Remove every batch whose last offset is >= `offset`; the log end
+     * becomes the end of the last batch kept. Used when a follower's log
+     * diverged from its leader. */
+    brook_err (*truncate)(void *log, int64_t offset);
+
+    /* The first offset whose batch max timestamp is >= `timestamp`, with
+     * that batch's timestamp; BROOK_ERR_NOT_FOUND when no record is that
+     * late (Kafka answers with the log end offset then). */
+    brook_err (*offset_for_timestamp)(void *log, int64_t timestamp, int64_t *offset, int64_t *found_timestamp);
+
+    /* Bytes of batches the log holds now (what size-based retention
+     * counts), for the broker's per-partition size metric. Optional
+     * (appended in ABI 1.1: check it with BROOK_HAS_SLOT). */
+    brook_err (*size)(void *log, uint64_t *bytes);
+} brook_storage_ops;
+
+#endif

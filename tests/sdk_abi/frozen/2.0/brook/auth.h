@@ -1,0 +1,110 @@
+/* Brook SDK: authentication and authorization (kind BROOK_PLUGIN_AUTH).
+ *
+ * One plugin kind covers both halves; a plugin fills the slots it offers:
+ *   authentication  a list of SASL mechanisms and a per-connection session
+ *                   that turns client tokens into a principal;
+ *   authorization   `authorize`: may this principal do this operation on
+ *                   this resource? Allow, deny, or defer to the next one.
+ *
+ * Authorizers chain (as Mosquitto's plugins do): the core asks every auth
+ * plugin that has `authorize`, in configuration order, once per resource
+ * per request (never per record); the first to allow or deny decides, and
+ * when all defer the request is denied. With no authorizer configured
+ * everything is allowed. The core turns a denial into the protocol's
+ * authorization error for that resource. Principals look like Kafka's: "User:alice".
+ * Every slot after `mechanisms` is optional: NULL when not offered. */
+#ifndef BROOK_AUTH_H
+#define BROOK_AUTH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "errors.h"
+#include "types.h"
+
+#define BROOK_PRINCIPAL_ANONYMOUS "User:ANONYMOUS"
+
+typedef enum brook_auth_operation {
+    BROOK_OP_READ = 1,
+    BROOK_OP_WRITE = 2,
+    BROOK_OP_CREATE = 3,
+    BROOK_OP_DELETE = 4,
+    BROOK_OP_DESCRIBE = 5,
+    BROOK_OP_ALTER = 6,
+    BROOK_OP_CLUSTER_ACTION = 7,
+} brook_auth_operation;
+
+typedef enum brook_resource_type {
+    BROOK_RESOURCE_TOPIC = 1,
+    BROOK_RESOURCE_GROUP = 2,
+    BROOK_RESOURCE_CLUSTER = 3, /* name is "kafka-cluster" */
+} brook_resource_type;
+
+typedef enum brook_authz_result {
+    BROOK_AUTHZ_ALLOW = 1,
+    BROOK_AUTHZ_DENY = 2,
+    BROOK_AUTHZ_DEFER = 3, /* no opinion: ask the next authorizer (all defer: denied) */
+} brook_authz_result;
+
+typedef struct brook_authz_request {
+    const char *principal;
+    const brook_peer *peer;
+    brook_auth_operation operation;
+    brook_resource_type resource_type;
+    const char *resource_name;
+    uint64_t reserved[2];
+} brook_authz_request;
+BROOK_ABI_PIN_SIZE(brook_authz_request, 48);
+
+/* Progress of one authentication exchange. */
+typedef enum brook_auth_step {
+    BROOK_AUTH_CONTINUE = 1, /* send *out to the client and wait for its next token */
+    BROOK_AUTH_DONE = 2,     /* authenticated: send *out (may be empty), principal is known */
+} brook_auth_step;
+
+/* How a session_step_async ends: the same results session_step gives,
+ * delivered later. `out` is the session's, valid during the call. */
+typedef void (*brook_auth_step_done)(void *done_arg, brook_err err, const uint8_t *out, size_t out_len,
+                                     brook_auth_step step);
+
+typedef struct brook_auth_ops {
+    /* NULL-terminated SASL mechanism names this plugin authenticates
+     * ("PLAIN", "SCRAM-SHA-256"), or NULL for a pure authorizer. */
+    const char *const *mechanisms;
+
+    /* Begin authenticating one connection with `mechanism`. */
+    brook_err (*session_open)(void *state, const char *mechanism, const brook_peer *peer, void **session);
+    /* Feed the client's next token. On BROOK_OK, *step says whether to
+     * continue; (out, out_len) is the reply, owned by the session and valid
+     * until the next call. BROOK_ERR_AUTH: bad credentials (log the reason,
+     * never the secret); BROOK_ERR_INVALID: malformed token. */
+    brook_err (*session_step)(void *session, const uint8_t *in, size_t in_len, const uint8_t **out, size_t *out_len,
+                              brook_auth_step *step);
+    /* After BROOK_AUTH_DONE: the authenticated principal, valid until close. */
+    const char *(*session_principal)(void *session);
+    void (*session_close)(void *session);
+
+    /* Decide one request: allow, deny, or defer to the next authorizer in
+     * the chain. An error counts as a denial. NULL when the plugin is not
+     * an authorizer. */
+    brook_err (*authorize)(void *state, const brook_authz_request *req, brook_authz_result *result);
+
+    /* Re-read configuration files (ACLs, credentials) when brookd gets
+     * SIGHUP; on failure keep what is in force and log why. Optional. */
+    brook_err (*reload)(void *state);
+
+    /* Like session_step, for steps too slow for the event loop (password
+     * hashing): start the step and return; call done(done_arg, ...)
+     * exactly once, on the event loop, when its result is known (possibly
+     * before returning). Run the slow part with host->run_blocking; the
+     * loop serves other connections meanwhile. `in` stays valid until done
+     * is called. If the connection goes away first, session_close is
+     * called while the step is outstanding: still call done (its result is
+     * ignored), then free the session. The broker uses this slot instead
+     * of session_step when a plugin offers it, and never starts a second
+     * step of one session before the first is done. Optional. */
+    void (*session_step_async)(void *session, const uint8_t *in, size_t in_len, brook_auth_step_done done,
+                               void *done_arg);
+} brook_auth_ops;
+
+#endif
