@@ -87,8 +87,10 @@ static brook_err decode_produce(const brook_host *host, brook_request *req, cons
     brook_err e = host->batch->builder_new(&b);
     if (e)
         return e;
-    brook_record rec = {
-        .timestamp = 1700000000000, .key_len = -1, .value = (const uint8_t *)value, .value_len = (int32_t)strlen(value)};
+    brook_record rec = {.timestamp = 1700000000000,
+                        .key_len = -1,
+                        .value = (const uint8_t *)value,
+                        .value_len = (int32_t)strlen(value)};
     const uint8_t *data;
     size_t len;
     uint8_t *records = NULL;
