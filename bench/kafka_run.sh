@@ -27,15 +27,26 @@ command -v fio >/dev/null || { echo "fio is needed: apt-get install fio" >&2; ex
 . "$(dirname "$0")/lib.sh"
 work=$(mktemp -d "${TMPDIR:-/tmp}/brook-kbench.XXXXXX")
 trap 'kill "$pid" 2>/dev/null || true; rm -rf "$work"' EXIT
-port=$((20000 + RANDOM % 20000))
+# Port 0: the kernel picks a free one, read back from brookd's log (a
+# fixed or random port can collide with whatever else runs).
 cat >"$work/brook.conf" <<EOF2
-broker = { data_dir = "$work/data"; log_level = "warn"; };
-listeners = ( { name = "kafka"; codec = "kafka"; address = "127.0.0.1:$port"; } );
+broker = { data_dir = "$work/data"; };
+listeners = ( { name = "kafka"; codec = "kafka"; address = "127.0.0.1:0"; } );
 storage = { plugin = "segment"; flush = "interval"; flush_ms = $flush_ms; cache_keep_bytes = 67108864; };
 EOF2
 "$brookd" -c "$work/brook.conf" 2>"$work/brookd.log" &
 pid=$!
-sleep 1
+port=
+for _ in $(seq 100); do
+    port=$(sed -n 's/.*listener kafka (codec kafka) listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$work/brookd.log")
+    [ -n "$port" ] || ! kill -0 "$pid" 2>/dev/null && break
+    sleep 0.1
+done
+if [ -z "$port" ]; then
+    echo "brookd did not start:" >&2
+    cat "$work/brookd.log" >&2
+    exit 1
+fi
 b="-b 127.0.0.1:$port"
 declare -a bs ms bl ml bc blat mlat bcpu mcpu bccpu mccpu disk
 run() { "$load" "$@" 2>/dev/null; }
