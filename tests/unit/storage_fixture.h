@@ -8,22 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "config.h"
-#include "loader.h"
-#include "loop.h"
-#include "metrics.h"
-#include "plugin_set.h"
-#include "workers.h"
+#include "standalone.h"
 
 typedef struct env {
     char dir[64];
-    brook_config cfg;
+    brook_standalone s;
     brook_loop *loop;
-    brook_metrics *metrics;
-    brook_workers *workers;
-    brook_host_env henv;
-    brook_plugin_conf conf;
-    brook_plugin_instance inst;
     const brook_storage_ops *ops;
     void *state;
 } env;
@@ -32,29 +22,17 @@ typedef struct env {
 static void start(env *e, const char *options)
 {
     char text[1024], err[1024];
-    snprintf(text, sizeof text, "storage = { plugin = \"segment\"; dir = \"%s\"; %s };", e->dir, options);
-    assert_int_equal(brook_config_load(&e->cfg, NULL, text, "t.conf", err, sizeof err), BROOK_OK);
-    brook_loop_new(&e->loop);
-    brook_metrics_new(&e->metrics);
-    brook_workers_new(e->loop, 2, &e->workers);
-    e->henv = (brook_host_env){.loop = e->loop, .metrics = e->metrics, .workers = e->workers, .data_dir = e->dir};
-    e->conf = (brook_plugin_conf){.name = "segment", .block = config_lookup(&e->cfg.cfg, "storage")};
-    if (brook_plugin_instance_load(&e->inst, BROOK_PLUGIN_DIR, BROOK_PLUGIN_STORAGE, &e->conf, &e->cfg, &e->henv, err,
-                                   sizeof err))
+    snprintf(text, sizeof text, "dir = \"%s\"; %s", e->dir, options);
+    if (brook_standalone_start(&e->s, BROOK_PLUGIN_DIR, "segment", text, e->dir, err, sizeof err))
         fail_msg("%s", err);
-    assert_int_equal(e->inst.loaded.desc->init(&e->inst.host, &e->state), BROOK_OK);
-    e->ops = brook_storage_of(&e->inst);
+    e->loop = e->s.loop;
+    e->ops = e->s.ops;
+    e->state = e->s.state;
 }
 
 static void stop(env *e)
 {
-    brook_workers_free(e->workers);
-    e->inst.state = e->state;
-    e->inst.started = 1;
-    brook_plugin_instance_unload(&e->inst);
-    brook_metrics_free(e->metrics);
-    brook_loop_free(e->loop);
-    brook_config_free(&e->cfg);
+    brook_standalone_stop(&e->s);
 }
 
 static int setup(void **state)

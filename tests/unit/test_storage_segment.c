@@ -96,8 +96,7 @@ static void release_all(brook_slice *s, size_t n)
 /* Let the loop run: I/O thread completions (seals, syncs, deletions) land. */
 static void spin(env *e, int ms)
 {
-    brook_loop_timer_add(e->loop, ms, (void (*)(void *))brook_loop_stop, e->loop, NULL);
-    brook_loop_run(e->loop);
+    brook_standalone_spin(&e->s, ms);
 }
 
 /* ---- tests ---------------------------------------------------------------- */
@@ -211,7 +210,7 @@ static void retention_deletes_whole_old_segments(void **state)
     start(e, "segment_bytes = 1200; flush = \"os\"; retention_bytes = 3000; retention_check_ms = 10;");
     void *log;
     assert_int_equal(e->ops->open(e->state, "r", 0, 1, &log), BROOK_OK);
-    int64_t now = e->inst.host.now_ms(&e->inst.host);
+    int64_t now = e->s.inst.host.now_ms(&e->s.inst.host);
     for (int i = 0; i < 30; i++)
         append(e, log, 2, now, 100);
     char dir[128];
@@ -245,7 +244,7 @@ static void retention_by_time(void **state)
     start(e, "segment_bytes = 1200; flush = \"os\"; retention_ms = 60000; retention_check_ms = 10;");
     void *log;
     assert_int_equal(e->ops->open(e->state, "old", 0, 1, &log), BROOK_OK);
-    int64_t now = e->inst.host.now_ms(&e->inst.host);
+    int64_t now = e->s.inst.host.now_ms(&e->s.inst.host);
     for (int i = 0; i < 10; i++)
         append(e, log, 2, now - 3600000, 100); /* an hour old */
     for (int i = 0; i < 10; i++)
@@ -307,7 +306,7 @@ static void open_file_cache_stays_bounded(void **state)
             append(e, logs[p], 1, i, 200);
     }
     brook_metric *open_files;
-    brook_metrics_register(e->metrics, "storage_segment_open_files", BROOK_METRIC_GAUGE, "", &open_files);
+    brook_metrics_register(e->s.metrics, "storage_segment_open_files", BROOK_METRIC_GAUGE, "", &open_files);
     /* segments being sealed stay open until their seal (fdatasync, index
      * files) completes on the I/O threads; then the cache gives them back */
     for (int i = 0; i < 2000 && brook_metric_value(open_files) > 4; i++)
@@ -505,7 +504,7 @@ static void group_commit_answers_every_waiter(void **state)
     assert_int_equal(durable_calls, 50);
     assert_int_equal(durable_err, BROOK_OK);
     brook_metric *fsyncs;
-    brook_metrics_register(e->metrics, "storage_segment_fsyncs_total", BROOK_METRIC_COUNTER, "", &fsyncs);
+    brook_metrics_register(e->s.metrics, "storage_segment_fsyncs_total", BROOK_METRIC_COUNTER, "", &fsyncs);
     assert_true(brook_metric_value(fsyncs) < 50); /* shared */
     /* already durable: answered at once */
     e->ops->when_durable(log, on_durable, NULL);
@@ -525,7 +524,7 @@ static void interval_policy_acknowledges_writes_and_syncs_on_the_timer(void **st
     void *log;
     assert_int_equal(e->ops->open(e->state, "i", 0, 1, &log), BROOK_OK);
     brook_metric *fsyncs;
-    brook_metrics_register(e->metrics, "storage_segment_fsyncs_total", BROOK_METRIC_COUNTER, "", &fsyncs);
+    brook_metrics_register(e->s.metrics, "storage_segment_fsyncs_total", BROOK_METRIC_COUNTER, "", &fsyncs);
     int64_t before = brook_metric_value(fsyncs);
     durable_calls = 0;
     append(e, log, 1, 0, 10);

@@ -19,13 +19,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "loop.h"
-#include "metrics.h"
-#include "plugin_set.h"
 #include "record_batch.h"
 #include "slice.h"
-#include "workers.h"
+#include "standalone.h"
 
 typedef struct bench {
     const char *plugin_dir;
@@ -33,13 +29,7 @@ typedef struct bench {
     char options[4096];
     int volatile_backend;
     char scratch[PATH_MAX];
-    brook_config cfg;
-    brook_loop *loop;
-    brook_metrics *metrics;
-    brook_workers *workers;
-    brook_host_env henv;
-    brook_plugin_conf conf;
-    brook_plugin_instance inst;
+    brook_standalone s; /* the plugin, as brookd loads it */
     const brook_storage_ops *ops;
     void *state;
     int started;
@@ -75,51 +65,25 @@ static int expect_err(bench *b, brook_err got, brook_err want, const char *what)
 
 static int start_plugin(bench *b)
 {
-    char text[8192], err[2048];
-    snprintf(text, sizeof text, "storage = { plugin = \"%s\"; %s };", b->name, b->options);
-    if (brook_config_load(&b->cfg, NULL, text, "conformance", err, sizeof err)) {
+    char err[2048];
+    if (brook_standalone_start(&b->s, b->plugin_dir, b->name, b->options, b->scratch, err, sizeof err)) {
         fprintf(stderr, "brook-storage-conformance: %s\n", err);
         return -1;
     }
-    b->conf = (brook_plugin_conf){.name = b->name, .block = config_lookup(&b->cfg.cfg, "storage")};
-    snprintf(b->conf.where, sizeof b->conf.where, "--option");
-    if (!b->workers && brook_workers_new(b->loop, 2, &b->workers))
-        return -1;
-    b->henv = (brook_host_env){
-        .loop = b->loop, .metrics = b->metrics, .workers = b->workers, .data_dir = b->scratch, .broker_id = 0};
-    if (brook_plugin_instance_load(&b->inst, b->plugin_dir, BROOK_PLUGIN_STORAGE, &b->conf, &b->cfg, &b->henv, err,
-                                   sizeof err)) {
-        fprintf(stderr, "brook-storage-conformance: %s\n", err);
-        brook_config_free(&b->cfg);
-        return -1;
-    }
-    brook_err e = b->inst.loaded.desc->init(&b->inst.host, &b->state);
-    if (e) {
-        fprintf(stderr, "brook-storage-conformance: init failed: %s\n", brook_err_str(e));
-        brook_loader_close(&b->inst.loaded);
-        brook_config_free(&b->cfg);
-        return -1;
-    }
-    b->inst.state = b->state;
-    b->inst.started = 1;
-    b->ops = brook_storage_of(&b->inst);
+    b->ops = b->s.ops;
+    b->state = b->s.state;
     b->started = 1;
     return 0;
 }
 
 static void stop_plugin(bench *b)
 {
-    if (!b->started)
-        return;
-    /* as brookd does: the plugin's blocking jobs finish before its fini */
-    brook_workers_free(b->workers);
-    b->workers = NULL;
-    brook_plugin_instance_unload(&b->inst);
-    brook_config_free(&b->cfg);
+    if (b->started)
+        brook_standalone_stop(&b->s);
     b->started = 0;
 }
 
-#define HAS(b, slot) brook_has_slot(&(b)->inst, brook_storage_ops, slot)
+#define HAS(b, slot) brook_has_slot(&(b)->s.inst, brook_storage_ops, slot)
 
 /* ---- batches ---------------------------------------------------------------- */
 
@@ -206,19 +170,6 @@ static void on_durable(void *arg, brook_err err)
     durable_err = err;
 }
 
-static void stop_loop(void *arg)
-{
-    brook_loop_stop(arg);
-}
-
-/* Let the loop run for `ms`: timers fire and I/O threads' completions
- * (fdatasync, deletions) land. */
-static void settle(bench *b, int ms)
-{
-    brook_loop_timer_add(b->loop, ms, stop_loop, b->loop, NULL);
-    brook_loop_run(b->loop);
-}
-
 static void check_open_and_append(bench *b)
 {
     void *log = NULL;
@@ -246,7 +197,7 @@ static void check_open_and_append(bench *b)
     free(first);
     durable_calls = 0;
     b->ops->when_durable(log, on_durable, NULL);
-    settle(b, 300);
+    brook_standalone_spin(&b->s, 300);
     check(b, durable_calls == 1 && durable_err == BROOK_OK, "when_durable calls back exactly once, with ok",
           "%d calls, %s", durable_calls, brook_err_str(durable_err));
     expect_err(b, b->ops->flush(log), BROOK_OK, "flush");
@@ -428,8 +379,6 @@ int main(int argc, char **argv)
         snprintf(b.scratch, sizeof b.scratch, "%s", scratch);
     else if (!mkdtemp(strcpy(b.scratch, "/tmp/brook-storage-conformance-XXXXXX")))
         return 1;
-    brook_loop_new(&b.loop);
-    brook_metrics_new(&b.metrics);
     if (start_plugin(&b))
         return 1;
     printf("# storage plugin \"%s\" from %s, scratch %s\n", b.name, b.plugin_dir, b.scratch);
@@ -438,8 +387,6 @@ int main(int argc, char **argv)
     check_optional_slots(&b);
     check_restart_list_and_remove(&b);
     stop_plugin(&b);
-    brook_metrics_free(b.metrics);
-    brook_loop_free(b.loop);
     if (!scratch) {
         char cmd[PATH_MAX + 16];
         snprintf(cmd, sizeof cmd, "rm -rf '%s'", b.scratch);
