@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -285,10 +286,15 @@ brook_err seg_recover(segment *s)
 
 /* ---- index files -------------------------------------------------------- */
 
+/* Replace `path` whole. The temporary name is the writing thread's own:
+ * an I/O thread sealing a segment and the loop rebuilding the same index
+ * (a partition reopened before its seal finished) write the same content,
+ * but through one shared "<path>.tmp" each truncated and renamed away the
+ * other's file. Leftovers of a crash end in ".tmp" and are swept at open. */
 static brook_err write_file(const char *path, const uint8_t *data, size_t len)
 {
-    char tmp[PATH_MAX + 16];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    char tmp[PATH_MAX + 48];
+    snprintf(tmp, sizeof tmp, "%s.%lx.tmp", path, (unsigned long)pthread_self());
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0)
         return seg_errno(errno);

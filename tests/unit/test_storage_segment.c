@@ -659,6 +659,34 @@ static void failed_write_leaves_the_log_unchanged(void **state)
     stop(e);
 }
 
+/* A partition closed and opened again at once, while the I/O threads are
+ * still sealing its segments: the reopen rebuilds the index files the seal
+ * is writing. Both used to write through the same "<file>.tmp", and one's
+ * rename found the other's gone: the reopen failed with NOT_FOUND (caught
+ * by brook-storage-conformance in CI). */
+static void reopen_while_segments_are_being_sealed(void **state)
+{
+    env *e = *state;
+    start(e, "flush = \"interval\"; flush_ms = 20; segment_bytes = 1024;");
+    void *log;
+    for (int round = 0; round < 300; round++) {
+        assert_int_equal(e->ops->open(e->state, "seal", 0, 1, &log), BROOK_OK);
+        append(e, log, 5, 1000 + round, 200); /* over 1 KiB: the next append rolls */
+        append(e, log, 1, 1000 + round, 10);
+        int64_t start, end;
+        e->ops->offsets(log, &start, &end);
+        e->ops->close(log);
+        brook_err err = e->ops->open(e->state, "seal", 0, 0, &log);
+        if (err)
+            fail_msg("round %d: reopen failed: %s", round, brook_err_str(err));
+        int64_t start2, end2;
+        e->ops->offsets(log, &start2, &end2);
+        assert_int_equal(end2, end);
+        e->ops->close(log);
+    }
+    stop(e);
+}
+
 static void remove_and_list(void **state)
 {
     env *e = *state;
@@ -741,6 +769,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(synced_bytes_past_cache_keep_bytes_leave_the_page_cache, setup, teardown),
         cmocka_unit_test_setup_teardown(failed_write_leaves_the_log_unchanged, setup, teardown),
         cmocka_unit_test_setup_teardown(remove_and_list, setup, teardown),
+        cmocka_unit_test_setup_teardown(reopen_while_segments_are_being_sealed, setup, teardown),
         cmocka_unit_test_setup_teardown(bad_options_are_refused_before_init, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
