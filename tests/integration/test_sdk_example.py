@@ -1,6 +1,7 @@
-"""The out-of-tree plugin example: install Brook into a scratch prefix,
-build sdk/examples/auth-topic-guard against the installed SDK with
-pkg-config, and run the installed brookd with it."""
+"""The out-of-tree plugin examples: install Brook into a scratch prefix,
+build sdk/examples/auth-topic-guard and sdk/examples/storage-onefile
+against the installed SDK with pkg-config, and run the installed brookd
+(and, for the storage backend, the installed conformance tool) with them."""
 import contextlib
 import os
 import re
@@ -29,19 +30,25 @@ class SdkExample(unittest.TestCase):
         self.assertEqual(r.returncode, 0, "%s:\n%s" % (" ".join(cmd), r.stdout.decode()))
         return r
 
-    def test_build_against_installed_sdk_and_load(self):
+    def build_example(self, name, *targets):
+        """Install Brook into the scratch prefix, then make `targets` of
+        sdk/examples/<name> from a copy far from Brook's tree, where only
+        the installed SDK can be found (pkg-config brook-sdk)."""
         self.run_ok(["cmake", "--install", BUILD, "--prefix", self.prefix])
         pcdir = [os.path.join(root) for root, _, files in os.walk(self.prefix) if "brook-sdk.pc" in files][0]
         env = dict(os.environ, PKG_CONFIG_PATH=pcdir)
         env.pop("CFLAGS", None)
         out = os.path.join(self.dir, "out")
-        os.mkdir(out)
-        # built from a copy, far from Brook's tree: only the installed headers can be found
-        example = os.path.join(self.dir, "example")
-        shutil.copytree(os.path.join(SRC, "sdk/examples/auth-topic-guard"), example)
-        self.run_ok(["make", "-C", example, "OUT=" + out, "install"], env=env)
-
+        os.makedirs(out, exist_ok=True)
+        example = os.path.join(self.dir, name)
+        shutil.copytree(os.path.join(SRC, "sdk/examples", name), example)
+        conformance = os.path.join(self.prefix, "bin", "brook-storage-conformance")
         self.brookd = os.path.join(self.prefix, "bin", "brookd")
+        return self.run_ok(["make", "-C", example, "OUT=" + out, "CONFORMANCE=" + conformance] + list(targets),
+                           env=env)
+
+    def test_build_against_installed_sdk_and_load(self):
+        self.build_example("auth-topic-guard", "install")
         with open(os.path.join(self.dir, "acl"), "w") as f:
             f.write("allow * * ALL topic literal *\nallow * * ALL cluster literal kafka-cluster\n")
         acl = '{ plugin = "acl"; file = "%s/acl"; }' % self.dir
@@ -71,20 +78,9 @@ class SdkExample(unittest.TestCase):
         """sdk/examples/storage-onefile, built against the installed SDK, passes
         the installed brook-storage-conformance and runs the installed brookd:
         what was produced is read back after a restart."""
-        self.run_ok(["cmake", "--install", BUILD, "--prefix", self.prefix])
-        pcdir = [os.path.join(root) for root, _, files in os.walk(self.prefix) if "brook-sdk.pc" in files][0]
-        env = dict(os.environ, PKG_CONFIG_PATH=pcdir)
-        env.pop("CFLAGS", None)
-        out = os.path.join(self.dir, "out")
-        os.mkdir(out)
-        example = os.path.join(self.dir, "storage-example")
-        shutil.copytree(os.path.join(SRC, "sdk/examples/storage-onefile"), example)
-        conformance = os.path.join(self.prefix, "bin", "brook-storage-conformance")
-        r = self.run_ok(["make", "-C", example, "OUT=" + out, "CONFORMANCE=" + conformance, "check", "install"],
-                        env=env)
+        r = self.build_example("storage-onefile", "check", "install")
         self.assertIn(b"# 0 of ", r.stdout)
         self.assertNotIn(b"not ok", r.stdout)
-        self.brookd = os.path.join(self.prefix, "bin", "brookd")
         conf = os.path.join(self.dir, "brook.conf")
         with open(conf, "w") as f:
             f.write('broker = { data_dir = "%s/data"; };\n'
