@@ -19,7 +19,7 @@ CTEST_FLAGS ?= --output-on-failure --timeout 600
 DEPS = build-essential cmake pkg-config libconfig-dev libmsgpack-dev libcmocka-dev python3 python3-msgpack \
        clang libclang-rt-14-dev clang-format git kcat python3-confluent-kafka python3-kafka librdkafka-dev \
        libssl-dev openssl libmicrohttpd-dev fio zlib1g-dev libsnappy-dev liblz4-dev libzstd-dev \
-       abigail-tools
+       abigail-tools libcurl4-openssl-dev libjansson-dev etcd-server
 # kafkajs comes from the npm registry (tests/integration/js/package-lock.json);
 # Node.js from Debian only where the machine has none.
 JS_DIR = tests/integration/js
