@@ -15,6 +15,7 @@
 #include "conn.h"
 #include "data_dir.h"
 #include "log.h"
+#include "membership.h"
 #include "offsets.h"
 #include "partition.h"
 #include "workers.h"
@@ -166,6 +167,8 @@ static void register_metrics(brook_broker *b)
          "TLS handshakes that failed or timed out"},
         {&b->m.auth_failures_total, "auth_failures_total", BROOK_METRIC_COUNTER,
          "failed or unfinished authentications, and requests sent before authenticating"},
+        {&b->m.cluster_lease_lost_total, "cluster_lease_lost_total", BROOK_METRIC_COUNTER,
+         "times this broker's lease in the metadata store expired (it was taken for dead)"},
     };
     for (size_t i = 0; i < sizeof defs / sizeof defs[0]; i++)
         brook_metrics_register(b->metrics, defs[i].name, defs[i].type, defs[i].help, defs[i].m);
@@ -240,6 +243,8 @@ brook_err brook_broker_start(brook_broker *b, brook_config *config, const char *
     register_metrics(b);
     if ((e = brook_data_dir_open(&b->data_dir, b->st->data_dir, b->st->broker_id, err, errlen)))
         return e;
+    if (b->st->clustered && (e = brook_membership_join(b, err, errlen)))
+        return e;
     b->env = (brook_host_env){.loop = b->loop,
                               .metrics = b->metrics,
                               .workers = b->workers,
@@ -278,6 +283,9 @@ brook_err brook_broker_start(brook_broker *b, brook_config *config, const char *
         if ((e = brook_listener_bind(l, err, errlen)))
             return e;
     }
+    /* registered once its advertised addresses are known, before serving */
+    if (b->st->clustered && (e = brook_membership_register(b, err, errlen)))
+        return e;
     if (b->st->metrics_address && (e = brook_metrics_http_start(b->loop, b->metrics, brook_broker_write_metrics, b,
                                                                 b->st->metrics_address, &b->metrics_http, err, errlen)))
         return e;
@@ -349,6 +357,7 @@ void brook_broker_stop(brook_broker *b)
 
 void brook_broker_free(brook_broker *b)
 {
+    brook_membership_leave(b); /* first: the others see it leave at once */
     while (b->conns)
         brook_conn_close(b->conns, NULL);
     brook_conn_limits_stop(b);

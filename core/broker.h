@@ -27,6 +27,7 @@ typedef struct brook_broker_metrics {
     brook_metric *requests_total;
     brook_metric *request_errors_total;
     brook_metric *produced_records_total;
+    brook_metric *cluster_lease_lost_total;
     brook_metric *produced_bytes_total;
     brook_metric *fetched_bytes_total;
     brook_metric *protocol_errors_total;
@@ -71,6 +72,7 @@ typedef struct brook_broker {
     int64_t stop_deadline;
     brook_data_dir data_dir; /* locked while the broker runs; holds the cluster id */
     brook_cluster_hooks cluster;
+    struct brook_membership *membership; /* NULL: a single broker (membership.h) */
 } brook_broker;
 
 /* Load plugins, open the data dir, topics and partitions, bind listeners.

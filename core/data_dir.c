@@ -175,10 +175,32 @@ static brook_err stamp(brook_data_dir *d, const char *path, int32_t broker_id, c
         snprintf(d->cluster_id, sizeof d->cluster_id, "%.63s", text);
     } else {
         new_cluster_id(d->cluster_id);
+        d->fresh = 1;
     }
     brook_err e = write_meta(path, broker_id, d->cluster_id, err, errlen);
     if (!e)
         unlink(file);
+    return e;
+}
+
+brook_err brook_data_dir_join_cluster(brook_data_dir *d, const char *path, int32_t broker_id, const char *cluster_id,
+                                      char *err, size_t errlen)
+{
+    if (strcmp(d->cluster_id, cluster_id) == 0)
+        return BROOK_OK;
+    if (!d->fresh) {
+        snprintf(err, errlen,
+                 "broker.data_dir %s belongs to cluster %s, but the metadata store's cluster is %s: a data directory "
+                 "cannot move to another cluster (give this broker a new one)",
+                 path, d->cluster_id, cluster_id);
+        return BROOK_ERR_INVALID;
+    }
+    char previous[sizeof d->cluster_id];
+    snprintf(previous, sizeof previous, "%s", d->cluster_id);
+    snprintf(d->cluster_id, sizeof d->cluster_id, "%s", cluster_id);
+    brook_err e = write_meta(path, broker_id, d->cluster_id, err, errlen);
+    if (e)
+        snprintf(d->cluster_id, sizeof d->cluster_id, "%s", previous);
     return e;
 }
 

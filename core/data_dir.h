@@ -16,6 +16,7 @@
 typedef struct brook_data_dir {
     int lock_fd; /* -1 when not held */
     char cluster_id[64];
+    int fresh; /* made by this start: its cluster id is a new one, not yet anyone's */
 } brook_data_dir;
 
 /* Make, lock and stamp `path` for `broker_id`. Errors, explained in `err`:
@@ -28,6 +29,12 @@ brook_err brook_data_dir_open(brook_data_dir *d, const char *path, int32_t broke
  * is usable (a writable directory, or one that can be made) and, when it
  * records a broker id, it is `broker_id`. BROOK_OK or the reason in `err`. */
 brook_err brook_data_dir_check(const char *path, int32_t broker_id, char *err, size_t errlen);
+
+/* A clustered broker learns its cluster's id from the metadata store: a
+ * fresh directory takes it (recorded in meta.properties); one that already
+ * belongs to another cluster is refused (BROOK_ERR_INVALID, explained). */
+brook_err brook_data_dir_join_cluster(brook_data_dir *d, const char *path, int32_t broker_id, const char *cluster_id,
+                                      char *err, size_t errlen);
 
 /* Release the lock. */
 void brook_data_dir_close(brook_data_dir *d);

@@ -85,8 +85,9 @@ typedef struct brook_mevent {
 /* Changes, in revision order, up to `revision`. */
 typedef void (*brook_mwatch_events)(void *arg, const brook_mevent *events, size_t n, int64_t revision);
 /* The watch ended and sends nothing more: the revision it started from was
- * compacted away (`compact_revision` > 0: read everything again and watch
- * from the new revision) or the link to the engine failed (`err`). */
+ * compacted away (BROOK_ERR_OUT_OF_RANGE, `compact_revision` > 0: read
+ * everything again and watch from the new revision) or the link to the
+ * engine failed (`err`). Unwatch it later, not from inside this callback. */
 typedef void (*brook_mwatch_end)(void *arg, brook_err err, int64_t compact_revision);
 
 typedef struct brook_metastore brook_metastore;

@@ -36,6 +36,17 @@ static const node broker_nodes[] = {
      "where brook_<kind>_<name>.so files are; default ../plugins then ../lib/brook/plugins next to brookd"},
     {"log_level", N_STRING, NULL, "info", 0, "error, warn, info or debug"},
     {"io_threads", N_INT, NULL, "2", 0, "threads for blocking storage work (fdatasync, file deletion)"},
+    {"rack", N_STRING, NULL, NULL, 0, "the broker's rack (replica placement spreads over racks)"},
+    {NULL, 0, NULL, NULL, 0, NULL},
+};
+
+static const node cluster_nodes[] = {
+    {"endpoints", N_STRING, NULL, NULL, 1,
+     "the metadata store: etcd client URLs, comma-separated (http://127.0.0.1:2379); today the first one is used"},
+    {"name", N_STRING, NULL, "brook", 0, "the cluster's name; its keys live under <prefix>/<name>/"},
+    {"prefix", N_STRING, NULL, "/brook", 0, "where Brook's keys start in the metadata store"},
+    {"lease_ttl_ms", N_INT, NULL, "10000", 0,
+     "a broker that could not renew its lease for this long is taken for dead (2000-300000)"},
     {NULL, 0, NULL, NULL, 0, NULL},
 };
 
@@ -137,6 +148,8 @@ static const node root_nodes[] = {
     {"groups", N_GROUP, groups_nodes, NULL, 0, "consumer group coordination"},
     {"producers", N_GROUP, producers_nodes, NULL, 0, "idempotent producer state"},
     {"metrics", N_GROUP, metrics_nodes, NULL, 0, "the metrics endpoint"},
+    {"cluster", N_GROUP, cluster_nodes, NULL, 0,
+     "join a cluster through its metadata store (etcd); absent: one broker"},
     {"storage", N_PLUGIN, NULL, NULL, 1, "the storage plugin and its options"},
     {"replication", N_PLUGIN, NULL, "none", 0, "the replication plugin and its options"},
     {"auth", N_PLUGIN_LIST, NULL, NULL, 0, "auth plugins (authentication mechanisms; authorizers asked in this order)"},
@@ -789,6 +802,43 @@ static brook_err fill_codecs(brook_config *c, char *err, size_t errlen)
     return BROOK_OK;
 }
 
+/* A name for keys: [a-zA-Z0-9._-]+. */
+static int key_name_valid(const char *s)
+{
+    if (!s || !*s)
+        return 0;
+    for (; *s; s++)
+        if (!isalnum((unsigned char)*s) && *s != '.' && *s != '_' && *s != '-')
+            return 0;
+    return 1;
+}
+
+/* The cluster block: http URLs, a key name, a prefix that is a path. */
+static brook_err check_cluster(brook_config *c, char *err, size_t errlen)
+{
+    const brook_settings *st = &c->settings;
+    if (!st->clustered)
+        return BROOK_OK;
+    const config_t *cfg = &c->cfg;
+    const char *ep = st->cluster_endpoints;
+    for (const char *p = ep; p && *p;) {
+        size_t n = strcspn(p, ",");
+        if (n < 8 || strncmp(p, "http://", 7) != 0)
+            return fail_at(c, config_lookup(cfg, "cluster.endpoints"), err, errlen,
+                           "must be http:// URLs separated by commas (etcd's client URLs)");
+        p += n + (p[n] == ',');
+    }
+    if (!ep || !*ep)
+        return fail_at(c, config_lookup(cfg, "cluster.endpoints"), err, errlen, "must name at least one URL");
+    if (!key_name_valid(st->cluster_name))
+        return fail_at(c, config_lookup(cfg, "cluster.name"), err, errlen, "must be letters, digits, '.', '_' or '-'");
+    const char *prefix = st->cluster_prefix;
+    if (!prefix || prefix[0] != '/' || (strlen(prefix) > 1 && prefix[strlen(prefix) - 1] == '/'))
+        return fail_at(c, config_lookup(cfg, "cluster.prefix"), err, errlen,
+                       "must start with '/' and not end with one (/brook)");
+    return BROOK_OK;
+}
+
 brook_err brook_config_validate(brook_config *c, char *err, size_t errlen)
 {
     memset(&c->settings, 0, sizeof c->settings);
@@ -828,6 +878,12 @@ brook_err brook_config_validate(brook_config *c, char *err, size_t errlen)
     st->max_producers_per_partition = get_int(cfg, "producers.max_per_partition");
     st->producer_expiration_ms = get_int(cfg, "producers.expiration_ms");
     st->producer_snapshot_interval_bytes = get_int(cfg, "producers.snapshot_interval_bytes");
+    st->rack = get_string(cfg, "broker.rack");
+    st->clustered = config_lookup(cfg, "cluster") != NULL;
+    st->cluster_endpoints = get_string(cfg, "cluster.endpoints");
+    st->cluster_name = get_string(cfg, "cluster.name");
+    st->cluster_prefix = get_string(cfg, "cluster.prefix");
+    st->lease_ttl_ms = get_int(cfg, "cluster.lease_ttl_ms");
 
     if ((e = range(c, "broker.id", get_int(cfg, "broker.id"), 0, INT32_MAX, err, errlen)) ||
         (e = range(c, "broker.io_threads", get_int(cfg, "broker.io_threads"), 1, 64, err, errlen)) ||
@@ -869,7 +925,9 @@ brook_err brook_config_validate(brook_config *c, char *err, size_t errlen)
         (e = range(c, "producers.max_per_partition", st->max_producers_per_partition, 1, 10000000, err, errlen)) ||
         (e = range(c, "producers.expiration_ms", st->producer_expiration_ms, 1000, INT64_MAX, err, errlen)) ||
         (e = range(c, "producers.snapshot_interval_bytes", st->producer_snapshot_interval_bytes, 4096, INT64_MAX, err,
-                   errlen)))
+                   errlen)) ||
+        (e = range(c, "cluster.lease_ttl_ms", st->lease_ttl_ms, 2000, 300000, err, errlen)) ||
+        (e = check_cluster(c, err, errlen)))
         return e;
     if (brook_log_level_parse(st->log_level) < 0) {
         const config_setting_t *s = config_lookup(cfg, "broker.log_level");

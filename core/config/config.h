@@ -84,6 +84,13 @@ typedef struct brook_settings {
 
     const char *metrics_address; /* NULL: no metrics endpoint */
 
+    const char *rack; /* NULL: none */
+    int clustered;    /* a cluster block: join through the metadata store */
+    const char *cluster_endpoints;
+    const char *cluster_name;
+    const char *cluster_prefix;
+    int64_t lease_ttl_ms;
+
     brook_listener_conf listeners[BROOK_MAX_LISTENERS];
     size_t listener_count;
 

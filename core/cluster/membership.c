@@ -1,0 +1,423 @@
+/* This broker in its cluster: the cluster's id, its registration under a
+ * lease (its key lives exactly as long as it renews the lease: that is
+ * how the others learn it died), and the live brokers, kept current by a
+ * watch. Keys, under <prefix>/<name>/:
+ *   cluster_id      created once, by the first broker (a transaction on
+ *                   create_revision == 0); every later one adopts it
+ *   brokers/<id>    {"id", "rack", "listeners": [{"name", "codec", "host",
+ *                   "port"}]}, attached to the broker's lease; created only
+ *                   if absent, so two live brokers never share an id */
+#include "membership.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "broker.h"
+#include "etcd_store.h"
+#include "log.h"
+
+#define STARTUP_WAIT_MS 10000
+
+typedef struct answer {
+    int done;
+    brook_mresult r;
+    char error[256];
+    char value[256]; /* the first kv's value, as text */
+    int64_t lease;
+} answer;
+
+struct brook_membership {
+    brook_broker *b;
+    brook_metastore *store;
+    char ns[256]; /* <prefix>/<name> */
+    char key[300];
+    int64_t lease;
+    brook_timer *keepalive;
+    int64_t last_renewed_ms;
+    int lost;     /* the lease expired: this broker is not a member until registered again */
+    int stopping; /* leave() began: no re-registration */
+    brook_mwatch *watch;
+    brook_timer *rewatch; /* a watch ended: read and watch again */
+    brook_live_broker *live;
+    size_t live_count;
+    char *registration; /* this broker's value */
+};
+
+static void on_answer(void *arg, const brook_mresult *r)
+{
+    answer *a = arg;
+    a->r = *r;
+    a->r.kvs = NULL;
+    a->lease = r->lease;
+    if (r->error)
+        snprintf(a->error, sizeof a->error, "%s", r->error);
+    if (r->count > 0)
+        snprintf(a->value, sizeof a->value, "%.*s", (int)r->kvs[0].value_len, (const char *)r->kvs[0].value);
+    a->done = 1;
+}
+
+static void stop_loop(void *loop)
+{
+    brook_loop_stop(loop);
+}
+
+/* At start-up, before the loop serves anyone: run it until `a` is answered,
+ * at most STARTUP_WAIT_MS. */
+static brook_err wait_answer(brook_membership *m, answer *a, const char *what, char *err, size_t errlen)
+{
+    for (int waited = 0; !a->done && waited < STARTUP_WAIT_MS; waited += 50) {
+        brook_loop_timer_add(m->b->loop, 50, stop_loop, m->b->loop, NULL);
+        brook_loop_run(m->b->loop);
+    }
+    if (!a->done) {
+        snprintf(err, errlen, "cluster: the metadata store (%s) did not answer %s within %d ms",
+                 m->b->st->cluster_endpoints, what, STARTUP_WAIT_MS);
+        return BROOK_ERR_TIMEOUT;
+    }
+    if (a->r.err) {
+        snprintf(err, errlen, "cluster: %s at the metadata store (%s): %s", what, m->b->st->cluster_endpoints,
+                 a->error);
+        return a->r.err;
+    }
+    return BROOK_OK;
+}
+
+/* ---- the cluster id --------------------------------------------------------- */
+
+static brook_err agree_on_cluster_id(brook_membership *m, char *err, size_t errlen)
+{
+    brook_broker *b = m->b;
+    char key[300];
+    snprintf(key, sizeof key, "%s/cluster_id", m->ns);
+    const char *ours = b->data_dir.cluster_id;
+    brook_mcmp absent = {.key = key, .target = BROOK_MCMP_CREATE_REVISION, .number = 0};
+    brook_mop create = {.kind = BROOK_MOP_PUT, .key = key, .value = (const uint8_t *)ours, .value_len = strlen(ours)};
+    answer a = {0};
+    brook_err e = m->store->ops->txn(m->store, &absent, 1, &create, 1, NULL, 0, on_answer, &a);
+    if (e || (e = wait_answer(m, &a, "creating the cluster id", err, errlen)))
+        return e;
+    if (a.r.succeeded) {
+        log_info("cluster %s: created with id %s", b->st->cluster_name, ours);
+        return BROOK_OK;
+    }
+    answer g = {0};
+    e = m->store->ops->get(m->store, key, 0, on_answer, &g);
+    if (e || (e = wait_answer(m, &g, "reading the cluster id", err, errlen)))
+        return e;
+    return brook_data_dir_join_cluster(&b->data_dir, b->st->data_dir, b->st->broker_id, g.value, err, errlen);
+}
+
+brook_err brook_membership_join(brook_broker *b, char *err, size_t errlen)
+{
+    brook_membership *m = calloc(1, sizeof *m);
+    if (!m)
+        return BROOK_ERR_NOMEM;
+    m->b = b;
+    b->membership = m;
+    const brook_settings *st = b->st;
+    snprintf(m->ns, sizeof m->ns, "%s/%s", strcmp(st->cluster_prefix, "/") == 0 ? "" : st->cluster_prefix,
+             st->cluster_name);
+    snprintf(m->key, sizeof m->key, "%s/brokers/%d", m->ns, st->broker_id);
+    char endpoint[256];
+    snprintf(endpoint, sizeof endpoint, "%.*s", (int)strcspn(st->cluster_endpoints, ","), st->cluster_endpoints);
+    brook_err e = brook_etcd_store_new(b->loop, endpoint, &m->store);
+    if (e) {
+        snprintf(err, errlen, "cluster: cannot reach the metadata store: %s", brook_err_str(e));
+        return e;
+    }
+    return agree_on_cluster_id(m, err, errlen);
+}
+
+/* ---- registration --------------------------------------------------------------- */
+
+static char *registration_value(const brook_broker *b)
+{
+    json_t *j = json_object(), *ls = json_array();
+    json_object_set_new(j, "id", json_integer(b->st->broker_id));
+    if (b->st->rack)
+        json_object_set_new(j, "rack", json_string(b->st->rack));
+    for (size_t i = 0; i < b->listener_count; i++) {
+        const brook_listener *l = &b->listeners[i];
+        json_t *x = json_object();
+        json_object_set_new(x, "name", json_string(l->conf->name));
+        json_object_set_new(x, "codec", json_string(l->conf->codec));
+        json_object_set_new(x, "host", json_string(l->advertised_host));
+        json_object_set_new(x, "port", json_integer(l->advertised_port));
+        json_array_append_new(ls, x);
+    }
+    json_object_set_new(j, "listeners", ls);
+    char *text = json_dumps(j, JSON_COMPACT);
+    json_decref(j);
+    return text;
+}
+
+static void schedule_keepalive(brook_membership *m);
+static void reregister(brook_membership *m);
+
+static void renewed(void *arg, const brook_mresult *r)
+{
+    brook_membership *m = arg;
+    int64_t now = brook_monotonic_ms();
+    if (!r->err && r->ttl > 0) {
+        m->last_renewed_ms = now;
+    } else if (!r->err || now - m->last_renewed_ms >= m->b->st->lease_ttl_ms) {
+        /* expired (a ttl of 0), or unreachable for a whole ttl: gone */
+        if (!m->lost)
+            log_error("cluster: this broker's lease expired (%s): it is not a member until it registers again",
+                      r->err ? r->error : "the store dropped it");
+        m->lost = 1;
+        brook_metric_add(m->b->m.cluster_lease_lost_total, 1);
+        reregister(m);
+        return;
+    }
+    schedule_keepalive(m);
+}
+
+static void keepalive_due(void *arg)
+{
+    brook_membership *m = arg;
+    m->keepalive = NULL;
+    if (m->stopping)
+        return;
+    if (m->store->ops->lease_keepalive(m->store, m->lease, renewed, m))
+        schedule_keepalive(m);
+}
+
+/* Renew every third of the TTL: two renewals may fail before it expires. */
+static void schedule_keepalive(brook_membership *m)
+{
+    if (!m->stopping && !m->keepalive)
+        brook_loop_timer_add(m->b->loop, m->b->st->lease_ttl_ms / 3, keepalive_due, m, &m->keepalive);
+}
+
+/* The registration transaction: the broker key, created only if absent. */
+static brook_err send_registration(brook_membership *m, brook_mdone done, void *arg)
+{
+    brook_mcmp absent = {.key = m->key, .target = BROOK_MCMP_CREATE_REVISION, .number = 0};
+    brook_mop put = {.kind = BROOK_MOP_PUT,
+                     .key = m->key,
+                     .value = (const uint8_t *)m->registration,
+                     .value_len = strlen(m->registration),
+                     .lease = m->lease};
+    return m->store->ops->txn(m->store, &absent, 1, &put, 1, NULL, 0, done, arg);
+}
+
+/* ---- after a lost lease: a new lease, the key again ----------------------------- */
+
+static void reregistered(void *arg, const brook_mresult *r)
+{
+    brook_membership *m = arg;
+    if (!r->err && r->succeeded) {
+        m->lost = 0;
+        m->last_renewed_ms = brook_monotonic_ms();
+        log_info("cluster: broker %d registered again", m->b->st->broker_id);
+        schedule_keepalive(m);
+        return;
+    }
+    if (!r->err)
+        log_error("cluster: broker id %d was taken by another broker meanwhile; this one stays out",
+                  m->b->st->broker_id);
+    schedule_keepalive(m); /* try again later (the keepalive of a dead lease fails into reregister) */
+}
+
+static void regranted(void *arg, const brook_mresult *r)
+{
+    brook_membership *m = arg;
+    if (r->err || !r->lease) {
+        schedule_keepalive(m);
+        return;
+    }
+    m->lease = r->lease;
+    if (send_registration(m, reregistered, m))
+        schedule_keepalive(m);
+}
+
+static void reregister(brook_membership *m)
+{
+    if (m->stopping)
+        return;
+    int64_t ttl_s = (m->b->st->lease_ttl_ms + 999) / 1000;
+    if (m->store->ops->lease_grant(m->store, ttl_s, regranted, m))
+        schedule_keepalive(m);
+}
+
+/* ---- the live brokers ------------------------------------------------------------- */
+
+static void forget(brook_membership *m, int32_t id)
+{
+    for (size_t i = 0; i < m->live_count; i++)
+        if (m->live[i].id == id) {
+            free(m->live[i].info);
+            m->live[i] = m->live[--m->live_count];
+            return;
+        }
+}
+
+static void remember(brook_membership *m, const brook_mkv *kv)
+{
+    const char *slash = strrchr(kv->key, '/');
+    int32_t id = slash ? (int32_t)atoi(slash + 1) : -1;
+    forget(m, id);
+    brook_live_broker *bigger = realloc(m->live, sizeof *bigger * (m->live_count + 1));
+    char *info = malloc(kv->value_len + 1);
+    if (!bigger || !info) {
+        free(info);
+        if (bigger)
+            m->live = bigger;
+        return;
+    }
+    m->live = bigger;
+    memcpy(info, kv->value, kv->value_len);
+    info[kv->value_len] = '\0';
+    m->live[m->live_count++] = (brook_live_broker){.id = id, .info = info};
+}
+
+static void watch_brokers(brook_membership *m, int64_t from);
+static void rewatch_due(void *arg);
+static void watch_ended(void *arg, brook_err err, int64_t compact_revision);
+
+static void brokers_changed(void *arg, const brook_mevent *ev, size_t n, int64_t revision)
+{
+    brook_membership *m = arg;
+    (void)revision;
+    for (size_t i = 0; i < n; i++) {
+        const char *slash = strrchr(ev[i].kv.key, '/');
+        int32_t id = slash ? (int32_t)atoi(slash + 1) : -1;
+        if (ev[i].deleted) {
+            forget(m, id);
+            log_info("cluster: broker %d left", id);
+        } else {
+            remember(m, &ev[i].kv);
+            log_info("cluster: broker %d is live", id);
+        }
+    }
+}
+
+static void brokers_read(void *arg, const brook_mresult *r)
+{
+    brook_membership *m = arg;
+    if (r->err) {
+        if (!m->stopping && !m->rewatch)
+            brook_loop_timer_add(m->b->loop, 1000, rewatch_due, m, &m->rewatch);
+        return;
+    }
+    while (m->live_count)
+        forget(m, m->live[0].id);
+    for (size_t i = 0; i < r->count; i++)
+        remember(m, &r->kvs[i]);
+    char prefix[320];
+    snprintf(prefix, sizeof prefix, "%s/brokers/", m->ns);
+    if (m->store->ops->watch(m->store, prefix, r->revision + 1, brokers_changed, watch_ended, m, &m->watch) &&
+        !m->rewatch)
+        brook_loop_timer_add(m->b->loop, 1000, rewatch_due, m, &m->rewatch);
+}
+
+static void rewatch_due(void *arg)
+{
+    brook_membership *m = arg;
+    m->rewatch = NULL;
+    if (m->watch)
+        m->store->ops->unwatch(m->store, m->watch);
+    m->watch = NULL;
+    watch_brokers(m, 0); /* read everything again, then watch from there */
+}
+
+static void watch_ended(void *arg, brook_err err, int64_t compact_revision)
+{
+    brook_membership *m = arg;
+    (void)compact_revision;
+    if (err != BROOK_ERR_OUT_OF_RANGE)
+        log_warn("cluster: the watch on the brokers ended (%s); reading them again", brook_err_str(err));
+    /* not from inside the store's callback: on a timer, after a pause if
+     * the store is unreachable */
+    if (!m->stopping && !m->rewatch)
+        brook_loop_timer_add(m->b->loop, err == BROOK_ERR_OUT_OF_RANGE ? 0 : 1000, rewatch_due, m, &m->rewatch);
+}
+
+/* Read the brokers, then watch them from the revision read. */
+static void watch_brokers(brook_membership *m, int64_t from)
+{
+    (void)from;
+    char prefix[320];
+    snprintf(prefix, sizeof prefix, "%s/brokers/", m->ns);
+    if (m->store->ops->get(m->store, prefix, 1, brokers_read, m) && !m->rewatch)
+        brook_loop_timer_add(m->b->loop, 1000, rewatch_due, m, &m->rewatch);
+}
+
+brook_err brook_membership_register(brook_broker *b, char *err, size_t errlen)
+{
+    brook_membership *m = b->membership;
+    int64_t ttl_s = (b->st->lease_ttl_ms + 999) / 1000;
+    answer g = {0};
+    brook_err e = m->store->ops->lease_grant(m->store, ttl_s, on_answer, &g);
+    if (e || (e = wait_answer(m, &g, "granting this broker's lease", err, errlen)))
+        return e;
+    m->lease = g.lease;
+    if (!(m->registration = registration_value(b)))
+        return BROOK_ERR_NOMEM;
+    answer a = {0};
+    e = send_registration(m, on_answer, &a);
+    if (e || (e = wait_answer(m, &a, "registering this broker", err, errlen)))
+        return e;
+    if (!a.r.succeeded) {
+        snprintf(err, errlen,
+                 "cluster: broker.id %d is registered by another live broker (%s): each broker needs its own id",
+                 b->st->broker_id, m->key);
+        return BROOK_ERR_EXISTS;
+    }
+    m->last_renewed_ms = brook_monotonic_ms();
+    schedule_keepalive(m);
+    watch_brokers(m, 0);
+    log_info("cluster %s: broker %d registered (%s, lease %lld, ttl %lld ms)", b->st->cluster_name, b->st->broker_id,
+             m->key, (long long)m->lease, (long long)b->st->lease_ttl_ms);
+    return BROOK_OK;
+}
+
+/* A graceful stop gives the lease back: the others see this broker leave at
+ * once instead of a TTL later. */
+void brook_membership_leave(brook_broker *b)
+{
+    brook_membership *m = b->membership;
+    if (!m)
+        return;
+    m->stopping = 1;
+    if (m->keepalive)
+        brook_loop_timer_cancel(b->loop, m->keepalive);
+    m->keepalive = NULL;
+    if (m->rewatch)
+        brook_loop_timer_cancel(b->loop, m->rewatch);
+    m->rewatch = NULL;
+    if (m->watch)
+        m->store->ops->unwatch(m->store, m->watch);
+    m->watch = NULL;
+    if (m->lease && m->store) {
+        answer a = {0};
+        char err[256];
+        if (m->store->ops->lease_revoke(m->store, m->lease, on_answer, &a) == BROOK_OK &&
+            wait_answer(m, &a, "revoking this broker's lease", err, sizeof err))
+            log_warn("%s", err);
+    }
+    if (m->store)
+        m->store->ops->free(m->store);
+    for (size_t i = 0; i < m->live_count; i++)
+        free(m->live[i].info);
+    free(m->live);
+    free(m->registration);
+    free(m);
+    b->membership = NULL;
+}
+
+const brook_live_broker *brook_membership_live(const brook_broker *b, size_t *count)
+{
+    const brook_membership *m = b->membership;
+    *count = m ? m->live_count : 0;
+    return m ? m->live : NULL;
+}
+
+int brook_membership_lost(const brook_broker *b)
+{
+    return b->membership && b->membership->lost;
+}

@@ -1,0 +1,40 @@
+/* This broker as a member of its cluster (a cluster block in the
+ * configuration): the cluster id it shares with the others, its
+ * registration under a lease in the metadata store, and the brokers that
+ * are live now. A single broker (no cluster block) has none of it. */
+#ifndef BROOK_CORE_MEMBERSHIP_H
+#define BROOK_CORE_MEMBERSHIP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <brook/errors.h>
+
+struct brook_broker;
+typedef struct brook_membership brook_membership;
+
+typedef struct brook_live_broker {
+    int32_t id;
+    char *info; /* its registration: JSON {"id", "rack", "listeners": [{"name", "codec", "host", "port"}]} */
+} brook_live_broker;
+
+/* Before the listeners: reach the store and agree on the cluster id (the
+ * first broker creates it; a data directory of another cluster is refused). */
+brook_err brook_membership_join(struct brook_broker *b, char *err, size_t errlen);
+
+/* Once the listeners are bound (their advertised addresses known): take a
+ * lease, register brokers/<id> under it (refused while another live broker
+ * holds the id), renew it every third of cluster.lease_ttl_ms, and watch
+ * the live brokers. A lost lease is logged, counted and registered again. */
+brook_err brook_membership_register(struct brook_broker *b, char *err, size_t errlen);
+
+/* Give the lease back (the others see this broker leave at once) and free. */
+void brook_membership_leave(struct brook_broker *b);
+
+/* The live brokers as last seen, this one included. */
+const brook_live_broker *brook_membership_live(const struct brook_broker *b, size_t *count);
+
+/* Whether this broker's lease expired and it has not registered again. */
+int brook_membership_lost(const struct brook_broker *b);
+
+#endif

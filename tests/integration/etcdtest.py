@@ -1,0 +1,79 @@
+"""A private etcd (Debian's etcd-server) for cluster tests: started on free
+loopback ports in a scratch directory, read through its v3 JSON gateway,
+killed at the end. Every wait is bounded."""
+import base64
+import json
+import os
+import shutil
+import socket
+import subprocess
+import time
+import urllib.request
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class Etcd:
+    def __init__(self, workdir):
+        self.dir = os.path.join(workdir, "etcd")
+        os.makedirs(self.dir, exist_ok=True)
+        client, peer, metrics = free_port(), free_port(), free_port()
+        self.url = "http://127.0.0.1:%d" % client
+        peer_url = "http://127.0.0.1:%d" % peer
+        self.log = open(os.path.join(self.dir, "etcd.log"), "wb")
+        self.proc = subprocess.Popen(
+            [shutil.which("etcd") or "etcd", "--name", "n1", "--data-dir", os.path.join(self.dir, "data"),
+             "--listen-client-urls", self.url, "--advertise-client-urls", self.url,
+             "--listen-peer-urls", peer_url, "--initial-advertise-peer-urls", peer_url,
+             "--initial-cluster", "n1=" + peer_url, "--initial-cluster-state", "new",
+             "--listen-metrics-urls", "http://127.0.0.1:%d" % metrics],
+            stdout=self.log, stderr=self.log)
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(self.url + "/health", timeout=1) as r:
+                    if json.load(r).get("health") == "true":
+                        return
+            except OSError:
+                pass
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError("etcd did not start (is etcd-server installed?)")
+
+    def call(self, path, body):
+        req = urllib.request.Request(self.url + path, data=json.dumps(body).encode(),
+                                     headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=5) as r:
+            return json.load(r)
+
+    def range(self, prefix):
+        """Every key under `prefix`: {key: value} (both str)."""
+        b = prefix.encode()
+        end = b[:-1] + bytes([b[-1] + 1])
+        r = self.call("/v3/kv/range", {"key": base64.b64encode(b).decode(),
+                                       "range_end": base64.b64encode(end).decode()})
+        return {base64.b64decode(kv["key"]).decode(): base64.b64decode(kv.get("value", "")).decode()
+                for kv in r.get("kvs", [])}
+
+    def wait_for(self, prefix, predicate, timeout=15.0):
+        """Poll `prefix` until predicate(keys) holds; the last keys seen."""
+        deadline = time.monotonic() + timeout
+        keys = self.range(prefix)
+        while not predicate(keys) and time.monotonic() < deadline:
+            time.sleep(0.1)
+            keys = self.range(prefix)
+        return keys
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(10)
+        self.log.close()
