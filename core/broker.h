@@ -73,6 +73,7 @@ typedef struct brook_broker {
     brook_data_dir data_dir; /* locked while the broker runs; holds the cluster id */
     brook_cluster_hooks cluster;
     struct brook_membership *membership; /* NULL: a single broker (membership.h) */
+    struct brook_controller *controller; /* the election (controller.h); NULL: a single broker */
 } brook_broker;
 
 /* Load plugins, open the data dir, topics and partitions, bind listeners.

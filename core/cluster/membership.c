@@ -16,6 +16,7 @@
 #include <jansson.h>
 
 #include "broker.h"
+#include "controller.h"
 #include "etcd_store.h"
 #include "log.h"
 
@@ -371,6 +372,10 @@ brook_err brook_membership_register(brook_broker *b, char *err, size_t errlen)
     m->last_renewed_ms = brook_monotonic_ms();
     schedule_keepalive(m);
     watch_brokers(m, 0);
+    if ((e = brook_controller_start(b))) {
+        snprintf(err, errlen, "cluster: cannot start the controller election: %s", brook_err_str(e));
+        return e;
+    }
     log_info("cluster %s: broker %d registered (%s, lease %lld, ttl %lld ms)", b->st->cluster_name, b->st->broker_id,
              m->key, (long long)m->lease, (long long)b->st->lease_ttl_ms);
     return BROOK_OK;
@@ -383,6 +388,7 @@ void brook_membership_leave(brook_broker *b)
     brook_membership *m = b->membership;
     if (!m)
         return;
+    brook_controller_stop(b); /* before the store goes */
     m->stopping = 1;
     if (m->keepalive)
         brook_loop_timer_cancel(b->loop, m->keepalive);
@@ -420,4 +426,19 @@ const brook_live_broker *brook_membership_live(const brook_broker *b, size_t *co
 int brook_membership_lost(const brook_broker *b)
 {
     return b->membership && b->membership->lost;
+}
+
+brook_metastore *brook_membership_store(const brook_broker *b)
+{
+    return b->membership ? b->membership->store : NULL;
+}
+
+int64_t brook_membership_lease(const brook_broker *b)
+{
+    return b->membership && !b->membership->lost ? b->membership->lease : 0;
+}
+
+const char *brook_membership_namespace(const brook_broker *b)
+{
+    return b->membership ? b->membership->ns : "";
 }

@@ -37,4 +37,10 @@ const brook_live_broker *brook_membership_live(const struct brook_broker *b, siz
 /* Whether this broker's lease expired and it has not registered again. */
 int brook_membership_lost(const struct brook_broker *b);
 
+/* For the rest of the cluster module: the store, this broker's lease (0
+ * while it has none) and the cluster's key namespace (<prefix>/<name>). */
+struct brook_metastore *brook_membership_store(const struct brook_broker *b);
+int64_t brook_membership_lease(const struct brook_broker *b);
+const char *brook_membership_namespace(const struct brook_broker *b);
+
 #endif

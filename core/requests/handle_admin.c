@@ -3,6 +3,7 @@
 
 #include "broker.h"
 #include "conn.h"
+#include "controller.h"
 #include "handlers.h"
 #include "partition.h"
 #include "strmap.h"
@@ -103,7 +104,7 @@ void brook_handle_metadata(brook_req *req)
 {
     brook_broker *b = req->broker;
     brook_metadata_req *m = &req->pub.u.metadata;
-    m->controller_id = b->st->broker_id;
+    m->controller_id = brook_controller_id(b); /* a single broker: itself */
     m->cluster_id = b->data_dir.cluster_id;
     m->brokers = brook_request_alloc(&req->pub, sizeof *m->brokers);
     if (!m->brokers) {

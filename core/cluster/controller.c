@@ -1,0 +1,187 @@
+/* The controller election. One broker at a time holds <ns>/controller,
+ * a key attached to its lease, won by a transaction on create_revision == 0
+ * (etcd decides; no election code of ours). Everyone watches the key: when
+ * it goes (the controller stopped, or its lease expired), every live broker
+ * tries again and one wins. The key's create_revision is the controller's
+ * epoch: every controller write will compare it (with the first controller
+ * duty, topic creation), so that a controller paused past its lease and
+ * replaced cannot write when it wakes up. */
+#include "controller.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "broker.h"
+#include "log.h"
+#include "membership.h"
+
+struct brook_controller {
+    brook_broker *b;
+    brook_metastore *store;
+    char key[300];
+    int32_t controller_id; /* as last seen; -1 none */
+    int64_t epoch;         /* our key's create_revision while we hold it, else 0 */
+    int campaigning;       /* a claim in flight */
+    brook_mwatch *watch;
+    brook_timer *retry;
+    int stopping;
+};
+
+static void campaign(brook_controller *c);
+static void watch_key(brook_controller *c);
+
+static void retry_due(void *arg)
+{
+    brook_controller *c = arg;
+    c->retry = NULL;
+    if (c->watch)
+        c->store->ops->unwatch(c->store, c->watch);
+    c->watch = NULL;
+    watch_key(c);
+}
+
+static void retry_later(brook_controller *c, int64_t ms)
+{
+    if (!c->stopping && !c->retry)
+        brook_loop_timer_add(c->b->loop, ms, retry_due, c, &c->retry);
+}
+
+static void set_controller(brook_controller *c, int32_t id, int64_t create_revision)
+{
+    int32_t self = c->b->st->broker_id;
+    if (id == self && c->epoch == 0 && create_revision > 0) {
+        c->epoch = create_revision;
+        log_info("cluster: this broker (%d) is the controller (epoch %lld)", self, (long long)create_revision);
+    } else if (id != self && c->epoch) {
+        if (id < 0)
+            log_warn("cluster: this broker (%d) is no longer the controller: its key is gone", self);
+        else
+            log_warn("cluster: this broker (%d) is no longer the controller: broker %d is", self, id);
+        c->epoch = 0;
+    }
+    if (id != c->controller_id && id >= 0 && id != self)
+        log_info("cluster: broker %d is the controller", id);
+    c->controller_id = id;
+}
+
+/* ---- the claim ----------------------------------------------------------- */
+
+static void claimed(void *arg, const brook_mresult *r)
+{
+    brook_controller *c = arg;
+    c->campaigning = 0;
+    if (r->err) {
+        /* no lease (it expired and the broker registers again), or no store */
+        retry_later(c, 1000);
+        return;
+    }
+    if (r->succeeded)
+        set_controller(c, c->b->st->broker_id, r->revision); /* created by this txn */
+    /* lost: the watch tells who won */
+}
+
+static void campaign(brook_controller *c)
+{
+    int64_t lease = brook_membership_lease(c->b);
+    if (c->campaigning || c->stopping || !lease || c->controller_id >= 0)
+        return;
+    char value[32];
+    int n = snprintf(value, sizeof value, "%d", c->b->st->broker_id);
+    brook_mcmp absent = {.key = c->key, .target = BROOK_MCMP_CREATE_REVISION, .number = 0};
+    brook_mop put = {
+        .kind = BROOK_MOP_PUT, .key = c->key, .value = (const uint8_t *)value, .value_len = (size_t)n, .lease = lease};
+    c->campaigning = 1;
+    if (c->store->ops->txn(c->store, &absent, 1, &put, 1, NULL, 0, claimed, c)) {
+        c->campaigning = 0;
+        retry_later(c, 1000);
+    }
+}
+
+/* ---- watching the key ------------------------------------------------------ */
+
+static void changed(void *arg, const brook_mevent *ev, size_t n, int64_t revision)
+{
+    brook_controller *c = arg;
+    (void)revision;
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(ev[i].kv.key, c->key) != 0)
+            continue;
+        if (ev[i].deleted) {
+            if (c->controller_id >= 0)
+                log_info("cluster: the controller (%d) is gone", c->controller_id);
+            set_controller(c, -1, 0);
+        } else {
+            set_controller(c, (int32_t)strtol((const char *)ev[i].kv.value, NULL, 10), ev[i].kv.create_revision);
+        }
+    }
+    campaign(c);
+}
+
+static void watch_ended(void *arg, brook_err err, int64_t compact_revision)
+{
+    (void)err;
+    (void)compact_revision;
+    retry_later(arg, err == BROOK_ERR_OUT_OF_RANGE ? 0 : 1000); /* read again, then watch */
+}
+
+static void key_read(void *arg, const brook_mresult *r)
+{
+    brook_controller *c = arg;
+    if (r->err) {
+        retry_later(c, 1000);
+        return;
+    }
+    if (r->count)
+        set_controller(c, (int32_t)strtol((const char *)r->kvs[0].value, NULL, 10), r->kvs[0].create_revision);
+    else
+        set_controller(c, -1, 0);
+    if (c->store->ops->watch(c->store, c->key, r->revision + 1, changed, watch_ended, c, &c->watch))
+        retry_later(c, 1000);
+    campaign(c);
+}
+
+/* Read the key, then watch it from the revision read. */
+static void watch_key(brook_controller *c)
+{
+    if (c->store->ops->get(c->store, c->key, 0, key_read, c))
+        retry_later(c, 1000);
+}
+
+brook_err brook_controller_start(brook_broker *b)
+{
+    brook_controller *c = calloc(1, sizeof *c);
+    if (!c)
+        return BROOK_ERR_NOMEM;
+    c->b = b;
+    c->store = brook_membership_store(b);
+    c->controller_id = -1;
+    snprintf(c->key, sizeof c->key, "%s/controller", brook_membership_namespace(b));
+    b->controller = c;
+    watch_key(c);
+    return BROOK_OK;
+}
+
+void brook_controller_stop(brook_broker *b)
+{
+    brook_controller *c = b->controller;
+    if (!c)
+        return;
+    c->stopping = 1;
+    if (c->retry)
+        brook_loop_timer_cancel(b->loop, c->retry);
+    if (c->watch)
+        c->store->ops->unwatch(c->store, c->watch);
+    free(c);
+    b->controller = NULL;
+}
+
+int32_t brook_controller_id(const brook_broker *b)
+{
+    return b->controller ? b->controller->controller_id : b->st->broker_id; /* a single broker is its own */
+}
+
+int brook_is_controller(const brook_broker *b)
+{
+    return b->controller && b->controller->epoch > 0;
+}
