@@ -169,6 +169,8 @@ static void register_metrics(brook_broker *b)
          "failed or unfinished authentications, and requests sent before authenticating"},
         {&b->m.cluster_lease_lost_total, "cluster_lease_lost_total", BROOK_METRIC_COUNTER,
          "times this broker's lease in the metadata store expired (it was taken for dead)"},
+        {&b->m.cluster_controller_elections_total, "cluster_controller_elections_total", BROOK_METRIC_COUNTER,
+         "times this broker won the controller election"},
     };
     for (size_t i = 0; i < sizeof defs / sizeof defs[0]; i++)
         brook_metrics_register(b->metrics, defs[i].name, defs[i].type, defs[i].help, defs[i].m);

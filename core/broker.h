@@ -28,6 +28,7 @@ typedef struct brook_broker_metrics {
     brook_metric *request_errors_total;
     brook_metric *produced_records_total;
     brook_metric *cluster_lease_lost_total;
+    brook_metric *cluster_controller_elections_total;
     brook_metric *produced_bytes_total;
     brook_metric *fetched_bytes_total;
     brook_metric *protocol_errors_total;

@@ -52,6 +52,7 @@ static void set_controller(brook_controller *c, int32_t id, int64_t create_revis
     int32_t self = c->b->st->broker_id;
     if (id == self && c->epoch == 0 && create_revision > 0) {
         c->epoch = create_revision;
+        brook_metric_add(c->b->m.cluster_controller_elections_total, 1);
         log_info("cluster: this broker (%d) is the controller (epoch %lld)", self, (long long)create_revision);
     } else if (id != self && c->epoch) {
         if (id < 0)

@@ -1,6 +1,8 @@
 #include "broker_metrics.h"
 
 #include "broker.h"
+#include "controller.h"
+#include "membership.h"
 #include "offsets.h"
 #include "router.h"
 
@@ -119,6 +121,21 @@ static void write_request_durations(brook_broker *b, FILE *out)
     }
 }
 
+/* A clustered broker's view of its cluster. */
+static void write_cluster(brook_broker *b, FILE *out)
+{
+    size_t live;
+    brook_membership_live(b, &live);
+    family(out, "cluster_live_brokers", "brokers registered in the metadata store now, this one included");
+    fprintf(out, "brook_cluster_live_brokers %zu\n", live);
+    family(out, "cluster_controller_id", "the broker id of the controller as last seen (-1: none right now)");
+    fprintf(out, "brook_cluster_controller_id %d\n", brook_controller_id(b));
+    family(out, "cluster_is_controller", "1 while this broker is the controller");
+    fprintf(out, "brook_cluster_is_controller %d\n", brook_is_controller(b));
+    family(out, "cluster_registered", "1 while this broker holds a live lease and its registration");
+    fprintf(out, "brook_cluster_registered %d\n", !brook_membership_lost(b));
+}
+
 void brook_broker_write_metrics(void *broker, FILE *out)
 {
     brook_broker *b = broker;
@@ -136,4 +153,6 @@ void brook_broker_write_metrics(void *broker, FILE *out)
     write_partitions(b, out, "partition_size_bytes", "bytes of record batches the partition's log holds", size_bytes);
     write_groups(b, out, "consumer_group_committed_offset", "offset a consumer group committed", 0);
     write_groups(b, out, "consumer_group_lag", "records between a group's committed offset and the high watermark", 1);
+    if (b->membership)
+        write_cluster(b, out);
 }

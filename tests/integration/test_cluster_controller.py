@@ -4,11 +4,13 @@ killed (kill -9) another takes over once its lease expires; when it is
 paused (SIGSTOP) past its lease, another takes over, and the paused one, on
 waking, sees it is no longer the controller. Each test has its own etcd."""
 import os
+import re
 import shutil
 import signal
 import tempfile
 import time
 import unittest
+import urllib.request
 
 from brooktest import Broker
 from etcdtest import Etcd
@@ -69,9 +71,16 @@ class ControllerElection(unittest.TestCase):
         workdir = os.path.join(self.dir, "b%d" % broker_id)
         os.makedirs(workdir, exist_ok=True)
         b = Broker(workdir, broker_id=broker_id,
-                   extra='cluster = { endpoints = "%s"; name = "c"; lease_ttl_ms = %d; };' % (self.etcd.url, TTL_MS))
+                   extra='cluster = { endpoints = "%s"; name = "c"; lease_ttl_ms = %d; };\n'
+                         'metrics = { address = "127.0.0.1:0"; };' % (self.etcd.url, TTL_MS))
         self.brokers[broker_id] = b
         return b.start()
+
+    def cluster_metrics(self, b):
+        port = re.search(r"metrics endpoint listening on 127\.0\.0\.1:(\d+)", b.log()).group(1)
+        with urllib.request.urlopen("http://127.0.0.1:%s/metrics" % port, timeout=5) as r:
+            text = r.read().decode()
+        return {m.group(1): int(m.group(2)) for m in re.finditer(r"^brook_(cluster_\w+) (-?\d+)$", text, re.M)}
 
     def controller(self, timeout=15.0, not_id=None):
         keys = self.etcd.wait_for("/brook/c/controller",
@@ -101,6 +110,15 @@ class ControllerElection(unittest.TestCase):
                 break
             time.sleep(0.2)
         self.assertEqual(set(seen.values()), {first}, seen)
+        # and the metrics endpoint says the same
+        for i in (1, 2, 3):
+            m = self.cluster_metrics(self.brokers[i])
+            self.assertEqual(m["cluster_live_brokers"], 3, (i, m))
+            self.assertEqual(m["cluster_controller_id"], first, (i, m))
+            self.assertEqual(m["cluster_is_controller"], int(i == first), (i, m))
+            self.assertEqual(m["cluster_controller_elections_total"], int(i == first), (i, m))
+            self.assertEqual(m["cluster_registered"], 1, (i, m))
+            self.assertEqual(m["cluster_lease_lost_total"], 0, (i, m))
 
     def test_a_killed_controller_is_replaced_once_its_lease_expires(self):
         for i in (1, 2, 3):
@@ -133,6 +151,10 @@ class ControllerElection(unittest.TestCase):
         self.assertTrue(self.wait_log(zombie, "broker %d is the controller" % second, timeout=10))
         self.assertEqual(self.controller(), second)  # it did not take it back
         self.assertTrue(self.wait_log(zombie, "registered again", timeout=10))
+        m = self.cluster_metrics(zombie)
+        self.assertEqual(m["cluster_lease_lost_total"], 1, m)
+        self.assertEqual(m["cluster_is_controller"], 0, m)
+        self.assertEqual(m["cluster_controller_id"], second, m)
 
 
 if __name__ == "__main__":
