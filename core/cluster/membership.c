@@ -247,14 +247,55 @@ static void reregister(brook_membership *m)
 
 /* ---- the live brokers ------------------------------------------------------------- */
 
+static void free_live(brook_live_broker *l)
+{
+    for (size_t i = 0; i < l->listener_count; i++) {
+        free(l->listeners[i].name);
+        free(l->listeners[i].host);
+    }
+    free(l->listeners);
+    free(l->rack);
+    free(l->info);
+}
+
 static void forget(brook_membership *m, int32_t id)
 {
     for (size_t i = 0; i < m->live_count; i++)
         if (m->live[i].id == id) {
-            free(m->live[i].info);
+            free_live(&m->live[i]);
             m->live[i] = m->live[--m->live_count];
             return;
         }
+}
+
+/* Its rack and listeners, from the registration's JSON; -1 when malformed. */
+static int parse_registration(brook_live_broker *l)
+{
+    json_t *j = json_loads(l->info, 0, NULL);
+    json_t *rack = json_object_get(j, "rack"), *ls = json_object_get(j, "listeners");
+    size_t n = json_is_array(ls) ? json_array_size(ls) : 0;
+    int rc = j && json_is_array(ls) ? 0 : -1;
+    if (!rc && json_is_string(rack) && !(l->rack = strdup(json_string_value(rack))))
+        rc = -1;
+    if (!rc && n && !(l->listeners = calloc(n, sizeof *l->listeners)))
+        rc = -1;
+    for (size_t i = 0; !rc && i < n; i++) {
+        json_t *x = json_array_get(ls, i);
+        json_t *name = json_object_get(x, "name"), *host = json_object_get(x, "host"),
+               *port = json_object_get(x, "port");
+        if (!json_is_string(name) || !json_is_string(host) || !json_is_integer(port)) {
+            rc = -1;
+            break;
+        }
+        brook_live_listener *li = &l->listeners[l->listener_count++];
+        li->name = strdup(json_string_value(name));
+        li->host = strdup(json_string_value(host));
+        li->port = (int32_t)json_integer_value(port);
+        if (!li->name || !li->host)
+            rc = -1;
+    }
+    json_decref(j);
+    return rc;
 }
 
 static void remember(brook_membership *m, const brook_mkv *kv)
@@ -273,7 +314,13 @@ static void remember(brook_membership *m, const brook_mkv *kv)
     m->live = bigger;
     memcpy(info, kv->value, kv->value_len);
     info[kv->value_len] = '\0';
-    m->live[m->live_count++] = (brook_live_broker){.id = id, .info = info};
+    brook_live_broker l = {.id = id, .info = info};
+    if (parse_registration(&l)) {
+        log_warn("cluster: broker %d's registration does not parse; it is left out", id);
+        free_live(&l);
+        return;
+    }
+    m->live[m->live_count++] = l;
 }
 
 static void watch_brokers(brook_membership *m, int64_t from);
@@ -409,7 +456,7 @@ void brook_membership_leave(brook_broker *b)
     if (m->store)
         m->store->ops->free(m->store);
     for (size_t i = 0; i < m->live_count; i++)
-        free(m->live[i].info);
+        free_live(&m->live[i]);
     free(m->live);
     free(m->registration);
     free(m);

@@ -13,9 +13,18 @@
 struct brook_broker;
 typedef struct brook_membership brook_membership;
 
+typedef struct brook_live_listener {
+    char *name;
+    char *host;
+    int32_t port;
+} brook_live_listener;
+
 typedef struct brook_live_broker {
     int32_t id;
     char *info; /* its registration: JSON {"id", "rack", "listeners": [{"name", "codec", "host", "port"}]} */
+    char *rack; /* NULL: none */
+    brook_live_listener *listeners;
+    size_t listener_count;
 } brook_live_broker;
 
 /* Before the listeners: reach the store and agree on the cluster id (the

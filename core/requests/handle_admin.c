@@ -5,6 +5,7 @@
 #include "conn.h"
 #include "controller.h"
 #include "handlers.h"
+#include "membership.h"
 #include "partition.h"
 #include "strmap.h"
 
@@ -106,17 +107,30 @@ void brook_handle_metadata(brook_req *req)
     brook_metadata_req *m = &req->pub.u.metadata;
     m->controller_id = brook_controller_id(b); /* a single broker: itself */
     m->cluster_id = b->data_dir.cluster_id;
-    m->brokers = brook_request_alloc(&req->pub, sizeof *m->brokers);
+    size_t live;
+    const brook_live_broker *brokers = brook_membership_live(b, &live);
+    m->brokers = brook_request_alloc(&req->pub, sizeof *m->brokers * (live + 1));
     if (!m->brokers) {
         req->pub.error = BROOK_ERR_NOMEM;
         return;
     }
+    /* this broker, then every other live one on the listener of the same name */
+    const brook_listener *own = req->conn->listener;
     m->broker_count = 1;
     m->brokers[0] = (brook_broker_meta){
-        .id = b->st->broker_id,
-        .host = req->conn->listener->advertised_host,
-        .port = req->conn->listener->advertised_port,
-    };
+        .id = b->st->broker_id, .host = own->advertised_host, .port = own->advertised_port, .rack = b->st->rack};
+    for (size_t i = 0; i < live; i++) {
+        if (brokers[i].id == b->st->broker_id)
+            continue;
+        for (size_t k = 0; k < brokers[i].listener_count; k++) {
+            const brook_live_listener *l = &brokers[i].listeners[k];
+            if (strcmp(l->name, own->conf->name) == 0) {
+                m->brokers[m->broker_count++] =
+                    (brook_broker_meta){.id = brokers[i].id, .host = l->host, .port = l->port, .rack = brokers[i].rack};
+                break;
+            }
+        }
+    }
     if (m->all_topics) {
         m->topics = brook_request_alloc(&req->pub, sizeof *m->topics * (b->topics.count + 1));
         if (!m->topics) {

@@ -434,7 +434,7 @@ kval *kmap_enc_metadata(kreq *kr, brook_request *req)
         bv[MD_RB_NODE].i = m->brokers[i].id;
         kmap_set_str(&bv[MD_RB_HOST], m->brokers[i].host);
         bv[MD_RB_PORT].i = m->brokers[i].port;
-        bv[MD_RB_RACK].len = -1;
+        kmap_set_str(&bv[MD_RB_RACK], m->brokers[i].rack); /* NULL: null */
     }
     kmap_set_str(&r[MD_R_CLUSTER_ID], m->cluster_id);
     r[MD_R_CONTROLLER].i = m->controller_id;

@@ -27,6 +27,11 @@ except ImportError:  # pragma: no cover
 
 def controller_seen_by(port):
     """The controller id in a Metadata answer of the broker on `port`."""
+    return metadata_from(port).controller_id
+
+
+def metadata_from(port):
+    """A Metadata (v1) answer of the broker on `port`."""
     client = KafkaClient(bootstrap_servers="127.0.0.1:%d" % port, api_version=(2, 0, 0),
                          request_timeout_ms=5000)
     try:
@@ -39,7 +44,7 @@ def controller_seen_by(port):
                 break
         future = client.send(node, MetadataRequest[1](topics=[]))
         client.poll(future=future, timeout_ms=5000)
-        return future.value.controller_id
+        return future.value
     finally:
         client.close()
 
@@ -70,7 +75,7 @@ class ControllerElection(unittest.TestCase):
     def start(self, broker_id):
         workdir = os.path.join(self.dir, "b%d" % broker_id)
         os.makedirs(workdir, exist_ok=True)
-        b = Broker(workdir, broker_id=broker_id,
+        b = Broker(workdir, broker_id=broker_id, broker_extra='rack = "r%d";' % broker_id,
                    extra='cluster = { endpoints = "%s"; name = "c"; lease_ttl_ms = %d; };\n'
                          'metrics = { address = "127.0.0.1:0"; };' % (self.etcd.url, TTL_MS))
         self.brokers[broker_id] = b
@@ -110,7 +115,11 @@ class ControllerElection(unittest.TestCase):
                 break
             time.sleep(0.2)
         self.assertEqual(set(seen.values()), {first}, seen)
-        # and the metrics endpoint says the same
+        # every broker lists every live broker on the listener it was asked on
+        for i in (1, 2, 3):
+            brokers = sorted((b[0], b[2], b[3]) for b in metadata_from(self.brokers[i].kafka_port).brokers)
+            self.assertEqual(brokers, [(j, self.brokers[j].kafka_port, "r%d" % j) for j in (1, 2, 3)], i)
+        # and the metrics endpoint says what they see
         for i in (1, 2, 3):
             m = self.cluster_metrics(self.brokers[i])
             self.assertEqual(m["cluster_live_brokers"], 3, (i, m))
