@@ -23,11 +23,13 @@
 #define MAX_DEPTH 8
 
 const char *const native_op_names[] = {
-    "create_topic", "delete_topic",   "list_topics",       "produce",     "fetch",
-    "list_offsets", "commit_offsets", "fetch_offsets",     "list_groups", "describe_group",
-    "delete_group", "sasl_handshake", "sasl_authenticate",
+    "create_topic", "delete_topic",   "list_topics",       "produce",          "fetch",
+    "list_offsets", "commit_offsets", "fetch_offsets",     "list_groups",      "describe_group",
+    "delete_group", "sasl_handshake", "sasl_authenticate", "describe_cluster",
 };
 const size_t native_op_count = sizeof native_op_names / sizeof native_op_names[0];
+BROOK_STATIC_ASSERT(sizeof native_op_names / sizeof native_op_names[0] == OP_DESCRIBE_CLUSTER + 1,
+                    "one name per op, in the enum's order");
 
 /* ---- plugin ------------------------------------------------------------- */
 
@@ -183,6 +185,12 @@ static int decode_list_topics(decoder *d)
 {
     d->req->u.metadata.all_topics = 1;
     d->req->type = BROOK_REQ_METADATA;
+    return 0;
+}
+
+static int decode_describe_cluster(decoder *d)
+{
+    d->req->type = BROOK_REQ_METADATA; /* no topics: brokers, controller, cluster id */
     return 0;
 }
 
@@ -410,6 +418,7 @@ static brook_err native_decode(void *conn, const uint8_t *frame, size_t len, bro
         case OP_CREATE_TOPIC: rc = decode_create(&d); break;
         case OP_DELETE_TOPIC: rc = decode_delete(&d); break;
         case OP_LIST_TOPICS: rc = decode_list_topics(&d); break;
+        case OP_DESCRIBE_CLUSTER: rc = decode_describe_cluster(&d); break;
         case OP_PRODUCE: rc = decode_produce(&d, n->host); break;
         case OP_FETCH: rc = decode_fetch(&d, n); break;
         case OP_LIST_OFFSETS: rc = decode_list_offsets(&d); break;
@@ -475,6 +484,32 @@ static void encode_list_topics(msgpack_packer *pk, const native_req *nr, const b
         native_pack_str(pk, m->topics[i].name);
         native_pack_str(pk, "partitions");
         msgpack_pack_int32(pk, m->topics[i].partition_count);
+    }
+}
+
+static void encode_describe_cluster(msgpack_packer *pk, const native_req *nr, const brook_metadata_req *m)
+{
+    native_pack_head(pk, nr, BROOK_OK, NULL, 3);
+    native_pack_str(pk, "cluster_id");
+    native_pack_str(pk, m->cluster_id ? m->cluster_id : "");
+    native_pack_str(pk, "controller");
+    msgpack_pack_int32(pk, m->controller_id);
+    native_pack_str(pk, "brokers");
+    msgpack_pack_array(pk, m->broker_count);
+    for (size_t i = 0; i < m->broker_count; i++) {
+        const brook_broker_meta *b = &m->brokers[i];
+        msgpack_pack_map(pk, 4);
+        native_pack_str(pk, "id");
+        msgpack_pack_int32(pk, b->id);
+        native_pack_str(pk, "host");
+        native_pack_str(pk, b->host);
+        native_pack_str(pk, "port");
+        msgpack_pack_int32(pk, b->port);
+        native_pack_str(pk, "rack");
+        if (b->rack)
+            native_pack_str(pk, b->rack);
+        else
+            msgpack_pack_nil(pk);
     }
 }
 
@@ -647,6 +682,7 @@ static void encode_body(msgpack_packer *pk, const native *n, const native_req *n
     }
     case OP_DELETE_TOPIC: native_pack_head(pk, nr, req->u.delete_topics.topics[0].error, NULL, 0); return;
     case OP_LIST_TOPICS: encode_list_topics(pk, nr, &req->u.metadata); return;
+    case OP_DESCRIBE_CLUSTER: encode_describe_cluster(pk, nr, &req->u.metadata); return;
     case OP_PRODUCE: {
         const brook_produce_partition *pp = &req->u.produce.topics[0].partitions[0];
         if (pp->error) {

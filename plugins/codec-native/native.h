@@ -28,6 +28,8 @@ typedef enum op {
     /* authentication (native_auth.c) */
     OP_SASL_HANDSHAKE,
     OP_SASL_AUTHENTICATE,
+    /* the cluster: brokers and controller (a metadata request without topics) */
+    OP_DESCRIBE_CLUSTER,
 } op;
 
 /* in op order */

@@ -334,6 +334,14 @@ class BrookctlCommandLine(BrokerTestCase):
         self.assertEqual(r.returncode, 1)
         self.assertIn(b"cannot connect to broker at 127.0.0.1:%d: Connection refused" % port, r.stderr)
 
+    def test_cluster_on_a_single_broker_lists_itself_as_controller(self):
+        r = self.ctl("cluster")
+        out = r.stdout.decode()
+        self.assertIn("controller 0\n", out)
+        self.assertRegex(out, r"(?m)^broker 0\t127\.0\.0\.1:%d\track -\tcontroller$" % self.broker.port)
+        self.assertRegex(out, r"(?m)^cluster \S+$")
+        self.assertEqual(self.ctl("cluster", "extra", check=False).returncode, 2)
+
     def test_unknown_topic_and_partition(self):
         r = self.ctl("produce", "nope", input=b"x\n", check=False)
         self.assertEqual(r.returncode, 1)

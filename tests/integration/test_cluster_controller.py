@@ -7,12 +7,13 @@ import os
 import re
 import shutil
 import signal
+import subprocess
 import tempfile
 import time
 import unittest
 import urllib.request
 
-from brooktest import Broker
+from brooktest import BROOKCTL, Broker
 from etcdtest import Etcd
 
 TTL_MS = 2000
@@ -119,6 +120,15 @@ class ControllerElection(unittest.TestCase):
         for i in (1, 2, 3):
             brokers = sorted((b[0], b[2], b[3]) for b in metadata_from(self.brokers[i].kafka_port).brokers)
             self.assertEqual(brokers, [(j, self.brokers[j].kafka_port, "r%d" % j) for j in (1, 2, 3)], i)
+        # brookctl cluster shows the same, through the native protocol
+        r = subprocess.run([BROOKCTL, "-b", self.brokers[others[0]].address, "cluster"], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, timeout=20)
+        self.assertEqual(r.returncode, 0, r.stderr.decode())
+        out = r.stdout.decode()
+        self.assertIn("controller %d\n" % first, out)
+        for j in (1, 2, 3):
+            self.assertRegex(out, r"(?m)^broker %d\t127\.0\.0\.1:%d\track r%d%s$"
+                             % (j, self.brokers[j].port, j, "\tcontroller" if j == first else ""))
         # and the metrics endpoint says what they see
         for i in (1, 2, 3):
             m = self.cluster_metrics(self.brokers[i])

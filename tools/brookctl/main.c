@@ -20,6 +20,7 @@ static void usage(FILE *out)
                  "  groups list | describe G | delete G   consumer groups and their committed offsets\n"
                  "  groups reset-offsets G --topic T ...  move a group's committed offsets\n"
                  "  users add|delete NAME | list --file F edit auth-plain's credentials file\n"
+                 "  cluster                               the cluster id, the controller and the live brokers\n"
                  "\n"
                  "options:\n"
                  "  -b, --broker host:port   broker's native listener (default $BROOK_BROKER or 127.0.0.1:9093)\n"
@@ -157,6 +158,8 @@ int main(int argc, char **argv)
         return cmd_groups(&g, sub_argc, sub_argv);
     if (strcmp(cmd, "users") == 0)
         return cmd_users(&g, sub_argc, sub_argv);
+    if (strcmp(cmd, "cluster") == 0)
+        return cmd_cluster(&g, sub_argc, sub_argv);
     if (strcmp(cmd, "help") == 0) {
         usage(stdout);
         return 0;
