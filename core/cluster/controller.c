@@ -72,6 +72,8 @@ static void claimed(void *arg, const brook_mresult *r)
 {
     brook_controller *c = arg;
     c->campaigning = 0;
+    if (c->stopping)
+        return;
     if (r->err) {
         /* no lease (it expired and the broker registers again), or no store */
         retry_later(c, 1000);
@@ -129,6 +131,8 @@ static void watch_ended(void *arg, brook_err err, int64_t compact_revision)
 static void key_read(void *arg, const brook_mresult *r)
 {
     brook_controller *c = arg;
+    if (c->stopping)
+        return;
     if (r->err) {
         retry_later(c, 1000);
         return;
@@ -163,7 +167,7 @@ brook_err brook_controller_start(brook_broker *b)
     return BROOK_OK;
 }
 
-void brook_controller_stop(brook_broker *b)
+void brook_controller_quiesce(brook_broker *b)
 {
     brook_controller *c = b->controller;
     if (!c)
@@ -171,9 +175,16 @@ void brook_controller_stop(brook_broker *b)
     c->stopping = 1;
     if (c->retry)
         brook_loop_timer_cancel(b->loop, c->retry);
+    c->retry = NULL;
     if (c->watch)
         c->store->ops->unwatch(c->store, c->watch);
-    free(c);
+    c->watch = NULL;
+}
+
+void brook_controller_stop(brook_broker *b)
+{
+    brook_controller_quiesce(b);
+    free(b->controller);
     b->controller = NULL;
 }
 

@@ -13,6 +13,10 @@ typedef struct brook_controller brook_controller;
 
 /* Once registered: watch <ns>/controller and claim it whenever it is free. */
 brook_err brook_controller_start(struct brook_broker *b);
+/* Stop campaigning and watching; answers still in flight are ignored. The
+ * broker calls it before it gives its lease back, and stop (which frees)
+ * once the store is gone, so that no answer can reach a freed controller. */
+void brook_controller_quiesce(struct brook_broker *b);
 void brook_controller_stop(struct brook_broker *b);
 
 /* The controller's broker id as last seen (-1: none right now). */

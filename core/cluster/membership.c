@@ -161,6 +161,8 @@ static void reregister(brook_membership *m);
 static void renewed(void *arg, const brook_mresult *r)
 {
     brook_membership *m = arg;
+    if (m->stopping)
+        return;
     int64_t now = brook_monotonic_ms();
     if (!r->err && r->ttl > 0) {
         m->last_renewed_ms = now;
@@ -211,6 +213,8 @@ static brook_err send_registration(brook_membership *m, brook_mdone done, void *
 static void reregistered(void *arg, const brook_mresult *r)
 {
     brook_membership *m = arg;
+    if (m->stopping)
+        return;
     if (!r->err && r->succeeded) {
         m->lost = 0;
         m->last_renewed_ms = brook_monotonic_ms();
@@ -227,6 +231,8 @@ static void reregistered(void *arg, const brook_mresult *r)
 static void regranted(void *arg, const brook_mresult *r)
 {
     brook_membership *m = arg;
+    if (m->stopping)
+        return;
     if (r->err || !r->lease) {
         schedule_keepalive(m);
         return;
@@ -347,6 +353,8 @@ static void brokers_changed(void *arg, const brook_mevent *ev, size_t n, int64_t
 static void brokers_read(void *arg, const brook_mresult *r)
 {
     brook_membership *m = arg;
+    if (m->stopping)
+        return;
     if (r->err) {
         if (!m->stopping && !m->rewatch)
             brook_loop_timer_add(m->b->loop, 1000, rewatch_due, m, &m->rewatch);
@@ -435,7 +443,7 @@ void brook_membership_leave(brook_broker *b)
     brook_membership *m = b->membership;
     if (!m)
         return;
-    brook_controller_stop(b); /* before the store goes */
+    brook_controller_quiesce(b); /* no campaigning while the lease goes back */
     m->stopping = 1;
     if (m->keepalive)
         brook_loop_timer_cancel(b->loop, m->keepalive);
@@ -454,7 +462,8 @@ void brook_membership_leave(brook_broker *b)
             log_warn("%s", err);
     }
     if (m->store)
-        m->store->ops->free(m->store);
+        m->store->ops->free(m->store); /* answers still in flight are dropped */
+    brook_controller_stop(b);
     for (size_t i = 0; i < m->live_count; i++)
         free_live(&m->live[i]);
     free(m->live);

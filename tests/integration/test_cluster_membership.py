@@ -112,6 +112,16 @@ class ClusterMembership(unittest.TestCase):
         self.brokers.append(b3.start())
         self.assertEqual(sorted(self.registered()), ["1", "3"])
 
+    def test_a_broker_stopped_right_after_start_stops_cleanly(self):
+        """SIGTERM while its first store requests are in flight (the controller
+        key read, the brokers read, the claim): their answers must not reach
+        freed state (this crashed the graceful stop once in CI)."""
+        self.broker(1)
+        for round in range(8):
+            b = self.broker(2, workdir=os.path.join(self.dir, "b2-%d" % round))
+            self.assertEqual(b.stop(), 0, b.log())
+        self.assertEqual(sorted(self.registered()), ["1"])
+
     def test_a_data_directory_of_another_cluster_is_refused(self):
         b1 = self.broker(1, name="c1")
         self.assertEqual(b1.stop(), 0)
