@@ -96,6 +96,16 @@ class Broker:
         return self.proc is not None and self.proc.poll() is None
 
 
+def free_port():
+    """A loopback port free now (for processes that must be told a port
+    rather than pick one: etcd, a config that names it)."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
 def taken_port():
     """A loopback port something else listens on: (the listening socket, to
     close when done, and its port)."""

@@ -9,7 +9,7 @@ import subprocess
 import tempfile
 import unittest
 
-from brooktest import BROOKCTL, BROOKD, TEST_PLUGIN_DIR, BrokerTestCase, brookctl, taken_port
+from brooktest import BROOKCTL, BROOKD, TEST_PLUGIN_DIR, BrokerTestCase, brookctl, free_port, taken_port
 
 SOURCE = os.environ.get("BROOK_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "../.."))
 
@@ -22,14 +22,6 @@ def sdk_abi():
 
 
 ABI = sdk_abi()
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def brookd(*args, timeout=20):
