@@ -329,7 +329,7 @@ static void remember(brook_membership *m, const brook_mkv *kv)
     m->live[m->live_count++] = l;
 }
 
-static void watch_brokers(brook_membership *m, int64_t from);
+static void watch_brokers(brook_membership *m);
 static void rewatch_due(void *arg);
 static void watch_ended(void *arg, brook_err err, int64_t compact_revision);
 
@@ -378,7 +378,7 @@ static void rewatch_due(void *arg)
     if (m->watch)
         m->store->ops->unwatch(m->store, m->watch);
     m->watch = NULL;
-    watch_brokers(m, 0); /* read everything again, then watch from there */
+    watch_brokers(m); /* read everything again, then watch from there */
 }
 
 static void watch_ended(void *arg, brook_err err, int64_t compact_revision)
@@ -394,9 +394,8 @@ static void watch_ended(void *arg, brook_err err, int64_t compact_revision)
 }
 
 /* Read the brokers, then watch them from the revision read. */
-static void watch_brokers(brook_membership *m, int64_t from)
+static void watch_brokers(brook_membership *m)
 {
-    (void)from;
     char prefix[320];
     snprintf(prefix, sizeof prefix, "%s/brokers/", m->ns);
     if (m->store->ops->get(m->store, prefix, 1, brokers_read, m) && !m->rewatch)
@@ -426,7 +425,7 @@ brook_err brook_membership_register(brook_broker *b, char *err, size_t errlen)
     }
     m->last_renewed_ms = brook_monotonic_ms();
     schedule_keepalive(m);
-    watch_brokers(m, 0);
+    watch_brokers(m);
     if ((e = brook_controller_start(b))) {
         snprintf(err, errlen, "cluster: cannot start the controller election: %s", brook_err_str(e));
         return e;

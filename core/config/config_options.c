@@ -114,8 +114,8 @@ static int in_range(const brook_option *o, int64_t i, double d)
  * breaks its own bounds) is the plugin's bug: refuse it by name. */
 static brook_err check_declaration(const brook_option *o, const char *plugin_name, char *err, size_t errlen)
 {
-    int64_t i = 0;
-    double d = 0;
+    int64_t i = 0, bound_i;
+    double d = 0, bound_d;
     int b;
     const char *bad = NULL;
     if (o->type < BROOK_OPT_INT || o->type > BROOK_OPT_DOUBLE)
@@ -124,15 +124,14 @@ static brook_err check_declaration(const brook_option *o, const char *plugin_nam
         bad = "a default that does not parse as its type";
     else if ((o->min || o->max) && !is_numeric(o->type))
         bad = "bounds on an option that is not a number";
-    else if ((o->min && parse_value(o->type, o->min, &i, &d, &b)) ||
-             (o->max && parse_value(o->type, o->max, &i, &d, &b)))
+    else if ((o->min && parse_value(o->type, o->min, &bound_i, &bound_d, &b)) ||
+             (o->max && parse_value(o->type, o->max, &bound_i, &bound_d, &b)))
         bad = "bounds that do not parse as its type";
     else if (o->allowed && o->type != BROOK_OPT_STRING)
         bad = "allowed values on an option that is not a string";
     else if ((o->flags & BROOK_OPT_F_REQUIRED) && o->default_value)
         bad = "a default although it is required";
-    else if (o->default_value && is_numeric(o->type) && (parse_value(o->type, o->default_value, &i, &d, &b), 1) &&
-             !in_range(o, i, d))
+    else if (o->default_value && is_numeric(o->type) && !in_range(o, i, d)) /* i, d: the default, parsed above */
         bad = "a default outside its bounds";
     else if (o->default_value && o->type == BROOK_OPT_STRING && !is_allowed(o, o->default_value))
         bad = "a default that is not among its allowed values";

@@ -465,7 +465,6 @@ kval *kmap_enc_metadata(kreq *kr, brook_request *req)
 
 kval *kmap_enc_create_topics(kreq *kr, brook_request *req)
 {
-    (void)kr;
     brook_create_topics_req *c = &req->u.create_topics;
     kval *r = kmap_struct(req, CT_R__COUNT);
     if (!r || kmap_rows(req, &r[CT_R_TOPICS], c->topic_count, CT_RT__COUNT))
@@ -476,7 +475,7 @@ kval *kmap_enc_create_topics(kreq *kr, brook_request *req)
         tv[CT_RT_ERROR].i = kmap_error(c->topics[t].error, 0);
         kmap_set_str(&tv[CT_RT_MESSAGE], c->topics[t].error ? c->topics[t].error_message : NULL);
         /* the two refusals decode made itself, in Kafka's own codes */
-        const kval *asked = ROW(&((kreq *)req->codec_data)->body[CT_TOPICS], t);
+        const kval *asked = ROW(&kr->body[CT_TOPICS], t);
         if (c->topics[t].error == BROOK_ERR_INVALID && c->topics[t].error_message)
             tv[CT_RT_ERROR].i = 40; /* INVALID_CONFIG */
         else if (c->topics[t].error == BROOK_ERR_INVALID_REPLICATION && asked[CT_T_ASSIGNMENTS].len > 0)
@@ -515,7 +514,6 @@ kval *kmap_enc_init_producer_id(kreq *kr, brook_request *req)
 
 kval *kmap_enc_describe_configs(kreq *kr, brook_request *req)
 {
-    (void)kr;
     brook_describe_configs_req *d = &req->u.describe_configs;
     kval *r = kmap_struct(req, DC_R__COUNT);
     if (!r || kmap_rows(req, &r[DC_R_RESULTS], d->resource_count, DC_RR__COUNT))
@@ -528,7 +526,7 @@ kval *kmap_enc_describe_configs(kreq *kr, brook_request *req)
                      cr->error ? (cr->error_message ? cr->error_message : brook_err_str(cr->error)) : NULL);
         /* the type as asked, also for one Brook does not handle (librdkafka
          * fails the whole request on a result of another type) */
-        rv[DC_RR_TYPE].i = ROW(&((kreq *)req->codec_data)->body[DC_RESOURCES], i)[DC_RES_TYPE].i;
+        rv[DC_RR_TYPE].i = ROW(&kr->body[DC_RESOURCES], i)[DC_RES_TYPE].i;
         kmap_set_str(&rv[DC_RR_NAME], cr->name ? cr->name : "");
         size_t n = cr->error ? 0 : cr->entry_count;
         if (kmap_rows(req, &rv[DC_RR_CONFIGS], n, DC_RC__COUNT))

@@ -402,7 +402,6 @@ kval *kmap_enc_offset_commit(kreq *kr, brook_request *req)
 
 kval *kmap_enc_offset_fetch(kreq *kr, brook_request *req)
 {
-    (void)kr;
     brook_offset_fetch_req *f = &req->u.offset_fetch;
     kval *r = kmap_struct(req, OF_R__COUNT);
     if (!r)
@@ -410,7 +409,7 @@ kval *kmap_enc_offset_fetch(kreq *kr, brook_request *req)
     r[OF_R_ERROR].i = group_error(f->error);
     /* A failure of the whole request: from v2 the top-level error says it;
      * before, there is none, so every partition asked for carries it. */
-    int per_partition = ((kreq *)req->codec_data)->version < 2;
+    int per_partition = kr->version < 2;
     size_t nt = f->error && !per_partition ? 0 : f->topic_count;
     if (kmap_rows(req, &r[OF_R_TOPICS], nt, OF_RT__COUNT))
         return NULL;
