@@ -47,6 +47,8 @@ static const node cluster_nodes[] = {
     {"prefix", N_STRING, NULL, "/brook", 0, "where Brook's keys start in the metadata store"},
     {"lease_ttl_ms", N_INT, NULL, "10000", 0,
      "a broker that could not renew its lease for this long is taken for dead (2000-300000)"},
+    {"inter_broker_listener", N_STRING, NULL, NULL, 0,
+     "the listener (codec native, no TLS or SASL yet) other brokers reach this one on; default: the first native one"},
     {NULL, 0, NULL, NULL, 0, NULL},
 };
 
@@ -111,6 +113,8 @@ static const node topics_nodes[] = {
     {"default_partitions", N_INT, NULL, "1", 0, "partitions of a topic created without a count"},
     {"auto_create", N_BOOL, NULL, "true", 0, "create a topic when a client asks for metadata of a missing one"},
     {"max_partitions", N_INT, NULL, "10000", 0, "largest partition count a topic may have"},
+    {"default_replication_factor", N_INT, NULL, "1", 0,
+     "replicas of a topic created without a replication factor (a cluster's brokers; 1 on a single broker)"},
     {NULL, 0, NULL, NULL, 0, NULL},
 };
 
@@ -839,6 +843,39 @@ static brook_err check_cluster(brook_config *c, char *err, size_t errlen)
     return BROOK_OK;
 }
 
+/* The listener the brokers of a cluster reach each other on: native, and
+ * (until brokers authenticate to each other) without TLS or SASL. */
+static brook_err check_inter_broker_listener(brook_config *c, char *err, size_t errlen)
+{
+    brook_settings *st = &c->settings;
+    if (!st->clustered)
+        return BROOK_OK;
+    const config_setting_t *s = config_lookup(&c->cfg, "cluster.inter_broker_listener");
+    const char *name = s ? config_setting_get_string(s) : NULL;
+    for (size_t i = 0; i < st->listener_count; i++) {
+        const brook_listener_conf *l = &st->listeners[i];
+        if (name ? strcmp(l->name, name) != 0
+                 : strcmp(l->codec, "native") != 0 || l->tls.enabled || l->sasl) /* default: the first usable one */
+            continue;
+        if (strcmp(l->codec, "native") != 0)
+            return fail_at(c, s, err, errlen, "must name a listener with codec \"native\"");
+        if (l->tls.enabled || l->sasl) {
+            static const char why[] = "the inter-broker listener must have neither TLS nor SASL: brokers do not "
+                                      "authenticate to each other yet";
+            return fail_at(c, s, err, errlen, why);
+        }
+        st->inter_broker_listener = l->name;
+        return BROOK_OK;
+    }
+    if (name)
+        return fail_at(c, s, err, errlen, "names no listener");
+    snprintf(err, errlen,
+             "%s: a cluster needs a listener with codec \"native\" and neither TLS nor SASL for the brokers' own "
+             "traffic (cluster.inter_broker_listener)",
+             c->source);
+    return BROOK_ERR_INVALID;
+}
+
 brook_err brook_config_validate(brook_config *c, char *err, size_t errlen)
 {
     memset(&c->settings, 0, sizeof c->settings);
@@ -871,6 +908,7 @@ brook_err brook_config_validate(brook_config *c, char *err, size_t errlen)
     st->default_partitions = (int32_t)get_int(cfg, "topics.default_partitions");
     st->auto_create_topics = get_bool(cfg, "topics.auto_create");
     st->max_partitions = (int32_t)get_int(cfg, "topics.max_partitions");
+    st->default_replication_factor = (int32_t)get_int(cfg, "topics.default_replication_factor");
     st->min_session_timeout_ms = (int32_t)get_int(cfg, "groups.min_session_timeout_ms");
     st->max_session_timeout_ms = (int32_t)get_int(cfg, "groups.max_session_timeout_ms");
     st->initial_rebalance_delay_ms = (int32_t)get_int(cfg, "groups.initial_rebalance_delay_ms");
@@ -917,6 +955,7 @@ brook_err brook_config_validate(brook_config *c, char *err, size_t errlen)
         (e = range(c, "topics.max_partitions", get_int(cfg, "topics.max_partitions"), 1, 100000, err, errlen)) ||
         (e = range(c, "topics.default_partitions", get_int(cfg, "topics.default_partitions"), 1, st->max_partitions,
                    err, errlen)) ||
+        (e = range(c, "topics.default_replication_factor", st->default_replication_factor, 1, 1024, err, errlen)) ||
         (e = range(c, "groups.min_session_timeout_ms", st->min_session_timeout_ms, 1, 3600000, err, errlen)) ||
         (e = range(c, "groups.max_session_timeout_ms", st->max_session_timeout_ms, st->min_session_timeout_ms, 3600000,
                    err, errlen)) ||
@@ -937,7 +976,7 @@ brook_err brook_config_validate(brook_config *c, char *err, size_t errlen)
         const config_setting_t *s = config_lookup(cfg, "broker.data_dir");
         return fail_at(c, s, err, errlen, "must not be empty");
     }
-    if ((e = fill_listeners(c, err, errlen)))
+    if ((e = fill_listeners(c, err, errlen)) || (e = check_inter_broker_listener(c, err, errlen)))
         return e;
     const config_setting_t *metrics_address = config_lookup(cfg, "metrics.address");
     if (metrics_address && (e = check_host_port(c, metrics_address, 0, err, errlen)))

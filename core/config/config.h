@@ -72,6 +72,7 @@ typedef struct brook_settings {
     int32_t default_partitions;
     int auto_create_topics;
     int32_t max_partitions;
+    int32_t default_replication_factor;
 
     int32_t min_session_timeout_ms;
     int32_t max_session_timeout_ms;
@@ -90,6 +91,7 @@ typedef struct brook_settings {
     const char *cluster_name;
     const char *cluster_prefix;
     int64_t lease_ttl_ms;
+    const char *inter_broker_listener; /* the listener's name */
 
     brook_listener_conf listeners[BROOK_MAX_LISTENERS];
     size_t listener_count;

@@ -296,6 +296,39 @@ static void plugin_option_tables_are_checked(void **state)
     }
 }
 
+/* A cluster needs a listener the brokers reach each other on: the first
+ * native one without TLS or SASL, or the one named. */
+static void cluster_needs_an_inter_broker_listener(void **state)
+{
+    (void)state;
+#define CLUSTER_WITH(x)                                                                                                \
+    "cluster = { endpoints = \"http://127.0.0.1:2379\"; " x " };\nstorage = { plugin = \"memory\"; };\n"
+#define CLUSTER CLUSTER_WITH("")
+#define KAFKA   "{ name = \"k\"; codec = \"kafka\"; address = \"127.0.0.1:0\"; }"
+#define NATIVE  "{ name = \"n\"; codec = \"native\"; address = \"127.0.0.1:0\"; }"
+#define SASL    "{ name = \"s\"; codec = \"native\"; address = \"127.0.0.1:0\"; sasl = true; }"
+    brook_config c;
+    char err[1024] = "";
+    assert_int_equal(load(&c, CLUSTER "listeners = ( " KAFKA ", " SASL ", " NATIVE " );\n", err), BROOK_OK);
+    assert_string_equal(c.settings.inter_broker_listener, "n");
+    assert_int_equal(c.settings.default_replication_factor, 1);
+    brook_config_free(&c);
+    expect_error(CLUSTER "listeners = ( " KAFKA " );\n", "needs a listener with codec \"native\"");
+    expect_error(CLUSTER "listeners = ( " KAFKA ", " SASL " );\n", "neither TLS nor SASL");
+    expect_error(CLUSTER_WITH("inter_broker_listener = \"k\";") "listeners = ( " KAFKA ", " NATIVE " );\n",
+                 "codec \"native\"");
+    expect_error(
+        CLUSTER_WITH("inter_broker_listener = \"s\";") "listeners = ( " KAFKA ", " SASL " );\n",
+        "test.conf:1: cluster.inter_broker_listener: the inter-broker listener must have neither TLS nor SASL");
+    expect_error(CLUSTER_WITH("inter_broker_listener = \"x\";") "listeners = ( " NATIVE " );\n", "names no listener");
+    expect_error(MINIMAL "topics = { default_replication_factor = 0; };\n", "topics.default_replication_factor");
+#undef CLUSTER
+#undef CLUSTER_WITH
+#undef KAFKA
+#undef NATIVE
+#undef SASL
+}
+
 static void shipped_default_config_is_valid(void **state)
 {
     (void)state;
@@ -322,6 +355,7 @@ int main(void)
         cmocka_unit_test(plugin_options_checked_against_declared_table),
         cmocka_unit_test(plugin_options_checked_against_bounds_and_allowed_values),
         cmocka_unit_test(plugin_option_tables_are_checked),
+        cmocka_unit_test(cluster_needs_an_inter_broker_listener),
         cmocka_unit_test(shipped_default_config_is_valid),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
