@@ -323,13 +323,6 @@ static int log_end_reached(const brook_waiter *w, int64_t end)
     return w->on_log_end && w->target <= end;
 }
 
-static int any(const brook_waiter *w, int64_t unused)
-{
-    (void)w;
-    (void)unused;
-    return 1;
-}
-
 void brook_partition_committed(void *partition, int64_t high_watermark)
 {
     brook_partition *p = partition;
@@ -348,7 +341,22 @@ void brook_partition_log_end_advanced(brook_partition *p, int64_t log_end)
     wake_where(p, log_end_reached, log_end);
 }
 
+/* Every waiter registered now, each once: a woken request that waits
+ * again registers anew and is not woken a second time (with a predicate
+ * that always holds, wake_where would never end). */
 void brook_partition_wake_all(brook_partition *p)
 {
-    wake_where(p, any, 0);
+    brook_waiter now = {.part = p};
+    if (p->waiters.next == &p->waiters)
+        return;
+    now.next = p->waiters.next;
+    now.prev = p->waiters.prev;
+    now.next->prev = &now;
+    now.prev->next = &now;
+    p->waiters.next = p->waiters.prev = &p->waiters;
+    while (now.next != &now) {
+        brook_waiter *w = now.next;
+        brook_partition_unwait(w); /* from `now`, where it was moved */
+        w->wake(w);
+    }
 }
