@@ -19,6 +19,7 @@
 #include "controller.h"
 #include "etcd_store.h"
 #include "log.h"
+#include "prefix_watch.h"
 
 #define STARTUP_WAIT_MS 10000
 
@@ -38,10 +39,10 @@ struct brook_membership {
     int64_t lease;
     brook_timer *keepalive;
     int64_t last_renewed_ms;
-    int lost;     /* the lease expired: this broker is not a member until registered again */
-    int stopping; /* leave() began: no re-registration */
-    brook_mwatch *watch;
-    brook_timer *rewatch; /* a watch ended: read and watch again */
+    int lost;                   /* the lease expired: this broker is not a member until registered again */
+    int stopping;               /* leave() began: no re-registration */
+    brook_prefix_watch brokers; /* the live brokers (store NULL until registered) */
+    int ready;                  /* the live brokers were read */
     brook_live_broker *live;
     size_t live_count;
     char *registration; /* this broker's value */
@@ -329,10 +330,6 @@ static void remember(brook_membership *m, const brook_mkv *kv)
     m->live[m->live_count++] = l;
 }
 
-static void watch_brokers(brook_membership *m);
-static void rewatch_due(void *arg);
-static void watch_ended(void *arg, brook_err err, int64_t compact_revision);
-
 static void brokers_changed(void *arg, const brook_mevent *ev, size_t n, int64_t revision)
 {
     brook_membership *m = arg;
@@ -348,49 +345,19 @@ static void brokers_changed(void *arg, const brook_mevent *ev, size_t n, int64_t
             log_info("cluster: broker %d is live", id);
         }
     }
+    brook_controller_brokers_changed(m->b);
 }
 
-static void brokers_read(void *arg, const brook_mresult *r)
+static void brokers_read(void *arg, const brook_mkv *kvs, size_t n, int64_t revision)
 {
     brook_membership *m = arg;
-    if (m->stopping)
-        return;
-    if (r->err) {
-        if (!m->stopping && !m->rewatch)
-            brook_loop_timer_add(m->b->loop, 1000, rewatch_due, m, &m->rewatch);
-        return;
-    }
+    (void)revision;
     while (m->live_count)
         forget(m, m->live[0].id);
-    for (size_t i = 0; i < r->count; i++)
-        remember(m, &r->kvs[i]);
-    char prefix[320];
-    snprintf(prefix, sizeof prefix, "%s/brokers/", m->ns);
-    if (m->store->ops->watch(m->store, prefix, r->revision + 1, brokers_changed, watch_ended, m, &m->watch) &&
-        !m->rewatch)
-        brook_loop_timer_add(m->b->loop, 1000, rewatch_due, m, &m->rewatch);
-}
-
-static void rewatch_due(void *arg)
-{
-    brook_membership *m = arg;
-    m->rewatch = NULL;
-    if (m->watch)
-        m->store->ops->unwatch(m->store, m->watch);
-    m->watch = NULL;
-    watch_brokers(m); /* read everything again, then watch from there */
-}
-
-static void watch_ended(void *arg, brook_err err, int64_t compact_revision)
-{
-    brook_membership *m = arg;
-    (void)compact_revision;
-    if (err != BROOK_ERR_OUT_OF_RANGE)
-        log_warn("cluster: the watch on the brokers ended (%s); reading them again", brook_err_str(err));
-    /* not from inside the store's callback: on a timer, after a pause if
-     * the store is unreachable */
-    if (!m->stopping && !m->rewatch)
-        brook_loop_timer_add(m->b->loop, err == BROOK_ERR_OUT_OF_RANGE ? 0 : 1000, rewatch_due, m, &m->rewatch);
+    for (size_t i = 0; i < n; i++)
+        remember(m, &kvs[i]);
+    m->ready = 1;
+    brook_controller_brokers_changed(m->b);
 }
 
 /* Read the brokers, then watch them from the revision read. */
@@ -398,8 +365,8 @@ static void watch_brokers(brook_membership *m)
 {
     char prefix[320];
     snprintf(prefix, sizeof prefix, "%s/brokers/", m->ns);
-    if (m->store->ops->get(m->store, prefix, 1, brokers_read, m) && !m->rewatch)
-        brook_loop_timer_add(m->b->loop, 1000, rewatch_due, m, &m->rewatch);
+    static const brook_prefix_watch_ops ops = {.snapshot = brokers_read, .changed = brokers_changed};
+    brook_prefix_watch_start(&m->brokers, m->store, m->b->loop, prefix, 0, "the brokers", &ops, m);
 }
 
 brook_err brook_membership_register(brook_broker *b, char *err, size_t errlen)
@@ -447,12 +414,8 @@ void brook_membership_leave(brook_broker *b)
     if (m->keepalive)
         brook_loop_timer_cancel(b->loop, m->keepalive);
     m->keepalive = NULL;
-    if (m->rewatch)
-        brook_loop_timer_cancel(b->loop, m->rewatch);
-    m->rewatch = NULL;
-    if (m->watch)
-        m->store->ops->unwatch(m->store, m->watch);
-    m->watch = NULL;
+    if (m->brokers.store)
+        brook_prefix_watch_stop(&m->brokers);
     if (m->lease && m->store) {
         answer a = {0};
         char err[256];
@@ -476,6 +439,11 @@ const brook_live_broker *brook_membership_live(const brook_broker *b, size_t *co
     const brook_membership *m = b->membership;
     *count = m ? m->live_count : 0;
     return m ? m->live : NULL;
+}
+
+int brook_membership_ready(const brook_broker *b)
+{
+    return b->membership && b->membership->ready;
 }
 
 int brook_membership_lost(const brook_broker *b)

@@ -43,6 +43,9 @@ void brook_membership_leave(struct brook_broker *b);
 /* The live brokers as last seen, this one included. */
 const brook_live_broker *brook_membership_live(const struct brook_broker *b, size_t *count);
 
+/* Whether the live brokers were read (the list above means something). */
+int brook_membership_ready(const struct brook_broker *b);
+
 /* Whether this broker's lease expired and it has not registered again. */
 int brook_membership_lost(const struct brook_broker *b);
 
