@@ -25,10 +25,10 @@
 const char *const native_op_names[] = {
     "create_topic", "delete_topic",   "list_topics",       "produce",          "fetch",
     "list_offsets", "commit_offsets", "fetch_offsets",     "list_groups",      "describe_group",
-    "delete_group", "sasl_handshake", "sasl_authenticate", "describe_cluster",
+    "delete_group", "sasl_handshake", "sasl_authenticate", "describe_cluster", "replica_fetch",
 };
 const size_t native_op_count = sizeof native_op_names / sizeof native_op_names[0];
-BROOK_STATIC_ASSERT(sizeof native_op_names / sizeof native_op_names[0] == OP_DESCRIBE_CLUSTER + 1,
+BROOK_STATIC_ASSERT(sizeof native_op_names / sizeof native_op_names[0] == OP_REPLICA_FETCH + 1,
                     "one name per op, in the enum's order");
 
 /* ---- plugin ------------------------------------------------------------- */
@@ -421,6 +421,7 @@ static brook_err native_decode(void *conn, const uint8_t *frame, size_t len, bro
         case OP_DESCRIBE_CLUSTER: rc = decode_describe_cluster(&d); break;
         case OP_PRODUCE: rc = decode_produce(&d, n->host); break;
         case OP_FETCH: rc = decode_fetch(&d, n); break;
+        case OP_REPLICA_FETCH: rc = native_decode_replica_fetch(&d); break;
         case OP_LIST_OFFSETS: rc = decode_list_offsets(&d); break;
         case OP_SASL_HANDSHAKE:
         case OP_SASL_AUTHENTICATE: rc = native_decode_auth_op(&d, nr->op); break;
@@ -706,6 +707,8 @@ static brook_err native_encode(void *conn, brook_request *req, brook_writer *w)
 {
     const native *n = conn;
     const native_req *nr = req->codec_data;
+    if (nr->op == OP_REPLICA_FETCH && req->type == BROOK_REQ_FETCH && !req->error)
+        return native_encode_replica_fetch(nr, req, w);
     out o;
     msgpack_sbuffer_init(&o.sb);
     msgpack_packer_init(&o.pk, &o.sb, msgpack_sbuffer_write);

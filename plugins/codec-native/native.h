@@ -9,6 +9,7 @@
 
 #include <msgpack.h>
 
+#include <brook/codec.h>
 #include <brook/plugin.h>
 #include <brook/request.h>
 
@@ -30,6 +31,8 @@ typedef enum op {
     OP_SASL_AUTHENTICATE,
     /* the cluster: brokers and controller (a metadata request without topics) */
     OP_DESCRIBE_CLUSTER,
+    /* a follower broker copying from its leader (native_replica.c) */
+    OP_REPLICA_FETCH,
 } op;
 
 /* in op order */
@@ -69,6 +72,10 @@ void native_pack_head(msgpack_packer *pk, const native_req *nr, brook_err err, c
 /* ---- authentication (native_auth.c) ---- */
 int native_decode_auth_op(decoder *d, op o);
 void native_encode_auth_op(msgpack_packer *pk, const native_req *nr, const brook_request *req);
+
+/* ---- replica fetch (native_replica.c) ---- */
+int native_decode_replica_fetch(decoder *d);
+brook_err native_encode_replica_fetch(const native_req *nr, const brook_request *req, brook_writer *w);
 
 /* ---- consumer groups (native_groups.c) ---- */
 int native_decode_group_op(decoder *d, op o);
