@@ -15,6 +15,7 @@
 #include "conn.h"
 #include "data_dir.h"
 #include "log.h"
+#include "local_replicas.h"
 #include "membership.h"
 #include "offsets.h"
 #include "partition.h"
@@ -34,17 +35,25 @@ static brook_err open_partitions(brook_broker *b, brook_topic *t, int create)
     int32_t missing = 0;
     for (int32_t i = 0; i < t->partition_count; i++) {
         brook_err e = brook_partition_open(b, t, i, create, &t->partitions[i]);
+        if (e == BROOK_ERR_NOT_FOUND && !create && b->st->clustered) {
+            /* a cluster's broker holds some partitions: the cluster's
+             * records say which, and it creates them then */
+            t->partitions[i] = NULL;
+            continue;
+        }
         if (e == BROOK_ERR_NOT_FOUND && !create) {
             missing++;
             e = brook_partition_open(b, t, i, 1, &t->partitions[i]);
         }
-        if (!e && (e = brook_partition_lead_alone(t->partitions[i]))) {
+        /* a single broker leads everything; in a cluster the records decide */
+        if (!e && !b->st->clustered && (e = brook_partition_lead_alone(t->partitions[i]))) {
             brook_partition_close(t->partitions[i], 0);
             t->partitions[i] = NULL;
         }
         if (e) {
             for (int32_t j = 0; j < i; j++)
-                brook_partition_close(t->partitions[j], 0);
+                if (t->partitions[j])
+                    brook_partition_close(t->partitions[j], 0);
             free(t->partitions);
             t->partitions = NULL;
             return e;
@@ -62,7 +71,8 @@ static void close_partitions(brook_broker *b, brook_topic *t, int remove)
     brook_partition **parts = t->partitions;
     t->partitions = NULL;
     for (int32_t i = 0; parts && i < n; i++)
-        brook_partition_close(parts[i], remove);
+        if (parts[i])
+            brook_partition_close(parts[i], remove);
     free(parts);
     const brook_storage_ops *so = brook_storage_of(&b->plugins.storage);
     for (int32_t i = 0; remove && i < n; i++) {
@@ -143,6 +153,63 @@ brook_err brook_broker_delete_topic(brook_broker *b, const char *name)
         brook_offsets_delete_topic(b->offsets, name);
     log_info("deleted topic %s", name);
     return BROOK_OK;
+}
+
+/* ---- a cluster's broker: the replicas the cluster's records give it ------- */
+
+brook_err brook_broker_host_topic(brook_broker *b, const char *name, int32_t partitions, brook_topic **out)
+{
+    brook_topic *t = brook_topics_find(&b->topics, name);
+    brook_err e;
+    if (!t) {
+        if ((e = brook_topics_insert(&b->topics, name, partitions, &t)))
+            return e;
+        t->partitions = calloc((size_t)partitions, sizeof *t->partitions);
+        if (!t->partitions || (e = brook_topics_save(&b->topics))) {
+            e = t->partitions ? e : BROOK_ERR_NOMEM;
+            free(t->partitions);
+            t->partitions = NULL;
+            brook_topics_drop(&b->topics, name);
+            return e;
+        }
+        log_info("topic %s: this broker holds replicas of it", name);
+    } else if (t->partition_count < partitions) {
+        brook_partition **more = realloc(t->partitions, sizeof *more * (size_t)partitions);
+        if (!more)
+            return BROOK_ERR_NOMEM;
+        memset(more + t->partition_count, 0, sizeof *more * (size_t)(partitions - t->partition_count));
+        t->partitions = more;
+        t->partition_count = partitions;
+        if ((e = brook_topics_save(&b->topics)))
+            return e;
+    }
+    *out = t;
+    return BROOK_OK;
+}
+
+brook_err brook_broker_open_replica(brook_broker *b, brook_topic *t, int32_t index, brook_partition **out)
+{
+    if (!t->partitions[index]) {
+        brook_err e = brook_partition_open(b, t, index, 1, &t->partitions[index]);
+        if (e)
+            return e;
+    }
+    *out = t->partitions[index];
+    return BROOK_OK;
+}
+
+void brook_broker_remove_replica(brook_broker *b, brook_topic *t, int32_t index)
+{
+    brook_partition *p = t->partitions[index];
+    if (!p)
+        return;
+    t->partitions[index] = NULL;
+    brook_partition_close(p, 1);
+    const brook_storage_ops *so = brook_storage_of(&b->plugins.storage);
+    brook_err e = so->remove(b->plugins.storage.state, t->name, index);
+    if (e && e != BROOK_ERR_NOT_FOUND)
+        log_error("topic %s: removing partition %d's data failed: %s", t->name, index, brook_err_str(e));
+    brook_partition_remove_state(b, t->name, index);
 }
 
 /* ---- start / run / stop ------------------------------------------------- */
@@ -286,7 +353,7 @@ brook_err brook_broker_start(brook_broker *b, brook_config *config, const char *
             return e;
     }
     /* registered once its advertised addresses are known, before serving */
-    if (b->st->clustered && (e = brook_membership_register(b, err, errlen)))
+    if (b->st->clustered && ((e = brook_membership_register(b, err, errlen)) || (e = brook_local_replicas_start(b))))
         return e;
     if (b->st->metrics_address && (e = brook_metrics_http_start(b->loop, b->metrics, brook_broker_write_metrics, b,
                                                                 b->st->metrics_address, &b->metrics_http, err, errlen)))
@@ -359,7 +426,8 @@ void brook_broker_stop(brook_broker *b)
 
 void brook_broker_free(brook_broker *b)
 {
-    brook_membership_leave(b); /* first: the others see it leave at once */
+    brook_local_replicas_stop(b); /* no fetching, no record changes applied */
+    brook_membership_leave(b);    /* then: the others see it leave at once */
     while (b->conns)
         brook_conn_close(b->conns, NULL);
     brook_conn_limits_stop(b);

@@ -73,8 +73,12 @@ typedef struct brook_broker {
     int64_t stop_deadline;
     brook_data_dir data_dir; /* locked while the broker runs; holds the cluster id */
     brook_cluster_hooks cluster;
-    struct brook_membership *membership; /* NULL: a single broker (membership.h) */
-    struct brook_controller *controller; /* the election (controller.h); NULL: a single broker */
+    struct brook_membership *membership;    /* NULL: a single broker (membership.h) */
+    struct brook_controller *controller;    /* the election (controller.h); NULL: a single broker */
+    struct brook_controller_duties *duties; /* what the controller does (controller_duties.h) */
+    struct brook_cluster_image *image;      /* topics and partitions as the store has them (cluster_image.h) */
+    struct brook_local_replicas *local;     /* this broker's replicas' record writes (local_replicas.h) */
+    struct brook_replica_fetcher *fetcher;  /* follower replicas' fetch sessions (replica_fetcher.h) */
 } brook_broker;
 
 /* Load plugins, open the data dir, topics and partitions, bind listeners.
@@ -106,5 +110,12 @@ void brook_broker_groups_free(brook_broker *b);
 
 /* Delete a topic: registry entry, partitions, their stored data and the
  * offsets groups committed for it. */
+/* A cluster's broker: the registry entry of a topic it holds replicas of
+ * (made or grown, saved; no partition opened), one of its replicas opened
+ * (made if new), or removed with its data. */
+brook_err brook_broker_host_topic(brook_broker *b, const char *name, int32_t partitions, brook_topic **out);
+brook_err brook_broker_open_replica(brook_broker *b, brook_topic *t, int32_t index, brook_partition **out);
+void brook_broker_remove_replica(brook_broker *b, brook_topic *t, int32_t index);
+
 brook_err brook_broker_delete_topic(brook_broker *b, const char *name);
 #endif

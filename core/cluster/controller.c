@@ -14,7 +14,18 @@
 
 #include "broker.h"
 #include "log.h"
+#include "controller_duties.h"
 #include "membership.h"
+
+/* A controller write in flight. */
+typedef struct pending_txn pending_txn;
+struct pending_txn {
+    pending_txn *prev, *next;
+    brook_controller *c;
+    brook_mdone done;
+    void (*abandon)(void *arg);
+    void *arg;
+};
 
 struct brook_controller {
     brook_broker *b;
@@ -26,6 +37,7 @@ struct brook_controller {
     brook_mwatch *watch;
     brook_timer *retry;
     int stopping;
+    pending_txn pending; /* list head */
 };
 
 static void campaign(brook_controller *c);
@@ -54,6 +66,8 @@ static void set_controller(brook_controller *c, int32_t id, int64_t create_revis
         c->epoch = create_revision;
         brook_metric_add(c->b->m.cluster_controller_elections_total, 1);
         log_info("cluster: this broker (%d) is the controller (epoch %lld)", self, (long long)create_revision);
+        c->controller_id = id;
+        brook_controller_duties_begin(c->b);
     } else if (id != self && c->epoch) {
         if (id < 0)
             log_warn("cluster: this broker (%d) is no longer the controller: its key is gone", self);
@@ -162,6 +176,7 @@ brook_err brook_controller_start(brook_broker *b)
     c->store = brook_membership_store(b);
     c->controller_id = -1;
     snprintf(c->key, sizeof c->key, "%s/controller", brook_membership_namespace(b));
+    c->pending.prev = c->pending.next = &c->pending;
     b->controller = c;
     watch_key(c);
     return BROOK_OK;
@@ -184,6 +199,19 @@ void brook_controller_quiesce(brook_broker *b)
 void brook_controller_stop(brook_broker *b)
 {
     brook_controller_quiesce(b);
+    brook_controller *c = b->controller;
+    if (!c)
+        return;
+    /* the store is gone: no answer will come */
+    while (c->pending.next != &c->pending) {
+        pending_txn *t = c->pending.next;
+        t->prev->next = t->next;
+        t->next->prev = t->prev;
+        if (t->abandon)
+            t->abandon(t->arg);
+        free(t);
+    }
+    brook_controller_duties_end(b);
     free(b->controller);
     b->controller = NULL;
 }
@@ -196,4 +224,43 @@ int32_t brook_controller_id(const brook_broker *b)
 int brook_is_controller(const brook_broker *b)
 {
     return b->controller && b->controller->epoch > 0;
+}
+
+/* ---- the controller's writes ------------------------------------------------ */
+
+static void txn_answered(void *arg, const brook_mresult *r)
+{
+    pending_txn *t = arg;
+    t->prev->next = t->next;
+    t->next->prev = t->prev;
+    t->done(t->arg, r);
+    free(t);
+}
+
+brook_err brook_controller_txn(brook_broker *b, const brook_mcmp *cmp, size_t ncmp, const brook_mop *ops, size_t nops,
+                               brook_mdone done, void (*abandon)(void *arg), void *arg)
+{
+    brook_controller *c = b->controller;
+    if (!c || !c->epoch || c->stopping)
+        return BROOK_ERR_NOT_LEADER;
+    if (ncmp + 1 > BROOK_CONTROLLER_TXN_MAX_OPS || nops > BROOK_CONTROLLER_TXN_MAX_OPS)
+        return BROOK_ERR_TOO_LARGE;
+    brook_mcmp all[BROOK_CONTROLLER_TXN_MAX_OPS];
+    all[0] = (brook_mcmp){.key = c->key, .target = BROOK_MCMP_CREATE_REVISION, .number = c->epoch};
+    for (size_t i = 0; i < ncmp; i++)
+        all[i + 1] = cmp[i];
+    pending_txn *t = calloc(1, sizeof *t);
+    if (!t)
+        return BROOK_ERR_NOMEM;
+    *t = (pending_txn){.c = c, .done = done, .abandon = abandon, .arg = arg};
+    brook_err e = c->store->ops->txn(c->store, all, ncmp + 1, ops, nops, NULL, 0, txn_answered, t);
+    if (e) {
+        free(t);
+        return e;
+    }
+    t->next = c->pending.next;
+    t->prev = &c->pending;
+    c->pending.next->prev = t;
+    c->pending.next = t;
+    return BROOK_OK;
 }

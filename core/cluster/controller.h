@@ -25,4 +25,20 @@ int32_t brook_controller_id(const struct brook_broker *b);
 /* Whether this broker holds the controller key now. */
 int brook_is_controller(const struct brook_broker *b);
 
+/* A controller write: `cmp` and `ops` in one transaction that also compares
+ * the controller key's create revision with this controller's epoch, so a
+ * controller that was replaced (paused past its lease, cut off) cannot
+ * write. BROOK_ERR_NOT_LEADER when this broker is not the controller. If
+ * the controller stops before the answer, `done` is not called and
+ * `abandon` (may be NULL) frees `arg`. At most 127 compares and 128 ops
+ * (etcd's default limit per transaction). */
+#define BROOK_CONTROLLER_TXN_MAX_OPS 128
+brook_err brook_controller_txn(struct brook_broker *b, const brook_mcmp *cmp, size_t ncmp, const brook_mop *ops,
+                               size_t nops, brook_mdone done, void (*abandon)(void *arg), void *arg);
+
+/* The live brokers changed (membership calls it): elect where needed. */
+void brook_controller_brokers_changed(struct brook_broker *b);
+/* The cluster image changed (or was read again): act on it. */
+void brook_controller_image_changed(struct brook_broker *b, const char *topic, int32_t partition);
+
 #endif

@@ -3,7 +3,10 @@
 
 #include "broker.h"
 #include "conn.h"
+#include "cluster_image.h"
+#include "cluster_topics.h"
 #include "controller.h"
+#include "controller_duties.h"
 #include "handlers.h"
 #include "membership.h"
 #include "partition.h"
@@ -34,6 +37,47 @@ static void describe_topic(brook_req *req, brook_topic *t, brook_topic_meta *tm)
     }
 }
 
+static const int32_t *arena_ids(brook_req *req, const int32_t *ids, int32_t n)
+{
+    int32_t *copy = brook_request_alloc(&req->pub, sizeof *copy * (size_t)(n > 0 ? n : 1));
+    if (copy && n > 0)
+        memcpy(copy, ids, sizeof *copy * (size_t)n);
+    return copy;
+}
+
+/* A cluster's topic, as its records say (copied: the records may change
+ * before the response is encoded). */
+static void describe_cluster_topic(brook_req *req, const brook_image_topic *it, brook_topic_meta *tm)
+{
+    tm->name = it->name;
+    tm->partition_count = it->rec.partitions;
+    tm->partitions = brook_request_alloc(&req->pub, sizeof *tm->partitions * (size_t)it->rec.partitions);
+    if (!tm->partitions) {
+        tm->error = BROOK_ERR_NOMEM;
+        tm->partition_count = 0;
+        return;
+    }
+    for (int32_t i = 0; i < it->rec.partitions; i++) {
+        brook_partition_meta *pm = &tm->partitions[i];
+        const brook_image_partition *ip =
+            i < it->partition_cap && it->partitions[i].present ? &it->partitions[i] : NULL;
+        *pm = (brook_partition_meta){.partition = i, .leader = -1, .error = BROOK_ERR_LEADER_NOT_AVAILABLE};
+        if (!ip)
+            continue; /* being created */
+        pm->leader = ip->rec.leader;
+        pm->leader_epoch = ip->rec.leader_epoch;
+        pm->replicas = arena_ids(req, ip->rec.replicas, ip->rec.replica_count);
+        pm->isr = arena_ids(req, ip->rec.isr, ip->rec.isr_count);
+        if (!pm->replicas || !pm->isr) {
+            pm->error = BROOK_ERR_NOMEM;
+            continue;
+        }
+        pm->replica_count = ip->rec.replica_count;
+        pm->isr_count = ip->rec.isr_count;
+        pm->error = ip->rec.leader >= 0 ? BROOK_OK : BROOK_ERR_LEADER_NOT_AVAILABLE;
+    }
+}
+
 /* Each name once, in first-asked order: Kafka answers a set of topics, and
  * a request naming one topic a million times must not cost a million
  * answers. Returns 0 when out of memory. */
@@ -54,6 +98,11 @@ static int unique_names(brook_metadata_req *m)
     return ok;
 }
 
+static int topic_exists(brook_broker *b, const char *name)
+{
+    return b->st->clustered ? brook_cluster_image_topic(b, name) != NULL : brook_topics_find(&b->topics, name) != NULL;
+}
+
 /* Missing topics the client may create, created in one batch (one registry
  * write) of at most limits.max_topics_created_per_request; the rest answer
  * LEADER_NOT_AVAILABLE, which clients retry, so a client asking for more
@@ -69,7 +118,7 @@ static void auto_create(brook_req *req, brook_metadata_req *m)
         brook_topic_meta *tm = &m->topics[i];
         if ((tm->error = brook_authorize(req, BROOK_OP_DESCRIBE, BROOK_RESOURCE_TOPIC, tm->name)))
             continue;
-        if (!m->allow_auto_create || !b->st->auto_create_topics || !cap || brook_topics_find(&b->topics, tm->name) ||
+        if (!m->allow_auto_create || !b->st->auto_create_topics || !cap || topic_exists(b, tm->name) ||
             !brook_topic_name_valid(tm->name))
             continue;
         if ((tm->error = brook_authorize(req, BROOK_OP_CREATE, BROOK_RESOURCE_TOPIC, tm->name)))
@@ -90,6 +139,13 @@ static void auto_create(brook_req *req, brook_metadata_req *m)
         names[n] = tm->name;
         which[n++] = i;
     }
+    if (b->st->clustered) {
+        /* the controller creates them; the client asks again meanwhile */
+        brook_err e = n ? brook_cluster_auto_create(b, names, n) : BROOK_OK;
+        for (size_t k = 0; k < n; k++)
+            m->topics[which[k]].error = e == BROOK_OK ? BROOK_ERR_LEADER_NOT_AVAILABLE : BROOK_ERR_NOT_FOUND;
+        return;
+    }
     brook_err *results = n ? brook_request_alloc(&req->pub, sizeof *results * n) : NULL;
     if (n && !results) {
         for (size_t k = 0; k < n; k++)
@@ -99,6 +155,37 @@ static void auto_create(brook_req *req, brook_metadata_req *m)
     brook_broker_create_topics(b, names, n, results);
     for (size_t k = 0; k < n; k++)
         m->topics[which[k]].error = results[k];
+}
+
+/* Every topic the principal may describe (Metadata hides the others): a
+ * cluster's from its records, a single broker's from its registry. */
+static void list_all_topics(brook_req *req, brook_metadata_req *m)
+{
+    brook_broker *b = req->broker;
+    size_t n = b->topics.count;
+    brook_strmap_iter it = {0};
+    if (b->st->clustered)
+        for (n = 0; brook_cluster_image_next(b, &it); n++)
+            ;
+    m->topics = brook_request_alloc(&req->pub, sizeof *m->topics * (n + 1));
+    if (!m->topics) {
+        req->pub.error = BROOK_ERR_NOMEM;
+        return;
+    }
+    m->topic_count = 0;
+    if (b->st->clustered) {
+        const brook_image_topic *t;
+        memset(&it, 0, sizeof it);
+        while ((t = brook_cluster_image_next(b, &it)))
+            if (!brook_authorize(req, BROOK_OP_DESCRIBE, BROOK_RESOURCE_TOPIC, t->name))
+                describe_cluster_topic(req, t, &m->topics[m->topic_count++]);
+        return;
+    }
+    for (size_t i = 0; i < b->topics.count; i++) {
+        brook_topic *t = b->topics.items[i];
+        if (!brook_authorize(req, BROOK_OP_DESCRIBE, BROOK_RESOURCE_TOPIC, t->name))
+            describe_topic(req, t, &m->topics[m->topic_count++]);
+    }
 }
 
 void brook_handle_metadata(brook_req *req)
@@ -132,19 +219,7 @@ void brook_handle_metadata(brook_req *req)
         }
     }
     if (m->all_topics) {
-        m->topics = brook_request_alloc(&req->pub, sizeof *m->topics * (b->topics.count + 1));
-        if (!m->topics) {
-            req->pub.error = BROOK_ERR_NOMEM;
-            return;
-        }
-        m->topic_count = 0;
-        for (size_t i = 0; i < b->topics.count; i++) {
-            brook_topic *t = b->topics.items[i];
-            /* Metadata hides topics the principal may not describe. */
-            if (brook_authorize(req, BROOK_OP_DESCRIBE, BROOK_RESOURCE_TOPIC, t->name))
-                continue;
-            describe_topic(req, t, &m->topics[m->topic_count++]);
-        }
+        list_all_topics(req, m);
         return;
     }
     if (!unique_names(m)) {
@@ -156,15 +231,19 @@ void brook_handle_metadata(brook_req *req)
         brook_topic_meta *tm = &m->topics[i];
         if (tm->error)
             continue;
-        brook_topic *t = brook_topics_find(&b->topics, tm->name);
-        if (!t)
-            tm->error = brook_topic_name_valid(tm->name) ? BROOK_ERR_NOT_FOUND : BROOK_ERR_INVALID_TOPIC;
-        else
+        const brook_image_topic *it = b->st->clustered ? brook_cluster_image_topic(b, tm->name) : NULL;
+        brook_topic *t = b->st->clustered ? NULL : brook_topics_find(&b->topics, tm->name);
+        if (it)
+            describe_cluster_topic(req, it, tm);
+        else if (t)
             describe_topic(req, t, tm);
+        else
+            tm->error = brook_topic_name_valid(tm->name) ? BROOK_ERR_NOT_FOUND : BROOK_ERR_INVALID_TOPIC;
     }
 }
 
-static brook_err create_one(brook_req *req, brook_topic_create *tc, int validate_only)
+/* The checks every broker makes; BROOK_OK: the topic may be created. */
+static brook_err check_creation(brook_req *req, brook_topic_create *tc)
 {
     brook_broker *b = req->broker;
     if (tc->error) /* the codec refused something it cannot express to the core */
@@ -182,36 +261,133 @@ static brook_err create_one(brook_req *req, brook_topic_create *tc, int validate
         tc->error_message = "partition count must be between 1 and topics.max_partitions";
         return BROOK_ERR_INVALID_PARTITIONS;
     }
-    if (tc->replication_factor != -1 && tc->replication_factor != 1) {
-        tc->error_message = "this single-node broker supports replication factor 1 only";
-        return BROOK_ERR_INVALID_REPLICATION;
+    if (!b->st->clustered) {
+        if (tc->replication_factor != -1 && tc->replication_factor != 1) {
+            tc->error_message = "a single broker keeps one replica: replication factor 1 only";
+            return BROOK_ERR_INVALID_REPLICATION;
+        }
+        tc->replication_factor = 1;
+    } else {
+        if (tc->replication_factor == -1)
+            tc->replication_factor = (int16_t)b->st->default_replication_factor;
+        if ((e = brook_cluster_check_replication(b, tc->replication_factor, &tc->error_message)))
+            return e;
     }
-    if (brook_topics_find(&b->topics, tc->name))
-        return BROOK_ERR_EXISTS;
-    if (validate_only)
-        return BROOK_OK;
-    brook_topic *t;
-    return brook_broker_create_topic(b, tc->name, tc->partitions, &t);
+    return topic_exists(b, tc->name) ? BROOK_ERR_EXISTS : BROOK_OK;
+}
+
+/* A cluster's topics are created by the controller; its answer completes
+ * the request. */
+typedef struct cluster_creation {
+    brook_req *req;
+    brook_topic_creation *creations;
+    size_t *which; /* creations[k] is topics[which[k]] */
+    size_t n;
+} cluster_creation;
+
+static void cluster_created(void *arg)
+{
+    cluster_creation *cc = arg;
+    brook_create_topics_req *c = &cc->req->pub.u.create_topics;
+    for (size_t k = 0; k < cc->n; k++) {
+        brook_topic_create *tc = &c->topics[cc->which[k]];
+        tc->error = cc->creations[k].error;
+        tc->error_message = cc->creations[k].error_message;
+    }
+    brook_req_release(cc->req);
+}
+
+static void create_in_cluster(brook_req *req)
+{
+    brook_broker *b = req->broker;
+    brook_create_topics_req *c = &req->pub.u.create_topics;
+    cluster_creation *cc = brook_request_alloc(&req->pub, sizeof *cc);
+    brook_topic_creation *creations = brook_request_alloc(&req->pub, sizeof *creations * (c->topic_count + 1));
+    size_t *which = brook_request_alloc(&req->pub, sizeof *which * (c->topic_count + 1));
+    if (!cc || !creations || !which) {
+        req->pub.error = BROOK_ERR_NOMEM;
+        return;
+    }
+    *cc = (cluster_creation){.req = req, .creations = creations, .which = which};
+    for (size_t i = 0; i < c->topic_count; i++) {
+        brook_topic_create *tc = &c->topics[i];
+        if (!brook_is_controller(b)) {
+            /* Kafka's clients send it to the controller Metadata names */
+            tc->error = BROOK_ERR_NOT_LEADER;
+            tc->error_message = "this broker is not the controller";
+            continue;
+        }
+        if ((tc->error = check_creation(req, tc)) || c->validate_only)
+            continue;
+        creations[cc->n] = (brook_topic_creation){
+            .name = tc->name, .partitions = tc->partitions, .replication_factor = tc->replication_factor};
+        which[cc->n++] = i;
+    }
+    if (!cc->n)
+        return;
+    req->pending++;
+    brook_err e = brook_controller_create_topics(b, creations, cc->n, cluster_created, cc);
+    if (e) {
+        req->pending--;
+        for (size_t k = 0; k < cc->n; k++)
+            c->topics[which[k]].error = e;
+    }
 }
 
 void brook_handle_create_topics(brook_req *req)
 {
     brook_create_topics_req *c = &req->pub.u.create_topics;
-    for (size_t i = 0; i < c->topic_count; i++)
-        c->topics[i].error = create_one(req, &c->topics[i], c->validate_only);
+    if (req->broker->st->clustered) {
+        create_in_cluster(req);
+        return;
+    }
+    for (size_t i = 0; i < c->topic_count; i++) {
+        brook_topic_create *tc = &c->topics[i];
+        brook_topic *t;
+        if (!(tc->error = check_creation(req, tc)) && !c->validate_only)
+            tc->error = brook_broker_create_topic(req->broker, tc->name, tc->partitions, &t);
+    }
+}
+
+typedef struct cluster_deletion {
+    brook_req *req;
+    brook_topic_delete *td;
+} cluster_deletion;
+
+static void cluster_deleted(void *arg, brook_err err)
+{
+    cluster_deletion *cd = arg;
+    cd->td->error = err;
+    brook_req_release(cd->req);
+}
+
+static brook_err delete_in_cluster(brook_req *req, brook_topic_delete *td)
+{
+    if (!brook_is_controller(req->broker))
+        return BROOK_ERR_NOT_LEADER;
+    cluster_deletion *cd = brook_request_alloc(&req->pub, sizeof *cd);
+    if (!cd)
+        return BROOK_ERR_NOMEM;
+    *cd = (cluster_deletion){.req = req, .td = td};
+    req->pending++;
+    brook_err e = brook_controller_delete_topic(req->broker, td->name, cluster_deleted, cd);
+    if (e)
+        req->pending--;
+    return e;
 }
 
 void brook_handle_delete_topics(brook_req *req)
 {
+    brook_broker *b = req->broker;
     brook_delete_topics_req *d = &req->pub.u.delete_topics;
     for (size_t i = 0; i < d->topic_count; i++) {
         brook_topic_delete *td = &d->topics[i];
-        if (!td->name || !brook_topics_find(&req->broker->topics, td->name)) {
+        if (!td->name || !topic_exists(b, td->name)) {
             td->error = BROOK_ERR_NOT_FOUND;
             continue;
         }
-        td->error = brook_authorize(req, BROOK_OP_DELETE, BROOK_RESOURCE_TOPIC, td->name);
-        if (!td->error)
-            td->error = brook_broker_delete_topic(req->broker, td->name);
+        if ((td->error = brook_authorize(req, BROOK_OP_DELETE, BROOK_RESOURCE_TOPIC, td->name)))
+            continue;
+        td->error = b->st->clustered ? delete_in_cluster(req, td) : brook_broker_delete_topic(b, td->name);
     }
 }

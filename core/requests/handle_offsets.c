@@ -21,8 +21,7 @@ static void fail_all(brook_offset_topic *topics, size_t n, brook_err e)
 
 static brook_err partition_exists(brook_req *req, const char *topic, int32_t partition)
 {
-    brook_partition *part;
-    return brook_route(req->broker, topic, partition, &part);
+    return brook_route_exists(req->broker, topic, partition);
 }
 
 static void commit_durable(void *arg, brook_err err)

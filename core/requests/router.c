@@ -1,9 +1,26 @@
 #include "router.h"
 
+#include "cluster_image.h"
+
+static brook_err route_in_cluster(brook_broker *b, const char *topic, int32_t partition, brook_partition **out)
+{
+    const brook_image_topic *it = brook_cluster_image_topic(b, topic);
+    if (!it || partition < 0 || partition >= it->rec.partitions)
+        return brook_cluster_image_ready(b) ? BROOK_ERR_NOT_FOUND : BROOK_ERR_LEADER_NOT_AVAILABLE;
+    brook_topic *t = brook_topics_find(&b->topics, topic);
+    brook_partition *p = t && partition < t->partition_count && t->partitions ? t->partitions[partition] : NULL;
+    if (!p || p->closing || p->role != BROOK_ROLE_LEADER)
+        return BROOK_ERR_NOT_LEADER;
+    *out = p;
+    return BROOK_OK;
+}
+
 brook_err brook_route(brook_broker *b, const char *topic, int32_t partition, brook_partition **out)
 {
     if (!topic)
         return BROOK_ERR_NOT_FOUND;
+    if (b->st->clustered)
+        return route_in_cluster(b, topic, partition, out);
     brook_topic *t = brook_topics_find(&b->topics, topic);
     if (!t || partition < 0 || partition >= t->partition_count || !t->partitions)
         return BROOK_ERR_NOT_FOUND;
@@ -12,4 +29,16 @@ brook_err brook_route(brook_broker *b, const char *topic, int32_t partition, bro
         return BROOK_ERR_LEADER_NOT_AVAILABLE;
     *out = p;
     return BROOK_OK;
+}
+
+brook_err brook_route_exists(brook_broker *b, const char *topic, int32_t partition)
+{
+    if (!topic)
+        return BROOK_ERR_NOT_FOUND;
+    if (b->st->clustered) {
+        const brook_image_topic *it = brook_cluster_image_topic(b, topic);
+        return it && partition >= 0 && partition < it->rec.partitions ? BROOK_OK : BROOK_ERR_NOT_FOUND;
+    }
+    brook_topic *t = brook_topics_find(&b->topics, topic);
+    return t && partition >= 0 && partition < t->partition_count ? BROOK_OK : BROOK_ERR_NOT_FOUND;
 }

@@ -480,6 +480,8 @@ kval *kmap_enc_create_topics(kreq *kr, brook_request *req)
             tv[CT_RT_ERROR].i = 40; /* INVALID_CONFIG */
         else if (c->topics[t].error == BROOK_ERR_INVALID_REPLICATION && asked[CT_T_ASSIGNMENTS].len > 0)
             tv[CT_RT_ERROR].i = 39; /* INVALID_REPLICA_ASSIGNMENT */
+        else if (c->topics[t].error == BROOK_ERR_NOT_LEADER)
+            tv[CT_RT_ERROR].i = 41; /* NOT_CONTROLLER: clients retry at the controller */
     }
     return r;
 }
@@ -494,7 +496,8 @@ kval *kmap_enc_delete_topics(kreq *kr, brook_request *req)
     for (size_t t = 0; t < d->topic_count; t++) {
         kval *tv = ROW(&r[DT_R_RESPONSES], t);
         kmap_set_str(&tv[DT_RT_NAME], d->topics[t].name);
-        tv[DT_RT_ERROR].i = kmap_error(d->topics[t].error, 0);
+        tv[DT_RT_ERROR].i = d->topics[t].error == BROOK_ERR_NOT_LEADER ? 41 /* NOT_CONTROLLER */
+                                                                       : kmap_error(d->topics[t].error, 0);
     }
     return r;
 }

@@ -100,6 +100,8 @@ static void router_maps_topic_and_partition(void **state)
     (void)state;
     brook_broker b;
     memset(&b, 0, sizeof b);
+    brook_settings single = {0}; /* no cluster block */
+    b.st = &single;
     char err[512];
     assert_int_equal(brook_topics_load(&b.topics, dir, err, sizeof err), BROOK_OK);
     brook_topic *t;
@@ -117,6 +119,8 @@ static void router_maps_topic_and_partition(void **state)
     assert_int_equal(brook_route(&b, NULL, 0, &p), BROOK_ERR_NOT_FOUND);
     parts[0].closing = 1;
     assert_int_equal(brook_route(&b, "r", 0, &p), BROOK_ERR_LEADER_NOT_AVAILABLE);
+    assert_int_equal(brook_route_exists(&b, "r", 1), BROOK_OK);
+    assert_int_equal(brook_route_exists(&b, "r", 2), BROOK_ERR_NOT_FOUND);
     t->partitions = NULL;
     brook_topics_free(&b.topics);
 }

@@ -1,0 +1,471 @@
+#include "controller_duties.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "broker.h"
+#include "cluster_image.h"
+#include "controller.h"
+#include "log.h"
+#include "membership.h"
+#include "placement.h"
+#include "strmap.h"
+
+#define RETRY_MS 1000
+
+struct brook_controller_duties {
+    brook_strmap busy; /* partition keys with a write in flight */
+    brook_timer *retry;
+};
+
+static struct brook_controller_duties *duties(brook_broker *b)
+{
+    if (!b->duties)
+        b->duties = calloc(1, sizeof *b->duties);
+    return b->duties;
+}
+
+static int is_live(const brook_broker *b, int32_t id)
+{
+    size_t n;
+    const brook_live_broker *live = brook_membership_live(b, &n);
+    for (size_t i = 0; i < n; i++)
+        if (live[i].id == id)
+            return 1;
+    return 0;
+}
+
+/* Whether the controller knows enough to decide: who is live, what exists. */
+static int ready(const brook_broker *b)
+{
+    return brook_is_controller(b) && brook_membership_ready(b) && brook_cluster_image_ready(b);
+}
+
+static void reconcile_all(brook_broker *b);
+
+static void retry_due(void *arg)
+{
+    brook_broker *b = arg;
+    b->duties->retry = NULL;
+    reconcile_all(b);
+}
+
+static void retry_later(brook_broker *b)
+{
+    struct brook_controller_duties *d = duties(b);
+    if (d && !d->retry)
+        brook_loop_timer_add(b->loop, RETRY_MS, retry_due, b, &d->retry);
+}
+
+/* ---- one partition ------------------------------------------------------ */
+
+typedef struct partition_write {
+    brook_broker *b;
+    char key[512];
+} partition_write;
+
+static void partition_written(void *arg, const brook_mresult *r)
+{
+    partition_write *w = arg;
+    brook_broker *b = w->b;
+    brook_strmap_remove(&b->duties->busy, w->key);
+    if (r->err) {
+        log_warn("cluster: controller write of %s failed: %s", w->key, r->error ? r->error : brook_err_str(r->err));
+        retry_later(b);
+    }
+    /* a compare that failed: the image brings the newer state, and with it
+     * another look at this partition */
+    free(w);
+}
+
+static void partition_abandoned(void *arg)
+{
+    free(arg);
+}
+
+static brook_err write_partition(brook_broker *b, const char *key, const brook_partition_record *rec,
+                                 int64_t mod_revision)
+{
+    struct brook_controller_duties *d = duties(b);
+    char *value = NULL;
+    partition_write *w = calloc(1, sizeof *w);
+    brook_err e = !d || !w ? BROOK_ERR_NOMEM : brook_partition_record_encode(rec, &value);
+    if (!e) {
+        w->b = b;
+        snprintf(w->key, sizeof w->key, "%s", key);
+        /* mod_revision 0: the key must not exist yet */
+        brook_mcmp same = {.key = key,
+                           .target = mod_revision ? BROOK_MCMP_MOD_REVISION : BROOK_MCMP_CREATE_REVISION,
+                           .number = mod_revision};
+        brook_mop put = {
+            .kind = BROOK_MOP_PUT, .key = key, .value = (const uint8_t *)value, .value_len = strlen(value)};
+        if (!(e = brook_controller_txn(b, &same, 1, &put, 1, partition_written, partition_abandoned, w)) &&
+            (e = brook_strmap_put(&d->busy, key, w)))
+            log_error("cluster: out of memory tracking %s", key); /* harmless: it may be written twice */
+        if (!e)
+            w = NULL;
+    }
+    free(value);
+    free(w);
+    return e;
+}
+
+/* The first live broker of `ids` that `keep` allows, or -1. */
+static int32_t first_live(const brook_broker *b, const int32_t *ids, int32_t n, const int32_t *in, int32_t in_count)
+{
+    for (int32_t i = 0; i < n; i++)
+        if (is_live(b, ids[i]) && (!in || brook_ids_contain(in, in_count, ids[i])))
+            return ids[i];
+    return -1;
+}
+
+/* The in-sync set without dead brokers (the leader always kept). */
+static int32_t live_isr(const brook_broker *b, const brook_partition_record *rec, int32_t leader, int32_t *out)
+{
+    int32_t n = 0;
+    for (int32_t i = 0; i < rec->isr_count; i++)
+        if (rec->isr[i] == leader || is_live(b, rec->isr[i]))
+            out[n++] = rec->isr[i];
+    return n;
+}
+
+/* What the record should become; 0 when it is right as it is. */
+static int next_state(const brook_broker *b, const brook_partition_record *rec, brook_partition_record *next,
+                      int32_t *isr_room)
+{
+    *next = *rec;
+    next->isr = isr_room;
+    int32_t leader = rec->leader;
+    if (leader < 0 || !is_live(b, leader)) {
+        leader = first_live(b, rec->replicas, rec->replica_count, rec->isr, rec->isr_count);
+        if (leader < 0) {
+            if (rec->leader < 0)
+                return 0; /* offline, and no in-sync replica is back */
+            /* offline: the in-sync set stays as it was, so only one of
+             * them can lead again (clean election) */
+            memcpy(isr_room, rec->isr, sizeof *isr_room * (size_t)rec->isr_count);
+            next->leader = -1;
+            next->leader_epoch = rec->leader_epoch + 1;
+            next->partition_epoch = rec->partition_epoch + 1;
+            return 1;
+        }
+        next->leader = leader;
+        next->leader_epoch = rec->leader_epoch + 1;
+    }
+    next->isr_count = live_isr(b, rec, leader, isr_room);
+    if (next->leader == rec->leader && next->isr_count == rec->isr_count)
+        return 0;
+    next->partition_epoch = rec->partition_epoch + 1;
+    return 1;
+}
+
+static void reconcile_partition(brook_broker *b, const brook_image_topic *t, int32_t p)
+{
+    char key[512];
+    if (brook_partition_key(key, sizeof key, brook_membership_namespace(b), t->name, p) ||
+        brook_strmap_get(&duties(b)->busy, key))
+        return;
+    const brook_image_partition *ip = p < t->partition_cap && t->partitions[p].present ? &t->partitions[p] : NULL;
+    int32_t rf = t->rec.replication_factor;
+    int32_t *room = malloc(sizeof *room * (size_t)(rf > 0 ? rf : 1) * 2);
+    if (!room)
+        return;
+    brook_partition_record next;
+    int changed;
+    const char *why;
+    if (!ip) { /* left out of a creation that did not finish */
+        int32_t *replicas = t->rec.assignment + (size_t)p * (size_t)rf;
+        memcpy(room, replicas, sizeof *room * (size_t)rf);
+        next = (brook_partition_record){.leader = first_live(b, replicas, rf, NULL, 0),
+                                        .replicas = room,
+                                        .replica_count = rf,
+                                        .isr = room,
+                                        .isr_count = rf};
+        changed = 1;
+        why = "created";
+    } else {
+        changed = next_state(b, &ip->rec, &next, room + rf);
+        why = next.leader != ip->rec.leader ? "elected" : "in-sync set";
+    }
+    if (changed) {
+        brook_err e = write_partition(b, key, &next, ip ? ip->mod_revision : 0);
+        if (e && e != BROOK_ERR_NOT_LEADER) {
+            log_warn("cluster: controller cannot write %s: %s", key, brook_err_str(e));
+            retry_later(b);
+        } else if (!e) {
+            log_info("cluster: partition %s-%d %s: leader %d epoch %d, %d in sync", t->name, p, why, next.leader,
+                     next.leader_epoch, next.isr_count);
+        }
+    }
+    free(room);
+}
+
+static void reconcile_topic(brook_broker *b, const brook_image_topic *t)
+{
+    for (int32_t p = 0; p < t->rec.partitions && brook_is_controller(b); p++)
+        reconcile_partition(b, t, p);
+}
+
+static void reconcile_all(brook_broker *b)
+{
+    if (!ready(b))
+        return;
+    brook_strmap_iter it = {0};
+    const brook_image_topic *t;
+    while ((t = brook_cluster_image_next(b, &it)))
+        reconcile_topic(b, t);
+}
+
+void brook_controller_duties_begin(brook_broker *b)
+{
+    reconcile_all(b);
+}
+
+void brook_controller_brokers_changed(brook_broker *b)
+{
+    reconcile_all(b);
+}
+
+void brook_controller_image_changed(brook_broker *b, const char *topic, int32_t partition)
+{
+    if (!ready(b))
+        return;
+    const brook_image_topic *t = topic ? brook_cluster_image_topic(b, topic) : NULL;
+    if (!topic)
+        reconcile_all(b);
+    else if (t && partition < 0)
+        reconcile_topic(b, t);
+    else if (t && partition < t->rec.partitions)
+        reconcile_partition(b, t, partition);
+}
+
+void brook_controller_duties_end(brook_broker *b)
+{
+    struct brook_controller_duties *d = b->duties;
+    if (!d)
+        return;
+    if (d->retry)
+        brook_loop_timer_cancel(b->loop, d->retry);
+    brook_strmap_free(&d->busy); /* the writes themselves were abandoned */
+    free(d);
+    b->duties = NULL;
+}
+
+/* ---- creating topics ---------------------------------------------------------- */
+
+typedef struct creation {
+    brook_broker *b;
+    brook_topic_creation *topics;
+    size_t n;
+    size_t at;          /* the topic being created */
+    int32_t written;    /* its partition records written; -1: its topic record not yet */
+    int32_t step_count; /* partition records in the step in flight */
+    int32_t *assignment;
+    char id[BROOK_TOPIC_ID_LEN + 1];
+    void (*done)(void *arg);
+    void *arg;
+} creation;
+
+static void create_step(creation *c);
+
+static void creation_finish(creation *c)
+{
+    free(c->assignment);
+    c->done(c->arg);
+    free(c);
+}
+
+static void creation_abandoned(void *arg)
+{
+    creation *c = arg;
+    for (size_t i = c->at; i < c->n; i++)
+        if (!c->topics[i].error)
+            c->topics[i].error = BROOK_ERR_SHUTDOWN;
+    creation_finish(c);
+}
+
+static void next_topic(creation *c)
+{
+    free(c->assignment);
+    c->assignment = NULL;
+    c->at++;
+    c->written = -1;
+    create_step(c);
+}
+
+static void topic_failed(creation *c, brook_err e, const char *message)
+{
+    c->topics[c->at].error = e;
+    c->topics[c->at].error_message = message;
+    next_topic(c);
+}
+
+static void step_answered(void *arg, const brook_mresult *r)
+{
+    creation *c = arg;
+    if (r->err) {
+        topic_failed(c, BROOK_ERR_IO, "the metadata store did not answer");
+        return;
+    }
+    if (!r->succeeded) {
+        /* the topic key existed, or this broker is no longer the controller */
+        int exists = c->written < 0 && brook_is_controller(c->b);
+        topic_failed(c, exists ? BROOK_ERR_EXISTS : BROOK_ERR_NOT_LEADER,
+                     exists ? NULL : "this broker stopped being the controller during the creation");
+        return;
+    }
+    c->written = (c->written < 0 ? 0 : c->written) + c->step_count;
+    if (c->written >= c->topics[c->at].partitions) {
+        log_info("cluster: created topic %s: %d partition(s), replication factor %d", c->topics[c->at].name,
+                 c->topics[c->at].partitions, c->topics[c->at].replication_factor);
+        next_topic(c);
+    } else {
+        create_step(c);
+    }
+}
+
+/* Where a new topic's replicas go, on the live brokers. */
+static brook_err place(creation *c, const brook_topic_creation *t)
+{
+    size_t n;
+    const brook_live_broker *live = brook_membership_live(c->b, &n);
+    brook_placement_broker *pb = calloc(n ? n : 1, sizeof *pb);
+    c->assignment = malloc(sizeof *c->assignment * (size_t)t->partitions * (size_t)t->replication_factor);
+    brook_err e = pb && c->assignment ? brook_topic_id_new(c->id) : BROOK_ERR_NOMEM;
+    for (size_t i = 0; pb && i < n; i++)
+        pb[i] = (brook_placement_broker){.id = live[i].id, .rack = live[i].rack};
+    if (!e) /* a varying start spreads the leaders of many small topics (Kafka draws it at random too) */
+        e = brook_place_replicas(pb, n, t->partitions, t->replication_factor, (uint32_t)rand(), c->assignment);
+    free(pb);
+    return e;
+}
+
+/* One step's records: the topic record with as many partition records as
+ * fit (the first step, which also checks the topic is new), or the next
+ * partition records. Keys and values are kept in `keys` / `values`. */
+static brook_err step_ops(creation *c, char (*keys)[512], char **values, brook_mop *ops, size_t *nops)
+{
+    const brook_topic_creation *t = &c->topics[c->at];
+    const char *ns = brook_membership_namespace(c->b);
+    int32_t rf = t->replication_factor, first = c->written < 0 ? 0 : c->written;
+    size_t room = BROOK_CONTROLLER_TXN_MAX_OPS - (c->written < 0 ? 1 : 0);
+    c->step_count = t->partitions - first < (int32_t)room ? t->partitions - first : (int32_t)room;
+    brook_err e = BROOK_OK;
+    *nops = 0;
+    if (c->written < 0) {
+        brook_topic_record rec = {.partitions = t->partitions, .replication_factor = rf, .assignment = c->assignment};
+        memcpy(rec.id, c->id, sizeof rec.id);
+        if ((e = brook_topic_key(keys[0], sizeof keys[0], ns, t->name)) ||
+            (e = brook_topic_record_encode(&rec, &values[0])))
+            return e;
+        (*nops)++;
+    }
+    for (int32_t p = first; p < first + c->step_count; p++) {
+        int32_t *replicas = c->assignment + (size_t)p * (size_t)rf;
+        /* a new partition's log is empty: every replica is in sync */
+        brook_partition_record rec = {
+            .leader = replicas[0], .replicas = replicas, .replica_count = rf, .isr = replicas, .isr_count = rf};
+        if ((e = brook_partition_key(keys[*nops], sizeof keys[*nops], ns, t->name, p)) ||
+            (e = brook_partition_record_encode(&rec, &values[*nops])))
+            return e;
+        (*nops)++;
+    }
+    for (size_t i = 0; i < *nops; i++)
+        ops[i] = (brook_mop){
+            .kind = BROOK_MOP_PUT, .key = keys[i], .value = (const uint8_t *)values[i], .value_len = strlen(values[i])};
+    return BROOK_OK;
+}
+
+static void create_step(creation *c)
+{
+    if (c->at == c->n) {
+        creation_finish(c);
+        return;
+    }
+    brook_topic_creation *t = &c->topics[c->at];
+    if (t->error) { /* refused before it started */
+        next_topic(c);
+        return;
+    }
+    brook_err e = BROOK_OK;
+    if (!c->assignment && (e = place(c, t))) {
+        topic_failed(c, e,
+                     e == BROOK_ERR_INVALID_REPLICATION ? "replication factor larger than the live brokers" : NULL);
+        return;
+    }
+    brook_mop ops[BROOK_CONTROLLER_TXN_MAX_OPS];
+    char *values[BROOK_CONTROLLER_TXN_MAX_OPS] = {0};
+    char(*keys)[512] = malloc(sizeof *keys * BROOK_CONTROLLER_TXN_MAX_OPS);
+    size_t nops = 0;
+    e = keys ? step_ops(c, keys, values, ops, &nops) : BROOK_ERR_NOMEM;
+    /* the first step creates the topic key only if it is absent */
+    brook_mcmp absent = {.key = keys ? keys[0] : NULL, .target = BROOK_MCMP_CREATE_REVISION, .number = 0};
+    if (!e)
+        e = brook_controller_txn(c->b, &absent, c->written < 0 ? 1 : 0, ops, nops, step_answered, creation_abandoned,
+                                 c);
+    for (size_t i = 0; i < BROOK_CONTROLLER_TXN_MAX_OPS; i++)
+        free(values[i]);
+    free(keys);
+    if (e)
+        topic_failed(c, e, e == BROOK_ERR_NOT_LEADER ? "this broker is not the controller" : NULL);
+}
+
+brook_err brook_controller_create_topics(brook_broker *b, brook_topic_creation *topics, size_t n,
+                                         void (*done)(void *arg), void *arg)
+{
+    if (!brook_is_controller(b))
+        return BROOK_ERR_NOT_LEADER;
+    if (!ready(b))
+        return BROOK_ERR_AGAIN;
+    creation *c = calloc(1, sizeof *c);
+    if (!c)
+        return BROOK_ERR_NOMEM;
+    *c = (creation){.b = b, .topics = topics, .n = n, .written = -1, .done = done, .arg = arg};
+    for (size_t i = 0; i < n; i++)
+        if (!topics[i].error && brook_cluster_image_topic(b, topics[i].name))
+            topics[i].error = BROOK_ERR_EXISTS;
+    create_step(c);
+    return BROOK_OK;
+}
+
+/* ---- deleting a topic ------------------------------------------------------------ */
+
+typedef struct deletion {
+    void (*done)(void *arg, brook_err err);
+    void *arg;
+} deletion;
+
+static void deletion_answered(void *arg, const brook_mresult *r)
+{
+    deletion *d = arg;
+    d->done(d->arg, r->err ? BROOK_ERR_IO : r->succeeded ? BROOK_OK : BROOK_ERR_NOT_FOUND);
+    free(d);
+}
+
+static void deletion_abandoned(void *arg)
+{
+    deletion *d = arg;
+    d->done(d->arg, BROOK_ERR_SHUTDOWN);
+    free(d);
+}
+
+brook_err brook_controller_delete_topic(brook_broker *b, const char *name, void (*done)(void *arg, brook_err err),
+                                        void *arg)
+{
+    const char *ns = brook_membership_namespace(b);
+    char topic_key[512], prefix[512];
+    brook_err e;
+    if ((e = brook_topic_key(topic_key, sizeof topic_key, ns, name)) ||
+        (e = brook_partition_prefix(prefix, sizeof prefix, ns, name)))
+        return e;
+    deletion *d = calloc(1, sizeof *d);
+    if (!d)
+        return BROOK_ERR_NOMEM;
+    *d = (deletion){.done = done, .arg = arg};
+    brook_mcmp exists = {.key = topic_key, .target = BROOK_MCMP_CREATE_REVISION, .result = BROOK_MCMP_GREATER};
+    brook_mop ops[] = {{.kind = BROOK_MOP_DELETE, .key = topic_key}, {.kind = BROOK_MOP_DELETE_PREFIX, .key = prefix}};
+    if ((e = brook_controller_txn(b, &exists, 1, ops, 2, deletion_answered, deletion_abandoned, d)))
+        free(d);
+    return e;
+}

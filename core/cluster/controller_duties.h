@@ -1,0 +1,56 @@
+/* What the controller does, once elected (controller.h): it keeps every
+ * partition's record in line with the live brokers, and creates and deletes
+ * topics on request. Every write is a controller transaction (fenced by the
+ * controller's epoch) that also compares the partition key's revision, so
+ * it applies to exactly the state it was decided on:
+ *   - a partition of a topic whose record lacks it (a controller died
+ *     half-way through a creation) gets its record from the topic's
+ *     assignment;
+ *   - a partition whose leader is gone gets the first live in-sync replica
+ *     in replica order as leader, with leader_epoch + 1 (clean election
+ *     only: none live in sync leaves it offline, leader -1, its in-sync set
+ *     kept, until one of them is back);
+ *   - a dead broker leaves every in-sync set it is in (the leader's own
+ *     strategy would otherwise wait replica_lag_time_max_ms for it).
+ * A changed partition bumps partition_epoch (Kafka's KIP-631 rules). */
+#ifndef BROOK_CORE_CONTROLLER_DUTIES_H
+#define BROOK_CORE_CONTROLLER_DUTIES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <brook/errors.h>
+
+struct brook_broker;
+
+/* This broker just became the controller: look at everything. */
+void brook_controller_duties_begin(struct brook_broker *b);
+/* The controller stops: forget what is in flight (no answer will come). */
+void brook_controller_duties_end(struct brook_broker *b);
+
+typedef struct brook_topic_creation {
+    const char *name;
+    int32_t partitions;         /* >= 1 */
+    int32_t replication_factor; /* >= 1 */
+    brook_err error;            /* out */
+    const char *error_message;  /* out: static, or NULL */
+} brook_topic_creation;
+
+/* Place and create topics: their topic records and partition records, in
+ * as many transactions as etcd's operation limit needs (the topic record
+ * first: a controller that dies half-way leaves a topic the next one
+ * finishes). `done(arg)` once every topic has its answer in `error`
+ * (BROOK_ERR_EXISTS, BROOK_ERR_INVALID_REPLICATION with fewer live brokers
+ * than replicas, BROOK_ERR_NOT_LEADER when this broker stopped being the
+ * controller, BROOK_ERR_SHUTDOWN when it stops). The array stays the
+ * caller's and must live until then. An error return: nothing was started
+ * and `done` is not called. */
+brook_err brook_controller_create_topics(struct brook_broker *b, brook_topic_creation *topics, size_t n,
+                                         void (*done)(void *arg), void *arg);
+
+/* Delete a topic: its record and every partition record, in one
+ * transaction. `done(arg, err)` once answered (BROOK_ERR_NOT_FOUND). */
+brook_err brook_controller_delete_topic(struct brook_broker *b, const char *name,
+                                        void (*done)(void *arg, brook_err err), void *arg);
+
+#endif

@@ -1,0 +1,315 @@
+#include "replica_fetcher.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "broker.h"
+#include "log.h"
+#include "membership.h"
+#include "partition.h"
+#include "peer_link.h"
+
+#define MAX_WAIT_MS         500
+#define PARTITION_MAX_BYTES (1 << 20)
+#define RESPONSE_MAX_BYTES  (8 << 20)
+#define RETRY_MS            100 /* after errors the leader answered */
+#define RECONNECT_MS        500 /* after a broken link */
+
+typedef struct session session;
+struct session {
+    session *next;
+    brook_broker *b;
+    int32_t leader;
+    brook_peer_link *link;
+    brook_partition **parts;
+    size_t count, cap;
+    int in_flight;
+    brook_timer *timer;
+};
+
+typedef struct brook_replica_fetcher {
+    session *sessions;
+} brook_replica_fetcher;
+
+static brook_replica_fetcher *get_fetcher(brook_broker *b, int make)
+{
+    if (!b->fetcher && make)
+        b->fetcher = calloc(1, sizeof(brook_replica_fetcher));
+    return b->fetcher;
+}
+
+static void session_fetch(session *s);
+
+static void timer_due(void *arg)
+{
+    session *s = arg;
+    s->timer = NULL;
+    session_fetch(s);
+}
+
+static void later(session *s, int64_t ms)
+{
+    if (!s->timer)
+        brook_loop_timer_add(s->b->loop, ms, timer_due, s, &s->timer);
+}
+
+static session *find_session(brook_replica_fetcher *f, int32_t leader)
+{
+    for (session *s = f ? f->sessions : NULL; s; s = s->next)
+        if (s->leader == leader)
+            return s;
+    return NULL;
+}
+
+static int session_index(const session *s, const brook_partition *p)
+{
+    for (size_t i = 0; i < s->count; i++)
+        if (s->parts[i] == p)
+            return (int)i;
+    return -1;
+}
+
+/* The leader's inter-broker listener, as it registered it. */
+static int leader_address(const session *s, const char **host, int32_t *port)
+{
+    size_t n;
+    const brook_live_broker *live = brook_membership_live(s->b, &n);
+    for (size_t i = 0; i < n; i++) {
+        if (live[i].id != s->leader)
+            continue;
+        for (size_t k = 0; k < live[i].listener_count; k++) {
+            if (strcmp(live[i].listeners[k].name, s->b->st->inter_broker_listener) == 0) {
+                *host = live[i].listeners[k].host;
+                *port = live[i].listeners[k].port;
+                return 0;
+            }
+        }
+    }
+    return -1;
+}
+
+/* ---- the answer ---------------------------------------------------------- */
+
+/* Where a follower whose log diverged must cut it: the leader's end of
+ * that epoch, or its own end of it when that comes first (KIP-279). */
+static void truncate_diverged(brook_partition *p, int32_t epoch, int64_t leader_end)
+{
+    int32_t found;
+    int64_t local_end;
+    brook_partition_epoch_end(p, epoch, &found, &local_end);
+    int64_t to = local_end >= 0 && local_end < leader_end ? local_end : leader_end;
+    if (to < 0)
+        to = 0;
+    brook_err e = brook_partition_truncate(p, to);
+    if (e)
+        log_error("partition %s-%d: cannot truncate to %lld after the leader's epoch %d: %s", p->topic->name, p->index,
+                  (long long)to, epoch, brook_err_str(e));
+}
+
+/* One partition's part of the answer; 0 when it went well. */
+static int apply_partition(session *s, const msgpack_object *m)
+{
+    const msgpack_object *topic = brook_peer_field(m, "topic"), *batches = brook_peer_field(m, "batches");
+    if (!topic || topic->type != MSGPACK_OBJECT_STR || topic->via.str.size > BROOK_TOPIC_NAME_MAX)
+        return -1;
+    char name[BROOK_TOPIC_NAME_MAX + 1];
+    memcpy(name, topic->via.str.ptr, topic->via.str.size);
+    name[topic->via.str.size] = '\0';
+    int64_t index = brook_peer_int(m, "partition", -1);
+    brook_topic *t = brook_topics_find(&s->b->topics, name);
+    if (!t || index < 0 || index >= t->partition_count || !t->partitions[index])
+        return 0; /* gone meanwhile */
+    brook_partition *p = t->partitions[index];
+    if (session_index(s, p) < 0 || p->role != BROOK_ROLE_FOLLOWER || p->leader_id != s->leader)
+        return 0; /* no longer fetched from this leader */
+    brook_err err = (brook_err)brook_peer_int(m, "error", BROOK_ERR_CORRUPT);
+    if (err) {
+        if (err != BROOK_ERR_FENCED_LEADER_EPOCH && err != BROOK_ERR_UNKNOWN_LEADER_EPOCH &&
+            err != BROOK_ERR_NOT_LEADER)
+            log_warn("partition %s-%d: fetching from leader %d: %s", name, p->index, s->leader, brook_err_str(err));
+        return -1; /* epochs or leadership not settled yet: the records will tell */
+    }
+    int64_t diverging_epoch = brook_peer_int(m, "diverging_epoch", -1);
+    if (diverging_epoch >= 0) {
+        truncate_diverged(p, (int32_t)diverging_epoch, brook_peer_int(m, "diverging_end_offset", 0));
+        return 0;
+    }
+    const uint8_t *data = batches && batches->type == MSGPACK_OBJECT_BIN ? (const uint8_t *)batches->via.bin.ptr : NULL;
+    size_t len = data ? batches->via.bin.size : 0;
+    err = brook_partition_append_from_leader(p, data, len, brook_peer_int(m, "high_watermark", 0));
+    if (err) {
+        log_error("partition %s-%d: cannot append what leader %d sent: %s", name, p->index, s->leader,
+                  brook_err_str(err));
+        return -1;
+    }
+    return 0;
+}
+
+static void fetched(void *arg, brook_err err, const msgpack_object *resp)
+{
+    session *s = arg;
+    s->in_flight = 0;
+    if (err == BROOK_ERR_SHUTDOWN)
+        return; /* the link is being freed */
+    if (err || !resp) {
+        later(s, RECONNECT_MS);
+        return;
+    }
+    brook_err top = (brook_err)brook_peer_int(resp, "error", BROOK_ERR_CORRUPT);
+    const msgpack_object *parts = brook_peer_field(resp, "partitions");
+    if (top || !parts || parts->type != MSGPACK_OBJECT_ARRAY) {
+        const msgpack_object *msg = brook_peer_field(resp, "message");
+        log_warn("cluster: leader %d refused this broker's replica fetch: %s%s%.*s", s->leader, brook_err_str(top),
+                 msg ? ": " : "", msg && msg->type == MSGPACK_OBJECT_STR ? (int)msg->via.str.size : 0,
+                 msg && msg->type == MSGPACK_OBJECT_STR ? msg->via.str.ptr : "");
+        later(s, RECONNECT_MS);
+        return;
+    }
+    int failed = 0;
+    for (uint32_t i = 0; i < parts->via.array.size; i++)
+        failed += apply_partition(s, &parts->via.array.ptr[i]) != 0;
+    if (failed && (uint32_t)failed == parts->via.array.size)
+        later(s, RETRY_MS);
+    else
+        session_fetch(s);
+}
+
+/* ---- the request ------------------------------------------------------------ */
+
+static void pack_partition(msgpack_packer *pk, brook_partition *p)
+{
+    int64_t start = 0, end = 0;
+    brook_partition_offsets(p, &start, &end);
+    msgpack_pack_map(pk, 6);
+    msgpack_pack_str_with_body(pk, "topic", 5);
+    msgpack_pack_str_with_body(pk, p->topic->name, strlen(p->topic->name));
+    msgpack_pack_str_with_body(pk, "partition", 9);
+    msgpack_pack_int32(pk, p->index);
+    msgpack_pack_str_with_body(pk, "offset", 6);
+    msgpack_pack_int64(pk, end);
+    msgpack_pack_str_with_body(pk, "current_leader_epoch", 20);
+    msgpack_pack_int32(pk, p->leader_epoch);
+    msgpack_pack_str_with_body(pk, "last_fetched_epoch", 18);
+    msgpack_pack_int32(pk, brook_leader_epochs_latest(&p->epochs));
+    msgpack_pack_str_with_body(pk, "max_bytes", 9);
+    msgpack_pack_int32(pk, PARTITION_MAX_BYTES);
+}
+
+static void session_fetch(session *s)
+{
+    brook_broker *b = s->b;
+    if (s->in_flight || s->timer || !s->count || b->stopping)
+        return;
+    if (s->link && brook_peer_link_broken(s->link)) {
+        brook_peer_link_free(s->link);
+        s->link = NULL;
+    }
+    if (!s->link) {
+        const char *host;
+        int32_t port;
+        if (leader_address(s, &host, &port) ||
+            brook_peer_link_new(b->loop, host, port, (size_t)b->st->max_frame_bytes, &s->link)) {
+            later(s, RECONNECT_MS); /* not registered (yet), or no socket */
+            return;
+        }
+    }
+    msgpack_packer *pk = brook_peer_request_begin(s->link, "replica_fetch", 5);
+    msgpack_pack_str_with_body(pk, "replica_id", 10);
+    msgpack_pack_int32(pk, b->st->broker_id);
+    msgpack_pack_str_with_body(pk, "max_wait_ms", 11);
+    msgpack_pack_int32(pk, MAX_WAIT_MS);
+    msgpack_pack_str_with_body(pk, "min_bytes", 9);
+    msgpack_pack_int32(pk, 1);
+    msgpack_pack_str_with_body(pk, "max_bytes", 9);
+    msgpack_pack_int32(pk, RESPONSE_MAX_BYTES);
+    msgpack_pack_str_with_body(pk, "partitions", 10);
+    msgpack_pack_array(pk, (uint32_t)s->count);
+    for (size_t i = 0; i < s->count; i++)
+        pack_partition(pk, s->parts[i]);
+    /* the leader holds it up to MAX_WAIT_MS; a link silent well past that is dead */
+    if (brook_peer_request_end(s->link, MAX_WAIT_MS + b->st->lease_ttl_ms, fetched, s))
+        later(s, RECONNECT_MS);
+    else
+        s->in_flight = 1;
+}
+
+/* ---- following ---------------------------------------------------------------- */
+
+static void session_free(session *s)
+{
+    if (s->timer)
+        brook_loop_timer_cancel(s->b->loop, s->timer);
+    if (s->link)
+        brook_peer_link_free(s->link); /* answers the fetch in flight with SHUTDOWN */
+    free(s->parts);
+    free(s);
+}
+
+static void drop_session(brook_replica_fetcher *f, session *s)
+{
+    for (session **at = &f->sessions; *at; at = &(*at)->next)
+        if (*at == s) {
+            *at = s->next;
+            break;
+        }
+    session_free(s);
+}
+
+void brook_replica_fetcher_unfollow(brook_broker *b, brook_partition *p)
+{
+    brook_replica_fetcher *f = get_fetcher(b, 0);
+    for (session *s = f ? f->sessions : NULL, *next; s; s = next) {
+        next = s->next;
+        int i = session_index(s, p);
+        if (i < 0)
+            continue;
+        s->parts[i] = s->parts[--s->count];
+        if (!s->count)
+            drop_session(f, s);
+    }
+}
+
+void brook_replica_fetcher_follow(brook_broker *b, brook_partition *p)
+{
+    brook_replica_fetcher *f = get_fetcher(b, 1);
+    session *s = find_session(f, p->leader_id);
+    if (s && session_index(s, p) >= 0)
+        return;
+    brook_replica_fetcher_unfollow(b, p);
+    if (p->leader_id < 0 || !f)
+        return;
+    if (!s) {
+        if (!(s = calloc(1, sizeof *s))) {
+            log_error("partition %s-%d: out of memory to follow broker %d", p->topic->name, p->index, p->leader_id);
+            return;
+        }
+        *s = (session){.next = f->sessions, .b = b, .leader = p->leader_id};
+        f->sessions = s;
+    }
+    if (s->count == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 8;
+        brook_partition **more = realloc(s->parts, sizeof *more * cap);
+        if (!more) {
+            log_error("partition %s-%d: out of memory to follow broker %d", p->topic->name, p->index, p->leader_id);
+            if (!s->count)
+                drop_session(f, s);
+            return;
+        }
+        s->parts = more;
+        s->cap = cap;
+    }
+    s->parts[s->count++] = p;
+    /* a fetch in flight does not name it: the next one will */
+    session_fetch(s);
+}
+
+void brook_replica_fetcher_stop(brook_broker *b)
+{
+    brook_replica_fetcher *f = get_fetcher(b, 0);
+    if (!f)
+        return;
+    while (f->sessions)
+        drop_session(f, f->sessions);
+    free(f);
+    b->fetcher = NULL;
+}

@@ -1,0 +1,121 @@
+"""A cluster for tests: a private etcd and several real brookd processes
+(replication-isr, segment storage) on loopback, each in its own directory,
+with helpers to read Metadata through python3-kafka and to wait for the
+cluster's records. Every wait is bounded."""
+import json
+import os
+import shutil
+import signal
+import tempfile
+import time
+import unittest
+
+from brooktest import Broker
+from etcdtest import Etcd
+
+try:
+    from kafka.client_async import KafkaClient
+    from kafka.protocol.metadata import MetadataRequest
+except ImportError:  # pragma: no cover
+    KafkaClient = None
+
+TTL_MS = 2000
+NS = "/brook/c"
+
+
+def metadata_from(port, topics=None, version=1):
+    """A Metadata answer of the broker on `port` (python3-kafka's raw client)."""
+    client = KafkaClient(bootstrap_servers="127.0.0.1:%d" % port, api_version=(2, 0, 0),
+                         request_timeout_ms=5000)
+    try:
+        deadline = time.monotonic() + 10
+        node = None
+        while time.monotonic() < deadline:
+            client.poll(timeout_ms=100)
+            node = client.least_loaded_node()
+            if node is not None and client.ready(node):
+                break
+        req = MetadataRequest[version](topics=topics if topics is not None else [])
+        future = client.send(node, req)
+        client.poll(future=future, timeout_ms=5000)
+        return future.value
+    finally:
+        client.close()
+
+
+@unittest.skipUnless(shutil.which("etcd") and KafkaClient, "needs etcd-server and python3-kafka")
+class ClusterTestCase(unittest.TestCase):
+    brokers_at_start = 3
+    replication = 'replication = { plugin = "isr"; replica_lag_time_max_ms = 3000; };'
+    storage = 'storage = { plugin = "segment"; flush = "interval"; flush_ms = 50; };'
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="brook-cluster-")
+        self.etcd = Etcd(self.dir)
+        self.brokers = {}
+        for i in range(1, self.brokers_at_start + 1):
+            self.start(i)
+
+    def tearDown(self):
+        try:
+            # a clean stop of every live broker: what shutting down leaks or
+            # breaks shows here (ASan reports leaks at exit)
+            for i, b in self.brokers.items():
+                if b.proc is not None:
+                    try:
+                        os.kill(b.proc.pid, signal.SIGCONT)
+                    except OSError:
+                        pass
+                    if b.alive():
+                        self.assertEqual(b.stop(signal.SIGTERM, timeout=20), 0, "broker %d:\n%s" % (i, b.log()))
+                    else:
+                        b.stop(signal.SIGKILL)
+            for i, b in self.brokers.items():
+                self.assertNotIn("ERROR: AddressSanitizer", b.log(), i)
+                self.assertNotIn("runtime error:", b.log(), i)
+        finally:
+            self.etcd.stop()
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+    def start(self, broker_id):
+        workdir = os.path.join(self.dir, "b%d" % broker_id)
+        os.makedirs(workdir, exist_ok=True)
+        b = self.brokers.get(broker_id)
+        if b is None:
+            b = Broker(workdir, broker_id=broker_id, broker_extra='rack = "r%d";' % broker_id,
+                       storage=self.storage,
+                       extra='cluster = { endpoints = "%s"; name = "c"; lease_ttl_ms = %d; };\n%s\n'
+                             'topics = { default_replication_factor = 3; };'
+                             % (self.etcd.url, TTL_MS, self.replication))
+            self.brokers[broker_id] = b
+        return b.start()
+
+    def kafka_bootstrap(self, ids=None):
+        return ",".join("127.0.0.1:%d" % self.brokers[i].kafka_port
+                        for i in (ids or self.brokers) if self.brokers[i].alive())
+
+    def partitions(self, topic):
+        """{partition: record} from etcd."""
+        keys = self.etcd.range("%s/partitions/%s/" % (NS, topic))
+        return {int(k.rsplit("/", 1)[1]): json.loads(v) for k, v in keys.items()}
+
+    def wait_partitions(self, topic, predicate, count, timeout=20.0):
+        """Wait until `count` partition records exist and each satisfies predicate(record)."""
+        deadline = time.monotonic() + timeout
+        parts = self.partitions(topic)
+        while time.monotonic() < deadline:
+            if len(parts) == count and all(predicate(r) for r in parts.values()):
+                return parts
+            time.sleep(0.1)
+            parts = self.partitions(topic)
+        self.fail("partitions of %s never satisfied the condition: %s" % (topic, parts))
+
+    def wait_log(self, broker_id, needle, timeout=15.0):
+        deadline = time.monotonic() + timeout
+        while needle not in self.brokers[broker_id].log() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return needle in self.brokers[broker_id].log()
+
+    def controller(self):
+        keys = self.etcd.wait_for(NS + "/controller", lambda k: bool(k))
+        return int(keys[NS + "/controller"])

@@ -1,0 +1,175 @@
+"""Replication across three real brokers and a real etcd: a topic created
+through the controller (Kafka's admin client) gets its replicas placed on
+every broker, one leader per partition spread over the brokers, the whole
+set in sync; Metadata on every broker names each partition's leader,
+replicas and ISR; a broker that is not the controller refuses CreateTopics
+with NOT_CONTROLLER and a follower refuses produce with
+NOT_LEADER_OR_FOLLOWER; acks=all produces are answered once every in-sync
+replica holds them; after kill -9 of a leader another in-sync replica
+leads with a newer epoch and every acknowledged record is there, once;
+a deleted topic leaves every broker."""
+import os
+import signal
+import time
+import unittest
+
+from brooktest import Native
+from clustertest import ClusterTestCase, NS, metadata_from
+
+try:
+    from confluent_kafka import Consumer, Producer, TopicPartition
+except ImportError:  # pragma: no cover
+    Producer = None
+try:
+    from kafka.admin import KafkaAdminClient, NewTopic
+except ImportError:  # pragma: no cover
+    KafkaAdminClient = None
+
+
+def produce(bootstrap, topic, values, partition=None, acks="all"):
+    """Produce `values` (idempotent, acks=all); return {partition: [offsets]} acknowledged."""
+    p = Producer({"bootstrap.servers": bootstrap, "acks": acks, "enable.idempotence": True,
+                  "message.timeout.ms": 30000, "linger.ms": 5})
+    acked, errors = {}, []
+
+    def done(err, msg):
+        if err:
+            errors.append(err)
+        else:
+            acked.setdefault(msg.partition(), []).append(msg.offset())
+
+    for v in values:
+        kwargs = {"partition": partition} if partition is not None else {}
+        p.produce(topic, value=v, on_delivery=done, **kwargs)
+        p.poll(0)
+    left = p.flush(60)
+    return acked, errors, left
+
+
+def consume_all(bootstrap, topic, partitions, expect, timeout=30.0):
+    """Every record of `partitions` from the beginning: [(partition, offset, value)]."""
+    c = Consumer({"bootstrap.servers": bootstrap, "group.id": "check-%d" % os.getpid(),
+                  "enable.auto.commit": False, "auto.offset.reset": "earliest"})
+    c.assign([TopicPartition(topic, p, 0) for p in partitions])
+    got = []
+    deadline = time.monotonic() + timeout
+    while len(got) < expect and time.monotonic() < deadline:
+        m = c.poll(0.5)
+        if m is None or m.error():
+            continue
+        got.append((m.partition(), m.offset(), m.value()))
+    c.close()
+    return got
+
+
+@unittest.skipUnless(Producer and KafkaAdminClient, "needs python3-confluent-kafka and python3-kafka")
+class Replication(ClusterTestCase):
+    def create(self, name, partitions, rf=3):
+        admin = KafkaAdminClient(bootstrap_servers=self.kafka_bootstrap(), request_timeout_ms=20000)
+        try:
+            admin.create_topics([NewTopic(name, partitions, rf)])
+        finally:
+            admin.close()
+        return self.wait_partitions(name, lambda r: r["leader"] >= 0 and len(r["isr"]) == rf, partitions)
+
+    def test_a_replicated_topic_is_placed_led_and_survives_its_leader(self):
+        self.controller()
+        parts = self.create("orders", 3)
+        leaders = sorted(r["leader"] for r in parts.values())
+        self.assertEqual(leaders, [1, 2, 3], parts)  # one leader per broker
+        for r in parts.values():
+            self.assertEqual(sorted(r["replicas"]), [1, 2, 3])
+            self.assertEqual(r["leader_epoch"], 0)
+        # every broker's Metadata says the same
+        for i in (1, 2, 3):
+            deadline = time.monotonic() + 10
+            while True:
+                md = metadata_from(self.brokers[i].kafka_port, ["orders"])
+                topic = md.topics[0]
+                seen = {p[1]: (p[2], sorted(p[3]), sorted(p[4])) for p in topic[3]}
+                want = {p: (r["leader"], [1, 2, 3], [1, 2, 3]) for p, r in parts.items()}
+                if seen == want or time.monotonic() > deadline:
+                    break
+                time.sleep(0.2)
+            self.assertEqual(seen, want, i)
+        # acks=all records, acknowledged once the three replicas hold them
+        values = [b"v%05d" % i for i in range(3000)]
+        acked, errors, left = produce(self.kafka_bootstrap(), "orders", values)
+        self.assertEqual((errors, left), ([], 0))
+        self.assertEqual(sum(len(o) for o in acked.values()), 3000)
+        # kill -9 the leader of partition 0: an in-sync follower takes over
+        victim = parts[0]["leader"]
+        self.brokers[victim].stop(signal.SIGKILL)
+        after = self.wait_partitions("orders", lambda r: r["leader"] not in (-1, victim), 3, timeout=30)
+        self.assertGreater(after[0]["leader_epoch"], parts[0]["leader_epoch"])
+        self.assertNotIn(victim, after[0]["isr"])
+        got = consume_all(self.kafka_bootstrap(), "orders", [0, 1, 2], 3000)
+        self.assertEqual(sorted(v for _, _, v in got), sorted(values))
+        for p, offsets in acked.items():
+            self.assertEqual(sorted(o for q, o, _ in got if q == p), sorted(offsets), p)
+        # the killed broker comes back as a follower and catches up
+        self.start(victim)
+        self.wait_partitions("orders", lambda r: victim in r["isr"], 3, timeout=30)
+
+    def test_only_the_controller_creates_and_followers_refuse_produce(self):
+        ctl = self.controller()
+        other = [i for i in (1, 2, 3) if i != ctl][0]
+        admin = KafkaAdminClient(bootstrap_servers="127.0.0.1:%d" % self.brokers[other].kafka_port,
+                                 request_timeout_ms=20000)
+        try:
+            # kafka-python sends CreateTopics to the controller it learns from Metadata
+            admin.create_topics([NewTopic("t1", 2, 2)])
+        finally:
+            admin.close()
+        parts = self.wait_partitions("t1", lambda r: r["leader"] >= 0, 2)
+        self.assertTrue(all(len(r["replicas"]) == 2 for r in parts.values()))
+        # a follower answers NOT_LEADER (Kafka: NOT_LEADER_OR_FOLLOWER) to produce and fetch
+        leader = parts[0]["leader"]
+        follower = [i for i in parts[0]["replicas"] if i != leader][0]
+        outsider = [i for i in (1, 2, 3) if i not in parts[0]["replicas"]]
+        for i in [follower] + outsider:
+            n = Native(self.brokers[i].port)
+            r = n.call("produce", topic="t1", partition=0, records=[{"value": b"x"}])
+            self.assertEqual(r["error"], 14, (i, r))
+            r = n.call("fetch", topic="t1", partition=0, offset=0)
+            self.assertEqual(r["error"], 14, (i, r))
+            n.close()
+        # the leader takes it; a Kafka client sent to the follower finds the leader
+        n = Native(self.brokers[leader].port)
+        self.assertEqual(n.call("produce", topic="t1", partition=0, records=[{"value": b"x"}])["error"], 0)
+        # a replica fetch with a stale or future epoch is fenced
+        for epoch, err in ((parts[0]["leader_epoch"] + 1, 36), ):
+            r = n.call("replica_fetch", replica_id=follower, max_wait_ms=0,
+                       partitions=[{"topic": "t1", "partition": 0, "offset": 0, "current_leader_epoch": epoch}])
+            self.assertEqual(r["partitions"][0]["error"], err, r)
+        n.close()
+        p = Producer({"bootstrap.servers": "127.0.0.1:%d" % self.brokers[follower].kafka_port,
+                      "acks": "all", "message.timeout.ms": 20000})
+        errors = []
+        p.produce("t1", value=b"x", partition=0, on_delivery=lambda e, m: errors.append(e))
+        self.assertEqual(p.flush(25), 0)
+        self.assertEqual(errors, [None])
+        # CreateTopics on a broker that is not the controller: refused, naming why
+        n = Native(self.brokers[other].port)
+        r = n.call("create_topic", topic="t2", partitions=1)
+        self.assertEqual(r["error"], 14, r)
+        self.assertIn("not the controller", r["message"])
+        n.close()
+
+    def test_a_deleted_topic_leaves_every_broker(self):
+        self.controller()
+        self.create("gone", 2)
+        for i in (1, 2, 3):
+            self.assertTrue(self.wait_log(i, "topic gone: this broker holds replicas of it"), i)
+        admin = KafkaAdminClient(bootstrap_servers=self.kafka_bootstrap(), request_timeout_ms=20000)
+        try:
+            admin.delete_topics(["gone"])
+        finally:
+            admin.close()
+        self.assertEqual(self.etcd.wait_for(NS + "/partitions/gone/", lambda k: not k), {})
+        for i in (1, 2, 3):
+            self.assertTrue(self.wait_log(i, "topic gone: deleted from the cluster; removing it here"), i)
+
+
+if __name__ == "__main__":
+    unittest.main()
