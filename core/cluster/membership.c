@@ -38,7 +38,8 @@ struct brook_membership {
     char key[300];
     int64_t lease;
     brook_timer *keepalive;
-    int64_t last_renewed_ms;
+    int64_t last_renewed_ms; /* when the last successful renewal was sent: the lease runs a TTL from there */
+    int64_t renewal_sent_ms;
     int lost;                   /* the lease expired: this broker is not a member until registered again */
     int stopping;               /* leave() began: no re-registration */
     brook_prefix_watch brokers; /* the live brokers (store NULL until registered) */
@@ -166,7 +167,7 @@ static void renewed(void *arg, const brook_mresult *r)
         return;
     int64_t now = brook_monotonic_ms();
     if (!r->err && r->ttl > 0) {
-        m->last_renewed_ms = now;
+        m->last_renewed_ms = m->renewal_sent_ms;
     } else if (!r->err || now - m->last_renewed_ms >= m->b->st->lease_ttl_ms) {
         /* expired (a ttl of 0), or unreachable for a whole ttl: gone */
         if (!m->lost)
@@ -186,6 +187,7 @@ static void keepalive_due(void *arg)
     m->keepalive = NULL;
     if (m->stopping)
         return;
+    m->renewal_sent_ms = brook_monotonic_ms();
     if (m->store->ops->lease_keepalive(m->store, m->lease, renewed, m))
         schedule_keepalive(m);
 }
@@ -218,7 +220,7 @@ static void reregistered(void *arg, const brook_mresult *r)
         return;
     if (!r->err && r->succeeded) {
         m->lost = 0;
-        m->last_renewed_ms = brook_monotonic_ms();
+        m->last_renewed_ms = m->renewal_sent_ms; /* when the lease was asked for */
         log_info("cluster: broker %d registered again", m->b->st->broker_id);
         schedule_keepalive(m);
         return;
@@ -248,6 +250,7 @@ static void reregister(brook_membership *m)
     if (m->stopping)
         return;
     int64_t ttl_s = (m->b->st->lease_ttl_ms + 999) / 1000;
+    m->renewal_sent_ms = brook_monotonic_ms();
     if (m->store->ops->lease_grant(m->store, ttl_s, regranted, m))
         schedule_keepalive(m);
 }
@@ -374,6 +377,7 @@ brook_err brook_membership_register(brook_broker *b, char *err, size_t errlen)
     brook_membership *m = b->membership;
     int64_t ttl_s = (b->st->lease_ttl_ms + 999) / 1000;
     answer g = {0};
+    m->renewal_sent_ms = brook_monotonic_ms();
     brook_err e = m->store->ops->lease_grant(m->store, ttl_s, on_answer, &g);
     if (e || (e = wait_answer(m, &g, "granting this broker's lease", err, errlen)))
         return e;
@@ -390,7 +394,7 @@ brook_err brook_membership_register(brook_broker *b, char *err, size_t errlen)
                  b->st->broker_id, m->key);
         return BROOK_ERR_EXISTS;
     }
-    m->last_renewed_ms = brook_monotonic_ms();
+    m->last_renewed_ms = m->renewal_sent_ms;
     schedule_keepalive(m);
     watch_brokers(m);
     if ((e = brook_controller_start(b))) {
@@ -449,6 +453,12 @@ int brook_membership_ready(const brook_broker *b)
 int brook_membership_lost(const brook_broker *b)
 {
     return b->membership && b->membership->lost;
+}
+
+int brook_membership_lease_valid(const brook_broker *b)
+{
+    const brook_membership *m = b->membership;
+    return m && !m->lost && m->lease && brook_monotonic_ms() - m->last_renewed_ms < b->st->lease_ttl_ms;
 }
 
 brook_metastore *brook_membership_store(const brook_broker *b)

@@ -46,6 +46,13 @@ const brook_live_broker *brook_membership_live(const struct brook_broker *b, siz
 /* Whether the live brokers were read (the list above means something). */
 int brook_membership_ready(const struct brook_broker *b);
 
+/* Whether this broker's lease surely runs now: renewed less than a TTL
+ * ago, counted from when the renewal was sent (the store's clock starts
+ * later). A broker paused past its lease (SIGSTOP, a stall) sees this
+ * false the moment it runs again, before any answer from the store: it
+ * must not act as a leader any more. */
+int brook_membership_lease_valid(const struct brook_broker *b);
+
 /* Whether this broker's lease expired and it has not registered again. */
 int brook_membership_lost(const struct brook_broker *b);
 

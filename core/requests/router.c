@@ -1,6 +1,7 @@
 #include "router.h"
 
 #include "cluster_image.h"
+#include "membership.h"
 
 static brook_err route_in_cluster(brook_broker *b, const char *topic, int32_t partition, brook_partition **out)
 {
@@ -10,6 +11,9 @@ static brook_err route_in_cluster(brook_broker *b, const char *topic, int32_t pa
     brook_topic *t = brook_topics_find(&b->topics, topic);
     brook_partition *p = t && partition < t->partition_count && t->partitions ? t->partitions[partition] : NULL;
     if (!p || p->closing || p->role != BROOK_ROLE_LEADER)
+        return BROOK_ERR_NOT_LEADER;
+    /* a leader whose lease may have run out may have been replaced */
+    if (!brook_membership_lease_valid(b))
         return BROOK_ERR_NOT_LEADER;
     *out = p;
     return BROOK_OK;

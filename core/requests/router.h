@@ -2,8 +2,9 @@
  * its storage handle, or the error a client should get. A single broker
  * leads every partition it has. In a cluster only the leader's replica is
  * routed to: a follower, a replica not yet told its role, or a broker
- * without a replica answers BROOK_ERR_NOT_LEADER (clients refresh their
- * metadata and go to the leader); an unknown topic or partition
+ * without a replica, and a leader whose lease may have run out (it may have
+ * been replaced while paused) answer BROOK_ERR_NOT_LEADER (clients refresh
+ * their metadata and go to the leader); an unknown topic or partition
  * BROOK_ERR_NOT_FOUND. A follower's own fetches reach the leader's replica
  * the same way. */
 #ifndef BROOK_CORE_ROUTER_H

@@ -12,6 +12,7 @@ import unittest
 
 from brooktest import Broker
 from etcdtest import Etcd
+from tcpproxy import TcpProxy
 
 try:
     from kafka.client_async import KafkaClient
@@ -48,11 +49,13 @@ class ClusterTestCase(unittest.TestCase):
     brokers_at_start = 3
     replication = 'replication = { plugin = "isr"; replica_lag_time_max_ms = 3000; };'
     storage = 'storage = { plugin = "segment"; flush = "interval"; flush_ms = 50; };'
+    etcd_via_proxy = False  # each broker reaches etcd through its own TcpProxy (self.etcd_links[id])
 
     def setUp(self):
         self.dir = tempfile.mkdtemp(prefix="brook-cluster-")
         self.etcd = Etcd(self.dir)
         self.brokers = {}
+        self.etcd_links = {}
         for i in range(1, self.brokers_at_start + 1):
             self.start(i)
 
@@ -74,19 +77,25 @@ class ClusterTestCase(unittest.TestCase):
                 self.assertNotIn("ERROR: AddressSanitizer", b.log(), i)
                 self.assertNotIn("runtime error:", b.log(), i)
         finally:
+            for link in self.etcd_links.values():
+                link.stop()
             self.etcd.stop()
             shutil.rmtree(self.dir, ignore_errors=True)
 
-    def start(self, broker_id):
+    def start(self, broker_id, etcd_url=None):
         workdir = os.path.join(self.dir, "b%d" % broker_id)
         os.makedirs(workdir, exist_ok=True)
         b = self.brokers.get(broker_id)
+        if b is None and self.etcd_via_proxy and etcd_url is None:
+            host, port = self.etcd.url[len("http://"):].split(":")
+            self.etcd_links[broker_id] = TcpProxy(host, int(port))
+            etcd_url = self.etcd_links[broker_id].url
         if b is None:
             b = Broker(workdir, broker_id=broker_id, broker_extra='rack = "r%d";' % broker_id,
                        storage=self.storage,
                        extra='cluster = { endpoints = "%s"; name = "c"; lease_ttl_ms = %d; };\n%s\n'
                              'topics = { default_replication_factor = 3; };'
-                             % (self.etcd.url, TTL_MS, self.replication))
+                             % (etcd_url or self.etcd.url, TTL_MS, self.replication))
             self.brokers[broker_id] = b
         return b.start()
 
