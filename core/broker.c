@@ -15,6 +15,7 @@
 #include "conn.h"
 #include "data_dir.h"
 #include "log.h"
+#include "cluster_topics.h"
 #include "local_replicas.h"
 #include "membership.h"
 #include "offsets.h"
@@ -427,7 +428,8 @@ void brook_broker_stop(brook_broker *b)
 void brook_broker_free(brook_broker *b)
 {
     brook_local_replicas_stop(b); /* no fetching, no record changes applied */
-    brook_membership_leave(b);    /* then: the others see it leave at once */
+    brook_cluster_topics_stop(b);
+    brook_membership_leave(b); /* then: the others see it leave at once */
     while (b->conns)
         brook_conn_close(b->conns, NULL);
     brook_conn_limits_stop(b);

@@ -78,7 +78,10 @@ typedef struct brook_broker {
     struct brook_controller_duties *duties; /* what the controller does (controller_duties.h) */
     struct brook_cluster_image *image;      /* topics and partitions as the store has them (cluster_image.h) */
     struct brook_local_replicas *local;     /* this broker's replicas' record writes (local_replicas.h) */
-    struct brook_replica_fetcher *fetcher;  /* follower replicas' fetch sessions (replica_fetcher.h) */
+    struct brook_replica_fetcher *fetcher;
+    struct brook_topic_forwarder *forwarder;
+        /* auto-creations sent to the controller (cluster_topics.h) */ /* follower replicas' fetch sessions
+                                                                          (replica_fetcher.h) */
 } brook_broker;
 
 /* Load plugins, open the data dir, topics and partitions, bind listeners.

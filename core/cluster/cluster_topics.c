@@ -8,6 +8,7 @@
 #include "controller_duties.h"
 #include "log.h"
 #include "membership.h"
+#include "peer_link.h"
 
 typedef struct auto_creation {
     brook_topic_creation *topics;
@@ -50,10 +51,86 @@ brook_err brook_cluster_check_replication(brook_broker *b, int32_t rf, const cha
     return BROOK_OK;
 }
 
+/* ---- forwarding to the controller ------------------------------------------
+ * A broker that is not the controller sends the creation to it over the
+ * controller's inter-broker listener (native create_topic; Kafka forwards
+ * the same way since KIP-590), answering its own client at once. */
+
+struct brook_topic_forwarder {
+    int32_t controller; /* the link's other end */
+    brook_peer_link *link;
+};
+
+static void forwarded(void *arg, brook_err err, const msgpack_object *resp)
+{
+    char *name = arg;
+    brook_err e = err ? err : (brook_err)brook_peer_int(resp, "error", BROOK_ERR_CORRUPT);
+    if (e && e != BROOK_ERR_EXISTS && e != BROOK_ERR_SHUTDOWN)
+        log_warn("cluster: the controller did not create topic %s: %s", name, brook_err_str(e));
+    free(name);
+}
+
+static brook_peer_link *controller_link(brook_broker *b)
+{
+    int32_t id = brook_controller_id(b);
+    struct brook_topic_forwarder *f = b->forwarder;
+    if (!f && !(f = b->forwarder = calloc(1, sizeof *f)))
+        return NULL;
+    if (f->link && (f->controller != id || brook_peer_link_broken(f->link))) {
+        brook_peer_link_free(f->link);
+        f->link = NULL;
+    }
+    if (f->link || id < 0)
+        return f->link;
+    size_t n;
+    const brook_live_broker *live = brook_membership_live(b, &n);
+    for (size_t i = 0; i < n; i++)
+        for (size_t k = 0; live[i].id == id && k < live[i].listener_count; k++)
+            if (strcmp(live[i].listeners[k].name, b->st->inter_broker_listener) == 0 &&
+                brook_peer_link_new(b->loop, live[i].listeners[k].host, live[i].listeners[k].port,
+                                    (size_t)b->st->max_frame_bytes, &f->link) == BROOK_OK)
+                f->controller = id;
+    return f->link;
+}
+
+static brook_err forward(brook_broker *b, const char *const *names, size_t n)
+{
+    brook_peer_link *link = controller_link(b);
+    if (!link)
+        return BROOK_ERR_LEADER_NOT_AVAILABLE;
+    for (size_t i = 0; i < n; i++) {
+        char *name = strdup(names[i]);
+        if (!name)
+            return BROOK_ERR_NOMEM;
+        msgpack_packer *pk = brook_peer_request_begin(link, "create_topic", 2);
+        msgpack_pack_str_with_body(pk, "topic", 5);
+        msgpack_pack_str_with_body(pk, name, strlen(name));
+        msgpack_pack_str_with_body(pk, "partitions", 10);
+        msgpack_pack_int32(pk, b->st->default_partitions);
+        brook_err e = brook_peer_request_end(link, 30000, forwarded, name);
+        if (e) {
+            free(name);
+            return e;
+        }
+    }
+    return BROOK_OK;
+}
+
+void brook_cluster_topics_stop(brook_broker *b)
+{
+    struct brook_topic_forwarder *f = b->forwarder;
+    if (!f)
+        return;
+    if (f->link)
+        brook_peer_link_free(f->link); /* answers what is in flight: its names are freed */
+    free(f);
+    b->forwarder = NULL;
+}
+
 brook_err brook_cluster_auto_create(brook_broker *b, const char *const *names, size_t n)
 {
     if (!brook_is_controller(b))
-        return BROOK_ERR_NOT_LEADER;
+        return forward(b, names, n);
     const char *why;
     int32_t rf = b->st->default_replication_factor;
     brook_err e = brook_cluster_check_replication(b, rf, &why);

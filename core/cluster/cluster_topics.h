@@ -1,6 +1,6 @@
 /* Creating and deleting a cluster's topics from any broker: the controller
  * does it (controller_duties.h); a broker that is not the controller
- * forwards auto-creations to it. */
+ * forwards auto-creations to it over its inter-broker listener. */
 #ifndef BROOK_CORE_CLUSTER_TOPICS_H
 #define BROOK_CORE_CLUSTER_TOPICS_H
 
@@ -15,6 +15,9 @@ struct brook_broker;
  * factor, answering nobody (Metadata's auto-creation: the client asks
  * again). BROOK_OK when the creation was started. */
 brook_err brook_cluster_auto_create(struct brook_broker *b, const char *const *names, size_t n);
+
+/* Close the link to the controller (the broker stops). */
+void brook_cluster_topics_stop(struct brook_broker *b);
 
 /* The replication factor a topic gets when nobody says, and whether `rf`
  * can be served: BROOK_ERR_INVALID_REPLICATION with a reason when the

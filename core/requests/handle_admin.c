@@ -140,7 +140,8 @@ static void auto_create(brook_req *req, brook_metadata_req *m)
         which[n++] = i;
     }
     if (b->st->clustered) {
-        /* the controller creates them; the client asks again meanwhile */
+        /* the controller creates them (this broker forwards them to it when
+         * it is not); the client asks again meanwhile */
         brook_err e = n ? brook_cluster_auto_create(b, names, n) : BROOK_OK;
         for (size_t k = 0; k < n; k++)
             m->topics[which[k]].error = e == BROOK_OK ? BROOK_ERR_LEADER_NOT_AVAILABLE : BROOK_ERR_NOT_FOUND;

@@ -4,7 +4,8 @@ every broker, one leader per partition spread over the brokers, the whole
 set in sync; Metadata on every broker names each partition's leader,
 replicas and ISR; a broker that is not the controller refuses CreateTopics
 with NOT_CONTROLLER and a follower refuses produce with
-NOT_LEADER_OR_FOLLOWER; acks=all produces are answered once every in-sync
+NOT_LEADER_OR_FOLLOWER; Metadata's auto-creation on any broker reaches
+the controller; acks=all produces are answered once every in-sync
 replica holds them; after kill -9 of a leader another in-sync replica
 leads with a newer epoch and every acknowledged record is there, once;
 a deleted topic leaves every broker."""
@@ -155,6 +156,18 @@ class Replication(ClusterTestCase):
         self.assertEqual(r["error"], 14, r)
         self.assertIn("not the controller", r["message"])
         n.close()
+
+    def test_auto_creation_works_from_any_broker(self):
+        ctl = self.controller()
+        for i in (1, 2, 3):
+            if i == ctl:
+                continue
+            # the client knows only this broker: its Metadata auto-creates through the controller
+            topic = "auto%d" % i
+            acked, errors, left = produce("127.0.0.1:%d" % self.brokers[i].kafka_port, topic, [b"x"] * 10)
+            self.assertEqual((errors, left, sum(len(v) for v in acked.values())), ([], 0, 10), i)
+            parts = self.wait_partitions(topic, lambda r: r["leader"] >= 0, 1)
+            self.assertEqual(len(parts[0]["replicas"]), 3)  # topics.default_replication_factor
 
     def test_a_deleted_topic_leaves_every_broker(self):
         self.controller()
