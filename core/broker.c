@@ -239,6 +239,12 @@ static void register_metrics(brook_broker *b)
          "times this broker's lease in the metadata store expired (it was taken for dead)"},
         {&b->m.cluster_controller_elections_total, "cluster_controller_elections_total", BROOK_METRIC_COUNTER,
          "times this broker won the controller election"},
+        {&b->m.cluster_leader_elections_total, "cluster_leader_elections_total", BROOK_METRIC_COUNTER,
+         "partition leaders this broker elected as the controller (a leader gone, or a partition offline)"},
+        {&b->m.cluster_isr_shrinks_total, "cluster_isr_shrinks_total", BROOK_METRIC_COUNTER,
+         "in-sync sets this broker shrank as a leader"},
+        {&b->m.cluster_isr_expands_total, "cluster_isr_expands_total", BROOK_METRIC_COUNTER,
+         "in-sync sets this broker expanded as a leader"},
     };
     for (size_t i = 0; i < sizeof defs / sizeof defs[0]; i++)
         brook_metrics_register(b->metrics, defs[i].name, defs[i].type, defs[i].help, defs[i].m);

@@ -29,6 +29,9 @@ typedef struct brook_broker_metrics {
     brook_metric *produced_records_total;
     brook_metric *cluster_lease_lost_total;
     brook_metric *cluster_controller_elections_total;
+    brook_metric *cluster_leader_elections_total;
+    brook_metric *cluster_isr_shrinks_total;
+    brook_metric *cluster_isr_expands_total;
     brook_metric *produced_bytes_total;
     brook_metric *fetched_bytes_total;
     brook_metric *protocol_errors_total;
@@ -80,8 +83,8 @@ typedef struct brook_broker {
     struct brook_local_replicas *local;     /* this broker's replicas' record writes (local_replicas.h) */
     struct brook_replica_fetcher *fetcher;
     struct brook_topic_forwarder *forwarder;
-        /* auto-creations sent to the controller (cluster_topics.h) */ /* follower replicas' fetch sessions
-                                                                          (replica_fetcher.h) */
+    /* auto-creations sent to the controller (cluster_topics.h) */ /* follower replicas' fetch sessions
+                                                                      (replica_fetcher.h) */
 } brook_broker;
 
 /* Load plugins, open the data dir, topics and partitions, bind listeners.

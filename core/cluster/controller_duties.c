@@ -194,6 +194,8 @@ static void reconcile_partition(brook_broker *b, const brook_image_topic *t, int
             log_warn("cluster: controller cannot write %s: %s", key, brook_err_str(e));
             retry_later(b);
         } else if (!e) {
+            if (ip && next.leader != ip->rec.leader)
+                brook_metric_add(b->m.cluster_leader_elections_total, 1);
             log_info("cluster: partition %s-%d %s: leader %d epoch %d, %d in sync", t->name, p, why, next.leader,
                      next.leader_epoch, next.isr_count);
         }

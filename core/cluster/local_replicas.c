@@ -234,6 +234,11 @@ static void isr_written(void *arg, const brook_mresult *r)
 {
     isr_write *w = arg;
     if (!r->err && r->succeeded) {
+        const brook_partition *p = still_there(w);
+        if (p)
+            brook_metric_add(w->rec.isr_count < p->isr_count ? w->b->m.cluster_isr_shrinks_total
+                                                             : w->b->m.cluster_isr_expands_total,
+                             1);
         log_info("partition %s-%d: in-sync set now %d replica(s) (partition epoch %d)", w->topic, w->index,
                  w->rec.isr_count, w->rec.partition_epoch);
         answer(w, BROOK_OK, &w->rec);

@@ -2,6 +2,7 @@
 
 #include "broker.h"
 #include "controller.h"
+#include "cluster_image.h"
 #include "membership.h"
 #include "offsets.h"
 #include "router.h"
@@ -134,6 +135,31 @@ static void write_cluster(brook_broker *b, FILE *out)
     fprintf(out, "brook_cluster_is_controller %d\n", brook_is_controller(b));
     family(out, "cluster_registered", "1 while this broker holds a live lease and its registration");
     fprintf(out, "brook_cluster_registered %d\n", !brook_membership_lost(b));
+    size_t led = 0, under = 0, offline = 0;
+    for (size_t t = 0; t < b->topics.count; t++) {
+        const brook_topic *topic = b->topics.items[t];
+        for (int32_t i = 0; topic->partitions && i < topic->partition_count; i++) {
+            const brook_partition *p = topic->partitions[i];
+            if (p && p->role == BROOK_ROLE_LEADER) {
+                led++;
+                under += p->isr_count < p->replica_count;
+            }
+        }
+    }
+    /* offline partitions: the controller's count (the records say it) */
+    brook_strmap_iter it = {0};
+    const brook_image_topic *it_topic;
+    while (brook_is_controller(b) && (it_topic = brook_cluster_image_next(b, &it)))
+        for (int32_t i = 0; i < it_topic->rec.partitions; i++)
+            offline += i < it_topic->partition_cap && it_topic->partitions[i].present &&
+                       it_topic->partitions[i].rec.leader < 0;
+    family(out, "cluster_leader_partitions", "partitions this broker leads");
+    fprintf(out, "brook_cluster_leader_partitions %zu\n", led);
+    family(out, "cluster_under_replicated_partitions",
+           "partitions this broker leads whose in-sync set is smaller than their replicas");
+    fprintf(out, "brook_cluster_under_replicated_partitions %zu\n", under);
+    family(out, "cluster_offline_partitions", "partitions without a leader (reported by the controller; 0 elsewhere)");
+    fprintf(out, "brook_cluster_offline_partitions %zu\n", offline);
 }
 
 void brook_broker_write_metrics(void *broker, FILE *out)

@@ -4,11 +4,13 @@ with helpers to read Metadata through python3-kafka and to wait for the
 cluster's records. Every wait is bounded."""
 import json
 import os
+import re
 import shutil
 import signal
 import tempfile
 import time
 import unittest
+import urllib.request
 
 from brooktest import Broker
 from etcdtest import Etcd
@@ -94,7 +96,8 @@ class ClusterTestCase(unittest.TestCase):
             b = Broker(workdir, broker_id=broker_id, broker_extra='rack = "r%d";' % broker_id,
                        storage=self.storage,
                        extra='cluster = { endpoints = "%s"; name = "c"; lease_ttl_ms = %d; };\n%s\n'
-                             'topics = { default_replication_factor = 3; };'
+                             'topics = { default_replication_factor = 3; };\n'
+                             'metrics = { address = "127.0.0.1:0"; };'
                              % (etcd_url or self.etcd.url, TTL_MS, self.replication))
             self.brokers[broker_id] = b
         return b.start()
@@ -124,6 +127,13 @@ class ClusterTestCase(unittest.TestCase):
         while needle not in self.brokers[broker_id].log() and time.monotonic() < deadline:
             time.sleep(0.05)
         return needle in self.brokers[broker_id].log()
+
+    def metrics(self, broker_id):
+        """The broker's brook_cluster_* gauges and counters: {name: value}."""
+        port = re.search(r"metrics endpoint listening on 127\.0\.0\.1:(\d+)", self.brokers[broker_id].log()).group(1)
+        with urllib.request.urlopen("http://127.0.0.1:%s/metrics" % port, timeout=5) as r:
+            text = r.read().decode()
+        return {m.group(1): int(m.group(2)) for m in re.finditer(r"^brook_(cluster_\w+) (-?\d+)$", text, re.M)}
 
     def controller(self):
         keys = self.etcd.wait_for(NS + "/controller", lambda k: bool(k))

@@ -104,6 +104,12 @@ class Replication(ClusterTestCase):
         after = self.wait_partitions("orders", lambda r: r["leader"] not in (-1, victim), 3, timeout=30)
         self.assertGreater(after[0]["leader_epoch"], parts[0]["leader_epoch"])
         self.assertNotIn(victim, after[0]["isr"])
+        ctl = self.controller()
+        self.assertGreaterEqual(self.metrics(ctl)["cluster_leader_elections_total"], 1)
+        self.assertEqual(self.metrics(ctl)["cluster_offline_partitions"], 0)
+        live = [i for i in (1, 2, 3) if i != victim]
+        self.assertEqual(sum(self.metrics(i)["cluster_leader_partitions"] for i in live), 3)
+        self.assertEqual(sum(self.metrics(i)["cluster_under_replicated_partitions"] for i in live), 3)
         got = consume_all(self.kafka_bootstrap(), "orders", [0, 1, 2], 3000)
         self.assertEqual(sorted(v for _, _, v in got), sorted(values))
         for p, offsets in acked.items():
@@ -111,6 +117,9 @@ class Replication(ClusterTestCase):
         # the killed broker comes back as a follower and catches up
         self.start(victim)
         self.wait_partitions("orders", lambda r: victim in r["isr"], 3, timeout=30)
+        self.assertGreaterEqual(sum(self.metrics(i)["cluster_isr_expands_total"] for i in live), 3)
+        time.sleep(0.5)  # the leaders hear of their own change
+        self.assertEqual(sum(self.metrics(i)["cluster_under_replicated_partitions"] for i in live), 0)
 
     def test_only_the_controller_creates_and_followers_refuse_produce(self):
         ctl = self.controller()
