@@ -190,7 +190,13 @@ static int decode_list_topics(decoder *d)
 
 static int decode_describe_cluster(decoder *d)
 {
-    d->req->type = BROOK_REQ_METADATA; /* no topics: brokers, controller, cluster id */
+    /* brokers, controller, cluster id; with "topics": true every topic's
+     * partitions too (leader, epoch, replicas, in-sync replicas) */
+    const msgpack_object *topics = native_field(d->map, "topics");
+    if (topics && topics->type != MSGPACK_OBJECT_BOOLEAN && topics->type != MSGPACK_OBJECT_NIL)
+        return native_fail(d, "\"topics\" must be a boolean");
+    d->req->u.metadata.all_topics = topics && topics->type == MSGPACK_OBJECT_BOOLEAN && topics->via.boolean;
+    d->req->type = BROOK_REQ_METADATA;
     return 0;
 }
 
@@ -488,9 +494,47 @@ static void encode_list_topics(msgpack_packer *pk, const native_req *nr, const b
     }
 }
 
+static void pack_ids(msgpack_packer *pk, const int32_t *ids, int32_t n)
+{
+    msgpack_pack_array(pk, (size_t)(n > 0 ? n : 0));
+    for (int32_t i = 0; i < n; i++)
+        msgpack_pack_int32(pk, ids[i]);
+}
+
+/* "topics": [{name, partitions: [{partition, error, leader, leader_epoch, replicas, isr}]}] */
+static void pack_partitions_of_topics(msgpack_packer *pk, const brook_metadata_req *m)
+{
+    native_pack_str(pk, "topics");
+    msgpack_pack_array(pk, m->topic_count);
+    for (size_t i = 0; i < m->topic_count; i++) {
+        const brook_topic_meta *t = &m->topics[i];
+        msgpack_pack_map(pk, 2);
+        native_pack_str(pk, "name");
+        native_pack_str(pk, t->name);
+        native_pack_str(pk, "partitions");
+        msgpack_pack_array(pk, (size_t)(t->partitions ? t->partition_count : 0));
+        for (int32_t k = 0; t->partitions && k < t->partition_count; k++) {
+            const brook_partition_meta *p = &t->partitions[k];
+            msgpack_pack_map(pk, 6);
+            native_pack_str(pk, "partition");
+            msgpack_pack_int32(pk, p->partition);
+            native_pack_str(pk, "error");
+            msgpack_pack_int32(pk, (int32_t)p->error);
+            native_pack_str(pk, "leader");
+            msgpack_pack_int32(pk, p->leader);
+            native_pack_str(pk, "leader_epoch");
+            msgpack_pack_int32(pk, p->leader_epoch);
+            native_pack_str(pk, "replicas");
+            pack_ids(pk, p->replicas, p->replica_count);
+            native_pack_str(pk, "isr");
+            pack_ids(pk, p->isr, p->isr_count);
+        }
+    }
+}
+
 static void encode_describe_cluster(msgpack_packer *pk, const native_req *nr, const brook_metadata_req *m)
 {
-    native_pack_head(pk, nr, BROOK_OK, NULL, 3);
+    native_pack_head(pk, nr, BROOK_OK, NULL, m->all_topics ? 4 : 3);
     native_pack_str(pk, "cluster_id");
     native_pack_str(pk, m->cluster_id ? m->cluster_id : "");
     native_pack_str(pk, "controller");
@@ -512,6 +556,8 @@ static void encode_describe_cluster(msgpack_packer *pk, const native_req *nr, co
         else
             msgpack_pack_nil(pk);
     }
+    if (m->all_topics)
+        pack_partitions_of_topics(pk, m);
 }
 
 static void pack_record(msgpack_packer *pk, const brook_host *host, const brook_record *rec)

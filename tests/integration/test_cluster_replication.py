@@ -11,10 +11,11 @@ leads with a newer epoch and every acknowledged record is there, once;
 a deleted topic leaves every broker."""
 import os
 import signal
+import subprocess
 import time
 import unittest
 
-from brooktest import Native
+from brooktest import BROOKCTL, Native
 from clustertest import ClusterTestCase, NS, metadata_from
 
 try:
@@ -110,6 +111,15 @@ class Replication(ClusterTestCase):
         live = [i for i in (1, 2, 3) if i != victim]
         self.assertEqual(sum(self.metrics(i)["cluster_leader_partitions"] for i in live), 3)
         self.assertEqual(sum(self.metrics(i)["cluster_under_replicated_partitions"] for i in live), 3)
+        # brookctl cluster shows each partition, under-replicated ones marked
+        r = subprocess.run([BROOKCTL, "-b", self.brokers[live[0]].address, "cluster"], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, timeout=20)
+        self.assertEqual(r.returncode, 0, r.stderr.decode())
+        now = self.partitions("orders")
+        for p, rec in now.items():
+            self.assertIn("partition orders-%d\tleader %d\tepoch %d\treplicas %s\tisr %s\tunder-replicated\n"
+                          % (p, rec["leader"], rec["leader_epoch"], ",".join(map(str, rec["replicas"])),
+                             ",".join(map(str, rec["isr"]))), r.stdout.decode())
         got = consume_all(self.kafka_bootstrap(), "orders", [0, 1, 2], 3000)
         self.assertEqual(sorted(v for _, _, v in got), sorted(values))
         for p, offsets in acked.items():

@@ -10,7 +10,9 @@ static void usage(FILE *out)
 {
     fprintf(out, "usage: brookctl cluster\n"
                  "  the cluster id, the controller and every live broker (id, address, rack), as the broker\n"
-                 "  given with -b sees them; a single broker lists itself as its own controller\n");
+                 "  given with -b sees them (a single broker lists itself as its own controller), then each\n"
+                 "  partition: leader, leader epoch, replicas and in-sync replicas (under-replicated and\n"
+                 "  offline partitions are marked)\n");
 }
 
 static void print_str(const msgpack_object *o)
@@ -19,6 +21,37 @@ static void print_str(const msgpack_object *o)
         printf("%.*s", (int)o->via.str.size, o->via.str.ptr);
     else
         printf("-");
+}
+
+static uint32_t print_ids(const msgpack_object *ids)
+{
+    uint32_t n = ids && ids->type == MSGPACK_OBJECT_ARRAY ? ids->via.array.size : 0;
+    for (uint32_t i = 0; i < n; i++)
+        printf("%s%lld", i ? "," : "", (long long)ids->via.array.ptr[i].via.i64);
+    if (!n)
+        printf("-");
+    return n;
+}
+
+/* One line per partition: topic, partition, leader, epoch, replicas, ISR. */
+static void print_partitions(const msgpack_object *topics)
+{
+    for (uint32_t t = 0; topics && topics->type == MSGPACK_OBJECT_ARRAY && t < topics->via.array.size; t++) {
+        const msgpack_object *topic = &topics->via.array.ptr[t];
+        const msgpack_object *parts = map_get(topic, "partitions");
+        for (uint32_t i = 0; parts && parts->type == MSGPACK_OBJECT_ARRAY && i < parts->via.array.size; i++) {
+            const msgpack_object *p = &parts->via.array.ptr[i];
+            printf("partition ");
+            print_str(map_get(topic, "name"));
+            int64_t leader = map_int(p, "leader", -1);
+            printf("-%lld\tleader %lld\tepoch %lld\treplicas ", (long long)map_int(p, "partition", -1),
+                   (long long)leader, (long long)map_int(p, "leader_epoch", -1));
+            uint32_t replicas = print_ids(map_get(p, "replicas"));
+            printf("\tisr ");
+            uint32_t isr = print_ids(map_get(p, "isr"));
+            printf("%s\n", leader < 0 ? "\toffline" : isr < replicas ? "\tunder-replicated" : "");
+        }
+    }
 }
 
 int cmd_cluster(const global_opts *g, int argc, char **argv)
@@ -38,7 +71,9 @@ int cmd_cluster(const global_opts *g, int argc, char **argv)
     client c;
     if (client_connect(&c, g->broker, g->timeout_ms))
         return 1;
-    client_begin(&c, "describe_cluster", 0);
+    client_begin(&c, "describe_cluster", 1);
+    pack_str(&c.pk, "topics");
+    msgpack_pack_true(&c.pk);
     const msgpack_object *resp = client_call(&c);
     int rc = !resp || report_error(resp, "describe cluster");
     if (!rc) {
@@ -56,6 +91,7 @@ int cmd_cluster(const global_opts *g, int argc, char **argv)
             print_str(map_get(b, "rack"));
             printf("%s\n", id == controller ? "\tcontroller" : "");
         }
+        print_partitions(map_get(resp, "topics"));
     }
     client_close(&c);
     return rc;
