@@ -1,5 +1,6 @@
 # Brook's two front doors:
 #   make run    install what is missing, build, start a single-node broker
+#   make cluster / make cluster-stop   etcd and three brokers on 127.0.0.1, in the background
 #   make test   install what is missing, build, run every test (plain, then ASan+UBSan)
 # Both work on a fresh Debian 12 machine; `make deps` needs root or sudo.
 
@@ -27,7 +28,7 @@ JS_DIR = tests/integration/js
 SHELL = /bin/bash
 SUDO = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build run test test-plain test-asan test-tsan fuzz bench install clean format certs
+.PHONY: all deps build run cluster cluster-stop test test-plain test-asan test-tsan fuzz bench install clean format certs
 
 all: build
 
@@ -47,6 +48,13 @@ build: deps
 
 run: build
 	$(BUILD_DIR)/bin/brookd
+
+# Three brokers and a private etcd under ./cluster-data (docs/operations.md).
+cluster: build
+	BUILD_DIR=$(BUILD_DIR) tools/cluster.sh start
+
+cluster-stop:
+	BUILD_DIR=$(BUILD_DIR) tools/cluster.sh stop
 
 test: test-plain test-asan test-tsan fuzz
 
