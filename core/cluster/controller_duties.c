@@ -17,6 +17,8 @@
 struct brook_controller_duties {
     brook_strmap busy; /* partition keys with a write in flight */
     brook_timer *retry;
+    brook_timer *rebalance; /* the next preferred-leader rebalance */
+    int rebalancing;        /* this pass gives leadership back to preferred replicas */
 };
 
 static struct brook_controller_duties *duties(brook_broker *b)
@@ -131,7 +133,7 @@ static int32_t live_isr(const brook_broker *b, const brook_partition_record *rec
 }
 
 /* What the record should become; 0 when it is right as it is. */
-static int next_state(const brook_broker *b, const brook_partition_record *rec, brook_partition_record *next,
+static int next_state(brook_broker *b, const brook_partition_record *rec, brook_partition_record *next,
                       int32_t *isr_room)
 {
     *next = *rec;
@@ -151,6 +153,14 @@ static int next_state(const brook_broker *b, const brook_partition_record *rec, 
             return 1;
         }
         next->leader = leader;
+        next->leader_epoch = rec->leader_epoch + 1;
+    }
+    /* the preferred replica (the first) leads again once it is back in sync
+     * (only in a rebalance pass: leadership does not move on every change) */
+    int32_t preferred = rec->replicas[0];
+    if (duties(b)->rebalancing && leader != preferred && is_live(b, preferred) &&
+        brook_ids_contain(rec->isr, rec->isr_count, preferred)) {
+        leader = next->leader = preferred;
         next->leader_epoch = rec->leader_epoch + 1;
     }
     next->isr_count = live_isr(b, rec, leader, isr_room);
@@ -186,7 +196,9 @@ static void reconcile_partition(brook_broker *b, const brook_image_topic *t, int
         why = "created";
     } else {
         changed = next_state(b, &ip->rec, &next, room + rf);
-        why = next.leader != ip->rec.leader ? "elected" : "in-sync set";
+        why = next.leader == ip->rec.leader                                  ? "in-sync set"
+              : duties(b)->rebalancing && next.leader == ip->rec.replicas[0] ? "back to its preferred leader"
+                                                                             : "elected";
     }
     if (changed) {
         brook_err e = write_partition(b, key, &next, ip ? ip->mod_revision : 0);
@@ -219,8 +231,25 @@ static void reconcile_all(brook_broker *b)
         reconcile_topic(b, t);
 }
 
+static void rebalance_due(void *arg)
+{
+    brook_broker *b = arg;
+    struct brook_controller_duties *d = b->duties;
+    d->rebalance = NULL;
+    if (brook_is_controller(b)) {
+        d->rebalancing = 1;
+        reconcile_all(b);
+        d->rebalancing = 0;
+    }
+    if (b->st->leader_rebalance_interval_ms > 0)
+        brook_loop_timer_add(b->loop, b->st->leader_rebalance_interval_ms, rebalance_due, b, &d->rebalance);
+}
+
 void brook_controller_duties_begin(brook_broker *b)
 {
+    struct brook_controller_duties *d = duties(b);
+    if (d && !d->rebalance && b->st->leader_rebalance_interval_ms > 0)
+        brook_loop_timer_add(b->loop, b->st->leader_rebalance_interval_ms, rebalance_due, b, &d->rebalance);
     reconcile_all(b);
 }
 
@@ -249,6 +278,8 @@ void brook_controller_duties_end(brook_broker *b)
         return;
     if (d->retry)
         brook_loop_timer_cancel(b->loop, d->retry);
+    if (d->rebalance)
+        brook_loop_timer_cancel(b->loop, d->rebalance);
     brook_strmap_free(&d->busy); /* the writes themselves were abandoned */
     free(d);
     b->duties = NULL;

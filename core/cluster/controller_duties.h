@@ -11,7 +11,11 @@
  *     only: none live in sync leaves it offline, leader -1, its in-sync set
  *     kept, until one of them is back);
  *   - a dead broker leaves every in-sync set it is in (the leader's own
- *     strategy would otherwise wait replica_lag_time_max_ms for it).
+ *     strategy would otherwise wait replica_lag_time_max_ms for it);
+ *   - every cluster.leader_rebalance_interval_ms, a partition whose
+ *     preferred replica (its first) is live and in sync but does not lead
+ *     gets it back as leader (Kafka's preferred-leader election), so
+ *     leadership spreads again after a broker returns.
  * A changed partition bumps partition_epoch (Kafka's KIP-631 rules). */
 #ifndef BROOK_CORE_CONTROLLER_DUTIES_H
 #define BROOK_CORE_CONTROLLER_DUTIES_H

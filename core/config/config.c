@@ -47,6 +47,9 @@ static const node cluster_nodes[] = {
     {"prefix", N_STRING, NULL, "/brook", 0, "where Brook's keys start in the metadata store"},
     {"lease_ttl_ms", N_INT, NULL, "10000", 0,
      "a broker that could not renew its lease for this long is taken for dead (2000-300000)"},
+    {"leader_rebalance_interval_ms", N_INT, NULL, "60000", 0,
+     "the controller gives leadership back to each partition's preferred replica (its first) this often, when "
+     "that replica is live and in sync; 0: never"},
     {"inter_broker_listener", N_STRING, NULL, NULL, 0,
      "the listener (codec native, no TLS or SASL yet) other brokers reach this one on; default: the first native one"},
     {NULL, 0, NULL, NULL, 0, NULL},
@@ -922,6 +925,7 @@ brook_err brook_config_validate(brook_config *c, char *err, size_t errlen)
     st->cluster_name = get_string(cfg, "cluster.name");
     st->cluster_prefix = get_string(cfg, "cluster.prefix");
     st->lease_ttl_ms = get_int(cfg, "cluster.lease_ttl_ms");
+    st->leader_rebalance_interval_ms = get_int(cfg, "cluster.leader_rebalance_interval_ms");
 
     if ((e = range(c, "broker.id", get_int(cfg, "broker.id"), 0, INT32_MAX, err, errlen)) ||
         (e = range(c, "broker.io_threads", get_int(cfg, "broker.io_threads"), 1, 64, err, errlen)) ||
@@ -966,6 +970,8 @@ brook_err brook_config_validate(brook_config *c, char *err, size_t errlen)
         (e = range(c, "producers.snapshot_interval_bytes", st->producer_snapshot_interval_bytes, 4096, INT64_MAX, err,
                    errlen)) ||
         (e = range(c, "cluster.lease_ttl_ms", st->lease_ttl_ms, 2000, 300000, err, errlen)) ||
+        (e = range(c, "cluster.leader_rebalance_interval_ms", st->leader_rebalance_interval_ms, 0, 86400000, err,
+                   errlen)) ||
         (e = check_cluster(c, err, errlen)))
         return e;
     if (brook_log_level_parse(st->log_level) < 0) {

@@ -91,7 +91,8 @@ typedef struct brook_settings {
     const char *cluster_name;
     const char *cluster_prefix;
     int64_t lease_ttl_ms;
-    const char *inter_broker_listener; /* the listener's name */
+    int64_t leader_rebalance_interval_ms; /* 0: no preferred-leader rebalance */
+    const char *inter_broker_listener;    /* the listener's name */
 
     brook_listener_conf listeners[BROOK_MAX_LISTENERS];
     size_t listener_count;

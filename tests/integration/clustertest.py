@@ -95,7 +95,7 @@ class ClusterTestCase(unittest.TestCase):
         if b is None:
             b = Broker(workdir, broker_id=broker_id, broker_extra='rack = "r%d";' % broker_id,
                        storage=self.storage,
-                       extra='cluster = { endpoints = "%s"; name = "c"; lease_ttl_ms = %d; };\n%s\n'
+                       extra='cluster = { endpoints = "%s"; name = "c"; lease_ttl_ms = %d; leader_rebalance_interval_ms = 1000; };\n%s\n'
                              'topics = { default_replication_factor = 3; };\n'
                              'metrics = { address = "127.0.0.1:0"; };'
                              % (etcd_url or self.etcd.url, TTL_MS, self.replication))

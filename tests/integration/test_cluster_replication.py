@@ -130,6 +130,12 @@ class Replication(ClusterTestCase):
         self.assertGreaterEqual(sum(self.metrics(i)["cluster_isr_expands_total"] for i in live), 3)
         time.sleep(0.5)  # the leaders hear of their own change
         self.assertEqual(sum(self.metrics(i)["cluster_under_replicated_partitions"] for i in live), 0)
+        # and leads again what it is the preferred replica of (the rebalance runs every second here)
+        back = self.wait_partitions("orders", lambda r: r["leader"] == r["replicas"][0], 3, timeout=20)
+        self.assertEqual(sorted(r["leader"] for r in back.values()), [1, 2, 3])
+        self.assertGreater(back[0]["leader_epoch"], after[0]["leader_epoch"])
+        got = consume_all(self.kafka_bootstrap(), "orders", [0, 1, 2], 3000)
+        self.assertEqual(sorted(v for _, _, v in got), sorted(values))
 
     def test_only_the_controller_creates_and_followers_refuse_produce(self):
         ctl = self.controller()
