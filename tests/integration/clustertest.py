@@ -12,7 +12,7 @@ import time
 import unittest
 import urllib.request
 
-from brooktest import Broker
+from brooktest import Broker, free_port
 from etcdtest import Etcd
 from tcpproxy import TcpProxy
 
@@ -52,12 +52,16 @@ class ClusterTestCase(unittest.TestCase):
     replication = 'replication = { plugin = "isr"; replica_lag_time_max_ms = 3000; };'
     storage = 'storage = { plugin = "segment"; flush = "interval"; flush_ms = 50; };'
     etcd_via_proxy = False  # each broker reaches etcd through its own TcpProxy (self.etcd_links[id])
+    # other brokers reach each broker's inter-broker listener through a TcpProxy (self.replica_links[id]):
+    # cutting or delaying it cuts or delays the followers of that broker's partitions
+    replication_via_proxy = False
 
     def setUp(self):
         self.dir = tempfile.mkdtemp(prefix="brook-cluster-")
         self.etcd = Etcd(self.dir)
         self.brokers = {}
         self.etcd_links = {}
+        self.replica_links = {}
         for i in range(1, self.brokers_at_start + 1):
             self.start(i)
 
@@ -79,7 +83,7 @@ class ClusterTestCase(unittest.TestCase):
                 self.assertNotIn("ERROR: AddressSanitizer", b.log(), i)
                 self.assertNotIn("runtime error:", b.log(), i)
         finally:
-            for link in self.etcd_links.values():
+            for link in list(self.etcd_links.values()) + list(self.replica_links.values()):
                 link.stop()
             self.etcd.stop()
             shutil.rmtree(self.dir, ignore_errors=True)
@@ -92,8 +96,15 @@ class ClusterTestCase(unittest.TestCase):
             host, port = self.etcd.url[len("http://"):].split(":")
             self.etcd_links[broker_id] = TcpProxy(host, int(port))
             etcd_url = self.etcd_links[broker_id].url
+        native_extra = ""
+        port = 0
+        if b is None and self.replication_via_proxy:
+            port = free_port()
+            self.replica_links[broker_id] = TcpProxy("127.0.0.1", port)
+            native_extra = 'advertised_address = "127.0.0.1:%d";' % self.replica_links[broker_id].port
         if b is None:
             b = Broker(workdir, broker_id=broker_id, broker_extra='rack = "r%d";' % broker_id,
+                       port=port, native_extra=native_extra,
                        storage=self.storage,
                        extra='cluster = { endpoints = "%s"; name = "c"; lease_ttl_ms = %d; leader_rebalance_interval_ms = 1000; };\n%s\n'
                              'topics = { default_replication_factor = 3; };\n'
