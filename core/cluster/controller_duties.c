@@ -7,6 +7,7 @@
 #include "broker.h"
 #include "cluster_image.h"
 #include "controller.h"
+#include "group_coordinator.h"
 #include "log.h"
 #include "membership.h"
 #include "placement.h"
@@ -17,8 +18,11 @@
 struct brook_controller_duties {
     brook_strmap busy; /* partition keys with a write in flight */
     brook_timer *retry;
-    brook_timer *rebalance; /* the next preferred-leader rebalance */
-    int rebalancing;        /* this pass gives leadership back to preferred replicas */
+    brook_timer *rebalance;             /* the next preferred-leader rebalance */
+    brook_topic_creation offsets_topic; /* __consumer_offsets, while its creation runs */
+    int creating_offsets_topic;
+    int warned_offsets_topic;
+    int rebalancing; /* this pass gives leadership back to preferred replicas */
 };
 
 static struct brook_controller_duties *duties(brook_broker *b)
@@ -221,6 +225,44 @@ static void reconcile_topic(brook_broker *b, const brook_image_topic *t)
         reconcile_partition(b, t, p);
 }
 
+static void offsets_topic_created(void *arg)
+{
+    brook_broker *b = arg;
+    struct brook_controller_duties *d = b->duties;
+    d->creating_offsets_topic = 0;
+    if (d->offsets_topic.error && d->offsets_topic.error != BROOK_ERR_EXISTS) {
+        log_warn("cluster: creating %s failed: %s", BROOK_OFFSETS_TOPIC, brook_err_str(d->offsets_topic.error));
+        retry_later(b);
+    }
+}
+
+/* The groups' committed offsets need __consumer_offsets: made as soon as
+ * enough brokers are live for its replication factor (Kafka refuses to
+ * make it with fewer, and so do we: groups wait for it). */
+static void ensure_offsets_topic(brook_broker *b)
+{
+    struct brook_controller_duties *d = duties(b);
+    int32_t rf = b->st->default_replication_factor;
+    size_t live;
+    brook_membership_live(b, &live);
+    if (!d || d->creating_offsets_topic || brook_cluster_image_topic(b, BROOK_OFFSETS_TOPIC))
+        return;
+    if ((size_t)rf > live) {
+        if (!d->warned_offsets_topic++)
+            log_warn("cluster: %s waits for %d live broker(s) (topics.default_replication_factor); consumer groups "
+                     "are unavailable until then",
+                     BROOK_OFFSETS_TOPIC, rf);
+        return;
+    }
+    d->offsets_topic = (brook_topic_creation){
+        .name = BROOK_OFFSETS_TOPIC, .partitions = b->st->offsets_partitions, .replication_factor = rf};
+    d->creating_offsets_topic = 1;
+    if (brook_controller_create_topics(b, &d->offsets_topic, 1, offsets_topic_created, b)) {
+        d->creating_offsets_topic = 0;
+        retry_later(b);
+    }
+}
+
 static void reconcile_all(brook_broker *b)
 {
     if (!ready(b))
@@ -229,6 +271,7 @@ static void reconcile_all(brook_broker *b)
     const brook_image_topic *t;
     while ((t = brook_cluster_image_next(b, &it)))
         reconcile_topic(b, t);
+    ensure_offsets_topic(b);
 }
 
 static void rebalance_due(void *arg)

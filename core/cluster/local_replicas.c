@@ -7,6 +7,7 @@
 #include "broker.h"
 #include "cluster_image.h"
 #include "controller.h"
+#include "group_coordinator.h"
 #include "log.h"
 #include "membership.h"
 #include "partition.h"
@@ -36,7 +37,10 @@ static void apply_leadership(brook_broker *b, brook_partition *p, const brook_pa
             p->partition_epoch == rec->partition_epoch)
             return;
         brook_replica_fetcher_unfollow(b, p);
+        int was_leading = p->role == BROOK_ROLE_LEADER;
         e = brook_partition_become_leader(p, &l);
+        if (!e && !was_leading)
+            brook_coordinator_role_changed(b, p, 1);
         if (!e && p->partition_epoch == rec->partition_epoch)
             log_info("partition %s-%d: leader at epoch %d (%d in sync)", p->topic->name, p->index, rec->leader_epoch,
                      rec->isr_count);
@@ -46,7 +50,10 @@ static void apply_leadership(brook_broker *b, brook_partition *p, const brook_pa
             p->partition_epoch = rec->partition_epoch;
             return;
         }
+        int led = p->role == BROOK_ROLE_LEADER;
         e = brook_partition_become_follower(p, &l);
+        if (led || e)
+            brook_coordinator_role_changed(b, p, 0);
         if (!e) {
             log_info("partition %s-%d: follower of %d at epoch %d", p->topic->name, p->index, rec->leader,
                      rec->leader_epoch);
@@ -70,6 +77,7 @@ static void sync_partition(brook_broker *b, brook_topic *t, int32_t index)
         if (t->partitions[index] && ip) { /* moved away (a record without this broker) */
             log_info("partition %s-%d: no longer a replica here; removing it", t->name, index);
             brook_replica_fetcher_unfollow(b, t->partitions[index]);
+            brook_coordinator_role_changed(b, t->partitions[index], 0);
             brook_broker_remove_replica(b, t, index);
         }
         return;
@@ -100,8 +108,10 @@ static void drop_topic(brook_broker *b, const char *name)
 {
     brook_topic *t = brook_topics_find(&b->topics, name);
     for (int32_t i = 0; t && i < t->partition_count; i++)
-        if (t->partitions && t->partitions[i])
+        if (t->partitions && t->partitions[i]) {
             brook_replica_fetcher_unfollow(b, t->partitions[i]);
+            brook_coordinator_role_changed(b, t->partitions[i], 0);
+        }
     if (t)
         brook_broker_delete_topic(b, name);
 }

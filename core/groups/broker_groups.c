@@ -1,10 +1,12 @@
 /* The broker's consumer-group side: the coordinator (group.c) running on
- * the event loop's clock, and the committed offsets (offsets.c) in the
- * storage plugin's internal log. */
+ * the event loop's clock, and the committed offsets (offsets.c): in the
+ * storage plugin's internal log on a single broker, in the replicated
+ * __consumer_offsets topic in a cluster (group_coordinator.c). */
 #include <stdio.h>
 
 #include "broker.h"
 #include "group.h"
+#include "group_coordinator.h"
 #include "log.h"
 #include "offsets.h"
 
@@ -42,8 +44,10 @@ static void ensure_group(void *arg, const char *group_id)
 
 brook_err brook_broker_groups_start(brook_broker *b, char *err, size_t errlen)
 {
-    brook_err e = brook_offsets_open(brook_storage_of(&b->plugins.storage), b->plugins.storage.state,
-                                     b->st->offsets_compact_records, &b->offsets);
+    /* a cluster keeps them in its replicated __consumer_offsets (group_coordinator.h) */
+    brook_err e = b->st->clustered ? brook_coordinator_open_offsets(b)
+                                   : brook_offsets_open(brook_storage_of(&b->plugins.storage), b->plugins.storage.state,
+                                                        b->st->offsets_compact_records, &b->offsets);
     if (e) {
         snprintf(err, errlen, "cannot open the committed offsets (%s): %s", BROOK_OFFSETS_LOG, brook_err_str(e));
         return e;
@@ -69,4 +73,5 @@ void brook_broker_groups_free(brook_broker *b)
     b->groups = NULL;
     brook_offsets_close(b->offsets);
     b->offsets = NULL;
+    brook_coordinators_free(b);
 }

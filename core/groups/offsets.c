@@ -287,6 +287,49 @@ brook_err brook_offsets_open(const brook_storage_ops *so, void *storage_state, i
     return BROOK_OK;
 }
 
+brook_err brook_offsets_open_external(brook_offsets_append_fn append, void *ctx, brook_offsets **out)
+{
+    brook_offsets *o = calloc(1, sizeof *o);
+    if (!o)
+        return BROOK_ERR_NOMEM;
+    o->append = append;
+    o->append_ctx = ctx;
+    *out = o;
+    return BROOK_OK;
+}
+
+void brook_offsets_load_batch(brook_offsets *o, const uint8_t *batch, size_t len)
+{
+    brook_batch_info info;
+    if (brook_batch_check(batch, len, &info))
+        return;
+    offsets_replay r = {.o = o};
+    replay_batch(&r, batch, &info);
+}
+
+static void free_entries(brook_offsets *o, brook_strmap *entries)
+{
+    brook_strmap_iter it = {0};
+    for (brook_strmap_entry *e; (e = brook_strmap_next(entries, &it));) {
+        free_committed(e->value);
+        o->live--;
+    }
+    brook_strmap_free(entries);
+    free(entries);
+}
+
+void brook_offsets_forget(brook_offsets *o, int (*drop)(void *arg, const char *group), void *arg)
+{
+    brook_strmap_iter it = {0};
+    for (brook_strmap_entry *g; (g = brook_strmap_next(&o->groups, &it));) {
+        if (!drop(arg, g->key))
+            continue;
+        brook_strmap *entries = g->value;
+        brook_strmap_remove(&o->groups, g->key); /* the entry just returned: allowed */
+        free_entries(o, entries);
+    }
+}
+
 void brook_offsets_close(brook_offsets *o)
 {
     if (!o)
@@ -360,9 +403,9 @@ static void commit_durable(void *arg, brook_err err)
     offsets_maybe_compact(o);
 }
 
-/* One batch of records for the changes, at the log end. */
-static brook_err append_batch(brook_offsets *o, const char *group, const brook_offset_change *changes, size_t count,
-                              int64_t now_ms)
+/* One batch of records for the changes, in *out (the caller frees it). */
+static brook_err build_batch(const char *group, const brook_offset_change *changes, size_t count, int64_t now_ms,
+                             brook_batch_builder **out)
 {
     brook_batch_builder *b;
     brook_err e = brook_batch_builder_new(&b);
@@ -375,16 +418,16 @@ static brook_err append_batch(brook_offsets *o, const char *group, const brook_o
         e = offsets_add_entry(b, group, changes[i].topic, changes[i].partition, changes[i].committed ? &c : NULL,
                               now_ms);
     }
-    if (!e)
-        e = offsets_append(o, o->log, b);
-    if (!e)
-        o->records += (int64_t)count;
-    brook_batch_builder_free(b);
+    if (e)
+        brook_batch_builder_free(b);
+    else
+        *out = b;
     return e;
 }
 
-void brook_offsets_commit(brook_offsets *o, const char *group, const brook_offset_change *changes, size_t count,
-                          int64_t now_ms, brook_offsets_done done, void *arg)
+/* The pending commit's copy of the changes, applied to the map once safe. */
+static brook_err pending_for(const char *group, const brook_offset_change *changes, size_t count, int64_t now_ms,
+                             pending_commit **out)
 {
     pending_commit *pc = calloc(1, sizeof *pc);
     brook_err e = pc && (pc->group = strdup(group)) && (pc->items = calloc(count ? count : 1, sizeof *pc->items))
@@ -405,20 +448,44 @@ void brook_offsets_commit(brook_offsets *o, const char *group, const brook_offse
                 e = BROOK_ERR_NOMEM;
         }
     }
+    if (e && pc)
+        free_pending(pc);
+    else if (!e)
+        *out = pc;
+    return e;
+}
+
+void brook_offsets_commit(brook_offsets *o, const char *group, const brook_offset_change *changes, size_t count,
+                          int64_t now_ms, brook_offsets_done done, void *arg)
+{
+    pending_commit *pc = NULL;
+    brook_batch_builder *b = NULL;
+    const uint8_t *data = NULL;
+    size_t len = 0;
+    brook_err e = pending_for(group, changes, count, now_ms, &pc);
     if (!e)
-        e = append_batch(o, group, changes, count, now_ms);
+        e = build_batch(group, changes, count, now_ms, &b);
+    if (!e)
+        e = o->append ? brook_batch_builder_finish(b, &data, &len) : offsets_append(o, o->log, b);
     if (e) {
         if (pc)
             free_pending(pc);
+        if (b)
+            brook_batch_builder_free(b);
         if (done)
             done(arg, e);
         return;
     }
+    o->records += (int64_t)count;
     pc->o = o;
     pc->done = done;
     pc->arg = arg;
     o->pending++;
-    o->so->when_durable(o->log, commit_durable, pc);
+    if (o->append)
+        o->append(o->append_ctx, group, data, len, commit_durable, pc); /* copies the batch */
+    else
+        o->so->when_durable(o->log, commit_durable, pc);
+    brook_batch_builder_free(b);
 }
 
 void brook_offsets_each(const brook_offsets *o, const char *group, brook_offsets_each_cb cb, void *arg)

@@ -61,6 +61,23 @@ typedef void (*brook_offsets_done)(void *arg, brook_err err);
 void brook_offsets_commit(brook_offsets *o, const char *group, const brook_offset_change *changes, size_t count,
                           int64_t now_ms, brook_offsets_done done, void *arg);
 
+/* Committed offsets kept in a log the caller owns (a cluster's replicated
+ * __consumer_offsets): the map starts empty and is filled with
+ * brook_offsets_load_batch; each commit is one batch (the format above)
+ * handed to `append`, which copies it and calls `done` once it is safe
+ * (for a cluster: replicated); the entries are visible from then on. */
+typedef void (*brook_offsets_append_fn)(void *ctx, const char *group, const uint8_t *batch, size_t len,
+                                        brook_offsets_done done, void *done_arg);
+brook_err brook_offsets_open_external(brook_offsets_append_fn append, void *ctx, brook_offsets **out);
+
+/* Apply one RecordBatch of such a log (read back when this broker starts
+ * coordinating its groups). */
+void brook_offsets_load_batch(brook_offsets *o, const uint8_t *batch, size_t len);
+
+/* Forget every entry of the groups `drop` picks (their coordinator moved
+ * to another broker; the log keeps them). */
+void brook_offsets_forget(brook_offsets *o, int (*drop)(void *arg, const char *group), void *arg);
+
 /* Every committed entry of a group, in no particular order. */
 typedef void (*brook_offsets_each_cb)(void *arg, const char *topic, int32_t partition, const brook_committed *c);
 void brook_offsets_each(const brook_offsets *o, const char *group, brook_offsets_each_cb cb, void *arg);

@@ -165,7 +165,8 @@ static brook_err compact(brook_offsets *o)
 
 void offsets_maybe_compact(brook_offsets *o)
 {
-    if (o->closing || o->pending || o->retiring || o->records < o->compact_min_records || o->records < 4 * o->live)
+    if (o->append || o->closing || o->pending || o->retiring || o->records < o->compact_min_records ||
+        o->records < 4 * o->live)
         return;
     brook_err e = compact(o);
     if (e)

@@ -20,6 +20,9 @@ struct brook_offsets {
     void *retiring;     /* the log compaction replaced, removed once the new one is durable */
     int closing;
     brook_strmap groups; /* group -> brook_strmap of "topic/partition" -> brook_committed */
+    /* kept elsewhere (brook_offsets_open_external): no log of its own */
+    brook_offsets_append_fn append;
+    void *append_ctx;
 };
 
 /* What replaying a log found (offsets.c). */

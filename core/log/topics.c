@@ -16,13 +16,16 @@ int brook_topic_name_valid(const char *name)
     size_t len = strlen(name);
     if (len == 0 || len > BROOK_TOPIC_NAME_MAX || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
         return 0;
-    if (strcmp(name, "__consumer_offsets") == 0) /* the internal committed-offsets log (offsets.h) */
-        return 0;
     for (const char *p = name; *p; p++)
         if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '.' ||
               *p == '_' || *p == '-'))
             return 0;
     return 1;
+}
+
+int brook_topic_name_reserved(const char *name)
+{
+    return strcmp(name, "__consumer_offsets") == 0;
 }
 
 /* Index of `name`, or of where it would go (*found = 0). */

@@ -29,6 +29,10 @@ typedef struct brook_topics {
 /* Kafka's rules: 1-249 characters of [a-zA-Z0-9._-], not "." or "..". */
 int brook_topic_name_valid(const char *name);
 
+/* Names clients may not create or write: __consumer_offsets (a single
+ * broker's internal committed-offsets log, a cluster's internal topic). */
+int brook_topic_name_reserved(const char *name);
+
 /* Read <data_dir>/topics (absent = no topics). Errors name file:line. */
 brook_err brook_topics_load(brook_topics *t, const char *data_dir, char *err, size_t errlen);
 void brook_topics_free(brook_topics *t);

@@ -7,6 +7,7 @@
 #include "cluster_topics.h"
 #include "controller.h"
 #include "controller_duties.h"
+#include "group_coordinator.h"
 #include "handlers.h"
 #include "membership.h"
 #include "partition.h"
@@ -50,6 +51,7 @@ static const int32_t *arena_ids(brook_req *req, const int32_t *ids, int32_t n)
 static void describe_cluster_topic(brook_req *req, const brook_image_topic *it, brook_topic_meta *tm)
 {
     tm->name = it->name;
+    tm->internal = brook_is_internal_topic(it->name);
     tm->partition_count = it->rec.partitions;
     tm->partitions = brook_request_alloc(&req->pub, sizeof *tm->partitions * (size_t)it->rec.partitions);
     if (!tm->partitions) {
@@ -119,7 +121,7 @@ static void auto_create(brook_req *req, brook_metadata_req *m)
         if ((tm->error = brook_authorize(req, BROOK_OP_DESCRIBE, BROOK_RESOURCE_TOPIC, tm->name)))
             continue;
         if (!m->allow_auto_create || !b->st->auto_create_topics || !cap || topic_exists(b, tm->name) ||
-            !brook_topic_name_valid(tm->name))
+            !brook_topic_name_valid(tm->name) || brook_topic_name_reserved(tm->name))
             continue;
         if ((tm->error = brook_authorize(req, BROOK_OP_CREATE, BROOK_RESOURCE_TOPIC, tm->name)))
             continue;
@@ -251,6 +253,10 @@ static brook_err check_creation(brook_req *req, brook_topic_create *tc)
         return tc->error;
     if (!tc->name || !brook_topic_name_valid(tc->name)) {
         tc->error_message = "topic names are 1-249 characters of a-z, A-Z, 0-9, '.', '_' and '-'";
+        return BROOK_ERR_INVALID_TOPIC;
+    }
+    if (brook_topic_name_reserved(tc->name)) {
+        tc->error_message = "this name is reserved for the committed offsets of consumer groups";
         return BROOK_ERR_INVALID_TOPIC;
     }
     brook_err e = brook_authorize(req, BROOK_OP_CREATE, BROOK_RESOURCE_TOPIC, tc->name);

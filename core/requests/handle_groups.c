@@ -1,11 +1,14 @@
-/* Consumer-group requests: find the coordinator (always this broker), join,
- * sync, heartbeat, leave, list, describe and delete groups. JoinGroup and
+/* Consumer-group requests: find the coordinator (this broker, or in a
+ * cluster the leader of the group's __consumer_offsets partition), join,
+ * sync, heartbeat, leave, list, describe and delete groups; in a cluster
+ * only the group's coordinator answers them (NOT_COORDINATOR elsewhere). JoinGroup and
  * SyncGroup are parked until the coordinator answers them (group.c). */
 #include <string.h>
 
 #include "broker.h"
 #include "conn.h"
 #include "group.h"
+#include "group_coordinator.h"
 #include "handlers.h"
 #include "listener.h"
 #include "log.h"
@@ -14,6 +17,13 @@
 static brook_err authorize_group(brook_req *req, brook_auth_operation op, const char *group_id)
 {
     return brook_authorize(req, op, BROOK_RESOURCE_GROUP, group_id ? group_id : "");
+}
+
+/* Allowed, and this broker is the group's coordinator. */
+static brook_err coordinate(brook_req *req, brook_auth_operation op, const char *group_id)
+{
+    brook_err e = authorize_group(req, op, group_id);
+    return e ? e : brook_coordinator_check(req->broker, group_id);
 }
 
 void brook_handle_find_coordinator(brook_req *req)
@@ -28,6 +38,10 @@ void brook_handle_find_coordinator(brook_req *req)
     }
     if ((f->error = authorize_group(req, BROOK_OP_DESCRIBE, f->key)))
         return;
+    if (req->broker->st->clustered) {
+        f->error = brook_coordinator_find(req->broker, f->key, req->conn->listener, &f->node_id, &f->host, &f->port);
+        return;
+    }
     f->node_id = req->broker->st->broker_id;
     f->host = req->conn->listener->advertised_host;
     f->port = req->conn->listener->advertised_port;
@@ -73,7 +87,7 @@ static void park(brook_req *req)
 void brook_handle_join_group(brook_req *req)
 {
     brook_join_group_req *j = &req->pub.u.join_group;
-    if ((j->error = authorize_group(req, BROOK_OP_READ, j->group_id)))
+    if ((j->error = coordinate(req, BROOK_OP_READ, j->group_id)))
         return;
     if (!j->client_host) { /* the peer's address without its port */
         const char *addr = req->conn->address, *colon = strrchr(addr, ':');
@@ -90,7 +104,7 @@ void brook_handle_join_group(brook_req *req)
 void brook_handle_sync_group(brook_req *req)
 {
     brook_sync_group_req *s = &req->pub.u.sync_group;
-    if ((s->error = authorize_group(req, BROOK_OP_READ, s->group_id)))
+    if ((s->error = coordinate(req, BROOK_OP_READ, s->group_id)))
         return;
     park(req);
     brook_groups_sync(req->broker->groups, &req->pub, group_answered, req);
@@ -99,7 +113,7 @@ void brook_handle_sync_group(brook_req *req)
 void brook_handle_heartbeat(brook_req *req)
 {
     brook_heartbeat_req *h = &req->pub.u.heartbeat;
-    if ((h->error = authorize_group(req, BROOK_OP_READ, h->group_id)))
+    if ((h->error = coordinate(req, BROOK_OP_READ, h->group_id)))
         return;
     brook_groups_heartbeat(req->broker->groups, h);
 }
@@ -107,7 +121,7 @@ void brook_handle_heartbeat(brook_req *req)
 void brook_handle_leave_group(brook_req *req)
 {
     brook_leave_group_req *l = &req->pub.u.leave_group;
-    if ((l->error = authorize_group(req, BROOK_OP_READ, l->group_id))) {
+    if ((l->error = coordinate(req, BROOK_OP_READ, l->group_id))) {
         for (size_t i = 0; i < l->member_count; i++)
             l->members[i].error = l->error;
         return;
@@ -135,7 +149,7 @@ void brook_handle_describe_groups(brook_req *req)
     brook_describe_groups_req *d = &req->pub.u.describe_groups;
     for (size_t i = 0; i < d->group_count; i++) {
         brook_group_description *g = &d->groups[i];
-        if ((g->error = authorize_group(req, BROOK_OP_DESCRIBE, g->group_id))) {
+        if ((g->error = coordinate(req, BROOK_OP_DESCRIBE, g->group_id))) {
             g->state = g->protocol_type = g->protocol_name = "";
             continue;
         }
@@ -157,7 +171,7 @@ void brook_handle_delete_groups(brook_req *req)
     brook_delete_groups_req *d = &req->pub.u.delete_groups;
     for (size_t i = 0; i < d->group_count; i++) {
         brook_group_deletion *g = &d->groups[i];
-        if ((g->error = authorize_group(req, BROOK_OP_DELETE, g->group_id)))
+        if ((g->error = coordinate(req, BROOK_OP_DELETE, g->group_id)))
             continue;
         int had_offsets = brook_offsets_has_group(b->offsets, g->group_id);
         if (!brook_groups_is_empty(b->groups, g->group_id)) {

@@ -3,6 +3,8 @@
  * group's), OffsetDelete (not for topics the group consumes). */
 #include <string.h>
 
+#include "group_coordinator.h"
+
 #include "broker.h"
 #include "group.h"
 #include "handlers.h"
@@ -44,6 +46,8 @@ void brook_handle_offset_commit(brook_req *req)
     brook_err e = brook_authorize(req, BROOK_OP_READ, BROOK_RESOURCE_GROUP, c->group_id ? c->group_id : "");
     if (!e && (!c->group_id || !c->group_id[0]))
         e = BROOK_ERR_INVALID;
+    if (!e)
+        e = brook_coordinator_check(b, c->group_id);
     if (!e)
         e = brook_groups_check_commit(b->groups, c->group_id, c->generation_id, c->member_id, c->group_instance_id);
     if (e) {
@@ -156,7 +160,8 @@ void brook_handle_offset_fetch(brook_req *req)
 {
     brook_broker *b = req->broker;
     brook_offset_fetch_req *f = &req->pub.u.offset_fetch;
-    if ((f->error = brook_authorize(req, BROOK_OP_DESCRIBE, BROOK_RESOURCE_GROUP, f->group_id ? f->group_id : ""))) {
+    if ((f->error = brook_authorize(req, BROOK_OP_DESCRIBE, BROOK_RESOURCE_GROUP, f->group_id ? f->group_id : "")) ||
+        (f->error = brook_coordinator_check(b, f->group_id))) {
         fail_all(f->topics, f->topic_count, f->error);
         return;
     }
@@ -205,7 +210,8 @@ void brook_handle_offset_delete(brook_req *req)
 {
     brook_broker *b = req->broker;
     brook_offset_delete_req *d = &req->pub.u.offset_delete;
-    if ((d->error = brook_authorize(req, BROOK_OP_DELETE, BROOK_RESOURCE_GROUP, d->group_id ? d->group_id : "")))
+    if ((d->error = brook_authorize(req, BROOK_OP_DELETE, BROOK_RESOURCE_GROUP, d->group_id ? d->group_id : "")) ||
+        (d->error = brook_coordinator_check(b, d->group_id)))
         return;
     if (!brook_groups_exists(b->groups, d->group_id) && !brook_offsets_has_group(b->offsets, d->group_id)) {
         d->error = BROOK_ERR_NOT_FOUND;

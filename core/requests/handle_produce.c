@@ -5,6 +5,7 @@
  * request's deadline (acks=all) ends commit waits with REQUEST_TIMED_OUT. */
 #include "broker.h"
 #include "conn.h"
+#include "group_coordinator.h"
 #include "handlers.h"
 #include "log.h"
 #include "router.h"
@@ -65,6 +66,11 @@ static void produce_deadline(brook_req *req)
 static void append_one(brook_req *req, const char *topic, brook_produce_partition *pp, produce_state *st)
 {
     brook_partition *part;
+    if (brook_is_internal_topic(topic)) { /* the coordinators write it, clients do not (as in Kafka) */
+        pp->error = BROOK_ERR_INVALID_TOPIC;
+        pp->error_message = "cannot append to an internal topic";
+        return;
+    }
     if ((pp->error = brook_route(req->broker, topic, pp->partition, &part)))
         return;
     produce_ctx *ctx = brook_request_alloc(&req->pub, sizeof *ctx);

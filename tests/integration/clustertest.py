@@ -12,7 +12,7 @@ import time
 import unittest
 import urllib.request
 
-from brooktest import Broker, free_port
+from brooktest import Broker, Native, free_port
 from etcdtest import Etcd
 from tcpproxy import TcpProxy
 
@@ -145,6 +145,29 @@ class ClusterTestCase(unittest.TestCase):
         with urllib.request.urlopen("http://127.0.0.1:%s/metrics" % port, timeout=5) as r:
             text = r.read().decode()
         return {m.group(1): int(m.group(2)) for m in re.finditer(r"^brook_(cluster_\w+) (-?\d+)$", text, re.M)}
+
+    def read_all(self, topic, expect, broker_id=None, timeout=20.0):
+        """Every record value of partition 0 up to the high watermark, read from
+        `broker_id` (default: whichever broker leads it at the time); asked
+        again until `expect` values came back (a new leader's high watermark
+        moves once its followers fetch from it) or `timeout` passed."""
+        deadline = time.monotonic() + timeout
+        while True:
+            leader = broker_id if broker_id is not None else self.partitions(topic)[0]["leader"]
+            got = []
+            if leader in self.brokers and self.brokers[leader].alive():
+                n = Native(self.brokers[leader].port)
+                offset = 0
+                while True:
+                    r = n.call("fetch", topic=topic, partition=0, offset=offset, max_wait_ms=0)
+                    if r["error"] or not r["records"]:
+                        break
+                    got += [rec["value"] for rec in r["records"]]
+                    offset = r["next_offset"]
+                n.close()
+            if len(got) >= expect or time.monotonic() > deadline:
+                return got
+            time.sleep(0.2)
 
     def controller(self):
         keys = self.etcd.wait_for(NS + "/controller", lambda k: bool(k))

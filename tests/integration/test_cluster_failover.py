@@ -133,9 +133,8 @@ class Failover(ClusterTestCase):
         self.assertTrue(self.wait_log(zombie, "partition z-0: follower of %d at epoch %d"
                                       % (new_leader, moved[0]["leader_epoch"]), timeout=20))
         self.wait_partitions("z", lambda r: zombie in r["isr"], 1, timeout=30)
-        r = m.call("fetch", topic="z", partition=0, offset=0, max_wait_ms=0)
-        self.assertEqual([rec["value"] for rec in r["records"]], [b"a", b"b"])
         m.close()
+        self.assertEqual(self.read_all("z", 2), [b"a", b"b"])
 
 
 @unittest.skipUnless(Producer, "needs python3-confluent-kafka and python3-kafka")
@@ -164,10 +163,7 @@ class CutFromEtcd(ClusterTestCase):
         self.etcd_links[leader].restore()
         self.assertTrue(self.wait_log(leader, "registered again", timeout=20))
         self.wait_partitions("cut", lambda r: leader in r["isr"], 1, timeout=30)
-        m = Native(self.brokers[moved[0]["leader"]].port)
-        r = m.call("fetch", topic="cut", partition=0, offset=0, max_wait_ms=0)
-        self.assertEqual([rec["value"] for rec in r["records"]], [b"a"])
-        m.close()
+        self.assertEqual(self.read_all("cut", 1), [b"a"])
 
 
 if __name__ == "__main__":

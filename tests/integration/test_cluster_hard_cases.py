@@ -51,19 +51,6 @@ class HardCase(ClusterTestCase):
             self.assertEqual(r["error"], expect, (v, r))
         n.close()
 
-    def read(self, broker_id, topic):
-        n = Native(self.brokers[broker_id].port)
-        got, offset = [], 0
-        while True:
-            r = n.call("fetch", topic=topic, partition=0, offset=offset, max_wait_ms=0)
-            self.assertEqual(r["error"], 0, r)
-            if not r["records"]:
-                break
-            got += values(r)
-            offset = r["next_offset"]
-        n.close()
-        return got
-
     def leader_is(self, topic, broker_id, timeout=30):
         return self.wait_partitions(topic, lambda r: r["leader"] == broker_id, 1, timeout=timeout)[0]
 
@@ -94,7 +81,7 @@ class UncommittedTail(HardCase):
         self.assertTrue(self.wait_log(leader, "partition tail-0: truncated to offset 50"))
         # the preferred replica leads again: its own copy is what clients read now
         self.leader_is("tail", leader)
-        self.assertEqual(self.read(leader, "tail"), acked + after)
+        self.assertEqual(self.read_all("tail", len(acked + after), broker_id=leader), acked + after)
 
 
 @unittest.skipUnless(KafkaAdminClient, "needs python3-kafka")
@@ -136,12 +123,12 @@ class BackToBack(HardCase):
                 for o in others:  # make `broker` the only candidate, then bring the others back
                     self.brokers[o].stop(signal.SIGTERM)
                 self.leader_is("b2b", broker)
-                self.assertEqual(self.read(broker, "b2b"), want, broker)
+                self.assertEqual(self.read_all("b2b", len(want), broker_id=broker), want, broker)
                 for o in others:
                     self.start(o)
                 self.all_in_sync("b2b")
             else:
-                self.assertEqual(self.read(broker, "b2b"), want, broker)
+                self.assertEqual(self.read_all("b2b", len(want), broker_id=broker), want, broker)
 
 
 @unittest.skipUnless(KafkaAdminClient, "needs python3-kafka")
@@ -165,7 +152,8 @@ class InSyncUnderMinimum(HardCase):
         self.brokers[leader].stop(signal.SIGKILL)
         new = self.wait_partitions("mis", lambda r: r["leader"] not in (-1, leader), 1, timeout=30)[0]
         self.assertGreater(new["partition_epoch"], shrunk["partition_epoch"])
-        self.assertEqual(self.read(new["leader"], "mis"), acked + [b"unreplicated"] + more)
+        want = acked + [b"unreplicated"] + more
+        self.assertEqual(self.read_all("mis", len(want)), want)
 
 
 @unittest.skipUnless(KafkaAdminClient, "needs python3-kafka")

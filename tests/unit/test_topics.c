@@ -40,6 +40,8 @@ static void names_follow_kafka_rules(void **state)
     assert_false(brook_topic_name_valid(".."));
     assert_false(brook_topic_name_valid("a/b"));
     assert_false(brook_topic_name_valid("a b"));
+    assert_true(brook_topic_name_reserved("__consumer_offsets"));
+    assert_false(brook_topic_name_reserved("__consumer_offsets2"));
     char long_name[300];
     memset(long_name, 'x', sizeof long_name);
     long_name[249] = '\0';

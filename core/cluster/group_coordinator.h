@@ -1,0 +1,48 @@
+/* Consumer groups in a cluster: each group's coordinator is the leader of
+ * one partition of the replicated internal topic __consumer_offsets (the
+ * partition Kafka picks: abs(Java hashCode of the group id) % partitions).
+ * The coordinator appends committed offsets to that partition with
+ * acks=all, so they survive its death; a broker that becomes the
+ * partition's leader reads it back before it answers for those groups
+ * (COORDINATOR_LOAD_IN_PROGRESS meanwhile), and one that stops leading
+ * forgets them (NOT_COORDINATOR: clients find the new one). The controller
+ * creates the topic once topics.default_replication_factor brokers are
+ * live, with groups.offsets_partitions partitions (controller_duties.c). A single broker keeps its
+ * groups as before (offsets.h). */
+#ifndef BROOK_CORE_GROUP_COORDINATOR_H
+#define BROOK_CORE_GROUP_COORDINATOR_H
+
+#include <stdint.h>
+
+#include <brook/errors.h>
+
+#define BROOK_OFFSETS_TOPIC "__consumer_offsets"
+
+struct brook_broker;
+struct brook_partition;
+struct brook_listener;
+
+/* Whether this broker coordinates `group` now: BROOK_OK; BROOK_ERR_NOT_LEADER
+ * (another broker does: NOT_COORDINATOR), BROOK_ERR_AGAIN (loading),
+ * BROOK_ERR_LEADER_NOT_AVAILABLE (no coordinator yet: the topic is being
+ * created, or the partition has no leader). Always BROOK_OK on a single broker. */
+brook_err brook_coordinator_check(struct brook_broker *b, const char *group);
+
+/* The coordinator's id and address on the listener of the same name as
+ * `asked_on` (FindCoordinator). */
+brook_err brook_coordinator_find(struct brook_broker *b, const char *group, const struct brook_listener *asked_on,
+                                 int32_t *id, const char **host, int32_t *port);
+
+/* A replica of __consumer_offsets changed role here (local_replicas.c):
+ * load its groups when it leads, forget them when it does not. */
+void brook_coordinator_role_changed(struct brook_broker *b, struct brook_partition *p, int leads);
+
+/* The committed offsets of a cluster's broker, kept in __consumer_offsets. */
+brook_err brook_coordinator_open_offsets(struct brook_broker *b);
+
+void brook_coordinators_free(struct brook_broker *b);
+
+/* Whether `topic` is the internal one (clients may not produce to it). */
+int brook_is_internal_topic(const char *topic);
+
+#endif

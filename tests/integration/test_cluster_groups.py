@@ -1,0 +1,87 @@
+"""Consumer groups in a cluster: committed offsets live in the replicated
+__consumer_offsets topic (created on first need), each group coordinated by
+the leader of its partition. A group commits, its coordinator is killed
+(kill -9), another broker takes the partition over, reads the offsets back
+and the group resumes exactly where it committed; FindCoordinator on any
+broker names the coordinator; clients cannot produce to the internal
+topic."""
+import signal
+import time
+import unittest
+
+from brooktest import Native
+from clustertest import NS, ClusterTestCase
+
+try:
+    from confluent_kafka import Consumer, KafkaException, Producer
+    from kafka.admin import KafkaAdminClient, NewTopic
+except ImportError:  # pragma: no cover
+    Consumer = None
+
+
+def java_hash_partition(group, partitions):
+    h = 0
+    for c in group.encode():
+        h = (31 * h + c) & 0xFFFFFFFF
+    if h >= 1 << 31:
+        h -= 1 << 32
+    return (0 if h == -(1 << 31) else abs(h)) % partitions
+
+
+@unittest.skipUnless(Consumer, "needs python3-confluent-kafka and python3-kafka")
+class ClusterGroups(ClusterTestCase):
+    def consume(self, group, want, timeout=60.0, commit=True):
+        c = Consumer({"bootstrap.servers": self.kafka_bootstrap(), "group.id": group, "enable.auto.commit": False,
+                      "auto.offset.reset": "earliest", "session.timeout.ms": 6000})
+        c.subscribe(["work"])
+        got = []
+        deadline = time.monotonic() + timeout
+        while len(got) < want and time.monotonic() < deadline:
+            m = c.poll(0.5)
+            if m is not None and not m.error():
+                got.append(m.value())
+        if commit and got:
+            for _ in range(20):  # a coordinator move answers NOT_COORDINATOR: the client finds the new one
+                try:
+                    c.commit(asynchronous=False)
+                    break
+                except KafkaException:
+                    time.sleep(0.5)
+            else:
+                self.fail("the group could not commit")
+        c.close()
+        return got
+
+    def test_committed_offsets_survive_the_coordinators_death(self):
+        self.controller()
+        admin = KafkaAdminClient(bootstrap_servers=self.kafka_bootstrap(), request_timeout_ms=20000)
+        admin.create_topics([NewTopic("work", 1, 3)])
+        admin.close()
+        self.wait_partitions("work", lambda r: r["leader"] >= 0 and len(r["isr"]) == 3, 1)
+        p = Producer({"bootstrap.servers": self.kafka_bootstrap(), "acks": "all"})
+        for i in range(300):
+            p.produce("work", value=b"%03d" % i)
+        self.assertEqual(p.flush(30), 0)
+        first = self.consume("g1", 120)
+        self.assertEqual(len(first), 120)
+        # __consumer_offsets was made on first need, replicated
+        offsets = self.wait_partitions("__consumer_offsets", lambda r: r["leader"] >= 0 and len(r["isr"]) == 3, 16)
+        k = java_hash_partition("g1", 16)
+        coordinator = offsets[k]["leader"]
+        self.brokers[coordinator].stop(signal.SIGKILL)
+        self.wait_partitions("__consumer_offsets", lambda r: r["leader"] not in (-1, coordinator), 16, timeout=30)
+        rest = self.consume("g1", 180)
+        self.assertEqual(first + rest, [b"%03d" % i for i in range(300)])  # resumed where it committed
+        self.assertEqual(self.consume("g1", 1, timeout=8, commit=False), [])  # and committed the end
+        # clients cannot write the internal topic
+        survivor = [i for i in (1, 2, 3) if i != coordinator][0]
+        n = Native(self.brokers[survivor].port)
+        r = n.call("produce", topic="__consumer_offsets", partition=0, records=[{"value": b"x"}])
+        self.assertEqual(r["error"], 17, r)
+        n.close()
+        self.assertIn("%s-%d: coordinating its groups" % ("__consumer_offsets", k),
+                      "".join(self.brokers[i].log() for i in (1, 2, 3) if i != coordinator))
+
+
+if __name__ == "__main__":
+    unittest.main()
