@@ -5,7 +5,8 @@ min_insync_replicas = 2, segment storage) and etcd.
   producer writes: every acknowledged record is there exactly once
   afterwards, in order, with no gap, and the killed brokers come back as
   followers, truncate what the new leader does not have (by epoch) and
-  rejoin the in-sync set;
+  rejoin the in-sync set; a consumer group reads along through it all and
+  commits the end;
 - a zombie leader: paused (SIGSTOP) past its lease, replaced, resumed
   (SIGCONT): it acknowledges no acks=all produce and serves no read, then
   follows the new leader."""
@@ -19,7 +20,7 @@ from brooktest import Native
 from clustertest import ClusterTestCase, TTL_MS
 
 try:
-    from confluent_kafka import Consumer, Producer, TopicPartition
+    from confluent_kafka import Consumer, KafkaException, Producer, TopicPartition
     from kafka.admin import KafkaAdminClient, NewTopic
 except ImportError:  # pragma: no cover
     Producer = None
@@ -54,6 +55,40 @@ class Writer(threading.Thread):
         self.p.flush(90)
 
 
+class Reader(threading.Thread):
+    """A consumer in a group reading along and committing every 100 records."""
+
+    def __init__(self, bootstrap, topic, group):
+        super().__init__(daemon=True)
+        self.c = Consumer({"bootstrap.servers": bootstrap, "group.id": group, "enable.auto.commit": False,
+                           "auto.offset.reset": "earliest", "session.timeout.ms": 6000})
+        self.c.subscribe([topic])
+        self.seen = set()
+        self.commits = 0
+        self.stopping = threading.Event()
+
+    def commit(self):
+        try:
+            self.c.commit(asynchronous=False)
+            self.commits += 1
+        except KafkaException:
+            pass  # a coordinator moving: the next commit goes to the new one
+
+    def run(self):
+        since = 0
+        while not self.stopping.is_set():
+            m = self.c.poll(0.2)
+            if m is None or m.error():
+                continue
+            self.seen.add(m.value())
+            since += 1
+            if since >= 100:
+                self.commit()
+                since = 0
+        self.commit()
+        self.c.close()
+
+
 @unittest.skipUnless(Producer, "needs python3-confluent-kafka and python3-kafka")
 class Failover(ClusterTestCase):
     replication = 'replication = { plugin = "isr"; min_insync_replicas = 2; replica_lag_time_max_ms = 4000; };'
@@ -84,6 +119,8 @@ class Failover(ClusterTestCase):
         parts = self.create("events", 1)
         writer = Writer(self.kafka_bootstrap(), "events")
         writer.start()
+        reader = Reader(self.kafka_bootstrap(), "events", "along")
+        reader.start()
         epoch = parts[0]["leader_epoch"]
         for round in range(4):
             time.sleep(1.0)
@@ -107,9 +144,22 @@ class Failover(ClusterTestCase):
         self.assertEqual(offsets, list(range(len(offsets))), "offsets have a gap")
         missing = set(writer.acked) - set(values)
         self.assertEqual(missing, set(), "acknowledged records lost")
-        for v in values:  # where each was acknowledged is where it is
-            self.assertEqual(writer.acked.get(v, (0, None))[1] in (None, offsets[values.index(v)]), True)
+        wrong = [(v, writer.acked[v][1], o) for o, v in zip(offsets, values) if v in writer.acked and
+                 writer.acked[v][1] != o]
+        self.assertEqual(wrong, [], "records acknowledged at other offsets than where they are")
         self.assertEqual(values, sorted(values), "records out of order")
+        # the group read along through every failover and commits the end
+        deadline = time.monotonic() + 60
+        while len(reader.seen) < len(values) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        reader.stopping.set()
+        reader.join(30)
+        self.assertEqual(reader.seen, set(values))
+        self.assertGreater(reader.commits, 1)
+        c = Consumer({"bootstrap.servers": self.kafka_bootstrap(), "group.id": "along"})
+        committed = c.committed([TopicPartition("events", 0)], timeout=20)
+        c.close()
+        self.assertEqual(committed[0].offset, len(values))
 
     def test_a_paused_leader_is_replaced_and_acknowledges_nothing(self):
         self.controller()
