@@ -158,13 +158,21 @@ brook_err brook_broker_delete_topic(brook_broker *b, const char *name)
 
 /* ---- a cluster's broker: the replicas the cluster's records give it ------- */
 
-brook_err brook_broker_host_topic(brook_broker *b, const char *name, int32_t partitions, brook_topic **out)
+brook_err brook_broker_host_topic(brook_broker *b, const char *name, const char *id, int32_t partitions,
+                                  brook_topic **out)
 {
     brook_topic *t = brook_topics_find(&b->topics, name);
     brook_err e;
+    if (t && strcmp(t->id, id) != 0) {
+        /* a registry entry without its id (written by an earlier version): take it */
+        snprintf(t->id, sizeof t->id, "%s", id);
+        if ((e = brook_topics_save(&b->topics)))
+            return e;
+    }
     if (!t) {
         if ((e = brook_topics_insert(&b->topics, name, partitions, &t)))
             return e;
+        snprintf(t->id, sizeof t->id, "%s", id);
         t->partitions = calloc((size_t)partitions, sizeof *t->partitions);
         if (!t->partitions || (e = brook_topics_save(&b->topics))) {
             e = t->partitions ? e : BROOK_ERR_NOMEM;

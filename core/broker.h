@@ -117,10 +117,11 @@ void brook_broker_groups_free(brook_broker *b);
 
 /* Delete a topic: registry entry, partitions, their stored data and the
  * offsets groups committed for it. */
-/* A cluster's broker: the registry entry of a topic it holds replicas of
- * (made or grown, saved; no partition opened), one of its replicas opened
+/* A cluster's broker: the registry entry of a topic it holds replicas of,
+ * with the topic's cluster id (made or grown, saved; no partition opened), one of its replicas opened
  * (made if new), or removed with its data. */
-brook_err brook_broker_host_topic(brook_broker *b, const char *name, int32_t partitions, brook_topic **out);
+brook_err brook_broker_host_topic(brook_broker *b, const char *name, const char *id, int32_t partitions,
+                                  brook_topic **out);
 brook_err brook_broker_open_replica(brook_broker *b, brook_topic *t, int32_t index, brook_partition **out);
 void brook_broker_remove_replica(brook_broker *b, brook_topic *t, int32_t index);
 

@@ -127,9 +127,17 @@ static void sync_topic(brook_broker *b, const char *name, int32_t only)
         return;
     }
     brook_topic *t = brook_topics_find(&b->topics, name);
+    if (t && t->id[0] && strcmp(t->id, it->rec.id) != 0) {
+        /* deleted and made again while this broker was away: the data here
+         * is the old topic's and must not pass for the new one's */
+        log_warn("topic %s: this broker holds an older topic of that name (id %s, now %s); removing its data", name,
+                 t->id, it->rec.id);
+        drop_topic(b, name);
+        t = NULL;
+    }
     if (!t && !hosts_any(b, it))
         return;
-    brook_err e = brook_broker_host_topic(b, name, it->rec.partitions, &t);
+    brook_err e = brook_broker_host_topic(b, name, it->rec.id, it->rec.partitions, &t);
     if (e) {
         log_error("topic %s: cannot record it here: %s", name, brook_err_str(e));
         return;

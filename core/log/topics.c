@@ -9,7 +9,10 @@
 
 #include "log.h"
 
-#define REGISTRY_HEADER "brook-topics 1"
+/* Version 2 adds each topic's cluster id ("-": none); version 1 files
+ * (name and partition count only) are still read. */
+#define REGISTRY_HEADER    "brook-topics 2"
+#define REGISTRY_HEADER_V1 "brook-topics 1"
 
 int brook_topic_name_valid(const char *name)
 {
@@ -93,7 +96,8 @@ static brook_err persist(const brook_topics *t)
     }
     fprintf(f, "%s\n", REGISTRY_HEADER);
     for (size_t i = 0; i < t->count; i++)
-        fprintf(f, "%s %d\n", t->items[i]->name, t->items[i]->partition_count);
+        fprintf(f, "%s %d %s\n", t->items[i]->name, t->items[i]->partition_count,
+                t->items[i]->id[0] ? t->items[i]->id : "-");
     int failed = fflush(f) != 0 || fsync(fileno(f)) != 0;
     int saved = errno;
     failed |= fclose(f) != 0;
@@ -128,27 +132,33 @@ brook_err brook_topics_load(brook_topics *t, const char *data_dir, char *err, si
         return BROOK_ERR_IO;
     }
     char line[512];
-    int lineno = 0;
+    int lineno = 0, version = 2;
     brook_err e = BROOK_OK;
     while (!e && fgets(line, sizeof line, f)) {
         lineno++;
         line[strcspn(line, "\n")] = '\0';
         if (lineno == 1) {
-            if (strcmp(line, REGISTRY_HEADER) != 0) {
+            version = strcmp(line, REGISTRY_HEADER_V1) == 0 ? 1 : 2;
+            if (version == 2 && strcmp(line, REGISTRY_HEADER) != 0) {
                 snprintf(err, errlen, "%s:1: not a Brook topic registry (expected \"%s\")", t->path, REGISTRY_HEADER);
                 e = BROOK_ERR_CORRUPT;
             }
             continue;
         }
-        char name[512];
+        char name[512], id[512] = "-";
         int partitions;
         char extra;
-        if (sscanf(line, "%511s %d %c", name, &partitions, &extra) != 2 || !brook_topic_name_valid(name) ||
-            partitions < 1) {
+        int fields = version == 1 ? sscanf(line, "%511s %d %c", name, &partitions, &extra)
+                                  : sscanf(line, "%511s %d %511s %c", name, &partitions, id, &extra);
+        brook_topic *topic;
+        if (fields != version + 1 || !brook_topic_name_valid(name) || partitions < 1 ||
+            strlen(id) > BROOK_TOPIC_ID_MAX) {
             snprintf(err, errlen, "%s:%d: malformed entry \"%s\"", t->path, lineno, line);
             e = BROOK_ERR_CORRUPT;
-        } else if ((e = insert(t, name, partitions, NULL)) != BROOK_OK) {
+        } else if ((e = insert(t, name, partitions, &topic)) != BROOK_OK) {
             snprintf(err, errlen, "%s:%d: %s: %s", t->path, lineno, name, brook_err_str(e));
+        } else if (strcmp(id, "-") != 0) {
+            memcpy(topic->id, id, strlen(id) + 1);
         }
     }
     fclose(f);

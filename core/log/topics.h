@@ -1,5 +1,6 @@
-/* The topic registry: which topics exist and how many partitions each has,
- * persisted in <data_dir>/topics so topics survive a restart. Written
+/* The topic registry: which topics exist, how many partitions each has and
+ * (in a cluster) the topic's id, persisted in <data_dir>/topics so topics
+ * survive a restart. Written
  * atomically (temp file, fsync, rename, fsync of the directory). */
 #ifndef BROOK_CORE_TOPICS_H
 #define BROOK_CORE_TOPICS_H
@@ -13,8 +14,11 @@
 
 typedef struct brook_partition brook_partition;
 
+#define BROOK_TOPIC_ID_MAX 64
+
 typedef struct brook_topic {
     char name[BROOK_TOPIC_NAME_MAX + 1];
+    char id[BROOK_TOPIC_ID_MAX + 1]; /* a cluster's id of the topic ("": none, a single broker's) */
     int32_t partition_count;
     brook_partition **partitions; /* filled by the broker when it opens them */
 } brook_topic;

@@ -77,6 +77,35 @@ static void registry_persists_and_reloads(void **state)
     brook_topics_free(&t);
 }
 
+/* A cluster's topics keep their id; a version 1 registry (no ids) still loads. */
+static void registry_keeps_topic_ids_and_reads_version_1(void **state)
+{
+    (void)state;
+    char path[256], err[512] = "";
+    snprintf(path, sizeof path, "%s/topics", dir);
+    FILE *f = fopen(path, "w");
+    fputs("brook-topics 1\nold 2\n", f);
+    fclose(f);
+    brook_topics t;
+    assert_int_equal(brook_topics_load(&t, dir, err, sizeof err), BROOK_OK);
+    assert_string_equal(brook_topics_find(&t, "old")->id, "");
+    brook_topic *topic;
+    assert_int_equal(brook_topics_insert(&t, "new", 3, &topic), BROOK_OK);
+    strcpy(topic->id, "0123456789abcdef0123456789abcdef");
+    assert_int_equal(brook_topics_save(&t), BROOK_OK);
+    brook_topics_free(&t);
+    assert_int_equal(brook_topics_load(&t, dir, err, sizeof err), BROOK_OK);
+    assert_string_equal(brook_topics_find(&t, "new")->id, "0123456789abcdef0123456789abcdef");
+    assert_string_equal(brook_topics_find(&t, "old")->id, "");
+    brook_topics_free(&t);
+    f = fopen(path, "r");
+    char header[64];
+    assert_non_null(fgets(header, sizeof header, f));
+    fclose(f);
+    assert_string_equal(header, "brook-topics 2\n");
+    unlink(path);
+}
+
 static void corrupt_registry_is_reported_with_line(void **state)
 {
     (void)state;
@@ -134,6 +163,7 @@ int main(void)
         cmocka_unit_test(registry_persists_and_reloads),
         cmocka_unit_test(corrupt_registry_is_reported_with_line),
         cmocka_unit_test(router_maps_topic_and_partition),
+        cmocka_unit_test(registry_keeps_topic_ids_and_reads_version_1),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
