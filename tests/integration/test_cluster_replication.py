@@ -9,6 +9,8 @@ the controller; acks=all produces are answered once every in-sync
 replica holds them; after kill -9 of a leader another in-sync replica
 leads with a newer epoch and every acknowledged record is there, once;
 a deleted topic leaves every broker."""
+import base64
+import json
 import os
 import signal
 import subprocess
@@ -221,6 +223,44 @@ class Replication(ClusterTestCase):
         self.assertEqual(self.etcd.wait_for(NS + "/partitions/gone/", lambda k: not k), {})
         for i in (1, 2, 3):
             self.assertTrue(self.wait_log(i, "topic gone: deleted from the cluster; removing it here"), i)
+
+    def test_a_topic_made_again_while_a_broker_was_away_is_not_the_old_one(self):
+        ctl = self.controller()
+        self.create("again", 1)
+        away = [i for i in (1, 2, 3) if i != ctl][0]
+        self.produce_native("again", [b"old%d" % i for i in range(10)])
+        self.brokers[away].stop(signal.SIGTERM)
+        admin = KafkaAdminClient(bootstrap_servers=self.kafka_bootstrap(), request_timeout_ms=20000)
+        try:
+            admin.delete_topics(["again"])
+        finally:
+            admin.close()
+        self.etcd.wait_for(NS + "/partitions/again/", lambda k: not k)
+        # made again with the absent broker among its replicas (as if it had been created
+        # a moment before that broker stopped): the controller writes its partition record
+        self.etcd.call("/v3/kv/put", {"key": b64("%s/topics/again" % NS), "value": b64(json.dumps(
+            {"id": "f" * 32, "partitions": 1, "replication_factor": 3, "assignment": [[ctl, 6 - ctl - away, away]]}))})
+        self.wait_partitions("again", lambda r: r["leader"] == ctl and away not in r["isr"], 1)
+        self.produce_native("again", [b"new%d" % i for i in range(3)])
+        self.start(away)
+        self.assertTrue(self.wait_log(away, "topic again: this broker holds an older topic of that name"))
+        self.wait_partitions("again", lambda r: away in r["isr"], 1, timeout=30)
+        # only `away` left: what it serves is the new topic's, never the old one's
+        for i in (1, 2, 3):
+            if i != away:
+                self.brokers[i].stop(signal.SIGKILL)
+        self.wait_partitions("again", lambda r: r["leader"] == away, 1, timeout=30)
+        self.assertEqual(self.read_all("again", 3, broker_id=away), [b"new%d" % i for i in range(3)])
+
+    def produce_native(self, topic, values):
+        n = Native(self.brokers[self.partitions(topic)[0]["leader"]].port)
+        self.assertEqual(n.call("produce", topic=topic, partition=0, acks=-1,
+                                records=[{"value": v} for v in values])["error"], 0)
+        n.close()
+
+
+def b64(s):
+    return base64.b64encode(s.encode()).decode()
 
 
 if __name__ == "__main__":
