@@ -15,15 +15,20 @@
 #include <openssl/evp.h>
 
 #include "http_client.h"
+#include "log.h"
 
 typedef struct op op;
+
+#define MAX_ENDPOINTS 16
 
 typedef struct etcd {
     brook_metastore base;
     brook_loop *loop;
     brook_http *http;
-    char endpoint[256]; /* "http://127.0.0.1:2379" */
-    op *ops;            /* requests in flight */
+    char endpoints[MAX_ENDPOINTS][256]; /* "http://127.0.0.1:2379", ... */
+    int endpoint_count;
+    int current; /* where requests go; the next one after a failure */
+    op *ops;     /* requests in flight */
     struct brook_mwatch *watches;
 } etcd;
 
@@ -34,12 +39,28 @@ struct op {
     void (*parse)(op *o, json_t *body, brook_mresult *r);
     brook_mdone done;
     void *arg;
+    char path[32];
+    char *text; /* the body, kept to send it elsewhere */
+    int endpoint;
+    int tries;
 };
+
+/* The endpoint `failed` did not answer: later requests go to the next one
+ * (once per failure, whoever notices first). */
+static void endpoint_failed(etcd *e, int failed, const char *why)
+{
+    if (e->endpoint_count < 2 || failed != e->current)
+        return;
+    e->current = (e->current + 1) % e->endpoint_count;
+    log_warn("cluster: etcd at %s failed (%s); using %s", e->endpoints[failed], why ? why : "no answer",
+             e->endpoints[e->current]);
+}
 
 struct brook_mwatch {
     struct brook_mwatch *next;
     etcd *e;
     brook_http_req *req;
+    int endpoint; /* where it was sent */
     brook_mwatch_events events;
     brook_mwatch_end end;
     void *arg;
@@ -180,13 +201,20 @@ static void unlink_op(op *o)
         }
 }
 
+static brook_err post_op(op *o);
+
 static void answered(void *arg, int status, const char *body, size_t len, const char *error)
 {
     op *o = arg;
     unlink_op(o);
+    if (status <= 0)
+        endpoint_failed(o->e, o->endpoint, error);
+    /* never sent (no connection): the next endpoint may take it */
+    if (status < 0 && ++o->tries < o->e->endpoint_count && post_op(o) == BROOK_OK)
+        return;
     brook_mresult r = {.err = BROOK_OK};
     json_t *j = NULL;
-    if (!status) {
+    if (status <= 0) {
         r.err = BROOK_ERR_IO;
         r.error = error ? error : "etcd did not answer";
     } else if (!(j = json_loadb(body, len, 0, NULL))) {
@@ -209,7 +237,23 @@ static void answered(void *arg, int status, const char *body, size_t len, const 
     if (r.kvs)
         free_kvs((brook_mkv *)r.kvs, r.count);
     json_decref(j);
+    free(o->text);
     free(o);
+}
+
+/* Send `o` to the current endpoint and keep it in flight. */
+static brook_err post_op(op *o)
+{
+    etcd *e = o->e;
+    char url[512];
+    o->endpoint = e->current;
+    snprintf(url, sizeof url, "%s%s", e->endpoints[o->endpoint], o->path);
+    brook_err err = brook_http_post(e->http, url, o->text, strlen(o->text), 10000, NULL, answered, o, NULL);
+    if (err)
+        return err;
+    o->next = e->ops;
+    e->ops = o;
+    return BROOK_OK;
 }
 
 /* POST `body` (consumed) to `path`. */
@@ -224,18 +268,14 @@ static brook_err send_op(etcd *e, const char *path, json_t *body, void (*parse)(
         free(o);
         return BROOK_ERR_NOMEM;
     }
-    *o = (op){.e = e, .parse = parse, .done = done, .arg = arg};
-    char url[512];
-    snprintf(url, sizeof url, "%s%s", e->endpoint, path);
-    brook_err err = brook_http_post(e->http, url, text, strlen(text), 10000, NULL, answered, o, NULL);
-    free(text);
+    *o = (op){.e = e, .parse = parse, .done = done, .arg = arg, .text = text};
+    snprintf(o->path, sizeof o->path, "%s", path);
+    brook_err err = post_op(o);
     if (err) {
+        free(text);
         free(o);
-        return err;
     }
-    o->next = e->ops;
-    e->ops = o;
-    return BROOK_OK;
+    return err;
 }
 
 /* ---- get ------------------------------------------------------------------------ */
@@ -481,9 +521,10 @@ static void watch_done(void *arg, int status, const char *body, size_t len, cons
 {
     (void)body;
     (void)len;
-    (void)error;
     brook_mwatch *w = arg;
     w->req = NULL;
+    if (status <= 0)
+        endpoint_failed(w->e, w->endpoint, error);
     if (w->line_len && !w->ended)
         watch_line(w, w->line, w->line_len);
     watch_end(w, status == 200 ? BROOK_ERR_SHUTDOWN : BROOK_ERR_IO, 0); /* the stream ended */
@@ -508,7 +549,8 @@ static brook_err etcd_watch(brook_metastore *s, const char *prefix, int64_t from
     }
     *w = (brook_mwatch){.e = e, .events = events, .end = end, .arg = arg};
     char url[512];
-    snprintf(url, sizeof url, "%s/v3/watch", e->endpoint);
+    w->endpoint = e->current;
+    snprintf(url, sizeof url, "%s/v3/watch", e->endpoints[w->endpoint]);
     brook_err err = brook_http_post(e->http, url, text, strlen(text), 0, watch_data, watch_done, w, &w->req);
     free(text);
     if (err) {
@@ -538,6 +580,7 @@ static void etcd_free(brook_metastore *s)
     while (e->ops) {
         op *o = e->ops;
         e->ops = o->next;
+        free(o->text);
         free(o);
     }
     while (e->watches) {
@@ -560,18 +603,29 @@ static const brook_metastore_ops etcd_ops = {
     .free = etcd_free,
 };
 
-brook_err brook_etcd_store_new(brook_loop *loop, const char *endpoint, brook_metastore **out)
+brook_err brook_etcd_store_new(brook_loop *loop, const char *endpoints, brook_metastore **out)
 {
     etcd *e = calloc(1, sizeof *e);
     if (!e)
         return BROOK_ERR_NOMEM;
-    if (snprintf(e->endpoint, sizeof e->endpoint, "%s", endpoint) >= (int)sizeof e->endpoint) {
+    for (const char *p = endpoints; *p && e->endpoint_count < MAX_ENDPOINTS;) {
+        size_t n = strcspn(p, ",");
+        char *to = e->endpoints[e->endpoint_count];
+        if (n == 0 || n >= sizeof e->endpoints[0]) {
+            free(e);
+            return BROOK_ERR_INVALID;
+        }
+        memcpy(to, p, n);
+        to[n] = '\0';
+        if (to[n - 1] == '/')
+            to[n - 1] = '\0';
+        e->endpoint_count++;
+        p += n + (p[n] == ',');
+    }
+    if (!e->endpoint_count) {
         free(e);
         return BROOK_ERR_INVALID;
     }
-    size_t n = strlen(e->endpoint);
-    if (n && e->endpoint[n - 1] == '/')
-        e->endpoint[n - 1] = '\0';
     brook_err err = brook_http_new(loop, &e->http);
     if (err) {
         free(e);

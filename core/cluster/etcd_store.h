@@ -6,8 +6,11 @@
 #include "loop.h"
 #include "metastore.h"
 
-/* A store talking to `endpoint` ("http://127.0.0.1:2379"). Nothing is sent
- * until the first call. */
-brook_err brook_etcd_store_new(brook_loop *loop, const char *endpoint, brook_metastore **out);
+/* A store talking to `endpoints`, comma-separated client URLs of one etcd
+ * cluster ("http://10.0.0.1:2379,http://10.0.0.2:2379"). Requests go to one
+ * of them; when it fails, later requests go to the next, and a request that
+ * could not even connect is sent to the next at once (nothing was sent, so
+ * it cannot have been applied twice). Nothing is sent until the first call. */
+brook_err brook_etcd_store_new(brook_loop *loop, const char *endpoints, brook_metastore **out);
 
 #endif

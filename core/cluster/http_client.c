@@ -80,12 +80,14 @@ static void reap(brook_http *h)
         long status = 0;
         if (msg->data.result == CURLE_OK)
             curl_easy_getinfo(msg->easy_handle, CURLINFO_RESPONSE_CODE, &status);
-        else if (!r->error[0])
+        else if (msg->data.result == CURLE_COULDNT_CONNECT || msg->data.result == CURLE_COULDNT_RESOLVE_HOST)
+            status = -1; /* nothing was sent */
+        if (msg->data.result != CURLE_OK && !r->error[0])
             snprintf(r->error, sizeof r->error, "%s", curl_easy_strerror(msg->data.result));
         unlink_req(r);
         if (r->done)
             r->done(r->arg, (int)status, r->data ? NULL : (const char *)r->response.data, r->response.len,
-                    status ? NULL : r->error);
+                    status > 0 ? NULL : r->error);
         free_req(r);
     }
 }

@@ -22,7 +22,8 @@ typedef struct brook_http_req brook_http_req;
 /* A streamed response, chunk by chunk as it arrives (a watch). */
 typedef void (*brook_http_data_cb)(void *arg, const char *data, size_t len);
 /* The end of a request: `status` is the HTTP status, 0 when the transfer
- * failed (`error` says why); `body` is the whole response (NULL for a
+ * failed (`error` says why), -1 when no connection could be made (nothing
+ * was sent: safe to send elsewhere); `body` is the whole response (NULL for a
  * streamed one), valid during the call. The request is freed after. */
 typedef void (*brook_http_done_cb)(void *arg, int status, const char *body, size_t len, const char *error);
 

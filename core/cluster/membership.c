@@ -124,9 +124,7 @@ brook_err brook_membership_join(brook_broker *b, char *err, size_t errlen)
     snprintf(m->ns, sizeof m->ns, "%s/%s", strcmp(st->cluster_prefix, "/") == 0 ? "" : st->cluster_prefix,
              st->cluster_name);
     snprintf(m->key, sizeof m->key, "%s/brokers/%d", m->ns, st->broker_id);
-    char endpoint[256];
-    snprintf(endpoint, sizeof endpoint, "%.*s", (int)strcspn(st->cluster_endpoints, ","), st->cluster_endpoints);
-    brook_err e = brook_etcd_store_new(b->loop, endpoint, &m->store);
+    brook_err e = brook_etcd_store_new(b->loop, st->cluster_endpoints, &m->store);
     if (e) {
         snprintf(err, errlen, "cluster: cannot reach the metadata store: %s", brook_err_str(e));
         return e;

@@ -42,7 +42,8 @@ static const node broker_nodes[] = {
 
 static const node cluster_nodes[] = {
     {"endpoints", N_STRING, NULL, NULL, 1,
-     "the metadata store: etcd client URLs, comma-separated (http://127.0.0.1:2379); today the first one is used"},
+     "the metadata store: etcd client URLs of one etcd cluster, comma-separated (http://127.0.0.1:2379); when one "
+     "fails the next is used"},
     {"name", N_STRING, NULL, "brook", 0, "the cluster's name; its keys live under <prefix>/<name>/"},
     {"prefix", N_STRING, NULL, "/brook", 0, "where Brook's keys start in the metadata store"},
     {"lease_ttl_ms", N_INT, NULL, "10000", 0,

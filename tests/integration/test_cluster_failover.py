@@ -18,6 +18,7 @@ import unittest
 
 from brooktest import Native
 from clustertest import ClusterTestCase, TTL_MS
+from tcpproxy import TcpProxy
 
 try:
     from confluent_kafka import Consumer, KafkaException, Producer, TopicPartition
@@ -214,6 +215,38 @@ class CutFromEtcd(ClusterTestCase):
         self.assertTrue(self.wait_log(leader, "registered again", timeout=20))
         self.wait_partitions("cut", lambda r: leader in r["isr"], 1, timeout=30)
         self.assertEqual(self.read_all("cut", 1), [b"a"])
+
+
+@unittest.skipUnless(Producer, "needs python3-confluent-kafka and python3-kafka")
+class EtcdEndpointFails(ClusterTestCase):
+    """Every broker knows two etcd endpoints (two proxies to the etcd here);
+    the first one goes away: requests, lease renewals and watches move to
+    the second, no lease is lost, and the cluster goes on electing and
+    creating."""
+    replication = Failover.replication
+
+    def setUp(self):
+        self.dir_proxies = []
+        super().setUp()
+
+    def start(self, broker_id, etcd_url=None):
+        if not self.dir_proxies:
+            host, port = self.etcd.url[len("http://"):].split(":")
+            self.dir_proxies = [TcpProxy(host, int(port)), TcpProxy(host, int(port))]
+            self.etcd_links["first"], self.etcd_links["second"] = self.dir_proxies
+        return super().start(broker_id, etcd_url=",".join(p.url for p in self.dir_proxies))
+
+    def test_the_brokers_move_to_the_next_endpoint(self):
+        self.controller()
+        self.etcd_links["first"].cut()
+        time.sleep(TTL_MS / 1000 * 2)  # two TTLs: a broker that could not renew would have lost its lease
+        for i in (1, 2, 3):
+            self.assertEqual(self.metrics(i)["cluster_lease_lost_total"], 0, i)
+            self.assertTrue(self.wait_log(i, "using %s" % self.etcd_links["second"].url), i)
+        parts = Failover.create(self, "after", 1)
+        leader = parts[0]["leader"]
+        self.brokers[leader].stop(signal.SIGKILL)  # the watches moved too: the others see it go
+        self.wait_partitions("after", lambda r: r["leader"] not in (-1, leader), 1, timeout=30)
 
 
 if __name__ == "__main__":

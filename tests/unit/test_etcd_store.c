@@ -371,6 +371,31 @@ static void an_unreachable_engine_answers_io_errors(void **state)
     assert_false(never.done);
 }
 
+/* With several endpoints, a request the first cannot take (nothing listens
+ * there) goes to the next at once, and later ones go there directly; a
+ * watch follows too. */
+static void an_endpoint_that_is_down_is_passed_over(void **state)
+{
+    env *e = *state;
+    brook_metastore *two;
+    char endpoints[600];
+    snprintf(endpoints, sizeof endpoints, "http://127.0.0.1:%d/,%s", free_port(), e->endpoint);
+    assert_int_equal(brook_etcd_store_new(e->loop, endpoints, &two), BROOK_OK);
+    brook_mop put = {.kind = BROOK_MOP_PUT, .key = "/two/k", .value = (const uint8_t *)"v", .value_len = 1};
+    answer a = {0};
+    assert_int_equal(two->ops->txn(two, NULL, 0, &put, 1, NULL, 0, on_answer, &a), BROOK_OK);
+    call_wait(e, &a);
+    assert_int_equal(a.r.err, BROOK_OK);
+    assert_true(a.r.succeeded);
+    answer g = {0};
+    assert_int_equal(two->ops->get(two, "/two/k", 0, on_answer, &g), BROOK_OK);
+    call_wait(e, &g);
+    assert_int_equal(g.r.err, BROOK_OK);
+    assert_int_equal(g.r.count, 1);
+    two->ops->free(two);
+    assert_int_equal(brook_etcd_store_new(e->loop, ",", &two), BROOK_ERR_INVALID);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -379,6 +404,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(keys_go_with_their_lease, setup, teardown),
         cmocka_unit_test_setup_teardown(watches_see_changes_in_order_and_report_compaction, setup, teardown),
         cmocka_unit_test_setup_teardown(an_unreachable_engine_answers_io_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(an_endpoint_that_is_down_is_passed_over, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
