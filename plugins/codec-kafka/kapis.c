@@ -404,6 +404,30 @@ static const kfield fc_resp[FC_R__COUNT] = {
 MSG(fc_request, fc_req);
 MSG(fc_response, fc_resp);
 
+/* ---- DescribeCluster (60) --------------------------------------------------------- */
+static const kfield dcl_req[DCL__COUNT] = {
+    [DCL_INCLUDE_OPS] = F("IncludeClusterAuthorizedOperations", KT_BOOL, 0, KV_ANY),
+    [DCL_ENDPOINT_TYPE] = FD("EndpointType", KT_INT8, 1, KV_ANY, 1),
+};
+static const kfield dcl_broker[DCL_RB__COUNT] = {
+    [DCL_RB_ID] = F("BrokerId", KT_INT32, 0, KV_ANY),
+    [DCL_RB_HOST] = F("Host", KT_STRING, 0, KV_ANY),
+    [DCL_RB_PORT] = F("Port", KT_INT32, 0, KV_ANY),
+    [DCL_RB_RACK] = FN("Rack", KT_STRING, 0, KV_ANY, 0),
+};
+static const kfield dcl_resp[DCL_R__COUNT] = {
+    [DCL_R_THROTTLE] = F("ThrottleTimeMs", KT_INT32, 0, KV_ANY),
+    [DCL_R_ERROR] = F("ErrorCode", KT_INT16, 0, KV_ANY),
+    [DCL_R_MESSAGE] = FN("ErrorMessage", KT_STRING, 0, KV_ANY, 0),
+    [DCL_R_ENDPOINT_TYPE] = FD("EndpointType", KT_INT8, 1, KV_ANY, 1),
+    [DCL_R_CLUSTER_ID] = F("ClusterId", KT_STRING, 0, KV_ANY),
+    [DCL_R_CONTROLLER] = FD("ControllerId", KT_INT32, 0, KV_ANY, -1),
+    [DCL_R_BROKERS] = FS("Brokers", dcl_broker, 0, KV_ANY, KV_NEVER),
+    [DCL_R_CLUSTER_OPS] = FD("ClusterAuthorizedOperations", KT_INT32, 0, KV_ANY, INT32_MIN),
+};
+MSG(dcl_request, dcl_req);
+MSG(dcl_response, dcl_resp);
+
 /* ---- JoinGroup (11) ------------------------------------------------------------ */
 static const kfield jg_protocol[JG_P__COUNT] = {
     [JG_P_NAME] = F("Name", KT_STRING, 0, KV_ANY),
@@ -713,6 +737,15 @@ static const kapi apis[] = {
      .response = &fc_response,
      .decode = kmap_dec_find_coordinator,
      .encode = kmap_enc_find_coordinator},
+    {.key = 60,
+     .name = "DescribeCluster",
+     .min_ver = 0,
+     .max_ver = 1,
+     .flexible_from = 0,
+     .request = &dcl_request,
+     .response = &dcl_response,
+     .decode = kmap_dec_describe_cluster,
+     .encode = kmap_enc_describe_cluster},
     {.key = 11,
      .name = "JoinGroup",
      .min_ver = 0,

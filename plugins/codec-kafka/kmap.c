@@ -195,6 +195,42 @@ int kmap_dec_metadata(kreq *kr, brook_request *req)
     return 0;
 }
 
+/* DescribeCluster (KIP-700) is a Metadata request without topics: the
+ * brokers, the controller and the cluster id. */
+int kmap_dec_describe_cluster(kreq *kr, brook_request *req)
+{
+    req->u.metadata.topic_count = 0;
+    req->type = BROOK_REQ_METADATA;
+    if (kr->body[DCL_ENDPOINT_TYPE].i != 1) { /* 2: controllers (KRaft), which Brook does not expose */
+        req->type = BROOK_REQ_INVALID;
+        req->error = BROOK_ERR_UNSUPPORTED;
+        req->error_message = "only the brokers' endpoints (endpoint type 1) are described";
+    }
+    return 0;
+}
+
+kval *kmap_enc_describe_cluster(kreq *kr, brook_request *req)
+{
+    brook_metadata_req *m = &req->u.metadata;
+    kval *r = kmap_struct(req, DCL_R__COUNT);
+    if (!r || kmap_rows(req, &r[DCL_R_BROKERS], req->error ? 0 : m->broker_count, DCL_RB__COUNT))
+        return NULL;
+    r[DCL_R_ERROR].i = kmap_error(req->error, 1);
+    kmap_set_str(&r[DCL_R_MESSAGE], req->error ? req->error_message : NULL);
+    r[DCL_R_ENDPOINT_TYPE].i = kr->body[DCL_ENDPOINT_TYPE].i;
+    kmap_set_str(&r[DCL_R_CLUSTER_ID], req->error || !m->cluster_id ? "" : m->cluster_id);
+    r[DCL_R_CONTROLLER].i = req->error ? -1 : m->controller_id;
+    r[DCL_R_CLUSTER_OPS].i = INT32_MIN;
+    for (size_t i = 0; !req->error && i < m->broker_count; i++) {
+        kval *bv = ROW(&r[DCL_R_BROKERS], i);
+        bv[DCL_RB_ID].i = m->brokers[i].id;
+        kmap_set_str(&bv[DCL_RB_HOST], m->brokers[i].host);
+        bv[DCL_RB_PORT].i = m->brokers[i].port;
+        kmap_set_str(&bv[DCL_RB_RACK], m->brokers[i].rack);
+    }
+    return r;
+}
+
 int kmap_dec_create_topics(kreq *kr, brook_request *req)
 {
     brook_create_topics_req *c = &req->u.create_topics;

@@ -39,6 +39,8 @@ int kmap_dec_list_offsets(kreq *kr, brook_request *req);
 kval *kmap_enc_list_offsets(kreq *kr, brook_request *req);
 int kmap_dec_metadata(kreq *kr, brook_request *req);
 kval *kmap_enc_metadata(kreq *kr, brook_request *req);
+int kmap_dec_describe_cluster(kreq *kr, brook_request *req);
+kval *kmap_enc_describe_cluster(kreq *kr, brook_request *req);
 int kmap_dec_create_topics(kreq *kr, brook_request *req);
 kval *kmap_enc_create_topics(kreq *kr, brook_request *req);
 int kmap_dec_delete_topics(kreq *kr, brook_request *req);

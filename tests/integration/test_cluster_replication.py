@@ -13,6 +13,8 @@ import base64
 import json
 import os
 import signal
+import socket
+import struct
 import subprocess
 import time
 import unittest
@@ -252,11 +254,81 @@ class Replication(ClusterTestCase):
         self.wait_partitions("again", lambda r: r["leader"] == away, 1, timeout=30)
         self.assertEqual(self.read_all("again", 3, broker_id=away), [b"new%d" % i for i in range(3)])
 
+    def test_describe_cluster_names_every_broker_and_the_controller(self):
+        ctl = self.controller()
+        for version in (0, 1):
+            r = describe_cluster(self.brokers[2].kafka_port, version)
+            self.assertEqual(r["error"], 0, r)
+            self.assertEqual(r["controller"], ctl)
+            self.assertEqual(sorted(r["brokers"]), [(i, "127.0.0.1", self.brokers[i].kafka_port, "r%d" % i)
+                                                    for i in (1, 2, 3)])
+            self.assertEqual(len(r["cluster_id"]), 16)
+        r = describe_cluster(self.brokers[1].kafka_port, 1, endpoint_type=2)
+        self.assertEqual(r["error"], 35, r)  # controllers' endpoints: UNSUPPORTED_VERSION
+
     def produce_native(self, topic, values):
         n = Native(self.brokers[self.partitions(topic)[0]["leader"]].port)
         self.assertEqual(n.call("produce", topic=topic, partition=0, acks=-1,
                                 records=[{"value": v} for v in values])["error"], 0)
         n.close()
+
+
+def describe_cluster(port, version, endpoint_type=1):
+    """DescribeCluster (60) by hand: flexible from v0 (request header v2,
+    response header v1); kafka-python 2.0 and confluent-kafka 1.7 lack it."""
+    body = b"\x00" + (bytes([endpoint_type]) if version >= 1 else b"") + b"\x00"
+    header = struct.pack(">hhih", 60, version, 7, 4) + b"test" + b"\x00"
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(struct.pack(">i", len(header + body)) + header + body)
+        (n,) = struct.unpack(">i", recv_exactly(sock, 4))
+        data = recv_exactly(sock, n)
+    pos = [0]
+
+    def take(fmt):
+        v = struct.unpack_from(fmt, data, pos[0])
+        pos[0] += struct.calcsize(fmt)
+        return v[0]
+
+    def varint():
+        shift = value = 0
+        while True:
+            b = data[pos[0]]
+            pos[0] += 1
+            value |= (b & 0x7F) << shift
+            if not b & 0x80:
+                return value
+            shift += 7
+
+    def string():
+        n = varint() - 1
+        if n < 0:
+            return None
+        s = data[pos[0]:pos[0] + n].decode()
+        pos[0] += n
+        return s
+
+    assert take(">i") == 7
+    varint()  # response header tagged fields
+    out = {"throttle": take(">i"), "error": take(">h"), "message": string()}
+    if version >= 1:
+        out["endpoint_type"] = take(">b")
+    out["cluster_id"] = string()
+    out["controller"] = take(">i")
+    out["brokers"] = []
+    for _ in range(varint() - 1):
+        out["brokers"].append((take(">i"), string(), take(">i"), string()))
+        varint()
+    return out
+
+
+def recv_exactly(sock, n):
+    buf = b""
+    while len(buf) < n:
+        chunk = sock.recv(n - len(buf))
+        if not chunk:
+            raise ConnectionError("closed")
+        buf += chunk
+    return buf
 
 
 def b64(s):
