@@ -17,6 +17,7 @@
 #include "log.h"
 #include "cluster_topics.h"
 #include "local_replicas.h"
+#include "producer_id_blocks.h"
 #include "membership.h"
 #include "offsets.h"
 #include "partition.h"
@@ -443,6 +444,7 @@ void brook_broker_free(brook_broker *b)
 {
     brook_local_replicas_stop(b); /* no fetching, no record changes applied */
     brook_cluster_topics_stop(b);
+    brook_cluster_producer_ids_stop(b);
     brook_membership_leave(b); /* then: the others see it leave at once */
     while (b->conns)
         brook_conn_close(b->conns, NULL);

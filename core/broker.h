@@ -83,7 +83,10 @@ typedef struct brook_broker {
     struct brook_local_replicas *local;     /* this broker's replicas' record writes (local_replicas.h) */
     struct brook_replica_fetcher *fetcher;
     struct brook_topic_forwarder *forwarder;
-    struct brook_coordinators *coordinators; /* which groups this broker coordinates (group_coordinator.h) */
+    struct brook_coordinators *coordinators;
+    struct brook_producer_id_blocks *pid_blocks;
+        /* a cluster's producer ids (producer_id_blocks.h) */      /* which groups this broker coordinates
+                                                                      (group_coordinator.h) */
     /* auto-creations sent to the controller (cluster_topics.h) */ /* follower replicas' fetch sessions
                                                                       (replica_fetcher.h) */
 } brook_broker;

@@ -1,7 +1,10 @@
-/* InitProducerId: a fresh producer id (epoch 0) for an idempotent producer. */
+/* InitProducerId: a fresh producer id (epoch 0) for an idempotent producer:
+ * from this broker's blocks, or in a cluster from blocks the metadata
+ * store hands out (producer_id_blocks.h). */
 #include "broker.h"
 #include "handlers.h"
 #include "log.h"
+#include "producer_id_blocks.h"
 
 void brook_handle_init_producer_id(brook_req *req)
 {
@@ -12,7 +15,12 @@ void brook_handle_init_producer_id(brook_req *req)
         r->error = BROOK_ERR_UNSUPPORTED; /* transactions are not supported yet */
         return;
     }
-    if ((r->error = brook_authorize(req, BROOK_OP_WRITE, BROOK_RESOURCE_CLUSTER, "kafka-cluster")) == BROOK_OK &&
-        (r->error = brook_producer_ids_next(&req->broker->producer_ids, &r->producer_id)) == BROOK_OK)
+    if ((r->error = brook_authorize(req, BROOK_OP_WRITE, BROOK_RESOURCE_CLUSTER, "kafka-cluster")))
+        return;
+    if (req->broker->st->clustered) {
+        brook_cluster_producer_id(req); /* unique across the cluster's brokers */
+        return;
+    }
+    if ((r->error = brook_producer_ids_next(&req->broker->producer_ids, &r->producer_id)) == BROOK_OK)
         r->producer_epoch = 0;
 }

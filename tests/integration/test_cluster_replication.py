@@ -266,6 +266,17 @@ class Replication(ClusterTestCase):
         r = describe_cluster(self.brokers[1].kafka_port, 1, endpoint_type=2)
         self.assertEqual(r["error"], 35, r)  # controllers' endpoints: UNSUPPORTED_VERSION
 
+    def test_producer_ids_are_unique_across_the_brokers(self):
+        self.controller()
+        ids = [init_producer_id(self.brokers[i].kafka_port) for i in (1, 2, 3) for _ in range(5)]
+        self.assertTrue(all(e == 0 for e, _ in ids), ids)
+        self.assertEqual(len({pid for _, pid in ids}), 15, ids)
+        # a restarted broker takes a new block: never an id handed out before
+        self.brokers[2].stop()
+        self.start(2)
+        more = [init_producer_id(self.brokers[2].kafka_port) for _ in range(3)]
+        self.assertFalse({pid for _, pid in more} & {pid for _, pid in ids}, (more, ids))
+
     def produce_native(self, topic, values):
         n = Native(self.brokers[self.partitions(topic)[0]["leader"]].port)
         self.assertEqual(n.call("produce", topic=topic, partition=0, acks=-1,
@@ -319,6 +330,19 @@ def describe_cluster(port, version, endpoint_type=1):
         out["brokers"].append((take(">i"), string(), take(">i"), string()))
         varint()
     return out
+
+
+def init_producer_id(port):
+    """InitProducerId v0 by hand: (error code, producer id)."""
+    body = struct.pack(">hi", -1, 60000)  # no transactional id
+    header = struct.pack(">hhih", 22, 0, 9, 4) + b"test"
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(struct.pack(">i", len(header + body)) + header + body)
+        (n,) = struct.unpack(">i", recv_exactly(sock, 4))
+        data = recv_exactly(sock, n)
+    corr, _throttle, error, pid, _epoch = struct.unpack(">iihqh", data)
+    assert corr == 9
+    return error, pid
 
 
 def recv_exactly(sock, n):
