@@ -1,7 +1,7 @@
 /* kafka_load: a librdkafka load generator for side-by-side runs.
  *
  *   kafka_load [--mock] [-b host:port] -t TOPIC -m produce|consume|latency
- *              [-n COUNT] [-s SIZE] [-a ACKS] [-p PARTITIONS]
+ *              [-n COUNT] [-s SIZE] [-a ACKS] [-p PARTITIONS] [-r REPLICATION_FACTOR]
  *
  * produce: COUNT records of SIZE bytes, round-robin over PARTITIONS, then
  *          flush; prints "records/s MB/s client-CPU-s mock-CPU-s": the CPU
@@ -33,6 +33,7 @@ typedef struct opts {
     long size;
     int acks;
     int partitions;
+    int replication; /* of the topic it creates */
     int mock;
 } opts;
 
@@ -113,7 +114,7 @@ static void create_topic(const opts *o)
     rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
     if (!rk)
         die("admin client", err);
-    rd_kafka_NewTopic_t *nt = rd_kafka_NewTopic_new(o->topic, o->partitions, 1, err, sizeof err);
+    rd_kafka_NewTopic_t *nt = rd_kafka_NewTopic_new(o->topic, o->partitions, o->replication, err, sizeof err);
     rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
     rd_kafka_CreateTopics(rk, &nt, 1, NULL, q);
     rd_kafka_event_t *ev = rd_kafka_queue_poll(q, 30000);
@@ -340,10 +341,11 @@ static void latency(const opts *o)
 
 int main(int argc, char **argv)
 {
-    opts o = {.bootstrap = "127.0.0.1:9092", .count = 1000000, .size = 100, .acks = 1, .partitions = 1};
+    opts o = {
+        .bootstrap = "127.0.0.1:9092", .count = 1000000, .size = 100, .acks = 1, .partitions = 1, .replication = 1};
     static const struct option longopts[] = {{"mock", no_argument, NULL, 'M'}, {NULL, 0, NULL, 0}};
     int c;
-    while ((c = getopt_long(argc, argv, "b:t:m:n:s:a:p:", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "b:t:m:n:s:a:p:r:", longopts, NULL)) != -1) {
         switch (c) {
         case 'b': o.bootstrap = optarg; break;
         case 't': o.topic = optarg; break;
@@ -352,13 +354,14 @@ int main(int argc, char **argv)
         case 's': o.size = atol(optarg); break;
         case 'a': o.acks = atoi(optarg); break;
         case 'p': o.partitions = atoi(optarg); break;
+        case 'r': o.replication = atoi(optarg); break;
         case 'M': o.mock = 1; break;
         default: return 2;
         }
     }
-    if (!o.topic || !o.mode || o.count < 1 || o.size < 1 || o.partitions < 1)
+    if (!o.topic || !o.mode || o.count < 1 || o.size < 1 || o.partitions < 1 || o.replication < 1)
         die("usage: kafka_load [--mock] [-b host:port] -t TOPIC -m produce|consume|latency [-n N] [-s SIZE] "
-            "[-a ACKS] [-p PARTITIONS]",
+            "[-a ACKS] [-p PARTITIONS] [-r RF]",
             NULL);
     rd_kafka_t *mock_rk = NULL;
     rd_kafka_mock_cluster_t *mock = NULL;

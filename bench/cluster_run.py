@@ -1,0 +1,182 @@
+#!/usr/bin/python3
+"""The cluster side by side, in one run on this machine:
+
+- throughput and latency: three brokers (replication-isr, three replicas,
+  min_insync_replicas 2, acks=all) against one broker (one replica,
+  acks=1), same storage settings, alternating, median of ROUNDS; records/s
+  of 100-byte and 10 KiB records (bench/kafka_load, librdkafka) and the
+  end-to-end p50/p99 at ~1000 records/s;
+- failover time: from kill -9 of a partition's leader to the first
+  acks=all record acknowledged by the new leader (an idempotent
+  confluent-kafka producer sending every 10 ms), median of FAILOVERS, with
+  the lease TTL of the tests and the default one.
+
+Every broker and etcd run on 127.0.0.1 (etcd on free ports), started with
+the integration tests' harness. Prints a Markdown table for
+docs/benchmarks.md.
+
+    bench/cluster_run.py [BUILD_DIR]
+    env: ROUNDS (3), SMALL_N (1000000), LARGE_N (50000), LAT_N (1000), FAILOVERS (10), TTLS ("2000 10000")
+"""
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "tests", "integration"))
+BUILD = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "..", "build"))
+os.environ.setdefault("BROOK_BIN_DIR", os.path.join(BUILD, "bin"))
+
+from brooktest import Broker  # noqa: E402
+from etcdtest import Etcd  # noqa: E402
+
+LOAD = os.path.join(BUILD, "bin", "kafka_load")
+ROUNDS = int(os.environ.get("ROUNDS", 3))
+SMALL_N = int(os.environ.get("SMALL_N", 1000000))
+LARGE_N = int(os.environ.get("LARGE_N", 50000))
+LAT_N = int(os.environ.get("LAT_N", 1000))
+FAILOVERS = int(os.environ.get("FAILOVERS", 10))
+TTLS = [int(t) for t in os.environ.get("TTLS", "2000 10000").split()]
+STORAGE = 'storage = { plugin = "segment"; flush = "interval"; flush_ms = 100; };'
+ISR = 'replication = { plugin = "isr"; min_insync_replicas = 2; };'
+
+
+def cluster(work, etcd, name, ttl):
+    brokers = {}
+    for i in (1, 2, 3):
+        d = os.path.join(work, "%s-b%d" % (name, i))
+        os.makedirs(d)
+        brokers[i] = Broker(d, broker_id=i, storage=STORAGE, log_level="info",
+                            extra='cluster = { endpoints = "%s"; name = "%s"; lease_ttl_ms = %d; };\n%s\n'
+                                  'topics = { default_replication_factor = 3; };' % (etcd.url, name, ttl, ISR))
+        brokers[i].start()
+    return brokers
+
+
+def bootstrap(brokers):
+    return ",".join("127.0.0.1:%d" % b.kafka_port for b in brokers.values() if b.alive())
+
+
+def load(*args):
+    r = subprocess.run([LOAD] + [str(a) for a in args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=900)
+    if r.returncode:
+        raise RuntimeError("kafka_load %s: %s" % (" ".join(map(str, args)), r.stderr.decode()[-500:]))
+    return r.stdout.decode().split()
+
+
+def partition_record(etcd, name, topic):
+    keys = etcd.range("/brook/%s/partitions/%s/" % (name, topic))
+    return json.loads(keys["/brook/%s/partitions/%s/0" % (name, topic)]) if keys else None
+
+
+def wait(cond, timeout):
+    deadline = time.monotonic() + timeout
+    while not cond():
+        if time.monotonic() > deadline:
+            raise RuntimeError("timed out")
+        time.sleep(0.05)
+
+
+def throughput(single, three):
+    rows = {k: [] for k in ("s1", "s3", "l1", "l3", "lat1", "lat3")}
+    for r in range(ROUNDS):
+        for who in (("one", "three") if r % 2 == 0 else ("three", "one")):
+            if who == "one":
+                b = ["-b", bootstrap(single), "-a", 1, "-r", 1]
+                rows["s1"].append(float(load(*b, "-t", "s%d" % r, "-m", "produce", "-n", SMALL_N, "-s", 100)[0]))
+                rows["l1"].append(float(load(*b, "-t", "l%d" % r, "-m", "produce", "-n", LARGE_N, "-s", 10240)[0]))
+                rows["lat1"].append(load(*b, "-t", "t%d" % r, "-m", "latency", "-n", LAT_N, "-s", 100))
+            else:
+                b = ["-b", bootstrap(three), "-a", -1, "-r", 3]
+                rows["s3"].append(float(load(*b, "-t", "s%d" % r, "-m", "produce", "-n", SMALL_N, "-s", 100)[0]))
+                rows["l3"].append(float(load(*b, "-t", "l%d" % r, "-m", "produce", "-n", LARGE_N, "-s", 10240)[0]))
+                rows["lat3"].append(load(*b, "-t", "t%d" % r, "-m", "latency", "-n", LAT_N, "-s", 100))
+    return rows
+
+
+def failover_times(etcd, work, ttl):
+    from confluent_kafka import Producer
+    from kafka.admin import KafkaAdminClient, NewTopic
+    name = "fo%d" % ttl
+    brokers = cluster(work, etcd, name, ttl)
+    try:
+        wait(lambda: etcd.range("/brook/%s/controller" % name), 30)
+        admin = KafkaAdminClient(bootstrap_servers=bootstrap(brokers), request_timeout_ms=30000)
+        admin.create_topics([NewTopic("fo", 1, 3)])
+        admin.close()
+        wait(lambda: (partition_record(etcd, name, "fo") or {}).get("isr", []).__len__() == 3, 30)
+        times = []
+        for _ in range(FAILOVERS):
+            p = Producer({"bootstrap.servers": bootstrap(brokers), "acks": "all", "enable.idempotence": True,
+                          "message.timeout.ms": 120000, "linger.ms": 0, "retry.backoff.ms": 20,
+                          "topic.metadata.refresh.interval.ms": 1000})
+            delivered = []
+            p.produce("fo", b"warm", on_delivery=lambda e, m: None)
+            p.flush(30)
+            leader = partition_record(etcd, name, "fo")["leader"]
+            killed_at = time.monotonic()
+            brokers[leader].stop(signal.SIGKILL)
+            while not delivered and time.monotonic() - killed_at < ttl / 1000 * 3 + 30:
+                p.produce("fo", b"x", on_delivery=lambda e, m: e is None and delivered.append(time.monotonic()))
+                p.poll(0.01)
+            p.flush(30)
+            times.append((delivered[0] - killed_at) * 1000 if delivered else float("nan"))
+            brokers[leader].start()
+            wait(lambda: len(partition_record(etcd, name, "fo")["isr"]) == 3, 60)
+        return times
+    finally:
+        for b in brokers.values():
+            if b.alive():
+                b.stop()
+
+
+def main():
+    work = tempfile.mkdtemp(prefix="brook-cbench-")
+    etcd = Etcd(work)
+    single = three = {}
+    try:
+        d = os.path.join(work, "single")
+        os.makedirs(d)
+        single = {0: Broker(d, storage=STORAGE, log_level="info").start()}
+        three = cluster(work, etcd, "bench", 10000)
+        wait(lambda: etcd.range("/brook/bench/controller"), 30)
+        rows = throughput(single, three)
+        for b in list(single.values()) + list(three.values()):
+            b.stop()
+        fo = {ttl: failover_times(etcd, work, ttl) for ttl in TTLS}
+    finally:
+        for b in list(single.values()) + list(three.values()):
+            if b.alive():
+                b.stop()
+        etcd.stop()
+    med = statistics.median
+    s1, s3, l1, l3 = med(rows["s1"]), med(rows["s3"]), med(rows["l1"]), med(rows["l3"])
+    lat = lambda xs: " / ".join("%.2f" % med(float(x[i]) for x in xs) for i in (0, 1))  # noqa: E731
+    print("| benchmark | 3 brokers, RF 3, acks=all | 1 broker, RF 1, acks=1 | ratio |")
+    print("|---|---|---|---|")
+    print("| produce 100-byte records, records/s | %.0f | %.0f | %.2f |" % (s3, s1, s3 / s1))
+    print("| produce 10 KiB records, records/s | %.0f | %.0f | %.2f |" % (l3, l1, l3 / l1))
+    print("| end-to-end latency at ~1000 records/s, ms p50 / p99 | %s | %s | - |" % (lat(rows["lat3"]), lat(rows["lat1"])))
+    print()
+    print("| failover: kill -9 of the leader to the first acks=all record acknowledged by the new leader | "
+          "median ms | min | max |")
+    print("|---|---|---|---|")
+    for ttl, t in fo.items():
+        print("| cluster.lease_ttl_ms %d, %d failovers | %.0f | %.0f | %.0f |" % (ttl, len(t), med(t), min(t), max(t)))
+    print()
+    print("(segment storage, flush interval 100 ms; median of %d rounds, alternating; %s, %d cores; everything on "
+          "127.0.0.1, clients included; reproduce with: bench/cluster_run.py)" % (ROUNDS, time.strftime("%Y-%m-%d"),
+                                                                                  os.cpu_count()))
+    print()
+    print("Every round: 100-byte records/s three %s / one %s; 10 KiB records/s three %s / one %s; failover ms %s" % (
+        rows["s3"], rows["s1"], rows["l3"], rows["l1"], {k: [round(x) for x in v] for k, v in fo.items()}))
+
+
+if __name__ == "__main__":
+    main()
