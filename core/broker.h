@@ -81,14 +81,11 @@ typedef struct brook_broker {
     struct brook_controller_duties *duties; /* what the controller does (controller_duties.h) */
     struct brook_cluster_image *image;      /* topics and partitions as the store has them (cluster_image.h) */
     struct brook_local_replicas *local;     /* this broker's replicas' record writes (local_replicas.h) */
-    struct brook_replica_fetcher *fetcher;
-    struct brook_topic_forwarder *forwarder;
-    struct brook_coordinators *coordinators;
-    struct brook_producer_id_blocks *pid_blocks;
-        /* a cluster's producer ids (producer_id_blocks.h) */      /* which groups this broker coordinates
-                                                                      (group_coordinator.h) */
-    /* auto-creations sent to the controller (cluster_topics.h) */ /* follower replicas' fetch sessions
-                                                                      (replica_fetcher.h) */
+    /* the cluster's other parts, each owned by its file in cluster/ */
+    struct brook_replica_fetcher *fetcher;       /* follower fetch sessions (replica_fetcher.h) */
+    struct brook_topic_forwarder *forwarder;     /* auto-creations sent to the controller (cluster_topics.h) */
+    struct brook_coordinators *coordinators;     /* the groups coordinated here (group_coordinator.h) */
+    struct brook_producer_id_blocks *pid_blocks; /* producer ids unique in the cluster (producer_id_blocks.h) */
 } brook_broker;
 
 /* Load plugins, open the data dir, topics and partitions, bind listeners.
