@@ -16,6 +16,7 @@
 #include "log.h"
 #include "controller_duties.h"
 #include "membership.h"
+#include "prefix_watch.h"
 
 /* A controller write in flight. */
 typedef struct pending_txn pending_txn;
@@ -31,32 +32,21 @@ struct brook_controller {
     brook_broker *b;
     brook_metastore *store;
     char key[300];
-    int32_t controller_id; /* as last seen; -1 none */
-    int64_t epoch;         /* our key's create_revision while we hold it, else 0 */
-    int campaigning;       /* a claim in flight */
-    brook_mwatch *watch;
-    brook_timer *retry;
+    int32_t controller_id;     /* as last seen; -1 none */
+    int64_t epoch;             /* our key's create_revision while we hold it, else 0 */
+    int campaigning;           /* a claim in flight */
+    brook_prefix_watch follow; /* the controller key */
     int stopping;
     pending_txn pending; /* list head */
 };
 
 static void campaign(brook_controller *c);
-static void watch_key(brook_controller *c);
 
-static void retry_due(void *arg)
-{
-    brook_controller *c = arg;
-    c->retry = NULL;
-    if (c->watch)
-        c->store->ops->unwatch(c->store, c->watch);
-    c->watch = NULL;
-    watch_key(c);
-}
-
+/* Read the key again and watch it (after a failed claim, or a lost link). */
 static void retry_later(brook_controller *c, int64_t ms)
 {
-    if (!c->stopping && !c->retry)
-        brook_loop_timer_add(c->b->loop, ms, retry_due, c, &c->retry);
+    if (!c->stopping)
+        brook_prefix_watch_restart(&c->follow, ms);
 }
 
 static void set_controller(brook_controller *c, int32_t id, int64_t create_revision)
@@ -135,36 +125,19 @@ static void changed(void *arg, const brook_mevent *ev, size_t n, int64_t revisio
     campaign(c);
 }
 
-static void watch_ended(void *arg, brook_err err, int64_t compact_revision)
-{
-    (void)err;
-    (void)compact_revision;
-    retry_later(arg, err == BROOK_ERR_OUT_OF_RANGE ? 0 : 1000); /* read again, then watch */
-}
-
-static void key_read(void *arg, const brook_mresult *r)
+static void key_read(void *arg, const brook_mkv *kvs, size_t n, int64_t revision)
 {
     brook_controller *c = arg;
-    if (c->stopping)
-        return;
-    if (r->err) {
-        retry_later(c, 1000);
-        return;
-    }
-    if (r->count)
-        set_controller(c, (int32_t)strtol((const char *)r->kvs[0].value, NULL, 10), r->kvs[0].create_revision);
+    (void)revision;
+    const brook_mkv *kv = NULL;
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(kvs[i].key, c->key) == 0)
+            kv = &kvs[i];
+    if (kv)
+        set_controller(c, (int32_t)strtol((const char *)kv->value, NULL, 10), kv->create_revision);
     else
         set_controller(c, -1, 0);
-    if (c->store->ops->watch(c->store, c->key, r->revision + 1, changed, watch_ended, c, &c->watch))
-        retry_later(c, 1000);
     campaign(c);
-}
-
-/* Read the key, then watch it from the revision read. */
-static void watch_key(brook_controller *c)
-{
-    if (c->store->ops->get(c->store, c->key, 0, key_read, c))
-        retry_later(c, 1000);
 }
 
 brook_err brook_controller_start(brook_broker *b)
@@ -178,7 +151,8 @@ brook_err brook_controller_start(brook_broker *b)
     snprintf(c->key, sizeof c->key, "%s/controller", brook_membership_namespace(b));
     c->pending.prev = c->pending.next = &c->pending;
     b->controller = c;
-    watch_key(c);
+    static const brook_prefix_watch_ops ops = {.snapshot = key_read, .changed = changed};
+    brook_prefix_watch_start(&c->follow, c->store, b->loop, c->key, 1, "the controller key", &ops, c);
     return BROOK_OK;
 }
 
@@ -188,12 +162,7 @@ void brook_controller_quiesce(brook_broker *b)
     if (!c)
         return;
     c->stopping = 1;
-    if (c->retry)
-        brook_loop_timer_cancel(b->loop, c->retry);
-    c->retry = NULL;
-    if (c->watch)
-        c->store->ops->unwatch(c->store, c->watch);
-    c->watch = NULL;
+    brook_prefix_watch_stop(&c->follow);
 }
 
 void brook_controller_stop(brook_broker *b)

@@ -17,6 +17,7 @@ from etcdtest import Etcd
 from tcpproxy import TcpProxy
 
 try:
+    from kafka.admin import KafkaAdminClient, NewTopic
     from kafka.client_async import KafkaClient
     from kafka.protocol.metadata import MetadataRequest
 except ImportError:  # pragma: no cover
@@ -116,6 +117,17 @@ class ClusterTestCase(unittest.TestCase):
     def kafka_bootstrap(self, ids=None):
         return ",".join("127.0.0.1:%d" % self.brokers[i].kafka_port
                         for i in (ids or self.brokers) if self.brokers[i].alive())
+
+    def create(self, name, partitions=1, rf=3):
+        """Create a topic through Kafka's admin client (it goes to the
+        controller); return its partition records once every partition has
+        a leader and its whole replica set in sync."""
+        admin = KafkaAdminClient(bootstrap_servers=self.kafka_bootstrap(), request_timeout_ms=20000)
+        try:
+            admin.create_topics([NewTopic(name, partitions, rf)])
+        finally:
+            admin.close()
+        return self.wait_partitions(name, lambda r: r["leader"] >= 0 and len(r["isr"]) == rf, partitions)
 
     def partitions(self, topic):
         """{partition: record} from etcd."""

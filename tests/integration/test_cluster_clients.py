@@ -25,14 +25,6 @@ except ImportError:  # pragma: no cover
 class ClientsAcrossALeaderKill(ClusterTestCase):
     replication = 'replication = { plugin = "isr"; min_insync_replicas = 2; };'
 
-    def create(self, name):
-        admin = KafkaAdminClient(bootstrap_servers=self.kafka_bootstrap(), request_timeout_ms=20000)
-        try:
-            admin.create_topics([NewTopic(name, 1, 3)])
-        finally:
-            admin.close()
-        return self.wait_partitions(name, lambda r: r["leader"] >= 0 and len(r["isr"]) == 3, 1)[0]
-
     def kill_leader_after(self, topic, delay):
         def kill():
             time.sleep(delay)

@@ -18,36 +18,12 @@ from etcdtest import Etcd
 
 TTL_MS = 2000
 
-try:
-    from kafka import KafkaAdminClient  # noqa: F401 (python3-kafka: only to read Metadata)
-    from kafka.client_async import KafkaClient
-    from kafka.protocol.metadata import MetadataRequest
-except ImportError:  # pragma: no cover
-    KafkaClient = None
+from clustertest import KafkaClient, metadata_from
 
 
 def controller_seen_by(port):
     """The controller id in a Metadata answer of the broker on `port`."""
     return metadata_from(port).controller_id
-
-
-def metadata_from(port):
-    """A Metadata (v1) answer of the broker on `port`."""
-    client = KafkaClient(bootstrap_servers="127.0.0.1:%d" % port, api_version=(2, 0, 0),
-                         request_timeout_ms=5000)
-    try:
-        deadline = time.monotonic() + 10
-        node = None
-        while time.monotonic() < deadline:
-            client.poll(timeout_ms=100)
-            node = client.least_loaded_node()
-            if node is not None and client.ready(node):
-                break
-        future = client.send(node, MetadataRequest[1](topics=[]))
-        client.poll(future=future, timeout_ms=5000)
-        return future.value
-    finally:
-        client.close()
 
 
 @unittest.skipUnless(shutil.which("etcd") and KafkaClient, "needs etcd-server and python3-kafka")

@@ -22,7 +22,6 @@ from tcpproxy import TcpProxy
 
 try:
     from confluent_kafka import Consumer, KafkaException, Producer, TopicPartition
-    from kafka.admin import KafkaAdminClient, NewTopic
 except ImportError:  # pragma: no cover
     Producer = None
 
@@ -93,14 +92,6 @@ class Reader(threading.Thread):
 @unittest.skipUnless(Producer, "needs python3-confluent-kafka and python3-kafka")
 class Failover(ClusterTestCase):
     replication = 'replication = { plugin = "isr"; min_insync_replicas = 2; replica_lag_time_max_ms = 4000; };'
-
-    def create(self, name, partitions):
-        admin = KafkaAdminClient(bootstrap_servers=self.kafka_bootstrap(), request_timeout_ms=20000)
-        try:
-            admin.create_topics([NewTopic(name, partitions, 3)])
-        finally:
-            admin.close()
-        return self.wait_partitions(name, lambda r: r["leader"] >= 0 and len(r["isr"]) == 3, partitions)
 
     def read_back(self, topic, partitions, expect, timeout=60.0):
         c = Consumer({"bootstrap.servers": self.kafka_bootstrap(), "group.id": "verify",
@@ -199,7 +190,7 @@ class CutFromEtcd(ClusterTestCase):
 
     def test_a_leader_that_cannot_renew_its_lease_stops_leading(self):
         self.controller()
-        parts = Failover.create(self, "cut", 1)
+        parts = self.create("cut", 1)
         leader = parts[0]["leader"]
         n = Native(self.brokers[leader].port)
         self.assertEqual(n.call("produce", topic="cut", partition=0, acks=1, records=[{"value": b"a"}])["error"], 0)
@@ -243,7 +234,7 @@ class EtcdEndpointFails(ClusterTestCase):
         for i in (1, 2, 3):
             self.assertEqual(self.metrics(i)["cluster_lease_lost_total"], 0, i)
             self.assertTrue(self.wait_log(i, "using %s" % self.etcd_links["second"].url), i)
-        parts = Failover.create(self, "after", 1)
+        parts = self.create("after", 1)
         leader = parts[0]["leader"]
         self.brokers[leader].stop(signal.SIGKILL)  # the watches moved too: the others see it go
         self.wait_partitions("after", lambda r: r["leader"] not in (-1, leader), 1, timeout=30)

@@ -14,7 +14,6 @@ from clustertest import NS, ClusterTestCase
 
 try:
     from confluent_kafka import Consumer, KafkaException, Producer
-    from kafka.admin import KafkaAdminClient, NewTopic
 except ImportError:  # pragma: no cover
     Consumer = None
 
@@ -54,10 +53,7 @@ class ClusterGroups(ClusterTestCase):
 
     def test_committed_offsets_survive_the_coordinators_death(self):
         self.controller()
-        admin = KafkaAdminClient(bootstrap_servers=self.kafka_bootstrap(), request_timeout_ms=20000)
-        admin.create_topics([NewTopic("work", 1, 3)])
-        admin.close()
-        self.wait_partitions("work", lambda r: r["leader"] >= 0 and len(r["isr"]) == 3, 1)
+        self.create("work", 1)
         p = Producer({"bootstrap.servers": self.kafka_bootstrap(), "acks": "all"})
         for i in range(300):
             p.produce("work", value=b"%03d" % i)

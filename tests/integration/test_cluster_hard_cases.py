@@ -36,14 +36,6 @@ def values(resp):
 class HardCase(ClusterTestCase):
     replication = 'replication = { plugin = "isr"; min_insync_replicas = 2; replica_lag_time_max_ms = 10000; };'
 
-    def create(self, name, partitions=1):
-        admin = KafkaAdminClient(bootstrap_servers=self.kafka_bootstrap(), request_timeout_ms=20000)
-        try:
-            admin.create_topics([NewTopic(name, partitions, 3)])
-        finally:
-            admin.close()
-        return self.wait_partitions(name, lambda r: r["leader"] >= 0 and len(r["isr"]) == 3, partitions)
-
     def produce(self, broker_id, topic, vals, acks=-1, expect=0):
         n = Native(self.brokers[broker_id].port)
         for v in vals:

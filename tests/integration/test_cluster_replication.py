@@ -70,14 +70,6 @@ def consume_all(bootstrap, topic, partitions, expect, timeout=30.0):
 
 @unittest.skipUnless(Producer and KafkaAdminClient, "needs python3-confluent-kafka and python3-kafka")
 class Replication(ClusterTestCase):
-    def create(self, name, partitions, rf=3):
-        admin = KafkaAdminClient(bootstrap_servers=self.kafka_bootstrap(), request_timeout_ms=20000)
-        try:
-            admin.create_topics([NewTopic(name, partitions, rf)])
-        finally:
-            admin.close()
-        return self.wait_partitions(name, lambda r: r["leader"] >= 0 and len(r["isr"]) == rf, partitions)
-
     def test_a_replicated_topic_is_placed_led_and_survives_its_leader(self):
         self.controller()
         parts = self.create("orders", 3)
