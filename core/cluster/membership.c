@@ -370,10 +370,38 @@ static void watch_brokers(brook_membership *m)
     brook_prefix_watch_start(&m->brokers, m->store, m->b->loop, prefix, 0, "the brokers", &ops, m);
 }
 
+/* A broker restarted right after a crash finds its previous registration
+ * still there until that lease runs out: wait for it (at most a TTL and a
+ * second), so that a quick restart works; a key still there after that is
+ * kept alive by another live broker with the same id. */
+static brook_err wait_for_previous_registration(brook_membership *m, char *err, size_t errlen)
+{
+    int64_t deadline = brook_monotonic_ms() + m->b->st->lease_ttl_ms + 1000;
+    for (int said = 0;;) {
+        answer g = {0};
+        brook_err e = m->store->ops->get(m->store, m->key, 0, on_answer, &g);
+        if (e || (e = wait_answer(m, &g, "reading this broker's registration", err, errlen)))
+            return e;
+        if (!g.r.count || brook_monotonic_ms() >= deadline)
+            return BROOK_OK; /* absent, or the create-if-absent below refuses it */
+        if (!said++)
+            log_warn("cluster: broker.id %d is still registered (a previous run whose lease has not expired yet, or "
+                     "another live broker with this id): waiting up to %lld ms",
+                     m->b->st->broker_id, (long long)m->b->st->lease_ttl_ms + 1000);
+        for (int waited = 0; waited < 500; waited += 50) {
+            brook_loop_timer_add(m->b->loop, 50, stop_loop, m->b->loop, NULL);
+            brook_loop_run(m->b->loop);
+        }
+    }
+}
+
 brook_err brook_membership_register(brook_broker *b, char *err, size_t errlen)
 {
     brook_membership *m = b->membership;
     int64_t ttl_s = (b->st->lease_ttl_ms + 999) / 1000;
+    brook_err first = wait_for_previous_registration(m, err, errlen);
+    if (first)
+        return first;
     answer g = {0};
     m->renewal_sent_ms = brook_monotonic_ms();
     brook_err e = m->store->ops->lease_grant(m->store, ttl_s, on_answer, &g);

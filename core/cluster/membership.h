@@ -32,9 +32,10 @@ typedef struct brook_live_broker {
 brook_err brook_membership_join(struct brook_broker *b, char *err, size_t errlen);
 
 /* Once the listeners are bound (their advertised addresses known): take a
- * lease, register brokers/<id> under it (refused while another live broker
- * holds the id), renew it every third of cluster.lease_ttl_ms, and watch
- * the live brokers. A lost lease is logged, counted and registered again. */
+ * lease, register brokers/<id> under it (a registration still there, from
+ * a previous run that crashed, is waited out for up to a lease TTL; one
+ * kept alive longer by another live broker with the id is refused), renew it every third of cluster.lease_ttl_ms, and
+ * watch the live brokers. A lost lease is logged, counted and registered again. */
 brook_err brook_membership_register(struct brook_broker *b, char *err, size_t errlen);
 
 /* Give the lease back (the others see this broker leave at once) and free. */

@@ -4,7 +4,8 @@ adopt it; each registers brokers/<id> under a lease with its advertised
 listeners; a second live broker with the same id is refused; a broker
 stopped with SIGTERM leaves at once (its lease revoked), one killed with
 kill -9 leaves when its lease expires; a data directory of another cluster
-is refused; --check-config validates the cluster block. Each test has its
+is refused; a broker restarted right after kill -9 waits for its old
+lease to run out and joins; --check-config validates the cluster block. Each test has its
 own etcd and key prefix."""
 import json
 import os
@@ -84,6 +85,17 @@ class ClusterMembership(unittest.TestCase):
             twin.start(timeout=20)
         self.assertIn("broker.id 1 is registered by another live broker", str(ctx.exception))
         self.assertEqual(twin.proc.wait(10), 1)
+        self.assertEqual(sorted(self.registered()), ["1"])
+
+    def test_a_broker_restarted_right_after_kill_9_waits_out_its_old_lease(self):
+        b1 = self.broker(1)
+        b1.stop(signal.SIGKILL)
+        again = Broker(b1.workdir, broker_id=1, extra=self.cluster_block())
+        self.brokers.append(again)
+        started = time.monotonic()
+        again.start(timeout=TTL_MS / 1000 + 15)  # its old registration is still there: it waits, then joins
+        self.assertIn("broker.id 1 is still registered", again.log())
+        self.assertLess(time.monotonic() - started, TTL_MS / 1000 + 5)
         self.assertEqual(sorted(self.registered()), ["1"])
 
     def test_sigterm_leaves_at_once_and_kill_9_when_the_lease_expires(self):
