@@ -442,7 +442,8 @@ void brook_broker_stop(brook_broker *b)
 
 void brook_broker_free(brook_broker *b)
 {
-    brook_local_replicas_stop(b); /* no fetching, no record changes applied */
+    brook_membership_abandon_answers(b); /* what the store still owes reaches none of what stops below */
+    brook_local_replicas_stop(b);        /* no fetching, no record changes applied */
     brook_cluster_topics_stop(b);
     brook_cluster_producer_ids_stop(b);
     brook_membership_leave(b); /* then: the others see it leave at once */

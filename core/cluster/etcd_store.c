@@ -212,6 +212,11 @@ static void answered(void *arg, int status, const char *body, size_t len, const 
     /* never sent (no connection): the next endpoint may take it */
     if (status < 0 && ++o->tries < o->e->endpoint_count && post_op(o) == BROOK_OK)
         return;
+    if (!o->done) { /* abandoned */
+        free(o->text);
+        free(o);
+        return;
+    }
     brook_mresult r = {.err = BROOK_OK};
     json_t *j = NULL;
     if (status <= 0) {
@@ -573,6 +578,13 @@ static void etcd_unwatch(brook_metastore *s, brook_mwatch *w)
     free(w);
 }
 
+static void etcd_abandon(brook_metastore *s)
+{
+    etcd *e = (etcd *)s;
+    for (op *o = e->ops; o; o = o->next)
+        o->done = NULL;
+}
+
 static void etcd_free(brook_metastore *s)
 {
     etcd *e = (etcd *)s;
@@ -600,6 +612,7 @@ static const brook_metastore_ops etcd_ops = {
     .lease_revoke = etcd_lease_revoke,
     .watch = etcd_watch,
     .unwatch = etcd_unwatch,
+    .abandon = etcd_abandon,
     .free = etcd_free,
 };
 

@@ -464,6 +464,13 @@ void brook_membership_leave(brook_broker *b)
     b->membership = NULL;
 }
 
+void brook_membership_abandon_answers(brook_broker *b)
+{
+    brook_metastore *s = brook_membership_store(b);
+    if (s)
+        s->ops->abandon(s);
+}
+
 const brook_live_broker *brook_membership_live(const brook_broker *b, size_t *count)
 {
     const brook_membership *m = b->membership;

@@ -38,6 +38,10 @@ brook_err brook_membership_join(struct brook_broker *b, char *err, size_t errlen
  * watch the live brokers. A lost lease is logged, counted and registered again. */
 brook_err brook_membership_register(struct brook_broker *b, char *err, size_t errlen);
 
+/* The broker stops: no answer still in flight from the store reaches
+ * anyone (the parts that asked are freed next). */
+void brook_membership_abandon_answers(struct brook_broker *b);
+
 /* Give the lease back (the others see this broker leave at once) and free. */
 void brook_membership_leave(struct brook_broker *b);
 

@@ -107,6 +107,9 @@ typedef struct brook_metastore_ops {
                        brook_mwatch_end end, void *arg, brook_mwatch **out);
     /* Stop a watch; its callbacks are not called again. */
     void (*unwatch)(brook_metastore *s, brook_mwatch *w);
+    /* Forget the answers in flight: their callbacks are not called (a
+     * broker stopping frees what they would reach). The store stays usable. */
+    void (*abandon)(brook_metastore *s);
     /* Abandon everything in flight (no callbacks) and free the store. */
     void (*free)(brook_metastore *s);
 } brook_metastore_ops;
