@@ -15,7 +15,6 @@ struct brook_cluster_image {
     brook_prefix_watch follow;
     brook_strmap topics; /* name -> brook_image_topic */
     int ready;
-    int64_t revision;
     brook_image_changed changed;
     brook_image_reloaded reloaded;
     void *arg;
@@ -88,7 +87,6 @@ static int apply(brook_cluster_image *im, const brook_mkv *kv, int deleted, char
         if (!deleted) {
             if (brook_topic_record_decode(kv->value, kv->value_len, &t->rec, why, sizeof why) == BROOK_OK) {
                 t->present = 1;
-                t->create_revision = kv->create_revision;
             } else {
                 log_error("cluster: topic record %s is not valid (%s): ignored", kv->key, why);
             }
@@ -131,8 +129,8 @@ static void snapshot(void *arg, const brook_mkv *kvs, size_t n, int64_t revision
     int32_t partition;
     for (size_t i = 0; i < n; i++)
         apply(im, &kvs[i], 0, topic, &partition);
+    (void)revision;
     im->ready = 1;
-    im->revision = revision;
     if (im->reloaded)
         im->reloaded(im->arg);
 }
@@ -140,7 +138,7 @@ static void snapshot(void *arg, const brook_mkv *kvs, size_t n, int64_t revision
 static void changed(void *arg, const brook_mevent *ev, size_t n, int64_t revision)
 {
     brook_cluster_image *im = arg;
-    im->revision = revision;
+    (void)revision;
     /* the whole batch first: a handler then sees one consistent revision */
     char(*topics)[BROOK_TOPIC_NAME_MAX + 1] = malloc(sizeof *topics * (n ? n : 1));
     int32_t *partitions = malloc(sizeof *partitions * (n ? n : 1));
@@ -196,11 +194,6 @@ void brook_cluster_image_stop(brook_broker *b)
 int brook_cluster_image_ready(const brook_broker *b)
 {
     return b->image && b->image->ready;
-}
-
-int64_t brook_cluster_image_revision(const brook_broker *b)
-{
-    return b->image ? b->image->revision : 0;
 }
 
 const brook_image_topic *brook_cluster_image_topic(const brook_broker *b, const char *name)

@@ -25,7 +25,6 @@ typedef struct brook_image_topic {
     char name[256];
     int present; /* its topic record exists (else: partition records seen first, or left behind) */
     brook_topic_record rec;
-    int64_t create_revision;
     brook_image_partition *partitions;
     int32_t partition_cap;
 } brook_image_topic;
@@ -44,8 +43,6 @@ void brook_cluster_image_stop(struct brook_broker *b);
 
 /* Whether the first snapshot arrived. */
 int brook_cluster_image_ready(const struct brook_broker *b);
-/* The store's revision the image reflects. */
-int64_t brook_cluster_image_revision(const struct brook_broker *b);
 
 /* A topic with its record (NULL when none), and one of its partitions with
  * its record (NULL when none). */
