@@ -25,6 +25,7 @@ except ImportError:  # pragma: no cover
 
 TTL_MS = 2000
 NS = "/brook/c"
+NOT_LEADER = 14  # BROOK_ERR_NOT_LEADER on the native protocol
 
 
 def metadata_from(port, topics=None, version=1):
@@ -144,6 +145,25 @@ class ClusterTestCase(unittest.TestCase):
             time.sleep(0.1)
             parts = self.partitions(topic)
         self.fail("partitions of %s never satisfied the condition: %s" % (topic, parts))
+
+    def produce_to(self, broker_id, topic, vals, acks=-1, expect=0):
+        """Produce one record at a time to partition 0 on `broker_id` (native
+        protocol). A broker learns that it leads from its watch, a moment after
+        the record a test read from etcd: NOT_LEADER is retried for a bounded
+        while, as a client refreshing its metadata would."""
+        n = Native(self.brokers[broker_id].port)
+        try:
+            for v in vals:
+                deadline = time.monotonic() + 10
+                while True:
+                    r = n.call("produce", topic=topic, partition=0, acks=acks, timeout_ms=10000,
+                               records=[{"value": v}])
+                    if r["error"] != NOT_LEADER or expect == NOT_LEADER or time.monotonic() > deadline:
+                        break
+                    time.sleep(0.05)
+                self.assertEqual(r["error"], expect, (v, r))
+        finally:
+            n.close()
 
     def wait_log(self, broker_id, needle, timeout=15.0):
         deadline = time.monotonic() + timeout

@@ -18,7 +18,6 @@ import signal
 import time
 import unittest
 
-from brooktest import Native
 from clustertest import NS, TTL_MS, ClusterTestCase
 
 try:
@@ -36,13 +35,6 @@ def values(resp):
 class HardCase(ClusterTestCase):
     replication = 'replication = { plugin = "isr"; min_insync_replicas = 2; replica_lag_time_max_ms = 10000; };'
 
-    def produce(self, broker_id, topic, vals, acks=-1, expect=0):
-        n = Native(self.brokers[broker_id].port)
-        for v in vals:
-            r = n.call("produce", topic=topic, partition=0, acks=acks, timeout_ms=10000, records=[{"value": v}])
-            self.assertEqual(r["error"], expect, (v, r))
-        n.close()
-
     def leader_is(self, topic, broker_id, timeout=30):
         return self.wait_partitions(topic, lambda r: r["leader"] == broker_id, 1, timeout=timeout)[0]
 
@@ -59,14 +51,14 @@ class UncommittedTail(HardCase):
         old = self.create("tail")[0]
         leader = old["leader"]
         acked = [b"a%03d" % i for i in range(50)]
-        self.produce(leader, "tail", acked)
+        self.produce_to(leader, "tail", acked)
         self.replica_links[leader].cut()  # the followers cannot copy what comes next
-        self.produce(leader, "tail", [b"tail%d" % i for i in range(20)], acks=1)
+        self.produce_to(leader, "tail", [b"tail%d" % i for i in range(20)], acks=1)
         self.brokers[leader].stop(signal.SIGKILL)
         new = self.wait_partitions("tail", lambda r: r["leader"] not in (-1, leader), 1, timeout=30)[0]
         self.assertGreater(new["leader_epoch"], old["leader_epoch"])
         after = [b"b%03d" % i for i in range(30)]
-        self.produce(new["leader"], "tail", after)
+        self.produce_to(new["leader"], "tail", after)
         self.replica_links[leader].restore()
         self.start(leader)
         self.all_in_sync("tail")
@@ -84,21 +76,21 @@ class BackToBack(HardCase):
         self.controller()
         first = self.create("b2b")[0]
         a = first["leader"]
-        self.produce(a, "b2b", [b"x%02d" % i for i in range(40)])
+        self.produce_to(a, "b2b", [b"x%02d" % i for i in range(40)])
         self.brokers[a].stop(signal.SIGKILL)  # a misses the next epoch entirely
         second = self.wait_partitions("b2b", lambda r: r["leader"] not in (-1, a), 1, timeout=30)[0]
         b = second["leader"]
-        self.produce(b, "b2b", [b"y%02d" % i for i in range(10)])
+        self.produce_to(b, "b2b", [b"y%02d" % i for i in range(10)])
         self.replica_links[b].cut()  # a tail in b's epoch that nobody copies
-        self.produce(b, "b2b", [b"btail%d" % i for i in range(5)], acks=1)
+        self.produce_to(b, "b2b", [b"btail%d" % i for i in range(5)], acks=1)
         self.brokers[b].stop(signal.SIGKILL)  # within a second of the last write
         third = self.wait_partitions("b2b", lambda r: r["leader"] not in (-1, a, b), 1, timeout=30)[0]
         c = third["leader"]
         self.assertGreater(third["leader_epoch"], second["leader_epoch"])
         self.assertGreater(second["leader_epoch"], first["leader_epoch"])
         # c alone is in sync: acks=all needs two, acks=1 goes through
-        self.produce(c, "b2b", [b"z0"], expect=NOT_ENOUGH_REPLICAS)
-        self.produce(c, "b2b", [b"z%02d" % i for i in range(1, 10)], acks=1)
+        self.produce_to(c, "b2b", [b"z0"], expect=NOT_ENOUGH_REPLICAS)
+        self.produce_to(c, "b2b", [b"z%02d" % i for i in range(1, 10)], acks=1)
         self.replica_links[b].restore()
         self.start(a)
         self.start(b)
@@ -132,15 +124,15 @@ class InSyncUnderMinimum(HardCase):
         self.controller()
         leader = self.create("mis")[0]["leader"]
         acked = [b"p%03d" % i for i in range(20)]
-        self.produce(leader, "mis", acked)
+        self.produce_to(leader, "mis", acked)
         self.replica_links[leader].delay(4000)  # both followers fall behind...
-        self.produce(leader, "mis", [b"unreplicated"], acks=1)  # ...the log end (a quiet follower stays in sync)
+        self.produce_to(leader, "mis", [b"unreplicated"], acks=1)  # ...the log end (a quiet follower stays in sync)
         shrunk = self.wait_partitions("mis", lambda r: r["isr"] == [leader], 1, timeout=30)[0]
-        self.produce(leader, "mis", [b"refused"], expect=NOT_ENOUGH_REPLICAS)
+        self.produce_to(leader, "mis", [b"refused"], expect=NOT_ENOUGH_REPLICAS)
         self.replica_links[leader].delay(0)
         self.all_in_sync("mis")
         more = [b"q%03d" % i for i in range(20)]
-        self.produce(leader, "mis", more)
+        self.produce_to(leader, "mis", more)
         self.brokers[leader].stop(signal.SIGKILL)
         new = self.wait_partitions("mis", lambda r: r["leader"] not in (-1, leader), 1, timeout=30)[0]
         self.assertGreater(new["partition_epoch"], shrunk["partition_epoch"])

@@ -270,10 +270,7 @@ class Replication(ClusterTestCase):
         self.assertFalse({pid for _, pid in more} & {pid for _, pid in ids}, (more, ids))
 
     def produce_native(self, topic, values):
-        n = Native(self.brokers[self.partitions(topic)[0]["leader"]].port)
-        self.assertEqual(n.call("produce", topic=topic, partition=0, acks=-1,
-                                records=[{"value": v} for v in values])["error"], 0)
-        n.close()
+        self.produce_to(self.partitions(topic)[0]["leader"], topic, values)
 
 
 def describe_cluster(port, version, endpoint_type=1):
