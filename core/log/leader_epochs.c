@@ -109,6 +109,14 @@ void brook_leader_epochs_end_offset(const brook_leader_epochs *le, int32_t epoch
     }
 }
 
+int32_t brook_leader_epochs_at(const brook_leader_epochs *le, int64_t offset)
+{
+    for (size_t i = le->count; i-- > 0;)
+        if (le->entries[i].start_offset <= offset)
+            return le->entries[i].epoch;
+    return BROOK_NO_EPOCH;
+}
+
 brook_err brook_leader_epochs_truncate_end(brook_leader_epochs *le, int64_t end_offset)
 {
     size_t before = le->count;

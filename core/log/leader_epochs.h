@@ -53,6 +53,10 @@ brook_err brook_leader_epochs_assign(brook_leader_epochs *le, int32_t epoch, int
 void brook_leader_epochs_end_offset(const brook_leader_epochs *le, int32_t epoch, int64_t log_end, int32_t *found_epoch,
                                     int64_t *end_offset);
 
+/* The epoch `offset` was written in: the newest epoch starting at or
+ * before it; BROOK_NO_EPOCH when it precedes every known epoch. */
+int32_t brook_leader_epochs_at(const brook_leader_epochs *le, int64_t offset);
+
 /* The log was truncated to end at `end_offset`: forget epochs that start
  * at or after it. Persisted when anything changed. */
 brook_err brook_leader_epochs_truncate_end(brook_leader_epochs *le, int64_t end_offset);

@@ -201,6 +201,12 @@ brook_err brook_partition_append_from_leader(brook_partition *p, const uint8_t *
  * storage, epoch history, idempotent producer state, high watermark. */
 brook_err brook_partition_truncate(brook_partition *p, int64_t offset);
 
+/* A request's view of the leader epoch against the partition's (Kafka's
+ * CurrentLeaderEpoch): older is BROOK_ERR_FENCED_LEADER_EPOCH (the caller's
+ * metadata is stale), newer BROOK_ERR_UNKNOWN_LEADER_EPOCH (this replica
+ * has not heard of it yet); -1 is not checked. Both are retriable. */
+brook_err brook_partition_check_epoch(const brook_partition *p, int32_t current_epoch);
+
 /* Where `epoch` ends in this log (leader_epochs.h). */
 void brook_partition_epoch_end(brook_partition *p, int32_t epoch, int32_t *found_epoch, int64_t *end_offset);
 

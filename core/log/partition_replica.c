@@ -80,6 +80,17 @@ brook_err brook_partition_become_follower(brook_partition *p, const brook_leader
     return e;
 }
 
+brook_err brook_partition_check_epoch(const brook_partition *p, int32_t current_epoch)
+{
+    if (current_epoch < 0)
+        return BROOK_OK;
+    if (current_epoch < p->leader_epoch)
+        return BROOK_ERR_FENCED_LEADER_EPOCH;
+    if (current_epoch > p->leader_epoch)
+        return BROOK_ERR_UNKNOWN_LEADER_EPOCH;
+    return BROOK_OK;
+}
+
 void brook_partition_epoch_end(brook_partition *p, int32_t epoch, int32_t *found_epoch, int64_t *end_offset)
 {
     int64_t start, end;
@@ -102,10 +113,8 @@ brook_err brook_partition_read_for_replica(brook_partition *p, brook_replica_fet
         return e;
     if (p->role != BROOK_ROLE_LEADER)
         return BROOK_ERR_NOT_LEADER;
-    if (f->current_epoch >= 0 && f->current_epoch < p->leader_epoch)
-        return BROOK_ERR_FENCED_LEADER_EPOCH;
-    if (f->current_epoch > p->leader_epoch)
-        return BROOK_ERR_UNKNOWN_LEADER_EPOCH;
+    if ((e = brook_partition_check_epoch(p, f->current_epoch)))
+        return e;
     if (f->last_fetched_epoch >= 0) {
         int32_t found;
         int64_t end;

@@ -47,7 +47,8 @@ static void read_partition(brook_req *req, const char *topic, brook_fetch_partit
     brook_partition *part;
     release_partition(fp);
     fp->high_watermark = fp->log_start_offset = -1;
-    if ((fp->error = brook_route(b, topic, fp->partition, &part)))
+    if ((fp->error = brook_route(b, topic, fp->partition, &part)) ||
+        (fp->error = brook_partition_check_epoch(part, fp->current_leader_epoch)))
         return;
     int64_t log_end;
     if ((fp->error = brook_partition_offsets(part, &fp->log_start_offset, &log_end)))

@@ -9,9 +9,17 @@ static void list_one(brook_req *req, const char *topic, brook_list_offsets_parti
     brook_partition *part;
     lp->offset = -1;
     lp->found_timestamp = -1;
-    if ((lp->error = brook_route(req->broker, topic, lp->partition, &part)))
+    lp->leader_epoch = BROOK_NO_EPOCH;
+    if ((lp->error = brook_route(req->broker, topic, lp->partition, &part)) ||
+        (lp->error = brook_partition_check_epoch(part, lp->current_leader_epoch)))
         return;
     lp->error = brook_partition_offset_for(part, lp->timestamp, &lp->offset, &lp->found_timestamp);
+    /* The epoch a consumer keeps with its position, to check after a
+     * leader change (OffsetForLeaderEpoch): the current one for the high
+     * watermark, as Kafka answers, else the epoch the offset was written in. */
+    if (!lp->error)
+        lp->leader_epoch = lp->timestamp == BROOK_OFFSET_LATEST ? part->leader_epoch
+                                                                : brook_leader_epochs_at(&part->epochs, lp->offset);
 }
 
 void brook_handle_list_offsets(brook_req *req)
@@ -25,6 +33,7 @@ void brook_handle_list_offsets(brook_req *req)
                 lt->partitions[i].error = denied;
                 lt->partitions[i].offset = -1;
                 lt->partitions[i].found_timestamp = -1;
+                lt->partitions[i].leader_epoch = BROOK_NO_EPOCH;
             } else {
                 list_one(req, lt->name, &lt->partitions[i]);
             }

@@ -7,28 +7,29 @@
 
 #include "lifecycle.h"
 
-void brook_handle_metadata(brook_req *req);          /* handle_admin.c */
-void brook_handle_create_topics(brook_req *req);     /* handle_admin.c */
-void brook_handle_delete_topics(brook_req *req);     /* handle_admin.c */
-void brook_handle_produce(brook_req *req);           /* handle_produce.c */
-void brook_handle_fetch(brook_req *req);             /* handle_fetch.c */
-void brook_handle_fetch_release(brook_req *req);     /* handle_fetch.c: release held slices */
-void brook_handle_list_offsets(brook_req *req);      /* handle_list_offsets.c */
-void brook_handle_init_producer_id(brook_req *req);  /* handle_producer_id.c */
-void brook_handle_describe_configs(brook_req *req);  /* handle_configs.c */
-void brook_handle_find_coordinator(brook_req *req);  /* handle_groups.c */
-void brook_handle_join_group(brook_req *req);        /* handle_groups.c */
-void brook_handle_sync_group(brook_req *req);        /* handle_groups.c */
-void brook_handle_heartbeat(brook_req *req);         /* handle_groups.c */
-void brook_handle_leave_group(brook_req *req);       /* handle_groups.c */
-void brook_handle_list_groups(brook_req *req);       /* handle_groups.c */
-void brook_handle_describe_groups(brook_req *req);   /* handle_groups.c */
-void brook_handle_delete_groups(brook_req *req);     /* handle_groups.c */
-void brook_handle_offset_commit(brook_req *req);     /* handle_offsets.c */
-void brook_handle_offset_fetch(brook_req *req);      /* handle_offsets.c */
-void brook_handle_offset_delete(brook_req *req);     /* handle_offsets.c */
-void brook_handle_sasl_handshake(brook_req *req);    /* handle_sasl.c */
-void brook_handle_sasl_authenticate(brook_req *req); /* handle_sasl.c */
+void brook_handle_metadata(brook_req *req);                /* handle_admin.c */
+void brook_handle_create_topics(brook_req *req);           /* handle_admin.c */
+void brook_handle_delete_topics(brook_req *req);           /* handle_admin.c */
+void brook_handle_produce(brook_req *req);                 /* handle_produce.c */
+void brook_handle_fetch(brook_req *req);                   /* handle_fetch.c */
+void brook_handle_fetch_release(brook_req *req);           /* handle_fetch.c: release held slices */
+void brook_handle_list_offsets(brook_req *req);            /* handle_list_offsets.c */
+void brook_handle_offset_for_leader_epoch(brook_req *req); /* handle_offset_for_leader_epoch.c */
+void brook_handle_init_producer_id(brook_req *req);        /* handle_producer_id.c */
+void brook_handle_describe_configs(brook_req *req);        /* handle_configs.c */
+void brook_handle_find_coordinator(brook_req *req);        /* handle_groups.c */
+void brook_handle_join_group(brook_req *req);              /* handle_groups.c */
+void brook_handle_sync_group(brook_req *req);              /* handle_groups.c */
+void brook_handle_heartbeat(brook_req *req);               /* handle_groups.c */
+void brook_handle_leave_group(brook_req *req);             /* handle_groups.c */
+void brook_handle_list_groups(brook_req *req);             /* handle_groups.c */
+void brook_handle_describe_groups(brook_req *req);         /* handle_groups.c */
+void brook_handle_delete_groups(brook_req *req);           /* handle_groups.c */
+void brook_handle_offset_commit(brook_req *req);           /* handle_offsets.c */
+void brook_handle_offset_fetch(brook_req *req);            /* handle_offsets.c */
+void brook_handle_offset_delete(brook_req *req);           /* handle_offsets.c */
+void brook_handle_sasl_handshake(brook_req *req);          /* handle_sasl.c */
+void brook_handle_sasl_authenticate(brook_req *req);       /* handle_sasl.c */
 
 /* Ask the authorizer (if any) about one resource: BROOK_OK or
  * BROOK_ERR_DENIED (authorize.c). */

@@ -161,6 +161,37 @@ static const kfield lo_resp[LO_R__COUNT] = {
 MSG(lo_request, lo_req);
 MSG(lo_response, lo_resp);
 
+/* ---- OffsetForLeaderEpoch (23) -------------------------------------------- */
+static const kfield ole_partition[OLE_P__COUNT] = {
+    [OLE_P_INDEX] = F("Partition", KT_INT32, 0, KV_ANY),
+    [OLE_P_CURRENT_EPOCH] = FD("CurrentLeaderEpoch", KT_INT32, 2, KV_ANY, -1),
+    [OLE_P_LEADER_EPOCH] = F("LeaderEpoch", KT_INT32, 0, KV_ANY),
+};
+static const kfield ole_topic[OLE_T__COUNT] = {
+    [OLE_T_NAME] = F("Topic", KT_STRING, 0, KV_ANY),
+    [OLE_T_PARTITIONS] = FS("Partitions", ole_partition, 0, KV_ANY, KV_NEVER),
+};
+static const kfield ole_req[OLE__COUNT] = {
+    [OLE_REPLICA] = FD("ReplicaId", KT_INT32, 3, KV_ANY, -2),
+    [OLE_TOPICS] = FS("Topics", ole_topic, 0, KV_ANY, KV_NEVER),
+};
+static const kfield ole_resp_partition[OLE_RP__COUNT] = {
+    [OLE_RP_ERROR] = F("ErrorCode", KT_INT16, 0, KV_ANY),
+    [OLE_RP_INDEX] = F("Partition", KT_INT32, 0, KV_ANY),
+    [OLE_RP_LEADER_EPOCH] = FD("LeaderEpoch", KT_INT32, 1, KV_ANY, -1),
+    [OLE_RP_END_OFFSET] = F("EndOffset", KT_INT64, 0, KV_ANY),
+};
+static const kfield ole_resp_topic[OLE_RT__COUNT] = {
+    [OLE_RT_NAME] = F("Topic", KT_STRING, 0, KV_ANY),
+    [OLE_RT_PARTITIONS] = FS("Partitions", ole_resp_partition, 0, KV_ANY, KV_NEVER),
+};
+static const kfield ole_resp[OLE_R__COUNT] = {
+    [OLE_R_THROTTLE] = F("ThrottleTimeMs", KT_INT32, 2, KV_ANY),
+    [OLE_R_TOPICS] = FS("Topics", ole_resp_topic, 0, KV_ANY, KV_NEVER),
+};
+MSG(ole_request, ole_req);
+MSG(ole_response, ole_resp);
+
 /* ---- Metadata (3) --------------------------------------------------------- */
 static const kfield md_topic[MD_T__COUNT] = {
     [MD_T_NAME] = F("Name", KT_STRING, 0, KV_ANY),
@@ -656,6 +687,15 @@ static const kapi apis[] = {
      .response = &lo_response,
      .decode = kmap_dec_list_offsets,
      .encode = kmap_enc_list_offsets},
+    {.key = 23,
+     .name = "OffsetForLeaderEpoch",
+     .min_ver = 0,
+     .max_ver = 4,
+     .flexible_from = 4,
+     .request = &ole_request,
+     .response = &ole_response,
+     .decode = kmap_dec_offset_for_leader_epoch,
+     .encode = kmap_enc_offset_for_leader_epoch},
     {.key = 3,
      .name = "Metadata",
      .min_ver = 0,

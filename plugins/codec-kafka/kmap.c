@@ -178,6 +178,36 @@ int kmap_dec_list_offsets(kreq *kr, brook_request *req)
     return 0;
 }
 
+int kmap_dec_offset_for_leader_epoch(kreq *kr, brook_request *req)
+{
+    brook_offset_for_leader_epoch_req *o = &req->u.offset_for_leader_epoch;
+    int32_t replica = (int32_t)kr->body[OLE_REPLICA].i;
+    o->replica_id = replica >= 0 ? replica : -1; /* -2 (a "debug" consumer, the pre-v3 default) is a consumer */
+    kval *topics = &kr->body[OLE_TOPICS];
+    o->topic_count = COUNT_OF(topics);
+    o->topics = kmap_alloc(req, sizeof *o->topics * (o->topic_count + 1));
+    if (!o->topics)
+        return -1;
+    for (size_t t = 0; t < o->topic_count; t++) {
+        kval *tv = ROW(topics, t);
+        brook_epoch_end_topic *et = &o->topics[t];
+        et->name = kmap_str(req, &tv[OLE_T_NAME]);
+        kval *parts = &tv[OLE_T_PARTITIONS];
+        et->partition_count = COUNT_OF(parts);
+        et->partitions = kmap_alloc(req, sizeof *et->partitions * (et->partition_count + 1));
+        if (!et->partitions)
+            return -1;
+        for (size_t i = 0; i < et->partition_count; i++) {
+            kval *pv = ROW(parts, i);
+            et->partitions[i].partition = (int32_t)pv[OLE_P_INDEX].i;
+            et->partitions[i].current_leader_epoch = (int32_t)pv[OLE_P_CURRENT_EPOCH].i;
+            et->partitions[i].leader_epoch = (int32_t)pv[OLE_P_LEADER_EPOCH].i;
+        }
+    }
+    req->type = BROOK_REQ_OFFSET_FOR_LEADER_EPOCH;
+    return 0;
+}
+
 int kmap_dec_metadata(kreq *kr, brook_request *req)
 {
     brook_metadata_req *m = &req->u.metadata;
@@ -437,12 +467,36 @@ kval *kmap_enc_list_offsets(kreq *kr, brook_request *req)
             pv[LO_RP_ERROR].i = kmap_error(lp->error, 0);
             pv[LO_RP_TIMESTAMP].i = lp->found_timestamp;
             pv[LO_RP_OFFSET].i = lp->offset;
-            pv[LO_RP_LEADER_EPOCH].i = 0;
+            pv[LO_RP_LEADER_EPOCH].i = lp->error ? -1 : lp->leader_epoch;
             if (kr->version == 0 && !lp->error && lp->offset >= 0) { /* v0: a list of offsets */
                 if (kmap_rows(req, &pv[LO_RP_OLD_OFFSETS], 1, 1))
                     return NULL;
                 pv[LO_RP_OLD_OFFSETS].items[0].i = lp->offset;
             }
+        }
+    }
+    return r;
+}
+
+kval *kmap_enc_offset_for_leader_epoch(kreq *kr, brook_request *req)
+{
+    (void)kr;
+    brook_offset_for_leader_epoch_req *o = &req->u.offset_for_leader_epoch;
+    kval *r = kmap_struct(req, OLE_R__COUNT);
+    if (!r || kmap_rows(req, &r[OLE_R_TOPICS], o->topic_count, OLE_RT__COUNT))
+        return NULL;
+    for (size_t t = 0; t < o->topic_count; t++) {
+        kval *tv = ROW(&r[OLE_R_TOPICS], t);
+        kmap_set_str(&tv[OLE_RT_NAME], o->topics[t].name);
+        if (kmap_rows(req, &tv[OLE_RT_PARTITIONS], o->topics[t].partition_count, OLE_RP__COUNT))
+            return NULL;
+        for (size_t i = 0; i < o->topics[t].partition_count; i++) {
+            brook_epoch_end_partition *ep = &o->topics[t].partitions[i];
+            kval *pv = ROW(&tv[OLE_RT_PARTITIONS], i);
+            pv[OLE_RP_ERROR].i = kmap_error(ep->error, 0);
+            pv[OLE_RP_INDEX].i = ep->partition;
+            pv[OLE_RP_LEADER_EPOCH].i = ep->error ? -1 : ep->end_epoch;
+            pv[OLE_RP_END_OFFSET].i = ep->error ? -1 : ep->end_offset;
         }
     }
     return r;

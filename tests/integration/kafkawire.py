@@ -140,3 +140,72 @@ def parse_offset_fetch_v1(data):
         p += 2
         out.append((part, offset, meta, err))
     return out
+
+
+def offset_for_leader_epoch_v3(topic, partition, leader_epoch, current_epoch=-1, replica_id=-1):
+    """OffsetForLeaderEpoch v3 body: replica id, [topic [partition current_epoch leader_epoch]]."""
+    part = struct.pack(">iii", partition, current_epoch, leader_epoch)
+    return struct.pack(">i", replica_id) + array([string(topic) + array([part])])
+
+
+def parse_offset_for_leader_epoch_v3(data):
+    """[(topic, error, partition, leader_epoch, end_offset)] of a v3 response (after the throttle time)."""
+    return topic_rows(data, 4, ">hiiq")
+
+
+def list_offsets_v4(topic, partition, timestamp, current_epoch=-1):
+    """ListOffsets v4 body: replica id, isolation, [topic [partition current_epoch timestamp]]."""
+    part = struct.pack(">iiq", partition, current_epoch, timestamp)
+    return struct.pack(">ib", -1, 0) + array([string(topic) + array([part])])
+
+
+def parse_list_offsets_v4(data):
+    """[(topic, partition, error, timestamp, offset, leader_epoch)] of a v4 response."""
+    return topic_rows(data, 4, ">ihqqi")
+
+
+def fetch_v11(topic, partition, offset, current_epoch=-1, max_wait_ms=0):
+    """Fetch v11 body for one partition, outside any fetch session."""
+    part = struct.pack(">iiqqi", partition, current_epoch, offset, -1, 1 << 20)
+    return struct.pack(">iiiibii", -1, max_wait_ms, 1, 1 << 20, 0, 0, -1) + \
+        array([string(topic) + array([part])]) + array([]) + string("")
+
+
+def fetch_v11_error(data):
+    """(top-level error, first partition's error) of a Fetch v11 response."""
+    _throttle, err, _session = struct.unpack_from(">ihi", data, 0)
+    p = 10 + 4  # the topic count
+    (ln,) = struct.unpack_from(">h", data, p)
+    p += 2 + ln + 4  # the partition count
+    _part, perr = struct.unpack_from(">ih", data, p)
+    return err, perr
+
+
+def uvarint(n):
+    out = b""
+    while True:
+        b, n = n & 0x7F, n >> 7
+        if not n:
+            return out + bytes([b])
+        out += bytes([b | 0x80])
+
+
+def offset_for_leader_epoch_v4_frame(correlation, topic, partition, leader_epoch, current_epoch=-1):
+    """A whole OffsetForLeaderEpoch v4 frame: flexible (request header v2,
+    compact strings and arrays, empty tagged fields)."""
+    part = struct.pack(">iii", partition, current_epoch, leader_epoch) + b"\0"
+    body = struct.pack(">i", -1) + uvarint(2) + uvarint(len(topic) + 1) + topic.encode() + uvarint(2) + part + \
+        b"\0" + b"\0"
+    header = struct.pack(">hhi", 23, 4, correlation) + string("raw") + b"\0"
+    return struct.pack(">i", len(header) + len(body)) + header + body
+
+
+def parse_offset_for_leader_epoch_v4(data):
+    """(error, partition, leader_epoch, end_offset) of a one-partition v4
+    response body (after the response header's tagged fields)."""
+    p = 1 + 4  # header tagged fields, throttle
+    assert data[p] == 2, data  # one topic
+    p += 1
+    p += data[p]  # compact string: length + 1, then the name
+    assert data[p] == 2, data  # one partition
+    return struct.unpack_from(">hiiq", data, p + 1)

@@ -19,6 +19,7 @@ import time
 import unittest
 
 from clustertest import NS, TTL_MS, ClusterTestCase
+import kafkawire as kw
 
 try:
     from kafka.admin import KafkaAdminClient, NewTopic
@@ -26,6 +27,8 @@ except ImportError:  # pragma: no cover
     KafkaAdminClient = None
 
 NOT_ENOUGH_REPLICAS = 33
+FENCED_LEADER_EPOCH = 74
+UNKNOWN_LEADER_EPOCH = 75
 
 
 def values(resp):
@@ -59,6 +62,15 @@ class UncommittedTail(HardCase):
         self.assertGreater(new["leader_epoch"], old["leader_epoch"])
         after = [b"b%03d" % i for i in range(30)]
         self.produce_to(new["leader"], "tail", after)
+        # the new leader says where the old epoch ended (OffsetForLeaderEpoch):
+        # after the last acknowledged record; a consumer still on the old
+        # epoch is fenced, one ahead of it is told the leader does not know it
+        conn = kw.Conn(self.brokers[new["leader"]].kafka_port)
+        data = conn.call(23, 3, kw.offset_for_leader_epoch_v3("tail", 0, old["leader_epoch"], new["leader_epoch"]))
+        self.assertEqual(kw.parse_offset_for_leader_epoch_v3(data), [("tail", 0, 0, old["leader_epoch"], len(acked))])
+        for current, error in ((old["leader_epoch"], FENCED_LEADER_EPOCH), (new["leader_epoch"] + 1, UNKNOWN_LEADER_EPOCH)):
+            self.assertEqual(kw.fetch_v11_error(conn.call(1, 11, kw.fetch_v11("tail", 0, 0, current))), (0, error))
+        conn.close()
         self.replica_links[leader].restore()
         self.start(leader)
         self.all_in_sync("tail")

@@ -28,11 +28,27 @@ fi
     echo "no layout baseline for ABI $major.$minor ($baseline): a new version records one with BROOK_ABI_UPDATE=1"
     exit 1
 }
-if abidiff --no-show-locs "$baseline" "$work/probe.xml" >"$work/diff" 2>&1; then
-    echo "the SDK's layout is ABI $major.$minor's"
-    exit 0
+if ! abidiff --no-show-locs "$baseline" "$work/probe.xml" >"$work/diff" 2>&1; then
+    cat "$work/diff"
+    echo "FAIL: the SDK's published layout changed, but the headers still say ABI $major.$minor"
+    echo "      (a minor may only append vtable/host-table slots and enum values; anything else needs a major)"
+    exit 1
 fi
-cat "$work/diff"
-echo "FAIL: the SDK's published layout changed, but the headers still say ABI $major.$minor"
-echo "      (a minor may only append vtable/host-table slots and enum values; anything else needs a major)"
-exit 1
+echo "the SDK's layout is ABI $major.$minor's"
+# Each earlier minor of this major: what this one added must be what
+# abidiff calls harmless (new enum values, new members of the request
+# union within its room); a plugin built against it keeps loading.
+m=0
+while [ "$m" -lt "$minor" ]; do
+    older=$here/abi-$major.$m.xml
+    if [ -f "$older" ]; then
+        if ! abidiff --no-show-locs "$older" "$work/probe.xml" >"$work/diff" 2>&1; then
+            cat "$work/diff"
+            echo "FAIL: ABI $major.$minor changes what ABI $major.$m published: that needs a new major"
+            exit 1
+        fi
+        echo "ABI $major.$minor only adds to ABI $major.$m"
+    fi
+    m=$((m + 1))
+done
+exit 0

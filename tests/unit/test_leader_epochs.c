@@ -52,6 +52,7 @@ static void epochs_move_forward_and_answer_end_offsets(void **state)
     assert_int_equal(brook_leader_epochs_load(&le, path), BROOK_OK);
     assert_int_equal(brook_leader_epochs_latest(&le), BROOK_NO_EPOCH);
     end_of(&le, 5, 0, BROOK_NO_EPOCH, -1);
+    assert_int_equal(brook_leader_epochs_at(&le, 0), BROOK_NO_EPOCH);
     assert_int_equal(brook_leader_epochs_assign(&le, 1, 0), BROOK_OK);
     assert_int_equal(brook_leader_epochs_assign(&le, 3, 100), BROOK_OK);
     assert_int_equal(brook_leader_epochs_assign(&le, 2, 150), BROOK_OK); /* older: ignored */
@@ -63,6 +64,11 @@ static void epochs_move_forward_and_answer_end_offsets(void **state)
     end_of(&le, 2, 200, 1, 100); /* never seen here: the one before it */
     end_of(&le, 3, 200, 3, 200); /* the current one ends at the log end */
     end_of(&le, 9, 200, 3, 200);
+    /* the epoch an offset was written in (ListOffsets answers it) */
+    assert_int_equal(brook_leader_epochs_at(&le, 0), 1);
+    assert_int_equal(brook_leader_epochs_at(&le, 99), 1);
+    assert_int_equal(brook_leader_epochs_at(&le, 100), 3);
+    assert_int_equal(brook_leader_epochs_at(&le, 5000), 3);
     /* epoch 4 was elected but wrote nothing before epoch 5 took over */
     assert_int_equal(brook_leader_epochs_assign(&le, 4, 200), BROOK_OK);
     assert_int_equal(brook_leader_epochs_assign(&le, 5, 200), BROOK_OK);

@@ -44,6 +44,8 @@ typedef enum brook_request_type {
     /* authentication (sasl_request.h) */
     BROOK_REQ_SASL_HANDSHAKE = 21,
     BROOK_REQ_SASL_AUTHENTICATE = 22,
+    /* since 2.1 */
+    BROOK_REQ_OFFSET_FOR_LEADER_EPOCH = 23, /* where a leader epoch ends (KIP-101/279/320) */
 } brook_request_type;
 
 /* brook_request.flags */
@@ -219,6 +221,36 @@ typedef struct brook_list_offsets_req {
     size_t topic_count;
 } brook_list_offsets_req;
 
+/* ---- offset for leader epoch (since 2.1) ------------------------------- */
+/* Where a leader epoch ends in the leader's log: a consumer or replica that
+ * saw records of `leader_epoch` learns whether the log it read still holds
+ * them (Kafka's OffsetForLeaderEpoch; a consumer whose position lies past
+ * `end_offset` saw records that were truncated away). */
+typedef struct brook_epoch_end_partition {
+    int32_t partition;
+    int32_t current_leader_epoch; /* -1: not carried by the protocol (else stale ones are fenced) */
+    int32_t leader_epoch;         /* the epoch to look up */
+    brook_err error;              /* out */
+    int32_t end_epoch;            /* out: the largest epoch <= leader_epoch in the log; -1 none */
+    int64_t end_offset;           /* out: where end_epoch ends (the next epoch's start or the log end); -1 none */
+    uint64_t reserved[2];
+} brook_epoch_end_partition;
+BROOK_ABI_PIN_SIZE(brook_epoch_end_partition, 48);
+
+typedef struct brook_epoch_end_topic {
+    const char *name;
+    brook_epoch_end_partition *partitions;
+    size_t partition_count;
+    uint64_t reserved[2];
+} brook_epoch_end_topic;
+BROOK_ABI_PIN_SIZE(brook_epoch_end_topic, 40);
+
+typedef struct brook_offset_for_leader_epoch_req {
+    int32_t replica_id; /* a follower broker's id; -1 for consumers */
+    brook_epoch_end_topic *topics;
+    size_t topic_count;
+} brook_offset_for_leader_epoch_req;
+
 /* ---- producer ids ---------------------------------------------------- */
 typedef struct brook_init_producer_id_req {
     const char *transactional_id; /* NULL: idempotent only (transactions are not supported yet) */
@@ -311,6 +343,7 @@ struct brook_request {
         brook_delete_groups_req delete_groups;
         brook_sasl_handshake_req sasl_handshake;
         brook_sasl_authenticate_req sasl_authenticate;
+        brook_offset_for_leader_epoch_req offset_for_leader_epoch; /* since 2.1 */
         uint64_t room[32];
     } u;
 };
