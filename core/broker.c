@@ -85,16 +85,21 @@ static void close_partitions(brook_broker *b, brook_topic *t, int remove)
     }
 }
 
-brook_err brook_broker_create_topic(brook_broker *b, const char *name, int32_t partitions, brook_topic **out)
+brook_err brook_broker_create_topic(brook_broker *b, const char *name, int32_t partitions,
+                                    const brook_topic_config *config, brook_topic **out)
 {
     if (partitions == -1)
         partitions = b->st->default_partitions;
     if (partitions < 1 || partitions > b->st->max_partitions)
         return BROOK_ERR_INVALID_PARTITIONS;
     brook_topic *t;
-    brook_err e = brook_topics_add(&b->topics, name, partitions, &t);
+    brook_err e = brook_topics_insert(&b->topics, name, partitions, &t);
     if (e)
         return e;
+    if ((config && (e = brook_topic_config_copy(&t->config, config))) || (e = brook_topics_save(&b->topics))) {
+        brook_topics_drop(&b->topics, name);
+        return e;
+    }
     if ((e = open_partitions(b, t, 1))) {
         log_error("topic %s: cannot create its partitions: %s", name, brook_err_str(e));
         brook_topics_remove(&b->topics, name);
@@ -160,22 +165,17 @@ brook_err brook_broker_delete_topic(brook_broker *b, const char *name)
 /* ---- a cluster's broker: the replicas the cluster's records give it ------- */
 
 brook_err brook_broker_host_topic(brook_broker *b, const char *name, const char *id, int32_t partitions,
-                                  brook_topic **out)
+                                  const brook_topic_config *config, brook_topic **out)
 {
     brook_topic *t = brook_topics_find(&b->topics, name);
     brook_err e;
-    if (t && strcmp(t->id, id) != 0) {
-        /* a registry entry without its id (written by an earlier version): take it */
-        snprintf(t->id, sizeof t->id, "%s", id);
-        if ((e = brook_topics_save(&b->topics)))
-            return e;
-    }
     if (!t) {
         if ((e = brook_topics_insert(&b->topics, name, partitions, &t)))
             return e;
         snprintf(t->id, sizeof t->id, "%s", id);
         t->partitions = calloc((size_t)partitions, sizeof *t->partitions);
-        if (!t->partitions || (e = brook_topics_save(&b->topics))) {
+        if (!t->partitions || (e = brook_topic_config_copy(&t->config, config)) ||
+            (e = brook_topics_save(&b->topics))) {
             e = t->partitions ? e : BROOK_ERR_NOMEM;
             free(t->partitions);
             t->partitions = NULL;
@@ -183,16 +183,30 @@ brook_err brook_broker_host_topic(brook_broker *b, const char *name, const char 
             return e;
         }
         log_info("topic %s: this broker holds replicas of it", name);
-    } else if (t->partition_count < partitions) {
+        *out = t;
+        return BROOK_OK;
+    }
+    int changed = 0;
+    if (strcmp(t->id, id) != 0) { /* a registry entry without its id (written by an earlier version): take it */
+        snprintf(t->id, sizeof t->id, "%s", id);
+        changed = 1;
+    }
+    if (!brook_topic_config_equal(&t->config, config)) { /* the topic's configs changed in the cluster */
+        if ((e = brook_topic_config_copy(&t->config, config)))
+            return e;
+        changed = 1;
+    }
+    if (t->partition_count < partitions) {
         brook_partition **more = realloc(t->partitions, sizeof *more * (size_t)partitions);
         if (!more)
             return BROOK_ERR_NOMEM;
         memset(more + t->partition_count, 0, sizeof *more * (size_t)(partitions - t->partition_count));
         t->partitions = more;
         t->partition_count = partitions;
-        if ((e = brook_topics_save(&b->topics)))
-            return e;
+        changed = 1;
     }
+    if (changed && (e = brook_topics_save(&b->topics)))
+        return e;
     *out = t;
     return BROOK_OK;
 }
@@ -250,6 +264,9 @@ static void register_metrics(brook_broker *b)
          "times this broker won the controller election"},
         {&b->m.cluster_leader_elections_total, "cluster_leader_elections_total", BROOK_METRIC_COUNTER,
          "partition leaders this broker elected as the controller (a leader gone, or a partition offline)"},
+        {&b->m.cluster_unclean_leader_elections_total, "cluster_unclean_leader_elections_total", BROOK_METRIC_COUNTER,
+         "leaders this broker elected as the controller from out-of-sync replicas (topics with "
+         "unclean.leader.election.enable)"},
         {&b->m.cluster_isr_shrinks_total, "cluster_isr_shrinks_total", BROOK_METRIC_COUNTER,
          "in-sync sets this broker shrank as a leader"},
         {&b->m.cluster_isr_expands_total, "cluster_isr_expands_total", BROOK_METRIC_COUNTER,

@@ -30,6 +30,7 @@ typedef struct brook_broker_metrics {
     brook_metric *cluster_lease_lost_total;
     brook_metric *cluster_controller_elections_total;
     brook_metric *cluster_leader_elections_total;
+    brook_metric *cluster_unclean_leader_elections_total;
     brook_metric *cluster_isr_shrinks_total;
     brook_metric *cluster_isr_expands_total;
     brook_metric *produced_bytes_total;
@@ -104,8 +105,10 @@ void brook_broker_free(brook_broker *b);
 
 /* Create a topic: registry entry (persisted) and empty partitions. Errors:
  * BROOK_ERR_INVALID_TOPIC, BROOK_ERR_INVALID_PARTITIONS, BROOK_ERR_EXISTS,
- * storage errors (then nothing is left behind). partitions -1 = default. */
-brook_err brook_broker_create_topic(brook_broker *b, const char *name, int32_t partitions, brook_topic **out);
+ * storage errors (then nothing is left behind). partitions -1 = default;
+ * `config`: what the topic sets itself (checked already), NULL: nothing. */
+brook_err brook_broker_create_topic(brook_broker *b, const char *name, int32_t partitions,
+                                    const brook_topic_config *config, brook_topic **out);
 
 /* Create topics with the default partition count, recording them in the
  * registry in one write; results[i] is names[i]'s outcome. */
@@ -115,15 +118,16 @@ void brook_broker_create_topics(brook_broker *b, const char *const *names, size_
 brook_err brook_broker_groups_start(brook_broker *b, char *err, size_t errlen);
 void brook_broker_groups_free(brook_broker *b);
 
-/* Delete a topic: registry entry, partitions, their stored data and the
- * offsets groups committed for it. */
 /* A cluster's broker: the registry entry of a topic it holds replicas of,
- * with the topic's cluster id (made or grown, saved; no partition opened), one of its replicas opened
- * (made if new), or removed with its data. */
+ * kept as the cluster's record says (id, partition count, the topic's
+ * configs; made, grown or updated, saved; no partition opened), one of its
+ * replicas opened (made if new), or removed with its data. */
 brook_err brook_broker_host_topic(brook_broker *b, const char *name, const char *id, int32_t partitions,
-                                  brook_topic **out);
+                                  const brook_topic_config *config, brook_topic **out);
 brook_err brook_broker_open_replica(brook_broker *b, brook_topic *t, int32_t index, brook_partition **out);
 void brook_broker_remove_replica(brook_broker *b, brook_topic *t, int32_t index);
 
+/* Delete a topic: registry entry, partitions, their stored data and the
+ * offsets groups committed for it. */
 brook_err brook_broker_delete_topic(brook_broker *b, const char *name);
 #endif

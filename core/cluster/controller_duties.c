@@ -136,15 +136,36 @@ static int32_t live_isr(const brook_broker *b, const brook_partition_record *rec
     return n;
 }
 
-/* What the record should become; 0 when it is right as it is. */
-static int next_state(brook_broker *b, const brook_partition_record *rec, brook_partition_record *next,
-                      int32_t *isr_room)
+/* No in-sync replica is live, and the topic allows an unclean election
+ * (unclean.leader.election.enable): the first live replica leads alone,
+ * with whatever its log holds; records only the lost in-sync replicas had
+ * are gone (the other replicas truncate to the new leader by epoch). */
+static int elect_unclean(brook_broker *b, const brook_partition_record *rec, brook_partition_record *next,
+                         int32_t *isr_room)
+{
+    int32_t leader = first_live(b, rec->replicas, rec->replica_count, NULL, 0);
+    if (leader < 0)
+        return 0;
+    next->leader = isr_room[0] = leader;
+    next->isr_count = 1;
+    next->leader_epoch = rec->leader_epoch + 1;
+    next->partition_epoch = rec->partition_epoch + 1;
+    return 1;
+}
+
+/* What the record should become; 0 when it is right as it is. *unclean is
+ * set when the leader is an out-of-sync replica the topic allows. */
+static int next_state(brook_broker *b, const brook_partition_record *rec, int unclean_allowed,
+                      brook_partition_record *next, int32_t *isr_room, int *unclean)
 {
     *next = *rec;
     next->isr = isr_room;
+    *unclean = 0;
     int32_t leader = rec->leader;
     if (leader < 0 || !is_live(b, leader)) {
         leader = first_live(b, rec->replicas, rec->replica_count, rec->isr, rec->isr_count);
+        if (leader < 0 && unclean_allowed && (*unclean = elect_unclean(b, rec, next, isr_room)))
+            return 1;
         if (leader < 0) {
             if (rec->leader < 0)
                 return 0; /* offline, and no in-sync replica is back */
@@ -186,7 +207,7 @@ static void reconcile_partition(brook_broker *b, const brook_image_topic *t, int
     if (!room)
         return;
     brook_partition_record next;
-    int changed;
+    int changed, unclean = 0;
     const char *why;
     if (!ip) { /* left out of a creation that did not finish */
         int32_t *replicas = t->rec.assignment + (size_t)p * (size_t)rf;
@@ -199,8 +220,10 @@ static void reconcile_partition(brook_broker *b, const brook_image_topic *t, int
         changed = 1;
         why = "created";
     } else {
-        changed = next_state(b, &ip->rec, &next, room + rf);
-        why = next.leader == ip->rec.leader                                  ? "in-sync set"
+        int unclean_allowed = brook_topic_config_flag(&t->rec.configs, "unclean.leader.election.enable", 0);
+        changed = next_state(b, &ip->rec, unclean_allowed, &next, room + rf, &unclean);
+        why = unclean                                                        ? "elected UNCLEANLY (out of sync)"
+              : next.leader == ip->rec.leader                                ? "in-sync set"
               : duties(b)->rebalancing && next.leader == ip->rec.replicas[0] ? "back to its preferred leader"
                                                                              : "elected";
     }
@@ -212,6 +235,12 @@ static void reconcile_partition(brook_broker *b, const brook_image_topic *t, int
         } else if (!e) {
             if (ip && next.leader != ip->rec.leader)
                 brook_metric_add(b->m.cluster_leader_elections_total, 1);
+            if (unclean) {
+                brook_metric_add(b->m.cluster_unclean_leader_elections_total, 1);
+                log_warn("cluster: partition %s-%d: no in-sync replica is live; the topic allows an unclean "
+                         "election: broker %d leads with what it holds (acknowledged records may be lost)",
+                         t->name, p, next.leader);
+            }
             log_info("cluster: partition %s-%d %s: leader %d epoch %d, %d in sync", t->name, p, why, next.leader,
                      next.leader_epoch, next.isr_count);
         }
@@ -432,8 +461,13 @@ static brook_err step_ops(creation *c, char (*keys)[512], char **values, brook_m
     if (c->written < 0) {
         brook_topic_record rec = {.partitions = t->partitions, .replication_factor = rf, .assignment = c->assignment};
         memcpy(rec.id, c->id, sizeof rec.id);
-        if ((e = brook_topic_key(keys[0], sizeof keys[0], ns, t->name)) ||
-            (e = brook_topic_record_encode(&rec, &values[0])))
+        for (size_t i = 0; !e && i < t->config_count; i++)
+            if (t->configs[i].value)
+                e = brook_topic_config_set(&rec.configs, t->configs[i].name, t->configs[i].value);
+        if (!e && !(e = brook_topic_key(keys[0], sizeof keys[0], ns, t->name)))
+            e = brook_topic_record_encode(&rec, &values[0]);
+        brook_topic_config_clear(&rec.configs);
+        if (e)
             return e;
         (*nops)++;
     }

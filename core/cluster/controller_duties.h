@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 #include <brook/errors.h>
+#include <brook/request.h>
 
 struct brook_broker;
 
@@ -34,10 +35,12 @@ void brook_controller_duties_end(struct brook_broker *b);
 
 typedef struct brook_topic_creation {
     const char *name;
-    int32_t partitions;         /* >= 1 */
-    int32_t replication_factor; /* >= 1 */
-    brook_err error;            /* out */
-    const char *error_message;  /* out: static, or NULL */
+    int32_t partitions;               /* >= 1 */
+    int32_t replication_factor;       /* >= 1 */
+    const brook_config_pair *configs; /* the topic's own settings, checked (NULL values skipped) */
+    size_t config_count;
+    brook_err error;           /* out */
+    const char *error_message; /* out: static, or NULL */
 } brook_topic_creation;
 
 /* Place and create topics: their topic records and partition records, in

@@ -137,7 +137,7 @@ static void sync_topic(brook_broker *b, const char *name, int32_t only)
     }
     if (!t && !hosts_any(b, it))
         return;
-    brook_err e = brook_broker_host_topic(b, name, it->rec.id, it->rec.partitions, &t);
+    brook_err e = brook_broker_host_topic(b, name, it->rec.id, it->rec.partitions, &it->rec.configs, &t);
     if (e) {
         log_error("topic %s: cannot record it here: %s", name, brook_err_str(e));
         return;

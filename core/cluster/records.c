@@ -10,6 +10,8 @@
 
 #include <brook/types.h>
 
+static brook_err fail(char *err, size_t errlen, const char *why);
+
 static json_t *ids_json(const int32_t *ids, int32_t count)
 {
     json_t *a = json_array();
@@ -31,9 +33,38 @@ brook_err brook_topic_record_encode(const brook_topic_record *t, char **out)
     for (int32_t p = 0; assignment && p < t->partitions; p++)
         json_array_append_new(
             assignment, ids_json(t->assignment + (size_t)p * (size_t)t->replication_factor, t->replication_factor));
-    return dump(json_pack("{s:s, s:i, s:i, s:o*}", "id", t->id, "partitions", t->partitions, "replication_factor",
-                          t->replication_factor, "assignment", assignment),
-                out);
+    json_t *j = json_pack("{s:s, s:i, s:i, s:o*}", "id", t->id, "partitions", t->partitions, "replication_factor",
+                          t->replication_factor, "assignment", assignment);
+    if (j && t->configs.count) {
+        json_t *configs = json_object();
+        for (size_t i = 0; configs && i < t->configs.count; i++)
+            json_object_set_new(configs, t->configs.items[i].name, json_string(t->configs.items[i].value));
+        if (!configs || json_object_set_new(j, "configs", configs)) {
+            json_decref(j);
+            j = NULL;
+        }
+    }
+    return dump(j, out);
+}
+
+/* "configs": an optional object of string values. */
+static brook_err get_configs(json_t *j, brook_topic_config *out, char *err, size_t errlen)
+{
+    json_t *configs = json_object_get(j, "configs");
+    if (!configs)
+        return BROOK_OK;
+    if (!json_is_object(configs))
+        return fail(err, errlen, "\"configs\" must be an object");
+    const char *name;
+    json_t *value;
+    json_object_foreach(configs, name, value)
+    {
+        if (!json_is_string(value))
+            return fail(err, errlen, "each of \"configs\" must be a string");
+        if (brook_topic_config_set(out, name, json_string_value(value)))
+            return BROOK_ERR_NOMEM;
+    }
+    return BROOK_OK;
 }
 
 brook_err brook_partition_record_encode(const brook_partition_record *p, char **out)
@@ -113,6 +144,8 @@ brook_err brook_topic_record_decode(const uint8_t *value, size_t len, brook_topi
             e = fail(err, errlen, "each partition's assignment must be replication_factor distinct broker ids");
     }
     if (!e)
+        e = get_configs(j, &t->configs, err, errlen);
+    if (!e)
         snprintf(t->id, sizeof t->id, "%s", json_string_value(id));
     json_decref(j);
     if (e)
@@ -151,6 +184,7 @@ void brook_topic_record_clear(brook_topic_record *t)
 {
     free(t->assignment);
     t->assignment = NULL;
+    brook_topic_config_clear(&t->configs);
 }
 
 void brook_partition_record_clear(brook_partition_record *p)

@@ -1,8 +1,10 @@
 /* The cluster's records in the metadata store, as JSON values:
  *   <ns>/topics/<name>       a topic: its id, partition count, replication
- *                            factor and the replica assignment placed at
+ *                            factor, the replica assignment placed at
  *                            creation (so a controller that takes over a
- *                            half-created topic can finish it)
+ *                            half-created topic can finish it) and the
+ *                            configs the topic sets ("configs": {name: value},
+ *                            absent when none)
  *   <ns>/partitions/<t>/<p>  a partition's state: leader, leader epoch,
  *                            replicas, in-sync replicas, partition epoch
  * (Kafka's TopicRecord and PartitionRecord, KIP-631.) Pure encoding and
@@ -16,6 +18,8 @@
 
 #include <brook/errors.h>
 
+#include "topic_config.h"
+
 #define BROOK_TOPIC_ID_LEN 32 /* 16 random bytes as hex */
 
 typedef struct brook_topic_record {
@@ -23,6 +27,7 @@ typedef struct brook_topic_record {
     int32_t partitions;
     int32_t replication_factor;
     int32_t *assignment; /* partitions * replication_factor broker ids, each partition's preferred leader first */
+    brook_topic_config configs; /* as written: a newer broker's names are kept, only known ones act */
 } brook_topic_record;
 
 typedef struct brook_partition_record {

@@ -390,6 +390,12 @@ static void ctx_epoch_end(void *handle, int32_t epoch, int32_t *found_epoch, int
     brook_partition_epoch_end(handle, epoch, found_epoch, end_offset);
 }
 
+static const char *ctx_topic_config(void *handle, const char *name)
+{
+    brook_partition *p = handle;
+    return brook_topic_config_get(&p->topic->config, name);
+}
+
 void brook_partition_init_replica_ctx(brook_partition *p)
 {
     p->rctx = (brook_replica_ctx){
@@ -408,5 +414,6 @@ void brook_partition_init_replica_ctx(brook_partition *p)
         .send_to_peer = ctx_send_to_peer,
         .append_accept = brook_partition_append_accept,
         .append_refuse = brook_partition_append_refuse,
+        .topic_config = ctx_topic_config,
     };
 }

@@ -9,10 +9,13 @@
 
 #include "log.h"
 
-/* Version 2 adds each topic's cluster id ("-": none); version 1 files
- * (name and partition count only) are still read. */
-#define REGISTRY_HEADER    "brook-topics 2"
-#define REGISTRY_HEADER_V1 "brook-topics 1"
+/* One line per topic: name, partition count, cluster id ("-": none) and
+ * the topic's configs as name=value words, each byte that is not printable
+ * or is a space, '%' or '=' written as %XX. Version 3 added the configs,
+ * version 2 the cluster id; files of versions 1 and 2 are still read. */
+#define REGISTRY_VERSION 3
+#define REGISTRY_MAGIC   "brook-topics "
+#define LINE_MAX_BYTES   65536
 
 int brook_topic_name_valid(const char *name)
 {
@@ -85,6 +88,58 @@ static brook_err insert(brook_topics *t, const char *name, int32_t partitions, b
     return BROOK_OK;
 }
 
+static void write_escaped(FILE *f, const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p <= ' ' || *p >= 0x7f || *p == '%' || *p == '=')
+            fprintf(f, "%%%02X", *p);
+        else
+            fputc(*p, f);
+    }
+}
+
+static int hex_digit(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    return -1;
+}
+
+/* Undo write_escaped in place; 0 on a malformed escape. */
+static int unescape(char *s)
+{
+    char *out = s;
+    for (char *p = s; *p; p++) {
+        if (*p != '%') {
+            *out++ = *p;
+            continue;
+        }
+        int hi = hex_digit(p[1]), lo = hi < 0 ? -1 : hex_digit(p[2]);
+        if (hi < 0 || lo < 0)
+            return 0;
+        *out++ = (char)(hi * 16 + lo);
+        p += 2;
+    }
+    *out = '\0';
+    return 1;
+}
+
+static void write_topic(FILE *f, const brook_topic *topic)
+{
+    fprintf(f, "%s %d %s", topic->name, topic->partition_count, topic->id[0] ? topic->id : "-");
+    for (size_t i = 0; i < topic->config.count; i++) {
+        fputc(' ', f);
+        write_escaped(f, topic->config.items[i].name);
+        fputc('=', f);
+        write_escaped(f, topic->config.items[i].value);
+    }
+    fputc('\n', f);
+}
+
 static brook_err persist(const brook_topics *t)
 {
     char tmp[PATH_MAX + 8];
@@ -94,10 +149,9 @@ static brook_err persist(const brook_topics *t)
         log_error("topic registry %s: cannot write: %s", tmp, strerror(errno));
         return errno == ENOSPC ? BROOK_ERR_NO_SPACE : BROOK_ERR_IO;
     }
-    fprintf(f, "%s\n", REGISTRY_HEADER);
+    fprintf(f, "%s%d\n", REGISTRY_MAGIC, REGISTRY_VERSION);
     for (size_t i = 0; i < t->count; i++)
-        fprintf(f, "%s %d %s\n", t->items[i]->name, t->items[i]->partition_count,
-                t->items[i]->id[0] ? t->items[i]->id : "-");
+        write_topic(f, t->items[i]);
     int failed = fflush(f) != 0 || fsync(fileno(f)) != 0;
     int saved = errno;
     failed |= fclose(f) != 0;
@@ -120,6 +174,49 @@ static brook_err persist(const brook_topics *t)
     return BROOK_OK;
 }
 
+/* The configs of one registry line: name=value words, escaped. */
+static brook_err read_configs(brook_topic *topic, char *words)
+{
+    for (char *save = NULL, *w = strtok_r(words, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
+        char *eq = strchr(w, '=');
+        if (!eq)
+            return BROOK_ERR_CORRUPT;
+        *eq = '\0';
+        if (!unescape(w) || !unescape(eq + 1) || !w[0])
+            return BROOK_ERR_CORRUPT;
+        brook_err e = brook_topic_config_set(&topic->config, w, eq + 1);
+        if (e)
+            return e;
+    }
+    return BROOK_OK;
+}
+
+/* One topic line of a registry of `version`. */
+static brook_err read_entry(brook_topics *t, int version, char *line, char *err, size_t errlen, int lineno)
+{
+    char name[512], id[512] = "-";
+    int partitions, consumed = 0;
+    int fields = version == 1 ? sscanf(line, "%511s %d%n", name, &partitions, &consumed)
+                              : sscanf(line, "%511s %d %511s%n", name, &partitions, id, &consumed);
+    char *rest = line + consumed;
+    brook_topic *topic;
+    brook_err e;
+    if (fields != (version == 1 ? 2 : 3) || !brook_topic_name_valid(name) || partitions < 1 ||
+        strlen(id) > BROOK_TOPIC_ID_MAX || (version < 3 && rest[strspn(rest, " ")])) {
+        snprintf(err, errlen, "%s:%d: malformed entry \"%s\"", t->path, lineno, line);
+        return BROOK_ERR_CORRUPT;
+    }
+    if ((e = insert(t, name, partitions, &topic)) != BROOK_OK) {
+        snprintf(err, errlen, "%s:%d: %s: %s", t->path, lineno, name, brook_err_str(e));
+        return e;
+    }
+    if (strcmp(id, "-") != 0)
+        memcpy(topic->id, id, strlen(id) + 1);
+    if ((e = read_configs(topic, rest)))
+        snprintf(err, errlen, "%s:%d: topic %s: malformed configs", t->path, lineno, name);
+    return e;
+}
+
 brook_err brook_topics_load(brook_topics *t, const char *data_dir, char *err, size_t errlen)
 {
     memset(t, 0, sizeof *t);
@@ -131,36 +228,33 @@ brook_err brook_topics_load(brook_topics *t, const char *data_dir, char *err, si
         snprintf(err, errlen, "%s: cannot read: %s", t->path, strerror(errno));
         return BROOK_ERR_IO;
     }
-    char line[512];
-    int lineno = 0, version = 2;
+    char *line = malloc(LINE_MAX_BYTES);
+    if (!line) {
+        fclose(f);
+        return BROOK_ERR_NOMEM;
+    }
+    int lineno = 0, version = 0;
     brook_err e = BROOK_OK;
-    while (!e && fgets(line, sizeof line, f)) {
+    while (!e && fgets(line, LINE_MAX_BYTES, f)) {
         lineno++;
+        if (!strchr(line, '\n') && !feof(f)) {
+            snprintf(err, errlen, "%s:%d: a line longer than %d bytes", t->path, lineno, LINE_MAX_BYTES);
+            e = BROOK_ERR_CORRUPT;
+            break;
+        }
         line[strcspn(line, "\n")] = '\0';
         if (lineno == 1) {
-            version = strcmp(line, REGISTRY_HEADER_V1) == 0 ? 1 : 2;
-            if (version == 2 && strcmp(line, REGISTRY_HEADER) != 0) {
-                snprintf(err, errlen, "%s:1: not a Brook topic registry (expected \"%s\")", t->path, REGISTRY_HEADER);
+            char extra;
+            if (sscanf(line, REGISTRY_MAGIC "%d%c", &version, &extra) != 1 || version < 1 ||
+                version > REGISTRY_VERSION) {
+                snprintf(err, errlen, "%s:1: not a Brook topic registry of version 1 to %d", t->path, REGISTRY_VERSION);
                 e = BROOK_ERR_CORRUPT;
             }
             continue;
         }
-        char name[512], id[512] = "-";
-        int partitions;
-        char extra;
-        int fields = version == 1 ? sscanf(line, "%511s %d %c", name, &partitions, &extra)
-                                  : sscanf(line, "%511s %d %511s %c", name, &partitions, id, &extra);
-        brook_topic *topic;
-        if (fields != version + 1 || !brook_topic_name_valid(name) || partitions < 1 ||
-            strlen(id) > BROOK_TOPIC_ID_MAX) {
-            snprintf(err, errlen, "%s:%d: malformed entry \"%s\"", t->path, lineno, line);
-            e = BROOK_ERR_CORRUPT;
-        } else if ((e = insert(t, name, partitions, &topic)) != BROOK_OK) {
-            snprintf(err, errlen, "%s:%d: %s: %s", t->path, lineno, name, brook_err_str(e));
-        } else if (strcmp(id, "-") != 0) {
-            memcpy(topic->id, id, strlen(id) + 1);
-        }
+        e = read_entry(t, version, line, err, errlen, lineno);
     }
+    free(line);
     fclose(f);
     if (e)
         brook_topics_free(t);
@@ -170,6 +264,7 @@ brook_err brook_topics_load(brook_topics *t, const char *data_dir, char *err, si
 void brook_topics_free(brook_topics *t)
 {
     for (size_t i = 0; i < t->count; i++) {
+        brook_topic_config_clear(&t->items[i]->config);
         free(t->items[i]->partitions);
         free(t->items[i]);
     }
@@ -196,6 +291,7 @@ brook_err brook_topics_drop(brook_topics *t, const char *name)
     brook_topic *topic = t->items[i];
     memmove(t->items + i, t->items + i + 1, (t->count - i - 1) * sizeof *t->items);
     t->count--;
+    brook_topic_config_clear(&topic->config);
     free(topic->partitions);
     free(topic);
     return BROOK_OK;

@@ -1,6 +1,7 @@
-/* The topic registry: which topics exist, how many partitions each has and
- * (in a cluster) the topic's id, persisted in <data_dir>/topics so topics
- * survive a restart. Written
+/* The topic registry: which topics exist, how many partitions each has,
+ * (in a cluster) the topic's id, and the configs the topic sets
+ * (topic_config.h), persisted in <data_dir>/topics so topics survive a
+ * restart. Written
  * atomically (temp file, fsync, rename, fsync of the directory). */
 #ifndef BROOK_CORE_TOPICS_H
 #define BROOK_CORE_TOPICS_H
@@ -12,6 +13,8 @@
 #include <brook/errors.h>
 #include <brook/types.h>
 
+#include "topic_config.h"
+
 typedef struct brook_partition brook_partition;
 
 #define BROOK_TOPIC_ID_MAX 64
@@ -20,6 +23,7 @@ typedef struct brook_topic {
     char name[BROOK_TOPIC_NAME_MAX + 1];
     char id[BROOK_TOPIC_ID_MAX + 1]; /* a cluster's id of the topic ("": none, a single broker's) */
     int32_t partition_count;
+    brook_topic_config config;    /* what the topic sets itself */
     brook_partition **partitions; /* filled by the broker when it opens them */
 } brook_topic;
 

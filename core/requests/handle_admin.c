@@ -1,4 +1,5 @@
 /* Metadata, CreateTopics and DeleteTopics. */
+#include <stdio.h>
 #include <string.h>
 
 #include "broker.h"
@@ -245,6 +246,43 @@ void brook_handle_metadata(brook_req *req)
     }
 }
 
+/* The configs a creation asks for: known names with good values, none
+ * twice. BROOK_ERR_INVALID with a message naming the key otherwise (the
+ * Kafka codec answers it as INVALID_CONFIG). */
+static brook_err check_configs(brook_req *req, brook_topic_create *tc)
+{
+    char why[256];
+    for (size_t i = 0; i < tc->config_count; i++) {
+        const brook_config_pair *c = &tc->configs[i];
+        brook_err e = brook_topic_config_check(c->name, c->value, why, sizeof why);
+        for (size_t k = 0; !e && k < i; k++) {
+            if (strcmp(tc->configs[k].name, c->name) == 0) {
+                snprintf(why, sizeof why, "%s: given twice", c->name);
+                e = BROOK_ERR_INVALID;
+            }
+        }
+        if (e) {
+            char *message = brook_request_alloc(&req->pub, strlen(why) + 1);
+            tc->error_message = message ? strcpy(message, why) : "a topic config was refused";
+            return e;
+        }
+    }
+    return BROOK_OK;
+}
+
+/* The topic's own settings from checked pairs (NULL values: the default,
+ * nothing to keep). */
+static brook_err build_config(const brook_topic_create *tc, brook_topic_config *out)
+{
+    for (size_t i = 0; i < tc->config_count; i++) {
+        brook_err e =
+            tc->configs[i].value ? brook_topic_config_set(out, tc->configs[i].name, tc->configs[i].value) : BROOK_OK;
+        if (e)
+            return e;
+    }
+    return BROOK_OK;
+}
+
 /* The checks every broker makes; BROOK_OK: the topic may be created. */
 static brook_err check_creation(brook_req *req, brook_topic_create *tc)
 {
@@ -260,7 +298,7 @@ static brook_err check_creation(brook_req *req, brook_topic_create *tc)
         return BROOK_ERR_INVALID_TOPIC;
     }
     brook_err e = brook_authorize(req, BROOK_OP_CREATE, BROOK_RESOURCE_TOPIC, tc->name);
-    if (e)
+    if (e || (e = check_configs(req, tc)))
         return e;
     if (tc->partitions == -1)
         tc->partitions = b->st->default_partitions;
@@ -326,8 +364,11 @@ static void create_in_cluster(brook_req *req)
         }
         if ((tc->error = check_creation(req, tc)) || c->validate_only)
             continue;
-        creations[cc->n] = (brook_topic_creation){
-            .name = tc->name, .partitions = tc->partitions, .replication_factor = tc->replication_factor};
+        creations[cc->n] = (brook_topic_creation){.name = tc->name,
+                                                  .partitions = tc->partitions,
+                                                  .replication_factor = tc->replication_factor,
+                                                  .configs = tc->configs,
+                                                  .config_count = tc->config_count};
         which[cc->n++] = i;
     }
     if (!cc->n)
@@ -351,8 +392,10 @@ void brook_handle_create_topics(brook_req *req)
     for (size_t i = 0; i < c->topic_count; i++) {
         brook_topic_create *tc = &c->topics[i];
         brook_topic *t;
-        if (!(tc->error = check_creation(req, tc)) && !c->validate_only)
-            tc->error = brook_broker_create_topic(req->broker, tc->name, tc->partitions, &t);
+        brook_topic_config config = {0};
+        if (!(tc->error = check_creation(req, tc)) && !c->validate_only && !(tc->error = build_config(tc, &config)))
+            tc->error = brook_broker_create_topic(req->broker, tc->name, tc->partitions, &config, &t);
+        brook_topic_config_clear(&config);
     }
 }
 

@@ -1,11 +1,14 @@
 /* DescribeConfigs: what a topic or this broker runs with, named the way
- * Kafka's tools expect. Values come from the broker's settings and from the
- * storage plugin's options when it has the matching one. */
+ * Kafka's tools expect. Values come from what the topic sets itself
+ * (topic_config.h; in a cluster from the topic's record), then from the
+ * broker's settings and the storage and replication plugins' options when
+ * they have the matching one. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "broker.h"
+#include "cluster_image.h"
 #include "config_options.h"
 #include "handlers.h"
 
@@ -25,7 +28,7 @@ static int wanted(const brook_config_resource *res, const char *name)
     return 0;
 }
 
-static void add(builder *b, const char *name, const char *value, int is_default)
+static void add_from(builder *b, const char *name, const char *value, brook_config_source source)
 {
     if (!wanted(b->res, name) || b->res->entry_count == b->cap)
         return;
@@ -38,7 +41,14 @@ static void add(builder *b, const char *name, const char *value, int is_default)
         e->value = copy;
     }
     e->read_only = 1; /* nothing is alterable through the protocol yet */
-    e->is_default = is_default;
+    e->is_default = source == BROOK_CONFIG_SOURCE_DEFAULT;
+    e->source = source;
+}
+
+/* A broker-wide value: the default, or what the configuration file says. */
+static void add(builder *b, const char *name, const char *value, int is_default)
+{
+    add_from(b, name, value, is_default ? BROOK_CONFIG_SOURCE_DEFAULT : BROOK_CONFIG_SOURCE_BROKER);
 }
 
 static void add_int(builder *b, const char *name, long long v, int is_default)
@@ -48,29 +58,60 @@ static void add_int(builder *b, const char *name, long long v, int is_default)
     add(b, name, text, is_default);
 }
 
+/* An integer option of a plugin, when the plugin declares it; 0 when not. */
+static int add_plugin_int(builder *b, brook_plugin_instance *pi, const char *name, const char *option)
+{
+    int64_t v;
+    if (!pi->conf || !pi->loaded.desc ||
+        brook_options_int(pi->conf->block, pi->loaded.desc->options, option, &v) != BROOK_OK)
+        return 0;
+    add_int(b, name, v, pi->conf->block == NULL || !config_setting_get_member(pi->conf->block, option));
+    return 1;
+}
+
 /* A storage option, when the storage plugin declares it. */
 static void add_storage(builder *b, const char *name, const char *option)
 {
-    brook_plugin_instance *st = &b->req->broker->plugins.storage;
-    int64_t v;
-    if (brook_options_int(st->conf->block, st->loaded.desc->options, option, &v) == BROOK_OK)
-        add_int(b, name, v, st->conf->block == NULL || !config_setting_get_member(st->conf->block, option));
+    add_plugin_int(b, &b->req->broker->plugins.storage, name, option);
 }
 
-static void describe_topic(builder *b, const brook_topic *t)
+/* The topic's own value of `name` if it sets one, else the default. */
+static void add_topic(builder *b, const brook_topic_config *own, const char *name, const char *otherwise)
+{
+    const char *v = brook_topic_config_get(own, name);
+    add_from(b, name, v ? v : otherwise, v ? BROOK_CONFIG_SOURCE_TOPIC : BROOK_CONFIG_SOURCE_DEFAULT);
+}
+
+static void describe_topic(builder *b, const brook_topic_config *own)
 {
     const brook_settings *st = b->req->broker->st;
     add(b, "cleanup.policy", "delete", 1);
     add(b, "compression.type", "producer", 1);
     add(b, "message.timestamp.type", "CreateTime", 1);
     add_int(b, "max.message.bytes", st->max_frame_bytes, 1);
-    add(b, "min.insync.replicas", "1", 1);
+    const char *min_insync = brook_topic_config_get(own, "min.insync.replicas");
+    if (min_insync)
+        add_from(b, "min.insync.replicas", min_insync, BROOK_CONFIG_SOURCE_TOPIC);
+    else if (!add_plugin_int(b, &b->req->broker->plugins.replication, "min.insync.replicas", "min_insync_replicas"))
+        add(b, "min.insync.replicas", "1", 1); /* a strategy without the option: one replica is enough */
+    add_topic(b, own, "unclean.leader.election.enable", "false");
     add_storage(b, "retention.ms", "retention_ms");
     add_storage(b, "retention.bytes", "retention_bytes");
     add_storage(b, "segment.bytes", "segment_bytes");
     add_storage(b, "segment.ms", "segment_ms");
     add_storage(b, "index.interval.bytes", "index_interval_bytes");
-    (void)t;
+}
+
+/* What `name` sets itself: from the cluster's record of it (every broker
+ * has the image), from the registry on a single broker; NULL: no such topic. */
+static const brook_topic_config *topic_configs(brook_broker *b, const char *name)
+{
+    if (b->st->clustered) {
+        const brook_image_topic *it = brook_cluster_image_topic(b, name);
+        return it ? &it->rec.configs : NULL;
+    }
+    brook_topic *t = brook_topics_find(&b->topics, name);
+    return t ? &t->config : NULL;
 }
 
 static void describe_broker(builder *b)
@@ -97,15 +138,15 @@ void brook_handle_describe_configs(brook_req *req)
             continue;
         }
         if (res->type == BROOK_CONFIG_TOPIC) {
-            brook_topic *t = res->name ? brook_topics_find(&req->broker->topics, res->name) : NULL;
+            const brook_topic_config *own = res->name ? topic_configs(req->broker, res->name) : NULL;
             if ((res->error =
                      brook_authorize(req, BROOK_OP_DESCRIBE, BROOK_RESOURCE_TOPIC, res->name ? res->name : "")))
                 continue;
-            if (!t) {
+            if (!own) {
                 res->error = BROOK_ERR_NOT_FOUND;
                 continue;
             }
-            describe_topic(&b, t);
+            describe_topic(&b, own);
         } else if (res->type == BROOK_CONFIG_BROKER) {
             char id[16];
             snprintf(id, sizeof id, "%d", req->broker->st->broker_id);

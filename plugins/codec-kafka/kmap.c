@@ -280,10 +280,17 @@ int kmap_dec_create_topics(kreq *kr, brook_request *req)
         if (tv[CT_T_ASSIGNMENTS].len > 0) {
             tc->error = BROOK_ERR_INVALID_REPLICATION;
             tc->error_message = "manual replica assignments are not supported";
-        } else if (tv[CT_T_CONFIGS].len > 0) {
-            tc->error = BROOK_ERR_INVALID;
-            tc->error_message = "per-topic configs are not supported yet; broker settings apply";
         }
+        kval *configs = &tv[CT_T_CONFIGS];
+        tc->config_count = COUNT_OF(configs);
+        brook_config_pair *pairs = kmap_alloc(req, sizeof *pairs * (tc->config_count + 1));
+        if (!pairs)
+            return -1;
+        for (size_t i = 0; i < tc->config_count; i++) {
+            pairs[i].name = kmap_str(req, &ROW(configs, i)[CT_C_NAME]);
+            pairs[i].value = kmap_str(req, &ROW(configs, i)[CT_C_VALUE]); /* null: the default */
+        }
+        tc->configs = pairs;
     }
     req->type = BROOK_REQ_CREATE_TOPICS;
     return 0;
@@ -564,10 +571,10 @@ kval *kmap_enc_create_topics(kreq *kr, brook_request *req)
         kmap_set_str(&tv[CT_RT_NAME], c->topics[t].name);
         tv[CT_RT_ERROR].i = kmap_error(c->topics[t].error, 0);
         kmap_set_str(&tv[CT_RT_MESSAGE], c->topics[t].error ? c->topics[t].error_message : NULL);
-        /* the two refusals decode made itself, in Kafka's own codes */
+        /* refusals with a code of their own in Kafka */
         const kval *asked = ROW(&kr->body[CT_TOPICS], t);
         if (c->topics[t].error == BROOK_ERR_INVALID && c->topics[t].error_message)
-            tv[CT_RT_ERROR].i = 40; /* INVALID_CONFIG */
+            tv[CT_RT_ERROR].i = 40; /* INVALID_CONFIG: the core names the key */
         else if (c->topics[t].error == BROOK_ERR_INVALID_REPLICATION && asked[CT_T_ASSIGNMENTS].len > 0)
             tv[CT_RT_ERROR].i = 39; /* INVALID_REPLICA_ASSIGNMENT */
         else if (c->topics[t].error == BROOK_ERR_NOT_LEADER)
@@ -605,6 +612,18 @@ kval *kmap_enc_init_producer_id(kreq *kr, brook_request *req)
     return r;
 }
 
+/* Kafka's ConfigSource: 1 DYNAMIC_TOPIC_CONFIG, 4 STATIC_BROKER_CONFIG,
+ * 5 DEFAULT_CONFIG (a 2.0 core says only is_default). */
+static int64_t config_source(const brook_config_entry *e)
+{
+    switch (e->source) {
+    case BROOK_CONFIG_SOURCE_TOPIC: return 1;
+    case BROOK_CONFIG_SOURCE_BROKER: return 4;
+    case BROOK_CONFIG_SOURCE_DEFAULT: return 5;
+    default: return e->is_default ? 5 : 4;
+    }
+}
+
 kval *kmap_enc_describe_configs(kreq *kr, brook_request *req)
 {
     brook_describe_configs_req *d = &req->u.describe_configs;
@@ -630,8 +649,7 @@ kval *kmap_enc_describe_configs(kreq *kr, brook_request *req)
             kmap_set_str(&cv[DC_RC_VALUE], cr->entries[k].value);
             cv[DC_RC_READ_ONLY].i = cr->entries[k].read_only;
             cv[DC_RC_IS_DEFAULT].i = cr->entries[k].is_default;
-            /* ConfigSource: 5 DEFAULT_CONFIG, 4 STATIC_BROKER_CONFIG */
-            cv[DC_RC_SOURCE].i = cr->entries[k].is_default ? 5 : 4;
+            cv[DC_RC_SOURCE].i = config_source(&cr->entries[k]);
             cv[DC_RC_SENSITIVE].i = cr->entries[k].sensitive;
             cv[DC_RC_SYNONYMS].len = 0;
             cv[DC_RC_TYPE].len = -1;

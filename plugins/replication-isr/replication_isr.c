@@ -8,6 +8,7 @@
  * while one is in flight the high watermark counts the union of the old and
  * the proposed set, so it never moves on a set the controller has not
  * recorded. acks=all produces need min_insync_replicas in-sync replicas
+ * (the topic's own min.insync.replicas when it sets one)
  * (NOT_ENOUGH_REPLICAS before the append, ..._AFTER_APPEND after).
  *
  * Fetching is the core's (its replica fetcher and the leader's Fetch
@@ -263,10 +264,23 @@ static void isr_follower_appended(void *rp, int64_t log_end, int64_t leader_high
     r->ctx->committed(r->ctx->partition_handle, leader_high_watermark < log_end ? leader_high_watermark : log_end);
 }
 
+/* The topic's min.insync.replicas when it sets one (a broker of SDK 2.1 or
+ * later tells), else this plugin's option. */
+static int64_t min_insync(const replica *r)
+{
+    const brook_replica_ctx *ctx = r->ctx;
+    if (BROOK_HAS_SLOT(ctx, ctx->size, brook_replica_ctx, topic_config)) {
+        const char *v = ctx->topic_config(ctx->partition_handle, "min.insync.replicas");
+        if (v) /* checked by the broker: an integer >= 1 */
+            return strtoll(v, NULL, 10);
+    }
+    return r->pl->min_insync;
+}
+
 static brook_err isr_produce_check(void *rp, int16_t acks, int after_append)
 {
     replica *r = rp;
-    if (acks != -1 || r->isr_count >= r->pl->min_insync)
+    if (acks != -1 || r->isr_count >= min_insync(r))
         return BROOK_OK;
     return after_append ? BROOK_ERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND : BROOK_ERR_NOT_ENOUGH_REPLICAS;
 }

@@ -119,13 +119,14 @@ class ClusterTestCase(unittest.TestCase):
         return ",".join("127.0.0.1:%d" % self.brokers[i].kafka_port
                         for i in (ids or self.brokers) if self.brokers[i].alive())
 
-    def create(self, name, partitions=1, rf=3):
+    def create(self, name, partitions=1, rf=3, configs=None):
         """Create a topic through Kafka's admin client (it goes to the
-        controller); return its partition records once every partition has
-        a leader and its whole replica set in sync."""
+        controller), with the topic configs `configs`; return its partition
+        records once every partition has a leader and its whole replica set
+        in sync."""
         admin = KafkaAdminClient(bootstrap_servers=self.kafka_bootstrap(), request_timeout_ms=20000)
         try:
-            admin.create_topics([NewTopic(name, partitions, rf)])
+            admin.create_topics([NewTopic(name, partitions, rf, topic_configs=configs or {})])
         finally:
             admin.close()
         return self.wait_partitions(name, lambda r: r["leader"] >= 0 and len(r["isr"]) == rf, partitions)

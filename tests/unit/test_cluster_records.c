@@ -107,7 +107,20 @@ static void topic_record_round_trips(void **state)
     assert_int_equal(out.partitions, 3);
     assert_int_equal(out.replication_factor, 2);
     assert_memory_equal(out.assignment, assignment, sizeof assignment);
+    assert_int_equal(out.configs.count, 0); /* none: no "configs" written */
     brook_topic_record_clear(&out);
+
+    /* with the topic's configs */
+    assert_int_equal(brook_topic_config_set(&in.configs, "min.insync.replicas", "2"), BROOK_OK);
+    assert_int_equal(brook_topic_config_set(&in.configs, "unclean.leader.election.enable", "true"), BROOK_OK);
+    assert_int_equal(brook_topic_record_encode(&in, &text), BROOK_OK);
+    assert_non_null(strstr(text, "\"configs\":{"));
+    assert_int_equal(decode_topic(text, &out), BROOK_OK);
+    free(text);
+    assert_true(brook_topic_config_equal(&out.configs, &in.configs));
+    brook_topic_record_clear(&out);
+    brook_topic_config_clear(&in.configs);
+
     char other[BROOK_TOPIC_ID_LEN + 1];
     assert_int_equal(brook_topic_id_new(other), BROOK_OK);
     assert_string_not_equal(other, in.id);
@@ -123,12 +136,15 @@ static void malformed_topic_records_are_refused(void **state)
         "{\"id\":\"a\",\"partitions\":0,\"replication_factor\":1,\"assignment\":[]}",        /* no partition */
         "{\"partitions\":1,\"replication_factor\":1,\"assignment\":[[1]]}",                  /* no id */
         "{\"id\":\"a\",\"partitions\":1,\"replication_factor\":1,\"assignment\":[[\"1\"]]}", /* type */
+        "{\"id\":\"a\",\"partitions\":1,\"replication_factor\":1,\"assignment\":[[1]],\"configs\":[]}",
+        "{\"id\":\"a\",\"partitions\":1,\"replication_factor\":1,\"assignment\":[[1]],\"configs\":{\"x\":1}}",
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         brook_topic_record t;
         if (decode_topic(bad[i], &t) != BROOK_ERR_CORRUPT)
             fail_msg("accepted: %s", bad[i]);
         assert_null(t.assignment);
+        assert_int_equal(t.configs.count, 0);
     }
 }
 

@@ -102,8 +102,85 @@ static void registry_keeps_topic_ids_and_reads_version_1(void **state)
     char header[64];
     assert_non_null(fgets(header, sizeof header, f));
     fclose(f);
-    assert_string_equal(header, "brook-topics 2\n");
+    assert_string_equal(header, "brook-topics 3\n");
     unlink(path);
+}
+
+/* A topic's configs survive a restart, whatever bytes a value holds; a
+ * version 2 registry (ids, no configs) still loads. */
+static void registry_keeps_topic_configs_and_reads_version_2(void **state)
+{
+    (void)state;
+    char path[256], err[512] = "";
+    snprintf(path, sizeof path, "%s/topics", dir);
+    FILE *f = fopen(path, "w");
+    fputs("brook-topics 2\nold 2 -\n", f);
+    fclose(f);
+    brook_topics t;
+    assert_int_equal(brook_topics_load(&t, dir, err, sizeof err), BROOK_OK);
+    brook_topic *old = brook_topics_find(&t, "old");
+    assert_int_equal(old->config.count, 0);
+    assert_int_equal(brook_topic_config_set(&old->config, "min.insync.replicas", "2"), BROOK_OK);
+    assert_int_equal(brook_topic_config_set(&old->config, "odd", "a b=c%d\n"), BROOK_OK);
+    assert_int_equal(brook_topics_save(&t), BROOK_OK);
+    brook_topics_free(&t);
+    assert_int_equal(brook_topics_load(&t, dir, err, sizeof err), BROOK_OK);
+    old = brook_topics_find(&t, "old");
+    assert_int_equal(old->config.count, 2);
+    assert_string_equal(brook_topic_config_get(&old->config, "min.insync.replicas"), "2");
+    assert_string_equal(brook_topic_config_get(&old->config, "odd"), "a b=c%d\n");
+    brook_topics_free(&t);
+    f = fopen(path, "w");
+    fputs("brook-topics 3\nx 1 - novalue\n", f);
+    fclose(f);
+    assert_int_equal(brook_topics_load(&t, dir, err, sizeof err), BROOK_ERR_CORRUPT);
+    assert_non_null(strstr(err, "topics:2: topic x: malformed configs"));
+    f = fopen(path, "w");
+    fputs("brook-topics 2\nx 1 - extra\n", f);
+    fclose(f);
+    assert_int_equal(brook_topics_load(&t, dir, err, sizeof err), BROOK_ERR_CORRUPT);
+    assert_non_null(strstr(err, "topics:2: malformed entry"));
+    f = fopen(path, "w");
+    fputs("brook-topics 4\n", f);
+    fclose(f);
+    assert_int_equal(brook_topics_load(&t, dir, err, sizeof err), BROOK_ERR_CORRUPT);
+    unlink(path);
+}
+
+/* What a topic may set, and the refusals naming the key. */
+static void topic_configs_are_checked_by_name_and_value(void **state)
+{
+    (void)state;
+    char err[256];
+    assert_int_equal(brook_topic_config_check("min.insync.replicas", "2", err, sizeof err), BROOK_OK);
+    assert_int_equal(brook_topic_config_check("min.insync.replicas", NULL, err, sizeof err), BROOK_OK);
+    assert_int_equal(brook_topic_config_check("min.insync.replicas", "0", err, sizeof err), BROOK_ERR_INVALID);
+    assert_non_null(strstr(err, "min.insync.replicas: \"0\" is not an integer from 1"));
+    assert_int_equal(brook_topic_config_check("min.insync.replicas", "2x", err, sizeof err), BROOK_ERR_INVALID);
+    assert_int_equal(brook_topic_config_check("unclean.leader.election.enable", "true", err, sizeof err), BROOK_OK);
+    assert_int_equal(brook_topic_config_check("unclean.leader.election.enable", "yes", err, sizeof err),
+                     BROOK_ERR_INVALID);
+    assert_non_null(strstr(err, "unclean.leader.election.enable: \"yes\" is not true or false"));
+    assert_int_equal(brook_topic_config_check("retention.ms", "1000", err, sizeof err), BROOK_ERR_INVALID);
+    assert_non_null(strstr(err, "retention.ms: per-topic values are not supported yet"));
+    assert_int_equal(brook_topic_config_check("no.such.thing", "1", err, sizeof err), BROOK_ERR_INVALID);
+    assert_non_null(strstr(err, "no.such.thing: not a topic config"));
+
+    brook_topic_config a = {0}, b = {0};
+    assert_int_equal(brook_topic_config_set(&a, "unclean.leader.election.enable", "true"), BROOK_OK);
+    assert_int_equal(brook_topic_config_set(&a, "min.insync.replicas", "3"), BROOK_OK);
+    assert_int_equal(brook_topic_config_set(&a, "min.insync.replicas", "2"), BROOK_OK); /* replaced */
+    assert_int_equal(a.count, 2);
+    assert_string_equal(a.items[0].name, "min.insync.replicas"); /* sorted */
+    assert_true(brook_topic_config_flag(&a, "unclean.leader.election.enable", 0));
+    assert_false(brook_topic_config_flag(&b, "unclean.leader.election.enable", 0));
+    assert_int_equal(brook_topic_config_copy(&b, &a), BROOK_OK);
+    assert_true(brook_topic_config_equal(&a, &b));
+    assert_int_equal(brook_topic_config_set(&b, "min.insync.replicas", NULL), BROOK_OK); /* back to the default */
+    assert_null(brook_topic_config_get(&b, "min.insync.replicas"));
+    assert_false(brook_topic_config_equal(&a, &b));
+    brook_topic_config_clear(&a);
+    brook_topic_config_clear(&b);
 }
 
 static void corrupt_registry_is_reported_with_line(void **state)
@@ -164,6 +241,8 @@ int main(void)
         cmocka_unit_test(corrupt_registry_is_reported_with_line),
         cmocka_unit_test(router_maps_topic_and_partition),
         cmocka_unit_test(registry_keeps_topic_ids_and_reads_version_1),
+        cmocka_unit_test(registry_keeps_topic_configs_and_reads_version_2),
+        cmocka_unit_test(topic_configs_are_checked_by_name_and_value),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

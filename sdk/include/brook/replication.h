@@ -126,6 +126,13 @@ typedef struct brook_replica_ctx {
      * them, once per token. */
     void (*append_accept)(void *partition_handle, void *token, int32_t leader_epoch);
     void (*append_refuse)(void *partition_handle, void *token, brook_err err);
+
+    /* Since 2.1 (check `size`): the value the partition's topic sets for a
+     * topic config, by Kafka's name ("min.insync.replicas"), or NULL when
+     * the topic does not set it and the strategy's own option applies.
+     * Topic configs may change while the partition is open: ask when the
+     * value is needed; the string is valid until the calling slot returns. */
+    const char *(*topic_config)(void *partition_handle, const char *name);
 } brook_replica_ctx;
 
 typedef struct brook_replication_ops {

@@ -96,13 +96,25 @@ typedef struct brook_metadata_req {
 } brook_metadata_req;
 
 /* ---- create / delete topics ----------------------------------------- */
+/* A setting a client asks for by name (since 2.1): a topic's configs at
+ * creation, named as Kafka names them (docs/configuration.md lists what a
+ * topic may set). */
+typedef struct brook_config_pair {
+    const char *name;
+    const char *value; /* NULL: the default (Kafka's null value) */
+    uint64_t reserved[2];
+} brook_config_pair;
+BROOK_ABI_PIN_SIZE(brook_config_pair, 32);
+
 typedef struct brook_topic_create {
     const char *name;
-    int32_t partitions;         /* -1: topics.default_partitions */
-    int16_t replication_factor; /* -1: default */
-    brook_err error;            /* out; a codec may preset it to refuse the topic */
-    const char *error_message;  /* out, may be NULL */
-    uint64_t reserved[4];
+    int32_t partitions;               /* -1: topics.default_partitions */
+    int16_t replication_factor;       /* -1: default */
+    brook_err error;                  /* out; a codec may preset it to refuse the topic */
+    const char *error_message;        /* out, may be NULL */
+    const brook_config_pair *configs; /* since 2.1: the topic's own settings; NULL with 0: none */
+    size_t config_count;
+    uint64_t reserved[2];
 } brook_topic_create;
 BROOK_ABI_PIN_SIZE(brook_topic_create, 64);
 
@@ -266,12 +278,21 @@ typedef enum brook_config_resource_type {
     BROOK_CONFIG_BROKER = 2,
 } brook_config_resource_type;
 
+/* Where a config's value comes from (since 2.1; 0: say only is_default). */
+typedef enum brook_config_source {
+    BROOK_CONFIG_SOURCE_UNKNOWN = 0,
+    BROOK_CONFIG_SOURCE_DEFAULT = 1, /* nobody set it */
+    BROOK_CONFIG_SOURCE_BROKER = 2,  /* the broker's configuration file */
+    BROOK_CONFIG_SOURCE_TOPIC = 3,   /* the topic sets it itself */
+} brook_config_source;
+
 typedef struct brook_config_entry {
     const char *name;
     const char *value; /* NULL: sensitive or unset */
     int read_only;
     int is_default;
     int sensitive;
+    brook_config_source source; /* since 2.1, in what was padding */
     uint64_t reserved[2];
 } brook_config_entry;
 BROOK_ABI_PIN_SIZE(brook_config_entry, 48);

@@ -1,0 +1,209 @@
+#include "topic_config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef enum value_kind { KIND_INT, KIND_BOOL } value_kind;
+
+/* What a topic may set today. A Kafka topic config missing here is either
+ * in `not_yet` (refused as "not supported yet") or unknown. */
+typedef struct known_config {
+    const char *name;
+    value_kind kind;
+    long long min, max; /* KIND_INT */
+} known_config;
+
+static const known_config known[] = {
+    {"min.insync.replicas", KIND_INT, 1, 32767},
+    {"unclean.leader.election.enable", KIND_BOOL, 0, 0},
+};
+
+/* Kafka's other topic configs: per-topic values arrive with topic
+ * configuration and compaction (the broker's settings apply meanwhile). */
+static const char *const not_yet[] = {
+    "cleanup.policy",
+    "compression.type",
+    "delete.retention.ms",
+    "file.delete.delay.ms",
+    "flush.messages",
+    "flush.ms",
+    "follower.replication.throttled.replicas",
+    "index.interval.bytes",
+    "leader.replication.throttled.replicas",
+    "local.retention.bytes",
+    "local.retention.ms",
+    "max.compaction.lag.ms",
+    "max.message.bytes",
+    "message.downconversion.enable",
+    "message.format.version",
+    "message.timestamp.after.max.ms",
+    "message.timestamp.before.max.ms",
+    "message.timestamp.difference.max.ms",
+    "message.timestamp.type",
+    "min.cleanable.dirty.ratio",
+    "min.compaction.lag.ms",
+    "preallocate",
+    "remote.storage.enable",
+    "retention.bytes",
+    "retention.ms",
+    "segment.bytes",
+    "segment.index.bytes",
+    "segment.jitter.ms",
+    "segment.ms",
+};
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+static const known_config *find_known(const char *name)
+{
+    for (size_t i = 0; i < COUNT(known); i++)
+        if (strcmp(known[i].name, name) == 0)
+            return &known[i];
+    return NULL;
+}
+
+static int is_not_yet(const char *name)
+{
+    for (size_t i = 0; i < COUNT(not_yet); i++)
+        if (strcmp(not_yet[i], name) == 0)
+            return 1;
+    return 0;
+}
+
+static int parse_int(const char *text, long long *out)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(text, &end, 10);
+    if (errno || end == text || *end)
+        return 0;
+    *out = v;
+    return 1;
+}
+
+brook_err brook_topic_config_check(const char *name, const char *value, char *err, size_t errlen)
+{
+    const known_config *k = name ? find_known(name) : NULL;
+    if (!k) {
+        if (name && is_not_yet(name))
+            snprintf(err, errlen, "%s: per-topic values are not supported yet; the broker's setting applies", name);
+        else
+            snprintf(err, errlen, "%s: not a topic config Brook knows", name ? name : "(null)");
+        return BROOK_ERR_INVALID;
+    }
+    if (!value)
+        return BROOK_OK; /* the default */
+    long long v;
+    switch (k->kind) {
+    case KIND_INT:
+        if (!parse_int(value, &v) || v < k->min || v > k->max) {
+            snprintf(err, errlen, "%s: \"%s\" is not an integer from %lld to %lld", name, value, k->min, k->max);
+            return BROOK_ERR_INVALID;
+        }
+        return BROOK_OK;
+    case KIND_BOOL:
+        if (strcmp(value, "true") != 0 && strcmp(value, "false") != 0) {
+            snprintf(err, errlen, "%s: \"%s\" is not true or false", name, value);
+            return BROOK_ERR_INVALID;
+        }
+        return BROOK_OK;
+    }
+    return BROOK_ERR_INVALID;
+}
+
+/* Index of `name`, or where it would go (*found = 0). */
+static size_t search(const brook_topic_config *c, const char *name, int *found)
+{
+    size_t i = 0;
+    while (i < c->count && strcmp(c->items[i].name, name) < 0)
+        i++;
+    *found = i < c->count && strcmp(c->items[i].name, name) == 0;
+    return i;
+}
+
+static void remove_at(brook_topic_config *c, size_t i)
+{
+    free(c->items[i].name);
+    free(c->items[i].value);
+    memmove(c->items + i, c->items + i + 1, (c->count - i - 1) * sizeof *c->items);
+    c->count--;
+}
+
+brook_err brook_topic_config_set(brook_topic_config *c, const char *name, const char *value)
+{
+    int found;
+    size_t i = search(c, name, &found);
+    if (!value) {
+        if (found)
+            remove_at(c, i);
+        return BROOK_OK;
+    }
+    char *copy = strdup(value);
+    if (!copy)
+        return BROOK_ERR_NOMEM;
+    if (found) {
+        free(c->items[i].value);
+        c->items[i].value = copy;
+        return BROOK_OK;
+    }
+    char *name_copy = strdup(name);
+    brook_topic_setting *items = name_copy ? realloc(c->items, (c->count + 1) * sizeof *items) : NULL;
+    if (!items) {
+        free(copy);
+        free(name_copy);
+        return BROOK_ERR_NOMEM;
+    }
+    c->items = items;
+    memmove(c->items + i + 1, c->items + i, (c->count - i) * sizeof *c->items);
+    c->items[i] = (brook_topic_setting){.name = name_copy, .value = copy};
+    c->count++;
+    return BROOK_OK;
+}
+
+const char *brook_topic_config_get(const brook_topic_config *c, const char *name)
+{
+    int found;
+    size_t i = search(c, name, &found);
+    return found ? c->items[i].value : NULL;
+}
+
+int brook_topic_config_flag(const brook_topic_config *c, const char *name, int otherwise)
+{
+    const char *v = brook_topic_config_get(c, name);
+    return v ? strcmp(v, "true") == 0 : otherwise;
+}
+
+brook_err brook_topic_config_copy(brook_topic_config *dst, const brook_topic_config *src)
+{
+    brook_topic_config_clear(dst);
+    for (size_t i = 0; i < src->count; i++) {
+        if (brook_topic_config_set(dst, src->items[i].name, src->items[i].value)) {
+            brook_topic_config_clear(dst);
+            return BROOK_ERR_NOMEM;
+        }
+    }
+    return BROOK_OK;
+}
+
+int brook_topic_config_equal(const brook_topic_config *a, const brook_topic_config *b)
+{
+    if (a->count != b->count)
+        return 0;
+    for (size_t i = 0; i < a->count; i++)
+        if (strcmp(a->items[i].name, b->items[i].name) != 0 || strcmp(a->items[i].value, b->items[i].value) != 0)
+            return 0;
+    return 1;
+}
+
+void brook_topic_config_clear(brook_topic_config *c)
+{
+    for (size_t i = 0; i < c->count; i++) {
+        free(c->items[i].name);
+        free(c->items[i].value);
+    }
+    free(c->items);
+    c->items = NULL;
+    c->count = 0;
+}

@@ -1,0 +1,110 @@
+"""What a topic's own configs do in a cluster (real brokers, a real etcd):
+min.insync.replicas set on a topic overrides the broker's for that topic
+only, and unclean.leader.election.enable lets the controller elect an
+out-of-sync replica when no in-sync one is live (never by default). The
+configs live in the topic's record, so every broker describes them."""
+import signal
+import time
+import unittest
+
+from clustertest import ClusterTestCase
+
+try:
+    from kafka.admin import ConfigResource, ConfigResourceType, KafkaAdminClient
+except ImportError:  # pragma: no cover
+    KafkaAdminClient = None
+
+NOT_ENOUGH_REPLICAS = 33
+SOURCES = {1: "topic", 4: "broker", 5: "default"}
+
+
+@unittest.skipUnless(KafkaAdminClient, "needs python3-kafka")
+class TopicConfigsInACluster(ClusterTestCase):
+    replication = 'replication = { plugin = "isr"; min_insync_replicas = 2; replica_lag_time_max_ms = 10000; };'
+
+    def describe(self, broker_id, topic):
+        admin = KafkaAdminClient(bootstrap_servers="127.0.0.1:%d" % self.brokers[broker_id].kafka_port,
+                                 request_timeout_ms=20000)
+        try:
+            resp = admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, topic)])
+        finally:
+            admin.close()
+        [(_err, _msg, _type, _name, entries)] = resp[0].resources
+        # v1+ entries: name, value, read only, source (1 topic, 4 broker file, 5 default), ...
+        self.assertGreaterEqual(resp[0].API_VERSION, 1)
+        return {e[0]: (e[1], SOURCES[e[3]]) for e in entries}
+
+    def stop_followers(self, topic, leader):
+        """SIGTERM the other replicas of partition 0 (their leases go at once);
+        return them once the ISR is the leader alone."""
+        others = [i for i in self.partitions(topic)[0]["replicas"] if i != leader]
+        for i in others:
+            self.brokers[i].stop(signal.SIGTERM)
+        self.wait_partitions(topic, lambda r: r["isr"] == [leader], 1, timeout=30)
+        return others
+
+    def test_a_topic_min_insync_replicas_overrides_the_brokers(self):
+        self.controller()
+        strict = self.create("strict", configs={"min.insync.replicas": "3"})[0]
+        plain = self.create("plain")[0]
+        for i in (1, 2, 3):  # every broker reads the topic's record
+            self.assertEqual(self.describe(i, "strict")["min.insync.replicas"], ("3", "topic"))
+            self.assertEqual(self.describe(i, "plain")["min.insync.replicas"], ("2", "broker"))
+        # a broker that leads neither partition goes away: two replicas stay in sync
+        away = [i for i in (1, 2, 3) if i not in (strict["leader"], plain["leader"])][0]
+        self.brokers[away].stop(signal.SIGTERM)
+        for topic in ("strict", "plain"):
+            self.wait_partitions(topic, lambda r: len(r["isr"]) == 2, 1, timeout=30)
+        self.produce_to(strict["leader"], "strict", [b"refused"], expect=NOT_ENOUGH_REPLICAS)
+        self.produce_to(plain["leader"], "plain", [b"taken"])
+        self.produce_to(strict["leader"], "strict", [b"acks=1 is not held to it"], acks=1)
+        self.start(away)
+        self.wait_partitions("strict", lambda r: len(r["isr"]) == 3, 1, timeout=40)
+        self.produce_to(self.partitions("strict")[0]["leader"], "strict", [b"taken"])
+
+    def lose_every_in_sync_replica(self, topic):
+        """The ISR shrinks to the leader, which takes records no follower has,
+        then dies; one out-of-sync follower comes back. Returns (the old
+        leader, the follower back, the partition record before the kill)."""
+        first = self.partitions(topic)[0]
+        leader = first["leader"]
+        self.produce_to(leader, topic, [b"a%02d" % i for i in range(10)])
+        followers = self.stop_followers(topic, leader)
+        self.produce_to(leader, topic, [b"only-on-the-leader%d" % i for i in range(5)], acks=1)
+        before = self.partitions(topic)[0]
+        self.brokers[leader].stop(signal.SIGKILL)
+        self.start(followers[0])
+        return leader, followers[0], before
+
+    def test_an_unclean_election_only_when_the_topic_allows_it(self):
+        self.controller()
+        self.create("dirty", configs={"unclean.leader.election.enable": "true"})
+        old, back, before = self.lose_every_in_sync_replica("dirty")
+        now = self.wait_partitions("dirty", lambda r: r["leader"] == back, 1, timeout=30)[0]
+        self.assertEqual(now["isr"], [back])
+        self.assertGreater(now["leader_epoch"], before["leader_epoch"])
+        self.assertTrue(self.wait_log(back, "allows an unclean election: broker %d leads" % back))
+        self.produce_to(back, "dirty", [b"after"], acks=1)
+        self.assertEqual(self.read_all("dirty", 11, broker_id=back), [b"a%02d" % i for i in range(10)] + [b"after"])
+        self.assertGreaterEqual(sum(self.metrics(i)["cluster_unclean_leader_elections_total"]
+                                    for i in self.brokers if self.brokers[i].alive()), 1)
+        # the old leader returns, follows and drops what only it had
+        self.start(old)
+        self.assertTrue(self.wait_log(old, "partition dirty-0: truncated to offset 10"))
+
+    def test_no_unclean_election_by_default(self):
+        self.controller()
+        self.create("clean")
+        old, back, _ = self.lose_every_in_sync_replica("clean")
+        time.sleep(3 * 2.0)  # a few lease TTLs: nothing may elect the replica that is back
+        now = self.partitions("clean")[0]
+        self.assertEqual((now["leader"], now["isr"]), (-1, [old]))
+        # the in-sync replica returns and leads with everything it had
+        self.start(old)
+        self.wait_partitions("clean", lambda r: r["leader"] == old, 1, timeout=30)
+        self.assertEqual(self.read_all("clean", 15, broker_id=old),
+                         [b"a%02d" % i for i in range(10)] + [b"only-on-the-leader%d" % i for i in range(5)])
+
+
+if __name__ == "__main__":
+    unittest.main()

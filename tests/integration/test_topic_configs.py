@@ -1,0 +1,79 @@
+"""A topic's own configs on one broker, through confluent-kafka's
+AdminClient (librdkafka): CreateTopics with configs keeps them with the
+topic (across a restart), DescribeConfigs shows each value's source, and
+an unknown name, a bad value or a config Brook does not apply per topic yet
+is refused with INVALID_CONFIG naming the key. (In a cluster, and what
+min.insync.replicas and unclean.leader.election.enable do there:
+test_cluster_topic_configs.py.)"""
+import unittest
+
+from brooktest import BrokerTestCase
+
+from confluent_kafka import KafkaError
+from confluent_kafka.admin import AdminClient, ConfigResource, ConfigSource, NewTopic
+
+
+class TopicConfigs(BrokerTestCase):
+
+    def admin(self):
+        """One client per broker run (a future outlives nothing of a collected client)."""
+        if getattr(self, "client_for", None) != self.broker.kafka_port:
+            self.client = AdminClient({"bootstrap.servers": "127.0.0.1:%d" % self.broker.kafka_port})
+            self.client_for = self.broker.kafka_port
+        return self.client
+
+    def create(self, name, config, validate_only=False):
+        """None when created, else (error code, message)."""
+        f = self.admin().create_topics([NewTopic(name, num_partitions=1, replication_factor=1, config=config)],
+                                       validate_only=validate_only)[name]
+        try:
+            f.result(10)
+            return None
+        except Exception as e:  # confluent_kafka.KafkaException
+            return e.args[0].code(), e.args[0].str()
+
+    def describe(self, name):
+        f = self.admin().describe_configs([ConfigResource("topic", name)])
+        return list(f.values())[0].result(10)
+
+    def test_configs_are_kept_with_the_topic_and_described_with_their_source(self):
+        self.assertIsNone(self.create("own", {"min.insync.replicas": "1", "unclean.leader.election.enable": "true"}))
+        self.assertIsNone(self.create("plain", {}))
+        for _ in range(2):  # and again after a restart
+            own, plain = self.describe("own"), self.describe("plain")
+            self.assertEqual((own["unclean.leader.election.enable"].value,
+                              own["unclean.leader.election.enable"].source),
+                             ("true", ConfigSource.DYNAMIC_TOPIC_CONFIG.value))
+            self.assertEqual((own["min.insync.replicas"].value, own["min.insync.replicas"].source),
+                             ("1", ConfigSource.DYNAMIC_TOPIC_CONFIG.value))
+            self.assertEqual((plain["unclean.leader.election.enable"].value,
+                              plain["unclean.leader.election.enable"].source),
+                             ("false", ConfigSource.DEFAULT_CONFIG.value))
+            self.assertTrue(plain["min.insync.replicas"].is_default)
+            self.assertEqual(own["cleanup.policy"].source, ConfigSource.DEFAULT_CONFIG.value)
+            self.broker.stop()
+            self.broker.start()
+
+    def test_bad_configs_are_refused_naming_the_key(self):
+        cases = {
+            "zero": ({"min.insync.replicas": "0"}, "min.insync.replicas: \"0\" is not an integer from 1"),
+            "word": ({"unclean.leader.election.enable": "yes"}, "unclean.leader.election.enable: \"yes\" is not"),
+            "later": ({"retention.ms": "1000"}, "retention.ms: per-topic values are not supported yet"),
+            "unknown": ({"no.such.config": "1"}, "no.such.config: not a topic config Brook knows"),
+        }
+        for name, (config, message) in cases.items():
+            code, text = self.create(name, config)
+            self.assertEqual(code, KafkaError.INVALID_CONFIG, (name, text))
+            self.assertIn(message, text)
+        topics = self.admin().list_topics(timeout=10).topics
+        self.assertFalse(set(cases) & set(topics), topics)
+
+    def test_validate_only_checks_configs_and_creates_nothing(self):
+        self.assertIsNone(self.create("dry", {"min.insync.replicas": "2"}, validate_only=True))
+        self.assertEqual(self.create("dry", {"min.insync.replicas": "x"}, validate_only=True)[0],
+                         KafkaError.INVALID_CONFIG)
+        self.assertNotIn("dry", self.admin().list_topics(timeout=10).topics)
+
+
+if __name__ == "__main__":
+    unittest.main()
