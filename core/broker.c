@@ -63,8 +63,20 @@ static brook_err open_partitions(brook_broker *b, brook_topic *t, int create)
     }
     if (missing)
         log_warn("topic %s: %d of %d partition(s) had no stored log and start empty (storage %s)", t->name, missing,
-                 t->partition_count, b->plugins.storage.conf->name);
+                 t->partition_count, brook_broker_storage_for(b, &t->config)->conf->name);
     return BROOK_OK;
+}
+
+brook_plugin_instance *brook_broker_storage_for(brook_broker *b, const brook_topic_config *c)
+{
+    (void)c;
+    return &b->plugins.storage;
+}
+
+brook_plugin_instance *brook_broker_strategy_for(brook_broker *b, const brook_topic_config *c)
+{
+    (void)c;
+    return &b->plugins.replication;
 }
 
 static void close_partitions(brook_broker *b, brook_topic *t, int remove)
@@ -76,9 +88,9 @@ static void close_partitions(brook_broker *b, brook_topic *t, int remove)
         if (parts[i])
             brook_partition_close(parts[i], remove);
     free(parts);
-    const brook_storage_ops *so = brook_storage_of(&b->plugins.storage);
-    for (int32_t i = 0; remove && i < n; i++) {
-        brook_err e = so->remove(b->plugins.storage.state, t->name, i);
+    brook_plugin_instance *storage = brook_broker_storage_for(b, &t->config);
+    for (int32_t i = 0; remove && storage && i < n; i++) {
+        brook_err e = brook_storage_of(storage)->remove(storage->state, t->name, i);
         if (e && e != BROOK_ERR_NOT_FOUND)
             log_error("topic %s: removing partition %d's data failed: %s", t->name, i, brook_err_str(e));
         brook_partition_remove_state(b, t->name, i);
@@ -228,9 +240,9 @@ void brook_broker_remove_replica(brook_broker *b, brook_topic *t, int32_t index)
     if (!p)
         return;
     t->partitions[index] = NULL;
+    brook_plugin_instance *storage = p->storage;
     brook_partition_close(p, 1);
-    const brook_storage_ops *so = brook_storage_of(&b->plugins.storage);
-    brook_err e = so->remove(b->plugins.storage.state, t->name, index);
+    brook_err e = brook_storage_of(storage)->remove(storage->state, t->name, index);
     if (e && e != BROOK_ERR_NOT_FOUND)
         log_error("topic %s: removing partition %d's data failed: %s", t->name, index, brook_err_str(e));
     brook_partition_remove_state(b, t->name, index);

@@ -127,6 +127,11 @@ brook_err brook_broker_host_topic(brook_broker *b, const char *name, const char 
 brook_err brook_broker_open_replica(brook_broker *b, brook_topic *t, int32_t index, brook_partition **out);
 void brook_broker_remove_replica(brook_broker *b, brook_topic *t, int32_t index);
 
+/* The storage plugin instance and the replication strategy the partitions
+ * of a topic with configs `c` run on. */
+brook_plugin_instance *brook_broker_storage_for(brook_broker *b, const brook_topic_config *c);
+brook_plugin_instance *brook_broker_strategy_for(brook_broker *b, const brook_topic_config *c);
+
 /* Delete a topic: registry entry, partitions, their stored data and the
  * offsets groups committed for it. */
 brook_err brook_broker_delete_topic(brook_broker *b, const char *name);

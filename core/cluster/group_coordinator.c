@@ -162,7 +162,7 @@ void brook_coordinator_role_changed(brook_broker *b, brook_partition *p, int lea
     int64_t start, end;
     brook_err e = brook_partition_offsets(p, &start, &end);
     if (!e)
-        e = brook_log_scan(brook_storage_of(&b->plugins.storage), p->log, start, end, SIZE_MAX, load_batch, b);
+        e = brook_log_scan(brook_storage_of(p->storage), p->log, start, end, SIZE_MAX, load_batch, b);
     if (e) {
         log_error("%s-%d: cannot read its committed offsets: %s (its groups stay unavailable here)",
                   BROOK_OFFSETS_TOPIC, p->index, brook_err_str(e));

@@ -88,7 +88,7 @@ brook_err brook_partition_load_producers(brook_partition *p, int64_t start, int6
     if (from >= end)
         return BROOK_OK;
     p->replay_clock_ms = brook_wall_clock_ms();
-    e = brook_log_scan(brook_storage_of(&p->broker->plugins.storage), p->log, from, end, SIZE_MAX, replay_batch, p);
+    e = brook_log_scan(brook_storage_of(p->storage), p->log, from, end, SIZE_MAX, replay_batch, p);
     if (e)
         log_warn("partition %s-%d: replaying the log for idempotent producers stopped early: %s", p->topic->name,
                  p->index, brook_err_str(e));
@@ -128,8 +128,16 @@ brook_err brook_partition_open(brook_broker *b, brook_topic *topic, int32_t inde
     p->topic = topic;
     p->index = index;
     p->waiters.next = p->waiters.prev = &p->waiters;
-    const brook_storage_ops *so = brook_storage_of(&b->plugins.storage);
-    brook_err e = so->open(b->plugins.storage.state, topic->name, index, create, &p->log);
+    p->storage = brook_broker_storage_for(b, &topic->config);
+    p->strategy = brook_broker_strategy_for(b, &topic->config);
+    if (!p->storage || !p->strategy) {
+        log_error("partition %s-%d: the topic names a %s this broker does not run (its plugin blocks)", topic->name,
+                  index, p->storage ? "replication strategy" : "storage");
+        free(p);
+        return BROOK_ERR_NOT_FOUND;
+    }
+    const brook_storage_ops *so = brook_storage_of(p->storage);
+    brook_err e = so->open(p->storage->state, topic->name, index, create, &p->log);
     if (e) {
         if (e != BROOK_ERR_NOT_FOUND || create) /* absent at start-up is the caller's call */
             log_error("partition %s-%d: storage open failed: %s", topic->name, index, brook_err_str(e));
@@ -149,8 +157,8 @@ brook_err brook_partition_open(brook_broker *b, brook_topic *topic, int32_t inde
         return e;
     }
     brook_partition_init_replica_ctx(p);
-    const brook_replication_ops *ro = brook_replication_of(&b->plugins.replication);
-    e = ro->partition_open(b->plugins.replication.state, &p->rctx, &p->replica);
+    const brook_replication_ops *ro = brook_replication_of(p->strategy);
+    e = ro->partition_open(p->strategy->state, &p->rctx, &p->replica);
     if (e) {
         log_error("partition %s-%d: replication open failed: %s", topic->name, index, brook_err_str(e));
         so->close(p->log);
@@ -167,7 +175,6 @@ void brook_partition_close(brook_partition *p, int removing)
 {
     if (!p)
         return;
-    brook_broker *b = p->broker;
     p->closing = 1;
     /* Detach first, wake after: a woken request may look the partition up. */
     brook_waiter *list = NULL;
@@ -185,8 +192,8 @@ void brook_partition_close(brook_partition *p, int removing)
         end != p->snapshot_offset)
         snapshot_producers(p, end);
     brook_partition_cancel_isr_changes(p);
-    brook_replication_of(&b->plugins.replication)->partition_close(p->replica);
-    brook_storage_of(&b->plugins.storage)->close(p->log);
+    brook_replication_of(p->strategy)->partition_close(p->replica);
+    brook_storage_of(p->storage)->close(p->log);
     brook_producers_free(p->producers);
     brook_leader_epochs_free(&p->epochs);
     free(p->replicas);
@@ -215,12 +222,12 @@ brook_err brook_partition_lead_alone(brook_partition *p)
 
 brook_err brook_partition_offsets(brook_partition *p, int64_t *log_start, int64_t *log_end)
 {
-    return brook_storage_of(&p->broker->plugins.storage)->offsets(p->log, log_start, log_end);
+    return brook_storage_of(p->storage)->offsets(p->log, log_start, log_end);
 }
 
 brook_err brook_partition_size(brook_partition *p, uint64_t *bytes)
 {
-    brook_plugin_instance *storage = &p->broker->plugins.storage;
+    brook_plugin_instance *storage = p->storage;
     if (!brook_has_slot(storage, brook_storage_ops, size))
         return BROOK_ERR_UNSUPPORTED;
     return brook_storage_of(storage)->size(p->log, bytes);
@@ -239,7 +246,7 @@ brook_err brook_partition_read(brook_partition *p, int64_t offset, size_t max_by
         return e;
     if (offset > p->high_watermark && offset <= end)
         return BROOK_OK; /* not committed yet: nothing to read, not an error */
-    return brook_storage_of(&p->broker->plugins.storage)
+    return brook_storage_of(p->storage)
         ->read(p->log, offset, p->high_watermark, max_bytes, slices, max_slices, n_slices, bytes);
 }
 
@@ -263,7 +270,7 @@ brook_err brook_partition_offset_for(brook_partition *p, int64_t timestamp, int6
     }
     if (timestamp < 0)
         return BROOK_ERR_INVALID;
-    brook_plugin_instance *storage = &p->broker->plugins.storage;
+    brook_plugin_instance *storage = p->storage;
     if (!brook_has_slot(storage, brook_storage_ops, offset_for_timestamp))
         return BROOK_ERR_UNSUPPORTED; /* an older or simpler backend */
     e = brook_storage_of(storage)->offset_for_timestamp(p->log, timestamp, offset, found_timestamp);

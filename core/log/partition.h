@@ -42,8 +42,10 @@ struct brook_partition {
     struct brook_broker *broker;
     brook_topic *topic;
     int32_t index;
-    void *log;
-    void *replica;
+    struct brook_plugin_instance *storage;  /* the topic's storage plugin instance */
+    struct brook_plugin_instance *strategy; /* the topic's replication strategy */
+    void *log;                              /* storage's handle */
+    void *replica;                          /* the strategy's handle */
     brook_replica_ctx rctx;
     brook_replica_role role;
     int32_t leader_id;

@@ -90,7 +90,7 @@ static brook_err assign_and_append(brook_partition *p, brook_append *a, int32_t 
         next += (int32_t)brook_be32(b + BROOK_BATCH_OFF_LAST_OFFSET_DELTA) + 1;
         pos += (size_t)brook_be32(b + BROOK_BATCH_OFF_LENGTH) + BROOK_BATCH_LENGTH_BASE;
     }
-    e = brook_storage_of(&p->broker->plugins.storage)->append(p->log, a->data, a->len);
+    e = brook_storage_of(p->storage)->append(p->log, a->data, a->len);
     if (e) {
         log_error("partition %s-%d: append failed: %s", p->topic->name, p->index, brook_err_str(e));
         a->error_message = brook_err_str(e);
@@ -102,8 +102,8 @@ static brook_err assign_and_append(brook_partition *p, brook_append *a, int32_t 
     return BROOK_OK;
 }
 
-#define strategy(p)           brook_replication_of(&(p)->broker->plugins.replication)
-#define strategy_has(p, slot) brook_has_slot(&(p)->broker->plugins.replication, brook_replication_ops, slot)
+#define strategy(p)           brook_replication_of((p)->strategy)
+#define strategy_has(p, slot) brook_has_slot((p)->strategy, brook_replication_ops, slot)
 
 static void finish(brook_append *a)
 {
@@ -192,7 +192,7 @@ static void append_now(brook_append *a, int32_t epoch)
      * answered like the first, once durable (and committed for acks=all). */
     a->durable_end = log_end;
     a->stage = BROOK_APPEND_DURABLE;
-    brook_storage_of(&p->broker->plugins.storage)->when_durable(p->log, on_durable, a);
+    brook_storage_of(p->storage)->when_durable(p->log, on_durable, a);
 }
 
 void brook_partition_produce(brook_partition *p, brook_append *a)

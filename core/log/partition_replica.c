@@ -13,8 +13,8 @@
 #include "producer_state.h"
 #include "record_batch.h"
 
-#define replication_ops(p)         brook_replication_of(&(p)->broker->plugins.replication)
-#define has_strategy_slot(p, slot) brook_has_slot(&(p)->broker->plugins.replication, brook_replication_ops, slot)
+#define replication_ops(p)         brook_replication_of((p)->strategy)
+#define has_strategy_slot(p, slot) brook_has_slot((p)->strategy, brook_replication_ops, slot)
 
 /* Copy a list of broker ids (NULL and 0 for none). */
 static brook_err copy_ids(const int32_t *from, int32_t count, int32_t **to, int32_t *to_count)
@@ -133,7 +133,7 @@ brook_err brook_partition_read_for_replica(brook_partition *p, brook_replica_fet
     f->high_watermark = p->high_watermark; /* the strategy may have just moved it */
     if (f->offset == f->log_end)
         return BROOK_OK;
-    return brook_storage_of(&p->broker->plugins.storage)
+    return brook_storage_of(p->storage)
         ->read(p->log, f->offset, f->log_end, f->max_bytes, f->slices, f->max_slices, &f->n_slices, &f->bytes);
 }
 
@@ -199,7 +199,7 @@ static brook_err append_replica(brook_partition *p, const uint8_t *data, size_t 
         return BROOK_ERR_INVALID; /* a leader takes produces, not copies */
     if ((e = check_replica_batches(p, data, len, end)))
         return e;
-    const brook_storage_ops *so = brook_storage_of(&p->broker->plugins.storage);
+    const brook_storage_ops *so = brook_storage_of(p->storage);
     if ((e = so->append(p->log, data, len))) {
         log_error("partition %s-%d: appending from the leader failed: %s", p->topic->name, p->index, brook_err_str(e));
         return e;
@@ -244,7 +244,7 @@ static brook_err rebuild_producers(brook_partition *p, int64_t start, int64_t en
 
 brook_err brook_partition_truncate(brook_partition *p, int64_t offset)
 {
-    brook_plugin_instance *storage = &p->broker->plugins.storage;
+    brook_plugin_instance *storage = p->storage;
     if (!brook_has_slot(storage, brook_storage_ops, truncate))
         return BROOK_ERR_UNSUPPORTED;
     int64_t start, end;
@@ -299,8 +299,7 @@ static brook_err ctx_read(void *handle, int64_t offset, size_t max_bytes, brook_
     brook_err e = brook_partition_offsets(p, &start, &end);
     if (e || offset == end)
         return e;
-    return brook_storage_of(&p->broker->plugins.storage)
-        ->read(p->log, offset, end, max_bytes, slices, max_slices, n_slices, bytes);
+    return brook_storage_of(p->storage)->read(p->log, offset, end, max_bytes, slices, max_slices, n_slices, bytes);
 }
 
 static brook_err ctx_send_to_peer(void *handle, int32_t broker_id, const uint8_t *msg, size_t len)

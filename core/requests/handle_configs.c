@@ -69,10 +69,12 @@ static int add_plugin_int(builder *b, brook_plugin_instance *pi, const char *nam
     return 1;
 }
 
-/* A storage option, when the storage plugin declares it. */
-static void add_storage(builder *b, const char *name, const char *option)
+/* An option of the topic's storage, when its plugin declares it. */
+static void add_storage(builder *b, const brook_topic_config *own, const char *name, const char *option)
 {
-    add_plugin_int(b, &b->req->broker->plugins.storage, name, option);
+    brook_plugin_instance *storage = brook_broker_storage_for(b->req->broker, own);
+    if (storage)
+        add_plugin_int(b, storage, name, option);
 }
 
 /* The topic's own value of `name` if it sets one, else the default. */
@@ -90,16 +92,18 @@ static void describe_topic(builder *b, const brook_topic_config *own)
     add(b, "message.timestamp.type", "CreateTime", 1);
     add_int(b, "max.message.bytes", st->max_frame_bytes, 1);
     const char *min_insync = brook_topic_config_get(own, "min.insync.replicas");
+    brook_plugin_instance *strategy;
     if (min_insync)
         add_from(b, "min.insync.replicas", min_insync, BROOK_CONFIG_SOURCE_TOPIC);
-    else if (!add_plugin_int(b, &b->req->broker->plugins.replication, "min.insync.replicas", "min_insync_replicas"))
+    else if (!(strategy = brook_broker_strategy_for(b->req->broker, own)) ||
+             !add_plugin_int(b, strategy, "min.insync.replicas", "min_insync_replicas"))
         add(b, "min.insync.replicas", "1", 1); /* a strategy without the option: one replica is enough */
     add_topic(b, own, "unclean.leader.election.enable", "false");
-    add_storage(b, "retention.ms", "retention_ms");
-    add_storage(b, "retention.bytes", "retention_bytes");
-    add_storage(b, "segment.bytes", "segment_bytes");
-    add_storage(b, "segment.ms", "segment_ms");
-    add_storage(b, "index.interval.bytes", "index_interval_bytes");
+    add_storage(b, own, "retention.ms", "retention_ms");
+    add_storage(b, own, "retention.bytes", "retention_bytes");
+    add_storage(b, own, "segment.bytes", "segment_bytes");
+    add_storage(b, own, "segment.ms", "segment_ms");
+    add_storage(b, own, "index.interval.bytes", "index_interval_bytes");
 }
 
 /* What `name` sets itself: from the cluster's record of it (every broker
