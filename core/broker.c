@@ -69,14 +69,12 @@ static brook_err open_partitions(brook_broker *b, brook_topic *t, int create)
 
 brook_plugin_instance *brook_broker_storage_for(brook_broker *b, const brook_topic_config *c)
 {
-    (void)c;
-    return &b->plugins.storage;
+    return brook_plugin_set_storage(&b->plugins, c ? brook_topic_config_get(c, "brook.storage") : NULL);
 }
 
 brook_plugin_instance *brook_broker_strategy_for(brook_broker *b, const brook_topic_config *c)
 {
-    (void)c;
-    return &b->plugins.replication;
+    return brook_plugin_set_strategy(&b->plugins, c ? brook_topic_config_get(c, "brook.replication") : NULL);
 }
 
 static void close_partitions(brook_broker *b, brook_topic *t, int remove)

@@ -128,7 +128,9 @@ brook_err brook_broker_open_replica(brook_broker *b, brook_topic *t, int32_t ind
 void brook_broker_remove_replica(brook_broker *b, brook_topic *t, int32_t index);
 
 /* The storage plugin instance and the replication strategy the partitions
- * of a topic with configs `c` run on. */
+ * of a topic with configs `c` run on: the ones its `brook.storage` and
+ * `brook.replication` name, else the deployment's first (also for c NULL).
+ * NULL: it names one this broker does not run. */
 brook_plugin_instance *brook_broker_storage_for(brook_broker *b, const brook_topic_config *c);
 brook_plugin_instance *brook_broker_strategy_for(brook_broker *b, const brook_topic_config *c);
 

@@ -36,11 +36,12 @@ static void auto_created(void *arg)
     auto_free(a);
 }
 
-brook_err brook_cluster_check_replication(brook_broker *b, int32_t rf, const char **why)
+brook_err brook_cluster_check_replication(brook_broker *b, brook_plugin_instance *strategy, int32_t rf,
+                                          const char **why)
 {
     size_t live;
     brook_membership_live(b, &live);
-    if (rf > 1 && !brook_has_slot(&b->plugins.replication, brook_replication_ops, become_follower)) {
+    if (rf > 1 && !brook_has_slot(strategy, brook_replication_ops, become_follower)) {
         *why = "the replication strategy keeps one replica per partition (replication-isr keeps several)";
         return BROOK_ERR_INVALID_REPLICATION;
     }
@@ -133,7 +134,7 @@ brook_err brook_cluster_auto_create(brook_broker *b, const char *const *names, s
         return forward(b, names, n);
     const char *why;
     int32_t rf = b->st->default_replication_factor;
-    brook_err e = brook_cluster_check_replication(b, rf, &why);
+    brook_err e = brook_cluster_check_replication(b, brook_broker_strategy_for(b, NULL), rf, &why);
     if (e) {
         log_warn("cluster: cannot auto-create topics with topics.default_replication_factor %d: %s", rf, why);
         return e;

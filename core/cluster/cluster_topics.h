@@ -10,6 +10,7 @@
 #include <brook/errors.h>
 
 struct brook_broker;
+struct brook_plugin_instance;
 
 /* Create these topics with the broker's default partitions and replication
  * factor, answering nobody (Metadata's auto-creation: the client asks
@@ -19,10 +20,10 @@ brook_err brook_cluster_auto_create(struct brook_broker *b, const char *const *n
 /* Close the link to the controller (the broker stops). */
 void brook_cluster_topics_stop(struct brook_broker *b);
 
-/* The replication factor a topic gets when nobody says, and whether `rf`
- * can be served: BROOK_ERR_INVALID_REPLICATION with a reason when the
- * replication strategy keeps one replica or the cluster has fewer live
- * brokers. */
-brook_err brook_cluster_check_replication(struct brook_broker *b, int32_t rf, const char **why);
+/* Whether a topic on `strategy` can have `rf` replicas:
+ * BROOK_ERR_INVALID_REPLICATION with a reason when the strategy keeps one
+ * replica or the cluster has fewer live brokers. */
+brook_err brook_cluster_check_replication(struct brook_broker *b, struct brook_plugin_instance *strategy, int32_t rf,
+                                          const char **why);
 
 #endif

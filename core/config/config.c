@@ -18,6 +18,7 @@ typedef enum node_type {
     N_STRING,
     N_PLUGIN,      /* { plugin = "name"; <plugin's own options> } */
     N_PLUGIN_LIST, /* ( { plugin = ...; ... }, ... ) */
+    N_INSTANCES,   /* a plugin block, or a list of them each with its own `name` */
 } node_type;
 
 typedef struct node {
@@ -160,8 +161,10 @@ static const node root_nodes[] = {
     {"metrics", N_GROUP, metrics_nodes, NULL, 0, "the metrics endpoint"},
     {"cluster", N_GROUP, cluster_nodes, NULL, 0,
      "join a cluster through its metadata store (etcd); absent: one broker"},
-    {"storage", N_PLUGIN, NULL, NULL, 1, "the storage plugin and its options"},
-    {"replication", N_PLUGIN, NULL, "none", 0, "the replication plugin and its options"},
+    {"storage", N_INSTANCES, NULL, NULL, 1,
+     "the storage plugin and its options; or a list of named ones, the first for every topic that names no other"},
+    {"replication", N_INSTANCES, NULL, "none", 0,
+     "the replication plugin and its options; or a list of named ones, the first for every topic that names no other"},
     {"auth", N_PLUGIN_LIST, NULL, NULL, 0, "auth plugins (authentication mechanisms; authorizers asked in this order)"},
     {"codecs", N_PLUGIN_LIST, NULL, NULL, 0, "options for codec plugins; listeners load the codecs they name"},
     {NULL, 0, NULL, NULL, 0, NULL},
@@ -185,6 +188,9 @@ static const char *type_name(node_type t)
     case N_STRING: return "a string";
     case N_PLUGIN: return "a plugin block { plugin = \"name\"; ... }";
     case N_PLUGIN_LIST: return "a list of plugin blocks ( { plugin = \"name\"; ... }, ... )";
+    case N_INSTANCES:
+        return "a plugin block { plugin = \"name\"; ... } or a list of named ones ( { name = \"x\"; plugin = ...; }, "
+               "... )";
     }
     return "?";
 }
@@ -555,6 +561,7 @@ static brook_err check_type(const brook_config *c, const config_setting_t *s, co
     case N_PLUGIN: ok = t == CONFIG_TYPE_GROUP; break;
     case N_LIST:
     case N_PLUGIN_LIST: ok = t == CONFIG_TYPE_LIST || (t == CONFIG_TYPE_ARRAY && config_setting_length(s) == 0); break;
+    case N_INSTANCES: ok = t == CONFIG_TYPE_GROUP || (t == CONFIG_TYPE_LIST && config_setting_length(s) > 0); break;
     case N_INT: ok = t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64; break;
     case N_BOOL: ok = t == CONFIG_TYPE_BOOL; break;
     case N_STRING: ok = t == CONFIG_TYPE_STRING; break;
@@ -581,6 +588,36 @@ static brook_err validate_plugin_block(const brook_config *c, const config_setti
     return BROOK_OK;
 }
 
+static int key_name_valid(const char *s);
+
+/* Plugin instances: one block (named after its plugin unless it has a
+ * `name`), or a list of blocks each with a distinct `name`. */
+static brook_err validate_instances(const brook_config *c, const config_setting_t *s, char *err, size_t errlen)
+{
+    int list = config_setting_type(s) == CONFIG_TYPE_LIST;
+    int n = list ? config_setting_length(s) : 1;
+    if (n > BROOK_MAX_PLUGINS_PER_KIND)
+        return fail_at(c, s, err, errlen, "too many plugin blocks (at most 16)");
+    for (int i = 0; i < n; i++) {
+        const config_setting_t *el = list ? config_setting_get_elem(s, (unsigned)i) : s;
+        brook_err e = validate_plugin_block(c, el, err, errlen);
+        if (e)
+            return e;
+        const config_setting_t *name = config_setting_get_member(el, "name");
+        if (!name && list)
+            return fail_at(c, el, err, errlen, "missing key \"name\" (each of a list of plugin blocks has its own)");
+        if (name &&
+            (config_setting_type(name) != CONFIG_TYPE_STRING || !key_name_valid(config_setting_get_string(name))))
+            return fail_at(c, name, err, errlen, "must be a name of [a-zA-Z0-9._-] characters");
+        for (int k = 0; name && k < i; k++)
+            if (strcmp(config_setting_get_string(
+                           config_setting_get_member(config_setting_get_elem(s, (unsigned)k), "name")),
+                       config_setting_get_string(name)) == 0)
+                return fail_at(c, name, err, errlen, "names another block of the list already");
+    }
+    return BROOK_OK;
+}
+
 static brook_err validate_node(const brook_config *c, const config_setting_t *s, const node *n, char *err,
                                size_t errlen)
 {
@@ -590,6 +627,7 @@ static brook_err validate_node(const brook_config *c, const config_setting_t *s,
     switch (n->type) {
     case N_GROUP: return validate_group(c, s, n->children, err, errlen);
     case N_PLUGIN: return validate_plugin_block(c, s, err, errlen);
+    case N_INSTANCES: return validate_instances(c, s, err, errlen);
     case N_LIST:
     case N_PLUGIN_LIST:
         for (int i = 0; i < config_setting_length(s); i++) {
@@ -677,7 +715,28 @@ static void fill_plugin(const brook_config *c, config_setting_t *block, brook_pl
 {
     out->block = block;
     out->name = config_setting_get_string(config_setting_get_member(block, "plugin"));
+    const config_setting_t *instance = config_setting_get_member(block, "name");
+    out->instance = instance ? config_setting_get_string(instance) : out->name;
     brook_config_where(c, block, out->where, sizeof out->where);
+}
+
+/* A block or a list of named blocks (validated already); absent: one
+ * instance of `default_plugin`. */
+static void fill_instances(brook_config *c, const char *key, const char *default_plugin, brook_plugin_conf *out,
+                           size_t *count)
+{
+    config_setting_t *s = config_lookup(&c->cfg, key);
+    *count = 0;
+    if (!s) {
+        out[0].name = out[0].instance = default_plugin;
+        snprintf(out[0].where, sizeof out[0].where, "%s (default)", c->source);
+        *count = 1;
+    } else if (config_setting_type(s) == CONFIG_TYPE_GROUP) {
+        fill_plugin(c, s, &out[(*count)++]);
+    } else {
+        for (int i = 0; i < config_setting_length(s) && *count < BROOK_MAX_PLUGINS_PER_KIND; i++)
+            fill_plugin(c, config_setting_get_elem(s, (unsigned)i), &out[(*count)++]);
+    }
 }
 
 static brook_err fill_plugin_list(brook_config *c, const char *key, brook_plugin_conf *out, size_t *count, char *err,
@@ -805,7 +864,7 @@ static brook_err fill_codecs(brook_config *c, char *err, size_t errlen)
             return BROOK_ERR_INVALID;
         }
         brook_plugin_conf *pc = &st->codecs[st->codec_count++];
-        pc->name = st->listeners[i].codec;
+        pc->name = pc->instance = st->listeners[i].codec;
         pc->block = NULL;
         snprintf(pc->where, sizeof pc->where, "%s", st->listeners[i].where);
     }
@@ -993,18 +1052,12 @@ brook_err brook_config_validate(brook_config *c, char *err, size_t errlen)
     if (metrics_address && (e = check_host_port(c, metrics_address, 0, err, errlen)))
         return e;
     st->metrics_address = metrics_address ? config_setting_get_string(metrics_address) : NULL;
-    fill_plugin(c, config_lookup(&c->cfg, "storage"), &st->storage);
-    config_setting_t *repl = config_lookup(&c->cfg, "replication");
-    if (repl) {
-        fill_plugin(c, repl, &st->replication);
-    } else {
-        st->replication.name = "none";
-        snprintf(st->replication.where, sizeof st->replication.where, "%s (default)", c->source);
-    }
+    fill_instances(c, "storage", NULL, st->storage, &st->storage_count);
+    fill_instances(c, "replication", "none", st->replication, &st->replication_count);
     if ((e = fill_plugin_list(c, "auth", st->auth, &st->auth_count, err, errlen)))
         return e;
     if (st->auth_count == 0) {
-        st->auth[0].name = "anonymous";
+        st->auth[0].name = st->auth[0].instance = "anonymous";
         snprintf(st->auth[0].where, sizeof st->auth[0].where, "%s (default)", c->source);
         st->auth_count = 1;
     }

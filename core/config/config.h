@@ -15,6 +15,7 @@
 /* A plugin selected by the configuration, with its block of options. */
 typedef struct brook_plugin_conf {
     const char *name;        /* the block's `plugin` value */
+    const char *instance;    /* the block's `name` (topics choose storage and strategy by it), else `plugin` */
     config_setting_t *block; /* the whole block; keys besides `plugin` are the plugin's */
     char where[320];         /* "file:line" of the block, for messages */
 } brook_plugin_conf;
@@ -98,8 +99,12 @@ typedef struct brook_settings {
     brook_listener_conf listeners[BROOK_MAX_LISTENERS];
     size_t listener_count;
 
-    brook_plugin_conf storage;
-    brook_plugin_conf replication;
+    /* Storage and replication instances, each with its own name: the first
+     * serves every topic that names no other (`brook.storage`, ...). */
+    brook_plugin_conf storage[BROOK_MAX_PLUGINS_PER_KIND];
+    size_t storage_count;
+    brook_plugin_conf replication[BROOK_MAX_PLUGINS_PER_KIND];
+    size_t replication_count;
     brook_plugin_conf auth[BROOK_MAX_PLUGINS_PER_KIND];
     size_t auth_count;
     brook_plugin_conf codecs[BROOK_MAX_PLUGINS_PER_KIND]; /* explicit blocks plus listener codecs */

@@ -129,6 +129,8 @@ static brook_err check_declaration(const brook_option *o, const char *plugin_nam
         bad = "bounds that do not parse as its type";
     else if (o->allowed && o->type != BROOK_OPT_STRING)
         bad = "allowed values on an option that is not a string";
+    else if (o->name && (strcmp(o->name, "plugin") == 0 || strcmp(o->name, "name") == 0))
+        bad = "a name the plugin block keeps for itself (plugin, name)";
     else if ((o->flags & BROOK_OPT_F_REQUIRED) && o->default_value)
         bad = "a default although it is required";
     else if (o->default_value && is_numeric(o->type) && !in_range(o, i, d)) /* i, d: the default, parsed above */
@@ -178,7 +180,7 @@ brook_err brook_options_validate(const brook_config *c, const config_setting_t *
     for (int k = 0; block && k < config_setting_length(block); k++) {
         const config_setting_t *s = config_setting_get_elem(block, (unsigned)k);
         const char *name = config_setting_name(s);
-        if (strcmp(name, "plugin") == 0)
+        if (strcmp(name, "plugin") == 0 || strcmp(name, "name") == 0) /* the block's own keys */
             continue;
         char where[300], path[256];
         brook_config_where(c, s, where, sizeof where);

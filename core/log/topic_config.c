@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef enum value_kind { KIND_INT, KIND_BOOL } value_kind;
+typedef enum value_kind { KIND_INT, KIND_BOOL, KIND_NAME } value_kind;
 
 /* What a topic may set today. A Kafka topic config missing here is either
  * in `not_yet` (refused as "not supported yet") or unknown. */
@@ -16,6 +16,11 @@ typedef struct known_config {
 } known_config;
 
 static const known_config known[] = {
+    /* Brook's own: the storage instance and replication strategy the
+     * topic runs on, by their names in the configuration (the broker checks
+     * it runs one of that name) */
+    {"brook.replication", KIND_NAME, 0, 0},
+    {"brook.storage", KIND_NAME, 0, 0},
     {"min.insync.replicas", KIND_INT, 1, 32767},
     {"unclean.leader.election.enable", KIND_BOOL, 0, 0},
 };
@@ -83,6 +88,18 @@ static int parse_int(const char *text, long long *out)
     return 1;
 }
 
+static int name_valid(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 64)
+        return 0;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || *s == '.' ||
+              *s == '_' || *s == '-'))
+            return 0;
+    return 1;
+}
+
 brook_err brook_topic_config_check(const char *name, const char *value, char *err, size_t errlen)
 {
     const known_config *k = name ? find_known(name) : NULL;
@@ -106,6 +123,12 @@ brook_err brook_topic_config_check(const char *name, const char *value, char *er
     case KIND_BOOL:
         if (strcmp(value, "true") != 0 && strcmp(value, "false") != 0) {
             snprintf(err, errlen, "%s: \"%s\" is not true or false", name, value);
+            return BROOK_ERR_INVALID;
+        }
+        return BROOK_OK;
+    case KIND_NAME:
+        if (!name_valid(value)) {
+            snprintf(err, errlen, "%s: \"%s\" is not a name of 1-64 [a-zA-Z0-9._-] characters", name, value);
             return BROOK_ERR_INVALID;
         }
         return BROOK_OK;

@@ -1,6 +1,8 @@
 /* A topic's own settings: Kafka's topic configs, by Kafka's names
- * (`min.insync.replicas`, `unclean.leader.election.enable`, ...), each one
- * a topic sets overriding the broker's setting for that topic. Kept with
+ * (`min.insync.replicas`, `unclean.leader.election.enable`, ...), and
+ * Brook's (`brook.storage`, `brook.replication`: which of the configured
+ * storage instances and strategies it runs on), each one a topic sets
+ * overriding the broker's setting for that topic. Kept with
  * the topic: in the topic registry on a single broker, in the topic's
  * record in a cluster (records.h), where every broker reads it.
  *

@@ -35,9 +35,9 @@ static brook_err check_unique(const brook_plugin_instance *list, size_t count, c
 {
     for (size_t i = 0; i < count; i++)
         for (size_t j = i + 1; j < count; j++)
-            if (strcmp(list[i].conf->name, list[j].conf->name) == 0) {
+            if (strcmp(list[i].conf->instance, list[j].conf->instance) == 0) {
                 snprintf(err, errlen, "%s: %s plugin \"%s\" is configured twice (first at %s)", list[j].conf->where,
-                         kind, list[j].conf->name, list[i].conf->where);
+                         kind, list[j].conf->instance, list[i].conf->where);
                 return BROOK_ERR_INVALID;
             }
     return BROOK_OK;
@@ -56,16 +56,22 @@ brook_err brook_plugin_set_load(brook_plugin_set *set, const brook_config *c, co
     const brook_settings *st = &c->settings;
     memset(set, 0, sizeof *set);
     snprintf(set->dir, sizeof set->dir, "%s", dir);
-    brook_err e =
-        brook_plugin_instance_load(&set->storage, set->dir, BROOK_PLUGIN_STORAGE, &st->storage, c, env, err, errlen);
-    if (!e)
-        e = brook_plugin_instance_load(&set->replication, set->dir, BROOK_PLUGIN_REPLICATION, &st->replication, c, env,
-                                       err, errlen);
+    brook_err e = BROOK_OK;
+    for (size_t i = 0; !e && i < st->storage_count; i++, set->storage_count++)
+        e = brook_plugin_instance_load(&set->storage[i], set->dir, BROOK_PLUGIN_STORAGE, &st->storage[i], c, env, err,
+                                       errlen);
+    for (size_t i = 0; !e && i < st->replication_count; i++, set->replication_count++)
+        e = brook_plugin_instance_load(&set->replication[i], set->dir, BROOK_PLUGIN_REPLICATION, &st->replication[i], c,
+                                       env, err, errlen);
     for (size_t i = 0; !e && i < st->auth_count; i++, set->auth_count++)
         e = brook_plugin_instance_load(&set->auth[i], set->dir, BROOK_PLUGIN_AUTH, &st->auth[i], c, env, err, errlen);
     for (size_t i = 0; !e && i < st->codec_count; i++, set->codec_count++)
         e = brook_plugin_instance_load(&set->codecs[i], set->dir, BROOK_PLUGIN_CODEC, &st->codecs[i], c, env, err,
                                        errlen);
+    if (!e)
+        e = check_unique(set->storage, set->storage_count, "storage", err, errlen);
+    if (!e)
+        e = check_unique(set->replication, set->replication_count, "replication", err, errlen);
     if (!e)
         e = check_unique(set->auth, set->auth_count, "auth", err, errlen);
     if (!e)
@@ -91,9 +97,11 @@ static brook_err start_one(brook_plugin_instance *inst, char *err, size_t errlen
 
 brook_err brook_plugin_set_start(brook_plugin_set *set, char *err, size_t errlen)
 {
-    brook_err e = start_one(&set->storage, err, errlen);
-    if (!e)
-        e = start_one(&set->replication, err, errlen);
+    brook_err e = BROOK_OK;
+    for (size_t i = 0; !e && i < set->storage_count; i++)
+        e = start_one(&set->storage[i], err, errlen);
+    for (size_t i = 0; !e && i < set->replication_count; i++)
+        e = start_one(&set->replication[i], err, errlen);
     for (size_t i = 0; !e && i < set->auth_count; i++)
         e = start_one(&set->auth[i], err, errlen);
     for (size_t i = 0; !e && i < set->codec_count; i++)
@@ -115,9 +123,31 @@ void brook_plugin_set_unload(brook_plugin_set *set)
         brook_plugin_instance_unload(&set->codecs[i]);
     for (size_t i = set->auth_count; i-- > 0;)
         brook_plugin_instance_unload(&set->auth[i]);
-    brook_plugin_instance_unload(&set->replication);
-    brook_plugin_instance_unload(&set->storage);
-    set->codec_count = set->auth_count = 0;
+    for (size_t i = set->replication_count; i-- > 0;)
+        brook_plugin_instance_unload(&set->replication[i]);
+    for (size_t i = set->storage_count; i-- > 0;)
+        brook_plugin_instance_unload(&set->storage[i]);
+    set->codec_count = set->auth_count = set->replication_count = set->storage_count = 0;
+}
+
+static brook_plugin_instance *named(brook_plugin_instance *list, size_t count, const char *name)
+{
+    if (!name)
+        return count ? &list[0] : NULL;
+    for (size_t i = 0; i < count; i++)
+        if (strcmp(list[i].conf->instance, name) == 0)
+            return &list[i];
+    return NULL;
+}
+
+brook_plugin_instance *brook_plugin_set_storage(brook_plugin_set *set, const char *name)
+{
+    return named(set->storage, set->storage_count, name);
+}
+
+brook_plugin_instance *brook_plugin_set_strategy(brook_plugin_set *set, const char *name)
+{
+    return named(set->replication, set->replication_count, name);
 }
 
 brook_plugin_instance *brook_plugin_set_codec(brook_plugin_set *set, const char *name)
@@ -128,9 +158,14 @@ brook_plugin_instance *brook_plugin_set_codec(brook_plugin_set *set, const char 
     return NULL;
 }
 
-static void print_one(const brook_plugin_instance *inst, const char *role, FILE *out)
+static void print_one(const brook_plugin_instance *inst, const char *kind, FILE *out)
 {
     const brook_plugin_descriptor *d = inst->loaded.desc;
+    char role[96];
+    if (strcmp(inst->conf->instance, inst->conf->name) != 0) /* a named instance: "storage ram" */
+        snprintf(role, sizeof role, "%s %s", kind, inst->conf->instance);
+    else
+        snprintf(role, sizeof role, "%s", kind);
     fprintf(out, "  %-12s %-12s %-8s ABI %u.%u  %s\n", role, d->name, d->version ? d->version : "?", d->abi_major,
             d->abi_minor, inst->loaded.path);
 }
@@ -138,8 +173,10 @@ static void print_one(const brook_plugin_instance *inst, const char *role, FILE 
 void brook_plugin_set_print(const brook_plugin_set *set, FILE *out)
 {
     fprintf(out, "plugin set (brookd ABI %d.%d, plugin_dir %s):\n", BROOK_ABI_MAJOR, BROOK_ABI_MINOR, set->dir);
-    print_one(&set->storage, "storage", out);
-    print_one(&set->replication, "replication", out);
+    for (size_t i = 0; i < set->storage_count; i++)
+        print_one(&set->storage[i], "storage", out);
+    for (size_t i = 0; i < set->replication_count; i++)
+        print_one(&set->replication[i], "replication", out);
     for (size_t i = 0; i < set->auth_count; i++)
         print_one(&set->auth[i], brook_has_slot(&set->auth[i], brook_auth_ops, authorize) ? "auth+authz" : "auth", out);
     for (size_t i = 0; i < set->codec_count; i++)

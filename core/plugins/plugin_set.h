@@ -40,8 +40,12 @@ typedef struct brook_plugin_instance {
 
 typedef struct brook_plugin_set {
     char dir[PATH_MAX];
-    brook_plugin_instance storage;
-    brook_plugin_instance replication;
+    /* Storage instances and replication strategies, by their names; the
+     * first of each serves every topic that names no other. */
+    brook_plugin_instance storage[BROOK_MAX_PLUGINS_PER_KIND];
+    size_t storage_count;
+    brook_plugin_instance replication[BROOK_MAX_PLUGINS_PER_KIND];
+    size_t replication_count;
     brook_plugin_instance auth[BROOK_MAX_PLUGINS_PER_KIND];
     size_t auth_count;
     brook_plugin_instance codecs[BROOK_MAX_PLUGINS_PER_KIND];
@@ -82,6 +86,10 @@ brook_err brook_plugin_set_start(brook_plugin_set *set, char *err, size_t errlen
 /* fini (in reverse order) and dlclose everything. Safe on a partial set. */
 void brook_plugin_set_unload(brook_plugin_set *set);
 
+/* The storage instance or replication strategy named `name` (NULL: the
+ * first, every topic's default); NULL when there is none of that name. */
+brook_plugin_instance *brook_plugin_set_storage(brook_plugin_set *set, const char *name);
+brook_plugin_instance *brook_plugin_set_strategy(brook_plugin_set *set, const char *name);
 brook_plugin_instance *brook_plugin_set_codec(brook_plugin_set *set, const char *name);
 
 /* The resolved plugin set, one line per plugin, for --check-config. */

@@ -283,6 +283,37 @@ static brook_err build_config(const brook_topic_create *tc, brook_topic_config *
     return BROOK_OK;
 }
 
+/* The value a creation asks for `name`, NULL when none. */
+static const char *asked(const brook_topic_create *tc, const char *name)
+{
+    for (size_t i = 0; i < tc->config_count; i++)
+        if (tc->configs[i].name && strcmp(tc->configs[i].name, name) == 0)
+            return tc->configs[i].value;
+    return NULL;
+}
+
+/* The storage instance and strategy a creation names run here. In a
+ * cluster the controller checks its own configuration: brokers are
+ * expected to run the same plugin blocks (one without them cannot open
+ * the topic's replicas and says so in its log). */
+static brook_err check_plugins(brook_req *req, brook_topic_create *tc, brook_plugin_instance **strategy)
+{
+    const char *storage = asked(tc, "brook.storage"), *replication = asked(tc, "brook.replication");
+    const char *which = NULL, *kind = NULL;
+    if (!brook_plugin_set_storage(&req->broker->plugins, storage))
+        which = storage, kind = "brook.storage: this broker runs no storage";
+    else if (!(*strategy = brook_plugin_set_strategy(&req->broker->plugins, replication)))
+        which = replication, kind = "brook.replication: this broker runs no replication strategy";
+    if (!which)
+        return BROOK_OK;
+    size_t len = strlen(kind) + strlen(which) + 32;
+    char *message = brook_request_alloc(&req->pub, len);
+    if (message)
+        snprintf(message, len, "%s named \"%s\"", kind, which);
+    tc->error_message = message ? message : kind;
+    return BROOK_ERR_INVALID;
+}
+
 /* The checks every broker makes; BROOK_OK: the topic may be created. */
 static brook_err check_creation(brook_req *req, brook_topic_create *tc)
 {
@@ -297,8 +328,9 @@ static brook_err check_creation(brook_req *req, brook_topic_create *tc)
         tc->error_message = "this name is reserved for the committed offsets of consumer groups";
         return BROOK_ERR_INVALID_TOPIC;
     }
+    brook_plugin_instance *strategy = NULL;
     brook_err e = brook_authorize(req, BROOK_OP_CREATE, BROOK_RESOURCE_TOPIC, tc->name);
-    if (e || (e = check_configs(req, tc)))
+    if (e || (e = check_configs(req, tc)) || (e = check_plugins(req, tc, &strategy)))
         return e;
     if (tc->partitions == -1)
         tc->partitions = b->st->default_partitions;
@@ -315,7 +347,7 @@ static brook_err check_creation(brook_req *req, brook_topic_create *tc)
     } else {
         if (tc->replication_factor == -1)
             tc->replication_factor = (int16_t)b->st->default_replication_factor;
-        if ((e = brook_cluster_check_replication(b, tc->replication_factor, &tc->error_message)))
+        if ((e = brook_cluster_check_replication(b, strategy, tc->replication_factor, &tc->error_message)))
             return e;
     }
     return topic_exists(b, tc->name) ? BROOK_ERR_EXISTS : BROOK_OK;

@@ -99,6 +99,10 @@ static void describe_topic(builder *b, const brook_topic_config *own)
              !add_plugin_int(b, strategy, "min.insync.replicas", "min_insync_replicas"))
         add(b, "min.insync.replicas", "1", 1); /* a strategy without the option: one replica is enough */
     add_topic(b, own, "unclean.leader.election.enable", "false");
+    /* Brook's own: which storage instance and strategy the topic runs on */
+    brook_plugin_set *set = &b->req->broker->plugins;
+    add_topic(b, own, "brook.storage", set->storage_count ? set->storage[0].conf->instance : "");
+    add_topic(b, own, "brook.replication", set->replication_count ? set->replication[0].conf->instance : "");
     add_storage(b, own, "retention.ms", "retention_ms");
     add_storage(b, own, "retention.bytes", "retention_bytes");
     add_storage(b, own, "segment.bytes", "segment_bytes");

@@ -2,7 +2,9 @@
 min.insync.replicas set on a topic overrides the broker's for that topic
 only, and unclean.leader.election.enable lets the controller elect an
 out-of-sync replica when no in-sync one is live (never by default). The
-configs live in the topic's record, so every broker describes them."""
+configs live in the topic's record, so every broker describes them. A
+topic may also run on another of the configured strategies
+(`brook.replication`)."""
 import signal
 import time
 import unittest
@@ -10,11 +12,13 @@ import unittest
 from clustertest import ClusterTestCase
 
 try:
-    from kafka.admin import ConfigResource, ConfigResourceType, KafkaAdminClient
+    from kafka.admin import ConfigResource, ConfigResourceType, KafkaAdminClient, NewTopic
+    from kafka.errors import KafkaError
 except ImportError:  # pragma: no cover
     KafkaAdminClient = None
 
 NOT_ENOUGH_REPLICAS = 33
+INVALID_REPLICATION_FACTOR = 38
 SOURCES = {1: "topic", 4: "broker", 5: "default"}
 
 
@@ -104,6 +108,44 @@ class TopicConfigsInACluster(ClusterTestCase):
         self.wait_partitions("clean", lambda r: r["leader"] == old, 1, timeout=30)
         self.assertEqual(self.read_all("clean", 15, broker_id=old),
                          [b"a%02d" % i for i in range(10)] + [b"only-on-the-leader%d" % i for i in range(5)])
+
+
+@unittest.skipUnless(KafkaAdminClient, "needs python3-kafka")
+class StrategyPerTopic(ClusterTestCase):
+    """Two strategies in one cluster: replication-isr (the first: every
+    topic's unless it names another) and replication-none as "local"."""
+    replication = ('replication = ( { name = "isr"; plugin = "isr"; min_insync_replicas = 2; },\n'
+                   '                { name = "local"; plugin = "none"; } );')
+
+    def create_error(self, name, rf, configs):
+        admin = KafkaAdminClient(bootstrap_servers=self.kafka_bootstrap(), request_timeout_ms=20000)
+        try:
+            admin.create_topics([NewTopic(name, 1, rf, topic_configs=configs)])
+            return 0
+        except KafkaError as e:  # kafka-python raises the controller's refusal
+            return e.errno
+        finally:
+            admin.close()
+
+    def test_a_topic_on_the_none_strategy_keeps_one_replica(self):
+        self.controller()
+        replicated = self.create("replicated")[0]
+        self.assertEqual(len(replicated["isr"]), 3)
+        # "local" keeps one replica: three are refused
+        self.assertEqual(self.create_error("single", 3, {"brook.replication": "local"}), INVALID_REPLICATION_FACTOR)
+        single = self.create("single", rf=1, configs={"brook.replication": "local"})[0]
+        self.assertEqual(len(single["replicas"]), 1)
+        # acks=all needs no follower there (the isr strategy's minimum is not its)
+        self.produce_to(single["leader"], "single", [b"one", b"two"])
+        self.assertEqual(self.read_all("single", 2, broker_id=single["leader"]), [b"one", b"two"])
+        self.produce_to(replicated["leader"], "replicated", [b"three copies"])
+        admin = KafkaAdminClient(bootstrap_servers=self.kafka_bootstrap(), request_timeout_ms=20000)
+        try:
+            resp = admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, "single")])
+        finally:
+            admin.close()
+        entries = {e[0]: e[1] for e in resp[0].resources[0][4]}
+        self.assertEqual(entries["brook.replication"], "local")
 
 
 if __name__ == "__main__":

@@ -177,8 +177,8 @@ static void bed_pump(bed *bd)
             bed_message *m = bd->messages;
             bd->messages = m->next;
             bed_broker *dst = bed_at(bd, m->to);
-            const brook_replication_ops *ro = brook_replication_of(&dst->b.plugins.replication);
-            if (!dst->down && brook_has_slot(&dst->b.plugins.replication, brook_replication_ops, peer_message))
+            const brook_replication_ops *ro = brook_replication_of(&dst->b.plugins.replication[0]);
+            if (!dst->down && brook_has_slot(&dst->b.plugins.replication[0], brook_replication_ops, peer_message))
                 ro->peer_message(dst->part->replica, m->from, m->data, m->len);
             free(m);
         }
@@ -402,7 +402,7 @@ static size_t bed_log_bytes(bed *bd, int32_t id, uint8_t *out, size_t cap)
     assert_int_equal(brook_partition_offsets(x->part, &start, &end), BROOK_OK);
     if (end == start)
         return 0;
-    const brook_storage_ops *so = brook_storage_of(&x->b.plugins.storage);
+    const brook_storage_ops *so = brook_storage_of(&x->b.plugins.storage[0]);
     assert_int_equal(so->read(x->part->log, start, end, cap, slices, 256, &n, &bytes), BROOK_OK);
     assert_true(bytes <= cap);
     size_t at = 0;

@@ -38,8 +38,8 @@ static void minimal_config_gets_defaults(void **state)
     assert_true(s->auto_create_topics);
     assert_int_equal(s->listener_count, 1);
     assert_string_equal(s->listeners[0].codec, "native");
-    assert_string_equal(s->storage.name, "memory");
-    assert_string_equal(s->replication.name, "none");
+    assert_string_equal(s->storage[0].name, "memory");
+    assert_string_equal(s->replication[0].name, "none");
     assert_int_equal(s->auth_count, 1);
     assert_string_equal(s->auth[0].name, "anonymous");
     assert_int_equal(s->codec_count, 1); /* implied by the listener */
@@ -55,6 +55,46 @@ static void expect_error(const char *text, const char *needle)
     if (!strstr(err, needle))
         fail_msg("error \"%s\" does not contain \"%s\"", err, needle);
     brook_config_free(&c);
+}
+
+/* Storage and replication as a list of named blocks: the first is the
+ * default; every block of a list has its own name. */
+static void named_storage_and_strategies(void **state)
+{
+    (void)state;
+    brook_config c;
+    char err[1024] = "";
+    const char *listeners = "listeners = ( { name = \"n\"; codec = \"native\"; address = \"127.0.0.1:0\"; } );\n";
+    char text[2048];
+    snprintf(text, sizeof text,
+             "%sstorage = ( { name = \"disk\"; plugin = \"segment\"; flush = \"always\"; },\n"
+             "            { name = \"ram\"; plugin = \"memory\"; } );\n"
+             "replication = { plugin = \"none\"; name = \"local\"; };\n",
+             listeners);
+    assert_int_equal(load(&c, text, err), BROOK_OK);
+    assert_int_equal(c.settings.storage_count, 2);
+    assert_string_equal(c.settings.storage[0].instance, "disk");
+    assert_string_equal(c.settings.storage[0].name, "segment");
+    assert_string_equal(c.settings.storage[1].instance, "ram");
+    assert_int_equal(c.settings.replication_count, 1);
+    assert_string_equal(c.settings.replication[0].instance, "local");
+    brook_config_free(&c);
+    /* a lone block is named after its plugin */
+    snprintf(text, sizeof text, "%sstorage = { plugin = \"memory\"; };\n", listeners);
+    assert_int_equal(load(&c, text, err), BROOK_OK);
+    assert_string_equal(c.settings.storage[0].instance, "memory");
+    brook_config_free(&c);
+
+    snprintf(text, sizeof text, "%sstorage = ( { plugin = \"memory\"; } );\n", listeners);
+    expect_error(text, "test.conf:2: storage.[0]: missing key \"name\"");
+    snprintf(text, sizeof text,
+             "%sstorage = ( { name = \"a\"; plugin = \"memory\"; }, { name = \"a\"; plugin = \"segment\"; } );\n",
+             listeners);
+    expect_error(text, "names another block of the list already");
+    snprintf(text, sizeof text, "%sstorage = { name = \"no spaces\"; plugin = \"memory\"; };\n", listeners);
+    expect_error(text, "must be a name of [a-zA-Z0-9._-] characters");
+    snprintf(text, sizeof text, "%sstorage = ();\n", listeners);
+    expect_error(text, "storage: must be a plugin block");
 }
 
 static void bad_configs_name_file_line_and_key(void **state)
@@ -145,7 +185,7 @@ static void set_overrides_and_creates(void **state)
     assert_string_equal(c.settings.data_dir, "/tmp/x");
     assert_false(c.settings.auto_create_topics);
     assert_string_equal(c.settings.listeners[0].address, "127.0.0.1:1234");
-    config_setting_t *label = config_setting_get_member(c.settings.storage.block, "label");
+    config_setting_t *label = config_setting_get_member(c.settings.storage[0].block, "label");
     assert_string_equal(config_setting_get_string(label), "quoted");
 
     assert_int_not_equal(brook_config_set(&c, "broker.id=abc", err, sizeof err), BROOK_OK);
@@ -162,7 +202,7 @@ static void set_overrides_and_creates(void **state)
 
 static const brook_option opts[] = {
     BROOK_OPTION_INT("size", "10", NULL, NULL, "a size"),
-    BROOK_OPTION_STRING("name", NULL, "a name"),
+    BROOK_OPTION_STRING("label", NULL, "a label"),
     BROOK_OPTION_BOOL("on", "true", "a switch"),
     BROOK_OPTION_DOUBLE("ratio", "0.5", NULL, NULL, "a ratio"),
     BROOK_OPTION_END,
@@ -186,8 +226,8 @@ static void plugin_options_checked_against_declared_table(void **state)
     assert_true(d == 2.0);
     assert_int_equal(brook_options_bool(block, opts, "on", &b), BROOK_OK);
     assert_true(b);
-    assert_int_equal(brook_options_string(block, opts, "name", &s), BROOK_ERR_NOT_FOUND);
-    assert_int_equal(brook_options_int(block, opts, "name", &i), BROOK_ERR_INVALID);
+    assert_int_equal(brook_options_string(block, opts, "label", &s), BROOK_ERR_NOT_FOUND);
+    assert_int_equal(brook_options_int(block, opts, "label", &i), BROOK_ERR_INVALID);
     assert_int_equal(brook_options_int(block, opts, "undeclared", &i), BROOK_ERR_INVALID);
     assert_int_equal(brook_options_int(NULL, opts, "size", &i), BROOK_OK);
     assert_int_equal(i, 10);
@@ -341,7 +381,7 @@ static void shipped_default_config_is_valid(void **state)
     assert_string_equal(c.settings.listeners[0].address, "127.0.0.1:9092");
     assert_string_equal(c.settings.listeners[1].codec, "native");
     assert_string_equal(c.settings.listeners[1].address, "127.0.0.1:9093");
-    assert_string_equal(c.settings.storage.name, "segment");
+    assert_string_equal(c.settings.storage[0].name, "segment");
     brook_config_free(&c);
 }
 
@@ -350,6 +390,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(minimal_config_gets_defaults),
         cmocka_unit_test(bad_configs_name_file_line_and_key),
+        cmocka_unit_test(named_storage_and_strategies),
         cmocka_unit_test(syntax_error_has_line),
         cmocka_unit_test(set_overrides_and_creates),
         cmocka_unit_test(plugin_options_checked_against_declared_table),

@@ -1,0 +1,84 @@
+"""Topics on different storage in one broker: `storage` lists named
+instances (segment "disk", the default, and memory "ram"), and a topic
+picks one with its `brook.storage` config. Real clients write to both; after
+a restart the disk topic has everything and the memory topic starts empty,
+which proves each partition went where its topic said. A name the broker
+does not run is refused with INVALID_CONFIG naming the key."""
+import os
+import shutil
+import tempfile
+import unittest
+
+from brooktest import Broker, Native
+
+from confluent_kafka import KafkaError, Producer
+from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic
+
+STORAGE = ('storage = ( { name = "disk"; plugin = "segment"; flush = "always"; },\n'
+           '            { name = "ram"; plugin = "memory"; } );')
+
+
+class TopicsOnTheirOwnStorage(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="brook-it-")
+        self.broker = Broker(self.dir, storage=STORAGE).start()
+        self.admin = AdminClient({"bootstrap.servers": self.bootstrap()})
+
+    def tearDown(self):
+        try:
+            if self.broker.alive():
+                self.assertEqual(self.broker.stop(), 0, self.broker.log())
+            self.assertNotIn("ERROR: AddressSanitizer", self.broker.log())
+        finally:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+    def bootstrap(self):
+        return "127.0.0.1:%d" % self.broker.kafka_port
+
+    def create(self, name, config):
+        f = self.admin.create_topics([NewTopic(name, num_partitions=1, replication_factor=1, config=config)])[name]
+        try:
+            f.result(10)
+            return None
+        except Exception as e:
+            return e.args[0].code(), e.args[0].str()
+
+    def count(self, topic):
+        n = Native(self.broker.port)
+        r = n.call("fetch", topic=topic, partition=0, offset=0, max_wait_ms=0)
+        n.close()
+        self.assertEqual(r["error"], 0, r)
+        return len(r["records"])
+
+    def test_each_topic_lives_on_the_storage_it_names(self):
+        self.assertIsNone(self.create("kept", {}))
+        self.assertIsNone(self.create("volatile", {"brook.storage": "ram"}))
+        p = Producer({"bootstrap.servers": self.bootstrap(), "acks": "all"})
+        for i in range(20):
+            p.produce("kept", b"k%d" % i)
+            p.produce("volatile", b"v%d" % i)
+        self.assertEqual(p.flush(20), 0)
+        self.assertEqual((self.count("kept"), self.count("volatile")), (20, 20))
+        cfg = list(self.admin.describe_configs([ConfigResource("topic", "volatile")]).values())[0].result(10)
+        self.assertEqual(cfg["brook.storage"].value, "ram")
+        self.assertFalse(cfg["brook.storage"].is_default)
+        cfg = list(self.admin.describe_configs([ConfigResource("topic", "kept")]).values())[0].result(10)
+        self.assertEqual((cfg["brook.storage"].value, cfg["brook.storage"].is_default), ("disk", True))
+        self.assertTrue(os.path.isdir(os.path.join(self.broker.data, "kept-0")), os.listdir(self.broker.data))
+        self.assertFalse(os.path.exists(os.path.join(self.broker.data, "volatile-0")))
+        self.broker.stop()
+        self.broker.start()
+        self.admin = AdminClient({"bootstrap.servers": self.bootstrap()})
+        self.assertEqual((self.count("kept"), self.count("volatile")), (20, 0))
+
+    def test_a_storage_the_broker_does_not_run_is_refused(self):
+        code, text = self.create("where", {"brook.storage": "tape"})
+        self.assertEqual(code, KafkaError.INVALID_CONFIG)
+        self.assertIn('brook.storage: this broker runs no storage named "tape"', text)
+        code, text = self.create("where", {"brook.replication": "raft"})
+        self.assertEqual(code, KafkaError.INVALID_CONFIG)
+        self.assertIn('brook.replication: this broker runs no replication strategy named "raft"', text)
+
+
+if __name__ == "__main__":
+    unittest.main()
