@@ -202,6 +202,9 @@ brook_err brook_broker_host_topic(brook_broker *b, const char *name, const char 
         changed = 1;
     }
     if (!brook_topic_config_equal(&t->config, config)) { /* the topic's configs changed in the cluster */
+        for (int32_t i = 0; t->partitions && i < t->partition_count; i++)
+            if (t->partitions[i])
+                brook_partition_apply_settings(t->partitions[i], &t->config, config);
         if ((e = brook_topic_config_copy(&t->config, config)))
             return e;
         changed = 1;

@@ -119,6 +119,29 @@ void brook_partition_maybe_snapshot(brook_partition *p, size_t appended, int64_t
         snapshot_producers(p, end);
 }
 
+static void apply_setting(brook_partition *p, const char *name, const char *value)
+{
+    brook_err e = brook_storage_of(p->storage)->topic_setting(p->storage->state, p->log, name, value);
+    if (e)
+        log_warn("partition %s-%d: storage %s does not apply %s=%s: %s", p->topic->name, p->index,
+                 p->storage->conf->instance, name, value ? value : "(its own)", brook_err_str(e));
+}
+
+void brook_partition_apply_settings(brook_partition *p, const brook_topic_config *before, const brook_topic_config *now)
+{
+    if (!brook_has_slot(p->storage, brook_storage_ops, topic_setting))
+        return;
+    for (size_t i = 0; i < now->count; i++) {
+        const brook_topic_setting *s = &now->items[i];
+        const char *was = before ? brook_topic_config_get(before, s->name) : NULL;
+        if (brook_topic_config_by_storage(s->name) && (!was || strcmp(was, s->value) != 0))
+            apply_setting(p, s->name, s->value);
+    }
+    for (size_t i = 0; before && i < before->count; i++)
+        if (brook_topic_config_by_storage(before->items[i].name) && !brook_topic_config_get(now, before->items[i].name))
+            apply_setting(p, before->items[i].name, NULL);
+}
+
 brook_err brook_partition_open(brook_broker *b, brook_topic *topic, int32_t index, int create, brook_partition **out)
 {
     brook_partition *p = calloc(1, sizeof *p);
@@ -144,6 +167,7 @@ brook_err brook_partition_open(brook_broker *b, brook_topic *topic, int32_t inde
         free(p);
         return e;
     }
+    brook_partition_apply_settings(p, NULL, &topic->config);
     int64_t start, end;
     so->offsets(p->log, &start, &end);
     /* Everything recovered from storage was acknowledged before: committed. */

@@ -70,6 +70,11 @@ struct brook_partition {
 brook_err brook_partition_open(struct brook_broker *b, brook_topic *topic, int32_t index, int create,
                                brook_partition **out);
 
+/* The topic's storage settings (retention.ms, ...) changed from `before`
+ * (NULL: none) to `now`: the storage applies what differs, at once. */
+void brook_partition_apply_settings(brook_partition *p, const brook_topic_config *before,
+                                    const brook_topic_config *now);
+
 /* Close storage and replication; registered waiters are detached and woken
  * (they will find the partition gone). Its producer-state snapshot is
  * brought up to the log end, unless `removing`: the partition is being

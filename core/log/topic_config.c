@@ -1,6 +1,7 @@
 #include "topic_config.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,16 +14,22 @@ typedef struct known_config {
     const char *name;
     value_kind kind;
     long long min, max; /* KIND_INT */
+    int by_storage;     /* the topic's storage applies it (brook_storage_ops.topic_setting) */
 } known_config;
 
 static const known_config known[] = {
     /* Brook's own: the storage instance and replication strategy the
      * topic runs on, by their names in the configuration (the broker checks
      * it runs one of that name) */
-    {"brook.replication", KIND_NAME, 0, 0},
-    {"brook.storage", KIND_NAME, 0, 0},
-    {"min.insync.replicas", KIND_INT, 1, 32767},
-    {"unclean.leader.election.enable", KIND_BOOL, 0, 0},
+    {"brook.replication", KIND_NAME, 0, 0, 0},
+    {"brook.storage", KIND_NAME, 0, 0, 0},
+    {"index.interval.bytes", KIND_INT, 0, INT32_MAX, 1},
+    {"min.insync.replicas", KIND_INT, 1, 32767, 0},
+    {"retention.bytes", KIND_INT, -1, INT64_MAX, 1},
+    {"retention.ms", KIND_INT, -1, INT64_MAX, 1},
+    {"segment.bytes", KIND_INT, 14, INT32_MAX, 1},
+    {"segment.ms", KIND_INT, 1, INT64_MAX, 1},
+    {"unclean.leader.election.enable", KIND_BOOL, 0, 0, 0},
 };
 
 /* Kafka's other topic configs: per-topic values arrive with topic
@@ -35,7 +42,6 @@ static const char *const not_yet[] = {
     "flush.messages",
     "flush.ms",
     "follower.replication.throttled.replicas",
-    "index.interval.bytes",
     "leader.replication.throttled.replicas",
     "local.retention.bytes",
     "local.retention.ms",
@@ -51,12 +57,8 @@ static const char *const not_yet[] = {
     "min.compaction.lag.ms",
     "preallocate",
     "remote.storage.enable",
-    "retention.bytes",
-    "retention.ms",
-    "segment.bytes",
     "segment.index.bytes",
     "segment.jitter.ms",
-    "segment.ms",
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -98,6 +100,12 @@ static int name_valid(const char *s)
               *s == '_' || *s == '-'))
             return 0;
     return 1;
+}
+
+int brook_topic_config_by_storage(const char *name)
+{
+    const known_config *k = name ? find_known(name) : NULL;
+    return k && k->by_storage;
 }
 
 brook_err brook_topic_config_check(const char *name, const char *value, char *err, size_t errlen)

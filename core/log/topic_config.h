@@ -32,6 +32,11 @@ typedef struct brook_topic_config {
  * with a message that names the key in `err`. */
 brook_err brook_topic_config_check(const char *name, const char *value, char *err, size_t errlen);
 
+/* Whether the topic's storage applies `name` (retention.ms, segment.bytes,
+ * ...: brook_storage_ops.topic_setting), so a topic may set it only on a
+ * storage that takes it. */
+int brook_topic_config_by_storage(const char *name);
+
 /* Set (or replace) `name`, after brook_topic_config_check; a NULL value
  * removes it (the broker's setting applies again). */
 brook_err brook_topic_config_set(brook_topic_config *c, const char *name, const char *value);

@@ -246,6 +246,15 @@ void brook_handle_metadata(brook_req *req)
     }
 }
 
+/* Refuse a topic with `why` (copied into the request), answered as
+ * INVALID_CONFIG by the Kafka codec. */
+static brook_err refuse(brook_req *req, brook_topic_create *tc, const char *why)
+{
+    char *message = brook_request_alloc(&req->pub, strlen(why) + 1);
+    tc->error_message = message ? strcpy(message, why) : "a topic config was refused";
+    return BROOK_ERR_INVALID;
+}
+
 /* The configs a creation asks for: known names with good values, none
  * twice. BROOK_ERR_INVALID with a message naming the key otherwise (the
  * Kafka codec answers it as INVALID_CONFIG). */
@@ -261,11 +270,8 @@ static brook_err check_configs(brook_req *req, brook_topic_create *tc)
                 e = BROOK_ERR_INVALID;
             }
         }
-        if (e) {
-            char *message = brook_request_alloc(&req->pub, strlen(why) + 1);
-            tc->error_message = message ? strcpy(message, why) : "a topic config was refused";
-            return e;
-        }
+        if (e)
+            return refuse(req, tc, why);
     }
     return BROOK_OK;
 }
@@ -292,26 +298,49 @@ static const char *asked(const brook_topic_create *tc, const char *name)
     return NULL;
 }
 
-/* The storage instance and strategy a creation names run here. In a
- * cluster the controller checks its own configuration: brokers are
- * expected to run the same plugin blocks (one without them cannot open
- * the topic's replicas and says so in its log). */
+/* The settings the topic's storage applies (retention.ms, ...): asked of
+ * the storage instance the topic will run on. */
+static brook_err check_storage_settings(brook_req *req, brook_topic_create *tc, brook_plugin_instance *storage)
+{
+    char why[256];
+    for (size_t i = 0; i < tc->config_count; i++) {
+        const brook_config_pair *c = &tc->configs[i];
+        if (!c->value || !brook_topic_config_by_storage(c->name))
+            continue;
+        brook_err e = brook_has_slot(storage, brook_storage_ops, topic_setting)
+                          ? brook_storage_of(storage)->topic_setting(storage->state, NULL, c->name, c->value)
+                          : BROOK_ERR_UNSUPPORTED;
+        if (e == BROOK_ERR_UNSUPPORTED)
+            snprintf(why, sizeof why, "%s: the topic's storage \"%s\" (plugin %s) has no such setting", c->name,
+                     storage->conf->instance, storage->conf->name);
+        else if (e)
+            snprintf(why, sizeof why, "%s: the topic's storage \"%s\" refuses \"%s\"", c->name, storage->conf->instance,
+                     c->value);
+        if (e)
+            return refuse(req, tc, why);
+    }
+    return BROOK_OK;
+}
+
+/* The storage instance and strategy a creation names run here, and take
+ * its settings. In a cluster the controller checks its own configuration:
+ * brokers are expected to run the same plugin blocks (one without them
+ * cannot open the topic's replicas and says so in its log). */
 static brook_err check_plugins(brook_req *req, brook_topic_create *tc, brook_plugin_instance **strategy)
 {
-    const char *storage = asked(tc, "brook.storage"), *replication = asked(tc, "brook.replication");
-    const char *which = NULL, *kind = NULL;
-    if (!brook_plugin_set_storage(&req->broker->plugins, storage))
-        which = storage, kind = "brook.storage: this broker runs no storage";
-    else if (!(*strategy = brook_plugin_set_strategy(&req->broker->plugins, replication)))
-        which = replication, kind = "brook.replication: this broker runs no replication strategy";
-    if (!which)
-        return BROOK_OK;
-    size_t len = strlen(kind) + strlen(which) + 32;
-    char *message = brook_request_alloc(&req->pub, len);
-    if (message)
-        snprintf(message, len, "%s named \"%s\"", kind, which);
-    tc->error_message = message ? message : kind;
-    return BROOK_ERR_INVALID;
+    const char *storage_name = asked(tc, "brook.storage"), *replication = asked(tc, "brook.replication");
+    char why[256];
+    brook_plugin_instance *storage = brook_plugin_set_storage(&req->broker->plugins, storage_name);
+    if (!storage) {
+        snprintf(why, sizeof why, "brook.storage: this broker runs no storage named \"%s\"", storage_name);
+        return refuse(req, tc, why);
+    }
+    if (!(*strategy = brook_plugin_set_strategy(&req->broker->plugins, replication))) {
+        snprintf(why, sizeof why, "brook.replication: this broker runs no replication strategy named \"%s\"",
+                 replication);
+        return refuse(req, tc, why);
+    }
+    return check_storage_settings(req, tc, storage);
 }
 
 /* The checks every broker makes; BROOK_OK: the topic may be created. */

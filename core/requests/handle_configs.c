@@ -69,9 +69,15 @@ static int add_plugin_int(builder *b, brook_plugin_instance *pi, const char *nam
     return 1;
 }
 
-/* An option of the topic's storage, when its plugin declares it. */
+/* A setting of the topic's storage: the topic's own value, else the
+ * option of its storage plugin when the plugin declares it. */
 static void add_storage(builder *b, const brook_topic_config *own, const char *name, const char *option)
 {
+    const char *v = brook_topic_config_get(own, name);
+    if (v) {
+        add_from(b, name, v, BROOK_CONFIG_SOURCE_TOPIC);
+        return;
+    }
     brook_plugin_instance *storage = brook_broker_storage_for(b->req->broker, own);
     if (storage)
         add_plugin_int(b, storage, name, option);

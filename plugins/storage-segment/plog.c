@@ -144,6 +144,7 @@ brook_err plog_open(backend *be, const char *topic, int32_t partition, int creat
         return BROOK_ERR_NOMEM;
     }
     l->be = be;
+    l->set = backend_settings(be);
     l->partition = partition;
     l->refs = 1;
     if (snprintf(l->dir, sizeof l->dir, "%s/%s-%d", be->dir, topic, partition) >= (int)sizeof l->dir) {
@@ -219,14 +220,23 @@ static brook_err roll(plog *l)
     return BROOK_OK;
 }
 
+log_settings backend_settings(const backend *be)
+{
+    return (log_settings){.segment_bytes = be->segment_bytes,
+                          .segment_ms = be->segment_ms,
+                          .index_interval = be->index_interval,
+                          .retention_bytes = be->retention_bytes,
+                          .retention_ms = be->retention_ms};
+}
+
 static int should_roll(const plog *l, size_t len)
 {
     const segment *s = active(l);
     if (s->size == 0)
         return 0;
-    if (s->size + len > (uint64_t)l->be->segment_bytes)
+    if (s->size + len > (uint64_t)l->set.segment_bytes)
         return 1;
-    return l->be->segment_ms > 0 && l->be->host->now_ms(l->be->host) - s->created_ms >= l->be->segment_ms;
+    return l->set.segment_ms > 0 && l->be->host->now_ms(l->be->host) - s->created_ms >= l->set.segment_ms;
 }
 
 brook_err plog_append(plog *l, const uint8_t *data, size_t len)
@@ -512,8 +522,8 @@ void plog_apply_retention(plog *l, int64_t now_ms)
     /* Whole closed segments only; the active one always stays. */
     while (drop + 1 < l->nsegs) {
         segment *s = l->segs[drop];
-        int by_size = be->retention_bytes >= 0 && total - s->size >= (uint64_t)be->retention_bytes;
-        int by_time = be->retention_ms >= 0 && s->max_ts >= 0 && s->max_ts < now_ms - be->retention_ms;
+        int by_size = l->set.retention_bytes >= 0 && total - s->size >= (uint64_t)l->set.retention_bytes;
+        int by_time = l->set.retention_ms >= 0 && s->max_ts >= 0 && s->max_ts < now_ms - l->set.retention_ms;
         if (!by_size && !by_time)
             break;
         be->host->log(be->host, BROOK_LOG_INFO,

@@ -30,6 +30,13 @@ brook_err seg_errno(int err)
     }
 }
 
+/* Bytes between two index entries: the log's setting (a segment let go
+ * by its log keeps the backend's). */
+static int64_t index_interval(const segment *s)
+{
+    return s->log ? s->log->set.index_interval : s->be->index_interval;
+}
+
 segment *seg_new(backend *be, plog *l, int64_t base)
 {
     segment *s = calloc(1, sizeof *s);
@@ -41,7 +48,7 @@ segment *seg_new(backend *be, plog *l, int64_t base)
     s->next = base;
     s->max_ts = -1;
     s->fd = -1;
-    s->since_index = (uint64_t)be->index_interval; /* the first batch gets an entry */
+    s->since_index = (uint64_t)l->set.index_interval; /* the first batch gets an entry */
     s->created_ms = be->host->now_ms(be->host);
     snprintf(s->path, sizeof s->path, "%s/%0*" PRId64, l->dir, SEG_NAME_DIGITS, base);
     return s;
@@ -85,7 +92,7 @@ static brook_err idx_push(segment *s, uint32_t rel, uint32_t pos, int64_t max_ts
 
 brook_err seg_account(segment *s, uint64_t pos, int64_t base, int64_t last, int64_t max_ts, uint64_t size)
 {
-    if (s->since_index >= (uint64_t)s->be->index_interval && pos <= UINT32_MAX && base - s->base <= UINT32_MAX) {
+    if (s->since_index >= (uint64_t)index_interval(s) && pos <= UINT32_MAX && base - s->base <= UINT32_MAX) {
         brook_err e = idx_push(s, (uint32_t)(base - s->base), (uint32_t)pos, s->max_ts);
         if (e)
             return e;
@@ -161,7 +168,7 @@ static void reset_index(segment *s)
     s->size = 0;
     s->next = s->base;
     s->max_ts = -1;
-    s->since_index = (uint64_t)s->be->index_interval;
+    s->since_index = (uint64_t)index_interval(s);
 }
 
 brook_err seg_reindex(segment *s, int fd, int64_t until, uint64_t *end)

@@ -37,6 +37,16 @@ typedef enum flush_mode {
 typedef struct segment segment;
 typedef struct plog plog;
 
+/* What governs one log: the backend's options, or the values its topic
+ * sets itself (the topic_setting slot: segment.bytes, retention.ms, ...). */
+typedef struct log_settings {
+    int64_t segment_bytes;
+    int64_t segment_ms;
+    int64_t index_interval;
+    int64_t retention_bytes;
+    int64_t retention_ms;
+} log_settings;
+
 typedef struct backend {
     const brook_host *host;
     char dir[PATH_MAX - 512]; /* room for "/<topic>-<partition>/..." */
@@ -112,6 +122,7 @@ struct plog {
     size_t nsegs;
     size_t cap;
     int64_t start;
+    log_settings set;
     int refs; /* the open handle plus jobs in flight */
     int closed;
     int failed; /* an fdatasync failed: refuse appends until restart */
@@ -184,6 +195,8 @@ void reader_init(head_reader *r, int fd, uint64_t limit);
 int reader_head(head_reader *r, uint64_t pos, batch_head *h);
 
 /* ---- plog.c ------------------------------------------------------------- */
+/* The backend's own settings, what a log starts with. */
+log_settings backend_settings(const backend *be);
 brook_err plog_open(backend *be, const char *topic, int32_t partition, int create, plog **out);
 void plog_close(plog *l);
 void plog_unref(plog *l);

@@ -2,6 +2,7 @@
  * and removing partition directories, and the retention timer. */
 #include <dirent.h>
 #include <errno.h>
+#include <stddef.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -305,6 +306,50 @@ static brook_err v_size(void *log, uint64_t *bytes)
     return BROOK_OK;
 }
 
+/* The topic configs a log may set for itself, the field each lands in and
+ * the bounds of the matching option above. */
+typedef struct topic_setting_row {
+    const char *name;
+    size_t field; /* offset in log_settings */
+    int64_t min, max;
+} topic_setting_row;
+
+static const topic_setting_row topic_settings[] = {
+    {"segment.bytes", offsetof(log_settings, segment_bytes), 1024, 4294967295LL},
+    {"segment.ms", offsetof(log_settings, segment_ms), 0, INT64_MAX},
+    {"index.interval.bytes", offsetof(log_settings, index_interval), 1, INT64_MAX},
+    {"retention.bytes", offsetof(log_settings, retention_bytes), -1, INT64_MAX},
+    {"retention.ms", offsetof(log_settings, retention_ms), -1, INT64_MAX},
+};
+
+static brook_err v_topic_setting(void *state, void *log, const char *name, const char *value)
+{
+    const topic_setting_row *row = NULL;
+    for (size_t i = 0; i < sizeof topic_settings / sizeof topic_settings[0]; i++)
+        if (strcmp(topic_settings[i].name, name) == 0)
+            row = &topic_settings[i];
+    if (!row)
+        return BROOK_ERR_UNSUPPORTED;
+    int64_t v = 0;
+    if (value) {
+        char *end;
+        errno = 0;
+        long long parsed = strtoll(value, &end, 10);
+        if (errno || end == value || *end || parsed < row->min || parsed > row->max)
+            return BROOK_ERR_INVALID;
+        v = parsed;
+    }
+    if (!log)
+        return BROOK_OK;
+    plog *l = log;
+    if (!value) { /* back to the backend's own */
+        log_settings own = backend_settings(state);
+        v = *(const int64_t *)((const char *)&own + row->field);
+    }
+    *(int64_t *)((char *)&l->set + row->field) = v;
+    return BROOK_OK;
+}
+
 static const brook_storage_ops ops = {
     .open = v_open,
     .close = v_close,
@@ -318,6 +363,7 @@ static const brook_storage_ops ops = {
     .truncate = v_truncate,
     .offset_for_timestamp = v_offset_for_timestamp,
     .size = v_size,
+    .topic_setting = v_topic_setting,
 };
 
 BROOK_PLUGIN_DESCRIPTOR(BROOK_PLUGIN_STORAGE, brook_storage_ops, ops, .name = "segment", .version = "1.0.0",

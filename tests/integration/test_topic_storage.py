@@ -7,6 +7,7 @@ does not run is refused with INVALID_CONFIG naming the key."""
 import os
 import shutil
 import tempfile
+import time
 import unittest
 
 from brooktest import Broker, Native
@@ -82,3 +83,71 @@ class TopicsOnTheirOwnStorage(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class StorageSettingsPerTopic(unittest.TestCase):
+    """A topic's own segment.bytes and retention.bytes on storage-segment:
+    its log rolls small segments and drops the old ones while a topic
+    beside it keeps the backend's settings."""
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="brook-it-")
+        self.broker = Broker(self.dir, storage='storage = { plugin = "segment"; retention_check_ms = 100; };').start()
+        self.admin = AdminClient({"bootstrap.servers": "127.0.0.1:%d" % self.broker.kafka_port})
+
+    def tearDown(self):
+        try:
+            if self.broker.alive():
+                self.assertEqual(self.broker.stop(), 0, self.broker.log())
+            self.assertNotIn("ERROR: AddressSanitizer", self.broker.log())
+        finally:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+    def segments(self, topic):
+        return sorted(f for f in os.listdir(os.path.join(self.broker.data, "%s-0" % topic)) if f.endswith(".log"))
+
+    def bytes(self, topic):
+        d = os.path.join(self.broker.data, "%s-0" % topic)
+        return sum(os.path.getsize(os.path.join(d, f)) for f in self.segments(topic))
+
+    def log_start(self, topic):
+        n = Native(self.broker.port)
+        r = n.call("list_offsets", topic=topic, partition=0)
+        n.close()
+        return r["earliest"]
+
+    def test_a_topic_rolls_and_keeps_by_its_own_settings(self):
+        fs = self.admin.create_topics([
+            NewTopic("small", num_partitions=1, replication_factor=1,
+                     config={"segment.bytes": "2048", "retention.bytes": "8192"}),
+            NewTopic("plain", num_partitions=1, replication_factor=1)])
+        for f in fs.values():
+            f.result(10)
+        p = Producer({"bootstrap.servers": "127.0.0.1:%d" % self.broker.kafka_port, "linger.ms": 0})
+        for i in range(200):  # a batch each: the log rolls between batches
+            p.produce("small", b"x" * 200)
+            p.produce("plain", b"x" * 200)
+            self.assertEqual(p.flush(10), 0)
+        self.assertGreater(len(self.segments("small")), 4)
+        self.assertEqual(len(self.segments("plain")), 1)
+        # retention takes the oldest segments until what is left, besides
+        # the active segment, is within retention.bytes (Kafka's rule)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and self.bytes("small") > 8192 + 2048:
+            time.sleep(0.1)
+        self.assertLessEqual(self.bytes("small"), 8192 + 2048)
+        self.assertGreater(self.log_start("small"), 0)
+        self.assertEqual(self.log_start("plain"), 0)
+        cfg = list(self.admin.describe_configs([ConfigResource("topic", "small")]).values())[0].result(10)
+        self.assertEqual((cfg["retention.bytes"].value, cfg["retention.bytes"].is_default), ("8192", False))
+        self.assertEqual(cfg["segment.bytes"].value, "2048")
+        cfg = list(self.admin.describe_configs([ConfigResource("topic", "plain")]).values())[0].result(10)
+        self.assertEqual((cfg["retention.bytes"].value, cfg["retention.bytes"].is_default), ("-1", True))
+
+    def test_a_value_the_storage_cannot_take_is_refused(self):
+        f = self.admin.create_topics([NewTopic("tiny", num_partitions=1, replication_factor=1,
+                                               config={"segment.bytes": "100"})])["tiny"]
+        with self.assertRaises(Exception) as refused:
+            f.result(10)
+        self.assertEqual(refused.exception.args[0].code(), KafkaError.INVALID_CONFIG)
+        self.assertIn('segment.bytes: the topic\'s storage "segment" refuses "100"', refused.exception.args[0].str())

@@ -161,8 +161,12 @@ static void topic_configs_are_checked_by_name_and_value(void **state)
     assert_int_equal(brook_topic_config_check("unclean.leader.election.enable", "yes", err, sizeof err),
                      BROOK_ERR_INVALID);
     assert_non_null(strstr(err, "unclean.leader.election.enable: \"yes\" is not true or false"));
-    assert_int_equal(brook_topic_config_check("retention.ms", "1000", err, sizeof err), BROOK_ERR_INVALID);
-    assert_non_null(strstr(err, "retention.ms: per-topic values are not supported yet"));
+    assert_int_equal(brook_topic_config_check("cleanup.policy", "compact", err, sizeof err), BROOK_ERR_INVALID);
+    assert_non_null(strstr(err, "cleanup.policy: per-topic values are not supported yet"));
+    assert_int_equal(brook_topic_config_check("retention.ms", "-1", err, sizeof err), BROOK_OK);
+    assert_int_equal(brook_topic_config_check("retention.ms", "-2", err, sizeof err), BROOK_ERR_INVALID);
+    assert_true(brook_topic_config_by_storage("retention.ms"));
+    assert_false(brook_topic_config_by_storage("min.insync.replicas"));
     assert_int_equal(brook_topic_config_check("no.such.thing", "1", err, sizeof err), BROOK_ERR_INVALID);
     assert_non_null(strstr(err, "no.such.thing: not a topic config"));
 

@@ -103,6 +103,18 @@ typedef struct brook_storage_ops {
     /* Bytes of batches the log holds now (what size-based retention
      * counts), for the broker's per-partition size metric. Optional. */
     brook_err (*size)(void *log, uint64_t *bytes);
+
+    /* Since 2.1, optional (as SQLite's xFileControl): a topic's own setting,
+     * by its Kafka topic config name ("retention.ms", "segment.bytes", ...),
+     * the value as text and already checked as that config's type by the
+     * broker; a NULL value: back to this backend's own option. With `log`
+     * NULL the backend only says whether it would take it (for a topic
+     * being created or changed); with an open log it applies it from now
+     * on (the broker calls it after `open` for each setting the topic has,
+     * and again when one changes). BROOK_ERR_UNSUPPORTED: not a setting
+     * this backend has (the broker refuses it for topics on it);
+     * BROOK_ERR_INVALID: a value it cannot take. */
+    brook_err (*topic_setting)(void *state, void *log, const char *name, const char *value);
 } brook_storage_ops;
 
 #endif
