@@ -15,7 +15,9 @@
 #include "conn.h"
 #include "data_dir.h"
 #include "log.h"
+#include "cluster_image.h"
 #include "cluster_topics.h"
+#include "topic_config_writes.h"
 #include "local_replicas.h"
 #include "producer_id_blocks.h"
 #include "membership.h"
@@ -65,6 +67,35 @@ static brook_err open_partitions(brook_broker *b, brook_topic *t, int create)
         log_warn("topic %s: %d of %d partition(s) had no stored log and start empty (storage %s)", t->name, missing,
                  t->partition_count, brook_broker_storage_for(b, &t->config)->conf->name);
     return BROOK_OK;
+}
+
+const brook_topic_config *brook_broker_topic_configs(brook_broker *b, const char *name)
+{
+    if (b->st->clustered) {
+        const brook_image_topic *it = brook_cluster_image_topic(b, name);
+        return it ? &it->rec.configs : NULL;
+    }
+    brook_topic *t = brook_topics_find(&b->topics, name);
+    return t ? &t->config : NULL;
+}
+
+brook_err brook_broker_set_topic_configs(brook_broker *b, const char *name, const brook_topic_config *now)
+{
+    brook_topic *t = brook_topics_find(&b->topics, name);
+    if (!t)
+        return BROOK_ERR_NOT_FOUND;
+    brook_topic_config before = {0};
+    brook_err e = brook_topic_config_copy(&before, &t->config);
+    if (!e && !(e = brook_topic_config_copy(&t->config, now)) && (e = brook_topics_save(&b->topics)))
+        brook_topic_config_copy(&t->config, &before); /* not saved: not changed */
+    if (!e) {
+        for (int32_t i = 0; t->partitions && i < t->partition_count; i++)
+            if (t->partitions[i])
+                brook_partition_apply_settings(t->partitions[i], &before, now);
+        log_info("topic %s: configs changed", name);
+    }
+    brook_topic_config_clear(&before);
+    return e;
 }
 
 brook_plugin_instance *brook_broker_storage_for(brook_broker *b, const brook_topic_config *c)
@@ -474,6 +505,7 @@ void brook_broker_free(brook_broker *b)
 {
     brook_membership_abandon_answers(b); /* what the store still owes reaches none of what stops below */
     brook_local_replicas_stop(b);        /* no fetching, no record changes applied */
+    brook_cluster_config_writes_stop(b);
     brook_cluster_topics_stop(b);
     brook_cluster_producer_ids_stop(b);
     brook_membership_leave(b); /* then: the others see it leave at once */

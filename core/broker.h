@@ -85,6 +85,7 @@ typedef struct brook_broker {
     /* the cluster's other parts, each owned by its file in cluster/ */
     struct brook_replica_fetcher *fetcher;       /* follower fetch sessions (replica_fetcher.h) */
     struct brook_topic_forwarder *forwarder;     /* auto-creations sent to the controller (cluster_topics.h) */
+    struct brook_config_writes *config_writes;   /* topic config changes in flight (topic_config_writes.h) */
     struct brook_coordinators *coordinators;     /* the groups coordinated here (group_coordinator.h) */
     struct brook_producer_id_blocks *pid_blocks; /* producer ids unique in the cluster (producer_id_blocks.h) */
 } brook_broker;
@@ -133,6 +134,15 @@ void brook_broker_remove_replica(brook_broker *b, brook_topic *t, int32_t index)
  * NULL: it names one this broker does not run. */
 brook_plugin_instance *brook_broker_storage_for(brook_broker *b, const brook_topic_config *c);
 brook_plugin_instance *brook_broker_strategy_for(brook_broker *b, const brook_topic_config *c);
+
+/* What topic `name` sets itself: from the cluster's record of it (every
+ * broker has the image), from the registry on a single broker; NULL when
+ * there is no such topic. */
+const brook_topic_config *brook_broker_topic_configs(brook_broker *b, const char *name);
+
+/* A single broker: topic `name` now sets `now` (checked): saved in the
+ * registry, then the storage settings applied to its open partitions. */
+brook_err brook_broker_set_topic_configs(brook_broker *b, const char *name, const brook_topic_config *now);
 
 /* Delete a topic: registry entry, partitions, their stored data and the
  * offsets groups committed for it. */

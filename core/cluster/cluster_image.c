@@ -87,6 +87,7 @@ static int apply(brook_cluster_image *im, const brook_mkv *kv, int deleted, char
         if (!deleted) {
             if (brook_topic_record_decode(kv->value, kv->value_len, &t->rec, why, sizeof why) == BROOK_OK) {
                 t->present = 1;
+                t->mod_revision = kv->mod_revision;
             } else {
                 log_error("cluster: topic record %s is not valid (%s): ignored", kv->key, why);
             }

@@ -25,6 +25,7 @@ typedef struct brook_image_topic {
     char name[256];
     int present; /* its topic record exists (else: partition records seen first, or left behind) */
     brook_topic_record rec;
+    int64_t mod_revision; /* of its topic record: what a change of its configs compares */
     brook_image_partition *partitions;
     int32_t partition_cap;
 } brook_image_topic;

@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include "broker.h"
-#include "cluster_image.h"
 #include "config_options.h"
 #include "handlers.h"
 
@@ -16,7 +15,16 @@ typedef struct builder {
     brook_req *req;
     brook_config_resource *res;
     size_t cap;
+    int topic; /* describing a topic (else this broker) */
 } builder;
+
+/* What AlterConfigs may change on a topic (handle_alter_configs.c). */
+static int alterable(const char *name)
+{
+    char why[160];
+    return brook_topic_config_check(name, NULL, why, sizeof why) == BROOK_OK && strcmp(name, "brook.storage") != 0 &&
+           strcmp(name, "brook.replication") != 0;
+}
 
 static int wanted(const brook_config_resource *res, const char *name)
 {
@@ -40,7 +48,7 @@ static void add_from(builder *b, const char *name, const char *value, brook_conf
         strcpy(copy, value);
         e->value = copy;
     }
-    e->read_only = 1; /* nothing is alterable through the protocol yet */
+    e->read_only = !b->topic || !alterable(name);
     e->is_default = source == BROOK_CONFIG_SOURCE_DEFAULT;
     e->source = source;
 }
@@ -116,18 +124,6 @@ static void describe_topic(builder *b, const brook_topic_config *own)
     add_storage(b, own, "index.interval.bytes", "index_interval_bytes");
 }
 
-/* What `name` sets itself: from the cluster's record of it (every broker
- * has the image), from the registry on a single broker; NULL: no such topic. */
-static const brook_topic_config *topic_configs(brook_broker *b, const char *name)
-{
-    if (b->st->clustered) {
-        const brook_image_topic *it = brook_cluster_image_topic(b, name);
-        return it ? &it->rec.configs : NULL;
-    }
-    brook_topic *t = brook_topics_find(&b->topics, name);
-    return t ? &t->config : NULL;
-}
-
 static void describe_broker(builder *b)
 {
     const brook_settings *st = b->req->broker->st;
@@ -152,7 +148,7 @@ void brook_handle_describe_configs(brook_req *req)
             continue;
         }
         if (res->type == BROOK_CONFIG_TOPIC) {
-            const brook_topic_config *own = res->name ? topic_configs(req->broker, res->name) : NULL;
+            const brook_topic_config *own = res->name ? brook_broker_topic_configs(req->broker, res->name) : NULL;
             if ((res->error =
                      brook_authorize(req, BROOK_OP_DESCRIBE, BROOK_RESOURCE_TOPIC, res->name ? res->name : "")))
                 continue;
@@ -160,6 +156,7 @@ void brook_handle_describe_configs(brook_req *req)
                 res->error = BROOK_ERR_NOT_FOUND;
                 continue;
             }
+            b.topic = 1;
             describe_topic(&b, own);
         } else if (res->type == BROOK_CONFIG_BROKER) {
             char id[16];

@@ -17,6 +17,7 @@ void brook_handle_list_offsets(brook_req *req);            /* handle_list_offset
 void brook_handle_offset_for_leader_epoch(brook_req *req); /* handle_offset_for_leader_epoch.c */
 void brook_handle_init_producer_id(brook_req *req);        /* handle_producer_id.c */
 void brook_handle_describe_configs(brook_req *req);        /* handle_configs.c */
+void brook_handle_alter_configs(brook_req *req);           /* handle_alter_configs.c */
 void brook_handle_find_coordinator(brook_req *req);        /* handle_groups.c */
 void brook_handle_join_group(brook_req *req);              /* handle_groups.c */
 void brook_handle_sync_group(brook_req *req);              /* handle_groups.c */

@@ -161,6 +161,49 @@ static const kfield lo_resp[LO_R__COUNT] = {
 MSG(lo_request, lo_req);
 MSG(lo_response, lo_resp);
 
+/* ---- AlterConfigs (33), IncrementalAlterConfigs (44) ------------------------ */
+static const kfield ac_config[AC_C__COUNT] = {
+    [AC_C_NAME] = F("Name", KT_STRING, 0, KV_ANY),
+    [AC_C_OP] = FD("ConfigOperation", KT_INT8, KV_NEVER, KV_NEVER, 0), /* AlterConfigs: always a set */
+    [AC_C_VALUE] = FN("Value", KT_STRING, 0, KV_ANY, 0),
+};
+static const kfield ac_resource[AC_RES__COUNT] = {
+    [AC_RES_TYPE] = F("ResourceType", KT_INT8, 0, KV_ANY),
+    [AC_RES_NAME] = F("ResourceName", KT_STRING, 0, KV_ANY),
+    [AC_RES_CONFIGS] = FS("Configs", ac_config, 0, KV_ANY, KV_NEVER),
+};
+static const kfield ac_req[AC__COUNT] = {
+    [AC_RESOURCES] = FS("Resources", ac_resource, 0, KV_ANY, KV_NEVER),
+    [AC_VALIDATE_ONLY] = F("ValidateOnly", KT_BOOL, 0, KV_ANY),
+};
+static const kfield iac_config[AC_C__COUNT] = {
+    [AC_C_NAME] = F("Name", KT_STRING, 0, KV_ANY),
+    [AC_C_OP] = F("ConfigOperation", KT_INT8, 0, KV_ANY),
+    [AC_C_VALUE] = FN("Value", KT_STRING, 0, KV_ANY, 0),
+};
+static const kfield iac_resource[AC_RES__COUNT] = {
+    [AC_RES_TYPE] = F("ResourceType", KT_INT8, 0, KV_ANY),
+    [AC_RES_NAME] = F("ResourceName", KT_STRING, 0, KV_ANY),
+    [AC_RES_CONFIGS] = FS("Configs", iac_config, 0, KV_ANY, KV_NEVER),
+};
+static const kfield iac_req[AC__COUNT] = {
+    [AC_RESOURCES] = FS("Resources", iac_resource, 0, KV_ANY, KV_NEVER),
+    [AC_VALIDATE_ONLY] = F("ValidateOnly", KT_BOOL, 0, KV_ANY),
+};
+static const kfield ac_resp_resource[AC_RR__COUNT] = {
+    [AC_RR_ERROR] = F("ErrorCode", KT_INT16, 0, KV_ANY),
+    [AC_RR_MESSAGE] = FN("ErrorMessage", KT_STRING, 0, KV_ANY, 0),
+    [AC_RR_TYPE] = F("ResourceType", KT_INT8, 0, KV_ANY),
+    [AC_RR_NAME] = F("ResourceName", KT_STRING, 0, KV_ANY),
+};
+static const kfield ac_resp[AC_R__COUNT] = {
+    [AC_R_THROTTLE] = F("ThrottleTimeMs", KT_INT32, 0, KV_ANY),
+    [AC_R_RESOURCES] = FS("Responses", ac_resp_resource, 0, KV_ANY, KV_NEVER),
+};
+MSG(ac_request, ac_req);
+MSG(iac_request, iac_req);
+MSG(ac_response, ac_resp);
+
 /* ---- OffsetForLeaderEpoch (23) -------------------------------------------- */
 static const kfield ole_partition[OLE_P__COUNT] = {
     [OLE_P_INDEX] = F("Partition", KT_INT32, 0, KV_ANY),
@@ -687,6 +730,24 @@ static const kapi apis[] = {
      .response = &lo_response,
      .decode = kmap_dec_list_offsets,
      .encode = kmap_enc_list_offsets},
+    {.key = 33,
+     .name = "AlterConfigs",
+     .min_ver = 0,
+     .max_ver = 2,
+     .flexible_from = 2,
+     .request = &ac_request,
+     .response = &ac_response,
+     .decode = kmap_dec_alter_configs,
+     .encode = kmap_enc_alter_configs},
+    {.key = 44,
+     .name = "IncrementalAlterConfigs",
+     .min_ver = 0,
+     .max_ver = 1,
+     .flexible_from = 1,
+     .request = &iac_request,
+     .response = &ac_response,
+     .decode = kmap_dec_alter_configs,
+     .encode = kmap_enc_alter_configs},
     {.key = 23,
      .name = "OffsetForLeaderEpoch",
      .min_ver = 0,

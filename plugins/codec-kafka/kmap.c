@@ -319,6 +319,12 @@ int kmap_dec_init_producer_id(kreq *kr, brook_request *req)
     return 0;
 }
 
+/* Kafka's resource types: 2 topic, 4 broker. */
+static brook_config_resource_type resource_type(int64_t kafka)
+{
+    return kafka == 2 ? BROOK_CONFIG_TOPIC : kafka == 4 ? BROOK_CONFIG_BROKER : 0;
+}
+
 int kmap_dec_describe_configs(kreq *kr, brook_request *req)
 {
     brook_describe_configs_req *d = &req->u.describe_configs;
@@ -330,8 +336,7 @@ int kmap_dec_describe_configs(kreq *kr, brook_request *req)
     for (size_t r = 0; r < d->resource_count; r++) {
         kval *rv = ROW(res, r);
         brook_config_resource *cr = &d->resources[r];
-        int8_t type = (int8_t)rv[DC_RES_TYPE].i; /* Kafka: 2 topic, 4 broker */
-        cr->type = type == 2 ? BROOK_CONFIG_TOPIC : type == 4 ? BROOK_CONFIG_BROKER : 0;
+        cr->type = resource_type(rv[DC_RES_TYPE].i);
         cr->name = kmap_str(req, &rv[DC_RES_NAME]);
         kval *keys = &rv[DC_RES_KEYS];
         if (keys->len >= 0) {
@@ -345,6 +350,43 @@ int kmap_dec_describe_configs(kreq *kr, brook_request *req)
         }
     }
     req->type = BROOK_REQ_DESCRIBE_CONFIGS;
+    return 0;
+}
+
+int kmap_dec_alter_configs(kreq *kr, brook_request *req)
+{
+    brook_alter_configs_req *a = &req->u.alter_configs;
+    a->incremental = kr->api->key == 44;
+    a->validate_only = kr->body[AC_VALIDATE_ONLY].i != 0;
+    kval *res = &kr->body[AC_RESOURCES];
+    a->resource_count = COUNT_OF(res);
+    a->resources = kmap_alloc(req, sizeof *a->resources * (a->resource_count + 1));
+    if (!a->resources)
+        return -1;
+    for (size_t r = 0; r < a->resource_count; r++) {
+        kval *rv = ROW(res, r);
+        brook_alter_resource *ar = &a->resources[r];
+        ar->type = resource_type(rv[AC_RES_TYPE].i);
+        ar->name = kmap_str(req, &rv[AC_RES_NAME]);
+        kval *configs = &rv[AC_RES_CONFIGS];
+        ar->change_count = COUNT_OF(configs);
+        brook_config_change *changes = kmap_alloc(req, sizeof *changes * (ar->change_count + 1));
+        if (!changes)
+            return -1;
+        for (size_t i = 0; i < ar->change_count; i++) {
+            kval *cv = ROW(configs, i);
+            changes[i].name = kmap_str(req, &cv[AC_C_NAME]);
+            changes[i].value = kmap_str(req, &cv[AC_C_VALUE]);
+            /* Kafka's operations are Brook's: 0 set, 1 delete, 2 append, 3 subtract;
+             * AlterConfigs sets, a null value meaning the default */
+            int64_t op = cv[AC_C_OP].i;
+            changes[i].op = op >= 0 && op <= 3 ? (brook_config_op)op : (brook_config_op)99;
+            if (changes[i].op == BROOK_CONFIG_OP_SET && !changes[i].value)
+                changes[i].op = BROOK_CONFIG_OP_DELETE;
+        }
+        ar->changes = changes;
+    }
+    req->type = BROOK_REQ_ALTER_CONFIGS;
     return 0;
 }
 
@@ -654,6 +696,26 @@ kval *kmap_enc_describe_configs(kreq *kr, brook_request *req)
             cv[DC_RC_SYNONYMS].len = 0;
             cv[DC_RC_TYPE].len = -1;
         }
+    }
+    return r;
+}
+
+kval *kmap_enc_alter_configs(kreq *kr, brook_request *req)
+{
+    brook_alter_configs_req *a = &req->u.alter_configs;
+    kval *r = kmap_struct(req, AC_R__COUNT);
+    if (!r || kmap_rows(req, &r[AC_R_RESOURCES], a->resource_count, AC_RR__COUNT))
+        return NULL;
+    for (size_t i = 0; i < a->resource_count; i++) {
+        const brook_alter_resource *ar = &a->resources[i];
+        kval *rv = ROW(&r[AC_R_RESOURCES], i);
+        /* a refusal with a reason is a config Kafka's tools call invalid */
+        rv[AC_RR_ERROR].i = ar->error == BROOK_ERR_INVALID && ar->error_message ? 40 /* INVALID_CONFIG */
+                            : ar->error == BROOK_ERR_UNSUPPORTED                ? 42 /* INVALID_REQUEST */
+                                                                                : kmap_error(ar->error, 0);
+        kmap_set_str(&rv[AC_RR_MESSAGE], ar->error ? ar->error_message : NULL);
+        rv[AC_RR_TYPE].i = ROW(&kr->body[AC_RESOURCES], i)[AC_RES_TYPE].i; /* the type asked, as Kafka answers */
+        kmap_set_str(&rv[AC_RR_NAME], ar->name ? ar->name : "");
     }
     return r;
 }

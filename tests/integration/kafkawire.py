@@ -209,3 +209,26 @@ def parse_offset_for_leader_epoch_v4(data):
     p += data[p]  # compact string: length + 1, then the name
     assert data[p] == 2, data  # one partition
     return struct.unpack_from(">hiiq", data, p + 1)
+
+
+def incremental_alter_configs_v0(topic, changes, validate_only=False):
+    """IncrementalAlterConfigs v0 body for one topic: changes are (name, op, value)
+    with op 0 set, 1 delete, 2 append, 3 subtract."""
+    configs = [string(name) + struct.pack(">b", op) + string(value) for name, op, value in changes]
+    return array([struct.pack(">b", 2) + string(topic) + array(configs)]) + struct.pack(">b", int(validate_only))
+
+
+def parse_alter_configs_v0(data):
+    """[(error, message, resource type, name)] of an (Incremental)AlterConfigs v0 response."""
+    (n,) = struct.unpack_from(">i", data, 4)
+    p, out = 8, []
+    for _ in range(n):
+        err, mlen = struct.unpack_from(">hh", data, p)
+        p += 4
+        message = data[p:p + max(mlen, 0)].decode() if mlen >= 0 else None
+        p += max(mlen, 0)
+        rtype, nlen = struct.unpack_from(">bh", data, p)
+        p += 3
+        out.append((err, message, rtype, data[p:p + nlen].decode()))
+        p += nlen
+    return out

@@ -66,6 +66,30 @@ class TopicConfigsInACluster(ClusterTestCase):
         self.wait_partitions("strict", lambda r: len(r["isr"]) == 3, 1, timeout=40)
         self.produce_to(self.partitions("strict")[0]["leader"], "strict", [b"taken"])
 
+    def test_a_change_made_on_any_broker_reaches_every_broker_and_applies(self):
+        ctl = self.controller()
+        leader = self.create("moving")[0]["leader"]
+        asked = [i for i in (1, 2, 3) if i != ctl][0]  # not the controller: any broker takes the change
+        admin = KafkaAdminClient(bootstrap_servers="127.0.0.1:%d" % self.brokers[asked].kafka_port,
+                                 request_timeout_ms=20000)
+        try:
+            resp = admin.alter_configs([ConfigResource(ConfigResourceType.TOPIC, "moving",
+                                                       configs={"min.insync.replicas": "3"})])
+        finally:
+            admin.close()
+        self.assertEqual([r[0] for r in resp.resources], [0], resp)
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and any(self.describe(i, "moving")["min.insync.replicas"] != ("3", "topic")
+                                                  for i in (1, 2, 3)):
+            time.sleep(0.2)
+        for i in (1, 2, 3):
+            self.assertEqual(self.describe(i, "moving")["min.insync.replicas"], ("3", "topic"))
+        self.produce_to(leader, "moving", [b"three in sync"])
+        away = [i for i in (1, 2, 3) if i != leader][0]
+        self.brokers[away].stop(signal.SIGTERM)
+        self.wait_partitions("moving", lambda r: len(r["isr"]) == 2, 1, timeout=30)
+        self.produce_to(leader, "moving", [b"two are not enough now"], expect=NOT_ENOUGH_REPLICAS)
+
     def lose_every_in_sync_replica(self, topic):
         """The ISR shrinks to the leader, which takes records no follower has,
         then dies; one out-of-sync follower comes back. Returns (the old

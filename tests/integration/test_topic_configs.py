@@ -1,13 +1,16 @@
 """A topic's own configs on one broker, through confluent-kafka's
 AdminClient (librdkafka): CreateTopics with configs keeps them with the
-topic (across a restart), DescribeConfigs shows each value's source, and
-an unknown name, a bad value or a config Brook does not apply per topic yet
-is refused with INVALID_CONFIG naming the key. (In a cluster, and what
+topic (across a restart), DescribeConfigs shows each value's source,
+AlterConfigs replaces them and IncrementalAlterConfigs (hand-made frames:
+confluent-kafka 1.7 and kafka-python 2.0 lack it) sets and deletes single
+ones, and an unknown name, a bad value or a config Brook does not apply per
+topic yet is refused with INVALID_CONFIG naming the key. (In a cluster, and what
 min.insync.replicas and unclean.leader.election.enable do there:
 test_cluster_topic_configs.py.)"""
 import unittest
 
 from brooktest import BrokerTestCase
+import kafkawire as kw
 
 from confluent_kafka import KafkaError
 from confluent_kafka.admin import AdminClient, ConfigResource, ConfigSource, NewTopic
@@ -76,6 +79,63 @@ class TopicConfigs(BrokerTestCase):
         self.assertEqual(self.create("dry", {"min.insync.replicas": "x"}, validate_only=True)[0],
                          KafkaError.INVALID_CONFIG)
         self.assertNotIn("dry", self.admin().list_topics(timeout=10).topics)
+
+    def alter(self, name, config, validate_only=False):
+        """AlterConfigs: None when done, else (error code, message)."""
+        f = self.admin().alter_configs([ConfigResource("topic", name, set_config=config)],
+                                       validate_only=validate_only)
+        try:
+            list(f.values())[0].result(10)
+            return None
+        except Exception as e:
+            return e.args[0].code(), e.args[0].str()
+
+    def test_alter_configs_replaces_the_topics_configs_and_keeps_them(self):
+        self.assertIsNone(self.create("alt", {"unclean.leader.election.enable": "true"}))
+        self.assertIsNone(self.alter("alt", {"min.insync.replicas": "1"}))
+        for _ in range(2):  # and after a restart
+            cfg = self.describe("alt")
+            self.assertEqual((cfg["min.insync.replicas"].value, cfg["min.insync.replicas"].source),
+                             ("1", ConfigSource.DYNAMIC_TOPIC_CONFIG.value))
+            # AlterConfigs sets the whole set: what it did not name is back to its default
+            self.assertEqual((cfg["unclean.leader.election.enable"].value,
+                              cfg["unclean.leader.election.enable"].source), ("false", ConfigSource.DEFAULT_CONFIG.value))
+            self.assertFalse(cfg["min.insync.replicas"].is_read_only)
+            self.broker.stop()
+            self.broker.start()
+        code, text = self.alter("alt", {"min.insync.replicas": "zero"})
+        self.assertEqual(code, KafkaError.INVALID_CONFIG)
+        self.assertIn("min.insync.replicas: \"zero\" is not an integer", text)
+        self.assertIsNone(self.alter("alt", {"min.insync.replicas": "2"}, validate_only=True))
+        self.assertEqual(self.describe("alt")["min.insync.replicas"].value, "1")  # validated, not changed
+        self.assertEqual(self.alter("nope", {"min.insync.replicas": "2"})[0], KafkaError.UNKNOWN_TOPIC_OR_PART)
+
+    def incremental(self, topic, changes, validate_only=False):
+        conn = kw.Conn(self.broker.kafka_port)
+        try:
+            return kw.parse_alter_configs_v0(conn.call(44, 0, kw.incremental_alter_configs_v0(topic, changes,
+                                                                                              validate_only)))[0]
+        finally:
+            conn.close()
+
+    def test_incremental_alter_configs_sets_and_deletes_single_configs(self):
+        self.assertIsNone(self.create("inc", {"min.insync.replicas": "1"}))
+        self.assertEqual(self.incremental("inc", [("unclean.leader.election.enable", 0, "true")]),
+                         (0, None, 2, "inc"))
+        cfg = self.describe("inc")
+        self.assertEqual((cfg["unclean.leader.election.enable"].value, cfg["min.insync.replicas"].value),
+                         ("true", "1"))  # the others stay
+        self.assertEqual(self.incremental("inc", [("min.insync.replicas", 1, None)])[0], 0)
+        self.assertTrue(self.describe("inc")["min.insync.replicas"].is_default)
+        err, message, _, _ = self.incremental("inc", [("min.insync.replicas", 2, "3")])
+        self.assertEqual(err, 40)
+        self.assertIn("min.insync.replicas: not a list config", message)
+        err, message, _, _ = self.incremental("inc", [("brook.storage", 0, "elsewhere")])
+        self.assertEqual(err, 40)
+        self.assertIn("brook.storage", message)
+        err, message, _, _ = self.incremental("inc", [("min.insync.replicas", 0, "1"), ("min.insync.replicas", 0, "2")])
+        self.assertEqual(err, 40)
+        self.assertIn("given twice", message)
 
 
 if __name__ == "__main__":

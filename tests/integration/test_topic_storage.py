@@ -144,6 +144,28 @@ class StorageSettingsPerTopic(unittest.TestCase):
         cfg = list(self.admin.describe_configs([ConfigResource("topic", "plain")]).values())[0].result(10)
         self.assertEqual((cfg["retention.bytes"].value, cfg["retention.bytes"].is_default), ("-1", True))
 
+    def test_settings_changed_live_take_effect_without_a_restart(self):
+        self.admin.create_topics([NewTopic("live", num_partitions=1, replication_factor=1)])["live"].result(10)
+        p = Producer({"bootstrap.servers": "127.0.0.1:%d" % self.broker.kafka_port, "linger.ms": 0})
+
+        def produce(n):
+            for i in range(n):
+                p.produce("live", b"y" * 200)
+                self.assertEqual(p.flush(10), 0)
+
+        produce(50)
+        self.assertEqual(len(self.segments("live")), 1)
+        f = self.admin.alter_configs([ConfigResource("topic", "live",
+                                                     set_config={"segment.bytes": "2048", "retention.bytes": "8192"})])
+        list(f.values())[0].result(10)
+        produce(100)  # the next batches roll small segments; retention then drops the old ones
+        self.assertGreater(len(self.segments("live")), 3)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and self.bytes("live") > 8192 + 2048:
+            time.sleep(0.1)
+        self.assertLessEqual(self.bytes("live"), 8192 + 2048)
+        self.assertGreater(self.log_start("live"), 0)
+
     def test_a_value_the_storage_cannot_take_is_refused(self):
         f = self.admin.create_topics([NewTopic("tiny", num_partitions=1, replication_factor=1,
                                                config={"segment.bytes": "100"})])["tiny"]

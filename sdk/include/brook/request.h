@@ -46,6 +46,7 @@ typedef enum brook_request_type {
     BROOK_REQ_SASL_AUTHENTICATE = 22,
     /* since 2.1 */
     BROOK_REQ_OFFSET_FOR_LEADER_EPOCH = 23, /* where a leader epoch ends (KIP-101/279/320) */
+    BROOK_REQ_ALTER_CONFIGS = 24,           /* change a topic's configs */
 } brook_request_type;
 
 /* brook_request.flags */
@@ -315,6 +316,40 @@ typedef struct brook_describe_configs_req {
     size_t resource_count;
 } brook_describe_configs_req;
 
+/* ---- alter configs (since 2.1) ----------------------------------------- */
+typedef enum brook_config_op {
+    BROOK_CONFIG_OP_SET = 0,
+    BROOK_CONFIG_OP_DELETE = 1,   /* back to the default */
+    BROOK_CONFIG_OP_APPEND = 2,   /* add to a list value */
+    BROOK_CONFIG_OP_SUBTRACT = 3, /* remove from a list value */
+} brook_config_op;
+
+typedef struct brook_config_change {
+    const char *name;
+    const char *value; /* SET: the new value (NULL: as DELETE) */
+    brook_config_op op;
+    uint64_t reserved[2];
+} brook_config_change;
+BROOK_ABI_PIN_SIZE(brook_config_change, 40);
+
+typedef struct brook_alter_resource {
+    brook_config_resource_type type; /* 0: a type the codec could not map (error UNSUPPORTED) */
+    const char *name;
+    const brook_config_change *changes;
+    size_t change_count;
+    brook_err error;           /* out */
+    const char *error_message; /* out */
+    uint64_t reserved[2];
+} brook_alter_resource;
+BROOK_ABI_PIN_SIZE(brook_alter_resource, 64);
+
+typedef struct brook_alter_configs_req {
+    brook_alter_resource *resources;
+    size_t resource_count;
+    int incremental;   /* 0: each resource's configs become exactly its `changes` (Kafka's AlterConfigs) */
+    int validate_only; /* check everything, change nothing */
+} brook_alter_configs_req;
+
 /* ---- the request ---------------------------------------------------- */
 typedef struct brook_request brook_request;
 
@@ -365,6 +400,7 @@ struct brook_request {
         brook_sasl_handshake_req sasl_handshake;
         brook_sasl_authenticate_req sasl_authenticate;
         brook_offset_for_leader_epoch_req offset_for_leader_epoch; /* since 2.1 */
+        brook_alter_configs_req alter_configs;                     /* since 2.1 */
         uint64_t room[32];
     } u;
 };

@@ -1,0 +1,149 @@
+/* AlterConfigs and IncrementalAlterConfigs: a topic's own configs changed
+ * while it runs. Each change is checked as at creation (known names, good
+ * values, what the topic's storage takes); brook.storage and
+ * brook.replication stay what the topic was created with. AlterConfigs
+ * replaces the topic's whole set; the incremental form sets or deletes
+ * single keys. A single broker saves its registry and applies the storage
+ * settings to the open partitions at once; in a cluster the broker asked
+ * rewrites the topic's record (topic_config_writes.h) and every broker
+ * applies it when its image sees the change. A broker's own settings come
+ * from its configuration file: broker resources are refused. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "broker.h"
+#include "handlers.h"
+#include "topic_config_writes.h"
+
+/* Fail the resource with a message made like printf's, in the request. */
+static brook_err fail(brook_req *req, brook_alter_resource *r, brook_err e, const char *fmt, ...)
+{
+    char why[320];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, sizeof why, fmt, ap);
+    va_end(ap);
+    char *message = brook_request_alloc(&req->pub, strlen(why) + 1);
+    r->error_message = message ? strcpy(message, why) : "a topic config was refused";
+    return r->error = e;
+}
+
+static int fixed_at_creation(const char *name)
+{
+    return strcmp(name, "brook.storage") == 0 || strcmp(name, "brook.replication") == 0;
+}
+
+/* One change applied to `next`, checked against the topic's configs `before`. */
+static brook_err change_one(brook_req *req, brook_alter_resource *r, const brook_topic_config *before,
+                            brook_topic_config *next, const brook_config_change *c)
+{
+    char why[256];
+    if (c->op == BROOK_CONFIG_OP_APPEND || c->op == BROOK_CONFIG_OP_SUBTRACT)
+        return fail(req, r, BROOK_ERR_INVALID, "%s: not a list config (append and subtract take lists only)",
+                    c->name ? c->name : "(null)");
+    if (c->op != BROOK_CONFIG_OP_SET && c->op != BROOK_CONFIG_OP_DELETE)
+        return fail(req, r, BROOK_ERR_INVALID, "%s: unknown operation %d", c->name ? c->name : "(null)", (int)c->op);
+    const char *value = c->op == BROOK_CONFIG_OP_SET ? c->value : NULL;
+    if (brook_topic_config_check(c->name, value, why, sizeof why))
+        return fail(req, r, BROOK_ERR_INVALID, "%s", why);
+    const char *was = brook_topic_config_get(before, c->name);
+    if (fixed_at_creation(c->name) && (value || was) && (!value || !was || strcmp(value, was) != 0))
+        return fail(req, r, BROOK_ERR_INVALID, "%s: fixed when the topic is created", c->name);
+    if (value && brook_topic_config_by_storage(c->name)) {
+        brook_plugin_instance *storage = brook_broker_storage_for(req->broker, before);
+        brook_err e = storage && brook_has_slot(storage, brook_storage_ops, topic_setting)
+                          ? brook_storage_of(storage)->topic_setting(storage->state, NULL, c->name, value)
+                          : BROOK_ERR_UNSUPPORTED;
+        if (e == BROOK_ERR_UNSUPPORTED)
+            return fail(req, r, BROOK_ERR_INVALID, "%s: the topic's storage has no such setting", c->name);
+        if (e)
+            return fail(req, r, BROOK_ERR_INVALID, "%s: the topic's storage refuses \"%s\"", c->name, value);
+    }
+    return brook_topic_config_set(next, c->name, value) ? (r->error = BROOK_ERR_NOMEM) : BROOK_OK;
+}
+
+/* The topic's configs after the request: the incremental form starts from
+ * what the topic has, AlterConfigs from nothing but what is fixed. */
+static brook_err next_configs(brook_req *req, brook_alter_resource *r, const brook_topic_config *before,
+                              brook_topic_config *next)
+{
+    int incremental = req->pub.u.alter_configs.incremental;
+    for (size_t i = 0; i < before->count; i++)
+        if ((incremental || fixed_at_creation(before->items[i].name)) &&
+            brook_topic_config_set(next, before->items[i].name, before->items[i].value))
+            return r->error = BROOK_ERR_NOMEM;
+    for (size_t i = 0; i < r->change_count; i++) {
+        const brook_config_change *c = &r->changes[i];
+        for (size_t k = 0; c->name && k < i; k++)
+            if (r->changes[k].name && strcmp(r->changes[k].name, c->name) == 0)
+                return fail(req, r, BROOK_ERR_INVALID, "%s: given twice", c->name);
+        brook_err e = change_one(req, r, before, next, c);
+        if (e)
+            return e;
+    }
+    return BROOK_OK;
+}
+
+typedef struct cluster_alter {
+    brook_req *req;
+    brook_alter_resource *r;
+} cluster_alter;
+
+static void cluster_altered(void *arg, brook_err err)
+{
+    cluster_alter *ca = arg;
+    ca->r->error = err;
+    if (err == BROOK_ERR_AGAIN)
+        ca->r->error_message = "the topic changed meanwhile (another change, or it was deleted): try again";
+    brook_req_release(ca->req);
+}
+
+static void commit(brook_req *req, brook_alter_resource *r, const brook_topic_config *next)
+{
+    brook_broker *b = req->broker;
+    if (!b->st->clustered) {
+        r->error = brook_broker_set_topic_configs(b, r->name, next);
+        return;
+    }
+    cluster_alter *ca = brook_request_alloc(&req->pub, sizeof *ca);
+    if (!ca) {
+        r->error = BROOK_ERR_NOMEM;
+        return;
+    }
+    *ca = (cluster_alter){.req = req, .r = r};
+    req->pending++;
+    if ((r->error = brook_cluster_write_topic_configs(b, r->name, next, cluster_altered, ca)))
+        req->pending--;
+}
+
+static void alter_topic(brook_req *req, brook_alter_resource *r)
+{
+    if ((r->error = brook_authorize(req, BROOK_OP_ALTER, BROOK_RESOURCE_TOPIC, r->name ? r->name : "")))
+        return;
+    const brook_topic_config *before = r->name ? brook_broker_topic_configs(req->broker, r->name) : NULL;
+    if (!before) {
+        r->error = BROOK_ERR_NOT_FOUND;
+        return;
+    }
+    brook_topic_config next = {0};
+    if (!next_configs(req, r, before, &next) && !req->pub.u.alter_configs.validate_only)
+        commit(req, r, &next);
+    brook_topic_config_clear(&next);
+}
+
+void brook_handle_alter_configs(brook_req *req)
+{
+    brook_alter_configs_req *a = &req->pub.u.alter_configs;
+    for (size_t i = 0; i < a->resource_count; i++) {
+        brook_alter_resource *r = &a->resources[i];
+        r->error = BROOK_OK;
+        r->error_message = NULL;
+        if (r->type == BROOK_CONFIG_TOPIC)
+            alter_topic(req, r);
+        else if (r->type == BROOK_CONFIG_BROKER)
+            fail(req, r, BROOK_ERR_INVALID, "a broker's settings come from its configuration file");
+        else
+            fail(req, r, BROOK_ERR_UNSUPPORTED, "only topic configs can be changed");
+    }
+}
