@@ -4,6 +4,8 @@
  * covers it). One completion, brook_append.done, ends every path. */
 #include "partition.h"
 
+#include <stdlib.h>
+
 #include "batch_validate.h"
 #include "broker.h"
 #include "log.h"
@@ -32,9 +34,18 @@ static brook_err check_producer(brook_partition *p, const brook_batch_info *info
 /* Pure checks of [data, data+len), all before anything changes: whole
  * batches that pass their CRC and the record format, each with records.
  * *first is the first batch, *batches how many there are. */
+/* The largest batch the topic takes: its max.message.bytes, else the
+ * largest frame a client may send. */
+static size_t max_batch_bytes(const brook_partition *p)
+{
+    const char *v = brook_topic_config_get(&p->topic->config, "max.message.bytes");
+    return v ? (size_t)strtoll(v, NULL, 10) : (size_t)p->broker->st->max_frame_bytes;
+}
+
 static brook_err validate_batches(brook_partition *p, const uint8_t *data, size_t len, brook_batch_info *first,
                                   size_t *batches, const char **error_message)
 {
+    size_t max_batch = max_batch_bytes(p);
     *batches = 0;
     if (len == 0) {
         *error_message = "no record batch";
@@ -51,6 +62,10 @@ static brook_err validate_batches(brook_partition *p, const uint8_t *data, size_
         if (info.record_count == 0) {
             *error_message = "record batch has no records";
             return BROOK_ERR_CORRUPT;
+        }
+        if (info.size > max_batch) { /* Kafka's check: the batch as sent, compressed or not */
+            *error_message = "record batch larger than the topic's max.message.bytes";
+            return BROOK_ERR_TOO_LARGE;
         }
         e = brook_batch_validate(data + pos, &info, (size_t)p->broker->st->batch_decompressed_max_bytes, error_message);
         if (e)

@@ -104,7 +104,11 @@ static void describe_topic(builder *b, const brook_topic_config *own)
     add(b, "cleanup.policy", "delete", 1);
     add(b, "compression.type", "producer", 1);
     add(b, "message.timestamp.type", "CreateTime", 1);
-    add_int(b, "max.message.bytes", st->max_frame_bytes, 1);
+    const char *max_message = brook_topic_config_get(own, "max.message.bytes");
+    if (max_message)
+        add_from(b, "max.message.bytes", max_message, BROOK_CONFIG_SOURCE_TOPIC);
+    else
+        add_int(b, "max.message.bytes", st->max_frame_bytes, 1);
     const char *min_insync = brook_topic_config_get(own, "min.insync.replicas");
     brook_plugin_instance *strategy;
     if (min_insync)

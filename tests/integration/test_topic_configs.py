@@ -12,7 +12,7 @@ import unittest
 from brooktest import BrokerTestCase
 import kafkawire as kw
 
-from confluent_kafka import KafkaError
+from confluent_kafka import KafkaError, Producer
 from confluent_kafka.admin import AdminClient, ConfigResource, ConfigSource, NewTopic
 
 
@@ -79,6 +79,19 @@ class TopicConfigs(BrokerTestCase):
         self.assertEqual(self.create("dry", {"min.insync.replicas": "x"}, validate_only=True)[0],
                          KafkaError.INVALID_CONFIG)
         self.assertNotIn("dry", self.admin().list_topics(timeout=10).topics)
+
+    def test_max_message_bytes_bounds_a_topics_batches(self):
+        self.assertIsNone(self.create("small", {"max.message.bytes": "1000"}))
+        self.assertIsNone(self.create("roomy", {}))
+        p = Producer({"bootstrap.servers": "127.0.0.1:%d" % self.broker.kafka_port, "linger.ms": 0})
+        errors = {}
+        for topic, size in (("small", 100), ("small", 5000), ("roomy", 5000)):
+            p.produce(topic, b"z" * size, on_delivery=lambda err, msg, k=(topic, size): errors.__setitem__(k, err))
+            p.flush(10)
+        self.assertIsNone(errors[("small", 100)])
+        self.assertEqual(errors[("small", 5000)].code(), KafkaError.MSG_SIZE_TOO_LARGE)
+        self.assertIsNone(errors[("roomy", 5000)])
+        self.assertEqual(self.describe("small")["max.message.bytes"].value, "1000")
 
     def alter(self, name, config, validate_only=False):
         """AlterConfigs: None when done, else (error code, message)."""
