@@ -69,6 +69,39 @@ static brook_err open_partitions(brook_broker *b, brook_topic *t, int create)
     return BROOK_OK;
 }
 
+brook_err brook_broker_grow_topic(brook_broker *b, const char *name, int32_t count)
+{
+    brook_topic *t = brook_topics_find(&b->topics, name);
+    if (!t)
+        return BROOK_ERR_NOT_FOUND;
+    int32_t was = t->partition_count;
+    if (count <= was || count > b->st->max_partitions)
+        return BROOK_ERR_INVALID_PARTITIONS;
+    brook_partition **parts = realloc(t->partitions, sizeof *parts * (size_t)count);
+    if (!parts)
+        return BROOK_ERR_NOMEM;
+    memset(parts + was, 0, sizeof *parts * (size_t)(count - was));
+    t->partitions = parts;
+    t->partition_count = count;
+    brook_err e = brook_topics_save(&b->topics);
+    for (int32_t i = was; !e && i < count; i++)
+        if (!(e = brook_partition_open(b, t, i, 1, &t->partitions[i])) &&
+            (e = brook_partition_lead_alone(t->partitions[i]))) {
+            brook_partition_close(t->partitions[i], 0);
+            t->partitions[i] = NULL;
+        }
+    if (e) { /* back to what it was: the registry first, then what was opened */
+        t->partition_count = was;
+        brook_topics_save(&b->topics);
+        for (int32_t i = was; i < count; i++)
+            if (t->partitions[i])
+                brook_broker_remove_replica(b, t, i);
+        return e;
+    }
+    log_info("topic %s: grown from %d to %d partitions", name, was, count);
+    return BROOK_OK;
+}
+
 const brook_topic_config *brook_broker_topic_configs(brook_broker *b, const char *name)
 {
     if (b->st->clustered) {

@@ -135,6 +135,11 @@ void brook_broker_remove_replica(brook_broker *b, brook_topic *t, int32_t index)
 brook_plugin_instance *brook_broker_storage_for(brook_broker *b, const brook_topic_config *c);
 brook_plugin_instance *brook_broker_strategy_for(brook_broker *b, const brook_topic_config *c);
 
+/* A single broker: topic `name` grows to `count` partitions (more than it
+ * has, at most topics.max_partitions: BROOK_ERR_INVALID_PARTITIONS), the
+ * new ones empty; the existing ones are untouched. */
+brook_err brook_broker_grow_topic(brook_broker *b, const char *name, int32_t count);
+
 /* What topic `name` sets itself: from the cluster's record of it (every
  * broker has the image), from the registry on a single broker; NULL when
  * there is no such topic. */

@@ -579,3 +579,76 @@ brook_err brook_controller_delete_topic(brook_broker *b, const char *name, void 
         free(d);
     return e;
 }
+
+/* ---- growing a topic ---------------------------------------------------------
+ * One write: the topic record with the new count and the new partitions'
+ * replicas appended to its assignment, compared on the record's revision
+ * (a topic changed or deleted meanwhile is not grown from a stale record).
+ * The partition records follow as for a topic whose creation did not
+ * finish: reconcile_partition writes each missing one when the image sees
+ * the topic record change, also after a controller change. */
+
+static void growth_answered(void *arg, const brook_mresult *r)
+{
+    deletion *g = arg;
+    g->done(g->arg, r->err ? BROOK_ERR_IO : r->succeeded ? BROOK_OK : BROOK_ERR_AGAIN);
+    free(g);
+}
+
+/* The assignment grown by `more` partitions placed on the live brokers. */
+static brook_err grown_assignment(brook_broker *b, const brook_topic_record *rec, int32_t more, int32_t **out)
+{
+    size_t n, rf = (size_t)rec->replication_factor, old = (size_t)rec->partitions;
+    const brook_live_broker *live = brook_membership_live(b, &n);
+    brook_placement_broker *pb = calloc(n ? n : 1, sizeof *pb);
+    int32_t *all = malloc(sizeof *all * (old + (size_t)more) * rf);
+    brook_err e = pb && all ? BROOK_OK : BROOK_ERR_NOMEM;
+    for (size_t i = 0; !e && i < n; i++)
+        pb[i] = (brook_placement_broker){.id = live[i].id, .rack = live[i].rack};
+    if (!e) {
+        memcpy(all, rec->assignment, sizeof *all * old * rf);
+        /* starting at the old count continues the spread of leaders */
+        e = brook_place_replicas(pb, n, more, rec->replication_factor, (uint32_t)rec->partitions, all + old * rf);
+    }
+    free(pb);
+    if (e)
+        free(all);
+    else
+        *out = all;
+    return e;
+}
+
+brook_err brook_controller_grow_topic(brook_broker *b, const char *name, int32_t count,
+                                      void (*done)(void *arg, brook_err err), void *arg)
+{
+    const brook_image_topic *it = brook_cluster_image_topic(b, name);
+    if (!it || !it->present)
+        return BROOK_ERR_NOT_FOUND;
+    if (count <= it->rec.partitions || count > b->st->max_partitions)
+        return BROOK_ERR_INVALID_PARTITIONS;
+    brook_topic_record rec = it->rec; /* shallow but the assignment */
+    rec.partitions = count;
+    char key[512], *value = NULL;
+    brook_err e = grown_assignment(b, &it->rec, count - it->rec.partitions, &rec.assignment);
+    if (e)
+        return e;
+    deletion *g = calloc(1, sizeof *g);
+    if (!g)
+        e = BROOK_ERR_NOMEM;
+    if (!e && !(e = brook_topic_key(key, sizeof key, brook_membership_namespace(b), name)))
+        e = brook_topic_record_encode(&rec, &value);
+    free(rec.assignment);
+    if (!e) {
+        *g = (deletion){.done = done, .arg = arg};
+        brook_mcmp same = {.key = key, .target = BROOK_MCMP_MOD_REVISION, .number = it->mod_revision};
+        brook_mop put = {
+            .kind = BROOK_MOP_PUT, .key = key, .value = (const uint8_t *)value, .value_len = strlen(value)};
+        e = brook_controller_txn(b, &same, 1, &put, 1, growth_answered, deletion_abandoned, g);
+    }
+    free(value);
+    if (e)
+        free(g);
+    else
+        log_info("cluster: growing topic %s from %d to %d partitions", name, it->rec.partitions, count);
+    return e;
+}

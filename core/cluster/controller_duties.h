@@ -55,6 +55,15 @@ typedef struct brook_topic_creation {
 brook_err brook_controller_create_topics(struct brook_broker *b, brook_topic_creation *topics, size_t n,
                                          void (*done)(void *arg), void *arg);
 
+/* Grow a topic to `count` partitions, placed on the live brokers (the
+ * existing ones stay where they are). `done(arg, err)` once the topic
+ * record is written (BROOK_ERR_AGAIN: it changed meanwhile); the partition
+ * records follow. Refused at once: BROOK_ERR_NOT_FOUND, _INVALID_PARTITIONS
+ * (not more than now, or past topics.max_partitions), _INVALID_REPLICATION
+ * (fewer live brokers than the topic's replication factor). */
+brook_err brook_controller_grow_topic(struct brook_broker *b, const char *name, int32_t count,
+                                      void (*done)(void *arg, brook_err err), void *arg);
+
 /* Delete a topic: its record and every partition record, in one
  * transaction. `done(arg, err)` once answered (BROOK_ERR_NOT_FOUND). */
 brook_err brook_controller_delete_topic(struct brook_broker *b, const char *name,

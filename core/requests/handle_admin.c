@@ -502,3 +502,79 @@ void brook_handle_delete_topics(brook_req *req)
         td->error = b->st->clustered ? delete_in_cluster(req, td) : brook_broker_delete_topic(b, td->name);
     }
 }
+
+/* ---- CreatePartitions: grow a topic --------------------------------------- */
+
+typedef struct cluster_growth {
+    brook_req *req;
+    brook_topic_grow *g;
+} cluster_growth;
+
+static void cluster_grown(void *arg, brook_err err)
+{
+    cluster_growth *cg = arg;
+    cg->g->error = err;
+    if (err == BROOK_ERR_AGAIN)
+        cg->g->error_message = "the topic changed meanwhile: try again";
+    brook_req_release(cg->req);
+}
+
+/* The checks every broker makes before growing `g`. */
+static brook_err check_growth(brook_req *req, brook_topic_grow *g)
+{
+    brook_broker *b = req->broker;
+    if (g->error) /* the codec refused something it cannot express to the core */
+        return g->error;
+    if (!g->name || !topic_exists(b, g->name))
+        return BROOK_ERR_NOT_FOUND;
+    brook_err e = brook_authorize(req, BROOK_OP_ALTER, BROOK_RESOURCE_TOPIC, g->name);
+    if (e)
+        return e;
+    int32_t has = b->st->clustered ? brook_cluster_image_topic(b, g->name)->rec.partitions
+                                   : brook_topics_find(&b->topics, g->name)->partition_count;
+    if (g->count <= has) {
+        g->error_message = "a topic's partition count can only grow";
+        return BROOK_ERR_INVALID_PARTITIONS;
+    }
+    if (g->count > b->st->max_partitions) {
+        g->error_message = "partition count must be at most topics.max_partitions";
+        return BROOK_ERR_INVALID_PARTITIONS;
+    }
+    return BROOK_OK;
+}
+
+static void grow_in_cluster(brook_req *req, brook_topic_grow *g)
+{
+    cluster_growth *cg = brook_request_alloc(&req->pub, sizeof *cg);
+    if (!cg) {
+        g->error = BROOK_ERR_NOMEM;
+        return;
+    }
+    *cg = (cluster_growth){.req = req, .g = g};
+    req->pending++;
+    if ((g->error = brook_controller_grow_topic(req->broker, g->name, g->count, cluster_grown, cg))) {
+        req->pending--;
+        if (g->error == BROOK_ERR_INVALID_REPLICATION)
+            g->error_message = "fewer live brokers than the topic's replication factor";
+    }
+}
+
+void brook_handle_create_partitions(brook_req *req)
+{
+    brook_create_partitions_req *c = &req->pub.u.create_partitions;
+    brook_broker *b = req->broker;
+    for (size_t i = 0; i < c->topic_count; i++) {
+        brook_topic_grow *g = &c->topics[i];
+        if (b->st->clustered && !brook_is_controller(b)) {
+            g->error = BROOK_ERR_NOT_LEADER; /* clients retry at the controller Metadata names */
+            g->error_message = "this broker is not the controller";
+            continue;
+        }
+        if ((g->error = check_growth(req, g)) || c->validate_only)
+            continue;
+        if (b->st->clustered)
+            grow_in_cluster(req, g);
+        else
+            g->error = brook_broker_grow_topic(b, g->name, g->count);
+    }
+}

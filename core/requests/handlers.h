@@ -7,9 +7,10 @@
 
 #include "lifecycle.h"
 
-void brook_handle_metadata(brook_req *req);                /* handle_admin.c */
-void brook_handle_create_topics(brook_req *req);           /* handle_admin.c */
-void brook_handle_delete_topics(brook_req *req);           /* handle_admin.c */
+void brook_handle_metadata(brook_req *req);      /* handle_admin.c */
+void brook_handle_create_topics(brook_req *req); /* handle_admin.c */
+void brook_handle_delete_topics(brook_req *req);
+void brook_handle_create_partitions(brook_req *req);       /* handle_admin.c */
 void brook_handle_produce(brook_req *req);                 /* handle_produce.c */
 void brook_handle_fetch(brook_req *req);                   /* handle_fetch.c */
 void brook_handle_fetch_release(brook_req *req);           /* handle_fetch.c: release held slices */

@@ -39,6 +39,7 @@ static const brook_req_type_row rows[BROOK_REQ_TYPE_COUNT] = {
     [BROOK_REQ_SASL_AUTHENTICATE] = {"sasl_authenticate", brook_handle_sasl_authenticate},
     [BROOK_REQ_OFFSET_FOR_LEADER_EPOCH] = {"offset_for_leader_epoch", brook_handle_offset_for_leader_epoch},
     [BROOK_REQ_ALTER_CONFIGS] = {"alter_configs", brook_handle_alter_configs},
+    [BROOK_REQ_CREATE_PARTITIONS] = {"create_partitions", brook_handle_create_partitions},
 };
 
 const brook_req_type_row *brook_req_type(int type)

@@ -161,6 +161,32 @@ static const kfield lo_resp[LO_R__COUNT] = {
 MSG(lo_request, lo_req);
 MSG(lo_response, lo_resp);
 
+/* ---- CreatePartitions (37) ------------------------------------------------ */
+static const kfield cp_assignment[CP_A__COUNT] = {
+    [CP_A_BROKERS] = FA("BrokerIds", KT_INT32, 0, KV_ANY, KV_NEVER),
+};
+static const kfield cp_topic[CP_T__COUNT] = {
+    [CP_T_NAME] = F("Name", KT_STRING, 0, KV_ANY),
+    [CP_T_COUNT] = F("Count", KT_INT32, 0, KV_ANY),
+    [CP_T_ASSIGNMENTS] = FS("Assignments", cp_assignment, 0, KV_ANY, 0),
+};
+static const kfield cp_req[CP__COUNT] = {
+    [CP_TOPICS] = FS("Topics", cp_topic, 0, KV_ANY, KV_NEVER),
+    [CP_TIMEOUT] = F("TimeoutMs", KT_INT32, 0, KV_ANY),
+    [CP_VALIDATE_ONLY] = F("ValidateOnly", KT_BOOL, 0, KV_ANY),
+};
+static const kfield cp_resp_result[CP_RR__COUNT] = {
+    [CP_RR_NAME] = F("Name", KT_STRING, 0, KV_ANY),
+    [CP_RR_ERROR] = F("ErrorCode", KT_INT16, 0, KV_ANY),
+    [CP_RR_MESSAGE] = FN("ErrorMessage", KT_STRING, 0, KV_ANY, 0),
+};
+static const kfield cp_resp[CP_R__COUNT] = {
+    [CP_R_THROTTLE] = F("ThrottleTimeMs", KT_INT32, 0, KV_ANY),
+    [CP_R_RESULTS] = FS("Results", cp_resp_result, 0, KV_ANY, KV_NEVER),
+};
+MSG(cp_request, cp_req);
+MSG(cp_response, cp_resp);
+
 /* ---- AlterConfigs (33), IncrementalAlterConfigs (44) ------------------------ */
 static const kfield ac_config[AC_C__COUNT] = {
     [AC_C_NAME] = F("Name", KT_STRING, 0, KV_ANY),
@@ -730,6 +756,15 @@ static const kapi apis[] = {
      .response = &lo_response,
      .decode = kmap_dec_list_offsets,
      .encode = kmap_enc_list_offsets},
+    {.key = 37,
+     .name = "CreatePartitions",
+     .min_ver = 0,
+     .max_ver = 1,
+     .flexible_from = KV_NEVER,
+     .request = &cp_request,
+     .response = &cp_response,
+     .decode = kmap_dec_create_partitions,
+     .encode = kmap_enc_create_partitions},
     {.key = 33,
      .name = "AlterConfigs",
      .min_ver = 0,

@@ -99,6 +99,12 @@ enum { OLE_R_THROTTLE, OLE_R_TOPICS, OLE_R__COUNT };
 enum { OLE_RT_NAME, OLE_RT_PARTITIONS, OLE_RT__COUNT };
 enum { OLE_RP_ERROR, OLE_RP_INDEX, OLE_RP_LEADER_EPOCH, OLE_RP_END_OFFSET, OLE_RP__COUNT };
 
+enum { CP_TOPICS, CP_TIMEOUT, CP_VALIDATE_ONLY, CP__COUNT };
+enum { CP_T_NAME, CP_T_COUNT, CP_T_ASSIGNMENTS, CP_T__COUNT };
+enum { CP_A_BROKERS, CP_A__COUNT };
+enum { CP_R_THROTTLE, CP_R_RESULTS, CP_R__COUNT };
+enum { CP_RR_NAME, CP_RR_ERROR, CP_RR_MESSAGE, CP_RR__COUNT };
+
 /* AlterConfigs (33) and IncrementalAlterConfigs (44): one request shape,
  * the incremental one with an operation per config */
 enum { AC_RESOURCES, AC_VALIDATE_ONLY, AC__COUNT };

@@ -296,6 +296,29 @@ int kmap_dec_create_topics(kreq *kr, brook_request *req)
     return 0;
 }
 
+int kmap_dec_create_partitions(kreq *kr, brook_request *req)
+{
+    brook_create_partitions_req *c = &req->u.create_partitions;
+    kval *topics = &kr->body[CP_TOPICS];
+    c->topic_count = COUNT_OF(topics);
+    c->validate_only = kr->body[CP_VALIDATE_ONLY].i != 0;
+    req->timeout_ms = (int32_t)kr->body[CP_TIMEOUT].i;
+    c->topics = kmap_alloc(req, sizeof *c->topics * (c->topic_count + 1));
+    if (!c->topics)
+        return -1;
+    for (size_t t = 0; t < c->topic_count; t++) {
+        kval *tv = ROW(topics, t);
+        c->topics[t].name = kmap_str(req, &tv[CP_T_NAME]);
+        c->topics[t].count = (int32_t)tv[CP_T_COUNT].i;
+        if (tv[CP_T_ASSIGNMENTS].len > 0) {
+            c->topics[t].error = BROOK_ERR_INVALID_REPLICATION;
+            c->topics[t].error_message = "manual replica assignments are not supported";
+        }
+    }
+    req->type = BROOK_REQ_CREATE_PARTITIONS;
+    return 0;
+}
+
 int kmap_dec_delete_topics(kreq *kr, brook_request *req)
 {
     brook_delete_topics_req *d = &req->u.delete_topics;
@@ -621,6 +644,26 @@ kval *kmap_enc_create_topics(kreq *kr, brook_request *req)
             tv[CT_RT_ERROR].i = 39; /* INVALID_REPLICA_ASSIGNMENT */
         else if (c->topics[t].error == BROOK_ERR_NOT_LEADER)
             tv[CT_RT_ERROR].i = 41; /* NOT_CONTROLLER: clients retry at the controller */
+    }
+    return r;
+}
+
+kval *kmap_enc_create_partitions(kreq *kr, brook_request *req)
+{
+    brook_create_partitions_req *c = &req->u.create_partitions;
+    kval *r = kmap_struct(req, CP_R__COUNT);
+    if (!r || kmap_rows(req, &r[CP_R_RESULTS], c->topic_count, CP_RR__COUNT))
+        return NULL;
+    for (size_t t = 0; t < c->topic_count; t++) {
+        const brook_topic_grow *g = &c->topics[t];
+        kval *tv = ROW(&r[CP_R_RESULTS], t);
+        kmap_set_str(&tv[CP_RR_NAME], g->name ? g->name : "");
+        tv[CP_RR_ERROR].i = kmap_error(g->error, 0);
+        if (g->error == BROOK_ERR_NOT_LEADER)
+            tv[CP_RR_ERROR].i = 41; /* NOT_CONTROLLER: clients retry at the controller */
+        else if (g->error == BROOK_ERR_INVALID_REPLICATION && ROW(&kr->body[CP_TOPICS], t)[CP_T_ASSIGNMENTS].len > 0)
+            tv[CP_RR_ERROR].i = 39; /* INVALID_REPLICA_ASSIGNMENT */
+        kmap_set_str(&tv[CP_RR_MESSAGE], g->error ? g->error_message : NULL);
     }
     return r;
 }

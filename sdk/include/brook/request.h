@@ -47,6 +47,7 @@ typedef enum brook_request_type {
     /* since 2.1 */
     BROOK_REQ_OFFSET_FOR_LEADER_EPOCH = 23, /* where a leader epoch ends (KIP-101/279/320) */
     BROOK_REQ_ALTER_CONFIGS = 24,           /* change a topic's configs */
+    BROOK_REQ_CREATE_PARTITIONS = 25,       /* grow a topic */
 } brook_request_type;
 
 /* brook_request.flags */
@@ -316,6 +317,22 @@ typedef struct brook_describe_configs_req {
     size_t resource_count;
 } brook_describe_configs_req;
 
+/* ---- create partitions (since 2.1) --------------------------------------- */
+typedef struct brook_topic_grow {
+    const char *name;
+    int32_t count;             /* the topic's new partition count: more than it has */
+    brook_err error;           /* out; a codec may preset it to refuse the topic */
+    const char *error_message; /* out, may be NULL */
+    uint64_t reserved[2];
+} brook_topic_grow;
+BROOK_ABI_PIN_SIZE(brook_topic_grow, 40);
+
+typedef struct brook_create_partitions_req {
+    brook_topic_grow *topics;
+    size_t topic_count;
+    int validate_only;
+} brook_create_partitions_req;
+
 /* ---- alter configs (since 2.1) ----------------------------------------- */
 typedef enum brook_config_op {
     BROOK_CONFIG_OP_SET = 0,
@@ -401,6 +418,7 @@ struct brook_request {
         brook_sasl_authenticate_req sasl_authenticate;
         brook_offset_for_leader_epoch_req offset_for_leader_epoch; /* since 2.1 */
         brook_alter_configs_req alter_configs;                     /* since 2.1 */
+        brook_create_partitions_req create_partitions;             /* since 2.1 */
         uint64_t room[32];
     } u;
 };
