@@ -21,16 +21,11 @@ static const known_config known[] = {
     /* Brook's own: the storage instance and replication strategy the
      * topic runs on, by their names in the configuration (the broker checks
      * it runs one of that name) */
-    {"brook.replication", KIND_NAME, 0, 0, 0},
-    {"brook.storage", KIND_NAME, 0, 0, 0},
-    {"index.interval.bytes", KIND_INT, 0, INT32_MAX, 1},
-    {"max.message.bytes", KIND_INT, 0, INT32_MAX, 0},
-    {"min.insync.replicas", KIND_INT, 1, 32767, 0},
-    {"retention.bytes", KIND_INT, -1, INT64_MAX, 1},
-    {"retention.ms", KIND_INT, -1, INT64_MAX, 1},
-    {"segment.bytes", KIND_INT, 14, INT32_MAX, 1},
-    {"segment.ms", KIND_INT, 1, INT64_MAX, 1},
-    {"unclean.leader.election.enable", KIND_BOOL, 0, 0, 0},
+    {"brook.replication", KIND_NAME, 0, 0, 0},           {"brook.storage", KIND_NAME, 0, 0, 0},
+    {"index.interval.bytes", KIND_INT, 0, INT32_MAX, 1}, {"max.message.bytes", KIND_INT, 0, INT32_MAX, 0},
+    {"min.insync.replicas", KIND_INT, 1, 32767, 0},      {"retention.bytes", KIND_INT, -1, INT64_MAX, 1},
+    {"retention.ms", KIND_INT, -1, INT64_MAX, 1},        {"segment.bytes", KIND_INT, 14, INT32_MAX, 1},
+    {"segment.ms", KIND_INT, 1, INT64_MAX, 1},           {"unclean.leader.election.enable", KIND_BOOL, 0, 0, 0},
 };
 
 /* Kafka's other topic configs: per-topic values arrive with topic
