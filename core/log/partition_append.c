@@ -5,10 +5,12 @@
 #include "partition.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "batch_validate.h"
 #include "broker.h"
 #include "log.h"
+#include "crc32c.h"
 #include "producer_state.h"
 #include "record_batch.h"
 
@@ -81,6 +83,27 @@ static brook_err validate_batches(brook_partition *p, const uint8_t *data, size_
  * `epoch` in place (both lie outside the CRC), and append to storage. A
  * retried batch of an idempotent producer is not appended again: it gets
  * a->duplicate and the offsets of the first time. */
+/* The topic's message.timestamp.type is LogAppendTime: the broker's clock,
+ * not the producer's, dates its records. */
+static int log_append_time(const brook_partition *p)
+{
+    const char *v = brook_topic_config_get(&p->topic->config, "message.timestamp.type");
+    return v && strcmp(v, "LogAppendTime") == 0;
+}
+
+/* Kafka's way: the batch says its timestamps are the log's (attribute bit
+ * 3) and its max timestamp becomes `now`, which consumers read as every
+ * record's timestamp; both lie inside the CRC, so it is computed again. */
+static void stamp_append_time(uint8_t *batch, int64_t now)
+{
+    size_t size = (size_t)brook_be32(batch + BROOK_BATCH_OFF_LENGTH) + BROOK_BATCH_LENGTH_BASE;
+    uint16_t attributes = (uint16_t)brook_be16(batch + BROOK_BATCH_OFF_ATTRIBUTES);
+    brook_put_be16(batch + BROOK_BATCH_OFF_ATTRIBUTES, (uint16_t)(attributes | 0x08));
+    brook_put_be64(batch + BROOK_BATCH_OFF_MAX_TIMESTAMP, (uint64_t)now);
+    brook_put_be32(batch + BROOK_BATCH_OFF_CRC,
+                   brook_crc32c(0, batch + BROOK_BATCH_OFF_ATTRIBUTES, size - BROOK_BATCH_OFF_ATTRIBUTES));
+}
+
 static brook_err assign_and_append(brook_partition *p, brook_append *a, int32_t epoch)
 {
     int64_t start, next;
@@ -98,10 +121,14 @@ static brook_err assign_and_append(brook_partition *p, brook_append *a, int32_t 
     if (e)
         return e;
     a->base_offset = next;
+    int stamp = log_append_time(p);
+    int64_t now = stamp ? brook_wall_clock_ms() : 0;
     for (size_t pos = 0; pos < a->len;) {
         uint8_t *b = a->data + pos;
         brook_put_be64(b + BROOK_BATCH_OFF_BASE_OFFSET, (uint64_t)next);
         brook_put_be32(b + BROOK_BATCH_OFF_LEADER_EPOCH, (uint32_t)epoch);
+        if (stamp)
+            stamp_append_time(b, now);
         next += (int32_t)brook_be32(b + BROOK_BATCH_OFF_LAST_OFFSET_DELTA) + 1;
         pos += (size_t)brook_be32(b + BROOK_BATCH_OFF_LENGTH) + BROOK_BATCH_LENGTH_BASE;
     }

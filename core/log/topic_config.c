@@ -6,26 +6,44 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef enum value_kind { KIND_INT, KIND_BOOL, KIND_NAME } value_kind;
+typedef enum value_kind { KIND_INT, KIND_BOOL, KIND_NAME, KIND_ENUM } value_kind;
 
 /* What a topic may set today. A Kafka topic config missing here is either
  * in `not_yet` (refused as "not supported yet") or unknown. */
 typedef struct known_config {
     const char *name;
     value_kind kind;
-    long long min, max; /* KIND_INT */
-    int by_storage;     /* the topic's storage applies it (brook_storage_ops.topic_setting) */
+    long long min, max;         /* KIND_INT */
+    const char *const *allowed; /* KIND_ENUM */
+    const char *allowed_text;   /* KIND_ENUM, for messages */
+    int by_storage;             /* the topic's storage applies it (brook_storage_ops.topic_setting) */
 } known_config;
+
+static const char *const timestamp_types[] = {"CreateTime", "LogAppendTime", NULL};
+
+#define INT_CONFIG(n, lo, hi, storage)                                                                                 \
+    {                                                                                                                  \
+        .name = n, .kind = KIND_INT, .min = lo, .max = hi, .by_storage = storage                                       \
+    }
 
 static const known_config known[] = {
     /* Brook's own: the storage instance and replication strategy the
      * topic runs on, by their names in the configuration (the broker checks
      * it runs one of that name) */
-    {"brook.replication", KIND_NAME, 0, 0, 0},           {"brook.storage", KIND_NAME, 0, 0, 0},
-    {"index.interval.bytes", KIND_INT, 0, INT32_MAX, 1}, {"max.message.bytes", KIND_INT, 0, INT32_MAX, 0},
-    {"min.insync.replicas", KIND_INT, 1, 32767, 0},      {"retention.bytes", KIND_INT, -1, INT64_MAX, 1},
-    {"retention.ms", KIND_INT, -1, INT64_MAX, 1},        {"segment.bytes", KIND_INT, 14, INT32_MAX, 1},
-    {"segment.ms", KIND_INT, 1, INT64_MAX, 1},           {"unclean.leader.election.enable", KIND_BOOL, 0, 0, 0},
+    {.name = "brook.replication", .kind = KIND_NAME},
+    {.name = "brook.storage", .kind = KIND_NAME},
+    INT_CONFIG("index.interval.bytes", 0, INT32_MAX, 1),
+    INT_CONFIG("max.message.bytes", 0, INT32_MAX, 0),
+    {.name = "message.timestamp.type",
+     .kind = KIND_ENUM,
+     .allowed = timestamp_types,
+     .allowed_text = "CreateTime or LogAppendTime"},
+    INT_CONFIG("min.insync.replicas", 1, 32767, 0),
+    INT_CONFIG("retention.bytes", -1, INT64_MAX, 1),
+    INT_CONFIG("retention.ms", -1, INT64_MAX, 1),
+    INT_CONFIG("segment.bytes", 14, INT32_MAX, 1),
+    INT_CONFIG("segment.ms", 1, INT64_MAX, 1),
+    {.name = "unclean.leader.election.enable", .kind = KIND_BOOL},
 };
 
 /* Kafka's other topic configs: per-topic values arrive with topic
@@ -47,7 +65,6 @@ static const char *const not_yet[] = {
     "message.timestamp.after.max.ms",
     "message.timestamp.before.max.ms",
     "message.timestamp.difference.max.ms",
-    "message.timestamp.type",
     "min.cleanable.dirty.ratio",
     "min.compaction.lag.ms",
     "preallocate",
@@ -129,6 +146,12 @@ brook_err brook_topic_config_check(const char *name, const char *value, char *er
             return BROOK_ERR_INVALID;
         }
         return BROOK_OK;
+    case KIND_ENUM:
+        for (const char *const *a = k->allowed; *a; a++)
+            if (strcmp(*a, value) == 0)
+                return BROOK_OK;
+        snprintf(err, errlen, "%s: \"%s\" is not %s", name, value, k->allowed_text);
+        return BROOK_ERR_INVALID;
     case KIND_NAME:
         if (!name_valid(value)) {
             snprintf(err, errlen, "%s: \"%s\" is not a name of 1-64 [a-zA-Z0-9._-] characters", name, value);

@@ -103,7 +103,7 @@ static void describe_topic(builder *b, const brook_topic_config *own)
     const brook_settings *st = b->req->broker->st;
     add(b, "cleanup.policy", "delete", 1);
     add(b, "compression.type", "producer", 1);
-    add(b, "message.timestamp.type", "CreateTime", 1);
+    add_topic(b, own, "message.timestamp.type", "CreateTime");
     const char *max_message = brook_topic_config_get(own, "max.message.bytes");
     if (max_message)
         add_from(b, "max.message.bytes", max_message, BROOK_CONFIG_SOURCE_TOPIC);

@@ -7,12 +7,13 @@ ones, and an unknown name, a bad value or a config Brook does not apply per
 topic yet is refused with INVALID_CONFIG naming the key. (In a cluster, and what
 min.insync.replicas and unclean.leader.election.enable do there:
 test_cluster_topic_configs.py.)"""
+import time
 import unittest
 
 from brooktest import BrokerTestCase
 import kafkawire as kw
 
-from confluent_kafka import KafkaError, Producer
+from confluent_kafka import TIMESTAMP_CREATE_TIME, TIMESTAMP_LOG_APPEND_TIME, Consumer, KafkaError, Producer
 from confluent_kafka.admin import AdminClient, ConfigResource, ConfigSource, NewTopic
 
 
@@ -92,6 +93,33 @@ class TopicConfigs(BrokerTestCase):
         self.assertEqual(errors[("small", 5000)].code(), KafkaError.MSG_SIZE_TOO_LARGE)
         self.assertIsNone(errors[("roomy", 5000)])
         self.assertEqual(self.describe("small")["max.message.bytes"].value, "1000")
+
+    def test_log_append_time_dates_records_by_the_brokers_clock(self):
+        self.assertIsNone(self.create("appended", {"message.timestamp.type": "LogAppendTime"}))
+        self.assertIsNone(self.create("created", {}))
+        p = Producer({"bootstrap.servers": "127.0.0.1:%d" % self.broker.kafka_port, "linger.ms": 0})
+        before = int(time.time() * 1000)
+        for topic in ("appended", "created"):
+            p.produce(topic, b"v", timestamp=1000)  # the producer says 1970
+        self.assertEqual(p.flush(10), 0)
+        after = int(time.time() * 1000)
+        c = Consumer({"bootstrap.servers": "127.0.0.1:%d" % self.broker.kafka_port, "group.id": "ts",
+                      "auto.offset.reset": "earliest"})
+        got = {}
+        c.subscribe(["appended", "created"])
+        deadline = time.monotonic() + 20
+        while len(got) < 2 and time.monotonic() < deadline:
+            m = c.poll(0.5)
+            if m is not None and not m.error():
+                got[m.topic()] = m.timestamp()
+        c.close()
+        self.assertEqual(got["created"], (TIMESTAMP_CREATE_TIME, 1000))
+        kind, when = got["appended"]
+        self.assertEqual(kind, TIMESTAMP_LOG_APPEND_TIME)
+        self.assertTrue(before <= when <= after, (before, when, after))
+        code, text = self.create("odd", {"message.timestamp.type": "WallTime"})
+        self.assertEqual(code, KafkaError.INVALID_CONFIG)
+        self.assertIn("message.timestamp.type: \"WallTime\" is not CreateTime or LogAppendTime", text)
 
     def alter(self, name, config, validate_only=False):
         """AlterConfigs: None when done, else (error code, message)."""
