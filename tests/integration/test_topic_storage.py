@@ -110,6 +110,16 @@ class StorageSettingsPerTopic(unittest.TestCase):
         d = os.path.join(self.broker.data, "%s-0" % topic)
         return sum(os.path.getsize(os.path.join(d, f)) for f in self.segments(topic))
 
+    def assert_retained(self, topic, retention_bytes, segment_bytes):
+        """Retention takes the oldest segments until what is left besides the
+        active segment is within retention.bytes (Kafka's rule); it runs
+        every retention_check_ms, so wait for it, bounded."""
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and self.bytes(topic) > retention_bytes + segment_bytes:
+            time.sleep(0.1)
+        self.assertLessEqual(self.bytes(topic), retention_bytes + segment_bytes)
+        self.assertGreater(self.log_start(topic), 0)
+
     def log_start(self, topic):
         n = Native(self.broker.port)
         r = n.call("list_offsets", topic=topic, partition=0)
@@ -130,13 +140,7 @@ class StorageSettingsPerTopic(unittest.TestCase):
             self.assertEqual(p.flush(10), 0)
         self.assertGreater(len(self.segments("small")), 4)
         self.assertEqual(len(self.segments("plain")), 1)
-        # retention takes the oldest segments until what is left, besides
-        # the active segment, is within retention.bytes (Kafka's rule)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and self.bytes("small") > 8192 + 2048:
-            time.sleep(0.1)
-        self.assertLessEqual(self.bytes("small"), 8192 + 2048)
-        self.assertGreater(self.log_start("small"), 0)
+        self.assert_retained("small", 8192, 2048)
         self.assertEqual(self.log_start("plain"), 0)
         cfg = list(self.admin.describe_configs([ConfigResource("topic", "small")]).values())[0].result(10)
         self.assertEqual((cfg["retention.bytes"].value, cfg["retention.bytes"].is_default), ("8192", False))
@@ -160,11 +164,7 @@ class StorageSettingsPerTopic(unittest.TestCase):
         list(f.values())[0].result(10)
         produce(100)  # the next batches roll small segments; retention then drops the old ones
         self.assertGreater(len(self.segments("live")), 3)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and self.bytes("live") > 8192 + 2048:
-            time.sleep(0.1)
-        self.assertLessEqual(self.bytes("live"), 8192 + 2048)
-        self.assertGreater(self.log_start("live"), 0)
+        self.assert_retained("live", 8192, 2048)
 
     def test_a_value_the_storage_cannot_take_is_refused(self):
         f = self.admin.create_topics([NewTopic("tiny", num_partitions=1, replication_factor=1,
