@@ -119,7 +119,9 @@ brook_err brook_broker_set_topic_configs(brook_broker *b, const char *name, cons
         return BROOK_ERR_NOT_FOUND;
     brook_topic_config before = {0};
     brook_err e = brook_topic_config_copy(&before, &t->config);
-    if (!e && !(e = brook_topic_config_copy(&t->config, now)) && (e = brook_topics_save(&b->topics)))
+    if (e)
+        return e;
+    if ((e = brook_topic_config_copy(&t->config, now)) || (e = brook_topics_save(&b->topics)))
         brook_topic_config_copy(&t->config, &before); /* not saved: not changed */
     if (!e) {
         for (int32_t i = 0; t->partitions && i < t->partition_count; i++)
