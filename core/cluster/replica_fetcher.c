@@ -123,6 +123,14 @@ static int apply_partition(session *s, const msgpack_object *m)
     if (session_index(s, p) < 0 || p->role != BROOK_ROLE_FOLLOWER || p->leader_id != s->leader)
         return 0; /* no longer fetched from this leader */
     brook_err err = (brook_err)brook_peer_int(m, "error", BROOK_ERR_CORRUPT);
+    int64_t leader_start = brook_peer_int(m, "log_start_offset", -1), start, end;
+    if (err == BROOK_ERR_OUT_OF_RANGE && !brook_partition_offsets(p, &start, &end) && leader_start > end) {
+        /* the leader no longer has what comes next here (retention,
+         * DeleteRecords): start afresh where its log starts (Kafka too) */
+        log_warn("partition %s-%d: leader %d's log starts at %lld, past this replica's end %lld: starting there", name,
+                 p->index, s->leader, (long long)leader_start, (long long)end);
+        return brook_partition_delete_before(p, leader_start) ? -1 : 0;
+    }
     if (err) {
         if (err != BROOK_ERR_FENCED_LEADER_EPOCH && err != BROOK_ERR_UNKNOWN_LEADER_EPOCH &&
             err != BROOK_ERR_NOT_LEADER)
@@ -142,6 +150,12 @@ static int apply_partition(session *s, const msgpack_object *m)
                   brook_err_str(err));
         return -1;
     }
+    /* the leader's start moved (DeleteRecords): this copy follows, as far
+     * as it holds records */
+    if (!brook_partition_offsets(p, &start, &end) && leader_start > start && leader_start <= end &&
+        (err = brook_partition_delete_before(p, leader_start)) && err != BROOK_ERR_UNSUPPORTED)
+        log_warn("partition %s-%d: cannot move the log start to the leader's %lld: %s", name, p->index,
+                 (long long)leader_start, brook_err_str(err));
     return 0;
 }
 

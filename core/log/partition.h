@@ -214,6 +214,12 @@ brook_err brook_partition_truncate(brook_partition *p, int64_t offset);
  * has not heard of it yet); -1 is not checked. Both are retriable. */
 brook_err brook_partition_check_epoch(const brook_partition *p, int32_t current_epoch);
 
+/* Move the log start to `offset` (DeleteRecords; a follower following its
+ * leader's start). Past the log end the log starts afresh there: high
+ * watermark, epoch history and producer state go with the old log.
+ * BROOK_ERR_UNSUPPORTED when the storage cannot. */
+brook_err brook_partition_delete_before(brook_partition *p, int64_t offset);
+
 /* Where `epoch` ends in this log (leader_epochs.h). */
 void brook_partition_epoch_end(brook_partition *p, int32_t epoch, int32_t *found_epoch, int64_t *end_offset);
 

@@ -268,6 +268,29 @@ brook_err brook_partition_truncate(brook_partition *p, int64_t offset)
     return rebuild_producers(p, start, end);
 }
 
+brook_err brook_partition_delete_before(brook_partition *p, int64_t offset)
+{
+    brook_plugin_instance *storage = p->storage;
+    if (!brook_has_slot(storage, brook_storage_ops, delete_before))
+        return BROOK_ERR_UNSUPPORTED;
+    int64_t start, end;
+    brook_err e = brook_partition_offsets(p, &start, &end);
+    if (e || offset <= start)
+        return e;
+    if ((e = brook_storage_of(storage)->delete_before(p->log, offset)))
+        return e;
+    if (offset <= end)
+        return BROOK_OK;
+    /* started afresh past its end (a follower behind its leader's start):
+     * nothing here is older than the leader's, and nothing is left to
+     * describe epochs or producers */
+    p->high_watermark = p->durable_end = offset;
+    if ((e = brook_leader_epochs_truncate_end(&p->epochs, 0)))
+        return e;
+    log_info("partition %s-%d: the log starts afresh at offset %lld", p->topic->name, p->index, (long long)offset);
+    return rebuild_producers(p, offset, offset);
+}
+
 /* ---- the strategy's services ------------------------------------------------ */
 
 static void ctx_log_offsets(void *handle, int64_t *log_start, int64_t *log_end, int64_t *durable_end,

@@ -278,6 +278,27 @@ static brook_err mem_truncate(void *log, int64_t offset)
     return BROOK_OK;
 }
 
+/* Batches wholly before `offset` go; past the end the log starts afresh. */
+static brook_err mem_delete_before(void *log, int64_t offset)
+{
+    memlog *l = log;
+    if (offset <= l->start)
+        return BROOK_OK;
+    size_t drop = 0;
+    while (drop < l->count && (l->entries[drop].last_offset < offset || offset > l->end)) {
+        l->be->used_bytes -= (int64_t)l->entries[drop].c->len;
+        chunk_unref(l->entries[drop].c);
+        drop++;
+    }
+    memmove(l->entries, l->entries + drop, (l->count - drop) * sizeof *l->entries);
+    l->count -= drop;
+    l->start = offset;
+    if (l->end < offset)
+        l->end = offset;
+    l->be->host->metric_set(l->be->bytes_metric, l->be->used_bytes);
+    return BROOK_OK;
+}
+
 static brook_err mem_offset_for_timestamp(void *log, int64_t timestamp, int64_t *offset, int64_t *found)
 {
     memlog *l = log;
@@ -325,6 +346,7 @@ static const brook_storage_ops ops = {
     .flush = mem_flush,
     .read = mem_read,
     .truncate = mem_truncate,
+    .delete_before = mem_delete_before,
     .offset_for_timestamp = mem_offset_for_timestamp,
     .size = mem_size,
 };

@@ -100,6 +100,26 @@ static brook_err list_segments(plog *l, int64_t **out, size_t *count)
     return BROOK_OK;
 }
 
+static void start_path(const plog *l, char *out, size_t len)
+{
+    snprintf(out, len, "%s/log-start", l->dir);
+}
+
+/* The start the checkpoint says, or -1. */
+static int64_t saved_start(const plog *l)
+{
+    char path[PATH_MAX];
+    start_path(l, path, sizeof path);
+    FILE *f = fopen(path, "r");
+    long long v = -1;
+    if (f) {
+        if (fscanf(f, "%lld", &v) != 1)
+            v = -1;
+        fclose(f);
+    }
+    return v;
+}
+
 static brook_err load_segments(plog *l)
 {
     int64_t *bases;
@@ -131,8 +151,12 @@ static brook_err load_segments(plog *l)
         }
         e = seg_create(s);
     }
-    if (!e)
+    if (!e) {
         l->start = l->segs[0]->base;
+        int64_t saved = saved_start(l); /* DeleteRecords moved it into the first segment */
+        if (saved > l->start)
+            l->start = saved < plog_end(l) ? saved : plog_end(l);
+    }
     return e;
 }
 
@@ -536,6 +560,77 @@ void plog_apply_retention(plog *l, int64_t now_ms)
     if (drop) {
         memmove(l->segs, l->segs + drop, (l->nsegs - drop) * sizeof *l->segs);
         l->nsegs -= drop;
-        l->start = l->segs[0]->base;
+        if (l->segs[0]->base > l->start) /* never back before a start DeleteRecords moved */
+            l->start = l->segs[0]->base;
     }
+}
+
+/* ---- the log start ---------------------------------------------------------
+ * A start inside the first segment (DeleteRecords) is kept in <dir>/log-start
+ * (Kafka's log-start-offset checkpoint): the decimal offset, replaced with a
+ * rename. It is not fsynced: after a machine crash the start may come back
+ * earlier, showing records that had been deleted, never losing any. */
+
+static brook_err save_start(plog *l)
+{
+    char path[PATH_MAX], tmp[PATH_MAX + 8];
+    start_path(l, path, sizeof path);
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    if (!f)
+        return seg_errno(errno);
+    int bad = fprintf(f, "%" PRId64 "\n", l->start) < 0;
+    bad |= fclose(f) != 0;
+    if (bad || rename(tmp, path) < 0) {
+        int err = errno;
+        unlink(tmp);
+        return seg_errno(err ? err : EIO);
+    }
+    l->dir_dirty = 1;
+    return BROOK_OK;
+}
+
+/* Past the log end: every segment goes, one empty segment starts at `offset`. */
+static brook_err start_afresh(plog *l, int64_t offset)
+{
+    segment *s = seg_new(l->be, l, offset);
+    if (!s)
+        return BROOK_ERR_NOMEM;
+    brook_err e = seg_create(s);
+    if (e) {
+        free(s);
+        return e;
+    }
+    for (size_t i = 0; i < l->nsegs; i++)
+        plog_delete_segment_files(l->segs[i]);
+    l->nsegs = 0;
+    if ((e = push_segment(l, s))) { /* cannot fail: the array had room for the old ones */
+        seg_release(s);
+        return e;
+    }
+    l->dir_dirty = 1;
+    l->appended_seq++; /* the next sync makes the new segment durable */
+    return BROOK_OK;
+}
+
+brook_err plog_delete_before(plog *l, int64_t offset)
+{
+    if (offset <= l->start)
+        return BROOK_OK;
+    brook_err e = BROOK_OK;
+    if (offset > plog_end(l)) {
+        e = start_afresh(l, offset);
+    } else {
+        size_t drop = 0; /* whole segments before it; the active one stays */
+        while (drop + 1 < l->nsegs && l->segs[drop]->next <= offset)
+            plog_delete_segment_files(l->segs[drop++]);
+        memmove(l->segs, l->segs + drop, (l->nsegs - drop) * sizeof *l->segs);
+        l->nsegs -= drop;
+    }
+    if (e)
+        return e;
+    l->start = offset;
+    l->be->host->log(l->be->host, BROOK_LOG_INFO, "partition %s-%d: log start moved to %" PRId64, l->topic,
+                     l->partition, offset);
+    return save_start(l);
 }

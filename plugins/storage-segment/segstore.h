@@ -207,6 +207,8 @@ brook_err plog_truncate(plog *l, int64_t offset);
 brook_err plog_offset_for_timestamp(plog *l, int64_t ts, int64_t *offset, int64_t *found);
 int64_t plog_end(const plog *l);
 void plog_apply_retention(plog *l, int64_t now_ms);
+/* The log starts at `offset` from now on (storage.h's delete_before). */
+brook_err plog_delete_before(plog *l, int64_t offset);
 /* Take a segment out of the log and delete its files off the loop. */
 void plog_delete_segment_files(segment *s);
 

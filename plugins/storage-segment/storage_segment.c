@@ -350,6 +350,11 @@ static brook_err v_topic_setting(void *state, void *log, const char *name, const
     return BROOK_OK;
 }
 
+static brook_err v_delete_before(void *log, int64_t offset)
+{
+    return plog_delete_before(log, offset);
+}
+
 static const brook_storage_ops ops = {
     .open = v_open,
     .close = v_close,
@@ -364,6 +369,7 @@ static const brook_storage_ops ops = {
     .offset_for_timestamp = v_offset_for_timestamp,
     .size = v_size,
     .topic_setting = v_topic_setting,
+    .delete_before = v_delete_before,
 };
 
 BROOK_PLUGIN_DESCRIPTOR(BROOK_PLUGIN_STORAGE, brook_storage_ops, ops, .name = "segment", .version = "1.0.0",

@@ -290,6 +290,47 @@ static void check_optional_slots(bench *b)
     b->ops->close(log);
 }
 
+static int64_t log_start(bench *b, void *log)
+{
+    int64_t start = -1, end;
+    b->ops->offsets(log, &start, &end);
+    return start;
+}
+
+/* The log start moved forward: reads before it are out of range, the end
+ * stays; past the end the log starts afresh there. Checked again after a
+ * restart (check_restart_list_and_remove). */
+static void check_delete_before(bench *b)
+{
+    if (!HAS(b, delete_before))
+        return;
+    void *log = NULL;
+    if (!expect_err(b, b->ops->open(b->state, "conf-d", 0, 1, &log), BROOK_OK, "open a log for delete_before"))
+        return;
+    for (int i = 0; i < 3; i++)
+        append_n(b, log, 10, 4000, 10, NULL, NULL);
+    brook_err e = b->ops->delete_before(log, 15);
+    check(b, !e && log_start(b, log) == 15 && log_end(b, log) == 30, "delete_before moves the start, not the end",
+          "%s, %lld-%lld", brook_err_str(e), (long long)log_start(b, log), (long long)log_end(b, log));
+    size_t n, bytes;
+    int64_t base;
+    expect_err(b, read_all(b, log, 14, 30, 1 << 20, &n, &bytes, &base, NULL, 0), BROOK_ERR_OUT_OF_RANGE,
+               "a read before the start is out of range");
+    e = read_all(b, log, 15, 30, 1 << 20, &n, &bytes, &base, NULL, 0);
+    check(b, !e && n > 0 && base <= 15, "a read from the start gets the batch holding it", "%s, base %lld",
+          brook_err_str(e), (long long)base);
+    e = b->ops->delete_before(log, 3);
+    check(b, !e && log_start(b, log) == 15, "an offset before the start changes nothing", "%s, start %lld",
+          brook_err_str(e), (long long)log_start(b, log));
+    e = b->ops->delete_before(log, 100);
+    check(b, !e && log_start(b, log) == 100 && log_end(b, log) == 100, "past the end the log starts afresh there",
+          "%s, %lld-%lld", brook_err_str(e), (long long)log_start(b, log), (long long)log_end(b, log));
+    e = append_n(b, log, 5, 5000, 10, NULL, NULL);
+    check(b, !e && log_end(b, log) == 105, "appends go on from the new start", "%s, end %lld", brook_err_str(e),
+          (long long)log_end(b, log));
+    b->ops->close(log);
+}
+
 static int listed_a, listed_b;
 
 static void on_listed(void *arg, const char *topic, int32_t partition)
@@ -325,6 +366,12 @@ static void check_restart_list_and_remove(bench *b)
         check(b, log_end(b, log) == end_b, "and ends where it did", "end %lld, was %lld", (long long)log_end(b, log),
               (long long)end_b);
         b->ops->close(log);
+    }
+    if (HAS(b, delete_before) && b->ops->open(b->state, "conf-d", 0, 0, &log) == BROOK_OK) {
+        check(b, log_start(b, log) == 100 && log_end(b, log) == 105, "a moved start survives a restart", "%lld-%lld",
+              (long long)log_start(b, log), (long long)log_end(b, log));
+        b->ops->close(log);
+        b->ops->remove(b->state, "conf-d", 0);
     }
     listed_a = listed_b = 0;
     e = b->ops->list(b->state, on_listed, NULL);
@@ -385,6 +432,7 @@ int main(int argc, char **argv)
     check_open_and_append(&b);
     check_reads(&b);
     check_optional_slots(&b);
+    check_delete_before(&b);
     check_restart_list_and_remove(&b);
     stop_plugin(&b);
     if (!scratch) {

@@ -115,6 +115,15 @@ typedef struct brook_storage_ops {
      * this backend has (the broker refuses it for topics on it);
      * BROOK_ERR_INVALID: a value it cannot take. */
     brook_err (*topic_setting)(void *state, void *log, const char *name, const char *value);
+
+    /* Since 2.1, optional: move the log start to `offset`, everything
+     * before it gone for readers (Kafka's DeleteRecords, and a follower
+     * that fell behind its leader's log start). An offset past the log end
+     * empties the log: it starts and ends at `offset`, and the next append
+     * must start there. At or before the log start: nothing changes. The
+     * new start survives a restart; whole segments (or the like) before it
+     * may go at once. */
+    brook_err (*delete_before)(void *log, int64_t offset);
 } brook_storage_ops;
 
 #endif
