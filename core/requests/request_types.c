@@ -40,6 +40,7 @@ static const brook_req_type_row rows[BROOK_REQ_TYPE_COUNT] = {
     [BROOK_REQ_OFFSET_FOR_LEADER_EPOCH] = {"offset_for_leader_epoch", brook_handle_offset_for_leader_epoch},
     [BROOK_REQ_ALTER_CONFIGS] = {"alter_configs", brook_handle_alter_configs},
     [BROOK_REQ_CREATE_PARTITIONS] = {"create_partitions", brook_handle_create_partitions},
+    [BROOK_REQ_DELETE_RECORDS] = {"delete_records", brook_handle_delete_records},
 };
 
 const brook_req_type_row *brook_req_type(int type)

@@ -161,6 +161,35 @@ static const kfield lo_resp[LO_R__COUNT] = {
 MSG(lo_request, lo_req);
 MSG(lo_response, lo_resp);
 
+/* ---- DeleteRecords (21) ---------------------------------------------------- */
+static const kfield dr_partition[DR_P__COUNT] = {
+    [DR_P_INDEX] = F("PartitionIndex", KT_INT32, 0, KV_ANY),
+    [DR_P_OFFSET] = F("Offset", KT_INT64, 0, KV_ANY),
+};
+static const kfield dr_topic[DR_T__COUNT] = {
+    [DR_T_NAME] = F("Name", KT_STRING, 0, KV_ANY),
+    [DR_T_PARTITIONS] = FS("Partitions", dr_partition, 0, KV_ANY, KV_NEVER),
+};
+static const kfield dr_req[DR__COUNT] = {
+    [DR_TOPICS] = FS("Topics", dr_topic, 0, KV_ANY, KV_NEVER),
+    [DR_TIMEOUT] = F("TimeoutMs", KT_INT32, 0, KV_ANY),
+};
+static const kfield dr_resp_partition[DR_RP__COUNT] = {
+    [DR_RP_INDEX] = F("PartitionIndex", KT_INT32, 0, KV_ANY),
+    [DR_RP_LOW_WATERMARK] = F("LowWatermark", KT_INT64, 0, KV_ANY),
+    [DR_RP_ERROR] = F("ErrorCode", KT_INT16, 0, KV_ANY),
+};
+static const kfield dr_resp_topic[DR_RT__COUNT] = {
+    [DR_RT_NAME] = F("Name", KT_STRING, 0, KV_ANY),
+    [DR_RT_PARTITIONS] = FS("Partitions", dr_resp_partition, 0, KV_ANY, KV_NEVER),
+};
+static const kfield dr_resp[DR_R__COUNT] = {
+    [DR_R_THROTTLE] = F("ThrottleTimeMs", KT_INT32, 0, KV_ANY),
+    [DR_R_TOPICS] = FS("Topics", dr_resp_topic, 0, KV_ANY, KV_NEVER),
+};
+MSG(dr_request, dr_req);
+MSG(dr_response, dr_resp);
+
 /* ---- CreatePartitions (37) ------------------------------------------------ */
 static const kfield cp_assignment[CP_A__COUNT] = {
     [CP_A_BROKERS] = FA("BrokerIds", KT_INT32, 0, KV_ANY, KV_NEVER),
@@ -756,6 +785,15 @@ static const kapi apis[] = {
      .response = &lo_response,
      .decode = kmap_dec_list_offsets,
      .encode = kmap_enc_list_offsets},
+    {.key = 21,
+     .name = "DeleteRecords",
+     .min_ver = 0,
+     .max_ver = 2,
+     .flexible_from = 2,
+     .request = &dr_request,
+     .response = &dr_response,
+     .decode = kmap_dec_delete_records,
+     .encode = kmap_enc_delete_records},
     {.key = 37,
      .name = "CreatePartitions",
      .min_ver = 0,

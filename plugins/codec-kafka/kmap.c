@@ -296,6 +296,33 @@ int kmap_dec_create_topics(kreq *kr, brook_request *req)
     return 0;
 }
 
+int kmap_dec_delete_records(kreq *kr, brook_request *req)
+{
+    brook_delete_records_req *d = &req->u.delete_records;
+    kval *topics = &kr->body[DR_TOPICS];
+    req->timeout_ms = (int32_t)kr->body[DR_TIMEOUT].i;
+    d->topic_count = COUNT_OF(topics);
+    d->topics = kmap_alloc(req, sizeof *d->topics * (d->topic_count + 1));
+    if (!d->topics)
+        return -1;
+    for (size_t t = 0; t < d->topic_count; t++) {
+        kval *tv = ROW(topics, t);
+        brook_delete_records_topic *dt = &d->topics[t];
+        dt->name = kmap_str(req, &tv[DR_T_NAME]);
+        kval *parts = &tv[DR_T_PARTITIONS];
+        dt->partition_count = COUNT_OF(parts);
+        dt->partitions = kmap_alloc(req, sizeof *dt->partitions * (dt->partition_count + 1));
+        if (!dt->partitions)
+            return -1;
+        for (size_t i = 0; i < dt->partition_count; i++) {
+            dt->partitions[i].partition = (int32_t)ROW(parts, i)[DR_P_INDEX].i;
+            dt->partitions[i].offset = ROW(parts, i)[DR_P_OFFSET].i;
+        }
+    }
+    req->type = BROOK_REQ_DELETE_RECORDS;
+    return 0;
+}
+
 int kmap_dec_create_partitions(kreq *kr, brook_request *req)
 {
     brook_create_partitions_req *c = &req->u.create_partitions;
@@ -644,6 +671,29 @@ kval *kmap_enc_create_topics(kreq *kr, brook_request *req)
             tv[CT_RT_ERROR].i = 39; /* INVALID_REPLICA_ASSIGNMENT */
         else if (c->topics[t].error == BROOK_ERR_NOT_LEADER)
             tv[CT_RT_ERROR].i = 41; /* NOT_CONTROLLER: clients retry at the controller */
+    }
+    return r;
+}
+
+kval *kmap_enc_delete_records(kreq *kr, brook_request *req)
+{
+    (void)kr;
+    brook_delete_records_req *d = &req->u.delete_records;
+    kval *r = kmap_struct(req, DR_R__COUNT);
+    if (!r || kmap_rows(req, &r[DR_R_TOPICS], d->topic_count, DR_RT__COUNT))
+        return NULL;
+    for (size_t t = 0; t < d->topic_count; t++) {
+        kval *tv = ROW(&r[DR_R_TOPICS], t);
+        kmap_set_str(&tv[DR_RT_NAME], d->topics[t].name);
+        if (kmap_rows(req, &tv[DR_RT_PARTITIONS], d->topics[t].partition_count, DR_RP__COUNT))
+            return NULL;
+        for (size_t i = 0; i < d->topics[t].partition_count; i++) {
+            const brook_delete_records_partition *dp = &d->topics[t].partitions[i];
+            kval *pv = ROW(&tv[DR_RT_PARTITIONS], i);
+            pv[DR_RP_INDEX].i = dp->partition;
+            pv[DR_RP_LOW_WATERMARK].i = dp->error ? -1 : dp->low_watermark;
+            pv[DR_RP_ERROR].i = kmap_error(dp->error, 0);
+        }
     }
     return r;
 }

@@ -37,6 +37,8 @@ int kmap_dec_fetch(kreq *kr, brook_request *req);
 kval *kmap_enc_fetch(kreq *kr, brook_request *req);
 int kmap_dec_list_offsets(kreq *kr, brook_request *req);
 kval *kmap_enc_list_offsets(kreq *kr, brook_request *req);
+int kmap_dec_delete_records(kreq *kr, brook_request *req);
+kval *kmap_enc_delete_records(kreq *kr, brook_request *req);
 int kmap_dec_create_partitions(kreq *kr, brook_request *req);
 kval *kmap_enc_create_partitions(kreq *kr, brook_request *req);
 int kmap_dec_alter_configs(kreq *kr, brook_request *req);

@@ -232,3 +232,14 @@ def parse_alter_configs_v0(data):
         out.append((err, message, rtype, data[p:p + nlen].decode()))
         p += nlen
     return out
+
+
+def delete_records_v1(topic, partitions, timeout=5000):
+    """DeleteRecords v1 body: [topic [partition offset]], timeout."""
+    return array([string(topic) + array([struct.pack(">iq", p, off) for p, off in partitions])]) + \
+        struct.pack(">i", timeout)
+
+
+def parse_delete_records_v1(data):
+    """[(topic, partition, low watermark, error)] of a DeleteRecords v1 response."""
+    return topic_rows(data, 4, ">iqh")

@@ -48,6 +48,7 @@ typedef enum brook_request_type {
     BROOK_REQ_OFFSET_FOR_LEADER_EPOCH = 23, /* where a leader epoch ends (KIP-101/279/320) */
     BROOK_REQ_ALTER_CONFIGS = 24,           /* change a topic's configs */
     BROOK_REQ_CREATE_PARTITIONS = 25,       /* grow a topic */
+    BROOK_REQ_DELETE_RECORDS = 26,          /* move partitions' log start forward */
 } brook_request_type;
 
 /* brook_request.flags */
@@ -317,6 +318,29 @@ typedef struct brook_describe_configs_req {
     size_t resource_count;
 } brook_describe_configs_req;
 
+/* ---- delete records (since 2.1) ---------------------------------------- */
+typedef struct brook_delete_records_partition {
+    int32_t partition;
+    brook_err error;       /* out */
+    int64_t offset;        /* records before it go; -1: the high watermark */
+    int64_t low_watermark; /* out: the log start now */
+    uint64_t reserved[2];
+} brook_delete_records_partition;
+BROOK_ABI_PIN_SIZE(brook_delete_records_partition, 40);
+
+typedef struct brook_delete_records_topic {
+    const char *name;
+    brook_delete_records_partition *partitions;
+    size_t partition_count;
+    uint64_t reserved[2];
+} brook_delete_records_topic;
+BROOK_ABI_PIN_SIZE(brook_delete_records_topic, 40);
+
+typedef struct brook_delete_records_req {
+    brook_delete_records_topic *topics;
+    size_t topic_count;
+} brook_delete_records_req;
+
 /* ---- create partitions (since 2.1) --------------------------------------- */
 typedef struct brook_topic_grow {
     const char *name;
@@ -419,6 +443,7 @@ struct brook_request {
         brook_offset_for_leader_epoch_req offset_for_leader_epoch; /* since 2.1 */
         brook_alter_configs_req alter_configs;                     /* since 2.1 */
         brook_create_partitions_req create_partitions;             /* since 2.1 */
+        brook_delete_records_req delete_records;                   /* since 2.1 */
         uint64_t room[32];
     } u;
 };
