@@ -138,6 +138,20 @@ brook_plugin_instance *brook_broker_storage_for(brook_broker *b, const brook_top
     return brook_plugin_set_storage(&b->plugins, c ? brook_topic_config_get(c, "brook.storage") : NULL);
 }
 
+brook_err brook_broker_storage_takes(const brook_plugin_instance *storage, const char *name, const char *value,
+                                     char *why, size_t whylen)
+{
+    brook_err e = brook_has_slot(storage, brook_storage_ops, topic_setting)
+                      ? brook_storage_of(storage)->topic_setting(storage->state, NULL, name, value)
+                      : BROOK_ERR_UNSUPPORTED;
+    if (e == BROOK_ERR_UNSUPPORTED)
+        snprintf(why, whylen, "%s: the topic's storage \"%s\" (plugin %s) has no such setting", name,
+                 storage->conf->instance, storage->conf->name);
+    else if (e)
+        snprintf(why, whylen, "%s: the topic's storage \"%s\" refuses \"%s\"", name, storage->conf->instance, value);
+    return e ? BROOK_ERR_INVALID : BROOK_OK;
+}
+
 brook_plugin_instance *brook_broker_strategy_for(brook_broker *b, const brook_topic_config *c)
 {
     return brook_plugin_set_strategy(&b->plugins, c ? brook_topic_config_get(c, "brook.replication") : NULL);

@@ -135,6 +135,12 @@ void brook_broker_remove_replica(brook_broker *b, brook_topic *t, int32_t index)
 brook_plugin_instance *brook_broker_storage_for(brook_broker *b, const brook_topic_config *c);
 brook_plugin_instance *brook_broker_strategy_for(brook_broker *b, const brook_topic_config *c);
 
+/* Whether `storage` takes a topic's own value of a setting it applies
+ * (brook_topic_config_by_storage): BROOK_OK, else BROOK_ERR_INVALID with
+ * why, naming the key, in `why`. */
+brook_err brook_broker_storage_takes(const brook_plugin_instance *storage, const char *name, const char *value,
+                                     char *why, size_t whylen);
+
 /* A single broker: topic `name` grows to `count` partitions (more than it
  * has, at most topics.max_partitions: BROOK_ERR_INVALID_PARTITIONS), the
  * new ones empty; the existing ones are untouched. */

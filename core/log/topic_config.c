@@ -17,6 +17,7 @@ typedef struct known_config {
     const char *const *allowed; /* KIND_ENUM */
     const char *allowed_text;   /* KIND_ENUM, for messages */
     int by_storage;             /* the topic's storage applies it (brook_storage_ops.topic_setting) */
+    int fixed;                  /* set at creation only */
 } known_config;
 
 static const char *const timestamp_types[] = {"CreateTime", "LogAppendTime", NULL};
@@ -30,8 +31,8 @@ static const known_config known[] = {
     /* Brook's own: the storage instance and replication strategy the
      * topic runs on, by their names in the configuration (the broker checks
      * it runs one of that name) */
-    {.name = "brook.replication", .kind = KIND_NAME},
-    {.name = "brook.storage", .kind = KIND_NAME},
+    {.name = "brook.replication", .kind = KIND_NAME, .fixed = 1},
+    {.name = "brook.storage", .kind = KIND_NAME, .fixed = 1},
     INT_CONFIG("index.interval.bytes", 0, INT32_MAX, 1),
     INT_CONFIG("max.message.bytes", 0, INT32_MAX, 0),
     {.name = "message.timestamp.type",
@@ -118,6 +119,18 @@ int brook_topic_config_by_storage(const char *name)
 {
     const known_config *k = name ? find_known(name) : NULL;
     return k && k->by_storage;
+}
+
+int brook_topic_config_fixed(const char *name)
+{
+    const known_config *k = name ? find_known(name) : NULL;
+    return k && k->fixed;
+}
+
+int brook_topic_config_alterable(const char *name)
+{
+    const known_config *k = name ? find_known(name) : NULL;
+    return k && !k->fixed;
 }
 
 brook_err brook_topic_config_check(const char *name, const char *value, char *err, size_t errlen)

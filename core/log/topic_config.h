@@ -37,6 +37,11 @@ brook_err brook_topic_config_check(const char *name, const char *value, char *er
  * storage that takes it. */
 int brook_topic_config_by_storage(const char *name);
 
+/* Whether `name` is set at creation only (brook.storage, brook.replication),
+ * and whether AlterConfigs may change it (a known config, not fixed). */
+int brook_topic_config_fixed(const char *name);
+int brook_topic_config_alterable(const char *name);
+
 /* Set (or replace) `name`, after brook_topic_config_check; a NULL value
  * removes it (the broker's setting applies again). */
 brook_err brook_topic_config_set(brook_topic_config *c, const char *name, const char *value);

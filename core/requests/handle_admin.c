@@ -305,18 +305,8 @@ static brook_err check_storage_settings(brook_req *req, brook_topic_create *tc, 
     char why[256];
     for (size_t i = 0; i < tc->config_count; i++) {
         const brook_config_pair *c = &tc->configs[i];
-        if (!c->value || !brook_topic_config_by_storage(c->name))
-            continue;
-        brook_err e = brook_has_slot(storage, brook_storage_ops, topic_setting)
-                          ? brook_storage_of(storage)->topic_setting(storage->state, NULL, c->name, c->value)
-                          : BROOK_ERR_UNSUPPORTED;
-        if (e == BROOK_ERR_UNSUPPORTED)
-            snprintf(why, sizeof why, "%s: the topic's storage \"%s\" (plugin %s) has no such setting", c->name,
-                     storage->conf->instance, storage->conf->name);
-        else if (e)
-            snprintf(why, sizeof why, "%s: the topic's storage \"%s\" refuses \"%s\"", c->name, storage->conf->instance,
-                     c->value);
-        if (e)
+        if (c->value && brook_topic_config_by_storage(c->name) &&
+            brook_broker_storage_takes(storage, c->name, c->value, why, sizeof why))
             return refuse(req, tc, why);
     }
     return BROOK_OK;

@@ -29,11 +29,6 @@ static brook_err fail(brook_req *req, brook_alter_resource *r, brook_err e, cons
     return r->error = e;
 }
 
-static int fixed_at_creation(const char *name)
-{
-    return strcmp(name, "brook.storage") == 0 || strcmp(name, "brook.replication") == 0;
-}
-
 /* One change applied to `next`, checked against the topic's configs `before`. */
 static brook_err change_one(brook_req *req, brook_alter_resource *r, const brook_topic_config *before,
                             brook_topic_config *next, const brook_config_change *c)
@@ -48,17 +43,14 @@ static brook_err change_one(brook_req *req, brook_alter_resource *r, const brook
     if (brook_topic_config_check(c->name, value, why, sizeof why))
         return fail(req, r, BROOK_ERR_INVALID, "%s", why);
     const char *was = brook_topic_config_get(before, c->name);
-    if (fixed_at_creation(c->name) && (value || was) && (!value || !was || strcmp(value, was) != 0))
+    if (brook_topic_config_fixed(c->name) && (value || was) && (!value || !was || strcmp(value, was) != 0))
         return fail(req, r, BROOK_ERR_INVALID, "%s: fixed when the topic is created", c->name);
     if (value && brook_topic_config_by_storage(c->name)) {
         brook_plugin_instance *storage = brook_broker_storage_for(req->broker, before);
-        brook_err e = storage && brook_has_slot(storage, brook_storage_ops, topic_setting)
-                          ? brook_storage_of(storage)->topic_setting(storage->state, NULL, c->name, value)
-                          : BROOK_ERR_UNSUPPORTED;
-        if (e == BROOK_ERR_UNSUPPORTED)
-            return fail(req, r, BROOK_ERR_INVALID, "%s: the topic's storage has no such setting", c->name);
-        if (e)
-            return fail(req, r, BROOK_ERR_INVALID, "%s: the topic's storage refuses \"%s\"", c->name, value);
+        if (!storage)
+            return fail(req, r, BROOK_ERR_INVALID, "%s: this broker does not run the topic's storage", c->name);
+        if (brook_broker_storage_takes(storage, c->name, value, why, sizeof why))
+            return fail(req, r, BROOK_ERR_INVALID, "%s", why);
     }
     return brook_topic_config_set(next, c->name, value) ? (r->error = BROOK_ERR_NOMEM) : BROOK_OK;
 }
@@ -70,7 +62,7 @@ static brook_err next_configs(brook_req *req, brook_alter_resource *r, const bro
 {
     int incremental = req->pub.u.alter_configs.incremental;
     for (size_t i = 0; i < before->count; i++)
-        if ((incremental || fixed_at_creation(before->items[i].name)) &&
+        if ((incremental || brook_topic_config_fixed(before->items[i].name)) &&
             brook_topic_config_set(next, before->items[i].name, before->items[i].value))
             return r->error = BROOK_ERR_NOMEM;
     for (size_t i = 0; i < r->change_count; i++) {

@@ -18,14 +18,6 @@ typedef struct builder {
     int topic; /* describing a topic (else this broker) */
 } builder;
 
-/* What AlterConfigs may change on a topic (handle_alter_configs.c). */
-static int alterable(const char *name)
-{
-    char why[160];
-    return brook_topic_config_check(name, NULL, why, sizeof why) == BROOK_OK && strcmp(name, "brook.storage") != 0 &&
-           strcmp(name, "brook.replication") != 0;
-}
-
 static int wanted(const brook_config_resource *res, const char *name)
 {
     if (!res->keys)
@@ -48,7 +40,7 @@ static void add_from(builder *b, const char *name, const char *value, brook_conf
         strcpy(copy, value);
         e->value = copy;
     }
-    e->read_only = !b->topic || !alterable(name);
+    e->read_only = !b->topic || !brook_topic_config_alterable(name);
     e->is_default = source == BROOK_CONFIG_SOURCE_DEFAULT;
     e->source = source;
 }
