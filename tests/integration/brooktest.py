@@ -180,10 +180,12 @@ class BrokerTestCase(unittest.TestCase):
 
     extra = ""
     broker_extra = ""
+    storage = None  # the storage block; None: storage-memory
 
     def setUp(self):
         self.dir = tempfile.mkdtemp(prefix="brook-it-")
-        self.broker = Broker(self.dir, extra=self.extra, broker_extra=self.broker_extra).start()
+        more = {"storage": self.storage} if self.storage else {}
+        self.broker = Broker(self.dir, extra=self.extra, broker_extra=self.broker_extra, **more).start()
 
     def tearDown(self):
         try:

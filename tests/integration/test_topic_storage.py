@@ -5,12 +5,10 @@ a restart the disk topic has everything and the memory topic starts empty,
 which proves each partition went where its topic said. A name the broker
 does not run is refused with INVALID_CONFIG naming the key."""
 import os
-import shutil
-import tempfile
 import time
 import unittest
 
-from brooktest import Broker, Native
+from brooktest import BrokerTestCase, Native
 
 from confluent_kafka import KafkaError, Producer
 from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic
@@ -19,19 +17,12 @@ STORAGE = ('storage = ( { name = "disk"; plugin = "segment"; flush = "always"; }
            '            { name = "ram"; plugin = "memory"; } );')
 
 
-class TopicsOnTheirOwnStorage(unittest.TestCase):
-    def setUp(self):
-        self.dir = tempfile.mkdtemp(prefix="brook-it-")
-        self.broker = Broker(self.dir, storage=STORAGE).start()
-        self.admin = AdminClient({"bootstrap.servers": self.bootstrap()})
+class TopicsOnTheirOwnStorage(BrokerTestCase):
+    storage = STORAGE
 
-    def tearDown(self):
-        try:
-            if self.broker.alive():
-                self.assertEqual(self.broker.stop(), 0, self.broker.log())
-            self.assertNotIn("ERROR: AddressSanitizer", self.broker.log())
-        finally:
-            shutil.rmtree(self.dir, ignore_errors=True)
+    def setUp(self):
+        super().setUp()
+        self.admin = AdminClient({"bootstrap.servers": self.bootstrap()})
 
     def bootstrap(self):
         return "127.0.0.1:%d" % self.broker.kafka_port
@@ -85,23 +76,15 @@ if __name__ == "__main__":
     unittest.main()
 
 
-class StorageSettingsPerTopic(unittest.TestCase):
+class StorageSettingsPerTopic(BrokerTestCase):
     """A topic's own segment.bytes and retention.bytes on storage-segment:
     its log rolls small segments and drops the old ones while a topic
     beside it keeps the backend's settings."""
+    storage = 'storage = { plugin = "segment"; retention_check_ms = 100; };'
 
     def setUp(self):
-        self.dir = tempfile.mkdtemp(prefix="brook-it-")
-        self.broker = Broker(self.dir, storage='storage = { plugin = "segment"; retention_check_ms = 100; };').start()
+        super().setUp()
         self.admin = AdminClient({"bootstrap.servers": "127.0.0.1:%d" % self.broker.kafka_port})
-
-    def tearDown(self):
-        try:
-            if self.broker.alive():
-                self.assertEqual(self.broker.stop(), 0, self.broker.log())
-            self.assertNotIn("ERROR: AddressSanitizer", self.broker.log())
-        finally:
-            shutil.rmtree(self.dir, ignore_errors=True)
 
     def segments(self, topic):
         return sorted(f for f in os.listdir(os.path.join(self.broker.data, "%s-0" % topic)) if f.endswith(".log"))
