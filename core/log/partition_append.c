@@ -10,7 +10,6 @@
 #include "batch_validate.h"
 #include "broker.h"
 #include "log.h"
-#include "crc32c.h"
 #include "producer_state.h"
 #include "record_batch.h"
 
@@ -33,9 +32,6 @@ static brook_err check_producer(brook_partition *p, const brook_batch_info *info
     return e;
 }
 
-/* Pure checks of [data, data+len), all before anything changes: whole
- * batches that pass their CRC and the record format, each with records.
- * *first is the first batch, *batches how many there are. */
 /* The largest batch the topic takes: its max.message.bytes, else the
  * largest frame a client may send. */
 static size_t max_batch_bytes(const brook_partition *p)
@@ -43,6 +39,11 @@ static size_t max_batch_bytes(const brook_partition *p)
     const char *v = brook_topic_config_get(&p->topic->config, "max.message.bytes");
     return v ? (size_t)strtoll(v, NULL, 10) : (size_t)p->broker->st->max_frame_bytes;
 }
+
+/* Pure checks of [data, data+len), all before anything changes: whole
+ * batches that pass their CRC and the record format, each with records,
+ * none larger than the topic takes. *first is the first batch, *batches
+ * how many there are. */
 
 static brook_err validate_batches(brook_partition *p, const uint8_t *data, size_t len, brook_batch_info *first,
                                   size_t *batches, const char **error_message)
@@ -79,10 +80,6 @@ static brook_err validate_batches(brook_partition *p, const uint8_t *data, size_
     return BROOK_OK;
 }
 
-/* Assign offsets from the log end, rewriting each baseOffset and stamping
- * `epoch` in place (both lie outside the CRC), and append to storage. A
- * retried batch of an idempotent producer is not appended again: it gets
- * a->duplicate and the offsets of the first time. */
 /* The topic's message.timestamp.type is LogAppendTime: the broker's clock,
  * not the producer's, dates its records. */
 static int log_append_time(const brook_partition *p)
@@ -91,19 +88,11 @@ static int log_append_time(const brook_partition *p)
     return v && strcmp(v, "LogAppendTime") == 0;
 }
 
-/* Kafka's way: the batch says its timestamps are the log's (attribute bit
- * 3) and its max timestamp becomes `now`, which consumers read as every
- * record's timestamp; both lie inside the CRC, so it is computed again. */
-static void stamp_append_time(uint8_t *batch, int64_t now)
-{
-    size_t size = (size_t)brook_be32(batch + BROOK_BATCH_OFF_LENGTH) + BROOK_BATCH_LENGTH_BASE;
-    uint16_t attributes = (uint16_t)brook_be16(batch + BROOK_BATCH_OFF_ATTRIBUTES);
-    brook_put_be16(batch + BROOK_BATCH_OFF_ATTRIBUTES, (uint16_t)(attributes | 0x08));
-    brook_put_be64(batch + BROOK_BATCH_OFF_MAX_TIMESTAMP, (uint64_t)now);
-    brook_put_be32(batch + BROOK_BATCH_OFF_CRC,
-                   brook_crc32c(0, batch + BROOK_BATCH_OFF_ATTRIBUTES, size - BROOK_BATCH_OFF_ATTRIBUTES));
-}
-
+/* Assign offsets from the log end, rewriting each baseOffset and stamping
+ * `epoch` in place (both lie outside the CRC), and append to storage. A
+ * retried batch of an idempotent producer is not appended again: it gets
+ * a->duplicate and the offsets of the first time. A LogAppendTime topic's
+ * batches are dated here too. */
 static brook_err assign_and_append(brook_partition *p, brook_append *a, int32_t epoch)
 {
     int64_t start, next;
@@ -128,7 +117,7 @@ static brook_err assign_and_append(brook_partition *p, brook_append *a, int32_t 
         brook_put_be64(b + BROOK_BATCH_OFF_BASE_OFFSET, (uint64_t)next);
         brook_put_be32(b + BROOK_BATCH_OFF_LEADER_EPOCH, (uint32_t)epoch);
         if (stamp)
-            stamp_append_time(b, now);
+            brook_batch_set_log_append_time(b, now);
         next += (int32_t)brook_be32(b + BROOK_BATCH_OFF_LAST_OFFSET_DELTA) + 1;
         pos += (size_t)brook_be32(b + BROOK_BATCH_OFF_LENGTH) + BROOK_BATCH_LENGTH_BASE;
     }

@@ -64,6 +64,22 @@ static int read_bytes(const uint8_t **pos, const uint8_t *end, const uint8_t **d
 
 /* ---- check ------------------------------------------------------------- */
 
+uint32_t brook_batch_crc(const uint8_t *batch, size_t size)
+{
+    return brook_crc32c(0, batch + BROOK_BATCH_OFF_ATTRIBUTES, size - BROOK_BATCH_OFF_ATTRIBUTES);
+}
+
+#define ATTR_LOG_APPEND_TIME 0x08 /* bit 3: the timestamps are the log's */
+
+void brook_batch_set_log_append_time(uint8_t *batch, int64_t now)
+{
+    size_t size = (size_t)brook_be32(batch + BROOK_BATCH_OFF_LENGTH) + BROOK_BATCH_LENGTH_BASE;
+    uint16_t attributes = (uint16_t)brook_be16(batch + BROOK_BATCH_OFF_ATTRIBUTES);
+    brook_put_be16(batch + BROOK_BATCH_OFF_ATTRIBUTES, (uint16_t)(attributes | ATTR_LOG_APPEND_TIME));
+    brook_put_be64(batch + BROOK_BATCH_OFF_MAX_TIMESTAMP, (uint64_t)now);
+    brook_put_be32(batch + BROOK_BATCH_OFF_CRC, brook_batch_crc(batch, size));
+}
+
 brook_err brook_batch_check(const void *data, size_t len, brook_batch_info *info)
 {
     const uint8_t *p = data;
@@ -77,8 +93,7 @@ brook_err brook_batch_check(const void *data, size_t len, brook_batch_info *info
     size_t size = (size_t)batch_length + BROOK_BATCH_LENGTH_BASE;
     if (len < size)
         return BROOK_ERR_AGAIN;
-    uint32_t crc = brook_crc32c(0, p + BROOK_BATCH_OFF_ATTRIBUTES, size - BROOK_BATCH_OFF_ATTRIBUTES);
-    if (crc != brook_be32(p + BROOK_BATCH_OFF_CRC))
+    if (brook_batch_crc(p, size) != brook_be32(p + BROOK_BATCH_OFF_CRC))
         return BROOK_ERR_CORRUPT;
     int32_t count = (int32_t)brook_be32(p + BROOK_BATCH_OFF_RECORD_COUNT);
     int32_t last_delta = (int32_t)brook_be32(p + BROOK_BATCH_OFF_LAST_OFFSET_DELTA);
@@ -321,8 +336,7 @@ brook_err brook_batch_builder_finish(brook_batch_builder *b, const uint8_t **dat
     brook_put_be16(h + BROOK_BATCH_OFF_PRODUCER_EPOCH, (uint16_t)-1);
     brook_put_be32(h + BROOK_BATCH_OFF_BASE_SEQUENCE, (uint32_t)-1);
     brook_put_be32(h + BROOK_BATCH_OFF_RECORD_COUNT, (uint32_t)b->count);
-    uint32_t crc = brook_crc32c(0, h + BROOK_BATCH_OFF_ATTRIBUTES, b->buf.len - BROOK_BATCH_OFF_ATTRIBUTES);
-    brook_put_be32(h + BROOK_BATCH_OFF_CRC, crc);
+    brook_put_be32(h + BROOK_BATCH_OFF_CRC, brook_batch_crc(h, b->buf.len));
     *data = b->buf.data;
     *len = b->buf.len;
     return BROOK_OK;

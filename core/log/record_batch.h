@@ -8,6 +8,15 @@
 extern const brook_batch_ops brook_batch_ops_impl;
 
 brook_err brook_batch_check(const void *data, size_t len, brook_batch_info *info);
+
+/* The CRC32C a batch of `size` bytes carries: from its attributes to its end. */
+uint32_t brook_batch_crc(const uint8_t *batch, size_t size);
+
+/* Kafka's LogAppendTime: the batch says its timestamps are the log's
+ * (attribute bit 3) and its max timestamp becomes `now`, which consumers
+ * read as every record's timestamp; both lie inside the CRC, which is
+ * computed again. The batch passed brook_batch_check. */
+void brook_batch_set_log_append_time(uint8_t *batch, int64_t now);
 brook_err brook_batch_iter_init(brook_batch_iter *it, const void *batch, size_t len);
 brook_err brook_batch_iter_next(brook_batch_iter *it, brook_record *rec);
 brook_err brook_batch_iter_init_decompressed(brook_batch_iter *it, const void *batch, size_t len, size_t max_bytes,
