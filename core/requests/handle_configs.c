@@ -58,36 +58,40 @@ static void add_int(builder *b, const char *name, long long v, int is_default)
     add(b, name, text, is_default);
 }
 
-/* An integer option of a plugin, when the plugin declares it; 0 when not. */
+/* An integer option of a plugin (NULL: none), when the plugin declares it;
+ * 0 when not. */
 static int add_plugin_int(builder *b, brook_plugin_instance *pi, const char *name, const char *option)
 {
     int64_t v;
-    if (!pi->conf || !pi->loaded.desc ||
+    if (!pi || !pi->conf || !pi->loaded.desc ||
         brook_options_int(pi->conf->block, pi->loaded.desc->options, option, &v) != BROOK_OK)
         return 0;
     add_int(b, name, v, pi->conf->block == NULL || !config_setting_get_member(pi->conf->block, option));
     return 1;
 }
 
+/* The topic's own value of `name`, when it sets one; 0 when not. */
+static int add_own(builder *b, const brook_topic_config *own, const char *name)
+{
+    const char *v = brook_topic_config_get(own, name);
+    if (v)
+        add_from(b, name, v, BROOK_CONFIG_SOURCE_TOPIC);
+    return v != NULL;
+}
+
 /* A setting of the topic's storage: the topic's own value, else the
  * option of its storage plugin when the plugin declares it. */
 static void add_storage(builder *b, const brook_topic_config *own, const char *name, const char *option)
 {
-    const char *v = brook_topic_config_get(own, name);
-    if (v) {
-        add_from(b, name, v, BROOK_CONFIG_SOURCE_TOPIC);
-        return;
-    }
-    brook_plugin_instance *storage = brook_broker_storage_for(b->req->broker, own);
-    if (storage)
-        add_plugin_int(b, storage, name, option);
+    if (!add_own(b, own, name))
+        add_plugin_int(b, brook_broker_storage_for(b->req->broker, own), name, option);
 }
 
 /* The topic's own value of `name` if it sets one, else the default. */
 static void add_topic(builder *b, const brook_topic_config *own, const char *name, const char *otherwise)
 {
-    const char *v = brook_topic_config_get(own, name);
-    add_from(b, name, v ? v : otherwise, v ? BROOK_CONFIG_SOURCE_TOPIC : BROOK_CONFIG_SOURCE_DEFAULT);
+    if (!add_own(b, own, name))
+        add_from(b, name, otherwise, BROOK_CONFIG_SOURCE_DEFAULT);
 }
 
 static void describe_topic(builder *b, const brook_topic_config *own)
@@ -96,23 +100,15 @@ static void describe_topic(builder *b, const brook_topic_config *own)
     add(b, "cleanup.policy", "delete", 1);
     add(b, "compression.type", "producer", 1);
     add_topic(b, own, "message.timestamp.type", "CreateTime");
-    const char *max_message = brook_topic_config_get(own, "max.message.bytes");
-    if (max_message)
-        add_from(b, "max.message.bytes", max_message, BROOK_CONFIG_SOURCE_TOPIC);
-    else
+    if (!add_own(b, own, "max.message.bytes"))
         add_int(b, "max.message.bytes", st->max_frame_bytes, 1);
-    const char *min_insync = brook_topic_config_get(own, "min.insync.replicas");
-    brook_plugin_instance *strategy;
-    if (min_insync)
-        add_from(b, "min.insync.replicas", min_insync, BROOK_CONFIG_SOURCE_TOPIC);
-    else if (!(strategy = brook_broker_strategy_for(b->req->broker, own)) ||
-             !add_plugin_int(b, strategy, "min.insync.replicas", "min_insync_replicas"))
+    if (!add_own(b, own, "min.insync.replicas") && !add_plugin_int(b, brook_broker_strategy_for(b->req->broker, own),
+                                                                   "min.insync.replicas", "min_insync_replicas"))
         add(b, "min.insync.replicas", "1", 1); /* a strategy without the option: one replica is enough */
     add_topic(b, own, "unclean.leader.election.enable", "false");
-    /* Brook's own: which storage instance and strategy the topic runs on */
-    brook_plugin_set *set = &b->req->broker->plugins;
-    add_topic(b, own, "brook.storage", set->storage_count ? set->storage[0].conf->instance : "");
-    add_topic(b, own, "brook.replication", set->replication_count ? set->replication[0].conf->instance : "");
+    /* Brook's own: which storage instance and strategy the topic runs on (the first of each by default) */
+    add_topic(b, own, "brook.storage", brook_broker_storage_for(b->req->broker, NULL)->conf->instance);
+    add_topic(b, own, "brook.replication", brook_broker_strategy_for(b->req->broker, NULL)->conf->instance);
     add_storage(b, own, "retention.ms", "retention_ms");
     add_storage(b, own, "retention.bytes", "retention_bytes");
     add_storage(b, own, "segment.bytes", "segment_bytes");
