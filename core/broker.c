@@ -27,6 +27,18 @@
 
 /* ---- topics ------------------------------------------------------------- */
 
+/* A single broker leads every partition it opens; in a cluster the records
+ * decide. A partition that cannot lead is closed again. */
+static brook_err lead_if_alone(brook_broker *b, brook_topic *t, int32_t i)
+{
+    brook_err e = b->st->clustered ? BROOK_OK : brook_partition_lead_alone(t->partitions[i]);
+    if (e) {
+        brook_partition_close(t->partitions[i], 0);
+        t->partitions[i] = NULL;
+    }
+    return e;
+}
+
 /* Open (create: make) every partition of `t`. At start-up (create 0) a
  * registered partition the storage has no log for is created empty, with a
  * warning: its data is gone (expected with storage-memory, a loss with a
@@ -49,11 +61,8 @@ static brook_err open_partitions(brook_broker *b, brook_topic *t, int create)
             missing++;
             e = brook_partition_open(b, t, i, 1, &t->partitions[i]);
         }
-        /* a single broker leads everything; in a cluster the records decide */
-        if (!e && !b->st->clustered && (e = brook_partition_lead_alone(t->partitions[i]))) {
-            brook_partition_close(t->partitions[i], 0);
-            t->partitions[i] = NULL;
-        }
+        if (!e)
+            e = lead_if_alone(b, t, i);
         if (e) {
             for (int32_t j = 0; j < i; j++)
                 if (t->partitions[j])
@@ -85,11 +94,8 @@ brook_err brook_broker_grow_topic(brook_broker *b, const char *name, int32_t cou
     t->partition_count = count;
     brook_err e = brook_topics_save(&b->topics);
     for (int32_t i = was; !e && i < count; i++)
-        if (!(e = brook_partition_open(b, t, i, 1, &t->partitions[i])) &&
-            (e = brook_partition_lead_alone(t->partitions[i]))) {
-            brook_partition_close(t->partitions[i], 0);
-            t->partitions[i] = NULL;
-        }
+        if (!(e = brook_partition_open(b, t, i, 1, &t->partitions[i])))
+            e = lead_if_alone(b, t, i);
     if (e) { /* back to what it was: the registry first, then what was opened */
         t->partition_count = was;
         brook_topics_save(&b->topics);
