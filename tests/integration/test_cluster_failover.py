@@ -157,13 +157,12 @@ class Failover(ClusterTestCase):
         self.controller()
         parts = self.create("z", 1)
         zombie = parts[0]["leader"]
+        self.produce_to(zombie, "z", [b"a"])
         n = Native(self.brokers[zombie].port)
-        self.assertEqual(n.call("produce", topic="z", partition=0, acks=-1, records=[{"value": b"a"}])["error"], 0)
         os.kill(self.brokers[zombie].proc.pid, signal.SIGSTOP)
         moved = self.wait_partitions("z", lambda r: r["leader"] not in (-1, zombie), 1, timeout=TTL_MS / 1000 + 20)
         new_leader = moved[0]["leader"]
-        m = Native(self.brokers[new_leader].port)
-        self.assertEqual(m.call("produce", topic="z", partition=0, acks=-1, records=[{"value": b"b"}])["error"], 0)
+        self.produce_to(new_leader, "z", [b"b"])  # retried while its watch catches up with the record
         os.kill(self.brokers[zombie].proc.pid, signal.SIGCONT)
         # at once, before it hears from etcd: no acknowledgement, no read
         r = n.call("produce", topic="z", partition=0, acks=-1, timeout_ms=3000, records=[{"value": b"zombie"}])
@@ -175,7 +174,6 @@ class Failover(ClusterTestCase):
         self.assertTrue(self.wait_log(zombie, "partition z-0: follower of %d at epoch %d"
                                       % (new_leader, moved[0]["leader_epoch"]), timeout=20))
         self.wait_partitions("z", lambda r: zombie in r["isr"], 1, timeout=30)
-        m.close()
         self.assertEqual(self.read_all("z", 2), [b"a", b"b"])
 
 
@@ -192,8 +190,8 @@ class CutFromEtcd(ClusterTestCase):
         self.controller()
         parts = self.create("cut", 1)
         leader = parts[0]["leader"]
+        self.produce_to(leader, "cut", [b"a"], acks=1)
         n = Native(self.brokers[leader].port)
-        self.assertEqual(n.call("produce", topic="cut", partition=0, acks=1, records=[{"value": b"a"}])["error"], 0)
         self.etcd_links[leader].cut()
         moved = self.wait_partitions("cut", lambda r: r["leader"] not in (-1, leader), 1, timeout=TTL_MS / 1000 + 20)
         # the old leader still runs and still believes its records, but its lease ran out

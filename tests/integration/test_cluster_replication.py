@@ -171,8 +171,8 @@ class Replication(ClusterTestCase):
             self.assertEqual(r["error"], 14, (i, r))
             n.close()
         # the leader takes it; a Kafka client sent to the follower finds the leader
+        self.produce_to(leader, "t1", [b"x"])
         n = Native(self.brokers[leader].port)
-        self.assertEqual(n.call("produce", topic="t1", partition=0, records=[{"value": b"x"}])["error"], 0)
         # a replica fetch with a stale or future epoch is fenced
         for epoch, err in ((parts[0]["leader_epoch"] + 1, 36), ):
             r = n.call("replica_fetch", replica_id=follower, max_wait_ms=0,
