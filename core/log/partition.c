@@ -171,7 +171,8 @@ brook_err brook_partition_open(brook_broker *b, brook_topic *topic, int32_t inde
     int64_t start, end;
     so->offsets(p->log, &start, &end);
     /* Everything recovered from storage was acknowledged before: committed. */
-    p->high_watermark = p->durable_end = end;
+    p->durable_end = end;
+    brook_partition_set_high_watermark(p, end);
     p->leader_id = -1;
     p->leader_epoch = BROOK_NO_EPOCH;
     if ((e = load_epochs(p, end)) || (e = brook_partition_load_producers(p, start, end))) {
@@ -354,6 +355,13 @@ static int log_end_reached(const brook_waiter *w, int64_t end)
     return w->on_log_end && w->target <= end;
 }
 
+void brook_partition_set_high_watermark(brook_partition *p, int64_t high_watermark)
+{
+    p->high_watermark = high_watermark;
+    if (brook_has_slot(p->storage, brook_storage_ops, committed))
+        brook_storage_of(p->storage)->committed(p->log, high_watermark);
+}
+
 void brook_partition_committed(void *partition, int64_t high_watermark)
 {
     brook_partition *p = partition;
@@ -363,7 +371,7 @@ void brook_partition_committed(void *partition, int64_t high_watermark)
         high_watermark = end;
     if (high_watermark <= p->high_watermark)
         return;
-    p->high_watermark = high_watermark;
+    brook_partition_set_high_watermark(p, high_watermark);
     wake_where(p, hw_reached, high_watermark);
 }
 

@@ -58,6 +58,7 @@ struct brook_partition {
     brook_leader_epochs epochs;
     struct brook_isr_change *isr_changes; /* a single broker's answers still to give */
     int64_t high_watermark;
+    int compacted;       /* cleanup.policy has compact: records need keys */
     int64_t durable_end; /* what the flush policy made durable */
     int closing;
     brook_waiter waiters;              /* list head */
@@ -251,5 +252,8 @@ void brook_partition_maybe_snapshot(brook_partition *p, size_t appended, int64_t
 
 /* The replication plugin's commit callback. */
 void brook_partition_committed(void *partition, int64_t high_watermark);
+/* The one place the high watermark changes: the storage hears it too
+ * (brook_storage_ops.committed). */
+void brook_partition_set_high_watermark(brook_partition *p, int64_t high_watermark);
 
 #endif

@@ -260,7 +260,7 @@ brook_err brook_partition_truncate(brook_partition *p, int64_t offset)
     brook_partition_offsets(p, &start, &end);
     log_info("partition %s-%d: truncated to offset %lld", p->topic->name, p->index, (long long)end);
     if (p->high_watermark > end)
-        p->high_watermark = end;
+        brook_partition_set_high_watermark(p, end);
     if (p->durable_end > end)
         p->durable_end = end;
     if ((e = brook_leader_epochs_truncate_end(&p->epochs, end)))
@@ -284,7 +284,8 @@ brook_err brook_partition_delete_before(brook_partition *p, int64_t offset)
     /* started afresh past its end (a follower behind its leader's start):
      * nothing here is older than the leader's, and nothing is left to
      * describe epochs or producers */
-    p->high_watermark = p->durable_end = offset;
+    p->durable_end = offset;
+    brook_partition_set_high_watermark(p, offset);
     if ((e = brook_leader_epochs_truncate_end(&p->epochs, 0)))
         return e;
     log_info("partition %s-%d: the log starts afresh at offset %lld", p->topic->name, p->index, (long long)offset);

@@ -124,6 +124,16 @@ typedef struct brook_storage_ops {
      * new start survives a restart; whole segments (or the like) before it
      * may go at once. */
     brook_err (*delete_before)(void *log, int64_t offset);
+
+    /* Since 2.2, optional: the partition's high watermark is now `offset`:
+     * every record below it is committed (acknowledged under the topic's
+     * replication), those at or past it may still be truncated. Called
+     * after `open` and whenever it moves (also down, after a truncation).
+     * A backend doing background work that must only ever touch committed
+     * records (compaction: keeping the latest record per key must not
+     * drop a value for one that a truncation may take back) bounds it with
+     * this; until the first call nothing is committed. */
+    void (*committed)(void *log, int64_t offset);
 } brook_storage_ops;
 
 #endif
