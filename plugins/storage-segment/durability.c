@@ -325,6 +325,7 @@ static void seal_done(void *arg)
         j->s->be->host->log(j->s->be->host, BROOK_LOG_WARN,
                             "%s: sealing failed (%s); its index will be rebuilt at the next start", j->path,
                             brook_err_str(j->err));
+    j->s->sealing = 0;
     seg_unpin(j->s);
     free(j->idx);
     free(j);
@@ -344,6 +345,7 @@ void durability_seal(segment *s)
     if (s->nidx)
         memcpy(j->idx, s->idx, s->nidx * sizeof *j->idx);
     j->s = s;
+    s->sealing = 1;
     j->fd = fd;
     j->n = s->nidx;
     j->max_ts = s->max_ts;

@@ -191,7 +191,9 @@ brook_err plog_open(backend *be, const char *topic, int32_t partition, int creat
         l->dir_dirty = 1;
         l->created_empty = 1;
     }
-    brook_err e = load_segments(l);
+    brook_err e = cleaner_recover(l);
+    if (!e)
+        e = load_segments(l);
     if (e) {
         be->host->log(be->host, BROOK_LOG_ERROR, "partition %s-%d: cannot open %s: %s", topic, partition, l->dir,
                       brook_err_str(e));
@@ -200,6 +202,8 @@ brook_err plog_open(backend *be, const char *topic, int32_t partition, int creat
         plog_free(l);
         return e;
     }
+    l->committed = -1; /* until the broker says (storage.h's committed) */
+    cleaner_load_checkpoint(l);
     l->next_open = be->logs;
     l->prev_open = NULL;
     if (be->logs)
@@ -211,6 +215,7 @@ brook_err plog_open(backend *be, const char *topic, int32_t partition, int creat
 
 void plog_close(plog *l)
 {
+    cleaner_settle(l);
     durability_close(l);
     /* unlinked in O(1): closing n partitions must not cost n^2 */
     *(l->prev_open ? &l->prev_open->next_open : &l->be->logs) = l->next_open;
@@ -246,11 +251,7 @@ static brook_err roll(plog *l)
 
 log_settings backend_settings(const backend *be)
 {
-    return (log_settings){.segment_bytes = be->segment_bytes,
-                          .segment_ms = be->segment_ms,
-                          .index_interval = be->index_interval,
-                          .retention_bytes = be->retention_bytes,
-                          .retention_ms = be->retention_ms};
+    return be->defaults;
 }
 
 static int should_roll(const plog *l, size_t len)
@@ -260,7 +261,10 @@ static int should_roll(const plog *l, size_t len)
         return 0;
     if (s->size + len > (uint64_t)l->set.segment_bytes)
         return 1;
-    return l->set.segment_ms > 0 && l->be->host->now_ms(l->be->host) - s->created_ms >= l->set.segment_ms;
+    int64_t age = l->be->host->now_ms(l->be->host) - s->created_ms;
+    /* a compacted log's records wait in the active segment no longer than max.compaction.lag.ms */
+    return (l->set.segment_ms > 0 && age >= l->set.segment_ms) ||
+           (l->set.compact && age >= l->set.max_compaction_lag_ms);
 }
 
 brook_err plog_append(plog *l, const uint8_t *data, size_t len)
@@ -406,6 +410,7 @@ brook_err plog_truncate(plog *l, int64_t offset)
 {
     if (offset >= plog_end(l))
         return BROOK_OK;
+    cleaner_settle(l);
     if (offset < l->start)
         offset = l->start;
     /* Whole segments past the point go. */
@@ -536,23 +541,38 @@ void plog_delete_segment_files(segment *s)
     }
 }
 
+/* Why retention deletes the closed segment `s` (the oldest left, `total`
+ * bytes from it on), NULL if it does not. */
+static const char *retention_reason(const plog *l, const segment *s, uint64_t total, int64_t now_ms)
+{
+    if (!l->set.delete_old) /* compact-only logs keep all */
+        return NULL;
+    if (l->set.retention_bytes >= 0 && total - s->size >= (uint64_t)l->set.retention_bytes)
+        return "bytes";
+    if (l->set.retention_ms >= 0 && s->max_ts >= 0 && s->max_ts < now_ms - l->set.retention_ms)
+        return "time";
+    return NULL;
+}
+
 void plog_apply_retention(plog *l, int64_t now_ms)
 {
     backend *be = l->be;
     uint64_t total = 0;
     for (size_t i = 0; i < l->nsegs; i++)
         total += l->segs[i]->size;
+    if (l->nsegs < 2 || !retention_reason(l, l->segs[0], total, now_ms))
+        return;
+    cleaner_settle(l); /* a cleaning of these segments ends (what it finished stays) */
     size_t drop = 0;
     /* Whole closed segments only; the active one always stays. */
     while (drop + 1 < l->nsegs) {
         segment *s = l->segs[drop];
-        int by_size = l->set.retention_bytes >= 0 && total - s->size >= (uint64_t)l->set.retention_bytes;
-        int by_time = l->set.retention_ms >= 0 && s->max_ts >= 0 && s->max_ts < now_ms - l->set.retention_ms;
-        if (!by_size && !by_time)
+        const char *why = retention_reason(l, s, total, now_ms);
+        if (!why)
             break;
         be->host->log(be->host, BROOK_LOG_INFO,
                       "partition %s-%d: retention (%s) deletes segment %" PRId64 "-%" PRId64 " (%" PRIu64 " bytes)",
-                      l->topic, l->partition, by_size ? "bytes" : "time", s->base, s->next - 1, s->size);
+                      l->topic, l->partition, why, s->base, s->next - 1, s->size);
         total -= s->size;
         plog_delete_segment_files(s);
         drop++;
@@ -617,6 +637,7 @@ brook_err plog_delete_before(plog *l, int64_t offset)
 {
     if (offset <= l->start)
         return BROOK_OK;
+    cleaner_settle(l);
     brook_err e = BROOK_OK;
     if (offset > plog_end(l)) {
         e = start_afresh(l, offset);

@@ -34,7 +34,7 @@ brook_err seg_errno(int err)
  * by its log keeps the backend's). */
 static int64_t index_interval(const segment *s)
 {
-    return s->log ? s->log->set.index_interval : s->be->index_interval;
+    return s->log ? s->log->set.index_interval : s->be->defaults.index_interval;
 }
 
 segment *seg_new(backend *be, plog *l, int64_t base)

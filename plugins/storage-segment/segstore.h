@@ -45,23 +45,31 @@ typedef struct log_settings {
     int64_t index_interval;
     int64_t retention_bytes;
     int64_t retention_ms;
+    /* cleanup.policy: compact (the cleaner keeps the latest record per
+     * key), delete (retention deletes old segments), or both */
+    int64_t compact;
+    int64_t delete_old;
+    int64_t min_compaction_lag_ms;
+    int64_t max_compaction_lag_ms;
+    int64_t delete_retention_ms;
+    double min_cleanable_dirty_ratio;
 } log_settings;
 
 typedef struct backend {
     const brook_host *host;
     char dir[PATH_MAX - 512]; /* room for "/<topic>-<partition>/..." */
-    int64_t segment_bytes;
-    int64_t segment_ms;
-    int64_t index_interval;
     flush_mode flush;
     int64_t flush_ms;
     int64_t flush_messages;
     int ack_waits_for_sync;   /* always, or interval with ack_after_sync */
     int64_t cache_keep_bytes; /* page cache kept per partition after a sync, -1 all */
-    int64_t retention_bytes;
-    int64_t retention_ms;
     int64_t retention_check_ms;
     int64_t max_open_files;
+    log_settings defaults; /* what a log starts with, from the options above */
+    int64_t cleaner_check_ms;
+    int64_t cleaner_io_bytes_per_second; /* -1: unbounded */
+    int64_t cleaner_buffer_bytes;
+    struct cleaner *cleaner;
     /* fd cache: segments with an open fd, most recently used first */
     segment *lru_head;
     segment *lru_tail;
@@ -96,6 +104,7 @@ struct segment {
     int idx_loaded;
     uint64_t since_index; /* bytes appended since the last index entry */
     int sealed;
+    int sealing;              /* its seal job (sync, index files) is still running */
     int dirty;                /* written since its last fdatasync */
     uint64_t uncached;        /* bytes from the start dropped from the page cache by the last sync */
     uint64_t uncached_before; /* ... and by the one before it */
@@ -136,7 +145,16 @@ struct plog {
     int dir_dirty;
     int64_t unflushed_msgs;
     brook_timer *flush_timer;
+    /* compaction (cleaner.c) */
+    int64_t committed;         /* records below it are committed (the high watermark) */
+    int64_t clean_offset;      /* the last cleaning's end: records from here on are dirty */
+    int64_t tombstones_due_ms; /* the earliest a kept tombstone may go, INT64_MAX none */
+    struct clean_job *cleaning;
 };
+
+/* ---- storage_segment.c --------------------------------------------------- */
+/* "delete", "compact", "compact,delete": 1 and the two flags, 0 if neither. */
+int cleanup_policy_parse(const char *text, int64_t *compact, int64_t *delete_old);
 
 /* ---- fdcache.c ---------------------------------------------------------- */
 /* The segment's fd, opening it (and closing the least recently used unpinned
@@ -211,6 +229,30 @@ void plog_apply_retention(plog *l, int64_t now_ms);
 brook_err plog_delete_before(plog *l, int64_t offset);
 /* Take a segment out of the log and delete its files off the loop. */
 void plog_delete_segment_files(segment *s);
+
+/* ---- offset_map.c ------------------------------------------------------- */
+typedef struct offset_map offset_map;
+/* A map that uses at most `budget` bytes (keys included). */
+offset_map *offset_map_new(size_t budget);
+void offset_map_free(offset_map *m);
+size_t offset_map_count(const offset_map *m);
+/* Set key's offset: 1, or 0 when the budget has no room for a new key. */
+int offset_map_put(offset_map *m, const uint8_t *key, size_t len, int64_t offset);
+/* The key's offset, -1 when absent. */
+int64_t offset_map_get(const offset_map *m, const uint8_t *key, size_t len);
+
+/* ---- cleaner.c ----------------------------------------------------------- */
+/* Compaction of logs whose cleanup.policy has compact (cleaner.h). */
+brook_err cleaner_start(backend *be);
+void cleaner_stop(backend *be);
+/* Before anything but an append changes a log's segments: segments a
+ * cleaning already replaced join the log, the rest of it is dropped. */
+void cleaner_settle(plog *l);
+/* At open, before listing segments: finish or drop a cleaning that a crash
+ * cut short. */
+brook_err cleaner_recover(plog *l);
+/* At open: where the last cleaning ended. */
+void cleaner_load_checkpoint(plog *l);
 
 /* ---- durability.c ------------------------------------------------------- */
 void durability_appended(plog *l, int64_t records);

@@ -13,6 +13,7 @@
 #include "segstore.h"
 
 static const char *const flush_policies[] = {"always", "interval", "os", NULL};
+static const char *const cleanup_policies[] = {"delete", "compact", "compact,delete", "delete,compact", NULL};
 
 static const brook_option options[] = {
     BROOK_OPTION_STRING("dir", "", "directory for partition logs (default: broker.data_dir)"),
@@ -35,10 +36,35 @@ static const brook_option options[] = {
     BROOK_OPTION_INT("retention_ms", "604800000", "-1", NULL,
                      "delete segments whose newest record is older (-1: keep forever)"),
     BROOK_OPTION_INT("retention_check_ms", "300000", "1", NULL, "how often retention runs"),
+    BROOK_OPTION_ENUM("cleanup_policy", "delete", cleanup_policies,
+                      "delete (retention removes old segments), compact (keep the latest record per key), or both"),
+    BROOK_OPTION_INT("min_compaction_lag_ms", "0", "0", NULL, "records younger than this are not compacted"),
+    BROOK_OPTION_INT("max_compaction_lag_ms", "9223372036854775807", "1", NULL,
+                     "a record waits at most this long (plus its segment's span) to be compacted"),
+    BROOK_OPTION_INT("delete_retention_ms", "86400000", "0", NULL,
+                     "compacted logs: tombstones (null values) stay readable this long"),
+    BROOK_OPTION_DOUBLE("min_cleanable_dirty_ratio", "0.5", "0", "1",
+                        "compact a log once this share of its closed bytes is not yet compacted"),
+    BROOK_OPTION_INT("cleaner_check_ms", "15000", "1", NULL, "how often the cleaner looks for logs to compact"),
+    BROOK_OPTION_INT("cleaner_io_bytes_per_second", "-1", "-1", NULL,
+                     "the cleaner reads and writes at most this many bytes a second (-1: no bound)"),
+    BROOK_OPTION_INT("cleaner_buffer_bytes", "67108864", "65536", NULL,
+                     "memory for the keys of one cleaning; a log with more is compacted in several rounds"),
     BROOK_OPTION_INT("max_open_files", "1000", "2", NULL,
                      "segment files open at once; the least recently used are closed"),
     BROOK_OPTION_END,
 };
+
+int cleanup_policy_parse(const char *text, int64_t *compact, int64_t *delete_old)
+{
+    int c = strcmp(text, "compact") == 0, d = strcmp(text, "delete") == 0;
+    int both = strcmp(text, "compact,delete") == 0 || strcmp(text, "delete,compact") == 0;
+    if (!c && !d && !both)
+        return 0;
+    *compact = c || both;
+    *delete_old = d || both;
+    return 1;
+}
 
 /* ---- directories ----------------------------------------------------------- */
 
@@ -103,16 +129,27 @@ static brook_err read_options(const brook_host *host, backend *be)
     const char *dir, *flush;
     host->config_string(host, "dir", &dir);
     host->config_string(host, "flush", &flush);
-    host->config_int(host, "segment_bytes", &be->segment_bytes);
-    host->config_int(host, "segment_ms", &be->segment_ms);
-    host->config_int(host, "index_interval_bytes", &be->index_interval);
+    log_settings *d = &be->defaults;
+    const char *cleanup;
+    host->config_int(host, "segment_bytes", &d->segment_bytes);
+    host->config_int(host, "segment_ms", &d->segment_ms);
+    host->config_int(host, "index_interval_bytes", &d->index_interval);
+    host->config_int(host, "retention_bytes", &d->retention_bytes);
+    host->config_int(host, "retention_ms", &d->retention_ms);
+    host->config_string(host, "cleanup_policy", &cleanup);
+    cleanup_policy_parse(cleanup, &d->compact, &d->delete_old);
+    host->config_int(host, "min_compaction_lag_ms", &d->min_compaction_lag_ms);
+    host->config_int(host, "max_compaction_lag_ms", &d->max_compaction_lag_ms);
+    host->config_int(host, "delete_retention_ms", &d->delete_retention_ms);
+    host->config_double(host, "min_cleanable_dirty_ratio", &d->min_cleanable_dirty_ratio);
+    host->config_int(host, "cleaner_check_ms", &be->cleaner_check_ms);
+    host->config_int(host, "cleaner_io_bytes_per_second", &be->cleaner_io_bytes_per_second);
+    host->config_int(host, "cleaner_buffer_bytes", &be->cleaner_buffer_bytes);
     host->config_int(host, "flush_ms", &be->flush_ms);
     host->config_int(host, "flush_messages", &be->flush_messages);
     int ack_after_sync;
     host->config_bool(host, "ack_after_sync", &ack_after_sync);
     host->config_int(host, "cache_keep_bytes", &be->cache_keep_bytes);
-    host->config_int(host, "retention_bytes", &be->retention_bytes);
-    host->config_int(host, "retention_ms", &be->retention_ms);
     host->config_int(host, "retention_check_ms", &be->retention_check_ms);
     host->config_int(host, "max_open_files", &be->max_open_files);
     const char *bad = NULL;
@@ -126,6 +163,8 @@ static brook_err read_options(const brook_host *host, backend *be)
         ;
     else if (ack_after_sync && be->flush != FLUSH_INTERVAL)
         bad = "ack_after_sync applies to flush = \"interval\" only";
+    else if (be->cleaner_io_bytes_per_second == 0)
+        bad = "cleaner_io_bytes_per_second must be positive (or -1: no bound)";
     else if (be->cache_keep_bytes >= 0 && be->flush == FLUSH_OS)
         bad = "cache_keep_bytes needs fdatasyncs: flush = \"always\" or \"interval\"";
     if (bad) {
@@ -193,9 +232,14 @@ static brook_err seg_init(const brook_host *host, void **state)
     host->metric_register(host, "deleted_segments_total", BROOK_METRIC_COUNTER, "segments deleted",
                           &be->m_deleted_segments);
     host->timer_add(host, be->retention_check_ms, on_retention, be, &be->retention_timer);
+    if ((e = cleaner_start(be))) {
+        host->timer_cancel(host, be->retention_timer);
+        free(be);
+        return e;
+    }
     static const char *const modes[] = {"always", "interval", "os"};
     host->log(host, BROOK_LOG_INFO, "logs in %s, flush %s, segments of %" PRId64 " bytes", be->dir, modes[be->flush],
-              be->segment_bytes);
+              be->defaults.segment_bytes);
     *state = be;
     return BROOK_OK;
 }
@@ -207,6 +251,7 @@ static void seg_fini(void *state)
         be->host->timer_cancel(be->host, be->retention_timer);
     while (be->logs)
         plog_close(be->logs);
+    cleaner_stop(be);
     free(be);
 }
 
@@ -308,19 +353,66 @@ static brook_err v_size(void *log, uint64_t *bytes)
 
 /* The topic configs a log may set for itself, the field each lands in and
  * the bounds of the matching option above. */
+typedef enum setting_kind { SETTING_INT, SETTING_RATIO, SETTING_POLICY } setting_kind;
+
 typedef struct topic_setting_row {
     const char *name;
+    setting_kind kind;
     size_t field; /* offset in log_settings */
     int64_t min, max;
 } topic_setting_row;
 
+#define INT_ROW(name, field, min, max)                                                                                 \
+    {                                                                                                                  \
+        name, SETTING_INT, offsetof(log_settings, field), min, max                                                     \
+    }
+
 static const topic_setting_row topic_settings[] = {
-    {"segment.bytes", offsetof(log_settings, segment_bytes), 1024, 4294967295LL},
-    {"segment.ms", offsetof(log_settings, segment_ms), 0, INT64_MAX},
-    {"index.interval.bytes", offsetof(log_settings, index_interval), 1, INT64_MAX},
-    {"retention.bytes", offsetof(log_settings, retention_bytes), -1, INT64_MAX},
-    {"retention.ms", offsetof(log_settings, retention_ms), -1, INT64_MAX},
+    INT_ROW("segment.bytes", segment_bytes, 1024, 4294967295LL),
+    INT_ROW("segment.ms", segment_ms, 0, INT64_MAX),
+    INT_ROW("index.interval.bytes", index_interval, 1, INT64_MAX),
+    INT_ROW("retention.bytes", retention_bytes, -1, INT64_MAX),
+    INT_ROW("retention.ms", retention_ms, -1, INT64_MAX),
+    {"cleanup.policy", SETTING_POLICY, offsetof(log_settings, compact), 0, 0},
+    INT_ROW("min.compaction.lag.ms", min_compaction_lag_ms, 0, INT64_MAX),
+    INT_ROW("max.compaction.lag.ms", max_compaction_lag_ms, 1, INT64_MAX),
+    INT_ROW("delete.retention.ms", delete_retention_ms, 0, INT64_MAX),
+    {"min.cleanable.dirty.ratio", SETTING_RATIO, offsetof(log_settings, min_cleanable_dirty_ratio), 0, 1},
 };
+
+/* Parse `value` as the row's kind into a scratch log_settings; 0 if bad. */
+static int parse_setting(const topic_setting_row *row, const char *value, log_settings *into)
+{
+    char *end;
+    errno = 0;
+    if (row->kind == SETTING_POLICY)
+        return cleanup_policy_parse(value, &into->compact, &into->delete_old);
+    if (row->kind == SETTING_RATIO) {
+        double v = strtod(value, &end);
+        if (errno || end == value || *end || v < 0 || v > 1)
+            return 0;
+        into->min_cleanable_dirty_ratio = v;
+        return 1;
+    }
+    long long v = strtoll(value, &end, 10);
+    if (errno || end == value || *end || v < row->min || v > row->max)
+        return 0;
+    *(int64_t *)((char *)into + row->field) = v;
+    return 1;
+}
+
+/* Copy the row's field(s) from one log_settings to another. */
+static void copy_setting(const topic_setting_row *row, log_settings *to, const log_settings *from)
+{
+    if (row->kind == SETTING_POLICY) {
+        to->compact = from->compact;
+        to->delete_old = from->delete_old;
+    } else if (row->kind == SETTING_RATIO) {
+        to->min_cleanable_dirty_ratio = from->min_cleanable_dirty_ratio;
+    } else {
+        *(int64_t *)((char *)to + row->field) = *(const int64_t *)((const char *)from + row->field);
+    }
+}
 
 static brook_err v_topic_setting(void *state, void *log, const char *name, const char *value)
 {
@@ -330,29 +422,25 @@ static brook_err v_topic_setting(void *state, void *log, const char *name, const
             row = &topic_settings[i];
     if (!row)
         return BROOK_ERR_UNSUPPORTED;
-    int64_t v = 0;
-    if (value) {
-        char *end;
-        errno = 0;
-        long long parsed = strtoll(value, &end, 10);
-        if (errno || end == value || *end || parsed < row->min || parsed > row->max)
-            return BROOK_ERR_INVALID;
-        v = parsed;
-    }
+    backend *be = state;
+    log_settings parsed = be->defaults; /* a NULL value: back to the backend's own */
+    if (value && !parse_setting(row, value, &parsed))
+        return BROOK_ERR_INVALID;
     if (!log)
         return BROOK_OK;
     plog *l = log;
-    if (!value) { /* back to the backend's own */
-        log_settings own = backend_settings(state);
-        v = *(const int64_t *)((const char *)&own + row->field);
-    }
-    *(int64_t *)((char *)&l->set + row->field) = v;
+    copy_setting(row, &l->set, &parsed);
     return BROOK_OK;
 }
 
 static brook_err v_delete_before(void *log, int64_t offset)
 {
     return plog_delete_before(log, offset);
+}
+
+static void v_committed(void *log, int64_t offset)
+{
+    ((plog *)log)->committed = offset;
 }
 
 static const brook_storage_ops ops = {
@@ -370,6 +458,7 @@ static const brook_storage_ops ops = {
     .size = v_size,
     .topic_setting = v_topic_setting,
     .delete_before = v_delete_before,
+    .committed = v_committed,
 };
 
 BROOK_PLUGIN_DESCRIPTOR(BROOK_PLUGIN_STORAGE, brook_storage_ops, ops, .name = "segment", .version = "1.0.0",
