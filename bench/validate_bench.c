@@ -104,7 +104,7 @@ static void measure(const uint8_t *batch, size_t len, int passes, double *check_
         double t1 = now_s();
         for (int i = 0; i < passes; i++) {
             const char *why;
-            if (brook_batch_validate(batch, &info, 64u << 20, &why)) {
+            if (brook_batch_validate(batch, &info, 64u << 20, 0, &why)) {
                 fprintf(stderr, "validation failed: %s\n", why);
                 abort();
             }

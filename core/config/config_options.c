@@ -271,3 +271,35 @@ brook_err brook_options_string(const config_setting_t *block, const brook_option
     *out = s ? config_setting_get_string(s) : o->default_value;
     return BROOK_OK;
 }
+
+brook_err brook_options_text(const config_setting_t *block, const brook_option *opts, const char *key, char *out,
+                             size_t outlen)
+{
+    const brook_option *o = find_option(opts, key);
+    if (!o)
+        return BROOK_ERR_INVALID;
+    int64_t i;
+    double d;
+    int b;
+    const char *s;
+    brook_err e;
+    switch (o->type) {
+    case BROOK_OPT_INT:
+        if (!(e = brook_options_int(block, opts, key, &i)))
+            snprintf(out, outlen, "%lld", (long long)i);
+        return e;
+    case BROOK_OPT_DOUBLE:
+        if (!(e = brook_options_double(block, opts, key, &d)))
+            snprintf(out, outlen, "%g", d);
+        return e;
+    case BROOK_OPT_BOOL:
+        if (!(e = brook_options_bool(block, opts, key, &b)))
+            snprintf(out, outlen, "%s", b ? "true" : "false");
+        return e;
+    case BROOK_OPT_STRING:
+        if (!(e = brook_options_string(block, opts, key, &s)))
+            snprintf(out, outlen, "%s", s);
+        return e;
+    }
+    return BROOK_ERR_INVALID;
+}

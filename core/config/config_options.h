@@ -21,5 +21,9 @@ brook_err brook_options_bool(const config_setting_t *block, const brook_option *
 brook_err brook_options_double(const config_setting_t *block, const brook_option *opts, const char *key, double *out);
 brook_err brook_options_string(const config_setting_t *block, const brook_option *opts, const char *key,
                                const char **out);
+/* Any option as text (integers in decimal, doubles with %g, booleans as
+ * true/false), the way Kafka's configs show values. */
+brook_err brook_options_text(const config_setting_t *block, const brook_option *opts, const char *key, char *out,
+                             size_t outlen);
 
 #endif

@@ -34,7 +34,7 @@ static brook_err check_header(const brook_batch_info *info, const char **why)
 }
 
 brook_err brook_batch_validate(const uint8_t *batch, const brook_batch_info *info, size_t decompressed_cap,
-                               const char **why)
+                               int keys_required, const char **why)
 {
     brook_err e = check_header(info, why);
     if (e)
@@ -43,12 +43,12 @@ brook_err brook_batch_validate(const uint8_t *batch, const brook_batch_info *inf
     size_t len = info->size - BROOK_BATCH_HEADER_SIZE;
     int codec = info->attributes & BROOK_BATCH_COMPRESSION_MASK;
     if (codec == BROOK_COMPRESSION_NONE)
-        return brook_batch_records_check(records, len, info->record_count, info->base_timestamp, why);
+        return brook_batch_records_check(records, len, info->record_count, info->base_timestamp, keys_required, why);
     uint8_t *plain;
     size_t plain_len;
     if ((e = brook_decompress(codec, records, len, decompressed_cap, &plain, &plain_len, why)))
         return e == BROOK_ERR_NOMEM ? e : BROOK_ERR_CORRUPT;
-    e = brook_batch_records_check(plain, plain_len, info->record_count, info->base_timestamp, why);
+    e = brook_batch_records_check(plain, plain_len, info->record_count, info->base_timestamp, keys_required, why);
     free(plain);
     return e;
 }

@@ -17,8 +17,9 @@
 /* `info` is what brook_batch_check returned for `batch`. BROOK_OK, or
  * BROOK_ERR_INVALID_RECORD (Kafka INVALID_RECORD) / BROOK_ERR_CORRUPT
  * (CORRUPT_MESSAGE: undecodable compressed data, or more than
- * `decompressed_cap` bytes of it) with the reason in *why (static text). */
+ * `decompressed_cap` bytes of it) with the reason in *why (static text).
+ * `keys_required`: a compacted topic's, refusing records without keys. */
 brook_err brook_batch_validate(const uint8_t *batch, const brook_batch_info *info, size_t decompressed_cap,
-                               const char **why);
+                               int keys_required, const char **why);
 
 #endif

@@ -127,8 +127,20 @@ static void apply_setting(brook_partition *p, const char *name, const char *valu
                  p->storage->conf->instance, name, value ? value : "(its own)", brook_err_str(e));
 }
 
+/* cleanup.policy has compact: the topic's own value, else its storage's. */
+static int is_compacted(const brook_partition *p, const brook_topic_config *c)
+{
+    const char *v = brook_topic_config_get(c, "cleanup.policy");
+    char text[64];
+    int from_file;
+    if (!v && brook_plugin_option_for_config(p->storage, "cleanup.policy", text, sizeof text, &from_file) == BROOK_OK)
+        v = text;
+    return v && strstr(v, "compact") != NULL;
+}
+
 void brook_partition_apply_settings(brook_partition *p, const brook_topic_config *before, const brook_topic_config *now)
 {
+    p->compacted = is_compacted(p, now);
     if (!brook_has_slot(p->storage, brook_storage_ops, topic_setting))
         return;
     for (size_t i = 0; i < now->count; i++) {

@@ -70,7 +70,8 @@ static brook_err validate_batches(brook_partition *p, const uint8_t *data, size_
             *error_message = "record batch larger than the topic's max.message.bytes";
             return BROOK_ERR_TOO_LARGE;
         }
-        e = brook_batch_validate(data + pos, &info, (size_t)p->broker->st->batch_decompressed_max_bytes, error_message);
+        e = brook_batch_validate(data + pos, &info, (size_t)p->broker->st->batch_decompressed_max_bytes, p->compacted,
+                                 error_message);
         if (e)
             return e;
         if (*batches == 0)

@@ -207,7 +207,7 @@ brook_err brook_batch_iter_next(brook_batch_iter *it, brook_record *rec)
 }
 
 brook_err brook_batch_records_check(const uint8_t *records, size_t len, int32_t count, int64_t base_timestamp,
-                                    const char **why)
+                                    int keys_required, const char **why)
 {
     const uint8_t *p = records, *end = len ? records + len : records; /* records may be NULL when len is 0 */
     for (int32_t i = 0; i < count; i++) {
@@ -220,6 +220,10 @@ brook_err brook_batch_records_check(const uint8_t *records, size_t len, int32_t 
         }
         if (parse_record(&p, end, &rec, &ts_delta, &off_delta)) {
             *why = "a record's framing is malformed (length, varint, key, value or headers)";
+            return BROOK_ERR_INVALID_RECORD;
+        }
+        if (keys_required && rec.key_len < 0) {
+            *why = "a compacted topic takes only records with keys (cleanup.policy=compact)";
             return BROOK_ERR_INVALID_RECORD;
         }
         if (off_delta != i) {

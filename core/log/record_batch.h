@@ -24,9 +24,10 @@ brook_err brook_batch_iter_init_decompressed(brook_batch_iter *it, const void *b
 /* Kafka's checks of a batch's records section (uncompressed, or after
  * decompression): exactly `count` well-framed records filling [records,
  * records + len), offset deltas 0, 1, 2..., timestamps that do not
- * overflow. BROOK_ERR_INVALID_RECORD with the reason in *why (static). */
+ * overflow, and keys on every record when `keys_required` (a compacted
+ * topic). BROOK_ERR_INVALID_RECORD with the reason in *why (static). */
 brook_err brook_batch_records_check(const uint8_t *records, size_t len, int32_t count, int64_t base_timestamp,
-                                    const char **why);
+                                    int keys_required, const char **why);
 brook_err brook_batch_header_next(const uint8_t **pos, const uint8_t *end, brook_record_header *hdr);
 brook_err brook_batch_builder_new(brook_batch_builder **out);
 brook_err brook_batch_builder_add(brook_batch_builder *b, const brook_record *rec, const brook_record_header *headers,

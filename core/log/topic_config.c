@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef enum value_kind { KIND_INT, KIND_BOOL, KIND_NAME, KIND_ENUM } value_kind;
+typedef enum value_kind { KIND_INT, KIND_BOOL, KIND_NAME, KIND_ENUM, KIND_LIST, KIND_RATIO } value_kind;
 
 /* What a topic may set today. A Kafka topic config missing here is either
  * in `not_yet` (refused as "not supported yet") or unknown. */
@@ -14,13 +14,14 @@ typedef struct known_config {
     const char *name;
     value_kind kind;
     long long min, max;         /* KIND_INT */
-    const char *const *allowed; /* KIND_ENUM */
-    const char *allowed_text;   /* KIND_ENUM, for messages */
+    const char *const *allowed; /* KIND_ENUM, KIND_LIST (each item) */
+    const char *allowed_text;   /* KIND_ENUM, KIND_LIST, for messages */
     int by_storage;             /* the topic's storage applies it (brook_storage_ops.topic_setting) */
     int fixed;                  /* set at creation only */
 } known_config;
 
 static const char *const timestamp_types[] = {"CreateTime", "LogAppendTime", NULL};
+static const char *const cleanup_policies[] = {"delete", "compact", NULL};
 
 #define INT_CONFIG(n, lo, hi, storage)                                                                                 \
     {                                                                                                                  \
@@ -33,12 +34,21 @@ static const known_config known[] = {
      * it runs one of that name) */
     {.name = "brook.replication", .kind = KIND_NAME, .fixed = 1},
     {.name = "brook.storage", .kind = KIND_NAME, .fixed = 1},
+    {.name = "cleanup.policy",
+     .kind = KIND_LIST,
+     .allowed = cleanup_policies,
+     .allowed_text = "delete, compact or both (\"compact,delete\")",
+     .by_storage = 1},
+    INT_CONFIG("delete.retention.ms", 0, INT64_MAX, 1),
     INT_CONFIG("index.interval.bytes", 0, INT32_MAX, 1),
+    INT_CONFIG("max.compaction.lag.ms", 1, INT64_MAX, 1),
     INT_CONFIG("max.message.bytes", 0, INT32_MAX, 0),
     {.name = "message.timestamp.type",
      .kind = KIND_ENUM,
      .allowed = timestamp_types,
      .allowed_text = "CreateTime or LogAppendTime"},
+    {.name = "min.cleanable.dirty.ratio", .kind = KIND_RATIO, .by_storage = 1},
+    INT_CONFIG("min.compaction.lag.ms", 0, INT64_MAX, 1),
     INT_CONFIG("min.insync.replicas", 1, 32767, 0),
     INT_CONFIG("retention.bytes", -1, INT64_MAX, 1),
     INT_CONFIG("retention.ms", -1, INT64_MAX, 1),
@@ -47,12 +57,10 @@ static const known_config known[] = {
     {.name = "unclean.leader.election.enable", .kind = KIND_BOOL},
 };
 
-/* Kafka's other topic configs: per-topic values arrive with topic
- * configuration and compaction (the broker's settings apply meanwhile). */
+/* Kafka's other topic configs, refused per topic as "not supported yet"
+ * (the broker's settings apply). */
 static const char *const not_yet[] = {
-    "cleanup.policy",
     "compression.type",
-    "delete.retention.ms",
     "file.delete.delay.ms",
     "flush.messages",
     "flush.ms",
@@ -60,14 +68,11 @@ static const char *const not_yet[] = {
     "leader.replication.throttled.replicas",
     "local.retention.bytes",
     "local.retention.ms",
-    "max.compaction.lag.ms",
     "message.downconversion.enable",
     "message.format.version",
     "message.timestamp.after.max.ms",
     "message.timestamp.before.max.ms",
     "message.timestamp.difference.max.ms",
-    "min.cleanable.dirty.ratio",
-    "min.compaction.lag.ms",
     "preallocate",
     "remote.storage.enable",
     "segment.index.bytes",
@@ -113,6 +118,40 @@ static int name_valid(const char *s)
               *s == '_' || *s == '-'))
             return 0;
     return 1;
+}
+
+/* Each item of a comma-separated list allowed, none twice, none empty. */
+static int list_valid(const char *value, const char *const *allowed)
+{
+    size_t seen = 0; /* bit i: allowed[i] already listed */
+    for (const char *p = value;; p++) {
+        size_t n = strcspn(p, ",");
+        size_t i = 0;
+        while (allowed[i] && !(strlen(allowed[i]) == n && strncmp(allowed[i], p, n) == 0))
+            i++;
+        if (!allowed[i] || (seen & ((size_t)1 << i)))
+            return 0;
+        seen |= (size_t)1 << i;
+        p += n;
+        if (!*p)
+            return 1;
+    }
+}
+
+static int ratio_valid(const char *value)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(value, &end);
+    return !errno && end != value && !*end && v >= 0.0 && v <= 1.0;
+}
+
+const char *brook_topic_config_storage_name(size_t i)
+{
+    for (size_t k = 0; k < COUNT(known); k++)
+        if (known[k].by_storage && i-- == 0)
+            return known[k].name;
+    return NULL;
 }
 
 int brook_topic_config_by_storage(const char *name)
@@ -165,6 +204,18 @@ brook_err brook_topic_config_check(const char *name, const char *value, char *er
                 return BROOK_OK;
         snprintf(err, errlen, "%s: \"%s\" is not %s", name, value, k->allowed_text);
         return BROOK_ERR_INVALID;
+    case KIND_LIST:
+        if (!list_valid(value, k->allowed)) {
+            snprintf(err, errlen, "%s: \"%s\" is not %s", name, value, k->allowed_text);
+            return BROOK_ERR_INVALID;
+        }
+        return BROOK_OK;
+    case KIND_RATIO:
+        if (!ratio_valid(value)) {
+            snprintf(err, errlen, "%s: \"%s\" is not a number from 0 to 1", name, value);
+            return BROOK_ERR_INVALID;
+        }
+        return BROOK_OK;
     case KIND_NAME:
         if (!name_valid(value)) {
             snprintf(err, errlen, "%s: \"%s\" is not a name of 1-64 [a-zA-Z0-9._-] characters", name, value);

@@ -37,6 +37,10 @@ brook_err brook_topic_config_check(const char *name, const char *value, char *er
  * storage that takes it. */
 int brook_topic_config_by_storage(const char *name);
 
+/* The i-th of those (from 0), NULL past the last: a storage plugin's option
+ * of the same name with '_' for '.' is the default a topic overrides. */
+const char *brook_topic_config_storage_name(size_t i);
+
 /* Whether `name` is set at creation only (brook.storage, brook.replication),
  * and whether AlterConfigs may change it (a known config, not fixed). */
 int brook_topic_config_fixed(const char *name);

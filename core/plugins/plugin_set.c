@@ -182,3 +182,18 @@ void brook_plugin_set_print(const brook_plugin_set *set, FILE *out)
     for (size_t i = 0; i < set->codec_count; i++)
         print_one(&set->codecs[i], "codec", out);
 }
+
+brook_err brook_plugin_option_for_config(const brook_plugin_instance *inst, const char *name, char *out, size_t len,
+                                         int *from_file)
+{
+    char option[64];
+    size_t n = 0;
+    for (; name[n] && n + 1 < sizeof option; n++)
+        option[n] = name[n] == '.' ? '_' : name[n];
+    option[n] = 0;
+    if (!inst || !inst->conf || !inst->loaded.desc ||
+        brook_options_text(inst->conf->block, inst->loaded.desc->options, option, out, len) != BROOK_OK)
+        return BROOK_ERR_NOT_FOUND;
+    *from_file = inst->conf->block && config_setting_get_member(inst->conf->block, option);
+    return BROOK_OK;
+}

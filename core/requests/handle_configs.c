@@ -80,11 +80,19 @@ static int add_own(builder *b, const brook_topic_config *own, const char *name)
 }
 
 /* A setting of the topic's storage: the topic's own value, else the
- * option of its storage plugin when the plugin declares it. */
-static void add_storage(builder *b, const brook_topic_config *own, const char *name, const char *option)
+ * storage plugin's option named like it ('_' for '.': "retention_ms" for
+ * retention.ms), else `otherwise` (NULL: not shown). */
+static void add_storage(builder *b, const brook_topic_config *own, const char *name, const char *otherwise)
 {
-    if (!add_own(b, own, name))
-        add_plugin_int(b, brook_broker_storage_for(b->req->broker, own), name, option);
+    if (add_own(b, own, name))
+        return;
+    char text[64];
+    int from_file;
+    if (brook_plugin_option_for_config(brook_broker_storage_for(b->req->broker, own), name, text, sizeof text,
+                                       &from_file) == BROOK_OK)
+        add(b, name, text, !from_file);
+    else if (otherwise)
+        add(b, name, otherwise, 1);
 }
 
 /* The topic's own value of `name` if it sets one, else the default. */
@@ -97,7 +105,6 @@ static void add_topic(builder *b, const brook_topic_config *own, const char *nam
 static void describe_topic(builder *b, const brook_topic_config *own)
 {
     const brook_settings *st = b->req->broker->st;
-    add(b, "cleanup.policy", "delete", 1);
     add(b, "compression.type", "producer", 1);
     add_topic(b, own, "message.timestamp.type", "CreateTime");
     if (!add_own(b, own, "max.message.bytes"))
@@ -109,11 +116,9 @@ static void describe_topic(builder *b, const brook_topic_config *own)
     /* Brook's own: which storage instance and strategy the topic runs on (the first of each by default) */
     add_topic(b, own, "brook.storage", brook_broker_storage_for(b->req->broker, NULL)->conf->instance);
     add_topic(b, own, "brook.replication", brook_broker_strategy_for(b->req->broker, NULL)->conf->instance);
-    add_storage(b, own, "retention.ms", "retention_ms");
-    add_storage(b, own, "retention.bytes", "retention_bytes");
-    add_storage(b, own, "segment.bytes", "segment_bytes");
-    add_storage(b, own, "segment.ms", "segment_ms");
-    add_storage(b, own, "index.interval.bytes", "index_interval_bytes");
+    const char *name;
+    for (size_t i = 0; (name = brook_topic_config_storage_name(i)); i++)
+        add_storage(b, own, name, strcmp(name, "cleanup.policy") == 0 ? "delete" : NULL);
 }
 
 static void describe_broker(builder *b)

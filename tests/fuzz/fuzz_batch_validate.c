@@ -22,7 +22,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t len = size - 3;
     const char *why;
     if (codec == BROOK_COMPRESSION_NONE) {
-        brook_batch_records_check(records, len, count, 0, &why);
+        brook_batch_records_check(records, len, count, 0, 0, &why);
         return 0;
     }
     uint8_t *plain;
@@ -30,7 +30,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (brook_decompress(codec, records, len, 1u << 20, &plain, &plain_len, &why) == BROOK_OK) {
         if (plain_len > (1u << 20))
             __builtin_trap(); /* the cap is a promise */
-        brook_batch_records_check(plain, plain_len, count, 0, &why);
+        brook_batch_records_check(plain, plain_len, count, 0, 0, &why);
         free(plain);
     }
     return 0;

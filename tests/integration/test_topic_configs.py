@@ -62,10 +62,11 @@ class TopicConfigs(BrokerTestCase):
         cases = {
             "zero": ({"min.insync.replicas": "0"}, "min.insync.replicas: \"0\" is not an integer from 1"),
             "word": ({"unclean.leader.election.enable": "yes"}, "unclean.leader.election.enable: \"yes\" is not"),
-            "later": ({"cleanup.policy": "compact"}, "cleanup.policy: per-topic values are not supported yet"),
+            "later": ({"compression.type": "lz4"}, "compression.type: per-topic values are not supported yet"),
             # these tests' broker keeps topics in storage-memory, which has no retention
             "memory": ({"retention.ms": "1000"}, "retention.ms: the topic's storage \"memory\" (plugin memory) has "
                                                   "no such setting"),
+            "nocleaner": ({"cleanup.policy": "compact"}, "cleanup.policy: the topic's storage \"memory\""),
             "unknown": ({"no.such.config": "1"}, "no.such.config: not a topic config Brook knows"),
         }
         for name, (config, message) in cases.items():

@@ -44,19 +44,26 @@ static void put_raw(bytes *b, const void *p, size_t n)
     b->len += n;
 }
 
-/* A record with the given offset delta, value and no key or headers. */
-static void put_record(bytes *records, int32_t offset_delta, const char *value)
+/* A record with the given offset delta, key (NULL: none), value and no headers. */
+static void put_keyed_record(bytes *records, int32_t offset_delta, const char *key, const char *value)
 {
     bytes body = {.len = 0};
     body.data[body.len++] = 0; /* attributes */
     put_varlong(&body, 0);     /* timestamp delta */
     put_varlong(&body, offset_delta);
-    put_varlong(&body, -1); /* null key */
+    put_varlong(&body, key ? (int64_t)strlen(key) : -1);
+    if (key)
+        put_raw(&body, key, strlen(key));
     put_varlong(&body, (int64_t)strlen(value));
     put_raw(&body, value, strlen(value));
     put_varlong(&body, 0); /* headers */
     put_varlong(records, (int64_t)body.len);
     put_raw(records, body.data, body.len);
+}
+
+static void put_record(bytes *records, int32_t offset_delta, const char *value)
+{
+    put_keyed_record(records, offset_delta, NULL, value);
 }
 
 static void records_of(bytes *records, int n)
@@ -89,7 +96,8 @@ static size_t make_batch(uint8_t *out, const bytes *records, int32_t count, int3
     return size;
 }
 
-static const char *why; /* the last validation's or decompression's reason */
+static const char *why;   /* the last validation's or decompression's reason */
+static int keys_required; /* validating for a compacted topic */
 
 /* Validate a batch made by make_batch; returns the error, `why` the reason. */
 static brook_err validate(const bytes *records, int32_t count, int32_t last_delta, int16_t attributes,
@@ -100,7 +108,7 @@ static brook_err validate(const bytes *records, int32_t count, int32_t last_delt
     brook_batch_info info;
     assert_int_equal(brook_batch_check(batch, len, &info), BROOK_OK); /* the CRC is right: only validation can say no */
     why = NULL;
-    return brook_batch_validate(batch, &info, CAP, &why);
+    return brook_batch_validate(batch, &info, CAP, keys_required, &why);
 }
 
 static void assert_refused(brook_err got, brook_err want, const char *needle)
@@ -120,6 +128,21 @@ static void well_formed_batches_pass(void **state)
         assert_int_equal(validate(&r, n, n - 1, 0, -1, -1), BROOK_OK);
         assert_int_equal(validate(&r, n, n - 1, 0, 1234, 0), BROOK_OK); /* idempotent */
     }
+}
+
+static void a_compacted_topic_takes_only_keyed_records(void **state)
+{
+    (void)state;
+    bytes r = {.len = 0};
+    put_keyed_record(&r, 0, "k1", "v");
+    put_keyed_record(&r, 1, "", "v"); /* an empty key is a key */
+    keys_required = 1;
+    assert_int_equal(validate(&r, 2, 1, 0, -1, -1), BROOK_OK);
+    put_record(&r, 2, "v");
+    assert_refused(validate(&r, 3, 2, 0, -1, -1), BROOK_ERR_INVALID_RECORD,
+                   "compacted topic takes only records with keys");
+    keys_required = 0;
+    assert_int_equal(validate(&r, 3, 2, 0, -1, -1), BROOK_OK);
 }
 
 static void header_lies_are_refused(void **state)
@@ -305,9 +328,13 @@ static void empty_and_unknown_codecs(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(well_formed_batches_pass),      cmocka_unit_test(header_lies_are_refused),
-        cmocka_unit_test(malformed_records_are_refused), cmocka_unit_test(compressed_batches_are_checked_inside),
-        cmocka_unit_test(a_zip_bomb_stops_at_the_cap),   cmocka_unit_test(empty_and_unknown_codecs),
+        cmocka_unit_test(well_formed_batches_pass),
+        cmocka_unit_test(header_lies_are_refused),
+        cmocka_unit_test(malformed_records_are_refused),
+        cmocka_unit_test(compressed_batches_are_checked_inside),
+        cmocka_unit_test(a_zip_bomb_stops_at_the_cap),
+        cmocka_unit_test(empty_and_unknown_codecs),
+        cmocka_unit_test(a_compacted_topic_takes_only_keyed_records),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -161,8 +161,24 @@ static void topic_configs_are_checked_by_name_and_value(void **state)
     assert_int_equal(brook_topic_config_check("unclean.leader.election.enable", "yes", err, sizeof err),
                      BROOK_ERR_INVALID);
     assert_non_null(strstr(err, "unclean.leader.election.enable: \"yes\" is not true or false"));
-    assert_int_equal(brook_topic_config_check("cleanup.policy", "compact", err, sizeof err), BROOK_ERR_INVALID);
-    assert_non_null(strstr(err, "cleanup.policy: per-topic values are not supported yet"));
+    assert_int_equal(brook_topic_config_check("compression.type", "lz4", err, sizeof err), BROOK_ERR_INVALID);
+    assert_non_null(strstr(err, "compression.type: per-topic values are not supported yet"));
+    /* cleanup.policy: a list of delete and compact, each once */
+    assert_int_equal(brook_topic_config_check("cleanup.policy", "compact", err, sizeof err), BROOK_OK);
+    assert_int_equal(brook_topic_config_check("cleanup.policy", "compact,delete", err, sizeof err), BROOK_OK);
+    assert_int_equal(brook_topic_config_check("cleanup.policy", "delete,compact", err, sizeof err), BROOK_OK);
+    static const char *const bad_policies[] = {"",       "compact,",      ",delete", "compact,compact",
+                                               "squash", "delete compact"};
+    for (size_t i = 0; i < sizeof bad_policies / sizeof *bad_policies; i++) {
+        assert_int_equal(brook_topic_config_check("cleanup.policy", bad_policies[i], err, sizeof err),
+                         BROOK_ERR_INVALID);
+        assert_non_null(strstr(err, "cleanup.policy: \""));
+    }
+    assert_int_equal(brook_topic_config_check("min.cleanable.dirty.ratio", "0.25", err, sizeof err), BROOK_OK);
+    assert_int_equal(brook_topic_config_check("min.cleanable.dirty.ratio", "1.5", err, sizeof err), BROOK_ERR_INVALID);
+    assert_non_null(strstr(err, "min.cleanable.dirty.ratio: \"1.5\" is not a number from 0 to 1"));
+    assert_int_equal(brook_topic_config_check("max.compaction.lag.ms", "0", err, sizeof err), BROOK_ERR_INVALID);
+    assert_true(brook_topic_config_by_storage("cleanup.policy"));
     assert_int_equal(brook_topic_config_check("retention.ms", "-1", err, sizeof err), BROOK_OK);
     assert_int_equal(brook_topic_config_check("retention.ms", "-2", err, sizeof err), BROOK_ERR_INVALID);
     assert_true(brook_topic_config_by_storage("retention.ms"));
