@@ -153,7 +153,7 @@ static void map_step(clean_job *j)
 {
     if (j->seg == 0 && j->pos == 0)
         j->seg = first_dirty(j);
-    while (j->seg < j->nsrc && j->step_bytes < CLEAN_STEP_BYTES && !j->err) {
+    while (j->seg < j->nsrc && j->step_bytes < j->step_limit && !j->err) {
         uint32_t size;
         const uint8_t *b = read_batch(j, j->seg, j->pos, &size);
         if (!b) {
@@ -522,7 +522,7 @@ static void close_group(clean_job *j)
 
 static void write_step(clean_job *j)
 {
-    while (j->seg < j->clean_end && j->step_bytes < CLEAN_STEP_BYTES && !j->err &&
+    while (j->seg < j->clean_end && j->step_bytes < j->step_limit && !j->err &&
            !__atomic_load_n(&j->aborted, __ATOMIC_ACQUIRE)) {
         if (j->out_fd < 0) {
             open_group(j);
@@ -570,7 +570,7 @@ void clean_step(clean_job *j)
     j->step_bytes = 0;
     if (j->phase == PHASE_MAP)
         map_step(j);
-    if (j->phase == PHASE_WRITE && j->step_bytes < CLEAN_STEP_BYTES)
+    if (j->phase == PHASE_WRITE && j->step_bytes < j->step_limit)
         write_step(j);
     if (j->phase == PHASE_END && !j->err)
         write_checkpoint(j);

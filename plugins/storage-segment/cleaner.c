@@ -121,6 +121,9 @@ static clean_job *new_job(cleaner *c, plog *l, size_t n, int64_t now)
     j->delete_horizon_ms = now - l->set.delete_retention_ms;
     j->segment_bytes = l->set.segment_bytes;
     j->index_interval = l->set.index_interval;
+    j->step_limit = CLEAN_STEP_BYTES;
+    if (be->cleaner_io_bytes_per_second > 0 && (uint64_t)be->cleaner_io_bytes_per_second / 10 < j->step_limit)
+        j->step_limit = (uint64_t)be->cleaner_io_bytes_per_second / 10 + 1;
     j->map_end = -1;
     j->out_fd = -1;
     j->tombstones_due_ms = INT64_MAX;
@@ -415,7 +418,10 @@ brook_err cleaner_recover(plog *l)
         snprintf(path, sizeof path, "%s/%s", l->dir, name);
         int64_t base, end;
         if (len > 8 && strcmp(name + len - 8, ".cleaned") == 0) {
-            unlink(path); /* a cleaning cut short before it was decided */
+            l->be->host->log(l->be->host, BROOK_LOG_INFO,
+                             "partition %s-%d: dropping a compaction cut short before it replaced anything (%s)",
+                             l->topic, l->partition, name);
+            unlink(path);
             changed = 1;
         } else if (parse_swap(name, &base, &end)) {
             char log_path[PATH_MAX + 32];

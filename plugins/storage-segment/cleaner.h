@@ -35,7 +35,7 @@
 
 #include "segstore.h"
 
-#define CLEAN_STEP_BYTES ((uint64_t)8 << 20) /* source bytes per step */
+#define CLEAN_STEP_BYTES ((uint64_t)8 << 20) /* bytes read and written per step, at most */
 
 typedef struct clean_src {
     segment *s; /* pinned for the cleaning */
@@ -74,6 +74,7 @@ typedef struct clean_job {
     int64_t now_ms;
     int64_t delete_horizon_ms; /* tombstones in batches older than this go */
     int64_t segment_bytes, index_interval;
+    uint64_t step_limit; /* CLEAN_STEP_BYTES, or a tenth of a second at the I/O rate bound */
 
     /* the worker's, between steps */
     clean_phase phase;

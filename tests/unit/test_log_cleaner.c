@@ -256,6 +256,59 @@ static void a_producers_last_batch_stays_as_an_empty_header(void **state)
     stop(e);
 }
 
+static int count_suffix(const env *e, const char *dir, const char *suffix)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/%s", e->dir, dir);
+    DIR *d = opendir(path);
+    struct dirent *de;
+    int n = 0;
+    while (d && (de = readdir(d))) {
+        size_t l = strlen(de->d_name), k = strlen(suffix);
+        n += l > k && strcmp(de->d_name + l - k, suffix) == 0;
+    }
+    if (d)
+        closedir(d);
+    return n;
+}
+
+/* Truncation, then close, while a slow cleaning is under way: each settles
+ * it, and the log reads back whole and right. */
+static void truncation_and_close_during_a_cleaning_settle_it(void **state)
+{
+    env *e = *state;
+    start(e, OPTIONS "cleaner_io_bytes_per_second = 20000;"); /* a step of 2000 bytes every tenth of a second */
+    void *log;
+    assert_int_equal(e->ops->open(e->state, "slow", 0, 1, &log), BROOK_OK);
+    int64_t latest[10];
+    for (int i = 0; i < 300; i++)
+        latest[i % 10] = append_keyed(e, log, i % 10, 0, 1000 + i, -1);
+    int64_t start_off, end;
+    e->ops->offsets(log, &start_off, &end);
+    e->ops->committed(log, end);
+    for (int i = 0; i < 400 && count_suffix(e, "slow-0", ".cleaned") == 0; i++)
+        spin(e, 5);
+    assert_int_equal(count_suffix(e, "slow-0", ".cleaned"), 1); /* a cleaning is writing */
+    assert_int_equal(e->ops->truncate(log, 290), BROOK_OK);
+    e->ops->offsets(log, &start_off, &end);
+    assert_int_equal(end, 290);
+    seen s;
+    read_all(e, log, &s);
+    for (int k = 0; k < 10; k++) /* records 280-289 are each key's latest now */
+        assert_int_equal(s.latest_offset[k], latest[k] < 290 ? latest[k] : latest[k] - 10);
+    e->ops->committed(log, end);
+    for (int i = 0; i < 400 && count_suffix(e, "slow-0", ".cleaned") == 0; i++)
+        spin(e, 5);
+    e->ops->close(log); /* in the middle of the next one */
+    assert_int_equal(e->ops->open(e->state, "slow", 0, 0, &log), BROOK_OK);
+    assert_int_equal(count_suffix(e, "slow-0", ".cleaned") + count_suffix(e, "slow-0", ".swap"), 0);
+    read_all(e, log, &s);
+    for (int k = 0; k < 10; k++)
+        assert_int_equal(s.latest_offset[k], latest[k] < 290 ? latest[k] : latest[k] - 10);
+    e->ops->close(log);
+    stop(e);
+}
+
 /* ---- a cleaning cut short ------------------------------------------------------ */
 
 static void segment_path(const env *e, const char *dir, int64_t base, const char *ext, char *out, size_t len)
@@ -364,6 +417,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(tombstones_go_after_delete_retention, setup, teardown),
         cmocka_unit_test_setup_teardown(nothing_at_or_past_the_high_watermark_is_compacted, setup, teardown),
         cmocka_unit_test_setup_teardown(a_producers_last_batch_stays_as_an_empty_header, setup, teardown),
+        cmocka_unit_test_setup_teardown(truncation_and_close_during_a_cleaning_settle_it, setup, teardown),
         cmocka_unit_test_setup_teardown(a_cleaning_cut_short_is_dropped_or_finished_at_open, setup, teardown),
         cmocka_unit_test_setup_teardown(topic_settings_choose_the_policy, setup, teardown),
     };
