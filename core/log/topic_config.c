@@ -154,6 +154,52 @@ const char *brook_topic_config_storage_name(size_t i)
     return NULL;
 }
 
+int brook_topic_config_is_list(const char *name)
+{
+    const known_config *k = name ? find_known(name) : NULL;
+    return k && k->kind == KIND_LIST;
+}
+
+/* Whether the comma-separated `list` has `item` (n bytes). */
+static int list_has(const char *list, const char *item, size_t n)
+{
+    for (const char *p = list; *p;) {
+        size_t len = strcspn(p, ",");
+        if (len == n && strncmp(p, item, n) == 0)
+            return 1;
+        p += len + (p[len] == ',');
+    }
+    return 0;
+}
+
+brook_err brook_topic_config_list_edit(const char *name, const char *current, const char *items, int append, char *out,
+                                       size_t outlen, char *err, size_t errlen)
+{
+    if (!brook_topic_config_is_list(name)) {
+        snprintf(err, errlen, "%s: not a list config (append and subtract take lists only)", name ? name : "(null)");
+        return BROOK_ERR_INVALID;
+    }
+    size_t used = 0;
+    out[0] = 0;
+    /* what stays of the current value, then (appending) what is new */
+    for (int pass = 0; pass < 2; pass++) {
+        const char *from = pass == 0 ? (current ? current : "") : (append && items ? items : "");
+        for (const char *p = from; *p;) {
+            size_t n = strcspn(p, ",");
+            int keep = pass == 0 ? append || !list_has(items ? items : "", p, n) : !list_has(out, p, n);
+            if (keep && n > 0 && !list_has(out, p, n)) {
+                if (used + n + 2 > outlen) {
+                    snprintf(err, errlen, "%s: the list grows too long", name);
+                    return BROOK_ERR_INVALID;
+                }
+                used += (size_t)snprintf(out + used, outlen - used, "%s%.*s", used ? "," : "", (int)n, p);
+            }
+            p += n + (p[n] == ',');
+        }
+    }
+    return brook_topic_config_check(name, out, err, errlen);
+}
+
 int brook_topic_config_by_storage(const char *name)
 {
     const known_config *k = name ? find_known(name) : NULL;

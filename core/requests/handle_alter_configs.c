@@ -3,11 +3,10 @@
  * values, what the topic's storage takes); brook.storage and
  * brook.replication stay what the topic was created with. AlterConfigs
  * replaces the topic's whole set; the incremental form sets or deletes
- * single keys. A single broker saves its registry and applies the storage
- * settings to the open partitions at once; in a cluster the broker asked
- * rewrites the topic's record (topic_config_writes.h) and every broker
- * applies it when its image sees the change. A broker's own settings come
- * from its configuration file: broker resources are refused. */
+ * single keys, or adds to or takes from a list (cleanup.policy). A single broker saves its registry and applies the
+ * storage settings to the open partitions at once; in a cluster the broker asked rewrites the topic's record
+ * (topic_config_writes.h) and every broker applies it when its image sees the change. A broker's own settings come from
+ * its configuration file: broker resources are refused. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -29,17 +28,34 @@ static brook_err fail(brook_req *req, brook_alter_resource *r, brook_err e, cons
     return r->error = e;
 }
 
+/* What a list config is before an APPEND or SUBTRACT: the topic's own
+ * value, else its storage's default (text in `buf`), else none. */
+static const char *current_value(brook_req *req, const brook_topic_config *c, const char *name, char *buf, size_t len)
+{
+    const char *own = name ? brook_topic_config_get(c, name) : NULL;
+    int from_file;
+    if (own || !name)
+        return own;
+    if (brook_topic_config_by_storage(name) && brook_plugin_option_for_config(brook_broker_storage_for(req->broker, c),
+                                                                              name, buf, len, &from_file) == BROOK_OK)
+        return buf;
+    return NULL;
+}
+
 /* One change applied to `next`, checked against the topic's configs `before`. */
 static brook_err change_one(brook_req *req, brook_alter_resource *r, const brook_topic_config *before,
                             brook_topic_config *next, const brook_config_change *c)
 {
-    char why[256];
-    if (c->op == BROOK_CONFIG_OP_APPEND || c->op == BROOK_CONFIG_OP_SUBTRACT)
-        return fail(req, r, BROOK_ERR_INVALID, "%s: not a list config (append and subtract take lists only)",
-                    c->name ? c->name : "(null)");
-    if (c->op != BROOK_CONFIG_OP_SET && c->op != BROOK_CONFIG_OP_DELETE)
-        return fail(req, r, BROOK_ERR_INVALID, "%s: unknown operation %d", c->name ? c->name : "(null)", (int)c->op);
+    char why[256], edited[256], current[256];
     const char *value = c->op == BROOK_CONFIG_OP_SET ? c->value : NULL;
+    if (c->op == BROOK_CONFIG_OP_APPEND || c->op == BROOK_CONFIG_OP_SUBTRACT) {
+        if (brook_topic_config_list_edit(c->name, current_value(req, next, c->name, current, sizeof current), c->value,
+                                         c->op == BROOK_CONFIG_OP_APPEND, edited, sizeof edited, why, sizeof why))
+            return fail(req, r, BROOK_ERR_INVALID, "%s", why);
+        value = edited;
+    } else if (c->op != BROOK_CONFIG_OP_SET && c->op != BROOK_CONFIG_OP_DELETE) {
+        return fail(req, r, BROOK_ERR_INVALID, "%s: unknown operation %d", c->name ? c->name : "(null)", (int)c->op);
+    }
     if (brook_topic_config_check(c->name, value, why, sizeof why))
         return fail(req, r, BROOK_ERR_INVALID, "%s", why);
     const char *was = brook_topic_config_get(before, c->name);

@@ -15,9 +15,10 @@ import time
 import unittest
 
 from brooktest import Broker
+import kafkawire as kw
 
 from confluent_kafka import Consumer, KafkaError, Producer, TopicPartition
-from confluent_kafka.admin import AdminClient, NewTopic
+from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic
 
 KEYS = 1000
 
@@ -158,6 +159,35 @@ class Compaction(unittest.TestCase):
         self.assertEqual(errors[0].code(), KafkaError.INVALID_RECORD)
         self.assertIsNone(errors[1])
         self.assertEqual([(k, v) for _, k, v in self.read_all(b, "keyed")], [(b"k", b"a value")])
+
+    def test_incremental_append_and_subtract_change_the_policy(self):
+        b = self.start()
+        self.create(b, "policy", {})
+        admin = AdminClient({"bootstrap.servers": "127.0.0.1:%d" % b.kafka_port})
+
+        def incremental(op, value):
+            conn = kw.Conn(b.kafka_port)
+            try:
+                changes = [("cleanup.policy", op, value)]
+                return kw.parse_alter_configs_v0(conn.call(44, 0, kw.incremental_alter_configs_v0("policy", changes)))[0]
+            finally:
+                conn.close()
+
+        def policy():
+            f = admin.describe_configs([ConfigResource("topic", "policy")])
+            return list(f.values())[0].result(10)["cleanup.policy"].value
+
+        self.assertEqual(policy(), "delete")  # the storage's cleanup_policy
+        self.assertEqual(incremental(2, "compact")[0], 0)  # APPEND to the default
+        self.assertEqual(policy(), "delete,compact")
+        self.assertEqual(incremental(2, "compact")[0], 0)  # nothing twice
+        self.assertEqual(policy(), "delete,compact")
+        self.assertEqual(incremental(3, "delete")[0], 0)  # SUBTRACT
+        self.assertEqual(policy(), "compact")
+        err, message, _, _ = incremental(3, "compact")
+        self.assertEqual(err, 40)  # INVALID_CONFIG: nothing left
+        self.assertIn("cleanup.policy", message)
+        self.assertEqual(policy(), "compact")
 
     def test_kill_9_at_random_points_of_cleanings_loses_nothing(self):
         options = {"cleaner_io_bytes_per_second": 300000, "segment_bytes": 32768}

@@ -179,6 +179,30 @@ static void topic_configs_are_checked_by_name_and_value(void **state)
     assert_non_null(strstr(err, "min.cleanable.dirty.ratio: \"1.5\" is not a number from 0 to 1"));
     assert_int_equal(brook_topic_config_check("max.compaction.lag.ms", "0", err, sizeof err), BROOK_ERR_INVALID);
     assert_true(brook_topic_config_by_storage("cleanup.policy"));
+    /* IncrementalAlterConfigs' APPEND and SUBTRACT on a list */
+    char list[64];
+    assert_int_equal(
+        brook_topic_config_list_edit("cleanup.policy", "delete", "compact", 1, list, sizeof list, err, sizeof err),
+        BROOK_OK);
+    assert_string_equal(list, "delete,compact");
+    assert_int_equal(brook_topic_config_list_edit("cleanup.policy", "delete,compact", "delete", 1, list, sizeof list,
+                                                  err, sizeof err),
+                     BROOK_OK);
+    assert_string_equal(list, "delete,compact"); /* nothing twice */
+    assert_int_equal(brook_topic_config_list_edit("cleanup.policy", "compact,delete", "delete", 0, list, sizeof list,
+                                                  err, sizeof err),
+                     BROOK_OK);
+    assert_string_equal(list, "compact");
+    assert_int_equal(
+        brook_topic_config_list_edit("cleanup.policy", "compact", "compact", 0, list, sizeof list, err, sizeof err),
+        BROOK_ERR_INVALID); /* emptied */
+    assert_non_null(strstr(err, "cleanup.policy: \"\" is not"));
+    assert_int_equal(
+        brook_topic_config_list_edit("cleanup.policy", NULL, "squash", 1, list, sizeof list, err, sizeof err),
+        BROOK_ERR_INVALID);
+    assert_int_equal(brook_topic_config_list_edit("retention.ms", "1", "2", 1, list, sizeof list, err, sizeof err),
+                     BROOK_ERR_INVALID);
+    assert_non_null(strstr(err, "retention.ms: not a list config"));
     assert_int_equal(brook_topic_config_check("retention.ms", "-1", err, sizeof err), BROOK_OK);
     assert_int_equal(brook_topic_config_check("retention.ms", "-2", err, sizeof err), BROOK_ERR_INVALID);
     assert_true(brook_topic_config_by_storage("retention.ms"));
