@@ -131,10 +131,9 @@ static void apply_setting(brook_partition *p, const char *name, const char *valu
 static int is_compacted(const brook_partition *p, const brook_topic_config *c)
 {
     const char *v = brook_topic_config_get(c, "cleanup.policy");
-    char text[64];
-    int from_file;
-    if (!v && brook_plugin_option_for_config(p->storage, "cleanup.policy", text, sizeof text, &from_file) == BROOK_OK)
-        v = text;
+    brook_option_for_config o;
+    if (!v && brook_plugin_option_for_config(p->storage, "cleanup.policy", &o) == BROOK_OK)
+        v = o.value;
     return v && strstr(v, "compact") != NULL;
 }
 

@@ -183,17 +183,21 @@ void brook_plugin_set_print(const brook_plugin_set *set, FILE *out)
         print_one(&set->codecs[i], "codec", out);
 }
 
-brook_err brook_plugin_option_for_config(const brook_plugin_instance *inst, const char *name, char *out, size_t len,
-                                         int *from_file)
+brook_err brook_plugin_option_for_config(const brook_plugin_instance *inst, const char *name,
+                                         brook_option_for_config *out)
 {
-    char option[64];
     size_t n = 0;
-    for (; name[n] && n + 1 < sizeof option; n++)
-        option[n] = name[n] == '.' ? '_' : name[n];
-    option[n] = 0;
-    if (!inst || !inst->conf || !inst->loaded.desc ||
-        brook_options_text(inst->conf->block, inst->loaded.desc->options, option, out, len) != BROOK_OK)
+    for (; name[n] && n + 1 < sizeof out->option; n++)
+        out->option[n] = name[n] == '.' ? '_' : name[n];
+    out->option[n] = 0;
+    if (!inst || !inst->conf || !inst->loaded.desc || !inst->loaded.desc->options ||
+        brook_options_text(inst->conf->block, inst->loaded.desc->options, out->option, out->value, sizeof out->value) !=
+            BROOK_OK)
         return BROOK_ERR_NOT_FOUND;
-    *from_file = inst->conf->block && config_setting_get_member(inst->conf->block, option);
+    out->from_file = inst->conf->block && config_setting_get_member(inst->conf->block, out->option);
+    out->declared = NULL;
+    for (const brook_option *o = inst->loaded.desc->options; o->name; o++)
+        if (strcmp(o->name, out->option) == 0)
+            out->declared = o->default_value;
     return BROOK_OK;
 }

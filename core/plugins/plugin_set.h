@@ -92,12 +92,18 @@ brook_plugin_instance *brook_plugin_set_storage(brook_plugin_set *set, const cha
 brook_plugin_instance *brook_plugin_set_strategy(brook_plugin_set *set, const char *name);
 brook_plugin_instance *brook_plugin_set_codec(brook_plugin_set *set, const char *name);
 
-/* The instance's own default for the topic config `name`: its option of
- * the same name with '_' for '.' ("retention_ms" for retention.ms), as
- * text, *from_file set when the configuration sets it. BROOK_ERR_NOT_FOUND
- * when the plugin has no such option. */
-brook_err brook_plugin_option_for_config(const brook_plugin_instance *inst, const char *name, char *out, size_t len,
-                                         int *from_file);
+/* A plugin's own default for a topic config: its option of the same name
+ * with '_' for '.' ("retention_ms" for retention.ms). */
+typedef struct brook_option_for_config {
+    char option[64];      /* the option's name */
+    char value[64];       /* its value now, as text */
+    int from_file;        /* the configuration file sets it */
+    const char *declared; /* the default the plugin declares (NULL: none) */
+} brook_option_for_config;
+
+/* BROOK_ERR_NOT_FOUND when the instance (NULL: none) has no such option. */
+brook_err brook_plugin_option_for_config(const brook_plugin_instance *inst, const char *name,
+                                         brook_option_for_config *out);
 
 /* The resolved plugin set, one line per plugin, for --check-config. */
 void brook_plugin_set_print(const brook_plugin_set *set, FILE *out);

@@ -30,15 +30,15 @@ static brook_err fail(brook_req *req, brook_alter_resource *r, brook_err e, cons
 
 /* What a list config is before an APPEND or SUBTRACT: the topic's own
  * value, else its storage's default (text in `buf`), else none. */
-static const char *current_value(brook_req *req, const brook_topic_config *c, const char *name, char *buf, size_t len)
+static const char *current_value(brook_req *req, const brook_topic_config *c, const char *name,
+                                 brook_option_for_config *buf)
 {
     const char *own = name ? brook_topic_config_get(c, name) : NULL;
-    int from_file;
     if (own || !name)
         return own;
-    if (brook_topic_config_by_storage(name) && brook_plugin_option_for_config(brook_broker_storage_for(req->broker, c),
-                                                                              name, buf, len, &from_file) == BROOK_OK)
-        return buf;
+    if (brook_topic_config_by_storage(name) &&
+        brook_plugin_option_for_config(brook_broker_storage_for(req->broker, c), name, buf) == BROOK_OK)
+        return buf->value;
     return NULL;
 }
 
@@ -46,10 +46,11 @@ static const char *current_value(brook_req *req, const brook_topic_config *c, co
 static brook_err change_one(brook_req *req, brook_alter_resource *r, const brook_topic_config *before,
                             brook_topic_config *next, const brook_config_change *c)
 {
-    char why[256], edited[256], current[256];
+    char why[256], edited[256];
+    brook_option_for_config current;
     const char *value = c->op == BROOK_CONFIG_OP_SET ? c->value : NULL;
     if (c->op == BROOK_CONFIG_OP_APPEND || c->op == BROOK_CONFIG_OP_SUBTRACT) {
-        if (brook_topic_config_list_edit(c->name, current_value(req, next, c->name, current, sizeof current), c->value,
+        if (brook_topic_config_list_edit(c->name, current_value(req, next, c->name, &current), c->value,
                                          c->op == BROOK_CONFIG_OP_APPEND, edited, sizeof edited, why, sizeof why))
             return fail(req, r, BROOK_ERR_INVALID, "%s", why);
         value = edited;

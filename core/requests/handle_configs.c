@@ -1,14 +1,15 @@
 /* DescribeConfigs: what a topic or this broker runs with, named the way
- * Kafka's tools expect. Values come from what the topic sets itself
- * (topic_config.h; in a cluster from the topic's record), then from the
- * broker's settings and the storage and replication plugins' options when
- * they have the matching one. */
+ * Kafka's tools expect. Each config's value comes from the first of its
+ * synonyms, listed most specific first as Kafka does: what the topic sets
+ * itself (topic_config.h; in a cluster from the topic's record), then the
+ * option of the storage or replication plugin named like it as the
+ * configuration file sets it, then the default the plugin declares, or
+ * Kafka's default where no plugin has the setting. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "broker.h"
-#include "config_options.h"
 #include "handlers.h"
 
 typedef struct builder {
@@ -17,6 +18,12 @@ typedef struct builder {
     size_t cap;
     int topic; /* describing a topic (else this broker) */
 } builder;
+
+/* Where one config's value may come from, most specific first. */
+typedef struct chain {
+    brook_config_synonym links[4];
+    size_t n;
+} chain;
 
 static int wanted(const brook_config_resource *res, const char *name)
 {
@@ -28,109 +35,133 @@ static int wanted(const brook_config_resource *res, const char *name)
     return 0;
 }
 
-static void add_from(builder *b, const char *name, const char *value, brook_config_source source)
+static const char *copy_text(builder *b, const char *text)
 {
-    if (!wanted(b->res, name) || b->res->entry_count == b->cap)
+    char *copy = brook_request_alloc(&b->req->pub, strlen(text) + 1);
+    return copy ? strcpy(copy, text) : NULL;
+}
+
+static void link(builder *b, chain *c, const char *name, const char *value, brook_config_source source)
+{
+    if (c->n == sizeof c->links / sizeof c->links[0] || !value)
         return;
-    brook_config_entry *e = &b->res->entries[b->res->entry_count++];
-    e->name = name;
-    e->value = NULL;
-    char *copy = brook_request_alloc(&b->req->pub, strlen(value) + 1);
-    if (copy) {
-        strcpy(copy, value);
-        e->value = copy;
-    }
-    e->read_only = !b->topic || !brook_topic_config_alterable(name);
-    e->is_default = source == BROOK_CONFIG_SOURCE_DEFAULT;
-    e->source = source;
+    c->links[c->n++] =
+        (brook_config_synonym){.name = copy_text(b, name), .value = copy_text(b, value), .source = source};
 }
 
-/* A broker-wide value: the default, or what the configuration file says. */
-static void add(builder *b, const char *name, const char *value, int is_default)
-{
-    add_from(b, name, value, is_default ? BROOK_CONFIG_SOURCE_DEFAULT : BROOK_CONFIG_SOURCE_BROKER);
-}
-
-static void add_int(builder *b, const char *name, long long v, int is_default)
+static void link_int(builder *b, chain *c, const char *name, long long v, brook_config_source source)
 {
     char text[32];
     snprintf(text, sizeof text, "%lld", v);
-    add(b, name, text, is_default);
+    link(b, c, name, text, source);
 }
 
-/* An integer option of a plugin (NULL: none), when the plugin declares it;
- * 0 when not. */
-static int add_plugin_int(builder *b, brook_plugin_instance *pi, const char *name, const char *option)
+/* The topic's own value of `name`, when it sets one. */
+static void link_own(builder *b, chain *c, const brook_topic_config *own, const char *name)
 {
-    int64_t v;
-    if (!pi || !pi->conf || !pi->loaded.desc ||
-        brook_options_int(pi->conf->block, pi->loaded.desc->options, option, &v) != BROOK_OK)
-        return 0;
-    add_int(b, name, v, pi->conf->block == NULL || !config_setting_get_member(pi->conf->block, option));
-    return 1;
+    link(b, c, name, brook_topic_config_get(own, name), BROOK_CONFIG_SOURCE_TOPIC);
 }
 
-/* The topic's own value of `name`, when it sets one; 0 when not. */
-static int add_own(builder *b, const brook_topic_config *own, const char *name)
+/* A plugin's option named like `name` ("<instance>.retention_ms" for
+ * retention.ms): as the file sets it, then as the plugin declares it. */
+static void link_plugin(builder *b, chain *c, const brook_plugin_instance *pi, const char *name)
 {
-    const char *v = brook_topic_config_get(own, name);
-    if (v)
-        add_from(b, name, v, BROOK_CONFIG_SOURCE_TOPIC);
-    return v != NULL;
-}
-
-/* A setting of the topic's storage: the topic's own value, else the
- * storage plugin's option named like it ('_' for '.': "retention_ms" for
- * retention.ms), else `otherwise` (NULL: not shown). */
-static void add_storage(builder *b, const brook_topic_config *own, const char *name, const char *otherwise)
-{
-    if (add_own(b, own, name))
+    brook_option_for_config o;
+    if (brook_plugin_option_for_config(pi, name, &o) != BROOK_OK)
         return;
-    char text[64];
-    int from_file;
-    if (brook_plugin_option_for_config(brook_broker_storage_for(b->req->broker, own), name, text, sizeof text,
-                                       &from_file) == BROOK_OK)
-        add(b, name, text, !from_file);
-    else if (otherwise)
-        add(b, name, otherwise, 1);
+    char synonym[160];
+    snprintf(synonym, sizeof synonym, "%s.%s", pi->conf->instance, o.option);
+    if (o.from_file)
+        link(b, c, synonym, o.value, BROOK_CONFIG_SOURCE_BROKER);
+    link(b, c, synonym, o.declared, BROOK_CONFIG_SOURCE_DEFAULT);
 }
 
-/* The topic's own value of `name` if it sets one, else the default. */
-static void add_topic(builder *b, const brook_topic_config *own, const char *name, const char *otherwise)
+/* The entry for `name`, its value from the chain's first link. */
+static void emit(builder *b, const char *name, const chain *c)
 {
-    if (!add_own(b, own, name))
-        add_from(b, name, otherwise, BROOK_CONFIG_SOURCE_DEFAULT);
+    if (!wanted(b->res, name) || b->res->entry_count == b->cap || c->n == 0)
+        return;
+    brook_config_entry *e = &b->res->entries[b->res->entry_count++];
+    brook_config_synonym *links = brook_request_alloc(&b->req->pub, sizeof *links * c->n);
+    if (links)
+        memcpy(links, c->links, sizeof *links * c->n);
+    e->name = name;
+    e->value = c->links[0].value;
+    e->source = c->links[0].source;
+    e->is_default = e->source == BROOK_CONFIG_SOURCE_DEFAULT;
+    e->read_only = !b->topic || !brook_topic_config_alterable(name);
+    e->synonyms = links;
+    e->synonym_count = links ? c->n : 0;
+}
+
+/* A config with a single, fixed value: the default, or what the file says. */
+static void emit_fixed(builder *b, const char *name, const char *value, brook_config_source source)
+{
+    chain c = {.n = 0};
+    link(b, &c, name, value, source);
+    emit(b, name, &c);
+}
+
+static void emit_fixed_int(builder *b, const char *name, long long v, brook_config_source source)
+{
+    chain c = {.n = 0};
+    link_int(b, &c, name, v, source);
+    emit(b, name, &c);
+}
+
+/* The topic's value if it sets one, else Kafka's default. */
+static void emit_topic(builder *b, const brook_topic_config *own, const char *name, const char *otherwise)
+{
+    chain c = {.n = 0};
+    link_own(b, &c, own, name);
+    link(b, &c, name, otherwise, BROOK_CONFIG_SOURCE_DEFAULT);
+    emit(b, name, &c);
+}
+
+/* The topic's value, else its plugin's option, else `otherwise` (NULL:
+ * not shown when no plugin has it). */
+static void emit_plugin(builder *b, const brook_topic_config *own, const char *name, const brook_plugin_instance *pi,
+                        const char *otherwise)
+{
+    chain c = {.n = 0};
+    link_own(b, &c, own, name);
+    link_plugin(b, &c, pi, name);
+    if (c.n == 0 || c.links[c.n - 1].source != BROOK_CONFIG_SOURCE_DEFAULT)
+        link(b, &c, name, otherwise, BROOK_CONFIG_SOURCE_DEFAULT);
+    emit(b, name, &c);
 }
 
 static void describe_topic(builder *b, const brook_topic_config *own)
 {
-    const brook_settings *st = b->req->broker->st;
-    add(b, "compression.type", "producer", 1);
-    add_topic(b, own, "message.timestamp.type", "CreateTime");
-    if (!add_own(b, own, "max.message.bytes"))
-        add_int(b, "max.message.bytes", st->max_frame_bytes, 1);
-    if (!add_own(b, own, "min.insync.replicas") && !add_plugin_int(b, brook_broker_strategy_for(b->req->broker, own),
-                                                                   "min.insync.replicas", "min_insync_replicas"))
-        add(b, "min.insync.replicas", "1", 1); /* a strategy without the option: one replica is enough */
-    add_topic(b, own, "unclean.leader.election.enable", "false");
+    brook_broker *broker = b->req->broker;
+    emit_fixed(b, "compression.type", "producer", BROOK_CONFIG_SOURCE_DEFAULT);
+    emit_topic(b, own, "message.timestamp.type", "CreateTime");
+    chain c = {.n = 0};
+    link_own(b, &c, own, "max.message.bytes");
+    link_int(b, &c, "limits.max_frame_bytes", broker->st->max_frame_bytes, BROOK_CONFIG_SOURCE_DEFAULT);
+    emit(b, "max.message.bytes", &c);
+    /* a strategy without the option: one replica is enough */
+    emit_plugin(b, own, "min.insync.replicas", brook_broker_strategy_for(broker, own), "1");
+    emit_topic(b, own, "unclean.leader.election.enable", "false");
     /* Brook's own: which storage instance and strategy the topic runs on (the first of each by default) */
-    add_topic(b, own, "brook.storage", brook_broker_storage_for(b->req->broker, NULL)->conf->instance);
-    add_topic(b, own, "brook.replication", brook_broker_strategy_for(b->req->broker, NULL)->conf->instance);
+    emit_topic(b, own, "brook.storage", brook_broker_storage_for(broker, NULL)->conf->instance);
+    emit_topic(b, own, "brook.replication", brook_broker_strategy_for(broker, NULL)->conf->instance);
     const char *name;
     for (size_t i = 0; (name = brook_topic_config_storage_name(i)); i++)
-        add_storage(b, own, name, strcmp(name, "cleanup.policy") == 0 ? "delete" : NULL);
+        emit_plugin(b, own, name, brook_broker_storage_for(broker, own),
+                    strcmp(name, "cleanup.policy") == 0 ? "delete" : NULL);
 }
 
 static void describe_broker(builder *b)
 {
     const brook_settings *st = b->req->broker->st;
-    add_int(b, "broker.id", st->broker_id, 0);
-    add(b, "log.dirs", st->data_dir, 0);
-    add_int(b, "num.partitions", st->default_partitions, 0);
-    add(b, "auto.create.topics.enable", st->auto_create_topics ? "true" : "false", 0);
-    add_int(b, "message.max.bytes", st->max_frame_bytes, 0);
-    add_int(b, "default.replication.factor", 1, 1);
-    add(b, "log.cleanup.policy", "delete", 1);
+    emit_fixed_int(b, "broker.id", st->broker_id, BROOK_CONFIG_SOURCE_BROKER);
+    emit_fixed(b, "log.dirs", st->data_dir, BROOK_CONFIG_SOURCE_BROKER);
+    emit_fixed_int(b, "num.partitions", st->default_partitions, BROOK_CONFIG_SOURCE_BROKER);
+    emit_fixed(b, "auto.create.topics.enable", st->auto_create_topics ? "true" : "false", BROOK_CONFIG_SOURCE_BROKER);
+    emit_fixed_int(b, "message.max.bytes", st->max_frame_bytes, BROOK_CONFIG_SOURCE_BROKER);
+    emit_fixed_int(b, "default.replication.factor", 1, BROOK_CONFIG_SOURCE_DEFAULT);
+    emit_fixed(b, "log.cleanup.policy", "delete", BROOK_CONFIG_SOURCE_DEFAULT);
 }
 
 void brook_handle_describe_configs(brook_req *req)

@@ -759,6 +759,22 @@ static int64_t config_source(const brook_config_entry *e)
     }
 }
 
+/* The entry's synonyms, when the request asked for them (v1+). */
+static int encode_synonyms(brook_request *req, kval *out, const brook_config_entry *e, int asked)
+{
+    size_t n = asked && e->synonyms ? e->synonym_count : 0;
+    if (kmap_rows(req, out, n, DC_RS__COUNT))
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        kval *sv = ROW(out, i);
+        const brook_config_entry as_entry = {.source = e->synonyms[i].source};
+        kmap_set_str(&sv[DC_RS_NAME], e->synonyms[i].name);
+        kmap_set_str(&sv[DC_RS_VALUE], e->synonyms[i].value);
+        sv[DC_RS_SOURCE].i = config_source(&as_entry);
+    }
+    return 0;
+}
+
 kval *kmap_enc_describe_configs(kreq *kr, brook_request *req)
 {
     brook_describe_configs_req *d = &req->u.describe_configs;
@@ -786,7 +802,8 @@ kval *kmap_enc_describe_configs(kreq *kr, brook_request *req)
             cv[DC_RC_IS_DEFAULT].i = cr->entries[k].is_default;
             cv[DC_RC_SOURCE].i = config_source(&cr->entries[k]);
             cv[DC_RC_SENSITIVE].i = cr->entries[k].sensitive;
-            cv[DC_RC_SYNONYMS].len = 0;
+            if (encode_synonyms(req, &cv[DC_RC_SYNONYMS], &cr->entries[k], kr->body[DC_SYNONYMS].i != 0))
+                return NULL;
             cv[DC_RC_TYPE].len = -1;
         }
     }

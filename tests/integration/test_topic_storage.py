@@ -80,11 +80,31 @@ class StorageSettingsPerTopic(BrokerTestCase):
     """A topic's own segment.bytes and retention.bytes on storage-segment:
     its log rolls small segments and drops the old ones while a topic
     beside it keeps the backend's settings."""
-    storage = 'storage = { plugin = "segment"; retention_check_ms = 100; };'
+    storage = 'storage = { plugin = "segment"; retention_check_ms = 100; retention_ms = 3600000L; };'
 
     def setUp(self):
         super().setUp()
         self.admin = AdminClient({"bootstrap.servers": "127.0.0.1:%d" % self.broker.kafka_port})
+
+    def test_describe_configs_lists_each_values_synonyms(self):
+        fs = self.admin.create_topics([
+            NewTopic("own", num_partitions=1, replication_factor=1, config={"retention.ms": "1000"}),
+            NewTopic("theirs", num_partitions=1, replication_factor=1)])
+        for f in fs.values():
+            f.result(10)
+        own, theirs = (list(self.admin.describe_configs([ConfigResource("topic", t)]).values())[0].result(10)
+                       for t in ("own", "theirs"))
+
+        def synonyms(entry):  # (confluent-kafka keeps one synonym per name: the broker file's, or the default)
+            return {(s.name, s.value, s.source) for s in entry.synonyms.values()}
+        # the topic's own value first, then the storage's option (the file's, then the plugin's default)
+        self.assertEqual((own["retention.ms"].value, own["retention.ms"].source), ("1000", 1))
+        self.assertIn(("retention.ms", "1000", 1), synonyms(own["retention.ms"]))
+        self.assertEqual({n for n, _, _ in synonyms(own["retention.ms"])}, {"retention.ms", "segment.retention_ms"})
+        self.assertEqual((theirs["retention.ms"].value, theirs["retention.ms"].source), ("3600000", 4))
+        self.assertEqual(synonyms(theirs["segment.bytes"]), {("segment.segment_bytes", "1073741824", 5)})
+        self.assertEqual(synonyms(theirs["max.message.bytes"]), {("limits.max_frame_bytes",
+                                                                  theirs["max.message.bytes"].value, 5)})
 
     def segments(self, topic):
         return sorted(f for f in os.listdir(os.path.join(self.broker.data, "%s-0" % topic)) if f.endswith(".log"))

@@ -289,6 +289,17 @@ typedef enum brook_config_source {
     BROOK_CONFIG_SOURCE_TOPIC = 3,   /* the topic sets it itself */
 } brook_config_source;
 
+/* One place a config's value can come from, the way Kafka lists a
+ * config's synonyms (since 2.2). */
+typedef struct brook_config_synonym {
+    const char *name; /* e.g. "retention.ms" (the topic), "segment.retention_ms" (a plugin's option) */
+    const char *value;
+    brook_config_source source;
+    uint32_t reserved32;
+    uint64_t reserved[1];
+} brook_config_synonym;
+BROOK_ABI_PIN_SIZE(brook_config_synonym, 32);
+
 typedef struct brook_config_entry {
     const char *name;
     const char *value; /* NULL: sensitive or unset */
@@ -296,7 +307,10 @@ typedef struct brook_config_entry {
     int is_default;
     int sensitive;
     brook_config_source source; /* since 2.1, in what was padding */
-    uint64_t reserved[2];
+    /* since 2.2, in what was reserved room: where the value could come
+     * from, the one in effect first (NULL, 0: none listed) */
+    const brook_config_synonym *synonyms;
+    size_t synonym_count;
 } brook_config_entry;
 BROOK_ABI_PIN_SIZE(brook_config_entry, 48);
 
