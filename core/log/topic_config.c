@@ -40,6 +40,8 @@ static const known_config known[] = {
      .allowed_text = "delete, compact or both (\"compact,delete\")",
      .by_storage = 1},
     INT_CONFIG("delete.retention.ms", 0, INT64_MAX, 1),
+    INT_CONFIG("flush.messages", 1, INT64_MAX, 1),
+    INT_CONFIG("flush.ms", 1, INT64_MAX, 1),
     INT_CONFIG("index.interval.bytes", 0, INT32_MAX, 1),
     INT_CONFIG("max.compaction.lag.ms", 1, INT64_MAX, 1),
     INT_CONFIG("max.message.bytes", 0, INT32_MAX, 0),
@@ -62,8 +64,6 @@ static const known_config known[] = {
 static const char *const not_yet[] = {
     "compression.type",
     "file.delete.delay.ms",
-    "flush.messages",
-    "flush.ms",
     "follower.replication.throttled.replicas",
     "leader.replication.throttled.replicas",
     "local.retention.bytes",

@@ -115,9 +115,9 @@ static void sync_done(void *arg)
             l->syncing = 0;
             /* appends that landed during this sync need the next one */
             if (l->appended_seq > l->synced_seq && !l->closed) {
-                if (be->flush == FLUSH_ALWAYS && l->waiters)
+                if (l->set.flush == FLUSH_ALWAYS && l->waiters)
                     start_sync(l);
-                else if (be->flush == FLUSH_INTERVAL)
+                else if (l->set.flush == FLUSH_INTERVAL)
                     arm_timer(l);
             }
         }
@@ -210,7 +210,7 @@ static void arm_timer(plog *l)
     if (l->flush_timer || l->closed)
         return;
     const brook_host *host = l->be->host;
-    if (host->timer_add(host, l->be->flush_ms, on_flush_timer, l, &l->flush_timer))
+    if (host->timer_add(host, l->set.flush_ms, on_flush_timer, l, &l->flush_timer))
         l->flush_timer = NULL;
 }
 
@@ -218,9 +218,9 @@ void durability_appended(plog *l, int64_t records)
 {
     l->appended_seq++;
     l->unflushed_msgs += records;
-    if (l->be->flush != FLUSH_INTERVAL)
+    if (l->set.flush != FLUSH_INTERVAL)
         return;
-    if (l->be->flush_messages > 0 && l->unflushed_msgs >= l->be->flush_messages && !l->syncing)
+    if (l->set.flush_messages > 0 && l->unflushed_msgs >= l->set.flush_messages && !l->syncing)
         start_sync(l);
     else
         arm_timer(l);
@@ -232,7 +232,7 @@ void durability_when_durable(plog *l, brook_storage_durable_cb cb, void *arg)
         cb(arg, BROOK_ERR_IO);
         return;
     }
-    if (!l->be->ack_waits_for_sync || l->synced_seq >= l->appended_seq) {
+    if (!l->set.ack_waits_for_sync || l->synced_seq >= l->appended_seq) {
         cb(arg, BROOK_OK);
         return;
     }
@@ -247,7 +247,7 @@ void durability_when_durable(plog *l, brook_storage_durable_cb cb, void *arg)
     else
         l->waiters = w;
     l->waiters_tail = w;
-    if (l->be->flush == FLUSH_ALWAYS && !l->syncing)
+    if (l->set.flush == FLUSH_ALWAYS && !l->syncing)
         start_sync(l);
 }
 
@@ -289,7 +289,7 @@ void durability_close(plog *l)
      * partitions (auto-created ones, say) quick. */
     if (l->created_empty && l->appended_seq == 0)
         l->dir_dirty = 0;
-    brook_err e = l->be->flush == FLUSH_OS ? BROOK_OK : durability_flush_now(l);
+    brook_err e = l->set.flush == FLUSH_OS ? BROOK_OK : durability_flush_now(l);
     /* Everything is on disk now (or failed): answer every waiter, including
      * those of a sync still running, whose completion then finds us closed. */
     answer(l, UINT64_MAX, e);

@@ -53,15 +53,22 @@ typedef struct log_settings {
     int64_t max_compaction_lag_ms;
     int64_t delete_retention_ms;
     double min_cleanable_dirty_ratio;
+    /* when appends become durable: the backend's flush policy, or the
+     * interval policy for a topic that sets flush.ms or flush.messages */
+    flush_mode flush;
+    int64_t flush_ms;
+    int64_t flush_messages;
+    int ack_waits_for_sync;
+    unsigned flush_set; /* FLUSH_SET_*: what the topic sets itself */
 } log_settings;
+
+#define FLUSH_SET_MS       1u
+#define FLUSH_SET_MESSAGES 2u
 
 typedef struct backend {
     const brook_host *host;
     char dir[PATH_MAX - 512]; /* room for "/<topic>-<partition>/..." */
-    flush_mode flush;
-    int64_t flush_ms;
-    int64_t flush_messages;
-    int ack_waits_for_sync;   /* always, or interval with ack_after_sync */
+    int ack_after_sync;       /* interval policy: acknowledge after the covering sync */
     int64_t cache_keep_bytes; /* page cache kept per partition after a sync, -1 all */
     int64_t retention_check_ms;
     int64_t max_open_files;

@@ -145,10 +145,9 @@ static brook_err read_options(const brook_host *host, backend *be)
     host->config_int(host, "cleaner_check_ms", &be->cleaner_check_ms);
     host->config_int(host, "cleaner_io_bytes_per_second", &be->cleaner_io_bytes_per_second);
     host->config_int(host, "cleaner_buffer_bytes", &be->cleaner_buffer_bytes);
-    host->config_int(host, "flush_ms", &be->flush_ms);
-    host->config_int(host, "flush_messages", &be->flush_messages);
-    int ack_after_sync;
-    host->config_bool(host, "ack_after_sync", &ack_after_sync);
+    host->config_int(host, "flush_ms", &d->flush_ms);
+    host->config_int(host, "flush_messages", &d->flush_messages);
+    host->config_bool(host, "ack_after_sync", &be->ack_after_sync);
     host->config_int(host, "cache_keep_bytes", &be->cache_keep_bytes);
     host->config_int(host, "retention_check_ms", &be->retention_check_ms);
     host->config_int(host, "max_open_files", &be->max_open_files);
@@ -157,15 +156,15 @@ static brook_err read_options(const brook_host *host, backend *be)
         bad = "dir is too long";
     /* The option table bounds each value and the policy's spelling; what
      * is left are combinations. */
-    be->flush = strcmp(flush, "interval") == 0 ? FLUSH_INTERVAL : strcmp(flush, "os") == 0 ? FLUSH_OS : FLUSH_ALWAYS;
-    be->ack_waits_for_sync = be->flush == FLUSH_ALWAYS || (be->flush == FLUSH_INTERVAL && ack_after_sync);
+    d->flush = strcmp(flush, "interval") == 0 ? FLUSH_INTERVAL : strcmp(flush, "os") == 0 ? FLUSH_OS : FLUSH_ALWAYS;
+    d->ack_waits_for_sync = d->flush == FLUSH_ALWAYS || (d->flush == FLUSH_INTERVAL && be->ack_after_sync);
     if (bad)
         ;
-    else if (ack_after_sync && be->flush != FLUSH_INTERVAL)
+    else if (be->ack_after_sync && d->flush != FLUSH_INTERVAL)
         bad = "ack_after_sync applies to flush = \"interval\" only";
     else if (be->cleaner_io_bytes_per_second == 0)
         bad = "cleaner_io_bytes_per_second must be positive (or -1: no bound)";
-    else if (be->cache_keep_bytes >= 0 && be->flush == FLUSH_OS)
+    else if (be->cache_keep_bytes >= 0 && d->flush == FLUSH_OS)
         bad = "cache_keep_bytes needs fdatasyncs: flush = \"always\" or \"interval\"";
     if (bad) {
         host->log(host, BROOK_LOG_ERROR, "%s", bad);
@@ -238,8 +237,8 @@ static brook_err seg_init(const brook_host *host, void **state)
         return e;
     }
     static const char *const modes[] = {"always", "interval", "os"};
-    host->log(host, BROOK_LOG_INFO, "logs in %s, flush %s, segments of %" PRId64 " bytes", be->dir, modes[be->flush],
-              be->defaults.segment_bytes);
+    host->log(host, BROOK_LOG_INFO, "logs in %s, flush %s, segments of %" PRId64 " bytes", be->dir,
+              modes[be->defaults.flush], be->defaults.segment_bytes);
     *state = be;
     return BROOK_OK;
 }
@@ -353,7 +352,7 @@ static brook_err v_size(void *log, uint64_t *bytes)
 
 /* The topic configs a log may set for itself, the field each lands in and
  * the bounds of the matching option above. */
-typedef enum setting_kind { SETTING_INT, SETTING_RATIO, SETTING_POLICY } setting_kind;
+typedef enum setting_kind { SETTING_INT, SETTING_RATIO, SETTING_POLICY, SETTING_FLUSH } setting_kind;
 
 typedef struct topic_setting_row {
     const char *name;
@@ -378,7 +377,30 @@ static const topic_setting_row topic_settings[] = {
     INT_ROW("max.compaction.lag.ms", max_compaction_lag_ms, 1, INT64_MAX),
     INT_ROW("delete.retention.ms", delete_retention_ms, 0, INT64_MAX),
     {"min.cleanable.dirty.ratio", SETTING_RATIO, offsetof(log_settings, min_cleanable_dirty_ratio), 0, 1},
+    /* Kafka's flush.ms and flush.messages: a topic that sets either syncs
+     * by the interval policy (acknowledging after the write, as Kafka does,
+     * or after the sync with ack_after_sync) whatever the backend's */
+    {"flush.ms", SETTING_FLUSH, offsetof(log_settings, flush_ms), 1, INT64_MAX},
+    {"flush.messages", SETTING_FLUSH, offsetof(log_settings, flush_messages), 1, INT64_MAX},
 };
+
+static unsigned flush_bit(const topic_setting_row *row)
+{
+    return row->field == offsetof(log_settings, flush_ms) ? FLUSH_SET_MS : FLUSH_SET_MESSAGES;
+}
+
+/* The log's flush policy after its topic set or dropped flush.*: the
+ * interval policy while it sets one, else the backend's. */
+static void settle_flush(const backend *be, log_settings *set)
+{
+    if (set->flush_set) {
+        set->flush = FLUSH_INTERVAL;
+        set->ack_waits_for_sync = be->ack_after_sync;
+    } else {
+        set->flush = be->defaults.flush;
+        set->ack_waits_for_sync = be->defaults.ack_waits_for_sync;
+    }
+}
 
 /* Parse `value` as the row's kind into a scratch log_settings; 0 if bad. */
 static int parse_setting(const topic_setting_row *row, const char *value, log_settings *into)
@@ -398,13 +420,19 @@ static int parse_setting(const topic_setting_row *row, const char *value, log_se
     if (errno || end == value || *end || v < row->min || v > row->max)
         return 0;
     *(int64_t *)((char *)into + row->field) = v;
+    if (row->kind == SETTING_FLUSH)
+        into->flush_set |= flush_bit(row);
     return 1;
 }
 
 /* Copy the row's field(s) from one log_settings to another. */
-static void copy_setting(const topic_setting_row *row, log_settings *to, const log_settings *from)
+static void copy_setting(const backend *be, const topic_setting_row *row, log_settings *to, const log_settings *from)
 {
-    if (row->kind == SETTING_POLICY) {
+    if (row->kind == SETTING_FLUSH) {
+        *(int64_t *)((char *)to + row->field) = *(const int64_t *)((const char *)from + row->field);
+        to->flush_set = (to->flush_set & ~flush_bit(row)) | (from->flush_set & flush_bit(row));
+        settle_flush(be, to);
+    } else if (row->kind == SETTING_POLICY) {
         to->compact = from->compact;
         to->delete_old = from->delete_old;
     } else if (row->kind == SETTING_RATIO) {
@@ -429,7 +457,7 @@ static brook_err v_topic_setting(void *state, void *log, const char *name, const
     if (!log)
         return BROOK_OK;
     plog *l = log;
-    copy_setting(row, &l->set, &parsed);
+    copy_setting(be, row, &l->set, &parsed);
     return BROOK_OK;
 }
 

@@ -538,6 +538,49 @@ static void interval_policy_acknowledges_writes_and_syncs_on_the_timer(void **st
     stop(e);
 }
 
+/* Kafka's flush.ms / flush.messages on one topic: its log syncs by the
+ * interval policy (acknowledged once written) beside the backend's
+ * "always", and returns to it when the topic drops them. */
+static void a_topics_flush_settings_put_its_log_on_the_interval_policy(void **state)
+{
+    env *e = *state;
+    start(e, "flush = \"always\";");
+    void *log, *other;
+    assert_int_equal(e->ops->open(e->state, "f", 0, 1, &log), BROOK_OK);
+    assert_int_equal(e->ops->open(e->state, "g", 0, 1, &other), BROOK_OK);
+    brook_metric *fsyncs;
+    brook_metrics_register(e->s.metrics, "storage_segment_fsyncs_total", BROOK_METRIC_COUNTER, "", &fsyncs);
+    assert_int_equal(e->ops->topic_setting(e->state, NULL, "flush.ms", "0"), BROOK_ERR_INVALID);
+    assert_int_equal(e->ops->topic_setting(e->state, log, "flush.messages", "3"), BROOK_OK);
+    durable_calls = 0;
+    int64_t before = brook_metric_value(fsyncs);
+    append(e, log, 1, 0, 10);
+    e->ops->when_durable(log, on_durable, NULL);
+    assert_int_equal(durable_calls, 1); /* written is enough */
+    append(e, other, 1, 0, 10);
+    e->ops->when_durable(other, on_durable, NULL);
+    assert_int_equal(durable_calls, 1); /* the other topic still waits for its sync */
+    for (int i = 0; i < 500 && durable_calls < 2; i++)
+        spin(e, 2);
+    assert_int_equal(durable_calls, 2);
+    before = brook_metric_value(fsyncs);
+    append(e, log, 2, 0, 10); /* three records unflushed: a sync now */
+    for (int i = 0; i < 500 && brook_metric_value(fsyncs) == before; i++)
+        spin(e, 2);
+    assert_int_equal(brook_metric_value(fsyncs), before + 1);
+    assert_int_equal(e->ops->topic_setting(e->state, log, "flush.messages", NULL), BROOK_OK);
+    durable_calls = 0;
+    append(e, log, 1, 0, 10);
+    e->ops->when_durable(log, on_durable, NULL);
+    assert_int_equal(durable_calls, 0); /* back to "always" */
+    for (int i = 0; i < 500 && durable_calls == 0; i++)
+        spin(e, 2);
+    assert_int_equal(durable_calls, 1);
+    e->ops->close(log);
+    e->ops->close(other);
+    stop(e);
+}
+
 static void interval_policy_with_ack_after_sync_waits_for_the_timer(void **state)
 {
     env *e = *state;
@@ -766,6 +809,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(group_commit_answers_every_waiter, setup, teardown),
         cmocka_unit_test_setup_teardown(interval_policy_acknowledges_writes_and_syncs_on_the_timer, setup, teardown),
         cmocka_unit_test_setup_teardown(interval_policy_with_ack_after_sync_waits_for_the_timer, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_topics_flush_settings_put_its_log_on_the_interval_policy, setup, teardown),
         cmocka_unit_test_setup_teardown(synced_bytes_past_cache_keep_bytes_leave_the_page_cache, setup, teardown),
         cmocka_unit_test_setup_teardown(failed_write_leaves_the_log_unchanged, setup, teardown),
         cmocka_unit_test_setup_teardown(remove_and_list, setup, teardown),
