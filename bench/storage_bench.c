@@ -7,6 +7,14 @@
  *                                           each producer waits for its ack
  *   storage_bench startup  DIR PARTITIONS   time to reopen that many small
  *                                           partitions (recovery included)
+ *   storage_bench clean    DIR MIB KEYS     one compaction of a log of MIB
+ *                                           of 100-byte records over KEYS keys:
+ *                                           "log-bytes/s log-bytes written-bytes"
+ *   storage_bench commit-cleaning DIR MIB PRODUCERS CLEAN_MIB [IO_BPS]
+ *                                           commit's workload while the
+ *                                           cleaner compacts CLEAN_MIB beside it
+ *                                           (at most IO_BPS bytes/s if given):
+ *                                           "bytes/s cleaner-bytes-read"
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -226,6 +234,128 @@ static int bench_startup(const char *dir, int partitions)
     return 0;
 }
 
+/* ---- compaction ------------------------------------------------------------ */
+
+static int64_t metric(bench *b, const char *name)
+{
+    brook_metric *m;
+    brook_metrics_register(b->metrics, name, BROOK_METRIC_COUNTER, "", &m);
+    return brook_metric_value(m);
+}
+
+/* A compacted log of `mib` MiB of 100-byte records over `keys` keys in
+ * 64 KiB batches, its active segment rolled to one small batch, committed
+ * (the cleaner may start); returns the bytes a cleaning can take. */
+static uint64_t fill_compacted(bench *b, void *log, long mib, long keys)
+{
+    if (b->ops->topic_setting(b->state, log, "cleanup.policy", "compact"))
+        die("cannot make the log compacted");
+    static uint8_t value[100];
+    memset(value, 'c', sizeof value);
+    long next_key = 0;
+    for (size_t total = 0; total < (size_t)mib << 20;) {
+        brook_batch_builder *bb;
+        brook_batch_builder_new(&bb);
+        for (int i = 0; i < 64 * 1024 / 130; i++) {
+            char key[16];
+            int klen = snprintf(key, sizeof key, "k%09ld", next_key++ % keys);
+            brook_record r = {.timestamp = 1700000000000,
+                              .key = (const uint8_t *)key,
+                              .key_len = klen,
+                              .value = value,
+                              .value_len = 100};
+            brook_batch_builder_add(bb, &r, NULL, 0);
+        }
+        const uint8_t *data;
+        size_t len;
+        brook_batch_builder_finish(bb, &data, &len);
+        uint8_t *copy = malloc(len);
+        memcpy(copy, data, len);
+        append_at_end(b, log, copy, len);
+        free(copy);
+        brook_batch_builder_free(bb);
+        total += len;
+    }
+    uint64_t bytes;
+    b->ops->size(log, &bytes);
+    b->ops->topic_setting(b->state, log, "segment.ms", "1");
+    struct timespec pause = {0, 2000000};
+    nanosleep(&pause, NULL);
+    size_t len;
+    uint8_t *tail = make_batch(1024, &len);
+    append_at_end(b, log, tail, len); /* rolls: everything before is cleanable */
+    free(tail);
+    if (b->ops->flush(log))
+        die("flush failed");
+    int64_t start_off, end;
+    b->ops->offsets(log, &start_off, &end);
+    b->ops->committed(log, end);
+    return bytes;
+}
+
+static const char *const clean_options = "flush = \"always\"; segment_bytes = 67108864; cleaner_check_ms = 10; "
+                                         "min_cleanable_dirty_ratio = 0.01; cleaner_buffer_bytes = 268435456;";
+
+static void spin_until_cleaned(bench *b, int64_t cleanings)
+{
+    for (int i = 0; i < 600000 && metric(b, "storage_segment_cleaner_cleanings_total") < cleanings; i++) {
+        brook_loop_timer_add(b->loop, 1, (brook_timer_cb)brook_loop_stop, b->loop, NULL);
+        brook_loop_run(b->loop);
+    }
+}
+
+static int bench_clean(const char *dir, long mib, long keys)
+{
+    bench b = {0};
+    start(&b, dir, clean_options);
+    void *log;
+    if (b.ops->open(b.state, "compacted", 0, 1, &log))
+        die("open failed");
+    double t0 = now_s();
+    uint64_t bytes = fill_compacted(&b, log, mib, keys);
+    t0 = now_s();
+    spin_until_cleaned(&b, 1);
+    double t = now_s() - t0;
+    if (metric(&b, "storage_segment_cleaner_cleanings_total") < 1)
+        die("the cleaner did not finish");
+    printf("%.0f %llu %lld\n", (double)bytes / t, (unsigned long long)bytes,
+           (long long)metric(&b, "storage_segment_cleaner_written_bytes_total"));
+    b.ops->close(log);
+    stop(&b);
+    return 0;
+}
+
+static int bench_commit_cleaning(const char *dir, long mib, int producers, long clean_mib, long io_bps)
+{
+    bench b = {0};
+    char options[512];
+    snprintf(options, sizeof options, "%s cleaner_io_bytes_per_second = %ld;", clean_options, io_bps > 0 ? io_bps : -1);
+    start(&b, dir, options);
+    void *compacted, *log;
+    if (b.ops->open(b.state, "compacted", 0, 1, &compacted) || b.ops->open(b.state, "commit", 0, 1, &log))
+        die("open failed");
+    fill_compacted(&b, compacted, clean_mib, 1000);
+    size_t len;
+    uint8_t *batch = make_batch(64 << 10, &len);
+    size_t remaining = (size_t)mib << 20, done = 0;
+    int active = producers;
+    producer *ps = calloc((size_t)producers, sizeof *ps);
+    double t0 = now_s();
+    for (int i = 0; i < producers; i++) {
+        ps[i] = (producer){&b, log, batch, len, &remaining, &done, &active};
+        produce_next(&ps[i]);
+    }
+    brook_loop_run(b.loop);
+    double t = now_s() - t0;
+    printf("%.0f %lld\n", (double)done / t, (long long)metric(&b, "storage_segment_cleaner_read_bytes_total"));
+    b.ops->close(log);
+    b.ops->close(compacted);
+    free(ps);
+    free(batch);
+    stop(&b);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     brook_log_set_level(BROOK_LOG_WARN);
@@ -235,6 +365,12 @@ int main(int argc, char **argv)
         return bench_commit(argv[2], atol(argv[3]), atoi(argv[4]));
     if (argc == 4 && strcmp(argv[1], "startup") == 0)
         return bench_startup(argv[2], atoi(argv[3]));
-    fprintf(stderr, "usage: storage_bench append DIR MIB | commit DIR MIB PRODUCERS | startup DIR PARTITIONS\n");
+    if (argc == 5 && strcmp(argv[1], "clean") == 0 && atol(argv[4]) > 0)
+        return bench_clean(argv[2], atol(argv[3]), atol(argv[4]));
+    if ((argc == 6 || argc == 7) && strcmp(argv[1], "commit-cleaning") == 0 && atoi(argv[4]) > 0)
+        return bench_commit_cleaning(argv[2], atol(argv[3]), atoi(argv[4]), atol(argv[5]),
+                                     argc == 7 ? atol(argv[6]) : -1);
+    fprintf(stderr, "usage: storage_bench append DIR MIB | commit DIR MIB PRODUCERS | startup DIR PARTITIONS | "
+                    "clean DIR MIB KEYS | commit-cleaning DIR MIB PRODUCERS CLEAN_MIB [IO_BPS]\n");
     return 2;
 }

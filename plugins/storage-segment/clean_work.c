@@ -88,6 +88,7 @@ static const uint8_t *read_batch(clean_job *j, size_t k, uint64_t pos, uint32_t 
         return NULL;
     }
     j->bytes_read += *size;
+    j->step_read += *size;
     j->step_bytes += *size;
     return j->in_buf;
 }
@@ -232,6 +233,7 @@ static void flush_out(clean_job *j)
     }
     j->out_size += j->out_len;
     j->bytes_written += j->out_len;
+    j->step_written += j->out_len;
     j->step_bytes += j->out_len;
     j->out_len = 0;
 }
@@ -567,7 +569,7 @@ static void write_checkpoint(clean_job *j)
 
 void clean_step(clean_job *j)
 {
-    j->step_bytes = 0;
+    j->step_bytes = j->step_read = j->step_written = 0;
     if (j->phase == PHASE_MAP)
         map_step(j);
     if (j->phase == PHASE_WRITE && j->step_bytes < j->step_limit)

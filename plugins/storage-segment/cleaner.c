@@ -167,8 +167,6 @@ static void end_job(cleaner *c)
         if (j->err == BROOK_ERR_CORRUPT)
             l->tombstones_due_ms = INT64_MAX;
     }
-    be->host->metric_add(c->m_bytes_read, (int64_t)j->bytes_read);
-    be->host->metric_add(c->m_bytes_written, (int64_t)j->bytes_written);
     be->host->metric_add(c->m_removed, j->records_removed);
     for (size_t i = 0; i < j->nsrc; i++)
         seg_unpin(j->src[i].s);
@@ -269,6 +267,8 @@ static void step_done(void *arg)
     clean_job *j = arg;
     cleaner *c = j->be->cleaner;
     c->in_flight = 0;
+    c->be->host->metric_add(c->m_bytes_read, (int64_t)j->step_read); /* progress shows as it goes */
+    c->be->host->metric_add(c->m_bytes_written, (int64_t)j->step_written);
     apply_ready(j);
     if (j->err || j->aborted || j->l->closed || j->phase == PHASE_END) {
         end_job(c);

@@ -99,7 +99,8 @@ typedef struct clean_job {
     int64_t tombstones_due_ms; /* earliest time a kept tombstone may go, INT64_MAX none */
 
     /* one step's outcome */
-    uint64_t step_bytes;
+    uint64_t step_bytes; /* read and written */
+    uint64_t step_read, step_written;
     brook_err err;
     char why[256];
 
