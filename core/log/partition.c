@@ -304,6 +304,10 @@ brook_err brook_partition_offset_for(brook_partition *p, int64_t timestamp, int6
         *offset = p->high_watermark;
         return BROOK_OK;
     }
+    if (timestamp == BROOK_OFFSET_LOG_END) {
+        *offset = end;
+        return BROOK_OK;
+    }
     if (timestamp < 0)
         return BROOK_ERR_INVALID;
     brook_plugin_instance *storage = p->storage;

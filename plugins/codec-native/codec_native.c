@@ -23,12 +23,13 @@
 #define MAX_DEPTH 8
 
 const char *const native_op_names[] = {
-    "create_topic", "delete_topic",   "list_topics",       "produce",          "fetch",
-    "list_offsets", "commit_offsets", "fetch_offsets",     "list_groups",      "describe_group",
-    "delete_group", "sasl_handshake", "sasl_authenticate", "describe_cluster", "replica_fetch",
+    "create_topic",     "delete_topic",   "list_topics",       "produce",          "fetch",
+    "list_offsets",     "commit_offsets", "fetch_offsets",     "list_groups",      "describe_group",
+    "delete_group",     "sasl_handshake", "sasl_authenticate", "describe_cluster", "replica_fetch",
+    "describe_configs", "alter_configs",  "create_partitions", "delete_records",
 };
 const size_t native_op_count = sizeof native_op_names / sizeof native_op_names[0];
-BROOK_STATIC_ASSERT(sizeof native_op_names / sizeof native_op_names[0] == OP_REPLICA_FETCH + 1,
+BROOK_STATIC_ASSERT(sizeof native_op_names / sizeof native_op_names[0] == OP__COUNT,
                     "one name per op, in the enum's order");
 
 /* ---- plugin ------------------------------------------------------------- */
@@ -157,13 +158,16 @@ static int decode_create(decoder *d)
     if (!c->topics)
         return native_fail(d, "out of memory");
     c->topic_count = 1;
-    int64_t partitions;
-    c->topics[0].replication_factor = -1;
+    int64_t partitions, replicas;
     if (native_get_str(d, d->map, "topic", &c->topics[0].name, "\"topic\" must be a non-empty string") ||
         native_get_int(d, d->map, "partitions", -1, -1, INT32_MAX, &partitions,
-                       "\"partitions\" must be an integer >= 1"))
+                       "\"partitions\" must be an integer >= 1") ||
+        native_get_int(d, d->map, "replication_factor", -1, -1, INT16_MAX, &replicas,
+                       "\"replication_factor\" must be an integer >= 1") ||
+        native_decode_topic_configs(d, &c->topics[0]))
         return -1;
     c->topics[0].partitions = (int32_t)partitions;
+    c->topics[0].replication_factor = (int16_t)replicas;
     d->req->type = BROOK_REQ_CREATE_TOPICS;
     return 0;
 }
@@ -350,7 +354,7 @@ static int decode_list_offsets(decoder *d)
     brook_list_offsets_req *l = &d->req->u.list_offsets;
     l->topics = brook_request_alloc(d->req, sizeof *l->topics);
     if (l->topics)
-        l->topics[0].partitions = brook_request_alloc(d->req, 3 * sizeof *l->topics[0].partitions);
+        l->topics[0].partitions = brook_request_alloc(d->req, 4 * sizeof *l->topics[0].partitions);
     if (!l->topics || !l->topics[0].partitions)
         return native_fail(d, "out of memory");
     l->topic_count = 1;
@@ -360,17 +364,17 @@ static int decode_list_offsets(decoder *d)
         native_get_int(d, d->map, "timestamp", -3, -3, INT64_MAX, &ts,
                        "\"timestamp\" must be milliseconds since the epoch"))
         return -1;
-    /* Earliest and latest always; by time when asked. */
+    /* Earliest, latest (the high watermark) and the log end always; by time when asked. */
     brook_list_offsets_partition *lp = l->topics[0].partitions;
-    lp[0] = (brook_list_offsets_partition){
-        .partition = (int32_t)partition, .current_leader_epoch = -1, .timestamp = BROOK_OFFSET_EARLIEST};
-    lp[1] = (brook_list_offsets_partition){
-        .partition = (int32_t)partition, .current_leader_epoch = -1, .timestamp = BROOK_OFFSET_LATEST};
-    l->topics[0].partition_count = 2;
+    static const int64_t always[] = {BROOK_OFFSET_EARLIEST, BROOK_OFFSET_LATEST, BROOK_OFFSET_LOG_END};
+    for (size_t i = 0; i < 3; i++)
+        lp[i] = (brook_list_offsets_partition){
+            .partition = (int32_t)partition, .current_leader_epoch = -1, .timestamp = always[i]};
+    l->topics[0].partition_count = 3;
     if (ts >= 0) {
-        lp[2] = (brook_list_offsets_partition){
+        lp[3] = (brook_list_offsets_partition){
             .partition = (int32_t)partition, .current_leader_epoch = -1, .timestamp = ts};
-        l->topics[0].partition_count = 3;
+        l->topics[0].partition_count = 4;
     }
     d->req->type = BROOK_REQ_LIST_OFFSETS;
     return 0;
@@ -429,6 +433,10 @@ static brook_err native_decode(void *conn, const uint8_t *frame, size_t len, bro
         case OP_FETCH: rc = decode_fetch(&d, n); break;
         case OP_REPLICA_FETCH: rc = native_decode_replica_fetch(&d); break;
         case OP_LIST_OFFSETS: rc = decode_list_offsets(&d); break;
+        case OP_DESCRIBE_CONFIGS:
+        case OP_ALTER_CONFIGS:
+        case OP_CREATE_PARTITIONS:
+        case OP_DELETE_RECORDS: rc = native_decode_topic_op(&d, nr->op); break;
         case OP_SASL_HANDSHAKE:
         case OP_SASL_AUTHENTICATE: rc = native_decode_auth_op(&d, nr->op); break;
         default: rc = native_decode_group_op(&d, nr->op); break;
@@ -701,17 +709,19 @@ static void encode_list_offsets(msgpack_packer *pk, const native_req *nr, const 
             return;
         }
     }
-    int by_time = lt->partition_count == 3;
-    native_pack_head(pk, nr, BROOK_OK, NULL, by_time ? 4 : 2);
+    int by_time = lt->partition_count == 4;
+    native_pack_head(pk, nr, BROOK_OK, NULL, by_time ? 5 : 3);
     native_pack_str(pk, "earliest");
     msgpack_pack_int64(pk, lt->partitions[0].offset);
     native_pack_str(pk, "latest");
     msgpack_pack_int64(pk, lt->partitions[1].offset);
+    native_pack_str(pk, "log_end");
+    msgpack_pack_int64(pk, lt->partitions[2].offset);
     if (by_time) {
         native_pack_str(pk, "offset");
-        msgpack_pack_int64(pk, lt->partitions[2].offset);
+        msgpack_pack_int64(pk, lt->partitions[3].offset);
         native_pack_str(pk, "timestamp");
-        msgpack_pack_int64(pk, lt->partitions[2].found_timestamp);
+        msgpack_pack_int64(pk, lt->partitions[3].found_timestamp);
     }
 }
 
@@ -743,6 +753,10 @@ static void encode_body(msgpack_packer *pk, const native *n, const native_req *n
     }
     case OP_FETCH: encode_fetch(pk, n, nr, &req->u.fetch); return;
     case OP_LIST_OFFSETS: encode_list_offsets(pk, nr, &req->u.list_offsets); return;
+    case OP_DESCRIBE_CONFIGS:
+    case OP_ALTER_CONFIGS:
+    case OP_CREATE_PARTITIONS:
+    case OP_DELETE_RECORDS: native_encode_topic_op(pk, nr, req); return;
     case OP_SASL_HANDSHAKE:
     case OP_SASL_AUTHENTICATE: native_encode_auth_op(pk, nr, req); return;
     default: native_encode_group_op(pk, nr, req); return;

@@ -33,6 +33,12 @@ typedef enum op {
     OP_DESCRIBE_CLUSTER,
     /* a follower broker copying from its leader (native_replica.c) */
     OP_REPLICA_FETCH,
+    /* topic administration (native_topics.c) */
+    OP_DESCRIBE_CONFIGS,
+    OP_ALTER_CONFIGS,
+    OP_CREATE_PARTITIONS,
+    OP_DELETE_RECORDS,
+    OP__COUNT
 } op;
 
 /* in op order */
@@ -76,6 +82,12 @@ void native_encode_auth_op(msgpack_packer *pk, const native_req *nr, const brook
 /* ---- replica fetch (native_replica.c) ---- */
 int native_decode_replica_fetch(decoder *d);
 brook_err native_encode_replica_fetch(const native_req *nr, const brook_request *req, brook_writer *w);
+
+/* ---- topic administration (native_topics.c) ---- */
+int native_decode_topic_op(decoder *d, op o);
+void native_encode_topic_op(msgpack_packer *pk, const native_req *nr, const brook_request *req);
+/* create_topic's "configs": {name: value} */
+int native_decode_topic_configs(decoder *d, brook_topic_create *tc);
 
 /* ---- consumer groups (native_groups.c) ---- */
 int native_decode_group_op(decoder *d, op o);

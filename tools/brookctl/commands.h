@@ -25,6 +25,9 @@ int cmd_cluster(const global_opts *g, int argc, char **argv);
 int group_committed(client *c, const char *group, const char *topic, int64_t *offsets, int32_t first, int32_t count);
 int group_commit(client *c, const char *group, const char *topic, const int64_t *offsets, int32_t first, int32_t count);
 
+/* topics describe NAME (topic_describe.c). */
+int topic_describe(client *c, const char *name);
+
 /* Print "brookctl: <what>: <message> (error N)" for a failed response;
  * returns 1 when it failed, 0 when it succeeded. */
 int report_error(const msgpack_object *resp, const char *what);

@@ -33,6 +33,9 @@
 /* Sentinel offsets understood by list-offsets and fetch. */
 #define BROOK_OFFSET_LATEST   (-1)
 #define BROOK_OFFSET_EARLIEST (-2)
+/* Since 2.2: the log end offset, one past the last record appended,
+ * committed or not (Brook's own: no Kafka request carries it). */
+#define BROOK_OFFSET_LOG_END (-1000)
 
 /* A read-only run of log bytes handed from storage to the core and on to a
  * codec, so that a fetch can go from file to socket without a copy.
