@@ -283,8 +283,18 @@ static void ensure_offsets_topic(brook_broker *b)
                      BROOK_OFFSETS_TOPIC, rf);
         return;
     }
-    d->offsets_topic = (brook_topic_creation){
-        .name = BROOK_OFFSETS_TOPIC, .partitions = b->st->offsets_partitions, .replication_factor = rf};
+    /* compacted, as Kafka makes it: the latest commit per group and
+     * partition stays, superseded ones and deleted groups' go (a storage
+     * without compaction keeps its own policy) */
+    static const brook_config_pair compact[] = {{.name = "cleanup.policy", .value = "compact"}};
+    char why[256];
+    int compacts = brook_broker_storage_takes(brook_broker_storage_for(b, NULL), "cleanup.policy", "compact", why,
+                                              sizeof why) == BROOK_OK;
+    d->offsets_topic = (brook_topic_creation){.name = BROOK_OFFSETS_TOPIC,
+                                              .partitions = b->st->offsets_partitions,
+                                              .replication_factor = rf,
+                                              .configs = compacts ? compact : NULL,
+                                              .config_count = compacts ? 1 : 0};
     d->creating_offsets_topic = 1;
     if (brook_controller_create_topics(b, &d->offsets_topic, 1, offsets_topic_created, b)) {
         d->creating_offsets_topic = 0;

@@ -14,6 +14,7 @@ from clustertest import NS, ClusterTestCase
 
 try:
     from confluent_kafka import Consumer, KafkaException, Producer
+    from confluent_kafka.admin import AdminClient, ConfigResource
 except ImportError:  # pragma: no cover
     Consumer = None
 
@@ -62,6 +63,10 @@ class ClusterGroups(ClusterTestCase):
         self.assertEqual(len(first), 120)
         # __consumer_offsets was made on first need, replicated
         offsets = self.wait_partitions("__consumer_offsets", lambda r: r["leader"] >= 0 and len(r["isr"]) == 3, 16)
+        # compacted, as Kafka makes it: the latest commit per group and partition stays
+        admin = AdminClient({"bootstrap.servers": self.kafka_bootstrap()})
+        cfg = list(admin.describe_configs([ConfigResource("topic", "__consumer_offsets")]).values())[0].result(10)
+        self.assertEqual((cfg["cleanup.policy"].value, cfg["cleanup.policy"].source), ("compact", 1))
         k = java_hash_partition("g1", 16)
         coordinator = offsets[k]["leader"]
         self.brokers[coordinator].stop(signal.SIGKILL)
