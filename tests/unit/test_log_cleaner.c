@@ -25,7 +25,17 @@
     "min_cleanable_dirty_ratio = 0.01; "
 
 /* One record key "k<key>": value "v<offset>", or a tombstone (value < 0). */
+static int64_t append_keyed_with(env *e, void *log, int key, int tombstone, int64_t ts, int64_t producer_id,
+                                 uint16_t attributes);
+
 static int64_t append_keyed(env *e, void *log, int key, int tombstone, int64_t ts, int64_t producer_id)
+{
+    return append_keyed_with(e, log, key, tombstone, ts, producer_id, 0);
+}
+
+/* `attributes` set in the header (transactional 0x10, control 0x20). */
+static int64_t append_keyed_with(env *e, void *log, int key, int tombstone, int64_t ts, int64_t producer_id,
+                                 uint16_t attributes)
 {
     int64_t start, end;
     e->ops->offsets(log, &start, &end);
@@ -47,10 +57,10 @@ static int64_t append_keyed(env *e, void *log, int key, int tombstone, int64_t t
     memcpy(copy, data, len);
     brook_batch_builder_free(b);
     brook_put_be64(copy, (uint64_t)end);
-    if (producer_id >= 0) {
+    if (producer_id >= 0)
         brook_put_be64(copy + BROOK_BATCH_OFF_PRODUCER_ID, (uint64_t)producer_id);
-        brook_put_be32(copy + BROOK_BATCH_OFF_CRC, brook_batch_crc(copy, len));
-    }
+    brook_put_be16(copy + BROOK_BATCH_OFF_ATTRIBUTES, attributes);
+    brook_put_be32(copy + BROOK_BATCH_OFF_CRC, brook_batch_crc(copy, len));
     assert_int_equal(e->ops->append(log, copy, len), BROOK_OK);
     free(copy);
     return end;
@@ -309,6 +319,43 @@ static void truncation_and_close_during_a_cleaning_settle_it(void **state)
     stop(e);
 }
 
+/* Transactions are not compacted yet: their batches (and control
+ * batches) stay whole, however superseded their keys are. */
+static void transactional_and_control_batches_stay_whole(void **state)
+{
+    env *e = *state;
+    start(e, OPTIONS);
+    void *log;
+    assert_int_equal(e->ops->open(e->state, "tx", 0, 1, &log), BROOK_OK);
+    append_keyed_with(e, log, 1, 0, 1000, 9, 0x10); /* transactional, key 1 */
+    append_keyed_with(e, log, 2, 0, 1000, 9, 0x30); /* a control batch */
+    for (int i = 0; i < 200; i++)
+        append_keyed(e, log, 1 + i % 2, 0, 1001 + i, -1);
+    int64_t start_off, end;
+    e->ops->offsets(log, &start_off, &end);
+    e->ops->committed(log, end);
+    assert_true(settle_to(e, log, 40));
+    seen s;
+    read_all(e, log, &s);
+    int64_t start2, end2;
+    e->ops->offsets(log, &start2, &end2);
+    brook_slice sl[4];
+    size_t n, bytes;
+    assert_int_equal(e->ops->read(log, 0, end2, 1, sl, 4, &n, &bytes), BROOK_OK);
+    uint8_t head[2][BROOK_BATCH_HEADER_SIZE];
+    assert_int_equal(pread(sl[0].fd, head[0], sizeof head[0], sl[0].file_offset), (ssize_t)sizeof head[0]);
+    sl[0].release(sl[0].owner);
+    assert_int_equal(brook_be64(head[0]), 0); /* still first, at offset 0 */
+    assert_int_equal(brook_be16(head[0] + BROOK_BATCH_OFF_ATTRIBUTES), 0x10);
+    assert_int_equal(e->ops->read(log, 1, end2, 1, sl, 4, &n, &bytes), BROOK_OK);
+    assert_int_equal(pread(sl[0].fd, head[1], sizeof head[1], sl[0].file_offset), (ssize_t)sizeof head[1]);
+    sl[0].release(sl[0].owner);
+    assert_int_equal(brook_be64(head[1]), 1);
+    assert_int_equal(brook_be16(head[1] + BROOK_BATCH_OFF_ATTRIBUTES), 0x30);
+    e->ops->close(log);
+    stop(e);
+}
+
 /* ---- a cleaning cut short ------------------------------------------------------ */
 
 static void segment_path(const env *e, const char *dir, int64_t base, const char *ext, char *out, size_t len)
@@ -418,6 +465,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(nothing_at_or_past_the_high_watermark_is_compacted, setup, teardown),
         cmocka_unit_test_setup_teardown(a_producers_last_batch_stays_as_an_empty_header, setup, teardown),
         cmocka_unit_test_setup_teardown(truncation_and_close_during_a_cleaning_settle_it, setup, teardown),
+        cmocka_unit_test_setup_teardown(transactional_and_control_batches_stay_whole, setup, teardown),
         cmocka_unit_test_setup_teardown(a_cleaning_cut_short_is_dropped_or_finished_at_open, setup, teardown),
         cmocka_unit_test_setup_teardown(topic_settings_choose_the_policy, setup, teardown),
     };
