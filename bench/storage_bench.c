@@ -172,13 +172,10 @@ static void produce_next(producer *p)
     p->b->ops->when_durable(p->log, acked, p);
 }
 
-static int bench_commit(const char *dir, long mib, int producers)
+/* `producers` each appending 64 KiB batches to `log` and waiting for
+ * their acknowledgement, `mib` MiB in all: bytes/s. */
+static double run_producers(bench *b, void *log, long mib, int producers)
 {
-    bench b = {0};
-    start(&b, dir, "flush = \"always\";");
-    void *log;
-    if (b.ops->open(b.state, "commit", 0, 1, &log))
-        die("open failed");
     size_t len;
     uint8_t *batch = make_batch(64 << 10, &len);
     size_t remaining = (size_t)mib << 20, done = 0;
@@ -186,15 +183,25 @@ static int bench_commit(const char *dir, long mib, int producers)
     producer *ps = calloc((size_t)producers, sizeof *ps);
     double t0 = now_s();
     for (int i = 0; i < producers; i++) {
-        ps[i] = (producer){&b, log, batch, len, &remaining, &done, &active};
+        ps[i] = (producer){b, log, batch, len, &remaining, &done, &active};
         produce_next(&ps[i]);
     }
-    brook_loop_run(b.loop);
+    brook_loop_run(b->loop);
     double t = now_s() - t0;
-    printf("%.0f\n", (double)done / t);
-    b.ops->close(log);
     free(ps);
     free(batch);
+    return (double)done / t;
+}
+
+static int bench_commit(const char *dir, long mib, int producers)
+{
+    bench b = {0};
+    start(&b, dir, "flush = \"always\";");
+    void *log;
+    if (b.ops->open(b.state, "commit", 0, 1, &log))
+        die("open failed");
+    printf("%.0f\n", run_producers(&b, log, mib, producers));
+    b.ops->close(log);
     stop(&b);
     return 0;
 }
@@ -335,23 +342,10 @@ static int bench_commit_cleaning(const char *dir, long mib, int producers, long 
     if (b.ops->open(b.state, "compacted", 0, 1, &compacted) || b.ops->open(b.state, "commit", 0, 1, &log))
         die("open failed");
     fill_compacted(&b, compacted, clean_mib, 1000);
-    size_t len;
-    uint8_t *batch = make_batch(64 << 10, &len);
-    size_t remaining = (size_t)mib << 20, done = 0;
-    int active = producers;
-    producer *ps = calloc((size_t)producers, sizeof *ps);
-    double t0 = now_s();
-    for (int i = 0; i < producers; i++) {
-        ps[i] = (producer){&b, log, batch, len, &remaining, &done, &active};
-        produce_next(&ps[i]);
-    }
-    brook_loop_run(b.loop);
-    double t = now_s() - t0;
-    printf("%.0f %lld\n", (double)done / t, (long long)metric(&b, "storage_segment_cleaner_read_bytes_total"));
+    double rate = run_producers(&b, log, mib, producers);
+    printf("%.0f %lld\n", rate, (long long)metric(&b, "storage_segment_cleaner_read_bytes_total"));
     b.ops->close(log);
     b.ops->close(compacted);
-    free(ps);
-    free(batch);
     stop(&b);
     return 0;
 }

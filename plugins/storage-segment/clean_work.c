@@ -35,16 +35,6 @@ static void fail_errno(clean_job *j, const char *what, const char *path)
     fail(j, seg_errno(errno), what, detail);
 }
 
-static int sync_dir(const char *dir)
-{
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    int rc = fsync(fd);
-    close(fd);
-    return rc;
-}
-
 static void seg_file(const clean_job *j, int64_t base, const char *ext, char *out, size_t len)
 {
     snprintf(out, len, "%s/%0*" PRId64 "%s", j->dir, SEG_NAME_DIGITS, base, ext);
@@ -453,7 +443,7 @@ static void replace_files(clean_job *j, int64_t base, int64_t end)
     char cleaned[PATH_MAX], swap[PATH_MAX], path[PATH_MAX];
     seg_file(j, base, ".cleaned", cleaned, sizeof cleaned);
     swap_file(j, base, end, swap, sizeof swap);
-    if (rename(cleaned, swap) < 0 || sync_dir(j->dir) < 0) {
+    if (rename(cleaned, swap) < 0 || seg_sync_dir(j->dir)) {
         fail_errno(j, "cannot commit the cleaned segment: %s", swap);
         unlink(cleaned);
         unlink(swap);
@@ -470,7 +460,7 @@ static void replace_files(clean_job *j, int64_t base, int64_t end)
         }
     }
     seg_file(j, base, ".log", path, sizeof path);
-    if (sync_dir(j->dir) < 0 || rename(swap, path) < 0 || sync_dir(j->dir) < 0) {
+    if (seg_sync_dir(j->dir) || rename(swap, path) < 0 || seg_sync_dir(j->dir)) {
         /* decided but not finished: the next open finishes it */
         fail_errno(j, "cannot finish replacing a cleaned segment (the next start finishes it): %s", path);
         return;

@@ -393,16 +393,6 @@ static void drop_replaced(const plog *l, int64_t base, int64_t end)
         closedir(d);
 }
 
-static brook_err sync_dir(const char *dir)
-{
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return seg_errno(errno);
-    int rc = fsync(fd);
-    close(fd);
-    return rc < 0 ? seg_errno(errno) : BROOK_OK;
-}
-
 brook_err cleaner_recover(plog *l)
 {
     DIR *d = opendir(l->dir);
@@ -430,15 +420,15 @@ brook_err cleaner_recover(plog *l)
                              "partition %s-%d: finishing a compaction cut short (offsets %" PRId64 "-%" PRId64 ")",
                              l->topic, l->partition, base, end - 1);
             drop_replaced(l, base, end);
-            if ((e = sync_dir(l->dir)) == BROOK_OK && rename(path, log_path) < 0)
+            if (seg_sync_dir(l->dir) || rename(path, log_path) < 0) /* the sources gone for good, then the swap */
                 e = seg_errno(errno);
             changed = 1;
             rewinddir(d); /* the directory changed under readdir */
         }
     }
     closedir(d);
-    if (!e && changed)
-        e = sync_dir(l->dir);
+    if (!e && changed && seg_sync_dir(l->dir))
+        e = seg_errno(errno);
     return e;
 }
 

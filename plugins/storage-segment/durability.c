@@ -51,13 +51,14 @@ static void answer(plog *l, uint64_t upto, brook_err err)
     }
 }
 
-static int fsync_dir(const char *dir)
+int seg_sync_dir(const char *dir)
 {
     int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0)
         return errno;
     int err = fsync(fd) < 0 ? errno : 0;
     close(fd);
+    errno = err;
     return err;
 }
 
@@ -72,7 +73,7 @@ static void sync_work(void *arg)
                           POSIX_FADV_DONTNEED);
     }
     if (!j->err && j->sync_dir)
-        j->err = fsync_dir(j->l->dir);
+        j->err = seg_sync_dir(j->l->dir);
 }
 
 static void free_job(sync_job *j)
@@ -264,7 +265,7 @@ brook_err durability_flush_now(plog *l)
         else
             s->dirty = 0;
     }
-    if (!err && l->dir_dirty && !(err = fsync_dir(l->dir)))
+    if (!err && l->dir_dirty && !(err = seg_sync_dir(l->dir)))
         l->dir_dirty = 0;
     if (err) {
         l->be->host->log(l->be->host, BROOK_LOG_ERROR, "partition %s-%d: flush failed: %s", l->topic, l->partition,

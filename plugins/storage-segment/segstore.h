@@ -272,6 +272,10 @@ void durability_close(plog *l);
  * index files, off the loop. */
 void durability_seal(segment *s);
 
+/* fsync a directory (its entries: created, renamed, removed files):
+ * 0, or the errno (also left in errno). */
+int seg_sync_dir(const char *dir);
+
 /* errno -> brook_err for storage failures */
 brook_err seg_errno(int err);
 

@@ -282,6 +282,14 @@ static int count_suffix(const env *e, const char *dir, const char *suffix)
     return n;
 }
 
+/* Spin until a cleaning of the log in `dir` is writing its output (bounded). */
+static void wait_for_a_cleaning(env *e, const char *dir)
+{
+    for (int i = 0; i < 400 && count_suffix(e, dir, ".cleaned") == 0; i++)
+        spin(e, 5);
+    assert_int_equal(count_suffix(e, dir, ".cleaned"), 1);
+}
+
 /* Truncation, then close, while a slow cleaning is under way: each settles
  * it, and the log reads back whole and right. */
 static void truncation_and_close_during_a_cleaning_settle_it(void **state)
@@ -296,9 +304,7 @@ static void truncation_and_close_during_a_cleaning_settle_it(void **state)
     int64_t start_off, end;
     e->ops->offsets(log, &start_off, &end);
     e->ops->committed(log, end);
-    for (int i = 0; i < 400 && count_suffix(e, "slow-0", ".cleaned") == 0; i++)
-        spin(e, 5);
-    assert_int_equal(count_suffix(e, "slow-0", ".cleaned"), 1); /* a cleaning is writing */
+    wait_for_a_cleaning(e, "slow-0"); /* a cleaning is writing */
     assert_int_equal(e->ops->truncate(log, 290), BROOK_OK);
     e->ops->offsets(log, &start_off, &end);
     assert_int_equal(end, 290);
@@ -307,8 +313,7 @@ static void truncation_and_close_during_a_cleaning_settle_it(void **state)
     for (int k = 0; k < 10; k++) /* records 280-289 are each key's latest now */
         assert_int_equal(s.latest_offset[k], latest[k] < 290 ? latest[k] : latest[k] - 10);
     e->ops->committed(log, end);
-    for (int i = 0; i < 400 && count_suffix(e, "slow-0", ".cleaned") == 0; i++)
-        spin(e, 5);
+    wait_for_a_cleaning(e, "slow-0");
     e->ops->close(log); /* in the middle of the next one */
     assert_int_equal(e->ops->open(e->state, "slow", 0, 0, &log), BROOK_OK);
     assert_int_equal(count_suffix(e, "slow-0", ".cleaned") + count_suffix(e, "slow-0", ".swap"), 0);
