@@ -26,6 +26,8 @@ typedef struct cleaner {
     brook_metric *m_removed;
 } cleaner;
 
+#define CLEAN_RETRY_MS 600000
+
 static void submit_step(cleaner *c);
 
 /* ---- which log, and how much of it ------------------------------------------ */
@@ -162,10 +164,9 @@ static void end_job(cleaner *c)
                       j->records_removed, ms);
         be->host->metric_add(c->m_cleanings, 1);
     } else if (j->err) {
-        be->host->log(be->host, BROOK_LOG_WARN, "partition %s-%d: compaction failed: %s", l->topic, l->partition,
-                      j->why);
-        if (j->err == BROOK_ERR_CORRUPT)
-            l->tombstones_due_ms = INT64_MAX;
+        be->host->log(be->host, BROOK_LOG_WARN, "partition %s-%d: compaction failed: %s; next try in %d s", l->topic,
+                      l->partition, j->why, CLEAN_RETRY_MS / 1000);
+        l->clean_retry_ms = be->host->now_ms(be->host) + CLEAN_RETRY_MS; /* not a warning every check */
     }
     be->host->metric_add(c->m_removed, j->records_removed);
     for (size_t i = 0; i < j->nsrc; i++)
@@ -308,9 +309,11 @@ static void on_check(void *arg)
     size_t best_n = 0;
     double best_dirt = 0;
     for (plog *l = be->logs; l && !c->job; l = l->next_open) {
-        if (!l->set.compact || l->failed)
+        if (!l->set.compact || l->failed || now < l->clean_retry_ms)
             continue;
         size_t n = cleanable(l, now);
+        if (n > (size_t)be->max_open_files / 2) /* its sources stay open while it runs: the rest in a later round */
+            n = (size_t)be->max_open_files / 2;
         double d = dirtiness(l, n, now);
         if (d > best_dirt) {
             best = l;

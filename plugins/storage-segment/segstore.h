@@ -156,6 +156,7 @@ struct plog {
     int64_t committed;         /* records below it are committed (the high watermark) */
     int64_t clean_offset;      /* the last cleaning's end: records from here on are dirty */
     int64_t tombstones_due_ms; /* the earliest a kept tombstone may go, INT64_MAX none */
+    int64_t clean_retry_ms;    /* after a failed cleaning: not before then */
     struct clean_job *cleaning;
 };
 
