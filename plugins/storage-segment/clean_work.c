@@ -551,7 +551,8 @@ static void write_checkpoint(clean_job *j)
     FILE *f = fopen(tmp, "w");
     if (!f)
         return;
-    int bad = fprintf(f, "%" PRId64 " %" PRId64 "\n", j->map_end, j->tombstones_due_ms) < 0;
+    int64_t clean = j->map_end > j->dirty_from ? j->map_end : j->dirty_from;
+    int bad = fprintf(f, "%" PRId64 " %" PRId64 "\n", clean, j->tombstones_due_ms) < 0;
     bad |= fclose(f) != 0;
     if (bad || rename(tmp, path) < 0)
         unlink(tmp);

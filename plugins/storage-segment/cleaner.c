@@ -155,7 +155,8 @@ static void end_job(cleaner *c)
     int64_t ms = be->host->monotonic_ms(be->host) - j->started_ms;
     clean_discard_output(j);
     if (!j->aborted && !j->err && j->phase == PHASE_END) {
-        l->clean_offset = j->map_end;
+        if (j->map_end > l->clean_offset) /* a window short of the dirty part (tombstones due) moves nothing */
+            l->clean_offset = j->map_end;
         l->tombstones_due_ms = j->tombstones_due_ms;
         be->host->log(be->host, BROOK_LOG_INFO,
                       "partition %s-%d: compacted offsets %" PRId64 "-%" PRId64 ": %" PRIu64 " bytes read, %" PRIu64
