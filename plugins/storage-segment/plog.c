@@ -70,9 +70,9 @@ static brook_err list_segments(plog *l, int64_t **out, size_t *count)
     while (!e && (de = readdir(d))) {
         const char *name = de->d_name;
         size_t len = strlen(name);
-        if (len > 4 && strcmp(name + len - 4, ".tmp") == 0) {
+        if ((len > 4 && strcmp(name + len - 4, ".tmp") == 0) || (len > 8 && strcmp(name + len - 8, ".deleted") == 0)) {
             char path[PATH_MAX + 300];
-            snprintf(path, sizeof path, "%s/%s", l->dir, name); /* an index write cut short */
+            snprintf(path, sizeof path, "%s/%s", l->dir, name); /* an index write or a deletion cut short */
             unlink(path);
             continue;
         }
@@ -503,15 +503,31 @@ typedef struct delete_job {
     char path[PATH_MAX];
 } delete_job;
 
+static const char *const segment_exts[] = {".log", ".index", ".timeindex"};
+
 static void delete_work(void *arg)
 {
     delete_job *j = arg;
-    static const char *const exts[] = {".log", ".index", ".timeindex"};
     for (size_t i = 0; i < 3; i++) {
-        char name[PATH_MAX + 16];
-        snprintf(name, sizeof name, "%s%s", j->path, exts[i]);
+        char name[PATH_MAX + 32];
+        snprintf(name, sizeof name, "%s%s.deleted", j->path, segment_exts[i]);
         unlink(name);
     }
+}
+
+/* Out of the log's name space at once (a rename is quick, and what a
+ * reopen or a restart lists no longer has them); the slow unlink of the
+ * data follows off the loop, and an open sweeps what a crash left. */
+static void mark_deleted(const segment *s)
+{
+    for (size_t i = 0; i < 3; i++) {
+        char from[PATH_MAX + 16], to[PATH_MAX + 32];
+        seg_path(s, segment_exts[i], from, sizeof from);
+        snprintf(to, sizeof to, "%s.deleted", from);
+        rename(from, to); /* ENOENT: an index never written */
+    }
+    if (s->log)
+        s->log->dir_dirty = 1; /* the next sync makes the deletion durable */
 }
 
 static void delete_done(void *arg)
@@ -524,6 +540,7 @@ static void delete_done(void *arg)
 void plog_delete_segment_files(segment *s)
 {
     backend *be = s->be;
+    mark_deleted(s);
     delete_job *j = malloc(sizeof *j);
     if (!j) {
         be->host->log(be->host, BROOK_LOG_ERROR, "%s: out of memory; segment files left behind", s->path);

@@ -250,7 +250,7 @@ brook_err seg_recover(segment *s)
             }
             if (c)
                 why = "bad length, magic or CRC32C";
-            else if (info.base_offset != s->next)
+            else if (info.base_offset < s->next) /* gaps are a compacted log's */
                 why = "offsets out of sequence";
             else
                 e = seg_account(s, pos + off, info.base_offset, info.last_offset, info.max_timestamp, info.size);

@@ -324,6 +324,66 @@ static void truncation_and_close_during_a_cleaning_settle_it(void **state)
     stop(e);
 }
 
+/* A compacted log has gaps: a cleaned segment made active again by a
+ * truncation, and a follower's copy that appends past its end, both come
+ * back whole after a restart (recovery wants offsets in order, not
+ * contiguous). */
+static int64_t segment_bases(const env *e, const char *dir, int64_t *bases, int max);
+
+static void gaps_survive_recovery(void **state)
+{
+    env *e = *state;
+    start(e, OPTIONS);
+    void *log;
+    assert_int_equal(e->ops->open(e->state, "gap", 0, 1, &log), BROOK_OK);
+    for (int i = 0; i < 300; i++)
+        append_keyed(e, log, i % 10, 0, 1000 + i, -1);
+    int64_t start_off, end;
+    e->ops->offsets(log, &start_off, &end);
+    e->ops->committed(log, end);
+    assert_true(settle_to(e, log, 60));
+    int64_t bases[64];
+    int n = segment_bases(e, "gap-0", bases, 64);
+    assert_true(n >= 2);
+    e->ops->committed(log, 0); /* no more cleaning: the truncation below is what is tested */
+    /* the active segment goes, the last cleaned one (the latest of each key, gaps between) takes appends again */
+    assert_int_equal(e->ops->truncate(log, bases[n - 1]), BROOK_OK);
+    seen before;
+    read_all(e, log, &before);
+    assert_true(before.batches > 0);
+    int64_t start2, end2;
+    e->ops->offsets(log, &start2, &end2);
+    /* a follower's copy of a compacted log: the next batch starts past the end */
+    int64_t gap_at = end2 + 5;
+    brook_batch_builder *bb;
+    brook_batch_builder_new(&bb);
+    brook_record r = {.timestamp = 5000, .key = (const uint8_t *)"k7", .key_len = 2, .value = NULL, .value_len = -1};
+    brook_batch_builder_add(bb, &r, NULL, 0);
+    const uint8_t *data;
+    size_t len;
+    brook_batch_builder_finish(bb, &data, &len);
+    uint8_t *copy = malloc(len);
+    memcpy(copy, data, len);
+    brook_put_be64(copy, (uint64_t)gap_at);
+    brook_put_be32(copy + BROOK_BATCH_OFF_CRC, brook_batch_crc(copy, len));
+    assert_int_equal(e->ops->append(log, copy, len), BROOK_OK);
+    free(copy);
+    brook_batch_builder_free(bb);
+    e->ops->close(log);
+    assert_int_equal(e->ops->open(e->state, "gap", 0, 0, &log), BROOK_OK);
+    e->ops->offsets(log, &start2, &end2);
+    assert_int_equal(end2, gap_at + 1);
+    seen after;
+    read_all(e, log, &after);
+    assert_int_equal(after.batches, before.batches + 1);
+    for (int k = 0; k < 10; k++)
+        if (k != 7)
+            assert_int_equal(after.latest_offset[k], before.latest_offset[k]);
+    assert_int_equal(after.latest_offset[7], gap_at);
+    e->ops->close(log);
+    stop(e);
+}
+
 /* Transactions are not compacted yet: their batches (and control
  * batches) stay whole, however superseded their keys are. */
 static void transactional_and_control_batches_stay_whole(void **state)
@@ -471,6 +531,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(a_producers_last_batch_stays_as_an_empty_header, setup, teardown),
         cmocka_unit_test_setup_teardown(truncation_and_close_during_a_cleaning_settle_it, setup, teardown),
         cmocka_unit_test_setup_teardown(transactional_and_control_batches_stay_whole, setup, teardown),
+        cmocka_unit_test_setup_teardown(gaps_survive_recovery, setup, teardown),
         cmocka_unit_test_setup_teardown(a_cleaning_cut_short_is_dropped_or_finished_at_open, setup, teardown),
         cmocka_unit_test_setup_teardown(topic_settings_choose_the_policy, setup, teardown),
     };
