@@ -137,11 +137,13 @@ brook_err brook_partition_read_for_replica(brook_partition *p, brook_replica_fet
         ->read(p->log, f->offset, f->log_end, f->max_bytes, f->slices, f->max_slices, &f->n_slices, &f->bytes);
 }
 
-/* Check the leader's batches: whole, intact (length, magic, CRC32C),
- * contiguous from the log end. Their records were validated when the
- * leader took them; a follower only makes sure nothing changed on the way
- * (Kafka's followers do the same), which keeps the CPU a copy costs close
- * to the bytes it writes. Nothing is changed. */
+/* Check the leader's batches: whole, intact (length, magic, CRC32C), in
+ * offset order from the log end on: gaps are fine (a compacted log has
+ * them where the cleaner took records away), going back is not. Their
+ * records were validated when the leader took them; a follower only makes
+ * sure nothing changed on the way (Kafka's followers do the same), which
+ * keeps the CPU a copy costs close to the bytes it writes. Nothing is
+ * changed. */
 static brook_err check_replica_batches(brook_partition *p, const uint8_t *data, size_t len, int64_t log_end)
 {
     int64_t next = log_end;
@@ -153,7 +155,7 @@ static brook_err check_replica_batches(brook_partition *p, const uint8_t *data, 
                      p->topic->name, p->index, (long long)next);
             return BROOK_ERR_CORRUPT;
         }
-        if (info.base_offset != next)
+        if (info.base_offset < next)
             return BROOK_ERR_OUT_OF_RANGE;
         next = info.last_offset + 1;
         pos += info.size;

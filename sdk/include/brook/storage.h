@@ -6,7 +6,9 @@
  *
  * What the core guarantees a backend:
  *   - every batch given to `append` passed brook_batch_ops.check, carries its
- *     final offsets (baseOffset rewritten) and starts at the log end offset;
+ *     final offsets (baseOffset rewritten) and starts at the log end offset,
+ *     or past it when a follower copies a compacted log (offsets only ever
+ *     grow; the gaps are records the leader's cleaner took away);
  *   - all calls come from the event-loop thread that owns the partition;
  *   - a handle is not used after `close`, and `remove` is only called on a
  *     partition that is closed.
@@ -62,8 +64,9 @@ typedef struct brook_storage_ops {
      * (the offset the next appended record will get). */
     brook_err (*offsets)(void *log, int64_t *log_start, int64_t *log_end);
 
-    /* Append one or more complete, checked batches, [data, data+len), whose
-     * first baseOffset equals the log end offset. The bytes are copied (or
+    /* Append one or more complete, checked batches, [data, data+len), in
+     * offset order from the log end offset on (equal to it, or past it for a
+     * compacted log's copy: read must then skip the gap). The bytes are copied (or
      * written) before returning; `data` is not kept. Errors leave the log as
      * it was: BROOK_ERR_IO, BROOK_ERR_NO_SPACE, BROOK_ERR_TOO_LARGE. */
     brook_err (*append)(void *log, const uint8_t *data, size_t len);
