@@ -335,6 +335,18 @@ static brook_err mem_size(void *log, uint64_t *bytes)
     return BROOK_OK;
 }
 
+/* Memory keeps everything until the broker stops: no compaction, no
+ * retention. A topic may still say so (Kafka Streams' internal topics
+ * set cleanup.policy=delete); asking for compaction is refused. */
+static brook_err mem_topic_setting(void *state, void *log, const char *name, const char *value)
+{
+    (void)state;
+    (void)log;
+    if (strcmp(name, "cleanup.policy") != 0)
+        return BROOK_ERR_UNSUPPORTED;
+    return !value || strcmp(value, "delete") == 0 ? BROOK_OK : BROOK_ERR_INVALID;
+}
+
 static const brook_storage_ops ops = {
     .open = mem_open,
     .close = mem_close,
@@ -349,6 +361,7 @@ static const brook_storage_ops ops = {
     .delete_before = mem_delete_before,
     .offset_for_timestamp = mem_offset_for_timestamp,
     .size = mem_size,
+    .topic_setting = mem_topic_setting,
 };
 
 BROOK_PLUGIN_DESCRIPTOR(BROOK_PLUGIN_STORAGE, brook_storage_ops, ops, .name = "memory", .version = "1.0.0",

@@ -66,7 +66,8 @@ class TopicConfigs(BrokerTestCase):
             # these tests' broker keeps topics in storage-memory, which has no retention
             "memory": ({"retention.ms": "1000"}, "retention.ms: the topic's storage \"memory\" (plugin memory) has "
                                                   "no such setting"),
-            "nocleaner": ({"cleanup.policy": "compact"}, "cleanup.policy: the topic's storage \"memory\""),
+            "nocleaner": ({"cleanup.policy": "compact"}, "cleanup.policy: the topic's storage \"memory\" refuses "
+                                                         "\"compact\""),
             "unknown": ({"no.such.config": "1"}, "no.such.config: not a topic config Brook knows"),
         }
         for name, (config, message) in cases.items():
@@ -75,6 +76,12 @@ class TopicConfigs(BrokerTestCase):
             self.assertIn(message, text)
         topics = self.admin().list_topics(timeout=10).topics
         self.assertFalse(set(cases) & set(topics), topics)
+
+    def test_storage_memory_takes_cleanup_policy_delete(self):
+        # what Kafka Streams asks of its repartition topics; memory keeps all and compacts nothing
+        self.assertIsNone(self.create("streams-repartition", {"cleanup.policy": "delete"}))
+        cfg = self.describe("streams-repartition")
+        self.assertEqual((cfg["cleanup.policy"].value, cfg["cleanup.policy"].source), ("delete", 1))
 
     def test_validate_only_checks_configs_and_creates_nothing(self):
         self.assertIsNone(self.create("dry", {"min.insync.replicas": "2"}, validate_only=True))
