@@ -45,10 +45,12 @@ static void ensure_group(void *arg, const char *group_id)
 brook_err brook_broker_groups_start(brook_broker *b, char *err, size_t errlen)
 {
     /* a cluster keeps them in its replicated __consumer_offsets (group_coordinator.h) */
-    brook_err e = b->st->clustered
-                      ? brook_coordinator_open_offsets(b)
-                      : brook_offsets_open(brook_storage_of(&b->plugins.storage[0]), b->plugins.storage[0].state,
-                                           b->st->offsets_compact_records, &b->offsets);
+    brook_plugin_instance *storage = &b->plugins.storage[0];
+    brook_offsets_setting_fn setting =
+        brook_has_slot(storage, brook_storage_ops, topic_setting) ? brook_storage_of(storage)->topic_setting : NULL;
+    brook_err e = b->st->clustered ? brook_coordinator_open_offsets(b)
+                                   : brook_offsets_open(brook_storage_of(storage), setting, storage->state,
+                                                        b->st->offsets_compact_records, &b->offsets);
     if (e) {
         snprintf(err, errlen, "cannot open the committed offsets (%s): %s", BROOK_OFFSETS_LOG, brook_err_str(e));
         return e;

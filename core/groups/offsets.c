@@ -265,13 +265,14 @@ brook_err offsets_append(brook_offsets *o, void *log, brook_batch_builder *b)
     return e;
 }
 
-brook_err brook_offsets_open(const brook_storage_ops *so, void *storage_state, int64_t compact_min_records,
-                             brook_offsets **out)
+brook_err brook_offsets_open(const brook_storage_ops *so, brook_offsets_setting_fn setting, void *storage_state,
+                             int64_t compact_min_records, brook_offsets **out)
 {
     brook_offsets *o = calloc(1, sizeof *o);
     if (!o)
         return BROOK_ERR_NOMEM;
     o->so = so;
+    o->setting = setting;
     o->storage_state = storage_state;
     o->compact_min_records = compact_min_records;
     brook_err e = offsets_open_current(o);

@@ -35,11 +35,17 @@ typedef struct brook_committed {
 
 typedef struct brook_offsets brook_offsets;
 
+/* A storage's topic_setting slot (brook_storage_ops). */
+typedef brook_err (*brook_offsets_setting_fn)(void *state, void *log, const char *name, const char *value);
+
 /* Open (creating) the internal log and replay it. The log is compacted
  * (its live entries rewritten into a fresh log) once it holds more than
- * `compact_min_records` records and four times as many as live entries. */
-brook_err brook_offsets_open(const brook_storage_ops *so, void *storage_state, int64_t compact_min_records,
-                             brook_offsets **out);
+ * `compact_min_records` records and four times as many as live entries.
+ * `setting` is the storage's topic_setting slot (NULL when it has none):
+ * the log asks to be kept whole (retention.ms and retention.bytes -1), so
+ * only that compaction ever drops an entry, never the storage's retention. */
+brook_err brook_offsets_open(const brook_storage_ops *so, brook_offsets_setting_fn setting, void *storage_state,
+                             int64_t compact_min_records, brook_offsets **out);
 void brook_offsets_close(brook_offsets *o);
 
 /* The committed offset, or NULL. */

@@ -11,11 +11,29 @@
 
 #define ENTRIES_PER_BATCH 1000
 
+/* Open (or create) partition `p`, kept whole by the storage: its
+ * retention would drop the last commit of a group that has not committed
+ * for a while; entries go only by this file's compaction. */
+static brook_err open_log(brook_offsets *o, int32_t p, int create, void **log)
+{
+    brook_err e = o->so->open(o->storage_state, BROOK_OFFSETS_LOG, p, create, log);
+    if (e || !o->setting)
+        return e;
+    static const char *const keep_all[] = {"retention.ms", "retention.bytes"};
+    for (size_t i = 0; i < sizeof keep_all / sizeof *keep_all; i++) {
+        brook_err s = o->setting(o->storage_state, *log, keep_all[i], "-1");
+        if (s && s != BROOK_ERR_UNSUPPORTED)
+            log_warn("committed offsets: the storage refuses %s=-1 for %s-%d: %s", keep_all[i], BROOK_OFFSETS_LOG, p,
+                     brook_err_str(s));
+    }
+    return BROOK_OK;
+}
+
 /* Open partition `p` if it exists; NULL when it does not. */
 static brook_err open_existing(brook_offsets *o, int32_t p, void **log)
 {
     *log = NULL;
-    brook_err e = o->so->open(o->storage_state, BROOK_OFFSETS_LOG, p, 0, log);
+    brook_err e = open_log(o, p, 0, log);
     if (e == BROOK_ERR_NOT_FOUND) {
         *log = NULL;
         return BROOK_OK;
@@ -49,7 +67,7 @@ brook_err offsets_open_current(brook_offsets *o)
     }
     int32_t cur;
     if (!logs[0] && !logs[1]) {
-        if ((e = o->so->open(o->storage_state, BROOK_OFFSETS_LOG, 0, 1, &logs[0])))
+        if ((e = open_log(o, 0, 1, &logs[0])))
             return e;
         cur = 0;
     } else if (!logs[0] || !logs[1]) {
@@ -136,7 +154,7 @@ static brook_err compact(brook_offsets *o)
     if (e && e != BROOK_ERR_NOT_FOUND)
         return e;
     snapshot s = {.o = o};
-    if ((e = o->so->open(o->storage_state, BROOK_OFFSETS_LOG, next, 1, &s.log)))
+    if ((e = open_log(o, next, 1, &s.log)))
         return e;
     s.err = brook_batch_builder_new(&s.b);
     if (!s.err && !(s.err = offsets_add_control(s.b, OFFSETS_SNAPSHOT_BEGIN, gen)))

@@ -9,6 +9,7 @@
 
 struct brook_offsets {
     const brook_storage_ops *so;
+    brook_offsets_setting_fn setting; /* the storage's topic_setting, NULL: none */
     void *storage_state;
     int64_t compact_min_records;
     void *log;          /* the current log, partition `current` of BROOK_OFFSETS_LOG */

@@ -38,7 +38,7 @@ static void wait_commits(env *e, int n)
 static brook_offsets *open_offsets(env *e, int64_t compact_min)
 {
     brook_offsets *o;
-    assert_int_equal(brook_offsets_open(e->ops, e->state, compact_min, &o), BROOK_OK);
+    assert_int_equal(brook_offsets_open(e->ops, e->ops->topic_setting, e->state, compact_min, &o), BROOK_OK);
     return o;
 }
 
@@ -98,6 +98,31 @@ static void commits_and_deletions_survive_a_reopen(void **state)
     o = open_offsets(e, 100000);
     assert_false(brook_offsets_has_group(o, "h"));
     assert_true(brook_offsets_has_group(o, "g"));
+    brook_offsets_close(o);
+    stop(e);
+}
+
+/* The storage's retention never takes a commit: a group that stopped
+ * committing keeps its offsets however old their segment is. */
+static void retention_leaves_the_offsets_log_alone(void **state)
+{
+    env *e = *state;
+    start(e, "flush = \"os\"; segment_ms = 1; retention_ms = 1; retention_check_ms = 5;");
+    commits_done = 0;
+    brook_offsets *o = open_offsets(e, 100000);
+    commit(e, o, "idle", "t", 0, 5, NULL); /* dated 1970: as old as can be */
+    for (int i = 0; i < 5; i++) {          /* each one rolls a segment: the first is closed and old */
+        usleep(3000);
+        commit(e, o, "busy", "t", 0, 10 + i, NULL);
+    }
+    for (int i = 0; i < 20; i++) { /* several retention rounds */
+        brook_loop_timer_add(e->loop, 5, (void (*)(void *))brook_loop_stop, e->loop, NULL);
+        brook_loop_run(e->loop);
+    }
+    brook_offsets_close(o);
+    o = open_offsets(e, 100000);
+    assert_int_equal(committed(o, "idle", "t", 0), 5);
+    assert_int_equal(committed(o, "busy", "t", 0), 14);
     brook_offsets_close(o);
     stop(e);
 }
@@ -187,6 +212,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(commits_and_deletions_survive_a_reopen, setup, teardown),
         cmocka_unit_test_setup_teardown(compaction_keeps_the_log_small_and_loses_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(retention_leaves_the_offsets_log_alone, setup, teardown),
         cmocka_unit_test_setup_teardown(an_incomplete_new_copy_is_dropped_at_start, setup, teardown),
         cmocka_unit_test_setup_teardown(a_complete_new_copy_wins_over_the_old_one, setup, teardown),
     };
