@@ -72,6 +72,7 @@ typedef struct seen {
     int tombstones;
     int empty_batches;
     int64_t batches;
+    uint8_t present[1024]; /* per offset below 1024: a record read there */
 } seen;
 
 /* Read the whole log and check each record is where its value says. */
@@ -102,6 +103,8 @@ static void read_all(env *e, void *log, seen *out)
                 while (brook_batch_iter_next(&it, &r) == BROOK_OK) {
                     int key = atoi((const char *)r.key + 1);
                     assert_true(key >= 0 && key < 64);
+                    if (r.offset >= 0 && r.offset < 1024)
+                        out->present[r.offset] = 1;
                     out->times[key]++;
                     out->latest_offset[key] = r.offset;
                     if (r.value_len < 0) {
@@ -232,12 +235,9 @@ static void nothing_at_or_past_the_high_watermark_is_compacted(void **state)
     e->ops->committed(log, 150);
     assert_true(settle_to(e, log, 160));
     read_all(e, log, &s);
-    /* every record from 150 on is still there: key k's records past 150 */
-    int64_t at_or_past = 0;
-    for (int k = 0; k < 10; k++)
-        at_or_past += s.times[k];
-    assert_true(at_or_past >= 150);
-    assert_true(s.batches < 300);
+    for (int o = 150; o < 300; o++) /* every record from the high watermark on is still there */
+        assert_true(s.present[o]);
+    assert_true(s.batches < 300); /* and some before it went */
     e->ops->close(log);
     stop(e);
 }
