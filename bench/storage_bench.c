@@ -338,7 +338,7 @@ static int bench_commit_cleaning(const char *dir, long mib, int producers, long 
     char options[512];
     snprintf(options, sizeof options, "%s cleaner_io_bytes_per_second = %ld;", clean_options, io_bps > 0 ? io_bps : -1);
     start(&b, dir, options);
-    void *compacted, *log;
+    void *compacted = NULL, *log = NULL;
     if (b.ops->open(b.state, "compacted", 0, 1, &compacted) || b.ops->open(b.state, "commit", 0, 1, &log))
         die("open failed");
     fill_compacted(&b, compacted, clean_mib, 1000);
