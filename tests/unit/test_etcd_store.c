@@ -34,15 +34,28 @@ typedef struct env {
     brook_metastore *store;
 } env;
 
+/* `n` distinct free ports: all held open until all are chosen (ports
+ * taken one by one may come back twice, and etcd then fails to listen). */
+static void free_ports(int *ports, int n)
+{
+    int fds[8];
+    for (int i = 0; i < n; i++) {
+        fds[i] = socket(AF_INET, SOCK_STREAM, 0);
+        struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+        socklen_t len = sizeof a;
+        bind(fds[i], (struct sockaddr *)&a, sizeof a);
+        getsockname(fds[i], (struct sockaddr *)&a, &len);
+        ports[i] = ntohs(a.sin_port);
+    }
+    for (int i = 0; i < n; i++)
+        close(fds[i]);
+}
+
 static int free_port(void)
 {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof a;
-    bind(fd, (struct sockaddr *)&a, sizeof a);
-    getsockname(fd, (struct sockaddr *)&a, &len);
-    close(fd);
-    return ntohs(a.sin_port);
+    int port;
+    free_ports(&port, 1);
+    return port;
 }
 
 /* ---- the loop ------------------------------------------------------------------- */
@@ -122,8 +135,10 @@ static int setup(void **state)
     snprintf(e->dir, sizeof e->dir, "/tmp/brook-etcd-XXXXXX");
     if (!mkdtemp(e->dir))
         return -1;
-    e->client_port = free_port();
-    int peer = free_port(), metrics = free_port();
+    int ports[3];
+    free_ports(ports, 3);
+    e->client_port = ports[0];
+    int peer = ports[1], metrics = ports[2];
     char data[128], client[64], peer_url[64], cluster[96], metrics_url[64];
     snprintf(data, sizeof data, "%s/data", e->dir);
     snprintf(client, sizeof client, "http://127.0.0.1:%d", e->client_port);
