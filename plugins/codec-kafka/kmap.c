@@ -742,6 +742,8 @@ kval *kmap_enc_init_producer_id(kreq *kr, brook_request *req)
     if (!r)
         return NULL;
     r[IP_R_ERROR].i = kmap_error(ip->error, 1);
+    if (ip->transactional_id && ip->error == BROOK_ERR_UNSUPPORTED)
+        r[IP_R_ERROR].i = KAFKA_TRANSACTIONS_REFUSED; /* the response has no message field */
     r[IP_R_PRODUCER_ID].i = ip->producer_id;
     r[IP_R_EPOCH].i = ip->producer_epoch;
     return r;

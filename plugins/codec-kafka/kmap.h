@@ -103,4 +103,12 @@ kval *kmap_struct(brook_request *req, size_t nfields);
  * authorization failures. */
 int16_t kmap_error(brook_err e, int cluster);
 
+/* Until Brook has transactions, a transactional producer is refused with
+ * an error clients treat as fatal (TRANSACTIONAL_ID_AUTHORIZATION_FAILED):
+ * init_transactions fails at once with this message, instead of retrying
+ * a coordinator lookup until its own timeout. */
+#define KAFKA_TRANSACTIONS_REFUSED 53
+#define KAFKA_TRANSACTIONS_MESSAGE                                                                                     \
+    "transactions are not supported by Brook yet: produce without transactional.id (idempotence stays available)"
+
 #endif

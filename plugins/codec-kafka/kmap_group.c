@@ -294,6 +294,10 @@ kval *kmap_enc_find_coordinator(kreq *kr, brook_request *req)
         return NULL;
     r[FC_R_ERROR].i = group_error(f->error);
     kmap_set_str(&r[FC_R_MESSAGE], f->error ? brook_err_str(f->error) : NULL);
+    if (f->key_type == 1 && f->error == BROOK_ERR_UNSUPPORTED) {
+        r[FC_R_ERROR].i = KAFKA_TRANSACTIONS_REFUSED;
+        kmap_set_str(&r[FC_R_MESSAGE], KAFKA_TRANSACTIONS_MESSAGE);
+    }
     r[FC_R_NODE].i = f->node_id;
     kmap_set_str(&r[FC_R_HOST], f->host ? f->host : "");
     r[FC_R_PORT].i = f->port;
