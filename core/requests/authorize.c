@@ -5,6 +5,21 @@
 #include "handlers.h"
 #include "log.h"
 
+static const char *operation_name(brook_auth_operation op)
+{
+    static const char *const names[] = {"?",      "READ",     "WRITE", "CREATE",
+                                        "DELETE", "DESCRIBE", "ALTER", "CLUSTER_ACTION"};
+    return (unsigned)op < sizeof names / sizeof names[0] ? names[op] : "?";
+}
+
+static const char *resource_name(brook_resource_type type)
+{
+    return type == BROOK_RESOURCE_TOPIC     ? "topic"
+           : type == BROOK_RESOURCE_GROUP   ? "group"
+           : type == BROOK_RESOURCE_CLUSTER ? "cluster"
+                                            : "resource";
+}
+
 brook_err brook_authorize(brook_req *req, brook_auth_operation op, brook_resource_type type, const char *name)
 {
     const brook_plugin_set *set = &req->broker->plugins;
@@ -29,7 +44,7 @@ brook_err brook_authorize(brook_req *req, brook_auth_operation op, brook_resourc
             break;
         }
     }
-    log_info("denied %s operation %d on resource %d \"%s\" from %s (%s)", ar.principal, (int)op, (int)type, name,
+    log_info("denied %s %s on %s \"%s\" from %s (%s)", ar.principal, operation_name(op), resource_name(type), name,
              req->conn ? req->conn->address : "?", decided_by);
     return BROOK_ERR_DENIED;
 }

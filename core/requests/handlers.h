@@ -17,6 +17,9 @@ void brook_handle_fetch_release(brook_req *req);           /* handle_fetch.c: re
 void brook_handle_list_offsets(brook_req *req);            /* handle_list_offsets.c */
 void brook_handle_offset_for_leader_epoch(brook_req *req); /* handle_offset_for_leader_epoch.c */
 void brook_handle_delete_records(brook_req *req);          /* handle_delete_records.c */
+void brook_handle_describe_acls(brook_req *req);           /* handle_acls.c */
+void brook_handle_create_acls(brook_req *req);             /* handle_acls.c */
+void brook_handle_delete_acls(brook_req *req);             /* handle_acls.c */
 void brook_handle_init_producer_id(brook_req *req);        /* handle_producer_id.c */
 void brook_handle_describe_configs(brook_req *req);        /* handle_configs.c */
 void brook_handle_alter_configs(brook_req *req);           /* handle_alter_configs.c */

@@ -41,6 +41,9 @@ static const brook_req_type_row rows[BROOK_REQ_TYPE_COUNT] = {
     [BROOK_REQ_ALTER_CONFIGS] = {"alter_configs", brook_handle_alter_configs},
     [BROOK_REQ_CREATE_PARTITIONS] = {"create_partitions", brook_handle_create_partitions},
     [BROOK_REQ_DELETE_RECORDS] = {"delete_records", brook_handle_delete_records},
+    [BROOK_REQ_DESCRIBE_ACLS] = {"describe_acls", brook_handle_describe_acls},
+    [BROOK_REQ_CREATE_ACLS] = {"create_acls", brook_handle_create_acls},
+    [BROOK_REQ_DELETE_ACLS] = {"delete_acls", brook_handle_delete_acls},
 };
 
 const brook_req_type_row *brook_req_type(int type)

@@ -28,7 +28,7 @@ static int parse_type(const char *s)
     return -1;
 }
 
-static void free_rule(acl_rule *r)
+void acl_rule_free(acl_rule *r)
 {
     free(r->principal);
     free(r->host);
@@ -38,7 +38,7 @@ static void free_rule(acl_rule *r)
 void acl_rules_free(acl_rules *rules)
 {
     for (size_t i = 0; i < rules->count; i++)
-        free_rule(&rules->rules[i]);
+        acl_rule_free(&rules->rules[i]);
     free(rules->rules);
     rules->rules = NULL;
     rules->count = 0;
@@ -76,10 +76,26 @@ static const char *parse_line(char *line, acl_rule *r)
                     .prefixed = strcasecmp(f[5], "prefixed") == 0,
                     .name = strdup(f[6])};
     if (!r->principal || !r->host || !r->name) {
-        free_rule(r);
+        acl_rule_free(r);
         return "out of memory";
     }
     return NULL;
+}
+
+int acl_rule_parse(char *line, acl_rule *rule, char *err, size_t errlen)
+{
+    char *hash = strchr(line, '#');
+    if (hash)
+        *hash = 0;
+    line[strcspn(line, "\r\n")] = 0;
+    if (strspn(line, " \t") == strlen(line))
+        return 0;
+    const char *why = parse_line(line, rule);
+    if (why) {
+        snprintf(err, errlen, "%s", why);
+        return -1;
+    }
+    return 1;
 }
 
 int acl_rules_load(const char *path, acl_rules *rules, char *err, size_t errlen)
@@ -91,16 +107,10 @@ int acl_rules_load(const char *path, acl_rules *rules, char *err, size_t errlen)
     }
     acl_rules out = {0};
     size_t cap = 0;
-    char line[2048];
+    char line[ACL_LINE_MAX], why[256];
     int lineno = 0, rc = 0;
-    while (fgets(line, sizeof line, f)) {
+    while (rc == 0 && fgets(line, sizeof line, f)) {
         lineno++;
-        char *hash = strchr(line, '#');
-        if (hash)
-            *hash = 0;
-        line[strcspn(line, "\r\n")] = 0;
-        if (strspn(line, " \t") == strlen(line))
-            continue;
         if (out.count == cap) {
             size_t ncap = cap ? cap * 2 : 16;
             acl_rule *n = realloc(out.rules, ncap * sizeof *n);
@@ -112,13 +122,12 @@ int acl_rules_load(const char *path, acl_rules *rules, char *err, size_t errlen)
             out.rules = n;
             cap = ncap;
         }
-        const char *why = parse_line(line, &out.rules[out.count]);
-        if (why) {
+        int parsed = acl_rule_parse(line, &out.rules[out.count], why, sizeof why);
+        if (parsed < 0) {
             snprintf(err, errlen, "%s:%d: %s", path, lineno, why);
             rc = -1;
-            break;
         }
-        out.count++;
+        out.count += parsed > 0;
     }
     fclose(f);
     if (rc) {
@@ -129,6 +138,72 @@ int acl_rules_load(const char *path, acl_rules *rules, char *err, size_t errlen)
     *rules = out;
     return 0;
 }
+
+/* ---- rules as the SDK states them ------------------------------------------------ */
+
+void acl_rule_view(const acl_rule *r, brook_acl *out)
+{
+    *out = (brook_acl){.allow = r->allow,
+                       .operation = r->operation,
+                       .resource_type = r->resource_type,
+                       .pattern = r->prefixed ? BROOK_ACL_PREFIXED : BROOK_ACL_LITERAL,
+                       .resource_name = r->name,
+                       .principal = r->principal,
+                       .host = r->host};
+}
+
+static const char *type_name(int type)
+{
+    return type == BROOK_RESOURCE_TOPIC ? "topic" : type == BROOK_RESOURCE_GROUP ? "group" : "cluster";
+}
+
+int acl_rule_format(const brook_acl *a, char *line, size_t len)
+{
+    int n = snprintf(line, len, "%s %s %s %s %s %s %s\n", a->allow ? "allow" : "deny", a->principal, a->host,
+                     op_names[a->operation], type_name(a->resource_type),
+                     a->pattern == BROOK_ACL_PREFIXED ? "prefixed" : "literal", a->resource_name);
+    return n > 0 && (size_t)n < len && (size_t)n < ACL_LINE_MAX ? 0 : -1;
+}
+
+/* "*" and Kafka's "User:*" both mean anyone. */
+static int anyone(const char *principal)
+{
+    return strcmp(principal, "*") == 0 || strcmp(principal, "User:*") == 0;
+}
+
+static int same_principal(const char *a, const char *b)
+{
+    return strcmp(a, b) == 0 || (anyone(a) && anyone(b));
+}
+
+static int pattern_matches(const acl_rule *r, const brook_acl *f)
+{
+    int pattern = r->prefixed ? BROOK_ACL_PREFIXED : BROOK_ACL_LITERAL;
+    switch (f->pattern) {
+    case BROOK_ACL_ANY: return !f->resource_name || strcmp(f->resource_name, r->name) == 0;
+    case BROOK_ACL_LITERAL:
+    case BROOK_ACL_PREFIXED:
+        return pattern == f->pattern && (!f->resource_name || strcmp(f->resource_name, r->name) == 0);
+    case BROOK_ACL_MATCH: /* the rules that apply to the resource named */
+        if (!f->resource_name)
+            return 1;
+        if (r->prefixed)
+            return strncmp(f->resource_name, r->name, strlen(r->name)) == 0;
+        return strcmp(r->name, "*") == 0 || strcmp(r->name, f->resource_name) == 0;
+    default: return 0;
+    }
+}
+
+int acl_rule_matches(const acl_rule *r, const brook_acl *f)
+{
+    return (f->resource_type == BROOK_ACL_ANY || f->resource_type == r->resource_type) &&
+           (f->allow == BROOK_ACL_ANY || f->allow == r->allow) &&
+           (f->operation == BROOK_ACL_ANY || f->operation == r->operation) &&
+           (!f->principal || same_principal(f->principal, r->principal)) &&
+           (!f->host || strcmp(f->host, r->host) == 0) && pattern_matches(r, f);
+}
+
+/* ---- deciding ---------------------------------------------------------------------- */
 
 static int name_matches(const acl_rule *r, const char *name)
 {
@@ -143,7 +218,7 @@ static int matches(const acl_rule *r, const char *principal, const char *host, i
                    const char *name)
 {
     return r->resource_type == (int)type && (r->operation == 0 || r->operation == op) &&
-           (strcmp(r->principal, "*") == 0 || strcmp(r->principal, principal) == 0) &&
+           (anyone(r->principal) || strcmp(r->principal, principal) == 0) &&
            (strcmp(r->host, "*") == 0 || strcmp(r->host, host) == 0) && name_matches(r, name);
 }
 

@@ -35,9 +35,26 @@ typedef struct acl_rules {
     size_t count;
 } acl_rules;
 
+/* The longest line the file may hold. */
+#define ACL_LINE_MAX 2048
+
+/* Parse one line (changed in place): 1 a rule, into `rule` (free it with
+ * acl_rule_free), 0 blank or a comment, -1 malformed (why in `err`). */
+int acl_rule_parse(char *line, acl_rule *rule, char *err, size_t errlen);
+void acl_rule_free(acl_rule *rule);
+
 /* Parse a file; on error *rules is untouched and `err` names file:line. */
 int acl_rules_load(const char *path, acl_rules *rules, char *err, size_t errlen);
 void acl_rules_free(acl_rules *rules);
+
+/* The rule as the SDK states it; strings point into `rule`. */
+void acl_rule_view(const acl_rule *rule, brook_acl *out);
+/* The file's line for `acl` (checked by the core: known operation, type
+ * and pattern), newline included; -1 when it would not fit a line. */
+int acl_rule_format(const brook_acl *acl, char *line, size_t len);
+/* Does `rule` match `filter` (BROOK_ACL_ANY / NULL fields match anything;
+ * BROOK_ACL_MATCH: the rules that apply to the resource named)? */
+int acl_rule_matches(const acl_rule *rule, const brook_acl *filter);
 
 /* `host` is the peer's address without its port. */
 brook_authz_result acl_decide(const acl_rules *rules, const char *const *super_users, size_t super_count,

@@ -1,6 +1,8 @@
 /* auth-acl: the authorizer with Kafka-style ACLs, read from a file at start
  * and again on SIGHUP (a file that does not parse keeps the rules in force
- * and logs why). Rules and the decision: acl_rules.h. It authenticates no
+ * and logs why), and changed over the protocol (CreateAcls, DeleteAcls,
+ * brookctl acls): the file is rewritten in place, comments kept
+ * (acl_store.h), and read back at once. Rules and the decision: acl_rules.h. It authenticates no
  * SASL mechanism; principals come from client certificates or from
  * another auth plugin. */
 #include <stdlib.h>
@@ -10,6 +12,7 @@
 #include <brook/plugin.h>
 
 #include "acl_rules.h"
+#include "acl_store.h"
 
 #define MAX_SUPER_USERS 64
 
@@ -143,10 +146,123 @@ static brook_err acl_authorize(void *state, const brook_authz_request *req, broo
     return BROOK_OK;
 }
 
+/* ---- administration: the file changed in place, then read back -------------------- */
+
+static int same_acl(const brook_acl *x, const brook_acl *y)
+{
+    return x->allow == y->allow && x->operation == y->operation && x->resource_type == y->resource_type &&
+           x->pattern == y->pattern && strcmp(x->resource_name, y->resource_name) == 0 &&
+           strcmp(x->principal, y->principal) == 0 && strcmp(x->host, y->host) == 0;
+}
+
+static int known(const acl *a, const brook_acl *rule)
+{
+    for (size_t i = 0; i < a->rules.count; i++) {
+        brook_acl v;
+        acl_rule_view(&a->rules.rules[i], &v);
+        if (same_acl(&v, rule))
+            return 1;
+    }
+    return 0;
+}
+
+/* Rewrite the file (acl_store.h) and put what it now says in force. */
+static brook_err store(acl *a, acl_store_drop drop, void *arg, const char *append)
+{
+    char err[512];
+    if (acl_store_rewrite(a->file, drop, arg, append, err, sizeof err) ||
+        acl_rules_load(a->file, &a->rules, err, sizeof err)) {
+        a->host->log(a->host, BROOK_LOG_ERROR, "ACL change not stored: %s; the %zu rule(s) in force stay", err,
+                     a->rules.count);
+        return BROOK_ERR_IO;
+    }
+    return BROOK_OK;
+}
+
+static brook_err acl_create(void *state, const brook_acl *acls, size_t count, brook_err *results, const char **messages)
+{
+    acl *a = state;
+    char *lines = calloc(count ? count : 1, ACL_LINE_MAX);
+    if (!lines)
+        return BROOK_ERR_NOMEM;
+    size_t used = 0, added = 0;
+    for (size_t i = 0; i < count; i++) {
+        results[i] = BROOK_OK;
+        messages[i] = NULL;
+        int again = known(a, &acls[i]);
+        for (size_t k = 0; k < i && !again; k++)
+            again = results[k] == BROOK_OK && same_acl(&acls[k], &acls[i]);
+        if (again)
+            continue; /* kept once */
+        if (acl_rule_format(&acls[i], lines + used, count * ACL_LINE_MAX - used)) {
+            results[i] = BROOK_ERR_TOO_LARGE;
+            messages[i] = "the rule does not fit a line of the ACL file (2047 bytes)";
+            continue;
+        }
+        used += strlen(lines + used);
+        added++;
+    }
+    brook_err e = added ? store(a, NULL, NULL, lines) : BROOK_OK;
+    free(lines);
+    if (!e && added)
+        a->host->log(a->host, BROOK_LOG_INFO, "%zu ACL rule(s) added to %s", added, a->file);
+    return e;
+}
+
+static brook_err acl_list(void *state, const brook_acl *filter, brook_acl_each each, void *arg)
+{
+    acl *a = state;
+    for (size_t i = 0; i < a->rules.count; i++) {
+        if (acl_rule_matches(&a->rules.rules[i], filter)) {
+            brook_acl v;
+            acl_rule_view(&a->rules.rules[i], &v);
+            each(arg, 0, &v);
+        }
+    }
+    return BROOK_OK;
+}
+
+typedef struct deletion {
+    const brook_acl *filters;
+    size_t count;
+    brook_acl_each each;
+    void *arg;
+    size_t removed;
+} deletion;
+
+static int drop_matching(void *arg, const acl_rule *rule)
+{
+    deletion *d = arg;
+    int matched = 0;
+    brook_acl v;
+    acl_rule_view(rule, &v);
+    for (size_t i = 0; i < d->count; i++) {
+        if (acl_rule_matches(rule, &d->filters[i])) {
+            d->each(d->arg, i, &v);
+            matched = 1;
+        }
+    }
+    d->removed += matched;
+    return matched;
+}
+
+static brook_err acl_delete(void *state, const brook_acl *filters, size_t count, brook_acl_each each, void *arg)
+{
+    acl *a = state;
+    deletion d = {filters, count, each, arg, 0};
+    brook_err e = store(a, drop_matching, &d, NULL);
+    if (!e && d.removed)
+        a->host->log(a->host, BROOK_LOG_INFO, "%zu ACL rule(s) removed from %s", d.removed, a->file);
+    return e;
+}
+
 static const brook_auth_ops ops = {
     .mechanisms = NULL,
     .authorize = acl_authorize,
     .reload = acl_reload,
+    .acl_create = acl_create,
+    .acl_list = acl_list,
+    .acl_delete = acl_delete,
 };
 
 BROOK_PLUGIN_DESCRIPTOR(BROOK_PLUGIN_AUTH, brook_auth_ops, ops, .name = "acl", .version = "1.0.0",

@@ -754,6 +754,76 @@ static const kfield sa_resp[SA_R__COUNT] = {
 MSG(sa_request, sa_req);
 MSG(sa_response, sa_resp);
 
+/* ---- DescribeAcls (29), CreateAcls (30), DeleteAcls (31) ------------------- */
+/* v1 adds the pattern type, v2 is flexible, v3 allows the user resource type */
+#define ACL_FIELDS(nullable)                                                                                           \
+    [ACL_TYPE] = F("ResourceType", KT_INT8, 0, KV_ANY),                                                                \
+    [ACL_NAME] = FN("ResourceName", KT_STRING, 0, KV_ANY, nullable),                                                   \
+    [ACL_PATTERN] = FD("PatternType", KT_INT8, 1, KV_ANY, 3),                                                          \
+    [ACL_PRINCIPAL] = FN("Principal", KT_STRING, 0, KV_ANY, nullable),                                                 \
+    [ACL_HOST] = FN("Host", KT_STRING, 0, KV_ANY, nullable), [ACL_OPERATION] = F("Operation", KT_INT8, 0, KV_ANY),     \
+    [ACL_PERMISSION] = F("PermissionType", KT_INT8, 0, KV_ANY)
+static const kfield acl_filter[ACL__COUNT] = {ACL_FIELDS(0)};
+static const kfield acl_rule[ACL__COUNT] = {ACL_FIELDS(KV_NEVER)};
+static const kfield da_resp_acl[DA_RA__COUNT] = {
+    [DA_RA_PRINCIPAL] = F("Principal", KT_STRING, 0, KV_ANY),
+    [DA_RA_HOST] = F("Host", KT_STRING, 0, KV_ANY),
+    [DA_RA_OPERATION] = F("Operation", KT_INT8, 0, KV_ANY),
+    [DA_RA_PERMISSION] = F("PermissionType", KT_INT8, 0, KV_ANY),
+};
+static const kfield da_resp_resource[DA_RR__COUNT] = {
+    [DA_RR_TYPE] = F("ResourceType", KT_INT8, 0, KV_ANY),
+    [DA_RR_NAME] = F("ResourceName", KT_STRING, 0, KV_ANY),
+    [DA_RR_PATTERN] = FD("PatternType", KT_INT8, 1, KV_ANY, 3),
+    [DA_RR_ACLS] = FS("Acls", da_resp_acl, 0, KV_ANY, KV_NEVER),
+};
+static const kfield da_resp[DA_R__COUNT] = {
+    [DA_R_THROTTLE] = F("ThrottleTimeMs", KT_INT32, 0, KV_ANY),
+    [DA_R_ERROR] = F("ErrorCode", KT_INT16, 0, KV_ANY),
+    [DA_R_MESSAGE] = FN("ErrorMessage", KT_STRING, 0, KV_ANY, 0),
+    [DA_R_RESOURCES] = FS("Resources", da_resp_resource, 0, KV_ANY, KV_NEVER),
+};
+MSG(da_request, acl_filter);
+MSG(da_response, da_resp);
+static const kfield ca_req[CA__COUNT] = {
+    [CA_CREATIONS] = FS("Creations", acl_rule, 0, KV_ANY, KV_NEVER),
+};
+static const kfield ca_resp_result[CA_RR__COUNT] = {
+    [CA_RR_ERROR] = F("ErrorCode", KT_INT16, 0, KV_ANY),
+    [CA_RR_MESSAGE] = FN("ErrorMessage", KT_STRING, 0, KV_ANY, 0),
+};
+static const kfield ca_resp[CA_R__COUNT] = {
+    [CA_R_THROTTLE] = F("ThrottleTimeMs", KT_INT32, 0, KV_ANY),
+    [CA_R_RESULTS] = FS("Results", ca_resp_result, 0, KV_ANY, KV_NEVER),
+};
+MSG(ca_request, ca_req);
+MSG(ca_response, ca_resp);
+static const kfield dla_req[DLA__COUNT] = {
+    [DLA_FILTERS] = FS("Filters", acl_filter, 0, KV_ANY, KV_NEVER),
+};
+static const kfield dla_resp_matching[DLA_RM__COUNT] = {
+    [DLA_RM_ERROR] = F("ErrorCode", KT_INT16, 0, KV_ANY),
+    [DLA_RM_MESSAGE] = FN("ErrorMessage", KT_STRING, 0, KV_ANY, 0),
+    [DLA_RM_ACL + ACL_TYPE] = F("ResourceType", KT_INT8, 0, KV_ANY),
+    [DLA_RM_ACL + ACL_NAME] = F("ResourceName", KT_STRING, 0, KV_ANY),
+    [DLA_RM_ACL + ACL_PATTERN] = FD("PatternType", KT_INT8, 1, KV_ANY, 3),
+    [DLA_RM_ACL + ACL_PRINCIPAL] = F("Principal", KT_STRING, 0, KV_ANY),
+    [DLA_RM_ACL + ACL_HOST] = F("Host", KT_STRING, 0, KV_ANY),
+    [DLA_RM_ACL + ACL_OPERATION] = F("Operation", KT_INT8, 0, KV_ANY),
+    [DLA_RM_ACL + ACL_PERMISSION] = F("PermissionType", KT_INT8, 0, KV_ANY),
+};
+static const kfield dla_resp_result[DLA_RR__COUNT] = {
+    [DLA_RR_ERROR] = F("ErrorCode", KT_INT16, 0, KV_ANY),
+    [DLA_RR_MESSAGE] = FN("ErrorMessage", KT_STRING, 0, KV_ANY, 0),
+    [DLA_RR_MATCHING] = FS("MatchingAcls", dla_resp_matching, 0, KV_ANY, KV_NEVER),
+};
+static const kfield dla_resp[DLA_R__COUNT] = {
+    [DLA_R_THROTTLE] = F("ThrottleTimeMs", KT_INT32, 0, KV_ANY),
+    [DLA_R_RESULTS] = FS("FilterResults", dla_resp_result, 0, KV_ANY, KV_NEVER),
+};
+MSG(dla_request, dla_req);
+MSG(dla_response, dla_resp);
+
 /* ---- the registry ----------------------------------------------------------- */
 /* Ranges: Produce from v3 and Fetch from v4 (RecordBatch v2 only); the rest
  * from v0. Flexible versions are advertised where the tables support them. */
@@ -911,6 +981,33 @@ static const kapi apis[] = {
      .response = &fc_response,
      .decode = kmap_dec_find_coordinator,
      .encode = kmap_enc_find_coordinator},
+    {.key = 29,
+     .name = "DescribeAcls",
+     .min_ver = 0,
+     .max_ver = 3,
+     .flexible_from = 2,
+     .request = &da_request,
+     .response = &da_response,
+     .decode = kmap_dec_describe_acls,
+     .encode = kmap_enc_describe_acls},
+    {.key = 30,
+     .name = "CreateAcls",
+     .min_ver = 0,
+     .max_ver = 3,
+     .flexible_from = 2,
+     .request = &ca_request,
+     .response = &ca_response,
+     .decode = kmap_dec_create_acls,
+     .encode = kmap_enc_create_acls},
+    {.key = 31,
+     .name = "DeleteAcls",
+     .min_ver = 0,
+     .max_ver = 3,
+     .flexible_from = 2,
+     .request = &dla_request,
+     .response = &dla_response,
+     .decode = kmap_dec_delete_acls,
+     .encode = kmap_enc_delete_acls},
     {.key = 60,
      .name = "DescribeCluster",
      .min_ver = 0,

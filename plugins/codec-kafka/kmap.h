@@ -49,6 +49,12 @@ int kmap_dec_metadata(kreq *kr, brook_request *req);
 kval *kmap_enc_metadata(kreq *kr, brook_request *req);
 int kmap_dec_describe_cluster(kreq *kr, brook_request *req);
 kval *kmap_enc_describe_cluster(kreq *kr, brook_request *req);
+int kmap_dec_describe_acls(kreq *kr, brook_request *req); /* kmap_acl.c */
+kval *kmap_enc_describe_acls(kreq *kr, brook_request *req);
+int kmap_dec_create_acls(kreq *kr, brook_request *req);
+kval *kmap_enc_create_acls(kreq *kr, brook_request *req);
+int kmap_dec_delete_acls(kreq *kr, brook_request *req);
+kval *kmap_enc_delete_acls(kreq *kr, brook_request *req);
 int kmap_dec_create_topics(kreq *kr, brook_request *req);
 kval *kmap_enc_create_topics(kreq *kr, brook_request *req);
 int kmap_dec_delete_topics(kreq *kr, brook_request *req);

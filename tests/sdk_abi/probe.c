@@ -38,6 +38,12 @@ typedef struct brook_abi_probe {
     brook_request_type request_type;
     brook_plugin_kind kind;
     brook_log_level log_level;
+    /* later minors' types, at the end: the probe's own layout stays (it
+     * also reads frozen copies of older headers) */
+#if BROOK_ABI_MINOR >= 3
+    const brook_acl *acl;
+    brook_acl_each acl_each;
+#endif
 } brook_abi_probe;
 
 void brook_abi_probe_types(const brook_abi_probe *probe);

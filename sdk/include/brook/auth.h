@@ -56,6 +56,36 @@ typedef struct brook_authz_request {
 } brook_authz_request;
 BROOK_ABI_PIN_SIZE(brook_authz_request, 48);
 
+/* ---- ACL administration (since 2.3) ------------------------------------------ */
+/* A rule as an authorizer that keeps ACLs states it (auth-acl's file,
+ * Kafka's CreateAcls): who may or may not do what on which resources. The
+ * same struct is a filter (DescribeAcls, DeleteAcls): there an int field of
+ * BROOK_ACL_ANY and a NULL string match every value. */
+#define BROOK_ACL_ANY            (-1) /* filters: any value of the field */
+#define BROOK_ACL_ALL_OPERATIONS 0    /* operation: every operation */
+
+typedef enum brook_acl_pattern {
+    BROOK_ACL_LITERAL = 1,  /* resource_name is the resource's name, "*" every resource of the type */
+    BROOK_ACL_PREFIXED = 2, /* resource_name is a prefix of the names */
+    BROOK_ACL_MATCH = 3,    /* filters only: the rules that apply to resource_name (literal, "*" or a prefix of it) */
+} brook_acl_pattern;
+
+typedef struct brook_acl {
+    int allow;                 /* 1 allow, 0 deny */
+    int operation;             /* brook_auth_operation or BROOK_ACL_ALL_OPERATIONS */
+    int resource_type;         /* brook_resource_type */
+    int pattern;               /* brook_acl_pattern */
+    const char *resource_name; /* "kafka-cluster" for the cluster */
+    const char *principal;     /* "User:alice"; "*" or "User:*": anyone */
+    const char *host;          /* a client address, "*": anywhere */
+    uint64_t reserved[2];
+} brook_acl;
+BROOK_ABI_PIN_SIZE(brook_acl, 56);
+
+/* Receives one rule; its strings are valid during the call only. `filter`
+ * is the index of the filter it matched (0 when listing). */
+typedef void (*brook_acl_each)(void *arg, size_t filter, const brook_acl *rule);
+
 /* Progress of one authentication exchange. */
 typedef enum brook_auth_step {
     BROOK_AUTH_CONTINUE = 1, /* send *out to the client and wait for its next token */
@@ -105,6 +135,26 @@ typedef struct brook_auth_ops {
      * step of one session before the first is done. Optional. */
     void (*session_step_async)(void *session, const uint8_t *in, size_t in_len, brook_auth_step_done done,
                                void *done_arg);
+
+    /* ACL administration (since 2.3): an authorizer whose rules can be
+     * changed while it runs offers all three (the Kafka protocol's
+     * CreateAcls, DescribeAcls and DeleteAcls; brookctl acls). The core
+     * checks the caller's authority and each rule's fields first. Called
+     * on the event loop: a change is durable and in force when the call
+     * returns (a rule file is small; rewriting it is quick).
+     *
+     * acl_create: add `count` rules (one that exists already is kept
+     * once). results[i] is acls[i]'s outcome: BROOK_OK, or an error with
+     * messages[i] a static string saying why (the others are still added).
+     * An error returned (e.g. the store cannot be written) added none. */
+    brook_err (*acl_create)(void *state, const brook_acl *acls, size_t count, brook_err *results,
+                            const char **messages);
+    /* Call each(arg, 0, rule) for every rule `filter` matches. */
+    brook_err (*acl_list)(void *state, const brook_acl *filter, brook_acl_each each, void *arg);
+    /* Remove every rule any of `filters` matches, calling each(arg, i,
+     * rule) once per filter i a removed rule matched. An error returned
+     * removed none (and `each` may have been called). */
+    brook_err (*acl_delete)(void *state, const brook_acl *filters, size_t count, brook_acl_each each, void *arg);
 } brook_auth_ops;
 
 #endif

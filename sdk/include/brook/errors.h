@@ -45,6 +45,7 @@ typedef enum brook_err {
         34,                              /* acks=all: appended, but the in-sync set shrank below the minimum */
     BROOK_ERR_FENCED_LEADER_EPOCH = 35,  /* the caller's leader epoch is older than this replica's */
     BROOK_ERR_UNKNOWN_LEADER_EPOCH = 36, /* the caller's leader epoch is newer than this replica knows */
+    BROOK_ERR_SECURITY_DISABLED = 37,    /* since 2.3: no authorizer keeps rules that can be changed */
     BROOK_ERR__COUNT
 } brook_err;
 
@@ -89,6 +90,7 @@ static inline const char *brook_err_str(brook_err err)
     case BROOK_ERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND: return "not enough in-sync replicas after append";
     case BROOK_ERR_FENCED_LEADER_EPOCH: return "fenced leader epoch";
     case BROOK_ERR_UNKNOWN_LEADER_EPOCH: return "unknown leader epoch";
+    case BROOK_ERR_SECURITY_DISABLED: return "no authorizer that keeps ACLs is configured";
     case BROOK_ERR__COUNT: break;
     }
     return "unknown error";

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "acl_request.h"
 #include "errors.h"
 #include "group_request.h"
 #include "sasl_request.h"
@@ -49,6 +50,10 @@ typedef enum brook_request_type {
     BROOK_REQ_ALTER_CONFIGS = 24,           /* change a topic's configs */
     BROOK_REQ_CREATE_PARTITIONS = 25,       /* grow a topic */
     BROOK_REQ_DELETE_RECORDS = 26,          /* move partitions' log start forward */
+    /* since 2.3: ACLs (acl_request.h) */
+    BROOK_REQ_DESCRIBE_ACLS = 27,
+    BROOK_REQ_CREATE_ACLS = 28,
+    BROOK_REQ_DELETE_ACLS = 29,
 } brook_request_type;
 
 /* brook_request.flags */
@@ -458,6 +463,9 @@ struct brook_request {
         brook_alter_configs_req alter_configs;                     /* since 2.1 */
         brook_create_partitions_req create_partitions;             /* since 2.1 */
         brook_delete_records_req delete_records;                   /* since 2.1 */
+        brook_describe_acls_req describe_acls;                     /* since 2.3 */
+        brook_create_acls_req create_acls;                         /* since 2.3 */
+        brook_delete_acls_req delete_acls;                         /* since 2.3 */
         uint64_t room[32];
     } u;
 };
