@@ -20,7 +20,9 @@ static const char *resource_name(brook_resource_type type)
                                             : "resource";
 }
 
-brook_err brook_authorize(brook_req *req, brook_auth_operation op, brook_resource_type type, const char *name)
+/* The chain's decision; a denial logged when `log_denial`. */
+static brook_err decide(brook_req *req, brook_auth_operation op, brook_resource_type type, const char *name,
+                        int log_denial)
 {
     const brook_plugin_set *set = &req->broker->plugins;
     if (set->authorizer_count == 0)
@@ -44,7 +46,39 @@ brook_err brook_authorize(brook_req *req, brook_auth_operation op, brook_resourc
             break;
         }
     }
-    log_info("denied %s %s on %s \"%s\" from %s (%s)", ar.principal, operation_name(op), resource_name(type), name,
-             req->conn ? req->conn->address : "?", decided_by);
+    if (log_denial)
+        log_info("denied %s %s on %s \"%s\" from %s (%s)", ar.principal, operation_name(op), resource_name(type), name,
+                 req->conn ? req->conn->address : "?", decided_by);
     return BROOK_ERR_DENIED;
+}
+
+brook_err brook_authorize(brook_req *req, brook_auth_operation op, brook_resource_type type, const char *name)
+{
+    return decide(req, op, type, name, 1);
+}
+
+brook_err brook_authorize_quietly(brook_req *req, brook_auth_operation op, brook_resource_type type, const char *name)
+{
+    return decide(req, op, type, name, 0);
+}
+
+uint32_t brook_authorized_ops(brook_req *req, brook_resource_type type, const char *name)
+{
+    /* the operations that mean something for each type (Kafka's lists) */
+    static const brook_auth_operation topic[] = {BROOK_OP_READ,   BROOK_OP_WRITE,    BROOK_OP_CREATE,
+                                                 BROOK_OP_DELETE, BROOK_OP_DESCRIBE, BROOK_OP_ALTER};
+    static const brook_auth_operation group[] = {BROOK_OP_READ, BROOK_OP_DESCRIBE, BROOK_OP_DELETE};
+    static const brook_auth_operation cluster[] = {BROOK_OP_CREATE, BROOK_OP_ALTER, BROOK_OP_DESCRIBE,
+                                                   BROOK_OP_CLUSTER_ACTION, BROOK_OP_WRITE};
+    const brook_auth_operation *ops = type == BROOK_RESOURCE_TOPIC   ? topic
+                                      : type == BROOK_RESOURCE_GROUP ? group
+                                                                     : cluster;
+    size_t n = type == BROOK_RESOURCE_TOPIC   ? sizeof topic / sizeof topic[0]
+               : type == BROOK_RESOURCE_GROUP ? sizeof group / sizeof group[0]
+                                              : sizeof cluster / sizeof cluster[0];
+    uint32_t allowed = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!brook_authorize_quietly(req, ops[i], type, name))
+            allowed |= BROOK_OP_BIT(ops[i]);
+    return allowed;
 }

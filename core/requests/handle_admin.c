@@ -181,16 +181,18 @@ static void list_all_topics(brook_req *req, brook_metadata_req *m)
         const brook_image_topic *t;
         memset(&it, 0, sizeof it);
         while ((t = brook_cluster_image_next(b, &it)))
-            if (!brook_authorize(req, BROOK_OP_DESCRIBE, BROOK_RESOURCE_TOPIC, t->name))
+            if (!brook_authorize_quietly(req, BROOK_OP_DESCRIBE, BROOK_RESOURCE_TOPIC, t->name))
                 describe_cluster_topic(req, t, &m->topics[m->topic_count++]);
         return;
     }
     for (size_t i = 0; i < b->topics.count; i++) {
         brook_topic *t = b->topics.items[i];
-        if (!brook_authorize(req, BROOK_OP_DESCRIBE, BROOK_RESOURCE_TOPIC, t->name))
+        if (!brook_authorize_quietly(req, BROOK_OP_DESCRIBE, BROOK_RESOURCE_TOPIC, t->name))
             describe_topic(req, t, &m->topics[m->topic_count++]);
     }
 }
+
+static void describe_named_topics(brook_req *req, brook_metadata_req *m);
 
 void brook_handle_metadata(brook_req *req)
 {
@@ -222,10 +224,22 @@ void brook_handle_metadata(brook_req *req)
             }
         }
     }
-    if (m->all_topics) {
+    if (m->all_topics)
         list_all_topics(req, m);
-        return;
+    else
+        describe_named_topics(req, m);
+    if (m->include_authorized_ops) {
+        m->cluster_authorized_ops = brook_authorized_ops(req, BROOK_RESOURCE_CLUSTER, "kafka-cluster");
+        for (size_t i = 0; i < m->topic_count; i++)
+            if (!m->topics[i].error)
+                m->topics[i].authorized_ops = brook_authorized_ops(req, BROOK_RESOURCE_TOPIC, m->topics[i].name);
     }
+}
+
+/* The topics a Metadata request names (missing ones created when allowed). */
+static void describe_named_topics(brook_req *req, brook_metadata_req *m)
+{
+    brook_broker *b = req->broker;
     if (!unique_names(m)) {
         req->pub.error = BROOK_ERR_NOMEM;
         return;

@@ -154,6 +154,8 @@ void brook_handle_describe_groups(brook_req *req)
             continue;
         }
         brook_groups_describe(req->broker->groups, &req->pub, g);
+        if (d->include_authorized_ops)
+            g->authorized_ops = brook_authorized_ops(req, BROOK_RESOURCE_GROUP, g->group_id);
     }
 }
 

@@ -40,5 +40,11 @@ void brook_handle_sasl_authenticate(brook_req *req);       /* handle_sasl.c */
 /* Ask the authorizer (if any) about one resource: BROOK_OK or
  * BROOK_ERR_DENIED (authorize.c). */
 brook_err brook_authorize(brook_req *req, brook_auth_operation op, brook_resource_type type, const char *name);
+/* The same decision, a denial not logged: for asking what a principal may
+ * see or do (Metadata's listing, authorized operations), not for refusing. */
+brook_err brook_authorize_quietly(brook_req *req, brook_auth_operation op, brook_resource_type type, const char *name);
+/* BROOK_OP_BIT of every operation that means something for `type` the
+ * principal may do on the resource (Kafka's "authorized operations"). */
+uint32_t brook_authorized_ops(brook_req *req, brook_resource_type type, const char *name);
 
 #endif

@@ -675,11 +675,17 @@ MSG(dg_request, dg_req);
 MSG(dg_response, dg_resp);
 
 /* ---- ListGroups (16) ------------------------------------------------------------ */
-static const kfield lsg_req[1];
-static const kmsg lsg_request = {lsg_req, 0};
+/* v3 is flexible, v4 filters by state (KIP-518), v5 by type (KIP-848) */
+static const kfield lsg_req[LSG__COUNT] = {
+    [LSG_STATES] = FA("StatesFilter", KT_STRING, 4, KV_ANY, KV_NEVER),
+    [LSG_TYPES] = FA("TypesFilter", KT_STRING, 5, KV_ANY, KV_NEVER),
+};
+MSG(lsg_request, lsg_req);
 static const kfield lsg_group[LSG_RG__COUNT] = {
     [LSG_RG_GROUP] = F("GroupId", KT_STRING, 0, KV_ANY),
     [LSG_RG_PROTOCOL_TYPE] = F("ProtocolType", KT_STRING, 0, KV_ANY),
+    [LSG_RG_STATE] = F("GroupState", KT_STRING, 4, KV_ANY),
+    [LSG_RG_TYPE] = F("GroupType", KT_STRING, 5, KV_ANY),
 };
 static const kfield lsg_resp[LSG_R__COUNT] = {
     [LSG_R_THROTTLE] = F("ThrottleTimeMs", KT_INT32, 1, KV_ANY),
@@ -1065,8 +1071,8 @@ static const kapi apis[] = {
     {.key = 16,
      .name = "ListGroups",
      .min_ver = 0,
-     .max_ver = 2,
-     .flexible_from = KV_NEVER,
+     .max_ver = 5,
+     .flexible_from = 3,
      .request = &lsg_request,
      .response = &lsg_response,
      .decode = kmap_dec_list_groups,

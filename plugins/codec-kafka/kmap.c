@@ -40,6 +40,41 @@ int16_t kmap_error(brook_err e, int cluster)
     }
 }
 
+int64_t kmap_kafka_operation(int op)
+{
+    switch (op) {
+    case BROOK_OP_READ: return 3;
+    case BROOK_OP_WRITE: return 4;
+    case BROOK_OP_CREATE: return 5;
+    case BROOK_OP_DELETE: return 6;
+    case BROOK_OP_ALTER: return 7;
+    case BROOK_OP_DESCRIBE: return 8;
+    case BROOK_OP_CLUSTER_ACTION: return 9;
+    default: return 0; /* UNKNOWN */
+    }
+}
+
+/* The config operations (of topics and the cluster) follow the ones Brook
+ * checks for them (DESCRIBE, ALTER), as does IDEMPOTENT_WRITE (WRITE on
+ * the cluster, which Kafka does not list for the cluster). */
+int64_t kmap_authorized_ops(int asked, uint32_t allowed, brook_resource_type type)
+{
+    if (!asked)
+        return INT32_MIN;
+    int cluster = type == BROOK_RESOURCE_CLUSTER, configs = type != BROOK_RESOURCE_GROUP;
+    uint32_t k = 0;
+    for (int op = BROOK_OP_READ; op <= BROOK_OP_CLUSTER_ACTION; op++)
+        if (allowed & BROOK_OP_BIT(op) && !(cluster && op == BROOK_OP_WRITE))
+            k |= 1u << kmap_kafka_operation(op);
+    if (configs && allowed & BROOK_OP_BIT(BROOK_OP_DESCRIBE))
+        k |= 1u << 10; /* DESCRIBE_CONFIGS */
+    if (configs && allowed & BROOK_OP_BIT(BROOK_OP_ALTER))
+        k |= 1u << 11; /* ALTER_CONFIGS */
+    if (cluster && allowed & BROOK_OP_BIT(BROOK_OP_WRITE))
+        k |= 1u << 12; /* IDEMPOTENT_WRITE */
+    return (int64_t)(int32_t)k;
+}
+
 /* ---- helpers -------------------------------------------------------------- */
 
 const char *kmap_str(brook_request *req, const kval *v)
@@ -221,6 +256,7 @@ int kmap_dec_metadata(kreq *kr, brook_request *req)
         return -1;
     for (size_t t = 0; t < m->topic_count; t++)
         m->topics[t].name = kmap_str(req, &ROW(topics, t)[MD_T_NAME]);
+    m->include_authorized_ops = kr->body[MD_CLUSTER_OPS].i || kr->body[MD_TOPIC_OPS].i;
     req->type = BROOK_REQ_METADATA;
     return 0;
 }
@@ -230,6 +266,7 @@ int kmap_dec_metadata(kreq *kr, brook_request *req)
 int kmap_dec_describe_cluster(kreq *kr, brook_request *req)
 {
     req->u.metadata.topic_count = 0;
+    req->u.metadata.include_authorized_ops = kr->body[DCL_INCLUDE_OPS].i != 0;
     req->type = BROOK_REQ_METADATA;
     if (kr->body[DCL_ENDPOINT_TYPE].i != 1) { /* 2: controllers (KRaft), which Brook does not expose */
         req->type = BROOK_REQ_INVALID;
@@ -250,7 +287,8 @@ kval *kmap_enc_describe_cluster(kreq *kr, brook_request *req)
     r[DCL_R_ENDPOINT_TYPE].i = kr->body[DCL_ENDPOINT_TYPE].i;
     kmap_set_str(&r[DCL_R_CLUSTER_ID], req->error || !m->cluster_id ? "" : m->cluster_id);
     r[DCL_R_CONTROLLER].i = req->error ? -1 : m->controller_id;
-    r[DCL_R_CLUSTER_OPS].i = INT32_MIN;
+    r[DCL_R_CLUSTER_OPS].i = kmap_authorized_ops(!req->error && m->include_authorized_ops, m->cluster_authorized_ops,
+                                                 BROOK_RESOURCE_CLUSTER);
     for (size_t i = 0; !req->error && i < m->broker_count; i++) {
         kval *bv = ROW(&r[DCL_R_BROKERS], i);
         bv[DCL_RB_ID].i = m->brokers[i].id;
@@ -627,14 +665,16 @@ kval *kmap_enc_metadata(kreq *kr, brook_request *req)
     }
     kmap_set_str(&r[MD_R_CLUSTER_ID], m->cluster_id);
     r[MD_R_CONTROLLER].i = m->controller_id;
-    r[MD_R_CLUSTER_OPS].i = INT32_MIN;
+    r[MD_R_CLUSTER_OPS].i =
+        kmap_authorized_ops(kr->body[MD_CLUSTER_OPS].i != 0, m->cluster_authorized_ops, BROOK_RESOURCE_CLUSTER);
     for (size_t t = 0; t < m->topic_count; t++) {
         brook_topic_meta *tm = &m->topics[t];
         kval *tv = ROW(&r[MD_R_TOPICS], t);
         tv[MD_RT_ERROR].i = kmap_error(tm->error, 0);
         kmap_set_str(&tv[MD_RT_NAME], tm->name);
         tv[MD_RT_INTERNAL].i = tm->internal;
-        tv[MD_RT_OPS].i = INT32_MIN;
+        tv[MD_RT_OPS].i =
+            kmap_authorized_ops(kr->body[MD_TOPIC_OPS].i && !tm->error, tm->authorized_ops, BROOK_RESOURCE_TOPIC);
         if (kmap_rows(req, &tv[MD_RT_PARTITIONS], (size_t)tm->partition_count, MD_RP__COUNT))
             return NULL;
         for (int32_t i = 0; i < tm->partition_count; i++) {

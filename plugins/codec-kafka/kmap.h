@@ -108,6 +108,11 @@ kval *kmap_struct(brook_request *req, size_t nfields);
 /* brook_err -> Kafka error code; `cluster` picks the cluster flavour of
  * authorization failures. */
 int16_t kmap_error(brook_err e, int cluster);
+/* Kafka's AclOperation code of a brook_auth_operation (0: none). */
+int64_t kmap_kafka_operation(int op);
+/* A resource's authorized operations as Kafka's bit set of AclOperation
+ * codes from the core's BROOK_OP_BIT set; INT32_MIN when not `asked`. */
+int64_t kmap_authorized_ops(int asked, uint32_t allowed, brook_resource_type type);
 
 /* Until Brook has transactions, a transactional producer is refused with
  * an error clients treat as fatal (TRANSACTIONAL_ID_AUTHORIZATION_FAILED):

@@ -29,21 +29,27 @@ static int64_t to_kafka_type(int t)
     return t == BROOK_RESOURCE_TOPIC ? 2 : t == BROOK_RESOURCE_GROUP ? 3 : 4;
 }
 
-/* Kafka's AclOperation: 1 ANY, 2 ALL, 3 READ ... 9 CLUSTER_ACTION, in the
- * SDK's order; 10 and up (DESCRIBE_CONFIGS, ALTER_CONFIGS,
- * IDEMPOTENT_WRITE, tokens) are operations Brook does not check. */
+/* Kafka's AclOperation: 1 ANY, 2 ALL, then READ 3, WRITE 4, CREATE 5,
+ * DELETE 6, ALTER 7, DESCRIBE 8, CLUSTER_ACTION 9 (not the SDK's order:
+ * there DESCRIBE comes before ALTER); 10 and up (DESCRIBE_CONFIGS,
+ * ALTER_CONFIGS, IDEMPOTENT_WRITE, tokens) are operations Brook does not
+ * check. */
 static int from_kafka_operation(int64_t k)
 {
-    if (k == 1)
-        return BROOK_ACL_ANY;
-    if (k >= 2 && k <= 9)
-        return (int)k - 2; /* ALL is BROOK_ACL_ALL_OPERATIONS (0) */
+    switch (k) {
+    case 1: return BROOK_ACL_ANY;
+    case 2: return BROOK_ACL_ALL_OPERATIONS;
+    default: break;
+    }
+    for (int op = BROOK_OP_READ; op <= BROOK_OP_CLUSTER_ACTION; op++)
+        if (kmap_kafka_operation(op) == k)
+            return op;
     return MATCHES_NOTHING;
 }
 
 static int64_t to_kafka_operation(int op)
 {
-    return op + 2;
+    return op == BROOK_ACL_ALL_OPERATIONS ? 2 : kmap_kafka_operation(op);
 }
 
 /* Kafka's AclPermissionType: 1 ANY, 2 DENY, 3 ALLOW. */

@@ -3,6 +3,7 @@
  * Heartbeat, LeaveGroup, OffsetCommit, OffsetFetch, OffsetDelete,
  * ListGroups, DescribeGroups, DeleteGroups. */
 #include <string.h>
+#include <strings.h>
 
 #include "kmap.h"
 
@@ -251,6 +252,7 @@ int kmap_dec_describe_groups(kreq *kr, brook_request *req)
     d->group_count = n;
     for (size_t i = 0; i < n; i++)
         d->groups[i].group_id = names[i];
+    d->include_authorized_ops = kr->body[DG_AUTH_OPS].i != 0;
     req->type = BROOK_REQ_DESCRIBE_GROUPS;
     return 0;
 }
@@ -451,21 +453,43 @@ kval *kmap_enc_offset_delete(kreq *kr, brook_request *req)
     return r;
 }
 
+/* Is `value` one of the names in `filter` (any case; an empty filter lets everything through)? */
+static int passes(const kval *filter, const char *value)
+{
+    for (size_t i = 0; i < COUNT_OF(filter); i++) {
+        const kval *name = &filter->items[i];
+        if (name->len >= 0 && strlen(value) == (size_t)name->len &&
+            strncasecmp(value, (const char *)name->ptr, (size_t)name->len) == 0)
+            return 1;
+    }
+    return COUNT_OF(filter) == 0;
+}
+
+/* Every group Brook has is a classic one (JoinGroup/SyncGroup). */
+#define GROUP_TYPE "classic"
+
 kval *kmap_enc_list_groups(kreq *kr, brook_request *req)
 {
-    (void)kr;
     brook_list_groups_req *l = &req->u.list_groups;
+    const kval *states = &kr->body[LSG_STATES], *types = &kr->body[LSG_TYPES];
     kval *r = kmap_struct(req, LSG_R__COUNT);
     if (!r)
         return NULL;
     r[LSG_R_ERROR].i = group_error(l->error);
-    size_t n = l->error ? 0 : l->group_count;
+    size_t n = 0, all = l->error || !passes(types, GROUP_TYPE) ? 0 : l->group_count;
+    for (size_t i = 0; i < all; i++)
+        n += passes(states, l->groups[i].state ? l->groups[i].state : "");
     if (kmap_rows(req, &r[LSG_R_GROUPS], n, LSG_RG__COUNT))
         return NULL;
-    for (size_t i = 0; i < n; i++) {
-        kval *gv = ROW(&r[LSG_R_GROUPS], i);
-        kmap_set_str(&gv[LSG_RG_GROUP], l->groups[i].group_id);
-        kmap_set_str(&gv[LSG_RG_PROTOCOL_TYPE], l->groups[i].protocol_type);
+    for (size_t i = 0, k = 0; i < all; i++) {
+        const brook_group_listing *g = &l->groups[i];
+        if (!passes(states, g->state ? g->state : ""))
+            continue;
+        kval *gv = ROW(&r[LSG_R_GROUPS], k++);
+        kmap_set_str(&gv[LSG_RG_GROUP], g->group_id);
+        kmap_set_str(&gv[LSG_RG_PROTOCOL_TYPE], g->protocol_type);
+        kmap_set_str(&gv[LSG_RG_STATE], g->state ? g->state : "");
+        kmap_set_str(&gv[LSG_RG_TYPE], GROUP_TYPE);
     }
     return r;
 }
@@ -485,7 +509,8 @@ kval *kmap_enc_describe_groups(kreq *kr, brook_request *req)
         kmap_set_str(&gv[DG_RG_STATE], g->state ? g->state : "");
         kmap_set_str(&gv[DG_RG_PROTOCOL_TYPE], g->protocol_type ? g->protocol_type : "");
         kmap_set_str(&gv[DG_RG_PROTOCOL], g->protocol_name ? g->protocol_name : "");
-        gv[DG_RG_AUTH_OPS].i = INT32_MIN;
+        gv[DG_RG_AUTH_OPS].i =
+            kmap_authorized_ops(d->include_authorized_ops && !g->error, g->authorized_ops, BROOK_RESOURCE_GROUP);
         size_t n = g->error ? 0 : g->member_count;
         if (kmap_rows(req, &gv[DG_RG_MEMBERS], n, DG_RM__COUNT))
             return NULL;

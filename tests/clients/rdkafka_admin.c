@@ -5,6 +5,7 @@
  *   rdkafka_admin BOOTSTRAP acl-create TYPE NAME PATTERN PRINCIPAL HOST OPERATION PERMISSION
  *   rdkafka_admin BOOTSTRAP acl-describe TYPE NAME|- PATTERN PRINCIPAL|- HOST|- OPERATION PERMISSION
  *   rdkafka_admin BOOTSTRAP acl-delete   TYPE NAME|- PATTERN PRINCIPAL|- HOST|- OPERATION PERMISSION
+ *   rdkafka_admin BOOTSTRAP groups-list [STATE...]      ("GROUP STATE" per group)
  *
  * Enum arguments are librdkafka's names (TOPIC, LITERAL, WRITE, ALLOW,
  * ANY, ...); "-" is a NULL filter string. Prints one line per ACL
@@ -151,6 +152,29 @@ static void acl_delete(rd_kafka_t *rk, rd_kafka_queue_t *q, rd_kafka_AdminOption
     rd_kafka_AclBinding_destroy(f);
 }
 
+/* argv: the states to list (none: every group), then NULL */
+static void groups_list(rd_kafka_t *rk, rd_kafka_queue_t *q, rd_kafka_AdminOptions_t *o, char **argv)
+{
+    rd_kafka_consumer_group_state_t states[8];
+    size_t n = 0;
+    for (; argv[n] && n < 8; n++)
+        states[n] = rd_kafka_consumer_group_state_code(argv[n]);
+    if (n && print_error(rd_kafka_AdminOptions_set_match_consumer_group_states(o, states, n)))
+        exit(2);
+    rd_kafka_ListConsumerGroups(rk, o, q);
+    rd_kafka_event_t *ev = result(q);
+    const rd_kafka_ListConsumerGroups_result_t *r = rd_kafka_event_ListConsumerGroups_result(ev);
+    size_t count;
+    const rd_kafka_ConsumerGroupListing_t **groups = rd_kafka_ListConsumerGroups_result_valid(r, &count);
+    for (size_t i = 0; i < count; i++)
+        printf("%s %s\n", rd_kafka_ConsumerGroupListing_group_id(groups[i]),
+               rd_kafka_consumer_group_state_name(rd_kafka_ConsumerGroupListing_state(groups[i])));
+    const rd_kafka_error_t **errors = rd_kafka_ListConsumerGroups_result_errors(r, &count);
+    for (size_t i = 0; i < count; i++)
+        print_error(errors[i]);
+    rd_kafka_event_destroy(ev);
+}
+
 int main(int argc, char **argv)
 {
     static const struct {
@@ -162,11 +186,12 @@ int main(int argc, char **argv)
         {"acl-create", 7, acl_create, RD_KAFKA_ADMIN_OP_CREATEACLS},
         {"acl-describe", 7, acl_describe, RD_KAFKA_ADMIN_OP_DESCRIBEACLS},
         {"acl-delete", 7, acl_delete, RD_KAFKA_ADMIN_OP_DELETEACLS},
+        {"groups-list", -1, groups_list, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPS},
     };
     for (size_t c = 0; argc >= 3 && c < sizeof commands / sizeof commands[0]; c++) {
         if (strcmp(argv[2], commands[c].name) != 0)
             continue;
-        if (argc != 3 + commands[c].args) {
+        if (commands[c].args >= 0 && argc != 3 + commands[c].args) {
             fprintf(stderr, "%s takes %d arguments\n", commands[c].name, commands[c].args);
             return 2;
         }
@@ -190,6 +215,6 @@ int main(int argc, char **argv)
         rd_kafka_destroy(rk);
         return 0;
     }
-    fprintf(stderr, "usage: rdkafka_admin BOOTSTRAP acl-create|acl-describe|acl-delete ARGS...\n");
+    fprintf(stderr, "usage: rdkafka_admin BOOTSTRAP acl-create|acl-describe|acl-delete|groups-list ARGS...\n");
     return 2;
 }

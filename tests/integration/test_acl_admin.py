@@ -177,6 +177,16 @@ class AclAdminLibrdkafka(AclAdmin):
                          ["TOPIC orders LITERAL User:alice * WRITE ALLOW", "GROUP app- PREFIXED User:alice * READ DENY"])
         self.assertEqual(self.rdkafka("acl-describe", "GROUP", "app-orders", "MATCH", "-", "-", "ANY", "ANY"),
                          ["GROUP app- PREFIXED User:alice * READ DENY"])
+        # DESCRIBE and ALTER are numbered differently in Kafka and in Brook's SDK
+        for op in ("DESCRIBE", "ALTER"):
+            self.assertEqual(self.rdkafka("acl-create", "TOPIC", "ops", "LITERAL", "User:carol", "*", op, "ALLOW"),
+                             ["ok"])
+        self.assertEqual(sorted(self.rdkafka("acl-describe", "ANY", "-", "ANY", "User:carol", "-", "ANY", "ANY")),
+                         ["TOPIC ops LITERAL User:carol * ALTER ALLOW", "TOPIC ops LITERAL User:carol * DESCRIBE ALLOW"])
+        with open(self.acl) as f:
+            text = f.read()
+        self.assertIn("allow User:carol * DESCRIBE topic literal ops\n", text)
+        self.assertIn("allow User:carol * ALTER topic literal ops\n", text)
         self.assertEqual(self.rdkafka("acl-delete", "TOPIC", "-", "ANY", "User:alice", "-", "ANY", "ALLOW"),
                          ["TOPIC orders LITERAL User:alice * WRITE ALLOW"])
         self.assertEqual(self.rdkafka("acl-describe", "ANY", "-", "ANY", "User:alice", "-", "ANY", "ANY"),

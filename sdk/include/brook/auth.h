@@ -34,6 +34,10 @@ typedef enum brook_auth_operation {
     BROOK_OP_CLUSTER_ACTION = 7,
 } brook_auth_operation;
 
+/* An operation's bit in a set of them (since 2.3: what a principal may do
+ * on a resource, Kafka's "authorized operations"). */
+#define BROOK_OP_BIT(op) (1u << (unsigned)(op))
+
 typedef enum brook_resource_type {
     BROOK_RESOURCE_TOPIC = 1,
     BROOK_RESOURCE_GROUP = 2,

@@ -205,13 +205,16 @@ typedef struct brook_group_description {
     const char *protocol_name;
     brook_group_member_info *members;
     size_t member_count;
-    uint64_t reserved[2];
+    uint32_t authorized_ops; /* out since 2.3, when asked: BROOK_OP_BIT of each operation allowed */
+    uint32_t reserved32;
+    uint64_t reserved[1];
 } brook_group_description;
 BROOK_ABI_PIN_SIZE(brook_group_description, 72);
 
 typedef struct brook_describe_groups_req {
     brook_group_description *groups;
     size_t group_count;
+    int include_authorized_ops; /* in, since 2.3: fill each group's authorized_ops */
 } brook_describe_groups_req;
 
 typedef struct brook_group_deletion {

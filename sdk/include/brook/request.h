@@ -79,6 +79,7 @@ typedef struct brook_topic_meta {
     int internal;                     /* out */
     brook_partition_meta *partitions; /* out */
     int32_t partition_count;          /* out */
+    uint32_t authorized_ops;          /* out since 2.3 (in what was padding), when asked: BROOK_OP_BIT of each */
     uint64_t reserved[2];
 } brook_topic_meta;
 BROOK_ABI_PIN_SIZE(brook_topic_meta, 48);
@@ -101,6 +102,9 @@ typedef struct brook_metadata_req {
     size_t broker_count;        /* out */
     int32_t controller_id;      /* out */
     const char *cluster_id;     /* out */
+    /* since 2.3: fill the topics' and the cluster's authorized_ops */
+    int include_authorized_ops;      /* in */
+    uint32_t cluster_authorized_ops; /* out: BROOK_OP_BIT of each operation allowed on the cluster */
 } brook_metadata_req;
 
 /* ---- create / delete topics ----------------------------------------- */
