@@ -830,6 +830,40 @@ static const kfield dla_resp[DLA_R__COUNT] = {
 MSG(dla_request, dla_req);
 MSG(dla_response, dla_resp);
 
+/* ---- DescribeLogDirs (35) ---------------------------------------------------- */
+/* v2 is flexible, v3 adds the top-level error, v4 the sizes (KIP-827) */
+static const kfield dld_topic[DLD_T__COUNT] = {
+    [DLD_T_NAME] = F("Topic", KT_STRING, 0, KV_ANY),
+    [DLD_T_PARTITIONS] = FA("Partitions", KT_INT32, 0, KV_ANY, KV_NEVER),
+};
+static const kfield dld_req[DLD__COUNT] = {
+    [DLD_TOPICS] = FS("Topics", dld_topic, 0, KV_ANY, 0),
+};
+static const kfield dld_resp_partition[DLD_RP__COUNT] = {
+    [DLD_RP_INDEX] = F("PartitionIndex", KT_INT32, 0, KV_ANY),
+    [DLD_RP_SIZE] = F("PartitionSize", KT_INT64, 0, KV_ANY),
+    [DLD_RP_LAG] = F("OffsetLag", KT_INT64, 0, KV_ANY),
+    [DLD_RP_FUTURE] = F("IsFutureKey", KT_BOOL, 0, KV_ANY),
+};
+static const kfield dld_resp_topic[DLD_RT__COUNT] = {
+    [DLD_RT_NAME] = F("Name", KT_STRING, 0, KV_ANY),
+    [DLD_RT_PARTITIONS] = FS("Partitions", dld_resp_partition, 0, KV_ANY, KV_NEVER),
+};
+static const kfield dld_resp_result[DLD_RR__COUNT] = {
+    [DLD_RR_ERROR] = F("ErrorCode", KT_INT16, 0, KV_ANY),
+    [DLD_RR_DIR] = F("LogDir", KT_STRING, 0, KV_ANY),
+    [DLD_RR_TOPICS] = FS("Topics", dld_resp_topic, 0, KV_ANY, KV_NEVER),
+    [DLD_RR_TOTAL] = FD("TotalBytes", KT_INT64, 4, KV_ANY, -1),
+    [DLD_RR_USABLE] = FD("UsableBytes", KT_INT64, 4, KV_ANY, -1),
+};
+static const kfield dld_resp[DLD_R__COUNT] = {
+    [DLD_R_THROTTLE] = F("ThrottleTimeMs", KT_INT32, 0, KV_ANY),
+    [DLD_R_ERROR] = F("ErrorCode", KT_INT16, 3, KV_ANY),
+    [DLD_R_RESULTS] = FS("Results", dld_resp_result, 0, KV_ANY, KV_NEVER),
+};
+MSG(dld_request, dld_req);
+MSG(dld_response, dld_resp);
+
 /* ---- the registry ----------------------------------------------------------- */
 /* Ranges: Produce from v3 and Fetch from v4 (RecordBatch v2 only); the rest
  * from v0. Flexible versions are advertised where the tables support them. */
@@ -1014,6 +1048,15 @@ static const kapi apis[] = {
      .response = &dla_response,
      .decode = kmap_dec_delete_acls,
      .encode = kmap_enc_delete_acls},
+    {.key = 35,
+     .name = "DescribeLogDirs",
+     .min_ver = 0,
+     .max_ver = 4,
+     .flexible_from = 2,
+     .request = &dld_request,
+     .response = &dld_response,
+     .decode = kmap_dec_describe_log_dirs,
+     .encode = kmap_enc_describe_log_dirs},
     {.key = 60,
      .name = "DescribeCluster",
      .min_ver = 0,

@@ -299,6 +299,68 @@ kval *kmap_enc_describe_cluster(kreq *kr, brook_request *req)
     return r;
 }
 
+/* DescribeLogDirs: Brook keeps one data directory, so one result. */
+int kmap_dec_describe_log_dirs(kreq *kr, brook_request *req)
+{
+    brook_describe_log_dirs_req *d = &req->u.describe_log_dirs;
+    kval *topics = &kr->body[DLD_TOPICS];
+    d->all_topics = topics->len < 0;
+    d->topic_count = COUNT_OF(topics);
+    d->topics = kmap_alloc(req, sizeof *d->topics * (d->topic_count + 1));
+    if (!d->topics)
+        return -1;
+    for (size_t t = 0; t < d->topic_count; t++) {
+        kval *tv = ROW(topics, t), *parts = &tv[DLD_T_PARTITIONS];
+        brook_log_dir_topic *lt = &d->topics[t];
+        lt->name = kmap_str(req, &tv[DLD_T_NAME]);
+        lt->partition_count = COUNT_OF(parts);
+        int32_t *p = kmap_alloc(req, sizeof *p * (lt->partition_count + 1));
+        if (!p)
+            return -1;
+        for (size_t i = 0; i < lt->partition_count; i++)
+            p[i] = (int32_t)parts->items[i].i;
+        lt->partitions = p;
+    }
+    req->type = BROOK_REQ_DESCRIBE_LOG_DIRS;
+    return 0;
+}
+
+kval *kmap_enc_describe_log_dirs(kreq *kr, brook_request *req)
+{
+    (void)kr;
+    brook_describe_log_dirs_req *d = &req->u.describe_log_dirs;
+    kval *r = kmap_struct(req, DLD_R__COUNT);
+    if (!r || kmap_rows(req, &r[DLD_R_RESULTS], 1, DLD_RR__COUNT))
+        return NULL;
+    r[DLD_R_ERROR].i = kmap_error(d->error, 1);
+    kval *dir = ROW(&r[DLD_R_RESULTS], 0);
+    dir[DLD_RR_ERROR].i = kmap_error(d->error, 1);
+    kmap_set_str(&dir[DLD_RR_DIR], d->log_dir ? d->log_dir : "");
+    dir[DLD_RR_TOTAL].i = d->error ? -1 : d->total_bytes;
+    dir[DLD_RR_USABLE].i = d->error ? -1 : d->usable_bytes;
+    size_t n = 0;
+    for (size_t t = 0; !d->error && t < d->topic_count; t++)
+        n += d->topics[t].replica_count > 0;
+    if (kmap_rows(req, &dir[DLD_RR_TOPICS], n, DLD_RT__COUNT))
+        return NULL;
+    for (size_t t = 0, k = 0; !d->error && t < d->topic_count; t++) {
+        const brook_log_dir_topic *lt = &d->topics[t];
+        if (!lt->replica_count)
+            continue; /* a topic without replicas here is not in this directory */
+        kval *tv = ROW(&dir[DLD_RR_TOPICS], k++);
+        kmap_set_str(&tv[DLD_RT_NAME], lt->name);
+        if (kmap_rows(req, &tv[DLD_RT_PARTITIONS], lt->replica_count, DLD_RP__COUNT))
+            return NULL;
+        for (size_t i = 0; i < lt->replica_count; i++) {
+            kval *pv = ROW(&tv[DLD_RT_PARTITIONS], i);
+            pv[DLD_RP_INDEX].i = lt->replicas[i].partition;
+            pv[DLD_RP_SIZE].i = lt->replicas[i].size_bytes;
+            pv[DLD_RP_LAG].i = lt->replicas[i].offset_lag;
+        }
+    }
+    return r;
+}
+
 int kmap_dec_create_topics(kreq *kr, brook_request *req)
 {
     brook_create_topics_req *c = &req->u.create_topics;

@@ -54,6 +54,7 @@ typedef enum brook_request_type {
     BROOK_REQ_DESCRIBE_ACLS = 27,
     BROOK_REQ_CREATE_ACLS = 28,
     BROOK_REQ_DELETE_ACLS = 29,
+    BROOK_REQ_DESCRIBE_LOG_DIRS = 30, /* since 2.3: this broker's replicas and their sizes */
 } brook_request_type;
 
 /* brook_request.flags */
@@ -414,6 +415,38 @@ typedef struct brook_alter_configs_req {
     int validate_only; /* check everything, change nothing */
 } brook_alter_configs_req;
 
+/* ---- describe log dirs (since 2.3) ---------------------------------------- */
+/* The replicas this broker keeps in its data directory, with their sizes
+ * (Kafka's DescribeLogDirs; Brook keeps one directory per broker). */
+typedef struct brook_log_dir_partition {
+    int32_t partition;
+    int32_t reserved32;
+    int64_t size_bytes; /* out: -1 when the storage does not say */
+    int64_t offset_lag; /* out: how far its log end lies behind the high watermark (0 on a leader) */
+    uint64_t reserved[2];
+} brook_log_dir_partition;
+BROOK_ABI_PIN_SIZE(brook_log_dir_partition, 40);
+
+typedef struct brook_log_dir_topic {
+    const char *name;
+    const int32_t *partitions;         /* in: NULL with 0 */
+    size_t partition_count;            /* in */
+    brook_log_dir_partition *replicas; /* out: the ones asked for that this broker keeps */
+    size_t replica_count;              /* out */
+    uint64_t reserved[2];
+} brook_log_dir_topic;
+BROOK_ABI_PIN_SIZE(brook_log_dir_topic, 56);
+
+typedef struct brook_describe_log_dirs_req {
+    int all_topics;              /* in: every replica (then `topics` is replaced) */
+    brook_log_dir_topic *topics; /* in (names, partitions) and out */
+    size_t topic_count;
+    brook_err error;      /* out */
+    const char *log_dir;  /* out: the data directory's absolute path */
+    int64_t total_bytes;  /* out: its file system's size, -1 unknown */
+    int64_t usable_bytes; /* out: what is free there for Brook, -1 unknown */
+} brook_describe_log_dirs_req;
+
 /* ---- the request ---------------------------------------------------- */
 typedef struct brook_request brook_request;
 
@@ -470,6 +503,7 @@ struct brook_request {
         brook_describe_acls_req describe_acls;                     /* since 2.3 */
         brook_create_acls_req create_acls;                         /* since 2.3 */
         brook_delete_acls_req delete_acls;                         /* since 2.3 */
+        brook_describe_log_dirs_req describe_log_dirs;             /* since 2.3 */
         uint64_t room[32];
     } u;
 };
