@@ -275,3 +275,9 @@ brook_err brook_producers_decode(brook_producers *ps, const uint8_t *data, size_
     }
     return r == end ? BROOK_OK : BROOK_ERR_CORRUPT;
 }
+
+void brook_producers_each(const brook_producers *ps, void (*each)(void *arg, const brook_producer_view *v), void *arg)
+{
+    for (const producer *p = ps->newest; p; p = p->older)
+        each(arg, &(brook_producer_view){p->id, p->epoch, p->last_seq, p->last_append_ms});
+}

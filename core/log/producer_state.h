@@ -43,6 +43,17 @@ void brook_producers_record(brook_producers *ps, const brook_batch_info *b, int6
 
 size_t brook_producers_count(const brook_producers *ps);
 
+/* What the table knows of one producer, for describing it. */
+typedef struct brook_producer_view {
+    int64_t id;
+    int16_t epoch;
+    int32_t last_seq;
+    int64_t last_append_ms;
+} brook_producer_view;
+
+/* Each producer, most recently active first. */
+void brook_producers_each(const brook_producers *ps, void (*each)(void *arg, const brook_producer_view *v), void *arg);
+
 /* The whole table as bytes (appended to `out`), and back: decode adds the
  * encoded producers to `ps` (BROOK_ERR_CORRUPT when the bytes do not parse;
  * `ps` may then hold part of them). The format is versioned by the

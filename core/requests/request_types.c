@@ -45,6 +45,7 @@ static const brook_req_type_row rows[BROOK_REQ_TYPE_COUNT] = {
     [BROOK_REQ_CREATE_ACLS] = {"create_acls", brook_handle_create_acls},
     [BROOK_REQ_DELETE_ACLS] = {"delete_acls", brook_handle_delete_acls},
     [BROOK_REQ_DESCRIBE_LOG_DIRS] = {"describe_log_dirs", brook_handle_describe_log_dirs},
+    [BROOK_REQ_DESCRIBE_PRODUCERS] = {"describe_producers", brook_handle_describe_producers},
 };
 
 const brook_req_type_row *brook_req_type(int type)

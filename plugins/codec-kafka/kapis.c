@@ -864,6 +864,39 @@ static const kfield dld_resp[DLD_R__COUNT] = {
 MSG(dld_request, dld_req);
 MSG(dld_response, dld_resp);
 
+/* ---- DescribeProducers (61) -------------------------------------------------- */
+static const kfield dp_topic[DP_T__COUNT] = {
+    [DP_T_NAME] = F("Name", KT_STRING, 0, KV_ANY),
+    [DP_T_PARTITIONS] = FA("PartitionIndexes", KT_INT32, 0, KV_ANY, KV_NEVER),
+};
+static const kfield dp_req[DP__COUNT] = {
+    [DP_TOPICS] = FS("Topics", dp_topic, 0, KV_ANY, KV_NEVER),
+};
+static const kfield dp_resp_producer[DP_RS__COUNT] = {
+    [DP_RS_ID] = F("ProducerId", KT_INT64, 0, KV_ANY),
+    [DP_RS_EPOCH] = F("ProducerEpoch", KT_INT32, 0, KV_ANY),
+    [DP_RS_LAST_SEQ] = F("LastSequence", KT_INT32, 0, KV_ANY),
+    [DP_RS_LAST_TIME] = F("LastTimestamp", KT_INT64, 0, KV_ANY),
+    [DP_RS_COORD_EPOCH] = F("CoordinatorEpoch", KT_INT32, 0, KV_ANY),
+    [DP_RS_TXN_START] = F("CurrentTxnStartOffset", KT_INT64, 0, KV_ANY),
+};
+static const kfield dp_resp_partition[DP_RP__COUNT] = {
+    [DP_RP_INDEX] = F("PartitionIndex", KT_INT32, 0, KV_ANY),
+    [DP_RP_ERROR] = F("ErrorCode", KT_INT16, 0, KV_ANY),
+    [DP_RP_MESSAGE] = FN("ErrorMessage", KT_STRING, 0, KV_ANY, 0),
+    [DP_RP_PRODUCERS] = FS("ActiveProducers", dp_resp_producer, 0, KV_ANY, KV_NEVER),
+};
+static const kfield dp_resp_topic[DP_RT__COUNT] = {
+    [DP_RT_NAME] = F("Name", KT_STRING, 0, KV_ANY),
+    [DP_RT_PARTITIONS] = FS("Partitions", dp_resp_partition, 0, KV_ANY, KV_NEVER),
+};
+static const kfield dp_resp[DP_R__COUNT] = {
+    [DP_R_THROTTLE] = F("ThrottleTimeMs", KT_INT32, 0, KV_ANY),
+    [DP_R_TOPICS] = FS("Topics", dp_resp_topic, 0, KV_ANY, KV_NEVER),
+};
+MSG(dp_request, dp_req);
+MSG(dp_response, dp_resp);
+
 /* ---- the registry ----------------------------------------------------------- */
 /* Ranges: Produce from v3 and Fetch from v4 (RecordBatch v2 only); the rest
  * from v0. Flexible versions are advertised where the tables support them. */
@@ -1057,6 +1090,15 @@ static const kapi apis[] = {
      .response = &dld_response,
      .decode = kmap_dec_describe_log_dirs,
      .encode = kmap_enc_describe_log_dirs},
+    {.key = 61,
+     .name = "DescribeProducers",
+     .min_ver = 0,
+     .max_ver = 0,
+     .flexible_from = 0,
+     .request = &dp_request,
+     .response = &dp_response,
+     .decode = kmap_dec_describe_producers,
+     .encode = kmap_enc_describe_producers},
     {.key = 60,
      .name = "DescribeCluster",
      .min_ver = 0,

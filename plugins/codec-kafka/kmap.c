@@ -361,6 +361,65 @@ kval *kmap_enc_describe_log_dirs(kreq *kr, brook_request *req)
     return r;
 }
 
+int kmap_dec_describe_producers(kreq *kr, brook_request *req)
+{
+    brook_describe_producers_req *d = &req->u.describe_producers;
+    kval *topics = &kr->body[DP_TOPICS];
+    d->topic_count = COUNT_OF(topics);
+    d->topics = kmap_alloc(req, sizeof *d->topics * (d->topic_count + 1));
+    if (!d->topics)
+        return -1;
+    for (size_t t = 0; t < d->topic_count; t++) {
+        kval *tv = ROW(topics, t), *parts = &tv[DP_T_PARTITIONS];
+        brook_producers_topic *pt = &d->topics[t];
+        pt->name = kmap_str(req, &tv[DP_T_NAME]);
+        pt->partition_count = COUNT_OF(parts);
+        pt->partitions = kmap_alloc(req, sizeof *pt->partitions * (pt->partition_count + 1));
+        if (!pt->partitions)
+            return -1;
+        for (size_t i = 0; i < pt->partition_count; i++)
+            pt->partitions[i].partition = (int32_t)parts->items[i].i;
+    }
+    req->type = BROOK_REQ_DESCRIBE_PRODUCERS;
+    return 0;
+}
+
+kval *kmap_enc_describe_producers(kreq *kr, brook_request *req)
+{
+    (void)kr;
+    brook_describe_producers_req *d = &req->u.describe_producers;
+    kval *r = kmap_struct(req, DP_R__COUNT);
+    if (!r || kmap_rows(req, &r[DP_R_TOPICS], d->topic_count, DP_RT__COUNT))
+        return NULL;
+    for (size_t t = 0; t < d->topic_count; t++) {
+        const brook_producers_topic *pt = &d->topics[t];
+        kval *tv = ROW(&r[DP_R_TOPICS], t);
+        kmap_set_str(&tv[DP_RT_NAME], pt->name);
+        if (kmap_rows(req, &tv[DP_RT_PARTITIONS], pt->partition_count, DP_RP__COUNT))
+            return NULL;
+        for (size_t i = 0; i < pt->partition_count; i++) {
+            const brook_producers_partition *pp = &pt->partitions[i];
+            kval *pv = ROW(&tv[DP_RT_PARTITIONS], i);
+            size_t n = pp->error ? 0 : pp->producer_count;
+            pv[DP_RP_INDEX].i = pp->partition;
+            pv[DP_RP_ERROR].i = kmap_error(pp->error, 0);
+            kmap_set_str(&pv[DP_RP_MESSAGE], pp->error ? brook_err_str(pp->error) : NULL);
+            if (kmap_rows(req, &pv[DP_RP_PRODUCERS], n, DP_RS__COUNT))
+                return NULL;
+            for (size_t k = 0; k < n; k++) {
+                kval *sv = ROW(&pv[DP_RP_PRODUCERS], k);
+                sv[DP_RS_ID].i = pp->producers[k].producer_id;
+                sv[DP_RS_EPOCH].i = pp->producers[k].producer_epoch;
+                sv[DP_RS_LAST_SEQ].i = pp->producers[k].last_sequence;
+                sv[DP_RS_LAST_TIME].i = pp->producers[k].last_timestamp;
+                sv[DP_RS_COORD_EPOCH].i = -1; /* no transactions */
+                sv[DP_RS_TXN_START].i = -1;
+            }
+        }
+    }
+    return r;
+}
+
 int kmap_dec_create_topics(kreq *kr, brook_request *req)
 {
     brook_create_topics_req *c = &req->u.create_topics;

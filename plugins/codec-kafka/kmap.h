@@ -57,6 +57,8 @@ int kmap_dec_delete_acls(kreq *kr, brook_request *req);
 kval *kmap_enc_delete_acls(kreq *kr, brook_request *req);
 int kmap_dec_describe_log_dirs(kreq *kr, brook_request *req);
 kval *kmap_enc_describe_log_dirs(kreq *kr, brook_request *req);
+int kmap_dec_describe_producers(kreq *kr, brook_request *req);
+kval *kmap_enc_describe_producers(kreq *kr, brook_request *req);
 int kmap_dec_create_topics(kreq *kr, brook_request *req);
 kval *kmap_enc_create_topics(kreq *kr, brook_request *req);
 int kmap_dec_delete_topics(kreq *kr, brook_request *req);

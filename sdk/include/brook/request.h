@@ -54,7 +54,8 @@ typedef enum brook_request_type {
     BROOK_REQ_DESCRIBE_ACLS = 27,
     BROOK_REQ_CREATE_ACLS = 28,
     BROOK_REQ_DELETE_ACLS = 29,
-    BROOK_REQ_DESCRIBE_LOG_DIRS = 30, /* since 2.3: this broker's replicas and their sizes */
+    BROOK_REQ_DESCRIBE_LOG_DIRS = 30,  /* since 2.3: this broker's replicas and their sizes */
+    BROOK_REQ_DESCRIBE_PRODUCERS = 31, /* since 2.3: the idempotent producers a partition tracks */
 } brook_request_type;
 
 /* brook_request.flags */
@@ -447,6 +448,40 @@ typedef struct brook_describe_log_dirs_req {
     int64_t usable_bytes; /* out: what is free there for Brook, -1 unknown */
 } brook_describe_log_dirs_req;
 
+/* ---- describe producers (since 2.3) ---------------------------------------- */
+/* The idempotent producers a partition's leader tracks (Kafka's
+ * DescribeProducers, KIP-664): to find a stuck or fenced producer. */
+typedef struct brook_producer_info {
+    int64_t producer_id;
+    int32_t producer_epoch;
+    int32_t last_sequence;
+    int64_t last_timestamp; /* when its last batch was appended, by the broker's clock (ms) */
+    uint64_t reserved[2];
+} brook_producer_info;
+BROOK_ABI_PIN_SIZE(brook_producer_info, 40);
+
+typedef struct brook_producers_partition {
+    int32_t partition;
+    brook_err error;                /* out */
+    brook_producer_info *producers; /* out */
+    size_t producer_count;          /* out */
+    uint64_t reserved[2];
+} brook_producers_partition;
+BROOK_ABI_PIN_SIZE(brook_producers_partition, 40);
+
+typedef struct brook_producers_topic {
+    const char *name;
+    brook_producers_partition *partitions;
+    size_t partition_count;
+    uint64_t reserved[2];
+} brook_producers_topic;
+BROOK_ABI_PIN_SIZE(brook_producers_topic, 40);
+
+typedef struct brook_describe_producers_req {
+    brook_producers_topic *topics;
+    size_t topic_count;
+} brook_describe_producers_req;
+
 /* ---- the request ---------------------------------------------------- */
 typedef struct brook_request brook_request;
 
@@ -504,6 +539,7 @@ struct brook_request {
         brook_create_acls_req create_acls;                         /* since 2.3 */
         brook_delete_acls_req delete_acls;                         /* since 2.3 */
         brook_describe_log_dirs_req describe_log_dirs;             /* since 2.3 */
+        brook_describe_producers_req describe_producers;           /* since 2.3 */
         uint64_t room[32];
     } u;
 };
