@@ -22,6 +22,8 @@ void brook_handle_create_acls(brook_req *req);             /* handle_acls.c */
 void brook_handle_delete_acls(brook_req *req);             /* handle_acls.c */
 void brook_handle_describe_log_dirs(brook_req *req);       /* handle_log_dirs.c */
 void brook_handle_describe_producers(brook_req *req);      /* handle_producers.c */
+void brook_handle_describe_user_scram(brook_req *req);     /* handle_users.c */
+void brook_handle_alter_user_scram(brook_req *req);        /* handle_users.c */
 void brook_handle_init_producer_id(brook_req *req);        /* handle_producer_id.c */
 void brook_handle_describe_configs(brook_req *req);        /* handle_configs.c */
 void brook_handle_alter_configs(brook_req *req);           /* handle_alter_configs.c */

@@ -147,6 +147,28 @@ int cred_next_user(const char *path, int from, char *user, size_t userlen, char 
 
 int cred_replace(const char *path, const char *user, const char *line)
 {
+    return cred_replace_scheme(path, user, NULL, line);
+}
+
+static int sync_dir_of(const char *path)
+{
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (slash)
+        *(slash == dir ? slash + 1 : slash) = 0;
+    else
+        snprintf(dir, sizeof dir, ".");
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    int rc = fsync(fd);
+    close(fd);
+    return rc;
+}
+
+int cred_replace_scheme(const char *path, const char *user, const char *scheme, const char *line)
+{
     char tmp[4096];
     if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp) {
         errno = ENAMETOOLONG;
@@ -163,9 +185,10 @@ int cred_replace(const char *path, const char *user, const char *line)
             fclose(in);
         return -1;
     }
-    char buf[1024], name[160];
+    char buf[1024], name[160], sch[40];
     while (in && fgets(buf, sizeof buf, in)) {
-        if (buf[0] != '#' && sscanf(buf, "%159s", name) == 1 && strcmp(name, user) == 0)
+        int fields = buf[0] == '#' ? 0 : sscanf(buf, "%159s %39s", name, sch);
+        if (fields >= 1 && strcmp(name, user) == 0 && (!scheme || (fields == 2 && strcmp(sch, scheme) == 0)))
             continue; /* replaced */
         fputs(buf, out);
     }
@@ -176,7 +199,7 @@ int cred_replace(const char *path, const char *user, const char *line)
     int rc = fflush(out) == 0 && fsync(fileno(out)) == 0 ? 0 : -1;
     if (fclose(out) != 0)
         rc = -1;
-    if (rc == 0 && rename(tmp, path) != 0)
+    if (rc == 0 && (rename(tmp, path) != 0 || sync_dir_of(path) != 0))
         rc = -1;
     if (rc)
         unlink(tmp);

@@ -43,6 +43,9 @@ int cred_find(const char *path, const char *user, const char *scheme, int *itera
  * with it appended (it may hold several lines); atomically, mode 0600.
  * 0, or -1 with errno. */
 int cred_replace(const char *path, const char *user, const char *line);
+/* The same for one scheme of `user` (NULL: all of them); the directory is
+ * synced after the rename, so a crash keeps the old file or the new. */
+int cred_replace_scheme(const char *path, const char *user, const char *scheme, const char *line);
 
 /* base64 of n bytes into out (room for 4*ceil(n/3)+1). */
 void cred_base64(const unsigned char *in, size_t n, char *out);

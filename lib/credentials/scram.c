@@ -26,24 +26,33 @@ static int hmac(int sha512, const unsigned char *key, size_t klen, const void *d
     return HMAC(md(sha512), key, (int)klen, data, len, out, &n) ? 0 : -1;
 }
 
-int scram_derive(int sha512, const char *password, const unsigned char *salt, size_t salt_len, int iterations,
-                 scram_credential *out)
+int scram_keys(int sha512, const unsigned char *salted_password, const unsigned char *salt, size_t salt_len,
+               int iterations, scram_credential *out)
 {
     size_t kl = key_len(sha512);
-    unsigned char salted[SCRAM_MAX_KEY], client_key[SCRAM_MAX_KEY];
-    if (salt_len > sizeof out->salt ||
-        PKCS5_PBKDF2_HMAC(password, (int)strlen(password), salt, (int)salt_len, iterations, md(sha512), (int)kl,
-                          salted) != 1 ||
-        hmac(sha512, salted, kl, "Client Key", 10, client_key) ||
-        hmac(sha512, salted, kl, "Server Key", 10, out->server_key) ||
+    unsigned char client_key[SCRAM_MAX_KEY];
+    if (salt_len > sizeof out->salt || hmac(sha512, salted_password, kl, "Client Key", 10, client_key) ||
+        hmac(sha512, salted_password, kl, "Server Key", 10, out->server_key) ||
         EVP_Digest(client_key, kl, out->stored_key, NULL, md(sha512), NULL) != 1)
         return -1;
     memcpy(out->salt, salt, salt_len);
     out->salt_len = salt_len;
     out->iterations = iterations;
-    OPENSSL_cleanse(salted, sizeof salted);
     OPENSSL_cleanse(client_key, sizeof client_key);
     return 0;
+}
+
+int scram_derive(int sha512, const char *password, const unsigned char *salt, size_t salt_len, int iterations,
+                 scram_credential *out)
+{
+    size_t kl = key_len(sha512);
+    unsigned char salted[SCRAM_MAX_KEY];
+    int rc = PKCS5_PBKDF2_HMAC(password, (int)strlen(password), salt, (int)salt_len, iterations, md(sha512), (int)kl,
+                               salted) == 1
+                 ? scram_keys(sha512, salted, salt, salt_len, iterations, out)
+                 : -1;
+    OPENSSL_cleanse(salted, sizeof salted);
+    return rc;
 }
 
 /* base64 of n bytes into out (NUL-terminated). */

@@ -51,6 +51,12 @@ typedef int (*scram_random)(char *out, size_t len);
 int scram_step(scram *s, const char *in, size_t in_len, scram_lookup lookup, void *ctx, scram_random rnd,
                const char **why);
 
+/* The credential (StoredKey, ServerKey) from the salted password a client
+ * derived (RFC 5802's SaltedPassword, as Kafka's AlterUserScramCredentials
+ * carries it: the password never travels); the key's length is the hash's. */
+int scram_keys(int sha512, const unsigned char *salted_password, const unsigned char *salt, size_t salt_len,
+               int iterations, scram_credential *out);
+
 /* Derive a credential from a password (brookctl users add). */
 int scram_derive(int sha512, const char *password, const unsigned char *salt, size_t salt_len, int iterations,
                  scram_credential *out);

@@ -1,11 +1,15 @@
 /* auth-scram: SASL SCRAM-SHA-256 and SCRAM-SHA-512 (scram.h) against the
  * credentials file `brookctl users add` writes (StoredKey and ServerKey per
- * user; never the password), read at each authentication. Nonces come from
+ * user; never the password), read at each authentication, and changed
+ * over the protocol (Kafka's SCRAM user APIs: the client sends the salted
+ * password, from which the keys are derived here). Nonces come from
  * OpenSSL's CSPRNG. A success makes the principal "User:<name>". */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
 #include <openssl/rand.h>
 
 #include <brook/auth.h>
@@ -112,12 +116,89 @@ static void close_session(void *sess)
     free(sess);
 }
 
+/* ---- administration (Kafka's SCRAM user APIs): the credentials file ------------- */
+
+static const char *scheme_of(brook_scram_mechanism m)
+{
+    return m == BROOK_SCRAM_SHA_512 ? "scram-sha-512" : "scram-sha-256";
+}
+
+static brook_err scram_list(void *state, const char *user, brook_scram_each each, void *arg)
+{
+    cred_plugin *p = state;
+    char name[160], scheme[40];
+    int found = 0, at = 0;
+    while ((at = cred_next_user(p->file, at, name, sizeof name, scheme, sizeof scheme)) >= 0) {
+        brook_scram_mechanism m = strcmp(scheme, "scram-sha-256") == 0   ? BROOK_SCRAM_SHA_256
+                                  : strcmp(scheme, "scram-sha-512") == 0 ? BROOK_SCRAM_SHA_512
+                                                                         : 0;
+        cred_field f[1];
+        int iterations;
+        if (!m || (user && strcmp(user, name) != 0) || cred_find(p->file, name, scheme, &iterations, f, 1) != 1)
+            continue;
+        each(arg, name, m, iterations);
+        found = 1;
+    }
+    return user && !found ? BROOK_ERR_NOT_FOUND : BROOK_OK;
+}
+
+static brook_err scram_set(void *state, const char *user, brook_scram_mechanism mechanism, int32_t iterations,
+                           const uint8_t *salt, size_t salt_len, const uint8_t *salted, size_t salted_len,
+                           const char **message)
+{
+    cred_plugin *p = state;
+    int sha512 = mechanism == BROOK_SCRAM_SHA_512;
+    size_t kl = sha512 ? 64 : 32;
+    scram_credential c;
+    if (!cred_valid_user(user)) {
+        *message = "a user name is 1-128 of A-Z a-z 0-9 . _ @ -";
+        return BROOK_ERR_INVALID;
+    }
+    if (salt_len > 48 || salted_len != kl) { /* a salt of at most 48 bytes fits a line's field */
+        *message = "the salt is longer than 48 bytes";
+        return BROOK_ERR_INVALID;
+    }
+    if (scram_keys(sha512, salted, salt, salt_len, iterations, &c))
+        return BROOK_ERR_NOMEM;
+    char salt64[72], stored64[96], server64[96], line[400];
+    cred_base64(salt, salt_len, salt64);
+    cred_base64(c.stored_key, kl, stored64);
+    cred_base64(c.server_key, kl, server64);
+    OPENSSL_cleanse(&c, sizeof c);
+    snprintf(line, sizeof line, "%s %s %d %s %s %s", user, scheme_of(mechanism), iterations, salt64, stored64,
+             server64);
+    if (cred_replace_scheme(p->file, user, scheme_of(mechanism), line)) {
+        p->host->log(p->host, BROOK_LOG_ERROR, "credentials: cannot write \"%s\": %s", p->file, strerror(errno));
+        return BROOK_ERR_IO;
+    }
+    p->host->log(p->host, BROOK_LOG_INFO, "credentials: %s's %s credential set", user, scheme_of(mechanism));
+    return BROOK_OK;
+}
+
+static brook_err scram_delete(void *state, const char *user, brook_scram_mechanism mechanism)
+{
+    cred_plugin *p = state;
+    cred_field f[1];
+    int iterations;
+    if (cred_find(p->file, user, scheme_of(mechanism), &iterations, f, 1) != 1)
+        return BROOK_ERR_NOT_FOUND;
+    if (cred_replace_scheme(p->file, user, scheme_of(mechanism), NULL)) {
+        p->host->log(p->host, BROOK_LOG_ERROR, "credentials: cannot write \"%s\": %s", p->file, strerror(errno));
+        return BROOK_ERR_IO;
+    }
+    p->host->log(p->host, BROOK_LOG_INFO, "credentials: %s's %s credential removed", user, scheme_of(mechanism));
+    return BROOK_OK;
+}
+
 static const brook_auth_ops ops = {
     .mechanisms = mechanisms,
     .session_open = open_session,
     .session_step = step,
     .session_principal = principal,
     .session_close = close_session,
+    .scram_list = scram_list,
+    .scram_set = scram_set,
+    .scram_delete = scram_delete,
 };
 
 BROOK_PLUGIN_DESCRIPTOR(BROOK_PLUGIN_AUTH, brook_auth_ops, ops, .name = "scram", .version = "1.0.0",

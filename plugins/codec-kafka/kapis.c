@@ -897,6 +897,58 @@ static const kfield dp_resp[DP_R__COUNT] = {
 MSG(dp_request, dp_req);
 MSG(dp_response, dp_resp);
 
+/* ---- DescribeUserScramCredentials (50), AlterUserScramCredentials (51) ------- */
+static const kfield dus_user[DUS_U__COUNT] = {
+    [DUS_U_NAME] = F("Name", KT_STRING, 0, KV_ANY),
+};
+static const kfield dus_req[DUS__COUNT] = {
+    [DUS_USERS] = FS("Users", dus_user, 0, KV_ANY, 0),
+};
+static const kfield dus_resp_credential[DUS_RC__COUNT] = {
+    [DUS_RC_MECHANISM] = F("Mechanism", KT_INT8, 0, KV_ANY),
+    [DUS_RC_ITERATIONS] = F("Iterations", KT_INT32, 0, KV_ANY),
+};
+static const kfield dus_resp_result[DUS_RR__COUNT] = {
+    [DUS_RR_USER] = F("User", KT_STRING, 0, KV_ANY),
+    [DUS_RR_ERROR] = F("ErrorCode", KT_INT16, 0, KV_ANY),
+    [DUS_RR_MESSAGE] = FN("ErrorMessage", KT_STRING, 0, KV_ANY, 0),
+    [DUS_RR_CREDENTIALS] = FS("CredentialInfos", dus_resp_credential, 0, KV_ANY, KV_NEVER),
+};
+static const kfield dus_resp[DUS_R__COUNT] = {
+    [DUS_R_THROTTLE] = F("ThrottleTimeMs", KT_INT32, 0, KV_ANY),
+    [DUS_R_ERROR] = F("ErrorCode", KT_INT16, 0, KV_ANY),
+    [DUS_R_MESSAGE] = FN("ErrorMessage", KT_STRING, 0, KV_ANY, 0),
+    [DUS_R_RESULTS] = FS("Results", dus_resp_result, 0, KV_ANY, KV_NEVER),
+};
+MSG(dus_request, dus_req);
+MSG(dus_response, dus_resp);
+static const kfield aus_deletion[AUS_D__COUNT] = {
+    [AUS_D_NAME] = F("Name", KT_STRING, 0, KV_ANY),
+    [AUS_D_MECHANISM] = F("Mechanism", KT_INT8, 0, KV_ANY),
+};
+static const kfield aus_upsertion[AUS_U__COUNT] = {
+    [AUS_U_NAME] = F("Name", KT_STRING, 0, KV_ANY),
+    [AUS_U_MECHANISM] = F("Mechanism", KT_INT8, 0, KV_ANY),
+    [AUS_U_ITERATIONS] = F("Iterations", KT_INT32, 0, KV_ANY),
+    [AUS_U_SALT] = F("Salt", KT_BYTES, 0, KV_ANY),
+    [AUS_U_SALTED] = F("SaltedPassword", KT_BYTES, 0, KV_ANY),
+};
+static const kfield aus_req[AUS__COUNT] = {
+    [AUS_DELETIONS] = FS("Deletions", aus_deletion, 0, KV_ANY, KV_NEVER),
+    [AUS_UPSERTIONS] = FS("Upsertions", aus_upsertion, 0, KV_ANY, KV_NEVER),
+};
+static const kfield aus_resp_result[AUS_RR__COUNT] = {
+    [AUS_RR_USER] = F("User", KT_STRING, 0, KV_ANY),
+    [AUS_RR_ERROR] = F("ErrorCode", KT_INT16, 0, KV_ANY),
+    [AUS_RR_MESSAGE] = FN("ErrorMessage", KT_STRING, 0, KV_ANY, 0),
+};
+static const kfield aus_resp[AUS_R__COUNT] = {
+    [AUS_R_THROTTLE] = F("ThrottleTimeMs", KT_INT32, 0, KV_ANY),
+    [AUS_R_RESULTS] = FS("Results", aus_resp_result, 0, KV_ANY, KV_NEVER),
+};
+MSG(aus_request, aus_req);
+MSG(aus_response, aus_resp);
+
 /* ---- the registry ----------------------------------------------------------- */
 /* Ranges: Produce from v3 and Fetch from v4 (RecordBatch v2 only); the rest
  * from v0. Flexible versions are advertised where the tables support them. */
@@ -1099,6 +1151,24 @@ static const kapi apis[] = {
      .response = &dp_response,
      .decode = kmap_dec_describe_producers,
      .encode = kmap_enc_describe_producers},
+    {.key = 50,
+     .name = "DescribeUserScramCredentials",
+     .min_ver = 0,
+     .max_ver = 0,
+     .flexible_from = 0,
+     .request = &dus_request,
+     .response = &dus_response,
+     .decode = kmap_dec_describe_user_scram,
+     .encode = kmap_enc_describe_user_scram},
+    {.key = 51,
+     .name = "AlterUserScramCredentials",
+     .min_ver = 0,
+     .max_ver = 0,
+     .flexible_from = 0,
+     .request = &aus_request,
+     .response = &aus_response,
+     .decode = kmap_dec_alter_user_scram,
+     .encode = kmap_enc_alter_user_scram},
     {.key = 60,
      .name = "DescribeCluster",
      .min_ver = 0,

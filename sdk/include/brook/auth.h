@@ -90,6 +90,15 @@ BROOK_ABI_PIN_SIZE(brook_acl, 56);
  * is the index of the filter it matched (0 when listing). */
 typedef void (*brook_acl_each)(void *arg, size_t filter, const brook_acl *rule);
 
+/* ---- SCRAM credentials administration (since 2.3) ------------------------------- */
+typedef enum brook_scram_mechanism {
+    BROOK_SCRAM_SHA_256 = 1,
+    BROOK_SCRAM_SHA_512 = 2,
+} brook_scram_mechanism;
+
+/* Receives one user's credential for one mechanism (no secret). */
+typedef void (*brook_scram_each)(void *arg, const char *user, brook_scram_mechanism mechanism, int32_t iterations);
+
 /* Progress of one authentication exchange. */
 typedef enum brook_auth_step {
     BROOK_AUTH_CONTINUE = 1, /* send *out to the client and wait for its next token */
@@ -159,6 +168,26 @@ typedef struct brook_auth_ops {
      * rule) once per filter i a removed rule matched. An error returned
      * removed none (and `each` may have been called). */
     brook_err (*acl_delete)(void *state, const brook_acl *filters, size_t count, brook_acl_each each, void *arg);
+
+    /* SCRAM credentials administration (since 2.3): a plugin that keeps
+     * SCRAM users offers all three (Kafka's DescribeUserScramCredentials
+     * and AlterUserScramCredentials, KIP-554). The core checks the caller
+     * (DESCRIBE / ALTER on the cluster) and the values (iterations 4096 to
+     * 16384, a salt, a salted password of the hash's length) first. On
+     * the event loop; durable and in force when the call returns.
+     *
+     * scram_list: each(arg, ...) for every credential of `user` (NULL:
+     * every user); BROOK_ERR_NOT_FOUND when `user` has none. */
+    brook_err (*scram_list)(void *state, const char *user, brook_scram_each each, void *arg);
+    /* scram_set: add or replace `user`'s credential for `mechanism` from
+     * the salted password the client derived (SaltedPassword of RFC 5802:
+     * the password itself never travels). BROOK_ERR_INVALID with *message
+     * (a static string) for a value the plugin refuses, e.g. the name. */
+    brook_err (*scram_set)(void *state, const char *user, brook_scram_mechanism mechanism, int32_t iterations,
+                           const uint8_t *salt, size_t salt_len, const uint8_t *salted_password, size_t salted_len,
+                           const char **message);
+    /* scram_delete: BROOK_ERR_NOT_FOUND when there is no such credential. */
+    brook_err (*scram_delete)(void *state, const char *user, brook_scram_mechanism mechanism);
 } brook_auth_ops;
 
 #endif

@@ -18,6 +18,7 @@
 #include "group_request.h"
 #include "sasl_request.h"
 #include "types.h"
+#include "user_request.h"
 
 typedef enum brook_request_type {
     BROOK_REQ_INVALID = 0,  /* decode failed in a way the protocol can answer: see error */
@@ -54,8 +55,10 @@ typedef enum brook_request_type {
     BROOK_REQ_DESCRIBE_ACLS = 27,
     BROOK_REQ_CREATE_ACLS = 28,
     BROOK_REQ_DELETE_ACLS = 29,
-    BROOK_REQ_DESCRIBE_LOG_DIRS = 30,  /* since 2.3: this broker's replicas and their sizes */
-    BROOK_REQ_DESCRIBE_PRODUCERS = 31, /* since 2.3: the idempotent producers a partition tracks */
+    BROOK_REQ_DESCRIBE_LOG_DIRS = 30,   /* since 2.3: this broker's replicas and their sizes */
+    BROOK_REQ_DESCRIBE_PRODUCERS = 31,  /* since 2.3: the idempotent producers a partition tracks */
+    BROOK_REQ_DESCRIBE_USER_SCRAM = 32, /* since 2.3: users' SCRAM credentials (user_request.h) */
+    BROOK_REQ_ALTER_USER_SCRAM = 33,    /* since 2.3 */
 } brook_request_type;
 
 /* brook_request.flags */
@@ -540,6 +543,8 @@ struct brook_request {
         brook_delete_acls_req delete_acls;                         /* since 2.3 */
         brook_describe_log_dirs_req describe_log_dirs;             /* since 2.3 */
         brook_describe_producers_req describe_producers;           /* since 2.3 */
+        brook_describe_user_scram_req describe_user_scram;         /* since 2.3 */
+        brook_alter_user_scram_req alter_user_scram;               /* since 2.3 */
         uint64_t room[32];
     } u;
 };
