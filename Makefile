@@ -1,7 +1,7 @@
 # Brook's two front doors:
-#   make run    install what is missing, build, start a single-node broker
+#   make run    install what running needs, build, start a single-node broker (ARGS=... for brookd)
 #   make cluster / make cluster-stop   etcd and three brokers on 127.0.0.1, in the background
-#   make test   install what is missing, build, run every test (plain, then ASan+UBSan)
+#   make test   install what the tests need too, build, run every test (plain, ASan+UBSan, TSan, fuzzers)
 # Both work on a fresh Debian 12 machine; `make deps` needs root or sudo.
 
 BUILD_DIR ?= build
@@ -16,11 +16,14 @@ FUZZERS = native_decode batch batch_validate config kafka_decode
 JOBS ?= $(shell nproc)
 CTEST_FLAGS ?= --output-on-failure --timeout 600
 
-# Debian packages the build and the test suite need.
-DEPS = build-essential cmake pkg-config libconfig-dev libmsgpack-dev libcmocka-dev python3 python3-msgpack \
-       clang libclang-rt-14-dev clang-format git kcat python3-confluent-kafka python3-kafka librdkafka-dev \
-       libssl-dev openssl libmicrohttpd-dev fio zlib1g-dev libsnappy-dev liblz4-dev libzstd-dev \
-       abigail-tools libcurl4-openssl-dev libjansson-dev etcd-server
+# Debian packages building and running brookd needs (make run, make install)...
+RUN_DEPS = build-essential cmake pkg-config libconfig-dev libmsgpack-dev libssl-dev libmicrohttpd-dev \
+           zlib1g-dev libsnappy-dev liblz4-dev libzstd-dev libcurl4-openssl-dev libjansson-dev
+# ...and what the test suite adds (make test): clients, tools, sanitizers, etcd.
+TEST_DEPS = libcmocka-dev python3 python3-msgpack clang libclang-rt-14-dev clang-format git kcat \
+            python3-confluent-kafka python3-kafka librdkafka-dev openssl fio abigail-tools etcd-server
+# Arguments for `make run`, e.g. ARGS="--set listeners.[0].address=127.0.0.1:19092 -c my.conf"
+ARGS ?=
 # kafkajs comes from the npm registry (tests/integration/js/package-lock.json);
 # Node.js from Debian only where the machine has none.
 JS_DIR = tests/integration/js
@@ -28,26 +31,39 @@ JS_DIR = tests/integration/js
 SHELL = /bin/bash
 SUDO = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build run cluster cluster-stop test test-plain test-asan test-tsan fuzz bench install clean format certs
+.PHONY: all deps run-deps build build-run run cluster cluster-stop test test-plain test-asan test-tsan fuzz bench install clean format certs
 
 all: build
 
-deps:
-	@missing=$$(for p in $(DEPS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+# Install the Debian packages of $(1) that are missing.
+define apt_install
+	@missing=$$(for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 		echo "installing:" $$missing; \
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
 	fi
+endef
+
+run-deps:
+	$(call apt_install,$(RUN_DEPS))
+
+deps: run-deps
+	$(call apt_install,$(TEST_DEPS))
 	@command -v npm >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq nodejs npm; }
 	@[ -d $(JS_DIR)/node_modules/kafkajs ] || (cd $(JS_DIR) && npm ci --no-audit --no-fund --loglevel=error)
 
 build: deps
-	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBROOK_TESTS=ON
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
-run: build
-	$(BUILD_DIR)/bin/brookd
+# brookd, brookctl and the plugins only: what running needs
+build-run: run-deps
+	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBROOK_TESTS=OFF
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+run: build-run
+	$(BUILD_DIR)/bin/brookd $(ARGS)
 
 # Three brokers and a private etcd under ./cluster-data (docs/operations.md).
 cluster: build
@@ -98,7 +114,7 @@ certs:
 bench: build
 	bench/run.sh $(BUILD_DIR)
 
-install: build
+install: build-run
 	cmake --install $(BUILD_DIR)
 
 format:

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "log.h"
 
@@ -330,6 +331,7 @@ brook_err brook_config_load(brook_config *c, const char *path, const char *text,
     config_set_options(&c->cfg, CONFIG_OPTION_SEMICOLON_SEPARATORS | CONFIG_OPTION_COLON_ASSIGNMENT_FOR_GROUPS |
                                     CONFIG_OPTION_OPEN_BRACE_ON_SEPARATE_LINE);
     snprintf(c->source, sizeof c->source, "%s", path ? path : source);
+    c->from_file = path != NULL;
     int ok;
     if (path) {
         FILE *f = fopen(path, "r");
@@ -941,6 +943,41 @@ static brook_err check_inter_broker_listener(brook_config *c, char *err, size_t 
     return BROOK_ERR_INVALID;
 }
 
+/* A relative broker.data_dir lies beside the configuration file that
+ * names it, as whoever reads the file expects, never in the working
+ * directory of whoever started brookd (/ under systemd). With the built-in
+ * configuration there is no file: the working directory it is, except /. */
+static brook_err resolve_data_dir(brook_config *c, char *err, size_t errlen)
+{
+    const char *dir = c->settings.data_dir;
+    char base[PATH_MAX];
+    while (dir[0] == '.' && dir[1] == '/') /* "./data" is "data" */
+        for (dir += 2; *dir == '/'; dir++)
+            ;
+    if (dir[0] == '/') {
+        snprintf(c->data_dir, sizeof c->data_dir, "%s", dir);
+    } else if (c->from_file) {
+        char file[PATH_MAX];
+        if (!realpath(c->source, file)) {
+            snprintf(err, errlen, "%s: cannot resolve its directory: %s", c->source, strerror(errno));
+            return BROOK_ERR_INVALID;
+        }
+        snprintf(base, sizeof base, "%s", file);
+        *strrchr(base, '/') = '\0'; /* realpath gives an absolute path: there is a '/' */
+        if ((size_t)snprintf(c->data_dir, sizeof c->data_dir, "%s/%s", base, dir) >= sizeof c->data_dir)
+            return fail_at(c, config_lookup(&c->cfg, "broker.data_dir"), err, errlen, "is too long");
+    } else {
+        if (!getcwd(base, sizeof base) || strcmp(base, "/") == 0)
+            return fail_at(c, config_lookup(&c->cfg, "broker.data_dir"), err, errlen,
+                           "is relative and brookd runs in /: give an absolute broker.data_dir (e.g. with -c FILE "
+                           "or --set broker.data_dir=/var/lib/brook)");
+        if ((size_t)snprintf(c->data_dir, sizeof c->data_dir, "%s/%s", base, dir) >= sizeof c->data_dir)
+            return fail_at(c, config_lookup(&c->cfg, "broker.data_dir"), err, errlen, "is too long");
+    }
+    c->settings.data_dir = c->data_dir;
+    return BROOK_OK;
+}
+
 brook_err brook_config_validate(brook_config *c, char *err, size_t errlen)
 {
     memset(&c->settings, 0, sizeof c->settings);
@@ -1046,7 +1083,8 @@ brook_err brook_config_validate(brook_config *c, char *err, size_t errlen)
         const config_setting_t *s = config_lookup(cfg, "broker.data_dir");
         return fail_at(c, s, err, errlen, "must not be empty");
     }
-    if ((e = fill_listeners(c, err, errlen)) || (e = check_inter_broker_listener(c, err, errlen)))
+    if ((e = resolve_data_dir(c, err, errlen)) || (e = fill_listeners(c, err, errlen)) ||
+        (e = check_inter_broker_listener(c, err, errlen)))
         return e;
     const config_setting_t *metrics_address = config_lookup(cfg, "metrics.address");
     if (metrics_address && (e = check_host_port(c, metrics_address, 0, err, errlen)))

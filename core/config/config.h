@@ -7,6 +7,7 @@
 #define BROOK_CORE_CONFIG_H
 
 #include <libconfig.h>
+#include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -114,7 +115,9 @@ typedef struct brook_settings {
 typedef struct brook_config {
     config_t cfg;
     char source[256]; /* file name, or "<embedded default>" */
+    int from_file;    /* `source` is a file: relative paths in it are its neighbours */
     brook_settings settings;
+    char data_dir[PATH_MAX]; /* broker.data_dir made absolute (settings.data_dir points here) */
 } brook_config;
 
 /* Parse a file (path) or text (path NULL, `text` given, named `source`).

@@ -14,7 +14,7 @@ import unittest
 
 import msgpack
 
-BIN = os.environ.get("BROOK_BIN_DIR", os.path.join(os.path.dirname(__file__), "../../build/bin"))
+BIN = os.path.abspath(os.environ.get("BROOK_BIN_DIR", os.path.join(os.path.dirname(__file__), "../../build/bin")))
 BROOKD = os.path.join(BIN, "brookd")
 BROOKCTL = os.path.join(BIN, "brookctl")
 TEST_PLUGIN_DIR = os.environ.get("BROOK_TEST_PLUGIN_DIR", "")
