@@ -28,7 +28,9 @@ static int copy_kept(FILE *in, FILE *out, const char *path, acl_store_drop drop,
         int dropped = parsed && drop && drop(arg, &rule);
         if (parsed)
             acl_rule_free(&rule);
-        if (!dropped && fputs(line, out) == EOF) {
+        size_t n = strlen(line);
+        int unterminated = n && line[n - 1] != '\n'; /* a last line without its newline: appended rules follow it */
+        if (!dropped && (fputs(line, out) == EOF || (unterminated && fputc('\n', out) == EOF))) {
             snprintf(err, errlen, "%s: %s", path, strerror(errno));
             return -1;
         }

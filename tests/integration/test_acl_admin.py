@@ -27,8 +27,7 @@ except ImportError:
 
 RULES = """# the operators' own notes stay where they are
 allow User:ANONYMOUS * ALL cluster literal kafka-cluster
-allow User:ANONYMOUS * ALL topic literal *   # everything, for the test's clients
-"""
+allow User:ANONYMOUS * ALL topic literal *   # everything, for the test's clients"""  # no newline at the end
 
 ANY_PATTERN = ResourcePatternFilter(ResourceType.ANY, None, ACLResourcePatternType.ANY)
 
@@ -94,7 +93,7 @@ class AclAdmin(unittest.TestCase):
 
         with open(self.acl) as f:
             text = f.read()
-        self.assertTrue(text.startswith(RULES), text)  # comments and order kept
+        self.assertTrue(text.startswith(RULES + "\n"), text)  # comments and order kept, the last line ended
         self.assertIn("deny User:bob 10.0.0.7 READ topic prefixed logs-\n", text)
         self.assertEqual(os.stat(self.acl).st_mode & 0o777, 0o640)
 
