@@ -23,10 +23,10 @@
 #define MAX_DEPTH 8
 
 const char *const native_op_names[] = {
-    "create_topic",     "delete_topic",   "list_topics",       "produce",          "fetch",
-    "list_offsets",     "commit_offsets", "fetch_offsets",     "list_groups",      "describe_group",
-    "delete_group",     "sasl_handshake", "sasl_authenticate", "describe_cluster", "replica_fetch",
-    "describe_configs", "alter_configs",  "create_partitions", "delete_records",
+    "create_topic",      "delete_topic",     "list_topics",   "produce",          "fetch",          "list_offsets",
+    "commit_offsets",    "fetch_offsets",    "list_groups",   "describe_group",   "delete_group",   "sasl_handshake",
+    "sasl_authenticate", "describe_cluster", "replica_fetch", "describe_configs", "alter_configs",  "create_partitions",
+    "delete_records",    "describe_acls",    "create_acl",    "delete_acls",      "describe_users", "alter_users",
 };
 const size_t native_op_count = sizeof native_op_names / sizeof native_op_names[0];
 BROOK_STATIC_ASSERT(sizeof native_op_names / sizeof native_op_names[0] == OP__COUNT,
@@ -117,11 +117,13 @@ int native_get_int(decoder *d, const msgpack_object *map, const char *key, int64
     return *out < lo || *out > hi ? native_fail(d, msg) : 0;
 }
 
-/* A required string field, copied NUL-terminated into the request. */
-int native_get_str(decoder *d, const msgpack_object *map, const char *key, const char **out, const char *msg)
+int native_copy_str(decoder *d, const msgpack_object *o, int nil_ok, size_t max, const char **out, const char *msg)
 {
-    const msgpack_object *o = native_field(map, key);
-    if (!o || o->type != MSGPACK_OBJECT_STR || o->via.str.size == 0 || o->via.str.size > 1024)
+    if (nil_ok && (!o || o->type == MSGPACK_OBJECT_NIL)) {
+        *out = NULL;
+        return 0;
+    }
+    if (!o || o->type != MSGPACK_OBJECT_STR || o->via.str.size == 0 || o->via.str.size > max)
         return native_fail(d, msg);
     char *s = brook_request_alloc(d->req, o->via.str.size + 1);
     if (!s)
@@ -129,6 +131,12 @@ int native_get_str(decoder *d, const msgpack_object *map, const char *key, const
     memcpy(s, o->via.str.ptr, o->via.str.size);
     *out = s;
     return 0;
+}
+
+/* A required string field, copied NUL-terminated into the request. */
+int native_get_str(decoder *d, const msgpack_object *map, const char *key, const char **out, const char *msg)
+{
+    return native_copy_str(d, native_field(map, key), 0, 1024, out, msg);
 }
 
 /* key/value/header bytes: str, bin or nil (-1). */
@@ -437,6 +445,11 @@ static brook_err native_decode(void *conn, const uint8_t *frame, size_t len, bro
         case OP_ALTER_CONFIGS:
         case OP_CREATE_PARTITIONS:
         case OP_DELETE_RECORDS: rc = native_decode_topic_op(&d, nr->op); break;
+        case OP_DESCRIBE_ACLS:
+        case OP_CREATE_ACL:
+        case OP_DELETE_ACLS:
+        case OP_DESCRIBE_USERS:
+        case OP_ALTER_USERS: rc = native_decode_security_op(&d, nr->op); break;
         case OP_SASL_HANDSHAKE:
         case OP_SASL_AUTHENTICATE: rc = native_decode_auth_op(&d, nr->op); break;
         default: rc = native_decode_group_op(&d, nr->op); break;
@@ -757,6 +770,11 @@ static void encode_body(msgpack_packer *pk, const native *n, const native_req *n
     case OP_ALTER_CONFIGS:
     case OP_CREATE_PARTITIONS:
     case OP_DELETE_RECORDS: native_encode_topic_op(pk, nr, req); return;
+    case OP_DESCRIBE_ACLS:
+    case OP_CREATE_ACL:
+    case OP_DELETE_ACLS:
+    case OP_DESCRIBE_USERS:
+    case OP_ALTER_USERS: native_encode_security_op(pk, nr, req); return;
     case OP_SASL_HANDSHAKE:
     case OP_SASL_AUTHENTICATE: native_encode_auth_op(pk, nr, req); return;
     default: native_encode_group_op(pk, nr, req); return;

@@ -38,6 +38,12 @@ typedef enum op {
     OP_ALTER_CONFIGS,
     OP_CREATE_PARTITIONS,
     OP_DELETE_RECORDS,
+    /* ACLs and SCRAM users (native_security.c) */
+    OP_DESCRIBE_ACLS,
+    OP_CREATE_ACL,
+    OP_DELETE_ACLS,
+    OP_DESCRIBE_USERS,
+    OP_ALTER_USERS,
     OP__COUNT
 } op;
 
@@ -71,6 +77,9 @@ int native_get_int(decoder *d, const msgpack_object *map, const char *key, int64
                    int64_t *out, const char *msg);
 /* A required string field, copied NUL-terminated into the request. */
 int native_get_str(decoder *d, const msgpack_object *map, const char *key, const char **out, const char *msg);
+/* A string object of 1 to `max` bytes copied NUL-terminated into the
+ * request; with `nil_ok`, an absent or nil one is NULL. */
+int native_copy_str(decoder *d, const msgpack_object *o, int nil_ok, size_t max, const char **out, const char *msg);
 void native_pack_str(msgpack_packer *pk, const char *s);
 /* Start the response map: id, error, message (when failed), then `extra` fields. */
 void native_pack_head(msgpack_packer *pk, const native_req *nr, brook_err err, const char *message, size_t extra);
@@ -88,6 +97,10 @@ int native_decode_topic_op(decoder *d, op o);
 void native_encode_topic_op(msgpack_packer *pk, const native_req *nr, const brook_request *req);
 /* create_topic's "configs": {name: value} */
 int native_decode_topic_configs(decoder *d, brook_topic_create *tc);
+
+/* ---- ACLs and SCRAM users (native_security.c) ---- */
+int native_decode_security_op(decoder *d, op o);
+void native_encode_security_op(msgpack_packer *pk, const native_req *nr, const brook_request *req);
 
 /* ---- consumer groups (native_groups.c) ---- */
 int native_decode_group_op(decoder *d, op o);

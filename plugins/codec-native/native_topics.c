@@ -10,22 +10,11 @@
 
 #define MAX_CONFIGS 256
 
-/* A string object copied NUL-terminated into the request; NULL for nil
- * when `nil_ok`. */
+/* A config name or value, copied NUL-terminated into the request; NULL for
+ * nil when `nil_ok`. */
 static int copy_str(decoder *d, const msgpack_object *o, int nil_ok, const char **out, const char *msg)
 {
-    if (nil_ok && o->type == MSGPACK_OBJECT_NIL) {
-        *out = NULL;
-        return 0;
-    }
-    if (o->type != MSGPACK_OBJECT_STR || o->via.str.size == 0 || o->via.str.size > 4096)
-        return native_fail(d, msg);
-    char *s = brook_request_alloc(d->req, o->via.str.size + 1);
-    if (!s)
-        return native_fail(d, "out of memory");
-    memcpy(s, o->via.str.ptr, o->via.str.size);
-    *out = s;
-    return 0;
+    return native_copy_str(d, o, nil_ok, 4096, out, msg);
 }
 
 /* "configs": {name: value (string, or nil for the default)} */

@@ -81,9 +81,9 @@ class Sasl(CertsTestCase):
         self.assertNotIn("s3cret", text)
         self.assertNotIn("hunter2", text)
         self.assertEqual(oct(os.stat(self.creds).st_mode & 0o777), "0o600")
-        self.assertEqual(users("list", "--file", self.creds).stdout.decode(),
-                         "".join("%s\t%s\n" % (u, s) for u in ("alice", "bob")
-                                 for s in ("pbkdf2-sha256", "scram-sha-256", "scram-sha-512")))
+        self.assertEqual(users("list", "--file", self.creds).stdout.decode().split("\n"),
+                         ["USER   MECHANISM"] + ["%-5s  %s" % (u, s) for u in ("alice", "bob")
+                                                for s in ("pbkdf2-sha256", "scram-sha-256", "scram-sha-512")] + [""])
 
     def test_kcat_plain_wrong_password_and_authorization(self):
         r = self.kcat("alice", "s3cret", "-P", "-t", "orders", input=b"one\ntwo\n")
@@ -324,7 +324,11 @@ class Sasl(CertsTestCase):
 
     def test_bad_users_usage(self):
         self.assertEqual(users("add", "bad name", "--file", self.creds, "--password", "x").returncode, 2)
-        self.assertEqual(users("add", "carol", "--password", "x").returncode, 2)  # no --file
+        r = users("add", "alice", "--file", self.creds, "--password", "x")  # add never overwrites
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("users set alice", r.stderr.decode())
+        self.assertEqual(users("set", "nobody", "--file", self.creds, "--password", "x").returncode, 1)
+        self.assertEqual(users("delete", "nobody", "--file", self.creds).returncode, 1)
         self.assertEqual(users("add", "carol", "--file", self.creds, input=b"").returncode, 2)  # no password
         r = users("add", "carol", "--file", "/nonexistent/dir/creds", "--password", "x")
         self.assertEqual(r.returncode, 1)

@@ -10,6 +10,7 @@
 typedef struct global_opts {
     const char *broker; /* host:port */
     int timeout_ms;
+    int json; /* --output json: read commands print JSON (output.h) */
 } global_opts;
 
 int cmd_topics(const global_opts *g, int argc, char **argv);
@@ -18,6 +19,7 @@ int cmd_consume(const global_opts *g, int argc, char **argv);
 int cmd_groups(const global_opts *g, int argc, char **argv);
 int cmd_users(const global_opts *g, int argc, char **argv);
 int cmd_cluster(const global_opts *g, int argc, char **argv);
+int cmd_acls(const global_opts *g, int argc, char **argv);
 
 /* Committed offsets of `group` for partitions [first, first+count) of
  * `topic`: fetch (-1 where none) and commit (entries < 0 are skipped).

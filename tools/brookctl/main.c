@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <brook/plugin.h>
+
 #include "commands.h"
 
 static void usage(FILE *out)
@@ -25,12 +27,15 @@ static void usage(FILE *out)
                  "  groups list | describe G | delete G   consumer groups and their committed offsets\n"
                  "  groups reset-offsets G --topic T ...  move a group's committed offsets\n"
                  "  users add|delete NAME | list --file F edit auth-plain's credentials file\n"
+                 "  acls list | add | remove ...          the authorizer's rules (auth-acl)\n"
                  "  cluster                               the cluster id, the controller and the live brokers\n"
                  "\n"
                  "options:\n"
                  "  -b, --broker host:port   broker's native listener (default $BROOK_BROKER or 127.0.0.1:9093)\n"
                  "      --timeout-ms N       connection timeout (default 5000)\n"
                  "      --user U --password P  authenticate with SASL PLAIN (default $BROOK_USER, $BROOK_PASSWORD)\n"
+                 "  -o, --output text|json   how read commands print (json: for scripts)\n"
+                 "      --version            brookctl's version\n"
                  "  -h, --help               help; `brookctl COMMAND --help` for a command's options\n");
 }
 
@@ -111,6 +116,7 @@ int main(int argc, char **argv)
     static const struct option longopts[] = {
         {"broker", required_argument, NULL, 'b'}, {"timeout-ms", required_argument, NULL, 't'},
         {"user", required_argument, NULL, 'u'},   {"password", required_argument, NULL, 'p'},
+        {"output", required_argument, NULL, 'o'}, {"version", no_argument, NULL, 'V'},
         {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
     };
     global_opts g = {.broker = getenv("BROOK_BROKER"), .timeout_ms = 5000};
@@ -119,7 +125,7 @@ int main(int argc, char **argv)
         g.broker = "127.0.0.1:9093";
     int opt;
     /* '+': stop at the command, its options are its own */
-    while ((opt = getopt_long(argc, argv, "+b:h", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "+b:o:h", longopts, NULL)) != -1) {
         int64_t v;
         switch (opt) {
         case 'b': g.broker = optarg; break;
@@ -128,6 +134,17 @@ int main(int argc, char **argv)
                 return EXIT_USAGE;
             g.timeout_ms = (int)v;
             break;
+        case 'o':
+            if (strcmp(optarg, "json") != 0 && strcmp(optarg, "text") != 0) {
+                fprintf(stderr, "brookctl: --output is text or json, got \"%s\"\n", optarg);
+                return EXIT_USAGE;
+            }
+            g.json = strcmp(optarg, "json") == 0;
+            break;
+        case 'V':
+            printf("brookctl %s (native protocol, plugin ABI %d.%d)\n", BROOK_VERSION, BROOK_ABI_MAJOR,
+                   BROOK_ABI_MINOR);
+            return 0;
         case 'u': user = optarg; break;
         case 'p': password = optarg; break;
         case 'h': usage(stdout); return 0;
@@ -165,6 +182,8 @@ int main(int argc, char **argv)
         return cmd_users(&g, sub_argc, sub_argv);
     if (strcmp(cmd, "cluster") == 0)
         return cmd_cluster(&g, sub_argc, sub_argv);
+    if (strcmp(cmd, "acls") == 0)
+        return cmd_acls(&g, sub_argc, sub_argv);
     if (strcmp(cmd, "help") == 0) {
         usage(stdout);
         return 0;

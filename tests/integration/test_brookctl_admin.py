@@ -1,0 +1,101 @@
+"""brookctl administering a running broker over the native protocol: ACLs
+(list as a sorted table with a header row or as JSON, add, remove by
+filter; a remove without a filter refused), SCRAM users (add refuses an
+existing user, set changes the password, delete; each checked by a real
+kcat login over SASL SCRAM), and --version."""
+import json
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import unittest
+
+from brooktest import BROOKCTL, Broker, brookctl
+
+
+class BrookctlAdmin(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="brook-ctladm-")
+        self.addCleanup(shutil.rmtree, self.dir, True)
+        self.acl = os.path.join(self.dir, "acl")
+        with open(self.acl, "w") as f:
+            f.write("allow User:ANONYMOUS * ALL cluster literal kafka-cluster\n"
+                    "allow User:ANONYMOUS * ALL topic literal *\n"
+                    "allow User:* * ALL topic literal *\n"
+                    "allow User:* * DESCRIBE cluster literal kafka-cluster\n")
+        self.creds = os.path.join(self.dir, "credentials")
+        open(self.creds, "w").close()
+        listeners = '{ name = "sasl"; codec = "kafka"; address = "127.0.0.1:0"; sasl = true; }'
+        auth = ('auth = ( { plugin = "scram"; credentials = "%s"; }, { plugin = "acl"; file = "%s"; } );'
+                % (self.creds, self.acl))
+        self.broker = Broker(self.dir, extra=auth, listeners=listeners).start()
+        self.addCleanup(self.broker.stop, signal.SIGKILL)
+
+    def ctl(self, *args, input=None, rc=0):
+        r = brookctl(self.broker.address, *args, input=input)
+        self.assertEqual(r.returncode, rc, r.stderr.decode() + r.stdout.decode())
+        return r
+
+    def login(self, user, password, mechanism="SCRAM-SHA-512"):
+        r = subprocess.run(["kcat", "-b", "127.0.0.1:%d" % self.broker.ports["sasl"], "-L", "-m", "5",
+                            "-X", "security.protocol=SASL_PLAINTEXT", "-X", "sasl.mechanisms=" + mechanism,
+                            "-X", "sasl.username=" + user, "-X", "sasl.password=" + password],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+        return r.returncode == 0
+
+    def test_acls(self):
+        self.ctl("acls", "add", "--allow", "--principal", "User:alice", "--operation", "WRITE", "--topic", "orders")
+        self.ctl("acls", "add", "--deny", "--principal", "User:bob", "--operation", "read", "--topic", "logs-",
+                 "--prefixed", "--host", "10.0.0.7")
+        lines = self.ctl("acls", "list").stdout.decode().splitlines()
+        self.assertEqual(lines[0].split(), ["PERMISSION", "PRINCIPAL", "HOST", "OPERATION", "RESOURCE", "PATTERN",
+                                            "NAME"])
+        rows = [line.split() for line in lines[1:]]
+        self.assertEqual(rows, sorted(rows))  # sorted
+        self.assertIn(["deny", "User:bob", "10.0.0.7", "READ", "topic", "prefixed", "logs-"], rows)
+        as_json = json.loads(self.ctl("--output", "json", "acls", "list", "--principal", "User:alice").stdout)
+        self.assertEqual(as_json, {"acls": [{"resource_type": "topic", "resource_name": "orders",
+                                             "pattern": "literal", "principal": "User:alice", "host": "*",
+                                             "operation": "WRITE", "permission": "allow"}]})
+        applying = self.ctl("acls", "list", "--topic", "logs-app", "--match", "logs-app").stdout.decode()
+        self.assertIn("logs-", applying)
+        self.assertNotIn("orders", applying)
+        r = self.ctl("acls", "remove", rc=2)  # every rule: refused without --all
+        self.assertIn("--all", r.stderr.decode())
+        removed = self.ctl("acls", "remove", "--principal", "User:bob").stdout.decode().splitlines()
+        self.assertEqual(len(removed), 2)  # the header and bob's rule
+        with open(self.acl) as f:
+            self.assertNotIn("User:bob", f.read())
+        r = self.ctl("acls", "add", "--allow", "--principal", "alice", "--operation", "READ", "--topic", "t", rc=1)
+        self.assertIn("User:alice", r.stderr.decode())
+
+    def test_users_over_the_protocol(self):
+        self.ctl("users", "add", "carol", input=b"first-pw\n")
+        self.assertTrue(self.login("carol", "first-pw"))
+        self.assertTrue(self.login("carol", "first-pw", "SCRAM-SHA-256"))
+        r = self.ctl("users", "add", "carol", input=b"other\n", rc=1)
+        self.assertIn("users set carol", r.stderr.decode())
+        self.assertTrue(self.login("carol", "first-pw"))  # untouched
+        self.ctl("users", "set", "carol", input=b"second-pw\n")
+        self.assertFalse(self.login("carol", "first-pw"))
+        self.assertTrue(self.login("carol", "second-pw"))
+        listing = self.ctl("users", "list").stdout.decode().splitlines()
+        self.assertEqual([line.split() for line in listing],
+                         [["USER", "MECHANISM", "ITERATIONS"], ["carol", "SCRAM-SHA-256", "4096"],
+                          ["carol", "SCRAM-SHA-512", "4096"]])
+        with open(self.creds) as f:
+            self.assertNotIn("second-pw", f.read())
+        self.ctl("users", "delete", "carol")
+        self.assertFalse(self.login("carol", "second-pw"))
+        self.ctl("users", "delete", "carol", rc=1)
+        self.ctl("users", "set", "dave", input=b"x\n", rc=1)  # set does not create
+
+    def test_version(self):
+        r = subprocess.run([BROOKCTL, "--version"], stdout=subprocess.PIPE, timeout=10)
+        self.assertEqual(r.returncode, 0)
+        self.assertRegex(r.stdout.decode(), r"^brookctl \d+\.\d+\.\d+ .*ABI 2\.\d+")
+
+
+if __name__ == "__main__":
+    unittest.main()
