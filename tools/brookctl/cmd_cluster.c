@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "output.h"
 
 static void usage(FILE *out)
 {
@@ -15,22 +16,13 @@ static void usage(FILE *out)
                  "  offline partitions are marked)\n");
 }
 
-static void print_str(const msgpack_object *o)
-{
-    if (o && o->type == MSGPACK_OBJECT_STR)
-        printf("%.*s", (int)o->via.str.size, o->via.str.ptr);
-    else
-        printf("-");
-}
-
+/* The ids, "-" for none; how many there are. */
 static uint32_t print_ids(const msgpack_object *ids)
 {
-    uint32_t n = ids && ids->type == MSGPACK_OBJECT_ARRAY ? ids->via.array.size : 0;
-    for (uint32_t i = 0; i < n; i++)
-        printf("%s%lld", i ? "," : "", (long long)ids->via.array.ptr[i].via.i64);
-    if (!n)
-        printf("-");
-    return n;
+    char text[512];
+    ids_text(ids, text, sizeof text);
+    fputs(text, stdout);
+    return ids && ids->type == MSGPACK_OBJECT_ARRAY ? ids->via.array.size : 0;
 }
 
 /* One line per partition: topic, partition, leader, epoch, replicas, ISR. */
@@ -42,7 +34,7 @@ static void print_partitions(const msgpack_object *topics)
         for (uint32_t i = 0; parts && parts->type == MSGPACK_OBJECT_ARRAY && i < parts->via.array.size; i++) {
             const msgpack_object *p = &parts->via.array.ptr[i];
             printf("partition ");
-            print_str(map_get(topic, "name"));
+            print_str(stdout, map_get(topic, "name"));
             int64_t leader = map_int(p, "leader", -1);
             printf("-%lld\tleader %lld\tepoch %lld\treplicas ", (long long)map_int(p, "partition", -1),
                    (long long)leader, (long long)map_int(p, "leader_epoch", -1));
@@ -79,16 +71,16 @@ int cmd_cluster(const global_opts *g, int argc, char **argv)
     if (!rc) {
         int64_t controller = map_int(resp, "controller", -1);
         printf("cluster ");
-        print_str(map_get(resp, "cluster_id"));
+        print_str(stdout, map_get(resp, "cluster_id"));
         printf("\ncontroller %lld\n", (long long)controller);
         const msgpack_object *brokers = map_get(resp, "brokers");
         for (uint32_t i = 0; brokers && brokers->type == MSGPACK_OBJECT_ARRAY && i < brokers->via.array.size; i++) {
             const msgpack_object *b = &brokers->via.array.ptr[i];
             int64_t id = map_int(b, "id", -1);
             printf("broker %lld\t", (long long)id);
-            print_str(map_get(b, "host"));
+            print_str(stdout, map_get(b, "host"));
             printf(":%lld\track ", (long long)map_int(b, "port", -1));
-            print_str(map_get(b, "rack"));
+            print_str(stdout, map_get(b, "rack"));
             printf("%s\n", id == controller ? "\tcontroller" : "");
         }
         print_partitions(map_get(resp, "topics"));

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "output.h"
 
 static void usage(FILE *out)
 {
@@ -17,14 +18,6 @@ static void usage(FILE *out)
                  "describe shows the state, the members and per partition the committed offset, the log end\n"
                  "and the lag (\"offset TOPIC PARTITION COMMITTED LOG-END LAG\"); delete and reset-offsets need\n"
                  "a group without members.\n");
-}
-
-static void print_str(const msgpack_object *o)
-{
-    if (o && o->type == MSGPACK_OBJECT_STR)
-        printf("%.*s", (int)o->via.str.size, o->via.str.ptr);
-    else
-        printf("-");
 }
 
 int group_commit(client *c, const char *group, const char *topic, const int64_t *offsets, int32_t first, int32_t count)
@@ -78,11 +71,11 @@ static int list(client *c)
     const msgpack_object *groups = map_get(resp, "groups");
     for (uint32_t i = 0; groups && groups->type == MSGPACK_OBJECT_ARRAY && i < groups->via.array.size; i++) {
         const msgpack_object *g = &groups->via.array.ptr[i];
-        print_str(map_get(g, "group"));
+        print_str(stdout, map_get(g, "group"));
         printf("\t");
-        print_str(map_get(g, "state"));
+        print_str(stdout, map_get(g, "state"));
         printf("\t");
-        print_str(map_get(g, "protocol_type"));
+        print_str(stdout, map_get(g, "protocol_type"));
         printf("\n");
     }
     return 0;
@@ -123,19 +116,19 @@ static int describe(client *c, const char *group)
     if (!resp || report_error(resp, "describe group"))
         return 1;
     printf("group %s: ", group);
-    print_str(map_get(resp, "state"));
+    print_str(stdout, map_get(resp, "state"));
     printf(", protocol ");
-    print_str(map_get(resp, "protocol"));
+    print_str(stdout, map_get(resp, "protocol"));
     printf("\n");
     const msgpack_object *members = map_get(resp, "members");
     for (uint32_t i = 0; members && members->type == MSGPACK_OBJECT_ARRAY && i < members->via.array.size; i++) {
         const msgpack_object *m = &members->via.array.ptr[i];
         printf("member\t");
-        print_str(map_get(m, "member_id"));
+        print_str(stdout, map_get(m, "member_id"));
         printf("\t");
-        print_str(map_get(m, "client_id"));
+        print_str(stdout, map_get(m, "client_id"));
         printf("\t");
-        print_str(map_get(m, "client_host"));
+        print_str(stdout, map_get(m, "client_host"));
         printf("\n");
     }
     client_begin(c, "fetch_offsets", 1);

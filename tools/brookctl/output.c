@@ -4,12 +4,27 @@
 #include <stdlib.h>
 #include <string.h>
 
-void print_str(FILE *out, const msgpack_object *o)
+void print_padded(FILE *out, const msgpack_object *o, int width)
 {
     if (o && o->type == MSGPACK_OBJECT_STR)
-        fprintf(out, "%.*s", (int)o->via.str.size, o->via.str.ptr);
+        fprintf(out, "%-*.*s", width, (int)o->via.str.size, o->via.str.ptr);
     else
-        fputs("-", out);
+        fprintf(out, "%-*s", width, "-");
+}
+
+void print_str(FILE *out, const msgpack_object *o)
+{
+    print_padded(out, o, 0);
+}
+
+void ids_text(const msgpack_object *ids, char *out, size_t len)
+{
+    size_t used = 0;
+    uint32_t n = ids && ids->type == MSGPACK_OBJECT_ARRAY ? ids->via.array.size : 0;
+    snprintf(out, len, "-");
+    for (uint32_t i = 0; i < n && used + 24 < len; i++)
+        used +=
+            (size_t)snprintf(out + used, len - used, "%s%lld", i ? "," : "", (long long)ids->via.array.ptr[i].via.i64);
 }
 
 const char *obj_text(const msgpack_object *o, char *buf, size_t len)

@@ -9,8 +9,13 @@
 #include <stddef.h>
 #include <stdio.h>
 
-/* A string field's text, "-" when absent or not a string. */
+/* A string field's text, "-" when absent or not a string; padded to
+ * `width` by print_padded. */
 void print_str(FILE *out, const msgpack_object *o);
+void print_padded(FILE *out, const msgpack_object *o, int width);
+
+/* An array of integers (broker ids) as "1,2,3", "-" for none. */
+void ids_text(const msgpack_object *ids, char *out, size_t len);
 
 /* `o` as JSON (bin as base64 text); the response's "id" and "error" are
  * left out of a top-level map. A newline follows. */

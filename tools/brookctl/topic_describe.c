@@ -7,22 +7,12 @@
 #include <string.h>
 
 #include "commands.h"
+#include "output.h"
 
 static int str_is(const msgpack_object *o, const char *s)
 {
     return o && o->type == MSGPACK_OBJECT_STR && o->via.str.size == strlen(s) &&
            memcmp(o->via.str.ptr, s, o->via.str.size) == 0;
-}
-
-/* "1,2,3", or "-" for none. */
-static void ids_text(const msgpack_object *ids, char *out, size_t len)
-{
-    size_t used = 0;
-    uint32_t n = ids && ids->type == MSGPACK_OBJECT_ARRAY ? ids->via.array.size : 0;
-    snprintf(out, len, "-");
-    for (uint32_t i = 0; i < n && used + 24 < len; i++)
-        used +=
-            (size_t)snprintf(out + used, len - used, "%s%lld", i ? "," : "", (long long)ids->via.array.ptr[i].via.i64);
 }
 
 /* What describe_cluster says of one partition, kept past the next call. */
@@ -118,14 +108,6 @@ static int describe_partitions(client *c, const char *name)
     return rc;
 }
 
-static void print_str(const msgpack_object *o, int width)
-{
-    if (o && o->type == MSGPACK_OBJECT_STR)
-        printf("%-*.*s", width, (int)o->via.str.size, o->via.str.ptr);
-    else
-        printf("%-*s", width, "-");
-}
-
 static int by_name(const void *a, const void *b)
 {
     const msgpack_object *x = map_get(*(const msgpack_object *const *)a, "name");
@@ -159,11 +141,11 @@ static int describe_configs(client *c, const char *name)
     qsort(sorted, n, sizeof *sorted, by_name);
     for (uint32_t i = 0; i < n; i++) {
         const msgpack_object *e = sorted[i];
-        print_str(map_get(e, "name"), 32);
+        print_padded(stdout, map_get(e, "name"), 32);
         printf(" ");
-        print_str(map_get(e, "value"), 24);
+        print_padded(stdout, map_get(e, "value"), 24);
         printf(" ");
-        print_str(map_get(e, "source"), 0);
+        print_padded(stdout, map_get(e, "source"), 0);
         printf("\n");
     }
     free(sorted);
