@@ -1,7 +1,8 @@
 /* SCRAM's server side against RFC 7677's SCRAM-SHA-256 example (user
  * "user", password "pencil"), SHA-512 through a full exchange, and the
  * ways an exchange fails: a wrong proof, an unknown user (the same path),
- * malformed or replayed messages, channel binding. */
+ * malformed or replayed messages, channel binding. The client side
+ * (brookctl's) against the same example and the server. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +14,7 @@
 #include <openssl/hmac.h>
 
 #include "scram.h"
+#include "scram_client.h"
 
 static scram_credential known;
 static const char *known_user;
@@ -134,11 +136,62 @@ static void sha512_and_failures(void **state)
     assert_int_equal(scram_step(&u, "n,,n=a\0b,r=x", 13, lookup, NULL, fixed, &why), -1); /* NUL inside */
 }
 
+/* The client side (scram_client.h) reproduces RFC 7677's client messages
+ * and checks the server's signature. */
+static void client_rfc7677_example(void **state)
+{
+    (void)state;
+    scram_client c;
+    const char *why = NULL;
+    assert_int_equal(scram_client_first(&c, 0, "user", "rOprNGfwEbeRWgbNEkqO"), 0);
+    assert_string_equal(c.message, "n,,n=user,r=rOprNGfwEbeRWgbNEkqO");
+    assert_int_equal(scram_client_final(&c,
+                                        "r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,"
+                                        "s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096",
+                                        "pencil", &why),
+                     0);
+    assert_string_equal(c.message, "c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,"
+                                   "p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=");
+    assert_int_equal(scram_client_verify(&c, "v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=", &why), 0);
+    assert_int_equal(scram_client_verify(&c, "v=AAAATRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=", &why), -1);
+    assert_int_equal(scram_client_verify(&c, "e=invalid-proof", &why), -1);
+    assert_string_equal(why, "invalid-proof");
+}
+
+/* Against the server side, with SHA-512 and a name that needs escaping;
+ * and the server-first messages a client must refuse. */
+static void client_against_server(void **state)
+{
+    (void)state;
+    unsigned char salt[16] = "fedcba9876543210";
+    assert_int_equal(scram_derive(1, "hunter2", salt, 16, 4096, &known), 0);
+    known_user = "a,b=c";
+    fixed_nonce = "SERVERNONCESERVERNONCE12";
+    scram s = {.sha512 = 1};
+    scram_client c;
+    const char *why = NULL;
+    assert_int_equal(scram_client_first(&c, 1, "a,b=c", "clientnonce"), 0);
+    assert_string_equal(c.message, "n,,n=a=2Cb=3Dc,r=clientnonce");
+    assert_int_equal(step(&s, c.message), 0);
+    assert_int_equal(scram_client_final(&c, s.reply, "hunter2", &why), 0);
+    assert_int_equal(step(&s, c.message), 0);
+    assert_int_equal(s.state, SCRAM_DONE);
+    assert_int_equal(scram_client_verify(&c, s.reply, &why), 0);
+
+    assert_int_equal(scram_client_first(&c, 0, "x", "abc"), 0);
+    assert_int_equal(scram_client_final(&c, "r=xyz,s=AAAA,i=4096", "pw", &why), -1);  /* not our nonce */
+    assert_int_equal(scram_client_final(&c, "r=abc,s=AAAA,i=4096", "pw", &why), -1);  /* not extended */
+    assert_int_equal(scram_client_final(&c, "r=abcd,s=AAAA", "pw", &why), -1);        /* no iterations */
+    assert_int_equal(scram_client_final(&c, "r=abcd,s=!!!!,i=4096", "pw", &why), -1); /* bad salt */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(rfc7677_example),
         cmocka_unit_test(sha512_and_failures),
+        cmocka_unit_test(client_rfc7677_example),
+        cmocka_unit_test(client_against_server),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

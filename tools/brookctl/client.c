@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 static int connect_timeout(int fd, const struct sockaddr *sa, socklen_t len, int timeout_ms)
@@ -33,55 +34,52 @@ static int connect_timeout(int fd, const struct sockaddr *sa, socklen_t len, int
     return 0;
 }
 
-static const char *cred_user, *cred_password;
+static client_security security;
 
-void client_set_credentials(const char *user, const char *password)
+void client_set_security(const client_security *s)
 {
-    cred_user = user;
-    cred_password = password;
+    security = *s;
 }
 
-/* SASL PLAIN through the native protocol's sasl_handshake/sasl_authenticate. */
-static int authenticate(client *c)
+/* A TCP connection to host:port within timeout_ms, blocking afterwards. */
+static int tcp_connect(client *c, const char *host, const char *port)
 {
-    client_begin(c, "sasl_handshake", 1);
-    pack_kv_str(&c->pk, "mechanism", "PLAIN");
-    const msgpack_object *resp = client_call(c);
-    const char *msg;
-    size_t len;
-    if (!resp)
-        return -1;
-    if (client_error(resp, &msg, &len)) {
-        fprintf(stderr, "brookctl: the broker does not offer SASL PLAIN: %.*s\n", (int)len, msg);
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *res;
+    int rc = getaddrinfo(host, port, &hints, &res);
+    if (rc) {
+        fprintf(stderr, "brookctl: cannot resolve %s: %s\n", c->address, gai_strerror(rc));
         return -1;
     }
-    size_t ulen = strlen(cred_user), plen = strlen(cred_password);
-    char token[1024];
-    if (ulen + plen + 2 > sizeof token) {
-        fprintf(stderr, "brookctl: user name or password too long\n");
+    int err = ECONNREFUSED;
+    for (struct addrinfo *ai = res; ai && c->fd < 0; ai = ai->ai_next) {
+        int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+            continue;
+        if (connect_timeout(fd, ai->ai_addr, ai->ai_addrlen, c->timeout_ms) == 0) {
+            c->fd = fd;
+        } else {
+            err = errno;
+            close(fd);
+        }
+    }
+    freeaddrinfo(res);
+    if (c->fd < 0) {
+        fprintf(stderr, "brookctl: cannot connect to broker at %s: %s\n", c->address, strerror(err));
         return -1;
     }
-    token[0] = 0; /* no authorization id */
-    memcpy(token + 1, cred_user, ulen + 1);
-    memcpy(token + 2 + ulen, cred_password, plen);
-    client_begin(c, "sasl_authenticate", 1);
-    pack_str(&c->pk, "token");
-    msgpack_pack_bin_with_body(&c->pk, token, ulen + plen + 2);
-    memset(token, 0, sizeof token);
-    resp = client_call(c);
-    if (!resp)
-        return -1;
-    if (client_error(resp, &msg, &len)) {
-        fprintf(stderr, "brookctl: authentication as %s failed: %.*s\n", cred_user, (int)len, msg);
-        return -1;
-    }
+    int one = 1;
+    setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    fcntl(c->fd, F_SETFL, fcntl(c->fd, F_GETFL) & ~O_NONBLOCK);
+    struct timeval tv = {.tv_sec = c->timeout_ms / 1000, .tv_usec = (c->timeout_ms % 1000) * 1000};
+    setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv); /* a stuck peer fails the call, not hangs it */
     return 0;
 }
 
-int client_connect(client *c, const char *address, int timeout_ms)
+int client_tcp_connect(client *c, const char *address, int timeout_ms)
 {
     memset(c, 0, sizeof *c);
     c->fd = -1;
+    c->timeout_ms = timeout_ms;
     snprintf(c->address, sizeof c->address, "%s", address);
     msgpack_sbuffer_init(&c->sb);
     msgpack_packer_init(&c->pk, &c->sb, msgpack_sbuffer_write);
@@ -93,37 +91,23 @@ int client_connect(client *c, const char *address, int timeout_ms)
         return -1;
     }
     snprintf(host, sizeof host, "%.*s", (int)(colon - address), address);
-    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *res;
-    int rc = getaddrinfo(host, colon + 1, &hints, &res);
-    if (rc) {
-        fprintf(stderr, "brookctl: cannot resolve %s: %s\n", address, gai_strerror(rc));
+    return tcp_connect(c, host, colon + 1);
+}
+
+int client_connect(client *c, const char *address, int timeout_ms)
+{
+    if (client_tcp_connect(c, address, timeout_ms))
         return -1;
-    }
-    int err = ECONNREFUSED;
-    for (struct addrinfo *ai = res; ai && c->fd < 0; ai = ai->ai_next) {
-        int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-        if (fd < 0)
-            continue;
-        if (connect_timeout(fd, ai->ai_addr, ai->ai_addrlen, timeout_ms) == 0) {
-            c->fd = fd;
-        } else {
-            err = errno;
-            close(fd);
-        }
-    }
-    freeaddrinfo(res);
-    if (c->fd < 0) {
-        fprintf(stderr, "brookctl: cannot connect to broker at %s: %s\n", address, strerror(err));
+    char host[256];
+    snprintf(host, sizeof host, "%.*s", (int)(strrchr(address, ':') - address), address);
+    if (security.tls && client_tls_start(c, host, &security))
         return -1;
-    }
-    int one = 1;
-    setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    fcntl(c->fd, F_SETFL, fcntl(c->fd, F_GETFL) & ~O_NONBLOCK);
-    return cred_user ? authenticate(c) : 0;
+    return security.user ? client_authenticate(c, &security) : 0;
 }
 
 void client_close(client *c)
 {
+    client_tls_close(c);
     if (c->fd >= 0)
         close(c->fd);
     c->fd = -1;
@@ -160,37 +144,7 @@ void client_begin(client *c, const char *op, size_t fields)
     pack_kv_str(&c->pk, "op", op);
 }
 
-static int write_all(int fd, const void *data, size_t len)
-{
-    const char *p = data;
-    while (len) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return -1;
-        p += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
-static int read_all(int fd, void *data, size_t len)
-{
-    char *p = data;
-    while (len) {
-        ssize_t n = read(fd, p, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return -1;
-        p += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
-const msgpack_object *client_call(client *c)
+int client_send(client *c)
 {
     size_t body = c->sb.size - 4;
     unsigned char *h = (unsigned char *)c->sb.data;
@@ -198,19 +152,20 @@ const msgpack_object *client_call(client *c)
     h[1] = (unsigned char)(body >> 16);
     h[2] = (unsigned char)(body >> 8);
     h[3] = (unsigned char)body;
-    if (write_all(c->fd, c->sb.data, c->sb.size)) {
-        fprintf(stderr, "brookctl: sending to %s failed: %s\n", c->address, strerror(errno));
-        return NULL;
-    }
+    return client_write(c, c->sb.data, c->sb.size);
+}
+
+const msgpack_object *client_call(client *c)
+{
     unsigned char len[4];
-    if (read_all(c->fd, len, 4)) {
-        fprintf(stderr, "brookctl: the broker at %s closed the connection (see its log)\n", c->address);
+    if (client_send(c) || client_read(c, len, 4)) {
+        client_diagnose_close(c, &security);
         return NULL;
     }
     size_t n = ((size_t)len[0] << 24) | ((size_t)len[1] << 16) | ((size_t)len[2] << 8) | len[3];
     free(c->body);
     c->body = malloc(n ? n : 1);
-    if (!c->body || read_all(c->fd, c->body, n)) {
+    if (!c->body || client_read(c, c->body, n)) {
         fprintf(stderr, "brookctl: the response from %s was cut short\n", c->address);
         return NULL;
     }

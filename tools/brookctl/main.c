@@ -33,7 +33,11 @@ static void usage(FILE *out)
                  "options:\n"
                  "  -b, --broker host:port   broker's native listener (default $BROOK_BROKER or 127.0.0.1:9093)\n"
                  "      --timeout-ms N       connection timeout (default 5000)\n"
-                 "      --user U --password P  authenticate with SASL PLAIN (default $BROOK_USER, $BROOK_PASSWORD)\n"
+                 "      --user U --password P  authenticate with SASL (default $BROOK_USER, $BROOK_PASSWORD)\n"
+                 "      --sasl-mechanism M   PLAIN (default), SCRAM-SHA-256 or SCRAM-SHA-512\n"
+                 "      --tls                TLS, the broker's certificate checked against the system's CAs\n"
+                 "      --tls-ca F           ... against the CA certificates in F (implies --tls)\n"
+                 "      --tls-cert F --tls-key K   a client certificate, for listeners that ask for one\n"
                  "  -o, --output text|json   how read commands print (json: for scripts)\n"
                  "      --version            brookctl's version\n"
                  "  -h, --help               help; `brookctl COMMAND --help` for a command's options\n");
@@ -94,7 +98,10 @@ int32_t topic_partitions(client *c, const char *topic)
             memcmp(name->via.str.ptr, topic, name->via.str.size) == 0)
             return (int32_t)map_int(t, "partitions", -1);
     }
-    fprintf(stderr, "brookctl: unknown topic \"%s\"\n", topic);
+    fprintf(stderr,
+            "brookctl: unknown topic \"%s\": create it with `brookctl topics create %s` (a broker creates a missing "
+            "topic itself only when a Kafka client asks for it and topics.auto_create is true)\n",
+            topic, topic);
     return -1;
 }
 
@@ -114,11 +121,21 @@ int32_t open_topic(const global_opts *g, client *c, const char *topic, int64_t p
 int main(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"broker", required_argument, NULL, 'b'}, {"timeout-ms", required_argument, NULL, 't'},
-        {"user", required_argument, NULL, 'u'},   {"password", required_argument, NULL, 'p'},
-        {"output", required_argument, NULL, 'o'}, {"version", no_argument, NULL, 'V'},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+        {"broker", required_argument, NULL, 'b'},
+        {"timeout-ms", required_argument, NULL, 't'},
+        {"user", required_argument, NULL, 'u'},
+        {"password", required_argument, NULL, 'p'},
+        {"output", required_argument, NULL, 'o'},
+        {"version", no_argument, NULL, 'V'},
+        {"tls", no_argument, NULL, 'T'},
+        {"tls-ca", required_argument, NULL, 'C'},
+        {"tls-cert", required_argument, NULL, 'E'},
+        {"tls-key", required_argument, NULL, 'K'},
+        {"sasl-mechanism", required_argument, NULL, 'M'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
+    client_security sec = {0};
     global_opts g = {.broker = getenv("BROOK_BROKER"), .timeout_ms = 5000};
     const char *user = NULL, *password = NULL;
     if (!g.broker || !*g.broker)
@@ -145,6 +162,17 @@ int main(int argc, char **argv)
             printf("brookctl %s (native protocol, plugin ABI %d.%d)\n", BROOK_VERSION, BROOK_ABI_MAJOR,
                    BROOK_ABI_MINOR);
             return 0;
+        case 'T': sec.tls = 1; break;
+        case 'C': sec.tls_ca = optarg, sec.tls = 1; break;
+        case 'E': sec.tls_cert = optarg, sec.tls = 1; break;
+        case 'K': sec.tls_key = optarg, sec.tls = 1; break;
+        case 'M':
+            if (strcmp(optarg, "PLAIN") && strcmp(optarg, "SCRAM-SHA-256") && strcmp(optarg, "SCRAM-SHA-512")) {
+                fprintf(stderr, "brookctl: --sasl-mechanism is PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512\n");
+                return EXIT_USAGE;
+            }
+            sec.mechanism = optarg;
+            break;
         case 'u': user = optarg; break;
         case 'p': password = optarg; break;
         case 'h': usage(stdout); return 0;
@@ -160,8 +188,14 @@ int main(int argc, char **argv)
             fprintf(stderr, "brookctl: --user needs --password (or $BROOK_PASSWORD)\n");
             return EXIT_USAGE;
         }
-        client_set_credentials(user, password);
+        sec.user = user;
+        sec.password = password;
     }
+    if (sec.tls_key && !sec.tls_cert) {
+        fprintf(stderr, "brookctl: --tls-key goes with --tls-cert\n");
+        return EXIT_USAGE;
+    }
+    client_set_security(&sec);
     if (optind >= argc) {
         usage(stderr);
         return EXIT_USAGE;
