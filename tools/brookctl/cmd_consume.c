@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "record_format.h"
 
 #define FOLLOW_WAIT_MS 500
 
@@ -20,9 +21,8 @@ typedef struct consume_opts {
     int64_t offset; /* -1: not given */
     int64_t count;  /* -1: unlimited */
     int follow;
-    int key_sep; /* -1: values only */
-    int delimiter;
-    const char *group; /* NULL: no committed offsets */
+    record_format print; /* how each record is printed */
+    const char *group;   /* NULL: no committed offsets */
 } consume_opts;
 
 typedef struct cursor {
@@ -34,18 +34,15 @@ static void usage(FILE *out)
 {
     fprintf(out, "usage: brookctl consume TOPIC [--partition P] [--from-beginning | --offset N]\n"
                  "                        [--count N] [--follow] [--key-separator C] [--delimiter C] [--group G]\n"
+                 "                        [--format FMT] [--encoding text|hex|base64]\n"
                  "Starts where group G committed (with --group), else at the end of each partition unless\n"
                  "--from-beginning or --offset N; with --group, commits what it printed. Prints each\n"
-                 "record's value (\"key<C>value\" with --key-separator) followed by the delimiter (newline).\n"
+                 "record's value (\"key<C>value\" with --key-separator) followed by the delimiter (newline),\n"
+                 "or --format's placeholders as kcat has them: %%t topic, %%p partition, %%o offset,\n"
+                 "%%T timestamp, %%k key, %%v value, %%K/%%S key/value length, %%h headers (k=v,...), %%%%, \\n, \\t;\n"
+                 "with --output json one object per record. --encoding shows keys and values (and header\n"
+                 "values) as hex or base64 instead of their bytes.\n"
                  "Stops at the end of the partitions, after N records with --count, or never with --follow.\n");
-}
-
-static void write_bytes(const msgpack_object *o)
-{
-    if (o && o->type == MSGPACK_OBJECT_BIN)
-        fwrite(o->via.bin.ptr, 1, o->via.bin.size, stdout);
-    else if (o && o->type == MSGPACK_OBJECT_STR)
-        fwrite(o->via.str.ptr, 1, o->via.str.size, stdout);
 }
 
 /* Where a partition starts: earliest, latest or the given offset. */
@@ -84,12 +81,7 @@ static int64_t fetch_once(client *c, const consume_opts *o, int32_t partition, c
         if (limit >= 0 && printed >= limit)
             break;
         const msgpack_object *r = &records->via.array.ptr[i];
-        if (o->key_sep >= 0) {
-            write_bytes(map_get(r, "key"));
-            putchar(o->key_sep);
-        }
-        write_bytes(map_get(r, "value"));
-        putchar(o->delimiter);
+        record_print(stdout, &o->print, o->topic, partition, r);
         cur->next = map_int(r, "offset", cur->next) + 1;
         printed++;
     }
@@ -163,12 +155,16 @@ int cmd_consume(const global_opts *g, int argc, char **argv)
         {"key-separator", required_argument, NULL, 'K'},
         {"delimiter", required_argument, NULL, 'D'},
         {"group", required_argument, NULL, 'G'},
+        {"format", required_argument, NULL, 'f'},
+        {"encoding", required_argument, NULL, 'e'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    consume_opts o = {.partition = -1, .offset = -1, .count = -1, .key_sep = -1, .delimiter = '\n'};
+    consume_opts o = {
+        .partition = -1, .offset = -1, .count = -1, .print = {.key_sep = -1, .delimiter = '\n', .json = g->json}};
+    const char *problem;
     int opt;
-    while ((opt = getopt_long(argc, argv, "p:Bo:n:FK:D:G:h", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "p:Bo:n:FK:D:G:f:e:h", longopts, NULL)) != -1) {
         switch (opt) {
         case 'p':
             if (parse_int_opt("--partition", optarg, 0, INT32_MAX, &o.partition))
@@ -185,14 +181,28 @@ int cmd_consume(const global_opts *g, int argc, char **argv)
             break;
         case 'F': o.follow = 1; break;
         case 'K':
-            if (parse_char_opt("--key-separator", optarg, &o.key_sep))
+            if (parse_char_opt("--key-separator", optarg, &o.print.key_sep))
                 return EXIT_USAGE;
             break;
         case 'D':
-            if (parse_char_opt("--delimiter", optarg, &o.delimiter))
+            if (parse_char_opt("--delimiter", optarg, &o.print.delimiter))
                 return EXIT_USAGE;
             break;
         case 'G': o.group = optarg; break;
+        case 'f':
+            if ((problem = record_format_problem(optarg))) {
+                fprintf(stderr, "brookctl: --format \"%s\": %s\n", optarg, problem);
+                return EXIT_USAGE;
+            }
+            o.print.format = optarg;
+            break;
+        case 'e':
+            if (strcmp(optarg, "text") && strcmp(optarg, "hex") && strcmp(optarg, "base64")) {
+                fprintf(stderr, "brookctl: --encoding is text, hex or base64\n");
+                return EXIT_USAGE;
+            }
+            o.print.encoding = optarg[0] == 'h' ? ENC_HEX : optarg[0] == 'b' ? ENC_BASE64 : ENC_TEXT;
+            break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return EXIT_USAGE;
         }
