@@ -186,9 +186,11 @@ static void encode_describe(msgpack_packer *pk, const native_req *nr, const broo
     msgpack_pack_array(pk, g->member_count);
     for (size_t i = 0; i < g->member_count; i++) {
         const brook_group_member_info *m = &g->members[i];
-        msgpack_pack_map(pk, 4);
+        msgpack_pack_map(pk, 5);
         native_pack_str(pk, "member_id");
         native_pack_str(pk, m->member_id);
+        native_pack_str(pk, "assignment"); /* the leader's, as given: Kafka's consumer protocol for "consumer" */
+        msgpack_pack_bin_with_body(pk, m->assignment ? (const char *)m->assignment : "", m->assignment_len);
         native_pack_str(pk, "instance_id");
         if (m->group_instance_id)
             native_pack_str(pk, m->group_instance_id);

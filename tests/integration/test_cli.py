@@ -1,6 +1,7 @@
 """The command lines: brookd's --check-config, --set and refusals (bad
 configuration, bad plugins: non-zero exit before any listener opens), and
 brookctl's errors and help."""
+import json
 import os
 import re
 import shutil
@@ -333,6 +334,10 @@ class BrookctlCommandLine(BrokerTestCase):
         self.assertRegex(out, r"(?m)^broker 0\t127\.0\.0\.1:%d\track -\tcontroller$" % self.broker.port)
         self.assertRegex(out, r"(?m)^cluster \S+$")
         self.assertEqual(self.ctl("cluster", "extra", check=False).returncode, 2)
+        doc = json.loads(self.ctl("--output", "json", "cluster").stdout)
+        self.assertEqual((doc["controller"], doc["brokers"][0]["id"], doc["brokers"][0]["port"]),
+                         (0, 0, self.broker.port))
+        self.assertEqual(self.ctl("--output", "yaml", "cluster", check=False).returncode, 2)
 
     def test_unknown_topic_and_partition(self):
         r = self.ctl("produce", "nope", input=b"x\n", check=False)

@@ -28,7 +28,7 @@ class Restart(unittest.TestCase):
             r = brookctl(b.address, "topics", "create", name, "--partitions", parts)
             self.assertEqual(r.returncode, 0, r.stderr)
         brookctl(b.address, "topics", "delete", "logs")
-        expected = "a.b-c_d\t7\norders\t3\n"
+        expected = "TOPIC    PARTITIONS\na.b-c_d  7\norders   3\n"
         self.assertEqual(self.topics(b), expected)
         self.assertEqual(b.stop(signal.SIGTERM), 0)
 

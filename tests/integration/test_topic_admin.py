@@ -6,6 +6,7 @@ configs, describe, alter, create partitions); both change the same topic.
 (confluent-kafka's AdminClient: test_topic_configs, test_create_partitions,
 test_delete_records. kcat has no admin requests: it only lists metadata,
 which test_create_partitions checks after growing a topic.)"""
+import json
 import unittest
 
 from brooktest import BrokerTestCase
@@ -49,6 +50,13 @@ class BrookctlTopics(BrokerTestCase):
         self.assertEqual(configs["retention.ms"], ("3600000", "broker"))  # the storage block sets it
         self.assertEqual(configs["min.compaction.lag.ms"], ("0", "default"))
         self.assertEqual(list(configs), sorted(configs))  # sorted rows
+        doc = json.loads(self.ctl("--output", "json", "topics", "describe", "orders").stdout)
+        self.assertEqual(doc["partitions"][1], {"partition": 1, "leader": 0, "leader_epoch": 0, "replicas": [0],
+                                                "isr": [0], "log_start": 0, "high_watermark": 3, "log_end": 3})
+        self.assertIn({"name": "cleanup.policy", "value": "compact", "source": "topic", "read_only": False},
+                      doc["configs"])
+        listing = json.loads(self.ctl("-o", "json", "topics", "list").stdout)
+        self.assertIn({"name": "orders", "partitions": 2}, listing["topics"])
 
         self.ctl("topics", "alter-config", "orders", "--set", "retention.ms=60000", "--delete", "segment.bytes")
         _, configs = self.describe("orders")
@@ -86,7 +94,7 @@ class BrookctlTopics(BrokerTestCase):
             r = self.ctl(*args, check=False)
             self.assertEqual(r.returncode, code, (args, r.stderr))
             self.assertIn(message, r.stderr, args)
-        self.assertNotIn(b"u\t", self.ctl("topics", "list").stdout)
+        self.assertNotIn(b"\nu ", self.ctl("topics", "list").stdout)
 
 
 class KafkaPythonAdmin(BrokerTestCase):

@@ -68,7 +68,9 @@ int cmd_cluster(const global_opts *g, int argc, char **argv)
     msgpack_pack_true(&c.pk);
     const msgpack_object *resp = client_call(&c);
     int rc = !resp || report_error(resp, "describe cluster");
-    if (!rc) {
+    if (!rc && g->json) {
+        print_json(stdout, resp);
+    } else if (!rc) {
         int64_t controller = map_int(resp, "controller", -1);
         printf("cluster ");
         print_str(stdout, map_get(resp, "cluster_id"));

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "output.h"
 
 #define MAX_PAIRS 64
 
@@ -86,19 +87,28 @@ static int delete_topic(client *c, const char *name)
     return finish_topic_call(c, "delete", "deleted", name);
 }
 
-static int list(client *c)
+static int list(const global_opts *g, client *c)
 {
     client_begin(c, "list_topics", 0);
     const msgpack_object *resp = client_call(c);
     if (!resp || report_error(resp, "list topics"))
         return 1;
+    if (g->json) {
+        print_json(stdout, resp);
+        return 0;
+    }
+    static const char *const headers[] = {"TOPIC", "PARTITIONS"};
+    table t;
+    table_init(&t, 2, headers);
     const msgpack_object *topics = map_get(resp, "topics");
     for (uint32_t i = 0; topics && topics->type == MSGPACK_OBJECT_ARRAY && i < topics->via.array.size; i++) {
-        const msgpack_object *t = &topics->via.array.ptr[i];
-        const msgpack_object *name = map_get(t, "name");
-        if (name && name->type == MSGPACK_OBJECT_STR)
-            printf("%.*s\t%lld\n", (int)name->via.str.size, name->via.str.ptr, (long long)map_int(t, "partitions", -1));
+        char name[256], count[24];
+        table_add(
+            &t, (const char *const[]){obj_text(map_get(&topics->via.array.ptr[i], "name"), name, sizeof name),
+                                      obj_text(map_get(&topics->via.array.ptr[i], "partitions"), count, sizeof count)});
     }
+    table_print(&t, stdout);
+    table_free(&t);
     return 0;
 }
 
@@ -256,8 +266,8 @@ int cmd_topics(const global_opts *g, int argc, char **argv)
     switch (which) {
     case 0: rc = create(&c, &a); break;
     case 1: rc = delete_topic(&c, a.name); break;
-    case 2: rc = list(&c); break;
-    case 3: rc = topic_describe(&c, a.name); break;
+    case 2: rc = list(g, &c); break;
+    case 3: rc = topic_describe(g, &c, a.name); break;
     case 4: rc = alter_config(&c, &a); break;
     case 5: rc = add_partitions(&c, &a); break;
     case 6: rc = delete_records(&c, &a); break;

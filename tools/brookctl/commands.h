@@ -27,8 +27,12 @@ int cmd_acls(const global_opts *g, int argc, char **argv);
 int group_committed(client *c, const char *group, const char *topic, int64_t *offsets, int32_t first, int32_t count);
 int group_commit(client *c, const char *group, const char *topic, const int64_t *offsets, int32_t first, int32_t count);
 
+/* groups describe GROUP (group_describe.c), groups reset-offsets GROUP ... (group_reset.c). */
+int group_describe(const global_opts *g, client *c, const char *group);
+int group_reset_offsets(const global_opts *g, client *c, const char *group, int argc, char **argv);
+
 /* topics describe NAME (topic_describe.c). */
-int topic_describe(client *c, const char *name);
+int topic_describe(const global_opts *g, client *c, const char *name);
 
 /* Print "brookctl: <what>: <message> (error N)" for a failed response;
  * returns 1 when it failed, 0 when it succeeded. */

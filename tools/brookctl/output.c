@@ -42,7 +42,7 @@ const char *obj_text(const msgpack_object *o, char *buf, size_t len)
 
 /* ---- JSON ------------------------------------------------------------------------ */
 
-static void json_string(FILE *out, const char *s, size_t n)
+void json_string(FILE *out, const char *s, size_t n)
 {
     fputc('"', out);
     for (size_t i = 0; i < n; i++) {
@@ -152,7 +152,7 @@ int table_add(table *t, const char *const *row)
     }
     char **cells = t->cells + t->rows * t->cols;
     for (size_t c = 0; c < t->cols; c++) {
-        if (!(cells[c] = strdup(row[c] ? row[c] : "-"))) {
+        if (!(cells[c] = strdup(row[c] && *row[c] ? row[c] : "-"))) {
             while (c-- > 0)
                 free(cells[c]);
             return -1;

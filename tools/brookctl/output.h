@@ -20,6 +20,8 @@ void ids_text(const msgpack_object *ids, char *out, size_t len);
 /* `o` as JSON (bin as base64 text); the response's "id" and "error" are
  * left out of a top-level map. A newline follows. */
 void print_json(FILE *out, const msgpack_object *o);
+/* A JSON string of n bytes (UTF-8 passes through). */
+void json_string(FILE *out, const char *s, size_t n);
 
 /* A table: rows of `cols` strings (copied), printed in aligned columns
  * under a header row, sorted by their cells left to right. */
@@ -31,7 +33,7 @@ typedef struct table {
 } table;
 
 void table_init(table *t, size_t cols, const char *const *headers);
-/* Add a row of t->cols strings (NULL prints "-"); -1 when out of memory. */
+/* Add a row of t->cols strings (NULL or empty prints "-"); -1 when out of memory. */
 int table_add(table *t, const char *const *row);
 void table_print(table *t, FILE *out);
 void table_free(table *t);

@@ -53,15 +53,17 @@ static int offsets(client *c, const char *topic, int64_t partition, int64_t out[
     return 0;
 }
 
-static void print_offset(int64_t v, int width)
+static void num(char *buf, size_t len, int64_t v)
 {
     if (v < 0)
-        printf("%-*s", width, "-");
+        snprintf(buf, len, "-");
     else
-        printf("%-*lld", width, (long long)v);
+        snprintf(buf, len, "%lld", (long long)v);
 }
 
-static int describe_partitions(client *c, const char *name)
+/* The partitions as a table, or as the JSON array of {partition, leader,
+ * leader_epoch, replicas, isr, log_start, high_watermark, log_end}. */
+static int describe_partitions(const global_opts *g, client *c, const char *name)
 {
     client_begin(c, "describe_cluster", 1);
     pack_str(&c->pk, "topics");
@@ -87,39 +89,52 @@ static int describe_partitions(client *c, const char *name)
         ids_text(map_get(p, "replicas"), rows[i].replicas, sizeof rows[i].replicas);
         ids_text(map_get(p, "isr"), rows[i].isr, sizeof rows[i].isr);
     }
-    printf("topic %s\tpartitions %u\n", name, n);
-    printf("%-10s %-7s %-6s %-12s %-12s %-10s %-15s %s\n", "PARTITION", "LEADER", "EPOCH", "REPLICAS", "ISR",
-           "LOG-START", "HIGH-WATERMARK", "LOG-END");
+    static const char *const headers[] = {"PARTITION", "LEADER",    "EPOCH",          "REPLICAS",
+                                          "ISR",       "LOG-START", "HIGH-WATERMARK", "LOG-END"};
+    table t;
+    table_init(&t, 8, headers);
+    if (g->json) {
+        printf("{\"name\":");
+        json_string(stdout, name, strlen(name));
+        printf(",\"partitions\":[");
+    } else {
+        printf("topic %s\tpartitions %u\n", name, n);
+    }
     int rc = 0;
     for (uint32_t i = 0; i < n && !rc; i++) {
         int64_t o[3];
         if ((rc = offsets(c, name, rows[i].partition, o)))
             break;
-        printf("%-10lld %-7lld %-6lld %-12s %-12s ", (long long)rows[i].partition, (long long)rows[i].leader,
-               (long long)rows[i].epoch, rows[i].replicas, rows[i].isr);
-        print_offset(o[0], 10);
-        printf(" ");
-        print_offset(o[1], 15);
-        printf(" ");
-        print_offset(o[2], 0);
-        printf("\n");
+        const partition_row *r = &rows[i];
+        if (g->json) {
+            printf("%s{\"partition\":%lld,\"leader\":%lld,\"leader_epoch\":%lld,\"replicas\":[%s],\"isr\":[%s],"
+                   "\"log_start\":%lld,\"high_watermark\":%lld,\"log_end\":%lld}",
+                   i ? "," : "", (long long)r->partition, (long long)r->leader, (long long)r->epoch,
+                   strcmp(r->replicas, "-") ? r->replicas : "", strcmp(r->isr, "-") ? r->isr : "", (long long)o[0],
+                   (long long)o[1], (long long)o[2]);
+            continue;
+        }
+        char cells[6][24];
+        num(cells[0], sizeof cells[0], r->partition);
+        num(cells[1], sizeof cells[1], r->leader);
+        num(cells[2], sizeof cells[2], r->epoch);
+        for (int k = 0; k < 3; k++)
+            num(cells[3 + k], sizeof cells[3 + k], o[k]);
+        table_add(
+            &t, (const char *const[]){cells[0], cells[1], cells[2], r->replicas, r->isr, cells[3], cells[4], cells[5]});
     }
+    if (g->json)
+        printf("],");
+    else
+        table_print(&t, stdout);
+    table_free(&t);
     free(rows);
     return rc;
 }
 
-static int by_name(const void *a, const void *b)
-{
-    const msgpack_object *x = map_get(*(const msgpack_object *const *)a, "name");
-    const msgpack_object *y = map_get(*(const msgpack_object *const *)b, "name");
-    if (!x || !y || x->type != MSGPACK_OBJECT_STR || y->type != MSGPACK_OBJECT_STR)
-        return (x != NULL) - (y != NULL);
-    uint32_t n = x->via.str.size < y->via.str.size ? x->via.str.size : y->via.str.size;
-    int c = memcmp(x->via.str.ptr, y->via.str.ptr, n);
-    return c ? c : (int)x->via.str.size - (int)y->via.str.size;
-}
-
-static int describe_configs(client *c, const char *name)
+/* The configs as a table sorted by name, or as the JSON "configs" array
+ * of {name, value, source, read_only} closing the topic's object. */
+static int describe_configs(const global_opts *g, client *c, const char *name)
 {
     client_begin(c, "describe_configs", 1);
     pack_kv_str(&c->pk, "topic", name);
@@ -128,36 +143,36 @@ static int describe_configs(client *c, const char *name)
     snprintf(what, sizeof what, "describe the configs of topic \"%s\"", name);
     if (!resp || report_error(resp, what))
         return 1;
-    printf("%-32s %-24s %s\n", "CONFIG", "VALUE", "SOURCE");
     const msgpack_object *configs = map_get(resp, "configs");
-    uint32_t n = configs && configs->type == MSGPACK_OBJECT_ARRAY ? configs->via.array.size : 0;
-    const msgpack_object **sorted = calloc(n ? n : 1, sizeof *sorted);
-    if (!sorted) {
-        fprintf(stderr, "brookctl: out of memory\n");
-        return 1;
+    if (g->json) {
+        printf("\"configs\":");
+        print_json(stdout, configs ? configs : &(msgpack_object){.type = MSGPACK_OBJECT_NIL});
+        return 0;
     }
-    for (uint32_t i = 0; i < n; i++)
-        sorted[i] = &configs->via.array.ptr[i];
-    qsort(sorted, n, sizeof *sorted, by_name);
-    for (uint32_t i = 0; i < n; i++) {
-        const msgpack_object *e = sorted[i];
-        print_padded(stdout, map_get(e, "name"), 32);
-        printf(" ");
-        print_padded(stdout, map_get(e, "value"), 24);
-        printf(" ");
-        print_padded(stdout, map_get(e, "source"), 0);
-        printf("\n");
+    static const char *const headers[] = {"CONFIG", "VALUE", "SOURCE"};
+    table t;
+    table_init(&t, 3, headers);
+    for (uint32_t i = 0; configs && configs->type == MSGPACK_OBJECT_ARRAY && i < configs->via.array.size; i++) {
+        const msgpack_object *e = &configs->via.array.ptr[i];
+        char n[256], v[1024], src[32];
+        table_add(&t, (const char *const[]){obj_text(map_get(e, "name"), n, sizeof n),
+                                            obj_text(map_get(e, "value"), v, sizeof v),
+                                            obj_text(map_get(e, "source"), src, sizeof src)});
     }
-    free(sorted);
+    table_print(&t, stdout);
+    table_free(&t);
     return 0;
 }
 
-int topic_describe(client *c, const char *name)
+int topic_describe(const global_opts *g, client *c, const char *name)
 {
-    int rc = describe_partitions(c, name);
+    int rc = describe_partitions(g, c, name);
     if (!rc) {
-        printf("\n");
-        rc = describe_configs(c, name);
+        if (!g->json)
+            printf("\n");
+        rc = describe_configs(g, c, name);
     }
+    if (!rc && g->json)
+        printf("}\n");
     return rc;
 }
