@@ -308,9 +308,18 @@ brook_err brook_partition_offset_for(brook_partition *p, int64_t timestamp, int6
         *offset = end;
         return BROOK_OK;
     }
+    brook_plugin_instance *storage = p->storage;
+    if (timestamp == BROOK_OFFSET_MAX_TIMESTAMP) {
+        /* the first record at or after the log's largest timestamp is the one carrying it */
+        if (!brook_has_slot(storage, brook_storage_ops, max_timestamp))
+            return BROOK_ERR_UNSUPPORTED;
+        if ((e = brook_storage_of(storage)->max_timestamp(p->log, &timestamp)))
+            return e;
+        if (timestamp < 0)
+            return BROOK_OK; /* an empty log: no such record */
+    }
     if (timestamp < 0)
         return BROOK_ERR_INVALID;
-    brook_plugin_instance *storage = p->storage;
     if (!brook_has_slot(storage, brook_storage_ops, offset_for_timestamp))
         return BROOK_ERR_UNSUPPORTED; /* an older or simpler backend */
     e = brook_storage_of(storage)->offset_for_timestamp(p->log, timestamp, offset, found_timestamp);

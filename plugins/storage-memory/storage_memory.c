@@ -326,6 +326,18 @@ static brook_err mem_offset_for_timestamp(void *log, int64_t timestamp, int64_t 
     return BROOK_ERR_NOT_FOUND;
 }
 
+/* A walk over the batches, as offset_for_timestamp's: this backend is for
+ * tests and small demos, not for logs of millions of batches. */
+static brook_err mem_max_timestamp(void *log, int64_t *timestamp)
+{
+    memlog *l = log;
+    *timestamp = -1;
+    for (size_t i = 0; i < l->count; i++)
+        if (l->entries[i].max_timestamp > *timestamp)
+            *timestamp = l->entries[i].max_timestamp;
+    return BROOK_OK;
+}
+
 static brook_err mem_size(void *log, uint64_t *bytes)
 {
     memlog *l = log;
@@ -361,6 +373,7 @@ static const brook_storage_ops ops = {
     .delete_before = mem_delete_before,
     .offset_for_timestamp = mem_offset_for_timestamp,
     .size = mem_size,
+    .max_timestamp = mem_max_timestamp,
     .topic_setting = mem_topic_setting,
 };
 

@@ -466,6 +466,17 @@ static brook_err v_delete_before(void *log, int64_t offset)
     return plog_delete_before(log, offset);
 }
 
+/* Each segment keeps its largest batch timestamp: a walk over segments. */
+static brook_err v_max_timestamp(void *log, int64_t *timestamp)
+{
+    plog *l = log;
+    *timestamp = -1;
+    for (size_t i = 0; i < l->nsegs; i++)
+        if (l->segs[i]->size && l->segs[i]->max_ts > *timestamp)
+            *timestamp = l->segs[i]->max_ts;
+    return BROOK_OK;
+}
+
 static void v_committed(void *log, int64_t offset)
 {
     ((plog *)log)->committed = offset;
@@ -487,6 +498,7 @@ static const brook_storage_ops ops = {
     .topic_setting = v_topic_setting,
     .delete_before = v_delete_before,
     .committed = v_committed,
+    .max_timestamp = v_max_timestamp,
 };
 
 BROOK_PLUGIN_DESCRIPTOR(BROOK_PLUGIN_STORAGE, brook_storage_ops, ops, .name = "segment", .version = "1.0.0",

@@ -10,7 +10,7 @@
  * exit status is 0 only when all pass. --volatile: the backend keeps
  * nothing across a restart of the plugin (storage-memory); everything
  * else must survive fini + init. Optional slots (truncate,
- * offset_for_timestamp, size) are checked when the plugin has them. */
+ * offset_for_timestamp, size, max_timestamp) are checked when the plugin has them. */
 #include <getopt.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -264,6 +264,12 @@ static void check_optional_slots(bench *b)
               "%s, offset %lld", brook_err_str(e), (long long)off);
         expect_err(b, b->ops->offset_for_timestamp(log, 999999, &off, &ts), BROOK_ERR_NOT_FOUND,
                    "offset_for_timestamp past every record is not found");
+    }
+    if (HAS(b, max_timestamp)) {
+        int64_t ts = 0;
+        brook_err e = b->ops->max_timestamp(log, &ts);
+        check(b, !e && ts == 2019, "max_timestamp is the largest timestamp of the log's batches", "%s, %lld",
+              brook_err_str(e), (long long)ts);
     }
     if (HAS(b, size)) {
         uint64_t before = 0, after = 0;

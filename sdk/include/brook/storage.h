@@ -137,6 +137,13 @@ typedef struct brook_storage_ops {
      * drop a value for one that a truncation may take back) bounds it with
      * this; until the first call nothing is committed. */
     void (*committed)(void *log, int64_t offset);
+
+    /* Since 2.3, optional: the largest timestamp of the log's batches
+     * (their max timestamps), -1 when it is empty. With
+     * offset_for_timestamp it finds the record of the largest timestamp
+     * (Kafka's MAX_TIMESTAMP); a backend without it answers that with
+     * UNSUPPORTED. Keep it at hand: it is asked per request, on the loop. */
+    brook_err (*max_timestamp)(void *log, int64_t *timestamp);
 } brook_storage_ops;
 
 #endif

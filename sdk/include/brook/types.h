@@ -36,6 +36,9 @@
 /* Since 2.2: the log end offset, one past the last record appended,
  * committed or not (Brook's own: no Kafka request carries it). */
 #define BROOK_OFFSET_LOG_END (-1000)
+/* Since 2.3: the record with the largest timestamp (Kafka's ListOffsets
+ * v7 MAX_TIMESTAMP, KIP-734); the first such when several share it. */
+#define BROOK_OFFSET_MAX_TIMESTAMP (-3)
 
 /* A read-only run of log bytes handed from storage to the core and on to a
  * codec, so that a fetch can go from file to socket without a copy.
