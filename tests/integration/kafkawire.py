@@ -243,3 +243,62 @@ def delete_records_v1(topic, partitions, timeout=5000):
 def parse_delete_records_v1(data):
     """[(topic, partition, low watermark, error)] of a DeleteRecords v1 response."""
     return topic_rows(data, 4, ">iqh")
+
+
+# ---- flexible versions (compact strings and arrays, tagged fields) --------------
+
+def compact(s):
+    """A compact string (or bytes): uvarint(length + 1), then the bytes."""
+    b = s.encode() if isinstance(s, str) else s
+    return uvarint(len(b) + 1) + b
+
+
+def call_flexible(port, key, version, body):
+    """Send one request with the flexible header (v2: an empty tagged-field
+    section) on a fresh connection; a Flex over the response body, its
+    header's tagged fields already read."""
+    header = struct.pack(">hhi", key, version, 1) + string("raw") + b"\0"
+    conn = Conn(port)
+    try:
+        conn.sock.sendall(struct.pack(">i", len(header) + len(body)) + header + body)
+        _, data = conn.recv()
+    finally:
+        conn.close()
+    r = Flex(data)
+    r.tags()
+    return r
+
+
+class Flex:
+    """Reads a flexible (compact) response body, field by field."""
+
+    def __init__(self, data):
+        self.data, self.p = data, 0
+
+    def uvarint(self):
+        n = shift = 0
+        while True:
+            b = self.data[self.p]
+            self.p += 1
+            n |= (b & 0x7F) << shift
+            shift += 7
+            if not b & 0x80:
+                return n
+
+    def take(self, fmt):
+        (v,) = struct.unpack_from(fmt, self.data, self.p)
+        self.p += struct.calcsize(fmt)
+        return v
+
+    def str(self):
+        n = self.uvarint() - 1
+        s = self.data[self.p:self.p + max(n, 0)].decode() if n >= 0 else None
+        self.p += max(n, 0)
+        return s
+
+    def array(self, each):
+        return [each() for _ in range(self.uvarint() - 1)]
+
+    def tags(self):
+        assert self.uvarint() == 0
+

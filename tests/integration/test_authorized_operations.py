@@ -114,10 +114,7 @@ class AuthorizedOperations(unittest.TestCase):
 
     def test_describe_cluster(self):
         # flexible v0: include_cluster_authorized_operations, no tagged fields
-        header = struct.pack(">hhi", 60, 0, 99) + kw.string("raw") + b"\0"
-        body = b"\x01\x00"
-        self.conn.sock.sendall(struct.pack(">i", len(header) + len(body)) + header + body)
-        _, data = self.conn.recv()
+        data = kw.call_flexible(self.broker.kafka_port, 60, 0, b"\x01\x00").data
         self.assertEqual(struct.unpack(">i", data[-5:-1])[0], bits(DESCRIBE, DESCRIBE_CONFIGS, IDEMPOTENT_WRITE))
 
     def empty_group(self, group):
@@ -159,13 +156,10 @@ class AuthorizedOperations(unittest.TestCase):
         self.assertEqual(self.rdkafka("groups-list", "Empty", "Dead"), ["g-empty Empty"])
 
         def listing(version, states, types=None):
-            body = kw.uvarint(len(states) + 1) + b"".join(kw.uvarint(len(s) + 1) + s.encode() for s in states)
+            body = kw.uvarint(len(states) + 1) + b"".join(kw.compact(s) for s in states)
             if types is not None:
-                body += kw.uvarint(len(types) + 1) + b"".join(kw.uvarint(len(t) + 1) + t.encode() for t in types)
-            header = struct.pack(">hhi", 16, version, 7) + kw.string("raw") + b"\0"
-            self.conn.sock.sendall(struct.pack(">i", len(header) + len(body + b"\0")) + header + body + b"\0")
-            _, data = self.conn.recv()
-            return data
+                body += kw.uvarint(len(types) + 1) + b"".join(kw.compact(t) for t in types)
+            return kw.call_flexible(self.broker.kafka_port, 16, version, body + b"\0").data
 
         self.assertIn(b"\x08classic", listing(5, ["stable"], ["Classic"]))  # names in any case
         self.assertNotIn(b"g-live", listing(5, [], ["consumer"]))  # no KIP-848 groups here

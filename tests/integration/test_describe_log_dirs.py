@@ -84,12 +84,7 @@ class DescribeLogDirs(BrokerTestCase):
     def test_v4_flexible_with_file_system_sizes(self):
         self.ctl("topics", "create", "flex")
         # flexible request: topics null (compact: 0), then empty tagged fields
-        header = struct.pack(">hhi", 35, 4, 5) + kw.string("raw") + b"\0"
-        body = b"\0\0"
-        conn = kw.Conn(self.broker.kafka_port)
-        self.addCleanup(conn.close)
-        conn.sock.sendall(struct.pack(">i", len(header) + len(body)) + header + body)
-        _, data = conn.recv()
+        data = kw.call_flexible(self.broker.kafka_port, 35, 4, b"\0\0").data
         p = 1 + 4  # response header tags, throttle
         err, results = struct.unpack_from(">hB", data, p)
         self.assertEqual((err, results), (0, 2))  # compact: one result

@@ -20,58 +20,12 @@ except ImportError:
     raise unittest.SkipTest("python3-confluent-kafka is not installed")
 
 
-class Flex:
-    """Reads a flexible (compact) response body."""
-
-    def __init__(self, data):
-        self.data, self.p = data, 0
-
-    def uvarint(self):
-        n = shift = 0
-        while True:
-            b = self.data[self.p]
-            self.p += 1
-            n |= (b & 0x7F) << shift
-            shift += 7
-            if not b & 0x80:
-                return n
-
-    def take(self, fmt):
-        (v,) = struct.unpack_from(fmt, self.data, self.p)
-        self.p += struct.calcsize(fmt)
-        return v
-
-    def str(self):
-        n = self.uvarint() - 1
-        s = self.data[self.p:self.p + max(n, 0)].decode() if n >= 0 else None
-        self.p += max(n, 0)
-        return s
-
-    def array(self, each):
-        items = [each() for _ in range(self.uvarint() - 1)]
-        return items
-
-    def tags(self):
-        assert self.uvarint() == 0
-
-
 def describe_producers(port, topics):
     """{(topic, partition): (error, [(id, epoch, last_seq, last_ts)])}."""
-    def compact(s):
-        return kw.uvarint(len(s) + 1) + s.encode()
     body = kw.uvarint(len(topics) + 1)
     for name, parts in topics:
-        body += compact(name) + kw.uvarint(len(parts) + 1) + b"".join(struct.pack(">i", p) for p in parts) + b"\0"
-    body += b"\0"
-    header = struct.pack(">hhi", 61, 0, 11) + kw.string("raw") + b"\0"
-    conn = kw.Conn(port)
-    try:
-        conn.sock.sendall(struct.pack(">i", len(header) + len(body)) + header + body)
-        _, data = conn.recv()
-    finally:
-        conn.close()
-    r = Flex(data)
-    r.tags()  # response header
+        body += kw.compact(name) + kw.uvarint(len(parts) + 1) + b"".join(struct.pack(">i", p) for p in parts) + b"\0"
+    r = kw.call_flexible(port, 61, 0, body + b"\0")
     r.take(">i")
     out = {}
 

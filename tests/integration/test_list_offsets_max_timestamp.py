@@ -9,7 +9,6 @@ import unittest
 
 from brooktest import BrokerTestCase
 import kafkawire as kw
-from test_describe_producers import Flex
 
 MAX_TIMESTAMP = -3
 
@@ -17,17 +16,8 @@ MAX_TIMESTAMP = -3
 def list_offsets_v7(port, topic, partition, timestamp):
     """(error, timestamp, offset, leader_epoch) of one partition."""
     part = struct.pack(">iiq", partition, -1, timestamp) + b"\0"
-    body = struct.pack(">ib", -1, 0) + kw.uvarint(2) + kw.uvarint(len(topic) + 1) + topic.encode() + kw.uvarint(2) + \
-        part + b"\0" + b"\0"
-    header = struct.pack(">hhi", 2, 7, 3) + kw.string("raw") + b"\0"
-    conn = kw.Conn(port)
-    try:
-        conn.sock.sendall(struct.pack(">i", len(header) + len(body)) + header + body)
-        _, data = conn.recv()
-    finally:
-        conn.close()
-    r = Flex(data)
-    r.tags()
+    body = struct.pack(">ib", -1, 0) + kw.uvarint(2) + kw.compact(topic) + kw.uvarint(2) + part + b"\0" + b"\0"
+    r = kw.call_flexible(port, 2, 7, body)
     r.take(">i")
     assert r.uvarint() == 2 and r.str() == topic
     assert r.uvarint() == 2

@@ -19,27 +19,8 @@ import unittest
 
 from brooktest import BROOKCTL, Broker
 import kafkawire as kw
-from test_describe_producers import Flex
 
 SHA256, SHA512 = 1, 2
-
-
-def compact(s):
-    b = s.encode() if isinstance(s, str) else s
-    return kw.uvarint(len(b) + 1) + b
-
-
-def call_flexible(port, key, body):
-    header = struct.pack(">hhi", key, 0, 21) + kw.string("raw") + b"\0"
-    conn = kw.Conn(port)
-    try:
-        conn.sock.sendall(struct.pack(">i", len(header) + len(body)) + header + body)
-        _, data = conn.recv()
-    finally:
-        conn.close()
-    r = Flex(data)
-    r.tags()
-    return r
 
 
 def describe(port, names=None):
@@ -47,8 +28,8 @@ def describe(port, names=None):
     if names is None:
         body = b"\0"  # null: every user
     else:
-        body = kw.uvarint(len(names) + 1) + b"".join(compact(n) + b"\0" for n in names)
-    r = call_flexible(port, 50, body + b"\0")
+        body = kw.uvarint(len(names) + 1) + b"".join(kw.compact(n) + b"\0" for n in names)
+    r = kw.call_flexible(port, 50, 0, body + b"\0")
     r.take(">i")
     err = r.take(">h")
     r.str()
@@ -66,13 +47,13 @@ def describe(port, names=None):
 
 def alter(port, deletions=(), upsertions=()):
     """{user: (error, message)}; upsertions are (name, mechanism, iterations, salt, password)."""
-    body = kw.uvarint(len(deletions) + 1) + b"".join(compact(n) + struct.pack(">b", m) + b"\0"
+    body = kw.uvarint(len(deletions) + 1) + b"".join(kw.compact(n) + struct.pack(">b", m) + b"\0"
                                                      for n, m in deletions)
     body += kw.uvarint(len(upsertions) + 1)
     for name, mech, iterations, salt, password in upsertions:
         salted = hashlib.pbkdf2_hmac("sha256" if mech != SHA512 else "sha512", password.encode(), salt, iterations)
-        body += compact(name) + struct.pack(">bi", mech, iterations) + compact(salt) + compact(salted) + b"\0"
-    r = call_flexible(port, 51, body + b"\0")
+        body += kw.compact(name) + struct.pack(">bi", mech, iterations) + kw.compact(salt) + kw.compact(salted) + b"\0"
+    r = kw.call_flexible(port, 51, 0, body + b"\0")
     r.take(">i")
     out = {}
 

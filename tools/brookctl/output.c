@@ -63,10 +63,9 @@ void json_string(FILE *out, const char *s, size_t n)
     fputc('"', out);
 }
 
-static void json_base64(FILE *out, const unsigned char *p, size_t n)
+void print_base64(FILE *out, const unsigned char *p, size_t n)
 {
     static const char a[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    fputc('"', out);
     for (size_t i = 0; i < n; i += 3) {
         unsigned v = (unsigned)p[i] << 16 | (i + 1 < n ? (unsigned)p[i + 1] << 8 : 0) | (i + 2 < n ? p[i + 2] : 0);
         fputc(a[v >> 18 & 63], out);
@@ -74,7 +73,6 @@ static void json_base64(FILE *out, const unsigned char *p, size_t n)
         fputc(i + 1 < n ? a[v >> 6 & 63] : '=', out);
         fputc(i + 2 < n ? a[v & 63] : '=', out);
     }
-    fputc('"', out);
 }
 
 static int is_key(const msgpack_object *k, const char *name)
@@ -93,7 +91,11 @@ static void json_value(FILE *out, const msgpack_object *o, int top)
     case MSGPACK_OBJECT_FLOAT32:
     case MSGPACK_OBJECT_FLOAT64: fprintf(out, "%.17g", o->via.f64); break;
     case MSGPACK_OBJECT_STR: json_string(out, o->via.str.ptr, o->via.str.size); break;
-    case MSGPACK_OBJECT_BIN: json_base64(out, (const unsigned char *)o->via.bin.ptr, o->via.bin.size); break;
+    case MSGPACK_OBJECT_BIN:
+        fputc('"', out);
+        print_base64(out, (const unsigned char *)o->via.bin.ptr, o->via.bin.size);
+        fputc('"', out);
+        break;
     case MSGPACK_OBJECT_ARRAY:
         fputc('[', out);
         for (uint32_t i = 0; i < o->via.array.size; i++) {

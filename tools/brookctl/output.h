@@ -20,6 +20,9 @@ void ids_text(const msgpack_object *ids, char *out, size_t len);
 /* `o` as JSON (bin as base64 text); the response's "id" and "error" are
  * left out of a top-level map. A newline follows. */
 void print_json(FILE *out, const msgpack_object *o);
+/* n bytes as base64 text (RFC 4648, padded). */
+void print_base64(FILE *out, const unsigned char *p, size_t n);
+
 /* A JSON string of n bytes (UTF-8 passes through). */
 void json_string(FILE *out, const char *s, size_t n);
 

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "client.h"
+#include "output.h"
 
 /* --format placeholders, as kcat has them:
  *   %t topic  %p partition  %o offset  %T timestamp (ms)  %k key  %v value
@@ -35,23 +36,15 @@ static const char *bytes_of(const msgpack_object *o, int64_t *len)
 
 static void put_encoded(FILE *out, const char *p, int64_t n, byte_encoding enc)
 {
-    static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    const unsigned char *u = (const unsigned char *)p;
     if (n <= 0)
         return;
     if (enc == ENC_TEXT) {
         fwrite(p, 1, (size_t)n, out);
     } else if (enc == ENC_HEX) {
         for (int64_t i = 0; i < n; i++)
-            fprintf(out, "%02x", u[i]);
+            fprintf(out, "%02x", (unsigned char)p[i]);
     } else {
-        for (int64_t i = 0; i < n; i += 3) {
-            unsigned v = (unsigned)u[i] << 16 | (i + 1 < n ? (unsigned)u[i + 1] << 8 : 0) | (i + 2 < n ? u[i + 2] : 0);
-            fputc(b64[v >> 18 & 63], out);
-            fputc(b64[v >> 12 & 63], out);
-            fputc(i + 1 < n ? b64[v >> 6 & 63] : '=', out);
-            fputc(i + 2 < n ? b64[v & 63] : '=', out);
-        }
+        print_base64(out, (const unsigned char *)p, (size_t)n);
     }
 }
 
