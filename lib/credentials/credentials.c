@@ -11,6 +11,8 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include "text_rewrite.h"
+
 int cred_valid_user(const char *user)
 {
     size_t n = strlen(user);
@@ -150,58 +152,28 @@ int cred_replace(const char *path, const char *user, const char *line)
     return cred_replace_scheme(path, user, NULL, line);
 }
 
-static int sync_dir_of(const char *path)
+typedef struct replaced {
+    const char *user, *scheme;
+} replaced;
+
+/* Keep every line but `user`'s (for `scheme`, or all of them). */
+static int keep_others(void *arg, const char *line)
 {
-    char dir[4096];
-    snprintf(dir, sizeof dir, "%s", path);
-    char *slash = strrchr(dir, '/');
-    if (slash)
-        *(slash == dir ? slash + 1 : slash) = 0;
-    else
-        snprintf(dir, sizeof dir, ".");
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    int rc = fsync(fd);
-    close(fd);
-    return rc;
+    const replaced *r = arg;
+    char name[160], sch[40];
+    int fields = line[0] == '#' ? 0 : sscanf(line, "%159s %39s", name, sch);
+    return !(fields >= 1 && strcmp(name, r->user) == 0 && (!r->scheme || (fields == 2 && strcmp(sch, r->scheme) == 0)));
 }
 
 int cred_replace_scheme(const char *path, const char *user, const char *scheme, const char *line)
 {
-    char tmp[4096];
-    if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp) {
-        errno = ENAMETOOLONG;
+    replaced r = {user, scheme};
+    char *append = NULL;
+    if (line && !(append = malloc(strlen(line) + 2)))
         return -1;
-    }
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return -1;
-    FILE *out = fdopen(fd, "w");
-    FILE *in = fopen(path, "r");
-    if (!out) {
-        close(fd);
-        if (in)
-            fclose(in);
-        return -1;
-    }
-    char buf[1024], name[160], sch[40];
-    while (in && fgets(buf, sizeof buf, in)) {
-        int fields = buf[0] == '#' ? 0 : sscanf(buf, "%159s %39s", name, sch);
-        if (fields >= 1 && strcmp(name, user) == 0 && (!scheme || (fields == 2 && strcmp(sch, scheme) == 0)))
-            continue; /* replaced */
-        fputs(buf, out);
-    }
-    if (in)
-        fclose(in);
-    if (line)
-        fprintf(out, "%s\n", line);
-    int rc = fflush(out) == 0 && fsync(fileno(out)) == 0 ? 0 : -1;
-    if (fclose(out) != 0)
-        rc = -1;
-    if (rc == 0 && (rename(tmp, path) != 0 || sync_dir_of(path) != 0))
-        rc = -1;
-    if (rc)
-        unlink(tmp);
+    if (append)
+        sprintf(append, "%s\n", line);
+    int rc = text_rewrite(path, keep_others, &r, append, 0600, 1);
+    free(append);
     return rc;
 }
