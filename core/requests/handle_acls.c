@@ -172,6 +172,11 @@ void brook_handle_create_acls(brook_req *req)
     size_t *index = calloc(n ? n : 1, sizeof *index);
     brook_err *results = calloc(n ? n : 1, sizeof *results);
     const char **messages = calloc(n ? n : 1, sizeof *messages);
+    if (keeper && (!acls || !index || !results || !messages)) {
+        keeper = NULL;
+        denied = BROOK_ERR_NOMEM;
+        why = NULL;
+    }
     for (size_t i = 0; i < n; i++) {
         brook_acl_creation *cr = &c->creations[i];
         if (!keeper) {
@@ -179,12 +184,12 @@ void brook_handle_create_acls(brook_req *req)
             cr->error_message = why;
         } else if (!cr->error && (cr->error_message = rule_problem(&cr->acl))) {
             cr->error = BROOK_ERR_INVALID;
-        } else if (!cr->error && acls && index) {
+        } else if (!cr->error) {
             index[kept] = i;
             acls[kept++] = cr->acl;
         }
     }
-    if (kept && results && messages) {
+    if (kept) {
         brook_err e = brook_auth_of(keeper)->acl_create(keeper->state, acls, kept, results, messages);
         for (size_t k = 0; k < kept; k++) {
             brook_acl_creation *cr = &c->creations[index[k]];
@@ -193,9 +198,6 @@ void brook_handle_create_acls(brook_req *req)
         }
         log_info("ACLs: %s added %zu rule(s)%s", req->pub.principal ? req->pub.principal : BROOK_PRINCIPAL_ANONYMOUS,
                  kept, e ? " - failed" : "");
-    } else if (kept) {
-        for (size_t k = 0; k < kept; k++)
-            c->creations[index[k]].error = BROOK_ERR_NOMEM;
     }
     free(acls);
     free(index);

@@ -334,6 +334,7 @@ class BrookctlCommandLine(BrokerTestCase):
         self.assertRegex(out, r"(?m)^broker 0\t127\.0\.0\.1:%d\track -\tcontroller$" % self.broker.port)
         self.assertRegex(out, r"(?m)^cluster \S+$")
         self.assertEqual(self.ctl("cluster", "extra", check=False).returncode, 2)
+        self.assertEqual(self.ctl("cluster", "info").stdout.decode(), out)
         doc = json.loads(self.ctl("--output", "json", "cluster").stdout)
         self.assertEqual((doc["controller"], doc["brokers"][0]["id"], doc["brokers"][0]["port"]),
                          (0, 0, self.broker.port))

@@ -9,7 +9,7 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out, "usage: brookctl cluster\n"
+    fprintf(out, "usage: brookctl cluster [info]\n"
                  "  the cluster id, the controller and every live broker (id, address, rack), as the broker\n"
                  "  given with -b sees them (a single broker lists itself as its own controller), then each\n"
                  "  partition: leader, leader epoch, replicas and in-sync replicas (under-replicated and\n"
@@ -56,6 +56,8 @@ int cmd_cluster(const global_opts *g, int argc, char **argv)
         default: usage(stderr); return EXIT_USAGE;
         }
     }
+    if (optind < argc && strcmp(argv[optind], "info") == 0) /* `cluster info`, as other tools name it */
+        optind++;
     if (optind != argc) {
         usage(stderr);
         return EXIT_USAGE;
