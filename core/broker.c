@@ -18,6 +18,8 @@
 #include "cluster_image.h"
 #include "cluster_topics.h"
 #include "topic_config_writes.h"
+#include "cluster_acls.h"
+#include "handlers.h"
 #include "local_replicas.h"
 #include "producer_id_blocks.h"
 #include "membership.h"
@@ -485,7 +487,8 @@ brook_err brook_broker_start(brook_broker *b, brook_config *config, const char *
             return e;
     }
     /* registered once its advertised addresses are known, before serving */
-    if (b->st->clustered && ((e = brook_membership_register(b, err, errlen)) || (e = brook_local_replicas_start(b))))
+    if (b->st->clustered && ((e = brook_membership_register(b, err, errlen)) || (e = brook_local_replicas_start(b)) ||
+                             (e = brook_cluster_acls_start(b, brook_acl_keeper(b)))))
         return e;
     if (b->st->metrics_address && (e = brook_metrics_http_start(b->loop, b->metrics, brook_broker_write_metrics, b,
                                                                 b->st->metrics_address, &b->metrics_http, err, errlen)))
@@ -561,6 +564,7 @@ void brook_broker_free(brook_broker *b)
     brook_membership_abandon_answers(b); /* what the store still owes reaches none of what stops below */
     brook_local_replicas_stop(b);        /* no fetching, no record changes applied */
     brook_cluster_config_writes_stop(b);
+    brook_cluster_acls_stop(b);
     brook_cluster_topics_stop(b);
     brook_cluster_producer_ids_stop(b);
     brook_membership_leave(b); /* then: the others see it leave at once */

@@ -110,10 +110,14 @@ class ClusterTestCase(unittest.TestCase):
                        storage=self.storage,
                        extra='cluster = { endpoints = "%s"; name = "c"; lease_ttl_ms = %d; leader_rebalance_interval_ms = 1000; };\n%s\n'
                              'topics = { default_replication_factor = 3; };\n'
-                             'metrics = { address = "127.0.0.1:0"; };'
-                             % (etcd_url or self.etcd.url, TTL_MS, self.replication))
+                             'metrics = { address = "127.0.0.1:0"; };\n%s'
+                             % (etcd_url or self.etcd.url, TTL_MS, self.replication, self.broker_config(broker_id)))
             self.brokers[broker_id] = b
         return b.start()
+
+    def broker_config(self, broker_id):
+        """More configuration for one broker (its own auth files, say)."""
+        return ""
 
     def kafka_bootstrap(self, ids=None):
         return ",".join("127.0.0.1:%d" % self.brokers[i].kafka_port

@@ -1,0 +1,30 @@
+/* The cluster's ACLs in the metadata store, one key per rule, each
+ * broker's authorizer kept equal to them (cluster_acls.c). */
+#ifndef BROOK_CORE_CLUSTER_ACLS_H
+#define BROOK_CORE_CLUSTER_ACLS_H
+
+#include <stddef.h>
+
+#include <brook/auth.h>
+
+struct brook_broker;
+struct brook_plugin_instance;
+
+/* The most rules one change may write (the store takes a bounded number
+ * of operations per transaction: etcd's --max-txn-ops is 128). */
+#define BROOK_CLUSTER_ACLS_MAX_PER_CHANGE 100
+
+/* Follow the store's rules with `keeper`'s (the authorizer that keeps
+ * rules; NULL: nothing to do). */
+brook_err brook_cluster_acls_start(struct brook_broker *b, struct brook_plugin_instance *keeper);
+void brook_cluster_acls_stop(struct brook_broker *b);
+/* Whether changes go through the store. */
+int brook_cluster_acls_following(const struct brook_broker *b);
+
+/* Add (or with `remove`, remove) `n` rules in the store; done(arg, err)
+ * once it answered, on the loop. The broker's authorizer follows when the
+ * change comes back through the watch; callers apply it at once too. */
+brook_err brook_cluster_acls_write(struct brook_broker *b, const brook_acl *rules, size_t n, int remove,
+                                   void (*done)(void *arg, brook_err err), void *arg);
+
+#endif
