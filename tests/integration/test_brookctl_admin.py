@@ -11,7 +11,7 @@ import subprocess
 import tempfile
 import unittest
 
-from brooktest import BROOKCTL, Broker, brookctl
+from brooktest import BROOKCTL, Broker, Native, brookctl
 
 
 class BrookctlAdmin(unittest.TestCase):
@@ -69,6 +69,11 @@ class BrookctlAdmin(unittest.TestCase):
             self.assertNotIn("User:bob", f.read())
         r = self.ctl("acls", "add", "--allow", "--principal", "alice", "--operation", "READ", "--topic", "t", rc=1)
         self.assertIn("User:alice", r.stderr.decode())
+        r = self.ctl("acls", "add", "--allow", "--principal", "User:a", "--operation", "FROB", "--topic", "t", rc=1)
+        self.assertIn("\"operation\" is READ, WRITE", r.stderr.decode())  # the broker's native codec says which
+        r = self.ctl("acls", "list", "--match", "x", "--prefixed", rc=2)  # --match picks by name itself
+        with open(self.acl) as f:
+            self.assertNotIn("User:a ", f.read())  # nothing half-written
 
     def test_users_over_the_protocol(self):
         self.ctl("users", "add", "carol", input=b"first-pw\n")
@@ -90,6 +95,26 @@ class BrookctlAdmin(unittest.TestCase):
         self.assertFalse(self.login("carol", "second-pw"))
         self.ctl("users", "delete", "carol", rc=1)
         self.ctl("users", "set", "dave", input=b"x\n", rc=1)  # set does not create
+
+    def test_malformed_native_requests_get_clear_errors(self):
+        n = Native(self.broker.port)
+        self.addCleanup(n.close)
+        cases = [
+            ({"op": "alter_users", "set": [{"user": "x", "mechanism": "SCRAM-SHA-999"}]}, "SCRAM-SHA-256 or SCRAM-SHA-512"),
+            ({"op": "alter_users", "set": "nope"}, "arrays of at most 64"),
+            ({"op": "alter_users", "set": [{"user": "x", "mechanism": "SCRAM-SHA-256", "iterations": 4096,
+                                            "salt": b"s"}]}, "salted_password"),
+            ({"op": "create_acl", "permission": "allow", "principal": "User:a", "operation": "READ"},
+             "resource_type, operation and permission"),
+            ({"op": "describe_acls", "pattern": "sideways"}, "literal, prefixed or match"),
+        ]
+        for fields, message in cases:
+            op = fields.pop("op")
+            r = n.call(op, **fields)
+            self.assertEqual(r["error"], 2, (op, r))
+            self.assertIn(message, r["message"])
+        with open(self.creds) as f:
+            self.assertEqual(f.read(), "")  # nothing was written
 
     def test_version(self):
         r = subprocess.run([BROOKCTL, "--version"], stdout=subprocess.PIPE, timeout=10)
