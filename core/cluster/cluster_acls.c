@@ -164,6 +164,22 @@ static int listed(const char *buf, size_t len, const char *text)
     return 0;
 }
 
+/* apply(ca, rule) for each rule of `from` that `other` lacks; how many. */
+static size_t apply_missing(brook_cluster_acls *ca, const texts *from, const texts *other,
+                            void (*apply)(brook_cluster_acls *ca, char *text))
+{
+    size_t applied = 0;
+    for (size_t p = 0; p < from->len; p += strlen(from->buf + p) + 1) {
+        if (listed(other->buf, other->len, from->buf + p))
+            continue;
+        char text[RULE_TEXT_MAX]; /* parsing changes it in place */
+        snprintf(text, sizeof text, "%s", from->buf + p);
+        apply(ca, text);
+        applied++;
+    }
+    return applied;
+}
+
 static void reconcile(brook_cluster_acls *ca, const brook_mkv *kvs, size_t n)
 {
     texts local = {0}, store = {0};
@@ -177,21 +193,9 @@ static void reconcile(brook_cluster_acls *ca, const brook_mkv *kvs, size_t n)
             add_text(&store, 0, &a);
     }
     size_t removed = 0, added = 0;
-    for (size_t p = 0; !local.failed && !store.failed && p < local.len; p += strlen(local.buf + p) + 1) {
-        if (listed(store.buf, store.len, local.buf + p))
-            continue;
-        char text[RULE_TEXT_MAX];
-        snprintf(text, sizeof text, "%s", local.buf + p);
-        apply_delete(ca, text);
-        removed++;
-    }
-    for (size_t p = 0; !local.failed && !store.failed && p < store.len; p += strlen(store.buf + p) + 1) {
-        if (listed(local.buf, local.len, store.buf + p))
-            continue;
-        char text[RULE_TEXT_MAX];
-        snprintf(text, sizeof text, "%s", store.buf + p);
-        apply_put(ca, text);
-        added++;
+    if (!local.failed && !store.failed) {
+        removed = apply_missing(ca, &local, &store, apply_delete);
+        added = apply_missing(ca, &store, &local, apply_put);
     }
     if (local.failed || store.failed)
         log_error("cluster ACLs: out of memory comparing the rules; they follow the next change");
