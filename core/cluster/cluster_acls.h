@@ -1,5 +1,5 @@
 /* The cluster's ACLs in the metadata store, one key per rule, each
- * broker's authorizer kept equal to them (cluster_acls.c). */
+ * broker's authorizer kept equal to them (cluster_acls.c, store_mirror.h). */
 #ifndef BROOK_CORE_CLUSTER_ACLS_H
 #define BROOK_CORE_CLUSTER_ACLS_H
 
@@ -7,12 +7,13 @@
 
 #include <brook/auth.h>
 
+#include "store_mirror.h"
+
 struct brook_broker;
 struct brook_plugin_instance;
 
-/* The most rules one change may write (the store takes a bounded number
- * of operations per transaction: etcd's --max-txn-ops is 128). */
-#define BROOK_CLUSTER_ACLS_MAX_PER_CHANGE 100
+/* The most rules one change may write. */
+#define BROOK_CLUSTER_ACLS_MAX_PER_CHANGE BROOK_STORE_MIRROR_MAX_PER_CHANGE
 
 /* Follow the store's rules with `keeper`'s (the authorizer that keeps
  * rules; NULL: nothing to do). */

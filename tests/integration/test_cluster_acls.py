@@ -55,7 +55,7 @@ class ClusterAcls(ClusterTestCase):
         self.assertEqual(self.admin(1).create_acls([bob])["failed"], [])
         line = "allow User:bob * READ topic literal orders\n"
         self.wait_files([1, 2, 3], lambda t: line in t)
-        seeders = [i for i in (1, 2, 3) if "rules seeded from this broker's" in self.brokers[i].log()]
+        seeders = [i for i in (1, 2, 3) if "ACL rules: seeded from this broker's" in self.brokers[i].log()]
         self.assertEqual(len(seeders), 1, "exactly one broker seeds the cluster's rules")
         self.wait_files([1, 2, 3], lambda t: "allow User:ANONYMOUS * ALL cluster literal kafka-cluster" in t)
 
