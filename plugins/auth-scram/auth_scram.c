@@ -142,30 +142,26 @@ static brook_err scram_list(void *state, const char *user, brook_scram_each each
     return user && !found ? BROOK_ERR_NOT_FOUND : BROOK_OK;
 }
 
-static brook_err scram_set(void *state, const char *user, brook_scram_mechanism mechanism, int32_t iterations,
-                           const uint8_t *salt, size_t salt_len, const uint8_t *salted, size_t salted_len,
-                           const char **message)
+/* Why `user`'s credential cannot be kept in the file, or NULL. */
+static const char *unkeepable(const char *user, size_t salt_len)
 {
-    cred_plugin *p = state;
-    int sha512 = mechanism == BROOK_SCRAM_SHA_512;
-    size_t kl = sha512 ? 64 : 32;
-    scram_credential c;
-    if (!cred_valid_user(user)) {
-        *message = "a user name is 1-128 of A-Z a-z 0-9 . _ @ -";
-        return BROOK_ERR_INVALID;
-    }
-    if (salt_len > 48 || salted_len != kl) { /* a salt of at most 48 bytes fits a line's field */
-        *message = "the salt is longer than 48 bytes";
-        return BROOK_ERR_INVALID;
-    }
-    if (scram_keys(sha512, salted, salt, salt_len, iterations, &c))
-        return BROOK_ERR_NOMEM;
+    if (!cred_valid_user(user))
+        return "a user name is 1-128 of A-Z a-z 0-9 . _ @ -";
+    if (salt_len == 0 || salt_len > 48) /* at most 48 bytes fits a line's field */
+        return "the salt is empty or longer than 48 bytes";
+    return NULL;
+}
+
+/* `user`'s line for `mechanism` in the file replaced by one holding `c`. */
+static brook_err write_keys(cred_plugin *p, const char *user, brook_scram_mechanism mechanism,
+                            const scram_credential *c)
+{
+    size_t kl = mechanism == BROOK_SCRAM_SHA_512 ? 64 : 32;
     char salt64[72], stored64[96], server64[96], line[400];
-    cred_base64(salt, salt_len, salt64);
-    cred_base64(c.stored_key, kl, stored64);
-    cred_base64(c.server_key, kl, server64);
-    OPENSSL_cleanse(&c, sizeof c);
-    snprintf(line, sizeof line, "%s %s %d %s %s %s", user, scheme_of(mechanism), iterations, salt64, stored64,
+    cred_base64(c->salt, c->salt_len, salt64);
+    cred_base64(c->stored_key, kl, stored64);
+    cred_base64(c->server_key, kl, server64);
+    snprintf(line, sizeof line, "%s %s %d %s %s %s", user, scheme_of(mechanism), c->iterations, salt64, stored64,
              server64);
     if (cred_replace_scheme(p->file, user, scheme_of(mechanism), line)) {
         p->host->log(p->host, BROOK_LOG_ERROR, "credentials: cannot write \"%s\": %s", p->file, strerror(errno));
@@ -173,6 +169,59 @@ static brook_err scram_set(void *state, const char *user, brook_scram_mechanism 
     }
     p->host->log(p->host, BROOK_LOG_INFO, "credentials: %s's %s credential set", user, scheme_of(mechanism));
     return BROOK_OK;
+}
+
+static brook_err scram_set(void *state, const char *user, brook_scram_mechanism mechanism, int32_t iterations,
+                           const uint8_t *salt, size_t salt_len, const uint8_t *salted, size_t salted_len,
+                           const char **message)
+{
+    int sha512 = mechanism == BROOK_SCRAM_SHA_512;
+    scram_credential c;
+    if ((*message = unkeepable(user, salt_len)) || salted_len != (sha512 ? 64u : 32u)) {
+        if (!*message)
+            *message = "the salted password is not the length of the mechanism's hash";
+        return BROOK_ERR_INVALID;
+    }
+    if (scram_keys(sha512, salted, salt, salt_len, iterations, &c))
+        return BROOK_ERR_NOMEM;
+    brook_err e = write_keys(state, user, mechanism, &c);
+    OPENSSL_cleanse(&c, sizeof c);
+    return e;
+}
+
+static brook_err scram_get_keys(void *state, const char *user, brook_scram_mechanism mechanism, brook_scram_keys *out)
+{
+    scram_credential c;
+    if (!lookup(state, user, mechanism == BROOK_SCRAM_SHA_512, &c))
+        return BROOK_ERR_NOT_FOUND;
+    size_t kl = mechanism == BROOK_SCRAM_SHA_512 ? 64 : 32;
+    *out = (brook_scram_keys){.iterations = c.iterations, .salt_len = (uint32_t)c.salt_len, .key_len = (uint32_t)kl};
+    memcpy(out->salt, c.salt, c.salt_len);
+    memcpy(out->stored_key, c.stored_key, kl);
+    memcpy(out->server_key, c.server_key, kl);
+    OPENSSL_cleanse(&c, sizeof c);
+    return BROOK_OK;
+}
+
+static brook_err scram_set_keys(void *state, const char *user, brook_scram_mechanism mechanism,
+                                const brook_scram_keys *keys, int validate_only, const char **message)
+{
+    size_t kl = mechanism == BROOK_SCRAM_SHA_512 ? 64 : 32;
+    if ((*message = unkeepable(user, keys->salt_len)) || keys->key_len != kl || keys->iterations < 4096) {
+        if (!*message)
+            *message = keys->key_len != kl ? "the keys are not the length of the mechanism's hash"
+                                           : "too few iterations (at least 4096)";
+        return BROOK_ERR_INVALID;
+    }
+    if (validate_only)
+        return BROOK_OK;
+    scram_credential c = {.salt_len = keys->salt_len, .iterations = keys->iterations};
+    memcpy(c.salt, keys->salt, keys->salt_len);
+    memcpy(c.stored_key, keys->stored_key, kl);
+    memcpy(c.server_key, keys->server_key, kl);
+    brook_err e = write_keys(state, user, mechanism, &c);
+    OPENSSL_cleanse(&c, sizeof c);
+    return e;
 }
 
 static brook_err scram_delete(void *state, const char *user, brook_scram_mechanism mechanism)
@@ -199,8 +248,10 @@ static const brook_auth_ops ops = {
     .scram_list = scram_list,
     .scram_set = scram_set,
     .scram_delete = scram_delete,
+    .scram_get_keys = scram_get_keys,
+    .scram_set_keys = scram_set_keys,
 };
 
-BROOK_PLUGIN_DESCRIPTOR(BROOK_PLUGIN_AUTH, brook_auth_ops, ops, .name = "scram", .version = "1.0.0",
+BROOK_PLUGIN_DESCRIPTOR(BROOK_PLUGIN_AUTH, brook_auth_ops, ops, .name = "scram", .version = "1.1.0",
                         .description = "SASL SCRAM-SHA-256 and SCRAM-SHA-512 against stored keys", .options = options,
                         .init = cred_plugin_init, .fini = cred_plugin_fini, .validate = cred_plugin_validate);

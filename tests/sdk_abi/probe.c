@@ -44,6 +44,9 @@ typedef struct brook_abi_probe {
     const brook_acl *acl;
     brook_acl_each acl_each;
 #endif
+#if BROOK_ABI_MINOR >= 4
+    const brook_scram_keys *scram_keys;
+#endif
 } brook_abi_probe;
 
 void brook_abi_probe_types(const brook_abi_probe *probe);

@@ -99,6 +99,22 @@ typedef enum brook_scram_mechanism {
 /* Receives one user's credential for one mechanism (no secret). */
 typedef void (*brook_scram_each)(void *arg, const char *user, brook_scram_mechanism mechanism, int32_t iterations);
 
+/* A SCRAM credential as a server keeps it (RFC 5802; since 2.4): the salt,
+ * the iteration count and the two keys derived from the salted password.
+ * Neither the password nor the salted password can be recovered from it. */
+#define BROOK_SCRAM_SALT_MAX 64
+#define BROOK_SCRAM_KEY_MAX  64
+typedef struct brook_scram_keys {
+    int32_t iterations;
+    uint32_t salt_len; /* bytes of `salt` used, 1 to BROOK_SCRAM_SALT_MAX */
+    uint32_t key_len;  /* the hash's length: 32 (SHA-256) or 64 (SHA-512) */
+    uint32_t reserved;
+    uint8_t salt[BROOK_SCRAM_SALT_MAX];
+    uint8_t stored_key[BROOK_SCRAM_KEY_MAX]; /* H(HMAC(SaltedPassword, "Client Key")) */
+    uint8_t server_key[BROOK_SCRAM_KEY_MAX]; /* HMAC(SaltedPassword, "Server Key") */
+} brook_scram_keys;
+BROOK_ABI_PIN_SIZE(brook_scram_keys, 208);
+
 /* Progress of one authentication exchange. */
 typedef enum brook_auth_step {
     BROOK_AUTH_CONTINUE = 1, /* send *out to the client and wait for its next token */
@@ -188,6 +204,22 @@ typedef struct brook_auth_ops {
                            const char **message);
     /* scram_delete: BROOK_ERR_NOT_FOUND when there is no such credential. */
     brook_err (*scram_delete)(void *state, const char *user, brook_scram_mechanism mechanism);
+
+    /* SCRAM credentials as keys (since 2.4): a plugin that keeps SCRAM
+     * users offers both so that a cluster's brokers share one set of users
+     * (held in the metadata store as keys, as Kafka keeps them; each
+     * broker's plugin follows). Without them each broker keeps its own.
+     *
+     * scram_get_keys: `user`'s credential for `mechanism`;
+     * BROOK_ERR_NOT_FOUND when there is none. */
+    brook_err (*scram_get_keys)(void *state, const char *user, brook_scram_mechanism mechanism, brook_scram_keys *out);
+    /* scram_set_keys: add or replace it. With `validate_only` nothing
+     * changes: the answer says whether it would be kept (BROOK_ERR_INVALID
+     * with *message, a static string, for a name or salt the plugin cannot
+     * keep). The core asks before it writes the cluster's copy, so a
+     * credential the brokers would refuse is refused at once. */
+    brook_err (*scram_set_keys)(void *state, const char *user, brook_scram_mechanism mechanism,
+                                const brook_scram_keys *keys, int validate_only, const char **message);
 } brook_auth_ops;
 
 #endif
