@@ -19,6 +19,7 @@
 #include "cluster_topics.h"
 #include "topic_config_writes.h"
 #include "cluster_acls.h"
+#include "cluster_users.h"
 #include "handlers.h"
 #include "local_replicas.h"
 #include "producer_id_blocks.h"
@@ -488,7 +489,8 @@ brook_err brook_broker_start(brook_broker *b, brook_config *config, const char *
     }
     /* registered once its advertised addresses are known, before serving */
     if (b->st->clustered && ((e = brook_membership_register(b, err, errlen)) || (e = brook_local_replicas_start(b)) ||
-                             (e = brook_cluster_acls_start(b, brook_acl_keeper(b)))))
+                             (e = brook_cluster_acls_start(b, brook_acl_keeper(b))) ||
+                             (e = brook_cluster_users_start(b, brook_user_keeper(b)))))
         return e;
     if (b->st->metrics_address && (e = brook_metrics_http_start(b->loop, b->metrics, brook_broker_write_metrics, b,
                                                                 b->st->metrics_address, &b->metrics_http, err, errlen)))
@@ -565,6 +567,7 @@ void brook_broker_free(brook_broker *b)
     brook_local_replicas_stop(b);        /* no fetching, no record changes applied */
     brook_cluster_config_writes_stop(b);
     brook_cluster_acls_stop(b);
+    brook_cluster_users_stop(b);
     brook_cluster_topics_stop(b);
     brook_cluster_producer_ids_stop(b);
     brook_membership_leave(b); /* then: the others see it leave at once */

@@ -87,6 +87,7 @@ typedef struct brook_broker {
     struct brook_topic_forwarder *forwarder;     /* auto-creations sent to the controller (cluster_topics.h) */
     struct brook_config_writes *config_writes;   /* topic config changes in flight (topic_config_writes.h) */
     struct brook_store_mirror *cluster_acls;     /* the cluster's ACLs, followed (cluster_acls.h) */
+    struct brook_store_mirror *cluster_users;    /* the cluster's SCRAM users, followed (cluster_users.h) */
     struct brook_coordinators *coordinators;     /* the groups coordinated here (group_coordinator.h) */
     struct brook_producer_id_blocks *pid_blocks; /* producer ids unique in the cluster (producer_id_blocks.h) */
 } brook_broker;

@@ -276,10 +276,11 @@ brook_err brook_store_mirror_write(brook_store_mirror *m, const char *const *nam
     mirror_write *w = malloc(sizeof *w);
     brook_err e = ops && w ? BROOK_OK : BROOK_ERR_NOMEM;
     for (size_t i = 0; !e && i < n; i++) {
-        ops[i] = (brook_mop){.kind = values ? BROOK_MOP_PUT : BROOK_MOP_DELETE,
+        const char *value = values ? values[i] : NULL;
+        ops[i] = (brook_mop){.kind = value ? BROOK_MOP_PUT : BROOK_MOP_DELETE,
                              .key = key_of(m, names[i]),
-                             .value = values ? (const uint8_t *)values[i] : NULL,
-                             .value_len = values ? strlen(values[i]) : 0};
+                             .value = (const uint8_t *)value,
+                             .value_len = value ? strlen(value) : 0};
         if (!ops[i].key)
             e = BROOK_ERR_NOMEM;
     }

@@ -41,7 +41,7 @@ brook_err brook_store_mirror_start(struct brook_broker *b, const char *dir, cons
 void brook_store_mirror_stop(brook_store_mirror *m);
 
 /* Write `n` items to the store in one transaction: names[i] with
- * values[i], or removed where `values` is NULL; done(arg, err) once it
+ * values[i], or removed where values[i] (or `values`) is NULL; done(arg, err) once it
  * answered, on the loop. The keeper follows when the change comes back
  * through the watch (callers apply it at once too). */
 brook_err brook_store_mirror_write(brook_store_mirror *m, const char *const *names, const char *const *values, size_t n,

@@ -5,19 +5,26 @@
  * hash's length; a user named twice), then hands each change to the auth
  * plugin that keeps SCRAM users (auth.h, scram_list/scram_set/
  * scram_delete: the first configured that offers them). Without one,
- * every request answers SECURITY_DISABLED. */
+ * every request answers SECURITY_DISABLED. In a cluster a change is a
+ * write to the metadata store as the keys a server keeps (computed here
+ * from the salted password, as Kafka's broker does), which every broker's
+ * plugin follows (cluster_users.h); this broker's applies it at once too. */
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "broker.h"
+#include "cluster_users.h"
 #include "handlers.h"
 #include "log.h"
+#include "scram.h"
 
 #define MIN_ITERATIONS 4096  /* RFC 7677's minimum */
 #define MAX_ITERATIONS 16384 /* Kafka's maximum: a login derives the key this many times */
 
-static brook_plugin_instance *user_keeper(brook_req *req)
+brook_plugin_instance *brook_user_keeper(brook_broker *b)
 {
-    brook_plugin_set *set = &req->broker->plugins;
+    brook_plugin_set *set = &b->plugins;
     for (size_t i = 0; i < set->auth_count; i++) {
         brook_plugin_instance *p = &set->auth[i];
         if (brook_has_slot(p, brook_auth_ops, scram_list) && brook_has_slot(p, brook_auth_ops, scram_set) &&
@@ -31,7 +38,7 @@ static brook_plugin_instance *admit(brook_req *req, brook_auth_operation op, bro
 {
     if ((*error = brook_authorize(req, op, BROOK_RESOURCE_CLUSTER, "kafka-cluster")))
         return NULL;
-    brook_plugin_instance *keeper = user_keeper(req);
+    brook_plugin_instance *keeper = brook_user_keeper(req->broker);
     if (!keeper) {
         *error = BROOK_ERR_SECURITY_DISABLED;
         *message = "no auth plugin that keeps SCRAM users is configured (auth-scram)";
@@ -175,34 +182,151 @@ static int contradicted(const brook_alter_user_scram_req *r, size_t i)
     return 0;
 }
 
+static void log_change(brook_req *req, const brook_scram_alteration *a)
+{
+    log_info("SCRAM users: %s %s %s's SCRAM-SHA-%d credential%s%s",
+             req->pub.principal ? req->pub.principal : BROOK_PRINCIPAL_ANONYMOUS, a->remove ? "removed" : "set",
+             a->user, a->mechanism == BROOK_SCRAM_SHA_512 ? 512 : 256,
+             brook_cluster_users_following(req->broker) ? " in the cluster" : "", a->error ? " - failed" : "");
+}
+
+/* The change into the plugin here (a single broker's only copy). */
+static void alter_here(brook_req *req, brook_plugin_instance *keeper, brook_scram_alteration *a)
+{
+    const brook_auth_ops *ops = brook_auth_of(keeper);
+    a->error = a->remove ? ops->scram_delete(keeper->state, a->user, a->mechanism)
+                         : ops->scram_set(keeper->state, a->user, a->mechanism, a->iterations, a->salt, a->salt_len,
+                                          a->salted_password, a->salted_password_len, &a->error_message);
+    if (a->error == BROOK_ERR_NOT_FOUND)
+        a->error_message = "the user has no credential for that mechanism";
+    log_change(req, a);
+}
+
+/* ---- alter, in a cluster: the keys to the store, then here ------------------------------ */
+
+typedef struct user_changes {
+    brook_req *req;
+    brook_plugin_instance *keeper;
+    size_t *index; /* each change's alteration */
+    brook_user_change *changes;
+    brook_scram_keys *keys;
+    size_t count;
+} user_changes;
+
+/* Alteration `a` as a change of the store (its keys in *keys), or an error in `a`. */
+static int as_change(user_changes *uc, brook_scram_alteration *a, brook_scram_keys *keys)
+{
+    const brook_auth_ops *ops = brook_auth_of(uc->keeper);
+    brook_user_change *c = &uc->changes[uc->count];
+    *c = (brook_user_change){a->user, a->mechanism, a->remove ? NULL : keys};
+    if (a->remove) {
+        if ((a->error = ops->scram_get_keys(uc->keeper->state, a->user, a->mechanism, keys)))
+            a->error_message = a->error == BROOK_ERR_NOT_FOUND ? "the user has no credential for that mechanism" : NULL;
+        OPENSSL_cleanse(keys, sizeof *keys);
+        return a->error ? -1 : 0;
+    }
+    scram_credential cred;
+    if (scram_keys(a->mechanism == BROOK_SCRAM_SHA_512, a->salted_password, a->salt, a->salt_len, a->iterations,
+                   &cred)) {
+        a->error = BROOK_ERR_INVALID;
+        a->error_message = "the salt is longer than 64 bytes";
+        return -1;
+    }
+    *keys = (brook_scram_keys){
+        .iterations = a->iterations, .salt_len = (uint32_t)a->salt_len, .key_len = (uint32_t)a->salted_password_len};
+    memcpy(keys->salt, cred.salt, cred.salt_len);
+    memcpy(keys->stored_key, cred.stored_key, keys->key_len);
+    memcpy(keys->server_key, cred.server_key, keys->key_len);
+    OPENSSL_cleanse(&cred, sizeof cred);
+    a->error = ops->scram_set_keys(uc->keeper->state, a->user, a->mechanism, keys, 1, &a->error_message);
+    return a->error ? -1 : 0;
+}
+
+static void written_to_store(void *arg, brook_err err)
+{
+    user_changes *uc = arg;
+    brook_alter_user_scram_req *r = &uc->req->pub.u.alter_user_scram;
+    const brook_auth_ops *ops = brook_auth_of(uc->keeper);
+    for (size_t k = 0; k < uc->count; k++) {
+        brook_scram_alteration *a = &r->alterations[uc->index[k]];
+        const brook_user_change *c = &uc->changes[k];
+        a->error = err;
+        if (err) /* nothing changed anywhere */
+            a->error_message = err == BROOK_ERR_TOO_LARGE ? "more credential changes than one request may make (100)"
+                                                          : "the cluster's users could not be written (see the log)";
+        else if (c->keys) /* in force here at once; the watch may have been quicker, which is the same */
+            a->error = ops->scram_set_keys(uc->keeper->state, c->user, c->mechanism, c->keys, 0, &a->error_message);
+        else if (ops->scram_delete(uc->keeper->state, c->user, c->mechanism) == BROOK_ERR_IO)
+            a->error = BROOK_ERR_IO;
+        log_change(uc->req, a);
+    }
+    OPENSSL_cleanse(uc->keys, uc->count * sizeof *uc->keys);
+}
+
+static void written_later(void *arg, brook_err err)
+{
+    user_changes *uc = arg;
+    written_to_store(uc, err);
+    brook_req_release(uc->req);
+}
+
+static void alter_in_cluster(brook_req *req, brook_plugin_instance *keeper, const size_t *valid, size_t n)
+{
+    brook_alter_user_scram_req *r = &req->pub.u.alter_user_scram;
+    user_changes *uc = brook_request_alloc(&req->pub, sizeof *uc);
+    size_t *index = brook_request_alloc(&req->pub, sizeof *index * n);
+    brook_user_change *changes = brook_request_alloc(&req->pub, sizeof *changes * n);
+    brook_scram_keys *keys = brook_request_alloc(&req->pub, sizeof *keys * n);
+    if (!uc || !index || !changes || !keys) {
+        for (size_t k = 0; k < n; k++)
+            r->alterations[valid[k]].error = BROOK_ERR_NOMEM;
+        return;
+    }
+    *uc = (user_changes){.req = req, .keeper = keeper, .index = index, .changes = changes, .keys = keys};
+    for (size_t k = 0; k < n; k++) {
+        brook_scram_alteration *a = &r->alterations[valid[k]];
+        if (as_change(uc, a, &keys[uc->count]) == 0)
+            index[uc->count++] = valid[k];
+        else
+            log_change(req, a);
+    }
+    if (!uc->count)
+        return;
+    req->pending++;
+    brook_err e = brook_cluster_users_write(req->broker, changes, uc->count, written_later, uc);
+    if (e) {
+        req->pending--;
+        written_to_store(uc, e);
+    }
+}
+
 void brook_handle_alter_user_scram(brook_req *req)
 {
     brook_alter_user_scram_req *r = &req->pub.u.alter_user_scram;
     brook_err denied = BROOK_OK;
     const char *why = NULL;
     brook_plugin_instance *keeper = admit(req, BROOK_OP_ALTER, &denied, &why);
+    size_t *valid = brook_request_alloc(&req->pub, sizeof *valid * (r->alteration_count + 1)), n = 0;
+    if (keeper && !valid) {
+        keeper = NULL;
+        denied = BROOK_ERR_NOMEM;
+    }
     for (size_t i = 0; i < r->alteration_count; i++) {
         brook_scram_alteration *a = &r->alterations[i];
         if (!keeper) {
             a->error = denied;
             a->error_message = why;
+        } else if ((a->error_message = alteration_problem(a, &a->error))) {
             continue;
-        }
-        if ((a->error_message = alteration_problem(a, &a->error)))
-            continue;
-        if (contradicted(r, i)) {
+        } else if (contradicted(r, i)) {
             a->error = BROOK_ERR_EXISTS;
             a->error_message = "a credential is changed twice in one request";
-            continue;
+        } else if (brook_cluster_users_following(req->broker)) {
+            valid[n++] = i;
+        } else {
+            alter_here(req, keeper, a);
         }
-        const brook_auth_ops *ops = brook_auth_of(keeper);
-        a->error = a->remove ? ops->scram_delete(keeper->state, a->user, a->mechanism)
-                             : ops->scram_set(keeper->state, a->user, a->mechanism, a->iterations, a->salt, a->salt_len,
-                                              a->salted_password, a->salted_password_len, &a->error_message);
-        if (a->error == BROOK_ERR_NOT_FOUND)
-            a->error_message = "the user has no credential for that mechanism";
-        log_info("SCRAM users: %s %s %s's SCRAM-SHA-%d credential%s",
-                 req->pub.principal ? req->pub.principal : BROOK_PRINCIPAL_ANONYMOUS, a->remove ? "removed" : "set",
-                 a->user, a->mechanism == BROOK_SCRAM_SHA_512 ? 512 : 256, a->error ? " - failed" : "");
     }
+    if (n)
+        alter_in_cluster(req, keeper, valid, n);
 }

@@ -26,22 +26,24 @@ void brook_handle_describe_log_dirs(brook_req *req);   /* handle_log_dirs.c */
 void brook_handle_describe_producers(brook_req *req);  /* handle_producers.c */
 void brook_handle_describe_user_scram(brook_req *req); /* handle_users.c */
 void brook_handle_alter_user_scram(brook_req *req);    /* handle_users.c */
-void brook_handle_init_producer_id(brook_req *req);    /* handle_producer_id.c */
-void brook_handle_describe_configs(brook_req *req);    /* handle_configs.c */
-void brook_handle_alter_configs(brook_req *req);       /* handle_alter_configs.c */
-void brook_handle_find_coordinator(brook_req *req);    /* handle_groups.c */
-void brook_handle_join_group(brook_req *req);          /* handle_groups.c */
-void brook_handle_sync_group(brook_req *req);          /* handle_groups.c */
-void brook_handle_heartbeat(brook_req *req);           /* handle_groups.c */
-void brook_handle_leave_group(brook_req *req);         /* handle_groups.c */
-void brook_handle_list_groups(brook_req *req);         /* handle_groups.c */
-void brook_handle_describe_groups(brook_req *req);     /* handle_groups.c */
-void brook_handle_delete_groups(brook_req *req);       /* handle_groups.c */
-void brook_handle_offset_commit(brook_req *req);       /* handle_offsets.c */
-void brook_handle_offset_fetch(brook_req *req);        /* handle_offsets.c */
-void brook_handle_offset_delete(brook_req *req);       /* handle_offsets.c */
-void brook_handle_sasl_handshake(brook_req *req);      /* handle_sasl.c */
-void brook_handle_sasl_authenticate(brook_req *req);   /* handle_sasl.c */
+/* The auth plugin that keeps SCRAM users (scram_list/scram_set/scram_delete), NULL if none (handle_users.c). */
+struct brook_plugin_instance *brook_user_keeper(struct brook_broker *b);
+void brook_handle_init_producer_id(brook_req *req);  /* handle_producer_id.c */
+void brook_handle_describe_configs(brook_req *req);  /* handle_configs.c */
+void brook_handle_alter_configs(brook_req *req);     /* handle_alter_configs.c */
+void brook_handle_find_coordinator(brook_req *req);  /* handle_groups.c */
+void brook_handle_join_group(brook_req *req);        /* handle_groups.c */
+void brook_handle_sync_group(brook_req *req);        /* handle_groups.c */
+void brook_handle_heartbeat(brook_req *req);         /* handle_groups.c */
+void brook_handle_leave_group(brook_req *req);       /* handle_groups.c */
+void brook_handle_list_groups(brook_req *req);       /* handle_groups.c */
+void brook_handle_describe_groups(brook_req *req);   /* handle_groups.c */
+void brook_handle_delete_groups(brook_req *req);     /* handle_groups.c */
+void brook_handle_offset_commit(brook_req *req);     /* handle_offsets.c */
+void brook_handle_offset_fetch(brook_req *req);      /* handle_offsets.c */
+void brook_handle_offset_delete(brook_req *req);     /* handle_offsets.c */
+void brook_handle_sasl_handshake(brook_req *req);    /* handle_sasl.c */
+void brook_handle_sasl_authenticate(brook_req *req); /* handle_sasl.c */
 
 /* Ask the authorizer (if any) about one resource: BROOK_OK or
  * BROOK_ERR_DENIED (authorize.c). */

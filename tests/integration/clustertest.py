@@ -57,6 +57,7 @@ class ClusterTestCase(unittest.TestCase):
     # other brokers reach each broker's inter-broker listener through a TcpProxy (self.replica_links[id]):
     # cutting or delaying it cuts or delays the followers of that broker's partitions
     replication_via_proxy = False
+    listeners = ""  # more listeners for every broker (a SASL one, say)
 
     def setUp(self):
         self.dir = tempfile.mkdtemp(prefix="brook-cluster-")
@@ -106,7 +107,7 @@ class ClusterTestCase(unittest.TestCase):
             native_extra = 'advertised_address = "127.0.0.1:%d";' % self.replica_links[broker_id].port
         if b is None:
             b = Broker(workdir, broker_id=broker_id, broker_extra='rack = "r%d";' % broker_id,
-                       port=port, native_extra=native_extra,
+                       port=port, native_extra=native_extra, listeners=self.listeners,
                        storage=self.storage,
                        extra='cluster = { endpoints = "%s"; name = "c"; lease_ttl_ms = %d; leader_rebalance_interval_ms = 1000; };\n%s\n'
                              'topics = { default_replication_factor = 3; };\n'

@@ -1,0 +1,212 @@
+/* The cluster's SCRAM users: one metadata-store key per user and
+ * mechanism, <ns>/scram/<mechanism>/<user>, holding what a server keeps
+ * for it (RFC 5802: "<iterations> <salt> <StoredKey> <ServerKey>", the
+ * binary fields in hex). Neither the password nor the salted password is
+ * in the store, as in Kafka's. store_mirror.c keeps each broker's auth
+ * plugin (auth-scram's credentials file) equal to them, so a user created
+ * through any broker can log in to every broker. */
+#include "cluster_users.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "broker.h"
+#include "log.h"
+
+#define NAME_MAX_LEN  400
+#define VALUE_MAX_LEN (12 + 2 * (BROOK_SCRAM_SALT_MAX + 2 * BROOK_SCRAM_KEY_MAX) + 4)
+
+/* ---- a credential as a name and a value -------------------------------------------------- */
+
+static const char *mechanism_name(brook_scram_mechanism m)
+{
+    return m == BROOK_SCRAM_SHA_512 ? "SCRAM-SHA-512" : "SCRAM-SHA-256";
+}
+
+/* "SCRAM-SHA-256/alice" */
+static int credential_name(const char *user, brook_scram_mechanism m, char *out, size_t len)
+{
+    int n = snprintf(out, len, "%s/%s", mechanism_name(m), user);
+    return n > 0 && (size_t)n < len ? 0 : -1;
+}
+
+/* The user and mechanism a name holds; the user points into `name`. */
+static int parse_name(const char *name, const char **user, brook_scram_mechanism *m)
+{
+    static const brook_scram_mechanism known[] = {BROOK_SCRAM_SHA_256, BROOK_SCRAM_SHA_512};
+    for (size_t i = 0; i < 2; i++) {
+        size_t n = strlen(mechanism_name(known[i]));
+        if (strncmp(name, mechanism_name(known[i]), n) == 0 && name[n] == '/' && name[n + 1]) {
+            *m = known[i];
+            *user = name + n + 1;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+static char *put_hex(char *out, const uint8_t *bytes, size_t n)
+{
+    for (size_t i = 0; i < n; i++, out += 2)
+        snprintf(out, 3, "%02x", bytes[i]);
+    *out = 0;
+    return out;
+}
+
+static void credential_value(const brook_scram_keys *k, char *out, size_t len)
+{
+    char *p = out + snprintf(out, len, "%d ", (int)k->iterations);
+    p = put_hex(p, k->salt, k->salt_len);
+    *p++ = ' ';
+    p = put_hex(p, k->stored_key, k->key_len);
+    *p++ = ' ';
+    put_hex(p, k->server_key, k->key_len);
+}
+
+/* Hex digits up to the next space (or the end) into `out`; how many bytes, or -1. */
+static long get_hex(const char **at, uint8_t *out, size_t max)
+{
+    const char *s = *at;
+    size_t n = 0;
+    for (; s[0] && s[0] != ' '; s += 2, n++) {
+        unsigned v;
+        if (n == max || !s[1] || sscanf(s, "%2x", &v) != 1)
+            return -1;
+        out[n] = (uint8_t)v;
+    }
+    *at = *s ? s + 1 : s;
+    return (long)n;
+}
+
+static int parse_value(const char *value, brook_scram_keys *k)
+{
+    char *end;
+    long iterations = strtol(value, &end, 10);
+    if (end == value || *end != ' ' || iterations <= 0 || iterations > INT32_MAX)
+        return -1;
+    const char *at = end + 1;
+    long salt = get_hex(&at, k->salt, sizeof k->salt), stored = get_hex(&at, k->stored_key, sizeof k->stored_key),
+         server = get_hex(&at, k->server_key, sizeof k->server_key);
+    if (salt <= 0 || stored <= 0 || stored != server || *at)
+        return -1;
+    k->iterations = (int32_t)iterations;
+    k->salt_len = (uint32_t)salt;
+    k->key_len = (uint32_t)stored;
+    return 0;
+}
+
+/* ---- the auth plugin as the mirror's keeper ---------------------------------------------- */
+
+static const brook_auth_ops *keeper_ops(const brook_plugin_instance *keeper)
+{
+    return brook_auth_of(keeper);
+}
+
+static void keeper_put(void *keeper, const char *name, const char *value)
+{
+    brook_plugin_instance *k = keeper;
+    const char *user, *why = NULL;
+    brook_scram_mechanism m;
+    brook_scram_keys keys;
+    brook_err e = parse_name(name, &user, &m) || parse_value(value, &keys)
+                      ? BROOK_ERR_INVALID
+                      : keeper_ops(k)->scram_set_keys(k->state, user, m, &keys, 0, &why);
+    if (e)
+        log_error("cluster SCRAM users: cannot keep %s here: %s", name, why ? why : brook_err_str(e));
+    OPENSSL_cleanse(&keys, sizeof keys);
+}
+
+static void keeper_remove(void *keeper, const char *name)
+{
+    brook_plugin_instance *k = keeper;
+    const char *user;
+    brook_scram_mechanism m;
+    if (parse_name(name, &user, &m) == 0)
+        keeper_ops(k)->scram_delete(k->state, user, m);
+}
+
+typedef struct listing {
+    brook_plugin_instance *keeper;
+    brook_mirror_each each;
+    void *arg;
+} listing;
+
+static void list_credential(void *arg, const char *user, brook_scram_mechanism m, int32_t iterations)
+{
+    (void)iterations;
+    listing *l = arg;
+    brook_scram_keys keys;
+    char name[NAME_MAX_LEN], value[VALUE_MAX_LEN];
+    if (credential_name(user, m, name, sizeof name) == 0 &&
+        keeper_ops(l->keeper)->scram_get_keys(l->keeper->state, user, m, &keys) == BROOK_OK) {
+        credential_value(&keys, value, sizeof value);
+        l->each(l->arg, name, value);
+        OPENSSL_cleanse(value, sizeof value);
+    }
+    OPENSSL_cleanse(&keys, sizeof keys);
+}
+
+static void keeper_list(void *keeper, brook_mirror_each each, void *arg)
+{
+    brook_plugin_instance *k = keeper;
+    keeper_ops(k)->scram_list(k->state, NULL, list_credential, &(listing){k, each, arg});
+}
+
+static const brook_store_mirror_ops mirror_ops = {.list = keeper_list, .put = keeper_put, .remove = keeper_remove};
+
+/* ---- the broker's side --------------------------------------------------------------------- */
+
+brook_err brook_cluster_users_start(brook_broker *b, brook_plugin_instance *keeper)
+{
+    if (!keeper)
+        return BROOK_OK;
+    if (!brook_has_slot(keeper, brook_auth_ops, scram_get_keys) ||
+        !brook_has_slot(keeper, brook_auth_ops, scram_set_keys)) {
+        log_warn("cluster SCRAM users: auth plugin %s (ABI 2.%u) cannot hand over keys (2.4): its users stay this "
+                 "broker's own",
+                 keeper->log_name, (unsigned)keeper->loaded.desc->abi_minor);
+        return BROOK_OK;
+    }
+    return brook_store_mirror_start(b, "scram", "SCRAM users", &mirror_ops, keeper, &b->cluster_users);
+}
+
+void brook_cluster_users_stop(brook_broker *b)
+{
+    brook_store_mirror_stop(b->cluster_users);
+    b->cluster_users = NULL;
+}
+
+int brook_cluster_users_following(const brook_broker *b)
+{
+    return b->cluster_users != NULL;
+}
+
+brook_err brook_cluster_users_write(brook_broker *b, const brook_user_change *changes, size_t n,
+                                    void (*done)(void *arg, brook_err err), void *arg)
+{
+    if (n > BROOK_CLUSTER_USERS_MAX_PER_CHANGE)
+        return BROOK_ERR_TOO_LARGE;
+    const char **names = calloc(n ? n : 1, sizeof *names), **values = calloc(n ? n : 1, sizeof *values);
+    char *buf = calloc(n ? n : 1, NAME_MAX_LEN + VALUE_MAX_LEN);
+    brook_err e = names && values && buf ? BROOK_OK : BROOK_ERR_NOMEM;
+    for (size_t i = 0; !e && i < n; i++) {
+        char *name = buf + i * (NAME_MAX_LEN + VALUE_MAX_LEN), *value = name + NAME_MAX_LEN;
+        if (credential_name(changes[i].user, changes[i].mechanism, name, NAME_MAX_LEN))
+            e = BROOK_ERR_INVALID;
+        else if (changes[i].keys)
+            credential_value(changes[i].keys, value, VALUE_MAX_LEN);
+        names[i] = name;
+        values[i] = changes[i].keys ? value : NULL; /* NULL: removed */
+    }
+    if (!e)
+        e = brook_store_mirror_write(b->cluster_users, names, values, n, done, arg);
+    if (buf)
+        OPENSSL_cleanse(buf, n * (NAME_MAX_LEN + VALUE_MAX_LEN));
+    free(names);
+    free(values);
+    free(buf);
+    return e;
+}
