@@ -33,6 +33,7 @@ static brook_err decide(brook_req *req, brook_auth_operation op, brook_resource_
         .operation = op,
         .resource_type = type,
         .resource_name = name,
+        .question = !log_denial,
     };
     const char *decided_by = "every authorizer deferred";
     for (size_t i = 0; i < set->authorizer_count; i++) {

@@ -141,7 +141,7 @@ static brook_err acl_authorize(void *state, const brook_authz_request *req, broo
     }
     *result = acl_decide(&a->rules, a->super_users, a->super_count, a->allow_if_no_acl, req->principal, host,
                          req->operation, req->resource_type, req->resource_name ? req->resource_name : "");
-    if (*result != BROOK_AUTHZ_ALLOW)
+    if (*result != BROOK_AUTHZ_ALLOW && !req->question) /* a question's "no" is not a refused attempt */
         a->host->metric_add(a->denied, 1);
     return BROOK_OK;
 }

@@ -4,6 +4,7 @@ hand-made frames), and the authorized operations Metadata (v8),
 DescribeCluster and DescribeGroups (v3) report for the caller under
 auth-acl, computed without a denial logged for each question."""
 import os
+import re
 import shutil
 import signal
 import struct
@@ -11,6 +12,7 @@ import subprocess
 import tempfile
 import time
 import unittest
+import urllib.request
 
 from brooktest import BIN, Broker, brookctl
 import kafkawire as kw
@@ -77,7 +79,8 @@ class AuthorizedOperations(unittest.TestCase):
         with open(acl, "w") as f:  # the setup may create "theirs"; the test may not
             f.write(RULES + "allow User:ANONYMOUS * CREATE topic literal theirs\n")
         self.broker = Broker(self.dir, extra='auth = ( { plugin = "acl"; file = "%s"; } );\n'
-                             'groups = { initial_rebalance_delay_ms = 0; };' % acl).start()
+                             'groups = { initial_rebalance_delay_ms = 0; };\n'
+                             'metrics = { address = "127.0.0.1:0"; };' % acl).start()
         self.addCleanup(self.broker.stop, signal.SIGKILL)
         for topic in ("mine", "theirs"):
             self.assertEqual(brookctl(self.broker.address, "topics", "create", topic).returncode, 0)
@@ -90,7 +93,14 @@ class AuthorizedOperations(unittest.TestCase):
         self.conn = kw.Conn(self.broker.kafka_port)
         self.addCleanup(self.conn.close)
 
+    def denials(self):
+        """acl_denied_total, from the metrics endpoint."""
+        port = re.search(r"metrics endpoint listening on 127\.0\.0\.1:(\d+)", self.broker.log()).group(1)
+        with urllib.request.urlopen("http://127.0.0.1:%s/metrics" % port, timeout=10) as r:
+            return int(re.search(r"^brook_auth_acl_acl_denied_total (\d+)$", r.read().decode(), re.M).group(1))
+
     def test_metadata_v8(self):
+        denials = self.denials()
         body = kw.array([kw.string("mine"), kw.string("theirs")]) + struct.pack(">???", False, True, True)
         r = Reader(self.conn.call(3, 8, body))
         r.i32()  # throttle
@@ -111,6 +121,11 @@ class AuthorizedOperations(unittest.TestCase):
         r = Reader(self.conn.call(3, 8, body))
         self.assertEqual(struct.unpack(">i", r.data[-4:])[0], -2 ** 31)
         self.assertNotIn("denied", self.broker.log())  # asking what is allowed is not a denial
+        self.assertEqual(self.denials(), denials)  # nor counted as one
+        r = Reader(self.conn.call(3, 8, kw.array([kw.string("mine")]) + struct.pack(">???", False, False, False)))
+        subprocess.run(["kcat", "-P", "-b", "127.0.0.1:%d" % self.broker.kafka_port, "-t", "theirs", "-m", "10"],
+                       input=b"x\n", stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+        self.assertEqual(self.denials(), denials + 1, "a produce to a topic it may only read is")
 
     def test_describe_cluster(self):
         # flexible v0: include_cluster_authorized_operations, no tagged fields

@@ -70,7 +70,8 @@ static brook_err guard_authorize(void *state, const brook_authz_request *req, br
     if (req->operation == BROOK_OP_WRITE && req->resource_type == BROOK_RESOURCE_TOPIC &&
         strncmp(req->resource_name, g->prefix, strlen(g->prefix)) == 0 && !listed(g->writers, req->principal)) {
         *result = BROOK_AUTHZ_DENY;
-        g->host->metric_add(g->denied, 1);
+        if (!req->question) /* the core only asking what is allowed: not a refused write */
+            g->host->metric_add(g->denied, 1);
     }
     return BROOK_OK;
 }

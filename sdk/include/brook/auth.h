@@ -56,7 +56,13 @@ typedef struct brook_authz_request {
     brook_auth_operation operation;
     brook_resource_type resource_type;
     const char *resource_name;
-    uint64_t reserved[2];
+    /* Since 2.4: 1 when the core only asks what the principal may do
+     * (Metadata's topic list, authorized operations): a "no" is an answer,
+     * not a refused attempt, so don't log or count it (Kafka's
+     * logIfDenied = false). 0 from older cores. */
+    uint32_t question;
+    uint32_t reserved32;
+    uint64_t reserved[1];
 } brook_authz_request;
 BROOK_ABI_PIN_SIZE(brook_authz_request, 48);
 
