@@ -8,7 +8,10 @@
  *          seconds this process's client threads and (with --mock) the mock
  *          cluster's threads used while producing, "-" without --mock.
  * consume: reads COUNT records from the beginning of every partition;
- *          prints "records/s MB/s".
+ *          prints "records/s MB/s wall-s client-CPU-s busiest-thread-CPU-s
+ *          mock-CPU-s", timed from the first record on (with
+ *          --mock it first fills the mock with COUNT records of SIZE bytes,
+ *          untimed: the mock lives and dies with this process).
  * latency: produces COUNT records one at a time (linger 0) while a consumer
  *          reads them; prints end-to-end p50 p99 max in milliseconds.
  * --mock:  the peer is librdkafka's in-process mock cluster instead of -b,
@@ -66,13 +69,21 @@ static void set(rd_kafka_conf_t *conf, const char *k, const char *v)
         die(k, err);
 }
 
-/* CPU seconds (user + system) this process's threads used so far, split
- * into the mock cluster's ("rdk:mock...") and the rest, the client's; read
- * from /proc/self/task, to tell the reference broker's work from the
- * client's in one process. */
-static void thread_cpu_s(double *client, double *mock)
+/* CPU seconds (user + system) of this process's threads so far, read from
+ * /proc/self/task: the mock cluster's ("rdk:mock...") apart from the rest,
+ * the client's, to tell the reference broker's work from the client's in
+ * one process; and each client thread's, to find the busiest. */
+#define MAX_THREADS 64
+typedef struct cpu_snapshot {
+    double client, mock;
+    int n;
+    long tid[MAX_THREADS];
+    double cpu[MAX_THREADS];
+} cpu_snapshot;
+
+static void cpu_now(cpu_snapshot *s)
 {
-    *client = *mock = 0;
+    memset(s, 0, sizeof *s);
     DIR *d = opendir("/proc/self/task");
     if (!d)
         return;
@@ -99,10 +110,43 @@ static void thread_cpu_s(double *client, double *mock)
         /* fields after the parenthesised name: state is 3rd, utime 14th, stime 15th */
         const char *p = strrchr(stat, ')');
         unsigned long long ut, st;
-        if (p && sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) == 2)
-            *(strncmp(comm, "rdk:mock", 8) == 0 ? mock : client) += (double)(ut + st) / tick;
+        if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
+            continue;
+        double cpu = (double)(ut + st) / tick;
+        if (strncmp(comm, "rdk:mock", 8) == 0) {
+            s->mock += cpu;
+            continue;
+        }
+        s->client += cpu;
+        if (s->n < MAX_THREADS) {
+            s->tid[s->n] = atol(e->d_name);
+            s->cpu[s->n++] = cpu;
+        }
     }
     closedir(d);
+}
+
+static void thread_cpu_s(double *client, double *mock)
+{
+    cpu_snapshot s;
+    cpu_now(&s);
+    *client = s.client;
+    *mock = s.mock;
+}
+
+/* The CPU seconds the busiest client thread used between two snapshots. */
+static double busiest_thread_s(const cpu_snapshot *before, const cpu_snapshot *after)
+{
+    double most = 0;
+    for (int i = 0; i < after->n; i++) {
+        double used = after->cpu[i];
+        for (int k = 0; k < before->n; k++)
+            if (before->tid[k] == after->tid[i])
+                used -= before->cpu[k];
+        if (used > most)
+            most = used;
+    }
+    return most;
 }
 
 /* ---- topic ------------------------------------------------------------------ */
@@ -193,7 +237,9 @@ static rd_kafka_t *producer(const opts *o, const char *linger)
     return rk;
 }
 
-static void produce(const opts *o)
+/* Produce COUNT records and wait for every delivery: the seconds it took
+ * and the CPU seconds the client's and the mock's threads used. */
+static double produce_all(const opts *o, double *client_cpu, double *mock_cpu)
 {
     rd_kafka_t *rk = producer(o, "5");
     char *payload = malloc((size_t)o->size);
@@ -213,19 +259,25 @@ static void produce(const opts *o)
     }
     rd_kafka_flush(rk, 120000);
     double t = now_s() - t0;
-    double client_cpu, mock_cpu;
-    thread_cpu_s(&client_cpu, &mock_cpu);
-    client_cpu -= c0;
-    mock_cpu -= m0;
+    thread_cpu_s(client_cpu, mock_cpu);
+    *client_cpu -= c0;
+    *mock_cpu -= m0;
     if (failed || delivered != o->count)
         fprintf(stderr, "kafka_load: %ld delivered, %ld failed\n", delivered, failed);
+    free(payload);
+    rd_kafka_destroy(rk);
+    return t;
+}
+
+static void produce(const opts *o)
+{
+    double client_cpu, mock_cpu;
+    double t = produce_all(o, &client_cpu, &mock_cpu);
     printf("%.0f %.1f %.2f ", (double)delivered / t, (double)delivered * (double)o->size / t / 1e6, client_cpu);
     if (o->mock)
         printf("%.2f\n", mock_cpu);
     else
         printf("-\n");
-    free(payload);
-    rd_kafka_destroy(rk);
 }
 
 /* ---- consume ------------------------------------------------------------------ */
@@ -250,21 +302,34 @@ static rd_kafka_t *consumer(const opts *o, int64_t start)
 
 static void consume(const opts *o)
 {
+    if (o->mock) { /* the mock lives in this process: fill it first, untimed */
+        double client_cpu, mock_cpu;
+        produce_all(o, &client_cpu, &mock_cpu);
+    }
     rd_kafka_t *rk = consumer(o, RD_KAFKA_OFFSET_BEGINNING);
     long got = 0;
-    double bytes = 0, t0 = now_s(), deadline = t0 + 300;
+    double bytes = 0, t0 = 0, deadline = now_s() + 300;
+    cpu_snapshot before, after;
     while (got < o->count && now_s() < deadline) {
         rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 100);
         if (!m)
             continue;
-        if (!m->err) {
-            got++;
-            bytes += (double)m->len;
+        if (!m->err && got++ == 0) { /* the clock starts with the first record: connecting is not consuming */
+            t0 = now_s();
+            cpu_now(&before);
         }
+        if (!m->err)
+            bytes += (double)m->len;
         rd_kafka_message_destroy(m);
     }
     double t = now_s() - t0;
-    printf("%.0f %.1f\n", (double)got / t, bytes / t / 1e6);
+    cpu_now(&after);
+    printf("%.0f %.1f %.2f %.2f %.2f ", (double)got / t, bytes / t / 1e6, t, after.client - before.client,
+           busiest_thread_s(&before, &after));
+    if (o->mock)
+        printf("%.2f\n", after.mock - before.mock);
+    else
+        printf("-\n");
     rd_kafka_consumer_close(rk);
     rd_kafka_destroy(rk);
 }

@@ -9,9 +9,13 @@
 # to disk. Each round also measures the disk alone (fio, O_DIRECT, the same
 # bytes as the 10 KiB run): a broker that writes what it receives cannot
 # sustain more than that for long, whatever the mock manages in memory.
+# Consuming is compared with the mock over CONSUME_P partitions: the mock
+# keeps only about 5 MB per partition (measured: 40,000 100-byte records
+# fit, 60,000 do not), so one partition cannot hold a measurable run.
 #
 #   bench/kafka_run.sh [BUILD_DIR]
-#   env: ROUNDS (5), SMALL_N (2000000), LARGE_N (100000), FLUSH_MS (100), SETTLE (1), LAT_N (1000)
+#   env: ROUNDS (5), SMALL_N (2000000), LARGE_N (100000), FLUSH_MS (100), SETTLE (1), LAT_N (1000),
+#        CONSUME_P (100), CONSUME_SMALL_N (3000000), CONSUME_LARGE_N (40000)
 set -euo pipefail
 build=${1:-build}
 load=$build/bin/kafka_load
@@ -22,6 +26,9 @@ large_n=${LARGE_N:-100000}
 flush_ms=${FLUSH_MS:-100}
 settle=${SETTLE:-1}
 lat_n=${LAT_N:-1000}
+consume_p=${CONSUME_P:-100}
+consume_small_n=${CONSUME_SMALL_N:-3000000}
+consume_large_n=${CONSUME_LARGE_N:-40000}
 [ -x "$load" ] || { echo "build first (needs librdkafka-dev): $load is missing" >&2; exit 1; }
 command -v fio >/dev/null || { echo "fio is needed: apt-get install fio" >&2; exit 1; }
 . "$(dirname "$0")/lib.sh"
@@ -48,7 +55,7 @@ if [ -z "$port" ]; then
     exit 1
 fi
 b="-b 127.0.0.1:$port"
-declare -a bs ms bl ml bc blat mlat bcpu mcpu bccpu mccpu disk
+declare -a bs ms bl ml bc blat mlat bcpu mcpu bccpu mccpu disk bcw bcl bclw bcs mcs bcm mcm
 run() { "$load" "$@" 2>/dev/null; }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
 # One measured produce run, after the machine settles. Prints
@@ -82,6 +89,7 @@ disk_mbs() {
     rm -f "$work/disk.dat"
     awk -v b="$bw" 'BEGIN {printf "%.1f", b / 1e6}'
 }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b + 0 > 0) printf "%.2f", a / b; else printf "-"}'; }
 for ((i = 0; i < rounds; i++)); do
     t=r$i
     order="brook mock"
@@ -98,15 +106,33 @@ for ((i = 0; i < rounds; i++)); do
         fi
     done
     disk+=("$(disk_mbs)")
-    bc+=("$(run $b -t s$t -m consume -n "$small_n" | cut -d' ' -f1)")
+    # consume: one partition (records/s, and wall / the busiest client
+    # thread's CPU), then CONSUME_P partitions against the mock
+    read -r rate _ wall _ busiest _ <<<"$(run $b -t s$t -m consume -n "$small_n")"
+    bc+=("$rate"); bcw+=("$(ratio "$wall" "$busiest")")
+    read -r _ mbs wall _ busiest _ <<<"$(run $b -t l$t -m consume -n "$large_n")"
+    bcl+=("$mbs"); bclw+=("$(ratio "$wall" "$busiest")")
+    for who in $order; do
+        if [ "$who" = brook ]; then
+            run $b -t cs$t -p "$consume_p" -n "$consume_small_n" -s 100 -m produce >/dev/null
+            bcs+=("$(run $b -t cs$t -p "$consume_p" -m consume -n "$consume_small_n" | cut -d' ' -f1)")
+            run $b -t cl$t -p "$consume_p" -n "$consume_large_n" -s 10240 -m produce >/dev/null
+            bcm+=("$(run $b -t cl$t -p "$consume_p" -m consume -n "$consume_large_n" | cut -d' ' -f2)")
+        else
+            mcs+=("$(run --mock -t cs$t -p "$consume_p" -n "$consume_small_n" -s 100 -m consume | cut -d' ' -f1)")
+            mcm+=("$(run --mock -t cl$t -p "$consume_p" -n "$consume_large_n" -s 10240 -m consume | cut -d' ' -f2)")
+        fi
+    done
     blat+=("$(run $b -t lat$t -m latency -n "$lat_n" -s 100)")
     mlat+=("$(run --mock -t lat$t -m latency -n "$lat_n" -s 100)")
 done
 B_S=$(printf '%s\n' "${bs[@]}" | median); M_S=$(printf '%s\n' "${ms[@]}" | median)
 B_L=$(printf '%s\n' "${bl[@]}" | median); M_L=$(printf '%s\n' "${ml[@]}" | median)
-B_C=$(printf '%s\n' "${bc[@]}" | median)
+B_C=$(printf '%s\n' "${bc[@]}" | median); B_CW=$(printf '%s\n' "${bcw[@]}" | median)
+B_CL=$(printf '%s\n' "${bcl[@]}" | median); B_CLW=$(printf '%s\n' "${bclw[@]}" | median)
+B_CS=$(printf '%s\n' "${bcs[@]}" | median); M_CS=$(printf '%s\n' "${mcs[@]}" | median)
+B_CM=$(printf '%s\n' "${bcm[@]}" | median); M_CM=$(printf '%s\n' "${mcm[@]}" | median)
 D_L=$(printf '%s\n' "${disk[@]}" | median)
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
 gb=$(awk -v n="$large_n" 'BEGIN {print n * 10240 / 1e9}')
 per_gb() { printf '%s\n' "$@" | median | awk -v g="$gb" '{printf "%.2f", $1 / g}'; }
 cat <<EOF3
@@ -114,7 +140,10 @@ cat <<EOF3
 |---|---|---|---|---|
 | produce 100-byte records, acks=1, records/s | $B_S | $M_S | $(ratio "$B_S" "$M_S") | >= 1.0 |
 | produce 10 KiB records, acks=1, MB/s | $B_L | $M_L | $(ratio "$B_L" "$M_L") | >= 0.8 |
-| consume 100-byte records from the start, records/s | $B_C | - | - | - |
+| consume 100-byte records from the start, 1 partition, records/s (wall / busiest client thread's CPU: $B_CW) | $B_C | - | - | - |
+| consume 10 KiB records from the start, 1 partition, MB/s (wall / busiest client thread's CPU: $B_CLW) | $B_CL | - | - | - |
+| consume 100-byte records from the start, $consume_p partitions, records/s | $B_CS | $M_CS | $(ratio "$B_CS" "$M_CS") | >= 0.95 |
+| consume 10 KiB records from the start, $consume_p partitions, MB/s | $B_CM | $M_CM | $(ratio "$B_CM" "$M_CM") | >= 0.95 |
 | end-to-end latency, 100-byte records at ~1000/s, ms p50 p99 max | ${blat[-1]} | ${mlat[-1]} | - | - |
 | 10 KiB produce: broker CPU-seconds per GB (brookd / mock thread) | $(per_gb "${bcpu[@]}") | $(per_gb "${mcpu[@]}") | - | - |
 | 10 KiB produce: client CPU-seconds per GB | $(per_gb "${bccpu[@]}") | $(per_gb "${mccpu[@]}") | - | - |
@@ -126,5 +155,6 @@ cat <<EOF3
 (segment storage, flush interval ${flush_ms} ms, cache_keep_bytes 64 MiB; median of $rounds rounds, settled ${settle} s before each produce run; $(date -u +%Y-%m-%d), $(nproc) cores;
 reproduce with: bench/kafka_run.sh $build)
 
-Every round: 100-byte records/s Brook ${bs[*]} / mock ${ms[*]}; 10 KiB MB/s Brook ${bl[*]} / mock ${ml[*]} / disk ${disk[*]}
+Every round: 100-byte records/s Brook ${bs[*]} / mock ${ms[*]}; 10 KiB MB/s Brook ${bl[*]} / mock ${ml[*]} / disk ${disk[*]};
+consume over $consume_p partitions, 100-byte records/s Brook ${bcs[*]} / mock ${mcs[*]}, 10 KiB MB/s Brook ${bcm[*]} / mock ${mcm[*]}
 EOF3

@@ -5,7 +5,8 @@
 set -eu
 src=$1
 build=$2
-out=$(ROUNDS=1 SMALL_N=5000 LARGE_N=200 LAT_N=50 SETTLE=0 "$src/bench/kafka_run.sh" "$build")
+out=$(ROUNDS=1 SMALL_N=5000 LARGE_N=200 LAT_N=50 SETTLE=0 CONSUME_P=2 CONSUME_SMALL_N=4000 CONSUME_LARGE_N=100 \
+    "$src/bench/kafka_run.sh" "$build")
 echo "$out"
 # check ROW MIN: both figures of the row are numbers, each above MIN
 check() {
@@ -19,3 +20,5 @@ check "produce 10 KiB records" 0
 check "10 KiB produce: broker CPU-seconds" -1
 check "10 KiB produce: client CPU-seconds" -1
 check "the disk alone" 0
+check "consume 100-byte records from the start, 2 partitions" 0
+check "consume 10 KiB records from the start, 2 partitions" 0
