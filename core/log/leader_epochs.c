@@ -29,12 +29,17 @@ static brook_err push(brook_leader_epochs *le, int32_t epoch, int64_t start)
 brook_err brook_leader_epochs_load(brook_leader_epochs *le, const char *path)
 {
     memset(le, 0, sizeof *le);
-    snprintf(le->path, sizeof le->path, "%s", path ? path : "");
-    if (!le->path[0])
+    if (!path || !path[0])
         return BROOK_OK;
+    if (!(le->path = strdup(path)))
+        return BROOK_ERR_NOMEM;
     FILE *f = fopen(le->path, "r");
-    if (!f)
-        return errno == ENOENT ? BROOK_OK : BROOK_ERR_IO;
+    if (!f) {
+        if (errno == ENOENT)
+            return BROOK_OK;
+        brook_leader_epochs_free(le);
+        return BROOK_ERR_IO;
+    }
     int version;
     long long count;
     brook_err e = BROOK_OK;
@@ -58,7 +63,9 @@ brook_err brook_leader_epochs_load(brook_leader_epochs *le, const char *path)
 void brook_leader_epochs_free(brook_leader_epochs *le)
 {
     free(le->entries);
+    free(le->path);
     le->entries = NULL;
+    le->path = NULL;
     le->count = le->cap = 0;
 }
 
@@ -69,7 +76,7 @@ int32_t brook_leader_epochs_latest(const brook_leader_epochs *le)
 
 static brook_err persist(const brook_leader_epochs *le)
 {
-    if (!le->path[0])
+    if (!le->path)
         return BROOK_OK;
     size_t cap = 32 + le->count * 32;
     char *text = malloc(cap);

@@ -27,14 +27,15 @@ typedef struct brook_epoch_entry {
 } brook_epoch_entry;
 
 typedef struct brook_leader_epochs {
-    char path[PATH_MAX]; /* the checkpoint file; "" keeps it in memory only */
+    char *path; /* the checkpoint file (malloc'd: no PATH_MAX per partition); NULL keeps it in memory only */
     brook_epoch_entry *entries;
     size_t count;
     size_t cap;
 } brook_leader_epochs;
 
 /* Read `path` (absent: empty history). BROOK_ERR_CORRUPT names nothing:
- * the caller logs the path. An empty `path` keeps the history in memory. */
+ * the caller logs the path. An empty `path` keeps the history in memory.
+ * On an error nothing is left to free. */
 brook_err brook_leader_epochs_load(brook_leader_epochs *le, const char *path);
 void brook_leader_epochs_free(brook_leader_epochs *le);
 

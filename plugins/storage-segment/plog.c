@@ -162,7 +162,11 @@ static brook_err load_segments(plog *l)
 
 brook_err plog_open(backend *be, const char *topic, int32_t partition, int create, plog **out)
 {
-    plog *l = calloc(1, sizeof *l);
+    /* the directory leaves room for "/<20 digits>.timeindex" in a PATH_MAX buffer */
+    int dir_len = snprintf(NULL, 0, "%s/%s-%d", be->dir, topic, partition);
+    if (dir_len < 0 || dir_len >= PATH_MAX - 64)
+        return BROOK_ERR_TOO_LARGE;
+    plog *l = calloc(1, sizeof *l + (size_t)dir_len + 1);
     if (!l || !(l->topic = strdup(topic))) {
         free(l);
         return BROOK_ERR_NOMEM;
@@ -171,10 +175,7 @@ brook_err plog_open(backend *be, const char *topic, int32_t partition, int creat
     l->set = backend_settings(be);
     l->partition = partition;
     l->refs = 1;
-    if (snprintf(l->dir, sizeof l->dir, "%s/%s-%d", be->dir, topic, partition) >= (int)sizeof l->dir) {
-        plog_free(l);
-        return BROOK_ERR_TOO_LARGE;
-    }
+    snprintf(l->dir, (size_t)dir_len + 1, "%s/%s-%d", be->dir, topic, partition);
     struct stat st;
     if (stat(l->dir, &st) < 0) {
         if (errno != ENOENT || !create) {

@@ -39,7 +39,8 @@ static int64_t index_interval(const segment *s)
 
 segment *seg_new(backend *be, plog *l, int64_t base)
 {
-    segment *s = calloc(1, sizeof *s);
+    int path_len = snprintf(NULL, 0, "%s/%0*" PRId64, l->dir, SEG_NAME_DIGITS, base);
+    segment *s = path_len < 0 ? NULL : calloc(1, sizeof *s + (size_t)path_len + 1);
     if (!s)
         return NULL;
     s->be = be;
@@ -50,7 +51,7 @@ segment *seg_new(backend *be, plog *l, int64_t base)
     s->fd = -1;
     s->since_index = (uint64_t)l->set.index_interval; /* the first batch gets an entry */
     s->created_ms = be->host->now_ms(be->host);
-    snprintf(s->path, sizeof s->path, "%s/%0*" PRId64, l->dir, SEG_NAME_DIGITS, base);
+    snprintf(s->path, (size_t)path_len + 1, "%s/%0*" PRId64, l->dir, SEG_NAME_DIGITS, base);
     return s;
 }
 

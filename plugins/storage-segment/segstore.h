@@ -98,8 +98,7 @@ typedef struct index_entry {
 
 struct segment {
     backend *be;
-    plog *log;           /* NULL once no longer part of a log */
-    char path[PATH_MAX]; /* ".../<base>" without extension */
+    plog *log; /* NULL once no longer part of a log */
     int64_t base;
     int64_t next;   /* offset after the last batch */
     uint64_t size;  /* bytes of whole batches */
@@ -119,6 +118,8 @@ struct segment {
     int pins; /* slices and jobs using the fd */
     segment *lru_prev;
     segment *lru_next;
+    char path[]; /* ".../<base>" without extension, allocated with the segment (thousands of
+                    partitions hold thousands of segments: no PATH_MAX each) */
 };
 
 typedef struct durable_waiter {
@@ -131,7 +132,6 @@ typedef struct durable_waiter {
 struct plog {
     backend *be;
     plog *next_open, *prev_open; /* the backend's open logs */
-    char dir[PATH_MAX - 64];     /* room for "/<20 digits>.timeindex" */
     char *topic;
     int32_t partition;
     segment **segs;
@@ -158,6 +158,7 @@ struct plog {
     int64_t tombstones_due_ms; /* the earliest a kept tombstone may go, INT64_MAX none */
     int64_t clean_retry_ms;    /* after a failed cleaning: not before then */
     struct clean_job *cleaning;
+    char dir[]; /* ".../<topic>-<partition>", allocated with the log (no PATH_MAX per partition) */
 };
 
 /* ---- storage_segment.c --------------------------------------------------- */
