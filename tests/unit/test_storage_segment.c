@@ -326,6 +326,25 @@ static void open_file_cache_stays_bounded(void **state)
         release_all(s, n);
     }
     assert_true(brook_metric_value(open_files) <= 4);
+    /* a file held by a slice stays open and stays that file while every
+     * other partition's files come and go (pinned files leave the list
+     * the cache evicts from, and come back when released) */
+    brook_slice held[16];
+    size_t nheld, bytes;
+    assert_int_equal(e->ops->read(logs[7], 3, 6, 1 << 20, held, 16, &nheld, &bytes), BROOK_OK);
+    for (int round = 0; round < 3; round++) {
+        for (int p = 0; p < 30; p++) {
+            brook_slice s[16];
+            size_t n;
+            assert_int_equal(e->ops->read(logs[p], 0, 6, 1 << 20, s, 16, &n, &bytes), BROOK_OK);
+            release_all(s, n);
+        }
+        int64_t base, last;
+        slice_first_batch(&held[0], &base, &last);
+        assert_int_equal(base, 3);
+    }
+    release_all(held, nheld);
+    assert_true(brook_metric_value(open_files) <= 4);
     for (int p = 0; p < 30; p++)
         e->ops->close(logs[p]);
     stop(e);
