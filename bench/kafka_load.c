@@ -1,9 +1,10 @@
 /* kafka_load: a librdkafka load generator for side-by-side runs.
  *
  *   kafka_load [--mock] [-b host:port] -t TOPIC -m produce|consume|latency
- *              [-n COUNT] [-s SIZE] [-a ACKS] [-p PARTITIONS] [-r REPLICATION_FACTOR]
+ *              [-n COUNT] [-s SIZE] [-a ACKS] [-p PARTITIONS] [-r REPLICATION_FACTOR] [-k]
  *
- * produce: COUNT records of SIZE bytes, round-robin over PARTITIONS, then
+ * produce: COUNT records of SIZE bytes, round-robin over PARTITIONS (with
+ *          -k keyed "k<i>" and spread by the client's partitioner), then
  *          flush; prints "records/s MB/s client-CPU-s mock-CPU-s": the CPU
  *          seconds this process's client threads and (with --mock) the mock
  *          cluster's threads used while producing, "-" without --mock.
@@ -38,6 +39,7 @@ typedef struct opts {
     int partitions;
     int replication; /* of the topic it creates */
     int mock;
+    int keyed; /* -k: each record keyed ("k<i>"), the client's partitioner spreads them */
 } opts;
 
 static double now_s(void)
@@ -199,7 +201,8 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
 static void await_leaders(rd_kafka_t *rk, const opts *o)
 {
     rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, o->topic, NULL);
-    for (double deadline = now_s() + 30; now_s() < deadline;) {
+    /* creating a topic of many partitions takes a while: 30 s, plus 1 s a thousand partitions */
+    for (double deadline = now_s() + 30 + o->partitions / 1000.0; now_s() < deadline;) {
         const struct rd_kafka_metadata *md;
         int ready = 0;
         if (rd_kafka_metadata(rk, 0, rkt, &md, 1000) == RD_KAFKA_RESP_ERR_NO_ERROR) {
@@ -249,9 +252,13 @@ static double produce_all(const opts *o, double *client_cpu, double *mock_cpu)
     double t0 = now_s();
     for (long i = 0; i < o->count; i++) {
         rd_kafka_resp_err_t e;
-        while ((e = rd_kafka_producev(
-                    rk, RD_KAFKA_V_TOPIC(o->topic), RD_KAFKA_V_PARTITION((int32_t)(i % o->partitions)),
-                    RD_KAFKA_V_VALUE(payload, (size_t)o->size), RD_KAFKA_V_END)) == RD_KAFKA_RESP_ERR__QUEUE_FULL)
+        char key[24];
+        int key_len = snprintf(key, sizeof key, "k%ld", i);
+        int32_t partition = o->keyed ? RD_KAFKA_PARTITION_UA : (int32_t)(i % o->partitions);
+        while ((e = rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(o->topic), RD_KAFKA_V_PARTITION(partition),
+                                      RD_KAFKA_V_KEY(o->keyed ? key : NULL, o->keyed ? (size_t)key_len : 0),
+                                      RD_KAFKA_V_VALUE(payload, (size_t)o->size), RD_KAFKA_V_END)) ==
+               RD_KAFKA_RESP_ERR__QUEUE_FULL)
             rd_kafka_poll(rk, 10);
         if (e)
             die("produce", rd_kafka_err2str(e));
@@ -408,9 +415,10 @@ int main(int argc, char **argv)
 {
     opts o = {
         .bootstrap = "127.0.0.1:9092", .count = 1000000, .size = 100, .acks = 1, .partitions = 1, .replication = 1};
-    static const struct option longopts[] = {{"mock", no_argument, NULL, 'M'}, {NULL, 0, NULL, 0}};
+    static const struct option longopts[] = {
+        {"mock", no_argument, NULL, 'M'}, {"keyed", no_argument, NULL, 'k'}, {NULL, 0, NULL, 0}};
     int c;
-    while ((c = getopt_long(argc, argv, "b:t:m:n:s:a:p:r:", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "b:t:m:n:s:a:p:r:k", longopts, NULL)) != -1) {
         switch (c) {
         case 'b': o.bootstrap = optarg; break;
         case 't': o.topic = optarg; break;
@@ -421,12 +429,13 @@ int main(int argc, char **argv)
         case 'p': o.partitions = atoi(optarg); break;
         case 'r': o.replication = atoi(optarg); break;
         case 'M': o.mock = 1; break;
+        case 'k': o.keyed = 1; break;
         default: return 2;
         }
     }
     if (!o.topic || !o.mode || o.count < 1 || o.size < 1 || o.partitions < 1 || o.replication < 1)
         die("usage: kafka_load [--mock] [-b host:port] -t TOPIC -m produce|consume|latency [-n N] [-s SIZE] "
-            "[-a ACKS] [-p PARTITIONS] [-r RF]",
+            "[-a ACKS] [-p PARTITIONS] [-r RF] [-k]",
             NULL);
     rd_kafka_t *mock_rk = NULL;
     rd_kafka_mock_cluster_t *mock = NULL;

@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# Many partitions: 100-byte keyed records produced into and consumed from
+# one topic of 1, 100, 1,000 and 10,000 partitions, Brook (a fresh brookd on
+# segment storage, interval flush, as bench/kafka_run.sh) against
+# librdkafka's mock with the same client, alternating which goes first;
+# brookd's CPU and RSS at each count, its RSS idle after a restart, and
+# its start-up time with the 10,000-partition topic and with
+# BIG_PARTITIONS (100,000) partitions holding a record each. Median of
+# ROUNDS; prints a Markdown table.
+#
+# The mock keeps about 5 MB per partition, so its consume runs hold at
+# most 30,000 records per partition (fewer records at 1 partition than at
+# the others: the counts are in the table).
+#
+#   bench/partitions_run.sh [BUILD_DIR]
+#   env: ROUNDS (3), COUNTS ("1 100 1000 10000"), N (1000000), BIG_PARTITIONS (100000)
+set -euo pipefail
+build=${1:-build}
+load=$build/bin/kafka_load
+brookd=$build/bin/brookd
+rounds=${ROUNDS:-3}
+counts=${COUNTS-1 100 1000 10000}
+n=${N:-1000000}
+big=${BIG_PARTITIONS:-100000}
+[ -x "$load" ] || { echo "build first (needs librdkafka-dev): $load is missing" >&2; exit 1; }
+. "$(dirname "$0")/lib.sh"
+work=$(mktemp -d "${TMPDIR:-/tmp}/brook-pbench.XXXXXX")
+pid=
+trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid"; rm -rf "$work"' EXIT
+max_p=$big
+for p in $counts; do ((p > max_p)) && max_p=$p; done
+cat >"$work/brook.conf" <<EOF2
+broker = { data_dir = "$work/data"; };
+listeners = ( { name = "kafka"; codec = "kafka"; address = "127.0.0.1:0"; } );
+storage = { plugin = "segment"; flush = "interval"; flush_ms = 100; };
+topics = { max_partitions = $max_p; };
+EOF2
+
+# start brookd on the data directory; sets pid, b and startup (seconds until it listens)
+start() {
+    : >"$work/brookd.log"
+    local t0 port=
+    t0=$(date +%s.%N)
+    "$brookd" -c "$work/brook.conf" 2>"$work/brookd.log" &
+    pid=$!
+    for _ in $(seq 12000); do # up to 10 minutes: start-up is what is measured
+        port=$(sed -n 's/.*listener kafka (codec kafka) listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$work/brookd.log")
+        [ -n "$port" ] || ! kill -0 "$pid" 2>/dev/null && break
+        sleep 0.05
+    done
+    [ -n "$port" ] || { echo "brookd did not start:" >&2; cat "$work/brookd.log" >&2; exit 1; }
+    b="-b 127.0.0.1:$port"
+    startup=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN {printf "%.2f", b - a}')
+}
+stop() {
+    kill "$pid"
+    wait "$pid" || true
+    pid=
+}
+rss_mib() { awk '/^VmRSS/ {printf "%.1f", $2 / 1024}' "/proc/$pid/status"; }
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
+cpu_since() { awk -v a="$1" -v b="$(cpu_ticks)" -v t="$(getconf CLK_TCK)" 'BEGIN {printf "%.2f", (b - a) / t}'; }
+run() { "$load" "$@" 2>/dev/null; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b + 0 > 0) printf "%.2f", a / b; else printf "-"}'; }
+med() { printf '%s\n' "$@" | median; }
+
+rows=
+for p in $counts; do
+    cn=$((p * 30000 < n ? p * 30000 : n)) # what the mock can hold
+    declare -a bp=() mp=() bcp=() mcp=() bc=() mc=() rss=() idle=() su=()
+    for ((i = 0; i < rounds; i++)); do
+        rm -rf "$work/data"
+        start
+        order="brook mock"
+        ((i % 2)) && order="mock brook"
+        for who in $order; do
+            if [ "$who" = brook ]; then
+                t0=$(cpu_ticks)
+                read -r rate _ <<<"$(run $b -t t$i -p "$p" -n "$n" -s 100 -k -m produce)"
+                bp+=("$rate"); bcp+=("$(cpu_since "$t0")")
+                bc+=("$(run $b -t t$i -p "$p" -n "$cn" -m consume | cut -d' ' -f1)")
+                rss+=("$(rss_mib)")
+            else
+                read -r rate _ _ mcpu <<<"$(run --mock -t t$i -p "$p" -n "$n" -s 100 -k -m produce)"
+                mp+=("$rate"); mcp+=("$mcpu")
+                mc+=("$(run --mock -t t$i -p "$p" -n "$cn" -s 100 -k -m consume | cut -d' ' -f1)")
+            fi
+        done
+        stop
+        start
+        su+=("$startup")
+        sleep 1
+        idle+=("$(rss_mib)")
+        stop
+    done
+    per_m() { awk -v c="$1" -v n="$n" 'BEGIN {printf "%.2f", c / n * 1e6}'; }
+    rows+="| $p | $(med "${bp[@]}") | $(med "${mp[@]}") | $(ratio "$(med "${bp[@]}")" "$(med "${mp[@]}")") | $(per_m "$(med "${bcp[@]}")") / $(per_m "$(med "${mcp[@]}")") | $cn: $(med "${bc[@]}") | $(med "${mc[@]}") | $(ratio "$(med "${bc[@]}")" "$(med "${mc[@]}")") | $(med "${rss[@]}") | $(med "${idle[@]}") | $(med "${su[@]}") |
+"
+done
+
+# start-up with BIG_PARTITIONS partitions holding a record each
+rm -rf "$work/data"
+start
+t0=$(date +%s.%N)
+run $b -t big -p "$big" -n "$big" -s 100 -m produce >/dev/null
+created=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN {printf "%.0f", b - a}')
+stop
+declare -a bsu=() bidle=()
+for ((i = 0; i < rounds; i++)); do
+    start
+    bsu+=("$startup")
+    sleep 1
+    bidle+=("$(rss_mib)")
+    stop
+done
+
+cat <<EOF3
+| partitions | produce records/s Brook | mock | ratio | broker CPU-s per million records (brookd / mock) | consume: records, records/s Brook | mock | ratio | brookd RSS MiB after | idle RSS MiB after a restart | start-up s |
+|---|---|---|---|---|---|---|---|---|---|---|
+$(printf '%s' "$rows")
+| $big partitions, a record each | - | - | - | - | - | - | - | - | $(med "${bidle[@]}") | $(med "${bsu[@]}") |
+
+(creating the $big-partition topic and producing its records took $created s;
+100-byte keyed records, $n produced per run; segment storage, flush interval 100 ms; median of $rounds rounds;
+$(date -u +%Y-%m-%d), $(nproc) cores; reproduce with: bench/partitions_run.sh $build)
+EOF3
