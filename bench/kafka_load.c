@@ -254,9 +254,12 @@ static double produce_all(const opts *o, double *client_cpu, double *mock_cpu)
         rd_kafka_resp_err_t e;
         char key[24];
         int key_len = snprintf(key, sizeof key, "k%ld", i);
+        /* librdkafka's argument macros cast without parentheses: plain variables only */
+        const char *record_key = o->keyed ? key : NULL;
+        size_t record_key_len = o->keyed ? (size_t)key_len : 0;
         int32_t partition = o->keyed ? RD_KAFKA_PARTITION_UA : (int32_t)(i % o->partitions);
         while ((e = rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(o->topic), RD_KAFKA_V_PARTITION(partition),
-                                      RD_KAFKA_V_KEY(o->keyed ? key : NULL, o->keyed ? (size_t)key_len : 0),
+                                      RD_KAFKA_V_KEY(record_key, record_key_len),
                                       RD_KAFKA_V_VALUE(payload, (size_t)o->size), RD_KAFKA_V_END)) ==
                RD_KAFKA_RESP_ERR__QUEUE_FULL)
             rd_kafka_poll(rk, 10);
