@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "broker.h"
+#include "hex.h"
 #include "store_mirror.h"
 
 #define RULE_TEXT_MAX 3200
@@ -52,23 +53,15 @@ static int rule_parse(char *text, brook_acl *a)
 /* A rule's name in the store: its text in hex (a key holds no tabs or slashes then). */
 static void rule_name(const char *text, char *out)
 {
-    for (const unsigned char *c = (const unsigned char *)text; *c; c++, out += 2)
-        snprintf(out, 3, "%02x", *c);
-    *out = 0;
+    brook_hex_encode((const uint8_t *)text, strlen(text), out);
 }
 
 static int name_text(const char *name, char *out, size_t len)
 {
-    size_t n = strlen(name);
-    if (n % 2 || n / 2 >= len)
+    long n = len ? brook_hex_decode(name, strlen(name), (uint8_t *)out, len - 1) : -1;
+    if (n < 0)
         return -1;
-    for (size_t i = 0; i < n / 2; i++) {
-        unsigned v;
-        if (sscanf(name + 2 * i, "%2x", &v) != 1)
-            return -1;
-        out[i] = (char)v;
-    }
-    out[n / 2] = 0;
+    out[n] = 0;
     return 0;
 }
 

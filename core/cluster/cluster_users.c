@@ -14,6 +14,7 @@
 #include <openssl/crypto.h>
 
 #include "broker.h"
+#include "hex.h"
 #include "log.h"
 
 #define NAME_MAX_LEN  400
@@ -48,37 +49,24 @@ static int parse_name(const char *name, const char **user, brook_scram_mechanism
     return -1;
 }
 
-static char *put_hex(char *out, const uint8_t *bytes, size_t n)
-{
-    for (size_t i = 0; i < n; i++, out += 2)
-        snprintf(out, 3, "%02x", bytes[i]);
-    *out = 0;
-    return out;
-}
-
 static void credential_value(const brook_scram_keys *k, char *out, size_t len)
 {
     char *p = out + snprintf(out, len, "%d ", (int)k->iterations);
-    p = put_hex(p, k->salt, k->salt_len);
+    p = brook_hex_encode(k->salt, k->salt_len, p);
     *p++ = ' ';
-    p = put_hex(p, k->stored_key, k->key_len);
+    p = brook_hex_encode(k->stored_key, k->key_len, p);
     *p++ = ' ';
-    put_hex(p, k->server_key, k->key_len);
+    brook_hex_encode(k->server_key, k->key_len, p);
 }
 
-/* Hex digits up to the next space (or the end) into `out`; how many bytes, or -1. */
+/* The hex field at *at (up to a space or the end) into `out`; moves *at past it. */
 static long get_hex(const char **at, uint8_t *out, size_t max)
 {
-    const char *s = *at;
-    size_t n = 0;
-    for (; s[0] && s[0] != ' '; s += 2, n++) {
-        unsigned v;
-        if (n == max || !s[1] || sscanf(s, "%2x", &v) != 1)
-            return -1;
-        out[n] = (uint8_t)v;
-    }
-    *at = *s ? s + 1 : s;
-    return (long)n;
+    const char *end = strchr(*at, ' ');
+    size_t len = end ? (size_t)(end - *at) : strlen(*at);
+    long n = brook_hex_decode(*at, len, out, max);
+    *at += len + (end ? 1 : 0);
+    return n;
 }
 
 static int parse_value(const char *value, brook_scram_keys *k)

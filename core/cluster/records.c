@@ -10,6 +10,8 @@
 
 #include <brook/types.h>
 
+#include "hex.h"
+
 static brook_err fail(char *err, size_t errlen, const char *why);
 
 static json_t *ids_json(const int32_t *ids, int32_t count)
@@ -227,8 +229,7 @@ brook_err brook_topic_id_new(char id[BROOK_TOPIC_ID_LEN + 1])
     uint8_t raw[BROOK_TOPIC_ID_LEN / 2];
     if (getrandom(raw, sizeof raw, 0) != (ssize_t)sizeof raw)
         return BROOK_ERR_IO;
-    for (size_t i = 0; i < sizeof raw; i++)
-        snprintf(id + 2 * i, 3, "%02x", raw[i]);
+    brook_hex_encode(raw, sizeof raw, id);
     return BROOK_OK;
 }
 

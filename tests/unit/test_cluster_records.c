@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hex.h"
 #include "records.h"
 
 static brook_err decode_partition(const char *text, brook_partition_record *p)
@@ -170,6 +171,26 @@ static void keys_parse_back(void **state)
     assert_int_equal(brook_topic_key(small, sizeof small, "/brook/c1", "t"), BROOK_ERR_TOO_LARGE);
 }
 
+/* The hex the store's ACL and SCRAM keys use: round trips, refuses what is not hex. */
+static void hex_round_trips_and_refuses_bad_text(void **state)
+{
+    (void)state;
+    const uint8_t bytes[] = {0x00, 0x0f, 0xa5, 0xff, '\t'};
+    char text[2 * sizeof bytes + 1];
+    assert_ptr_equal(brook_hex_encode(bytes, sizeof bytes, text), text + 2 * sizeof bytes);
+    assert_string_equal(text, "000fa5ff09");
+    uint8_t back[8];
+    assert_int_equal(brook_hex_decode(text, strlen(text), back, sizeof back), (long)sizeof bytes);
+    assert_memory_equal(back, bytes, sizeof bytes);
+    assert_int_equal(brook_hex_decode("0FA5", 4, back, sizeof back), 2); /* either case */
+    assert_int_equal(back[0], 0x0f);
+    assert_int_equal(brook_hex_decode("", 0, back, sizeof back), 0);
+    assert_int_equal(brook_hex_decode("abc", 3, back, sizeof back), -1);       /* odd */
+    assert_int_equal(brook_hex_decode("zz", 2, back, sizeof back), -1);        /* not hex */
+    assert_int_equal(brook_hex_decode("0g", 2, back, sizeof back), -1);        /* half hex */
+    assert_int_equal(brook_hex_decode("000102030405060708", 18, back, 8), -1); /* too many */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -179,6 +200,7 @@ int main(void)
         cmocka_unit_test(topic_record_round_trips),
         cmocka_unit_test(malformed_topic_records_are_refused),
         cmocka_unit_test(keys_parse_back),
+        cmocka_unit_test(hex_round_trips_and_refuses_bad_text),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
