@@ -50,7 +50,7 @@ start() {
     done
     [ -n "$port" ] || { echo "brookd did not start:" >&2; cat "$work/brookd.log" >&2; exit 1; }
     b="-b 127.0.0.1:$port"
-    startup=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN {printf "%.2f", b - a}')
+    startup=$(seconds_since "$t0")
 }
 stop() {
     kill "$pid"
@@ -63,6 +63,8 @@ cpu_since() { awk -v a="$1" -v b="$(cpu_ticks)" -v t="$(getconf CLK_TCK)" 'BEGIN
 run() { "$load" "$@" 2>/dev/null; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b + 0 > 0) printf "%.2f", a / b; else printf "-"}'; }
 med() { printf '%s\n' "$@" | median; }
+per_million() { awk -v c="$1" -v n="$n" 'BEGIN {printf "%.2f", c / n * 1e6}'; }
+seconds_since() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN {printf "%.2f", b - a}'; }
 
 rows=
 for p in $counts; do
@@ -93,8 +95,8 @@ for p in $counts; do
         idle+=("$(rss_mib)")
         stop
     done
-    per_m() { awk -v c="$1" -v n="$n" 'BEGIN {printf "%.2f", c / n * 1e6}'; }
-    rows+="| $p | $(med "${bp[@]}") | $(med "${mp[@]}") | $(ratio "$(med "${bp[@]}")" "$(med "${mp[@]}")") | $(per_m "$(med "${bcp[@]}")") / $(per_m "$(med "${mcp[@]}")") | $cn: $(med "${bc[@]}") | $(med "${mc[@]}") | $(ratio "$(med "${bc[@]}")" "$(med "${mc[@]}")") | $(med "${rss[@]}") | $(med "${idle[@]}") | $(med "${su[@]}") |
+    bp_m=$(med "${bp[@]}"); mp_m=$(med "${mp[@]}"); bc_m=$(med "${bc[@]}"); mc_m=$(med "${mc[@]}")
+    rows+="| $p | $bp_m | $mp_m | $(ratio "$bp_m" "$mp_m") | $(per_million "$(med "${bcp[@]}")") / $(per_million "$(med "${mcp[@]}")") | $cn: $bc_m | $mc_m | $(ratio "$bc_m" "$mc_m") | $(med "${rss[@]}") | $(med "${idle[@]}") | $(med "${su[@]}") |
 "
 done
 
@@ -103,7 +105,7 @@ rm -rf "$work/data"
 start
 t0=$(date +%s.%N)
 run $b -t big -p "$big" -n "$big" -s 100 -m produce >/dev/null
-created=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN {printf "%.0f", b - a}')
+created=$(seconds_since "$t0")
 stop
 declare -a bsu=() bidle=()
 for ((i = 0; i < rounds; i++)); do
