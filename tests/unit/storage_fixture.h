@@ -5,8 +5,12 @@
 #ifndef BROOK_TEST_STORAGE_FIXTURE_H
 #define BROOK_TEST_STORAGE_FIXTURE_H
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+
+#include "record_batch.h"
 
 #include "standalone.h"
 
@@ -53,6 +57,45 @@ static int teardown(void **state)
     int rc = system(cmd);
     free(e);
     return rc;
+}
+
+/* Let the loop run: I/O thread completions (seals, syncs, deletions) land. */
+static inline void spin(env *e, int ms)
+{
+    brook_standalone_spin(&e->s, ms);
+}
+
+/* A batch of `n` records with values "v<offset>", timestamps ts0, ts0+1... */
+static inline uint8_t *make_batch(int n, int64_t ts0, size_t value_len, size_t *len)
+{
+    brook_batch_builder *b;
+    brook_batch_builder_new(&b);
+    uint8_t *value = calloc(1, value_len + 1);
+    memset(value, 'x', value_len);
+    for (int i = 0; i < n; i++) {
+        brook_record r = {.timestamp = ts0 + i, .key_len = -1, .value = value, .value_len = (int32_t)value_len};
+        brook_batch_builder_add(b, &r, NULL, 0);
+    }
+    const uint8_t *data;
+    brook_batch_builder_finish(b, &data, len);
+    uint8_t *copy = malloc(*len);
+    memcpy(copy, data, *len);
+    brook_batch_builder_free(b);
+    free(value);
+    return copy;
+}
+
+/* Append a batch of n records at the log end; returns its base offset. */
+static inline int64_t append(env *e, void *log, int n, int64_t ts0, size_t value_len)
+{
+    int64_t start, end;
+    e->ops->offsets(log, &start, &end);
+    size_t len;
+    uint8_t *batch = make_batch(n, ts0, value_len, &len);
+    brook_put_be64(batch, (uint64_t)end);
+    assert_int_equal(e->ops->append(log, batch, len), BROOK_OK);
+    free(batch);
+    return end;
 }
 
 #endif

@@ -125,11 +125,6 @@ static void read_all(env *e, void *log, seen *out)
     }
 }
 
-static void spin(env *e, int ms)
-{
-    brook_standalone_spin(&e->s, ms);
-}
-
 /* Spin until the log holds at most `records` records in all (bounded). */
 static int settle_to(env *e, void *log, int64_t max_batches)
 {

@@ -30,39 +30,6 @@
 
 #include "storage_fixture.h"
 
-/* A batch of `n` records with values "v<offset>", timestamps ts0, ts0+1... */
-static uint8_t *make_batch(int n, int64_t ts0, size_t value_len, size_t *len)
-{
-    brook_batch_builder *b;
-    brook_batch_builder_new(&b);
-    uint8_t *value = calloc(1, value_len + 1);
-    memset(value, 'x', value_len);
-    for (int i = 0; i < n; i++) {
-        brook_record r = {.timestamp = ts0 + i, .key_len = -1, .value = value, .value_len = (int32_t)value_len};
-        brook_batch_builder_add(b, &r, NULL, 0);
-    }
-    const uint8_t *data;
-    brook_batch_builder_finish(b, &data, len);
-    uint8_t *copy = malloc(*len);
-    memcpy(copy, data, *len);
-    brook_batch_builder_free(b);
-    free(value);
-    return copy;
-}
-
-/* Append a batch of n records at the log end; returns its base offset. */
-static int64_t append(env *e, void *log, int n, int64_t ts0, size_t value_len)
-{
-    int64_t start, end;
-    e->ops->offsets(log, &start, &end);
-    size_t len;
-    uint8_t *batch = make_batch(n, ts0, value_len, &len);
-    brook_put_be64(batch, (uint64_t)end);
-    assert_int_equal(e->ops->append(log, batch, len), BROOK_OK);
-    free(batch);
-    return end;
-}
-
 static int count_files(const char *dir, const char *suffix)
 {
     DIR *d = opendir(dir);
@@ -91,12 +58,6 @@ static void release_all(brook_slice *s, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         s[i].release(s[i].owner);
-}
-
-/* Let the loop run: I/O thread completions (seals, syncs, deletions) land. */
-static void spin(env *e, int ms)
-{
-    brook_standalone_spin(&e->s, ms);
 }
 
 /* ---- tests ---------------------------------------------------------------- */
