@@ -27,16 +27,9 @@
 
 #include "segstore.h"
 
+/* A sync of one partition's dirty files, off the loop. */
 typedef struct sync_job {
-    plog *l;
-    segment **segs; /* pinned */
-    int *fds;
-    uint64_t *drop_from; /* page cache to drop once synced: [drop_from, drop_to) */
-    uint64_t *drop_to;
-    size_t n;
-    int sync_dir;
-    uint64_t target; /* appended_seq covered */
-    int err;
+    sync_part part;
 } sync_job;
 
 static void answer(plog *l, uint64_t upto, brook_err err)
@@ -62,70 +55,14 @@ int seg_sync_dir(const char *dir)
     return err;
 }
 
-static void sync_work(void *arg)
+void durability_note_write(plog *l)
 {
-    sync_job *j = arg;
-    for (size_t i = 0; i < j->n && !j->err; i++) {
-        if (fdatasync(j->fds[i]) < 0)
-            j->err = errno;
-        else if (j->drop_to[i] > j->drop_from[i]) /* clean now, so droppable */
-            posix_fadvise(j->fds[i], (off_t)j->drop_from[i], (off_t)(j->drop_to[i] - j->drop_from[i]),
-                          POSIX_FADV_DONTNEED);
-    }
-    if (!j->err && j->sync_dir)
-        j->err = seg_sync_dir(j->l->dir);
-}
-
-static void free_job(sync_job *j)
-{
-    if (j) {
-        free(j->segs);
-        free(j->fds);
-        free(j->drop_from);
-        free(j->drop_to);
-    }
-    free(j);
+    l->appended_seq++;
+    l->last_write = ++l->be->writes;
 }
 
 static void start_sync(plog *l);
 static void arm_timer(plog *l);
-
-static void sync_done(void *arg)
-{
-    sync_job *j = arg;
-    plog *l = j->l;
-    backend *be = l->be;
-    for (size_t i = 0; i < j->n; i++)
-        seg_unpin(j->segs[i]);
-    be->host->metric_add(be->m_fsyncs, 1);
-    if (!l->closed) {
-        /* Still "syncing" while answering: producers acknowledged here append
-         * again right away, and all of them should share the next sync
-         * rather than the first one starting a sync of its own. */
-        if (j->err) {
-            be->host->log(be->host, BROOK_LOG_ERROR,
-                          "partition %s-%d: fdatasync failed: %s; refusing appends until restart", l->topic,
-                          l->partition, strerror(j->err));
-            l->failed = 1;
-            answer(l, 0, seg_errno(j->err));
-            l->syncing = 0;
-        } else {
-            if (j->target > l->synced_seq)
-                l->synced_seq = j->target;
-            answer(l, l->synced_seq, BROOK_OK);
-            l->syncing = 0;
-            /* appends that landed during this sync need the next one */
-            if (l->appended_seq > l->synced_seq && !l->closed) {
-                if (l->set.flush == FLUSH_ALWAYS && l->waiters)
-                    start_sync(l);
-                else if (l->set.flush == FLUSH_INTERVAL)
-                    arm_timer(l);
-            }
-        }
-    }
-    free_job(j);
-    plog_unref(l);
-}
 
 /* With cache_keep_bytes, the bytes of segment i that this sync may drop from
  * the page cache: all but the partition's newest cache_keep_bytes, minus
@@ -149,53 +86,169 @@ static void plan_drop(const plog *l, size_t i, uint64_t newer_bytes, uint64_t *f
     *from = s->uncached_before < *to ? s->uncached_before : *to;
 }
 
-static void start_sync(plog *l)
+size_t sync_part_dirty_files(const plog *l)
 {
-    backend *be = l->be;
-    sync_job *j = calloc(1, sizeof *j);
-    if (j) {
-        j->segs = calloc(l->nsegs, sizeof *j->segs);
-        j->fds = calloc(l->nsegs, sizeof *j->fds);
-        j->drop_from = calloc(l->nsegs, sizeof *j->drop_from);
-        j->drop_to = calloc(l->nsegs, sizeof *j->drop_to);
-    }
-    if (!j || !j->segs || !j->fds || !j->drop_from || !j->drop_to) {
-        free_job(j);
-        answer(l, 0, BROOK_ERR_NOMEM);
-        return;
-    }
-    j->l = l;
-    j->target = l->appended_seq;
-    j->sync_dir = l->dir_dirty;
-    uint64_t newer_bytes = 0; /* in segments after the current one */
+    size_t n = 0;
+    for (size_t i = 0; i < l->nsegs; i++)
+        n += l->segs[i]->dirty != 0;
+    return n;
+}
+
+brook_err sync_part_take(plog *l, sync_part *p, int per_file)
+{
+    *p = (sync_part){.l = l, .target = l->appended_seq, .per_file = per_file};
+    if (!(p->files = calloc(l->nsegs ? l->nsegs : 1, sizeof *p->files)))
+        return BROOK_ERR_NOMEM;
+    p->sync_dir = per_file && l->dir_dirty; /* a file-system sync covers directories */
+    uint64_t newer_bytes = 0;               /* in segments after the current one */
     for (size_t i = l->nsegs; i-- > 0; newer_bytes += l->segs[i]->size) {
         segment *s = l->segs[i];
         if (!s->dirty)
             continue;
-        int fd = seg_fd(s);
-        if (fd < 0) {
-            j->err = errno;
+        sync_file *f = &p->files[p->n];
+        plan_drop(l, i, newer_bytes, &f->drop_from, &f->drop_to);
+        s->dirty = 0;
+        if (!per_file && f->drop_to <= f->drop_from)
+            continue; /* the file-system sync needs no descriptor for it */
+        if ((f->fd = seg_fd(s)) < 0) {
+            p->err = errno;
             break;
         }
         seg_pin(s);
-        plan_drop(l, i, newer_bytes, &j->drop_from[j->n], &j->drop_to[j->n]);
-        if (j->drop_to[j->n] > s->uncached) {
+        if (f->drop_to > s->uncached) {
             s->uncached_before = s->uncached;
-            s->uncached = j->drop_to[j->n];
+            s->uncached = f->drop_to;
         }
-        j->segs[j->n] = s;
-        j->fds[j->n++] = fd;
-        s->dirty = 0;
+        f->s = s;
+        p->n++;
     }
     l->dir_dirty = 0;
     l->unflushed_msgs = 0;
     l->syncing = 1;
+    return BROOK_OK;
+}
+
+static void drop_cache(const sync_file *f)
+{
+    if (f->drop_to > f->drop_from) /* clean now, so droppable */
+        posix_fadvise(f->fd, (off_t)f->drop_from, (off_t)(f->drop_to - f->drop_from), POSIX_FADV_DONTNEED);
+}
+
+void sync_part_run(sync_part *p)
+{
+    for (size_t i = 0; i < p->n && !p->err; i++) {
+        if (p->per_file && fdatasync(p->files[i].fd) < 0)
+            p->err = errno;
+        else
+            drop_cache(&p->files[i]);
+    }
+    if (!p->err && p->sync_dir)
+        p->err = seg_sync_dir(p->l->dir);
+}
+
+static void release_files(sync_part *p)
+{
+    for (size_t i = 0; i < p->n; i++)
+        seg_unpin(p->files[i].s);
+    free(p->files);
+    p->files = NULL;
+    p->n = 0;
+}
+
+void sync_part_finish(sync_part *p)
+{
+    plog *l = p->l;
+    backend *be = l->be;
+    release_files(p);
+    be->host->metric_add(be->m_fsyncs, 1);
+    if (!l->closed) {
+        /* Still "syncing" while answering: producers acknowledged here append
+         * again right away, and all of them should share the next sync
+         * rather than the first one starting a sync of its own. */
+        if (p->err) {
+            be->host->log(be->host, BROOK_LOG_ERROR,
+                          "partition %s-%d: fdatasync failed: %s; refusing appends until restart", l->topic,
+                          l->partition, strerror(p->err));
+            l->failed = 1;
+            answer(l, 0, seg_errno(p->err));
+            l->syncing = 0;
+        } else {
+            if (p->target > l->synced_seq)
+                l->synced_seq = p->target;
+            answer(l, l->synced_seq, BROOK_OK);
+            l->syncing = 0;
+            /* appends that landed during this sync need the next one */
+            if (l->appended_seq > l->synced_seq && !l->closed) {
+                if (l->set.flush == FLUSH_ALWAYS && l->waiters)
+                    start_sync(l);
+                else if (l->set.flush == FLUSH_INTERVAL)
+                    arm_timer(l);
+            }
+        }
+    }
+    plog_unref(l);
+}
+
+void sync_part_retry(sync_part *p)
+{
+    plog *l = p->l;
+    release_files(p);
+    /* Which files the failed sync held no longer matters: all of them
+     * again, one by one, so the failure is pinned on its partition. */
+    for (size_t i = 0; i < l->nsegs; i++)
+        l->segs[i]->dirty = 1;
+    l->dir_dirty = 1;
+    l->syncing = 0;
+    if (!l->closed)
+        start_sync(l);
+    plog_unref(l);
+}
+
+void sync_part_abandon(plog *l, brook_err err)
+{
+    answer(l, 0, err);
+    l->syncing = 0;
+    plog_unref(l);
+}
+
+static void sync_work(void *arg)
+{
+    sync_part_run(&((sync_job *)arg)->part);
+}
+
+static void sync_done(void *arg)
+{
+    sync_job *j = arg;
+    sync_part_finish(&j->part);
+    free(j);
+}
+
+/* One partition's own sync: flush = "always", or a partition that does not
+ * join the backend's rounds (sync_round.c). */
+static void start_sync(plog *l)
+{
+    sync_job *j = calloc(1, sizeof *j);
+    if (!j || sync_part_take(l, &j->part, 1)) {
+        free(j);
+        answer(l, 0, BROOK_ERR_NOMEM);
+        return;
+    }
     l->refs++;
-    if (be->host->run_blocking(be->host, j->err ? NULL : sync_work, sync_done, j)) {
-        if (!j->err)
+    const brook_host *host = l->be->host;
+    if (host->run_blocking(host, j->part.err ? NULL : sync_work, sync_done, j)) {
+        if (!j->part.err)
             sync_work(j);
         sync_done(j);
     }
+}
+
+/* flush = "interval": time for this partition's sync. */
+static void interval_sync(plog *l)
+{
+    if (l->on_data_fs && l->be->syncfs_min_files > 0)
+        sync_round_join(l);
+    else
+        start_sync(l);
 }
 
 static void on_flush_timer(void *arg)
@@ -203,7 +256,7 @@ static void on_flush_timer(void *arg)
     plog *l = arg;
     l->flush_timer = NULL;
     if (!l->syncing && l->appended_seq > l->synced_seq)
-        start_sync(l);
+        interval_sync(l);
 }
 
 static void arm_timer(plog *l)
@@ -217,12 +270,12 @@ static void arm_timer(plog *l)
 
 void durability_appended(plog *l, int64_t records)
 {
-    l->appended_seq++;
+    durability_note_write(l);
     l->unflushed_msgs += records;
     if (l->set.flush != FLUSH_INTERVAL)
         return;
     if (l->set.flush_messages > 0 && l->unflushed_msgs >= l->set.flush_messages && !l->syncing)
-        start_sync(l);
+        interval_sync(l);
     else
         arm_timer(l);
 }
@@ -278,6 +331,30 @@ brook_err durability_flush_now(plog *l)
     return BROOK_OK;
 }
 
+/* Whether a file-system sync that began after this log's last write has
+ * completed, or can be made now: then every byte of the log is on disk. */
+static int covered_by_fs_sync(plog *l)
+{
+    backend *be = l->be;
+    if (!l->on_data_fs || be->syncfs_min_files <= 0)
+        return 0;
+    if (l->last_write <= be->fs_synced_writes)
+        return 1;
+    /* One partition closing while the others are busy: its own files only,
+     * the loop does not wait for everyone's. */
+    size_t unsynced = 0;
+    for (const plog *o = be->logs; o && unsynced < (size_t)be->syncfs_min_files; o = o->next_open)
+        unsynced += o->last_write > be->fs_synced_writes && o->synced_seq < o->appended_seq;
+    if (unsynced < (size_t)be->syncfs_min_files)
+        return 0;
+    uint64_t writes = be->writes;
+    if (syncfs(be->fs_fd) < 0)
+        return 0; /* the per-file syncs say whose file failed */
+    be->fs_synced_writes = writes;
+    be->host->metric_add(be->m_syncfs, 1);
+    return 1;
+}
+
 void durability_close(plog *l)
 {
     if (l->flush_timer) {
@@ -290,7 +367,24 @@ void durability_close(plog *l)
      * partitions (auto-created ones, say) quick. */
     if (l->created_empty && l->appended_seq == 0)
         l->dir_dirty = 0;
-    brook_err e = l->set.flush == FLUSH_OS ? BROOK_OK : durability_flush_now(l);
+    /* A sync still running holds files it marked clean: they count as
+     * dirty until it is done, and nobody is answered before then. */
+    if (l->syncing)
+        for (size_t i = 0; i < l->nsegs; i++)
+            l->segs[i]->dirty = 1;
+    brook_err e = BROOK_OK;
+    if (l->set.flush != FLUSH_OS && (sync_part_dirty_files(l) || l->dir_dirty)) {
+        /* A broker stopping closes every partition in a row: one sync of
+         * the file system covers them all, where per-file syncs of ten
+         * thousand partitions took seconds. */
+        if (covered_by_fs_sync(l)) {
+            for (size_t i = 0; i < l->nsegs; i++)
+                l->segs[i]->dirty = 0;
+            l->dir_dirty = 0;
+        } else {
+            e = durability_flush_now(l);
+        }
+    }
     /* Everything is on disk now (or failed): answer every waiter, including
      * those of a sync still running, whose completion then finds us closed. */
     answer(l, UINT64_MAX, e);

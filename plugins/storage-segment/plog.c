@@ -191,7 +191,9 @@ brook_err plog_open(backend *be, const char *topic, int32_t partition, int creat
         }
         l->dir_dirty = 1;
         l->created_empty = 1;
+        st.st_dev = (dev_t)be->fs_dev; /* made in the data directory */
     }
+    l->on_data_fs = (unsigned long long)st.st_dev == be->fs_dev;
     brook_err e = cleaner_recover(l);
     if (!e)
         e = load_segments(l);
@@ -439,7 +441,7 @@ brook_err plog_truncate(plog *l, int64_t offset)
         s->dirty = 1;
         if (s->uncached > keep_size)
             s->uncached = s->uncached_before = keep_size;
-        l->appended_seq++;
+        durability_note_write(l);
         l->be->host->log(l->be->host, BROOK_LOG_INFO, "partition %s-%d: truncated to offset %" PRId64, l->topic,
                          l->partition, s->next);
     }
@@ -647,7 +649,7 @@ static brook_err start_afresh(plog *l, int64_t offset)
         return e;
     }
     l->dir_dirty = 1;
-    l->appended_seq++; /* the next sync makes the new segment durable */
+    durability_note_write(l); /* the next sync makes the new segment durable */
     return BROOK_OK;
 }
 

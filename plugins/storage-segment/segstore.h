@@ -15,7 +15,8 @@
  * The pieces: segment.c (one segment: files, index, scanning, recovery),
  * fdcache.c (bounded open files), plog.c (a partition's segments: append,
  * read, truncate, retention, time lookup), durability.c (flush policies,
- * group commit), storage_segment.c (the plugin: options, backend, vtable). */
+ * group commit), sync_round.c (interval syncs of many partitions as one),
+ * storage_segment.c (the plugin: options, backend, vtable). */
 #ifndef BROOK_SEGSTORE_H
 #define BROOK_SEGSTORE_H
 
@@ -84,7 +85,18 @@ typedef struct backend {
     plog *logs; /* open partition logs */
     brook_timer *retention_timer;
     uint64_t trash_seq;
+    /* interval flush rounds (sync_round.c) */
+    int64_t syncfs_min_files; /* a round with this many dirty files syncs the file system; 0 never */
+    int fs_fd;                /* the data directory, for syncfs */
+    unsigned long long fs_dev;
+    uint64_t writes;                /* appends and truncations so far, all logs */
+    uint64_t fs_synced_writes;      /* the first that many are on disk (a file-system sync covered them) */
+    plog *round_first, *round_last; /* due for the next round */
+    size_t round_queued;
+    int round_running;
+    brook_timer *round_timer;
     brook_metric *m_fsyncs;
+    brook_metric *m_syncfs;
     brook_metric *m_open_files;
     brook_metric *m_truncated_bytes;
     brook_metric *m_deleted_segments;
@@ -148,8 +160,11 @@ struct plog {
     uint64_t synced_seq;
     durable_waiter *waiters;
     durable_waiter *waiters_tail;
-    int syncing;
+    int syncing; /* a sync is running, or its round is due */
     int dir_dirty;
+    int on_data_fs;      /* its directory is on the data directory's file system */
+    uint64_t last_write; /* the backend's write count at its last append or truncation */
+    plog *round_next;    /* in the backend's next round */
     int64_t unflushed_msgs;
     brook_timer *flush_timer;
     /* compaction (cleaner.c) */
@@ -265,6 +280,8 @@ void cleaner_load_checkpoint(plog *l);
 
 /* ---- durability.c ------------------------------------------------------- */
 void durability_appended(plog *l, int64_t records);
+/* The log changed (append, truncation): the next sync must cover it. */
+void durability_note_write(plog *l);
 void durability_when_durable(plog *l, brook_storage_durable_cb cb, void *arg);
 /* Synchronous: fdatasync every dirty segment (and the directory). */
 brook_err durability_flush_now(plog *l);
@@ -273,6 +290,44 @@ void durability_close(plog *l);
 /* Seal a segment that stops being active: sync its data, then write its
  * index files, off the loop. */
 void durability_seal(segment *s);
+
+/* One dirty file of a sync, and the page cache it may drop once synced. */
+typedef struct sync_file {
+    segment *s; /* pinned */
+    int fd;
+    uint64_t drop_from, drop_to;
+} sync_file;
+
+/* What one sync owes one partition: taken on the loop, run off it,
+ * finished on the loop. */
+typedef struct sync_part {
+    plog *l;
+    sync_file *files;
+    size_t n;
+    int per_file; /* fdatasync each file (else a file-system sync covers them) */
+    int sync_dir;
+    uint64_t target; /* appended_seq covered */
+    int err;
+} sync_part;
+
+size_t sync_part_dirty_files(const plog *l);
+/* Mark the log's dirty files clean and syncing; per_file: a descriptor for
+ * each (else only for those with page cache to drop). NOMEM: nothing taken. */
+brook_err sync_part_take(plog *l, sync_part *p, int per_file);
+/* Off the loop: the fdatasyncs (per_file), the page-cache drops. */
+void sync_part_run(sync_part *p);
+/* On the loop: answer the waiters or fail the log; drops the job's ref. */
+void sync_part_finish(sync_part *p);
+/* On the loop, after a failed file-system sync: the log syncs its own files. */
+void sync_part_retry(sync_part *p);
+/* The log cannot sync now (no memory): its waiters are told. */
+void sync_part_abandon(plog *l, brook_err err);
+
+/* ---- sync_round.c ------------------------------------------------------- */
+/* flush = "interval": the log is due; it syncs with the backend's next round. */
+void sync_round_join(plog *l);
+/* At fini: the rounds nobody will run. */
+void sync_round_stop(backend *be);
 
 /* fsync a directory (its entries: created, renamed, removed files):
  * 0, or the errno (also left in errno). */
