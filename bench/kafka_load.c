@@ -437,7 +437,7 @@ int main(int argc, char **argv)
         }
     }
     if (!o.topic || !o.mode || o.count < 1 || o.size < 1 || o.partitions < 1 || o.replication < 1)
-        die("usage: kafka_load [--mock] [-b host:port] -t TOPIC -m produce|consume|latency [-n N] [-s SIZE] "
+        die("usage: kafka_load [--mock] [-b host:port] -t TOPIC -m create|produce|consume|latency [-n N] [-s SIZE] "
             "[-a ACKS] [-p PARTITIONS] [-r RF] [-k]",
             NULL);
     rd_kafka_t *mock_rk = NULL;
@@ -456,7 +456,9 @@ int main(int argc, char **argv)
     } else {
         create_topic(&o);
     }
-    if (strcmp(o.mode, "produce") == 0)
+    if (strcmp(o.mode, "create") == 0)
+        rd_kafka_destroy(producer(&o, "5")); /* created, every partition led */
+    else if (strcmp(o.mode, "produce") == 0)
         produce(&o);
     else if (strcmp(o.mode, "consume") == 0)
         consume(&o);

@@ -13,7 +13,8 @@
 # the others: the counts are in the table).
 #
 #   bench/partitions_run.sh [BUILD_DIR]
-#   env: ROUNDS (3), COUNTS ("1 100 1000 10000"), N (1000000), BIG_PARTITIONS (100000)
+#   env: ROUNDS (3), COUNTS ("1 100 1000 10000"), N (1000000), BIG_PARTITIONS (100000),
+#        STORAGE_OPTIONS (more storage options, e.g. "syncfs_min_files = 0;")
 set -euo pipefail
 build=${1:-build}
 load=$build/bin/kafka_load
@@ -32,7 +33,7 @@ for p in $counts; do ((p > max_p)) && max_p=$p; done
 cat >"$work/brook.conf" <<EOF2
 broker = { data_dir = "$work/data"; };
 listeners = ( { name = "kafka"; codec = "kafka"; address = "127.0.0.1:0"; } );
-storage = { plugin = "segment"; flush = "interval"; flush_ms = 100; };
+storage = { plugin = "segment"; flush = "interval"; flush_ms = 100; ${STORAGE_OPTIONS:-} };
 topics = { max_partitions = $max_p; };
 EOF2
 
@@ -52,10 +53,14 @@ start() {
     b="-b 127.0.0.1:$port"
     startup=$(seconds_since "$t0")
 }
+# stop brookd; sets stopped (seconds from SIGTERM to exit)
 stop() {
+    local t0
+    t0=$(date +%s.%N)
     kill "$pid"
     wait "$pid" || true
     pid=
+    stopped=$(seconds_since "$t0")
 }
 rss_mib() { awk '/^VmRSS/ {printf "%.1f", $2 / 1024}' "/proc/$pid/status"; }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
@@ -69,7 +74,7 @@ seconds_since() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN {printf "%.2f", b -
 rows=
 for p in $counts; do
     cn=$((p * 30000 < n ? p * 30000 : n)) # what the mock can hold
-    declare -a bp=() mp=() bcp=() mcp=() bc=() mc=() rss=() idle=() su=()
+    declare -a bp=() mp=() bcp=() mcp=() bc=() mc=() rss=() idle=() su=() sd=() cr=()
     for ((i = 0; i < rounds; i++)); do
         rm -rf "$work/data"
         start
@@ -77,6 +82,9 @@ for p in $counts; do
         ((i % 2)) && order="mock brook"
         for who in $order; do
             if [ "$who" = brook ]; then
+                t0=$(date +%s.%N)
+                run $b -t t$i -p "$p" -m create # creating the topic is not producing: timed apart
+                cr+=("$(seconds_since "$t0")")
                 t0=$(cpu_ticks)
                 read -r rate _ <<<"$(run $b -t t$i -p "$p" -n "$n" -s 100 -k -m produce)"
                 bp+=("$rate"); bcp+=("$(cpu_since "$t0")")
@@ -89,6 +97,7 @@ for p in $counts; do
             fi
         done
         stop
+        sd+=("$stopped")
         start
         su+=("$startup")
         sleep 1
@@ -96,7 +105,7 @@ for p in $counts; do
         stop
     done
     bp_m=$(med "${bp[@]}"); mp_m=$(med "${mp[@]}"); bc_m=$(med "${bc[@]}"); mc_m=$(med "${mc[@]}")
-    rows+="| $p | $bp_m | $mp_m | $(ratio "$bp_m" "$mp_m") | $(per_million "$(med "${bcp[@]}")") / $(per_million "$(med "${mcp[@]}")") | $cn: $bc_m | $mc_m | $(ratio "$bc_m" "$mc_m") | $(med "${rss[@]}") | $(med "${idle[@]}") | $(med "${su[@]}") |
+    rows+="| $p | $bp_m | $mp_m | $(ratio "$bp_m" "$mp_m") | $(per_million "$(med "${bcp[@]}")") / $(per_million "$(med "${mcp[@]}")") | $cn: $bc_m | $mc_m | $(ratio "$bc_m" "$mc_m") | $(med "${rss[@]}") | $(med "${idle[@]}") | $(med "${su[@]}") | $(med "${sd[@]}") | $(med "${cr[@]}") |
 "
 done
 
@@ -117,12 +126,12 @@ for ((i = 0; i < rounds; i++)); do
 done
 
 cat <<EOF3
-| partitions | produce records/s Brook | mock | ratio | broker CPU-s per million records (brookd / mock) | consume: records, records/s Brook | mock | ratio | brookd RSS MiB after | idle RSS MiB after a restart | start-up s |
-|---|---|---|---|---|---|---|---|---|---|---|
+| partitions | produce records/s Brook | mock | ratio | broker CPU-s per million records (brookd / mock) | consume: records, records/s Brook | mock | ratio | brookd RSS MiB after | idle RSS MiB after a restart | start-up s | stop s | topic creation s |
+|---|---|---|---|---|---|---|---|---|---|---|---|---|
 $(printf '%s' "$rows")
-| $big partitions, a record each | - | - | - | - | - | - | - | - | $(med "${bidle[@]}") | $(med "${bsu[@]}") |
+| $big partitions, a record each | - | - | - | - | - | - | - | - | $(med "${bidle[@]}") | $(med "${bsu[@]}") | - | - |
 
 (creating the $big-partition topic and producing its records took $created s;
-100-byte keyed records, $n produced per run; segment storage, flush interval 100 ms; median of $rounds rounds;
+100-byte keyed records, $n produced per run; segment storage, flush interval 100 ms${STORAGE_OPTIONS:+, ${STORAGE_OPTIONS%;}}; median of $rounds rounds;
 $(date -u +%Y-%m-%d), $(nproc) cores; reproduce with: bench/partitions_run.sh $build)
 EOF3

@@ -17,7 +17,7 @@ check() {
             { echo "field $f is not a figure: $line" >&2; exit 1; }
     done
 }
-# produce Brook, mock; consume Brook, mock; RSS after, idle; start-up
-check 1 3 4 7 8 10 11 12
-check 10 3 4 7 8 10 11 12
+# produce Brook, mock; consume Brook, mock; RSS after, idle; start-up; stop; topic creation
+check 1 3 4 7 8 10 11 12 13 14
+check 10 3 4 7 8 10 11 12 13 14
 check "200 partitions, a record each" 11 12
