@@ -1,9 +1,9 @@
-/* storage-segment's interval flush rounds (sync_round.c): partitions due
- * together share one syncfs, small rounds sync file by file, a failed
- * syncfs is pinned on the partition whose file failed, and a stopping
- * broker's closes share one file-system sync. syncfs and fdatasync are
- * interposed here (the executable exports them, the plugin binds to them)
- * to count the calls and to inject failures. */
+/* storage-segment's syncs with syncfs and fdatasync interposed (the
+ * executable exports them, the plugin binds to them) to count the calls,
+ * slow them down and inject failures: interval rounds (sync_round.c) share
+ * one syncfs, small rounds sync file by file, a failed syncfs is pinned on
+ * the partition whose file failed, a stopping broker's closes share one
+ * file-system sync, and a close never answers before a running sync. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -21,7 +21,8 @@
 
 /* called on the I/O threads, two at a time */
 static atomic_int syncfs_calls, syncfs_failures;
-static atomic_int fdatasync_calls;
+static atomic_int fdatasync_calls, fdatasync_done;
+static atomic_int fdatasync_delay_ms;
 static const char *_Atomic fdatasync_fails_in; /* a path fragment: fdatasync of such a file fails with EIO */
 
 int syncfs(int fd)
@@ -47,7 +48,10 @@ int fdatasync(int fd)
         errno = EIO;
         return -1;
     }
-    return (int)syscall(SYS_fdatasync, fd);
+    int rc = (int)syscall(SYS_fdatasync, fd);
+    usleep((useconds_t)fdatasync_delay_ms * 1000);
+    fdatasync_done++;
+    return rc;
 }
 
 #define LOGS 8
@@ -183,6 +187,36 @@ static void closing_many_unsynced_partitions_makes_one_syncfs(void **state)
     stop(e);
 }
 
+static int synced_when_answered = -1;
+
+static void on_durable_count_syncs(void *arg, brook_err err)
+{
+    (void)arg;
+    assert_int_equal(err, BROOK_OK);
+    synced_when_answered = fdatasync_done;
+}
+
+/* A partition closing while its sync runs: close answers the waiters only
+ * once a sync covering their bytes has returned (it counted the files the
+ * running sync held as clean, and answered at once). */
+static void a_close_during_a_sync_answers_after_a_sync(void **state)
+{
+    env *e = *state;
+    start(e, "flush = \"always\";");
+    void *log;
+    assert_int_equal(e->ops->open(e->state, "c", 0, 1, &log), BROOK_OK);
+    fdatasync_done = 0;
+    fdatasync_delay_ms = 300;
+    append(e, log, 1, 0, 10);
+    e->ops->when_durable(log, on_durable_count_syncs, NULL);
+    spin(e, 50); /* the sync is running on an I/O thread */
+    assert_int_equal(fdatasync_done, 0);
+    e->ops->close(log);
+    fdatasync_delay_ms = 0;
+    assert_true(synced_when_answered >= 1);
+    stop(e);
+}
+
 static void flush_os_never_syncs_the_file_system(void **state)
 {
     env *e = *state;
@@ -205,6 +239,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(a_failed_syncfs_fails_only_the_partition_whose_file_failed, setup, teardown),
         cmocka_unit_test_setup_teardown(closing_many_unsynced_partitions_makes_one_syncfs, setup, teardown),
         cmocka_unit_test_setup_teardown(flush_os_never_syncs_the_file_system, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_close_during_a_sync_answers_after_a_sync, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
