@@ -114,6 +114,14 @@ void brook_leader_epochs_end_offset(const brook_leader_epochs *le, int32_t epoch
             return;
         }
     }
+    /* Older than every epoch known here: it ended where the first known
+     * one starts (Kafka answers so too). Answering "no epoch" made a
+     * follower whose history begins with an epoch this leader never saw
+     * (one it led without writing) look diverged at every fetch, forever. */
+    if (le->count) {
+        *found_epoch = epoch;
+        *end_offset = le->entries[0].start_offset;
+    }
 }
 
 int32_t brook_leader_epochs_at(const brook_leader_epochs *le, int64_t offset)

@@ -50,7 +50,8 @@ brook_err brook_leader_epochs_assign(brook_leader_epochs *le, int32_t epoch, int
 /* Where `epoch` ends in this log (KIP-279's OffsetsForLeaderEpoch): the
  * largest known epoch <= `epoch` in *found_epoch and the start of the next
  * newer epoch (or `log_end` if there is none) in *end_offset. An epoch
- * older than all known ones: BROOK_NO_EPOCH and -1. */
+ * older than all known ones: itself, ending where the first known one
+ * starts (as Kafka); with no epoch known at all: BROOK_NO_EPOCH and -1. */
 void brook_leader_epochs_end_offset(const brook_leader_epochs *le, int32_t epoch, int64_t log_end, int32_t *found_epoch,
                                     int64_t *end_offset);
 

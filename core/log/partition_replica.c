@@ -253,8 +253,13 @@ brook_err brook_partition_truncate(brook_partition *p, int64_t offset)
     brook_err e = brook_partition_offsets(p, &start, &end);
     if (e)
         return e;
+    /* Nothing to cut from the log, but the epoch history may still end
+     * with an epoch this replica began as leader and never wrote in: the
+     * leader does not know it, so every fetch naming it came back as a
+     * divergence and the follower never caught up (as Kafka's truncateTo,
+     * the history is cut at the log end whatever). */
     if (offset >= end)
-        return BROOK_OK;
+        return brook_leader_epochs_truncate_end(&p->epochs, end);
     if (offset < start)
         return BROOK_ERR_OUT_OF_RANGE;
     if ((e = brook_storage_of(storage)->truncate(p->log, offset)))

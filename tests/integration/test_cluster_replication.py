@@ -146,6 +146,16 @@ class Replication(ClusterTestCase):
         self.assertGreater(back[0]["leader_epoch"], after[0]["leader_epoch"])
         got = consume_all(self.kafka_bootstrap(), "orders", [0, 1, 2], 3000)
         self.assertEqual(sorted(v for _, _, v in got), sorted(values))
+        # and every replica stays in sync after leadership moved back, empty
+        # partitions too: an ex-leader whose history ends with an epoch it
+        # led without writing looked diverged to the new leader at every
+        # fetch (the leader knew no epoch that old) and fell out of sync
+        in_sync = lambda r: sorted(r["isr"]) == sorted(r["replicas"])
+        for topic, count in (("orders", 3), ("__consumer_offsets", 16)):
+            self.wait_partitions(topic, in_sync, count, timeout=30)
+        time.sleep(4)  # past replica_lag_time_max_ms: a stuck follower would have been dropped
+        for topic, count in (("orders", 3), ("__consumer_offsets", 16)):
+            self.wait_partitions(topic, in_sync, count, timeout=1)
 
     def test_only_the_controller_creates_and_followers_refuse_produce(self):
         ctl = self.controller()

@@ -59,7 +59,7 @@ static void epochs_move_forward_and_answer_end_offsets(void **state)
     assert_int_equal(brook_leader_epochs_assign(&le, 3, 160), BROOK_OK); /* same: ignored */
     assert_int_equal(brook_leader_epochs_latest(&le), 3);
     assert_int_equal(le.count, 2);
-    end_of(&le, 0, 200, BROOK_NO_EPOCH, -1); /* older than all known */
+    end_of(&le, 0, 200, 0, 0); /* older than all known: ends where the first known one starts */
     end_of(&le, 1, 200, 1, 100);
     end_of(&le, 2, 200, 1, 100); /* never seen here: the one before it */
     end_of(&le, 3, 200, 3, 200); /* the current one ends at the log end */
