@@ -140,6 +140,11 @@ brook_err brook_leader_epochs_truncate_end(brook_leader_epochs *le, int64_t end_
     return le->count == before ? BROOK_OK : persist(le);
 }
 
+brook_err brook_leader_epochs_drop_beyond(brook_leader_epochs *le, int64_t end_offset)
+{
+    return brook_leader_epochs_truncate_end(le, end_offset + 1);
+}
+
 void brook_leader_epochs_remove(const char *path)
 {
     unlink(path);

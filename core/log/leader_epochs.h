@@ -63,6 +63,13 @@ int32_t brook_leader_epochs_at(const brook_leader_epochs *le, int64_t offset);
  * at or after it. Persisted when anything changed. */
 brook_err brook_leader_epochs_truncate_end(brook_leader_epochs *le, int64_t end_offset);
 
+/* At load, the log ends at `end_offset`: forget epochs that start after
+ * it (a crash cut their records). One starting exactly there is kept: the
+ * epoch began at the end and wrote nothing yet, which is what becoming
+ * leader records anyway; dropping it rewrote (and fsynced) the checkpoint
+ * of every empty partition at every start. Persisted when anything changed. */
+brook_err brook_leader_epochs_drop_beyond(brook_leader_epochs *le, int64_t end_offset);
+
 /* Delete the checkpoint file (partition deleted). */
 void brook_leader_epochs_remove(const char *path);
 

@@ -60,7 +60,7 @@ static brook_err load_epochs(brook_partition *p, int64_t end)
                   e == BROOK_ERR_CORRUPT ? "damaged file" : brook_err_str(e));
         return e;
     }
-    return brook_leader_epochs_truncate_end(&p->epochs, end);
+    return brook_leader_epochs_drop_beyond(&p->epochs, end);
 }
 
 static void replay_batch(void *arg, const uint8_t *batch, const brook_batch_info *info)
@@ -115,7 +115,10 @@ void brook_partition_maybe_snapshot(brook_partition *p, size_t appended, int64_t
     p->bytes_since_snapshot += appended;
     uint64_t due = (uint64_t)p->broker->st->producer_snapshot_interval_bytes;
     uint64_t table = (uint64_t)brook_producers_count(p->producers) * 8 * SNAPSHOT_BYTES_PER_PRODUCER;
-    if (brook_producers_count(p->producers) > 0 && p->bytes_since_snapshot >= (due > table ? due : table))
+    /* With no idempotent producer too: the snapshot then says "nothing to
+     * replay before here", and a restart after a crash reads at most this
+     * much of the log instead of all of it. */
+    if (p->bytes_since_snapshot >= (due > table ? due : table))
         snapshot_producers(p, end);
 }
 
@@ -220,12 +223,12 @@ void brook_partition_close(brook_partition *p, int removing)
         w->next = list;
         list = w;
     }
-    /* A clean close snapshots the producers at the log end: the next start
-     * replays nothing. (A partition being deleted may have lost its topic
+    /* A clean close snapshots the producers at the log end, none or many:
+     * the next start replays nothing (without one it read the whole log of
+     * every partition). (A partition being deleted may have lost its topic
      * entry already: p->topic is not touched then.) */
     int64_t start, end;
-    if (!removing && brook_producers_count(p->producers) > 0 && brook_partition_offsets(p, &start, &end) == BROOK_OK &&
-        end != p->snapshot_offset)
+    if (!removing && brook_partition_offsets(p, &start, &end) == BROOK_OK && end != p->snapshot_offset)
         snapshot_producers(p, end);
     brook_partition_cancel_isr_changes(p);
     brook_replication_of(p->strategy)->partition_close(p->replica);

@@ -1,7 +1,7 @@
 /* The leader-epoch history: epochs only move forward, an epoch that wrote
  * nothing is replaced, end offsets follow KIP-279 (including the epoch
  * older than all and the current one ending at the log end), truncation
- * forgets what it cut, and the checkpoint file survives a reload in
+ * forgets what it cut (at load: only what starts past the log end), and the checkpoint file survives a reload in
  * Kafka's format while damaged files are refused. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "leader_epochs.h"
@@ -101,6 +102,35 @@ static void epochs_move_forward_and_answer_end_offsets(void **state)
     brook_leader_epochs_free(&le);
 }
 
+static ino_t inode_of(const char *file)
+{
+    struct stat st;
+    assert_int_equal(stat(file, &st), 0);
+    return st.st_ino;
+}
+
+/* At load: an epoch starting at the log end wrote nothing yet and stays
+ * (the file is not rewritten); one starting past it lost its records. */
+static void load_keeps_the_epoch_starting_at_the_log_end(void **state)
+{
+    (void)state;
+    brook_leader_epochs le;
+    assert_int_equal(brook_leader_epochs_load(&le, path), BROOK_OK);
+    assert_int_equal(brook_leader_epochs_assign(&le, 0, 0), BROOK_OK);
+    assert_int_equal(brook_leader_epochs_assign(&le, 1, 5), BROOK_OK);
+    ino_t before = inode_of(path); /* a rewrite renames a new file over it */
+    assert_int_equal(brook_leader_epochs_drop_beyond(&le, 5), BROOK_OK);
+    assert_int_equal(brook_leader_epochs_latest(&le), 1);
+    assert_true(inode_of(path) == before);
+    assert_int_equal(brook_leader_epochs_drop_beyond(&le, 4), BROOK_OK);
+    assert_int_equal(brook_leader_epochs_latest(&le), 0);
+    brook_leader_epochs again;
+    assert_int_equal(brook_leader_epochs_load(&again, path), BROOK_OK);
+    assert_int_equal(again.count, 1);
+    brook_leader_epochs_free(&again);
+    brook_leader_epochs_free(&le);
+}
+
 static void damaged_checkpoints_are_refused(void **state)
 {
     (void)state;
@@ -127,6 +157,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(epochs_move_forward_and_answer_end_offsets, setup, teardown),
         cmocka_unit_test_setup_teardown(damaged_checkpoints_are_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(load_keeps_the_epoch_starting_at_the_log_end, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
