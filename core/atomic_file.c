@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -22,8 +23,7 @@ int brook_write_all(int fd, const void *data, size_t len)
     return 0;
 }
 
-/* fsync the directory holding `path`, so a rename in it is durable. */
-static int sync_parent(const char *path)
+int brook_sync_parent(const char *path)
 {
     char dir[PATH_MAX];
     snprintf(dir, sizeof dir, "%s", path);
@@ -57,7 +57,7 @@ brook_err brook_atomic_write(const char *path, const void *data, size_t len, bro
     ok = close(fd) == 0 && ok;
     ok = ok && rename(tmp, path) == 0;
     if (ok && sync == BROOK_ATOMIC_SYNC)
-        ok = sync_parent(path) == 0;
+        ok = brook_sync_parent(path) == 0;
     if (!ok) {
         saved = errno ? errno : saved;
         unlink(tmp);
@@ -65,4 +65,52 @@ brook_err brook_atomic_write(const char *path, const void *data, size_t len, bro
         return BROOK_ERR_IO;
     }
     return BROOK_OK;
+}
+
+char *brook_read_whole(const char *path, size_t max, size_t *len)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return NULL;
+    /* No stdio stream, no fstat, and a small file read into the stack:
+     * start-up reads a few per partition, and the heap, fragmented by
+     * 100,000 partitions, made a 4 KiB malloc each cost more than the read. */
+    char first[4096];
+    ssize_t got = read(fd, first, sizeof first);
+    size_t n = got > 0 ? (size_t)got : 0, cap = n + 1;
+    char *data = got < 0 ? NULL : malloc(cap);
+    if (data)
+        memcpy(data, first, n);
+    /* A short read of a regular file is its end; after a full one, read on. */
+    int more = got == (ssize_t)sizeof first;
+    while (data && more) {
+        if (cap - 1 - n < sizeof first) {
+            char *bigger = cap <= max ? realloc(data, cap * 2 + sizeof first) : NULL;
+            if (!bigger) {
+                free(data);
+                data = NULL;
+                errno = cap <= max ? ENOMEM : EFBIG;
+                break;
+            }
+            data = bigger;
+            cap = cap * 2 + sizeof first;
+        }
+        got = read(fd, data + n, cap - 1 - n);
+        if (got < 0) {
+            free(data);
+            data = NULL;
+        } else {
+            n += (size_t)got;
+            more = got > 0;
+        }
+    }
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    if (!data)
+        return NULL;
+    data[n] = '\0';
+    if (len)
+        *len = n;
+    return data;
 }

@@ -1,16 +1,20 @@
 #include "leader_epochs.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "atomic_file.h"
 
 #define FORMAT_VERSION 0
 #define MAX_ENTRIES    1000000 /* a sanity bound on a file's count line */
+#define MAX_FILE_BYTES ((size_t)MAX_ENTRIES * 32)
 
 static brook_err push(brook_leader_epochs *le, int32_t epoch, int64_t start)
 {
@@ -26,6 +30,35 @@ static brook_err push(brook_leader_epochs *le, int32_t epoch, int64_t start)
     return BROOK_OK;
 }
 
+/* The next decimal integer (after blanks), advancing *p; 0 when there is none. */
+static int next_number(const char **p, long long *out)
+{
+    char *end;
+    errno = 0;
+    *out = strtoll(*p, &end, 10);
+    if (end == *p || errno)
+        return 0;
+    *p = end;
+    return 1;
+}
+
+static brook_err parse(brook_leader_epochs *le, const char *text)
+{
+    long long version, count, epoch, start;
+    if (!next_number(&text, &version) || !next_number(&text, &count) || version != FORMAT_VERSION || count < 0 ||
+        count > MAX_ENTRIES)
+        return BROOK_ERR_CORRUPT;
+    for (long long i = 0; i < count; i++) {
+        if (!next_number(&text, &epoch) || !next_number(&text, &start) || epoch < 0 || epoch > INT32_MAX || start < 0 ||
+            (le->count && (epoch <= brook_leader_epochs_latest(le) || start < le->entries[le->count - 1].start_offset)))
+            return BROOK_ERR_CORRUPT;
+        brook_err e = push(le, (int32_t)epoch, start);
+        if (e)
+            return e;
+    }
+    return BROOK_OK;
+}
+
 brook_err brook_leader_epochs_load(brook_leader_epochs *le, const char *path)
 {
     memset(le, 0, sizeof *le);
@@ -33,28 +66,17 @@ brook_err brook_leader_epochs_load(brook_leader_epochs *le, const char *path)
         return BROOK_OK;
     if (!(le->path = strdup(path)))
         return BROOK_ERR_NOMEM;
-    FILE *f = fopen(le->path, "r");
-    if (!f) {
+    /* Start-up loads one per partition: no stdio stream (its buffer and
+     * the fstat behind it were a third of opening 100,000 partitions). */
+    char *text = brook_read_whole(le->path, MAX_FILE_BYTES, NULL);
+    if (!text) {
         if (errno == ENOENT)
             return BROOK_OK;
         brook_leader_epochs_free(le);
-        return BROOK_ERR_IO;
+        return errno == ENOMEM ? BROOK_ERR_NOMEM : BROOK_ERR_IO;
     }
-    int version;
-    long long count;
-    brook_err e = BROOK_OK;
-    if (fscanf(f, "%d %lld", &version, &count) != 2 || version != FORMAT_VERSION || count < 0 || count > MAX_ENTRIES)
-        e = BROOK_ERR_CORRUPT;
-    for (long long i = 0; !e && i < count; i++) {
-        int32_t epoch;
-        int64_t start;
-        if (fscanf(f, "%" SCNd32 " %" SCNd64, &epoch, &start) != 2 || epoch < 0 || start < 0 ||
-            (le->count && (epoch <= brook_leader_epochs_latest(le) || start < le->entries[le->count - 1].start_offset)))
-            e = BROOK_ERR_CORRUPT;
-        else
-            e = push(le, epoch, start);
-    }
-    fclose(f);
+    brook_err e = parse(le, text);
+    free(text);
     if (e)
         brook_leader_epochs_free(le);
     return e;
@@ -74,6 +96,22 @@ int32_t brook_leader_epochs_latest(const brook_leader_epochs *le)
     return le->count ? le->entries[le->count - 1].epoch : BROOK_NO_EPOCH;
 }
 
+/* <data_dir>/leader-epochs, made by the first partition that writes one
+ * (its entry in the data directory synced: the files in it must not be
+ * lost with it). 0, or -1 with errno set. */
+static int make_parent(const char *path)
+{
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (!slash || slash == dir)
+        return -1;
+    *slash = '\0';
+    if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+        return -1;
+    return brook_sync_parent(dir);
+}
+
 static brook_err persist(const brook_leader_epochs *le)
 {
     if (!le->path)
@@ -87,6 +125,8 @@ static brook_err persist(const brook_leader_epochs *le)
         n += (size_t)snprintf(text + n, cap - n, "%" PRId32 " %" PRId64 "\n", le->entries[i].epoch,
                               le->entries[i].start_offset);
     brook_err e = brook_atomic_write(le->path, text, n, BROOK_ATOMIC_SYNC);
+    if (e && errno == ENOENT && make_parent(le->path) == 0)
+        e = brook_atomic_write(le->path, text, n, BROOK_ATOMIC_SYNC);
     free(text);
     return e;
 }

@@ -51,8 +51,6 @@ void brook_partition_remove_state(brook_broker *b, const char *topic, int32_t in
 static brook_err load_epochs(brook_partition *p, int64_t end)
 {
     char path[PATH_MAX];
-    snprintf(path, sizeof path, "%s/leader-epochs", p->broker->st->data_dir);
-    mkdir(path, 0755);
     epochs_path(p->broker, p->topic->name, p->index, path, sizeof path);
     brook_err e = brook_leader_epochs_load(&p->epochs, path);
     if (e) {

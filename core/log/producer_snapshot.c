@@ -17,37 +17,55 @@
 #include "crc32c.h"
 #include "log.h"
 
-#define MAGIC      "BRPS"
-#define VERSION    1
-#define HEADER     (4 + 4 + 8) /* magic, version, offset */
-#define KEEP       2
-#define MAX_LISTED 64
-#define SUFFIX     ".snapshot"
+#define MAGIC              "BRPS"
+#define VERSION            1
+#define HEADER             (4 + 4 + 8) /* magic, version, offset */
+#define KEEP               2
+#define MAX_LISTED         64
+#define SUFFIX             ".snapshot"
+#define MAX_SNAPSHOT_BYTES ((size_t)1 << 30) /* a sanity bound: tables are far smaller */
 
-/* Snapshot offsets in `dir`, newest first; returns how many (at most max). */
+/* Snapshot offsets in `dir`, newest first; returns how many (at most max).
+ * Temporary files a crash left in the middle of a write go on the way
+ * (one scan: start-up lists every partition's directory). */
+static void list_name(const char *dir, const char *name, int64_t *offsets, size_t max, size_t *n)
+{
+    size_t len = strlen(name);
+    if (len > 4 && strcmp(name + len - 4, ".tmp") == 0) {
+        char path[PATH_MAX];
+        snprintf(path, sizeof path, "%s/%s", dir, name);
+        unlink(path);
+        return;
+    }
+    char *end;
+    long long off = strtoll(name, &end, 10);
+    if (end == name || strcmp(end, SUFFIX) != 0 || off < 0)
+        return;
+    if (*n < max) {
+        offsets[(*n)++] = off;
+        return;
+    }
+    size_t min = 0; /* full: replace the oldest listed if this one is newer */
+    for (size_t i = 1; i < *n; i++)
+        if (offsets[i] < offsets[min])
+            min = i;
+    if (off > offsets[min])
+        offsets[min] = off;
+}
+
 static size_t list_offsets(const char *dir, int64_t *offsets, size_t max)
 {
-    DIR *d = opendir(dir);
-    if (!d)
+    /* getdents64 into the stack: no DIR stream (a 32 KiB buffer and an
+     * fstat for every partition at start-up) */
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
         return 0;
     size_t n = 0;
-    for (struct dirent *e; (e = readdir(d));) {
-        char *end;
-        long long off = strtoll(e->d_name, &end, 10);
-        if (end == e->d_name || strcmp(end, SUFFIX) != 0 || off < 0)
-            continue;
-        if (n < max) {
-            offsets[n++] = off;
-        } else {
-            size_t min = 0; /* full: replace the oldest listed if this one is newer */
-            for (size_t i = 1; i < n; i++)
-                if (offsets[i] < offsets[min])
-                    min = i;
-            if (off > offsets[min])
-                offsets[min] = off;
-        }
-    }
-    closedir(d);
+    char buf[4096];
+    for (ssize_t got; (got = getdents64(fd, buf, sizeof buf)) > 0;)
+        for (ssize_t at = 0; at < got; at += ((const struct dirent64 *)(buf + at))->d_reclen)
+            list_name(dir, ((const struct dirent64 *)(buf + at))->d_name, offsets, max, &n);
+    close(fd);
     for (size_t i = 1; i < n; i++) /* insertion sort, newest first */
         for (size_t j = i; j > 0 && offsets[j] > offsets[j - 1]; j--) {
             int64_t t = offsets[j];
@@ -111,30 +129,20 @@ brook_err brook_producer_snapshot_write(const char *dir, int64_t offset, const b
 static brook_err read_one(const char *path, int64_t offset, int32_t max_producers, int64_t expiration_ms,
                           brook_producers **out)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return BROOK_ERR_IO;
-    brook_buf b = {0};
+    size_t len;
+    uint8_t *data = (uint8_t *)brook_read_whole(path, MAX_SNAPSHOT_BYTES, &len);
+    if (!data)
+        return errno == ENOMEM ? BROOK_ERR_NOMEM : BROOK_ERR_IO;
     brook_err e = BROOK_OK;
-    for (;;) {
-        if ((e = brook_buf_reserve(&b, 1 << 16)))
-            break;
-        size_t n = fread(b.data + b.len, 1, b.cap - b.len, f);
-        b.len += n;
-        if (n == 0)
-            break;
-    }
-    fclose(f);
-    if (!e && (b.len < HEADER + 8 || memcmp(b.data, MAGIC, 4) != 0 || brook_be32(b.data + 4) != VERSION ||
-               (int64_t)brook_be64(b.data + 8) != offset ||
-               brook_crc32c(0, b.data, b.len - 4) != brook_be32(b.data + b.len - 4)))
+    if (len < HEADER + 8 || memcmp(data, MAGIC, 4) != 0 || brook_be32(data + 4) != VERSION ||
+        (int64_t)brook_be64(data + 8) != offset || brook_crc32c(0, data, len - 4) != brook_be32(data + len - 4))
         e = BROOK_ERR_CORRUPT;
     brook_producers *ps = e ? NULL : brook_producers_new(max_producers, expiration_ms);
     if (!e && !ps)
         e = BROOK_ERR_NOMEM;
     if (!e)
-        e = brook_producers_decode(ps, b.data + HEADER, b.len - HEADER - 4);
-    brook_buf_free(&b);
+        e = brook_producers_decode(ps, data + HEADER, len - HEADER - 4);
+    free(data);
     if (e) {
         brook_producers_free(ps);
         return e;
@@ -143,27 +151,9 @@ static brook_err read_one(const char *path, int64_t offset, int32_t max_producer
     return BROOK_OK;
 }
 
-/* Temporary files a crash left in the middle of a write. */
-static void remove_leftovers(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (!d)
-        return;
-    char path[PATH_MAX];
-    for (struct dirent *e; (e = readdir(d));) {
-        size_t n = strlen(e->d_name);
-        if (n > 4 && strcmp(e->d_name + n - 4, ".tmp") == 0) {
-            snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-            unlink(path);
-        }
-    }
-    closedir(d);
-}
-
 brook_err brook_producer_snapshot_load(const char *dir, int64_t log_end, int32_t max_producers, int64_t expiration_ms,
                                        brook_producers **ps, int64_t *offset)
 {
-    remove_leftovers(dir);
     int64_t offsets[MAX_LISTED];
     size_t n = list_offsets(dir, offsets, MAX_LISTED);
     char path[PATH_MAX];
