@@ -436,12 +436,19 @@ brook_err cleaner_recover(plog *l)
     return e;
 }
 
-void cleaner_load_checkpoint(plog *l)
+int cleaner_leftover(const char *name)
+{
+    size_t len = strlen(name);
+    int64_t base, end;
+    return (len > 8 && strcmp(name + len - 8, ".cleaned") == 0) || parse_swap(name, &base, &end);
+}
+
+void cleaner_load_checkpoint(plog *l, int exists)
 {
     char path[PATH_MAX];
     snprintf(path, sizeof path, "%s/cleaner-checkpoint", l->dir);
     long long offset = -1, due = INT64_MAX;
-    FILE *f = fopen(path, "r");
+    FILE *f = exists ? fopen(path, "r") : NULL;
     if (f) {
         if (fscanf(f, "%lld %lld", &offset, &due) != 2)
             offset = -1, due = INT64_MAX;

@@ -223,10 +223,11 @@ brook_err seg_recover(segment *s)
     if (fstat(fd, &st) < 0)
         return seg_errno(errno);
     uint64_t file_size = (uint64_t)st.st_size;
-    /* Validate batch by batch in big reads. */
-    size_t cap = 1 << 20;
-    uint8_t *buf = malloc(cap);
-    if (!buf)
+    /* Validate batch by batch in big reads (no bigger than the file: a
+     * start-up recovers one active segment per partition, most small). */
+    size_t cap = file_size < ((uint64_t)1 << 20) ? (size_t)file_size : (size_t)1 << 20;
+    uint8_t *buf = cap ? malloc(cap) : NULL;
+    if (cap && !buf)
         return BROOK_ERR_NOMEM;
     reset_index(s);
     const char *why = NULL;

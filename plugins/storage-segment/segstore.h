@@ -272,11 +272,13 @@ void cleaner_stop(backend *be);
 /* Before anything but an append changes a log's segments: segments a
  * cleaning already replaced join the log, the rest of it is dropped. */
 void cleaner_settle(plog *l);
-/* At open, before listing segments: finish or drop a cleaning that a crash
- * cut short. */
+/* At open, when the directory holds its files: finish or drop a cleaning
+ * that a crash cut short. */
 brook_err cleaner_recover(plog *l);
-/* At open: where the last cleaning ended. */
-void cleaner_load_checkpoint(plog *l);
+/* Whether a file of that name is one a compaction cut short leaves. */
+int cleaner_leftover(const char *name);
+/* At open: where the last cleaning ended (exists: its checkpoint file does). */
+void cleaner_load_checkpoint(plog *l, int exists);
 
 /* ---- durability.c ------------------------------------------------------- */
 void durability_appended(plog *l, int64_t records);
