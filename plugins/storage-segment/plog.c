@@ -144,7 +144,8 @@ static brook_err scan_dir(plog *l, int fd, dir_listing *out)
         out->bases = NULL;
         return e;
     }
-    qsort(out->bases, out->n, sizeof *out->bases, cmp_i64);
+    if (out->n) /* a new log has no segment yet: bases is still NULL */
+        qsort(out->bases, out->n, sizeof *out->bases, cmp_i64);
     return BROOK_OK;
 }
 
