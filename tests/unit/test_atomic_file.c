@@ -15,26 +15,7 @@
 #include <unistd.h>
 
 #include "atomic_file.h"
-
-static char dir[64];
-static char path[128];
-
-static int setup(void **state)
-{
-    (void)state;
-    snprintf(dir, sizeof dir, "/tmp/brook-atomic-XXXXXX");
-    assert_non_null(mkdtemp(dir));
-    snprintf(path, sizeof path, "%s/file", dir);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    unlink(path);
-    rmdir(dir);
-    return 0;
-}
+#include "tmp_file_fixture.h"
 
 static void files_of_every_size_read_back_whole(void **state)
 {

@@ -16,26 +16,7 @@
 #include <unistd.h>
 
 #include "leader_epochs.h"
-
-static char dir[64];
-static char path[128];
-
-static int setup(void **state)
-{
-    (void)state;
-    snprintf(dir, sizeof dir, "/tmp/brook-epochs-XXXXXX");
-    assert_non_null(mkdtemp(dir));
-    snprintf(path, sizeof path, "%s/leader-epoch-checkpoint", dir);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    unlink(path);
-    rmdir(dir);
-    return 0;
-}
+#include "tmp_file_fixture.h"
 
 static void end_of(const brook_leader_epochs *le, int32_t epoch, int64_t log_end, int32_t want_epoch, int64_t want_end)
 {
