@@ -23,6 +23,7 @@
 #include "handlers.h"
 #include "local_replicas.h"
 #include "producer_id_blocks.h"
+#include "leader_epochs.h"
 #include "membership.h"
 #include "offsets.h"
 #include "partition.h"
@@ -42,11 +43,20 @@ static brook_err lead_if_alone(brook_broker *b, brook_topic *t, int32_t i)
     return e;
 }
 
+static void close_partitions_of(brook_topic *t)
+{
+    for (int32_t i = 0; i < t->partition_count; i++)
+        if (t->partitions[i])
+            brook_partition_close(t->partitions[i], 0);
+    free(t->partitions);
+    t->partitions = NULL;
+}
+
 /* Open (create: make) every partition of `t`. At start-up (create 0) a
  * registered partition the storage has no log for is created empty, with a
  * warning: its data is gone (expected with storage-memory, a loss with a
  * durable backend whose directory was removed). */
-static brook_err open_partitions(brook_broker *b, brook_topic *t, int create)
+static brook_err open_each_partition(brook_broker *b, brook_topic *t, int create)
 {
     t->partitions = calloc((size_t)t->partition_count, sizeof *t->partitions);
     if (!t->partitions)
@@ -67,11 +77,7 @@ static brook_err open_partitions(brook_broker *b, brook_topic *t, int create)
         if (!e)
             e = lead_if_alone(b, t, i);
         if (e) {
-            for (int32_t j = 0; j < i; j++)
-                if (t->partitions[j])
-                    brook_partition_close(t->partitions[j], 0);
-            free(t->partitions);
-            t->partitions = NULL;
+            close_partitions_of(t);
             return e;
         }
     }
@@ -79,6 +85,19 @@ static brook_err open_partitions(brook_broker *b, brook_topic *t, int create)
         log_warn("topic %s: %d of %d partition(s) had no stored log and start empty (storage %s)", t->name, missing,
                  t->partition_count, brook_broker_storage_for(b, &t->config)->conf->name);
     return BROOK_OK;
+}
+
+/* The partitions' leader-epoch checkpoints share one sync. */
+static brook_err open_partitions(brook_broker *b, brook_topic *t, int create)
+{
+    brook_leader_epochs_batch_begin();
+    brook_err e = open_each_partition(b, t, create);
+    brook_err synced = brook_leader_epochs_batch_end(b->st->data_dir);
+    if (!e && synced) {
+        close_partitions_of(t);
+        e = synced;
+    }
+    return e;
 }
 
 brook_err brook_broker_grow_topic(brook_broker *b, const char *name, int32_t count)
@@ -96,9 +115,13 @@ brook_err brook_broker_grow_topic(brook_broker *b, const char *name, int32_t cou
     t->partitions = parts;
     t->partition_count = count;
     brook_err e = brook_topics_save(&b->topics);
+    brook_leader_epochs_batch_begin();
     for (int32_t i = was; !e && i < count; i++)
         if (!(e = brook_partition_open(b, t, i, 1, &t->partitions[i])))
             e = lead_if_alone(b, t, i);
+    brook_err synced = brook_leader_epochs_batch_end(b->st->data_dir);
+    if (!e)
+        e = synced;
     if (e) { /* back to what it was: the registry first, then what was opened */
         t->partition_count = was;
         brook_topics_save(&b->topics);

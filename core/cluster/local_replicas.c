@@ -8,6 +8,7 @@
 #include "cluster_image.h"
 #include "controller.h"
 #include "group_coordinator.h"
+#include "leader_epochs.h"
 #include "log.h"
 #include "membership.h"
 #include "partition.h"
@@ -142,12 +143,17 @@ static void sync_topic(brook_broker *b, const char *name, int32_t only)
         log_error("topic %s: cannot record it here: %s", name, brook_err_str(e));
         return;
     }
-    if (only >= 0) {
+    /* a topic's partitions led and followed at once: their leader-epoch
+     * checkpoints share one sync */
+    brook_leader_epochs_batch_begin();
+    if (only >= 0)
         sync_partition(b, t, only);
-        return;
-    }
-    for (int32_t p = 0; p < t->partition_count; p++)
+    for (int32_t p = 0; only < 0 && p < t->partition_count; p++)
         sync_partition(b, t, p);
+    if (brook_leader_epochs_batch_end(b->st->data_dir))
+        log_error("topic %s: leader-epoch checkpoints may not be on disk (see above): a crash of the machine now "
+                  "could lose them",
+                  name);
 }
 
 static void image_changed(void *arg, const char *topic, int32_t partition)

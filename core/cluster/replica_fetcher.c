@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "broker.h"
+#include "leader_epochs.h"
 #include "log.h"
 #include "membership.h"
 #include "partition.h"
@@ -180,8 +181,14 @@ static void fetched(void *arg, brook_err err, const msgpack_object *resp)
         return;
     }
     int failed = 0;
+    /* a new leader epoch seen by many partitions at once (a leader
+     * changed): their checkpoints share one sync */
+    brook_leader_epochs_batch_begin();
     for (uint32_t i = 0; i < parts->via.array.size; i++)
         failed += apply_partition(s, &parts->via.array.ptr[i]) != 0;
+    if (brook_leader_epochs_batch_end(s->b->st->data_dir))
+        log_error("cluster: leader-epoch checkpoints of replicas fetched from %d may not be on disk (see above)",
+                  s->leader);
     if (failed && (uint32_t)failed == parts->via.array.size)
         later(s, RETRY_MS);
     else

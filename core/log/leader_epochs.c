@@ -11,10 +11,12 @@
 #include <unistd.h>
 
 #include "atomic_file.h"
+#include "log.h"
 
-#define FORMAT_VERSION 0
-#define MAX_ENTRIES    1000000 /* a sanity bound on a file's count line */
-#define MAX_FILE_BYTES ((size_t)MAX_ENTRIES * 32)
+#define FORMAT_VERSION   0
+#define MAX_ENTRIES      1000000 /* a sanity bound on a file's count line */
+#define MAX_FILE_BYTES   ((size_t)MAX_ENTRIES * 32)
+#define BATCH_SYNCFS_MIN 16 /* checkpoints in a batch from which one syncfs replaces their own syncs */
 
 static brook_err push(brook_leader_epochs *le, int32_t epoch, int64_t start)
 {
@@ -112,6 +114,81 @@ static int make_parent(const char *path)
     return brook_sync_parent(dir);
 }
 
+/* ---- checkpoint writes batched under one file-system sync ------------------ */
+
+/* The batch open now. Leader epochs live on the event loop only: one
+ * batch at a time, and nothing else runs while it is open. */
+static struct {
+    int depth;
+    char **paths; /* written in it: the fallback syncs them one by one */
+    size_t n, cap;
+} batch;
+
+/* Remember a checkpoint written in the batch: 0, or -1 (no memory: that
+ * write syncs at once instead). */
+static int batch_note(const char *path)
+{
+    if (batch.n == batch.cap) {
+        size_t cap = batch.cap ? batch.cap * 2 : 64;
+        char **paths = realloc(batch.paths, cap * sizeof *paths);
+        if (!paths)
+            return -1;
+        batch.paths = paths;
+        batch.cap = cap;
+    }
+    if (!(batch.paths[batch.n] = strdup(path)))
+        return -1;
+    batch.n++;
+    return 0;
+}
+
+void brook_leader_epochs_batch_begin(void)
+{
+    batch.depth++;
+}
+
+/* The file and its directory entry on disk: 0, or -1 with errno set. A
+ * checkpoint removed since (its partition went) needs nothing. */
+static int sync_one(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return errno == ENOENT ? 0 : -1;
+    int rc = fdatasync(fd);
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    return rc == 0 ? brook_sync_parent(path) : -1;
+}
+
+brook_err brook_leader_epochs_batch_end(const char *dir)
+{
+    if (--batch.depth > 0)
+        return BROOK_OK;
+    brook_err e = BROOK_OK;
+    /* A few files: their own syncs, cheaper than writing back everything
+     * dirty on the file system. Many: one syncfs. */
+    int many = batch.n >= BATCH_SYNCFS_MIN;
+    int fd = many ? open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+    int synced = fd >= 0 && syncfs(fd) == 0;
+    if (many && !synced) /* syncfs cannot say whose write failed: each file says */
+        log_warn("leader epochs: syncing the file system of %s failed (%s); syncing each of %zu checkpoints", dir,
+                 strerror(errno), batch.n);
+    if (fd >= 0)
+        close(fd);
+    for (size_t i = 0; !synced && i < batch.n; i++)
+        if (sync_one(batch.paths[i]) < 0) {
+            log_error("leader epochs: %s: %s", batch.paths[i], strerror(errno));
+            e = BROOK_ERR_IO;
+        }
+    for (size_t i = 0; i < batch.n; i++)
+        free(batch.paths[i]);
+    free(batch.paths);
+    batch.paths = NULL;
+    batch.n = batch.cap = 0;
+    return e;
+}
+
 static brook_err persist(const brook_leader_epochs *le)
 {
     if (!le->path)
@@ -124,9 +201,10 @@ static brook_err persist(const brook_leader_epochs *le)
     for (size_t i = 0; i < le->count; i++)
         n += (size_t)snprintf(text + n, cap - n, "%" PRId32 " %" PRId64 "\n", le->entries[i].epoch,
                               le->entries[i].start_offset);
-    brook_err e = brook_atomic_write(le->path, text, n, BROOK_ATOMIC_SYNC);
+    brook_atomic_sync sync = batch.depth && batch_note(le->path) == 0 ? BROOK_ATOMIC_NO_SYNC : BROOK_ATOMIC_SYNC;
+    brook_err e = brook_atomic_write(le->path, text, n, sync);
     if (e && errno == ENOENT && make_parent(le->path) == 0)
-        e = brook_atomic_write(le->path, text, n, BROOK_ATOMIC_SYNC);
+        e = brook_atomic_write(le->path, text, n, sync);
     free(text);
     return e;
 }
