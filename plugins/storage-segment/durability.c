@@ -355,7 +355,7 @@ static int covered_by_fs_sync(plog *l)
     return 1;
 }
 
-void durability_close(plog *l)
+brook_err durability_close(plog *l)
 {
     if (l->flush_timer) {
         l->be->host->timer_cancel(l->be->host, l->flush_timer);
@@ -388,6 +388,7 @@ void durability_close(plog *l)
     /* Everything is on disk now (or failed): answer every waiter, including
      * those of a sync still running, whose completion then finds us closed. */
     answer(l, UINT64_MAX, e);
+    return e;
 }
 
 /* ---- sealing a segment at roll ------------------------------------------------ */

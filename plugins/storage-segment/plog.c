@@ -188,10 +188,15 @@ static brook_err load_segments(plog *l, const dir_listing *dl)
         if (i + 1 < dl->n) {
             e = seg_open_sealed(s, dl->bases[i + 1]);
         } else {
-            /* The active segment: validate all of it, index in memory. */
-            if (dl->last_indexed == s->base)
-                seg_remove_index_files(s);
-            e = seg_recover(s);
+            /* The active segment: its index goes back to memory, from the
+             * files a clean close wrote or by validating all of it. */
+            int resumed = 0;
+            if (dl->last_indexed == s->base) {
+                resumed = l->be->clean_start && seg_resume_active(s) == 0;
+                seg_remove_index_files(s); /* a crash from now on makes them stale */
+            }
+            if (!resumed)
+                e = seg_recover(s);
         }
     }
     if (!e && l->nsegs == 0) {
@@ -285,10 +290,28 @@ brook_err plog_open(backend *be, const char *topic, int32_t partition, int creat
     return BROOK_OK;
 }
 
+/* A log closed with everything on disk (or in the page cache under flush
+ * "os", which the clean-shutdown marker's sync covers) keeps its active
+ * index, so the next start does not validate the segment batch by batch.
+ * Only where that costs more than a write: on the data directory's file
+ * system, and more than one recovery read. */
+static void save_active_index(plog *l)
+{
+    segment *s = active(l);
+    if (!l->on_data_fs || l->failed || s->size <= RECOVERY_READ_BYTES || !s->idx_loaded)
+        return;
+    brook_err e = seg_save_active_index(s);
+    if (e)
+        l->be->host->log(l->be->host, BROOK_LOG_WARN,
+                         "%s: cannot save the active index (%s); the next start validates it", s->path,
+                         brook_err_str(e));
+}
+
 void plog_close(plog *l)
 {
     cleaner_settle(l);
-    durability_close(l);
+    if (!durability_close(l) && l->nsegs)
+        save_active_index(l);
     /* unlinked in O(1): closing n partitions must not cost n^2 */
     *(l->prev_open ? &l->prev_open->next_open : &l->be->logs) = l->next_open;
     if (l->next_open)

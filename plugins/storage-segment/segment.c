@@ -225,7 +225,7 @@ brook_err seg_recover(segment *s)
     uint64_t file_size = (uint64_t)st.st_size;
     /* Validate batch by batch in big reads (no bigger than the file: a
      * start-up recovers one active segment per partition, most small). */
-    size_t cap = file_size < ((uint64_t)1 << 20) ? (size_t)file_size : (size_t)1 << 20;
+    size_t cap = file_size < RECOVERY_READ_BYTES ? (size_t)file_size : RECOVERY_READ_BYTES;
     uint8_t *buf = cap ? malloc(cap) : NULL;
     if (cap && !buf)
         return BROOK_ERR_NOMEM;
@@ -273,6 +273,7 @@ brook_err seg_recover(segment *s)
         pos += off;
     }
     free(buf);
+    host->metric_add(s->be->m_validated_bytes, (int64_t)pos);
     if (e)
         return e;
     if (s->size < file_size) {
@@ -300,7 +301,7 @@ brook_err seg_recover(segment *s)
  * (a partition reopened before its seal finished) write the same content,
  * but through one shared "<path>.tmp" each truncated and renamed away the
  * other's file. Leftovers of a crash end in ".tmp" and are swept at open. */
-static brook_err write_file(const char *path, const uint8_t *data, size_t len)
+static brook_err write_file(const char *path, const uint8_t *data, size_t len, int sync)
 {
     char tmp[PATH_MAX + 48];
     snprintf(tmp, sizeof tmp, "%s.%lx.tmp", path, (unsigned long)pthread_self());
@@ -320,7 +321,7 @@ static brook_err write_file(const char *path, const uint8_t *data, size_t len)
         }
         done += (size_t)n;
     }
-    if (fdatasync(fd) < 0 || close(fd) < 0 || rename(tmp, path) < 0) {
+    if ((sync && fdatasync(fd) < 0) || close(fd) < 0 || rename(tmp, path) < 0) {
         int err = errno;
         unlink(tmp);
         return seg_errno(err);
@@ -328,7 +329,8 @@ static brook_err write_file(const char *path, const uint8_t *data, size_t len)
     return BROOK_OK;
 }
 
-brook_err seg_write_index_files(const char *path, const index_entry *idx, size_t n, int64_t max_ts, uint32_t end_rel)
+static brook_err write_index_files(const char *path, const index_entry *idx, size_t n, int64_t max_ts, uint32_t end_rel,
+                                   int sync)
 {
     uint8_t *buf = malloc((n + 1) * TIME_ENTRY_SIZE);
     if (!buf)
@@ -339,17 +341,22 @@ brook_err seg_write_index_files(const char *path, const index_entry *idx, size_t
     }
     char name[PATH_MAX + 16];
     snprintf(name, sizeof name, "%s.index", path);
-    brook_err e = write_file(name, buf, n * INDEX_ENTRY_SIZE);
+    brook_err e = write_file(name, buf, n * INDEX_ENTRY_SIZE, sync);
     if (!e) {
         for (size_t i = 0; i <= n; i++) {
             brook_put_be64(buf + i * TIME_ENTRY_SIZE, (uint64_t)(i < n ? idx[i].max_ts : max_ts));
             brook_put_be32(buf + i * TIME_ENTRY_SIZE + 8, i < n ? idx[i].rel : end_rel);
         }
         snprintf(name, sizeof name, "%s.timeindex", path);
-        e = write_file(name, buf, (n + 1) * TIME_ENTRY_SIZE);
+        e = write_file(name, buf, (n + 1) * TIME_ENTRY_SIZE, sync);
     }
     free(buf);
     return e;
+}
+
+brook_err seg_write_index_files(const char *path, const index_entry *idx, size_t n, int64_t max_ts, uint32_t end_rel)
+{
+    return write_index_files(path, idx, n, max_ts, end_rel, 1);
 }
 
 void seg_remove_index_files(const segment *s)
@@ -380,8 +387,10 @@ static uint8_t *read_all(const char *path, size_t *len)
     return buf;
 }
 
-/* Parse both index files into s->idx; 0 when they are consistent. */
-static int parse_index_files(segment *s)
+/* Parse both index files into s->idx; 0 when they are consistent. The
+ * segment's end offset is checked against the files' (or, take_end, taken
+ * from them). */
+static int parse_index_files(segment *s, int take_end)
 {
     char name[PATH_MAX + 16];
     size_t ilen = 0, tlen = 0;
@@ -403,6 +412,8 @@ static int parse_index_files(segment *s)
     if (!bad) {
         int64_t max_ts = (int64_t)brook_be64(tb + n * TIME_ENTRY_SIZE);
         uint32_t end_rel = brook_be32(tb + n * TIME_ENTRY_SIZE + 8);
+        if (take_end)
+            s->next = s->base + end_rel;
         bad = max_ts < prev_ts || (int64_t)end_rel != s->next - s->base;
         s->max_ts = max_ts;
     }
@@ -415,7 +426,7 @@ brook_err seg_load_index(segment *s)
 {
     if (s->idx_loaded)
         return BROOK_OK;
-    if (parse_index_files(s) == 0) {
+    if (parse_index_files(s, 0) == 0) {
         s->idx_loaded = 1;
         return BROOK_OK;
     }
@@ -461,4 +472,64 @@ brook_err seg_open_sealed(segment *s, int64_t next)
     if (fd >= 0)
         close(fd);
     return seg_load_index(s); /* missing or inconsistent: rebuild now */
+}
+
+/* ---- an active segment closed cleanly ------------------------------------ */
+
+brook_err seg_save_active_index(const segment *s)
+{
+    return write_index_files(s->path, s->idx, s->nidx, s->max_ts, (uint32_t)(s->next - s->base), 0);
+}
+
+/* Walk the batch headers from the last index entry to the end of the file,
+ * accounting them as appends do; 0 when the walk ends exactly at the file's
+ * end with the end offset and max timestamp the index files recorded. */
+static int walk_tail(segment *s, int fd, uint64_t file_size)
+{
+    int64_t end = s->next, max_ts = s->max_ts;
+    int has_entry = s->nidx > 0;
+    uint64_t from = 0;
+    s->next = s->base;
+    s->max_ts = -1;
+    if (has_entry) { /* the walk's first batch takes this entry back */
+        index_entry last = s->idx[--s->nidx];
+        from = last.pos;
+        s->next = s->base + last.rel;
+        s->max_ts = last.max_ts;
+    }
+    s->since_index = (uint64_t)index_interval(s);
+    s->size = from;
+    head_reader *r = malloc(sizeof *r);
+    if (!r)
+        return -1;
+    reader_init(r, fd, file_size);
+    int64_t named = s->next; /* the base offset of the batch the entry points at */
+    uint64_t pos = from;
+    batch_head h;
+    int rc;
+    while ((rc = reader_head(r, pos, &h)) == 0) {
+        /* past the named batch, gaps are a compacted log's */
+        int in_place = pos == from && has_entry ? h.base == named : h.base >= s->next;
+        if (!in_place || seg_account(s, pos, h.base, h.last, h.max_ts, h.size)) {
+            rc = -1;
+            break;
+        }
+        pos += h.size;
+    }
+    free(r);
+    return rc == 1 && s->size == file_size && s->next == end && s->max_ts == max_ts ? 0 : -1;
+}
+
+int seg_resume_active(segment *s)
+{
+    int fd = seg_fd(s);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) < 0)
+        return -1;
+    s->size = (uint64_t)st.st_size;
+    seg_pin(s);
+    int rc = parse_index_files(s, 1) == 0 ? walk_tail(s, fd, (uint64_t)st.st_size) : -1;
+    seg_unpin(s);
+    s->idx_loaded = rc == 0;
+    return rc;
 }

@@ -7,7 +7,12 @@
  *                                     then a last entry (segment max timestamp, next offset - base)
  *
  * The last segment of a partition is "active": appends go there, and its
- * index lives in memory only (rebuilt by the recovery scan at open).
+ * index lives in memory. At open it is rebuilt by the recovery scan, which
+ * validates every batch, unless the segment was closed cleanly: a clean
+ * close writes the index files of an active segment too large for one
+ * recovery read, and the next open trusts them when the data directory's
+ * clean-shutdown marker says every file was on disk when the broker stopped
+ * (clean_shutdown.c), reading only the batch headers after the last entry.
  * Older segments are "sealed": at roll their data is fdatasync'ed and then
  * their index files are written, so a sealed segment with index files is
  * known complete and is trusted at start-up.
@@ -28,6 +33,10 @@
 #include <brook/storage.h>
 
 #define SEG_NAME_DIGITS 20
+
+/* The recovery scan reads this much at a time; an active segment that fits
+ * in one read costs no more to validate than its index files to read. */
+#define RECOVERY_READ_BYTES ((size_t)1 << 20)
 
 typedef enum flush_mode {
     FLUSH_ALWAYS,   /* fdatasync before every acknowledgement, shared by concurrent appends */
@@ -99,6 +108,10 @@ typedef struct backend {
     brook_metric *m_syncfs;
     brook_metric *m_open_files;
     brook_metric *m_truncated_bytes;
+    brook_metric *m_validated_bytes;
+    /* The last stop was clean (clean_shutdown.c): index files of active
+     * segments describe data that is on disk. */
+    int clean_start;
     brook_metric *m_deleted_segments;
 } backend;
 
@@ -200,6 +213,13 @@ brook_err seg_account(segment *s, uint64_t pos, int64_t base, int64_t last, int6
 /* Scan the whole file, validating every batch (length, magic, CRC32C,
  * offsets in sequence); truncate a damaged tail. Builds the index. */
 brook_err seg_recover(segment *s);
+/* At a clean close: write the active segment's index files, without a sync
+ * (the clean-shutdown marker's file-system sync covers them). */
+brook_err seg_save_active_index(const segment *s);
+/* At open after a clean stop: load the active segment from the index files
+ * its close wrote, reading only the batch headers after the last entry.
+ * 0 on success; otherwise the caller recovers it (seg_recover). */
+int seg_resume_active(segment *s);
 /* Sealed segment: read size and max timestamp; rebuild missing index files. */
 brook_err seg_open_sealed(segment *s, int64_t next);
 /* Load a sealed segment's index (rebuilding it from the log when corrupt). */
@@ -254,6 +274,14 @@ brook_err plog_delete_before(plog *l, int64_t offset);
 /* Take a segment out of the log and delete its files off the loop. */
 void plog_delete_segment_files(segment *s);
 
+/* ---- clean_shutdown.c ----------------------------------------------------- */
+/* At start-up: whether the last stop was clean (sets be->clean_start), and
+ * forget it before anything is written. */
+void clean_shutdown_take(backend *be);
+/* At a stop, after every log closed: sync the file system and leave the
+ * marker for the next start. */
+void clean_shutdown_mark(backend *be);
+
 /* ---- offset_map.c ------------------------------------------------------- */
 typedef struct offset_map offset_map;
 /* A map that uses at most `budget` bytes (keys included). */
@@ -288,7 +316,7 @@ void durability_when_durable(plog *l, brook_storage_durable_cb cb, void *arg);
 /* Synchronous: fdatasync every dirty segment (and the directory). */
 brook_err durability_flush_now(plog *l);
 /* At close: flush now, answer every waiter, stop the timer. */
-void durability_close(plog *l);
+brook_err durability_close(plog *l);
 /* Seal a segment that stops being active: sync its data, then write its
  * index files, off the loop. */
 void durability_seal(segment *s);

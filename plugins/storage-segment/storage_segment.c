@@ -231,6 +231,7 @@ static brook_err seg_init(const brook_host *host, void **state)
         return BROOK_ERR_IO;
     }
     be->fs_dev = (unsigned long long)st.st_dev;
+    clean_shutdown_take(be);
     /* Partitions deleted just before a crash: finish the job. */
     DIR *d = opendir(be->dir);
     struct dirent *de;
@@ -250,6 +251,10 @@ static brook_err seg_init(const brook_host *host, void **state)
     host->metric_register(host, "open_files", BROOK_METRIC_GAUGE, "segment files open", &be->m_open_files);
     host->metric_register(host, "recovery_truncated_bytes_total", BROOK_METRIC_COUNTER,
                           "bytes cut from damaged segment tails at start-up", &be->m_truncated_bytes);
+    host->metric_register(
+        host, "recovery_validated_bytes_total", BROOK_METRIC_COUNTER,
+        "bytes of active segments validated batch by batch at open (after a clean stop only those of 1 MiB or less)",
+        &be->m_validated_bytes);
     host->metric_register(host, "deleted_segments_total", BROOK_METRIC_COUNTER, "segments deleted",
                           &be->m_deleted_segments);
     host->timer_add(host, be->retention_check_ms, on_retention, be, &be->retention_timer);
@@ -275,6 +280,7 @@ static void seg_fini(void *state)
         plog_close(be->logs);
     sync_round_stop(be);
     cleaner_stop(be);
+    clean_shutdown_mark(be);
     close(be->fs_fd);
     free(be);
 }

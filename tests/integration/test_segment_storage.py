@@ -5,6 +5,7 @@ anything, and ten thousand partitions fit in a few hundred descriptors."""
 import glob
 import os
 import random
+import re
 import resource
 import shutil
 import signal
@@ -12,6 +13,7 @@ import tempfile
 import threading
 import time
 import unittest
+import urllib.request
 
 from brooktest import Broker, Native, brookctl
 
@@ -274,6 +276,43 @@ class SegmentStorage(unittest.TestCase):
         changed = sorted(f for f in before
                          if f.startswith(("idle-", "leader-epochs", "producer-state")) and after.get(f) != before[f])
         self.assertEqual(changed, [])
+
+    def test_a_clean_stop_spares_the_next_start_validating_active_segments(self):
+        # Start-up validated every batch of every active segment (CRC and
+        # all), which with gigabytes of them is the whole start-up. After a
+        # clean stop their saved indexes are trusted; after kill -9 nothing
+        # is, and every byte is validated as before.
+        storage = segment_storage("os", segment_bytes=1 << 30)
+        metrics = 'metrics = { address = "127.0.0.1:0"; };'
+
+        def validated(b):
+            port = re.search(r"metrics endpoint listening on 127\.0\.0\.1:(\d+)", b.log()).group(1)
+            with urllib.request.urlopen("http://127.0.0.1:%s/metrics" % port, timeout=5) as r:
+                text = r.read().decode()
+            return int(re.search(r"^brook_storage_segment_recovery_validated_bytes_total (\d+)$", text, re.M).group(1))
+
+        lines = [b"%06d " % i + b"x" * 1000 for i in range(3000)]  # 3 MB: past one recovery read
+        b = self.broker(storage=storage, extra=metrics).start()
+        self.assertEqual(brookctl(b.address, "topics", "create", "big", "--partitions", "1").returncode, 0)
+        self.assertEqual(brookctl(b.address, "produce", "big", input=b"".join(x + b"\n" for x in lines)).returncode, 0)
+        self.assertEqual(b.stop(signal.SIGTERM), 0)
+        log = os.path.join(b.data, "big-0", "%020d.log" % 0)
+        size = os.path.getsize(log)
+        self.assertGreater(size, 3000000)
+
+        b = self.broker(storage=storage, extra=metrics).start()
+        self.assertEqual(validated(b), 0)
+        self.assertEqual(brookctl(b.address, "produce", "big", input=b"after a clean stop\n").returncode, 0)
+        lines.append(b"after a clean stop")
+        self.assertEqual(brookctl(b.address, "consume", "big", "--from-beginning").stdout,
+                         b"".join(x + b"\n" for x in lines))
+        b.stop(signal.SIGKILL)
+
+        b = self.broker(storage=storage, extra=metrics).start()
+        self.assertEqual(validated(b), os.path.getsize(log))
+        self.assertEqual(brookctl(b.address, "consume", "big", "--from-beginning").stdout,
+                         b"".join(x + b"\n" for x in lines))
+        self.assertEqual(b.stop(), 0)
 
     def test_missing_partition_directory_is_reported(self):
         b = self.broker().start()

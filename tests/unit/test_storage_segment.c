@@ -408,6 +408,151 @@ static void recovery_keeps_exactly_the_valid_prefix(void **state)
     free(orig);
 }
 
+/* ---- a clean stop, and the start after it ---------------------------------- */
+
+#define CLEAN_OPTS "index_interval_bytes = 4096; flush = \"os\";"
+
+static int64_t validated_bytes(env *e)
+{
+    brook_metric *m;
+    brook_metrics_register(e->s.metrics, "storage_segment_recovery_validated_bytes_total", BROOK_METRIC_COUNTER, "",
+                           &m);
+    return brook_metric_value(m);
+}
+
+static int exists(const char *dir, const char *name)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    return access(path, F_OK) == 0;
+}
+
+/* One partition, `batches` batches of one 8 KiB record each (past the one
+ * recovery read that makes saving an index worth it), then a clean stop. */
+static int64_t fill_big(env *e, int batches)
+{
+    start(e, CLEAN_OPTS);
+    void *log;
+    assert_int_equal(e->ops->open(e->state, "big", 0, 1, &log), BROOK_OK);
+    for (int i = 0; i < batches; i++)
+        append(e, log, 1, 1000 + i, 8000);
+    int64_t s, end;
+    e->ops->offsets(log, &s, &end);
+    e->ops->close(log);
+    stop(e);
+    return end;
+}
+
+/* Reopen and check the log: its end, a read of every offset, the time
+ * index and the largest timestamp, an append at the end. */
+static void check_big(env *e, int64_t end, int64_t max_ts)
+{
+    void *log;
+    assert_int_equal(e->ops->open(e->state, "big", 0, 0, &log), BROOK_OK);
+    int64_t s, got_end;
+    e->ops->offsets(log, &s, &got_end);
+    assert_int_equal(got_end, end);
+    for (int64_t o = 0; o < end; o++) {
+        brook_slice sl[4];
+        size_t n, bytes;
+        assert_int_equal(e->ops->read(log, o, end, 1, sl, 4, &n, &bytes), BROOK_OK);
+        assert_int_equal(n, 1);
+        int64_t base, last;
+        slice_first_batch(&sl[0], &base, &last);
+        assert_true(base <= o && o <= last);
+        release_all(sl, n);
+    }
+    int64_t ts, off, found;
+    assert_int_equal(e->ops->max_timestamp(log, &ts), BROOK_OK);
+    assert_int_equal(ts, max_ts);
+    assert_int_equal(e->ops->offset_for_timestamp(log, 1000 + end / 2, &off, &found), BROOK_OK);
+    assert_int_equal(off, end / 2);
+    assert_int_equal(append(e, log, 1, max_ts + 1, 8000), end);
+    e->ops->close(log);
+}
+
+static void a_clean_stop_lets_the_next_start_skip_validating_active_segments(void **state)
+{
+    env *e = *state;
+    int64_t end = fill_big(e, 200);
+    char dir[128];
+    snprintf(dir, sizeof dir, "%s/big-0", e->dir);
+    assert_true(exists(e->dir, ".clean-shutdown"));
+    assert_true(exists(dir, "00000000000000000000.index") && exists(dir, "00000000000000000000.timeindex"));
+
+    start(e, CLEAN_OPTS);
+    assert_false(exists(e->dir, ".clean-shutdown")); /* a crash from now on is not a clean stop */
+    check_big(e, end, 1000 + end - 1);
+    assert_int_equal(validated_bytes(e), 0);
+    stop(e);
+
+    /* and again: the log appended to since is saved and resumed the same way */
+    start(e, CLEAN_OPTS);
+    check_big(e, end + 1, 1000 + end);
+    assert_int_equal(validated_bytes(e), 0);
+    stop(e);
+}
+
+static void without_the_marker_active_segments_are_validated(void **state)
+{
+    env *e = *state;
+    int64_t end = fill_big(e, 200);
+    char path[256];
+    snprintf(path, sizeof path, "%s/big-0/00000000000000000000.log", e->dir);
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    snprintf(path, sizeof path, "%s/.clean-shutdown", e->dir);
+    assert_int_equal(unlink(path), 0); /* what a crash leaves */
+    start(e, CLEAN_OPTS);
+    check_big(e, end, 1000 + end - 1);
+    assert_int_equal(validated_bytes(e), st.st_size); /* all of it */
+    stop(e);
+}
+
+/* The marker is there, but the log does not end where the index files say:
+ * they are not trusted, and the log is validated (its torn tail cut). */
+static void an_index_that_disagrees_with_its_log_is_not_trusted(void **state)
+{
+    env *e = *state;
+    static const char *const damage[] = {"torn tail", "longer log", "wrong end offset"};
+    for (size_t d = 0; d < sizeof damage / sizeof damage[0]; d++) {
+        int64_t end = fill_big(e, 200 + (int)d);
+        char log_path[256], time_path[256];
+        snprintf(log_path, sizeof log_path, "%s/big-0/00000000000000000000.log", e->dir);
+        snprintf(time_path, sizeof time_path, "%s/big-0/00000000000000000000.timeindex", e->dir);
+        struct stat st;
+        stat(log_path, &st);
+        size_t len;
+        uint8_t *batch = make_batch(1, 5000, 100, &len);
+        brook_put_be64(batch, (uint64_t)end);
+        int fd = open(d == 2 ? time_path : log_path, O_WRONLY | O_APPEND);
+        if (d == 0) { /* half a batch */
+            assert_int_equal(write(fd, batch, len / 2), (ssize_t)(len / 2));
+        } else if (d == 1) { /* a whole batch the index files never saw */
+            assert_int_equal(write(fd, batch, len), (ssize_t)len);
+        } else { /* the time index's last entry says one offset more */
+            struct stat ts;
+            fstat(fd, &ts);
+            uint8_t rel[4];
+            brook_put_be32(rel, (uint32_t)end + 1);
+            assert_int_equal(pwrite(fd, rel, 4, ts.st_size - 4), 4);
+        }
+        close(fd);
+        free(batch);
+        start(e, CLEAN_OPTS);
+        if (d == 1) {
+            check_big(e, end + 1, 5000);
+        } else {
+            check_big(e, end, 1000 + end - 1);
+        }
+        assert_true(validated_bytes(e) >= st.st_size);
+        stop(e);
+        char cmd[256];
+        snprintf(cmd, sizeof cmd, "rm -rf %s/big-0", e->dir);
+        assert_int_equal(system(cmd), 0);
+    }
+}
+
 static void lost_or_corrupt_index_is_rebuilt(void **state)
 {
     env *e = *state;
@@ -785,6 +930,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(truncate_cuts_at_batch_boundaries_and_appends_continue, setup, teardown),
         cmocka_unit_test_setup_teardown(open_file_cache_stays_bounded, setup, teardown),
         cmocka_unit_test_setup_teardown(recovery_keeps_exactly_the_valid_prefix, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_clean_stop_lets_the_next_start_skip_validating_active_segments, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(without_the_marker_active_segments_are_validated, setup, teardown),
+        cmocka_unit_test_setup_teardown(an_index_that_disagrees_with_its_log_is_not_trusted, setup, teardown),
         cmocka_unit_test_setup_teardown(lost_or_corrupt_index_is_rebuilt, setup, teardown),
         cmocka_unit_test_setup_teardown(group_commit_answers_every_waiter, setup, teardown),
         cmocka_unit_test_setup_teardown(interval_policy_acknowledges_writes_and_syncs_on_the_timer, setup, teardown),
