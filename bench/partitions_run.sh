@@ -5,15 +5,18 @@
 # librdkafka's mock with the same client, alternating which goes first;
 # brookd's CPU and RSS at each count, its RSS idle after a restart, and
 # its start-up time with the 10,000-partition topic and with
-# BIG_PARTITIONS (100,000) partitions holding a record each. Median of
-# ROUNDS; prints a Markdown table.
+# BIG_PARTITIONS (100,000) partitions holding a record each; and the
+# start-up with ACTIVE_MB MiB of 10 KiB records in the active segments of
+# 4 partitions, after a clean stop and after kill -9, with the page cache
+# warm and (when this user may drop it) cold. Median of ROUNDS; prints
+# Markdown tables.
 #
 # The mock keeps about 5 MB per partition, so its consume runs hold at
 # most 30,000 records per partition (fewer records at 1 partition than at
 # the others: the counts are in the table).
 #
 #   bench/partitions_run.sh [BUILD_DIR]
-#   env: ROUNDS (3), COUNTS ("1 100 1000 10000"), N (1000000), BIG_PARTITIONS (100000),
+#   env: ROUNDS (3), COUNTS ("1 100 1000 10000"), N (1000000), BIG_PARTITIONS (100000), ACTIVE_MB (2048),
 #        STORAGE_OPTIONS (more storage options, e.g. "syncfs_min_files = 0;")
 set -euo pipefail
 build=${1:-build}
@@ -23,6 +26,7 @@ rounds=${ROUNDS:-3}
 counts=${COUNTS-1 100 1000 10000}
 n=${N:-1000000}
 big=${BIG_PARTITIONS:-100000}
+active_mb=${ACTIVE_MB:-2048}
 [ -x "$load" ] || { echo "build first (needs librdkafka-dev): $load is missing" >&2; exit 1; }
 . "$(dirname "$0")/lib.sh"
 work=$(mktemp -d "${TMPDIR:-/tmp}/brook-pbench.XXXXXX")
@@ -125,11 +129,39 @@ for ((i = 0; i < rounds; i++)); do
     stop
 done
 
+# start-up with ACTIVE_MB MiB in the active segments of 4 partitions (one
+# segment each, below the 1 GiB roll): after a clean stop the saved indexes
+# are read, after kill -9 every batch is validated
+rm -rf "$work/data"
+start
+run $b -t active -p 4 -n $((active_mb * 1024 / 10)) -s 10240 -m produce >/dev/null
+stop
+can_drop=0
+[ -w /proc/sys/vm/drop_caches ] && can_drop=1
+drop_cache() { sync; echo 3 >/proc/sys/vm/drop_caches; }
+crash() { kill -9 "$pid"; wait "$pid" 2>/dev/null || true; pid=; }
+declare -a cw=() kw=() cc=() kc=()
+for ((i = 0; i < rounds; i++)); do
+    start; cw+=("$startup"); crash
+    start; kw+=("$startup"); stop
+    if ((can_drop)); then
+        drop_cache; start; cc+=("$startup"); crash
+        drop_cache; start; kc+=("$startup"); stop
+    fi
+done
+active_rows="| page cache warm | $(med "${cw[@]}") | $(med "${kw[@]}") |"
+((can_drop)) && active_rows+="
+| page cache dropped | $(med "${cc[@]}") | $(med "${kc[@]}") |"
+
 cat <<EOF3
 | partitions | produce records/s Brook | mock | ratio | broker CPU-s per million records (brookd / mock) | consume: records, records/s Brook | mock | ratio | brookd RSS MiB after | idle RSS MiB after a restart | start-up s | stop s | topic creation s |
 |---|---|---|---|---|---|---|---|---|---|---|---|---|
 $(printf '%s' "$rows")
 | $big partitions, a record each | - | - | - | - | - | - | - | - | $(med "${bidle[@]}") | $(med "${bsu[@]}") | - | - |
+
+| start-up s, $active_mb MiB in the active segments of 4 partitions | after a clean stop | after kill -9 |
+|---|---|---|
+$active_rows
 
 (creating the $big-partition topic and producing its records took $created s;
 100-byte keyed records, $n produced per run; segment storage, flush interval 100 ms${STORAGE_OPTIONS:+, ${STORAGE_OPTIONS%;}}; median of $rounds rounds;

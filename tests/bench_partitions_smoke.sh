@@ -5,7 +5,7 @@
 set -eu
 src=$1
 build=$2
-out=$(ROUNDS=1 COUNTS="1 10" N=2000 BIG_PARTITIONS=200 "$src/bench/partitions_run.sh" "$build")
+out=$(ROUNDS=1 COUNTS="1 10" N=2000 BIG_PARTITIONS=200 ACTIVE_MB=4 "$src/bench/partitions_run.sh" "$build")
 echo "$out"
 # check ROW FIELD...: each of the row's listed '|'-fields is a number ("n: " prefixes dropped)
 check() {
@@ -21,3 +21,4 @@ check() {
 check 1 3 4 7 8 10 11 12 13 14
 check 10 3 4 7 8 10 11 12 13 14
 check "200 partitions, a record each" 11 12
+check "page cache warm" 3 4
