@@ -1,7 +1,8 @@
 /* kafka_load: a librdkafka load generator for side-by-side runs.
  *
  *   kafka_load [--mock] [-b host:port] -t TOPIC -m produce|consume|latency
- *              [-n COUNT] [-s SIZE] [-a ACKS] [-p PARTITIONS] [-r REPLICATION_FACTOR] [-k]
+ *              [-n COUNT] [-s SIZE] [-a ACKS] [-p PARTITIONS] [-r REPLICATION_FACTOR] [-k] [-R RATE]
+ *              [-L LINGER_MS]
  *
  * produce: COUNT records of SIZE bytes, round-robin over PARTITIONS (with
  *          -k keyed "k<i>" and spread by the client's partitioner), then
@@ -14,7 +15,14 @@
  *          --mock it first fills the mock with COUNT records of SIZE bytes,
  *          untimed: the mock lives and dies with this process).
  * latency: produces COUNT records one at a time (linger 0) while a consumer
- *          reads them; prints end-to-end p50 p99 max in milliseconds.
+ *          reads them; prints end-to-end p50 p99 max in milliseconds. With
+ *          -R RATE: produces them at RATE records/s on a fixed schedule
+ *          (linger 0), each stamped with the time it was due,
+ *          so a stall delays every record behind it in the figures too (no
+ *          coordinated omission); prints "e2e p50 p99 p999 max ack p50 p99
+ *          p999 max sent/s consumed-share": end-to-end (due -> consumed) and
+ *          acknowledgement (due -> delivery report) milliseconds, the rate
+ *          achieved and the share of records the consumer received.
  * --mock:  the peer is librdkafka's in-process mock cluster instead of -b,
  *          the reference for bench/kafka_run.sh. */
 #include <dirent.h>
@@ -39,7 +47,9 @@ typedef struct opts {
     int partitions;
     int replication; /* of the topic it creates */
     int mock;
-    int keyed; /* -k: each record keyed ("k<i>"), the client's partitioner spreads them */
+    int keyed;          /* -k: each record keyed ("k<i>"), the client's partitioner spreads them */
+    double rate;        /* -R: latency at this many records/s (0: one at a time, ~1000/s) */
+    const char *linger; /* -L: the producer's linger.ms (default: produce 5, latency 0) */
 } opts;
 
 static double now_s(void)
@@ -222,7 +232,8 @@ static void await_leaders(rd_kafka_t *rk, const opts *o)
     die("no leader for every partition of", o->topic);
 }
 
-static rd_kafka_t *producer(const opts *o, const char *linger)
+static rd_kafka_t *producer_with(const opts *o, const char *linger,
+                                 void (*dr)(rd_kafka_t *, const rd_kafka_message_t *, void *))
 {
     rd_kafka_conf_t *conf = base_conf(o);
     char acks[8], err[256];
@@ -232,7 +243,7 @@ static rd_kafka_t *producer(const opts *o, const char *linger)
     set(conf, "queue.buffering.max.messages", "1000000");
     set(conf, "queue.buffering.max.kbytes", "1048576");
     set(conf, "batch.num.messages", "10000");
-    rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+    rd_kafka_conf_set_dr_msg_cb(conf, dr);
     rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
     if (!rk)
         die("producer", err);
@@ -240,11 +251,16 @@ static rd_kafka_t *producer(const opts *o, const char *linger)
     return rk;
 }
 
+static rd_kafka_t *producer(const opts *o, const char *linger)
+{
+    return producer_with(o, linger, on_delivery);
+}
+
 /* Produce COUNT records and wait for every delivery: the seconds it took
  * and the CPU seconds the client's and the mock's threads used. */
 static double produce_all(const opts *o, double *client_cpu, double *mock_cpu)
 {
-    rd_kafka_t *rk = producer(o, "5");
+    rd_kafka_t *rk = producer(o, o->linger ? o->linger : "5");
     char *payload = malloc((size_t)o->size);
     memset(payload, 'p', (size_t)o->size);
     double c0, m0;
@@ -359,20 +375,26 @@ typedef struct lat_state {
     int ready;
 } lat_state;
 
+/* Reads the topic from its start: a first record stamped -1 says the
+ * consumer is there (the run starts only then: a consumer asked to start
+ * at the log end may find it only after its first metadata refresh, a
+ * second later, and miss what came before); the others are timed. */
 static void *latency_reader(void *arg)
 {
     lat_state *st = arg;
-    rd_kafka_t *rk = consumer(st->o, RD_KAFKA_OFFSET_END);
+    rd_kafka_t *rk = consumer(st->o, RD_KAFKA_OFFSET_BEGINNING);
     double deadline = now_s() + 120;
     while (st->n < st->o->count && now_s() < deadline) {
         rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 50);
         if (!m)
             continue;
-        __atomic_store_n(&st->ready, 1, __ATOMIC_RELEASE);
-        if (!m->err && m->len >= sizeof(double)) {
-            double sent;
+        double sent;
+        if (!m->err && m->len >= sizeof sent) {
             memcpy(&sent, m->payload, sizeof sent);
-            st->samples[st->n++] = (now_s() - sent) * 1000;
+            if (sent < 0)
+                __atomic_store_n(&st->ready, 1, __ATOMIC_RELEASE);
+            else
+                st->samples[st->n++] = (now_s() - sent) * 1000;
         }
         rd_kafka_message_destroy(m);
     }
@@ -381,34 +403,125 @@ static void *latency_reader(void *arg)
     return NULL;
 }
 
+/* Send the record that tells the reader's consumer is there, and wait
+ * (at most 30 s) until it has it. */
+static void await_reader(rd_kafka_t *rk, const opts *o, lat_state *st, char *payload, size_t len)
+{
+    double first = -1;
+    memcpy(payload, &first, sizeof first);
+    rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(o->topic), RD_KAFKA_V_PARTITION(0), RD_KAFKA_V_VALUE(payload, len),
+                      RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+    for (double deadline = now_s() + 30; !__atomic_load_n(&st->ready, __ATOMIC_ACQUIRE) && now_s() < deadline;)
+        rd_kafka_poll(rk, 10);
+    if (!__atomic_load_n(&st->ready, __ATOMIC_ACQUIRE))
+        die("the latency reader never started", NULL);
+}
+
+/* Milliseconds at quantile q of sorted samples. */
+static double quantile(const double *sorted, long n, double q)
+{
+    long i = (long)((double)n * q);
+    return sorted[i < n ? i : n - 1];
+}
+
+static void print_quantiles(double *samples, long n)
+{
+    qsort(samples, (size_t)n, sizeof(double), cmp_double);
+    if (n)
+        printf("%.2f %.2f %.2f %.2f", quantile(samples, n, 0.5), quantile(samples, n, 0.99),
+               quantile(samples, n, 0.999), samples[n - 1]);
+    else
+        printf("- - - -");
+}
+
+/* Acknowledgement latencies of the paced run, from delivery reports. */
+static double *ack_samples;
+static long ack_n;
+
+static void on_paced_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
+{
+    on_delivery(rk, m, opaque);
+    double due;
+    if (m->err && failed == 1)
+        fprintf(stderr, "kafka_load: delivery failed: %s\n", rd_kafka_err2str(m->err));
+    if (!m->err && m->len >= sizeof due) {
+        memcpy(&due, m->payload, sizeof due);
+        if (due >= 0) /* not the reader's first record */
+            ack_samples[ack_n++] = (now_s() - due) * 1000;
+    }
+}
+
+/* Produce on a fixed schedule of o->rate records/s: every record whose
+ * time has come goes out, stamped with that time, then a short sleep.
+ * Records are copied (F_COPY): without it librdkafka sends from the
+ * caller's buffer, which the next stamp overwrites after the batch's CRC
+ * was computed, and the broker rightly refuses the batch as corrupt. */
+static double produce_paced(const opts *o, rd_kafka_t *rk, char *payload, size_t len)
+{
+    double t0 = now_s();
+    for (long i = 0; i < o->count;) {
+        double now = now_s();
+        for (; i < o->count && t0 + (double)i / o->rate <= now; i++) {
+            double due = t0 + (double)i / o->rate;
+            memcpy(payload, &due, sizeof due);
+            while (rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(o->topic), RD_KAFKA_V_PARTITION((int32_t)(i % o->partitions)),
+                                     RD_KAFKA_V_VALUE(payload, len), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                     RD_KAFKA_V_END) == RD_KAFKA_RESP_ERR__QUEUE_FULL)
+                rd_kafka_poll(rk, 1);
+        }
+        rd_kafka_poll(rk, 0);
+        struct timespec d = {0, 200000};
+        nanosleep(&d, NULL);
+    }
+    return now_s() - t0;
+}
+
 static void latency(const opts *o)
 {
     lat_state st = {.o = o, .samples = calloc((size_t)o->count, sizeof(double))};
     pthread_t reader;
     pthread_create(&reader, NULL, latency_reader, &st);
-    rd_kafka_t *rk = producer(o, "0");
-    char *payload = calloc(1, (size_t)(o->size < 8 ? 8 : o->size));
-    /* let the consumer settle at the end of the log first */
-    for (int i = 0; i < 50; i++) {
-        struct timespec d = {0, 20000000};
-        nanosleep(&d, NULL);
-    }
-    for (long i = 0; i < o->count; i++) {
-        double t = now_s();
-        memcpy(payload, &t, sizeof t);
-        rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(o->topic), RD_KAFKA_V_PARTITION((int32_t)(i % o->partitions)),
-                          RD_KAFKA_V_VALUE(payload, (size_t)(o->size < 8 ? 8 : o->size)), RD_KAFKA_V_END);
-        rd_kafka_poll(rk, 0);
-        struct timespec d = {0, 1000000}; /* ~1000 records/s: latency, not throughput */
-        nanosleep(&d, NULL);
+    size_t len = (size_t)(o->size < 8 ? 8 : o->size);
+    char *payload = calloc(1, len);
+    if (o->rate > 0)
+        ack_samples = calloc((size_t)o->count, sizeof(double));
+    /* linger 0 by default: what waits is the broker, not the client (under
+     * load the client still batches what queued while a request was out) */
+    const char *linger = o->linger ? o->linger : "0";
+    rd_kafka_t *rk = o->rate > 0 ? producer_with(o, linger, on_paced_delivery) : producer(o, linger);
+    await_reader(rk, o, &st, payload, len);
+    double took = 0;
+    if (o->rate > 0) {
+        took = produce_paced(o, rk, payload, len);
+    } else {
+        for (long i = 0; i < o->count; i++) {
+            double t = now_s();
+            memcpy(payload, &t, sizeof t);
+            rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(o->topic), RD_KAFKA_V_PARTITION((int32_t)(i % o->partitions)),
+                              RD_KAFKA_V_VALUE(payload, len), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+            rd_kafka_poll(rk, 0);
+            struct timespec d = {0, 1000000}; /* ~1000 records/s: latency, not throughput */
+            nanosleep(&d, NULL);
+        }
     }
     rd_kafka_flush(rk, 30000);
     pthread_join(reader, NULL);
-    qsort(st.samples, (size_t)st.n, sizeof(double), cmp_double);
-    if (st.n)
-        printf("%.2f %.2f %.2f\n", st.samples[st.n / 2], st.samples[(size_t)(st.n * 0.99)], st.samples[st.n - 1]);
-    else
-        printf("- - -\n");
+    if (o->rate > 0) {
+        if (failed || delivered != o->count + 1)
+            fprintf(stderr, "kafka_load: %ld delivered, %ld failed of %ld\n", delivered, failed, o->count + 1);
+        long consumed = st.n;
+        print_quantiles(st.samples, st.n);
+        printf(" ");
+        print_quantiles(ack_samples, ack_n);
+        printf(" %.0f %.3f\n", (double)o->count / took, (double)consumed / (double)o->count);
+        free(ack_samples);
+    } else {
+        qsort(st.samples, (size_t)st.n, sizeof(double), cmp_double);
+        if (st.n)
+            printf("%.2f %.2f %.2f\n", st.samples[st.n / 2], st.samples[(size_t)(st.n * 0.99)], st.samples[st.n - 1]);
+        else
+            printf("- - -\n");
+    }
     free(st.samples);
     free(payload);
     rd_kafka_destroy(rk);
@@ -421,7 +534,7 @@ int main(int argc, char **argv)
     static const struct option longopts[] = {
         {"mock", no_argument, NULL, 'M'}, {"keyed", no_argument, NULL, 'k'}, {NULL, 0, NULL, 0}};
     int c;
-    while ((c = getopt_long(argc, argv, "b:t:m:n:s:a:p:r:k", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "b:t:m:n:s:a:p:r:kR:L:", longopts, NULL)) != -1) {
         switch (c) {
         case 'b': o.bootstrap = optarg; break;
         case 't': o.topic = optarg; break;
@@ -433,12 +546,14 @@ int main(int argc, char **argv)
         case 'r': o.replication = atoi(optarg); break;
         case 'M': o.mock = 1; break;
         case 'k': o.keyed = 1; break;
+        case 'R': o.rate = atof(optarg); break;
+        case 'L': o.linger = optarg; break;
         default: return 2;
         }
     }
     if (!o.topic || !o.mode || o.count < 1 || o.size < 1 || o.partitions < 1 || o.replication < 1)
         die("usage: kafka_load [--mock] [-b host:port] -t TOPIC -m create|produce|consume|latency [-n N] [-s SIZE] "
-            "[-a ACKS] [-p PARTITIONS] [-r RF] [-k]",
+            "[-a ACKS] [-p PARTITIONS] [-r RF] [-k] [-R RATE] [-L LINGER_MS]",
             NULL);
     rd_kafka_t *mock_rk = NULL;
     rd_kafka_mock_cluster_t *mock = NULL;

@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# Latency under load: 100-byte records produced at 25%, 50% and 75% of the
+# maximum rate measured in the same run, with flush "interval" (100 ms) and
+# flush "always", each record stamped with the time it was due (a fixed
+# schedule: a stall delays every record behind it too) and read back by a
+# consumer; p50/p99/p999 of end-to-end (due -> consumed) and acknowledgement
+# (due -> delivery report) milliseconds. The reference for "always" is the
+# disk: fio writing and fdatasync'ing the bytes brookd wrote per fdatasync
+# at that load (read from its metrics), whose p99 the acknowledgement's p99
+# is compared with; and brookd's own time per produce request (its
+# request-duration histogram over the same window), to tell the broker's
+# share of a latency from the clients'. One brookd per flush policy; prints
+# a Markdown table.
+#
+#   bench/latency_run.sh [BUILD_DIR]
+#   env: RUN_S (5, seconds of records per load), MAX_N (2000000, records of
+#        the maximum-rate run), LOADS ("25 50 75"), PIN (1: brookd on CPU 1,
+#        the clients on CPU 0, so neither waits for the other's CPU)
+set -euo pipefail
+build=${1:-build}
+load=$build/bin/kafka_load
+brookd=$build/bin/brookd
+run_s=${RUN_S:-5}
+max_n=${MAX_N:-2000000}
+loads=${LOADS:-25 50 75}
+broker_cpu=() client_cpu=()
+if [ "${PIN:-0}" = 1 ]; then broker_cpu=(taskset -c 1); client_cpu=(taskset -c 0); fi
+[ -x "$load" ] || { echo "build first (needs librdkafka-dev): $load is missing" >&2; exit 1; }
+command -v fio >/dev/null || { echo "needs fio" >&2; exit 1; }
+. "$(dirname "$0")/lib.sh"
+work=$(mktemp -d "${TMPDIR:-/tmp}/brook-lbench.XXXXXX")
+pid=
+trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid"; rm -rf "$work"' EXIT
+
+# start brookd with flush policy $1; sets pid, b and mport (its metrics port)
+start() {
+    rm -rf "$work/data"
+    local more=
+    [ "$1" = interval ] && more="flush_ms = 100;"
+    cat >"$work/brook.conf" <<EOF2
+broker = { data_dir = "$work/data"; };
+listeners = ( { name = "kafka"; codec = "kafka"; address = "127.0.0.1:0"; } );
+storage = { plugin = "segment"; flush = "$1"; $more cache_keep_bytes = 67108864; };
+metrics = { address = "127.0.0.1:0"; };
+EOF2
+    : >"$work/brookd.log"
+    "${broker_cpu[@]}" "$brookd" -c "$work/brook.conf" 2>"$work/brookd.log" &
+    pid=$!
+    local port= _
+    for _ in $(seq 200); do
+        port=$(sed -n 's/.*listener kafka (codec kafka) listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$work/brookd.log")
+        mport=$(sed -n 's/.*metrics endpoint listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$work/brookd.log")
+        [ -n "$port" ] && [ -n "$mport" ] && break
+        sleep 0.05
+    done
+    [ -n "$port" ] || { echo "brookd did not start:" >&2; cat "$work/brookd.log" >&2; exit 1; }
+    b="-b 127.0.0.1:$port"
+}
+stop() { kill "$pid"; wait "$pid" || true; pid=; }
+# scrape FILE: brookd's metrics now, into FILE
+scrape() {
+    /usr/bin/python3 -c 'import sys, urllib.request
+sys.stdout.write(urllib.request.urlopen("http://127.0.0.1:%s/metrics" % sys.argv[1], timeout=10).read().decode())' \
+        "$mport" >"$1"
+}
+# window BEFORE AFTER: between two scrapes, "bytes-per-fdatasync produce-mean-ms produce-p50-ms produce-p99-ms":
+# brookd's own time per produce request (the bucket bound the quantile falls under)
+window() {
+    /usr/bin/python3 - "$1" "$2" <<'EOF2'
+import re, sys
+def parse(path):
+    text = open(path).read()
+    value = lambda name: float((re.search(r"^%s (\S+)$" % re.escape(name), text, re.M) or [0, 0])[1])
+    buckets = [(float(le), float(n)) for le, n in re.findall(
+        r'^brook_request_duration_seconds_bucket\{request="produce",le="([^"]+)"\} (\S+)$', text, re.M)]
+    return (value("brook_storage_segment_fsyncs_total"), value("brook_produced_bytes_total"), buckets,
+            value('brook_request_duration_seconds_sum{request="produce"}'))
+(f0, p0, b0, s0), (f1, p1, b1, s1) = parse(sys.argv[1]), parse(sys.argv[2])
+counts = [(le, n1 - n0) for (le, n1), (_, n0) in zip(b1, b0)]
+total = counts[-1][1] if counts else 0
+def q(x):
+    return next(("%g" % (le * 1000) for le, n in counts if total and n >= x * total), "-")
+print(int((p1 - p0) / max(f1 - f0, 1)), "%.2f" % ((s1 - s0) * 1000 / max(total, 1)), q(0.5), q(0.99))
+EOF2
+}
+# fio_sync_p99 BYTES: p99 milliseconds of fdatasync after each BYTES-byte write (4 KiB multiple)
+fio_sync_p99() {
+    fio --output-format=json --name=sync --filename="$work/fio.dat" --rw=write --bs="$1" --size=256M --fallocate=none \
+        --fdatasync=1 --runtime=5 --time_based=0 2>/dev/null |
+        /usr/bin/python3 -c 'import json,sys; j=json.load(sys.stdin)["jobs"][0]["sync"]["lat_ns"]["percentile"]; print("%.2f" % (j["99.000000"] / 1e6))'
+    rm -f "$work/fio.dat"
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b + 0 > 0) printf "%.2f", a / b; else printf "-"}'; }
+
+rows=
+for flush in interval always; do
+    start "$flush"
+    sync; sleep 1
+    read -r max _ <<<"$("${client_cpu[@]}" "$load" $b -t max -n "$max_n" -s 100 -L 0 -m produce 2>/dev/null)"
+    max=${max%.*}
+    for pct in $loads; do
+        rate=$((max * pct / 100))
+        n=$((rate * run_s))
+        ((n > 0)) || n=1
+        sync; sleep 1
+        scrape "$work/m0"
+        read -r e50 e99 e999 _ a50 a99 a999 _ sent _ <<<"$("${client_cpu[@]}" "$load" $b -t l$pct -n "$n" -s 100 -m latency -R "$rate")"
+        scrape "$work/m1"
+        read -r per_sync bmean b50 b99 <<<"$(window "$work/m0" "$work/m1")"
+        fio_cells="- | - | -"
+        if [ "$flush" = always ]; then
+            bs=$(((per_sync + 4095) / 4096 * 4096))
+            fp99=$(fio_sync_p99 "$bs")
+            fio_cells="$bs | $fp99 | $(ratio "$a99" "$fp99")"
+        fi
+        rows+="| $flush | $pct% of $max | ${sent%.*} | $e50 | $e99 | $e999 | $a50 | $a99 | $a999 | $bmean | <= $b50 | <= $b99 | $per_sync | $fio_cells |
+"
+    done
+    stop
+done
+
+cat <<EOF3
+| flush | load, records/s | achieved records/s | end-to-end ms p50 | p99 | p999 | ack ms p50 | p99 | p999 | brookd's produce request ms mean | p50 | p99 | bytes per fdatasync | fio write+fdatasync of that size (4 KiB multiple), bytes | fio p99 ms | ack p99 / fio p99 |
+|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|
+$(printf '%s' "$rows")
+
+(100-byte records, one partition, acks=1, linger.ms 0 in every run; $run_s s of records per load; the
+maximum is kafka_load's produce rate of $max_n records just before, same client settings;${PIN:+ PIN=$PIN;} segment storage, cache_keep_bytes 64 MiB;
+$(date -u +%Y-%m-%d), $(nproc) cores; reproduce with: bench/latency_run.sh $build)
+EOF3
