@@ -7,16 +7,7 @@ src=$1
 build=$2
 out=$(LOADS="25" RUN_S=1 MAX_N=20000 "$src/bench/latency_run.sh" "$build")
 echo "$out"
-# check ROW FIELD...: each of the row's listed '|'-fields is a number ("<= " prefixes dropped)
-check() {
-    row=$1
-    shift
-    line=$(echo "$out" | grep -F "| $row ") || { echo "missing row: $row" >&2; exit 1; }
-    for f in "$@"; do
-        echo "$line" | awk -F'|' -v f="$f" '{ v = $f; sub(/^ *<= */, "", v); gsub(/ /, "", v); exit !(v ~ /^[0-9]+(\.[0-9]+)?$/) }' ||
-            { echo "field $f is not a figure: $line" >&2; exit 1; }
-    done
-}
+. "$src/tests/bench_table.sh"
 # achieved rate; end-to-end p50 p99 p999; ack p50 p99 p999; brookd's mean p50 p99; bytes per fdatasync
 check "interval | 25%" 4 5 6 7 8 9 10 11 12 13 14
 # ... and the fio reference: size, p99, ratio
