@@ -61,27 +61,43 @@ static brook_err parse(brook_leader_epochs *le, const char *text)
     return BROOK_OK;
 }
 
-brook_err brook_leader_epochs_load(brook_leader_epochs *le, const char *path)
+char *brook_leader_epochs_read(const char *path)
+{
+    /* Start-up reads one per partition: no stdio stream (its buffer and
+     * the fstat behind it were a third of opening 100,000 partitions). */
+    return brook_read_whole(path, MAX_FILE_BYTES, NULL);
+}
+
+brook_err brook_leader_epochs_load_text(brook_leader_epochs *le, const char *path, char *text, int read_errno)
 {
     memset(le, 0, sizeof *le);
-    if (!path || !path[0])
+    if (!path || !path[0]) {
+        free(text);
         return BROOK_OK;
-    if (!(le->path = strdup(path)))
+    }
+    if (!(le->path = strdup(path))) {
+        free(text);
         return BROOK_ERR_NOMEM;
-    /* Start-up loads one per partition: no stdio stream (its buffer and
-     * the fstat behind it were a third of opening 100,000 partitions). */
-    char *text = brook_read_whole(le->path, MAX_FILE_BYTES, NULL);
+    }
     if (!text) {
-        if (errno == ENOENT)
+        if (read_errno == ENOENT)
             return BROOK_OK;
         brook_leader_epochs_free(le);
-        return errno == ENOMEM ? BROOK_ERR_NOMEM : BROOK_ERR_IO;
+        return read_errno == ENOMEM ? BROOK_ERR_NOMEM : BROOK_ERR_IO;
     }
     brook_err e = parse(le, text);
     free(text);
     if (e)
         brook_leader_epochs_free(le);
     return e;
+}
+
+brook_err brook_leader_epochs_load(brook_leader_epochs *le, const char *path)
+{
+    if (!path || !path[0])
+        return brook_leader_epochs_load_text(le, path, NULL, 0);
+    char *text = brook_leader_epochs_read(path);
+    return brook_leader_epochs_load_text(le, path, text, text ? 0 : errno);
 }
 
 void brook_leader_epochs_free(brook_leader_epochs *le)

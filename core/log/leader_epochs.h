@@ -38,6 +38,12 @@ typedef struct brook_leader_epochs {
  * the caller logs the path. An empty `path` keeps the history in memory.
  * On an error nothing is left to free. */
 brook_err brook_leader_epochs_load(brook_leader_epochs *le, const char *path);
+/* The same in two steps, the first safe on any thread (start-up reads
+ * ahead on a helper thread, partition_files.h): the file's text (NULL:
+ * errno says why), then the history from it. load_text takes `text`
+ * (NULL with the read's errno). */
+char *brook_leader_epochs_read(const char *path);
+brook_err brook_leader_epochs_load_text(brook_leader_epochs *le, const char *path, char *text, int read_errno);
 void brook_leader_epochs_free(brook_leader_epochs *le);
 
 /* The newest epoch, BROOK_NO_EPOCH when none. */

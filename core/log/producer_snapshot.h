@@ -28,6 +28,26 @@ brook_err brook_producer_snapshot_write(const char *dir, int64_t offset, const b
 brook_err brook_producer_snapshot_load(const char *dir, int64_t log_end, int32_t max_producers, int64_t expiration_ms,
                                        brook_producers **ps, int64_t *offset);
 
+/* Loading in two steps, the first safe on any thread (start-up reads
+ * ahead on a helper thread, partition_files.h): list the directory and read
+ * its newest snapshot's bytes, changing nothing; then load from the listing
+ * as brook_producer_snapshot_load does (deleting what it deletes), which
+ * frees the listing's bytes. */
+#define BROOK_SNAPSHOTS_LISTED 64
+typedef struct brook_snapshot_listing {
+    int64_t offsets[BROOK_SNAPSHOTS_LISTED]; /* newest first */
+    size_t n;
+    int has_temporary; /* a crashed write's temporary file is there */
+    uint8_t *newest;   /* offsets[0]'s bytes, when read at listing */
+    size_t newest_len;
+    brook_err newest_err; /* reading them failed */
+} brook_snapshot_listing;
+void brook_producer_snapshot_list(const char *dir, brook_snapshot_listing *l);
+brook_err brook_producer_snapshot_load_listed(const char *dir, brook_snapshot_listing *l, int64_t log_end,
+                                              int32_t max_producers, int64_t expiration_ms, brook_producers **ps,
+                                              int64_t *offset);
+void brook_producer_snapshot_listing_free(brook_snapshot_listing *l);
+
 /* Remove the directory and every snapshot in it (topic deleted). */
 void brook_producer_snapshot_remove(const char *dir);
 
