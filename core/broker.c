@@ -27,6 +27,7 @@
 #include "membership.h"
 #include "offsets.h"
 #include "partition.h"
+#include "partition_files.h"
 #include "workers.h"
 
 /* ---- topics ------------------------------------------------------------- */
@@ -52,18 +53,30 @@ static void close_partitions_of(brook_topic *t)
     t->partitions = NULL;
 }
 
+/* Open one partition of `t` with the files read ahead for it, if any. */
+static brook_err open_one(brook_broker *b, brook_topic *t, int32_t i, int create, brook_read_ahead *ahead)
+{
+    brook_partition_files files;
+    if (!brook_read_ahead_next(ahead, t, i, &files))
+        return brook_partition_open(b, t, i, create, &t->partitions[i]);
+    brook_err e = brook_partition_open_read(b, t, i, create, &files, &t->partitions[i]);
+    brook_partition_files_free(&files);
+    return e;
+}
+
 /* Open (create: make) every partition of `t`. At start-up (create 0) a
  * registered partition the storage has no log for is created empty, with a
  * warning: its data is gone (expected with storage-memory, a loss with a
- * durable backend whose directory was removed). */
-static brook_err open_each_partition(brook_broker *b, brook_topic *t, int create)
+ * durable backend whose directory was removed). `ahead`: the partitions'
+ * own files are being read ahead (start-up), or NULL. */
+static brook_err open_each_partition(brook_broker *b, brook_topic *t, int create, brook_read_ahead *ahead)
 {
     t->partitions = calloc((size_t)t->partition_count, sizeof *t->partitions);
     if (!t->partitions)
         return BROOK_ERR_NOMEM;
     int32_t missing = 0;
     for (int32_t i = 0; i < t->partition_count; i++) {
-        brook_err e = brook_partition_open(b, t, i, create, &t->partitions[i]);
+        brook_err e = open_one(b, t, i, create, ahead);
         if (e == BROOK_ERR_NOT_FOUND && !create && b->st->clustered) {
             /* a cluster's broker holds some partitions: the cluster's
              * records say which, and it creates them then */
@@ -88,10 +101,10 @@ static brook_err open_each_partition(brook_broker *b, brook_topic *t, int create
 }
 
 /* The partitions' leader-epoch checkpoints share one sync. */
-static brook_err open_partitions(brook_broker *b, brook_topic *t, int create)
+static brook_err open_partitions(brook_broker *b, brook_topic *t, int create, brook_read_ahead *ahead)
 {
     brook_leader_epochs_batch_begin();
-    brook_err e = open_each_partition(b, t, create);
+    brook_err e = open_each_partition(b, t, create, ahead);
     brook_err synced = brook_leader_epochs_batch_end(b->st->data_dir);
     if (!e && synced) {
         close_partitions_of(t);
@@ -222,7 +235,7 @@ brook_err brook_broker_create_topic(brook_broker *b, const char *name, int32_t p
         brook_topics_drop(&b->topics, name);
         return e;
     }
-    if ((e = open_partitions(b, t, 1))) {
+    if ((e = open_partitions(b, t, 1, NULL))) {
         log_error("topic %s: cannot create its partitions: %s", name, brook_err_str(e));
         brook_topics_remove(&b->topics, name);
         return e;
@@ -240,7 +253,7 @@ void brook_broker_create_topics(brook_broker *b, const char *const *names, size_
         results[i] = brook_topics_insert(&b->topics, names[i], b->st->default_partitions, &t);
         if (results[i])
             continue;
-        if ((results[i] = open_partitions(b, t, 1))) {
+        if ((results[i] = open_partitions(b, t, 1, NULL))) {
             log_error("topic %s: cannot create its partitions: %s", names[i], brook_err_str(results[i]));
             brook_topics_drop(&b->topics, names[i]);
             continue;
@@ -489,13 +502,14 @@ brook_err brook_broker_start(brook_broker *b, brook_config *config, const char *
     if ((e = brook_topics_load(&b->topics, b->st->data_dir, err, errlen)) ||
         (e = brook_producer_ids_load(&b->producer_ids, b->st->data_dir, err, errlen)))
         return e;
-    for (size_t i = 0; i < b->topics.count; i++) {
-        if ((e = open_partitions(b, b->topics.items[i], 0))) {
+    brook_read_ahead *ahead = brook_read_ahead_start(b->st->data_dir, b->topics.items, b->topics.count);
+    for (size_t i = 0; i < b->topics.count && !e; i++)
+        if ((e = open_partitions(b, b->topics.items[i], 0, ahead)))
             snprintf(err, errlen, "topic %s: cannot open its partitions: %s", b->topics.items[i]->name,
                      brook_err_str(e));
-            return e;
-        }
-    }
+    brook_read_ahead_stop(ahead);
+    if (e)
+        return e;
     log_info("loaded %zu topic(s) from %s", b->topics.count, b->topics.path);
     if ((e = brook_broker_groups_start(b, err, errlen)))
         return e;

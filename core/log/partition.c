@@ -12,6 +12,7 @@
 #include "broker.h"
 #include "log.h"
 #include "log_scan.h"
+#include "partition_files.h"
 #include "producer_snapshot.h"
 #include "producer_state.h"
 
@@ -24,7 +25,7 @@ int64_t brook_wall_clock_ms(void)
 
 static void state_dir(const brook_broker *b, const char *topic, int32_t index, char *out, size_t len)
 {
-    snprintf(out, len, "%s/producer-state/%s-%d", b->st->data_dir, topic, index);
+    brook_partition_state_dir(b->st->data_dir, topic, index, out, len);
 }
 
 static void producer_state_dir(const brook_partition *p, char *out, size_t len)
@@ -32,10 +33,9 @@ static void producer_state_dir(const brook_partition *p, char *out, size_t len)
     state_dir(p->broker, p->topic->name, p->index, out, len);
 }
 
-/* <data_dir>/leader-epochs/<topic>-<n>: the partition's epoch history. */
 static void epochs_path(const brook_broker *b, const char *topic, int32_t index, char *out, size_t len)
 {
-    snprintf(out, len, "%s/leader-epochs/%s-%d", b->st->data_dir, topic, index);
+    brook_partition_epochs_path(b->st->data_dir, topic, index, out, len);
 }
 
 void brook_partition_remove_state(brook_broker *b, const char *topic, int32_t index)
@@ -47,12 +47,19 @@ void brook_partition_remove_state(brook_broker *b, const char *topic, int32_t in
     brook_leader_epochs_remove(path);
 }
 
-/* The epoch history, minus epochs a crash cut from the log's tail. */
-static brook_err load_epochs(brook_partition *p, int64_t end)
+/* The epoch history, minus epochs a crash cut from the log's tail; from
+ * the text read ahead when there is some. */
+static brook_err load_epochs(brook_partition *p, int64_t end, brook_partition_files *files)
 {
     char path[PATH_MAX];
     epochs_path(p->broker, p->topic->name, p->index, path, sizeof path);
-    brook_err e = brook_leader_epochs_load(&p->epochs, path);
+    brook_err e;
+    if (files) {
+        e = brook_leader_epochs_load_text(&p->epochs, path, files->epochs_text, files->epochs_errno);
+        files->epochs_text = NULL;
+    } else {
+        e = brook_leader_epochs_load(&p->epochs, path);
+    }
     if (e) {
         log_error("partition %s-%d: leader epochs %s: %s", p->topic->name, p->index, path,
                   e == BROOK_ERR_CORRUPT ? "damaged file" : brook_err_str(e));
@@ -68,16 +75,20 @@ static void replay_batch(void *arg, const uint8_t *batch, const brook_batch_info
     brook_producers_record(p->producers, info, info->base_offset, p->replay_clock_ms);
 }
 
-/* Idempotent producers as they were at the log end: the newest snapshot,
- * then the batches after it (all of the log when there is none). */
-brook_err brook_partition_load_producers(brook_partition *p, int64_t start, int64_t end)
+/* Idempotent producers as they were at the log end: the newest snapshot
+ * (listed ahead when `listing`), then the batches after it (all of the log
+ * when there is none). */
+static brook_err load_producers(brook_partition *p, int64_t start, int64_t end, brook_snapshot_listing *listing)
 {
     const brook_settings *st = p->broker->st;
     char dir[PATH_MAX];
     producer_state_dir(p, dir, sizeof dir);
     int64_t from;
-    brook_err e = brook_producer_snapshot_load(dir, end, (int32_t)st->max_producers_per_partition,
-                                               st->producer_expiration_ms, &p->producers, &from);
+    int32_t max = (int32_t)st->max_producers_per_partition;
+    brook_err e = listing
+                      ? brook_producer_snapshot_load_listed(dir, listing, end, max, st->producer_expiration_ms,
+                                                            &p->producers, &from)
+                      : brook_producer_snapshot_load(dir, end, max, st->producer_expiration_ms, &p->producers, &from);
     if (e)
         return e;
     if (from < start)
@@ -91,6 +102,11 @@ brook_err brook_partition_load_producers(brook_partition *p, int64_t start, int6
         log_warn("partition %s-%d: replaying the log for idempotent producers stopped early: %s", p->topic->name,
                  p->index, brook_err_str(e));
     return BROOK_OK;
+}
+
+brook_err brook_partition_load_producers(brook_partition *p, int64_t start, int64_t end)
+{
+    return load_producers(p, start, end, NULL);
 }
 
 /* Snapshot the producers at log end `end`; a failure is logged (a longer
@@ -156,6 +172,12 @@ void brook_partition_apply_settings(brook_partition *p, const brook_topic_config
 
 brook_err brook_partition_open(brook_broker *b, brook_topic *topic, int32_t index, int create, brook_partition **out)
 {
+    return brook_partition_open_read(b, topic, index, create, NULL, out);
+}
+
+brook_err brook_partition_open_read(brook_broker *b, brook_topic *topic, int32_t index, int create,
+                                    brook_partition_files *files, brook_partition **out)
+{
     brook_partition *p = calloc(1, sizeof *p);
     if (!p)
         return BROOK_ERR_NOMEM;
@@ -187,7 +209,7 @@ brook_err brook_partition_open(brook_broker *b, brook_topic *topic, int32_t inde
     brook_partition_set_high_watermark(p, end);
     p->leader_id = -1;
     p->leader_epoch = BROOK_NO_EPOCH;
-    if ((e = load_epochs(p, end)) || (e = brook_partition_load_producers(p, start, end))) {
+    if ((e = load_epochs(p, end, files)) || (e = load_producers(p, start, end, files ? &files->snapshots : NULL))) {
         so->close(p->log);
         brook_leader_epochs_free(&p->epochs);
         free(p);

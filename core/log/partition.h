@@ -70,6 +70,12 @@ struct brook_partition {
 
 brook_err brook_partition_open(struct brook_broker *b, brook_topic *topic, int32_t index, int create,
                                brook_partition **out);
+/* The same with the partition's own files read already (read ahead at
+ * start-up, partition_files.h): it takes what it uses of them; the caller
+ * frees `files` after, whatever the result. */
+struct brook_partition_files;
+brook_err brook_partition_open_read(struct brook_broker *b, brook_topic *topic, int32_t index, int create,
+                                    struct brook_partition_files *files, brook_partition **out);
 
 /* The topic's storage settings (retention.ms, ...) changed from `before`
  * (NULL: none) to `now`: the storage applies what differs, at once. */
