@@ -391,6 +391,8 @@ static void register_metrics(brook_broker *b)
         {&b->m.produced_records_total, "produced_records_total", BROOK_METRIC_COUNTER, "records appended"},
         {&b->m.produced_bytes_total, "produced_bytes_total", BROOK_METRIC_COUNTER, "batch bytes appended"},
         {&b->m.fetched_bytes_total, "fetched_bytes_total", BROOK_METRIC_COUNTER, "batch bytes fetched"},
+        {&b->m.replicated_bytes_total, "replicated_bytes_total", BROOK_METRIC_COUNTER,
+         "batch bytes appended as a follower"},
         {&b->m.protocol_errors_total, "protocol_errors_total", BROOK_METRIC_COUNTER, "connections closed on bad input"},
         {&b->m.tls_handshake_failures_total, "tls_handshake_failures_total", BROOK_METRIC_COUNTER,
          "TLS handshakes that failed or timed out"},
@@ -513,6 +515,11 @@ brook_err brook_broker_start(brook_broker *b, brook_config *config, const char *
     log_info("loaded %zu topic(s) from %s", b->topics.count, b->topics.path);
     if ((e = brook_broker_groups_start(b, err, errlen)))
         return e;
+    brook_metric *moved[] = {b->m.produced_bytes_total, b->m.fetched_bytes_total, b->m.replicated_bytes_total};
+    if ((e = brook_memory_trim_start(&b->memory_trim, b->loop, b->metrics, b->st->idle_memory_trim_ms, moved, 3))) {
+        snprintf(err, errlen, "cannot start the memory trimmer: %s", brook_err_str(e));
+        return e;
+    }
     /* Bind every listener before accepting on any, so a bad address fails
      * start-up without having served a single client. */
     for (size_t i = 0; i < b->st->listener_count; i++) {
@@ -620,6 +627,7 @@ void brook_broker_free(brook_broker *b)
         brook_loop_run_due(b->loop);
     if (b->stop_timer)
         brook_loop_timer_cancel(b->loop, b->stop_timer);
+    brook_memory_trim_stop(&b->memory_trim);
     /* Blocking work the plugins queued finishes before any plugin's fini. */
     brook_workers_free(b->workers);
     b->workers = NULL;

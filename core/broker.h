@@ -12,6 +12,7 @@
 #include "histogram.h"
 #include "listener.h"
 #include "loop.h"
+#include "memory_trim.h"
 #include "metrics.h"
 #include "metrics_http.h"
 #include "plugin_set.h"
@@ -35,6 +36,7 @@ typedef struct brook_broker_metrics {
     brook_metric *cluster_isr_expands_total;
     brook_metric *produced_bytes_total;
     brook_metric *fetched_bytes_total;
+    brook_metric *replicated_bytes_total;
     brook_metric *protocol_errors_total;
     brook_metric *tls_handshake_failures_total;
     brook_metric *auth_failures_total;
@@ -74,6 +76,7 @@ typedef struct brook_broker {
     brook_io signal_io;
     int stopping;
     brook_timer *stop_timer;
+    brook_memory_trim memory_trim;
     int64_t stop_deadline;
     brook_data_dir data_dir; /* locked while the broker runs; holds the cluster id */
     brook_cluster_hooks cluster;

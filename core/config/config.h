@@ -60,6 +60,7 @@ typedef struct brook_settings {
     int32_t request_timeout_ms;
     int32_t max_connections;
     int32_t shutdown_timeout_ms;
+    int32_t idle_memory_trim_ms; /* 0: never */
     int64_t fetch_max_bytes;
     int64_t batch_decompressed_max_bytes;
     int64_t failed_authentication_delay_ms;

@@ -208,6 +208,7 @@ static brook_err append_replica(brook_partition *p, const uint8_t *data, size_t 
     }
     if ((e = learn_replica_batches(p, data, len)))
         return e;
+    brook_metric_add(p->broker->m.replicated_bytes_total, (int64_t)len);
     brook_partition_offsets(p, &start, &end);
     brook_partition_maybe_snapshot(p, len, end);
     so->when_durable(p->log, replica_durable, p);

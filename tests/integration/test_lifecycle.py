@@ -1,10 +1,19 @@
 """The request lifecycle seen from a client: responses in request order
 with a long poll in the middle, long polls woken by produce and ended by
-their deadline, acks=0 answered by silence, deadlines of acks=all."""
+their deadline, acks=0 answered by silence, deadlines of acks=all; memory
+held per slow client, and given back after a burst."""
+import os
+import subprocess
 import time
 import unittest
 
-from brooktest import BrokerTestCase, Native
+from brooktest import BIN, BrokerTestCase, Native
+
+
+def sanitized():
+    """brookd built with a sanitizer runs on the sanitizer's allocator, not glibc's"""
+    libs = subprocess.run(["ldd", os.path.join(BIN, "brookd")], capture_output=True, text=True).stdout
+    return any(name in libs for name in ("libasan", "libtsan"))
 
 
 class Lifecycle(BrokerTestCase):
@@ -110,6 +119,38 @@ class Backpressure(BrokerTestCase):
             self.assertEqual((r["id"], r["error"], len(r["records"])), (20 + i + 1, 0, 20))
         c.close()
 
+
+@unittest.skipIf(sanitized(), "the sanitizers bring their own allocator")
+class IdleMemory(BrokerTestCase):
+    extra = "limits = { idle_memory_trim_ms = 300; };"
+    storage = 'storage = { plugin = "segment"; };'  # the records leave the heap
+
+    def rss_kib(self):
+        return Backpressure.rss_kib(self)
+
+    def test_freed_heap_goes_back_to_the_system_once_the_broker_is_quiet(self):
+        self.ctl("topics", "create", "big")
+        # a burst: twelve 8 MB produce requests at once, each held whole
+        # until appended, then freed (and kept by glibc for reuse)
+        conns = [Native(self.broker.port) for _ in range(12)]
+        records = [{"value": b"%02d" % i + b"x" * 80000} for i in range(100)]
+        for c in conns:
+            c.send("produce", topic="big", partition=0, records=records)
+        for c in conns:
+            self.assertEqual(c.recv()["error"], 0)
+        peak = self.rss_kib()
+        self.assertGreater(peak, 48 * 1024, "the burst did not grow the broker (RSS %d KiB)" % peak)
+        # nothing moves any more: within a few quiet intervals it is returned
+        deadline = time.monotonic() + 5
+        while self.rss_kib() > peak - 32 * 1024 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        self.assertLess(self.rss_kib(), peak - 32 * 1024, "RSS %d KiB after the burst's %d" % (self.rss_kib(), peak))
+        # and the broker still serves
+        r = conns[0].call("fetch", topic="big", partition=0, offset=0, max_bytes=1 << 20)
+        self.assertEqual(r["error"], 0)
+        self.assertGreater(len(r["records"]), 0)
+        for c in conns:
+            c.close()
 
 if __name__ == "__main__":
     unittest.main()
