@@ -441,6 +441,11 @@ brook_err plog_read(plog *l, int64_t offset, int64_t max_offset, size_t max_byte
     *bytes = 0;
     if (offset < l->start || offset > plog_end(l))
         return BROOK_ERR_OUT_OF_RANGE;
+    /* Nothing to read (a consumer caught up, long-polling): no file is
+     * touched. With more partitions than max_open_files, each such read
+     * reopened a segment only to find its end. */
+    if (offset >= max_offset || offset == plog_end(l))
+        return BROOK_OK;
     head_reader *r = malloc(sizeof *r);
     if (!r)
         return BROOK_ERR_NOMEM;
@@ -479,6 +484,16 @@ brook_err plog_read(plog *l, int64_t offset, int64_t max_offset, size_t max_byte
                 cur = &slices[(*n_slices)++];
                 *cur = (brook_slice){.fd = fd, .file_offset = (int64_t)pos, .release = release_slice, .owner = s};
                 seg_pin(s);
+            }
+            /* The rest of the segment is whole batches below max_offset:
+             * if it fits, it is taken without reading its headers (a
+             * consumer reading a partition of small batches read them all). */
+            uint64_t rest = s->size - pos;
+            if (s->next <= max_offset && *bytes <= max_bytes && rest <= max_bytes - *bytes) {
+                cur->len += rest;
+                *bytes += rest;
+                pos = s->size;
+                break;
             }
             cur->len += h.size;
             *bytes += h.size;

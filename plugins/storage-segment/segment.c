@@ -129,6 +129,7 @@ void reader_init(head_reader *r, int fd, uint64_t limit)
     r->limit = limit;
     r->buf_pos = 0;
     r->buf_len = 0;
+    r->chunk = 4096;
 }
 
 int reader_head(head_reader *r, uint64_t pos, batch_head *h)
@@ -138,7 +139,11 @@ int reader_head(head_reader *r, uint64_t pos, batch_head *h)
     if (r->limit - pos < HEAD_BYTES)
         return -1;
     if (pos < r->buf_pos || pos + HEAD_BYTES > r->buf_pos + r->buf_len) {
-        size_t want = sizeof r->buf;
+        /* Small first: a read often needs a few headers (from an index
+         * entry to the wanted offset); a long walk reads ever more at once. */
+        size_t want = r->chunk;
+        if (r->chunk < sizeof r->buf)
+            r->chunk *= 2;
         if (r->limit - pos < want)
             want = (size_t)(r->limit - pos);
         ssize_t n = pread(r->fd, r->buf, want, (off_t)pos);

@@ -249,6 +249,7 @@ typedef struct head_reader {
     uint64_t limit; /* the segment's size */
     uint64_t buf_pos;
     size_t buf_len;
+    size_t chunk; /* the next read's size: 4 KiB, doubling to the buffer's */
     uint8_t buf[65536];
 } head_reader;
 

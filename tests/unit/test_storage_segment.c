@@ -127,6 +127,67 @@ static void rolls_and_reads_across_segments_at_every_offset(void **state)
     stop(e);
 }
 
+/* What a read must return, from the log's batches in order: from the batch
+ * holding `offset`, whole batches below `max_offset`, within `max_bytes`
+ * but the first. */
+static size_t expected_read_bytes(const int64_t *lasts, const size_t *sizes, size_t n, int64_t offset,
+                                  int64_t max_offset, size_t max_bytes)
+{
+    size_t bytes = 0, taken = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (lasts[i] < offset)
+            continue;
+        if (lasts[i] >= max_offset || (taken && bytes + sizes[i] > max_bytes))
+            break;
+        bytes += sizes[i];
+        taken++;
+    }
+    return bytes;
+}
+
+static void reads_stop_exactly_at_their_byte_and_offset_limits(void **state)
+{
+    env *e = *state;
+    /* batches of different sizes over several segments and index entries */
+    start(e, "segment_bytes = 3000; index_interval_bytes = 400; flush = \"os\";");
+    void *log;
+    assert_int_equal(e->ops->open(e->state, "t", 0, 1, &log), BROOK_OK);
+    int64_t lasts[64];
+    size_t sizes[64], n = 0;
+    for (int i = 0; i < 48; i++) {
+        int64_t before, after, start_off;
+        e->ops->offsets(log, &start_off, &before);
+        append(e, log, 1 + i % 4, 1000 + i, 20 + (size_t)(i * 37 % 90));
+        e->ops->offsets(log, &start_off, &after);
+        lasts[n] = after - 1;
+        brook_slice s[4];
+        size_t k, bytes;
+        assert_int_equal(e->ops->read(log, before, after, 1, s, 4, &k, &bytes), BROOK_OK);
+        sizes[n++] = bytes;
+        release_all(s, k);
+    }
+    int64_t end = lasts[n - 1] + 1;
+    const size_t limits[] = {1, 100, 399, 400, 1000, 2999, 3000, 6000, 1 << 30};
+    for (int64_t o = 0; o < end; o += 3)
+        for (int64_t m = o + 1; m <= end; m += 7)
+            for (size_t l = 0; l < sizeof limits / sizeof limits[0]; l++) {
+                brook_slice s[64];
+                size_t k, bytes;
+                assert_int_equal(e->ops->read(log, o, m, limits[l], s, 64, &k, &bytes), BROOK_OK);
+                size_t want = expected_read_bytes(lasts, sizes, n, o, m, limits[l]);
+                if (bytes != want)
+                    fail_msg("read(%lld, max_offset %lld, max_bytes %zu): %zu bytes, want %zu", (long long)o,
+                             (long long)m, limits[l], bytes, want);
+                size_t total = 0;
+                for (size_t i = 0; i < k; i++)
+                    total += s[i].len;
+                assert_int_equal(total, bytes);
+                release_all(s, k);
+            }
+    e->ops->close(log);
+    stop(e);
+}
+
 static void time_index_finds_first_record_at_or_after(void **state)
 {
     env *e = *state;
@@ -924,6 +985,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(rolls_and_reads_across_segments_at_every_offset, setup, teardown),
+        cmocka_unit_test_setup_teardown(reads_stop_exactly_at_their_byte_and_offset_limits, setup, teardown),
         cmocka_unit_test_setup_teardown(time_index_finds_first_record_at_or_after, setup, teardown),
         cmocka_unit_test_setup_teardown(retention_deletes_whole_old_segments, setup, teardown),
         cmocka_unit_test_setup_teardown(retention_by_time, setup, teardown),
