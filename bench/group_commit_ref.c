@@ -145,5 +145,11 @@ int main(int argc, char **argv)
     printf("%.2f %.2f %.2f %.2f %llu %zu %.2f %.2f %.2f\n", at(r.latency, n, 0.5), at(r.latency, n, 0.99),
            at(r.latency, n, 0.999), r.latency[n - 1], (unsigned long long)n, r.syncs, at(r.sync_ms, r.syncs, 0.5),
            at(r.sync_ms, r.syncs, 0.99), r.syncs ? r.sync_ms[r.syncs - 1] : 0.0);
+    pthread_cond_destroy(&r.written_cv);
+    pthread_mutex_destroy(&r.mu);
+    free(buf);
+    free(r.due);
+    free(r.latency);
+    free(r.sync_ms);
     return 0;
 }
