@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <brook/batch.h>
@@ -130,12 +131,29 @@ void reader_init(head_reader *r, int fd, uint64_t limit)
     r->buf_pos = 0;
     r->buf_len = 0;
     r->chunk = 4096;
+    r->nowait = 0;
+}
+
+/* pread, or with r->nowait only from the page cache: -1 with EAGAIN when
+ * the first bytes are not there (a file system that cannot say is read as
+ * usual). */
+static ssize_t reader_pread(head_reader *r, size_t want, uint64_t pos)
+{
+    if (r->nowait) {
+        struct iovec iov = {r->buf, want};
+        ssize_t n = preadv2(r->fd, &iov, 1, (off_t)pos, RWF_NOWAIT);
+        if (n >= 0 || errno == EAGAIN)
+            return n;
+        if (errno != EOPNOTSUPP && errno != EINVAL)
+            return n;
+    }
+    return pread(r->fd, r->buf, want, (off_t)pos);
 }
 
 int reader_head(head_reader *r, uint64_t pos, batch_head *h)
 {
     if (pos >= r->limit)
-        return 1;
+        return READER_END;
     if (r->limit - pos < HEAD_BYTES)
         return -1;
     if (pos < r->buf_pos || pos + HEAD_BYTES > r->buf_pos + r->buf_len) {
@@ -146,7 +164,9 @@ int reader_head(head_reader *r, uint64_t pos, batch_head *h)
             r->chunk *= 2;
         if (r->limit - pos < want)
             want = (size_t)(r->limit - pos);
-        ssize_t n = pread(r->fd, r->buf, want, (off_t)pos);
+        ssize_t n = reader_pread(r, want, pos);
+        if (r->nowait && (n < 0 ? errno == EAGAIN : n < HEAD_BYTES))
+            return READER_WOULD_WAIT; /* a short read: the rest was not cached */
         if (n < HEAD_BYTES)
             return -1;
         r->buf_pos = pos;

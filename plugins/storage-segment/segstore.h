@@ -250,11 +250,16 @@ typedef struct head_reader {
     uint64_t buf_pos;
     size_t buf_len;
     size_t chunk; /* the next read's size: 4 KiB, doubling to the buffer's */
+    int nowait;   /* read only what is in the page cache (log_read.c) */
     uint8_t buf[65536];
 } head_reader;
 
+#define READER_END        1 /* reader_head: no batch at pos: the data ends there */
+#define READER_WOULD_WAIT 2 /* ... a nowait reader: the header is not in the page cache */
+
 void reader_init(head_reader *r, int fd, uint64_t limit);
-/* The header of the batch at `pos`: 0 ok, 1 end of data, -1 malformed/IO. */
+/* The header of the batch at `pos`: 0 ok, READER_END, READER_WOULD_WAIT,
+ * -1 malformed or unreadable. */
 int reader_head(head_reader *r, uint64_t pos, batch_head *h);
 
 /* ---- plog.c ------------------------------------------------------------- */

@@ -84,8 +84,11 @@ typedef struct brook_storage_ops {
      * >= `max_offset` (exclusive bound: the high watermark) and before the
      * batch that would take the total past `max_bytes` - except that the
      * first batch is always returned whole, however large, so a consumer can
-     * make progress. Writes at most `max_slices` slices and sets *n_slices
-     * and *bytes (their total length). The caller releases each slice.
+     * make progress. A backend may stop sooner, after the first batch and
+     * at a batch boundary, rather than wait for its disk (read runs on the
+     * event loop; the caller reads on from there next time). Writes at
+     * most `max_slices` slices and sets *n_slices and *bytes (their total
+     * length). The caller releases each slice.
      * offset == log end: no slices, BROOK_OK. offset < log start or > log
      * end: BROOK_ERR_OUT_OF_RANGE. */
     brook_err (*read)(void *log, int64_t offset, int64_t max_offset, size_t max_bytes, brook_slice *slices,

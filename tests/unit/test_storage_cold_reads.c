@@ -1,0 +1,176 @@
+/* storage-segment's reads of log data that is not in the page cache, with
+ * pread and preadv2 interposed (the executable exports them, the plugin
+ * binds to them): while "cold", a read of a .log file that may not wait
+ * (RWF_NOWAIT) finds nothing cached, and every read that would wait is
+ * counted. A read runs on the event loop; it must not wait for the disk
+ * once it has something to return. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "storage_fixture.h"
+
+static atomic_int cold;           /* .log files count as out of the page cache */
+static atomic_int waiting_reads;  /* reads of .log files that would wait for the disk, while cold */
+static atomic_int nowait_refused; /* RWF_NOWAIT reads of .log files refused, while cold */
+
+static int is_log(int fd)
+{
+    char link[64], path[512];
+    snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+    ssize_t n = readlink(link, path, sizeof path - 1);
+    path[n > 0 ? n : 0] = '\0';
+    return n > 4 && strcmp(path + n - 4, ".log") == 0;
+}
+
+ssize_t pread(int fd, void *buf, size_t count, off_t offset)
+{
+    static ssize_t (*real)(int, void *, size_t, off_t);
+    if (!real)
+        real = (ssize_t(*)(int, void *, size_t, off_t))dlsym(RTLD_NEXT, "pread");
+    if (cold && is_log(fd))
+        waiting_reads++;
+    return real(fd, buf, count, offset);
+}
+
+ssize_t pread64(int fd, void *buf, size_t count, off_t offset)
+{
+    return pread(fd, buf, count, offset);
+}
+
+ssize_t preadv2(int fd, const struct iovec *iov, int iovcnt, off_t offset, int flags)
+{
+    static ssize_t (*real)(int, const struct iovec *, int, off_t, int);
+    if (!real)
+        real = (ssize_t(*)(int, const struct iovec *, int, off_t, int))dlsym(RTLD_NEXT, "preadv2");
+    if (cold && is_log(fd)) {
+        if (flags & RWF_NOWAIT) {
+            nowait_refused++;
+            errno = EAGAIN;
+            return -1;
+        }
+        waiting_reads++;
+    }
+    return real(fd, iov, iovcnt, offset, flags);
+}
+
+ssize_t preadv64v2(int fd, const struct iovec *iov, int iovcnt, off_t offset, int flags)
+{
+    return preadv2(fd, iov, iovcnt, offset, flags);
+}
+
+static void release_all(brook_slice *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        s[i].release(s[i].owner);
+}
+
+enum { BATCHES = 240 };
+static int64_t lasts[BATCHES];
+static size_t sizes[BATCHES], biggest, total;
+
+/* 240 batches of 1-4 records of 200-1,300 bytes, an index entry every 4 KiB */
+static void *fill(env *e)
+{
+    start(e, "index_interval_bytes = 4096; flush = \"os\";");
+    void *log;
+    assert_int_equal(e->ops->open(e->state, "k", 0, 1, &log), BROOK_OK);
+    biggest = total = 0;
+    for (int i = 0; i < BATCHES; i++) {
+        int64_t start_off, before, after;
+        e->ops->offsets(log, &start_off, &before);
+        append(e, log, 1 + i % 4, 1000 + i, 200 + (size_t)(i * 373 % 1100));
+        e->ops->offsets(log, &start_off, &after);
+        lasts[i] = after - 1;
+        brook_slice s[2];
+        size_t k;
+        assert_int_equal(e->ops->read(log, before, after, 1, s, 2, &k, &sizes[i]), BROOK_OK);
+        release_all(s, k);
+        biggest = sizes[i] > biggest ? sizes[i] : biggest;
+        total += sizes[i];
+    }
+    return log;
+}
+
+/* Reading on from where the last read stopped: each read takes the batches
+ * the index delimits within its budget and stops where it would have to
+ * wait; together they return every batch once, in order, each close to
+ * its budget, and none waits for the disk. */
+static void a_consumer_reading_on_through_cold_data_never_waits(void **state)
+{
+    env *e = *state;
+    void *log = fill(e);
+    const size_t budget = 65536;
+    waiting_reads = nowait_refused = 0;
+    cold = 1;
+    size_t batch = 0, reads = 0;
+    for (int64_t o = 0; batch < BATCHES; reads++) {
+        brook_slice s[4];
+        size_t k, bytes;
+        assert_int_equal(e->ops->read(log, o, lasts[BATCHES - 1] + 1, budget, s, 4, &k, &bytes), BROOK_OK);
+        release_all(s, k);
+        size_t whole = 0, first = batch;
+        while (batch < BATCHES && whole < bytes)
+            whole += sizes[batch++];
+        if (whole != bytes || bytes > budget)
+            fail_msg("read %zu at offset %lld: %zu bytes, not whole batches within %zu", reads, (long long)o, bytes,
+                     budget);
+        /* the index has an entry every 4 KiB: a read falls short by less than that and a batch */
+        if (batch < BATCHES && bytes + 4096 + 2 * biggest < budget)
+            fail_msg("read %zu: only %zu bytes of %zu (batches %zu-%zu)", reads, bytes, budget, first, batch - 1);
+        o = lasts[batch - 1] + 1;
+    }
+    cold = 0;
+    assert_int_equal(waiting_reads, 0);
+    assert_true(reads <= total / (budget - 4096 - 2 * biggest) + 1);
+    e->ops->close(log);
+    stop(e);
+}
+
+/* With the data cached the same reads fill their budget exactly (headers
+ * past the last index entry are read); an offset inside a batch (a
+ * consumer that seeks) needs a header read however cold, and gets its batch. */
+static void cached_reads_fill_their_budget_and_a_seek_may_wait(void **state)
+{
+    env *e = *state;
+    void *log = fill(e);
+    brook_slice s[4];
+    size_t k, bytes, want = 0;
+    assert_int_equal(e->ops->read(log, 0, lasts[BATCHES - 1] + 1, 20000, s, 4, &k, &bytes), BROOK_OK);
+    release_all(s, k);
+    for (size_t i = 0; i < BATCHES && want + sizes[i] <= 20000; i++)
+        want += sizes[i];
+    assert_int_equal(bytes, want);
+
+    waiting_reads = 0;
+    cold = 1;
+    /* batch 102 holds three records: its last offset is inside it */
+    assert_int_equal(e->ops->read(log, lasts[102], lasts[BATCHES - 1] + 1, 20000, s, 4, &k, &bytes), BROOK_OK);
+    cold = 0;
+    assert_true(waiting_reads > 0);
+    assert_true(k > 0 && bytes >= sizes[102] && bytes <= 20000);
+    uint8_t h[61];
+    assert_int_equal(pread(s[0].fd, h, sizeof h, s[0].file_offset), sizeof h);
+    assert_int_equal(brook_be64(h) + brook_be32(h + BROOK_BATCH_OFF_LAST_OFFSET_DELTA), lasts[102]);
+    release_all(s, k);
+    e->ops->close(log);
+    stop(e);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(a_consumer_reading_on_through_cold_data_never_waits, setup, teardown),
+        cmocka_unit_test_setup_teardown(cached_reads_fill_their_budget_and_a_seek_may_wait, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
