@@ -9,7 +9,7 @@ ASAN_DIR ?= build-asan
 TSAN_DIR ?= build-tsan
 # What ThreadSanitizer runs: the unit tests and the suites whose brookd does
 # work on I/O threads (fsync and deletes, PBKDF2, metrics counted anywhere).
-TSAN_TESTS = unit\.|integration\.test_(sasl|segment_storage|idempotence|metrics|lifecycle|consumer_groups)
+TSAN_TESTS = unit\.|integration\.test_(sasl|segment_storage|idempotence|metrics|lifecycle|consumer_groups|cold_fetch)
 FUZZ_DIR ?= build-fuzz
 FUZZ_SECONDS ?= 15
 FUZZERS = native_decode batch batch_validate config kafka_decode

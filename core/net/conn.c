@@ -13,6 +13,7 @@
 #include "broker.h"
 #include "conn_limits.h"
 #include "log.h"
+#include "page_cache.h"
 
 #define READ_CHUNK  65536
 #define READ_BUDGET (4u << 20) /* bytes per wake-up, for fairness */
@@ -77,6 +78,10 @@ brook_err brook_conn_open(brook_broker *b, brook_listener *l, int fd, const char
 static void free_conn(void *arg)
 {
     brook_conn *c = arg;
+    if (c->filling) { /* its page-cache fill frees it when it is done */
+        c->free_when_filled = 1;
+        return;
+    }
     brook_buf_free(&c->rbuf);
     brook_tls_conn_free(c->tls);
     free(c->tls_file_buf);
@@ -132,7 +137,7 @@ static void update_interest(brook_conn *c)
 {
     if (c->closed)
         return;
-    uint32_t ev = (c->paused || c->waiting_for_memory ? 0 : EPOLLIN) | (c->pending_out ? EPOLLOUT : 0);
+    uint32_t ev = (c->paused || c->waiting_for_memory ? 0 : EPOLLIN) | (c->pending_out && !c->filling ? EPOLLOUT : 0);
     brook_loop_io_set(c->broker->loop, &c->io, ev);
 }
 
@@ -451,14 +456,16 @@ static void advance(brook_conn *c, size_t n)
             if (r->seg_sent_off == s->len) {
                 r->seg_sent++;
                 r->seg_sent_off = 0;
+                r->seg_cached_to = 0;
             }
         }
     }
 }
 
 /* Gather memory segments from the head on, up to the first file slice.
- * Returns the iovec count; *file is set when the head segment is a file. */
-static int gather(brook_conn *c, struct iovec *iov, const brook_out_seg **file, size_t *file_off)
+ * Returns the iovec count; *file is set when the head segment is a file
+ * (segs[seg_sent] of *file_req). */
+static int gather(brook_conn *c, struct iovec *iov, const brook_out_seg **file, size_t *file_off, brook_req **file_req)
 {
     int n = 0;
     *file = NULL;
@@ -470,6 +477,7 @@ static int gather(brook_conn *c, struct iovec *iov, const brook_out_seg **file, 
                 if (n == 0) {
                     *file = s;
                     *file_off = skip;
+                    *file_req = r;
                 }
                 return n;
             }
@@ -513,19 +521,56 @@ static ssize_t tls_send(brook_conn *c, const struct iovec *iov, const brook_out_
     return w;
 }
 
+#define FILL_CHUNK (4u << 20) /* checked, and read in when cold, at a time */
+
+static void filled(void *arg)
+{
+    brook_conn *c = arg;
+    c->filling = 0;
+    if (c->free_when_filled)
+        free_conn(c);
+    else if (!c->closed)
+        do_write(c);
+}
+
+/* Whether the next bytes of a file slice can go now: they are in the page
+ * cache (checked a chunk at a time). When they are not, they are read in
+ * on a worker first (page_cache.h) and the connection waits for that
+ * alone; sendfile (or TLS's pread) would have stalled the whole loop. */
+static int ready_to_send(brook_conn *c, brook_req *r, const brook_out_seg *file, size_t file_off)
+{
+    if (file_off < r->seg_cached_to)
+        return 1;
+    size_t len = file->len - file_off < FILL_CHUNK ? file->len - file_off : FILL_CHUNK;
+    int64_t offset = file->slice->file_offset + (int64_t)file_off;
+    r->seg_cached_to = file_off + len; /* not checked again: pages evicted since then are the send's to read */
+    if (brook_page_cache_has(file->slice->fd, offset, len) ||
+        brook_page_cache_fill(c->broker->workers, file->slice->fd, offset, len, filled, c))
+        return 1;
+    c->filling = 1;
+    brook_metric_add(c->broker->m.cold_file_reads_total, 1);
+    brook_metric_add(c->broker->m.cold_file_read_bytes_total, (int64_t)len);
+    return 0;
+}
+
 static void do_write(brook_conn *c)
 {
     for (;;) {
+        if (c->filling)
+            break;
         pop_sent(c);
         if (!c->head || c->head->state != BROOK_REQ_ENCODED)
             break;
         struct iovec iov[MAX_IOV];
         const brook_out_seg *file;
         size_t file_off = 0;
-        int n = gather(c, iov, &file, &file_off);
+        brook_req *file_req = NULL;
+        int n = gather(c, iov, &file, &file_off, &file_req);
         ssize_t w;
         if (!file && n == 0)
             break; /* nothing to write: only empty responses, popped above */
+        if (file && !ready_to_send(c, file_req, file, file_off))
+            break;
         if (c->tls) {
             w = tls_send(c, iov, file, file_off);
         } else if (file) {

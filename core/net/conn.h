@@ -37,6 +37,8 @@ typedef struct brook_conn {
 
     int paused; /* not reading: backpressure or stopping */
     int closed;
+    int filling;          /* a file slice's next bytes are being read into the page cache: not writing */
+    int free_when_filled; /* closed meanwhile: the fill's completion frees it */
 
     /* conn_limits.h */
     int64_t last_read_ms;    /* loop time of the last bytes received */

@@ -68,9 +68,10 @@ struct brook_req {
     brook_out_seg *segs;
     size_t seg_count;
     size_t seg_cap;
-    size_t seg_sent;     /* segments fully written */
-    size_t seg_sent_off; /* bytes of segs[seg_sent] already written */
-    size_t out_total;    /* bytes in all segments */
+    size_t seg_sent;      /* segments fully written */
+    size_t seg_sent_off;  /* bytes of segs[seg_sent] already written */
+    size_t seg_cached_to; /* bytes of segs[seg_sent] (a file slice) checked to be in the page cache */
+    size_t out_total;     /* bytes in all segments */
     size_t out_sent;
 };
 

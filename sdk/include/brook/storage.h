@@ -88,7 +88,8 @@ typedef struct brook_storage_ops {
      * at a batch boundary, rather than wait for its disk (read runs on the
      * event loop; the caller reads on from there next time). Writes at
      * most `max_slices` slices and sets *n_slices and *bytes (their total
-     * length). The caller releases each slice.
+     * length). The caller releases each slice; file slices not in the
+     * page cache are read in on an I/O thread before they are sent.
      * offset == log end: no slices, BROOK_OK. offset < log start or > log
      * end: BROOK_ERR_OUT_OF_RANGE. */
     brook_err (*read)(void *log, int64_t offset, int64_t max_offset, size_t max_bytes, brook_slice *slices,

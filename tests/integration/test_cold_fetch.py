@@ -1,0 +1,100 @@
+"""Fetching log data that is no longer in the page cache (a consumer or a
+follower reading old segments): the broker reads it in on an I/O thread
+before sending it, so the event loop, and every other connection with it,
+never waits for the disk, and what the consumer gets is exactly what was
+produced. The segment files are taken out of the page cache by the test
+(fdatasync, then POSIX_FADV_DONTNEED)."""
+import glob
+import os
+import re
+import socket
+import struct
+import time
+import unittest
+import urllib.request
+
+from confluent_kafka import Consumer, TopicPartition
+
+from brooktest import BrokerTestCase
+import kafkawire as kw
+
+BATCHES = 80
+VALUE = 100_000  # one record per batch: 8 MB in the partition
+
+
+def drop_from_page_cache(data_dir, topic):
+    """Take every segment file of the topic out of the page cache."""
+    logs = glob.glob(os.path.join(data_dir, topic + "-*", "*.log"))
+    assert logs, "no segment files under %s" % data_dir
+    for path in logs:
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fdatasync(fd)
+            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+        finally:
+            os.close(fd)
+
+
+class ColdFetch(BrokerTestCase):
+    storage = 'storage = { plugin = "segment"; flush = "os"; };'
+    extra = 'metrics = { address = "127.0.0.1:0"; };'
+
+    def setUp(self):
+        super().setUp()
+        self.ctl("topics", "create", "old")
+        c = kw.Conn(self.broker.kafka_port)
+        for i in range(BATCHES):
+            data = c.call(0, 3, kw.produce_v3("old", 0, kw.batch([b"%04d" % i + bytes([65 + i % 26]) * VALUE])))
+            self.assertEqual(kw.parse_produce_v3(data)[0][2], 0)
+        c.close()
+
+    def metric(self, name):
+        port = re.search(r"metrics endpoint listening on 127\.0\.0\.1:(\d+)", self.broker.log()).group(1)
+        with urllib.request.urlopen("http://127.0.0.1:%s/metrics" % port, timeout=5) as r:
+            text = r.read().decode()
+        m = re.search(r"^brook_%s (\d+)$" % name, text, re.M)
+        return int(m.group(1)) if m else None
+
+    def test_a_consumer_of_data_out_of_the_page_cache_gets_it_read_in_off_the_loop(self):
+        drop_from_page_cache(self.broker.data, "old")
+        c = Consumer({"bootstrap.servers": "127.0.0.1:%d" % self.broker.kafka_port, "group.id": "g",
+                      "enable.auto.commit": False})
+        c.assign([TopicPartition("old", 0, 0)])
+        got, deadline = [], time.monotonic() + 60
+        while len(got) < BATCHES and time.monotonic() < deadline:
+            m = c.poll(0.5)
+            if m is None:
+                continue
+            self.assertIsNone(m.error(), m.error())
+            got.append((m.offset(), m.value()))
+        c.close()
+        self.assertEqual([o for o, _ in got], list(range(BATCHES)))
+        for i, (_, value) in enumerate(got):
+            self.assertEqual(value, b"%04d" % i + bytes([65 + i % 26]) * VALUE)
+        reads, read_bytes = self.metric("cold_file_reads_total"), self.metric("cold_file_read_bytes_total")
+        self.assertIsNotNone(reads, "no cold_file_reads_total metric")
+        self.assertGreater(reads, 0)
+        self.assertGreater(read_bytes, VALUE)
+
+    def test_a_client_gone_while_its_data_is_read_in_costs_nothing(self):
+        # The connection closes while an I/O thread reads its response's
+        # bytes: the read's completion must find it closed, not freed.
+        before = self.metric("cold_file_reads_total") or 0
+        for _ in range(20):
+            drop_from_page_cache(self.broker.data, "old")
+            s = socket.create_connection(("127.0.0.1", self.broker.kafka_port))
+            body = kw.fetch_v11("old", 0, 0)
+            s.sendall(kw.frame(1, 11, 7, body))
+            s.close()
+        deadline = time.monotonic() + 10
+        while (self.metric("cold_file_reads_total") or 0) == before and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self.assertGreater(self.metric("cold_file_reads_total") or 0, before)
+        c = kw.Conn(self.broker.kafka_port)  # and the broker goes on serving
+        err, perr = kw.fetch_v11_error(c.call(1, 11, kw.fetch_v11("old", 0, BATCHES - 1)))
+        self.assertEqual((err, perr), (0, 0))
+        c.close()
+
+
+if __name__ == "__main__":
+    unittest.main()
