@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# Reading old data: one librdkafka consumer reads MB MiB of 10 KiB records
+# from the start of a partition, with the partition's segment files in the
+# page cache (the reference) and taken out of it (fdatasync, then
+# POSIX_FADV_DONTNEED: a consumer catching up on old segments), while a
+# second client (bench/loop_probe.py) times a trivial request every
+# millisecond: how long the broker keeps everyone else waiting while it
+# reads from disk. Also the probe alone (idle broker), and, where delay
+# accounting can be switched on (root: kernel.task_delayacct), how long
+# brookd's event-loop thread itself waited for block I/O during the
+# consume. Median of ROUNDS per column; prints a Markdown table with the
+# cold / cached ratios.
+#
+#   bench/cold_read_run.sh [BUILD_DIR]
+#   env: ROUNDS (3), MB (1000)
+set -euo pipefail
+build=${1:-build}
+load=$build/bin/kafka_load
+brookd=$build/bin/brookd
+rounds=${ROUNDS:-3}
+mb=${MB:-1000}
+probe=$(dirname "$0")/loop_probe.py
+[ -x "$load" ] || { echo "build first (needs librdkafka-dev): $load is missing" >&2; exit 1; }
+. "$(dirname "$0")/lib.sh"
+work=$(mktemp -d "${TMPDIR:-/tmp}/brook-cbench.XXXXXX")
+pid=
+trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid"; rm -rf "$work"' EXIT
+cat >"$work/brook.conf" <<EOF2
+broker = { data_dir = "$work/data"; };
+listeners = ( { name = "kafka"; codec = "kafka"; address = "127.0.0.1:0"; } );
+storage = { plugin = "segment"; flush = "interval"; flush_ms = 100; };
+metrics = { address = "127.0.0.1:0"; };
+EOF2
+delayacct=$(cat /proc/sys/kernel/task_delayacct 2>/dev/null || echo -)
+if [ "$delayacct" = 0 ] && [ -w /proc/sys/kernel/task_delayacct ]; then
+    echo 1 >/proc/sys/kernel/task_delayacct # before brookd starts: its threads are accounted
+    trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid"; rm -rf "$work"; echo 0 >/proc/sys/kernel/task_delayacct' EXIT
+fi
+"$brookd" -c "$work/brook.conf" 2>"$work/brookd.log" &
+pid=$!
+port= mport=
+for _ in $(seq 200); do
+    port=$(sed -n 's/.*listener kafka (codec kafka) listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$work/brookd.log")
+    mport=$(sed -n 's/.*metrics endpoint listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$work/brookd.log")
+    [ -n "$port" ] && [ -n "$mport" ] && break
+    sleep 0.05
+done
+[ -n "$port" ] || { echo "brookd did not start:" >&2; cat "$work/brookd.log" >&2; exit 1; }
+b="-b 127.0.0.1:$port"
+n=$((mb * 1024 / 10))
+"$load" $b -t old -p 1 -n "$n" -s 10240 -m produce >/dev/null 2>&1
+
+metric() {
+    /usr/bin/python3 -c 'import sys, urllib.request; print(urllib.request.urlopen(sys.argv[1], timeout=10).read().decode())' \
+        "http://127.0.0.1:$mport/metrics" | awk -v m="brook_$1" '$1 == m {v = $2} END {print v + 0}'
+}
+uncache() {
+    /usr/bin/python3 - "$work/data" <<'EOF2'
+import glob, os, sys
+for path in glob.glob(os.path.join(sys.argv[1], "old-*", "*.log")):
+    fd = os.open(path, os.O_RDONLY)
+    os.fdatasync(fd)
+    os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+    os.close(fd)
+EOF2
+}
+# ms the loop thread (brookd's main thread) has waited for block I/O, "-" when not accounted
+loop_io_ms() {
+    [ "$(cat /proc/sys/kernel/task_delayacct 2>/dev/null)" = 1 ] || { echo -; return; }
+    awk -v t="$(getconf CLK_TCK)" '{print $42 * 1000 / t}' "/proc/$pid/task/$pid/stat"
+}
+# consume everything while probing: sets rate (MB/s), probed (count p50 p99 p999 max), fills, io_ms
+consume_probed() {
+    local f0 p io0
+    f0=$(metric cold_file_reads_total)
+    io0=$(loop_io_ms)
+    /usr/bin/python3 "$probe" "$port" 600 >"$work/probe" &
+    p=$!
+    sleep 0.2
+    rate=$("$load" $b -t old -p 1 -n "$n" -m consume 2>/dev/null | cut -d' ' -f2)
+    kill -TERM "$p"
+    wait "$p"
+    probed=$(cat "$work/probe")
+    fills=$(($(metric cold_file_reads_total) - f0))
+    io_ms=-
+    [ "$io0" = - ] || io_ms=$(awk -v a="$io0" -v b="$(loop_io_ms)" 'BEGIN {print b - a}')
+}
+col() { echo "$1" | cut -d' ' -f"$2"; }
+
+declare -a idle=() wr=() cr=() wp=() cp=() wmax=() cmax=() w99=() c99=() w999=() c999=() cf=() wio=() cio=()
+for ((i = 0; i < rounds; i++)); do
+    /usr/bin/python3 "$probe" "$port" 2 >"$work/probe"
+    idle+=("$(cat "$work/probe")")
+    order="cached cold"
+    ((i % 2)) && order="cold cached"
+    for how in $order; do
+        if [ "$how" = cold ]; then
+            uncache
+            sleep 0.5
+            consume_probed
+            cr+=("$rate"); c99+=("$(col "$probed" 3)"); c999+=("$(col "$probed" 4)"); cmax+=("$(col "$probed" 5)")
+            cp+=("$(col "$probed" 2)"); cf+=("$fills"); cio+=("$io_ms")
+        else
+            cat "$work"/data/old-*/*.log >/dev/null # in the page cache
+            sleep 0.5
+            consume_probed
+            wr+=("$rate"); w99+=("$(col "$probed" 3)"); w999+=("$(col "$probed" 4)"); wmax+=("$(col "$probed" 5)")
+            wp+=("$(col "$probed" 2)"); wio+=("$io_ms")
+        fi
+    done
+done
+med() { printf '%s\n' "$@" | median; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b + 0 > 0) printf "%.2f", a / b; else printf "-"}'; }
+ip50=() ip99=() imax=()
+for r in "${idle[@]}"; do ip50+=("$(col "$r" 2)"); ip99+=("$(col "$r" 3)"); imax+=("$(col "$r" 5)"); done
+echo "| data | consume MB/s | probe ms p50 | p99 | p999 | max | brookd's loop thread waiting for the disk, ms | chunks read in off the loop |"
+echo "|---|---|---|---|---|---|---|---|"
+echo "| (no consumer) | - | $(med "${ip50[@]}") | $(med "${ip99[@]}") | - | $(med "${imax[@]}") | - | - |"
+echo "| in the page cache | $(med "${wr[@]}") | $(med "${wp[@]}") | $(med "${w99[@]}") | $(med "${w999[@]}") | $(med "${wmax[@]}") | $(med "${wio[@]}") | - |"
+echo "| out of the page cache | $(med "${cr[@]}") | $(med "${cp[@]}") | $(med "${c99[@]}") | $(med "${c999[@]}") | $(med "${cmax[@]}") | $(med "${cio[@]}") | $(med "${cf[@]}") |"
+echo "| cold / cached | $(ratio "$(med "${cr[@]}")" "$(med "${wr[@]}")") | $(ratio "$(med "${cp[@]}")" "$(med "${wp[@]}")") | $(ratio "$(med "${c99[@]}")" "$(med "${w99[@]}")") | $(ratio "$(med "${c999[@]}")" "$(med "${w999[@]}")") | $(ratio "$(med "${cmax[@]}")" "$(med "${wmax[@]}")") | - | - |"
+echo
+echo "(median of $rounds rounds, $mb MiB of 10 KiB records, $(date +%F))"
+echo "every round, max probe ms: cached ${wmax[*]} / cold ${cmax[*]}; MB/s cached ${wr[*]} / cold ${cr[*]}; loop waiting ms cached ${wio[*]} / cold ${cio[*]}"
