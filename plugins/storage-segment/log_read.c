@@ -87,8 +87,10 @@ typedef struct read_ctx {
     brook_slice *slices;
     size_t max_slices;
     size_t *n_slices, *bytes;
-    brook_slice *cur; /* the current segment's slice, once it has one */
-    int done;         /* a limit reached: no further segment */
+    brook_slice *cur;   /* the current segment's slice, once it has one */
+    int done;           /* a limit reached: no further segment */
+    head_reader *r;     /* made on the first header read: most reads need none */
+    const segment *r_s; /* the segment r reads */
 } read_ctx;
 
 static uint64_t budget(const read_ctx *c)
@@ -113,7 +115,22 @@ static int take(read_ctx *c, segment *s, int fd, uint64_t pos, uint64_t len)
     return 1;
 }
 
-static brook_err read_segment(const plog *l, read_ctx *c, segment *s, head_reader *r)
+/* The header of the batch at pos in s: reader_head's answer, or
+ * READER_NO_MEMORY. With nowait, only from the page cache. */
+#define READER_NO_MEMORY (-2)
+static int head_at(read_ctx *c, segment *s, int fd, uint64_t pos, int nowait, batch_head *h)
+{
+    if (!c->r && !(c->r = malloc(sizeof *c->r)))
+        return READER_NO_MEMORY;
+    if (c->r_s != s) {
+        reader_init(c->r, fd, s->size);
+        c->r_s = s;
+    }
+    c->r->nowait = nowait;
+    return reader_head(c->r, pos, h);
+}
+
+static brook_err read_segment(const plog *l, read_ctx *c, segment *s)
 {
     brook_err e = seg_load_index(s);
     if (e)
@@ -121,8 +138,7 @@ static brook_err read_segment(const plog *l, read_ctx *c, segment *s, head_reade
     int fd = seg_fd(s);
     if (fd < 0)
         return seg_errno(errno);
-    reader_init(r, fd, s->size);
-    r->nowait = *c->n_slices > 0; /* something in hand: no waiting for more */
+    int nowait = *c->n_slices > 0; /* something in hand: no waiting for more */
     c->cur = NULL;
     uint64_t pos;
     int at_batch = batch_start(s, c->offset, &pos);
@@ -137,11 +153,13 @@ static brook_err read_segment(const plog *l, read_ctx *c, segment *s, head_reade
                 return BROOK_OK;
             if (cut) {
                 pos = cut;
-                r->nowait = 1;
+                nowait = 1;
             }
         }
         batch_head h;
-        int rc = reader_head(r, pos, &h);
+        int rc = head_at(c, s, fd, pos, nowait, &h);
+        if (rc == READER_NO_MEMORY)
+            return BROOK_ERR_NOMEM;
         if (rc == READER_END)
             return BROOK_OK;
         if (rc == READER_WOULD_WAIT) {
@@ -164,7 +182,7 @@ static brook_err read_segment(const plog *l, read_ctx *c, segment *s, head_reade
         if (!take(c, s, fd, pos, h.size))
             return BROOK_OK;
         pos += h.size;
-        r->nowait = 1;
+        nowait = 1;
     }
 }
 
@@ -180,9 +198,6 @@ brook_err plog_read(plog *l, int64_t offset, int64_t max_offset, size_t max_byte
      * reopened a segment only to find its end. */
     if (offset >= max_offset || offset == plog_end(l))
         return BROOK_OK;
-    head_reader *r = malloc(sizeof *r);
-    if (!r)
-        return BROOK_ERR_NOMEM;
     read_ctx c = {.offset = offset,
                   .max_offset = max_offset,
                   .max_bytes = max_bytes,
@@ -193,8 +208,8 @@ brook_err plog_read(plog *l, int64_t offset, int64_t max_offset, size_t max_byte
     brook_err e = BROOK_OK;
     for (size_t i = find_segment(l, offset); i < l->nsegs && !c.done && !e; i++)
         if (l->segs[i]->size)
-            e = read_segment(l, &c, l->segs[i], r);
-    free(r);
+            e = read_segment(l, &c, l->segs[i]);
+    free(c.r);
     if (e) {
         for (size_t i = 0; i < *n_slices; i++)
             seg_unpin(slices[i].owner);
