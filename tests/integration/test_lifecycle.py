@@ -16,6 +16,15 @@ def sanitized():
     return any(name in libs for name in ("libasan", "libtsan"))
 
 
+def rss_kib(pid):
+    """A process's resident memory, in KiB."""
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
 class Lifecycle(BrokerTestCase):
     def setUp(self):
         super().setUp()
@@ -89,11 +98,7 @@ class Backpressure(BrokerTestCase):
     extra = "limits = { connection_buffer_bytes = 65536; max_inflight_requests = 4; };"
 
     def rss_kib(self):
-        with open("/proc/%d/status" % self.broker.proc.pid) as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-        return 0
+        return rss_kib(self.broker.proc.pid)
 
     def test_a_client_that_does_not_read_does_not_grow_the_broker(self):
         self.ctl("topics", "create", "big")
@@ -126,7 +131,7 @@ class IdleMemory(BrokerTestCase):
     storage = 'storage = { plugin = "segment"; };'  # the records leave the heap
 
     def rss_kib(self):
-        return Backpressure.rss_kib(self)
+        return rss_kib(self.broker.proc.pid)
 
     def test_freed_heap_goes_back_to_the_system_once_the_broker_is_quiet(self):
         self.ctl("topics", "create", "big")
