@@ -38,22 +38,12 @@ if [ "$delayacct" = 0 ] && [ -w /proc/sys/kernel/task_delayacct ]; then
 fi
 "$brookd" -c "$work/brook.conf" 2>"$work/brookd.log" &
 pid=$!
-port= mport=
-for _ in $(seq 200); do
-    port=$(sed -n 's/.*listener kafka (codec kafka) listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$work/brookd.log")
-    mport=$(sed -n 's/.*metrics endpoint listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$work/brookd.log")
-    [ -n "$port" ] && [ -n "$mport" ] && break
-    sleep 0.05
-done
-[ -n "$port" ] || { echo "brookd did not start:" >&2; cat "$work/brookd.log" >&2; exit 1; }
+await_listening "$work/brookd.log"
 b="-b 127.0.0.1:$port"
 n=$((mb * 1024 / 10))
 "$load" $b -t old -p 1 -n "$n" -s 10240 -m produce >/dev/null 2>&1
 
-metric() {
-    /usr/bin/python3 -c 'import sys, urllib.request; print(urllib.request.urlopen(sys.argv[1], timeout=10).read().decode())' \
-        "http://127.0.0.1:$mport/metrics" | awk -v m="brook_$1" '$1 == m {v = $2} END {print v + 0}'
-}
+metric() { metrics_text "$mport" | awk -v m="brook_$1" '$1 == m {v = $2} END {print v + 0}'; }
 uncache() {
     /usr/bin/python3 - "$work/data" <<'EOF2'
 import glob, os, sys

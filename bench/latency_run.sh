@@ -53,23 +53,13 @@ EOF2
     : >"$work/brookd.log"
     "${broker_cpu[@]}" "$brookd" -c "$work/brook.conf" 2>"$work/brookd.log" &
     pid=$!
-    local port= _
-    for _ in $(seq 200); do
-        port=$(sed -n 's/.*listener kafka (codec kafka) listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$work/brookd.log")
-        mport=$(sed -n 's/.*metrics endpoint listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$work/brookd.log")
-        [ -n "$port" ] && [ -n "$mport" ] && break
-        sleep 0.05
-    done
-    [ -n "$port" ] || { echo "brookd did not start:" >&2; cat "$work/brookd.log" >&2; exit 1; }
+    local port
+    await_listening "$work/brookd.log"
     b="-b 127.0.0.1:$port"
 }
 stop() { kill "$pid"; wait "$pid" || true; pid=; }
 # scrape FILE: brookd's metrics now, into FILE
-scrape() {
-    /usr/bin/python3 -c 'import sys, urllib.request
-sys.stdout.write(urllib.request.urlopen("http://127.0.0.1:%s/metrics" % sys.argv[1], timeout=10).read().decode())' \
-        "$mport" >"$1"
-}
+scrape() { metrics_text "$mport" >"$1"; }
 # window BEFORE AFTER: between two scrapes, "bytes-per-fdatasync produce-mean-ms produce-p50-ms produce-p99-ms
 # bytes-per-produce-request bytes": brookd's own time per produce request (the bucket bound the quantile falls under)
 window() {
