@@ -98,4 +98,25 @@ static inline int64_t append(env *e, void *log, int n, int64_t ts0, size_t value
     return end;
 }
 
+static inline void release_all(brook_slice *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        s[i].release(s[i].owner);
+}
+
+/* append(), and the batch's last offset; *size: its bytes as stored (the
+ * read of it alone), for tests that work out what a read must return. */
+static inline int64_t append_noted(env *e, void *log, int n, int64_t ts0, size_t value_len, size_t *size)
+{
+    int64_t start_off, before, after;
+    e->ops->offsets(log, &start_off, &before);
+    append(e, log, n, ts0, value_len);
+    e->ops->offsets(log, &start_off, &after);
+    brook_slice s[2];
+    size_t k;
+    assert_int_equal(e->ops->read(log, before, after, 1, s, 2, &k, size), BROOK_OK);
+    release_all(s, k);
+    return after - 1;
+}
+
 #endif

@@ -68,12 +68,6 @@ ssize_t preadv64v2(int fd, const struct iovec *iov, int iovcnt, off_t offset, in
     return preadv2(fd, iov, iovcnt, offset, flags);
 }
 
-static void release_all(brook_slice *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        s[i].release(s[i].owner);
-}
-
 enum { BATCHES = 240 };
 static int64_t lasts[BATCHES];
 static size_t sizes[BATCHES], biggest, total;
@@ -86,15 +80,7 @@ static void *fill(env *e)
     assert_int_equal(e->ops->open(e->state, "k", 0, 1, &log), BROOK_OK);
     biggest = total = 0;
     for (int i = 0; i < BATCHES; i++) {
-        int64_t start_off, before, after;
-        e->ops->offsets(log, &start_off, &before);
-        append(e, log, 1 + i % 4, 1000 + i, 200 + (size_t)(i * 373 % 1100));
-        e->ops->offsets(log, &start_off, &after);
-        lasts[i] = after - 1;
-        brook_slice s[2];
-        size_t k;
-        assert_int_equal(e->ops->read(log, before, after, 1, s, 2, &k, &sizes[i]), BROOK_OK);
-        release_all(s, k);
+        lasts[i] = append_noted(e, log, 1 + i % 4, 1000 + i, 200 + (size_t)(i * 373 % 1100), &sizes[i]);
         biggest = sizes[i] > biggest ? sizes[i] : biggest;
         total += sizes[i];
     }

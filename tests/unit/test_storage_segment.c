@@ -54,12 +54,6 @@ static void slice_first_batch(const brook_slice *s, int64_t *base, int64_t *last
     *last = *base + (int32_t)brook_be32(h + BROOK_BATCH_OFF_LAST_OFFSET_DELTA);
 }
 
-static void release_all(brook_slice *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        s[i].release(s[i].owner);
-}
-
 /* ---- tests ---------------------------------------------------------------- */
 
 static void rolls_and_reads_across_segments_at_every_offset(void **state)
@@ -154,18 +148,8 @@ static void reads_stop_exactly_at_their_byte_and_offset_limits(void **state)
     assert_int_equal(e->ops->open(e->state, "t", 0, 1, &log), BROOK_OK);
     int64_t lasts[64];
     size_t sizes[64], n = 0;
-    for (int i = 0; i < 48; i++) {
-        int64_t before, after, start_off;
-        e->ops->offsets(log, &start_off, &before);
-        append(e, log, 1 + i % 4, 1000 + i, 20 + (size_t)(i * 37 % 90));
-        e->ops->offsets(log, &start_off, &after);
-        lasts[n] = after - 1;
-        brook_slice s[4];
-        size_t k, bytes;
-        assert_int_equal(e->ops->read(log, before, after, 1, s, 4, &k, &bytes), BROOK_OK);
-        sizes[n++] = bytes;
-        release_all(s, k);
-    }
+    for (int i = 0; i < 48; i++, n++)
+        lasts[n] = append_noted(e, log, 1 + i % 4, 1000 + i, 20 + (size_t)(i * 37 % 90), &sizes[n]);
     int64_t end = lasts[n - 1] + 1;
     const size_t limits[] = {1, 100, 399, 400, 1000, 2999, 3000, 6000, 1 << 30};
     for (int64_t o = 0; o < end; o += 3)
