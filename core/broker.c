@@ -519,7 +519,8 @@ brook_err brook_broker_start(brook_broker *b, brook_config *config, const char *
     if ((e = brook_broker_groups_start(b, err, errlen)))
         return e;
     brook_metric *moved[] = {b->m.produced_bytes_total, b->m.fetched_bytes_total, b->m.replicated_bytes_total};
-    if ((e = brook_memory_trim_start(&b->memory_trim, b->loop, b->metrics, b->st->idle_memory_trim_ms, moved, 3))) {
+    if ((e = brook_memory_trim_start(&b->memory_trim, b->loop, b->metrics, b->st->idle_memory_trim_ms, moved,
+                                     (int)(sizeof moved / sizeof moved[0])))) {
         snprintf(err, errlen, "cannot start the memory trimmer: %s", brook_err_str(e));
         return e;
     }
