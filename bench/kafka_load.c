@@ -2,7 +2,7 @@
  *
  *   kafka_load [--mock] [-b host:port] -t TOPIC -m produce|consume|latency
  *              [-n COUNT] [-s SIZE] [-a ACKS] [-p PARTITIONS] [-r REPLICATION_FACTOR] [-k] [-R RATE]
- *              [-L LINGER_MS]
+ *              [-L LINGER_MS] [-X PROPERTY=VALUE]...
  *
  * produce: COUNT records of SIZE bytes, round-robin over PARTITIONS (with
  *          -k keyed "k<i>" and spread by the client's partitioner), then
@@ -24,7 +24,9 @@
  *          acknowledgement (due -> delivery report) milliseconds, the rate
  *          achieved and the share of records the consumer received.
  * --mock:  the peer is librdkafka's in-process mock cluster instead of -b,
- *          the reference for bench/kafka_run.sh. */
+ *          the reference for bench/kafka_run.sh.
+ * -X:      a librdkafka property for the producers and consumers, over the
+ *          settings above (up to 16). */
 #include <dirent.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -50,6 +52,8 @@ typedef struct opts {
     int keyed;          /* -k: each record keyed ("k<i>"), the client's partitioner spreads them */
     double rate;        /* -R: latency at this many records/s (0: one at a time, ~1000/s) */
     const char *linger; /* -L: the producer's linger.ms (default: produce 5, latency 0) */
+    int nprops;         /* -X key=value: client properties, applied after the defaults above */
+    char *props[16];
 } opts;
 
 static double now_s(void)
@@ -65,20 +69,29 @@ static void die(const char *what, const char *detail)
     exit(1);
 }
 
-static rd_kafka_conf_t *base_conf(const opts *o)
-{
-    rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    char err[256];
-    if (rd_kafka_conf_set(conf, "bootstrap.servers", o->bootstrap, err, sizeof err) != RD_KAFKA_CONF_OK)
-        die("bootstrap.servers", err);
-    return conf;
-}
-
 static void set(rd_kafka_conf_t *conf, const char *k, const char *v)
 {
     char err[256];
     if (rd_kafka_conf_set(conf, k, v, err, sizeof err) != RD_KAFKA_CONF_OK)
         die(k, err);
+}
+
+static rd_kafka_conf_t *base_conf(const opts *o)
+{
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    set(conf, "bootstrap.servers", o->bootstrap);
+    return conf;
+}
+
+/* The -X properties, last: they override what a mode sets by default. */
+static void set_props(rd_kafka_conf_t *conf, const opts *o)
+{
+    for (int i = 0; i < o->nprops; i++) {
+        char *eq = strchr(o->props[i], '=');
+        *eq = '\0';
+        set(conf, o->props[i], eq + 1);
+        *eq = '=';
+    }
 }
 
 /* CPU seconds (user + system) of this process's threads so far, read from
@@ -244,6 +257,7 @@ static rd_kafka_t *producer_with(const opts *o, const char *linger,
     set(conf, "queue.buffering.max.kbytes", "1048576");
     set(conf, "batch.num.messages", "10000");
     rd_kafka_conf_set_dr_msg_cb(conf, dr);
+    set_props(conf, o);
     rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
     if (!rk)
         die("producer", err);
@@ -315,6 +329,7 @@ static rd_kafka_t *consumer(const opts *o, int64_t start)
     set(conf, "group.id", "kafka_load");
     set(conf, "enable.auto.commit", "false");
     set(conf, "fetch.wait.max.ms", "100");
+    set_props(conf, o);
     rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
     if (!rk)
         die("consumer", err);
@@ -534,7 +549,7 @@ int main(int argc, char **argv)
     static const struct option longopts[] = {
         {"mock", no_argument, NULL, 'M'}, {"keyed", no_argument, NULL, 'k'}, {NULL, 0, NULL, 0}};
     int c;
-    while ((c = getopt_long(argc, argv, "b:t:m:n:s:a:p:r:kR:L:", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "b:t:m:n:s:a:p:r:kR:L:X:", longopts, NULL)) != -1) {
         switch (c) {
         case 'b': o.bootstrap = optarg; break;
         case 't': o.topic = optarg; break;
@@ -548,12 +563,17 @@ int main(int argc, char **argv)
         case 'k': o.keyed = 1; break;
         case 'R': o.rate = atof(optarg); break;
         case 'L': o.linger = optarg; break;
+        case 'X':
+            if (!strchr(optarg, '=') || o.nprops == (int)(sizeof o.props / sizeof o.props[0]))
+                die("-X takes key=value, at most 16 times", optarg);
+            o.props[o.nprops++] = optarg;
+            break;
         default: return 2;
         }
     }
     if (!o.topic || !o.mode || o.count < 1 || o.size < 1 || o.partitions < 1 || o.replication < 1)
         die("usage: kafka_load [--mock] [-b host:port] -t TOPIC -m create|produce|consume|latency [-n N] [-s SIZE] "
-            "[-a ACKS] [-p PARTITIONS] [-r RF] [-k] [-R RATE] [-L LINGER_MS]",
+            "[-a ACKS] [-p PARTITIONS] [-r RF] [-k] [-R RATE] [-L LINGER_MS] [-X property=value]...",
             NULL);
     rd_kafka_t *mock_rk = NULL;
     rd_kafka_mock_cluster_t *mock = NULL;
