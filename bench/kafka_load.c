@@ -2,14 +2,15 @@
  *
  *   kafka_load [--mock] [-b host:port] -t TOPIC -m produce|consume|latency
  *              [-n COUNT] [-s SIZE] [-a ACKS] [-p PARTITIONS] [-r REPLICATION_FACTOR] [-k] [-R RATE]
- *              [-L LINGER_MS] [-X PROPERTY=VALUE]...
+ *              [-L LINGER_MS] [-X PROPERTY=VALUE]... [--from-beginning]
  *
  * produce: COUNT records of SIZE bytes, round-robin over PARTITIONS (with
  *          -k keyed "k<i>" and spread by the client's partitioner), then
  *          flush; prints "records/s MB/s client-CPU-s mock-CPU-s": the CPU
  *          seconds this process's client threads and (with --mock) the mock
  *          cluster's threads used while producing, "-" without --mock.
- * consume: reads COUNT records from the beginning of every partition;
+ * consume: reads COUNT records from offset 0 of every partition (with
+ *          --from-beginning: from OFFSET_BEGINNING, which the client resolves);
  *          prints "records/s MB/s wall-s client-CPU-s busiest-thread-CPU-s
  *          mock-CPU-s", timed from the first record on (with
  *          --mock it first fills the mock with COUNT records of SIZE bytes,
@@ -52,6 +53,7 @@ typedef struct opts {
     int keyed;          /* -k: each record keyed ("k<i>"), the client's partitioner spreads them */
     double rate;        /* -R: latency at this many records/s (0: one at a time, ~1000/s) */
     const char *linger; /* -L: the producer's linger.ms (default: produce 5, latency 0) */
+    int from_beginning; /* --from-beginning: consume from OFFSET_BEGINNING, resolved by the client */
     int nprops;         /* -X key=value: client properties, applied after the defaults above */
     char *props[16];
 } opts;
@@ -329,6 +331,7 @@ static rd_kafka_t *consumer(const opts *o, int64_t start)
     set(conf, "group.id", "kafka_load");
     set(conf, "enable.auto.commit", "false");
     set(conf, "fetch.wait.max.ms", "100");
+    set(conf, "auto.offset.reset", "earliest"); /* offset 0 of a log that starts later: its start */
     set_props(conf, o);
     rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
     if (!rk)
@@ -347,7 +350,13 @@ static void consume(const opts *o)
         double client_cpu, mock_cpu;
         produce_all(o, &client_cpu, &mock_cpu);
     }
-    rd_kafka_t *rk = consumer(o, RD_KAFKA_OFFSET_BEGINNING);
+    /* Offset 0 rather than OFFSET_BEGINNING, unless asked: librdkafka
+     * (2.0) resolves BEGINNING with one ListOffsets request per partition,
+     * and with 10,000 partitions its broker thread sent some of those
+     * requests 10-27 s after queueing them, while it fetched the others
+     * (docs/benchmarks.md, "Many partitions"). The topics measured here
+     * start at 0, so both read the same records. */
+    rd_kafka_t *rk = consumer(o, o->from_beginning ? RD_KAFKA_OFFSET_BEGINNING : 0);
     long got = 0;
     double bytes = 0, t0 = 0, deadline = now_s() + 300;
     cpu_snapshot before, after;
@@ -546,8 +555,10 @@ int main(int argc, char **argv)
 {
     opts o = {
         .bootstrap = "127.0.0.1:9092", .count = 1000000, .size = 100, .acks = 1, .partitions = 1, .replication = 1};
-    static const struct option longopts[] = {
-        {"mock", no_argument, NULL, 'M'}, {"keyed", no_argument, NULL, 'k'}, {NULL, 0, NULL, 0}};
+    static const struct option longopts[] = {{"mock", no_argument, NULL, 'M'},
+                                             {"keyed", no_argument, NULL, 'k'},
+                                             {"from-beginning", no_argument, NULL, 'B'},
+                                             {NULL, 0, NULL, 0}};
     int c;
     while ((c = getopt_long(argc, argv, "b:t:m:n:s:a:p:r:kR:L:X:", longopts, NULL)) != -1) {
         switch (c) {
@@ -561,6 +572,7 @@ int main(int argc, char **argv)
         case 'r': o.replication = atoi(optarg); break;
         case 'M': o.mock = 1; break;
         case 'k': o.keyed = 1; break;
+        case 'B': o.from_beginning = 1; break;
         case 'R': o.rate = atof(optarg); break;
         case 'L': o.linger = optarg; break;
         case 'X':
@@ -573,7 +585,7 @@ int main(int argc, char **argv)
     }
     if (!o.topic || !o.mode || o.count < 1 || o.size < 1 || o.partitions < 1 || o.replication < 1)
         die("usage: kafka_load [--mock] [-b host:port] -t TOPIC -m create|produce|consume|latency [-n N] [-s SIZE] "
-            "[-a ACKS] [-p PARTITIONS] [-r RF] [-k] [-R RATE] [-L LINGER_MS] [-X property=value]...",
+            "[-a ACKS] [-p PARTITIONS] [-r RF] [-k] [-R RATE] [-L LINGER_MS] [-X property=value]... [--from-beginning]",
             NULL);
     rd_kafka_t *mock_rk = NULL;
     rd_kafka_mock_cluster_t *mock = NULL;

@@ -17,7 +17,8 @@
 #
 #   bench/partitions_run.sh [BUILD_DIR]
 #   env: ROUNDS (3), COUNTS ("1 100 1000 10000"), N (1000000), BIG_PARTITIONS (100000), ACTIVE_MB (2048),
-#        STORAGE_OPTIONS (more storage options, e.g. "syncfs_min_files = 0;")
+#        STORAGE_OPTIONS (more storage options, e.g. "syncfs_min_files = 0;"),
+#        CONSUME_OPTIONS (more kafka_load options for the consume runs, e.g. "--from-beginning")
 set -euo pipefail
 build=${1:-build}
 load=$build/bin/kafka_load
@@ -92,12 +93,12 @@ for p in $counts; do
                 t0=$(cpu_ticks)
                 read -r rate _ <<<"$(run $b -t t$i -p "$p" -n "$n" -s 100 -k -m produce)"
                 bp+=("$rate"); bcp+=("$(cpu_since "$t0")")
-                bc+=("$(run $b -t t$i -p "$p" -n "$cn" -m consume | cut -d' ' -f1)")
+                bc+=("$(run $b -t t$i -p "$p" -n "$cn" -m consume ${CONSUME_OPTIONS:-} | cut -d' ' -f1)")
                 rss+=("$(rss_mib)")
             else
                 read -r rate _ _ mcpu <<<"$(run --mock -t t$i -p "$p" -n "$n" -s 100 -k -m produce)"
                 mp+=("$rate"); mcp+=("$mcpu")
-                mc+=("$(run --mock -t t$i -p "$p" -n "$cn" -s 100 -k -m consume | cut -d' ' -f1)")
+                mc+=("$(run --mock -t t$i -p "$p" -n "$cn" -s 100 -k -m consume ${CONSUME_OPTIONS:-} | cut -d' ' -f1)")
             fi
         done
         stop
@@ -164,6 +165,6 @@ $(printf '%s' "$rows")
 $active_rows
 
 (creating the $big-partition topic and producing its records took $created s;
-100-byte keyed records, $n produced per run; segment storage, flush interval 100 ms${STORAGE_OPTIONS:+, ${STORAGE_OPTIONS%;}}; median of $rounds rounds;
+100-byte keyed records, $n produced per run; segment storage, flush interval 100 ms${STORAGE_OPTIONS:+, ${STORAGE_OPTIONS%;}}${CONSUME_OPTIONS:+, consumed with $CONSUME_OPTIONS}; median of $rounds rounds;
 $(date -u +%Y-%m-%d), $(nproc) cores; reproduce with: bench/partitions_run.sh $build)
 EOF3
