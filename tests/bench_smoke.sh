@@ -12,13 +12,16 @@ echo "$out"
 check() {
     line=$(echo "$out" | grep -F "| $1") || { echo "missing row: $1" >&2; exit 1; }
     echo "$line" | awk -F'|' -v min="$2" '
-        function ok(v) { gsub(/ /, "", v); return v ~ /^[0-9]+(\.[0-9]+)?$/ && v + 0 > min }
+        function ok(v) { gsub(/ /, "", v); return v ~ /^-?[0-9]+(\.[0-9]+)?$/ && v + 0 > min }
         { exit !(ok($3) && ok($4)) }' || { echo "row without figures: $line" >&2; exit 1; }
 }
 check "produce 100-byte records" 0
 check "produce 10 KiB records" 0
-check "10 KiB produce: broker CPU-seconds" -1
+check "10 KiB produce: broker CPU-seconds per GB (brookd" -1
+check "10 KiB produce: broker CPU-seconds per GB beyond" -1000000 # brookd less the write alone: at these sizes, noise of either sign
 check "10 KiB produce: client CPU-seconds" -1
 check "the disk alone" 0
+echo "$out" | grep -F "| writing the same bytes alone" | awk -F'|' '{ v = $3; gsub(/ /, "", v); exit !(v ~ /^[0-9]+\.[0-9]+$/) }' ||
+    { echo "no CPU figure for writing the bytes alone" >&2; exit 1; }
 check "consume 100-byte records from the start, 2 partitions" 0
 check "consume 10 KiB records from the start, 2 partitions" 0
