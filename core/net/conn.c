@@ -137,7 +137,9 @@ static void update_interest(brook_conn *c)
 {
     if (c->closed)
         return;
-    uint32_t ev = (c->paused || c->waiting_for_memory ? 0 : EPOLLIN) | (c->pending_out && !c->filling ? EPOLLOUT : 0);
+    /* corked: the write follows at once, and asks for EPOLLOUT itself if the socket is full */
+    uint32_t ev = (c->paused || c->waiting_for_memory ? 0 : EPOLLIN) |
+                  (c->pending_out && !c->filling && !c->corked ? EPOLLOUT : 0);
     brook_loop_io_set(c->broker->loop, &c->io, ev);
 }
 
@@ -390,7 +392,14 @@ static void do_read(brook_conn *c)
         c->rbuf.len += (size_t)n;
         c->last_read_ms = c->last_active_ms = brook_loop_now(c->broker->loop);
         budget = (size_t)n >= budget ? 0 : budget - (size_t)n;
+        /* Requests that complete while this read's frames are handled (a
+         * pipelining producer's, say) answer in one write after them, not
+         * one each: fewer system calls here, fewer wake-ups for the client. */
+        c->corked = 1;
         process_frames(c);
+        c->corked = 0;
+        if (!c->closed)
+            do_write(c);
     }
     /* Budget spent: bytes still in the socket wake the loop again, but bytes
      * OpenSSL already decrypted would not, so come back after the others. */
@@ -423,7 +432,7 @@ static void encode_ready(brook_conn *c)
 void brook_conn_on_complete(brook_conn *c)
 {
     encode_ready(c);
-    if (!c->closed)
+    if (!c->closed && !c->corked)
         do_write(c);
 }
 

@@ -37,6 +37,7 @@ typedef struct brook_conn {
 
     int paused; /* not reading: backpressure or stopping */
     int closed;
+    int corked;           /* handling the requests of one read: their responses go out together after */
     int filling;          /* a file slice's next bytes are being read into the page cache: not writing */
     int free_when_filled; /* closed meanwhile: the fill's completion frees it */
 

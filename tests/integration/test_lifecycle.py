@@ -125,6 +125,35 @@ class Backpressure(BrokerTestCase):
         c.close()
 
 
+def write_syscalls(pid):
+    """How many write-type system calls (write, writev, sendfile ...) a process has made."""
+    with open("/proc/%d/io" % pid) as f:
+        for line in f:
+            if line.startswith("syscw:"):
+                return int(line.split()[1])
+    return 0
+
+
+class Pipelining(BrokerTestCase):
+    def test_requests_read_together_are_answered_in_one_write(self):
+        """A pipelining client's requests that arrive in one read and complete
+        at once go back in one write, not one each."""
+        import kafkawire as kw
+        self.ctl("topics", "create", "p")
+        c = kw.Conn(self.broker.kafka_port)
+        c.call(18, 0, b"")  # connected and served: later writes are this test's
+        frames = b"".join(kw.frame(0, 3, 100 + i, kw.produce_v3("p", 0, kw.batch([b"r%d" % i])))
+                          for i in range(50))
+        before = write_syscalls(self.broker.proc.pid)
+        c.sock.sendall(frames)  # one segment on loopback: the broker reads it at once
+        answered = [c.recv()[0] for _ in range(50)]
+        writes = write_syscalls(self.broker.proc.pid) - before
+        self.assertEqual(answered, list(range(100, 150)))
+        # one write; a few if the frames straddled reads (one each before: 50)
+        self.assertLessEqual(writes, 5)
+        c.close()
+
+
 @unittest.skipIf(sanitized(), "the sanitizers bring their own allocator")
 class IdleMemory(BrokerTestCase):
     extra = "limits = { idle_memory_trim_ms = 300; };"
