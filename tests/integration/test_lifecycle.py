@@ -7,6 +7,7 @@ import subprocess
 import time
 import unittest
 
+import kafkawire as kw
 from brooktest import BIN, BrokerTestCase, Native
 
 
@@ -16,13 +17,23 @@ def sanitized():
     return any(name in libs for name in ("libasan", "libtsan"))
 
 
-def rss_kib(pid):
-    """A process's resident memory, in KiB."""
-    with open("/proc/%d/status" % pid) as f:
+def proc_count(pid, name, key):
+    """The number after "key:" in /proc/<pid>/<name> (0 when absent)."""
+    with open("/proc/%d/%s" % (pid, name)) as f:
         for line in f:
-            if line.startswith("VmRSS:"):
+            if line.startswith(key + ":"):
                 return int(line.split()[1])
     return 0
+
+
+def rss_kib(pid):
+    """A process's resident memory, in KiB."""
+    return proc_count(pid, "status", "VmRSS")
+
+
+def write_syscalls(pid):
+    """How many write-type system calls (write, writev, sendfile ...) a process has made."""
+    return proc_count(pid, "io", "syscw")
 
 
 class Lifecycle(BrokerTestCase):
@@ -125,20 +136,10 @@ class Backpressure(BrokerTestCase):
         c.close()
 
 
-def write_syscalls(pid):
-    """How many write-type system calls (write, writev, sendfile ...) a process has made."""
-    with open("/proc/%d/io" % pid) as f:
-        for line in f:
-            if line.startswith("syscw:"):
-                return int(line.split()[1])
-    return 0
-
-
 class Pipelining(BrokerTestCase):
     def test_requests_read_together_are_answered_in_one_write(self):
         """A pipelining client's requests that arrive in one read and complete
         at once go back in one write, not one each."""
-        import kafkawire as kw
         self.ctl("topics", "create", "p")
         c = kw.Conn(self.broker.kafka_port)
         c.call(18, 0, b"")  # connected and served: later writes are this test's
