@@ -55,7 +55,7 @@ typedef struct opts {
     const char *linger; /* -L: the producer's linger.ms (default: produce 5, latency 0) */
     int from_beginning; /* --from-beginning: consume from OFFSET_BEGINNING, resolved by the client */
     int nprops;         /* -X key=value: client properties, applied after the defaults above */
-    char *props[16];
+    const char *prop_key[16], *prop_value[16];
 } opts;
 
 static double now_s(void)
@@ -88,12 +88,8 @@ static rd_kafka_conf_t *base_conf(const opts *o)
 /* The -X properties, last: they override what a mode sets by default. */
 static void set_props(rd_kafka_conf_t *conf, const opts *o)
 {
-    for (int i = 0; i < o->nprops; i++) {
-        char *eq = strchr(o->props[i], '=');
-        *eq = '\0';
-        set(conf, o->props[i], eq + 1);
-        *eq = '=';
-    }
+    for (int i = 0; i < o->nprops; i++)
+        set(conf, o->prop_key[i], o->prop_value[i]);
 }
 
 /* CPU seconds (user + system) of this process's threads so far, read from
@@ -575,11 +571,15 @@ int main(int argc, char **argv)
         case 'B': o.from_beginning = 1; break;
         case 'R': o.rate = atof(optarg); break;
         case 'L': o.linger = optarg; break;
-        case 'X':
-            if (!strchr(optarg, '=') || o.nprops == (int)(sizeof o.props / sizeof o.props[0]))
+        case 'X': {
+            char *eq = strchr(optarg, '=');
+            if (!eq || o.nprops == (int)(sizeof o.prop_key / sizeof o.prop_key[0]))
                 die("-X takes key=value, at most 16 times", optarg);
-            o.props[o.nprops++] = optarg;
+            *eq = '\0';
+            o.prop_key[o.nprops] = optarg;
+            o.prop_value[o.nprops++] = eq + 1;
             break;
+        }
         default: return 2;
         }
     }
