@@ -17,6 +17,7 @@ typedef struct job {
     void (*work)(void *arg);
     void (*done)(void *arg);
     void *arg;
+    int posted; /* brook_workers_post's: not a submitted job, never pending */
 } job;
 
 typedef struct queue {
@@ -58,6 +59,15 @@ static job *pop(queue *q)
     return j;
 }
 
+/* Under the lock: the loop has completions to run. */
+static void wake_loop(brook_workers *w)
+{
+    uint64_t one = 1;
+    /* an eventfd write cannot block below 2^64-1 and never fails here */
+    if (write(w->io.fd, &one, sizeof one) < 0)
+        log_error("workers: eventfd write: %s", strerror(errno));
+}
+
 static void *worker_main(void *arg)
 {
     brook_workers *w = arg;
@@ -73,10 +83,7 @@ static void *worker_main(void *arg)
             j->work(j->arg);
         pthread_mutex_lock(&w->lock);
         push(&w->finished, j);
-        uint64_t one = 1;
-        /* an eventfd write cannot block below 2^64-1 and never fails here */
-        if (write(w->io.fd, &one, sizeof one) < 0)
-            log_error("workers: eventfd write: %s", strerror(errno));
+        wake_loop(w);
     }
     pthread_mutex_unlock(&w->lock);
     return NULL;
@@ -92,7 +99,8 @@ static void run_finished(brook_workers *w)
     while (list) {
         job *j = list;
         list = j->next;
-        w->pending--;
+        if (!j->posted)
+            w->pending--;
         if (j->done)
             j->done(j->arg);
         free(j);
@@ -151,13 +159,24 @@ brook_err brook_workers_submit(brook_workers *w, void (*work)(void *arg), void (
     job *j = malloc(sizeof *j);
     if (!j)
         return BROOK_ERR_NOMEM;
-    j->work = work;
-    j->done = done;
-    j->arg = arg;
+    *j = (job){.work = work, .done = done, .arg = arg};
     pthread_mutex_lock(&w->lock);
     push(&w->todo, j);
     w->pending++;
     pthread_cond_signal(&w->wake);
+    pthread_mutex_unlock(&w->lock);
+    return BROOK_OK;
+}
+
+brook_err brook_workers_post(brook_workers *w, void (*done)(void *arg), void *arg)
+{
+    job *j = malloc(sizeof *j);
+    if (!j)
+        return BROOK_ERR_NOMEM;
+    *j = (job){.done = done, .arg = arg, .posted = 1};
+    pthread_mutex_lock(&w->lock);
+    push(&w->finished, j);
+    wake_loop(w);
     pthread_mutex_unlock(&w->lock);
     return BROOK_OK;
 }

@@ -107,6 +107,16 @@ static brook_err host_run_blocking(const brook_host *host, void (*work)(void *ar
     return brook_workers_submit(w, work, done, arg);
 }
 
+static brook_err host_post(const brook_host *host, void (*cb)(void *arg), void *arg)
+{
+    brook_workers *w = instance_of(host)->env->workers;
+    if (!w) { /* no pool: the work runs inline on the loop, and so does cb */
+        cb(arg);
+        return BROOK_OK;
+    }
+    return brook_workers_post(w, cb, arg);
+}
+
 void brook_host_init(brook_plugin_instance *inst)
 {
     brook_host *h = &inst->host;
@@ -130,4 +140,5 @@ void brook_host_init(brook_plugin_instance *inst)
     h->host_private = inst;
     h->run_blocking = host_run_blocking;
     h->slice_bytes = brook_slice_bytes;
+    h->post = host_post;
 }

@@ -29,7 +29,7 @@
 #include "types.h"
 
 #define BROOK_ABI_MAJOR     2
-#define BROOK_ABI_MINOR     4
+#define BROOK_ABI_MINOR     5
 #define BROOK_PLUGIN_SYMBOL "brook_plugin"
 
 #if defined(__GNUC__)
@@ -191,6 +191,15 @@ struct brook_host {
      * data, or for a file slice a malloc'd copy read with pread, also put
      * in *copy for the caller to free. NULL when the file cannot be read. */
     const uint8_t *(*slice_bytes)(const brook_slice *slice, uint8_t **copy);
+
+    /* Since 2.5. Only from inside a run_blocking `work`, on its I/O
+     * thread: `cb(arg)` runs on the event loop soon, before that job's
+     * `done` and in the order posted. For a job that reports progress as
+     * it goes on (a sync answering the producers it covered while it
+     * starts the next one), without a round trip through the loop. With no
+     * I/O threads (work runs inline on the loop) cb runs at once.
+     * BROOK_ERR_NOMEM: not queued, cb will not run. */
+    brook_err (*post)(const brook_host *host, void (*cb)(void *arg), void *arg);
 };
 
 /* The descriptor. Fill it with BROOK_PLUGIN_DESCRIPTOR. */
