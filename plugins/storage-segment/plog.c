@@ -328,6 +328,7 @@ void plog_close(plog *l)
 
 static brook_err roll(plog *l)
 {
+    durability_files_change(l);
     segment *old = active(l);
     segment *s = seg_new(l->be, l, old->next);
     if (!s)
@@ -419,6 +420,7 @@ brook_err plog_truncate(plog *l, int64_t offset)
 {
     if (offset >= plog_end(l))
         return BROOK_OK;
+    durability_files_change(l);
     cleaner_settle(l);
     if (offset < l->start)
         offset = l->start;
@@ -663,6 +665,7 @@ brook_err plog_delete_before(plog *l, int64_t offset)
 {
     if (offset <= l->start)
         return BROOK_OK;
+    durability_files_change(l);
     cleaner_settle(l);
     brook_err e = BROOK_OK;
     if (offset > plog_end(l)) {

@@ -26,6 +26,7 @@
 #define BROOK_SEGSTORE_H
 
 #include <limits.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -104,6 +105,7 @@ typedef struct backend {
     size_t round_queued;
     int round_running;
     brook_timer *round_timer;
+    _Atomic int syncs_queued; /* partitions' own syncs handed to I/O threads, not yet started */
     brook_metric *m_fsyncs;
     brook_metric *m_syncfs;
     brook_metric *m_open_files;
@@ -180,6 +182,11 @@ struct plog {
     plog *round_next;    /* in the backend's next round */
     int64_t unflushed_msgs;
     brook_timer *flush_timer;
+    /* flush = "always": what a sync running on an I/O thread reads to chain
+     * the next sync itself (durability.c). Written on the loop only. */
+    _Atomic uint64_t chain_appended; /* appended_seq, once its bytes are written */
+    _Atomic uint64_t chain_wanted;   /* the newest waiter's target */
+    _Atomic uint64_t chain_layout;   /* bumps on anything but an append to the active file */
     /* compaction (cleaner.c) */
     int64_t committed;         /* records below it are committed (the high watermark) */
     int64_t clean_offset;      /* the last cleaning's end: records from here on are dirty */
@@ -322,6 +329,9 @@ void durability_when_durable(plog *l, brook_storage_durable_cb cb, void *arg);
 /* Synchronous: fdatasync every dirty segment (and the directory). */
 brook_err durability_flush_now(plog *l);
 /* At close: flush now, answer every waiter, stop the timer. */
+/* The log's files are about to change (a roll, a truncation, a fresh
+ * start): a sync chaining on the active file stops. */
+void durability_files_change(plog *l);
 brook_err durability_close(plog *l);
 /* Seal a segment that stops being active: sync its data, then write its
  * index files, off the loop. */

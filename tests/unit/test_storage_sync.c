@@ -3,16 +3,22 @@
  * slow them down and inject failures: interval rounds (sync_round.c) share
  * one syncfs, small rounds sync file by file, a failed syncfs is pinned on
  * the partition whose file failed, a stopping broker's closes share one
- * file-system sync, and a close never answers before a running sync. */
+ * file-system sync, a close never answers before a running sync, and with
+ * flush = "always" a sync goes on by itself while producers wait, never
+ * answering for bytes it did not cover. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -36,6 +42,52 @@ int syncfs(int fd)
     return (int)syscall(SYS_syncfs, fd);
 }
 
+/* The test's thread runs the loop; I/O threads are the others. */
+static pthread_t loop_thread;
+static atomic_int hold_syncs; /* while set, I/O threads' fdatasyncs wait (at most 5 s) */
+static atomic_int syncs_held; /* ... how many have waited */
+
+/* Per .log file, the bytes a returned fdatasync covers: the file's size
+ * when the call began. */
+#define TRACKED 64
+static struct {
+    char path[512];
+    long long durable;
+} tracked[TRACKED];
+static pthread_mutex_t tracked_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static long long *durable_bytes_of(const char *path)
+{
+    pthread_mutex_lock(&tracked_lock);
+    long long *found = NULL;
+    for (int i = 0; i < TRACKED && !found; i++) {
+        if (!tracked[i].path[0])
+            snprintf(tracked[i].path, sizeof tracked[i].path, "%s", path);
+        if (strcmp(tracked[i].path, path) == 0)
+            found = &tracked[i].durable;
+    }
+    pthread_mutex_unlock(&tracked_lock);
+    return found;
+}
+
+static void note_durable(const char *path, long long size)
+{
+    long long *d = durable_bytes_of(path);
+    pthread_mutex_lock(&tracked_lock);
+    if (d && size > *d)
+        *d = size;
+    pthread_mutex_unlock(&tracked_lock);
+}
+
+static long long durable_bytes(const char *path)
+{
+    long long *d = durable_bytes_of(path);
+    pthread_mutex_lock(&tracked_lock);
+    long long v = d ? *d : 0;
+    pthread_mutex_unlock(&tracked_lock);
+    return v;
+}
+
 int fdatasync(int fd)
 {
     fdatasync_calls++;
@@ -48,8 +100,17 @@ int fdatasync(int fd)
         errno = EIO;
         return -1;
     }
+    if (hold_syncs && !pthread_equal(pthread_self(), loop_thread)) {
+        syncs_held++;
+        for (int i = 0; i < 5000 && hold_syncs; i++)
+            usleep(1000);
+    }
+    struct stat st;
+    int is_log = n > 4 && strcmp(path + n - 4, ".log") == 0 && fstat(fd, &st) == 0;
     int rc = (int)syscall(SYS_fdatasync, fd);
     usleep((useconds_t)fdatasync_delay_ms * 1000);
+    if (rc == 0 && is_log)
+        note_durable(path, (long long)st.st_size);
     fdatasync_done++;
     return rc;
 }
@@ -231,6 +292,144 @@ static void flush_os_never_syncs_the_file_system(void **state)
     stop(e);
 }
 
+/* The newest .log file of partition directory `dir`, and its size now. */
+static long long newest_log(const env *e, const char *dir, char *path, size_t len)
+{
+    char d[256], best[256] = "";
+    snprintf(d, sizeof d, "%s/%s", e->dir, dir);
+    DIR *dp = opendir(d);
+    struct dirent *de;
+    while (dp && (de = readdir(dp))) {
+        size_t l = strlen(de->d_name);
+        if (l > 4 && strcmp(de->d_name + l - 4, ".log") == 0 && strcmp(de->d_name, best) > 0)
+            snprintf(best, sizeof best, "%s", de->d_name);
+    }
+    if (dp)
+        closedir(dp);
+    snprintf(path, len, "%s/%s", d, best);
+    struct stat st;
+    return stat(path, &st) == 0 ? (long long)st.st_size : -1;
+}
+
+/* A producer waiting for its append: which file, how many bytes of it. */
+typedef struct awaited {
+    char path[512];
+    long long bytes;
+    int answered;
+    brook_err err;
+    int order;
+    int cut; /* waiting when a truncation took bytes away: may be answered for a shorter file */
+} awaited;
+
+static int answers_so_far;
+
+static void on_awaited(void *arg, brook_err err)
+{
+    awaited *a = arg;
+    a->answered++;
+    a->err = err;
+    a->order = answers_so_far++;
+}
+
+static void append_awaited(env *e, void *log, const char *dir, awaited *a)
+{
+    append(e, log, 1, 0, 100);
+    memset(a, 0, sizeof *a);
+    a->bytes = newest_log(e, dir, a->path, sizeof a->path);
+    e->ops->when_durable(log, on_awaited, a);
+}
+
+/* flush = "always": producers that append while a sync runs are covered by
+ * the next one, which the I/O thread starts by itself: the loop is not
+ * needed in between (it was: one round trip per sync). */
+static void an_always_sync_goes_on_by_itself_while_producers_wait(void **state)
+{
+    env *e = *state;
+    start(e, "flush = \"always\";");
+    void *log;
+    assert_int_equal(e->ops->open(e->state, "a", 0, 1, &log), BROOK_OK);
+    awaited first, during;
+    append_awaited(e, log, "a-0", &first);
+    for (int i = 0; i < 1000 && !first.answered; i++)
+        spin(e, 2);
+    assert_int_equal(first.answered, 1);
+
+    loop_thread = pthread_self();
+    syncs_held = 0;
+    hold_syncs = 1;
+    answers_so_far = 0;
+    append_awaited(e, log, "a-0", &first);
+    for (int i = 0; i < 2000 && syncs_held == 0; i++)
+        usleep(1000); /* its sync is running (held) on an I/O thread */
+    assert_int_equal(syncs_held, 1);
+    append_awaited(e, log, "a-0", &during);
+    int calls = fdatasync_calls;
+    hold_syncs = 0;
+    /* the loop does not run here: the next sync must start without it */
+    for (int i = 0; i < 2000 && fdatasync_calls == calls; i++)
+        usleep(1000);
+    assert_int_equal(fdatasync_calls, calls + 1);
+    for (int i = 0; i < 1000 && !during.answered; i++)
+        spin(e, 2);
+    assert_int_equal(first.answered, 1);
+    assert_int_equal(during.answered, 1);
+    assert_int_equal(first.err, BROOK_OK);
+    assert_int_equal(during.err, BROOK_OK);
+    assert_true(first.order < during.order);
+    assert_true(durable_bytes(during.path) >= during.bytes);
+    e->ops->close(log);
+    stop(e);
+}
+
+/* flush = "always" under a stream of producers, across rolls and a
+ * truncation: every answer comes after an fdatasync of the producer's file
+ * that began when its bytes were there, each producer is answered once. */
+static void always_answers_only_for_bytes_a_sync_covered(void **state)
+{
+    env *e = *state;
+    start(e, "flush = \"always\"; segment_bytes = 4096;");
+    void *log;
+    assert_int_equal(e->ops->open(e->state, "s", 0, 1, &log), BROOK_OK);
+    enum { N = 400 };
+    awaited *a = calloc(N, sizeof *a);
+    fdatasync_delay_ms = 1;
+    srand(7);
+    for (int i = 0; i < N; i++) {
+        append_awaited(e, log, "s-0", &a[i]);
+        if (i == N / 2) { /* a follower's truncation while syncs run */
+            int64_t start_off, end;
+            e->ops->offsets(log, &start_off, &end);
+            assert_int_equal(e->ops->truncate(log, end - 3), BROOK_OK);
+            for (int k = 0; k <= i; k++)
+                a[k].cut = !a[k].answered;
+        }
+        if (rand() % 4 == 0)
+            spin(e, rand() % 3);
+        for (int k = 0; k <= i; k++) /* each answer checked as it lands */
+            if (a[k].answered && a[k].order >= 0 && a[k].err == BROOK_OK && !a[k].cut) {
+                assert_true(durable_bytes(a[k].path) >= a[k].bytes);
+                a[k].order = -1;
+            }
+    }
+    int all = 0;
+    for (int i = 0; i < 2000 && !all; i++) {
+        spin(e, 2);
+        all = 1;
+        for (int k = 0; k < N; k++)
+            all &= a[k].answered == 1;
+    }
+    fdatasync_delay_ms = 0;
+    for (int k = 0; k < N; k++) {
+        assert_int_equal(a[k].answered, 1);
+        assert_int_equal(a[k].err, BROOK_OK);
+        if (a[k].order >= 0 && !a[k].cut)
+            assert_true(durable_bytes(a[k].path) >= a[k].bytes);
+    }
+    free(a);
+    e->ops->close(log);
+    stop(e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -240,6 +439,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(closing_many_unsynced_partitions_makes_one_syncfs, setup, teardown),
         cmocka_unit_test_setup_teardown(flush_os_never_syncs_the_file_system, setup, teardown),
         cmocka_unit_test_setup_teardown(a_close_during_a_sync_answers_after_a_sync, setup, teardown),
+        cmocka_unit_test_setup_teardown(an_always_sync_goes_on_by_itself_while_producers_wait, setup, teardown),
+        cmocka_unit_test_setup_teardown(always_answers_only_for_bytes_a_sync_covered, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
