@@ -7,6 +7,7 @@
 BUILD_DIR ?= build
 ASAN_DIR ?= build-asan
 TSAN_DIR ?= build-tsan
+RELEASE_DIR ?= build-release
 # What ThreadSanitizer runs: the unit tests and the suites whose brookd does
 # work on I/O threads (fsync and deletes, PBKDF2, metrics counted anywhere).
 TSAN_TESTS = unit\.|integration\.test_(sasl|segment_storage|idempotence|metrics|lifecycle|consumer_groups|cold_fetch)
@@ -32,7 +33,7 @@ JS_DIR = tests/integration/js
 SHELL = /bin/bash
 SUDO = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps run-deps build build-run run cluster cluster-stop test test-plain test-asan test-tsan fuzz bench install clean format certs
+.PHONY: all deps run-deps build build-run build-release run cluster cluster-stop test test-plain test-asan test-tsan fuzz bench install clean format certs
 
 all: build
 
@@ -73,7 +74,13 @@ cluster: build
 cluster-stop:
 	BUILD_DIR=$(BUILD_DIR) tools/cluster.sh stop
 
-test: test-plain test-asan test-tsan fuzz
+test: build-release test-plain test-asan test-tsan fuzz
+
+# What runs in production compiled at -O3 too: some warnings (-Werror)
+# only show when the optimizer inlines across functions.
+build-release: run-deps
+	cmake -S . -B $(RELEASE_DIR) -DCMAKE_BUILD_TYPE=Release -DBROOK_TESTS=OFF
+	cmake --build $(RELEASE_DIR) -j $(JOBS)
 
 test-plain: build
 	cd $(BUILD_DIR) && ctest $(CTEST_FLAGS)
@@ -122,4 +129,4 @@ format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
 clean:
-	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(TSAN_DIR)
+	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(TSAN_DIR) $(RELEASE_DIR) $(FUZZ_DIR)

@@ -100,9 +100,9 @@ static void describe_allowed(const brook_option *o, char *out, size_t outlen)
 /* Whether a number lies inside the option's declared bounds. */
 static int in_range(const brook_option *o, int64_t i, double d)
 {
-    int64_t bi;
-    double bd;
-    int bb;
+    int64_t bi = 0; /* set by parse_value; gcc -O3 cannot tell */
+    double bd = 0;
+    int bb = 0;
     if (o->min && !parse_value(o->type, o->min, &bi, &bd, &bb) && (o->type == BROOK_OPT_INT ? i < bi : d < bd))
         return 0;
     if (o->max && !parse_value(o->type, o->max, &bi, &bd, &bb) && (o->type == BROOK_OPT_INT ? i > bi : d > bd))

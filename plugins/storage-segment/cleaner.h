@@ -102,7 +102,7 @@ typedef struct clean_job {
     uint64_t step_bytes; /* read and written */
     uint64_t step_read, step_written;
     brook_err err;
-    char why[256];
+    char why[PATH_MAX + 256]; /* a path and what failed with it: never cut */
 
     /* totals, for the log line and metrics */
     uint64_t bytes_read, bytes_written;
