@@ -56,24 +56,22 @@ static struct {
 } tracked[TRACKED];
 static pthread_mutex_t tracked_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static long long *durable_bytes_of(const char *path)
+/* The slot of `path`, taken if new; NULL when all are taken. Under tracked_lock. */
+static long long *slot_of(const char *path)
 {
-    pthread_mutex_lock(&tracked_lock);
-    long long *found = NULL;
-    for (int i = 0; i < TRACKED && !found; i++) {
+    for (int i = 0; i < TRACKED; i++) {
         if (!tracked[i].path[0])
             snprintf(tracked[i].path, sizeof tracked[i].path, "%s", path);
         if (strcmp(tracked[i].path, path) == 0)
-            found = &tracked[i].durable;
+            return &tracked[i].durable;
     }
-    pthread_mutex_unlock(&tracked_lock);
-    return found;
+    return NULL;
 }
 
 static void note_durable(const char *path, long long size)
 {
-    long long *d = durable_bytes_of(path);
     pthread_mutex_lock(&tracked_lock);
+    long long *d = slot_of(path);
     if (d && size > *d)
         *d = size;
     pthread_mutex_unlock(&tracked_lock);
@@ -81,8 +79,8 @@ static void note_durable(const char *path, long long size)
 
 static long long durable_bytes(const char *path)
 {
-    long long *d = durable_bytes_of(path);
     pthread_mutex_lock(&tracked_lock);
+    long long *d = slot_of(path);
     long long v = d ? *d : 0;
     pthread_mutex_unlock(&tracked_lock);
     return v;
