@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "atomic_file.h"
 #include "log.h"
 
 static brook_err make_dirs(const char *path, char *err, size_t errlen)
@@ -114,21 +115,17 @@ static int read_small_file(const char *path, char *buf, size_t len)
     return 0;
 }
 
-/* Written to a temporary file, synced, then renamed: never half there. */
+/* Replaced whole, the file and its rename synced: never half there, and
+ * never gone back to no file (a new cluster id) after a power cut. */
 static brook_err write_meta(const char *path, int32_t broker_id, const char *cluster_id, char *err, size_t errlen)
 {
-    char meta[PATH_MAX], tmp[PATH_MAX];
+    char meta[PATH_MAX], text[256];
     snprintf(meta, sizeof meta, "%s/meta.properties", path);
-    snprintf(tmp, sizeof tmp, "%s/meta.properties.tmp", path);
-    FILE *f = fopen(tmp, "w");
-    int ok = f && fprintf(f,
-                          "# Brook data directory: which broker and cluster it belongs to. Do not edit.\n"
-                          "version=1\nbroker.id=%d\ncluster.id=%s\n",
-                          broker_id, cluster_id) > 0;
-    ok = f && fflush(f) == 0 && fdatasync(fileno(f)) == 0 && ok;
-    if (f)
-        ok = fclose(f) == 0 && ok;
-    if (!ok || rename(tmp, meta) < 0) {
+    int n = snprintf(text, sizeof text,
+                     "# Brook data directory: which broker and cluster it belongs to. Do not edit.\n"
+                     "version=1\nbroker.id=%d\ncluster.id=%s\n",
+                     broker_id, cluster_id);
+    if (brook_atomic_write(meta, text, (size_t)n, BROOK_ATOMIC_SYNC)) {
         snprintf(err, errlen, "broker.data_dir %s: cannot write %s: %s", path, meta, strerror(errno));
         return BROOK_ERR_IO;
     }

@@ -1,12 +1,11 @@
 #include "producer_ids.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "atomic_file.h"
 #include "log.h"
 
 brook_err brook_producer_ids_load(brook_producer_ids *ids, const char *data_dir, char *err, size_t errlen)
@@ -27,20 +26,14 @@ brook_err brook_producer_ids_load(brook_producer_ids *ids, const char *data_dir,
     return BROOK_OK;
 }
 
+/* The file and its rename both synced: a power cut must not bring an
+ * earlier block end back, or the ids handed out since would be again. */
 static brook_err persist(const brook_producer_ids *ids, int64_t end)
 {
-    char tmp[PATH_MAX + 8];
-    snprintf(tmp, sizeof tmp, "%s.tmp", ids->path);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0)
-        return BROOK_ERR_IO;
     char line[32];
     int n = snprintf(line, sizeof line, "%" PRId64 "\n", end);
-    int bad = write(fd, line, (size_t)n) != n || fsync(fd) != 0;
-    bad |= close(fd) != 0;
-    if (bad || rename(tmp, ids->path) != 0) {
+    if (brook_atomic_write(ids->path, line, (size_t)n, BROOK_ATOMIC_SYNC)) {
         log_error("%s: cannot save the next producer id block: %s", ids->path, strerror(errno));
-        unlink(tmp);
         return BROOK_ERR_IO;
     }
     return BROOK_OK;

@@ -1,12 +1,12 @@
 #include "topics.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "atomic_file.h"
 #include "log.h"
 
 /* One line per topic: name, partition count, cluster id ("-": none) and
@@ -160,17 +160,7 @@ static brook_err persist(const brook_topics *t)
         unlink(tmp);
         return saved == ENOSPC ? BROOK_ERR_NO_SPACE : BROOK_ERR_IO;
     }
-    /* Make the rename itself durable. */
-    char dir[PATH_MAX];
-    snprintf(dir, sizeof dir, "%s", t->path);
-    char *slash = strrchr(dir, '/');
-    if (slash)
-        *slash = '\0';
-    int dfd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY);
-    if (dfd >= 0) {
-        fsync(dfd);
-        close(dfd);
-    }
+    brook_sync_parent(t->path); /* the rename itself durable */
     return BROOK_OK;
 }
 
