@@ -55,10 +55,11 @@ static int teardown(void **state)
     return system(cmd);
 }
 
-static void expect_synced_rename(const char *name)
+/* The last rename made <in>/<name>, and a directory fsync followed it. */
+static void expect_synced_rename(const char *in, const char *name)
 {
     char want[512];
-    snprintf(want, sizeof want, "%s/%s", dir, name);
+    snprintf(want, sizeof want, "%s/%s", in, name);
     assert_string_equal(renamed_to, want);
     assert_true(dir_synced_after);
 }
@@ -71,7 +72,7 @@ static void a_producer_id_block_is_saved_with_its_rename_synced(void **state)
     assert_int_equal(brook_producer_ids_load(&ids, dir, err, sizeof err), BROOK_OK);
     int64_t id;
     assert_int_equal(brook_producer_ids_next(&ids, &id), BROOK_OK);
-    expect_synced_rename("producer_ids");
+    expect_synced_rename(dir, "producer_ids");
 }
 
 static void ids_handed_out_are_never_handed_out_again_after_a_restart(void **state)
@@ -98,10 +99,7 @@ static void meta_properties_is_written_with_its_rename_synced(void **state)
     char err[256], path[128];
     snprintf(path, sizeof path, "%s/data", dir);
     assert_int_equal(brook_data_dir_open(&d, path, 3, err, sizeof err), BROOK_OK);
-    char want[512];
-    snprintf(want, sizeof want, "%s/meta.properties", path);
-    assert_string_equal(renamed_to, want);
-    assert_true(dir_synced_after);
+    expect_synced_rename(path, "meta.properties");
     brook_data_dir_close(&d);
 }
 
