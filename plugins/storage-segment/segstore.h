@@ -323,7 +323,8 @@ void cleaner_load_checkpoint(plog *l, int exists);
 
 /* ---- durability.c ------------------------------------------------------- */
 void durability_appended(plog *l, int64_t records);
-/* The log changed (append, truncation): the next sync must cover it. */
+/* The log changed other than by an append (a truncation, a fresh start):
+ * the next sync must cover it. Appends go through durability_appended. */
 void durability_note_write(plog *l);
 void durability_when_durable(plog *l, brook_storage_durable_cb cb, void *arg);
 /* Synchronous: fdatasync every dirty segment (and the directory). */
