@@ -2,7 +2,7 @@
  *
  *   kafka_load [--mock] [-b host:port] -t TOPIC -m produce|consume|latency
  *              [-n COUNT] [-s SIZE] [-a ACKS] [-p PARTITIONS] [-r REPLICATION_FACTOR] [-k] [-R RATE]
- *              [-L LINGER_MS] [-X PROPERTY=VALUE]... [--from-beginning]
+ *              [-L LINGER_MS] [-X PROPERTY=VALUE]... [--from-beginning] [--ack-only]
  *
  * produce: COUNT records of SIZE bytes, round-robin over PARTITIONS (with
  *          -k keyed "k<i>" and spread by the client's partitioner), then
@@ -23,7 +23,9 @@
  *          coordinated omission); prints "e2e p50 p99 p999 max ack p50 p99
  *          p999 max sent/s consumed-share": end-to-end (due -> consumed) and
  *          acknowledgement (due -> delivery report) milliseconds, the rate
- *          achieved and the share of records the consumer received.
+ *          achieved and the share of records the consumer received. With
+ *          --ack-only there is no consumer (its CPU out of the figures; the
+ *          end-to-end ones are "-").
  * --mock:  the peer is librdkafka's in-process mock cluster instead of -b,
  *          the reference for bench/kafka_run.sh.
  * -X:      a librdkafka property for the producers and consumers, over the
@@ -54,6 +56,7 @@ typedef struct opts {
     double rate;        /* -R: latency at this many records/s (0: one at a time, ~1000/s) */
     const char *linger; /* -L: the producer's linger.ms (default: produce 5, latency 0) */
     int from_beginning; /* --from-beginning: consume from OFFSET_BEGINNING, resolved by the client */
+    int ack_only;       /* --ack-only: latency without the consumer */
     int nprops;         /* -X key=value: client properties, applied after the defaults above */
     const char *prop_key[16], *prop_value[16];
 } opts;
@@ -500,7 +503,8 @@ static void latency(const opts *o)
 {
     lat_state st = {.o = o, .samples = calloc((size_t)o->count, sizeof(double))};
     pthread_t reader;
-    pthread_create(&reader, NULL, latency_reader, &st);
+    if (!o->ack_only)
+        pthread_create(&reader, NULL, latency_reader, &st);
     size_t len = (size_t)(o->size < 8 ? 8 : o->size);
     char *payload = calloc(1, len);
     if (o->rate > 0)
@@ -509,7 +513,8 @@ static void latency(const opts *o)
      * load the client still batches what queued while a request was out) */
     const char *linger = o->linger ? o->linger : "0";
     rd_kafka_t *rk = o->rate > 0 ? producer_with(o, linger, on_paced_delivery) : producer(o, linger);
-    await_reader(rk, o, &st, payload, len);
+    if (!o->ack_only)
+        await_reader(rk, o, &st, payload, len);
     double took = 0;
     if (o->rate > 0) {
         took = produce_paced(o, rk, payload, len);
@@ -525,10 +530,12 @@ static void latency(const opts *o)
         }
     }
     rd_kafka_flush(rk, 30000);
-    pthread_join(reader, NULL);
+    if (!o->ack_only)
+        pthread_join(reader, NULL);
     if (o->rate > 0) {
-        if (failed || delivered != o->count + 1)
-            fprintf(stderr, "kafka_load: %ld delivered, %ld failed of %ld\n", delivered, failed, o->count + 1);
+        long expected = o->count + !o->ack_only; /* and the reader's first record */
+        if (failed || delivered != expected)
+            fprintf(stderr, "kafka_load: %ld delivered, %ld failed of %ld\n", delivered, failed, expected);
         long consumed = st.n;
         print_quantiles(st.samples, st.n);
         printf(" ");
@@ -554,6 +561,7 @@ int main(int argc, char **argv)
     static const struct option longopts[] = {{"mock", no_argument, NULL, 'M'},
                                              {"keyed", no_argument, NULL, 'k'},
                                              {"from-beginning", no_argument, NULL, 'B'},
+                                             {"ack-only", no_argument, NULL, 'A'},
                                              {NULL, 0, NULL, 0}};
     int c;
     while ((c = getopt_long(argc, argv, "b:t:m:n:s:a:p:r:kR:L:X:", longopts, NULL)) != -1) {
@@ -569,6 +577,7 @@ int main(int argc, char **argv)
         case 'M': o.mock = 1; break;
         case 'k': o.keyed = 1; break;
         case 'B': o.from_beginning = 1; break;
+        case 'A': o.ack_only = 1; break;
         case 'R': o.rate = atof(optarg); break;
         case 'L': o.linger = optarg; break;
         case 'X': {
@@ -585,7 +594,8 @@ int main(int argc, char **argv)
     }
     if (!o.topic || !o.mode || o.count < 1 || o.size < 1 || o.partitions < 1 || o.replication < 1)
         die("usage: kafka_load [--mock] [-b host:port] -t TOPIC -m create|produce|consume|latency [-n N] [-s SIZE] "
-            "[-a ACKS] [-p PARTITIONS] [-r RF] [-k] [-R RATE] [-L LINGER_MS] [-X property=value]... [--from-beginning]",
+            "[-a ACKS] [-p PARTITIONS] [-r RF] [-k] [-R RATE] [-L LINGER_MS] [-X property=value]... [--from-beginning] "
+            "[--ack-only]",
             NULL);
     rd_kafka_t *mock_rk = NULL;
     rd_kafka_mock_cluster_t *mock = NULL;

@@ -19,7 +19,9 @@
 #   env: RUN_S (5, seconds of records per load), MAX_N (2000000, records of
 #        the maximum-rate run), LOADS ("25 50 75"), FLUSHES ("interval
 #        always"), PIN (1: brookd on CPU 1,
-#        the clients on CPU 0, so neither waits for the other's CPU)
+#        the clients on CPU 0, so neither waits for the other's CPU),
+#        ACK_ONLY (1: no consumer, so its CPU is out of the acknowledgement
+#        figures; the end-to-end columns are "-")
 set -euo pipefail
 build=${1:-build}
 load=$build/bin/kafka_load
@@ -28,6 +30,8 @@ run_s=${RUN_S:-5}
 max_n=${MAX_N:-2000000}
 loads=${LOADS:-25 50 75}
 flushes=${FLUSHES:-interval always}
+ack_only=
+[ "${ACK_ONLY:-0}" = 1 ] && ack_only=1
 broker_cpu=() client_cpu=()
 if [ "${PIN:-0}" = 1 ]; then broker_cpu=(taskset -c 1); client_cpu=(taskset -c 0); fi
 ref=$build/bin/group_commit_ref
@@ -102,7 +106,7 @@ for flush in $flushes; do
         ((n > 0)) || n=1
         sync; sleep 1
         scrape "$work/m0"
-        read -r e50 e99 e999 _ a50 a99 a999 _ sent _ <<<"$("${client_cpu[@]}" "$load" $b -t l$pct -n "$n" -s 100 -m latency -R "$rate")"
+        read -r e50 e99 e999 _ a50 a99 a999 _ sent _ <<<"$("${client_cpu[@]}" "$load" $b -t l$pct -n "$n" -s 100 -m latency -R "$rate" ${ack_only:+--ack-only})"
         scrape "$work/m1"
         read -r per_sync bmean b50 b99 per_request bytes <<<"$(window "$work/m0" "$work/m1")"
         fio_cells="- | - | -" ref_cells="- | - | - | -"
@@ -126,6 +130,6 @@ cat <<EOF3
 $(printf '%s' "$rows")
 
 (100-byte records, one partition, acks=1, linger.ms 0 in every run; $run_s s of records per load; the
-maximum is kafka_load's produce rate of $max_n records just before, same client settings;${PIN:+ PIN=$PIN;} segment storage, cache_keep_bytes 64 MiB;
+maximum is kafka_load's produce rate of $max_n records just before, same client settings;${PIN:+ PIN=$PIN;}${ack_only:+ ACK_ONLY=1: no consumer;} segment storage, cache_keep_bytes 64 MiB;
 $(date -u +%Y-%m-%d), $(nproc) cores; reproduce with: bench/latency_run.sh $build)
 EOF3

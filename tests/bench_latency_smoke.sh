@@ -13,3 +13,7 @@ echo "$out"
 check "interval | 25%" 4 5 6 7 8 9 10 11 12 13 14 15
 # ... and the references: fio's size, p99, ratio; the group commit's p50 p99 p999, ratio
 check "always | 25%" 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22
+# with ACK_ONLY=1 (no consumer) the acknowledgement figures are still there
+out=$(ACK_ONLY=1 FLUSHES=always LOADS="25" RUN_S=1 MAX_N=20000 "$src/bench/latency_run.sh" "$build")
+echo "$out"
+check "always | 25%" 4 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22
