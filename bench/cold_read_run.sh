@@ -22,9 +22,7 @@ mb=${MB:-1000}
 probe=$(dirname "$0")/loop_probe.py
 [ -x "$load" ] || { echo "build first (needs librdkafka-dev): $load is missing" >&2; exit 1; }
 . "$(dirname "$0")/lib.sh"
-work=$(mktemp -d "${TMPDIR:-/tmp}/brook-cbench.XXXXXX")
-pid=
-trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid"; rm -rf "$work"' EXIT
+make_workdir cbench
 cat >"$work/brook.conf" <<EOF2
 broker = { data_dir = "$work/data"; };
 listeners = ( { name = "kafka"; codec = "kafka"; address = "127.0.0.1:0"; } );

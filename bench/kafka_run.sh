@@ -36,8 +36,7 @@ consume_large_n=${CONSUME_LARGE_N:-40000}
 [ -x "$load" ] || { echo "build first (needs librdkafka-dev): $load is missing" >&2; exit 1; }
 command -v fio >/dev/null || { echo "fio is needed: apt-get install fio" >&2; exit 1; }
 . "$(dirname "$0")/lib.sh"
-work=$(mktemp -d "${TMPDIR:-/tmp}/brook-kbench.XXXXXX")
-trap '[ -n "${pid:-}" ] && kill "$pid" 2>/dev/null && wait "$pid"; rm -rf "$work"' EXIT
+make_workdir kbench
 # Port 0: the kernel picks a free one, read back from brookd's log (a
 # fixed or random port can collide with whatever else runs).
 cat >"$work/brook.conf" <<EOF2

@@ -39,9 +39,7 @@ ref=$build/bin/group_commit_ref
 [ -x "$ref" ] || { echo "build first: $ref is missing" >&2; exit 1; }
 command -v fio >/dev/null || { echo "needs fio" >&2; exit 1; }
 . "$(dirname "$0")/lib.sh"
-work=$(mktemp -d "${TMPDIR:-/tmp}/brook-lbench.XXXXXX")
-pid=
-trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid"; rm -rf "$work"' EXIT
+make_workdir lbench
 
 # start brookd with flush policy $1; sets pid, b and mport (its metrics port)
 start() {

@@ -1,5 +1,13 @@
 # Shared by the bench/*.sh scripts (sourced, not run).
 
+# make_workdir TAG: a fresh directory in $work for this run, removed at
+# exit, the brookd whose pid is in $pid (if any) stopped first
+make_workdir() {
+    work=$(mktemp -d "${TMPDIR:-/tmp}/brook-$1.XXXXXX")
+    pid=
+    trap '[ -n "${pid:-}" ] && kill "$pid" 2>/dev/null && wait "$pid"; rm -rf "$work"' EXIT
+}
+
 # median of the numbers on stdin, one per line
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 

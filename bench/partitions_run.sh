@@ -30,9 +30,7 @@ big=${BIG_PARTITIONS:-100000}
 active_mb=${ACTIVE_MB:-2048}
 [ -x "$load" ] || { echo "build first (needs librdkafka-dev): $load is missing" >&2; exit 1; }
 . "$(dirname "$0")/lib.sh"
-work=$(mktemp -d "${TMPDIR:-/tmp}/brook-pbench.XXXXXX")
-pid=
-trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid"; rm -rf "$work"' EXIT
+make_workdir pbench
 max_p=$big
 for p in $counts; do ((p > max_p)) && max_p=$p; done
 cat >"$work/brook.conf" <<EOF2

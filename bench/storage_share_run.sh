@@ -22,9 +22,7 @@ counts=${COUNTS-1 10000}
 n=${N:-1000000}
 [ -x "$load" ] || { echo "build first (needs librdkafka-dev): $load is missing" >&2; exit 1; }
 . "$(dirname "$0")/lib.sh"
-work=$(mktemp -d "${TMPDIR:-/tmp}/brook-sbench.XXXXXX")
-pid=
-trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid"; rm -rf "$work"' EXIT
+make_workdir sbench
 max_p=1
 for p in $counts; do ((p > max_p)) && max_p=$p; done
 conf() { # STORAGE-SETTINGS
