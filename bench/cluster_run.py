@@ -20,6 +20,7 @@ docs/benchmarks.md.
 """
 import json
 import os
+import shutil
 import signal
 import statistics
 import subprocess
@@ -155,6 +156,7 @@ def main():
             if b.alive():
                 b.stop()
         etcd.stop()
+        shutil.rmtree(work, ignore_errors=True)  # three brokers' logs and etcd's: ~130 MB a run
     med = statistics.median
     s1, s3, l1, l3 = med(rows["s1"]), med(rows["s3"]), med(rows["l1"]), med(rows["l3"])
     lat = lambda xs: " / ".join("%.2f" % med(float(x[i]) for x in xs) for i in (0, 1))  # noqa: E731

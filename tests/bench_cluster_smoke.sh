@@ -5,7 +5,10 @@
 set -eu
 src=$1
 build=$2
-out=$(ROUNDS=1 SMALL_N=5000 LARGE_N=200 LAT_N=50 FAILOVERS=1 TTLS=2000 /usr/bin/python3 "$src/bench/cluster_run.py" "$build")
+# its own TMPDIR: the run must leave nothing behind there
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+out=$(TMPDIR=$tmp ROUNDS=1 SMALL_N=5000 LARGE_N=200 LAT_N=50 FAILOVERS=1 TTLS=2000 /usr/bin/python3 "$src/bench/cluster_run.py" "$build")
 echo "$out"
 check() {
     line=$(echo "$out" | grep -F "| $1") || { echo "missing row: $1" >&2; exit 1; }
@@ -17,3 +20,5 @@ check() {
 check "produce 100-byte records" 3,4,5
 check "produce 10 KiB records" 3,4,5
 check "cluster.lease_ttl_ms 2000" 3,4,5
+left=$(ls -A "$tmp")
+[ -z "$left" ] || { echo "bench/cluster_run.py left behind in TMPDIR: $left" >&2; exit 1; }
