@@ -154,6 +154,14 @@ per_gb() { printf '%s\n' "$@" | median | awk -v g="$gb" '{printf "%.2f", $1 / g}
 beyond=()
 for ((i = 0; i < rounds; i++)); do beyond+=("$(awk -v c="$(per_gb "${bcpu[i]}")" -v w="${wcpu[i]}" 'BEGIN {printf "%.2f", c - w}')"); done
 B_BEYOND=$(printf '%s\n' "${beyond[@]}" | median); B_CPU=$(per_gb "${bcpu[@]}"); M_CPU=$(per_gb "${mcpu[@]}")
+# round_ratios BROOK-ARRAY MOCK-ARRAY: each round's Brook / mock (the two ran
+# back to back, on the machine of that moment), then "median M"
+round_ratios() {
+    local -n brook_side=$1 mock_side=$2
+    local r=() i
+    for ((i = 0; i < ${#brook_side[@]}; i++)); do r+=("$(ratio "${brook_side[i]}" "${mock_side[i]}")"); done
+    echo "${r[*]}, median $(printf '%s\n' "${r[@]}" | median)"
+}
 cat <<EOF3
 | benchmark | Brook | librdkafka mock | ratio | target |
 |---|---|---|---|---|
@@ -178,5 +186,6 @@ reproduce with: bench/kafka_run.sh $build)
 
 Every round: 100-byte records/s Brook ${bs[*]} / mock ${ms[*]}; 10 KiB MB/s Brook ${bl[*]} / mock ${ml[*]} / disk ${disk[*]};
 CPU-seconds per GB of 10 KiB records: brookd $(for c in "${bcpu[@]}"; do per_gb "$c"; echo -n " "; done)/ mock $(for c in "${mcpu[@]}"; do per_gb "$c"; echo -n " "; done)/ writing alone ${wcpu[*]} / brookd beyond writing alone ${beyond[*]};
-consume over $consume_p partitions, 100-byte records/s Brook ${bcs[*]} / mock ${mcs[*]}, 10 KiB MB/s Brook ${bcm[*]} / mock ${mcm[*]}
+consume over $consume_p partitions, 100-byte records/s Brook ${bcs[*]} / mock ${mcs[*]}, 10 KiB MB/s Brook ${bcm[*]} / mock ${mcm[*]};
+Brook / mock round by round (the ratio column divides the medians): produce 100-byte $(round_ratios bs ms); 10 KiB $(round_ratios bl ml)
 EOF3

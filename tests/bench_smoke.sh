@@ -25,3 +25,6 @@ check "the disk alone" 0
 check "writing the same bytes alone" 0 1
 check "consume 100-byte records from the start, 2 partitions" 0
 check "consume 10 KiB records from the start, 2 partitions" 0
+# the round-by-round ratios end in their median
+echo "$out" | grep -Eq "produce 100-byte [0-9.]+, median [0-9.]+; 10 KiB [0-9.]+, median [0-9.]+$" ||
+    { echo "missing round-by-round ratios" >&2; exit 1; }
