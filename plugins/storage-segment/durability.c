@@ -366,6 +366,9 @@ static void arm_timer(plog *l)
 {
     if (l->flush_timer || l->closed)
         return;
+    /* partitions that sync in shared rounds fall due with shared ticks */
+    if (l->on_data_fs && l->be->syncfs_min_files > 0 && sync_round_arm(l) == 0)
+        return;
     const brook_host *host = l->be->host;
     if (host->timer_add(host, l->set.flush_ms, on_flush_timer, l, &l->flush_timer))
         l->flush_timer = NULL;

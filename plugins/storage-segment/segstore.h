@@ -20,7 +20,8 @@
  * The pieces: segment.c (one segment: files, index, scanning, recovery),
  * fdcache.c (bounded open files), plog.c (a partition's segments: append,
  * read, truncate, retention, time lookup), durability.c (flush policies,
- * group commit), sync_round.c (interval syncs of many partitions as one),
+ * group commit), sync_round.c (interval syncs of many partitions as one,
+ * falling due on shared flush ticks),
  * storage_segment.c (the plugin: options, backend, vtable). */
 #ifndef BROOK_SEGSTORE_H
 #define BROOK_SEGSTORE_H
@@ -105,7 +106,8 @@ typedef struct backend {
     size_t round_queued;
     int round_running;
     brook_timer *round_timer;
-    _Atomic int syncs_queued; /* partitions' own syncs handed to I/O threads, not yet started */
+    struct flush_tick *ticks, *ticks_last; /* when partitions written since their last sync fall due */
+    _Atomic int syncs_queued;              /* partitions' own syncs handed to I/O threads, not yet started */
     brook_metric *m_fsyncs;
     brook_metric *m_syncfs;
     brook_metric *m_open_files;
@@ -180,6 +182,7 @@ struct plog {
     int on_data_fs;      /* its directory is on the data directory's file system */
     uint64_t last_write; /* the backend's write count at its last append or truncation */
     plog *round_next;    /* in the backend's next round */
+    int on_tick;         /* waits on one of the backend's flush ticks (sync_round.c) */
     int64_t unflushed_msgs;
     brook_timer *flush_timer;
     /* flush = "always": what a sync running on an I/O thread reads to chain
@@ -373,7 +376,10 @@ void sync_part_abandon(plog *l, brook_err err);
 /* ---- sync_round.c ------------------------------------------------------- */
 /* flush = "interval": the log is due; it syncs with the backend's next round. */
 void sync_round_join(plog *l);
-/* At fini: the rounds nobody will run. */
+/* flush = "interval": the log was written; it falls due with one of the
+ * backend's flush ticks, at most flush_ms from now. 0, or -1 (no memory). */
+int sync_round_arm(plog *l);
+/* At fini: the rounds and ticks nobody will run. */
 void sync_round_stop(backend *be);
 
 /* fsync a directory (its entries: created, renamed, removed files):

@@ -1,7 +1,8 @@
 /* storage-segment's syncs with syncfs and fdatasync interposed (the
  * executable exports them, the plugin binds to them) to count the calls,
  * slow them down and inject failures: interval rounds (sync_round.c) share
- * one syncfs, small rounds sync file by file, a failed syncfs is pinned on
+ * one syncfs (partitions written a moment apart too, on shared flush
+ * ticks), small rounds sync file by file, a failed syncfs is pinned on
  * the partition whose file failed, a stopping broker's closes share one
  * file-system sync, a close never answers before a running sync, and with
  * flush = "always" a sync goes on by itself while producers wait, never
@@ -182,6 +183,61 @@ static void partitions_due_together_share_one_syncfs(void **state)
     /* synced: closing them syncs nothing more */
     close_logs(e, logs, LOGS);
     assert_int_equal(syncfs_calls + fdatasync_calls, 1);
+    stop(e);
+}
+
+/* Partitions written a few milliseconds apart fall due with one of the
+ * backend's flush ticks: 8 appends 10 ms apart, well inside a quarter of
+ * flush_ms (200 ms), sync in one round (two at most, should the machine
+ * stall). With a deadline of each partition's own, 8 rounds (fewer only
+ * if one syncfs took over 30 ms). */
+static void partitions_written_moments_apart_sync_in_one_round(void **state)
+{
+    env *e = *state;
+    start(e, "flush = \"interval\"; flush_ms = 800; ack_after_sync = true; syncfs_min_files = 1;");
+    void *logs[LOGS];
+    open_logs(e, logs, LOGS);
+    syncfs_calls = fdatasync_calls = 0;
+    answered = answered_ok = 0;
+    for (int i = 0; i < LOGS; i++) {
+        append(e, logs[i], 1, 0, 10);
+        e->ops->when_durable(logs[i], on_durable, NULL);
+        spin(e, 10);
+    }
+    for (int i = 0; i < 1000 && answered < LOGS; i++)
+        spin(e, 2);
+    assert_int_equal(answered_ok, LOGS);
+    assert_in_range(syncfs_calls, 1, 2);
+    assert_int_equal(fdatasync_calls, 0);
+    close_logs(e, logs, LOGS);
+    stop(e);
+}
+
+/* A topic's own flush.ms makes ticks of another interval: the shorter
+ * ones, made later, come due before the longer one made first, and each
+ * partition syncs by its own interval. */
+static void ticks_of_two_intervals_each_sync_their_partitions(void **state)
+{
+    env *e = *state;
+    start(e, "flush = \"interval\"; flush_ms = 40; ack_after_sync = true; syncfs_min_files = 1;");
+    void *logs[3];
+    open_logs(e, logs, 3);
+    assert_int_equal(e->ops->topic_setting(e->state, logs[0], "flush.ms", "400"), BROOK_OK);
+    answered = answered_ok = 0;
+    for (int i = 0; i < 3; i++) { /* a 400 ms tick, then a 40 ms one */
+        append(e, logs[i], 1, 0, 10);
+        e->ops->when_durable(logs[i], on_durable, NULL);
+    }
+    for (int i = 0; i < 100 && answered < 2; i++)
+        spin(e, 2);
+    assert_int_equal(answered_ok, 2); /* the 40 ms partitions, long before 400 ms */
+    /* another 40 ms tick while the 400 ms one is still pending */
+    append(e, logs[1], 1, 0, 10);
+    e->ops->when_durable(logs[1], on_durable, NULL);
+    for (int i = 0; i < 1000 && answered < 4; i++)
+        spin(e, 2);
+    assert_int_equal(answered_ok, 4);
+    close_logs(e, logs, 3);
     stop(e);
 }
 
@@ -442,6 +498,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(partitions_due_together_share_one_syncfs, setup, teardown),
+        cmocka_unit_test_setup_teardown(partitions_written_moments_apart_sync_in_one_round, setup, teardown),
+        cmocka_unit_test_setup_teardown(ticks_of_two_intervals_each_sync_their_partitions, setup, teardown),
         cmocka_unit_test_setup_teardown(a_small_round_syncs_file_by_file, setup, teardown),
         cmocka_unit_test_setup_teardown(a_failed_syncfs_fails_only_the_partition_whose_file_failed, setup, teardown),
         cmocka_unit_test_setup_teardown(closing_many_unsynced_partitions_makes_one_syncfs, setup, teardown),
