@@ -1,8 +1,9 @@
 #include "loop.h"
 
 #include <errno.h>
-#include <string.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/epoll.h>
 #include <time.h>
 #include <unistd.h>
@@ -159,7 +160,10 @@ brook_err brook_loop_timer_add(brook_loop *loop, int64_t delay_ms, brook_timer_c
     brook_timer *t = malloc(sizeof *t);
     if (!t)
         return BROOK_ERR_NOMEM;
-    t->deadline = loop->now + (delay_ms > 0 ? delay_ms : 0);
+    if (delay_ms < 0)
+        delay_ms = 0;
+    /* a delay past the clock's range (Kafka's "never", INT64_MAX ms) is never due */
+    t->deadline = delay_ms > INT64_MAX - loop->now ? INT64_MAX : loop->now + delay_ms;
     t->seq = loop->timer_seq++;
     t->cb = cb;
     t->arg = arg;

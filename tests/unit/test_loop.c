@@ -1,4 +1,5 @@
-/* The event loop's timers: order, cancellation, zero-delay deferral. */
+/* The event loop's timers: order, cancellation, zero-delay deferral, a
+ * delay too long to add to the clock. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -95,11 +96,40 @@ static void many_timers_stay_ordered(void **state)
     brook_loop_free(o.loop);
 }
 
+static void fired(void *arg)
+{
+    (*(int *)arg)++;
+}
+
+static void stop_it(void *loop)
+{
+    brook_loop_stop(loop);
+}
+
+/* Kafka's "never" is Long.MAX_VALUE milliseconds (flush.ms's default, which
+ * tools set explicitly): such a timer is never due, where adding it to the
+ * clock overflowed into the past and fired it at once. */
+static void a_timer_of_int64_max_never_fires(void **state)
+{
+    (void)state;
+    brook_loop *loop;
+    assert_int_equal(brook_loop_new(&loop), BROOK_OK);
+    int n = 0;
+    brook_timer *never;
+    assert_int_equal(brook_loop_timer_add(loop, INT64_MAX, fired, &n, &never), BROOK_OK);
+    assert_int_equal(brook_loop_timer_add(loop, INT64_MAX - 1000, fired, &n, NULL), BROOK_OK);
+    assert_int_equal(brook_loop_timer_add(loop, 30, stop_it, loop, NULL), BROOK_OK);
+    brook_loop_run(loop);
+    assert_int_equal(n, 0);
+    brook_loop_free(loop);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(timers_fire_in_deadline_order_and_cancel_works),
         cmocka_unit_test(many_timers_stay_ordered),
+        cmocka_unit_test(a_timer_of_int64_max_never_fires),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
