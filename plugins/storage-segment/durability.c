@@ -374,6 +374,17 @@ static void arm_timer(plog *l)
         l->flush_timer = NULL;
 }
 
+void durability_flush_changed(plog *l)
+{
+    if (l->flush_timer) {
+        l->be->host->timer_cancel(l->be->host, l->flush_timer);
+        l->flush_timer = NULL;
+    }
+    sync_round_disarm(l);
+    if (l->set.flush == FLUSH_INTERVAL && !l->syncing && l->appended_seq > l->synced_seq)
+        arm_timer(l);
+}
+
 void durability_appended(plog *l, int64_t records)
 {
     count_write(l);

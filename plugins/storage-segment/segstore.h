@@ -330,6 +330,9 @@ void durability_appended(plog *l, int64_t records);
  * the next sync must cover it. Appends go through durability_appended. */
 void durability_note_write(plog *l);
 void durability_when_durable(plog *l, brook_storage_durable_cb cb, void *arg);
+/* The log's flush.ms or flush.messages changed: a deadline set by the old
+ * value goes, and unsynced appends fall due by the new one. */
+void durability_flush_changed(plog *l);
 /* Synchronous: fdatasync every dirty segment (and the directory). */
 brook_err durability_flush_now(plog *l);
 /* At close: flush now, answer every waiter, stop the timer. */
@@ -379,6 +382,8 @@ void sync_round_join(plog *l);
 /* flush = "interval": the log was written; it falls due with one of the
  * backend's flush ticks, at most flush_ms from now. 0, or -1 (no memory). */
 int sync_round_arm(plog *l);
+/* The log off the tick it waits on, if any. */
+void sync_round_disarm(plog *l);
 /* At fini: the rounds and ticks nobody will run. */
 void sync_round_stop(backend *be);
 

@@ -489,6 +489,8 @@ static brook_err v_topic_setting(void *state, void *log, const char *name, const
         return BROOK_OK;
     plog *l = log;
     copy_setting(be, row, &l->set, &parsed);
+    if (row->kind == SETTING_FLUSH)
+        durability_flush_changed(l);
     return BROOK_OK;
 }
 

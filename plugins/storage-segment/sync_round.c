@@ -35,6 +35,7 @@
  * commit) per file and an fsync per new directory entry (4,800 such calls
  * in a 10,000-partition produce run, 30,000 disk writes; docs/benchmarks.md). */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -187,7 +188,7 @@ static flush_tick *new_tick(backend *be, int64_t flush_ms, int64_t now)
     if (!t)
         return NULL;
     t->be = be;
-    t->due = now + flush_ms;
+    t->due = flush_ms > INT64_MAX - now ? INT64_MAX : now + flush_ms;
     if (be->host->timer_add(be->host, flush_ms, tick_fired, t, &t->timer)) {
         free(t);
         return NULL;
@@ -203,7 +204,8 @@ int sync_round_arm(plog *l)
         return 0;
     backend *be = l->be;
     int64_t flush_ms = l->set.flush_ms, now = be->host->monotonic_ms(be->host);
-    int64_t latest = now + flush_ms, earliest = latest - flush_ms / 4;
+    /* flush.ms may be Kafka's "never", INT64_MAX: no sum past the clock's range */
+    int64_t latest = flush_ms > INT64_MAX - now ? INT64_MAX : now + flush_ms, earliest = latest - flush_ms / 4;
     flush_tick *t = NULL; /* the last-made pending tick due in [earliest, latest] */
     for (flush_tick *o = be->ticks; o; o = o->next)
         if (o->due >= earliest && o->due <= latest)
@@ -224,6 +226,18 @@ int sync_round_arm(plog *l)
     l->refs++;
     l->on_tick = 1;
     return 0;
+}
+
+void sync_round_disarm(plog *l)
+{
+    for (flush_tick *t = l->be->ticks; l->on_tick && t; t = t->next)
+        for (size_t i = 0; i < t->n; i++)
+            if (t->logs[i] == l) {
+                t->logs[i] = t->logs[--t->n];
+                l->on_tick = 0;
+                plog_unref(l); /* not the last reference: the caller holds the log */
+                break;
+            }
 }
 
 static void on_round_timer(void *arg)

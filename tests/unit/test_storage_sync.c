@@ -222,23 +222,55 @@ static void ticks_of_two_intervals_each_sync_their_partitions(void **state)
     start(e, "flush = \"interval\"; flush_ms = 40; ack_after_sync = true; syncfs_min_files = 1;");
     void *logs[3];
     open_logs(e, logs, 3);
-    assert_int_equal(e->ops->topic_setting(e->state, logs[0], "flush.ms", "400"), BROOK_OK);
+    assert_int_equal(e->ops->topic_setting(e->state, logs[0], "flush.ms", "1500"), BROOK_OK);
     answered = answered_ok = 0;
-    for (int i = 0; i < 3; i++) { /* a 400 ms tick, then a 40 ms one */
+    for (int i = 0; i < 3; i++) { /* a 1500 ms tick, then a 40 ms one */
         append(e, logs[i], 1, 0, 10);
         e->ops->when_durable(logs[i], on_durable, NULL);
     }
-    for (int i = 0; i < 100 && answered < 2; i++)
+    for (int i = 0; i < 500 && answered < 2; i++)
         spin(e, 2);
-    assert_int_equal(answered_ok, 2); /* the 40 ms partitions, long before 400 ms */
-    /* another 40 ms tick while the 400 ms one is still pending */
+    assert_int_equal(answered_ok, 2); /* the 40 ms partitions, long before 1500 ms */
+    /* another 40 ms tick while the 1500 ms one is still pending */
     append(e, logs[1], 1, 0, 10);
     e->ops->when_durable(logs[1], on_durable, NULL);
-    for (int i = 0; i < 1000 && answered < 4; i++)
+    for (int i = 0; i < 2000 && answered < 4; i++)
         spin(e, 2);
     assert_int_equal(answered_ok, 4);
     close_logs(e, logs, 3);
     stop(e);
+}
+
+/* Kafka's "never" (flush.ms = Long.MAX_VALUE, its default, which tools
+ * set explicitly) syncs nothing by time; set back to 40 ms, the log's
+ * unsynced append falls due by that. */
+static void flush_ms_never_then_40(env *e, const char *options)
+{
+    start(e, options);
+    void *log;
+    open_logs(e, &log, 1);
+    assert_int_equal(e->ops->topic_setting(e->state, log, "flush.ms", "9223372036854775807"), BROOK_OK);
+    syncfs_calls = fdatasync_calls = 0;
+    answered = answered_ok = 0;
+    append(e, log, 1, 0, 10);
+    e->ops->when_durable(log, on_durable, NULL);
+    spin(e, 200);
+    assert_int_equal(answered, 0);
+    assert_int_equal(syncfs_calls + fdatasync_calls, 0);
+    assert_int_equal(e->ops->topic_setting(e->state, log, "flush.ms", "40"), BROOK_OK);
+    for (int i = 0; i < 1000 && answered < 1; i++)
+        spin(e, 2);
+    assert_int_equal(answered_ok, 1);
+    close_logs(e, &log, 1);
+    stop(e);
+}
+
+static void a_flush_ms_of_never_syncs_nothing_until_it_changes(void **state)
+{
+    /* with shared ticks, and with a timer of the log's own */
+    flush_ms_never_then_40(*state, "flush = \"interval\"; flush_ms = 40; ack_after_sync = true; syncfs_min_files = 1;");
+    tracked_reset();
+    flush_ms_never_then_40(*state, "flush = \"interval\"; flush_ms = 40; ack_after_sync = true; syncfs_min_files = 0;");
 }
 
 static void a_small_round_syncs_file_by_file(void **state)
@@ -500,6 +532,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(partitions_due_together_share_one_syncfs, setup, teardown),
         cmocka_unit_test_setup_teardown(partitions_written_moments_apart_sync_in_one_round, setup, teardown),
         cmocka_unit_test_setup_teardown(ticks_of_two_intervals_each_sync_their_partitions, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_flush_ms_of_never_syncs_nothing_until_it_changes, setup, teardown),
         cmocka_unit_test_setup_teardown(a_small_round_syncs_file_by_file, setup, teardown),
         cmocka_unit_test_setup_teardown(a_failed_syncfs_fails_only_the_partition_whose_file_failed, setup, teardown),
         cmocka_unit_test_setup_teardown(closing_many_unsynced_partitions_makes_one_syncfs, setup, teardown),
