@@ -25,8 +25,8 @@
  *
  * When a partition falls due is set by flush ticks the backend shares, not
  * by a timer of its own: a partition written since its last sync joins the
- * newest pending tick if that comes due within its flush_ms but not more
- * than a quarter of it sooner, else a new tick flush_ms away. So
+ * newest pending tick that comes due within its flush_ms and not more than
+ * a quarter of it sooner, or else a new tick flush_ms away. So
  * partitions written within a quarter interval of each other fall due in
  * the same pass and make one round, and each syncs 0.75-1 flush_ms after
  * its first unsynced write, never later. With a deadline of its own each,
