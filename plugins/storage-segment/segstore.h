@@ -106,8 +106,8 @@ typedef struct backend {
     size_t round_queued;
     int round_running;
     brook_timer *round_timer;
-    struct flush_tick *ticks, *ticks_last; /* when partitions written since their last sync fall due */
-    _Atomic int syncs_queued;              /* partitions' own syncs handed to I/O threads, not yet started */
+    struct flush_tick *ticks; /* when partitions written since their last sync fall due */
+    _Atomic int syncs_queued; /* partitions' own syncs handed to I/O threads, not yet started */
     brook_metric *m_fsyncs;
     brook_metric *m_syncfs;
     brook_metric *m_open_files;

@@ -157,14 +157,10 @@ static void tick_free(flush_tick *t)
  * each flush_ms in use; topics may set their own, so not always the first). */
 static void unlink_tick(backend *be, flush_tick *t)
 {
-    flush_tick **at = &be->ticks, *prev = NULL;
-    while (*at != t) {
-        prev = *at;
-        at = &prev->next;
-    }
+    flush_tick **at = &be->ticks;
+    while (*at != t)
+        at = &(*at)->next;
     *at = t->next;
-    if (be->ticks_last == t)
-        be->ticks_last = prev;
 }
 
 /* The tick is due: its partitions still unsynced join the next round, all
@@ -182,19 +178,19 @@ static void tick_fired(void *arg)
     tick_free(t);
 }
 
-static flush_tick *new_tick(backend *be, int64_t flush_ms, int64_t now)
+/* A tick flush_ms from now, due at `due`, linked in at `end` (the list's end). */
+static flush_tick *new_tick(backend *be, int64_t flush_ms, int64_t due, flush_tick **end)
 {
     flush_tick *t = calloc(1, sizeof *t);
     if (!t)
         return NULL;
     t->be = be;
-    t->due = flush_ms > INT64_MAX - now ? INT64_MAX : now + flush_ms;
+    t->due = due;
     if (be->host->timer_add(be->host, flush_ms, tick_fired, t, &t->timer)) {
         free(t);
         return NULL;
     }
-    *(be->ticks_last ? &be->ticks_last->next : &be->ticks) = t;
-    be->ticks_last = t;
+    *end = t;
     return t;
 }
 
@@ -206,12 +202,14 @@ int sync_round_arm(plog *l)
     int64_t flush_ms = l->set.flush_ms, now = be->host->monotonic_ms(be->host);
     /* flush.ms may be Kafka's "never", INT64_MAX: no sum past the clock's range */
     int64_t latest = flush_ms > INT64_MAX - now ? INT64_MAX : now + flush_ms, earliest = latest - flush_ms / 4;
-    flush_tick *t = NULL; /* the last-made pending tick due in [earliest, latest] */
-    for (flush_tick *o = be->ticks; o; o = o->next)
+    flush_tick *t = NULL, **end = &be->ticks; /* the last-made pending tick due in [earliest, latest] */
+    for (flush_tick *o = be->ticks; o; o = o->next) {
         if (o->due >= earliest && o->due <= latest)
             t = o;
+        end = &o->next;
+    }
     if (!t)
-        t = new_tick(be, flush_ms, now);
+        t = new_tick(be, flush_ms, latest, end);
     if (!t)
         return -1;
     if (t->n == t->cap) {
@@ -275,7 +273,6 @@ void sync_round_stop(backend *be)
         be->host->timer_cancel(be->host, t->timer);
         tick_free(t);
     }
-    be->ticks_last = NULL;
     if (be->round_timer) {
         be->host->timer_cancel(be->host, be->round_timer);
         be->round_timer = NULL;
