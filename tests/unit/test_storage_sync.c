@@ -140,17 +140,28 @@ static int64_t metric(env *e, const char *name)
     return brook_metric_value(m);
 }
 
-/* One record into each log, each waiting for its sync (ack_after_sync);
- * then the loop runs until all are answered (bounded). */
+/* One record into the log, waiting for its sync (ack_after_sync). */
+static void append_one_awaiting_sync(env *e, void *log)
+{
+    append(e, log, 1, 0, 10);
+    e->ops->when_durable(log, on_durable, NULL);
+}
+
+/* The loop runs until `n` appends were answered, at most `spins` turns of 2 ms. */
+static void await_answered(env *e, int n, int spins)
+{
+    for (int i = 0; i < spins && answered < n; i++)
+        spin(e, 2);
+}
+
+/* One record into each log, each waiting for its sync; then the loop runs
+ * until all are answered (bounded). */
 static void append_to_all_and_wait(env *e, void **logs, int n)
 {
     answered = answered_ok = 0;
-    for (int i = 0; i < n; i++) {
-        append(e, logs[i], 1, 0, 10);
-        e->ops->when_durable(logs[i], on_durable, NULL);
-    }
-    for (int i = 0; i < 1000 && answered < n; i++)
-        spin(e, 2);
+    for (int i = 0; i < n; i++)
+        append_one_awaiting_sync(e, logs[i]);
+    await_answered(e, n, 1000);
     assert_int_equal(answered, n);
 }
 
@@ -200,12 +211,10 @@ static void partitions_written_moments_apart_sync_in_one_round(void **state)
     syncfs_calls = fdatasync_calls = 0;
     answered = answered_ok = 0;
     for (int i = 0; i < LOGS; i++) {
-        append(e, logs[i], 1, 0, 10);
-        e->ops->when_durable(logs[i], on_durable, NULL);
+        append_one_awaiting_sync(e, logs[i]);
         spin(e, 10);
     }
-    for (int i = 0; i < 1000 && answered < LOGS; i++)
-        spin(e, 2);
+    await_answered(e, LOGS, 1000);
     assert_int_equal(answered_ok, LOGS);
     assert_in_range(syncfs_calls, 1, 2);
     assert_int_equal(fdatasync_calls, 0);
@@ -224,18 +233,13 @@ static void ticks_of_two_intervals_each_sync_their_partitions(void **state)
     open_logs(e, logs, 3);
     assert_int_equal(e->ops->topic_setting(e->state, logs[0], "flush.ms", "1500"), BROOK_OK);
     answered = answered_ok = 0;
-    for (int i = 0; i < 3; i++) { /* a 1500 ms tick, then a 40 ms one */
-        append(e, logs[i], 1, 0, 10);
-        e->ops->when_durable(logs[i], on_durable, NULL);
-    }
-    for (int i = 0; i < 500 && answered < 2; i++)
-        spin(e, 2);
+    for (int i = 0; i < 3; i++) /* a 1500 ms tick, then a 40 ms one */
+        append_one_awaiting_sync(e, logs[i]);
+    await_answered(e, 2, 500);
     assert_int_equal(answered_ok, 2); /* the 40 ms partitions, long before 1500 ms */
     /* another 40 ms tick while the 1500 ms one is still pending */
-    append(e, logs[1], 1, 0, 10);
-    e->ops->when_durable(logs[1], on_durable, NULL);
-    for (int i = 0; i < 2000 && answered < 4; i++)
-        spin(e, 2);
+    append_one_awaiting_sync(e, logs[1]);
+    await_answered(e, 4, 2000);
     assert_int_equal(answered_ok, 4);
     close_logs(e, logs, 3);
     stop(e);
@@ -252,14 +256,12 @@ static void flush_ms_never_then_40(env *e, const char *options)
     assert_int_equal(e->ops->topic_setting(e->state, log, "flush.ms", "9223372036854775807"), BROOK_OK);
     syncfs_calls = fdatasync_calls = 0;
     answered = answered_ok = 0;
-    append(e, log, 1, 0, 10);
-    e->ops->when_durable(log, on_durable, NULL);
+    append_one_awaiting_sync(e, log);
     spin(e, 200);
     assert_int_equal(answered, 0);
     assert_int_equal(syncfs_calls + fdatasync_calls, 0);
     assert_int_equal(e->ops->topic_setting(e->state, log, "flush.ms", "40"), BROOK_OK);
-    for (int i = 0; i < 1000 && answered < 1; i++)
-        spin(e, 2);
+    await_answered(e, 1, 1000);
     assert_int_equal(answered_ok, 1);
     close_logs(e, &log, 1);
     stop(e);
