@@ -99,22 +99,36 @@ class ClusterTestCase(unittest.TestCase):
             host, port = self.etcd.url[len("http://"):].split(":")
             self.etcd_links[broker_id] = TcpProxy(host, int(port))
             etcd_url = self.etcd_links[broker_id].url
-        native_extra = ""
-        port = 0
         if b is None and self.replication_via_proxy:
-            port = free_port()
-            self.replica_links[broker_id] = TcpProxy("127.0.0.1", port)
-            native_extra = 'advertised_address = "127.0.0.1:%d";' % self.replica_links[broker_id].port
+            # The native port must be named before brookd starts (the proxy
+            # forwards to it), and another test may take a free port in that
+            # window: a start that lost the race tries another port.
+            for attempt in range(5):
+                port = free_port()
+                self.replica_links[broker_id] = TcpProxy("127.0.0.1", port)
+                try:
+                    return self.new_broker(broker_id, workdir, etcd_url, port, 'advertised_address = "127.0.0.1:%d";'
+                                           % self.replica_links[broker_id].port).start()
+                except RuntimeError as e:
+                    self.replica_links.pop(broker_id).stop()
+                    self.brokers.pop(broker_id, None)
+                    if "Address already in use" not in str(e) or attempt == 4:
+                        raise
         if b is None:
-            b = Broker(workdir, broker_id=broker_id, broker_extra='rack = "r%d";' % broker_id,
-                       port=port, native_extra=native_extra, listeners=self.listeners,
-                       storage=self.storage,
-                       extra='cluster = { endpoints = "%s"; name = "c"; lease_ttl_ms = %d; leader_rebalance_interval_ms = 1000; };\n%s\n'
-                             'topics = { default_replication_factor = 3; };\n'
-                             'metrics = { address = "127.0.0.1:0"; };\n%s'
-                             % (etcd_url or self.etcd.url, TTL_MS, self.replication, self.broker_config(broker_id)))
-            self.brokers[broker_id] = b
+            b = self.new_broker(broker_id, workdir, etcd_url, 0, "")
         return b.start()
+
+    def new_broker(self, broker_id, workdir, etcd_url, port, native_extra):
+        """A Broker for broker_id, not started, kept in self.brokers."""
+        b = Broker(workdir, broker_id=broker_id, broker_extra='rack = "r%d";' % broker_id,
+                   port=port, native_extra=native_extra, listeners=self.listeners,
+                   storage=self.storage,
+                   extra='cluster = { endpoints = "%s"; name = "c"; lease_ttl_ms = %d; leader_rebalance_interval_ms = 1000; };\n%s\n'
+                         'topics = { default_replication_factor = 3; };\n'
+                         'metrics = { address = "127.0.0.1:0"; };\n%s'
+                         % (etcd_url or self.etcd.url, TTL_MS, self.replication, self.broker_config(broker_id)))
+        self.brokers[broker_id] = b
+        return b
 
     def broker_config(self, broker_id):
         """More configuration for one broker (its own auth files, say)."""
