@@ -26,6 +26,7 @@ except ImportError:  # pragma: no cover
 TTL_MS = 2000
 NS = "/brook/c"
 NOT_LEADER = 14  # BROOK_ERR_NOT_LEADER on the native protocol
+NOT_FOUND = 4  # BROOK_ERR_NOT_FOUND: the broker has not seen the topic's record yet
 
 
 def metadata_from(port, topics=None, version=1):
@@ -168,9 +169,10 @@ class ClusterTestCase(unittest.TestCase):
 
     def produce_to(self, broker_id, topic, vals, acks=-1, expect=0):
         """Produce one record at a time to partition 0 on `broker_id` (native
-        protocol). A broker learns that it leads from its watch, a moment after
-        the record a test read from etcd: NOT_LEADER is retried for a bounded
-        while, as a client refreshing its metadata would."""
+        protocol). A broker learns of a topic and that it leads from its
+        watch, a moment after the record a test read from etcd: NOT_FOUND
+        and NOT_LEADER are retried for a bounded while, as a client
+        refreshing its metadata would."""
         n = Native(self.brokers[broker_id].port)
         try:
             for v in vals:
@@ -178,7 +180,8 @@ class ClusterTestCase(unittest.TestCase):
                 while True:
                     r = n.call("produce", topic=topic, partition=0, acks=acks, timeout_ms=10000,
                                records=[{"value": v}])
-                    if r["error"] != NOT_LEADER or expect == NOT_LEADER or time.monotonic() > deadline:
+                    if r["error"] not in (NOT_LEADER, NOT_FOUND) or r["error"] == expect or \
+                            time.monotonic() > deadline:
                         break
                     time.sleep(0.05)
                 self.assertEqual(r["error"], expect, (v, r))
