@@ -201,7 +201,7 @@ static void pack_partition(msgpack_packer *pk, brook_partition *p)
 {
     int64_t start = 0, end = 0;
     brook_partition_offsets(p, &start, &end);
-    msgpack_pack_map(pk, 6);
+    msgpack_pack_map(pk, 7);
     msgpack_pack_str_with_body(pk, "topic", 5);
     msgpack_pack_str_with_body(pk, p->topic->name, strlen(p->topic->name));
     msgpack_pack_str_with_body(pk, "partition", 9);
@@ -214,6 +214,9 @@ static void pack_partition(msgpack_packer *pk, brook_partition *p)
     msgpack_pack_int32(pk, brook_leader_epochs_latest(&p->epochs));
     msgpack_pack_str_with_body(pk, "max_bytes", 9);
     msgpack_pack_int32(pk, PARTITION_MAX_BYTES);
+    /* the leader answers DeleteRecords once its replicas' starts moved */
+    msgpack_pack_str_with_body(pk, "log_start_offset", 16);
+    msgpack_pack_int64(pk, start);
 }
 
 static void session_fetch(session *s)

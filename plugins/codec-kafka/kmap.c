@@ -179,6 +179,8 @@ int kmap_dec_fetch(kreq *kr, brook_request *req)
             ft->partitions[i].max_bytes = (int32_t)pv[FETCH_P_MAX_BYTES].i;
             ft->partitions[i].current_leader_epoch = (int32_t)pv[FETCH_P_LEADER_EPOCH].i;
             ft->partitions[i].last_fetched_epoch = -1; /* Fetch v12+, not offered yet */
+            /* a follower's own start (v5+; consumers send -1) */
+            ft->partitions[i].replica_log_start_offset = pv[FETCH_P_LOG_START].i > 0 ? pv[FETCH_P_LOG_START].i : 0;
         }
     }
     req->type = BROOK_REQ_FETCH;

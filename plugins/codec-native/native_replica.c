@@ -1,9 +1,10 @@
 /* replica_fetch: a follower broker copying partitions from their leader
  * (the cluster's own traffic, on the inter-broker listener). One request
- * names many partitions, each with the follower's log end and leader
- * epochs (KIP-320); the answer carries each partition's batches as they
- * are stored, written from storage slices without a copy, plus the high
- * watermark, log start and, for a diverged follower, where to truncate. */
+ * names many partitions, each with the follower's log end, log start
+ * (DeleteRecords waits for it) and leader epochs (KIP-320); the answer
+ * carries each partition's batches as they are stored, written from
+ * storage slices without a copy, plus the high watermark, log start and,
+ * for a diverged follower, where to truncate. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,7 +17,7 @@
 static int decode_one(decoder *d, const msgpack_object *m, brook_fetch_topic *ft)
 {
     brook_fetch_partition *fp = ft->partitions;
-    int64_t partition, offset, current, last, max_bytes;
+    int64_t partition, offset, current, last, max_bytes, log_start;
     if (m->type != MSGPACK_OBJECT_MAP)
         return native_fail(d, "each of \"partitions\" must be a map");
     if (native_get_str(d, m, "topic", &ft->name, "\"topic\" must be a non-empty string") ||
@@ -26,7 +27,9 @@ static int decode_one(decoder *d, const msgpack_object *m, brook_fetch_topic *ft
                        "\"current_leader_epoch\" must be an integer >= -1") ||
         native_get_int(d, m, "last_fetched_epoch", -1, -1, INT32_MAX, &last,
                        "\"last_fetched_epoch\" must be an integer >= -1") ||
-        native_get_int(d, m, "max_bytes", 1048576, 1, INT32_MAX, &max_bytes, "\"max_bytes\" must be an integer >= 1"))
+        native_get_int(d, m, "max_bytes", 1048576, 1, INT32_MAX, &max_bytes, "\"max_bytes\" must be an integer >= 1") ||
+        native_get_int(d, m, "log_start_offset", 0, 0, INT64_MAX, &log_start,
+                       "\"log_start_offset\" must be an integer >= 0"))
         return -1;
     if (partition < 0 || offset < 0)
         return native_fail(d, "each partition needs \"partition\" and \"offset\"");
@@ -34,7 +37,8 @@ static int decode_one(decoder *d, const msgpack_object *m, brook_fetch_topic *ft
                                   .fetch_offset = offset,
                                   .current_leader_epoch = (int32_t)current,
                                   .last_fetched_epoch = (int32_t)last,
-                                  .max_bytes = (int32_t)max_bytes};
+                                  .max_bytes = (int32_t)max_bytes,
+                                  .replica_log_start_offset = log_start};
     return 0;
 }
 

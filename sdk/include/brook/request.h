@@ -203,7 +203,13 @@ typedef struct brook_fetch_partition {
     brook_slice *slices;          /* out: whole batches, in offset order */
     size_t slice_count;           /* out */
     size_t bytes;                 /* out: sum of slice lengths */
-    uint64_t reserved[4];
+    /* In, since 2.6 (in what was reserved room): a follower's own log
+     * start (Kafka's Fetch v5+ LogStartOffset; the native replica_fetch's
+     * "log_start_offset"). The leader answers DeleteRecords only once every
+     * live replica's start passed the offset. 0 from an older codec, which
+     * counts as a log that still starts at 0: such a DeleteRecords waits. */
+    int64_t replica_log_start_offset;
+    uint64_t reserved[3];
 } brook_fetch_partition;
 BROOK_ABI_PIN_SIZE(brook_fetch_partition, 112);
 
