@@ -358,3 +358,13 @@ void brook_local_replicas_stop(brook_broker *b)
     free(b->local);
     b->local = NULL;
 }
+
+void brook_local_replicas_brokers_changed(brook_broker *b)
+{
+    for (size_t t = 0; t < b->topics.count; t++) {
+        brook_topic *topic = b->topics.items[t];
+        for (int32_t i = 0; topic->partitions && i < topic->partition_count; i++)
+            if (topic->partitions[i] && topic->partitions[i]->role == BROOK_ROLE_LEADER)
+                brook_partition_low_watermark_check(topic->partitions[i]);
+    }
+}

@@ -18,4 +18,8 @@ brook_err brook_local_replicas_start(struct brook_broker *b);
 /* Stop following (before the store goes). */
 void brook_local_replicas_stop(struct brook_broker *b);
 
+/* The live brokers changed: a replica on a broker that left no longer
+ * holds back the low watermark of partitions led here (DeleteRecords). */
+void brook_local_replicas_brokers_changed(struct brook_broker *b);
+
 #endif

@@ -18,6 +18,7 @@
 #include "broker.h"
 #include "controller.h"
 #include "etcd_store.h"
+#include "local_replicas.h"
 #include "log.h"
 #include "prefix_watch.h"
 
@@ -347,6 +348,7 @@ static void brokers_changed(void *arg, const brook_mevent *ev, size_t n, int64_t
         }
     }
     brook_controller_brokers_changed(m->b);
+    brook_local_replicas_brokers_changed(m->b);
 }
 
 static void brokers_read(void *arg, const brook_mkv *kvs, size_t n, int64_t revision)
@@ -359,6 +361,7 @@ static void brokers_read(void *arg, const brook_mkv *kvs, size_t n, int64_t revi
         remember(m, &kvs[i]);
     m->ready = 1;
     brook_controller_brokers_changed(m->b);
+    brook_local_replicas_brokers_changed(m->b);
 }
 
 /* Read the brokers, then watch them from the revision read. */
@@ -476,6 +479,16 @@ const brook_live_broker *brook_membership_live(const brook_broker *b, size_t *co
     const brook_membership *m = b->membership;
     *count = m ? m->live_count : 0;
     return m ? m->live : NULL;
+}
+
+int brook_membership_is_live(const brook_broker *b, int32_t id)
+{
+    size_t n;
+    const brook_live_broker *live = brook_membership_live(b, &n);
+    for (size_t i = 0; i < n; i++)
+        if (live[i].id == id)
+            return 1;
+    return 0;
 }
 
 int brook_membership_ready(const brook_broker *b)

@@ -48,6 +48,9 @@ void brook_membership_leave(struct brook_broker *b);
 /* The live brokers as last seen, this one included. */
 const brook_live_broker *brook_membership_live(const struct brook_broker *b, size_t *count);
 
+/* Whether broker `id` is among them (a single broker: none is). */
+int brook_membership_is_live(const struct brook_broker *b, int32_t id);
+
 /* Whether the live brokers were read (the list above means something). */
 int brook_membership_ready(const struct brook_broker *b);
 

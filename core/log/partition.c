@@ -256,6 +256,7 @@ void brook_partition_close(brook_partition *p, int removing)
     brook_producers_free(p->producers);
     brook_leader_epochs_free(&p->epochs);
     free(p->replicas);
+    free(p->replica_starts);
     free(p->isr);
     free(p);
     while (list) {
@@ -394,12 +395,17 @@ static void wake_where(brook_partition *p, int (*due)(const brook_waiter *w, int
 
 static int hw_reached(const brook_waiter *w, int64_t hw)
 {
-    return !w->on_log_end && w->target <= hw;
+    return w->mark == BROOK_WAIT_HIGH_WATERMARK && w->target <= hw;
 }
 
 static int log_end_reached(const brook_waiter *w, int64_t end)
 {
-    return w->on_log_end && w->target <= end;
+    return w->mark == BROOK_WAIT_LOG_END && w->target <= end;
+}
+
+static int low_watermark_reached(const brook_waiter *w, int64_t low)
+{
+    return w->mark == BROOK_WAIT_LOW_WATERMARK && w->target <= low;
 }
 
 void brook_partition_set_high_watermark(brook_partition *p, int64_t high_watermark)
@@ -427,22 +433,61 @@ void brook_partition_log_end_advanced(brook_partition *p, int64_t log_end)
     wake_where(p, log_end_reached, log_end);
 }
 
-/* Every waiter registered now, each once: a woken request that waits
- * again registers anew and is not woken a second time (with a predicate
- * that always holds, wake_where would never end). */
-void brook_partition_wake_all(brook_partition *p)
+void brook_partition_low_watermark_check(brook_partition *p)
+{
+    for (brook_waiter *w = p->waiters.next; w != &p->waiters; w = w->next)
+        if (w->mark == BROOK_WAIT_LOW_WATERMARK) { /* the mark costs a walk over the replicas: only then */
+            wake_where(p, low_watermark_reached, brook_partition_low_watermark(p));
+            return;
+        }
+}
+
+/* Every waiter registered now for which `due` holds, each once: a woken
+ * request that waits again registers anew and is not woken a second time
+ * (with a predicate that keeps holding, wake_where would never end). */
+static void wake_each_once(brook_partition *p, int (*due)(const brook_waiter *w, int64_t mark), int64_t mark)
 {
     brook_waiter now = {.part = p};
-    if (p->waiters.next == &p->waiters)
-        return;
-    now.next = p->waiters.next;
-    now.prev = p->waiters.prev;
-    now.next->prev = &now;
-    now.prev->next = &now;
-    p->waiters.next = p->waiters.prev = &p->waiters;
+    now.next = now.prev = &now;
+    for (brook_waiter *w = p->waiters.next, *next; w != &p->waiters; w = next) {
+        next = w->next;
+        if (!due(w, mark))
+            continue;
+        brook_partition_unwait(w);
+        w->part = p; /* now in `now`, in registration order */
+        w->prev = now.prev;
+        w->next = &now;
+        now.prev->next = w;
+        now.prev = w;
+    }
     while (now.next != &now) {
         brook_waiter *w = now.next;
-        brook_partition_unwait(w); /* from `now`, where it was moved */
+        brook_partition_unwait(w); /* from `now` */
         w->wake(w);
     }
+}
+
+static int any_waiter(const brook_waiter *w, int64_t mark)
+{
+    (void)w;
+    (void)mark;
+    return 1;
+}
+
+void brook_partition_wake_all(brook_partition *p)
+{
+    wake_each_once(p, any_waiter, 0);
+}
+
+static int a_follower(const brook_waiter *w, int64_t mark)
+{
+    (void)mark;
+    return w->mark == BROOK_WAIT_LOG_END;
+}
+
+void brook_partition_wake_followers(brook_partition *p)
+{
+    for (brook_waiter *w = p->waiters.next; w != &p->waiters; w = w->next)
+        w->answer_now |= a_follower(w, 0);
+    wake_each_once(p, a_follower, 0);
 }

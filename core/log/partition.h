@@ -27,12 +27,20 @@ typedef enum brook_replica_role {
     BROOK_ROLE_FOLLOWER,
 } brook_replica_role;
 
+/* What a waiter waits for to reach its target. */
+typedef enum brook_wait_mark {
+    BROOK_WAIT_HIGH_WATERMARK = 0, /* consumers' fetches, acks=all produces */
+    BROOK_WAIT_LOG_END,            /* followers' fetches */
+    BROOK_WAIT_LOW_WATERMARK,      /* DeleteRecords: every live replica's log start */
+} brook_wait_mark;
+
 typedef struct brook_waiter brook_waiter;
 struct brook_waiter {
     brook_waiter *prev, *next;
     struct brook_partition *part; /* NULL when not registered */
-    int64_t target;               /* wake once the high watermark (or log end) reaches this */
-    int on_log_end;               /* wait for the log end, not the high watermark (followers' fetches) */
+    int64_t target;               /* wake once the mark reaches this */
+    brook_wait_mark mark;
+    int answer_now; /* set when woken to answer whatever the mark (the log start moved) */
     void (*wake)(brook_waiter *w);
     struct brook_req *req;
     void *data;
@@ -53,6 +61,9 @@ struct brook_partition {
     int32_t partition_epoch;
     int32_t *replicas; /* assigned, leader first */
     int32_t replica_count;
+    /* Leader: each replica's log start as its last fetch reported it,
+     * parallel to `replicas` (-1: not heard since this broker leads). */
+    int64_t *replica_starts;
     int32_t *isr;
     int32_t isr_count;
     brook_leader_epochs epochs;
@@ -201,6 +212,7 @@ typedef struct brook_replica_fetch {
     int64_t high_watermark;
     int64_t log_start;
     int64_t log_end;
+    int64_t replica_log_start; /* in: the follower's own log start */
 } brook_replica_fetch;
 brook_err brook_partition_read_for_replica(brook_partition *p, brook_replica_fetch *f);
 
@@ -236,8 +248,23 @@ void brook_partition_init_replica_ctx(brook_partition *p);
 /* Wake waiters of the log end up to `log_end` (followers' long polls). */
 void brook_partition_log_end_advanced(brook_partition *p, int64_t log_end);
 
+/* Leader: the low watermark, Kafka's: the least log start over this
+ * replica and the replicas on live brokers (-1 while one of those has not
+ * reported since this broker leads); DeleteRecords answers once it passed
+ * the offset. */
+int64_t brook_partition_low_watermark(brook_partition *p);
+
+/* Leader: wake DeleteRecords waiting on the low watermark that it now
+ * passed (a replica reported a later start, or a broker left). */
+void brook_partition_low_watermark_check(brook_partition *p);
+
 /* Wake every waiter, whatever it waits for (leadership changed). */
 void brook_partition_wake_all(brook_partition *p);
+
+/* Wake the followers' long polls, each once, with answer_now set (the
+ * leader's log start moved: they hear of it now, not when their wait
+ * ends). */
+void brook_partition_wake_followers(brook_partition *p);
 
 /* Answer ISR change requests still pending with BROOK_ERR_SHUTDOWN (close). */
 typedef struct brook_isr_change brook_isr_change;

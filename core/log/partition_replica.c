@@ -9,6 +9,7 @@
 
 #include "broker.h"
 #include "log.h"
+#include "membership.h"
 #include "partition.h"
 #include "producer_state.h"
 #include "record_batch.h"
@@ -32,11 +33,33 @@ static brook_err copy_ids(const int32_t *from, int32_t count, int32_t **to, int3
     return BROOK_OK;
 }
 
+/* The replicas' log starts for the leadership `l` brings: what replicas
+ * of the same leadership (same leader and epoch) reported is kept, the
+ * rest is not known yet (-1). */
+static brook_err reset_replica_starts(brook_partition *p, const brook_leadership *l)
+{
+    int64_t *starts = malloc(sizeof *starts * (size_t)(l->replica_count > 0 ? l->replica_count : 1));
+    if (!starts)
+        return BROOK_ERR_NOMEM;
+    int same = p->replica_starts && p->leader_id == l->leader && p->leader_epoch == l->leader_epoch;
+    for (int32_t i = 0; i < l->replica_count; i++) {
+        starts[i] = -1;
+        for (int32_t k = 0; same && k < p->replica_count; k++)
+            if (p->replicas[k] == l->replicas[i])
+                starts[i] = p->replica_starts[k];
+    }
+    free(p->replica_starts);
+    p->replica_starts = starts;
+    return BROOK_OK;
+}
+
 static brook_err take_leadership(brook_partition *p, const brook_leadership *l)
 {
     if (l->leader_epoch < p->leader_epoch)
         return BROOK_ERR_FENCED_LEADER_EPOCH;
-    brook_err e = copy_ids(l->replicas, l->replica_count, &p->replicas, &p->replica_count);
+    brook_err e = reset_replica_starts(p, l);
+    if (!e)
+        e = copy_ids(l->replicas, l->replica_count, &p->replicas, &p->replica_count);
     if (!e)
         e = copy_ids(l->isr, l->isr_count, &p->isr, &p->isr_count);
     if (e)
@@ -102,6 +125,32 @@ void brook_partition_epoch_end(brook_partition *p, int32_t epoch, int32_t *found
     brook_leader_epochs_end_offset(&p->epochs, epoch, end, found_epoch, end_offset);
 }
 
+/* A replica's log start as its fetch reports it; DeleteRecords waiting
+ * for it may now be answered. */
+static void note_replica_start(brook_partition *p, int32_t replica_id, int64_t start)
+{
+    for (int32_t i = 0; p->replica_starts && i < p->replica_count; i++) {
+        if (p->replicas[i] != replica_id || p->replica_starts[i] == start)
+            continue;
+        p->replica_starts[i] = start;
+        brook_partition_low_watermark_check(p);
+        return;
+    }
+}
+
+int64_t brook_partition_low_watermark(brook_partition *p)
+{
+    int64_t low, end;
+    if (brook_partition_offsets(p, &low, &end))
+        return -1;
+    for (int32_t i = 0; p->replica_starts && i < p->replica_count; i++) {
+        int32_t id = p->replicas[i];
+        if (id != p->broker->st->broker_id && brook_membership_is_live(p->broker, id) && p->replica_starts[i] < low)
+            low = p->replica_starts[i];
+    }
+    return low;
+}
+
 brook_err brook_partition_read_for_replica(brook_partition *p, brook_replica_fetch *f)
 {
     f->n_slices = f->bytes = 0;
@@ -115,6 +164,7 @@ brook_err brook_partition_read_for_replica(brook_partition *p, brook_replica_fet
         return BROOK_ERR_NOT_LEADER;
     if ((e = brook_partition_check_epoch(p, f->current_epoch)))
         return e;
+    note_replica_start(p, f->replica_id, f->replica_log_start);
     if (f->last_fetched_epoch >= 0) {
         int32_t found;
         int64_t end;
@@ -287,6 +337,8 @@ brook_err brook_partition_delete_before(brook_partition *p, int64_t offset)
         return e;
     if ((e = brook_storage_of(storage)->delete_before(p->log, offset)))
         return e;
+    if (p->role == BROOK_ROLE_LEADER)
+        brook_partition_wake_followers(p); /* so they follow at once */
     if (offset <= end)
         return BROOK_OK;
     /* started afresh past its end (a follower behind its leader's start):

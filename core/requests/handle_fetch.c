@@ -4,7 +4,9 @@
  * max_wait_ms passes. No busy looping: it is woken, never polled.
  * A follower's fetch (a replica id >= 0, ClusterAction on the cluster)
  * reads up to the log end instead, with its leader epochs checked and a
- * diverged log answered with where it diverges; it waits for the log end. */
+ * diverged log answered with where it diverges; it waits for the log end,
+ * or until the leader's log start moves (DeleteRecords waits for its
+ * followers to follow). */
 #include <string.h>
 
 #include "broker.h"
@@ -18,6 +20,7 @@
 typedef struct fetch_state {
     brook_waiter *waiters; /* one per partition, same order as the request */
     size_t count;
+    int answer_now; /* a follower's: the leader's log start moved */
 } fetch_state;
 
 static void release_partition(brook_fetch_partition *fp)
@@ -80,7 +83,8 @@ static void read_partition(brook_req *req, const char *topic, brook_fetch_partit
                                   .last_fetched_epoch = fp->last_fetched_epoch,
                                   .max_bytes = max,
                                   .slices = fp->slices,
-                                  .max_slices = MAX_SLICES_PER_PARTITION};
+                                  .max_slices = MAX_SLICES_PER_PARTITION,
+                                  .replica_log_start = fp->replica_log_start_offset};
         fp->error = brook_partition_read_for_replica(part, &rf);
         fp->slice_count = rf.n_slices;
         fp->bytes = rf.bytes;
@@ -166,7 +170,10 @@ static void park(brook_req *req)
             int64_t target = fp->fetch_offset + 1;
             if (target <= mark)
                 target = mark + 1;
-            st->waiters[k] = (brook_waiter){.target = target, .on_log_end = replica, .wake = fetch_wake, .req = req};
+            st->waiters[k] = (brook_waiter){.target = target,
+                                            .mark = replica ? BROOK_WAIT_LOG_END : BROOK_WAIT_HIGH_WATERMARK,
+                                            .wake = fetch_wake,
+                                            .req = req};
             brook_partition_wait(part, &st->waiters[k]);
             req->waiting++;
         }
@@ -175,12 +182,13 @@ static void park(brook_req *req)
 
 static void fetch_try(brook_req *req)
 {
+    fetch_state *st = req->handler_state;
     brook_fetch_req *f = &req->pub.u.fetch;
     int errors;
     size_t total = read_all(req, &errors);
     int min = f->min_bytes > 0 ? f->min_bytes : 1;
     if (errors || total >= (size_t)min || f->max_wait_ms <= 0 || req->deadline_passed || !req->conn ||
-        req->broker->stopping) {
+        req->broker->stopping || st->answer_now) {
         finish(req);
         return;
     }
@@ -192,6 +200,8 @@ static void fetch_try(brook_req *req)
 static void fetch_wake(brook_waiter *w)
 {
     brook_req *req = w->req;
+    fetch_state *st = req->handler_state;
+    st->answer_now |= w->answer_now;
     req->waiting--;
     fetch_try(req);
 }

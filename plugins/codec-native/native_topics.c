@@ -129,12 +129,14 @@ static int decode_delete_records(decoder *d)
     brook_delete_records_partition *p = brook_request_alloc(d->req, sizeof *p);
     if (!t || !p)
         return native_fail(d, "out of memory");
-    int64_t partition, before;
+    int64_t partition, before, timeout;
     if (native_get_str(d, d->map, "topic", &t->name, "\"topic\" must be a non-empty string") ||
         native_get_int(d, d->map, "partition", 0, 0, INT32_MAX, &partition, "\"partition\" must be an integer >= 0") ||
         native_get_int(d, d->map, "before", -2, -1, INT64_MAX, &before,
-                       "\"before\" must be an offset (records before it go), or -1: the high watermark"))
+                       "\"before\" must be an offset (records before it go), or -1: the high watermark") ||
+        native_get_int(d, d->map, "timeout_ms", 0, 0, INT32_MAX, &timeout, "\"timeout_ms\" must be an integer >= 0"))
         return -1;
+    d->req->timeout_ms = (int32_t)timeout; /* waiting for the followers to follow */
     if (before == -2)
         return native_fail(d, "\"before\" must be an offset (records before it go), or -1: the high watermark");
     *p = (brook_delete_records_partition){.partition = (int32_t)partition, .offset = before};

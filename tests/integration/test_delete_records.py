@@ -1,8 +1,9 @@
 """DeleteRecords (21): a partition's log start moves forward, on one
-broker and in a cluster (its followers follow the leader's start, so a new
-leader after a failover starts there too). Hand-made frames: none of the
+broker and in a cluster (answered once every live follower's start moved
+too, so a new leader after a failover starts there). Hand-made frames: none of the
 Debian clients sends DeleteRecords yet (kafka-python 2.0 and
 confluent-kafka 1.7 lack it)."""
+import os
 import signal
 import time
 import unittest
@@ -13,6 +14,7 @@ import kafkawire as kw
 
 DELETE_RECORDS = 21
 OFFSET_OUT_OF_RANGE = 1
+REQUEST_TIMED_OUT = 7
 UNKNOWN_TOPIC_OR_PARTITION = 3
 
 try:
@@ -55,23 +57,28 @@ class DeleteRecordsOneBroker(BrokerTestCase):
 
 @unittest.skipUnless(KafkaAdminClient, "needs python3-kafka")
 class DeleteRecordsInACluster(ClusterTestCase):
-    def test_followers_follow_the_leaders_start_through_a_failover(self):
+    def produce_twenty(self, topic):
+        first = self.create(topic)[0]
+        self.produce_to(first["leader"], topic, [b"r%02d" % i for i in range(20)])
+        return first["leader"], [i for i in first["replicas"] if i != first["leader"]]
+
+    def test_a_failover_right_after_the_answer_keeps_the_records_deleted(self):
+        # The answer waits until every live follower's log start passed the
+        # offset (Kafka's low watermark): a leader killed the moment it
+        # answers leaves no replica that still holds the records. (Answered
+        # once only the leader had moved, the new leader started at 0.)
         self.controller()
-        first = self.create("drc")[0]
-        leader = first["leader"]
-        self.produce_to(leader, "drc", [b"r%02d" % i for i in range(20)])
+        leader, followers = self.produce_twenty("drc")
         self.assertEqual(delete_records(self.brokers[leader].kafka_port, "drc", [(0, 12)]), [("drc", 0, 12, 0)])
-        self.produce_to(leader, "drc", [b"more"])  # the followers' next fetches carry the new start
-        for i in first["replicas"]:
-            if i != leader:
-                self.assertTrue(self.wait_log(i, "partition drc-0: log start moved to 12"), i)
         self.brokers[leader].stop(signal.SIGKILL)
         new = self.wait_partitions("drc", lambda r: r["leader"] not in (-1, leader), 1, timeout=30)[0]["leader"]
         n = Native(self.brokers[new].port)
         try:
             self.assertEqual(n.call("list_offsets", topic="drc", partition=0)["earliest"], 12)
+            for i in followers:
+                self.assertIn("partition drc-0: log start moved to 12", self.brokers[i].log(), i)
             # (all of it once the new leader's high watermark covers it)
-            want = [b"r%02d" % i for i in range(12, 20)] + [b"more"]
+            want = [b"r%02d" % i for i in range(12, 20)]
             deadline = time.monotonic() + 20
             while True:
                 r = n.call("fetch", topic="drc", partition=0, offset=12, max_wait_ms=0)
@@ -82,6 +89,32 @@ class DeleteRecordsInACluster(ClusterTestCase):
             self.assertEqual(got, want)
         finally:
             n.close()
+
+    def test_a_stopped_follower_holds_the_answer_until_its_broker_leaves(self):
+        # A follower that stopped fetching while its broker still counts as
+        # live keeps the low watermark back: the request times out for its
+        # partition (REQUEST_TIMED_OUT, Kafka's answer). Once its lease runs
+        # out the broker is no longer live and the same request is answered.
+        self.controller()
+        leader, followers = self.produce_twenty("drs")
+        stopped = followers[0]
+        os.kill(self.brokers[stopped].proc.pid, signal.SIGSTOP)
+        port = self.brokers[leader].kafka_port
+        conn = kw.Conn(port)
+        try:
+            body = kw.delete_records_v1("drs", [(0, 12)], timeout=300)
+            self.assertEqual(kw.parse_delete_records_v1(conn.call(DELETE_RECORDS, 1, body)),
+                             [("drs", 0, -1, REQUEST_TIMED_OUT)])
+            body = kw.delete_records_v1("drs", [(0, 12)], timeout=30000)
+            t0 = time.monotonic()
+            self.assertEqual(kw.parse_delete_records_v1(conn.call(DELETE_RECORDS, 1, body)), [("drs", 0, 12, 0)])
+            self.assertLess(time.monotonic() - t0, 20)
+        finally:
+            conn.close()
+        self.assertTrue(self.wait_log(leader, "cluster: broker %d left" % stopped), leader)
+        os.kill(self.brokers[stopped].proc.pid, signal.SIGCONT)
+        # back, it follows the leader's start
+        self.assertTrue(self.wait_log(stopped, "partition drs-0: log start moved to 12", timeout=30), stopped)
 
 
 if __name__ == "__main__":
