@@ -32,16 +32,6 @@ static struct brook_controller_duties *duties(brook_broker *b)
     return b->duties;
 }
 
-static int is_live(const brook_broker *b, int32_t id)
-{
-    size_t n;
-    const brook_live_broker *live = brook_membership_live(b, &n);
-    for (size_t i = 0; i < n; i++)
-        if (live[i].id == id)
-            return 1;
-    return 0;
-}
-
 /* Whether the controller knows enough to decide: who is live, what exists. */
 static int ready(const brook_broker *b)
 {
@@ -121,7 +111,7 @@ static brook_err write_partition(brook_broker *b, const char *key, const brook_p
 static int32_t first_live(const brook_broker *b, const int32_t *ids, int32_t n, const int32_t *in, int32_t in_count)
 {
     for (int32_t i = 0; i < n; i++)
-        if (is_live(b, ids[i]) && (!in || brook_ids_contain(in, in_count, ids[i])))
+        if (brook_membership_is_live(b, ids[i]) && (!in || brook_ids_contain(in, in_count, ids[i])))
             return ids[i];
     return -1;
 }
@@ -131,7 +121,7 @@ static int32_t live_isr(const brook_broker *b, const brook_partition_record *rec
 {
     int32_t n = 0;
     for (int32_t i = 0; i < rec->isr_count; i++)
-        if (rec->isr[i] == leader || is_live(b, rec->isr[i]))
+        if (rec->isr[i] == leader || brook_membership_is_live(b, rec->isr[i]))
             out[n++] = rec->isr[i];
     return n;
 }
@@ -162,7 +152,7 @@ static int next_state(brook_broker *b, const brook_partition_record *rec, int un
     next->isr = isr_room;
     *unclean = 0;
     int32_t leader = rec->leader;
-    if (leader < 0 || !is_live(b, leader)) {
+    if (leader < 0 || !brook_membership_is_live(b, leader)) {
         leader = first_live(b, rec->replicas, rec->replica_count, rec->isr, rec->isr_count);
         if (leader < 0 && unclean_allowed && (*unclean = elect_unclean(b, rec, next, isr_room)))
             return 1;
@@ -183,7 +173,7 @@ static int next_state(brook_broker *b, const brook_partition_record *rec, int un
     /* the preferred replica (the first) leads again once it is back in sync
      * (only in a rebalance pass: leadership does not move on every change) */
     int32_t preferred = rec->replicas[0];
-    if (duties(b)->rebalancing && leader != preferred && is_live(b, preferred) &&
+    if (duties(b)->rebalancing && leader != preferred && brook_membership_is_live(b, preferred) &&
         brook_ids_contain(rec->isr, rec->isr_count, preferred)) {
         leader = next->leader = preferred;
         next->leader_epoch = rec->leader_epoch + 1;
