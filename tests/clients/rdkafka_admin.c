@@ -6,6 +6,7 @@
  *   rdkafka_admin BOOTSTRAP acl-describe TYPE NAME|- PATTERN PRINCIPAL|- HOST|- OPERATION PERMISSION
  *   rdkafka_admin BOOTSTRAP acl-delete   TYPE NAME|- PATTERN PRINCIPAL|- HOST|- OPERATION PERMISSION
  *   rdkafka_admin BOOTSTRAP groups-list [STATE...]      ("GROUP STATE" per group)
+ *   rdkafka_admin BOOTSTRAP delete-records TOPIC PARTITION OFFSET
  *
  * Enum arguments are librdkafka's names (TOPIC, LITERAL, WRITE, ALLOW,
  * ANY, ...); "-" is a NULL filter string. Prints one line per ACL
@@ -175,6 +176,28 @@ static void groups_list(rd_kafka_t *rk, rd_kafka_queue_t *q, rd_kafka_AdminOptio
     rd_kafka_event_destroy(ev);
 }
 
+/* argv: TOPIC PARTITION OFFSET (-1: the high watermark); prints "TOPIC
+ * PARTITION LOW_WATERMARK ERROR" per partition */
+static void delete_records(rd_kafka_t *rk, rd_kafka_queue_t *q, rd_kafka_AdminOptions_t *o, char **argv)
+{
+    char err[512];
+    rd_kafka_topic_partition_list_t *want = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(want, argv[0], atoi(argv[1]))->offset = atoll(argv[2]);
+    rd_kafka_DeleteRecords_t *del = rd_kafka_DeleteRecords_new(want);
+    rd_kafka_topic_partition_list_destroy(want);
+    /* the broker waits for the followers up to this long (the request's TimeoutMs) */
+    rd_kafka_AdminOptions_set_operation_timeout(o, TIMEOUT_MS - 5000, err, sizeof err);
+    rd_kafka_DeleteRecords(rk, &del, 1, o, q);
+    rd_kafka_DeleteRecords_destroy(del);
+    rd_kafka_event_t *ev = result(q);
+    const rd_kafka_topic_partition_list_t *got =
+        rd_kafka_DeleteRecords_result_offsets(rd_kafka_event_DeleteRecords_result(ev));
+    for (int i = 0; got && i < got->cnt; i++)
+        printf("%s %d %lld %s\n", got->elems[i].topic, (int)got->elems[i].partition, (long long)got->elems[i].offset,
+               rd_kafka_err2name(got->elems[i].err));
+    rd_kafka_event_destroy(ev);
+}
+
 int main(int argc, char **argv)
 {
     static const struct {
@@ -187,6 +210,7 @@ int main(int argc, char **argv)
         {"acl-describe", 7, acl_describe, RD_KAFKA_ADMIN_OP_DESCRIBEACLS},
         {"acl-delete", 7, acl_delete, RD_KAFKA_ADMIN_OP_DELETEACLS},
         {"groups-list", -1, groups_list, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPS},
+        {"delete-records", 3, delete_records, RD_KAFKA_ADMIN_OP_DELETERECORDS},
     };
     for (size_t c = 0; argc >= 3 && c < sizeof commands / sizeof commands[0]; c++) {
         if (strcmp(argv[2], commands[c].name) != 0)
@@ -215,6 +239,7 @@ int main(int argc, char **argv)
         rd_kafka_destroy(rk);
         return 0;
     }
-    fprintf(stderr, "usage: rdkafka_admin BOOTSTRAP acl-create|acl-describe|acl-delete|groups-list ARGS...\n");
+    fprintf(stderr,
+            "usage: rdkafka_admin BOOTSTRAP acl-create|acl-describe|acl-delete|groups-list|delete-records ARGS...\n");
     return 2;
 }

@@ -1,14 +1,16 @@
 """DeleteRecords (21): a partition's log start moves forward, on one
 broker and in a cluster (answered once every live follower's start moved
-too, so a new leader after a failover starts there). Hand-made frames: none of the
-Debian clients sends DeleteRecords yet (kafka-python 2.0 and
-confluent-kafka 1.7 lack it)."""
+too, so a new leader after a failover starts there). Through librdkafka's
+Admin API (tests/clients/rdkafka_admin.c) and hand-made frames for the
+edge cases: the Debian Python clients do not send DeleteRecords
+(kafka-python 2.0 and confluent-kafka 1.7 lack it)."""
 import os
 import signal
+import subprocess
 import time
 import unittest
 
-from brooktest import BrokerTestCase, Native
+from brooktest import BIN, BrokerTestCase, Native
 from clustertest import ClusterTestCase
 import kafkawire as kw
 
@@ -21,6 +23,15 @@ try:
     from kafka.admin import KafkaAdminClient
 except ImportError:  # pragma: no cover
     KafkaAdminClient = None
+
+
+def rdkafka_delete_records(port, topic, partition, offset):
+    """[(topic, partition, low watermark, librdkafka's error name)] as
+    librdkafka's rd_kafka_DeleteRecords reports them."""
+    r = subprocess.run([os.path.join(BIN, "rdkafka_admin"), "127.0.0.1:%d" % port, "delete-records", topic,
+                        str(partition), str(offset)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+    assert r.returncode == 0, r.stderr.decode() + r.stdout.decode()
+    return [(t, int(p), int(o), e) for t, p, o, e in (line.split() for line in r.stdout.decode().splitlines())]
 
 
 def delete_records(port, topic, partitions):
@@ -50,6 +61,9 @@ class DeleteRecordsOneBroker(BrokerTestCase):
         self.assertEqual(delete_records(self.broker.kafka_port, "nope", [(0, 1)]),
                          [("nope", 0, -1, UNKNOWN_TOPIC_OR_PARTITION)])
         self.assertEqual(n.call("produce", topic="dr", partition=0, records=[{"value": b"after"}])["error"], 0)
+        self.assertEqual(rdkafka_delete_records(self.broker.kafka_port, "dr", 0, 20), [("dr", 0, 20, "NO_ERROR")])
+        self.assertEqual(rdkafka_delete_records(self.broker.kafka_port, "dr", 0, 99),
+                         [("dr", 0, -1, "OFFSET_OUT_OF_RANGE")])
         self.assertEqual([x["value"] for x in n.call("fetch", topic="dr", partition=0, offset=20,
                                                      max_wait_ms=0)["records"]], [b"after"])
         n.close()
@@ -69,7 +83,8 @@ class DeleteRecordsInACluster(ClusterTestCase):
         # once only the leader had moved, the new leader started at 0.)
         self.controller()
         leader, followers = self.produce_twenty("drc")
-        self.assertEqual(delete_records(self.brokers[leader].kafka_port, "drc", [(0, 12)]), [("drc", 0, 12, 0)])
+        self.assertEqual(rdkafka_delete_records(self.brokers[leader].kafka_port, "drc", 0, 12),
+                         [("drc", 0, 12, "NO_ERROR")])
         self.brokers[leader].stop(signal.SIGKILL)
         new = self.wait_partitions("drc", lambda r: r["leader"] not in (-1, leader), 1, timeout=30)[0]["leader"]
         n = Native(self.brokers[new].port)
