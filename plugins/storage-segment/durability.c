@@ -481,6 +481,7 @@ brook_err durability_close(plog *l)
         l->be->host->timer_cancel(l->be->host, l->flush_timer);
         l->flush_timer = NULL;
     }
+    sync_round_disarm(l); /* what is dirty syncs below: a tick would only hold the log */
     /* A log made empty by this run and never appended to holds nothing a
      * crash could lose (the broker recreates a missing log empty): its new
      * directory needs no sync, which makes closing thousands of unused

@@ -179,10 +179,11 @@ struct plog {
     durable_waiter *waiters_tail;
     int syncing; /* a sync is running, or its round is due */
     int dir_dirty;
-    int on_data_fs;      /* its directory is on the data directory's file system */
-    uint64_t last_write; /* the backend's write count at its last append or truncation */
-    plog *round_next;    /* in the backend's next round */
-    int on_tick;         /* waits on one of the backend's flush ticks (sync_round.c) */
+    int on_data_fs;          /* its directory is on the data directory's file system */
+    uint64_t last_write;     /* the backend's write count at its last append or truncation */
+    plog *round_next;        /* in the backend's next round */
+    struct flush_tick *tick; /* the backend's flush tick it waits on (sync_round.c), or NULL */
+    size_t tick_at;          /* ... and its place in that tick's list */
     int64_t unflushed_msgs;
     brook_timer *flush_timer;
     /* flush = "always": what a sync running on an I/O thread reads to chain

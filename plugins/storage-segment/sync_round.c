@@ -146,7 +146,7 @@ typedef struct flush_tick {
 static void tick_free(flush_tick *t)
 {
     for (size_t i = 0; i < t->n; i++) {
-        t->logs[i]->on_tick = 0;
+        t->logs[i]->tick = NULL;
         plog_unref(t->logs[i]);
     }
     free(t->logs);
@@ -171,7 +171,7 @@ static void tick_fired(void *arg)
     unlink_tick(t->be, t);
     for (size_t i = 0; i < t->n; i++) {
         plog *l = t->logs[i];
-        l->on_tick = 0;
+        l->tick = NULL;
         if (!l->closed && !l->syncing && l->appended_seq > l->synced_seq)
             sync_round_join(l);
     }
@@ -196,7 +196,7 @@ static flush_tick *new_tick(backend *be, int64_t flush_ms, int64_t due, flush_ti
 
 int sync_round_arm(plog *l)
 {
-    if (l->on_tick)
+    if (l->tick)
         return 0;
     backend *be = l->be;
     int64_t flush_ms = l->set.flush_ms, now = be->host->monotonic_ms(be->host);
@@ -220,22 +220,24 @@ int sync_round_arm(plog *l)
         t->logs = logs;
         t->cap = cap;
     }
+    l->tick = t;
+    l->tick_at = t->n;
     t->logs[t->n++] = l;
     l->refs++;
-    l->on_tick = 1;
     return 0;
 }
 
+/* O(1): a topic's flush.ms change disarms each of its partitions, and
+ * closing every partition disarms each. */
 void sync_round_disarm(plog *l)
 {
-    for (flush_tick *t = l->be->ticks; l->on_tick && t; t = t->next)
-        for (size_t i = 0; i < t->n; i++)
-            if (t->logs[i] == l) {
-                t->logs[i] = t->logs[--t->n];
-                l->on_tick = 0;
-                plog_unref(l); /* not the last reference: the caller holds the log */
-                break;
-            }
+    flush_tick *t = l->tick;
+    if (!t)
+        return;
+    t->logs[l->tick_at] = t->logs[--t->n];
+    t->logs[l->tick_at]->tick_at = l->tick_at;
+    l->tick = NULL;
+    plog_unref(l); /* not the last reference: the caller holds the log */
 }
 
 static void on_round_timer(void *arg)
