@@ -126,25 +126,21 @@ int cred_find(const char *path, const char *user, const char *scheme, int *itera
     return found;
 }
 
-int cred_next_user(const char *path, int from, char *user, size_t userlen, char *scheme, size_t schemelen)
+int cred_each(const char *path, cred_each_fn each, void *arg)
 {
     FILE *f = fopen(path, "r");
     if (!f)
         return -1;
-    char line[1024], name[160], sch[40];
-    int idx = 0, result = -1;
-    while (fgets(line, sizeof line, f)) {
-        if (idx++ < from)
-            continue;
-        if (line[0] == '#' || sscanf(line, "%159s %39s", name, sch) != 2)
-            continue;
-        snprintf(user, userlen, "%s", name);
-        snprintf(scheme, schemelen, "%s", sch);
-        result = idx;
-        break;
+    char line[1024];
+    int rc = 0;
+    while (!rc && fgets(line, sizeof line, f)) {
+        char *save = NULL, *name = strtok_r(line, " \t\r\n", &save), *sch = strtok_r(NULL, " \t\r\n", &save);
+        char *iter = strtok_r(NULL, " \t\r\n", &save);
+        if (name && name[0] != '#' && sch)
+            rc = each(arg, name, sch, iter ? atoi(iter) : 0);
     }
     fclose(f);
-    return result;
+    return rc;
 }
 
 int cred_replace(const char *path, const char *user, const char *line)

@@ -27,9 +27,14 @@ int cred_make_plain(const char *user, const char *password, char *line, size_t l
  * be read (why in `err`). Comparison in constant time. */
 int cred_check_plain(const char *path, const char *user, const char *password, char *err, size_t errlen);
 
-/* Users (and schemes) in the file, one per call: returns the next line
- * index or -1 at the end. */
-int cred_next_user(const char *path, int from, char *user, size_t userlen, char *scheme, size_t schemelen);
+/* Every line's user, scheme and iteration count (0 when the line has
+ * none that parses), in file order, comments skipped, with one read of the
+ * file (a listing walked line by line before read the file once per line,
+ * and again per user for its count: n^2 for n users). `each` returns 0 to
+ * go on; anything else stops the walk and is returned. 0 at the end, -1
+ * when the file cannot be read. */
+typedef int (*cred_each_fn)(void *arg, const char *user, const char *scheme, int iterations);
+int cred_each(const char *path, cred_each_fn each, void *arg);
 
 /* The fields of `user`'s line for `scheme`: up to `max` base64-decoded
  * values after the iteration count. 1 found, 0 not, -1 unreadable. */

@@ -123,23 +123,34 @@ static const char *scheme_of(brook_scram_mechanism m)
     return m == BROOK_SCRAM_SHA_512 ? "scram-sha-512" : "scram-sha-256";
 }
 
+typedef struct list_walk {
+    const char *user; /* NULL: every user */
+    brook_scram_each each;
+    void *arg;
+    int found;
+} list_walk;
+
+static int list_line(void *arg, const char *user, const char *scheme, int iterations)
+{
+    list_walk *w = arg;
+    brook_scram_mechanism m = strcmp(scheme, "scram-sha-256") == 0   ? BROOK_SCRAM_SHA_256
+                              : strcmp(scheme, "scram-sha-512") == 0 ? BROOK_SCRAM_SHA_512
+                                                                     : 0;
+    /* the counts lookup() would take (cred_find's) */
+    if (m && (!w->user || strcmp(w->user, user) == 0) && iterations >= 1000 && iterations <= 10000000) {
+        w->each(w->arg, user, m, iterations);
+        w->found = 1;
+    }
+    return 0;
+}
+
 static brook_err scram_list(void *state, const char *user, brook_scram_each each, void *arg)
 {
     cred_plugin *p = state;
-    char name[160], scheme[40];
-    int found = 0, at = 0;
-    while ((at = cred_next_user(p->file, at, name, sizeof name, scheme, sizeof scheme)) >= 0) {
-        brook_scram_mechanism m = strcmp(scheme, "scram-sha-256") == 0   ? BROOK_SCRAM_SHA_256
-                                  : strcmp(scheme, "scram-sha-512") == 0 ? BROOK_SCRAM_SHA_512
-                                                                         : 0;
-        cred_field f[1];
-        int iterations;
-        if (!m || (user && strcmp(user, name) != 0) || cred_find(p->file, name, scheme, &iterations, f, 1) != 1)
-            continue;
-        each(arg, name, m, iterations);
-        found = 1;
-    }
-    return user && !found ? BROOK_ERR_NOT_FOUND : BROOK_OK;
+    list_walk w = {.user = user, .each = each, .arg = arg};
+    if (cred_each(p->file, list_line, &w) < 0 && errno != ENOENT)
+        p->host->log(p->host, BROOK_LOG_ERROR, "credentials: cannot read \"%s\"", p->file);
+    return user && !w.found ? BROOK_ERR_NOT_FOUND : BROOK_OK;
 }
 
 /* Why `user`'s credential cannot be kept in the file, or NULL. */

@@ -107,30 +107,43 @@ static int scram_line(const char *name, const char *password, int sha512, char *
     return n > 0 && (size_t)n < outlen ? 0 : -1;
 }
 
+static int is_user(void *name, const char *user, const char *scheme, int iterations)
+{
+    (void)scheme;
+    (void)iterations;
+    return strcmp(user, name) == 0;
+}
+
 static int file_has_user(const char *file, const char *name)
 {
-    char user[160], scheme[40];
-    for (int at = 0; (at = cred_next_user(file, at, user, sizeof user, scheme, sizeof scheme)) >= 0;)
-        if (strcmp(user, name) == 0)
-            return 1;
+    return cred_each(file, is_user, (void *)name) == 1;
+}
+
+typedef struct list_out {
+    const global_opts *g;
+    table t;
+} list_out;
+
+static int list_line(void *arg, const char *user, const char *scheme, int iterations)
+{
+    list_out *o = arg;
+    (void)iterations;
+    if (o->g->json)
+        printf("{\"user\":\"%s\",\"scheme\":\"%s\"}\n", user, scheme); /* names are [A-Za-z0-9._@-] */
+    else
+        table_add(&o->t, (const char *const[]){user, scheme});
     return 0;
 }
 
 static int file_list(const global_opts *g, const char *file)
 {
     static const char *const headers[] = {"USER", "MECHANISM"};
-    table t;
-    table_init(&t, 2, headers);
-    char user[160], scheme[40];
-    for (int at = 0; (at = cred_next_user(file, at, user, sizeof user, scheme, sizeof scheme)) >= 0;) {
-        if (g->json)
-            printf("{\"user\":\"%s\",\"scheme\":\"%s\"}\n", user, scheme); /* names are [A-Za-z0-9._@-] */
-        else
-            table_add(&t, (const char *const[]){user, scheme});
-    }
+    list_out o = {.g = g};
+    table_init(&o.t, 2, headers);
+    cred_each(file, list_line, &o);
     if (!g->json)
-        table_print(&t, stdout);
-    table_free(&t);
+        table_print(&o.t, stdout);
+    table_free(&o.t);
     return 0;
 }
 

@@ -1,0 +1,89 @@
+/* The credentials file walked line by line (cred_each): every user and
+ * scheme in file order with its iteration count, comments and blank lines
+ * skipped, a stop value handed back, a missing file told apart; and a
+ * file that auth-scram and brookctl rewrite (cred_replace_scheme) reads
+ * back as written. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "credentials.h"
+
+typedef struct seen {
+    char lines[8][200];
+    int n;
+    int stop_at; /* return 7 at this line (1-based); 0: never */
+} seen;
+
+static int note(void *arg, const char *user, const char *scheme, int iterations)
+{
+    seen *s = arg;
+    if (s->n < 8)
+        snprintf(s->lines[s->n], sizeof s->lines[0], "%s %s %d", user, scheme, iterations);
+    return ++s->n == s->stop_at ? 7 : 0;
+}
+
+static void write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static void every_line_in_order_comments_skipped(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/brook-cred-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    write_text(path, "# users\n"
+                     "alice pbkdf2-sha256 20000 c2FsdA== aGFzaA==\n"
+                     "\n"
+                     "bob scram-sha-256 4096 c2FsdA== a2V5 a2V5\n"
+                     "carol scram-sha-512\n"
+                     "  dave\tscram-sha-256 8192 x y z");
+    seen s = {0};
+    assert_int_equal(cred_each(path, note, &s), 0);
+    assert_int_equal(s.n, 4);
+    assert_string_equal(s.lines[0], "alice pbkdf2-sha256 20000");
+    assert_string_equal(s.lines[1], "bob scram-sha-256 4096");
+    assert_string_equal(s.lines[2], "carol scram-sha-512 0"); /* no count: 0 */
+    assert_string_equal(s.lines[3], "dave scram-sha-256 8192");
+
+    seen stop = {.stop_at = 2};
+    assert_int_equal(cred_each(path, note, &stop), 7);
+    assert_int_equal(stop.n, 2);
+
+    /* rewritten: bob's line replaced (now the last), the others kept */
+    assert_int_equal(cred_replace_scheme(path, "bob", "scram-sha-256", "bob scram-sha-256 5000 c2FsdA== a2V5 a2V5"), 0);
+    seen again = {0};
+    assert_int_equal(cred_each(path, note, &again), 0);
+    assert_int_equal(again.n, 4);
+    assert_string_equal(again.lines[3], "bob scram-sha-256 5000");
+    unlink(path);
+}
+
+static void a_missing_file_is_minus_one(void **state)
+{
+    (void)state;
+    seen s = {0};
+    assert_int_equal(cred_each("/nonexistent/brook-credentials", note, &s), -1);
+    assert_int_equal(s.n, 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(every_line_in_order_comments_skipped),
+        cmocka_unit_test(a_missing_file_is_minus_one),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
