@@ -192,6 +192,57 @@ static void wrong_types_get_error_responses(void **state)
     expect_invalid(f, "create_topic", "partitions", p_string, "\"partitions\"");
     expect_invalid(f, "explode", NULL, NULL, "unknown \"op\"");
     expect_invalid(f, "list_offsets", "timestamp", p_string, "timestamp");
+    expect_invalid(f, "delete_records", "timeout_ms", p_negative, "\"timeout_ms\" must be an integer >= 0");
+}
+
+/* A follower's replica_fetch of one partition, with `log_start` as the
+ * follower's log start. */
+static void decode_replica_fetch(fixture *f, int64_t log_start, brook_request *req, uint8_t **frame)
+{
+    msgpack_sbuffer sb;
+    msgpack_packer pk;
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, 4);
+    pack_s(&pk, "id");
+    msgpack_pack_uint32(&pk, 9);
+    pack_s(&pk, "op");
+    pack_s(&pk, "replica_fetch");
+    pack_s(&pk, "replica_id");
+    msgpack_pack_int(&pk, 2);
+    pack_s(&pk, "partitions");
+    msgpack_pack_array(&pk, 1);
+    msgpack_pack_map(&pk, 4);
+    pack_s(&pk, "topic");
+    pack_s(&pk, "t");
+    pack_s(&pk, "partition");
+    msgpack_pack_int(&pk, 0);
+    pack_s(&pk, "offset");
+    msgpack_pack_int(&pk, 20);
+    pack_s(&pk, "log_start_offset");
+    msgpack_pack_int64(&pk, log_start);
+    assert_int_equal(decode(f, &sb, req, frame), BROOK_OK);
+    msgpack_sbuffer_destroy(&sb);
+}
+
+/* A follower says where its log starts (the leader answers DeleteRecords
+ * once every live replica's start passed the offset); a negative start is
+ * refused by name. */
+static void replica_fetch_carries_the_followers_log_start(void **state)
+{
+    fixture *f = *state;
+    brook_request req;
+    uint8_t *frame;
+    decode_replica_fetch(f, 12, &req, &frame);
+    assert_int_equal(req.type, BROOK_REQ_FETCH);
+    assert_int_equal(req.u.fetch.replica_id, 2);
+    assert_int_equal(req.u.fetch.topics[0].partitions[0].fetch_offset, 20);
+    assert_int_equal(req.u.fetch.topics[0].partitions[0].replica_log_start_offset, 12);
+    free(frame);
+    decode_replica_fetch(f, -1, &req, &frame);
+    assert_int_equal(req.type, BROOK_REQ_INVALID);
+    assert_non_null(strstr(req.error_message, "\"log_start_offset\" must be an integer >= 0"));
+    free(frame);
 }
 
 static void undecodable_frames_are_refused(void **state)
@@ -320,6 +371,7 @@ int main(void)
         cmocka_unit_test(framing),
         cmocka_unit_test(produce_builds_a_valid_batch),
         cmocka_unit_test(wrong_types_get_error_responses),
+        cmocka_unit_test(replica_fetch_carries_the_followers_log_start),
         cmocka_unit_test(undecodable_frames_are_refused),
         cmocka_unit_test(msgpack_check_bounds),
         cmocka_unit_test(fetch_response_decodes_records),
