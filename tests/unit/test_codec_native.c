@@ -50,6 +50,19 @@ static void pack_s(msgpack_packer *pk, const char *s)
     msgpack_pack_str_with_body(pk, s, strlen(s));
 }
 
+/* A request map of `fields` entries into a new sb, its "id" and "op"
+ * packed (the first two); the caller packs the rest. */
+static void begin_request(msgpack_sbuffer *sb, msgpack_packer *pk, uint32_t fields, uint32_t id, const char *op)
+{
+    msgpack_sbuffer_init(sb);
+    msgpack_packer_init(pk, sb, msgpack_sbuffer_write);
+    msgpack_pack_map(pk, fields);
+    pack_s(pk, "id");
+    msgpack_pack_uint32(pk, id);
+    pack_s(pk, "op");
+    pack_s(pk, op);
+}
+
 static void framing(void **state)
 {
     fixture *f = *state;
@@ -70,13 +83,7 @@ static void produce_builds_a_valid_batch(void **state)
     fixture *f = *state;
     msgpack_sbuffer sb;
     msgpack_packer pk;
-    msgpack_sbuffer_init(&sb);
-    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-    msgpack_pack_map(&pk, 6);
-    pack_s(&pk, "id");
-    msgpack_pack_uint32(&pk, 42);
-    pack_s(&pk, "op");
-    pack_s(&pk, "produce");
+    begin_request(&sb, &pk, 6, 42, "produce");
     pack_s(&pk, "topic");
     pack_s(&pk, "t");
     pack_s(&pk, "partition");
@@ -131,13 +138,7 @@ static void expect_invalid(fixture *f, const char *op, const char *key, void (*f
 {
     msgpack_sbuffer sb;
     msgpack_packer pk;
-    msgpack_sbuffer_init(&sb);
-    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-    msgpack_pack_map(&pk, key ? 4 : 2);
-    pack_s(&pk, "id");
-    msgpack_pack_uint32(&pk, 7);
-    pack_s(&pk, "op");
-    pack_s(&pk, op);
+    begin_request(&sb, &pk, key ? 4 : 2, 7, op);
     if (key) {
         pack_s(&pk, "topic");
         pack_s(&pk, "t");
@@ -201,13 +202,7 @@ static void decode_replica_fetch(fixture *f, int64_t log_start, brook_request *r
 {
     msgpack_sbuffer sb;
     msgpack_packer pk;
-    msgpack_sbuffer_init(&sb);
-    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-    msgpack_pack_map(&pk, 4);
-    pack_s(&pk, "id");
-    msgpack_pack_uint32(&pk, 9);
-    pack_s(&pk, "op");
-    pack_s(&pk, "replica_fetch");
+    begin_request(&sb, &pk, 4, 9, "replica_fetch");
     pack_s(&pk, "replica_id");
     msgpack_pack_int(&pk, 2);
     pack_s(&pk, "partitions");
@@ -308,13 +303,7 @@ static void fetch_response_decodes_records(void **state)
     /* decode a fetch request, then fill it as the core would */
     msgpack_sbuffer sb;
     msgpack_packer pk;
-    msgpack_sbuffer_init(&sb);
-    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-    msgpack_pack_map(&pk, 4);
-    pack_s(&pk, "id");
-    msgpack_pack_uint32(&pk, 9);
-    pack_s(&pk, "op");
-    pack_s(&pk, "fetch");
+    begin_request(&sb, &pk, 4, 9, "fetch");
     pack_s(&pk, "topic");
     pack_s(&pk, "t");
     pack_s(&pk, "offset");
