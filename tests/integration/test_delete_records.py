@@ -89,7 +89,14 @@ class DeleteRecordsInACluster(ClusterTestCase):
         new = self.wait_partitions("drc", lambda r: r["leader"] not in (-1, leader), 1, timeout=30)[0]["leader"]
         n = Native(self.brokers[new].port)
         try:
-            self.assertEqual(n.call("list_offsets", topic="drc", partition=0)["earliest"], 12)
+            # (the new leader learns it leads from its watch, a moment after etcd's record says so)
+            deadline = time.monotonic() + 10
+            while True:
+                r = n.call("list_offsets", topic="drc", partition=0)
+                if r["error"] == 0 or time.monotonic() > deadline:
+                    break
+                time.sleep(0.05)
+            self.assertEqual(r.get("earliest"), 12, r)
             for i in followers:
                 self.assertIn("partition drc-0: log start moved to 12", self.brokers[i].log(), i)
             # (all of it once the new leader's high watermark covers it)
