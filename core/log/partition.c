@@ -437,7 +437,9 @@ void brook_partition_low_watermark_check(brook_partition *p)
 {
     for (brook_waiter *w = p->waiters.next; w != &p->waiters; w = w->next)
         if (w->mark == BROOK_WAIT_LOW_WATERMARK) { /* the mark costs a walk over the replicas: only then */
-            wake_where(p, low_watermark_reached, brook_partition_low_watermark(p));
+            int64_t low;
+            if (brook_partition_low_watermark(p, &low) == BROOK_OK)
+                wake_where(p, low_watermark_reached, low);
             return;
         }
 }

@@ -251,8 +251,8 @@ void brook_partition_log_end_advanced(brook_partition *p, int64_t log_end);
 /* Leader: the low watermark, Kafka's: the least log start over this
  * replica and the replicas on live brokers (-1 while one of those has not
  * reported since this broker leads); DeleteRecords answers once it passed
- * the offset. */
-int64_t brook_partition_low_watermark(brook_partition *p);
+ * the offset. An error when the log's offsets cannot be had. */
+brook_err brook_partition_low_watermark(brook_partition *p, int64_t *low);
 
 /* Leader: wake DeleteRecords waiting on the low watermark that it now
  * passed (a replica reported a later start, or a broker left). */

@@ -138,17 +138,18 @@ static void note_replica_start(brook_partition *p, int32_t replica_id, int64_t s
     }
 }
 
-int64_t brook_partition_low_watermark(brook_partition *p)
+brook_err brook_partition_low_watermark(brook_partition *p, int64_t *low)
 {
-    int64_t low, end;
-    if (brook_partition_offsets(p, &low, &end))
-        return -1;
+    int64_t end;
+    brook_err e = brook_partition_offsets(p, low, &end);
+    if (e)
+        return e;
     for (int32_t i = 0; p->replica_starts && i < p->replica_count; i++) {
         int32_t id = p->replicas[i];
-        if (id != p->broker->st->broker_id && brook_membership_is_live(p->broker, id) && p->replica_starts[i] < low)
-            low = p->replica_starts[i];
+        if (id != p->broker->st->broker_id && brook_membership_is_live(p->broker, id) && p->replica_starts[i] < *low)
+            *low = p->replica_starts[i];
     }
-    return low;
+    return BROOK_OK;
 }
 
 brook_err brook_partition_read_for_replica(brook_partition *p, brook_replica_fetch *f)

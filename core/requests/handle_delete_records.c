@@ -25,10 +25,13 @@ typedef struct delete_state {
 
 static void delete_wake(brook_waiter *w);
 
-/* Answered when the low watermark passed `offset`; else waits for it. */
+/* Answered when the low watermark passed `offset` (or cannot be had);
+ * else waits for it. */
 static void answer_or_wait(brook_req *req, brook_partition *part, pending_delete *pd, int64_t offset)
 {
-    int64_t low = brook_partition_low_watermark(part);
+    int64_t low;
+    if ((pd->dp->error = brook_partition_low_watermark(part, &low)))
+        return;
     if (low >= offset) {
         pd->dp->low_watermark = low;
         return;
@@ -43,7 +46,6 @@ static void delete_one(brook_req *req, pending_delete *pd)
 {
     brook_delete_records_partition *dp = pd->dp;
     brook_partition *part;
-    int64_t start, end;
     dp->low_watermark = -1;
     if ((dp->error = brook_route(req->broker, pd->topic, dp->partition, &part)))
         return;
@@ -52,10 +54,8 @@ static void delete_one(brook_req *req, pending_delete *pd)
         dp->error = BROOK_ERR_OUT_OF_RANGE;
         return;
     }
-    if ((dp->error = brook_partition_delete_before(part, offset)) ||
-        (dp->error = brook_partition_offsets(part, &start, &end)))
-        return;
-    answer_or_wait(req, part, pd, offset);
+    if (!(dp->error = brook_partition_delete_before(part, offset)))
+        answer_or_wait(req, part, pd, offset);
 }
 
 /* The low watermark moved, or the partition's leadership changed. */
