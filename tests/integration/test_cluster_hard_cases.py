@@ -184,7 +184,11 @@ class ControllerDiesMidway(HardCase):
         self.brokers[ctl].stop(signal.SIGKILL)
         self.brokers[victim].stop(signal.SIGKILL)
         survivor = ({1, 2, 3} - {ctl, victim}).pop()
-        after = self.wait_partitions("both", lambda r: r["leader"] == survivor, 3, timeout=30)
+        # the two leases run out apart: a partition may first move to the
+        # survivor with the other dead broker still in sync, and lose it
+        # from the in-sync set in a later change
+        after = self.wait_partitions("both", lambda r: r["leader"] == survivor and r["isr"] == [survivor], 3,
+                                     timeout=30)
         for p, r in after.items():
             self.assertGreaterEqual(r["leader_epoch"], parts[p]["leader_epoch"])
             if parts[p]["leader"] != survivor:
