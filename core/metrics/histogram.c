@@ -1,9 +1,14 @@
 #include "histogram.h"
 
 /* Seconds. Requests range from tens of microseconds (metadata) to the
- * long polls and acknowledgement waits clients ask for (seconds). */
-static const double bounds[BROOK_HISTOGRAM_BUCKETS] = {0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
-                                                       0.1,     0.25,   0.5,   1,      2.5,   5,    10};
+ * long polls and acknowledgement waits clients ask for (seconds). The
+ * bounds are close together from 0.5 to 25 ms, where a produce under
+ * flush "always" lands (one or two fdatasyncs): with only 2.5, 5 and 10
+ * there, a p99 of 2.6 ms and one of 4.9 ms read the same. Every bound of
+ * the first version is kept, so queries naming one still work. */
+static const double bounds[BROOK_HISTOGRAM_BUCKETS] = {0.0001, 0.00025, 0.0005, 0.00075, 0.001, 0.0015, 0.002, 0.0025,
+                                                       0.003,  0.004,   0.005,  0.0075,  0.01,  0.015,  0.025, 0.05,
+                                                       0.1,    0.25,    0.5,    1,       2.5,   5,      10};
 
 void brook_histogram_observe(brook_histogram *h, double seconds)
 {

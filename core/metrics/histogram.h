@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define BROOK_HISTOGRAM_BUCKETS 15 /* upper bounds from 0.25 ms to 10 s, then +Inf */
+#define BROOK_HISTOGRAM_BUCKETS 23 /* upper bounds from 0.1 ms to 10 s, then +Inf */
 
 typedef struct brook_histogram {
     uint64_t in_bucket[BROOK_HISTOGRAM_BUCKETS + 1]; /* not cumulative; the last is +Inf */

@@ -79,6 +79,35 @@ static void bad_names_and_type_changes_are_refused(void **state)
     brook_metrics_free(m);
 }
 
+/* A produce under flush "always" takes one or two fdatasyncs, 0.5-10 ms:
+ * the buckets there must tell 2.6 ms from 4.9 ms (with bounds only at 2.5,
+ * 5 and 10 ms they read the same), and the bounds must rise. */
+static void histograms_tell_apart_the_milliseconds_of_a_synced_produce(void **state)
+{
+    (void)state;
+    brook_histogram h = {0};
+    brook_histogram_observe(&h, 0.0026);
+    brook_histogram_observe(&h, 0.0049);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    brook_histogram_write(&h, f, "brook_x", "");
+    fclose(f);
+    assert_non_null(strstr(text, "brook_x_bucket{le=\"0.0025\"} 0\n"));
+    assert_non_null(strstr(text, "brook_x_bucket{le=\"0.003\"} 1\n"));
+    assert_non_null(strstr(text, "brook_x_bucket{le=\"0.004\"} 1\n"));
+    assert_non_null(strstr(text, "brook_x_bucket{le=\"0.005\"} 2\n"));
+    double last = 0;
+    int bounds = 0;
+    for (const char *at = text; (at = strstr(at, "le=\"")) != NULL && at[4] != '+'; at++, bounds++) {
+        double le = strtod(at + 4, NULL);
+        assert_true(le > last);
+        last = le;
+    }
+    assert_int_equal(bounds, BROOK_HISTOGRAM_BUCKETS);
+    free(text);
+}
+
 static void histograms_are_cumulative_with_sum_and_count(void **state)
 {
     (void)state;
@@ -117,6 +146,7 @@ int main(void)
         cmocka_unit_test(help_text_is_escaped),
         cmocka_unit_test(bad_names_and_type_changes_are_refused),
         cmocka_unit_test(histograms_are_cumulative_with_sum_and_count),
+        cmocka_unit_test(histograms_tell_apart_the_milliseconds_of_a_synced_produce),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
