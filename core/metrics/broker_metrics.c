@@ -114,7 +114,7 @@ static void write_request_durations(brook_broker *b, FILE *out)
     fprintf(out, "# HELP brook_request_duration_seconds time from a request's dispatch to its result, waits for "
                  "acknowledgements and long polls included\n# TYPE brook_request_duration_seconds histogram\n");
     for (int t = 0; t < BROOK_REQ_TYPE_COUNT; t++) {
-        if (!b->request_duration[t].count)
+        if (!brook_histogram_count(&b->request_duration[t]))
             continue;
         char labels[64];
         snprintf(labels, sizeof labels, "request=\"%s\"", brook_req_type_name(t));

@@ -3,11 +3,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "histogram.h"
+
 struct brook_metric {
     char name[128];
     char help[160];
     brook_metric_type type;
-    int64_t value;
+    int64_t value;          /* counters and gauges */
+    brook_histogram *times; /* histograms */
     brook_metric *next;
 };
 
@@ -28,6 +31,7 @@ void brook_metrics_free(brook_metrics *m)
         return;
     for (brook_metric *x = m->head, *next; x; x = next) {
         next = x->next;
+        free(x->times);
         free(x);
     }
     free(m);
@@ -41,6 +45,8 @@ brook_err brook_metrics_register(brook_metrics *m, const char *name, brook_metri
     for (const char *p = name; *p; p++)
         if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_'))
             return BROOK_ERR_INVALID;
+    if (type != BROOK_METRIC_COUNTER && type != BROOK_METRIC_GAUGE && type != BROOK_METRIC_HISTOGRAM)
+        return BROOK_ERR_INVALID;
     for (brook_metric *x = m->head; x; x = x->next) {
         if (strcmp(x->name, name) == 0) {
             if (x->type != type)
@@ -50,6 +56,10 @@ brook_err brook_metrics_register(brook_metrics *m, const char *name, brook_metri
         }
     }
     brook_metric *x = calloc(1, sizeof *x);
+    if (x && type == BROOK_METRIC_HISTOGRAM && !(x->times = calloc(1, sizeof *x->times))) {
+        free(x);
+        x = NULL;
+    }
     if (!x)
         return BROOK_ERR_NOMEM;
     snprintf(x->name, sizeof x->name, "%s", name);
@@ -78,6 +88,12 @@ void brook_metric_set(brook_metric *metric, int64_t value)
         __atomic_store_n(&metric->value, value, __ATOMIC_RELAXED);
 }
 
+void brook_metric_observe(brook_metric *metric, double seconds)
+{
+    if (metric && metric->times)
+        brook_histogram_observe(metric->times, seconds);
+}
+
 int64_t brook_metric_value(const brook_metric *metric)
 {
     return metric ? __atomic_load_n(&metric->value, __ATOMIC_RELAXED) : 0;
@@ -96,12 +112,23 @@ static void write_help(FILE *out, const char *help)
     }
 }
 
+static const char *type_name(brook_metric_type type)
+{
+    return type == BROOK_METRIC_COUNTER ? "counter" : type == BROOK_METRIC_GAUGE ? "gauge" : "histogram";
+}
+
 void brook_metrics_write(const brook_metrics *m, FILE *out)
 {
     for (const brook_metric *x = m->head; x; x = x->next) {
         fprintf(out, "# HELP brook_%s ", x->name);
         write_help(out, x->help);
-        fprintf(out, "\n# TYPE brook_%s %s\nbrook_%s %lld\n", x->name,
-                x->type == BROOK_METRIC_COUNTER ? "counter" : "gauge", x->name, (long long)brook_metric_value(x));
+        fprintf(out, "\n# TYPE brook_%s %s\n", x->name, type_name(x->type));
+        if (x->times) {
+            char name[sizeof x->name + 8];
+            snprintf(name, sizeof name, "brook_%s", x->name);
+            brook_histogram_write(x->times, out, name, "");
+        } else {
+            fprintf(out, "brook_%s %lld\n", x->name, (long long)brook_metric_value(x));
+        }
     }
 }

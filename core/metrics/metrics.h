@@ -1,5 +1,5 @@
-/* The metrics registry: named counters and gauges registered by the core
- * and by plugins (through the host table), dumped on request. */
+/* The metrics registry: named counters, gauges and histograms registered
+ * by the core and by plugins (through the host table), dumped on request. */
 #ifndef BROOK_CORE_METRICS_H
 #define BROOK_CORE_METRICS_H
 
@@ -18,6 +18,8 @@ brook_err brook_metrics_register(brook_metrics *m, const char *name, brook_metri
                                  brook_metric **out);
 void brook_metric_add(brook_metric *metric, int64_t delta);
 void brook_metric_set(brook_metric *metric, int64_t value);
+/* A duration into a histogram (any thread); nothing for other types. */
+void brook_metric_observe(brook_metric *metric, double seconds);
 int64_t brook_metric_value(const brook_metric *metric);
 
 /* Prometheus text format, sorted by registration order. */

@@ -134,6 +134,7 @@ void brook_host_init(brook_plugin_instance *inst)
     h->metric_register = host_metric_register;
     h->metric_add = brook_metric_add;
     h->metric_set = brook_metric_set;
+    h->metric_observe = brook_metric_observe;
     h->batch = &brook_batch_ops_impl;
     h->data_dir = inst->env->data_dir;
     h->broker_id = inst->env->broker_id;

@@ -2,6 +2,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +58,53 @@ static void help_text_is_escaped(void **state)
     assert_int_equal(brook_metrics_register(m, "odd", BROOK_METRIC_GAUGE, "a\\b\nc", &x), BROOK_OK);
     char *text = render(m);
     assert_non_null(strstr(text, "# HELP brook_odd a\\\\b\\nc\n# TYPE brook_odd gauge\n"));
+    free(text);
+    brook_metrics_free(m);
+}
+
+/* Plugins time work on their I/O threads (a storage plugin's syncs):
+ * a registered histogram counts every observation from any thread, and
+ * renders with +Inf equal to _count as Prometheus requires. */
+#define OBSERVERS    4
+#define OBSERVATIONS 20000
+
+static void *observe_many(void *arg)
+{
+    for (int i = 0; i < OBSERVATIONS; i++)
+        brook_metric_observe(arg, i % 2 ? 0.0006 : 0.002);
+    return NULL;
+}
+
+static void histograms_register_and_count_from_any_thread(void **state)
+{
+    (void)state;
+    brook_metrics *m;
+    assert_int_equal(brook_metrics_new(&m), BROOK_OK);
+    brook_metric *h, *again, *c;
+    assert_int_equal(brook_metrics_register(m, "sync_seconds", BROOK_METRIC_HISTOGRAM, "syncs", &h), BROOK_OK);
+    assert_int_equal(brook_metrics_register(m, "sync_seconds", BROOK_METRIC_HISTOGRAM, "", &again), BROOK_OK);
+    assert_ptr_equal(again, h);
+    assert_int_equal(brook_metrics_register(m, "sync_seconds", BROOK_METRIC_GAUGE, "", &again), BROOK_ERR_EXISTS);
+    assert_int_equal(brook_metrics_register(m, "weird", (brook_metric_type)99, "", &again), BROOK_ERR_INVALID);
+    assert_int_equal(brook_metrics_register(m, "syncs_total", BROOK_METRIC_COUNTER, "", &c), BROOK_OK);
+    brook_metric_observe(c, 1);    /* not a histogram: nothing */
+    brook_metric_observe(NULL, 1); /* a failed registration: nothing */
+    pthread_t t[OBSERVERS];
+    for (int i = 0; i < OBSERVERS; i++)
+        assert_int_equal(pthread_create(&t[i], NULL, observe_many, h), 0);
+    for (int i = 0; i < OBSERVERS; i++)
+        pthread_join(t[i], NULL);
+    char *text = render(m);
+    assert_non_null(strstr(text, "# HELP brook_sync_seconds syncs\n# TYPE brook_sync_seconds histogram\n"));
+    char line[128];
+    snprintf(line, sizeof line, "brook_sync_seconds_bucket{le=\"0.00075\"} %d\n", OBSERVERS * OBSERVATIONS / 2);
+    assert_non_null(strstr(text, line));
+    snprintf(line, sizeof line, "brook_sync_seconds_bucket{le=\"+Inf\"} %d\n", OBSERVERS * OBSERVATIONS);
+    assert_non_null(strstr(text, line));
+    snprintf(line, sizeof line, "brook_sync_seconds_count %d\n", OBSERVERS * OBSERVATIONS);
+    assert_non_null(strstr(text, line));
+    assert_non_null(strstr(text, "brook_sync_seconds_sum 104.000000\n"));
+    assert_non_null(strstr(text, "# TYPE brook_syncs_total counter\nbrook_syncs_total 0\n"));
     free(text);
     brook_metrics_free(m);
 }
@@ -144,6 +192,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(counters_and_gauges_render_in_registration_order),
         cmocka_unit_test(help_text_is_escaped),
+        cmocka_unit_test(histograms_register_and_count_from_any_thread),
         cmocka_unit_test(bad_names_and_type_changes_are_refused),
         cmocka_unit_test(histograms_are_cumulative_with_sum_and_count),
         cmocka_unit_test(histograms_tell_apart_the_milliseconds_of_a_synced_produce),

@@ -29,7 +29,7 @@
 #include "types.h"
 
 #define BROOK_ABI_MAJOR     2
-#define BROOK_ABI_MINOR     6
+#define BROOK_ABI_MINOR     7
 #define BROOK_PLUGIN_SYMBOL "brook_plugin"
 
 #if defined(__GNUC__)
@@ -128,6 +128,9 @@ typedef struct brook_metric brook_metric; /* opaque */
 typedef enum brook_metric_type {
     BROOK_METRIC_COUNTER = 1, /* only goes up: metric_add */
     BROOK_METRIC_GAUGE = 2,   /* a current value: metric_set */
+    /* Since 2.7: durations, metric_observe; served as a Prometheus
+     * histogram with the broker's buckets (0.1 ms to 10 s). */
+    BROOK_METRIC_HISTOGRAM = 3,
 } brook_metric_type;
 
 typedef struct brook_host brook_host;
@@ -200,6 +203,11 @@ struct brook_host {
      * I/O threads (work runs inline on the loop) cb runs at once.
      * BROOK_ERR_NOMEM: not queued, cb will not run. */
     brook_err (*post)(const brook_host *host, void (*cb)(void *arg), void *arg);
+
+    /* Since 2.7. Count a duration of `seconds` into a metric registered as
+     * BROOK_METRIC_HISTOGRAM (a no-op for other types). Any thread: a
+     * storage plugin times its syncs on its I/O threads. */
+    void (*metric_observe)(brook_metric *metric, double seconds);
 };
 
 /* The descriptor. Fill it with BROOK_PLUGIN_DESCRIPTOR. */
