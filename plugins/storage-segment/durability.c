@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "segstore.h"
@@ -156,6 +157,36 @@ brook_err sync_part_take(plog *l, sync_part *p, int per_file)
     return BROOK_OK;
 }
 
+static double seconds_now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* How long the disk takes to make data durable, as operators watch it
+ * (Kafka's log flush time): under flush "always" a produce waits for one
+ * or two of these, so their tail is the floor of the produce's. */
+int seg_fdatasync(backend *be, int fd)
+{
+    double start = seconds_now();
+    int rc = fdatasync(fd);
+    int saved = errno;
+    be->host->metric_observe(be->m_fdatasync_seconds, seconds_now() - start);
+    errno = saved;
+    return rc;
+}
+
+int seg_syncfs(backend *be)
+{
+    double start = seconds_now();
+    int rc = syncfs(be->fs_fd);
+    int saved = errno;
+    be->host->metric_observe(be->m_syncfs_seconds, seconds_now() - start);
+    errno = saved;
+    return rc;
+}
+
 static void drop_cache(const sync_file *f)
 {
     if (f->drop_to > f->drop_from) /* clean now, so droppable */
@@ -165,7 +196,7 @@ static void drop_cache(const sync_file *f)
 void sync_part_run(sync_part *p)
 {
     for (size_t i = 0; i < p->n && !p->err; i++) {
-        if (p->per_file && fdatasync(p->files[i].fd) < 0)
+        if (p->per_file && seg_fdatasync(p->l->be, p->files[i].fd) < 0)
             p->err = errno;
         else
             drop_cache(&p->files[i]);
@@ -286,7 +317,7 @@ static void chain_syncs(sync_job *j)
         uint64_t target = atomic_load_explicit(&l->chain_appended, memory_order_acquire);
         if (atomic_load_explicit(&l->chain_layout, memory_order_acquire) != j->layout || !post_progress(l, p->target))
             return;
-        if (fdatasync(j->chain_fd) < 0)
+        if (seg_fdatasync(be, j->chain_fd) < 0)
             p->err = errno;
         else
             p->target = target;
@@ -432,7 +463,7 @@ brook_err durability_flush_now(plog *l)
         if (!s->dirty)
             continue;
         int fd = seg_fd(s);
-        if (fd < 0 || fdatasync(fd) < 0)
+        if (fd < 0 || seg_fdatasync(l->be, fd) < 0)
             err = errno;
         else
             s->dirty = 0;
@@ -467,7 +498,7 @@ static int covered_by_fs_sync(plog *l)
     if (unsynced < (size_t)be->syncfs_min_files)
         return 0;
     uint64_t writes = be->writes;
-    if (syncfs(be->fs_fd) < 0)
+    if (seg_syncfs(be) < 0)
         return 0; /* the per-file syncs say whose file failed */
     be->fs_synced_writes = writes;
     be->host->metric_add(be->m_syncfs, 1);
@@ -529,7 +560,7 @@ static void seal_work(void *arg)
 {
     seal_job *j = arg;
     /* data first: index files only ever describe data that is on disk */
-    if (fdatasync(j->fd) < 0)
+    if (seg_fdatasync(j->s->be, j->fd) < 0)
         j->err = seg_errno(errno);
     else
         j->err = seg_write_index_files(j->path, j->idx, j->n, j->max_ts, j->end_rel);

@@ -110,6 +110,8 @@ typedef struct backend {
     _Atomic int syncs_queued; /* partitions' own syncs handed to I/O threads, not yet started */
     brook_metric *m_fsyncs;
     brook_metric *m_syncfs;
+    brook_metric *m_fdatasync_seconds; /* each fdatasync of a segment file, timed */
+    brook_metric *m_syncfs_seconds;
     brook_metric *m_open_files;
     brook_metric *m_truncated_bytes;
     brook_metric *m_validated_bytes;
@@ -326,6 +328,10 @@ int cleaner_leftover(const char *name);
 void cleaner_load_checkpoint(plog *l, int exists);
 
 /* ---- durability.c ------------------------------------------------------- */
+/* fdatasync(fd) of a segment file, syncfs of the data file system: timed
+ * into the backend's histograms (any thread). 0, or -1 with errno. */
+int seg_fdatasync(backend *be, int fd);
+int seg_syncfs(backend *be);
 void durability_appended(plog *l, int64_t records);
 /* The log changed other than by an append (a truncation, a fresh start):
  * the next sync must cover it. Appends go through durability_appended. */

@@ -248,6 +248,12 @@ static brook_err seg_init(const brook_host *host, void **state)
                           "partition syncs: fdatasync rounds, or shares of a file-system sync", &be->m_fsyncs);
     host->metric_register(host, "syncfs_total", BROOK_METRIC_COUNTER,
                           "file-system syncs that replaced per-file fdatasyncs", &be->m_syncfs);
+    host->metric_register(host, "fdatasync_seconds", BROOK_METRIC_HISTOGRAM,
+                          "time of each fdatasync of appended segment data (flushes, group commits, rolls); under "
+                          "flush always a produce waits for one or two",
+                          &be->m_fdatasync_seconds);
+    host->metric_register(host, "syncfs_seconds", BROOK_METRIC_HISTOGRAM,
+                          "time of each file-system sync of the data directory's file system", &be->m_syncfs_seconds);
     host->metric_register(host, "open_files", BROOK_METRIC_GAUGE, "segment files open", &be->m_open_files);
     host->metric_register(host, "recovery_truncated_bytes_total", BROOK_METRIC_COUNTER,
                           "bytes cut from damaged segment tails at start-up", &be->m_truncated_bytes);

@@ -54,7 +54,7 @@ typedef struct round_job {
 static void round_work(void *arg)
 {
     round_job *j = arg;
-    if (j->whole_fs && syncfs(j->be->fs_fd) < 0) {
+    if (j->whole_fs && seg_syncfs(j->be) < 0) {
         j->fs_err = errno;
         return;
     }
