@@ -5,7 +5,7 @@
 # schedule: a stall delays every record behind it too) and read back by a
 # consumer; p50/p99/p999 of end-to-end (due -> consumed) and acknowledgement
 # (due -> delivery report) milliseconds. brookd's own time per produce
-# request (its request-duration histogram over the same window) tells the
+# request and per fdatasync (its histograms over the same window) tell the
 # broker's share of a latency from the clients'. Two references for
 # "always", both the disk alone: fio writing and fdatasync'ing the bytes
 # brookd wrote per fdatasync (fio's per-call sync p99, as issue 17 states
@@ -63,24 +63,32 @@ stop() { kill "$pid"; wait "$pid" || true; pid=; }
 # scrape FILE: brookd's metrics now, into FILE
 scrape() { metrics_text "$mport" >"$1"; }
 # window BEFORE AFTER: between two scrapes, "bytes-per-fdatasync produce-mean-ms produce-p50-ms produce-p99-ms
-# bytes-per-produce-request bytes": brookd's own time per produce request (the bucket bound the quantile falls under)
+# bytes-per-produce-request bytes fdatasync-p50-ms fdatasync-p99-ms fdatasync-p999-ms fdatasyncs-over-5-ms
+# produce-requests-over-5-ms": brookd's own time per produce request and per fdatasync (the bucket bound each
+# quantile falls under)
 window() {
     /usr/bin/python3 - "$1" "$2" <<'EOF2'
 import re, sys
 def parse(path):
     text = open(path).read()
     value = lambda name: float((re.search(r"^%s (\S+)$" % re.escape(name), text, re.M) or [0, 0])[1])
-    buckets = [(float(le), float(n)) for le, n in re.findall(
-        r'^brook_request_duration_seconds_bucket\{request="produce",le="([^"]+)"\} (\S+)$', text, re.M)]
-    return (value("brook_storage_segment_fsyncs_total"), value("brook_produced_bytes_total"), buckets,
-            value('brook_request_duration_seconds_sum{request="produce"}'))
-(f0, p0, b0, s0), (f1, p1, b1, s1) = parse(sys.argv[1]), parse(sys.argv[2])
-counts = [(le, n1 - n0) for (le, n1), (_, n0) in zip(b1, b0)]
-total = counts[-1][1] if counts else 0
-def q(x):
-    return next(("%g" % (le * 1000) for le, n in counts if total and n >= x * total), "-")
-print(int((p1 - p0) / max(f1 - f0, 1)), "%.2f" % ((s1 - s0) * 1000 / max(total, 1)), q(0.5), q(0.99),
-      int((p1 - p0) / max(total, 1)), int(p1 - p0))
+    buckets = lambda series: [(float(le), float(n)) for le, n in re.findall(
+        r'^%s,?le="([^"]+)"\} (\S+)$' % re.escape(series), text, re.M)]
+    return (value("brook_storage_segment_fsyncs_total"), value("brook_produced_bytes_total"),
+            buckets('brook_request_duration_seconds_bucket{request="produce"'),
+            value('brook_request_duration_seconds_sum{request="produce"}'),
+            buckets('brook_storage_segment_fdatasync_seconds_bucket{'))
+(f0, p0, b0, s0, d0), (f1, p1, b1, s1, d1) = parse(sys.argv[1]), parse(sys.argv[2])
+def quantiles(before, after):
+    counts = [(le, n1 - n0) for (le, n1), (_, n0) in zip(after, before)]
+    total = counts[-1][1] if counts else 0
+    q = lambda x: next(("%g" % (le * 1000) for le, n in counts if total and n >= x * total), "-")
+    over_5ms = int(total - next((n for le, n in counts if le >= 0.005), total))
+    return total, q(0.5), q(0.99), q(0.999), over_5ms
+total, r50, r99, _, r_slow = quantiles(b0, b1)
+_, d50, d99, d999, d_slow = quantiles(d0, d1)
+print(int((p1 - p0) / max(f1 - f0, 1)), "%.2f" % ((s1 - s0) * 1000 / max(total, 1)), r50, r99,
+      int((p1 - p0) / max(total, 1)), int(p1 - p0), d50, d99, d999, d_slow, r_slow)
 EOF2
 }
 # fio_sync_p99 BYTES: p99 milliseconds of fdatasync after each BYTES-byte write (4 KiB multiple)
@@ -106,7 +114,7 @@ for flush in $flushes; do
         scrape "$work/m0"
         read -r e50 e99 e999 _ a50 a99 a999 _ sent _ <<<"$("${client_cpu[@]}" "$load" $b -t l$pct -n "$n" -s 100 -m latency -R "$rate" ${ack_only:+--ack-only})"
         scrape "$work/m1"
-        read -r per_sync bmean b50 b99 per_request bytes <<<"$(window "$work/m0" "$work/m1")"
+        read -r per_sync bmean b50 b99 per_request bytes d50 d99 d999 d_slow r_slow <<<"$(window "$work/m0" "$work/m1")"
         fio_cells="- | - | -" ref_cells="- | - | - | -"
         if [ "$flush" = always ]; then
             bs=$(((per_sync + 4095) / 4096 * 4096))
@@ -116,15 +124,15 @@ for flush in $flushes; do
             read -r r50 r99 r999 _ <<<"$("$ref" "$work/ref.dat" "$per_request" "$((bytes / run_s))" "$run_s")"
             ref_cells="$r50 | $r99 | $r999 | $(ratio "$a99" "$r99")"
         fi
-        rows+="| $flush | $pct% of $max | ${sent%.*} | $e50 | $e99 | $e999 | $a50 | $a99 | $a999 | $bmean | <= $b50 | <= $b99 | $per_sync | $per_request | $fio_cells | $ref_cells |
+        rows+="| $flush | $pct% of $max | ${sent%.*} | $e50 | $e99 | $e999 | $a50 | $a99 | $a999 | $bmean | <= $b50 | <= $b99 | <= $d50 | <= $d99 | <= $d999 | $d_slow | $r_slow | $per_sync | $per_request | $fio_cells | $ref_cells |
 "
     done
     stop
 done
 
 cat <<EOF3
-| flush | load, records/s | achieved records/s | end-to-end ms p50 | p99 | p999 | ack ms p50 | p99 | p999 | brookd's produce request ms mean | p50 | p99 | bytes per fdatasync | bytes per produce request | fio write+fdatasync of that size (4 KiB multiple), bytes | fio p99 ms | ack p99 / fio p99 | group commit on the disk alone, write ms p50 | p99 | p999 | ack p99 / its p99 |
-|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|
+| flush | load, records/s | achieved records/s | end-to-end ms p50 | p99 | p999 | ack ms p50 | p99 | p999 | brookd's produce request ms mean | p50 | p99 | brookd's fdatasync ms p50 | p99 | p999 | its fdatasyncs over 5 ms | its produce requests over 5 ms | bytes per fdatasync | bytes per produce request | fio write+fdatasync of that size (4 KiB multiple), bytes | fio p99 ms | ack p99 / fio p99 | group commit on the disk alone, write ms p50 | p99 | p999 | ack p99 / its p99 |
+|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|
 $(printf '%s' "$rows")
 
 (100-byte records, one partition, acks=1, linger.ms 0 in every run; $run_s s of records per load; the
