@@ -173,3 +173,74 @@ int cred_replace_scheme(const char *path, const char *user, const char *scheme, 
     free(append);
     return rc;
 }
+
+/* ---- many users at once ------------------------------------------------------------------ */
+
+typedef struct ordered_change {
+    cred_change c;
+    size_t i; /* its place among the changes: of two for one user and scheme, the later wins */
+} ordered_change;
+
+static int by_user_and_scheme(const ordered_change *x, const ordered_change *y)
+{
+    int c = strcmp(x->c.user, y->c.user);
+    return c ? c : strcmp(x->c.scheme, y->c.scheme);
+}
+
+static int by_user_scheme_and_place(const void *a, const void *b)
+{
+    const ordered_change *x = a, *y = b;
+    int c = by_user_and_scheme(x, y);
+    return c ? c : (x->i > y->i) - (x->i < y->i);
+}
+
+static int same_user_and_scheme(const void *a, const void *b)
+{
+    return by_user_and_scheme(a, b);
+}
+
+typedef struct change_set {
+    const ordered_change *sorted;
+    size_t n;
+} change_set;
+
+/* Keep a line unless its user and scheme are among the changes. */
+static int keep_unchanged(void *arg, const char *line)
+{
+    const change_set *set = arg;
+    char name[160], sch[40];
+    if (line[0] == '#' || sscanf(line, "%159s %39s", name, sch) != 2)
+        return 1;
+    ordered_change key = {.c = {.user = name, .scheme = sch}};
+    return bsearch(&key, set->sorted, set->n, sizeof *set->sorted, same_user_and_scheme) == NULL;
+}
+
+int cred_replace_many(const char *path, const cred_change *changes, size_t n)
+{
+    ordered_change *sorted = malloc((n ? n : 1) * sizeof *sorted);
+    size_t len = 1;
+    for (size_t i = 0; i < n; i++)
+        len += changes[i].line ? strlen(changes[i].line) + 1 : 0;
+    char *append = malloc(len);
+    if (!sorted || !append) {
+        free(sorted);
+        free(append);
+        errno = ENOMEM;
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++)
+        sorted[i] = (ordered_change){changes[i], i};
+    qsort(sorted, n, sizeof *sorted, by_user_scheme_and_place);
+    char *at = append;
+    for (size_t i = 0; i < n; i++) {
+        int superseded = i + 1 < n && by_user_and_scheme(&sorted[i], &sorted[i + 1]) == 0;
+        if (sorted[i].c.line && !superseded)
+            at += sprintf(at, "%s\n", sorted[i].c.line);
+    }
+    *at = 0;
+    change_set set = {sorted, n};
+    int rc = text_rewrite(path, keep_unchanged, &set, append, 0600, 1);
+    free(sorted);
+    free(append);
+    return rc;
+}

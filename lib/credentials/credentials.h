@@ -52,6 +52,17 @@ int cred_replace(const char *path, const char *user, const char *line);
  * synced after the rename, so a crash keeps the old file or the new. */
 int cred_replace_scheme(const char *path, const char *user, const char *scheme, const char *line);
 
+/* Many users' lines for one scheme each, changed in one rewrite: every
+ * line of changes[i].user for changes[i].scheme goes, and changes[i].line
+ * (NULL: none) is appended; a user listed twice takes its last line. One
+ * read and one synced rewrite of the file whatever n is (a cluster broker
+ * taking thousands of users rewrote the file once per user: n^2 bytes
+ * and n fsyncs). 0, or -1 with errno. */
+typedef struct cred_change {
+    const char *user, *scheme, *line;
+} cred_change;
+int cred_replace_many(const char *path, const cred_change *changes, size_t n);
+
 /* base64 of n bytes into out (room for 4*ceil(n/3)+1). */
 void cred_base64(const unsigned char *in, size_t n, char *out);
 

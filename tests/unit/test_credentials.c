@@ -1,8 +1,8 @@
 /* The credentials file walked line by line (cred_each): every user and
  * scheme in file order with its iteration count, comments and blank lines
  * skipped, a stop value handed back, a missing file told apart; and a
- * file that auth-scram and brookctl rewrite (cred_replace_scheme) reads
- * back as written. */
+ * file that auth-scram and brookctl rewrite (cred_replace_scheme, and
+ * cred_replace_many for many users at once) reads back as written. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -71,6 +71,49 @@ static void every_line_in_order_comments_skipped(void **state)
     unlink(path);
 }
 
+/* Many changes in one rewrite: replaced lines go (only the scheme named:
+ * alice's PLAIN line stays beside her new SCRAM one), removals go, a user
+ * changed twice keeps the later line, the rest is kept; comments too. */
+static void many_changes_in_one_rewrite(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/brook-cred-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    write_text(path, "# users\n"
+                     "alice pbkdf2-sha256 20000 c2FsdA== aGFzaA==\n"
+                     "bob scram-sha-256 4096 c2FsdA== a2V5 a2V5\n"
+                     "carol scram-sha-512 4096 c2FsdA== a2V5 a2V5\n");
+    cred_change changes[] = {
+        {"alice", "scram-sha-256", "alice scram-sha-256 4097 c2FsdA== a2V5 a2V5"},
+        {"carol", "scram-sha-512", NULL},
+        {"erin", "scram-sha-256", "erin scram-sha-256 4098 c2FsdA== a2V5 a2V5"},
+        {"nobody", "scram-sha-512", NULL},
+        {"erin", "scram-sha-256", "erin scram-sha-256 4099 c2FsdA== a2V5 a2V5"},
+        {"bob", "scram-sha-512", "bob scram-sha-512 8192 c2FsdA== a2V5 a2V5"},
+    };
+    assert_int_equal(cred_replace_many(path, changes, 6), 0);
+    seen got = {0};
+    assert_int_equal(cred_each(path, note, &got), 0);
+    assert_int_equal(got.n, 5);
+    assert_string_equal(got.lines[0], "alice pbkdf2-sha256 20000");
+    assert_string_equal(got.lines[1], "bob scram-sha-256 4096");
+    assert_string_equal(got.lines[2], "alice scram-sha-256 4097");
+    assert_string_equal(got.lines[3], "bob scram-sha-512 8192");
+    assert_string_equal(got.lines[4], "erin scram-sha-256 4099");
+    FILE *f = fopen(path, "r");
+    char first[32] = "";
+    assert_non_null(fgets(first, sizeof first, f));
+    fclose(f);
+    assert_string_equal(first, "# users\n");
+    assert_int_equal(cred_replace_many(path, NULL, 0), 0); /* nothing: the same file */
+    seen same = {0};
+    assert_int_equal(cred_each(path, note, &same), 0);
+    assert_int_equal(same.n, 5);
+    unlink(path);
+}
+
 static void a_missing_file_is_minus_one(void **state)
 {
     (void)state;
@@ -83,6 +126,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(every_line_in_order_comments_skipped),
+        cmocka_unit_test(many_changes_in_one_rewrite),
         cmocka_unit_test(a_missing_file_is_minus_one),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
