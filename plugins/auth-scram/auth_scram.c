@@ -163,18 +163,30 @@ static const char *unkeepable(const char *user, size_t salt_len)
     return NULL;
 }
 
+#define LINE_MAX_LEN 400
+
+/* The file's line for `user`'s credential `c` for `mechanism`. */
+static void credential_line(const char *user, brook_scram_mechanism mechanism, const scram_credential *c,
+                            char line[LINE_MAX_LEN])
+{
+    size_t kl = mechanism == BROOK_SCRAM_SHA_512 ? 64 : 32;
+    char salt64[72], stored64[96], server64[96];
+    cred_base64(c->salt, c->salt_len, salt64);
+    cred_base64(c->stored_key, kl, stored64);
+    cred_base64(c->server_key, kl, server64);
+    snprintf(line, LINE_MAX_LEN, "%s %s %d %s %s %s", user, scheme_of(mechanism), c->iterations, salt64, stored64,
+             server64);
+}
+
 /* `user`'s line for `mechanism` in the file replaced by one holding `c`. */
 static brook_err write_keys(cred_plugin *p, const char *user, brook_scram_mechanism mechanism,
                             const scram_credential *c)
 {
-    size_t kl = mechanism == BROOK_SCRAM_SHA_512 ? 64 : 32;
-    char salt64[72], stored64[96], server64[96], line[400];
-    cred_base64(c->salt, c->salt_len, salt64);
-    cred_base64(c->stored_key, kl, stored64);
-    cred_base64(c->server_key, kl, server64);
-    snprintf(line, sizeof line, "%s %s %d %s %s %s", user, scheme_of(mechanism), c->iterations, salt64, stored64,
-             server64);
-    if (cred_replace_scheme(p->file, user, scheme_of(mechanism), line)) {
+    char line[LINE_MAX_LEN];
+    credential_line(user, mechanism, c, line);
+    int rc = cred_replace_scheme(p->file, user, scheme_of(mechanism), line);
+    OPENSSL_cleanse(line, sizeof line);
+    if (rc) {
         p->host->log(p->host, BROOK_LOG_ERROR, "credentials: cannot write \"%s\": %s", p->file, strerror(errno));
         return BROOK_ERR_IO;
     }
@@ -214,6 +226,16 @@ static brook_err scram_get_keys(void *state, const char *user, brook_scram_mecha
     return BROOK_OK;
 }
 
+/* The credential `keys` describes, for the file. */
+static scram_credential credential_of(const brook_scram_keys *keys)
+{
+    scram_credential c = {.salt_len = keys->salt_len, .iterations = keys->iterations};
+    memcpy(c.salt, keys->salt, keys->salt_len);
+    memcpy(c.stored_key, keys->stored_key, keys->key_len);
+    memcpy(c.server_key, keys->server_key, keys->key_len);
+    return c;
+}
+
 static brook_err scram_set_keys(void *state, const char *user, brook_scram_mechanism mechanism,
                                 const brook_scram_keys *keys, int validate_only, const char **message)
 {
@@ -226,12 +248,56 @@ static brook_err scram_set_keys(void *state, const char *user, brook_scram_mecha
     }
     if (validate_only)
         return BROOK_OK;
-    scram_credential c = {.salt_len = keys->salt_len, .iterations = keys->iterations};
-    memcpy(c.salt, keys->salt, keys->salt_len);
-    memcpy(c.stored_key, keys->stored_key, kl);
-    memcpy(c.server_key, keys->server_key, kl);
+    scram_credential c = credential_of(keys);
     brook_err e = write_keys(state, user, mechanism, &c);
     OPENSSL_cleanse(&c, sizeof c);
+    return e;
+}
+
+/* Lines of n credentials, LINE_MAX_LEN each, malloc'd. */
+static char *credential_lines(const char *const *users, const brook_scram_mechanism *hashes,
+                              const brook_scram_keys *const *keys, size_t n)
+{
+    char *lines = malloc((n ? n : 1) * LINE_MAX_LEN);
+    for (size_t i = 0; lines && i < n; i++) {
+        if (!keys[i])
+            continue;
+        scram_credential c = credential_of(keys[i]);
+        credential_line(users[i], hashes[i], &c, lines + i * LINE_MAX_LEN);
+        OPENSSL_cleanse(&c, sizeof c);
+    }
+    return lines;
+}
+
+static brook_err scram_apply_keys(void *state, const char *const *users, const brook_scram_mechanism *hashes,
+                                  const brook_scram_keys *const *keys, size_t n)
+{
+    cred_plugin *p = state;
+    const char *why = NULL;
+    for (size_t i = 0; i < n && !why; i++)
+        if (keys[i] && scram_set_keys(state, users[i], hashes[i], keys[i], 1, &why))
+            p->host->log(p->host, BROOK_LOG_ERROR, "credentials: cannot keep %s's credential: %s", users[i], why);
+    if (why)
+        return BROOK_ERR_INVALID;
+    char *lines = credential_lines(users, hashes, keys, n);
+    cred_change *changes = malloc((n ? n : 1) * sizeof *changes);
+    brook_err e = lines && changes ? BROOK_OK : BROOK_ERR_NOMEM;
+    size_t set = 0;
+    for (size_t i = 0; !e && i < n; i++) {
+        changes[i] = (cred_change){users[i], scheme_of(hashes[i]), keys[i] ? lines + i * LINE_MAX_LEN : NULL};
+        set += keys[i] != NULL;
+    }
+    if (!e && cred_replace_many(p->file, changes, n)) {
+        p->host->log(p->host, BROOK_LOG_ERROR, "credentials: cannot write \"%s\": %s", p->file, strerror(errno));
+        e = BROOK_ERR_IO;
+    }
+    if (!e)
+        p->host->log(p->host, BROOK_LOG_INFO, "credentials: %zu SCRAM credentials set, %zu removed, in one rewrite",
+                     set, n - set);
+    if (lines)
+        OPENSSL_cleanse(lines, (n ? n : 1) * LINE_MAX_LEN);
+    free(lines);
+    free(changes);
     return e;
 }
 
@@ -261,6 +327,7 @@ static const brook_auth_ops ops = {
     .scram_delete = scram_delete,
     .scram_get_keys = scram_get_keys,
     .scram_set_keys = scram_set_keys,
+    .scram_apply_keys = scram_apply_keys,
 };
 
 BROOK_PLUGIN_DESCRIPTOR(BROOK_PLUGIN_AUTH, brook_auth_ops, ops, .name = "scram", .version = "1.1.0",

@@ -226,6 +226,17 @@ typedef struct brook_auth_ops {
      * credential the brokers would refuse is refused at once. */
     brook_err (*scram_set_keys)(void *state, const char *user, brook_scram_mechanism mechanism,
                                 const brook_scram_keys *keys, int validate_only, const char **message);
+
+    /* Since 2.7, optional beside the two above: n credentials set
+     * (users[i]'s for mechanisms[i] to keys[i]) or removed (keys[i] NULL;
+     * one that is not there is no error) in one durable change. A cluster's
+     * broker takes the cluster's users through it: one that joins takes
+     * every user at once, which one call per user made n rewrites of a
+     * plugin's whole file. The core asked scram_set_keys (validate_only)
+     * about each credential it sets; a user and mechanism listed twice
+     * takes the later. */
+    brook_err (*scram_apply_keys)(void *state, const char *const *users, const brook_scram_mechanism *mechanisms,
+                                  const brook_scram_keys *const *keys, size_t n);
 } brook_auth_ops;
 
 #endif
