@@ -72,17 +72,54 @@ static const brook_auth_ops *keeper_ops(const brook_plugin_instance *keeper)
     return brook_auth_of(keeper);
 }
 
-static void keeper_put(void *keeper, const char *name, const char *value)
+/* Rules parsed from n texts (the values, or the names decoded), with the
+ * texts they point into; `acls` holds those that parse. */
+typedef struct parsed_rules {
+    char (*texts)[RULE_TEXT_MAX];
+    brook_acl *acls;
+    brook_err *results;
+    const char **whys;
+    size_t n;
+} parsed_rules;
+
+static void parsed_free(parsed_rules *r)
 {
-    (void)name;
+    free(r->texts);
+    free(r->acls);
+    free(r->results);
+    free(r->whys);
+}
+
+/* The rules of the values, or without values of the names (removals: a
+ * name encodes its rule); 0, or -1 (logged) with `r` empty. */
+static int parse_rules(const char *const *names, const char *const *values, size_t n, parsed_rules *r)
+{
+    *r = (parsed_rules){.texts = malloc(n * RULE_TEXT_MAX),
+                        .acls = calloc(n, sizeof *r->acls),
+                        .results = calloc(n, sizeof *r->results),
+                        .whys = calloc(n, sizeof *r->whys)};
+    if (!r->texts || !r->acls || !r->results || !r->whys) {
+        parsed_free(r);
+        *r = (parsed_rules){0};
+        log_error("cluster ACL rules: out of memory applying %zu changes; they follow the next snapshot", n);
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        int ok = values ? snprintf(r->texts[r->n], RULE_TEXT_MAX, "%s", values[i]) < RULE_TEXT_MAX
+                        : name_text(names[i], r->texts[r->n], RULE_TEXT_MAX) == 0;
+        if (ok && rule_parse(r->texts[r->n], &r->acls[r->n]) == 0) /* every field given: only it */
+            r->n++;
+    }
+    return 0;
+}
+
+static void keeper_put(void *keeper, const char *const *names, const char *const *values, size_t n)
+{
     brook_plugin_instance *k = keeper;
-    char text[RULE_TEXT_MAX]; /* parsing changes it in place */
-    brook_acl a;
-    brook_err result = BROOK_OK;
-    const char *why = NULL;
-    snprintf(text, sizeof text, "%s", value);
-    if (rule_parse(text, &a) == 0)
-        keeper_ops(k)->acl_create(k->state, &a, 1, &result, &why);
+    parsed_rules r;
+    if (parse_rules(names, values, n, &r) == 0 && r.n)
+        keeper_ops(k)->acl_create(k->state, r.acls, r.n, r.results, r.whys);
+    parsed_free(&r);
 }
 
 static void ignore_rule(void *arg, size_t filter, const brook_acl *rule)
@@ -90,13 +127,13 @@ static void ignore_rule(void *arg, size_t filter, const brook_acl *rule)
     (void)arg, (void)filter, (void)rule;
 }
 
-static void keeper_remove(void *keeper, const char *name)
+static void keeper_remove(void *keeper, const char *const *names, size_t n)
 {
     brook_plugin_instance *k = keeper;
-    char text[RULE_TEXT_MAX];
-    brook_acl a;
-    if (name_text(name, text, sizeof text) == 0 && rule_parse(text, &a) == 0) /* every field given: only it */
-        keeper_ops(k)->acl_delete(k->state, &a, 1, ignore_rule, NULL);
+    parsed_rules r;
+    if (parse_rules(names, NULL, n, &r) == 0 && r.n)
+        keeper_ops(k)->acl_delete(k->state, r.acls, r.n, ignore_rule, NULL);
+    parsed_free(&r);
 }
 
 typedef struct listing {

@@ -93,27 +93,91 @@ static const brook_auth_ops *keeper_ops(const brook_plugin_instance *keeper)
     return brook_auth_of(keeper);
 }
 
-static void keeper_put(void *keeper, const char *name, const char *value)
-{
-    brook_plugin_instance *k = keeper;
-    const char *user, *why = NULL;
-    brook_scram_mechanism m;
+/* One credential of a change: the name parsed, the value's keys. */
+typedef struct credential_change {
+    const char *user;
+    brook_scram_mechanism mechanism;
     brook_scram_keys keys;
-    brook_err e = parse_name(name, &user, &m) || parse_value(value, &keys)
-                      ? BROOK_ERR_INVALID
-                      : keeper_ops(k)->scram_set_keys(k->state, user, m, &keys, 0, &why);
-    if (e)
-        log_error("cluster SCRAM users: cannot keep %s here: %s", name, why ? why : brook_err_str(e));
-    OPENSSL_cleanse(&keys, sizeof keys);
+} credential_change;
+
+/* Names (and values: NULL for removals) parsed into `out`, leaving out,
+ * with a log line, any the keeper would refuse; how many are kept. */
+static size_t parse_changes(brook_plugin_instance *k, const char *const *names, const char *const *values, size_t n,
+                            credential_change *out)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < n; i++) {
+        credential_change *c = &out[kept];
+        const char *why = NULL;
+        brook_err e = parse_name(names[i], &c->user, &c->mechanism) ? BROOK_ERR_INVALID : BROOK_OK;
+        if (!e && values)
+            e = parse_value(values[i], &c->keys)
+                    ? BROOK_ERR_INVALID
+                    : keeper_ops(k)->scram_set_keys(k->state, c->user, c->mechanism, &c->keys, 1, &why);
+        if (e)
+            log_error("cluster SCRAM users: cannot keep %s here: %s", names[i], why ? why : brook_err_str(e));
+        else
+            kept++;
+    }
+    return kept;
 }
 
-static void keeper_remove(void *keeper, const char *name)
+/* The keeper takes n changes: in one call when it can (2.7), else one by one. */
+static void keeper_apply(brook_plugin_instance *k, const credential_change *c, size_t n, int removal)
+{
+    const brook_auth_ops *ops = keeper_ops(k);
+    if (!brook_has_slot(k, brook_auth_ops, scram_apply_keys)) {
+        for (size_t i = 0; i < n; i++) {
+            const char *why = NULL;
+            brook_err e = removal ? ops->scram_delete(k->state, c[i].user, c[i].mechanism)
+                                  : ops->scram_set_keys(k->state, c[i].user, c[i].mechanism, &c[i].keys, 0, &why);
+            if (e && e != BROOK_ERR_NOT_FOUND)
+                log_error("cluster SCRAM users: cannot keep %s here: %s", c[i].user, why ? why : brook_err_str(e));
+        }
+        return;
+    }
+    const char **users = calloc(n, sizeof *users);
+    brook_scram_mechanism *mechanisms = calloc(n, sizeof *mechanisms);
+    const brook_scram_keys **keys = calloc(n, sizeof *keys);
+    brook_err e = users && mechanisms && keys ? BROOK_OK : BROOK_ERR_NOMEM;
+    for (size_t i = 0; !e && i < n; i++) {
+        users[i] = c[i].user;
+        mechanisms[i] = c[i].mechanism;
+        keys[i] = removal ? NULL : &c[i].keys;
+    }
+    if (!e)
+        e = ops->scram_apply_keys(k->state, users, mechanisms, keys, n);
+    if (e)
+        log_error("cluster SCRAM users: cannot keep %zu changes here: %s; they follow the next snapshot", n,
+                  brook_err_str(e));
+    free(users);
+    free(mechanisms);
+    free(keys);
+}
+
+static void keeper_change(void *keeper, const char *const *names, const char *const *values, size_t n)
 {
     brook_plugin_instance *k = keeper;
-    const char *user;
-    brook_scram_mechanism m;
-    if (parse_name(name, &user, &m) == 0)
-        keeper_ops(k)->scram_delete(k->state, user, m);
+    credential_change *changes = calloc(n ? n : 1, sizeof *changes);
+    if (!changes) {
+        log_error("cluster SCRAM users: out of memory applying %zu changes; they follow the next snapshot", n);
+        return;
+    }
+    size_t kept = parse_changes(k, names, values, n, changes);
+    if (kept)
+        keeper_apply(k, changes, kept, values == NULL);
+    OPENSSL_cleanse(changes, (n ? n : 1) * sizeof *changes);
+    free(changes);
+}
+
+static void keeper_put(void *keeper, const char *const *names, const char *const *values, size_t n)
+{
+    keeper_change(keeper, names, values, n);
+}
+
+static void keeper_remove(void *keeper, const char *const *names, size_t n)
+{
+    keeper_change(keeper, names, NULL, n);
 }
 
 typedef struct listing {

@@ -66,14 +66,27 @@ static int next_item(const items *t, size_t *at, const char **name, const char *
     return 1;
 }
 
-/* The value `t` holds for `name`, or NULL. */
-static const char *value_of(const items *t, const char *name)
+/* An item of an `items` buffer. */
+typedef struct item {
+    const char *name, *value;
+} item;
+
+static int by_name(const void *a, const void *b)
 {
-    const char *n, *v;
-    for (size_t at = 0; next_item(t, &at, &n, &v);)
-        if (strcmp(n, name) == 0)
-            return v;
-    return NULL;
+    return strcmp(((const item *)a)->name, ((const item *)b)->name);
+}
+
+/* The items of `t` sorted by name, malloc'd (NULL: no memory). */
+static item *sorted_items(const items *t)
+{
+    item *v = malloc((t->count ? t->count : 1) * sizeof *v);
+    size_t n = 0;
+    const char *name, *value;
+    for (size_t at = 0; v && next_item(t, &at, &name, &value);)
+        v[n++] = (item){name, value};
+    if (v)
+        qsort(v, n, sizeof *v, by_name);
+    return v;
 }
 
 /* A stored value as a string (values are bytes in the store). */
@@ -102,31 +115,60 @@ static void list_store(const brook_store_mirror *m, const brook_mkv *kvs, size_t
 
 /* ---- following the store --------------------------------------------------------------- */
 
+/* What the keeper must change to hold what the store holds: both lists
+ * sorted and walked side by side (n log n; looking each name up in the
+ * other list was n^2 string comparisons on the loop). */
+typedef struct difference {
+    const char **gone;                    /* the keeper's names the store lacks */
+    const char **put_names, **put_values; /* new or changed in the store */
+    size_t n_gone, n_put;
+} difference;
+
+static int differ(const items *local, const items *store, difference *d)
+{
+    item *here = sorted_items(local), *there = sorted_items(store);
+    size_t most = local->count + store->count + 1;
+    d->gone = malloc(most * sizeof *d->gone);
+    d->put_names = malloc(most * sizeof *d->put_names);
+    d->put_values = malloc(most * sizeof *d->put_values);
+    int ok = here && there && d->gone && d->put_names && d->put_values;
+    for (size_t i = 0, j = 0; ok && (i < local->count || j < store->count);) {
+        int c = i == local->count ? 1 : j == store->count ? -1 : strcmp(here[i].name, there[j].name);
+        if (c < 0) {
+            d->gone[d->n_gone++] = here[i++].name;
+            continue;
+        }
+        if (c > 0 || strcmp(here[i].value, there[j].value) != 0) {
+            d->put_names[d->n_put] = there[j].name;
+            d->put_values[d->n_put++] = there[j].value;
+        }
+        i += c == 0;
+        j++;
+    }
+    free(here);
+    free(there);
+    return ok ? 0 : -1;
+}
+
 static void reconcile(brook_store_mirror *m, const brook_mkv *kvs, size_t n)
 {
     items local = {0}, store = {0};
     m->ops->list(m->keeper, add_item, &local);
     list_store(m, kvs, n, &store);
-    size_t removed = 0, put = 0;
-    if (!local.failed && !store.failed) {
-        const char *name, *value;
-        for (size_t at = 0; next_item(&local, &at, &name, &value);)
-            if (!value_of(&store, name)) {
-                m->ops->remove(m->keeper, name);
-                removed++;
-            }
-        for (size_t at = 0; next_item(&store, &at, &name, &value);) {
-            const char *here = value_of(&local, name);
-            if (!here || strcmp(here, value) != 0) {
-                m->ops->put(m->keeper, name, value);
-                put++;
-            }
-        }
-    }
-    if (local.failed || store.failed)
+    difference d = {0};
+    if (local.failed || store.failed || differ(&local, &store, &d) != 0) {
         log_error("cluster %s: out of memory comparing them with the cluster's; they follow the next change", m->what);
-    else if (removed || put)
-        log_info("cluster %s: %zu from the cluster put here, %zu not in it removed", m->what, put, removed);
+    } else {
+        if (d.n_gone)
+            m->ops->remove(m->keeper, d.gone, d.n_gone);
+        if (d.n_put)
+            m->ops->put(m->keeper, d.put_names, d.put_values, d.n_put);
+        if (d.n_gone || d.n_put)
+            log_info("cluster %s: %zu from the cluster put here, %zu not in it removed", m->what, d.n_put, d.n_gone);
+    }
+    free(d.gone);
+    free(d.put_names);
+    free(d.put_values);
     free(local.buf);
     free(store.buf);
 }
@@ -208,25 +250,52 @@ static void snapshot(void *arg, const brook_mkv *kvs, size_t n, int64_t revision
         reconcile(m, kvs, n);
 }
 
+/* Events [from, to) are all puts or all removals: the keeper takes them
+ * as one change. */
+static void apply_run(brook_store_mirror *m, const brook_mevent *events, size_t from, size_t to)
+{
+    size_t plen = strlen(m->prefix), n = to - from;
+    const char **names = calloc(n, sizeof *names);
+    char **values = calloc(n, sizeof *values);
+    int ok = names && values;
+    for (size_t i = 0; ok && i < n; i++) {
+        names[i] = events[from + i].kv.key + plen;
+        if (!events[from].deleted)
+            ok = (values[i] = text_of(events[from + i].kv.value, events[from + i].kv.value_len)) != NULL;
+    }
+    if (!ok)
+        log_error("cluster %s: out of memory applying %zu changes; they follow the next snapshot", m->what, n);
+    else if (events[from].deleted)
+        m->ops->remove(m->keeper, names, n);
+    else
+        m->ops->put(m->keeper, names, (const char *const *)values, n);
+    for (size_t i = 0; values && i < n; i++)
+        free(values[i]);
+    free(names);
+    free(values);
+}
+
+/* Whether event `e` is about one of this mirror's items. */
+static int is_item(const brook_store_mirror *m, const brook_mevent *e)
+{
+    size_t plen = strlen(m->prefix);
+    return strncmp(e->kv.key, m->prefix, plen) == 0 && e->kv.key[plen];
+}
+
 static void changed(void *arg, const brook_mevent *events, size_t n, int64_t revision)
 {
     (void)revision;
     brook_store_mirror *m = arg;
-    size_t plen = strlen(m->prefix);
-    for (size_t i = 0; i < n; i++) {
-        const char *name = events[i].kv.key + plen;
-        if (strncmp(events[i].kv.key, m->prefix, plen) != 0 || !*name)
-            continue;
-        if (events[i].deleted) {
-            m->ops->remove(m->keeper, name);
+    for (size_t i = 0; i < n;) {
+        if (!is_item(m, &events[i])) {
+            i++;
             continue;
         }
-        char *value = text_of(events[i].kv.value, events[i].kv.value_len);
-        if (value)
-            m->ops->put(m->keeper, name, value);
-        else
-            log_error("cluster %s: out of memory applying a change to %s; it follows the next snapshot", m->what, name);
-        free(value);
+        size_t end = i + 1; /* a run of the same kind, in order */
+        while (end < n && is_item(m, &events[end]) && events[end].deleted == events[i].deleted)
+            end++;
+        apply_run(m, events, i, end);
+        i = end;
     }
 }
 

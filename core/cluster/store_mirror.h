@@ -22,10 +22,12 @@ typedef void (*brook_mirror_each)(void *arg, const char *name, const char *value
 typedef struct brook_store_mirror_ops {
     /* each(arg, name, value) for every item the keeper holds. */
     void (*list)(void *keeper, brook_mirror_each each, void *arg);
-    /* Hold `name` with `value` (new, or changed). */
-    void (*put)(void *keeper, const char *name, const char *value);
-    /* Hold no `name`. */
-    void (*remove)(void *keeper, const char *name);
+    /* Hold names[i] with values[i] (new, or changed), i < n, as one change
+     * of the keeper: a broker joining takes every item at once, and a
+     * keeper that rewrites a file per call would otherwise write n^2 bytes. */
+    void (*put)(void *keeper, const char *const *names, const char *const *values, size_t n);
+    /* Hold none of names[i], i < n. */
+    void (*remove)(void *keeper, const char *const *names, size_t n);
 } brook_store_mirror_ops;
 
 typedef struct brook_store_mirror brook_store_mirror;

@@ -116,6 +116,33 @@ class ClusterUsers(ClusterTestCase):
         got = alter(self.brokers[1].kafka_port, deletions=[("nobody", SHA512)])
         self.assertEqual(got["nobody"][0], 91)  # RESOURCE_NOT_FOUND
 
+    def test_a_joining_broker_takes_the_users_in_one_rewrite(self):
+        """A broker that joins takes every user of the cluster, and one that
+        follows takes each change's users, in one rewrite of its credentials
+        file: one per user rewrote (and synced) the whole file each time, n^2
+        bytes on the event loop for n users."""
+        self.wait_logins([1, 2, 3], "admin", "adm1n", True)
+        self.brokers[3].stop(signal.SIGKILL)
+        open(self.creds(3), "w").close()  # a new broker: no users of its own
+        users = ["u%03d" % i for i in range(250)]
+        for i in range(0, len(users), 100):
+            got = alter(self.brokers[1].kafka_port, upsertions=[(u, SHA256, 4096, b"salt-" + u.encode(), "pw-" + u)
+                                                                for u in users[i:i + 100]])
+            self.assertEqual(set(v[0] for v in got.values()), {0}, got)
+        self.wait_logins([2], users[-1], "pw-" + users[-1], True)
+        self.start(3)
+        self.wait_logins([3], users[-1], "pw-" + users[-1], True)
+        self.wait_logins([3], users[0], "pw-" + users[0], True)
+        for broker_id in (2, 3):
+            log = self.brokers[broker_id].log()
+            one_by_one = [line for line in log.splitlines() if "'s scram-sha-256 credential set" in line]
+            self.assertEqual(one_by_one, [], "broker %d rewrote its file per user" % broker_id)
+        # the 250 and the admin's two (SCRAM-SHA-256 and -512)
+        self.assertIn("252 SCRAM credentials set, 0 removed, in one rewrite", self.brokers[3].log())
+        with open(self.creds(3)) as f:
+            self.assertEqual(sorted(line.split()[0] for line in f if line.split()[1:2] == ["scram-sha-256"]),
+                             ["admin"] + users)
+
 
 if __name__ == "__main__":
     unittest.main()
