@@ -37,19 +37,25 @@ static void write_text(const char *path, const char *text)
     fclose(f);
 }
 
+/* A new file from the template `path` (its name written there) holding `text`. */
+static void temp_file_with(char *path, const char *text)
+{
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    write_text(path, text);
+}
+
 static void every_line_in_order_comments_skipped(void **state)
 {
     (void)state;
     char path[] = "/tmp/brook-cred-XXXXXX";
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    close(fd);
-    write_text(path, "# users\n"
-                     "alice pbkdf2-sha256 20000 c2FsdA== aGFzaA==\n"
-                     "\n"
-                     "bob scram-sha-256 4096 c2FsdA== a2V5 a2V5\n"
-                     "carol scram-sha-512\n"
-                     "  dave\tscram-sha-256 8192 x y z");
+    temp_file_with(path, "# users\n"
+                         "alice pbkdf2-sha256 20000 c2FsdA== aGFzaA==\n"
+                         "\n"
+                         "bob scram-sha-256 4096 c2FsdA== a2V5 a2V5\n"
+                         "carol scram-sha-512\n"
+                         "  dave\tscram-sha-256 8192 x y z");
     seen s = {0};
     assert_int_equal(cred_each(path, note, &s), 0);
     assert_int_equal(s.n, 4);
@@ -78,13 +84,10 @@ static void many_changes_in_one_rewrite(void **state)
 {
     (void)state;
     char path[] = "/tmp/brook-cred-XXXXXX";
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    close(fd);
-    write_text(path, "# users\n"
-                     "alice pbkdf2-sha256 20000 c2FsdA== aGFzaA==\n"
-                     "bob scram-sha-256 4096 c2FsdA== a2V5 a2V5\n"
-                     "carol scram-sha-512 4096 c2FsdA== a2V5 a2V5\n");
+    temp_file_with(path, "# users\n"
+                         "alice pbkdf2-sha256 20000 c2FsdA== aGFzaA==\n"
+                         "bob scram-sha-256 4096 c2FsdA== a2V5 a2V5\n"
+                         "carol scram-sha-512 4096 c2FsdA== a2V5 a2V5\n");
     cred_change changes[] = {
         {"alice", "scram-sha-256", "alice scram-sha-256 4097 c2FsdA== a2V5 a2V5"},
         {"carol", "scram-sha-512", NULL},
