@@ -242,19 +242,43 @@ static int as_change(user_changes *uc, brook_scram_alteration *a, brook_scram_ke
     return a->error ? -1 : 0;
 }
 
+/* The changes kept here at once, all in one change of the plugin (2.7):
+ * BROOK_OK, or why none was kept. */
+static brook_err apply_all(user_changes *uc)
+{
+    const brook_auth_ops *ops = brook_auth_of(uc->keeper);
+    const char **users = brook_request_alloc(&uc->req->pub, sizeof *users * uc->count);
+    brook_scram_mechanism *hashes = brook_request_alloc(&uc->req->pub, sizeof *hashes * uc->count);
+    const brook_scram_keys **keys = brook_request_alloc(&uc->req->pub, sizeof *keys * uc->count);
+    if (!users || !hashes || !keys)
+        return BROOK_ERR_NOMEM;
+    for (size_t k = 0; k < uc->count; k++) {
+        users[k] = uc->changes[k].user;
+        hashes[k] = uc->changes[k].mechanism;
+        keys[k] = uc->changes[k].keys;
+    }
+    return ops->scram_apply_keys(uc->keeper->state, users, hashes, keys, uc->count);
+}
+
 static void written_to_store(void *arg, brook_err err)
 {
     user_changes *uc = arg;
     brook_alter_user_scram_req *r = &uc->req->pub.u.alter_user_scram;
     const brook_auth_ops *ops = brook_auth_of(uc->keeper);
+    /* in force here at once (the watch may have been quicker, which is the
+     * same): in one change when the plugin can, else one by one */
+    int at_once = !err && brook_has_slot(uc->keeper, brook_auth_ops, scram_apply_keys);
+    brook_err all = at_once ? apply_all(uc) : BROOK_OK;
     for (size_t k = 0; k < uc->count; k++) {
         brook_scram_alteration *a = &r->alterations[uc->index[k]];
         const brook_user_change *c = &uc->changes[k];
-        a->error = err;
+        a->error = err ? err : all;
         if (err) /* nothing changed anywhere */
             a->error_message = err == BROOK_ERR_TOO_LARGE ? "more credential changes than one request may make (100)"
                                                           : "the cluster's users could not be written (see the log)";
-        else if (c->keys) /* in force here at once; the watch may have been quicker, which is the same */
+        else if (at_once)
+            a->error_message = all ? "the cluster has it, this broker's plugin could not keep it (see the log)" : NULL;
+        else if (c->keys)
             a->error = ops->scram_set_keys(uc->keeper->state, c->user, c->mechanism, c->keys, 0, &a->error_message);
         else if (ops->scram_delete(uc->keeper->state, c->user, c->mechanism) == BROOK_ERR_IO)
             a->error = BROOK_ERR_IO;
