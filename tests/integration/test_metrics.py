@@ -255,6 +255,20 @@ class MetricsOnSegments(Metrics):
         self.assertGreater(on_disk, 0)
         self.assertEqual(s['brook_partition_size_bytes{topic="sized",partition="0"}'], on_disk)
 
+    def test_syncs_are_timed(self):
+        """flush "always" (the default): each acknowledged produce waited for
+        an fdatasync, which the plugin's histogram counts."""
+        before, types = self.scrape()
+        self.assertEqual(types["brook_storage_segment_fdatasync_seconds"], "histogram")
+        self.assertEqual(types["brook_storage_segment_syncfs_seconds"], "histogram")
+        self.ctl("topics", "create", "synced")
+        self.ctl("produce", "synced", input=b"".join(b"%d\n" % i for i in range(20)))
+        after, _ = self.scrape()
+        name = "brook_storage_segment_fdatasync_seconds"
+        self.assertGreater(after[name + "_count"], before[name + "_count"])
+        self.assertEqual(after[name + '_bucket{le="+Inf"}'], after[name + "_count"])
+        self.assertGreater(after[name + "_sum"], before[name + "_sum"])
+
 
 class MetricsConfig(unittest.TestCase):
     def run_brookd(self, metrics):
