@@ -103,26 +103,35 @@ void cred_base64(const unsigned char *in, size_t n, char *out)
     EVP_EncodeBlock((unsigned char *)out, in, (int)n);
 }
 
+int cred_parse_line(const char *line, int *iterations, cred_field *fields, int count)
+{
+    char copy[1024], *save = NULL;
+    snprintf(copy, sizeof copy, "%s", line);
+    strtok_r(copy, " \t\r\n", &save); /* user */
+    strtok_r(NULL, " \t\r\n", &save); /* scheme */
+    char *iter = strtok_r(NULL, " \t\r\n", &save);
+    *iterations = iter ? atoi(iter) : 0;
+    int ok = *iterations >= 1000 && *iterations <= 10000000;
+    for (int i = 0; i < count && ok; i++) {
+        char *v = strtok_r(NULL, " \t\r\n", &save);
+        ok = v && (fields[i].len = unbase64(v, fields[i].data, sizeof fields[i].data)) > 0;
+    }
+    OPENSSL_cleanse(copy, sizeof copy);
+    return ok;
+}
+
 int cred_find(const char *path, const char *user, const char *scheme, int *iterations, cred_field *fields, int count)
 {
     FILE *f = fopen(path, "r");
     if (!f)
         return -1;
-    char line[1024];
+    char line[1024], name[160], sch[40];
     int found = 0;
-    while (!found && fgets(line, sizeof line, f)) {
-        char *save = NULL, *name = strtok_r(line, " \t\r\n", &save), *sch = strtok_r(NULL, " \t\r\n", &save);
-        char *iter = strtok_r(NULL, " \t\r\n", &save);
-        if (!name || name[0] == '#' || !sch || !iter || strcmp(name, user) || strcmp(sch, scheme))
-            continue;
-        *iterations = atoi(iter);
-        found = *iterations >= 1000 && *iterations <= 10000000;
-        for (int i = 0; i < count && found; i++) {
-            char *v = strtok_r(NULL, " \t\r\n", &save);
-            found = v && (fields[i].len = unbase64(v, fields[i].data, sizeof fields[i].data)) > 0;
-        }
-    }
+    while (!found && fgets(line, sizeof line, f))
+        found = line[0] != '#' && sscanf(line, "%159s %39s", name, sch) == 2 && strcmp(name, user) == 0 &&
+                strcmp(sch, scheme) == 0 && cred_parse_line(line, iterations, fields, count);
     fclose(f);
+    OPENSSL_cleanse(line, sizeof line);
     return found;
 }
 

@@ -8,7 +8,8 @@
  *
  * (binary fields in base64).
  * Lines starting with '#' are comments. The file is read at every
- * authentication, so `brookctl users add` takes effect at once. */
+ * authentication (auth-scram through cred_index.h, again whenever it
+ * changed), so `brookctl users add` takes effect at once. */
 #ifndef BROOK_CREDENTIALS_H
 #define BROOK_CREDENTIALS_H
 
@@ -43,6 +44,9 @@ typedef struct cred_field {
     int len;
 } cred_field;
 int cred_find(const char *path, const char *user, const char *scheme, int *iterations, cred_field *fields, int count);
+/* The iteration count and fields of one line (its user and scheme already
+ * matched): 1 when they parse, 0 not. */
+int cred_parse_line(const char *line, int *iterations, cred_field *fields, int count);
 
 /* Rewrite the file without `user` (all schemes) and, when `line` is given,
  * with it appended (it may hold several lines); atomically, mode 0600.

@@ -12,10 +12,14 @@
 /* *path is the configured file; BROOK_ERR_INVALID (logged) when it cannot be read. */
 brook_err cred_option_read(const brook_host *host, const char **path);
 
-/* The state both plugins keep: their host and the credentials file. */
+struct cred_index;
+
+/* The state both plugins keep: their host and the credentials file (and
+ * auth-scram the file in memory: cred_index.h). */
 typedef struct cred_plugin {
     const brook_host *host;
     const char *file;
+    struct cred_index *index;
 } cred_plugin;
 
 /* init and fini for a plugin whose state is a cred_plugin. */

@@ -1,6 +1,7 @@
 /* auth-scram: SASL SCRAM-SHA-256 and SCRAM-SHA-512 (scram.h) against the
  * credentials file `brookctl users add` writes (StoredKey and ServerKey per
- * user; never the password), read at each authentication, and changed
+ * user; never the password), held in memory and read again whenever it
+ * changed (cred_index.h: a login costs a hash probe, not a scan), and changed
  * over the protocol (Kafka's SCRAM user APIs: the client sends the salted
  * password, from which the keys are derived here). Nonces come from
  * OpenSSL's CSPRNG. A success makes the principal "User:<name>". */
@@ -15,6 +16,7 @@
 #include <brook/auth.h>
 #include <brook/plugin.h>
 
+#include "cred_index.h"
 #include "credentials.h"
 #include "credentials_option.h"
 #include "scram.h"
@@ -38,7 +40,7 @@ static int lookup(void *ctx, const char *user, int sha512, scram_credential *cre
     cred_plugin *p = ctx;
     cred_field f[3];
     int iterations;
-    int rc = cred_find(p->file, user, sha512 ? "scram-sha-512" : "scram-sha-256", &iterations, f, 3);
+    int rc = cred_index_find(p->index, user, sha512 ? "scram-sha-512" : "scram-sha-256", &iterations, f, 3);
     if (rc < 0)
         p->host->log(p->host, BROOK_LOG_ERROR, "credentials: cannot read \"%s\"", p->file);
     size_t kl = sha512 ? 64 : 32;
@@ -136,7 +138,7 @@ static int list_line(void *arg, const char *user, const char *scheme, int iterat
     brook_scram_mechanism m = strcmp(scheme, "scram-sha-256") == 0   ? BROOK_SCRAM_SHA_256
                               : strcmp(scheme, "scram-sha-512") == 0 ? BROOK_SCRAM_SHA_512
                                                                      : 0;
-    /* the counts lookup() would take (cred_find's) */
+    /* the counts lookup() would take (cred_parse_line's) */
     if (m && (!w->user || strcmp(w->user, user) == 0) && iterations >= 1000 && iterations <= 10000000) {
         w->each(w->arg, user, m, iterations);
         w->found = 1;
@@ -306,7 +308,7 @@ static brook_err scram_delete(void *state, const char *user, brook_scram_mechani
     cred_plugin *p = state;
     cred_field f[1];
     int iterations;
-    if (cred_find(p->file, user, scheme_of(mechanism), &iterations, f, 1) != 1)
+    if (cred_index_find(p->index, user, scheme_of(mechanism), &iterations, f, 1) != 1)
         return BROOK_ERR_NOT_FOUND;
     if (cred_replace_scheme(p->file, user, scheme_of(mechanism), NULL)) {
         p->host->log(p->host, BROOK_LOG_ERROR, "credentials: cannot write \"%s\": %s", p->file, strerror(errno));
@@ -314,6 +316,26 @@ static brook_err scram_delete(void *state, const char *user, brook_scram_mechani
     }
     p->host->log(p->host, BROOK_LOG_INFO, "credentials: %s's %s credential removed", user, scheme_of(mechanism));
     return BROOK_OK;
+}
+
+static brook_err scram_init(const brook_host *host, void **state)
+{
+    brook_err e = cred_plugin_init(host, state);
+    if (e)
+        return e;
+    cred_plugin *p = *state;
+    if (!(p->index = cred_index_new(p->file))) {
+        cred_plugin_fini(p);
+        return BROOK_ERR_NOMEM;
+    }
+    return BROOK_OK;
+}
+
+static void scram_fini(void *state)
+{
+    cred_plugin *p = state;
+    cred_index_free(p->index);
+    cred_plugin_fini(p);
 }
 
 static const brook_auth_ops ops = {
@@ -332,4 +354,4 @@ static const brook_auth_ops ops = {
 
 BROOK_PLUGIN_DESCRIPTOR(BROOK_PLUGIN_AUTH, brook_auth_ops, ops, .name = "scram", .version = "1.1.0",
                         .description = "SASL SCRAM-SHA-256 and SCRAM-SHA-512 against stored keys", .options = options,
-                        .init = cred_plugin_init, .fini = cred_plugin_fini, .validate = cred_plugin_validate);
+                        .init = scram_init, .fini = scram_fini, .validate = cred_plugin_validate);

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cred_index.h"
 #include "credentials.h"
 
 typedef struct seen {
@@ -117,6 +118,67 @@ static void many_changes_in_one_rewrite(void **state)
     unlink(path);
 }
 
+/* The file held in memory answers as a scan of it does, and sees every
+ * way the file changes: a rewrite by rename (a new inode), an append in
+ * place (the same inode, a new size), an edit in place of the same size,
+ * the file gone and back. */
+static void the_index_answers_as_the_file_does_and_follows_it(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/brook-cred-XXXXXX";
+    temp_file_with(path, "# users\n"
+                         "bob scram-sha-256 4096 c2FsdA== a2V5 a2V5\n"
+                         "  carol\tscram-sha-512 8192 c2FsdA== a2V5 a2V5\n"
+                         "bob scram-sha-256 9999 c2FsdA== a2V5 a2V5\n"
+                         "dave scram-sha-256 12 c2FsdA== a2V5 a2V5\n");
+    cred_index *x = cred_index_new(path);
+    assert_non_null(x);
+    cred_field f[3];
+    int it = 0;
+    assert_int_equal(cred_index_find(x, "bob", "scram-sha-256", &it, f, 3), 1);
+    assert_int_equal(it, 4096); /* the first line counts, as cred_find's scan */
+    assert_int_equal(f[0].len, 4);
+    assert_memory_equal(f[0].data, "salt", 4);
+    assert_int_equal(cred_index_find(x, "carol", "scram-sha-512", &it, f, 3), 1);
+    assert_int_equal(it, 8192);
+    assert_int_equal(cred_index_find(x, "carol", "scram-sha-256", &it, f, 3), 0);
+    assert_int_equal(cred_index_find(x, "dave", "scram-sha-256", &it, f, 3), 0); /* too few iterations */
+    assert_int_equal(cred_index_find(x, "nobody", "scram-sha-256", &it, f, 3), 0);
+    assert_int_equal(cred_index_find(x, "#", "users", &it, f, 3), 0);
+
+    /* rewritten by rename */
+    assert_int_equal(cred_replace_scheme(path, "bob", "scram-sha-256", "bob scram-sha-256 5000 c2FsdA== a2V5 a2V5"), 0);
+    assert_int_equal(cred_index_find(x, "bob", "scram-sha-256", &it, f, 3), 1);
+    assert_int_equal(it, 5000);
+    /* appended to in place */
+    FILE *a = fopen(path, "a");
+    fputs("erin scram-sha-256 4096 c2FsdA== a2V5 a2V5\n", a);
+    fclose(a);
+    assert_int_equal(cred_index_find(x, "erin", "scram-sha-256", &it, f, 3), 1);
+    /* edited in place, same size: the change time moves (the clock's tick apart) */
+    usleep(20000);
+    FILE *e = fopen(path, "r+");
+    char text[4096] = "";
+    size_t n = fread(text, 1, sizeof text - 1, e);
+    text[n] = 0;
+    char *at = strstr(text, "erin scram-sha-256 4096");
+    assert_non_null(at);
+    memcpy(at + strlen("erin scram-sha-256 "), "4097", 4);
+    rewind(e);
+    fwrite(text, 1, n, e);
+    fclose(e);
+    assert_int_equal(cred_index_find(x, "erin", "scram-sha-256", &it, f, 3), 1);
+    assert_int_equal(it, 4097);
+    /* gone, then back */
+    unlink(path);
+    assert_int_equal(cred_index_find(x, "erin", "scram-sha-256", &it, f, 3), -1);
+    write_text(path, "frank scram-sha-256 4096 c2FsdA== a2V5 a2V5\n");
+    assert_int_equal(cred_index_find(x, "frank", "scram-sha-256", &it, f, 3), 1);
+    assert_int_equal(cred_index_find(x, "erin", "scram-sha-256", &it, f, 3), 0);
+    cred_index_free(x);
+    unlink(path);
+}
+
 static void a_missing_file_is_minus_one(void **state)
 {
     (void)state;
@@ -130,6 +192,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(every_line_in_order_comments_skipped),
         cmocka_unit_test(many_changes_in_one_rewrite),
+        cmocka_unit_test(the_index_answers_as_the_file_does_and_follows_it),
         cmocka_unit_test(a_missing_file_is_minus_one),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
