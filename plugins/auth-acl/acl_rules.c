@@ -6,6 +6,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "acl_index.h"
+
 static const char *const op_names[] = {"ALL",    "READ",     "WRITE", "CREATE",
                                        "DELETE", "DESCRIBE", "ALTER", "CLUSTER_ACTION"};
 
@@ -40,8 +42,10 @@ void acl_rules_free(acl_rules *rules)
     for (size_t i = 0; i < rules->count; i++)
         acl_rule_free(&rules->rules[i]);
     free(rules->rules);
+    acl_index_free(rules->index);
     rules->rules = NULL;
     rules->count = 0;
+    rules->index = NULL;
 }
 
 /* One line into `r`; a message on error. */
@@ -134,6 +138,7 @@ int acl_rules_load(const char *path, acl_rules *rules, char *err, size_t errlen)
         acl_rules_free(&out);
         return rc;
     }
+    out.index = acl_index_build(out.rules, out.count); /* NULL without memory: decisions walk every rule */
     acl_rules_free(rules);
     *rules = out;
     return 0;
@@ -214,26 +219,47 @@ static int name_matches(const acl_rule *r, const char *name)
     return strcmp(name, r->name) == 0;
 }
 
-static int matches(const acl_rule *r, const char *principal, const char *host, int op, brook_resource_type type,
-                   const char *name)
-{
-    return r->resource_type == (int)type && (r->operation == 0 || r->operation == op) &&
-           (anyone(r->principal) || strcmp(r->principal, principal) == 0) &&
-           (strcmp(r->host, "*") == 0 || strcmp(r->host, host) == 0) && name_matches(r, name);
-}
+/* The rules of `type` whose name covers `name`: each(arg, rule) for each,
+ * through the index, else by walking them all; stops at a non-zero. */
+typedef int (*rule_fn)(void *arg, const acl_rule *rule);
 
-/* Does some rule of this polarity match one of `ops`? */
-static int any(const acl_rules *rules, int allow, const char *principal, const char *host, const int *ops, size_t nops,
-               brook_resource_type type, const char *name)
+static int each_named(const acl_rules *rules, int type, const char *name, rule_fn each, void *arg)
 {
+    if (rules->index)
+        return acl_index_each(rules->index, type, name, each, arg);
     for (size_t i = 0; i < rules->count; i++) {
-        if (rules->rules[i].allow != allow)
-            continue;
-        for (size_t k = 0; k < nops; k++)
-            if (matches(&rules->rules[i], principal, host, ops[k], type, name))
-                return 1;
+        const acl_rule *r = &rules->rules[i];
+        int rc = r->resource_type == type && name_matches(r, name) ? each(arg, r) : 0;
+        if (rc)
+            return rc;
     }
     return 0;
+}
+
+/* The question a decision asks of each rule that names the resource. */
+typedef struct asking {
+    int allow; /* which polarity */
+    const char *principal, *host;
+    const int *ops;
+    size_t nops;
+} asking;
+
+static int applies(void *arg, const acl_rule *r)
+{
+    const asking *q = arg;
+    if (r->allow != q->allow || !(anyone(r->principal) || strcmp(r->principal, q->principal) == 0) ||
+        !(strcmp(r->host, "*") == 0 || strcmp(r->host, q->host) == 0))
+        return 0;
+    for (size_t k = 0; k < q->nops; k++)
+        if (r->operation == 0 || r->operation == q->ops[k])
+            return 1;
+    return 0;
+}
+
+static int exists(void *arg, const acl_rule *r)
+{
+    (void)arg, (void)r;
+    return 1;
 }
 
 brook_authz_result acl_decide(const acl_rules *rules, const char *const *super_users, size_t super_count,
@@ -243,21 +269,20 @@ brook_authz_result acl_decide(const acl_rules *rules, const char *const *super_u
     for (size_t i = 0; i < super_count; i++)
         if (strcmp(super_users[i], principal) == 0)
             return BROOK_AUTHZ_ALLOW;
-    if (any(rules, 0, principal, host, (const int[]){(int)op}, 1, type, name))
+    asking deny = {0, principal, host, (const int[]){(int)op}, 1};
+    if (each_named(rules, (int)type, name, applies, &deny))
         return BROOK_AUTHZ_DENY;
     /* READ, WRITE, DELETE or ALTER allowed imply DESCRIBE */
     static const int describe_implied_by[] = {BROOK_OP_DESCRIBE, BROOK_OP_READ, BROOK_OP_WRITE, BROOK_OP_DELETE,
                                               BROOK_OP_ALTER};
-    const int *ops = op == BROOK_OP_DESCRIBE ? describe_implied_by : (const int[]){(int)op};
-    size_t nops = op == BROOK_OP_DESCRIBE ? sizeof describe_implied_by / sizeof describe_implied_by[0] : 1;
-    if (any(rules, 1, principal, host, ops, nops, type, name))
-        return BROOK_AUTHZ_ALLOW;
-    if (allow_if_no_acl) {
-        /* no rule at all names this resource: open */
-        for (size_t i = 0; i < rules->count; i++)
-            if (rules->rules[i].resource_type == (int)type && name_matches(&rules->rules[i], name))
-                return BROOK_AUTHZ_DENY;
-        return BROOK_AUTHZ_ALLOW;
+    asking allow = {1, principal, host, (const int[]){(int)op}, 1};
+    if (op == BROOK_OP_DESCRIBE) {
+        allow.ops = describe_implied_by;
+        allow.nops = sizeof describe_implied_by / sizeof describe_implied_by[0];
     }
+    if (each_named(rules, (int)type, name, applies, &allow))
+        return BROOK_AUTHZ_ALLOW;
+    if (allow_if_no_acl) /* no rule at all names this resource: open */
+        return each_named(rules, (int)type, name, exists, NULL) ? BROOK_AUTHZ_DENY : BROOK_AUTHZ_ALLOW;
     return BROOK_AUTHZ_DENY;
 }

@@ -33,6 +33,7 @@ typedef struct acl_rule {
 typedef struct acl_rules {
     acl_rule *rules;
     size_t count;
+    struct acl_index *index; /* built by acl_rules_load (acl_index.h); NULL: decisions walk every rule */
 } acl_rules;
 
 /* The longest line the file may hold. */

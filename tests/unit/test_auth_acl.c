@@ -102,6 +102,52 @@ static void resources_no_rule_names_follow_allow_if_no_acl(void **state)
     acl_rules_free(&r);
 }
 
+/* The index (acl_index.h) decides as the walk of every rule does: random
+ * rule files over a few names that prefix each other, "*" and a prefixed
+ * "*" among them, each asked every question (principal, host, operation,
+ * type, name, allow_if_no_acl) with and without the index. */
+static void the_index_decides_as_the_walk_of_every_rule(void **state)
+{
+    (void)state;
+    static const char *const names[] = {"a", "ab", "abc", "b", "ba", "*", "*x", "abd"};
+    static const char *const asked[] = {"a", "ab", "abc", "abcd", "b", "ba", "bab", "*", "*x", "x", "", "abd"};
+    static const char *const who[] = {"User:a", "User:b", "*"};
+    static const char *const types[] = {"topic", "group", "cluster"};
+    static const char *const ops[] = {"ALL", "READ", "WRITE", "CREATE", "DELETE", "DESCRIBE", "ALTER"};
+    static const char *const hosts[] = {"*", "10.0.0.1"};
+    srand(7);
+    for (int round = 0; round < 200; round++) {
+        char text[8192] = "";
+        int rules = 1 + rand() % 24;
+        for (int i = 0; i < rules; i++) {
+            char line[160];
+            snprintf(line, sizeof line, "%s %s %s %s %s %s %s\n", rand() % 3 ? "allow" : "deny", who[rand() % 3],
+                     hosts[rand() % 2], ops[rand() % 7], types[rand() % 3], rand() % 2 ? "prefixed" : "literal",
+                     names[rand() % 8]);
+            strcat(text, line);
+        }
+        acl_rules indexed = {0};
+        char err[256];
+        assert_int_equal(write_rules(text, &indexed, err, sizeof err), 0);
+        assert_non_null(indexed.index);
+        acl_rules walked = indexed;
+        walked.index = NULL;
+        for (size_t n = 0; n < sizeof asked / sizeof asked[0]; n++)
+            for (int t = BROOK_RESOURCE_TOPIC; t <= BROOK_RESOURCE_CLUSTER; t++)
+                for (int op = BROOK_OP_READ; op <= BROOK_OP_ALTER; op++)
+                    for (int w = 0; w < 2; w++)
+                        for (int open = 0; open < 2; open++) {
+                            const char *host = w ? "10.0.0.1" : "10.0.0.2";
+                            brook_authz_result a = decide(&indexed, open, who[w], host, op, t, asked[n]);
+                            brook_authz_result b = decide(&walked, open, who[w], host, op, t, asked[n]);
+                            if (a != b)
+                                fail_msg("rules:\n%s%s %s op %d type %d \"%s\" open %d: index %d, walk %d", text,
+                                         who[w], host, op, t, asked[n], open, a, b);
+                        }
+        acl_rules_free(&indexed);
+    }
+}
+
 static void bad_files_name_the_line_and_keep_the_old_rules(void **state)
 {
     (void)state;
@@ -135,6 +181,7 @@ int main(void)
         cmocka_unit_test(literal_prefixed_wildcards_and_hosts),
         cmocka_unit_test(deny_wins_and_describe_is_implied),
         cmocka_unit_test(resources_no_rule_names_follow_allow_if_no_acl),
+        cmocka_unit_test(the_index_decides_as_the_walk_of_every_rule),
         cmocka_unit_test(bad_files_name_the_line_and_keep_the_old_rules),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
