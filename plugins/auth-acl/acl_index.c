@@ -139,3 +139,10 @@ int acl_index_each(const acl_index *x, int type, const char *name, int (*each)(v
         rc = each_of(x, hash_of(type, 1, "*", 1), type, 1, "*", 1, each, arg);
     return rc;
 }
+
+int acl_index_each_keyed(const acl_index *x, int type, int prefixed, const char *name,
+                         int (*each)(void *arg, const acl_rule *rule), void *arg)
+{
+    size_t len = strlen(name);
+    return each_of(x, hash_of(type, prefixed, name, len), type, prefixed, name, len, each, arg);
+}

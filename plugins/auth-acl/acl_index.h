@@ -24,4 +24,10 @@ void acl_index_free(acl_index *x);
 int acl_index_each(const acl_index *x, int type, const char *name, int (*each)(void *arg, const struct acl_rule *rule),
                    void *arg);
 
+/* The same for the rules of exactly that key: resource type, pattern
+ * (prefixed or literal) and name; what telling a new rule from a known one
+ * needs. */
+int acl_index_each_keyed(const acl_index *x, int type, int prefixed, const char *name,
+                         int (*each)(void *arg, const struct acl_rule *rule), void *arg);
+
 #endif

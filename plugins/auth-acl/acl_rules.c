@@ -208,6 +208,26 @@ int acl_rule_matches(const acl_rule *r, const brook_acl *f)
            (!f->host || strcmp(f->host, r->host) == 0) && pattern_matches(r, f);
 }
 
+static int states(void *arg, const acl_rule *r)
+{
+    const brook_acl *a = arg;
+    return r->allow == a->allow && r->operation == a->operation && r->resource_type == a->resource_type &&
+           (r->prefixed ? BROOK_ACL_PREFIXED : BROOK_ACL_LITERAL) == a->pattern &&
+           strcmp(r->name, a->resource_name) == 0 && strcmp(r->principal, a->principal) == 0 &&
+           strcmp(r->host, a->host) == 0;
+}
+
+int acl_rules_has(const acl_rules *rules, const brook_acl *acl)
+{
+    if (rules->index)
+        return acl_index_each_keyed(rules->index, acl->resource_type, acl->pattern == BROOK_ACL_PREFIXED,
+                                    acl->resource_name, states, (void *)acl);
+    for (size_t i = 0; i < rules->count; i++)
+        if (states((void *)acl, &rules->rules[i]))
+            return 1;
+    return 0;
+}
+
 /* ---- deciding ---------------------------------------------------------------------- */
 
 static int name_matches(const acl_rule *r, const char *name)

@@ -57,6 +57,10 @@ int acl_rule_format(const brook_acl *acl, char *line, size_t len);
  * BROOK_ACL_MATCH: the rules that apply to the resource named)? */
 int acl_rule_matches(const acl_rule *rule, const brook_acl *filter);
 
+/* Whether the rules hold one that states exactly `acl` (through the index
+ * when there is one). */
+int acl_rules_has(const acl_rules *rules, const brook_acl *acl);
+
 /* `host` is the peer's address without its port. */
 brook_authz_result acl_decide(const acl_rules *rules, const char *const *super_users, size_t super_count,
                               int allow_if_no_acl, const char *principal, const char *host, brook_auth_operation op,

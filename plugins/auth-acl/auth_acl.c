@@ -5,6 +5,7 @@
  * (acl_store.h), and read back at once. Rules and the decision: acl_rules.h. It authenticates no
  * SASL mechanism; principals come from client certificates or from
  * another auth plugin. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -148,24 +149,6 @@ static brook_err acl_authorize(void *state, const brook_authz_request *req, broo
 
 /* ---- administration: the file changed in place, then read back -------------------- */
 
-static int same_acl(const brook_acl *x, const brook_acl *y)
-{
-    return x->allow == y->allow && x->operation == y->operation && x->resource_type == y->resource_type &&
-           x->pattern == y->pattern && strcmp(x->resource_name, y->resource_name) == 0 &&
-           strcmp(x->principal, y->principal) == 0 && strcmp(x->host, y->host) == 0;
-}
-
-static int known(const acl *a, const brook_acl *rule)
-{
-    for (size_t i = 0; i < a->rules.count; i++) {
-        brook_acl v;
-        acl_rule_view(&a->rules.rules[i], &v);
-        if (same_acl(&v, rule))
-            return 1;
-    }
-    return 0;
-}
-
 /* Rewrite the file (acl_store.h) and put what it now says in force. */
 static brook_err store(acl *a, acl_store_drop drop, void *arg, const char *append)
 {
@@ -179,31 +162,77 @@ static brook_err store(acl *a, acl_store_drop drop, void *arg, const char *appen
     return BROOK_OK;
 }
 
+/* A new rule's line, and where it stood in the request. */
+typedef struct new_line {
+    const char *line;
+    size_t i;
+} new_line;
+
+static int by_line(const void *a, const void *b)
+{
+    const new_line *x = a, *y = b;
+    int c = strcmp(x->line, y->line);
+    return c ? c : (x->i > y->i) - (x->i < y->i);
+}
+
+/* Which of the n formatted lines (NULL: none) repeat an earlier one of
+ * them: sorted, the later of two equal lines (a line states every field
+ * of its rule). `again` gets 1 for those. */
+static int mark_repeats(char *const *lines, size_t n, int *again)
+{
+    new_line *v = malloc((n ? n : 1) * sizeof *v);
+    if (!v)
+        return -1;
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (lines[i])
+            v[m++] = (new_line){lines[i], i};
+    qsort(v, m, sizeof *v, by_line);
+    for (size_t k = 1; k < m; k++)
+        if (strcmp(v[k].line, v[k - 1].line) == 0)
+            again[v[k].i] = 1;
+    free(v);
+    return 0;
+}
+
 static brook_err acl_create(void *state, const brook_acl *acls, size_t count, brook_err *results, const char **messages)
 {
     acl *a = state;
-    char *lines = calloc(count ? count : 1, ACL_LINE_MAX);
-    if (!lines)
-        return BROOK_ERR_NOMEM;
-    size_t used = 0, added = 0;
-    for (size_t i = 0; i < count; i++) {
+    char *text = malloc((count ? count : 1) * ACL_LINE_MAX), **lines = calloc(count ? count : 1, sizeof *lines);
+    int *again = calloc(count ? count : 1, sizeof *again);
+    brook_err e = text && lines && again ? BROOK_OK : BROOK_ERR_NOMEM;
+    for (size_t i = 0; !e && i < count; i++) {
         results[i] = BROOK_OK;
         messages[i] = NULL;
-        int again = known(a, &acls[i]);
-        for (size_t k = 0; k < i && !again; k++)
-            again = results[k] == BROOK_OK && same_acl(&acls[k], &acls[i]);
-        if (again)
-            continue; /* kept once */
-        if (acl_rule_format(&acls[i], lines + used, count * ACL_LINE_MAX - used)) {
+        if (acl_rule_format(&acls[i], text + i * ACL_LINE_MAX, ACL_LINE_MAX)) {
             results[i] = BROOK_ERR_TOO_LARGE;
             messages[i] = "the rule does not fit a line of the ACL file (2047 bytes)";
-            continue;
+        } else if (acl_rules_has(&a->rules, &acls[i])) {
+            again[i] = 1; /* kept once */
+        } else {
+            lines[i] = text + i * ACL_LINE_MAX;
         }
-        used += strlen(lines + used);
-        added++;
     }
-    brook_err e = added ? store(a, NULL, NULL, lines) : BROOK_OK;
+    if (!e && mark_repeats(lines, count, again))
+        e = BROOK_ERR_NOMEM;
+    size_t len = 1, added = 0;
+    for (size_t i = 0; !e && i < count; i++)
+        len += lines[i] && !again[i] ? strlen(lines[i]) : 0;
+    char *append = e ? NULL : malloc(len), *at = append;
+    if (!e && !append)
+        e = BROOK_ERR_NOMEM;
+    for (size_t i = 0; !e && i < count; i++) {
+        if (lines[i] && !again[i]) {
+            at += sprintf(at, "%s", lines[i]);
+            added++;
+        }
+    }
+    if (!e && added)
+        e = store(a, NULL, NULL, append);
+    free(append);
+    free(text);
     free(lines);
+    free(again);
     if (!e && added)
         a->host->log(a->host, BROOK_LOG_INFO, "%zu ACL rule(s) added to %s", added, a->file);
     return e;

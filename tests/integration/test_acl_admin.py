@@ -77,6 +77,14 @@ class AclAdmin(unittest.TestCase):
         self.assertEqual(len(r["succeeded"]), 3)
         again = admin.create_acls([alice_writes])  # a rule that exists is kept once
         self.assertEqual(again["failed"], [])
+        carol = rule("User:carol", ACLOperation.READ, ACLPermissionType.ALLOW, ResourceType.TOPIC, "orders")
+        twice = admin.create_acls([carol, readers, carol])  # ... and one given twice in a request
+        self.assertEqual((twice["failed"], len(twice["succeeded"])), ([], 3))
+        with open(self.acl) as f:
+            lines = f.read().splitlines()
+        self.assertEqual([line for line in lines if "carol" in line], ["allow User:carol * READ topic literal orders"])
+        self.assertEqual(len([line for line in lines if "readers" in line]), 1)
+        admin.delete_acls([ACLFilter("User:carol", None, ACLOperation.ANY, ACLPermissionType.ANY, ANY_PATTERN)])
 
         everything = self.listed(admin)
         self.assertEqual(len(everything), 5)
