@@ -73,9 +73,10 @@ static const brook_auth_ops *keeper_ops(const brook_plugin_instance *keeper)
 }
 
 /* Rules parsed from n texts (the values, or the names decoded), with the
- * texts they point into; `acls` holds those that parse. */
+ * texts they point into (one block, each text's own length: a joining
+ * broker hands over every rule at once); `acls` holds those that parse. */
 typedef struct parsed_rules {
-    char (*texts)[RULE_TEXT_MAX];
+    char *texts;
     brook_acl *acls;
     brook_err *results;
     const char **whys;
@@ -91,24 +92,29 @@ static void parsed_free(parsed_rules *r)
 }
 
 /* The rules of the values, or without values of the names (removals: a
- * name encodes its rule); 0, or -1 (logged) with `r` empty. */
+ * name encodes its rule, in hex); 0, or -1 (logged) with `r` empty. */
 static int parse_rules(const char *const *names, const char *const *values, size_t n, parsed_rules *r)
 {
-    *r = (parsed_rules){.texts = malloc(n * RULE_TEXT_MAX),
-                        .acls = calloc(n, sizeof *r->acls),
-                        .results = calloc(n, sizeof *r->results),
-                        .whys = calloc(n, sizeof *r->whys)};
+    size_t room = 1;
+    for (size_t i = 0; i < n; i++)
+        room += strlen(values ? values[i] : names[i]) + 1; /* a hex name decodes to half its length */
+    *r = (parsed_rules){.texts = malloc(room),
+                        .acls = calloc(n ? n : 1, sizeof *r->acls),
+                        .results = calloc(n ? n : 1, sizeof *r->results),
+                        .whys = calloc(n ? n : 1, sizeof *r->whys)};
     if (!r->texts || !r->acls || !r->results || !r->whys) {
         parsed_free(r);
         *r = (parsed_rules){0};
         log_error("cluster ACL rules: out of memory applying %zu changes; they follow the next snapshot", n);
         return -1;
     }
+    char *at = r->texts;
     for (size_t i = 0; i < n; i++) {
-        int ok = values ? snprintf(r->texts[r->n], RULE_TEXT_MAX, "%s", values[i]) < RULE_TEXT_MAX
-                        : name_text(names[i], r->texts[r->n], RULE_TEXT_MAX) == 0;
-        if (ok && rule_parse(r->texts[r->n], &r->acls[r->n]) == 0) /* every field given: only it */
+        size_t len = strlen(values ? values[i] : names[i]) + 1;
+        int ok = values ? (memcpy(at, values[i], len), 1) : name_text(names[i], at, len) == 0;
+        if (ok && rule_parse(at, &r->acls[r->n]) == 0) /* every field given: only it */
             r->n++;
+        at += len; /* parsed in place: the rule points into it */
     }
     return 0;
 }
