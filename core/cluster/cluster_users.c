@@ -93,27 +93,22 @@ static const brook_auth_ops *keeper_ops(const brook_plugin_instance *keeper)
     return brook_auth_of(keeper);
 }
 
-/* One credential of a change: the name parsed, the value's keys. */
-typedef struct credential_change {
-    const char *user;
-    brook_scram_mechanism mechanism;
-    brook_scram_keys keys;
-} credential_change;
-
-/* Names (and values: NULL for removals) parsed into `out`, leaving out,
- * with a log line, any the keeper would refuse; how many are kept. */
+/* Names (and values: NULL for removals) parsed into `out`, the keys into
+ * `keys`, leaving out, with a log line, any the keeper would refuse; how
+ * many are kept. */
 static size_t parse_changes(brook_plugin_instance *k, const char *const *names, const char *const *values, size_t n,
-                            credential_change *out)
+                            brook_user_change *out, brook_scram_keys *keys)
 {
     size_t kept = 0;
     for (size_t i = 0; i < n; i++) {
-        credential_change *c = &out[kept];
+        brook_user_change *c = &out[kept];
         const char *why = NULL;
         brook_err e = parse_name(names[i], &c->user, &c->mechanism) ? BROOK_ERR_INVALID : BROOK_OK;
+        c->keys = values ? &keys[kept] : NULL;
         if (!e && values)
-            e = parse_value(values[i], &c->keys)
+            e = parse_value(values[i], &keys[kept])
                     ? BROOK_ERR_INVALID
-                    : keeper_ops(k)->scram_set_keys(k->state, c->user, c->mechanism, &c->keys, 1, &why);
+                    : keeper_ops(k)->scram_set_keys(k->state, c->user, c->mechanism, &keys[kept], 1, &why);
         if (e)
             log_error("cluster SCRAM users: cannot keep %s here: %s", names[i], why ? why : brook_err_str(e));
         else
@@ -122,52 +117,60 @@ static size_t parse_changes(brook_plugin_instance *k, const char *const *names, 
     return kept;
 }
 
-/* The keeper takes n changes: in one call when it can (2.7), else one by one. */
-static void keeper_apply(brook_plugin_instance *k, const credential_change *c, size_t n, int removal)
+brook_err brook_cluster_users_apply(brook_plugin_instance *keeper, const brook_user_change *changes, size_t n)
 {
-    const brook_auth_ops *ops = keeper_ops(k);
-    if (!brook_has_slot(k, brook_auth_ops, scram_apply_keys)) {
-        for (size_t i = 0; i < n; i++) {
-            const char *why = NULL;
-            brook_err e = removal ? ops->scram_delete(k->state, c[i].user, c[i].mechanism)
-                                  : ops->scram_set_keys(k->state, c[i].user, c[i].mechanism, &c[i].keys, 0, &why);
-            if (e && e != BROOK_ERR_NOT_FOUND)
-                log_error("cluster SCRAM users: cannot keep %s here: %s", c[i].user, why ? why : brook_err_str(e));
-        }
-        return;
-    }
-    const char **users = calloc(n, sizeof *users);
-    brook_scram_mechanism *mechanisms = calloc(n, sizeof *mechanisms);
-    const brook_scram_keys **keys = calloc(n, sizeof *keys);
+    const char **users = calloc(n ? n : 1, sizeof *users);
+    brook_scram_mechanism *mechanisms = calloc(n ? n : 1, sizeof *mechanisms);
+    const brook_scram_keys **keys = calloc(n ? n : 1, sizeof *keys);
     brook_err e = users && mechanisms && keys ? BROOK_OK : BROOK_ERR_NOMEM;
     for (size_t i = 0; !e && i < n; i++) {
-        users[i] = c[i].user;
-        mechanisms[i] = c[i].mechanism;
-        keys[i] = removal ? NULL : &c[i].keys;
+        users[i] = changes[i].user;
+        mechanisms[i] = changes[i].mechanism;
+        keys[i] = changes[i].keys;
     }
     if (!e)
-        e = ops->scram_apply_keys(k->state, users, mechanisms, keys, n);
-    if (e)
-        log_error("cluster SCRAM users: cannot keep %zu changes here: %s; they follow the next snapshot", n,
-                  brook_err_str(e));
+        e = keeper_ops(keeper)->scram_apply_keys(keeper->state, users, mechanisms, keys, n);
     free(users);
     free(mechanisms);
     free(keys);
+    return e;
+}
+
+/* The keeper takes n changes: in one call when it can (2.7), else one by one. */
+static void keeper_apply(brook_plugin_instance *k, const brook_user_change *c, size_t n)
+{
+    const brook_auth_ops *ops = keeper_ops(k);
+    if (brook_has_slot(k, brook_auth_ops, scram_apply_keys)) {
+        brook_err e = brook_cluster_users_apply(k, c, n);
+        if (e)
+            log_error("cluster SCRAM users: cannot keep %zu changes here: %s; they follow the next snapshot", n,
+                      brook_err_str(e));
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const char *why = NULL;
+        brook_err e = c[i].keys ? ops->scram_set_keys(k->state, c[i].user, c[i].mechanism, c[i].keys, 0, &why)
+                                : ops->scram_delete(k->state, c[i].user, c[i].mechanism);
+        if (e && e != BROOK_ERR_NOT_FOUND)
+            log_error("cluster SCRAM users: cannot keep %s here: %s", c[i].user, why ? why : brook_err_str(e));
+    }
 }
 
 static void keeper_change(void *keeper, const char *const *names, const char *const *values, size_t n)
 {
     brook_plugin_instance *k = keeper;
-    credential_change *changes = calloc(n ? n : 1, sizeof *changes);
-    if (!changes) {
+    brook_user_change *changes = calloc(n ? n : 1, sizeof *changes);
+    brook_scram_keys *keys = calloc(n ? n : 1, sizeof *keys);
+    if (changes && keys) {
+        size_t kept = parse_changes(k, names, values, n, changes, keys);
+        if (kept)
+            keeper_apply(k, changes, kept);
+        OPENSSL_cleanse(keys, (n ? n : 1) * sizeof *keys);
+    } else {
         log_error("cluster SCRAM users: out of memory applying %zu changes; they follow the next snapshot", n);
-        return;
     }
-    size_t kept = parse_changes(k, names, values, n, changes);
-    if (kept)
-        keeper_apply(k, changes, kept, values == NULL);
-    OPENSSL_cleanse(changes, (n ? n : 1) * sizeof *changes);
     free(changes);
+    free(keys);
 }
 
 static void keeper_put(void *keeper, const char *const *names, const char *const *values, size_t n)

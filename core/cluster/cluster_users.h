@@ -31,6 +31,10 @@ typedef struct brook_user_change {
     const brook_scram_keys *keys;
 } brook_user_change;
 
+/* `keeper` takes n changes in one durable change: its scram_apply_keys
+ * (SDK 2.7; the caller checked it has the slot). */
+brook_err brook_cluster_users_apply(struct brook_plugin_instance *keeper, const brook_user_change *changes, size_t n);
+
 /* Write `n` changes to the store in one transaction; done(arg, err) once it
  * answered, on the loop. The keeper follows through the watch; callers
  * apply the change here at once too. */

@@ -242,24 +242,6 @@ static int as_change(user_changes *uc, brook_scram_alteration *a, brook_scram_ke
     return a->error ? -1 : 0;
 }
 
-/* The changes kept here at once, all in one change of the plugin (2.7):
- * BROOK_OK, or why none was kept. */
-static brook_err apply_all(user_changes *uc)
-{
-    const brook_auth_ops *ops = brook_auth_of(uc->keeper);
-    const char **users = brook_request_alloc(&uc->req->pub, sizeof *users * uc->count);
-    brook_scram_mechanism *hashes = brook_request_alloc(&uc->req->pub, sizeof *hashes * uc->count);
-    const brook_scram_keys **keys = brook_request_alloc(&uc->req->pub, sizeof *keys * uc->count);
-    if (!users || !hashes || !keys)
-        return BROOK_ERR_NOMEM;
-    for (size_t k = 0; k < uc->count; k++) {
-        users[k] = uc->changes[k].user;
-        hashes[k] = uc->changes[k].mechanism;
-        keys[k] = uc->changes[k].keys;
-    }
-    return ops->scram_apply_keys(uc->keeper->state, users, hashes, keys, uc->count);
-}
-
 static void written_to_store(void *arg, brook_err err)
 {
     user_changes *uc = arg;
@@ -268,7 +250,7 @@ static void written_to_store(void *arg, brook_err err)
     /* in force here at once (the watch may have been quicker, which is the
      * same): in one change when the plugin can, else one by one */
     int at_once = !err && brook_has_slot(uc->keeper, brook_auth_ops, scram_apply_keys);
-    brook_err all = at_once ? apply_all(uc) : BROOK_OK;
+    brook_err all = at_once ? brook_cluster_users_apply(uc->keeper, uc->changes, uc->count) : BROOK_OK;
     for (size_t k = 0; k < uc->count; k++) {
         brook_scram_alteration *a = &r->alterations[uc->index[k]];
         const brook_user_change *c = &uc->changes[k];
