@@ -256,30 +256,30 @@ static int each_named(const acl_rules *rules, int type, const char *name, rule_f
     return 0;
 }
 
-/* The question a decision asks of each rule that names the resource. */
-typedef struct asking {
-    int allow; /* which polarity */
+/* A decision's pass over the rules that name the resource: it stops at a
+ * deny that applies (a deny wins whatever else applies), and notes
+ * whether an allow applies and whether any rule names the resource at
+ * all (for allow_if_no_acl). One pass: the index is probed once. */
+typedef struct verdict {
     const char *principal, *host;
-    const int *ops;
-    size_t nops;
-} asking;
+    int op;
+    const int *allowing; /* operations whose allowing allows `op` */
+    size_t n_allowing;
+    int allowed, named;
+} verdict;
 
-static int applies(void *arg, const acl_rule *r)
+static int weigh(void *arg, const acl_rule *r)
 {
-    const asking *q = arg;
-    if (r->allow != q->allow || !(anyone(r->principal) || strcmp(r->principal, q->principal) == 0) ||
-        !(strcmp(r->host, "*") == 0 || strcmp(r->host, q->host) == 0))
+    verdict *v = arg;
+    v->named = 1;
+    if (!(anyone(r->principal) || strcmp(r->principal, v->principal) == 0) ||
+        !(strcmp(r->host, "*") == 0 || strcmp(r->host, v->host) == 0))
         return 0;
-    for (size_t k = 0; k < q->nops; k++)
-        if (r->operation == 0 || r->operation == q->ops[k])
-            return 1;
+    if (!r->allow)
+        return r->operation == 0 || r->operation == v->op; /* denied: stop */
+    for (size_t k = 0; k < v->n_allowing && !v->allowed; k++)
+        v->allowed = r->operation == 0 || r->operation == v->allowing[k];
     return 0;
-}
-
-static int exists(void *arg, const acl_rule *r)
-{
-    (void)arg, (void)r;
-    return 1;
 }
 
 brook_authz_result acl_decide(const acl_rules *rules, const char *const *super_users, size_t super_count,
@@ -289,20 +289,19 @@ brook_authz_result acl_decide(const acl_rules *rules, const char *const *super_u
     for (size_t i = 0; i < super_count; i++)
         if (strcmp(super_users[i], principal) == 0)
             return BROOK_AUTHZ_ALLOW;
-    asking deny = {0, principal, host, (const int[]){(int)op}, 1};
-    if (each_named(rules, (int)type, name, applies, &deny))
-        return BROOK_AUTHZ_DENY;
     /* READ, WRITE, DELETE or ALTER allowed imply DESCRIBE */
     static const int describe_implied_by[] = {BROOK_OP_DESCRIBE, BROOK_OP_READ, BROOK_OP_WRITE, BROOK_OP_DELETE,
                                               BROOK_OP_ALTER};
-    asking allow = {1, principal, host, (const int[]){(int)op}, 1};
+    const int only_op[] = {(int)op};
+    verdict v = {principal, host, (int)op, only_op, 1, 0, 0};
     if (op == BROOK_OP_DESCRIBE) {
-        allow.ops = describe_implied_by;
-        allow.nops = sizeof describe_implied_by / sizeof describe_implied_by[0];
+        v.allowing = describe_implied_by;
+        v.n_allowing = sizeof describe_implied_by / sizeof describe_implied_by[0];
     }
-    if (each_named(rules, (int)type, name, applies, &allow))
+    if (each_named(rules, (int)type, name, weigh, &v))
+        return BROOK_AUTHZ_DENY;
+    if (v.allowed)
         return BROOK_AUTHZ_ALLOW;
-    if (allow_if_no_acl) /* no rule at all names this resource: open */
-        return each_named(rules, (int)type, name, exists, NULL) ? BROOK_AUTHZ_DENY : BROOK_AUTHZ_ALLOW;
-    return BROOK_AUTHZ_DENY;
+    /* no rule at all names this resource: open with allow_if_no_acl */
+    return allow_if_no_acl && !v.named ? BROOK_AUTHZ_ALLOW : BROOK_AUTHZ_DENY;
 }
