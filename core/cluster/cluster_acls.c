@@ -191,23 +191,21 @@ int brook_cluster_acls_following(const brook_broker *b)
 brook_err brook_cluster_acls_write(brook_broker *b, const brook_acl *rules, size_t n, int remove,
                                    void (*done)(void *arg, brook_err err), void *arg)
 {
-    if (n > BROOK_CLUSTER_ACLS_MAX_PER_CHANGE)
-        return BROOK_ERR_TOO_LARGE;
-    const char **names = calloc(n ? n : 1, sizeof *names), **texts = calloc(n ? n : 1, sizeof *texts);
-    char *buf = calloc(n ? n : 1, RULE_TEXT_MAX * 3);
-    brook_err e = names && texts && buf ? BROOK_OK : BROOK_ERR_NOMEM;
+    brook_store_change *c = brook_store_change_new(b->cluster_acls, n);
+    brook_err e = c ? BROOK_OK : BROOK_ERR_NOMEM;
     for (size_t i = 0; !e && i < n; i++) {
-        char *text = buf + i * RULE_TEXT_MAX * 3, *name = text + RULE_TEXT_MAX;
-        if (rule_text(&rules[i], text, RULE_TEXT_MAX))
+        char text[RULE_TEXT_MAX], name[RULE_TEXT_MAX * 2];
+        if (rule_text(&rules[i], text, sizeof text)) {
             e = BROOK_ERR_TOO_LARGE;
+            break;
+        }
         rule_name(text, name);
-        names[i] = name;
-        texts[i] = text;
+        if (brook_store_change_set(c, i, name, remove ? NULL : text))
+            e = BROOK_ERR_NOMEM;
     }
-    if (!e)
-        e = brook_store_mirror_write(b->cluster_acls, names, remove ? NULL : texts, n, done, arg);
-    free(names);
-    free(texts);
-    free(buf);
-    return e;
+    if (e) {
+        brook_store_change_free(c);
+        return e;
+    }
+    return brook_store_change_write(c, done, arg);
 }

@@ -242,26 +242,21 @@ int brook_cluster_users_following(const brook_broker *b)
 brook_err brook_cluster_users_write(brook_broker *b, const brook_user_change *changes, size_t n,
                                     void (*done)(void *arg, brook_err err), void *arg)
 {
-    if (n > BROOK_CLUSTER_USERS_MAX_PER_CHANGE)
-        return BROOK_ERR_TOO_LARGE;
-    const char **names = calloc(n ? n : 1, sizeof *names), **values = calloc(n ? n : 1, sizeof *values);
-    char *buf = calloc(n ? n : 1, NAME_MAX_LEN + VALUE_MAX_LEN);
-    brook_err e = names && values && buf ? BROOK_OK : BROOK_ERR_NOMEM;
+    brook_store_change *c = brook_store_change_new(b->cluster_users, n);
+    brook_err e = c ? BROOK_OK : BROOK_ERR_NOMEM;
+    char name[NAME_MAX_LEN], value[VALUE_MAX_LEN];
     for (size_t i = 0; !e && i < n; i++) {
-        char *name = buf + i * (NAME_MAX_LEN + VALUE_MAX_LEN), *value = name + NAME_MAX_LEN;
-        if (credential_name(changes[i].user, changes[i].mechanism, name, NAME_MAX_LEN))
+        if (credential_name(changes[i].user, changes[i].mechanism, name, sizeof name))
             e = BROOK_ERR_INVALID;
         else if (changes[i].keys)
-            credential_value(changes[i].keys, value, VALUE_MAX_LEN);
-        names[i] = name;
-        values[i] = changes[i].keys ? value : NULL; /* NULL: removed */
+            credential_value(changes[i].keys, value, sizeof value);
+        if (!e && brook_store_change_set(c, i, name, changes[i].keys ? value : NULL)) /* NULL: removed */
+            e = BROOK_ERR_NOMEM;
     }
-    if (!e)
-        e = brook_store_mirror_write(b->cluster_users, names, values, n, done, arg);
-    if (buf)
-        OPENSSL_cleanse(buf, n * (NAME_MAX_LEN + VALUE_MAX_LEN));
-    free(names);
-    free(values);
-    free(buf);
-    return e;
+    OPENSSL_cleanse(value, sizeof value);
+    if (e) {
+        brook_store_change_free(c);
+        return e;
+    }
+    return brook_store_change_write(c, done, arg);
 }

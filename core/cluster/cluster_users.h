@@ -13,9 +13,6 @@
 struct brook_broker;
 struct brook_plugin_instance;
 
-/* The most credentials one change may write. */
-#define BROOK_CLUSTER_USERS_MAX_PER_CHANGE BROOK_STORE_MIRROR_MAX_PER_CHANGE
-
 /* Follow the store's users with `keeper`'s (the auth plugin that keeps
  * SCRAM users; NULL, or one without scram_get_keys/scram_set_keys: each
  * broker keeps its own, as a single broker does). */
@@ -35,8 +32,9 @@ typedef struct brook_user_change {
  * (SDK 2.7; the caller checked it has the slot). */
 brook_err brook_cluster_users_apply(struct brook_plugin_instance *keeper, const brook_user_change *changes, size_t n);
 
-/* Write `n` changes to the store in one transaction; done(arg, err) once it
- * answered, on the loop. The keeper follows through the watch; callers
+/* Write `n` changes to the store, any number (in transactions of up to
+ * BROOK_STORE_MIRROR_MAX_PER_CHANGE: after an error the first ones may
+ * hold); done(arg, err) once it answered, on the loop. The keeper follows through the watch; callers
  * apply the change here at once too. */
 brook_err brook_cluster_users_write(struct brook_broker *b, const brook_user_change *changes, size_t n,
                                     void (*done)(void *arg, brook_err err), void *arg);

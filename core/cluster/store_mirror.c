@@ -20,8 +20,15 @@ struct brook_store_mirror {
     void *keeper;
     const char *what;
     brook_prefix_watch follow;
-    char prefix[320]; /* <ns>/<dir>/ */
-    char seeded[320]; /* <ns>/<dir>_seeded */
+    char prefix[320];                /* <ns>/<dir>/: the items */
+    char seeded[320];                /* <ns>/<dir>_seeded: the marker */
+    char watched[320];               /* <ns>/<dir>: both, so one snapshot says whether the items are a whole set */
+    char claim[96];                  /* while this broker seeds in several transactions: the marker's value, else "" */
+    int seeding;                     /* this broker's claim or items are on their way */
+    struct brook_store_change *seed; /* the items, or NULL */
+    size_t seed_count;               /* how many */
+    int reread;                      /* read the store again once seeded (it held others' items) */
+    int waiting;                     /* another broker's seeding is waited for (logged once) */
 };
 
 /* ---- items as "name\0value\0" pairs in one growing buffer ------------------------------- */
@@ -173,18 +180,7 @@ static void reconcile(brook_store_mirror *m, const brook_mkv *kvs, size_t n)
     free(store.buf);
 }
 
-static void seeded(void *arg, const brook_mresult *r)
-{
-    brook_store_mirror *m = arg;
-    if (r->err) {
-        log_warn("cluster %s: cannot seed the cluster's (%s); trying again", m->what, r->error ? r->error : "?");
-        brook_prefix_watch_restart(&m->follow, 1000);
-    } else if (!r->succeeded) { /* seeded before, then emptied: none it is */
-        reconcile(m, NULL, 0);
-    } else { /* the watch brings the keys back as changes: put as they are already here */
-        log_info("cluster %s: seeded from this broker's", m->what);
-    }
-}
+/* ---- changes written in transactions of a bounded size -------------------------------- */
 
 /* The key of item `name`, malloc'd. */
 static char *key_of(const brook_store_mirror *m, const char *name)
@@ -196,58 +192,244 @@ static char *key_of(const brook_store_mirror *m, const char *name)
     return key;
 }
 
-/* Free the keys of `ops`, the puts and deletes of a change. */
-static void free_keys(brook_mop *ops, size_t n)
+struct brook_store_change {
+    brook_store_mirror *m;
+    brook_mop *ops;   /* their keys and values are the change's own */
+    size_t n, sent;   /* ops[0, sent) are written or on their way */
+    brook_mcmp guard; /* each transaction writes only while it holds (guarded) */
+    int guarded;
+    void (*done)(void *arg, brook_err err);
+    void *arg;
+};
+
+brook_store_change *brook_store_change_new(brook_store_mirror *m, size_t n)
 {
-    for (size_t i = 0; ops && i < n; i++)
-        free((char *)ops[i].key);
-    free(ops);
+    brook_store_change *c = calloc(1, sizeof *c);
+    if (c && !(c->ops = calloc(n ? n : 1, sizeof *c->ops))) {
+        free(c);
+        c = NULL;
+    }
+    if (c) {
+        c->m = m;
+        c->n = n;
+    }
+    return c;
 }
 
-/* The store is empty: seed it with the keeper's items unless a seeding happened before. */
-static void seed(brook_store_mirror *m)
+/* Op `i` as `key` (the change's own now) with a copy of `value`, or a removal. */
+static int set_op(brook_store_change *c, size_t i, char *key, const char *value)
+{
+    brook_mop *op = &c->ops[i];
+    *op = (brook_mop){.kind = value ? BROOK_MOP_PUT : BROOK_MOP_DELETE, .key = key};
+    if (value) {
+        op->value_len = strlen(value);
+        op->value = (const uint8_t *)strdup(value);
+    }
+    return key && (!value || op->value) ? 0 : -1;
+}
+
+int brook_store_change_set(brook_store_change *c, size_t i, const char *name, const char *value)
+{
+    return set_op(c, i, key_of(c->m, name), value);
+}
+
+void brook_store_change_free(brook_store_change *c)
+{
+    for (size_t i = 0; c && i < c->n; i++) {
+        free((char *)c->ops[i].key);
+        if (c->ops[i].value) /* SCRAM keys among them: not left in freed memory */
+            explicit_bzero((void *)c->ops[i].value, c->ops[i].value_len);
+        free((void *)c->ops[i].value);
+    }
+    if (c)
+        free(c->ops);
+    free(c);
+}
+
+static brook_err send_next(brook_store_change *c);
+
+static void transaction_done(void *arg, const brook_mresult *r)
+{
+    brook_store_change *c = arg;
+    brook_err e = r->err ? BROOK_ERR_IO : !r->succeeded ? BROOK_ERR_AGAIN : BROOK_OK;
+    if (r->err)
+        log_warn("cluster %s: the store did not take a change (%s)", c->m->what, r->error ? r->error : "?");
+    if (!e && c->sent < c->n && (e = send_next(c)) == BROOK_OK)
+        return;
+    c->done(c->arg, e);
+    brook_store_change_free(c);
+}
+
+static brook_err send_next(brook_store_change *c)
+{
+    size_t k = c->n - c->sent < BROOK_STORE_MIRROR_MAX_PER_CHANGE ? c->n - c->sent : BROOK_STORE_MIRROR_MAX_PER_CHANGE;
+    brook_metastore *store = brook_membership_store(c->m->b);
+    brook_err e = store->ops->txn(store, c->guarded ? &c->guard : NULL, (size_t)c->guarded, c->ops + c->sent, k, NULL,
+                                  0, transaction_done, c);
+    if (!e)
+        c->sent += k;
+    return e;
+}
+
+brook_err brook_store_change_write(brook_store_change *c, void (*done)(void *arg, brook_err err), void *arg)
+{
+    c->done = done;
+    c->arg = arg;
+    brook_err e = send_next(c);
+    if (e)
+        brook_store_change_free(c);
+    return e;
+}
+
+/* ---- seeding: the first broker's items become the cluster's ----------------------------- */
+
+#define SEEDED "1" /* the marker's value once seeded (a claim's starts with "seeding") */
+
+static int is_claim(const brook_mkv *marker)
+{
+    return marker->value_len >= 7 && memcmp(marker->value, "seeding", 7) == 0;
+}
+
+static void seeded(void *arg, brook_err err)
+{
+    brook_store_mirror *m = arg;
+    m->seeding = 0;
+    m->seed = NULL;
+    if (!err)
+        log_info("cluster %s: seeded from this broker's (%zu)", m->what, m->seed_count);
+    else if (err == BROOK_ERR_AGAIN)
+        log_info("cluster %s: another broker seeded the cluster's, or this broker's claim lapsed: reading them",
+                 m->what);
+    else
+        log_warn("cluster %s: cannot seed the cluster's (%s); trying again", m->what, brook_err_str(err));
+    if (!err || err == BROOK_ERR_AGAIN)
+        m->claim[0] = 0; /* else a claim of this broker's may stand: the next snapshot goes on with it */
+    if (!err && !m->reread)
+        return; /* the watch brings the keys back as changes: put as they are already here */
+    /* read them again: what a lapsed seeding left is the cluster's too */
+    brook_prefix_watch_restart(&m->follow, err && err != BROOK_ERR_AGAIN ? 1000 : 0);
+}
+
+/* Write this broker's items and, last, the marker: all at once when they
+ * fit one transaction (guarded by the marker's absence), else after a
+ * claim (guarded by it). */
+static void write_seed(brook_store_mirror *m, const brook_mcmp *guard)
 {
     items local = {0};
     m->ops->list(m->keeper, add_item, &local);
-    brook_mop *puts = calloc(local.count + 1, sizeof *puts);
-    brook_err e = local.failed || !puts                              ? BROOK_ERR_NOMEM
-                  : local.count >= BROOK_STORE_MIRROR_MAX_PER_CHANGE ? BROOK_ERR_TOO_LARGE
-                                                                     : BROOK_OK;
-    size_t n = 0;
+    brook_store_change *c = local.failed ? NULL : brook_store_change_new(m, local.count + 1);
+    int failed = !c;
     const char *name, *value;
-    for (size_t at = 0; !e && next_item(&local, &at, &name, &value);) {
-        puts[n] = (brook_mop){
-            .kind = BROOK_MOP_PUT, .key = key_of(m, name), .value = (const uint8_t *)value, .value_len = strlen(value)};
-        if (!puts[n++].key)
-            e = BROOK_ERR_NOMEM;
-    }
-    if (!e) {
-        brook_mop marker = {.kind = BROOK_MOP_PUT, .key = m->seeded, .value = (const uint8_t *)"1", .value_len = 1};
-        puts[n] = marker;
-        brook_mcmp fresh = {.key = m->seeded, .target = BROOK_MCMP_CREATE_REVISION, .result = BROOK_MCMP_EQUAL};
-        brook_metastore *store = brook_membership_store(m->b);
-        e = store->ops->txn(store, &fresh, 1, puts, n + 1, NULL, 0, seeded, m);
-    }
-    if (e == BROOK_ERR_TOO_LARGE)
-        log_error("cluster %s: this broker has %zu, more than one change takes (%d): the cluster starts without "
-                  "them; add them through the protocol in batches",
-                  m->what, local.count, BROOK_STORE_MIRROR_MAX_PER_CHANGE);
-    else if (e) {
-        log_warn("cluster %s: cannot seed the cluster's (%s); trying again", m->what, brook_err_str(e));
-        brook_prefix_watch_restart(&m->follow, 1000);
-    }
-    free_keys(puts, n);
+    size_t i = 0;
+    for (size_t at = 0; !failed && next_item(&local, &at, &name, &value); i++)
+        failed = brook_store_change_set(c, i, name, value) != 0;
+    failed = failed || set_op(c, i, strdup(m->seeded), SEEDED) != 0;
     free(local.buf);
+    brook_err e = BROOK_ERR_NOMEM;
+    if (!failed) {
+        c->guard = *guard;
+        c->guarded = 1;
+        m->seed_count = local.count;
+        m->seeding = 1;
+        m->seed = c;
+        e = brook_store_change_write(c, seeded, m);
+    } else {
+        brook_store_change_free(c);
+    }
+    if (e)
+        seeded(m, e);
+}
+
+/* The claim's guard: the marker holds this broker's claim. */
+static brook_mcmp claim_holds(const brook_store_mirror *m)
+{
+    return (brook_mcmp){.key = m->seeded,
+                        .target = BROOK_MCMP_VALUE,
+                        .result = BROOK_MCMP_EQUAL,
+                        .value = (const uint8_t *)m->claim,
+                        .value_len = strlen(m->claim)};
+}
+
+static void claimed(void *arg, const brook_mresult *r)
+{
+    brook_store_mirror *m = arg;
+    if (r->err || !r->succeeded) {
+        seeded(m, r->err ? BROOK_ERR_IO : BROOK_ERR_AGAIN);
+        return;
+    }
+    log_info("cluster %s: seeding the cluster's from this broker's (%s)", m->what, m->claim);
+    brook_mcmp guard = claim_holds(m);
+    write_seed(m, &guard);
+}
+
+/* No marker: seed the store with the keeper's items (it may hold some a
+ * lapsed seeding left: ours go over them). */
+static void seed(brook_store_mirror *m, int held_others)
+{
+    m->seeding = 1;
+    m->reread = held_others;
+    items local = {0};
+    m->ops->list(m->keeper, add_item, &local);
+    size_t count = local.count;
+    int failed = local.failed;
+    free(local.buf);
+    brook_mcmp absent = {.key = m->seeded, .target = BROOK_MCMP_CREATE_REVISION, .result = BROOK_MCMP_EQUAL};
+    if (failed) {
+        seeded(m, BROOK_ERR_NOMEM);
+        return;
+    }
+    if (count < BROOK_STORE_MIRROR_MAX_PER_CHANGE) {
+        write_seed(m, &absent);
+        return;
+    }
+    int64_t lease = brook_membership_lease(m->b);
+    if (!lease) { /* a claim must lapse with its broker */
+        seeded(m, BROOK_ERR_AGAIN);
+        return;
+    }
+    snprintf(m->claim, sizeof m->claim, "seeding by broker %d under lease %lld", (int)m->b->st->broker_id,
+             (long long)lease);
+    brook_mop put = {.kind = BROOK_MOP_PUT,
+                     .key = m->seeded,
+                     .value = (const uint8_t *)m->claim,
+                     .value_len = strlen(m->claim),
+                     .lease = lease};
+    brook_metastore *store = brook_membership_store(m->b);
+    brook_err e = store->ops->txn(store, &absent, 1, &put, 1, NULL, 0, claimed, m);
+    if (e)
+        seeded(m, e);
 }
 
 static void snapshot(void *arg, const brook_mkv *kvs, size_t n, int64_t revision)
 {
     (void)revision;
     brook_store_mirror *m = arg;
-    if (n == 0)
-        seed(m);
-    else
+    const brook_mkv *marker = NULL;
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(kvs[i].key, m->seeded) == 0)
+            marker = &kvs[i];
+    if (m->seeding) { /* read again while this broker seeds: read once more when done */
+        m->reread = 1;
+        return;
+    }
+    if (!marker) {
+        m->waiting = 0;
+        seed(m, n > 0);
+    } else if (is_claim(marker) && marker->value_len == strlen(m->claim) &&
+               memcmp(marker->value, m->claim, marker->value_len) == 0) {
+        brook_mcmp guard = claim_holds(m); /* this broker's own, after an error: go on */
+        m->seeding = 1;
+        write_seed(m, &guard);
+    } else if (is_claim(marker)) {
+        if (!m->waiting)
+            log_info("cluster %s: waiting for another broker's seeding of the cluster's (%.*s)", m->what,
+                     (int)marker->value_len, (const char *)marker->value);
+        m->waiting = 1;
+        brook_prefix_watch_restart(&m->follow, 500);
+    } else {
+        m->waiting = 0;
         reconcile(m, kvs, n);
+    }
 }
 
 /* Events [from, to) are all puts or all removals: the keeper takes them
@@ -308,8 +490,9 @@ brook_err brook_store_mirror_start(brook_broker *b, const char *dir, const char 
     *m = (brook_store_mirror){.b = b, .ops = ops, .keeper = keeper, .what = what};
     snprintf(m->prefix, sizeof m->prefix, "%s/%s/", brook_membership_namespace(b), dir);
     snprintf(m->seeded, sizeof m->seeded, "%s/%s_seeded", brook_membership_namespace(b), dir);
+    snprintf(m->watched, sizeof m->watched, "%s/%s", brook_membership_namespace(b), dir);
     static const brook_prefix_watch_ops watch_ops = {.snapshot = snapshot, .changed = changed};
-    brook_prefix_watch_start(&m->follow, brook_membership_store(b), b->loop, m->prefix, 0, what, &watch_ops, m);
+    brook_prefix_watch_start(&m->follow, brook_membership_store(b), b->loop, m->watched, 0, what, &watch_ops, m);
     *out = m;
     return BROOK_OK;
 }
@@ -319,47 +502,6 @@ void brook_store_mirror_stop(brook_store_mirror *m)
     if (!m)
         return;
     brook_prefix_watch_stop(&m->follow);
+    brook_store_change_free(m->seed); /* its answers are abandoned with the store's (broker.c) */
     free(m);
-}
-
-/* ---- writes: items changed through this broker ------------------------------------------ */
-
-typedef struct mirror_write {
-    void (*done)(void *arg, brook_err err);
-    void *arg;
-} mirror_write;
-
-static void written(void *arg, const brook_mresult *r)
-{
-    mirror_write *w = arg;
-    w->done(w->arg, r->err ? BROOK_ERR_IO : BROOK_OK);
-    free(w);
-}
-
-brook_err brook_store_mirror_write(brook_store_mirror *m, const char *const *names, const char *const *values, size_t n,
-                                   void (*done)(void *arg, brook_err err), void *arg)
-{
-    if (n > BROOK_STORE_MIRROR_MAX_PER_CHANGE)
-        return BROOK_ERR_TOO_LARGE;
-    brook_mop *ops = calloc(n ? n : 1, sizeof *ops);
-    mirror_write *w = malloc(sizeof *w);
-    brook_err e = ops && w ? BROOK_OK : BROOK_ERR_NOMEM;
-    for (size_t i = 0; !e && i < n; i++) {
-        const char *value = values ? values[i] : NULL;
-        ops[i] = (brook_mop){.kind = value ? BROOK_MOP_PUT : BROOK_MOP_DELETE,
-                             .key = key_of(m, names[i]),
-                             .value = (const uint8_t *)value,
-                             .value_len = value ? strlen(value) : 0};
-        if (!ops[i].key)
-            e = BROOK_ERR_NOMEM;
-    }
-    if (!e) {
-        *w = (mirror_write){done, arg};
-        brook_metastore *store = brook_membership_store(m->b);
-        e = store->ops->txn(store, NULL, 0, ops, n, NULL, 0, written, w);
-    }
-    if (e)
-        free(w);
-    free_keys(ops, n);
-    return e;
 }

@@ -12,8 +12,8 @@
 
 struct brook_broker;
 
-/* The most items one change may write (the store takes a bounded number
- * of operations per transaction: etcd's --max-txn-ops is 128). */
+/* The most items one transaction writes (etcd's --max-txn-ops is 128 by
+ * default): a change or a seeding of more is written as several. */
 #define BROOK_STORE_MIRROR_MAX_PER_CHANGE 100
 
 typedef void (*brook_mirror_each)(void *arg, const char *name, const char *value);
@@ -34,19 +34,40 @@ typedef struct brook_store_mirror brook_store_mirror;
 
 /* Follow <ns>/<dir>/ with `keeper`: a snapshot reconciles (items the
  * store lacks removed, items it has put), each change after it is put or
- * removed. The first broker of a cluster to find the store empty seeds it
- * with its keeper's items, once (a transaction creating <ns>/<dir>_seeded):
- * a cluster upgraded from per-broker files keeps them, and a set emptied on
- * purpose stays empty. `what` names the items in log lines ("ACL rules"). */
+ * removed. The first broker of a cluster to find no marker <ns>/<dir>_seeded
+ * seeds the store with its keeper's items, once: a cluster upgraded from
+ * per-broker files keeps them, and a set emptied on purpose stays empty.
+ * Up to BROOK_STORE_MIRROR_MAX_PER_CHANGE items go with the marker in one
+ * transaction; more, in transactions guarded by a claim (the marker, under
+ * the seeder's lease, saying so) that the others wait for rather than
+ * reconcile with half a set, and that lapses with the seeder: the next
+ * broker then seeds its own items over what the lapsed seeding left.
+ * `what` names the items in log lines ("ACL rules"). */
 brook_err brook_store_mirror_start(struct brook_broker *b, const char *dir, const char *what,
                                    const brook_store_mirror_ops *ops, void *keeper, brook_store_mirror **out);
 void brook_store_mirror_stop(brook_store_mirror *m);
 
-/* Write `n` items to the store in one transaction: names[i] with
- * values[i], or removed where values[i] (or `values`) is NULL; done(arg, err) once it
- * answered, on the loop. The keeper follows when the change comes back
- * through the watch (callers apply it at once too). */
-brook_err brook_store_mirror_write(brook_store_mirror *m, const char *const *names, const char *const *values, size_t n,
-                                   void (*done)(void *arg, brook_err err), void *arg);
+/* ---- writes: items changed through this broker ---- */
+
+/* A change of `n` items, filled with brook_store_change_set, then written
+ * (and freed) by brook_store_change_write. It holds copies of the items
+ * (cleared before they are freed: SCRAM keys are among them), so memory
+ * follows the items' own sizes. */
+typedef struct brook_store_change brook_store_change;
+
+/* NULL: no memory. */
+brook_store_change *brook_store_change_new(brook_store_mirror *m, size_t n);
+/* Item `i` (< n): `name` with `value`, or removed where `value` is NULL. -1: no memory. */
+int brook_store_change_set(brook_store_change *c, size_t i, const char *name, const char *value);
+/* For a change not written. */
+void brook_store_change_free(brook_store_change *c);
+/* Write `c` to the store and free it: in one transaction up to
+ * BROOK_STORE_MIRROR_MAX_PER_CHANGE items, else in transactions of that
+ * many, one after another; done(arg, err) once, on the loop, when all are
+ * written or one failed (the ones before it hold: a caller that retries
+ * writes the same keys again, which changes nothing). The keeper follows
+ * when the change comes back through the watch (callers apply it at once
+ * too). An error returned means nothing was sent and `c` is freed. */
+brook_err brook_store_change_write(brook_store_change *c, void (*done)(void *arg, brook_err err), void *arg);
 
 #endif

@@ -255,9 +255,8 @@ static void written_to_store(void *arg, brook_err err)
         brook_scram_alteration *a = &r->alterations[uc->index[k]];
         const brook_user_change *c = &uc->changes[k];
         a->error = err ? err : all;
-        if (err) /* nothing changed anywhere */
-            a->error_message = err == BROOK_ERR_TOO_LARGE ? "more credential changes than one request may make (100)"
-                                                          : "the cluster's users could not be written (see the log)";
+        if (err) /* not here; in the store, changes written before the failure hold (retrying is safe) */
+            a->error_message = "the cluster's users could not all be written (see the log)";
         else if (at_once)
             a->error_message = all ? "the cluster has it, this broker's plugin could not keep it (see the log)" : NULL;
         else if (c->keys)

@@ -56,6 +56,16 @@ class Etcd:
         return {base64.b64decode(kv["key"]).decode(): base64.b64decode(kv.get("value", "")).decode()
                 for kv in r.get("kvs", [])}
 
+    def lease(self, ttl_s):
+        """A new lease of `ttl_s` seconds, never renewed: its id."""
+        return int(self.call("/v3/lease/grant", {"TTL": ttl_s})["ID"])
+
+    def put(self, key, value, lease=0):
+        body = {"key": base64.b64encode(key.encode()).decode(), "value": base64.b64encode(value.encode()).decode()}
+        if lease:
+            body["lease"] = str(lease)
+        self.call("/v3/kv/put", body)
+
     def wait_for(self, prefix, predicate, timeout=15.0):
         """Poll `prefix` until predicate(keys) holds; the last keys seen."""
         deadline = time.monotonic() + timeout
