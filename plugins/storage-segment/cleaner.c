@@ -208,6 +208,7 @@ static void apply_group(clean_job *j, clean_group *g)
     n->idx_loaded = 1;
     n->sealed = 1;
     g->idx = NULL;
+    index_cache_use(n);
     for (size_t k = 0; k < count; k++)
         seg_release(l->segs[at + k]); /* still pinned by the job: freed at its end */
     l->segs[at] = n;

@@ -574,6 +574,8 @@ static void seal_done(void *arg)
                             "%s: sealing failed (%s); its index will be rebuilt at the next start", j->path,
                             brook_err_str(j->err));
     j->s->sealing = 0;
+    if (!j->err) /* its index is in its files now: memory may let it go */
+        index_cache_use(j->s);
     seg_unpin(j->s);
     free(j->idx);
     free(j);

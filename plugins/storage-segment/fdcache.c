@@ -90,6 +90,7 @@ int seg_fd(segment *s)
 static void seg_free(segment *s)
 {
     seg_close_fd(s);
+    index_cache_forget(s);
     free(s->idx);
     free(s);
 }
@@ -105,9 +106,12 @@ void seg_unpin(segment *s)
 {
     if (--s->pins > 0)
         return;
-    if (!s->log)
+    if (!s->log) {
         seg_free(s);
-    else if (s->be->open_fds > s->be->max_open_files)
+        return;
+    }
+    index_cache_unpinned(s);
+    if (s->be->open_fds > s->be->max_open_files)
         seg_close_fd(s); /* over budget while it was in use: give it back now */
     else if (s->fd >= 0)
         lru_push_front(s); /* used just now */

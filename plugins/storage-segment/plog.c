@@ -434,6 +434,7 @@ brook_err plog_truncate(plog *l, int64_t offset)
         brook_err e = seg_load_index(s);
         if (e)
             return e;
+        index_cache_forget(s);
         s->sealed = 0;
         seg_remove_index_files(s);
     }

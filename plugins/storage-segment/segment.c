@@ -449,10 +449,14 @@ static int parse_index_files(segment *s, int take_end)
 
 brook_err seg_load_index(segment *s)
 {
-    if (s->idx_loaded)
+    if (s->idx_loaded) {
+        index_cache_use(s);
         return BROOK_OK;
+    }
+    s->be->host->metric_add(s->be->m_index_loads, 1);
     if (parse_index_files(s, 0) == 0) {
         s->idx_loaded = 1;
+        index_cache_use(s);
         return BROOK_OK;
     }
     const brook_host *host = s->be->host;
@@ -465,6 +469,8 @@ brook_err seg_load_index(segment *s)
     seg_unpin(s);
     if (!e)
         e = seg_write_index_files(s->path, s->idx, s->nidx, s->max_ts, (uint32_t)(s->next - s->base));
+    if (!e)
+        index_cache_use(s);
     return e;
 }
 

@@ -84,7 +84,8 @@ typedef struct backend {
     int64_t cache_keep_bytes; /* page cache kept per partition after a sync, -1 all */
     int64_t retention_check_ms;
     int64_t max_open_files;
-    log_settings defaults; /* what a log starts with, from the options above */
+    int64_t index_cache_bytes; /* sealed segments' indexes in memory (index_cache.c) */
+    log_settings defaults;     /* what a log starts with, from the options above */
     int64_t cleaner_check_ms;
     int64_t cleaner_io_bytes_per_second; /* -1: unbounded */
     int64_t cleaner_buffer_bytes;
@@ -93,6 +94,10 @@ typedef struct backend {
     segment *lru_head;
     segment *lru_tail;
     int64_t open_fds;
+    /* sealed segments with their index in memory, most recently used first */
+    segment *ic_head;
+    segment *ic_tail;
+    uint64_t ic_bytes;
     plog *logs; /* open partition logs */
     brook_timer *retention_timer;
     uint64_t trash_seq;
@@ -113,6 +118,8 @@ typedef struct backend {
     brook_metric *m_fdatasync_seconds; /* each fdatasync of a segment file, timed */
     brook_metric *m_syncfs_seconds;
     brook_metric *m_open_files;
+    brook_metric *m_index_bytes; /* sealed segments' indexes in memory */
+    brook_metric *m_index_loads; /* sealed segments' indexes read from their files */
     brook_metric *m_truncated_bytes;
     brook_metric *m_validated_bytes;
     /* The last stop was clean (clean_shutdown.c): index files of active
@@ -149,6 +156,9 @@ struct segment {
     int pins; /* slices and jobs using the fd */
     segment *lru_prev;
     segment *lru_next;
+    segment *ic_prev; /* the index cache's list, while ic_bytes */
+    segment *ic_next;
+    size_t ic_bytes;
     char path[]; /* ".../<base>" without extension, allocated with the segment (thousands of
                     partitions hold thousands of segments: no PATH_MAX each) */
 };
@@ -215,6 +225,16 @@ void seg_pin(segment *s);
 void seg_unpin(segment *s);
 /* The log lets go: freed now or when its last pin goes. */
 void seg_release(segment *s);
+
+/* ---- index_cache.c ------------------------------------------------------ */
+/* A sealed segment's index was loaded or used: most recent now, and the
+ * least recently used others dropped from memory past index_cache_bytes. */
+void index_cache_use(segment *s);
+/* Off the list (freed, or taking appends again). */
+void index_cache_forget(segment *s);
+/* No longer in use by a slice or a job: its index, or others that were
+ * kept for being in use, may go now if memory is over the budget. */
+void index_cache_unpinned(segment *s);
 
 /* ---- segment.c ---------------------------------------------------------- */
 segment *seg_new(backend *be, plog *l, int64_t base);

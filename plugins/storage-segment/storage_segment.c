@@ -56,6 +56,9 @@ static const brook_option options[] = {
                      "memory for the keys of one cleaning; a log with more is compacted in several rounds"),
     BROOK_OPTION_INT("max_open_files", "1000", "2", NULL,
                      "segment files open at once; the least recently used are closed"),
+    BROOK_OPTION_INT("index_cache_bytes", "33554432", "0", NULL,
+                     "memory for the indexes of sealed segments; past it the least recently used are dropped "
+                     "and read from their files again when needed"),
     BROOK_OPTION_END,
 };
 
@@ -156,6 +159,7 @@ static brook_err read_options(const brook_host *host, backend *be)
     host->config_int(host, "cache_keep_bytes", &be->cache_keep_bytes);
     host->config_int(host, "retention_check_ms", &be->retention_check_ms);
     host->config_int(host, "max_open_files", &be->max_open_files);
+    host->config_int(host, "index_cache_bytes", &be->index_cache_bytes);
     const char *bad = NULL;
     if (snprintf(be->dir, sizeof be->dir, "%s", dir[0] ? dir : host->data_dir) >= (int)sizeof be->dir)
         bad = "dir is too long";
@@ -255,6 +259,11 @@ static brook_err seg_init(const brook_host *host, void **state)
     host->metric_register(host, "syncfs_seconds", BROOK_METRIC_HISTOGRAM,
                           "time of each file-system sync of the data directory's file system", &be->m_syncfs_seconds);
     host->metric_register(host, "open_files", BROOK_METRIC_GAUGE, "segment files open", &be->m_open_files);
+    host->metric_register(host, "index_bytes", BROOK_METRIC_GAUGE, "memory held by sealed segments' indexes",
+                          &be->m_index_bytes);
+    host->metric_register(host, "index_loads_total", BROOK_METRIC_COUNTER,
+                          "sealed segments' indexes read from their files (first use, or again after being dropped)",
+                          &be->m_index_loads);
     host->metric_register(host, "recovery_truncated_bytes_total", BROOK_METRIC_COUNTER,
                           "bytes cut from damaged segment tails at start-up", &be->m_truncated_bytes);
     host->metric_register(

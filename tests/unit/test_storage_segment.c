@@ -9,6 +9,7 @@
 #include <cmocka.h>
 #include <dirent.h>
 #include <errno.h>
+#include <malloc.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -52,6 +53,20 @@ static void slice_first_batch(const brook_slice *s, int64_t *base, int64_t *last
     assert_int_equal(pread(s->fd, h, sizeof h, s->file_offset), sizeof h);
     *base = (int64_t)brook_be64(h);
     *last = *base + (int32_t)brook_be32(h + BROOK_BATCH_OFF_LAST_OFFSET_DELTA);
+}
+
+/* The offset after the last batch of slices s[0..n). */
+static int64_t slices_end(const brook_slice *s, size_t n)
+{
+    const brook_slice *last = &s[n - 1];
+    int64_t next = -1;
+    for (uint64_t pos = last->file_offset; pos < last->file_offset + last->len;) {
+        uint8_t h[61];
+        assert_int_equal(pread(last->fd, h, sizeof h, (off_t)pos), sizeof h);
+        next = (int64_t)brook_be64(h) + (int32_t)brook_be32(h + BROOK_BATCH_OFF_LAST_OFFSET_DELTA) + 1;
+        pos += 12 + brook_be32(h + 8);
+    }
+    return next;
 }
 
 /* ---- tests ---------------------------------------------------------------- */
@@ -354,6 +369,57 @@ static void open_file_cache_stays_bounded(void **state)
     for (int p = 0; p < 30; p++)
         e->ops->close(logs[p]);
     stop(e);
+}
+
+/* Rolled and read segments kept their indexes in memory for the life of
+ * the process (2-4 MiB per GiB of log in small batches); now within
+ * index_cache_bytes, dropped least recently used first and read from their
+ * files again when a read needs them. */
+static void sealed_indexes_in_memory_stay_within_index_cache_bytes(void **state)
+{
+    env *e = *state;
+    /* an index entry per batch, ~240 per segment: ~4 KiB of index each */
+    start(e, "segment_bytes = 65536; index_interval_bytes = 64; index_cache_bytes = 16384; max_open_files = 4; "
+             "flush = \"os\";");
+    brook_metric *index_bytes, *loads, *open_files;
+    brook_metrics_register(e->s.metrics, "storage_segment_open_files", BROOK_METRIC_GAUGE, "", &open_files);
+    brook_metrics_register(e->s.metrics, "storage_segment_index_bytes", BROOK_METRIC_GAUGE, "", &index_bytes);
+    brook_metrics_register(e->s.metrics, "storage_segment_index_loads_total", BROOK_METRIC_COUNTER, "", &loads);
+    size_t heap_before = mallinfo2().uordblks;
+    void *log;
+    assert_int_equal(e->ops->open(e->state, "t", 0, 1, &log), BROOK_OK);
+    enum { BATCHES = 12000 };
+    for (int i = 0; i < BATCHES; i++)
+        append(e, log, 1, i, 200);
+    for (int i = 0; i < 2000 && brook_metric_value(open_files) > 4; i++)
+        spin(e, 5); /* seals complete on the I/O threads (a segment being sealed keeps its file open) */
+    assert_true(brook_metric_value(index_bytes) <= 16384);
+    /* every offset still reads, twice over, through indexes dropped and loaded again */
+    for (int pass = 0; pass < 2; pass++) {
+        int64_t next = 0;
+        while (next < BATCHES) {
+            brook_slice s[64];
+            size_t n, bytes;
+            assert_int_equal(e->ops->read(log, next, BATCHES, 1 << 16, s, 64, &n, &bytes), BROOK_OK);
+            assert_true(n >= 1);
+            int64_t base, last;
+            slice_first_batch(&s[0], &base, &last);
+            assert_int_equal(base, next);
+            next = slices_end(s, n);
+            release_all(s, n);
+            assert_true(brook_metric_value(index_bytes) <= 16384);
+        }
+    }
+    assert_true(brook_metric_value(loads) > 2 * 40); /* ~50 segments read twice */
+    size_t heap_after = mallinfo2().uordblks;
+    e->ops->close(log);
+    stop(e);
+    if (!heap_before) /* a sanitizer's allocator reports nothing in glibc's arena */
+        skip();
+    /* ~50 segments' own structs and 16 KiB of index; over 200 KiB of index before */
+    print_message("heap in use after writing and reading ~50 segments: %+lld bytes\n",
+                  (long long)heap_after - (long long)heap_before);
+    assert_true(heap_after - heap_before < 96 * 1024);
 }
 
 /* Write `batches` batches to a fresh partition and close it; returns the
@@ -975,6 +1041,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(retention_by_time, setup, teardown),
         cmocka_unit_test_setup_teardown(truncate_cuts_at_batch_boundaries_and_appends_continue, setup, teardown),
         cmocka_unit_test_setup_teardown(open_file_cache_stays_bounded, setup, teardown),
+        cmocka_unit_test_setup_teardown(sealed_indexes_in_memory_stay_within_index_cache_bytes, setup, teardown),
         cmocka_unit_test_setup_teardown(recovery_keeps_exactly_the_valid_prefix, setup, teardown),
         cmocka_unit_test_setup_teardown(a_clean_stop_lets_the_next_start_skip_validating_active_segments, setup,
                                         teardown),
