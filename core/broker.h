@@ -68,8 +68,9 @@ typedef struct brook_broker {
     brook_plugin_set plugins;
     brook_topics topics;
     brook_producer_ids producer_ids;
-    struct brook_groups *groups;   /* the group coordinator (group.h) */
-    struct brook_offsets *offsets; /* committed offsets (offsets.h) */
+    struct brook_groups *groups;       /* the group coordinator (group.h) */
+    struct brook_offsets *offsets;     /* committed offsets (offsets.h) */
+    brook_timer *offsets_expiry_timer; /* offsets_expiry.h */
     brook_listener listeners[BROOK_MAX_LISTENERS];
     size_t listener_count;
     brook_conn *conns; /* doubly linked through brook_conn.prev/next */

@@ -134,6 +134,10 @@ static const node groups_nodes[] = {
      "when an empty group gets members, wait this long for more before the first generation"},
     {"offsets_compact_records", N_INT, NULL, "100000", 0,
      "compact the committed-offsets log once it holds this many records (and 4x its live entries)"},
+    {"offsets_retention_ms", N_INT, NULL, "604800000", 0,
+     "an empty group's committed offsets go this long after its last commit and its last member left "
+     "(Kafka's offsets.retention.minutes); -1 never"},
+    {"offsets_retention_check_ms", N_INT, NULL, "600000", 0, "how often expired committed offsets are looked for"},
     {"offsets_partitions", N_INT, NULL, "16", 0,
      "a cluster's __consumer_offsets partitions (made once, on first need): how its groups spread over coordinators"},
     {NULL, 0, NULL, NULL, 0, NULL},
@@ -1020,6 +1024,8 @@ brook_err brook_config_validate(brook_config *c, char *err, size_t errlen)
     st->initial_rebalance_delay_ms = (int32_t)get_int(cfg, "groups.initial_rebalance_delay_ms");
     st->offsets_compact_records = get_int(cfg, "groups.offsets_compact_records");
     st->offsets_partitions = (int32_t)get_int(cfg, "groups.offsets_partitions");
+    st->offsets_retention_ms = get_int(cfg, "groups.offsets_retention_ms");
+    st->offsets_retention_check_ms = get_int(cfg, "groups.offsets_retention_check_ms");
     st->max_producers_per_partition = get_int(cfg, "producers.max_per_partition");
     st->producer_expiration_ms = get_int(cfg, "producers.expiration_ms");
     st->producer_snapshot_interval_bytes = get_int(cfg, "producers.snapshot_interval_bytes");
@@ -1071,6 +1077,9 @@ brook_err brook_config_validate(brook_config *c, char *err, size_t errlen)
         (e = range(c, "groups.initial_rebalance_delay_ms", st->initial_rebalance_delay_ms, 0, 600000, err, errlen)) ||
         (e = range(c, "groups.offsets_partitions", st->offsets_partitions, 1, 1000, err, errlen)) ||
         (e = range(c, "groups.offsets_compact_records", st->offsets_compact_records, 10, INT64_MAX, err, errlen)) ||
+        (e = range(c, "groups.offsets_retention_ms", st->offsets_retention_ms, -1, INT64_MAX, err, errlen)) ||
+        (e = range(c, "groups.offsets_retention_check_ms", st->offsets_retention_check_ms, 10, 86400000, err,
+                   errlen)) ||
         (e = range(c, "producers.max_per_partition", st->max_producers_per_partition, 1, 10000000, err, errlen)) ||
         (e = range(c, "producers.expiration_ms", st->producer_expiration_ms, 1000, INT64_MAX, err, errlen)) ||
         (e = range(c, "producers.snapshot_interval_bytes", st->producer_snapshot_interval_bytes, 4096, INT64_MAX, err,

@@ -81,7 +81,9 @@ typedef struct brook_settings {
     int32_t max_session_timeout_ms;
     int32_t initial_rebalance_delay_ms;
     int64_t offsets_compact_records;
-    int32_t offsets_partitions; /* a cluster's __consumer_offsets */
+    int32_t offsets_partitions;   /* a cluster's __consumer_offsets */
+    int64_t offsets_retention_ms; /* -1: committed offsets never expire */
+    int64_t offsets_retention_check_ms;
 
     int64_t max_producers_per_partition;
     int64_t producer_expiration_ms;

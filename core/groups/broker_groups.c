@@ -9,6 +9,7 @@
 #include "group_coordinator.h"
 #include "log.h"
 #include "offsets.h"
+#include "offsets_expiry.h"
 
 static int64_t loop_now(void *ctx)
 {
@@ -67,11 +68,13 @@ brook_err brook_broker_groups_start(brook_broker *b, char *err, size_t errlen)
         return e;
     }
     brook_offsets_each_group(b->offsets, ensure_group, b);
+    brook_offsets_expiry_start(b);
     return BROOK_OK;
 }
 
 void brook_broker_groups_free(brook_broker *b)
 {
+    brook_offsets_expiry_stop(b);
     brook_groups_free(b->groups);
     b->groups = NULL;
     brook_offsets_close(b->offsets);

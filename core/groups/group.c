@@ -51,7 +51,8 @@ struct group {
     brook_strmap pending; /* member ids handed out with MEMBER_ID_REQUIRED -> timer */
     void *rebalance_timer;
     void *sync_timer;
-    int initial_delay; /* the rebalance timer is the initial delay */
+    int initial_delay;      /* the rebalance timer is the initial delay */
+    int64_t empty_since_ms; /* when it last became Empty (made, loaded, or its last member went) */
 };
 
 struct brook_groups {
@@ -349,6 +350,7 @@ static group *create_group(brook_groups *gs, const char *id)
     }
     g->owner = gs;
     g->state = EMPTY;
+    g->empty_since_ms = gs->clock.now_ms(gs->clock.ctx);
     return g;
 }
 
@@ -357,6 +359,7 @@ static void go_empty(group *g)
     timer_cancel(g->owner, &g->rebalance_timer);
     timer_cancel(g->owner, &g->sync_timer);
     g->state = EMPTY;
+    g->empty_since_ms = g->owner->clock.now_ms(g->owner->clock.ctx);
     g->generation++;
     free(g->protocol_name);
     free(g->leader_id);
@@ -949,7 +952,10 @@ brook_err brook_groups_check_commit(brook_groups *gs, const char *group_id, int3
 
 brook_err brook_groups_ensure(brook_groups *gs, const char *group_id)
 {
-    return find_group(gs, group_id) || create_group(gs, group_id) ? BROOK_OK : BROOK_ERR_NOMEM;
+    group *g = find_group(gs, group_id);
+    if (g && g->state == EMPTY) /* its offsets read again: what it did meanwhile is not known here */
+        g->empty_since_ms = gs->clock.now_ms(gs->clock.ctx);
+    return g || create_group(gs, group_id) ? BROOK_OK : BROOK_ERR_NOMEM;
 }
 
 void brook_groups_offsets_gone(brook_groups *gs, const char *group_id)
@@ -968,6 +974,14 @@ int brook_groups_is_empty(const brook_groups *gs, const char *group_id)
 {
     const group *g = find_group(gs, group_id);
     return !g || g->member_count == 0;
+}
+
+int64_t brook_groups_empty_since(const brook_groups *gs, const char *group_id)
+{
+    const group *g = find_group(gs, group_id);
+    if (!g)
+        return 0;
+    return g->state == EMPTY && g->member_count == 0 ? g->empty_since_ms : -1;
 }
 
 brook_err brook_groups_delete(brook_groups *gs, const char *group_id)

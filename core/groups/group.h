@@ -60,7 +60,8 @@ void brook_groups_leave(brook_groups *g, brook_leave_group_req *lv);
  * group (Empty) for a commit from outside any generation. */
 brook_err brook_groups_check_commit(brook_groups *g, const char *group_id, int32_t generation, const char *member_id,
                                     const char *group_instance_id);
-/* An empty group comes into being for offsets loaded at start-up. */
+/* An empty group comes into being for offsets loaded at start-up (or by a
+ * new coordinator); an empty one known already counts as empty from now. */
 brook_err brook_groups_ensure(brook_groups *g, const char *group_id);
 /* Offsets of an empty group went away: forget the group if nothing else holds it. */
 void brook_groups_offsets_gone(brook_groups *g, const char *group_id);
@@ -68,6 +69,10 @@ void brook_groups_offsets_gone(brook_groups *g, const char *group_id);
 /* Is the group known, and is it empty (no members)? */
 int brook_groups_exists(const brook_groups *g, const char *group_id);
 int brook_groups_is_empty(const brook_groups *g, const char *group_id);
+/* Since when the group has been empty (made, loaded at start-up, or its
+ * last member gone), on the clock's time; -1 when it is not empty. A group
+ * not known at all has no members: 0. */
+int64_t brook_groups_empty_since(const brook_groups *g, const char *group_id);
 /* Delete an empty group: BROOK_ERR_NOT_FOUND, BROOK_ERR_GROUP_NOT_EMPTY. */
 brook_err brook_groups_delete(brook_groups *g, const char *group_id);
 

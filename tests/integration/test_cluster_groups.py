@@ -4,7 +4,8 @@ the leader of its partition. A group commits, its coordinator is killed
 (kill -9), another broker takes the partition over, reads the offsets back
 and the group resumes exactly where it committed; FindCoordinator on any
 broker names the coordinator; clients cannot produce to the internal
-topic."""
+topic. An unused group's offsets expire through its coordinator, and stay
+expired when another broker takes the coordination over."""
 import signal
 import time
 import unittest
@@ -29,7 +30,19 @@ def java_hash_partition(group, partitions):
 
 
 @unittest.skipUnless(Consumer, "needs python3-confluent-kafka and python3-kafka")
-class ClusterGroups(ClusterTestCase):
+class GroupCluster(ClusterTestCase):
+    def produce_work(self, n):
+        self.controller()
+        self.create("work", 1)
+        p = Producer({"bootstrap.servers": self.kafka_bootstrap(), "acks": "all"})
+        for i in range(n):
+            p.produce("work", value=b"%03d" % i)
+        self.assertEqual(p.flush(30), 0)
+
+    def coordinator(self, group):
+        offsets = self.wait_partitions("__consumer_offsets", lambda r: r["leader"] >= 0 and len(r["isr"]) == 3, 16)
+        return offsets[java_hash_partition(group, 16)]["leader"]
+
     def consume(self, group, want, timeout=60.0, commit=True):
         c = Consumer({"bootstrap.servers": self.kafka_bootstrap(), "group.id": group, "enable.auto.commit": False,
                       "auto.offset.reset": "earliest", "session.timeout.ms": 6000})
@@ -52,13 +65,10 @@ class ClusterGroups(ClusterTestCase):
         c.close()
         return got
 
+
+class ClusterGroups(GroupCluster):
     def test_committed_offsets_survive_the_coordinators_death(self):
-        self.controller()
-        self.create("work", 1)
-        p = Producer({"bootstrap.servers": self.kafka_bootstrap(), "acks": "all"})
-        for i in range(300):
-            p.produce("work", value=b"%03d" % i)
-        self.assertEqual(p.flush(30), 0)
+        self.produce_work(300)
         first = self.consume("g1", 120)
         self.assertEqual(len(first), 120)
         # __consumer_offsets was made on first need, replicated
@@ -82,6 +92,26 @@ class ClusterGroups(ClusterTestCase):
         n.close()
         self.assertIn("%s-%d: coordinating its groups" % ("__consumer_offsets", k),
                       "".join(self.brokers[i].log() for i in (1, 2, 3) if i != coordinator))
+
+
+class ClusterOffsetsExpiry(GroupCluster):
+    def broker_config(self, broker_id):
+        return "groups = { offsets_retention_ms = 3000; offsets_retention_check_ms = 200; };"
+
+    def test_an_unused_groups_offsets_expire_through_its_coordinator(self):
+        self.produce_work(10)
+        self.assertEqual(len(self.consume("g1", 10)), 10)  # commits, leaves
+        coordinator = self.coordinator("g1")
+        self.assertTrue(self.wait_log(coordinator, "group g1: committed offsets expired", timeout=20),
+                        self.brokers[coordinator].log())
+        self.assertEqual(len(self.consume("g1", 10, timeout=20, commit=False)), 10)  # from the start again
+        for i in (1, 2, 3):
+            if i != coordinator:
+                self.assertNotIn("committed offsets expired", self.brokers[i].log())
+        # the tombstones are the partition's: a new coordinator finds no offsets either
+        self.brokers[coordinator].stop(signal.SIGKILL)
+        self.wait_partitions("__consumer_offsets", lambda r: r["leader"] not in (-1, coordinator), 16, timeout=30)
+        self.assertEqual(len(self.consume("g1", 10, timeout=30, commit=False)), 10)
 
 
 if __name__ == "__main__":

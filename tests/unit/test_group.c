@@ -414,6 +414,33 @@ static void leaving_rebalances_and_the_last_one_out_empties_the_group(void **sta
     assert_int_equal(brook_groups_delete(gs, "g"), BROOK_ERR_NOT_FOUND);
 }
 
+/* Offsets expiry asks since when a group has been empty: never while it
+ * has members, from the moment the last one leaves, and from now for a
+ * group read again from its offsets. */
+static void a_group_says_since_when_it_has_been_empty(void **state)
+{
+    (void)state;
+    start(0);
+    offsets_held = 1;
+    assert_int_equal(brook_groups_empty_since(gs, "g"), 0); /* unknown: no members */
+    now = 1000;
+    assert_int_equal(brook_groups_ensure(gs, "g"), BROOK_OK);
+    assert_int_equal(brook_groups_empty_since(gs, "g"), 1000);
+    const char *a, *b;
+    int32_t gen;
+    two_stable_members(&a, &b, &gen);
+    assert_int_equal(brook_groups_empty_since(gs, "g"), -1);
+    assert_int_equal(leave(b), BROOK_OK);
+    assert_int_equal(brook_groups_empty_since(gs, "g"), -1); /* rebalancing, a member left */
+    now += 5000;
+    int64_t left_at = now;
+    assert_int_equal(leave(a), BROOK_OK);
+    assert_int_equal(brook_groups_empty_since(gs, "g"), left_at);
+    now += 5000;
+    assert_int_equal(brook_groups_ensure(gs, "g"), BROOK_OK); /* its offsets read again */
+    assert_int_equal(brook_groups_empty_since(gs, "g"), now);
+}
+
 static void static_member_comes_back_with_its_assignment(void **state)
 {
     (void)state;
@@ -527,6 +554,7 @@ int main(void)
         cmocka_unit_test_teardown(commits_are_checked_against_the_generation, teardown),
         cmocka_unit_test_teardown(a_cancelled_join_leaves_the_member_to_its_session, teardown),
         cmocka_unit_test_teardown(held_requests_are_answered_at_shutdown, teardown),
+        cmocka_unit_test_teardown(a_group_says_since_when_it_has_been_empty, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,109 @@
+"""Committed offsets expire as Kafka's do (offsets.retention.minutes,
+KIP-211), with real confluent-kafka consumers against a real brookd
+(segment storage): a group whose members all left loses its offsets once
+groups.offsets_retention_ms has passed since its last commit; so does one
+that only ever committed without joining (assigned partitions); a group
+with a live member keeps them however old its last commit; what expired
+stays gone after a restart. Before, every group ever used stayed in memory
+and in the offsets log for good (a console consumer makes a new group per
+run)."""
+import shutil
+import signal
+import tempfile
+import time
+import unittest
+
+from brooktest import Broker
+
+try:
+    from confluent_kafka import Consumer, Producer, TopicPartition
+    from confluent_kafka.admin import AdminClient, NewTopic
+except ImportError:
+    raise unittest.SkipTest("python3-confluent-kafka is not installed")
+
+STORAGE = 'storage = { plugin = "segment"; flush = "interval"; flush_ms = 50; };'
+RETENTION_MS = 3000
+GROUPS = ('groups = { initial_rebalance_delay_ms = 0; min_session_timeout_ms = 1000; offsets_retention_ms = %d; '
+          'offsets_retention_check_ms = 200; };' % RETENTION_MS)
+
+
+class OffsetsExpiry(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="brook-expiry-")
+        self.addCleanup(shutil.rmtree, self.dir, True)
+        self.broker = Broker(self.dir, extra=GROUPS, storage=STORAGE).start()
+        self.addCleanup(self.broker.stop, signal.SIGKILL)
+
+    def tearDown(self):
+        log = self.broker.log()
+        self.assertNotIn("ERROR: AddressSanitizer", log)
+        self.assertNotIn("runtime error:", log)
+
+    def bootstrap(self):
+        return "127.0.0.1:%d" % self.broker.kafka_port
+
+    def consumer(self, group):
+        c = Consumer({"bootstrap.servers": self.bootstrap(), "group.id": group, "auto.offset.reset": "earliest",
+                      "enable.auto.commit": False, "heartbeat.interval.ms": 300, "session.timeout.ms": 6000})
+        self.addCleanup(c.close)  # closing twice is harmless
+        return c
+
+    def committed(self, group):
+        """The group's committed offset of partition 0 (-1001: none)."""
+        c = self.consumer(group)
+        try:
+            return c.committed([TopicPartition("t", 0)], timeout=10)[0].offset
+        finally:
+            c.close()
+
+    def test_offsets_of_unused_groups_expire_and_a_live_group_keeps_its_own(self):
+        admin = AdminClient({"bootstrap.servers": self.bootstrap()})
+        for f in admin.create_topics([NewTopic("t", num_partitions=1, replication_factor=1)]).values():
+            f.result(10)
+        p = Producer({"bootstrap.servers": self.bootstrap()})
+        for i in range(10):
+            p.produce("t", value=b"v%d" % i, partition=0)
+        self.assertEqual(p.flush(30), 0)
+
+        # "left": joins, reads, commits, leaves
+        left = self.consumer("left")
+        left.subscribe(["t"])
+        deadline = time.time() + 30
+        while time.time() < deadline and left.poll(0.2) is None:
+            pass
+        left.commit(offsets=[TopicPartition("t", 0, 5)], asynchronous=False)
+        left.close()
+        # "assigned": commits without ever joining
+        assigned = self.consumer("assigned")
+        assigned.assign([TopicPartition("t", 0, 0)])
+        assigned.commit(offsets=[TopicPartition("t", 0, 7)], asynchronous=False)
+        assigned.close()
+        # "live": commits once, then stays a member (polling keeps it in the group)
+        live = self.consumer("live")
+        live.subscribe(["t"])
+        deadline = time.time() + 30
+        while time.time() < deadline and not live.assignment():
+            live.poll(0.2)
+        live.commit(offsets=[TopicPartition("t", 0, 9)], asynchronous=False)
+        committed_at = time.time()
+        self.assertEqual([self.committed(g) for g in ("left", "assigned")], [5, 7])
+
+        while time.time() < committed_at + RETENTION_MS / 1000 + 2:
+            live.poll(0.2)
+        self.assertEqual(self.committed("left"), -1001)
+        self.assertEqual(self.committed("assigned"), -1001)
+        live.poll(0.2)
+        self.assertEqual(self.committed("live"), 9, "a group with a member keeps its offsets")
+        self.assertIn("group left: committed offsets expired", self.broker.log())
+        live.close()
+
+        # what expired stays gone; the live group's offsets outlive its going for retention
+        self.broker.stop(signal.SIGTERM)
+        self.broker.start()
+        self.assertEqual(self.committed("left"), -1001)
+        self.assertEqual(self.committed("assigned"), -1001)
+        self.assertEqual(self.committed("live"), 9)
+
+
+if __name__ == "__main__":
+    unittest.main()
