@@ -12,6 +12,7 @@
 #include <brook/auth.h>
 #include <brook/plugin.h>
 
+#include "acl_filters.h"
 #include "acl_rules.h"
 #include "acl_store.h"
 
@@ -252,25 +253,25 @@ static brook_err acl_list(void *state, const brook_acl *filter, brook_acl_each e
 }
 
 typedef struct deletion {
-    const brook_acl *filters;
-    size_t count;
+    const acl_filters *filters;
+    const acl_rule *rule; /* the rule being matched, for report() */
+    brook_acl view;
     brook_acl_each each;
     void *arg;
     size_t removed;
 } deletion;
 
+static void report(void *arg, size_t filter)
+{
+    deletion *d = arg;
+    d->each(d->arg, filter, &d->view);
+}
+
 static int drop_matching(void *arg, const acl_rule *rule)
 {
     deletion *d = arg;
-    int matched = 0;
-    brook_acl v;
-    acl_rule_view(rule, &v);
-    for (size_t i = 0; i < d->count; i++) {
-        if (acl_rule_matches(rule, &d->filters[i])) {
-            d->each(d->arg, i, &v);
-            matched = 1;
-        }
-    }
+    acl_rule_view(rule, &d->view);
+    int matched = acl_filters_match(d->filters, rule, report, d) > 0;
     d->removed += matched;
     return matched;
 }
@@ -278,10 +279,13 @@ static int drop_matching(void *arg, const acl_rule *rule)
 static brook_err acl_delete(void *state, const brook_acl *filters, size_t count, brook_acl_each each, void *arg)
 {
     acl *a = state;
-    deletion d = {filters, count, each, arg, 0};
+    deletion d = {.filters = acl_filters_new(filters, count), .each = each, .arg = arg};
+    if (!d.filters)
+        return BROOK_ERR_NOMEM;
     brook_err e = store(a, drop_matching, &d, NULL);
     if (!e && d.removed)
         a->host->log(a->host, BROOK_LOG_INFO, "%zu ACL rule(s) removed from %s", d.removed, a->file);
+    acl_filters_free((acl_filters *)d.filters);
     return e;
 }
 

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../../plugins/auth-acl/acl_filters.h"
 #include "../../plugins/auth-acl/acl_rules.h"
 
 static char path[64];
@@ -148,6 +149,81 @@ static void the_index_decides_as_the_walk_of_every_rule(void **state)
     }
 }
 
+/* Filters sorted by resource (acl_filters.h) match every rule as checking
+ * every filter does: random rule files and random filter sets, exact ones
+ * (some twice) among filters with "any" in each field. */
+typedef struct hits {
+    unsigned char hit[64];
+    size_t count;
+} hits;
+
+static void note_hit(void *arg, size_t filter)
+{
+    hits *h = arg;
+    h->hit[filter]++;
+    h->count++;
+}
+
+static void filters_match_as_checking_every_filter(void **state)
+{
+    (void)state;
+    static const char *const names[] = {"a", "ab", "b", "*"};
+    static const char *const who[] = {"User:a", "User:b", "*", "User:*"};
+    static const char *const types[] = {"topic", "group"};
+    static const char *const ops[] = {"ALL", "READ", "WRITE"};
+    static const char *const hosts[] = {"*", "10.0.0.1"};
+    srand(11);
+    for (int round = 0; round < 200; round++) {
+        char text[8192] = "";
+        int rules = 1 + rand() % 24;
+        for (int i = 0; i < rules; i++) {
+            char line[160];
+            snprintf(line, sizeof line, "%s %s %s %s %s %s %s\n", rand() % 3 ? "allow" : "deny", who[rand() % 4],
+                     hosts[rand() % 2], ops[rand() % 3], types[rand() % 2], rand() % 2 ? "prefixed" : "literal",
+                     names[rand() % 4]);
+            strcat(text, line);
+        }
+        acl_rules r = {0};
+        char err[256];
+        assert_int_equal(write_rules(text, &r, err, sizeof err), 0);
+        brook_acl filters[40];
+        size_t n = 1 + (size_t)(rand() % 40);
+        for (size_t i = 0; i < n; i++) {
+            if (i > 0 && rand() % 8 == 0) { /* a filter twice */
+                filters[i] = filters[rand() % (int)i];
+                continue;
+            }
+            const acl_rule *like = &r.rules[rand() % (int)r.count];
+            int exact = rand() % 2;
+            filters[i] =
+                (brook_acl){.allow = exact || rand() % 2 ? like->allow : BROOK_ACL_ANY,
+                            .operation = exact || rand() % 2 ? like->operation : BROOK_ACL_ANY,
+                            .resource_type = exact || rand() % 2 ? like->resource_type : BROOK_ACL_ANY,
+                            .pattern = exact ? (like->prefixed ? BROOK_ACL_PREFIXED : BROOK_ACL_LITERAL)
+                                             : (int[]){BROOK_ACL_ANY, BROOK_ACL_LITERAL, BROOK_ACL_PREFIXED,
+                                                       BROOK_ACL_MATCH}[rand() % 4],
+                            .resource_name = exact || rand() % 2 ? (rand() % 4 ? like->name : names[rand() % 4]) : NULL,
+                            .principal = exact || rand() % 2 ? (rand() % 4 ? like->principal : who[rand() % 4]) : NULL,
+                            .host = exact || rand() % 2 ? like->host : NULL};
+        }
+        acl_filters *fs = acl_filters_new(filters, n);
+        assert_non_null(fs);
+        for (size_t k = 0; k < r.count; k++) {
+            hits sorted = {0}, every = {0};
+            size_t matched = acl_filters_match(fs, &r.rules[k], note_hit, &sorted);
+            assert_int_equal(matched, sorted.count);
+            for (size_t i = 0; i < n; i++)
+                if (acl_rule_matches(&r.rules[k], &filters[i]))
+                    note_hit(&every, i);
+            if (memcmp(&sorted, &every, sizeof sorted) != 0)
+                fail_msg("rules:\n%srule %zu: %zu filters matched sorted, %zu checking each", text, k, sorted.count,
+                         every.count);
+        }
+        acl_filters_free(fs);
+        acl_rules_free(&r);
+    }
+}
+
 static void bad_files_name_the_line_and_keep_the_old_rules(void **state)
 {
     (void)state;
@@ -182,6 +258,7 @@ int main(void)
         cmocka_unit_test(deny_wins_and_describe_is_implied),
         cmocka_unit_test(resources_no_rule_names_follow_allow_if_no_acl),
         cmocka_unit_test(the_index_decides_as_the_walk_of_every_rule),
+        cmocka_unit_test(filters_match_as_checking_every_filter),
         cmocka_unit_test(bad_files_name_the_line_and_keep_the_old_rules),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
