@@ -110,7 +110,7 @@ void seg_unpin(segment *s)
         seg_free(s);
         return;
     }
-    index_cache_unpinned(s);
+    index_cache_trim(s->be);
     if (s->be->open_fds > s->be->max_open_files)
         seg_close_fd(s); /* over budget while it was in use: give it back now */
     else if (s->fd >= 0)

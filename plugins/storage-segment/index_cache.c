@@ -12,9 +12,15 @@
  * (65,530) is met with many partitions.
  *
  * The bound is index_cache_bytes plus the indexes of segments in use right
- * now (a slice being sent, a seal or a cleaning running): those go once
- * let go. Everything here runs on the event loop, the only thread that
- * touches a segment's index (seal and clean jobs work on copies). */
+ * now: a slice being sent, a seal or a cleaning running, or a read within
+ * the last index_cache_hold_ms. Those go once let go and idle. Without the
+ * hold, consumers reading more old segments together than the budget holds
+ * (a new group replaying twenty partitions of small batches) would read
+ * every index back for every fetch; the working set they need stays
+ * instead, and returns to the budget when they are done (at the next use,
+ * or at the retention check). Everything here runs on the event loop, the
+ * only thread that touches a segment's index (seal and clean jobs work on
+ * copies). */
 #include <stdlib.h>
 
 #include "segstore.h"
@@ -47,9 +53,9 @@ void index_cache_forget(segment *s)
 /* Whether its index may go now: not while its seal job is still writing
  * the files a reload would read, nor while a cleaning reads the segment
  * through it (pinned). */
-static int droppable(const segment *s)
+static int droppable(const segment *s, int64_t now)
 {
-    return !s->sealing && s->pins == 0;
+    return !s->sealing && s->pins == 0 && now - s->ic_used_ms >= s->be->index_cache_hold_ms;
 }
 
 static void drop(segment *s)
@@ -61,12 +67,17 @@ static void drop(segment *s)
     s->idx_loaded = 0;
 }
 
-/* Drop the least recently used droppable indexes, `keep` aside, while over the budget. */
+/* Drop the least recently used droppable indexes, `keep` aside, while
+ * over the budget. The list is in order of use: past the first one held
+ * for its recent use, all the rest are too. */
 static void trim(backend *be, const segment *keep)
 {
+    int64_t now = be->host->monotonic_ms(be->host);
     for (segment *v = be->ic_tail; v && be->ic_bytes > (uint64_t)be->index_cache_bytes;) {
         segment *newer = v->ic_prev;
-        if (v != keep && droppable(v))
+        if (now - v->ic_used_ms < be->index_cache_hold_ms)
+            break;
+        if (v != keep && droppable(v, now))
             drop(v);
         v = newer;
     }
@@ -79,6 +90,7 @@ void index_cache_use(segment *s)
     if (!s->sealed || !s->idx_loaded || !s->log)
         return;
     index_cache_forget(s);
+    s->ic_used_ms = be->host->monotonic_ms(be->host);
     s->ic_bytes = (s->cap ? s->cap : 1) * sizeof *s->idx;
     s->ic_next = be->ic_head;
     if (be->ic_head)
@@ -90,8 +102,8 @@ void index_cache_use(segment *s)
     trim(be, s);
 }
 
-void index_cache_unpinned(segment *s)
+void index_cache_trim(backend *be)
 {
-    if (s->be->ic_bytes > (uint64_t)s->be->index_cache_bytes)
-        trim(s->be, NULL);
+    if (be->ic_bytes > (uint64_t)be->index_cache_bytes)
+        trim(be, NULL);
 }

@@ -84,8 +84,9 @@ typedef struct backend {
     int64_t cache_keep_bytes; /* page cache kept per partition after a sync, -1 all */
     int64_t retention_check_ms;
     int64_t max_open_files;
-    int64_t index_cache_bytes; /* sealed segments' indexes in memory (index_cache.c) */
-    log_settings defaults;     /* what a log starts with, from the options above */
+    int64_t index_cache_bytes;   /* sealed segments' indexes in memory (index_cache.c) */
+    int64_t index_cache_hold_ms; /* ... kept past it while used this recently */
+    log_settings defaults;       /* what a log starts with, from the options above */
     int64_t cleaner_check_ms;
     int64_t cleaner_io_bytes_per_second; /* -1: unbounded */
     int64_t cleaner_buffer_bytes;
@@ -159,8 +160,9 @@ struct segment {
     segment *ic_prev; /* the index cache's list, while ic_bytes */
     segment *ic_next;
     size_t ic_bytes;
-    char path[]; /* ".../<base>" without extension, allocated with the segment (thousands of
-                    partitions hold thousands of segments: no PATH_MAX each) */
+    int64_t ic_used_ms; /* its index's last use (monotonic) */
+    char path[];        /* ".../<base>" without extension, allocated with the segment (thousands of
+                           partitions hold thousands of segments: no PATH_MAX each) */
 };
 
 typedef struct durable_waiter {
@@ -232,9 +234,9 @@ void seg_release(segment *s);
 void index_cache_use(segment *s);
 /* Off the list (freed, or taking appends again). */
 void index_cache_forget(segment *s);
-/* No longer in use by a slice or a job: its index, or others that were
- * kept for being in use, may go now if memory is over the budget. */
-void index_cache_unpinned(segment *s);
+/* Back within the budget as far as indexes no longer in use allow (a
+ * segment let go by a slice or a job; the retention check). */
+void index_cache_trim(backend *be);
 
 /* ---- segment.c ---------------------------------------------------------- */
 segment *seg_new(backend *be, plog *l, int64_t base);

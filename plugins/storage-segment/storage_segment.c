@@ -59,6 +59,9 @@ static const brook_option options[] = {
     BROOK_OPTION_INT("index_cache_bytes", "33554432", "0", NULL,
                      "memory for the indexes of sealed segments; past it the least recently used are dropped "
                      "and read from their files again when needed"),
+    BROOK_OPTION_INT("index_cache_hold_ms", "1000", "0", NULL,
+                     "an index used this recently stays past index_cache_bytes (readers of more old segments than "
+                     "it holds keep theirs instead of reading them back for every fetch)"),
     BROOK_OPTION_END,
 };
 
@@ -128,6 +131,7 @@ static void on_retention(void *arg)
     int64_t now = be->host->now_ms(be->host);
     for (plog *l = be->logs; l; l = l->next_open)
         plog_apply_retention(l, now);
+    index_cache_trim(be); /* indexes held for a replay that has ended */
     be->host->timer_add(be->host, be->retention_check_ms, on_retention, be, &be->retention_timer);
 }
 
@@ -160,6 +164,7 @@ static brook_err read_options(const brook_host *host, backend *be)
     host->config_int(host, "retention_check_ms", &be->retention_check_ms);
     host->config_int(host, "max_open_files", &be->max_open_files);
     host->config_int(host, "index_cache_bytes", &be->index_cache_bytes);
+    host->config_int(host, "index_cache_hold_ms", &be->index_cache_hold_ms);
     const char *bad = NULL;
     if (snprintf(be->dir, sizeof be->dir, "%s", dir[0] ? dir : host->data_dir) >= (int)sizeof be->dir)
         bad = "dir is too long";

@@ -371,6 +371,51 @@ static void open_file_cache_stays_bounded(void **state)
     stop(e);
 }
 
+enum { INDEXED_BATCHES = 12000 }; /* ~50 segments of ~240 batches, an index entry each: ~4 KiB of index */
+
+static void *write_indexed_segments(env *e, const char *options)
+{
+    char text[512];
+    snprintf(text, sizeof text,
+             "segment_bytes = 65536; index_interval_bytes = 64; max_open_files = 4; flush = \"os\"; %s", options);
+    start(e, text);
+    void *log;
+    assert_int_equal(e->ops->open(e->state, "t", 0, 1, &log), BROOK_OK);
+    for (int i = 0; i < INDEXED_BATCHES; i++)
+        append(e, log, 1, i, 200);
+    brook_metric *open_files;
+    brook_metrics_register(e->s.metrics, "storage_segment_open_files", BROOK_METRIC_GAUGE, "", &open_files);
+    for (int i = 0; i < 2000 && brook_metric_value(open_files) > 4; i++)
+        spin(e, 5); /* seals complete on the I/O threads (a segment being sealed keeps its file open) */
+    return log;
+}
+
+static brook_metric *segment_metric(env *e, const char *name, brook_metric_type kind)
+{
+    brook_metric *m;
+    brook_metrics_register(e->s.metrics, name, kind, "", &m);
+    return m;
+}
+
+/* Read every offset in order; after each read, `index_bytes` within `bound` (-1: unchecked). */
+static void read_everything(env *e, void *log, brook_metric *index_bytes, int64_t bound)
+{
+    int64_t next = 0;
+    while (next < INDEXED_BATCHES) {
+        brook_slice s[64];
+        size_t n, bytes;
+        assert_int_equal(e->ops->read(log, next, INDEXED_BATCHES, 1 << 16, s, 64, &n, &bytes), BROOK_OK);
+        assert_true(n >= 1);
+        int64_t base, last;
+        slice_first_batch(&s[0], &base, &last);
+        assert_int_equal(base, next);
+        next = slices_end(s, n);
+        release_all(s, n);
+        if (bound >= 0)
+            assert_true(brook_metric_value(index_bytes) <= bound);
+    }
+}
+
 /* Rolled and read segments kept their indexes in memory for the life of
  * the process (2-4 MiB per GiB of log in small batches); now within
  * index_cache_bytes, dropped least recently used first and read from their
@@ -378,38 +423,14 @@ static void open_file_cache_stays_bounded(void **state)
 static void sealed_indexes_in_memory_stay_within_index_cache_bytes(void **state)
 {
     env *e = *state;
-    /* an index entry per batch, ~240 per segment: ~4 KiB of index each */
-    start(e, "segment_bytes = 65536; index_interval_bytes = 64; index_cache_bytes = 16384; max_open_files = 4; "
-             "flush = \"os\";");
-    brook_metric *index_bytes, *loads, *open_files;
-    brook_metrics_register(e->s.metrics, "storage_segment_open_files", BROOK_METRIC_GAUGE, "", &open_files);
-    brook_metrics_register(e->s.metrics, "storage_segment_index_bytes", BROOK_METRIC_GAUGE, "", &index_bytes);
-    brook_metrics_register(e->s.metrics, "storage_segment_index_loads_total", BROOK_METRIC_COUNTER, "", &loads);
     size_t heap_before = mallinfo2().uordblks;
-    void *log;
-    assert_int_equal(e->ops->open(e->state, "t", 0, 1, &log), BROOK_OK);
-    enum { BATCHES = 12000 };
-    for (int i = 0; i < BATCHES; i++)
-        append(e, log, 1, i, 200);
-    for (int i = 0; i < 2000 && brook_metric_value(open_files) > 4; i++)
-        spin(e, 5); /* seals complete on the I/O threads (a segment being sealed keeps its file open) */
+    void *log = write_indexed_segments(e, "index_cache_bytes = 16384; index_cache_hold_ms = 0;");
+    brook_metric *index_bytes = segment_metric(e, "storage_segment_index_bytes", BROOK_METRIC_GAUGE);
+    brook_metric *loads = segment_metric(e, "storage_segment_index_loads_total", BROOK_METRIC_COUNTER);
     assert_true(brook_metric_value(index_bytes) <= 16384);
     /* every offset still reads, twice over, through indexes dropped and loaded again */
-    for (int pass = 0; pass < 2; pass++) {
-        int64_t next = 0;
-        while (next < BATCHES) {
-            brook_slice s[64];
-            size_t n, bytes;
-            assert_int_equal(e->ops->read(log, next, BATCHES, 1 << 16, s, 64, &n, &bytes), BROOK_OK);
-            assert_true(n >= 1);
-            int64_t base, last;
-            slice_first_batch(&s[0], &base, &last);
-            assert_int_equal(base, next);
-            next = slices_end(s, n);
-            release_all(s, n);
-            assert_true(brook_metric_value(index_bytes) <= 16384);
-        }
-    }
+    read_everything(e, log, index_bytes, 16384);
+    read_everything(e, log, index_bytes, 16384);
     assert_true(brook_metric_value(loads) > 2 * 40); /* ~50 segments read twice */
     size_t heap_after = mallinfo2().uordblks;
     e->ops->close(log);
@@ -420,6 +441,39 @@ static void sealed_indexes_in_memory_stay_within_index_cache_bytes(void **state)
     print_message("heap in use after writing and reading ~50 segments: %+lld bytes\n",
                   (long long)heap_after - (long long)heap_before);
     assert_true(heap_after - heap_before < 96 * 1024);
+}
+
+/* Readers of more old segments than the budget holds keep the indexes
+ * they use (loaded once, not for every read), and those go back to the
+ * budget once unused for index_cache_hold_ms. */
+static void indexes_in_use_stay_until_idle(void **state)
+{
+    env *e = *state;
+    void *log = write_indexed_segments(e, "index_cache_bytes = 16384; index_cache_hold_ms = 600000;");
+    brook_metric *index_bytes = segment_metric(e, "storage_segment_index_bytes", BROOK_METRIC_GAUGE);
+    brook_metric *loads = segment_metric(e, "storage_segment_index_loads_total", BROOK_METRIC_COUNTER);
+    read_everything(e, log, index_bytes, -1);
+    int64_t first_pass = brook_metric_value(loads);
+    read_everything(e, log, index_bytes, -1);
+    assert_int_equal(brook_metric_value(loads), first_pass); /* nothing read back */
+    assert_true(brook_metric_value(index_bytes) > 100 * 1024);
+    e->ops->close(log);
+    stop(e);
+
+    /* the same segments, held 100 ms: once idle they go at the next let-go */
+    start(e, "segment_bytes = 65536; index_interval_bytes = 64; flush = \"os\"; index_cache_bytes = 16384; "
+             "index_cache_hold_ms = 100;");
+    index_bytes = segment_metric(e, "storage_segment_index_bytes", BROOK_METRIC_GAUGE);
+    assert_int_equal(e->ops->open(e->state, "t", 0, 0, &log), BROOK_OK);
+    read_everything(e, log, index_bytes, -1);
+    spin(e, 150);
+    brook_slice s[4];
+    size_t n, bytes;
+    assert_int_equal(e->ops->read(log, 0, 1, 1 << 16, s, 4, &n, &bytes), BROOK_OK);
+    release_all(s, n);
+    assert_true(brook_metric_value(index_bytes) <= 16384);
+    e->ops->close(log);
+    stop(e);
 }
 
 /* Write `batches` batches to a fresh partition and close it; returns the
@@ -1042,6 +1096,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(truncate_cuts_at_batch_boundaries_and_appends_continue, setup, teardown),
         cmocka_unit_test_setup_teardown(open_file_cache_stays_bounded, setup, teardown),
         cmocka_unit_test_setup_teardown(sealed_indexes_in_memory_stay_within_index_cache_bytes, setup, teardown),
+        cmocka_unit_test_setup_teardown(indexes_in_use_stay_until_idle, setup, teardown),
         cmocka_unit_test_setup_teardown(recovery_keeps_exactly_the_valid_prefix, setup, teardown),
         cmocka_unit_test_setup_teardown(a_clean_stop_lets_the_next_start_skip_validating_active_segments, setup,
                                         teardown),
