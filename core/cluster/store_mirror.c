@@ -383,8 +383,9 @@ static void seed(brook_store_mirror *m, int held_others)
         return;
     }
     int64_t lease = brook_membership_lease(m->b);
-    if (!lease) { /* a claim must lapse with its broker */
-        seeded(m, BROOK_ERR_AGAIN);
+    if (!lease) { /* a claim must lapse with its broker: none while it registers again */
+        m->seeding = 0;
+        brook_prefix_watch_restart(&m->follow, 1000);
         return;
     }
     snprintf(m->claim, sizeof m->claim, "seeding by broker %d under lease %lld", (int)m->b->st->broker_id,
