@@ -52,7 +52,7 @@ void index_cache_forget(segment *s)
 
 /* Whether its index may go now: not while its seal job is still writing
  * the files a reload would read, nor while a cleaning reads the segment
- * through it (pinned). */
+ * through it (pinned), nor within index_cache_hold_ms of its last use. */
 static int droppable(const segment *s, int64_t now)
 {
     return !s->sealing && s->pins == 0 && now - s->ic_used_ms >= s->be->index_cache_hold_ms;
