@@ -584,31 +584,48 @@ void brook_offsets_delete_group(brook_offsets *o, const char *group, brook_offse
 
 typedef struct group_names {
     char **names;
-    size_t count;
+    size_t count, cap;
 } group_names;
 
 static void add_name(void *arg, const char *group)
 {
     group_names *g = arg;
-    char **n = realloc(g->names, (g->count + 1) * sizeof *n);
-    if (n && (n[g->count] = strdup(group))) {
+    if (g->count == g->cap) {
+        size_t cap = g->cap ? 2 * g->cap : 16;
+        char **n = realloc(g->names, cap * sizeof *n);
+        if (!n)
+            return;
         g->names = n;
-        g->count++;
-    } else if (n) {
-        g->names = n;
+        g->cap = cap;
     }
+    if ((g->names[g->count] = strdup(group)))
+        g->count++;
+}
+
+char **brook_offsets_group_names(const brook_offsets *o, size_t *count)
+{
+    group_names groups = {0};
+    brook_offsets_each_group(o, add_name, &groups);
+    *count = groups.count;
+    return groups.names;
+}
+
+void brook_offsets_free_group_names(char **names, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        free(names[i]);
+    free(names);
 }
 
 void brook_offsets_delete_topic(brook_offsets *o, const char *topic)
 {
-    group_names groups = {0};
-    brook_offsets_each_group(o, add_name, &groups);
-    for (size_t i = 0; i < groups.count; i++) {
+    size_t count;
+    char **groups = brook_offsets_group_names(o, &count);
+    for (size_t i = 0; i < count; i++) {
         change_list l = {.only_topic = topic};
-        brook_offsets_each(o, groups.names[i], collect, &l);
-        tombstones(o, groups.names[i], &l, NULL, NULL);
+        brook_offsets_each(o, groups[i], collect, &l);
+        tombstones(o, groups[i], &l, NULL, NULL);
         free_changes(&l);
-        free(groups.names[i]);
     }
-    free(groups.names);
+    brook_offsets_free_group_names(groups, count);
 }

@@ -92,6 +92,11 @@ void brook_offsets_each(const brook_offsets *o, const char *group, brook_offsets
 int brook_offsets_has_group(const brook_offsets *o, const char *group);
 typedef void (*brook_offsets_group_cb)(void *arg, const char *group);
 void brook_offsets_each_group(const brook_offsets *o, brook_offsets_group_cb cb, void *arg);
+/* The groups with committed offsets, their names copied (for callers that
+ * change offsets while going through them); as many as memory allowed,
+ * *count of them. Free with brook_offsets_free_group_names. */
+char **brook_offsets_group_names(const brook_offsets *o, size_t *count);
+void brook_offsets_free_group_names(char **names, size_t count);
 
 /* Forget every offset of a group / of a topic in every group (tombstones
  * are appended; visible at once, durable by `done`). */

@@ -30,33 +30,14 @@ static void newest_commit(void *arg, const char *topic, int32_t partition, const
         *newest = c->commit_time_ms;
 }
 
-typedef struct expired {
-    char **names;
-    size_t count, cap;
-    brook_broker *b;
-    int64_t now;
-} expired;
-
-static void consider(void *arg, const char *group)
+/* Whether the group's offsets are past their retention now. */
+static int expired(brook_broker *b, const char *group, int64_t now)
 {
-    expired *x = arg;
-    brook_broker *b = x->b;
     int64_t since = brook_groups_empty_since(b->groups, group);
     if (since < 0 || brook_coordinator_check(b, group) != BROOK_OK)
-        return; /* it has members, or another broker coordinates it */
+        return 0; /* it has members, or another broker coordinates it */
     brook_offsets_each(b->offsets, group, newest_commit, &since);
-    if (since > x->now - b->st->offsets_retention_ms)
-        return;
-    if (x->count == x->cap) { /* names kept: tombstones change the offsets being walked */
-        size_t cap = x->cap ? 2 * x->cap : 16;
-        char **names = realloc(x->names, cap * sizeof *names);
-        if (!names)
-            return;
-        x->names = names;
-        x->cap = cap;
-    }
-    if ((x->names[x->count] = strdup(group)))
-        x->count++;
+    return since <= now - b->st->offsets_retention_ms;
 }
 
 typedef struct expiring {
@@ -92,14 +73,14 @@ static void check(void *arg)
 {
     brook_broker *b = arg;
     b->offsets_expiry_timer = NULL;
-    expired x = {.b = b, .now = brook_loop_now(b->loop)};
-    if (b->offsets && b->groups)
-        brook_offsets_each_group(b->offsets, consider, &x);
-    for (size_t i = 0; i < x.count; i++) {
-        expire(b, x.names[i]);
-        free(x.names[i]);
-    }
-    free(x.names);
+    int64_t now = brook_loop_now(b->loop);
+    size_t count = 0;
+    /* names copied: expiring one changes the offsets being gone through */
+    char **groups = b->offsets && b->groups ? brook_offsets_group_names(b->offsets, &count) : NULL;
+    for (size_t i = 0; i < count; i++)
+        if (expired(b, groups[i], now))
+            expire(b, groups[i]);
+    brook_offsets_free_group_names(groups, count);
     brook_offsets_expiry_start(b);
 }
 
