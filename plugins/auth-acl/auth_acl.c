@@ -253,9 +253,8 @@ static brook_err acl_list(void *state, const brook_acl *filter, brook_acl_each e
 }
 
 typedef struct deletion {
-    const acl_filters *filters;
-    const acl_rule *rule; /* the rule being matched, for report() */
-    brook_acl view;
+    acl_filters *filters;
+    brook_acl view; /* the rule being matched, as report() hands it on */
     brook_acl_each each;
     void *arg;
     size_t removed;
@@ -285,7 +284,7 @@ static brook_err acl_delete(void *state, const brook_acl *filters, size_t count,
     brook_err e = store(a, drop_matching, &d, NULL);
     if (!e && d.removed)
         a->host->log(a->host, BROOK_LOG_INFO, "%zu ACL rule(s) removed from %s", d.removed, a->file);
-    acl_filters_free((acl_filters *)d.filters);
+    acl_filters_free(d.filters);
     return e;
 }
 
