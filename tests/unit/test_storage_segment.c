@@ -1059,6 +1059,8 @@ static void bad_options_are_refused_before_init(void **state)
         {"cache_keep_bytes = -2;", "storage.cache_keep_bytes: must be >= -1"},
         {"segment_bytes = 10;", "storage.segment_bytes: must be between 1024 and 4294967295"},
         {"max_open_files = 1;", "storage.max_open_files: must be >= 2"},
+        {"index_cache_bytes = -1;", "storage.index_cache_bytes: must be >= 0"},
+        {"index_cache_hold_ms = -5;", "storage.index_cache_hold_ms: must be >= 0"},
         {"dir = \"/nonexistent/brook\";", "refuses its configuration"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
