@@ -212,6 +212,21 @@ static brook_req *take_frame(brook_conn *c, size_t frame_len)
     return req;
 }
 
+/* A new request is answered only after every earlier one, so a long poll
+ * parked ahead of it (a fetch waiting for data) answers now rather than
+ * hold it up to its max wait: a follower asking its leader to fetch new
+ * partitions, a consumer's heartbeat or metadata request behind its fetch.
+ * Ending one may write and free requests before it: look again from the
+ * head each time. */
+static void end_long_polls(brook_conn *c)
+{
+    if (!c->long_polls)
+        return;
+    for (brook_req *r = c->head; r && !c->closed;)
+        r = brook_req_end_long_poll(r) ? c->head : r->next;
+    c->long_polls = 0;
+}
+
 static void enqueue(brook_conn *c, brook_req *req)
 {
     if (c->tail)
@@ -329,6 +344,11 @@ static void process_frames(brook_conn *c)
             brook_req_free(req);
             brook_metric_add(c->broker->m.auth_failures_total, 1);
             brook_conn_close(c, why);
+            return;
+        }
+        end_long_polls(c);
+        if (c->closed) {
+            brook_req_free(req);
             return;
         }
         enqueue(c, req);

@@ -34,6 +34,7 @@ typedef struct brook_conn {
     brook_req *encode_next; /* first request not yet encoded */
     int inflight;
     size_t pending_out; /* encoded, unwritten response bytes */
+    int long_polls;     /* a long poll may be parked: the next request ends it */
 
     int paused; /* not reading: backpressure or stopping */
     int closed;

@@ -246,5 +246,5 @@ void brook_handle_fetch(brook_req *req)
     }
     fetch_try(req);
     if (req->waiting)
-        brook_req_arm_deadline(req, f->max_wait_ms);
+        brook_req_arm_long_poll(req, f->max_wait_ms);
 }

@@ -67,6 +67,27 @@ void brook_req_arm_deadline(brook_req *req, int64_t ms)
         req->deadline = NULL;
 }
 
+void brook_req_arm_long_poll(brook_req *req, int64_t ms)
+{
+    brook_req_arm_deadline(req, ms);
+    req->long_poll = 1;
+    if (req->conn)
+        req->conn->long_polls = 1;
+}
+
+int brook_req_end_long_poll(brook_req *req)
+{
+    if (!req->long_poll || req->state != BROOK_REQ_DECODED || !req->waiting || req->deadline_passed)
+        return 0;
+    if (req->deadline) {
+        brook_loop_timer_cancel(req->broker->loop, req->deadline);
+        req->deadline = NULL;
+    }
+    req->deadline_passed = 1;
+    req->on_deadline(req);
+    return 1;
+}
+
 void brook_req_complete(brook_req *req)
 {
     if (req->state >= BROOK_REQ_COMPLETED)

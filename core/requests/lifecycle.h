@@ -61,6 +61,9 @@ struct brook_req {
     /* Set by a handler that parks the request: the deadline passed (or the
      * broker is stopping). Must eventually complete the request. */
     void (*on_deadline)(brook_req *req);
+    /* A long poll (a fetch waiting for data) may answer before its
+     * deadline: what it has then is as good an answer as at the deadline. */
+    int long_poll;
     void *handler_state; /* the handler's, in the arena */
 
     /* The encoded response. */
@@ -83,6 +86,12 @@ void brook_req_dispatch(brook_req *req);
 
 /* Arm the deadline: on_deadline runs after `ms` (must be set first). */
 void brook_req_arm_deadline(brook_req *req, int64_t ms);
+/* Arm the deadline of a long poll: a later request on the same connection
+ * ends it early (brook_req_end_long_poll), since that request's answer
+ * would otherwise wait behind it for up to `ms`. */
+void brook_req_arm_long_poll(brook_req *req, int64_t ms);
+/* A long poll still waiting answers now, as at its deadline; 1 if it did. */
+int brook_req_end_long_poll(brook_req *req);
 
 /* A pending callback came back: complete when nothing else is owed. */
 void brook_req_release(brook_req *req);

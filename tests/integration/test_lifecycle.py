@@ -1,6 +1,6 @@
 """The request lifecycle seen from a client: responses in request order
-with a long poll in the middle, long polls woken by produce and ended by
-their deadline, acks=0 answered by silence, deadlines of acks=all; memory
+with a long poll in the middle, long polls woken by produce, ended by
+their deadline or by a request behind them, acks=0 answered by silence, deadlines of acks=all; memory
 held per slow client, and given back after a burst."""
 import os
 import subprocess
@@ -68,6 +68,27 @@ class Lifecycle(BrokerTestCase):
         resp = waiter.recv()
         self.assertEqual(resp["records"], [])
         self.assertGreaterEqual(time.monotonic() - t0, 0.55)  # it waited out its max_wait
+
+    def test_a_request_behind_a_long_poll_ends_it(self):
+        # its answer would wait for the long poll's: the long poll answers
+        # now with what there is (nothing), the request behind it after
+        c = Native(self.broker.port)
+        t0 = time.monotonic()
+        fetch = c.send("fetch", topic="t", partition=0, offset=0, max_wait_ms=20000)
+        time.sleep(0.3)  # parked by now
+        behind = c.send("list_topics")
+        resp = c.recv()
+        self.assertEqual((resp["id"], resp["error"], resp["records"]), (fetch, 0, []))
+        self.assertEqual(c.recv()["id"], behind)
+        self.assertLess(time.monotonic() - t0, 10)  # far below the 20 s max wait
+        # a long poll sent after it waits again, for data or its own max wait
+        c.send("fetch", topic="t", partition=0, offset=0, max_wait_ms=20000)
+        time.sleep(0.3)
+        producer = Native(self.broker.port)
+        self.assertEqual(producer.call("produce", topic="t", partition=0, records=[{"value": b"v"}])["error"], 0)
+        self.assertEqual([x["value"] for x in c.recv()["records"]], [b"v"])
+        c.close()
+        producer.close()
 
     def test_long_poll_deadline_returns_empty(self):
         c = Native(self.broker.port)
