@@ -1,5 +1,6 @@
 #include "replica_fetcher.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,7 +11,6 @@
 #include "partition.h"
 #include "peer_link.h"
 
-#define MAX_WAIT_MS         500
 #define PARTITION_MAX_BYTES (1 << 20)
 #define RESPONSE_MAX_BYTES  (8 << 20)
 #define RETRY_MS            100 /* after errors the leader answered */
@@ -25,6 +25,7 @@ struct session {
     brook_partition **parts;
     size_t count, cap;
     int in_flight;
+    int woken; /* a wake-up follows the fetch in flight */
     brook_timer *timer;
 };
 
@@ -40,6 +41,7 @@ static brook_replica_fetcher *get_fetcher(brook_broker *b, int make)
 }
 
 static void session_fetch(session *s);
+static void wake_fetch(session *s);
 
 static void timer_due(void *arg)
 {
@@ -163,7 +165,7 @@ static int apply_partition(session *s, const msgpack_object *m)
 static void fetched(void *arg, brook_err err, const msgpack_object *resp)
 {
     session *s = arg;
-    s->in_flight = 0;
+    s->in_flight = s->woken = 0;
     if (err == BROOK_ERR_SHUTDOWN)
         return; /* the link is being freed */
     if (err || !resp) {
@@ -219,6 +221,22 @@ static void pack_partition(msgpack_packer *pk, brook_partition *p)
     msgpack_pack_int64(pk, start);
 }
 
+static msgpack_packer *begin_fetch(session *s, int64_t max_wait_ms, uint32_t partitions)
+{
+    msgpack_packer *pk = brook_peer_request_begin(s->link, "replica_fetch", 5);
+    msgpack_pack_str_with_body(pk, "replica_id", 10);
+    msgpack_pack_int32(pk, s->b->st->broker_id);
+    msgpack_pack_str_with_body(pk, "max_wait_ms", 11);
+    msgpack_pack_int64(pk, max_wait_ms);
+    msgpack_pack_str_with_body(pk, "min_bytes", 9);
+    msgpack_pack_int32(pk, 1);
+    msgpack_pack_str_with_body(pk, "max_bytes", 9);
+    msgpack_pack_int32(pk, RESPONSE_MAX_BYTES);
+    msgpack_pack_str_with_body(pk, "partitions", 10);
+    msgpack_pack_array(pk, partitions);
+    return pk;
+}
+
 static void session_fetch(session *s)
 {
     brook_broker *b = s->b;
@@ -237,24 +255,33 @@ static void session_fetch(session *s)
             return;
         }
     }
-    msgpack_packer *pk = brook_peer_request_begin(s->link, "replica_fetch", 5);
-    msgpack_pack_str_with_body(pk, "replica_id", 10);
-    msgpack_pack_int32(pk, b->st->broker_id);
-    msgpack_pack_str_with_body(pk, "max_wait_ms", 11);
-    msgpack_pack_int32(pk, MAX_WAIT_MS);
-    msgpack_pack_str_with_body(pk, "min_bytes", 9);
-    msgpack_pack_int32(pk, 1);
-    msgpack_pack_str_with_body(pk, "max_bytes", 9);
-    msgpack_pack_int32(pk, RESPONSE_MAX_BYTES);
-    msgpack_pack_str_with_body(pk, "partitions", 10);
-    msgpack_pack_array(pk, (uint32_t)s->count);
+    msgpack_packer *pk = begin_fetch(s, b->st->replica_fetch_wait_ms, (uint32_t)s->count);
     for (size_t i = 0; i < s->count; i++)
         pack_partition(pk, s->parts[i]);
-    /* the leader holds it up to MAX_WAIT_MS; a link silent well past that is dead */
-    if (brook_peer_request_end(s->link, MAX_WAIT_MS + b->st->lease_ttl_ms, fetched, s))
+    /* the leader holds it up to replica_fetch_wait_ms; a link silent well past that is dead */
+    if (brook_peer_request_end(s->link, b->st->replica_fetch_wait_ms + b->st->lease_ttl_ms, fetched, s))
         later(s, RECONNECT_MS);
     else
         s->in_flight = 1;
+}
+
+static void woken(void *arg, brook_err err, const msgpack_object *resp)
+{
+    (void)arg, (void)err, (void)resp; /* the fetch it ended has its own answer */
+}
+
+/* The fetch in flight does not name a partition just followed, and its
+ * leader may hold it for replica_fetch_wait_ms: a request behind it on the
+ * link ends it (the leader answers a parked fetch early when a later request
+ * waits on its connection), and the next fetch names the partition. The
+ * wake-up is a fetch of nothing that asks for no wait. */
+static void wake_fetch(session *s)
+{
+    if (!s->in_flight || s->woken || !s->link || brook_peer_link_broken(s->link))
+        return;
+    begin_fetch(s, 0, 0);
+    if (!brook_peer_request_end(s->link, s->b->st->lease_ttl_ms, woken, s))
+        s->woken = 1;
 }
 
 /* ---- following ---------------------------------------------------------------- */
@@ -323,8 +350,10 @@ void brook_replica_fetcher_follow(brook_broker *b, brook_partition *p)
         s->cap = cap;
     }
     s->parts[s->count++] = p;
-    /* a fetch in flight does not name it: the next one will */
-    session_fetch(s);
+    if (s->in_flight)
+        wake_fetch(s); /* the fetch in flight does not name it */
+    else
+        session_fetch(s);
 }
 
 void brook_replica_fetcher_stop(brook_broker *b)

@@ -53,6 +53,9 @@ static const node cluster_nodes[] = {
     {"leader_rebalance_interval_ms", N_INT, NULL, "60000", 0,
      "the controller gives leadership back to each partition's preferred replica (its first) this often, when "
      "that replica is live and in sync; 0: never"},
+    {"replica_fetch_wait_ms", N_INT, NULL, "500", 0,
+     "longest a leader holds a follower's fetch while it has nothing new for it (Kafka's replica.fetch.wait.max.ms; "
+     "10-60000)"},
     {"inter_broker_listener", N_STRING, NULL, NULL, 0,
      "the listener (codec native, no TLS or SASL yet) other brokers reach this one on; default: the first native one"},
     {NULL, 0, NULL, NULL, 0, NULL},
@@ -1036,6 +1039,7 @@ brook_err brook_config_validate(brook_config *c, char *err, size_t errlen)
     st->cluster_prefix = get_string(cfg, "cluster.prefix");
     st->lease_ttl_ms = get_int(cfg, "cluster.lease_ttl_ms");
     st->leader_rebalance_interval_ms = get_int(cfg, "cluster.leader_rebalance_interval_ms");
+    st->replica_fetch_wait_ms = get_int(cfg, "cluster.replica_fetch_wait_ms");
 
     if ((e = range(c, "broker.id", get_int(cfg, "broker.id"), 0, INT32_MAX, err, errlen)) ||
         (e = range(c, "broker.io_threads", get_int(cfg, "broker.io_threads"), 1, 64, err, errlen)) ||
@@ -1087,6 +1091,7 @@ brook_err brook_config_validate(brook_config *c, char *err, size_t errlen)
         (e = range(c, "cluster.lease_ttl_ms", st->lease_ttl_ms, 2000, 300000, err, errlen)) ||
         (e = range(c, "cluster.leader_rebalance_interval_ms", st->leader_rebalance_interval_ms, 0, 86400000, err,
                    errlen)) ||
+        (e = range(c, "cluster.replica_fetch_wait_ms", st->replica_fetch_wait_ms, 10, 60000, err, errlen)) ||
         (e = check_cluster(c, err, errlen)))
         return e;
     if (brook_log_level_parse(st->log_level) < 0) {

@@ -97,6 +97,7 @@ typedef struct brook_settings {
     const char *cluster_name;
     const char *cluster_prefix;
     int64_t lease_ttl_ms;
+    int64_t replica_fetch_wait_ms;
     int64_t leader_rebalance_interval_ms; /* 0: no preferred-leader rebalance */
     const char *inter_broker_listener;    /* the listener's name */
 

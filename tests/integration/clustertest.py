@@ -59,6 +59,7 @@ class ClusterTestCase(unittest.TestCase):
     # cutting or delaying it cuts or delays the followers of that broker's partitions
     replication_via_proxy = False
     listeners = ""  # more listeners for every broker (a SASL one, say)
+    cluster_extra = ""  # more settings in every broker's cluster block
 
     def setUp(self):
         self.dir = tempfile.mkdtemp(prefix="brook-cluster-")
@@ -124,10 +125,11 @@ class ClusterTestCase(unittest.TestCase):
         b = Broker(workdir, broker_id=broker_id, broker_extra='rack = "r%d";' % broker_id,
                    port=port, native_extra=native_extra, listeners=self.listeners,
                    storage=self.storage,
-                   extra='cluster = { endpoints = "%s"; name = "c"; lease_ttl_ms = %d; leader_rebalance_interval_ms = 1000; };\n%s\n'
+                   extra='cluster = { endpoints = "%s"; name = "c"; lease_ttl_ms = %d; leader_rebalance_interval_ms = 1000; %s };\n%s\n'
                          'topics = { default_replication_factor = 3; };\n'
                          'metrics = { address = "127.0.0.1:0"; };\n%s'
-                         % (etcd_url or self.etcd.url, TTL_MS, self.replication, self.broker_config(broker_id)))
+                         % (etcd_url or self.etcd.url, TTL_MS, self.cluster_extra, self.replication,
+                            self.broker_config(broker_id)))
         self.brokers[broker_id] = b
         return b
 

@@ -20,7 +20,7 @@ import time
 import unittest
 
 from brooktest import BROOKCTL, Native
-from clustertest import ClusterTestCase, NS, metadata_from
+from clustertest import ClusterTestCase, NOT_FOUND, NOT_LEADER, NS, metadata_from
 
 try:
     from confluent_kafka import Consumer, Producer, TopicPartition
@@ -281,6 +281,48 @@ class Replication(ClusterTestCase):
 
     def produce_native(self, topic, values):
         self.produce_to(self.partitions(topic)[0]["leader"], topic, values)
+
+
+
+@unittest.skipUnless(KafkaAdminClient, "needs python3-kafka")
+class NewPartitionsJoinParkedFetches(ClusterTestCase):
+    """A follower already fetching from a leader adds a partition it now
+    follows at once: its fetch in flight, parked at the leader for up to
+    replica_fetch_wait_ms, is ended by a wake-up behind it, and the next
+    names the partition. Here that wait is 30 s and in-sync replicas are
+    dropped only after 60 s: before the wake-up an acks=all produce to a
+    new topic waited for the parked fetch (timed out after 10 s)."""
+    brokers_at_start = 2
+    cluster_extra = "replica_fetch_wait_ms = 30000;"
+    replication = 'replication = { plugin = "isr"; replica_lag_time_max_ms = 60000; };'
+
+    def produce_all_acks(self, topic, partition, leader):
+        n = Native(self.brokers[leader].port)
+        try:
+            deadline = time.monotonic() + 10
+            while True:  # the leader learns of the topic from its watch
+                t0 = time.monotonic()
+                r = n.call("produce", topic=topic, partition=partition, acks=-1, timeout_ms=10000,
+                           records=[{"value": b"first"}])
+                if r["error"] not in (NOT_LEADER, NOT_FOUND) or time.monotonic() > deadline:
+                    return r, time.monotonic() - t0
+                time.sleep(0.05)
+        finally:
+            n.close()
+
+    def test_an_acks_all_produce_to_a_new_topic_does_not_wait_for_the_parked_fetch(self):
+        self.controller()
+        first = self.create("first", 2, rf=2)
+        self.assertEqual(sorted(r["leader"] for r in first.values()), [1, 2])
+        time.sleep(1)  # each broker's fetch from the other is parked by now
+        second = self.create("second", 2, rf=2)
+        for p, record in sorted(second.items()):
+            r, took = self.produce_all_acks("second", p, record["leader"])
+            self.assertEqual(r["error"], 0, (p, r, took))
+            self.assertEqual(sorted(self.partitions("second")[p]["isr"]), [1, 2])
+        for i in (1, 2):
+            self.assertNotIn("fetching from leader", self.brokers[i].log())
+
 
 
 def describe_cluster(port, version, endpoint_type=1):

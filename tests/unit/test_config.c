@@ -372,6 +372,13 @@ static void cluster_needs_an_inter_broker_listener(void **state)
         "test.conf:1: cluster.inter_broker_listener: the inter-broker listener must have neither TLS nor SASL");
     expect_error(CLUSTER_WITH("inter_broker_listener = \"x\";") "listeners = ( " NATIVE " );\n", "names no listener");
     expect_error(MINIMAL "topics = { default_replication_factor = 0; };\n", "topics.default_replication_factor");
+    assert_int_equal(load(&c, CLUSTER "listeners = ( " NATIVE " );\n", err), BROOK_OK);
+    assert_int_equal(c.settings.replica_fetch_wait_ms, 500);
+    brook_config_free(&c);
+    expect_error(CLUSTER_WITH("replica_fetch_wait_ms = 5;") "listeners = ( " NATIVE " );\n",
+                 "cluster.replica_fetch_wait_ms: 5 is out of range");
+    expect_error(CLUSTER_WITH("replica_fetch_wait_ms = 60001;") "listeners = ( " NATIVE " );\n",
+                 "cluster.replica_fetch_wait_ms: 60001 is out of range");
 #undef CLUSTER
 #undef CLUSTER_WITH
 #undef KAFKA
