@@ -13,8 +13,14 @@
 
 #define PARTITION_MAX_BYTES (1 << 20)
 #define RESPONSE_MAX_BYTES  (8 << 20)
-#define RETRY_MS            100 /* after errors the leader answered */
+#define RETRY_MS            100 /* a partition the leader answered with an error sits out this long */
 #define RECONNECT_MS        500 /* after a broken link */
+
+/* A partition fetched from the session's leader. */
+typedef struct member {
+    brook_partition *p;
+    int64_t retry_at; /* loop time before which it sits out (its last answer was an error) */
+} member;
 
 typedef struct session session;
 struct session {
@@ -22,11 +28,12 @@ struct session {
     brook_broker *b;
     int32_t leader;
     brook_peer_link *link;
-    brook_partition **parts;
+    member *parts;
     size_t count, cap;
     int in_flight;
     int woken; /* a wake-up follows the fetch in flight */
     brook_timer *timer;
+    brook_timer *retry_timer; /* a partition's sitting out ends */
 };
 
 typedef struct brook_replica_fetcher {
@@ -56,6 +63,24 @@ static void later(session *s, int64_t ms)
         brook_loop_timer_add(s->b->loop, ms, timer_due, s, &s->timer);
 }
 
+/* A partition that sat out may be fetched again: end a fetch in flight
+ * (which does not name it) or send one. */
+static void retry_due(void *arg)
+{
+    session *s = arg;
+    s->retry_timer = NULL;
+    if (s->in_flight)
+        wake_fetch(s);
+    else
+        session_fetch(s);
+}
+
+static void retry_later(session *s, int64_t ms)
+{
+    if (!s->retry_timer)
+        brook_loop_timer_add(s->b->loop, ms, retry_due, s, &s->retry_timer);
+}
+
 static session *find_session(brook_replica_fetcher *f, int32_t leader)
 {
     for (session *s = f ? f->sessions : NULL; s; s = s->next)
@@ -67,7 +92,7 @@ static session *find_session(brook_replica_fetcher *f, int32_t leader)
 static int session_index(const session *s, const brook_partition *p)
 {
     for (size_t i = 0; i < s->count; i++)
-        if (s->parts[i] == p)
+        if (s->parts[i].p == p)
             return (int)i;
     return -1;
 }
@@ -109,22 +134,10 @@ static void truncate_diverged(brook_partition *p, int32_t epoch, int64_t leader_
                   (long long)to, epoch, brook_err_str(e));
 }
 
-/* One partition's part of the answer; 0 when it went well. */
-static int apply_partition(session *s, const msgpack_object *m)
+/* What the leader answered for `p`; 0 when it went well. */
+static int apply_answer(session *s, brook_partition *p, const char *name, const msgpack_object *m)
 {
-    const msgpack_object *topic = brook_peer_field(m, "topic"), *batches = brook_peer_field(m, "batches");
-    if (!topic || topic->type != MSGPACK_OBJECT_STR || topic->via.str.size > BROOK_TOPIC_NAME_MAX)
-        return -1;
-    char name[BROOK_TOPIC_NAME_MAX + 1];
-    memcpy(name, topic->via.str.ptr, topic->via.str.size);
-    name[topic->via.str.size] = '\0';
-    int64_t index = brook_peer_int(m, "partition", -1);
-    brook_topic *t = brook_topics_find(&s->b->topics, name);
-    if (!t || index < 0 || index >= t->partition_count || !t->partitions[index])
-        return 0; /* gone meanwhile */
-    brook_partition *p = t->partitions[index];
-    if (session_index(s, p) < 0 || p->role != BROOK_ROLE_FOLLOWER || p->leader_id != s->leader)
-        return 0; /* no longer fetched from this leader */
+    const msgpack_object *batches = brook_peer_field(m, "batches");
     brook_err err = (brook_err)brook_peer_int(m, "error", BROOK_ERR_CORRUPT);
     int64_t leader_start = brook_peer_int(m, "log_start_offset", -1), start, end;
     if (err == BROOK_ERR_OUT_OF_RANGE && !brook_partition_offsets(p, &start, &end) && leader_start > end) {
@@ -135,10 +148,12 @@ static int apply_partition(session *s, const msgpack_object *m)
         return brook_partition_delete_before(p, leader_start) ? -1 : 0;
     }
     if (err) {
+        /* epochs, leadership or the topic itself not settled yet on one
+         * side (each learns from its own watch): the records will tell */
         if (err != BROOK_ERR_FENCED_LEADER_EPOCH && err != BROOK_ERR_UNKNOWN_LEADER_EPOCH &&
-            err != BROOK_ERR_NOT_LEADER)
+            err != BROOK_ERR_NOT_LEADER && err != BROOK_ERR_NOT_FOUND && err != BROOK_ERR_LEADER_NOT_AVAILABLE)
             log_warn("partition %s-%d: fetching from leader %d: %s", name, p->index, s->leader, brook_err_str(err));
-        return -1; /* epochs or leadership not settled yet: the records will tell */
+        return -1;
     }
     int64_t diverging_epoch = brook_peer_int(m, "diverging_epoch", -1);
     if (diverging_epoch >= 0) {
@@ -162,6 +177,29 @@ static int apply_partition(session *s, const msgpack_object *m)
     return 0;
 }
 
+/* One partition's part of the answer. A partition that failed sits out
+ * the next fetches for RETRY_MS: an error answers a fetch at once, so one
+ * partition's lasting error would otherwise spin the whole session. */
+static void apply_partition(session *s, const msgpack_object *m)
+{
+    const msgpack_object *topic = brook_peer_field(m, "topic");
+    if (!topic || topic->type != MSGPACK_OBJECT_STR || topic->via.str.size > BROOK_TOPIC_NAME_MAX)
+        return;
+    char name[BROOK_TOPIC_NAME_MAX + 1];
+    memcpy(name, topic->via.str.ptr, topic->via.str.size);
+    name[topic->via.str.size] = '\0';
+    int64_t index = brook_peer_int(m, "partition", -1);
+    brook_topic *t = brook_topics_find(&s->b->topics, name);
+    if (!t || index < 0 || index >= t->partition_count || !t->partitions[index])
+        return; /* gone meanwhile */
+    brook_partition *p = t->partitions[index];
+    int i = session_index(s, p);
+    if (i < 0 || p->role != BROOK_ROLE_FOLLOWER || p->leader_id != s->leader)
+        return; /* no longer fetched from this leader */
+    if (apply_answer(s, p, name, m))
+        s->parts[i].retry_at = brook_loop_now(s->b->loop) + RETRY_MS;
+}
+
 static void fetched(void *arg, brook_err err, const msgpack_object *resp)
 {
     session *s = arg;
@@ -182,19 +220,15 @@ static void fetched(void *arg, brook_err err, const msgpack_object *resp)
         later(s, RECONNECT_MS);
         return;
     }
-    int failed = 0;
     /* a new leader epoch seen by many partitions at once (a leader
      * changed): their checkpoints share one sync */
     brook_leader_epochs_batch_begin();
     for (uint32_t i = 0; i < parts->via.array.size; i++)
-        failed += apply_partition(s, &parts->via.array.ptr[i]) != 0;
+        apply_partition(s, &parts->via.array.ptr[i]);
     if (brook_leader_epochs_batch_end(s->b->st->data_dir))
         log_error("cluster: leader-epoch checkpoints of replicas fetched from %d may not be on disk (see above)",
                   s->leader);
-    if (failed && (uint32_t)failed == parts->via.array.size)
-        later(s, RETRY_MS);
-    else
-        session_fetch(s);
+    session_fetch(s);
 }
 
 /* ---- the request ------------------------------------------------------------ */
@@ -255,9 +289,22 @@ static void session_fetch(session *s)
             return;
         }
     }
-    msgpack_packer *pk = begin_fetch(s, b->st->replica_fetch_wait_ms, (uint32_t)s->count);
+    int64_t now = brook_loop_now(b->loop), next_retry = INT64_MAX;
+    uint32_t ready = 0;
+    for (size_t i = 0; i < s->count; i++) {
+        if (s->parts[i].retry_at <= now)
+            ready++;
+        else if (s->parts[i].retry_at < next_retry)
+            next_retry = s->parts[i].retry_at;
+    }
+    if (next_retry != INT64_MAX)
+        retry_later(s, next_retry - now);
+    if (!ready)
+        return;
+    msgpack_packer *pk = begin_fetch(s, b->st->replica_fetch_wait_ms, ready);
     for (size_t i = 0; i < s->count; i++)
-        pack_partition(pk, s->parts[i]);
+        if (s->parts[i].retry_at <= now)
+            pack_partition(pk, s->parts[i].p);
     /* the leader holds it up to replica_fetch_wait_ms; a link silent well past that is dead */
     if (brook_peer_request_end(s->link, b->st->replica_fetch_wait_ms + b->st->lease_ttl_ms, fetched, s))
         later(s, RECONNECT_MS);
@@ -290,6 +337,8 @@ static void session_free(session *s)
 {
     if (s->timer)
         brook_loop_timer_cancel(s->b->loop, s->timer);
+    if (s->retry_timer)
+        brook_loop_timer_cancel(s->b->loop, s->retry_timer);
     if (s->link)
         brook_peer_link_free(s->link); /* answers the fetch in flight with SHUTDOWN */
     free(s->parts);
@@ -339,7 +388,7 @@ void brook_replica_fetcher_follow(brook_broker *b, brook_partition *p)
     }
     if (s->count == s->cap) {
         size_t cap = s->cap ? s->cap * 2 : 8;
-        brook_partition **more = realloc(s->parts, sizeof *more * cap);
+        member *more = realloc(s->parts, sizeof *more * cap);
         if (!more) {
             log_error("partition %s-%d: out of memory to follow broker %d", p->topic->name, p->index, p->leader_id);
             if (!s->count)
@@ -349,7 +398,7 @@ void brook_replica_fetcher_follow(brook_broker *b, brook_partition *p)
         s->parts = more;
         s->cap = cap;
     }
-    s->parts[s->count++] = p;
+    s->parts[s->count++] = (member){.p = p};
     if (s->in_flight)
         wake_fetch(s); /* the fetch in flight does not name it */
     else

@@ -16,6 +16,7 @@ import signal
 import socket
 import struct
 import subprocess
+import threading
 import time
 import unittest
 
@@ -323,6 +324,125 @@ class NewPartitionsJoinParkedFetches(ClusterTestCase):
         for i in (1, 2):
             self.assertNotIn("fetching from leader", self.brokers[i].log())
 
+
+
+class FakeLeader:
+    """A stand-in for a leader's inter-broker listener: it answers every
+    replica_fetch with `failing` partitions in error (at once, as a leader
+    does) and the others with nothing new, held like a long poll until
+    max_wait_ms or a request behind it. It counts the fetches and, per
+    partition, how often one named it."""
+
+    def __init__(self, failing):
+        self.failing = failing
+        self.fetches = 0
+        self.named = {}
+        self.lock = threading.Lock()
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.port = self.server.getsockname()[1]
+        self.stopping = False
+        threading.Thread(target=self.accept, daemon=True).start()
+
+    def accept(self):
+        while not self.stopping:
+            try:
+                conn, _ = self.server.accept()
+            except OSError:
+                return
+            threading.Thread(target=self.serve, args=(conn,), daemon=True).start()
+
+    def serve(self, conn):
+        import msgpack
+        buf = b""
+        held = None  # (id, partitions, due)
+        try:
+            while not self.stopping:
+                timeout = max(0.0, held[2] - time.monotonic()) if held else 1.0
+                conn.settimeout(timeout)
+                try:
+                    chunk = conn.recv(65536)
+                    if not chunk:
+                        return
+                    buf += chunk
+                except socket.timeout:
+                    chunk = None
+                out = []
+                requests = []
+                while len(buf) >= 4 and len(buf) >= 4 + struct.unpack(">I", buf[:4])[0]:
+                    n = struct.unpack(">I", buf[:4])[0]
+                    requests.append(msgpack.unpackb(buf[4:4 + n], raw=False))
+                    buf = buf[4 + n:]
+                if held and (requests or time.monotonic() >= held[2]):
+                    out.append(self.answer(held[0], held[1]))
+                    held = None
+                for r in requests:
+                    parts = r.get("partitions", [])
+                    with self.lock:
+                        self.fetches += 1
+                        for p in parts:
+                            key = (p["topic"], p["partition"])
+                            self.named[key] = self.named.get(key, 0) + 1
+                    errors = any((p["topic"], p["partition"]) in self.failing for p in parts)
+                    if errors or not parts or r.get("max_wait_ms", 0) <= 0:
+                        out.append(self.answer(r["id"], parts))
+                    else:
+                        held = (r["id"], parts, time.monotonic() + r["max_wait_ms"] / 1000)
+                for body in out:
+                    conn.sendall(struct.pack(">I", len(body)) + body)
+        except OSError:
+            return
+        finally:
+            conn.close()
+
+    def answer(self, rid, parts):
+        import msgpack
+        return msgpack.packb({"id": rid, "error": 0, "partitions": [
+            {"topic": p["topic"], "partition": p["partition"],
+             "error": 5 if (p["topic"], p["partition"]) in self.failing else 0,
+             "high_watermark": p["offset"], "log_start_offset": 0, "diverging_epoch": -1,
+             "diverging_end_offset": -1, "batches": b""} for p in parts]}, use_bin_type=True)
+
+    def stop(self):
+        self.stopping = True
+        self.server.close()
+
+
+@unittest.skipUnless(KafkaAdminClient, "needs python3-kafka")
+class FollowerFacingAFailingPartition(ClusterTestCase):
+    """One partition the leader keeps answering with an error (it answers a
+    fetch at once) must not spin the follower's whole session: that
+    partition sits out 100 ms at a time while the others wait in a long
+    poll. Before, the follower fetched again at once after every answer,
+    thousands of fetches a second for as long as the error lasted."""
+    brokers_at_start = 2
+
+    def test_a_partition_in_error_sits_out_while_the_others_long_poll(self):
+        self.controller()
+        parts = self.create("t", 4, rf=2)
+        led_by_2 = sorted(p for p, r in parts.items() if r["leader"] == 2)
+        self.assertEqual(len(led_by_2), 2, parts)
+        # broker 2 dies; a fake takes its registration (and listener) under a lease of its own
+        fake = FakeLeader(failing={("t", led_by_2[0])})
+        self.addCleanup(fake.stop)
+        registration = json.loads(self.etcd.range(NS + "/brokers/2")[NS + "/brokers/2"])
+        self.brokers[2].stop(signal.SIGKILL)
+        for listener in registration["listeners"]:
+            listener["port"] = fake.port
+        self.etcd.put(NS + "/brokers/2", json.dumps(registration), lease=self.etcd.lease(120))
+        deadline = time.monotonic() + 20
+        while fake.fetches == 0 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        self.assertGreater(fake.fetches, 0, "broker 1 never fetched from the fake leader")
+        before = dict(fake.named), fake.fetches
+        time.sleep(3)
+        failing = fake.named.get(("t", led_by_2[0]), 0) - before[0].get(("t", led_by_2[0]), 0)
+        healthy = fake.named.get(("t", led_by_2[1]), 0) - before[0].get(("t", led_by_2[1]), 0)
+        fetches = fake.fetches - before[1]
+        # ~10 a second: one per 100 ms of sitting out, each ending the others' long poll
+        self.assertLess(fetches, 300, (fetches, failing, healthy))
+        self.assertGreaterEqual(failing, 5, (fetches, failing, healthy))  # and it is still asked for
+        self.assertGreaterEqual(healthy, failing, (fetches, failing, healthy))
+        self.assertTrue(self.brokers[1].alive())
 
 
 def describe_cluster(port, version, endpoint_type=1):
