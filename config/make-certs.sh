@@ -2,6 +2,8 @@
 # A throwaway CA and certificates for trying TLS listeners and for the tests:
 #   ca.pem ca.key              the CA clients and brookd trust
 #   server.pem server.key      brookd, for localhost and 127.0.0.1
+#   broker.pem broker.key      a broker of a cluster, for localhost and 127.0.0.1, as server and as
+#                              client (inter-broker TLS), subject CN=broker,O=brook-test
 #   client.pem client.key      a client certificate, subject CN=alice,O=brook-test
 #   rogue-ca.pem rogue.pem rogue.key   a client certificate from a CA nobody trusts
 #   expired.pem expired.key    a client certificate of the trusted CA that expired in 2020
@@ -28,6 +30,8 @@ issue() {
 }
 issue localhost server ca "subjectAltName=DNS:localhost,IP:127.0.0.1
 extendedKeyUsage=serverAuth"
+issue broker broker ca "subjectAltName=DNS:localhost,IP:127.0.0.1
+extendedKeyUsage=serverAuth,clientAuth"
 issue alice client ca "extendedKeyUsage=clientAuth"
 issue mallory rogue rogue-ca "extendedKeyUsage=clientAuth"
 # expired: `openssl ca` is the tool that can set dates in the past
@@ -42,4 +46,4 @@ openssl ca -batch -config ca-db/ca.cnf -cert ca.pem -keyfile ca.key -in expired.
     -startdate 20200101000000Z -enddate 20200102000000Z 2>/dev/null
 rm -rf expired.csr ca-db
 chmod 600 ./*.key
-echo "certificates in $dir: ca.pem server.pem/key client.pem/key rogue.pem/key expired.pem/key"
+echo "certificates in $dir: ca.pem server.pem/key broker.pem/key client.pem/key rogue.pem/key expired.pem/key"

@@ -15,6 +15,7 @@
 #include "conn.h"
 #include "data_dir.h"
 #include "log.h"
+#include "tls.h"
 #include "cluster_image.h"
 #include "cluster_topics.h"
 #include "topic_config_writes.h"
@@ -469,6 +470,23 @@ static brook_err watch_signals(brook_broker *b, char *err, size_t errlen)
     return brook_loop_io_add(b->loop, &b->signal_io, EPOLLIN);
 }
 
+/* An inter-broker listener with TLS: this broker reaches the others' with
+ * the same certificate, key and CA (the others require a certificate). */
+static brook_err start_peer_tls(brook_broker *b, char *err, size_t errlen)
+{
+    for (size_t i = 0; b->st->clustered && i < b->st->listener_count; i++) {
+        const brook_listener_conf *l = &b->st->listeners[i];
+        if (strcmp(l->name, b->st->inter_broker_listener) != 0 || !l->tls.enabled)
+            continue;
+        char why[512];
+        brook_err e = brook_tls_client_new(&l->tls, &b->peer_tls, why, sizeof why);
+        if (e)
+            snprintf(err, errlen, "%s: listener %s: as the client of other brokers: %s", l->where, l->name, why);
+        return e;
+    }
+    return BROOK_OK;
+}
+
 brook_err brook_broker_start(brook_broker *b, brook_config *config, const char *exe_path, char *err, size_t errlen)
 {
     memset(b, 0, sizeof *b);
@@ -535,6 +553,8 @@ brook_err brook_broker_start(brook_broker *b, brook_config *config, const char *
         if ((e = brook_listener_bind(l, err, errlen)))
             return e;
     }
+    if ((e = start_peer_tls(b, err, errlen)))
+        return e;
     /* registered once its advertised addresses are known, before serving */
     if (b->st->clustered && ((e = brook_membership_register(b, err, errlen)) || (e = brook_local_replicas_start(b)) ||
                              (e = brook_cluster_acls_start(b, brook_acl_keeper(b))) ||
@@ -618,7 +638,9 @@ void brook_broker_free(brook_broker *b)
     brook_cluster_users_stop(b);
     brook_cluster_topics_stop(b);
     brook_cluster_producer_ids_stop(b);
-    brook_membership_leave(b); /* then: the others see it leave at once */
+    brook_membership_leave(b);          /* then: the others see it leave at once */
+    brook_tls_client_free(b->peer_tls); /* every peer link is gone */
+    b->peer_tls = NULL;
     while (b->conns)
         brook_conn_close(b->conns, NULL);
     brook_conn_limits_stop(b);

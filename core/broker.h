@@ -88,6 +88,7 @@ typedef struct brook_broker {
     struct brook_controller_duties *duties; /* what the controller does (controller_duties.h) */
     struct brook_cluster_image *image;      /* topics and partitions as the store has them (cluster_image.h) */
     struct brook_local_replicas *local;     /* this broker's replicas' record writes (local_replicas.h) */
+    struct brook_tls_client *peer_tls;      /* links to other brokers: TLS (tls.h); NULL: plain TCP */
     /* the cluster's other parts, each owned by its file in cluster/ */
     struct brook_replica_fetcher *fetcher;       /* follower fetch sessions (replica_fetcher.h) */
     struct brook_topic_forwarder *forwarder;     /* auto-creations sent to the controller (cluster_topics.h) */

@@ -89,7 +89,7 @@ static brook_peer_link *controller_link(brook_broker *b)
         for (size_t k = 0; live[i].id == id && k < live[i].listener_count; k++)
             if (strcmp(live[i].listeners[k].name, b->st->inter_broker_listener) == 0 &&
                 brook_peer_link_new(b->loop, live[i].listeners[k].host, live[i].listeners[k].port,
-                                    (size_t)b->st->max_frame_bytes, &f->link) == BROOK_OK)
+                                    (size_t)b->st->max_frame_bytes, b->peer_tls, &f->link) == BROOK_OK)
                 f->controller = id;
     return f->link;
 }

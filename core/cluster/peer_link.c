@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "tls.h"
 
 typedef struct pending {
     uint64_t id;
@@ -20,13 +21,17 @@ typedef struct pending {
     void *arg;
 } pending;
 
-typedef enum link_state { CONNECTING, OPEN, BROKEN } link_state;
+typedef enum link_state { CONNECTING, HANDSHAKING, OPEN, BROKEN } link_state;
 
 struct brook_peer_link {
     brook_loop *loop;
     brook_io io;
     link_state state;
-    char where[300]; /* host:port, for log lines */
+    char host[256];
+    char where[300];              /* host:port, for log lines */
+    brook_tls_client *tls_client; /* NULL: plain TCP */
+    brook_tls_conn *tls;
+    int tls_wants_write; /* a TLS read needs the socket writable */
     size_t max_frame;
     /* out: whole frames waiting to be written */
     uint8_t *out;
@@ -98,6 +103,8 @@ static void release(brook_peer_link *l)
 
 static void close_socket(brook_peer_link *l)
 {
+    brook_tls_conn_free(l->tls);
+    l->tls = NULL;
     if (l->io.fd >= 0) {
         brook_loop_io_del(l->loop, &l->io);
         close(l->io.fd);
@@ -145,21 +152,58 @@ static int reserve(uint8_t **buf, size_t *cap, size_t need)
     return 0;
 }
 
+/* send(2)/recv(2) through TLS when the link has it: bytes moved, 0 at
+ * the other end's close (receiving), -1 with errno (EAGAIN: not now). */
+static ssize_t tls_result(brook_peer_link *l, ssize_t n, int receiving)
+{
+    if (n >= 0)
+        return n;
+    if (n == BROOK_TLS_WANT_READ || n == BROOK_TLS_WANT_WRITE) {
+        l->tls_wants_write |= receiving && n == BROOK_TLS_WANT_WRITE;
+        errno = EAGAIN;
+    } else {
+        errno = EPROTO;
+    }
+    return -1;
+}
+
+static ssize_t link_send(brook_peer_link *l, const void *buf, size_t len)
+{
+    if (l->tls)
+        return tls_result(l, brook_tls_write(l->tls, buf, len), 0);
+    return send(l->io.fd, buf, len, MSG_NOSIGNAL);
+}
+
+static ssize_t link_recv(brook_peer_link *l, void *buf, size_t len)
+{
+    if (l->tls)
+        return tls_result(l, brook_tls_read(l->tls, buf, len), 1);
+    return recv(l->io.fd, buf, len, 0);
+}
+
+static void fail_errno(brook_peer_link *l, const char *doing)
+{
+    char why[320];
+    snprintf(why, sizeof why, "%s: %s%s", doing, l->tls ? "TLS: " : "",
+             l->tls ? brook_tls_error(l->tls) : strerror(errno));
+    fail(l, BROOK_ERR_IO, why);
+}
+
 static void flush_out(brook_peer_link *l)
 {
     while (l->out_sent < l->out_len) {
-        ssize_t n = send(l->io.fd, l->out + l->out_sent, l->out_len - l->out_sent, MSG_NOSIGNAL);
+        ssize_t n = link_send(l, l->out + l->out_sent, l->out_len - l->out_sent);
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
             break;
         if (n < 0) {
-            fail(l, BROOK_ERR_IO, strerror(errno));
+            fail_errno(l, "sending");
             return;
         }
         l->out_sent += (size_t)n;
     }
     if (l->out_sent == l->out_len)
         l->out_sent = l->out_len = 0;
-    brook_loop_io_set(l->loop, &l->io, EPOLLIN | (l->out_len ? EPOLLOUT : 0));
+    brook_loop_io_set(l->loop, &l->io, EPOLLIN | (l->out_len || l->tls_wants_write ? EPOLLOUT : 0));
 }
 
 /* Every whole frame read so far, answered in order. */
@@ -205,11 +249,14 @@ static void read_in(brook_peer_link *l)
             fail(l, BROOK_ERR_NOMEM, "out of memory");
             return;
         }
-        ssize_t n = recv(l->io.fd, l->in + l->in_len, l->in_cap - l->in_len, 0);
+        ssize_t n = link_recv(l, l->in + l->in_len, l->in_cap - l->in_len);
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
             break;
         if (n <= 0) {
-            fail(l, BROOK_ERR_IO, n == 0 ? "closed by the other broker" : strerror(errno));
+            if (n == 0)
+                fail(l, BROOK_ERR_IO, "closed by the other broker");
+            else
+                fail_errno(l, "receiving");
             return;
         }
         l->in_len += (size_t)n;
@@ -217,22 +264,56 @@ static void read_in(brook_peer_link *l)
     dispatch_frames(l);
 }
 
+/* The TCP connection is up: open, or start TLS; -1 when it failed. */
+static int connected(brook_peer_link *l, uint32_t events)
+{
+    int soerr = 0;
+    socklen_t sl = sizeof soerr;
+    getsockopt(l->io.fd, SOL_SOCKET, SO_ERROR, &soerr, &sl);
+    if (soerr || (events & (EPOLLERR | EPOLLHUP))) {
+        char why[160];
+        snprintf(why, sizeof why, "cannot connect: %s", strerror(soerr ? soerr : ECONNREFUSED));
+        fail(l, BROOK_ERR_IO, why);
+        return -1;
+    }
+    if (!l->tls_client) {
+        l->state = OPEN;
+        log_info("cluster: linked to %s", l->where);
+        return 0;
+    }
+    if (brook_tls_conn_connect(l->tls_client, l->io.fd, l->host, &l->tls)) {
+        fail(l, BROOK_ERR_IO, "cannot start TLS (out of memory, or an address no certificate can name)");
+        return -1;
+    }
+    l->state = HANDSHAKING;
+    return 0;
+}
+
+/* Advance the TLS handshake; 0 once open. */
+static int handshake(brook_peer_link *l)
+{
+    char why[320];
+    int rc = brook_tls_handshake(l->tls, why, sizeof why);
+    if (rc == 1) {
+        l->state = OPEN;
+        log_info("cluster: linked to %s (TLS)", l->where);
+        return 0;
+    }
+    if (rc == BROOK_TLS_WANT_READ || rc == BROOK_TLS_WANT_WRITE)
+        brook_loop_io_set(l->loop, &l->io, EPOLLIN | (rc == BROOK_TLS_WANT_WRITE ? EPOLLOUT : 0));
+    else
+        fail(l, BROOK_ERR_IO, why);
+    return -1;
+}
+
 static void on_io(void *arg, uint32_t events)
 {
     brook_peer_link *l = arg;
-    if (l->state == CONNECTING) {
-        int soerr = 0;
-        socklen_t sl = sizeof soerr;
-        getsockopt(l->io.fd, SOL_SOCKET, SO_ERROR, &soerr, &sl);
-        if (soerr || (events & (EPOLLERR | EPOLLHUP))) {
-            char why[160];
-            snprintf(why, sizeof why, "cannot connect: %s", strerror(soerr ? soerr : ECONNREFUSED));
-            fail(l, BROOK_ERR_IO, why);
-            return;
-        }
-        l->state = OPEN;
-        log_info("cluster: linked to %s", l->where);
-    }
+    if (l->state == CONNECTING && connected(l, events))
+        return;
+    if (l->state == HANDSHAKING && handshake(l))
+        return;
+    l->tls_wants_write = 0;
     l->dispatching++; /* a callback may free the link: release after */
     if (events & (EPOLLIN | EPOLLHUP | EPOLLERR))
         read_in(l);
@@ -243,13 +324,15 @@ static void on_io(void *arg, uint32_t events)
         release(l);
 }
 
-brook_err brook_peer_link_new(brook_loop *loop, const char *host, int32_t port, size_t max_frame, brook_peer_link **out)
+brook_err brook_peer_link_new(brook_loop *loop, const char *host, int32_t port, size_t max_frame, brook_tls_client *tls,
+                              brook_peer_link **out)
 {
     brook_peer_link *l = calloc(1, sizeof *l);
     if (!l)
         return BROOK_ERR_NOMEM;
-    *l = (brook_peer_link){.loop = loop, .max_frame = max_frame, .next_id = 1};
+    *l = (brook_peer_link){.loop = loop, .max_frame = max_frame, .next_id = 1, .tls_client = tls};
     l->io = (brook_io){.fd = -1, .cb = on_io, .arg = l};
+    snprintf(l->host, sizeof l->host, "%s", host);
     snprintf(l->where, sizeof l->where, "%s:%d", host, port);
     msgpack_sbuffer_init(&l->building);
     msgpack_packer_init(&l->pk, &l->building, msgpack_sbuffer_write);

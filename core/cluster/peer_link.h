@@ -1,5 +1,6 @@
 /* A connection from this broker to another broker's inter-broker listener
- * (the native protocol), on the event loop: requests go out pipelined,
+ * (the native protocol, over TLS with this broker's certificate when the
+ * inter-broker listener has TLS), on the event loop: requests go out pipelined,
  * each answered in order through its callback with the decoded response
  * map. When the link fails (refused, reset, a frame that does not parse,
  * no answer within the request's timeout) every request still in flight is
@@ -18,13 +19,16 @@
 #include "loop.h"
 
 typedef struct brook_peer_link brook_peer_link;
+struct brook_tls_client;
 
 /* The response map (valid during the call only), or NULL with `err`. */
 typedef void (*brook_peer_answer)(void *arg, brook_err err, const msgpack_object *response);
 
-/* Connect (asynchronously) to host:port; `max_frame` bounds a response. */
+/* Connect (asynchronously) to host:port, through TLS when `tls` is not
+ * NULL (the other broker's certificate must chain to its CA and name
+ * `host`); `max_frame` bounds a response. */
 brook_err brook_peer_link_new(brook_loop *loop, const char *host, int32_t port, size_t max_frame,
-                              brook_peer_link **out);
+                              struct brook_tls_client *tls, brook_peer_link **out);
 /* Drop the connection; requests in flight are answered with BROOK_ERR_SHUTDOWN. */
 void brook_peer_link_free(brook_peer_link *l);
 int brook_peer_link_broken(const brook_peer_link *l);

@@ -284,7 +284,7 @@ static void session_fetch(session *s)
         const char *host;
         int32_t port;
         if (leader_address(s, &host, &port) ||
-            brook_peer_link_new(b->loop, host, port, (size_t)b->st->max_frame_bytes, &s->link)) {
+            brook_peer_link_new(b->loop, host, port, (size_t)b->st->max_frame_bytes, b->peer_tls, &s->link)) {
             later(s, RECONNECT_MS); /* not registered (yet), or no socket */
             return;
         }

@@ -57,7 +57,8 @@ static const node cluster_nodes[] = {
      "longest a leader holds a follower's fetch while it has nothing new for it (Kafka's replica.fetch.wait.max.ms; "
      "10-60000)"},
     {"inter_broker_listener", N_STRING, NULL, NULL, 0,
-     "the listener (codec native, no TLS or SASL yet) other brokers reach this one on; default: the first native one"},
+     "the listener (codec native, no SASL; TLS only with client certificates required) other brokers reach this one "
+     "on; default: the first such one"},
     {NULL, 0, NULL, NULL, 0, NULL},
 };
 
@@ -920,8 +921,25 @@ static brook_err check_cluster(brook_config *c, char *err, size_t errlen)
     return BROOK_OK;
 }
 
-/* The listener the brokers of a cluster reach each other on: native, and
- * (until brokers authenticate to each other) without TLS or SASL. */
+/* A listener brokers can reach each other on: native, no SASL (a broker has
+ * no password of its own), and either plain TCP or TLS that requires a
+ * client certificate (brokers then present their own certificate to each
+ * other and check the other's). */
+static const char *inter_broker_unfit(const brook_listener_conf *l)
+{
+    if (strcmp(l->codec, "native") != 0)
+        return "must name a listener with codec \"native\"";
+    if (l->sasl)
+        return "the inter-broker listener cannot have SASL: brokers authenticate to each other with TLS client "
+               "certificates (tls.client_auth = \"required\")";
+    if (l->tls.enabled && (strcmp(l->tls.client_auth, "required") != 0 || !l->tls.ca || !*l->tls.ca))
+        return "an inter-broker listener with TLS must require client certificates (tls.client_auth = "
+               "\"required\" and tls.ca): brokers authenticate to each other with them";
+    return NULL;
+}
+
+/* The listener the brokers of a cluster reach each other on: the one
+ * named, or the first fit for it. */
 static brook_err check_inter_broker_listener(brook_config *c, char *err, size_t errlen)
 {
     brook_settings *st = &c->settings;
@@ -931,24 +949,19 @@ static brook_err check_inter_broker_listener(brook_config *c, char *err, size_t 
     const char *name = s ? config_setting_get_string(s) : NULL;
     for (size_t i = 0; i < st->listener_count; i++) {
         const brook_listener_conf *l = &st->listeners[i];
-        if (name ? strcmp(l->name, name) != 0
-                 : strcmp(l->codec, "native") != 0 || l->tls.enabled || l->sasl) /* default: the first usable one */
+        const char *unfit = inter_broker_unfit(l);
+        if (name ? strcmp(l->name, name) != 0 : unfit != NULL)
             continue;
-        if (strcmp(l->codec, "native") != 0)
-            return fail_at(c, s, err, errlen, "must name a listener with codec \"native\"");
-        if (l->tls.enabled || l->sasl) {
-            static const char why[] = "the inter-broker listener must have neither TLS nor SASL: brokers do not "
-                                      "authenticate to each other yet";
-            return fail_at(c, s, err, errlen, why);
-        }
+        if (unfit)
+            return fail_at(c, s, err, errlen, unfit);
         st->inter_broker_listener = l->name;
         return BROOK_OK;
     }
     if (name)
         return fail_at(c, s, err, errlen, "names no listener");
     snprintf(err, errlen,
-             "%s: a cluster needs a listener with codec \"native\" and neither TLS nor SASL for the brokers' own "
-             "traffic (cluster.inter_broker_listener)",
+             "%s: a cluster needs a listener with codec \"native\", no SASL, and either no TLS or TLS that requires "
+             "client certificates, for the brokers' own traffic (cluster.inter_broker_listener)",
              c->source);
     return BROOK_ERR_INVALID;
 }

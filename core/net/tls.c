@@ -12,8 +12,14 @@ struct brook_tls_server {
     SSL_CTX *ctx;
 };
 
+struct brook_tls_client {
+    SSL_CTX *ctx;
+};
+
 struct brook_tls_conn {
     SSL *ssl;
+    int client;       /* this end connected: the certificate checked is the server's */
+    char reason[256]; /* why the last read or write failed */
 };
 
 /* OpenSSL's most recent reason, cleared. */
@@ -37,9 +43,11 @@ static brook_err fail(SSL_CTX *ctx, char *err, size_t errlen, const char *what, 
     return BROOK_ERR_INVALID;
 }
 
-brook_err brook_tls_server_new(const brook_tls_conf *conf, brook_tls_server **out, char *err, size_t errlen)
+/* A context with the listener's versions, ciphers, certificate and key. */
+static brook_err context_new(const SSL_METHOD *method, const brook_tls_conf *conf, SSL_CTX **out, char *err,
+                             size_t errlen)
 {
-    SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+    SSL_CTX *ctx = SSL_CTX_new(method);
     if (!ctx)
         return fail(NULL, err, errlen, "cannot create a TLS context", NULL);
     int min = strcmp(conf->min_version, "1.3") == 0 ? TLS1_3_VERSION : TLS1_2_VERSION;
@@ -55,6 +63,16 @@ brook_err brook_tls_server_new(const brook_tls_conf *conf, brook_tls_server **ou
         return fail(ctx, err, errlen, "cannot load private key", conf->key);
     if (SSL_CTX_check_private_key(ctx) != 1)
         return fail(ctx, err, errlen, "the private key does not match the certificate", conf->key);
+    *out = ctx;
+    return BROOK_OK;
+}
+
+brook_err brook_tls_server_new(const brook_tls_conf *conf, brook_tls_server **out, char *err, size_t errlen)
+{
+    SSL_CTX *ctx;
+    brook_err e = context_new(TLS_server_method(), conf, &ctx, err, errlen);
+    if (e)
+        return e;
     if (conf->ca && *conf->ca) {
         if (SSL_CTX_load_verify_locations(ctx, conf->ca, NULL) != 1)
             return fail(ctx, err, errlen, "cannot load CA certificates", conf->ca);
@@ -82,18 +100,77 @@ void brook_tls_server_free(brook_tls_server *s)
     free(s);
 }
 
-brook_err brook_tls_conn_new(brook_tls_server *s, int fd, brook_tls_conn **out)
+brook_err brook_tls_client_new(const brook_tls_conf *conf, brook_tls_client **out, char *err, size_t errlen)
+{
+    SSL_CTX *ctx;
+    brook_err e = context_new(TLS_client_method(), conf, &ctx, err, errlen);
+    if (e)
+        return e;
+    if (!conf->ca || !*conf->ca || SSL_CTX_load_verify_locations(ctx, conf->ca, NULL) != 1)
+        return fail(ctx, err, errlen, "cannot load CA certificates", conf->ca);
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+    brook_tls_client *c = calloc(1, sizeof *c);
+    if (!c) {
+        SSL_CTX_free(ctx);
+        return BROOK_ERR_NOMEM;
+    }
+    c->ctx = ctx;
+    *out = c;
+    return BROOK_OK;
+}
+
+void brook_tls_client_free(brook_tls_client *c)
+{
+    if (!c)
+        return;
+    SSL_CTX_free(c->ctx);
+    free(c);
+}
+
+static brook_err conn_new(SSL_CTX *ctx, int fd, brook_tls_conn **out)
 {
     brook_tls_conn *t = calloc(1, sizeof *t);
     if (!t)
         return BROOK_ERR_NOMEM;
-    if (!(t->ssl = SSL_new(s->ctx)) || SSL_set_fd(t->ssl, fd) != 1) {
+    if (!(t->ssl = SSL_new(ctx)) || SSL_set_fd(t->ssl, fd) != 1) {
         brook_tls_conn_free(t);
         ERR_clear_error();
         return BROOK_ERR_NOMEM;
     }
-    SSL_set_accept_state(t->ssl);
     *out = t;
+    return BROOK_OK;
+}
+
+brook_err brook_tls_conn_new(brook_tls_server *s, int fd, brook_tls_conn **out)
+{
+    brook_err e = conn_new(s->ctx, fd, out);
+    if (!e)
+        SSL_set_accept_state((*out)->ssl);
+    return e;
+}
+
+brook_err brook_tls_conn_connect(brook_tls_client *c, int fd, const char *host, brook_tls_conn **out)
+{
+    brook_err e = conn_new(c->ctx, fd, out);
+    if (e)
+        return e;
+    brook_tls_conn *t = *out;
+    t->client = 1;
+    SSL_set_connect_state(t->ssl);
+    /* the server's certificate must name the address it was reached at:
+     * an IP address among its IP names, a host name among its DNS names */
+    X509_VERIFY_PARAM *param = SSL_get0_param(t->ssl);
+    int named = X509_VERIFY_PARAM_set1_ip_asc(param, host) == 1;
+    if (!named) {
+        ERR_clear_error();
+        named = SSL_set1_host(t->ssl, host) == 1 && SSL_set_tlsext_host_name(t->ssl, host) == 1;
+    }
+    if (!named) {
+        ERR_clear_error();
+        brook_tls_conn_free(t);
+        *out = NULL;
+        return BROOK_ERR_INVALID;
+    }
     return BROOK_OK;
 }
 
@@ -127,7 +204,8 @@ int brook_tls_handshake(brook_tls_conn *t, char *why, size_t whylen)
         return c;
     long verify = SSL_get_verify_result(t->ssl);
     if (verify != X509_V_OK)
-        snprintf(why, whylen, "TLS handshake failed: client certificate: %s", X509_verify_cert_error_string(verify));
+        snprintf(why, whylen, "TLS handshake failed: %s certificate: %s", t->client ? "the server's" : "client",
+                 X509_verify_cert_error_string(verify));
     else {
         char reason[256];
         snprintf(why, whylen, "TLS handshake failed: %s", ssl_reason(reason, sizeof reason));
@@ -136,15 +214,21 @@ int brook_tls_handshake(brook_tls_conn *t, char *why, size_t whylen)
     return -1;
 }
 
+/* A read or write that did not move bytes: our code, the reason kept. */
+static int io_result(brook_tls_conn *t, int rc)
+{
+    int c = classify(t, rc);
+    if (c == -1)
+        ssl_reason(t->reason, sizeof t->reason);
+    ERR_clear_error();
+    return c;
+}
+
 ssize_t brook_tls_read(brook_tls_conn *t, void *buf, size_t len)
 {
     size_t n = 0;
     int rc = SSL_read_ex(t->ssl, buf, len, &n);
-    if (rc == 1)
-        return (ssize_t)n;
-    int c = classify(t, rc);
-    ERR_clear_error();
-    return c;
+    return rc == 1 ? (ssize_t)n : io_result(t, rc);
 }
 
 ssize_t brook_tls_write(brook_tls_conn *t, const void *buf, size_t len)
@@ -153,9 +237,13 @@ ssize_t brook_tls_write(brook_tls_conn *t, const void *buf, size_t len)
     int rc = SSL_write_ex(t->ssl, buf, len, &n);
     if (rc == 1)
         return (ssize_t)n;
-    int c = classify(t, rc);
-    ERR_clear_error();
+    int c = io_result(t, rc);
     return c == 0 ? -1 : c;
+}
+
+const char *brook_tls_error(const brook_tls_conn *t)
+{
+    return t->reason[0] ? t->reason : "unknown reason";
 }
 
 int brook_tls_pending(brook_tls_conn *t)

@@ -3,7 +3,13 @@
  * ciphers) and one non-blocking session per connection. The connection
  * code (conn.c) drives the handshake from the event loop and then reads
  * and writes through it; file slices are read into memory first, since
- * sendfile cannot encrypt. */
+ * sendfile cannot encrypt.
+ *
+ * A broker also connects to the others' inter-broker listeners with a
+ * client context made from its own inter-broker listener's settings: the
+ * same certificate and key (presented as its client certificate), the same
+ * CA (which the other broker's certificate must chain to, naming the
+ * address it was reached at). */
 #ifndef BROOK_CORE_TLS_H
 #define BROOK_CORE_TLS_H
 
@@ -15,6 +21,7 @@
 #include "config.h"
 
 typedef struct brook_tls_server brook_tls_server;
+typedef struct brook_tls_client brook_tls_client;
 typedef struct brook_tls_conn brook_tls_conn;
 
 /* Load the listener's certificate and key (and CA); a clear error in `err`
@@ -22,7 +29,15 @@ typedef struct brook_tls_conn brook_tls_conn;
 brook_err brook_tls_server_new(const brook_tls_conf *conf, brook_tls_server **out, char *err, size_t errlen);
 void brook_tls_server_free(brook_tls_server *s);
 
+/* The client side (peer links): `conf` must name a CA. */
+brook_err brook_tls_client_new(const brook_tls_conf *conf, brook_tls_client **out, char *err, size_t errlen);
+void brook_tls_client_free(brook_tls_client *c);
+
+/* A session accepted on `fd` (server side). */
 brook_err brook_tls_conn_new(brook_tls_server *s, int fd, brook_tls_conn **out);
+/* A session connecting on `fd` to `host` (an IP address or a DNS name,
+ * which the server's certificate must name). */
+brook_err brook_tls_conn_connect(brook_tls_client *c, int fd, const char *host, brook_tls_conn **out);
 void brook_tls_conn_free(brook_tls_conn *t);
 
 /* Results of the calls below that cannot finish now. */
@@ -41,6 +56,10 @@ ssize_t brook_tls_write(brook_tls_conn *t, const void *buf, size_t len);
 /* Decrypted bytes OpenSSL holds that a read would return without the
  * socket becoming readable again. */
 int brook_tls_pending(brook_tls_conn *t);
+
+/* Why the last read or write that returned -1 failed (OpenSSL's reason:
+ * an alert from the other end, say). */
+const char *brook_tls_error(const brook_tls_conn *t);
 
 /* The verified client certificate's subject ("CN=alice,O=..."), or NULL. */
 const char *brook_tls_peer_subject(brook_tls_conn *t, char *out, size_t outlen);

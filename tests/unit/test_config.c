@@ -347,7 +347,8 @@ static void plugin_option_tables_are_checked(void **state)
 }
 
 /* A cluster needs a listener the brokers reach each other on: the first
- * native one without TLS or SASL, or the one named. */
+ * native one without SASL and either without TLS or with TLS that requires
+ * client certificates, or the one named. */
 static void cluster_needs_an_inter_broker_listener(void **state)
 {
     (void)state;
@@ -357,6 +358,10 @@ static void cluster_needs_an_inter_broker_listener(void **state)
 #define KAFKA   "{ name = \"k\"; codec = \"kafka\"; address = \"127.0.0.1:0\"; }"
 #define NATIVE  "{ name = \"n\"; codec = \"native\"; address = \"127.0.0.1:0\"; }"
 #define SASL    "{ name = \"s\"; codec = \"native\"; address = \"127.0.0.1:0\"; sasl = true; }"
+#define TLS(name, auth)                                                                                                \
+    "{ name = \"" name                                                                                                 \
+    "\"; codec = \"native\"; address = \"127.0.0.1:0\"; tls = { cert = \"c.pem\"; key = \"c.key\"; ca = "              \
+    "\"ca.pem\"; client_auth = \"" auth "\"; }; }"
     brook_config c;
     char err[1024] = "";
     assert_int_equal(load(&c, CLUSTER "listeners = ( " KAFKA ", " SASL ", " NATIVE " );\n", err), BROOK_OK);
@@ -364,12 +369,21 @@ static void cluster_needs_an_inter_broker_listener(void **state)
     assert_int_equal(c.settings.default_replication_factor, 1);
     brook_config_free(&c);
     expect_error(CLUSTER "listeners = ( " KAFKA " );\n", "needs a listener with codec \"native\"");
-    expect_error(CLUSTER "listeners = ( " KAFKA ", " SASL " );\n", "neither TLS nor SASL");
+    expect_error(CLUSTER "listeners = ( " KAFKA ", " SASL " );\n", "no SASL, and either no TLS or TLS that requires");
+    expect_error(CLUSTER "listeners = ( " KAFKA ", " TLS("r", "requested") " );\n",
+                 "TLS that requires client certificates");
+    /* TLS requiring client certificates: brokers authenticate each other */
+    assert_int_equal(
+        load(&c, CLUSTER "listeners = ( " SASL ", " TLS("r", "requested") ", " TLS("t", "required") " );\n", err),
+        BROOK_OK);
+    assert_string_equal(c.settings.inter_broker_listener, "t");
+    brook_config_free(&c);
+    expect_error(CLUSTER_WITH("inter_broker_listener = \"r\";") "listeners = ( " TLS("r", "requested") " );\n",
+                 "cluster.inter_broker_listener: an inter-broker listener with TLS must require client certificates");
     expect_error(CLUSTER_WITH("inter_broker_listener = \"k\";") "listeners = ( " KAFKA ", " NATIVE " );\n",
                  "codec \"native\"");
-    expect_error(
-        CLUSTER_WITH("inter_broker_listener = \"s\";") "listeners = ( " KAFKA ", " SASL " );\n",
-        "test.conf:1: cluster.inter_broker_listener: the inter-broker listener must have neither TLS nor SASL");
+    expect_error(CLUSTER_WITH("inter_broker_listener = \"s\";") "listeners = ( " KAFKA ", " SASL " );\n",
+                 "test.conf:1: cluster.inter_broker_listener: the inter-broker listener cannot have SASL");
     expect_error(CLUSTER_WITH("inter_broker_listener = \"x\";") "listeners = ( " NATIVE " );\n", "names no listener");
     expect_error(MINIMAL "topics = { default_replication_factor = 0; };\n", "topics.default_replication_factor");
     assert_int_equal(load(&c, CLUSTER "listeners = ( " NATIVE " );\n", err), BROOK_OK);
@@ -384,6 +398,7 @@ static void cluster_needs_an_inter_broker_listener(void **state)
 #undef KAFKA
 #undef NATIVE
 #undef SASL
+#undef TLS
 }
 
 static void shipped_default_config_is_valid(void **state)

@@ -1,0 +1,180 @@
+"""Brokers that authenticate to each other: three brokers whose
+inter-broker listener is TLS requiring client certificates, a real etcd
+and auth-acl. Each broker presents its own certificate when it connects to
+another (followers to their leaders), checks the other's against the CA
+and the address it dialled, and is allowed the cluster's own actions as a
+super user named by its certificate. Replication and failover work over
+it; a client without a certificate, one from another CA, and one with a
+good certificate but no right to the cluster's actions cannot copy a
+partition."""
+import os
+import re
+import shutil
+import signal
+import socket
+import ssl
+import struct
+import subprocess
+import tempfile
+import time
+import unittest
+
+import msgpack
+
+from clustertest import ClusterTestCase
+
+try:
+    from kafka.admin import KafkaAdminClient
+except ImportError:  # pragma: no cover
+    KafkaAdminClient = None
+
+SOURCE = os.environ.get("BROOK_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "../.."))
+BROKER_PRINCIPAL = "User:CN=broker,O=brook-test"
+# the plain listeners' clients (the tests' own) may make and use topics,
+# but not act as the cluster: that is the brokers' alone
+RULES = """allow User:ANONYMOUS * CREATE cluster literal kafka-cluster
+allow User:ANONYMOUS * DESCRIBE cluster literal kafka-cluster
+allow User:ANONYMOUS * ALL topic literal *
+allow User:ANONYMOUS * ALL group literal *
+allow User:CN=alice,O=brook-test * ALL topic literal *
+"""
+DENIED = 10  # BROOK_ERR_DENIED on the native protocol
+
+
+def native_call(sock, op, **fields):
+    body = msgpack.packb(dict(id=1, op=op, **fields), use_bin_type=True)
+    sock.sendall(struct.pack(">I", len(body)) + body)
+    head = b""
+    while len(head) < 4:
+        chunk = sock.recv(4 - len(head))
+        if not chunk:
+            raise ConnectionError("closed")
+        head += chunk
+    (n,) = struct.unpack(">I", head)
+    data = b""
+    while len(data) < n:
+        chunk = sock.recv(n - len(data))
+        if not chunk:
+            raise ConnectionError("closed")
+        data += chunk
+    return msgpack.unpackb(data, raw=False)
+
+
+@unittest.skipUnless(KafkaAdminClient, "needs python3-kafka")
+class InterBrokerTls(ClusterTestCase):
+    cluster_extra = 'inter_broker_listener = "peers";'
+
+    @classmethod
+    def setUpClass(cls):
+        cls.certs = tempfile.mkdtemp(prefix="brook-certs-")
+        subprocess.run(["sh", os.path.join(SOURCE, "config/make-certs.sh"), cls.certs], check=True,
+                       stdout=subprocess.DEVNULL, timeout=60)
+        c = cls.certs
+        cls.listeners = ('{ name = "peers"; codec = "native"; address = "127.0.0.1:0"; tls = { cert = "%s/broker.pem"; '
+                         'key = "%s/broker.key"; ca = "%s/ca.pem"; client_auth = "required"; '
+                         'principal_from_cert = true; }; }' % (c, c, c))
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.certs, ignore_errors=True)
+
+    def broker_config(self, broker_id):
+        path = os.path.join(self.dir, "acl-%d" % broker_id)
+        with open(path, "w") as f:
+            f.write(RULES)
+        return 'auth = ( { plugin = "acl"; file = "%s"; super_users = "%s"; } );' % (path, BROKER_PRINCIPAL)
+
+    def peers_port(self, broker_id):
+        return self.brokers[broker_id].ports["peers"]
+
+    def tls_socket(self, broker_id, cert):
+        ctx = ssl.create_default_context(cafile=os.path.join(self.certs, "ca.pem"))
+        ctx.load_cert_chain(os.path.join(self.certs, cert + ".pem"), os.path.join(self.certs, cert + ".key"))
+        raw = socket.create_connection(("127.0.0.1", self.peers_port(broker_id)), timeout=10)
+        return ctx.wrap_socket(raw, server_hostname="127.0.0.1")
+
+    def replica_fetch(self, sock, topic):
+        return native_call(sock, "replica_fetch", replica_id=9, max_wait_ms=0, partitions=[
+            {"topic": topic, "partition": 0, "offset": 0, "current_leader_epoch": -1, "last_fetched_epoch": -1}])
+
+    def test_replication_and_failover_run_over_mutual_tls(self):
+        self.controller()
+        parts = self.create("t", 1, rf=3)
+        leader = parts[0]["leader"]
+        self.produce_to(leader, "t", [b"v%d" % i for i in range(5)])  # acks=all: every follower fetched them
+        followers = [i for i in (1, 2, 3) if i != leader]
+        for i in followers:
+            self.assertTrue(self.wait_log(i, "linked to 127.0.0.1:%d (TLS)" % self.peers_port(leader)),
+                            self.brokers[i].log())
+        self.brokers[leader].stop(signal.SIGKILL)
+        parts = self.wait_partitions("t", lambda r: r["leader"] in followers, 1, timeout=30)
+        self.assertEqual(self.read_all("t", 5), [b"v%d" % i for i in range(5)])
+        self.produce_to(parts[0]["leader"], "t", [b"after"])  # the new leader's follower links are TLS too
+        self.assertEqual(self.read_all("t", 6)[-1], b"after")
+
+    def test_only_brokers_copy_partitions_on_the_inter_broker_listener(self):
+        self.controller()
+        leader = self.create("t", 1, rf=3)[0]["leader"]
+        self.produce_to(leader, "t", [b"secret"])
+        # plaintext on the TLS port: no answer, the connection is closed
+        with socket.create_connection(("127.0.0.1", self.peers_port(leader)), timeout=10) as plain:
+            with self.assertRaises((ConnectionError, OSError)):
+                self.replica_fetch(plain, "t")
+        # a certificate from a CA the brokers do not trust: refused in the handshake
+        with self.assertRaises((ssl.SSLError, ConnectionError, OSError)):
+            with self.tls_socket(leader, "rogue") as rogue:
+                self.replica_fetch(rogue, "t")
+        # a client certificate of the cluster's CA, but not a broker's: authenticated, not allowed
+        with self.tls_socket(leader, "client") as alice:
+            r = self.replica_fetch(alice, "t")
+        self.assertEqual(r["partitions"][0]["error"], DENIED, r)
+        self.assertNotIn(b"secret", msgpack.packb(r, use_bin_type=True))
+        # the brokers' own certificate is allowed
+        with self.tls_socket(leader, "broker") as broker:
+            r = self.replica_fetch(broker, "t")
+        self.assertEqual(r["error"], 0, r)
+        self.assertIn(b"secret", r["partitions"][0]["batches"])
+
+
+@unittest.skipUnless(KafkaAdminClient, "needs python3-kafka")
+class InterBrokerTlsRefusesStrangers(ClusterTestCase):
+    """A broker whose certificate the others do not trust cannot follow
+    them: its links fail in the handshake, named in its log, and the
+    partitions it should copy leave its in-sync sets."""
+    brokers_at_start = 0
+    cluster_extra = 'inter_broker_listener = "peers";'
+    replication = 'replication = { plugin = "isr"; replica_lag_time_max_ms = 2000; };'
+
+    @classmethod
+    def setUpClass(cls):
+        cls.certs = tempfile.mkdtemp(prefix="brook-certs-")
+        subprocess.run(["sh", os.path.join(SOURCE, "config/make-certs.sh"), cls.certs], check=True,
+                       stdout=subprocess.DEVNULL, timeout=60)
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.certs, ignore_errors=True)
+
+    def peers_listener(self, cert, key, ca):
+        c = self.certs
+        return ('{ name = "peers"; codec = "native"; address = "127.0.0.1:0"; tls = { cert = "%s/%s"; key = "%s/%s"; '
+                'ca = "%s/%s"; client_auth = "required"; }; }' % (c, cert, c, key, c, ca))
+
+    def test_a_broker_with_an_untrusted_certificate_cannot_follow(self):
+        # brokers 1 and 2 trust ca.pem; broker 3 presents the rogue CA's certificate
+        self.listeners = self.peers_listener("broker.pem", "broker.key", "ca.pem")
+        self.start(1)
+        self.start(2)
+        self.listeners = self.peers_listener("rogue.pem", "rogue.key", "ca.pem")
+        self.start(3)
+        self.controller()
+        parts = self.create("t", 3, rf=3)
+        led_by_others = [p for p, r in parts.items() if r["leader"] != 3]
+        deadline = time.monotonic() + 20
+        while not re.search(r"link to \S+ failed: .*TLS", self.brokers[3].log()) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        self.assertRegex(self.brokers[3].log(), r"link to \S+ failed: .*TLS")
+        # 3 copies nothing from 1 and 2: it leaves the in-sync sets of what they lead
+        self.wait_partitions("t", lambda r: r["leader"] == 3 or 3 not in r["isr"], 3, timeout=30)
+        for p in led_by_others:
+            self.assertNotIn(3, self.partitions("t")[p]["isr"])
