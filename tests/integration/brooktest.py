@@ -124,8 +124,9 @@ def brookctl(address, *args, input=None, timeout=60):
 class Native:
     """A raw native-protocol connection for hand-made requests."""
 
-    def __init__(self, port, timeout=10.0):
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    def __init__(self, port, timeout=10.0, sock=None):
+        """To 127.0.0.1:port, or over `sock` (a TLS socket, say)."""
+        self.sock = sock or socket.create_connection(("127.0.0.1", port), timeout=timeout)
         self.next_id = 0
 
     def close(self):

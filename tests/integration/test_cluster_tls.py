@@ -9,26 +9,23 @@ good certificate but no right to the cluster's actions cannot copy a
 partition."""
 import os
 import re
-import shutil
 import signal
 import socket
 import ssl
-import struct
-import subprocess
-import tempfile
 import time
 import unittest
 
 import msgpack
 
+from brooktest import Native
 from clustertest import ClusterTestCase
+from test_tls import CertsTestCase
 
 try:
     from kafka.admin import KafkaAdminClient
 except ImportError:  # pragma: no cover
     KafkaAdminClient = None
 
-SOURCE = os.environ.get("BROOK_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "../.."))
 BROKER_PRINCIPAL = "User:CN=broker,O=brook-test"
 # the plain listeners' clients (the tests' own) may make and use topics,
 # but not act as the cluster: that is the brokers' alone
@@ -41,42 +38,17 @@ allow User:CN=alice,O=brook-test * ALL topic literal *
 DENIED = 10  # BROOK_ERR_DENIED on the native protocol
 
 
-def native_call(sock, op, **fields):
-    body = msgpack.packb(dict(id=1, op=op, **fields), use_bin_type=True)
-    sock.sendall(struct.pack(">I", len(body)) + body)
-    head = b""
-    while len(head) < 4:
-        chunk = sock.recv(4 - len(head))
-        if not chunk:
-            raise ConnectionError("closed")
-        head += chunk
-    (n,) = struct.unpack(">I", head)
-    data = b""
-    while len(data) < n:
-        chunk = sock.recv(n - len(data))
-        if not chunk:
-            raise ConnectionError("closed")
-        data += chunk
-    return msgpack.unpackb(data, raw=False)
-
-
 @unittest.skipUnless(KafkaAdminClient, "needs python3-kafka")
-class InterBrokerTls(ClusterTestCase):
+class InterBrokerTls(CertsTestCase, ClusterTestCase):
     cluster_extra = 'inter_broker_listener = "peers";'
 
     @classmethod
     def setUpClass(cls):
-        cls.certs = tempfile.mkdtemp(prefix="brook-certs-")
-        subprocess.run(["sh", os.path.join(SOURCE, "config/make-certs.sh"), cls.certs], check=True,
-                       stdout=subprocess.DEVNULL, timeout=60)
+        super().setUpClass()
         c = cls.certs
         cls.listeners = ('{ name = "peers"; codec = "native"; address = "127.0.0.1:0"; tls = { cert = "%s/broker.pem"; '
                          'key = "%s/broker.key"; ca = "%s/ca.pem"; client_auth = "required"; '
                          'principal_from_cert = true; }; }' % (c, c, c))
-
-    @classmethod
-    def tearDownClass(cls):
-        shutil.rmtree(cls.certs, ignore_errors=True)
 
     def broker_config(self, broker_id):
         path = os.path.join(self.dir, "acl-%d" % broker_id)
@@ -94,7 +66,7 @@ class InterBrokerTls(ClusterTestCase):
         return ctx.wrap_socket(raw, server_hostname="127.0.0.1")
 
     def replica_fetch(self, sock, topic):
-        return native_call(sock, "replica_fetch", replica_id=9, max_wait_ms=0, partitions=[
+        return Native(None, sock=sock).call("replica_fetch", replica_id=9, max_wait_ms=0, partitions=[
             {"topic": topic, "partition": 0, "offset": 0, "current_leader_epoch": -1, "last_fetched_epoch": -1}])
 
     def test_replication_and_failover_run_over_mutual_tls(self):
@@ -137,23 +109,13 @@ class InterBrokerTls(ClusterTestCase):
 
 
 @unittest.skipUnless(KafkaAdminClient, "needs python3-kafka")
-class InterBrokerTlsRefusesStrangers(ClusterTestCase):
+class InterBrokerTlsRefusesStrangers(CertsTestCase, ClusterTestCase):
     """A broker whose certificate the others do not trust cannot follow
     them: its links fail in the handshake, named in its log, and the
     partitions it should copy leave its in-sync sets."""
     brokers_at_start = 0
     cluster_extra = 'inter_broker_listener = "peers";'
     replication = 'replication = { plugin = "isr"; replica_lag_time_max_ms = 2000; };'
-
-    @classmethod
-    def setUpClass(cls):
-        cls.certs = tempfile.mkdtemp(prefix="brook-certs-")
-        subprocess.run(["sh", os.path.join(SOURCE, "config/make-certs.sh"), cls.certs], check=True,
-                       stdout=subprocess.DEVNULL, timeout=60)
-
-    @classmethod
-    def tearDownClass(cls):
-        shutil.rmtree(cls.certs, ignore_errors=True)
 
     def peers_listener(self, cert, key, ca):
         c = self.certs
