@@ -616,7 +616,8 @@ static const brook_metastore_ops etcd_ops = {
     .free = etcd_free,
 };
 
-brook_err brook_etcd_store_new(brook_loop *loop, const char *endpoints, brook_metastore **out)
+brook_err brook_etcd_store_new(brook_loop *loop, const char *endpoints, const brook_http_tls *tls,
+                               brook_metastore **out)
 {
     etcd *e = calloc(1, sizeof *e);
     if (!e)
@@ -639,7 +640,7 @@ brook_err brook_etcd_store_new(brook_loop *loop, const char *endpoints, brook_me
         free(e);
         return BROOK_ERR_INVALID;
     }
-    brook_err err = brook_http_new(loop, &e->http);
+    brook_err err = brook_http_new(loop, tls, &e->http);
     if (err) {
         free(e);
         return err;

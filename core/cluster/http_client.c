@@ -43,6 +43,7 @@ struct brook_http {
     brook_http_req requests; /* list head */
     int in_curl;             /* inside curl_multi_socket_action: libcurl's callbacks may run */
     http_sock *dead;         /* sockets libcurl let go of, freed on a timer */
+    char *ca, *cert, *key;   /* brook_http_tls, copied; NULL: libcurl's default */
 };
 
 static void unlink_req(brook_http_req *r)
@@ -175,14 +176,33 @@ static int socket_cb(CURL *easy, curl_socket_t fd, int what, void *userp, void *
     return brook_loop_io_set(h->loop, &s->io, events) ? -1 : 0;
 }
 
-brook_err brook_http_new(brook_loop *loop, brook_http **out)
+static int copy_tls(brook_http *h, const brook_http_tls *tls)
+{
+    if (!tls)
+        return 0;
+    h->ca = tls->ca ? strdup(tls->ca) : NULL;
+    h->cert = tls->cert ? strdup(tls->cert) : NULL;
+    h->key = tls->key ? strdup(tls->key) : NULL;
+    return (tls->ca && !h->ca) || (tls->cert && !h->cert) || (tls->key && !h->key) ? -1 : 0;
+}
+
+static void free_tls(brook_http *h)
+{
+    free(h->ca);
+    free(h->cert);
+    free(h->key);
+}
+
+brook_err brook_http_new(brook_loop *loop, const brook_http_tls *tls, brook_http **out)
 {
     static int initialised;
     if (!initialised && curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
         return BROOK_ERR_IO;
     initialised = 1;
     brook_http *h = calloc(1, sizeof *h);
-    if (!h || !(h->multi = curl_multi_init())) {
+    if (!h || copy_tls(h, tls) || !(h->multi = curl_multi_init())) {
+        if (h)
+            free_tls(h);
         free(h);
         return BROOK_ERR_NOMEM;
     }
@@ -212,6 +232,7 @@ void brook_http_free(brook_http *h)
     if (h->add_timer)
         brook_loop_timer_cancel(h->loop, h->add_timer);
     curl_multi_cleanup(h->multi); /* removes its sockets through socket_cb */
+    free_tls(h);
     while (h->dead) {
         http_sock *s = h->dead;
         h->dead = s->next_dead;
@@ -283,6 +304,13 @@ brook_err brook_http_post(brook_http *h, const char *url, const char *body, size
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, r->error);
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
+    /* https:// only; peer and host verification stay libcurl's default (on) */
+    if (h->ca)
+        curl_easy_setopt(e, CURLOPT_CAINFO, h->ca);
+    if (h->cert) {
+        curl_easy_setopt(e, CURLOPT_SSLCERT, h->cert);
+        curl_easy_setopt(e, CURLOPT_SSLKEY, h->key);
+    }
     if (timeout_ms > 0)
         curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, timeout_ms);
     r->prev = h->requests.prev;

@@ -19,6 +19,13 @@
 typedef struct brook_http brook_http;
 typedef struct brook_http_req brook_http_req;
 
+/* TLS for https:// URLs; each NULL for libcurl's default. */
+typedef struct brook_http_tls {
+    const char *ca;   /* PEM CA bundle the server's certificate must chain to; NULL: the system's */
+    const char *cert; /* PEM client certificate; NULL: none */
+    const char *key;  /* its private key */
+} brook_http_tls;
+
 /* A streamed response, chunk by chunk as it arrives (a watch). */
 typedef void (*brook_http_data_cb)(void *arg, const char *data, size_t len);
 /* The end of a request: `status` is the HTTP status, 0 when the transfer
@@ -27,7 +34,8 @@ typedef void (*brook_http_data_cb)(void *arg, const char *data, size_t len);
  * streamed one), valid during the call. The request is freed after. */
 typedef void (*brook_http_done_cb)(void *arg, int status, const char *body, size_t len, const char *error);
 
-brook_err brook_http_new(brook_loop *loop, brook_http **out);
+/* `tls` (copied; NULL: defaults) applies to every https:// request. */
+brook_err brook_http_new(brook_loop *loop, const brook_http_tls *tls, brook_http **out);
 /* Abort every request (no callbacks) and free everything. Call it from a
  * timer or with the loop stopped, not from one of its own I/O callbacks. */
 void brook_http_free(brook_http *h);

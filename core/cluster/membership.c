@@ -82,8 +82,14 @@ static brook_err wait_answer(brook_membership *m, answer *a, const char *what, c
         return BROOK_ERR_TIMEOUT;
     }
     if (a->r.err) {
-        snprintf(err, errlen, "cluster: %s at the metadata store (%s): %s", what, m->b->st->cluster_endpoints,
-                 a->error);
+        /* an https etcd that refuses a client certificate closes the
+         * connection after the handshake: libcurl can only say "reset" */
+        int https = strncmp(m->b->st->cluster_endpoints, "https://", 8) == 0;
+        snprintf(err, errlen, "cluster: %s at the metadata store (%s): %s%s", what, m->b->st->cluster_endpoints,
+                 a->error,
+                 https ? " (with TLS: does etcd trust cluster.etcd_tls.cert, and cluster.etcd_tls.ca etcd's "
+                         "certificate?)"
+                       : "");
         return a->r.err;
     }
     return BROOK_OK;
@@ -125,7 +131,8 @@ brook_err brook_membership_join(brook_broker *b, char *err, size_t errlen)
     snprintf(m->ns, sizeof m->ns, "%s/%s", strcmp(st->cluster_prefix, "/") == 0 ? "" : st->cluster_prefix,
              st->cluster_name);
     snprintf(m->key, sizeof m->key, "%s/brokers/%d", m->ns, st->broker_id);
-    brook_err e = brook_etcd_store_new(b->loop, st->cluster_endpoints, &m->store);
+    brook_http_tls tls = {.ca = st->etcd_ca, .cert = st->etcd_cert, .key = st->etcd_key};
+    brook_err e = brook_etcd_store_new(b->loop, st->cluster_endpoints, &tls, &m->store);
     if (e) {
         snprintf(err, errlen, "cluster: cannot reach the metadata store: %s", brook_err_str(e));
         return e;

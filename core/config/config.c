@@ -42,10 +42,19 @@ static const node broker_nodes[] = {
     {NULL, 0, NULL, NULL, 0, NULL},
 };
 
+static const node etcd_tls_nodes[] = {
+    {"ca", N_STRING, NULL, NULL, 0, "PEM CA certificates etcd's certificate must chain to; default: the system's"},
+    {"cert", N_STRING, NULL, NULL, 0, "PEM client certificate presented to etcd (its --client-cert-auth)"},
+    {"key", N_STRING, NULL, NULL, 0, "PEM private key of that certificate"},
+    {NULL, 0, NULL, NULL, 0, NULL},
+};
+
 static const node cluster_nodes[] = {
     {"endpoints", N_STRING, NULL, NULL, 1,
-     "the metadata store: etcd client URLs of one etcd cluster, comma-separated (http://127.0.0.1:2379); when one "
-     "fails the next is used"},
+     "the metadata store: etcd client URLs of one etcd cluster, comma-separated (http://127.0.0.1:2379, or https:// "
+     "with etcd_tls); when one fails the next is used"},
+    {"etcd_tls", N_GROUP, etcd_tls_nodes, NULL, 0,
+     "TLS to etcd: its https:// endpoints' CA, this broker's certificate"},
     {"name", N_STRING, NULL, "brook", 0, "the cluster's name; its keys live under <prefix>/<name>/"},
     {"prefix", N_STRING, NULL, "/brook", 0, "where Brook's keys start in the metadata store"},
     {"lease_ttl_ms", N_INT, NULL, "10000", 0,
@@ -895,23 +904,45 @@ static int key_name_valid(const char *s)
     return 1;
 }
 
-/* The cluster block: http URLs, a key name, a prefix that is a path. */
+/* etcd's URLs: all http://, or all https:// (TLS, set up by etcd_tls). */
+static brook_err check_endpoints(brook_config *c, char *err, size_t errlen)
+{
+    const brook_settings *st = &c->settings;
+    const config_t *cfg = &c->cfg;
+    const char *ep = st->cluster_endpoints;
+    int plain = 0, tls = 0;
+    for (const char *p = ep; p && *p;) {
+        size_t n = strcspn(p, ",");
+        plain += n > 7 && strncmp(p, "http://", 7) == 0;
+        tls += n > 8 && strncmp(p, "https://", 8) == 0;
+        if (!(n > 7 && strncmp(p, "http://", 7) == 0) && !(n > 8 && strncmp(p, "https://", 8) == 0))
+            return fail_at(c, config_lookup(cfg, "cluster.endpoints"), err, errlen,
+                           "must be http:// or https:// URLs separated by commas (etcd's client URLs)");
+        p += n + (p[n] == ',');
+    }
+    if (!ep || !*ep)
+        return fail_at(c, config_lookup(cfg, "cluster.endpoints"), err, errlen, "must name at least one URL");
+    if (plain && tls)
+        return fail_at(c, config_lookup(cfg, "cluster.endpoints"), err, errlen,
+                       "must be all http:// or all https:// (one etcd cluster)");
+    if (plain && config_lookup(cfg, "cluster.etcd_tls"))
+        return fail_at(c, config_lookup(cfg, "cluster.etcd_tls"), err, errlen,
+                       "is for https:// endpoints; these are http://");
+    if (!st->etcd_cert != !st->etcd_key)
+        return fail_at(c, config_lookup(cfg, "cluster.etcd_tls"), err, errlen, "needs both cert and key, or neither");
+    return BROOK_OK;
+}
+
+/* The cluster block: etcd's URLs, a key name, a prefix that is a path. */
 static brook_err check_cluster(brook_config *c, char *err, size_t errlen)
 {
     const brook_settings *st = &c->settings;
     if (!st->clustered)
         return BROOK_OK;
     const config_t *cfg = &c->cfg;
-    const char *ep = st->cluster_endpoints;
-    for (const char *p = ep; p && *p;) {
-        size_t n = strcspn(p, ",");
-        if (n < 8 || strncmp(p, "http://", 7) != 0)
-            return fail_at(c, config_lookup(cfg, "cluster.endpoints"), err, errlen,
-                           "must be http:// URLs separated by commas (etcd's client URLs)");
-        p += n + (p[n] == ',');
-    }
-    if (!ep || !*ep)
-        return fail_at(c, config_lookup(cfg, "cluster.endpoints"), err, errlen, "must name at least one URL");
+    brook_err e = check_endpoints(c, err, errlen);
+    if (e)
+        return e;
     if (!key_name_valid(st->cluster_name))
         return fail_at(c, config_lookup(cfg, "cluster.name"), err, errlen, "must be letters, digits, '.', '_' or '-'");
     const char *prefix = st->cluster_prefix;
@@ -1048,6 +1079,9 @@ brook_err brook_config_validate(brook_config *c, char *err, size_t errlen)
     st->rack = get_string(cfg, "broker.rack");
     st->clustered = config_lookup(cfg, "cluster") != NULL;
     st->cluster_endpoints = get_string(cfg, "cluster.endpoints");
+    st->etcd_ca = get_string(cfg, "cluster.etcd_tls.ca");
+    st->etcd_cert = get_string(cfg, "cluster.etcd_tls.cert");
+    st->etcd_key = get_string(cfg, "cluster.etcd_tls.key");
     st->cluster_name = get_string(cfg, "cluster.name");
     st->cluster_prefix = get_string(cfg, "cluster.prefix");
     st->lease_ttl_ms = get_int(cfg, "cluster.lease_ttl_ms");

@@ -94,6 +94,7 @@ typedef struct brook_settings {
     const char *rack; /* NULL: none */
     int clustered;    /* a cluster block: join through the metadata store */
     const char *cluster_endpoints;
+    const char *etcd_ca, *etcd_cert, *etcd_key; /* cluster.etcd_tls, for https:// endpoints; NULL: default */
     const char *cluster_name;
     const char *cluster_prefix;
     int64_t lease_ttl_ms;

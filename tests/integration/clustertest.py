@@ -60,10 +60,11 @@ class ClusterTestCase(unittest.TestCase):
     replication_via_proxy = False
     listeners = ""  # more listeners for every broker (a SASL one, say)
     cluster_extra = ""  # more settings in every broker's cluster block
+    etcd_certs = None  # a make-certs.sh directory: etcd serves https and requires client certificates
 
     def setUp(self):
         self.dir = tempfile.mkdtemp(prefix="brook-cluster-")
-        self.etcd = Etcd(self.dir)
+        self.etcd = Etcd(self.dir, certs=self.etcd_certs)
         self.brokers = {}
         self.etcd_links = {}
         self.replica_links = {}

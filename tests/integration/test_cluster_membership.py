@@ -148,7 +148,7 @@ class ClusterMembership(unittest.TestCase):
 
     def test_check_config_validates_the_cluster_block(self):
         for block, message in [
-            ('cluster = { endpoints = "127.0.0.1:2379"; };', "must be http:// URLs"),
+            ('cluster = { endpoints = "127.0.0.1:2379"; };', "must be http:// or https:// URLs"),
             ('cluster = { endpoints = "http://127.0.0.1:2379"; lease_ttl_ms = 500; };',
              "cluster.lease_ttl_ms: 500 is out of range [2000, 300000]"),
             ('cluster = { endpoints = "http://127.0.0.1:2379"; name = "a/b"; };', "cluster.name"),

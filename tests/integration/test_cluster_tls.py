@@ -140,3 +140,47 @@ class InterBrokerTlsRefusesStrangers(CertsTestCase, ClusterTestCase):
         self.wait_partitions("t", lambda r: r["leader"] == 3 or 3 not in r["isr"], 3, timeout=30)
         for p in led_by_others:
             self.assertNotIn(3, self.partitions("t")[p]["isr"])
+
+
+@unittest.skipUnless(KafkaAdminClient, "needs python3-kafka")
+class EtcdOverTls(CertsTestCase, ClusterTestCase):
+    """The brokers reach etcd over https with a client certificate (etcd
+    started with --client-cert-auth): the cluster id, registrations,
+    leases, watches and records all travel encrypted and authenticated. A
+    broker without a certificate etcd trusts, or that does not trust
+    etcd's, does not start, and says why."""
+    brokers_at_start = 2
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.etcd_certs = cls.certs
+        cls.cluster_extra = cls.etcd_tls("ca.pem", "broker")
+
+    @classmethod
+    def etcd_tls(cls, ca, cert=None):
+        c = cls.certs
+        pair = 'cert = "%s/%s.pem"; key = "%s/%s.key";' % (c, cert, c, cert) if cert else ""
+        return 'etcd_tls = { ca = "%s/%s"; %s };' % (c, ca, pair)
+
+    def test_the_cluster_runs_on_etcd_over_mutual_tls(self):
+        self.controller()
+        parts = self.create("t", 1, rf=2)
+        leader = parts[0]["leader"]
+        self.produce_to(leader, "t", [b"v%d" % i for i in range(3)])
+        self.brokers[leader].stop(signal.SIGKILL)  # its lease runs out: seen through an https watch
+        other = 3 - leader
+        self.wait_partitions("t", lambda r: r["leader"] == other, 1, timeout=30)
+        self.assertEqual(self.read_all("t", 3), [b"v%d" % i for i in range(3)])
+
+    def test_a_broker_etcd_does_not_trust_or_that_does_not_trust_etcd_does_not_start(self):
+        for extra, why in [(self.etcd_tls("ca.pem"), "etcd_tls"),  # no client certificate
+                           (self.etcd_tls("ca.pem", "rogue"), "etcd_tls"),  # one of another CA
+                           (self.etcd_tls("rogue-ca.pem", "broker"), "SSL certificate problem")]:  # etcd's untrusted
+            self.cluster_extra = extra
+            broker_id = 7
+            with self.assertRaises(RuntimeError) as caught:
+                self.start(broker_id)
+            self.assertIn("metadata store", str(caught.exception))
+            self.assertIn(why, str(caught.exception))
+            self.brokers.pop(broker_id).stop()

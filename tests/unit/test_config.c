@@ -389,6 +389,28 @@ static void cluster_needs_an_inter_broker_listener(void **state)
     assert_int_equal(load(&c, CLUSTER "listeners = ( " NATIVE " );\n", err), BROOK_OK);
     assert_int_equal(c.settings.replica_fetch_wait_ms, 500);
     brook_config_free(&c);
+    /* etcd over TLS: https:// endpoints, with etcd_tls for its CA and this broker's certificate */
+#define HTTPS_WITH(x)                                                                                                  \
+    "cluster = { endpoints = \"https://10.0.0.1:2379,https://10.0.0.2:2379\"; " x " };\nstorage = { plugin = "         \
+    "\"memory\"; };\nlisteners = ( " NATIVE " );\n"
+    assert_int_equal(load(&c, HTTPS_WITH("etcd_tls = { ca = \"ca.pem\"; cert = \"b.pem\"; key = \"b.key\"; };"), err),
+                     BROOK_OK);
+    assert_string_equal(c.settings.etcd_ca, "ca.pem");
+    assert_string_equal(c.settings.etcd_cert, "b.pem");
+    assert_string_equal(c.settings.etcd_key, "b.key");
+    brook_config_free(&c);
+    assert_int_equal(load(&c, HTTPS_WITH(""), err), BROOK_OK); /* the system's CAs, no client certificate */
+    assert_null(c.settings.etcd_ca);
+    brook_config_free(&c);
+    expect_error(HTTPS_WITH("etcd_tls = { cert = \"b.pem\"; };"), "cluster.etcd_tls: needs both cert and key");
+    expect_error(CLUSTER_WITH("etcd_tls = { ca = \"ca.pem\"; };") "listeners = ( " NATIVE " );\n",
+                 "cluster.etcd_tls: is for https:// endpoints");
+#define ENDPOINTS(x)                                                                                                   \
+    "cluster = { endpoints = \"" x "\"; };\nstorage = { plugin = \"memory\"; };\nlisteners = ( " NATIVE " );\n"
+    expect_error(ENDPOINTS("http://a:1,https://b:2"), "cluster.endpoints: must be all http:// or all https://");
+    expect_error(ENDPOINTS("ftp://a:1"), "cluster.endpoints: must be http:// or https:// URLs");
+#undef HTTPS_WITH
+#undef ENDPOINTS
     expect_error(CLUSTER_WITH("replica_fetch_wait_ms = 5;") "listeners = ( " NATIVE " );\n",
                  "cluster.replica_fetch_wait_ms: 5 is out of range");
     expect_error(CLUSTER_WITH("replica_fetch_wait_ms = 60001;") "listeners = ( " NATIVE " );\n",

@@ -158,7 +158,7 @@ static int setup(void **state)
                metrics_url, (char *)NULL);
         _exit(127);
     }
-    if (brook_loop_new(&e->loop) || brook_etcd_store_new(e->loop, e->endpoint, &e->store))
+    if (brook_loop_new(&e->loop) || brook_etcd_store_new(e->loop, e->endpoint, NULL, &e->store))
         return -1;
     /* ready when it answers a read (about a second) */
     for (int i = 0; i < 100; i++) {
@@ -345,7 +345,7 @@ static void watches_see_changes_in_order_and_report_compaction(void **state)
 
     /* compact past a revision, then watch from it: the watch ends, naming the compaction */
     brook_http *http;
-    assert_int_equal(brook_http_new(e->loop, &http), BROOK_OK);
+    assert_int_equal(brook_http_new(e->loop, NULL, &http), BROOK_OK);
     char url[128], body[64];
     snprintf(url, sizeof url, "%s/v3/kv/compaction", e->endpoint);
     snprintf(body, sizeof body, "{\"revision\":\"%lld\"}", (long long)d.r.revision);
@@ -372,7 +372,7 @@ static void an_unreachable_engine_answers_io_errors(void **state)
     brook_metastore *dead;
     char endpoint[64];
     snprintf(endpoint, sizeof endpoint, "http://127.0.0.1:%d", free_port());
-    assert_int_equal(brook_etcd_store_new(e->loop, endpoint, &dead), BROOK_OK);
+    assert_int_equal(brook_etcd_store_new(e->loop, endpoint, NULL, &dead), BROOK_OK);
     answer a = {0};
     assert_int_equal(dead->ops->get(dead, "/x", 0, on_answer, &a), BROOK_OK);
     call_wait(e, &a);
@@ -395,7 +395,7 @@ static void an_endpoint_that_is_down_is_passed_over(void **state)
     brook_metastore *two;
     char endpoints[600];
     snprintf(endpoints, sizeof endpoints, "http://127.0.0.1:%d/,%s", free_port(), e->endpoint);
-    assert_int_equal(brook_etcd_store_new(e->loop, endpoints, &two), BROOK_OK);
+    assert_int_equal(brook_etcd_store_new(e->loop, endpoints, NULL, &two), BROOK_OK);
     brook_mop put = {.kind = BROOK_MOP_PUT, .key = "/two/k", .value = (const uint8_t *)"v", .value_len = 1};
     answer a = {0};
     assert_int_equal(two->ops->txn(two, NULL, 0, &put, 1, NULL, 0, on_answer, &a), BROOK_OK);
@@ -408,7 +408,7 @@ static void an_endpoint_that_is_down_is_passed_over(void **state)
     assert_int_equal(g.r.err, BROOK_OK);
     assert_int_equal(g.r.count, 1);
     two->ops->free(two);
-    assert_int_equal(brook_etcd_store_new(e->loop, ",", &two), BROOK_ERR_INVALID);
+    assert_int_equal(brook_etcd_store_new(e->loop, ",", NULL, &two), BROOK_ERR_INVALID);
 }
 
 int main(void)
