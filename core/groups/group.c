@@ -53,6 +53,7 @@ struct group {
     void *sync_timer;
     int initial_delay;      /* the rebalance timer is the initial delay */
     int64_t empty_since_ms; /* when it last became Empty (made, loaded, or its last member went) */
+    int standalone;         /* made by a commit from outside any generation; no member joined since */
 };
 
 struct brook_groups {
@@ -784,6 +785,7 @@ void brook_groups_join(brook_groups *gs, brook_request *req, brook_group_done do
             free(g->protocol_type);
             g->protocol_type = strdup(j->protocol_type);
         }
+        g->standalone = 0;
         update_member(m, j);
         hold_join(m, req, done, arg);
         prepare_rebalance(g);
@@ -939,7 +941,12 @@ brook_err brook_groups_check_commit(brook_groups *gs, const char *group_id, int3
         /* from outside any generation (a simple consumer, an admin tool) */
         if (g && g->member_count)
             return BROOK_ERR_UNKNOWN_MEMBER;
-        return g || create_group(gs, group_id) ? BROOK_OK : BROOK_ERR_NOMEM;
+        if (g)
+            return BROOK_OK;
+        if (!(g = create_group(gs, group_id)))
+            return BROOK_ERR_NOMEM;
+        g->standalone = 1;
+        return BROOK_OK;
     }
     member *m;
     brook_err e = check_member(g, generation, member_id, group_instance_id, &m);
@@ -976,12 +983,17 @@ int brook_groups_is_empty(const brook_groups *gs, const char *group_id)
     return !g || g->member_count == 0;
 }
 
-int64_t brook_groups_empty_since(const brook_groups *gs, const char *group_id)
+brook_group_expiry brook_groups_expiry(const brook_groups *gs, const char *group_id, int64_t *empty_since)
 {
     const group *g = find_group(gs, group_id);
+    *empty_since = g ? g->empty_since_ms : 0;
     if (!g)
-        return 0;
-    return g->state == EMPTY && g->member_count == 0 ? g->empty_since_ms : -1;
+        return BROOK_GROUP_EXPIRES_WHOLE; /* not known at all: no members */
+    if (g->state == EMPTY && !g->member_count)
+        return g->standalone ? BROOK_GROUP_EXPIRES_PER_OFFSET : BROOK_GROUP_EXPIRES_WHOLE;
+    if (g->state == STABLE && same(g->protocol_type, "consumer"))
+        return BROOK_GROUP_EXPIRES_UNSUBSCRIBED;
+    return BROOK_GROUP_KEEPS;
 }
 
 brook_err brook_groups_delete(brook_groups *gs, const char *group_id)

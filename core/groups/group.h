@@ -69,10 +69,23 @@ void brook_groups_offsets_gone(brook_groups *g, const char *group_id);
 /* Is the group known, and is it empty (no members)? */
 int brook_groups_exists(const brook_groups *g, const char *group_id);
 int brook_groups_is_empty(const brook_groups *g, const char *group_id);
-/* Since when the group has been empty (made, loaded at start-up, or its
- * last member gone), on the clock's time; -1 when it is not empty. A group
- * not known at all has no members: 0. */
-int64_t brook_groups_empty_since(const brook_groups *g, const char *group_id);
+/* How the group's committed offsets expire now (Kafka's rules, KIP-211). */
+typedef enum brook_group_expiry {
+    /* Empty: all of them together, retention after it became empty
+     * (*empty_since) and after its last commit. Also a group whose past is
+     * not known here (found at start-up): the rule that never hastens. */
+    BROOK_GROUP_EXPIRES_WHOLE,
+    /* A standalone consumer's (it commits and never joined): each offset
+     * retention after its own commit. */
+    BROOK_GROUP_EXPIRES_PER_OFFSET,
+    /* A stable consumer group: offsets of topics no member subscribes to,
+     * each retention after its own commit; the others stay. */
+    BROOK_GROUP_EXPIRES_UNSUBSCRIBED,
+    /* Rebalancing, or members of another protocol: none. */
+    BROOK_GROUP_KEEPS,
+} brook_group_expiry;
+brook_group_expiry brook_groups_expiry(const brook_groups *g, const char *group_id, int64_t *empty_since);
+
 /* Delete an empty group: BROOK_ERR_NOT_FOUND, BROOK_ERR_GROUP_NOT_EMPTY. */
 brook_err brook_groups_delete(brook_groups *g, const char *group_id);
 

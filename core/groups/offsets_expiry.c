@@ -1,14 +1,18 @@
-/* Committed offsets expire (offsets_expiry.h), by Kafka's rule for consumer
- * groups (KIP-211): never while the group has members; once it is empty,
- * all of its offsets together, retention after the later of its last commit
- * and the moment it became empty. Groups that commit without joining
- * (consumers that assign their partitions) are empty all along, so theirs
- * go retention after their last commit. When the group became empty is not
- * written down: a group found at start-up counts as becoming empty then, so
- * a restart postpones expiry and never hastens it.
+/* Committed offsets expire (offsets_expiry.h), by Kafka's rules (KIP-211):
+ *  - an empty group: all of its offsets together, retention after the
+ *    later of its last commit and the moment it became empty;
+ *  - a standalone consumer's group (it commits without ever joining, its
+ *    partitions assigned by the application): each offset retention after
+ *    its own commit;
+ *  - a stable consumer group: offsets of topics no member subscribes to
+ *    any more, each retention after its own commit; the others stay as
+ *    long as it has members.
+ * When a group became empty, and whether it ever had members, is not
+ * written down: a group found at start-up counts as empty from then, under
+ * the first rule, so a restart postpones expiry and never hastens it.
  *
- * Expiry writes tombstones like DeleteGroups, through the group's
- * coordinator: in a cluster only the broker leading the group's
+ * Expiry writes tombstones like DeleteGroups and OffsetDelete, through the
+ * group's coordinator: in a cluster only the broker leading the group's
  * __consumer_offsets partition expires it. */
 #include "offsets_expiry.h"
 
@@ -21,6 +25,8 @@
 #include "log.h"
 #include "offsets.h"
 
+/* ---- the whole group ------------------------------------------------------ */
+
 static void newest_commit(void *arg, const char *topic, int32_t partition, const brook_committed *c)
 {
     (void)topic;
@@ -30,20 +36,21 @@ static void newest_commit(void *arg, const char *topic, int32_t partition, const
         *newest = c->commit_time_ms;
 }
 
-/* Whether the group's offsets are past their retention now. */
-static int expired(brook_broker *b, const char *group, int64_t now)
-{
-    int64_t since = brook_groups_empty_since(b->groups, group);
-    if (since < 0 || brook_coordinator_check(b, group) != BROOK_OK)
-        return 0; /* it has members, or another broker coordinates it */
-    brook_offsets_each(b->offsets, group, newest_commit, &since);
-    return since <= now - b->st->offsets_retention_ms;
-}
-
 typedef struct expiring {
     brook_broker *b;
     char name[]; /* the group */
 } expiring;
+
+static expiring *expiring_new(brook_broker *b, const char *group)
+{
+    size_t len = strlen(group) + 1;
+    expiring *x = malloc(sizeof *x + len);
+    if (x) {
+        x->b = b;
+        memcpy(x->name, group, len);
+    }
+    return x;
+}
 
 static void expired_written(void *arg, brook_err err)
 {
@@ -52,21 +59,92 @@ static void expired_written(void *arg, brook_err err)
         log_warn("group %s: its expired offsets could not be removed (%s); trying again at the next check", x->name,
                  brook_err_str(err));
     else if (x->b->groups)
-        brook_groups_offsets_gone(x->b->groups, x->name); /* nothing holds it now: forgotten */
+        brook_groups_offsets_gone(x->b->groups, x->name); /* forgotten if nothing holds it now */
     free(x);
 }
 
-static void expire(brook_broker *b, const char *group)
+static void expire_whole(brook_broker *b, const char *group, int64_t empty_since, int64_t now)
 {
-    size_t len = strlen(group) + 1;
-    expiring *x = malloc(sizeof *x + len);
+    int64_t since = empty_since;
+    brook_offsets_each(b->offsets, group, newest_commit, &since);
+    if (since > now - b->st->offsets_retention_ms)
+        return;
+    expiring *x = expiring_new(b, group);
     if (!x)
         return; /* the next check */
-    x->b = b;
-    memcpy(x->name, group, len);
     log_info("group %s: committed offsets expired (empty, and no commit for groups.offsets_retention_ms, %lld ms)",
              group, (long long)b->st->offsets_retention_ms);
     brook_offsets_delete_group(b->offsets, group, expired_written, x);
+}
+
+/* ---- offset by offset ------------------------------------------------------- */
+
+typedef struct stale {
+    brook_broker *b;
+    const char *group;
+    int unsubscribed_only;
+    int64_t before; /* commits before this are past retention */
+    brook_offset_change *changes;
+    size_t count, cap;
+    int nomem;
+} stale;
+
+static void collect_stale(void *arg, const char *topic, int32_t partition, const brook_committed *c)
+{
+    stale *st = arg;
+    if (st->nomem || c->commit_time_ms >= st->before ||
+        (st->unsubscribed_only && brook_groups_subscribed(st->b->groups, st->group, topic)))
+        return;
+    if (st->count == st->cap) {
+        size_t cap = st->cap ? st->cap * 2 : 16;
+        brook_offset_change *more = realloc(st->changes, sizeof *more * cap);
+        if (!more) {
+            st->nomem = 1;
+            return;
+        }
+        st->changes = more;
+        st->cap = cap;
+    }
+    char *name = strdup(topic);
+    if (!name) {
+        st->nomem = 1;
+        return;
+    }
+    st->changes[st->count++] = (brook_offset_change){.topic = name, .partition = partition}; /* a tombstone */
+}
+
+static void expire_stale(brook_broker *b, const char *group, int unsubscribed_only, int64_t now)
+{
+    stale st = {.b = b,
+                .group = group,
+                .unsubscribed_only = unsubscribed_only,
+                .before = now - b->st->offsets_retention_ms + 1};
+    brook_offsets_each(b->offsets, group, collect_stale, &st);
+    expiring *x = st.count ? expiring_new(b, group) : NULL;
+    if (x) {
+        log_info("group %s: %zu committed offset(s) expired (%s, no commit for groups.offsets_retention_ms, %lld ms)",
+                 group, st.count, unsubscribed_only ? "of topics no member subscribes to" : "a standalone consumer's",
+                 (long long)b->st->offsets_retention_ms);
+        brook_offsets_commit(b->offsets, group, st.changes, st.count, now, expired_written, x);
+    }
+    for (size_t i = 0; i < st.count; i++)
+        free((char *)st.changes[i].topic);
+    free(st.changes);
+}
+
+/* ---- the check ----------------------------------------------------------------- */
+
+static void check_group(brook_broker *b, const char *group, int64_t now)
+{
+    if (brook_coordinator_check(b, group) != BROOK_OK)
+        return; /* another broker coordinates it */
+    int64_t empty_since;
+    switch (brook_groups_expiry(b->groups, group, &empty_since)) {
+    case BROOK_GROUP_EXPIRES_WHOLE: expire_whole(b, group, empty_since, now); break;
+    case BROOK_GROUP_EXPIRES_PER_OFFSET: expire_stale(b, group, 0, now); break;
+    case BROOK_GROUP_EXPIRES_UNSUBSCRIBED: expire_stale(b, group, 1, now); break;
+    case BROOK_GROUP_KEEPS: break;
+    }
 }
 
 static void check(void *arg)
@@ -78,8 +156,7 @@ static void check(void *arg)
     /* names copied: expiring one changes the offsets being gone through */
     char **groups = b->offsets && b->groups ? brook_offsets_group_names(b->offsets, &count) : NULL;
     for (size_t i = 0; i < count; i++)
-        if (expired(b, groups[i], now))
-            expire(b, groups[i]);
+        check_group(b, groups[i], now);
     brook_offsets_free_group_names(groups, count);
     brook_offsets_expiry_start(b);
 }

@@ -1,10 +1,11 @@
 """Committed offsets expire as Kafka's do (offsets.retention.minutes,
 KIP-211), with real confluent-kafka consumers against a real brookd
 (segment storage): a group whose members all left loses its offsets once
-groups.offsets_retention_ms has passed since its last commit; so does one
-that only ever committed without joining (assigned partitions); a group
-with a live member keeps them however old its last commit; what expired
-stays gone after a restart. Before, every group ever used stayed in memory
+groups.offsets_retention_ms has passed since its last commit; one that
+only ever committed without joining (assigned partitions) loses each
+offset retention after that offset's commit; a group with a live member
+keeps those of the topics it subscribes to however old, and loses the
+others'; what expired stays gone after a restart. Before, every group ever used stayed in memory
 and in the offsets log for good (a console consumer makes a new group per
 run)."""
 import shutil
@@ -103,6 +104,53 @@ class OffsetsExpiry(unittest.TestCase):
         self.assertEqual(self.committed("left"), -1001)
         self.assertEqual(self.committed("assigned"), -1001)
         self.assertEqual(self.committed("live"), 9)
+
+    def make_topic(self, name, partitions):
+        admin = AdminClient({"bootstrap.servers": self.bootstrap()})
+        for f in admin.create_topics([NewTopic(name, num_partitions=partitions, replication_factor=1)]).values():
+            f.result(10)
+
+    def wait_gone(self, c, tp, timeout=15):
+        """Poll `c`'s committed offset of `tp` until it has none (False: it stayed)."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if c.committed([tp], timeout=10)[0].offset == -1001:
+                return True
+            c.poll(0.2)
+        return False
+
+    def test_a_standalone_consumers_offsets_expire_one_by_one(self):
+        # KIP-211: a group that never joined (its partitions assigned by the
+        # application) loses each offset retention after that offset's own
+        # commit; before, all stayed while it committed any of them
+        self.make_topic("two", 2)
+        c = self.consumer("alone")
+        c.assign([TopicPartition("two", 0, 0), TopicPartition("two", 1, 0)])
+        c.commit(offsets=[TopicPartition("two", 0, 1)], asynchronous=False)
+        time.sleep(2)
+        c.commit(offsets=[TopicPartition("two", 1, 2)], asynchronous=False)
+        self.assertTrue(self.wait_gone(c, TopicPartition("two", 0)), "the older offset never expired")
+        self.assertEqual(c.committed([TopicPartition("two", 1)], timeout=10)[0].offset, 2,
+                         "the newer offset expired with the older one")
+        self.assertTrue(self.wait_gone(c, TopicPartition("two", 1)))
+        self.assertIn("group alone: 1 committed offset(s) expired (a standalone consumer's", self.broker.log())
+
+    def test_a_live_groups_offsets_of_topics_it_no_longer_reads_expire(self):
+        # KIP-211: a stable consumer group keeps the offsets of the topics its
+        # members subscribe to, and loses the others retention after their
+        # commit; before, a group with members kept everything for good
+        self.make_topic("t", 1)
+        self.make_topic("old", 1)
+        c = self.consumer("moving")
+        c.subscribe(["t"])
+        deadline = time.time() + 30
+        while time.time() < deadline and not c.assignment():
+            c.poll(0.2)
+        c.commit(offsets=[TopicPartition("old", 0, 3), TopicPartition("t", 0, 4)], asynchronous=False)
+        self.assertTrue(self.wait_gone(c, TopicPartition("old", 0)), "the unsubscribed topic's offset stayed")
+        self.assertEqual(c.committed([TopicPartition("t", 0)], timeout=10)[0].offset, 4)
+        self.assertIn("group moving: 1 committed offset(s) expired (of topics no member subscribes to",
+                      self.broker.log())
 
 
 if __name__ == "__main__":

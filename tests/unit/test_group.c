@@ -414,31 +414,49 @@ static void leaving_rebalances_and_the_last_one_out_empties_the_group(void **sta
     assert_int_equal(brook_groups_delete(gs, "g"), BROOK_ERR_NOT_FOUND);
 }
 
-/* Offsets expiry asks since when a group has been empty: never while it
- * has members, from the moment the last one leaves, and from now for a
- * group read again from its offsets. */
-static void a_group_says_since_when_it_has_been_empty(void **state)
+/* Offsets expiry asks how a group's offsets expire (KIP-211) and since
+ * when it has been empty: as a whole from the moment its last member left,
+ * or from now for a group read again from its offsets; offset by offset for
+ * a standalone consumer's group (made by a commit from outside any
+ * generation) and, for a stable consumer group, the unsubscribed topics'
+ * offsets only; none while it rebalances. */
+static brook_group_expiry expiry_of(const char *id, int64_t *since)
+{
+    return brook_groups_expiry(gs, id, since);
+}
+
+static void a_group_says_how_its_offsets_expire(void **state)
 {
     (void)state;
     start(0);
     offsets_held = 1;
-    assert_int_equal(brook_groups_empty_since(gs, "g"), 0); /* unknown: no members */
-    now = 1000;
-    assert_int_equal(brook_groups_ensure(gs, "g"), BROOK_OK);
-    assert_int_equal(brook_groups_empty_since(gs, "g"), 1000);
+    int64_t since = -1;
+    assert_int_equal(expiry_of("g", &since), BROOK_GROUP_EXPIRES_WHOLE); /* unknown: no members */
+    assert_int_equal(since, 0);
+    /* a standalone consumer's group, until a member joins it */
+    assert_int_equal(brook_groups_check_commit(gs, "g", -1, "", NULL), BROOK_OK);
+    assert_int_equal(expiry_of("g", &since), BROOK_GROUP_EXPIRES_PER_OFFSET);
+    assert_int_equal(brook_groups_check_commit(gs, "g", -1, "", NULL), BROOK_OK);
+    assert_int_equal(expiry_of("g", &since), BROOK_GROUP_EXPIRES_PER_OFFSET);
     const char *a, *b;
     int32_t gen;
     two_stable_members(&a, &b, &gen);
-    assert_int_equal(brook_groups_empty_since(gs, "g"), -1);
+    assert_int_equal(expiry_of("g", &since), BROOK_GROUP_EXPIRES_UNSUBSCRIBED);
     assert_int_equal(leave(b), BROOK_OK);
-    assert_int_equal(brook_groups_empty_since(gs, "g"), -1); /* rebalancing, a member left */
+    assert_int_equal(expiry_of("g", &since), BROOK_GROUP_KEEPS); /* rebalancing, a member left */
     now += 5000;
     int64_t left_at = now;
     assert_int_equal(leave(a), BROOK_OK);
-    assert_int_equal(brook_groups_empty_since(gs, "g"), left_at);
+    assert_int_equal(expiry_of("g", &since), BROOK_GROUP_EXPIRES_WHOLE); /* it had members: as a whole */
+    assert_int_equal(since, left_at);
     now += 5000;
     assert_int_equal(brook_groups_ensure(gs, "g"), BROOK_OK); /* its offsets read again */
-    assert_int_equal(brook_groups_empty_since(gs, "g"), now);
+    assert_int_equal(expiry_of("g", &since), BROOK_GROUP_EXPIRES_WHOLE);
+    assert_int_equal(since, now);
+    /* found at start-up: its past is not known, so the rule that never hastens */
+    assert_int_equal(brook_groups_ensure(gs, "h"), BROOK_OK);
+    assert_int_equal(brook_groups_check_commit(gs, "h", -1, "", NULL), BROOK_OK);
+    assert_int_equal(expiry_of("h", &since), BROOK_GROUP_EXPIRES_WHOLE);
 }
 
 static void static_member_comes_back_with_its_assignment(void **state)
@@ -554,7 +572,7 @@ int main(void)
         cmocka_unit_test_teardown(commits_are_checked_against_the_generation, teardown),
         cmocka_unit_test_teardown(a_cancelled_join_leaves_the_member_to_its_session, teardown),
         cmocka_unit_test_teardown(held_requests_are_answered_at_shutdown, teardown),
-        cmocka_unit_test_teardown(a_group_says_since_when_it_has_been_empty, teardown),
+        cmocka_unit_test_teardown(a_group_says_how_its_offsets_expire, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
