@@ -521,15 +521,15 @@ void brook_offsets_each_group(const brook_offsets *o, brook_offsets_group_cb cb,
 typedef struct change_list {
     brook_offset_change *items;
     size_t count, cap;
-    const char *only_topic; /* NULL: every topic */
+    brook_offsets_pick pick;
+    void *pick_arg;
     int failed;
 } change_list;
 
 static void collect(void *arg, const char *topic, int32_t partition, const brook_committed *c)
 {
-    (void)c;
     change_list *l = arg;
-    if (l->only_topic && strcmp(l->only_topic, topic) != 0)
+    if (l->failed || !l->pick(l->pick_arg, topic, partition, c))
         return;
     if (l->count == l->cap) {
         size_t cap = l->cap ? l->cap * 2 : 16;
@@ -574,12 +574,32 @@ static void tombstones(brook_offsets *o, const char *group, change_list *l, broo
     brook_offsets_commit(o, group, l->items, l->count, 0, done, arg);
 }
 
-void brook_offsets_delete_group(brook_offsets *o, const char *group, brook_offsets_done done, void *arg)
+size_t brook_offsets_delete_picked(brook_offsets *o, const char *group, brook_offsets_pick pick, void *pick_arg,
+                                   brook_offsets_done done, void *arg)
 {
-    change_list l = {0};
+    change_list l = {.pick = pick, .pick_arg = pick_arg};
     brook_offsets_each(o, group, collect, &l);
+    size_t picked = l.failed ? 0 : l.count;
     tombstones(o, group, &l, done, arg);
     free_changes(&l);
+    return picked;
+}
+
+static int pick_all(void *arg, const char *topic, int32_t partition, const brook_committed *c)
+{
+    (void)arg, (void)topic, (void)partition, (void)c;
+    return 1;
+}
+
+void brook_offsets_delete_group(brook_offsets *o, const char *group, brook_offsets_done done, void *arg)
+{
+    brook_offsets_delete_picked(o, group, pick_all, NULL, done, arg);
+}
+
+static int pick_topic(void *arg, const char *topic, int32_t partition, const brook_committed *c)
+{
+    (void)partition, (void)c;
+    return strcmp(arg, topic) == 0;
 }
 
 typedef struct group_names {
@@ -621,11 +641,7 @@ void brook_offsets_delete_topic(brook_offsets *o, const char *topic)
 {
     size_t count;
     char **groups = brook_offsets_group_names(o, &count);
-    for (size_t i = 0; i < count; i++) {
-        change_list l = {.only_topic = topic};
-        brook_offsets_each(o, groups[i], collect, &l);
-        tombstones(o, groups[i], &l, NULL, NULL);
-        free_changes(&l);
-    }
+    for (size_t i = 0; i < count; i++)
+        brook_offsets_delete_picked(o, groups[i], pick_topic, (void *)topic, NULL, NULL);
     brook_offsets_free_group_names(groups, count);
 }

@@ -98,6 +98,13 @@ void brook_offsets_each_group(const brook_offsets *o, brook_offsets_group_cb cb,
 char **brook_offsets_group_names(const brook_offsets *o, size_t *count);
 void brook_offsets_free_group_names(char **names, size_t count);
 
+/* Forget the offsets of a group that `pick` picks: tombstones are
+ * appended, visible at once, durable by `done` (which runs at once, with
+ * BROOK_OK, when none was picked). Returns how many were picked (0 also
+ * when memory ran out: `done` then says BROOK_ERR_NOMEM). */
+typedef int (*brook_offsets_pick)(void *arg, const char *topic, int32_t partition, const brook_committed *c);
+size_t brook_offsets_delete_picked(brook_offsets *o, const char *group, brook_offsets_pick pick, void *pick_arg,
+                                   brook_offsets_done done, void *arg);
 /* Forget every offset of a group / of a topic in every group (tombstones
  * are appended; visible at once, durable by `done`). */
 void brook_offsets_delete_group(brook_offsets *o, const char *group, brook_offsets_done done, void *arg);

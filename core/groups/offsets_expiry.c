@@ -84,33 +84,14 @@ typedef struct stale {
     const char *group;
     int unsubscribed_only;
     int64_t before; /* commits before this are past retention */
-    brook_offset_change *changes;
-    size_t count, cap;
-    int nomem;
 } stale;
 
-static void collect_stale(void *arg, const char *topic, int32_t partition, const brook_committed *c)
+static int is_stale(void *arg, const char *topic, int32_t partition, const brook_committed *c)
 {
-    stale *st = arg;
-    if (st->nomem || c->commit_time_ms >= st->before ||
-        (st->unsubscribed_only && brook_groups_subscribed(st->b->groups, st->group, topic)))
-        return;
-    if (st->count == st->cap) {
-        size_t cap = st->cap ? st->cap * 2 : 16;
-        brook_offset_change *more = realloc(st->changes, sizeof *more * cap);
-        if (!more) {
-            st->nomem = 1;
-            return;
-        }
-        st->changes = more;
-        st->cap = cap;
-    }
-    char *name = strdup(topic);
-    if (!name) {
-        st->nomem = 1;
-        return;
-    }
-    st->changes[st->count++] = (brook_offset_change){.topic = name, .partition = partition}; /* a tombstone */
+    (void)partition;
+    const stale *st = arg;
+    return c->commit_time_ms < st->before &&
+           !(st->unsubscribed_only && brook_groups_subscribed(st->b->groups, st->group, topic));
 }
 
 static void expire_stale(brook_broker *b, const char *group, int unsubscribed_only, int64_t now)
@@ -119,17 +100,14 @@ static void expire_stale(brook_broker *b, const char *group, int unsubscribed_on
                 .group = group,
                 .unsubscribed_only = unsubscribed_only,
                 .before = now - b->st->offsets_retention_ms + 1};
-    brook_offsets_each(b->offsets, group, collect_stale, &st);
-    expiring *x = st.count ? expiring_new(b, group) : NULL;
-    if (x) {
+    expiring *x = expiring_new(b, group);
+    if (!x)
+        return; /* the next check */
+    size_t n = brook_offsets_delete_picked(b->offsets, group, is_stale, &st, expired_written, x);
+    if (n)
         log_info("group %s: %zu committed offset(s) expired (%s, no commit for groups.offsets_retention_ms, %lld ms)",
-                 group, st.count, unsubscribed_only ? "of topics no member subscribes to" : "a standalone consumer's",
+                 group, n, unsubscribed_only ? "of topics no member subscribes to" : "a standalone consumer's",
                  (long long)b->st->offsets_retention_ms);
-        brook_offsets_commit(b->offsets, group, st.changes, st.count, now, expired_written, x);
-    }
-    for (size_t i = 0; i < st.count; i++)
-        free((char *)st.changes[i].topic);
-    free(st.changes);
 }
 
 /* ---- the check ----------------------------------------------------------------- */
