@@ -16,7 +16,9 @@ the integration tests' harness. Prints a Markdown table for
 docs/benchmarks.md.
 
     bench/cluster_run.py [BUILD_DIR]
-    env: ROUNDS (3), SMALL_N (1000000), LARGE_N (50000), LAT_N (1000), FAILOVERS (10), TTLS ("2000 10000")
+    env: ROUNDS (3), SMALL_N (1000000), LARGE_N (50000), LAT_N (1000), FAILOVERS (10), TTLS ("2000 10000"),
+         PEER_TLS (0; 1: a second cluster of three brokers that replicate over an inter-broker listener
+         with mutual TLS, certificates from config/make-certs.sh, measured in the same rounds)
 """
 import json
 import os
@@ -44,18 +46,31 @@ LARGE_N = int(os.environ.get("LARGE_N", 50000))
 LAT_N = int(os.environ.get("LAT_N", 1000))
 FAILOVERS = int(os.environ.get("FAILOVERS", 10))
 TTLS = [int(t) for t in os.environ.get("TTLS", "2000 10000").split()]
+PEER_TLS = os.environ.get("PEER_TLS", "0") == "1"
 STORAGE = 'storage = { plugin = "segment"; flush = "interval"; flush_ms = 100; };'
 ISR = 'replication = { plugin = "isr"; min_insync_replicas = 2; };'
 
 
-def cluster(work, etcd, name, ttl):
+def peer_tls(work):
+    """The listener and cluster setting of an inter-broker listener with mutual TLS."""
+    certs = os.path.join(work, "certs")
+    if not os.path.isdir(certs):
+        subprocess.run(["sh", os.path.join(HERE, "..", "config", "make-certs.sh"), certs], check=True,
+                       stdout=subprocess.DEVNULL, timeout=60)
+    listener = ('{ name = "peers"; codec = "native"; address = "127.0.0.1:0"; tls = { cert = "%s/broker.pem"; '
+                'key = "%s/broker.key"; ca = "%s/ca.pem"; client_auth = "required"; }; }' % (certs, certs, certs))
+    return listener, 'inter_broker_listener = "peers";'
+
+
+def cluster(work, etcd, name, ttl, tls=False):
     brokers = {}
+    listeners, setting = peer_tls(work) if tls else ("", "")
     for i in (1, 2, 3):
         d = os.path.join(work, "%s-b%d" % (name, i))
         os.makedirs(d)
-        brokers[i] = Broker(d, broker_id=i, storage=STORAGE, log_level="info",
-                            extra='cluster = { endpoints = "%s"; name = "%s"; lease_ttl_ms = %d; };\n%s\n'
-                                  'topics = { default_replication_factor = 3; };' % (etcd.url, name, ttl, ISR))
+        brokers[i] = Broker(d, broker_id=i, storage=STORAGE, log_level="info", listeners=listeners,
+                            extra='cluster = { endpoints = "%s"; name = "%s"; lease_ttl_ms = %d; %s };\n%s\n'
+                                  'topics = { default_replication_factor = 3; };' % (etcd.url, name, ttl, setting, ISR))
         brokers[i].start()
     return brokers
 
@@ -84,20 +99,18 @@ def wait(cond, timeout):
         time.sleep(0.05)
 
 
-def throughput(single, three):
-    rows = {k: [] for k in ("s1", "s3", "l1", "l3", "lat1", "lat3")}
+def throughput(peers):
+    """{name: {"s": [...], "l": [...], "lat": [...]}} for each of `peers` ({name: brokers}), every round
+    in a rotated order; the single broker (name "one") is asked for acks=1 and one replica."""
+    rows = {who: {"s": [], "l": [], "lat": []} for who in peers}
+    order = list(peers)
     for r in range(ROUNDS):
-        for who in (("one", "three") if r % 2 == 0 else ("three", "one")):
-            if who == "one":
-                b = ["-b", bootstrap(single), "-a", 1, "-r", 1]
-                rows["s1"].append(float(load(*b, "-t", "s%d" % r, "-m", "produce", "-n", SMALL_N, "-s", 100)[0]))
-                rows["l1"].append(float(load(*b, "-t", "l%d" % r, "-m", "produce", "-n", LARGE_N, "-s", 10240)[0]))
-                rows["lat1"].append(load(*b, "-t", "t%d" % r, "-m", "latency", "-n", LAT_N, "-s", 100))
-            else:
-                b = ["-b", bootstrap(three), "-a", -1, "-r", 3]
-                rows["s3"].append(float(load(*b, "-t", "s%d" % r, "-m", "produce", "-n", SMALL_N, "-s", 100)[0]))
-                rows["l3"].append(float(load(*b, "-t", "l%d" % r, "-m", "produce", "-n", LARGE_N, "-s", 10240)[0]))
-                rows["lat3"].append(load(*b, "-t", "t%d" % r, "-m", "latency", "-n", LAT_N, "-s", 100))
+        for who in order[r % len(order):] + order[:r % len(order)]:
+            one = who == "one"
+            b = ["-b", bootstrap(peers[who]), "-a", 1 if one else -1, "-r", 1 if one else 3]
+            rows[who]["s"].append(float(load(*b, "-t", "s%d" % r, "-m", "produce", "-n", SMALL_N, "-s", 100)[0]))
+            rows[who]["l"].append(float(load(*b, "-t", "l%d" % r, "-m", "produce", "-n", LARGE_N, "-s", 10240)[0]))
+            rows[who]["lat"].append(load(*b, "-t", "t%d" % r, "-m", "latency", "-n", LAT_N, "-s", 100))
     return rows
 
 
@@ -140,34 +153,44 @@ def failover_times(etcd, work, ttl):
 def main():
     work = tempfile.mkdtemp(prefix="brook-cbench-")
     etcd = Etcd(work)
-    single = three = {}
+    peers = {}
     try:
         d = os.path.join(work, "single")
         os.makedirs(d)
-        single = {0: Broker(d, storage=STORAGE, log_level="info").start()}
-        three = cluster(work, etcd, "bench", 10000)
+        peers["one"] = {0: Broker(d, storage=STORAGE, log_level="info").start()}
+        peers["three"] = cluster(work, etcd, "bench", 10000)
         wait(lambda: etcd.range("/brook/bench/controller"), 30)
-        rows = throughput(single, three)
-        for b in list(single.values()) + list(three.values()):
-            b.stop()
+        if PEER_TLS:
+            peers["three over TLS"] = cluster(work, etcd, "benchtls", 10000, tls=True)
+            wait(lambda: etcd.range("/brook/benchtls/controller"), 30)
+        rows = throughput(peers)
+        for brokers in peers.values():
+            for b in brokers.values():
+                b.stop()
         fo = {ttl: failover_times(etcd, work, ttl) for ttl in TTLS}
     finally:
-        for b in list(single.values()) + list(three.values()):
-            if b.alive():
-                b.stop()
+        for brokers in peers.values():
+            for b in brokers.values():
+                if b.alive():
+                    b.stop()
         etcd.stop()
         shutil.rmtree(work, ignore_errors=True)  # three brokers' logs and etcd's: ~130 MB a run
     med = statistics.median
-    s1, s3, l1, l3 = med(rows["s1"]), med(rows["s3"]), med(rows["l1"]), med(rows["l3"])
     lat = lambda xs: " / ".join("%.2f" % med(float(x[i]) for x in xs) for i in (0, 1))  # noqa: E731
     # two decimals, or two significant digits below 0.1: the ratio of a miniature run (ctest's: 200
     # records of 10 KiB take the three brokers ~0.5 s, as long as 5,000 of 100 bytes) read 0.00
     ratio = lambda a, b: "%.2f" % (a / b) if a / b >= 0.1 else "%.2g" % (a / b)  # noqa: E731
-    print("| benchmark | 3 brokers, RF 3, acks=all | 1 broker, RF 1, acks=1 | ratio |")
-    print("|---|---|---|---|")
-    print("| produce 100-byte records, records/s | %.0f | %.0f | %s |" % (s3, s1, ratio(s3, s1)))
-    print("| produce 10 KiB records, records/s | %.0f | %.0f | %s |" % (l3, l1, ratio(l3, l1)))
-    print("| end-to-end latency at ~1000 records/s, ms p50 / p99 | %s | %s | - |" % (lat(rows["lat3"]), lat(rows["lat1"])))
+    clusters = [who for who in rows if who != "one"]
+    title = {"three": "3 brokers, RF 3, acks=all", "three over TLS": "3 brokers over mutual TLS"}
+    print("| benchmark | %s | 1 broker, RF 1, acks=1 | %s |" % (
+        " | ".join(title[w] for w in clusters), " | ".join("ratio" if w == "three" else "ratio (TLS)" for w in clusters)))
+    print("|---|" + "---|" * (2 * len(clusters) + 1))
+    for key, what in (("s", "produce 100-byte records, records/s"), ("l", "produce 10 KiB records, records/s")):
+        one = med(rows["one"][key])
+        print("| %s | %s | %.0f | %s |" % (what, " | ".join("%.0f" % med(rows[w][key]) for w in clusters), one,
+                                           " | ".join(ratio(med(rows[w][key]), one) for w in clusters)))
+    print("| end-to-end latency at ~1000 records/s, ms p50 / p99 | %s | %s |%s" % (
+        " | ".join(lat(rows[w]["lat"]) for w in clusters), lat(rows["one"]["lat"]), " - |" * len(clusters)))
     print()
     print("| failover: kill -9 of the leader to the first acks=all record acknowledged by the new leader | "
           "median ms | min | max |")
@@ -175,12 +198,13 @@ def main():
     for ttl, t in fo.items():
         print("| cluster.lease_ttl_ms %d, %d failovers | %.0f | %.0f | %.0f |" % (ttl, len(t), med(t), min(t), max(t)))
     print()
-    print("(segment storage, flush interval 100 ms; median of %d rounds, alternating; %s, %d cores; everything on "
+    print("(segment storage, flush interval 100 ms; median of %d rounds, in rotating order; %s, %d cores; everything on "
           "127.0.0.1, clients included; reproduce with: bench/cluster_run.py)" % (ROUNDS, time.strftime("%Y-%m-%d"),
                                                                                   os.cpu_count()))
     print()
-    print("Every round: 100-byte records/s three %s / one %s; 10 KiB records/s three %s / one %s; failover ms %s" % (
-        rows["s3"], rows["s1"], rows["l3"], rows["l1"], {k: [round(x) for x in v] for k, v in fo.items()}))
+    print("Every round: %s; failover ms %s" % (
+        "; ".join("%s: 100-byte records/s %s, 10 KiB records/s %s" % (w, rows[w]["s"], rows[w]["l"]) for w in rows),
+        {k: [round(x) for x in v] for k, v in fo.items()}))
 
 
 if __name__ == "__main__":

@@ -1,14 +1,16 @@
 #!/bin/sh
 # The cluster benchmark still runs end to end: bench/cluster_run.py with
-# tiny sizes must print its tables with a figure in every cell that has
-# one (a broken script or harness leaves cells empty or fails).
+# tiny sizes (and the cluster replicating over mutual TLS beside the plain
+# one) must print its tables with a figure in every cell that has one (a
+# broken script or harness leaves cells empty or fails).
 set -eu
 src=$1
 build=$2
 # its own TMPDIR: the run must leave nothing behind there
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-out=$(TMPDIR=$tmp ROUNDS=1 SMALL_N=5000 LARGE_N=200 LAT_N=50 FAILOVERS=1 TTLS=2000 /usr/bin/python3 "$src/bench/cluster_run.py" "$build")
+out=$(TMPDIR=$tmp ROUNDS=1 SMALL_N=5000 LARGE_N=200 LAT_N=50 FAILOVERS=1 TTLS=2000 PEER_TLS=1 \
+    /usr/bin/python3 "$src/bench/cluster_run.py" "$build")
 echo "$out"
 check() {
     line=$(echo "$out" | grep -F "| $1") || { echo "missing row: $1" >&2; exit 1; }
@@ -17,8 +19,8 @@ check() {
         { n = split(cols, c, ","); for (i = 1; i <= n; i++) if (!num($(c[i]))) exit 1 }' ||
         { echo "row without figures: $line" >&2; exit 1; }
 }
-check "produce 100-byte records" 3,4,5
-check "produce 10 KiB records" 3,4,5
+check "produce 100-byte records" 3,4,5,6,7
+check "produce 10 KiB records" 3,4,5,6,7
 check "cluster.lease_ttl_ms 2000" 3,4,5
 left=$(ls -A "$tmp")
 [ -z "$left" ] || { echo "bench/cluster_run.py left behind in TMPDIR: $left" >&2; exit 1; }
