@@ -415,6 +415,9 @@ static void register_metrics(brook_broker *b)
          "in-sync sets this broker shrank as a leader"},
         {&b->m.cluster_isr_expands_total, "cluster_isr_expands_total", BROOK_METRIC_COUNTER,
          "in-sync sets this broker expanded as a leader"},
+        {&b->m.cluster_replica_fetch_failures_total, "cluster_replica_fetch_failures_total", BROOK_METRIC_COUNTER,
+         "fetches from a leader that failed as a follower (the link refused, reset, timed out or refused by TLS, "
+         "or the fetch refused whole)"},
     };
     for (size_t i = 0; i < sizeof defs / sizeof defs[0]; i++)
         brook_metrics_register(b->metrics, defs[i].name, defs[i].type, defs[i].help, defs[i].m);

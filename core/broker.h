@@ -34,6 +34,7 @@ typedef struct brook_broker_metrics {
     brook_metric *cluster_unclean_leader_elections_total;
     brook_metric *cluster_isr_shrinks_total;
     brook_metric *cluster_isr_expands_total;
+    brook_metric *cluster_replica_fetch_failures_total;
     brook_metric *produced_bytes_total;
     brook_metric *fetched_bytes_total;
     brook_metric *replicated_bytes_total;

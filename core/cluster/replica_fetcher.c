@@ -207,6 +207,7 @@ static void fetched(void *arg, brook_err err, const msgpack_object *resp)
     if (err == BROOK_ERR_SHUTDOWN)
         return; /* the link is being freed */
     if (err || !resp) {
+        brook_metric_add(s->b->m.cluster_replica_fetch_failures_total, 1);
         later(s, RECONNECT_MS);
         return;
     }
@@ -214,6 +215,7 @@ static void fetched(void *arg, brook_err err, const msgpack_object *resp)
     const msgpack_object *parts = brook_peer_field(resp, "partitions");
     if (top || !parts || parts->type != MSGPACK_OBJECT_ARRAY) {
         const msgpack_object *msg = brook_peer_field(resp, "message");
+        brook_metric_add(s->b->m.cluster_replica_fetch_failures_total, 1);
         log_warn("cluster: leader %d refused this broker's replica fetch: %s%s%.*s", s->leader, brook_err_str(top),
                  msg ? ": " : "", msg && msg->type == MSGPACK_OBJECT_STR ? (int)msg->via.str.size : 0,
                  msg && msg->type == MSGPACK_OBJECT_STR ? msg->via.str.ptr : "");
