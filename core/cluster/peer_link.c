@@ -29,6 +29,8 @@ struct brook_peer_link {
     link_state state;
     char host[256];
     char where[300];              /* host:port, for log lines */
+    char why[320];                /* why it failed; "" while it has not */
+    int quiet;                    /* its owner reports its failures: log them at debug level */
     brook_tls_client *tls_client; /* NULL: plain TCP */
     brook_tls_conn *tls;
     int tls_wants_write; /* a TLS read needs the socket writable */
@@ -125,8 +127,10 @@ static void fail(brook_peer_link *l, brook_err err, const char *why)
 {
     if (l->state == BROKEN)
         return;
+    snprintf(l->why, sizeof l->why, "%s", why ? why : "closed");
     if (l->state == OPEN || why)
-        log_warn("cluster: link to %s failed: %s", l->where, why ? why : "closed");
+        brook_log(l->quiet ? BROOK_LOG_DEBUG : BROOK_LOG_WARN, "core", "cluster: link to %s failed: %s", l->where,
+                  l->why);
     l->state = BROKEN;
     close_socket(l);
     if (l->timer)
@@ -278,7 +282,7 @@ static int connected(brook_peer_link *l, uint32_t events)
     }
     if (!l->tls_client) {
         l->state = OPEN;
-        log_info("cluster: linked to %s", l->where);
+        brook_log(l->quiet ? BROOK_LOG_DEBUG : BROOK_LOG_INFO, "core", "cluster: linked to %s", l->where);
         return 0;
     }
     if (brook_tls_conn_connect(l->tls_client, l->io.fd, l->host, &l->tls)) {
@@ -296,7 +300,7 @@ static int handshake(brook_peer_link *l)
     int rc = brook_tls_handshake(l->tls, why, sizeof why);
     if (rc == 1) {
         l->state = OPEN;
-        log_info("cluster: linked to %s (TLS)", l->where);
+        brook_log(l->quiet ? BROOK_LOG_DEBUG : BROOK_LOG_INFO, "core", "cluster: linked to %s (TLS)", l->where);
         return 0;
     }
     if (rc == BROOK_TLS_WANT_READ || rc == BROOK_TLS_WANT_WRITE)
@@ -378,6 +382,16 @@ void brook_peer_link_free(brook_peer_link *l)
 int brook_peer_link_broken(const brook_peer_link *l)
 {
     return l->state == BROKEN;
+}
+
+void brook_peer_link_quiet(brook_peer_link *l)
+{
+    l->quiet = 1;
+}
+
+const char *brook_peer_link_why(const brook_peer_link *l)
+{
+    return l->why;
 }
 
 msgpack_packer *brook_peer_request_begin(brook_peer_link *l, const char *op, uint32_t fields)

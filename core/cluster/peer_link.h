@@ -32,6 +32,11 @@ brook_err brook_peer_link_new(brook_loop *loop, const char *host, int32_t port, 
 /* Drop the connection; requests in flight are answered with BROOK_ERR_SHUTDOWN. */
 void brook_peer_link_free(brook_peer_link *l);
 int brook_peer_link_broken(const brook_peer_link *l);
+/* Log this link's connecting and failing at debug level only: its owner
+ * reports a run of failures itself. */
+void brook_peer_link_quiet(brook_peer_link *l);
+/* Why the link failed ("" while it has not). */
+const char *brook_peer_link_why(const brook_peer_link *l);
 
 /* A request: begin gives a packer positioned after "id" and "op", for
  * `fields` more key/value pairs; end sends it. `timeout_ms` bounds the

@@ -1,6 +1,7 @@
 #include "replica_fetcher.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,8 +14,9 @@
 
 #define PARTITION_MAX_BYTES (1 << 20)
 #define RESPONSE_MAX_BYTES  (8 << 20)
-#define RETRY_MS            100 /* a partition the leader answered with an error sits out this long */
-#define RECONNECT_MS        500 /* after a broken link */
+#define RETRY_MS            100   /* a partition the leader answered with an error sits out this long */
+#define RECONNECT_MS        500   /* after a broken link */
+#define REPORT_EVERY_MS     60000 /* a run of failed fetches is logged once, then this often */
 
 /* A partition fetched from the session's leader. */
 typedef struct member {
@@ -31,7 +33,9 @@ struct session {
     member *parts;
     size_t count, cap;
     int in_flight;
-    int woken; /* a wake-up follows the fetch in flight */
+    int woken;              /* a wake-up follows the fetch in flight */
+    int failures;           /* fetches that failed whole since the last that did not */
+    int64_t last_report_ms; /* when a run of failures was last logged */
     brook_timer *timer;
     brook_timer *retry_timer; /* a partition's sitting out ends */
 };
@@ -200,6 +204,32 @@ static void apply_partition(session *s, const msgpack_object *m)
         s->parts[i].retry_at = brook_loop_now(s->b->loop) + RETRY_MS;
 }
 
+/* A fetch failed whole; it is tried again after RECONNECT_MS. The first
+ * of a run is logged (by the link when `link_logged`), the rest once a
+ * REPORT_EVERY_MS: a leader that stays out of reach, or refuses this
+ * broker's certificate, would otherwise fill the log twice a second. */
+static void fetch_failed(session *s, const char *why, int link_logged)
+{
+    brook_metric_add(s->b->m.cluster_replica_fetch_failures_total, 1);
+    int64_t now = brook_loop_now(s->b->loop);
+    if (s->failures++ == 0) {
+        s->last_report_ms = now;
+        if (!link_logged)
+            log_warn("cluster: fetching from leader %d failed: %s", s->leader, why);
+    } else if (now - s->last_report_ms >= REPORT_EVERY_MS) {
+        s->last_report_ms = now;
+        log_warn("cluster: fetching from leader %d still fails (%d attempts): %s", s->leader, s->failures, why);
+    }
+    later(s, RECONNECT_MS);
+}
+
+static void fetch_succeeded(session *s)
+{
+    if (s->failures > 1)
+        log_info("cluster: fetching from leader %d again, after %d failed attempts", s->leader, s->failures);
+    s->failures = 0;
+}
+
 static void fetched(void *arg, brook_err err, const msgpack_object *resp)
 {
     session *s = arg;
@@ -207,21 +237,22 @@ static void fetched(void *arg, brook_err err, const msgpack_object *resp)
     if (err == BROOK_ERR_SHUTDOWN)
         return; /* the link is being freed */
     if (err || !resp) {
-        brook_metric_add(s->b->m.cluster_replica_fetch_failures_total, 1);
-        later(s, RECONNECT_MS);
+        const char *why = s->link ? brook_peer_link_why(s->link) : "";
+        fetch_failed(s, *why ? why : brook_err_str(err), 1);
         return;
     }
     brook_err top = (brook_err)brook_peer_int(resp, "error", BROOK_ERR_CORRUPT);
     const msgpack_object *parts = brook_peer_field(resp, "partitions");
     if (top || !parts || parts->type != MSGPACK_OBJECT_ARRAY) {
         const msgpack_object *msg = brook_peer_field(resp, "message");
-        brook_metric_add(s->b->m.cluster_replica_fetch_failures_total, 1);
-        log_warn("cluster: leader %d refused this broker's replica fetch: %s%s%.*s", s->leader, brook_err_str(top),
-                 msg ? ": " : "", msg && msg->type == MSGPACK_OBJECT_STR ? (int)msg->via.str.size : 0,
+        char why[320];
+        snprintf(why, sizeof why, "refused: %s%s%.*s", brook_err_str(top), msg ? ": " : "",
+                 msg && msg->type == MSGPACK_OBJECT_STR ? (int)msg->via.str.size : 0,
                  msg && msg->type == MSGPACK_OBJECT_STR ? msg->via.str.ptr : "");
-        later(s, RECONNECT_MS);
+        fetch_failed(s, why, 0);
         return;
     }
+    fetch_succeeded(s);
     /* a new leader epoch seen by many partitions at once (a leader
      * changed): their checkpoints share one sync */
     brook_leader_epochs_batch_begin();
@@ -290,6 +321,8 @@ static void session_fetch(session *s)
             later(s, RECONNECT_MS); /* not registered (yet), or no socket */
             return;
         }
+        if (s->failures)
+            brook_peer_link_quiet(s->link); /* fetch_failed reports the run */
     }
     int64_t now = brook_loop_now(b->loop), next_retry = INT64_MAX;
     uint32_t ready = 0;
