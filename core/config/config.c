@@ -913,9 +913,10 @@ static brook_err check_endpoints(brook_config *c, char *err, size_t errlen)
     int plain = 0, tls = 0;
     for (const char *p = ep; p && *p;) {
         size_t n = strcspn(p, ",");
-        plain += n > 7 && strncmp(p, "http://", 7) == 0;
-        tls += n > 8 && strncmp(p, "https://", 8) == 0;
-        if (!(n > 7 && strncmp(p, "http://", 7) == 0) && !(n > 8 && strncmp(p, "https://", 8) == 0))
+        int is_plain = n > 7 && strncmp(p, "http://", 7) == 0, is_tls = n > 8 && strncmp(p, "https://", 8) == 0;
+        plain += is_plain;
+        tls += is_tls;
+        if (!is_plain && !is_tls)
             return fail_at(c, config_lookup(cfg, "cluster.endpoints"), err, errlen,
                            "must be http:// or https:// URLs separated by commas (etcd's client URLs)");
         p += n + (p[n] == ',');
