@@ -156,33 +156,15 @@ static int reserve(uint8_t **buf, size_t *cap, size_t need)
     return 0;
 }
 
-/* send(2)/recv(2) through TLS when the link has it: bytes moved, 0 at
- * the other end's close (receiving), -1 with errno (EAGAIN: not now). */
-static ssize_t tls_result(brook_peer_link *l, ssize_t n, int receiving)
-{
-    if (n >= 0)
-        return n;
-    if (n == BROOK_TLS_WANT_READ || n == BROOK_TLS_WANT_WRITE) {
-        l->tls_wants_write |= receiving && n == BROOK_TLS_WANT_WRITE;
-        errno = EAGAIN;
-    } else {
-        errno = EPROTO;
-    }
-    return -1;
-}
-
+/* send(2)/recv(2), through TLS when the link has it. */
 static ssize_t link_send(brook_peer_link *l, const void *buf, size_t len)
 {
-    if (l->tls)
-        return tls_result(l, brook_tls_write(l->tls, buf, len), 0);
-    return send(l->io.fd, buf, len, MSG_NOSIGNAL);
+    return l->tls ? brook_tls_write(l->tls, buf, len, NULL) : send(l->io.fd, buf, len, MSG_NOSIGNAL);
 }
 
 static ssize_t link_recv(brook_peer_link *l, void *buf, size_t len)
 {
-    if (l->tls)
-        return tls_result(l, brook_tls_read(l->tls, buf, len), 1);
-    return recv(l->io.fd, buf, len, 0);
+    return l->tls ? brook_tls_read(l->tls, buf, len, &l->tls_wants_write) : recv(l->io.fd, buf, len, 0);
 }
 
 static void fail_errno(brook_peer_link *l, const char *doing)

@@ -368,16 +368,7 @@ static void process_frames(brook_conn *c)
 /* read(2), or through TLS: the same contract (EAGAIN when nothing now). */
 static ssize_t conn_recv(brook_conn *c, void *buf, size_t len)
 {
-    if (!c->tls)
-        return read(c->io.fd, buf, len);
-    ssize_t n = brook_tls_read(c->tls, buf, len);
-    if (n == BROOK_TLS_WANT_READ || n == BROOK_TLS_WANT_WRITE) {
-        errno = EAGAIN;
-        return -1;
-    }
-    if (n < 0)
-        errno = EPROTO;
-    return n;
+    return c->tls ? brook_tls_read(c->tls, buf, len, NULL) : read(c->io.fd, buf, len);
 }
 
 static void read_again(void *arg)
@@ -540,14 +531,7 @@ static ssize_t tls_send(brook_conn *c, const struct iovec *iov, const brook_out_
         len = (size_t)r;
         data = c->tls_file_buf;
     }
-    ssize_t w = brook_tls_write(c->tls, data, len);
-    if (w == BROOK_TLS_WANT_READ || w == BROOK_TLS_WANT_WRITE) {
-        errno = EAGAIN;
-        return -1;
-    }
-    if (w < 0)
-        errno = EPIPE;
-    return w;
+    return brook_tls_write(c->tls, data, len, NULL);
 }
 
 #define FILL_CHUNK (4u << 20) /* checked, and read in when cold, at a time */

@@ -1,5 +1,6 @@
 #include "tls.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -214,31 +215,38 @@ int brook_tls_handshake(brook_tls_conn *t, char *why, size_t whylen)
     return -1;
 }
 
-/* A read or write that did not move bytes: our code, the reason kept. */
-static int io_result(brook_tls_conn *t, int rc)
+/* A read or write that did not move bytes, as read(2)/write(2) would
+ * say it; the reason of a failure kept. */
+static ssize_t io_result(brook_tls_conn *t, int rc, int writing, int *wants_write)
 {
     int c = classify(t, rc);
     if (c == -1)
         ssl_reason(t->reason, sizeof t->reason);
     ERR_clear_error();
-    return c;
+    if (c == BROOK_TLS_WANT_READ || c == BROOK_TLS_WANT_WRITE) {
+        if (wants_write && c == BROOK_TLS_WANT_WRITE)
+            *wants_write = 1;
+        errno = EAGAIN;
+        return -1;
+    }
+    if (c == 0 && !writing)
+        return 0; /* the peer's close */
+    errno = c == 0 ? EPIPE : EPROTO;
+    return -1;
 }
 
-ssize_t brook_tls_read(brook_tls_conn *t, void *buf, size_t len)
+ssize_t brook_tls_read(brook_tls_conn *t, void *buf, size_t len, int *wants_write)
 {
     size_t n = 0;
     int rc = SSL_read_ex(t->ssl, buf, len, &n);
-    return rc == 1 ? (ssize_t)n : io_result(t, rc);
+    return rc == 1 ? (ssize_t)n : io_result(t, rc, 0, wants_write);
 }
 
-ssize_t brook_tls_write(brook_tls_conn *t, const void *buf, size_t len)
+ssize_t brook_tls_write(brook_tls_conn *t, const void *buf, size_t len, int *wants_write)
 {
     size_t n = 0;
     int rc = SSL_write_ex(t->ssl, buf, len, &n);
-    if (rc == 1)
-        return (ssize_t)n;
-    int c = io_result(t, rc);
-    return c == 0 ? -1 : c;
+    return rc == 1 ? (ssize_t)n : io_result(t, rc, 1, wants_write);
 }
 
 const char *brook_tls_error(const brook_tls_conn *t)

@@ -40,18 +40,21 @@ brook_err brook_tls_conn_new(brook_tls_server *s, int fd, brook_tls_conn **out);
 brook_err brook_tls_conn_connect(brook_tls_client *c, int fd, const char *host, brook_tls_conn **out);
 void brook_tls_conn_free(brook_tls_conn *t);
 
-/* Results of the calls below that cannot finish now. */
+/* Results of the handshake that cannot finish now. */
 enum { BROOK_TLS_WANT_READ = -2, BROOK_TLS_WANT_WRITE = -3 };
 
 /* Advance the handshake: 1 done, BROOK_TLS_WANT_*, or -1 failed with the
  * reason in `why`. */
 int brook_tls_handshake(brook_tls_conn *t, char *why, size_t whylen);
 
-/* Like read(2)/write(2): bytes moved, 0 at the peer's close (read), -1 on
- * an error, or BROOK_TLS_WANT_*. A write that wanted more must be repeated
- * with the same bytes. */
-ssize_t brook_tls_read(brook_tls_conn *t, void *buf, size_t len);
-ssize_t brook_tls_write(brook_tls_conn *t, const void *buf, size_t len);
+/* Like read(2)/write(2): bytes moved, 0 at the peer's close (read), or -1
+ * with errno EAGAIN when OpenSSL needs the socket readable or writable
+ * first (*wants_write, when given, set to 1 for writable: a read can need
+ * to write), EPIPE for a write after the peer's close, EPROTO for a TLS
+ * failure (brook_tls_error says why). A write that could not finish must
+ * be repeated with the same bytes. */
+ssize_t brook_tls_read(brook_tls_conn *t, void *buf, size_t len, int *wants_write);
+ssize_t brook_tls_write(brook_tls_conn *t, const void *buf, size_t len, int *wants_write);
 
 /* Decrypted bytes OpenSSL holds that a read would return without the
  * socket becoming readable again. */
