@@ -306,8 +306,7 @@ brook_err brook_partition_read(brook_partition *p, int64_t offset, size_t max_by
         return e;
     if (offset > p->high_watermark && offset <= end)
         return BROOK_OK; /* not committed yet: nothing to read, not an error */
-    return brook_storage_of(p->storage)
-        ->read(p->log, offset, p->high_watermark, max_bytes, slices, max_slices, n_slices, bytes);
+    return brook_partition_fetch_read(p, offset, p->high_watermark, max_bytes, slices, max_slices, n_slices, bytes);
 }
 
 brook_err brook_partition_offset_for(brook_partition *p, int64_t timestamp, int64_t *offset, int64_t *found_timestamp)
@@ -479,6 +478,31 @@ static int any_waiter(const brook_waiter *w, int64_t mark)
 void brook_partition_wake_all(brook_partition *p)
 {
     wake_each_once(p, any_waiter, 0);
+}
+
+static int a_fetch(const brook_waiter *w, int64_t mark)
+{
+    (void)mark;
+    return w->reads;
+}
+
+/* Storage answered a prepare_read: the fetches parked here read again (a
+ * closing log's answer finds them being woken by the close anyway). */
+static void storage_ready(void *arg, brook_err err)
+{
+    if (err != BROOK_ERR_SHUTDOWN)
+        wake_each_once(arg, a_fetch, 0);
+}
+
+brook_err brook_partition_fetch_read(brook_partition *p, int64_t offset, int64_t max_offset, size_t max_bytes,
+                                     brook_slice *slices, size_t max_slices, size_t *n_slices, size_t *bytes)
+{
+    *n_slices = *bytes = 0;
+    brook_plugin_instance *storage = p->storage;
+    if (brook_has_slot(storage, brook_storage_ops, prepare_read) &&
+        brook_storage_of(storage)->prepare_read(p->log, offset, storage_ready, p) == BROOK_ERR_AGAIN)
+        return BROOK_OK;
+    return brook_storage_of(storage)->read(p->log, offset, max_offset, max_bytes, slices, max_slices, n_slices, bytes);
 }
 
 static int a_follower(const brook_waiter *w, int64_t mark)

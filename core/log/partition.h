@@ -41,6 +41,7 @@ struct brook_waiter {
     int64_t target;               /* wake once the mark reaches this */
     brook_wait_mark mark;
     int answer_now; /* set when woken to answer whatever the mark (the log start moved) */
+    int reads;      /* a fetch's: woken too when storage got ready for a read it deferred */
     void (*wake)(brook_waiter *w);
     struct brook_req *req;
     void *data;
@@ -160,9 +161,17 @@ void brook_partition_produce_expire(brook_append *a, brook_err error);
 /* Whole batches from `offset` as storage slices, up to the high watermark
  * (what consumers may see), within `max_bytes` except for the first batch.
  * BROOK_ERR_OUT_OF_RANGE outside [log start, log end]; an offset between
- * the high watermark and the log end reads nothing. */
+ * the high watermark and the log end reads nothing, and so does a read
+ * storage must first get ready for off the loop (the partition's fetches,
+ * waiters with `reads`, are woken once it is). */
 brook_err brook_partition_read(brook_partition *p, int64_t offset, size_t max_bytes, brook_slice *slices,
                                size_t max_slices, size_t *n_slices, size_t *bytes);
+
+/* Storage's read below `max_offset`, for fetches: nothing yet (BROOK_OK,
+ * no slices) when storage gets ready for it off the loop first, the
+ * partition's fetches woken when it is (storage.h's prepare_read). */
+brook_err brook_partition_fetch_read(brook_partition *p, int64_t offset, int64_t max_offset, size_t max_bytes,
+                                     brook_slice *slices, size_t max_slices, size_t *n_slices, size_t *bytes);
 
 /* ListOffsets' answer for `timestamp`: BROOK_OFFSET_EARLIEST (log start),
  * BROOK_OFFSET_LATEST (the high watermark) or the first committed offset

@@ -184,8 +184,8 @@ brook_err brook_partition_read_for_replica(brook_partition *p, brook_replica_fet
     f->high_watermark = p->high_watermark; /* the strategy may have just moved it */
     if (f->offset == f->log_end)
         return BROOK_OK;
-    return brook_storage_of(p->storage)
-        ->read(p->log, f->offset, f->log_end, f->max_bytes, f->slices, f->max_slices, &f->n_slices, &f->bytes);
+    return brook_partition_fetch_read(p, f->offset, f->log_end, f->max_bytes, f->slices, f->max_slices, &f->n_slices,
+                                      &f->bytes);
 }
 
 /* Check the leader's batches: whole, intact (length, magic, CRC32C), in

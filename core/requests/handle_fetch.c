@@ -6,7 +6,9 @@
  * reads up to the log end instead, with its leader epochs checked and a
  * diverged log answered with where it diverges; it waits for the log end,
  * or until the leader's log start moves (DeleteRecords waits for its
- * followers to follow). */
+ * followers to follow). A partition whose storage first gets ready for the
+ * read off the loop (a sealed segment's index read back) answers nothing
+ * yet, and the fetch, if it waits, is woken when it is ready. */
 #include <string.h>
 
 #include "broker.h"
@@ -172,6 +174,7 @@ static void park(brook_req *req)
                 target = mark + 1;
             st->waiters[k] = (brook_waiter){.target = target,
                                             .mark = replica ? BROOK_WAIT_LOG_END : BROOK_WAIT_HIGH_WATERMARK,
+                                            .reads = 1,
                                             .wake = fetch_wake,
                                             .req = req};
             brook_partition_wait(part, &st->waiters[k]);

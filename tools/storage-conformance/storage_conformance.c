@@ -10,7 +10,8 @@
  * exit status is 0 only when all pass. --volatile: the backend keeps
  * nothing across a restart of the plugin (storage-memory); everything
  * else must survive fini + init. Optional slots (truncate,
- * offset_for_timestamp, size, max_timestamp) are checked when the plugin has them. */
+ * offset_for_timestamp, size, max_timestamp, prepare_read) are checked when
+ * the plugin has them. */
 #include <getopt.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -250,6 +251,42 @@ static void check_reads(bench *b)
     check(b, ok, "slices read before close stay readable until released", "%s", brook_err_str(e));
 }
 
+static int ready_calls;
+static brook_err ready_err;
+
+static void on_ready(void *arg, brook_err err)
+{
+    (void)arg;
+    ready_calls++;
+    ready_err = err;
+}
+
+/* prepare_read at each offset of [0, end]: read at once, or wait and be
+ * called back once, on the loop and not before it returns; a read follows. */
+static void check_prepare_read(bench *b, void *log, int64_t end)
+{
+    int ok = 1;
+    char why[128] = "";
+    for (int64_t o = 0; o <= end && ok; o++) {
+        ready_calls = 0;
+        brook_err e = b->ops->prepare_read(log, o, on_ready, NULL);
+        if (e == BROOK_ERR_AGAIN) {
+            ok = ready_calls == 0;
+            for (int i = 0; i < 500 && !ready_calls; i++)
+                brook_standalone_spin(&b->s, 10);
+            ok = ok && ready_calls == 1 && ready_err == BROOK_OK;
+        }
+        size_t n, bytes;
+        int64_t base;
+        e = read_all(b, log, o, end, 1 << 20, &n, &bytes, &base, NULL, 0);
+        ok = ok && !e && (o == end || bytes > 0);
+        if (!ok)
+            snprintf(why, sizeof why, "at offset %lld: %d callbacks (%s), then read %s, %zu bytes", (long long)o,
+                     ready_calls, brook_err_str(ready_err), brook_err_str(e), bytes);
+    }
+    check(b, ok, "prepare_read says read, or wait and calls back once, on the loop, after it returns", "%s", why);
+}
+
 static void check_optional_slots(bench *b)
 {
     void *log = NULL;
@@ -265,6 +302,8 @@ static void check_optional_slots(bench *b)
         expect_err(b, b->ops->offset_for_timestamp(log, 999999, &off, &ts), BROOK_ERR_NOT_FOUND,
                    "offset_for_timestamp past every record is not found");
     }
+    if (HAS(b, prepare_read))
+        check_prepare_read(b, log, 20);
     if (HAS(b, max_timestamp)) {
         int64_t ts = 0;
         brook_err e = b->ops->max_timestamp(log, &ts);

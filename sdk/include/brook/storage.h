@@ -40,6 +40,11 @@ typedef void (*brook_storage_list_cb)(void *arg, const char *topic, int32_t part
  * made durable (BROOK_ERR_IO, BROOK_ERR_NO_SPACE). */
 typedef void (*brook_storage_durable_cb)(void *arg, brook_err err);
 
+/* Completion of `prepare_read` (since 2.8): BROOK_OK once what the read
+ * needed is at hand, BROOK_ERR_SHUTDOWN when the log closed first, or why
+ * it could not be had (read then waits for it, or answers the error). */
+typedef void (*brook_storage_ready_cb)(void *arg, brook_err err);
+
 typedef struct brook_storage_ops {
     /* Open the log of `topic`/`partition`, creating it empty when `create`
      * is non-zero. BROOK_ERR_NOT_FOUND when absent and !create. On success
@@ -148,6 +153,18 @@ typedef struct brook_storage_ops {
      * (Kafka's MAX_TIMESTAMP); a backend without it answers that with
      * UNSUPPORTED. Keep it at hand: it is asked per request, on the loop. */
     brook_err (*max_timestamp)(void *log, int64_t *timestamp);
+
+    /* Since 2.8, optional: get ready for a `read` at `offset` without the
+     * event loop waiting for the disk. BROOK_OK: a read there needs nothing
+     * the backend does not hold (read at once). BROOK_ERR_AGAIN: it needs
+     * something (a sealed segment's index) the backend is now bringing in
+     * off the loop; `cb(arg, err)` is then called once, on the event loop
+     * and never before this returns: when it is in (read then), or from
+     * `close` with BROOK_ERR_SHUTDOWN. Any other answer: read anyway. The
+     * core asks before a fetch's read and answers a partition that is
+     * getting ready with no records, waking the fetch when it is; a core
+     * that does not ask gets reads that bring it in themselves, waiting. */
+    brook_err (*prepare_read)(void *log, int64_t offset, brook_storage_ready_cb cb, void *arg);
 } brook_storage_ops;
 
 #endif
