@@ -11,8 +11,14 @@
 # consume. Median of ROUNDS per column; prints a Markdown table with the
 # cold / cached ratios.
 #
+# With SEGMENT_MB the partition rolls segments of that size and its
+# sealed segments' indexes are taken out of memory too (index_cache_bytes
+# 0: each goes 1 s after its last read) and, for the cold runs, out of the
+# page cache: a consumer catching up after a restart; the table then also
+# counts the indexes read back per consume.
+#
 #   bench/cold_read_run.sh [BUILD_DIR]
-#   env: ROUNDS (3), MB (1000)
+#   env: ROUNDS (3), MB (1000), SEGMENT_MB (unset: one segment)
 set -euo pipefail
 build=${1:-build}
 load=$build/bin/kafka_load
@@ -23,10 +29,12 @@ probe=$(dirname "$0")/loop_probe.py
 [ -x "$load" ] || { echo "build first (needs librdkafka-dev): $load is missing" >&2; exit 1; }
 . "$(dirname "$0")/lib.sh"
 make_workdir cbench
+segments=
+[ -n "${SEGMENT_MB:-}" ] && segments="segment_bytes = $((SEGMENT_MB << 20)); index_cache_bytes = 0;"
 cat >"$work/brook.conf" <<EOF2
 broker = { data_dir = "$work/data"; };
 listeners = ( { name = "kafka"; codec = "kafka"; address = "127.0.0.1:0"; } );
-storage = { plugin = "segment"; flush = "interval"; flush_ms = 100; };
+storage = { plugin = "segment"; flush = "interval"; flush_ms = 100; $segments };
 metrics = { address = "127.0.0.1:0"; };
 EOF2
 delayacct=$(cat /proc/sys/kernel/task_delayacct 2>/dev/null || echo -)
@@ -45,7 +53,8 @@ metric() { metrics_text "$mport" | awk -v m="brook_$1" '$1 == m {v = $2} END {pr
 uncache() {
     /usr/bin/python3 - "$work/data" <<'EOF2'
 import glob, os, sys
-for path in glob.glob(os.path.join(sys.argv[1], "old-*", "*.log")):
+for path in glob.glob(os.path.join(sys.argv[1], "old-*", "*.*index")) + \
+        glob.glob(os.path.join(sys.argv[1], "old-*", "*.log")):
     fd = os.open(path, os.O_RDONLY)
     os.fdatasync(fd)
     os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
@@ -57,10 +66,12 @@ loop_io_ms() {
     [ "$(cat /proc/sys/kernel/task_delayacct 2>/dev/null)" = 1 ] || { echo -; return; }
     awk -v t="$(getconf CLK_TCK)" '{print $42 * 1000 / t}' "/proc/$pid/task/$pid/stat"
 }
-# consume everything while probing: sets rate (MB/s), probed (count p50 p99 p999 max), fills, io_ms
+# consume everything while probing: sets rate (MB/s), probed (count p50 p99 p999 max), fills, loads, io_ms
 consume_probed() {
-    local f0 p io0
+    local f0 l0 p io0
+    [ -z "$segments" ] || sleep 1.1 # past index_cache_hold_ms: the last consume's indexes go at the next read
     f0=$(metric cold_file_reads_total)
+    l0=$(metric storage_segment_index_loads_total)
     io0=$(loop_io_ms)
     /usr/bin/python3 "$probe" "$port" 600 >"$work/probe" &
     p=$!
@@ -70,12 +81,13 @@ consume_probed() {
     wait "$p"
     probed=$(cat "$work/probe")
     fills=$(($(metric cold_file_reads_total) - f0))
+    loads=$(($(metric storage_segment_index_loads_total) - l0))
     io_ms=-
     [ "$io0" = - ] || io_ms=$(awk -v a="$io0" -v b="$(loop_io_ms)" 'BEGIN {print b - a}')
 }
 col() { echo "$1" | cut -d' ' -f"$2"; }
 
-declare -a idle=() wr=() cr=() wp=() cp=() wmax=() cmax=() w99=() c99=() w999=() c999=() cf=() wio=() cio=()
+declare -a idle=() wr=() cr=() wp=() cp=() wmax=() cmax=() w99=() c99=() w999=() c999=() cf=() wio=() cio=() wl=() cl=()
 for ((i = 0; i < rounds; i++)); do
     /usr/bin/python3 "$probe" "$port" 2 >"$work/probe"
     idle+=("$(cat "$work/probe")")
@@ -87,13 +99,13 @@ for ((i = 0; i < rounds; i++)); do
             sleep 0.5
             consume_probed
             cr+=("$rate"); c99+=("$(col "$probed" 3)"); c999+=("$(col "$probed" 4)"); cmax+=("$(col "$probed" 5)")
-            cp+=("$(col "$probed" 2)"); cf+=("$fills"); cio+=("$io_ms")
+            cp+=("$(col "$probed" 2)"); cf+=("$fills"); cio+=("$io_ms"); cl+=("$loads")
         else
             cat "$work"/data/old-*/*.log >/dev/null # in the page cache
             sleep 0.5
             consume_probed
             wr+=("$rate"); w99+=("$(col "$probed" 3)"); w999+=("$(col "$probed" 4)"); wmax+=("$(col "$probed" 5)")
-            wp+=("$(col "$probed" 2)"); wio+=("$io_ms")
+            wp+=("$(col "$probed" 2)"); wio+=("$io_ms"); wl+=("$loads")
         fi
     done
 done
@@ -101,12 +113,12 @@ med() { printf '%s\n' "$@" | median; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b + 0 > 0) printf "%.2f", a / b; else printf "-"}'; }
 ip50=() ip99=() imax=()
 for r in "${idle[@]}"; do ip50+=("$(col "$r" 2)"); ip99+=("$(col "$r" 3)"); imax+=("$(col "$r" 5)"); done
-echo "| data | consume MB/s | probe ms p50 | p99 | p999 | max | brookd's loop thread waiting for the disk, ms | chunks read in off the loop |"
-echo "|---|---|---|---|---|---|---|---|"
-echo "| (no consumer) | - | $(med "${ip50[@]}") | $(med "${ip99[@]}") | - | $(med "${imax[@]}") | - | - |"
-echo "| in the page cache | $(med "${wr[@]}") | $(med "${wp[@]}") | $(med "${w99[@]}") | $(med "${w999[@]}") | $(med "${wmax[@]}") | $(med "${wio[@]}") | - |"
-echo "| out of the page cache | $(med "${cr[@]}") | $(med "${cp[@]}") | $(med "${c99[@]}") | $(med "${c999[@]}") | $(med "${cmax[@]}") | $(med "${cio[@]}") | $(med "${cf[@]}") |"
-echo "| cold / cached | $(ratio "$(med "${cr[@]}")" "$(med "${wr[@]}")") | $(ratio "$(med "${cp[@]}")" "$(med "${wp[@]}")") | $(ratio "$(med "${c99[@]}")" "$(med "${w99[@]}")") | $(ratio "$(med "${c999[@]}")" "$(med "${w999[@]}")") | $(ratio "$(med "${cmax[@]}")" "$(med "${wmax[@]}")") | - | - |"
+echo "| data | consume MB/s | probe ms p50 | p99 | p999 | max | brookd's loop thread waiting for the disk, ms | chunks read in off the loop | indexes read back |"
+echo "|---|---|---|---|---|---|---|---|---|"
+echo "| (no consumer) | - | $(med "${ip50[@]}") | $(med "${ip99[@]}") | - | $(med "${imax[@]}") | - | - | - |"
+echo "| in the page cache | $(med "${wr[@]}") | $(med "${wp[@]}") | $(med "${w99[@]}") | $(med "${w999[@]}") | $(med "${wmax[@]}") | $(med "${wio[@]}") | - | $(med "${wl[@]}") |"
+echo "| out of the page cache | $(med "${cr[@]}") | $(med "${cp[@]}") | $(med "${c99[@]}") | $(med "${c999[@]}") | $(med "${cmax[@]}") | $(med "${cio[@]}") | $(med "${cf[@]}") | $(med "${cl[@]}") |"
+echo "| cold / cached | $(ratio "$(med "${cr[@]}")" "$(med "${wr[@]}")") | $(ratio "$(med "${cp[@]}")" "$(med "${wp[@]}")") | $(ratio "$(med "${c99[@]}")" "$(med "${w99[@]}")") | $(ratio "$(med "${c999[@]}")" "$(med "${w999[@]}")") | $(ratio "$(med "${cmax[@]}")" "$(med "${wmax[@]}")") | - | - | - |"
 echo
-echo "(median of $rounds rounds, $mb MiB of 10 KiB records, $(date +%F))"
+echo "(median of $rounds rounds, $mb MiB of 10 KiB records${SEGMENT_MB:+ in segments of $SEGMENT_MB MiB}, $(date +%F))"
 echo "every round, max probe ms: cached ${wmax[*]} / cold ${cmax[*]}; MB/s cached ${wr[*]} / cold ${cr[*]}; loop waiting ms cached ${wio[*]} / cold ${cio[*]}"

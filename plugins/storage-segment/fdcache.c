@@ -107,7 +107,8 @@ void seg_unpin(segment *s)
     if (--s->pins > 0)
         return;
     if (!s->log) {
-        seg_free(s);
+        if (!s->idx_loading)
+            seg_free(s);
         return;
     }
     index_cache_trim(s->be);
@@ -120,6 +121,13 @@ void seg_unpin(segment *s)
 void seg_release(segment *s)
 {
     s->log = NULL;
-    if (s->pins == 0)
+    if (s->pins == 0 && !s->idx_loading)
+        seg_free(s);
+}
+
+void seg_load_ended(segment *s)
+{
+    s->idx_loading = 0;
+    if (!s->log && s->pins == 0)
         seg_free(s);
 }

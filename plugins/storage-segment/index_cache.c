@@ -19,8 +19,8 @@
  * every index back for every fetch; the working set they need stays
  * instead, and returns to the budget when they are done (at the next use,
  * or at the retention check). Everything here runs on the event loop, the
- * only thread that touches a segment's index (seal and clean jobs work on
- * copies). */
+ * only thread that touches a segment's index (seal, clean and load jobs
+ * work on copies; index_load.c reads dropped indexes back). */
 #include <stdlib.h>
 
 #include "segstore.h"

@@ -15,7 +15,9 @@
  * So a consumer reading on, however cold its data, costs the loop no disk
  * wait; headers are read, waiting if need be, only to find an offset that
  * is not an indexed batch start (a consumer that seeks) and for a first
- * batch larger than the budget. */
+ * batch larger than the budget. A sealed segment's index not in memory is
+ * read in off the loop (index_load.c): a read holding batches stops before
+ * such a segment, and the core asks prepare_read before the first. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -27,8 +29,7 @@ static void release_slice(void *owner)
     seg_unpin(owner);
 }
 
-/* Index of the segment holding `offset` (last with base <= offset). */
-static size_t find_segment(const plog *l, int64_t offset)
+size_t plog_find_segment(const plog *l, int64_t offset)
 {
     size_t lo = 0, hi = l->nsegs;
     while (lo < hi) {
@@ -132,6 +133,13 @@ static int head_at(read_ctx *c, segment *s, int fd, uint64_t pos, int nowait, ba
 
 static brook_err read_segment(const plog *l, read_ctx *c, segment *s)
 {
+    if (!s->idx_loaded && *c->n_slices > 0) {
+        /* batches in hand: stop rather than read this index, and have it
+         * read in off the loop for the consumer's next read */
+        index_load_start(s);
+        c->done = 1;
+        return BROOK_OK;
+    }
     brook_err e = seg_load_index(s);
     if (e)
         return e;
@@ -206,7 +214,7 @@ brook_err plog_read(plog *l, int64_t offset, int64_t max_offset, size_t max_byte
                   .n_slices = n_slices,
                   .bytes = bytes};
     brook_err e = BROOK_OK;
-    for (size_t i = find_segment(l, offset); i < l->nsegs && !c.done && !e; i++)
+    for (size_t i = plog_find_segment(l, offset); i < l->nsegs && !c.done && !e; i++)
         if (l->segs[i]->size)
             e = read_segment(l, &c, l->segs[i]);
     free(c.r);

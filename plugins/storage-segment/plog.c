@@ -309,6 +309,7 @@ static void save_active_index(plog *l)
 
 void plog_close(plog *l)
 {
+    index_load_answer(l, BROOK_ERR_SHUTDOWN);
     cleaner_settle(l);
     if (!durability_close(l) && l->nsegs)
         save_active_index(l);

@@ -195,6 +195,7 @@ static void reset_index(segment *s)
     s->next = s->base;
     s->max_ts = -1;
     s->since_index = (uint64_t)index_interval(s);
+    s->idx_layout++;
 }
 
 brook_err seg_reindex(segment *s, int fd, int64_t until, uint64_t *end)
@@ -447,6 +448,33 @@ static int parse_index_files(segment *s, int take_end)
     return bad;
 }
 
+int seg_parse_index_files(segment *s)
+{
+    return parse_index_files(s, 0);
+}
+
+segment *seg_copy_for_load(const segment *s)
+{
+    size_t path_len = strlen(s->path);
+    segment *c = calloc(1, sizeof *c + path_len + 1);
+    if (!c)
+        return NULL;
+    c->be = s->be;
+    c->base = s->base;
+    c->next = s->next;
+    c->size = s->size;
+    c->max_ts = -1;
+    c->fd = -1;
+    memcpy(c->path, s->path, path_len + 1);
+    return c;
+}
+
+void seg_free_copy(segment *copy)
+{
+    free(copy->idx);
+    free(copy);
+}
+
 brook_err seg_load_index(segment *s)
 {
     if (s->idx_loaded) {
@@ -454,6 +482,7 @@ brook_err seg_load_index(segment *s)
         return BROOK_OK;
     }
     s->be->host->metric_add(s->be->m_index_loads, 1);
+    s->idx_unreadable = 0;
     if (parse_index_files(s, 0) == 0) {
         s->idx_loaded = 1;
         index_cache_use(s);

@@ -18,11 +18,13 @@
  * known complete and is trusted at start-up.
  *
  * The pieces: segment.c (one segment: files, index, scanning, recovery),
- * fdcache.c (bounded open files), plog.c (a partition's segments: append,
- * read, truncate, retention, time lookup), durability.c (flush policies,
- * group commit), sync_round.c (interval syncs of many partitions as one,
- * falling due on shared flush ticks),
- * storage_segment.c (the plugin: options, backend, vtable). */
+ * fdcache.c (bounded open files), index_cache.c (sealed segments' indexes
+ * within a budget), index_load.c (... read back off the loop), plog.c (a
+ * partition's segments: append, truncate, retention, time lookup),
+ * log_read.c (reads), durability.c (flush policies, group commit),
+ * sync_round.c (interval syncs of many partitions as one, falling due on
+ * shared flush ticks), storage_segment.c (the plugin: options, backend,
+ * vtable). */
 #ifndef BROOK_SEGSTORE_H
 #define BROOK_SEGSTORE_H
 
@@ -147,6 +149,9 @@ struct segment {
     size_t nidx;
     size_t cap;
     int idx_loaded;
+    int idx_loading;      /* an I/O thread is reading its index files (index_load.c) */
+    int idx_unreadable;   /* ... and found them missing or corrupt: the next read rebuilds them, waiting */
+    uint32_t idx_layout;  /* bumps when the index is rebuilt from the log: a load begun before is stale */
     uint64_t since_index; /* bytes appended since the last index entry */
     int sealed;
     int sealing;              /* its seal job (sync, index files) is still running */
@@ -164,6 +169,13 @@ struct segment {
     char path[];        /* ".../<base>" without extension, allocated with the segment (thousands of
                            partitions hold thousands of segments: no PATH_MAX each) */
 };
+
+/* A prepare_read that answered BROOK_ERR_AGAIN, waiting for an index load. */
+typedef struct ready_waiter {
+    struct ready_waiter *next;
+    brook_storage_ready_cb cb;
+    void *arg;
+} ready_waiter;
 
 typedef struct durable_waiter {
     struct durable_waiter *next;
@@ -191,7 +203,8 @@ struct plog {
     uint64_t synced_seq;
     durable_waiter *waiters;
     durable_waiter *waiters_tail;
-    int syncing; /* a sync is running, or its round is due */
+    ready_waiter *ready_waiters; /* reads waiting for an index load (index_load.c) */
+    int syncing;                 /* a sync is running, or its round is due */
     int dir_dirty;
     int on_data_fs;          /* its directory is on the data directory's file system */
     uint64_t last_write;     /* the backend's write count at its last append or truncation */
@@ -225,8 +238,11 @@ int seg_fd(segment *s);
 void seg_close_fd(segment *s);
 void seg_pin(segment *s);
 void seg_unpin(segment *s);
-/* The log lets go: freed now or when its last pin goes. */
+/* The log lets go: freed now or when its last pin goes (or its index
+ * load ends: the load keeps the segment, not its fd or index, in use). */
 void seg_release(segment *s);
+/* Its index load ended (index_load.c): freed now if the log let it go. */
+void seg_load_ended(segment *s);
 
 /* ---- index_cache.c ------------------------------------------------------ */
 /* A sealed segment's index was loaded or used: most recent now, and the
@@ -237,6 +253,18 @@ void index_cache_forget(segment *s);
 /* Back within the budget as far as indexes no longer in use allow (a
  * segment let go by a slice or a job; the retention check). */
 void index_cache_trim(backend *be);
+
+/* ---- index_load.c ------------------------------------------------------- */
+/* Read a sealed segment's index in on an I/O thread, unless it is in
+ * memory or being read already; the log's ready waiters are answered when
+ * it is in. Without memory or threads nothing starts (a read then loads it
+ * itself, waiting). */
+void index_load_start(segment *s);
+/* storage.h's prepare_read. */
+brook_err index_load_prepare_read(plog *l, int64_t offset, brook_storage_ready_cb cb, void *arg);
+/* Answer every ready waiter of the log with `err` (an index came in, or
+ * the log closes). */
+void index_load_answer(plog *l, brook_err err);
 
 /* ---- segment.c ---------------------------------------------------------- */
 segment *seg_new(backend *be, plog *l, int64_t base);
@@ -259,6 +287,13 @@ int seg_resume_active(segment *s);
 brook_err seg_open_sealed(segment *s, int64_t next);
 /* Load a sealed segment's index (rebuilding it from the log when corrupt). */
 brook_err seg_load_index(segment *s);
+/* A copy of s's position and extent with no index, for reading its index
+ * files into off the loop; NULL without memory. Freed with seg_free_copy. */
+segment *seg_copy_for_load(const segment *s);
+void seg_free_copy(segment *copy);
+/* Parse s's index files into s's in-memory index; 0 when they are there
+ * and consistent with its size and end. Touches s and the files only. */
+int seg_parse_index_files(segment *s);
 /* Rebuild the in-memory index from batch headers, keeping the batches whose
  * last offset is below `until` (INT64_MAX: all); *end (and the segment's
  * size) is where the kept batches end. */
@@ -296,6 +331,10 @@ void reader_init(head_reader *r, int fd, uint64_t limit);
 /* The header of the batch at `pos`: 0 ok, READER_END, READER_WOULD_WAIT,
  * -1 malformed or unreadable. */
 int reader_head(head_reader *r, uint64_t pos, batch_head *h);
+
+/* ---- log_read.c --------------------------------------------------------- */
+/* Index in l->segs of the segment holding `offset` (the last with base <= offset). */
+size_t plog_find_segment(const plog *l, int64_t offset);
 
 /* ---- plog.c ------------------------------------------------------------- */
 /* The backend's own settings, what a log starts with. */

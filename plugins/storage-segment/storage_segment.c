@@ -535,6 +535,11 @@ static void v_committed(void *log, int64_t offset)
     ((plog *)log)->committed = offset;
 }
 
+static brook_err v_prepare_read(void *log, int64_t offset, brook_storage_ready_cb cb, void *arg)
+{
+    return index_load_prepare_read(log, offset, cb, arg);
+}
+
 static const brook_storage_ops ops = {
     .open = v_open,
     .close = v_close,
@@ -552,6 +557,7 @@ static const brook_storage_ops ops = {
     .delete_before = v_delete_before,
     .committed = v_committed,
     .max_timestamp = v_max_timestamp,
+    .prepare_read = v_prepare_read,
 };
 
 BROOK_PLUGIN_DESCRIPTOR(BROOK_PLUGIN_STORAGE, brook_storage_ops, ops, .name = "segment", .version = "1.0.0",

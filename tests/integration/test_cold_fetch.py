@@ -104,5 +104,56 @@ class ColdFetch(BrokerTestCase):
         c.close()
 
 
+SEGMENTS = 40
+
+
+class SealedIndexesReadBack(BrokerTestCase):
+    """A consumer reading old segments whose indexes are not in memory (a
+    restart, or index_cache_bytes dropped them): storage reads each index
+    in on an I/O thread, the fetch answers nothing for the partition
+    meanwhile and is woken as soon as it is in, not at its max wait."""
+    storage = ('storage = { plugin = "segment"; flush = "os"; segment_bytes = 65536; '
+               'index_cache_bytes = 0; index_cache_hold_ms = 0; };')
+    extra = 'metrics = { address = "127.0.0.1:0"; };'
+    metric = ColdFetch.metric
+
+    def test_a_fetch_waiting_for_an_index_is_woken_when_it_is_in(self):
+        self.ctl("topics", "create", "seg")
+        c = kw.Conn(self.broker.kafka_port)
+        count = 0
+        for i in range(SEGMENTS * 8):  # 8 KiB batches of 8 records: 8 batches a segment
+            data = c.call(0, 3, kw.produce_v3("seg", 0, kw.batch([b"%06d" % (count + j) * 170 for j in range(8)])))
+            self.assertEqual(kw.parse_produce_v3(data)[0][2], 0)
+            count += 8
+        c.close()
+        self.broker.stop()
+        self.broker.start()  # no sealed segment's index in memory now
+        self.assertGreaterEqual(len(glob.glob(os.path.join(self.broker.data, "seg-0", "*.index"))), SEGMENTS - 2)
+        loads_before = self.metric("storage_segment_index_loads_total")
+        # Starting in the middle of the log: the first fetch finds the
+        # segment's index not in and parks for up to 10 s unless woken.
+        start = count // 2 + 3
+        consumer = Consumer({"bootstrap.servers": "127.0.0.1:%d" % self.broker.kafka_port, "group.id": "g",
+                             "enable.auto.commit": False, "fetch.wait.max.ms": 10000,
+                             "max.partition.fetch.bytes": 65536})
+        consumer.assign([TopicPartition("seg", 0, start)])
+        got, t0 = [], time.monotonic()
+        first = None
+        while len(got) < count - start and time.monotonic() < t0 + 60:
+            m = consumer.poll(0.5)
+            if m is None:
+                continue
+            self.assertIsNone(m.error(), m.error())
+            first = first or time.monotonic() - t0
+            got.append((m.offset(), m.value()))
+        elapsed = time.monotonic() - t0
+        consumer.close()
+        self.assertEqual([o for o, _ in got], list(range(start, count)))
+        self.assertEqual([v for _, v in got], [b"%06d" % o * 170 for o in range(start, count)])
+        self.assertLess(first, 5.0, "the first record waited for the fetch's max wait")
+        self.assertLess(elapsed, 20.0, "reading %d segments took %.1f s" % (SEGMENTS // 2, elapsed))
+        self.assertGreaterEqual(self.metric("storage_segment_index_loads_total") - loads_before, SEGMENTS // 2 - 2)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -3,7 +3,9 @@
  * binds to them): while "cold", a read of a .log file that may not wait
  * (RWF_NOWAIT) finds nothing cached, and every read that would wait is
  * counted. A read runs on the event loop; it must not wait for the disk
- * once it has something to return. */
+ * once it has something to return. Reads of index files on the loop's
+ * thread are counted too: a sealed segment's index is read in off the
+ * loop when the core asks prepare_read first. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +13,7 @@
 #include <cmocka.h>
 #include <dlfcn.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
@@ -23,13 +26,22 @@ static atomic_int cold;           /* .log files count as out of the page cache *
 static atomic_int waiting_reads;  /* reads of .log files that would wait for the disk, while cold */
 static atomic_int nowait_refused; /* RWF_NOWAIT reads of .log files refused, while cold */
 
-static int is_log(int fd)
+static pthread_t loop_thread;       /* the test's: the plugin's event loop runs on it */
+static atomic_int loop_index_reads; /* reads of .index / .timeindex files on that thread */
+
+static int fd_path_ends(int fd, const char *ext)
 {
     char link[64], path[512];
     snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
     ssize_t n = readlink(link, path, sizeof path - 1);
     path[n > 0 ? n : 0] = '\0';
-    return n > 4 && strcmp(path + n - 4, ".log") == 0;
+    size_t len = strlen(ext);
+    return n > (ssize_t)len && strcmp(path + n - len, ext) == 0;
+}
+
+static int is_log(int fd)
+{
+    return fd_path_ends(fd, ".log");
 }
 
 ssize_t pread(int fd, void *buf, size_t count, off_t offset)
@@ -39,6 +51,8 @@ ssize_t pread(int fd, void *buf, size_t count, off_t offset)
         real = (ssize_t(*)(int, void *, size_t, off_t))dlsym(RTLD_NEXT, "pread");
     if (cold && is_log(fd))
         waiting_reads++;
+    if (pthread_equal(pthread_self(), loop_thread) && (fd_path_ends(fd, ".index") || fd_path_ends(fd, ".timeindex")))
+        loop_index_reads++;
     return real(fd, buf, count, offset);
 }
 
@@ -152,11 +166,150 @@ static void cached_reads_fill_their_budget_and_a_seek_may_wait(void **state)
     stop(e);
 }
 
+/* ---- sealed segments' indexes, read in off the loop ------------------------ */
+
+enum { SEALED_BATCHES = 400 };
+static int64_t sealed_lasts[SEALED_BATCHES];
+
+/* SEALED_BATCHES batches over segments of 16 KiB, an index entry each
+ * 1 KiB; the plugin restarted, so no sealed segment's index is in memory
+ * (index_cache_bytes 0: none stays once let go). Returns the open log. */
+static void *sealed_segments(env *e)
+{
+    const char *options = "segment_bytes = 16384; index_interval_bytes = 1024; flush = \"os\"; "
+                          "index_cache_bytes = 0; index_cache_hold_ms = 0;";
+    start(e, options);
+    void *log;
+    assert_int_equal(e->ops->open(e->state, "x", 0, 1, &log), BROOK_OK);
+    size_t size;
+    for (int i = 0; i < SEALED_BATCHES; i++)
+        sealed_lasts[i] = append_noted(e, log, 1 + i % 3, 1000 + i, 100 + (size_t)(i * 97 % 400), &size);
+    e->ops->close(log);
+    stop(e);
+    start(e, options);
+    assert_int_equal(e->ops->open(e->state, "x", 0, 0, &log), BROOK_OK);
+    loop_thread = pthread_self();
+    loop_index_reads = 0;
+    return log;
+}
+
+static int ready_calls;
+static brook_err ready_err;
+
+static void on_ready(void *arg, brook_err err)
+{
+    (void)arg;
+    ready_calls++;
+    ready_err = err;
+}
+
+/* Ask prepare_read until it says read; each time it says wait, the loop
+ * runs until it calls back (at most 5 s). Returns how often it said wait. */
+static int get_ready(env *e, void *log, int64_t offset)
+{
+    for (int waits = 0;; waits++) {
+        ready_calls = 0;
+        brook_err r = e->ops->prepare_read(log, offset, on_ready, NULL);
+        if (r != BROOK_ERR_AGAIN) {
+            assert_int_equal(r, BROOK_OK);
+            return waits;
+        }
+        assert_int_equal(ready_calls, 0); /* never before it returns */
+        for (int i = 0; i < 500 && !ready_calls; i++)
+            spin(e, 10);
+        assert_int_equal(ready_calls, 1);
+        assert_int_equal(ready_err, BROOK_OK);
+        assert_true(waits < 2);
+    }
+}
+
+/* A consumer reading 25 sealed segments from the start, asking
+ * prepare_read before each read as the core does: every batch once, in
+ * order, and no index file read on the loop. A read holding batches stops
+ * at a segment whose index is not in, rather than read it. Before, each
+ * read read the indexes of the segments it reached on the loop. */
+static void sealed_indexes_are_read_in_off_the_loop(void **state)
+{
+    env *e = *state;
+    void *log = sealed_segments(e);
+    int64_t end = sealed_lasts[SEALED_BATCHES - 1] + 1;
+    int waits = 0;
+    size_t batch = 0;
+    for (int64_t o = 0; o < end;) {
+        waits += get_ready(e, log, o);
+        brook_slice s[8];
+        size_t k, bytes;
+        assert_int_equal(e->ops->read(log, o, end, 1 << 20, s, 8, &k, &bytes), BROOK_OK);
+        assert_true(k >= 1);
+        for (size_t i = 0; i < k; i++) { /* whole batches, on from o */
+            for (size_t pos = 0; pos < s[i].len; batch++) {
+                uint8_t h[61];
+                assert_int_equal(pread(s[i].fd, h, sizeof h, s[i].file_offset + (off_t)pos), sizeof h);
+                assert_int_equal(brook_be64(h) + brook_be32(h + BROOK_BATCH_OFF_LAST_OFFSET_DELTA),
+                                 sealed_lasts[batch]);
+                pos += 12 + brook_be32(h + 8);
+            }
+        }
+        o = sealed_lasts[batch - 1] + 1;
+        release_all(s, k);
+    }
+    assert_int_equal(batch, SEALED_BATCHES);
+    assert_int_equal(loop_index_reads, 0);
+    assert_true(waits >= 10); /* a segment's index came in for most reads */
+    e->ops->close(log);
+    stop(e);
+}
+
+/* A log closed while reads wait for an index: their callbacks come from
+ * close, with BROOK_ERR_SHUTDOWN; the load ending afterwards touches nothing
+ * of the log (ASan). */
+static void closing_answers_reads_waiting_for_an_index(void **state)
+{
+    env *e = *state;
+    void *log = sealed_segments(e);
+    ready_calls = 0;
+    assert_int_equal(e->ops->prepare_read(log, sealed_lasts[100], on_ready, NULL), BROOK_ERR_AGAIN);
+    assert_int_equal(e->ops->prepare_read(log, sealed_lasts[101], on_ready, NULL), BROOK_ERR_AGAIN);
+    e->ops->close(log);
+    assert_int_equal(ready_calls, 2);
+    assert_int_equal(ready_err, BROOK_ERR_SHUTDOWN);
+    spin(e, 100);
+    assert_int_equal(ready_calls, 2);
+    stop(e);
+}
+
+/* Index files found corrupt by the load are the read's to rebuild from
+ * the log (as before: waiting, with a warning): prepare_read says read,
+ * not wait again, and the read returns the right batches. */
+static void a_corrupt_index_is_left_to_the_read_to_rebuild(void **state)
+{
+    env *e = *state;
+    void *log = sealed_segments(e);
+    char path[256];
+    snprintf(path, sizeof path, "%s/x-0/00000000000000000000.index", e->dir);
+    assert_int_equal(truncate(path, 3), 0);
+    assert_int_equal(get_ready(e, log, 0), 1);
+    assert_int_equal(get_ready(e, log, 0), 0);
+    brook_slice s[2];
+    size_t k, bytes;
+    assert_int_equal(e->ops->read(log, 0, 1, 1, s, 2, &k, &bytes), BROOK_OK);
+    assert_int_equal(k, 1);
+    uint8_t h[61];
+    assert_int_equal(pread(s[0].fd, h, sizeof h, s[0].file_offset), sizeof h);
+    assert_int_equal(brook_be64(h) + brook_be32(h + BROOK_BATCH_OFF_LAST_OFFSET_DELTA), sealed_lasts[0]);
+    release_all(s, k);
+    e->ops->close(log);
+    stop(e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(a_consumer_reading_on_through_cold_data_never_waits, setup, teardown),
         cmocka_unit_test_setup_teardown(cached_reads_fill_their_budget_and_a_seek_may_wait, setup, teardown),
+        cmocka_unit_test_setup_teardown(sealed_indexes_are_read_in_off_the_loop, setup, teardown),
+        cmocka_unit_test_setup_teardown(closing_answers_reads_waiting_for_an_index, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_corrupt_index_is_left_to_the_read_to_rebuild, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
