@@ -17,8 +17,11 @@
 # page cache: a consumer catching up after a restart; the table then also
 # counts the indexes read back per consume.
 #
+# PRODUCE_OPTIONS adds kafka_load options to the produce (`-X
+# batch.size=10240`: a record per batch, an index entry per 10 KiB).
+#
 #   bench/cold_read_run.sh [BUILD_DIR]
-#   env: ROUNDS (3), MB (1000), SEGMENT_MB (unset: one segment)
+#   env: ROUNDS (3), MB (1000), SEGMENT_MB (unset: one segment), PRODUCE_OPTIONS
 set -euo pipefail
 build=${1:-build}
 load=$build/bin/kafka_load
@@ -47,7 +50,8 @@ pid=$!
 await_listening "$work/brookd.log"
 b="-b 127.0.0.1:$port"
 n=$((mb * 1024 / 10))
-"$load" $b -t old -p 1 -n "$n" -s 10240 -m produce >/dev/null 2>&1
+# shellcheck disable=SC2086 # options are words
+"$load" $b -t old -p 1 -n "$n" -s 10240 -m produce ${PRODUCE_OPTIONS:-} >/dev/null 2>&1
 
 metric() { metrics_text "$mport" | awk -v m="brook_$1" '$1 == m {v = $2} END {print v + 0}'; }
 uncache() {
