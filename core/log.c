@@ -66,20 +66,31 @@ void brook_log(brook_log_level level, const char *component, const char *fmt, ..
 void brook_log_limited(brook_log_limiter *l, int64_t now_ms, int64_t interval_ms, brook_log_level level,
                        const char *fmt, ...)
 {
-    if (l->last_ms && now_ms - l->last_ms < interval_ms) {
-        l->suppressed++;
-        return;
-    }
-    char msg[1024];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    brook_vlog_limited(l, now_ms, interval_ms, 1, level, fmt, ap);
     va_end(ap);
+}
+
+void brook_vlog_limited(brook_log_limiter *l, int64_t now_ms, int64_t interval_ms, uint64_t lines,
+                        brook_log_level level, const char *fmt, va_list ap)
+{
+    if (l->last_ms && now_ms - l->last_ms < interval_ms) {
+        if (l->lines >= lines) {
+            l->suppressed++;
+            return;
+        }
+    } else {
+        l->last_ms = now_ms;
+        l->lines = 0;
+    }
+    l->lines++;
+    char msg[1024];
+    vsnprintf(msg, sizeof msg, fmt, ap);
     if (l->suppressed)
         brook_log(level, "core", "%s (and %llu more like it since the last such line)", msg,
                   (unsigned long long)l->suppressed);
     else
         brook_log(level, "core", "%s", msg);
-    l->last_ms = now_ms;
     l->suppressed = 0;
 }

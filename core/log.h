@@ -22,11 +22,15 @@ void brook_vlog(brook_log_level level, const char *component, const char *fmt, v
  * within `interval_ms` are counted, and the next line says how many were
  * left out. A limiter starts zeroed. */
 typedef struct brook_log_limiter {
-    int64_t last_ms;
+    int64_t last_ms; /* when its window began (the first line of it) */
+    uint64_t lines;  /* logged in that window */
     uint64_t suppressed;
 } brook_log_limiter;
 void brook_log_limited(brook_log_limiter *l, int64_t now_ms, int64_t interval_ms, brook_log_level level,
                        const char *fmt, ...) BROOK_PRINTF(5, 6);
+/* The same with up to `lines` lines per window of `interval_ms`. */
+void brook_vlog_limited(brook_log_limiter *l, int64_t now_ms, int64_t interval_ms, uint64_t lines,
+                        brook_log_level level, const char *fmt, va_list ap);
 
 #define log_error(...) brook_log(BROOK_LOG_ERROR, "core", __VA_ARGS__)
 #define log_warn(...)  brook_log(BROOK_LOG_WARN, "core", __VA_ARGS__)

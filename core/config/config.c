@@ -96,6 +96,10 @@ static const node limits_nodes[] = {
      "memory for requests still being received, across all connections; past it, connections wait to be read"},
     {"failed_authentication_delay_ms", N_INT, NULL, "100", 0,
      "a failed authentication is answered after this delay (Kafka's connection.failed.authentication.delay.ms)"},
+    {"client_fault_log_lines", N_INT, NULL, "10", 0,
+     "lines a listener logs per client_fault_log_window_ms for each kind of client fault (connections closed for "
+     "bad input, failed authentications, bad requests); the rest are counted in the next line"},
+    {"client_fault_log_window_ms", N_INT, NULL, "60000", 0, "the window client_fault_log_lines counts in"},
     {"max_topics_created_per_request", N_INT, NULL, "100", 0,
      "topics one Metadata request may auto-create; the rest are answered UNKNOWN_TOPIC_OR_PARTITION"},
     {"request_memory_bytes", N_INT, NULL, "67108864", 0,
@@ -1058,6 +1062,8 @@ brook_err brook_config_validate(brook_config *c, char *err, size_t errlen)
     st->request_memory_bytes = get_int(cfg, "limits.request_memory_bytes");
     st->max_topics_created_per_request = get_int(cfg, "limits.max_topics_created_per_request");
     st->failed_authentication_delay_ms = get_int(cfg, "limits.failed_authentication_delay_ms");
+    st->client_fault_log_lines = get_int(cfg, "limits.client_fault_log_lines");
+    st->client_fault_log_window_ms = get_int(cfg, "limits.client_fault_log_window_ms");
     st->max_connections_per_address = get_int(cfg, "limits.max_connections_per_address");
     st->connections_max_idle_ms = get_int(cfg, "limits.connections_max_idle_ms");
     st->max_frame_bytes_unauthenticated = get_int(cfg, "limits.max_frame_bytes_unauthenticated");
@@ -1112,6 +1118,9 @@ brook_err brook_config_validate(brook_config *c, char *err, size_t errlen)
         (e = range(c, "limits.receive_buffer_total_bytes", st->receive_buffer_total_bytes, st->max_frame_bytes,
                    (int64_t)1 << 40, err, errlen)) ||
         (e = range(c, "limits.failed_authentication_delay_ms", st->failed_authentication_delay_ms, 0, 60000, err,
+                   errlen)) ||
+        (e = range(c, "limits.client_fault_log_lines", st->client_fault_log_lines, 1, 1000000, err, errlen)) ||
+        (e = range(c, "limits.client_fault_log_window_ms", st->client_fault_log_window_ms, 100, INT32_MAX, err,
                    errlen)) ||
         (e = range(c, "limits.max_topics_created_per_request", st->max_topics_created_per_request, 0, 1000000, err,
                    errlen)) ||

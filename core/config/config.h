@@ -64,6 +64,8 @@ typedef struct brook_settings {
     int64_t fetch_max_bytes;
     int64_t batch_decompressed_max_bytes;
     int64_t failed_authentication_delay_ms;
+    int64_t client_fault_log_lines; /* per listener, kind and window (brook_listener_log_fault) */
+    int64_t client_fault_log_window_ms;
     int64_t request_memory_bytes;
     int64_t max_topics_created_per_request;
     int64_t max_connections_per_address;

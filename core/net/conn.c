@@ -95,7 +95,9 @@ void brook_conn_close(brook_conn *c, const char *why)
     c->closed = 1;
     brook_broker *b = c->broker;
     if (why) {
-        log_warn("closing connection from %s (listener %s): %s", c->address, c->listener->conf->name, why);
+        brook_listener_log_fault(c->listener, BROOK_CLIENT_FAULT_CLOSED, BROOK_LOG_WARN,
+                                 "closing connection from %s (listener %s): %s", c->address, c->listener->conf->name,
+                                 why);
         brook_metric_add(b->m.protocol_errors_total, 1);
     } else {
         log_debug("connection from %s closed", c->address);
@@ -336,8 +338,9 @@ static void process_frames(brook_conn *c)
             return;
         }
         if (req->pub.type == BROOK_REQ_INVALID)
-            log_info("bad request from %s: %s", c->address,
-                     req->pub.error_message ? req->pub.error_message : brook_err_str(req->pub.error));
+            brook_listener_log_fault(c->listener, BROOK_CLIENT_FAULT_REQUEST, BROOK_LOG_INFO, "bad request from %s: %s",
+                                     c->address,
+                                     req->pub.error_message ? req->pub.error_message : brook_err_str(req->pub.error));
         if (c->listener->conf->sasl && !c->authenticated && req->pub.type != BROOK_REQ_LOCAL &&
             req->pub.type != BROOK_REQ_SASL_HANDSHAKE && req->pub.type != BROOK_REQ_SASL_AUTHENTICATE) {
             snprintf(why, sizeof why, "request type %d before authentication", (int)req->pub.type);

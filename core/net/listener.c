@@ -61,6 +61,19 @@ static void accept_resume(void *arg)
         brook_loop_io_set(l->broker->loop, &l->io, EPOLLIN);
 }
 
+void brook_listener_log_fault(brook_listener *l, brook_client_fault fault, brook_log_level level, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    if (brook_log_get_level() >= BROOK_LOG_DEBUG)
+        brook_vlog(level, "core", fmt, ap);
+    else
+        brook_vlog_limited(&l->fault_log[fault], brook_loop_now(l->broker->loop),
+                           l->broker->st->client_fault_log_window_ms, (uint64_t)l->broker->st->client_fault_log_lines,
+                           level, fmt, ap);
+    va_end(ap);
+}
+
 /* Out of descriptors or memory: the pending connection stays queued and
  * the socket stays readable, so accepting again at once would spin. Stop
  * watching it for a while (doubling up to a second while it lasts), and

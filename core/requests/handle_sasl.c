@@ -53,7 +53,8 @@ void brook_handle_sasl_handshake(brook_req *req)
     if (!p) {
         h->error = BROOK_ERR_UNSUPPORTED;
         c->close_after_write = 1;
-        log_warn("connection from %s: SASL mechanism \"%s\" is not offered", c->address, h->mechanism);
+        brook_listener_log_fault(c->listener, BROOK_CLIENT_FAULT_AUTH, BROOK_LOG_WARN,
+                                 "connection from %s: SASL mechanism \"%s\" is not offered", c->address, h->mechanism);
         return;
     }
     if (c->authenticated || c->auth_step_pending) {
@@ -120,7 +121,9 @@ static void finish_step(brook_req *req, brook_err err, const uint8_t *out, size_
     brook_conn *c = req->conn;
     a->error = err;
     if (a->error) {
-        log_warn("connection from %s: SASL authentication failed (%s)", c->address, brook_err_str(a->error));
+        brook_listener_log_fault(c->listener, BROOK_CLIENT_FAULT_AUTH, BROOK_LOG_WARN,
+                                 "connection from %s: SASL authentication failed (%s)", c->address,
+                                 brook_err_str(a->error));
         brook_metric_add(req->broker->m.auth_failures_total, 1);
         a->error_message = "Authentication failed: invalid credentials or malformed exchange";
         brook_conn_end_auth(c);

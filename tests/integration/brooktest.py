@@ -182,10 +182,13 @@ class BrokerTestCase(unittest.TestCase):
     extra = ""
     broker_extra = ""
     storage = None  # the storage block; None: storage-memory
+    log_level = None  # None: Broker's own
 
     def setUp(self):
         self.dir = tempfile.mkdtemp(prefix="brook-it-")
         more = {"storage": self.storage} if self.storage else {}
+        if self.log_level:
+            more["log_level"] = self.log_level
         self.broker = Broker(self.dir, extra=self.extra, broker_extra=self.broker_extra, **more).start()
 
     def tearDown(self):

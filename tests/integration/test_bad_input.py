@@ -199,5 +199,59 @@ def build_batch(values, timestamp=1700000000000):
     return struct.pack(">qi", 0, len(after_length)) + after_length
 
 
+WINDOW_S = 4
+
+
+class ClientFaultLog(BrokerTestCase):
+    """A client (or a scanner, or a misconfigured fleet) that keeps sending
+    bad input cannot flood the log: each kind of fault is logged a few
+    times per window per listener, and the next line counts what was left
+    out. Before, every closed connection and every bad request wrote a line."""
+    extra = "limits = { client_fault_log_lines = 3; client_fault_log_window_ms = %d; };" % (WINDOW_S * 1000)
+
+    def bad_connection(self):
+        c = Native(self.broker.port)
+        c.send_raw(b"\x00\x00\x00\x00")
+        self.assertTrue(c.closed_by_peer(), "connection should be closed")
+        c.close()
+
+    def wait_for_count(self, needle, n):
+        deadline = time.monotonic() + 5
+        while self.broker.log().count(needle) < n and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return self.broker.log().count(needle)
+
+    def test_each_kind_of_fault_is_logged_a_few_times_per_window(self):
+        t0 = time.monotonic()
+        for _ in range(15):
+            self.bad_connection()
+        c = Native(self.broker.port)
+        for _ in range(15):
+            self.assertEqual(c.call("explode")["error"], 9)  # each still answered
+        c.close()
+        self.assertEqual(self.wait_for_count("closing connection from", 3), 3)
+        self.assertEqual(self.wait_for_count("bad request from", 3), 3)
+        if time.monotonic() - t0 > WINDOW_S - 0.5:
+            self.skipTest("the machine was too slow to fit the faults in one window")
+        time.sleep(max(0, t0 + WINDOW_S + 0.3 - time.monotonic()))
+        self.bad_connection()
+        self.assertEqual(self.wait_for_count("closing connection from", 4), 4)
+        self.assertRegex(self.broker.log(), r"malformed frame header.* \(and 12 more like it since the last such line\)")
+        Native(self.broker.port).call("list_topics")  # and the broker goes on serving
+
+
+class ClientFaultLogAtDebug(BrokerTestCase):
+    """With log_level "debug", every fault is logged."""
+    extra = ClientFaultLog.extra
+    log_level = "debug"
+    bad_connection = ClientFaultLog.bad_connection
+    wait_for_count = ClientFaultLog.wait_for_count
+
+    def test_every_fault_is_logged(self):
+        for _ in range(8):
+            self.bad_connection()
+        self.assertEqual(self.wait_for_count("closing connection from", 8), 8)
+
+
 if __name__ == "__main__":
     unittest.main()
