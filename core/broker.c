@@ -114,6 +114,42 @@ static brook_err open_partitions(brook_broker *b, brook_topic *t, int create, br
     return e;
 }
 
+/* Each topic's storage, found on this thread before the helpers ask. */
+typedef struct prefetch_map {
+    brook_topic *const *topics;
+    brook_plugin_instance **storage; /* by topic index */
+} prefetch_map;
+
+static void prefetch_log(void *arg, size_t topic, int32_t index)
+{
+    const prefetch_map *m = arg;
+    brook_plugin_instance *s = m->storage[topic];
+    if (brook_has_slot(s, brook_storage_ops, prefetch))
+        brook_storage_of(s)->prefetch(s->state, m->topics[topic]->name, index);
+}
+
+/* Start-up: every registered topic's partitions, their files read and their
+ * logs prefetched ahead by helper threads. */
+static brook_err open_all_partitions(brook_broker *b, char *err, size_t errlen)
+{
+    prefetch_map map = {.topics = b->topics.items,
+                        .storage = calloc(b->topics.count ? b->topics.count : 1, sizeof *map.storage)};
+    if (!map.storage)
+        return BROOK_ERR_NOMEM;
+    for (size_t i = 0; i < b->topics.count; i++)
+        map.storage[i] = brook_broker_storage_for(b, &b->topics.items[i]->config);
+    brook_read_ahead *ahead =
+        brook_read_ahead_start(b->st->data_dir, b->topics.items, b->topics.count, prefetch_log, &map);
+    brook_err e = BROOK_OK;
+    for (size_t i = 0; i < b->topics.count && !e; i++)
+        if ((e = open_partitions(b, b->topics.items[i], 0, ahead)))
+            snprintf(err, errlen, "topic %s: cannot open its partitions: %s", b->topics.items[i]->name,
+                     brook_err_str(e));
+    brook_read_ahead_stop(ahead);
+    free(map.storage);
+    return e;
+}
+
 brook_err brook_broker_grow_topic(brook_broker *b, const char *name, int32_t count)
 {
     brook_topic *t = brook_topics_find(&b->topics, name);
@@ -528,13 +564,7 @@ brook_err brook_broker_start(brook_broker *b, brook_config *config, const char *
     if ((e = brook_topics_load(&b->topics, b->st->data_dir, err, errlen)) ||
         (e = brook_producer_ids_load(&b->producer_ids, b->st->data_dir, err, errlen)))
         return e;
-    brook_read_ahead *ahead = brook_read_ahead_start(b->st->data_dir, b->topics.items, b->topics.count);
-    for (size_t i = 0; i < b->topics.count && !e; i++)
-        if ((e = open_partitions(b, b->topics.items[i], 0, ahead)))
-            snprintf(err, errlen, "topic %s: cannot open its partitions: %s", b->topics.items[i]->name,
-                     brook_err_str(e));
-    brook_read_ahead_stop(ahead);
-    if (e)
+    if ((e = open_all_partitions(b, err, errlen)))
         return e;
     log_info("loaded %zu topic(s) from %s", b->topics.count, b->topics.path);
     if ((e = brook_broker_groups_start(b, err, errlen)))

@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,9 +95,37 @@ static void assert_files_of(const char *name, int32_t index, brook_partition_fil
     brook_producers_free(ps);
 }
 
+/* What the helpers prefetched: per topic index and partition (topic "a"
+ * has 1,500), counted from several threads. */
+static atomic_int prefetched[3][1500];
+
+static void count_prefetch(void *arg, size_t topic, int32_t index)
+{
+    (void)arg;
+    prefetched[topic][index]++;
+}
+
+/* A prefetch that finds the disk: 200 us, more than a cached one takes. */
+static void disk_prefetch(void *arg, size_t topic, int32_t index)
+{
+    usleep(200);
+    count_prefetch(arg, topic, index);
+}
+
+/* Cached for the first `arg` partitions of topic "a", the disk after. */
+static void cached_then_disk_prefetch(void *arg, size_t topic, int32_t index)
+{
+    if (index >= *(const int32_t *)arg)
+        usleep(200);
+    count_prefetch(arg, topic, index);
+}
+
+/* Every partition's files, in order, each prefetched once before its files
+ * come back, by helpers running several at once. */
 static void every_partition_gets_its_own_files_in_order(void **state)
 {
     (void)state;
+    memset(prefetched, 0, sizeof prefetched);
     /* more partitions than the helper's ring holds, a topic with none
      * between two with some, one partition with no files at all */
     brook_topic *topics[] = {topic("a", 1500), topic("b", 0), topic("c", 3)};
@@ -104,11 +133,12 @@ static void every_partition_gets_its_own_files_in_order(void **state)
         write_files("a", i);
     write_files("c", 0);
     write_files("c", 2);
-    brook_read_ahead *ra = brook_read_ahead_start(data_dir, topics, 3);
+    brook_read_ahead *ra = brook_read_ahead_start(data_dir, topics, 3, disk_prefetch, NULL);
     assert_non_null(ra);
     brook_partition_files f;
     for (int32_t i = 0; i < 1500; i++) {
         assert_int_equal(brook_read_ahead_next(ra, topics[0], i, &f), 1);
+        assert_int_equal(prefetched[0][i], 1);
         assert_files_of("a", i, &f);
         brook_partition_files_free(&f);
     }
@@ -126,8 +156,50 @@ static void every_partition_gets_its_own_files_in_order(void **state)
     /* past the last one: nothing */
     assert_int_equal(brook_read_ahead_next(ra, topics[2], 3, &f), 0);
     brook_read_ahead_stop(ra);
+    for (int32_t i = 0; i < 3; i++)
+        assert_int_equal(prefetched[2][i], 1);
+    assert_int_equal(prefetched[1][0], 0); /* b has none */
     for (size_t i = 0; i < 3; i++)
         free(topics[i]);
+}
+
+/* Prefetching partitions whose files are all cached is as many system
+ * calls as opening them, for nothing: once it keeps finding them cached,
+ * only one partition in 64 is prefetched, until one finds the disk again;
+ * every partition's own files still come. */
+static void prefetching_pauses_while_everything_is_cached(void **state)
+{
+    (void)state;
+    brook_topic *t = topic("a", 1500);
+    for (int32_t i = 0; i < 1500; i++)
+        write_files("a", i);
+    int32_t cached_below[] = {1500, 500};
+    for (int run = 0; run < 2; run++) {
+        memset(prefetched, 0, sizeof prefetched);
+        brook_read_ahead *ra = brook_read_ahead_start(data_dir, &t, 1, run ? cached_then_disk_prefetch : count_prefetch,
+                                                      &cached_below[run]);
+        brook_partition_files f;
+        for (int32_t i = 0; i < 1500; i++) {
+            assert_int_equal(brook_read_ahead_next(ra, t, i, &f), 1);
+            assert_files_of("a", i, &f);
+            brook_partition_files_free(&f);
+        }
+        brook_read_ahead_stop(ra);
+        int early = 0, late = 0; /* prefetched among the first 500 and the last 500 */
+        for (int32_t i = 0; i < 1500; i++) {
+            assert_true(prefetched[0][i] <= 1);
+            early += i < 500 && prefetched[0][i];
+            late += i >= 1000 && prefetched[0][i];
+        }
+        /* the first 64 and about one in 64 after; a busy machine may make a
+         * cached prefetch look slow now and then, costing 64 more each time */
+        assert_true(early >= 64 && early <= 250);
+        if (run == 0)
+            assert_true(late <= 150);
+        else
+            assert_int_equal(late, 500); /* the disk again: every one */
+    }
+    free(t);
 }
 
 static void a_caller_out_of_order_reads_its_own(void **state)
@@ -136,7 +208,7 @@ static void a_caller_out_of_order_reads_its_own(void **state)
     brook_topic *t = topic("a", 1000);
     for (int32_t i = 0; i < 10; i++)
         write_files("a", i);
-    brook_read_ahead *ra = brook_read_ahead_start(data_dir, &t, 1);
+    brook_read_ahead *ra = brook_read_ahead_start(data_dir, &t, 1, NULL, NULL);
     brook_partition_files f;
     assert_int_equal(brook_read_ahead_next(ra, t, 0, &f), 1);
     brook_partition_files_free(&f);
@@ -146,7 +218,7 @@ static void a_caller_out_of_order_reads_its_own(void **state)
      * read is freed (the sanitizers' leak check) */
     brook_read_ahead_stop(ra);
     brook_read_ahead_stop(NULL);
-    assert_null(brook_read_ahead_start(data_dir, &t, 0));
+    assert_null(brook_read_ahead_start(data_dir, &t, 0, NULL, NULL));
     free(t);
 }
 
@@ -193,6 +265,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(every_partition_gets_its_own_files_in_order, setup, teardown),
+        cmocka_unit_test_setup_teardown(prefetching_pauses_while_everything_is_cached, setup, teardown),
         cmocka_unit_test_setup_teardown(a_caller_out_of_order_reads_its_own, setup, teardown),
         cmocka_unit_test_setup_teardown(loading_what_was_read_ahead_tidies_as_loading_does, setup, teardown),
     };

@@ -10,8 +10,8 @@
  * exit status is 0 only when all pass. --volatile: the backend keeps
  * nothing across a restart of the plugin (storage-memory); everything
  * else must survive fini + init. Optional slots (truncate,
- * offset_for_timestamp, size, max_timestamp, prepare_read) are checked when
- * the plugin has them. */
+ * offset_for_timestamp, size, max_timestamp, prepare_read, prefetch) are
+ * checked when the plugin has them. */
 #include <getopt.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -290,6 +290,10 @@ static void check_prepare_read(bench *b, void *log, int64_t end)
 static void check_optional_slots(bench *b)
 {
     void *log = NULL;
+    if (HAS(b, prefetch)) { /* reads only: the log below opens as it was */
+        b->ops->prefetch(b->state, "conf-b", 0);
+        b->ops->prefetch(b->state, "conf-none", 7);
+    }
     if (!expect_err(b, b->ops->open(b->state, "conf-b", 0, 0, &log), BROOK_OK,
                     "open may follow close for the same partition"))
         return;

@@ -9,7 +9,8 @@
  *     final offsets (baseOffset rewritten) and starts at the log end offset,
  *     or past it when a follower copies a compacted log (offsets only ever
  *     grow; the gaps are records the leader's cleaner took away);
- *   - all calls come from the event-loop thread that owns the partition;
+ *   - all calls come from the event-loop thread that owns the partition
+ *     (but `prefetch`, which only reads);
  *   - a handle is not used after `close`, and `remove` is only called on a
  *     partition that is closed.
  * What a backend guarantees the core:
@@ -165,6 +166,16 @@ typedef struct brook_storage_ops {
      * getting ready with no records, waking the fetch when it is; a core
      * that does not ask gets reads that bring it in themselves, waiting. */
     brook_err (*prepare_read)(void *log, int64_t offset, brook_storage_ready_cb cb, void *arg);
+
+    /* Since 2.8, optional: bring what `open` of this partition will read
+     * (its directory, the parts of its files that open reads) into the page
+     * cache, so that opening it does not wait for the disk. The one call
+     * not made from the event loop: at start-up the core calls it from
+     * several helper threads at once, ahead of the opens, in the order they
+     * will come, concurrently with them; so it reads files and nothing
+     * else: it changes nothing and touches no state but the backend's
+     * settings. A partition it does not hold: nothing to do. */
+    void (*prefetch)(void *state, const char *topic, int32_t partition);
 } brook_storage_ops;
 
 #endif
