@@ -354,6 +354,10 @@ brook_err plog_delete_before(plog *l, int64_t offset);
 /* Take a segment out of the log and delete its files off the loop. */
 void plog_delete_segment_files(segment *s);
 
+/* ---- prefetch.c --------------------------------------------------------- */
+/* storage.h's prefetch, from a start-up helper thread: reads only. */
+void plog_prefetch(const backend *be, const char *topic, int32_t partition);
+
 /* ---- clean_shutdown.c ----------------------------------------------------- */
 /* At start-up: whether the last stop was clean (sets be->clean_start), and
  * forget it before anything is written. */

@@ -540,6 +540,11 @@ static brook_err v_prepare_read(void *log, int64_t offset, brook_storage_ready_c
     return index_load_prepare_read(log, offset, cb, arg);
 }
 
+static void v_prefetch(void *state, const char *topic, int32_t partition)
+{
+    plog_prefetch(state, topic, partition);
+}
+
 static const brook_storage_ops ops = {
     .open = v_open,
     .close = v_close,
@@ -558,6 +563,7 @@ static const brook_storage_ops ops = {
     .committed = v_committed,
     .max_timestamp = v_max_timestamp,
     .prepare_read = v_prepare_read,
+    .prefetch = v_prefetch,
 };
 
 BROOK_PLUGIN_DESCRIPTOR(BROOK_PLUGIN_STORAGE, brook_storage_ops, ops, .name = "segment", .version = "1.0.0",

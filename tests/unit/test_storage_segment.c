@@ -10,6 +10,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <malloc.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -1089,6 +1090,68 @@ static void bad_options_are_refused_before_init(void **state)
     }
 }
 
+/* storage.h's prefetch runs on the core's start-up helpers, several at once
+ * and beside the opens on the loop: it only reads (TSan would name shared
+ * state it touched), a partition it does not hold is nothing, and the
+ * logs open and read back as they were. */
+enum { PREFETCHED_LOGS = 6, PREFETCH_THREADS = 4 };
+static env *prefetch_env;
+
+static void *prefetch_all(void *arg)
+{
+    (void)arg;
+    for (int round = 0; round < 20; round++)
+        for (int32_t p = 0; p < PREFETCHED_LOGS + 2; p++) /* the last two do not exist */
+            prefetch_env->ops->prefetch(prefetch_env->state, "pf", p);
+    return NULL;
+}
+
+static void prefetch_runs_beside_opens_and_changes_nothing(void **state)
+{
+    env *e = *state;
+    const char *options = "segment_bytes = 8192; index_interval_bytes = 1024; flush = \"os\";";
+    start(e, options);
+    int64_t ends[PREFETCHED_LOGS];
+    for (int32_t p = 0; p < PREFETCHED_LOGS; p++) {
+        void *log;
+        assert_int_equal(e->ops->open(e->state, "pf", p, 1, &log), BROOK_OK);
+        for (int i = 0; i < 30 + p; i++)
+            append(e, log, 2, i, 300);
+        int64_t start_off;
+        e->ops->offsets(log, &start_off, &ends[p]);
+        e->ops->close(log);
+    }
+    stop(e);
+    start(e, options);
+    prefetch_env = e;
+    pthread_t threads[PREFETCH_THREADS];
+    for (int i = 0; i < PREFETCH_THREADS; i++)
+        assert_int_equal(pthread_create(&threads[i], NULL, prefetch_all, NULL), 0);
+    for (int32_t p = 0; p < PREFETCHED_LOGS; p++) {
+        void *log;
+        assert_int_equal(e->ops->open(e->state, "pf", p, 0, &log), BROOK_OK);
+        int64_t start_off, end;
+        e->ops->offsets(log, &start_off, &end);
+        assert_int_equal(end, ends[p]);
+        int64_t next = 0; /* a read stops before a segment whose index is not in yet */
+        for (int reads = 0; next < end && reads < 100; reads++) {
+            brook_slice s[64];
+            size_t n, bytes;
+            assert_int_equal(e->ops->read(log, next, end, 1 << 20, s, 64, &n, &bytes), BROOK_OK);
+            assert_true(n >= 1);
+            next = slices_end(s, n);
+            release_all(s, n);
+        }
+        assert_int_equal(next, end);
+        e->ops->close(log);
+    }
+    for (int i = 0; i < PREFETCH_THREADS; i++)
+        pthread_join(threads[i], NULL);
+    void *log;
+    assert_int_equal(e->ops->open(e->state, "pf", PREFETCHED_LOGS, 0, &log), BROOK_ERR_NOT_FOUND);
+    stop(e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1115,6 +1178,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(failed_write_leaves_the_log_unchanged, setup, teardown),
         cmocka_unit_test_setup_teardown(remove_and_list, setup, teardown),
         cmocka_unit_test_setup_teardown(reopen_while_segments_are_being_sealed, setup, teardown),
+        cmocka_unit_test_setup_teardown(prefetch_runs_beside_opens_and_changes_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(bad_options_are_refused_before_init, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
