@@ -82,6 +82,15 @@ ssize_t preadv64v2(int fd, const struct iovec *iov, int iovcnt, off_t offset, in
     return preadv2(fd, iov, iovcnt, offset, flags);
 }
 
+/* The last offset of the batch at byte `pos` of the slice's file; its size in *size. */
+static int64_t batch_last_at(const brook_slice *s, size_t pos, size_t *size)
+{
+    uint8_t h[61];
+    assert_int_equal(pread(s->fd, h, sizeof h, s->file_offset + (off_t)pos), sizeof h);
+    *size = 12 + brook_be32(h + 8);
+    return (int64_t)(brook_be64(h) + brook_be32(h + BROOK_BATCH_OFF_LAST_OFFSET_DELTA));
+}
+
 enum { BATCHES = 240 };
 static int64_t lasts[BATCHES];
 static size_t sizes[BATCHES], biggest, total;
@@ -158,9 +167,8 @@ static void cached_reads_fill_their_budget_and_a_seek_may_wait(void **state)
     cold = 0;
     assert_true(waiting_reads > 0);
     assert_true(k > 0 && bytes >= sizes[102] && bytes <= 20000);
-    uint8_t h[61];
-    assert_int_equal(pread(s[0].fd, h, sizeof h, s[0].file_offset), sizeof h);
-    assert_int_equal(brook_be64(h) + brook_be32(h + BROOK_BATCH_OFF_LAST_OFFSET_DELTA), lasts[102]);
+    size_t size;
+    assert_int_equal(batch_last_at(&s[0], 0, &size), lasts[102]);
     release_all(s, k);
     e->ops->close(log);
     stop(e);
@@ -242,13 +250,8 @@ static void sealed_indexes_are_read_in_off_the_loop(void **state)
         assert_int_equal(e->ops->read(log, o, end, 1 << 20, s, 8, &k, &bytes), BROOK_OK);
         assert_true(k >= 1);
         for (size_t i = 0; i < k; i++) { /* whole batches, on from o */
-            for (size_t pos = 0; pos < s[i].len; batch++) {
-                uint8_t h[61];
-                assert_int_equal(pread(s[i].fd, h, sizeof h, s[i].file_offset + (off_t)pos), sizeof h);
-                assert_int_equal(brook_be64(h) + brook_be32(h + BROOK_BATCH_OFF_LAST_OFFSET_DELTA),
-                                 sealed_lasts[batch]);
-                pos += 12 + brook_be32(h + 8);
-            }
+            for (size_t pos = 0, size; pos < s[i].len; batch++, pos += size)
+                assert_int_equal(batch_last_at(&s[i], pos, &size), sealed_lasts[batch]);
         }
         o = sealed_lasts[batch - 1] + 1;
         release_all(s, k);
@@ -294,9 +297,8 @@ static void a_corrupt_index_is_left_to_the_read_to_rebuild(void **state)
     size_t k, bytes;
     assert_int_equal(e->ops->read(log, 0, 1, 1, s, 2, &k, &bytes), BROOK_OK);
     assert_int_equal(k, 1);
-    uint8_t h[61];
-    assert_int_equal(pread(s[0].fd, h, sizeof h, s[0].file_offset), sizeof h);
-    assert_int_equal(brook_be64(h) + brook_be32(h + BROOK_BATCH_OFF_LAST_OFFSET_DELTA), sealed_lasts[0]);
+    size_t size;
+    assert_int_equal(batch_last_at(&s[0], 0, &size), sealed_lasts[0]);
     release_all(s, k);
     e->ops->close(log);
     stop(e);
