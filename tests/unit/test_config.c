@@ -115,6 +115,10 @@ static void bad_configs_name_file_line_and_key(void **state)
     expect_error(MINIMAL "broker = { id = -1; };\n", "broker.id: -1 is out of range");
     expect_error(MINIMAL "limits = { max_frame_bytes = 10; };\n", "limits.max_frame_bytes: 10 is out of range");
     expect_error(MINIMAL "limits = { idle_memory_trim_ms = -1; };\n", "limits.idle_memory_trim_ms: -1 is out of range");
+    expect_error(MINIMAL "limits = { client_fault_log_lines = 0; };\n",
+                 "limits.client_fault_log_lines: 0 is out of range");
+    expect_error(MINIMAL "limits = { client_fault_log_window_ms = 99; };\n",
+                 "limits.client_fault_log_window_ms: 99 is out of range");
     expect_error(MINIMAL "groups = { offsets_retention_ms = -2; };\n",
                  "groups.offsets_retention_ms: -2 is out of range");
     expect_error(MINIMAL "groups = { offsets_retention_check_ms = 5; };\n",
