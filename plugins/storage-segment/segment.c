@@ -455,17 +455,12 @@ int seg_parse_index_files(segment *s)
 
 segment *seg_copy_for_load(const segment *s)
 {
-    size_t path_len = strlen(s->path);
-    segment *c = calloc(1, sizeof *c + path_len + 1);
-    if (!c)
-        return NULL;
-    c->be = s->be;
-    c->base = s->base;
-    c->next = s->next;
-    c->size = s->size;
-    c->max_ts = -1;
-    c->fd = -1;
-    memcpy(c->path, s->path, path_len + 1);
+    segment *c = seg_new(s->be, s->log, s->base);
+    if (c) {
+        c->log = NULL; /* the copy is no part of the log */
+        c->next = s->next;
+        c->size = s->size;
+    }
     return c;
 }
 

@@ -288,7 +288,8 @@ brook_err seg_open_sealed(segment *s, int64_t next);
 /* Load a sealed segment's index (rebuilding it from the log when corrupt). */
 brook_err seg_load_index(segment *s);
 /* A copy of s's position and extent with no index, for reading its index
- * files into off the loop; NULL without memory. Freed with seg_free_copy. */
+ * files into off the loop (s must be in a log); NULL without memory. Freed
+ * with seg_free_copy. */
 segment *seg_copy_for_load(const segment *s);
 void seg_free_copy(segment *copy);
 /* Parse s's index files into s's in-memory index; 0 when they are there
