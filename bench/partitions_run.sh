@@ -5,7 +5,8 @@
 # librdkafka's mock with the same client, alternating which goes first;
 # brookd's CPU and RSS at each count, its RSS idle after a restart, and
 # its start-up time with the 10,000-partition topic and with
-# BIG_PARTITIONS (100,000) partitions holding a record each; and the
+# BIG_PARTITIONS (100,000) partitions holding a record each (also with the
+# page cache dropped first, as after a reboot, when this user may); and the
 # start-up with ACTIVE_MB MiB of 10 KiB records in the active segments of
 # 4 partitions, after a clean stop and after kill -9, with the page cache
 # warm and (when this user may drop it) cold. Median of ROUNDS; prints
@@ -130,14 +131,26 @@ t0=$(date +%s.%N)
 run $b -t big -p "$big" -n "$big" -s 100 -m produce >/dev/null
 created=$(seconds_since "$t0")
 stop
-declare -a bsu=() bidle=()
+can_drop=0
+[ -w /proc/sys/vm/drop_caches ] && can_drop=1
+drop_cache() { sync; echo 3 >/proc/sys/vm/drop_caches; }
+declare -a bsu=() bidle=() bcold=()
 for ((i = 0; i < rounds; i++)); do
     start
     bsu+=("$startup")
     sleep 1
     bidle+=("$(rss_mib)")
     stop
+    if ((can_drop)); then # after a reboot: nothing cached
+        drop_cache
+        start
+        bcold+=("$startup")
+        stop
+    fi
 done
+big_cold_row=
+((can_drop)) && big_cold_row="
+| $big partitions, a record each, page cache dropped | - | - | - | - | - | - | - | - | - | $(med "${bcold[@]}") | - | - |"
 
 # start-up with ACTIVE_MB MiB in the active segments of 4 partitions (one
 # segment each, below the 1 GiB roll): after a clean stop the saved indexes
@@ -146,9 +159,6 @@ retire_data
 start
 run $b -t active -p 4 -n $((active_mb * 1024 / 10)) -s 10240 -m produce >/dev/null
 stop
-can_drop=0
-[ -w /proc/sys/vm/drop_caches ] && can_drop=1
-drop_cache() { sync; echo 3 >/proc/sys/vm/drop_caches; }
 crash() { kill -9 "$pid"; wait "$pid" 2>/dev/null || true; pid=; }
 declare -a cw=() kw=() cc=() kc=()
 for ((i = 0; i < rounds; i++)); do
@@ -167,7 +177,7 @@ cat <<EOF3
 | partitions | produce records/s Brook | mock | ratio | broker CPU-s per million records (brookd / mock) | consume: records, records/s Brook | mock | ratio | brookd RSS MiB after | idle RSS MiB after a restart | start-up s | stop s | topic creation s |
 |---|---|---|---|---|---|---|---|---|---|---|---|---|
 $(printf '%s' "$rows")
-| $big partitions, a record each | - | - | - | - | - | - | - | - | $(med "${bidle[@]}") | $(med "${bsu[@]}") | - | - |
+| $big partitions, a record each | - | - | - | - | - | - | - | - | $(med "${bidle[@]}") | $(med "${bsu[@]}") | - | - |$big_cold_row
 
 | start-up s, $active_mb MiB in the active segments of 4 partitions | after a clean stop | after kill -9 |
 |---|---|---|
