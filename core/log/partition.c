@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 
 #include "record_batch.h"
 #include "batch_validate.h"
@@ -15,13 +14,6 @@
 #include "partition_files.h"
 #include "producer_snapshot.h"
 #include "producer_state.h"
-
-int64_t brook_wall_clock_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void state_dir(const brook_broker *b, const char *topic, int32_t index, char *out, size_t len)
 {

@@ -287,9 +287,8 @@ brook_err brook_partition_load_producers(brook_partition *p, int64_t start, int6
 void brook_partition_append_accept(void *partition, void *token, int32_t leader_epoch);
 void brook_partition_append_refuse(void *partition, void *token, brook_err err);
 
-/* For the partition's own files (log/): the wall clock, and a producer
- * snapshot once enough was appended. */
-int64_t brook_wall_clock_ms(void);
+/* For the partition's own files (log/): a producer snapshot once enough
+ * was appended. */
 void brook_partition_maybe_snapshot(brook_partition *p, size_t appended, int64_t end);
 
 /* The replication plugin's commit callback. */

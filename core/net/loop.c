@@ -40,6 +40,13 @@ int64_t brook_monotonic_ms(void)
     return brook_monotonic_ns() / 1000000;
 }
 
+int64_t brook_wall_clock_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 brook_err brook_loop_new(brook_loop **out)
 {
     brook_loop *loop = calloc(1, sizeof *loop);

@@ -40,6 +40,9 @@ void brook_loop_timer_cancel(brook_loop *loop, brook_timer *t);
 int64_t brook_loop_now(brook_loop *loop);
 int64_t brook_monotonic_ms(void);
 int64_t brook_monotonic_ns(void); /* uncached, for timing requests */
+/* Milliseconds since the epoch: for times written down, which outlive the
+ * process and the machine's uptime (record timestamps, commit times). */
+int64_t brook_wall_clock_ms(void);
 
 /* Run the timers that are due now (used after the loop stopped, to let
  * deferred releases happen before shutdown). */

@@ -3,7 +3,6 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "record_batch.h"
 #include "config_options.h"
@@ -60,9 +59,7 @@ static brook_err host_config_string(const brook_host *host, const char *key, con
 static int64_t host_now_ms(const brook_host *host)
 {
     (void)host;
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return brook_wall_clock_ms();
 }
 
 static int64_t host_monotonic_ms(const brook_host *host)
