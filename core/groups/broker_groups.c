@@ -11,9 +11,12 @@
 #include "offsets.h"
 #include "offsets_expiry.h"
 
-static int64_t loop_now(void *ctx)
+/* Wall-clock time: when a group became empty is compared with commit
+ * times, which are written down and outlive the process. */
+static int64_t wall_clock_now(void *ctx)
 {
-    return brook_loop_now(ctx);
+    (void)ctx;
+    return brook_wall_clock_ms();
 }
 
 static int loop_timer_add(void *ctx, int64_t ms, void (*cb)(void *), void *arg, void **handle)
@@ -57,7 +60,7 @@ brook_err brook_broker_groups_start(brook_broker *b, char *err, size_t errlen)
         return e;
     }
     brook_group_clock clock = {
-        .ctx = b->loop, .now_ms = loop_now, .timer_add = loop_timer_add, .timer_cancel = loop_timer_cancel};
+        .ctx = b->loop, .now_ms = wall_clock_now, .timer_add = loop_timer_add, .timer_cancel = loop_timer_cancel};
     brook_groups_config cfg = {.min_session_timeout_ms = b->st->min_session_timeout_ms,
                                .max_session_timeout_ms = b->st->max_session_timeout_ms,
                                .initial_rebalance_delay_ms = b->st->initial_rebalance_delay_ms,

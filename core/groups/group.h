@@ -21,7 +21,7 @@
 
 typedef struct brook_group_clock {
     void *ctx;
-    int64_t (*now_ms)(void *ctx);
+    int64_t (*now_ms)(void *ctx); /* wall-clock ms: when a group became empty is compared with commit times */
     /* 0 on success; *handle identifies the timer for cancel. */
     int (*timer_add)(void *ctx, int64_t ms, void (*cb)(void *arg), void *arg, void **handle);
     void (*timer_cancel)(void *ctx, void *handle);

@@ -8,6 +8,7 @@
 #include "record_batch.h"
 #include "log.h"
 #include "log_scan.h"
+#include "loop.h"
 #include "offsets_internal.h"
 
 /* Record layout (big-endian), version 1:
@@ -19,6 +20,12 @@
  *   value: int64 the snapshot's generation. */
 #define RECORD_VERSION  1
 #define CONTROL_VERSION 0
+
+/* Commit times are wall-clock milliseconds. Brokers before 2026-12 wrote
+ * the monotonic clock's (time since the machine booted): a commit time
+ * before 2020 is one of those, and counts as made when it is read back,
+ * which postpones its expiry and never hastens it. */
+#define WALL_CLOCK_FLOOR_MS 1577836800000LL
 
 /* ---- the in-memory map --------------------------------------------------------- */
 
@@ -190,6 +197,8 @@ static void apply_record(offsets_replay *r, const brook_record *rec)
     brook_committed c = {.offset = (int64_t)brook_be64(v + 2),
                          .leader_epoch = (int32_t)brook_be32(v + 10),
                          .commit_time_ms = (int64_t)brook_be64(v + 14)};
+    if (c.commit_time_ms < WALL_CLOCK_FLOOR_MS)
+        c.commit_time_ms = brook_wall_clock_ms();
     const uint8_t *m = v + 22;
     char meta[BROOK_OFFSETS_MAX_METADATA + 1];
     if (brook_be16(m) != 0xffff) {
@@ -571,7 +580,7 @@ static void tombstones(brook_offsets *o, const char *group, change_list *l, broo
             done(arg, BROOK_OK);
         return;
     }
-    brook_offsets_commit(o, group, l->items, l->count, 0, done, arg);
+    brook_offsets_commit(o, group, l->items, l->count, brook_wall_clock_ms(), done, arg);
 }
 
 size_t brook_offsets_delete_picked(brook_offsets *o, const char *group, brook_offsets_pick pick, void *pick_arg,

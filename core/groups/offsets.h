@@ -28,9 +28,9 @@
 typedef struct brook_committed {
     int64_t offset;
     int32_t leader_epoch;
-    int64_t commit_time_ms;
-    char *metadata;      /* bytes (may hold NULs), NUL-terminated after them; NULL: none */
-    size_t metadata_len; /* bytes of metadata */
+    int64_t commit_time_ms; /* wall clock: it is written down, and expiry compares it across restarts */
+    char *metadata;         /* bytes (may hold NULs), NUL-terminated after them; NULL: none */
+    size_t metadata_len;    /* bytes of metadata */
 } brook_committed;
 
 typedef struct brook_offsets brook_offsets;
@@ -61,9 +61,9 @@ typedef struct brook_offset_change {
 
 typedef void (*brook_offsets_done)(void *arg, brook_err err);
 
-/* Append the changes as one batch; `done` runs once durable (or failed),
- * and the changes are visible from then on. Nothing is copied from
- * `changes` after the call returns. */
+/* Append the changes as one batch, committed at `now_ms` (wall clock);
+ * `done` runs once durable (or failed), and the changes are visible from
+ * then on. Nothing is copied from `changes` after the call returns. */
 void brook_offsets_commit(brook_offsets *o, const char *group, const brook_offset_change *changes, size_t count,
                           int64_t now_ms, brook_offsets_done done, void *arg);
 

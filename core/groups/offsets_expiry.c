@@ -129,7 +129,7 @@ static void check(void *arg)
 {
     brook_broker *b = arg;
     b->offsets_expiry_timer = NULL;
-    int64_t now = brook_loop_now(b->loop);
+    int64_t now = brook_wall_clock_ms(); /* commit times and empty-since are on it */
     size_t count = 0;
     /* names copied: expiring one changes the offsets being gone through */
     char **groups = b->offsets && b->groups ? brook_offsets_group_names(b->offsets, &count) : NULL;

@@ -89,7 +89,7 @@ void brook_handle_offset_commit(brook_req *req)
         return;
     }
     req->pending++;
-    brook_offsets_commit(b->offsets, c->group_id, changes, n, brook_loop_now(b->loop), commit_durable, req);
+    brook_offsets_commit(b->offsets, c->group_id, changes, n, brook_wall_clock_ms(), commit_durable, req);
 }
 
 /* ---- fetch ------------------------------------------------------------------------------ */
@@ -241,5 +241,5 @@ void brook_handle_offset_delete(brook_req *req)
     if (!n)
         return;
     req->pending++;
-    brook_offsets_commit(b->offsets, d->group_id, changes, n, brook_loop_now(b->loop), deleted, req);
+    brook_offsets_commit(b->offsets, d->group_id, changes, n, brook_wall_clock_ms(), deleted, req);
 }

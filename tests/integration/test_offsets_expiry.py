@@ -8,8 +8,11 @@ keeps those of the topics it subscribes to however old, and loses the
 others'; what expired stays gone after a restart. Before, every group ever used stayed in memory
 and in the offsets log for good (a console consumer makes a new group per
 run)."""
+import glob
+import os
 import shutil
 import signal
+import struct
 import tempfile
 import time
 import unittest
@@ -151,6 +154,33 @@ class OffsetsExpiry(unittest.TestCase):
         self.assertEqual(c.committed([TopicPartition("t", 0)], timeout=10)[0].offset, 4)
         self.assertIn("group moving: 1 committed offset(s) expired (of topics no member subscribes to",
                       self.broker.log())
+
+    def test_commit_times_are_the_wall_clocks(self):
+        # Expiry compares commit times with the time now after restarts, and
+        # in a cluster on another machine: they must be wall-clock times.
+        # Before, they were the monotonic clock's (ms since the machine
+        # booted): after a reboot every commit looked days in the future or past.
+        self.make_topic("t", 1)
+        c = self.consumer("stamped")
+        c.assign([TopicPartition("t", 0, 0)])
+        before = time.time()
+        c.commit(offsets=[TopicPartition("t", 0, 3)], asynchronous=False)
+        after = time.time()
+        c.close()
+        self.broker.stop(signal.SIGTERM)
+        stamps = []
+        for path in glob.glob(os.path.join(self.broker.data, "__consumer_offsets-*", "*.log")):
+            with open(path, "rb") as f:
+                data = f.read()
+            pos = 0
+            while pos + 61 <= len(data):  # RecordBatch v2: length at 8, maxTimestamp at 35
+                length, = struct.unpack_from(">i", data, pos + 8)
+                stamps.append(struct.unpack_from(">q", data, pos + 35)[0])
+                pos += 12 + length
+        self.assertTrue(stamps, "no batch found in the offsets log")
+        self.assertTrue(all(before * 1000 - 1000 <= s <= after * 1000 + 1000 for s in stamps),
+                        "commit times %s are not between %d and %d" % (stamps, before * 1000, after * 1000))
+        self.broker.start()
 
 
 if __name__ == "__main__":

@@ -2,7 +2,8 @@
  * deletions (group, topic) too; compaction keeps the log small and loses
  * nothing; and an interrupted compaction is resolved at start-up whichever
  * way it was interrupted (new copy incomplete, or complete but the old one
- * not yet removed). */
+ * not yet removed); commit times written on the monotonic clock by older
+ * brokers count from when they are read back. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,6 +11,7 @@
 #include <cmocka.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "record_batch.h"
@@ -40,6 +42,16 @@ static brook_offsets *open_offsets(env *e, int64_t compact_min)
     brook_offsets *o;
     assert_int_equal(brook_offsets_open(e->ops, e->ops->topic_setting, e->state, compact_min, &o), BROOK_OK);
     return o;
+}
+
+static void commit_at(env *e, brook_offsets *o, const char *group, const char *topic, int32_t partition, int64_t offset,
+                      int64_t now_ms)
+{
+    brook_committed c = {.offset = offset, .leader_epoch = -1};
+    brook_offset_change ch = {.topic = topic, .partition = partition, .committed = &c};
+    int before = commits_done;
+    brook_offsets_commit(o, group, &ch, 1, now_ms, on_done, NULL);
+    wait_commits(e, before + 1);
 }
 
 static void commit(env *e, brook_offsets *o, const char *group, const char *topic, int32_t partition, int64_t offset,
@@ -207,6 +219,32 @@ static void a_complete_new_copy_wins_over_the_old_one(void **state)
     stop(e);
 }
 
+static int64_t wall_ms(void)
+{
+    return (int64_t)time(NULL) * 1000;
+}
+
+/* Brokers before 2026-12 stamped commits with the monotonic clock (ms since
+ * boot): read back against the wall clock they would all have expired at
+ * once. They count as committed when read; wall-clock times stay as they are. */
+static void monotonic_commit_times_count_from_the_reopen(void **state)
+{
+    env *e = *state;
+    start(e, "flush = \"always\";");
+    commits_done = 0;
+    brook_offsets *o = open_offsets(e, 100000);
+    int64_t written = wall_ms() - 3600 * 1000;
+    commit_at(e, o, "old", "t", 0, 1, 86400 * 1000); /* a day after boot */
+    commit_at(e, o, "new", "t", 0, 2, written);
+    brook_offsets_close(o);
+    int64_t reopened = wall_ms();
+    o = open_offsets(e, 100000);
+    assert_true(brook_offsets_get(o, "old", "t", 0)->commit_time_ms >= reopened);
+    assert_int_equal(brook_offsets_get(o, "new", "t", 0)->commit_time_ms, written);
+    brook_offsets_close(o);
+    stop(e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -215,6 +253,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(retention_leaves_the_offsets_log_alone, setup, teardown),
         cmocka_unit_test_setup_teardown(an_incomplete_new_copy_is_dropped_at_start, setup, teardown),
         cmocka_unit_test_setup_teardown(a_complete_new_copy_wins_over_the_old_one, setup, teardown),
+        cmocka_unit_test_setup_teardown(monotonic_commit_times_count_from_the_reopen, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
