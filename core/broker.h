@@ -128,6 +128,11 @@ void brook_broker_create_topics(brook_broker *b, const char *const *names, size_
 /* Start / stop the group coordinator and the committed offsets (broker_groups.c). */
 brook_err brook_broker_groups_start(brook_broker *b, char *err, size_t errlen);
 void brook_broker_groups_free(brook_broker *b);
+/* Bring the groups with committed offsets that `pick` picks (NULL: all)
+ * into the coordinator, each with its past; pasts of groups without
+ * offsets are stale and go (a cluster's coordinator after reading a
+ * partition of __consumer_offsets). */
+void brook_broker_groups_load(brook_broker *b, int (*pick)(void *arg, const char *group), void *arg);
 
 /* A cluster's broker: the registry entry of a topic it holds replicas of,
  * kept as the cluster's record says (id, partition count, the topic's

@@ -142,13 +142,6 @@ static int in_partition(void *arg, const char *group)
     return partition_of(group, w->partitions) == w->k;
 }
 
-static void ensure_group(void *arg, const char *group)
-{
-    const which *w = arg;
-    if (in_partition(arg, group) && brook_groups_ensure(w->b->groups, group))
-        log_warn("group %s: out of memory while loading it", group);
-}
-
 void brook_coordinator_role_changed(brook_broker *b, brook_partition *p, int leads)
 {
     if (!brook_is_internal_topic(p->topic->name) || !b->offsets)
@@ -168,8 +161,8 @@ void brook_coordinator_role_changed(brook_broker *b, brook_partition *p, int lea
                   BROOK_OFFSETS_TOPIC, p->index, brook_err_str(e));
         return;
     }
-    brook_offsets_each_group(b->offsets, ensure_group, &w);
-    set_loaded(b, p->index, 1);
+    set_loaded(b, p->index, 1); /* first: stale pasts' tombstones go to the partition */
+    brook_broker_groups_load(b, in_partition, &w);
     log_info("%s-%d: coordinating its groups (offsets %lld-%lld read back)", BROOK_OFFSETS_TOPIC, p->index,
              (long long)start, (long long)end);
 }

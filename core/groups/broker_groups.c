@@ -39,11 +39,35 @@ static int group_has_offsets(void *ctx, const char *group_id)
     return b->offsets && brook_offsets_has_group(b->offsets, group_id);
 }
 
-static void ensure_group(void *arg, const char *group_id)
+/* Only the group's coordinator writes (a broker that stopped coordinating
+ * it may still see its members expire). */
+static void remember_past(void *ctx, const char *group_id, const brook_group_past *past)
 {
-    brook_broker *b = arg;
-    if (brook_groups_ensure(b->groups, group_id))
+    brook_broker *b = ctx;
+    if (b->offsets && brook_coordinator_check(b, group_id) == BROOK_OK)
+        brook_offsets_remember(b->offsets, group_id, past);
+}
+
+typedef struct loading {
+    brook_broker *b;
+    int (*pick)(void *arg, const char *group);
+    void *arg;
+} loading;
+
+static void load_group(void *arg, const char *group_id)
+{
+    const loading *l = arg;
+    if (l->pick && !l->pick(l->arg, group_id))
+        return;
+    if (brook_groups_load(l->b->groups, group_id, brook_offsets_past(l->b->offsets, group_id)))
         log_warn("group %s: out of memory while loading it", group_id);
+}
+
+void brook_broker_groups_load(brook_broker *b, int (*pick)(void *arg, const char *group), void *arg)
+{
+    loading l = {.b = b, .pick = pick, .arg = arg};
+    brook_offsets_each_group(b->offsets, load_group, &l);
+    brook_offsets_drop_stale_pasts(b->offsets, pick, arg);
 }
 
 brook_err brook_broker_groups_start(brook_broker *b, char *err, size_t errlen)
@@ -65,12 +89,14 @@ brook_err brook_broker_groups_start(brook_broker *b, char *err, size_t errlen)
                                .max_session_timeout_ms = b->st->max_session_timeout_ms,
                                .initial_rebalance_delay_ms = b->st->initial_rebalance_delay_ms,
                                .has_offsets = group_has_offsets,
-                               .has_offsets_ctx = b};
+                               .has_offsets_ctx = b,
+                               .remember = remember_past,
+                               .remember_ctx = b};
     if ((e = brook_groups_new(&clock, &cfg, &b->groups))) {
         snprintf(err, errlen, "cannot start the group coordinator: %s", brook_err_str(e));
         return e;
     }
-    brook_offsets_each_group(b->offsets, ensure_group, b);
+    brook_broker_groups_load(b, NULL, NULL);
     brook_offsets_expiry_start(b);
     return BROOK_OK;
 }

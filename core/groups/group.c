@@ -54,6 +54,7 @@ struct group {
     int initial_delay;      /* the rebalance timer is the initial delay */
     int64_t empty_since_ms; /* when it last became Empty (made, loaded, or its last member went) */
     int standalone;         /* made by a commit from outside any generation; no member joined since */
+    int remembered;         /* its past is written down (brook_group_past) */
 };
 
 struct brook_groups {
@@ -322,15 +323,43 @@ static void free_group(group *g)
     free(g);
 }
 
+/* ---- the past written down (brook_group_past) --------------------------------------- */
+
+static int has_offsets(const group *g)
+{
+    const brook_groups_config *cfg = &g->owner->cfg;
+    return cfg->has_offsets && cfg->has_offsets(cfg->has_offsets_ctx, g->id);
+}
+
+/* Write down since when the empty `g` has been empty. */
+static void remember_past(group *g)
+{
+    const brook_groups_config *cfg = &g->owner->cfg;
+    if (!cfg->remember)
+        return;
+    brook_group_past past = {
+        .empty_since_ms = g->empty_since_ms, .standalone = g->standalone, .protocol_type = g->protocol_type};
+    cfg->remember(cfg->remember_ctx, g->id, &past);
+    g->remembered = 1;
+}
+
+/* It got members, or goes: what was written down no longer holds. */
+static void forget_past(group *g)
+{
+    const brook_groups_config *cfg = &g->owner->cfg;
+    if (g->remembered && cfg->remember)
+        cfg->remember(cfg->remember_ctx, g->id, NULL);
+    g->remembered = 0;
+}
+
 /* An empty group with no committed offsets and no member ids pending is
  * forgotten. Call last: `g` may be gone afterwards. */
 static void maybe_forget(group *g)
 {
     brook_groups *gs = g->owner;
-    if (g->state != EMPTY || g->member_count || g->pending.count)
+    if (g->state != EMPTY || g->member_count || g->pending.count || has_offsets(g))
         return;
-    if (gs->cfg.has_offsets && gs->cfg.has_offsets(gs->cfg.has_offsets_ctx, g->id))
-        return;
+    forget_past(g);
     brook_strmap_remove(&gs->groups, g->id);
     free_group(g);
 }
@@ -365,6 +394,9 @@ static void go_empty(group *g)
     free(g->protocol_name);
     free(g->leader_id);
     g->protocol_name = g->leader_id = NULL; /* the protocol type stays, as Kafka lists it */
+    /* without offsets it is forgotten: nothing to write down */
+    if (has_offsets(g))
+        remember_past(g);
 }
 
 static int32_t max_rebalance_timeout(const group *g)
@@ -786,6 +818,7 @@ void brook_groups_join(brook_groups *gs, brook_request *req, brook_group_done do
             g->protocol_type = strdup(j->protocol_type);
         }
         g->standalone = 0;
+        forget_past(g);
         update_member(m, j);
         hold_join(m, req, done, arg);
         prepare_rebalance(g);
@@ -946,6 +979,7 @@ brook_err brook_groups_check_commit(brook_groups *gs, const char *group_id, int3
         if (!(g = create_group(gs, group_id)))
             return BROOK_ERR_NOMEM;
         g->standalone = 1;
+        remember_past(g); /* its offsets are on their way */
         return BROOK_OK;
     }
     member *m;
@@ -957,12 +991,20 @@ brook_err brook_groups_check_commit(brook_groups *gs, const char *group_id, int3
     return e;
 }
 
-brook_err brook_groups_ensure(brook_groups *gs, const char *group_id)
+brook_err brook_groups_load(brook_groups *gs, const char *group_id, const brook_group_past *past)
 {
     group *g = find_group(gs, group_id);
-    if (g && g->state == EMPTY) /* its offsets read again: what it did meanwhile is not known here */
-        g->empty_since_ms = gs->clock.now_ms(gs->clock.ctx);
-    return g || create_group(gs, group_id) ? BROOK_OK : BROOK_ERR_NOMEM;
+    if (!g && !(g = create_group(gs, group_id)))
+        return BROOK_ERR_NOMEM;
+    g->remembered = past != NULL;
+    if (g->state != EMPTY)
+        return BROOK_OK;
+    /* without a past, what it did meanwhile is not known here: empty from now */
+    g->empty_since_ms = past ? past->empty_since_ms : gs->clock.now_ms(gs->clock.ctx);
+    g->standalone = past && past->standalone;
+    if (past && past->protocol_type && !g->protocol_type && !(g->protocol_type = strdup(past->protocol_type)))
+        return BROOK_ERR_NOMEM;
+    return BROOK_OK;
 }
 
 void brook_groups_offsets_gone(brook_groups *gs, const char *group_id)
@@ -1003,6 +1045,7 @@ brook_err brook_groups_delete(brook_groups *gs, const char *group_id)
         return BROOK_ERR_NOT_FOUND;
     if (g->member_count || g->state != EMPTY)
         return BROOK_ERR_GROUP_NOT_EMPTY;
+    forget_past(g);
     brook_strmap_remove(&gs->groups, g->id);
     free_group(g);
     return BROOK_OK;

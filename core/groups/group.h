@@ -5,6 +5,8 @@
  *   CompletingRebalance --leader's SyncGroup--> Stable --join/leave/expiry-->
  *   PreparingRebalance ...; a group whose last member goes is Empty again,
  *   and one with neither members nor committed offsets is forgotten (Dead).
+ *   While an empty group has offsets, its past is written down
+ *   (brook_group_past) so that they expire on time after a restart.
  *
  * JoinGroup and SyncGroup are held until the rebalance gets there: the
  * coordinator fills the request's out fields and calls `done`. Time comes
@@ -27,6 +29,17 @@ typedef struct brook_group_clock {
     void (*timer_cancel)(void *ctx, void *handle);
 } brook_group_clock;
 
+/* What must outlive a restart (or a move to another coordinator) for an
+ * empty group's offsets to expire by Kafka's rules: since when it has been
+ * empty, whether it is a standalone consumer's, its protocol type (Kafka's
+ * GroupMetadataValue, its currentStateTimestamp). Kept while the group is
+ * empty and has committed offsets; gone once it gets members or is forgotten. */
+typedef struct brook_group_past {
+    int64_t empty_since_ms;
+    int standalone;
+    const char *protocol_type; /* NULL: none */
+} brook_group_past;
+
 typedef struct brook_groups_config {
     int32_t min_session_timeout_ms;     /* Kafka: group.min.session.timeout.ms (6000) */
     int32_t max_session_timeout_ms;     /* Kafka: group.max.session.timeout.ms (1800000) */
@@ -35,6 +48,10 @@ typedef struct brook_groups_config {
      * any is forgotten. NULL: never. */
     int (*has_offsets)(void *ctx, const char *group_id);
     void *has_offsets_ctx;
+    /* Write down a group's past, or that it has none to keep (NULL): the
+     * coordinator keeps it beside the offsets (offsets.h). NULL: nothing kept. */
+    void (*remember)(void *ctx, const char *group_id, const brook_group_past *past);
+    void *remember_ctx;
 } brook_groups_config;
 
 typedef struct brook_groups brook_groups;
@@ -60,9 +77,11 @@ void brook_groups_leave(brook_groups *g, brook_leave_group_req *lv);
  * group (Empty) for a commit from outside any generation. */
 brook_err brook_groups_check_commit(brook_groups *g, const char *group_id, int32_t generation, const char *member_id,
                                     const char *group_instance_id);
-/* An empty group comes into being for offsets loaded at start-up (or by a
- * new coordinator); an empty one known already counts as empty from now. */
-brook_err brook_groups_ensure(brook_groups *g, const char *group_id);
+/* A group comes into being (empty) for offsets loaded at start-up or by a
+ * new coordinator, with the past written down for it (NULL: none, so it
+ * counts as empty from now, even if known already: what it did
+ * meanwhile is not known here). */
+brook_err brook_groups_load(brook_groups *g, const char *group_id, const brook_group_past *past);
 /* Offsets of an empty group went away: forget the group if nothing else holds it. */
 void brook_groups_offsets_gone(brook_groups *g, const char *group_id);
 
@@ -72,8 +91,9 @@ int brook_groups_is_empty(const brook_groups *g, const char *group_id);
 /* How the group's committed offsets expire now (Kafka's rules, KIP-211). */
 typedef enum brook_group_expiry {
     /* Empty: all of them together, retention after it became empty
-     * (*empty_since) and after its last commit. Also a group whose past is
-     * not known here (found at start-up): the rule that never hastens. */
+     * (*empty_since) and after its last commit. Also a group whose past
+     * was not written down (it had members when the broker stopped):
+     * empty since it was loaded, the rule that never hastens. */
     BROOK_GROUP_EXPIRES_WHOLE,
     /* A standalone consumer's (it commits and never joined): each offset
      * retention after its own commit. */

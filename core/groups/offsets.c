@@ -17,7 +17,9 @@
  *          int16 len + metadata (-1: none); a null value deletes the key.
  * Control records (compaction, offsets_compact.c), version 0:
  *   key:   int16 0, int16 kind (1 snapshot begins, 2 snapshot ends)
- *   value: int64 the snapshot's generation. */
+ *   value: int64 the snapshot's generation.
+ * A group's past (offsets_pasts.c) has key version 2. A broker skips the
+ * versions it does not know. */
 #define RECORD_VERSION  1
 #define CONTROL_VERSION 0
 
@@ -101,7 +103,7 @@ static uint8_t *put_bytes(uint8_t *p, const void *s, size_t n)
     return p + 2 + n;
 }
 
-static uint8_t *put_str(uint8_t *p, const char *s)
+uint8_t *offsets_put_str(uint8_t *p, const char *s)
 {
     return put_bytes(p, s, strlen(s));
 }
@@ -110,8 +112,8 @@ static size_t encode_key(uint8_t *buf, const char *group, const char *topic, int
 {
     uint8_t *p = buf;
     brook_put_be16(p, RECORD_VERSION);
-    p = put_str(p + 2, group);
-    p = put_str(p, topic);
+    p = offsets_put_str(p + 2, group);
+    p = offsets_put_str(p, topic);
     brook_put_be32(p, (uint32_t)partition);
     return (size_t)(p + 4 - buf);
 }
@@ -149,7 +151,7 @@ static int get_bytes(const uint8_t **p, const uint8_t *end, char *out, size_t ou
     return 1;
 }
 
-static int get_str(const uint8_t **p, const uint8_t *end, char *out, size_t outlen)
+int offsets_get_str(const uint8_t **p, const uint8_t *end, char *out, size_t outlen)
 {
     size_t len;
     return get_bytes(p, end, out, outlen, &len);
@@ -181,10 +183,15 @@ static void apply_record(offsets_replay *r, const brook_record *rec)
         apply_control(r, rec);
         return;
     }
+    if (r->o && rec->key_len >= 2 && brook_be16(p) == OFFSETS_PAST_VERSION) {
+        offsets_apply_past(r->o, rec);
+        return;
+    }
     if (!r->o || rec->key_len < 2 || brook_be16(p) != RECORD_VERSION)
         return; /* only the markers wanted, or a record this version does not know */
     p += 2;
-    if (!get_str(&p, end, group, sizeof group) || !get_str(&p, end, topic, sizeof topic) || end - p != 4)
+    if (!offsets_get_str(&p, end, group, sizeof group) || !offsets_get_str(&p, end, topic, sizeof topic) ||
+        end - p != 4)
         return;
     int32_t partition = (int32_t)brook_be32(p);
     if (rec->value_len < 0) {
@@ -338,6 +345,7 @@ void brook_offsets_forget(brook_offsets *o, int (*drop)(void *arg, const char *g
         brook_strmap_remove(&o->groups, g->key); /* the entry just returned: allowed */
         free_entries(o, entries);
     }
+    offsets_forget_pasts(o, drop, arg);
 }
 
 void brook_offsets_close(brook_offsets *o)
@@ -360,6 +368,7 @@ void brook_offsets_close(brook_offsets *o)
         free(entries);
     }
     brook_strmap_free(&o->groups);
+    offsets_free_pasts(o);
     free(o);
 }
 

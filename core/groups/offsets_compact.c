@@ -129,14 +129,29 @@ static void flush_batch(snapshot *s)
     }
 }
 
+/* One more record went into the batch (or failed). */
+static void added(snapshot *s, brook_err e)
+{
+    s->err = e;
+    if (!e && ++s->in_batch == ENTRIES_PER_BATCH)
+        flush_batch(s);
+}
+
 static void write_entry(void *arg, const char *topic, int32_t partition, const brook_committed *c)
 {
     snapshot *s = arg;
-    if (s->err)
-        return;
-    s->err = offsets_add_entry(s->b, s->group, topic, partition, c, c->commit_time_ms);
-    if (++s->in_batch == ENTRIES_PER_BATCH)
-        flush_batch(s);
+    if (!s->err)
+        added(s, offsets_add_entry(s->b, s->group, topic, partition, c, c->commit_time_ms));
+}
+
+/* Empty groups' pasts (offsets_pasts.c). */
+static void write_pasts(snapshot *s)
+{
+    brook_strmap_iter it = {0};
+    for (brook_strmap_entry *e; !s->err && (e = brook_strmap_next(&s->o->pasts, &it));) {
+        const brook_group_past *past = e->value;
+        added(s, offsets_add_past(s->b, e->key, past, past->empty_since_ms));
+    }
 }
 
 static void write_group(void *arg, const char *group)
@@ -160,6 +175,7 @@ static brook_err compact(brook_offsets *o)
     if (!s.err && !(s.err = offsets_add_control(s.b, OFFSETS_SNAPSHOT_BEGIN, gen)))
         s.in_batch++;
     brook_offsets_each_group(o, write_group, &s);
+    write_pasts(&s);
     if (!s.err && !(s.err = offsets_add_control(s.b, OFFSETS_SNAPSHOT_END, gen)))
         s.in_batch++;
     flush_batch(&s);

@@ -7,9 +7,10 @@
  *  - a stable consumer group: offsets of topics no member subscribes to
  *    any more, each retention after its own commit; the others stay as
  *    long as it has members.
- * When a group became empty, and whether it ever had members, is not
- * written down: a group found at start-up counts as empty from then, under
- * the first rule, so a restart postpones expiry and never hastens it.
+ * When a group became empty, and whether it is a standalone consumer's,
+ * is written down beside its offsets (offsets_pasts.c), so a restart or a
+ * new coordinator keeps the schedule; a group that had members when the
+ * broker stopped counts as empty from the restart.
  *
  * Expiry writes tombstones like DeleteGroups and OffsetDelete, through the
  * group's coordinator: in a cluster only the broker leading the group's

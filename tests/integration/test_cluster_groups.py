@@ -5,7 +5,10 @@ the leader of its partition. A group commits, its coordinator is killed
 and the group resumes exactly where it committed; FindCoordinator on any
 broker names the coordinator; clients cannot produce to the internal
 topic. An unused group's offsets expire through its coordinator, and stay
-expired when another broker takes the coordination over."""
+expired when another broker takes the coordination over; one that takes
+over a dead group expires it retention after it emptied, not after the
+takeover."""
+import datetime
 import signal
 import time
 import unittest
@@ -112,6 +115,34 @@ class ClusterOffsetsExpiry(GroupCluster):
         self.brokers[coordinator].stop(signal.SIGKILL)
         self.wait_partitions("__consumer_offsets", lambda r: r["leader"] not in (-1, coordinator), 16, timeout=30)
         self.assertEqual(len(self.consume("g1", 10, timeout=30, commit=False)), 10)
+
+    def logged_at(self, broker_id, needle, timeout=20.0):
+        """The timestamp of the last line of broker_id's log holding needle (None: none came)."""
+        if not self.wait_log(broker_id, needle, timeout):
+            return None
+        line = [l for l in self.brokers[broker_id].log().splitlines() if needle in l][-1]
+        when = datetime.datetime.strptime(line.split()[0], "%Y-%m-%dT%H:%M:%S.%fZ")
+        return when.replace(tzinfo=datetime.timezone.utc).timestamp()
+
+    def test_a_new_coordinator_expires_a_dead_group_on_time(self):
+        # Since when the group has been empty is in __consumer_offsets (its
+        # past): before, a broker taking the coordination over counted it as
+        # empty from the takeover
+        self.produce_work(10)
+        coordinator = self.coordinator("g2")
+        self.assertEqual(len(self.consume("g2", 10)), 10)  # commits, leaves
+        emptied = time.time()
+        time.sleep(0.5)  # the past reaches the followers
+        self.brokers[coordinator].stop(signal.SIGKILL)
+        k = java_hash_partition("g2", 16)
+        parts = self.wait_partitions("__consumer_offsets", lambda r: r["leader"] not in (-1, coordinator), 16,
+                                     timeout=30)
+        new = parts[k]["leader"]
+        expired = self.logged_at(new, "group g2: committed offsets expired")
+        loaded = self.logged_at(new, "__consumer_offsets-%d: coordinating its groups" % k)
+        self.assertIsNotNone(expired, self.brokers[new].log())
+        self.assertGreater(expired, emptied + 3.0 - 0.3, "expired early")
+        self.assertLess(expired, max(loaded, emptied + 3.0) + 1.5, "expiry counted from the takeover")
 
 
 if __name__ == "__main__":

@@ -5,9 +5,10 @@ groups.offsets_retention_ms has passed since its last commit; one that
 only ever committed without joining (assigned partitions) loses each
 offset retention after that offset's commit; a group with a live member
 keeps those of the topics it subscribes to however old, and loses the
-others'; what expired stays gone after a restart. Before, every group ever used stayed in memory
-and in the offsets log for good (a console consumer makes a new group per
-run)."""
+others'; what expired stays gone after a restart, and what has not expired
+expires on time however often the broker restarts. Before, every group
+ever used stayed in memory and in the offsets log for good (a console
+consumer makes a new group per run)."""
 import glob
 import os
 import shutil
@@ -154,6 +155,63 @@ class OffsetsExpiry(unittest.TestCase):
         self.assertEqual(c.committed([TopicPartition("t", 0)], timeout=10)[0].offset, 4)
         self.assertIn("group moving: 1 committed offset(s) expired (of topics no member subscribes to",
                       self.broker.log())
+
+    def gone_at(self, checks, until):
+        """Poll each (consumer, TopicPartition) of `checks` until `until`:
+        the time each committed offset was first seen gone (None: it stayed)."""
+        seen = {}
+        while time.time() < until and len(seen) < len(checks):
+            for name, (c, tp) in checks.items():
+                if name not in seen and c.committed([tp], timeout=10)[0].offset == -1001:
+                    seen[name] = time.time()
+            time.sleep(0.1)
+        return {name: seen.get(name) for name in checks}
+
+    def test_restarts_do_not_postpone_expiry(self):
+        # Since when a group has been empty, and whether it is a standalone
+        # consumer's, is written down (Kafka's group metadata record).
+        # Before, a restart counted every empty group as empty from then,
+        # under the whole-group rule: a broker restarted more often than the
+        # retention never expired a dead group's offsets.
+        self.make_topic("two", 2)
+        dead = self.consumer("dead")
+        dead.subscribe(["two"])
+        deadline = time.time() + 30
+        while time.time() < deadline and not dead.assignment():
+            dead.poll(0.2)
+        dead.commit(offsets=[TopicPartition("two", 0, 3)], asynchronous=False)
+        dead.close()
+        alone = self.consumer("alone")
+        alone.assign([TopicPartition("two", 0, 0), TopicPartition("two", 1, 0)])
+        alone.commit(offsets=[TopicPartition("two", 0, 1)], asynchronous=False)
+        emptied = time.time()
+        time.sleep(1.5)
+        alone.commit(offsets=[TopicPartition("two", 1, 2)], asynchronous=False)
+        alone.close()
+        self.broker.stop(signal.SIGKILL)  # what was written down is on disk (flush_ms 50)
+        self.broker.start()
+        time.sleep(0.5)
+        self.broker.stop(signal.SIGTERM)
+        self.broker.start()
+        restarted = time.time()
+        self.assertLess(restarted, emptied + RETENTION_MS / 1000, "restarts too slow for this test's timing")
+        groups = {g.id: g.protocol_type for g in AdminClient({"bootstrap.servers": self.bootstrap()}).list_groups(
+            timeout=10)}
+        self.assertEqual(groups.get("dead"), "consumer", "the protocol type was not kept")
+
+        checks = {"dead": (self.consumer("dead"), TopicPartition("two", 0)),
+                  "alone-0": (self.consumer("alone"), TopicPartition("two", 0)),
+                  "alone-1": (self.consumer("alone"), TopicPartition("two", 1))}
+        gone = self.gone_at(checks, emptied + 1.5 + RETENTION_MS / 1000 + 3)
+        # counted from the restart, nothing would go before restarted + retention
+        for name in ("dead", "alone-0"):
+            self.assertIsNotNone(gone[name], "%s never expired" % name)
+            self.assertGreater(gone[name], emptied + RETENTION_MS / 1000 - 0.3, "%s expired early" % name)
+            self.assertLess(gone[name], restarted + RETENTION_MS / 1000 - 0.8,
+                            "%s's expiry was postponed by the restarts" % name)
+        # still a standalone consumer's after the restarts: offset by offset
+        self.assertIsNotNone(gone["alone-1"])
+        self.assertGreater(gone["alone-1"], gone["alone-0"] + 1.0, "the newer offset expired with the older one")
 
     def test_commit_times_are_the_wall_clocks(self):
         # Expiry compares commit times with the time now after restarts, and

@@ -1,12 +1,14 @@
 /* The group coordinator's state machine under a fake clock: joins,
  * generations, the leader's assignment reaching every member, the initial
  * rebalance delay, MEMBER_ID_REQUIRED, rebalance, sync and session
- * timeouts, leaving, static membership, commit checks, deletion. */
+ * timeouts, leaving, static membership, commit checks, deletion, and the
+ * past an empty group leaves written down for the next coordinator. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -122,14 +124,37 @@ static int has_offsets(void *ctx, const char *group_id)
     return offsets_held;
 }
 
+/* What the coordinator was last asked to write down, per call. */
+static struct {
+    int calls;
+    char group[32];
+    int forgotten; /* the last call was remember(NULL) */
+    brook_group_past past;
+    char type[32];
+} written;
+
+static void remember(void *ctx, const char *group_id, const brook_group_past *past)
+{
+    (void)ctx;
+    written.calls++;
+    snprintf(written.group, sizeof written.group, "%s", group_id);
+    written.forgotten = !past;
+    if (past) {
+        written.past = *past;
+        snprintf(written.type, sizeof written.type, "%s", past->protocol_type ? past->protocol_type : "(none)");
+    }
+}
+
 static void start(int32_t initial_delay)
 {
     brook_group_clock clock = {.now_ms = fake_now, .timer_add = fake_add, .timer_cancel = fake_cancel};
     brook_groups_config cfg = {.min_session_timeout_ms = 1000,
                                .max_session_timeout_ms = 60000,
                                .initial_rebalance_delay_ms = initial_delay,
-                               .has_offsets = has_offsets};
+                               .has_offsets = has_offsets,
+                               .remember = remember};
     assert_int_equal(brook_groups_new(&clock, &cfg, &gs), BROOK_OK);
+    memset(&written, 0, sizeof written);
 }
 
 static int teardown(void **state)
@@ -450,13 +475,83 @@ static void a_group_says_how_its_offsets_expire(void **state)
     assert_int_equal(expiry_of("g", &since), BROOK_GROUP_EXPIRES_WHOLE); /* it had members: as a whole */
     assert_int_equal(since, left_at);
     now += 5000;
-    assert_int_equal(brook_groups_ensure(gs, "g"), BROOK_OK); /* its offsets read again */
+    assert_int_equal(brook_groups_load(gs, "g", NULL), BROOK_OK); /* its offsets read again, no past */
     assert_int_equal(expiry_of("g", &since), BROOK_GROUP_EXPIRES_WHOLE);
     assert_int_equal(since, now);
     /* found at start-up: its past is not known, so the rule that never hastens */
-    assert_int_equal(brook_groups_ensure(gs, "h"), BROOK_OK);
+    assert_int_equal(brook_groups_load(gs, "h", NULL), BROOK_OK);
     assert_int_equal(brook_groups_check_commit(gs, "h", -1, "", NULL), BROOK_OK);
     assert_int_equal(expiry_of("h", &since), BROOK_GROUP_EXPIRES_WHOLE);
+}
+
+/* An empty group with offsets has its past written down (since when, and
+ * whether a standalone consumer's), forgotten once it has members or goes;
+ * loaded with it, it expires as it would have without the restart. */
+static void an_empty_groups_past_is_written_down_and_loaded(void **state)
+{
+    (void)state;
+    start(0);
+    offsets_held = 1;
+    const char *a, *b;
+    int32_t gen;
+    two_stable_members(&a, &b, &gen);
+    assert_int_equal(written.calls, 0); /* members: nothing to write */
+    now += 1000;
+    assert_int_equal(leave(a), BROOK_OK);
+    assert_int_equal(leave(b), BROOK_OK);
+    assert_int_equal(written.calls, 1);
+    assert_string_equal(written.group, "g");
+    assert_false(written.forgotten);
+    assert_int_equal(written.past.empty_since_ms, now);
+    assert_false(written.past.standalone);
+    assert_string_equal(written.type, "consumer");
+    treq *j = join(""); /* a member again: the past no longer holds */
+    assert_true(j->answered);
+    assert_int_equal(written.calls, 2);
+    assert_true(written.forgotten);
+    now += 1000;
+    assert_int_equal(leave(JOINED(j)->assigned_member_id), BROOK_OK);
+    assert_int_equal(written.calls, 3);
+    assert_int_equal(written.past.empty_since_ms, now);
+    assert_int_equal(brook_groups_delete(gs, "g"), BROOK_OK); /* deleted: forgotten */
+    assert_int_equal(written.calls, 4);
+    assert_true(written.forgotten);
+
+    /* a standalone consumer's group: written when its first commit makes it */
+    assert_int_equal(brook_groups_check_commit(gs, "s", -1, "", NULL), BROOK_OK);
+    assert_int_equal(written.calls, 5);
+    assert_string_equal(written.group, "s");
+    assert_true(written.past.standalone);
+    assert_string_equal(written.type, "(none)");
+
+    /* loaded with a past: as it was, not empty from now */
+    now += 100000;
+    int64_t since;
+    brook_group_past standalone = {.empty_since_ms = 5, .standalone = 1};
+    assert_int_equal(brook_groups_load(gs, "r", &standalone), BROOK_OK);
+    assert_int_equal(brook_groups_expiry(gs, "r", &since), BROOK_GROUP_EXPIRES_PER_OFFSET);
+    brook_group_past left = {.empty_since_ms = 7, .protocol_type = "consumer"};
+    assert_int_equal(brook_groups_load(gs, "w", &left), BROOK_OK);
+    assert_int_equal(brook_groups_expiry(gs, "w", &since), BROOK_GROUP_EXPIRES_WHOLE);
+    assert_int_equal(since, 7);
+    treq *t = new_req(BROOK_REQ_DESCRIBE_GROUPS);
+    brook_group_description d = {.group_id = "w"};
+    brook_groups_describe(gs, &t->pub, &d);
+    assert_string_equal(d.protocol_type, "consumer");
+    assert_int_equal(written.calls, 5); /* loading writes nothing */
+    offsets_held = 0;                   /* its offsets expired: the group and its past go */
+    brook_groups_offsets_gone(gs, "w");
+    assert_false(brook_groups_exists(gs, "w"));
+    assert_int_equal(written.calls, 6);
+    assert_string_equal(written.group, "w");
+    assert_true(written.forgotten);
+
+    /* without offsets nothing is written: the group is forgotten at once */
+    treq *j2 = join("");
+    assert_int_equal(written.calls, 6);
+    assert_int_equal(leave(JOINED(j2)->assigned_member_id), BROOK_OK);
+    assert_false(brook_groups_exists(gs, "g"));
+    assert_int_equal(written.calls, 6);
 }
 
 static void static_member_comes_back_with_its_assignment(void **state)
@@ -573,6 +668,7 @@ int main(void)
         cmocka_unit_test_teardown(a_cancelled_join_leaves_the_member_to_its_session, teardown),
         cmocka_unit_test_teardown(held_requests_are_answered_at_shutdown, teardown),
         cmocka_unit_test_teardown(a_group_says_how_its_offsets_expire, teardown),
+        cmocka_unit_test_teardown(an_empty_groups_past_is_written_down_and_loaded, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,7 +3,8 @@
  * nothing; and an interrupted compaction is resolved at start-up whichever
  * way it was interrupted (new copy incomplete, or complete but the old one
  * not yet removed); commit times written on the monotonic clock by older
- * brokers count from when they are read back. */
+ * brokers count from when they are read back; empty groups' pasts survive
+ * reopens and compaction, and stale ones go. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -245,6 +246,53 @@ static void monotonic_commit_times_count_from_the_reopen(void **state)
     stop(e);
 }
 
+static void empty_groups_pasts_survive_reopens_and_compaction(void **state)
+{
+    env *e = *state;
+    start(e, "flush = \"always\";");
+    commits_done = 0;
+    brook_offsets *o = open_offsets(e, 50);
+    commit(e, o, "g", "t", 0, 1, NULL);
+    commit(e, o, "s", "t", 0, 2, NULL);
+    brook_group_past left = {.empty_since_ms = 1234, .protocol_type = "consumer"};
+    brook_group_past standalone = {.empty_since_ms = 99, .standalone = 1};
+    brook_offsets_remember(o, "g", &left);
+    brook_offsets_remember(o, "s", &standalone);
+    brook_offsets_remember(o, "x", &standalone); /* no offsets: stale once loaded */
+    brook_offsets_remember(o, "gone", &left);
+    brook_offsets_remember(o, "gone", NULL);
+    assert_null(brook_offsets_past(o, "gone"));
+    brook_offsets_close(o);
+
+    o = open_offsets(e, 50);
+    const brook_group_past *p = brook_offsets_past(o, "g");
+    assert_non_null(p);
+    assert_int_equal(p->empty_since_ms, 1234);
+    assert_false(p->standalone);
+    assert_string_equal(p->protocol_type, "consumer");
+    p = brook_offsets_past(o, "s");
+    assert_non_null(p);
+    assert_true(p->standalone);
+    assert_null(p->protocol_type);
+    assert_null(brook_offsets_past(o, "gone"));
+    assert_non_null(brook_offsets_past(o, "x"));
+    brook_offsets_drop_stale_pasts(o, NULL, NULL);
+    assert_null(brook_offsets_past(o, "x"));
+    assert_non_null(brook_offsets_past(o, "g"));
+    for (int i = 0; i < 300; i++) /* compaction rewrites the log: the pasts go with it */
+        commit(e, o, "g", "t", 0, 10 + i, NULL);
+    assert_true(o->generation >= 1);
+    brook_offsets_close(o);
+
+    o = open_offsets(e, 50);
+    assert_null(brook_offsets_past(o, "x"));
+    assert_int_equal(brook_offsets_past(o, "g")->empty_since_ms, 1234);
+    assert_true(brook_offsets_past(o, "s")->standalone);
+    assert_int_equal(o->live, 4); /* two offsets, two pasts */
+    brook_offsets_close(o);
+    stop(e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -254,6 +302,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(an_incomplete_new_copy_is_dropped_at_start, setup, teardown),
         cmocka_unit_test_setup_teardown(a_complete_new_copy_wins_over_the_old_one, setup, teardown),
         cmocka_unit_test_setup_teardown(monotonic_commit_times_count_from_the_reopen, setup, teardown),
+        cmocka_unit_test_setup_teardown(empty_groups_pasts_survive_reopens_and_compaction, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
