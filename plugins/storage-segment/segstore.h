@@ -333,6 +333,9 @@ void reader_init(head_reader *r, int fd, uint64_t limit);
  * -1 malformed or unreadable. */
 int reader_head(head_reader *r, uint64_t pos, batch_head *h);
 
+/* ---- timestamp_lookup.c ------------------------------------------------- */
+brook_err plog_offset_for_timestamp(plog *l, int64_t ts, int64_t *offset, int64_t *found);
+
 /* ---- log_read.c --------------------------------------------------------- */
 /* Index in l->segs of the segment holding `offset` (the last with base <= offset). */
 size_t plog_find_segment(const plog *l, int64_t offset);
@@ -347,7 +350,6 @@ brook_err plog_append(plog *l, const uint8_t *data, size_t len);
 brook_err plog_read(plog *l, int64_t offset, int64_t max_offset, size_t max_bytes, brook_slice *slices,
                     size_t max_slices, size_t *n_slices, size_t *bytes);
 brook_err plog_truncate(plog *l, int64_t offset);
-brook_err plog_offset_for_timestamp(plog *l, int64_t ts, int64_t *offset, int64_t *found);
 int64_t plog_end(const plog *l);
 void plog_apply_retention(plog *l, int64_t now_ms);
 /* The log starts at `offset` from now on (storage.h's delete_before). */
