@@ -301,7 +301,8 @@ brook_err brook_partition_read(brook_partition *p, int64_t offset, size_t max_by
     return brook_partition_fetch_read(p, offset, p->high_watermark, max_bytes, slices, max_slices, n_slices, bytes);
 }
 
-brook_err brook_partition_offset_for(brook_partition *p, int64_t timestamp, int64_t *offset, int64_t *found_timestamp)
+brook_err brook_partition_offset_for(brook_partition *p, int64_t timestamp, brook_storage_ready_cb ready, void *arg,
+                                     int64_t *offset, int64_t *found_timestamp)
 {
     *offset = -1;
     *found_timestamp = -1;
@@ -337,6 +338,9 @@ brook_err brook_partition_offset_for(brook_partition *p, int64_t timestamp, int6
         return BROOK_ERR_INVALID;
     if (!brook_has_slot(storage, brook_storage_ops, offset_for_timestamp))
         return BROOK_ERR_UNSUPPORTED; /* an older or simpler backend */
+    if (ready && brook_has_slot(storage, brook_storage_ops, prepare_timestamp) &&
+        brook_storage_of(storage)->prepare_timestamp(p->log, timestamp, ready, arg) == BROOK_ERR_AGAIN)
+        return BROOK_ERR_AGAIN;
     e = brook_storage_of(storage)->offset_for_timestamp(p->log, timestamp, offset, found_timestamp);
     if (e == BROOK_ERR_NOT_FOUND || (!e && *offset >= p->high_watermark)) {
         /* none that late, or not committed yet: as if it were not there */

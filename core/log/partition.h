@@ -13,6 +13,7 @@
 
 #include <brook/batch.h>
 #include <brook/replication.h>
+#include <brook/storage.h>
 #include <brook/types.h>
 
 #include "leader_epochs.h"
@@ -175,8 +176,13 @@ brook_err brook_partition_fetch_read(brook_partition *p, int64_t offset, int64_t
 
 /* ListOffsets' answer for `timestamp`: BROOK_OFFSET_EARLIEST (log start),
  * BROOK_OFFSET_LATEST (the high watermark) or the first committed offset
- * of a batch whose max timestamp is >= `timestamp` (*offset -1 when none). */
-brook_err brook_partition_offset_for(brook_partition *p, int64_t timestamp, int64_t *offset, int64_t *found_timestamp);
+ * of a batch whose max timestamp is >= `timestamp` (*offset -1 when none).
+ * With `ready`, BROOK_ERR_AGAIN when storage must first get ready for the
+ * lookup off the loop (storage.h's prepare_timestamp): `ready(arg, err)`
+ * comes later, on the loop, and the caller asks again. Without, the
+ * lookup waits for the disk if it must. */
+brook_err brook_partition_offset_for(brook_partition *p, int64_t timestamp, brook_storage_ready_cb ready, void *arg,
+                                     int64_t *offset, int64_t *found_timestamp);
 
 brook_err brook_partition_offsets(brook_partition *p, int64_t *log_start, int64_t *log_end);
 /* Bytes the partition's log holds; BROOK_ERR_UNSUPPORTED when the storage

@@ -10,7 +10,8 @@
  * exit status is 0 only when all pass. --volatile: the backend keeps
  * nothing across a restart of the plugin (storage-memory); everything
  * else must survive fini + init. Optional slots (truncate,
- * offset_for_timestamp, size, max_timestamp, prepare_read, prefetch) are
+ * offset_for_timestamp, size, max_timestamp, prepare_read, prefetch,
+ * prepare_timestamp) are
  * checked when the plugin has them. */
 #include <getopt.h>
 #include <limits.h>
@@ -261,6 +262,18 @@ static void on_ready(void *arg, brook_err err)
     ready_err = err;
 }
 
+/* Wait for a prepare_* call that said so: one callback, on the loop, not
+ * before it returned; 1 when that is what happened. */
+static int ready_after(bench *b, brook_err e)
+{
+    if (e != BROOK_ERR_AGAIN)
+        return 1;
+    int ok = ready_calls == 0;
+    for (int i = 0; i < 500 && !ready_calls; i++)
+        brook_standalone_spin(&b->s, 10);
+    return ok && ready_calls == 1 && ready_err == BROOK_OK;
+}
+
 /* prepare_read at each offset of [0, end]: read at once, or wait and be
  * called back once, on the loop and not before it returns; a read follows. */
 static void check_prepare_read(bench *b, void *log, int64_t end)
@@ -269,22 +282,37 @@ static void check_prepare_read(bench *b, void *log, int64_t end)
     char why[128] = "";
     for (int64_t o = 0; o <= end && ok; o++) {
         ready_calls = 0;
-        brook_err e = b->ops->prepare_read(log, o, on_ready, NULL);
-        if (e == BROOK_ERR_AGAIN) {
-            ok = ready_calls == 0;
-            for (int i = 0; i < 500 && !ready_calls; i++)
-                brook_standalone_spin(&b->s, 10);
-            ok = ok && ready_calls == 1 && ready_err == BROOK_OK;
-        }
+        ok = ready_after(b, b->ops->prepare_read(log, o, on_ready, NULL));
         size_t n, bytes;
         int64_t base;
-        e = read_all(b, log, o, end, 1 << 20, &n, &bytes, &base, NULL, 0);
+        brook_err e = read_all(b, log, o, end, 1 << 20, &n, &bytes, &base, NULL, 0);
         ok = ok && !e && (o == end || bytes > 0);
         if (!ok)
             snprintf(why, sizeof why, "at offset %lld: %d callbacks (%s), then read %s, %zu bytes", (long long)o,
                      ready_calls, brook_err_str(ready_err), brook_err_str(e), bytes);
     }
     check(b, ok, "prepare_read says read, or wait and calls back once, on the loop, after it returns", "%s", why);
+}
+
+/* prepare_timestamp before each lookup of the records' times (2000 + i
+ * for record i) and past them: look up at once, or wait and be called back
+ * once; the lookup then answers as without it. */
+static void check_prepare_timestamp(bench *b, void *log, int64_t end)
+{
+    int ok = 1;
+    char why[128] = "";
+    for (int64_t i = 0; i <= end && ok; i++) {
+        int64_t off = -1, ts = -1;
+        ready_calls = 0;
+        ok = ready_after(b, b->ops->prepare_timestamp(log, 2000 + i, on_ready, NULL));
+        brook_err e = b->ops->offset_for_timestamp(log, 2000 + i, &off, &ts);
+        ok = ok && (i == end ? e == BROOK_ERR_NOT_FOUND : !e && off == i && ts == 2000 + i);
+        if (!ok)
+            snprintf(why, sizeof why, "at %lld: %d callbacks (%s), then %s, offset %lld", (long long)(2000 + i),
+                     ready_calls, brook_err_str(ready_err), brook_err_str(e), (long long)off);
+    }
+    check(b, ok, "prepare_timestamp says look up, or wait and calls back once, on the loop, after it returns", "%s",
+          why);
 }
 
 static void check_optional_slots(bench *b)
@@ -305,6 +333,8 @@ static void check_optional_slots(bench *b)
               "%s, offset %lld", brook_err_str(e), (long long)off);
         expect_err(b, b->ops->offset_for_timestamp(log, 999999, &off, &ts), BROOK_ERR_NOT_FOUND,
                    "offset_for_timestamp past every record is not found");
+        if (HAS(b, prepare_timestamp))
+            check_prepare_timestamp(b, log, 20);
     }
     if (HAS(b, prepare_read))
         check_prepare_read(b, log, 20);

@@ -41,9 +41,10 @@ typedef void (*brook_storage_list_cb)(void *arg, const char *topic, int32_t part
  * made durable (BROOK_ERR_IO, BROOK_ERR_NO_SPACE). */
 typedef void (*brook_storage_durable_cb)(void *arg, brook_err err);
 
-/* Completion of `prepare_read` (since 2.8): BROOK_OK once what the read
- * needed is at hand, BROOK_ERR_SHUTDOWN when the log closed first, or why
- * it could not be had (read then waits for it, or answers the error). */
+/* Completion of `prepare_read` (since 2.8) and `prepare_timestamp` (since
+ * 2.9): BROOK_OK once what the call needed is at hand, BROOK_ERR_SHUTDOWN
+ * when the log closed first, or why it could not be had (the call then
+ * waits for it, or answers the error). */
 typedef void (*brook_storage_ready_cb)(void *arg, brook_err err);
 
 typedef struct brook_storage_ops {
@@ -176,6 +177,20 @@ typedef struct brook_storage_ops {
      * else: it changes nothing and touches no state but the backend's
      * settings. A partition it does not hold: nothing to do. */
     void (*prefetch)(void *state, const char *topic, int32_t partition);
+
+    /* Since 2.9, optional: get ready for offset_for_timestamp(timestamp)
+     * without the event loop waiting for the disk, as prepare_read does
+     * for read. BROOK_OK: the lookup needs nothing the backend does not
+     * hold (look up at once). BROOK_ERR_AGAIN: it needs something (an
+     * index, the batch headers and the batch the time falls in) that the
+     * backend now brings in off the loop; `cb(arg, err)` is then called
+     * once, on the event loop and never before this returns: when it is
+     * in, or from `close` with BROOK_ERR_SHUTDOWN. The log may have
+     * changed meanwhile, so the core asks again then. Any other answer:
+     * look up anyway. The core asks before ListOffsets' lookups by time
+     * and answers that request once every partition of it is ready; a
+     * core that does not ask gets lookups that wait. */
+    brook_err (*prepare_timestamp)(void *log, int64_t timestamp, brook_storage_ready_cb cb, void *arg);
 } brook_storage_ops;
 
 #endif
