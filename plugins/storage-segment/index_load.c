@@ -22,6 +22,7 @@
 #include "segstore.h"
 
 typedef struct load_job {
+    plog *l; /* a reference: its waiters are answered even if s left it meanwhile */
     segment *s;
     segment *copy;   /* the job's own: the loop goes on using s meanwhile */
     uint32_t layout; /* s->idx_layout when the job began */
@@ -58,13 +59,14 @@ static void load_done(void *arg)
 {
     load_job *j = arg;
     segment *s = j->s;
-    plog *l = s->log;
+    plog *l = j->l;
     s->be->host->metric_add(s->be->m_index_loads, 1);
-    seg_load_ended(s); /* freed here if its log let it go meanwhile */
-    if (l) {
+    if (s->log)
         install(j);
+    seg_load_ended(s); /* freed here if its log let it go meanwhile (retention, compaction, close) */
+    if (!l->closed)    /* closing answered them */
         index_load_answer(l, BROOK_OK);
-    }
+    plog_unref(l);
     seg_free_copy(j->copy);
     free(j);
 }
@@ -78,6 +80,8 @@ void index_load_start(segment *s)
         free(j);
         return;
     }
+    j->l = s->log;
+    j->l->refs++;
     j->s = s;
     j->layout = s->idx_layout;
     j->bad = 0;
@@ -89,24 +93,41 @@ void index_load_start(segment *s)
     }
 }
 
+ready_waiter *index_load_waiter(brook_storage_ready_cb cb, void *arg)
+{
+    ready_waiter *w = malloc(sizeof *w);
+    if (w)
+        *w = (ready_waiter){.cb = cb, .arg = arg};
+    return w;
+}
+
+brook_err index_load_wait(plog *l, ready_waiter *w)
+{
+    w->next = l->ready_waiters;
+    l->ready_waiters = w;
+    return BROOK_ERR_AGAIN;
+}
+
+brook_err index_load_prepare(plog *l, segment *s, brook_storage_ready_cb cb, void *arg)
+{
+    if (s->idx_loaded || !s->size)
+        return BROOK_OK;
+    ready_waiter *w = index_load_waiter(cb, arg);
+    if (!w)
+        return BROOK_OK; /* the caller loads it, waiting */
+    index_load_start(s);
+    if (!s->idx_loading) { /* in already (no I/O thread), or left to the caller */
+        free(w);
+        return BROOK_OK;
+    }
+    return index_load_wait(l, w);
+}
+
 brook_err index_load_prepare_read(plog *l, int64_t offset, brook_storage_ready_cb cb, void *arg)
 {
     if (offset < l->start || offset >= plog_end(l))
         return BROOK_OK; /* read answers it without a segment */
-    segment *s = l->segs[plog_find_segment(l, offset)];
-    if (s->idx_loaded || !s->size)
-        return BROOK_OK;
-    ready_waiter *w = malloc(sizeof *w);
-    if (!w)
-        return BROOK_OK; /* the read loads it, waiting */
-    index_load_start(s);
-    if (!s->idx_loading) { /* in already (no I/O thread), or left to the read */
-        free(w);
-        return BROOK_OK;
-    }
-    *w = (ready_waiter){.next = l->ready_waiters, .cb = cb, .arg = arg};
-    l->ready_waiters = w;
-    return BROOK_ERR_AGAIN;
+    return index_load_prepare(l, l->segs[plog_find_segment(l, offset)], cb, arg);
 }
 
 void index_load_answer(plog *l, brook_err err)

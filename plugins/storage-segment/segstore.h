@@ -170,7 +170,8 @@ struct segment {
                            partitions hold thousands of segments: no PATH_MAX each) */
 };
 
-/* A prepare_read that answered BROOK_ERR_AGAIN, waiting for an index load. */
+/* A prepare_read or prepare_timestamp that answered BROOK_ERR_AGAIN,
+ * waiting for an index load or a timestamp lookup's read-ahead. */
 typedef struct ready_waiter {
     struct ready_waiter *next;
     brook_storage_ready_cb cb;
@@ -203,7 +204,7 @@ struct plog {
     uint64_t synced_seq;
     durable_waiter *waiters;
     durable_waiter *waiters_tail;
-    ready_waiter *ready_waiters; /* reads waiting for an index load (index_load.c) */
+    ready_waiter *ready_waiters; /* prepare_* waiting for an index load or read-ahead (index_load.c) */
     int syncing;                 /* a sync is running, or its round is due */
     int dir_dirty;
     int on_data_fs;          /* its directory is on the data directory's file system */
@@ -260,8 +261,16 @@ void index_cache_trim(backend *be);
  * it is in. Without memory or threads nothing starts (a read then loads it
  * itself, waiting). */
 void index_load_start(segment *s);
+/* Get s's index in off the loop for a prepare_* call: BROOK_OK when it is
+ * in (or left to the caller to load, waiting), BROOK_ERR_AGAIN with
+ * cb(arg, err) to come. */
+brook_err index_load_prepare(plog *l, segment *s, brook_storage_ready_cb cb, void *arg);
 /* storage.h's prepare_read. */
 brook_err index_load_prepare_read(plog *l, int64_t offset, brook_storage_ready_cb cb, void *arg);
+/* A ready waiter (NULL: no memory), and one put among the log's:
+ * answered by index_load_answer; returns BROOK_ERR_AGAIN. */
+ready_waiter *index_load_waiter(brook_storage_ready_cb cb, void *arg);
+brook_err index_load_wait(plog *l, ready_waiter *w);
 /* Answer every ready waiter of the log with `err` (an index came in, or
  * the log closes). */
 void index_load_answer(plog *l, brook_err err);
@@ -335,6 +344,8 @@ int reader_head(head_reader *r, uint64_t pos, batch_head *h);
 
 /* ---- timestamp_lookup.c ------------------------------------------------- */
 brook_err plog_offset_for_timestamp(plog *l, int64_t ts, int64_t *offset, int64_t *found);
+/* storage.h's prepare_timestamp. */
+brook_err timestamp_prepare(plog *l, int64_t ts, brook_storage_ready_cb cb, void *arg);
 
 /* ---- log_read.c --------------------------------------------------------- */
 /* Index in l->segs of the segment holding `offset` (the last with base <= offset). */

@@ -540,6 +540,11 @@ static brook_err v_prepare_read(void *log, int64_t offset, brook_storage_ready_c
     return index_load_prepare_read(log, offset, cb, arg);
 }
 
+static brook_err v_prepare_timestamp(void *log, int64_t timestamp, brook_storage_ready_cb cb, void *arg)
+{
+    return timestamp_prepare(log, timestamp, cb, arg);
+}
+
 static void v_prefetch(void *state, const char *topic, int32_t partition)
 {
     plog_prefetch(state, topic, partition);
@@ -563,6 +568,7 @@ static const brook_storage_ops ops = {
     .committed = v_committed,
     .max_timestamp = v_max_timestamp,
     .prepare_read = v_prepare_read,
+    .prepare_timestamp = v_prepare_timestamp,
     .prefetch = v_prefetch,
 };
 

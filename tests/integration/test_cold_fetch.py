@@ -3,11 +3,14 @@ follower reading old segments): the broker reads it in on an I/O thread
 before sending it, so the event loop, and every other connection with it,
 never waits for the disk, and what the consumer gets is exactly what was
 produced. The segment files are taken out of the page cache by the test
-(fdatasync, then POSIX_FADV_DONTNEED)."""
+(fdatasync, then POSIX_FADV_DONTNEED). Old segments' indexes, not in
+memory after a restart, are read in off the loop for fetches and for
+ListOffsets by time."""
 import glob
 import os
 import re
 import socket
+import struct
 import subprocess
 import time
 import unittest
@@ -153,6 +156,48 @@ class SealedIndexesReadBack(BrokerTestCase):
         self.assertLess(first, 5.0, "the first record waited for the fetch's max wait")
         self.assertLess(elapsed, 20.0, "reading %d segments took %.1f s" % (SEGMENTS // 2, elapsed))
         self.assertGreaterEqual(self.metric("storage_segment_index_loads_total") - loads_before, SEGMENTS // 2 - 2)
+
+
+class TimestampLookupsReadBack(BrokerTestCase):
+    """ListOffsets by time over old segments whose indexes are not in
+    memory: storage reads what each lookup needs in on an I/O thread
+    (prepare_timestamp), and the request is answered once every partition
+    has its answer. Before, each lookup read its segment's index, headers
+    and batch on the event loop."""
+    storage = SealedIndexesReadBack.storage
+    extra = SealedIndexesReadBack.extra
+    metric = ColdFetch.metric
+    T0 = 1_800_000_000_000
+
+    def lookup(self, conn, asks):
+        """ListOffsets v4 for [(partition, timestamp)] of "ts": {partition: (error, timestamp, offset)}."""
+        parts = [struct.pack(">iiq", p, -1, t) for p, t in asks]
+        body = struct.pack(">ib", -1, 0) + kw.array([kw.string("ts") + kw.array(parts)])
+        return {p: (e, t, o) for _, p, e, t, o, _ in kw.parse_list_offsets_v4(conn.call(2, 4, body))}
+
+    def test_lookups_by_time_after_a_restart(self):
+        self.ctl("topics", "create", "ts", "--partitions", "3")
+        c = kw.Conn(self.broker.kafka_port)
+        batches = SEGMENTS * 8  # 8 KiB batches of 8 records, dated T0 + 10 ms per batch
+        for i in range(batches):
+            for p in range(3):
+                data = c.call(0, 3, kw.produce_v3("ts", p, kw.batch([b"%06d" % j * 170 for j in range(8)],
+                                                                    timestamp=self.T0 + 10 * i)))
+                self.assertEqual(kw.parse_produce_v3(data)[0][2], 0)
+        c.close()
+        self.broker.stop()
+        self.broker.start()  # no sealed segment's index in memory now
+        loads_before = self.metric("storage_segment_index_loads_total")
+        c = kw.Conn(self.broker.kafka_port)
+        for i in range(0, batches, 13):
+            got = self.lookup(c, [(0, self.T0 + 10 * i), (1, self.T0 + 10 * i + 5), (2, -2)])
+            self.assertEqual(got[0], (0, self.T0 + 10 * i, 8 * i))
+            self.assertEqual(got[1], (0, self.T0 + 10 * (i + 1), 8 * (i + 1)) if i + 1 < batches else (0, -1, -1))
+            self.assertEqual(got[2], (0, -1, 0))
+        self.assertEqual(self.lookup(c, [(0, self.T0 + 10 * batches)])[0], (0, -1, -1))
+        c.close()
+        # the indexes came in through the loads off the loop, one per segment asked
+        self.assertGreaterEqual(self.metric("storage_segment_index_loads_total") - loads_before, 2 * (batches // 13))
 
 
 if __name__ == "__main__":

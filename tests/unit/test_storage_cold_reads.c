@@ -5,7 +5,10 @@
  * counted. A read runs on the event loop; it must not wait for the disk
  * once it has something to return. Reads of index files on the loop's
  * thread are counted too: a sealed segment's index is read in off the
- * loop when the core asks prepare_read first. */
+ * loop when the core asks prepare_read first. A model of the page cache
+ * (`modelled`) counts as cached what a waiting read read, so that a
+ * lookup by time can be seen to find, on the loop, only what an I/O
+ * thread read in after prepare_timestamp. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,6 +20,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -28,6 +32,48 @@ static atomic_int nowait_refused; /* RWF_NOWAIT reads of .log files refused, whi
 
 static pthread_t loop_thread;       /* the test's: the plugin's event loop runs on it */
 static atomic_int loop_index_reads; /* reads of .index / .timeindex files on that thread */
+
+/* ---- the page cache model ---- */
+
+static atomic_int modelled;        /* .log pages are cached once a waiting read read them */
+static atomic_int loop_disk_reads; /* waiting reads of uncached .log pages on the loop's thread */
+
+enum { MODEL_PAGES = 16384 };
+static struct {
+    ino_t ino;
+    off_t page;
+} cached_pages[MODEL_PAGES];
+static int n_cached;
+static pthread_mutex_t model_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int page_cached(ino_t ino, off_t page)
+{
+    for (int i = 0; i < n_cached; i++)
+        if (cached_pages[i].ino == ino && cached_pages[i].page == page)
+            return 1;
+    return 0;
+}
+
+/* Whether [offset, offset + count) of fd was all cached; with `fill`, it
+ * is afterwards. */
+static int model_read(int fd, size_t count, off_t offset, int fill)
+{
+    struct stat st;
+    if (!count || fstat(fd, &st) != 0)
+        return 1;
+    int all = 1;
+    pthread_mutex_lock(&model_lock);
+    for (off_t p = offset / 4096; p <= (offset + (off_t)count - 1) / 4096; p++)
+        if (!page_cached(st.st_ino, p)) {
+            all = 0;
+            if (fill && n_cached < MODEL_PAGES) {
+                cached_pages[n_cached].ino = st.st_ino;
+                cached_pages[n_cached++].page = p;
+            }
+        }
+    pthread_mutex_unlock(&model_lock);
+    return all;
+}
 
 static int fd_path_ends(int fd, const char *ext)
 {
@@ -51,6 +97,8 @@ ssize_t pread(int fd, void *buf, size_t count, off_t offset)
         real = (ssize_t(*)(int, void *, size_t, off_t))dlsym(RTLD_NEXT, "pread");
     if (cold && is_log(fd))
         waiting_reads++;
+    if (modelled && is_log(fd) && !model_read(fd, count, offset, 1) && pthread_equal(pthread_self(), loop_thread))
+        loop_disk_reads++;
     if (pthread_equal(pthread_self(), loop_thread) && (fd_path_ends(fd, ".index") || fd_path_ends(fd, ".timeindex")))
         loop_index_reads++;
     return real(fd, buf, count, offset);
@@ -73,6 +121,16 @@ ssize_t preadv2(int fd, const struct iovec *iov, int iovcnt, off_t offset, int f
             return -1;
         }
         waiting_reads++;
+    }
+    if (modelled && is_log(fd) && iovcnt == 1) {
+        if (flags & RWF_NOWAIT) {
+            if (!model_read(fd, iov[0].iov_len, offset, 0)) {
+                errno = EAGAIN;
+                return -1;
+            }
+        } else if (!model_read(fd, iov[0].iov_len, offset, 1) && pthread_equal(pthread_self(), loop_thread)) {
+            loop_disk_reads++;
+        }
     }
     return real(fd, iov, iovcnt, offset, flags);
 }
@@ -182,10 +240,13 @@ static int64_t sealed_lasts[SEALED_BATCHES];
 /* SEALED_BATCHES batches over segments of 16 KiB, an index entry each
  * 1 KiB; the plugin restarted, so no sealed segment's index is in memory
  * (index_cache_bytes 0: none stays once let go). Returns the open log. */
-static void *sealed_segments(env *e)
+static void *sealed_segments_held(env *e, int hold_ms)
 {
-    const char *options = "segment_bytes = 16384; index_interval_bytes = 1024; flush = \"os\"; "
-                          "index_cache_bytes = 0; index_cache_hold_ms = 0;";
+    char options[256];
+    snprintf(options, sizeof options,
+             "segment_bytes = 16384; index_interval_bytes = 1024; flush = \"os\"; "
+             "index_cache_bytes = 0; index_cache_hold_ms = %d;",
+             hold_ms);
     start(e, options);
     void *log;
     assert_int_equal(e->ops->open(e->state, "x", 0, 1, &log), BROOK_OK);
@@ -199,6 +260,11 @@ static void *sealed_segments(env *e)
     loop_thread = pthread_self();
     loop_index_reads = 0;
     return log;
+}
+
+static void *sealed_segments(env *e)
+{
+    return sealed_segments_held(e, 0);
 }
 
 static int ready_calls;
@@ -304,6 +370,93 @@ static void a_corrupt_index_is_left_to_the_read_to_rebuild(void **state)
     stop(e);
 }
 
+/* The first record at or after `ts` by brute force: batch i holds
+ * 1 + i % 3 records dated 1000 + i on, one a millisecond. */
+static int64_t first_at_or_after(int64_t ts, int64_t *found)
+{
+    for (int i = 0; i < SEALED_BATCHES; i++) {
+        int n = 1 + i % 3;
+        for (int k = 0; k < n; k++)
+            if (1000 + i + k >= ts) {
+                *found = 1000 + i + k;
+                return sealed_lasts[i] - (n - 1) + k;
+            }
+    }
+    return -1;
+}
+
+/* ListOffsets by time over 25 sealed segments with neither their indexes
+ * in memory nor their data in the (modelled) page cache, asking
+ * prepare_timestamp first as the core does: the same answers, and no index
+ * file or uncached log page read on the loop: an index comes in off the
+ * loop first, then an I/O thread reads the headers and the batch the
+ * lookup will. Before, each lookup read them all on the loop. */
+static void timestamp_lookups_read_off_the_loop(void **state)
+{
+    env *e = *state;
+    void *log = sealed_segments_held(e, 60000); /* an index loaded for a lookup stays for it */
+    n_cached = 0;
+    loop_disk_reads = 0;
+    modelled = 1;
+    int waits = 0;
+    for (int i = 0; i <= SEALED_BATCHES; i += 37) {
+        int64_t ts = i < SEALED_BATCHES ? 1000 + i : 100000, want_ts = -1, off = -1, found = -1;
+        int64_t want = first_at_or_after(ts, &want_ts);
+        for (int round = 0;; round++) {
+            ready_calls = 0;
+            brook_err r = e->ops->prepare_timestamp(log, ts, on_ready, NULL);
+            if (r != BROOK_ERR_AGAIN)
+                break;
+            assert_int_equal(ready_calls, 0);
+            for (int k = 0; k < 500 && !ready_calls; k++)
+                spin(e, 10);
+            assert_int_equal(ready_calls, 1);
+            assert_int_equal(ready_err, BROOK_OK);
+            assert_true(round < 2);
+            waits++;
+        }
+        brook_err e2 = e->ops->offset_for_timestamp(log, ts, &off, &found);
+        if (want < 0) {
+            assert_int_equal(e2, BROOK_ERR_NOT_FOUND);
+        } else {
+            assert_int_equal(e2, BROOK_OK);
+            assert_int_equal(off, want);
+            assert_int_equal(found, want_ts);
+        }
+    }
+    modelled = 0;
+    assert_int_equal(loop_index_reads, 0);
+    assert_int_equal(loop_disk_reads, 0);
+    assert_true(waits >= 10); /* an index, then the log's pages, for most lookups */
+    e->ops->close(log);
+    stop(e);
+}
+
+/* A log closed while a lookup's read-ahead runs: its waiter is answered
+ * by close with BROOK_ERR_SHUTDOWN, and the read-ahead ending afterwards
+ * touches nothing of the log (ASan). */
+static void closing_answers_lookups_waiting_for_their_pages(void **state)
+{
+    env *e = *state;
+    void *log = sealed_segments_held(e, 60000);
+    n_cached = 0;
+    modelled = 1;
+    ready_calls = 0;
+    assert_int_equal(e->ops->prepare_timestamp(log, 1100, on_ready, NULL), BROOK_ERR_AGAIN); /* the index */
+    for (int k = 0; k < 500 && !ready_calls; k++)
+        spin(e, 10);
+    assert_int_equal(ready_calls, 1);
+    ready_calls = 0;
+    assert_int_equal(e->ops->prepare_timestamp(log, 1100, on_ready, NULL), BROOK_ERR_AGAIN); /* the pages */
+    e->ops->close(log);
+    assert_int_equal(ready_calls, 1);
+    assert_int_equal(ready_err, BROOK_ERR_SHUTDOWN);
+    spin(e, 100);
+    assert_int_equal(ready_calls, 1);
+    modelled = 0;
+    stop(e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -312,6 +465,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(sealed_indexes_are_read_in_off_the_loop, setup, teardown),
         cmocka_unit_test_setup_teardown(closing_answers_reads_waiting_for_an_index, setup, teardown),
         cmocka_unit_test_setup_teardown(a_corrupt_index_is_left_to_the_read_to_rebuild, setup, teardown),
+        cmocka_unit_test_setup_teardown(timestamp_lookups_read_off_the_loop, setup, teardown),
+        cmocka_unit_test_setup_teardown(closing_answers_lookups_waiting_for_their_pages, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
