@@ -98,10 +98,10 @@ static brook_err pin_sources(clean_job *j, plog *l, size_t n)
         return BROOK_ERR_NOMEM;
     for (size_t i = 0; i < n; i++) {
         segment *s = l->segs[i];
-        brook_err e = seg_load_index(s);
-        int fd = e ? -1 : seg_fd(s);
-        if (fd < 0)
-            return e ? e : seg_errno(errno);
+        int fd;
+        brook_err e = seg_walkable(s, &fd);
+        if (e)
+            return e;
         seg_pin(s);
         j->src[j->nsrc++] = (clean_src){.s = s, .fd = fd, .base = s->base, .next = s->next, .size = s->size};
     }

@@ -140,12 +140,10 @@ static brook_err read_segment(const plog *l, read_ctx *c, segment *s)
         c->done = 1;
         return BROOK_OK;
     }
-    brook_err e = seg_load_index(s);
+    int fd;
+    brook_err e = seg_walkable(s, &fd);
     if (e)
         return e;
-    int fd = seg_fd(s);
-    if (fd < 0)
-        return seg_errno(errno);
     int nowait = *c->n_slices > 0; /* something in hand: no waiting for more */
     c->cur = NULL;
     uint64_t pos;

@@ -498,6 +498,15 @@ brook_err seg_load_index(segment *s)
     return e;
 }
 
+brook_err seg_walkable(segment *s, int *fd)
+{
+    brook_err e = seg_load_index(s);
+    if (e)
+        return e;
+    *fd = seg_fd(s);
+    return *fd < 0 ? seg_errno(errno) : BROOK_OK;
+}
+
 brook_err seg_open_sealed(segment *s, int64_t next)
 {
     char name[PATH_MAX + 16];

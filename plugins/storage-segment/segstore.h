@@ -296,6 +296,8 @@ int seg_resume_active(segment *s);
 brook_err seg_open_sealed(segment *s, int64_t next);
 /* Load a sealed segment's index (rebuilding it from the log when corrupt). */
 brook_err seg_load_index(segment *s);
+/* seg_load_index, and the segment's file open in *fd: ready for a walk. */
+brook_err seg_walkable(segment *s, int *fd);
 /* A copy of s's position and extent with no index, for reading its index
  * files into off the loop (s must be in a log); NULL without memory. Freed
  * with seg_free_copy. */

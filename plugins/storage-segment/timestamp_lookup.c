@@ -85,12 +85,10 @@ brook_err plog_offset_for_timestamp(plog *l, int64_t ts, int64_t *offset, int64_
         segment *s = l->segs[i];
         if (s->size == 0 || s->max_ts < ts)
             continue;
-        brook_err e = seg_load_index(s);
+        int fd;
+        brook_err e = seg_walkable(s, &fd);
         if (e)
             return e;
-        int fd = seg_fd(s);
-        if (fd < 0)
-            return seg_errno(errno);
         uint64_t pos = walk_start(s, ts);
         batch_head h;
         if (find_batch(fd, s->size, ts, 0, &pos, &h) != 0)
