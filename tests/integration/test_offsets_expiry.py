@@ -53,6 +53,15 @@ class OffsetsExpiry(unittest.TestCase):
         self.addCleanup(c.close)  # closing twice is harmless
         return c
 
+    def member(self, group, topics):
+        """A consumer of `group` subscribed to `topics`, once it has its assignment."""
+        c = self.consumer(group)
+        c.subscribe(topics)
+        deadline = time.time() + 30
+        while time.time() < deadline and not c.assignment():
+            c.poll(0.2)
+        return c
+
     def committed(self, group):
         """The group's committed offset of partition 0 (-1001: none)."""
         c = self.consumer(group)
@@ -84,11 +93,7 @@ class OffsetsExpiry(unittest.TestCase):
         assigned.commit(offsets=[TopicPartition("t", 0, 7)], asynchronous=False)
         assigned.close()
         # "live": commits once, then stays a member (polling keeps it in the group)
-        live = self.consumer("live")
-        live.subscribe(["t"])
-        deadline = time.time() + 30
-        while time.time() < deadline and not live.assignment():
-            live.poll(0.2)
+        live = self.member("live", ["t"])
         live.commit(offsets=[TopicPartition("t", 0, 9)], asynchronous=False)
         committed_at = time.time()
         self.assertEqual([self.committed(g) for g in ("left", "assigned")], [5, 7])
@@ -145,11 +150,7 @@ class OffsetsExpiry(unittest.TestCase):
         # commit; before, a group with members kept everything for good
         self.make_topic("t", 1)
         self.make_topic("old", 1)
-        c = self.consumer("moving")
-        c.subscribe(["t"])
-        deadline = time.time() + 30
-        while time.time() < deadline and not c.assignment():
-            c.poll(0.2)
+        c = self.member("moving", ["t"])
         c.commit(offsets=[TopicPartition("old", 0, 3), TopicPartition("t", 0, 4)], asynchronous=False)
         self.assertTrue(self.wait_gone(c, TopicPartition("old", 0)), "the unsubscribed topic's offset stayed")
         self.assertEqual(c.committed([TopicPartition("t", 0)], timeout=10)[0].offset, 4)
@@ -174,11 +175,7 @@ class OffsetsExpiry(unittest.TestCase):
         # under the whole-group rule: a broker restarted more often than the
         # retention never expired a dead group's offsets.
         self.make_topic("two", 2)
-        dead = self.consumer("dead")
-        dead.subscribe(["two"])
-        deadline = time.time() + 30
-        while time.time() < deadline and not dead.assignment():
-            dead.poll(0.2)
+        dead = self.member("dead", ["two"])
         dead.commit(offsets=[TopicPartition("two", 0, 3)], asynchronous=False)
         emptied = {"dead": time.time()}  # before it leaves: expiry is due retention after
         dead.close()
