@@ -57,25 +57,35 @@ static int find_batch(int fd, uint64_t limit, int64_t ts, int nowait, uint64_t *
     return rc;
 }
 
-/* The batch's bytes (the caller frees them), NULL when unreadable or, with
- * `nowait`, not all in the page cache. */
-static uint8_t *read_batch(int fd, uint64_t pos, uint32_t size, int nowait)
+/* The batch's bytes (the caller frees them), NULL when unreadable. */
+static uint8_t *read_batch(int fd, uint64_t pos, uint32_t size)
 {
     uint8_t *batch = malloc(size);
-    if (!batch)
-        return NULL;
-    ssize_t n = -1;
-    if (nowait) {
-        struct iovec iov = {batch, size};
-        n = preadv2(fd, &iov, 1, (off_t)pos, RWF_NOWAIT);
-    }
-    if (!nowait || (n < 0 && (errno == EOPNOTSUPP || errno == EINVAL))) /* or a file system that cannot say */
-        n = pread(fd, batch, size, (off_t)pos);
-    if (n != (ssize_t)size) {
+    if (batch && pread(fd, batch, size, (off_t)pos) != (ssize_t)size) {
         free(batch);
         return NULL;
     }
     return batch;
+}
+
+/* Whether the byte at `pos` is in the page cache (or the file system cannot say). */
+static int byte_cached(int fd, uint64_t pos)
+{
+    uint8_t byte;
+    struct iovec iov = {&byte, 1};
+    return preadv2(fd, &iov, 1, (off_t)pos, RWF_NOWAIT) >= 0 || errno != EAGAIN;
+}
+
+#define PROBE_STRIDE (128u << 10) /* the kernel reads ahead and drops in runs of about this, or more */
+
+/* Whether the batch looks cached: a byte every PROBE_STRIDE and its last
+ * one, rather than copying it all twice. */
+static int batch_cached(int fd, uint64_t pos, uint32_t size)
+{
+    for (uint64_t at = pos; at < pos + size; at += PROBE_STRIDE)
+        if (!byte_cached(fd, at))
+            return 0;
+    return byte_cached(fd, pos + size - 1);
 }
 
 brook_err plog_offset_for_timestamp(plog *l, int64_t ts, int64_t *offset, int64_t *found)
@@ -96,7 +106,7 @@ brook_err plog_offset_for_timestamp(plog *l, int64_t ts, int64_t *offset, int64_
         *offset = h.base;
         *found = h.max_ts;
         /* the exact record, when the batch is readable uncompressed */
-        uint8_t *batch = read_batch(fd, pos, h.size, 0);
+        uint8_t *batch = read_batch(fd, pos, h.size);
         brook_batch_iter it;
         brook_record rec;
         if (batch && ops->iter_init(&it, batch, h.size) == BROOK_OK)
@@ -129,7 +139,7 @@ static void read_ahead_work(void *arg)
     read_ahead *j = arg;
     batch_head h;
     if (find_batch(j->fd, j->limit, j->ts, 0, &j->pos, &h) == 0)
-        free(read_batch(j->fd, j->pos, h.size, 0));
+        free(read_batch(j->fd, j->pos, h.size));
 }
 
 static void read_ahead_done(void *arg)
@@ -150,9 +160,7 @@ static int cached(int fd, const segment *s, int64_t ts)
     int rc = find_batch(fd, s->size, ts, 1, &pos, &h);
     if (rc != 0)
         return rc != READER_WOULD_WAIT; /* not there, or malformed: the lookup says so at once */
-    uint8_t *batch = read_batch(fd, pos, h.size, 1);
-    free(batch);
-    return batch != NULL;
+    return batch_cached(fd, pos, h.size);
 }
 
 brook_err timestamp_prepare(plog *l, int64_t ts, brook_storage_ready_cb cb, void *arg)
