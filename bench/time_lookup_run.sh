@@ -12,9 +12,14 @@
 # event-loop thread itself waited for block I/O during the lookups. Median
 # of ROUNDS per column; prints a Markdown table with cold / cached ratios.
 #
+# The producer sends batches of at most 16 KiB (PRODUCE_OPTIONS; librdkafka's
+# own default of 1 MB made one batch per segment here, and a lookup then
+# reads a whole MB to find its record).
+#
 #   bench/time_lookup_run.sh [BUILD_DIR]
 #   env: ROUNDS (3), PARTITIONS (100), MB (200, of 1 KiB records over the
-#        partitions), SEGMENT_KB (256), LOOKUPS (20)
+#        partitions), SEGMENT_KB (256), LOOKUPS (20),
+#        PRODUCE_OPTIONS (-X batch.size=16384)
 set -euo pipefail
 build=${1:-build}
 load=$build/bin/kafka_load
@@ -74,7 +79,9 @@ def connect(port):
 '
 
 start_brookd
-"$load" -b "127.0.0.1:$port" -t old -p "$partitions" -n $((mb * 1024)) -s 1024 -m produce >/dev/null 2>&1
+# shellcheck disable=SC2086 # options are words
+"$load" -b "127.0.0.1:$port" -t old -p "$partitions" -n $((mb * 1024)) -s 1024 -m produce \
+    ${PRODUCE_OPTIONS:--X batch.size=16384} >/dev/null 2>&1
 # the data's times: partition 0's first record, and (by bisection) its last
 read -r first_ms last_ms < <(/usr/bin/python3 -c "$lookup_py"'
 s = connect(int(sys.argv[1]))
@@ -161,5 +168,5 @@ echo "| in the page cache | $(med "${wt[@]}") | $(med "${wf[@]}") | $(med "${wp[
 echo "| out of the page cache | $(med "${ct[@]}") | $(med "${cf[@]}") | $(med "${cp[@]}") | $(med "${c99[@]}") | $(med "${c999[@]}") | $(med "${cmax[@]}") | $(med "${cio[@]}") | $(med "${cl[@]}") |"
 echo "| cold / cached | $(ratio "$(med "${ct[@]}")" "$(med "${wt[@]}")") | - | $(ratio "$(med "${cp[@]}")" "$(med "${wp[@]}")") | $(ratio "$(med "${c99[@]}")" "$(med "${w99[@]}")") | $(ratio "$(med "${c999[@]}")" "$(med "${w999[@]}")") | $(ratio "$(med "${cmax[@]}")" "$(med "${wmax[@]}")") | - | - |"
 echo
-echo "(median of $rounds rounds, $mb MiB of 1 KiB records over $partitions partitions in segments of ${SEGMENT_KB:-256} KiB, $(date +%F))"
+echo "(median of $rounds rounds, $mb MiB of 1 KiB records over $partitions partitions in segments of ${SEGMENT_KB:-256} KiB, produced with ${PRODUCE_OPTIONS:--X batch.size=16384}, $(date +%F))"
 echo "every round, lookups ms cached ${wt[*]} / cold ${ct[*]}; max probe ms cached ${wmax[*]} / cold ${cmax[*]}; loop waiting ms cached ${wio[*]} / cold ${cio[*]}"
