@@ -26,6 +26,7 @@
 #include "producer_id_blocks.h"
 #include "leader_epochs.h"
 #include "membership.h"
+#include "group.h"
 #include "offsets.h"
 #include "partition.h"
 #include "partition_files.h"
@@ -316,6 +317,19 @@ void brook_broker_create_topics(brook_broker *b, const char *const *names, size_
     }
 }
 
+/* The topic's committed offsets go; an empty group left with none goes
+ * with them (Kafka's too: it is Dead). */
+static void forget_topic_offsets(brook_broker *b, const char *topic)
+{
+    size_t count;
+    char **groups = brook_offsets_group_names(b->offsets, &count);
+    brook_offsets_delete_topic(b->offsets, topic);
+    for (size_t i = 0; i < count && b->groups; i++)
+        if (!brook_offsets_has_group(b->offsets, groups[i]))
+            brook_groups_offsets_gone(b->groups, groups[i]);
+    brook_offsets_free_group_names(groups, count);
+}
+
 brook_err brook_broker_delete_topic(brook_broker *b, const char *name)
 {
     brook_topic *t = brook_topics_find(&b->topics, name);
@@ -329,7 +343,7 @@ brook_err brook_broker_delete_topic(brook_broker *b, const char *name)
         log_error("topic %s: registry update failed: %s (deleting its data anyway)", name, brook_err_str(e));
     close_partitions(b, &gone, 1);
     if (b->offsets)
-        brook_offsets_delete_topic(b->offsets, name);
+        forget_topic_offsets(b, name);
     log_info("deleted topic %s", name);
     return BROOK_OK;
 }

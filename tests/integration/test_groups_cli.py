@@ -86,9 +86,17 @@ class GroupsCli(BrokerTestCase):
         self.consume("--from-beginning")
         self.ctl("produce", "u", input=b"z\n")
         self.ctl("consume", "u", "--group", "g", "--from-beginning")
+        self.ctl("consume", "t", "--group", "only-t", "--from-beginning")
         self.assertIn("t", [row[0] for row in self.table()])
+        self.assertIn("only-t", self.ctl("groups", "list").stdout.decode())
         self.ctl("topics", "delete", "t")
         self.assertEqual(self.offset_rows(), [("u", 0, 1, 1, 0)])  # other topics' offsets stay
+        # an empty group left with no offsets is gone, as Kafka's (it was
+        # listed as Empty until the next restart)
+        self.assertNotIn("only-t", self.ctl("groups", "list").stdout.decode())
+        r = self.ctl("groups", "describe", "only-t", check=False)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn('no group "only-t"', r.stderr.decode())
 
     def test_groups_with_members_and_bad_usage_are_refused(self):
         self.ctl("topics", "create", "t", "--partitions", "2")
