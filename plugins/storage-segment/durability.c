@@ -167,24 +167,25 @@ static double seconds_now(void)
 /* How long the disk takes to make data durable, as operators watch it
  * (Kafka's log flush time): under flush "always" a produce waits for one
  * or two of these, so their tail is the floor of the produce's. */
-int seg_fdatasync(backend *be, int fd)
+/* sync(fd), timed into `histogram`; errno as the call left it. */
+static int timed_sync(backend *be, int (*sync)(int fd), int fd, brook_metric *histogram)
 {
     double start = seconds_now();
-    int rc = fdatasync(fd);
+    int rc = sync(fd);
     int saved = errno;
-    be->host->metric_observe(be->m_fdatasync_seconds, seconds_now() - start);
+    be->host->metric_observe(histogram, seconds_now() - start);
     errno = saved;
     return rc;
 }
 
+int seg_fdatasync(backend *be, int fd)
+{
+    return timed_sync(be, fdatasync, fd, be->m_fdatasync_seconds);
+}
+
 int seg_syncfs(backend *be)
 {
-    double start = seconds_now();
-    int rc = syncfs(be->fs_fd);
-    int saved = errno;
-    be->host->metric_observe(be->m_syncfs_seconds, seconds_now() - start);
-    errno = saved;
-    return rc;
+    return timed_sync(be, syncfs, be->fs_fd, be->m_syncfs_seconds);
 }
 
 static void drop_cache(const sync_file *f)
