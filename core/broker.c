@@ -317,10 +317,10 @@ void brook_broker_create_topics(brook_broker *b, const char *const *names, size_
     }
 }
 
-/* The topic's committed offsets go; an empty group left with none goes
- * with them (Kafka's too: it is Dead). */
-static void forget_topic_offsets(brook_broker *b, const char *topic)
+void brook_broker_forget_topic_offsets(brook_broker *b, const char *topic)
 {
+    if (!b->offsets)
+        return;
     size_t count;
     char **groups = brook_offsets_group_names(b->offsets, &count);
     brook_offsets_delete_topic(b->offsets, topic);
@@ -342,8 +342,7 @@ brook_err brook_broker_delete_topic(brook_broker *b, const char *name)
     if (e)
         log_error("topic %s: registry update failed: %s (deleting its data anyway)", name, brook_err_str(e));
     close_partitions(b, &gone, 1);
-    if (b->offsets)
-        forget_topic_offsets(b, name);
+    brook_broker_forget_topic_offsets(b, name);
     log_info("deleted topic %s", name);
     return BROOK_OK;
 }

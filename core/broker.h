@@ -125,6 +125,12 @@ brook_err brook_broker_create_topic(brook_broker *b, const char *name, int32_t p
  * registry in one write; results[i] is names[i]'s outcome. */
 void brook_broker_create_topics(brook_broker *b, const char *const *names, size_t n, brook_err *results);
 
+/* A deleted topic's committed offsets go (those of the groups coordinated
+ * here); an empty group left with none goes with them (Kafka's too: it is
+ * Dead). Deleting a topic does it; a cluster's broker without a replica
+ * of the topic asks for it itself. */
+void brook_broker_forget_topic_offsets(brook_broker *b, const char *topic);
+
 /* Start / stop the group coordinator and the committed offsets (broker_groups.c). */
 brook_err brook_broker_groups_start(brook_broker *b, char *err, size_t errlen);
 void brook_broker_groups_free(brook_broker *b);

@@ -124,6 +124,8 @@ static void sync_topic(brook_broker *b, const char *name, int32_t only)
         if (brook_topics_find(&b->topics, name)) {
             log_info("topic %s: deleted from the cluster; removing it here", name);
             drop_topic(b, name);
+        } else if (only < 0) { /* its record went: the groups coordinated here forget it too */
+            brook_broker_forget_topic_offsets(b, name);
         }
         return;
     }

@@ -4,7 +4,9 @@ the leader of its partition. A group commits, its coordinator is killed
 (kill -9), another broker takes the partition over, reads the offsets back
 and the group resumes exactly where it committed; FindCoordinator on any
 broker names the coordinator; clients cannot produce to the internal
-topic. An unused group's offsets expire through its coordinator, and stay
+topic. Deleting a topic removes its offsets on every coordinator, also
+one holding no replica of it. An unused group's offsets expire through
+its coordinator, and stay
 expired when another broker takes the coordination over; one that takes
 over a dead group expires it retention after it emptied, not after the
 takeover."""
@@ -17,7 +19,7 @@ from brooktest import Native
 from clustertest import NS, ClusterTestCase
 
 try:
-    from confluent_kafka import Consumer, KafkaException, Producer
+    from confluent_kafka import Consumer, KafkaException, Producer, TopicPartition
     from confluent_kafka.admin import AdminClient, ConfigResource
 except ImportError:  # pragma: no cover
     Consumer = None
@@ -95,6 +97,31 @@ class ClusterGroups(GroupCluster):
         n.close()
         self.assertIn("%s-%d: coordinating its groups" % ("__consumer_offsets", k),
                       "".join(self.brokers[i].log() for i in (1, 2, 3) if i != coordinator))
+
+    def test_a_deleted_topics_offsets_go_where_no_replica_of_it_was(self):
+        # The coordinator removes a deleted topic's committed offsets; before,
+        # only brokers holding a replica of the topic did, so a group whose
+        # coordinator held none kept them (and a topic made again under the
+        # same name started from them)
+        self.controller()
+        host = self.create("solo", 1, rf=1)[0]["leader"]
+        group = next(g for g in ("g%d" % i for i in range(100)) if self.coordinator(g) != host)
+        conf = {"bootstrap.servers": self.kafka_bootstrap(), "group.id": group, "enable.auto.commit": False}
+        c = Consumer(conf)
+        c.assign([TopicPartition("solo", 0, 0)])
+        c.commit(offsets=[TopicPartition("solo", 0, 1)], asynchronous=False)
+        self.assertEqual(c.committed([TopicPartition("solo", 0)], timeout=10)[0].offset, 1)
+        c.close()  # (librdkafka's close hangs with a deleted topic's partition assigned)
+        admin = AdminClient({"bootstrap.servers": self.kafka_bootstrap()})
+        admin.delete_topics(["solo"])["solo"].result(20)
+        c = Consumer(conf)
+        try:
+            deadline = time.monotonic() + 15
+            while time.monotonic() < deadline and c.committed([TopicPartition("solo", 0)], timeout=10)[0].offset == 1:
+                time.sleep(0.2)
+            self.assertEqual(c.committed([TopicPartition("solo", 0)], timeout=10)[0].offset, -1001)
+        finally:
+            c.close()
 
 
 class ClusterOffsetsExpiry(GroupCluster):
