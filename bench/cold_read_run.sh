@@ -40,11 +40,7 @@ listeners = ( { name = "kafka"; codec = "kafka"; address = "127.0.0.1:0"; } );
 storage = { plugin = "segment"; flush = "interval"; flush_ms = 100; $segments };
 metrics = { address = "127.0.0.1:0"; };
 EOF2
-delayacct=$(cat /proc/sys/kernel/task_delayacct 2>/dev/null || echo -)
-if [ "$delayacct" = 0 ] && [ -w /proc/sys/kernel/task_delayacct ]; then
-    echo 1 >/proc/sys/kernel/task_delayacct # before brookd starts: its threads are accounted
-    trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid"; rm -rf "$work"; echo 0 >/proc/sys/kernel/task_delayacct' EXIT
-fi
+account_delays
 "$brookd" -c "$work/brook.conf" 2>"$work/brookd.log" &
 pid=$!
 await_listening "$work/brookd.log"
@@ -53,23 +49,6 @@ n=$((mb * 1024 / 10))
 # shellcheck disable=SC2086 # options are words
 "$load" $b -t old -p 1 -n "$n" -s 10240 -m produce ${PRODUCE_OPTIONS:-} >/dev/null 2>&1
 
-metric() { metrics_text "$mport" | awk -v m="brook_$1" '$1 == m {v = $2} END {print v + 0}'; }
-uncache() {
-    /usr/bin/python3 - "$work/data" <<'EOF2'
-import glob, os, sys
-for path in glob.glob(os.path.join(sys.argv[1], "old-*", "*.*index")) + \
-        glob.glob(os.path.join(sys.argv[1], "old-*", "*.log")):
-    fd = os.open(path, os.O_RDONLY)
-    os.fdatasync(fd)
-    os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
-    os.close(fd)
-EOF2
-}
-# ms the loop thread (brookd's main thread) has waited for block I/O, "-" when not accounted
-loop_io_ms() {
-    [ "$(cat /proc/sys/kernel/task_delayacct 2>/dev/null)" = 1 ] || { echo -; return; }
-    awk -v t="$(getconf CLK_TCK)" '{print $42 * 1000 / t}' "/proc/$pid/task/$pid/stat"
-}
 # consume everything while probing: sets rate (MB/s), probed (count p50 p99 p999 max), fills, loads, io_ms
 consume_probed() {
     local f0 l0 p io0
@@ -99,7 +78,7 @@ for ((i = 0; i < rounds; i++)); do
     ((i % 2)) && order="cold cached"
     for how in $order; do
         if [ "$how" = cold ]; then
-            uncache
+            uncache "$work/data" "old-*/*.*index" "old-*/*.log"
             sleep 0.5
             consume_probed
             cr+=("$rate"); c99+=("$(col "$probed" 3)"); c999+=("$(col "$probed" 4)"); cmax+=("$(col "$probed" 5)")

@@ -40,3 +40,40 @@ metrics_text() {
     /usr/bin/python3 -c 'import sys, urllib.request
 sys.stdout.write(urllib.request.urlopen("http://127.0.0.1:%s/metrics" % sys.argv[1], timeout=10).read().decode())' "$1"
 }
+
+# account_delays: switch the kernel's delay accounting on for this run
+# where it is off and can be (root: kernel.task_delayacct), off again at
+# exit; call before brookd starts, so that its threads are accounted
+account_delays() {
+    local now
+    now=$(cat /proc/sys/kernel/task_delayacct 2>/dev/null || echo -)
+    if [ "$now" = 0 ] && [ -w /proc/sys/kernel/task_delayacct ]; then
+        echo 1 >/proc/sys/kernel/task_delayacct
+        trap '[ -n "${pid:-}" ] && kill "$pid" 2>/dev/null && wait "$pid"; rm -rf "$work"; echo 0 >/proc/sys/kernel/task_delayacct' EXIT
+    fi
+}
+
+# loop_io_ms: ms the thread of brookd $pid that runs the event loop (its
+# main thread) has waited for block I/O; "-" when not accounted
+loop_io_ms() {
+    [ "$(cat /proc/sys/kernel/task_delayacct 2>/dev/null)" = 1 ] || { echo -; return; }
+    awk -v t="$(getconf CLK_TCK)" '{print $42 * 1000 / t}' "/proc/$pid/task/$pid/stat"
+}
+
+# metric NAME: the value of brook_NAME that the brookd serving metrics on
+# $mport reports now (0 when it has none)
+metric() { metrics_text "$mport" | awk -v m="brook_$1" '$1 == m {v = $2} END {print v + 0}'; }
+
+# uncache DIR GLOB...: take the files under DIR matching each GLOB out of
+# the page cache (fdatasync, then POSIX_FADV_DONTNEED)
+uncache() {
+    /usr/bin/python3 - "$@" <<'EOF2'
+import glob, os, sys
+for pattern in sys.argv[2:]:
+    for path in glob.glob(os.path.join(sys.argv[1], pattern)):
+        fd = os.open(path, os.O_RDONLY)
+        os.fdatasync(fd)
+        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+        os.close(fd)
+EOF2
+}

@@ -38,11 +38,7 @@ listeners = ( { name = "kafka"; codec = "kafka"; address = "127.0.0.1:0"; } );
 storage = { plugin = "segment"; flush = "interval"; flush_ms = 100; segment_bytes = $((${SEGMENT_KB:-256} * 1024)); };
 metrics = { address = "127.0.0.1:0"; };
 EOF2
-delayacct=$(cat /proc/sys/kernel/task_delayacct 2>/dev/null || echo -)
-if [ "$delayacct" = 0 ] && [ -w /proc/sys/kernel/task_delayacct ]; then
-    echo 1 >/proc/sys/kernel/task_delayacct # before brookd starts: its threads are accounted
-    trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid"; rm -rf "$work"; echo 0 >/proc/sys/kernel/task_delayacct' EXIT
-fi
+account_delays
 start_brookd() {
     "$brookd" -c "$work/brook.conf" 2>"$work/brookd.log" &
     pid=$!
@@ -93,22 +89,6 @@ while hi - lo > 1:
 print(first, lo)' "$port")
 stop_brookd
 
-metric() { metrics_text "$mport" | awk -v m="brook_$1" '$1 == m {v = $2} END {print v + 0}'; }
-uncache() {
-    /usr/bin/python3 - "$work/data" <<'EOF2'
-import glob, os, sys
-for path in glob.glob(os.path.join(sys.argv[1], "old-*", "*")):
-    fd = os.open(path, os.O_RDONLY)
-    os.fdatasync(fd)
-    os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
-    os.close(fd)
-EOF2
-}
-# ms the loop thread (brookd's main thread) has waited for block I/O, "-" when not accounted
-loop_io_ms() {
-    [ "$(cat /proc/sys/kernel/task_delayacct 2>/dev/null)" = 1 ] || { echo -; return; }
-    awk -v t="$(getconf CLK_TCK)" '{print $42 * 1000 / t}' "/proc/$pid/task/$pid/stat"
-}
 # LOOKUPS ListOffsets v1 requests, each for every partition of "old" at one
 # time within the data; prints "ms-in-all partitions-found"
 ask() {
@@ -148,7 +128,7 @@ for ((i = 0; i < rounds; i++)); do
     ((i % 2)) && order="cold cached"
     for how in $order; do
         if [ "$how" = cold ]; then
-            uncache
+            uncache "$work/data" "old-*/*"
             lookup_probed
             ct+=("$took"); cf+=("$found"); cp+=("$(col "$probed" 2)"); c99+=("$(col "$probed" 3)")
             c999+=("$(col "$probed" 4)"); cmax+=("$(col "$probed" 5)"); cio+=("$io_ms"); cl+=("$loads")
