@@ -317,17 +317,17 @@ void brook_broker_create_topics(brook_broker *b, const char *const *names, size_
     }
 }
 
+static void group_emptied(void *arg, const char *group)
+{
+    brook_broker *b = arg;
+    if (b->groups)
+        brook_groups_offsets_gone(b->groups, group);
+}
+
 void brook_broker_forget_topic_offsets(brook_broker *b, const char *topic)
 {
-    if (!b->offsets)
-        return;
-    size_t count;
-    char **groups = brook_offsets_group_names(b->offsets, &count);
-    brook_offsets_delete_topic(b->offsets, topic);
-    for (size_t i = 0; i < count && b->groups; i++)
-        if (!brook_offsets_has_group(b->offsets, groups[i]))
-            brook_groups_offsets_gone(b->groups, groups[i]);
-    brook_offsets_free_group_names(groups, count);
+    if (b->offsets)
+        brook_offsets_delete_topic(b->offsets, topic, group_emptied, b);
 }
 
 brook_err brook_broker_delete_topic(brook_broker *b, const char *name)

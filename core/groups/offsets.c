@@ -655,11 +655,14 @@ void brook_offsets_free_group_names(char **names, size_t count)
     free(names);
 }
 
-void brook_offsets_delete_topic(brook_offsets *o, const char *topic)
+void brook_offsets_delete_topic(brook_offsets *o, const char *topic, brook_offsets_group_cb emptied, void *arg)
 {
     size_t count;
     char **groups = brook_offsets_group_names(o, &count);
-    for (size_t i = 0; i < count; i++)
+    for (size_t i = 0; i < count; i++) {
         brook_offsets_delete_picked(o, groups[i], pick_topic, (void *)topic, NULL, NULL);
+        if (emptied && !brook_offsets_has_group(o, groups[i]))
+            emptied(arg, groups[i]);
+    }
     brook_offsets_free_group_names(groups, count);
 }

@@ -120,8 +120,9 @@ typedef int (*brook_offsets_pick)(void *arg, const char *topic, int32_t partitio
 size_t brook_offsets_delete_picked(brook_offsets *o, const char *group, brook_offsets_pick pick, void *pick_arg,
                                    brook_offsets_done done, void *arg);
 /* Forget every offset of a group / of a topic in every group (tombstones
- * are appended; visible at once, durable by `done`). */
+ * are appended; visible at once, durable by `done`). `emptied` (may be
+ * NULL) is told each group the topic's offsets were the last of. */
 void brook_offsets_delete_group(brook_offsets *o, const char *group, brook_offsets_done done, void *arg);
-void brook_offsets_delete_topic(brook_offsets *o, const char *topic);
+void brook_offsets_delete_topic(brook_offsets *o, const char *topic, brook_offsets_group_cb emptied, void *arg);
 
 #endif

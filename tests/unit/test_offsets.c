@@ -93,7 +93,7 @@ static void commits_and_deletions_survive_a_reopen(void **state)
     commit(e, o, "g", "u", 0, 9, NULL);
     commit(e, o, "h", "t", 0, 11, NULL);
     commit(e, o, "g", "t", 0, 6, "later"); /* replaces */
-    brook_offsets_delete_topic(o, "u");
+    brook_offsets_delete_topic(o, "u", NULL, NULL);
     brook_offsets_close(o);
     o = open_offsets(e, 100000);
     assert_int_equal(committed(o, "g", "t", 0), 6);
