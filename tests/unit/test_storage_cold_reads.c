@@ -277,13 +277,17 @@ static void on_ready(void *arg, brook_err err)
     ready_err = err;
 }
 
-/* Ask prepare_read until it says read; each time it says wait, the loop
- * runs until it calls back (at most 5 s). Returns how often it said wait. */
-static int get_ready(env *e, void *log, int64_t offset)
+/* A storage prepare_* slot: prepare_read (at an offset) or
+ * prepare_timestamp (at a time). */
+typedef brook_err (*prepare_fn)(void *log, int64_t at, brook_storage_ready_cb cb, void *arg);
+
+/* Ask `prepare` until it says go on; each time it says wait, the loop runs
+ * until it calls back (at most 5 s). Returns how often it said wait. */
+static int get_ready_by(env *e, prepare_fn prepare, void *log, int64_t at)
 {
     for (int waits = 0;; waits++) {
         ready_calls = 0;
-        brook_err r = e->ops->prepare_read(log, offset, on_ready, NULL);
+        brook_err r = prepare(log, at, on_ready, NULL);
         if (r != BROOK_ERR_AGAIN) {
             assert_int_equal(r, BROOK_OK);
             return waits;
@@ -295,6 +299,11 @@ static int get_ready(env *e, void *log, int64_t offset)
         assert_int_equal(ready_err, BROOK_OK);
         assert_true(waits < 2);
     }
+}
+
+static int get_ready(env *e, void *log, int64_t offset)
+{
+    return get_ready_by(e, e->ops->prepare_read, log, offset);
 }
 
 /* A consumer reading 25 sealed segments from the start, asking
@@ -402,19 +411,7 @@ static void timestamp_lookups_read_off_the_loop(void **state)
     for (int i = 0; i <= SEALED_BATCHES; i += 37) {
         int64_t ts = i < SEALED_BATCHES ? 1000 + i : 100000, want_ts = -1, off = -1, found = -1;
         int64_t want = first_at_or_after(ts, &want_ts);
-        for (int round = 0;; round++) {
-            ready_calls = 0;
-            brook_err r = e->ops->prepare_timestamp(log, ts, on_ready, NULL);
-            if (r != BROOK_ERR_AGAIN)
-                break;
-            assert_int_equal(ready_calls, 0);
-            for (int k = 0; k < 500 && !ready_calls; k++)
-                spin(e, 10);
-            assert_int_equal(ready_calls, 1);
-            assert_int_equal(ready_err, BROOK_OK);
-            assert_true(round < 2);
-            waits++;
-        }
+        waits += get_ready_by(e, e->ops->prepare_timestamp, log, ts);
         brook_err e2 = e->ops->offset_for_timestamp(log, ts, &off, &found);
         if (want < 0) {
             assert_int_equal(e2, BROOK_ERR_NOT_FOUND);
