@@ -148,6 +148,8 @@ void brook_coordinator_role_changed(brook_broker *b, brook_partition *p, int lea
         return;
     which w = {.b = b, .k = p->index, .partitions = p->topic->partition_count};
     /* whatever this broker knew of these groups is stale either way */
+    if (b->groups)
+        brook_groups_unload(b->groups, in_partition, &w);
     brook_offsets_forget(b->offsets, in_partition, &w);
     set_loaded(b, p->index, 0);
     if (!leads)

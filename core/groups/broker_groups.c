@@ -60,13 +60,22 @@ static void load_group(void *arg, const char *group_id)
     if (l->pick && !l->pick(l->arg, group_id))
         return;
     if (brook_groups_load(l->b->groups, group_id, brook_offsets_past(l->b->offsets, group_id)))
-        log_warn("group %s: out of memory while loading it", group_id);
+        log_warn("group %s: out of memory while loading it (it rebalances)", group_id);
+}
+
+/* A stable group need not have committed offsets yet. */
+static void load_stable_group(void *arg, const char *group_id, const brook_group_past *past)
+{
+    const loading *l = arg;
+    if (past->member_count && !brook_offsets_has_group(l->b->offsets, group_id))
+        load_group(arg, group_id);
 }
 
 void brook_broker_groups_load(brook_broker *b, int (*pick)(void *arg, const char *group), void *arg)
 {
     loading l = {.b = b, .pick = pick, .arg = arg};
     brook_offsets_each_group(b->offsets, load_group, &l);
+    brook_offsets_each_past(b->offsets, load_stable_group, &l);
     brook_offsets_drop_stale_pasts(b->offsets, pick, arg);
 }
 

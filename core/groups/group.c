@@ -28,6 +28,7 @@ struct member {
     size_t protocol_count;
     uint8_t *assignment;
     size_t assignment_len;
+    int restored; /* read back from its group's past: its protocols are the group's one only */
     /* held requests */
     brook_request *join_req;
     brook_group_done join_done;
@@ -134,6 +135,19 @@ static member *find_member(const group *g, const char *id)
     return NULL;
 }
 
+/* An id neither a member of `g` nor a pending one has: members read back
+ * from another coordinator's past got theirs from another sequence. */
+static char *unused_member_id(group *g, const char *client_id)
+{
+    for (int tries = 0; tries < 16; tries++) { /* a repeat is ~2^-64 likely: bounded anyway */
+        char *id = new_member_id(g->owner, client_id);
+        if (!id || (!find_member(g, id) && !brook_strmap_get(&g->pending, id)))
+            return id;
+        free(id);
+    }
+    return NULL;
+}
+
 static member *find_static(const group *g, const char *instance_id)
 {
     for (member *m = g->members; m && instance_id; m = m->next)
@@ -182,6 +196,14 @@ static brook_err copy_protocols(member *m, const brook_join_group_req *j)
 
 static int protocols_equal(const member *m, const brook_join_group_req *j)
 {
+    if (m->restored) { /* only the group's protocol is known: that it is the same */
+        for (size_t i = 0; i < j->protocol_count; i++)
+            if (same(m->protocols[0].name, j->protocols[i].name))
+                return m->protocols[0].metadata_len == j->protocols[i].metadata_len &&
+                       (!m->protocols[0].metadata_len ||
+                        memcmp(m->protocols[0].metadata, j->protocols[i].metadata, m->protocols[0].metadata_len) == 0);
+        return 0;
+    }
     if (m->protocol_count != j->protocol_count)
         return 0;
     for (size_t i = 0; i < j->protocol_count; i++)
@@ -331,25 +353,62 @@ static int has_offsets(const group *g)
     return cfg->has_offsets && cfg->has_offsets(cfg->has_offsets_ctx, g->id);
 }
 
-/* Write down since when the empty `g` has been empty. */
-static void remember_past(group *g)
-{
-    const brook_groups_config *cfg = &g->owner->cfg;
-    if (!cfg->remember)
-        return;
-    brook_group_past past = {
-        .empty_since_ms = g->empty_since_ms, .standalone = g->standalone, .protocol_type = g->protocol_type};
-    cfg->remember(cfg->remember_ctx, g->id, &past);
-    g->remembered = 1;
-}
-
-/* It got members, or goes: what was written down no longer holds. */
+/* What was written down no longer holds, and nothing replaces it. */
 static void forget_past(group *g)
 {
     const brook_groups_config *cfg = &g->owner->cfg;
     if (g->remembered && cfg->remember)
         cfg->remember(cfg->remember_ctx, g->id, NULL);
     g->remembered = 0;
+}
+
+/* Members as written down; the array points into theirs (free it alone). */
+static brook_group_past_member *past_members(const group *g)
+{
+    brook_group_past_member *out = calloc(g->member_count, sizeof *out);
+    size_t i = 0;
+    for (const member *m = g->members; m && out; m = m->next, i++) {
+        const brook_group_protocol *p = member_protocol(m, g->protocol_name);
+        out[i] = (brook_group_past_member){.member_id = m->id,
+                                           .instance_id = m->instance_id,
+                                           .client_id = m->client_id,
+                                           .client_host = m->client_host,
+                                           .session_timeout_ms = m->session_timeout_ms,
+                                           .rebalance_timeout_ms = m->rebalance_timeout_ms,
+                                           .subscription = p ? p->metadata : NULL,
+                                           .subscription_len = p ? p->metadata_len : 0,
+                                           .assignment = m->assignment,
+                                           .assignment_len = m->assignment_len};
+    }
+    return out;
+}
+
+/* Write down what `g` is now: Empty (since when, standalone), or Stable
+ * (also its generation, protocol, leader and members with assignments). */
+static void remember_past(group *g)
+{
+    brook_groups *gs = g->owner;
+    if (!gs->cfg.remember)
+        return;
+    brook_group_past past = {
+        .since_ms = g->empty_since_ms, .standalone = g->standalone, .protocol_type = g->protocol_type};
+    brook_group_past_member *members = NULL;
+    if (g->state == STABLE && g->member_count) {
+        if (!(members = past_members(g))) {
+            log_warn("group %s: out of memory writing down its members: they rebalance after a restart", g->id);
+            forget_past(g);
+            return;
+        }
+        past.since_ms = gs->clock.now_ms(gs->clock.ctx);
+        past.generation = g->generation;
+        past.protocol_name = g->protocol_name;
+        past.leader_id = g->leader_id;
+        past.members = members;
+        past.member_count = g->member_count;
+    }
+    gs->cfg.remember(gs->cfg.remember_ctx, g->id, &past);
+    free(members);
+    g->remembered = 1;
 }
 
 /* An empty group with no committed offsets and no member ids pending is
@@ -397,6 +456,8 @@ static void go_empty(group *g)
     /* without offsets it is forgotten: nothing to write down */
     if (has_offsets(g))
         remember_past(g);
+    else
+        forget_past(g);
 }
 
 static int32_t max_rebalance_timeout(const group *g)
@@ -678,6 +739,18 @@ static member *add_member(group *g, const brook_join_group_req *j, char *id)
     return m;
 }
 
+/* Take the protocols of the member's join unless they are the ones it has
+ * (a restored member's become the whole list it sends). */
+static brook_err refresh_protocols(member *m, const brook_join_group_req *j, int unchanged)
+{
+    if (unchanged && !m->restored)
+        return BROOK_OK;
+    brook_err e = copy_protocols(m, j);
+    if (!e)
+        m->restored = 0;
+    return e;
+}
+
 static void update_member(member *m, const brook_join_group_req *j)
 {
     m->session_timeout_ms = j->session_timeout_ms;
@@ -715,7 +788,7 @@ static void hold_join(member *m, brook_request *req, brook_group_done done, void
 static void rejoin_static(group *g, member *m, brook_request *req, brook_group_done done, void *arg)
 {
     brook_join_group_req *j = &req->u.join_group;
-    char *id = new_member_id(g->owner, j->client_id);
+    char *id = unused_member_id(g, j->client_id);
     if (!id) {
         join_fail(req, BROOK_ERR_NOMEM, done, arg);
         return;
@@ -731,7 +804,7 @@ static void rejoin_static(group *g, member *m, brook_request *req, brook_group_d
         g->leader_id = strdup(id);
     }
     update_member(m, j);
-    if (!unchanged && copy_protocols(m, j)) {
+    if (refresh_protocols(m, j, unchanged)) {
         join_fail(req, BROOK_ERR_NOMEM, done, arg);
         return;
     }
@@ -740,6 +813,7 @@ static void rejoin_static(group *g, member *m, brook_request *req, brook_group_d
         /* same subscription: keep the assignment, no rebalance (a returning
          * leader gets the members again; its SyncGroup in Stable changes nothing) */
         answer_join(g, m);
+        remember_past(g); /* under its new member id */
         return;
     }
     prepare_rebalance(g);
@@ -789,7 +863,7 @@ void brook_groups_join(brook_groups *gs, brook_request *req, brook_group_done do
     if (!m) {
         char *id = NULL;
         if (new_member) {
-            if (!(id = new_member_id(gs, j->client_id))) {
+            if (!(id = unused_member_id(g, j->client_id))) {
                 join_fail(req, BROOK_ERR_NOMEM, done, arg);
                 return;
             }
@@ -817,8 +891,9 @@ void brook_groups_join(brook_groups *gs, brook_request *req, brook_group_done do
             free(g->protocol_type);
             g->protocol_type = strdup(j->protocol_type);
         }
+        if (g->state == EMPTY) /* no longer empty; a stable group's past holds until the next generation's */
+            forget_past(g);
         g->standalone = 0;
-        forget_past(g);
         update_member(m, j);
         hold_join(m, req, done, arg);
         prepare_rebalance(g);
@@ -827,7 +902,7 @@ void brook_groups_join(brook_groups *gs, brook_request *req, brook_group_done do
     /* a known member joins again */
     int unchanged = protocols_equal(m, j);
     update_member(m, j);
-    if (!unchanged && copy_protocols(m, j)) {
+    if (refresh_protocols(m, j, unchanged)) {
         join_fail(req, BROOK_ERR_NOMEM, done, arg);
         return;
     }
@@ -899,6 +974,7 @@ void brook_groups_sync(brook_groups *gs, brook_request *req, brook_group_done do
     }
     timer_cancel(gs, &g->sync_timer);
     g->state = STABLE;
+    remember_past(g);
     for (member *o = g->members; o; o = o->next)
         answer_sync(o, BROOK_OK);
 }
@@ -991,6 +1067,61 @@ brook_err brook_groups_check_commit(brook_groups *gs, const char *group_id, int3
     return e;
 }
 
+/* A member of a stable group as written down, with a whole session from
+ * now to show up at this coordinator. */
+static brook_err restore_member(group *g, const brook_group_past_member *pm, const char *protocol)
+{
+    const brook_groups_config *cfg = &g->owner->cfg;
+    brook_group_protocol chosen = {
+        .name = protocol, .metadata = pm->subscription, .metadata_len = pm->subscription_len};
+    int32_t session = pm->session_timeout_ms;
+    session = session < cfg->min_session_timeout_ms   ? cfg->min_session_timeout_ms
+              : session > cfg->max_session_timeout_ms ? cfg->max_session_timeout_ms
+                                                      : session;
+    brook_join_group_req j = {.session_timeout_ms = session,
+                              .rebalance_timeout_ms = pm->rebalance_timeout_ms,
+                              .group_instance_id = pm->instance_id,
+                              .protocols = &chosen,
+                              .protocol_count = 1,
+                              .client_id = pm->client_id,
+                              .client_host = pm->client_host};
+    member *m = add_member(g, &j, strdup(pm->member_id));
+    if (!m)
+        return BROOK_ERR_NOMEM;
+    update_member(m, &j);
+    m->restored = 1;
+    if (pm->assignment_len) {
+        if (!(m->assignment = malloc(pm->assignment_len)))
+            return BROOK_ERR_NOMEM;
+        memcpy(m->assignment, pm->assignment, pm->assignment_len);
+        m->assignment_len = pm->assignment_len;
+    }
+    touch(m);
+    return BROOK_OK;
+}
+
+/* The stable group written down goes on here: its members heartbeat and
+ * commit in their generation as if nothing had happened (Kafka's loading
+ * of GroupMetadataValue); those gone miss their session. */
+static brook_err restore_stable(group *g, const brook_group_past *past)
+{
+    brook_err e = BROOK_OK;
+    for (size_t i = 0; i < past->member_count && !e; i++)
+        e = restore_member(g, &past->members[i], past->protocol_name);
+    if (!e && !(g->protocol_name = strdup(past->protocol_name)))
+        e = BROOK_ERR_NOMEM;
+    if (!e && past->leader_id && find_member(g, past->leader_id) && !(g->leader_id = strdup(past->leader_id)))
+        e = BROOK_ERR_NOMEM;
+    if (e) { /* empty, as without a past */
+        while (g->members)
+            remove_member(g, g->members, BROOK_ERR_NOMEM);
+        return e;
+    }
+    g->generation = past->generation;
+    g->state = STABLE;
+    return BROOK_OK;
+}
+
 brook_err brook_groups_load(brook_groups *gs, const char *group_id, const brook_group_past *past)
 {
     group *g = find_group(gs, group_id);
@@ -1000,11 +1131,27 @@ brook_err brook_groups_load(brook_groups *gs, const char *group_id, const brook_
     if (g->state != EMPTY)
         return BROOK_OK;
     /* without a past, what it did meanwhile is not known here: empty from now */
-    g->empty_since_ms = past ? past->empty_since_ms : gs->clock.now_ms(gs->clock.ctx);
+    g->empty_since_ms = past ? past->since_ms : gs->clock.now_ms(gs->clock.ctx);
     g->standalone = past && past->standalone;
     if (past && past->protocol_type && !g->protocol_type && !(g->protocol_type = strdup(past->protocol_type)))
         return BROOK_ERR_NOMEM;
+    if (past && past->member_count && !g->member_count)
+        return restore_stable(g, past);
     return BROOK_OK;
+}
+
+void brook_groups_unload(brook_groups *gs, int (*pick)(void *arg, const char *group_id), void *arg)
+{
+    brook_strmap_iter it = {0};
+    for (brook_strmap_entry *e; (e = brook_strmap_next(&gs->groups, &it));) {
+        group *g = e->value;
+        if (!pick(arg, g->id))
+            continue;
+        brook_strmap_remove(&gs->groups, e->key); /* the entry just returned: allowed */
+        while (g->members)
+            remove_member(g, g->members, BROOK_ERR_NOT_LEADER);
+        free_group(g);
+    }
 }
 
 void brook_groups_offsets_gone(brook_groups *gs, const char *group_id)

@@ -5,8 +5,10 @@
  *   CompletingRebalance --leader's SyncGroup--> Stable --join/leave/expiry-->
  *   PreparingRebalance ...; a group whose last member goes is Empty again,
  *   and one with neither members nor committed offsets is forgotten (Dead).
- *   While an empty group has offsets, its past is written down
- *   (brook_group_past) so that they expire on time after a restart.
+ *   A group's past is written down (brook_group_past) when it becomes
+ *   Stable, and when it becomes Empty with offsets: after a restart or at
+ *   a new coordinator a stable group goes on without a rebalance, and an
+ *   empty group's offsets expire on time.
  *
  * JoinGroup and SyncGroup are held until the rebalance gets there: the
  * coordinator fills the request's out fields and calls `done`. Time comes
@@ -29,15 +31,38 @@ typedef struct brook_group_clock {
     void (*timer_cancel)(void *ctx, void *handle);
 } brook_group_clock;
 
-/* What must outlive a restart (or a move to another coordinator) for an
- * empty group's offsets to expire by Kafka's rules: since when it has been
- * empty, whether it is a standalone consumer's, its protocol type (Kafka's
- * GroupMetadataValue, its currentStateTimestamp). Kept while the group is
- * empty and has committed offsets; gone once it gets members or is forgotten. */
+/* A member of a stable group as written down: enough for a new coordinator
+ * to go on with it (Kafka's MemberMetadata in GroupMetadataValue). */
+typedef struct brook_group_past_member {
+    const char *member_id;
+    const char *instance_id; /* NULL: dynamic */
+    const char *client_id;
+    const char *client_host;
+    int32_t session_timeout_ms;
+    int32_t rebalance_timeout_ms;
+    const uint8_t *subscription; /* its metadata for the group's protocol */
+    size_t subscription_len;
+    const uint8_t *assignment;
+    size_t assignment_len;
+} brook_group_past_member;
+
+/* What must outlive a restart (or a move to another coordinator), Kafka's
+ * GroupMetadataValue: for an empty group with committed offsets, what their
+ * expiry needs (since when it has been empty, whether it is a standalone
+ * consumer's, its protocol type); for a stable group, also its generation,
+ * protocol, leader and members with their assignments, so that its
+ * consumers go on without a rebalance. Written when a group becomes stable
+ * or empty; gone once it is forgotten. */
 typedef struct brook_group_past {
-    int64_t empty_since_ms;
+    int64_t since_ms; /* wall clock: since when it has been empty (with members: stable) */
     int standalone;
     const char *protocol_type; /* NULL: none */
+    /* a stable group's (member_count > 0) */
+    int32_t generation;
+    const char *protocol_name;
+    const char *leader_id;
+    const brook_group_past_member *members;
+    size_t member_count;
 } brook_group_past;
 
 typedef struct brook_groups_config {
@@ -77,11 +102,15 @@ void brook_groups_leave(brook_groups *g, brook_leave_group_req *lv);
  * group (Empty) for a commit from outside any generation. */
 brook_err brook_groups_check_commit(brook_groups *g, const char *group_id, int32_t generation, const char *member_id,
                                     const char *group_instance_id);
-/* A group comes into being (empty) for offsets loaded at start-up or by a
- * new coordinator, with the past written down for it (NULL: none, so it
- * counts as empty from now, even if known already: what it did
- * meanwhile is not known here). */
+/* A group comes into being for offsets or a past loaded at start-up or by
+ * a new coordinator, as the past written down for it says: empty since
+ * then, or stable with its members, each given a whole session from now
+ * to heartbeat here (NULL: none, so it counts as empty from now, even if
+ * known already: what it did meanwhile is not known here). */
 brook_err brook_groups_load(brook_groups *g, const char *group_id, const brook_group_past *past);
+/* Drop the groups `pick` picks, writing nothing (their coordinator moved
+ * away): held requests are answered BROOK_ERR_NOT_LEADER (NOT_COORDINATOR). */
+void brook_groups_unload(brook_groups *g, int (*pick)(void *arg, const char *group_id), void *arg);
 /* Offsets of an empty group went away: forget the group if nothing else holds it. */
 void brook_groups_offsets_gone(brook_groups *g, const char *group_id);
 

@@ -90,16 +90,19 @@ void brook_offsets_forget(brook_offsets *o, int (*drop)(void *arg, const char *g
 typedef void (*brook_offsets_each_cb)(void *arg, const char *topic, int32_t partition, const brook_committed *c);
 void brook_offsets_each(const brook_offsets *o, const char *group, brook_offsets_each_cb cb, void *arg);
 
-/* The pasts of empty groups (group.h), kept in the same log under the
- * group's own key: written down, or forgotten (NULL), at once and visible
- * at once. Nothing waits for them to be durable: one lost makes the
- * group's offsets expire later, as if it had been empty only since the
- * restart, never sooner. */
+/* Groups' pasts (group.h), kept in the same log under the group's own
+ * key: written down, or forgotten (NULL), at once and visible at once.
+ * Nothing waits for them to be durable: one lost makes an empty group's
+ * offsets expire later, as if it had been empty only since the restart
+ * (never sooner), or a stable group's members rebalance after it. */
 void brook_offsets_remember(brook_offsets *o, const char *group, const brook_group_past *past);
 const brook_group_past *brook_offsets_past(const brook_offsets *o, const char *group);
-/* Forget (with tombstones) the pasts of groups without offsets among those
- * `pick` picks (NULL: all): left over by a crash between a past and the
- * commit it came with, or between the last tombstones of a group and its past's. */
+typedef void (*brook_offsets_past_cb)(void *arg, const char *group, const brook_group_past *past);
+void brook_offsets_each_past(const brook_offsets *o, brook_offsets_past_cb cb, void *arg);
+/* Forget (with tombstones) the pasts of empty groups without offsets among
+ * those `pick` picks (NULL: all): left over by a crash between a past and
+ * the commit it came with, or between the last tombstones of a group and
+ * its past's. A stable group's past stays: it needs no offsets. */
 void brook_offsets_drop_stale_pasts(brook_offsets *o, int (*pick)(void *arg, const char *group), void *arg);
 
 /* Groups with at least one committed offset. */

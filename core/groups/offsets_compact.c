@@ -144,13 +144,18 @@ static void write_entry(void *arg, const char *topic, int32_t partition, const b
         added(s, offsets_add_entry(s->b, s->group, topic, partition, c, c->commit_time_ms));
 }
 
-/* Empty groups' pasts (offsets_pasts.c). */
+/* Groups' pasts (offsets_pasts.c); one with members may be large (up to
+ * BROOK_GROUP_PAST_MAX_BYTES): it gets a batch of its own. */
 static void write_pasts(snapshot *s)
 {
     brook_strmap_iter it = {0};
     for (brook_strmap_entry *e; !s->err && (e = brook_strmap_next(&s->o->pasts, &it));) {
         const brook_group_past *past = e->value;
-        added(s, offsets_add_past(s->b, e->key, past, past->empty_since_ms));
+        if (past->member_count)
+            flush_batch(s);
+        added(s, offsets_add_past(s->b, e->key, past, past->since_ms));
+        if (past->member_count)
+            flush_batch(s);
     }
 }
 

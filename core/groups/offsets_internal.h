@@ -1,6 +1,6 @@
 /* Between offsets.c (the map, commits, replay), offsets_compact.c (which
  * of the two internal logs is current, and rewriting the live entries into
- * the other one) and offsets_pasts.c (empty groups' pasts). Not for the
+ * the other one) and offsets_pasts.c (groups' pasts). Not for the
  * rest of the core: use offsets.h. */
 #ifndef BROOK_CORE_OFFSETS_INTERNAL_H
 #define BROOK_CORE_OFFSETS_INTERNAL_H
@@ -22,7 +22,7 @@ struct brook_offsets {
     void *retiring;     /* the log compaction replaced, removed once the new one is durable */
     int closing;
     brook_strmap groups; /* group -> brook_strmap of "topic/partition" -> brook_committed */
-    brook_strmap pasts;  /* group -> brook_group_past (offsets_pasts.c); counted in `live` */
+    brook_strmap pasts;  /* group -> brook_group_past, one allocation (offsets_pasts.c); counted in `live` */
     /* kept elsewhere (brook_offsets_open_external): no log of its own */
     brook_offsets_append_fn append;
     void *append_ctx;

@@ -1,53 +1,38 @@
-/* Empty groups' pasts (brook_group_past, group.h) in the committed
- * offsets' log, so that a restart or a new coordinator knows since when a
- * group has been empty, and whether it is a standalone consumer's, instead
- * of counting it as empty from then (which let a broker restarted more
- * often than the retention keep a dead group's offsets for ever).
+/* Groups' pasts (brook_group_past, group.h) in the committed offsets'
+ * log, so that a restart or a new coordinator knows since when a group has
+ * been empty, and whether it is a standalone consumer's, instead of
+ * counting it as empty from then (which let a broker restarted more often
+ * than the retention keep a dead group's offsets for ever); and a stable
+ * group's generation and members, so that it goes on without a rebalance.
  *
- * Record layout (big-endian), key version 2:
- *   key:   int16 2, int16 len + group
- *   value: int16 0, int64 empty since (wall-clock ms), int8 standalone,
- *          int16 len + protocol type (-1: none); a null value forgets it.
- * The log's compaction keeps the live ones (offsets_compact.c); the
- * cluster's compacted __consumer_offsets keeps the latest per group. */
+ * Record: key version 2 (int16 2, int16 len + group); the value is
+ * past_record.h's, a null value forgets it. The log's compaction keeps the
+ * live ones (offsets_compact.c); the cluster's compacted
+ * __consumer_offsets keeps the latest per group. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "log.h"
 #include "loop.h"
 #include "offsets_internal.h"
+#include "past_record.h"
 #include "record_batch.h"
 
-#define VALUE_VERSION 0
-
-typedef struct stored_past {
-    brook_group_past past;
-    char protocol_type[]; /* past.protocol_type points here when it has one */
-} stored_past;
-
-/* ---- the map ------------------------------------------------------------------ */
+/* ---- the map: group -> brook_group_past, one allocation each (past_record_copy) ---- */
 
 static void map_forget(brook_offsets *o, const char *group)
 {
-    stored_past *gone = brook_strmap_remove(&o->pasts, group);
+    brook_group_past *gone = brook_strmap_remove(&o->pasts, group);
     o->live -= gone != NULL;
     free(gone);
 }
 
-static brook_err map_set(brook_offsets *o, const char *group, const brook_group_past *past)
+/* Takes `past` (one allocation). */
+static brook_err map_put(brook_offsets *o, const char *group, brook_group_past *past)
 {
-    size_t type_len = past->protocol_type ? strlen(past->protocol_type) + 1 : 0;
-    stored_past *s = malloc(sizeof *s + type_len);
-    if (!s)
-        return BROOK_ERR_NOMEM;
-    s->past = *past;
-    if (type_len) {
-        memcpy(s->protocol_type, past->protocol_type, type_len);
-        s->past.protocol_type = s->protocol_type;
-    }
-    stored_past *old = brook_strmap_get(&o->pasts, group);
-    if (brook_strmap_put(&o->pasts, group, s)) {
-        free(s);
+    brook_group_past *old = brook_strmap_get(&o->pasts, group);
+    if (brook_strmap_put(&o->pasts, group, past)) {
+        free(past);
         return BROOK_ERR_NOMEM;
     }
     o->live += old == NULL;
@@ -57,8 +42,14 @@ static brook_err map_set(brook_offsets *o, const char *group, const brook_group_
 
 const brook_group_past *brook_offsets_past(const brook_offsets *o, const char *group)
 {
-    const stored_past *s = brook_strmap_get(&o->pasts, group);
-    return s ? &s->past : NULL;
+    return brook_strmap_get(&o->pasts, group);
+}
+
+void brook_offsets_each_past(const brook_offsets *o, brook_offsets_past_cb cb, void *arg)
+{
+    brook_strmap_iter it = {0};
+    for (brook_strmap_entry *e; (e = brook_strmap_next(&o->pasts, &it));)
+        cb(arg, e->key, e->value);
 }
 
 void offsets_forget_pasts(brook_offsets *o, int (*drop)(void *arg, const char *group), void *arg)
@@ -82,34 +73,27 @@ void offsets_free_pasts(brook_offsets *o)
 
 brook_err offsets_add_past(brook_batch_builder *b, const char *group, const brook_group_past *past, int64_t timestamp)
 {
-    uint8_t key[300], value[300];
-    if (strlen(group) > 255 || (past && past->protocol_type && strlen(past->protocol_type) > 255))
+    uint8_t key[300], *value = NULL;
+    size_t value_len = 0;
+    if (strlen(group) > 255)
         return BROOK_ERR_INVALID;
+    brook_err e = past ? past_record_encode(past, &value, &value_len) : BROOK_OK;
+    if (e)
+        return e;
     brook_put_be16(key, OFFSETS_PAST_VERSION);
-    uint8_t *v = value;
-    if (past) {
-        brook_put_be16(v, VALUE_VERSION);
-        brook_put_be64(v + 2, (uint64_t)past->empty_since_ms);
-        v[10] = past->standalone ? 1 : 0;
-        v += 11;
-        if (past->protocol_type) {
-            v = offsets_put_str(v, past->protocol_type);
-        } else {
-            brook_put_be16(v, 0xffff);
-            v += 2;
-        }
-    }
     brook_record r = {.timestamp = timestamp,
                       .key = key,
                       .key_len = (int32_t)(offsets_put_str(key + 2, group) - key),
-                      .value = past ? value : NULL,
-                      .value_len = past ? (int32_t)(v - value) : -1};
-    return brook_batch_builder_add(b, &r, NULL, 0);
+                      .value = value,
+                      .value_len = past ? (int32_t)value_len : -1};
+    e = brook_batch_builder_add(b, &r, NULL, 0);
+    free(value);
+    return e;
 }
 
 void offsets_apply_past(brook_offsets *o, const brook_record *rec)
 {
-    char group[300], type[300];
+    char group[300];
     const uint8_t *k = rec->key + 2, *kend = rec->key + rec->key_len;
     if (!offsets_get_str(&k, kend, group, sizeof group) || k != kend)
         return;
@@ -117,17 +101,10 @@ void offsets_apply_past(brook_offsets *o, const brook_record *rec)
         map_forget(o, group);
         return;
     }
-    const uint8_t *v = rec->value, *vend = rec->value + rec->value_len;
-    if (rec->value_len < 13 || brook_be16(v) != VALUE_VERSION)
-        return; /* a later version's: not understood here */
-    brook_group_past past = {.empty_since_ms = (int64_t)brook_be64(v + 2), .standalone = v[10] != 0};
-    v += 11;
-    if (brook_be16(v) != 0xffff) {
-        if (!offsets_get_str(&v, vend, type, sizeof type))
-            return;
-        past.protocol_type = type;
-    }
-    if (map_set(o, group, &past))
+    brook_group_past *past = past_record_decode(rec->value, (size_t)rec->value_len);
+    if (!past)
+        return; /* malformed or a later version's: not understood here */
+    if (map_put(o, group, past))
         log_warn("group %s: out of memory while reading its past; it counts as empty from now", group);
 }
 
@@ -135,8 +112,8 @@ void offsets_apply_past(brook_offsets *o, const brook_record *rec)
 
 static void warn_unwritten(const char *group, brook_err err)
 {
-    log_warn("group %s: cannot write down since when it has been empty (%s): after a restart its offsets expire "
-             "later",
+    log_warn("group %s: cannot write down its state (%s): after a restart its offsets may expire later than due, "
+             "and its members may rebalance",
              group, brook_err_str(err));
 }
 
@@ -178,10 +155,21 @@ void brook_offsets_remember(brook_offsets *o, const char *group, const brook_gro
     if (o->closing || (!past && !brook_offsets_past(o, group)))
         return; /* nothing written down to forget */
     brook_err e = append_past(o, group, past);
+    if (past && (e == BROOK_ERR_TOO_LARGE || e == BROOK_ERR_INVALID)) {
+        /* what was written before no longer holds: forget it */
+        log_warn("group %s: its state is too large to write down (%s): after a restart or a move of its "
+                 "coordinator its members rebalance",
+                 group, brook_err_str(e));
+        brook_offsets_remember(o, group, NULL);
+        return;
+    }
     if (!e) {
         o->records++;
-        if (past)
-            e = map_set(o, group, past);
+        brook_group_past *copy = past ? past_record_copy(past) : NULL;
+        if (copy)
+            e = map_put(o, group, copy);
+        else if (past)
+            e = BROOK_ERR_NOMEM; /* the encoding worked for the record: memory ran out */
         else
             map_forget(o, group);
     }
@@ -196,8 +184,9 @@ void brook_offsets_drop_stale_pasts(brook_offsets *o, int (*pick)(void *arg, con
     size_t count = 0, cap = 0;
     brook_strmap_iter it = {0};
     for (brook_strmap_entry *e; (e = brook_strmap_next(&o->pasts, &it));) {
-        if ((pick && !pick(arg, e->key)) || brook_offsets_has_group(o, e->key))
-            continue;
+        const brook_group_past *past = e->value;
+        if ((pick && !pick(arg, e->key)) || past->member_count || brook_offsets_has_group(o, e->key))
+            continue; /* a stable group's needs no offsets */
         if (count == cap) {
             char **more = realloc(names, (cap = cap ? 2 * cap : 16) * sizeof *more);
             if (!more)

@@ -22,7 +22,7 @@ TEST_PLUGIN_DIR = os.environ.get("BROOK_TEST_PLUGIN_DIR", "")
 BASE_CONFIG = """
 broker = {{ id = {broker_id}; data_dir = "{data}"; log_level = "{log_level}"; {broker_extra} }};
 listeners = ( {{ name = "native"; codec = "native"; address = "127.0.0.1:{port}"; {native_extra} }},
-              {{ name = "kafka"; codec = "kafka"; address = "127.0.0.1:0"; }} {listeners} );
+              {{ name = "kafka"; codec = "kafka"; address = "127.0.0.1:{kafka_port}"; }} {listeners} );
 {storage}
 {extra}
 """
@@ -33,13 +33,13 @@ class Broker:
 
     def __init__(self, workdir, extra="", broker_extra="", port=0, log_level="info", args=(),
                  storage='storage = { plugin = "memory"; };', preexec_fn=None, listeners="", broker_id=0,
-                 native_extra=""):
+                 native_extra="", kafka_port=0):
         self.workdir = workdir
         self.data = os.path.join(workdir, "data")
         self.conf = os.path.join(workdir, "brook.conf")
         with open(self.conf, "w") as f:
             f.write(BASE_CONFIG.format(data=self.data, port=port, extra=extra, broker_extra=broker_extra,
-                                       broker_id=broker_id, native_extra=native_extra,
+                                       broker_id=broker_id, native_extra=native_extra, kafka_port=kafka_port,
                                        log_level=log_level, storage=storage,
                                        listeners=", " + listeners if listeners else ""))
         self.preexec_fn = preexec_fn

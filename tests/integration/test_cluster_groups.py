@@ -2,7 +2,8 @@
 __consumer_offsets topic (created on first need), each group coordinated by
 the leader of its partition. A group commits, its coordinator is killed
 (kill -9), another broker takes the partition over, reads the offsets back
-and the group resumes exactly where it committed; FindCoordinator on any
+and the group resumes exactly where it committed; a stable group goes on
+through such a failover without a rebalance; FindCoordinator on any
 broker names the coordinator; clients cannot produce to the internal
 topic. Deleting a topic removes its offsets on every coordinator, also
 one holding no replica of it. An unused group's offsets expire through
@@ -97,6 +98,69 @@ class ClusterGroups(GroupCluster):
         n.close()
         self.assertIn("%s-%d: coordinating its groups" % ("__consumer_offsets", k),
                       "".join(self.brokers[i].log() for i in (1, 2, 3) if i != coordinator))
+
+    def test_a_stable_group_goes_on_when_its_coordinator_dies(self):
+        # The group's record in __consumer_offsets holds its generation,
+        # members and assignments: the broker taking the partition over
+        # lets the consumers heartbeat, fetch and commit on without a
+        # rebalance. Before, it knew no members: UNKNOWN_MEMBER_ID and a
+        # rebalance (the consumers' session outlasts the failover).
+        self.controller()
+        self.create("shared", 4)
+        group = "steady"
+        coordinator = self.coordinator(group)
+        events = []
+
+        def consumer(name):
+            c = Consumer({"bootstrap.servers": self.kafka_bootstrap(), "group.id": group,
+                          "enable.auto.commit": False, "auto.offset.reset": "earliest",
+                          "session.timeout.ms": 30000, "heartbeat.interval.ms": 500})
+            c.subscribe(["shared"], on_assign=lambda c, ps: events.append((name, "assigned", len(ps))),
+                        on_revoke=lambda c, ps: events.append((name, "revoked", len(ps))))
+            return c
+        consumers = [consumer("c1"), consumer("c2")]
+        try:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline and [len(c.assignment()) for c in consumers] != [2, 2]:
+                for c in consumers:
+                    c.poll(0.1)
+            self.assertEqual([len(c.assignment()) for c in consumers], [2, 2])
+            mine = [sorted(tp.partition for tp in c.assignment()) for c in consumers]
+            for _ in range(20):  # two seconds of heartbeats; the record reaches the followers
+                for c in consumers:
+                    c.poll(0.05)
+            del events[:]
+            self.brokers[coordinator].stop(signal.SIGKILL)
+            self.wait_partitions("__consumer_offsets", lambda r: r["leader"] not in (-1, coordinator), 16,
+                                 timeout=30)
+            p = Producer({"bootstrap.servers": self.kafka_bootstrap(), "acks": "all"})
+            for i in range(100):
+                p.produce("shared", value=b"%03d" % i, partition=i % 4)
+            self.assertEqual(p.flush(30), 0)
+            got = []
+            deadline = time.monotonic() + 60
+            while len(got) < 100 and time.monotonic() < deadline:
+                for c in consumers:
+                    m = c.poll(0.1)
+                    if m is not None and not m.error():
+                        got.append(m.value())
+            self.assertEqual(sorted(got), [b"%03d" % i for i in range(100)])
+            for c in consumers:  # in the generation from before the failover
+                for _ in range(20):
+                    try:
+                        c.commit(asynchronous=False)
+                        break
+                    except KafkaException:
+                        time.sleep(0.5)
+                else:
+                    self.fail("the group could not commit")
+            self.assertEqual(events, [])
+            self.assertEqual([sorted(tp.partition for tp in c.assignment()) for c in consumers], mine)
+            successor = self.partitions("__consumer_offsets")[java_hash_partition(group, 16)]["leader"]
+            self.assertNotIn("group %s: generation" % group, self.brokers[successor].log())
+        finally:
+            for c in consumers:
+                c.close()
 
     def test_a_deleted_topics_offsets_go_where_no_replica_of_it_was(self):
         # The coordinator removes a deleted topic's committed offsets; before,

@@ -1,7 +1,8 @@
 """Consumer groups with real clients against a real brookd (segment storage,
 flush always): confluent-kafka consumers share a topic's partitions,
 rebalance when one leaves, resume from committed offsets, and find them
-again after brookd is killed with SIGKILL; their lag shows in the metrics; kcat's balanced consumer and
+again after brookd is killed with SIGKILL; a stable group's consumers keep
+their assignments across such a restart; their lag shows in the metrics; kcat's balanced consumer and
 kafkajs read through groups; the group errors clients act on, with
 hand-made frames."""
 import json
@@ -16,7 +17,7 @@ import time
 import unittest
 import urllib.request
 
-from brooktest import Broker, Native
+from brooktest import Broker, Native, free_port
 import kafkawire as kw
 
 try:
@@ -191,6 +192,43 @@ class ConsumerGroups(unittest.TestCase):
         self.wait_assigned([c1, back], [2, 2])
         self.assertEqual(sorted(tp.partition for tp in back.assignment()), mine)
         self.assertEqual(self.broker.log().count("generation"), generation_line)  # no new generation
+
+    def test_consumers_keep_their_assignments_across_a_restart(self):
+        # A stable group's generation, members and assignments are written
+        # down beside its offsets: after a kill -9 and a restart shorter
+        # than their session, the consumers heartbeat, fetch and commit in
+        # their generation. Before, the restarted broker knew no members:
+        # every heartbeat got UNKNOWN_MEMBER_ID and the group rebalanced.
+        # clients keep the address they were given: the restart keeps the port
+        self.broker.stop()
+        self.broker = Broker(self.dir, extra=GROUPS + METRICS, storage=STORAGE, kafka_port=free_port()).start()
+        self.addCleanup(self.broker.stop, signal.SIGKILL)
+        self.bootstrap = "127.0.0.1:%d" % self.broker.kafka_port
+        self.create("kept", 4)
+        events = []
+
+        def watch(name):
+            return {"on_assign": lambda c, ps: events.append((name, "assigned", len(ps))),
+                    "on_revoke": lambda c, ps: events.append((name, "revoked", len(ps)))}
+        c1, c2 = self.consumer("keep"), self.consumer("keep")
+        c1.subscribe(["kept"], **watch("c1"))
+        c2.subscribe(["kept"], **watch("c2"))
+        self.wait_assigned([c1, c2], [2, 2])
+        mine = [sorted(tp.partition for tp in c.assignment()) for c in (c1, c2)]
+        self.poll_until([c1, c2], lambda g: False, seconds=1)
+        del events[:]
+        self.broker.stop(signal.SIGKILL)
+        self.broker.start()
+        values = [b"k%03d" % i for i in range(100)]
+        self.produce("kept", values)
+        got = self.poll_until([c1, c2], lambda g: len(g[0]) + len(g[1]) >= 100, seconds=60)
+        self.assertEqual(sorted(got[0] + got[1]), sorted(values))
+        self.poll_until([c1, c2], lambda g: False, seconds=2)  # heartbeats every 300 ms
+        c1.commit(asynchronous=False)  # in the generation from before the restart
+        c2.commit(asynchronous=False)
+        self.assertEqual(events, [])
+        self.assertEqual([sorted(tp.partition for tp in c.assignment()) for c in (c1, c2)], mine)
+        self.assertNotIn(": generation ", self.broker.log())  # this run's lines: no rebalance
 
     def test_kcat_balanced_consumer_reads_to_the_end(self):
         self.create("kg", 3)

@@ -14,6 +14,7 @@
 
 #include "arena.h"
 #include "group.h"
+#include "past_record.h"
 
 /* ---- a fake clock --------------------------------------------------------- */
 
@@ -131,6 +132,7 @@ static struct {
     int forgotten; /* the last call was remember(NULL) */
     brook_group_past past;
     char type[32];
+    brook_group_past *copy; /* of the last past written, deep */
 } written;
 
 static void remember(void *ctx, const char *group_id, const brook_group_past *past)
@@ -139,6 +141,8 @@ static void remember(void *ctx, const char *group_id, const brook_group_past *pa
     written.calls++;
     snprintf(written.group, sizeof written.group, "%s", group_id);
     written.forgotten = !past;
+    free(written.copy);
+    written.copy = past ? past_record_copy(past) : NULL;
     if (past) {
         written.past = *past;
         snprintf(written.type, sizeof written.type, "%s", past->protocol_type ? past->protocol_type : "(none)");
@@ -154,7 +158,19 @@ static void start(int32_t initial_delay)
                                .has_offsets = has_offsets,
                                .remember = remember};
     assert_int_equal(brook_groups_new(&clock, &cfg, &gs), BROOK_OK);
+    free(written.copy);
     memset(&written, 0, sizeof written);
+}
+
+/* The coordinator stops (a restart, or another broker takes over) and a
+ * new one starts; returns the last past the old one wrote (free it). */
+static brook_group_past *restart(void)
+{
+    brook_group_past *last = written.copy;
+    written.copy = NULL;
+    brook_groups_free(gs);
+    start(0);
+    return last;
 }
 
 static int teardown(void **state)
@@ -170,6 +186,8 @@ static int teardown(void **state)
     nreqs = 0;
     offsets_held = 0;
     now = 0;
+    free(written.copy);
+    written.copy = NULL;
     return 0;
 }
 
@@ -495,31 +513,32 @@ static void an_empty_groups_past_is_written_down_and_loaded(void **state)
     const char *a, *b;
     int32_t gen;
     two_stable_members(&a, &b, &gen);
-    assert_int_equal(written.calls, 0); /* members: nothing to write */
+    assert_int_equal(written.calls, 1); /* stable: written down with its members (below) */
+    assert_int_equal(written.past.member_count, 2);
     now += 1000;
     assert_int_equal(leave(a), BROOK_OK);
     assert_int_equal(leave(b), BROOK_OK);
-    assert_int_equal(written.calls, 1);
+    assert_int_equal(written.calls, 2);
     assert_string_equal(written.group, "g");
     assert_false(written.forgotten);
-    assert_int_equal(written.past.empty_since_ms, now);
+    assert_int_equal(written.past.since_ms, now);
     assert_false(written.past.standalone);
     assert_string_equal(written.type, "consumer");
     treq *j = join(""); /* a member again: the past no longer holds */
     assert_true(j->answered);
-    assert_int_equal(written.calls, 2);
+    assert_int_equal(written.calls, 3);
     assert_true(written.forgotten);
     now += 1000;
     assert_int_equal(leave(JOINED(j)->assigned_member_id), BROOK_OK);
-    assert_int_equal(written.calls, 3);
-    assert_int_equal(written.past.empty_since_ms, now);
-    assert_int_equal(brook_groups_delete(gs, "g"), BROOK_OK); /* deleted: forgotten */
     assert_int_equal(written.calls, 4);
+    assert_int_equal(written.past.since_ms, now);
+    assert_int_equal(brook_groups_delete(gs, "g"), BROOK_OK); /* deleted: forgotten */
+    assert_int_equal(written.calls, 5);
     assert_true(written.forgotten);
 
     /* a standalone consumer's group: written when its first commit makes it */
     assert_int_equal(brook_groups_check_commit(gs, "s", -1, "", NULL), BROOK_OK);
-    assert_int_equal(written.calls, 5);
+    assert_int_equal(written.calls, 6);
     assert_string_equal(written.group, "s");
     assert_true(written.past.standalone);
     assert_string_equal(written.type, "(none)");
@@ -527,10 +546,10 @@ static void an_empty_groups_past_is_written_down_and_loaded(void **state)
     /* loaded with a past: as it was, not empty from now */
     now += 100000;
     int64_t since;
-    brook_group_past standalone = {.empty_since_ms = 5, .standalone = 1};
+    brook_group_past standalone = {.since_ms = 5, .standalone = 1};
     assert_int_equal(brook_groups_load(gs, "r", &standalone), BROOK_OK);
     assert_int_equal(brook_groups_expiry(gs, "r", &since), BROOK_GROUP_EXPIRES_PER_OFFSET);
-    brook_group_past left = {.empty_since_ms = 7, .protocol_type = "consumer"};
+    brook_group_past left = {.since_ms = 7, .protocol_type = "consumer"};
     assert_int_equal(brook_groups_load(gs, "w", &left), BROOK_OK);
     assert_int_equal(brook_groups_expiry(gs, "w", &since), BROOK_GROUP_EXPIRES_WHOLE);
     assert_int_equal(since, 7);
@@ -538,20 +557,20 @@ static void an_empty_groups_past_is_written_down_and_loaded(void **state)
     brook_group_description d = {.group_id = "w"};
     brook_groups_describe(gs, &t->pub, &d);
     assert_string_equal(d.protocol_type, "consumer");
-    assert_int_equal(written.calls, 5); /* loading writes nothing */
+    assert_int_equal(written.calls, 6); /* loading writes nothing */
     offsets_held = 0;                   /* its offsets expired: the group and its past go */
     brook_groups_offsets_gone(gs, "w");
     assert_false(brook_groups_exists(gs, "w"));
-    assert_int_equal(written.calls, 6);
+    assert_int_equal(written.calls, 7);
     assert_string_equal(written.group, "w");
     assert_true(written.forgotten);
 
     /* without offsets nothing is written: the group is forgotten at once */
     treq *j2 = join("");
-    assert_int_equal(written.calls, 6);
+    assert_int_equal(written.calls, 7);
     assert_int_equal(leave(JOINED(j2)->assigned_member_id), BROOK_OK);
     assert_false(brook_groups_exists(gs, "g"));
-    assert_int_equal(written.calls, 6);
+    assert_int_equal(written.calls, 7);
 }
 
 static void static_member_comes_back_with_its_assignment(void **state)
@@ -622,6 +641,179 @@ static void commits_are_checked_against_the_generation(void **state)
     assert_int_equal(lg.group_count, 2);
 }
 
+static void a_stable_group_is_written_down_with_its_members(void **state)
+{
+    (void)state;
+    start(0);
+    const char *a, *b;
+    int32_t gen;
+    two_stable_members(&a, &b, &gen);
+    assert_int_equal(written.calls, 1); /* once, when it became stable */
+    const brook_group_past *p = written.copy;
+    assert_non_null(p);
+    assert_int_equal(p->generation, gen);
+    assert_string_equal(p->protocol_type, "consumer");
+    assert_string_equal(p->protocol_name, "range");
+    assert_string_equal(p->leader_id, a);
+    assert_int_equal(p->member_count, 2);
+    assert_string_equal(p->members[0].member_id, a);
+    assert_string_equal(p->members[1].member_id, b);
+    assert_null(p->members[1].instance_id);
+    assert_string_equal(p->members[1].client_id, "c");
+    assert_int_equal(p->members[1].session_timeout_ms, 10000);
+    assert_int_equal(p->members[1].rebalance_timeout_ms, 30000);
+    assert_int_equal(p->members[1].subscription_len, range.metadata_len);
+    assert_memory_equal(p->members[1].subscription, range.metadata, range.metadata_len);
+    assert_int_equal(p->members[1].assignment_len, 3);
+    assert_memory_equal(p->members[1].assignment, "BBB", 3);
+    /* a rebalance writes nothing until the next generation is stable */
+    treq *c = join("");
+    join(a);
+    join(b);
+    assert_true(c->answered);
+    assert_int_equal(written.calls, 1);
+    int32_t next = JOINED(c)->generation_id;
+    brook_member_assignment as[1] = {{a, (const uint8_t *)"A", 1}};
+    sync_as(a, next, as, 1);
+    assert_int_equal(written.calls, 2);
+    assert_int_equal(written.copy->generation, next);
+    assert_int_equal(written.copy->member_count, 3);
+}
+
+static void a_loaded_stable_group_goes_on_without_a_rebalance(void **state)
+{
+    (void)state;
+    start(0);
+    const char *a, *b;
+    int32_t gen;
+    two_stable_members(&a, &b, &gen);
+    brook_group_past *past = restart();
+    assert_int_equal(brook_groups_load(gs, "g", past), BROOK_OK);
+    free(past);
+    assert_string_equal(state_of(), "Stable");
+    assert_int_equal(written.calls, 0); /* loading writes nothing */
+    assert_int_equal(heartbeat(a, gen, NULL), BROOK_OK);
+    assert_int_equal(heartbeat(b, gen, NULL), BROOK_OK);
+    assert_int_equal(brook_groups_check_commit(gs, "g", gen, b, NULL), BROOK_OK);
+    assert_int_equal(heartbeat(b, gen - 1, NULL), BROOK_ERR_ILLEGAL_GENERATION);
+    treq *s = sync_as(b, gen, NULL, 0);
+    assert_true(s->answered);
+    assert_int_equal(s->pub.u.sync_group.error, BROOK_OK);
+    assert_memory_equal(s->pub.u.sync_group.assignment, "BBB", 3);
+    assert_true(brook_groups_subscribed(gs, "g", "t"));
+    assert_int_equal(brook_groups_expiry(gs, "g", &(int64_t){0}), BROOK_GROUP_EXPIRES_UNSUBSCRIBED);
+    /* a follower rejoining with more protocols than were written down, the
+     * group's one unchanged, stays in its generation */
+    brook_group_protocol both[2] = {range, rr};
+    treq *jb = join_with(b, NULL, both, 2, 0);
+    assert_true(jb->answered);
+    assert_int_equal(JOINED(jb)->error, BROOK_OK);
+    assert_int_equal(JOINED(jb)->generation_id, gen);
+    /* a member that never shows up here misses its session */
+    for (int i = 0; i < 3; i++) {
+        advance(3000);
+        assert_int_equal(heartbeat(b, gen, NULL), BROOK_OK);
+    }
+    advance(1001);
+    assert_int_equal(heartbeat(a, gen, NULL), BROOK_ERR_UNKNOWN_MEMBER);
+    assert_int_equal(heartbeat(b, gen, NULL), BROOK_ERR_REBALANCING);
+    treq *again = join_with(b, NULL, both, 2, 0);
+    assert_true(again->answered);
+    assert_int_equal(JOINED(again)->generation_id, gen + 1);
+    assert_string_equal(JOINED(again)->leader, b);
+    assert_string_equal(JOINED(again)->protocol_name, "range");
+}
+
+static void a_loaded_group_whose_members_are_gone_empties(void **state)
+{
+    (void)state;
+    start(0);
+    const char *a, *b;
+    int32_t gen;
+    two_stable_members(&a, &b, &gen);
+    brook_group_past *past = restart();
+    assert_int_equal(brook_groups_load(gs, "g", past), BROOK_OK);
+    advance(10001);                          /* nobody heartbeats here */
+    assert_string_equal(state_of(), "Dead"); /* no offsets: forgotten, */
+    assert_int_equal(written.calls, 1);      /* and so is its past */
+    assert_true(written.forgotten);
+    /* with offsets it stays, empty since its members went */
+    brook_groups_free(gs);
+    start(0);
+    offsets_held = 1;
+    now += 500;
+    int64_t loaded_at = now;
+    assert_int_equal(brook_groups_load(gs, "g", past), BROOK_OK);
+    free(past);
+    advance(10001);
+    assert_string_equal(state_of(), "Empty");
+    assert_int_equal(written.calls, 1);
+    assert_int_equal(written.copy->member_count, 0);
+    assert_int_equal(written.copy->since_ms, loaded_at + 10000); /* sessions run from the load */
+    /* a new member of an empty group: what was written no longer holds */
+    join("");
+    assert_int_equal(written.calls, 2);
+    assert_true(written.forgotten);
+}
+
+static void a_static_member_returns_to_a_new_coordinator_without_a_rebalance(void **state)
+{
+    (void)state;
+    start(0);
+    treq *j1 = join_with("", "inst-a", &range, 1, 1);
+    const char *a = JOINED(j1)->assigned_member_id;
+    treq *j2 = join_with("", "inst-b", &range, 1, 1);
+    join_with(a, "inst-a", &range, 1, 1);
+    const char *b = JOINED(j2)->assigned_member_id;
+    int32_t gen = JOINED(j2)->generation_id;
+    brook_member_assignment as[2] = {{a, (const uint8_t *)"AA", 2}, {b, (const uint8_t *)"BB", 2}};
+    sync_as(b, gen, NULL, 0);
+    sync_as(a, gen, as, 2);
+    brook_group_past *past = restart();
+    assert_string_equal(past->members[1].instance_id, "inst-b");
+    assert_memory_equal(past->members[1].assignment, "BB", 2);
+    assert_int_equal(brook_groups_load(gs, "g", past), BROOK_OK);
+    free(past);
+    brook_group_protocol both[2] = {rr, range};
+    /* b restarted too: a new member id (this coordinator's ids come from the same
+     * seed as the first's: one already in use is not handed out again) */
+    treq *back = join_with("", "inst-b", both, 2, 1);
+    assert_true(back->answered);
+    assert_int_equal(JOINED(back)->error, BROOK_OK);
+    assert_int_equal(JOINED(back)->generation_id, gen);
+    const char *b2 = JOINED(back)->assigned_member_id;
+    treq *s = sync_as(b2, gen, NULL, 0);
+    assert_memory_equal(s->pub.u.sync_group.assignment, "BB", 2);
+    assert_int_equal(heartbeat(a, gen, NULL), BROOK_OK);
+    assert_int_equal(written.calls, 1); /* under its new id */
+    assert_string_equal(written.copy->members[1].member_id, b2);
+}
+
+static int pick_all(void *arg, const char *group_id)
+{
+    (void)arg;
+    (void)group_id;
+    return 1;
+}
+
+static void unloading_answers_held_requests_and_writes_nothing(void **state)
+{
+    (void)state;
+    start(0);
+    offsets_held = 1;
+    const char *a, *b;
+    int32_t gen;
+    two_stable_members(&a, &b, &gen);
+    treq *c = join(""); /* held: a and b have not rejoined */
+    int calls = written.calls;
+    brook_groups_unload(gs, pick_all, NULL);
+    assert_true(c->answered);
+    assert_int_equal(JOINED(c)->error, BROOK_ERR_NOT_LEADER);
+    assert_false(brook_groups_exists(gs, "g"));
+    assert_int_equal(written.calls, calls);
+    assert_int_equal(active_timers(), 0);
+}
+
 static void a_cancelled_join_leaves_the_member_to_its_session(void **state)
 {
     (void)state;
@@ -669,6 +861,11 @@ int main(void)
         cmocka_unit_test_teardown(held_requests_are_answered_at_shutdown, teardown),
         cmocka_unit_test_teardown(a_group_says_how_its_offsets_expire, teardown),
         cmocka_unit_test_teardown(an_empty_groups_past_is_written_down_and_loaded, teardown),
+        cmocka_unit_test_teardown(a_stable_group_is_written_down_with_its_members, teardown),
+        cmocka_unit_test_teardown(a_loaded_stable_group_goes_on_without_a_rebalance, teardown),
+        cmocka_unit_test_teardown(a_loaded_group_whose_members_are_gone_empties, teardown),
+        cmocka_unit_test_teardown(a_static_member_returns_to_a_new_coordinator_without_a_rebalance, teardown),
+        cmocka_unit_test_teardown(unloading_answers_held_requests_and_writes_nothing, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

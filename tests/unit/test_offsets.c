@@ -3,13 +3,15 @@
  * nothing; and an interrupted compaction is resolved at start-up whichever
  * way it was interrupted (new copy incomplete, or complete but the old one
  * not yet removed); commit times written on the monotonic clock by older
- * brokers count from when they are read back; empty groups' pasts survive
- * reopens and compaction, and stale ones go. */
+ * brokers count from when they are read back; groups' pasts survive
+ * reopens and compaction (a stable group's with its members, without
+ * offsets), stale ones go, and one too large to write forgets the last. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -17,6 +19,7 @@
 
 #include "record_batch.h"
 #include "offsets_internal.h"
+#include "past_record.h"
 #include "storage_fixture.h"
 
 static int commits_done;
@@ -254,8 +257,8 @@ static void empty_groups_pasts_survive_reopens_and_compaction(void **state)
     brook_offsets *o = open_offsets(e, 50);
     commit(e, o, "g", "t", 0, 1, NULL);
     commit(e, o, "s", "t", 0, 2, NULL);
-    brook_group_past left = {.empty_since_ms = 1234, .protocol_type = "consumer"};
-    brook_group_past standalone = {.empty_since_ms = 99, .standalone = 1};
+    brook_group_past left = {.since_ms = 1234, .protocol_type = "consumer"};
+    brook_group_past standalone = {.since_ms = 99, .standalone = 1};
     brook_offsets_remember(o, "g", &left);
     brook_offsets_remember(o, "s", &standalone);
     brook_offsets_remember(o, "x", &standalone); /* no offsets: stale once loaded */
@@ -267,7 +270,7 @@ static void empty_groups_pasts_survive_reopens_and_compaction(void **state)
     o = open_offsets(e, 50);
     const brook_group_past *p = brook_offsets_past(o, "g");
     assert_non_null(p);
-    assert_int_equal(p->empty_since_ms, 1234);
+    assert_int_equal(p->since_ms, 1234);
     assert_false(p->standalone);
     assert_string_equal(p->protocol_type, "consumer");
     p = brook_offsets_past(o, "s");
@@ -286,10 +289,68 @@ static void empty_groups_pasts_survive_reopens_and_compaction(void **state)
 
     o = open_offsets(e, 50);
     assert_null(brook_offsets_past(o, "x"));
-    assert_int_equal(brook_offsets_past(o, "g")->empty_since_ms, 1234);
+    assert_int_equal(brook_offsets_past(o, "g")->since_ms, 1234);
     assert_true(brook_offsets_past(o, "s")->standalone);
     assert_int_equal(o->live, 4); /* two offsets, two pasts */
     brook_offsets_close(o);
+    stop(e);
+}
+
+static void a_stable_groups_past_survives_reopens_and_compaction(void **state)
+{
+    env *e = *state;
+    start(e, "flush = \"always\";");
+    commits_done = 0;
+    brook_offsets *o = open_offsets(e, 50);
+    brook_group_past_member members[2] = {
+        {.member_id = "m-1",
+         .client_id = "c",
+         .client_host = "h",
+         .session_timeout_ms = 10000,
+         .subscription = (const uint8_t *)"S1",
+         .subscription_len = 2,
+         .assignment = (const uint8_t *)"A1",
+         .assignment_len = 2},
+        {.member_id = "m-2", .instance_id = "i-2", .client_id = "c", .client_host = "h", .session_timeout_ms = 10000}};
+    brook_group_past stable = {.since_ms = 77,
+                               .protocol_type = "consumer",
+                               .generation = 4,
+                               .protocol_name = "range",
+                               .leader_id = "m-1",
+                               .members = members,
+                               .member_count = 2};
+    brook_offsets_remember(o, "st", &stable); /* no offsets yet: a stable group needs none */
+    brook_group_past left = {.since_ms = 5, .protocol_type = "consumer"};
+    brook_offsets_remember(o, "big", &left);
+    uint8_t *huge = calloc(1, BROOK_GROUP_PAST_MAX_BYTES);
+    brook_group_past_member one = {.member_id = "m",
+                                   .client_id = "c",
+                                   .client_host = "h",
+                                   .assignment = huge,
+                                   .assignment_len = BROOK_GROUP_PAST_MAX_BYTES};
+    brook_group_past too_big = {
+        .protocol_type = "consumer", .generation = 1, .protocol_name = "range", .members = &one, .member_count = 1};
+    brook_offsets_remember(o, "big", &too_big); /* not written: the older past goes instead */
+    free(huge);
+    assert_null(brook_offsets_past(o, "big"));
+    brook_offsets_close(o);
+
+    for (int round = 0; round < 2; round++) {
+        o = open_offsets(e, 50);
+        assert_null(brook_offsets_past(o, "big"));
+        brook_offsets_drop_stale_pasts(o, NULL, NULL);
+        const brook_group_past *p = brook_offsets_past(o, "st");
+        assert_non_null(p);
+        assert_int_equal(p->generation, 4);
+        assert_string_equal(p->leader_id, "m-1");
+        assert_int_equal(p->member_count, 2);
+        assert_memory_equal(p->members[0].assignment, "A1", 2);
+        assert_string_equal(p->members[1].instance_id, "i-2");
+        for (int i = 0; round == 0 && i < 300; i++) /* compaction rewrites the log: the past goes with it */
+            commit(e, o, "g", "t", 0, 10 + i, NULL);
+        assert_true(o->generation >= 1);
+        brook_offsets_close(o);
+    }
     stop(e);
 }
 
@@ -303,6 +364,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(a_complete_new_copy_wins_over_the_old_one, setup, teardown),
         cmocka_unit_test_setup_teardown(monotonic_commit_times_count_from_the_reopen, setup, teardown),
         cmocka_unit_test_setup_teardown(empty_groups_pasts_survive_reopens_and_compaction, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_stable_groups_past_survives_reopens_and_compaction, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
