@@ -165,8 +165,23 @@ void brook_coordinator_role_changed(brook_broker *b, brook_partition *p, int lea
     }
     set_loaded(b, p->index, 1); /* first: stale pasts' tombstones go to the partition */
     brook_broker_groups_load(b, in_partition, &w);
+    brook_coordinator_forget_vanished_topics(b);
     log_info("%s-%d: coordinating its groups (offsets %lld-%lld read back)", BROOK_OFFSETS_TOPIC, p->index,
              (long long)start, (long long)end);
+}
+
+void brook_coordinator_forget_vanished_topics(brook_broker *b)
+{
+    if (!b->offsets || !b->st->clustered)
+        return;
+    size_t n;
+    char **topics = brook_offsets_topic_names(b->offsets, &n);
+    for (size_t i = 0; i < n; i++)
+        if (!brook_cluster_image_topic(b, topics[i])) {
+            log_info("topic %s: no longer in the cluster; its groups' committed offsets go", topics[i]);
+            brook_broker_forget_topic_offsets(b, topics[i]);
+        }
+    brook_offsets_free_group_names(topics, n);
 }
 
 /* ---- appending commits ----------------------------------------------------------------- */

@@ -37,6 +37,13 @@ brook_err brook_coordinator_find(struct brook_broker *b, const char *group, cons
  * load its groups when it leads, forget them when it does not. */
 void brook_coordinator_role_changed(struct brook_broker *b, struct brook_partition *p, int leads);
 
+/* Forget the committed offsets of topics the cluster no longer has, in the
+ * groups coordinated here: deleted while no broker coordinated those groups
+ * (their coordinator was down or moving) or while this broker's image of
+ * the cluster was being read again (a deletion then is seen as a snapshot
+ * without the topic, not as an event). */
+void brook_coordinator_forget_vanished_topics(struct brook_broker *b);
+
 /* The committed offsets of a cluster's broker, kept in __consumer_offsets. */
 brook_err brook_coordinator_open_offsets(struct brook_broker *b);
 

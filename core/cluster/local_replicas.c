@@ -184,6 +184,7 @@ static void image_reloaded(void *arg)
         const brook_image_topic *t;
         while ((t = brook_cluster_image_next(b, &it)))
             sync_topic(b, t->name, -1);
+        brook_coordinator_forget_vanished_topics(b); /* deleted meanwhile, held nowhere here */
     }
     brook_controller_image_changed(b, NULL, -1);
 }

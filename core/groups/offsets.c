@@ -620,6 +620,7 @@ static int pick_topic(void *arg, const char *topic, int32_t partition, const bro
     return strcmp(arg, topic) == 0;
 }
 
+/* Names copied into a growing array (as many as memory allows). */
 typedef struct group_names {
     char **names;
     size_t count, cap;
@@ -646,6 +647,34 @@ char **brook_offsets_group_names(const brook_offsets *o, size_t *count)
     brook_offsets_each_group(o, add_name, &groups);
     *count = groups.count;
     return groups.names;
+}
+
+typedef struct topic_set {
+    brook_strmap seen;
+    int failed;
+} topic_set;
+
+static void add_topic(void *arg, const char *topic, int32_t partition, const brook_committed *c)
+{
+    topic_set *t = arg;
+    (void)partition, (void)c;
+    if (!brook_strmap_get(&t->seen, topic) && brook_strmap_put(&t->seen, topic, t))
+        t->failed = 1;
+}
+
+char **brook_offsets_topic_names(const brook_offsets *o, size_t *count)
+{
+    topic_set topics = {0};
+    brook_strmap_iter it = {0};
+    for (brook_strmap_entry *g; !topics.failed && (g = brook_strmap_next(&o->groups, &it));)
+        brook_offsets_each(o, g->key, add_topic, &topics);
+    group_names names = {0};
+    brook_strmap_iter ti = {0};
+    for (brook_strmap_entry *t; (t = brook_strmap_next(&topics.seen, &ti));)
+        add_name(&names, t->key);
+    brook_strmap_free(&topics.seen);
+    *count = names.count;
+    return names.names;
 }
 
 void brook_offsets_free_group_names(char **names, size_t count)

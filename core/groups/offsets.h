@@ -114,6 +114,9 @@ void brook_offsets_each_group(const brook_offsets *o, brook_offsets_group_cb cb,
  * *count of them. Free with brook_offsets_free_group_names. */
 char **brook_offsets_group_names(const brook_offsets *o, size_t *count);
 void brook_offsets_free_group_names(char **names, size_t count);
+/* The topics with committed offsets in any group, the same way (free with
+ * brook_offsets_free_group_names). */
+char **brook_offsets_topic_names(const brook_offsets *o, size_t *count);
 
 /* Forget the offsets of a group that `pick` picks: tombstones are
  * appended, visible at once, durable by `done` (which runs at once, with

@@ -6,7 +6,8 @@ and the group resumes exactly where it committed; a stable group goes on
 through such a failover without a rebalance; FindCoordinator on any
 broker names the coordinator; clients cannot produce to the internal
 topic. Deleting a topic removes its offsets on every coordinator, also
-one holding no replica of it. An unused group's offsets expire through
+one holding no replica of it, and one taking the group over after the
+deletion. An unused group's offsets expire through
 its coordinator, and stay
 expired when another broker takes the coordination over; one that takes
 over a dead group expires it retention after it emptied, not after the
@@ -184,6 +185,37 @@ class ClusterGroups(GroupCluster):
             while time.monotonic() < deadline and c.committed([TopicPartition("solo", 0)], timeout=10)[0].offset == 1:
                 time.sleep(0.2)
             self.assertEqual(c.committed([TopicPartition("solo", 0)], timeout=10)[0].offset, -1001)
+        finally:
+            c.close()
+
+
+    def test_a_topic_deleted_while_its_groups_had_no_coordinator_loses_their_offsets(self):
+        # The topic goes while the group's coordinator is dead and before
+        # another broker takes its partition over: the successor read the
+        # deleted topic's offsets back and kept them for good (a topic made
+        # again under the name resumed from them). It now drops offsets of
+        # topics the cluster no longer has once it has loaded a partition.
+        controller = self.controller()
+        self.create("doomed", 1)
+        group = next(g for g in ("d%d" % i for i in range(100)) if self.coordinator(g) != controller)
+        coordinator = self.coordinator(group)
+        conf = {"bootstrap.servers": self.kafka_bootstrap(), "group.id": group, "enable.auto.commit": False}
+        c = Consumer(conf)
+        c.assign([TopicPartition("doomed", 0, 0)])
+        c.commit(offsets=[TopicPartition("doomed", 0, 5)], asynchronous=False)
+        c.close()
+        time.sleep(0.5)  # the commit reaches the followers
+        self.brokers[coordinator].stop(signal.SIGKILL)
+        survivors = [i for i in (1, 2, 3) if i != coordinator]
+        admin = AdminClient({"bootstrap.servers": self.kafka_bootstrap(survivors)})
+        admin.delete_topics(["doomed"])["doomed"].result(20)  # well within the dead broker's lease (2 s)
+        k = java_hash_partition(group, 16)
+        successor = self.wait_partitions("__consumer_offsets", lambda r: r["leader"] not in (-1, coordinator), 16,
+                                         timeout=30)[k]["leader"]
+        self.wait_log(successor, "topic doomed: no longer in the cluster; its groups' committed offsets go")
+        c = Consumer(dict(conf, **{"bootstrap.servers": self.kafka_bootstrap(survivors)}))
+        try:
+            self.assertEqual(c.committed([TopicPartition("doomed", 0)], timeout=10)[0].offset, -1001)
         finally:
             c.close()
 

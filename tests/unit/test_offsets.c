@@ -354,6 +354,38 @@ static void a_stable_groups_past_survives_reopens_and_compaction(void **state)
     stop(e);
 }
 
+static int has_name(char **names, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(names[i], name) == 0)
+            return 1;
+    return 0;
+}
+
+static void topic_names_list_each_topic_with_offsets_once(void **state)
+{
+    env *e = *state;
+    start(e, "");
+    commits_done = 0;
+    brook_offsets *o = open_offsets(e, 100000);
+    commit(e, o, "g1", "a", 0, 1, NULL);
+    commit(e, o, "g1", "a", 1, 1, NULL);
+    commit(e, o, "g2", "a", 0, 1, NULL);
+    commit(e, o, "g2", "b", 3, 1, NULL);
+    size_t n;
+    char **names = brook_offsets_topic_names(o, &n);
+    assert_int_equal(n, 2);
+    assert_true(has_name(names, n, "a") && has_name(names, n, "b"));
+    brook_offsets_free_group_names(names, n);
+    brook_offsets_delete_topic(o, "b", NULL, NULL);
+    names = brook_offsets_topic_names(o, &n);
+    assert_int_equal(n, 1);
+    assert_string_equal(names[0], "a");
+    brook_offsets_free_group_names(names, n);
+    brook_offsets_close(o);
+    stop(e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -365,6 +397,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(monotonic_commit_times_count_from_the_reopen, setup, teardown),
         cmocka_unit_test_setup_teardown(empty_groups_pasts_survive_reopens_and_compaction, setup, teardown),
         cmocka_unit_test_setup_teardown(a_stable_groups_past_survives_reopens_and_compaction, setup, teardown),
+        cmocka_unit_test_setup_teardown(topic_names_list_each_topic_with_offsets_once, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
