@@ -50,6 +50,15 @@ class GroupCluster(ClusterTestCase):
         offsets = self.wait_partitions("__consumer_offsets", lambda r: r["leader"] >= 0 and len(r["isr"]) == 3, 16)
         return offsets[java_hash_partition(group, 16)]["leader"]
 
+    def commit(self, consumer):
+        for _ in range(20):  # a coordinator move answers NOT_COORDINATOR: the client finds the new one
+            try:
+                consumer.commit(asynchronous=False)
+                return
+            except KafkaException:
+                time.sleep(0.5)
+        self.fail("the group could not commit")
+
     def consume(self, group, want, timeout=60.0, commit=True):
         c = Consumer({"bootstrap.servers": self.kafka_bootstrap(), "group.id": group, "enable.auto.commit": False,
                       "auto.offset.reset": "earliest", "session.timeout.ms": 6000})
@@ -61,14 +70,7 @@ class GroupCluster(ClusterTestCase):
             if m is not None and not m.error():
                 got.append(m.value())
         if commit and got:
-            for _ in range(20):  # a coordinator move answers NOT_COORDINATOR: the client finds the new one
-                try:
-                    c.commit(asynchronous=False)
-                    break
-                except KafkaException:
-                    time.sleep(0.5)
-            else:
-                self.fail("the group could not commit")
+            self.commit(c)
         c.close()
         return got
 
@@ -147,14 +149,7 @@ class ClusterGroups(GroupCluster):
                         got.append(m.value())
             self.assertEqual(sorted(got), [b"%03d" % i for i in range(100)])
             for c in consumers:  # in the generation from before the failover
-                for _ in range(20):
-                    try:
-                        c.commit(asynchronous=False)
-                        break
-                    except KafkaException:
-                        time.sleep(0.5)
-                else:
-                    self.fail("the group could not commit")
+                self.commit(c)
             self.assertEqual(events, [])
             self.assertEqual([sorted(tp.partition for tp in c.assignment()) for c in consumers], mine)
             successor = self.partitions("__consumer_offsets")[java_hash_partition(group, 16)]["leader"]

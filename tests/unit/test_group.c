@@ -680,16 +680,23 @@ static void a_stable_group_is_written_down_with_its_members(void **state)
     assert_int_equal(written.copy->member_count, 3);
 }
 
+/* Two stable members, then a new coordinator loading what the first
+ * wrote down; returns that past (free it). */
+static brook_group_past *two_stable_members_reloaded(const char **a, const char **b, int32_t *gen)
+{
+    start(0);
+    two_stable_members(a, b, gen);
+    brook_group_past *past = restart();
+    assert_int_equal(brook_groups_load(gs, "g", past), BROOK_OK);
+    return past;
+}
+
 static void a_loaded_stable_group_goes_on_without_a_rebalance(void **state)
 {
     (void)state;
-    start(0);
     const char *a, *b;
     int32_t gen;
-    two_stable_members(&a, &b, &gen);
-    brook_group_past *past = restart();
-    assert_int_equal(brook_groups_load(gs, "g", past), BROOK_OK);
-    free(past);
+    free(two_stable_members_reloaded(&a, &b, &gen));
     assert_string_equal(state_of(), "Stable");
     assert_int_equal(written.calls, 0); /* loading writes nothing */
     assert_int_equal(heartbeat(a, gen, NULL), BROOK_OK);
@@ -727,12 +734,9 @@ static void a_loaded_stable_group_goes_on_without_a_rebalance(void **state)
 static void a_loaded_group_whose_members_are_gone_empties(void **state)
 {
     (void)state;
-    start(0);
     const char *a, *b;
     int32_t gen;
-    two_stable_members(&a, &b, &gen);
-    brook_group_past *past = restart();
-    assert_int_equal(brook_groups_load(gs, "g", past), BROOK_OK);
+    brook_group_past *past = two_stable_members_reloaded(&a, &b, &gen);
     advance(10001);                          /* nobody heartbeats here */
     assert_string_equal(state_of(), "Dead"); /* no offsets: forgotten, */
     assert_int_equal(written.calls, 1);      /* and so is its past */
