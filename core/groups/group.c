@@ -5,65 +5,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "group_internal.h"
 #include "log.h"
-#include "strmap.h"
-
-typedef enum group_state { EMPTY, PREPARING, COMPLETING, STABLE } group_state;
-
-static const char *const state_names[] = {"Empty", "PreparingRebalance", "CompletingRebalance", "Stable"};
-
-typedef struct group group;
-typedef struct member member;
-
-struct member {
-    member *next; /* join order */
-    group *g;
-    char *id;
-    char *instance_id; /* NULL: dynamic */
-    char *client_id;
-    char *client_host;
-    int32_t session_timeout_ms;
-    int32_t rebalance_timeout_ms;
-    brook_group_protocol *protocols; /* deep copies */
-    size_t protocol_count;
-    uint8_t *assignment;
-    size_t assignment_len;
-    int restored; /* read back from its group's past: its protocols are the group's one only */
-    /* held requests */
-    brook_request *join_req;
-    brook_group_done join_done;
-    void *join_arg;
-    brook_request *sync_req;
-    brook_group_done sync_done;
-    void *sync_arg;
-    void *session_timer;
-};
-
-struct group {
-    brook_groups *owner;
-    char *id;
-    group_state state;
-    int32_t generation;
-    char *protocol_type;
-    char *protocol_name;
-    char *leader_id;
-    member *members;
-    size_t member_count;
-    brook_strmap pending; /* member ids handed out with MEMBER_ID_REQUIRED -> timer */
-    void *rebalance_timer;
-    void *sync_timer;
-    int initial_delay;      /* the rebalance timer is the initial delay */
-    int64_t empty_since_ms; /* when it last became Empty (made, loaded, or its last member went) */
-    int standalone;         /* made by a commit from outside any generation; no member joined since */
-    int remembered;         /* its past is written down (brook_group_past) */
-};
-
-struct brook_groups {
-    brook_group_clock clock;
-    brook_groups_config cfg;
-    brook_strmap groups;
-    uint64_t id_seed;
-};
 
 /* ---- small helpers ------------------------------------------------------------ */
 
@@ -72,12 +15,7 @@ static char *dup_or_null(const char *s)
     return s ? strdup(s) : NULL;
 }
 
-static int same(const char *a, const char *b)
-{
-    return (!a && !b) || (a && b && strcmp(a, b) == 0);
-}
-
-static const char *req_strdup(brook_request *req, const char *s)
+const char *group_req_strdup(brook_request *req, const char *s)
 {
     if (!s)
         return NULL;
@@ -88,7 +26,7 @@ static const char *req_strdup(brook_request *req, const char *s)
     return d ? d : "";
 }
 
-static const uint8_t *req_memdup(brook_request *req, const uint8_t *p, size_t n)
+const uint8_t *group_req_memdup(brook_request *req, const uint8_t *p, size_t n)
 {
     if (!n)
         return NULL;
@@ -127,7 +65,7 @@ static char *new_member_id(brook_groups *gs, const char *client_id)
     return id;
 }
 
-static member *find_member(const group *g, const char *id)
+member *group_find_member(const group *g, const char *id)
 {
     for (member *m = g->members; m; m = m->next)
         if (id && strcmp(m->id, id) == 0)
@@ -141,7 +79,7 @@ static char *unused_member_id(group *g, const char *client_id)
 {
     for (int tries = 0; tries < 16; tries++) { /* a repeat is ~2^-64 likely: bounded anyway */
         char *id = new_member_id(g->owner, client_id);
-        if (!id || (!find_member(g, id) && !brook_strmap_get(&g->pending, id)))
+        if (!id || (!group_find_member(g, id) && !brook_strmap_get(&g->pending, id)))
             return id;
         free(id);
     }
@@ -156,7 +94,7 @@ static member *find_static(const group *g, const char *instance_id)
     return NULL;
 }
 
-static const brook_group_protocol *member_protocol(const member *m, const char *name)
+const brook_group_protocol *group_member_protocol(const member *m, const char *name)
 {
     for (size_t i = 0; i < m->protocol_count && name; i++)
         if (strcmp(m->protocols[i].name, name) == 0)
@@ -198,7 +136,7 @@ static int protocols_equal(const member *m, const brook_join_group_req *j)
 {
     if (m->restored) { /* only the group's protocol is known: that it is the same */
         for (size_t i = 0; i < j->protocol_count; i++)
-            if (same(m->protocols[0].name, j->protocols[i].name))
+            if (group_same_str(m->protocols[0].name, j->protocols[i].name))
                 return m->protocols[0].metadata_len == j->protocols[i].metadata_len &&
                        (!m->protocols[0].metadata_len ||
                         memcmp(m->protocols[0].metadata, j->protocols[i].metadata, m->protocols[0].metadata_len) == 0);
@@ -207,7 +145,7 @@ static int protocols_equal(const member *m, const brook_join_group_req *j)
     if (m->protocol_count != j->protocol_count)
         return 0;
     for (size_t i = 0; i < j->protocol_count; i++)
-        if (!same(m->protocols[i].name, j->protocols[i].name) ||
+        if (!group_same_str(m->protocols[i].name, j->protocols[i].name) ||
             m->protocols[i].metadata_len != j->protocols[i].metadata_len ||
             (j->protocols[i].metadata_len &&
              memcmp(m->protocols[i].metadata, j->protocols[i].metadata, j->protocols[i].metadata_len) != 0))
@@ -218,7 +156,7 @@ static int protocols_equal(const member *m, const brook_join_group_req *j)
 /* ---- answering held requests ------------------------------------------------------ */
 
 /* An answered member gets a whole session to act on the answer. */
-static void touch(member *m);
+void group_touch(member *m);
 
 static void answer_join_error(member *m, brook_err e)
 {
@@ -226,9 +164,9 @@ static void answer_join_error(member *m, brook_err e)
     if (!req)
         return;
     m->join_req = NULL;
-    touch(m);
+    group_touch(m);
     req->u.join_group.error = e;
-    req->u.join_group.assigned_member_id = req_strdup(req, m->id);
+    req->u.join_group.assigned_member_id = group_req_strdup(req, m->id);
     m->join_done(req, m->join_arg);
 }
 
@@ -238,13 +176,13 @@ static void answer_sync(member *m, brook_err e)
     if (!req)
         return;
     m->sync_req = NULL;
-    touch(m);
+    group_touch(m);
     brook_sync_group_req *s = &req->u.sync_group;
     s->error = e;
     if (!e) {
-        s->protocol_type = req_strdup(req, m->g->protocol_type);
-        s->protocol_name = req_strdup(req, m->g->protocol_name);
-        s->assignment = req_memdup(req, m->assignment, m->assignment_len);
+        s->protocol_type = group_req_strdup(req, m->g->protocol_type);
+        s->protocol_name = group_req_strdup(req, m->g->protocol_name);
+        s->assignment = group_req_memdup(req, m->assignment, m->assignment_len);
         s->assignment_len = s->assignment ? m->assignment_len : 0;
     }
     m->sync_done(req, m->sync_arg);
@@ -256,23 +194,23 @@ static void answer_join(group *g, member *m)
     if (!req)
         return;
     m->join_req = NULL;
-    touch(m);
+    group_touch(m);
     brook_join_group_req *j = &req->u.join_group;
     j->error = BROOK_OK;
     j->generation_id = g->generation;
-    j->protocol_name = req_strdup(req, g->protocol_name);
-    j->leader = req_strdup(req, g->leader_id);
-    j->assigned_member_id = req_strdup(req, m->id);
+    j->protocol_name = group_req_strdup(req, g->protocol_name);
+    j->leader = group_req_strdup(req, g->leader_id);
+    j->assigned_member_id = group_req_strdup(req, m->id);
     j->members = NULL;
     j->member_count = 0;
     if (g->leader_id && strcmp(g->leader_id, m->id) == 0) {
         j->members = brook_request_alloc(req, sizeof *j->members * (g->member_count ? g->member_count : 1));
         for (member *o = g->members; o && j->members; o = o->next) {
             brook_join_member *jm = &j->members[j->member_count++];
-            const brook_group_protocol *p = member_protocol(o, g->protocol_name);
-            jm->member_id = req_strdup(req, o->id);
-            jm->group_instance_id = req_strdup(req, o->instance_id);
-            jm->metadata = p ? req_memdup(req, p->metadata, p->metadata_len) : NULL;
+            const brook_group_protocol *p = group_member_protocol(o, g->protocol_name);
+            jm->member_id = group_req_strdup(req, o->id);
+            jm->group_instance_id = group_req_strdup(req, o->instance_id);
+            jm->metadata = p ? group_req_memdup(req, p->metadata, p->metadata_len) : NULL;
             jm->metadata_len = jm->metadata ? p->metadata_len : 0;
         }
         if (!j->members)
@@ -297,7 +235,7 @@ static void free_member(member *m)
 
 static void on_session_expired(void *arg);
 
-static void touch(member *m)
+void group_touch(member *m)
 {
     timer_arm(m->g->owner, &m->session_timer, m->session_timeout_ms, on_session_expired, m);
 }
@@ -317,7 +255,7 @@ static void unlink_member(group *g, member *m)
 }
 
 /* Remove a member; its held requests get `err`. */
-static void remove_member(group *g, member *m, brook_err err)
+void group_remove_member(group *g, member *m, brook_err err)
 {
     unlink_member(g, m);
     answer_join_error(m, err);
@@ -327,11 +265,11 @@ static void remove_member(group *g, member *m, brook_err err)
 
 /* ---- group lifecycle ----------------------------------------------------------------- */
 
-static void free_group(group *g)
+void group_free(group *g)
 {
     brook_groups *gs = g->owner;
     while (g->members)
-        remove_member(g, g->members, BROOK_ERR_SHUTDOWN);
+        group_remove_member(g, g->members, BROOK_ERR_SHUTDOWN);
     brook_strmap_iter it = {0};
     for (brook_strmap_entry *e; (e = brook_strmap_next(&g->pending, &it));)
         timer_cancel(gs, &e->value);
@@ -345,70 +283,12 @@ static void free_group(group *g)
     free(g);
 }
 
-/* ---- the past written down (brook_group_past) --------------------------------------- */
-
+/* Whether it still has committed offsets: an empty group without any is
+ * forgotten, one with them has its past written down (group_past.c). */
 static int has_offsets(const group *g)
 {
     const brook_groups_config *cfg = &g->owner->cfg;
     return cfg->has_offsets && cfg->has_offsets(cfg->has_offsets_ctx, g->id);
-}
-
-/* What was written down no longer holds, and nothing replaces it. */
-static void forget_past(group *g)
-{
-    const brook_groups_config *cfg = &g->owner->cfg;
-    if (g->remembered && cfg->remember)
-        cfg->remember(cfg->remember_ctx, g->id, NULL);
-    g->remembered = 0;
-}
-
-/* Members as written down; the array points into theirs (free it alone). */
-static brook_group_past_member *past_members(const group *g)
-{
-    brook_group_past_member *out = calloc(g->member_count, sizeof *out);
-    size_t i = 0;
-    for (const member *m = g->members; m && out; m = m->next, i++) {
-        const brook_group_protocol *p = member_protocol(m, g->protocol_name);
-        out[i] = (brook_group_past_member){.member_id = m->id,
-                                           .instance_id = m->instance_id,
-                                           .client_id = m->client_id,
-                                           .client_host = m->client_host,
-                                           .session_timeout_ms = m->session_timeout_ms,
-                                           .rebalance_timeout_ms = m->rebalance_timeout_ms,
-                                           .subscription = p ? p->metadata : NULL,
-                                           .subscription_len = p ? p->metadata_len : 0,
-                                           .assignment = m->assignment,
-                                           .assignment_len = m->assignment_len};
-    }
-    return out;
-}
-
-/* Write down what `g` is now: Empty (since when, standalone), or Stable
- * (also its generation, protocol, leader and members with assignments). */
-static void remember_past(group *g)
-{
-    brook_groups *gs = g->owner;
-    if (!gs->cfg.remember)
-        return;
-    brook_group_past past = {
-        .since_ms = g->empty_since_ms, .standalone = g->standalone, .protocol_type = g->protocol_type};
-    brook_group_past_member *members = NULL;
-    if (g->state == STABLE && g->member_count) {
-        if (!(members = past_members(g))) {
-            log_warn("group %s: out of memory writing down its members: they rebalance after a restart", g->id);
-            forget_past(g);
-            return;
-        }
-        past.since_ms = gs->clock.now_ms(gs->clock.ctx);
-        past.generation = g->generation;
-        past.protocol_name = g->protocol_name;
-        past.leader_id = g->leader_id;
-        past.members = members;
-        past.member_count = g->member_count;
-    }
-    gs->cfg.remember(gs->cfg.remember_ctx, g->id, &past);
-    free(members);
-    g->remembered = 1;
 }
 
 /* An empty group with no committed offsets and no member ids pending is
@@ -418,17 +298,17 @@ static void maybe_forget(group *g)
     brook_groups *gs = g->owner;
     if (g->state != EMPTY || g->member_count || g->pending.count || has_offsets(g))
         return;
-    forget_past(g);
+    group_forget_past(g);
     brook_strmap_remove(&gs->groups, g->id);
-    free_group(g);
+    group_free(g);
 }
 
-static group *find_group(const brook_groups *gs, const char *id)
+group *group_find(const brook_groups *gs, const char *id)
 {
     return id ? brook_strmap_get(&gs->groups, id) : NULL;
 }
 
-static group *create_group(brook_groups *gs, const char *id)
+group *group_create(brook_groups *gs, const char *id)
 {
     group *g = calloc(1, sizeof *g);
     if (!g || !(g->id = strdup(id)) || brook_strmap_put(&gs->groups, id, g)) {
@@ -455,9 +335,9 @@ static void go_empty(group *g)
     g->protocol_name = g->leader_id = NULL; /* the protocol type stays, as Kafka lists it */
     /* without offsets it is forgotten: nothing to write down */
     if (has_offsets(g))
-        remember_past(g);
+        group_remember(g);
     else
-        forget_past(g);
+        group_forget_past(g);
 }
 
 static int32_t max_rebalance_timeout(const group *g)
@@ -516,7 +396,7 @@ static const char *select_protocol(const group *g)
         const char *cand = first->protocols[i].name;
         int all = 1;
         for (member *m = g->members; m && all; m = m->next)
-            all = member_protocol(m, cand) != NULL;
+            all = group_member_protocol(m, cand) != NULL;
         if (!all)
             continue;
         size_t votes = 0;
@@ -524,7 +404,7 @@ static const char *select_protocol(const group *g)
             for (size_t k = 0; k < m->protocol_count; k++) {
                 int supported = 1;
                 for (member *o = g->members; o && supported; o = o->next)
-                    supported = member_protocol(o, m->protocols[k].name) != NULL;
+                    supported = group_member_protocol(o, m->protocols[k].name) != NULL;
                 if (supported) { /* m's first choice among the common ones */
                     votes += strcmp(m->protocols[k].name, cand) == 0;
                     break;
@@ -548,7 +428,7 @@ static void complete_join(group *g)
         next = m->next;
         if (!m->join_req) {
             log_info("group %s: member %s did not rejoin in time and was removed", g->id, m->id);
-            remove_member(g, m, BROOK_ERR_UNKNOWN_MEMBER);
+            group_remove_member(g, m, BROOK_ERR_UNKNOWN_MEMBER);
         }
     }
     if (!g->member_count) {
@@ -557,7 +437,7 @@ static void complete_join(group *g)
     }
     const char *proto = select_protocol(g);
     char *name = dup_or_null(proto);
-    if (!g->leader_id || !find_member(g, g->leader_id)) {
+    if (!g->leader_id || !group_find_member(g, g->leader_id)) {
         free(g->leader_id);
         g->leader_id = strdup(g->members->id);
     }
@@ -601,7 +481,7 @@ static void on_sync_timeout(void *arg)
         next = m->next;
         if (!m->sync_req) {
             log_info("group %s: member %s did not sync in time and was removed", g->id, m->id);
-            remove_member(g, m, BROOK_ERR_UNKNOWN_MEMBER);
+            group_remove_member(g, m, BROOK_ERR_UNKNOWN_MEMBER);
         }
     }
     if (g->member_count)
@@ -630,12 +510,12 @@ static void on_session_expired(void *arg)
     group *g = m->g;
     m->session_timer = NULL;
     if (m->join_req || m->sync_req) { /* waiting on us, not dead */
-        touch(m);
+        group_touch(m);
         return;
     }
     log_info("group %s: member %s missed its session timeout (%d ms) and was removed", g->id, m->id,
              m->session_timeout_ms);
-    remove_member(g, m, BROOK_ERR_UNKNOWN_MEMBER);
+    group_remove_member(g, m, BROOK_ERR_UNKNOWN_MEMBER);
     after_removal(g);
     maybe_forget(g);
 }
@@ -660,7 +540,7 @@ void brook_groups_free(brook_groups *gs)
         return;
     brook_strmap_iter it = {0};
     for (brook_strmap_entry *e; (e = brook_strmap_next(&gs->groups, &it));)
-        free_group(e->value);
+        group_free(e->value);
     brook_strmap_free(&gs->groups);
     free(gs);
 }
@@ -714,7 +594,7 @@ static int take_pending(group *g, const char *id)
     return 1;
 }
 
-static member *add_member(group *g, const brook_join_group_req *j, char *id)
+member *group_add_member(group *g, const brook_join_group_req *j, char *id)
 {
     member *m = calloc(1, sizeof *m);
     if (!m) {
@@ -751,7 +631,7 @@ static brook_err refresh_protocols(member *m, const brook_join_group_req *j, int
     return e;
 }
 
-static void update_member(member *m, const brook_join_group_req *j)
+void group_update_member(member *m, const brook_join_group_req *j)
 {
     m->session_timeout_ms = j->session_timeout_ms;
     m->rebalance_timeout_ms = j->rebalance_timeout_ms > 0 ? j->rebalance_timeout_ms : j->session_timeout_ms;
@@ -762,12 +642,12 @@ static int protocols_fit(const group *g, const brook_join_group_req *j)
 {
     if (!g->member_count)
         return 1;
-    if (!same(g->protocol_type, j->protocol_type))
+    if (!group_same_str(g->protocol_type, j->protocol_type))
         return 0;
     for (size_t i = 0; i < j->protocol_count; i++) {
         int all = 1;
         for (member *m = g->members; m && all; m = m->next)
-            all = member_protocol(m, j->protocols[i].name) != NULL;
+            all = group_member_protocol(m, j->protocols[i].name) != NULL;
         if (all)
             return 1;
     }
@@ -781,7 +661,7 @@ static void hold_join(member *m, brook_request *req, brook_group_done done, void
     m->join_req = req;
     m->join_done = done;
     m->join_arg = arg;
-    touch(m);
+    group_touch(m);
 }
 
 /* A static member came back under a new member id. */
@@ -803,7 +683,7 @@ static void rejoin_static(group *g, member *m, brook_request *req, brook_group_d
         free(g->leader_id);
         g->leader_id = strdup(id);
     }
-    update_member(m, j);
+    group_update_member(m, j);
     if (refresh_protocols(m, j, unchanged)) {
         join_fail(req, BROOK_ERR_NOMEM, done, arg);
         return;
@@ -813,7 +693,7 @@ static void rejoin_static(group *g, member *m, brook_request *req, brook_group_d
         /* same subscription: keep the assignment, no rebalance (a returning
          * leader gets the members again; its SyncGroup in Stable changes nothing) */
         answer_join(g, m);
-        remember_past(g); /* under its new member id */
+        group_remember(g); /* under its new member id */
         return;
     }
     prepare_rebalance(g);
@@ -836,12 +716,12 @@ void brook_groups_join(brook_groups *gs, brook_request *req, brook_group_done do
         return;
     }
     int new_member = !j->member_id || !j->member_id[0];
-    group *g = find_group(gs, j->group_id);
+    group *g = group_find(gs, j->group_id);
     if (!g && !new_member) {
         join_fail(req, BROOK_ERR_UNKNOWN_MEMBER, done, arg);
         return;
     }
-    if (!g && !(g = create_group(gs, j->group_id))) {
+    if (!g && !(g = group_create(gs, j->group_id))) {
         join_fail(req, BROOK_ERR_NOMEM, done, arg);
         return;
     }
@@ -859,7 +739,7 @@ void brook_groups_join(brook_groups *gs, brook_request *req, brook_group_done do
         join_fail(req, BROOK_ERR_FENCED_INSTANCE, done, arg);
         return;
     }
-    member *m = new_member ? NULL : find_member(g, j->member_id);
+    member *m = new_member ? NULL : group_find_member(g, j->member_id);
     if (!m) {
         char *id = NULL;
         if (new_member) {
@@ -870,7 +750,7 @@ void brook_groups_join(brook_groups *gs, brook_request *req, brook_group_done do
             if (j->require_known_member_id && !j->group_instance_id) {
                 /* KIP-394: the client must come back with this id */
                 brook_err e = add_pending(g, id, j->session_timeout_ms);
-                j->assigned_member_id = req_strdup(req, id);
+                j->assigned_member_id = group_req_strdup(req, id);
                 free(id);
                 join_fail(req, e ? e : BROOK_ERR_MEMBER_ID_REQUIRED, done, arg);
                 maybe_forget(g);
@@ -882,7 +762,7 @@ void brook_groups_join(brook_groups *gs, brook_request *req, brook_group_done do
             join_fail(req, BROOK_ERR_UNKNOWN_MEMBER, done, arg);
             return;
         }
-        if (!(m = add_member(g, j, id))) {
+        if (!(m = group_add_member(g, j, id))) {
             join_fail(req, BROOK_ERR_NOMEM, done, arg);
             maybe_forget(g);
             return;
@@ -892,16 +772,16 @@ void brook_groups_join(brook_groups *gs, brook_request *req, brook_group_done do
             g->protocol_type = strdup(j->protocol_type);
         }
         if (g->state == EMPTY) /* no longer empty; a stable group's past holds until the next generation's */
-            forget_past(g);
+            group_forget_past(g);
         g->standalone = 0;
-        update_member(m, j);
+        group_update_member(m, j);
         hold_join(m, req, done, arg);
         prepare_rebalance(g);
         return;
     }
     /* a known member joins again */
     int unchanged = protocols_equal(m, j);
-    update_member(m, j);
+    group_update_member(m, j);
     if (refresh_protocols(m, j, unchanged)) {
         join_fail(req, BROOK_ERR_NOMEM, done, arg);
         return;
@@ -925,7 +805,7 @@ static brook_err check_member(group *g, int32_t generation, const char *member_i
     member *stat = find_static(g, instance_id);
     if (stat && (!member_id || strcmp(stat->id, member_id) != 0))
         return BROOK_ERR_FENCED_INSTANCE;
-    member *m = find_member(g, member_id);
+    member *m = group_find_member(g, member_id);
     if (!m)
         return BROOK_ERR_UNKNOWN_MEMBER;
     *out = m;
@@ -937,11 +817,11 @@ static brook_err check_member(group *g, int32_t generation, const char *member_i
 void brook_groups_sync(brook_groups *gs, brook_request *req, brook_group_done done, void *arg)
 {
     brook_sync_group_req *s = &req->u.sync_group;
-    group *g = find_group(gs, s->group_id);
+    group *g = group_find(gs, s->group_id);
     member *m;
     brook_err e = check_member(g, s->generation_id, s->member_id, s->group_instance_id, &m);
     if (m)
-        touch(m);
+        group_touch(m);
     if (!e && g->state == PREPARING)
         e = BROOK_ERR_REBALANCING;
     if (e) {
@@ -961,7 +841,7 @@ void brook_groups_sync(brook_groups *gs, brook_request *req, brook_group_done do
     if (!g->leader_id || strcmp(g->leader_id, m->id) != 0)
         return; /* a follower waits for the leader */
     for (size_t i = 0; i < s->assignment_count; i++) {
-        member *o = find_member(g, s->assignments[i].member_id);
+        member *o = group_find_member(g, s->assignments[i].member_id);
         if (!o)
             continue;
         free(o->assignment);
@@ -974,7 +854,7 @@ void brook_groups_sync(brook_groups *gs, brook_request *req, brook_group_done do
     }
     timer_cancel(gs, &g->sync_timer);
     g->state = STABLE;
-    remember_past(g);
+    group_remember(g);
     for (member *o = g->members; o; o = o->next)
         answer_sync(o, BROOK_OK);
 }
@@ -984,7 +864,7 @@ void brook_groups_cancel(brook_groups *gs, brook_request *req)
     const char *gid = req->type == BROOK_REQ_JOIN_GROUP   ? req->u.join_group.group_id
                       : req->type == BROOK_REQ_SYNC_GROUP ? req->u.sync_group.group_id
                                                           : NULL;
-    group *g = find_group(gs, gid);
+    group *g = group_find(gs, gid);
     for (member *m = g ? g->members : NULL; m; m = m->next) {
         if (m->join_req == req)
             m->join_req = NULL;
@@ -995,18 +875,18 @@ void brook_groups_cancel(brook_groups *gs, brook_request *req)
 
 void brook_groups_heartbeat(brook_groups *gs, brook_heartbeat_req *hb)
 {
-    group *g = find_group(gs, hb->group_id);
+    group *g = group_find(gs, hb->group_id);
     member *m;
     hb->error = check_member(g, hb->generation_id, hb->member_id, hb->group_instance_id, &m);
     if (m)
-        touch(m);
+        group_touch(m);
     if (!hb->error && g->state == PREPARING)
         hb->error = BROOK_ERR_REBALANCING; /* rejoin */
 }
 
 void brook_groups_leave(brook_groups *gs, brook_leave_group_req *lv)
 {
-    group *g = find_group(gs, lv->group_id);
+    group *g = group_find(gs, lv->group_id);
     lv->error = BROOK_OK;
     int removed = 0;
     for (size_t i = 0; i < lv->member_count; i++) {
@@ -1023,14 +903,14 @@ void brook_groups_leave(brook_groups *gs, brook_leave_group_req *lv)
                 continue;
             }
         } else {
-            m = find_member(g, lm->member_id);
+            m = group_find_member(g, lm->member_id);
         }
         if (!m) {
             lm->error = BROOK_ERR_UNKNOWN_MEMBER;
             continue;
         }
         log_info("group %s: member %s left", g->id, m->id);
-        remove_member(g, m, BROOK_ERR_UNKNOWN_MEMBER);
+        group_remove_member(g, m, BROOK_ERR_UNKNOWN_MEMBER);
         lm->error = BROOK_OK;
         removed++;
     }
@@ -1045,241 +925,44 @@ void brook_groups_leave(brook_groups *gs, brook_leave_group_req *lv)
 brook_err brook_groups_check_commit(brook_groups *gs, const char *group_id, int32_t generation, const char *member_id,
                                     const char *group_instance_id)
 {
-    group *g = find_group(gs, group_id);
+    group *g = group_find(gs, group_id);
     if (generation < 0 && (!member_id || !member_id[0])) {
         /* from outside any generation (a simple consumer, an admin tool) */
         if (g && g->member_count)
             return BROOK_ERR_UNKNOWN_MEMBER;
         if (g)
             return BROOK_OK;
-        if (!(g = create_group(gs, group_id)))
+        if (!(g = group_create(gs, group_id)))
             return BROOK_ERR_NOMEM;
         g->standalone = 1;
-        remember_past(g); /* its offsets are on their way */
+        group_remember(g); /* its offsets are on their way */
         return BROOK_OK;
     }
     member *m;
     brook_err e = check_member(g, generation, member_id, group_instance_id, &m);
     if (m)
-        touch(m);
+        group_touch(m);
     if (!e && g->state == COMPLETING)
         e = BROOK_ERR_REBALANCING;
     return e;
 }
 
-/* A member of a stable group as written down, with a whole session from
- * now to show up at this coordinator. */
-static brook_err restore_member(group *g, const brook_group_past_member *pm, const char *protocol)
-{
-    const brook_groups_config *cfg = &g->owner->cfg;
-    brook_group_protocol chosen = {
-        .name = protocol, .metadata = pm->subscription, .metadata_len = pm->subscription_len};
-    int32_t session = pm->session_timeout_ms;
-    session = session < cfg->min_session_timeout_ms   ? cfg->min_session_timeout_ms
-              : session > cfg->max_session_timeout_ms ? cfg->max_session_timeout_ms
-                                                      : session;
-    brook_join_group_req j = {.session_timeout_ms = session,
-                              .rebalance_timeout_ms = pm->rebalance_timeout_ms,
-                              .group_instance_id = pm->instance_id,
-                              .protocols = &chosen,
-                              .protocol_count = 1,
-                              .client_id = pm->client_id,
-                              .client_host = pm->client_host};
-    member *m = add_member(g, &j, strdup(pm->member_id));
-    if (!m)
-        return BROOK_ERR_NOMEM;
-    update_member(m, &j);
-    m->restored = 1;
-    if (pm->assignment_len) {
-        if (!(m->assignment = malloc(pm->assignment_len)))
-            return BROOK_ERR_NOMEM;
-        memcpy(m->assignment, pm->assignment, pm->assignment_len);
-        m->assignment_len = pm->assignment_len;
-    }
-    touch(m);
-    return BROOK_OK;
-}
-
-/* The stable group written down goes on here: its members heartbeat and
- * commit in their generation as if nothing had happened (Kafka's loading
- * of GroupMetadataValue); those gone miss their session. */
-static brook_err restore_stable(group *g, const brook_group_past *past)
-{
-    brook_err e = BROOK_OK;
-    for (size_t i = 0; i < past->member_count && !e; i++)
-        e = restore_member(g, &past->members[i], past->protocol_name);
-    if (!e && !(g->protocol_name = strdup(past->protocol_name)))
-        e = BROOK_ERR_NOMEM;
-    if (!e && past->leader_id && find_member(g, past->leader_id) && !(g->leader_id = strdup(past->leader_id)))
-        e = BROOK_ERR_NOMEM;
-    if (e) { /* empty, as without a past */
-        while (g->members)
-            remove_member(g, g->members, BROOK_ERR_NOMEM);
-        return e;
-    }
-    g->generation = past->generation;
-    g->state = STABLE;
-    return BROOK_OK;
-}
-
-brook_err brook_groups_load(brook_groups *gs, const char *group_id, const brook_group_past *past)
-{
-    group *g = find_group(gs, group_id);
-    if (!g && !(g = create_group(gs, group_id)))
-        return BROOK_ERR_NOMEM;
-    g->remembered = past != NULL;
-    if (g->state != EMPTY)
-        return BROOK_OK;
-    /* without a past, what it did meanwhile is not known here: empty from now */
-    g->empty_since_ms = past ? past->since_ms : gs->clock.now_ms(gs->clock.ctx);
-    g->standalone = past && past->standalone;
-    if (past && past->protocol_type && !g->protocol_type && !(g->protocol_type = strdup(past->protocol_type)))
-        return BROOK_ERR_NOMEM;
-    if (past && past->member_count && !g->member_count)
-        return restore_stable(g, past);
-    return BROOK_OK;
-}
-
-void brook_groups_unload(brook_groups *gs, int (*pick)(void *arg, const char *group_id), void *arg)
-{
-    brook_strmap_iter it = {0};
-    for (brook_strmap_entry *e; (e = brook_strmap_next(&gs->groups, &it));) {
-        group *g = e->value;
-        if (!pick(arg, g->id))
-            continue;
-        brook_strmap_remove(&gs->groups, e->key); /* the entry just returned: allowed */
-        while (g->members)
-            remove_member(g, g->members, BROOK_ERR_NOT_LEADER);
-        free_group(g);
-    }
-}
-
 void brook_groups_offsets_gone(brook_groups *gs, const char *group_id)
 {
-    group *g = find_group(gs, group_id);
+    group *g = group_find(gs, group_id);
     if (g)
         maybe_forget(g);
 }
 
-int brook_groups_exists(const brook_groups *gs, const char *group_id)
-{
-    return find_group(gs, group_id) != NULL;
-}
-
-int brook_groups_is_empty(const brook_groups *gs, const char *group_id)
-{
-    const group *g = find_group(gs, group_id);
-    return !g || g->member_count == 0;
-}
-
-brook_group_expiry brook_groups_expiry(const brook_groups *gs, const char *group_id, int64_t *empty_since)
-{
-    const group *g = find_group(gs, group_id);
-    *empty_since = g ? g->empty_since_ms : 0;
-    if (!g)
-        return BROOK_GROUP_EXPIRES_WHOLE; /* not known at all: no members */
-    if (g->state == EMPTY && !g->member_count)
-        return g->standalone ? BROOK_GROUP_EXPIRES_PER_OFFSET : BROOK_GROUP_EXPIRES_WHOLE;
-    if (g->state == STABLE && same(g->protocol_type, "consumer"))
-        return BROOK_GROUP_EXPIRES_UNSUBSCRIBED;
-    return BROOK_GROUP_KEEPS;
-}
-
 brook_err brook_groups_delete(brook_groups *gs, const char *group_id)
 {
-    group *g = find_group(gs, group_id);
+    group *g = group_find(gs, group_id);
     if (!g)
         return BROOK_ERR_NOT_FOUND;
     if (g->member_count || g->state != EMPTY)
         return BROOK_ERR_GROUP_NOT_EMPTY;
-    forget_past(g);
+    group_forget_past(g);
     brook_strmap_remove(&gs->groups, g->id);
-    free_group(g);
+    group_free(g);
     return BROOK_OK;
-}
-
-brook_err brook_groups_list(const brook_groups *gs, brook_request *req, brook_list_groups_req *out)
-{
-    out->group_count = 0;
-    out->groups = brook_request_alloc(req, sizeof *out->groups * (gs->groups.count ? gs->groups.count : 1));
-    if (!out->groups)
-        return BROOK_ERR_NOMEM;
-    brook_strmap_iter it = {0};
-    for (brook_strmap_entry *e; (e = brook_strmap_next(&gs->groups, &it));) {
-        const group *g = e->value;
-        brook_group_listing *l = &out->groups[out->group_count++];
-        l->group_id = req_strdup(req, g->id);
-        l->protocol_type = req_strdup(req, g->protocol_type ? g->protocol_type : "");
-        l->state = state_names[g->state];
-    }
-    return BROOK_OK;
-}
-
-void brook_groups_describe(const brook_groups *gs, brook_request *req, brook_group_description *d)
-{
-    const group *g = find_group(gs, d->group_id);
-    d->error = BROOK_OK;
-    d->members = NULL;
-    d->member_count = 0;
-    if (!g) {
-        d->state = "Dead";
-        d->protocol_type = d->protocol_name = "";
-        return;
-    }
-    d->state = state_names[g->state];
-    d->protocol_type = req_strdup(req, g->protocol_type ? g->protocol_type : "");
-    d->protocol_name = req_strdup(req, g->state == STABLE && g->protocol_name ? g->protocol_name : "");
-    if (!g->member_count)
-        return;
-    d->members = brook_request_alloc(req, sizeof *d->members * g->member_count);
-    if (!d->members) {
-        d->error = BROOK_ERR_NOMEM;
-        return;
-    }
-    for (member *m = g->members; m; m = m->next) {
-        brook_group_member_info *mi = &d->members[d->member_count++];
-        const brook_group_protocol *p = member_protocol(m, g->protocol_name);
-        mi->member_id = req_strdup(req, m->id);
-        mi->group_instance_id = req_strdup(req, m->instance_id);
-        mi->client_id = req_strdup(req, m->client_id);
-        mi->client_host = req_strdup(req, m->client_host);
-        mi->metadata = p ? req_memdup(req, p->metadata, p->metadata_len) : NULL;
-        mi->metadata_len = mi->metadata ? p->metadata_len : 0;
-        mi->assignment = req_memdup(req, m->assignment, m->assignment_len);
-        mi->assignment_len = mi->assignment ? m->assignment_len : 0;
-    }
-}
-
-/* The topics of a consumer-protocol subscription: int16 version, then an
- * array (int32 count) of int16-length strings; the rest is ignored. */
-static int subscription_has(const uint8_t *p, size_t len, const char *topic)
-{
-    if (len < 6)
-        return 0;
-    size_t pos = 2;
-    int32_t n = (int32_t)((uint32_t)p[pos] << 24 | (uint32_t)p[pos + 1] << 16 | (uint32_t)p[pos + 2] << 8 | p[pos + 3]);
-    pos += 4;
-    size_t tlen = strlen(topic);
-    for (int32_t i = 0; i < n && pos + 2 <= len; i++) {
-        size_t l = (size_t)(p[pos] << 8 | p[pos + 1]);
-        pos += 2;
-        if (pos + l > len)
-            return 0;
-        if (l == tlen && memcmp(p + pos, topic, l) == 0)
-            return 1;
-        pos += l;
-    }
-    return 0;
-}
-
-int brook_groups_subscribed(const brook_groups *gs, const char *group_id, const char *topic)
-{
-    const group *g = find_group(gs, group_id);
-    if (!g || !same(g->protocol_type, "consumer"))
-        return 0;
-    for (member *m = g->members; m; m = m->next)
-        for (size_t i = 0; i < m->protocol_count; i++)
-            if (subscription_has(m->protocols[i].metadata, m->protocols[i].metadata_len, topic))
-                return 1;
-    return 0;
 }
