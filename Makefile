@@ -13,7 +13,7 @@ RELEASE_DIR ?= build-release
 TSAN_TESTS = unit\.|integration\.test_(sasl|segment_storage|idempotence|metrics|lifecycle|consumer_groups|cold_fetch)
 FUZZ_DIR ?= build-fuzz
 FUZZ_SECONDS ?= 15
-FUZZERS = native_decode batch batch_validate config kafka_decode
+FUZZERS = native_decode batch batch_validate config kafka_decode past_record
 JOBS ?= $(shell nproc)
 CTEST_FLAGS ?= --output-on-failure --timeout 600
 
