@@ -9,8 +9,8 @@
  *    long as it has members.
  * When a group became empty, and whether it is a standalone consumer's,
  * is written down beside its offsets (offsets_pasts.c), so a restart or a
- * new coordinator keeps the schedule; a group that had members when the
- * broker stopped counts as empty from the restart.
+ * new coordinator keeps the schedule; a stable group comes back with its
+ * members and becomes empty when the last of them misses its session.
  *
  * Expiry writes tombstones like DeleteGroups and OffsetDelete, through the
  * group's coordinator: in a cluster only the broker leading the group's
