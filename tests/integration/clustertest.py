@@ -58,6 +58,7 @@ class ClusterTestCase(unittest.TestCase):
     # other brokers reach each broker's inter-broker listener through a TcpProxy (self.replica_links[id]):
     # cutting or delaying it cuts or delays the followers of that broker's partitions
     replication_via_proxy = False
+    leader_rebalance_interval_ms = 1000  # 0: the controller never gives leadership back by itself
     listeners = ""  # more listeners for every broker (a SASL one, say)
     cluster_extra = ""  # more settings in every broker's cluster block
     etcd_certs = None  # a make-certs.sh directory: etcd serves https and requires client certificates
@@ -126,10 +127,11 @@ class ClusterTestCase(unittest.TestCase):
         b = Broker(workdir, broker_id=broker_id, broker_extra='rack = "r%d";' % broker_id,
                    port=port, native_extra=native_extra, listeners=self.listeners,
                    storage=self.storage,
-                   extra='cluster = { endpoints = "%s"; name = "c"; lease_ttl_ms = %d; leader_rebalance_interval_ms = 1000; %s };\n%s\n'
+                   extra='cluster = { endpoints = "%s"; name = "c"; lease_ttl_ms = %d; leader_rebalance_interval_ms = %d; %s };\n%s\n'
                          'topics = { default_replication_factor = 3; };\n'
                          'metrics = { address = "127.0.0.1:0"; };\n%s'
-                         % (etcd_url or self.etcd.url, TTL_MS, self.cluster_extra, self.replication,
+                         % (etcd_url or self.etcd.url, TTL_MS, self.leader_rebalance_interval_ms, self.cluster_extra,
+                            self.replication,
                             self.broker_config(broker_id)))
         self.brokers[broker_id] = b
         return b
@@ -190,6 +192,29 @@ class ClusterTestCase(unittest.TestCase):
                 self.assertEqual(r["error"], expect, (v, r))
         finally:
             n.close()
+
+    def stop_followers(self, topic, leader):
+        """SIGTERM the other replicas of partition 0 (their leases go at once);
+        return them once the ISR is the leader alone."""
+        others = [i for i in self.partitions(topic)[0]["replicas"] if i != leader]
+        for i in others:
+            self.brokers[i].stop(signal.SIGTERM)
+        self.wait_partitions(topic, lambda r: r["isr"] == [leader], 1, timeout=30)
+        return others
+
+    def lose_every_in_sync_replica(self, topic):
+        """The ISR shrinks to the leader, which takes records no follower has,
+        then dies; one out-of-sync follower comes back. Returns (the old
+        leader, the follower back, the partition record before the kill)."""
+        first = self.partitions(topic)[0]
+        leader = first["leader"]
+        self.produce_to(leader, topic, [b"a%02d" % i for i in range(10)])
+        followers = self.stop_followers(topic, leader)
+        self.produce_to(leader, topic, [b"only-on-the-leader%d" % i for i in range(5)], acks=1)
+        before = self.partitions(topic)[0]
+        self.brokers[leader].stop(signal.SIGKILL)
+        self.start(followers[0])
+        return leader, followers[0], before
 
     def wait_log(self, broker_id, needle, timeout=15.0):
         deadline = time.monotonic() + timeout

@@ -38,15 +38,6 @@ class TopicConfigsInACluster(ClusterTestCase):
         self.assertGreaterEqual(resp[0].API_VERSION, 1)
         return {e[0]: (e[1], SOURCES[e[3]]) for e in entries}
 
-    def stop_followers(self, topic, leader):
-        """SIGTERM the other replicas of partition 0 (their leases go at once);
-        return them once the ISR is the leader alone."""
-        others = [i for i in self.partitions(topic)[0]["replicas"] if i != leader]
-        for i in others:
-            self.brokers[i].stop(signal.SIGTERM)
-        self.wait_partitions(topic, lambda r: r["isr"] == [leader], 1, timeout=30)
-        return others
-
     def test_a_topic_min_insync_replicas_overrides_the_brokers(self):
         self.controller()
         strict = self.create("strict", configs={"min.insync.replicas": "3"})[0]
@@ -89,20 +80,6 @@ class TopicConfigsInACluster(ClusterTestCase):
         self.brokers[away].stop(signal.SIGTERM)
         self.wait_partitions("moving", lambda r: len(r["isr"]) == 2, 1, timeout=30)
         self.produce_to(leader, "moving", [b"two are not enough now"], expect=NOT_ENOUGH_REPLICAS)
-
-    def lose_every_in_sync_replica(self, topic):
-        """The ISR shrinks to the leader, which takes records no follower has,
-        then dies; one out-of-sync follower comes back. Returns (the old
-        leader, the follower back, the partition record before the kill)."""
-        first = self.partitions(topic)[0]
-        leader = first["leader"]
-        self.produce_to(leader, topic, [b"a%02d" % i for i in range(10)])
-        followers = self.stop_followers(topic, leader)
-        self.produce_to(leader, topic, [b"only-on-the-leader%d" % i for i in range(5)], acks=1)
-        before = self.partitions(topic)[0]
-        self.brokers[leader].stop(signal.SIGKILL)
-        self.start(followers[0])
-        return leader, followers[0], before
 
     def test_an_unclean_election_only_when_the_topic_allows_it(self):
         self.controller()
