@@ -59,6 +59,8 @@ static void retry_later(brook_broker *b)
 typedef struct partition_write {
     brook_broker *b;
     char key[512];
+    void (*done)(void *arg, brook_err err); /* NULL: nobody waits for it */
+    void *arg;
 } partition_write;
 
 static void partition_written(void *arg, const brook_mresult *r)
@@ -72,16 +74,23 @@ static void partition_written(void *arg, const brook_mresult *r)
     }
     /* a compare that failed: the image brings the newer state, and with it
      * another look at this partition */
+    if (w->done)
+        w->done(w->arg, r->err ? BROOK_ERR_IO : r->succeeded ? BROOK_OK : BROOK_ERR_AGAIN);
     free(w);
 }
 
 static void partition_abandoned(void *arg)
 {
-    free(arg);
+    partition_write *w = arg;
+    if (w->done)
+        w->done(w->arg, BROOK_ERR_NOT_LEADER); /* no longer the controller */
+    free(w);
 }
 
-static brook_err write_partition(brook_broker *b, const char *key, const brook_partition_record *rec,
-                                 int64_t mod_revision)
+/* Write the partition's record if its key is still at `mod_revision` (0:
+ * does not exist); `done` (may be NULL) is told how it went. */
+static brook_err write_partition_then(brook_broker *b, const char *key, const brook_partition_record *rec,
+                                      int64_t mod_revision, void (*done)(void *arg, brook_err err), void *arg)
 {
     struct brook_controller_duties *d = duties(b);
     char *value = NULL;
@@ -89,6 +98,8 @@ static brook_err write_partition(brook_broker *b, const char *key, const brook_p
     brook_err e = !d || !w ? BROOK_ERR_NOMEM : brook_partition_record_encode(rec, &value);
     if (!e) {
         w->b = b;
+        w->done = done;
+        w->arg = arg;
         snprintf(w->key, sizeof w->key, "%s", key);
         /* mod_revision 0: the key must not exist yet */
         brook_mcmp same = {.key = key,
@@ -105,6 +116,12 @@ static brook_err write_partition(brook_broker *b, const char *key, const brook_p
     free(value);
     free(w);
     return e;
+}
+
+static brook_err write_partition(brook_broker *b, const char *key, const brook_partition_record *rec,
+                                 int64_t mod_revision)
+{
+    return write_partition_then(b, key, rec, mod_revision, NULL, NULL);
 }
 
 /* The first live broker of `ids` that `keep` allows, or -1. */
@@ -236,6 +253,78 @@ static void reconcile_partition(brook_broker *b, const brook_image_topic *t, int
         }
     }
     free(room);
+}
+
+/* ---- elections on request (ElectLeaders) ------------------------------------- */
+
+/* The leader `type` asks for, into `next` (isr_room: room for the in-sync
+ * set); an error when there is none to elect or no need. */
+static brook_err requested_leader(brook_broker *b, const brook_partition_record *rec, brook_election_type type,
+                                  brook_partition_record *next, int32_t *isr_room, int *unclean)
+{
+    *next = *rec;
+    next->isr = isr_room;
+    *unclean = 0;
+    int32_t leader;
+    if (type == BROOK_ELECTION_PREFERRED) {
+        leader = rec->replicas[0];
+        if (rec->leader == leader)
+            return BROOK_ERR_ELECTION_NOT_NEEDED;
+        if (!brook_membership_is_live(b, leader) || !brook_ids_contain(rec->isr, rec->isr_count, leader))
+            return BROOK_ERR_PREFERRED_LEADER_NOT_AVAILABLE;
+    } else {
+        if (rec->leader >= 0 && brook_membership_is_live(b, rec->leader))
+            return BROOK_ERR_ELECTION_NOT_NEEDED;
+        leader = first_live(b, rec->replicas, rec->replica_count, rec->isr, rec->isr_count);
+        if (leader < 0) { /* none in sync is live: the first live replica, with what it holds */
+            if (!elect_unclean(b, rec, next, isr_room))
+                return BROOK_ERR_ELIGIBLE_LEADERS_NOT_AVAILABLE;
+            *unclean = 1;
+            return BROOK_OK;
+        }
+    }
+    next->leader = leader;
+    next->leader_epoch = rec->leader_epoch + 1;
+    next->partition_epoch = rec->partition_epoch + 1;
+    next->isr_count = live_isr(b, rec, leader, isr_room);
+    return BROOK_OK;
+}
+
+brook_err brook_controller_elect(brook_broker *b, const char *topic, int32_t partition, brook_election_type type,
+                                 void (*done)(void *arg, brook_err err), void *arg)
+{
+    if (!ready(b))
+        return brook_is_controller(b) ? BROOK_ERR_AGAIN : BROOK_ERR_NOT_LEADER;
+    const brook_image_partition *ip = brook_cluster_image_partition(b, topic, partition);
+    if (!ip || !ip->rec.replica_count)
+        return BROOK_ERR_NOT_FOUND;
+    char key[512];
+    if (brook_partition_key(key, sizeof key, brook_membership_namespace(b), topic, partition))
+        return BROOK_ERR_INVALID;
+    if (brook_strmap_get(&duties(b)->busy, key))
+        return BROOK_ERR_AGAIN; /* a write of it in flight: decide on what it brings */
+    int32_t *room = malloc(sizeof *room * (size_t)ip->rec.replica_count);
+    if (!room)
+        return BROOK_ERR_NOMEM;
+    brook_partition_record next;
+    int unclean;
+    brook_err e = requested_leader(b, &ip->rec, type, &next, room, &unclean);
+    if (!e)
+        e = write_partition_then(b, key, &next, ip->mod_revision, done, arg);
+    if (!e) {
+        brook_metric_add(b->m.cluster_leader_elections_total, 1);
+        if (unclean) {
+            brook_metric_add(b->m.cluster_unclean_leader_elections_total, 1);
+            log_warn("cluster: partition %s-%d: no in-sync replica is live; an unclean election was asked for: "
+                     "broker %d leads with what it holds (acknowledged records may be lost)",
+                     topic, partition, next.leader);
+        }
+        log_info("cluster: partition %s-%d elected on request (%s): leader %d epoch %d, %d in sync", topic, partition,
+                 type == BROOK_ELECTION_PREFERRED ? "preferred" : "unclean", next.leader, next.leader_epoch,
+                 next.isr_count);
+    }
+    free(room);
+    return e;
 }
 
 static void reconcile_topic(brook_broker *b, const brook_image_topic *t)

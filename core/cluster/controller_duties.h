@@ -55,6 +55,22 @@ typedef struct brook_topic_creation {
 brook_err brook_controller_create_topics(struct brook_broker *b, brook_topic_creation *topics, size_t n,
                                          void (*done)(void *arg), void *arg);
 
+/* Elect a partition's leader on request (Kafka's ElectLeaders):
+ * PREFERRED gives leadership to its first replica if that one is live and
+ * in sync; UNCLEAN gives a partition without a live leader the first live
+ * in-sync replica, else the first live replica whatever it holds (its
+ * in-sync set then itself alone), whatever the topic's
+ * unclean.leader.election.enable says: it is the operator's explicit
+ * choice. Refused at once: BROOK_ERR_ELECTION_NOT_NEEDED,
+ * _PREFERRED_LEADER_NOT_AVAILABLE, _ELIGIBLE_LEADERS_NOT_AVAILABLE,
+ * _NOT_FOUND, _NOT_LEADER (not the controller), _AGAIN (not ready, or a
+ * write of the partition is in flight: ask again shortly). Otherwise
+ * `done(arg, err)` once written: BROOK_OK, BROOK_ERR_AGAIN (the record
+ * changed meanwhile: ask again), _NOT_LEADER (this broker stopped being
+ * the controller), _IO. */
+brook_err brook_controller_elect(struct brook_broker *b, const char *topic, int32_t partition, brook_election_type type,
+                                 void (*done)(void *arg, brook_err err), void *arg);
+
 /* Grow a topic to `count` partitions, placed on the live brokers (the
  * existing ones stay where they are). `done(arg, err)` once the topic
  * record is written (BROOK_ERR_AGAIN: it changed meanwhile); the partition

@@ -48,6 +48,7 @@ static const brook_req_type_row rows[BROOK_REQ_TYPE_COUNT] = {
     [BROOK_REQ_DESCRIBE_PRODUCERS] = {"describe_producers", brook_handle_describe_producers},
     [BROOK_REQ_DESCRIBE_USER_SCRAM] = {"describe_user_scram", brook_handle_describe_user_scram},
     [BROOK_REQ_ALTER_USER_SCRAM] = {"alter_user_scram", brook_handle_alter_user_scram},
+    [BROOK_REQ_ELECT_LEADERS] = {"elect_leaders", brook_handle_elect_leaders},
 };
 
 const brook_req_type_row *brook_req_type(int type)

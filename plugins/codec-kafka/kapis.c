@@ -897,6 +897,33 @@ static const kfield dp_resp[DP_R__COUNT] = {
 MSG(dp_request, dp_req);
 MSG(dp_response, dp_resp);
 
+/* ---- ElectLeaders (43) ------------------------------------------------------ */
+static const kfield el_topic[EL_T__COUNT] = {
+    [EL_T_NAME] = F("Topic", KT_STRING, 0, KV_ANY),
+    [EL_T_PARTITIONS] = FA("Partitions", KT_INT32, 0, KV_ANY, KV_NEVER),
+};
+static const kfield el_req[EL__COUNT] = {
+    [EL_TYPE] = F("ElectionType", KT_INT8, 1, KV_ANY),
+    [EL_TOPICS] = FS("TopicPartitions", el_topic, 0, KV_ANY, 0),
+    [EL_TIMEOUT] = FD("TimeoutMs", KT_INT32, 0, KV_ANY, 60000),
+};
+static const kfield el_resp_partition[EL_RP__COUNT] = {
+    [EL_RP_INDEX] = F("PartitionId", KT_INT32, 0, KV_ANY),
+    [EL_RP_ERROR] = F("ErrorCode", KT_INT16, 0, KV_ANY),
+    [EL_RP_MESSAGE] = FN("ErrorMessage", KT_STRING, 0, KV_ANY, 0),
+};
+static const kfield el_resp_topic[EL_RT__COUNT] = {
+    [EL_RT_NAME] = F("Topic", KT_STRING, 0, KV_ANY),
+    [EL_RT_PARTITIONS] = FS("PartitionResult", el_resp_partition, 0, KV_ANY, KV_NEVER),
+};
+static const kfield el_resp[EL_R__COUNT] = {
+    [EL_R_THROTTLE] = F("ThrottleTimeMs", KT_INT32, 0, KV_ANY),
+    [EL_R_ERROR] = F("ErrorCode", KT_INT16, 1, KV_ANY),
+    [EL_R_RESULTS] = FS("ReplicaElectionResults", el_resp_topic, 0, KV_ANY, KV_NEVER),
+};
+MSG(el_request, el_req);
+MSG(el_response, el_resp);
+
 /* ---- DescribeUserScramCredentials (50), AlterUserScramCredentials (51) ------- */
 static const kfield dus_user[DUS_U__COUNT] = {
     [DUS_U_NAME] = F("Name", KT_STRING, 0, KV_ANY),
@@ -1142,6 +1169,15 @@ static const kapi apis[] = {
      .response = &dld_response,
      .decode = kmap_dec_describe_log_dirs,
      .encode = kmap_enc_describe_log_dirs},
+    {.key = 43,
+     .name = "ElectLeaders",
+     .min_ver = 0,
+     .max_ver = 2,
+     .flexible_from = 2,
+     .request = &el_request,
+     .response = &el_response,
+     .decode = kmap_dec_elect_leaders,
+     .encode = kmap_enc_elect_leaders},
     {.key = 61,
      .name = "DescribeProducers",
      .min_ver = 0,

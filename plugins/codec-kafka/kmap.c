@@ -36,7 +36,10 @@ int16_t kmap_error(brook_err e, int cluster)
     case BROOK_ERR_NO_SPACE: return 56;       /* KAFKA_STORAGE_ERROR */
     case BROOK_ERR_AUTH: return 58;           /* SASL_AUTHENTICATION_FAILED */
     case BROOK_ERR_INVALID_RECORD: return 87; /* INVALID_RECORD */
-    default: return -1;                       /* UNKNOWN_SERVER_ERROR */
+    case BROOK_ERR_PREFERRED_LEADER_NOT_AVAILABLE: return 80;
+    case BROOK_ERR_ELIGIBLE_LEADERS_NOT_AVAILABLE: return 83;
+    case BROOK_ERR_ELECTION_NOT_NEEDED: return 84;
+    default: return -1; /* UNKNOWN_SERVER_ERROR */
     }
 }
 
@@ -1033,4 +1036,65 @@ kval *kmap_enc_sasl_authenticate(kreq *kr, brook_request *req)
 kval *kmap_encode(kreq *kr, brook_request *req)
 {
     return kr->api->encode(kr, req);
+}
+
+/* ---- ElectLeaders (43) ------------------------------------------------------------ */
+
+int kmap_dec_elect_leaders(kreq *kr, brook_request *req)
+{
+    brook_elect_leaders_req *e = &req->u.elect_leaders;
+    kval *topics = &kr->body[EL_TOPICS];
+    req->type = BROOK_REQ_ELECT_LEADERS;
+    e->election_type = (brook_election_type)kr->body[EL_TYPE].i;
+    e->timeout_ms = (int32_t)kr->body[EL_TIMEOUT].i;
+    if (topics->len < 0)
+        return 0; /* null: every partition */
+    e->topic_count = COUNT_OF(topics);
+    e->topics = kmap_alloc(req, sizeof *e->topics * (e->topic_count + 1));
+    if (!e->topics)
+        return -1;
+    for (size_t t = 0; t < e->topic_count; t++) {
+        kval *tv = ROW(topics, t), *parts = &tv[EL_T_PARTITIONS];
+        brook_elect_topic *et = &e->topics[t];
+        et->name = kmap_str(req, &tv[EL_T_NAME]);
+        et->partition_count = COUNT_OF(parts);
+        et->partitions = kmap_alloc(req, sizeof *et->partitions * (et->partition_count + 1));
+        if (!et->name || !et->partitions)
+            return -1;
+        for (size_t i = 0; i < et->partition_count; i++)
+            et->partitions[i] = (brook_elect_partition){.partition = (int32_t)parts->items[i].i};
+    }
+    return 0;
+}
+
+/* NOT_CONTROLLER for "not the controller": clients ask the one Metadata names. */
+static int16_t election_error(brook_err e)
+{
+    return e == BROOK_ERR_NOT_LEADER ? 41 : kmap_error(e, 1);
+}
+
+kval *kmap_enc_elect_leaders(kreq *kr, brook_request *req)
+{
+    (void)kr;
+    brook_elect_leaders_req *e = &req->u.elect_leaders;
+    kval *r = kmap_struct(req, EL_R__COUNT);
+    if (!r || kmap_rows(req, &r[EL_R_RESULTS], e->topics ? e->topic_count : 0, EL_RT__COUNT))
+        return NULL;
+    r[EL_R_ERROR].i = election_error(e->error);
+    for (size_t t = 0; e->topics && t < e->topic_count; t++) {
+        const brook_elect_topic *et = &e->topics[t];
+        kval *tv = ROW(&r[EL_R_RESULTS], t);
+        kmap_set_str(&tv[EL_RT_NAME], et->name);
+        if (kmap_rows(req, &tv[EL_RT_PARTITIONS], et->partition_count, EL_RP__COUNT))
+            return NULL;
+        for (size_t i = 0; i < et->partition_count; i++) {
+            const brook_elect_partition *ep = &et->partitions[i];
+            brook_err err = e->error ? e->error : ep->error; /* v0 has no request-level error */
+            kval *pv = ROW(&tv[EL_RT_PARTITIONS], i);
+            pv[EL_RP_INDEX].i = ep->partition;
+            pv[EL_RP_ERROR].i = election_error(err);
+            kmap_set_str(&pv[EL_RP_MESSAGE], err ? (ep->message ? ep->message : brook_err_str(err)) : NULL);
+        }
+    }
+    return r;
 }

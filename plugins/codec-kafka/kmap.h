@@ -59,6 +59,8 @@ int kmap_dec_describe_log_dirs(kreq *kr, brook_request *req);
 kval *kmap_enc_describe_log_dirs(kreq *kr, brook_request *req);
 int kmap_dec_describe_producers(kreq *kr, brook_request *req);
 kval *kmap_enc_describe_producers(kreq *kr, brook_request *req);
+int kmap_dec_elect_leaders(kreq *kr, brook_request *req);
+kval *kmap_enc_elect_leaders(kreq *kr, brook_request *req);
 int kmap_dec_describe_user_scram(kreq *kr, brook_request *req); /* kmap_users.c */
 kval *kmap_enc_describe_user_scram(kreq *kr, brook_request *req);
 int kmap_dec_alter_user_scram(kreq *kr, brook_request *req);

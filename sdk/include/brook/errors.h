@@ -46,6 +46,9 @@ typedef enum brook_err {
     BROOK_ERR_FENCED_LEADER_EPOCH = 35,  /* the caller's leader epoch is older than this replica's */
     BROOK_ERR_UNKNOWN_LEADER_EPOCH = 36, /* the caller's leader epoch is newer than this replica knows */
     BROOK_ERR_SECURITY_DISABLED = 37,    /* since 2.3: no authorizer keeps rules that can be changed */
+    BROOK_ERR_ELECTION_NOT_NEEDED = 38,  /* since 2.10: the partition already has the leader asked for */
+    BROOK_ERR_PREFERRED_LEADER_NOT_AVAILABLE = 39, /* since 2.10: the preferred replica is dead or not in sync */
+    BROOK_ERR_ELIGIBLE_LEADERS_NOT_AVAILABLE = 40, /* since 2.10: no live replica could lead */
     BROOK_ERR__COUNT
 } brook_err;
 
@@ -91,6 +94,9 @@ static inline const char *brook_err_str(brook_err err)
     case BROOK_ERR_FENCED_LEADER_EPOCH: return "fenced leader epoch";
     case BROOK_ERR_UNKNOWN_LEADER_EPOCH: return "unknown leader epoch";
     case BROOK_ERR_SECURITY_DISABLED: return "no authorizer that keeps ACLs is configured";
+    case BROOK_ERR_ELECTION_NOT_NEEDED: return "the partition already has that leader";
+    case BROOK_ERR_PREFERRED_LEADER_NOT_AVAILABLE: return "the preferred replica is not live and in sync";
+    case BROOK_ERR_ELIGIBLE_LEADERS_NOT_AVAILABLE: return "no live replica can lead";
     case BROOK_ERR__COUNT: break;
     }
     return "unknown error";

@@ -59,6 +59,7 @@ typedef enum brook_request_type {
     BROOK_REQ_DESCRIBE_PRODUCERS = 31,  /* since 2.3: the idempotent producers a partition tracks */
     BROOK_REQ_DESCRIBE_USER_SCRAM = 32, /* since 2.3: users' SCRAM credentials (user_request.h) */
     BROOK_REQ_ALTER_USER_SCRAM = 33,    /* since 2.3 */
+    BROOK_REQ_ELECT_LEADERS = 34,       /* since 2.10: a preferred or unclean leader election on request */
 } brook_request_type;
 
 /* brook_request.flags */
@@ -491,6 +492,42 @@ typedef struct brook_describe_producers_req {
     size_t topic_count;
 } brook_describe_producers_req;
 
+/* ---- elect leaders (since 2.10) ----------------------------------------------- */
+/* Kafka's ElectLeaders (KIP-460), answered by the controller: move
+ * leadership back to each partition's preferred (first) replica, or give
+ * an offline partition whose in-sync replicas are all gone a leader from
+ * its out-of-sync ones (records only they held are lost). */
+typedef enum brook_election_type {
+    BROOK_ELECTION_PREFERRED = 0,
+    BROOK_ELECTION_UNCLEAN = 1,
+} brook_election_type;
+
+typedef struct brook_elect_partition {
+    int32_t partition;
+    brook_err error;     /* out: BROOK_ERR_ELECTION_NOT_NEEDED, _PREFERRED_LEADER_NOT_AVAILABLE, ... */
+    const char *message; /* out: why, or NULL */
+    uint64_t reserved[2];
+} brook_elect_partition;
+BROOK_ABI_PIN_SIZE(brook_elect_partition, 32);
+
+typedef struct brook_elect_topic {
+    const char *name;
+    brook_elect_partition *partitions;
+    size_t partition_count;
+    uint64_t reserved[2];
+} brook_elect_topic;
+BROOK_ABI_PIN_SIZE(brook_elect_topic, 40);
+
+typedef struct brook_elect_leaders_req {
+    brook_election_type election_type;
+    int32_t timeout_ms;
+    /* NULL: every partition of every topic (the core fills the list in,
+     * from the request's arena) */
+    brook_elect_topic *topics;
+    size_t topic_count;
+    brook_err error; /* out: for the whole request (not the controller, not allowed) */
+} brook_elect_leaders_req;
+
 /* ---- the request ---------------------------------------------------- */
 typedef struct brook_request brook_request;
 
@@ -551,6 +588,7 @@ struct brook_request {
         brook_describe_producers_req describe_producers;           /* since 2.3 */
         brook_describe_user_scram_req describe_user_scram;         /* since 2.3 */
         brook_alter_user_scram_req alter_user_scram;               /* since 2.3 */
+        brook_elect_leaders_req elect_leaders;                     /* since 2.10 */
         uint64_t room[32];
     } u;
 };

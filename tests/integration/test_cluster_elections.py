@@ -1,0 +1,156 @@
+"""ElectLeaders (43, KIP-460) against three brookd and etcd: a preferred
+election gives a partition back to its first replica once it is in sync
+again (the controller's own rebalance is off here), an unclean one gives
+an offline partition whose in-sync replicas are gone the replica that is
+back, with what it holds; each refusal has its error (election not
+needed, preferred leader not available, no eligible leader, unknown
+partition, not the controller). No Debian client library sends the
+request (librdkafka 2.0, kafka-python 2.0 and confluent-kafka 1.7
+predate it), so the frames are made by hand, v1 and the flexible v2."""
+import signal
+import struct
+import time
+
+import kafkawire as kw
+from clustertest import ClusterTestCase
+
+NONE, UNKNOWN, TIMED_OUT, NOT_CONTROLLER = 0, 3, 7, 41
+PREFERRED_NOT_AVAILABLE, ELIGIBLE_NOT_AVAILABLE, NOT_NEEDED = 80, 83, 84
+PREFERRED, UNCLEAN = 0, 1
+
+
+def parse_results(read_str, take, array):
+    out = {}
+
+    def partition(topic):
+        index, err = take(">i"), take(">h")
+        read_str()  # the message
+        out[(topic, index)] = err
+
+    def topic():
+        name = read_str()
+        array(lambda: partition(name))
+    array(topic)
+    return out
+
+
+def elect_v1(port, election_type, topics, timeout_ms=10000):
+    """(request error, {(topic, partition): error}) for ElectLeaders v1."""
+    body = struct.pack(">b", election_type)
+    if topics is None:
+        body += struct.pack(">i", -1)
+    else:
+        body += kw.array([kw.string(t) + kw.array([struct.pack(">i", p) for p in parts]) for t, parts in topics])
+    conn = kw.Conn(port)
+    try:
+        data = conn.call(43, 1, body + struct.pack(">i", timeout_ms))
+    finally:
+        conn.close()
+    pos = [4]  # after the throttle time
+
+    def take(fmt):
+        v = struct.unpack_from(fmt, data, pos[0])[0]
+        pos[0] += struct.calcsize(fmt)
+        return v
+
+    def read_str():
+        n = take(">h")
+        s = data[pos[0]:pos[0] + max(n, 0)].decode()
+        pos[0] += max(n, 0)
+        return s
+
+    def array(each):
+        for _ in range(take(">i")):
+            each()
+    error = take(">h")
+    return error, parse_results(read_str, take, array)
+
+
+def elect_v2(port, election_type, topics):
+    """The flexible v2: topics None asks for every partition."""
+    body = struct.pack(">b", election_type)
+    if topics is None:
+        body += kw.uvarint(0)
+    else:
+        body += kw.uvarint(len(topics) + 1)
+        for t, parts in topics:
+            body += kw.compact(t) + kw.uvarint(len(parts) + 1) + b"".join(struct.pack(">i", p) for p in parts) + b"\0"
+    r = kw.call_flexible(port, 43, 2, body + struct.pack(">i", 10000) + b"\0")
+    r.take(">i")
+    error = r.take(">h")
+
+    def array(each):
+        def one():
+            each()
+            r.tags()
+        r.array(one)
+    return error, parse_results(r.str, r.take, array)
+
+
+class Elections(ClusterTestCase):
+    leader_rebalance_interval_ms = 0  # only elections asked for move leadership back
+
+    def controller_port(self):
+        """The live controller's Kafka port (a killed one holds the key for a lease TTL)."""
+        deadline = time.monotonic() + 30
+        while not self.brokers[self.controller()].alive() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        return self.brokers[self.controller()].kafka_port
+
+    def test_a_preferred_election_gives_the_partition_back_to_its_first_replica(self):
+        self.controller()
+        first = self.create("pref", 2)[0]
+        preferred = first["replicas"][0]
+        self.assertEqual(first["leader"], preferred)
+        self.brokers[preferred].stop(signal.SIGTERM)
+        moved = self.wait_partitions("pref", lambda r: r["leader"] not in (-1, preferred), 2, timeout=30)[0]
+        self.assertEqual(elect_v1(self.controller_port(), PREFERRED, [("pref", [0])])[1],
+                         {("pref", 0): PREFERRED_NOT_AVAILABLE})  # it is away
+        self.start(preferred)
+        self.wait_partitions("pref", lambda r: len(r["isr"]) == 3, 2, timeout=40)
+        self.assertEqual(self.partitions("pref")[0]["leader"], moved["leader"])  # nothing moves it by itself
+        error, results = elect_v1(self.controller_port(), PREFERRED, [("pref", [0, 7]), ("nope", [0])])
+        self.assertEqual((error, results), (NONE, {("pref", 0): NONE, ("pref", 7): UNKNOWN, ("nope", 0): UNKNOWN}))
+        now = self.partitions("pref")[0]
+        self.assertEqual(now["leader"], preferred)  # written before the answer
+        self.assertEqual(now["leader_epoch"], moved["leader_epoch"] + 1)
+        self.assertEqual(elect_v1(self.controller_port(), PREFERRED, [("pref", [0])])[1],
+                         {("pref", 0): NOT_NEEDED})
+        # every partition (a null list), flexible: those that needed none are left out
+        off_preferred = {(t, p) for t in ("pref", "__consumer_offsets")
+                         for p, r in self.partitions(t).items() if r["leader"] != r["replicas"][0]}
+        self.assertTrue(off_preferred)  # what the stopped broker led went elsewhere
+        error, results = elect_v2(self.controller_port(), PREFERRED, None)
+        self.assertEqual((error, results), (NONE, {k: NONE for k in off_preferred}))
+        for t in ("pref", "__consumer_offsets"):
+            self.assertEqual([p for p, r in self.partitions(t).items() if r["leader"] != r["replicas"][0]], [])
+        self.assertEqual(elect_v2(self.controller_port(), PREFERRED, None), (NONE, {}))
+        # only the controller elects
+        other = [i for i in self.brokers if i != self.controller()][0]
+        error, results = elect_v1(self.brokers[other].kafka_port, PREFERRED, [("pref", [0])])
+        self.assertEqual((error, results), (NOT_CONTROLLER, {("pref", 0): NOT_CONTROLLER}))
+        self.produce_to(preferred, "pref", [b"led by its preferred replica"])
+
+    def test_an_unclean_election_brings_an_offline_partition_back(self):
+        self.controller()
+        self.create("offline", rf=2)
+        old, back, before = self.lose_every_in_sync_replica("offline")
+        self.wait_partitions("offline", lambda r: r["leader"] == -1, 1, timeout=30)
+        self.assertEqual(elect_v1(self.controller_port(), PREFERRED, [("offline", [0])])[1],
+                         {("offline", 0): PREFERRED_NOT_AVAILABLE})
+        error, results = elect_v1(self.controller_port(), UNCLEAN, [("offline", [0])])
+        self.assertEqual((error, results), (NONE, {("offline", 0): NONE}))
+        now = self.partitions("offline")[0]
+        self.assertEqual((now["leader"], now["isr"]), (back, [back]))
+        self.assertGreater(now["leader_epoch"], before["leader_epoch"])
+        self.assertTrue(self.wait_log(self.controller(), "an unclean election was asked for: broker %d leads" % back))
+        # what only the lost leader held is gone; the partition takes writes again
+        self.produce_to(back, "offline", [b"after"], acks=1)
+        self.assertEqual(self.read_all("offline", 11, broker_id=back), [b"a%02d" % i for i in range(10)] + [b"after"])
+        self.assertEqual(elect_v1(self.controller_port(), UNCLEAN, [("offline", [0])])[1],
+                         {("offline", 0): NOT_NEEDED})
+        # no replica left alive: nobody to elect
+        self.brokers[back].stop(signal.SIGKILL)
+        self.wait_partitions("offline", lambda r: r["leader"] == -1, 1, timeout=30)
+        self.assertEqual(elect_v1(self.controller_port(), UNCLEAN, [("offline", [0])])[1],
+                         {("offline", 0): ELIGIBLE_NOT_AVAILABLE})
