@@ -44,6 +44,8 @@ typedef enum op {
     OP_DELETE_ACLS,
     OP_DESCRIBE_USERS,
     OP_ALTER_USERS,
+    /* leader elections on request (native_elections.c) */
+    OP_ELECT_LEADERS,
     OP__COUNT
 } op;
 
@@ -101,6 +103,10 @@ int native_decode_topic_configs(decoder *d, brook_topic_create *tc);
 /* ---- ACLs and SCRAM users (native_security.c) ---- */
 int native_decode_security_op(decoder *d, op o);
 void native_encode_security_op(msgpack_packer *pk, const native_req *nr, const brook_request *req);
+
+/* ---- leader elections (native_elections.c) ---- */
+int native_decode_elect_leaders(decoder *d);
+void native_encode_elect_leaders(msgpack_packer *pk, const native_req *nr, const brook_request *req);
 
 /* ---- consumer groups (native_groups.c) ---- */
 int native_decode_group_op(decoder *d, op o);

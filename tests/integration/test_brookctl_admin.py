@@ -2,7 +2,8 @@
 (list as a sorted table with a header row or as JSON, add, remove by
 filter; a remove without a filter refused), SCRAM users (add refuses an
 existing user, set changes the password, delete; each checked by a real
-kcat login over SASL SCRAM), and --version."""
+kcat login over SASL SCRAM), leader elections on a single broker (none
+is ever needed), and --version."""
 import json
 import os
 import shutil
@@ -107,6 +108,9 @@ class BrookctlAdmin(unittest.TestCase):
             ({"op": "create_acl", "permission": "allow", "principal": "User:a", "operation": "READ"},
              "resource_type, operation and permission"),
             ({"op": "describe_acls", "pattern": "sideways"}, "literal, prefixed or match"),
+            ({"op": "elect_leaders", "type": "sideways"}, "\"preferred\" or \"unclean\""),
+            ({"op": "elect_leaders", "topics": [{"topic": "t", "partitions": [-1]}]}, "partition numbers"),
+            ({"op": "elect_leaders", "topics": {"t": 0}}, "nil (every partition) or an array"),
         ]
         for fields, message in cases:
             op = fields.pop("op")
@@ -115,6 +119,17 @@ class BrookctlAdmin(unittest.TestCase):
             self.assertIn(message, r["message"])
         with open(self.creds) as f:
             self.assertEqual(f.read(), "")  # nothing was written
+
+    def test_a_single_broker_needs_no_election(self):
+        # it leads every partition: brookctl says so and succeeds
+        self.ctl("topics", "create", "solo", "--partitions", "2")
+        r = self.ctl("cluster", "elect", "solo")
+        self.assertEqual(r.stdout.decode(), "partition solo-0\tnot needed: the partition already has that leader\n"
+                                            "partition solo-1\tnot needed: the partition already has that leader\n")
+        self.assertEqual(self.ctl("cluster", "elect").stdout, b"")  # every partition: none needed one
+        r = self.ctl("cluster", "elect", "--unclean", "solo:3", rc=1)
+        self.assertEqual(r.stdout.decode(), "partition solo-3\tfailed: not found\n")
+        self.ctl("cluster", "elect", "nope", rc=1)  # an unknown topic
 
     def test_version(self):
         r = subprocess.run([BROOKCTL, "--version"], stdout=subprocess.PIPE, timeout=10)

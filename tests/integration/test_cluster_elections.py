@@ -6,12 +6,14 @@ back, with what it holds; each refusal has its error (election not
 needed, preferred leader not available, no eligible leader, unknown
 partition, not the controller). No Debian client library sends the
 request (librdkafka 2.0, kafka-python 2.0 and confluent-kafka 1.7
-predate it), so the frames are made by hand, v1 and the flexible v2."""
+predate it), so the frames are made by hand, v1 and the flexible v2;
+`brookctl cluster elect` finds the controller from any broker."""
 import signal
 import struct
 import time
 
 import kafkawire as kw
+from brooktest import brookctl
 from clustertest import ClusterTestCase
 
 NONE, UNKNOWN, TIMED_OUT, NOT_CONTROLLER = 0, 3, 7, 41
@@ -154,3 +156,24 @@ class Elections(ClusterTestCase):
         self.wait_partitions("offline", lambda r: r["leader"] == -1, 1, timeout=30)
         self.assertEqual(elect_v1(self.controller_port(), UNCLEAN, [("offline", [0])])[1],
                          {("offline", 0): ELIGIBLE_NOT_AVAILABLE})
+
+    def test_brookctl_elects_at_the_controller_from_any_broker(self):
+        self.controller()
+        first = self.create("ctl", 1)[0]
+        preferred = first["replicas"][0]
+        self.brokers[preferred].stop(signal.SIGTERM)
+        self.wait_partitions("ctl", lambda r: r["leader"] not in (-1, preferred), 1, timeout=30)
+        self.start(preferred)
+        self.wait_partitions("ctl", lambda r: len(r["isr"]) == 3, 1, timeout=40)
+        asked = [i for i in self.brokers if i != self.controller()][0]  # not the controller
+        r = brookctl(self.brokers[asked].address, "cluster", "elect", "ctl")
+        self.assertEqual((r.returncode, r.stdout.decode()), (0, "partition ctl-0\telected\n"), r.stderr)
+        self.assertEqual(self.partitions("ctl")[0]["leader"], preferred)
+        r = brookctl(self.brokers[asked].address, "cluster", "elect", "ctl:0", "ctl:4")
+        self.assertEqual(r.returncode, 1)
+        out = r.stdout.decode()
+        self.assertIn("partition ctl-0\tnot needed: the partition already has that leader\n", out)
+        self.assertIn("partition ctl-4\tfailed: not found\n", out)
+        r = brookctl(self.brokers[asked].address, "cluster", "elect", "--unclean", "ctl")
+        self.assertEqual((r.returncode, r.stdout.decode()), (0, "partition ctl-0\tnot needed: the partition "
+                                                                "already has that leader\n"), r.stderr)

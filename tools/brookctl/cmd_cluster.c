@@ -1,5 +1,6 @@
 /* brookctl cluster: the brokers the broker knows are live, which one is
- * the controller, and the cluster id (native op describe_cluster). */
+ * the controller, and the cluster id (native op describe_cluster);
+ * `cluster elect` is cluster_elect.c. */
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
@@ -9,11 +10,12 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out, "usage: brookctl cluster [info]\n"
+    fprintf(out, "usage: brookctl cluster [info] | brookctl cluster elect [--unclean] [TOPIC[:PARTITION]...]\n"
                  "  the cluster id, the controller and every live broker (id, address, rack), as the broker\n"
                  "  given with -b sees them (a single broker lists itself as its own controller), then each\n"
                  "  partition: leader, leader epoch, replicas and in-sync replicas (under-replicated and\n"
-                 "  offline partitions are marked)\n");
+                 "  offline partitions are marked)\n"
+                 "  elect: leader elections at the controller (see `brookctl cluster elect --help`)\n");
 }
 
 /* The ids, "-" for none; how many there are. */
@@ -48,6 +50,8 @@ static void print_partitions(const msgpack_object *topics)
 
 int cmd_cluster(const global_opts *g, int argc, char **argv)
 {
+    if (argc >= 2 && strcmp(argv[1], "elect") == 0)
+        return cluster_elect(g, argc - 1, argv + 1);
     static const struct option longopts[] = {{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
     int opt;
     while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {

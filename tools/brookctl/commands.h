@@ -31,6 +31,9 @@ int group_commit(client *c, const char *group, const char *topic, const int64_t 
 int group_describe(const global_opts *g, client *c, const char *group);
 int group_reset_offsets(const global_opts *g, client *c, const char *group, int argc, char **argv);
 
+/* cluster elect [--unclean] [TOPIC[:PARTITION]...] (cluster_elect.c); argv[0] is "elect". */
+int cluster_elect(const global_opts *g, int argc, char **argv);
+
 /* topics describe NAME (topic_describe.c). */
 int topic_describe(const global_opts *g, client *c, const char *name);
 
