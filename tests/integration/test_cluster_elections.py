@@ -10,6 +10,7 @@ predate it), so the frames are made by hand, v1 and the flexible v2;
 `brookctl cluster elect` finds the controller from any broker."""
 import signal
 import struct
+import threading
 import time
 
 import kafkawire as kw
@@ -22,12 +23,13 @@ PREFERRED, UNCLEAN = 0, 1
 
 
 def parse_results(read_str, take, array):
-    out = {}
+    """[(topic, partition, error)] in the answer's order."""
+    out = []
 
     def partition(topic):
         index, err = take(">i"), take(">h")
         read_str()  # the message
-        out[(topic, index)] = err
+        out.append((topic, index, err))
 
     def topic():
         name = read_str()
@@ -36,8 +38,9 @@ def parse_results(read_str, take, array):
     return out
 
 
-def elect_v1(port, election_type, topics, timeout_ms=10000):
-    """(request error, {(topic, partition): error}) for ElectLeaders v1."""
+def elect_v1(port, election_type, topics, timeout_ms=10000, in_order=False):
+    """(request error, {(topic, partition): error}) for ElectLeaders v1;
+    in_order: [(topic, partition, error)] instead."""
     body = struct.pack(">b", election_type)
     if topics is None:
         body += struct.pack(">i", -1)
@@ -65,7 +68,8 @@ def elect_v1(port, election_type, topics, timeout_ms=10000):
         for _ in range(take(">i")):
             each()
     error = take(">h")
-    return error, parse_results(read_str, take, array)
+    results = parse_results(read_str, take, array)
+    return error, results if in_order else {(t, p): e for t, p, e in results}
 
 
 def elect_v2(port, election_type, topics):
@@ -86,7 +90,7 @@ def elect_v2(port, election_type, topics):
             each()
             r.tags()
         r.array(one)
-    return error, parse_results(r.str, r.take, array)
+    return error, {(t, p): e for t, p, e in parse_results(r.str, r.take, array)}
 
 
 class Elections(ClusterTestCase):
@@ -177,3 +181,35 @@ class Elections(ClusterTestCase):
         r = brookctl(self.brokers[asked].address, "cluster", "elect", "--unclean", "ctl")
         self.assertEqual((r.returncode, r.stdout.decode()), (0, "partition ctl-0\tnot needed: the partition "
                                                                 "already has that leader\n"), r.stderr)
+
+    def test_a_partition_being_written_is_asked_again_until_the_timeout(self):
+        # The same partition twice in one request: the second finds the
+        # first's write in flight and is asked again (every 100 ms) once
+        # that is done, when no election is needed any more
+        self.controller()
+        first = self.create("twice", 1)[0]
+        preferred = first["replicas"][0]
+        self.brokers[preferred].stop(signal.SIGTERM)
+        self.wait_partitions("twice", lambda r: r["leader"] not in (-1, preferred), 1, timeout=30)
+        self.start(preferred)
+        self.wait_partitions("twice", lambda r: len(r["isr"]) == 3, 1, timeout=40)
+        port = self.controller_port()
+        self.assertEqual(elect_v1(port, PREFERRED, [("twice", [0, 0])], in_order=True),
+                         (NONE, [("twice", 0, NONE), ("twice", 0, NOT_NEEDED)]))
+        # etcd paused: the write waits for it and the second is still being
+        # asked again when the request's timeout passes
+        self.brokers[preferred].stop(signal.SIGTERM)
+        self.wait_partitions("twice", lambda r: r["leader"] not in (-1, preferred), 1, timeout=30)
+        self.start(preferred)
+        self.wait_partitions("twice", lambda r: len(r["isr"]) == 3, 1, timeout=40)
+        port = self.controller_port()
+        self.etcd.proc.send_signal(signal.SIGSTOP)
+        resume = threading.Timer(0.8, self.etcd.proc.send_signal, (signal.SIGCONT,))
+        resume.start()
+        try:
+            got = elect_v1(port, PREFERRED, [("twice", [0, 0])], timeout_ms=300, in_order=True)
+        finally:
+            resume.join()
+            self.etcd.proc.send_signal(signal.SIGCONT)
+        self.assertEqual(got, (NONE, [("twice", 0, NONE), ("twice", 0, TIMED_OUT)]))
+        self.assertEqual(self.partitions("twice")[0]["leader"], preferred)
