@@ -103,17 +103,32 @@ class Elections(ClusterTestCase):
             time.sleep(0.1)
         return self.brokers[self.controller()].kafka_port
 
+    def send_away(self, topic, count=1):
+        """Partition 0's preferred (first) replica stops; returns it and the
+        partition's record once another broker leads it."""
+        preferred = self.partitions(topic)[0]["replicas"][0]
+        self.brokers[preferred].stop(signal.SIGTERM)
+        return preferred, self.wait_partitions(topic, lambda r: r["leader"] not in (-1, preferred), count,
+                                               timeout=30)[0]
+
+    def bring_back(self, topic, preferred, count=1):
+        """It is back and in sync, and does not lead (no rebalance here)."""
+        self.start(preferred)
+        self.wait_partitions(topic, lambda r: len(r["isr"]) == 3, count, timeout=40)
+
+    def lead_elsewhere(self, topic):
+        preferred, _ = self.send_away(topic)
+        self.bring_back(topic, preferred)
+        return preferred
+
     def test_a_preferred_election_gives_the_partition_back_to_its_first_replica(self):
         self.controller()
         first = self.create("pref", 2)[0]
-        preferred = first["replicas"][0]
-        self.assertEqual(first["leader"], preferred)
-        self.brokers[preferred].stop(signal.SIGTERM)
-        moved = self.wait_partitions("pref", lambda r: r["leader"] not in (-1, preferred), 2, timeout=30)[0]
+        self.assertEqual(first["leader"], first["replicas"][0])
+        preferred, moved = self.send_away("pref", 2)
         self.assertEqual(elect_v1(self.controller_port(), PREFERRED, [("pref", [0])])[1],
                          {("pref", 0): PREFERRED_NOT_AVAILABLE})  # it is away
-        self.start(preferred)
-        self.wait_partitions("pref", lambda r: len(r["isr"]) == 3, 2, timeout=40)
+        self.bring_back("pref", preferred, 2)
         self.assertEqual(self.partitions("pref")[0]["leader"], moved["leader"])  # nothing moves it by itself
         error, results = elect_v1(self.controller_port(), PREFERRED, [("pref", [0, 7]), ("nope", [0])])
         self.assertEqual((error, results), (NONE, {("pref", 0): NONE, ("pref", 7): UNKNOWN, ("nope", 0): UNKNOWN}))
@@ -163,12 +178,8 @@ class Elections(ClusterTestCase):
 
     def test_brookctl_elects_at_the_controller_from_any_broker(self):
         self.controller()
-        first = self.create("ctl", 1)[0]
-        preferred = first["replicas"][0]
-        self.brokers[preferred].stop(signal.SIGTERM)
-        self.wait_partitions("ctl", lambda r: r["leader"] not in (-1, preferred), 1, timeout=30)
-        self.start(preferred)
-        self.wait_partitions("ctl", lambda r: len(r["isr"]) == 3, 1, timeout=40)
+        self.create("ctl", 1)
+        preferred = self.lead_elsewhere("ctl")
         asked = [i for i in self.brokers if i != self.controller()][0]  # not the controller
         r = brookctl(self.brokers[asked].address, "cluster", "elect", "ctl")
         self.assertEqual((r.returncode, r.stdout.decode()), (0, "partition ctl-0\telected\n"), r.stderr)
@@ -187,21 +198,14 @@ class Elections(ClusterTestCase):
         # first's write in flight and is asked again (every 100 ms) once
         # that is done, when no election is needed any more
         self.controller()
-        first = self.create("twice", 1)[0]
-        preferred = first["replicas"][0]
-        self.brokers[preferred].stop(signal.SIGTERM)
-        self.wait_partitions("twice", lambda r: r["leader"] not in (-1, preferred), 1, timeout=30)
-        self.start(preferred)
-        self.wait_partitions("twice", lambda r: len(r["isr"]) == 3, 1, timeout=40)
+        self.create("twice", 1)
+        preferred = self.lead_elsewhere("twice")
         port = self.controller_port()
         self.assertEqual(elect_v1(port, PREFERRED, [("twice", [0, 0])], in_order=True),
                          (NONE, [("twice", 0, NONE), ("twice", 0, NOT_NEEDED)]))
         # etcd paused: the write waits for it and the second is still being
         # asked again when the request's timeout passes
-        self.brokers[preferred].stop(signal.SIGTERM)
-        self.wait_partitions("twice", lambda r: r["leader"] not in (-1, preferred), 1, timeout=30)
-        self.start(preferred)
-        self.wait_partitions("twice", lambda r: len(r["isr"]) == 3, 1, timeout=40)
+        self.lead_elsewhere("twice")
         port = self.controller_port()
         self.etcd.proc.send_signal(signal.SIGSTOP)
         resume = threading.Timer(0.8, self.etcd.proc.send_signal, (signal.SIGCONT,))
