@@ -132,31 +132,29 @@ static brook_err copy_protocols(member *m, const brook_join_group_req *j)
     return BROOK_OK;
 }
 
+static int same_protocol(const brook_group_protocol *a, const brook_group_protocol *b)
+{
+    return group_same_str(a->name, b->name) && a->metadata_len == b->metadata_len &&
+           (!a->metadata_len || memcmp(a->metadata, b->metadata, a->metadata_len) == 0);
+}
+
 static int protocols_equal(const member *m, const brook_join_group_req *j)
 {
     if (m->restored) { /* only the group's protocol is known: that it is the same */
         for (size_t i = 0; i < j->protocol_count; i++)
             if (group_same_str(m->protocols[0].name, j->protocols[i].name))
-                return m->protocols[0].metadata_len == j->protocols[i].metadata_len &&
-                       (!m->protocols[0].metadata_len ||
-                        memcmp(m->protocols[0].metadata, j->protocols[i].metadata, m->protocols[0].metadata_len) == 0);
+                return same_protocol(&m->protocols[0], &j->protocols[i]);
         return 0;
     }
     if (m->protocol_count != j->protocol_count)
         return 0;
     for (size_t i = 0; i < j->protocol_count; i++)
-        if (!group_same_str(m->protocols[i].name, j->protocols[i].name) ||
-            m->protocols[i].metadata_len != j->protocols[i].metadata_len ||
-            (j->protocols[i].metadata_len &&
-             memcmp(m->protocols[i].metadata, j->protocols[i].metadata, j->protocols[i].metadata_len) != 0))
+        if (!same_protocol(&m->protocols[i], &j->protocols[i]))
             return 0;
     return 1;
 }
 
 /* ---- answering held requests ------------------------------------------------------ */
-
-/* An answered member gets a whole session to act on the answer. */
-void group_touch(member *m);
 
 static void answer_join_error(member *m, brook_err e)
 {
