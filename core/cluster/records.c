@@ -69,12 +69,24 @@ static brook_err get_configs(json_t *j, brook_topic_config *out, char *err, size
     return BROOK_OK;
 }
 
+/* An optional list of ids, set only when it has some. */
+static int set_ids(json_t *j, const char *name, const int32_t *ids, int32_t count)
+{
+    return count > 0 && json_object_set_new(j, name, ids_json(ids, count));
+}
+
 brook_err brook_partition_record_encode(const brook_partition_record *p, char **out)
 {
-    return dump(json_pack("{s:i, s:i, s:i, s:o*, s:o*}", "leader", p->leader, "leader_epoch", p->leader_epoch,
+    json_t *j = json_pack("{s:i, s:i, s:i, s:o*, s:o*}", "leader", p->leader, "leader_epoch", p->leader_epoch,
                           "partition_epoch", p->partition_epoch, "replicas", ids_json(p->replicas, p->replica_count),
-                          "isr", ids_json(p->isr, p->isr_count)),
-                out);
+                          "isr", ids_json(p->isr, p->isr_count));
+    /* absent without a reassignment: the record reads as before it */
+    if (j &&
+        (set_ids(j, "adding", p->adding, p->adding_count) || set_ids(j, "removing", p->removing, p->removing_count))) {
+        json_decref(j);
+        j = NULL;
+    }
+    return dump(j, out);
 }
 
 static brook_err fail(char *err, size_t errlen, const char *why)
@@ -117,6 +129,29 @@ static int get_ids(json_t *a, int32_t max, int32_t **out, int32_t *count)
 }
 
 #define MAX_REPLICAS 1024
+
+/* An optional array of ids: absent is none. */
+static int get_optional_ids(json_t *j, const char *name, int32_t **out, int32_t *count)
+{
+    json_t *a = json_object_get(j, name);
+    *out = NULL;
+    *count = 0;
+    return a ? get_ids(a, MAX_REPLICAS, out, count) : 0;
+}
+
+/* Adding and removing: replicas, none in both, and the target (replicas
+ * minus removing) not empty. */
+static int reassignment_well_formed(const brook_partition_record *p)
+{
+    for (int32_t i = 0; i < p->adding_count; i++)
+        if (!brook_ids_contain(p->replicas, p->replica_count, p->adding[i]) ||
+            brook_ids_contain(p->removing, p->removing_count, p->adding[i]))
+            return 0;
+    for (int32_t i = 0; i < p->removing_count; i++)
+        if (!brook_ids_contain(p->replicas, p->replica_count, p->removing[i]))
+            return 0;
+    return p->removing_count < p->replica_count;
+}
 
 brook_err brook_topic_record_decode(const uint8_t *value, size_t len, brook_topic_record *t, char *err, size_t errlen)
 {
@@ -171,9 +206,14 @@ brook_err brook_partition_record_decode(const uint8_t *value, size_t len, brook_
         e = fail(err, errlen, "\"replicas\" must be distinct broker ids, at least one");
     else if (get_ids(json_object_get(j, "isr"), MAX_REPLICAS, &p->isr, &p->isr_count))
         e = fail(err, errlen, "\"isr\" must be distinct broker ids");
+    else if (get_optional_ids(j, "adding", &p->adding, &p->adding_count) ||
+             get_optional_ids(j, "removing", &p->removing, &p->removing_count))
+        e = fail(err, errlen, "\"adding\" and \"removing\" must be distinct broker ids");
     for (int32_t i = 0; !e && i < p->isr_count; i++)
         if (!brook_ids_contain(p->replicas, p->replica_count, p->isr[i]))
             e = fail(err, errlen, "every in-sync replica must be a replica");
+    if (!e && !reassignment_well_formed(p))
+        e = fail(err, errlen, "a reassignment's \"adding\" and \"removing\" must be distinct replicas, and leave one");
     if (!e && p->leader >= 0 && !brook_ids_contain(p->isr, p->isr_count, p->leader))
         e = fail(err, errlen, "the leader must be in-sync");
     json_decref(j);
@@ -193,8 +233,15 @@ void brook_partition_record_clear(brook_partition_record *p)
 {
     free(p->replicas);
     free(p->isr);
-    p->replicas = p->isr = NULL;
-    p->replica_count = p->isr_count = 0;
+    free(p->adding);
+    free(p->removing);
+    p->replicas = p->isr = p->adding = p->removing = NULL;
+    p->replica_count = p->isr_count = p->adding_count = p->removing_count = 0;
+}
+
+int brook_partition_record_reassigning(const brook_partition_record *p)
+{
+    return p->adding_count > 0 || p->removing_count > 0;
 }
 
 static int32_t *dup_ids(const int32_t *ids, int32_t n)
@@ -210,7 +257,9 @@ brook_err brook_partition_record_copy(brook_partition_record *dst, const brook_p
     *dst = *src;
     dst->replicas = dup_ids(src->replicas, src->replica_count);
     dst->isr = dup_ids(src->isr, src->isr_count);
-    if (dst->replicas && dst->isr)
+    dst->adding = dup_ids(src->adding, src->adding_count);
+    dst->removing = dup_ids(src->removing, src->removing_count);
+    if (dst->replicas && dst->isr && dst->adding && dst->removing)
         return BROOK_OK;
     brook_partition_record_clear(dst);
     return BROOK_ERR_NOMEM;

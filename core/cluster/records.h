@@ -6,7 +6,10 @@
  *                            configs the topic sets ("configs": {name: value},
  *                            absent when none)
  *   <ns>/partitions/<t>/<p>  a partition's state: leader, leader epoch,
- *                            replicas, in-sync replicas, partition epoch
+ *                            replicas, in-sync replicas, partition epoch,
+ *                            and while a reassignment runs (KIP-455) the
+ *                            replicas it adds and removes ("adding",
+ *                            "removing", absent when none)
  * (Kafka's TopicRecord and PartitionRecord, KIP-631.) Pure encoding and
  * decoding: no I/O. A record that does not decode is reported, never
  * half-applied. */
@@ -38,6 +41,13 @@ typedef struct brook_partition_record {
     int32_t replica_count;
     int32_t *isr;
     int32_t isr_count;
+    /* A reassignment in progress (reassignment.h): `replicas` is its target
+     * followed by the replicas it takes away (`removing`); `adding` are the
+     * target's replicas the partition did not have. NULL and 0 when none. */
+    int32_t *adding;
+    int32_t adding_count;
+    int32_t *removing;
+    int32_t removing_count;
 } brook_partition_record;
 
 /* Encode as a NUL-terminated JSON text in *out (malloc'ed). */
@@ -54,6 +64,9 @@ void brook_partition_record_clear(brook_partition_record *p);
 
 /* A deep copy (dst is overwritten, not freed). */
 brook_err brook_partition_record_copy(brook_partition_record *dst, const brook_partition_record *src);
+
+/* Whether a reassignment is in progress. */
+int brook_partition_record_reassigning(const brook_partition_record *p);
 
 /* Whether `id` is in ids[0..count). */
 int brook_ids_contain(const int32_t *ids, int32_t count, int32_t id);

@@ -39,6 +39,8 @@ int16_t kmap_error(brook_err e, int cluster)
     case BROOK_ERR_PREFERRED_LEADER_NOT_AVAILABLE: return 80;
     case BROOK_ERR_ELIGIBLE_LEADERS_NOT_AVAILABLE: return 83;
     case BROOK_ERR_ELECTION_NOT_NEEDED: return 84;
+    case BROOK_ERR_INVALID_REPLICA_ASSIGNMENT: return 39;
+    case BROOK_ERR_NO_REASSIGNMENT_IN_PROGRESS: return 85;
     default: return -1; /* UNKNOWN_SERVER_ERROR */
     }
 }

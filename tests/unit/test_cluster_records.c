@@ -1,5 +1,5 @@
 /* The cluster's records: topic and partition records round-trip through
- * JSON; malformed ones (wrong types, duplicate or negative ids, a leader
+ * JSON (a reassignment's lists too); malformed ones (wrong types, duplicate or negative ids, a leader
  * outside the in-sync set, an in-sync replica that is not a replica, an
  * assignment of the wrong shape) are refused with a reason; keys parse back
  * into their topic and partition and nothing else does. */
@@ -57,6 +57,49 @@ static void partition_record_round_trips(void **state)
     brook_partition_record_clear(&copy);
 }
 
+/* A reassignment's lists round-trip and are written only while one runs
+ * (so a record without one reads as before reassignments existed). */
+static void reassignment_lists_round_trip(void **state)
+{
+    (void)state;
+    int32_t replicas[] = {4, 2, 1}, isr[] = {1, 2}, adding[] = {4}, removing[] = {1};
+    brook_partition_record in = {.leader = 1,
+                                 .leader_epoch = 3,
+                                 .partition_epoch = 5,
+                                 .replicas = replicas,
+                                 .replica_count = 3,
+                                 .isr = isr,
+                                 .isr_count = 2,
+                                 .adding = adding,
+                                 .adding_count = 1,
+                                 .removing = removing,
+                                 .removing_count = 1};
+    char *text;
+    assert_int_equal(brook_partition_record_encode(&in, &text), BROOK_OK);
+    brook_partition_record out, copy;
+    assert_int_equal(decode_partition(text, &out), BROOK_OK);
+    free(text);
+    assert_true(brook_partition_record_reassigning(&out));
+    assert_int_equal(out.adding_count, 1);
+    assert_int_equal(out.adding[0], 4);
+    assert_int_equal(out.removing_count, 1);
+    assert_int_equal(out.removing[0], 1);
+    assert_int_equal(brook_partition_record_copy(&copy, &out), BROOK_OK);
+    brook_partition_record_clear(&out);
+    assert_int_equal(copy.adding[0], 4);
+    assert_int_equal(copy.removing[0], 1);
+    brook_partition_record_clear(&copy);
+
+    in.adding_count = in.removing_count = 0;
+    assert_int_equal(brook_partition_record_encode(&in, &text), BROOK_OK);
+    assert_null(strstr(text, "adding"));
+    assert_null(strstr(text, "removing"));
+    assert_int_equal(decode_partition(text, &out), BROOK_OK);
+    free(text);
+    assert_false(brook_partition_record_reassigning(&out));
+    brook_partition_record_clear(&out);
+}
+
 static void offline_partition_has_no_leader(void **state)
 {
     (void)state;
@@ -83,6 +126,14 @@ static void malformed_partition_records_are_refused(void **state)
         "{\"leader\":1,\"leader_epoch\":0,\"partition_epoch\":0,\"replicas\":[-1],\"isr\":[]}",   /* negative id */
         "{\"leader\":\"1\",\"leader_epoch\":0,\"partition_epoch\":0,\"replicas\":[1],\"isr\":[1]}",
         "{\"leader\":1,\"leader_epoch\":0,\"partition_epoch\":0,\"replicas\":[1],\"isr\":[1]",
+        /* a reassignment adding or removing what is not a replica, both, or every replica */
+        "{\"leader\":1,\"leader_epoch\":0,\"partition_epoch\":0,\"replicas\":[1],\"isr\":[1],\"adding\":[2]}",
+        "{\"leader\":1,\"leader_epoch\":0,\"partition_epoch\":0,\"replicas\":[1,2],\"isr\":[1],\"removing\":[3]}",
+        "{\"leader\":1,\"leader_epoch\":0,\"partition_epoch\":0,\"replicas\":[1,2],\"isr\":[1],\"adding\":[2],"
+        "\"removing\":[2]}",
+        "{\"leader\":1,\"leader_epoch\":0,\"partition_epoch\":0,\"replicas\":[1,2],\"isr\":[1],\"removing\":[1,2]}",
+        "{\"leader\":1,\"leader_epoch\":0,\"partition_epoch\":0,\"replicas\":[1,2],\"isr\":[1],\"adding\":[2,2]}",
+        "{\"leader\":1,\"leader_epoch\":0,\"partition_epoch\":0,\"replicas\":[1,2],\"isr\":[1],\"adding\":2}",
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         brook_partition_record p;
@@ -195,6 +246,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(partition_record_round_trips),
+        cmocka_unit_test(reassignment_lists_round_trip),
         cmocka_unit_test(offline_partition_has_no_leader),
         cmocka_unit_test(malformed_partition_records_are_refused),
         cmocka_unit_test(topic_record_round_trips),

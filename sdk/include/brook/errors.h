@@ -49,6 +49,8 @@ typedef enum brook_err {
     BROOK_ERR_ELECTION_NOT_NEEDED = 38,  /* since 2.10: the partition already has the leader asked for */
     BROOK_ERR_PREFERRED_LEADER_NOT_AVAILABLE = 39, /* since 2.10: the preferred replica is dead or not in sync */
     BROOK_ERR_ELIGIBLE_LEADERS_NOT_AVAILABLE = 40, /* since 2.10: no live replica could lead */
+    BROOK_ERR_INVALID_REPLICA_ASSIGNMENT = 41,     /* since 2.11: replicas a partition cannot be moved to */
+    BROOK_ERR_NO_REASSIGNMENT_IN_PROGRESS = 42,    /* since 2.11: no reassignment of the partition to cancel */
     BROOK_ERR__COUNT
 } brook_err;
 
@@ -97,6 +99,8 @@ static inline const char *brook_err_str(brook_err err)
     case BROOK_ERR_ELECTION_NOT_NEEDED: return "the partition already has that leader";
     case BROOK_ERR_PREFERRED_LEADER_NOT_AVAILABLE: return "the preferred replica is not live and in sync";
     case BROOK_ERR_ELIGIBLE_LEADERS_NOT_AVAILABLE: return "no live replica can lead";
+    case BROOK_ERR_INVALID_REPLICA_ASSIGNMENT: return "invalid replica assignment";
+    case BROOK_ERR_NO_REASSIGNMENT_IN_PROGRESS: return "no reassignment in progress";
     case BROOK_ERR__COUNT: break;
     }
     return "unknown error";
