@@ -39,11 +39,20 @@ static void describe_topic(brook_req *req, brook_topic *t, brook_topic_meta *tm)
     }
 }
 
-static const int32_t *arena_ids(brook_req *req, const int32_t *ids, int32_t n)
+const int32_t *brook_req_copy_ids(brook_req *req, const int32_t *ids, int32_t n)
 {
     int32_t *copy = brook_request_alloc(&req->pub, sizeof *copy * (size_t)(n > 0 ? n : 1));
     if (copy && n > 0)
         memcpy(copy, ids, sizeof *copy * (size_t)n);
+    return copy;
+}
+
+const char *brook_req_copy_str(brook_req *req, const char *s)
+{
+    size_t len = strlen(s);
+    char *copy = brook_request_alloc(&req->pub, len + 1);
+    if (copy)
+        memcpy(copy, s, len + 1);
     return copy;
 }
 
@@ -69,8 +78,8 @@ static void describe_cluster_topic(brook_req *req, const brook_image_topic *it, 
             continue; /* being created */
         pm->leader = ip->rec.leader;
         pm->leader_epoch = ip->rec.leader_epoch;
-        pm->replicas = arena_ids(req, ip->rec.replicas, ip->rec.replica_count);
-        pm->isr = arena_ids(req, ip->rec.isr, ip->rec.isr_count);
+        pm->replicas = brook_req_copy_ids(req, ip->rec.replicas, ip->rec.replica_count);
+        pm->isr = brook_req_copy_ids(req, ip->rec.isr, ip->rec.isr_count);
         if (!pm->replicas || !pm->isr) {
             pm->error = BROOK_ERR_NOMEM;
             continue;

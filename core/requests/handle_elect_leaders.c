@@ -1,135 +1,50 @@
 /* ElectLeaders (KIP-460): a preferred or unclean leader election the
  * operator asks for, answered by the controller (controller_duties.h says
- * who is elected). A partition whose record is being written, or changed
- * under the election, is asked again every RETRY_MS until the request's
- * timeout; the answer comes once every partition has its outcome. A single
+ * who is elected), each partition as controller_asks.h says. A single
  * broker leads all its partitions: no election is ever needed there. */
 #include "broker.h"
 #include "cluster_image.h"
 #include "controller.h"
+#include "controller_asks.h"
 #include "controller_duties.h"
 #include "handlers.h"
 #include "log.h"
 
-#define RETRY_MS 100
-
-typedef enum election_state { TO_ASK, ASKED, ANSWERED } election_state;
-
 typedef struct election {
-    struct elections *all;
     const char *topic;
     brook_elect_partition *p;
-    election_state state;
 } election;
 
 typedef struct elections {
     brook_req *req;
     election *items;
-    size_t count;
-    brook_timer *retry;
-    int parked;
     int every; /* asked for every partition: those that needed no election are left out */
 } elections;
 
-static void settle(elections *es);
-
-static void elected(void *arg, brook_err err)
+static brook_err ask(void *user, size_t i, void (*done)(void *arg, brook_err err), void *arg)
 {
-    election *el = arg;
-    brook_req *req = el->all->req;
-    el->state = err == BROOK_ERR_AGAIN ? TO_ASK : ANSWERED;
-    el->p->error = err;
-    settle(el->all);
-    brook_req_release(req);
+    elections *es = user;
+    const election *el = &es->items[i];
+    return brook_controller_elect(es->req->broker, el->topic, el->p->partition,
+                                  es->req->pub.u.elect_leaders.election_type, done, arg);
 }
 
-static void ask(elections *es)
+static void answer(void *user, size_t i, brook_err err)
 {
-    brook_req *req = es->req;
-    brook_elect_leaders_req *e = &req->pub.u.elect_leaders;
-    for (size_t i = 0; i < es->count; i++) {
-        election *el = &es->items[i];
-        if (el->state != TO_ASK)
-            continue;
-        el->state = ASKED;
-        req->pending++;
-        brook_err err = brook_controller_elect(req->broker, el->topic, el->p->partition, e->election_type, elected, el);
-        if (err) { /* answered at once */
-            req->pending--;
-            el->state = err == BROOK_ERR_AGAIN ? TO_ASK : ANSWERED;
-            el->p->error = err;
-        }
-    }
-}
-
-static void retry_due(void *arg)
-{
-    elections *es = arg;
-    es->retry = NULL;
-    ask(es);
-    settle(es);
-    brook_req_maybe_complete(es->req);
-}
-
-static void unpark(elections *es)
-{
-    if (es->retry)
-        brook_loop_timer_cancel(es->req->broker->loop, es->retry);
-    es->retry = NULL;
-    if (es->parked)
-        es->req->waiting--;
-    es->parked = 0;
+    elections *es = user;
+    es->items[i].p->error = err;
 }
 
 static void drop_not_needed(brook_elect_leaders_req *e);
 
-/* Partitions to ask again wait a little (the request parked) unless the
- * timeout passed; once every one has its outcome, the answer is final. */
-static void settle(elections *es)
+static void all_answered(void *user)
 {
-    brook_req *req = es->req;
-    int again = 0, open = 0;
-    for (size_t i = 0; i < es->count; i++) {
-        election *el = &es->items[i];
-        if (el->state == TO_ASK && (req->deadline_passed || req->cancelled)) {
-            el->state = ANSWERED;
-            el->p->error = BROOK_ERR_TIMEOUT;
-        }
-        again |= el->state == TO_ASK;
-        open |= el->state != ANSWERED;
-    }
-    if (!open && es->every) {
-        es->every = 0;
-        drop_not_needed(&req->pub.u.elect_leaders);
-    }
-    if (!again) {
-        unpark(es);
-        return;
-    }
-    if (!es->parked) {
-        es->parked = 1;
-        req->waiting++;
-    }
-    if (!es->retry && brook_loop_timer_add(req->broker->loop, RETRY_MS, retry_due, es, &es->retry))
-        es->retry = NULL; /* out of memory: the deadline answers */
+    elections *es = user;
+    if (es->every)
+        drop_not_needed(&es->req->pub.u.elect_leaders);
 }
 
-static elections *state_of(brook_req *req)
-{
-    return req->handler_state;
-}
-
-static void withdraw(brook_req *req)
-{
-    unpark(state_of(req));
-}
-
-/* The timeout passed (or the broker stops): what is still to ask times out. */
-static void deadline_passed(brook_req *req)
-{
-    settle(state_of(req));
-    brook_req_maybe_complete(req);
-}
+static const brook_controller_asks_ops election_ops = {.ask = ask, .answer = answer, .all_answered = all_answered};
 
 /* A null list: every partition of every topic (those that need no
  * election are left out of the answer, as Kafka does). */
@@ -150,10 +65,10 @@ static brook_err list_every_partition(brook_req *req, brook_elect_leaders_req *e
         if (!t->present)
             continue;
         brook_elect_topic *et = &e->topics[e->topic_count++];
-        et->name = t->name;
+        et->name = brook_req_copy_str(req, t->name); /* the topic may go while the elections run */
         et->partition_count = (size_t)t->rec.partitions;
         et->partitions = brook_request_alloc(&req->pub, sizeof *et->partitions * (et->partition_count + 1));
-        if (!et->partitions)
+        if (!et->name || !et->partitions)
             return BROOK_ERR_NOMEM;
         for (size_t p = 0; p < et->partition_count; p++)
             et->partitions[p] = (brook_elect_partition){.partition = (int32_t)p};
@@ -219,16 +134,12 @@ void brook_handle_elect_leaders(brook_req *req)
         e->error = BROOK_ERR_NOMEM;
         return;
     }
-    *es = (elections){.req = req, .items = items, .count = n, .every = every};
+    *es = (elections){.req = req, .items = items, .every = every};
     for (size_t t = 0, i = 0; t < e->topic_count; t++)
         for (size_t p = 0; p < e->topics[t].partition_count; p++, i++)
-            items[i] = (election){.all = es, .topic = e->topics[t].name, .p = &e->topics[t].partitions[p]};
-    req->handler_state = es;
-    req->cancel = withdraw;
-    req->on_deadline = deadline_passed;
-    brook_req_arm_deadline(req, e->timeout_ms > 0 ? e->timeout_ms : 60000);
-    ask(es);
-    settle(es);
+            items[i] = (election){.topic = e->topics[t].name, .p = &e->topics[t].partitions[p]};
+    if ((e->error = brook_controller_asks_start(req, n, &election_ops, es, e->timeout_ms)))
+        return;
     if (every)
         log_info("cluster: %s leader election asked for every partition",
                  e->election_type == BROOK_ELECTION_PREFERRED ? "a preferred" : "an unclean");

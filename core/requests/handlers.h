@@ -56,4 +56,11 @@ brook_err brook_authorize_quietly(brook_req *req, brook_auth_operation op, brook
  * principal may do on the resource (Kafka's "authorized operations"). */
 uint32_t brook_authorized_ops(brook_req *req, brook_resource_type type, const char *name);
 
+/* A copy of ids[0..n) in the request's arena (NULL when out of memory):
+ * what a response shows of the cluster's records, which may change before
+ * it is encoded, or a request waiting on the controller keeps of them
+ * (handle_admin.c). */
+const int32_t *brook_req_copy_ids(brook_req *req, const int32_t *ids, int32_t n);
+const char *brook_req_copy_str(brook_req *req, const char *s); /* the same for a name */
+
 #endif
