@@ -11,6 +11,7 @@
 #include "log.h"
 #include "membership.h"
 #include "placement.h"
+#include "reassignment.h"
 #include "strmap.h"
 
 #define RETRY_MS 1000
@@ -124,6 +125,11 @@ static brook_err write_partition(brook_broker *b, const char *key, const brook_p
     return write_partition_then(b, key, rec, mod_revision, NULL, NULL);
 }
 
+static int is_live(void *arg, int32_t id)
+{
+    return brook_membership_is_live(arg, id);
+}
+
 /* The first live broker of `ids` that `keep` allows, or -1. */
 static int32_t first_live(const brook_broker *b, const int32_t *ids, int32_t n, const int32_t *in, int32_t in_count)
 {
@@ -210,10 +216,13 @@ static void reconcile_partition(brook_broker *b, const brook_image_topic *t, int
         return;
     const brook_image_partition *ip = p < t->partition_cap && t->partitions[p].present ? &t->partitions[p] : NULL;
     int32_t rf = t->rec.replication_factor;
-    int32_t *room = malloc(sizeof *room * (size_t)(rf > 0 ? rf : 1) * 2);
+    /* a reassignment may have given the partition more replicas than the
+     * topic's factor */
+    int32_t most = ip && ip->rec.replica_count > rf ? ip->rec.replica_count : rf;
+    int32_t *room = malloc(sizeof *room * (size_t)(most > 0 ? most : 1) * 2);
     if (!room)
         return;
-    brook_partition_record next;
+    brook_partition_record next, finished = {0};
     int changed, unclean = 0;
     const char *why;
     if (!ip) { /* left out of a creation that did not finish */
@@ -228,11 +237,18 @@ static void reconcile_partition(brook_broker *b, const brook_image_topic *t, int
         why = "created";
     } else {
         int unclean_allowed = brook_topic_config_flag(&t->rec.configs, "unclean.leader.election.enable", 0);
-        changed = next_state(b, &ip->rec, unclean_allowed, &next, room + rf, &unclean);
+        changed = next_state(b, &ip->rec, unclean_allowed, &next, room + most, &unclean);
         why = unclean                                                        ? "elected UNCLEANLY (out of sync)"
               : next.leader == ip->rec.leader                                ? "in-sync set"
               : duties(b)->rebalancing && next.leader == ip->rec.replicas[0] ? "back to its preferred leader"
                                                                              : "elected";
+        /* a reassignment whose new replicas are all in sync now finishes
+         * (on a settled record: an election or in-sync change goes first,
+         * and its write brings another look) */
+        if (!changed && (changed = brook_reassignment_finish(&ip->rec, is_live, b, &finished))) {
+            next = finished;
+            why = "reassigned";
+        }
     }
     if (changed) {
         brook_err e = write_partition(b, key, &next, ip ? ip->mod_revision : 0);
@@ -252,6 +268,7 @@ static void reconcile_partition(brook_broker *b, const brook_image_topic *t, int
                      next.leader_epoch, next.isr_count);
         }
     }
+    brook_partition_record_clear(&finished);
     free(room);
 }
 
@@ -290,19 +307,31 @@ static brook_err requested_leader(brook_broker *b, const brook_partition_record 
     return BROOK_OK;
 }
 
-brook_err brook_controller_elect(brook_broker *b, const char *topic, int32_t partition, brook_election_type type,
-                                 void (*done)(void *arg, brook_err err), void *arg)
+/* The record and key of a partition an operator asks to change; an error
+ * when it cannot be changed now. */
+static brook_err asked_partition(brook_broker *b, const char *topic, int32_t partition,
+                                 const brook_image_partition **ip, char key[512])
 {
     if (!ready(b))
         return brook_is_controller(b) ? BROOK_ERR_AGAIN : BROOK_ERR_NOT_LEADER;
-    const brook_image_partition *ip = brook_cluster_image_partition(b, topic, partition);
-    if (!ip || !ip->rec.replica_count)
+    *ip = brook_cluster_image_partition(b, topic, partition);
+    if (!*ip || !(*ip)->rec.replica_count)
         return BROOK_ERR_NOT_FOUND;
-    char key[512];
-    if (brook_partition_key(key, sizeof key, brook_membership_namespace(b), topic, partition))
+    if (brook_partition_key(key, 512, brook_membership_namespace(b), topic, partition))
         return BROOK_ERR_INVALID;
     if (brook_strmap_get(&duties(b)->busy, key))
         return BROOK_ERR_AGAIN; /* a write of it in flight: decide on what it brings */
+    return BROOK_OK;
+}
+
+brook_err brook_controller_elect(brook_broker *b, const char *topic, int32_t partition, brook_election_type type,
+                                 void (*done)(void *arg, brook_err err), void *arg)
+{
+    const brook_image_partition *ip;
+    char key[512];
+    brook_err asked = asked_partition(b, topic, partition, &ip, key);
+    if (asked)
+        return asked;
     int32_t *room = malloc(sizeof *room * (size_t)ip->rec.replica_count);
     if (!room)
         return BROOK_ERR_NOMEM;
@@ -324,6 +353,47 @@ brook_err brook_controller_elect(brook_broker *b, const char *topic, int32_t par
                  next.isr_count);
     }
     free(room);
+    return e;
+}
+
+/* ---- reassignments (AlterPartitionReassignments) ------------------------------ */
+
+/* "1,2,3" */
+static const char *ids_text(const int32_t *ids, int32_t n, char *out, size_t outlen)
+{
+    size_t at = 0;
+    out[0] = '\0';
+    for (int32_t i = 0; i < n && at < outlen; i++) {
+        int w = snprintf(out + at, outlen - at, "%s%d", i ? "," : "", ids[i]);
+        at += w > 0 ? (size_t)w : 0;
+    }
+    return out;
+}
+
+brook_err brook_controller_reassign(brook_broker *b, const char *topic, int32_t partition, const int32_t *target,
+                                    int32_t n, const char **why, void (*done)(void *arg, brook_err err), void *arg)
+{
+    const brook_image_partition *ip;
+    char key[512];
+    *why = NULL;
+    brook_err e = asked_partition(b, topic, partition, &ip, key);
+    if (e)
+        return e;
+    brook_partition_record next;
+    e = target ? brook_reassignment_start(&ip->rec, target, n, is_live, b, &next, why)
+               : brook_reassignment_cancel(&ip->rec, is_live, b, &next, why);
+    if (e)
+        return e;
+    if (!(e = write_partition_then(b, key, &next, ip->mod_revision, done, arg))) {
+        char to[256], adding[256];
+        log_info("cluster: partition %s-%d %s: replicas %s%s%s, leader %d epoch %d", topic, partition,
+                 !target                                     ? "reassignment cancelled"
+                 : brook_partition_record_reassigning(&next) ? "reassignment started"
+                                                             : "reassigned",
+                 ids_text(next.replicas, next.replica_count, to, sizeof to), next.adding_count ? ", adding " : "",
+                 ids_text(next.adding, next.adding_count, adding, sizeof adding), next.leader, next.leader_epoch);
+    }
+    brook_partition_record_clear(&next);
     return e;
 }
 

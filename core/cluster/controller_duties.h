@@ -15,7 +15,10 @@
  *   - every cluster.leader_rebalance_interval_ms, a partition whose
  *     preferred replica (its first) is live and in sync but does not lead
  *     gets it back as leader (Kafka's preferred-leader election), so
- *     leadership spreads again after a broker returns.
+ *     leadership spreads again after a broker returns;
+ *   - a reassignment whose new replicas are all in sync finishes
+ *     (reassignment.h): the replicas it removes go, and leadership with
+ *     them if the leader is one.
  * A changed partition bumps partition_epoch (Kafka's KIP-631 rules). */
 #ifndef BROOK_CORE_CONTROLLER_DUTIES_H
 #define BROOK_CORE_CONTROLLER_DUTIES_H
@@ -70,6 +73,19 @@ brook_err brook_controller_create_topics(struct brook_broker *b, brook_topic_cre
  * the controller), _IO. */
 brook_err brook_controller_elect(struct brook_broker *b, const char *topic, int32_t partition, brook_election_type type,
                                  void (*done)(void *arg, brook_err err), void *arg);
+
+/* Move a partition's replicas to target[0..n) (Kafka's
+ * AlterPartitionReassignments; reassignment.h says how), or cancel the
+ * reassignment in progress (target NULL). Refused at once:
+ * BROOK_ERR_INVALID_REPLICA_ASSIGNMENT with a reason in *why (static),
+ * _NO_REASSIGNMENT_IN_PROGRESS, _NOT_FOUND, _NOT_LEADER, _AGAIN (as for
+ * an election); BROOK_ERR_EXISTS: the partition already has exactly those
+ * replicas, nothing is written. Otherwise `done(arg, err)` once the start
+ * (or, when nothing has to catch up, the whole move) is written, as for an
+ * election; the controller finishes it once the new replicas are in
+ * sync. */
+brook_err brook_controller_reassign(struct brook_broker *b, const char *topic, int32_t partition, const int32_t *target,
+                                    int32_t n, const char **why, void (*done)(void *arg, brook_err err), void *arg);
 
 /* Grow a topic to `count` partitions, placed on the live brokers (the
  * existing ones stay where they are). `done(arg, err)` once the topic

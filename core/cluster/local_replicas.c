@@ -92,14 +92,19 @@ static void sync_partition(brook_broker *b, brook_topic *t, int32_t index)
     apply_leadership(b, p, &ip->rec);
 }
 
+/* Whether a replica of the topic is this broker's: as a partition's
+ * record says, or for a partition without one yet, as the topic's
+ * assignment placed it (a reassignment changes only the record). */
 static int hosts_any(const brook_broker *b, const brook_image_topic *it)
 {
     for (int32_t p = 0; p < it->rec.partitions; p++) {
+        if (p < it->partition_cap && it->partitions[p].present) {
+            if (brook_ids_contain(it->partitions[p].rec.replicas, it->partitions[p].rec.replica_count, self(b)))
+                return 1;
+            continue;
+        }
         const int32_t *replicas = it->rec.assignment + (size_t)p * (size_t)it->rec.replication_factor;
         if (brook_ids_contain(replicas, it->rec.replication_factor, self(b)))
-            return 1;
-        if (p < it->partition_cap && it->partitions[p].present &&
-            brook_ids_contain(it->partitions[p].rec.replicas, it->partitions[p].rec.replica_count, self(b)))
             return 1;
     }
     return 0;

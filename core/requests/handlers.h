@@ -25,6 +25,8 @@ struct brook_plugin_instance *brook_acl_keeper(struct brook_broker *b);
 void brook_handle_describe_log_dirs(brook_req *req);   /* handle_log_dirs.c */
 void brook_handle_describe_producers(brook_req *req);  /* handle_producers.c */
 void brook_handle_elect_leaders(brook_req *req);       /* handle_elect_leaders.c */
+void brook_handle_alter_reassignments(brook_req *req); /* handle_reassignments.c */
+void brook_handle_list_reassignments(brook_req *req);  /* handle_reassignments.c */
 void brook_handle_describe_user_scram(brook_req *req); /* handle_users.c */
 void brook_handle_alter_user_scram(brook_req *req);    /* handle_users.c */
 /* The auth plugin that keeps SCRAM users (scram_list/scram_set/scram_delete), NULL if none (handle_users.c). */

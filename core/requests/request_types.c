@@ -49,6 +49,8 @@ static const brook_req_type_row rows[BROOK_REQ_TYPE_COUNT] = {
     [BROOK_REQ_DESCRIBE_USER_SCRAM] = {"describe_user_scram", brook_handle_describe_user_scram},
     [BROOK_REQ_ALTER_USER_SCRAM] = {"alter_user_scram", brook_handle_alter_user_scram},
     [BROOK_REQ_ELECT_LEADERS] = {"elect_leaders", brook_handle_elect_leaders},
+    [BROOK_REQ_ALTER_REASSIGNMENTS] = {"alter_reassignments", brook_handle_alter_reassignments},
+    [BROOK_REQ_LIST_REASSIGNMENTS] = {"list_reassignments", brook_handle_list_reassignments},
 };
 
 const brook_req_type_row *brook_req_type(int type)

@@ -924,6 +924,64 @@ static const kfield el_resp[EL_R__COUNT] = {
 MSG(el_request, el_req);
 MSG(el_response, el_resp);
 
+/* ---- AlterPartitionReassignments (45), ListPartitionReassignments (46) ------- */
+static const kfield apr_partition[APR_P__COUNT] = {
+    [APR_P_INDEX] = F("PartitionIndex", KT_INT32, 0, KV_ANY),
+    [APR_P_REPLICAS] = FA("Replicas", KT_INT32, 0, KV_ANY, 0), /* null: cancel */
+};
+static const kfield apr_topic[APR_T__COUNT] = {
+    [APR_T_NAME] = F("Name", KT_STRING, 0, KV_ANY),
+    [APR_T_PARTITIONS] = FS("Partitions", apr_partition, 0, KV_ANY, KV_NEVER),
+};
+static const kfield apr_req[APR__COUNT] = {
+    [APR_TIMEOUT] = FD("TimeoutMs", KT_INT32, 0, KV_ANY, 60000),
+    [APR_TOPICS] = FS("Topics", apr_topic, 0, KV_ANY, KV_NEVER),
+};
+static const kfield apr_resp_partition[APR_RP__COUNT] = {
+    [APR_RP_INDEX] = F("PartitionIndex", KT_INT32, 0, KV_ANY),
+    [APR_RP_ERROR] = F("ErrorCode", KT_INT16, 0, KV_ANY),
+    [APR_RP_MESSAGE] = FN("ErrorMessage", KT_STRING, 0, KV_ANY, 0),
+};
+static const kfield apr_resp_topic[APR_RT__COUNT] = {
+    [APR_RT_NAME] = F("Name", KT_STRING, 0, KV_ANY),
+    [APR_RT_PARTITIONS] = FS("Partitions", apr_resp_partition, 0, KV_ANY, KV_NEVER),
+};
+static const kfield apr_resp[APR_R__COUNT] = {
+    [APR_R_THROTTLE] = F("ThrottleTimeMs", KT_INT32, 0, KV_ANY),
+    [APR_R_ERROR] = F("ErrorCode", KT_INT16, 0, KV_ANY),
+    [APR_R_MESSAGE] = FN("ErrorMessage", KT_STRING, 0, KV_ANY, 0),
+    [APR_R_RESPONSES] = FS("Responses", apr_resp_topic, 0, KV_ANY, KV_NEVER),
+};
+MSG(apr_request, apr_req);
+MSG(apr_response, apr_resp);
+
+static const kfield lpr_topic[LPR_T__COUNT] = {
+    [LPR_T_NAME] = F("Name", KT_STRING, 0, KV_ANY),
+    [LPR_T_PARTITIONS] = FA("PartitionIndexes", KT_INT32, 0, KV_ANY, KV_NEVER),
+};
+static const kfield lpr_req[LPR__COUNT] = {
+    [LPR_TIMEOUT] = FD("TimeoutMs", KT_INT32, 0, KV_ANY, 60000),
+    [LPR_TOPICS] = FS("Topics", lpr_topic, 0, KV_ANY, 0), /* null: every reassignment */
+};
+static const kfield lpr_resp_partition[LPR_RP__COUNT] = {
+    [LPR_RP_INDEX] = F("PartitionIndex", KT_INT32, 0, KV_ANY),
+    [LPR_RP_REPLICAS] = FA("Replicas", KT_INT32, 0, KV_ANY, KV_NEVER),
+    [LPR_RP_ADDING] = FA("AddingReplicas", KT_INT32, 0, KV_ANY, KV_NEVER),
+    [LPR_RP_REMOVING] = FA("RemovingReplicas", KT_INT32, 0, KV_ANY, KV_NEVER),
+};
+static const kfield lpr_resp_topic[LPR_RT__COUNT] = {
+    [LPR_RT_NAME] = F("Name", KT_STRING, 0, KV_ANY),
+    [LPR_RT_PARTITIONS] = FS("Partitions", lpr_resp_partition, 0, KV_ANY, KV_NEVER),
+};
+static const kfield lpr_resp[LPR_R__COUNT] = {
+    [LPR_R_THROTTLE] = F("ThrottleTimeMs", KT_INT32, 0, KV_ANY),
+    [LPR_R_ERROR] = F("ErrorCode", KT_INT16, 0, KV_ANY),
+    [LPR_R_MESSAGE] = FN("ErrorMessage", KT_STRING, 0, KV_ANY, 0),
+    [LPR_R_TOPICS] = FS("Topics", lpr_resp_topic, 0, KV_ANY, KV_NEVER),
+};
+MSG(lpr_request, lpr_req);
+MSG(lpr_response, lpr_resp);
+
 /* ---- DescribeUserScramCredentials (50), AlterUserScramCredentials (51) ------- */
 static const kfield dus_user[DUS_U__COUNT] = {
     [DUS_U_NAME] = F("Name", KT_STRING, 0, KV_ANY),
@@ -1178,6 +1236,24 @@ static const kapi apis[] = {
      .response = &el_response,
      .decode = kmap_dec_elect_leaders,
      .encode = kmap_enc_elect_leaders},
+    {.key = 45,
+     .name = "AlterPartitionReassignments",
+     .min_ver = 0,
+     .max_ver = 0,
+     .flexible_from = 0,
+     .request = &apr_request,
+     .response = &apr_response,
+     .decode = kmap_dec_alter_reassignments,
+     .encode = kmap_enc_alter_reassignments},
+    {.key = 46,
+     .name = "ListPartitionReassignments",
+     .min_ver = 0,
+     .max_ver = 0,
+     .flexible_from = 0,
+     .request = &lpr_request,
+     .response = &lpr_response,
+     .decode = kmap_dec_list_reassignments,
+     .encode = kmap_enc_list_reassignments},
     {.key = 61,
      .name = "DescribeProducers",
      .min_ver = 0,

@@ -767,7 +767,7 @@ kval *kmap_enc_offset_for_leader_epoch(kreq *kr, brook_request *req)
     return r;
 }
 
-static int int_array(brook_request *req, kval *v, const int32_t *ids, int32_t n)
+int kmap_int_array(brook_request *req, kval *v, const int32_t *ids, int32_t n)
 {
     if (kmap_rows(req, v, (size_t)(n > 0 ? n : 0), 1))
         return -1;
@@ -812,8 +812,8 @@ kval *kmap_enc_metadata(kreq *kr, brook_request *req)
             pv[MD_RP_INDEX].i = pm->partition;
             pv[MD_RP_LEADER].i = pm->leader;
             pv[MD_RP_LEADER_EPOCH].i = pm->leader_epoch;
-            if (int_array(req, &pv[MD_RP_REPLICAS], pm->replicas, pm->replica_count) ||
-                int_array(req, &pv[MD_RP_ISR], pm->isr, pm->isr_count) || kmap_rows(req, &pv[MD_RP_OFFLINE], 0, 1))
+            if (kmap_int_array(req, &pv[MD_RP_REPLICAS], pm->replicas, pm->replica_count) ||
+                kmap_int_array(req, &pv[MD_RP_ISR], pm->isr, pm->isr_count) || kmap_rows(req, &pv[MD_RP_OFFLINE], 0, 1))
                 return NULL;
         }
     }
@@ -1069,8 +1069,7 @@ int kmap_dec_elect_leaders(kreq *kr, brook_request *req)
     return 0;
 }
 
-/* NOT_CONTROLLER for "not the controller": clients ask the one Metadata names. */
-static int16_t election_error(brook_err e)
+int16_t kmap_controller_error(brook_err e)
 {
     return e == BROOK_ERR_NOT_LEADER ? 41 : kmap_error(e, 1);
 }
@@ -1082,7 +1081,7 @@ kval *kmap_enc_elect_leaders(kreq *kr, brook_request *req)
     kval *r = kmap_struct(req, EL_R__COUNT);
     if (!r || kmap_rows(req, &r[EL_R_RESULTS], e->topics ? e->topic_count : 0, EL_RT__COUNT))
         return NULL;
-    r[EL_R_ERROR].i = election_error(e->error);
+    r[EL_R_ERROR].i = kmap_controller_error(e->error);
     for (size_t t = 0; e->topics && t < e->topic_count; t++) {
         const brook_elect_topic *et = &e->topics[t];
         kval *tv = ROW(&r[EL_R_RESULTS], t);
@@ -1094,7 +1093,7 @@ kval *kmap_enc_elect_leaders(kreq *kr, brook_request *req)
             brook_err err = e->error ? e->error : ep->error; /* v0 has no request-level error */
             kval *pv = ROW(&tv[EL_RT_PARTITIONS], i);
             pv[EL_RP_INDEX].i = ep->partition;
-            pv[EL_RP_ERROR].i = election_error(err);
+            pv[EL_RP_ERROR].i = kmap_controller_error(err);
             kmap_set_str(&pv[EL_RP_MESSAGE], err ? (ep->message ? ep->message : brook_err_str(err)) : NULL);
         }
     }

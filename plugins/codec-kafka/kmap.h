@@ -21,6 +21,12 @@ struct kreq {
 
 void *kmap_alloc(void *ctx, size_t size); /* ctx: the brook_request */
 
+/* An INT32 array value holding ids[0..n); -1 out of memory. */
+int kmap_int_array(brook_request *req, kval *v, const int32_t *ids, int32_t n);
+/* The error code of a request the controller answers: NOT_CONTROLLER for
+ * "not the controller" (clients ask the one Metadata names). */
+int16_t kmap_controller_error(brook_err e);
+
 /* Map a decoded body into `req`; 0, or -1 with *why. */
 int kmap_decode(kreq *kr, brook_request *req, const char **why);
 
@@ -57,6 +63,10 @@ int kmap_dec_delete_acls(kreq *kr, brook_request *req);
 kval *kmap_enc_delete_acls(kreq *kr, brook_request *req);
 int kmap_dec_describe_log_dirs(kreq *kr, brook_request *req);
 kval *kmap_enc_describe_log_dirs(kreq *kr, brook_request *req);
+int kmap_dec_alter_reassignments(kreq *kr, brook_request *req); /* kmap_reassign.c */
+kval *kmap_enc_alter_reassignments(kreq *kr, brook_request *req);
+int kmap_dec_list_reassignments(kreq *kr, brook_request *req);
+kval *kmap_enc_list_reassignments(kreq *kr, brook_request *req);
 int kmap_dec_describe_producers(kreq *kr, brook_request *req);
 kval *kmap_enc_describe_producers(kreq *kr, brook_request *req);
 int kmap_dec_elect_leaders(kreq *kr, brook_request *req);

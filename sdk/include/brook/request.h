@@ -60,6 +60,8 @@ typedef enum brook_request_type {
     BROOK_REQ_DESCRIBE_USER_SCRAM = 32, /* since 2.3: users' SCRAM credentials (user_request.h) */
     BROOK_REQ_ALTER_USER_SCRAM = 33,    /* since 2.3 */
     BROOK_REQ_ELECT_LEADERS = 34,       /* since 2.10: a preferred or unclean leader election on request */
+    BROOK_REQ_ALTER_REASSIGNMENTS = 35, /* since 2.11: move partitions' replicas, or cancel a move */
+    BROOK_REQ_LIST_REASSIGNMENTS = 36,  /* since 2.11: the moves in progress */
 } brook_request_type;
 
 /* brook_request.flags */
@@ -528,6 +530,67 @@ typedef struct brook_elect_leaders_req {
     brook_err error; /* out: for the whole request (not the controller, not allowed) */
 } brook_elect_leaders_req;
 
+/* ---- partition reassignments (since 2.11) --------------------------------- */
+/* Kafka's AlterPartitionReassignments and ListPartitionReassignments
+ * (KIP-455), answered by the controller: a partition's replicas move to a
+ * target set; the new ones catch up from the leader and, once all are in
+ * sync, the ones the target leaves out are removed. */
+typedef struct brook_reassign_partition {
+    int32_t partition;
+    int32_t replica_count;   /* -1: cancel the partition's reassignment in progress */
+    const int32_t *replicas; /* the target, its preferred leader first */
+    brook_err error;         /* out: BROOK_ERR_INVALID_REPLICA_ASSIGNMENT, _NO_REASSIGNMENT_IN_PROGRESS, ... */
+    const char *message;     /* out: why, or NULL */
+    uint64_t reserved[2];
+} brook_reassign_partition;
+BROOK_ABI_PIN_SIZE(brook_reassign_partition, 48);
+
+typedef struct brook_reassign_topic {
+    const char *name;
+    brook_reassign_partition *partitions;
+    size_t partition_count;
+    uint64_t reserved[2];
+} brook_reassign_topic;
+BROOK_ABI_PIN_SIZE(brook_reassign_topic, 40);
+
+typedef struct brook_alter_reassignments_req {
+    int32_t timeout_ms;
+    brook_reassign_topic *topics;
+    size_t topic_count;
+    brook_err error; /* out: for the whole request (not the controller, not allowed) */
+} brook_alter_reassignments_req;
+
+typedef struct brook_ongoing_reassignment {
+    int32_t partition;
+    int32_t replica_count;
+    const int32_t *replicas; /* every replica now: the target, then the ones it removes */
+    const int32_t *adding;   /* the target's replicas the partition did not have */
+    const int32_t *removing; /* the replicas the target leaves out */
+    int32_t adding_count;
+    int32_t removing_count;
+    uint64_t reserved[2];
+} brook_ongoing_reassignment;
+BROOK_ABI_PIN_SIZE(brook_ongoing_reassignment, 56);
+
+typedef struct brook_reassignments_topic {
+    const char *name;
+    const int32_t *partitions; /* the partitions asked about */
+    size_t partition_count;
+    brook_ongoing_reassignment *ongoing; /* out: those of them being reassigned */
+    size_t ongoing_count;
+    uint64_t reserved[2];
+} brook_reassignments_topic;
+BROOK_ABI_PIN_SIZE(brook_reassignments_topic, 56);
+
+typedef struct brook_list_reassignments_req {
+    int32_t timeout_ms;
+    /* NULL: every topic (the core fills the list in with the topics that
+     * have partitions being reassigned, from the request's arena) */
+    brook_reassignments_topic *topics;
+    size_t topic_count;
+    brook_err error; /* out: for the whole request */
+} brook_list_reassignments_req;
+
 /* ---- the request ---------------------------------------------------- */
 typedef struct brook_request brook_request;
 
@@ -589,6 +652,8 @@ struct brook_request {
         brook_describe_user_scram_req describe_user_scram;         /* since 2.3 */
         brook_alter_user_scram_req alter_user_scram;               /* since 2.3 */
         brook_elect_leaders_req elect_leaders;                     /* since 2.10 */
+        brook_alter_reassignments_req alter_reassignments;         /* since 2.11 */
+        brook_list_reassignments_req list_reassignments;           /* since 2.11 */
         uint64_t room[32];
     } u;
 };

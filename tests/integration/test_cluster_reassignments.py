@@ -1,0 +1,261 @@
+"""Partition reassignment (AlterPartitionReassignments 45 and
+ListPartitionReassignments 46, KIP-455) against four brookd and etcd.
+kafkajs moves a partition off its leader onto the fourth broker; while the
+new replica cannot reach the leader (its inter-broker link cut) the move
+stays in progress and is listed with the replicas it adds and removes;
+once the link is back it finishes: the target replicas alone, a new leader
+among them, every record there, the old leader's copy removed. kcat keeps
+producing (acks=all, idempotent) through a move of the leader and reads
+every record back once, at the offset it was given. A move is cancelled
+back to the replicas before it; a dead broker's replicas are moved to a
+live one, and the dead broker, back, removes its copy. Refusals have their
+errors: a broker named twice or not live (INVALID_REPLICA_ASSIGNMENT),
+nothing to cancel (NO_REASSIGNMENT_IN_PROGRESS), not the controller
+(NOT_CONTROLLER). kafkajs cannot send a cancel (a null replica list), so
+that frame is made by hand, as are the error cases; a single broker
+refuses any move but to itself."""
+import json
+import os
+import shutil
+import signal
+import struct
+import subprocess
+import time
+import unittest
+
+import kafkawire as kw
+from brooktest import BrokerTestCase
+from clustertest import ClusterTestCase
+
+JS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "js")
+NONE, UNKNOWN, INVALID_REPLICA_ASSIGNMENT, NOT_CONTROLLER, NO_REASSIGNMENT = 0, 3, 39, 41, 85
+
+
+def alter(port, moves, timeout_ms=10000):
+    """AlterPartitionReassignments v0: moves [(topic, partition, replicas or
+    None to cancel)]; (request error, {(topic, partition): (error, message)})."""
+    by_topic = {}
+    for t, p, replicas in moves:
+        by_topic.setdefault(t, []).append((p, replicas))
+    body = struct.pack(">i", timeout_ms) + kw.uvarint(len(by_topic) + 1)
+    for t, parts in by_topic.items():
+        body += kw.compact(t) + kw.uvarint(len(parts) + 1)
+        for p, replicas in parts:
+            body += struct.pack(">i", p)
+            if replicas is None:
+                body += kw.uvarint(0)
+            else:
+                body += kw.uvarint(len(replicas) + 1) + b"".join(struct.pack(">i", r) for r in replicas)
+            body += b"\0"
+        body += b"\0"
+    r = kw.call_flexible(port, 45, 0, body + b"\0")
+    r.take(">i")
+    error = r.take(">h")
+    r.str()
+    out = {}
+
+    def partition(topic):
+        index, err, message = r.take(">i"), r.take(">h"), r.str()
+        r.tags()
+        out[(topic, index)] = (err, message)
+
+    def topic():
+        name = r.str()
+        r.array(lambda: partition(name))
+        r.tags()
+    r.array(topic)
+    return error, out
+
+
+def listed(port, topics=None):
+    """ListPartitionReassignments v0: (error, {(topic, partition): (replicas,
+    adding, removing)}); topics None lists every one."""
+    body = struct.pack(">i", 10000)
+    if topics is None:
+        body += kw.uvarint(0)
+    else:
+        body += kw.uvarint(len(topics) + 1)
+        for t, parts in topics:
+            body += kw.compact(t) + kw.uvarint(len(parts) + 1) + b"".join(struct.pack(">i", p) for p in parts) + b"\0"
+    r = kw.call_flexible(port, 46, 0, body + b"\0")
+    r.take(">i")
+    error = r.take(">h")
+    r.str()
+    out = {}
+
+    def ids():
+        return r.array(lambda: r.take(">i"))
+
+    def partition(topic):
+        index = r.take(">i")
+        out[(topic, index)] = (ids(), ids(), ids())
+        r.tags()
+
+    def topic():
+        name = r.str()
+        r.array(lambda: partition(name))
+        r.tags()
+    r.array(topic)
+    return error, out
+
+
+class Reassignments(ClusterTestCase):
+    brokers_at_start = 4
+    replication_via_proxy = True  # cutting a leader's link holds its new followers back
+    leader_rebalance_interval_ms = 0  # leadership moves only with the reassignment
+
+    def controller_port(self):
+        return self.brokers[self.controller()].kafka_port
+
+    def layout(self, topic):
+        """(leader, replicas, the broker that is not a replica) of partition 0."""
+        rec = self.partitions(topic)[0]
+        outsider = [i for i in self.brokers if i not in rec["replicas"]][0]
+        return rec["leader"], rec["replicas"], outsider
+
+    def settled_on(self, topic, target, timeout=40):
+        """Partition 0 once it is on exactly `target`, all in sync, no move left."""
+        return self.wait_partitions(topic, lambda r: r["replicas"] == target and sorted(r["isr"]) == sorted(target)
+                                    and "adding" not in r and "removing" not in r and r["leader"] in target,
+                                    1, timeout=timeout)[0]
+
+    @unittest.skipUnless(os.path.isdir(os.path.join(JS, "node_modules", "kafkajs")), "kafkajs not installed")
+    def test_kafkajs_moves_a_partition_off_its_leader(self):
+        self.controller()
+        self.create("moved")
+        leader, replicas, outsider = self.layout("moved")
+        self.produce_to(leader, "moved", [b"r%02d" % i for i in range(20)])
+        target = [outsider] + [i for i in replicas if i != leader]
+        self.replica_links[leader].cut()  # the new replica cannot catch up yet
+        try:
+            r = subprocess.run(["node", os.path.join(JS, "reassign.js"), self.kafka_bootstrap(), "moved",
+                                ",".join(map(str, target))], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               timeout=120)
+            self.assertEqual(r.returncode, 0, r.stderr.decode())
+            out = json.loads(r.stdout)
+            moving = {"partition": 0, "replicas": target + [leader], "addingReplicas": [outsider],
+                      "removingReplicas": [leader]}
+            self.assertEqual(out["listed"], [{"name": "moved", "partitions": [moving]}])
+            self.assertEqual(out["listedTopic"], [{"name": "moved", "partitions": [moving]}])
+            self.assertEqual(out["twice"], ["INVALID_REPLICA_ASSIGNMENT"])
+            self.assertEqual(out["unknown"], ["UNKNOWN_TOPIC_OR_PARTITION"])
+            rec = self.partitions("moved")[0]
+            self.assertEqual((rec["leader"], rec["adding"], rec["removing"]), (leader, [outsider], [leader]))
+        finally:
+            self.replica_links[leader].restore()
+        done = self.settled_on("moved", target)
+        self.assertEqual(done["leader"], outsider)  # the target's first, once in sync
+        self.assertGreater(done["leader_epoch"], rec["leader_epoch"])
+        self.assertTrue(self.wait_log(leader, "partition moved-0: no longer a replica here; removing it"))
+        self.assertEqual(listed(self.controller_port()), (NONE, {}))
+        # every record is on the new leader, which takes more
+        self.produce_to(outsider, "moved", [b"after"])
+        self.assertEqual(self.read_all("moved", 21), [b"r%02d" % i for i in range(20)] + [b"after"])
+
+    @unittest.skipUnless(shutil.which("kcat"), "needs kcat")
+    def test_kcat_produces_through_a_move_of_the_leader(self):
+        self.controller()
+        self.create("busy")
+        leader, replicas, outsider = self.layout("busy")
+        target = [outsider] + [i for i in replicas if i != leader]
+        p = subprocess.Popen(["kcat", "-P", "-b", self.kafka_bootstrap(), "-t", "busy", "-X", "acks=all",
+                              "-X", "enable.idempotence=true", "-X", "message.timeout.ms=60000"],
+                             stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            for i in range(400):  # a line every 10 ms; the move starts after 100 of them
+                if i == 100:
+                    self.assertEqual(alter(self.controller_port(), [("busy", 0, target)]),
+                                     (NONE, {("busy", 0): (NONE, None)}))
+                p.stdin.write(b"line%03d\n" % i)
+                p.stdin.flush()
+                time.sleep(0.01)
+        finally:
+            p.stdin.close()
+            rc = p.wait(90)
+            err = p.stderr.read().decode()
+            p.stderr.close()
+        self.assertEqual(rc, 0, err)
+        self.settled_on("busy", target)
+        c = subprocess.run(["kcat", "-C", "-b", self.kafka_bootstrap(), "-t", "busy", "-e", "-q", "-o", "beginning",
+                            "-f", "%o %s\\n"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+        rows = [line.split() for line in c.stdout.decode().splitlines()]
+        self.assertEqual([v for _, v in rows], ["line%03d" % i for i in range(400)])
+        self.assertEqual([int(o) for o, _ in rows], list(range(400)))
+
+    def test_a_move_is_cancelled_back_to_the_replicas_before(self):
+        self.controller()
+        before = self.create("undo", rf=2)[0]
+        leader, replicas, outsider = self.layout("undo")
+        port = self.controller_port()
+        self.assertEqual(alter(port, [("undo", 0, None)])[1]["undo", 0][0], NO_REASSIGNMENT)
+        self.replica_links[leader].cut()
+        try:
+            self.assertEqual(alter(port, [("undo", 0, [outsider, leader])]), (NONE, {("undo", 0): (NONE, None)}))
+            follower = [i for i in replicas if i != leader][0]
+            self.assertEqual(listed(port, [("undo", [0, 1]), ("nope", [0])]),
+                             (NONE, {("undo", 0): ([outsider, leader, follower], [outsider], [follower])}))
+            self.assertEqual(alter(port, [("undo", 0, None)]), (NONE, {("undo", 0): (NONE, None)}))
+        finally:
+            self.replica_links[leader].restore()
+        rec = self.wait_partitions("undo", lambda r: "adding" not in r, 1)[0]
+        self.assertEqual(sorted(rec["replicas"]), sorted(replicas))
+        self.assertEqual(rec["leader"], leader)
+        self.assertGreater(rec["partition_epoch"], before["partition_epoch"])
+        self.assertTrue(self.wait_log(outsider, "partition undo-0: no longer a replica here; removing it"))
+        self.assertEqual(listed(port), (NONE, {}))
+
+    def test_refusals(self):
+        self.controller()
+        self.create("ref", rf=2)
+        leader, replicas, outsider = self.layout("ref")
+        port = self.controller_port()
+        error, got = alter(port, [("ref", 0, [leader, leader]), ("ref", 0, [leader, 9]), ("ref", 0, []),
+                                  ("ref", 3, [leader]), ("nope", 0, [leader])])
+        self.assertEqual(error, NONE)
+        self.assertEqual(got["ref", 3], (UNKNOWN, "no such topic or partition"))
+        self.assertEqual(got["nope", 0][0], UNKNOWN)
+        twice, dead, empty = (alter(port, [("ref", 0, t)])[1]["ref", 0] for t in ([leader, leader], [leader, 9], []))
+        self.assertEqual(twice, (INVALID_REPLICA_ASSIGNMENT, "the replicas name a broker twice"))
+        self.assertEqual(dead, (INVALID_REPLICA_ASSIGNMENT, "the replicas name a broker that is not live"))
+        self.assertEqual(empty, (INVALID_REPLICA_ASSIGNMENT, "a partition needs between 1 and 1024 replicas"))
+        # exactly what it has: nothing to do, no error
+        self.assertEqual(alter(port, [("ref", 0, replicas)]), (NONE, {("ref", 0): (NONE, None)}))
+        self.assertEqual(self.partitions("ref")[0]["replicas"], replicas)
+        other = [i for i in self.brokers if i != self.controller()][0]
+        self.assertEqual(alter(self.brokers[other].kafka_port, [("ref", 0, replicas)]), (NOT_CONTROLLER, {}))
+        self.assertEqual(listed(self.brokers[other].kafka_port), (NOT_CONTROLLER, {}))
+
+    def test_a_dead_brokers_replica_moves_to_a_live_one(self):
+        self.controller()
+        self.create("heal")
+        leader, replicas, outsider = self.layout("heal")
+        self.produce_to(leader, "heal", [b"h%d" % i for i in range(10)])
+        dead = [i for i in replicas if i != leader][0]
+        self.brokers[dead].stop(signal.SIGKILL)
+        self.wait_partitions("heal", lambda r: dead not in r["isr"], 1, timeout=30)
+        target = [outsider if i == dead else i for i in replicas]
+        self.assertEqual(alter(self.controller_port(), [("heal", 0, target)]), (NONE, {("heal", 0): (NONE, None)}))
+        done = self.settled_on("heal", target)
+        self.assertEqual(done["leader"], leader)  # it stays: the target keeps it
+        self.start(dead)
+        self.assertTrue(self.wait_log(dead, "partition heal-0: no longer a replica here; removing it", timeout=30))
+        self.produce_to(leader, "heal", [b"after"])
+        self.assertEqual(self.read_all("heal", 11), [b"h%d" % i for i in range(10)] + [b"after"])
+
+
+class SingleBroker(BrokerTestCase):
+    def test_a_partition_stays_on_the_only_broker(self):
+        port = self.broker.kafka_port
+        self.ctl("topics", "create", "solo")
+        self.assertEqual(alter(port, [("solo", 0, [0])]), (NONE, {("solo", 0): (NONE, None)}))  # broker 0
+        error, got = alter(port, [("solo", 0, [2]), ("solo", 1, [0])])
+        self.assertEqual(got["solo", 0], (INVALID_REPLICA_ASSIGNMENT,
+                                          "a single broker holds the only replica of every partition"))
+        self.assertEqual(got["solo", 1][0], UNKNOWN)
+        self.assertEqual(alter(port, [("solo", 0, None)])[1]["solo", 0][0], NO_REASSIGNMENT)
+        self.assertEqual(listed(port), (NONE, {}))
+        self.assertEqual(listed(port, [("solo", [0])]), (NONE, {}))
+
+
+if __name__ == "__main__":
+    unittest.main()
