@@ -46,6 +46,9 @@ typedef enum op {
     OP_ALTER_USERS,
     /* leader elections on request (native_elections.c) */
     OP_ELECT_LEADERS,
+    /* partition reassignments (native_reassignments.c) */
+    OP_ALTER_REASSIGNMENTS,
+    OP_LIST_REASSIGNMENTS,
     OP__COUNT
 } op;
 
@@ -107,6 +110,12 @@ void native_encode_security_op(msgpack_packer *pk, const native_req *nr, const b
 /* ---- leader elections (native_elections.c) ---- */
 int native_decode_elect_leaders(decoder *d);
 void native_encode_elect_leaders(msgpack_packer *pk, const native_req *nr, const brook_request *req);
+
+/* ---- partition reassignments (native_reassignments.c) ---- */
+int native_decode_alter_reassignments(decoder *d);
+void native_encode_alter_reassignments(msgpack_packer *pk, const native_req *nr, const brook_request *req);
+int native_decode_list_reassignments(decoder *d);
+void native_encode_list_reassignments(msgpack_packer *pk, const native_req *nr, const brook_request *req);
 
 /* ---- consumer groups (native_groups.c) ---- */
 int native_decode_group_op(decoder *d, op o);

@@ -3,7 +3,8 @@
 filter; a remove without a filter refused), SCRAM users (add refuses an
 existing user, set changes the password, delete; each checked by a real
 kcat login over SASL SCRAM), leader elections on a single broker (none
-is ever needed), and --version."""
+is ever needed), reassignments there (a partition can only stay), and
+--version."""
 import json
 import os
 import shutil
@@ -111,6 +112,16 @@ class BrookctlAdmin(unittest.TestCase):
             ({"op": "elect_leaders", "type": "sideways"}, "\"preferred\" or \"unclean\""),
             ({"op": "elect_leaders", "topics": [{"topic": "t", "partitions": [-1]}]}, "partition numbers"),
             ({"op": "elect_leaders", "topics": {"t": 0}}, "nil (every partition) or an array"),
+            ({"op": "alter_reassignments", "topics": [{"topic": "t", "partitions": [{"partition": 0,
+                                                                                     "replicas": [-1]}]}]},
+             "replicas: [broker ids] or nil"),
+            ({"op": "alter_reassignments", "topics": [{"topic": "t", "partitions": [{"replicas": [1]}]}]},
+             "{partition, replicas"),
+            ({"op": "alter_reassignments", "topics": [{"topic": "t", "partitions": [
+                {"partition": 0, "replicas": list(range(1025))}]}]}, "replicas: [broker ids] or nil"),
+            ({"op": "alter_reassignments"}, "\"topics\" must be an array"),
+            ({"op": "list_reassignments", "topics": [{"topic": "t", "partitions": ["0"]}]}, "partition numbers"),
+            ({"op": "list_reassignments", "topics": 3}, "nil (every reassignment) or an array"),
         ]
         for fields, message in cases:
             op = fields.pop("op")
@@ -130,6 +141,20 @@ class BrookctlAdmin(unittest.TestCase):
         r = self.ctl("cluster", "elect", "--unclean", "solo:3", rc=1)
         self.assertEqual(r.stdout.decode(), "partition solo-3\tfailed: not found\n")
         self.ctl("cluster", "elect", "nope", rc=1)  # an unknown topic
+
+    def test_a_single_broker_keeps_its_partitions(self):
+        # the only broker holds every partition's only replica: it can stay there, nothing else
+        self.ctl("topics", "create", "solo")
+        self.assertEqual(self.ctl("cluster", "reassign", "solo:0=0").stdout, b"partition solo-0\treassigning\n")
+        r = self.ctl("cluster", "reassign", "solo:0=0,1", rc=1)
+        self.assertEqual(r.stdout.decode(), "partition solo-0\tfailed: a single broker holds the only replica of "
+                                            "every partition\n")
+        r = self.ctl("cluster", "reassign", "--cancel", "solo:0", rc=1)
+        self.assertEqual(r.stdout.decode(), "partition solo-0\tfailed: no reassignment in progress\n")
+        self.assertEqual(self.ctl("cluster", "reassignments").stdout, b"")
+        self.assertEqual(self.ctl("cluster", "reassignments", "solo").stdout, b"")
+        self.ctl("cluster", "reassignments", "nope", rc=1)  # an unknown topic
+        self.ctl("cluster", "reassign", "solo", rc=2)
 
     def test_version(self):
         r = subprocess.run([BROOKCTL, "--version"], stdout=subprocess.PIPE, timeout=10)

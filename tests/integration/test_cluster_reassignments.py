@@ -24,7 +24,7 @@ import time
 import unittest
 
 import kafkawire as kw
-from brooktest import BrokerTestCase
+from brooktest import BrokerTestCase, brookctl
 from clustertest import ClusterTestCase
 
 JS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "js")
@@ -203,6 +203,38 @@ class Reassignments(ClusterTestCase):
         self.assertGreater(rec["partition_epoch"], before["partition_epoch"])
         self.assertTrue(self.wait_log(outsider, "partition undo-0: no longer a replica here; removing it"))
         self.assertEqual(listed(port), (NONE, {}))
+
+    def test_brookctl_moves_lists_and_cancels_at_the_controller(self):
+        self.controller()
+        self.create("ctl", rf=2)
+        leader, replicas, outsider = self.layout("ctl")
+        follower = [i for i in replicas if i != leader][0]
+        asked = self.brokers[[i for i in self.brokers if i != self.controller()][0]].address  # not the controller
+
+        def ctl(*args):
+            r = brookctl(asked, "cluster", *args)
+            return r.returncode, r.stdout.decode()
+        self.replica_links[leader].cut()
+        try:
+            self.assertEqual(ctl("reassign", "ctl:0=%d,%d" % (outsider, leader)),
+                             (0, "partition ctl-0\treassigning\n"))
+            moving = "partition ctl-0\treplicas %d,%d,%d\tadding %d\tremoving %d\n" % (
+                outsider, leader, follower, outsider, follower)
+            self.assertEqual(ctl("reassignments"), (0, moving))
+            self.assertEqual(ctl("reassignments", "ctl"), (0, moving))
+            self.assertEqual(ctl("reassign", "--cancel", "ctl:0"), (0, "partition ctl-0\tcancelled\n"))
+        finally:
+            self.replica_links[leader].restore()
+        self.assertEqual(ctl("reassignments"), (0, ""))
+        self.assertEqual(ctl("reassign", "--cancel", "ctl:0"),
+                         (1, "partition ctl-0\tfailed: no reassignment in progress\n"))
+        self.assertEqual(ctl("reassign", "ctl:0=%d,9" % leader),
+                         (1, "partition ctl-0\tfailed: the replicas name a broker that is not live\n"))
+        self.assertEqual(ctl("reassign", "ctl:0")[0], 2)  # no brokers listed
+        self.assertEqual(ctl("reassign", "ctl:0=x")[0], 2)
+        # a reorder is done at once
+        self.assertEqual(ctl("reassign", "ctl:0=%d,%d" % (follower, leader)), (0, "partition ctl-0\treassigning\n"))
+        self.assertEqual(self.partitions("ctl")[0]["replicas"], [follower, leader])
 
     def test_refusals(self):
         self.controller()

@@ -50,28 +50,6 @@ static int parse_target(client *c, char *arg, target *t)
     return 0;
 }
 
-/* Connect `ctl` to the controller the broker behind `c` names. */
-static int connect_controller(const global_opts *g, client *c, client *ctl)
-{
-    client_begin(c, "describe_cluster", 0);
-    const msgpack_object *resp = client_call(c);
-    if (!resp || report_error(resp, "describe cluster"))
-        return -1;
-    int64_t controller = map_int(resp, "controller", -1);
-    const msgpack_object *brokers = map_get(resp, "brokers");
-    for (uint32_t i = 0; brokers && brokers->type == MSGPACK_OBJECT_ARRAY && i < brokers->via.array.size; i++) {
-        const msgpack_object *b = &brokers->via.array.ptr[i], *host = map_get(b, "host");
-        if (map_int(b, "id", -2) != controller || !host || host->type != MSGPACK_OBJECT_STR)
-            continue;
-        char address[300];
-        snprintf(address, sizeof address, "%.*s:%lld", (int)host->via.str.size, host->via.str.ptr,
-                 (long long)map_int(b, "port", -1));
-        return client_connect(ctl, address, g->timeout_ms);
-    }
-    fprintf(stderr, "brookctl: no controller is known to %s now (one is being elected): try again\n", g->broker);
-    return -1;
-}
-
 static void pack_targets(msgpack_packer *pk, const target *ts, size_t n)
 {
     pack_str(pk, "topics");
@@ -144,7 +122,7 @@ int cluster_elect(const global_opts *g, int argc, char **argv)
     for (size_t i = 0; i < n; i++)
         if (parse_target(&c, argv[optind + (int)i], &ts[i]))
             goto out;
-    if (connect_controller(g, &c, &ctl))
+    if (cluster_connect_controller(g, &c, &ctl))
         goto out;
     client_begin(&ctl, "elect_leaders", 3);
     pack_kv_str(&ctl.pk, "type", unclean ? "unclean" : "preferred");

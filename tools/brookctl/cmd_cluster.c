@@ -1,6 +1,7 @@
 /* brookctl cluster: the brokers the broker knows are live, which one is
  * the controller, and the cluster id (native op describe_cluster);
- * `cluster elect` is cluster_elect.c. */
+ * `cluster elect` is cluster_elect.c, `cluster reassign` and `cluster
+ * reassignments` cluster_reassign.c. */
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
@@ -10,12 +11,17 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out, "usage: brookctl cluster [info] | brookctl cluster elect [--unclean] [TOPIC[:PARTITION]...]\n"
+    fprintf(out, "usage: brookctl cluster [info]\n"
+                 "       brookctl cluster elect [--unclean] [TOPIC[:PARTITION]...]\n"
+                 "       brookctl cluster reassign [--cancel] TOPIC:PARTITION[=BROKER,...]...\n"
+                 "       brookctl cluster reassignments [TOPIC...]\n"
                  "  the cluster id, the controller and every live broker (id, address, rack), as the broker\n"
                  "  given with -b sees them (a single broker lists itself as its own controller), then each\n"
                  "  partition: leader, leader epoch, replicas and in-sync replicas (under-replicated and\n"
                  "  offline partitions are marked)\n"
-                 "  elect: leader elections at the controller (see `brookctl cluster elect --help`)\n");
+                 "  elect: leader elections at the controller (see `brookctl cluster elect --help`)\n"
+                 "  reassign: move partitions to other brokers (see `brookctl cluster reassign --help`)\n"
+                 "  reassignments: the moves in progress\n");
 }
 
 /* The ids, "-" for none; how many there are. */
@@ -48,10 +54,35 @@ static void print_partitions(const msgpack_object *topics)
     }
 }
 
+int cluster_connect_controller(const global_opts *g, client *c, client *ctl)
+{
+    client_begin(c, "describe_cluster", 0);
+    const msgpack_object *resp = client_call(c);
+    if (!resp || report_error(resp, "describe cluster"))
+        return -1;
+    int64_t controller = map_int(resp, "controller", -1);
+    const msgpack_object *brokers = map_get(resp, "brokers");
+    for (uint32_t i = 0; brokers && brokers->type == MSGPACK_OBJECT_ARRAY && i < brokers->via.array.size; i++) {
+        const msgpack_object *b = &brokers->via.array.ptr[i], *host = map_get(b, "host");
+        if (map_int(b, "id", -2) != controller || !host || host->type != MSGPACK_OBJECT_STR)
+            continue;
+        char address[300];
+        snprintf(address, sizeof address, "%.*s:%lld", (int)host->via.str.size, host->via.str.ptr,
+                 (long long)map_int(b, "port", -1));
+        return client_connect(ctl, address, g->timeout_ms);
+    }
+    fprintf(stderr, "brookctl: no controller is known to %s now (one is being elected): try again\n", g->broker);
+    return -1;
+}
+
 int cmd_cluster(const global_opts *g, int argc, char **argv)
 {
     if (argc >= 2 && strcmp(argv[1], "elect") == 0)
         return cluster_elect(g, argc - 1, argv + 1);
+    if (argc >= 2 && strcmp(argv[1], "reassign") == 0)
+        return cluster_reassign(g, argc - 1, argv + 1);
+    if (argc >= 2 && strcmp(argv[1], "reassignments") == 0)
+        return cluster_reassignments(g, argc - 1, argv + 1);
     static const struct option longopts[] = {{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
     int opt;
     while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {

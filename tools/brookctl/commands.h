@@ -33,6 +33,12 @@ int group_reset_offsets(const global_opts *g, client *c, const char *group, int 
 
 /* cluster elect [--unclean] [TOPIC[:PARTITION]...] (cluster_elect.c); argv[0] is "elect". */
 int cluster_elect(const global_opts *g, int argc, char **argv);
+/* cluster reassign ... and cluster reassignments [TOPIC...] (cluster_reassign.c). */
+int cluster_reassign(const global_opts *g, int argc, char **argv);
+int cluster_reassignments(const global_opts *g, int argc, char **argv);
+/* Connect `ctl` to the controller the broker behind `c` names (cmd_cluster.c);
+ * -1 after printing why. */
+int cluster_connect_controller(const global_opts *g, client *c, client *ctl);
 
 /* topics describe NAME (topic_describe.c). */
 int topic_describe(const global_opts *g, client *c, const char *name);

@@ -1,0 +1,240 @@
+/* brookctl cluster reassign [--cancel] [--timeout-ms N] TOPIC:PARTITION[=BROKER,...]...
+ * brookctl cluster reassignments [TOPIC...]
+ *
+ * Moving partitions between brokers (native ops alter_reassignments and
+ * list_reassignments), as kafka-reassign-partitions does: each partition
+ * named gets the replicas listed, its preferred leader first; the new ones
+ * catch up and the others are then removed. --cancel takes a move back.
+ * The controller answers: brookctl asks the broker given with -b which one
+ * that is and sends the request there. `reassignments` lists the moves in
+ * progress (of the topics named, else all). */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+#include "output.h"
+
+#define MAX_TARGET 1024
+
+typedef struct move {
+    const char *topic;
+    int32_t partition;
+    int32_t replica_count; /* -1: cancel */
+    int32_t replicas[MAX_TARGET];
+} move;
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: brookctl cluster reassign [--timeout-ms N] TOPIC:PARTITION=BROKER[,BROKER...]...\n"
+                 "       brookctl cluster reassign --cancel [--timeout-ms N] TOPIC:PARTITION...\n"
+                 "  each partition moves to the brokers listed (live ones; the first is its preferred\n"
+                 "  leader): they copy its log, and once all are in sync the replicas left out are\n"
+                 "  removed. The answer comes when the move has started (`brookctl cluster\n"
+                 "  reassignments` shows it until it is done). --cancel: back to the replicas before.\n");
+}
+
+/* "TOPIC:PARTITION" or "TOPIC:PARTITION=1,2,3" (writes into arg). */
+static int parse_move(char *arg, int cancel, move *m)
+{
+    char *eq = strchr(arg, '='), *colon;
+    if (eq)
+        *eq = 0;
+    colon = strrchr(arg, ':');
+    int64_t v;
+    if (!colon || colon == arg || (!eq) != cancel) {
+        fprintf(stderr, "brookctl: %s: expected TOPIC:PARTITION%s\n", arg, cancel ? "" : "=BROKER[,BROKER...]");
+        return -1;
+    }
+    *colon = 0;
+    if (parse_int_opt("partition", colon + 1, 0, INT32_MAX, &v))
+        return -1;
+    *m = (move){.topic = arg, .partition = (int32_t)v, .replica_count = -1};
+    if (cancel)
+        return 0;
+    m->replica_count = 0;
+    for (char *id = strtok(eq + 1, ","); id; id = strtok(NULL, ",")) {
+        if (m->replica_count == MAX_TARGET) {
+            fprintf(stderr, "brookctl: at most %d replicas per partition\n", MAX_TARGET);
+            return -1;
+        }
+        if (parse_int_opt("broker id", id, 0, INT32_MAX, &v))
+            return -1;
+        m->replicas[m->replica_count++] = (int32_t)v;
+    }
+    if (!m->replica_count) {
+        fprintf(stderr, "brookctl: %s:%d: no broker listed\n", m->topic, m->partition);
+        return -1;
+    }
+    return 0;
+}
+
+/* One topic entry per move (the broker takes the same topic twice). */
+static void pack_moves(msgpack_packer *pk, const move *ms, size_t n)
+{
+    pack_str(pk, "topics");
+    msgpack_pack_array(pk, n);
+    for (size_t i = 0; i < n; i++) {
+        msgpack_pack_map(pk, 2);
+        pack_kv_str(pk, "topic", ms[i].topic);
+        pack_str(pk, "partitions");
+        msgpack_pack_array(pk, 1);
+        msgpack_pack_map(pk, 2);
+        pack_kv_int(pk, "partition", ms[i].partition);
+        pack_str(pk, "replicas");
+        if (ms[i].replica_count < 0) {
+            msgpack_pack_nil(pk);
+            continue;
+        }
+        msgpack_pack_array(pk, (size_t)ms[i].replica_count);
+        for (int32_t r = 0; r < ms[i].replica_count; r++)
+            msgpack_pack_int32(pk, ms[i].replicas[r]);
+    }
+}
+
+/* One line per partition; 1 when one failed. */
+static int print_results(const msgpack_object *results, int cancel)
+{
+    int failed = 0;
+    for (uint32_t i = 0; results && results->type == MSGPACK_OBJECT_ARRAY && i < results->via.array.size; i++) {
+        const msgpack_object *r = &results->via.array.ptr[i];
+        int64_t err = map_int(r, "error", 0);
+        printf("partition ");
+        print_str(stdout, map_get(r, "topic"));
+        printf("-%lld\t%s", (long long)map_int(r, "partition", -1),
+               err      ? "failed"
+               : cancel ? "cancelled"
+                        : "reassigning");
+        if (err) {
+            printf(": ");
+            print_str(stdout, map_get(r, "message"));
+        }
+        printf("\n");
+        failed |= err != 0;
+    }
+    return failed;
+}
+
+/* A command run against the controller: connect to it through -b. */
+static int at_controller(const global_opts *g, client *ctl)
+{
+    client c;
+    if (client_connect(&c, g->broker, g->timeout_ms))
+        return -1;
+    int rc = cluster_connect_controller(g, &c, ctl);
+    client_close(&c);
+    return rc;
+}
+
+int cluster_reassign(const global_opts *g, int argc, char **argv)
+{
+    static const struct option longopts[] = {{"cancel", no_argument, NULL, 'c'},
+                                             {"timeout-ms", required_argument, NULL, 't'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {NULL, 0, NULL, 0}};
+    int opt, cancel = 0;
+    int64_t timeout = 30000;
+    optind = 0; /* reinitialize getopt for these options */
+    while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        switch (opt) {
+        case 'c': cancel = 1; break;
+        case 't':
+            if (parse_int_opt("--timeout-ms", optarg, 1, INT32_MAX, &timeout))
+                return EXIT_USAGE;
+            break;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return EXIT_USAGE;
+        }
+    }
+    size_t n = (size_t)(argc - optind);
+    if (!n) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    move *ms = calloc(n, sizeof *ms);
+    client ctl;
+    if (!ms)
+        return 1;
+    int rc = EXIT_USAGE;
+    for (size_t i = 0; i < n; i++)
+        if (parse_move(argv[optind + (int)i], cancel, &ms[i]))
+            goto out;
+    rc = 1;
+    if (at_controller(g, &ctl))
+        goto out;
+    client_begin(&ctl, "alter_reassignments", 2);
+    pack_kv_int(&ctl.pk, "timeout_ms", timeout);
+    pack_moves(&ctl.pk, ms, n);
+    const msgpack_object *resp = client_call(&ctl);
+    rc = !resp || report_error(resp, "reassign partitions");
+    if (!rc && g->json)
+        print_json(stdout, resp);
+    else if (!rc)
+        rc = print_results(map_get(resp, "results"), cancel);
+    client_close(&ctl);
+out:
+    free(ms);
+    return rc;
+}
+
+/* "partition T-P  replicas 4,2,3,1  adding 4  removing 1" */
+static void print_moves(const msgpack_object *moves)
+{
+    for (uint32_t i = 0; moves && moves->type == MSGPACK_OBJECT_ARRAY && i < moves->via.array.size; i++) {
+        const msgpack_object *m = &moves->via.array.ptr[i];
+        char replicas[512], adding[512], removing[512];
+        ids_text(map_get(m, "replicas"), replicas, sizeof replicas);
+        ids_text(map_get(m, "adding"), adding, sizeof adding);
+        ids_text(map_get(m, "removing"), removing, sizeof removing);
+        printf("partition ");
+        print_str(stdout, map_get(m, "topic"));
+        printf("-%lld\treplicas %s\tadding %s\tremoving %s\n", (long long)map_int(m, "partition", -1), replicas, adding,
+               removing);
+    }
+}
+
+int cluster_reassignments(const global_opts *g, int argc, char **argv)
+{
+    if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+        printf("usage: brookctl cluster reassignments [TOPIC...]\n"
+               "  the partitions being moved (of the topics named, else all), with their replicas now\n"
+               "  (the target first) and the ones being added and removed\n");
+        return 0;
+    }
+    client c, ctl;
+    if (client_connect(&c, g->broker, g->timeout_ms))
+        return 1;
+    int rc = 1;
+    int32_t *counts = calloc((size_t)(argc > 1 ? argc : 1), sizeof *counts);
+    for (int i = 1; counts && i < argc; i++)
+        if ((counts[i - 1] = topic_partitions(&c, argv[i])) < 0)
+            goto out;
+    if (!counts || cluster_connect_controller(g, &c, &ctl))
+        goto out;
+    client_begin(&ctl, "list_reassignments", 1);
+    pack_str(&ctl.pk, "topics");
+    if (argc < 2)
+        msgpack_pack_nil(&ctl.pk); /* every one */
+    else
+        msgpack_pack_array(&ctl.pk, (size_t)(argc - 1));
+    for (int i = 1; i < argc; i++) {
+        msgpack_pack_map(&ctl.pk, 2);
+        pack_kv_str(&ctl.pk, "topic", argv[i]);
+        pack_str(&ctl.pk, "partitions");
+        msgpack_pack_array(&ctl.pk, (size_t)counts[i - 1]);
+        for (int32_t p = 0; p < counts[i - 1]; p++)
+            msgpack_pack_int32(&ctl.pk, p);
+    }
+    const msgpack_object *resp = client_call(&ctl);
+    rc = !resp || report_error(resp, "list reassignments");
+    if (!rc && g->json)
+        print_json(stdout, resp);
+    else if (!rc)
+        print_moves(map_get(resp, "reassignments"));
+    client_close(&ctl);
+out:
+    free(counts);
+    client_close(&c);
+    return rc;
+}
