@@ -10,6 +10,13 @@ static int32_t *ids_alloc(int32_t n)
     return malloc(sizeof(int32_t) * (size_t)(n > 0 ? n : 1));
 }
 
+/* (memcpy must not see a NULL source, even for nothing) */
+static void copy_ids(int32_t *to, const int32_t *from, int32_t n)
+{
+    if (n > 0)
+        memcpy(to, from, sizeof *from * (size_t)n);
+}
+
 /* ids[0..n) that are (keep = 1) or are not (keep = 0) in `of`, in order,
  * into out; how many. */
 static int32_t filter(const int32_t *ids, int32_t n, const int32_t *of, int32_t of_count, int keep, int32_t *out)
@@ -53,9 +60,9 @@ static brook_err reshape(const brook_partition_record *rec, const int32_t *repli
         brook_partition_record_clear(next);
         return BROOK_ERR_NOMEM;
     }
-    memcpy(next->replicas, replicas, sizeof *replicas * (size_t)rn);
-    memcpy(next->adding, adding, sizeof *adding * (size_t)an);
-    memcpy(next->removing, removing, sizeof *removing * (size_t)mn);
+    copy_ids(next->replicas, replicas, rn);
+    copy_ids(next->adding, adding, an);
+    copy_ids(next->removing, removing, mn);
     next->isr_count = filter(rec->isr, rec->isr_count, replicas, rn, 1, next->isr);
     if (!next->isr_count) {
         brook_partition_record_clear(next);
@@ -110,9 +117,9 @@ brook_err brook_reassignment_start(const brook_partition_record *rec, const int3
         int32_t on = original_replicas(rec, original);
         /* the target first (its first replica is the preferred leader),
          * then the replicas it takes away, which serve until it is done */
-        memcpy(replicas, target, sizeof *target * (size_t)n);
+        copy_ids(replicas, target, n);
         int32_t mn = filter(original, on, target, n, 0, removing);
-        memcpy(replicas + n, removing, sizeof *removing * (size_t)mn);
+        copy_ids(replicas + n, removing, mn);
         int32_t an = filter(target, n, original, on, 0, adding);
         e = reshape(rec, replicas, n + mn, adding, an, removing, mn, live, arg, next, why);
     }
