@@ -8,7 +8,11 @@ among them, every record there, the old leader's copy removed. kcat keeps
 producing (acks=all, idempotent) through a move of the leader and reads
 every record back once, at the offset it was given. A move is cancelled
 back to the replicas before it; a dead broker's replicas are moved to a
-live one, and the dead broker, back, removes its copy. Refusals have their
+live one, and the dead broker, back, removes its copy; a controller killed
+after starting a move leaves it to the next one, which finishes it; a new
+replica of a log whose start moved (DeleteRecords) starts there.
+`brookctl cluster reassign / reassignments` reach the controller from any
+broker. Refusals have their
 errors: a broker named twice or not live (INVALID_REPLICA_ASSIGNMENT),
 nothing to cancel (NO_REASSIGNMENT_IN_PROGRESS), not the controller
 (NOT_CONTROLLER). kafkajs cannot send a cancel (a null replica list), so
@@ -24,11 +28,12 @@ import time
 import unittest
 
 import kafkawire as kw
-from brooktest import BrokerTestCase, brookctl
+from brooktest import BrokerTestCase, Native, brookctl
 from clustertest import ClusterTestCase
 
 JS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "js")
 NONE, UNKNOWN, INVALID_REPLICA_ASSIGNMENT, NOT_CONTROLLER, NO_REASSIGNMENT = 0, 3, 39, 41, 85
+OUT_OF_RANGE = 6  # the native protocol's (brook_err)
 
 
 def alter(port, moves, timeout_ms=10000):
@@ -235,6 +240,58 @@ class Reassignments(ClusterTestCase):
         # a reorder is done at once
         self.assertEqual(ctl("reassign", "ctl:0=%d,%d" % (follower, leader)), (0, "partition ctl-0\treassigning\n"))
         self.assertEqual(self.partitions("ctl")[0]["replicas"], [follower, leader])
+
+    def test_a_new_controller_finishes_a_move_the_dead_one_started(self):
+        controller = self.controller()
+        self.create("ha", rf=2)
+        leader, replicas, _ = self.layout("ha")
+        outsider = [i for i in self.brokers if i not in replicas and i != controller][0]
+        self.produce_to(leader, "ha", [b"v%d" % i for i in range(10)])
+        target = [outsider] + [i for i in replicas if i != leader]
+        self.replica_links[leader].cut()
+        try:
+            self.assertEqual(alter(self.controller_port(), [("ha", 0, target)]), (NONE, {("ha", 0): (NONE, None)}))
+            self.brokers[controller].stop(signal.SIGKILL)
+        finally:
+            self.replica_links[leader].restore()
+        self.start(controller)  # back as an ordinary broker (it may have been a replica)
+        done = self.settled_on("ha", target, timeout=60)
+        self.assertNotEqual(self.controller(), controller)
+        self.assertTrue(self.wait_log(self.controller(), "cluster: partition ha-0 reassigned"))
+        self.assertEqual(self.read_all("ha", 10, broker_id=done["leader"]), [b"v%d" % i for i in range(10)])
+
+    def test_a_new_replica_starts_at_the_leaders_log_start(self):
+        self.controller()
+        self.create("trimmed", rf=2)
+        leader, replicas, outsider = self.layout("trimmed")
+        self.produce_to(leader, "trimmed", [b"t%02d" % i for i in range(20)])
+        conn = kw.Conn(self.brokers[leader].kafka_port)
+        try:
+            rows = kw.parse_delete_records_v1(conn.call(21, 1, kw.delete_records_v1("trimmed", [(0, 12)])))
+        finally:
+            conn.close()
+        self.assertEqual(rows, [("trimmed", 0, 12, NONE)])
+        target = [outsider, leader]
+        self.assertEqual(alter(self.controller_port(), [("trimmed", 0, target)]),
+                         (NONE, {("trimmed", 0): (NONE, None)}))
+        self.settled_on("trimmed", target)
+        # the leader leaves next: the new replica alone holds the log
+        self.assertEqual(alter(self.controller_port(), [("trimmed", 0, [outsider])]),
+                         (NONE, {("trimmed", 0): (NONE, None)}))
+        self.settled_on("trimmed", [outsider])
+        n = Native(self.brokers[outsider].port)
+        try:
+            deadline = time.monotonic() + 10
+            while True:
+                r = n.call("fetch", topic="trimmed", partition=0, offset=12, max_wait_ms=0)
+                if r["error"] == 0 or time.monotonic() > deadline:
+                    break
+                time.sleep(0.1)
+            self.assertEqual([rec["value"] for rec in r["records"]], [b"t%02d" % i for i in range(12, 20)])
+            self.assertEqual(n.call("fetch", topic="trimmed", partition=0, offset=0, max_wait_ms=0)["error"],
+                             OUT_OF_RANGE)
+        finally:
+            n.close()
 
     def test_refusals(self):
         self.controller()
