@@ -123,6 +123,17 @@ static void write_request_durations(brook_broker *b, FILE *out)
 }
 
 /* A clustered broker's view of its cluster. */
+
+/* How many replicas a partition led here should have in sync: all of
+ * them, but while a reassignment runs only its target's (as Kafka counts
+ * it: a move is not under-replication). */
+static int32_t replicas_wanted(const brook_broker *b, const char *topic, const brook_partition *p)
+{
+    const brook_image_partition *ip = b->st->clustered ? brook_cluster_image_partition(b, topic, p->index) : NULL;
+    return ip && brook_partition_record_reassigning(&ip->rec) ? ip->rec.replica_count - ip->rec.removing_count
+                                                              : p->replica_count;
+}
+
 static void write_cluster(brook_broker *b, FILE *out)
 {
     size_t live;
@@ -142,7 +153,7 @@ static void write_cluster(brook_broker *b, FILE *out)
             const brook_partition *p = topic->partitions[i];
             if (p && p->role == BROOK_ROLE_LEADER) {
                 led++;
-                under += p->isr_count < p->replica_count;
+                under += p->isr_count < replicas_wanted(b, topic->name, p);
             }
         }
     }
@@ -156,7 +167,7 @@ static void write_cluster(brook_broker *b, FILE *out)
     family(out, "cluster_leader_partitions", "partitions this broker leads");
     fprintf(out, "brook_cluster_leader_partitions %zu\n", led);
     family(out, "cluster_under_replicated_partitions",
-           "partitions this broker leads whose in-sync set is smaller than their replicas");
+           "partitions this broker leads whose in-sync set is smaller than their replicas (a reassignment's target)");
     fprintf(out, "brook_cluster_under_replicated_partitions %zu\n", under);
     family(out, "cluster_offline_partitions", "partitions without a leader (reported by the controller; 0 elsewhere)");
     fprintf(out, "brook_cluster_offline_partitions %zu\n", offline);

@@ -196,6 +196,9 @@ class Reassignments(ClusterTestCase):
         self.replica_links[leader].cut()
         try:
             self.assertEqual(alter(port, [("undo", 0, [outsider, leader])]), (NONE, {("undo", 0): (NONE, None)}))
+            # a move is not under-replication (Kafka counts the target's replicas only); the
+            # followers cut off stay in sync for replica_lag_time_max_ms (3 s) yet
+            self.assertEqual(self.metrics(leader)["cluster_under_replicated_partitions"], 0)
             follower = [i for i in replicas if i != leader][0]
             self.assertEqual(listed(port, [("undo", [0, 1]), ("nope", [0])]),
                              (NONE, {("undo", 0): ([outsider, leader, follower], [outsider], [follower])}))
