@@ -76,7 +76,11 @@ static brook_err reshape(const brook_partition_record *rec, const int32_t *repli
     return BROOK_OK;
 }
 
-static const char *invalid_target(const int32_t *target, int32_t n, brook_broker_live_fn live, void *arg)
+/* Why the target cannot be moved to, or NULL. A broker must be live to
+ * take a new replica; one that already holds a replica may be down (it
+ * catches up when it is back, as after any outage). */
+static const char *invalid_target(const brook_partition_record *rec, const int32_t *target, int32_t n,
+                                  brook_broker_live_fn live, void *arg)
 {
     if (n < 1 || n > MAX_TARGET)
         return "a partition needs between 1 and 1024 replicas";
@@ -85,7 +89,7 @@ static const char *invalid_target(const int32_t *target, int32_t n, brook_broker
             return "broker ids are not negative";
         if (brook_ids_contain(target, i, target[i]))
             return "the replicas name a broker twice";
-        if (!live(arg, target[i]))
+        if (!live(arg, target[i]) && !brook_ids_contain(rec->replicas, rec->replica_count, target[i]))
             return "the replicas name a broker that is not live";
     }
     return NULL;
@@ -106,7 +110,7 @@ static int same_ids(const int32_t *a, int32_t an, const int32_t *b, int32_t bn)
 brook_err brook_reassignment_start(const brook_partition_record *rec, const int32_t *target, int32_t n,
                                    brook_broker_live_fn live, void *arg, brook_partition_record *next, const char **why)
 {
-    if ((*why = invalid_target(target, n, live, arg)))
+    if ((*why = invalid_target(rec, target, n, live, arg)))
         return BROOK_ERR_INVALID_REPLICA_ASSIGNMENT;
     if (!brook_partition_record_reassigning(rec) && same_ids(rec->replicas, rec->replica_count, target, n))
         return BROOK_ERR_EXISTS;

@@ -186,6 +186,13 @@ static void bad_targets_are_refused_with_a_reason(void **state)
                          BROOK_ERR_INVALID_REPLICA_ASSIGNMENT);
         assert_non_null(why);
     }
+    /* a replica's broker may be down: it stays a replica */
+    dead_broker = 3;
+    const char *why = NULL;
+    int32_t keeps_dead[] = {3, 1, 4};
+    assert_int_equal(brook_reassignment_start(&rec, keeps_dead, 3, live, NULL, &next, &why), BROOK_OK);
+    assert_ids(next.adding, next.adding_count, (int32_t[]){4}, 1);
+    brook_partition_record_clear(&next);
 }
 
 static void a_second_target_replaces_the_first(void **state)
