@@ -150,13 +150,22 @@ static int32_t live_isr(const brook_broker *b, const brook_partition_record *rec
 }
 
 /* No in-sync replica is live, and the topic allows an unclean election
- * (unclean.leader.election.enable): the first live replica leads alone,
+ * (unclean.leader.election.enable): the first live replica leads alone
+ * (one a reassignment is adding only if no other is live),
  * with whatever its log holds; records only the lost in-sync replicas had
  * are gone (the other replicas truncate to the new leader by epoch). */
 static int elect_unclean(brook_broker *b, const brook_partition_record *rec, brook_partition_record *next,
                          int32_t *isr_room)
 {
-    int32_t leader = first_live(b, rec->replicas, rec->replica_count, NULL, 0);
+    /* the replicas the partition had before a reassignment first: one it
+     * is adding may hold little of the log yet */
+    int32_t leader = -1;
+    for (int32_t i = 0; i < rec->replica_count && leader < 0; i++)
+        if (!brook_ids_contain(rec->adding, rec->adding_count, rec->replicas[i]) &&
+            brook_membership_is_live(b, rec->replicas[i]))
+            leader = rec->replicas[i];
+    if (leader < 0)
+        leader = first_live(b, rec->replicas, rec->replica_count, NULL, 0);
     if (leader < 0)
         return 0;
     next->leader = isr_room[0] = leader;

@@ -296,6 +296,28 @@ class Reassignments(ClusterTestCase):
         finally:
             n.close()
 
+    def test_an_unclean_election_prefers_a_replica_the_move_is_not_adding(self):
+        self.controller()
+        self.create("unclean", rf=2, configs={"unclean.leader.election.enable": "true"})
+        leader, replicas, outsider = self.layout("unclean")
+        follower = [i for i in replicas if i != leader][0]
+        self.produce_to(leader, "unclean", [b"u%d" % i for i in range(5)])
+        self.brokers[follower].stop(signal.SIGTERM)
+        self.wait_partitions("unclean", lambda r: r["isr"] == [leader], 1, timeout=30)
+        self.replica_links[leader].cut()  # neither the new replica nor the follower back can catch up
+        try:
+            target = [outsider, leader, follower]
+            self.assertEqual(alter(self.controller_port(), [("unclean", 0, target)]),
+                             (NONE, {("unclean", 0): (NONE, None)}))
+            self.start(follower)
+            self.brokers[leader].stop(signal.SIGKILL)
+            # the outsider comes first in the replicas but holds nothing; the follower holds u0-u4
+            rec = self.wait_partitions("unclean", lambda r: r["leader"] not in (-1, leader), 1, timeout=30)[0]
+        finally:
+            self.replica_links[leader].restore()
+        self.assertEqual((rec["leader"], rec["isr"][0], rec["adding"]), (follower, follower, [outsider]))
+        self.assertEqual(self.read_all("unclean", 5, broker_id=follower), [b"u%d" % i for i in range(5)])
+
     def test_refusals(self):
         self.controller()
         self.create("ref", rf=2)
