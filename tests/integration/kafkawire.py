@@ -302,3 +302,72 @@ class Flex:
     def tags(self):
         assert self.uvarint() == 0
 
+
+# ---- partition reassignments (KIP-455) -------------------------------------------
+
+def alter_reassignments_v0(port, moves, timeout_ms=10000):
+    """AlterPartitionReassignments v0: moves [(topic, partition, replicas or
+    None to cancel)]; (request error, {(topic, partition): (error, message)})."""
+    by_topic = {}
+    for t, p, replicas in moves:
+        by_topic.setdefault(t, []).append((p, replicas))
+    body = struct.pack(">i", timeout_ms) + uvarint(len(by_topic) + 1)
+    for t, parts in by_topic.items():
+        body += compact(t) + uvarint(len(parts) + 1)
+        for p, replicas in parts:
+            body += struct.pack(">i", p)
+            if replicas is None:
+                body += uvarint(0)
+            else:
+                body += uvarint(len(replicas) + 1) + b"".join(struct.pack(">i", r) for r in replicas)
+            body += b"\0"
+        body += b"\0"
+    r = call_flexible(port, 45, 0, body + b"\0")
+    r.take(">i")
+    error = r.take(">h")
+    r.str()
+    out = {}
+
+    def partition(topic):
+        index, err, message = r.take(">i"), r.take(">h"), r.str()
+        r.tags()
+        out[(topic, index)] = (err, message)
+
+    def topic():
+        name = r.str()
+        r.array(lambda: partition(name))
+        r.tags()
+    r.array(topic)
+    return error, out
+
+
+def list_reassignments_v0(port, topics=None):
+    """ListPartitionReassignments v0: (error, {(topic, partition): (replicas,
+    adding, removing)}); topics None lists every one."""
+    body = struct.pack(">i", 10000)
+    if topics is None:
+        body += uvarint(0)
+    else:
+        body += uvarint(len(topics) + 1)
+        for t, parts in topics:
+            body += compact(t) + uvarint(len(parts) + 1) + b"".join(struct.pack(">i", p) for p in parts) + b"\0"
+    r = call_flexible(port, 46, 0, body + b"\0")
+    r.take(">i")
+    error = r.take(">h")
+    r.str()
+    out = {}
+
+    def ids():
+        return r.array(lambda: r.take(">i"))
+
+    def partition(topic):
+        index = r.take(">i")
+        out[(topic, index)] = (ids(), ids(), ids())
+        r.tags()
+
+    def topic():
+        name = r.str()
+        r.array(lambda: partition(name))
+        r.tags()
+    r.array(topic)
+    return error, out

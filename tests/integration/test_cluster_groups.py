@@ -2,7 +2,8 @@
 __consumer_offsets topic (created on first need), each group coordinated by
 the leader of its partition. A group commits, its coordinator is killed
 (kill -9), another broker takes the partition over, reads the offsets back
-and the group resumes exactly where it committed; a stable group goes on
+and the group resumes exactly where it committed, as it does when a
+reassignment moves its partition off the coordinator; a stable group goes on
 through such a failover without a rebalance; FindCoordinator on any
 broker names the coordinator; clients cannot produce to the internal
 topic. Deleting a topic removes its offsets on every coordinator, also
@@ -18,6 +19,7 @@ import time
 import unittest
 
 from brooktest import Native
+import kafkawire as kw
 from clustertest import NS, ClusterTestCase
 
 try:
@@ -101,6 +103,25 @@ class ClusterGroups(GroupCluster):
         n.close()
         self.assertIn("%s-%d: coordinating its groups" % ("__consumer_offsets", k),
                       "".join(self.brokers[i].log() for i in (1, 2, 3) if i != coordinator))
+
+    def test_a_group_resumes_when_its_offsets_partition_moves_off_its_coordinator(self):
+        # A reassignment that takes the coordinator out of the group's
+        # __consumer_offsets partition: the broker leaving drops the
+        # groups, the new leader loads them, and the group resumes where
+        # it committed.
+        self.produce_work(200)
+        self.assertEqual(self.consume("moving", 80), [b"%03d" % i for i in range(80)])
+        k = java_hash_partition("moving", 16)
+        coordinator = self.coordinator("moving")
+        target = [i for i in self.partitions("__consumer_offsets")[k]["replicas"] if i != coordinator]
+        port = self.brokers[self.controller()].kafka_port
+        moved = kw.alter_reassignments_v0(port, [("__consumer_offsets", k, target)])
+        self.assertEqual(moved, (0, {("__consumer_offsets", k): (0, None)}))
+        rec = self.partitions("__consumer_offsets")[k]
+        self.assertEqual((rec["replicas"], rec["leader"]), (target, target[0]))  # a shrink: done at once
+        self.assertTrue(self.wait_log(coordinator, "partition __consumer_offsets-%d: no longer a replica here" % k))
+        self.assertEqual(self.consume("moving", 120), [b"%03d" % i for i in range(80, 200)])
+        self.assertIn("__consumer_offsets-%d: coordinating its groups" % k, self.brokers[target[0]].log())
 
     def test_a_stable_group_goes_on_when_its_coordinator_dies(self):
         # The group's record in __consumer_offsets holds its generation,

@@ -22,7 +22,6 @@ import json
 import os
 import shutil
 import signal
-import struct
 import subprocess
 import time
 import unittest
@@ -34,74 +33,7 @@ from clustertest import ClusterTestCase
 JS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "js")
 NONE, UNKNOWN, INVALID_REPLICA_ASSIGNMENT, NOT_CONTROLLER, NO_REASSIGNMENT = 0, 3, 39, 41, 85
 OUT_OF_RANGE = 6  # the native protocol's (brook_err)
-
-
-def alter(port, moves, timeout_ms=10000):
-    """AlterPartitionReassignments v0: moves [(topic, partition, replicas or
-    None to cancel)]; (request error, {(topic, partition): (error, message)})."""
-    by_topic = {}
-    for t, p, replicas in moves:
-        by_topic.setdefault(t, []).append((p, replicas))
-    body = struct.pack(">i", timeout_ms) + kw.uvarint(len(by_topic) + 1)
-    for t, parts in by_topic.items():
-        body += kw.compact(t) + kw.uvarint(len(parts) + 1)
-        for p, replicas in parts:
-            body += struct.pack(">i", p)
-            if replicas is None:
-                body += kw.uvarint(0)
-            else:
-                body += kw.uvarint(len(replicas) + 1) + b"".join(struct.pack(">i", r) for r in replicas)
-            body += b"\0"
-        body += b"\0"
-    r = kw.call_flexible(port, 45, 0, body + b"\0")
-    r.take(">i")
-    error = r.take(">h")
-    r.str()
-    out = {}
-
-    def partition(topic):
-        index, err, message = r.take(">i"), r.take(">h"), r.str()
-        r.tags()
-        out[(topic, index)] = (err, message)
-
-    def topic():
-        name = r.str()
-        r.array(lambda: partition(name))
-        r.tags()
-    r.array(topic)
-    return error, out
-
-
-def listed(port, topics=None):
-    """ListPartitionReassignments v0: (error, {(topic, partition): (replicas,
-    adding, removing)}); topics None lists every one."""
-    body = struct.pack(">i", 10000)
-    if topics is None:
-        body += kw.uvarint(0)
-    else:
-        body += kw.uvarint(len(topics) + 1)
-        for t, parts in topics:
-            body += kw.compact(t) + kw.uvarint(len(parts) + 1) + b"".join(struct.pack(">i", p) for p in parts) + b"\0"
-    r = kw.call_flexible(port, 46, 0, body + b"\0")
-    r.take(">i")
-    error = r.take(">h")
-    r.str()
-    out = {}
-
-    def ids():
-        return r.array(lambda: r.take(">i"))
-
-    def partition(topic):
-        index = r.take(">i")
-        out[(topic, index)] = (ids(), ids(), ids())
-        r.tags()
-
-    def topic():
-        name = r.str()
-        r.array(lambda: partition(name))
-        r.tags()
-    r.array(topic)
-    return error, out
+alter, listed = kw.alter_reassignments_v0, kw.list_reassignments_v0
 
 
 class Reassignments(ClusterTestCase):
