@@ -4,7 +4,7 @@ brookd with auth-acl: rules added, listed by filter, removed; in force at
 once (a producer refused, then let through); kept in auth-acl's file
 (comments and all) across kill -9; clear refusals for what Brook cannot
 keep; CLUSTER_AUTHORIZATION_FAILED for a caller without ALTER on the
-cluster; SECURITY_DISABLED without an authorizer that keeps rules."""
+cluster (for partition reassignments too, which list with DESCRIBE); SECURITY_DISABLED without an authorizer that keeps rules."""
 import os
 import shutil
 import signal
@@ -219,6 +219,11 @@ class AclAdminWithoutAlter(AclAdmin):
         self.assertEqual(err.errno, 31)
         with open(self.acl) as f:
             self.assertEqual(f.read(), self.rules)
+
+    def test_reassignments_need_alter_on_the_cluster_to_move_and_describe_to_list(self):
+        port = self.broker.kafka_port
+        self.assertEqual(kw.alter_reassignments_v0(port, [("t", 0, [0])]), (31, {}))
+        self.assertEqual(kw.list_reassignments_v0(port), (0, {}))
 
     test_create_describe_delete_in_force_and_durable = None
     test_rules_brook_cannot_keep_are_refused_with_the_reason = None
