@@ -211,6 +211,11 @@ const brook_image_partition *brook_cluster_image_partition(const brook_broker *b
     return &t->partitions[partition];
 }
 
+size_t brook_cluster_image_topic_room(const brook_broker *b)
+{
+    return b->image ? b->image->topics.count : 0;
+}
+
 const brook_image_topic *brook_cluster_image_next(const brook_broker *b, brook_strmap_iter *it)
 {
     brook_strmap_entry *e;

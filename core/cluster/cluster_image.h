@@ -53,5 +53,7 @@ const brook_image_partition *brook_cluster_image_partition(const struct brook_br
 
 /* Every topic with a record, in no particular order: `it` starts zeroed. */
 const brook_image_topic *brook_cluster_image_next(const struct brook_broker *b, brook_strmap_iter *it);
+/* At least as many as _next gives (room for a list of them); 0 without an image. */
+size_t brook_cluster_image_topic_room(const struct brook_broker *b);
 
 #endif

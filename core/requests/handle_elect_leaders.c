@@ -51,19 +51,14 @@ static const brook_controller_asks_ops election_ops = {.ask = ask, .answer = ans
 static brook_err list_every_partition(brook_req *req, brook_elect_leaders_req *e)
 {
     brook_broker *b = req->broker;
-    size_t n = 0;
-    brook_strmap_iter it = {0};
-    while (b->st->clustered && brook_cluster_image_next(b, &it))
-        n++;
+    size_t n = b->st->clustered ? brook_cluster_image_topic_room(b) : 0;
     e->topic_count = 0;
     e->topics = brook_request_alloc(&req->pub, sizeof *e->topics * (n ? n : 1));
     if (!e->topics)
         return BROOK_ERR_NOMEM;
-    it = (brook_strmap_iter){0};
+    brook_strmap_iter it = {0};
     const brook_image_topic *t;
-    while (b->st->clustered && (t = brook_cluster_image_next(b, &it))) {
-        if (!t->present)
-            continue;
+    while (n && (t = brook_cluster_image_next(b, &it))) {
         brook_elect_topic *et = &e->topics[e->topic_count++];
         et->name = brook_req_copy_str(req, t->name); /* the topic may go while the elections run */
         et->partition_count = (size_t)t->rec.partitions;

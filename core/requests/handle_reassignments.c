@@ -142,19 +142,14 @@ static brook_err list_topic(brook_req *req, const brook_image_topic *it, const i
 static brook_err list_every_topic(brook_req *req, brook_list_reassignments_req *l)
 {
     brook_broker *b = req->broker;
-    size_t n = 0;
-    brook_strmap_iter it = {0};
-    while (b->st->clustered && brook_cluster_image_next(b, &it))
-        n++;
+    size_t n = b->st->clustered ? brook_cluster_image_topic_room(b) : 0;
     l->topic_count = 0;
     l->topics = brook_request_alloc(&req->pub, sizeof *l->topics * (n ? n : 1));
     if (!l->topics)
         return BROOK_ERR_NOMEM;
-    it = (brook_strmap_iter){0};
+    brook_strmap_iter it = {0};
     const brook_image_topic *t;
-    while (b->st->clustered && (t = brook_cluster_image_next(b, &it))) {
-        if (!t->present)
-            continue;
+    while (n && (t = brook_cluster_image_next(b, &it))) {
         brook_reassignments_topic *rt = &l->topics[l->topic_count];
         *rt = (brook_reassignments_topic){.name = brook_req_copy_str(req, t->name)};
         brook_err e = rt->name ? list_topic(req, t, NULL, 0, rt) : BROOK_ERR_NOMEM;
