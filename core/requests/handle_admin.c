@@ -14,14 +14,25 @@
 #include "partition.h"
 #include "strmap.h"
 
+/* The topic's name in the request's arena: the response may be encoded
+ * after the topic is gone (behind a long poll on the same connection).
+ * Out of memory: the name asked for (or "") and an error. */
+static void name_topic(brook_req *req, brook_topic_meta *tm, const char *name)
+{
+    const char *copy = brook_req_copy_str(req, name);
+    if (!copy)
+        tm->error = BROOK_ERR_NOMEM;
+    tm->name = copy ? copy : tm->name ? tm->name : "";
+}
+
 static void describe_topic(brook_req *req, brook_topic *t, brook_topic_meta *tm)
 {
     brook_broker *b = req->broker;
-    tm->name = t->name;
+    name_topic(req, tm, t->name);
     tm->partition_count = t->partition_count;
     tm->partitions = brook_request_alloc(&req->pub, sizeof *tm->partitions * (size_t)t->partition_count);
     int32_t *self = brook_request_alloc(&req->pub, sizeof *self);
-    if (!tm->partitions || !self) {
+    if (tm->error || !tm->partitions || !self) {
         tm->error = BROOK_ERR_NOMEM;
         tm->partition_count = 0;
         return;
@@ -60,11 +71,11 @@ const char *brook_req_copy_str(brook_req *req, const char *s)
  * before the response is encoded). */
 static void describe_cluster_topic(brook_req *req, const brook_image_topic *it, brook_topic_meta *tm)
 {
-    tm->name = it->name;
+    name_topic(req, tm, it->name);
     tm->internal = brook_is_internal_topic(it->name);
     tm->partition_count = it->rec.partitions;
     tm->partitions = brook_request_alloc(&req->pub, sizeof *tm->partitions * (size_t)it->rec.partitions);
-    if (!tm->partitions) {
+    if (tm->error || !tm->partitions) {
         tm->error = BROOK_ERR_NOMEM;
         tm->partition_count = 0;
         return;
@@ -80,12 +91,16 @@ static void describe_cluster_topic(brook_req *req, const brook_image_topic *it, 
         pm->leader_epoch = ip->rec.leader_epoch;
         pm->replicas = brook_req_copy_ids(req, ip->rec.replicas, ip->rec.replica_count);
         pm->isr = brook_req_copy_ids(req, ip->rec.isr, ip->rec.isr_count);
-        if (!pm->replicas || !pm->isr) {
+        pm->adding = brook_req_copy_ids(req, ip->rec.adding, ip->rec.adding_count);
+        pm->removing = brook_req_copy_ids(req, ip->rec.removing, ip->rec.removing_count);
+        if (!pm->replicas || !pm->isr || !pm->adding || !pm->removing) {
             pm->error = BROOK_ERR_NOMEM;
             continue;
         }
         pm->replica_count = ip->rec.replica_count;
         pm->isr_count = ip->rec.isr_count;
+        pm->adding_count = ip->rec.adding_count;
+        pm->removing_count = ip->rec.removing_count;
         pm->error = ip->rec.leader >= 0 ? BROOK_OK : BROOK_ERR_LEADER_NOT_AVAILABLE;
     }
 }

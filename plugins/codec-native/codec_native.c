@@ -527,7 +527,8 @@ static void pack_ids(msgpack_packer *pk, const int32_t *ids, int32_t n)
         msgpack_pack_int32(pk, ids[i]);
 }
 
-/* "topics": [{name, partitions: [{partition, error, leader, leader_epoch, replicas, isr}]}] */
+/* "topics": [{name, partitions: [{partition, error, leader, leader_epoch, replicas, isr}]}], and
+ * adding, removing for a partition being reassigned */
 static void pack_partitions_of_topics(msgpack_packer *pk, const brook_metadata_req *m)
 {
     native_pack_str(pk, "topics");
@@ -541,7 +542,8 @@ static void pack_partitions_of_topics(msgpack_packer *pk, const brook_metadata_r
         msgpack_pack_array(pk, (size_t)(t->partitions ? t->partition_count : 0));
         for (int32_t k = 0; t->partitions && k < t->partition_count; k++) {
             const brook_partition_meta *p = &t->partitions[k];
-            msgpack_pack_map(pk, 6);
+            int moving = p->adding_count > 0 || p->removing_count > 0;
+            msgpack_pack_map(pk, moving ? 8 : 6);
             native_pack_str(pk, "partition");
             msgpack_pack_int32(pk, p->partition);
             native_pack_str(pk, "error");
@@ -554,6 +556,12 @@ static void pack_partitions_of_topics(msgpack_packer *pk, const brook_metadata_r
             pack_ids(pk, p->replicas, p->replica_count);
             native_pack_str(pk, "isr");
             pack_ids(pk, p->isr, p->isr_count);
+            if (moving) {
+                native_pack_str(pk, "adding");
+                pack_ids(pk, p->adding, p->adding_count);
+                native_pack_str(pk, "removing");
+                pack_ids(pk, p->removing, p->removing_count);
+            }
         }
     }
 }

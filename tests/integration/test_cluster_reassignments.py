@@ -162,6 +162,11 @@ class Reassignments(ClusterTestCase):
                 outsider, leader, follower, outsider, follower)
             self.assertEqual(ctl("reassignments"), (0, moving))
             self.assertEqual(ctl("reassignments", "ctl"), (0, moving))
+            # `brookctl cluster` marks the move (not under-replication)
+            line = [x for x in ctl()[1].splitlines() if x.startswith("partition ctl-0\t")][0]
+            self.assertTrue(line.endswith("\treplicas %d,%d,%d\tisr %s\treassigning: adding %d removing %d" % (
+                outsider, leader, follower, ",".join(map(str, self.partitions("ctl")[0]["isr"])), outsider,
+                follower)), line)
             self.assertEqual(ctl("reassign", "--cancel", "ctl:0"), (0, "partition ctl-0\tcancelled\n"))
         finally:
             self.replica_links[leader].restore()

@@ -17,8 +17,8 @@ static void usage(FILE *out)
                  "       brookctl cluster reassignments [TOPIC...]\n"
                  "  the cluster id, the controller and every live broker (id, address, rack), as the broker\n"
                  "  given with -b sees them (a single broker lists itself as its own controller), then each\n"
-                 "  partition: leader, leader epoch, replicas and in-sync replicas (under-replicated and\n"
-                 "  offline partitions are marked)\n"
+                 "  partition: leader, leader epoch, replicas and in-sync replicas (under-replicated,\n"
+                 "  offline and reassigning partitions are marked)\n"
                  "  elect: leader elections at the controller (see `brookctl cluster elect --help`)\n"
                  "  reassign: move partitions to other brokers (see `brookctl cluster reassign --help`)\n"
                  "  reassignments: the moves in progress\n");
@@ -49,7 +49,18 @@ static void print_partitions(const msgpack_object *topics)
             uint32_t replicas = print_ids(map_get(p, "replicas"));
             printf("\tisr ");
             uint32_t isr = print_ids(map_get(p, "isr"));
-            printf("%s\n", leader < 0 ? "\toffline" : isr < replicas ? "\tunder-replicated" : "");
+            const msgpack_object *adding = map_get(p, "adding"), *removing = map_get(p, "removing");
+            if (leader < 0)
+                printf("\toffline");
+            if (adding || removing) { /* a move: in sync are the target's (removing ones count too) */
+                printf("\treassigning: adding ");
+                print_ids(adding);
+                printf(" removing ");
+                print_ids(removing);
+            } else if (leader >= 0 && isr < replicas) {
+                printf("\tunder-replicated");
+            }
+            printf("\n");
         }
     }
 }

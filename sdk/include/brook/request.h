@@ -77,7 +77,14 @@ typedef struct brook_partition_meta {
     const int32_t *isr;
     int32_t isr_count;
     brook_err error;
-    uint64_t reserved[4];
+    /* since 2.11, in what was reserved room: a reassignment in progress
+     * (the replicas it adds and removes; NULL and 0 when none, and from an
+     * older core) */
+    const int32_t *adding;
+    const int32_t *removing;
+    int32_t adding_count;
+    int32_t removing_count;
+    uint64_t reserved[1];
 } brook_partition_meta;
 BROOK_ABI_PIN_SIZE(brook_partition_meta, 80);
 
