@@ -181,6 +181,55 @@ class Reassignments(ClusterTestCase):
         self.assertEqual(ctl("reassign", "ctl:0=%d,%d" % (follower, leader)), (0, "partition ctl-0\treassigning\n"))
         self.assertEqual(self.partitions("ctl")[0]["replicas"], [follower, leader])
 
+    def test_brookctl_plans_onto_brokers_and_moves_from_a_kafka_plan_file(self):
+        self.controller()
+        before = self.create("plan", 4, rf=2)
+        drained = before[0]["replicas"][-1]  # a broker holding a replica of the topic
+        kept = sorted(i for i in self.brokers if i != drained)
+        address = self.brokers[kept[0]].address
+        brokers = ",".join(map(str, kept))
+
+        def ctl(*args):
+            r = brookctl(address, "cluster", "reassign", *args)
+            return r.returncode, r.stdout.decode(), r.stderr.decode()
+        rc, out, err = ctl("--dry-run", "--brokers", brokers, "plan")
+        self.assertEqual(rc, 0, err)
+        plan = json.loads(out)
+        self.assertEqual(plan["version"], 1)
+        moved = {m["partition"]: m["replicas"] for m in plan["partitions"]}
+        self.assertEqual(sorted(moved), sorted(p for p, r in before.items() if drained in r["replicas"]))
+        for p, replicas in moved.items():
+            was = before[p]["replicas"]
+            self.assertEqual(len(set(replicas)), 2)
+            self.assertTrue(set(replicas) <= set(kept), replicas)
+            self.assertEqual([r for r in replicas if r in was], [r for r in was if r != drained])  # in place
+        self.assertEqual(self.partitions("plan"), before)  # a dry run moves nothing
+        path = os.path.join(self.dir, "plan.json")
+        with open(path, "w") as f:
+            json.dump({"version": 1, "partitions": [dict(m, log_dirs=["any", "any"]) for m in plan["partitions"]]},
+                      f)
+        rc, out, err = ctl("--file", path)
+        self.assertEqual((rc, err), (0, ""))
+        self.assertEqual(sorted(out.splitlines()), ["partition plan-%d\treassigning" % p for p in sorted(moved)])
+        after = self.wait_partitions("plan", lambda r: drained not in r["replicas"] and "adding" not in r, 4,
+                                     timeout=40)
+        for p, replicas in moved.items():
+            self.assertEqual(after[p]["replicas"], replicas)
+        self.assertEqual(ctl("--brokers", brokers, "plan")[:2], (0, "nothing to move\n"))
+        # plans that cannot be
+        with open(path, "w") as f:
+            json.dump({"version": 1, "partitions": [{"topic": "plan", "partition": 0, "replicas": [1],
+                                                     "log_dirs": ["/elsewhere"]}]}, f)
+        rc, out, err = ctl("--file", path)
+        self.assertEqual(rc, 1)
+        self.assertIn("\"log_dirs\" must be \"any\"", err)
+        with open(path, "w") as f:
+            f.write("{\"version\": 1, \"partitions\": [{\"topic\": \"plan\"}]}")
+        self.assertIn("each of \"partitions\" must be", ctl("--file", path)[2])
+        self.assertEqual(ctl("--file", path, "plan:0=1")[0], 2)
+        self.assertEqual(ctl("--brokers", str(kept[0]), "plan")[0], 1)  # two replicas do not fit on one broker
+        self.assertEqual(ctl("--brokers", brokers, "nope")[0], 1)
+
     def test_a_new_controller_finishes_a_move_the_dead_one_started(self):
         controller = self.controller()
         self.create("ha", rf=2)

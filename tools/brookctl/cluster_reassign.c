@@ -1,11 +1,15 @@
-/* brookctl cluster reassign [--cancel] [--timeout-ms N] TOPIC:PARTITION[=BROKER,...]...
+/* brookctl cluster reassign [--cancel] [--timeout-ms N] [--dry-run]
+ *     (TOPIC:PARTITION[=BROKER,...]... | --file PLAN.json | --brokers B,... TOPIC...)
  * brookctl cluster reassignments [TOPIC...]
  *
  * Moving partitions between brokers (native ops alter_reassignments and
  * list_reassignments), as kafka-reassign-partitions does: each partition
  * named gets the replicas listed, its preferred leader first; the new ones
- * catch up and the others are then removed. --cancel takes a move back.
- * The controller answers: brookctl asks the broker given with -b which one
+ * catch up and the others are then removed. The moves come from the
+ * command line, from a plan file in kafka-reassign-partitions' JSON format,
+ * or are planned onto a set of brokers (reassign_plan.h); --dry-run prints
+ * the plan in that format instead. --cancel takes moves back. The
+ * controller answers: brookctl asks the broker given with -b which one
  * that is and sends the request there. `reassignments` lists the moves in
  * progress (of the topics named, else all). */
 #include <getopt.h>
@@ -15,28 +19,26 @@
 
 #include "commands.h"
 #include "output.h"
-
-#define MAX_TARGET 1024
-
-typedef struct move {
-    const char *topic;
-    int32_t partition;
-    int32_t replica_count; /* -1: cancel */
-    int32_t replicas[MAX_TARGET];
-} move;
+#include "reassign_plan.h"
 
 static void usage(FILE *out)
 {
-    fprintf(out, "usage: brookctl cluster reassign [--timeout-ms N] TOPIC:PARTITION=BROKER[,BROKER...]...\n"
+    fprintf(out, "usage: brookctl cluster reassign [--timeout-ms N] [--dry-run] TOPIC:PARTITION=BROKER[,BROKER...]...\n"
+                 "       brookctl cluster reassign [--timeout-ms N] [--dry-run] --file PLAN.json\n"
+                 "       brookctl cluster reassign [--timeout-ms N] [--dry-run] --brokers BROKER,... TOPIC...\n"
                  "       brookctl cluster reassign --cancel [--timeout-ms N] TOPIC:PARTITION...\n"
                  "  each partition moves to the brokers listed (live ones; the first is its preferred\n"
                  "  leader): they copy its log, and once all are in sync the replicas left out are\n"
                  "  removed. The answer comes when the move has started (`brookctl cluster\n"
-                 "  reassignments` shows it until it is done). --cancel: back to the replicas before.\n");
+                 "  reassignments` shows it until it is done). --file: a kafka-reassign-partitions plan\n"
+                 "  ({\"version\": 1, \"partitions\": [{\"topic\", \"partition\", \"replicas\"}]}). --brokers:\n"
+                 "  every partition of the topics onto those brokers only, with the fewest moves (a\n"
+                 "  replica elsewhere goes to the least loaded of them). --dry-run: print the plan in\n"
+                 "  that JSON format, move nothing. --cancel: back to the replicas before.\n");
 }
 
 /* "TOPIC:PARTITION" or "TOPIC:PARTITION=1,2,3" (writes into arg). */
-static int parse_move(char *arg, int cancel, move *m)
+static int parse_move(char *arg, int cancel, plan *p)
 {
     char *eq = strchr(arg, '='), *colon;
     if (eq)
@@ -50,46 +52,57 @@ static int parse_move(char *arg, int cancel, move *m)
     *colon = 0;
     if (parse_int_opt("partition", colon + 1, 0, INT32_MAX, &v))
         return -1;
-    *m = (move){.topic = arg, .partition = (int32_t)v, .replica_count = -1};
-    if (cancel)
-        return 0;
-    m->replica_count = 0;
-    for (char *id = strtok(eq + 1, ","); id; id = strtok(NULL, ",")) {
-        if (m->replica_count == MAX_TARGET) {
-            fprintf(stderr, "brookctl: at most %d replicas per partition\n", MAX_TARGET);
+    int32_t partition = (int32_t)v, ids[PLAN_MAX_REPLICAS], n = 0;
+    for (char *id = cancel ? NULL : strtok(eq + 1, ","); id; id = strtok(NULL, ",")) {
+        if (n == PLAN_MAX_REPLICAS) {
+            fprintf(stderr, "brookctl: at most %d replicas per partition\n", PLAN_MAX_REPLICAS);
             return -1;
         }
         if (parse_int_opt("broker id", id, 0, INT32_MAX, &v))
             return -1;
-        m->replicas[m->replica_count++] = (int32_t)v;
+        ids[n++] = (int32_t)v;
     }
-    if (!m->replica_count) {
-        fprintf(stderr, "brookctl: %s:%d: no broker listed\n", m->topic, m->partition);
+    if (!cancel && !n) {
+        fprintf(stderr, "brookctl: %s:%d: no broker listed\n", arg, partition);
         return -1;
     }
-    return 0;
+    return plan_add(p, arg, partition, ids, cancel ? -1 : n);
+}
+
+/* "1,2,3" into ids (room for PLAN_MAX_REPLICAS). */
+static int parse_brokers(char *arg, int32_t *ids, size_t *n)
+{
+    int64_t v;
+    *n = 0;
+    for (char *id = strtok(arg, ","); id; id = strtok(NULL, ",")) {
+        if (*n == PLAN_MAX_REPLICAS || parse_int_opt("--brokers", id, 0, INT32_MAX, &v))
+            return -1;
+        ids[(*n)++] = (int32_t)v;
+    }
+    return *n ? 0 : -1;
 }
 
 /* One topic entry per move (the broker takes the same topic twice). */
-static void pack_moves(msgpack_packer *pk, const move *ms, size_t n)
+static void pack_moves(msgpack_packer *pk, const plan *p)
 {
     pack_str(pk, "topics");
-    msgpack_pack_array(pk, n);
-    for (size_t i = 0; i < n; i++) {
+    msgpack_pack_array(pk, p->count);
+    for (size_t i = 0; i < p->count; i++) {
+        const plan_move *m = &p->moves[i];
         msgpack_pack_map(pk, 2);
-        pack_kv_str(pk, "topic", ms[i].topic);
+        pack_kv_str(pk, "topic", m->topic);
         pack_str(pk, "partitions");
         msgpack_pack_array(pk, 1);
         msgpack_pack_map(pk, 2);
-        pack_kv_int(pk, "partition", ms[i].partition);
+        pack_kv_int(pk, "partition", m->partition);
         pack_str(pk, "replicas");
-        if (ms[i].replica_count < 0) {
+        if (m->replica_count < 0) {
             msgpack_pack_nil(pk);
             continue;
         }
-        msgpack_pack_array(pk, (size_t)ms[i].replica_count);
-        for (int32_t r = 0; r < ms[i].replica_count; r++)
-            msgpack_pack_int32(pk, ms[i].replicas[r]);
+        msgpack_pack_array(pk, (size_t)m->replica_count);
+        for (int32_t r = 0; r < m->replica_count; r++)
+            msgpack_pack_int32(pk, m->replicas[r]);
     }
 }
 
@@ -116,65 +129,100 @@ static int print_results(const msgpack_object *results, int cancel)
     return failed;
 }
 
-/* A command run against the controller: connect to it through -b. */
-static int at_controller(const global_opts *g, client *ctl)
+typedef struct reassign_opts {
+    int cancel, dry_run;
+    int64_t timeout;
+    const char *file;
+    char *brokers;
+} reassign_opts;
+
+/* The plan the arguments ask for; EXIT_USAGE or 1 after printing why. */
+static int make_plan(const global_opts *g, const reassign_opts *o, int argc, char **argv, plan *p)
 {
+    if ((o->file != NULL) + (o->brokers != NULL) + o->cancel > 1 || (o->file && argc) || (!o->file && !argc)) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    if (o->file)
+        return plan_from_file(p, o->file) ? 1 : 0;
+    if (!o->brokers) {
+        for (int i = 0; i < argc; i++)
+            if (parse_move(argv[i], o->cancel, p))
+                return EXIT_USAGE;
+        return 0;
+    }
+    int32_t ids[PLAN_MAX_REPLICAS];
+    size_t n;
+    if (parse_brokers(o->brokers, ids, &n)) {
+        fprintf(stderr, "brookctl: --brokers takes broker ids: 1,2,3\n");
+        return EXIT_USAGE;
+    }
     client c;
     if (client_connect(&c, g->broker, g->timeout_ms))
-        return -1;
-    int rc = cluster_connect_controller(g, &c, ctl);
+        return 1;
+    int rc = plan_onto_brokers(p, &c, ids, n, argv, (size_t)argc) ? 1 : 0;
     client_close(&c);
+    return rc;
+}
+
+/* Send the plan to the controller and print what it answered. */
+static int execute(const global_opts *g, const reassign_opts *o, const plan *p)
+{
+    client c, ctl;
+    if (client_connect(&c, g->broker, g->timeout_ms))
+        return 1;
+    int rc = cluster_connect_controller(g, &c, &ctl);
+    client_close(&c);
+    if (rc)
+        return 1;
+    client_begin(&ctl, "alter_reassignments", 2);
+    pack_kv_int(&ctl.pk, "timeout_ms", o->timeout);
+    pack_moves(&ctl.pk, p);
+    const msgpack_object *resp = client_call(&ctl);
+    rc = !resp || report_error(resp, "reassign partitions");
+    if (!rc && g->json)
+        print_json(stdout, resp);
+    else if (!rc)
+        rc = print_results(map_get(resp, "results"), o->cancel);
+    client_close(&ctl);
     return rc;
 }
 
 int cluster_reassign(const global_opts *g, int argc, char **argv)
 {
     static const struct option longopts[] = {{"cancel", no_argument, NULL, 'c'},
+                                             {"dry-run", no_argument, NULL, 'n'},
+                                             {"file", required_argument, NULL, 'f'},
+                                             {"brokers", required_argument, NULL, 'b'},
                                              {"timeout-ms", required_argument, NULL, 't'},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
-    int opt, cancel = 0;
-    int64_t timeout = 30000;
+    reassign_opts o = {.timeout = 30000};
+    int opt;
     optind = 0; /* reinitialize getopt for these options */
     while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (opt) {
-        case 'c': cancel = 1; break;
+        case 'c': o.cancel = 1; break;
+        case 'n': o.dry_run = 1; break;
+        case 'f': o.file = optarg; break;
+        case 'b': o.brokers = optarg; break;
         case 't':
-            if (parse_int_opt("--timeout-ms", optarg, 1, INT32_MAX, &timeout))
+            if (parse_int_opt("--timeout-ms", optarg, 1, INT32_MAX, &o.timeout))
                 return EXIT_USAGE;
             break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return EXIT_USAGE;
         }
     }
-    size_t n = (size_t)(argc - optind);
-    if (!n) {
-        usage(stderr);
-        return EXIT_USAGE;
-    }
-    move *ms = calloc(n, sizeof *ms);
-    client ctl;
-    if (!ms)
-        return 1;
-    int rc = EXIT_USAGE;
-    for (size_t i = 0; i < n; i++)
-        if (parse_move(argv[optind + (int)i], cancel, &ms[i]))
-            goto out;
-    rc = 1;
-    if (at_controller(g, &ctl))
-        goto out;
-    client_begin(&ctl, "alter_reassignments", 2);
-    pack_kv_int(&ctl.pk, "timeout_ms", timeout);
-    pack_moves(&ctl.pk, ms, n);
-    const msgpack_object *resp = client_call(&ctl);
-    rc = !resp || report_error(resp, "reassign partitions");
-    if (!rc && g->json)
-        print_json(stdout, resp);
+    plan p = {0};
+    int rc = make_plan(g, &o, argc - optind, argv + optind, &p);
+    if (!rc && o.dry_run)
+        plan_print_json(&p, stdout);
+    else if (!rc && p.count)
+        rc = execute(g, &o, &p);
     else if (!rc)
-        rc = print_results(map_get(resp, "results"), cancel);
-    client_close(&ctl);
-out:
-    free(ms);
+        printf("nothing to move\n"); /* every partition is where --brokers asks already */
+    plan_free(&p);
     return rc;
 }
 
