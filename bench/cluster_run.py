@@ -9,7 +9,11 @@
 - failover time: from kill -9 of a partition's leader to the first
   acks=all record acknowledged by the new leader (an idempotent
   confluent-kafka producer sending every 10 ms), median of FAILOVERS, with
-  the lease TTL of the tests and the default one.
+  the lease TTL of the tests and the default one;
+- a partition move: a reassignment of one partition of MOVE_MB of 10 KiB
+  records (one replica) to the other of two brokers, from the request to
+  the record that finishes it, against `cp` of the same segment files
+  (and a sync) on the same disk, moved back and forth ROUNDS times.
 
 Every broker and etcd run on 127.0.0.1 (etcd on free ports), started with
 the integration tests' harness. Prints a Markdown table for
@@ -17,6 +21,7 @@ docs/benchmarks.md.
 
     bench/cluster_run.py [BUILD_DIR]
     env: ROUNDS (3), SMALL_N (1000000), LARGE_N (50000), LAT_N (1000), FAILOVERS (10), TTLS ("2000 10000"),
+         MOVE_MB (500),
          PEER_TLS (0; 1: a second cluster of three brokers that replicate over an inter-broker listener
          with mutual TLS, certificates from config/make-certs.sh, measured in the same rounds)
 """
@@ -47,6 +52,7 @@ LAT_N = int(os.environ.get("LAT_N", 1000))
 FAILOVERS = int(os.environ.get("FAILOVERS", 10))
 TTLS = [int(t) for t in os.environ.get("TTLS", "2000 10000").split()]
 PEER_TLS = os.environ.get("PEER_TLS", "0") == "1"
+MOVE_MB = int(os.environ.get("MOVE_MB", 500))
 STORAGE = 'storage = { plugin = "segment"; flush = "interval"; flush_ms = 100; };'
 ISR = 'replication = { plugin = "isr"; min_insync_replicas = 2; };'
 
@@ -62,10 +68,10 @@ def peer_tls(work):
     return listener, 'inter_broker_listener = "peers";'
 
 
-def cluster(work, etcd, name, ttl, tls=False):
+def cluster(work, etcd, name, ttl, tls=False, count=3):
     brokers = {}
     listeners, setting = peer_tls(work) if tls else ("", "")
-    for i in (1, 2, 3):
+    for i in range(1, count + 1):
         d = os.path.join(work, "%s-b%d" % (name, i))
         os.makedirs(d)
         brokers[i] = Broker(d, broker_id=i, storage=STORAGE, log_level="info", listeners=listeners,
@@ -150,6 +156,48 @@ def failover_times(etcd, work, ttl):
                 b.stop()
 
 
+def copy_rate(src, work):
+    """MB/s of `cp -r` of a directory and a sync of the copy (the files are in the page cache, as the
+    leader's segments are when a move reads them)."""
+    dst = os.path.join(work, "cp-copy")
+    started = time.monotonic()
+    subprocess.run(["cp", "-r", src, dst], check=True, timeout=900)
+    subprocess.run(["sync", "-f", dst], check=True, timeout=900)
+    took = time.monotonic() - started
+    size = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(dst) for f in fs)
+    shutil.rmtree(dst)
+    return size / 1e6 / took, size
+
+
+def move_rates(etcd, work):
+    """[(move MB/s, cp MB/s, MB)] for ROUNDS moves of one partition between two brokers."""
+    import kafkawire as kw
+    name = "mv"
+    brokers = cluster(work, etcd, name, 10000, count=2)
+    try:
+        wait(lambda: etcd.range("/brook/%s/controller" % name), 30)
+        load("-b", bootstrap(brokers), "-t", "mv", "-m", "produce", "-n", MOVE_MB * 100, "-s", 10240, "-a", 1,
+             "-r", 1)
+        rounds = []
+        for _ in range(ROUNDS):
+            now = partition_record(etcd, name, "mv")
+            here = now["replicas"][0]
+            there = [i for i in brokers if i != here][0]
+            cp, size = copy_rate(os.path.join(brokers[here].data, "mv-0"), work)
+            controller = int(etcd.range("/brook/%s/controller" % name)["/brook/%s/controller" % name])
+            started = time.monotonic()
+            err, results = kw.alter_reassignments_v0(brokers[controller].kafka_port, [("mv", 0, [there])])
+            if err or results[("mv", 0)][0]:
+                raise RuntimeError("the move was refused: %s %s" % (err, results))
+            wait(lambda: partition_record(etcd, name, "mv")["replicas"] == [there], 900)
+            rounds.append((size / 1e6 / (time.monotonic() - started), cp, size / 1e6))
+        return rounds
+    finally:
+        for b in brokers.values():
+            if b.alive():
+                b.stop()
+
+
 def main():
     work = tempfile.mkdtemp(prefix="brook-cbench-")
     etcd = Etcd(work)
@@ -168,6 +216,7 @@ def main():
             for b in brokers.values():
                 b.stop()
         fo = {ttl: failover_times(etcd, work, ttl) for ttl in TTLS}
+        moves = move_rates(etcd, work)
     finally:
         for brokers in peers.values():
             for b in brokers.values():
@@ -198,13 +247,20 @@ def main():
     for ttl, t in fo.items():
         print("| cluster.lease_ttl_ms %d, %d failovers | %.0f | %.0f | %.0f |" % (ttl, len(t), med(t), min(t), max(t)))
     print()
+    print("| partition move: one replica of %.0f MB of 10 KiB records to another broker, request to finish | "
+          "MB/s | cp + sync of its segment files, MB/s | ratio |" % med(m[2] for m in moves))
+    print("|---|---|---|---|")
+    print("| reassignment, %d moves | %.0f | %.0f | %s |" % (len(moves), med(m[0] for m in moves),
+                                                          med(m[1] for m in moves),
+                                                          ratio(med(m[0] for m in moves), med(m[1] for m in moves))))
+    print()
     print("(segment storage, flush interval 100 ms; median of %d rounds, in rotating order; %s, %d cores; everything on "
           "127.0.0.1, clients included; reproduce with: bench/cluster_run.py)" % (ROUNDS, time.strftime("%Y-%m-%d"),
                                                                                   os.cpu_count()))
     print()
-    print("Every round: %s; failover ms %s" % (
+    print("Every round: %s; failover ms %s; moves MB/s (move, cp) %s" % (
         "; ".join("%s: 100-byte records/s %s, 10 KiB records/s %s" % (w, rows[w]["s"], rows[w]["l"]) for w in rows),
-        {k: [round(x) for x in v] for k, v in fo.items()}))
+        {k: [round(x) for x in v] for k, v in fo.items()}, [(round(m[0]), round(m[1])) for m in moves]))
 
 
 if __name__ == "__main__":
