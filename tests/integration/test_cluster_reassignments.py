@@ -10,7 +10,9 @@ every record back once, at the offset it was given. A move is cancelled
 back to the replicas before it; a dead broker's replicas are moved to a
 live one, and the dead broker, back, removes its copy; a controller killed
 after starting a move leaves it to the next one, which finishes it; a new
-replica of a log whose start moved (DeleteRecords) starts there.
+replica of a log whose start moved (DeleteRecords) starts there; one
+killed -9 mid-copy finishes the move after its restart; a topic deleted
+mid-move goes from every broker.
 `brookctl cluster reassign / reassignments` reach the controller from any
 broker. Refusals have their
 errors: a broker named twice or not live (INVALID_REPLICA_ASSIGNMENT),
@@ -303,6 +305,43 @@ class Reassignments(ClusterTestCase):
             self.replica_links[leader].restore()
         self.assertEqual((rec["leader"], rec["isr"][0], rec["adding"]), (follower, follower, [outsider]))
         self.assertEqual(self.read_all("unclean", 5, broker_id=follower), [b"u%d" % i for i in range(5)])
+
+    def test_a_new_replica_killed_while_copying_finishes_after_its_restart(self):
+        self.controller()
+        self.create("restart", rf=1)
+        leader, _, outsider = self.layout("restart")
+        self.produce_to(leader, "restart", [b"%04d" % i + b"x" * 10000 for i in range(300)], acks=1)
+        self.replica_links[leader].delay(150)  # 1 MiB per fetch, 300 ms a round trip: the kill lands mid-copy
+        try:
+            self.assertEqual(alter(self.controller_port(), [("restart", 0, [outsider])]),
+                             (NONE, {("restart", 0): (NONE, None)}))
+            self.assertTrue(self.wait_log(outsider, "partition restart-0: follower of %d" % leader))
+            time.sleep(0.5)
+            self.brokers[outsider].stop(signal.SIGKILL)
+        finally:
+            self.replica_links[leader].delay(0)
+        self.assertIn("adding", self.partitions("restart")[0])  # still moving
+        self.start(outsider)
+        self.settled_on("restart", [outsider], timeout=60)
+        got = self.read_all("restart", 300, broker_id=outsider, timeout=30)
+        self.assertEqual([v[:4] for v in got], [b"%04d" % i for i in range(300)])
+
+    def test_a_topic_deleted_while_moving_goes_everywhere(self):
+        self.controller()
+        self.create("gone", rf=1)
+        leader, _, outsider = self.layout("gone")
+        self.replica_links[leader].cut()
+        try:
+            self.assertEqual(alter(self.controller_port(), [("gone", 0, [outsider])]),
+                             (NONE, {("gone", 0): (NONE, None)}))
+            self.assertTrue(self.wait_log(outsider, "partition gone-0: follower of %d" % leader))
+            r = brookctl(self.brokers[self.controller()].address, "topics", "delete", "gone")
+            self.assertEqual(r.returncode, 0, r.stderr)
+        finally:
+            self.replica_links[leader].restore()
+        for i in (leader, outsider):
+            self.assertTrue(self.wait_log(i, "topic gone: deleted from the cluster; removing it here"), i)
+        self.assertEqual(listed(self.controller_port()), (NONE, {}))
 
     def test_refusals(self):
         self.controller()
