@@ -124,7 +124,7 @@ class ClusterTestCase(unittest.TestCase):
 
     def new_broker(self, broker_id, workdir, etcd_url, port, native_extra):
         """A Broker for broker_id, not started, kept in self.brokers."""
-        b = Broker(workdir, broker_id=broker_id, broker_extra='rack = "r%d";' % broker_id,
+        b = Broker(workdir, broker_id=broker_id, broker_extra='rack = "%s";' % self.rack(broker_id),
                    port=port, native_extra=native_extra, listeners=self.listeners,
                    storage=self.storage,
                    extra='cluster = { endpoints = "%s"; name = "c"; lease_ttl_ms = %d; leader_rebalance_interval_ms = %d; %s };\n%s\n'
@@ -135,6 +135,10 @@ class ClusterTestCase(unittest.TestCase):
                             self.broker_config(broker_id)))
         self.brokers[broker_id] = b
         return b
+
+    def rack(self, broker_id):
+        """The broker's rack (each its own, by default)."""
+        return "r%d" % broker_id
 
     def broker_config(self, broker_id):
         """More configuration for one broker (its own auth files, say)."""

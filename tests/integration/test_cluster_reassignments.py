@@ -382,6 +382,32 @@ class Reassignments(ClusterTestCase):
         self.assertEqual(self.read_all("heal", 11), [b"h%d" % i for i in range(10)] + [b"after"])
 
 
+class RackAwareMoves(ClusterTestCase):
+    brokers_at_start = 4
+    leader_rebalance_interval_ms = 0
+
+    def rack(self, broker_id):
+        return "a" if broker_id <= 2 else "b"
+
+    def test_brookctl_brokers_replaces_a_replica_in_its_own_rack_first(self):
+        self.controller()
+        address = self.brokers[1].address
+        rec = self.create("spread", rf=2)[0]
+        self.assertEqual(sorted(self.rack(i) for i in rec["replicas"]), ["a", "b"])  # placed rack-aware
+        drained = [i for i in rec["replicas"] if self.rack(i) == "a"][0]
+        other_a = [i for i in (1, 2) if i != drained][0]
+        # the other broker in rack a made the most loaded: by load alone the replica would go to rack b
+        self.create("heavy", 8, rf=1)
+        r = brookctl(address, "cluster", "reassign", "--brokers", str(other_a), "heavy")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.wait_partitions("heavy", lambda p: p["replicas"] == [other_a] and "adding" not in p, 8, timeout=40)
+        others = ",".join(str(i) for i in self.brokers if i != drained)
+        r = brookctl(address, "cluster", "reassign", "--dry-run", "--brokers", others, "spread")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        replicas = json.loads(r.stdout)["partitions"][0]["replicas"]
+        self.assertEqual(replicas, [other_a if i == drained else i for i in rec["replicas"]])
+
+
 class SingleBroker(BrokerTestCase):
     def test_a_partition_stays_on_the_only_broker(self):
         port = self.broker.kafka_port

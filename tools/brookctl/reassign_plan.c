@@ -114,7 +114,9 @@ int plan_from_file(plan *p, const char *path)
 typedef struct load {
     const int32_t *brokers;
     size_t n;
-    int64_t *replicas; /* per broker of `brokers` */
+    int64_t *replicas;            /* per broker of `brokers` */
+    const msgpack_object **racks; /* per broker of `brokers`: its rack (a string), or NULL */
+    const msgpack_object *live;   /* describe_cluster's brokers: every live broker's rack */
 } load;
 
 /* Where broker `id` is in the load, or -1. */
@@ -150,15 +152,51 @@ static void count_load(load *l, const msgpack_object *topics)
     }
 }
 
-/* The least loaded broker given that `now` does not hold, or -1. */
-static int32_t least_loaded(const load *l, const int32_t *now, int32_t n)
+/* Broker `id`'s rack as describe_cluster tells, or NULL. */
+static const msgpack_object *rack_of(const msgpack_object *live, int64_t id)
+{
+    for (uint32_t i = 0; live && live->type == MSGPACK_OBJECT_ARRAY && i < live->via.array.size; i++) {
+        const msgpack_object *r = map_get(&live->via.array.ptr[i], "rack");
+        if (map_int(&live->via.array.ptr[i], "id", -1) == id)
+            return r && r->type == MSGPACK_OBJECT_STR ? r : NULL;
+    }
+    return NULL;
+}
+
+static int same_rack(const msgpack_object *a, const msgpack_object *b)
+{
+    return a && b && a->via.str.size == b->via.str.size && memcmp(a->via.str.ptr, b->via.str.ptr, a->via.str.size) == 0;
+}
+
+/* Whether a broker in rack `rack` would share it with another replica of
+ * now[0..n) but the one at `skip` (the replica it replaces). */
+static int rack_taken(const load *l, const msgpack_object *rack, const int32_t *now, int32_t n, int32_t skip)
+{
+    for (int32_t k = 0; rack && k < n; k++)
+        if (k != skip && same_rack(rack, rack_of(l->live, now[k])))
+            return 1;
+    return 0;
+}
+
+/* For replica `at` of now[0..n): a broker given that does not hold one
+ * yet, in a rack no other replica uses when there is one (Kafka places
+ * replicas rack-aware too), the least loaded among them (ties to the
+ * lowest id); -1 when none is left. */
+static int32_t replacement(const load *l, const int32_t *now, int32_t n, int32_t at)
 {
     long best = -1;
-    for (size_t i = 0; i < l->n; i++)
-        if (!holds(now, n, l->brokers[i]) &&
-            (best < 0 || l->replicas[i] < l->replicas[best] ||
-             (l->replicas[i] == l->replicas[best] && l->brokers[i] < l->brokers[best])))
+    int best_shares = 1;
+    for (size_t i = 0; i < l->n; i++) {
+        if (holds(now, n, l->brokers[i]))
+            continue;
+        int shares = rack_taken(l, l->racks[i], now, n, at);
+        if (best < 0 || shares < best_shares ||
+            (shares == best_shares && (l->replicas[i] < l->replicas[best] ||
+                                       (l->replicas[i] == l->replicas[best] && l->brokers[i] < l->brokers[best])))) {
             best = (long)i;
+            best_shares = shares;
+        }
+    }
     return best < 0 ? -1 : l->brokers[best];
 }
 
@@ -175,7 +213,7 @@ static int replace_off(load *l, const msgpack_object *replicas, int32_t *ids, in
     for (int32_t k = 0; k < *n; k++) {
         if (load_slot(l, ids[k]) >= 0)
             continue;
-        int32_t to = least_loaded(l, ids, *n);
+        int32_t to = replacement(l, ids, *n, k);
         if (to < 0)
             return -1;
         ids[k] = to;
@@ -226,9 +264,15 @@ int plan_onto_brokers(plan *p, client *c, const int32_t *brokers, size_t broker_
     if (!resp || report_error(resp, "describe cluster"))
         return -1;
     const msgpack_object *all = map_get(resp, "topics");
-    load l = {.brokers = brokers, .n = broker_count, .replicas = calloc(broker_count, sizeof(int64_t))};
-    int rc = l.replicas ? 0 : -1;
-    if (l.replicas)
+    load l = {.brokers = brokers,
+              .n = broker_count,
+              .replicas = calloc(broker_count, sizeof(int64_t)),
+              .racks = calloc(broker_count, sizeof(const msgpack_object *)),
+              .live = map_get(resp, "brokers")};
+    int rc = l.replicas && l.racks ? 0 : -1;
+    for (size_t i = 0; !rc && i < broker_count; i++)
+        l.racks[i] = rack_of(l.live, brokers[i]);
+    if (!rc)
         count_load(&l, all);
     for (size_t t = 0; !rc && t < topic_count; t++) {
         const msgpack_object *topic = find_topic(all, topics[t]);
@@ -240,6 +284,7 @@ int plan_onto_brokers(plan *p, client *c, const int32_t *brokers, size_t broker_
         }
     }
     free(l.replicas);
+    free(l.racks);
     return rc;
 }
 

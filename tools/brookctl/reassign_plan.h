@@ -37,10 +37,12 @@ void plan_free(plan *p);
 int plan_from_file(plan *p, const char *path);
 
 /* Moves that leave every partition of `topics` on `brokers` only: a
- * replica on another broker goes to the least loaded of them that does not
- * hold one yet (replicas across the whole cluster counted, ties to the
- * lowest id), in its place in the list (a preferred leader that may stay,
- * stays). Partitions already there do not move. -1 after printing why. */
+ * replica on another broker goes to one of them that does not hold one
+ * yet, in a rack the partition's other replicas do not use when there is
+ * one, the least loaded (replicas across the whole cluster counted, ties
+ * to the lowest id), in its place in the list (a preferred leader that may
+ * stay, stays). Partitions already there do not move. -1 after printing
+ * why. */
 int plan_onto_brokers(plan *p, client *c, const int32_t *brokers, size_t broker_count, char **topics,
                       size_t topic_count);
 
