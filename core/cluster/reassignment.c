@@ -107,6 +107,14 @@ static int same_ids(const int32_t *a, int32_t an, const int32_t *b, int32_t bn)
     return an == bn && (an == 0 || memcmp(a, b, sizeof *a * (size_t)an) == 0);
 }
 
+/* Whether two records name the same replicas and move. */
+static int same_move(const brook_partition_record *a, const brook_partition_record *b)
+{
+    return same_ids(a->replicas, a->replica_count, b->replicas, b->replica_count) &&
+           same_ids(a->adding, a->adding_count, b->adding, b->adding_count) &&
+           same_ids(a->removing, a->removing_count, b->removing, b->removing_count);
+}
+
 brook_err brook_reassignment_start(const brook_partition_record *rec, const int32_t *target, int32_t n,
                                    brook_broker_live_fn live, void *arg, brook_partition_record *next, const char **why)
 {
@@ -131,6 +139,10 @@ brook_err brook_reassignment_start(const brook_partition_record *rec, const int3
     free(replicas);
     free(adding);
     free(removing);
+    if (!e && same_move(next, rec)) { /* the move in progress, asked for again */
+        brook_partition_record_clear(next);
+        return BROOK_ERR_EXISTS;
+    }
     brook_partition_record done;
     if (!e && brook_reassignment_finish(next, live, arg, &done)) { /* nothing has to catch up */
         done.partition_epoch = rec->partition_epoch + 1;

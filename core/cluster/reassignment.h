@@ -28,7 +28,8 @@ typedef int (*brook_broker_live_fn)(void *arg, int32_t id);
  * with a reason in *why when the target is empty, repeats a broker, names
  * one that is not live (and not a replica already: a replica's broker may
  * be down), or would leave no in-sync replica;
- * BROOK_ERR_EXISTS when the record already is what it asks for. Free
+ * BROOK_ERR_EXISTS when the record already is what it asks for (those
+ * replicas, or the move to them in progress). Free
  * `next` with brook_partition_record_clear. */
 brook_err brook_reassignment_start(const brook_partition_record *rec, const int32_t *target, int32_t n,
                                    brook_broker_live_fn live, void *arg, brook_partition_record *next,

@@ -69,6 +69,8 @@ static void a_move_keeps_the_old_replicas_until_the_new_are_in_sync(void **state
     assert_int_equal(moving.leader_epoch, 5);
     assert_int_equal(moving.partition_epoch, 10);
     assert_true(brook_partition_record_reassigning(&moving));
+    /* asked for again: nothing to write */
+    assert_int_equal(brook_reassignment_start(&moving, target, 3, live, NULL, &done, &why), BROOK_ERR_EXISTS);
 
     /* 4 not in sync yet */
     assert_false(brook_reassignment_finish(&moving, live, NULL, &done));
