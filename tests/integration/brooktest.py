@@ -100,11 +100,23 @@ class Broker:
 def free_port():
     """A loopback port free now (for processes that must be told a port
     rather than pick one: etcd, a config that names it)."""
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+    return free_ports(1)[0]
+
+
+def free_ports(n):
+    """`n` distinct loopback ports free now: each probe stays bound until
+    all are chosen (closed one by one, the kernel may hand the same port
+    out twice)."""
+    probes = []
+    try:
+        for _ in range(n):
+            s = socket.socket()
+            probes.append(s)
+            s.bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in probes]
+    finally:
+        for s in probes:
+            s.close()
 
 
 def taken_port():
