@@ -6,7 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef enum value_kind { KIND_INT, KIND_BOOL, KIND_NAME, KIND_ENUM, KIND_LIST, KIND_RATIO } value_kind;
+#include "throttled_replicas.h"
+
+typedef enum value_kind { KIND_INT, KIND_BOOL, KIND_NAME, KIND_ENUM, KIND_LIST, KIND_RATIO, KIND_REPLICAS } value_kind;
 
 /* What a topic may set today. A Kafka topic config missing here is either
  * in `not_yet` (refused as "not supported yet") or unknown. */
@@ -42,7 +44,13 @@ static const known_config known[] = {
     INT_CONFIG("delete.retention.ms", 0, INT64_MAX, 1),
     INT_CONFIG("flush.messages", 1, INT64_MAX, 1),
     INT_CONFIG("flush.ms", 1, INT64_MAX, 1),
+    /* which replicas of the topic the brokers' follower (leader) replication
+     * throttle holds back while they are out of sync: "P:B" for partition P
+     * on broker B, or "*" for all (Kafka's, set by a reassignment with a
+     * throttle) */
+    {.name = "follower.replication.throttled.replicas", .kind = KIND_REPLICAS},
     INT_CONFIG("index.interval.bytes", 0, INT32_MAX, 1),
+    {.name = "leader.replication.throttled.replicas", .kind = KIND_REPLICAS},
     INT_CONFIG("max.compaction.lag.ms", 1, INT64_MAX, 1),
     INT_CONFIG("max.message.bytes", 0, INT32_MAX, 0),
     {.name = "message.timestamp.type",
@@ -64,8 +72,6 @@ static const known_config known[] = {
 static const char *const not_yet[] = {
     "compression.type",
     "file.delete.delay.ms",
-    "follower.replication.throttled.replicas",
-    "leader.replication.throttled.replicas",
     "local.retention.bytes",
     "local.retention.ms",
     "message.downconversion.enable",
@@ -157,7 +163,7 @@ const char *brook_topic_config_storage_name(size_t i)
 int brook_topic_config_is_list(const char *name)
 {
     const known_config *k = name ? find_known(name) : NULL;
-    return k && k->kind == KIND_LIST;
+    return k && (k->kind == KIND_LIST || k->kind == KIND_REPLICAS);
 }
 
 /* Whether the comma-separated `list` has `item` (n bytes). */
@@ -172,32 +178,53 @@ static int list_has(const char *list, const char *item, size_t n)
     return 0;
 }
 
-brook_err brook_topic_config_list_edit(const char *name, const char *current, const char *items, int append, char *out,
-                                       size_t outlen, char *err, size_t errlen)
+/* A list of allowed names (cleanup.policy) edited into `out` (room for both). */
+static void edit_names(const char *current, const char *items, int append, char *out)
 {
-    if (!brook_topic_config_is_list(name)) {
-        snprintf(err, errlen, "%s: not a list config (append and subtract take lists only)", name ? name : "(null)");
-        return BROOK_ERR_INVALID;
-    }
     size_t used = 0;
     out[0] = 0;
     /* what stays of the current value, then (appending) what is new */
     for (int pass = 0; pass < 2; pass++) {
-        const char *from = pass == 0 ? (current ? current : "") : (append && items ? items : "");
+        const char *from = pass == 0 ? current : (append ? items : "");
         for (const char *p = from; *p;) {
             size_t n = strcspn(p, ",");
-            int keep = pass == 0 ? append || !list_has(items ? items : "", p, n) : !list_has(out, p, n);
-            if (keep && n > 0 && !list_has(out, p, n)) {
-                if (used + n + 2 > outlen) {
-                    snprintf(err, errlen, "%s: the list grows too long", name);
-                    return BROOK_ERR_INVALID;
-                }
-                used += (size_t)snprintf(out + used, outlen - used, "%s%.*s", used ? "," : "", (int)n, p);
-            }
+            int keep = pass == 0 ? append || !list_has(items, p, n) : !list_has(out, p, n);
+            if (keep && n > 0 && !list_has(out, p, n))
+                used += (size_t)sprintf(out + used, "%s%.*s", used ? "," : "", (int)n, p);
             p += n + (p[n] == ',');
         }
     }
-    return brook_topic_config_check(name, out, err, errlen);
+}
+
+brook_err brook_topic_config_list_edit(const char *name, const char *current, const char *items, int append, char **out,
+                                       char *err, size_t errlen)
+{
+    *out = NULL;
+    const known_config *k = name ? find_known(name) : NULL;
+    if (!brook_topic_config_is_list(name)) {
+        snprintf(err, errlen, "%s: not a list config (append and subtract take lists only)", name ? name : "(null)");
+        return BROOK_ERR_INVALID;
+    }
+    current = current ? current : "";
+    items = items ? items : "";
+    brook_err e;
+    if (k->kind == KIND_REPLICAS) {
+        if ((e = brook_topic_config_check(name, items, err, errlen)))
+            return e;
+        if ((e = brook_throttled_replicas_edit(current, items, append, out)) == BROOK_ERR_INVALID)
+            snprintf(err, errlen, "%s: the list grows past %d bytes", name, BROOK_THROTTLED_REPLICAS_MAX_LEN);
+        if (e)
+            return e;
+    } else {
+        if (!(*out = malloc(strlen(current) + strlen(items) + 2)))
+            return BROOK_ERR_NOMEM;
+        edit_names(current, items, append, *out);
+    }
+    if ((e = brook_topic_config_check(name, *out, err, errlen))) {
+        free(*out);
+        *out = NULL;
+    }
+    return e;
 }
 
 int brook_topic_config_by_storage(const char *name)
@@ -253,6 +280,14 @@ brook_err brook_topic_config_check(const char *name, const char *value, char *er
     case KIND_LIST:
         if (!list_valid(value, k->allowed)) {
             snprintf(err, errlen, "%s: \"%s\" is not %s", name, value, k->allowed_text);
+            return BROOK_ERR_INVALID;
+        }
+        return BROOK_OK;
+    case KIND_REPLICAS:
+        if (!brook_throttled_replicas_valid(value)) {
+            snprintf(err, errlen,
+                     "%s: \"%.64s%s\" is not \"*\" or a list of PARTITION:BROKER items of at most %d bytes", name,
+                     value, strlen(value) > 64 ? "..." : "", BROOK_THROTTLED_REPLICAS_MAX_LEN);
             return BROOK_ERR_INVALID;
         }
         return BROOK_OK;

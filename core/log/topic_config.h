@@ -41,14 +41,15 @@ int brook_topic_config_by_storage(const char *name);
  * of the same name with '_' for '.' is the default a topic overrides. */
 const char *brook_topic_config_storage_name(size_t i);
 
-/* Whether `name` takes a comma-separated list (cleanup.policy), and such a
- * list's value after IncrementalAlterConfigs' APPEND (items added, none
- * twice) or SUBTRACT (items removed) of the comma-separated `items` to
- * `current` (NULL: empty), into `out`; checked as a value of `name`, so an
- * emptied list is refused with the key named in `err`. */
+/* Whether `name` takes a comma-separated list (cleanup.policy, the
+ * throttled replicas), and such a list's value after IncrementalAlterConfigs'
+ * APPEND (items added, none twice) or SUBTRACT (items removed) of the
+ * comma-separated `items` to `current` (NULL: empty): *out, malloc'd,
+ * checked as a value of `name` (an emptied cleanup.policy is refused), with
+ * the key named in `err`. */
 int brook_topic_config_is_list(const char *name);
-brook_err brook_topic_config_list_edit(const char *name, const char *current, const char *items, int append, char *out,
-                                       size_t outlen, char *err, size_t errlen);
+brook_err brook_topic_config_list_edit(const char *name, const char *current, const char *items, int append,
+                                       char **out, char *err, size_t errlen);
 
 /* Whether `name` is set at creation only (brook.storage, brook.replication),
  * and whether AlterConfigs may change it (a known config, not fixed). */

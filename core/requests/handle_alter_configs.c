@@ -8,6 +8,7 @@
  * (topic_config_writes.h) and every broker applies it when its image sees the change. A broker's own settings come from
  * its configuration file: broker resources are refused. */
 #include <stdarg.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -42,34 +43,47 @@ static const char *current_value(brook_req *req, const brook_topic_config *c, co
     return NULL;
 }
 
+/* Whether the topic, its configs `before`, may take `value` for `name`. */
+static brook_err check_value(brook_req *req, brook_alter_resource *r, const brook_topic_config *before,
+                             const char *name, const char *value)
+{
+    char why[256];
+    if (brook_topic_config_check(name, value, why, sizeof why))
+        return fail(req, r, BROOK_ERR_INVALID, "%s", why);
+    const char *was = brook_topic_config_get(before, name);
+    if (brook_topic_config_fixed(name) && (value || was) && (!value || !was || strcmp(value, was) != 0))
+        return fail(req, r, BROOK_ERR_INVALID, "%s: fixed when the topic is created", name);
+    if (value && brook_topic_config_by_storage(name)) {
+        brook_plugin_instance *storage = brook_broker_storage_for(req->broker, before);
+        if (!storage)
+            return fail(req, r, BROOK_ERR_INVALID, "%s: this broker does not run the topic's storage", name);
+        if (brook_broker_storage_takes(storage, name, value, why, sizeof why))
+            return fail(req, r, BROOK_ERR_INVALID, "%s", why);
+    }
+    return BROOK_OK;
+}
+
 /* One change applied to `next`, checked against the topic's configs `before`. */
 static brook_err change_one(brook_req *req, brook_alter_resource *r, const brook_topic_config *before,
                             brook_topic_config *next, const brook_config_change *c)
 {
-    char why[256], edited[256];
+    char why[256], *edited = NULL;
     brook_option_for_config current;
     const char *value = c->op == BROOK_CONFIG_OP_SET ? c->value : NULL;
     if (c->op == BROOK_CONFIG_OP_APPEND || c->op == BROOK_CONFIG_OP_SUBTRACT) {
-        if (brook_topic_config_list_edit(c->name, current_value(req, next, c->name, &current), c->value,
-                                         c->op == BROOK_CONFIG_OP_APPEND, edited, sizeof edited, why, sizeof why))
-            return fail(req, r, BROOK_ERR_INVALID, "%s", why);
+        brook_err e = brook_topic_config_list_edit(c->name, current_value(req, next, c->name, &current), c->value,
+                                                   c->op == BROOK_CONFIG_OP_APPEND, &edited, why, sizeof why);
+        if (e)
+            return e == BROOK_ERR_NOMEM ? (r->error = e) : fail(req, r, BROOK_ERR_INVALID, "%s", why);
         value = edited;
     } else if (c->op != BROOK_CONFIG_OP_SET && c->op != BROOK_CONFIG_OP_DELETE) {
         return fail(req, r, BROOK_ERR_INVALID, "%s: unknown operation %d", c->name ? c->name : "(null)", (int)c->op);
     }
-    if (brook_topic_config_check(c->name, value, why, sizeof why))
-        return fail(req, r, BROOK_ERR_INVALID, "%s", why);
-    const char *was = brook_topic_config_get(before, c->name);
-    if (brook_topic_config_fixed(c->name) && (value || was) && (!value || !was || strcmp(value, was) != 0))
-        return fail(req, r, BROOK_ERR_INVALID, "%s: fixed when the topic is created", c->name);
-    if (value && brook_topic_config_by_storage(c->name)) {
-        brook_plugin_instance *storage = brook_broker_storage_for(req->broker, before);
-        if (!storage)
-            return fail(req, r, BROOK_ERR_INVALID, "%s: this broker does not run the topic's storage", c->name);
-        if (brook_broker_storage_takes(storage, c->name, value, why, sizeof why))
-            return fail(req, r, BROOK_ERR_INVALID, "%s", why);
-    }
-    return brook_topic_config_set(next, c->name, value) ? (r->error = BROOK_ERR_NOMEM) : BROOK_OK;
+    brook_err e = check_value(req, r, before, c->name, value);
+    if (!e && brook_topic_config_set(next, c->name, value))
+        e = r->error = BROOK_ERR_NOMEM;
+    free(edited);
+    return e;
 }
 
 /* The topic's configs after the request: the incremental form starts from

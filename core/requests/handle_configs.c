@@ -143,6 +143,8 @@ static void describe_topic(builder *b, const brook_topic_config *own)
     /* a strategy without the option: one replica is enough */
     emit_plugin(b, own, "min.insync.replicas", brook_broker_strategy_for(broker, own), "1");
     emit_topic(b, own, "unclean.leader.election.enable", "false");
+    emit_topic(b, own, "leader.replication.throttled.replicas", "");
+    emit_topic(b, own, "follower.replication.throttled.replicas", "");
     /* Brook's own: which storage instance and strategy the topic runs on (the first of each by default) */
     emit_topic(b, own, "brook.storage", brook_broker_storage_for(broker, NULL)->conf->instance);
     emit_topic(b, own, "brook.replication", brook_broker_strategy_for(broker, NULL)->conf->instance);

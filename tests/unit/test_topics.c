@@ -12,6 +12,7 @@
 #include "broker.h"
 #include "partition.h"
 #include "router.h"
+#include "throttled_replicas.h"
 #include "topics.h"
 
 static char dir[] = "/tmp/brook-topics-XXXXXX";
@@ -180,27 +181,28 @@ static void topic_configs_are_checked_by_name_and_value(void **state)
     assert_int_equal(brook_topic_config_check("max.compaction.lag.ms", "0", err, sizeof err), BROOK_ERR_INVALID);
     assert_true(brook_topic_config_by_storage("cleanup.policy"));
     /* IncrementalAlterConfigs' APPEND and SUBTRACT on a list */
-    char list[64];
-    assert_int_equal(
-        brook_topic_config_list_edit("cleanup.policy", "delete", "compact", 1, list, sizeof list, err, sizeof err),
-        BROOK_OK);
+    char *list;
+    assert_int_equal(brook_topic_config_list_edit("cleanup.policy", "delete", "compact", 1, &list, err, sizeof err),
+                     BROOK_OK);
     assert_string_equal(list, "delete,compact");
-    assert_int_equal(brook_topic_config_list_edit("cleanup.policy", "delete,compact", "delete", 1, list, sizeof list,
-                                                  err, sizeof err),
-                     BROOK_OK);
+    free(list);
+    assert_int_equal(
+        brook_topic_config_list_edit("cleanup.policy", "delete,compact", "delete", 1, &list, err, sizeof err),
+        BROOK_OK);
     assert_string_equal(list, "delete,compact"); /* nothing twice */
-    assert_int_equal(brook_topic_config_list_edit("cleanup.policy", "compact,delete", "delete", 0, list, sizeof list,
-                                                  err, sizeof err),
-                     BROOK_OK);
+    free(list);
+    assert_int_equal(
+        brook_topic_config_list_edit("cleanup.policy", "compact,delete", "delete", 0, &list, err, sizeof err),
+        BROOK_OK);
     assert_string_equal(list, "compact");
-    assert_int_equal(
-        brook_topic_config_list_edit("cleanup.policy", "compact", "compact", 0, list, sizeof list, err, sizeof err),
-        BROOK_ERR_INVALID); /* emptied */
+    free(list);
+    assert_int_equal(brook_topic_config_list_edit("cleanup.policy", "compact", "compact", 0, &list, err, sizeof err),
+                     BROOK_ERR_INVALID); /* emptied */
+    assert_null(list);
     assert_non_null(strstr(err, "cleanup.policy: \"\" is not"));
-    assert_int_equal(
-        brook_topic_config_list_edit("cleanup.policy", NULL, "squash", 1, list, sizeof list, err, sizeof err),
-        BROOK_ERR_INVALID);
-    assert_int_equal(brook_topic_config_list_edit("retention.ms", "1", "2", 1, list, sizeof list, err, sizeof err),
+    assert_int_equal(brook_topic_config_list_edit("cleanup.policy", NULL, "squash", 1, &list, err, sizeof err),
+                     BROOK_ERR_INVALID);
+    assert_int_equal(brook_topic_config_list_edit("retention.ms", "1", "2", 1, &list, err, sizeof err),
                      BROOK_ERR_INVALID);
     assert_non_null(strstr(err, "retention.ms: not a list config"));
     assert_int_equal(brook_topic_config_check("retention.ms", "-1", err, sizeof err), BROOK_OK);
@@ -225,6 +227,69 @@ static void topic_configs_are_checked_by_name_and_value(void **state)
     assert_false(brook_topic_config_equal(&a, &b));
     brook_topic_config_clear(&a);
     brook_topic_config_clear(&b);
+}
+
+/* Kafka's throttled-replica lists: checked, edited, and read by one broker. */
+static void throttled_replica_lists_are_checked_edited_and_read(void **state)
+{
+    (void)state;
+    char err[256], *list;
+    const char *name = "follower.replication.throttled.replicas";
+    assert_int_equal(brook_topic_config_check(name, "0:1, 1:2 ,2:3", err, sizeof err), BROOK_OK);
+    assert_int_equal(brook_topic_config_check(name, "*", err, sizeof err), BROOK_OK);
+    assert_int_equal(brook_topic_config_check(name, "", err, sizeof err), BROOK_OK);
+    assert_int_equal(brook_topic_config_check("leader.replication.throttled.replicas", "3:0", err, sizeof err),
+                     BROOK_OK);
+    const char *bad[] = {"0", "0:", ":1", "a:1", "0:1:2", "*,0:1", "-1:2", "0:99999999999"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_int_equal(brook_topic_config_check(name, bad[i], err, sizeof err), BROOK_ERR_INVALID);
+        assert_non_null(strstr(err, "is not \"*\" or a list of PARTITION:BROKER items"));
+    }
+    /* too long for a topic record */
+    size_t len = BROOK_THROTTLED_REPLICAS_MAX_LEN + 4;
+    char *huge = malloc(len + 1);
+    assert_non_null(huge);
+    for (size_t i = 0; i < len; i += 4)
+        memcpy(huge + i, "1:1,", 4);
+    huge[len - 1] = 0;
+    assert_int_equal(brook_topic_config_check(name, huge, err, sizeof err), BROOK_ERR_INVALID);
+    free(huge);
+
+    assert_true(brook_topic_config_is_list(name));
+    assert_int_equal(brook_topic_config_list_edit(name, "2:1,0:3", "1:1,0:3", 1, &list, err, sizeof err), BROOK_OK);
+    assert_string_equal(list, "0:3,1:1,2:1"); /* in order, none twice */
+    free(list);
+    assert_int_equal(brook_topic_config_list_edit(name, "0:3,1:1,2:1", " 1:1 ", 0, &list, err, sizeof err), BROOK_OK);
+    assert_string_equal(list, "0:3,2:1");
+    free(list);
+    assert_int_equal(brook_topic_config_list_edit(name, "0:3", "0:3", 0, &list, err, sizeof err), BROOK_OK);
+    assert_string_equal(list, ""); /* none throttled: fine, unlike an empty cleanup.policy */
+    free(list);
+    assert_int_equal(brook_topic_config_list_edit(name, NULL, "*", 1, &list, err, sizeof err), BROOK_OK);
+    assert_string_equal(list, "*");
+    free(list);
+    assert_int_equal(brook_topic_config_list_edit(name, "*", "0:1", 0, &list, err, sizeof err), BROOK_OK);
+    assert_string_equal(list, "*"); /* one cannot be taken out of every */
+    free(list);
+    assert_int_equal(brook_topic_config_list_edit(name, "*", "*", 0, &list, err, sizeof err), BROOK_OK);
+    assert_string_equal(list, "");
+    free(list);
+    assert_int_equal(brook_topic_config_list_edit(name, "0:1", "x", 1, &list, err, sizeof err), BROOK_ERR_INVALID);
+    assert_non_null(strstr(err, name));
+
+    /* one broker's reading: the partitions named with its id */
+    brook_throttled_set set = {0};
+    assert_int_equal(brook_throttled_set_update(&set, "5:1,0:2,3:1,5:1", 1), BROOK_OK);
+    assert_true(brook_throttled_set_has(&set, 3));
+    assert_true(brook_throttled_set_has(&set, 5));
+    assert_false(brook_throttled_set_has(&set, 0));
+    assert_int_equal(set.count, 2);
+    assert_int_equal(brook_throttled_set_update(&set, "*", 1), BROOK_OK);
+    assert_true(brook_throttled_set_has(&set, 77));
+    assert_int_equal(brook_throttled_set_update(&set, "", 1), BROOK_OK);
+    assert_false(brook_throttled_set_has(&set, 77));
+    assert_null(set.source);
+    brook_throttled_set_clear(&set);
 }
 
 static void corrupt_registry_is_reported_with_line(void **state)
@@ -287,6 +352,7 @@ int main(void)
         cmocka_unit_test(registry_keeps_topic_ids_and_reads_version_1),
         cmocka_unit_test(registry_keeps_topic_configs_and_reads_version_2),
         cmocka_unit_test(topic_configs_are_checked_by_name_and_value),
+        cmocka_unit_test(throttled_replica_lists_are_checked_edited_and_read),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
