@@ -48,8 +48,8 @@ const char *brook_topic_config_storage_name(size_t i);
  * checked as a value of `name` (an emptied cleanup.policy is refused), with
  * the key named in `err`. */
 int brook_topic_config_is_list(const char *name);
-brook_err brook_topic_config_list_edit(const char *name, const char *current, const char *items, int append,
-                                       char **out, char *err, size_t errlen);
+brook_err brook_topic_config_list_edit(const char *name, const char *current, const char *items, int append, char **out,
+                                       char *err, size_t errlen);
 
 /* Whether `name` is set at creation only (brook.storage, brook.replication),
  * and whether AlterConfigs may change it (a known config, not fixed). */
