@@ -19,6 +19,7 @@
 #include "cluster_image.h"
 #include "cluster_topics.h"
 #include "topic_config_writes.h"
+#include "broker_configs.h"
 #include "cluster_acls.h"
 #include "cluster_users.h"
 #include "handlers.h"
@@ -467,6 +468,10 @@ static void register_metrics(brook_broker *b)
         {&b->m.cluster_replica_fetch_failures_total, "cluster_replica_fetch_failures_total", BROOK_METRIC_COUNTER,
          "fetches from a leader that failed as a follower (the link refused, reset, timed out or refused by TLS, "
          "or the fetch refused whole)"},
+        {&b->m.cluster_throttled_leader_bytes_total, "cluster_throttled_leader_bytes_total", BROOK_METRIC_COUNTER,
+         "batch bytes sent as a leader to out-of-sync followers under leader.replication.throttled.rate"},
+        {&b->m.cluster_throttled_follower_bytes_total, "cluster_throttled_follower_bytes_total", BROOK_METRIC_COUNTER,
+         "batch bytes fetched as an out-of-sync follower under follower.replication.throttled.rate"},
     };
     for (size_t i = 0; i < sizeof defs / sizeof defs[0]; i++)
         brook_metrics_register(b->metrics, defs[i].name, defs[i].type, defs[i].help, defs[i].m);
@@ -602,9 +607,10 @@ brook_err brook_broker_start(brook_broker *b, brook_config *config, const char *
     if ((e = start_peer_tls(b, err, errlen)))
         return e;
     /* registered once its advertised addresses are known, before serving */
-    if (b->st->clustered && ((e = brook_membership_register(b, err, errlen)) || (e = brook_local_replicas_start(b)) ||
-                             (e = brook_cluster_acls_start(b, brook_acl_keeper(b))) ||
-                             (e = brook_cluster_users_start(b, brook_user_keeper(b)))))
+    if (b->st->clustered &&
+        ((e = brook_membership_register(b, err, errlen)) || (e = brook_local_replicas_start(b)) ||
+         (e = brook_cluster_acls_start(b, brook_acl_keeper(b))) ||
+         (e = brook_cluster_users_start(b, brook_user_keeper(b))) || (e = brook_broker_configs_start(b))))
         return e;
     if (b->st->metrics_address && (e = brook_metrics_http_start(b->loop, b->metrics, brook_broker_write_metrics, b,
                                                                 b->st->metrics_address, &b->metrics_http, err, errlen)))
@@ -682,6 +688,7 @@ void brook_broker_free(brook_broker *b)
     brook_cluster_config_writes_stop(b);
     brook_cluster_acls_stop(b);
     brook_cluster_users_stop(b);
+    brook_broker_configs_stop(b);
     brook_cluster_topics_stop(b);
     brook_cluster_producer_ids_stop(b);
     brook_membership_leave(b);          /* then: the others see it leave at once */

@@ -17,6 +17,7 @@
 #include "metrics_http.h"
 #include "plugin_set.h"
 #include "producer_ids.h"
+#include "replication_quota.h"
 #include "lifecycle.h"
 #include "topics.h"
 
@@ -35,6 +36,8 @@ typedef struct brook_broker_metrics {
     brook_metric *cluster_isr_shrinks_total;
     brook_metric *cluster_isr_expands_total;
     brook_metric *cluster_replica_fetch_failures_total;
+    brook_metric *cluster_throttled_leader_bytes_total;
+    brook_metric *cluster_throttled_follower_bytes_total;
     brook_metric *produced_bytes_total;
     brook_metric *fetched_bytes_total;
     brook_metric *replicated_bytes_total;
@@ -96,6 +99,9 @@ typedef struct brook_broker {
     struct brook_config_writes *config_writes;   /* topic config changes in flight (topic_config_writes.h) */
     struct brook_store_mirror *cluster_acls;     /* the cluster's ACLs, followed (cluster_acls.h) */
     struct brook_store_mirror *cluster_users;    /* the cluster's SCRAM users, followed (cluster_users.h) */
+    struct brook_broker_configs *broker_configs; /* the brokers' dynamic configs (broker_configs.h) */
+    struct brook_store_mirror *broker_configs_mirror;
+    brook_quota leader_quota, follower_quota;    /* the replication throttle (replication_quota.h) */
     struct brook_coordinators *coordinators;     /* the groups coordinated here (group_coordinator.h) */
     struct brook_producer_id_blocks *pid_blocks; /* producer ids unique in the cluster (producer_id_blocks.h) */
 } brook_broker;

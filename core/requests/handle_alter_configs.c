@@ -6,13 +6,15 @@
  * single keys, or adds to or takes from a list (cleanup.policy). A single broker saves its registry and applies the
  * storage settings to the open partitions at once; in a cluster the broker asked rewrites the topic's record
  * (topic_config_writes.h) and every broker applies it when its image sees the change. A broker's own settings come from
- * its configuration file: broker resources are refused. */
+ * its configuration file, but for its dynamic configs (the replication throttle rates, broker_configs.h): a cluster
+ * keeps those for each broker and as its default, changed here. */
 #include <stdarg.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "broker.h"
+#include "broker_configs.h"
 #include "handlers.h"
 #include "topic_config_writes.h"
 
@@ -155,6 +157,72 @@ static void alter_topic(brook_req *req, brook_alter_resource *r)
     brook_topic_config_clear(&next);
 }
 
+/* ---- a broker's dynamic configs (broker_configs.h) ---------------------------------- */
+
+/* The values of `entity`'s dynamic configs after the request, parallel
+ * to brook_broker_config_dynamic_name (NULL: none set). */
+static brook_err next_broker_values(brook_req *req, brook_alter_resource *r, const char **values)
+{
+    char why[320];
+    int incremental = req->pub.u.alter_configs.incremental;
+    const char *name;
+    for (size_t k = 0; (name = brook_broker_config_dynamic_name(k)); k++)
+        values[k] = incremental ? brook_broker_configs_get(req->broker, r->name, name) : NULL;
+    for (size_t i = 0; i < r->change_count; i++) {
+        const brook_config_change *c = &r->changes[i];
+        for (size_t k = 0; c->name && k < i; k++)
+            if (r->changes[k].name && strcmp(r->changes[k].name, c->name) == 0)
+                return fail(req, r, BROOK_ERR_INVALID, "%s: given twice", c->name);
+        if (c->op == BROOK_CONFIG_OP_APPEND || c->op == BROOK_CONFIG_OP_SUBTRACT)
+            return fail(req, r, BROOK_ERR_INVALID, "%s: not a list config (append and subtract take lists only)",
+                        c->name ? c->name : "(null)");
+        if (c->op != BROOK_CONFIG_OP_SET && c->op != BROOK_CONFIG_OP_DELETE)
+            return fail(req, r, BROOK_ERR_INVALID, "%s: unknown operation %d", c->name ? c->name : "(null)",
+                        (int)c->op);
+        const char *value = c->op == BROOK_CONFIG_OP_SET ? c->value : NULL;
+        if (brook_broker_config_check(c->name, value, why, sizeof why))
+            return fail(req, r, BROOK_ERR_INVALID, "%s", why);
+        for (size_t k = 0; (name = brook_broker_config_dynamic_name(k)); k++)
+            if (strcmp(name, c->name) == 0)
+                values[k] = value;
+    }
+    return BROOK_OK;
+}
+
+/* Kafka's: for broker `r->name` (an id, or "" for the cluster's default),
+ * written to the cluster, which every broker follows. */
+static void alter_broker(brook_req *req, brook_alter_resource *r)
+{
+    brook_broker *b = req->broker;
+    if ((r->error = brook_authorize(req, BROOK_OP_ALTER, BROOK_RESOURCE_CLUSTER, "kafka-cluster")))
+        return;
+    if (!brook_broker_configs_following(b)) {
+        fail(req, r, BROOK_ERR_INVALID,
+             "a broker that runs alone has no replication to throttle: its settings come from its configuration file");
+        return;
+    }
+    if (brook_broker_config_entity_check(r->name)) {
+        fail(req, r, BROOK_ERR_INVALID, "\"%s\" is not a broker id (nor \"\", the cluster's default)",
+             r->name ? r->name : "(null)");
+        return;
+    }
+    const char *names[8], *values[8];
+    size_t n = 0;
+    while (n < 8 && (names[n] = brook_broker_config_dynamic_name(n)))
+        n++;
+    if (next_broker_values(req, r, values) || req->pub.u.alter_configs.validate_only)
+        return;
+    cluster_alter *ca = brook_request_alloc(&req->pub, sizeof *ca);
+    if (!ca) {
+        r->error = BROOK_ERR_NOMEM;
+        return;
+    }
+    *ca = (cluster_alter){.req = req, .r = r};
+    req->pending++;
+    if ((r->error = brook_broker_configs_write(b, r->name, names, values, n, cluster_altered, ca)))
+        req->pending--;
+}
+
 void brook_handle_alter_configs(brook_req *req)
 {
     brook_alter_configs_req *a = &req->pub.u.alter_configs;
@@ -165,8 +233,8 @@ void brook_handle_alter_configs(brook_req *req)
         if (r->type == BROOK_CONFIG_TOPIC)
             alter_topic(req, r);
         else if (r->type == BROOK_CONFIG_BROKER)
-            fail(req, r, BROOK_ERR_INVALID, "a broker's settings come from its configuration file");
+            alter_broker(req, r);
         else
-            fail(req, r, BROOK_ERR_UNSUPPORTED, "only topic configs can be changed");
+            fail(req, r, BROOK_ERR_UNSUPPORTED, "only topic and broker configs can be changed");
     }
 }

@@ -4,12 +4,16 @@
  * itself (topic_config.h; in a cluster from the topic's record), then the
  * option of the storage or replication plugin named like it as the
  * configuration file sets it, then the default the plugin declares, or
- * Kafka's default where no plugin has the setting. */
+ * Kafka's default where no plugin has the setting. A broker's dynamic
+ * configs (broker_configs.h) come from its own value in the cluster, then
+ * the cluster's default, then Kafka's; the resource "" describes the
+ * cluster's defaults alone, as Kafka's does. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "broker.h"
+#include "broker_configs.h"
 #include "handlers.h"
 
 typedef struct builder {
@@ -89,7 +93,8 @@ static void emit(builder *b, const char *name, const chain *c)
     e->value = c->links[0].value;
     e->source = c->links[0].source;
     e->is_default = e->source == BROOK_CONFIG_SOURCE_DEFAULT;
-    e->read_only = !b->topic || !brook_topic_config_alterable(name);
+    e->read_only = b->topic ? !brook_topic_config_alterable(name)
+                            : !brook_broker_configs_following(b->req->broker) || !brook_broker_config_dynamic(name);
     e->synonyms = links;
     e->synonym_count = links ? c->n : 0;
 }
@@ -164,6 +169,27 @@ static void describe_broker(builder *b)
     emit_fixed_int(b, "message.max.bytes", st->max_frame_bytes, BROOK_CONFIG_SOURCE_BROKER);
     emit_fixed_int(b, "default.replication.factor", 1, BROOK_CONFIG_SOURCE_DEFAULT);
     emit_fixed(b, "log.cleanup.policy", "delete", BROOK_CONFIG_SOURCE_DEFAULT);
+    /* the dynamic ones: this broker's own value, the cluster's default, Kafka's */
+    char id[16];
+    snprintf(id, sizeof id, "%d", st->broker_id);
+    const char *name;
+    for (size_t i = 0; (name = brook_broker_config_dynamic_name(i)); i++) {
+        chain c = {.n = 0};
+        link(b, &c, name, brook_broker_configs_get(b->req->broker, id, name), BROOK_CONFIG_SOURCE_DYNAMIC_BROKER);
+        link(b, &c, name, brook_broker_configs_get(b->req->broker, BROOK_BROKER_CONFIG_DEFAULT, name),
+             BROOK_CONFIG_SOURCE_DYNAMIC_DEFAULT_BROKER);
+        link(b, &c, name, brook_broker_config_kafka_default(name), BROOK_CONFIG_SOURCE_DEFAULT);
+        emit(b, name, &c);
+    }
+}
+
+/* Kafka's for the broker resource "": the cluster's dynamic defaults that are set. */
+static void describe_broker_default(builder *b)
+{
+    const char *name;
+    for (size_t i = 0; (name = brook_broker_config_dynamic_name(i)); i++)
+        emit_fixed(b, name, brook_broker_configs_get(b->req->broker, BROOK_BROKER_CONFIG_DEFAULT, name),
+                   BROOK_CONFIG_SOURCE_DYNAMIC_DEFAULT_BROKER);
 }
 
 void brook_handle_describe_configs(brook_req *req)
@@ -193,12 +219,15 @@ void brook_handle_describe_configs(brook_req *req)
             snprintf(id, sizeof id, "%d", req->broker->st->broker_id);
             if (res->name && res->name[0] && strcmp(res->name, id) != 0) {
                 res->error = BROOK_ERR_INVALID;
-                res->error_message = "this broker describes only itself";
+                res->error_message = "this broker describes only itself (or \"\", the cluster's default)";
                 continue;
             }
             if ((res->error = brook_authorize(req, BROOK_OP_DESCRIBE, BROOK_RESOURCE_CLUSTER, "kafka-cluster")))
                 continue;
-            describe_broker(&b);
+            if (res->name && res->name[0])
+                describe_broker(&b);
+            else
+                describe_broker_default(&b);
         } else {
             res->error = BROOK_ERR_UNSUPPORTED;
             res->error_message = "only topic and broker configs can be described";

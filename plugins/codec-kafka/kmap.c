@@ -917,12 +917,15 @@ kval *kmap_enc_init_producer_id(kreq *kr, brook_request *req)
     return r;
 }
 
-/* Kafka's ConfigSource: 1 DYNAMIC_TOPIC_CONFIG, 4 STATIC_BROKER_CONFIG,
- * 5 DEFAULT_CONFIG (a 2.0 core says only is_default). */
+/* Kafka's ConfigSource: 1 DYNAMIC_TOPIC_CONFIG, 2 DYNAMIC_BROKER_CONFIG,
+ * 3 DYNAMIC_DEFAULT_BROKER_CONFIG, 4 STATIC_BROKER_CONFIG, 5 DEFAULT_CONFIG
+ * (a 2.0 core says only is_default). */
 static int64_t config_source(const brook_config_entry *e)
 {
     switch (e->source) {
     case BROOK_CONFIG_SOURCE_TOPIC: return 1;
+    case BROOK_CONFIG_SOURCE_DYNAMIC_BROKER: return 2;
+    case BROOK_CONFIG_SOURCE_DYNAMIC_DEFAULT_BROKER: return 3;
     case BROOK_CONFIG_SOURCE_BROKER: return 4;
     case BROOK_CONFIG_SOURCE_DEFAULT: return 5;
     default: return e->is_default ? 5 : 4;

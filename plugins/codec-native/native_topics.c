@@ -167,6 +167,8 @@ static const char *source_name(brook_config_source s)
     case BROOK_CONFIG_SOURCE_TOPIC: return "topic";
     case BROOK_CONFIG_SOURCE_BROKER: return "broker";
     case BROOK_CONFIG_SOURCE_DEFAULT: return "default";
+    case BROOK_CONFIG_SOURCE_DYNAMIC_BROKER: return "dynamic_broker";
+    case BROOK_CONFIG_SOURCE_DYNAMIC_DEFAULT_BROKER: return "dynamic_default_broker";
     default: return "unknown";
     }
 }

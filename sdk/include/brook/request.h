@@ -306,6 +306,9 @@ typedef struct brook_init_producer_id_req {
 } brook_init_producer_id_req;
 
 /* ---- describe configs -------------------------------------------------- */
+/* A BROKER resource's name is a broker id, or "" for the cluster's
+ * default (Kafka's); since 2.12 a cluster changes its dynamic configs
+ * (the replication throttle rates) through AlterConfigs. */
 typedef enum brook_config_resource_type {
     BROOK_CONFIG_TOPIC = 1,
     BROOK_CONFIG_BROKER = 2,
@@ -317,6 +320,10 @@ typedef enum brook_config_source {
     BROOK_CONFIG_SOURCE_DEFAULT = 1, /* nobody set it */
     BROOK_CONFIG_SOURCE_BROKER = 2,  /* the broker's configuration file */
     BROOK_CONFIG_SOURCE_TOPIC = 3,   /* the topic sets it itself */
+    /* since 2.12: a broker's dynamic config (changed while brokers run,
+     * held by the cluster), set for this broker or as the cluster's default */
+    BROOK_CONFIG_SOURCE_DYNAMIC_BROKER = 4,
+    BROOK_CONFIG_SOURCE_DYNAMIC_DEFAULT_BROKER = 5,
 } brook_config_source;
 
 /* One place a config's value can come from, the way Kafka lists a
