@@ -17,11 +17,13 @@
 #define RETRY_MS            100   /* a partition the leader answered with an error sits out this long */
 #define RECONNECT_MS        500   /* after a broken link */
 #define REPORT_EVERY_MS     60000 /* a run of failed fetches is logged once, then this often */
+#define MIN(a, b)           ((a) < (b) ? (a) : (b))
 
 /* A partition fetched from the session's leader. */
 typedef struct member {
     brook_partition *p;
     int64_t retry_at; /* loop time before which it sits out (its last answer was an error) */
+    int held_back;    /* left out of the fetch being built: the follower throttle is spent */
 } member;
 
 typedef struct session session;
@@ -53,6 +55,15 @@ static brook_replica_fetcher *get_fetcher(brook_broker *b, int make)
 
 static void session_fetch(session *s);
 static void wake_fetch(session *s);
+
+/* Whether this broker's follower throttle applies to `p`: the topic names
+ * it here in follower.replication.throttled.replicas, a rate is set, and
+ * this replica is out of sync (an in-sync one is never held back). */
+static int follower_throttles(const brook_broker *b, const brook_partition *p)
+{
+    return p->throttled_as_follower && brook_quota_limited(&b->follower_quota) &&
+           !brook_partition_isr_has(p, b->st->broker_id);
+}
 
 static void timer_due(void *arg)
 {
@@ -166,6 +177,10 @@ static int apply_answer(session *s, brook_partition *p, const char *name, const 
     }
     const uint8_t *data = batches && batches->type == MSGPACK_OBJECT_BIN ? (const uint8_t *)batches->via.bin.ptr : NULL;
     size_t len = data ? batches->via.bin.size : 0;
+    if (len && follower_throttles(s->b, p)) {
+        brook_quota_spend(&s->b->follower_quota, (int64_t)len, brook_loop_now(s->b->loop));
+        brook_metric_add(s->b->m.cluster_throttled_follower_bytes_total, (int64_t)len);
+    }
     err = brook_partition_append_from_leader(p, data, len, brook_peer_int(m, "high_watermark", 0));
     if (err) {
         log_error("partition %s-%d: cannot append what leader %d sent: %s", name, p->index, s->leader,
@@ -266,7 +281,7 @@ static void fetched(void *arg, brook_err err, const msgpack_object *resp)
 
 /* ---- the request ------------------------------------------------------------ */
 
-static void pack_partition(msgpack_packer *pk, brook_partition *p)
+static void pack_partition(msgpack_packer *pk, brook_partition *p, int32_t max_bytes)
 {
     int64_t start = 0, end = 0;
     brook_partition_offsets(p, &start, &end);
@@ -282,7 +297,7 @@ static void pack_partition(msgpack_packer *pk, brook_partition *p)
     msgpack_pack_str_with_body(pk, "last_fetched_epoch", 18);
     msgpack_pack_int32(pk, brook_leader_epochs_latest(&p->epochs));
     msgpack_pack_str_with_body(pk, "max_bytes", 9);
-    msgpack_pack_int32(pk, PARTITION_MAX_BYTES);
+    msgpack_pack_int32(pk, max_bytes);
     /* the leader answers DeleteRecords once its replicas' starts moved */
     msgpack_pack_str_with_body(pk, "log_start_offset", 16);
     msgpack_pack_int64(pk, start);
@@ -325,21 +340,32 @@ static void session_fetch(session *s)
             brook_peer_link_quiet(s->link); /* fetch_failed reports the run */
     }
     int64_t now = brook_loop_now(b->loop), next_retry = INT64_MAX;
+    /* the follower throttle's budget for this fetch, shared by its throttled partitions */
+    int64_t budget = brook_quota_available(&b->follower_quota, now);
+    int held_back = 0;
     uint32_t ready = 0;
     for (size_t i = 0; i < s->count; i++) {
-        if (s->parts[i].retry_at <= now)
-            ready++;
-        else if (s->parts[i].retry_at < next_retry)
-            next_retry = s->parts[i].retry_at;
+        member *m = &s->parts[i];
+        m->held_back = m->retry_at <= now && !budget && follower_throttles(b, m->p);
+        held_back |= m->held_back;
+        if (m->retry_at <= now)
+            ready += !m->held_back;
+        else if (m->retry_at < next_retry)
+            next_retry = m->retry_at;
     }
+    if (held_back) /* asked again once the throttle allows more */
+        next_retry = MIN(next_retry, now + brook_quota_wait_ms(&b->follower_quota, now));
     if (next_retry != INT64_MAX)
         retry_later(s, next_retry - now);
     if (!ready)
         return;
-    msgpack_packer *pk = begin_fetch(s, b->st->replica_fetch_wait_ms, ready);
+    int64_t wait = held_back ? MIN(b->st->replica_fetch_wait_ms, next_retry - now) : b->st->replica_fetch_wait_ms;
+    msgpack_packer *pk = begin_fetch(s, wait, ready);
     for (size_t i = 0; i < s->count; i++)
-        if (s->parts[i].retry_at <= now)
-            pack_partition(pk, s->parts[i].p);
+        if (s->parts[i].retry_at <= now && !s->parts[i].held_back)
+            pack_partition(pk, s->parts[i].p,
+                           follower_throttles(b, s->parts[i].p) ? (int32_t)MIN(budget, PARTITION_MAX_BYTES)
+                                                                : PARTITION_MAX_BYTES);
     /* the leader holds it up to replica_fetch_wait_ms; a link silent well past that is dead */
     if (brook_peer_request_end(s->link, b->st->replica_fetch_wait_ms + b->st->lease_ttl_ms, fetched, s))
         later(s, RECONNECT_MS);

@@ -146,9 +146,33 @@ static int is_compacted(const brook_partition *p, const brook_topic_config *c)
     return v && strstr(v, "compact") != NULL;
 }
 
+/* Whether this broker throttles the partition, from the topic's sets (parsed
+ * once per change of the lists, whatever the topic's partition count). */
+static void apply_throttles(brook_partition *p, const brook_topic_config *now)
+{
+    brook_topic *t = p->topic;
+    int32_t self = p->broker && p->broker->st ? p->broker->st->broker_id : -1;
+    if (brook_throttled_set_update(&t->throttled_as_leader,
+                                   brook_topic_config_get(now, "leader.replication.throttled.replicas"), self) ||
+        brook_throttled_set_update(&t->throttled_as_follower,
+                                   brook_topic_config_get(now, "follower.replication.throttled.replicas"), self))
+        log_error("topic %s: out of memory reading its throttled replicas: none throttled here", t->name);
+    p->throttled_as_leader = brook_throttled_set_has(&t->throttled_as_leader, p->index);
+    p->throttled_as_follower = brook_throttled_set_has(&t->throttled_as_follower, p->index);
+}
+
+int brook_partition_isr_has(const brook_partition *p, int32_t broker)
+{
+    for (int32_t i = 0; p->isr && i < p->isr_count; i++)
+        if (p->isr[i] == broker)
+            return 1;
+    return 0;
+}
+
 void brook_partition_apply_settings(brook_partition *p, const brook_topic_config *before, const brook_topic_config *now)
 {
     p->compacted = is_compacted(p, now);
+    apply_throttles(p, now);
     if (!brook_has_slot(p->storage, brook_storage_ops, topic_setting))
         return;
     for (size_t i = 0; i < now->count; i++) {

@@ -71,7 +71,11 @@ struct brook_partition {
     brook_leader_epochs epochs;
     struct brook_isr_change *isr_changes; /* a single broker's answers still to give */
     int64_t high_watermark;
-    int compacted;       /* cleanup.policy has compact: records need keys */
+    int compacted; /* cleanup.policy has compact: records need keys */
+    /* the topic's throttled-replicas configs name this partition on this
+     * broker: a replication throttle holds back its copying to or from an
+     * out-of-sync replica (replication_quota.h) */
+    int throttled_as_leader, throttled_as_follower;
     int64_t durable_end; /* what the flush policy made durable */
     int closing;
     brook_waiter waiters;              /* list head */
@@ -94,6 +98,9 @@ brook_err brook_partition_open_read(struct brook_broker *b, brook_topic *topic, 
  * (NULL: none) to `now`: the storage applies what differs, at once. */
 void brook_partition_apply_settings(brook_partition *p, const brook_topic_config *before,
                                     const brook_topic_config *now);
+
+/* Whether `broker` is in the partition's in-sync set as this broker knows it. */
+int brook_partition_isr_has(const brook_partition *p, int32_t broker);
 
 /* Close storage and replication; registered waiters are detached and woken
  * (they will find the partition gone). Its producer-state snapshot is
@@ -228,6 +235,7 @@ typedef struct brook_replica_fetch {
     int64_t log_start;
     int64_t log_end;
     int64_t replica_log_start; /* in: the follower's own log start */
+    int held_back;             /* in: the leader's throttle is spent: learn where the follower is, send nothing */
 } brook_replica_fetch;
 brook_err brook_partition_read_for_replica(brook_partition *p, brook_replica_fetch *f);
 

@@ -182,7 +182,7 @@ brook_err brook_partition_read_for_replica(brook_partition *p, brook_replica_fet
     if (has_strategy_slot(p, follower_fetched))
         replication_ops(p)->follower_fetched(p->replica, f->replica_id, f->offset);
     f->high_watermark = p->high_watermark; /* the strategy may have just moved it */
-    if (f->offset == f->log_end)
+    if (f->offset == f->log_end || f->held_back)
         return BROOK_OK;
     return brook_partition_fetch_read(p, f->offset, f->log_end, f->max_bytes, f->slices, f->max_slices, &f->n_slices,
                                       &f->bytes);

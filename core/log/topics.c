@@ -255,6 +255,8 @@ void brook_topics_free(brook_topics *t)
 {
     for (size_t i = 0; i < t->count; i++) {
         brook_topic_config_clear(&t->items[i]->config);
+        brook_throttled_set_clear(&t->items[i]->throttled_as_leader);
+        brook_throttled_set_clear(&t->items[i]->throttled_as_follower);
         free(t->items[i]->partitions);
         free(t->items[i]);
     }
@@ -282,6 +284,8 @@ brook_err brook_topics_drop(brook_topics *t, const char *name)
     memmove(t->items + i, t->items + i + 1, (t->count - i - 1) * sizeof *t->items);
     t->count--;
     brook_topic_config_clear(&topic->config);
+    brook_throttled_set_clear(&topic->throttled_as_leader);
+    brook_throttled_set_clear(&topic->throttled_as_follower);
     free(topic->partitions);
     free(topic);
     return BROOK_OK;

@@ -13,6 +13,7 @@
 #include <brook/errors.h>
 #include <brook/types.h>
 
+#include "throttled_replicas.h"
 #include "topic_config.h"
 
 typedef struct brook_partition brook_partition;
@@ -23,7 +24,11 @@ typedef struct brook_topic {
     char name[BROOK_TOPIC_NAME_MAX + 1];
     char id[BROOK_TOPIC_ID_MAX + 1]; /* a cluster's id of the topic ("": none, a single broker's) */
     int32_t partition_count;
-    brook_topic_config config;    /* what the topic sets itself */
+    brook_topic_config config; /* what the topic sets itself */
+    /* the partitions this broker throttles as their leader / as a follower
+     * (the throttled-replicas configs read for this broker), kept in step
+     * with `config` by brook_partition_apply_settings */
+    brook_throttled_set throttled_as_leader, throttled_as_follower;
     brook_partition **partitions; /* filled by the broker when it opens them */
 } brook_topic;
 

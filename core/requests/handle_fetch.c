@@ -6,9 +6,10 @@
  * reads up to the log end instead, with its leader epochs checked and a
  * diverged log answered with where it diverges; it waits for the log end,
  * or until the leader's log start moves (DeleteRecords waits for its
- * followers to follow). A partition whose storage first gets ready for the
- * read off the loop (a sealed segment's index read back) answers nothing
- * yet, and the fetch, if it waits, is woken when it is ready. */
+ * followers to follow). The leader's replication throttle holds back what
+ * goes to out-of-sync followers of throttled replicas (replication_quota.h). A partition whose storage first gets ready
+ * for the read off the loop (a sealed segment's index read back) answers nothing yet, and the fetch, if it waits, is
+ * woken when it is ready. */
 #include <string.h>
 
 #include "broker.h"
@@ -22,8 +23,56 @@
 typedef struct fetch_state {
     brook_waiter *waiters; /* one per partition, same order as the request */
     size_t count;
-    int answer_now; /* a follower's: the leader's log start moved */
+    int answer_now;        /* a follower's: the leader's log start moved */
+    int64_t throttle_wait; /* a follower's with a partition held back: until the throttle allows more (0: none) */
 } fetch_state;
+
+/* A follower's fetch of `p` that the leader's replication throttle
+ * applies to: the topic names the partition on this broker in
+ * leader.replication.throttled.replicas, a rate is set, and the follower is
+ * out of sync (an in-sync one is never held back: acks=all waits on it). */
+static int leader_throttles(brook_broker *b, const brook_partition *p, int32_t replica)
+{
+    return p->throttled_as_leader && brook_quota_limited(&b->leader_quota) && !brook_partition_isr_has(p, replica);
+}
+
+/* What a throttled follower's read may take: *max cut to the throttle's
+ * budget, or held back (1) when it is spent. */
+static int throttle_read(brook_req *req, brook_partition *p, size_t *max)
+{
+    brook_broker *b = req->broker;
+    if (!leader_throttles(b, p, req->pub.u.fetch.replica_id))
+        return 0;
+    int64_t now = brook_loop_now(b->loop), budget = brook_quota_available(&b->leader_quota, now);
+    if (budget > 0) {
+        if ((uint64_t)budget < *max)
+            *max = (size_t)budget;
+        return 0;
+    }
+    fetch_state *st = req->handler_state;
+    int64_t wait = brook_quota_wait_ms(&b->leader_quota, now);
+    if (!st->throttle_wait || wait < st->throttle_wait)
+        st->throttle_wait = wait;
+    return 1;
+}
+
+/* The throttle spends what went to throttled followers' replicas. */
+static void throttle_spend(brook_req *req)
+{
+    brook_fetch_req *f = &req->pub.u.fetch;
+    brook_broker *b = req->broker;
+    int64_t now = brook_loop_now(b->loop);
+    for (size_t t = 0; f->replica_id >= 0 && t < f->topic_count; t++)
+        for (size_t i = 0; i < f->topics[t].partition_count; i++) {
+            brook_fetch_partition *fp = &f->topics[t].partitions[i];
+            brook_partition *part;
+            if (fp->bytes && !brook_route(b, f->topics[t].name, fp->partition, &part) &&
+                leader_throttles(b, part, f->replica_id)) {
+                brook_quota_spend(&b->leader_quota, (int64_t)fp->bytes, now);
+                brook_metric_add(b->m.cluster_throttled_leader_bytes_total, (int64_t)fp->bytes);
+            }
+        }
+}
 
 static void release_partition(brook_fetch_partition *fp)
 {
@@ -87,6 +136,7 @@ static void read_partition(brook_req *req, const char *topic, brook_fetch_partit
                                   .slices = fp->slices,
                                   .max_slices = MAX_SLICES_PER_PARTITION,
                                   .replica_log_start = fp->replica_log_start_offset};
+        rf.held_back = throttle_read(req, part, &rf.max_bytes);
         fp->error = brook_partition_read_for_replica(part, &rf);
         fp->slice_count = rf.n_slices;
         fp->bytes = rf.bytes;
@@ -143,6 +193,7 @@ static void withdraw(brook_req *req)
 static void finish(brook_req *req)
 {
     withdraw(req);
+    throttle_spend(req);
     brook_fetch_req *f = &req->pub.u.fetch;
     for (size_t t = 0; t < f->topic_count; t++)
         for (size_t i = 0; i < f->topics[t].partition_count; i++)
@@ -248,6 +299,8 @@ void brook_handle_fetch(brook_req *req)
         return;
     }
     fetch_try(req);
+    /* a follower held back by the throttle hears again once it allows more */
     if (req->waiting)
-        brook_req_arm_long_poll(req, f->max_wait_ms);
+        brook_req_arm_long_poll(req, st->throttle_wait && st->throttle_wait < f->max_wait_ms ? st->throttle_wait
+                                                                                             : f->max_wait_ms);
 }

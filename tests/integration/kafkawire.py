@@ -211,11 +211,50 @@ def parse_offset_for_leader_epoch_v4(data):
     return struct.unpack_from(">hiiq", data, p + 1)
 
 
-def incremental_alter_configs_v0(topic, changes, validate_only=False):
-    """IncrementalAlterConfigs v0 body for one topic: changes are (name, op, value)
-    with op 0 set, 1 delete, 2 append, 3 subtract."""
-    configs = [string(name) + struct.pack(">b", op) + string(value) for name, op, value in changes]
-    return array([struct.pack(">b", 2) + string(topic) + array(configs)]) + struct.pack(">b", int(validate_only))
+def incremental_alter_configs_v0(name, changes, validate_only=False, resource_type=2):
+    """IncrementalAlterConfigs v0 body for one resource (a topic; 4: a
+    broker): changes are (name, op, value) with op 0 set, 1 delete, 2
+    append, 3 subtract."""
+    configs = [string(key) + struct.pack(">b", op) + string(value) for key, op, value in changes]
+    return array([struct.pack(">b", resource_type) + string(name) + array(configs)]) + \
+        struct.pack(">b", int(validate_only))
+
+
+def describe_configs_v1(resource_type, name):
+    """DescribeConfigs v1 body for every config of one resource, with synonyms."""
+    return array([struct.pack(">b", resource_type) + string(name) + struct.pack(">i", -1)]) + b"\1"
+
+
+def parse_describe_configs_v1(data):
+    """(error, message, {config: (value, source, [(synonym, value, source)])}) of its one resource."""
+    p = 4  # past the throttle time
+
+    def take(fmt):
+        nonlocal p
+        v = struct.unpack_from(fmt, data, p)
+        p += struct.calcsize(fmt)
+        return v[0] if len(v) == 1 else v
+
+    def text():
+        nonlocal p
+        n = take(">h")
+        if n < 0:
+            return None
+        p += n
+        return data[p - n:p].decode()
+    assert take(">i") == 1
+    err, message = take(">h"), text()
+    take(">b")
+    text()
+    configs = {}
+    for _ in range(take(">i")):
+        key, value = text(), text()
+        _, source, _ = take(">bbb")
+        synonyms = []
+        for _ in range(take(">i")):
+            synonyms.append((text(), text(), take(">b")))
+        configs[key] = (value, source, synonyms)
+    return err, message, configs
 
 
 def parse_alter_configs_v0(data):
