@@ -1,20 +1,22 @@
 /* codec-native: topic administration (what brookctl's topics commands
- * send): a topic's configs described and changed, partitions added,
+ * send): a topic's (or a broker's) configs described and changed, partitions added,
  * records deleted, and the parts of create_topic beyond a name. Each maps
  * onto the same neutral request Kafka's admin APIs use, so a topic
  * administered either way behaves the same. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "native.h"
 
-#define MAX_CONFIGS 256
+#define MAX_CONFIGS     256
+#define CONFIG_TEXT_MAX (256 * 1024 + 1) /* a throttled-replicas list at its longest, and more: the core says why */
 
 /* A config name or value, copied NUL-terminated into the request; NULL for
  * nil when `nil_ok`. */
 static int copy_str(decoder *d, const msgpack_object *o, int nil_ok, const char **out, const char *msg)
 {
-    return native_copy_str(d, o, nil_ok, 4096, out, msg);
+    return native_copy_str(d, o, nil_ok, CONFIG_TEXT_MAX, out, msg);
 }
 
 /* "configs": {name: value (string, or nil for the default)} */
@@ -38,21 +40,39 @@ int native_decode_topic_configs(decoder *d, brook_topic_create *tc)
     return 0;
 }
 
-static brook_config_resource *one_topic_resource(decoder *d, size_t size)
+/* The resource a configs op names: "topic": NAME, or "broker": an id or
+ * "default" (the cluster's default, Kafka's resource ""). */
+static int config_target(decoder *d, brook_config_resource_type *type, const char **name)
 {
-    void *r = brook_request_alloc(d->req, size);
-    if (!r)
-        native_fail(d, "out of memory");
-    return r;
+    const msgpack_object *broker = native_field(d->map, "broker");
+    if (!broker) {
+        *type = BROOK_CONFIG_TOPIC;
+        return native_get_str(d, d->map, "topic", name, "\"topic\" (or \"broker\") must be a non-empty string");
+    }
+    *type = BROOK_CONFIG_BROKER;
+    if (broker->type == MSGPACK_OBJECT_STR && broker->via.str.size == 7 &&
+        memcmp(broker->via.str.ptr, "default", 7) == 0) {
+        *name = "";
+        return 0;
+    }
+    if (broker->type != MSGPACK_OBJECT_POSITIVE_INTEGER || broker->via.u64 > INT32_MAX)
+        return native_fail(d, "\"broker\" must be a broker id or \"default\"");
+    char *text = brook_request_alloc(d->req, 12);
+    if (!text)
+        return native_fail(d, "out of memory");
+    snprintf(text, 12, "%d", (int)broker->via.u64);
+    *name = text;
+    return 0;
 }
 
 static int decode_describe_configs(decoder *d)
 {
     brook_describe_configs_req *dc = &d->req->u.describe_configs;
-    brook_config_resource *res = one_topic_resource(d, sizeof *res);
-    if (!res || native_get_str(d, d->map, "topic", &res->name, "\"topic\" must be a non-empty string"))
+    brook_config_resource *res = brook_request_alloc(d->req, sizeof *res);
+    if (!res)
+        return native_fail(d, "out of memory");
+    if (config_target(d, &res->type, &res->name))
         return -1;
-    res->type = BROOK_CONFIG_TOPIC;
     dc->resources = res;
     dc->resource_count = 1;
     d->req->type = BROOK_REQ_DESCRIBE_CONFIGS;
@@ -66,7 +86,7 @@ static int decode_alter_configs(decoder *d)
     brook_alter_resource *res = brook_request_alloc(d->req, sizeof *res);
     if (!res)
         return native_fail(d, "out of memory");
-    if (native_get_str(d, d->map, "topic", &res->name, "\"topic\" must be a non-empty string"))
+    if (config_target(d, &res->type, &res->name))
         return -1;
     const msgpack_object *set = native_field(d->map, "set"), *del = native_field(d->map, "delete");
     if (set && set->type != MSGPACK_OBJECT_MAP && set->type != MSGPACK_OBJECT_NIL)
@@ -92,7 +112,6 @@ static int decode_alter_configs(decoder *d)
         if (copy_str(d, &del->via.array.ptr[i], 0, &c->name, "a config name must be a non-empty string"))
             return -1;
     }
-    res->type = BROOK_CONFIG_TOPIC;
     res->changes = changes;
     res->change_count = n_set + n_del;
     a->resources = res;

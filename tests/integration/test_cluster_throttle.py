@@ -15,7 +15,7 @@ import time
 import unittest
 
 import kafkawire as kw
-from brooktest import BrokerTestCase
+from brooktest import BrokerTestCase, brookctl
 from clustertest import NS, ClusterTestCase
 
 try:
@@ -208,6 +208,41 @@ class Throttles(ClusterTestCase):
         err, message = incremental(port, "lists", [(LEADER_REPLICAS, SET, "0-1")])
         self.assertEqual(err, INVALID_CONFIG)
         self.assertIn('is not "*" or a list of PARTITION:BROKER items', message)
+
+    def test_brookctl_throttles_a_move_and_takes_the_throttle_away(self):
+        self.controller()
+        leader = self.create("ctl", rf=1)[0]["leader"]
+        newcomer = [i for i in self.brokers if i != leader][0]
+        self.produce_to(leader, "ctl", [bytes([i]) * (64 << 10) for i in range(48)])
+        asked = self.brokers[newcomer].address
+        started = time.monotonic()
+        r = brookctl(asked, "cluster", "reassign", "--throttle", str(MiB), "ctl:0=%d" % newcomer)
+        self.assertEqual((r.returncode, r.stdout.decode()),
+                         (0, "throttle\t%d bytes/s on brokers %d,%d\npartition ctl-0\treassigning\n" % (
+                             MiB, leader, newcomer)), r.stderr.decode())
+        # as kafka-reassign-partitions sets them: the replicas now as leaders, the new ones as followers
+        configs = describe(self.port(1), ConfigResource.Type.TOPIC, "ctl")
+        self.assertEqual((configs[LEADER_REPLICAS][0], configs[FOLLOWER_REPLICAS][0]),
+                         ("0:%d" % leader, "0:%d" % newcomer))
+        keys = self.etcd.range(NS + "/broker_configs/")
+        for i in (leader, newcomer):
+            for rate in (LEADER_RATE, FOLLOWER_RATE):
+                self.assertEqual(keys["%s/broker_configs/%d/%s" % (NS, i, rate)], str(MiB))
+        self.wait_partitions("ctl", lambda r: r["replicas"] == [newcomer] and r["isr"] == [newcomer]
+                             and r["leader"] == newcomer, 1, timeout=60)
+        self.assertGreater(time.monotonic() - started, 1.5)  # 3 MiB at 1 MiB/s after a second's burst
+        self.assertEqual(len(self.read_all("ctl", 48, broker_id=newcomer)), 48)
+
+        r = brookctl(asked, "cluster", "unthrottle")
+        self.assertEqual((r.returncode, r.stdout.decode()),
+                         (0, "throttle rates removed on brokers 1,2,3 and the cluster's default\n"
+                             "topic ctl\tthrottled replicas removed\n"), r.stderr.decode())
+        self.assertEqual(sorted(self.etcd.range(NS + "/broker_configs/")), [])
+        configs = describe(self.port(1), ConfigResource.Type.TOPIC, "ctl")
+        self.assertEqual((configs[LEADER_REPLICAS], configs[FOLLOWER_REPLICAS]),
+                         (("", ConfigSource.DEFAULT_CONFIG.value), ("", ConfigSource.DEFAULT_CONFIG.value)))
+        r = brookctl(asked, "cluster", "reassign", "--throttle", "0", "ctl:0=%d" % leader)
+        self.assertEqual(r.returncode, 2)
 
     def wait_topic_config(self, topic, name, expect):
         return eventually(lambda: describe(self.port(2), ConfigResource.Type.TOPIC, topic)[name][0], expect)

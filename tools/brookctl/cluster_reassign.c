@@ -1,4 +1,4 @@
-/* brookctl cluster reassign [--cancel] [--timeout-ms N] [--dry-run]
+/* brookctl cluster reassign [--cancel] [--timeout-ms N] [--dry-run] [--throttle RATE]
  *     (TOPIC:PARTITION[=BROKER,...]... | --file PLAN.json | --brokers B,... TOPIC...)
  * brookctl cluster reassignments [TOPIC...]
  *
@@ -8,7 +8,8 @@
  * catch up and the others are then removed. The moves come from the
  * command line, from a plan file in kafka-reassign-partitions' JSON format,
  * or are planned onto a set of brokers (reassign_plan.h); --dry-run prints
- * the plan in that format instead. --cancel takes moves back. The
+ * the plan in that format instead. --throttle copies the moves at that
+ * rate (cluster_throttle.c). --cancel takes moves back. The
  * controller answers: brookctl asks the broker given with -b which one
  * that is and sends the request there. `reassignments` lists the moves in
  * progress (of the topics named, else all). */
@@ -23,9 +24,9 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out, "usage: brookctl cluster reassign [--timeout-ms N] [--dry-run] TOPIC:PARTITION=BROKER[,BROKER...]...\n"
-                 "       brookctl cluster reassign [--timeout-ms N] [--dry-run] --file PLAN.json\n"
-                 "       brookctl cluster reassign [--timeout-ms N] [--dry-run] --brokers BROKER,... TOPIC...\n"
+    fprintf(out, "usage: brookctl cluster reassign [OPTIONS] TOPIC:PARTITION=BROKER[,BROKER...]...\n"
+                 "       brookctl cluster reassign [OPTIONS] --file PLAN.json\n"
+                 "       brookctl cluster reassign [OPTIONS] --brokers BROKER,... TOPIC...\n"
                  "       brookctl cluster reassign --cancel [--timeout-ms N] TOPIC:PARTITION...\n"
                  "  each partition moves to the brokers listed (live ones; the first is its preferred\n"
                  "  leader): they copy its log, and once all are in sync the replicas left out are\n"
@@ -34,7 +35,11 @@ static void usage(FILE *out)
                  "  ({\"version\": 1, \"partitions\": [{\"topic\", \"partition\", \"replicas\"}]}). --brokers:\n"
                  "  every partition of the topics onto those brokers only, with the fewest moves (a\n"
                  "  replica elsewhere goes to the least loaded of them). --dry-run: print the plan in\n"
-                 "  that JSON format, move nothing. --cancel: back to the replicas before.\n");
+                 "  that JSON format, move nothing. --cancel: back to the replicas before.\n"
+                 "  OPTIONS: --timeout-ms N, --dry-run, --throttle BYTES_PER_SECOND: the new replicas\n"
+                 "  copy at that rate (Kafka's replication throttles: the rates on every broker the moves\n"
+                 "  touch, the replicas listed on their topics; only out-of-sync replicas are held\n"
+                 "  back); `brookctl cluster unthrottle` removes them once the moves are done.\n");
 }
 
 /* "TOPIC:PARTITION" or "TOPIC:PARTITION=1,2,3" (writes into arg). */
@@ -132,6 +137,7 @@ static int print_results(const msgpack_object *results, int cancel)
 typedef struct reassign_opts {
     int cancel, dry_run;
     int64_t timeout;
+    int64_t throttle; /* bytes/s; 0: none */
     const char *file;
     char *brokers;
 } reassign_opts;
@@ -171,7 +177,9 @@ static int execute(const global_opts *g, const reassign_opts *o, const plan *p)
     client c, ctl;
     if (client_connect(&c, g->broker, g->timeout_ms))
         return 1;
-    int rc = cluster_connect_controller(g, &c, &ctl);
+    int rc = o->throttle ? throttle_moves(&c, p, o->throttle) : 0;
+    if (!rc)
+        rc = cluster_connect_controller(g, &c, &ctl);
     client_close(&c);
     if (rc)
         return 1;
@@ -195,6 +203,7 @@ int cluster_reassign(const global_opts *g, int argc, char **argv)
                                              {"file", required_argument, NULL, 'f'},
                                              {"brokers", required_argument, NULL, 'b'},
                                              {"timeout-ms", required_argument, NULL, 't'},
+                                             {"throttle", required_argument, NULL, 'r'},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
     reassign_opts o = {.timeout = 30000};
@@ -210,9 +219,17 @@ int cluster_reassign(const global_opts *g, int argc, char **argv)
             if (parse_int_opt("--timeout-ms", optarg, 1, INT32_MAX, &o.timeout))
                 return EXIT_USAGE;
             break;
+        case 'r':
+            if (parse_int_opt("--throttle", optarg, 1, INT64_MAX, &o.throttle))
+                return EXIT_USAGE;
+            break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return EXIT_USAGE;
         }
+    }
+    if (o.throttle && o.cancel) {
+        fprintf(stderr, "brookctl: --throttle is for moves, not --cancel\n");
+        return EXIT_USAGE;
     }
     plan p = {0};
     int rc = make_plan(g, &o, argc - optind, argv + optind, &p);

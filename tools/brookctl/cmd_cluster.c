@@ -15,13 +15,15 @@ static void usage(FILE *out)
                  "       brookctl cluster elect [--unclean] [TOPIC[:PARTITION]...]\n"
                  "       brookctl cluster reassign [--cancel] TOPIC:PARTITION[=BROKER,...]...\n"
                  "       brookctl cluster reassignments [TOPIC...]\n"
+                 "       brookctl cluster unthrottle\n"
                  "  the cluster id, the controller and every live broker (id, address, rack), as the broker\n"
                  "  given with -b sees them (a single broker lists itself as its own controller), then each\n"
                  "  partition: leader, leader epoch, replicas and in-sync replicas (under-replicated,\n"
                  "  offline and reassigning partitions are marked)\n"
                  "  elect: leader elections at the controller (see `brookctl cluster elect --help`)\n"
                  "  reassign: move partitions to other brokers (see `brookctl cluster reassign --help`)\n"
-                 "  reassignments: the moves in progress\n");
+                 "  reassignments: the moves in progress\n"
+                 "  unthrottle: remove the replication throttles `reassign --throttle` set\n");
 }
 
 /* The ids, "-" for none; how many there are. */
@@ -94,6 +96,8 @@ int cmd_cluster(const global_opts *g, int argc, char **argv)
         return cluster_reassign(g, argc - 1, argv + 1);
     if (argc >= 2 && strcmp(argv[1], "reassignments") == 0)
         return cluster_reassignments(g, argc - 1, argv + 1);
+    if (argc >= 2 && strcmp(argv[1], "unthrottle") == 0)
+        return cluster_unthrottle(g, argc - 1, argv + 1);
     static const struct option longopts[] = {{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
     int opt;
     while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {

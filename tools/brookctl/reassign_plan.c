@@ -223,7 +223,7 @@ static int replace_off(load *l, const msgpack_object *replicas, int32_t *ids, in
     return moves;
 }
 
-static const msgpack_object *find_topic(const msgpack_object *topics, const char *name)
+const msgpack_object *plan_find_topic(const msgpack_object *topics, const char *name)
 {
     for (uint32_t t = 0; topics && topics->type == MSGPACK_OBJECT_ARRAY && t < topics->via.array.size; t++) {
         const msgpack_object *n = map_get(&topics->via.array.ptr[t], "name");
@@ -275,7 +275,7 @@ int plan_onto_brokers(plan *p, client *c, const int32_t *brokers, size_t broker_
     if (!rc)
         count_load(&l, all);
     for (size_t t = 0; !rc && t < topic_count; t++) {
-        const msgpack_object *topic = find_topic(all, topics[t]);
+        const msgpack_object *topic = plan_find_topic(all, topics[t]);
         if (!topic) {
             fprintf(stderr, "brookctl: no topic %s\n", topics[t]);
             rc = -1;

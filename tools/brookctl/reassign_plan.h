@@ -46,6 +46,14 @@ int plan_from_file(plan *p, const char *path);
 int plan_onto_brokers(plan *p, client *c, const int32_t *brokers, size_t broker_count, char **topics,
                       size_t topic_count);
 
+/* describe_cluster's entry of topic `name` in its `topics`, or NULL. */
+const msgpack_object *plan_find_topic(const msgpack_object *topics, const char *name);
+
+/* Throttle the plan's moves at `rate` bytes/s (cluster_throttle.c): each
+ * topic's current replicas and added ones listed as throttled, the rate on
+ * every broker the moves touch. -1 after printing why. */
+int throttle_moves(client *c, const plan *p, int64_t rate);
+
 /* The plan in kafka-reassign-partitions' format (cancels left out). */
 void plan_print_json(const plan *p, FILE *out);
 
