@@ -41,11 +41,15 @@ static int group_has_offsets(void *ctx, const char *group_id)
 
 /* Only the group's coordinator writes (a broker that stopped coordinating
  * it may still see its members expire). */
-static void remember_past(void *ctx, const char *group_id, const brook_group_past *past)
+static void remember_past(void *ctx, const char *group_id, const brook_group_past *past,
+                          void (*stored)(void *arg, brook_err err), void *arg)
 {
     brook_broker *b = ctx;
-    if (b->offsets && brook_coordinator_check(b, group_id) == BROOK_OK)
-        brook_offsets_remember(b->offsets, group_id, past);
+    brook_err e = b->offsets ? brook_coordinator_check(b, group_id) : BROOK_OK; /* no offsets: nothing kept */
+    if (b->offsets && !e)
+        brook_offsets_remember_then(b->offsets, group_id, past, stored, arg);
+    else if (stored)
+        stored(arg, e);
 }
 
 typedef struct loading {

@@ -317,6 +317,7 @@ group *group_create(brook_groups *gs, const char *id)
     }
     g->owner = gs;
     g->state = EMPTY;
+    g->storing_generation = -1;
     g->empty_since_ms = gs->clock.now_ms(gs->clock.ctx);
     return g;
 }
@@ -364,6 +365,7 @@ static void maybe_complete_join(group *g)
 static void prepare_rebalance(group *g)
 {
     brook_groups *gs = g->owner;
+    g->storing_generation = -1; /* a store in flight changes nothing now */
     if (g->state == COMPLETING) {
         timer_cancel(gs, &g->sync_timer);
         for (member *m = g->members; m; m = m->next)
@@ -812,6 +814,59 @@ static brook_err check_member(group *g, int32_t generation, const char *member_i
     return BROOK_OK;
 }
 
+/* ---- the leader's assignment: stored, then answered ------------------------------------
+ * As Kafka's coordinator does: the group stays Completing until its record
+ * (generation, members, assignments) is as durable as a commit, so a
+ * member never acts on an assignment a new coordinator would not know
+ * (it would answer the member's heartbeats and commits with an unknown
+ * generation, and the group would rebalance). A join, a leave or an
+ * expiry meanwhile starts a rebalance; the store's answer then changes
+ * nothing. */
+
+typedef struct assignment_store {
+    brook_groups *gs;
+    int32_t generation;
+    char group_id[]; /* looked up again: the group may be gone (its coordinator moved) */
+} assignment_store;
+
+static void assignment_stored(void *arg, brook_err err)
+{
+    assignment_store *st = arg;
+    group *g = group_find(st->gs, st->group_id);
+    if (g && g->state == COMPLETING && g->storing_generation == st->generation && g->generation == st->generation) {
+        g->storing_generation = -1;
+        if (err) {
+            /* the members find the coordinator again and rejoin */
+            log_warn("group %s: cannot store generation %d's assignment (%s): rebalancing", g->id, g->generation,
+                     brook_err_str(err));
+            for (member *o = g->members; o; o = o->next)
+                answer_sync(o, err == BROOK_ERR_NOT_LEADER ? err : BROOK_ERR_LEADER_NOT_AVAILABLE);
+            prepare_rebalance(g);
+        } else {
+            g->state = STABLE;
+            for (member *o = g->members; o; o = o->next)
+                answer_sync(o, BROOK_OK);
+        }
+    }
+    free(st);
+}
+
+static void store_assignment(group *g)
+{
+    size_t len = strlen(g->id) + 1;
+    assignment_store *st = malloc(sizeof *st + len);
+    if (!st) {
+        for (member *o = g->members; o; o = o->next)
+            answer_sync(o, BROOK_ERR_NOMEM);
+        prepare_rebalance(g);
+        return;
+    }
+    st->gs = g->owner;
+    st->generation = g->storing_generation = g->generation;
+    memcpy(st->group_id, g->id, len);
+    group_remember_stable(g, assignment_stored, st); /* may answer before it returns */
+}
+
 void brook_groups_sync(brook_groups *gs, brook_request *req, brook_group_done done, void *arg)
 {
     brook_sync_group_req *s = &req->u.sync_group;
@@ -836,8 +891,8 @@ void brook_groups_sync(brook_groups *gs, brook_request *req, brook_group_done do
         answer_sync(m, BROOK_OK);
         return;
     }
-    if (!g->leader_id || strcmp(g->leader_id, m->id) != 0)
-        return; /* a follower waits for the leader */
+    if (!g->leader_id || strcmp(g->leader_id, m->id) != 0 || g->storing_generation == g->generation)
+        return; /* a follower waits for the leader, a leader asking again for its assignment being stored */
     for (size_t i = 0; i < s->assignment_count; i++) {
         member *o = group_find_member(g, s->assignments[i].member_id);
         if (!o)
@@ -851,10 +906,7 @@ void brook_groups_sync(brook_groups *gs, brook_request *req, brook_group_done do
         }
     }
     timer_cancel(gs, &g->sync_timer);
-    g->state = STABLE;
-    group_remember(g);
-    for (member *o = g->members; o; o = o->next)
-        answer_sync(o, BROOK_OK);
+    store_assignment(g);
 }
 
 void brook_groups_cancel(brook_groups *gs, brook_request *req)

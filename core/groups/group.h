@@ -74,8 +74,11 @@ typedef struct brook_groups_config {
     int (*has_offsets)(void *ctx, const char *group_id);
     void *has_offsets_ctx;
     /* Write down a group's past, or that it has none to keep (NULL): the
-     * coordinator keeps it beside the offsets (offsets.h). NULL: nothing kept. */
-    void (*remember)(void *ctx, const char *group_id, const brook_group_past *past);
+     * coordinator keeps it beside the offsets (offsets.h); stored(arg, err)
+     * once it is as durable as a commit, on the loop, perhaps before this
+     * returns (`stored` may be NULL: nobody waits). NULL: nothing kept. */
+    void (*remember)(void *ctx, const char *group_id, const brook_group_past *past,
+                     void (*stored)(void *arg, brook_err err), void *arg);
     void *remember_ctx;
 } brook_groups_config;
 

@@ -56,6 +56,9 @@ struct group {
     int64_t empty_since_ms; /* when it last became Empty (made, loaded, or its last member went) */
     int standalone;         /* made by a commit from outside any generation; no member joined since */
     int remembered;         /* its past is written down (brook_group_past) */
+    /* the leader's assignment is being stored: its generation (Completing
+     * until the store answers; -1: none) */
+    int32_t storing_generation;
 };
 
 struct brook_groups {
@@ -92,5 +95,9 @@ const uint8_t *group_req_memdup(brook_request *req, const uint8_t *p, size_t n);
  * that what was written no longer holds. */
 void group_remember(group *g);
 void group_forget_past(group *g);
+/* Write down the group as Stable with its members' assignments (it is
+ * still Completing); stored(arg, err) once that is durable (at once when
+ * nothing is kept). */
+void group_remember_stable(group *g, void (*stored)(void *arg, brook_err err), void *arg);
 
 #endif

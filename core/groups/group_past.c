@@ -13,7 +13,7 @@ void group_forget_past(group *g)
 {
     const brook_groups_config *cfg = &g->owner->cfg;
     if (g->remembered && cfg->remember)
-        cfg->remember(cfg->remember_ctx, g->id, NULL);
+        cfg->remember(cfg->remember_ctx, g->id, NULL, NULL, NULL);
     g->remembered = 0;
 }
 
@@ -38,20 +38,25 @@ static brook_group_past_member *past_members(const group *g)
     return out;
 }
 
-/* Write down what `g` is now: Empty (since when, standalone), or Stable
- * (also its generation, protocol, leader and members with assignments). */
-void group_remember(group *g)
+/* Write down `g`: Empty (since when, standalone), or, when `stable`, also
+ * its generation, protocol, leader and members with assignments. */
+static void remember_as(group *g, int stable, void (*stored)(void *arg, brook_err err), void *arg)
 {
     brook_groups *gs = g->owner;
-    if (!gs->cfg.remember)
+    if (!gs->cfg.remember) {
+        if (stored)
+            stored(arg, BROOK_OK);
         return;
+    }
     brook_group_past past = {
         .since_ms = g->empty_since_ms, .standalone = g->standalone, .protocol_type = g->protocol_type};
     brook_group_past_member *members = NULL;
-    if (g->state == STABLE && g->member_count) {
+    if (stable && g->member_count) {
         if (!(members = past_members(g))) {
             log_warn("group %s: out of memory writing down its members: they rebalance after a restart", g->id);
             group_forget_past(g);
+            if (stored)
+                stored(arg, BROOK_ERR_NOMEM);
             return;
         }
         past.since_ms = gs->clock.now_ms(gs->clock.ctx);
@@ -61,9 +66,19 @@ void group_remember(group *g)
         past.members = members;
         past.member_count = g->member_count;
     }
-    gs->cfg.remember(gs->cfg.remember_ctx, g->id, &past);
-    free(members);
     g->remembered = 1;
+    gs->cfg.remember(gs->cfg.remember_ctx, g->id, &past, stored, arg);
+    free(members);
+}
+
+void group_remember(group *g)
+{
+    remember_as(g, g->state == STABLE, NULL, NULL);
+}
+
+void group_remember_stable(group *g, void (*stored)(void *arg, brook_err err), void *arg)
+{
+    remember_as(g, 1, stored, arg);
 }
 
 /* A member of a stable group as written down, with a whole session from

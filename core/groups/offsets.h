@@ -92,10 +92,14 @@ void brook_offsets_each(const brook_offsets *o, const char *group, brook_offsets
 
 /* Groups' pasts (group.h), kept in the same log under the group's own
  * key: written down, or forgotten (NULL), at once and visible at once.
- * Nothing waits for them to be durable: one lost makes an empty group's
- * offsets expire later, as if it had been empty only since the restart
- * (never sooner), or a stable group's members rebalance after it. */
+ * One lost makes an empty group's offsets expire later, as if it had been
+ * empty only since the restart (never sooner), or a stable group's members
+ * rebalance after it; the leader's SyncGroup waits for `done` (as durable as
+ * a commit; called once, maybe before this returns; a past too large to
+ * write is forgotten instead and is done then). */
 void brook_offsets_remember(brook_offsets *o, const char *group, const brook_group_past *past);
+void brook_offsets_remember_then(brook_offsets *o, const char *group, const brook_group_past *past,
+                                 brook_offsets_done done, void *arg);
 const brook_group_past *brook_offsets_past(const brook_offsets *o, const char *group);
 typedef void (*brook_offsets_past_cb)(void *arg, const char *group, const brook_group_past *past);
 void brook_offsets_each_past(const brook_offsets *o, brook_offsets_past_cb cb, void *arg);

@@ -117,15 +117,25 @@ static void warn_unwritten(const char *group, brook_err err)
              group, brook_err_str(err));
 }
 
+typedef struct past_write {
+    brook_offsets_done done; /* NULL: nobody waits */
+    void *arg;
+    char group[];
+} past_write;
+
 static void past_written(void *arg, brook_err err)
 {
-    char *group = arg;
+    past_write *w = arg;
     if (err)
-        warn_unwritten(group, err);
-    free(group);
+        warn_unwritten(w->group, err);
+    if (w->done)
+        w->done(w->arg, err);
+    free(w);
 }
 
-static brook_err append_past(brook_offsets *o, const char *group, const brook_group_past *past)
+/* BROOK_OK: `done` is left to the append (or was called). */
+static brook_err append_past(brook_offsets *o, const char *group, const brook_group_past *past, brook_offsets_done done,
+                             void *arg)
 {
     brook_batch_builder *b;
     brook_err e = brook_batch_builder_new(&b);
@@ -134,16 +144,19 @@ static brook_err append_past(brook_offsets *o, const char *group, const brook_gr
     if (!(e = offsets_add_past(b, group, past, brook_wall_clock_ms()))) {
         if (o->append) {
             const uint8_t *data;
-            size_t len;
-            char *name = strdup(group);
-            if (!name)
+            size_t len, n = strlen(group) + 1;
+            past_write *w = malloc(sizeof *w + n);
+            if (!w) {
                 e = BROOK_ERR_NOMEM;
-            else if (!(e = brook_batch_builder_finish(b, &data, &len)))
-                o->append(o->append_ctx, group, data, len, past_written, name); /* copies the batch */
-            else
-                free(name);
-        } else {
-            e = offsets_append(o, o->log, b);
+            } else if (!(e = brook_batch_builder_finish(b, &data, &len))) {
+                *w = (past_write){.done = done, .arg = arg};
+                memcpy(w->group, group, n);
+                o->append(o->append_ctx, group, data, len, past_written, w); /* copies the batch */
+            } else {
+                free(w);
+            }
+        } else if (!(e = offsets_append(o, o->log, b)) && done) {
+            done(arg, BROOK_OK); /* as durable as a commit here */
         }
     }
     brook_batch_builder_free(b);
@@ -152,17 +165,28 @@ static brook_err append_past(brook_offsets *o, const char *group, const brook_gr
 
 void brook_offsets_remember(brook_offsets *o, const char *group, const brook_group_past *past)
 {
-    if (o->closing || (!past && !brook_offsets_past(o, group)))
-        return; /* nothing written down to forget */
-    brook_err e = append_past(o, group, past);
+    brook_offsets_remember_then(o, group, past, NULL, NULL);
+}
+
+void brook_offsets_remember_then(brook_offsets *o, const char *group, const brook_group_past *past,
+                                 brook_offsets_done done, void *arg)
+{
+    if (o->closing || (!past && !brook_offsets_past(o, group))) {
+        if (done) /* closing: nothing can be stored; else nothing written down to forget */
+            done(arg, o->closing ? BROOK_ERR_SHUTDOWN : BROOK_OK);
+        return;
+    }
+    brook_err e = append_past(o, group, past, done, arg);
     if (past && (e == BROOK_ERR_TOO_LARGE || e == BROOK_ERR_INVALID)) {
         /* what was written before no longer holds: forget it */
         log_warn("group %s: its state is too large to write down (%s): after a restart or a move of its "
                  "coordinator its members rebalance",
                  group, brook_err_str(e));
-        brook_offsets_remember(o, group, NULL);
+        brook_offsets_remember_then(o, group, NULL, done, arg);
         return;
     }
+    if (e && done)
+        done(arg, e);
     if (!e) {
         o->records++;
         brook_group_past *copy = past ? past_record_copy(past) : NULL;

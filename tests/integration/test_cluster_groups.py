@@ -236,6 +236,58 @@ class ClusterGroups(GroupCluster):
             c.close()
 
 
+class AssignmentStoredFirst(GroupCluster):
+    replication_via_proxy = True  # cutting the coordinator's link holds its followers back
+    replication = 'replication = { plugin = "isr"; replica_lag_time_max_ms = 30000; };'  # they stay in sync
+
+    def test_members_hear_their_assignment_once_every_in_sync_replica_holds_it(self):
+        # Kafka's coordinator stores a generation's record (members and
+        # assignments) before it answers SyncGroup. Before, Brook answered
+        # first: with the record not yet on the followers, the member
+        # consumed in a generation a new coordinator would not know.
+        self.controller()
+        self.create("shared", 2)
+        group = "careful"
+        coordinator = self.coordinator(group)
+        assigned, revoked = [], []
+        c = Consumer({"bootstrap.servers": self.kafka_bootstrap(), "group.id": group, "enable.auto.commit": False,
+                      "auto.offset.reset": "earliest", "session.timeout.ms": 30000, "heartbeat.interval.ms": 500})
+        try:
+            self.replica_links[coordinator].cut()
+            try:
+                c.subscribe(["shared"], on_assign=lambda c, ps: assigned.append(len(ps)),
+                            on_revoke=lambda c, ps: revoked.append(len(ps)))
+                deadline = time.monotonic() + 8  # the join's 3 s delay, and more
+                while time.monotonic() < deadline:
+                    c.poll(0.1)
+                self.assertEqual(assigned, [])  # its record cannot reach the followers
+            finally:
+                self.replica_links[coordinator].restore()
+            deadline = time.monotonic() + 30
+            while not assigned and time.monotonic() < deadline:
+                c.poll(0.1)
+            self.assertEqual(assigned, [2])
+            # at once: the record is on every in-sync replica already
+            self.brokers[coordinator].stop(signal.SIGKILL)
+            self.wait_partitions("__consumer_offsets", lambda r: r["leader"] not in (-1, coordinator), 16,
+                                 timeout=30)
+            p = Producer({"bootstrap.servers": self.kafka_bootstrap(), "acks": "all"})
+            for i in range(20):
+                p.produce("shared", value=b"%02d" % i, partition=i % 2)
+            self.assertEqual(p.flush(30), 0)
+            got = []
+            deadline = time.monotonic() + 60
+            while len(got) < 20 and time.monotonic() < deadline:
+                m = c.poll(0.1)
+                if m is not None and not m.error():
+                    got.append(m.value())
+            self.assertEqual(sorted(got), [b"%02d" % i for i in range(20)])
+            self.commit(c)  # in the generation from before the failover
+            self.assertEqual((assigned, revoked), ([2], []))
+        finally:
+            c.close()
+
+
 class ClusterOffsetsExpiry(GroupCluster):
     def broker_config(self, broker_id):
         return "groups = { offsets_retention_ms = 3000; offsets_retention_check_ms = 200; };"

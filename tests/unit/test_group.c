@@ -133,11 +133,22 @@ static struct {
     brook_group_past past;
     char type[32];
     brook_group_past *copy; /* of the last past written, deep */
+    /* a store the test answers itself (hold set): the last one asked */
+    int hold;
+    void (*stored)(void *arg, brook_err err);
+    void *stored_arg;
 } written;
 
-static void remember(void *ctx, const char *group_id, const brook_group_past *past)
+static void remember(void *ctx, const char *group_id, const brook_group_past *past,
+                     void (*stored)(void *arg, brook_err err), void *arg)
 {
     (void)ctx;
+    if (stored && written.hold) {
+        written.stored = stored;
+        written.stored_arg = arg;
+    } else if (stored) {
+        stored(arg, BROOK_OK); /* durable at once, as a single broker's log is */
+    }
     written.calls++;
     snprintf(written.group, sizeof written.group, "%s", group_id);
     written.forgotten = !past;
@@ -300,6 +311,111 @@ static void join_sync_and_a_second_member_rebalances(void **state)
     treq *s = sync_as(b, gen, NULL, 0);
     assert_true(s->answered);
     assert_memory_equal(s->pub.u.sync_group.assignment, "BBB", 3);
+}
+
+static int every_group(void *arg, const char *group_id)
+{
+    (void)arg, (void)group_id;
+    return 1;
+}
+
+/* Two members up to the leader's sync, whose store the test answers: the
+ * leader's and the follower's sync requests. */
+static void sync_until_the_store(const char **a, const char **b, int32_t *gen, treq **s1, treq **s2)
+{
+    treq *j1 = join("");
+    *a = JOINED(j1)->assigned_member_id;
+    treq *j2 = join("");
+    treq *j1b = join(*a);
+    *b = JOINED(j2)->assigned_member_id;
+    *gen = JOINED(j1b)->generation_id;
+    *s2 = sync_as(*b, *gen, NULL, 0);
+    written.hold = 1;
+    static brook_member_assignment as[2];
+    as[0] = (brook_member_assignment){*a, (const uint8_t *)"AA", 2};
+    as[1] = (brook_member_assignment){*b, (const uint8_t *)"BBB", 3};
+    *s1 = sync_as(*a, *gen, as, 2);
+    written.hold = 0;
+}
+
+/* Kafka's order: the group's record (generation, assignments) is stored
+ * before any member hears its assignment; a new coordinator then knows
+ * every generation a member acts on. */
+static void the_assignment_is_stored_before_it_is_answered(void **state)
+{
+    (void)state;
+    start(0);
+    const char *a, *b;
+    int32_t gen;
+    treq *s1, *s2;
+    sync_until_the_store(&a, &b, &gen, &s1, &s2);
+    assert_non_null(written.stored);
+    assert_int_equal(written.past.generation, gen);
+    assert_int_equal(written.past.member_count, 2);
+    assert_false(s1->answered || s2->answered);
+    assert_string_equal(state_of(), "CompletingRebalance");
+    assert_int_equal(heartbeat(b, gen, NULL), BROOK_OK); /* waiting, not rebalancing */
+    /* the leader asking again waits for the same store */
+    int calls = written.calls;
+    treq *again = sync_as(a, gen, NULL, 0);
+    assert_true(s1->answered); /* the one it replaced */
+    assert_int_equal(s1->pub.u.sync_group.error, BROOK_ERR_REBALANCING);
+    assert_false(again->answered);
+    assert_int_equal(written.calls, calls);
+    written.stored(written.stored_arg, BROOK_OK);
+    assert_true(again->answered && s2->answered);
+    assert_int_equal(again->pub.u.sync_group.error, BROOK_OK);
+    assert_memory_equal(again->pub.u.sync_group.assignment, "AA", 2);
+    assert_memory_equal(s2->pub.u.sync_group.assignment, "BBB", 3);
+    assert_string_equal(state_of(), "Stable");
+}
+
+/* A store that fails: no member acts on the assignment; they rejoin. */
+static void a_failed_store_sends_the_members_back_to_join(void **state)
+{
+    (void)state;
+    start(0);
+    const char *a, *b;
+    int32_t gen;
+    treq *s1, *s2;
+    sync_until_the_store(&a, &b, &gen, &s1, &s2);
+    written.stored(written.stored_arg, BROOK_ERR_TIMEOUT);
+    assert_true(s1->answered && s2->answered);
+    assert_int_equal(s1->pub.u.sync_group.error, BROOK_ERR_LEADER_NOT_AVAILABLE); /* COORDINATOR_NOT_AVAILABLE */
+    assert_int_equal(s2->pub.u.sync_group.error, BROOK_ERR_LEADER_NOT_AVAILABLE);
+    assert_string_equal(state_of(), "PreparingRebalance");
+    assert_int_equal(heartbeat(a, gen, NULL), BROOK_ERR_REBALANCING);
+}
+
+/* A join while the store runs starts a rebalance; the store's late answer
+ * changes nothing. So does one that comes after the group was unloaded. */
+static void a_store_answered_after_the_group_moved_on_changes_nothing(void **state)
+{
+    (void)state;
+    start(0);
+    const char *a, *b;
+    int32_t gen;
+    treq *s1, *s2;
+    sync_until_the_store(&a, &b, &gen, &s1, &s2);
+    void (*stored)(void *, brook_err) = written.stored;
+    void *arg = written.stored_arg;
+    treq *j3 = join("");
+    assert_true(s1->answered && s2->answered);
+    assert_int_equal(s2->pub.u.sync_group.error, BROOK_ERR_REBALANCING);
+    assert_string_equal(state_of(), "PreparingRebalance");
+    stored(arg, BROOK_OK);
+    assert_string_equal(state_of(), "PreparingRebalance");
+    assert_false(j3->answered);
+
+    /* unloaded (its coordinator moved) while storing */
+    brook_groups_free(gs);
+    start(0);
+    sync_until_the_store(&a, &b, &gen, &s1, &s2);
+    stored = written.stored;
+    arg = written.stored_arg;
+    brook_groups_unload(gs, every_group, NULL);
+    stored(arg, BROOK_OK); /* nothing left to answer; no use after free */
+    assert_string_equal(state_of(), "Dead");
 }
 
 static void errors_for_unknown_members_and_stale_generations(void **state)
@@ -852,6 +968,9 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(join_sync_and_a_second_member_rebalances, teardown),
+        cmocka_unit_test_teardown(the_assignment_is_stored_before_it_is_answered, teardown),
+        cmocka_unit_test_teardown(a_failed_store_sends_the_members_back_to_join, teardown),
+        cmocka_unit_test_teardown(a_store_answered_after_the_group_moved_on_changes_nothing, teardown),
         cmocka_unit_test_teardown(errors_for_unknown_members_and_stale_generations, teardown),
         cmocka_unit_test_teardown(initial_delay_gathers_members_into_one_generation, teardown),
         cmocka_unit_test_teardown(member_id_required_then_join_and_pending_ids_expire, teardown),
