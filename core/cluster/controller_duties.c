@@ -763,21 +763,64 @@ static void growth_answered(void *arg, const brook_mresult *r)
     free(g);
 }
 
-/* The assignment grown by `more` partitions placed on the live brokers. */
-static brook_err grown_assignment(brook_broker *b, const brook_topic_record *rec, int32_t more, int32_t **out)
+/* The replication factor new partitions get: partition 0's as it is now
+ * (a move's target), as Kafka's controller takes it, so a topic whose
+ * factor a reassignment changed grows with the new one; the creation's
+ * when partition 0 has no record. */
+static int32_t current_replication_factor(const brook_image_topic *it)
 {
-    size_t n, rf = (size_t)rec->replication_factor, old = (size_t)rec->partitions;
+    if (it->partition_cap > 0 && it->partitions[0].present) {
+        const brook_partition_record *r = &it->partitions[0].rec;
+        if (r->replica_count - r->removing_count > 0)
+            return r->replica_count - r->removing_count;
+    }
+    return it->rec.replication_factor;
+}
+
+static void add_candidate(int32_t *row, int32_t *n, int32_t rf, int32_t id)
+{
+    if (*n < rf && !brook_ids_contain(row, *n, id))
+        row[(*n)++] = id;
+}
+
+/* An existing partition's row of `rf` replicas in the topic record, which
+ * only a partition whose own record is missing reads: its replicas now
+ * (cut to rf), then its creation's, then live brokers. */
+static brook_err existing_row(brook_broker *b, const brook_image_topic *it, int32_t p, int32_t rf, int32_t *row)
+{
+    int32_t n = 0, created = it->rec.replication_factor;
+    const brook_partition_record *r =
+        p < it->partition_cap && it->partitions[p].present ? &it->partitions[p].rec : NULL;
+    for (int32_t i = 0; r && i < r->replica_count - r->removing_count; i++)
+        add_candidate(row, &n, rf, r->replicas[i]);
+    for (int32_t i = 0; i < created; i++)
+        add_candidate(row, &n, rf, it->rec.assignment[(size_t)p * (size_t)created + (size_t)i]);
+    size_t live_count;
+    const brook_live_broker *live = brook_membership_live(b, &live_count);
+    for (size_t i = 0; i < live_count; i++)
+        add_candidate(row, &n, rf, live[i].id);
+    return n == rf ? BROOK_OK : BROOK_ERR_INVALID_REPLICATION;
+}
+
+/* The assignment of `it` grown by `more` partitions of `rf` replicas
+ * placed on the live brokers. */
+static brook_err grown_assignment(brook_broker *b, const brook_image_topic *it, int32_t more, int32_t rf, int32_t **out)
+{
+    const brook_topic_record *rec = &it->rec;
+    size_t n, old = (size_t)rec->partitions, stride = (size_t)rf;
     const brook_live_broker *live = brook_membership_live(b, &n);
     brook_placement_broker *pb = calloc(n ? n : 1, sizeof *pb);
-    int32_t *all = malloc(sizeof *all * (old + (size_t)more) * rf);
+    int32_t *all = malloc(sizeof *all * (old + (size_t)more) * stride);
     brook_err e = pb && all ? BROOK_OK : BROOK_ERR_NOMEM;
     for (size_t i = 0; !e && i < n; i++)
         pb[i] = (brook_placement_broker){.id = live[i].id, .rack = live[i].rack};
-    if (!e) {
-        memcpy(all, rec->assignment, sizeof *all * old * rf);
-        /* starting at the old count continues the spread of leaders */
-        e = brook_place_replicas(pb, n, more, rec->replication_factor, (uint32_t)rec->partitions, all + old * rf);
-    }
+    if (!e && rf == rec->replication_factor)
+        memcpy(all, rec->assignment, sizeof *all * old * stride);
+    for (size_t p = 0; !e && rf != rec->replication_factor && p < old; p++)
+        e = existing_row(b, it, (int32_t)p, rf, all + p * stride);
+    /* starting at the old count continues the spread of leaders */
+    if (!e)
+        e = brook_place_replicas(pb, n, more, rf, (uint32_t)rec->partitions, all + old * stride);
     free(pb);
     if (e)
         free(all);
@@ -796,8 +839,9 @@ brook_err brook_controller_grow_topic(brook_broker *b, const char *name, int32_t
         return BROOK_ERR_INVALID_PARTITIONS;
     brook_topic_record rec = it->rec; /* shallow but the assignment */
     rec.partitions = count;
+    rec.replication_factor = current_replication_factor(it);
     char key[512], *value = NULL;
-    brook_err e = grown_assignment(b, &it->rec, count - it->rec.partitions, &rec.assignment);
+    brook_err e = grown_assignment(b, it, count - it->rec.partitions, rec.replication_factor, &rec.assignment);
     if (e)
         return e;
     deletion *g = calloc(1, sizeof *g);
@@ -817,6 +861,7 @@ brook_err brook_controller_grow_topic(brook_broker *b, const char *name, int32_t
     if (e)
         free(g);
     else
-        log_info("cluster: growing topic %s from %d to %d partitions", name, it->rec.partitions, count);
+        log_info("cluster: growing topic %s from %d to %d partitions of %d replicas", name, it->rec.partitions, count,
+                 rec.replication_factor);
     return e;
 }

@@ -30,7 +30,12 @@ import unittest
 
 import kafkawire as kw
 from brooktest import BrokerTestCase, Native, brookctl
-from clustertest import ClusterTestCase
+from clustertest import NS, ClusterTestCase
+
+try:
+    from kafka.admin import KafkaAdminClient, NewPartitions
+except ImportError:  # pragma: no cover
+    KafkaAdminClient = None
 
 JS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "js")
 NONE, UNKNOWN, INVALID_REPLICA_ASSIGNMENT, NOT_CONTROLLER, NO_REASSIGNMENT = 0, 3, 39, 41, 85
@@ -380,6 +385,27 @@ class Reassignments(ClusterTestCase):
         self.assertTrue(self.wait_log(dead, "partition heal-0: no longer a replica here; removing it", timeout=30))
         self.produce_to(leader, "heal", [b"after"])
         self.assertEqual(self.read_all("heal", 11), [b"h%d" % i for i in range(10)] + [b"after"])
+
+
+    def test_a_topic_grows_with_the_replication_factor_a_move_gave_it(self):
+        # Kafka's operators raise a topic's replication factor with a
+        # reassignment; partitions added later get the new factor (Kafka
+        # takes partition 0's). Before, they got the creation's.
+        self.controller()
+        self.create("grown", rf=2)
+        leader, replicas, outsider = self.layout("grown")
+        target = replicas + [outsider]
+        self.assertEqual(alter(self.controller_port(), [("grown", 0, target)]), (NONE, {("grown", 0): (NONE, None)}))
+        self.settled_on("grown", target)
+        admin = KafkaAdminClient(bootstrap_servers=self.kafka_bootstrap(), request_timeout_ms=20000)
+        try:
+            admin.create_partitions({"grown": NewPartitions(3)})
+        finally:
+            admin.close()
+        parts = self.wait_partitions("grown", lambda r: r["leader"] >= 0 and len(r["isr"]) == len(r["replicas"]), 3)
+        self.assertEqual([len(parts[p]["replicas"]) for p in range(3)], [3, 3, 3])
+        self.assertEqual(json.loads(self.etcd.range(NS + "/topics/grown")[NS + "/topics/grown"])["replication_factor"],
+                         3)
 
 
 class RackAwareMoves(ClusterTestCase):
