@@ -110,6 +110,23 @@ static int hosts_any(const brook_broker *b, const brook_image_topic *it)
     return 0;
 }
 
+/* Every replica of a topic the cluster keeps moved off this broker: its
+ * registry entry goes too (the topic stays, and so do the offsets groups
+ * coordinated here committed for it). */
+static void unhost_topic(brook_broker *b, brook_topic *t)
+{
+    for (int32_t i = 0; t->partitions && i < t->partition_count; i++)
+        if (t->partitions[i])
+            return; /* one could not be removed: it stays */
+    char name[BROOK_TOPIC_NAME_MAX + 1];
+    snprintf(name, sizeof name, "%s", t->name);
+    brook_err e = brook_topics_remove(&b->topics, name);
+    if (e)
+        log_error("topic %s: cannot take it out of this broker's registry: %s", name, brook_err_str(e));
+    else
+        log_info("topic %s: this broker holds no replica of it any more", name);
+}
+
 static void drop_topic(brook_broker *b, const char *name)
 {
     brook_topic *t = brook_topics_find(&b->topics, name);
@@ -161,6 +178,8 @@ static void sync_topic(brook_broker *b, const char *name, int32_t only)
         log_error("topic %s: leader-epoch checkpoints may not be on disk (see above): a crash of the machine now "
                   "could lose them",
                   name);
+    if (!hosts_any(b, it))
+        unhost_topic(b, t);
 }
 
 static void image_changed(void *arg, const char *topic, int32_t partition)

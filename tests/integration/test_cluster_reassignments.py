@@ -383,6 +383,10 @@ class Reassignments(ClusterTestCase):
         self.assertEqual(done["leader"], leader)  # it stays: the target keeps it
         self.start(dead)
         self.assertTrue(self.wait_log(dead, "partition heal-0: no longer a replica here; removing it", timeout=30))
+        # its last replica of the topic gone, the topic leaves its registry too
+        self.assertTrue(self.wait_log(dead, "topic heal: this broker holds no replica of it any more"))
+        with open(os.path.join(self.brokers[dead].data, "topics")) as f:
+            self.assertNotIn("heal", f.read())
         self.produce_to(leader, "heal", [b"after"])
         self.assertEqual(self.read_all("heal", 11), [b"h%d" % i for i in range(10)] + [b"after"])
 
