@@ -124,6 +124,27 @@ static void cluster_altered(void *arg, brook_err err)
     brook_req_release(ca->req);
 }
 
+/* The request waits for a write to the cluster on behalf of `r`: the
+ * write's callback argument, or NULL (r->error set) without memory. */
+static cluster_alter *await_write(brook_req *req, brook_alter_resource *r)
+{
+    cluster_alter *ca = brook_request_alloc(&req->pub, sizeof *ca);
+    if (!ca) {
+        r->error = BROOK_ERR_NOMEM;
+        return NULL;
+    }
+    *ca = (cluster_alter){.req = req, .r = r};
+    req->pending++;
+    return ca;
+}
+
+/* The write did not start (`e`): nothing to wait for. */
+static void write_started(brook_req *req, brook_alter_resource *r, brook_err e)
+{
+    if ((r->error = e))
+        req->pending--;
+}
+
 static void commit(brook_req *req, brook_alter_resource *r, const brook_topic_config *next)
 {
     brook_broker *b = req->broker;
@@ -131,15 +152,9 @@ static void commit(brook_req *req, brook_alter_resource *r, const brook_topic_co
         r->error = brook_broker_set_topic_configs(b, r->name, next);
         return;
     }
-    cluster_alter *ca = brook_request_alloc(&req->pub, sizeof *ca);
-    if (!ca) {
-        r->error = BROOK_ERR_NOMEM;
-        return;
-    }
-    *ca = (cluster_alter){.req = req, .r = r};
-    req->pending++;
-    if ((r->error = brook_cluster_write_topic_configs(b, r->name, next, cluster_altered, ca)))
-        req->pending--;
+    cluster_alter *ca = await_write(req, r);
+    if (ca)
+        write_started(req, r, brook_cluster_write_topic_configs(b, r->name, next, cluster_altered, ca));
 }
 
 static void alter_topic(brook_req *req, brook_alter_resource *r)
@@ -212,15 +227,9 @@ static void alter_broker(brook_req *req, brook_alter_resource *r)
         n++;
     if (next_broker_values(req, r, values) || req->pub.u.alter_configs.validate_only)
         return;
-    cluster_alter *ca = brook_request_alloc(&req->pub, sizeof *ca);
-    if (!ca) {
-        r->error = BROOK_ERR_NOMEM;
-        return;
-    }
-    *ca = (cluster_alter){.req = req, .r = r};
-    req->pending++;
-    if ((r->error = brook_broker_configs_write(b, r->name, names, values, n, cluster_altered, ca)))
-        req->pending--;
+    cluster_alter *ca = await_write(req, r);
+    if (ca)
+        write_started(req, r, brook_broker_configs_write(b, r->name, names, values, n, cluster_altered, ca));
 }
 
 void brook_handle_alter_configs(brook_req *req)

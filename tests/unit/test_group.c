@@ -268,8 +268,8 @@ static const char *state_of(void)
 
 #define JOINED(t) (&(t)->pub.u.join_group)
 
-/* Two members in a stable generation: returns their ids (in the arena). */
-static void two_stable_members(const char **a, const char **b, int32_t *gen)
+/* Two members joined into generation 2, the first its leader: their ids (in the arena). */
+static void two_joined(const char **a, const char **b, int32_t *gen)
 {
     treq *j1 = join("");
     assert_true(j1->answered); /* alone and no initial delay: generation 1 at once */
@@ -286,6 +286,12 @@ static void two_stable_members(const char **a, const char **b, int32_t *gen)
     assert_int_equal(JOINED(j1b)->member_count, 2); /* the leader sees everyone */
     assert_int_equal(JOINED(j2)->member_count, 0);
     assert_string_equal(JOINED(j2)->protocol_name, "range");
+}
+
+/* Two members in a stable generation: returns their ids (in the arena). */
+static void two_stable_members(const char **a, const char **b, int32_t *gen)
+{
+    two_joined(a, b, gen);
     treq *s2 = sync_as(*b, *gen, NULL, 0);
     assert_false(s2->answered); /* the follower waits for the leader */
     assert_string_equal(state_of(), "CompletingRebalance");
@@ -323,12 +329,7 @@ static int every_group(void *arg, const char *group_id)
  * leader's and the follower's sync requests. */
 static void sync_until_the_store(const char **a, const char **b, int32_t *gen, treq **s1, treq **s2)
 {
-    treq *j1 = join("");
-    *a = JOINED(j1)->assigned_member_id;
-    treq *j2 = join("");
-    treq *j1b = join(*a);
-    *b = JOINED(j2)->assigned_member_id;
-    *gen = JOINED(j1b)->generation_id;
+    two_joined(a, b, gen);
     *s2 = sync_as(*b, *gen, NULL, 0);
     written.hold = 1;
     static brook_member_assignment as[2];
