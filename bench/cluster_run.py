@@ -13,7 +13,10 @@
 - a partition move: a reassignment of one partition of MOVE_MB of 10 KiB
   records (one replica) to the other of two brokers, from the request to
   the record that finishes it, against `cp` of the same segment files
-  (and a sync) on the same disk, moved back and forth ROUNDS times.
+  (and a sync) on the same disk, moved back and forth ROUNDS times; then
+  one move under a replication throttle of THROTTLE_MB MB/s on both
+  brokers (leader and follower sides): the rate it kept against the rate
+  set.
 
 Every broker and etcd run on 127.0.0.1 (etcd on free ports), started with
 the integration tests' harness. Prints a Markdown table for
@@ -21,7 +24,7 @@ docs/benchmarks.md.
 
     bench/cluster_run.py [BUILD_DIR]
     env: ROUNDS (3), SMALL_N (1000000), LARGE_N (50000), LAT_N (1000), FAILOVERS (10), TTLS ("2000 10000"),
-         MOVE_MB (500),
+         MOVE_MB (500), THROTTLE_MB (100),
          PEER_TLS (0; 1: a second cluster of three brokers that replicate over an inter-broker listener
          with mutual TLS, certificates from config/make-certs.sh, measured in the same rounds)
 """
@@ -53,6 +56,7 @@ FAILOVERS = int(os.environ.get("FAILOVERS", 10))
 TTLS = [int(t) for t in os.environ.get("TTLS", "2000 10000").split()]
 PEER_TLS = os.environ.get("PEER_TLS", "0") == "1"
 MOVE_MB = int(os.environ.get("MOVE_MB", 500))
+THROTTLE_MB = float(os.environ.get("THROTTLE_MB", 100))
 STORAGE = 'storage = { plugin = "segment"; flush = "interval"; flush_ms = 100; };'
 ISR = 'replication = { plugin = "isr"; min_insync_replicas = 2; };'
 
@@ -169,8 +173,42 @@ def copy_rate(src, work):
     return size / 1e6 / took, size
 
 
+def move(etcd, name, brokers, kw):
+    """Partition 0 of "mv" moved to the broker that does not hold it: (seconds, the broker it left)."""
+    here = partition_record(etcd, name, "mv")["replicas"][0]
+    there = [i for i in brokers if i != here][0]
+    controller = int(etcd.range("/brook/%s/controller" % name)["/brook/%s/controller" % name])
+    started = time.monotonic()
+    err, results = kw.alter_reassignments_v0(brokers[controller].kafka_port, [("mv", 0, [there])])
+    if err or results[("mv", 0)][0]:
+        raise RuntimeError("the move was refused: %s %s" % (err, results))
+    wait(lambda: partition_record(etcd, name, "mv")["replicas"] == [there], 900)
+    return time.monotonic() - started, here
+
+
+def throttle(brokers, kw, rate):
+    """Kafka's replication throttle at `rate` bytes/s on every broker, every replica of "mv" throttled."""
+    port = next(iter(brokers.values())).kafka_port
+    conn = kw.Conn(port)
+    try:
+        for i in brokers:
+            body = kw.incremental_alter_configs_v0(str(i), [("leader.replication.throttled.rate", 0, str(rate)),
+                                                             ("follower.replication.throttled.rate", 0, str(rate))],
+                                                    resource_type=4)
+            if kw.parse_alter_configs_v0(conn.call(44, 0, body))[0][0]:
+                raise RuntimeError("the throttle was refused")
+        body = kw.incremental_alter_configs_v0("mv", [("leader.replication.throttled.replicas", 0, "*"),
+                                                      ("follower.replication.throttled.replicas", 0, "*")])
+        if kw.parse_alter_configs_v0(conn.call(44, 0, body))[0][0]:
+            raise RuntimeError("the throttled replicas were refused")
+    finally:
+        conn.close()
+    time.sleep(1)  # every broker follows the store
+
+
 def move_rates(etcd, work):
-    """[(move MB/s, cp MB/s, MB)] for ROUNDS moves of one partition between two brokers."""
+    """([(move MB/s, cp MB/s, MB)] for ROUNDS moves of one partition between
+    two brokers, (MB/s of one move under a THROTTLE_MB throttle, MB))."""
     import kafkawire as kw
     name = "mv"
     brokers = cluster(work, etcd, name, 10000, count=2)
@@ -180,18 +218,15 @@ def move_rates(etcd, work):
              "-r", 1)
         rounds = []
         for _ in range(ROUNDS):
-            now = partition_record(etcd, name, "mv")
-            here = now["replicas"][0]
-            there = [i for i in brokers if i != here][0]
+            here = partition_record(etcd, name, "mv")["replicas"][0]
             cp, size = copy_rate(os.path.join(brokers[here].data, "mv-0"), work)
-            controller = int(etcd.range("/brook/%s/controller" % name)["/brook/%s/controller" % name])
-            started = time.monotonic()
-            err, results = kw.alter_reassignments_v0(brokers[controller].kafka_port, [("mv", 0, [there])])
-            if err or results[("mv", 0)][0]:
-                raise RuntimeError("the move was refused: %s %s" % (err, results))
-            wait(lambda: partition_record(etcd, name, "mv")["replicas"] == [there], 900)
-            rounds.append((size / 1e6 / (time.monotonic() - started), cp, size / 1e6))
-        return rounds
+            took, _ = move(etcd, name, brokers, kw)
+            rounds.append((size / 1e6 / took, cp, size / 1e6))
+        throttle(brokers, kw, int(THROTTLE_MB * 1e6))
+        size = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(
+            os.path.join(brokers[partition_record(etcd, name, "mv")["replicas"][0]].data, "mv-0")) for f in fs)
+        took, _ = move(etcd, name, brokers, kw)
+        return rounds, (size / 1e6 / took, size / 1e6)
     finally:
         for b in brokers.values():
             if b.alive():
@@ -216,7 +251,7 @@ def main():
             for b in brokers.values():
                 b.stop()
         fo = {ttl: failover_times(etcd, work, ttl) for ttl in TTLS}
-        moves = move_rates(etcd, work)
+        moves, throttled = move_rates(etcd, work)
     finally:
         for brokers in peers.values():
             for b in brokers.values():
@@ -253,6 +288,11 @@ def main():
     print("| reassignment, %d moves | %.0f | %.0f | %s |" % (len(moves), med(m[0] for m in moves),
                                                           med(m[1] for m in moves),
                                                           ratio(med(m[0] for m in moves), med(m[1] for m in moves))))
+    print()
+    print("| partition move under a replication throttle (leader and follower), %.0f MB | MB/s kept | MB/s set | "
+          "ratio |" % throttled[1])
+    print("|---|---|---|---|")
+    print("| one move | %.1f | %.1f | %s |" % (throttled[0], THROTTLE_MB, ratio(throttled[0], THROTTLE_MB)))
     print()
     print("(segment storage, flush interval 100 ms; median of %d rounds, in rotating order; %s, %d cores; everything on "
           "127.0.0.1, clients included; reproduce with: bench/cluster_run.py)" % (ROUNDS, time.strftime("%Y-%m-%d"),

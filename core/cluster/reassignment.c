@@ -49,20 +49,17 @@ static brook_err reshape(const brook_partition_record *rec, const int32_t *repli
     *next = (brook_partition_record){.leader = rec->leader,
                                      .leader_epoch = rec->leader_epoch,
                                      .partition_epoch = rec->partition_epoch + 1,
-                                     .replicas = ids_alloc(rn),
+                                     .replicas = brook_ids_dup(replicas, rn),
                                      .replica_count = rn,
                                      .isr = ids_alloc(rn),
-                                     .adding = ids_alloc(an),
+                                     .adding = brook_ids_dup(adding, an),
                                      .adding_count = an,
-                                     .removing = ids_alloc(mn),
+                                     .removing = brook_ids_dup(removing, mn),
                                      .removing_count = mn};
     if (!next->replicas || !next->isr || !next->adding || !next->removing) {
         brook_partition_record_clear(next);
         return BROOK_ERR_NOMEM;
     }
-    copy_ids(next->replicas, replicas, rn);
-    copy_ids(next->adding, adding, an);
-    copy_ids(next->removing, removing, mn);
     next->isr_count = filter(rec->isr, rec->isr_count, replicas, rn, 1, next->isr);
     if (!next->isr_count) {
         brook_partition_record_clear(next);

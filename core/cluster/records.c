@@ -244,7 +244,7 @@ int brook_partition_record_reassigning(const brook_partition_record *p)
     return p->adding_count > 0 || p->removing_count > 0;
 }
 
-static int32_t *dup_ids(const int32_t *ids, int32_t n)
+int32_t *brook_ids_dup(const int32_t *ids, int32_t n)
 {
     int32_t *copy = malloc(sizeof *copy * (size_t)(n > 0 ? n : 1));
     if (copy && n > 0)
@@ -255,10 +255,10 @@ static int32_t *dup_ids(const int32_t *ids, int32_t n)
 brook_err brook_partition_record_copy(brook_partition_record *dst, const brook_partition_record *src)
 {
     *dst = *src;
-    dst->replicas = dup_ids(src->replicas, src->replica_count);
-    dst->isr = dup_ids(src->isr, src->isr_count);
-    dst->adding = dup_ids(src->adding, src->adding_count);
-    dst->removing = dup_ids(src->removing, src->removing_count);
+    dst->replicas = brook_ids_dup(src->replicas, src->replica_count);
+    dst->isr = brook_ids_dup(src->isr, src->isr_count);
+    dst->adding = brook_ids_dup(src->adding, src->adding_count);
+    dst->removing = brook_ids_dup(src->removing, src->removing_count);
     if (dst->replicas && dst->isr && dst->adding && dst->removing)
         return BROOK_OK;
     brook_partition_record_clear(dst);

@@ -68,6 +68,9 @@ brook_err brook_partition_record_copy(brook_partition_record *dst, const brook_p
 /* Whether a reassignment is in progress. */
 int brook_partition_record_reassigning(const brook_partition_record *p);
 
+/* A malloc'd copy of ids[0..n) (never NULL for n = 0 but when memory ran out). */
+int32_t *brook_ids_dup(const int32_t *ids, int32_t n);
+
 /* Whether `id` is in ids[0..count). */
 int brook_ids_contain(const int32_t *ids, int32_t count, int32_t id);
 

@@ -5,22 +5,29 @@ int brook_quota_limited(const brook_quota *q)
     return q->rate > 0 && q->rate != BROOK_QUOTA_UNLIMITED;
 }
 
+/* What the bucket holds full: BROOK_QUOTA_BURST_MS of the rate, a byte at least. */
+static double burst(const brook_quota *q)
+{
+    double b = (double)q->rate * BROOK_QUOTA_BURST_MS / 1000.0;
+    return b >= 1 ? b : 1;
+}
+
 void brook_quota_set_rate(brook_quota *q, int64_t rate, int64_t now_ms)
 {
     if (rate == q->rate)
         return;
     q->rate = rate;
-    q->tokens = brook_quota_limited(q) ? (double)rate : 0;
+    q->tokens = brook_quota_limited(q) ? burst(q) : 0;
     q->now_ms = now_ms;
 }
 
-/* Tokens earned since the last look, up to one second's worth. */
+/* Tokens earned since the last look, up to the burst. */
 static void refill(brook_quota *q, int64_t now_ms)
 {
     if (now_ms > q->now_ms) {
         q->tokens += (double)q->rate * (double)(now_ms - q->now_ms) / 1000.0;
-        if (q->tokens > (double)q->rate)
-            q->tokens = (double)q->rate;
+        if (q->tokens > burst(q))
+            q->tokens = burst(q);
     }
     q->now_ms = now_ms > q->now_ms ? now_ms : q->now_ms;
 }
