@@ -664,6 +664,52 @@ static void hold_join(member *m, brook_request *req, brook_group_done done, void
     group_touch(m);
 }
 
+/* A static member's new id, stored before its join is answered (Kafka's
+ * order, as for the leader's assignment): a new coordinator then knows the
+ * id the member goes on with. The member is found again by that id; a
+ * rebalance meanwhile takes its held join over. A store that fails
+ * answers the join with the error: the member joins again and is replaced
+ * again. */
+typedef struct static_store {
+    brook_groups *gs;
+    int32_t generation;
+    char *member_id;
+    char group_id[];
+} static_store;
+
+static void static_member_stored(void *arg, brook_err err)
+{
+    static_store *st = arg;
+    group *g = group_find(st->gs, st->group_id);
+    member *m = g ? group_find_member(g, st->member_id) : NULL;
+    if (m && m->join_req && g->state == STABLE && g->generation == st->generation) {
+        if (err)
+            answer_join_error(m, err == BROOK_ERR_NOT_LEADER ? err : BROOK_ERR_LEADER_NOT_AVAILABLE);
+        else
+            answer_join(g, m);
+    }
+    free(st->member_id);
+    free(st);
+}
+
+static void store_static_member(group *g, member *m)
+{
+    size_t len = strlen(g->id) + 1;
+    static_store *st = malloc(sizeof *st + len);
+    if (st && !(st->member_id = strdup(m->id))) {
+        free(st);
+        st = NULL;
+    }
+    if (!st) {
+        answer_join_error(m, BROOK_ERR_NOMEM);
+        return;
+    }
+    st->gs = g->owner;
+    st->generation = g->generation;
+    memcpy(st->group_id, g->id, len);
+    group_remember_stable(g, static_member_stored, st); /* may answer before it returns */
+}
+
 /* A static member came back under a new member id. */
 static void rejoin_static(group *g, member *m, brook_request *req, brook_group_done done, void *arg)
 {
@@ -691,9 +737,9 @@ static void rejoin_static(group *g, member *m, brook_request *req, brook_group_d
     hold_join(m, req, done, arg);
     if (g->state == STABLE && unchanged) {
         /* same subscription: keep the assignment, no rebalance (a returning
-         * leader gets the members again; its SyncGroup in Stable changes nothing) */
-        answer_join(g, m);
-        group_remember(g); /* under its new member id */
+         * leader gets the members again; its SyncGroup in Stable changes
+         * nothing), once the group is stored under its new member id */
+        store_static_member(g, m);
         return;
     }
     prepare_rebalance(g);

@@ -731,6 +731,30 @@ static void static_member_comes_back_with_its_assignment(void **state)
     assert_memory_equal(s2->pub.u.sync_group.assignment, "AA", 2);
     assert_int_equal(heartbeat(b2, gen, "inst-b"), BROOK_OK);
     assert_string_equal(state_of(), "Stable");
+
+    /* its new id is stored before the member hears it */
+    written.hold = 1;
+    treq *held = join_with("", "inst-b", &range, 1, 1);
+    written.hold = 0;
+    assert_false(held->answered);
+    assert_int_equal(written.past.member_count, 2);
+    written.stored(written.stored_arg, BROOK_OK);
+    assert_true(held->answered);
+    assert_int_equal(JOINED(held)->error, BROOK_OK);
+    const char *b3 = JOINED(held)->assigned_member_id;
+    assert_int_equal(heartbeat(b3, gen, "inst-b"), BROOK_OK);
+    /* a store that fails: the member hears the error, joins again and is replaced again */
+    written.hold = 1;
+    treq *failed = join_with("", "inst-b", &range, 1, 1);
+    written.hold = 0;
+    written.stored(written.stored_arg, BROOK_ERR_TIMEOUT);
+    assert_true(failed->answered);
+    assert_int_equal(JOINED(failed)->error, BROOK_ERR_LEADER_NOT_AVAILABLE);
+    treq *retried = join_with("", "inst-b", &range, 1, 1);
+    assert_true(retried->answered);
+    assert_int_equal(JOINED(retried)->error, BROOK_OK);
+    assert_int_equal(heartbeat(JOINED(retried)->assigned_member_id, gen, "inst-b"), BROOK_OK);
+    assert_string_equal(state_of(), "Stable");
 }
 
 static void commits_are_checked_against_the_generation(void **state)
