@@ -228,9 +228,19 @@ class Throttles(ClusterTestCase):
         for i in (leader, newcomer):
             for rate in (LEADER_RATE, FOLLOWER_RATE):
                 self.assertEqual(keys["%s/broker_configs/%d/%s" % (NS, i, rate)], str(MiB))
+
+        def throttles():
+            r = brookctl(asked, "cluster", "throttles")
+            self.assertEqual(r.returncode, 0, r.stderr.decode())
+            return r.stdout.decode()
+        rate = "%d (its own)" % MiB
+        shown = "".join(
+            "broker %d\tleader %s\tfollower %s\n" % ((i,) + ((rate, rate) if i in (leader, newcomer) else ("none",) * 2))
+            for i in sorted(self.brokers)) + "topic ctl\tleader 0:%d\tfollower 0:%d\n" % (leader, newcomer)
+        self.assertEqual(eventually(throttles, shown), shown)  # each broker follows the store
         self.wait_partitions("ctl", lambda r: r["replicas"] == [newcomer] and r["isr"] == [newcomer]
                              and r["leader"] == newcomer, 1, timeout=60)
-        self.assertGreater(time.monotonic() - started, 1.5)  # 3 MiB at 1 MiB/s after a second's burst
+        self.assertGreater(time.monotonic() - started, 1.5)  # 3 MiB at 1 MiB/s
         self.assertEqual(len(self.read_all("ctl", 48, broker_id=newcomer)), 48)
 
         r = brookctl(asked, "cluster", "unthrottle")
@@ -238,6 +248,8 @@ class Throttles(ClusterTestCase):
                          (0, "throttle rates removed on brokers 1,2,3 and the cluster's default\n"
                              "topic ctl\tthrottled replicas removed\n"), r.stderr.decode())
         self.assertEqual(sorted(self.etcd.range(NS + "/broker_configs/")), [])
+        shown = "".join("broker %d\tleader none\tfollower none\n" % i for i in sorted(self.brokers))
+        self.assertEqual(eventually(throttles, shown), shown)
         configs = describe(self.port(1), ConfigResource.Type.TOPIC, "ctl")
         self.assertEqual((configs[LEADER_REPLICAS], configs[FOLLOWER_REPLICAS]),
                          (("", ConfigSource.DEFAULT_CONFIG.value), ("", ConfigSource.DEFAULT_CONFIG.value)))

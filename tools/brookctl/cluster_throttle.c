@@ -7,9 +7,11 @@
  * and every broker the moves touch gets leader and follower
  * replication.throttled.rate (native alter_configs, on a topic and on a
  * broker). The brokers hold back only out-of-sync replicas, so the moves
- * copy at the rate and nothing else slows. `unthrottle` takes all of it
- * away once the moves are done: the rates of every broker and of the
- * cluster's default, and the throttled-replica lists of every topic. */
+ * copy at the rate and nothing else slows. `throttles` shows what is set:
+ * each live broker's rates (asked of that broker: a broker describes only
+ * itself) and the topics' lists. `unthrottle` takes all of it away once
+ * the moves are done: the rates of every broker and of the cluster's
+ * default, and the throttled-replica lists of every topic. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -227,28 +229,50 @@ int throttle_moves(client *c, const plan *p, int64_t rate)
 
 /* ---- brookctl cluster unthrottle --------------------------------------------------------- */
 
+static int str_is(const msgpack_object *o, const char *s)
+{
+    return o && o->type == MSGPACK_OBJECT_STR && o->via.str.size == strlen(s) &&
+           memcmp(o->via.str.ptr, s, o->via.str.size) == 0;
+}
+
+/* describe_configs of a topic (`topic`) or of broker `broker`: the answer, NULL after printing why. */
+static const msgpack_object *describe(client *c, const char *topic, int64_t broker)
+{
+    client_begin(c, "describe_configs", 1);
+    if (topic)
+        pack_kv_str(&c->pk, "topic", topic);
+    else
+        pack_kv_int(&c->pk, "broker", broker);
+    const msgpack_object *resp = client_call(c);
+    return resp && !report_error(resp, "describe configs") ? resp : NULL;
+}
+
+/* The entry of config `name` in a describe_configs answer, or NULL. */
+static const msgpack_object *config_entry(const msgpack_object *resp, const char *name)
+{
+    const msgpack_object *configs = map_get(resp, "configs");
+    for (uint32_t i = 0; configs && configs->type == MSGPACK_OBJECT_ARRAY && i < configs->via.array.size; i++)
+        if (str_is(map_get(&configs->via.array.ptr[i], "name"), name))
+            return &configs->via.array.ptr[i];
+    return NULL;
+}
+
+/* Whether the answer for a topic has either throttled-replica list set by the topic itself. */
+static int lists_set(const msgpack_object *resp)
+{
+    for (int k = 0; k < 2; k++)
+        if (str_is(map_get(config_entry(resp, list_names[k]), "source"), "topic"))
+            return 1;
+    return 0;
+}
+
 /* Whether `topic` sets either throttled-replica list itself. */
 static int topic_throttled(client *c, const char *topic, int *rc)
 {
-    client_begin(c, "describe_configs", 1);
-    pack_kv_str(&c->pk, "topic", topic);
-    const msgpack_object *resp = client_call(c);
-    if (!resp || report_error(resp, "describe the topic's configs")) {
+    const msgpack_object *resp = describe(c, topic, 0);
+    if (!resp)
         *rc = 1;
-        return 0;
-    }
-    const msgpack_object *configs = map_get(resp, "configs");
-    for (uint32_t i = 0; configs && configs->type == MSGPACK_OBJECT_ARRAY && i < configs->via.array.size; i++) {
-        const msgpack_object *e = &configs->via.array.ptr[i], *name = map_get(e, "name"),
-                             *source = map_get(e, "source");
-        for (int k = 0; k < 2; k++)
-            if (name && name->type == MSGPACK_OBJECT_STR && name->via.str.size == strlen(list_names[k]) &&
-                memcmp(name->via.str.ptr, list_names[k], name->via.str.size) == 0 && source &&
-                source->type == MSGPACK_OBJECT_STR && source->via.str.size == 5 &&
-                memcmp(source->via.str.ptr, "topic", 5) == 0)
-                return 1;
-    }
-    return 0;
+    return resp && lists_set(resp);
 }
 
 /* Every broker id describe_cluster names (live, or holding a replica) and every topic name (copied). */
@@ -311,6 +335,119 @@ int cluster_unthrottle(const global_opts *g, int argc, char **argv)
     free(topics);
     free(brokers.ids);
     free(done.s);
+    client_close(&c);
+    return rc;
+}
+
+/* ---- brookctl cluster throttles ------------------------------------------------------------ */
+
+/* "leader 1048576 (its own)" / "follower none": one rate as the broker describes it. */
+static void print_rate(const msgpack_object *resp, int k)
+{
+    const msgpack_object *e = config_entry(resp, rate_names[k]), *source = map_get(e, "source");
+    char value[32];
+    printf("\t%s ", k ? "follower" : "leader");
+    if (!e || str_is(source, "default"))
+        printf("none");
+    else
+        printf("%s (%s)", obj_text(map_get(e, "value"), value, sizeof value),
+               str_is(source, "dynamic_broker") ? "its own" : "the cluster's default");
+}
+
+/* Each live broker's rates, asked of that broker. */
+static int print_broker_rates(const global_opts *g, const char *const *addresses, const int32_t *ids, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        client bc;
+        if (client_connect(&bc, addresses[i], g->timeout_ms))
+            return 1;
+        const msgpack_object *resp = describe(&bc, NULL, ids[i]);
+        if (resp) {
+            printf("broker %d", (int)ids[i]);
+            print_rate(resp, 0);
+            print_rate(resp, 1);
+            printf("\n");
+        }
+        client_close(&bc);
+        if (!resp)
+            return 1;
+    }
+    return 0;
+}
+
+/* The live brokers' ids and addresses (copied: the next call replaces the answer). */
+static int live_brokers(client *c, int32_t **ids, char ***addresses, size_t *n)
+{
+    const msgpack_object *resp = describe_cluster(c), *live = resp ? map_get(resp, "brokers") : NULL;
+    if (!resp)
+        return -1;
+    size_t count = live && live->type == MSGPACK_OBJECT_ARRAY ? live->via.array.size : 0;
+    *ids = calloc(count ? count : 1, sizeof **ids);
+    *addresses = calloc(count ? count : 1, sizeof **addresses);
+    for (size_t i = 0; *ids && *addresses && i < count; i++) {
+        const msgpack_object *b = &live->via.array.ptr[i];
+        char host[256], address[300];
+        snprintf(address, sizeof address, "%s:%lld", obj_text(map_get(b, "host"), host, sizeof host),
+                 (long long)map_int(b, "port", -1));
+        (*ids)[i] = (int32_t)map_int(b, "id", -1);
+        if (!((*addresses)[i] = strdup(address)))
+            return -1;
+        *n = i + 1;
+    }
+    return *ids && *addresses ? 0 : -1;
+}
+
+/* Each topic that sets a throttled-replica list, with both. */
+static int print_topic_lists(client *c, char **topics, size_t n)
+{
+    for (size_t t = 0; t < n; t++) {
+        const msgpack_object *resp = describe(c, topics[t], 0);
+        if (!resp)
+            return 1;
+        if (!lists_set(resp))
+            continue;
+        printf("topic %s", topics[t]);
+        for (int k = 0; k < 2; k++) {
+            const msgpack_object *e = config_entry(resp, list_names[k]);
+            printf("\t%s ", k ? "follower" : "leader");
+            if (str_is(map_get(e, "source"), "topic"))
+                print_str(stdout, map_get(e, "value"));
+            else
+                printf("none");
+        }
+        printf("\n");
+    }
+    return 0;
+}
+
+int cluster_throttles(const global_opts *g, int argc, char **argv)
+{
+    if (argc != 1) {
+        FILE *out = argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) ? stdout : stderr;
+        fprintf(out, "usage: brookctl cluster throttles\n"
+                     "  the replication throttles in force: each live broker's leader and follower rates\n"
+                     "  (bytes/s; its own, or the cluster's default) and each topic's throttled replicas\n");
+        return out == stdout ? 0 : EXIT_USAGE;
+    }
+    client c;
+    if (client_connect(&c, g->broker, g->timeout_ms))
+        return 1;
+    id_set all = {0};
+    char **topics = NULL, **addresses = NULL;
+    int32_t *ids = NULL;
+    size_t n_topics = 0, n_live = 0;
+    int rc = cluster_parts(&c, &all, &topics, &n_topics) || live_brokers(&c, &ids, &addresses, &n_live) ? 1 : 0;
+    if (!rc)
+        rc = print_broker_rates(g, (const char *const *)addresses, ids, n_live) ||
+             print_topic_lists(&c, topics, n_topics);
+    for (size_t t = 0; t < n_topics; t++)
+        free(topics[t]);
+    for (size_t i = 0; i < n_live; i++)
+        free(addresses[i]);
+    free(topics);
+    free(addresses);
+    free(ids);
+    free(all.ids);
     client_close(&c);
     return rc;
 }

@@ -15,7 +15,7 @@ static void usage(FILE *out)
                  "       brookctl cluster elect [--unclean] [TOPIC[:PARTITION]...]\n"
                  "       brookctl cluster reassign [--cancel] TOPIC:PARTITION[=BROKER,...]...\n"
                  "       brookctl cluster reassignments [TOPIC...]\n"
-                 "       brookctl cluster unthrottle\n"
+                 "       brookctl cluster throttles | unthrottle\n"
                  "  the cluster id, the controller and every live broker (id, address, rack), as the broker\n"
                  "  given with -b sees them (a single broker lists itself as its own controller), then each\n"
                  "  partition: leader, leader epoch, replicas and in-sync replicas (under-replicated,\n"
@@ -23,6 +23,7 @@ static void usage(FILE *out)
                  "  elect: leader elections at the controller (see `brookctl cluster elect --help`)\n"
                  "  reassign: move partitions to other brokers (see `brookctl cluster reassign --help`)\n"
                  "  reassignments: the moves in progress\n"
+                 "  throttles: the replication throttles in force (rates per broker, topics' replicas)\n"
                  "  unthrottle: remove the replication throttles `reassign --throttle` set\n");
 }
 
@@ -98,6 +99,8 @@ int cmd_cluster(const global_opts *g, int argc, char **argv)
         return cluster_reassignments(g, argc - 1, argv + 1);
     if (argc >= 2 && strcmp(argv[1], "unthrottle") == 0)
         return cluster_unthrottle(g, argc - 1, argv + 1);
+    if (argc >= 2 && strcmp(argv[1], "throttles") == 0)
+        return cluster_throttles(g, argc - 1, argv + 1);
     static const struct option longopts[] = {{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
     int opt;
     while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {

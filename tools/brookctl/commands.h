@@ -36,7 +36,8 @@ int cluster_elect(const global_opts *g, int argc, char **argv);
 /* cluster reassign ... and cluster reassignments [TOPIC...] (cluster_reassign.c). */
 int cluster_reassign(const global_opts *g, int argc, char **argv);
 int cluster_reassignments(const global_opts *g, int argc, char **argv);
-/* cluster unthrottle (cluster_throttle.c). */
+/* cluster throttles, cluster unthrottle (cluster_throttle.c). */
+int cluster_throttles(const global_opts *g, int argc, char **argv);
 int cluster_unthrottle(const global_opts *g, int argc, char **argv);
 /* Connect `ctl` to the controller the broker behind `c` names (cmd_cluster.c);
  * -1 after printing why. */
