@@ -61,8 +61,10 @@ static void throttle_spend(brook_req *req)
 {
     brook_fetch_req *f = &req->pub.u.fetch;
     brook_broker *b = req->broker;
+    if (f->replica_id < 0 || !brook_quota_limited(&b->leader_quota))
+        return; /* no rate: nothing to count (and no lookups per partition) */
     int64_t now = brook_loop_now(b->loop);
-    for (size_t t = 0; f->replica_id >= 0 && t < f->topic_count; t++)
+    for (size_t t = 0; t < f->topic_count; t++)
         for (size_t i = 0; i < f->topics[t].partition_count; i++) {
             brook_fetch_partition *fp = &f->topics[t].partitions[i];
             brook_partition *part;
