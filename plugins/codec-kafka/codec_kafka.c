@@ -150,6 +150,9 @@ static brook_err kafka_decode(void *conn, const uint8_t *frame, size_t len, broo
         req->error_message = why;
         return BROOK_ERR_NOMEM;
     }
+    /* which client quotas match it (a copy: the frame goes before the request) */
+    if (kr->client_id.len >= 0 && !(req->client_id = kmap_str(req, &kr->client_id)))
+        return BROOK_ERR_NOMEM;
     if (key == API_KEY_SASL_HANDSHAKE && kr->version == 0)
         c->raw_sasl = 1; /* the tokens come bare from now on */
     return BROOK_OK;

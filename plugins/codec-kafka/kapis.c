@@ -982,6 +982,60 @@ static const kfield lpr_resp[LPR_R__COUNT] = {
 MSG(lpr_request, lpr_req);
 MSG(lpr_response, lpr_resp);
 
+/* ---- DescribeClientQuotas (48), AlterClientQuotas (49) ------------------------ */
+static const kfield quota_entity[QE__COUNT] = {
+    [QE_TYPE] = F("EntityType", KT_STRING, 0, KV_ANY),
+    [QE_NAME] = FN("EntityName", KT_STRING, 0, KV_ANY, 0), /* null: the default */
+};
+static const kfield dcq_component[DCQ_C__COUNT] = {
+    [DCQ_C_TYPE] = F("EntityType", KT_STRING, 0, KV_ANY),
+    [DCQ_C_MATCH_TYPE] = F("MatchType", KT_INT8, 0, KV_ANY),
+    [DCQ_C_MATCH] = FN("Match", KT_STRING, 0, KV_ANY, 0),
+};
+static const kfield dcq_req[DCQ__COUNT] = {
+    [DCQ_COMPONENTS] = FS("Components", dcq_component, 0, KV_ANY, KV_NEVER),
+    [DCQ_STRICT] = F("Strict", KT_BOOL, 0, KV_ANY),
+};
+static const kfield dcq_resp_value[DCQ_RV__COUNT] = {
+    [DCQ_RV_KEY] = F("Key", KT_STRING, 0, KV_ANY), [DCQ_RV_VALUE] = F("Value", KT_INT64, 0, KV_ANY), /* float64 */
+};
+static const kfield dcq_resp_entry[DCQ_RE__COUNT] = {
+    [DCQ_RE_ENTITY] = FS("Entity", quota_entity, 0, KV_ANY, KV_NEVER),
+    [DCQ_RE_VALUES] = FS("Values", dcq_resp_value, 0, KV_ANY, KV_NEVER),
+};
+static const kfield dcq_resp[DCQ_R__COUNT] = {
+    [DCQ_R_THROTTLE] = F("ThrottleTimeMs", KT_INT32, 0, KV_ANY),
+    [DCQ_R_ERROR] = F("ErrorCode", KT_INT16, 0, KV_ANY),
+    [DCQ_R_MESSAGE] = FN("ErrorMessage", KT_STRING, 0, KV_ANY, 0),
+    [DCQ_R_ENTRIES] = FS("Entries", dcq_resp_entry, 0, KV_ANY, 0), /* null with an error */
+};
+MSG(dcq_request, dcq_req);
+MSG(dcq_response, dcq_resp);
+static const kfield acq_op[ACQ_O__COUNT] = {
+    [ACQ_O_KEY] = F("Key", KT_STRING, 0, KV_ANY),
+    [ACQ_O_VALUE] = F("Value", KT_INT64, 0, KV_ANY), /* float64 */
+    [ACQ_O_REMOVE] = F("Remove", KT_BOOL, 0, KV_ANY),
+};
+static const kfield acq_entry[ACQ_E__COUNT] = {
+    [ACQ_E_ENTITY] = FS("Entity", quota_entity, 0, KV_ANY, KV_NEVER),
+    [ACQ_E_OPS] = FS("Ops", acq_op, 0, KV_ANY, KV_NEVER),
+};
+static const kfield acq_req[ACQ__COUNT] = {
+    [ACQ_ENTRIES] = FS("Entries", acq_entry, 0, KV_ANY, KV_NEVER),
+    [ACQ_VALIDATE_ONLY] = F("ValidateOnly", KT_BOOL, 0, KV_ANY),
+};
+static const kfield acq_resp_entry[ACQ_RE__COUNT] = {
+    [ACQ_RE_ERROR] = F("ErrorCode", KT_INT16, 0, KV_ANY),
+    [ACQ_RE_MESSAGE] = FN("ErrorMessage", KT_STRING, 0, KV_ANY, 0),
+    [ACQ_RE_ENTITY] = FS("Entity", quota_entity, 0, KV_ANY, KV_NEVER),
+};
+static const kfield acq_resp[ACQ_R__COUNT] = {
+    [ACQ_R_THROTTLE] = F("ThrottleTimeMs", KT_INT32, 0, KV_ANY),
+    [ACQ_R_ENTRIES] = FS("Entries", acq_resp_entry, 0, KV_ANY, KV_NEVER),
+};
+MSG(acq_request, acq_req);
+MSG(acq_response, acq_resp);
+
 /* ---- DescribeUserScramCredentials (50), AlterUserScramCredentials (51) ------- */
 static const kfield dus_user[DUS_U__COUNT] = {
     [DUS_U_NAME] = F("Name", KT_STRING, 0, KV_ANY),
@@ -1254,6 +1308,24 @@ static const kapi apis[] = {
      .response = &lpr_response,
      .decode = kmap_dec_list_reassignments,
      .encode = kmap_enc_list_reassignments},
+    {.key = 48,
+     .name = "DescribeClientQuotas",
+     .min_ver = 0,
+     .max_ver = 1,
+     .flexible_from = 1,
+     .request = &dcq_request,
+     .response = &dcq_response,
+     .decode = kmap_dec_describe_client_quotas,
+     .encode = kmap_enc_describe_client_quotas},
+    {.key = 49,
+     .name = "AlterClientQuotas",
+     .min_ver = 0,
+     .max_ver = 1,
+     .flexible_from = 1,
+     .request = &acq_request,
+     .response = &acq_response,
+     .decode = kmap_dec_alter_client_quotas,
+     .encode = kmap_enc_alter_client_quotas},
     {.key = 61,
      .name = "DescribeProducers",
      .min_ver = 0,

@@ -252,6 +252,21 @@ enum { LPR_R_THROTTLE, LPR_R_ERROR, LPR_R_MESSAGE, LPR_R_TOPICS, LPR_R__COUNT };
 enum { LPR_RT_NAME, LPR_RT_PARTITIONS, LPR_RT__COUNT };
 enum { LPR_RP_INDEX, LPR_RP_REPLICAS, LPR_RP_ADDING, LPR_RP_REMOVING, LPR_RP__COUNT };
 
+/* DescribeClientQuotas (48), AlterClientQuotas (49). Their float64 values
+ * are declared KT_INT64: the same 8 bytes, their bits read as a double in
+ * kmap_quotas.c. */
+enum { QE_TYPE, QE_NAME, QE__COUNT }; /* an entity part, in every message */
+enum { DCQ_COMPONENTS, DCQ_STRICT, DCQ__COUNT };
+enum { DCQ_C_TYPE, DCQ_C_MATCH_TYPE, DCQ_C_MATCH, DCQ_C__COUNT };
+enum { DCQ_R_THROTTLE, DCQ_R_ERROR, DCQ_R_MESSAGE, DCQ_R_ENTRIES, DCQ_R__COUNT };
+enum { DCQ_RE_ENTITY, DCQ_RE_VALUES, DCQ_RE__COUNT };
+enum { DCQ_RV_KEY, DCQ_RV_VALUE, DCQ_RV__COUNT };
+enum { ACQ_ENTRIES, ACQ_VALIDATE_ONLY, ACQ__COUNT };
+enum { ACQ_E_ENTITY, ACQ_E_OPS, ACQ_E__COUNT };
+enum { ACQ_O_KEY, ACQ_O_VALUE, ACQ_O_REMOVE, ACQ_O__COUNT };
+enum { ACQ_R_THROTTLE, ACQ_R_ENTRIES, ACQ_R__COUNT };
+enum { ACQ_RE_ERROR, ACQ_RE_MESSAGE, ACQ_RE_ENTITY, ACQ_RE__COUNT };
+
 /* DescribeUserScramCredentials (50), AlterUserScramCredentials (51) */
 enum { DUS_USERS, DUS__COUNT };
 enum { DUS_U_NAME, DUS_U__COUNT };

@@ -664,6 +664,7 @@ kval *kmap_enc_produce(kreq *kr, brook_request *req)
     kval *r = kmap_struct(req, PRODUCE_R__COUNT);
     if (!r || kmap_rows(req, &r[PRODUCE_R_RESPONSES], p->topic_count, PRODUCE_RT__COUNT))
         return NULL;
+    r[PRODUCE_R_THROTTLE].i = req->throttle_time_ms; /* a client quota's (the core holds the connection too) */
     for (size_t t = 0; t < p->topic_count; t++) {
         kval *tv = ROW(&r[PRODUCE_R_RESPONSES], t);
         kmap_set_str(&tv[PRODUCE_RT_NAME], p->topics[t].name);
@@ -691,6 +692,7 @@ kval *kmap_enc_fetch(kreq *kr, brook_request *req)
     kval *r = kmap_struct(req, FETCH_R__COUNT);
     if (!r || kmap_rows(req, &r[FETCH_R_RESPONSES], f->topic_count, FETCH_RT__COUNT))
         return NULL;
+    r[FETCH_R_THROTTLE].i = req->throttle_time_ms;
     for (size_t t = 0; t < f->topic_count; t++) {
         kval *tv = ROW(&r[FETCH_R_RESPONSES], t);
         kmap_set_str(&tv[FETCH_RT_NAME], f->topics[t].name);

@@ -55,13 +55,15 @@ typedef enum brook_request_type {
     BROOK_REQ_DESCRIBE_ACLS = 27,
     BROOK_REQ_CREATE_ACLS = 28,
     BROOK_REQ_DELETE_ACLS = 29,
-    BROOK_REQ_DESCRIBE_LOG_DIRS = 30,   /* since 2.3: this broker's replicas and their sizes */
-    BROOK_REQ_DESCRIBE_PRODUCERS = 31,  /* since 2.3: the idempotent producers a partition tracks */
-    BROOK_REQ_DESCRIBE_USER_SCRAM = 32, /* since 2.3: users' SCRAM credentials (user_request.h) */
-    BROOK_REQ_ALTER_USER_SCRAM = 33,    /* since 2.3 */
-    BROOK_REQ_ELECT_LEADERS = 34,       /* since 2.10: a preferred or unclean leader election on request */
-    BROOK_REQ_ALTER_REASSIGNMENTS = 35, /* since 2.11: move partitions' replicas, or cancel a move */
-    BROOK_REQ_LIST_REASSIGNMENTS = 36,  /* since 2.11: the moves in progress */
+    BROOK_REQ_DESCRIBE_LOG_DIRS = 30,      /* since 2.3: this broker's replicas and their sizes */
+    BROOK_REQ_DESCRIBE_PRODUCERS = 31,     /* since 2.3: the idempotent producers a partition tracks */
+    BROOK_REQ_DESCRIBE_USER_SCRAM = 32,    /* since 2.3: users' SCRAM credentials (user_request.h) */
+    BROOK_REQ_ALTER_USER_SCRAM = 33,       /* since 2.3 */
+    BROOK_REQ_ELECT_LEADERS = 34,          /* since 2.10: a preferred or unclean leader election on request */
+    BROOK_REQ_ALTER_REASSIGNMENTS = 35,    /* since 2.11: move partitions' replicas, or cancel a move */
+    BROOK_REQ_LIST_REASSIGNMENTS = 36,     /* since 2.11: the moves in progress */
+    BROOK_REQ_DESCRIBE_CLIENT_QUOTAS = 37, /* since 2.13: the client quota rules a filter matches */
+    BROOK_REQ_ALTER_CLIENT_QUOTAS = 38,    /* since 2.13: client quota rules set or removed */
 } brook_request_type;
 
 /* brook_request.flags */
@@ -605,6 +607,76 @@ typedef struct brook_list_reassignments_req {
     brook_err error; /* out: for the whole request */
 } brook_list_reassignments_req;
 
+/* ---- client quotas (since 2.13) -------------------------------------------- */
+/* Kafka's DescribeClientQuotas and AlterClientQuotas (KIP-546): byte
+ * rates for producing and fetching, per user (a principal's name), per
+ * client id, or per both, each named or as the default (name NULL). */
+typedef struct brook_quota_entity_part {
+    const char *type; /* "user", "client-id" (Kafka also has "ip") */
+    const char *name; /* NULL: the default */
+} brook_quota_entity_part;
+
+typedef struct brook_quota_op {
+    const char *key; /* "producer_byte_rate", "consumer_byte_rate", ... */
+    double value;    /* to set; ignored when removing */
+    int remove;
+    int32_t reserved32;
+} brook_quota_op;
+BROOK_ABI_PIN_SIZE(brook_quota_op, 24);
+
+typedef struct brook_quota_alteration {
+    const brook_quota_entity_part *entity;
+    size_t entity_count;
+    const brook_quota_op *ops;
+    size_t op_count;
+    brook_err error;           /* out */
+    const char *error_message; /* out */
+    uint64_t reserved[2];
+} brook_quota_alteration;
+BROOK_ABI_PIN_SIZE(brook_quota_alteration, 64);
+
+typedef struct brook_alter_client_quotas_req {
+    brook_quota_alteration *entries;
+    size_t entry_count;
+    int validate_only;
+} brook_alter_client_quotas_req;
+
+typedef enum brook_quota_match {
+    BROOK_QUOTA_MATCH_EXACT = 0,   /* the entity type's name is `match` */
+    BROOK_QUOTA_MATCH_DEFAULT = 1, /* the entity type's default */
+    BROOK_QUOTA_MATCH_ANY = 2,     /* any name of the entity type, or its default */
+} brook_quota_match;
+
+typedef struct brook_quota_filter {
+    const char *entity_type;
+    brook_quota_match match_type;
+    const char *match; /* BROOK_QUOTA_MATCH_EXACT */
+} brook_quota_filter;
+
+typedef struct brook_quota_value {
+    const char *key;
+    double value;
+} brook_quota_value;
+
+typedef struct brook_quota_entry {
+    const brook_quota_entity_part *entity;
+    size_t entity_count;
+    const brook_quota_value *values;
+    size_t value_count;
+    uint64_t reserved[2];
+} brook_quota_entry;
+BROOK_ABI_PIN_SIZE(brook_quota_entry, 48);
+
+typedef struct brook_describe_client_quotas_req {
+    const brook_quota_filter *filters; /* every one must match; none: every rule */
+    size_t filter_count;
+    int strict;                 /* an entity may name no type the filters do not */
+    brook_err error;            /* out: for the whole request */
+    const char *error_message;  /* out */
+    brook_quota_entry *entries; /* out */
+    size_t entry_count;         /* out */
+} brook_describe_client_quotas_req;
+
 /* ---- the request ---------------------------------------------------- */
 typedef struct brook_request brook_request;
 
@@ -627,7 +699,14 @@ struct brook_request {
     /* Zeroed memory that lives as long as the request; NULL when out of memory. */
     void *(*alloc)(brook_request *req, size_t size);
     void *core_private; /* the core's; do not touch */
-    uint64_t reserved[4];
+    /* since 2.13, in what was reserved room: the client's id as its request
+     * names it (set by decode; NULL: none), which client quotas match; and
+     * how long the core holds the client back for a quota (set by the core:
+     * a codec whose response has a throttle time sends it) */
+    const char *client_id;
+    int32_t throttle_time_ms;
+    uint32_t reserved32;
+    uint64_t reserved[2];
 
     /* One member per type, in room of a fixed size: the core allocates the
      * request, so a member may grow at its end within that room in a minor
@@ -668,6 +747,8 @@ struct brook_request {
         brook_elect_leaders_req elect_leaders;                     /* since 2.10 */
         brook_alter_reassignments_req alter_reassignments;         /* since 2.11 */
         brook_list_reassignments_req list_reassignments;           /* since 2.11 */
+        brook_describe_client_quotas_req describe_client_quotas;   /* since 2.13 */
+        brook_alter_client_quotas_req alter_client_quotas;         /* since 2.13 */
         uint64_t room[32];
     } u;
 };
