@@ -20,6 +20,7 @@
 #include "cluster_topics.h"
 #include "topic_config_writes.h"
 #include "broker_configs.h"
+#include "client_quotas.h"
 #include "cluster_acls.h"
 #include "cluster_users.h"
 #include "handlers.h"
@@ -472,6 +473,10 @@ static void register_metrics(brook_broker *b)
          "batch bytes sent as a leader to out-of-sync followers under leader.replication.throttled.rate"},
         {&b->m.cluster_throttled_follower_bytes_total, "cluster_throttled_follower_bytes_total", BROOK_METRIC_COUNTER,
          "batch bytes fetched as an out-of-sync follower under follower.replication.throttled.rate"},
+        {&b->m.client_quota_throttled_total, "client_quota_throttled_total", BROOK_METRIC_COUNTER,
+         "produce and fetch responses that held their client back for a client quota"},
+        {&b->m.client_quota_throttle_ms_total, "client_quota_throttle_ms_total", BROOK_METRIC_COUNTER,
+         "milliseconds clients were held back for client quotas, summed"},
     };
     for (size_t i = 0; i < sizeof defs / sizeof defs[0]; i++)
         brook_metrics_register(b->metrics, defs[i].name, defs[i].type, defs[i].help, defs[i].m);
@@ -612,6 +617,8 @@ brook_err brook_broker_start(brook_broker *b, brook_config *config, const char *
          (e = brook_cluster_acls_start(b, brook_acl_keeper(b))) ||
          (e = brook_cluster_users_start(b, brook_user_keeper(b))) || (e = brook_broker_configs_start(b))))
         return e;
+    if ((e = brook_client_quotas_start(b, err, errlen)))
+        return e;
     if (b->st->metrics_address && (e = brook_metrics_http_start(b->loop, b->metrics, brook_broker_write_metrics, b,
                                                                 b->st->metrics_address, &b->metrics_http, err, errlen)))
         return e;
@@ -689,6 +696,7 @@ void brook_broker_free(brook_broker *b)
     brook_cluster_acls_stop(b);
     brook_cluster_users_stop(b);
     brook_broker_configs_stop(b);
+    brook_client_quotas_stop(b);
     brook_cluster_topics_stop(b);
     brook_cluster_producer_ids_stop(b);
     brook_membership_leave(b);          /* then: the others see it leave at once */

@@ -38,6 +38,8 @@ typedef struct brook_broker_metrics {
     brook_metric *cluster_replica_fetch_failures_total;
     brook_metric *cluster_throttled_leader_bytes_total;
     brook_metric *cluster_throttled_follower_bytes_total;
+    brook_metric *client_quota_throttled_total;
+    brook_metric *client_quota_throttle_ms_total;
     brook_metric *produced_bytes_total;
     brook_metric *fetched_bytes_total;
     brook_metric *replicated_bytes_total;
@@ -101,6 +103,7 @@ typedef struct brook_broker {
     struct brook_store_mirror *cluster_users;    /* the cluster's SCRAM users, followed (cluster_users.h) */
     struct brook_broker_configs *broker_configs; /* the brokers' dynamic configs (broker_configs.h) */
     struct brook_store_mirror *broker_configs_mirror;
+    struct brook_client_quotas *client_quotas;   /* client quota rules and budgets (client_quotas.h) */
     brook_quota leader_quota, follower_quota;    /* the replication throttle (replication_quota.h) */
     struct brook_coordinators *coordinators;     /* the groups coordinated here (group_coordinator.h) */
     struct brook_producer_id_blocks *pid_blocks; /* producer ids unique in the cluster (producer_id_blocks.h) */

@@ -102,9 +102,10 @@ void brook_conn_close(brook_conn *c, const char *why)
     } else {
         log_debug("connection from %s closed", c->address);
     }
-    brook_loop_timer_cancel(b->loop, c->handshake_timer); /* both may be NULL */
+    brook_loop_timer_cancel(b->loop, c->handshake_timer); /* each may be NULL */
     brook_loop_timer_cancel(b->loop, c->read_again);
-    c->handshake_timer = c->read_again = NULL;
+    brook_loop_timer_cancel(b->loop, c->throttle_end);
+    c->handshake_timer = c->read_again = c->throttle_end = NULL;
     brook_loop_io_del(b->loop, &c->io);
     close(c->io.fd);
     c->io.fd = -1;
@@ -135,12 +136,18 @@ void brook_conn_close(brook_conn *c, const char *why)
         log_error("connection from %s: cannot schedule its release; leaking it", c->address);
 }
 
+/* Paused (backpressure, stopping) or held back by a quota. */
+static int not_reading(const brook_conn *c)
+{
+    return c->paused || c->throttled;
+}
+
 static void update_interest(brook_conn *c)
 {
     if (c->closed)
         return;
     /* corked: the write follows at once, and asks for EPOLLOUT itself if the socket is full */
-    uint32_t ev = (c->paused || c->waiting_for_memory ? 0 : EPOLLIN) |
+    uint32_t ev = (not_reading(c) || c->waiting_for_memory ? 0 : EPOLLIN) |
                   (c->pending_out && !c->filling && !c->corked ? EPOLLOUT : 0);
     brook_loop_io_set(c->broker->loop, &c->io, ev);
 }
@@ -169,8 +176,32 @@ void brook_conn_retry_read(brook_conn *c)
     brook_conn_limits_stop_waiting(c->broker, c);
     process_frames(c);
     update_interest(c);
-    if (!c->closed && !c->waiting_for_memory && !c->paused && c->tls && brook_tls_pending(c->tls))
+    if (!c->closed && !c->waiting_for_memory && !not_reading(c) && c->tls && brook_tls_pending(c->tls))
         do_read(c); /* decrypted bytes the socket will not announce again */
+}
+
+static void throttle_ended(void *arg)
+{
+    brook_conn *c = arg;
+    c->throttle_end = NULL;
+    c->throttled = 0;
+    brook_conn_retry_read(c);
+}
+
+void brook_conn_throttle(brook_conn *c, int32_t ms)
+{
+    int64_t until = brook_loop_now(c->broker->loop) + ms;
+    if (c->closed || ms <= 0 || (c->throttled && until <= c->throttled_until))
+        return;
+    brook_loop_timer_cancel(c->broker->loop, c->throttle_end);
+    c->throttle_end = NULL;
+    if (brook_loop_timer_add(c->broker->loop, ms, throttle_ended, c, &c->throttle_end)) {
+        c->throttled = 0; /* no timer, no hold: the client's own backoff is what is left */
+        return;
+    }
+    c->throttled = 1;
+    c->throttled_until = until;
+    update_interest(c);
 }
 
 void brook_conn_stop_reading(brook_conn *c)
@@ -273,7 +304,7 @@ static size_t decode_limit(const brook_broker *b, size_t frame_len)
 static void process_frames(brook_conn *c)
 {
     char why[256];
-    while (!c->paused && !c->waiting_for_memory && !c->closed) {
+    while (!not_reading(c) && !c->waiting_for_memory && !c->closed) {
         size_t unread = c->rbuf.len - c->rpos;
         if (unread == 0)
             break;
@@ -384,7 +415,7 @@ static void read_again(void *arg)
 static void do_read(brook_conn *c)
 {
     size_t budget = READ_BUDGET;
-    while (!c->paused && !c->closed && budget) {
+    while (!not_reading(c) && !c->closed && budget) {
         if (brook_buf_reserve(&c->rbuf, READ_CHUNK)) {
             brook_conn_close(c, "out of memory for the read buffer");
             return;
@@ -417,7 +448,7 @@ static void do_read(brook_conn *c)
     }
     /* Budget spent: bytes still in the socket wake the loop again, but bytes
      * OpenSSL already decrypted would not, so come back after the others. */
-    if (!budget && c->tls && !c->closed && !c->paused && !c->read_again && brook_tls_pending(c->tls) &&
+    if (!budget && c->tls && !c->closed && !not_reading(c) && !c->read_again && brook_tls_pending(c->tls) &&
         brook_loop_timer_add(c->broker->loop, 0, read_again, c, &c->read_again))
         brook_conn_close(c, "cannot schedule the next read");
 }
@@ -439,6 +470,7 @@ static void encode_ready(brook_conn *c)
         }
         r->state = BROOK_REQ_ENCODED;
         c->pending_out += r->out_total;
+        brook_conn_throttle(c, r->pub.throttle_time_ms); /* after this response, as KIP-219 has it */
         c->encode_next = r->next;
     }
 }

@@ -36,7 +36,10 @@ typedef struct brook_conn {
     size_t pending_out; /* encoded, unwritten response bytes */
     int long_polls;     /* a long poll may be parked: the next request ends it */
 
-    int paused; /* not reading: backpressure or stopping */
+    int paused;                /* not reading: backpressure or stopping */
+    int throttled;             /* not reading: a client quota holds the client back (KIP-219) */
+    int64_t throttled_until;   /* loop time it ends */
+    brook_timer *throttle_end; /* ... its timer */
     int closed;
     int corked;           /* handling the requests of one read: their responses go out together after */
     int filling;          /* a file slice's next bytes are being read into the page cache: not writing */
@@ -83,5 +86,9 @@ void brook_conn_end_auth(brook_conn *c);
 
 /* Graceful stop: read no more requests. */
 void brook_conn_stop_reading(brook_conn *c);
+
+/* A client quota holds the client back for `ms` from now (its response
+ * said so): nothing more is read from it until then. */
+void brook_conn_throttle(brook_conn *c, int32_t ms);
 
 #endif

@@ -99,7 +99,8 @@ static void sweep(void *arg)
         if (c->closed)
             continue;
         int partial = c->rbuf.len > c->rpos;
-        if (partial && !c->paused && !c->waiting_for_memory && now - c->last_read_ms > st->request_receive_timeout_ms) {
+        if (partial && !c->paused && !c->throttled && !c->waiting_for_memory &&
+            now - c->last_read_ms > st->request_receive_timeout_ms) {
             snprintf(why, sizeof why,
                      "sent part of a request, then nothing for %lld ms (limits.request_receive_timeout_ms)",
                      (long long)(now - c->last_read_ms));

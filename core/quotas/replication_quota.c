@@ -57,3 +57,11 @@ int64_t brook_quota_wait_ms(brook_quota *q, int64_t now_ms)
     int64_t ms = (int64_t)(short_by * 1000.0 / (double)q->rate) + 1;
     return ms > 1000 * 3600 ? 1000 * 3600 : ms;
 }
+
+int brook_quota_full(brook_quota *q, int64_t now_ms)
+{
+    if (!brook_quota_limited(q))
+        return 1;
+    refill(q, now_ms);
+    return q->tokens >= burst(q);
+}

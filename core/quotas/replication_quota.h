@@ -28,6 +28,8 @@ int brook_quota_limited(const brook_quota *q);
 int64_t brook_quota_available(brook_quota *q, int64_t now_ms);
 /* A read took `bytes`. */
 void brook_quota_spend(brook_quota *q, int64_t bytes, int64_t now_ms);
+/* Whether the bucket is full again (it owes nothing: a new one would be the same). */
+int brook_quota_full(brook_quota *q, int64_t now_ms);
 /* Milliseconds until a read may take something again (0: now). */
 int64_t brook_quota_wait_ms(brook_quota *q, int64_t now_ms);
 

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "broker.h"
+#include "client_quotas.h"
 #include "conn.h"
 #include "handlers.h"
 #include "log.h"
@@ -192,14 +193,26 @@ static void withdraw(brook_req *req)
     }
 }
 
+/* A consumer's consumer_byte_rate quota spends what the answer returns;
+ * the response says how long it is held back (client_quotas.h). */
+static void charge_quota(brook_req *req, size_t bytes)
+{
+    if (req->pub.u.fetch.replica_id < 0)
+        req->pub.throttle_time_ms = brook_client_quotas_charge(req->broker, req->pub.principal, req->pub.client_id,
+                                                               BROOK_QUOTA_FETCH, (int64_t)bytes);
+}
+
 static void finish(brook_req *req)
 {
     withdraw(req);
     throttle_spend(req);
     brook_fetch_req *f = &req->pub.u.fetch;
+    size_t bytes = 0;
     for (size_t t = 0; t < f->topic_count; t++)
         for (size_t i = 0; i < f->topics[t].partition_count; i++)
-            brook_metric_add(req->broker->m.fetched_bytes_total, (int64_t)f->topics[t].partitions[i].bytes);
+            bytes += f->topics[t].partitions[i].bytes;
+    brook_metric_add(req->broker->m.fetched_bytes_total, (int64_t)bytes);
+    charge_quota(req, bytes);
     brook_req_maybe_complete(req);
 }
 
@@ -279,6 +292,16 @@ void brook_handle_fetch(brook_req *req)
         st->waiters = brook_request_alloc(&req->pub, sizeof *st->waiters * (total + 1));
     if (!st || !st->waiters) {
         req->pub.error = BROOK_ERR_NOMEM;
+        return;
+    }
+    /* a consumer over its quota gets nothing now, and how long to wait
+     * (Kafka's answer: no partitions, the throttle time) */
+    int32_t wait = f->replica_id < 0 ? brook_client_quotas_wait(req->broker, req->pub.principal, req->pub.client_id,
+                                                                BROOK_QUOTA_FETCH)
+                                     : 0;
+    if (wait > 0) {
+        req->pub.throttle_time_ms = wait;
+        f->topic_count = 0;
         return;
     }
     st->count = total;

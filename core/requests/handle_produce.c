@@ -4,6 +4,7 @@
  * the request still waits for its appends so its memory outlives them. The
  * request's deadline (acks=all) ends commit waits with REQUEST_TIMED_OUT. */
 #include "broker.h"
+#include "client_quotas.h"
 #include "conn.h"
 #include "group_coordinator.h"
 #include "handlers.h"
@@ -89,6 +90,19 @@ static void append_one(brook_req *req, const char *topic, brook_produce_partitio
     brook_partition_produce(part, &ctx->append);
 }
 
+/* The client's producer_byte_rate quota spends the records' bytes; the
+ * response says how long it is held back (client_quotas.h). */
+static void charge_quota(brook_req *req)
+{
+    const brook_produce_req *pr = &req->pub.u.produce;
+    int64_t bytes = 0;
+    for (size_t t = 0; t < pr->topic_count; t++)
+        for (size_t i = 0; i < pr->topics[t].partition_count; i++)
+            bytes += (int64_t)pr->topics[t].partitions[i].records_len;
+    req->pub.throttle_time_ms =
+        brook_client_quotas_charge(req->broker, req->pub.principal, req->pub.client_id, BROOK_QUOTA_PRODUCE, bytes);
+}
+
 void brook_handle_produce(brook_req *req)
 {
     brook_produce_req *pr = &req->pub.u.produce;
@@ -105,6 +119,7 @@ void brook_handle_produce(brook_req *req)
     req->handler_state = st;
     req->cancel = produce_cancel;
     req->on_deadline = produce_deadline;
+    charge_quota(req);
     for (size_t t = 0; t < pr->topic_count; t++) {
         brook_produce_topic *pt = &pr->topics[t];
         brook_err denied = brook_authorize(req, BROOK_OP_WRITE, BROOK_RESOURCE_TOPIC, pt->name);

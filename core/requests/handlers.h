@@ -22,13 +22,15 @@ void brook_handle_create_acls(brook_req *req);             /* handle_acls.c */
 void brook_handle_delete_acls(brook_req *req);             /* handle_acls.c */
 /* The authorizer that keeps rules (acl_create/acl_list/acl_delete), NULL if none (handle_acls.c). */
 struct brook_plugin_instance *brook_acl_keeper(struct brook_broker *b);
-void brook_handle_describe_log_dirs(brook_req *req);   /* handle_log_dirs.c */
-void brook_handle_describe_producers(brook_req *req);  /* handle_producers.c */
-void brook_handle_elect_leaders(brook_req *req);       /* handle_elect_leaders.c */
-void brook_handle_alter_reassignments(brook_req *req); /* handle_reassignments.c */
-void brook_handle_list_reassignments(brook_req *req);  /* handle_reassignments.c */
-void brook_handle_describe_user_scram(brook_req *req); /* handle_users.c */
-void brook_handle_alter_user_scram(brook_req *req);    /* handle_users.c */
+void brook_handle_describe_log_dirs(brook_req *req);      /* handle_log_dirs.c */
+void brook_handle_describe_producers(brook_req *req);     /* handle_producers.c */
+void brook_handle_elect_leaders(brook_req *req);          /* handle_elect_leaders.c */
+void brook_handle_alter_reassignments(brook_req *req);    /* handle_reassignments.c */
+void brook_handle_list_reassignments(brook_req *req);     /* handle_reassignments.c */
+void brook_handle_describe_client_quotas(brook_req *req); /* handle_client_quotas.c */
+void brook_handle_alter_client_quotas(brook_req *req);    /* handle_client_quotas.c */
+void brook_handle_describe_user_scram(brook_req *req);    /* handle_users.c */
+void brook_handle_alter_user_scram(brook_req *req);       /* handle_users.c */
 /* The auth plugin that keeps SCRAM users (scram_list/scram_set/scram_delete), NULL if none (handle_users.c). */
 struct brook_plugin_instance *brook_user_keeper(struct brook_broker *b);
 void brook_handle_init_producer_id(brook_req *req);  /* handle_producer_id.c */

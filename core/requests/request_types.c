@@ -51,6 +51,8 @@ static const brook_req_type_row rows[BROOK_REQ_TYPE_COUNT] = {
     [BROOK_REQ_ELECT_LEADERS] = {"elect_leaders", brook_handle_elect_leaders},
     [BROOK_REQ_ALTER_REASSIGNMENTS] = {"alter_reassignments", brook_handle_alter_reassignments},
     [BROOK_REQ_LIST_REASSIGNMENTS] = {"list_reassignments", brook_handle_list_reassignments},
+    [BROOK_REQ_DESCRIBE_CLIENT_QUOTAS] = {"describe_client_quotas", brook_handle_describe_client_quotas},
+    [BROOK_REQ_ALTER_CLIENT_QUOTAS] = {"alter_client_quotas", brook_handle_alter_client_quotas},
 };
 
 const brook_req_type_row *brook_req_type(int type)

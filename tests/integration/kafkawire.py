@@ -410,3 +410,64 @@ def list_reassignments_v0(port, topics=None):
         r.tags()
     r.array(topic)
     return error, out
+
+
+# ---- client quotas (KIP-546) -----------------------------------------------------
+
+def _entity(parts):
+    return array([string(t) + string(n) for t, n in parts])
+
+
+def alter_client_quotas_v0(entries, validate_only=False):
+    """AlterClientQuotas v0 body: entries [(entity [(type, name or None)], ops [(key, value, remove)])]."""
+    body = array([_entity(parts) + array([string(k) + struct.pack(">d?", float(v), bool(rm)) for k, v, rm in ops])
+                  for parts, ops in entries])
+    return body + struct.pack(">?", validate_only)
+
+
+class _Reader:
+    def __init__(self, data, at=0):
+        self.data, self.at = data, at
+
+    def take(self, fmt):
+        v = struct.unpack_from(fmt, self.data, self.at)
+        self.at += struct.calcsize(fmt)
+        return v[0] if len(v) == 1 else v
+
+    def text(self):
+        n = self.take(">h")
+        if n < 0:
+            return None
+        self.at += n
+        return self.data[self.at - n:self.at].decode()
+
+    def entity(self):
+        return [(self.text(), self.text()) for _ in range(self.take(">i"))]
+
+
+def parse_alter_client_quotas_v0(data):
+    """[(error, message, entity)] per entry."""
+    r = _Reader(data, 4)  # past the throttle time
+    return [(r.take(">h"), r.text(), r.entity()) for _ in range(r.take(">i"))]
+
+
+def describe_client_quotas_v0(components, strict=False):
+    """DescribeClientQuotas v0 body: components [(entity type, match type, match or None)]."""
+    return array([string(t) + struct.pack(">b", m) + string(n) for t, m, n in components]) + \
+        struct.pack(">?", strict)
+
+
+def parse_describe_client_quotas_v0(data):
+    """(error, message, [(entity, {key: value})])."""
+    r = _Reader(data, 4)
+    err, message = r.take(">h"), r.text()
+    n = r.take(">i")
+    entries = []
+    for _ in range(max(n, 0)):
+        entity = r.entity()
+        values = {}
+        for _ in range(r.take(">i")):
+            key = r.text()
+            values[key] = r.take(">d")
+        entries.append((entity, values))
+    return err, message, entries

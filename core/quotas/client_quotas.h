@@ -1,0 +1,51 @@
+/* The broker's client quotas (Kafka's, KIP-13/KIP-55): the rules
+ * (client_quota_rules.h) and the budgets clients spend. A cluster keeps
+ * the rules in the metadata store, one key per rule and quota
+ * (<ns>/client_quotas/<entity key>/<quota key>), which every broker follows
+ * (store_mirror.h); a single broker in <data_dir>/client_quotas. A
+ * produce spends its records' bytes, a fetch the bytes it returns, from
+ * the budget the client's rule gives it (replication_quota.h's bucket); a
+ * client over its budget is held back (throttle_time_ms in the response,
+ * its connection not read meanwhile: KIP-219), and a fetch that finds its
+ * client over budget returns nothing. A budget nobody spent lately is
+ * full again and goes: memory follows the active clients. */
+#ifndef BROOK_CORE_CLIENT_QUOTAS_H
+#define BROOK_CORE_CLIENT_QUOTAS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <brook/errors.h>
+
+#include "client_quota_rules.h"
+
+struct brook_broker;
+
+brook_err brook_client_quotas_start(struct brook_broker *b, char *err, size_t errlen);
+void brook_client_quotas_stop(struct brook_broker *b);
+
+/* The rules in force here (never NULL once started). */
+const brook_quota_rules *brook_client_quotas_rules(const struct brook_broker *b);
+
+/* One rule's rate set (rate > 0) or removed. */
+typedef struct brook_quota_change {
+    brook_quota_entity entity;
+    brook_quota_kind kind;
+    int64_t rate;
+} brook_quota_change;
+
+/* Keep n changes (the cluster's store, or this broker's file) and apply
+ * them here; done(arg, err) once, on the loop (perhaps before this
+ * returns). */
+brook_err brook_client_quotas_write(struct brook_broker *b, const brook_quota_change *changes, size_t n,
+                                    void (*done)(void *arg, brook_err err), void *arg);
+
+/* A client (its principal, "User:<name>", and client id) spent `bytes` of
+ * `kind`: how long it must now wait, in ms (0: it may go on). */
+int32_t brook_client_quotas_charge(struct brook_broker *b, const char *principal, const char *client_id,
+                                   brook_quota_kind kind, int64_t bytes);
+/* How long the client must wait before `kind` serves it again (0: now). */
+int32_t brook_client_quotas_wait(struct brook_broker *b, const char *principal, const char *client_id,
+                                 brook_quota_kind kind);
+
+#endif

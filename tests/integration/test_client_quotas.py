@@ -1,0 +1,173 @@
+"""Client quotas (Kafka's, KIP-13/55; admin by KIP-546's DescribeClientQuotas
+and AlterClientQuotas, sent by hand: no Debian client has them yet).
+A producer whose client id has a producer_byte_rate takes as long as the
+rate says and hears the throttle (confluent-kafka's throttle_cb), while
+another client on the same broker goes at full speed; a consumer with a
+consumer_byte_rate reads every record, at the rate. Rules are described
+with Kafka's filters (exact, default, any; strict), refused by name when
+Brook does not apply them (ip, request_percentage, a rate below 1, a type
+twice), kept across a restart (a single broker's file) and, in a
+cluster, set through any broker and enforced by every one."""
+import os
+import time
+import unittest
+
+import kafkawire as kw
+from brooktest import Broker, BrokerTestCase
+from clustertest import NS, ClusterTestCase
+
+try:
+    from confluent_kafka import Consumer, Producer
+except ImportError:  # pragma: no cover
+    Producer = None
+
+INVALID_REQUEST = 42
+EXACT, DEFAULT, ANY = 0, 1, 2
+STORAGE = 'storage = { plugin = "segment"; flush = "interval"; flush_ms = 100; };'
+
+
+def alter(port, entries, validate_only=False):
+    conn = kw.Conn(port)
+    try:
+        return kw.parse_alter_client_quotas_v0(conn.call(49, 0, kw.alter_client_quotas_v0(entries, validate_only)))
+    finally:
+        conn.close()
+
+
+def describe(port, components=(), strict=False):
+    conn = kw.Conn(port)
+    try:
+        err, message, entries = kw.parse_describe_client_quotas_v0(
+            conn.call(48, 0, kw.describe_client_quotas_v0(list(components), strict)))
+        return err, message, sorted(((sorted(e, key=str), v) for e, v in entries), key=str)
+    finally:
+        conn.close()
+
+
+def produce(port, client_id, count, size=10240, topic="q"):
+    """Seconds `count` records of `size` bytes took with acks=all, one
+    small request at a time (a quota holds back what comes after a
+    request, so a few large ones in flight would pass before it acts),
+    and the throttle times heard."""
+    heard, failed = [], []
+    p = Producer({"bootstrap.servers": "127.0.0.1:%d" % port, "client.id": client_id, "acks": "all",
+                  "linger.ms": 1, "batch.size": 2 * size, "max.in.flight": 1,
+                  "throttle_cb": lambda event: heard.append(event.throttle_time)})
+    started = time.monotonic()
+    for i in range(count):
+        while True:
+            try:
+                p.produce(topic, value=bytes([i % 256]) * size,
+                          on_delivery=lambda err, msg: failed.append(err) if err else None)
+                break
+            except BufferError:
+                p.poll(0.05)
+    assert p.flush(120) == 0
+    took = time.monotonic() - started
+    p.poll(0)
+    assert not failed, failed
+    return took, heard
+
+
+@unittest.skipUnless(Producer, "needs python3-confluent-kafka")
+class SingleBrokerQuotas(BrokerTestCase):
+    storage = STORAGE
+
+    def test_a_producer_goes_at_its_rate_and_another_at_full_speed(self):
+        port = self.broker.kafka_port
+        self.assertEqual(alter(port, [([("client-id", "slow")], [("producer_byte_rate", 500000, False)])]),
+                         [(0, None, [("client-id", "slow")])])
+        produce(port, "warm", 1)  # the topic is made
+        fast, fast_heard = produce(port, "fast", 200)
+        slow, slow_heard = produce(port, "slow", 200)  # 2 MB at 500 KB/s: ~4 s
+        self.assertGreater(slow, 3)
+        self.assertLess(fast, slow / 3)
+        self.assertTrue(slow_heard and max(slow_heard) > 0, slow_heard)
+        self.assertEqual(fast_heard, [])
+
+    def test_a_consumer_reads_everything_at_its_rate(self):
+        port = self.broker.kafka_port
+        produce(port, "writer", 100)
+        self.assertEqual(alter(port, [([("client-id", "reader")], [("consumer_byte_rate", 250000, False)])])[0][0], 0)
+        c = Consumer({"bootstrap.servers": "127.0.0.1:%d" % port, "group.id": "g", "client.id": "reader",
+                      "auto.offset.reset": "earliest", "fetch.max.bytes": 100000, "message.max.bytes": 100000,
+                      "max.partition.fetch.bytes": 100000})
+        c.subscribe(["q"])
+        got, started = 0, time.monotonic()
+        deadline = started + 60
+        while got < 100 and time.monotonic() < deadline:
+            m = c.poll(0.2)
+            if m is not None and not m.error():
+                got += 1
+        took = time.monotonic() - started
+        c.close()
+        self.assertEqual(got, 100)
+        self.assertGreater(took, 2.5)  # 1 MB at 250 KB/s
+
+    def test_rules_are_described_with_kafkas_filters_and_kept_across_a_restart(self):
+        port = self.broker.kafka_port
+        entries = [([("user", "alice")], [("producer_byte_rate", 1000, False), ("consumer_byte_rate", 2000, False)]),
+                   ([("user", None)], [("producer_byte_rate", 500, False)]),
+                   ([("user", "alice"), ("client-id", "app")], [("producer_byte_rate", 3000, False)]),
+                   ([("client-id", None)], [("consumer_byte_rate", 4000, False)])]
+        self.assertEqual([e[0] for e in alter(port, entries)], [0, 0, 0, 0])
+        everything = sorted(((sorted(e, key=str), dict((k, float(v)) for k, v, _ in ops)) for e, ops in entries),
+                            key=str)
+        self.assertEqual(describe(port), (0, None, everything))
+        self.assertEqual(describe(port, [("user", EXACT, "alice")])[2],
+                         [([("client-id", "app"), ("user", "alice")], {"producer_byte_rate": 3000.0}),
+                          ([("user", "alice")], {"producer_byte_rate": 1000.0, "consumer_byte_rate": 2000.0})])
+        self.assertEqual(describe(port, [("user", EXACT, "alice")], strict=True)[2],
+                         [([("user", "alice")], {"producer_byte_rate": 1000.0, "consumer_byte_rate": 2000.0})])
+        self.assertEqual(describe(port, [("user", DEFAULT, None)])[2], [([("user", None)], {"producer_byte_rate": 500.0})])
+        self.assertEqual(len(describe(port, [("user", ANY, None)])[2]), 3)
+        self.assertEqual(describe(port, [("client-id", ANY, None), ("user", ANY, None)])[2],
+                         [([("client-id", "app"), ("user", "alice")], {"producer_byte_rate": 3000.0})])
+        # removing one quota keeps the other; validate_only changes nothing
+        self.assertEqual(alter(port, [([("user", "alice")], [("consumer_byte_rate", 0, True)])])[0][0], 0)
+        self.assertEqual(alter(port, [([("user", None)], [("producer_byte_rate", 0, True)])], validate_only=True)[0][0],
+                         0)
+        self.assertEqual(describe(port, [("user", EXACT, "alice")], strict=True)[2],
+                         [([("user", "alice")], {"producer_byte_rate": 1000.0})])
+        self.broker.stop()
+        self.broker.start()
+        self.assertEqual(len(describe(self.broker.kafka_port)[2]), 4)
+
+    def test_what_brook_does_not_apply_is_refused_by_name(self):
+        port = self.broker.kafka_port
+        for entity, ops, why in [
+                ([("ip", "1.2.3.4")], [("producer_byte_rate", 1000, False)], "ip quotas are not supported"),
+                ([("user", "a")], [("request_percentage", 50, False)], "request_percentage: not supported by Brook"),
+                ([("user", "a")], [("connection_creation_rate", 1, False)], "not a client quota"),
+                ([("user", "a")], [("producer_byte_rate", 0.5, False)], "at least 1"),
+                ([("user", "a"), ("user", "b")], [("producer_byte_rate", 1, False)], "named twice"),
+                ([], [("producer_byte_rate", 1, False)], "an entity names a user, a client-id or both")]:
+            [(err, message, _)] = alter(port, [(entity, ops)])
+            self.assertEqual(err, INVALID_REQUEST, (entity, ops))
+            self.assertIn(why, message)
+        self.assertEqual(describe(port)[2], [])
+        err, message, _ = describe(port, [("group", ANY, None)])
+        self.assertEqual(err, INVALID_REQUEST)
+        self.assertIn("entity type", message)
+
+
+@unittest.skipUnless(Producer, "needs python3-confluent-kafka")
+class ClusterQuotas(ClusterTestCase):
+    def test_a_rule_set_through_one_broker_holds_on_every_broker(self):
+        self.controller()
+        leader = self.create("q", rf=3)[0]["leader"]
+        other = [i for i in self.brokers if i != leader][0]
+        self.assertEqual(alter(self.brokers[other].kafka_port,
+                               [([("client-id", "slow")], [("producer_byte_rate", 500000, False)])])[0][0], 0)
+        keys = self.etcd.range(NS + "/client_quotas/")
+        self.assertEqual(list(keys.values()), ["500000"], keys)
+        deadline = time.monotonic() + 10
+        while describe(self.brokers[leader].kafka_port)[2] == [] and time.monotonic() < deadline:
+            time.sleep(0.1)
+        took, heard = produce(self.brokers[leader].kafka_port, "slow", 200)  # enforced by the leader
+        self.assertGreater(took, 3)
+        self.assertTrue(heard)
+
+
+if __name__ == "__main__":
+    unittest.main()
