@@ -470,7 +470,6 @@ static void encode_ready(brook_conn *c)
         }
         r->state = BROOK_REQ_ENCODED;
         c->pending_out += r->out_total;
-        brook_conn_throttle(c, r->pub.throttle_time_ms); /* after this response, as KIP-219 has it */
         c->encode_next = r->next;
     }
 }

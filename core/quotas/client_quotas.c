@@ -8,6 +8,7 @@
 
 #include "atomic_file.h"
 #include "broker.h"
+#include "conn.h"
 #include "log.h"
 #include "replication_quota.h"
 #include "store_mirror.h"
@@ -361,4 +362,12 @@ int32_t brook_client_quotas_wait(brook_broker *b, const char *principal, const c
     int64_t now = brook_loop_now(b->loop);
     budget *bg = budget_of(cq, principal, client_id, kind, now);
     return counted(b, bg ? brook_quota_wait_ms(&bg->q, now) : 0);
+}
+
+void brook_client_quotas_charge_request(brook_req *req, brook_quota_kind kind, int64_t bytes)
+{
+    int32_t ms = brook_client_quotas_charge(req->broker, req->pub.principal, req->pub.client_id, kind, bytes);
+    req->pub.throttle_time_ms = ms;
+    if (ms > 0 && req->conn)
+        brook_conn_throttle(req->conn, ms);
 }

@@ -48,4 +48,11 @@ int32_t brook_client_quotas_charge(struct brook_broker *b, const char *principal
 int32_t brook_client_quotas_wait(struct brook_broker *b, const char *principal, const char *client_id,
                                  brook_quota_kind kind);
 
+/* The client of `req` spent `bytes` of `kind`: the response says how long
+ * it must wait, and its connection is not read until then, from now: a
+ * request it sent behind this one waits too (KIP-219's mute; Brook reads
+ * ahead of the request in progress, Kafka does not). */
+struct brook_req;
+void brook_client_quotas_charge_request(struct brook_req *req, brook_quota_kind kind, int64_t bytes);
+
 #endif

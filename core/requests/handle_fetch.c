@@ -198,8 +198,7 @@ static void withdraw(brook_req *req)
 static void charge_quota(brook_req *req, size_t bytes)
 {
     if (req->pub.u.fetch.replica_id < 0)
-        req->pub.throttle_time_ms = brook_client_quotas_charge(req->broker, req->pub.principal, req->pub.client_id,
-                                                               BROOK_QUOTA_FETCH, (int64_t)bytes);
+        brook_client_quotas_charge_request(req, BROOK_QUOTA_FETCH, (int64_t)bytes);
 }
 
 static void finish(brook_req *req)
@@ -301,6 +300,8 @@ void brook_handle_fetch(brook_req *req)
                                      : 0;
     if (wait > 0) {
         req->pub.throttle_time_ms = wait;
+        if (req->conn)
+            brook_conn_throttle(req->conn, wait);
         f->topic_count = 0;
         return;
     }

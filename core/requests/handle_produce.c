@@ -99,8 +99,7 @@ static void charge_quota(brook_req *req)
     for (size_t t = 0; t < pr->topic_count; t++)
         for (size_t i = 0; i < pr->topics[t].partition_count; i++)
             bytes += (int64_t)pr->topics[t].partitions[i].records_len;
-    req->pub.throttle_time_ms =
-        brook_client_quotas_charge(req->broker, req->pub.principal, req->pub.client_id, BROOK_QUOTA_PRODUCE, bytes);
+    brook_client_quotas_charge_request(req, BROOK_QUOTA_PRODUCE, bytes);
 }
 
 void brook_handle_produce(brook_req *req)

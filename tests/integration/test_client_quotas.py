@@ -9,6 +9,7 @@ Brook does not apply them (ip, request_percentage, a rate below 1, a type
 twice), kept across a restart (a single broker's file) and, in a
 cluster, set through any broker and enforced by every one."""
 import os
+import struct
 import time
 import unittest
 
@@ -84,6 +85,32 @@ class SingleBrokerQuotas(BrokerTestCase):
         self.assertLess(fast, slow / 3)
         self.assertTrue(slow_heard and max(slow_heard) > 0, slow_heard)
         self.assertEqual(fast_heard, [])
+
+    def test_a_client_that_ignores_the_throttle_is_not_read_meanwhile(self):
+        # KIP-219: the broker holds the connection, whatever the client does.
+        # Two produces of 100 KB sent back to back at 100 KB/s: the first is
+        # answered at once with the time to wait; the second, already on the
+        # socket, only after it.
+        port = self.broker.kafka_port
+        produce(port, "warm", 1)
+        self.assertEqual(alter(port, [([("client-id", "raw")], [("producer_byte_rate", 100000, False)])])[0][0], 0)
+        conn = kw.Conn(port)
+        try:
+            body = kw.produce_v3("q", 0, kw.batch([b"x" * 100000]))
+            started = time.monotonic()
+            conn.send(0, 3, body)
+            conn.send(0, 3, body)
+            _, first = conn.recv()
+            first_at = time.monotonic() - started
+            (throttle,) = struct.unpack(">i", first[-4:])  # v3's throttle time ends the response
+            _, second = conn.recv()
+            second_at = time.monotonic() - started
+        finally:
+            conn.close()
+        self.assertGreater(throttle, 700)  # 100 KB at 100 KB/s, 10 KB of burst: ~0.9 s
+        self.assertLess(first_at, 0.5)
+        self.assertGreater(second_at, throttle / 1000 * 0.9)
+        self.assertEqual(kw.parse_produce_v3(second)[0][2], 0)  # then taken
 
     def test_a_consumer_reads_everything_at_its_rate(self):
         port = self.broker.kafka_port
