@@ -23,12 +23,35 @@
 #define MAX_DEPTH 8
 
 const char *const native_op_names[] = {
-    "create_topic",        "delete_topic",       "list_topics",       "produce",          "fetch",
-    "list_offsets",        "commit_offsets",     "fetch_offsets",     "list_groups",      "describe_group",
-    "delete_group",        "sasl_handshake",     "sasl_authenticate", "describe_cluster", "replica_fetch",
-    "describe_configs",    "alter_configs",      "create_partitions", "delete_records",   "describe_acls",
-    "create_acl",          "delete_acls",        "describe_users",    "alter_users",      "elect_leaders",
-    "alter_reassignments", "list_reassignments",
+    "create_topic",
+    "delete_topic",
+    "list_topics",
+    "produce",
+    "fetch",
+    "list_offsets",
+    "commit_offsets",
+    "fetch_offsets",
+    "list_groups",
+    "describe_group",
+    "delete_group",
+    "sasl_handshake",
+    "sasl_authenticate",
+    "describe_cluster",
+    "replica_fetch",
+    "describe_configs",
+    "alter_configs",
+    "create_partitions",
+    "delete_records",
+    "describe_acls",
+    "create_acl",
+    "delete_acls",
+    "describe_users",
+    "alter_users",
+    "elect_leaders",
+    "alter_reassignments",
+    "list_reassignments",
+    "alter_client_quotas",
+    "describe_client_quotas",
 };
 const size_t native_op_count = sizeof native_op_names / sizeof native_op_names[0];
 BROOK_STATIC_ASSERT(sizeof native_op_names / sizeof native_op_names[0] == OP__COUNT,
@@ -455,6 +478,8 @@ static brook_err native_decode(void *conn, const uint8_t *frame, size_t len, bro
         case OP_ELECT_LEADERS: rc = native_decode_elect_leaders(&d); break;
         case OP_ALTER_REASSIGNMENTS: rc = native_decode_alter_reassignments(&d); break;
         case OP_LIST_REASSIGNMENTS: rc = native_decode_list_reassignments(&d); break;
+        case OP_ALTER_CLIENT_QUOTAS: rc = native_decode_alter_client_quotas(&d); break;
+        case OP_DESCRIBE_CLIENT_QUOTAS: rc = native_decode_describe_client_quotas(&d); break;
         case OP_SASL_HANDSHAKE:
         case OP_SASL_AUTHENTICATE: rc = native_decode_auth_op(&d, nr->op); break;
         default: rc = native_decode_group_op(&d, nr->op); break;
@@ -791,6 +816,8 @@ static void encode_body(msgpack_packer *pk, const native *n, const native_req *n
     case OP_ELECT_LEADERS: native_encode_elect_leaders(pk, nr, req); return;
     case OP_ALTER_REASSIGNMENTS: native_encode_alter_reassignments(pk, nr, req); return;
     case OP_LIST_REASSIGNMENTS: native_encode_list_reassignments(pk, nr, req); return;
+    case OP_ALTER_CLIENT_QUOTAS: native_encode_alter_client_quotas(pk, nr, req); return;
+    case OP_DESCRIBE_CLIENT_QUOTAS: native_encode_describe_client_quotas(pk, nr, req); return;
     case OP_SASL_HANDSHAKE:
     case OP_SASL_AUTHENTICATE: native_encode_auth_op(pk, nr, req); return;
     default: native_encode_group_op(pk, nr, req); return;

@@ -49,6 +49,9 @@ typedef enum op {
     /* partition reassignments (native_reassignments.c) */
     OP_ALTER_REASSIGNMENTS,
     OP_LIST_REASSIGNMENTS,
+    /* client quotas (native_quotas.c) */
+    OP_ALTER_CLIENT_QUOTAS,
+    OP_DESCRIBE_CLIENT_QUOTAS,
     OP__COUNT
 } op;
 
@@ -116,6 +119,11 @@ int native_decode_alter_reassignments(decoder *d);
 void native_encode_alter_reassignments(msgpack_packer *pk, const native_req *nr, const brook_request *req);
 int native_decode_list_reassignments(decoder *d);
 void native_encode_list_reassignments(msgpack_packer *pk, const native_req *nr, const brook_request *req);
+/* native_quotas.c */
+int native_decode_alter_client_quotas(decoder *d);
+int native_decode_describe_client_quotas(decoder *d);
+void native_encode_alter_client_quotas(msgpack_packer *pk, const native_req *nr, const brook_request *req);
+void native_encode_describe_client_quotas(msgpack_packer *pk, const native_req *nr, const brook_request *req);
 
 /* ---- consumer groups (native_groups.c) ---- */
 int native_decode_group_op(decoder *d, op o);

@@ -14,7 +14,7 @@ import time
 import unittest
 
 import kafkawire as kw
-from brooktest import Broker, BrokerTestCase
+from brooktest import BrokerTestCase, brookctl
 from clustertest import NS, ClusterTestCase
 
 try:
@@ -159,6 +159,25 @@ class SingleBrokerQuotas(BrokerTestCase):
         self.broker.stop()
         self.broker.start()
         self.assertEqual(len(describe(self.broker.kafka_port)[2]), 4)
+
+    def test_brookctl_sets_lists_and_deletes_quotas(self):
+        def ctl(*args):
+            r = brookctl(self.broker.address, "quotas", *args)
+            return r.returncode, r.stdout.decode(), r.stderr.decode()
+        self.assertEqual(ctl("set", "--client-id", "app", "producer_byte_rate=1000")[:2], (0, "set\n"))
+        self.assertEqual(ctl("set", "--default-user", "--client-id", "app", "consumer_byte_rate=2000",
+                             "producer_byte_rate=3000")[:2], (0, "set\n"))
+        code, out, _ = ctl("list")
+        self.assertEqual((code, sorted(out.splitlines())),
+                         (0, ["client-id app\tproducer_byte_rate 1000",
+                              "user (default)\tclient-id app\tproducer_byte_rate 3000\tconsumer_byte_rate 2000"]))
+        self.assertEqual(ctl("delete", "--client-id", "app", "producer_byte_rate")[:2], (0, "deleted\n"))
+        code, out, err = ctl("set", "--user", "u", "request_percentage=5")
+        self.assertEqual(code, 1)
+        self.assertIn("request_percentage: not supported by Brook", err)
+        self.assertEqual(ctl("set", "producer_byte_rate=5")[0], 2)  # no entity
+        self.assertEqual(ctl("set", "--user", "u", "producer_byte_rate=0")[0], 2)
+        self.assertEqual(len(describe(self.broker.kafka_port)[2]), 1)
 
     def test_what_brook_does_not_apply_is_refused_by_name(self):
         port = self.broker.kafka_port

@@ -28,6 +28,7 @@ static void usage(FILE *out)
                  "  groups reset-offsets G --topic T ...  move a group's committed offsets\n"
                  "  users add|delete NAME | list --file F edit auth-plain's credentials file\n"
                  "  acls list | add | remove ...          the authorizer's rules (auth-acl)\n"
+                 "  quotas list | set | delete ...        client quotas: byte rates per user and client id\n"
                  "  cluster                               the cluster id, the controller and the live brokers\n"
                  "\n"
                  "options:\n"
@@ -218,6 +219,8 @@ int main(int argc, char **argv)
         return cmd_cluster(&g, sub_argc, sub_argv);
     if (strcmp(cmd, "acls") == 0)
         return cmd_acls(&g, sub_argc, sub_argv);
+    if (strcmp(cmd, "quotas") == 0)
+        return cmd_quotas(&g, sub_argc, sub_argv);
     if (strcmp(cmd, "help") == 0) {
         usage(stdout);
         return 0;
