@@ -225,6 +225,17 @@ class AclAdminWithoutAlter(AclAdmin):
         self.assertEqual(kw.alter_reassignments_v0(port, [("t", 0, [0])]), (31, {}))
         self.assertEqual(kw.list_reassignments_v0(port), (0, {}))
 
+    def test_client_quotas_need_alter_on_the_cluster_to_change_and_describe_to_list(self):
+        conn = kw.Conn(self.broker.kafka_port)
+        try:
+            body = kw.alter_client_quotas_v0([([("user", "a")], [("producer_byte_rate", 1000, False)])])
+            [(err, _, _)] = kw.parse_alter_client_quotas_v0(conn.call(49, 0, body))
+            self.assertEqual(err, 31)
+            self.assertEqual(kw.parse_describe_client_quotas_v0(conn.call(48, 0, kw.describe_client_quotas_v0([]))),
+                             (0, None, []))
+        finally:
+            conn.close()
+
     test_create_describe_delete_in_force_and_durable = None
     test_rules_brook_cannot_keep_are_refused_with_the_reason = None
 
