@@ -179,6 +179,23 @@ class SingleBrokerQuotas(BrokerTestCase):
         self.assertEqual(ctl("set", "--user", "u", "producer_byte_rate=0")[0], 2)
         self.assertEqual(len(describe(self.broker.kafka_port)[2]), 1)
 
+    def test_a_damaged_rules_file_stops_the_start_with_its_line(self):
+        alter(self.broker.kafka_port, [([("client-id", "app")], [("producer_byte_rate", 1000, False)])])
+        self.broker.stop()
+        path = os.path.join(self.broker.data, "client_quotas")
+        with open(path) as f:
+            kept = f.read()
+        self.assertIn(" 1000\n", kept)
+        with open(path, "a") as f:
+            f.write("not a rule\n")
+        with self.assertRaises(RuntimeError) as failed:
+            self.broker.start()
+        self.assertIn("client_quotas:2: not a client quota rule", str(failed.exception))
+        with open(path, "w") as f:  # mended: the rule is back
+            f.write(kept)
+        self.broker.start()
+        self.assertEqual(len(describe(self.broker.kafka_port)[2]), 1)
+
     def test_what_brook_does_not_apply_is_refused_by_name(self):
         port = self.broker.kafka_port
         for entity, ops, why in [
