@@ -340,8 +340,9 @@ static int32_t counted(brook_broker *b, int64_t wait)
     return ms;
 }
 
-int32_t brook_client_quotas_charge(brook_broker *b, const char *principal, const char *client_id, brook_quota_kind kind,
-                                   int64_t bytes)
+/* The client spent `bytes` of `kind` (0: only asks): how long it must now wait. */
+static int32_t charge(brook_broker *b, const char *principal, const char *client_id, brook_quota_kind kind,
+                      int64_t bytes)
 {
     brook_client_quotas *cq = b->client_quotas;
     if (!cq || brook_quota_rules_empty(&cq->rules))
@@ -354,20 +355,11 @@ int32_t brook_client_quotas_charge(brook_broker *b, const char *principal, const
     return counted(b, brook_quota_wait_ms(&bg->q, now));
 }
 
-int32_t brook_client_quotas_wait(brook_broker *b, const char *principal, const char *client_id, brook_quota_kind kind)
+int32_t brook_client_quotas_charge_request(brook_req *req, brook_quota_kind kind, int64_t bytes)
 {
-    brook_client_quotas *cq = b->client_quotas;
-    if (!cq || brook_quota_rules_empty(&cq->rules))
-        return 0;
-    int64_t now = brook_loop_now(b->loop);
-    budget *bg = budget_of(cq, principal, client_id, kind, now);
-    return counted(b, bg ? brook_quota_wait_ms(&bg->q, now) : 0);
-}
-
-void brook_client_quotas_charge_request(brook_req *req, brook_quota_kind kind, int64_t bytes)
-{
-    int32_t ms = brook_client_quotas_charge(req->broker, req->pub.principal, req->pub.client_id, kind, bytes);
+    int32_t ms = charge(req->broker, req->pub.principal, req->pub.client_id, kind, bytes);
     req->pub.throttle_time_ms = ms;
     if (ms > 0 && req->conn)
         brook_conn_throttle(req->conn, ms);
+    return ms;
 }

@@ -40,19 +40,13 @@ typedef struct brook_quota_change {
 brook_err brook_client_quotas_write(struct brook_broker *b, const brook_quota_change *changes, size_t n,
                                     void (*done)(void *arg, brook_err err), void *arg);
 
-/* A client (its principal, "User:<name>", and client id) spent `bytes` of
- * `kind`: how long it must now wait, in ms (0: it may go on). */
-int32_t brook_client_quotas_charge(struct brook_broker *b, const char *principal, const char *client_id,
-                                   brook_quota_kind kind, int64_t bytes);
-/* How long the client must wait before `kind` serves it again (0: now). */
-int32_t brook_client_quotas_wait(struct brook_broker *b, const char *principal, const char *client_id,
-                                 brook_quota_kind kind);
-
-/* The client of `req` spent `bytes` of `kind`: the response says how long
- * it must wait, and its connection is not read until then, from now: a
- * request it sent behind this one waits too (KIP-219's mute; Brook reads
- * ahead of the request in progress, Kafka does not). */
+/* The client of `req` (its principal, "User:<name>", and client id) spent
+ * `bytes` of `kind` (0: it only asks whether it may go on): how long it
+ * must wait, in ms (0: it may go on). The response says so, and its
+ * connection is not read until then, from now: a request it sent behind
+ * this one waits too (KIP-219's mute; Brook reads ahead of the request in
+ * progress, Kafka does not). */
 struct brook_req;
-void brook_client_quotas_charge_request(struct brook_req *req, brook_quota_kind kind, int64_t bytes);
+int32_t brook_client_quotas_charge_request(struct brook_req *req, brook_quota_kind kind, int64_t bytes);
 
 #endif

@@ -295,13 +295,7 @@ void brook_handle_fetch(brook_req *req)
     }
     /* a consumer over its quota gets nothing now, and how long to wait
      * (Kafka's answer: no partitions, the throttle time) */
-    int32_t wait = f->replica_id < 0 ? brook_client_quotas_wait(req->broker, req->pub.principal, req->pub.client_id,
-                                                                BROOK_QUOTA_FETCH)
-                                     : 0;
-    if (wait > 0) {
-        req->pub.throttle_time_ms = wait;
-        if (req->conn)
-            brook_conn_throttle(req->conn, wait);
+    if (f->replica_id < 0 && brook_client_quotas_charge_request(req, BROOK_QUOTA_FETCH, 0) > 0) {
         f->topic_count = 0;
         return;
     }
