@@ -51,6 +51,8 @@ typedef enum brook_err {
     BROOK_ERR_ELIGIBLE_LEADERS_NOT_AVAILABLE = 40, /* since 2.10: no live replica could lead */
     BROOK_ERR_INVALID_REPLICA_ASSIGNMENT = 41,     /* since 2.11: replicas a partition cannot be moved to */
     BROOK_ERR_NO_REASSIGNMENT_IN_PROGRESS = 42,    /* since 2.11: no reassignment of the partition to cancel */
+    BROOK_ERR_INVALID_TXN_STATE = 43,              /* since 2.14: not allowed in the producer's transaction state */
+    BROOK_ERR_TRANSACTION_COORDINATOR_FENCED = 44, /* since 2.14: a newer transaction coordinator took over */
     BROOK_ERR__COUNT
 } brook_err;
 
@@ -101,6 +103,8 @@ static inline const char *brook_err_str(brook_err err)
     case BROOK_ERR_ELIGIBLE_LEADERS_NOT_AVAILABLE: return "no live replica can lead";
     case BROOK_ERR_INVALID_REPLICA_ASSIGNMENT: return "invalid replica assignment";
     case BROOK_ERR_NO_REASSIGNMENT_IN_PROGRESS: return "no reassignment in progress";
+    case BROOK_ERR_INVALID_TXN_STATE: return "not allowed in the transaction's state";
+    case BROOK_ERR_TRANSACTION_COORDINATOR_FENCED: return "a newer transaction coordinator took over";
     case BROOK_ERR__COUNT: break;
     }
     return "unknown error";

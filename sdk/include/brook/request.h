@@ -64,6 +64,7 @@ typedef enum brook_request_type {
     BROOK_REQ_LIST_REASSIGNMENTS = 36,     /* since 2.11: the moves in progress */
     BROOK_REQ_DESCRIBE_CLIENT_QUOTAS = 37, /* since 2.13: the client quota rules a filter matches */
     BROOK_REQ_ALTER_CLIENT_QUOTAS = 38,    /* since 2.13: client quota rules set or removed */
+    BROOK_REQ_WRITE_TXN_MARKERS = 39,      /* since 2.14: end producers' transactions in partitions' logs */
 } brook_request_type;
 
 /* brook_request.flags */
@@ -197,6 +198,24 @@ typedef struct brook_produce_req {
 } brook_produce_req;
 
 /* ---- fetch ---------------------------------------------------------- */
+/* Which records a consumer's fetch may see (since 2.14): everything below
+ * the high watermark, or only below the last stable offset (no record of
+ * a transaction still open), with the aborted transactions the records
+ * hold listed so the consumer can drop theirs (Kafka's isolation levels). */
+typedef enum brook_isolation {
+    BROOK_READ_UNCOMMITTED = 0,
+    BROOK_READ_COMMITTED = 1,
+} brook_isolation;
+
+/* An aborted transaction a read_committed fetch returns records of (since
+ * 2.14): the consumer drops that producer's transactional records from
+ * `first_offset` on until it reads the transaction's ABORT marker. */
+typedef struct brook_aborted_txn {
+    int64_t producer_id;
+    int64_t first_offset;
+} brook_aborted_txn;
+BROOK_ABI_PIN_SIZE(brook_aborted_txn, 16);
+
 typedef struct brook_fetch_partition {
     int32_t partition;
     int32_t max_bytes;
@@ -221,7 +240,13 @@ typedef struct brook_fetch_partition {
      * live replica's start passed the offset. 0 from an older codec, which
      * counts as a log that still starts at 0: such a DeleteRecords waits. */
     int64_t replica_log_start_offset;
-    uint64_t reserved[3];
+    /* Out, since 2.14 (in what was reserved room): the last stable offset
+     * (below it no transaction is open), and for a read_committed fetch
+     * the aborted transactions its records hold, oldest first (NULL, 0:
+     * none). */
+    int64_t last_stable_offset;
+    const brook_aborted_txn *aborted;
+    size_t aborted_count;
 } brook_fetch_partition;
 BROOK_ABI_PIN_SIZE(brook_fetch_partition, 112);
 
@@ -240,6 +265,7 @@ typedef struct brook_fetch_req {
     int32_t replica_id; /* a follower broker's id; -1 for consumers (and protocols without replicas) */
     brook_fetch_topic *topics;
     size_t topic_count;
+    brook_isolation isolation; /* since 2.14: 0 (read uncommitted) from an older codec */
 } brook_fetch_req;
 
 /* ---- list offsets --------------------------------------------------- */
@@ -266,6 +292,8 @@ BROOK_ABI_PIN_SIZE(brook_list_offsets_topic, 40);
 typedef struct brook_list_offsets_req {
     brook_list_offsets_topic *topics;
     size_t topic_count;
+    /* since 2.14: read committed's LATEST is the last stable offset */
+    brook_isolation isolation;
 } brook_list_offsets_req;
 
 /* ---- offset for leader epoch (since 2.1) ------------------------------- */
@@ -484,7 +512,12 @@ typedef struct brook_producer_info {
     int32_t producer_epoch;
     int32_t last_sequence;
     int64_t last_timestamp; /* when its last batch was appended, by the broker's clock (ms) */
-    uint64_t reserved[2];
+    /* since 2.14, in what was reserved room: the first offset of its open
+     * transaction (-1: none), and the coordinator
+     * epoch of its last transaction marker (-1: none) */
+    int64_t current_txn_start_offset;
+    int32_t coordinator_epoch;
+    uint32_t reserved32;
 } brook_producer_info;
 BROOK_ABI_PIN_SIZE(brook_producer_info, 40);
 
@@ -677,6 +710,37 @@ typedef struct brook_describe_client_quotas_req {
     size_t entry_count;         /* out */
 } brook_describe_client_quotas_req;
 
+/* ---- write transaction markers (since 2.14) -------------------------------- */
+/* Kafka's WriteTxnMarkers: a transaction coordinator (or an operator
+ * aborting a hanging transaction, KIP-664) ends a producer's transaction
+ * in the partitions this broker leads by appending a COMMIT or ABORT
+ * marker to each. */
+typedef struct brook_txn_marker_topic {
+    const char *name;
+    const int32_t *partitions;
+    brook_err *errors; /* out: one per partition (the codec allocates it) */
+    size_t partition_count;
+    uint64_t reserved[2];
+} brook_txn_marker_topic;
+BROOK_ABI_PIN_SIZE(brook_txn_marker_topic, 48);
+
+typedef struct brook_txn_marker {
+    int64_t producer_id;
+    int16_t producer_epoch;
+    int16_t reserved16;
+    int32_t coordinator_epoch;
+    int commit; /* 0: abort */
+    brook_txn_marker_topic *topics;
+    size_t topic_count;
+    uint64_t reserved[2];
+} brook_txn_marker;
+BROOK_ABI_PIN_SIZE(brook_txn_marker, 56);
+
+typedef struct brook_write_txn_markers_req {
+    brook_txn_marker *markers;
+    size_t marker_count;
+} brook_write_txn_markers_req;
+
 /* ---- the request ---------------------------------------------------- */
 typedef struct brook_request brook_request;
 
@@ -749,6 +813,7 @@ struct brook_request {
         brook_list_reassignments_req list_reassignments;           /* since 2.11 */
         brook_describe_client_quotas_req describe_client_quotas;   /* since 2.13 */
         brook_alter_client_quotas_req alter_client_quotas;         /* since 2.13 */
+        brook_write_txn_markers_req write_txn_markers;             /* since 2.14 */
         uint64_t room[32];
     } u;
 };
