@@ -10,6 +10,7 @@
 #include "log_scan.h"
 #include "loop.h"
 #include "offsets_internal.h"
+#include "txn_marker.h"
 
 /* Record layout (big-endian), version 1:
  *   key:   int16 version, int16 len + group, int16 len + topic, int32 partition
@@ -220,6 +221,8 @@ static void replay_batch(void *arg, const uint8_t *batch, const brook_batch_info
 {
     offsets_replay *r = arg;
     brook_batch_iter it;
+    if (brook_batch_is_control(info))
+        return; /* a transaction marker (txn_marker.h): none of this log's records */
     if (brook_batch_iter_init(&it, batch, info->size))
         return;
     brook_record rec;

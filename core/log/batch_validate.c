@@ -22,8 +22,8 @@ static brook_err check_header(const brook_batch_info *info, const char **why)
         *why = "clients may not produce control batches";
         return BROOK_ERR_INVALID_RECORD;
     }
-    if (info->attributes & ATTR_TRANSACTIONAL) {
-        *why = "transactional batches are not supported (Brook has no transaction coordinator yet)";
+    if ((info->attributes & ATTR_TRANSACTIONAL) && info->producer_id < 0) {
+        *why = "a transactional batch needs a producer id";
         return BROOK_ERR_INVALID_RECORD;
     }
     if (info->producer_id >= 0 && info->base_sequence < 0) {

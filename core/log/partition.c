@@ -62,9 +62,8 @@ static brook_err load_epochs(brook_partition *p, int64_t end, brook_partition_fi
 
 static void replay_batch(void *arg, const uint8_t *batch, const brook_batch_info *info)
 {
-    (void)batch;
     brook_partition *p = arg;
-    brook_producers_record(p->producers, info, info->base_offset, p->replay_clock_ms);
+    brook_producers_learn(p->producers, batch, info, p->replay_clock_ms);
 }
 
 /* Idempotent producers as they were at the log end: the newest snapshot
@@ -309,7 +308,15 @@ brook_err brook_partition_size(brook_partition *p, uint64_t *bytes)
     return brook_storage_of(storage)->size(p->log, bytes);
 }
 
-brook_err brook_partition_read(brook_partition *p, int64_t offset, size_t max_bytes, brook_slice *slices,
+int64_t brook_partition_last_stable(brook_partition *p)
+{
+    int64_t start, end;
+    if (brook_partition_offsets(p, &start, &end))
+        start = 0;
+    return brook_producers_last_stable(p->producers, start, p->high_watermark);
+}
+
+brook_err brook_partition_read(brook_partition *p, int64_t offset, int64_t upto, size_t max_bytes, brook_slice *slices,
                                size_t max_slices, size_t *n_slices, size_t *bytes)
 {
     *n_slices = 0;
@@ -320,11 +327,45 @@ brook_err brook_partition_read(brook_partition *p, int64_t offset, size_t max_by
     brook_err e = brook_partition_offsets(p, &start, &end);
     if (e)
         return e;
-    if (offset > p->high_watermark && offset <= end)
-        return BROOK_OK; /* not committed yet: nothing to read, not an error */
-    return brook_partition_fetch_read(p, offset, p->high_watermark, max_bytes, slices, max_slices, n_slices, bytes);
+    if (upto < 0 || upto > p->high_watermark)
+        upto = p->high_watermark;
+    if (offset > upto && offset <= end)
+        return BROOK_OK; /* not committed (or not stable) yet: nothing to read, not an error */
+    return brook_partition_fetch_read(p, offset, upto, max_bytes, slices, max_slices, n_slices, bytes);
 }
 
+int64_t brook_partition_stable_bound(brook_partition *p, int64_t offset, size_t max_aborted, size_t *n_aborted)
+{
+    brook_txns *t = brook_producers_txns(p->producers);
+    int64_t upto = brook_partition_last_stable(p);
+    *n_aborted = brook_txns_aborted_in(t, offset, upto, NULL, NULL);
+    /* halve the way until the list fits: the aborted transactions that
+     * straddle `offset` itself are always listed, however many */
+    while (*n_aborted > max_aborted && upto > offset + 1) {
+        upto = offset + (upto - offset) / 2;
+        *n_aborted = brook_txns_aborted_in(t, offset, upto, NULL, NULL);
+    }
+    return upto;
+}
+
+typedef struct aborted_list {
+    brook_aborted_txn *out;
+    size_t n, max;
+} aborted_list;
+
+static void add_aborted(void *arg, const brook_aborted_entry *a)
+{
+    aborted_list *l = arg;
+    if (l->n < l->max)
+        l->out[l->n++] = (brook_aborted_txn){a->producer_id, a->first_offset};
+}
+
+size_t brook_partition_aborted(brook_partition *p, int64_t from, int64_t upper, brook_aborted_txn *out, size_t max)
+{
+    aborted_list l = {out, 0, max};
+    brook_txns_aborted_in(brook_producers_txns(p->producers), from, upper, add_aborted, &l);
+    return l.n;
+}
 brook_err brook_partition_offset_for(brook_partition *p, int64_t timestamp, brook_storage_ready_cb ready, void *arg,
                                      int64_t *offset, int64_t *found_timestamp)
 {
@@ -342,6 +383,10 @@ brook_err brook_partition_offset_for(brook_partition *p, int64_t timestamp, broo
     }
     if (timestamp == BROOK_OFFSET_LATEST) {
         *offset = p->high_watermark;
+        return BROOK_OK;
+    }
+    if (timestamp == BROOK_OFFSET_LAST_STABLE) {
+        *offset = brook_partition_last_stable(p);
         return BROOK_OK;
     }
     if (timestamp == BROOK_OFFSET_LOG_END) {

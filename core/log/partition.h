@@ -16,8 +16,14 @@
 #include <brook/storage.h>
 #include <brook/types.h>
 
+#include <brook/request.h>
+
 #include "leader_epochs.h"
 #include "topics.h"
+
+/* ListOffsets' latest for a read_committed consumer (core only, never on
+ * the wire: the handler maps BROOK_OFFSET_LATEST to it). */
+#define BROOK_OFFSET_LAST_STABLE (-1001)
 
 struct brook_broker;
 struct brook_req;
@@ -136,6 +142,7 @@ struct brook_append {
     uint8_t *data;
     size_t len;
     int16_t acks;
+    int marker; /* `data` is one transaction marker the core built (txn_marker.h), not a client's batches */
     void (*done)(brook_append *a);
     void *arg;
     /* out */
@@ -166,14 +173,29 @@ void brook_partition_produce(brook_partition *p, brook_append *a);
  * (with `error` if acks = -1 and it is not committed by then). */
 void brook_partition_produce_expire(brook_append *a, brook_err error);
 
-/* Whole batches from `offset` as storage slices, up to the high watermark
- * (what consumers may see), within `max_bytes` except for the first batch.
- * BROOK_ERR_OUT_OF_RANGE outside [log start, log end]; an offset between
- * the high watermark and the log end reads nothing, and so does a read
- * storage must first get ready for off the loop (the partition's fetches,
- * waiters with `reads`, are woken once it is). */
-brook_err brook_partition_read(brook_partition *p, int64_t offset, size_t max_bytes, brook_slice *slices,
+/* Whole batches from `offset` as storage slices, below `upto` (-1: the
+ * high watermark, what consumers may see; never past it), within
+ * `max_bytes` except for the first batch. BROOK_ERR_OUT_OF_RANGE outside
+ * [log start, log end]; an offset between that bound and the log end reads
+ * nothing, and so does a read storage must first get ready for off the
+ * loop (the partition's fetches, waiters with `reads`, are woken once it
+ * is). */
+brook_err brook_partition_read(brook_partition *p, int64_t offset, int64_t upto, size_t max_bytes, brook_slice *slices,
                                size_t max_slices, size_t *n_slices, size_t *bytes);
+
+/* The last stable offset (Kafka's LSO): below it every transaction has
+ * ended and its marker is committed; the high watermark when none is open. */
+int64_t brook_partition_last_stable(brook_partition *p);
+
+/* Where a read_committed read from `offset` may go: the last stable offset,
+ * or short of it so that the aborted transactions it may hold records of
+ * are at most `max_aborted` (those straddling `offset` are counted
+ * whatever their number); *n_aborted says how many there are. */
+int64_t brook_partition_stable_bound(brook_partition *p, int64_t offset, size_t max_aborted, size_t *n_aborted);
+
+/* Those aborted transactions of a read of [from, upper), oldest first, at
+ * most `max` of them into `out`; returns how many were written. */
+size_t brook_partition_aborted(brook_partition *p, int64_t from, int64_t upper, brook_aborted_txn *out, size_t max);
 
 /* Storage's read below `max_offset`, for fetches: nothing yet (BROOK_OK,
  * no slices) when storage gets ready for it off the loop first, the
@@ -182,7 +204,8 @@ brook_err brook_partition_fetch_read(brook_partition *p, int64_t offset, int64_t
                                      brook_slice *slices, size_t max_slices, size_t *n_slices, size_t *bytes);
 
 /* ListOffsets' answer for `timestamp`: BROOK_OFFSET_EARLIEST (log start),
- * BROOK_OFFSET_LATEST (the high watermark) or the first committed offset
+ * BROOK_OFFSET_LATEST (the high watermark), BROOK_OFFSET_LAST_STABLE
+ * (read_committed's latest) or the first committed offset
  * of a batch whose max timestamp is >= `timestamp` (*offset -1 when none).
  * With `ready`, BROOK_ERR_AGAIN when storage must first get ready for the
  * lookup off the loop (storage.h's prepare_timestamp): `ready(arg, err)`

@@ -12,6 +12,23 @@
 #include "log.h"
 #include "producer_state.h"
 #include "record_batch.h"
+#include "txn_marker.h"
+
+/* A transaction marker against its producer's epoch and the coordinator's. */
+static brook_err check_marker(brook_partition *p, const brook_append *a, const char **error_message)
+{
+    int commit;
+    int32_t coordinator_epoch;
+    brook_err e = brook_txn_marker_parse(a->data, &a->first, &commit, &coordinator_epoch);
+    if (e)
+        return BROOK_ERR_CORRUPT;
+    e = brook_producers_check_marker(p->producers, a->first.producer_id, a->first.producer_epoch, coordinator_epoch);
+    if (e == BROOK_ERR_INVALID_PRODUCER_EPOCH)
+        *error_message = "the marker's producer epoch is older than the producer's";
+    else if (e == BROOK_ERR_TRANSACTION_COORDINATOR_FENCED)
+        *error_message = "the marker's coordinator epoch is older than the last marker's";
+    return e;
+}
 
 /* Idempotence: a lone batch with a producer id is checked against the
  * producer's sequence; BROOK_ERR_EXISTS means an earlier copy was appended. */
@@ -29,6 +46,8 @@ static brook_err check_producer(brook_partition *p, const brook_batch_info *info
         *error_message = "sequence number out of order for this producer";
     else if (e == BROOK_ERR_INVALID_PRODUCER_EPOCH)
         *error_message = "producer epoch is older than the current one";
+    else if (e == BROOK_ERR_INVALID_TXN_STATE)
+        *error_message = "a non-transactional batch from a producer whose transaction is open";
     return e;
 }
 
@@ -101,7 +120,8 @@ static brook_err assign_and_append(brook_partition *p, brook_append *a, int32_t 
     if (e)
         return e;
     int64_t dup_base;
-    e = check_producer(p, &a->first, a->batches, &dup_base, &a->error_message);
+    e = a->marker ? check_marker(p, a, &a->error_message)
+                  : check_producer(p, &a->first, a->batches, &dup_base, &a->error_message);
     if (e == BROOK_ERR_EXISTS) {
         a->duplicate = 1;
         a->base_offset = dup_base;
@@ -129,7 +149,10 @@ static brook_err assign_and_append(brook_partition *p, brook_append *a, int32_t 
         return e;
     }
     a->last_offset = next - 1;
-    brook_producers_record(p->producers, &a->first, a->base_offset, brook_wall_clock_ms());
+    brook_batch_info appended = a->first;
+    appended.last_offset = a->base_offset + (appended.last_offset - appended.base_offset);
+    appended.base_offset = a->base_offset;
+    brook_producers_learn(p->producers, a->data, &appended, brook_wall_clock_ms());
     brook_partition_maybe_snapshot(p, a->len, next);
     return BROOK_OK;
 }
@@ -236,7 +259,10 @@ void brook_partition_produce(brook_partition *p, brook_append *a)
         a->error = BROOK_ERR_NOT_FOUND;
     else if (p->role != BROOK_ROLE_LEADER)
         a->error = BROOK_ERR_NOT_LEADER;
-    else
+    else if (a->marker) { /* built by the core (brook_txn_marker_build) */
+        a->error = brook_batch_check(a->data, a->len, &a->first);
+        a->batches = 1;
+    } else
         a->error = validate_batches(p, a->data, a->len, &a->first, &a->batches, &a->error_message);
     if (!a->error && strategy_has(p, produce_check))
         a->error = strategy(p)->produce_check(p->replica, a->acks, 0);

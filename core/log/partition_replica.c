@@ -226,8 +226,7 @@ static brook_err learn_replica_batches(brook_partition *p, const uint8_t *data, 
             if (e)
                 return e;
         }
-        if (info.producer_id >= 0)
-            brook_producers_record(p->producers, &info, info.base_offset, now);
+        brook_producers_learn(p->producers, data + pos, &info, now); /* transactions' markers included */
         pos += info.size;
     }
     return BROOK_OK;

@@ -18,8 +18,8 @@
 #include "log.h"
 
 #define MAGIC              "BRPS"
-#define VERSION            1
-#define HEADER             (4 + 4 + 8) /* magic, version, offset */
+#define VERSION            BROOK_PRODUCERS_FORMAT /* 1: before transactions, still read */
+#define HEADER             (4 + 4 + 8)            /* magic, version, offset */
 #define KEEP               2
 #define SUFFIX             ".snapshot"
 #define MAX_SNAPSHOT_BYTES ((size_t)1 << 30) /* a sanity bound: tables are far smaller */
@@ -135,14 +135,15 @@ static brook_err decode_one(uint8_t *data, size_t len, int64_t offset, int32_t m
                             brook_producers **out)
 {
     brook_err e = BROOK_OK;
-    if (len < HEADER + 8 || memcmp(data, MAGIC, 4) != 0 || brook_be32(data + 4) != VERSION ||
+    uint32_t version = len >= HEADER ? brook_be32(data + 4) : 0;
+    if (len < HEADER + 8 || memcmp(data, MAGIC, 4) != 0 || version < 1 || version > VERSION ||
         (int64_t)brook_be64(data + 8) != offset || brook_crc32c(0, data, len - 4) != brook_be32(data + len - 4))
         e = BROOK_ERR_CORRUPT;
     brook_producers *ps = e ? NULL : brook_producers_new(max_producers, expiration_ms);
     if (!e && !ps)
         e = BROOK_ERR_NOMEM;
     if (!e)
-        e = brook_producers_decode(ps, data + HEADER, len - HEADER - 4);
+        e = brook_producers_decode(ps, data + HEADER, len - HEADER - 4, version);
     free(data);
     if (e) {
         brook_producers_free(ps);

@@ -20,6 +20,9 @@
 #include "router.h"
 
 #define MAX_SLICES_PER_PARTITION 256
+/* A read_committed read stops short of the last stable offset rather than
+ * list more aborted transactions than this (partition.h). */
+#define MAX_ABORTED_PER_PARTITION 256
 
 typedef struct fetch_state {
     brook_waiter *waiters; /* one per partition, same order as the request */
@@ -84,6 +87,7 @@ static void release_partition(brook_fetch_partition *fp)
             fp->slices[i].release(fp->slices[i].owner);
     fp->slice_count = 0;
     fp->bytes = 0;
+    fp->aborted_count = 0;
 }
 
 void brook_handle_fetch_release(brook_req *req)
@@ -92,6 +96,29 @@ void brook_handle_fetch_release(brook_req *req)
     for (size_t t = 0; t < f->topic_count; t++)
         for (size_t i = 0; i < f->topics[t].partition_count; i++)
             release_partition(&f->topics[t].partitions[i]);
+}
+
+/* A read_committed consumer's read: records below the last stable offset
+ * (short of it when that would list too many aborted transactions), and
+ * the aborted transactions they may hold records of. */
+static void read_committed(brook_req *req, brook_partition *part, brook_fetch_partition *fp, size_t max)
+{
+    size_t n;
+    int64_t upto = brook_partition_stable_bound(part, fp->fetch_offset, MAX_ABORTED_PER_PARTITION, &n);
+    fp->error = brook_partition_read(part, fp->fetch_offset, upto, max, fp->slices, MAX_SLICES_PER_PARTITION,
+                                     &fp->slice_count, &fp->bytes);
+    if (fp->error || !fp->bytes || !n)
+        return;
+    brook_aborted_txn *list = (brook_aborted_txn *)fp->aborted;
+    if (!list || n > MAX_ABORTED_PER_PARTITION) { /* once per partition for every read of a long poll, as a rule */
+        size_t room = n > MAX_ABORTED_PER_PARTITION ? n : MAX_ABORTED_PER_PARTITION;
+        if (!(list = brook_request_alloc(&req->pub, sizeof *list * room))) {
+            fp->error = BROOK_ERR_NOMEM;
+            return;
+        }
+        fp->aborted = list;
+    }
+    fp->aborted_count = brook_partition_aborted(part, fp->fetch_offset, upto, list, n);
 }
 
 /* Read one partition into fp; `budget` is what the response may still take
@@ -146,10 +173,13 @@ static void read_partition(brook_req *req, const char *topic, brook_fetch_partit
         fp->high_watermark = rf.high_watermark;
         fp->diverging_epoch = rf.diverging_epoch;
         fp->diverging_end_offset = rf.diverging_end;
+    } else if (req->pub.u.fetch.isolation == BROOK_READ_COMMITTED) {
+        read_committed(req, part, fp, max);
     } else {
-        fp->error = brook_partition_read(part, fp->fetch_offset, max, fp->slices, MAX_SLICES_PER_PARTITION,
+        fp->error = brook_partition_read(part, fp->fetch_offset, -1, max, fp->slices, MAX_SLICES_PER_PARTITION,
                                          &fp->slice_count, &fp->bytes);
     }
+    fp->last_stable_offset = brook_partition_last_stable(part);
     if (fp->error) {
         fp->slice_count = 0;
         fp->bytes = 0;

@@ -1,5 +1,6 @@
 /* ListOffsets: earliest (log start), latest (high watermark, what a consumer
- * can read) or the first offset at or after a timestamp. A lookup by time
+ * can read; for read_committed the last stable offset) or the first offset
+ * at or after a timestamp (read_committed: below the last stable offset). A lookup by time
  * whose storage must first read something in (an index, batch headers) is
  * asked again once storage has it off the loop: the request answers when
  * every partition has its answer, and the loop never waits for the disk. */
@@ -45,7 +46,11 @@ static void list_one(brook_req *req, const char *topic, brook_list_offsets_parti
     if (!l && by_time && (l = brook_request_alloc(&req->pub, sizeof *l)))
         *l = (lookup){.req = req, .topic = topic, .lp = lp};
     brook_storage_ready_cb ready = l && l->rounds++ < READY_ROUNDS ? storage_ready : NULL; /* NULL: wait here */
-    lp->error = brook_partition_offset_for(part, lp->timestamp, ready, l, &lp->offset, &lp->found_timestamp);
+    int committed = req->pub.u.list_offsets.isolation == BROOK_READ_COMMITTED;
+    int64_t asked = committed && lp->timestamp == BROOK_OFFSET_LATEST ? BROOK_OFFSET_LAST_STABLE : lp->timestamp;
+    lp->error = brook_partition_offset_for(part, asked, ready, l, &lp->offset, &lp->found_timestamp);
+    if (!lp->error && committed && by_time && lp->offset >= brook_partition_last_stable(part))
+        lp->offset = lp->found_timestamp = -1; /* in a transaction still open: not there yet for this reader */
     if (lp->error == BROOK_ERR_AGAIN) {
         lp->error = BROOK_OK;
         req->pending++; /* storage_ready comes */

@@ -1,5 +1,6 @@
 /* DescribeProducers (KIP-664): the idempotent producers a partition's
- * leader tracks, to find one that is stuck or fenced. Kafka asks READ on
+ * leader tracks, to find one that is stuck or fenced (a transaction open
+ * for long holds read_committed consumers back: its start is shown). Kafka asks READ on
  * the topic; only the leader answers (NOT_LEADER_OR_FOLLOWER elsewhere). */
 #include "broker.h"
 #include "handlers.h"
@@ -16,10 +17,13 @@ static void add_producer(void *arg, const brook_producer_view *v)
 {
     listing *l = arg;
     if (l->out->producer_count < l->room)
-        l->out->producers[l->out->producer_count++] = (brook_producer_info){.producer_id = v->id,
-                                                                            .producer_epoch = v->epoch,
-                                                                            .last_sequence = v->last_seq,
-                                                                            .last_timestamp = v->last_append_ms};
+        l->out->producers[l->out->producer_count++] =
+            (brook_producer_info){.producer_id = v->id,
+                                  .producer_epoch = v->epoch,
+                                  .last_sequence = v->last_seq,
+                                  .last_timestamp = v->last_append_ms,
+                                  .current_txn_start_offset = v->txn_first_offset,
+                                  .coordinator_epoch = v->coordinator_epoch};
 }
 
 static void describe_partition(brook_req *req, const char *topic, brook_producers_partition *pp)

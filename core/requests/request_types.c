@@ -53,6 +53,7 @@ static const brook_req_type_row rows[BROOK_REQ_TYPE_COUNT] = {
     [BROOK_REQ_LIST_REASSIGNMENTS] = {"list_reassignments", brook_handle_list_reassignments},
     [BROOK_REQ_DESCRIBE_CLIENT_QUOTAS] = {"describe_client_quotas", brook_handle_describe_client_quotas},
     [BROOK_REQ_ALTER_CLIENT_QUOTAS] = {"alter_client_quotas", brook_handle_alter_client_quotas},
+    [BROOK_REQ_WRITE_TXN_MARKERS] = {"write_txn_markers", brook_handle_write_txn_markers},
 };
 
 const brook_req_type_row *brook_req_type(int type)

@@ -982,6 +982,39 @@ static const kfield lpr_resp[LPR_R__COUNT] = {
 MSG(lpr_request, lpr_req);
 MSG(lpr_response, lpr_resp);
 
+/* ---- WriteTxnMarkers (27) ---------------------------------------------------- */
+static const kfield wtm_topic[WTM_T__COUNT] = {
+    [WTM_T_NAME] = F("Name", KT_STRING, 0, KV_ANY),
+    [WTM_T_PARTITIONS] = FA("PartitionIndexes", KT_INT32, 0, KV_ANY, KV_NEVER),
+};
+static const kfield wtm_marker[WTM_M__COUNT] = {
+    [WTM_M_PRODUCER_ID] = F("ProducerId", KT_INT64, 0, KV_ANY),
+    [WTM_M_EPOCH] = F("ProducerEpoch", KT_INT16, 0, KV_ANY),
+    [WTM_M_RESULT] = F("TransactionResult", KT_BOOL, 0, KV_ANY),
+    [WTM_M_TOPICS] = FS("Topics", wtm_topic, 0, KV_ANY, KV_NEVER),
+    [WTM_M_COORDINATOR_EPOCH] = F("CoordinatorEpoch", KT_INT32, 0, KV_ANY),
+};
+static const kfield wtm_req[WTM__COUNT] = {
+    [WTM_MARKERS] = FS("Markers", wtm_marker, 0, KV_ANY, KV_NEVER),
+};
+static const kfield wtm_resp_partition[WTM_RP__COUNT] = {
+    [WTM_RP_INDEX] = F("PartitionIndex", KT_INT32, 0, KV_ANY),
+    [WTM_RP_ERROR] = F("ErrorCode", KT_INT16, 0, KV_ANY),
+};
+static const kfield wtm_resp_topic[WTM_RT__COUNT] = {
+    [WTM_RT_NAME] = F("Name", KT_STRING, 0, KV_ANY),
+    [WTM_RT_PARTITIONS] = FS("Partitions", wtm_resp_partition, 0, KV_ANY, KV_NEVER),
+};
+static const kfield wtm_resp_marker[WTM_RM__COUNT] = {
+    [WTM_RM_PRODUCER_ID] = F("ProducerId", KT_INT64, 0, KV_ANY),
+    [WTM_RM_TOPICS] = FS("Topics", wtm_resp_topic, 0, KV_ANY, KV_NEVER),
+};
+static const kfield wtm_resp[WTM_R__COUNT] = {
+    [WTM_R_MARKERS] = FS("Markers", wtm_resp_marker, 0, KV_ANY, KV_NEVER),
+};
+MSG(wtm_request, wtm_req);
+MSG(wtm_response, wtm_resp);
+
 /* ---- DescribeClientQuotas (48), AlterClientQuotas (49) ------------------------ */
 static const kfield quota_entity[QE__COUNT] = {
     [QE_TYPE] = F("EntityType", KT_STRING, 0, KV_ANY),
@@ -1308,6 +1341,15 @@ static const kapi apis[] = {
      .response = &lpr_response,
      .decode = kmap_dec_list_reassignments,
      .encode = kmap_enc_list_reassignments},
+    {.key = 27,
+     .name = "WriteTxnMarkers",
+     .min_ver = 0,
+     .max_ver = 1,
+     .flexible_from = 1,
+     .request = &wtm_request,
+     .response = &wtm_response,
+     .decode = kmap_dec_write_txn_markers,
+     .encode = kmap_enc_write_txn_markers},
     {.key = 48,
      .name = "DescribeClientQuotas",
      .min_ver = 0,

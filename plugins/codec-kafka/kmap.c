@@ -32,6 +32,8 @@ int16_t kmap_error(brook_err e, int cluster)
     case BROOK_ERR_INVALID: return 42;                /* INVALID_REQUEST */
     case BROOK_ERR_OUT_OF_ORDER_SEQUENCE: return 45;  /* OUT_OF_ORDER_SEQUENCE_NUMBER */
     case BROOK_ERR_INVALID_PRODUCER_EPOCH: return 47; /* INVALID_PRODUCER_EPOCH */
+    case BROOK_ERR_INVALID_TXN_STATE: return 48;
+    case BROOK_ERR_TRANSACTION_COORDINATOR_FENCED: return 52;
     case BROOK_ERR_IO:
     case BROOK_ERR_NO_SPACE: return 56;       /* KAFKA_STORAGE_ERROR */
     case BROOK_ERR_AUTH: return 58;           /* SASL_AUTHENTICATION_FAILED */
@@ -163,6 +165,7 @@ int kmap_dec_fetch(kreq *kr, brook_request *req)
     f->min_bytes = (int32_t)b[FETCH_MIN_BYTES].i;
     f->max_bytes = (int32_t)b[FETCH_MAX_BYTES].i;
     f->replica_id = (int32_t)b[FETCH_REPLICA].i;
+    f->isolation = b[FETCH_ISOLATION].i == 1 ? BROOK_READ_COMMITTED : BROOK_READ_UNCOMMITTED; /* v4+ */
     kval *topics = &b[FETCH_TOPICS];
     f->topic_count = COUNT_OF(topics);
     f->topics = kmap_alloc(req, sizeof *f->topics * (f->topic_count + 1));
@@ -195,6 +198,7 @@ int kmap_dec_fetch(kreq *kr, brook_request *req)
 int kmap_dec_list_offsets(kreq *kr, brook_request *req)
 {
     brook_list_offsets_req *l = &req->u.list_offsets;
+    l->isolation = kr->body[LO_ISOLATION].i == 1 ? BROOK_READ_COMMITTED : BROOK_READ_UNCOMMITTED; /* v2+ */
     kval *topics = &kr->body[LO_TOPICS];
     l->topic_count = COUNT_OF(topics);
     l->topics = kmap_alloc(req, sizeof *l->topics * (l->topic_count + 1));
@@ -419,8 +423,8 @@ kval *kmap_enc_describe_producers(kreq *kr, brook_request *req)
                 sv[DP_RS_EPOCH].i = pp->producers[k].producer_epoch;
                 sv[DP_RS_LAST_SEQ].i = pp->producers[k].last_sequence;
                 sv[DP_RS_LAST_TIME].i = pp->producers[k].last_timestamp;
-                sv[DP_RS_COORD_EPOCH].i = -1; /* no transactions */
-                sv[DP_RS_TXN_START].i = -1;
+                sv[DP_RS_COORD_EPOCH].i = pp->producers[k].coordinator_epoch;
+                sv[DP_RS_TXN_START].i = pp->producers[k].current_txn_start_offset;
             }
         }
     }
@@ -685,6 +689,24 @@ kval *kmap_enc_produce(kreq *kr, brook_request *req)
     return r;
 }
 
+/* A read_committed fetch's aborted transactions (null when there are none,
+ * as Kafka sends them). */
+static int kmap_aborted(brook_request *req, kval *v, const brook_fetch_partition *fp)
+{
+    if (!fp->aborted_count || fp->error) {
+        v->len = -1;
+        return 0;
+    }
+    if (kmap_rows(req, v, fp->aborted_count, FETCH_RA__COUNT))
+        return -1;
+    for (size_t k = 0; k < fp->aborted_count; k++) {
+        kval *a = ROW(v, k);
+        a[FETCH_RA_PRODUCER_ID].i = fp->aborted[k].producer_id;
+        a[FETCH_RA_FIRST_OFFSET].i = fp->aborted[k].first_offset;
+    }
+    return 0;
+}
+
 kval *kmap_enc_fetch(kreq *kr, brook_request *req)
 {
     (void)kr;
@@ -704,9 +726,10 @@ kval *kmap_enc_fetch(kreq *kr, brook_request *req)
             pv[FETCH_RP_INDEX].i = fp->partition;
             pv[FETCH_RP_ERROR].i = kmap_error(fp->error, 0);
             pv[FETCH_RP_HW].i = fp->high_watermark;
-            pv[FETCH_RP_LSO].i = fp->high_watermark; /* no transactions: everything committed is stable */
+            pv[FETCH_RP_LSO].i = fp->error ? -1 : fp->last_stable_offset;
             pv[FETCH_RP_LOG_START].i = fp->log_start_offset;
-            pv[FETCH_RP_ABORTED].len = -1;
+            if (kmap_aborted(req, &pv[FETCH_RP_ABORTED], fp))
+                return NULL;
             pv[FETCH_RP_PREFERRED].i = -1;
             pv[FETCH_RP_RECORDS].len = 0; /* size 0 when empty, never null */
             pv[FETCH_RP_RECORDS].slices = fp->slices;

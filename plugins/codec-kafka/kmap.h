@@ -67,6 +67,9 @@ int kmap_dec_alter_reassignments(kreq *kr, brook_request *req); /* kmap_reassign
 kval *kmap_enc_alter_reassignments(kreq *kr, brook_request *req);
 int kmap_dec_list_reassignments(kreq *kr, brook_request *req);
 kval *kmap_enc_list_reassignments(kreq *kr, brook_request *req);
+/* kmap_txn.c */
+int kmap_dec_write_txn_markers(kreq *kr, brook_request *req);
+kval *kmap_enc_write_txn_markers(kreq *kr, brook_request *req);
 /* kmap_quotas.c */
 int kmap_dec_describe_client_quotas(kreq *kr, brook_request *req);
 kval *kmap_enc_describe_client_quotas(kreq *kr, brook_request *req);

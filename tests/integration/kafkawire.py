@@ -28,13 +28,14 @@ def frame(key, version, correlation, body, client="raw"):
     return struct.pack(">i", len(header) + len(body)) + header + body
 
 
-def batch(values, producer_id=-1, epoch=-1, sequence=-1, timestamp=1700000000000):
+def batch(values, producer_id=-1, epoch=-1, sequence=-1, timestamp=1700000000000, transactional=False):
     records = b""
     for i, v in enumerate(values):
         body = b"\x00" + varint(0) + varint(i) + varint(-1) + varint(len(v)) + v + varint(0)
         records += varint(len(body)) + body
-    after_crc = struct.pack(">hiqqqhii", 0, len(values) - 1, timestamp, timestamp, producer_id, epoch, sequence,
-                            len(values)) + records
+    attributes = 0x10 if transactional else 0
+    after_crc = struct.pack(">hiqqqhii", attributes, len(values) - 1, timestamp, timestamp, producer_id, epoch,
+                            sequence, len(values)) + records
     after_length = struct.pack(">ib", 0, 2) + struct.pack(">I", crc32c(after_crc)) + after_crc
     return struct.pack(">qi", 0, len(after_length)) + after_length
 
@@ -153,10 +154,10 @@ def parse_offset_for_leader_epoch_v3(data):
     return topic_rows(data, 4, ">hiiq")
 
 
-def list_offsets_v4(topic, partition, timestamp, current_epoch=-1):
+def list_offsets_v4(topic, partition, timestamp, current_epoch=-1, isolation=0):
     """ListOffsets v4 body: replica id, isolation, [topic [partition current_epoch timestamp]]."""
     part = struct.pack(">iiq", partition, current_epoch, timestamp)
-    return struct.pack(">ib", -1, 0) + array([string(topic) + array([part])])
+    return struct.pack(">ib", -1, isolation) + array([string(topic) + array([part])])
 
 
 def parse_list_offsets_v4(data):
@@ -471,3 +472,33 @@ def parse_describe_client_quotas_v0(data):
             values[key] = r.take(">d")
         entries.append((entity, values))
     return err, message, entries
+
+
+def write_txn_markers_v0(markers):
+    """WriteTxnMarkers v0 body from [(producer_id, epoch, commit, {topic: [partitions]}, coordinator_epoch)]."""
+    def one(m):
+        pid, epoch, commit, topics, coordinator_epoch = m
+        ts = [string(t) + array([struct.pack(">i", p) for p in parts]) for t, parts in topics.items()]
+        return struct.pack(">qhb", pid, epoch, 1 if commit else 0) + array(ts) + struct.pack(">i", coordinator_epoch)
+    return array([one(m) for m in markers])
+
+
+def parse_write_txn_markers_v0(data):
+    """{(producer_id, topic, partition): error} of a WriteTxnMarkers v0 response."""
+    out, r = {}, _Reader(data)
+    for _ in range(r.take(">i")):
+        pid = r.take(">q")
+        for _ in range(r.take(">i")):
+            topic = r.text()
+            for _ in range(r.take(">i")):
+                partition, err = r.take(">i"), r.take(">h")
+                out[(pid, topic, partition)] = err
+    return out
+
+
+def write_txn_markers(port, markers):
+    conn = Conn(port)
+    try:
+        return parse_write_txn_markers_v0(conn.call(27, 0, write_txn_markers_v0(markers)))
+    finally:
+        conn.close()

@@ -139,10 +139,10 @@ static void encoding_round_trips(void **state)
     brook_producers *ps = sample_table(), *copy = brook_producers_new(1000, 0);
     brook_buf buf = {0};
     assert_int_equal(brook_producers_encode(ps, &buf), BROOK_OK);
-    assert_int_equal(brook_producers_decode(copy, buf.data, buf.len), BROOK_OK);
+    assert_int_equal(brook_producers_decode(copy, buf.data, buf.len, BROOK_PRODUCERS_FORMAT), BROOK_OK);
     assert_same_answers(ps, copy);
     brook_producers *bad = brook_producers_new(1000, 0);
-    assert_int_equal(brook_producers_decode(bad, buf.data, buf.len - 1), BROOK_ERR_CORRUPT);
+    assert_int_equal(brook_producers_decode(bad, buf.data, buf.len - 1, BROOK_PRODUCERS_FORMAT), BROOK_ERR_CORRUPT);
     brook_producers_free(bad);
     brook_buf_free(&buf);
     brook_producers_free(ps);
