@@ -349,6 +349,20 @@ static int decode_produce(decoder *d, const brook_host *host)
     return 0;
 }
 
+/* The optional "isolation": "read_uncommitted" (the default, as Kafka's
+ * console consumer) or "read_committed". */
+static int get_isolation(decoder *d, brook_isolation *out)
+{
+    static const char msg[] = "\"isolation\" must be \"read_committed\" or \"read_uncommitted\"";
+    const char *v = NULL;
+    if (native_copy_str(d, native_field(d->map, "isolation"), 1, 32, &v, msg))
+        return -1;
+    if (v && strcmp(v, "read_committed") != 0 && strcmp(v, "read_uncommitted") != 0)
+        return native_fail(d, msg);
+    *out = v && strcmp(v, "read_committed") == 0 ? BROOK_READ_COMMITTED : BROOK_READ_UNCOMMITTED;
+    return 0;
+}
+
 static int decode_fetch(decoder *d, const native *n)
 {
     brook_fetch_req *f = &d->req->u.fetch;
@@ -368,6 +382,8 @@ static int decode_fetch(decoder *d, const native *n)
                        "\"max_bytes\" must be an integer >= 1") ||
         native_get_int(d, d->map, "max_wait_ms", 0, 0, 3600000, &max_wait,
                        "\"max_wait_ms\" must be an integer in [0, 3600000]"))
+        return -1;
+    if (get_isolation(d, &f->isolation))
         return -1;
     fp->partition = (int32_t)partition;
     fp->fetch_offset = offset;
@@ -395,9 +411,11 @@ static int decode_list_offsets(decoder *d)
     if (native_get_str(d, d->map, "topic", &l->topics[0].name, "\"topic\" must be a non-empty string") ||
         native_get_int(d, d->map, "partition", 0, 0, INT32_MAX, &partition, "\"partition\" must be an integer >= 0") ||
         native_get_int(d, d->map, "timestamp", -3, -3, INT64_MAX, &ts,
-                       "\"timestamp\" must be milliseconds since the epoch"))
+                       "\"timestamp\" must be milliseconds since the epoch") ||
+        get_isolation(d, &l->isolation))
         return -1;
-    /* Earliest, latest (the high watermark) and the log end always; by time when asked. */
+    /* Earliest, latest (the high watermark; read_committed: the last
+     * stable offset) and the log end always; by time when asked. */
     brook_list_offsets_partition *lp = l->topics[0].partitions;
     static const int64_t always[] = {BROOK_OFFSET_EARLIEST, BROOK_OFFSET_LATEST, BROOK_OFFSET_LOG_END};
     for (size_t i = 0; i < 3; i++)
@@ -686,8 +704,49 @@ static brook_err pack_batch(const brook_host *host, msgpack_packer *pk, const ui
     return BROOK_OK;
 }
 
+/* Transactions a read_committed fetch drops, as Kafka's consumers do it:
+ * from the aborted list's first offset on, a producer's transactional
+ * batches are skipped until its ABORT marker. */
+typedef struct aborted_walk {
+    const brook_fetch_partition *fp;
+    size_t next;          /* the next entry of fp->aborted to reach */
+    int64_t ongoing[256]; /* producers whose aborted transaction is being passed */
+    size_t n_ongoing;
+} aborted_walk;
+
+static size_t find_ongoing(const aborted_walk *w, int64_t producer_id)
+{
+    for (size_t i = 0; i < w->n_ongoing; i++)
+        if (w->ongoing[i] == producer_id)
+            return i;
+    return w->n_ongoing;
+}
+
+#define ATTR_TRANSACTIONAL 0x10
+#define ATTR_CONTROL       0x20
+
+/* Whether the batch's records are shown: control batches never are (they
+ * only end transactions), an aborted transaction's batches not to a
+ * read_committed fetch. */
+static int shown(aborted_walk *w, const brook_batch_info *info)
+{
+    while (w->next < w->fp->aborted_count && w->fp->aborted[w->next].first_offset <= info->base_offset) {
+        int64_t pid = w->fp->aborted[w->next++].producer_id;
+        if (find_ongoing(w, pid) == w->n_ongoing && w->n_ongoing < sizeof w->ongoing / sizeof w->ongoing[0])
+            w->ongoing[w->n_ongoing++] = pid;
+    }
+    size_t at = find_ongoing(w, info->producer_id);
+    if (info->attributes & ATTR_CONTROL) {
+        if (at < w->n_ongoing) /* its marker: the aborted transaction ends here */
+            w->ongoing[at] = w->ongoing[--w->n_ongoing];
+        return 0;
+    }
+    return !(info->attributes & ATTR_TRANSACTIONAL) || at == w->n_ongoing;
+}
+
 /* Records at or after the fetch offset, from every whole batch of every
- * slice (a slice holds consecutive batches). Stops at a batch it cannot
+ * slice (a slice holds consecutive batches), but for transactions' markers
+ * and, read_committed, aborted transactions. Stops at a batch it cannot
  * read (compressed, corrupt): what came before is delivered and the next
  * fetch, starting at that batch, reports it. */
 static brook_err pack_fetched(const brook_host *host, const brook_fetch_partition *fp, msgpack_sbuffer *records,
@@ -695,6 +754,7 @@ static brook_err pack_fetched(const brook_host *host, const brook_fetch_partitio
 {
     msgpack_packer pk;
     msgpack_packer_init(&pk, records, msgpack_sbuffer_write);
+    aborted_walk walk = {.fp = fp};
     *count = 0;
     *next_offset = fp->fetch_offset;
     for (size_t i = 0; i < fp->slice_count; i++) {
@@ -708,10 +768,12 @@ static brook_err pack_fetched(const brook_host *host, const brook_fetch_partitio
         for (size_t pos = 0, len = fp->slices[i].len; pos < len && !e;) {
             brook_batch_info info;
             e = host->batch->check(bytes + pos, len - pos, &info);
-            if (!e)
-                e = pack_batch(host, &pk, bytes + pos, info.size, fp->fetch_offset, count, next_offset, problem);
-            else
+            if (e)
                 *problem = "a stored batch is corrupt";
+            else if (shown(&walk, &info))
+                e = pack_batch(host, &pk, bytes + pos, info.size, fp->fetch_offset, count, next_offset, problem);
+            else if (info.last_offset + 1 > *next_offset)
+                *next_offset = info.last_offset + 1;
             pos += info.size;
         }
         free(tmp);
@@ -737,9 +799,11 @@ static void encode_fetch(msgpack_packer *pk, const native *n, const native_req *
     if (e) {
         native_pack_head(pk, nr, e, problem, 0);
     } else {
-        native_pack_head(pk, nr, BROOK_OK, NULL, 4);
+        native_pack_head(pk, nr, BROOK_OK, NULL, 5);
         native_pack_str(pk, "high_watermark");
         msgpack_pack_int64(pk, fp->high_watermark);
+        native_pack_str(pk, "last_stable_offset");
+        msgpack_pack_int64(pk, fp->last_stable_offset);
         native_pack_str(pk, "log_start_offset");
         msgpack_pack_int64(pk, fp->log_start_offset);
         native_pack_str(pk, "next_offset");

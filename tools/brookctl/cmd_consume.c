@@ -23,6 +23,7 @@ typedef struct consume_opts {
     int follow;
     record_format print; /* how each record is printed */
     const char *group;   /* NULL: no committed offsets */
+    int read_committed;  /* skip aborted transactions, stop at the last stable offset */
 } consume_opts;
 
 typedef struct cursor {
@@ -35,6 +36,7 @@ static void usage(FILE *out)
     fprintf(out, "usage: brookctl consume TOPIC [--partition P] [--from-beginning | --offset N]\n"
                  "                        [--count N] [--follow] [--key-separator C] [--delimiter C] [--group G]\n"
                  "                        [--format FMT] [--encoding text|hex|base64]\n"
+                 "                        [--isolation-level read_uncommitted|read_committed]\n"
                  "Starts where group G committed (with --group), else at the end of each partition unless\n"
                  "--from-beginning or --offset N; with --group, commits what it printed. Prints each\n"
                  "record's value (\"key<C>value\" with --key-separator) followed by the delimiter (newline),\n"
@@ -42,7 +44,9 @@ static void usage(FILE *out)
                  "%%T timestamp, %%k key, %%v value, %%K/%%S key/value length, %%h headers (k=v,...), %%%%, \\n, \\t;\n"
                  "with --output json one object per record. --encoding shows keys and values (and header\n"
                  "values) as hex or base64 instead of their bytes.\n"
-                 "Stops at the end of the partitions, after N records with --count, or never with --follow.\n");
+                 "Stops at the end of the partitions, after N records with --count, or never with --follow.\n"
+                 "read_committed shows no record of an aborted transaction and none past the last stable\n"
+                 "offset (a transaction still open holds it back); transactions' markers are never shown.\n");
 }
 
 /* Where a partition starts: earliest, latest or the given offset. */
@@ -52,9 +56,11 @@ static int start_offset(client *c, const consume_opts *o, int32_t partition, int
         *out = o->offset;
         return 0;
     }
-    client_begin(c, "list_offsets", 2);
+    client_begin(c, "list_offsets", 2 + o->read_committed);
     pack_kv_str(&c->pk, "topic", o->topic);
     pack_kv_int(&c->pk, "partition", partition);
+    if (o->read_committed)
+        pack_kv_str(&c->pk, "isolation", "read_committed");
     const msgpack_object *resp = client_call(c);
     if (!resp || report_error(resp, "list offsets"))
         return -1;
@@ -65,11 +71,13 @@ static int start_offset(client *c, const consume_opts *o, int32_t partition, int
 /* Fetch once from one partition and print. Returns records printed, or -1. */
 static int64_t fetch_once(client *c, const consume_opts *o, int32_t partition, cursor *cur, int wait_ms, int64_t limit)
 {
-    client_begin(c, "fetch", 4);
+    client_begin(c, "fetch", 4 + o->read_committed);
     pack_kv_str(&c->pk, "topic", o->topic);
     pack_kv_int(&c->pk, "partition", partition);
     pack_kv_int(&c->pk, "offset", cur->next);
     pack_kv_int(&c->pk, "max_wait_ms", wait_ms);
+    if (o->read_committed)
+        pack_kv_str(&c->pk, "isolation", "read_committed");
     const msgpack_object *resp = client_call(c);
     char what[320];
     snprintf(what, sizeof what, "fetch from %s-%d at offset %lld", o->topic, partition, (long long)cur->next);
@@ -90,7 +98,7 @@ static int64_t fetch_once(client *c, const consume_opts *o, int32_t partition, c
         if (next > cur->next)
             cur->next = next;
     }
-    cur->at_end = cur->next >= map_int(resp, "high_watermark", 0);
+    cur->at_end = cur->next >= map_int(resp, o->read_committed ? "last_stable_offset" : "high_watermark", 0);
     return printed;
 }
 
@@ -157,6 +165,7 @@ int cmd_consume(const global_opts *g, int argc, char **argv)
         {"group", required_argument, NULL, 'G'},
         {"format", required_argument, NULL, 'f'},
         {"encoding", required_argument, NULL, 'e'},
+        {"isolation-level", required_argument, NULL, 'I'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -164,7 +173,7 @@ int cmd_consume(const global_opts *g, int argc, char **argv)
         .partition = -1, .offset = -1, .count = -1, .print = {.key_sep = -1, .delimiter = '\n', .json = g->json}};
     const char *problem;
     int opt;
-    while ((opt = getopt_long(argc, argv, "p:Bo:n:FK:D:G:f:e:h", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "p:Bo:n:FK:D:G:f:e:I:h", longopts, NULL)) != -1) {
         switch (opt) {
         case 'p':
             if (parse_int_opt("--partition", optarg, 0, INT32_MAX, &o.partition))
@@ -202,6 +211,13 @@ int cmd_consume(const global_opts *g, int argc, char **argv)
                 return EXIT_USAGE;
             }
             o.print.encoding = optarg[0] == 'h' ? ENC_HEX : optarg[0] == 'b' ? ENC_BASE64 : ENC_TEXT;
+            break;
+        case 'I':
+            if (strcmp(optarg, "read_committed") && strcmp(optarg, "read_uncommitted")) {
+                fprintf(stderr, "brookctl: --isolation-level is read_uncommitted or read_committed\n");
+                return EXIT_USAGE;
+            }
+            o.read_committed = optarg[5] == 'c';
             break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return EXIT_USAGE;
