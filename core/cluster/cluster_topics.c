@@ -83,14 +83,11 @@ static brook_peer_link *controller_link(brook_broker *b)
     }
     if (f->link || id < 0)
         return f->link;
-    size_t n;
-    const brook_live_broker *live = brook_membership_live(b, &n);
-    for (size_t i = 0; i < n; i++)
-        for (size_t k = 0; live[i].id == id && k < live[i].listener_count; k++)
-            if (strcmp(live[i].listeners[k].name, b->st->inter_broker_listener) == 0 &&
-                brook_peer_link_new(b->loop, live[i].listeners[k].host, live[i].listeners[k].port,
-                                    (size_t)b->st->max_frame_bytes, b->peer_tls, &f->link) == BROOK_OK)
-                f->controller = id;
+    const char *host;
+    int32_t port;
+    if (!brook_membership_peer_address(b, id, &host, &port) &&
+        brook_peer_link_new(b->loop, host, port, (size_t)b->st->max_frame_bytes, b->peer_tls, &f->link) == BROOK_OK)
+        f->controller = id;
     return f->link;
 }
 

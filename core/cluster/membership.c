@@ -528,3 +528,17 @@ const char *brook_membership_namespace(const brook_broker *b)
 {
     return b->membership ? b->membership->ns : "";
 }
+
+int brook_membership_peer_address(const brook_broker *b, int32_t id, const char **host, int32_t *port)
+{
+    size_t n;
+    const brook_live_broker *live = brook_membership_live(b, &n);
+    for (size_t i = 0; i < n; i++)
+        for (size_t k = 0; live[i].id == id && k < live[i].listener_count; k++)
+            if (strcmp(live[i].listeners[k].name, b->st->inter_broker_listener) == 0) {
+                *host = live[i].listeners[k].host;
+                *port = live[i].listeners[k].port;
+                return 0;
+            }
+    return -1;
+}

@@ -48,6 +48,10 @@ void brook_membership_leave(struct brook_broker *b);
 /* The live brokers as last seen, this one included. */
 const brook_live_broker *brook_membership_live(const struct brook_broker *b, size_t *count);
 
+/* A live broker's inter-broker listener as it registered it: 0, or -1
+ * when the broker is not live (or registered no such listener). */
+int brook_membership_peer_address(const struct brook_broker *b, int32_t id, const char **host, int32_t *port);
+
 /* Whether broker `id` is among them (a single broker: none is). */
 int brook_membership_is_live(const struct brook_broker *b, int32_t id);
 

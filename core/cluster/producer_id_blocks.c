@@ -12,10 +12,15 @@
 #include "metastore.h"
 #include "producer_ids.h"
 
+typedef struct id_wait {
+    brook_producer_id_cb got;
+    void *arg;
+} id_wait;
+
 struct brook_producer_id_blocks {
     int64_t next, end; /* the block in use: [next, end) */
     int asking;        /* a new block is on its way */
-    brook_req **waiting;
+    id_wait *waiting;
     size_t count, cap;
     char key[320];
 };
@@ -27,26 +32,31 @@ static struct brook_producer_id_blocks *blocks(brook_broker *b)
     return b->pid_blocks;
 }
 
-static void answer(brook_req *req, brook_err err, int64_t id)
-{
-    brook_init_producer_id_req *r = &req->pub.u.init_producer_id;
-    r->error = err;
-    r->producer_id = err ? -1 : id;
-    r->producer_epoch = err ? -1 : 0;
-}
-
-/* Every waiting request, from the block or with `err`. */
+/* Every waiter, from the block or with `err` (the list is taken first: a
+ * waiter may ask for another id). */
 static void serve_waiting(brook_broker *b, brook_err err)
 {
     struct brook_producer_id_blocks *pb = b->pid_blocks;
     size_t served = 0;
-    for (; served < pb->count && (err || pb->next < pb->end); served++) {
-        brook_req *req = pb->waiting[served];
-        answer(req, err, err ? -1 : pb->next++);
-        brook_req_release(req);
+    while (served < pb->count && (err || pb->next < pb->end))
+        served++;
+    id_wait *now = malloc(sizeof *now * (served ? served : 1));
+    if (!now) {
+        err = BROOK_ERR_NOMEM; /* served one at a time below, with the error */
+        served = pb->count;
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < served; i++) {
+        if (now)
+            now[n++] = pb->waiting[i];
+        else
+            pb->waiting[i].got(pb->waiting[i].arg, err, -1);
     }
     memmove(pb->waiting, pb->waiting + served, sizeof *pb->waiting * (pb->count - served));
     pb->count -= served;
+    for (size_t i = 0; i < n; i++)
+        now[i].got(now[i].arg, err, err ? -1 : pb->next++);
+    free(now);
 }
 
 static void ask_block(brook_broker *b);
@@ -118,32 +128,46 @@ static void ask_block(brook_broker *b)
     }
 }
 
-void brook_cluster_producer_id(brook_req *req)
+void brook_cluster_new_producer_id(brook_broker *b, brook_producer_id_cb got, void *arg)
 {
-    brook_broker *b = req->broker;
     struct brook_producer_id_blocks *pb = blocks(b);
     if (!pb) {
-        answer(req, BROOK_ERR_NOMEM, -1);
+        got(arg, BROOK_ERR_NOMEM, -1);
         return;
     }
     if (!pb->asking && pb->next < pb->end) {
-        answer(req, BROOK_OK, pb->next++);
+        got(arg, BROOK_OK, pb->next++);
         return;
     }
     if (pb->count == pb->cap) {
         size_t cap = pb->cap ? pb->cap * 2 : 16;
-        brook_req **more = realloc(pb->waiting, sizeof *more * cap);
+        id_wait *more = realloc(pb->waiting, sizeof *more * cap);
         if (!more) {
-            answer(req, BROOK_ERR_NOMEM, -1);
+            got(arg, BROOK_ERR_NOMEM, -1);
             return;
         }
         pb->waiting = more;
         pb->cap = cap;
     }
-    req->pending++;
-    pb->waiting[pb->count++] = req;
+    pb->waiting[pb->count++] = (id_wait){got, arg};
     if (!pb->asking)
         ask_block(b);
+}
+
+static void answer(void *arg, brook_err err, int64_t id)
+{
+    brook_req *req = arg;
+    brook_init_producer_id_req *r = &req->pub.u.init_producer_id;
+    r->error = err;
+    r->producer_id = err ? -1 : id;
+    r->producer_epoch = err ? -1 : 0;
+    brook_req_release(req);
+}
+
+void brook_cluster_producer_id(brook_req *req)
+{
+    req->pending++; /* answer() releases it, now or once a block came */
+    brook_cluster_new_producer_id(req->broker, answer, req);
 }
 
 void brook_cluster_producer_ids_stop(brook_broker *b)

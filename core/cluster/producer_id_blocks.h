@@ -7,16 +7,23 @@
 #ifndef BROOK_CORE_PRODUCER_ID_BLOCKS_H
 #define BROOK_CORE_PRODUCER_ID_BLOCKS_H
 
+#include <stdint.h>
+
 #include <brook/errors.h>
 
 struct brook_broker;
 struct brook_req;
 
+/* A new producer id for `got(arg, err, id)`: now, or once a new block
+ * came (BROOK_ERR_TIMEOUT when the store did not answer: retriable). */
+typedef void (*brook_producer_id_cb)(void *arg, brook_err err, int64_t id);
+void brook_cluster_new_producer_id(struct brook_broker *b, brook_producer_id_cb got, void *arg);
+
 /* Give `req` (InitProducerId) a producer id: now, or once a new block
  * came (the request is held meanwhile). */
 void brook_cluster_producer_id(struct brook_req *req);
 
-/* Answer requests still waiting for a block (the broker stops). */
+/* Answer the waiters still waiting for a block (the broker stops). */
 void brook_cluster_producer_ids_stop(struct brook_broker *b);
 
 #endif

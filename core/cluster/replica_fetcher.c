@@ -115,20 +115,7 @@ static int session_index(const session *s, const brook_partition *p)
 /* The leader's inter-broker listener, as it registered it. */
 static int leader_address(const session *s, const char **host, int32_t *port)
 {
-    size_t n;
-    const brook_live_broker *live = brook_membership_live(s->b, &n);
-    for (size_t i = 0; i < n; i++) {
-        if (live[i].id != s->leader)
-            continue;
-        for (size_t k = 0; k < live[i].listener_count; k++) {
-            if (strcmp(live[i].listeners[k].name, s->b->st->inter_broker_listener) == 0) {
-                *host = live[i].listeners[k].host;
-                *port = live[i].listeners[k].port;
-                return 0;
-            }
-        }
-    }
-    return -1;
+    return brook_membership_peer_address(s->b, s->leader, host, port);
 }
 
 /* ---- the answer ---------------------------------------------------------- */

@@ -3,6 +3,7 @@
  * (brook_partition_produce), then answer. acks = 0 sends no response, but
  * the request still waits for its appends so its memory outlives them. The
  * request's deadline (acks=all) ends commit waits with REQUEST_TIMED_OUT. */
+#include "append_set.h"
 #include "broker.h"
 #include "client_quotas.h"
 #include "conn.h"
@@ -17,11 +18,6 @@ typedef struct produce_ctx {
     brook_produce_partition *pp;
     brook_append append;
 } produce_ctx;
-
-typedef struct produce_state {
-    produce_ctx **ctxs;
-    size_t count;
-} produce_state;
 
 /* The partition is done with one append: its result is the answer. */
 static void appended(brook_append *a)
@@ -43,28 +39,7 @@ static void appended(brook_append *a)
     brook_req_release(req);
 }
 
-/* End every commit wait with `error`; holding the request meanwhile, since
- * each ended append may release it. */
-static void expire_all(brook_req *req, brook_err error)
-{
-    produce_state *st = req->handler_state;
-    req->pending++;
-    for (size_t i = 0; st && i < st->count; i++)
-        brook_partition_produce_expire(&st->ctxs[i]->append, error);
-    brook_req_release(req);
-}
-
-static void produce_cancel(brook_req *req)
-{
-    expire_all(req, BROOK_ERR_SHUTDOWN);
-}
-
-static void produce_deadline(brook_req *req)
-{
-    expire_all(req, BROOK_ERR_TIMEOUT);
-}
-
-static void append_one(brook_req *req, const char *topic, brook_produce_partition *pp, produce_state *st)
+static void append_one(brook_req *req, const char *topic, brook_produce_partition *pp, brook_append_set *st)
 {
     brook_partition *part;
     if (brook_is_internal_topic(topic)) { /* the coordinators write it, clients do not (as in Kafka) */
@@ -85,9 +60,7 @@ static void append_one(brook_req *req, const char *topic, brook_produce_partitio
                                  .acks = req->pub.u.produce.acks,
                                  .done = appended,
                                  .arg = ctx};
-    st->ctxs[st->count++] = ctx;
-    req->pending++;
-    brook_partition_produce(part, &ctx->append);
+    brook_append_set_start(req, st, part, &ctx->append);
 }
 
 /* The client's producer_byte_rate quota spends the records' bytes; the
@@ -108,16 +81,11 @@ void brook_handle_produce(brook_req *req)
     size_t total = 0;
     for (size_t t = 0; t < pr->topic_count; t++)
         total += pr->topics[t].partition_count;
-    produce_state *st = brook_request_alloc(&req->pub, sizeof *st);
-    if (st)
-        st->ctxs = brook_request_alloc(&req->pub, sizeof *st->ctxs * (total + 1));
-    if (!st || !st->ctxs) {
+    brook_append_set *st = brook_append_set_new(req, total);
+    if (!st) {
         req->pub.error = BROOK_ERR_NOMEM;
         return;
     }
-    req->handler_state = st;
-    req->cancel = produce_cancel;
-    req->on_deadline = produce_deadline;
     charge_quota(req);
     for (size_t t = 0; t < pr->topic_count; t++) {
         brook_produce_topic *pt = &pr->topics[t];

@@ -3,6 +3,7 @@
  * as a produce with acks=all is, answered once every marker is committed
  * or failed. Only the cluster's own (ClusterAction: a transaction
  * coordinator, an operator aborting a hanging transaction) may. */
+#include "append_set.h"
 #include "broker.h"
 #include "handlers.h"
 #include "log.h"
@@ -16,11 +17,6 @@ typedef struct marker_ctx {
     uint8_t batch[BROOK_TXN_MARKER_BYTES];
 } marker_ctx;
 
-typedef struct markers_state {
-    marker_ctx **ctxs;
-    size_t count;
-} markers_state;
-
 static void marker_appended(brook_append *a)
 {
     marker_ctx *ctx = a->arg;
@@ -32,27 +28,8 @@ static void marker_appended(brook_append *a)
     brook_req_release(ctx->req);
 }
 
-static void expire_all(brook_req *req, brook_err error)
-{
-    markers_state *st = req->handler_state;
-    req->pending++;
-    for (size_t i = 0; st && i < st->count; i++)
-        brook_partition_produce_expire(&st->ctxs[i]->append, error);
-    brook_req_release(req);
-}
-
-static void markers_cancel(brook_req *req)
-{
-    expire_all(req, BROOK_ERR_SHUTDOWN);
-}
-
-static void markers_deadline(brook_req *req)
-{
-    expire_all(req, BROOK_ERR_TIMEOUT);
-}
-
 static void write_one(brook_req *req, const brook_txn_marker *m, const char *topic, int32_t index, brook_err *error,
-                      markers_state *st)
+                      brook_append_set *st)
 {
     brook_partition *part;
     if ((*error = brook_route(req->broker, topic, index, &part)))
@@ -67,9 +44,7 @@ static void write_one(brook_req *req, const brook_txn_marker *m, const char *top
                            brook_wall_clock_ms());
     ctx->append = (brook_append){
         .data = ctx->batch, .len = sizeof ctx->batch, .acks = -1, .marker = 1, .done = marker_appended, .arg = ctx};
-    st->ctxs[st->count++] = ctx;
-    req->pending++;
-    brook_partition_produce(part, &ctx->append);
+    brook_append_set_start(req, st, part, &ctx->append);
 }
 
 void brook_handle_write_txn_markers(brook_req *req)
@@ -79,16 +54,11 @@ void brook_handle_write_txn_markers(brook_req *req)
     for (size_t i = 0; i < w->marker_count; i++)
         for (size_t t = 0; t < w->markers[i].topic_count; t++)
             total += w->markers[i].topics[t].partition_count;
-    markers_state *st = brook_request_alloc(&req->pub, sizeof *st);
-    if (st)
-        st->ctxs = brook_request_alloc(&req->pub, sizeof *st->ctxs * (total + 1));
-    if (!st || !st->ctxs) {
+    brook_append_set *st = brook_append_set_new(req, total);
+    if (!st) {
         req->pub.error = BROOK_ERR_NOMEM;
         return;
     }
-    req->handler_state = st;
-    req->cancel = markers_cancel;
-    req->on_deadline = markers_deadline;
     brook_err denied = brook_authorize(req, BROOK_OP_CLUSTER_ACTION, BROOK_RESOURCE_CLUSTER, "kafka-cluster");
     for (size_t i = 0; i < w->marker_count; i++) {
         const brook_txn_marker *m = &w->markers[i];
