@@ -63,7 +63,7 @@ void brook_handle_write_txn_markers(brook_req *req)
     for (size_t i = 0; i < w->marker_count; i++) {
         const brook_txn_marker *m = &w->markers[i];
         for (size_t t = 0; t < m->topic_count; t++) {
-            brook_txn_marker_topic *mt = &m->topics[t];
+            brook_txn_topic *mt = &m->topics[t];
             for (size_t k = 0; k < mt->partition_count; k++) {
                 if (denied)
                     mt->errors[k] = denied;

@@ -11,7 +11,7 @@ static int marker_topics(brook_request *req, kval *topics, brook_txn_marker *m)
         return -1;
     for (size_t t = 0; t < m->topic_count; t++) {
         kval *tv = ROW(topics, t), *parts = &tv[WTM_T_PARTITIONS];
-        brook_txn_marker_topic *mt = &m->topics[t];
+        brook_txn_topic *mt = &m->topics[t];
         size_t n = COUNT_OF(parts);
         int32_t *ids = kmap_alloc(req, sizeof *ids * (n + 1));
         mt->name = kmap_str(req, &tv[WTM_T_NAME]);
@@ -62,7 +62,7 @@ kval *kmap_enc_write_txn_markers(kreq *kr, brook_request *req)
         if (kmap_rows(req, &mv[WTM_RM_TOPICS], m->topic_count, WTM_RT__COUNT))
             return NULL;
         for (size_t t = 0; t < m->topic_count; t++) {
-            const brook_txn_marker_topic *mt = &m->topics[t];
+            const brook_txn_topic *mt = &m->topics[t];
             kval *tv = ROW(&mv[WTM_RM_TOPICS], t);
             kmap_set_str(&tv[WTM_RT_NAME], mt->name);
             if (kmap_rows(req, &tv[WTM_RT_PARTITIONS], mt->partition_count, WTM_RP__COUNT))

@@ -42,6 +42,10 @@ typedef enum brook_resource_type {
     BROOK_RESOURCE_TOPIC = 1,
     BROOK_RESOURCE_GROUP = 2,
     BROOK_RESOURCE_CLUSTER = 3, /* name is "kafka-cluster" */
+    /* since 2.14: a transactional producer's id (Kafka's TransactionalId:
+     * WRITE to use it, DESCRIBE to find its coordinator); an authorizer
+     * that does not know it answers DEFER */
+    BROOK_RESOURCE_TRANSACTIONAL_ID = 4,
 } brook_resource_type;
 
 typedef enum brook_authz_result {

@@ -53,6 +53,13 @@ typedef enum brook_err {
     BROOK_ERR_NO_REASSIGNMENT_IN_PROGRESS = 42,    /* since 2.11: no reassignment of the partition to cancel */
     BROOK_ERR_INVALID_TXN_STATE = 43,              /* since 2.14: not allowed in the producer's transaction state */
     BROOK_ERR_TRANSACTION_COORDINATOR_FENCED = 44, /* since 2.14: a newer transaction coordinator took over */
+    BROOK_ERR_CONCURRENT_TRANSACTIONS = 45,        /* since 2.14: the transaction is still ending: retry */
+    BROOK_ERR_INVALID_PRODUCER_ID_MAPPING = 46,    /* since 2.14: the producer id is not the transactional id's */
+    BROOK_ERR_INVALID_TRANSACTION_TIMEOUT = 47,    /* since 2.14: over the broker's maximum */
+    BROOK_ERR_PRODUCER_FENCED = 48,                /* since 2.14: a newer producer epoch took over the id */
+    BROOK_ERR_OPERATION_NOT_ATTEMPTED = 49,        /* since 2.14: another item of the request failed */
+    BROOK_ERR_TRANSACTIONAL_ID_DENIED = 50,        /* since 2.14: authorization refused on the transactional id */
+    BROOK_ERR_UNSTABLE_OFFSET_COMMIT = 51,         /* since 2.14: offsets of a transaction not yet ended: retry */
     BROOK_ERR__COUNT
 } brook_err;
 
@@ -105,6 +112,13 @@ static inline const char *brook_err_str(brook_err err)
     case BROOK_ERR_NO_REASSIGNMENT_IN_PROGRESS: return "no reassignment in progress";
     case BROOK_ERR_INVALID_TXN_STATE: return "not allowed in the transaction's state";
     case BROOK_ERR_TRANSACTION_COORDINATOR_FENCED: return "a newer transaction coordinator took over";
+    case BROOK_ERR_CONCURRENT_TRANSACTIONS: return "the producer's last transaction is still ending";
+    case BROOK_ERR_INVALID_PRODUCER_ID_MAPPING: return "the producer id is not the transactional id's";
+    case BROOK_ERR_INVALID_TRANSACTION_TIMEOUT: return "transaction timeout over the broker's maximum";
+    case BROOK_ERR_PRODUCER_FENCED: return "a newer producer with the same transactional id fenced this one";
+    case BROOK_ERR_OPERATION_NOT_ATTEMPTED: return "not attempted: another part of the request failed";
+    case BROOK_ERR_TRANSACTIONAL_ID_DENIED: return "not authorized on the transactional id";
+    case BROOK_ERR_UNSTABLE_OFFSET_COMMIT: return "offsets committed in a transaction not yet ended";
     case BROOK_ERR__COUNT: break;
     }
     return "unknown error";

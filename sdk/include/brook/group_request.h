@@ -15,8 +15,8 @@
 
 /* ---- find coordinator ---------------------------------------------------- */
 typedef struct brook_find_coordinator_req {
-    const char *key; /* in: the group id */
-    int8_t key_type; /* in: 0 group, 1 transaction (not supported: error) */
+    const char *key; /* in: the group id, or the transactional id */
+    int8_t key_type; /* in: 0 group, 1 transactional id (since 2.14) */
     brook_err error; /* out */
     int32_t node_id; /* out */
     const char *host;
@@ -160,6 +160,10 @@ typedef struct brook_offset_fetch_req {
     brook_offset_topic *topics; /* in (names, partitions) and out */
     size_t topic_count;
     brook_err error; /* out */
+    /* since 2.14: a partition with offsets committed in a transaction not
+     * yet ended answers BROOK_ERR_UNSTABLE_OFFSET_COMMIT (the client asks
+     * again) instead of its last stable offset */
+    int require_stable;
 } brook_offset_fetch_req;
 
 typedef struct brook_offset_delete_req {

@@ -65,6 +65,12 @@ typedef enum brook_request_type {
     BROOK_REQ_DESCRIBE_CLIENT_QUOTAS = 37, /* since 2.13: the client quota rules a filter matches */
     BROOK_REQ_ALTER_CLIENT_QUOTAS = 38,    /* since 2.13: client quota rules set or removed */
     BROOK_REQ_WRITE_TXN_MARKERS = 39,      /* since 2.14: end producers' transactions in partitions' logs */
+    /* since 2.14: a transaction coordinator's (KIP-98; find it with
+     * BROOK_REQ_FIND_COORDINATOR, key type 1) */
+    BROOK_REQ_ADD_PARTITIONS_TO_TXN = 40,
+    BROOK_REQ_ADD_OFFSETS_TO_TXN = 41,
+    BROOK_REQ_END_TXN = 42,
+    BROOK_REQ_TXN_OFFSET_COMMIT = 43, /* to the group's coordinator */
 } brook_request_type;
 
 /* brook_request.flags */
@@ -328,11 +334,16 @@ typedef struct brook_offset_for_leader_epoch_req {
 
 /* ---- producer ids ---------------------------------------------------- */
 typedef struct brook_init_producer_id_req {
-    const char *transactional_id; /* NULL: idempotent only (transactions are not supported yet) */
+    const char *transactional_id; /* NULL: idempotent only */
     int32_t transaction_timeout_ms;
     int64_t producer_id;    /* out */
     int16_t producer_epoch; /* out */
     brook_err error;        /* out */
+    /* since 2.14: the producer id and epoch the client has (Kafka's
+     * InitProducerId v3+, KIP-360: bump my epoch); -1 with an older codec
+     * or a first call */
+    int64_t current_producer_id;
+    int16_t current_producer_epoch;
 } brook_init_producer_id_req;
 
 /* ---- describe configs -------------------------------------------------- */
@@ -714,15 +725,16 @@ typedef struct brook_describe_client_quotas_req {
 /* Kafka's WriteTxnMarkers: a transaction coordinator (or an operator
  * aborting a hanging transaction, KIP-664) ends a producer's transaction
  * in the partitions this broker leads by appending a COMMIT or ABORT
- * marker to each. */
-typedef struct brook_txn_marker_topic {
+ * marker to each. A topic's partitions, with an error each, serve the
+ * transaction requests below too. */
+typedef struct brook_txn_topic {
     const char *name;
     const int32_t *partitions;
     brook_err *errors; /* out: one per partition (the codec allocates it) */
     size_t partition_count;
     uint64_t reserved[2];
-} brook_txn_marker_topic;
-BROOK_ABI_PIN_SIZE(brook_txn_marker_topic, 48);
+} brook_txn_topic;
+BROOK_ABI_PIN_SIZE(brook_txn_topic, 48);
 
 typedef struct brook_txn_marker {
     int64_t producer_id;
@@ -730,7 +742,7 @@ typedef struct brook_txn_marker {
     int16_t reserved16;
     int32_t coordinator_epoch;
     int commit; /* 0: abort */
-    brook_txn_marker_topic *topics;
+    brook_txn_topic *topics;
     size_t topic_count;
     uint64_t reserved[2];
 } brook_txn_marker;
@@ -740,6 +752,48 @@ typedef struct brook_write_txn_markers_req {
     brook_txn_marker *markers;
     size_t marker_count;
 } brook_write_txn_markers_req;
+
+/* ---- a transaction coordinator's requests (since 2.14) ------------------------ */
+/* Kafka's AddPartitionsToTxn, AddOffsetsToTxn and EndTxn, answered by the
+ * transactional id's coordinator, and TxnOffsetCommit, answered by the
+ * group's: a transactional producer names the partitions it writes to and
+ * the group whose offsets it commits before it does, then commits or
+ * aborts; the coordinator writes the markers. */
+typedef struct brook_add_partitions_to_txn_req {
+    const char *transactional_id;
+    int64_t producer_id;
+    int16_t producer_epoch;
+    brook_txn_topic *topics; /* each partition's error out */
+    size_t topic_count;
+} brook_add_partitions_to_txn_req;
+
+typedef struct brook_add_offsets_to_txn_req {
+    const char *transactional_id;
+    int64_t producer_id;
+    int16_t producer_epoch;
+    const char *group_id;
+    brook_err error; /* out */
+} brook_add_offsets_to_txn_req;
+
+typedef struct brook_end_txn_req {
+    const char *transactional_id;
+    int64_t producer_id;
+    int16_t producer_epoch;
+    int commit;      /* 0: abort */
+    brook_err error; /* out */
+} brook_end_txn_req;
+
+typedef struct brook_txn_offset_commit_req {
+    const char *transactional_id;
+    const char *group_id;
+    int64_t producer_id;
+    int16_t producer_epoch;
+    int32_t generation_id; /* -1 with member_id "": not checked (Kafka's v0-2) */
+    const char *member_id;
+    const char *group_instance_id;
+    brook_offset_topic *topics; /* each partition's error out */
+    size_t topic_count;
+} brook_txn_offset_commit_req;
 
 /* ---- the request ---------------------------------------------------- */
 typedef struct brook_request brook_request;
@@ -814,6 +868,10 @@ struct brook_request {
         brook_describe_client_quotas_req describe_client_quotas;   /* since 2.13 */
         brook_alter_client_quotas_req alter_client_quotas;         /* since 2.13 */
         brook_write_txn_markers_req write_txn_markers;             /* since 2.14 */
+        brook_add_partitions_to_txn_req add_partitions_to_txn;     /* since 2.14 */
+        brook_add_offsets_to_txn_req add_offsets_to_txn;           /* since 2.14 */
+        brook_end_txn_req end_txn;                                 /* since 2.14 */
+        brook_txn_offset_commit_req txn_offset_commit;             /* since 2.14 */
         uint64_t room[32];
     } u;
 };
