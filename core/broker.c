@@ -1,4 +1,5 @@
 #include "broker.h"
+#include "txn_coordinator.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -477,6 +478,12 @@ static void register_metrics(brook_broker *b)
          "produce and fetch responses that held their client back for a client quota"},
         {&b->m.client_quota_throttle_ms_total, "client_quota_throttle_ms_total", BROOK_METRIC_COUNTER,
          "milliseconds clients were held back for client quotas, summed"},
+        {&b->m.transactions_committed_total, "transactions_committed_total", BROOK_METRIC_COUNTER,
+         "transactions this broker's coordinator completed with a commit (every marker written)"},
+        {&b->m.transactions_aborted_total, "transactions_aborted_total", BROOK_METRIC_COUNTER,
+         "transactions this broker's coordinator completed with an abort (asked for, timed out, or fenced)"},
+        {&b->m.transactions_timed_out_total, "transactions_timed_out_total", BROOK_METRIC_COUNTER,
+         "transactions this broker's coordinator aborted because they outlived their timeout"},
     };
     for (size_t i = 0; i < sizeof defs / sizeof defs[0]; i++)
         brook_metrics_register(b->metrics, defs[i].name, defs[i].type, defs[i].help, defs[i].m);
@@ -702,6 +709,7 @@ void brook_broker_free(brook_broker *b)
     brook_membership_leave(b);          /* then: the others see it leave at once */
     brook_tls_client_free(b->peer_tls); /* every peer link is gone */
     b->peer_tls = NULL;
+    brook_txn_coordinator_stop(b); /* no markers to partitions closing below */
     while (b->conns)
         brook_conn_close(b->conns, NULL);
     brook_conn_limits_stop(b);

@@ -40,6 +40,9 @@ typedef struct brook_broker_metrics {
     brook_metric *cluster_throttled_follower_bytes_total;
     brook_metric *client_quota_throttled_total;
     brook_metric *client_quota_throttle_ms_total;
+    brook_metric *transactions_committed_total;
+    brook_metric *transactions_aborted_total;
+    brook_metric *transactions_timed_out_total;
     brook_metric *produced_bytes_total;
     brook_metric *fetched_bytes_total;
     brook_metric *replicated_bytes_total;
@@ -74,9 +77,10 @@ typedef struct brook_broker {
     brook_plugin_set plugins;
     brook_topics topics;
     brook_producer_ids producer_ids;
-    struct brook_groups *groups;       /* the group coordinator (group.h) */
-    struct brook_offsets *offsets;     /* committed offsets (offsets.h) */
-    brook_timer *offsets_expiry_timer; /* offsets_expiry.h */
+    struct brook_groups *groups;        /* the group coordinator (group.h) */
+    struct brook_offsets *offsets;      /* committed offsets (offsets.h) */
+    struct brook_txn_coordinator *txns; /* the transaction coordinator (txn_coordinator.h) */
+    brook_timer *offsets_expiry_timer;  /* offsets_expiry.h */
     brook_listener listeners[BROOK_MAX_LISTENERS];
     size_t listener_count;
     brook_conn *conns; /* doubly linked through brook_conn.prev/next */

@@ -13,6 +13,7 @@
 #include "membership.h"
 #include "offsets.h"
 #include "partition.h"
+#include "txn_coordinator.h"
 
 struct brook_coordinators {
     uint8_t *loaded; /* per partition of __consumer_offsets: its groups are in b->offsets */
@@ -94,6 +95,19 @@ brook_err brook_coordinator_check(brook_broker *b, const char *group)
     return loaded(b, k) ? BROOK_OK : BROOK_ERR_AGAIN;
 }
 
+int32_t brook_coordinator_epoch(brook_broker *b, const char *key)
+{
+    int32_t k;
+    brook_partition *p = b->st->clustered ? led_partition(b, key, &k) : NULL;
+    return p ? p->leader_epoch : 0;
+}
+
+int32_t brook_coordinator_partition(brook_broker *b, const char *key)
+{
+    const brook_image_topic *t = b->st->clustered ? offsets_topic(b) : NULL;
+    return t ? partition_of(key, t->rec.partitions) : 0;
+}
+
 brook_err brook_coordinator_find(brook_broker *b, const char *group, const brook_listener *asked_on, int32_t *id,
                                  const char **host, int32_t *port)
 {
@@ -125,12 +139,6 @@ brook_err brook_coordinator_find(brook_broker *b, const char *group, const brook
 
 /* ---- loading and forgetting ------------------------------------------------------ */
 
-static void load_batch(void *arg, const uint8_t *batch, const brook_batch_info *info)
-{
-    brook_broker *b = arg;
-    brook_offsets_load_batch(b->offsets, batch, info->size);
-}
-
 typedef struct which {
     brook_broker *b;
     int32_t k, partitions;
@@ -142,6 +150,12 @@ static int in_partition(void *arg, const char *group)
     return partition_of(group, w->partitions) == w->k;
 }
 
+static void load_batch(void *arg, const uint8_t *batch, const brook_batch_info *info)
+{
+    which *w = arg;
+    brook_offsets_load_batch(w->b->offsets, batch, info->size, in_partition, w);
+}
+
 void brook_coordinator_role_changed(brook_broker *b, brook_partition *p, int leads)
 {
     if (!brook_is_internal_topic(p->topic->name) || !b->offsets)
@@ -150,6 +164,7 @@ void brook_coordinator_role_changed(brook_broker *b, brook_partition *p, int lea
     /* whatever this broker knew of these groups is stale either way */
     if (b->groups)
         brook_groups_unload(b->groups, in_partition, &w);
+    brook_txn_coordinator_unloaded(b, in_partition, &w);
     brook_offsets_forget(b->offsets, in_partition, &w);
     set_loaded(b, p->index, 0);
     if (!leads)
@@ -157,7 +172,7 @@ void brook_coordinator_role_changed(brook_broker *b, brook_partition *p, int lea
     int64_t start, end;
     brook_err e = brook_partition_offsets(p, &start, &end);
     if (!e)
-        e = brook_log_scan(brook_storage_of(p->storage), p->log, start, end, SIZE_MAX, load_batch, b);
+        e = brook_log_scan(brook_storage_of(p->storage), p->log, start, end, SIZE_MAX, load_batch, &w);
     if (e) {
         log_error("%s-%d: cannot read its committed offsets: %s (its groups stay unavailable here)",
                   BROOK_OFFSETS_TOPIC, p->index, brook_err_str(e));
@@ -165,6 +180,7 @@ void brook_coordinator_role_changed(brook_broker *b, brook_partition *p, int lea
     }
     set_loaded(b, p->index, 1); /* first: stale pasts' tombstones go to the partition */
     brook_broker_groups_load(b, in_partition, &w);
+    brook_txn_coordinator_loaded(b, in_partition, &w);
     brook_coordinator_forget_vanished_topics(b);
     log_info("%s-%d: coordinating its groups (offsets %lld-%lld read back)", BROOK_OFFSETS_TOPIC, p->index,
              (long long)start, (long long)end);
@@ -182,6 +198,14 @@ void brook_coordinator_forget_vanished_topics(brook_broker *b)
             brook_broker_forget_topic_offsets(b, topics[i]);
         }
     brook_offsets_free_group_names(topics, n);
+}
+
+void brook_coordinator_marker_written(brook_broker *b, brook_partition *p, int64_t producer_id, int commit)
+{
+    if (!b->offsets || !b->st->clustered || !brook_is_internal_topic(p->topic->name) || !loaded(b, p->index))
+        return;
+    which w = {.b = b, .k = p->index, .partitions = p->topic->partition_count};
+    brook_offsets_txn_ended(b->offsets, producer_id, commit, in_partition, &w);
 }
 
 /* ---- appending commits ----------------------------------------------------------------- */
@@ -216,8 +240,9 @@ static void append_commit(void *ctx, const char *group, const uint8_t *batch, si
         return;
     }
     memcpy(oa->data, batch, len);
-    /* acks=all: a commit is answered once every in-sync replica holds it */
-    oa->a = (brook_append){.data = oa->data, .len = len, .acks = -1, .done = appended};
+    /* acks=all: a commit is answered once every in-sync replica holds it;
+     * built by the offsets store, not a client's: not checked as one */
+    oa->a = (brook_append){.data = oa->data, .len = len, .acks = -1, .internal = 1, .done = appended};
     oa->done = done;
     oa->done_arg = done_arg;
     brook_partition_produce(p, &oa->a);

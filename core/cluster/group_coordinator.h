@@ -33,9 +33,25 @@ brook_err brook_coordinator_check(struct brook_broker *b, const char *group);
 brook_err brook_coordinator_find(struct brook_broker *b, const char *group, const struct brook_listener *asked_on,
                                  int32_t *id, const char **host, int32_t *port);
 
+/* The coordinator epoch of `key`'s coordinator here (transaction markers
+ * carry it: a newer coordinator's fence an older one's): the leader epoch
+ * of its __consumer_offsets partition; 0 on a single broker. */
+int32_t brook_coordinator_epoch(struct brook_broker *b, const char *key);
+
+/* The __consumer_offsets partition `key` (a group or transactional id)
+ * lives in; 0 on a single broker (or before the topic exists). */
+int32_t brook_coordinator_partition(struct brook_broker *b, const char *key);
+
 /* A replica of __consumer_offsets changed role here (local_replicas.c):
  * load its groups when it leads, forget them when it does not. */
 void brook_coordinator_role_changed(struct brook_broker *b, struct brook_partition *p, int leads);
+
+/* A transaction marker was appended here to a replica of
+ * __consumer_offsets (WriteTxnMarkers, or this broker's own transaction
+ * coordinator): the producer's pending offsets of the groups in that
+ * partition are committed or dropped, if this broker coordinates them. */
+void brook_coordinator_marker_written(struct brook_broker *b, struct brook_partition *p, int64_t producer_id,
+                                      int commit);
 
 /* Forget the committed offsets of topics the cluster no longer has, in the
  * groups coordinated here: deleted while no broker coordinated those groups

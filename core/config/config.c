@@ -170,6 +170,17 @@ static const node producers_nodes[] = {
     {NULL, 0, NULL, NULL, 0, NULL},
 };
 
+static const node transactions_nodes[] = {
+    {"max_timeout_ms", N_INT, NULL, "900000", 0,
+     "the longest transaction timeout a producer may ask for (Kafka's transaction.max.timeout.ms)"},
+    {"abort_timed_out_interval_ms", N_INT, NULL, "10000", 0,
+     "how often the coordinator aborts transactions past their timeout "
+     "(Kafka's transaction.abort.timed.out.transaction.cleanup.interval.ms)"},
+    {"id_expiration_ms", N_INT, NULL, "604800000", 0,
+     "a transactional id without a transaction for this long is forgotten (Kafka's transactional.id.expiration.ms)"},
+    {NULL, 0, NULL, NULL, 0, NULL},
+};
+
 static const node metrics_nodes[] = {
     {"address", N_STRING, NULL, NULL, 0,
      "host:port serving GET /metrics (Prometheus text format); port 0 picks a free one; unset: no endpoint"},
@@ -183,6 +194,7 @@ static const node root_nodes[] = {
     {"topics", N_GROUP, topics_nodes, NULL, 0, "topic defaults"},
     {"groups", N_GROUP, groups_nodes, NULL, 0, "consumer group coordination"},
     {"producers", N_GROUP, producers_nodes, NULL, 0, "idempotent producer state"},
+    {"transactions", N_GROUP, transactions_nodes, NULL, 0, "the transaction coordinator"},
     {"metrics", N_GROUP, metrics_nodes, NULL, 0, "the metrics endpoint"},
     {"cluster", N_GROUP, cluster_nodes, NULL, 0,
      "join a cluster through its metadata store (etcd); absent: one broker"},
@@ -1083,6 +1095,9 @@ brook_err brook_config_validate(brook_config *c, char *err, size_t errlen)
     st->max_producers_per_partition = get_int(cfg, "producers.max_per_partition");
     st->producer_expiration_ms = get_int(cfg, "producers.expiration_ms");
     st->producer_snapshot_interval_bytes = get_int(cfg, "producers.snapshot_interval_bytes");
+    st->txn_max_timeout_ms = get_int(cfg, "transactions.max_timeout_ms");
+    st->txn_abort_interval_ms = get_int(cfg, "transactions.abort_timed_out_interval_ms");
+    st->txn_id_expiration_ms = get_int(cfg, "transactions.id_expiration_ms");
     st->rack = get_string(cfg, "broker.rack");
     st->clustered = config_lookup(cfg, "cluster") != NULL;
     st->cluster_endpoints = get_string(cfg, "cluster.endpoints");
@@ -1143,6 +1158,10 @@ brook_err brook_config_validate(brook_config *c, char *err, size_t errlen)
                    errlen)) ||
         (e = range(c, "producers.max_per_partition", st->max_producers_per_partition, 1, 10000000, err, errlen)) ||
         (e = range(c, "producers.expiration_ms", st->producer_expiration_ms, 1000, INT64_MAX, err, errlen)) ||
+        (e = range(c, "transactions.max_timeout_ms", st->txn_max_timeout_ms, 1, INT32_MAX, err, errlen)) ||
+        (e = range(c, "transactions.abort_timed_out_interval_ms", st->txn_abort_interval_ms, 10, 3600000, err,
+                   errlen)) ||
+        (e = range(c, "transactions.id_expiration_ms", st->txn_id_expiration_ms, 1000, INT64_MAX, err, errlen)) ||
         (e = range(c, "producers.snapshot_interval_bytes", st->producer_snapshot_interval_bytes, 4096, INT64_MAX, err,
                    errlen)) ||
         (e = range(c, "cluster.lease_ttl_ms", st->lease_ttl_ms, 2000, 300000, err, errlen)) ||

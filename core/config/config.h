@@ -89,6 +89,9 @@ typedef struct brook_settings {
 
     int64_t max_producers_per_partition;
     int64_t producer_expiration_ms;
+    int64_t txn_max_timeout_ms;    /* transactions.max_timeout_ms */
+    int64_t txn_abort_interval_ms; /* transactions.abort_timed_out_interval_ms */
+    int64_t txn_id_expiration_ms;  /* transactions.id_expiration_ms */
     int64_t producer_snapshot_interval_bytes;
 
     const char *metrics_address; /* NULL: no metrics endpoint */

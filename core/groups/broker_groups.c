@@ -1,7 +1,9 @@
 /* The broker's consumer-group side: the coordinator (group.c) running on
  * the event loop's clock, and the committed offsets (offsets.c): in the
  * storage plugin's internal log on a single broker, in the replicated
- * __consumer_offsets topic in a cluster (group_coordinator.c). */
+ * __consumer_offsets topic in a cluster (group_coordinator.c); and the
+ * transaction coordinator, whose state lives in the same log
+ * (txn_coordinator.h). */
 #include <stdio.h>
 
 #include "broker.h"
@@ -10,6 +12,7 @@
 #include "log.h"
 #include "offsets.h"
 #include "offsets_expiry.h"
+#include "txn_coordinator.h"
 
 /* Wall-clock time: when a group became empty is compared with commit
  * times, which are written down and outlive the process. */
@@ -111,15 +114,24 @@ brook_err brook_broker_groups_start(brook_broker *b, char *err, size_t errlen)
     }
     brook_broker_groups_load(b, NULL, NULL);
     brook_offsets_expiry_start(b);
+    /* the transaction coordinator keeps its state in the same log */
+    if ((e = brook_txn_coordinator_start(b))) {
+        snprintf(err, errlen, "cannot start the transaction coordinator: %s", brook_err_str(e));
+        return e;
+    }
+    if (!b->st->clustered) /* a cluster's come with its __consumer_offsets partitions */
+        brook_txn_coordinator_loaded(b, NULL, NULL);
     return BROOK_OK;
 }
 
 void brook_broker_groups_free(brook_broker *b)
 {
     brook_offsets_expiry_stop(b);
+    brook_txn_coordinator_stop(b);
     brook_groups_free(b->groups);
     b->groups = NULL;
-    brook_offsets_close(b->offsets);
+    brook_offsets_close(b->offsets); /* answers the coordinator's writes still pending */
     b->offsets = NULL;
+    brook_txn_coordinator_free(b);
     brook_coordinators_free(b);
 }

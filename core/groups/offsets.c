@@ -55,8 +55,8 @@ static void free_committed(brook_committed *c)
     free(c);
 }
 
-static brook_err map_set(brook_offsets *o, const char *group, const char *topic, int32_t partition,
-                         const brook_committed *c)
+brook_err offsets_map_set(brook_offsets *o, const char *group, const char *topic, int32_t partition,
+                          const brook_committed *c)
 {
     char key[512];
     entry_key(key, sizeof key, topic, partition);
@@ -93,6 +93,38 @@ static brook_err map_set(brook_offsets *o, const char *group, const char *topic,
     free_committed(old); /* replaced */
     o->live += old == NULL;
     return BROOK_OK;
+}
+
+/* ---- maps of one-allocation values (pasts, transactional ids) ---------------------- */
+
+brook_err offsets_keyed_put(brook_offsets *o, brook_strmap *m, const char *key, void *value)
+{
+    void *old = brook_strmap_get(m, key);
+    if (brook_strmap_put(m, key, value)) {
+        free(value);
+        return BROOK_ERR_NOMEM;
+    }
+    o->live += old == NULL;
+    free(old);
+    return BROOK_OK;
+}
+
+void offsets_keyed_forget(brook_offsets *o, brook_strmap *m, const char *key)
+{
+    void *gone = brook_strmap_remove(m, key);
+    o->live -= gone != NULL;
+    free(gone);
+}
+
+void offsets_keyed_forget_where(brook_offsets *o, brook_strmap *m, int (*drop)(void *arg, const char *key), void *arg)
+{
+    brook_strmap_iter it = {0};
+    for (brook_strmap_entry *e; (e = brook_strmap_next(m, &it));)
+        if (!drop || drop(arg, e->key)) {
+            free(e->value);
+            o->live--;
+            brook_strmap_remove(m, e->key); /* the entry just returned: allowed */
+        }
 }
 
 /* ---- encoding ------------------------------------------------------------------ */
@@ -175,6 +207,17 @@ static void apply_control(offsets_replay *r, const brook_record *rec)
     }
 }
 
+/* A record of a transactional batch waits for its transaction's end. */
+static void map_set_or_pend(offsets_replay *r, const char *group, const char *topic, int32_t partition,
+                            const brook_committed *c)
+{
+    brook_err e = r->txn_producer < 0 ? offsets_map_set(r->o, group, topic, partition, c)
+                  : c                 ? offsets_pending_add(r->o, r->txn_producer, group, topic, partition, c)
+                                      : BROOK_OK;
+    if (e)
+        log_warn("group %s: out of memory reading its offset of %s-%d", group, topic, partition);
+}
+
 static void apply_record(offsets_replay *r, const brook_record *rec)
 {
     char group[300], topic[300];
@@ -188,6 +231,10 @@ static void apply_record(offsets_replay *r, const brook_record *rec)
         offsets_apply_past(r->o, rec);
         return;
     }
+    if (r->o && rec->key_len >= 2 && brook_be16(p) == OFFSETS_TXN_VERSION) {
+        offsets_apply_txn(r->o, rec);
+        return;
+    }
     if (!r->o || rec->key_len < 2 || brook_be16(p) != RECORD_VERSION)
         return; /* only the markers wanted, or a record this version does not know */
     p += 2;
@@ -196,7 +243,7 @@ static void apply_record(offsets_replay *r, const brook_record *rec)
         return;
     int32_t partition = (int32_t)brook_be32(p);
     if (rec->value_len < 0) {
-        map_set(r->o, group, topic, partition, NULL);
+        map_set_or_pend(r, group, topic, partition, NULL);
         return;
     }
     const uint8_t *v = rec->value, *vend = rec->value + rec->value_len;
@@ -214,17 +261,23 @@ static void apply_record(offsets_replay *r, const brook_record *rec)
             return;
         c.metadata = meta;
     }
-    map_set(r->o, group, topic, partition, &c);
+    map_set_or_pend(r, group, topic, partition, &c);
 }
 
 static void replay_batch(void *arg, const uint8_t *batch, const brook_batch_info *info)
 {
     offsets_replay *r = arg;
     brook_batch_iter it;
-    if (brook_batch_is_control(info))
-        return; /* a transaction marker (txn_marker.h): none of this log's records */
+    int commit;
+    int32_t coordinator_epoch;
+    if (brook_batch_is_control(info)) { /* a transaction ends: its offsets are committed or dropped */
+        if (r->o && brook_txn_marker_parse(batch, info, &commit, &coordinator_epoch) == BROOK_OK)
+            offsets_pending_end(r->o, info->producer_id, commit, r->pick, r->pick_arg);
+        return;
+    }
     if (brook_batch_iter_init(&it, batch, info->size))
         return;
+    r->txn_producer = brook_batch_is_transactional(info) ? info->producer_id : -1;
     brook_record rec;
     while (brook_batch_iter_next(&it, &rec) == BROOK_OK)
         apply_record(r, &rec);
@@ -266,6 +319,11 @@ brook_err offsets_add_entry(brook_batch_builder *b, const char *group, const cha
 
 brook_err offsets_append(brook_offsets *o, void *log, brook_batch_builder *b)
 {
+    return offsets_append_for(o, log, b, -1, -1);
+}
+
+brook_err offsets_append_for(brook_offsets *o, void *log, brook_batch_builder *b, int64_t producer_id, int16_t epoch)
+{
     const uint8_t *data;
     size_t len;
     int64_t start, end;
@@ -277,6 +335,8 @@ brook_err offsets_append(brook_offsets *o, void *log, brook_batch_builder *b)
         e = BROOK_ERR_NOMEM;
     if (!e) {
         memcpy(copy, data, len);
+        if (producer_id >= 0)
+            brook_batch_make_transactional(copy, len, producer_id, epoch);
         brook_put_be64(copy, (uint64_t)end); /* the CRC does not cover baseOffset */
         e = o->so->append(log, copy, len);
     }
@@ -318,12 +378,13 @@ brook_err brook_offsets_open_external(brook_offsets_append_fn append, void *ctx,
     return BROOK_OK;
 }
 
-void brook_offsets_load_batch(brook_offsets *o, const uint8_t *batch, size_t len)
+void brook_offsets_load_batch(brook_offsets *o, const uint8_t *batch, size_t len,
+                              int (*pick)(void *arg, const char *group), void *arg)
 {
     brook_batch_info info;
     if (brook_batch_check(batch, len, &info))
         return;
-    offsets_replay r = {.o = o};
+    offsets_replay r = {.o = o, .pick = pick, .pick_arg = arg};
     replay_batch(&r, batch, &info);
 }
 
@@ -349,6 +410,8 @@ void brook_offsets_forget(brook_offsets *o, int (*drop)(void *arg, const char *g
         free_entries(o, entries);
     }
     offsets_forget_pasts(o, drop, arg);
+    offsets_forget_txns(o, drop, arg);
+    offsets_forget_pending(o, drop, arg);
 }
 
 void brook_offsets_close(brook_offsets *o)
@@ -372,6 +435,8 @@ void brook_offsets_close(brook_offsets *o)
     }
     brook_strmap_free(&o->groups);
     offsets_free_pasts(o);
+    offsets_free_txns(o);
+    offsets_free_pending(o);
     free(o);
 }
 
@@ -398,6 +463,7 @@ typedef struct pending_commit {
     } * items;
     brook_offsets_done done;
     void *arg;
+    int64_t producer_id; /* a transactional commit's (TxnOffsetCommit): -1 for a plain one */
 } pending_commit;
 
 static void free_pending(pending_commit *pc)
@@ -416,8 +482,10 @@ static void commit_durable(void *arg, brook_err err)
     pending_commit *pc = arg;
     brook_offsets *o = pc->o;
     for (size_t i = 0; i < pc->count && !err; i++)
-        err = map_set(o, pc->group, pc->items[i].topic, pc->items[i].partition,
-                      pc->items[i].deleted ? NULL : &pc->items[i].c);
+        err = pc->producer_id >= 0 ? offsets_pending_add(o, pc->producer_id, pc->group, pc->items[i].topic,
+                                                         pc->items[i].partition, &pc->items[i].c)
+                                   : offsets_map_set(o, pc->group, pc->items[i].topic, pc->items[i].partition,
+                                                     pc->items[i].deleted ? NULL : &pc->items[i].c);
     if (pc->done)
         pc->done(pc->arg, err);
     free_pending(pc);
@@ -477,8 +545,10 @@ static brook_err pending_for(const char *group, const brook_offset_change *chang
     return e;
 }
 
-void brook_offsets_commit(brook_offsets *o, const char *group, const brook_offset_change *changes, size_t count,
-                          int64_t now_ms, brook_offsets_done done, void *arg)
+/* A commit, plain (producer_id -1) or inside that producer's transaction. */
+static void commit_as(brook_offsets *o, const char *group, int64_t producer_id, int16_t epoch,
+                      const brook_offset_change *changes, size_t count, int64_t now_ms, brook_offsets_done done,
+                      void *arg)
 {
     pending_commit *pc = NULL;
     brook_batch_builder *b = NULL;
@@ -488,7 +558,18 @@ void brook_offsets_commit(brook_offsets *o, const char *group, const brook_offse
     if (!e)
         e = build_batch(group, changes, count, now_ms, &b);
     if (!e)
-        e = o->append ? brook_batch_builder_finish(b, &data, &len) : offsets_append(o, o->log, b);
+        e = o->append ? brook_batch_builder_finish(b, &data, &len)
+                      : offsets_append_for(o, o->log, b, producer_id, epoch);
+    uint8_t *marked = !e && o->append && producer_id >= 0 ? malloc(len) : NULL;
+    if (!e && o->append && producer_id >= 0) { /* the partition gets the producer's transactional batch */
+        if (marked) {
+            memcpy(marked, data, len);
+            brook_batch_make_transactional(marked, len, producer_id, epoch);
+            data = marked;
+        } else {
+            e = BROOK_ERR_NOMEM;
+        }
+    }
     if (e) {
         if (pc)
             free_pending(pc);
@@ -502,12 +583,27 @@ void brook_offsets_commit(brook_offsets *o, const char *group, const brook_offse
     pc->o = o;
     pc->done = done;
     pc->arg = arg;
+    pc->producer_id = producer_id;
     o->pending++;
     if (o->append)
         o->append(o->append_ctx, group, data, len, commit_durable, pc); /* copies the batch */
     else
         o->so->when_durable(o->log, commit_durable, pc);
+    free(marked);
     brook_batch_builder_free(b);
+}
+
+void brook_offsets_commit(brook_offsets *o, const char *group, const brook_offset_change *changes, size_t count,
+                          int64_t now_ms, brook_offsets_done done, void *arg)
+{
+    commit_as(o, group, -1, -1, changes, count, now_ms, done, arg);
+}
+
+void brook_offsets_txn_commit(brook_offsets *o, const char *group, int64_t producer_id, int16_t epoch,
+                              const brook_offset_change *changes, size_t count, int64_t now_ms, brook_offsets_done done,
+                              void *arg)
+{
+    commit_as(o, group, producer_id, epoch, changes, count, now_ms, done, arg);
 }
 
 void brook_offsets_each(const brook_offsets *o, const char *group, brook_offsets_each_cb cb, void *arg)
@@ -586,7 +682,7 @@ static void tombstones(brook_offsets *o, const char *group, change_list *l, broo
         return;
     }
     for (size_t i = 0; i < l->count; i++)
-        map_set(o, group, l->items[i].topic, l->items[i].partition, NULL);
+        offsets_map_set(o, group, l->items[i].topic, l->items[i].partition, NULL);
     if (!l->count) {
         if (done)
             done(arg, BROOK_OK);

@@ -69,6 +69,30 @@ typedef void (*brook_offsets_done)(void *arg, brook_err err);
 void brook_offsets_commit(brook_offsets *o, const char *group, const brook_offset_change *changes, size_t count,
                           int64_t now_ms, brook_offsets_done done, void *arg);
 
+/* A transactional producer's commit (TxnOffsetCommit): written as its
+ * transactional batch; `done` once as durable as a commit; the offsets
+ * become committed ones when its transaction commits, and go when it
+ * aborts (brook_offsets_end_txn, _txn_ended). */
+void brook_offsets_txn_commit(brook_offsets *o, const char *group, int64_t producer_id, int16_t epoch,
+                              const brook_offset_change *changes, size_t count, int64_t now_ms, brook_offsets_done done,
+                              void *arg);
+
+/* A single broker's transaction coordinator ends a producer's transaction
+ * in this log: a marker written (txn_marker.h); once durable its pending
+ * offsets are committed or dropped, then `done`. */
+void brook_offsets_end_txn(brook_offsets *o, int64_t producer_id, int16_t epoch, int commit, int32_t coordinator_epoch,
+                           brook_offsets_done done, void *arg);
+
+/* Whether a transaction not yet ended committed an offset of the group's
+ * partition (OffsetFetch's require_stable waits for it). */
+int brook_offsets_has_pending(const brook_offsets *o, const char *group, const char *topic, int32_t partition);
+
+/* In a cluster the marker was appended to the __consumer_offsets
+ * partition of the groups `pick` picks: their pending offsets of the
+ * producer are committed or dropped. */
+void brook_offsets_txn_ended(brook_offsets *o, int64_t producer_id, int commit,
+                             int (*pick)(void *arg, const char *group), void *arg);
+
 /* Committed offsets kept in a log the caller owns (a cluster's replicated
  * __consumer_offsets): the map starts empty and is filled with
  * brook_offsets_load_batch; each commit is one batch (the format above)
@@ -79,11 +103,13 @@ typedef void (*brook_offsets_append_fn)(void *ctx, const char *group, const uint
 brook_err brook_offsets_open_external(brook_offsets_append_fn append, void *ctx, brook_offsets **out);
 
 /* Apply one RecordBatch of such a log (read back when this broker starts
- * coordinating its groups). */
-void brook_offsets_load_batch(brook_offsets *o, const uint8_t *batch, size_t len);
+ * coordinating its groups, which `pick` picks: a transaction marker read
+ * ends the producer's pending offsets of those only). */
+void brook_offsets_load_batch(brook_offsets *o, const uint8_t *batch, size_t len,
+                              int (*pick)(void *arg, const char *group), void *arg);
 
-/* Forget every entry of the groups `drop` picks (their coordinator moved
- * to another broker; the log keeps them). */
+/* Forget every entry of the groups (and transactional ids) `drop` picks
+ * (their coordinator moved to another broker; the log keeps them). */
 void brook_offsets_forget(brook_offsets *o, int (*drop)(void *arg, const char *group), void *arg);
 
 /* Every committed entry of a group, in no particular order. */
@@ -108,6 +134,17 @@ void brook_offsets_each_past(const brook_offsets *o, brook_offsets_past_cb cb, v
  * the commit it came with, or between the last tombstones of a group and
  * its past's. A stable group's past stays: it needs no offsets. */
 void brook_offsets_drop_stale_pasts(brook_offsets *o, int (*pick)(void *arg, const char *group), void *arg);
+
+/* Transaction coordinators' state (txn_meta.h, offsets_txns.c), kept in
+ * the same log under the transactional id: `done` runs once it is as
+ * durable as a commit (in a cluster: replicated), and it is visible from
+ * then on (NULL forgets the id). Called once, maybe before this returns. */
+struct brook_txn_meta;
+const struct brook_txn_meta *brook_offsets_txn(const brook_offsets *o, const char *id);
+void brook_offsets_write_txn(brook_offsets *o, const char *id, const struct brook_txn_meta *m, brook_offsets_done done,
+                             void *arg);
+typedef void (*brook_offsets_txn_cb)(void *arg, const char *id, const struct brook_txn_meta *m);
+void brook_offsets_each_txn(const brook_offsets *o, brook_offsets_txn_cb cb, void *arg);
 
 /* Groups with at least one committed offset. */
 int brook_offsets_has_group(const brook_offsets *o, const char *group);

@@ -8,6 +8,7 @@
 #include "record_batch.h"
 #include "log.h"
 #include "offsets_internal.h"
+#include "txn_meta.h"
 
 #define ENTRIES_PER_BATCH 1000
 
@@ -159,6 +160,45 @@ static void write_pasts(snapshot *s)
     }
 }
 
+/* Transactional ids' states (offsets_txns.c), at their last update's time. */
+static void write_txn(void *arg, const char *id, const brook_txn_meta *m)
+{
+    snapshot *s = arg;
+    if (!s->err)
+        added(s, offsets_add_txn(s->b, id, m, m->update_ms));
+}
+
+/* Transactional commits still waiting for their transaction's end
+ * (offsets_pending.c): each producer's in a transactional batch of its
+ * own, so that its marker, later in the log, ends them. */
+typedef struct pending_out {
+    snapshot *s;
+    brook_batch_builder *b;
+    int64_t producer_id;
+} pending_out;
+
+static void flush_pending(pending_out *p)
+{
+    if (p->b && !p->s->err)
+        p->s->err = offsets_append_for(p->s->o, p->s->log, p->b, p->producer_id, 0);
+    brook_batch_builder_free(p->b);
+    p->b = NULL;
+}
+
+static void write_pending(void *arg, int64_t producer_id, const char *group, const char *topic, int32_t partition,
+                          const brook_committed *c)
+{
+    pending_out *p = arg;
+    if (p->b && p->producer_id != producer_id)
+        flush_pending(p);
+    if (p->s->err)
+        return;
+    if (!p->b && (p->s->err = brook_batch_builder_new(&p->b)))
+        return;
+    p->producer_id = producer_id;
+    p->s->err = offsets_add_entry(p->b, group, topic, partition, c, c->commit_time_ms);
+}
+
 static void write_group(void *arg, const char *group)
 {
     snapshot *s = arg;
@@ -181,6 +221,11 @@ static brook_err compact(brook_offsets *o)
         s.in_batch++;
     brook_offsets_each_group(o, write_group, &s);
     write_pasts(&s);
+    brook_offsets_each_txn(o, write_txn, &s);
+    flush_batch(&s);
+    pending_out pending = {.s = &s};
+    offsets_each_pending(o, write_pending, &pending);
+    flush_pending(&pending);
     if (!s.err && !(s.err = offsets_add_control(s.b, OFFSETS_SNAPSHOT_END, gen)))
         s.in_batch++;
     flush_batch(&s);

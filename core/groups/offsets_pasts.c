@@ -22,22 +22,13 @@
 
 static void map_forget(brook_offsets *o, const char *group)
 {
-    brook_group_past *gone = brook_strmap_remove(&o->pasts, group);
-    o->live -= gone != NULL;
-    free(gone);
+    offsets_keyed_forget(o, &o->pasts, group);
 }
 
 /* Takes `past` (one allocation). */
 static brook_err map_put(brook_offsets *o, const char *group, brook_group_past *past)
 {
-    brook_group_past *old = brook_strmap_get(&o->pasts, group);
-    if (brook_strmap_put(&o->pasts, group, past)) {
-        free(past);
-        return BROOK_ERR_NOMEM;
-    }
-    o->live += old == NULL;
-    free(old);
-    return BROOK_OK;
+    return offsets_keyed_put(o, &o->pasts, group, past);
 }
 
 const brook_group_past *brook_offsets_past(const brook_offsets *o, const char *group)
@@ -54,13 +45,7 @@ void brook_offsets_each_past(const brook_offsets *o, brook_offsets_past_cb cb, v
 
 void offsets_forget_pasts(brook_offsets *o, int (*drop)(void *arg, const char *group), void *arg)
 {
-    brook_strmap_iter it = {0};
-    for (brook_strmap_entry *e; (e = brook_strmap_next(&o->pasts, &it));)
-        if (!drop || drop(arg, e->key)) {
-            free(e->value);
-            o->live--;
-            brook_strmap_remove(&o->pasts, e->key); /* the entry just returned: allowed */
-        }
+    offsets_keyed_forget_where(o, &o->pasts, drop, arg);
 }
 
 void offsets_free_pasts(brook_offsets *o)

@@ -142,7 +142,8 @@ struct brook_append {
     uint8_t *data;
     size_t len;
     int16_t acks;
-    int marker; /* `data` is one transaction marker the core built (txn_marker.h), not a client's batches */
+    int marker;   /* `data` is one transaction marker the core built (txn_marker.h), not a client's batches */
+    int internal; /* `data` is a coordinator's batch (committed offsets): not checked as a client's, no sequence */
     void (*done)(brook_append *a);
     void *arg;
     /* out */

@@ -120,8 +120,9 @@ static brook_err assign_and_append(brook_partition *p, brook_append *a, int32_t 
     if (e)
         return e;
     int64_t dup_base;
-    e = a->marker ? check_marker(p, a, &a->error_message)
-                  : check_producer(p, &a->first, a->batches, &dup_base, &a->error_message);
+    e = a->marker     ? check_marker(p, a, &a->error_message)
+        : a->internal ? BROOK_OK
+                      : check_producer(p, &a->first, a->batches, &dup_base, &a->error_message);
     if (e == BROOK_ERR_EXISTS) {
         a->duplicate = 1;
         a->base_offset = dup_base;
@@ -259,7 +260,7 @@ void brook_partition_produce(brook_partition *p, brook_append *a)
         a->error = BROOK_ERR_NOT_FOUND;
     else if (p->role != BROOK_ROLE_LEADER)
         a->error = BROOK_ERR_NOT_LEADER;
-    else if (a->marker) { /* built by the core (brook_txn_marker_build) */
+    else if (a->marker || a->internal) { /* built by the core: a marker or a coordinator's one batch */
         a->error = brook_batch_check(a->data, a->len, &a->first);
         a->batches = 1;
     } else

@@ -224,10 +224,30 @@ static void remember(producer *p, int16_t epoch, recent r, int64_t now_ms)
     p->last_append_ms = now_ms;
 }
 
+/* A batch without a sequence opens the producer's transaction here like
+ * any transactional one, and leaves its sequences alone. */
+static void record_unsequenced(brook_producers *ps, const brook_batch_info *b, int64_t base_offset, int64_t now_ms)
+{
+    producer *p = find(ps, b->producer_id);
+    if (!p && !(p = add(ps, b->producer_id)))
+        return;
+    if (!p->nbatches && !p->open) {
+        p->epoch = b->producer_epoch;
+        p->last_seq = -1;
+    }
+    p->last_append_ms = now_ms;
+    if (brook_batch_is_transactional(b) && !p->open)
+        p->open = brook_txns_begin(&ps->txns, p->id, base_offset);
+}
+
 void brook_producers_record(brook_producers *ps, const brook_batch_info *b, int64_t base_offset, int64_t now_ms)
 {
     if (b->producer_id < 0)
         return;
+    if (b->base_sequence < 0) { /* a coordinator's batch for the producer (its offsets): no sequence to track */
+        record_unsequenced(ps, b, base_offset, now_ms);
+        return;
+    }
     expire(ps, now_ms);
     producer *p = find(ps, b->producer_id);
     if (p) {
@@ -368,7 +388,8 @@ static int by_first_offset(const void *a, const void *b)
 /* Open the decoded producers' transactions in the order they began. */
 static brook_err reopen(brook_producers *ps, open_txn *opens, size_t n)
 {
-    qsort(opens, n, sizeof *opens, by_first_offset);
+    if (n)
+        qsort(opens, n, sizeof *opens, by_first_offset);
     for (size_t i = 0; i < n; i++)
         if (!(opens[i].p->open = brook_txns_begin(&ps->txns, opens[i].p->id, opens[i].first)))
             return BROOK_ERR_NOMEM;

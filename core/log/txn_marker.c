@@ -54,3 +54,13 @@ brook_err brook_txn_marker_parse(const uint8_t *batch, const brook_batch_info *i
     *coordinator_epoch = rec.value_len >= VALUE_BYTES ? (int32_t)brook_be32(rec.value + 2) : -1;
     return BROOK_OK;
 }
+
+void brook_batch_make_transactional(uint8_t *batch, size_t len, int64_t producer_id, int16_t epoch)
+{
+    uint16_t attributes = brook_be16(batch + BROOK_BATCH_OFF_ATTRIBUTES);
+    brook_put_be16(batch + BROOK_BATCH_OFF_ATTRIBUTES, (uint16_t)(attributes | BROOK_BATCH_ATTR_TRANSACTIONAL));
+    brook_put_be64(batch + BROOK_BATCH_OFF_PRODUCER_ID, (uint64_t)producer_id);
+    brook_put_be16(batch + BROOK_BATCH_OFF_PRODUCER_EPOCH, (uint16_t)epoch);
+    brook_put_be32(batch + BROOK_BATCH_OFF_BASE_SEQUENCE, UINT32_MAX); /* -1 */
+    brook_put_be32(batch + BROOK_BATCH_OFF_CRC, brook_batch_crc(batch, len));
+}

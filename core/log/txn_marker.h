@@ -29,6 +29,11 @@ void brook_txn_marker_build(uint8_t out[BROOK_TXN_MARKER_BYTES], int64_t produce
 brook_err brook_txn_marker_parse(const uint8_t *batch, const brook_batch_info *info, int *commit,
                                  int32_t *coordinator_epoch);
 
+/* Make a built batch a transactional one of `producer_id` at `epoch`, no
+ * sequence (what a coordinator writes for a producer: its transactional
+ * offset commits), its CRC computed again. */
+void brook_batch_make_transactional(uint8_t *batch, size_t len, int64_t producer_id, int16_t epoch);
+
 static inline int brook_batch_is_control(const brook_batch_info *info)
 {
     return (info->attributes & BROOK_BATCH_ATTR_CONTROL) != 0;

@@ -1,5 +1,6 @@
-/* Consumer-group requests: find the coordinator (this broker, or in a
- * cluster the leader of the group's __consumer_offsets partition), join,
+/* Consumer-group requests: find the coordinator of a group or a
+ * transactional id (this broker, or in a cluster the leader of the key's
+ * __consumer_offsets partition), join,
  * sync, heartbeat, leave, list, describe and delete groups; in a cluster
  * only the group's coordinator answers them (NOT_COORDINATOR elsewhere). JoinGroup and
  * SyncGroup are parked until the coordinator answers them (group.c). */
@@ -32,11 +33,17 @@ void brook_handle_find_coordinator(brook_req *req)
     f->node_id = -1;
     f->host = "";
     f->port = -1;
-    if (f->key_type != 0) {
-        f->error = BROOK_ERR_UNSUPPORTED; /* transactions have no coordinator yet */
+    if (f->key_type != 0 && f->key_type != 1) {
+        f->error = BROOK_ERR_INVALID;
         return;
     }
-    if ((f->error = authorize_group(req, BROOK_OP_DESCRIBE, f->key)))
+    /* a transactional id's coordinator is found as a group's: the leader
+     * of its __consumer_offsets partition (txn_coordinator.h) */
+    if (f->key_type == 1 && brook_authorize(req, BROOK_OP_DESCRIBE, BROOK_RESOURCE_TRANSACTIONAL_ID, f->key))
+        f->error = BROOK_ERR_TRANSACTIONAL_ID_DENIED;
+    else if (f->key_type == 0)
+        f->error = authorize_group(req, BROOK_OP_DESCRIBE, f->key);
+    if (f->error)
         return;
     if (req->broker->st->clustered) {
         f->error = brook_coordinator_find(req->broker, f->key, req->conn->listener, &f->node_id, &f->host, &f->port);

@@ -26,17 +26,64 @@ static brook_err partition_exists(brook_req *req, const char *topic, int32_t par
     return brook_route_exists(req->broker, topic, partition);
 }
 
+/* The topics of a commit, plain or transactional. */
+static brook_offset_topic *commit_topics(brook_req *req, size_t *count)
+{
+    if (req->pub.type == BROOK_REQ_TXN_OFFSET_COMMIT) {
+        *count = req->pub.u.txn_offset_commit.topic_count;
+        return req->pub.u.txn_offset_commit.topics;
+    }
+    *count = req->pub.u.offset_commit.topic_count;
+    return req->pub.u.offset_commit.topics;
+}
+
 static void commit_durable(void *arg, brook_err err)
 {
     brook_req *req = arg;
-    if (err) {
-        brook_offset_commit_req *c = &req->pub.u.offset_commit;
-        for (size_t t = 0; t < c->topic_count; t++)
-            for (size_t i = 0; i < c->topics[t].partition_count; i++)
-                if (!c->topics[t].partitions[i].error)
-                    c->topics[t].partitions[i].error = err;
-    }
+    size_t count;
+    brook_offset_topic *topics = commit_topics(req, &count);
+    for (size_t t = 0; err && t < count; t++)
+        for (size_t i = 0; i < topics[t].partition_count; i++)
+            if (!topics[t].partitions[i].error)
+                topics[t].partitions[i].error = err;
     brook_req_release(req);
+}
+
+/* The changes a commit's partitions make, those that pass their checks
+ * (READ on the topic, the partition exists, metadata within bounds; a
+ * failing one keeps its error): *n of them, from the request's arena. */
+static brook_err changes_of(brook_req *req, brook_offset_change **out, size_t *n)
+{
+    size_t count, total = 0;
+    brook_offset_topic *topics = commit_topics(req, &count);
+    for (size_t t = 0; t < count; t++)
+        total += topics[t].partition_count;
+    brook_offset_change *changes = brook_request_alloc(&req->pub, sizeof *changes * (total ? total : 1));
+    brook_committed *values = brook_request_alloc(&req->pub, sizeof *values * (total ? total : 1));
+    if (!changes || !values)
+        return BROOK_ERR_NOMEM;
+    *n = 0;
+    for (size_t t = 0; t < count; t++) {
+        brook_offset_topic *ot = &topics[t];
+        brook_err te = brook_authorize(req, BROOK_OP_READ, BROOK_RESOURCE_TOPIC, ot->name);
+        for (size_t i = 0; i < ot->partition_count; i++) {
+            brook_offset_partition *p = &ot->partitions[i];
+            p->error = te ? te : partition_exists(req, ot->name, p->partition);
+            size_t meta_len = brook_offset_metadata_len(p);
+            if (!p->error && meta_len > BROOK_OFFSETS_MAX_METADATA)
+                p->error = BROOK_ERR_TOO_LARGE;
+            if (p->error)
+                continue;
+            values[*n] = (brook_committed){.offset = p->offset,
+                                           .leader_epoch = p->leader_epoch,
+                                           .metadata = (char *)p->metadata,
+                                           .metadata_len = meta_len};
+            changes[*n] = (brook_offset_change){.topic = ot->name, .partition = p->partition, .committed = &values[*n]};
+            (*n)++;
+        }
+    }
+    *out = changes;
+    return BROOK_OK;
 }
 
 void brook_handle_offset_commit(brook_req *req)
@@ -50,39 +97,14 @@ void brook_handle_offset_commit(brook_req *req)
         e = brook_coordinator_check(b, c->group_id);
     if (!e)
         e = brook_groups_check_commit(b->groups, c->group_id, c->generation_id, c->member_id, c->group_instance_id);
+    brook_offset_change *changes;
+    size_t n = 0;
+    if (!e)
+        e = changes_of(req, &changes, &n);
     if (e) {
         c->error = e;
         fail_all(c->topics, c->topic_count, e);
         return;
-    }
-    size_t total = 0;
-    for (size_t t = 0; t < c->topic_count; t++)
-        total += c->topics[t].partition_count;
-    brook_offset_change *changes = brook_request_alloc(&req->pub, sizeof *changes * (total ? total : 1));
-    brook_committed *values = brook_request_alloc(&req->pub, sizeof *values * (total ? total : 1));
-    if (!changes || !values) {
-        fail_all(c->topics, c->topic_count, BROOK_ERR_NOMEM);
-        return;
-    }
-    size_t n = 0;
-    for (size_t t = 0; t < c->topic_count; t++) {
-        brook_offset_topic *ot = &c->topics[t];
-        brook_err te = brook_authorize(req, BROOK_OP_READ, BROOK_RESOURCE_TOPIC, ot->name);
-        for (size_t i = 0; i < ot->partition_count; i++) {
-            brook_offset_partition *p = &ot->partitions[i];
-            p->error = te ? te : partition_exists(req, ot->name, p->partition);
-            size_t meta_len = brook_offset_metadata_len(p);
-            if (!p->error && meta_len > BROOK_OFFSETS_MAX_METADATA)
-                p->error = BROOK_ERR_TOO_LARGE;
-            if (p->error)
-                continue;
-            values[n] = (brook_committed){.offset = p->offset,
-                                          .leader_epoch = p->leader_epoch,
-                                          .metadata = (char *)p->metadata,
-                                          .metadata_len = meta_len};
-            changes[n] = (brook_offset_change){.topic = ot->name, .partition = p->partition, .committed = &values[n]};
-            n++;
-        }
     }
     if (!n) { /* nothing to store: a group made up for this commit goes again */
         brook_groups_offsets_gone(b->groups, c->group_id);
@@ -92,16 +114,52 @@ void brook_handle_offset_commit(brook_req *req)
     brook_offsets_commit(b->offsets, c->group_id, changes, n, brook_wall_clock_ms(), commit_durable, req);
 }
 
+/* TxnOffsetCommit: offsets inside a producer's transaction, to the group's
+ * coordinator; they are committed when the transaction is (offsets.h).
+ * WRITE on the transactional id and READ on the group, as Kafka asks; the
+ * generation is checked when the request names one (v3+). */
+void brook_handle_txn_offset_commit(brook_req *req)
+{
+    brook_broker *b = req->broker;
+    brook_txn_offset_commit_req *c = &req->pub.u.txn_offset_commit;
+    brook_err e = brook_authorize(req, BROOK_OP_WRITE, BROOK_RESOURCE_TRANSACTIONAL_ID, c->transactional_id)
+                      ? BROOK_ERR_TRANSACTIONAL_ID_DENIED
+                      : brook_authorize(req, BROOK_OP_READ, BROOK_RESOURCE_GROUP, c->group_id);
+    if (!e && !c->group_id[0])
+        e = BROOK_ERR_INVALID;
+    if (!e)
+        e = brook_coordinator_check(b, c->group_id);
+    if (!e && c->generation_id >= 0)
+        e = brook_groups_check_commit(b->groups, c->group_id, c->generation_id, c->member_id, c->group_instance_id);
+    brook_offset_change *changes;
+    size_t n = 0;
+    if (!e)
+        e = changes_of(req, &changes, &n);
+    if (e) {
+        fail_all(c->topics, c->topic_count, e);
+        return;
+    }
+    if (!n)
+        return;
+    req->pending++;
+    brook_offsets_txn_commit(b->offsets, c->group_id, c->producer_id, c->producer_epoch, changes, n,
+                             brook_wall_clock_ms(), commit_durable, req);
+}
+
 /* ---- fetch ------------------------------------------------------------------------------ */
 
-static void fill_partition(const brook_offsets *o, const char *group, const char *topic, brook_offset_partition *p)
+/* A partition's committed offset; with `stable`, UNSTABLE_OFFSET_COMMIT
+ * while a transaction not yet ended committed one (KIP-447). */
+static void fill_partition(const brook_offsets *o, const char *group, const char *topic, brook_offset_partition *p,
+                           int stable)
 {
     const brook_committed *c = brook_offsets_get(o, group, topic, p->partition);
     p->offset = c ? c->offset : -1;
     p->leader_epoch = c ? c->leader_epoch : -1;
     p->metadata = c && c->metadata ? c->metadata : "";
     p->metadata_len = c && c->metadata ? (int32_t)c->metadata_len : 0;
-    p->error = BROOK_OK;
+    p->error = stable && brook_offsets_has_pending(o, group, topic, p->partition) ? BROOK_ERR_UNSTABLE_OFFSET_COMMIT
+                                                                                  : BROOK_OK;
 }
 
 typedef struct all_offsets {
@@ -145,7 +203,9 @@ static void add_entry(void *arg, const char *topic, int32_t partition, const bro
     p->leader_epoch = c->leader_epoch;
     p->metadata = c->metadata ? c->metadata : "";
     p->metadata_len = c->metadata ? (int32_t)c->metadata_len : 0;
-    p->error = BROOK_OK;
+    p->error = f->require_stable && brook_offsets_has_pending(a->req->broker->offsets, f->group_id, topic, partition)
+                   ? BROOK_ERR_UNSTABLE_OFFSET_COMMIT
+                   : BROOK_OK;
 }
 
 static void count_entry(void *arg, const char *topic, int32_t partition, const brook_committed *c)
@@ -189,7 +249,7 @@ void brook_handle_offset_fetch(brook_req *req)
                 ot->partitions[i].offset = -1;
                 continue;
             }
-            fill_partition(b->offsets, f->group_id, ot->name, &ot->partitions[i]);
+            fill_partition(b->offsets, f->group_id, ot->name, &ot->partitions[i], f->require_stable);
         }
     }
 }

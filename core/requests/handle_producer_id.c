@@ -1,6 +1,7 @@
 /* InitProducerId: a fresh producer id (epoch 0) for an idempotent producer:
  * from this broker's blocks, or in a cluster from blocks the metadata
- * store hands out (producer_id_blocks.h). */
+ * store hands out (producer_id_blocks.h); a transactional producer's comes
+ * from its transactional id's coordinator (handle_txn.c). */
 #include "broker.h"
 #include "handlers.h"
 #include "log.h"
@@ -12,7 +13,7 @@ void brook_handle_init_producer_id(brook_req *req)
     r->producer_id = -1;
     r->producer_epoch = -1;
     if (r->transactional_id) {
-        r->error = BROOK_ERR_UNSUPPORTED; /* transactions are not supported yet */
+        brook_handle_init_transactional_id(req);
         return;
     }
     if ((r->error = brook_authorize(req, BROOK_OP_WRITE, BROOK_RESOURCE_CLUSTER, "kafka-cluster")))

@@ -5,6 +5,7 @@
  * coordinator, an operator aborting a hanging transaction) may. */
 #include "append_set.h"
 #include "broker.h"
+#include "group_coordinator.h"
 #include "handlers.h"
 #include "log.h"
 #include "router.h"
@@ -13,6 +14,8 @@
 typedef struct marker_ctx {
     brook_req *req;
     brook_err *error; /* the request's slot for the partition */
+    brook_partition *part;
+    int commit;
     brook_append append;
     uint8_t batch[BROOK_TXN_MARKER_BYTES];
 } marker_ctx;
@@ -21,6 +24,8 @@ static void marker_appended(brook_append *a)
 {
     marker_ctx *ctx = a->arg;
     *ctx->error = a->error;
+    if (!a->error) /* a group coordinator's pending offsets end with it */
+        brook_coordinator_marker_written(ctx->req->broker, ctx->part, a->first.producer_id, ctx->commit);
     if (a->error)
         log_info("transaction marker for producer %lld refused: %s",
                  (long long)brook_be64(ctx->batch + BROOK_BATCH_OFF_PRODUCER_ID),
@@ -39,7 +44,7 @@ static void write_one(brook_req *req, const brook_txn_marker *m, const char *top
         *error = BROOK_ERR_NOMEM;
         return;
     }
-    *ctx = (marker_ctx){.req = req, .error = error};
+    *ctx = (marker_ctx){.req = req, .error = error, .part = part, .commit = m->commit};
     brook_txn_marker_build(ctx->batch, m->producer_id, m->producer_epoch, m->coordinator_epoch, m->commit,
                            brook_wall_clock_ms());
     ctx->append = (brook_append){

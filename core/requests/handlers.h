@@ -30,6 +30,11 @@ void brook_handle_list_reassignments(brook_req *req);     /* handle_reassignment
 void brook_handle_describe_client_quotas(brook_req *req); /* handle_client_quotas.c */
 void brook_handle_alter_client_quotas(brook_req *req);    /* handle_client_quotas.c */
 void brook_handle_write_txn_markers(brook_req *req);      /* handle_txn_markers.c */
+void brook_handle_init_transactional_id(brook_req *req);  /* handle_txn.c */
+void brook_handle_add_partitions_to_txn(brook_req *req);  /* handle_txn.c */
+void brook_handle_add_offsets_to_txn(brook_req *req);     /* handle_txn.c */
+void brook_handle_end_txn(brook_req *req);                /* handle_txn.c */
+void brook_handle_txn_offset_commit(brook_req *req);      /* handle_groups.c */
 void brook_handle_describe_user_scram(brook_req *req);    /* handle_users.c */
 void brook_handle_alter_user_scram(brook_req *req);       /* handle_users.c */
 /* The auth plugin that keeps SCRAM users (scram_list/scram_set/scram_delete), NULL if none (handle_users.c). */

@@ -54,6 +54,10 @@ static const brook_req_type_row rows[BROOK_REQ_TYPE_COUNT] = {
     [BROOK_REQ_DESCRIBE_CLIENT_QUOTAS] = {"describe_client_quotas", brook_handle_describe_client_quotas},
     [BROOK_REQ_ALTER_CLIENT_QUOTAS] = {"alter_client_quotas", brook_handle_alter_client_quotas},
     [BROOK_REQ_WRITE_TXN_MARKERS] = {"write_txn_markers", brook_handle_write_txn_markers},
+    [BROOK_REQ_ADD_PARTITIONS_TO_TXN] = {"add_partitions_to_txn", brook_handle_add_partitions_to_txn},
+    [BROOK_REQ_ADD_OFFSETS_TO_TXN] = {"add_offsets_to_txn", brook_handle_add_offsets_to_txn},
+    [BROOK_REQ_END_TXN] = {"end_txn", brook_handle_end_txn},
+    [BROOK_REQ_TXN_OFFSET_COMMIT] = {"txn_offset_commit", brook_handle_txn_offset_commit},
 };
 
 const brook_req_type_row *brook_req_type(int type)

@@ -5,7 +5,10 @@
  * not yet removed); commit times written on the monotonic clock by older
  * brokers count from when they are read back; groups' pasts survive
  * reopens and compaction (a stable group's with its members, without
- * offsets), stale ones go, and one too large to write forgets the last. */
+ * offsets), stale ones go, and one too large to write forgets the last;
+ * transaction coordinators' states survive reopens and compaction, and
+ * offsets committed inside a transaction wait for its marker (committed
+ * or dropped), pending through reopens and compactions. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -21,6 +24,7 @@
 #include "offsets_internal.h"
 #include "past_record.h"
 #include "storage_fixture.h"
+#include "txn_meta.h"
 
 static int commits_done;
 
@@ -386,6 +390,126 @@ static void topic_names_list_each_topic_with_offsets_once(void **state)
     stop(e);
 }
 
+/* ---- transactions: the coordinator's state and transactional offsets ---- */
+
+static int txn_writes;
+
+static void txn_written(void *arg, brook_err err)
+{
+    (void)arg;
+    assert_int_equal(err, BROOK_OK);
+    txn_writes++;
+}
+
+static void write_txn(env *e, brook_offsets *o, const char *id, const brook_txn_meta *m)
+{
+    int before = txn_writes;
+    brook_offsets_write_txn(o, id, m, txn_written, NULL);
+    for (int i = 0; i < 1000 && txn_writes == before; i++) {
+        brook_loop_timer_add(e->loop, 1, (void (*)(void *))brook_loop_stop, e->loop, NULL);
+        brook_loop_run(e->loop);
+    }
+    assert_int_equal(txn_writes, before + 1);
+}
+
+static void transaction_states_survive_reopens_and_compaction(void **state)
+{
+    env *e = *state;
+    start(e, "flush = \"always\";");
+    commits_done = txn_writes = 0;
+    brook_offsets *o = open_offsets(e, 50);
+    brook_txn_tp tps[] = {{"b", 1}, {"a", 2}, {"b", 0}, {"a", 2}};
+    brook_txn_meta base = {.producer_id = 42,
+                           .epoch = 3,
+                           .timeout_ms = 60000,
+                           .state = BROOK_TXN_ONGOING,
+                           .start_ms = 1700000000000,
+                           .update_ms = 1700000000500};
+    brook_txn_meta *m = brook_txn_meta_copy(&base, tps, 4);
+    assert_int_equal(m->partition_count, 3); /* sorted, the duplicate once */
+    assert_string_equal(m->partitions[0].topic, "a");
+    assert_true(brook_txn_meta_has(m, "b", 0) && !brook_txn_meta_has(m, "b", 2));
+    write_txn(e, o, "tx-1", m);
+    base.state = BROOK_TXN_COMPLETE_ABORT;
+    write_txn(e, o, "tx-2", &base);
+    write_txn(e, o, "tx-gone", &base);
+    write_txn(e, o, "tx-gone", NULL); /* forgotten */
+    brook_offsets_close(o);
+    for (int round = 0; round < 2; round++) {
+        o = open_offsets(e, 50);
+        const brook_txn_meta *back = brook_offsets_txn(o, "tx-1");
+        assert_non_null(back);
+        assert_int_equal(back->producer_id, 42);
+        assert_int_equal(back->epoch, 3);
+        assert_int_equal(back->state, BROOK_TXN_ONGOING);
+        assert_int_equal(back->partition_count, 3);
+        assert_string_equal(back->partitions[2].topic, "b");
+        assert_int_equal(back->partitions[2].partition, 1);
+        assert_int_equal(brook_offsets_txn(o, "tx-2")->state, BROOK_TXN_COMPLETE_ABORT);
+        assert_null(brook_offsets_txn(o, "tx-gone"));
+        for (int i = 0; round == 0 && i < 200; i++) /* enough to compact */
+            commit(e, o, "g", "t", 0, i, NULL);
+        assert_true(round == 0 || o->generation >= 1);
+        brook_offsets_close(o);
+    }
+    free(m);
+    stop(e);
+}
+
+static void txn_commit(env *e, brook_offsets *o, int64_t producer, const char *group, int32_t partition, int64_t offset)
+{
+    brook_committed c = {.offset = offset, .leader_epoch = -1};
+    brook_offset_change ch = {.topic = "t", .partition = partition, .committed = &c};
+    int before = commits_done;
+    brook_offsets_txn_commit(o, group, producer, 0, &ch, 1, 1000, on_done, NULL);
+    wait_commits(e, before + 1);
+}
+
+static void end_txn(env *e, brook_offsets *o, int64_t producer, int commit)
+{
+    int before = commits_done;
+    brook_offsets_end_txn(o, producer, 0, commit, 0, on_done, NULL);
+    wait_commits(e, before + 1);
+}
+
+static void transactional_offsets_wait_for_their_marker(void **state)
+{
+    env *e = *state;
+    start(e, "flush = \"always\";");
+    commits_done = 0;
+    brook_offsets *o = open_offsets(e, 40);
+    commit(e, o, "g", "t", 0, 5, NULL);
+    txn_commit(e, o, 7, "g", 0, 10);
+    txn_commit(e, o, 8, "g", 1, 20);
+    assert_int_equal(committed(o, "g", "t", 0), 5); /* still the committed one */
+    assert_int_equal(committed(o, "g", "t", 1), -1);
+    assert_true(brook_offsets_has_pending(o, "g", "t", 0));
+    end_txn(e, o, 7, 1);
+    assert_int_equal(committed(o, "g", "t", 0), 10);
+    assert_false(brook_offsets_has_pending(o, "g", "t", 0));
+    /* 8's stays pending through a reopen, and through compactions */
+    brook_offsets_close(o);
+    o = open_offsets(e, 40);
+    assert_int_equal(committed(o, "g", "t", 0), 10);
+    assert_true(brook_offsets_has_pending(o, "g", "t", 1));
+    for (int i = 0; i < 100; i++)
+        commit(e, o, "h", "t", 0, i, NULL);
+    assert_true(o->generation >= 1);
+    brook_offsets_close(o);
+    o = open_offsets(e, 40);
+    assert_true(brook_offsets_has_pending(o, "g", "t", 1));
+    end_txn(e, o, 8, 0); /* aborted: never committed */
+    assert_int_equal(committed(o, "g", "t", 1), -1);
+    assert_false(brook_offsets_has_pending(o, "g", "t", 1));
+    brook_offsets_close(o);
+    o = open_offsets(e, 40);
+    assert_int_equal(committed(o, "g", "t", 0), 10);
+    assert_int_equal(committed(o, "g", "t", 1), -1);
+    assert_false(brook_offsets_has_pending(o, "g", "t", 1));
+    brook_offsets_close(o);
+    stop(e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -398,6 +522,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(empty_groups_pasts_survive_reopens_and_compaction, setup, teardown),
         cmocka_unit_test_setup_teardown(a_stable_groups_past_survives_reopens_and_compaction, setup, teardown),
         cmocka_unit_test_setup_teardown(topic_names_list_each_topic_with_offsets_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(transaction_states_survive_reopens_and_compaction, setup, teardown),
+        cmocka_unit_test_setup_teardown(transactional_offsets_wait_for_their_marker, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,43 @@
+/* The transaction coordinator (Kafka's, KIP-98): for each transactional
+ * id it coordinates, the producer id and epoch (fencing older producers
+ * of the same id), and the state of the current transaction: the
+ * partitions a producer adds before writing to them, then its commit or
+ * abort, which the coordinator writes down (PrepareCommit/PrepareAbort),
+ * answers, and carries out by delivering a marker to every partition
+ * (marker_delivery.h) before it writes the transaction complete. A
+ * transaction past its timeout is aborted, its producer fenced (epoch + 1).
+ *
+ * The ids a broker coordinates are those whose __consumer_offsets
+ * partition it leads (all of them on a single broker); their state lives
+ * in that log (offsets_txns.c): a broker that starts coordinating them
+ * reads it back (loaded) and finishes the transactions that were ending.
+ * While an id's state is being written or its markers delivered, other
+ * requests for it get CONCURRENT_TRANSACTIONS, which clients retry. */
+#ifndef BROOK_CORE_TXN_COORDINATOR_H
+#define BROOK_CORE_TXN_COORDINATOR_H
+
+#include <brook/errors.h>
+
+struct brook_broker;
+struct brook_req;
+
+brook_err brook_txn_coordinator_start(struct brook_broker *b);
+/* Stop delivering markers and scanning for timeouts (before the offsets
+ * close); free after them (their pending writes still answer). */
+void brook_txn_coordinator_stop(struct brook_broker *b);
+void brook_txn_coordinator_free(struct brook_broker *b);
+
+/* The ids `pick` picks (NULL: all) are coordinated here now, their state
+ * read back: finish the transactions that were ending. */
+void brook_txn_coordinator_loaded(struct brook_broker *b, int (*pick)(void *arg, const char *id), void *arg);
+/* They are not any more: stop their markers (the next coordinator sends them). */
+void brook_txn_coordinator_unloaded(struct brook_broker *b, int (*pick)(void *arg, const char *id), void *arg);
+
+/* The requests, for an id coordinated here, the caller having checked
+ * what the request may do (handle_txn.c). */
+void brook_txn_init_producer_id(struct brook_req *req);
+void brook_txn_add_partitions(struct brook_req *req);
+void brook_txn_add_offsets(struct brook_req *req);
+void brook_txn_end(struct brook_req *req);
+
+#endif
