@@ -36,8 +36,8 @@ static const char *rule_problem(const brook_acl *a)
     if (a->operation < BROOK_ACL_ALL_OPERATIONS || a->operation > BROOK_OP_CLUSTER_ACTION)
         return "unknown operation (READ, WRITE, CREATE, DELETE, DESCRIBE, ALTER, CLUSTER_ACTION or ALL)";
     if (a->resource_type != BROOK_RESOURCE_TOPIC && a->resource_type != BROOK_RESOURCE_GROUP &&
-        a->resource_type != BROOK_RESOURCE_CLUSTER)
-        return "Brook authorizes topics, groups and the cluster";
+        a->resource_type != BROOK_RESOURCE_CLUSTER && a->resource_type != BROOK_RESOURCE_TRANSACTIONAL_ID)
+        return "Brook authorizes topics, groups, transactional ids and the cluster";
     if (a->pattern != BROOK_ACL_LITERAL && a->pattern != BROOK_ACL_PREFIXED)
         return "a rule's pattern is literal or prefixed";
     if (!a->resource_name || !*a->resource_name)

@@ -27,6 +27,8 @@ static int parse_type(const char *s)
         return BROOK_RESOURCE_GROUP;
     if (strcasecmp(s, "cluster") == 0)
         return BROOK_RESOURCE_CLUSTER;
+    if (strcasecmp(s, "transactional_id") == 0 || strcasecmp(s, "transactional-id") == 0)
+        return BROOK_RESOURCE_TRANSACTIONAL_ID;
     return -1;
 }
 
@@ -67,7 +69,7 @@ static const char *parse_line(char *line, acl_rule *r)
         return "unknown operation (READ, WRITE, CREATE, DELETE, DESCRIBE, ALTER, CLUSTER_ACTION or ALL)";
     int type = parse_type(f[4]);
     if (type < 0)
-        return "unknown resource type (topic, group or cluster)";
+        return "unknown resource type (topic, group, cluster or transactional_id)";
     if (strcasecmp(f[5], "literal") && strcasecmp(f[5], "prefixed"))
         return "the pattern type must be literal or prefixed";
     if (strcmp(f[1], "*") && !strchr(f[1], ':'))
@@ -159,7 +161,10 @@ void acl_rule_view(const acl_rule *r, brook_acl *out)
 
 static const char *type_name(int type)
 {
-    return type == BROOK_RESOURCE_TOPIC ? "topic" : type == BROOK_RESOURCE_GROUP ? "group" : "cluster";
+    return type == BROOK_RESOURCE_TOPIC              ? "topic"
+           : type == BROOK_RESOURCE_GROUP            ? "group"
+           : type == BROOK_RESOURCE_TRANSACTIONAL_ID ? "transactional_id"
+                                                     : "cluster";
 }
 
 int acl_rule_format(const brook_acl *a, char *line, size_t len)

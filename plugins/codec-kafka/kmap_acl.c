@@ -1,7 +1,7 @@
 /* The ACL APIs between Kafka's messages and the neutral ACL requests
  * (acl_request.h): DescribeAcls, CreateAcls, DeleteAcls. Kafka numbers
  * its enums differently from the SDK, and a filter's ANY (1) is the SDK's
- * BROOK_ACL_ANY; a Kafka value Brook has no use for (a transactional id,
+ * BROOK_ACL_ANY; a Kafka value Brook has no use for (a delegation token,
  * DESCRIBE_CONFIGS, ...) matches no rule in a filter and is refused, with
  * the reason, in a new rule. */
 #include <string.h>
@@ -11,8 +11,8 @@
 /* In a filter: a value no rule has. */
 #define MATCHES_NOTHING 1000
 
-/* Kafka's ResourceType: 1 ANY, 2 TOPIC, 3 GROUP, 4 CLUSTER (5
- * TRANSACTIONAL_ID, 6 DELEGATION_TOKEN, 7 USER are not Brook's). */
+/* Kafka's ResourceType: 1 ANY, 2 TOPIC, 3 GROUP, 4 CLUSTER, 5
+ * TRANSACTIONAL_ID (6 DELEGATION_TOKEN, 7 USER are not Brook's). */
 static int from_kafka_type(int64_t k)
 {
     switch (k) {
@@ -20,13 +20,14 @@ static int from_kafka_type(int64_t k)
     case 2: return BROOK_RESOURCE_TOPIC;
     case 3: return BROOK_RESOURCE_GROUP;
     case 4: return BROOK_RESOURCE_CLUSTER;
+    case 5: return BROOK_RESOURCE_TRANSACTIONAL_ID;
     default: return MATCHES_NOTHING;
     }
 }
 
 static int64_t to_kafka_type(int t)
 {
-    return t == BROOK_RESOURCE_TOPIC ? 2 : t == BROOK_RESOURCE_GROUP ? 3 : 4;
+    return t == BROOK_RESOURCE_TOPIC ? 2 : t == BROOK_RESOURCE_GROUP ? 3 : t == BROOK_RESOURCE_TRANSACTIONAL_ID ? 5 : 4;
 }
 
 /* Kafka's AclOperation: 1 ANY, 2 ALL, then READ 3, WRITE 4, CREATE 5,
@@ -103,8 +104,8 @@ static void acl_to_row(const brook_acl *a, kval *row)
 static const char *kafka_refusal(const kval *row)
 {
     int64_t type = row[ACL_TYPE].i, op = row[ACL_OPERATION].i;
-    if (type >= 5 && type <= 7)
-        return "Brook authorizes topics, groups and the cluster (no transactional ids, tokens or users)";
+    if (type >= 6 && type <= 7)
+        return "Brook authorizes topics, groups, transactional ids and the cluster (no tokens or users)";
     if (op == 10 || op == 11)
         return "Brook checks DESCRIBE for DescribeConfigs and ALTER for AlterConfigs: grant those";
     if (op == 12)

@@ -9,7 +9,7 @@
  *   alter_users     "set": [{user, mechanism, iterations, salt, salted_password}],
  *                   "delete": [{user, mechanism}]    -> "results": [{user, mechanism, error, message}]
  *
- * A rule: resource_type ("topic", "group", "cluster"), resource_name,
+ * A rule: resource_type ("topic", "group", "cluster", "transactional_id"), resource_name,
  * pattern ("literal", "prefixed"; filters also "match"), principal, host
  * ("*" when absent in a rule), operation ("READ" ... "CLUSTER_ACTION",
  * "ALL"), permission ("allow", "deny"). Text is matched in any case. */
@@ -22,7 +22,7 @@
 
 static const char *const operations[] = {"ALL",    "READ",     "WRITE", "CREATE",
                                          "DELETE", "DESCRIBE", "ALTER", "CLUSTER_ACTION"};
-static const char *const resource_types[] = {NULL, "topic", "group", "cluster"};
+static const char *const resource_types[] = {NULL, "topic", "group", "cluster", "transactional_id"};
 static const char *const patterns[] = {NULL, "literal", "prefixed", "match"};
 static const char *const permissions[] = {"deny", "allow"};
 static const char *const mechanisms[] = {NULL, "SCRAM-SHA-256", "SCRAM-SHA-512"};
@@ -49,7 +49,7 @@ static int decode_acl(decoder *d, int filter, brook_acl *a)
 {
     int any = filter ? BROOK_ACL_ANY : -2; /* -2: required, absent */
     a->resource_type = name_index(d, "resource_type", resource_types, COUNT(resource_types), any,
-                                  "\"resource_type\" is topic, group or cluster");
+                                  "\"resource_type\" is topic, group, cluster or transactional_id");
     a->pattern =
         name_index(d, "pattern", patterns, COUNT(patterns) - !filter, filter ? BROOK_ACL_ANY : BROOK_ACL_LITERAL,
                    filter ? "\"pattern\" is literal, prefixed or match" : "\"pattern\" is literal or prefixed");
@@ -197,7 +197,8 @@ static void pack_acl(msgpack_packer *pk, const brook_acl *a)
 {
     msgpack_pack_map(pk, 7);
     native_pack_str(pk, "resource_type");
-    native_pack_str(pk, a->resource_type >= 1 && a->resource_type <= 3 ? resource_types[a->resource_type] : "?");
+    native_pack_str(
+        pk, a->resource_type >= 1 && a->resource_type < COUNT(resource_types) ? resource_types[a->resource_type] : "?");
     native_pack_str(pk, "resource_name");
     native_pack_str(pk, a->resource_name);
     native_pack_str(pk, "pattern");

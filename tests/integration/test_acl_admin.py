@@ -134,7 +134,7 @@ class AclAdmin(unittest.TestCase):
         admin = self.admin()
         r = admin.create_acls([
             rule("User:alice", ACLOperation.DESCRIBE_CONFIGS, ACLPermissionType.ALLOW, ResourceType.TOPIC, "t"),
-            rule("User:alice", ACLOperation.WRITE, ACLPermissionType.ALLOW, ResourceType.TRANSACTIONAL_ID, "tx"),
+            rule("User:alice", ACLOperation.WRITE, ACLPermissionType.ALLOW, ResourceType.DELEGATION_TOKEN, "tk"),
             rule("User:alice", ACLOperation.ALTER, ACLPermissionType.ALLOW, ResourceType.CLUSTER, "other"),
             rule("alice", ACLOperation.READ, ACLPermissionType.ALLOW, ResourceType.TOPIC, "t"),
             rule("User:alice", ACLOperation.READ, ACLPermissionType.ALLOW, ResourceType.TOPIC, "ok"),
@@ -143,7 +143,7 @@ class AclAdmin(unittest.TestCase):
         self.assertEqual([e.__name__ for _, e in r["failed"]], ["InvalidRequestError"] * 4)
         self.assertEqual(len(self.listed(admin)), 3)
         # kafka-python drops the messages: read them from a hand-made CreateAcls v1
-        creations = [(2, "t", 3, "User:alice", "*", 10, 3), (5, "tx", 3, "User:alice", "*", 4, 3),
+        creations = [(2, "t", 3, "User:alice", "*", 10, 3), (6, "tk", 3, "User:alice", "*", 4, 3),
                      (4, "other", 3, "User:alice", "*", 7, 3), (2, "t", 3, "alice", "*", 3, 3),
                      (2, "t", 2, "User:alice", "*", 3, 3)]
         body = kw.array([struct.pack(">b", t) + kw.string(n) + struct.pack(">b", p) + kw.string(pr) + kw.string(h) +
@@ -157,7 +157,7 @@ class AclAdmin(unittest.TestCase):
             answers.append((code, data[p + 4:p + 4 + ln].decode()))
             p += 4 + max(ln, 0)
         self.assertEqual([c for c, _ in answers], [42] * 5)
-        for (_, message), expected in zip(answers, ["grant those", "topics, groups and the cluster",
+        for (_, message), expected in zip(answers, ["grant those", "no tokens or users",
                                                     "literal \"kafka-cluster\"", "looks like User:alice",
                                                     "literal or prefixed"]):
             self.assertIn(expected, message)

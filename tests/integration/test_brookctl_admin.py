@@ -60,6 +60,14 @@ class BrookctlAdmin(unittest.TestCase):
         self.assertEqual(as_json, {"acls": [{"resource_type": "topic", "resource_name": "orders",
                                              "pattern": "literal", "principal": "User:alice", "host": "*",
                                              "operation": "WRITE", "permission": "allow"}]})
+        # a transactional id's rule, as Kafka's TransactionalId resource
+        self.ctl("acls", "add", "--allow", "--principal", "User:etl", "--operation", "WRITE", "--transactional-id",
+                 "etl-", "--prefixed")
+        txn = self.ctl("acls", "list", "--transactional-id", "etl-", "--prefixed").stdout.decode().splitlines()
+        self.assertEqual(txn[1].split(), ["allow", "User:etl", "*", "WRITE", "transactional_id", "prefixed", "etl-"])
+        with open(self.acl) as f:
+            self.assertIn("transactional_id prefixed etl-", f.read())
+        self.ctl("acls", "remove", "--principal", "User:etl")
         applying = self.ctl("acls", "list", "--topic", "logs-app", "--match", "logs-app").stdout.decode()
         self.assertIn("logs-", applying)
         self.assertNotIn("orders", applying)

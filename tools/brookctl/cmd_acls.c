@@ -14,7 +14,8 @@ static void usage(FILE *out)
                  "       brookctl acls add    (--allow | --deny) --principal P --operation OP RESOURCE [--prefixed] "
                  "[--host H]\n"
                  "       brookctl acls remove FILTER | --all\n"
-                 "RESOURCE: --topic NAME | --group NAME | --cluster   (NAME \"*\": every one)\n"
+                 "RESOURCE: --topic NAME | --group NAME | --transactional-id NAME | --cluster\n"
+                 "          (NAME \"*\": every one)\n"
                  "OP: READ, WRITE, CREATE, DELETE, DESCRIBE, ALTER, CLUSTER_ACTION or ALL\n"
                  "FILTER: any of --principal, --host, --operation, --allow/--deny, RESOURCE, --prefixed/--literal,\n"
                  "        and --match NAME (with --topic/--group: every rule that applies to NAME)\n"
@@ -30,7 +31,7 @@ typedef struct acl_args {
 static int set_resource(acl_args *a, const char *type, const char *name)
 {
     if (a->type) {
-        fprintf(stderr, "brookctl: give one of --topic, --group, --cluster\n");
+        fprintf(stderr, "brookctl: give one of --topic, --group, --transactional-id, --cluster\n");
         return -1;
     }
     a->type = type;
@@ -48,6 +49,7 @@ static int parse(int argc, char **argv, acl_args *a)
         {"operation", required_argument, NULL, 'o'},
         {"topic", required_argument, NULL, 't'},
         {"group", required_argument, NULL, 'g'},
+        {"transactional-id", required_argument, NULL, 'x'},
         {"cluster", no_argument, NULL, 'c'},
         {"prefixed", no_argument, NULL, 'P'},
         {"literal", no_argument, NULL, 'L'},
@@ -71,6 +73,10 @@ static int parse(int argc, char **argv, acl_args *a)
             break;
         case 'g':
             if (set_resource(a, "group", optarg))
+                return EXIT_USAGE;
+            break;
+        case 'x':
+            if (set_resource(a, "transactional_id", optarg))
                 return EXIT_USAGE;
             break;
         case 'c':
