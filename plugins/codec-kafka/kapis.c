@@ -404,6 +404,8 @@ MSG(dt_response, dt_resp);
 static const kfield ip_req[IP__COUNT] = {
     [IP_TXN_ID] = FN("TransactionalId", KT_STRING, 0, KV_ANY, 0),
     [IP_TXN_TIMEOUT] = F("TransactionTimeoutMs", KT_INT32, 0, KV_ANY),
+    [IP_PRODUCER_ID] = FD("ProducerId", KT_INT64, 3, KV_ANY, -1),
+    [IP_EPOCH] = FD("ProducerEpoch", KT_INT16, 3, KV_ANY, -1),
 };
 static const kfield ip_resp[IP_R__COUNT] = {
     [IP_R_THROTTLE] = F("ThrottleTimeMs", KT_INT32, 0, KV_ANY),
@@ -497,6 +499,7 @@ static const kfield of_topic[OF_T__COUNT] = {
 static const kfield of_req[OF__COUNT] = {
     [OF_GROUP] = F("GroupId", KT_STRING, 0, KV_ANY),
     [OF_TOPICS] = FS("Topics", of_topic, 0, KV_ANY, 2),
+    [OF_REQUIRE_STABLE] = F("RequireStable", KT_BOOL, 7, KV_ANY),
 };
 static const kfield of_resp_partition[OF_RP__COUNT] = {
     [OF_RP_INDEX] = F("PartitionIndex", KT_INT32, 0, KV_ANY),
@@ -1015,6 +1018,84 @@ static const kfield wtm_resp[WTM_R__COUNT] = {
 MSG(wtm_request, wtm_req);
 MSG(wtm_response, wtm_resp);
 
+/* ---- AddPartitionsToTxn (24) ------------------------------------------------- */
+static const kfield apt_topic[APT_T__COUNT] = {
+    [APT_T_NAME] = F("Name", KT_STRING, 0, KV_ANY),
+    [APT_T_PARTITIONS] = FA("Partitions", KT_INT32, 0, KV_ANY, KV_NEVER),
+};
+static const kfield apt_req[APT__COUNT] = {
+    [APT_TXN_ID] = F("TransactionalId", KT_STRING, 0, KV_ANY),
+    [APT_PRODUCER_ID] = F("ProducerId", KT_INT64, 0, KV_ANY),
+    [APT_EPOCH] = F("ProducerEpoch", KT_INT16, 0, KV_ANY),
+    [APT_TOPICS] = FS("Topics", apt_topic, 0, KV_ANY, KV_NEVER),
+};
+static const kfield apt_resp_partition[APT_RP__COUNT] = {
+    [APT_RP_INDEX] = F("PartitionIndex", KT_INT32, 0, KV_ANY),
+    [APT_RP_ERROR] = F("ErrorCode", KT_INT16, 0, KV_ANY),
+};
+static const kfield apt_resp_topic[APT_RT__COUNT] = {
+    [APT_RT_NAME] = F("Name", KT_STRING, 0, KV_ANY),
+    [APT_RT_RESULTS] = FS("Results", apt_resp_partition, 0, KV_ANY, KV_NEVER),
+};
+static const kfield apt_resp[APT_R__COUNT] = {
+    [APT_R_THROTTLE] = F("ThrottleTimeMs", KT_INT32, 0, KV_ANY),
+    [APT_R_RESULTS] = FS("Results", apt_resp_topic, 0, KV_ANY, KV_NEVER),
+};
+MSG(apt_request, apt_req);
+MSG(apt_response, apt_resp);
+
+/* ---- AddOffsetsToTxn (25), EndTxn (26) ------------------------------------------ */
+static const kfield aot_req[AOT__COUNT] = {
+    [AOT_TXN_ID] = F("TransactionalId", KT_STRING, 0, KV_ANY),
+    [AOT_PRODUCER_ID] = F("ProducerId", KT_INT64, 0, KV_ANY),
+    [AOT_EPOCH] = F("ProducerEpoch", KT_INT16, 0, KV_ANY),
+    [AOT_GROUP] = F("GroupId", KT_STRING, 0, KV_ANY),
+};
+static const kfield et_req[ET__COUNT] = {
+    [ET_TXN_ID] = F("TransactionalId", KT_STRING, 0, KV_ANY),
+    [ET_PRODUCER_ID] = F("ProducerId", KT_INT64, 0, KV_ANY),
+    [ET_EPOCH] = F("ProducerEpoch", KT_INT16, 0, KV_ANY),
+    [ET_COMMITTED] = F("Committed", KT_BOOL, 0, KV_ANY),
+};
+static const kfield txr_resp[TXR__COUNT] = {
+    [TXR_THROTTLE] = F("ThrottleTimeMs", KT_INT32, 0, KV_ANY),
+    [TXR_ERROR] = F("ErrorCode", KT_INT16, 0, KV_ANY),
+};
+MSG(aot_request, aot_req);
+MSG(et_request, et_req);
+MSG(txr_response, txr_resp);
+
+/* ---- TxnOffsetCommit (28) --------------------------------------------------------- */
+static const kfield toc_partition[TOC_P__COUNT] = {
+    [TOC_P_INDEX] = F("PartitionIndex", KT_INT32, 0, KV_ANY),
+    [TOC_P_OFFSET] = F("CommittedOffset", KT_INT64, 0, KV_ANY),
+    [TOC_P_LEADER_EPOCH] = FD("CommittedLeaderEpoch", KT_INT32, 2, KV_ANY, -1),
+    [TOC_P_NO_TIMESTAMP] = F("(none)", KT_INT64, 99, 99), /* OffsetCommit's slot, never on this wire */
+    [TOC_P_METADATA] = FN("CommittedMetadata", KT_STRING, 0, KV_ANY, 0),
+};
+static const kfield toc_topic[TOC_T__COUNT] = {
+    [TOC_T_NAME] = F("Name", KT_STRING, 0, KV_ANY),
+    [TOC_T_PARTITIONS] = FS("Partitions", toc_partition, 0, KV_ANY, KV_NEVER),
+};
+static const kfield toc_req[TOC__COUNT] = {
+    [TOC_TXN_ID] = F("TransactionalId", KT_STRING, 0, KV_ANY),
+    [TOC_GROUP] = F("GroupId", KT_STRING, 0, KV_ANY),
+    [TOC_PRODUCER_ID] = F("ProducerId", KT_INT64, 0, KV_ANY),
+    [TOC_EPOCH] = F("ProducerEpoch", KT_INT16, 0, KV_ANY),
+    [TOC_GENERATION] = FD("GenerationId", KT_INT32, 3, KV_ANY, -1),
+    [TOC_MEMBER] = F("MemberId", KT_STRING, 3, KV_ANY),
+    [TOC_INSTANCE] = FN("GroupInstanceId", KT_STRING, 3, KV_ANY, 3),
+    [TOC_TOPICS] = FS("Topics", toc_topic, 0, KV_ANY, KV_NEVER),
+};
+/* the response in OffsetCommit's layout (kmap_group.c encodes both), its
+ * throttle time there from v0 */
+static const kfield toc_resp[OC_R__COUNT] = {
+    [OC_R_THROTTLE] = F("ThrottleTimeMs", KT_INT32, 0, KV_ANY),
+    [OC_R_TOPICS] = FS("Topics", oc_resp_topic, 0, KV_ANY, KV_NEVER),
+};
+MSG(toc_request, toc_req);
+MSG(toc_response, toc_resp);
+
 /* ---- DescribeClientQuotas (48), AlterClientQuotas (49) ------------------------ */
 static const kfield quota_entity[QE__COUNT] = {
     [QE_TYPE] = F("EntityType", KT_STRING, 0, KV_ANY),
@@ -1236,8 +1317,8 @@ static const kapi apis[] = {
     {.key = 22,
      .name = "InitProducerId",
      .min_ver = 0,
-     .max_ver = 1,
-     .flexible_from = KV_NEVER,
+     .max_ver = 4,
+     .flexible_from = 2,
      .request = &ip_request,
      .response = &ip_response,
      .decode = kmap_dec_init_producer_id,
@@ -1263,8 +1344,8 @@ static const kapi apis[] = {
     {.key = 9,
      .name = "OffsetFetch",
      .min_ver = 0,
-     .max_ver = 5,
-     .flexible_from = KV_NEVER,
+     .max_ver = 7,
+     .flexible_from = 6,
      .request = &of_request,
      .response = &of_response,
      .decode = kmap_dec_offset_fetch,
@@ -1341,6 +1422,42 @@ static const kapi apis[] = {
      .response = &lpr_response,
      .decode = kmap_dec_list_reassignments,
      .encode = kmap_enc_list_reassignments},
+    {.key = 24,
+     .name = "AddPartitionsToTxn",
+     .min_ver = 0,
+     .max_ver = 3,
+     .flexible_from = 3,
+     .request = &apt_request,
+     .response = &apt_response,
+     .decode = kmap_dec_add_partitions_to_txn,
+     .encode = kmap_enc_add_partitions_to_txn},
+    {.key = 25,
+     .name = "AddOffsetsToTxn",
+     .min_ver = 0,
+     .max_ver = 3,
+     .flexible_from = 3,
+     .request = &aot_request,
+     .response = &txr_response,
+     .decode = kmap_dec_add_offsets_to_txn,
+     .encode = kmap_enc_add_offsets_to_txn},
+    {.key = 26,
+     .name = "EndTxn",
+     .min_ver = 0,
+     .max_ver = 3,
+     .flexible_from = 3,
+     .request = &et_request,
+     .response = &txr_response,
+     .decode = kmap_dec_end_txn,
+     .encode = kmap_enc_end_txn},
+    {.key = 28,
+     .name = "TxnOffsetCommit",
+     .min_ver = 0,
+     .max_ver = 3,
+     .flexible_from = 3,
+     .request = &toc_request,
+     .response = &toc_response,
+     .decode = kmap_dec_txn_offset_commit,
+     .encode = kmap_enc_txn_offset_commit},
     {.key = 27,
      .name = "WriteTxnMarkers",
      .min_ver = 0,

@@ -33,7 +33,14 @@ int16_t kmap_error(brook_err e, int cluster)
     case BROOK_ERR_OUT_OF_ORDER_SEQUENCE: return 45;  /* OUT_OF_ORDER_SEQUENCE_NUMBER */
     case BROOK_ERR_INVALID_PRODUCER_EPOCH: return 47; /* INVALID_PRODUCER_EPOCH */
     case BROOK_ERR_INVALID_TXN_STATE: return 48;
+    case BROOK_ERR_INVALID_PRODUCER_ID_MAPPING: return 49;
+    case BROOK_ERR_INVALID_TRANSACTION_TIMEOUT: return 50;
+    case BROOK_ERR_CONCURRENT_TRANSACTIONS: return 51;
     case BROOK_ERR_TRANSACTION_COORDINATOR_FENCED: return 52;
+    case BROOK_ERR_TRANSACTIONAL_ID_DENIED: return 53; /* TRANSACTIONAL_ID_AUTHORIZATION_FAILED */
+    case BROOK_ERR_OPERATION_NOT_ATTEMPTED: return 55;
+    case BROOK_ERR_PRODUCER_FENCED: return 90;
+    case BROOK_ERR_UNSTABLE_OFFSET_COMMIT: return 88;
     case BROOK_ERR_IO:
     case BROOK_ERR_NO_SPACE: return 56;       /* KAFKA_STORAGE_ERROR */
     case BROOK_ERR_AUTH: return 58;           /* SASL_AUTHENTICATION_FAILED */
@@ -531,14 +538,6 @@ int kmap_dec_delete_topics(kreq *kr, brook_request *req)
     return 0;
 }
 
-int kmap_dec_init_producer_id(kreq *kr, brook_request *req)
-{
-    req->u.init_producer_id.transactional_id = kmap_str(req, &kr->body[IP_TXN_ID]);
-    req->u.init_producer_id.transaction_timeout_ms = (int32_t)kr->body[IP_TXN_TIMEOUT].i;
-    req->type = BROOK_REQ_INIT_PRODUCER_ID;
-    return 0;
-}
-
 /* Kafka's resource types: 2 topic, 4 broker. */
 static brook_config_resource_type resource_type(int64_t kafka)
 {
@@ -924,21 +923,6 @@ kval *kmap_enc_delete_topics(kreq *kr, brook_request *req)
         tv[DT_RT_ERROR].i = d->topics[t].error == BROOK_ERR_NOT_LEADER ? 41 /* NOT_CONTROLLER */
                                                                        : kmap_error(d->topics[t].error, 0);
     }
-    return r;
-}
-
-kval *kmap_enc_init_producer_id(kreq *kr, brook_request *req)
-{
-    (void)kr;
-    brook_init_producer_id_req *ip = &req->u.init_producer_id;
-    kval *r = kmap_struct(req, IP_R__COUNT);
-    if (!r)
-        return NULL;
-    r[IP_R_ERROR].i = kmap_error(ip->error, 1);
-    if (ip->transactional_id && ip->error == BROOK_ERR_UNSUPPORTED)
-        r[IP_R_ERROR].i = KAFKA_TRANSACTIONS_REFUSED; /* the response has no message field */
-    r[IP_R_PRODUCER_ID].i = ip->producer_id;
-    r[IP_R_EPOCH].i = ip->producer_epoch;
     return r;
 }
 

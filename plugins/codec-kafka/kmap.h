@@ -70,6 +70,14 @@ kval *kmap_enc_list_reassignments(kreq *kr, brook_request *req);
 /* kmap_txn.c */
 int kmap_dec_write_txn_markers(kreq *kr, brook_request *req);
 kval *kmap_enc_write_txn_markers(kreq *kr, brook_request *req);
+int kmap_dec_add_partitions_to_txn(kreq *kr, brook_request *req);
+kval *kmap_enc_add_partitions_to_txn(kreq *kr, brook_request *req);
+int kmap_dec_add_offsets_to_txn(kreq *kr, brook_request *req);
+kval *kmap_enc_add_offsets_to_txn(kreq *kr, brook_request *req);
+int kmap_dec_end_txn(kreq *kr, brook_request *req);
+kval *kmap_enc_end_txn(kreq *kr, brook_request *req);
+int kmap_dec_txn_offset_commit(kreq *kr, brook_request *req);
+kval *kmap_enc_txn_offset_commit(kreq *kr, brook_request *req);
 /* kmap_quotas.c */
 int kmap_dec_describe_client_quotas(kreq *kr, brook_request *req);
 kval *kmap_enc_describe_client_quotas(kreq *kr, brook_request *req);
@@ -141,13 +149,5 @@ int64_t kmap_kafka_operation(int op);
 /* A resource's authorized operations as Kafka's bit set of AclOperation
  * codes from the core's BROOK_OP_BIT set; INT32_MIN when not `asked`. */
 int64_t kmap_authorized_ops(int asked, uint32_t allowed, brook_resource_type type);
-
-/* Until Brook has transactions, a transactional producer is refused with
- * an error clients treat as fatal (TRANSACTIONAL_ID_AUTHORIZATION_FAILED):
- * init_transactions fails at once with this message, instead of retrying
- * a coordinator lookup until its own timeout. */
-#define KAFKA_TRANSACTIONS_REFUSED 53
-#define KAFKA_TRANSACTIONS_MESSAGE                                                                                     \
-    "transactions are not supported by Brook yet: produce without transactional.id (idempotence stays available)"
 
 #endif

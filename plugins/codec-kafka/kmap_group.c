@@ -190,11 +190,31 @@ int kmap_dec_offset_commit(kreq *kr, brook_request *req)
     return dec_offset_topics(req, &b[OC_TOPICS], 1, &c->topics, &c->topic_count);
 }
 
+/* TxnOffsetCommit (28): a transactional producer's offsets, to the group's
+ * coordinator; its topics are laid out as OffsetCommit's. */
+int kmap_dec_txn_offset_commit(kreq *kr, brook_request *req)
+{
+    brook_txn_offset_commit_req *c = &req->u.txn_offset_commit;
+    kval *b = kr->body;
+    c->transactional_id = kmap_str(req, &b[TOC_TXN_ID]);
+    c->group_id = kmap_str(req, &b[TOC_GROUP]);
+    c->producer_id = b[TOC_PRODUCER_ID].i;
+    c->producer_epoch = (int16_t)b[TOC_EPOCH].i;
+    c->generation_id = kr->version >= 3 ? (int32_t)b[TOC_GENERATION].i : -1;
+    c->member_id = kr->version >= 3 ? kmap_str(req, &b[TOC_MEMBER]) : "";
+    c->group_instance_id = kmap_str(req, &b[TOC_INSTANCE]);
+    req->type = BROOK_REQ_TXN_OFFSET_COMMIT;
+    if (!c->transactional_id || !c->group_id || !c->member_id)
+        return -1;
+    return dec_offset_topics(req, &b[TOC_TOPICS], 1, &c->topics, &c->topic_count);
+}
+
 int kmap_dec_offset_fetch(kreq *kr, brook_request *req)
 {
     brook_offset_fetch_req *f = &req->u.offset_fetch;
     kval *topics = &kr->body[OF_TOPICS];
     f->group_id = kmap_str(req, &kr->body[OF_GROUP]);
+    f->require_stable = kr->body[OF_REQUIRE_STABLE].i != 0; /* v7+ */
     req->type = BROOK_REQ_OFFSET_FETCH;
     if (!f->group_id)
         return -1;
@@ -296,10 +316,6 @@ kval *kmap_enc_find_coordinator(kreq *kr, brook_request *req)
         return NULL;
     r[FC_R_ERROR].i = group_error(f->error);
     kmap_set_str(&r[FC_R_MESSAGE], f->error ? brook_err_str(f->error) : NULL);
-    if (f->key_type == 1 && f->error == BROOK_ERR_UNSUPPORTED) {
-        r[FC_R_ERROR].i = KAFKA_TRANSACTIONS_REFUSED;
-        kmap_set_str(&r[FC_R_MESSAGE], KAFKA_TRANSACTIONS_MESSAGE);
-    }
     r[FC_R_NODE].i = f->node_id;
     kmap_set_str(&r[FC_R_HOST], f->host ? f->host : "");
     r[FC_R_PORT].i = f->port;
@@ -404,6 +420,16 @@ kval *kmap_enc_offset_commit(kreq *kr, brook_request *req)
     brook_offset_commit_req *c = &req->u.offset_commit;
     kval *r = kmap_struct(req, OC_R__COUNT);
     if (!r || enc_partition_errors(req, &r[OC_R_TOPICS], c->topics, c->topic_count, c->error))
+        return NULL;
+    return r;
+}
+
+kval *kmap_enc_txn_offset_commit(kreq *kr, brook_request *req)
+{
+    (void)kr;
+    brook_txn_offset_commit_req *c = &req->u.txn_offset_commit;
+    kval *r = kmap_struct(req, OC_R__COUNT);
+    if (!r || enc_partition_errors(req, &r[OC_R_TOPICS], c->topics, c->topic_count, BROOK_OK))
         return NULL;
     return r;
 }

@@ -1,5 +1,7 @@
 /* Transactions' messages (KIP-98) between Kafka's wire and the core's
- * requests: WriteTxnMarkers (27). */
+ * requests: InitProducerId (22), AddPartitionsToTxn (24), AddOffsetsToTxn
+ * (25), EndTxn (26), WriteTxnMarkers (27). TxnOffsetCommit (28) is a
+ * group request (kmap_group.c). */
 #include "kmap.h"
 
 /* One marker's topics and their partitions; -1 out of memory. */
@@ -75,4 +77,139 @@ kval *kmap_enc_write_txn_markers(kreq *kr, brook_request *req)
         }
     }
     return r;
+}
+
+/* ---- the transaction coordinator's requests ------------------------------------ */
+
+/* Kafka's codes for a coordinator's errors, then the common ones. */
+static int16_t coordinator_error(brook_err e)
+{
+    switch (e) {
+    case BROOK_ERR_SHUTDOWN:
+    case BROOK_ERR_LEADER_NOT_AVAILABLE: return 15; /* COORDINATOR_NOT_AVAILABLE */
+    case BROOK_ERR_AGAIN: return 14;                /* COORDINATOR_LOAD_IN_PROGRESS */
+    case BROOK_ERR_NOT_LEADER: return 16;           /* NOT_COORDINATOR */
+    default: return kmap_error(e, 0);
+    }
+}
+
+int kmap_dec_init_producer_id(kreq *kr, brook_request *req)
+{
+    brook_init_producer_id_req *r = &req->u.init_producer_id;
+    r->transactional_id = kmap_str(req, &kr->body[IP_TXN_ID]);
+    r->transaction_timeout_ms = (int32_t)kr->body[IP_TXN_TIMEOUT].i;
+    r->current_producer_id = kr->body[IP_PRODUCER_ID].i; /* v3+, else -1 */
+    r->current_producer_epoch = (int16_t)kr->body[IP_EPOCH].i;
+    req->type = BROOK_REQ_INIT_PRODUCER_ID;
+    return kr->body[IP_TXN_ID].len >= 0 && !r->transactional_id ? -1 : 0;
+}
+
+kval *kmap_enc_init_producer_id(kreq *kr, brook_request *req)
+{
+    (void)kr;
+    brook_init_producer_id_req *r = &req->u.init_producer_id;
+    kval *v = kmap_struct(req, IP_R__COUNT);
+    if (!v)
+        return NULL;
+    /* an idempotent producer's refusal is the cluster's */
+    v[IP_R_ERROR].i = r->transactional_id ? coordinator_error(r->error) : kmap_error(r->error, 1);
+    v[IP_R_PRODUCER_ID].i = r->error ? -1 : r->producer_id;
+    v[IP_R_EPOCH].i = r->error ? -1 : r->producer_epoch;
+    return v;
+}
+
+int kmap_dec_add_partitions_to_txn(kreq *kr, brook_request *req)
+{
+    brook_add_partitions_to_txn_req *r = &req->u.add_partitions_to_txn;
+    kval *b = kr->body, *topics = &b[APT_TOPICS];
+    req->type = BROOK_REQ_ADD_PARTITIONS_TO_TXN;
+    r->transactional_id = kmap_str(req, &b[APT_TXN_ID]);
+    r->producer_id = b[APT_PRODUCER_ID].i;
+    r->producer_epoch = (int16_t)b[APT_EPOCH].i;
+    r->topic_count = COUNT_OF(topics);
+    r->topics = kmap_alloc(req, sizeof *r->topics * (r->topic_count + 1));
+    if (!r->transactional_id || !r->topics)
+        return -1;
+    for (size_t t = 0; t < r->topic_count; t++) {
+        kval *tv = ROW(topics, t), *parts = &tv[APT_T_PARTITIONS];
+        brook_txn_topic *tt = &r->topics[t];
+        size_t n = COUNT_OF(parts);
+        int32_t *ids = kmap_alloc(req, sizeof *ids * (n + 1));
+        tt->name = kmap_str(req, &tv[APT_T_NAME]);
+        tt->errors = kmap_alloc(req, sizeof *tt->errors * (n + 1));
+        if (!ids || !tt->name || !tt->errors)
+            return -1;
+        for (size_t i = 0; i < n; i++)
+            ids[i] = (int32_t)ROW(parts, i)->i;
+        tt->partitions = ids;
+        tt->partition_count = n;
+    }
+    return 0;
+}
+
+kval *kmap_enc_add_partitions_to_txn(kreq *kr, brook_request *req)
+{
+    (void)kr;
+    brook_add_partitions_to_txn_req *r = &req->u.add_partitions_to_txn;
+    kval *v = kmap_struct(req, APT_R__COUNT);
+    if (!v || kmap_rows(req, &v[APT_R_RESULTS], r->topic_count, APT_RT__COUNT))
+        return NULL;
+    for (size_t t = 0; t < r->topic_count; t++) {
+        const brook_txn_topic *tt = &r->topics[t];
+        kval *tv = ROW(&v[APT_R_RESULTS], t);
+        kmap_set_str(&tv[APT_RT_NAME], tt->name);
+        if (kmap_rows(req, &tv[APT_RT_RESULTS], tt->partition_count, APT_RP__COUNT))
+            return NULL;
+        for (size_t i = 0; i < tt->partition_count; i++) {
+            kval *pv = ROW(&tv[APT_RT_RESULTS], i);
+            pv[APT_RP_INDEX].i = tt->partitions[i];
+            pv[APT_RP_ERROR].i = coordinator_error(tt->errors[i]);
+        }
+    }
+    return v;
+}
+
+int kmap_dec_add_offsets_to_txn(kreq *kr, brook_request *req)
+{
+    brook_add_offsets_to_txn_req *r = &req->u.add_offsets_to_txn;
+    kval *b = kr->body;
+    req->type = BROOK_REQ_ADD_OFFSETS_TO_TXN;
+    r->transactional_id = kmap_str(req, &b[AOT_TXN_ID]);
+    r->producer_id = b[AOT_PRODUCER_ID].i;
+    r->producer_epoch = (int16_t)b[AOT_EPOCH].i;
+    r->group_id = kmap_str(req, &b[AOT_GROUP]);
+    return r->transactional_id && r->group_id ? 0 : -1;
+}
+
+/* AddOffsetsToTxn's and EndTxn's answer: an error alone. */
+static kval *txn_result(brook_request *req, brook_err error)
+{
+    kval *v = kmap_struct(req, TXR__COUNT);
+    if (v)
+        v[TXR_ERROR].i = error == BROOK_ERR_DENIED ? 30 /* GROUP_AUTHORIZATION_FAILED */ : coordinator_error(error);
+    return v;
+}
+
+kval *kmap_enc_add_offsets_to_txn(kreq *kr, brook_request *req)
+{
+    (void)kr;
+    return txn_result(req, req->u.add_offsets_to_txn.error);
+}
+
+int kmap_dec_end_txn(kreq *kr, brook_request *req)
+{
+    brook_end_txn_req *r = &req->u.end_txn;
+    kval *b = kr->body;
+    req->type = BROOK_REQ_END_TXN;
+    r->transactional_id = kmap_str(req, &b[ET_TXN_ID]);
+    r->producer_id = b[ET_PRODUCER_ID].i;
+    r->producer_epoch = (int16_t)b[ET_EPOCH].i;
+    r->commit = b[ET_COMMITTED].i != 0;
+    return r->transactional_id ? 0 : -1;
+}
+
+kval *kmap_enc_end_txn(kreq *kr, brook_request *req)
+{
+    (void)kr;
+    return txn_result(req, req->u.end_txn.error);
 }

@@ -221,3 +221,25 @@ class BrokerTestCase(unittest.TestCase):
         if check and r.returncode != 0:
             self.fail("brookctl %s failed (%d): %s" % (" ".join(args), r.returncode, r.stderr.decode()))
         return r
+
+
+def read_values(bootstrap, topic, partitions, isolation, want, timeout=15.0, settle=1.0):
+    """The values a fresh librdkafka consumer reads from offset 0 of
+    `partitions` with `isolation` ("read_committed" or "read_uncommitted"),
+    in the order read: once it has `want` of them it reads `settle` seconds more (to
+    see that no more come), else it stops after `timeout`."""
+    from confluent_kafka import Consumer, TopicPartition
+    c = Consumer({"bootstrap.servers": bootstrap, "group.id": "reader-%f" % time.time(),
+                  "isolation.level": isolation, "enable.auto.commit": False, "fetch.wait.max.ms": 100})
+    try:
+        c.assign([TopicPartition(topic, p, 0) for p in partitions])
+        got, deadline, until = [], time.time() + timeout, None
+        while time.time() < (until or deadline):
+            m = c.poll(0.1)
+            if m is not None and not m.error():
+                got.append(m.value())
+            if until is None and len(got) >= want:
+                until = time.time() + settle
+        return got
+    finally:
+        c.close()

@@ -5,15 +5,15 @@ transaction still holds back the last stable offset, an aborted one stays
 hidden from read_committed consumers, and a marker written to the new
 leader ends the open one."""
 import signal
-import time
 import unittest
 
+from brooktest import read_values
 from clustertest import ClusterTestCase
 import kafkawire as kw
 
-try:
-    from confluent_kafka import Consumer, TopicPartition
-except ImportError:
+import importlib.util
+
+if importlib.util.find_spec("confluent_kafka") is None:  # read_values needs it
     raise unittest.SkipTest("python3-confluent-kafka is not installed")
 
 
@@ -30,21 +30,8 @@ class ClusterTxnLog(ClusterTestCase):
         got = kw.write_txn_markers(self.brokers[broker_id].kafka_port, [(pid, epoch, commit, {"t": [0]}, 0)])
         return got[(pid, "t", 0)]
 
-    def read_committed(self, want, timeout=30.0, settle=1.0):
-        c = Consumer({"bootstrap.servers": self.kafka_bootstrap(), "group.id": "g-%f" % time.time(),
-                      "isolation.level": "read_committed", "enable.auto.commit": False, "fetch.wait.max.ms": 100})
-        try:
-            c.assign([TopicPartition("t", 0, 0)])
-            got, deadline, until = [], time.time() + timeout, None
-            while time.time() < (until or deadline):
-                m = c.poll(0.2)
-                if m is not None and not m.error():
-                    got.append(m.value())
-                if until is None and len(got) >= want:
-                    until = time.time() + settle
-            return got
-        finally:
-            c.close()
+    def read_committed(self, want, settle=1.0):
+        return read_values(self.kafka_bootstrap(), "t", [0], "read_committed", want, timeout=30.0, settle=settle)
 
     def test_a_new_leader_keeps_the_transactions(self):
         leader = self.create("t", rf=3)[0]["leader"]

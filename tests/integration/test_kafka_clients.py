@@ -139,23 +139,6 @@ class KafkaClients(BrokerTestCase):
         got = self.consume_all("cmp", 3, len(sent))
         self.assertEqual(sorted(m.value() for m in got), sorted(sent))
 
-    def test_transactional_producer_fails_at_once_with_a_reason(self):
-        # Brook has no transactions yet: init_transactions must fail at
-        # once, saying so, instead of retrying until the client's timeout
-        p = Producer({"bootstrap.servers": self.bootstrap, "transactional.id": "tx-1"})
-        start = time.monotonic()
-        with self.assertRaises(KafkaException) as caught:
-            p.init_transactions(30)
-        self.assertLess(time.monotonic() - start, 10)
-        err = caught.exception.args[0]
-        self.assertTrue(err.fatal(), err)
-        self.assertIn("transactions are not supported", err.str())
-        # a hand-made InitProducerId with a transactional id gets the same refusal
-        conn = kw.Conn(self.broker.kafka_port)
-        r = conn.call(22, 0, kw.string("tx-2") + struct.pack(">i", 60000))
-        conn.close()
-        self.assertEqual(struct.unpack(">ih", r[:6])[1], 53)  # TRANSACTIONAL_ID_AUTHORIZATION_FAILED
-
     def test_brookctl_reads_batches_compressed_by_kafka_clients(self):
         self.create("zipped", 1)
         expected = []

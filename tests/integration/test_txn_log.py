@@ -12,41 +12,19 @@ WriteTxnMarkers; the transaction coordinator comes next)."""
 import os
 import shutil
 import signal
-import struct
 import tempfile
-import time
 import unittest
 
-from brooktest import Broker, BrokerTestCase, brookctl
+from brooktest import Broker, BrokerTestCase, brookctl, read_values
 import kafkawire as kw
 
 try:
-    from confluent_kafka import Consumer, Producer, TopicPartition
+    from confluent_kafka import Producer
 except ImportError:
     raise unittest.SkipTest("python3-confluent-kafka is not installed")
 
 SEGMENT = 'storage = { plugin = "segment"; flush = "always"; };'
 INVALID_PRODUCER_EPOCH, INVALID_TXN_STATE, UNKNOWN_TOPIC, CLUSTER_DENIED = 47, 48, 3, 31
-
-
-def read_all(port, topic, isolation, want, timeout=15.0, settle=0.0):
-    """The values a fresh consumer reads from offset 0 with `isolation`:
-    until it has `want` of them (then `settle` seconds more, to see that
-    no more come) or the timeout."""
-    c = Consumer({"bootstrap.servers": "127.0.0.1:%d" % port, "group.id": "g-%f" % time.time(),
-                  "isolation.level": isolation, "enable.auto.commit": False, "fetch.wait.max.ms": 100})
-    try:
-        c.assign([TopicPartition(topic, 0, 0)])
-        got, deadline, until = [], time.time() + timeout, None
-        while time.time() < (until or deadline):
-            m = c.poll(0.2)
-            if m is not None and not m.error():
-                got.append(m.value())
-            if until is None and len(got) >= want:
-                until = time.time() + settle
-        return got
-    finally:
-        c.close()
 
 
 class TxnLog(unittest.TestCase):
@@ -92,10 +70,13 @@ class TxnLog(unittest.TestCase):
         return got[0][4]
 
     def committed(self, want, settle=1.0):
-        return read_all(self.broker.kafka_port, "t", "read_committed", want, settle=settle)
+        return read_values(self.bootstrap(), "t", [0], "read_committed", want, settle=settle)
 
     def uncommitted(self, want):
-        return read_all(self.broker.kafka_port, "t", "read_uncommitted", want)
+        return read_values(self.bootstrap(), "t", [0], "read_uncommitted", want, settle=0)
+
+    def bootstrap(self):
+        return "127.0.0.1:%d" % self.broker.kafka_port
 
     def ctl_consume(self, *args):
         r = brookctl(self.broker.address, "consume", "t", "--from-beginning", *args)

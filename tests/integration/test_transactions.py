@@ -1,0 +1,280 @@
+"""Kafka transactions (KIP-98) against a real brookd with librdkafka's
+transactional producer (confluent-kafka): commit and abort as
+read_committed and read_uncommitted consumers see them, offsets committed
+inside a transaction (consume-transform-produce), a second producer with
+the same transactional id fencing the first and aborting its transaction,
+a transaction past its timeout aborted by the coordinator, and the
+coordinator's state surviving kill -9 and the compaction of the offsets
+log. Raw frames check the errors librdkafka never provokes."""
+import os
+import re
+import shutil
+import signal
+import struct
+import tempfile
+import time
+import unittest
+import urllib.request
+
+from brooktest import Broker, brookctl, read_values
+import kafkawire as kw
+
+try:
+    from confluent_kafka import Consumer, KafkaException, Producer, TopicPartition
+except ImportError:
+    raise unittest.SkipTest("python3-confluent-kafka is not installed")
+
+SEGMENT = 'storage = { plugin = "segment"; flush = "always"; };'
+# a quick timeout scan; a small offsets log so that it compacts
+EXTRA = ('transactions = { abort_timed_out_interval_ms = 200; };\ngroups = { offsets_compact_records = 20; };\n'
+         'metrics = { address = "127.0.0.1:0"; };')
+
+
+class Transactions(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="brook-txns-")
+        self.addCleanup(shutil.rmtree, self.dir, True)
+        self.broker = Broker(self.dir, storage=SEGMENT, extra=EXTRA).start()
+        self.addCleanup(self.stop)
+        for topic in ("in", "out"):
+            r = brookctl(self.broker.address, "topics", "create", topic, "--partitions", "2")
+            self.assertEqual(r.returncode, 0, r.stderr)
+
+    def stop(self):
+        if self.broker.alive():
+            self.assertEqual(self.broker.stop(), 0, self.broker.log())
+        self.assertNotIn("runtime error:", self.broker.log())
+
+    def restart(self, sig=signal.SIGKILL):
+        self.broker.stop(sig)
+        self.broker = Broker(self.dir, storage=SEGMENT, extra=EXTRA).start()
+
+    def metrics(self):
+        """brookd's transactions_* counters: {name: value}."""
+        port = re.search(r"metrics endpoint listening on 127\.0\.0\.1:(\d+)", self.broker.log()).group(1)
+        with urllib.request.urlopen("http://127.0.0.1:%s/metrics" % port, timeout=5) as r:
+            text = r.read().decode()
+        return {m.group(1): int(m.group(2)) for m in re.finditer(r"^brook_(transactions_\w+) (\d+)$", text, re.M)}
+
+    def bootstrap(self):
+        return "127.0.0.1:%d" % self.broker.kafka_port
+
+    def producer(self, txn_id, **extra):
+        conf = {"bootstrap.servers": self.bootstrap(), "transactional.id": txn_id,
+                "transaction.timeout.ms": 10000, "message.timeout.ms": 10000}
+        conf.update(extra)
+        p = Producer(conf)
+        p.init_transactions(15)
+        return p
+
+    def read(self, topic, isolation, want, settle=1.0):
+        return sorted(read_values(self.bootstrap(), topic, (0, 1), isolation, want, settle=settle))
+
+    def committed(self, group, topic="in"):
+        c = Consumer({"bootstrap.servers": self.bootstrap(), "group.id": group})
+        try:
+            return {tp.partition: tp.offset for tp in c.committed([TopicPartition(topic, p) for p in (0, 1)],
+                                                                 timeout=10)}
+        finally:
+            c.close()
+
+    def test_commit_and_abort_as_consumers_see_them(self):
+        p = self.producer("tx-a")
+        p.begin_transaction()
+        for i in range(6):
+            p.produce("out", b"c%d" % i, partition=i % 2)
+        p.commit_transaction(15)
+        p.begin_transaction()
+        for i in range(4):
+            p.produce("out", b"a%d" % i, partition=i % 2)
+        p.flush(10)
+        p.abort_transaction(15)
+        p.begin_transaction()
+        p.produce("out", b"c6", partition=1)
+        p.commit_transaction(15)
+        committed = sorted(b"c%d" % i for i in range(7))
+        self.assertEqual(self.read("out", "read_committed", 7), committed)
+        self.assertEqual(self.metrics(), {"transactions_committed_total": 2, "transactions_aborted_total": 1,
+                                          "transactions_timed_out_total": 0})
+        self.assertEqual(self.read("out", "read_uncommitted", 11), sorted(committed + [b"a%d" % i for i in range(4)]))
+        # the coordinator's state and the logs' aborted lists survive a crash
+        self.restart()
+        self.assertEqual(self.read("out", "read_committed", 7), committed)
+        p2 = self.producer("tx-a")  # same id after the restart: a new epoch of the same producer
+        p2.begin_transaction()
+        p2.produce("out", b"c7", partition=0)
+        p2.commit_transaction(15)
+        self.assertEqual(self.read("out", "read_committed", 8), sorted(committed + [b"c7"]))
+
+    def test_offsets_committed_inside_a_transaction(self):
+        seed = Producer({"bootstrap.servers": self.bootstrap()})
+        for i in range(10):
+            seed.produce("in", b"m%d" % i, partition=i % 2)
+        self.assertEqual(seed.flush(10), 0)
+        c = Consumer({"bootstrap.servers": self.bootstrap(), "group.id": "etl", "enable.auto.commit": False,
+                      "auto.offset.reset": "earliest", "isolation.level": "read_committed"})
+        c.subscribe(["in"])
+        got, deadline = [], time.time() + 20
+        while len(got) < 10 and time.time() < deadline:
+            m = c.poll(0.2)
+            if m is not None and not m.error():
+                got.append(m)
+        self.assertEqual(len(got), 10)
+        p = self.producer("tx-etl")
+        # aborted: the output is gone and the group's offsets stay where they were
+        p.begin_transaction()
+        for m in got:
+            p.produce("out", m.value().upper(), partition=m.partition())
+        p.send_offsets_to_transaction(c.position(c.assignment()), c.consumer_group_metadata(), 15)
+        p.abort_transaction(15)
+        self.assertEqual(self.committed("etl"), {0: -1001, 1: -1001})
+        # committed: both at once
+        p.begin_transaction()
+        for m in got:
+            p.produce("out", m.value().upper(), partition=m.partition())
+        p.send_offsets_to_transaction(c.position(c.assignment()), c.consumer_group_metadata(), 15)
+        p.commit_transaction(15)
+        c.close()
+        self.assertEqual(self.committed("etl"), {0: 5, 1: 5})
+        self.assertEqual(self.read("out", "read_committed", 10), sorted(b"M%d" % i for i in range(10)))
+        # through a crash, and through the offsets log's compaction (it
+        # holds more than offsets_compact_records records by now)
+        for _ in range(3):
+            p.begin_transaction()
+            p.produce("out", b"more", partition=0)
+            p.commit_transaction(15)
+        self.restart()
+        self.assertEqual(self.committed("etl"), {0: 5, 1: 5})
+        self.restart(signal.SIGTERM)
+        self.assertEqual(self.committed("etl"), {0: 5, 1: 5})
+
+    def test_a_new_producer_fences_the_old_one_and_aborts_its_transaction(self):
+        old = self.producer("tx-f")
+        old.begin_transaction()
+        old.produce("out", b"zombie", partition=0)
+        old.flush(10)
+        new = self.producer("tx-f")  # aborts the open transaction, fences `old`
+        new.begin_transaction()
+        new.produce("out", b"fresh", partition=0)
+        new.commit_transaction(15)
+        with self.assertRaises(KafkaException) as ctx:
+            old.commit_transaction(15)
+        self.assertTrue(ctx.exception.args[0].fatal(), ctx.exception.args[0])
+        self.assertEqual(self.read("out", "read_committed", 1), [b"fresh"])
+
+    def test_a_transaction_past_its_timeout_is_aborted(self):
+        slow = self.producer("tx-t", **{"transaction.timeout.ms": 1000, "message.timeout.ms": 1000})
+        slow.begin_transaction()
+        slow.produce("out", b"too-slow", partition=0)
+        slow.flush(10)
+        time.sleep(2.5)  # the coordinator aborts it and fences the producer
+        plain = Producer({"bootstrap.servers": self.bootstrap()})
+        plain.produce("out", b"after", partition=0)
+        self.assertEqual(plain.flush(10), 0)
+        self.assertEqual(self.read("out", "read_committed", 1), [b"after"])  # the stable offset moved on
+        with self.assertRaises(KafkaException):
+            slow.commit_transaction(15)
+        self.assertIn("past its timeout", self.broker.log())
+        m = self.metrics()
+        self.assertEqual((m["transactions_timed_out_total"], m["transactions_aborted_total"]), (1, 1))
+
+    def test_an_open_transaction_is_aborted_after_a_crash(self):
+        p = self.producer("tx-k", **{"transaction.timeout.ms": 1500, "message.timeout.ms": 1500})
+        p.begin_transaction()
+        p.produce("out", b"lost", partition=1)
+        p.flush(10)
+        self.restart()
+        time.sleep(2.5)
+        plain = Producer({"bootstrap.servers": self.bootstrap()})
+        plain.produce("out", b"after", partition=1)
+        self.assertEqual(plain.flush(10), 0)
+        self.assertEqual(self.read("out", "read_committed", 1), [b"after"])
+
+
+class TransactionErrors(unittest.TestCase):
+    """What librdkafka never sends: each refusal with Kafka's error."""
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="brook-txe-")
+        self.addCleanup(shutil.rmtree, self.dir, True)
+        self.broker = Broker(self.dir, extra='transactions = { max_timeout_ms = 60000; };').start()
+        self.addCleanup(lambda: self.broker.stop())
+        r = brookctl(self.broker.address, "topics", "create", "t")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.conn = kw.Conn(self.broker.kafka_port)
+        self.addCleanup(self.conn.close)
+
+    def init(self, txn_id, timeout=10000):
+        data = self.conn.call(22, 1, kw.string(txn_id) + struct.pack(">i", timeout))
+        _throttle, err, pid, epoch = struct.unpack(">ihqh", data)
+        return err, pid, epoch
+
+    def add_partitions(self, txn_id, pid, epoch, topics):
+        body = kw.string(txn_id) + struct.pack(">qh", pid, epoch) + kw.array(
+            [kw.string(t) + kw.array([struct.pack(">i", p) for p in parts]) for t, parts in topics.items()])
+        data = self.conn.call(24, 1, body)
+        return {(t, p): e for t, p, e in kw.topic_rows(data, 4, ">ih")} if True else None
+
+    def end(self, txn_id, pid, epoch, commit):
+        data = self.conn.call(26, 1, kw.string(txn_id) + struct.pack(">qhb", pid, epoch, 1 if commit else 0))
+        return struct.unpack(">ih", data)[1]
+
+    def test_refusals(self):
+        self.assertEqual(self.init("x", timeout=60001)[0], 50)  # INVALID_TRANSACTION_TIMEOUT
+        err, pid, epoch = self.init("x")
+        self.assertEqual((err, epoch), (0, 0))
+        self.assertEqual(self.init("x")[1:], (pid, 1))  # again: the next epoch
+        epoch = 1
+        # FindCoordinator for a transactional id: this broker
+        data = self.conn.call(10, 1, kw.string("x") + struct.pack(">b", 1))
+        _t, err, _m = struct.unpack_from(">ihh", data)
+        self.assertEqual(err, 0)
+        # unknown partitions: theirs UNKNOWN_TOPIC_OR_PARTITION, the rest OPERATION_NOT_ATTEMPTED
+        got = self.add_partitions("x", pid, epoch, {"t": [0], "nope": [0]})
+        self.assertEqual(got, {("t", 0): 55, ("nope", 0): 3})
+        self.assertEqual(self.add_partitions("x", pid + 1, epoch, {"t": [0]}), {("t", 0): 49})  # wrong producer
+        self.assertEqual(self.add_partitions("x", pid, epoch - 1, {"t": [0]}), {("t", 0): 90})  # PRODUCER_FENCED
+        self.assertEqual(self.end("x", pid, epoch, True), 48)  # nothing to end: INVALID_TXN_STATE
+        self.assertEqual(self.add_partitions("x", pid, epoch, {"t": [0]}), {("t", 0): 0})
+        self.assertEqual(self.end("x", pid, epoch, True), 0)
+        # a retry of the end: CONCURRENT_TRANSACTIONS while the markers go, then the same answer
+        deadline = time.time() + 10
+        while self.end("x", pid, epoch, True) == 51 and time.time() < deadline:
+            time.sleep(0.05)
+        self.assertEqual(self.end("x", pid, epoch, True), 0)
+        self.assertEqual(self.end("x", pid, epoch, False), 48)  # it committed: no abort now
+        self.assertEqual(self.end("unknown", pid, epoch, True), 49)  # INVALID_PRODUCER_ID_MAPPING
+
+
+class TransactionsDenied(unittest.TestCase):
+    """WRITE on the transactional id is needed: without it, librdkafka's
+    init_transactions fails with TRANSACTIONAL_ID_AUTHORIZATION_FAILED."""
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="brook-txd-")
+        self.addCleanup(shutil.rmtree, self.dir, True)
+        acl = os.path.join(self.dir, "acl")
+        with open(acl, "w") as f:
+            f.write("allow User:ANONYMOUS * ALL topic literal *\n"
+                    "allow User:ANONYMOUS * ALL transactional_id literal allowed\n"
+                    "allow User:ANONYMOUS * DESCRIBE transactional_id literal denied\n")
+        self.broker = Broker(self.dir, extra='auth = ( { plugin = "acl"; file = "%s"; } );' % acl).start()
+        self.addCleanup(lambda: self.broker.stop())
+        r = brookctl(self.broker.address, "topics", "create", "t")
+        self.assertEqual(r.returncode, 0, r.stderr)
+
+    def test_write_on_the_transactional_id(self):
+        boot = "127.0.0.1:%d" % self.broker.kafka_port
+        ok = Producer({"bootstrap.servers": boot, "transactional.id": "allowed"})
+        ok.init_transactions(15)
+        ok.begin_transaction()
+        ok.produce("t", b"x")
+        ok.commit_transaction(15)
+        no = Producer({"bootstrap.servers": boot, "transactional.id": "denied"})
+        with self.assertRaises(KafkaException) as ctx:
+            no.init_transactions(15)
+        self.assertIn("TRANSACTIONAL_ID_AUTHORIZATION_FAILED", str(ctx.exception))
+
+
+if __name__ == "__main__":
+    unittest.main()
