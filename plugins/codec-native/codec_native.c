@@ -52,6 +52,7 @@ const char *const native_op_names[] = {
     "list_reassignments",
     "alter_client_quotas",
     "describe_client_quotas",
+    "write_txn_markers",
 };
 const size_t native_op_count = sizeof native_op_names / sizeof native_op_names[0];
 BROOK_STATIC_ASSERT(sizeof native_op_names / sizeof native_op_names[0] == OP__COUNT,
@@ -498,6 +499,7 @@ static brook_err native_decode(void *conn, const uint8_t *frame, size_t len, bro
         case OP_LIST_REASSIGNMENTS: rc = native_decode_list_reassignments(&d); break;
         case OP_ALTER_CLIENT_QUOTAS: rc = native_decode_alter_client_quotas(&d); break;
         case OP_DESCRIBE_CLIENT_QUOTAS: rc = native_decode_describe_client_quotas(&d); break;
+        case OP_WRITE_TXN_MARKERS: rc = native_decode_write_txn_markers(&d); break;
         case OP_SASL_HANDSHAKE:
         case OP_SASL_AUTHENTICATE: rc = native_decode_auth_op(&d, nr->op); break;
         default: rc = native_decode_group_op(&d, nr->op); break;
@@ -882,6 +884,7 @@ static void encode_body(msgpack_packer *pk, const native *n, const native_req *n
     case OP_LIST_REASSIGNMENTS: native_encode_list_reassignments(pk, nr, req); return;
     case OP_ALTER_CLIENT_QUOTAS: native_encode_alter_client_quotas(pk, nr, req); return;
     case OP_DESCRIBE_CLIENT_QUOTAS: native_encode_describe_client_quotas(pk, nr, req); return;
+    case OP_WRITE_TXN_MARKERS: native_encode_write_txn_markers(pk, nr, req); return;
     case OP_SASL_HANDSHAKE:
     case OP_SASL_AUTHENTICATE: native_encode_auth_op(pk, nr, req); return;
     default: native_encode_group_op(pk, nr, req); return;

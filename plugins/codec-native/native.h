@@ -52,6 +52,8 @@ typedef enum op {
     /* client quotas (native_quotas.c) */
     OP_ALTER_CLIENT_QUOTAS,
     OP_DESCRIBE_CLIENT_QUOTAS,
+    /* a transaction coordinator's markers to a partition leader (native_replica.c) */
+    OP_WRITE_TXN_MARKERS,
     OP__COUNT
 } op;
 
@@ -96,9 +98,11 @@ void native_pack_head(msgpack_packer *pk, const native_req *nr, brook_err err, c
 int native_decode_auth_op(decoder *d, op o);
 void native_encode_auth_op(msgpack_packer *pk, const native_req *nr, const brook_request *req);
 
-/* ---- replica fetch (native_replica.c) ---- */
+/* ---- replica fetch, transaction markers (native_replica.c) ---- */
 int native_decode_replica_fetch(decoder *d);
 brook_err native_encode_replica_fetch(const native_req *nr, const brook_request *req, brook_writer *w);
+int native_decode_write_txn_markers(decoder *d);
+void native_encode_write_txn_markers(msgpack_packer *pk, const native_req *nr, const brook_request *req);
 
 /* ---- topic administration (native_topics.c) ---- */
 int native_decode_topic_op(decoder *d, op o);

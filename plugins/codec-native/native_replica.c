@@ -139,3 +139,68 @@ brook_err native_encode_replica_fetch(const native_req *nr, const brook_request 
     msgpack_sbuffer_destroy(&sb);
     return e;
 }
+
+/* ---- write_txn_markers: a transaction coordinator ending a producer's
+ * transaction in partitions this broker leads (the inter-broker form of
+ * Kafka's WriteTxnMarkers): producer_id, producer_epoch,
+ * coordinator_epoch, commit (0/1) and partitions: [{topic, partition}];
+ * answered with "errors", one per partition in order. */
+
+int native_decode_write_txn_markers(decoder *d)
+{
+    brook_write_txn_markers_req *w = &d->req->u.write_txn_markers;
+    int64_t producer_id, epoch, coordinator_epoch, commit;
+    if (native_get_int(d, d->map, "producer_id", -1, 0, INT64_MAX, &producer_id, "\"producer_id\" must be >= 0") ||
+        native_get_int(d, d->map, "producer_epoch", -1, 0, INT16_MAX, &epoch, "\"producer_epoch\" must be >= 0") ||
+        native_get_int(d, d->map, "coordinator_epoch", 0, 0, INT32_MAX, &coordinator_epoch,
+                       "\"coordinator_epoch\" must be >= 0") ||
+        native_get_int(d, d->map, "commit", -1, 0, 1, &commit, "\"commit\" must be 0 or 1"))
+        return -1;
+    if (producer_id < 0 || epoch < 0 || commit < 0)
+        return native_fail(d, "\"producer_id\", \"producer_epoch\" and \"commit\" are required");
+    const msgpack_object *parts = native_field(d->map, "partitions");
+    if (!parts || parts->type != MSGPACK_OBJECT_ARRAY || parts->via.array.size > MAX_PARTITIONS)
+        return native_fail(d, "\"partitions\" must be an array (at most 100000)");
+    size_t n = parts->via.array.size;
+    brook_txn_marker *m = brook_request_alloc(d->req, sizeof *m);
+    brook_txn_topic *topics = brook_request_alloc(d->req, sizeof *topics * (n ? n : 1));
+    int32_t *ids = brook_request_alloc(d->req, sizeof *ids * (n ? n : 1));
+    brook_err *errors = brook_request_alloc(d->req, sizeof *errors * (n ? n : 1));
+    if (!m || !topics || !ids || !errors)
+        return native_fail(d, "out of memory");
+    for (size_t i = 0; i < n; i++) { /* one topic entry per partition, as they came */
+        const msgpack_object *p = &parts->via.array.ptr[i];
+        int64_t partition;
+        if (p->type != MSGPACK_OBJECT_MAP)
+            return native_fail(d, "each of \"partitions\" must be a map");
+        if (native_get_str(d, p, "topic", &topics[i].name, "\"topic\" must be a non-empty string") ||
+            native_get_int(d, p, "partition", -1, 0, INT32_MAX, &partition, "\"partition\" must be an integer >= 0"))
+            return -1;
+        if (partition < 0)
+            return native_fail(d, "each partition needs \"partition\"");
+        ids[i] = (int32_t)partition;
+        topics[i].partitions = &ids[i];
+        topics[i].errors = &errors[i];
+        topics[i].partition_count = 1;
+    }
+    *m = (brook_txn_marker){.producer_id = producer_id,
+                            .producer_epoch = (int16_t)epoch,
+                            .coordinator_epoch = (int32_t)coordinator_epoch,
+                            .commit = (int)commit,
+                            .topics = topics,
+                            .topic_count = n};
+    w->markers = m;
+    w->marker_count = 1;
+    d->req->type = BROOK_REQ_WRITE_TXN_MARKERS;
+    return 0;
+}
+
+void native_encode_write_txn_markers(msgpack_packer *pk, const native_req *nr, const brook_request *req)
+{
+    const brook_txn_marker *m = &req->u.write_txn_markers.markers[0];
+    native_pack_head(pk, nr, BROOK_OK, NULL, 1);
+    native_pack_str(pk, "errors");
+    msgpack_pack_array(pk, (uint32_t)m->topic_count);
+    for (size_t i = 0; i < m->topic_count; i++)
+        msgpack_pack_int(pk, m->topics[i].errors[0]);
+}
