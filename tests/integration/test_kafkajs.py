@@ -2,7 +2,8 @@
 installed by `make deps`) against a real brookd: admin create (and a
 duplicate create), metadata, acks=-1 produce of binary keyed messages,
 an idempotent producer, offsets and offsets by timestamp, an unknown
-topic, delete. kafkajs takes min(its max, broker max) per API and ignores
+topic, delete; the transactional producer (commit, abort, offsets sent
+in a transaction) and read_committed and read_uncommitted consumers. kafkajs takes min(its max, broker max) per API and ignores
 the broker's minimum, so it exercises the top of every advertised range."""
 import json
 import os
@@ -34,6 +35,12 @@ class KafkaJs(BrokerTestCase):
         self.assertEqual(out["byTimestamp"], [[0, 0], [1, 0], [2, 0]])
         self.assertEqual(out["unknownTopic"], "KafkaJSNumberOfRetriesExceeded")
         self.assertEqual(out["afterDelete"], [])
+
+    def test_transactions(self):
+        out = self.node("transactions.js", "127.0.0.1:%d" % self.broker.kafka_port, "jstx", "js-etl")
+        self.assertEqual(out["committed"], ["c0", "c1", "c2"])
+        self.assertEqual(out["uncommitted"], ["a0", "a1", "c0", "c1", "c2"])
+        self.assertEqual(out["groupOffsets"], [[0, 2], [1, -1]])
 
 
 if __name__ == "__main__":
