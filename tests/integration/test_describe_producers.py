@@ -20,8 +20,10 @@ except ImportError:
     raise unittest.SkipTest("python3-confluent-kafka is not installed")
 
 
-def describe_producers(port, topics):
-    """{(topic, partition): (error, [(id, epoch, last_seq, last_ts)])}."""
+def describe_producers(port, topics, txn=False):
+    """{(topic, partition): (error, [(id, epoch, last_seq, last_ts)])}; with
+    `txn`, each producer also with its coordinator epoch and its open
+    transaction's first offset (-1: none)."""
     body = kw.uvarint(len(topics) + 1)
     for name, parts in topics:
         body += kw.compact(name) + kw.uvarint(len(parts) + 1) + b"".join(struct.pack(">i", p) for p in parts) + b"\0"
@@ -31,9 +33,9 @@ def describe_producers(port, topics):
 
     def producer():
         v = (r.take(">q"), r.take(">i"), r.take(">i"), r.take(">q"))
-        r.take(">i"), r.take(">q")  # coordinator epoch, transaction start
+        txn_fields = (r.take(">i"), r.take(">q"))  # coordinator epoch, transaction start
         r.tags()
-        return v
+        return v + txn_fields if txn else v
 
     def partition(name):
         index, err = r.take(">i"), r.take(">h")

@@ -17,6 +17,7 @@ import unittest
 
 from brooktest import Broker, BrokerTestCase, brookctl, read_values
 import kafkawire as kw
+from test_describe_producers import describe_producers
 
 try:
     from confluent_kafka import Producer
@@ -129,6 +130,9 @@ class TxnLog(unittest.TestCase):
         pid, epoch = self.open_pid()
         self.assertEqual(self.produce([b"x"], pid, epoch, 0, txn=True), (0, 0))
         self.assertEqual(self.produce([b"y"], -1), (0, 1))
+        # DescribeProducers names the producer holding the partition back, and since where
+        described = describe_producers(self.broker.kafka_port, [("t", [0])], txn=True)[("t", 0)]
+        self.assertEqual([(p[0], p[5]) for p in described[1]], [(pid, 0)])
         for sig in (signal.SIGKILL, signal.SIGTERM):
             self.restart(sig)
             self.assertEqual(self.latest(isolation=1), 0, sig)
@@ -141,6 +145,8 @@ class TxnLog(unittest.TestCase):
         self.assertEqual(self.committed(2), [b"x", b"y"])
         self.assertEqual(self.ctl_consume("--isolation-level", "read_committed"), ["x", "y"])
         self.assertEqual(self.produce([b"z"], pid, epoch, 1, txn=False), (0, 3))  # ended: plain is fine again
+        described = describe_producers(self.broker.kafka_port, [("t", [0])], txn=True)[("t", 0)]
+        self.assertEqual([(p[0], p[4], p[5]) for p in described[1]], [(pid, 0, -1)])  # its marker's coordinator epoch
 
     def test_stale_markers_are_refused(self):
         pid, epoch = self.open_pid()
