@@ -2,13 +2,15 @@
  *
  *   kafka_load [--mock] [-b host:port] -t TOPIC -m produce|consume|latency
  *              [-n COUNT] [-s SIZE] [-a ACKS] [-p PARTITIONS] [-r REPLICATION_FACTOR] [-k] [-R RATE]
- *              [-L LINGER_MS] [-X PROPERTY=VALUE]... [--from-beginning] [--ack-only]
+ *              [-L LINGER_MS] [-X PROPERTY=VALUE]... [--from-beginning] [--ack-only] [-T RECORDS_PER_TXN]
  *
  * produce: COUNT records of SIZE bytes, round-robin over PARTITIONS (with
  *          -k keyed "k<i>" and spread by the client's partitioner), then
  *          flush; prints "records/s MB/s client-CPU-s mock-CPU-s": the CPU
  *          seconds this process's client threads and (with --mock) the mock
  *          cluster's threads used while producing, "-" without --mock.
+ *          With -T: a transactional producer (acks all, idempotent), a
+ *          transaction committed every RECORDS_PER_TXN records.
  * consume: reads COUNT records from offset 0 of every partition (with
  *          --from-beginning: from OFFSET_BEGINNING, which the client resolves);
  *          prints "records/s MB/s wall-s client-CPU-s busiest-thread-CPU-s
@@ -57,6 +59,7 @@ typedef struct opts {
     const char *linger; /* -L: the producer's linger.ms (default: produce 5, latency 0) */
     int from_beginning; /* --from-beginning: consume from OFFSET_BEGINNING, resolved by the client */
     int ack_only;       /* --ack-only: latency without the consumer */
+    long txn_size;      /* -T: produce in transactions of this many records (0: none) */
     int nprops;         /* -X key=value: client properties, applied after the defaults above */
     const char *prop_key[16], *prop_value[16];
 } opts;
@@ -258,6 +261,8 @@ static rd_kafka_t *producer_with(const opts *o, const char *linger,
     set(conf, "queue.buffering.max.kbytes", "1048576");
     set(conf, "batch.num.messages", "10000");
     rd_kafka_conf_set_dr_msg_cb(conf, dr);
+    if (o->txn_size)
+        set(conf, "transactional.id", "kafka_load");
     set_props(conf, o);
     rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
     if (!rk)
@@ -271,6 +276,13 @@ static rd_kafka_t *producer(const opts *o, const char *linger)
     return producer_with(o, linger, on_delivery);
 }
 
+/* A transactional call that must succeed. */
+static void txn_call(const char *what, rd_kafka_error_t *error)
+{
+    if (error)
+        die(what, rd_kafka_error_string(error));
+}
+
 /* Produce COUNT records and wait for every delivery: the seconds it took
  * and the CPU seconds the client's and the mock's threads used. */
 static double produce_all(const opts *o, double *client_cpu, double *mock_cpu)
@@ -278,10 +290,14 @@ static double produce_all(const opts *o, double *client_cpu, double *mock_cpu)
     rd_kafka_t *rk = producer(o, o->linger ? o->linger : "5");
     char *payload = malloc((size_t)o->size);
     memset(payload, 'p', (size_t)o->size);
+    if (o->txn_size)
+        txn_call("init_transactions", rd_kafka_init_transactions(rk, 60000));
     double c0, m0;
     thread_cpu_s(&c0, &m0);
     double t0 = now_s();
     for (long i = 0; i < o->count; i++) {
+        if (o->txn_size && i % o->txn_size == 0)
+            txn_call("begin_transaction", rd_kafka_begin_transaction(rk));
         rd_kafka_resp_err_t e;
         char key[24];
         int key_len = snprintf(key, sizeof key, "k%ld", i);
@@ -297,6 +313,8 @@ static double produce_all(const opts *o, double *client_cpu, double *mock_cpu)
         if (e)
             die("produce", rd_kafka_err2str(e));
         rd_kafka_poll(rk, 0);
+        if (o->txn_size && ((i + 1) % o->txn_size == 0 || i + 1 == o->count))
+            txn_call("commit_transaction", rd_kafka_commit_transaction(rk, 60000));
     }
     rd_kafka_flush(rk, 120000);
     double t = now_s() - t0;
@@ -558,13 +576,12 @@ int main(int argc, char **argv)
 {
     opts o = {
         .bootstrap = "127.0.0.1:9092", .count = 1000000, .size = 100, .acks = 1, .partitions = 1, .replication = 1};
-    static const struct option longopts[] = {{"mock", no_argument, NULL, 'M'},
-                                             {"keyed", no_argument, NULL, 'k'},
-                                             {"from-beginning", no_argument, NULL, 'B'},
-                                             {"ack-only", no_argument, NULL, 'A'},
-                                             {NULL, 0, NULL, 0}};
+    static const struct option longopts[] = {
+        {"mock", no_argument, NULL, 'M'},           {"keyed", no_argument, NULL, 'k'},
+        {"from-beginning", no_argument, NULL, 'B'}, {"ack-only", no_argument, NULL, 'A'},
+        {"txn-size", required_argument, NULL, 'T'}, {NULL, 0, NULL, 0}};
     int c;
-    while ((c = getopt_long(argc, argv, "b:t:m:n:s:a:p:r:kR:L:X:", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "b:t:m:n:s:a:p:r:kR:L:X:T:", longopts, NULL)) != -1) {
         switch (c) {
         case 'b': o.bootstrap = optarg; break;
         case 't': o.topic = optarg; break;
@@ -580,6 +597,7 @@ int main(int argc, char **argv)
         case 'A': o.ack_only = 1; break;
         case 'R': o.rate = atof(optarg); break;
         case 'L': o.linger = optarg; break;
+        case 'T': o.txn_size = atol(optarg); break;
         case 'X': {
             char *eq = strchr(optarg, '=');
             if (!eq || o.nprops == (int)(sizeof o.prop_key / sizeof o.prop_key[0]))
@@ -595,7 +613,7 @@ int main(int argc, char **argv)
     if (!o.topic || !o.mode || o.count < 1 || o.size < 1 || o.partitions < 1 || o.replication < 1)
         die("usage: kafka_load [--mock] [-b host:port] -t TOPIC -m create|produce|consume|latency [-n N] [-s SIZE] "
             "[-a ACKS] [-p PARTITIONS] [-r RF] [-k] [-R RATE] [-L LINGER_MS] [-X property=value]... [--from-beginning] "
-            "[--ack-only]",
+            "[--ack-only] [-T RECORDS_PER_TXN]",
             NULL);
     rd_kafka_t *mock_rk = NULL;
     rd_kafka_mock_cluster_t *mock = NULL;
