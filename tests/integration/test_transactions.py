@@ -221,6 +221,7 @@ class TransactionErrors(unittest.TestCase):
 
     def test_refusals(self):
         self.assertEqual(self.init("x", timeout=60001)[0], 50)  # INVALID_TRANSACTION_TIMEOUT
+        self.assertEqual(self.init("")[0], 42)  # an empty transactional id: INVALID_REQUEST, as Kafka
         err, pid, epoch = self.init("x")
         self.assertEqual((err, epoch), (0, 0))
         self.assertEqual(self.init("x")[1:], (pid, 1))  # again: the next epoch

@@ -15,7 +15,7 @@ import signal
 import tempfile
 import unittest
 
-from brooktest import Broker, BrokerTestCase, brookctl, read_values
+from brooktest import Broker, BrokerTestCase, Native, brookctl, read_values
 import kafkawire as kw
 from test_describe_producers import describe_producers
 
@@ -162,6 +162,29 @@ class TxnLog(unittest.TestCase):
         self.assertEqual(self.committed(1), [b"new"])
         got = kw.write_txn_markers(self.broker.kafka_port, [(pid, epoch + 1, True, {"nope": [0], "t": [9]}, 5)])
         self.assertEqual(got, {(pid, "nope", 0): UNKNOWN_TOPIC, (pid, "t", 9): UNKNOWN_TOPIC})
+
+    def test_native_refuses_bad_isolation_and_markers(self):
+        n = Native(self.broker.port)
+        self.addCleanup(n.close)
+        r = n.call("fetch", topic="t", partition=0, offset=0, isolation="serializable")
+        self.assertEqual(r["error"], 2)
+        self.assertIn("read_committed", r["message"])
+        r = n.call("list_offsets", topic="t", partition=0, isolation=1)
+        self.assertEqual(r["error"], 2)
+        r = n.call("write_txn_markers", producer_epoch=0, commit=1, partitions=[{"topic": "t", "partition": 0}])
+        self.assertEqual(r["error"], 2)
+        self.assertIn("producer_id", r["message"])
+        r = n.call("write_txn_markers", producer_id=1, producer_epoch=0, commit=2, partitions=[])
+        self.assertEqual(r["error"], 2)
+        r = n.call("write_txn_markers", producer_id=1, producer_epoch=0, commit=1, partitions={"topic": "t"})
+        self.assertEqual(r["error"], 2)
+        r = n.call("write_txn_markers", producer_id=1, producer_epoch=0, commit=1, partitions=[{"topic": "t"}])
+        self.assertEqual(r["error"], 2)
+        # well formed: one error per partition, in order (nothing of producer 1 here: written)
+        r = n.call("write_txn_markers", producer_id=1, producer_epoch=0, commit=1,
+                   partitions=[{"topic": "t", "partition": 0}, {"topic": "nope", "partition": 0}])
+        self.assertEqual((r["error"], r["errors"]), (0, [0, 4]))
+        self.assertEqual(n.call("fetch", topic="t", partition=0, offset=0)["records"], [])  # a marker is no record
 
     def test_a_transactional_batch_needs_a_producer(self):
         err = self.produce([b"x"], -1, -1, -1, txn=True)[0]

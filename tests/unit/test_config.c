@@ -121,6 +121,11 @@ static void bad_configs_name_file_line_and_key(void **state)
                  "limits.client_fault_log_window_ms: 99 is out of range");
     expect_error(MINIMAL "groups = { offsets_retention_ms = -2; };\n",
                  "groups.offsets_retention_ms: -2 is out of range");
+    expect_error(MINIMAL "transactions = { max_timeout_ms = 0; };\n", "transactions.max_timeout_ms: 0 is out of range");
+    expect_error(MINIMAL "transactions = { abort_timed_out_interval_ms = 5; };\n",
+                 "transactions.abort_timed_out_interval_ms: 5 is out of range");
+    expect_error(MINIMAL "transactions = { id_expiration_ms = 999; };\n",
+                 "transactions.id_expiration_ms: 999 is out of range");
     expect_error(MINIMAL "groups = { offsets_retention_check_ms = 5; };\n",
                  "groups.offsets_retention_check_ms: 5 is out of range");
     expect_error(MINIMAL "broker = { log_level = \"loud\"; };\n", "broker.log_level: must be one of");
