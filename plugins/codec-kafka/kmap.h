@@ -67,6 +67,9 @@ int kmap_dec_alter_reassignments(kreq *kr, brook_request *req); /* kmap_reassign
 kval *kmap_enc_alter_reassignments(kreq *kr, brook_request *req);
 int kmap_dec_list_reassignments(kreq *kr, brook_request *req);
 kval *kmap_enc_list_reassignments(kreq *kr, brook_request *req);
+/* A group's or a transactional id's coordinator's errors in Kafka's
+ * codes (NOT_COORDINATOR, ...), then the common ones (kmap_group.c). */
+int16_t kmap_coordinator_error(brook_err e);
 /* kmap_txn.c */
 int kmap_dec_write_txn_markers(kreq *kr, brook_request *req);
 kval *kmap_enc_write_txn_markers(kreq *kr, brook_request *req);

@@ -22,11 +22,18 @@ static int16_t group_error(brook_err e)
     case BROOK_ERR_GROUP_SUBSCRIBED: return 86;        /* GROUP_SUBSCRIBED_TO_TOPIC */
     case BROOK_ERR_DENIED: return 30;                  /* GROUP_AUTHORIZATION_FAILED */
     case BROOK_ERR_INVALID: return 24;                 /* INVALID_GROUP_ID */
+    case BROOK_ERR_NOT_FOUND: return 69;               /* GROUP_ID_NOT_FOUND (partitions: partition_error) */
+    default: return kmap_coordinator_error(e);
+    }
+}
+
+int16_t kmap_coordinator_error(brook_err e)
+{
+    switch (e) {
     case BROOK_ERR_SHUTDOWN:
     case BROOK_ERR_LEADER_NOT_AVAILABLE: return 15; /* COORDINATOR_NOT_AVAILABLE */
     case BROOK_ERR_AGAIN: return 14;                /* COORDINATOR_LOAD_IN_PROGRESS */
     case BROOK_ERR_NOT_LEADER: return 16;           /* NOT_COORDINATOR */
-    case BROOK_ERR_NOT_FOUND: return 69;            /* GROUP_ID_NOT_FOUND (partitions: partition_error) */
     default: return kmap_error(e, 0);
     }
 }

@@ -4,28 +4,64 @@
  * group request (kmap_group.c). */
 #include "kmap.h"
 
-/* One marker's topics and their partitions; -1 out of memory. */
-static int marker_topics(brook_request *req, kval *topics, brook_txn_marker *m)
+/* WriteTxnMarkers' and AddPartitionsToTxn's topics share a layout: a
+ * name, then the partition indexes; their answers too (a name, then each
+ * partition's index and error). */
+BROOK_STATIC_ASSERT((int)WTM_T_NAME == (int)APT_T_NAME && (int)WTM_T_PARTITIONS == (int)APT_T_PARTITIONS,
+                    "one layout of topics");
+BROOK_STATIC_ASSERT((int)WTM_RT_NAME == (int)APT_RT_NAME && (int)WTM_RT_PARTITIONS == (int)APT_RT_RESULTS &&
+                        (int)WTM_RT__COUNT == (int)APT_RT__COUNT && (int)WTM_RP_INDEX == (int)APT_RP_INDEX &&
+                        (int)WTM_RP_ERROR == (int)APT_RP_ERROR && (int)WTM_RP__COUNT == (int)APT_RP__COUNT,
+                    "one layout of answers");
+
+/* The topics and their partitions, each with an error slot; -1 out of memory. */
+static int dec_txn_topics(brook_request *req, kval *topics, brook_txn_topic **out, size_t *count)
 {
-    m->topic_count = COUNT_OF(topics);
-    m->topics = kmap_alloc(req, sizeof *m->topics * (m->topic_count + 1));
-    if (!m->topics)
+    *count = COUNT_OF(topics);
+    *out = kmap_alloc(req, sizeof **out * (*count + 1));
+    if (!*out)
         return -1;
-    for (size_t t = 0; t < m->topic_count; t++) {
-        kval *tv = ROW(topics, t), *parts = &tv[WTM_T_PARTITIONS];
-        brook_txn_topic *mt = &m->topics[t];
+    for (size_t t = 0; t < *count; t++) {
+        kval *tv = ROW(topics, t), *parts = &tv[APT_T_PARTITIONS];
+        brook_txn_topic *tt = &(*out)[t];
         size_t n = COUNT_OF(parts);
         int32_t *ids = kmap_alloc(req, sizeof *ids * (n + 1));
-        mt->name = kmap_str(req, &tv[WTM_T_NAME]);
-        mt->errors = kmap_alloc(req, sizeof *mt->errors * (n + 1));
-        if (!ids || !mt->name || !mt->errors)
+        tt->name = kmap_str(req, &tv[APT_T_NAME]);
+        tt->errors = kmap_alloc(req, sizeof *tt->errors * (n + 1));
+        if (!ids || !tt->name || !tt->errors)
             return -1;
         for (size_t i = 0; i < n; i++)
             ids[i] = (int32_t)ROW(parts, i)->i;
-        mt->partitions = ids;
-        mt->partition_count = n;
+        tt->partitions = ids;
+        tt->partition_count = n;
     }
     return 0;
+}
+
+/* Each topic's partitions with their errors, as `code` maps them; -1 out of memory. */
+static int enc_txn_topics(brook_request *req, kval *out, const brook_txn_topic *topics, size_t count,
+                          int16_t (*code)(brook_err e))
+{
+    if (kmap_rows(req, out, count, APT_RT__COUNT))
+        return -1;
+    for (size_t t = 0; t < count; t++) {
+        kval *tv = ROW(out, t);
+        kmap_set_str(&tv[APT_RT_NAME], topics[t].name);
+        if (kmap_rows(req, &tv[APT_RT_RESULTS], topics[t].partition_count, APT_RP__COUNT))
+            return -1;
+        for (size_t k = 0; k < topics[t].partition_count; k++) {
+            kval *pv = ROW(&tv[APT_RT_RESULTS], k);
+            pv[APT_RP_INDEX].i = topics[t].partitions[k];
+            pv[APT_RP_ERROR].i = code(topics[t].errors[k]);
+        }
+    }
+    return 0;
+}
+
+/* A marker's partition errors are the cluster's (ClusterAction refused: 31). */
+static int16_t marker_error(brook_err e)
+{
+    return kmap_error(e, 1);
 }
 
 int kmap_dec_write_txn_markers(kreq *kr, brook_request *req)
@@ -44,7 +80,7 @@ int kmap_dec_write_txn_markers(kreq *kr, brook_request *req)
         m->producer_epoch = (int16_t)mv[WTM_M_EPOCH].i;
         m->commit = mv[WTM_M_RESULT].i != 0;
         m->coordinator_epoch = (int32_t)mv[WTM_M_COORDINATOR_EPOCH].i;
-        if (marker_topics(req, &mv[WTM_M_TOPICS], m))
+        if (dec_txn_topics(req, &mv[WTM_M_TOPICS], &m->topics, &m->topic_count))
             return -1;
     }
     return 0;
@@ -61,37 +97,13 @@ kval *kmap_enc_write_txn_markers(kreq *kr, brook_request *req)
         const brook_txn_marker *m = &w->markers[i];
         kval *mv = ROW(&r[WTM_R_MARKERS], i);
         mv[WTM_RM_PRODUCER_ID].i = m->producer_id;
-        if (kmap_rows(req, &mv[WTM_RM_TOPICS], m->topic_count, WTM_RT__COUNT))
+        if (enc_txn_topics(req, &mv[WTM_RM_TOPICS], m->topics, m->topic_count, marker_error))
             return NULL;
-        for (size_t t = 0; t < m->topic_count; t++) {
-            const brook_txn_topic *mt = &m->topics[t];
-            kval *tv = ROW(&mv[WTM_RM_TOPICS], t);
-            kmap_set_str(&tv[WTM_RT_NAME], mt->name);
-            if (kmap_rows(req, &tv[WTM_RT_PARTITIONS], mt->partition_count, WTM_RP__COUNT))
-                return NULL;
-            for (size_t k = 0; k < mt->partition_count; k++) {
-                kval *pv = ROW(&tv[WTM_RT_PARTITIONS], k);
-                pv[WTM_RP_INDEX].i = mt->partitions[k];
-                pv[WTM_RP_ERROR].i = kmap_error(mt->errors[k], 1);
-            }
-        }
     }
     return r;
 }
 
 /* ---- the transaction coordinator's requests ------------------------------------ */
-
-/* Kafka's codes for a coordinator's errors, then the common ones. */
-static int16_t coordinator_error(brook_err e)
-{
-    switch (e) {
-    case BROOK_ERR_SHUTDOWN:
-    case BROOK_ERR_LEADER_NOT_AVAILABLE: return 15; /* COORDINATOR_NOT_AVAILABLE */
-    case BROOK_ERR_AGAIN: return 14;                /* COORDINATOR_LOAD_IN_PROGRESS */
-    case BROOK_ERR_NOT_LEADER: return 16;           /* NOT_COORDINATOR */
-    default: return kmap_error(e, 0);
-    }
-}
 
 int kmap_dec_init_producer_id(kreq *kr, brook_request *req)
 {
@@ -112,7 +124,7 @@ kval *kmap_enc_init_producer_id(kreq *kr, brook_request *req)
     if (!v)
         return NULL;
     /* an idempotent producer's refusal is the cluster's */
-    v[IP_R_ERROR].i = r->transactional_id ? coordinator_error(r->error) : kmap_error(r->error, 1);
+    v[IP_R_ERROR].i = r->transactional_id ? kmap_coordinator_error(r->error) : kmap_error(r->error, 1);
     v[IP_R_PRODUCER_ID].i = r->error ? -1 : r->producer_id;
     v[IP_R_EPOCH].i = r->error ? -1 : r->producer_epoch;
     return v;
@@ -126,25 +138,9 @@ int kmap_dec_add_partitions_to_txn(kreq *kr, brook_request *req)
     r->transactional_id = kmap_str(req, &b[APT_TXN_ID]);
     r->producer_id = b[APT_PRODUCER_ID].i;
     r->producer_epoch = (int16_t)b[APT_EPOCH].i;
-    r->topic_count = COUNT_OF(topics);
-    r->topics = kmap_alloc(req, sizeof *r->topics * (r->topic_count + 1));
-    if (!r->transactional_id || !r->topics)
+    if (!r->transactional_id)
         return -1;
-    for (size_t t = 0; t < r->topic_count; t++) {
-        kval *tv = ROW(topics, t), *parts = &tv[APT_T_PARTITIONS];
-        brook_txn_topic *tt = &r->topics[t];
-        size_t n = COUNT_OF(parts);
-        int32_t *ids = kmap_alloc(req, sizeof *ids * (n + 1));
-        tt->name = kmap_str(req, &tv[APT_T_NAME]);
-        tt->errors = kmap_alloc(req, sizeof *tt->errors * (n + 1));
-        if (!ids || !tt->name || !tt->errors)
-            return -1;
-        for (size_t i = 0; i < n; i++)
-            ids[i] = (int32_t)ROW(parts, i)->i;
-        tt->partitions = ids;
-        tt->partition_count = n;
-    }
-    return 0;
+    return dec_txn_topics(req, topics, &r->topics, &r->topic_count);
 }
 
 kval *kmap_enc_add_partitions_to_txn(kreq *kr, brook_request *req)
@@ -152,20 +148,8 @@ kval *kmap_enc_add_partitions_to_txn(kreq *kr, brook_request *req)
     (void)kr;
     brook_add_partitions_to_txn_req *r = &req->u.add_partitions_to_txn;
     kval *v = kmap_struct(req, APT_R__COUNT);
-    if (!v || kmap_rows(req, &v[APT_R_RESULTS], r->topic_count, APT_RT__COUNT))
+    if (!v || enc_txn_topics(req, &v[APT_R_RESULTS], r->topics, r->topic_count, kmap_coordinator_error))
         return NULL;
-    for (size_t t = 0; t < r->topic_count; t++) {
-        const brook_txn_topic *tt = &r->topics[t];
-        kval *tv = ROW(&v[APT_R_RESULTS], t);
-        kmap_set_str(&tv[APT_RT_NAME], tt->name);
-        if (kmap_rows(req, &tv[APT_RT_RESULTS], tt->partition_count, APT_RP__COUNT))
-            return NULL;
-        for (size_t i = 0; i < tt->partition_count; i++) {
-            kval *pv = ROW(&tv[APT_RT_RESULTS], i);
-            pv[APT_RP_INDEX].i = tt->partitions[i];
-            pv[APT_RP_ERROR].i = coordinator_error(tt->errors[i]);
-        }
-    }
     return v;
 }
 
@@ -186,7 +170,8 @@ static kval *txn_result(brook_request *req, brook_err error)
 {
     kval *v = kmap_struct(req, TXR__COUNT);
     if (v)
-        v[TXR_ERROR].i = error == BROOK_ERR_DENIED ? 30 /* GROUP_AUTHORIZATION_FAILED */ : coordinator_error(error);
+        v[TXR_ERROR].i =
+            error == BROOK_ERR_DENIED ? 30 /* GROUP_AUTHORIZATION_FAILED */ : kmap_coordinator_error(error);
     return v;
 }
 
