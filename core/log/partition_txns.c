@@ -58,11 +58,6 @@ brook_err brook_txns_end(brook_txns *t, brook_txn *txn, int64_t marker_offset, i
     return add_aborted(t, (brook_aborted_entry){txn->producer_id, txn->first_offset, marker_offset});
 }
 
-void brook_txns_drop(brook_txns *t, brook_txn *txn)
-{
-    unlink_txn(t, txn);
-}
-
 int64_t brook_txns_first_unstable(brook_txns *t, int64_t high_watermark)
 {
     while (t->oldest && t->oldest->end >= 0 && t->oldest->end < high_watermark)

@@ -52,10 +52,6 @@ brook_txn *brook_txns_begin(brook_txns *t, int64_t producer_id, int64_t first_of
  * pass the marker. BROOK_ERR_NOMEM when the abort could not be listed. */
 brook_err brook_txns_end(brook_txns *t, brook_txn *txn, int64_t marker_offset, int aborted);
 
-/* Forget an open transaction without a marker (its producer's state is
- * being dropped with the table). */
-void brook_txns_drop(brook_txns *t, brook_txn *txn);
-
 /* The first offset of the oldest transaction still unstable with the high
  * watermark at `high_watermark` (ended ones whose marker lies below it are
  * let go here), or -1 when none is. */

@@ -8,13 +8,6 @@
 #define VERSION 0
 #define FIXED   (2 + 8 + 2 + 4 + 1 + 8 + 8 + 4)
 
-const char *brook_txn_state_name(brook_txn_state s)
-{
-    static const char *const names[] = {"Empty",        "Ongoing",        "PrepareCommit",
-                                        "PrepareAbort", "CompleteCommit", "CompleteAbort"};
-    return (unsigned)s < sizeof names / sizeof names[0] ? names[s] : "Unknown";
-}
-
 brook_err brook_txn_meta_encode(const brook_txn_meta *m, uint8_t **out, size_t *len)
 {
     size_t n = FIXED;

@@ -45,8 +45,6 @@ typedef struct brook_txn_meta {
 /* The longest list a transaction may hold: its record must fit one batch. */
 #define BROOK_TXN_MAX_PARTITIONS 100000
 
-const char *brook_txn_state_name(brook_txn_state s);
-
 /* The value into a malloc'd *out (BROOK_ERR_INVALID: a topic name too long). */
 brook_err brook_txn_meta_encode(const brook_txn_meta *m, uint8_t **out, size_t *len);
 
