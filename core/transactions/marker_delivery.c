@@ -7,9 +7,8 @@
 #include "cluster_image.h"
 #include "group_coordinator.h"
 #include "log.h"
-#include "membership.h"
 #include "offsets.h"
-#include "peer_link.h"
+#include "peer_links.h"
 #include "router.h"
 #include "txn_marker.h"
 
@@ -27,7 +26,7 @@ typedef struct target {
 
 struct brook_marker_delivery {
     brook_broker *b;
-    brook_marker_links *links;
+    brook_peer_links *links;
     brook_txn_meta *m; /* a copy: the targets point into it */
     int commit;
     int32_t coordinator_epoch;
@@ -174,68 +173,6 @@ static int try_one(brook_marker_delivery *d, target *t)
 
 /* ---- to another broker ---------------------------------------------------------------- */
 
-typedef struct peer {
-    int32_t id;
-    brook_peer_link *link;
-} peer;
-
-struct brook_marker_links {
-    brook_broker *b;
-    peer *peers;
-    size_t n, cap;
-};
-
-brook_marker_links *brook_marker_links_new(brook_broker *b)
-{
-    brook_marker_links *l = calloc(1, sizeof *l);
-    if (l)
-        l->b = b;
-    return l;
-}
-
-void brook_marker_links_free(brook_marker_links *l)
-{
-    if (!l)
-        return;
-    for (size_t i = 0; i < l->n; i++)
-        brook_peer_link_free(l->peers[i].link);
-    free(l->peers);
-    free(l);
-}
-
-/* A working link to broker `id`'s inter-broker listener, or NULL. */
-static brook_peer_link *link_to(brook_marker_links *l, int32_t id)
-{
-    peer *p = NULL;
-    for (size_t i = 0; i < l->n && !p; i++)
-        if (l->peers[i].id == id)
-            p = &l->peers[i];
-    if (p && p->link && !brook_peer_link_broken(p->link))
-        return p->link;
-    if (!p) {
-        if (l->n == l->cap) {
-            size_t cap = l->cap ? l->cap * 2 : 4;
-            peer *more = realloc(l->peers, sizeof *more * cap);
-            if (!more)
-                return NULL;
-            l->peers = more;
-            l->cap = cap;
-        }
-        p = &l->peers[l->n++];
-        *p = (peer){.id = id};
-    }
-    if (p->link) /* broken: it answered what it had; a new one */
-        brook_peer_link_free(p->link);
-    p->link = NULL;
-    const brook_broker *b = l->b;
-    const char *host;
-    int32_t port;
-    if (brook_membership_peer_address(b, id, &host, &port) ||
-        brook_peer_link_new(b->loop, host, port, (size_t)b->st->max_frame_bytes, b->peer_tls, &p->link))
-        return NULL;
-    return p->link;
-}
-
 /* One request to a leader: the targets it carries, in its order. */
 typedef struct remote {
     brook_marker_delivery *d;
@@ -266,7 +203,7 @@ static void remote_answered(void *arg, brook_err err, const msgpack_object *resp
 /* The targets led by `leader`, in one request to it. */
 static void send_to(brook_marker_delivery *d, int32_t leader, target **ts, size_t n)
 {
-    brook_peer_link *link = d->links ? link_to(d->links, leader) : NULL;
+    brook_peer_link *link = d->links ? brook_peer_links_to(d->links, leader) : NULL;
     remote *r = link ? malloc(sizeof *r + sizeof *r->targets * n) : NULL;
     if (!r) {
         again_later(d);
@@ -373,7 +310,7 @@ static void try_all(void *arg)
         finish_if_done(d);
 }
 
-brook_marker_delivery *brook_markers_deliver(brook_broker *b, brook_marker_links *links, const char *txn_id,
+brook_marker_delivery *brook_markers_deliver(brook_broker *b, brook_peer_links *links, const char *txn_id,
                                              const brook_txn_meta *m, int commit, int32_t coordinator_epoch,
                                              brook_markers_done done, void *arg)
 {

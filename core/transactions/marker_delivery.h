@@ -16,20 +16,14 @@
 #include "txn_meta.h"
 
 struct brook_broker;
+struct brook_peer_links;
 typedef struct brook_marker_delivery brook_marker_delivery;
-
-/* The links to other brokers that deliveries share (a cluster's). */
-typedef struct brook_marker_links brook_marker_links;
-brook_marker_links *brook_marker_links_new(struct brook_broker *b);
-/* Requests in flight are answered (their deliveries try again later, or
- * were cancelled). */
-void brook_marker_links_free(brook_marker_links *l);
 
 typedef void (*brook_markers_done)(void *arg);
 
 /* Start delivering markers for `m`'s producer and partitions; NULL when
  * out of memory (the caller tries again later). */
-brook_marker_delivery *brook_markers_deliver(struct brook_broker *b, brook_marker_links *links, const char *txn_id,
+brook_marker_delivery *brook_markers_deliver(struct brook_broker *b, struct brook_peer_links *links, const char *txn_id,
                                              const brook_txn_meta *m, int commit, int32_t coordinator_epoch,
                                              brook_markers_done done, void *arg);
 

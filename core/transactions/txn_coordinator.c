@@ -9,6 +9,7 @@
 #include "log.h"
 #include "marker_delivery.h"
 #include "offsets.h"
+#include "peer_links.h"
 #include "producer_id_blocks.h"
 #include "producer_ids.h"
 #include "strmap.h"
@@ -29,8 +30,8 @@ typedef struct txn_run {
 
 struct brook_txn_coordinator {
     brook_broker *b;
-    brook_strmap runs;         /* id -> txn_run */
-    brook_marker_links *links; /* to the other brokers (a cluster's) */
+    brook_strmap runs;       /* id -> txn_run */
+    brook_peer_links *links; /* to the other brokers (a cluster's) */
     brook_timer *scan;
     int stopping;
 };
@@ -552,14 +553,14 @@ brook_err brook_txn_coordinator_start(brook_broker *b)
     if (!c)
         return BROOK_ERR_NOMEM;
     c->b = b;
-    if (b->st->clustered && !(c->links = brook_marker_links_new(b))) {
+    if (b->st->clustered && !(c->links = brook_peer_links_new(b))) {
         free(c);
         return BROOK_ERR_NOMEM;
     }
     b->txns = c;
     brook_err e = brook_loop_timer_add(b->loop, b->st->txn_abort_interval_ms, scan, c, &c->scan);
     if (e) {
-        brook_marker_links_free(c->links);
+        brook_peer_links_free(c->links);
         free(c);
         b->txns = NULL;
     }
@@ -654,7 +655,7 @@ void brook_txn_coordinator_stop(brook_broker *b)
             run->busy = 0;
         }
     }
-    brook_marker_links_free(c->links); /* answers what is in flight: to cancelled deliveries */
+    brook_peer_links_free(c->links); /* answers what is in flight: to cancelled deliveries */
     c->links = NULL;
 }
 
