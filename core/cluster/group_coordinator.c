@@ -108,6 +108,16 @@ int32_t brook_coordinator_partition(brook_broker *b, const char *key)
     return t ? partition_of(key, t->rec.partitions) : 0;
 }
 
+int32_t brook_coordinator_broker(brook_broker *b, const char *key)
+{
+    if (!b->st->clustered)
+        return b->st->broker_id;
+    const brook_image_topic *t = offsets_topic(b);
+    const brook_image_partition *ip =
+        t ? brook_cluster_image_partition(b, BROOK_OFFSETS_TOPIC, partition_of(key, t->rec.partitions)) : NULL;
+    return ip ? ip->rec.leader : -1;
+}
+
 brook_err brook_coordinator_find(brook_broker *b, const char *group, const brook_listener *asked_on, int32_t *id,
                                  const char **host, int32_t *port)
 {

@@ -33,6 +33,10 @@ brook_err brook_coordinator_check(struct brook_broker *b, const char *group);
 brook_err brook_coordinator_find(struct brook_broker *b, const char *group, const struct brook_listener *asked_on,
                                  int32_t *id, const char **host, int32_t *port);
 
+/* The id of the broker coordinating `key` (a group or transactional id)
+ * as this broker's image says, -1: none now. */
+int32_t brook_coordinator_broker(struct brook_broker *b, const char *key);
+
 /* The coordinator epoch of `key`'s coordinator here (transaction markers
  * carry it: a newer coordinator's fence an older one's): the leader epoch
  * of its __consumer_offsets partition; 0 on a single broker. */

@@ -144,6 +144,12 @@ struct brook_append {
     int16_t acks;
     int marker;   /* `data` is one transaction marker the core built (txn_marker.h), not a client's batches */
     int internal; /* `data` is a coordinator's batch (committed offsets): not checked as a client's, no sequence */
+    /* A transactional batch opens its producer's transaction here only
+     * when the request handler had the coordinator confirm that the
+     * partition is in it (txn_verified) and no marker of the producer was
+     * appended since then: its last marker was at txn_guard (KIP-890) */
+    int txn_verified;
+    int64_t txn_guard;
     void (*done)(brook_append *a);
     void *arg;
     /* out */

@@ -30,18 +30,34 @@ static brook_err check_marker(brook_partition *p, const brook_append *a, const c
     return e;
 }
 
-/* Idempotence: a lone batch with a producer id is checked against the
- * producer's sequence; BROOK_ERR_EXISTS means an earlier copy was appended. */
-static brook_err check_producer(brook_partition *p, const brook_batch_info *info, size_t batches, int64_t *dup_base,
+/* A transactional batch that finds no transaction of its producer open
+ * here would open one: only with the coordinator's word, given since the
+ * producer's last marker here (a batch late for a transaction that has
+ * ended would otherwise open one nobody ends, holding back read_committed
+ * consumers for good). */
+static brook_err check_txn_start(brook_partition *p, const brook_append *a, const char **error_message)
+{
+    int64_t last_marker;
+    int open = brook_producers_txn_state(p->producers, a->first.producer_id, &last_marker);
+    if (open == 1 || (a->txn_verified && (open < 0 || last_marker == a->txn_guard)))
+        return BROOK_OK;
+    *error_message = a->txn_verified ? "the producer's transaction ended after its coordinator confirmed this partition"
+                                     : "a transaction's first batch in a partition needs its coordinator's word";
+    return BROOK_ERR_INVALID_TXN_STATE;
+}
+
+/* Idempotence: a lone batch with a producer id (validate_batches saw to
+ * that) is checked against the producer's sequence; BROOK_ERR_EXISTS means
+ * an earlier copy was appended. */
+static brook_err check_producer(brook_partition *p, const brook_append *a, int64_t *dup_base,
                                 const char **error_message)
 {
+    const brook_batch_info *info = &a->first;
     if (info->producer_id < 0)
         return BROOK_OK;
-    if (batches > 1) {
-        *error_message = "an idempotent produce carries one batch per partition";
-        return BROOK_ERR_CORRUPT;
-    }
     brook_err e = brook_producers_check(p->producers, info, dup_base);
+    if (!e && brook_batch_is_transactional(info))
+        return check_txn_start(p, a, error_message);
     if (e == BROOK_ERR_OUT_OF_ORDER_SEQUENCE)
         *error_message = "sequence number out of order for this producer";
     else if (e == BROOK_ERR_INVALID_PRODUCER_EPOCH)
@@ -61,13 +77,17 @@ static size_t max_batch_bytes(const brook_partition *p)
 
 /* Pure checks of [data, data+len), all before anything changes: whole
  * batches that pass their CRC and the record format, each with records,
- * none larger than the topic takes. *first is the first batch, *batches
- * how many there are. */
+ * none larger than the topic takes, and a batch with a producer id alone
+ * (its producer's state learns one batch per append: a second one, or one
+ * behind a plain batch, would be stored unchecked and learnt only by a
+ * replay or a follower). *first is the first batch, *batches how many
+ * there are. */
 
 static brook_err validate_batches(brook_partition *p, const uint8_t *data, size_t len, brook_batch_info *first,
                                   size_t *batches, const char **error_message)
 {
     size_t max_batch = max_batch_bytes(p);
+    int producer_ids = 0;
     *batches = 0;
     if (len == 0) {
         *error_message = "no record batch";
@@ -95,7 +115,12 @@ static brook_err validate_batches(brook_partition *p, const uint8_t *data, size_
             return e;
         if (*batches == 0)
             *first = info;
+        producer_ids |= info.producer_id >= 0;
         pos += info.size;
+    }
+    if (producer_ids && *batches > 1) {
+        *error_message = "a batch with a producer id must be the partition's only one";
+        return BROOK_ERR_CORRUPT;
     }
     return BROOK_OK;
 }
@@ -122,7 +147,7 @@ static brook_err assign_and_append(brook_partition *p, brook_append *a, int32_t 
     int64_t dup_base;
     e = a->marker     ? check_marker(p, a, &a->error_message)
         : a->internal ? BROOK_OK
-                      : check_producer(p, &a->first, a->batches, &dup_base, &a->error_message);
+                      : check_producer(p, a, &dup_base, &a->error_message);
     if (e == BROOK_ERR_EXISTS) {
         a->duplicate = 1;
         a->base_offset = dup_base;

@@ -18,6 +18,7 @@ typedef struct producer {
     int64_t last_append_ms; /* the broker's wall clock at its last batch */
     int32_t last_seq;
     int32_t coordinator_epoch; /* its last marker's, -1: none */
+    int64_t last_marker;       /* its last marker's offset, -1: none (in memory only) */
     brook_txn *open;           /* its open transaction, NULL: none */
     int16_t epoch;
     uint8_t nbatches;
@@ -150,6 +151,7 @@ static producer *add(brook_producers *ps, int64_t id)
     }
     p->id = id;
     p->coordinator_epoch = -1;
+    p->last_marker = -1;
     size_t i = bucket_of(ps, id);
     p->hash_next = ps->buckets[i];
     ps->buckets[i] = p;
@@ -298,11 +300,19 @@ void brook_producers_record_marker(brook_producers *ps, const brook_batch_info *
         p->last_seq = -1;
     }
     p->coordinator_epoch = coordinator_epoch;
+    p->last_marker = b->base_offset;
     p->last_append_ms = now_ms;
     if (p->open) {
         brook_txns_end(&ps->txns, p->open, b->base_offset, !commit); /* NOMEM: the abort goes unlisted */
         p->open = NULL;
     }
+}
+
+int brook_producers_txn_state(const brook_producers *ps, int64_t producer_id, int64_t *last_marker)
+{
+    const producer *p = find(ps, producer_id);
+    *last_marker = p ? p->last_marker : -1;
+    return !p ? -1 : p->open != NULL;
 }
 
 void brook_producers_learn(brook_producers *ps, const uint8_t *batch, const brook_batch_info *b, int64_t now_ms)

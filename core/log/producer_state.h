@@ -65,6 +65,13 @@ brook_err brook_producers_check_marker(const brook_producers *ps, int64_t produc
 void brook_producers_record_marker(brook_producers *ps, const brook_batch_info *b, int commit,
                                    int32_t coordinator_epoch, int64_t now_ms);
 
+/* Whether `producer_id` has a transaction open here: 1 open, 0 not, -1
+ * the producer is unknown here; *last_marker is the offset of its last
+ * marker appended here since the table was loaded (-1: none). A
+ * transaction's first batch in a partition is taken only if the
+ * coordinator confirmed it with no marker since (KIP-890, txn_verify.h). */
+int brook_producers_txn_state(const brook_producers *ps, int64_t producer_id, int64_t *last_marker);
+
 /* Learn one appended batch whatever it is (replay, a follower's copy):
  * a marker (parsed from `batch`) or data. */
 void brook_producers_learn(brook_producers *ps, const uint8_t *batch, const brook_batch_info *b, int64_t now_ms);

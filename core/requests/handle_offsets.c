@@ -12,6 +12,7 @@
 #include "offsets.h"
 #include "router.h"
 #include "topics.h"
+#include "txn_verify.h"
 
 /* Every partition of the request gets `e`. */
 static void fail_all(brook_offset_topic *topics, size_t n, brook_err e)
@@ -114,10 +115,39 @@ void brook_handle_offset_commit(brook_req *req)
     brook_offsets_commit(b->offsets, c->group_id, changes, n, brook_wall_clock_ms(), commit_durable, req);
 }
 
+typedef struct txn_offsets {
+    brook_req *req;
+    brook_offset_change *changes;
+    size_t n;
+} txn_offsets;
+
+/* The transaction coordinator answered: write the offsets, or refuse them
+ * (a retry may cure: COORDINATOR_LOAD_IN_PROGRESS, which every client
+ * retries here, where Produce's NOT_ENOUGH_REPLICAS is no answer). */
+static void txn_offsets_verified(void *arg, brook_err err)
+{
+    txn_offsets *t = arg;
+    brook_req *req = t->req;
+    brook_txn_offset_commit_req *c = &req->pub.u.txn_offset_commit;
+    if (!err && (req->cancelled || req->deadline_passed))
+        err = BROOK_ERR_SHUTDOWN;
+    if (err) { /* to the partitions that passed their own checks */
+        commit_durable(req, err == BROOK_ERR_NOT_ENOUGH_REPLICAS ? BROOK_ERR_AGAIN : err);
+        return;
+    }
+    brook_offsets_txn_commit(req->broker->offsets, c->group_id, c->producer_id, c->producer_epoch, t->changes, t->n,
+                             brook_wall_clock_ms(), commit_durable, req);
+}
+
 /* TxnOffsetCommit: offsets inside a producer's transaction, to the group's
  * coordinator; they are committed when the transaction is (offsets.h).
  * WRITE on the transactional id and READ on the group, as Kafka asks; the
- * generation is checked when the request names one (v3+). */
+ * generation is checked when the request names one (v3+). The
+ * transaction coordinator must say first that the group's offsets are in
+ * the producer's ongoing transaction (AddOffsetsToTxn put them there;
+ * txn_verify.h): offsets of a transaction that has ended would stay
+ * pending for good, and read_committed consumers of the group would wait
+ * on them (UNSTABLE_OFFSET_COMMIT) for ever. */
 void brook_handle_txn_offset_commit(brook_req *req)
 {
     brook_broker *b = req->broker;
@@ -141,9 +171,15 @@ void brook_handle_txn_offset_commit(brook_req *req)
     }
     if (!n)
         return;
+    txn_offsets *t = brook_request_alloc(&req->pub, sizeof *t);
+    if (!t) {
+        fail_all(c->topics, c->topic_count, BROOK_ERR_NOMEM);
+        return;
+    }
+    *t = (txn_offsets){req, changes, n};
     req->pending++;
-    brook_offsets_txn_commit(b->offsets, c->group_id, c->producer_id, c->producer_epoch, changes, n,
-                             brook_wall_clock_ms(), commit_durable, req);
+    brook_txn_verify(b, c->transactional_id, c->producer_id, c->producer_epoch, BROOK_OFFSETS_TOPIC,
+                     brook_coordinator_partition(b, c->group_id), txn_offsets_verified, t);
 }
 
 /* ---- fetch ------------------------------------------------------------------------------ */

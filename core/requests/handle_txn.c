@@ -48,9 +48,32 @@ static void answer_partitions(brook_add_partitions_to_txn_req *r, brook_err err,
                 r->topics[t].errors[i] = err;
 }
 
+/* A partition leader asks whether partitions are in a producer's ongoing
+ * transaction before taking its first batch there (KIP-890's VerifyOnly):
+ * the cluster's own only (ClusterAction, as Kafka). */
+static void verify_for_a_leader(brook_req *req)
+{
+    brook_add_partitions_to_txn_req *r = &req->pub.u.add_partitions_to_txn;
+    brook_err e = brook_authorize(req, BROOK_OP_CLUSTER_ACTION, BROOK_RESOURCE_CLUSTER, "kafka-cluster");
+    if (!e && (!r->transactional_id || !*r->transactional_id))
+        e = BROOK_ERR_INVALID;
+    if (!e && !req->broker->txns)
+        e = BROOK_ERR_LEADER_NOT_AVAILABLE;
+    if (!e)
+        e = brook_coordinator_check(req->broker, r->transactional_id);
+    if (e)
+        answer_partitions(r, e, 0);
+    else
+        brook_txn_verify_partitions(req);
+}
+
 void brook_handle_add_partitions_to_txn(brook_req *req)
 {
     brook_add_partitions_to_txn_req *r = &req->pub.u.add_partitions_to_txn;
+    if (r->verify_only) {
+        verify_for_a_leader(req);
+        return;
+    }
     brook_err e = may_use(req, r->transactional_id);
     if (e) {
         answer_partitions(r, e, 0);

@@ -404,6 +404,35 @@ void brook_txn_add_offsets(brook_req *req)
         r->error = e;
 }
 
+/* ---- KIP-890: a partition leader's question -------------------------------------------------- */
+
+brook_err brook_txn_in_transaction(brook_broker *b, const char *id, int64_t producer_id, int16_t epoch,
+                                   const char *topic, int32_t partition)
+{
+    brook_txn_coordinator *c = b->txns;
+    const brook_txn_meta *m = current(c, id);
+    brook_err e = check_producer(m, producer_id, epoch);
+    if (e)
+        return e;
+    if (m->state == BROOK_TXN_PREPARE_COMMIT || m->state == BROOK_TXN_PREPARE_ABORT)
+        return BROOK_ERR_CONCURRENT_TRANSACTIONS; /* ending: once ended, the batch is late */
+    if (m->state == BROOK_TXN_ONGOING && brook_txn_meta_has(m, topic, partition))
+        return BROOK_OK;
+    const txn_run *run = brook_strmap_get(&c->runs, id);
+    /* a state write under way may be the one adding it */
+    return run && run->busy ? BROOK_ERR_CONCURRENT_TRANSACTIONS : BROOK_ERR_INVALID_TXN_STATE;
+}
+
+void brook_txn_verify_partitions(brook_req *req)
+{
+    brook_add_partitions_to_txn_req *r = &req->pub.u.add_partitions_to_txn;
+    for (size_t t = 0; t < r->topic_count; t++)
+        for (size_t i = 0; i < r->topics[t].partition_count; i++)
+            r->topics[t].errors[i] =
+                brook_txn_in_transaction(req->broker, r->transactional_id, r->producer_id, r->producer_epoch,
+                                         r->topics[t].name, r->topics[t].partitions[i]);
+}
+
 /* ---- EndTxn ----------------------------------------------------------------------------------- */
 
 static void end_answered(step *s, brook_err err)
@@ -543,6 +572,11 @@ static void scan(void *arg)
     scan_for(c, NULL, NULL);
     if (brook_loop_timer_add(c->b->loop, c->b->st->txn_abort_interval_ms, scan, c, &c->scan))
         log_error("transactions: cannot arm the timeout scan (out of memory): timed-out transactions stay open");
+}
+
+struct brook_peer_links *brook_txn_coordinator_links(brook_broker *b)
+{
+    return b->txns ? b->txns->links : NULL;
 }
 
 /* ---- life ------------------------------------------------------------------------------------------ */

@@ -16,6 +16,8 @@
 #ifndef BROOK_CORE_TXN_COORDINATOR_H
 #define BROOK_CORE_TXN_COORDINATOR_H
 
+#include <stdint.h>
+
 #include <brook/errors.h>
 
 struct brook_broker;
@@ -33,11 +35,25 @@ void brook_txn_coordinator_loaded(struct brook_broker *b, int (*pick)(void *arg,
 /* They are not any more: stop their markers (the next coordinator sends them). */
 void brook_txn_coordinator_unloaded(struct brook_broker *b, int (*pick)(void *arg, const char *id), void *arg);
 
+/* The links to other brokers the coordinator keeps (a cluster's; NULL
+ * otherwise or once stopped), which verifications share. */
+struct brook_peer_links *brook_txn_coordinator_links(struct brook_broker *b);
+
 /* The requests, for an id coordinated here, the caller having checked
  * what the request may do (handle_txn.c). */
 void brook_txn_init_producer_id(struct brook_req *req);
 void brook_txn_add_partitions(struct brook_req *req);
 void brook_txn_add_offsets(struct brook_req *req);
 void brook_txn_end(struct brook_req *req);
+
+/* KIP-890: whether (topic, partition) is in the ongoing transaction of
+ * `id`'s producer `producer_id` at `epoch` (coordinated here): BROOK_OK;
+ * CONCURRENT_TRANSACTIONS while it is ending or its state being written;
+ * INVALID_TXN_STATE when it is not; INVALID_PRODUCER_ID_MAPPING or
+ * PRODUCER_FENCED for another producer. Nothing changes. */
+brook_err brook_txn_in_transaction(struct brook_broker *b, const char *id, int64_t producer_id, int16_t epoch,
+                                   const char *topic, int32_t partition);
+/* The same for each partition of an AddPartitionsToTxn with verify_only. */
+void brook_txn_verify_partitions(struct brook_req *req);
 
 #endif

@@ -129,6 +129,7 @@ int kmap_dec_produce(kreq *kr, brook_request *req)
     kval *b = kr->body;
     brook_produce_req *p = &req->u.produce;
     p->acks = (int16_t)b[PRODUCE_ACKS].i;
+    p->transactional_id = kmap_str(req, &b[PRODUCE_TXN_ID]); /* NULL for null, and before v3 */
     req->timeout_ms = (int32_t)b[PRODUCE_TIMEOUT].i;
     kval *topics = &b[PRODUCE_TOPICS];
     p->topic_count = COUNT_OF(topics);

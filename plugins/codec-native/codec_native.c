@@ -53,6 +53,7 @@ const char *const native_op_names[] = {
     "alter_client_quotas",
     "describe_client_quotas",
     "write_txn_markers",
+    "verify_txn",
 };
 const size_t native_op_count = sizeof native_op_names / sizeof native_op_names[0];
 BROOK_STATIC_ASSERT(sizeof native_op_names / sizeof native_op_names[0] == OP__COUNT,
@@ -298,7 +299,9 @@ static int decode_produce(decoder *d, const brook_host *host)
     if (native_get_str(d, d->map, "topic", &p->topics[0].name, "\"topic\" must be a non-empty string") ||
         native_get_int(d, d->map, "partition", 0, 0, INT32_MAX, &partition, "\"partition\" must be an integer >= 0") ||
         native_get_int(d, d->map, "acks", 1, -1, 1, &acks, "\"acks\" must be -1, 0 or 1") ||
-        native_get_int(d, d->map, "timeout_ms", 0, 0, INT32_MAX, &timeout, "\"timeout_ms\" must be an integer >= 0"))
+        native_get_int(d, d->map, "timeout_ms", 0, 0, INT32_MAX, &timeout, "\"timeout_ms\" must be an integer >= 0") ||
+        native_copy_str(d, native_field(d->map, "transactional_id"), 1, 32767, &p->transactional_id,
+                        "\"transactional_id\" must be a non-empty string"))
         return -1;
     pp->partition = (int32_t)partition;
     p->acks = (int16_t)acks;
@@ -500,6 +503,7 @@ static brook_err native_decode(void *conn, const uint8_t *frame, size_t len, bro
         case OP_ALTER_CLIENT_QUOTAS: rc = native_decode_alter_client_quotas(&d); break;
         case OP_DESCRIBE_CLIENT_QUOTAS: rc = native_decode_describe_client_quotas(&d); break;
         case OP_WRITE_TXN_MARKERS: rc = native_decode_write_txn_markers(&d); break;
+        case OP_VERIFY_TXN: rc = native_decode_verify_txn(&d); break;
         case OP_SASL_HANDSHAKE:
         case OP_SASL_AUTHENTICATE: rc = native_decode_auth_op(&d, nr->op); break;
         default: rc = native_decode_group_op(&d, nr->op); break;
@@ -885,6 +889,7 @@ static void encode_body(msgpack_packer *pk, const native *n, const native_req *n
     case OP_ALTER_CLIENT_QUOTAS: native_encode_alter_client_quotas(pk, nr, req); return;
     case OP_DESCRIBE_CLIENT_QUOTAS: native_encode_describe_client_quotas(pk, nr, req); return;
     case OP_WRITE_TXN_MARKERS: native_encode_write_txn_markers(pk, nr, req); return;
+    case OP_VERIFY_TXN: native_encode_verify_txn(pk, nr, req); return;
     case OP_SASL_HANDSHAKE:
     case OP_SASL_AUTHENTICATE: native_encode_auth_op(pk, nr, req); return;
     default: native_encode_group_op(pk, nr, req); return;

@@ -54,6 +54,7 @@ typedef enum op {
     OP_DESCRIBE_CLIENT_QUOTAS,
     /* a transaction coordinator's markers to a partition leader (native_replica.c) */
     OP_WRITE_TXN_MARKERS,
+    OP_VERIFY_TXN,
     OP__COUNT
 } op;
 
@@ -103,6 +104,8 @@ int native_decode_replica_fetch(decoder *d);
 brook_err native_encode_replica_fetch(const native_req *nr, const brook_request *req, brook_writer *w);
 int native_decode_write_txn_markers(decoder *d);
 void native_encode_write_txn_markers(msgpack_packer *pk, const native_req *nr, const brook_request *req);
+int native_decode_verify_txn(decoder *d);
+void native_encode_verify_txn(msgpack_packer *pk, const native_req *nr, const brook_request *req);
 
 /* ---- topic administration (native_topics.c) ---- */
 int native_decode_topic_op(decoder *d, op o);

@@ -140,35 +140,31 @@ brook_err native_encode_replica_fetch(const native_req *nr, const brook_request 
     return e;
 }
 
-/* ---- write_txn_markers: a transaction coordinator ending a producer's
+/* ---- transactions between brokers --------------------------------------------
+ * write_txn_markers: a transaction coordinator ending a producer's
  * transaction in partitions this broker leads (the inter-broker form of
  * Kafka's WriteTxnMarkers): producer_id, producer_epoch,
- * coordinator_epoch, commit (0/1) and partitions: [{topic, partition}];
+ * coordinator_epoch, commit (0/1) and partitions: [{topic, partition}].
+ * verify_txn: a partition's leader asking the transactional id's
+ * coordinator whether partitions are in the producer's ongoing
+ * transaction (Kafka's AddPartitionsToTxn v4 with VerifyOnly, KIP-890):
+ * transactional_id, producer_id, producer_epoch and partitions. Both are
  * answered with "errors", one per partition in order. */
 
-int native_decode_write_txn_markers(decoder *d)
+/* "partitions" as one topic entry per partition, in order, each with its
+ * error slot; -1 (with the message) when malformed. */
+static int decode_partition_list(decoder *d, brook_txn_topic **out, size_t *count)
 {
-    brook_write_txn_markers_req *w = &d->req->u.write_txn_markers;
-    int64_t producer_id, epoch, coordinator_epoch, commit;
-    if (native_get_int(d, d->map, "producer_id", -1, 0, INT64_MAX, &producer_id, "\"producer_id\" must be >= 0") ||
-        native_get_int(d, d->map, "producer_epoch", -1, 0, INT16_MAX, &epoch, "\"producer_epoch\" must be >= 0") ||
-        native_get_int(d, d->map, "coordinator_epoch", 0, 0, INT32_MAX, &coordinator_epoch,
-                       "\"coordinator_epoch\" must be >= 0") ||
-        native_get_int(d, d->map, "commit", -1, 0, 1, &commit, "\"commit\" must be 0 or 1"))
-        return -1;
-    if (producer_id < 0 || epoch < 0 || commit < 0)
-        return native_fail(d, "\"producer_id\", \"producer_epoch\" and \"commit\" are required");
     const msgpack_object *parts = native_field(d->map, "partitions");
     if (!parts || parts->type != MSGPACK_OBJECT_ARRAY || parts->via.array.size > MAX_PARTITIONS)
         return native_fail(d, "\"partitions\" must be an array (at most 100000)");
     size_t n = parts->via.array.size;
-    brook_txn_marker *m = brook_request_alloc(d->req, sizeof *m);
     brook_txn_topic *topics = brook_request_alloc(d->req, sizeof *topics * (n ? n : 1));
     int32_t *ids = brook_request_alloc(d->req, sizeof *ids * (n ? n : 1));
     brook_err *errors = brook_request_alloc(d->req, sizeof *errors * (n ? n : 1));
-    if (!m || !topics || !ids || !errors)
+    if (!topics || !ids || !errors)
         return native_fail(d, "out of memory");
-    for (size_t i = 0; i < n; i++) { /* one topic entry per partition, as they came */
+    for (size_t i = 0; i < n; i++) {
         const msgpack_object *p = &parts->via.array.ptr[i];
         int64_t partition;
         if (p->type != MSGPACK_OBJECT_MAP)
@@ -183,24 +179,80 @@ int native_decode_write_txn_markers(decoder *d)
         topics[i].errors = &errors[i];
         topics[i].partition_count = 1;
     }
+    *out = topics;
+    *count = n;
+    return 0;
+}
+
+/* The producer both name: -1 (with the message) when missing or out of range. */
+static int decode_producer(decoder *d, int64_t *producer_id, int64_t *epoch)
+{
+    if (native_get_int(d, d->map, "producer_id", -1, 0, INT64_MAX, producer_id, "\"producer_id\" must be >= 0") ||
+        native_get_int(d, d->map, "producer_epoch", -1, 0, INT16_MAX, epoch, "\"producer_epoch\" must be >= 0"))
+        return -1;
+    if (*producer_id < 0 || *epoch < 0)
+        return native_fail(d, "\"producer_id\" and \"producer_epoch\" are required");
+    return 0;
+}
+
+int native_decode_write_txn_markers(decoder *d)
+{
+    brook_write_txn_markers_req *w = &d->req->u.write_txn_markers;
+    int64_t producer_id, epoch, coordinator_epoch, commit;
+    if (decode_producer(d, &producer_id, &epoch) ||
+        native_get_int(d, d->map, "coordinator_epoch", 0, 0, INT32_MAX, &coordinator_epoch,
+                       "\"coordinator_epoch\" must be >= 0") ||
+        native_get_int(d, d->map, "commit", -1, 0, 1, &commit, "\"commit\" must be 0 or 1"))
+        return -1;
+    if (commit < 0)
+        return native_fail(d, "\"commit\" is required");
+    brook_txn_marker *m = brook_request_alloc(d->req, sizeof *m);
+    if (!m)
+        return native_fail(d, "out of memory");
     *m = (brook_txn_marker){.producer_id = producer_id,
                             .producer_epoch = (int16_t)epoch,
                             .coordinator_epoch = (int32_t)coordinator_epoch,
-                            .commit = (int)commit,
-                            .topics = topics,
-                            .topic_count = n};
+                            .commit = (int)commit};
+    if (decode_partition_list(d, &m->topics, &m->topic_count))
+        return -1;
     w->markers = m;
     w->marker_count = 1;
     d->req->type = BROOK_REQ_WRITE_TXN_MARKERS;
     return 0;
 }
 
+int native_decode_verify_txn(decoder *d)
+{
+    brook_add_partitions_to_txn_req *r = &d->req->u.add_partitions_to_txn;
+    int64_t producer_id, epoch;
+    if (native_get_str(d, d->map, "transactional_id", &r->transactional_id,
+                       "\"transactional_id\" must be a non-empty string") ||
+        decode_producer(d, &producer_id, &epoch) || decode_partition_list(d, &r->topics, &r->topic_count))
+        return -1;
+    r->producer_id = producer_id;
+    r->producer_epoch = (int16_t)epoch;
+    r->verify_only = 1;
+    d->req->type = BROOK_REQ_ADD_PARTITIONS_TO_TXN;
+    return 0;
+}
+
+static void encode_partition_errors(msgpack_packer *pk, const native_req *nr, const brook_txn_topic *topics, size_t n)
+{
+    native_pack_head(pk, nr, BROOK_OK, NULL, 1);
+    native_pack_str(pk, "errors");
+    msgpack_pack_array(pk, (uint32_t)n);
+    for (size_t i = 0; i < n; i++)
+        msgpack_pack_int(pk, topics[i].errors[0]);
+}
+
 void native_encode_write_txn_markers(msgpack_packer *pk, const native_req *nr, const brook_request *req)
 {
     const brook_txn_marker *m = &req->u.write_txn_markers.markers[0];
-    native_pack_head(pk, nr, BROOK_OK, NULL, 1);
-    native_pack_str(pk, "errors");
-    msgpack_pack_array(pk, (uint32_t)m->topic_count);
-    for (size_t i = 0; i < m->topic_count; i++)
-        msgpack_pack_int(pk, m->topics[i].errors[0]);
+    encode_partition_errors(pk, nr, m->topics, m->topic_count);
+}
+
+void native_encode_verify_txn(msgpack_packer *pk, const native_req *nr, const brook_request *req)
+{
+    const brook_add_partitions_to_txn_req *r = &req->u.add_partitions_to_txn;
+    encode_partition_errors(pk, nr, r->topics, r->topic_count);
 }

@@ -40,10 +40,10 @@ def batch(values, producer_id=-1, epoch=-1, sequence=-1, timestamp=1700000000000
     return struct.pack(">qi", 0, len(after_length)) + after_length
 
 
-def produce_v3(topic, partition, records, acks=1, timeout=5000):
+def produce_v3(topic, partition, records, acks=1, timeout=5000, txn_id=None):
     """Produce v3 body: transactional id, acks, timeout, [topic [partition records]]."""
     part = struct.pack(">i", partition) + nbytes(records)
-    return string(None) + struct.pack(">hi", acks, timeout) + array([string(topic) + array([part])])
+    return string(txn_id) + struct.pack(">hi", acks, timeout) + array([string(topic) + array([part])])
 
 
 class Conn:
@@ -108,6 +108,47 @@ def init_producer_id(conn):
     data = conn.call(22, 0, string(None) + struct.pack(">i", 60000))
     _throttle, err, pid, epoch = struct.unpack(">ihqh", data)
     assert err == 0, err
+    return pid, epoch
+
+
+def init_transactional_id(conn, txn_id, timeout_ms=60000):
+    """InitProducerId v1 for a transactional id: (error, producer id, epoch)."""
+    data = conn.call(22, 1, string(txn_id) + struct.pack(">i", timeout_ms))
+    _throttle, err, pid, epoch = struct.unpack(">ihqh", data)
+    return err, pid, epoch
+
+
+def add_partitions_to_txn(conn, txn_id, pid, epoch, topics):
+    """AddPartitionsToTxn v1: {(topic, partition): error}."""
+    body = string(txn_id) + struct.pack(">qh", pid, epoch) + array(
+        [string(t) + array([struct.pack(">i", p) for p in parts]) for t, parts in topics.items()])
+    return {(t, p): e for t, p, e in topic_rows(conn.call(24, 1, body), 4, ">ih")}
+
+
+def find_coordinator(conn, key, key_type=1):
+    """FindCoordinator v1 (key type 1: a transactional id): (error, node id, port)."""
+    data = conn.call(10, 1, string(key) + struct.pack(">b", key_type))
+    _throttle, err, mlen = struct.unpack_from(">ihh", data)
+    p = 8 + max(mlen, 0)
+    (node,) = struct.unpack_from(">i", data, p)
+    (hlen,) = struct.unpack_from(">h", data, p + 4)
+    (port,) = struct.unpack_from(">i", data, p + 6 + hlen)
+    return err, node, port
+
+
+def end_txn(conn, txn_id, pid, epoch, commit):
+    """EndTxn v1: the error."""
+    return struct.unpack(">ih", conn.call(26, 1, string(txn_id) + struct.pack(">qhb", pid, epoch, 1 if commit else 0)))[1]
+
+
+def transaction(conn, txn_id, topics, timeout_ms=60000):
+    """A transactional id's producer (id, epoch) with `topics` ({topic:
+    [partitions]}) added to its transaction, as a transactional client
+    does before it produces."""
+    err, pid, epoch = init_transactional_id(conn, txn_id, timeout_ms)
+    assert err == 0, err
+    added = add_partitions_to_txn(conn, txn_id, pid, epoch, topics)
+    assert set(added.values()) == {0}, added
     return pid, epoch
 
 

@@ -5,6 +5,7 @@ transaction still holds back the last stable offset, an aborted one stays
 hidden from read_committed consumers, and a marker written to the new
 leader ends the open one."""
 import signal
+import time
 import unittest
 
 from brooktest import read_values
@@ -22,7 +23,31 @@ class ClusterTxnLog(ClusterTestCase):
         conn = kw.Conn(self.brokers[broker_id].kafka_port)
         try:
             b = kw.batch(values, producer_id=pid, epoch=epoch, sequence=seq, transactional=txn)
-            return kw.parse_produce_v3(conn.call(0, 3, kw.produce_v3("t", 0, b, acks=-1)))[0][2:]
+            body = kw.produce_v3("t", 0, b, acks=-1, txn_id="log" if txn else None)
+            return kw.parse_produce_v3(conn.call(0, 3, body))[0][2:]
+        finally:
+            conn.close()
+
+    def coordinator(self):
+        """The transactional id "log"'s coordinator: (broker id, Kafka port)."""
+        conn = kw.Conn(self.brokers[min(self.brokers)].kafka_port)
+        try:
+            deadline = time.time() + 30
+            err, node, port = kw.find_coordinator(conn, "log")
+            while err and time.time() < deadline:  # __consumer_offsets being created
+                time.sleep(0.2)
+                err, node, port = kw.find_coordinator(conn, "log")
+            self.assertEqual(err, 0)
+            return node, port
+        finally:
+            conn.close()
+
+    def begin(self, topics):
+        """The transactional id "log"'s producer, `topics` in its transaction,
+        through its coordinator: (pid, epoch)."""
+        conn = kw.Conn(self.coordinator()[1])
+        try:
+            return kw.transaction(conn, "log", topics)
         finally:
             conn.close()
 
@@ -30,14 +55,16 @@ class ClusterTxnLog(ClusterTestCase):
         got = kw.write_txn_markers(self.brokers[broker_id].kafka_port, [(pid, epoch, commit, {"t": [0]}, 0)])
         return got[(pid, "t", 0)]
 
+    def read_committed_from(self, topic, partition, want):
+        return read_values(self.kafka_bootstrap(), topic, [partition], "read_committed", want, timeout=30.0,
+                           settle=1.0)
+
     def read_committed(self, want, settle=1.0):
         return read_values(self.kafka_bootstrap(), "t", [0], "read_committed", want, timeout=30.0, settle=settle)
 
     def test_a_new_leader_keeps_the_transactions(self):
         leader = self.create("t", rf=3)[0]["leader"]
-        conn = kw.Conn(self.brokers[leader].kafka_port)
-        pid, epoch = kw.init_producer_id(conn)
-        conn.close()
+        pid, epoch = self.begin({"t": [0]})
         self.assertEqual(self.produce(leader, [b"aborted"], pid, epoch, 0, txn=True), (0, 0))
         self.assertEqual(self.produce(leader, [b"plain"]), (0, 1))
         self.assertEqual(self.marker(leader, pid, epoch, commit=False), 0)
@@ -52,6 +79,45 @@ class ClusterTxnLog(ClusterTestCase):
         self.start(leader)  # back as a follower: it truncates or copies, and learns the marker
         self.wait_partitions("t", lambda r: len(r["isr"]) == 3, 1, timeout=60)
 
+    def test_a_leader_asks_the_coordinator_on_another_broker(self):
+        coordinator = self.coordinator()[0]
+        rows = self.create("v", partitions=6, rf=1)
+        away = sorted(p for p, r in rows.items() if r["leader"] != coordinator)
+        self.assertGreaterEqual(len(away), 2, rows)
+        added, other = away[0], away[1]
+        pid, epoch = self.begin({"v": [added]})
+
+        def produce(partition, value, seq):
+            conn = kw.Conn(self.brokers[rows[partition]["leader"]].kafka_port)
+            try:
+                b = kw.batch([value], producer_id=pid, epoch=epoch, sequence=seq, transactional=True)
+                body = kw.produce_v3("v", partition, b, acks=-1, txn_id="log")
+                return kw.parse_produce_v3(conn.call(0, 3, body))[0][2:]
+            finally:
+                conn.close()
+
+        self.assertEqual(produce(other, b"not added", 0)[0], 48)  # INVALID_TXN_STATE, from the coordinator
+        self.assertEqual(produce(added, b"in", 0), (0, 0))
+        # ended by its coordinator (the marker sent to the leader): a batch
+        # late for the transaction is refused, the coordinator says so
+        conn = kw.Conn(self.coordinator()[1])
+        try:
+            self.assertEqual(kw.end_txn(conn, "log", pid, epoch, commit=True), 0)
+        finally:
+            conn.close()
+        conn = kw.Conn(self.brokers[rows[added]["leader"]].kafka_port)
+        try:
+            deadline = time.time() + 20
+            while time.time() < deadline:  # the marker written: the last stable offset past it
+                got = kw.parse_list_offsets_v4(conn.call(2, 4, kw.list_offsets_v4("v", added, -1, isolation=1)))
+                if got[0][4] == 2:
+                    break
+                time.sleep(0.1)
+            self.assertEqual(got[0][4], 2)
+        finally:
+            conn.close()
+        self.assertEqual(produce(added, b"late", 1)[0], 48)
+        self.assertEqual(self.read_committed_from("v", added, 1), [b"in"])
 
 if __name__ == "__main__":
     unittest.main()

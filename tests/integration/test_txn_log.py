@@ -8,11 +8,19 @@ aborted one, a read_uncommitted one sees everything. The state is rebuilt
 after kill -9 and after a clean restart; stale markers and out-of-order
 batches are refused with Kafka's errors; only the cluster's own may write
 markers. The frames are made by hand (no Debian client sends
-WriteTxnMarkers; the transaction coordinator comes next)."""
+WriteTxnMarkers): the producer begins its transaction with the broker's
+coordinator as a client does, and the markers are written by hand.
+
+A hostile or late producer cannot open a transaction nobody will end
+(KIP-890): transactional batches need the request's transactional id,
+and a transaction's first batch in a partition is taken only if its
+coordinator says the partition is in that producer's ongoing
+transaction."""
 import os
 import shutil
 import signal
 import tempfile
+import time
 import unittest
 
 from brooktest import Broker, BrokerTestCase, Native, brookctl, read_values
@@ -26,6 +34,8 @@ except ImportError:
 
 SEGMENT = 'storage = { plugin = "segment"; flush = "always"; };'
 INVALID_PRODUCER_EPOCH, INVALID_TXN_STATE, UNKNOWN_TOPIC, CLUSTER_DENIED = 47, 48, 3, 31
+CORRUPT_MESSAGE, INVALID_RECORD, INVALID_PRODUCER_ID_MAPPING, TXN_ID_DENIED = 2, 87, 49, 53
+TXN = "log"
 
 
 class TxnLog(unittest.TestCase):
@@ -57,9 +67,12 @@ class TxnLog(unittest.TestCase):
             self.conn = kw.Conn(self.broker.kafka_port)
         return self.conn.call(key, version, body)
 
-    def produce(self, values, pid=-1, epoch=-1, seq=-1, txn=False):
+    def produce(self, values, pid=-1, epoch=-1, seq=-1, txn=False, txn_id=TXN, topic="t"):
         b = kw.batch(values, producer_id=pid, epoch=epoch, sequence=seq, transactional=txn)
-        return kw.parse_produce_v3(self.call(0, 3, kw.produce_v3("t", 0, b)))[0][2:]
+        return self.produce_bytes(b, txn_id, topic)
+
+    def produce_bytes(self, records, txn_id=TXN, topic="t"):
+        return kw.parse_produce_v3(self.call(0, 3, kw.produce_v3(topic, 0, records, txn_id=txn_id)))[0][2:]
 
     def marker(self, pid, epoch, commit, coordinator_epoch=0, topic="t"):
         got = kw.write_txn_markers(self.broker.kafka_port, [(pid, epoch, commit, {topic: [0]}, coordinator_epoch)])
@@ -84,10 +97,22 @@ class TxnLog(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         return r.stdout.decode().split()
 
-    def open_pid(self):
+    def open_pid(self, topics=None):
+        """A transactional producer with t-0 (or `topics`) in its transaction."""
         if not self.conn:
             self.conn = kw.Conn(self.broker.kafka_port)
-        return kw.init_producer_id(self.conn)
+        return kw.transaction(self.conn, TXN, topics or {"t": [0]})
+
+    def init_again(self):
+        """InitProducerId for the same id until done: the coordinator fences
+        the producer (aborting its transaction first): the new epoch."""
+        for _ in range(100):
+            err, _pid, epoch = kw.init_transactional_id(self.conn, TXN)
+            if err == 0:
+                return epoch
+            self.assertEqual(err, 51)  # CONCURRENT_TRANSACTIONS while its abort markers go
+            time.sleep(0.05)
+        self.fail("InitProducerId never finished")
 
     def test_read_committed_sees_committed_transactions_and_never_aborted_ones(self):
         pid, epoch = self.open_pid()
@@ -151,16 +176,19 @@ class TxnLog(unittest.TestCase):
     def test_stale_markers_are_refused(self):
         pid, epoch = self.open_pid()
         self.assertEqual(self.produce([b"x"], pid, epoch, 0, txn=True), (0, 0))
-        # the coordinator fences the producer (a newer epoch) with its abort
-        self.assertEqual(self.marker(pid, epoch + 1, commit=False, coordinator_epoch=5), 0)
-        self.assertEqual(self.marker(pid, epoch, commit=True, coordinator_epoch=5), INVALID_PRODUCER_EPOCH)
+        # the coordinator fences the producer (its abort marker at epoch + 1)
+        new_epoch = self.init_again()
+        self.assertGreater(new_epoch, epoch + 1)
+        self.assertEqual(self.marker(pid, epoch, commit=True), INVALID_PRODUCER_EPOCH)
+        self.assertEqual(self.marker(pid, epoch + 1, commit=False, coordinator_epoch=5), 0)  # ends nothing
         self.assertEqual(self.marker(pid, epoch + 1, commit=True, coordinator_epoch=4), 52)  # COORDINATOR_FENCED
         # the fenced producer's batches are refused; the new epoch starts at 0
         self.assertEqual(self.produce([b"late"], pid, epoch, 1, txn=True)[0], INVALID_PRODUCER_EPOCH)
-        self.assertEqual(self.produce([b"new"], pid, epoch + 1, 0, txn=True), (0, 2))
-        self.assertEqual(self.marker(pid, epoch + 1, commit=True, coordinator_epoch=5), 0)
+        self.assertEqual(kw.add_partitions_to_txn(self.conn, TXN, pid, new_epoch, {"t": [0]}), {("t", 0): 0})
+        self.assertEqual(self.produce([b"new"], pid, new_epoch, 0, txn=True), (0, 3))
+        self.assertEqual(self.marker(pid, new_epoch, commit=True, coordinator_epoch=5), 0)
         self.assertEqual(self.committed(1), [b"new"])
-        got = kw.write_txn_markers(self.broker.kafka_port, [(pid, epoch + 1, True, {"nope": [0], "t": [9]}, 5)])
+        got = kw.write_txn_markers(self.broker.kafka_port, [(pid, new_epoch, True, {"nope": [0], "t": [9]}, 5)])
         self.assertEqual(got, {(pid, "nope", 0): UNKNOWN_TOPIC, (pid, "t", 9): UNKNOWN_TOPIC})
 
     def test_native_refuses_bad_isolation_and_markers(self):
@@ -188,7 +216,67 @@ class TxnLog(unittest.TestCase):
 
     def test_a_transactional_batch_needs_a_producer(self):
         err = self.produce([b"x"], -1, -1, -1, txn=True)[0]
-        self.assertEqual(err, 87)  # INVALID_RECORD
+        self.assertEqual(err, INVALID_RECORD)
+
+    def assert_stable(self):
+        """Nothing holds read_committed consumers back: the last stable
+        offset is the high watermark."""
+        self.assertEqual(self.latest(isolation=1), self.latest(isolation=0))
+
+    def test_no_transaction_opens_without_its_coordinator(self):
+        """Each of these used to be appended and open a transaction nobody
+        would end: the partition's last stable offset stuck for good."""
+        pid, epoch = self.open_pid()
+        self.assertEqual(self.produce([b"plain"], txn_id=None), (0, 0))
+        # no transactional id in the request, or one the client may not use
+        self.assertEqual(self.produce([b"a"], pid, epoch, 0, txn=True, txn_id=None)[0], TXN_ID_DENIED)
+        self.assertEqual(self.produce([b"a"], pid, epoch, 0, txn=True, txn_id="")[0], TXN_ID_DENIED)
+        # a producer id the coordinator never gave this id, or an id it does not know
+        self.assertEqual(self.produce([b"a"], pid + 7, 0, 0, txn=True)[0], INVALID_PRODUCER_ID_MAPPING)
+        self.assertEqual(self.produce([b"a"], pid, epoch, 0, txn=True, txn_id="other")[0],
+                         INVALID_PRODUCER_ID_MAPPING)
+        # a partition the producer did not add to its transaction
+        r = brookctl(self.broker.address, "topics", "create", "u")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(self.produce([b"a"], pid, epoch, 0, txn=True, topic="u")[0], INVALID_TXN_STATE)
+        # a transactional batch behind a plain one in the same request
+        two = kw.batch([b"p"]) + kw.batch([b"a"], producer_id=pid, epoch=epoch, sequence=0, transactional=True)
+        self.assertEqual(self.produce_bytes(two)[0], CORRUPT_MESSAGE)
+        self.assert_stable()
+        # the real thing, ended by its coordinator: then a batch late for it
+        self.assertEqual(self.produce([b"in"], pid, epoch, 0, txn=True), (0, 1))
+        self.assertEqual(kw.end_txn(self.conn, TXN, pid, epoch, commit=True), 0)
+        deadline = time.time() + 10
+        while self.latest(isolation=1) < 3 and time.time() < deadline:  # its marker written
+            time.sleep(0.05)
+        self.assertEqual(self.produce([b"late"], pid, epoch, 1, txn=True)[0], INVALID_TXN_STATE)
+        self.assert_stable()
+        self.restart(signal.SIGKILL)  # and nothing the log replays opens one either
+        self.assert_stable()
+        self.assertEqual(self.committed(2), [b"plain", b"in"])
+
+    def test_native_produce_names_its_transactional_id(self):
+        pid, epoch = self.open_pid()
+        n = Native(self.broker.port)
+        self.addCleanup(n.close)
+        b = kw.batch([b"n"], producer_id=pid, epoch=epoch, sequence=0, transactional=True)
+        self.assertEqual(n.call("produce", topic="t", partition=0, batch=b)["error"], 50)  # TRANSACTIONAL_ID_DENIED
+        r = n.call("produce", topic="t", partition=0, batch=b, transactional_id="")
+        self.assertEqual(r["error"], 2)
+        self.assertIn("transactional_id", r["message"])
+        r = n.call("produce", topic="t", partition=0, batch=b, transactional_id=TXN)
+        self.assertEqual((r["error"], r["base_offset"]), (0, 0))
+        # the inter-broker question itself: malformed, unknown, in, not in
+        r = n.call("verify_txn", producer_id=pid, producer_epoch=epoch, partitions=[])
+        self.assertEqual(r["error"], 2)
+        self.assertIn("transactional_id", r["message"])
+        r = n.call("verify_txn", transactional_id=TXN, producer_id=pid, producer_epoch=epoch, partitions=[{}])
+        self.assertEqual(r["error"], 2)
+        tps = [{"topic": "t", "partition": 0}, {"topic": "t", "partition": 1}]
+        r = n.call("verify_txn", transactional_id=TXN, producer_id=pid, producer_epoch=epoch, partitions=tps)
+        self.assertEqual((r["error"], r["errors"]), (0, [0, 43]))  # in it; INVALID_TXN_STATE
+        r = n.call("verify_txn", transactional_id="nope", producer_id=pid, producer_epoch=epoch, partitions=tps)
+        self.assertEqual(r["errors"], [46, 46])  # INVALID_PRODUCER_ID_MAPPING
 
 
 class TxnMarkersDenied(BrokerTestCase):
@@ -205,6 +293,22 @@ class TxnMarkersDenied(BrokerTestCase):
         self.ctl("topics", "create", "t")
         got = kw.write_txn_markers(self.broker.kafka_port, [(1, 0, True, {"t": [0]}, 0)])
         self.assertEqual(got, {(1, "t", 0): CLUSTER_DENIED})
+        # a partition leader's question to a coordinator is the cluster's too
+        n = Native(self.broker.port)
+        self.addCleanup(n.close)
+        r = n.call("verify_txn", transactional_id="x", producer_id=1, producer_epoch=0,
+                   partitions=[{"topic": "t", "partition": 0}])
+        self.assertEqual(r["errors"], [10])  # DENIED
+
+    def test_transactional_batches_need_write_on_the_transactional_id(self):
+        self.ctl("topics", "create", "t")
+        conn = kw.Conn(self.broker.kafka_port)
+        self.addCleanup(conn.close)
+        b = kw.batch([b"x"], producer_id=1, epoch=0, sequence=0, transactional=True)
+        got = kw.parse_produce_v3(conn.call(0, 3, kw.produce_v3("t", 0, b, txn_id="x")))
+        self.assertEqual(got[0][2], TXN_ID_DENIED)
+        got = kw.parse_produce_v3(conn.call(0, 3, kw.produce_v3("t", 0, kw.batch([b"plain"]), txn_id="x")))
+        self.assertEqual(got[0][2], 0)  # only transactional batches need it, as Kafka
 
 
 if __name__ == "__main__":

@@ -201,6 +201,10 @@ typedef struct brook_produce_req {
     int16_t acks; /* 0, 1 or -1 (all) */
     brook_produce_topic *topics;
     size_t topic_count;
+    /* since 2.15: the producer's transactional id (Kafka's Produce v3+
+     * TransactionalId), which a request carrying transactional batches
+     * must name; NULL: none (and from a 2.14 codec) */
+    const char *transactional_id;
 } brook_produce_req;
 
 /* ---- fetch ---------------------------------------------------------- */
@@ -765,6 +769,11 @@ typedef struct brook_add_partitions_to_txn_req {
     int16_t producer_epoch;
     brook_txn_topic *topics; /* each partition's error out */
     size_t topic_count;
+    /* since 2.15: only ask whether the partitions are in the producer's
+     * ongoing transaction, adding nothing (KIP-890: a partition's leader
+     * checks a transaction's first batch before it takes it); 0 from a
+     * 2.14 codec */
+    int verify_only;
 } brook_add_partitions_to_txn_req;
 
 typedef struct brook_add_offsets_to_txn_req {
