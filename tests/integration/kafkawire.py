@@ -384,6 +384,30 @@ class Flex:
         assert self.uvarint() == 0
 
 
+def offset_fetch_v7(port, group, topic, partitions, require_stable=True):
+    """OffsetFetch v7 (KIP-447's require_stable): {(topic, partition): (offset, error)}."""
+    body = compact(group) + uvarint(2) + compact(topic) + uvarint(len(partitions) + 1)
+    body += b"".join(struct.pack(">i", p) for p in partitions) + b"\0"
+    r = call_flexible(port, 9, 7, body + struct.pack(">b", 1 if require_stable else 0) + b"\0")
+    r.take(">i")
+    out = {}
+
+    def partition(name):
+        index, offset = r.take(">i"), r.take(">q")
+        r.take(">i")  # the leader epoch
+        r.str()
+        out[(name, index)] = (offset, r.take(">h"))
+        r.tags()
+
+    def one_topic():
+        name = r.str()
+        r.array(lambda: partition(name))
+        r.tags()
+
+    r.array(one_topic)
+    return out
+
+
 # ---- partition reassignments (KIP-455) -------------------------------------------
 
 def alter_reassignments_v0(port, moves, timeout_ms=10000):

@@ -219,6 +219,48 @@ class TransactionErrors(unittest.TestCase):
         data = self.conn.call(26, 1, kw.string(txn_id) + struct.pack(">qhb", pid, epoch, 1 if commit else 0))
         return struct.unpack(">ih", data)[1]
 
+    def add_offsets(self, txn_id, pid, epoch, group):
+        data = self.conn.call(25, 1, kw.string(txn_id) + struct.pack(">qh", pid, epoch) + kw.string(group))
+        return struct.unpack(">ih", data)[1]
+
+    def txn_offset_commit(self, txn_id, group, pid, epoch, offsets):
+        """TxnOffsetCommit v0: offsets {(topic, partition): offset}; {(topic, partition): error}."""
+        by_topic = {}
+        for (t, p), o in offsets.items():
+            by_topic.setdefault(t, []).append(struct.pack(">iq", p, o) + kw.string(None))
+        body = kw.string(txn_id) + kw.string(group) + struct.pack(">qh", pid, epoch)
+        body += kw.array([kw.string(t) + kw.array(parts) for t, parts in by_topic.items()])
+        return {(t, p): e for t, p, e in kw.topic_rows(self.conn.call(28, 0, body), 4, ">ih")}
+
+    def end_until_done(self, txn_id, pid, epoch, commit):
+        deadline = time.time() + 10
+        err = self.end(txn_id, pid, epoch, commit)
+        while err == 51 and time.time() < deadline:  # its markers on their way
+            time.sleep(0.05)
+            err = self.end(txn_id, pid, epoch, commit)
+        return err
+
+    def test_offsets_only_inside_their_transaction(self):
+        """A TxnOffsetCommit after its transaction ended, or for a group the
+        transaction does not hold, used to stay pending for good: every
+        read_committed consumer of the group then got UNSTABLE_OFFSET_COMMIT
+        (88) for ever."""
+        err, pid, epoch = self.init("o")
+        self.assertEqual(err, 0)
+        self.assertEqual(self.add_offsets("o", pid, epoch, "g"), 0)
+        self.assertEqual(self.txn_offset_commit("o", "g", pid, epoch, {("t", 0): 5}), {("t", 0): 0})
+        self.assertEqual(self.end_until_done("o", pid, epoch, True), 0)
+        stable = lambda group: kw.offset_fetch_v7(self.broker.kafka_port, group, "t", [0])  # noqa: E731
+        self.assertEqual(stable("g"), {("t", 0): (5, 0)})
+        self.assertEqual(self.txn_offset_commit("o", "g", pid, epoch, {("t", 0): 9}), {("t", 0): 48})  # late
+        self.assertEqual(stable("g"), {("t", 0): (5, 0)})
+        # the next transaction holds partitions but not the group's offsets
+        self.assertEqual(self.add_partitions("o", pid, epoch, {"t": [0]}), {("t", 0): 0})
+        self.assertEqual(self.txn_offset_commit("o", "g", pid, epoch, {("t", 0): 7}), {("t", 0): 48})
+        self.assertEqual(self.txn_offset_commit("o", "g", pid + 1, epoch, {("t", 0): 7}), {("t", 0): 49})
+        self.assertEqual(self.end_until_done("o", pid, epoch, False), 0)
+        self.assertEqual(stable("g"), {("t", 0): (5, 0)})
+
     def test_refusals(self):
         self.assertEqual(self.init("x", timeout=60001)[0], 50)  # INVALID_TRANSACTION_TIMEOUT
         self.assertEqual(self.init("")[0], 42)  # an empty transactional id: INVALID_REQUEST, as Kafka
