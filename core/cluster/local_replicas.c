@@ -311,6 +311,8 @@ static brook_err request_isr_change(void *arg, brook_partition *p, const int32_t
                                     int32_t partition_epoch, brook_isr_change_done done, void *done_arg)
 {
     brook_broker *b = arg;
+    if (!b->local) /* stopped: the loop still turns while the broker leaves, and a strategy's timer may ask */
+        return BROOK_ERR_SHUTDOWN;
     const brook_image_partition *ip = brook_cluster_image_partition(b, p->topic->name, p->index);
     isr_write *w = calloc(1, sizeof *w);
     if (!w)
