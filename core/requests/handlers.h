@@ -35,6 +35,8 @@ void brook_handle_add_partitions_to_txn(brook_req *req);  /* handle_txn.c */
 void brook_handle_add_offsets_to_txn(brook_req *req);     /* handle_txn.c */
 void brook_handle_end_txn(brook_req *req);                /* handle_txn.c */
 void brook_handle_txn_offset_commit(brook_req *req);      /* handle_groups.c */
+void brook_handle_list_transactions(brook_req *req);      /* handle_txn_describe.c */
+void brook_handle_describe_transactions(brook_req *req);  /* handle_txn_describe.c */
 void brook_handle_describe_user_scram(brook_req *req);    /* handle_users.c */
 void brook_handle_alter_user_scram(brook_req *req);       /* handle_users.c */
 /* The auth plugin that keeps SCRAM users (scram_list/scram_set/scram_delete), NULL if none (handle_users.c). */

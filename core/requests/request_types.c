@@ -58,6 +58,8 @@ static const brook_req_type_row rows[BROOK_REQ_TYPE_COUNT] = {
     [BROOK_REQ_ADD_OFFSETS_TO_TXN] = {"add_offsets_to_txn", brook_handle_add_offsets_to_txn},
     [BROOK_REQ_END_TXN] = {"end_txn", brook_handle_end_txn},
     [BROOK_REQ_TXN_OFFSET_COMMIT] = {"txn_offset_commit", brook_handle_txn_offset_commit},
+    [BROOK_REQ_LIST_TRANSACTIONS] = {"list_transactions", brook_handle_list_transactions},
+    [BROOK_REQ_DESCRIBE_TRANSACTIONS] = {"describe_transactions", brook_handle_describe_transactions},
 };
 
 const brook_req_type_row *brook_req_type(int type)

@@ -7,7 +7,7 @@
 struct brook_req;
 
 /* Types are the values of brook_request_type, 0 up to this. */
-#define BROOK_REQ_TYPE_COUNT (BROOK_REQ_TXN_OFFSET_COMMIT + 1)
+#define BROOK_REQ_TYPE_COUNT (BROOK_REQ_DESCRIBE_TRANSACTIONS + 1)
 
 typedef struct brook_req_type_row {
     const char *name;                    /* "produce", "fetch", ... for metric labels and logs */

@@ -141,3 +141,16 @@ brook_txn_meta *brook_txn_meta_copy(const brook_txn_meta *m, const brook_txn_tp 
     free(all);
     return c;
 }
+
+const char *brook_txn_state_name(brook_txn_state s)
+{
+    switch (s) {
+    case BROOK_TXN_EMPTY: return "Empty";
+    case BROOK_TXN_ONGOING: return "Ongoing";
+    case BROOK_TXN_PREPARE_COMMIT: return "PrepareCommit";
+    case BROOK_TXN_PREPARE_ABORT: return "PrepareAbort";
+    case BROOK_TXN_COMPLETE_COMMIT: return "CompleteCommit";
+    case BROOK_TXN_COMPLETE_ABORT: return "CompleteAbort";
+    }
+    return "Unknown";
+}

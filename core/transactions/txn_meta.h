@@ -59,4 +59,7 @@ brook_txn_meta *brook_txn_meta_copy(const brook_txn_meta *m, const brook_txn_tp 
 /* Whether `m`'s partitions hold (topic, partition). */
 int brook_txn_meta_has(const brook_txn_meta *m, const char *topic, int32_t partition);
 
+/* Kafka's name of a state ("Ongoing", ...), as admin clients show it. */
+const char *brook_txn_state_name(brook_txn_state s);
+
 #endif

@@ -1096,6 +1096,50 @@ static const kfield toc_resp[OC_R__COUNT] = {
 MSG(toc_request, toc_req);
 MSG(toc_response, toc_resp);
 
+/* ---- DescribeTransactions (65), ListTransactions (66) -------------------------------- */
+static const kfield dtx_req[DTX__COUNT] = {
+    [DTX_IDS] = FA("TransactionalIds", KT_STRING, 0, KV_ANY, KV_NEVER),
+};
+static const kfield dtx_resp_topic[DTX_RT__COUNT] = {
+    [DTX_RT_NAME] = F("Topic", KT_STRING, 0, KV_ANY),
+    [DTX_RT_PARTITIONS] = FA("Partitions", KT_INT32, 0, KV_ANY, KV_NEVER),
+};
+static const kfield dtx_resp_state[DTX_RS__COUNT] = {
+    [DTX_RS_ERROR] = F("ErrorCode", KT_INT16, 0, KV_ANY),
+    [DTX_RS_ID] = F("TransactionalId", KT_STRING, 0, KV_ANY),
+    [DTX_RS_STATE] = F("TransactionState", KT_STRING, 0, KV_ANY),
+    [DTX_RS_TIMEOUT] = F("TransactionTimeoutMs", KT_INT32, 0, KV_ANY),
+    [DTX_RS_START] = F("TransactionStartTimeMs", KT_INT64, 0, KV_ANY),
+    [DTX_RS_PRODUCER_ID] = F("ProducerId", KT_INT64, 0, KV_ANY),
+    [DTX_RS_EPOCH] = F("ProducerEpoch", KT_INT32, 0, KV_ANY),
+    [DTX_RS_TOPICS] = FS("Topics", dtx_resp_topic, 0, KV_ANY, KV_NEVER),
+};
+static const kfield dtx_resp[DTX_R__COUNT] = {
+    [DTX_R_THROTTLE] = F("ThrottleTimeMs", KT_INT32, 0, KV_ANY),
+    [DTX_R_STATES] = FS("TransactionStates", dtx_resp_state, 0, KV_ANY, KV_NEVER),
+};
+MSG(dtx_request, dtx_req);
+MSG(dtx_response, dtx_resp);
+
+static const kfield ltx_req[LTX__COUNT] = {
+    [LTX_STATES] = FA("StateFilters", KT_STRING, 0, KV_ANY, KV_NEVER),
+    [LTX_PRODUCER_IDS] = FA("ProducerIdFilters", KT_INT64, 0, KV_ANY, KV_NEVER),
+    [LTX_DURATION] = FD("DurationFilter", KT_INT64, 1, KV_ANY, -1),
+};
+static const kfield ltx_resp_state[LTX_RS__COUNT] = {
+    [LTX_RS_ID] = F("TransactionalId", KT_STRING, 0, KV_ANY),
+    [LTX_RS_PRODUCER_ID] = F("ProducerId", KT_INT64, 0, KV_ANY),
+    [LTX_RS_STATE] = F("TransactionState", KT_STRING, 0, KV_ANY),
+};
+static const kfield ltx_resp[LTX_R__COUNT] = {
+    [LTX_R_THROTTLE] = F("ThrottleTimeMs", KT_INT32, 0, KV_ANY),
+    [LTX_R_ERROR] = F("ErrorCode", KT_INT16, 0, KV_ANY),
+    [LTX_R_UNKNOWN_STATES] = FA("UnknownStateFilters", KT_STRING, 0, KV_ANY, KV_NEVER),
+    [LTX_R_STATES] = FS("TransactionStates", ltx_resp_state, 0, KV_ANY, KV_NEVER),
+};
+MSG(ltx_request, ltx_req);
+MSG(ltx_response, ltx_resp);
+
 /* ---- DescribeClientQuotas (48), AlterClientQuotas (49) ------------------------ */
 static const kfield quota_entity[QE__COUNT] = {
     [QE_TYPE] = F("EntityType", KT_STRING, 0, KV_ANY),
@@ -1449,6 +1493,24 @@ static const kapi apis[] = {
      .response = &txr_response,
      .decode = kmap_dec_end_txn,
      .encode = kmap_enc_end_txn},
+    {.key = 65,
+     .name = "DescribeTransactions",
+     .min_ver = 0,
+     .max_ver = 0,
+     .flexible_from = 0,
+     .request = &dtx_request,
+     .response = &dtx_response,
+     .decode = kmap_dec_describe_transactions,
+     .encode = kmap_enc_describe_transactions},
+    {.key = 66,
+     .name = "ListTransactions",
+     .min_ver = 0,
+     .max_ver = 1,
+     .flexible_from = 0,
+     .request = &ltx_request,
+     .response = &ltx_response,
+     .decode = kmap_dec_list_transactions,
+     .encode = kmap_enc_list_transactions},
     {.key = 28,
      .name = "TxnOffsetCommit",
      .min_ver = 0,

@@ -366,6 +366,25 @@ enum { TOC_T_NAME, TOC_T_PARTITIONS, TOC_T__COUNT };
 /* in OffsetCommit's order (kmap_group.c decodes both); no commit timestamp */
 enum { TOC_P_INDEX, TOC_P_OFFSET, TOC_P_LEADER_EPOCH, TOC_P_NO_TIMESTAMP, TOC_P_METADATA, TOC_P__COUNT };
 
+/* DescribeTransactions (65), ListTransactions (66): KIP-664 */
+enum { DTX_IDS, DTX__COUNT };
+enum { DTX_R_THROTTLE, DTX_R_STATES, DTX_R__COUNT };
+enum {
+    DTX_RS_ERROR,
+    DTX_RS_ID,
+    DTX_RS_STATE,
+    DTX_RS_TIMEOUT,
+    DTX_RS_START,
+    DTX_RS_PRODUCER_ID,
+    DTX_RS_EPOCH,
+    DTX_RS_TOPICS,
+    DTX_RS__COUNT
+};
+enum { DTX_RT_NAME, DTX_RT_PARTITIONS, DTX_RT__COUNT };
+enum { LTX_STATES, LTX_PRODUCER_IDS, LTX_DURATION, LTX__COUNT };
+enum { LTX_R_THROTTLE, LTX_R_ERROR, LTX_R_UNKNOWN_STATES, LTX_R_STATES, LTX_R__COUNT };
+enum { LTX_RS_ID, LTX_RS_PRODUCER_ID, LTX_RS_STATE, LTX_RS__COUNT };
+
 enum { SH_MECHANISM, SH__COUNT };
 enum { SH_R_ERROR, SH_R_MECHANISMS, SH_R__COUNT };
 enum { SA_BYTES, SA__COUNT };

@@ -81,6 +81,11 @@ int kmap_dec_end_txn(kreq *kr, brook_request *req);
 kval *kmap_enc_end_txn(kreq *kr, brook_request *req);
 int kmap_dec_txn_offset_commit(kreq *kr, brook_request *req);
 kval *kmap_enc_txn_offset_commit(kreq *kr, brook_request *req);
+/* kmap_txn_admin.c */
+int kmap_dec_describe_transactions(kreq *kr, brook_request *req);
+kval *kmap_enc_describe_transactions(kreq *kr, brook_request *req);
+int kmap_dec_list_transactions(kreq *kr, brook_request *req);
+kval *kmap_enc_list_transactions(kreq *kr, brook_request *req);
 /* kmap_quotas.c */
 int kmap_dec_describe_client_quotas(kreq *kr, brook_request *req);
 kval *kmap_enc_describe_client_quotas(kreq *kr, brook_request *req);

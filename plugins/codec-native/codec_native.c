@@ -54,6 +54,8 @@ const char *const native_op_names[] = {
     "describe_client_quotas",
     "write_txn_markers",
     "verify_txn",
+    "list_transactions",
+    "describe_transactions",
 };
 const size_t native_op_count = sizeof native_op_names / sizeof native_op_names[0];
 BROOK_STATIC_ASSERT(sizeof native_op_names / sizeof native_op_names[0] == OP__COUNT,
@@ -504,6 +506,8 @@ static brook_err native_decode(void *conn, const uint8_t *frame, size_t len, bro
         case OP_DESCRIBE_CLIENT_QUOTAS: rc = native_decode_describe_client_quotas(&d); break;
         case OP_WRITE_TXN_MARKERS: rc = native_decode_write_txn_markers(&d); break;
         case OP_VERIFY_TXN: rc = native_decode_verify_txn(&d); break;
+        case OP_LIST_TRANSACTIONS: rc = native_decode_list_transactions(&d); break;
+        case OP_DESCRIBE_TRANSACTIONS: rc = native_decode_describe_transactions(&d); break;
         case OP_SASL_HANDSHAKE:
         case OP_SASL_AUTHENTICATE: rc = native_decode_auth_op(&d, nr->op); break;
         default: rc = native_decode_group_op(&d, nr->op); break;
@@ -890,6 +894,8 @@ static void encode_body(msgpack_packer *pk, const native *n, const native_req *n
     case OP_DESCRIBE_CLIENT_QUOTAS: native_encode_describe_client_quotas(pk, nr, req); return;
     case OP_WRITE_TXN_MARKERS: native_encode_write_txn_markers(pk, nr, req); return;
     case OP_VERIFY_TXN: native_encode_verify_txn(pk, nr, req); return;
+    case OP_LIST_TRANSACTIONS: native_encode_list_transactions(pk, nr, req); return;
+    case OP_DESCRIBE_TRANSACTIONS: native_encode_describe_transactions(pk, nr, req); return;
     case OP_SASL_HANDSHAKE:
     case OP_SASL_AUTHENTICATE: native_encode_auth_op(pk, nr, req); return;
     default: native_encode_group_op(pk, nr, req); return;

@@ -55,6 +55,8 @@ typedef enum op {
     /* a transaction coordinator's markers to a partition leader (native_replica.c) */
     OP_WRITE_TXN_MARKERS,
     OP_VERIFY_TXN,
+    OP_LIST_TRANSACTIONS,
+    OP_DESCRIBE_TRANSACTIONS,
     OP__COUNT
 } op;
 
@@ -104,6 +106,11 @@ int native_decode_replica_fetch(decoder *d);
 brook_err native_encode_replica_fetch(const native_req *nr, const brook_request *req, brook_writer *w);
 int native_decode_write_txn_markers(decoder *d);
 void native_encode_write_txn_markers(msgpack_packer *pk, const native_req *nr, const brook_request *req);
+/* native_transactions.c */
+int native_decode_list_transactions(decoder *d);
+void native_encode_list_transactions(msgpack_packer *pk, const native_req *nr, const brook_request *req);
+int native_decode_describe_transactions(decoder *d);
+void native_encode_describe_transactions(msgpack_packer *pk, const native_req *nr, const brook_request *req);
 int native_decode_verify_txn(decoder *d);
 void native_encode_verify_txn(msgpack_packer *pk, const native_req *nr, const brook_request *req);
 

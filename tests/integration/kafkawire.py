@@ -408,6 +408,58 @@ def offset_fetch_v7(port, group, topic, partitions, require_stable=True):
     return out
 
 
+# ---- the transactions coordinators hold (KIP-664) --------------------------------
+
+def list_transactions(port, states=(), producer_ids=(), duration_ms=None):
+    """ListTransactions (v1 with a duration filter, else v0):
+    (error, unknown state filters, {transactional id: (producer id, state)})."""
+    body = uvarint(len(states) + 1) + b"".join(compact(s) for s in states)
+    body += uvarint(len(producer_ids) + 1) + b"".join(struct.pack(">q", p) for p in producer_ids)
+    version = 0
+    if duration_ms is not None:
+        body += struct.pack(">q", duration_ms)
+        version = 1
+    r = call_flexible(port, 66, version, body + b"\0")
+    r.take(">i")
+    error = r.take(">h")
+    unknown = r.array(r.str)
+    out = {}
+
+    def one():
+        tid, pid, state = r.str(), r.take(">q"), r.str()
+        r.tags()
+        out[tid] = (pid, state)
+
+    r.array(one)
+    return error, unknown, out
+
+
+def describe_transactions(port, ids):
+    """DescribeTransactions v0: {id: (error, state, timeout ms, start ms,
+    producer id, epoch, {topic: [partitions]})}."""
+    body = uvarint(len(ids) + 1) + b"".join(compact(i) for i in ids) + b"\0"
+    r = call_flexible(port, 65, 0, body)
+    r.take(">i")
+    out = {}
+
+    def one():
+        err, tid, state = r.take(">h"), r.str(), r.str()
+        timeout, start, pid, epoch = r.take(">i"), r.take(">q"), r.take(">q"), r.take(">i")
+        topics = {}
+
+        def topic():
+            name = r.str()
+            topics[name] = r.array(lambda: r.take(">i"))
+            r.tags()
+
+        r.array(topic)
+        r.tags()
+        out[tid] = (err, state, timeout, start, pid, epoch, topics)
+
+    r.array(one)
+    return out
+
+
 # ---- partition reassignments (KIP-455) -------------------------------------------
 
 def alter_reassignments_v0(port, moves, timeout_ms=10000):

@@ -10,8 +10,9 @@ import signal
 import time
 import unittest
 
-from brooktest import read_values
+from brooktest import brookctl, read_values
 from clustertest import ClusterTestCase
+import kafkawire as kw
 from test_cluster_groups import java_hash_partition
 
 try:
@@ -73,6 +74,32 @@ class ClusterTransactions(ClusterTestCase):
                                                                    timeout=10)}
         c.close()
         self.assertEqual(sum(committed.values()), 9 + 3 + 3)  # past the data and the markers: 3 partitions
+
+    def test_the_coordinators_list_and_describe_their_transactions(self):
+        """KIP-664 in a cluster: each broker lists the ids it coordinates
+        (admin clients ask every broker; brookctl does), DescribeTransactions
+        is answered by the id's coordinator only (NOT_COORDINATOR elsewhere)."""
+        txn = "tx-listed"
+        p = self.producer(txn)
+        p.begin_transaction()
+        p.produce("out", b"open", partition=1)
+        p.flush(30)
+        coordinator = self.txn_coordinator(txn)
+        for i, b in self.brokers.items():
+            listed = kw.list_transactions(b.kafka_port, states=["Ongoing"])[2]
+            self.assertEqual(txn in listed, i == coordinator, (i, listed))
+            described = kw.describe_transactions(b.kafka_port, [txn])[txn]
+            self.assertEqual(described[0], 0 if i == coordinator else 16, i)  # NOT_COORDINATOR
+            if i == coordinator:
+                self.assertEqual((described[1], described[6]), ("Ongoing", {"out": [1]}))
+        other = next(i for i in self.brokers if i != coordinator)
+        r = brookctl(self.brokers[other].address, "transactions", "list", "--state", "Ongoing")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(txn, r.stdout.decode().split())
+        r = brookctl(self.brokers[other].address, "transactions", "describe", txn)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout.decode().splitlines()[1].split()[:2], [txn, "Ongoing"])
+        p.commit_transaction(30)
 
     def test_a_new_coordinator_aborts_the_open_transaction(self):
         txn = "tx-kill"

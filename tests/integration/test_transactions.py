@@ -261,6 +261,50 @@ class TransactionErrors(unittest.TestCase):
         self.assertEqual(self.end_until_done("o", pid, epoch, False), 0)
         self.assertEqual(stable("g"), {("t", 0): (5, 0)})
 
+    def test_list_and_describe(self):
+        """KIP-664's admin view, by raw frames and by brookctl."""
+        err, pid_a, epoch_a = self.init("a")
+        self.assertEqual(err, 0)
+        r = brookctl(self.broker.address, "topics", "create", "u", "--partitions", "3")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(self.add_partitions("a", pid_a, epoch_a, {"t": [0], "u": [2, 0]}), {("t", 0): 0, ("u", 0): 0,
+                                                                                            ("u", 2): 0})
+        err, pid_b, _ = self.init("b")
+        port = self.broker.kafka_port
+        self.assertEqual(kw.list_transactions(port), (0, [], {"a": (pid_a, "Ongoing"), "b": (pid_b, "Empty")}))
+        self.assertEqual(kw.list_transactions(port, states=["Ongoing", "Nope"]), (0, ["Nope"], {"a": (pid_a, "Ongoing")}))
+        self.assertEqual(kw.list_transactions(port, producer_ids=[pid_b])[2], {"b": (pid_b, "Empty")})
+        self.assertEqual(kw.list_transactions(port, duration_ms=0)[2], {"a": (pid_a, "Ongoing")})  # one running
+        self.assertEqual(kw.list_transactions(port, duration_ms=3600000)[2], {})
+        got = kw.describe_transactions(port, ["a", "b", "nope", ""])
+        err, state, timeout, start, pid, epoch, topics = got["a"]
+        self.assertEqual((err, state, timeout, pid, epoch, topics),
+                         (0, "Ongoing", 10000, pid_a, epoch_a, {"t": [0], "u": [0, 2]}))
+        self.assertLessEqual(abs(start - time.time() * 1000), 60000)
+        self.assertEqual(got["b"], (0, "Empty", 10000, -1, pid_b, 0, {}))
+        self.assertEqual(got["nope"][0], 105)  # TRANSACTIONAL_ID_NOT_FOUND
+        self.assertEqual(got[""][0], 42)  # INVALID_REQUEST
+        # brookctl: the same, as tables
+        r = brookctl(self.broker.address, "transactions", "list")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        rows = [line.split() for line in r.stdout.decode().splitlines()]
+        self.assertEqual(rows, [["TRANSACTIONAL-ID", "PRODUCER-ID", "STATE"], ["a", str(pid_a), "Ongoing"],
+                                ["b", str(pid_b), "Empty"]])
+        r = brookctl(self.broker.address, "transactions", "list", "--state", "Ongoing")
+        self.assertEqual(r.stdout.decode().split()[3:], ["a", str(pid_a), "Ongoing"])
+        r = brookctl(self.broker.address, "transactions", "list", "--state", "Nope")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn('no state "Nope"', r.stderr.decode())
+        r = brookctl(self.broker.address, "transactions", "describe", "a", "nope")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn('no transactional id "nope"', r.stderr.decode())
+        row = r.stdout.decode().splitlines()[1].split()
+        self.assertEqual(row[:5] + row[6:], ["a", "Ongoing", str(pid_a), str(epoch_a), "10000", "t-0", "u-0", "u-2"])
+        # after its end: the complete state, no partitions, no start
+        self.assertEqual(self.end_until_done("a", pid_a, epoch_a, False), 0)
+        self.assertEqual(kw.describe_transactions(port, ["a"])["a"][:2], (0, "CompleteAbort"))
+        self.assertEqual(kw.describe_transactions(port, ["a"])["a"][3:], (-1, pid_a, epoch_a, {}))
+
     def test_refusals(self):
         self.assertEqual(self.init("x", timeout=60001)[0], 50)  # INVALID_TRANSACTION_TIMEOUT
         self.assertEqual(self.init("")[0], 42)  # an empty transactional id: INVALID_REQUEST, as Kafka
@@ -300,7 +344,9 @@ class TransactionsDenied(unittest.TestCase):
         with open(acl, "w") as f:
             f.write("allow User:ANONYMOUS * ALL topic literal *\n"
                     "allow User:ANONYMOUS * ALL transactional_id literal allowed\n"
-                    "allow User:ANONYMOUS * DESCRIBE transactional_id literal denied\n")
+                    "allow User:ANONYMOUS * DESCRIBE transactional_id literal denied\n"
+                    "allow User:ANONYMOUS * WRITE transactional_id literal hidden\n"
+                    "deny User:ANONYMOUS * DESCRIBE transactional_id literal hidden\n")
         self.broker = Broker(self.dir, extra='auth = ( { plugin = "acl"; file = "%s"; } );' % acl).start()
         self.addCleanup(lambda: self.broker.stop())
         r = brookctl(self.broker.address, "topics", "create", "t")
@@ -317,6 +363,18 @@ class TransactionsDenied(unittest.TestCase):
         with self.assertRaises(KafkaException) as ctx:
             no.init_transactions(15)
         self.assertIn("TRANSACTIONAL_ID_AUTHORIZATION_FAILED", str(ctx.exception))
+
+    def test_describe_on_the_transactional_id(self):
+        """An id the client may not DESCRIBE is left out of lists and refused
+        by DescribeTransactions (53), as Kafka."""
+        port = self.broker.kafka_port
+        conn = kw.Conn(port)
+        self.addCleanup(conn.close)
+        for txn_id in ("allowed", "hidden"):
+            self.assertEqual(kw.init_transactional_id(conn, txn_id)[0], 0)
+        self.assertEqual(sorted(kw.list_transactions(port)[2]), ["allowed"])
+        got = kw.describe_transactions(port, ["allowed", "hidden"])
+        self.assertEqual((got["allowed"][0], got["hidden"][0]), (0, 53))
 
 
 if __name__ == "__main__":

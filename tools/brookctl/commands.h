@@ -21,6 +21,7 @@ int cmd_users(const global_opts *g, int argc, char **argv);
 int cmd_cluster(const global_opts *g, int argc, char **argv);
 int cmd_acls(const global_opts *g, int argc, char **argv);
 int cmd_quotas(const global_opts *g, int argc, char **argv);
+int cmd_transactions(const global_opts *g, int argc, char **argv);
 
 /* Committed offsets of `group` for partitions [first, first+count) of
  * `topic`: fetch (-1 where none) and commit (entries < 0 are skipped).

@@ -29,6 +29,7 @@ static void usage(FILE *out)
                  "  users add|delete NAME | list --file F edit auth-plain's credentials file\n"
                  "  acls list | add | remove ...          the authorizer's rules (auth-acl)\n"
                  "  quotas list | set | delete ...        client quotas: byte rates per user and client id\n"
+                 "  transactions list | describe ID...    the transactions the coordinators hold\n"
                  "  cluster                               the cluster id, the controller and the live brokers\n"
                  "\n"
                  "options:\n"
@@ -221,6 +222,8 @@ int main(int argc, char **argv)
         return cmd_acls(&g, sub_argc, sub_argv);
     if (strcmp(cmd, "quotas") == 0)
         return cmd_quotas(&g, sub_argc, sub_argv);
+    if (strcmp(cmd, "transactions") == 0)
+        return cmd_transactions(&g, sub_argc, sub_argv);
     if (strcmp(cmd, "help") == 0) {
         usage(stdout);
         return 0;

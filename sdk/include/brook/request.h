@@ -71,6 +71,9 @@ typedef enum brook_request_type {
     BROOK_REQ_ADD_OFFSETS_TO_TXN = 41,
     BROOK_REQ_END_TXN = 42,
     BROOK_REQ_TXN_OFFSET_COMMIT = 43, /* to the group's coordinator */
+    /* since 2.15: the transactions coordinators hold (KIP-664) */
+    BROOK_REQ_LIST_TRANSACTIONS = 44,     /* the ids this broker coordinates, filtered */
+    BROOK_REQ_DESCRIBE_TRANSACTIONS = 45, /* named ids' transactions, at their coordinator */
 } brook_request_type;
 
 /* brook_request.flags */
@@ -804,6 +807,51 @@ typedef struct brook_txn_offset_commit_req {
     size_t topic_count;
 } brook_txn_offset_commit_req;
 
+/* ---- the transactions coordinators hold (since 2.15, KIP-664) ----------- */
+/* Kafka's ListTransactions and DescribeTransactions: what an operator
+ * looks at to find a transaction that holds read_committed consumers back.
+ * States are Kafka's names: "Empty", "Ongoing", "PrepareCommit",
+ * "PrepareAbort", "CompleteCommit", "CompleteAbort". */
+typedef struct brook_txn_listing {
+    const char *transactional_id;
+    int64_t producer_id;
+    const char *state;
+} brook_txn_listing;
+
+typedef struct brook_list_transactions_req {
+    const char **state_filters; /* none: every state */
+    size_t state_filter_count;
+    const int64_t *producer_id_filters; /* none: every producer */
+    size_t producer_id_filter_count;
+    int64_t min_duration_ms; /* only transactions running at least this long; -1: any */
+    brook_err error;         /* out */
+    /* out: the filters naming no state, and the ids this broker
+     * coordinates that pass the filters (and that the client may DESCRIBE) */
+    const char **unknown_state_filters;
+    size_t unknown_state_filter_count;
+    brook_txn_listing *transactions;
+    size_t transaction_count;
+} brook_list_transactions_req;
+
+typedef struct brook_txn_description {
+    const char *transactional_id; /* in */
+    /* out: TRANSACTIONAL_ID_DENIED, NOT_LEADER (not its coordinator),
+     * AGAIN (its coordinator is loading), NOT_FOUND (no such id), or: */
+    brook_err error;
+    const char *state;
+    int32_t timeout_ms;
+    int64_t start_ms; /* when the ongoing transaction began, -1: none */
+    int64_t producer_id;
+    int16_t producer_epoch;
+    brook_txn_topic *topics; /* the transaction's partitions (errors unused), topics the client may DESCRIBE */
+    size_t topic_count;
+} brook_txn_description;
+
+typedef struct brook_describe_transactions_req {
+    brook_txn_description *transactions;
+    size_t count;
+} brook_describe_transactions_req;
+
 /* ---- the request ---------------------------------------------------- */
 typedef struct brook_request brook_request;
 
@@ -881,6 +929,8 @@ struct brook_request {
         brook_add_offsets_to_txn_req add_offsets_to_txn;           /* since 2.14 */
         brook_end_txn_req end_txn;                                 /* since 2.14 */
         brook_txn_offset_commit_req txn_offset_commit;             /* since 2.14 */
+        brook_list_transactions_req list_transactions;             /* since 2.15 */
+        brook_describe_transactions_req describe_transactions;     /* since 2.15 */
         uint64_t room[32];
     } u;
 };

@@ -1,0 +1,158 @@
+/* codec-native: the transactions coordinators hold (what `brookctl
+ * transactions` sends; Kafka's ListTransactions and DescribeTransactions,
+ * KIP-664):
+ *   {op: "list_transactions", states?: [name], producer_ids?: [id], min_duration_ms?}
+ *     answered with transactions: [{transactional_id, producer_id, state}]
+ *     (the ids this broker coordinates) and unknown_states: [name];
+ *   {op: "describe_transactions", transactional_ids: [id]}
+ *     answered with transactions: [{transactional_id, error, state,
+ *     timeout_ms, start_ms, producer_id, producer_epoch,
+ *     partitions: [{topic, partition}]}], one per id in order. */
+#include <string.h>
+
+#include "native.h"
+
+#define MAX_FILTERS 1000
+#define MAX_IDS     10000
+
+/* An optional array field's items, each checked by `item`. */
+static int decode_array(decoder *d, const char *field, size_t max, const msgpack_object **items, size_t *n)
+{
+    const msgpack_object *o = native_field(d->map, field);
+    *items = NULL;
+    *n = 0;
+    if (!o || o->type == MSGPACK_OBJECT_NIL)
+        return 0;
+    if (o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size > max)
+        return native_fail(d, field[0] == 's'   ? "\"states\" must be an array of state names"
+                              : field[0] == 'p' ? "\"producer_ids\" must be an array of producer ids"
+                                                : "\"transactional_ids\" must be an array of strings");
+    *items = o->via.array.ptr;
+    *n = o->via.array.size;
+    return 0;
+}
+
+int native_decode_list_transactions(decoder *d)
+{
+    brook_list_transactions_req *l = &d->req->u.list_transactions;
+    const msgpack_object *states, *ids;
+    size_t n_states, n_ids;
+    int64_t min_duration;
+    if (decode_array(d, "states", MAX_FILTERS, &states, &n_states) ||
+        decode_array(d, "producer_ids", MAX_FILTERS, &ids, &n_ids) ||
+        native_get_int(d, d->map, "min_duration_ms", -1, -1, INT64_MAX, &min_duration,
+                       "\"min_duration_ms\" must be an integer >= 0"))
+        return -1;
+    const char **names = brook_request_alloc(d->req, sizeof *names * (n_states + 1));
+    int64_t *pids = brook_request_alloc(d->req, sizeof *pids * (n_ids + 1));
+    if (!names || !pids)
+        return native_fail(d, "out of memory");
+    for (size_t i = 0; i < n_states; i++)
+        if (native_copy_str(d, &states[i], 0, 64, &names[i], "\"states\" must be an array of state names"))
+            return -1;
+    for (size_t i = 0; i < n_ids; i++) {
+        if (ids[i].type != MSGPACK_OBJECT_POSITIVE_INTEGER || ids[i].via.u64 > INT64_MAX)
+            return native_fail(d, "\"producer_ids\" must be an array of producer ids");
+        pids[i] = (int64_t)ids[i].via.u64;
+    }
+    *l = (brook_list_transactions_req){.state_filters = names,
+                                       .state_filter_count = n_states,
+                                       .producer_id_filters = pids,
+                                       .producer_id_filter_count = n_ids,
+                                       .min_duration_ms = min_duration};
+    d->req->type = BROOK_REQ_LIST_TRANSACTIONS;
+    return 0;
+}
+
+void native_encode_list_transactions(msgpack_packer *pk, const native_req *nr, const brook_request *req)
+{
+    const brook_list_transactions_req *l = &req->u.list_transactions;
+    if (l->error) {
+        native_pack_head(pk, nr, l->error, NULL, 0);
+        return;
+    }
+    native_pack_head(pk, nr, BROOK_OK, NULL, 2);
+    native_pack_str(pk, "transactions");
+    msgpack_pack_array(pk, (uint32_t)l->transaction_count);
+    for (size_t i = 0; i < l->transaction_count; i++) {
+        const brook_txn_listing *t = &l->transactions[i];
+        msgpack_pack_map(pk, 3);
+        native_pack_str(pk, "transactional_id");
+        native_pack_str(pk, t->transactional_id);
+        native_pack_str(pk, "producer_id");
+        msgpack_pack_int64(pk, t->producer_id);
+        native_pack_str(pk, "state");
+        native_pack_str(pk, t->state);
+    }
+    native_pack_str(pk, "unknown_states");
+    msgpack_pack_array(pk, (uint32_t)l->unknown_state_filter_count);
+    for (size_t i = 0; i < l->unknown_state_filter_count; i++)
+        native_pack_str(pk, l->unknown_state_filters[i]);
+}
+
+int native_decode_describe_transactions(decoder *d)
+{
+    brook_describe_transactions_req *r = &d->req->u.describe_transactions;
+    const msgpack_object *ids;
+    size_t n;
+    if (decode_array(d, "transactional_ids", MAX_IDS, &ids, &n))
+        return -1;
+    if (!ids || !n)
+        return native_fail(d, "\"transactional_ids\" must be an array of strings");
+    r->transactions = brook_request_alloc(d->req, sizeof *r->transactions * n);
+    if (!r->transactions)
+        return native_fail(d, "out of memory");
+    for (size_t i = 0; i < n; i++)
+        if (native_copy_str(d, &ids[i], 0, 32767, &r->transactions[i].transactional_id,
+                            "\"transactional_ids\" must be an array of strings"))
+            return -1;
+    r->count = n;
+    d->req->type = BROOK_REQ_DESCRIBE_TRANSACTIONS;
+    return 0;
+}
+
+static void pack_partitions(msgpack_packer *pk, const brook_txn_description *t)
+{
+    size_t n = 0;
+    for (size_t k = 0; k < t->topic_count; k++)
+        n += t->topics[k].partition_count;
+    native_pack_str(pk, "partitions");
+    msgpack_pack_array(pk, (uint32_t)n);
+    for (size_t k = 0; k < t->topic_count; k++)
+        for (size_t i = 0; i < t->topics[k].partition_count; i++) {
+            msgpack_pack_map(pk, 2);
+            native_pack_str(pk, "topic");
+            native_pack_str(pk, t->topics[k].name);
+            native_pack_str(pk, "partition");
+            msgpack_pack_int32(pk, t->topics[k].partitions[i]);
+        }
+}
+
+void native_encode_describe_transactions(msgpack_packer *pk, const native_req *nr, const brook_request *req)
+{
+    const brook_describe_transactions_req *r = &req->u.describe_transactions;
+    native_pack_head(pk, nr, BROOK_OK, NULL, 1);
+    native_pack_str(pk, "transactions");
+    msgpack_pack_array(pk, (uint32_t)r->count);
+    for (size_t i = 0; i < r->count; i++) {
+        const brook_txn_description *t = &r->transactions[i];
+        msgpack_pack_map(pk, t->error ? 2 : 8);
+        native_pack_str(pk, "transactional_id");
+        native_pack_str(pk, t->transactional_id);
+        native_pack_str(pk, "error");
+        msgpack_pack_int(pk, t->error);
+        if (t->error)
+            continue;
+        native_pack_str(pk, "state");
+        native_pack_str(pk, t->state ? t->state : "");
+        native_pack_str(pk, "timeout_ms");
+        msgpack_pack_int32(pk, t->timeout_ms);
+        native_pack_str(pk, "start_ms");
+        msgpack_pack_int64(pk, t->start_ms);
+        native_pack_str(pk, "producer_id");
+        msgpack_pack_int64(pk, t->producer_id);
+        native_pack_str(pk, "producer_epoch");
+        msgpack_pack_int16(pk, t->producer_epoch);
+        pack_partitions(pk, t);
+    }
+}
