@@ -56,6 +56,7 @@ const char *const native_op_names[] = {
     "verify_txn",
     "list_transactions",
     "describe_transactions",
+    "describe_producers",
 };
 const size_t native_op_count = sizeof native_op_names / sizeof native_op_names[0];
 BROOK_STATIC_ASSERT(sizeof native_op_names / sizeof native_op_names[0] == OP__COUNT,
@@ -508,6 +509,7 @@ static brook_err native_decode(void *conn, const uint8_t *frame, size_t len, bro
         case OP_VERIFY_TXN: rc = native_decode_verify_txn(&d); break;
         case OP_LIST_TRANSACTIONS: rc = native_decode_list_transactions(&d); break;
         case OP_DESCRIBE_TRANSACTIONS: rc = native_decode_describe_transactions(&d); break;
+        case OP_DESCRIBE_PRODUCERS: rc = native_decode_describe_producers(&d); break;
         case OP_SASL_HANDSHAKE:
         case OP_SASL_AUTHENTICATE: rc = native_decode_auth_op(&d, nr->op); break;
         default: rc = native_decode_group_op(&d, nr->op); break;
@@ -896,6 +898,7 @@ static void encode_body(msgpack_packer *pk, const native *n, const native_req *n
     case OP_VERIFY_TXN: native_encode_verify_txn(pk, nr, req); return;
     case OP_LIST_TRANSACTIONS: native_encode_list_transactions(pk, nr, req); return;
     case OP_DESCRIBE_TRANSACTIONS: native_encode_describe_transactions(pk, nr, req); return;
+    case OP_DESCRIBE_PRODUCERS: native_encode_describe_producers(pk, nr, req); return;
     case OP_SASL_HANDSHAKE:
     case OP_SASL_AUTHENTICATE: native_encode_auth_op(pk, nr, req); return;
     default: native_encode_group_op(pk, nr, req); return;

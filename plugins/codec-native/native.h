@@ -57,6 +57,7 @@ typedef enum op {
     OP_VERIFY_TXN,
     OP_LIST_TRANSACTIONS,
     OP_DESCRIBE_TRANSACTIONS,
+    OP_DESCRIBE_PRODUCERS,
     OP__COUNT
 } op;
 
@@ -111,6 +112,8 @@ int native_decode_list_transactions(decoder *d);
 void native_encode_list_transactions(msgpack_packer *pk, const native_req *nr, const brook_request *req);
 int native_decode_describe_transactions(decoder *d);
 void native_encode_describe_transactions(msgpack_packer *pk, const native_req *nr, const brook_request *req);
+int native_decode_describe_producers(decoder *d);
+void native_encode_describe_producers(msgpack_packer *pk, const native_req *nr, const brook_request *req);
 int native_decode_verify_txn(decoder *d);
 void native_encode_verify_txn(msgpack_packer *pk, const native_req *nr, const brook_request *req);
 

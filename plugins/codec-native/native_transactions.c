@@ -7,7 +7,12 @@
  *   {op: "describe_transactions", transactional_ids: [id]}
  *     answered with transactions: [{transactional_id, error, state,
  *     timeout_ms, start_ms, producer_id, producer_epoch,
- *     partitions: [{topic, partition}]}], one per id in order. */
+ *     partitions: [{topic, partition}]}], one per id in order;
+ *   {op: "describe_producers", topic, partition}
+ *     answered with producers: [{producer_id, producer_epoch,
+ *     last_sequence, last_timestamp, coordinator_epoch,
+ *     txn_start_offset}] (Kafka's DescribeProducers for one partition, at
+ *     its leader: what `brookctl transactions abort` reads). */
 #include <string.h>
 
 #include "native.h"
@@ -154,5 +159,55 @@ void native_encode_describe_transactions(msgpack_packer *pk, const native_req *n
         native_pack_str(pk, "producer_epoch");
         msgpack_pack_int16(pk, t->producer_epoch);
         pack_partitions(pk, t);
+    }
+}
+
+int native_decode_describe_producers(decoder *d)
+{
+    brook_describe_producers_req *r = &d->req->u.describe_producers;
+    brook_producers_topic *t = brook_request_alloc(d->req, sizeof *t);
+    brook_producers_partition *p = brook_request_alloc(d->req, sizeof *p);
+    int64_t partition;
+    if (!t || !p)
+        return native_fail(d, "out of memory");
+    if (native_get_str(d, d->map, "topic", &t->name, "\"topic\" must be a non-empty string") ||
+        native_get_int(d, d->map, "partition", -1, 0, INT32_MAX, &partition, "\"partition\" must be an integer >= 0"))
+        return -1;
+    if (partition < 0)
+        return native_fail(d, "\"partition\" is required");
+    p->partition = (int32_t)partition;
+    t->partitions = p;
+    t->partition_count = 1;
+    r->topics = t;
+    r->topic_count = 1;
+    d->req->type = BROOK_REQ_DESCRIBE_PRODUCERS;
+    return 0;
+}
+
+void native_encode_describe_producers(msgpack_packer *pk, const native_req *nr, const brook_request *req)
+{
+    const brook_producers_partition *p = &req->u.describe_producers.topics[0].partitions[0];
+    if (p->error) {
+        native_pack_head(pk, nr, p->error, NULL, 0);
+        return;
+    }
+    native_pack_head(pk, nr, BROOK_OK, NULL, 1);
+    native_pack_str(pk, "producers");
+    msgpack_pack_array(pk, (uint32_t)p->producer_count);
+    for (size_t i = 0; i < p->producer_count; i++) {
+        const brook_producer_info *o = &p->producers[i];
+        msgpack_pack_map(pk, 6);
+        native_pack_str(pk, "producer_id");
+        msgpack_pack_int64(pk, o->producer_id);
+        native_pack_str(pk, "producer_epoch");
+        msgpack_pack_int32(pk, o->producer_epoch);
+        native_pack_str(pk, "last_sequence");
+        msgpack_pack_int32(pk, o->last_sequence);
+        native_pack_str(pk, "last_timestamp");
+        msgpack_pack_int64(pk, o->last_timestamp);
+        native_pack_str(pk, "coordinator_epoch");
+        msgpack_pack_int32(pk, o->coordinator_epoch);
+        native_pack_str(pk, "txn_start_offset");
+        msgpack_pack_int64(pk, o->current_txn_start_offset);
     }
 }

@@ -255,6 +255,31 @@ class TxnLog(unittest.TestCase):
         self.assert_stable()
         self.assertEqual(self.committed(2), [b"plain", b"in"])
 
+    def test_brookctl_aborts_a_transaction_left_open(self):
+        r = brookctl(self.broker.address, "transactions", "abort", "t:0")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("no transaction is open in t-0", r.stderr.decode())
+        pid, epoch = self.open_pid()
+        self.assertEqual(self.produce([b"x"], pid, epoch, 0, txn=True), (0, 0))
+        other = kw.transaction(self.conn, "log-2", {"t": [0]})
+        self.assertEqual(self.produce([b"y"], other[0], other[1], 0, txn=True, txn_id="log-2"), (0, 1))
+        self.assertEqual(self.produce([b"plain"], txn_id=None), (0, 2))
+        self.assertEqual(self.latest(isolation=1), 0)
+        r = brookctl(self.broker.address, "transactions", "abort", "t:0")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("2 transactions are open in t-0: name one with --producer-id", r.stderr.decode())
+        r = brookctl(self.broker.address, "transactions", "abort", "t:0", "--producer-id", str(pid))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("aborted the transaction of producer %d in t-0 (open since offset 0)" % pid, r.stdout.decode())
+        self.assertEqual(self.latest(isolation=1), 1)  # held back by the other one now
+        r = brookctl(self.broker.address, "transactions", "abort", "t:0")  # the only one left
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assert_stable()
+        self.assertEqual(self.committed(1), [b"plain"])
+        for bad in (["t"], ["t:x"], [":0"], ["t:0", "--producer-id", "-3"], []):
+            self.assertEqual(brookctl(self.broker.address, "transactions", "abort", *bad).returncode, 2, bad)
+        self.assertEqual(brookctl(self.broker.address, "transactions", "abort", "nope:0").returncode, 1)
+
     def test_native_produce_names_its_transactional_id(self):
         pid, epoch = self.open_pid()
         n = Native(self.broker.port)
@@ -266,6 +291,12 @@ class TxnLog(unittest.TestCase):
         self.assertIn("transactional_id", r["message"])
         r = n.call("produce", topic="t", partition=0, batch=b, transactional_id=TXN)
         self.assertEqual((r["error"], r["base_offset"]), (0, 0))
+        # the partition's producers, as `brookctl transactions abort` reads them
+        r = n.call("describe_producers", topic="t", partition=0)
+        self.assertEqual([(p["producer_id"], p["producer_epoch"], p["txn_start_offset"], p["coordinator_epoch"])
+                          for p in r["producers"]], [(pid, epoch, 0, -1)])
+        self.assertEqual(n.call("describe_producers", topic="t")["error"], 2)
+        self.assertEqual(n.call("describe_producers", topic="t", partition=5)["error"], 4)
         # the inter-broker question itself: malformed, unknown, in, not in
         r = n.call("verify_txn", producer_id=pid, producer_epoch=epoch, partitions=[])
         self.assertEqual(r["error"], 2)

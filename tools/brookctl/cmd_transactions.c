@@ -1,5 +1,6 @@
 /* brookctl transactions list [--state S]... [--producer-id N]... [--min-duration-ms MS]
  *          transactions describe ID...
+ *          transactions abort TOPIC:PARTITION [--producer-id N] (transactions_abort.c)
  * The transactions the coordinators hold (native list_transactions and
  * describe_transactions, Kafka's KIP-664): each broker coordinates some
  * transactional ids, so both ask every live broker describe_cluster names
@@ -22,11 +23,15 @@ static void usage(FILE *out)
 {
     fprintf(out, "usage: brookctl transactions list [--state S]... [--producer-id N]... [--min-duration-ms MS]\n"
                  "       brookctl transactions describe TRANSACTIONAL-ID...\n"
+                 "       brookctl transactions abort TOPIC:PARTITION [--producer-id N]\n"
                  "list shows every transactional id the coordinators hold (producer id, state), those in\n"
                  "one of the states given (Empty, Ongoing, PrepareCommit, PrepareAbort, CompleteCommit,\n"
                  "CompleteAbort), of the producers given, or running at least MS; describe shows each id's\n"
                  "state, producer, timeout, how long its transaction has run and its partitions. A\n"
-                 "transaction that stays Ongoing holds read_committed consumers of its partitions back.\n");
+                 "transaction that stays Ongoing holds read_committed consumers of its partitions back.\n"
+                 "abort ends by hand a transaction left open in a partition (the producer's given, else\n"
+                 "the only one open there) with an ABORT marker at its leader: for one its coordinator\n"
+                 "no longer knows. It needs ClusterAction on the cluster.\n");
 }
 
 /* The native addresses of the live brokers ("host:port" each, malloc'd). */
@@ -279,6 +284,16 @@ int cmd_transactions(const global_opts *g, int argc, char **argv)
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? EXIT_USAGE : 0;
+    }
+    if (strcmp(argv[1], "abort") == 0) {
+        client c;
+        if (client_connect(&c, g->broker, g->timeout_ms))
+            return 1;
+        int rc = transactions_abort(g, &c, argc - 1, argv + 1);
+        client_close(&c);
+        if (rc == EXIT_USAGE)
+            usage(stderr);
+        return rc;
     }
     int is_list = strcmp(argv[1], "list") == 0;
     filters f;

@@ -22,6 +22,8 @@ int cmd_cluster(const global_opts *g, int argc, char **argv);
 int cmd_acls(const global_opts *g, int argc, char **argv);
 int cmd_quotas(const global_opts *g, int argc, char **argv);
 int cmd_transactions(const global_opts *g, int argc, char **argv);
+/* transactions abort TOPIC:PARTITION [--producer-id N] (transactions_abort.c); argv[0] is "abort". */
+int transactions_abort(const global_opts *g, client *c, int argc, char **argv);
 
 /* Committed offsets of `group` for partitions [first, first+count) of
  * `topic`: fetch (-1 where none) and commit (entries < 0 are skipped).

@@ -29,7 +29,7 @@ static void usage(FILE *out)
                  "  users add|delete NAME | list --file F edit auth-plain's credentials file\n"
                  "  acls list | add | remove ...          the authorizer's rules (auth-acl)\n"
                  "  quotas list | set | delete ...        client quotas: byte rates per user and client id\n"
-                 "  transactions list | describe ID...    the transactions the coordinators hold\n"
+                 "  transactions list | describe | abort  the transactions the coordinators hold\n"
                  "  cluster                               the cluster id, the controller and the live brokers\n"
                  "\n"
                  "options:\n"
