@@ -249,7 +249,11 @@ class TxnLog(unittest.TestCase):
         deadline = time.time() + 10
         while self.latest(isolation=1) < 3 and time.time() < deadline:  # its marker written
             time.sleep(0.05)
-        self.assertEqual(self.produce([b"late"], pid, epoch, 1, txn=True)[0], INVALID_TXN_STATE)
+        err = self.produce([b"late"], pid, epoch, 1, txn=True)[0]
+        while err == 19 and time.time() < deadline:  # NOT_ENOUGH_REPLICAS: retried until written complete
+            time.sleep(0.05)
+            err = self.produce([b"late"], pid, epoch, 1, txn=True)[0]
+        self.assertEqual(err, INVALID_TXN_STATE)
         self.assert_stable()
         self.restart(signal.SIGKILL)  # and nothing the log replays opens one either
         self.assert_stable()
