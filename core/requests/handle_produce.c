@@ -71,6 +71,10 @@ static void verified(void *arg, brook_err err)
         ctx->pp->error = err;
         if (err == BROOK_ERR_INVALID_TXN_STATE)
             ctx->pp->error_message = "the partition is not in the producer's ongoing transaction";
+        if (err != BROOK_ERR_NOT_ENOUGH_REPLICAS) /* (that one a retry cures) */
+            log_info("produce to %s-%d from %s refused: %s", ctx->topic, ctx->pp->partition,
+                     req->conn ? req->conn->address : "?",
+                     ctx->pp->error_message ? ctx->pp->error_message : brook_err_str(err));
     } else {
         ctx->append.txn_verified = 1;
         brook_append_set_start(req, ctx->set, part, &ctx->append);

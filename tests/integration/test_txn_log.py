@@ -239,6 +239,8 @@ class TxnLog(unittest.TestCase):
         r = brookctl(self.broker.address, "topics", "create", "u")
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(self.produce([b"a"], pid, epoch, 0, txn=True, topic="u")[0], INVALID_TXN_STATE)
+        self.assertIn("produce to u-0 from 127.0.0.1", self.broker.log())
+        self.assertIn("refused: the partition is not in the producer's ongoing transaction", self.broker.log())
         # a transactional batch behind a plain one in the same request
         two = kw.batch([b"p"]) + kw.batch([b"a"], producer_id=pid, epoch=epoch, sequence=0, transactional=True)
         self.assertEqual(self.produce_bytes(two)[0], CORRUPT_MESSAGE)
