@@ -18,7 +18,9 @@ if importlib.util.find_spec("confluent_kafka") is None:  # read_values needs it
     raise unittest.SkipTest("python3-confluent-kafka is not installed")
 
 
-class ClusterTxnLog(ClusterTestCase):
+class TxnHelpers:
+    """Raw transactional frames against a cluster (mixed into the tests)."""
+
     def produce(self, broker_id, values, pid=-1, epoch=-1, seq=-1, txn=False):
         conn = kw.Conn(self.brokers[broker_id].kafka_port)
         try:
@@ -62,6 +64,8 @@ class ClusterTxnLog(ClusterTestCase):
     def read_committed(self, want, settle=1.0):
         return read_values(self.kafka_bootstrap(), "t", [0], "read_committed", want, timeout=30.0, settle=settle)
 
+
+class ClusterTxnLog(TxnHelpers, ClusterTestCase):
     def test_a_new_leader_keeps_the_transactions(self):
         leader = self.create("t", rf=3)[0]["leader"]
         pid, epoch = self.begin({"t": [0]})
@@ -125,6 +129,54 @@ class ClusterTxnLog(ClusterTestCase):
             err = produce(added, b"late", 1)[0]
         self.assertEqual(err, 48)
         self.assertEqual(self.read_committed_from("v", added, 1), [b"in"])
+
+class ClusterTxnVerifyStalled(TxnHelpers, ClusterTestCase):
+    """The coordinator stopped (SIGSTOP) while a leader asks it: the
+    transaction's first batch is answered within the broker's request
+    timeout with NOT_ENOUGH_REPLICAS (retried by clients), other clients of
+    that leader are served meanwhile, and once the coordinator is back (or
+    another took over) the retry is taken."""
+
+    def broker_config(self, broker_id):
+        return "limits = { request_timeout_ms = 3000; };"
+
+    def test_a_stalled_coordinator_holds_only_the_batch_that_asks(self):
+        coordinator = self.coordinator()[0]
+        rows = self.create("w", partitions=6, rf=1)
+        away = sorted(p for p, r in rows.items() if r["leader"] != coordinator)
+        self.assertTrue(away, rows)
+        part = away[0]
+        leader = rows[part]["leader"]
+        pid, epoch = self.begin({"w": [part]})
+        self.brokers[coordinator].proc.send_signal(signal.SIGSTOP)
+        try:
+            conn = kw.Conn(self.brokers[leader].kafka_port, timeout=30)
+            b = kw.batch([b"first"], producer_id=pid, epoch=epoch, sequence=0, transactional=True)
+            started = time.monotonic()
+            corr = conn.send(0, 3, kw.produce_v3("w", part, b, acks=1, txn_id="log"))
+            # meanwhile another client of the same leader: answered at once
+            other = kw.Conn(self.brokers[leader].kafka_port)
+            plain = kw.produce_v3("w", part, kw.batch([b"plain"]), acks=1)
+            t0 = time.monotonic()
+            self.assertEqual(kw.parse_produce_v3(other.call(0, 3, plain))[0][2], 0)
+            self.assertLess(time.monotonic() - t0, 1.0)
+            other.close()
+            got_corr, data = conn.recv()
+            waited = time.monotonic() - started
+            self.assertEqual(got_corr, corr)
+            self.assertEqual(kw.parse_produce_v3(data)[0][2], 19)  # NOT_ENOUGH_REPLICAS
+            self.assertLess(waited, 10.0)  # the request timeout (3 s) and a margin
+        finally:
+            self.brokers[coordinator].proc.send_signal(signal.SIGCONT)
+        deadline = time.time() + 30
+        while True:  # as a client retries: the coordinator back, or another in its place
+            got = kw.parse_produce_v3(conn.call(0, 3, kw.produce_v3("w", part, b, acks=1, txn_id="log")))[0][2:]
+            if got[0] == 0 or time.time() > deadline:
+                break
+            time.sleep(0.2)
+        conn.close()
+        self.assertEqual(got, (0, 1))
+
 
 if __name__ == "__main__":
     unittest.main()
