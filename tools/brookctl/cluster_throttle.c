@@ -375,28 +375,6 @@ static int print_broker_rates(const global_opts *g, const char *const *addresses
     return 0;
 }
 
-/* The live brokers' ids and addresses (copied: the next call replaces the answer). */
-static int live_brokers(client *c, int32_t **ids, char ***addresses, size_t *n)
-{
-    const msgpack_object *resp = describe_cluster(c), *live = resp ? map_get(resp, "brokers") : NULL;
-    if (!resp)
-        return -1;
-    size_t count = live && live->type == MSGPACK_OBJECT_ARRAY ? live->via.array.size : 0;
-    *ids = calloc(count ? count : 1, sizeof **ids);
-    *addresses = calloc(count ? count : 1, sizeof **addresses);
-    for (size_t i = 0; *ids && *addresses && i < count; i++) {
-        const msgpack_object *b = &live->via.array.ptr[i];
-        char host[256], address[300];
-        snprintf(address, sizeof address, "%s:%lld", obj_text(map_get(b, "host"), host, sizeof host),
-                 (long long)map_int(b, "port", -1));
-        (*ids)[i] = (int32_t)map_int(b, "id", -1);
-        if (!((*addresses)[i] = strdup(address)))
-            return -1;
-        *n = i + 1;
-    }
-    return *ids && *addresses ? 0 : -1;
-}
-
 /* Each topic that sets a throttled-replica list, with both. */
 static int print_topic_lists(client *c, char **topics, size_t n)
 {
@@ -436,17 +414,14 @@ int cluster_throttles(const global_opts *g, int argc, char **argv)
     char **topics = NULL, **addresses = NULL;
     int32_t *ids = NULL;
     size_t n_topics = 0, n_live = 0;
-    int rc = cluster_parts(&c, &all, &topics, &n_topics) || live_brokers(&c, &ids, &addresses, &n_live) ? 1 : 0;
+    int rc = cluster_parts(&c, &all, &topics, &n_topics) || cluster_live_brokers(&c, &ids, &addresses, &n_live) ? 1 : 0;
     if (!rc)
         rc = print_broker_rates(g, (const char *const *)addresses, ids, n_live) ||
              print_topic_lists(&c, topics, n_topics);
     for (size_t t = 0; t < n_topics; t++)
         free(topics[t]);
-    for (size_t i = 0; i < n_live; i++)
-        free(addresses[i]);
     free(topics);
-    free(addresses);
-    free(ids);
+    cluster_free_brokers(ids, addresses, n_live);
     free(all.ids);
     client_close(&c);
     return rc;

@@ -68,6 +68,21 @@ static void print_partitions(const msgpack_object *topics)
     }
 }
 
+int cluster_connect_broker(const global_opts *g, const msgpack_object *brokers, int64_t id, client *to)
+{
+    for (uint32_t i = 0; brokers && brokers->type == MSGPACK_OBJECT_ARRAY && i < brokers->via.array.size; i++) {
+        const msgpack_object *b = &brokers->via.array.ptr[i], *host = map_get(b, "host");
+        if (map_int(b, "id", -2) != id || !host || host->type != MSGPACK_OBJECT_STR)
+            continue;
+        char address[300];
+        snprintf(address, sizeof address, "%.*s:%lld", (int)host->via.str.size, host->via.str.ptr,
+                 (long long)map_int(b, "port", -1));
+        return client_connect(to, address, g->timeout_ms);
+    }
+    fprintf(stderr, "brookctl: broker %lld is not live now: try again\n", (long long)id);
+    return -1;
+}
+
 int cluster_connect_controller(const global_opts *g, client *c, client *ctl)
 {
     client_begin(c, "describe_cluster", 0);
@@ -75,18 +90,41 @@ int cluster_connect_controller(const global_opts *g, client *c, client *ctl)
     if (!resp || report_error(resp, "describe cluster"))
         return -1;
     int64_t controller = map_int(resp, "controller", -1);
-    const msgpack_object *brokers = map_get(resp, "brokers");
-    for (uint32_t i = 0; brokers && brokers->type == MSGPACK_OBJECT_ARRAY && i < brokers->via.array.size; i++) {
-        const msgpack_object *b = &brokers->via.array.ptr[i], *host = map_get(b, "host");
-        if (map_int(b, "id", -2) != controller || !host || host->type != MSGPACK_OBJECT_STR)
-            continue;
-        char address[300];
-        snprintf(address, sizeof address, "%.*s:%lld", (int)host->via.str.size, host->via.str.ptr,
-                 (long long)map_int(b, "port", -1));
-        return client_connect(ctl, address, g->timeout_ms);
-    }
+    if (controller >= 0)
+        return cluster_connect_broker(g, map_get(resp, "brokers"), controller, ctl);
     fprintf(stderr, "brookctl: no controller is known to %s now (one is being elected): try again\n", g->broker);
     return -1;
+}
+
+int cluster_live_brokers(client *c, int32_t **ids, char ***addresses, size_t *n)
+{
+    *n = 0;
+    client_begin(c, "describe_cluster", 0);
+    const msgpack_object *resp = client_call(c), *live = resp ? map_get(resp, "brokers") : NULL;
+    if (!resp || report_error(resp, "describe cluster"))
+        return -1;
+    size_t count = live && live->type == MSGPACK_OBJECT_ARRAY ? live->via.array.size : 0;
+    *ids = calloc(count ? count : 1, sizeof **ids);
+    *addresses = calloc(count ? count : 1, sizeof **addresses);
+    for (size_t i = 0; *ids && *addresses && i < count; i++) {
+        const msgpack_object *b = &live->via.array.ptr[i];
+        char host[256], address[300];
+        snprintf(address, sizeof address, "%s:%lld", obj_text(map_get(b, "host"), host, sizeof host),
+                 (long long)map_int(b, "port", -1));
+        (*ids)[i] = (int32_t)map_int(b, "id", -1);
+        if (!((*addresses)[i] = strdup(address)))
+            return -1;
+        *n = i + 1;
+    }
+    return *ids && *addresses ? 0 : -1;
+}
+
+void cluster_free_brokers(int32_t *ids, char **addresses, size_t n)
+{
+    for (size_t i = 0; addresses && i < n; i++)
+        free(addresses[i]);
+    free(addresses);
+    free(ids);
 }
 
 int cmd_cluster(const global_opts *g, int argc, char **argv)

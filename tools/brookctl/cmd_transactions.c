@@ -34,39 +34,6 @@ static void usage(FILE *out)
                  "no longer knows. It needs ClusterAction on the cluster.\n");
 }
 
-/* The native addresses of the live brokers ("host:port" each, malloc'd). */
-static char **broker_addresses(client *c, size_t *n)
-{
-    *n = 0;
-    client_begin(c, "describe_cluster", 0);
-    const msgpack_object *resp = client_call(c);
-    if (!resp || report_error(resp, "describe cluster"))
-        return NULL;
-    const msgpack_object *brokers = map_get(resp, "brokers");
-    size_t count = brokers && brokers->type == MSGPACK_OBJECT_ARRAY ? brokers->via.array.size : 0;
-    char **out = calloc(count + 1, sizeof *out);
-    for (size_t i = 0; out && i < count; i++) {
-        const msgpack_object *b = &brokers->via.array.ptr[i], *host = map_get(b, "host");
-        char address[300];
-        if (!host || host->type != MSGPACK_OBJECT_STR)
-            continue;
-        snprintf(address, sizeof address, "%.*s:%" PRId64, (int)host->via.str.size, host->via.str.ptr,
-                 map_int(b, "port", -1));
-        if ((out[*n] = strdup(address)))
-            (*n)++;
-    }
-    if (!out)
-        fprintf(stderr, "brookctl: out of memory\n");
-    return out;
-}
-
-static void free_addresses(char **a, size_t n)
-{
-    for (size_t i = 0; a && i < n; i++)
-        free(a[i]);
-    free(a);
-}
-
 typedef struct filters {
     const char *states[MAX_FILTERS];
     int64_t producer_ids[MAX_FILTERS];
@@ -127,10 +94,13 @@ static void print_list_json(const table *t)
 
 static int list(const global_opts *g, client *c, const filters *f)
 {
-    size_t n;
-    char **addresses = broker_addresses(c, &n);
-    if (!addresses)
+    size_t n = 0;
+    int32_t *ids = NULL;
+    char **addresses = NULL;
+    if (cluster_live_brokers(c, &ids, &addresses, &n)) {
+        cluster_free_brokers(ids, addresses, n);
         return 1;
+    }
     static const char *const headers[] = {"TRANSACTIONAL-ID", "PRODUCER-ID", "STATE"};
     table t;
     table_init(&t, 3, headers);
@@ -142,7 +112,7 @@ static int list(const global_opts *g, client *c, const filters *f)
     else if (!unknown)
         table_print(&t, stdout);
     table_free(&t);
-    free_addresses(addresses, n);
+    cluster_free_brokers(ids, addresses, n);
     return unknown ? EXIT_USAGE : failed;
 }
 
@@ -211,11 +181,12 @@ static int describe_at(const global_opts *g, const char *address, char **ids, si
 
 static int describe(const global_opts *g, client *c, char **ids, size_t n)
 {
-    size_t nb;
-    char **addresses = broker_addresses(c, &nb);
+    size_t nb = 0;
+    int32_t *broker_ids = NULL;
+    char **addresses = NULL;
     int *found = calloc(n + 1, sizeof *found);
-    if (!addresses || !found) {
-        free_addresses(addresses, nb);
+    if (!found || cluster_live_brokers(c, &broker_ids, &addresses, &nb)) {
+        cluster_free_brokers(broker_ids, addresses, nb);
         free(found);
         return 1;
     }
@@ -241,7 +212,7 @@ static int describe(const global_opts *g, client *c, char **ids, size_t n)
                     found[i] ? "refused" : "no broker coordinates it now", found[i]);
     }
     table_free(&t);
-    free_addresses(addresses, nb);
+    cluster_free_brokers(broker_ids, addresses, nb);
     free(found);
     return failed;
 }

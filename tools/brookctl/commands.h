@@ -46,6 +46,14 @@ int cluster_unthrottle(const global_opts *g, int argc, char **argv);
 /* Connect `ctl` to the controller the broker behind `c` names (cmd_cluster.c);
  * -1 after printing why. */
 int cluster_connect_controller(const global_opts *g, client *c, client *ctl);
+/* Connect `to` to broker `id` among describe_cluster's `brokers` (this
+ * listener's address on each); -1 after printing why (not there, not reached). */
+int cluster_connect_broker(const global_opts *g, const msgpack_object *brokers, int64_t id, client *to);
+/* The live brokers' ids and addresses as describe_cluster names them
+ * (copied: the next call replaces the answer); -1 after printing why.
+ * Free with cluster_free_brokers (also after a failure). */
+int cluster_live_brokers(client *c, int32_t **ids, char ***addresses, size_t *n);
+void cluster_free_brokers(int32_t *ids, char **addresses, size_t n);
 
 /* topics describe NAME (topic_describe.c). */
 int topic_describe(const global_opts *g, client *c, const char *name);

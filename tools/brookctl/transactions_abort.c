@@ -38,17 +38,8 @@ static int connect_leader(const global_opts *g, client *c, const char *topic, in
             if (map_int(&parts->via.array.ptr[k], "partition", -1) == partition)
                 id = map_int(&parts->via.array.ptr[k], "leader", -1);
     }
-    const msgpack_object *brokers = map_get(resp, "brokers");
-    for (uint32_t i = 0; id >= 0 && brokers && brokers->type == MSGPACK_OBJECT_ARRAY && i < brokers->via.array.size;
-         i++) {
-        const msgpack_object *b = &brokers->via.array.ptr[i], *host = map_get(b, "host");
-        if (map_int(b, "id", -2) != id || !host || host->type != MSGPACK_OBJECT_STR)
-            continue;
-        char address[300];
-        snprintf(address, sizeof address, "%.*s:%" PRId64, (int)host->via.str.size, host->via.str.ptr,
-                 map_int(b, "port", -1));
-        return client_connect(leader, address, g->timeout_ms);
-    }
+    if (id >= 0)
+        return cluster_connect_broker(g, map_get(resp, "brokers"), id, leader);
     fprintf(stderr, "brookctl: %s-%" PRId64 " has no leader now (or no such partition)\n", topic, partition);
     return -1;
 }
