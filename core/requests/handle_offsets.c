@@ -122,8 +122,8 @@ typedef struct txn_offsets {
 } txn_offsets;
 
 /* The transaction coordinator answered: write the offsets, or refuse them
- * (a retry may cure: COORDINATOR_LOAD_IN_PROGRESS, which every client
- * retries here, where Produce's NOT_ENOUGH_REPLICAS is no answer). */
+ * (AGAIN, which a retry may cure, is COORDINATOR_LOAD_IN_PROGRESS here:
+ * every client retries it). */
 static void txn_offsets_verified(void *arg, brook_err err)
 {
     txn_offsets *t = arg;
@@ -132,7 +132,7 @@ static void txn_offsets_verified(void *arg, brook_err err)
     if (!err && (req->cancelled || req->deadline_passed))
         err = BROOK_ERR_SHUTDOWN;
     if (err) { /* to the partitions that passed their own checks */
-        commit_durable(req, err == BROOK_ERR_NOT_ENOUGH_REPLICAS ? BROOK_ERR_AGAIN : err);
+        commit_durable(req, err);
         return;
     }
     brook_offsets_txn_commit(req->broker->offsets, c->group_id, c->producer_id, c->producer_epoch, t->changes, t->n,

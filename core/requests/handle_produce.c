@@ -65,7 +65,9 @@ static void verified(void *arg, brook_err err)
     brook_partition *part = NULL;
     if (!err && (req->cancelled || req->deadline_passed))
         err = req->cancelled ? BROOK_ERR_SHUTDOWN : BROOK_ERR_TIMEOUT;
-    if (!err)
+    if (err == BROOK_ERR_AGAIN) /* what every client retries (Kafka's answer to clients before KIP-890) */
+        err = BROOK_ERR_NOT_ENOUGH_REPLICAS;
+    else if (!err)
         err = brook_route(req->broker, ctx->topic, ctx->pp->partition, &part);
     if (err) {
         ctx->pp->error = err;

@@ -18,10 +18,9 @@ static brook_err as_producer_error(brook_err e)
     case BROOK_ERR_INVALID_PRODUCER_ID_MAPPING:
     case BROOK_ERR_INVALID_PRODUCER_EPOCH: return e;
     case BROOK_ERR_PRODUCER_FENCED: return BROOK_ERR_INVALID_PRODUCER_EPOCH; /* what a producer expects here */
-    case BROOK_ERR_DENIED:
-        return BROOK_ERR_INVALID_TXN_STATE; /* the coordinator refused this broker: not the
-                                                client's to see (Kafka's choice) */
-    default: return BROOK_ERR_NOT_ENOUGH_REPLICAS;
+    case BROOK_ERR_DENIED: /* the coordinator refused this broker: not the client's to see (Kafka's choice) */
+        return BROOK_ERR_INVALID_TXN_STATE;
+    default: return BROOK_ERR_AGAIN; /* a retry may cure it */
     }
 }
 

@@ -24,9 +24,10 @@ struct brook_broker;
 
 /* `err` as the producer should see it: BROOK_OK; INVALID_TXN_STATE (not in
  * the transaction), INVALID_PRODUCER_ID_MAPPING or INVALID_PRODUCER_EPOCH
- * (not the id's producer); NOT_ENOUGH_REPLICAS for what a retry may cure
- * (the transaction still ending, the coordinator moving or out of reach),
- * which every Kafka client retries (Kafka's mapping for older clients). */
+ * (not the id's producer); AGAIN for what a retry may cure (the
+ * transaction still ending, the coordinator moving or out of reach), which
+ * each request answers with an error its clients retry (Produce:
+ * NOT_ENOUGH_REPLICAS, Kafka's answer to clients before KIP-890). */
 typedef void (*brook_txn_verified)(void *arg, brook_err err);
 
 /* Ask; `done` may come before this returns (the coordinator is here). */
