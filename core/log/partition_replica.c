@@ -181,7 +181,13 @@ brook_err brook_partition_read_for_replica(brook_partition *p, brook_replica_fet
         return BROOK_ERR_OUT_OF_RANGE;
     if (has_strategy_slot(p, follower_fetched))
         replication_ops(p)->follower_fetched(p->replica, f->replica_id, f->offset);
-    f->high_watermark = p->high_watermark; /* the strategy may have just moved it */
+    /* The strategy may have just moved the high watermark, and what that
+     * committed may have appended at once (a coordinator's next write):
+     * read up to the log end as it is now, or the follower would wait for
+     * the next append, up to its fetch's max wait, for bytes already here. */
+    f->high_watermark = p->high_watermark;
+    if ((e = brook_partition_offsets(p, &f->log_start, &f->log_end)))
+        return e;
     if (f->offset == f->log_end || f->held_back)
         return BROOK_OK;
     return brook_partition_fetch_read(p, f->offset, f->log_end, f->max_bytes, f->slices, f->max_slices, &f->n_slices,
