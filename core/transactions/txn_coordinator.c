@@ -19,12 +19,15 @@
 
 typedef struct brook_txn_coordinator brook_txn_coordinator;
 
+struct end_waiter;
+
 /* What the coordinator is doing for one id now. */
 typedef struct txn_run {
     struct brook_txn_coordinator *c;
     int busy;   /* a state write or a marker delivery under way */
     int orphan; /* no longer coordinated here: freed once not busy */
     brook_marker_delivery *delivery;
+    struct end_waiter *waiters; /* requests waiting for the last transaction's end */
     char id[];
 } txn_run;
 
@@ -138,6 +141,99 @@ static brook_txn_meta *without_partitions(const brook_txn_meta *m, brook_txn_sta
     return next_state(&bare, state, NULL, 0);
 }
 
+/* ---- requests that wait for the last transaction's end ------------------------------------ */
+/* An AddPartitionsToTxn or AddOffsetsToTxn that comes while the id's last
+ * transaction is ending (its markers on their way) waits for the end, at
+ * most WAIT_FOR_END_MS, rather than being answered CONCURRENT_TRANSACTIONS
+ * at once: clients retry that only after a pause (librdkafka and the Java
+ * client: 20 ms), where the end takes a few ms in a cluster, and the next
+ * transaction of a producer begins right after the last one's EndTxn. */
+#define WAIT_FOR_END_MS 500
+
+typedef struct end_waiter {
+    struct end_waiter *next;
+    brook_req *req;
+    txn_run *run; /* NULL once no longer waiting */
+} end_waiter;
+
+static void set_partition_errors(brook_add_partitions_to_txn_req *r, brook_err err);
+
+static void unlink_waiter(end_waiter *w)
+{
+    for (end_waiter **p = &w->run->waiters; *p; p = &(*p)->next)
+        if (*p == w) {
+            *p = w->next;
+            break;
+        }
+    w->run = NULL;
+}
+
+static void answer_waiter(brook_req *req, brook_err e)
+{
+    if (req->pub.type == BROOK_REQ_ADD_PARTITIONS_TO_TXN)
+        set_partition_errors(&req->pub.u.add_partitions_to_txn, e);
+    else
+        req->pub.u.add_offsets_to_txn.error = e;
+}
+
+/* Its wait ran out (answered CONCURRENT_TRANSACTIONS, retried by the
+ * client), or its connection went away. */
+static void stop_waiting(brook_req *req)
+{
+    end_waiter *w = req->handler_state;
+    if (!w->run)
+        return;
+    unlink_waiter(w);
+    answer_waiter(req, BROOK_ERR_CONCURRENT_TRANSACTIONS);
+    brook_req_release(req);
+}
+
+/* 1: `req` waits for the end of `run`'s transaction. */
+static int wait_for_end(txn_run *run, brook_req *req)
+{
+    end_waiter *w = brook_request_alloc(&req->pub, sizeof *w);
+    if (!w)
+        return 0;
+    *w = (end_waiter){.next = run->waiters, .req = req, .run = run};
+    run->waiters = w;
+    req->handler_state = w;
+    req->on_deadline = stop_waiting;
+    req->cancel = stop_waiting;
+    req->pending++;
+    brook_req_arm_deadline(req, WAIT_FOR_END_MS);
+    return 1;
+}
+
+void brook_txn_add_partitions(brook_req *req);
+void brook_txn_add_offsets(brook_req *req);
+
+/* The transaction ended (`e` BROOK_OK: each waiter is taken up again now)
+ * or the id is not coordinated here any more (`e` its answer). */
+static void wake_waiters(txn_run *run, brook_err e)
+{
+    end_waiter *w = run->waiters;
+    run->waiters = NULL;
+    while (w) {
+        end_waiter *next = w->next;
+        brook_req *req = w->req;
+        w->run = NULL;
+        if (req->deadline) {
+            brook_loop_timer_cancel(req->broker->loop, req->deadline);
+            req->deadline = NULL;
+        }
+        req->on_deadline = NULL;
+        req->cancel = NULL;
+        if (e)
+            answer_waiter(req, e);
+        else if (req->pub.type == BROOK_REQ_ADD_PARTITIONS_TO_TXN)
+            brook_txn_add_partitions(req);
+        else
+            brook_txn_add_offsets(req);
+        brook_req_release(req);
+        w = next;
+    }
+}
+
 /* ---- ending: markers, then complete ---------------------------------------------------- */
 
 static void start_delivery(txn_run *run);
@@ -145,12 +241,14 @@ static void start_delivery(txn_run *run);
 static void completed(step *s, brook_err err)
 {
     brook_broker *b = s->run->c->b;
-    if (err) /* still PrepareCommit/Abort: the next scan delivers again */
+    if (err) { /* still PrepareCommit/Abort: the next scan delivers again */
         log_warn("transactional id %s: cannot write its transaction complete: %s", s->run->id, brook_err_str(err));
-    else
-        brook_metric_add(s->m->state == BROOK_TXN_COMPLETE_COMMIT ? b->m.transactions_committed_total
-                                                                  : b->m.transactions_aborted_total,
-                         1);
+        return;
+    }
+    brook_metric_add(s->m->state == BROOK_TXN_COMPLETE_COMMIT ? b->m.transactions_committed_total
+                                                              : b->m.transactions_aborted_total,
+                     1);
+    wake_waiters(s->run, BROOK_OK);
 }
 
 static void delivered(void *arg)
@@ -350,6 +448,11 @@ static brook_err add_to_txn(brook_req *req, const char *id, int64_t producer_id,
     brook_err e = run ? check_producer(m, producer_id, epoch) : BROOK_ERR_NOMEM;
     if (e)
         return e;
+    int ending = m->state == BROOK_TXN_PREPARE_COMMIT || m->state == BROOK_TXN_PREPARE_ABORT;
+    if (busy(run, m) && ending && !run->orphan && wait_for_end(run, req)) {
+        *writing = 1; /* answered once it has ended */
+        return BROOK_OK;
+    }
     if (busy(run, m))
         return BROOK_ERR_CONCURRENT_TRANSACTIONS;
     if (m->partition_count + n > BROOK_TXN_MAX_PARTITIONS)
@@ -637,6 +740,7 @@ void brook_txn_coordinator_loaded(brook_broker *b, int (*pick)(void *arg, const 
 static void let_go(brook_txn_coordinator *c, txn_run *run)
 {
     brook_strmap_remove(&c->runs, run->id);
+    wake_waiters(run, BROOK_ERR_NOT_LEADER); /* NOT_COORDINATOR: the client looks for the next one */
     if (run->delivery) {
         brook_markers_cancel(run->delivery);
         run->delivery = NULL;
@@ -683,6 +787,7 @@ void brook_txn_coordinator_stop(brook_broker *b)
     brook_strmap_iter it = {0};
     for (brook_strmap_entry *e; (e = brook_strmap_next(&c->runs, &it));) {
         txn_run *run = e->value;
+        wake_waiters(run, BROOK_ERR_NOT_LEADER);
         if (run->delivery) {
             brook_markers_cancel(run->delivery);
             run->delivery = NULL;

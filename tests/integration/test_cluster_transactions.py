@@ -101,6 +101,29 @@ class ClusterTransactions(ClusterTestCase):
         self.assertEqual(r.stdout.decode().splitlines()[1].split()[:2], [txn, "Ongoing"])
         p.commit_transaction(30)
 
+    def test_the_next_transaction_begins_while_the_last_one_ends(self):
+        """AddPartitionsToTxn right after EndTxn, while the markers go to the
+        leaders, waits for the end to be written instead of being answered
+        CONCURRENT_TRANSACTIONS (51), which librdkafka and the Java client
+        retry only after 20 ms: in a cluster the end takes a few ms, and most
+        answers were 51."""
+        txn = "tx-next"
+        conn = kw.Conn(self.brokers[self.txn_coordinator(txn)].kafka_port)
+        self.addCleanup(conn.close)
+        err, pid, epoch = kw.init_transactional_id(conn, txn)
+        self.assertEqual(err, 0)
+        got = []
+        started = time.monotonic()
+        for i in range(20):
+            got.append(kw.add_partitions_to_txn(conn, txn, pid, epoch, {"out": [0, 1, 2]}))
+            self.assertEqual(kw.end_txn(conn, txn, pid, epoch, commit=i % 2 == 0), 0)
+        self.assertEqual(got, [{("out", p): 0 for p in range(3)}] * 20)
+        # Not a speed test: a stall. The coordinator's next write comes from
+        # the callback of its last one, on the same __consumer_offsets
+        # partition; a follower's fetch used to miss it and wait its whole
+        # max wait (500 ms) each time: 20 of those are 10 s.
+        self.assertLess(time.monotonic() - started, 5.0)
+
     def test_a_new_coordinator_aborts_the_open_transaction(self):
         txn = "tx-kill"
         p = self.producer(txn)
