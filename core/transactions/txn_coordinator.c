@@ -141,6 +141,12 @@ static brook_txn_meta *without_partitions(const brook_txn_meta *m, brook_txn_sta
     return next_state(&bare, state, NULL, 0);
 }
 
+/* Its end written (PrepareCommit/Abort) and its markers on their way. */
+static int ending(const brook_txn_meta *m)
+{
+    return m && (m->state == BROOK_TXN_PREPARE_COMMIT || m->state == BROOK_TXN_PREPARE_ABORT);
+}
+
 /* ---- requests that wait for the last transaction's end ------------------------------------ */
 /* An AddPartitionsToTxn or AddOffsetsToTxn that comes while the id's last
  * transaction is ending (its markers on their way) waits for the end, at
@@ -204,9 +210,6 @@ static int wait_for_end(txn_run *run, brook_req *req)
     return 1;
 }
 
-void brook_txn_add_partitions(brook_req *req);
-void brook_txn_add_offsets(brook_req *req);
-
 /* The transaction ended (`e` BROOK_OK: each waiter is taken up again now)
  * or the id is not coordinated here any more (`e` its answer). */
 static void wake_waiters(txn_run *run, brook_err e)
@@ -257,7 +260,7 @@ static void delivered(void *arg)
     run->delivery = NULL;
     run->busy = 0;
     const brook_txn_meta *m = current(run->c, run->id);
-    if (run->orphan || !m || (m->state != BROOK_TXN_PREPARE_COMMIT && m->state != BROOK_TXN_PREPARE_ABORT)) {
+    if (run->orphan || !ending(m)) {
         settle(run);
         return;
     }
@@ -275,8 +278,7 @@ static void start_delivery(txn_run *run)
 {
     brook_txn_coordinator *c = run->c;
     const brook_txn_meta *m = current(c, run->id);
-    if (c->stopping || run->orphan || run->busy || !m ||
-        (m->state != BROOK_TXN_PREPARE_COMMIT && m->state != BROOK_TXN_PREPARE_ABORT))
+    if (c->stopping || run->orphan || run->busy || !ending(m))
         return;
     run->delivery = brook_markers_deliver(c->b, c->links, run->id, m, m->state == BROOK_TXN_PREPARE_COMMIT,
                                           brook_coordinator_epoch(c->b, run->id), delivered, run);
@@ -298,7 +300,7 @@ static brook_err check_producer(const brook_txn_meta *m, int64_t producer_id, in
 /* An id whose state is being written or whose markers are on their way. */
 static int busy(txn_run *run, const brook_txn_meta *m)
 {
-    return run->busy || (m && (m->state == BROOK_TXN_PREPARE_COMMIT || m->state == BROOK_TXN_PREPARE_ABORT));
+    return run->busy || ending(m);
 }
 
 /* ---- InitProducerId --------------------------------------------------------------------- */
@@ -448,8 +450,7 @@ static brook_err add_to_txn(brook_req *req, const char *id, int64_t producer_id,
     brook_err e = run ? check_producer(m, producer_id, epoch) : BROOK_ERR_NOMEM;
     if (e)
         return e;
-    int ending = m->state == BROOK_TXN_PREPARE_COMMIT || m->state == BROOK_TXN_PREPARE_ABORT;
-    if (busy(run, m) && ending && !run->orphan && wait_for_end(run, req)) {
+    if (ending(m) && !run->orphan && wait_for_end(run, req)) {
         *writing = 1; /* answered once it has ended */
         return BROOK_OK;
     }
@@ -517,7 +518,7 @@ brook_err brook_txn_in_transaction(brook_broker *b, const char *id, int64_t prod
     brook_err e = check_producer(m, producer_id, epoch);
     if (e)
         return e;
-    if (m->state == BROOK_TXN_PREPARE_COMMIT || m->state == BROOK_TXN_PREPARE_ABORT)
+    if (ending(m))
         return BROOK_ERR_CONCURRENT_TRANSACTIONS; /* ending: once ended, the batch is late */
     if (m->state == BROOK_TXN_ONGOING && brook_txn_meta_has(m, topic, partition))
         return BROOK_OK;
@@ -638,7 +639,7 @@ static void work_on(brook_txn_coordinator *c, const char *id, int64_t now)
     txn_run *run = m && brook_coordinator_check(c->b, id) == BROOK_OK ? run_of(c, id) : NULL;
     if (!run || run->busy)
         return;
-    if (m->state == BROOK_TXN_PREPARE_COMMIT || m->state == BROOK_TXN_PREPARE_ABORT) {
+    if (ending(m)) {
         start_delivery(run);
     } else if (m->state == BROOK_TXN_ONGOING) {
         brook_txn_meta *x = next_state(m, BROOK_TXN_PREPARE_ABORT, NULL, 0);
@@ -720,7 +721,7 @@ static int picked(void *arg, const char *id, const brook_txn_meta *m)
 static void resume(void *arg, const char *id, const brook_txn_meta *m)
 {
     const picking *p = arg;
-    if (picked(arg, id, m) && (m->state == BROOK_TXN_PREPARE_COMMIT || m->state == BROOK_TXN_PREPARE_ABORT)) {
+    if (picked(arg, id, m) && ending(m)) {
         txn_run *run = run_of(p->c, id);
         if (run)
             start_delivery(run);
