@@ -125,6 +125,26 @@ def add_partitions_to_txn(conn, txn_id, pid, epoch, topics):
     return {(t, p): e for t, p, e in topic_rows(conn.call(24, 1, body), 4, ">ih")}
 
 
+def add_offsets_to_txn(conn, txn_id, pid, epoch, group):
+    """AddOffsetsToTxn v1: the error."""
+    data = conn.call(25, 1, string(txn_id) + struct.pack(">qh", pid, epoch) + string(group))
+    return struct.unpack(">ih", data)[1]
+
+
+def txn_offset_commit_v0(txn_id, group, pid, epoch, offsets):
+    """TxnOffsetCommit v0 body: offsets {(topic, partition): offset}."""
+    by_topic = {}
+    for (t, p), o in offsets.items():
+        by_topic.setdefault(t, []).append(struct.pack(">iq", p, o) + string(None))
+    body = string(txn_id) + string(group) + struct.pack(">qh", pid, epoch)
+    return body + array([string(t) + array(parts) for t, parts in by_topic.items()])
+
+
+def parse_txn_offset_commit_v0(data):
+    """{(topic, partition): error} of a TxnOffsetCommit v0 response."""
+    return {(t, p): e for t, p, e in topic_rows(data, 4, ">ih")}
+
+
 def find_coordinator(conn, key, key_type=1):
     """FindCoordinator v1 (key type 1: a transactional id): (error, node id, port)."""
     data = conn.call(10, 1, string(key) + struct.pack(">b", key_type))

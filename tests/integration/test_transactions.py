@@ -220,17 +220,12 @@ class TransactionErrors(unittest.TestCase):
         return struct.unpack(">ih", data)[1]
 
     def add_offsets(self, txn_id, pid, epoch, group):
-        data = self.conn.call(25, 1, kw.string(txn_id) + struct.pack(">qh", pid, epoch) + kw.string(group))
-        return struct.unpack(">ih", data)[1]
+        return kw.add_offsets_to_txn(self.conn, txn_id, pid, epoch, group)
 
     def txn_offset_commit(self, txn_id, group, pid, epoch, offsets):
         """TxnOffsetCommit v0: offsets {(topic, partition): offset}; {(topic, partition): error}."""
-        by_topic = {}
-        for (t, p), o in offsets.items():
-            by_topic.setdefault(t, []).append(struct.pack(">iq", p, o) + kw.string(None))
-        body = kw.string(txn_id) + kw.string(group) + struct.pack(">qh", pid, epoch)
-        body += kw.array([kw.string(t) + kw.array(parts) for t, parts in by_topic.items()])
-        return {(t, p): e for t, p, e in kw.topic_rows(self.conn.call(28, 0, body), 4, ">ih")}
+        body = kw.txn_offset_commit_v0(txn_id, group, pid, epoch, offsets)
+        return kw.parse_txn_offset_commit_v0(self.conn.call(28, 0, body))
 
     def end_until_done(self, txn_id, pid, epoch, commit):
         deadline = time.time() + 10
