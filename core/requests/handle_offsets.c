@@ -178,8 +178,12 @@ void brook_handle_txn_offset_commit(brook_req *req)
     }
     *t = (txn_offsets){req, changes, n};
     req->pending++;
-    brook_txn_verify(b, c->transactional_id, c->producer_id, c->producer_epoch, BROOK_OFFSETS_TOPIC,
-                     brook_coordinator_partition(b, c->group_id), txn_offsets_verified, t);
+    brook_txn_question q = {.txn_id = c->transactional_id,
+                            .producer_id = c->producer_id,
+                            .epoch = c->producer_epoch,
+                            .topic = BROOK_OFFSETS_TOPIC,
+                            .partition = brook_coordinator_partition(b, c->group_id)};
+    brook_txn_verify(b, &q, txn_offsets_verified, t);
 }
 
 /* ---- fetch ------------------------------------------------------------------------------ */

@@ -97,9 +97,16 @@ static int verify_first(brook_req *req, brook_partition *part, produce_ctx *ctx)
         return 0;
     if (brook_producers_txn_state(part->producers, producer_id, &ctx->append.txn_guard) == 1)
         return 0; /* in its transaction already (the partition checks again when it appends) */
+    /* acks=all is answered by its timeout (brook_handle_produce): so is the question */
+    const brook_produce_req *pr = &req->pub.u.produce;
+    brook_txn_question q = {.txn_id = pr->transactional_id,
+                            .producer_id = producer_id,
+                            .epoch = epoch,
+                            .topic = ctx->topic,
+                            .partition = pp->partition,
+                            .timeout_ms = pr->acks == -1 ? req->pub.timeout_ms : 0};
     req->pending++;
-    brook_txn_verify(req->broker, req->pub.u.produce.transactional_id, producer_id, epoch, ctx->topic, pp->partition,
-                     verified, ctx);
+    brook_txn_verify(req->broker, &q, verified, ctx);
     return 1;
 }
 

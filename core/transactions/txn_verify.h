@@ -30,8 +30,20 @@ struct brook_broker;
  * NOT_ENOUGH_REPLICAS, Kafka's answer to clients before KIP-890). */
 typedef void (*brook_txn_verified)(void *arg, brook_err err);
 
+/* Whether `partition` of `topic` is in the ongoing transaction of the
+ * id's producer (producer_id, epoch). */
+typedef struct brook_txn_question {
+    const char *txn_id;
+    int64_t producer_id;
+    int16_t epoch;
+    const char *topic;
+    int32_t partition;
+    /* how long a coordinator elsewhere may take: the asking request's own
+     * timeout (its answer is owed by then); <= 0: limits.request_timeout_ms */
+    int32_t timeout_ms;
+} brook_txn_question;
+
 /* Ask; `done` may come before this returns (the coordinator is here). */
-void brook_txn_verify(struct brook_broker *b, const char *txn_id, int64_t producer_id, int16_t epoch, const char *topic,
-                      int32_t partition, brook_txn_verified done, void *arg);
+void brook_txn_verify(struct brook_broker *b, const brook_txn_question *q, brook_txn_verified done, void *arg);
 
 #endif

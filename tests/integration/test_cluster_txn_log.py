@@ -133,9 +133,10 @@ class ClusterTxnLog(TxnHelpers, ClusterTestCase):
 class ClusterTxnVerifyStalled(TxnHelpers, ClusterTestCase):
     """The coordinator stopped (SIGSTOP) while a leader asks it: the
     transaction's first batch is answered within the broker's request
-    timeout with NOT_ENOUGH_REPLICAS (retried by clients), other clients of
-    that leader are served meanwhile, and once the coordinator is back (or
-    another took over) the retry is taken."""
+    timeout with NOT_ENOUGH_REPLICAS (retried by clients), or within its
+    own timeout if it is an acks=all produce with a shorter one, other
+    clients of that leader are served meanwhile, and once the coordinator
+    is back (or another took over) the retry is taken."""
 
     def broker_config(self, broker_id):
         return "limits = { request_timeout_ms = 3000; };"
@@ -161,6 +162,14 @@ class ClusterTxnVerifyStalled(TxnHelpers, ClusterTestCase):
             self.assertEqual(kw.parse_produce_v3(other.call(0, 3, plain))[0][2], 0)
             self.assertLess(time.monotonic() - t0, 1.0)
             other.close()
+            # acks=all with a 1 s timeout: answered by then, not by the broker's 3 s
+            hurried = kw.Conn(self.brokers[leader].kafka_port, timeout=30)
+            t0 = time.monotonic()
+            got = kw.parse_produce_v3(hurried.call(0, 3, kw.produce_v3("w", part, b, acks=-1, timeout=1000,
+                                                                        txn_id="log")))[0][2]
+            self.assertIn(got, (7, 19))  # REQUEST_TIMED_OUT, NOT_ENOUGH_REPLICAS
+            self.assertLess(time.monotonic() - t0, 2.5)
+            hurried.close()
             got_corr, data = conn.recv()
             waited = time.monotonic() - started
             self.assertEqual(got_corr, corr)
@@ -180,3 +189,4 @@ class ClusterTxnVerifyStalled(TxnHelpers, ClusterTestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
