@@ -13,6 +13,7 @@
 #include "membership.h"
 #include "offsets.h"
 #include "partition.h"
+#include "producer_state.h"
 #include "txn_coordinator.h"
 
 struct brook_coordinators {
@@ -234,8 +235,8 @@ static void appended(brook_append *a)
     free(oa);
 }
 
-static void append_commit(void *ctx, const char *group, const uint8_t *batch, size_t len, brook_offsets_done done,
-                          void *done_arg)
+static void append_commit(void *ctx, const char *group, const uint8_t *batch, size_t len, int64_t txn_guard,
+                          brook_offsets_done done, void *done_arg)
 {
     brook_broker *b = ctx;
     int32_t k;
@@ -252,10 +253,26 @@ static void append_commit(void *ctx, const char *group, const uint8_t *batch, si
     memcpy(oa->data, batch, len);
     /* acks=all: a commit is answered once every in-sync replica holds it;
      * built by the offsets store, not a client's: not checked as one */
-    oa->a = (brook_append){.data = oa->data, .len = len, .acks = -1, .internal = 1, .done = appended};
+    oa->a = (brook_append){.data = oa->data,
+                           .len = len,
+                           .acks = -1,
+                           .internal = 1,
+                           .txn_verified = 1, /* a transactional commit's: by brook_offsets_txn_commit's caller */
+                           .txn_guard = txn_guard,
+                           .done = appended};
     oa->done = done;
     oa->done_arg = done_arg;
     brook_partition_produce(p, &oa->a);
+}
+
+int64_t brook_coordinator_txn_guard(brook_broker *b, const char *group, int64_t producer_id)
+{
+    int32_t k;
+    brook_partition *p = b->st->clustered ? led_partition(b, group, &k) : NULL;
+    int64_t last_marker = -1;
+    if (p)
+        brook_producers_txn_state(p->producers, producer_id, &last_marker);
+    return last_marker;
 }
 
 brook_err brook_coordinator_open_offsets(brook_broker *b)

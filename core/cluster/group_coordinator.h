@@ -64,6 +64,13 @@ void brook_coordinator_marker_written(struct brook_broker *b, struct brook_parti
  * without the topic, not as an event). */
 void brook_coordinator_forget_vanished_topics(struct brook_broker *b);
 
+/* The producer's last transaction marker in the __consumer_offsets
+ * partition of `group`, led here (-1: none, or not led here): taken
+ * before a TxnOffsetCommit asks the transaction coordinator, so that the
+ * partition can refuse the offsets if the transaction ended meanwhile
+ * (brook_offsets_append_fn's txn_guard; KIP-890). */
+int64_t brook_coordinator_txn_guard(struct brook_broker *b, const char *group, int64_t producer_id);
+
 /* The committed offsets of a cluster's broker, kept in __consumer_offsets. */
 brook_err brook_coordinator_open_offsets(struct brook_broker *b);
 

@@ -546,7 +546,7 @@ static brook_err pending_for(const char *group, const brook_offset_change *chang
 }
 
 /* A commit, plain (producer_id -1) or inside that producer's transaction. */
-static void commit_as(brook_offsets *o, const char *group, int64_t producer_id, int16_t epoch,
+static void commit_as(brook_offsets *o, const char *group, int64_t producer_id, int16_t epoch, int64_t txn_guard,
                       const brook_offset_change *changes, size_t count, int64_t now_ms, brook_offsets_done done,
                       void *arg)
 {
@@ -586,7 +586,7 @@ static void commit_as(brook_offsets *o, const char *group, int64_t producer_id, 
     pc->producer_id = producer_id;
     o->pending++;
     if (o->append)
-        o->append(o->append_ctx, group, data, len, commit_durable, pc); /* copies the batch */
+        o->append(o->append_ctx, group, data, len, txn_guard, commit_durable, pc); /* copies the batch */
     else
         o->so->when_durable(o->log, commit_durable, pc);
     free(marked);
@@ -596,14 +596,14 @@ static void commit_as(brook_offsets *o, const char *group, int64_t producer_id, 
 void brook_offsets_commit(brook_offsets *o, const char *group, const brook_offset_change *changes, size_t count,
                           int64_t now_ms, brook_offsets_done done, void *arg)
 {
-    commit_as(o, group, -1, -1, changes, count, now_ms, done, arg);
+    commit_as(o, group, -1, -1, -1, changes, count, now_ms, done, arg);
 }
 
 void brook_offsets_txn_commit(brook_offsets *o, const char *group, int64_t producer_id, int16_t epoch,
-                              const brook_offset_change *changes, size_t count, int64_t now_ms, brook_offsets_done done,
-                              void *arg)
+                              int64_t txn_guard, const brook_offset_change *changes, size_t count, int64_t now_ms,
+                              brook_offsets_done done, void *arg)
 {
-    commit_as(o, group, producer_id, epoch, changes, count, now_ms, done, arg);
+    commit_as(o, group, producer_id, epoch, txn_guard, changes, count, now_ms, done, arg);
 }
 
 void brook_offsets_each(const brook_offsets *o, const char *group, brook_offsets_each_cb cb, void *arg)

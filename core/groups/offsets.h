@@ -72,10 +72,11 @@ void brook_offsets_commit(brook_offsets *o, const char *group, const brook_offse
 /* A transactional producer's commit (TxnOffsetCommit): written as its
  * transactional batch; `done` once as durable as a commit; the offsets
  * become committed ones when its transaction commits, and go when it
- * aborts (brook_offsets_end_txn, _txn_ended). */
+ * aborts (brook_offsets_end_txn, _txn_ended). `txn_guard` goes to an
+ * external log's append (below). */
 void brook_offsets_txn_commit(brook_offsets *o, const char *group, int64_t producer_id, int16_t epoch,
-                              const brook_offset_change *changes, size_t count, int64_t now_ms, brook_offsets_done done,
-                              void *arg);
+                              int64_t txn_guard, const brook_offset_change *changes, size_t count, int64_t now_ms,
+                              brook_offsets_done done, void *arg);
 
 /* A single broker's transaction coordinator ends a producer's transaction
  * in this log: a marker written (txn_marker.h); once durable its pending
@@ -97,9 +98,12 @@ void brook_offsets_txn_ended(brook_offsets *o, int64_t producer_id, int commit,
  * __consumer_offsets): the map starts empty and is filled with
  * brook_offsets_load_batch; each commit is one batch (the format above)
  * handed to `append`, which copies it and calls `done` once it is safe
- * (for a cluster: replicated); the entries are visible from then on. */
+ * (for a cluster: replicated); the entries are visible from then on. A
+ * transactional commit's batch comes with the txn_guard its caller gave
+ * (the producer's last marker in that log when its coordinator confirmed
+ * the transaction): the log refuses it if a marker came since. */
 typedef void (*brook_offsets_append_fn)(void *ctx, const char *group, const uint8_t *batch, size_t len,
-                                        brook_offsets_done done, void *done_arg);
+                                        int64_t txn_guard, brook_offsets_done done, void *done_arg);
 brook_err brook_offsets_open_external(brook_offsets_append_fn append, void *ctx, brook_offsets **out);
 
 /* Apply one RecordBatch of such a log (read back when this broker starts

@@ -136,7 +136,7 @@ static brook_err append_past(brook_offsets *o, const char *group, const brook_gr
             } else if (!(e = brook_batch_builder_finish(b, &data, &len))) {
                 *w = (past_write){.done = done, .arg = arg};
                 memcpy(w->group, group, n);
-                o->append(o->append_ctx, group, data, len, past_written, w); /* copies the batch */
+                o->append(o->append_ctx, group, data, len, -1, past_written, w); /* copies the batch */
             } else {
                 free(w);
             }

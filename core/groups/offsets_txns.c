@@ -155,7 +155,7 @@ void brook_offsets_write_txn(brook_offsets *o, const char *id, const brook_txn_m
     o->records++;
     o->pending++;
     if (o->append)
-        o->append(o->append_ctx, id, data, len, txn_written, w); /* copies the batch */
+        o->append(o->append_ctx, id, data, len, -1, txn_written, w); /* copies the batch */
     else
         o->so->when_durable(o->log, txn_written, w);
     brook_batch_builder_free(b);

@@ -143,7 +143,8 @@ struct brook_append {
     size_t len;
     int16_t acks;
     int marker;   /* `data` is one transaction marker the core built (txn_marker.h), not a client's batches */
-    int internal; /* `data` is a coordinator's batch (committed offsets): not checked as a client's, no sequence */
+    int internal; /* `data` is a coordinator's batch (committed offsets): no sequence; a transactional one checked as
+                     below */
     /* A transactional batch opens its producer's transaction here only
      * when the request handler had the coordinator confirm that the
      * partition is in it (txn_verified) and no marker of the producer was

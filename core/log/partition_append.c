@@ -46,6 +46,15 @@ static brook_err check_txn_start(brook_partition *p, const brook_append *a, cons
     return BROOK_ERR_INVALID_TXN_STATE;
 }
 
+/* A coordinator's own batch: a transactional one (a TxnOffsetCommit's
+ * offsets) only inside its producer's transaction, as a client's. */
+static brook_err check_internal(brook_partition *p, const brook_append *a, const char **error_message)
+{
+    if (a->first.producer_id < 0 || !brook_batch_is_transactional(&a->first))
+        return BROOK_OK;
+    return check_txn_start(p, a, error_message);
+}
+
 /* Idempotence: a lone batch with a producer id (validate_batches saw to
  * that) is checked against the producer's sequence; BROOK_ERR_EXISTS means
  * an earlier copy was appended. */
@@ -146,7 +155,7 @@ static brook_err assign_and_append(brook_partition *p, brook_append *a, int32_t 
         return e;
     int64_t dup_base;
     e = a->marker     ? check_marker(p, a, &a->error_message)
-        : a->internal ? BROOK_OK
+        : a->internal ? check_internal(p, a, &a->error_message)
                       : check_producer(p, a, &dup_base, &a->error_message);
     if (e == BROOK_ERR_EXISTS) {
         a->duplicate = 1;

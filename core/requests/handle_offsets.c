@@ -119,6 +119,7 @@ typedef struct txn_offsets {
     brook_req *req;
     brook_offset_change *changes;
     size_t n;
+    int64_t txn_guard; /* the producer's last marker in the group's partition when asked */
 } txn_offsets;
 
 /* The transaction coordinator answered: write the offsets, or refuse them
@@ -135,8 +136,8 @@ static void txn_offsets_verified(void *arg, brook_err err)
         commit_durable(req, err);
         return;
     }
-    brook_offsets_txn_commit(req->broker->offsets, c->group_id, c->producer_id, c->producer_epoch, t->changes, t->n,
-                             brook_wall_clock_ms(), commit_durable, req);
+    brook_offsets_txn_commit(req->broker->offsets, c->group_id, c->producer_id, c->producer_epoch, t->txn_guard,
+                             t->changes, t->n, brook_wall_clock_ms(), commit_durable, req);
 }
 
 /* TxnOffsetCommit: offsets inside a producer's transaction, to the group's
@@ -147,7 +148,9 @@ static void txn_offsets_verified(void *arg, brook_err err)
  * the producer's ongoing transaction (AddOffsetsToTxn put them there;
  * txn_verify.h): offsets of a transaction that has ended would stay
  * pending for good, and read_committed consumers of the group would wait
- * on them (UNSTABLE_OFFSET_COMMIT) for ever. */
+ * on them (UNSTABLE_OFFSET_COMMIT) for ever. In a cluster the group's
+ * partition also refuses them if the transaction's marker reached it
+ * between the answer and the append (the guard, as for a Produce). */
 void brook_handle_txn_offset_commit(brook_req *req)
 {
     brook_broker *b = req->broker;
@@ -176,7 +179,7 @@ void brook_handle_txn_offset_commit(brook_req *req)
         fail_all(c->topics, c->topic_count, BROOK_ERR_NOMEM);
         return;
     }
-    *t = (txn_offsets){req, changes, n};
+    *t = (txn_offsets){req, changes, n, brook_coordinator_txn_guard(b, c->group_id, c->producer_id)};
     req->pending++;
     brook_txn_question q = {.txn_id = c->transactional_id,
                             .producer_id = c->producer_id,

@@ -1,7 +1,9 @@
 """A TCP proxy for fault tests: listens on a free loopback port and
 forwards every connection to a target; `cut()` drops every connection and
 refuses new ones until `restore()`; `delay(ms)` holds each chunk that long
-before passing it on. One thread, bounded waits."""
+before passing it on; `delay_answers(pattern, ms)` holds only the target's
+answers, and only on connections that have carried `pattern` towards it
+(one kind of request's link, say). One thread, bounded waits."""
 import selectors
 import socket
 import threading
@@ -19,6 +21,10 @@ class TcpProxy:
         self.port = self.listener.getsockname()[1]
         self.cut_off = False
         self.delay_s = 0.0
+        self.answer_pattern = None  # delay_answers: what marks a connection
+        self.answer_delay_s = 0.0
+        self.marked = set()  # client sockets whose connection carried the pattern
+        self.upstreams = set()
         self.pairs = {}  # socket -> its other end
         self.pending = []  # (due, socket, data) held by a delay
         self.sel = selectors.DefaultSelector()
@@ -46,6 +52,11 @@ class TcpProxy:
         with self.lock:
             self.delay_s = ms / 1000.0
 
+    def delay_answers(self, pattern, ms):
+        with self.lock:
+            self.answer_pattern = pattern
+            self.answer_delay_s = ms / 1000.0
+
     def stop(self):
         self.stopping = True
         self.thread.join(5)
@@ -60,6 +71,8 @@ class TcpProxy:
             if x is None:
                 continue
             self.pairs.pop(x, None)
+            self.marked.discard(x)
+            self.upstreams.discard(x)
             try:
                 self.sel.unregister(x)
             except (KeyError, ValueError):
@@ -83,6 +96,7 @@ class TcpProxy:
             s.setblocking(False)
             self.sel.register(s, selectors.EVENT_READ)
         self.pairs[client] = upstream
+        self.upstreams.add(upstream)
         self.pairs[upstream] = client
 
     def _forward(self, s, data):
@@ -118,7 +132,20 @@ class TcpProxy:
                         data = b""
                     if not data:
                         self._close(s)
+                    elif self._answer_held(s, data):
+                        self.pending.append((now + max(self.delay_s, self.answer_delay_s), s, data))
                     elif self.delay_s > 0:
                         self.pending.append((now + self.delay_s, s, data))
                     else:
                         self._forward(s, data)
+
+    def _answer_held(self, s, data):
+        """Whether this chunk is an answer that delay_answers holds (marking
+        the connection when a request carries the pattern)."""
+        if self.answer_pattern is None:
+            return False
+        if s not in self.upstreams:
+            if self.answer_pattern in data:
+                self.marked.add(s)
+            return False
+        return self.pairs.get(s) in self.marked

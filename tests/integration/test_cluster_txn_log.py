@@ -190,3 +190,48 @@ class ClusterTxnVerifyStalled(TxnHelpers, ClusterTestCase):
 if __name__ == "__main__":
     unittest.main()
 
+
+class ClusterTxnOffsetsGuard(TxnHelpers, ClusterTestCase):
+    """A TxnOffsetCommit whose coordinator's confirmation arrives after the
+    transaction has ended (the confirmation held on its way by a proxy, the
+    transaction ended meanwhile by a client that did not wait for the
+    commit's answer) is refused: before, its offsets were written after the
+    transaction's marker and stayed pending for good, and every
+    read_committed consumer of the group got UNSTABLE_OFFSET_COMMIT (88)
+    for ever."""
+
+    replication_via_proxy = True
+
+    def test_offsets_confirmed_before_the_end_are_not_written_after_it(self):
+        from test_cluster_groups import java_hash_partition
+        self.create("t", rf=3)
+        offsets = self.wait_partitions("__consumer_offsets", lambda r: r["leader"] >= 0 and len(r["isr"]) == 3, 16)
+        coordinator = offsets[java_hash_partition("log", 16)]["leader"]
+        group = next(g for g in ("g%d" % i for i in range(100))
+                     if offsets[java_hash_partition(g, 16)]["leader"] != coordinator)
+        group_coordinator = offsets[java_hash_partition(group, 16)]["leader"]
+        conn = kw.Conn(self.brokers[coordinator].kafka_port)
+        err, pid, epoch = kw.init_transactional_id(conn, "log")
+        self.assertEqual(err, 0)
+        self.assertEqual(kw.add_offsets_to_txn(conn, "log", pid, epoch, group), 0)
+        # the coordinator's answers to the group coordinator's question held 2 s
+        self.replica_links[coordinator].delay_answers(b"verify_txn", 2000)
+        gconn = kw.Conn(self.brokers[group_coordinator].kafka_port, timeout=30)
+        corr = gconn.send(28, 0, kw.txn_offset_commit_v0("log", group, pid, epoch, {("t", 0): 5}))
+        time.sleep(0.5)  # asked and answered; the answer on its way
+        self.assertEqual(kw.end_txn(conn, "log", pid, epoch, commit=True), 0)
+        deadline = time.time() + 20
+        while time.time() < deadline:  # its marker written to the group's offsets partition
+            state = kw.describe_transactions(self.brokers[coordinator].kafka_port, ["log"])["log"][1]
+            if state == "CompleteCommit":
+                break
+            time.sleep(0.05)
+        self.assertEqual(state, "CompleteCommit")
+        got_corr, data = gconn.recv()
+        self.assertEqual(got_corr, corr)
+        self.assertEqual(kw.parse_txn_offset_commit_v0(data), {("t", 0): 48})  # INVALID_TXN_STATE
+        gconn.close()
+        conn.close()
+        self.replica_links[coordinator].delay_answers(None, 0)
+        fetched = kw.offset_fetch_v7(self.brokers[group_coordinator].kafka_port, group, "t", [0])
+        self.assertEqual(fetched, {("t", 0): (-1, 0)})

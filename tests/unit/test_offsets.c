@@ -461,7 +461,7 @@ static void txn_commit(env *e, brook_offsets *o, int64_t producer, const char *g
     brook_committed c = {.offset = offset, .leader_epoch = -1};
     brook_offset_change ch = {.topic = "t", .partition = partition, .committed = &c};
     int before = commits_done;
-    brook_offsets_txn_commit(o, group, producer, 0, &ch, 1, 1000, on_done, NULL);
+    brook_offsets_txn_commit(o, group, producer, 0, -1, &ch, 1, 1000, on_done, NULL);
     wait_commits(e, before + 1);
 }
 
