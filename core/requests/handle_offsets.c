@@ -130,8 +130,8 @@ static void txn_offsets_verified(void *arg, brook_err err)
     txn_offsets *t = arg;
     brook_req *req = t->req;
     brook_txn_offset_commit_req *c = &req->pub.u.txn_offset_commit;
-    if (!err && (req->cancelled || req->deadline_passed))
-        err = BROOK_ERR_SHUTDOWN;
+    if (!err)
+        err = brook_req_still_awaited(req);
     if (err) { /* to the partitions that passed their own checks */
         commit_durable(req, err);
         return;

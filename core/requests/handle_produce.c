@@ -63,8 +63,8 @@ static void verified(void *arg, brook_err err)
     produce_ctx *ctx = arg;
     brook_req *req = ctx->req;
     brook_partition *part = NULL;
-    if (!err && (req->cancelled || req->deadline_passed))
-        err = req->cancelled ? BROOK_ERR_SHUTDOWN : BROOK_ERR_TIMEOUT;
+    if (!err)
+        err = brook_req_still_awaited(req);
     if (err == BROOK_ERR_AGAIN) /* what every client retries (Kafka's answer to clients before KIP-890) */
         err = BROOK_ERR_NOT_ENOUGH_REPLICAS;
     else if (!err)

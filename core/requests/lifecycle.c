@@ -50,6 +50,11 @@ void brook_req_free(brook_req *req)
 
 /* ---- completion -------------------------------------------------------- */
 
+brook_err brook_req_still_awaited(const brook_req *req)
+{
+    return req->cancelled ? BROOK_ERR_SHUTDOWN : req->deadline_passed ? BROOK_ERR_TIMEOUT : BROOK_OK;
+}
+
 static void on_deadline_timer(void *arg)
 {
     brook_req *req = arg;

@@ -93,6 +93,11 @@ void brook_req_arm_long_poll(brook_req *req, int64_t ms);
 /* A long poll still waiting answers now, as at its deadline; 1 if it did. */
 int brook_req_end_long_poll(brook_req *req);
 
+/* For a callback that would go on with the request's work: whether its
+ * answer is still awaited (BROOK_OK), or no longer: BROOK_ERR_SHUTDOWN (its
+ * connection went away), BROOK_ERR_TIMEOUT (its deadline passed). */
+brook_err brook_req_still_awaited(const brook_req *req);
+
 /* A pending callback came back: complete when nothing else is owed. */
 void brook_req_release(brook_req *req);
 /* Complete if nothing is pending or waiting any more. */
