@@ -30,7 +30,7 @@ typedef struct listing {
     brook_req *req;
     brook_list_transactions_req *r;
     int64_t now;
-    size_t cap; /* 0: counting */
+    size_t cap; /* of r->transactions */
 } listing;
 
 static int passes(const listing *l, const char *id, const brook_txn_meta *m)
@@ -47,21 +47,39 @@ static int passes(const listing *l, const char *id, const brook_txn_meta *m)
            !brook_authorize_quietly(l->req, BROOK_OP_DESCRIBE, BROOK_RESOURCE_TRANSACTIONAL_ID, id);
 }
 
-/* Counts (cap 0), then fills what fits, the ids copied (the response may
- * wait behind earlier ones on its connection while the ids change). */
+/* Room for one more listing: twice the room in the request's arena (what
+ * the last held stays there until the request ends: at most twice the
+ * list's size in all). */
+static brook_err make_room(listing *l)
+{
+    brook_list_transactions_req *r = l->r;
+    if (r->transaction_count < l->cap)
+        return BROOK_OK;
+    size_t cap = l->cap ? l->cap * 2 : 16;
+    brook_txn_listing *more = brook_request_alloc(&l->req->pub, sizeof *more * cap);
+    if (!more)
+        return BROOK_ERR_NOMEM;
+    if (r->transaction_count)
+        memcpy(more, r->transactions, sizeof *more * r->transaction_count);
+    r->transactions = more;
+    l->cap = cap;
+    return BROOK_OK;
+}
+
+/* Each id that passes, copied (the response may wait behind earlier ones
+ * on its connection while the ids change). */
 static void list_one(void *arg, const char *id, const brook_txn_meta *m)
 {
     listing *l = arg;
-    if (!passes(l, id, m))
+    brook_list_transactions_req *r = l->r;
+    if (r->error || !passes(l, id, m))
         return;
-    if (!l->cap) {
-        l->r->transaction_count++;
+    const char *copy = make_room(l) ? NULL : brook_req_copy_str(l->req, id);
+    if (!copy) {
+        r->error = BROOK_ERR_NOMEM;
         return;
     }
-    const char *copy = brook_req_copy_str(l->req, id);
-    if (copy && l->r->transaction_count < l->cap)
-        l->r->transactions[l->r->transaction_count++] =
-            (brook_txn_listing){copy, m->producer_id, brook_txn_state_name(m->state)};
+    r->transactions[r->transaction_count++] = (brook_txn_listing){copy, m->producer_id, brook_txn_state_name(m->state)};
 }
 
 void brook_handle_list_transactions(brook_req *req)
@@ -79,14 +97,6 @@ void brook_handle_list_transactions(brook_req *req)
     if (!b->txns || !b->offsets)
         return; /* nothing coordinated here (yet) */
     listing l = {.req = req, .r = r, .now = brook_wall_clock_ms()};
-    brook_offsets_each_txn(b->offsets, list_one, &l);
-    l.cap = r->transaction_count;
-    r->transaction_count = 0;
-    r->transactions = brook_request_alloc(&req->pub, sizeof *r->transactions * (l.cap + 1));
-    if (!r->transactions) {
-        r->error = BROOK_ERR_NOMEM;
-        return;
-    }
     brook_offsets_each_txn(b->offsets, list_one, &l);
 }
 
