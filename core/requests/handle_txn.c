@@ -38,16 +38,6 @@ void brook_handle_init_transactional_id(brook_req *req)
     brook_txn_init_producer_id(req);
 }
 
-/* Every partition of the request gets `err`, except those that failed
- * their own checks: the others were not attempted. */
-static void answer_partitions(brook_add_partitions_to_txn_req *r, brook_err err, int keep_failed)
-{
-    for (size_t t = 0; t < r->topic_count; t++)
-        for (size_t i = 0; i < r->topics[t].partition_count; i++)
-            if (!keep_failed || !r->topics[t].errors[i])
-                r->topics[t].errors[i] = err;
-}
-
 /* A partition leader asks whether partitions are in a producer's ongoing
  * transaction before taking its first batch there (KIP-890's VerifyOnly):
  * the cluster's own only (ClusterAction, as Kafka). */
@@ -62,7 +52,7 @@ static void verify_for_a_leader(brook_req *req)
     if (!e)
         e = brook_coordinator_check(req->broker, r->transactional_id);
     if (e)
-        answer_partitions(r, e, 0);
+        brook_txn_answer_partitions(r, e, 0);
     else
         brook_txn_verify_partitions(req);
 }
@@ -76,7 +66,7 @@ void brook_handle_add_partitions_to_txn(brook_req *req)
     }
     brook_err e = may_use(req, r->transactional_id);
     if (e) {
-        answer_partitions(r, e, 0);
+        brook_txn_answer_partitions(r, e, 0);
         return;
     }
     int failed = 0;
@@ -89,7 +79,7 @@ void brook_handle_add_partitions_to_txn(brook_req *req)
         }
     }
     if (failed) {
-        answer_partitions(r, BROOK_ERR_OPERATION_NOT_ATTEMPTED, 1);
+        brook_txn_answer_partitions(r, BROOK_ERR_OPERATION_NOT_ATTEMPTED, 1);
         return;
     }
     brook_txn_add_partitions(req);

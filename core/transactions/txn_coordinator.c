@@ -162,8 +162,6 @@ typedef struct end_waiter {
     txn_run *run; /* NULL once no longer waiting */
 } end_waiter;
 
-static void set_partition_errors(brook_add_partitions_to_txn_req *r, brook_err err);
-
 static void unlink_waiter(end_waiter *w)
 {
     for (end_waiter **p = &w->run->waiters; *p; p = &(*p)->next)
@@ -177,7 +175,7 @@ static void unlink_waiter(end_waiter *w)
 static void answer_waiter(brook_req *req, brook_err e)
 {
     if (req->pub.type == BROOK_REQ_ADD_PARTITIONS_TO_TXN)
-        set_partition_errors(&req->pub.u.add_partitions_to_txn, e);
+        brook_txn_answer_partitions(&req->pub.u.add_partitions_to_txn, e, 0);
     else
         req->pub.u.add_offsets_to_txn.error = e;
 }
@@ -421,16 +419,17 @@ void brook_txn_init_producer_id(brook_req *req)
 
 /* ---- AddPartitionsToTxn, AddOffsetsToTxn ----------------------------------------------------- */
 
-static void set_partition_errors(brook_add_partitions_to_txn_req *r, brook_err err)
+void brook_txn_answer_partitions(brook_add_partitions_to_txn_req *r, brook_err err, int keep_failed)
 {
     for (size_t t = 0; t < r->topic_count; t++)
         for (size_t i = 0; i < r->topics[t].partition_count; i++)
-            r->topics[t].errors[i] = err;
+            if (!keep_failed || !r->topics[t].errors[i])
+                r->topics[t].errors[i] = err;
 }
 
 static void partitions_added(step *s, brook_err err)
 {
-    set_partition_errors(&s->req->pub.u.add_partitions_to_txn, err ? as_coordinator_error(err) : BROOK_OK);
+    brook_txn_answer_partitions(&s->req->pub.u.add_partitions_to_txn, err ? as_coordinator_error(err) : BROOK_OK, 0);
 }
 
 static void offsets_added(step *s, brook_err err)
@@ -481,7 +480,7 @@ void brook_txn_add_partitions(brook_req *req)
         n += r->topics[t].partition_count;
     brook_txn_tp *tps = brook_request_alloc(&req->pub, sizeof *tps * (n + 1));
     if (!tps) {
-        set_partition_errors(r, BROOK_ERR_NOMEM);
+        brook_txn_answer_partitions(r, BROOK_ERR_NOMEM, 0);
         return;
     }
     size_t k = 0;
@@ -492,7 +491,7 @@ void brook_txn_add_partitions(brook_req *req)
     brook_err e =
         add_to_txn(req, r->transactional_id, r->producer_id, r->producer_epoch, tps, n, partitions_added, &writing);
     if (!writing)
-        set_partition_errors(r, e);
+        brook_txn_answer_partitions(r, e, 0);
 }
 
 void brook_txn_add_offsets(brook_req *req)

@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include <brook/errors.h>
+#include <brook/request.h>
 
 struct brook_broker;
 struct brook_req;
@@ -45,6 +46,10 @@ void brook_txn_init_producer_id(struct brook_req *req);
 void brook_txn_add_partitions(struct brook_req *req);
 void brook_txn_add_offsets(struct brook_req *req);
 void brook_txn_end(struct brook_req *req);
+
+/* Every partition of an AddPartitionsToTxn gets `err`; with
+ * `keep_failed`, not those that already have an error of their own. */
+void brook_txn_answer_partitions(brook_add_partitions_to_txn_req *r, brook_err err, int keep_failed);
 
 /* KIP-890: whether (topic, partition) is in the ongoing transaction of
  * `id`'s producer `producer_id` at `epoch` (coordinated here): BROOK_OK;
