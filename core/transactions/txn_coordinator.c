@@ -192,14 +192,18 @@ static void stop_waiting(brook_req *req)
     brook_req_release(req);
 }
 
-/* 1: `req` waits for the end of `run`'s transaction. */
+/* 1: `req` waits for the end of `run`'s transaction, after those already
+ * waiting (a client's pipelined requests are taken up in its order). */
 static int wait_for_end(txn_run *run, brook_req *req)
 {
     end_waiter *w = brook_request_alloc(&req->pub, sizeof *w);
     if (!w)
         return 0;
-    *w = (end_waiter){.next = run->waiters, .req = req, .run = run};
-    run->waiters = w;
+    *w = (end_waiter){.req = req, .run = run};
+    end_waiter **tail = &run->waiters;
+    while (*tail)
+        tail = &(*tail)->next;
+    *tail = w;
     req->handler_state = w;
     req->on_deadline = stop_waiting;
     req->cancel = stop_waiting;
