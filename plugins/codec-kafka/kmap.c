@@ -174,6 +174,13 @@ int kmap_dec_fetch(kreq *kr, brook_request *req)
     f->max_bytes = (int32_t)b[FETCH_MAX_BYTES].i;
     f->replica_id = (int32_t)b[FETCH_REPLICA].i;
     f->isolation = b[FETCH_ISOLATION].i == 1 ? BROOK_READ_COMMITTED : BROOK_READ_UNCOMMITTED; /* v4+ */
+    if (kr->version >= 11) { /* a consumer that may fetch from the closest replica (KIP-392) */
+        f->rack_id = kmap_str(req, &b[FETCH_RACK]);
+        if (!f->rack_id)
+            f->rack_id = b[FETCH_RACK].len < 0 ? "" : NULL; /* (NULL here: out of memory) */
+        if (!f->rack_id)
+            return -1;
+    }
     kval *topics = &b[FETCH_TOPICS];
     f->topic_count = COUNT_OF(topics);
     f->topics = kmap_alloc(req, sizeof *f->topics * (f->topic_count + 1));
@@ -730,7 +737,8 @@ kval *kmap_enc_fetch(kreq *kr, brook_request *req)
             pv[FETCH_RP_LOG_START].i = fp->log_start_offset;
             if (kmap_aborted(req, &pv[FETCH_RP_ABORTED], fp))
                 return NULL;
-            pv[FETCH_RP_PREFERRED].i = -1;
+            pv[FETCH_RP_PREFERRED].i =
+                f->topics[t].preferred_read_replicas ? f->topics[t].preferred_read_replicas[i] : -1;
             pv[FETCH_RP_RECORDS].len = 0; /* size 0 when empty, never null */
             pv[FETCH_RP_RECORDS].slices = fp->slices;
             pv[FETCH_RP_RECORDS].nslices = fp->error ? 0 : fp->slice_count;

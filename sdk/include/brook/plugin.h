@@ -29,7 +29,7 @@
 #include "types.h"
 
 #define BROOK_ABI_MAJOR     2
-#define BROOK_ABI_MINOR     15
+#define BROOK_ABI_MINOR     16
 #define BROOK_PLUGIN_SYMBOL "brook_plugin"
 
 #if defined(__GNUC__)

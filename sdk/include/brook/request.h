@@ -267,7 +267,12 @@ typedef struct brook_fetch_topic {
     const char *name;
     brook_fetch_partition *partitions;
     size_t partition_count;
-    uint64_t reserved[2];
+    /* Out, since 2.16 (in what was reserved room): per partition, the
+     * replica the client should fetch it from instead of this leader, -1
+     * for none (Kafka's PreferredReadReplica, KIP-392; that partition then
+     * carries no records); NULL: none for any. */
+    const int32_t *preferred_read_replicas;
+    uint64_t reserved[1];
 } brook_fetch_topic;
 BROOK_ABI_PIN_SIZE(brook_fetch_topic, 40);
 
@@ -279,6 +284,11 @@ typedef struct brook_fetch_req {
     brook_fetch_topic *topics;
     size_t topic_count;
     brook_isolation isolation; /* since 2.14: 0 (read uncommitted) from an older codec */
+    /* Since 2.16: a consumer's rack (Kafka's Fetch v11+ RackId; "" when it
+     * names none): such a consumer may fetch from a follower, and a leader
+     * may name one in its rack (preferred_read_replicas). NULL: a protocol
+     * without it (and an older codec): the leader serves every read. */
+    const char *rack_id;
 } brook_fetch_req;
 
 /* ---- list offsets --------------------------------------------------- */
