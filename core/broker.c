@@ -446,6 +446,8 @@ static void register_metrics(brook_broker *b)
         {&b->m.fetched_bytes_total, "fetched_bytes_total", BROOK_METRIC_COUNTER, "batch bytes fetched"},
         {&b->m.replicated_bytes_total, "replicated_bytes_total", BROOK_METRIC_COUNTER,
          "batch bytes appended as a follower"},
+        {&b->m.follower_fetched_bytes_total, "follower_fetched_bytes_total", BROOK_METRIC_COUNTER,
+         "batch bytes consumers fetched from replicas this broker follows (fetching from the closest replica)"},
         {&b->m.cold_file_reads_total, "cold_file_reads_total", BROOK_METRIC_COUNTER,
          "chunks of fetched log files read into the page cache on an I/O thread before sending (they were not cached)"},
         {&b->m.cold_file_read_bytes_total, "cold_file_read_bytes_total", BROOK_METRIC_COUNTER, "bytes of those chunks"},

@@ -46,6 +46,7 @@ typedef struct brook_broker_metrics {
     brook_metric *produced_bytes_total;
     brook_metric *fetched_bytes_total;
     brook_metric *replicated_bytes_total;
+    brook_metric *follower_fetched_bytes_total;
     brook_metric *cold_file_reads_total;
     brook_metric *cold_file_read_bytes_total;
     brook_metric *protocol_errors_total;

@@ -65,6 +65,9 @@ static const node cluster_nodes[] = {
     {"replica_fetch_wait_ms", N_INT, NULL, "500", 0,
      "longest a leader holds a follower's fetch while it has nothing new for it (Kafka's replica.fetch.wait.max.ms; "
      "10-60000)"},
+    {"replica_selector", N_STRING, NULL, "leader", 0,
+     "leader | rack: where a leader sends consumers that name their rack (Fetch v11+, librdkafka's client.rack): "
+     "itself, or an in-sync replica in the consumer's rack (KIP-392, Kafka's RackAwareReplicaSelector)"},
     {"inter_broker_listener", N_STRING, NULL, NULL, 0,
      "the listener (codec native, no SASL; TLS only with client certificates required) other brokers reach this one "
      "on; default: the first such one"},
@@ -1109,6 +1112,8 @@ brook_err brook_config_validate(brook_config *c, char *err, size_t errlen)
     st->lease_ttl_ms = get_int(cfg, "cluster.lease_ttl_ms");
     st->leader_rebalance_interval_ms = get_int(cfg, "cluster.leader_rebalance_interval_ms");
     st->replica_fetch_wait_ms = get_int(cfg, "cluster.replica_fetch_wait_ms");
+    const char *selector = get_string(cfg, "cluster.replica_selector");
+    st->rack_aware_reads = selector && strcmp(selector, "rack") == 0;
 
     if ((e = range(c, "broker.id", get_int(cfg, "broker.id"), 0, INT32_MAX, err, errlen)) ||
         (e = range(c, "broker.io_threads", get_int(cfg, "broker.io_threads"), 1, 64, err, errlen)) ||
@@ -1170,6 +1175,8 @@ brook_err brook_config_validate(brook_config *c, char *err, size_t errlen)
         (e = range(c, "cluster.replica_fetch_wait_ms", st->replica_fetch_wait_ms, 10, 60000, err, errlen)) ||
         (e = check_cluster(c, err, errlen)))
         return e;
+    if (selector && strcmp(selector, "leader") != 0 && !st->rack_aware_reads)
+        return fail_at(c, config_lookup(cfg, "cluster.replica_selector"), err, errlen, "must be leader or rack");
     if (brook_log_level_parse(st->log_level) < 0) {
         const config_setting_t *s = config_lookup(cfg, "broker.log_level");
         return fail_at(c, s, err, errlen, "must be one of error, warn, info, debug");

@@ -106,6 +106,7 @@ typedef struct brook_settings {
     int64_t replica_fetch_wait_ms;
     int64_t leader_rebalance_interval_ms; /* 0: no preferred-leader rebalance */
     const char *inter_broker_listener;    /* the listener's name */
+    int rack_aware_reads;                 /* cluster.replica_selector = "rack" (KIP-392) */
 
     brook_listener_conf listeners[BROOK_MAX_LISTENERS];
     size_t listener_count;

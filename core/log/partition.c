@@ -321,8 +321,8 @@ brook_err brook_partition_read(brook_partition *p, int64_t offset, int64_t upto,
 {
     *n_slices = 0;
     *bytes = 0;
-    if (p->role != BROOK_ROLE_LEADER)
-        return BROOK_ERR_NOT_LEADER; /* consumers read from the leader */
+    if (p->role == BROOK_ROLE_NONE)
+        return BROOK_ERR_NOT_LEADER; /* a leader's, or a follower's up to its high watermark (router.h) */
     int64_t start, end;
     brook_err e = brook_partition_offsets(p, &start, &end);
     if (e)

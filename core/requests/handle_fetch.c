@@ -9,7 +9,10 @@
  * followers to follow). The leader's replication throttle holds back what
  * goes to out-of-sync followers of throttled replicas (replication_quota.h). A partition whose storage first gets ready
  * for the read off the loop (a sealed segment's index read back) answers nothing yet, and the fetch, if it waits, is
- * woken when it is ready. */
+ * woken when it is ready. A consumer that names its rack (Fetch v11+) may
+ * read from a follower, up to the follower's high watermark, and a leader
+ * may send it to one in its rack instead of reading (replica_selector.h):
+ * such an answer goes at once. */
 #include <string.h>
 
 #include "broker.h"
@@ -17,6 +20,7 @@
 #include "conn.h"
 #include "handlers.h"
 #include "log.h"
+#include "replica_selector.h"
 #include "router.h"
 
 #define MAX_SLICES_PER_PARTITION 256
@@ -27,7 +31,8 @@
 typedef struct fetch_state {
     brook_waiter *waiters; /* one per partition, same order as the request */
     size_t count;
-    int answer_now;        /* a follower's: the leader's log start moved */
+    int answer_now;        /* a follower's: the leader's log start moved; a consumer's: sent to another replica */
+    size_t follower_bytes; /* of the last read, from replicas this broker follows */
     int64_t throttle_wait; /* a follower's with a partition held back: until the throttle allows more (0: none) */
 } fetch_state;
 
@@ -121,23 +126,56 @@ static void read_committed(brook_req *req, brook_partition *part, brook_fetch_pa
     fp->aborted_count = brook_partition_aborted(part, fp->fetch_offset, upto, list, n);
 }
 
-/* Read one partition into fp; `budget` is what the response may still take
+/* Whether the fetch may read from followers: a consumer's that names its
+ * rack (replica_selector.h). */
+static int followers_too(const brook_fetch_req *f)
+{
+    return f->replica_id < 0 && f->rack_id;
+}
+
+/* The leader sends the consumer to replica `to` for the i-th partition of
+ * `ft`: no records, and the answer goes at once (as Kafka answers). */
+static brook_err send_elsewhere(brook_req *req, brook_fetch_topic *ft, size_t i, int32_t to)
+{
+    int32_t *preferred = (int32_t *)ft->preferred_read_replicas;
+    if (!preferred) {
+        if (!(preferred = brook_request_alloc(&req->pub, sizeof *preferred * (ft->partition_count + 1))))
+            return BROOK_ERR_NOMEM;
+        for (size_t k = 0; k < ft->partition_count; k++)
+            preferred[k] = -1;
+        ft->preferred_read_replicas = preferred;
+    }
+    preferred[i] = to;
+    ((fetch_state *)req->handler_state)->answer_now = 1;
+    return BROOK_OK;
+}
+
+/* Read the i-th partition of `ft`; `budget` is what the response may still take
  * (the first batch of the response is exempt: *first_done tracks it). A
  * partition named twice is read twice, each within the same budget. */
-static void read_partition(brook_req *req, const char *topic, brook_fetch_partition *fp, size_t *budget,
-                           int *first_done)
+static void read_partition(brook_req *req, brook_fetch_topic *ft, size_t i, size_t *budget, int *first_done)
 {
     brook_broker *b = req->broker;
+    const brook_fetch_req *f = &req->pub.u.fetch;
+    brook_fetch_partition *fp = &ft->partitions[i];
     brook_partition *part;
     release_partition(fp);
     fp->high_watermark = fp->log_start_offset = -1;
-    if ((fp->error = brook_route(b, topic, fp->partition, &part)) ||
+    if ((fp->error = brook_route_read(b, ft->name, fp->partition, followers_too(f), &part)) ||
         (fp->error = brook_partition_check_epoch(part, fp->current_leader_epoch)))
         return;
     int64_t log_end;
     if ((fp->error = brook_partition_offsets(part, &fp->log_start_offset, &log_end)))
         return;
     fp->high_watermark = part->high_watermark;
+    int32_t to = followers_too(f) && part->role == BROOK_ROLE_LEADER
+                     ? brook_read_replica_for(b, part, f->rack_id, fp->fetch_offset)
+                     : -1;
+    if (to >= 0) {
+        fp->last_stable_offset = brook_partition_last_stable(part);
+        fp->error = send_elsewhere(req, ft, i, to);
+        return;
+    }
     fp->diverging_epoch = BROOK_NO_EPOCH;
     fp->diverging_end_offset = -1;
     if (!fp->slices) {
@@ -189,6 +227,8 @@ static void read_partition(brook_req *req, const char *topic, brook_fetch_partit
         *first_done = 1;
         *budget = fp->bytes >= *budget ? 0 : *budget - fp->bytes;
     }
+    if (part->role == BROOK_ROLE_FOLLOWER)
+        ((fetch_state *)req->handler_state)->follower_bytes += fp->bytes;
 }
 
 /* Read everything; returns the total bytes, *errors set when any partition failed. */
@@ -201,10 +241,11 @@ static size_t read_all(brook_req *req, int *errors)
         budget = (size_t)req->broker->st->fetch_max_bytes;
     int first_done = 0;
     *errors = 0;
+    ((fetch_state *)req->handler_state)->follower_bytes = 0;
     for (size_t t = 0; t < f->topic_count; t++) {
         brook_fetch_topic *ft = &f->topics[t];
         for (size_t i = 0; i < ft->partition_count; i++) {
-            read_partition(req, ft->name, &ft->partitions[i], &budget, &first_done);
+            read_partition(req, ft, i, &budget, &first_done);
             total += ft->partitions[i].bytes;
             *errors |= ft->partitions[i].error != BROOK_OK;
         }
@@ -241,6 +282,8 @@ static void finish(brook_req *req)
         for (size_t i = 0; i < f->topics[t].partition_count; i++)
             bytes += f->topics[t].partitions[i].bytes;
     brook_metric_add(req->broker->m.fetched_bytes_total, (int64_t)bytes);
+    brook_metric_add(req->broker->m.follower_fetched_bytes_total,
+                     (int64_t)((fetch_state *)req->handler_state)->follower_bytes);
     charge_quota(req, bytes);
     brook_req_maybe_complete(req);
 }
@@ -257,7 +300,8 @@ static void park(brook_req *req)
         for (size_t i = 0; i < f->topics[t].partition_count; i++, k++) {
             brook_fetch_partition *fp = &f->topics[t].partitions[i];
             brook_partition *part;
-            if (st->waiters[k].part || brook_route(req->broker, f->topics[t].name, fp->partition, &part))
+            if (st->waiters[k].part ||
+                brook_route_read(req->broker, f->topics[t].name, fp->partition, followers_too(f), &part))
                 continue;
             /* consumers wait for the high watermark, followers for the log end */
             int replica = f->replica_id >= 0;

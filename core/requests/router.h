@@ -17,6 +17,11 @@
 
 brook_err brook_route(brook_broker *b, const char *topic, int32_t partition, brook_partition **out);
 
+/* For a read: with `followers_too` (a consumer that may fetch from the
+ * closest replica, replica_selector.h) a follower's replica as well. */
+brook_err brook_route_read(brook_broker *b, const char *topic, int32_t partition, int followers_too,
+                           brook_partition **out);
+
 /* Whether the partition exists (anywhere in the cluster): BROOK_OK or
  * BROOK_ERR_NOT_FOUND. */
 brook_err brook_route_exists(brook_broker *b, const char *topic, int32_t partition);

@@ -227,11 +227,12 @@ class ClusterTestCase(unittest.TestCase):
         return needle in self.brokers[broker_id].log()
 
     def metrics(self, broker_id):
-        """The broker's brook_cluster_* gauges and counters: {name: value}."""
+        """The broker's unlabelled gauges and counters, without their brook_
+        prefix: {name: value}."""
         port = re.search(r"metrics endpoint listening on 127\.0\.0\.1:(\d+)", self.brokers[broker_id].log()).group(1)
         with urllib.request.urlopen("http://127.0.0.1:%s/metrics" % port, timeout=5) as r:
             text = r.read().decode()
-        return {m.group(1): int(m.group(2)) for m in re.finditer(r"^brook_(cluster_\w+) (-?\d+)$", text, re.M)}
+        return {m.group(1): int(m.group(2)) for m in re.finditer(r"^brook_(\w+) (-?\d+)$", text, re.M)}
 
     def read_all(self, topic, expect, broker_id=None, timeout=20.0):
         """Every record value of partition 0 up to the high watermark, read from

@@ -226,11 +226,24 @@ def parse_list_offsets_v4(data):
     return topic_rows(data, 4, ">ihqqi")
 
 
-def fetch_v11(topic, partition, offset, current_epoch=-1, max_wait_ms=0):
-    """Fetch v11 body for one partition, outside any fetch session."""
+def fetch_v11(topic, partition, offset, current_epoch=-1, max_wait_ms=0, rack=""):
+    """Fetch v11 body for one partition, outside any fetch session, from a
+    consumer in `rack`."""
     part = struct.pack(">iiqqi", partition, current_epoch, offset, -1, 1 << 20)
     return struct.pack(">iiiibii", -1, max_wait_ms, 1, 1 << 20, 0, 0, -1) + \
-        array([string(topic) + array([part])]) + array([]) + string("")
+        array([string(topic) + array([part])]) + array([]) + string(rack)
+
+
+def parse_fetch_v11(data):
+    """(error, high watermark, preferred read replica, record bytes) of the
+    first partition of a Fetch v11 response."""
+    p = 10 + 4  # throttle, error, session; the topic count
+    (ln,) = struct.unpack_from(">h", data, p)
+    p += 2 + ln + 4  # the partition count
+    _part, err, hw, _lso, _start, aborted = struct.unpack_from(">ihqqqi", data, p)
+    p += 34 + max(aborted, 0) * 16
+    preferred, size = struct.unpack_from(">ii", data, p)
+    return err, hw, preferred, data[p + 8:p + 8 + max(size, 0)]
 
 
 def fetch_v11_error(data):

@@ -397,7 +397,14 @@ static void cluster_needs_an_inter_broker_listener(void **state)
     expect_error(MINIMAL "topics = { default_replication_factor = 0; };\n", "topics.default_replication_factor");
     assert_int_equal(load(&c, CLUSTER "listeners = ( " NATIVE " );\n", err), BROOK_OK);
     assert_int_equal(c.settings.replica_fetch_wait_ms, 500);
+    assert_int_equal(c.settings.rack_aware_reads, 0); /* consumers read from leaders, as Kafka's default */
     brook_config_free(&c);
+    assert_int_equal(load(&c, CLUSTER_WITH("replica_selector = \"rack\";") "listeners = ( " NATIVE " );\n", err),
+                     BROOK_OK);
+    assert_int_equal(c.settings.rack_aware_reads, 1);
+    brook_config_free(&c);
+    expect_error(CLUSTER_WITH("replica_selector = \"nearest\";") "listeners = ( " NATIVE " );\n",
+                 "test.conf:1: cluster.replica_selector: must be leader or rack");
     /* etcd over TLS: https:// endpoints, with etcd_tls for its CA and this broker's certificate */
 #define HTTPS_WITH(x)                                                                                                  \
     "cluster = { endpoints = \"https://10.0.0.1:2379,https://10.0.0.2:2379\"; " x " };\nstorage = { plugin = "         \
