@@ -58,16 +58,16 @@ class FollowerFetch(ClusterTestCase):
             time.sleep(0.1)
         self.fail("broker %d's high watermark never reached %d: %s" % (broker_id, hw, got))
 
-    def consume(self, rack=None):
+    def consume(self, rack=None, isolation="read_uncommitted", want=None):
         conf = {"bootstrap.servers": self.kafka_bootstrap(), "group.id": "g-%f" % time.time(),
-                "enable.auto.commit": False, "fetch.wait.max.ms": 100}
+                "enable.auto.commit": False, "fetch.wait.max.ms": 100, "isolation.level": isolation}
         if rack:
             conf["client.rack"] = rack
         c = Consumer(conf)
         try:
             c.assign([TopicPartition("t", 0, 0)])
             got, deadline = [], time.time() + 30
-            while len(got) < len(self.values) and time.time() < deadline:
+            while len(got) < (want or len(self.values)) and time.time() < deadline:
                 m = c.poll(0.2)
                 if m is not None and not m.error():
                     got.append(m.value())
@@ -112,3 +112,27 @@ class FollowerFetch(ClusterTestCase):
         self.brokers[self.follower].proc.wait(10)
         self.wait_partitions("t", lambda r: self.follower not in r["isr"], 1, timeout=30)
         self.assertEqual(self.consume(rack="r%d" % self.follower), self.values)
+
+    def test_read_committed_from_a_follower(self):
+        """The follower learns transactions from what it copies: its last
+        stable offset holds back an open transaction, and an aborted one's
+        records are dropped, as at the leader."""
+        p = Producer({"bootstrap.servers": self.kafka_bootstrap(), "transactional.id": "ff",
+                      "transaction.timeout.ms": 60000})
+        p.init_transactions(30)
+        for commit in (True, False, True):
+            p.begin_transaction()
+            for i in range(10):
+                p.produce("t", b"%s-%d" % (b"c" if commit else b"a", i), partition=0)
+            p.flush(30)  # (an abort drops what was not sent yet)
+            (p.commit_transaction if commit else p.abort_transaction)(30)
+        p.begin_transaction()
+        p.produce("t", b"open", partition=0)
+        p.flush(30)
+        committed = [b"c-%d" % i for i in range(10)] * 2
+        self.wait_caught_up(self.follower, len(self.values) + 34)  # 31 records, 3 markers
+        before = self.metrics(self.follower).get("follower_fetched_bytes_total", 0)
+        got = self.consume(rack="r%d" % self.follower, isolation="read_committed", want=len(self.values) + 20)
+        self.assertEqual(got, self.values + committed)
+        self.assertGreater(self.metrics(self.follower).get("follower_fetched_bytes_total", 0), before)
+        p.abort_transaction(30)
