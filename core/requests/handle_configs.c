@@ -169,6 +169,11 @@ static void describe_broker(builder *b)
     emit_fixed_int(b, "message.max.bytes", st->max_frame_bytes, BROOK_CONFIG_SOURCE_BROKER);
     emit_fixed_int(b, "default.replication.factor", 1, BROOK_CONFIG_SOURCE_DEFAULT);
     emit_fixed(b, "log.cleanup.policy", "delete", BROOK_CONFIG_SOURCE_DEFAULT);
+    emit_fixed(b, "broker.rack", st->rack, BROOK_CONFIG_SOURCE_BROKER); /* (not shown without one) */
+    /* cluster.replica_selector, by the name Kafka's tools show (its default: none) */
+    emit_fixed(b, "replica.selector.class",
+               st->rack_aware_reads ? "org.apache.kafka.common.replica.RackAwareReplicaSelector" : NULL,
+               BROOK_CONFIG_SOURCE_BROKER);
     /* the dynamic ones: this broker's own value, the cluster's default, Kafka's */
     char id[16];
     snprintf(id, sizeof id, "%d", st->broker_id);

@@ -16,6 +16,7 @@ import kafkawire as kw
 
 try:
     from confluent_kafka import Consumer, Producer, TopicPartition
+    from confluent_kafka.admin import AdminClient, ConfigResource
 except ImportError:  # pragma: no cover
     Consumer = None
 
@@ -86,6 +87,14 @@ class FollowerFetch(ClusterTestCase):
             err, _hw, preferred, records = kw.parse_fetch_v11(self.fetch(self.leader, rack=rack))
             self.assertEqual((err, preferred), (0, -1), rack)
             self.assertGreater(len(records), 0, rack)
+
+    def test_the_brokers_say_so_in_their_configs(self):
+        admin = AdminClient({"bootstrap.servers": self.kafka_bootstrap()})
+        res = ConfigResource(ConfigResource.Type.BROKER, str(self.follower))
+        configs = admin.describe_configs([res])[res].result(20)
+        self.assertEqual(configs["broker.rack"].value, "r%d" % self.follower)
+        self.assertEqual(configs["replica.selector.class"].value,
+                         "org.apache.kafka.common.replica.RackAwareReplicaSelector")
 
     def test_a_follower_serves_consumers_up_to_its_high_watermark(self):
         err, hw, preferred, records = kw.parse_fetch_v11(self.fetch(self.follower))
