@@ -334,10 +334,11 @@ brook_err brook_partition_read(brook_partition *p, int64_t offset, int64_t upto,
     return brook_partition_fetch_read(p, offset, upto, max_bytes, slices, max_slices, n_slices, bytes);
 }
 
-int64_t brook_partition_stable_bound(brook_partition *p, int64_t offset, size_t max_aborted, size_t *n_aborted)
+int64_t brook_partition_stable_bound(brook_partition *p, int64_t offset, int64_t last_stable, size_t max_aborted,
+                                     size_t *n_aborted)
 {
     brook_txns *t = brook_producers_txns(p->producers);
-    int64_t upto = brook_partition_last_stable(p);
+    int64_t upto = last_stable;
     *n_aborted = brook_txns_aborted_in(t, offset, upto, NULL, NULL);
     /* halve the way until the list fits: the aborted transactions that
      * straddle `offset` itself are always listed, however many */

@@ -195,11 +195,13 @@ brook_err brook_partition_read(brook_partition *p, int64_t offset, int64_t upto,
  * ended and its marker is committed; the high watermark when none is open. */
 int64_t brook_partition_last_stable(brook_partition *p);
 
-/* Where a read_committed read from `offset` may go: the last stable offset,
- * or short of it so that the aborted transactions it may hold records of
- * are at most `max_aborted` (those straddling `offset` are counted
- * whatever their number); *n_aborted says how many there are. */
-int64_t brook_partition_stable_bound(brook_partition *p, int64_t offset, size_t max_aborted, size_t *n_aborted);
+/* Where a read_committed read from `offset` may go: the last stable offset
+ * (`last_stable`, as brook_partition_last_stable says), or short of it so
+ * that the aborted transactions it may hold records of are at most
+ * `max_aborted` (those straddling `offset` are counted whatever their
+ * number); *n_aborted says how many there are. */
+int64_t brook_partition_stable_bound(brook_partition *p, int64_t offset, int64_t last_stable, size_t max_aborted,
+                                     size_t *n_aborted);
 
 /* Those aborted transactions of a read of [from, upper), oldest first, at
  * most `max` of them into `out`; returns how many were written. */

@@ -109,7 +109,8 @@ void brook_handle_fetch_release(brook_req *req)
 static void read_committed(brook_req *req, brook_partition *part, brook_fetch_partition *fp, size_t max)
 {
     size_t n;
-    int64_t upto = brook_partition_stable_bound(part, fp->fetch_offset, MAX_ABORTED_PER_PARTITION, &n);
+    int64_t upto =
+        brook_partition_stable_bound(part, fp->fetch_offset, fp->last_stable_offset, MAX_ABORTED_PER_PARTITION, &n);
     fp->error = brook_partition_read(part, fp->fetch_offset, upto, max, fp->slices, MAX_SLICES_PER_PARTITION,
                                      &fp->slice_count, &fp->bytes);
     if (fp->error || !fp->bytes || !n)
@@ -195,6 +196,7 @@ static void read_partition(brook_req *req, brook_fetch_topic *ft, size_t i, size
         return;
     if (max == 0)
         max = 1;
+    fp->last_stable_offset = brook_partition_last_stable(part); /* (a read_committed read goes up to it) */
     if (req->pub.u.fetch.replica_id >= 0) {
         brook_replica_fetch rf = {.replica_id = req->pub.u.fetch.replica_id,
                                   .offset = fp->fetch_offset,
@@ -217,7 +219,6 @@ static void read_partition(brook_req *req, brook_fetch_topic *ft, size_t i, size
         fp->error = brook_partition_read(part, fp->fetch_offset, -1, max, fp->slices, MAX_SLICES_PER_PARTITION,
                                          &fp->slice_count, &fp->bytes);
     }
-    fp->last_stable_offset = brook_partition_last_stable(part);
     if (fp->error) {
         fp->slice_count = 0;
         fp->bytes = 0;
