@@ -148,12 +148,15 @@ static int ending(const brook_txn_meta *m)
 }
 
 /* ---- requests that wait for the last transaction's end ------------------------------------ */
-/* An AddPartitionsToTxn or AddOffsetsToTxn that comes while the id's last
- * transaction is ending (its markers on their way) waits for the end, at
- * most WAIT_FOR_END_MS, rather than being answered CONCURRENT_TRANSACTIONS
- * at once: clients retry that only after a pause (librdkafka and the Java
- * client: 20 ms), where the end takes a few ms in a cluster, and the next
- * transaction of a producer begins right after the last one's EndTxn. */
+/* A request that comes while the id's last transaction is ending (its
+ * markers on their way) waits for the end, at most WAIT_FOR_END_MS, rather
+ * than being answered CONCURRENT_TRANSACTIONS at once, which clients retry
+ * only after a pause (librdkafka and the Java client: 20 ms for
+ * AddPartitionsToTxn, 100 ms for the others) where the end takes a few ms
+ * in a cluster: AddPartitionsToTxn and AddOffsetsToTxn (the next
+ * transaction of a producer begins right after the last one's EndTxn), an
+ * EndTxn retried, and an InitProducerId (a producer starting again, whose
+ * predecessor's transaction it aborts, or that was still ending). */
 #define WAIT_FOR_END_MS 500
 
 typedef struct end_waiter {
@@ -174,10 +177,23 @@ static void unlink_waiter(end_waiter *w)
 
 static void answer_waiter(brook_req *req, brook_err e)
 {
-    if (req->pub.type == BROOK_REQ_ADD_PARTITIONS_TO_TXN)
-        brook_txn_answer_partitions(&req->pub.u.add_partitions_to_txn, e, 0);
-    else
-        req->pub.u.add_offsets_to_txn.error = e;
+    switch (req->pub.type) {
+    case BROOK_REQ_ADD_PARTITIONS_TO_TXN: brook_txn_answer_partitions(&req->pub.u.add_partitions_to_txn, e, 0); break;
+    case BROOK_REQ_ADD_OFFSETS_TO_TXN: req->pub.u.add_offsets_to_txn.error = e; break;
+    case BROOK_REQ_END_TXN: req->pub.u.end_txn.error = e; break;
+    default: req->pub.u.init_producer_id.error = e; break;
+    }
+}
+
+/* Taken up again once the transaction has ended. */
+static void take_up(brook_req *req)
+{
+    switch (req->pub.type) {
+    case BROOK_REQ_ADD_PARTITIONS_TO_TXN: brook_txn_add_partitions(req); break;
+    case BROOK_REQ_ADD_OFFSETS_TO_TXN: brook_txn_add_offsets(req); break;
+    case BROOK_REQ_END_TXN: brook_txn_end(req); break;
+    default: brook_txn_init_producer_id(req); break;
+    }
 }
 
 /* Its wait ran out (answered CONCURRENT_TRANSACTIONS, retried by the
@@ -230,10 +246,8 @@ static void wake_waiters(txn_run *run, brook_err e)
         req->cancel = NULL;
         if (e)
             answer_waiter(req, e);
-        else if (req->pub.type == BROOK_REQ_ADD_PARTITIONS_TO_TXN)
-            brook_txn_add_partitions(req);
         else
-            brook_txn_add_offsets(req);
+            take_up(req);
         brook_req_release(req);
         w = next;
     }
@@ -316,12 +330,19 @@ static void init_answered(step *s, brook_err err)
 }
 
 /* An ongoing transaction is aborted first, its producer fenced: the new
- * one is told to retry once that is done. */
+ * one waits for the abort's end and is then given its epoch (or is told
+ * to retry, if the end takes longer). */
 static void fence_answered(step *s, brook_err err)
 {
-    s->req->pub.u.init_producer_id.error = err ? as_coordinator_error(err) : BROOK_ERR_CONCURRENT_TRANSACTIONS;
-    if (!err)
-        start_delivery(s->run);
+    brook_init_producer_id_req *r = &s->req->pub.u.init_producer_id;
+    r->error = err ? as_coordinator_error(err) : BROOK_ERR_CONCURRENT_TRANSACTIONS;
+    if (err)
+        return;
+    start_delivery(s->run);
+    if (r->current_producer_id >= 0) /* the epoch it bumped is the one this producer holds now (KIP-360) */
+        r->current_producer_epoch = s->m->epoch;
+    if (!s->run->orphan && wait_for_end(s->run, s->req))
+        r->error = BROOK_OK;
 }
 
 typedef struct pid_wait {
@@ -387,6 +408,8 @@ void brook_txn_init_producer_id(brook_req *req)
         r->error = BROOK_ERR_NOMEM;
         return;
     }
+    if (ending(m) && !run->orphan && wait_for_end(run, req))
+        return; /* taken up again once ended */
     if (busy(run, m)) {
         r->error = BROOK_ERR_CONCURRENT_TRANSACTIONS;
         return;
@@ -557,7 +580,9 @@ void brook_txn_end(brook_req *req)
     txn_run *run = run_of(c, r->transactional_id);
     if ((r->error = run ? check_producer(m, r->producer_id, r->producer_epoch) : BROOK_ERR_NOMEM))
         return;
-    if (busy(run, m)) { /* a retry while the markers are on their way: again once complete */
+    if (ending(m) && !run->orphan && wait_for_end(run, req))
+        return; /* a retry while the markers are on their way: answered once complete */
+    if (busy(run, m)) {
         r->error = BROOK_ERR_CONCURRENT_TRANSACTIONS;
         return;
     }

@@ -187,22 +187,44 @@ class ClusterTxnVerifyStalled(TxnHelpers, ClusterTestCase):
         self.assertEqual(got, (0, 1))
 
 
-if __name__ == "__main__":
-    unittest.main()
-
-
-class ClusterTxnOffsetsGuard(TxnHelpers, ClusterTestCase):
-    """A TxnOffsetCommit whose coordinator's confirmation arrives after the
-    transaction has ended (the confirmation held on its way by a proxy, the
-    transaction ended meanwhile by a client that did not wait for the
-    commit's answer) is refused: before, its offsets were written after the
-    transaction's marker and stayed pending for good, and every
-    read_committed consumer of the group got UNSTABLE_OFFSET_COMMIT (88)
-    for ever."""
+class ClusterTxnHeldAnswers(TxnHelpers, ClusterTestCase):
+    """Answers between brokers held on their way by a proxy."""
 
     replication_via_proxy = True
 
+    def test_a_retried_end_and_a_new_producer_wait_for_the_markers(self):
+        """While a transaction's markers are on their way (the leader's
+        answer held 250 ms), a retried EndTxn and an InitProducerId for the
+        id were answered CONCURRENT_TRANSACTIONS (51), which clients retry
+        after 100 ms; they now wait for the end."""
+        coordinator, port = self.coordinator()
+        rows = self.create("w", partitions=6, rf=1)
+        part = next(p for p, r in sorted(rows.items()) if r["leader"] != coordinator)
+        leader = rows[part]["leader"]
+        pid, epoch = self.begin({"w": [part]})
+        data = kw.Conn(self.brokers[leader].kafka_port)
+        b = kw.batch([b"one"], producer_id=pid, epoch=epoch, sequence=0, transactional=True)
+        self.assertEqual(kw.parse_produce_v3(data.call(0, 3, kw.produce_v3("w", part, b, acks=-1, txn_id="log")))[0][2],
+                         0)
+        data.close()
+        self.replica_links[leader].delay_answers(b"write_txn_markers", 250)
+        conn = kw.Conn(port, timeout=30)
+        self.assertEqual(kw.end_txn(conn, "log", pid, epoch, commit=True), 0)
+        self.assertEqual(kw.end_txn(conn, "log", pid, epoch, commit=True), 0)  # the retry
+        self.assertEqual(kw.describe_transactions(port, ["log"])["log"][1], "CompleteCommit")
+        self.assertEqual(kw.add_partitions_to_txn(conn, "log", pid, epoch, {"w": [part]}), {("w", part): 0})
+        self.assertEqual(kw.end_txn(conn, "log", pid, epoch, commit=False), 0)
+        self.assertEqual(kw.init_transactional_id(conn, "log"), (0, pid, epoch + 1))  # the abort's markers held
+        conn.close()
+
     def test_offsets_confirmed_before_the_end_are_not_written_after_it(self):
+        """A TxnOffsetCommit whose coordinator's confirmation arrives after
+        the transaction has ended (the confirmation held on its way, the
+        transaction ended meanwhile by a client that did not wait for the
+        commit's answer) is refused: before, its offsets were written after
+        the transaction's marker and stayed pending for good, and every
+        read_committed consumer of the group got UNSTABLE_OFFSET_COMMIT (88)
+        for ever."""
         from test_cluster_groups import java_hash_partition
         self.create("t", rf=3)
         offsets = self.wait_partitions("__consumer_offsets", lambda r: r["leader"] >= 0 and len(r["isr"]) == 3, 16)
@@ -235,3 +257,7 @@ class ClusterTxnOffsetsGuard(TxnHelpers, ClusterTestCase):
         self.replica_links[coordinator].delay_answers(None, 0)
         fetched = kw.offset_fetch_v7(self.brokers[group_coordinator].kafka_port, group, "t", [0])
         self.assertEqual(fetched, {("t", 0): (-1, 0)})
+
+
+if __name__ == "__main__":
+    unittest.main()
