@@ -2,24 +2,11 @@
 
 #include "broker.h"
 #include "controller.h"
+#include "client_quotas.h"
 #include "cluster_image.h"
 #include "membership.h"
 #include "offsets.h"
 #include "router.h"
-
-/* A label value: backslash, double quote and newline escaped (group ids are
- * client-chosen strings). */
-static void write_label(FILE *out, const char *v)
-{
-    for (; *v; v++) {
-        if (*v == '\\' || *v == '"')
-            fputc('\\', out);
-        if (*v == '\n')
-            fputs("\\n", out);
-        else
-            fputc(*v, out);
-    }
-}
 
 static void family(FILE *out, const char *name, const char *help)
 {
@@ -90,7 +77,7 @@ static void write_committed(void *arg, const char *topic, int32_t partition, con
         v = p->high_watermark > c->offset ? p->high_watermark - c->offset : 0;
     }
     fprintf(w->out, "brook_%s{group=\"", w->name);
-    write_label(w->out, w->group);
+    brook_metrics_write_label_value(w->out, w->group);
     fprintf(w->out, "\",topic=\"%s\",partition=\"%d\"} %lld\n", topic, partition, (long long)v);
 }
 
@@ -190,6 +177,7 @@ void brook_broker_write_metrics(void *broker, FILE *out)
     write_partitions(b, out, "partition_size_bytes", "bytes of record batches the partition's log holds", size_bytes);
     write_groups(b, out, "consumer_group_committed_offset", "offset a consumer group committed", 0);
     write_groups(b, out, "consumer_group_lag", "records between a group's committed offset and the high watermark", 1);
+    brook_client_quotas_write_metrics(b, out);
     if (b->membership)
         write_cluster(b, out);
 }

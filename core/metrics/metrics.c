@@ -132,3 +132,15 @@ void brook_metrics_write(const brook_metrics *m, FILE *out)
         }
     }
 }
+
+void brook_metrics_write_label_value(FILE *out, const char *v)
+{
+    for (; *v; v++) {
+        if (*v == '\\' || *v == '"')
+            fputc('\\', out);
+        if (*v == '\n')
+            fputs("\\n", out);
+        else
+            fputc(*v, out);
+    }
+}

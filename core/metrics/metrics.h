@@ -25,4 +25,8 @@ int64_t brook_metric_value(const brook_metric *metric);
 /* Prometheus text format, sorted by registration order. */
 void brook_metrics_write(const brook_metrics *m, FILE *out);
 
+/* A label's value, escaped as the text format wants (backslash, double
+ * quote, newline): for values clients choose (group ids, client ids). */
+void brook_metrics_write_label_value(FILE *out, const char *v);
+
 #endif

@@ -21,6 +21,9 @@
 
 typedef struct budget {
     brook_quota q;
+    /* since the budget was made (it goes when idle among many: memory
+     * follows the active clients), for the metrics */
+    int64_t spent_bytes, throttled, throttle_ms;
 } budget;
 
 typedef struct brook_client_quotas {
@@ -329,13 +332,16 @@ static budget *budget_of(brook_client_quotas *cq, const char *principal, const c
     return bg;
 }
 
-/* A hold the metrics count, as the response says it. */
-static int32_t counted(brook_broker *b, int64_t wait)
+/* A hold the metrics count (the broker's and the budget's), as the
+ * response says it. */
+static int32_t counted(brook_broker *b, budget *bg, int64_t wait)
 {
     int32_t ms = wait > INT32_MAX ? INT32_MAX : (int32_t)wait;
     if (ms > 0) {
         brook_metric_add(b->m.client_quota_throttled_total, 1);
         brook_metric_add(b->m.client_quota_throttle_ms_total, ms);
+        bg->throttled++;
+        bg->throttle_ms += ms;
     }
     return ms;
 }
@@ -352,7 +358,8 @@ static int32_t charge(brook_broker *b, const char *principal, const char *client
     if (!bg)
         return 0;
     brook_quota_spend(&bg->q, bytes, now);
-    return counted(b, brook_quota_wait_ms(&bg->q, now));
+    bg->spent_bytes += bytes;
+    return counted(b, bg, brook_quota_wait_ms(&bg->q, now));
 }
 
 int32_t brook_client_quotas_charge_request(brook_req *req, brook_quota_kind kind, int64_t bytes)
@@ -362,4 +369,69 @@ int32_t brook_client_quotas_charge_request(brook_req *req, brook_quota_kind kind
     if (ms > 0 && req->conn)
         brook_conn_throttle(req->conn, ms);
     return ms;
+}
+
+/* ---- metrics ------------------------------------------------------------------------------------ */
+
+static void write_budget_labels(FILE *out, brook_quota_kind kind, const char *bucket)
+{
+    brook_quota_entity e;
+    char names[2 * (BROOK_QUOTA_NAME_MAX + 1)];
+    if (brook_quota_entity_parse(bucket, &e, names))
+        e = (brook_quota_entity){{BROOK_QUOTA_ABSENT, NULL}, {BROOK_QUOTA_ABSENT, NULL}};
+    fprintf(out, "{quota=\"%s\",user=\"", brook_quota_key(kind));
+    brook_metrics_write_label_value(out, e.user.kind == BROOK_QUOTA_NAMED ? e.user.name : "");
+    fputs("\",client_id=\"", out);
+    brook_metrics_write_label_value(out, e.client.kind == BROOK_QUOTA_NAMED ? e.client.name : "");
+    fputs("\"}", out);
+}
+
+static void write_budgets(const brook_client_quotas *cq, FILE *out, const char *name, const char *type,
+                          const char *help, int64_t (*value)(const budget *bg))
+{
+    fprintf(out, "# HELP brook_%s %s\n# TYPE brook_%s %s\n", name, help, name, type);
+    for (int k = 0; k < BROOK_QUOTA_KINDS; k++) {
+        brook_strmap_iter it = {0};
+        for (brook_strmap_entry *e; (e = brook_strmap_next(&cq->budgets[k], &it));) {
+            fprintf(out, "brook_%s", name);
+            write_budget_labels(out, (brook_quota_kind)k, e->key);
+            fprintf(out, " %lld\n", (long long)value(e->value));
+        }
+    }
+}
+
+static int64_t spent_bytes(const budget *bg)
+{
+    return bg->spent_bytes;
+}
+
+static int64_t throttled(const budget *bg)
+{
+    return bg->throttled;
+}
+
+static int64_t throttle_ms(const budget *bg)
+{
+    return bg->throttle_ms;
+}
+
+static int64_t rate(const budget *bg)
+{
+    return bg->q.rate;
+}
+
+void brook_client_quotas_write_metrics(const brook_broker *b, FILE *out)
+{
+    const brook_client_quotas *cq = b->client_quotas;
+    if (!cq)
+        return;
+    write_budgets(cq, out, "client_quota_budget_rate_bytes", "gauge",
+                  "the byte rate a client's budget allows (per user and client id, as the rule that matched groups "
+                  "them)",
+                  rate);
+    write_budgets(cq, out, "client_quota_budget_bytes_total", "counter", "bytes spent from the budget", spent_bytes);
+    write_budgets(cq, out, "client_quota_budget_throttled_total", "counter", "responses that held its clients back",
+                  throttled);
+    write_budgets(cq, out, "client_quota_budget_throttle_ms_total", "counter", "milliseconds they were held back",
+                  throttle_ms);
 }

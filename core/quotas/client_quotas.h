@@ -14,6 +14,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <brook/errors.h>
 
@@ -48,5 +49,10 @@ brook_err brook_client_quotas_write(struct brook_broker *b, const brook_quota_ch
  * progress, Kafka does not). */
 struct brook_req;
 int32_t brook_client_quotas_charge_request(struct brook_req *req, brook_quota_kind kind, int64_t bytes);
+
+/* Each budget in use (labelled by its quota and the user and client id
+ * of the rule's grouping; "" for a part the rule does not name): its
+ * rate, the bytes spent and the holds, for the metrics endpoint. */
+void brook_client_quotas_write_metrics(const struct brook_broker *b, FILE *out);
 
 #endif

@@ -9,9 +9,11 @@ Brook does not apply them (ip, request_percentage, a rate below 1, a type
 twice), kept across a restart (a single broker's file) and, in a
 cluster, set through any broker and enforced by every one."""
 import os
+import re
 import struct
 import time
 import unittest
+import urllib.request
 
 import kafkawire as kw
 from brooktest import BrokerTestCase, brookctl
@@ -73,6 +75,15 @@ def produce(port, client_id, count, size=10240, topic="q"):
 @unittest.skipUnless(Producer, "needs python3-confluent-kafka")
 class SingleBrokerQuotas(BrokerTestCase):
     storage = STORAGE
+    extra = 'metrics = { address = "127.0.0.1:0"; };'
+
+    def budget_metrics(self):
+        """{(family, quota, user, client id): value} of the per-budget series."""
+        port = re.search(r"metrics endpoint listening on 127\.0\.0\.1:(\d+)", self.broker.log()).group(1)
+        with urllib.request.urlopen("http://127.0.0.1:%s/metrics" % port, timeout=5) as r:
+            text = r.read().decode()
+        pattern = r'^brook_client_quota_budget_(\w+)\{quota="(\w+)",user="([^"]*)",client_id="([^"]*)"\} (\d+)$'
+        return {m.groups()[:4]: int(m.group(5)) for m in re.finditer(pattern, text, re.M)}
 
     def test_a_producer_goes_at_its_rate_and_another_at_full_speed(self):
         port = self.broker.kafka_port
@@ -111,6 +122,14 @@ class SingleBrokerQuotas(BrokerTestCase):
         self.assertLess(first_at, 0.5)
         self.assertGreater(second_at, throttle / 1000 * 0.9)
         self.assertEqual(kw.parse_produce_v3(second)[0][2], 0)  # then taken
+        # who was held back, and how long: the budget's own series
+        got = self.budget_metrics()
+        key = ("producer_byte_rate", "", "raw")
+        self.assertEqual(got[("rate_bytes",) + key], 100000)
+        self.assertGreater(got[("bytes_total",) + key], 200000)
+        self.assertGreaterEqual(got[("throttled_total",) + key], 1)
+        self.assertGreaterEqual(got[("throttle_ms_total",) + key], throttle)
+        self.assertNotIn(("bytes_total", "producer_byte_rate", "", "warm"), got)  # no rule: no budget
 
     def test_a_consumer_reads_everything_at_its_rate(self):
         port = self.broker.kafka_port
