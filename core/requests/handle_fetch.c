@@ -340,12 +340,19 @@ static void fetch_try(brook_req *req)
     park(req);
 }
 
+/* Its other waiters go before it reads again: a read can wake waiters of
+ * the partitions it reads (a follower's fetch moves the high watermark,
+ * whose commits append, which wakes those waiting for the log end), and
+ * one of this request's own would run this request again, within its
+ * read, to its end and free it (it did: ASan, a coordinator's markers
+ * committed by a follower's fetch). It waits anew if it must. */
 static void fetch_wake(brook_waiter *w)
 {
     brook_req *req = w->req;
     fetch_state *st = req->handler_state;
     st->answer_now |= w->answer_now;
     req->waiting--;
+    withdraw(req);
     fetch_try(req);
 }
 
