@@ -539,6 +539,18 @@ void native_pack_str(msgpack_packer *pk, const char *s)
     msgpack_pack_str_with_body(pk, s, len);
 }
 
+void native_pack_kv_str(msgpack_packer *pk, const char *key, const char *value)
+{
+    native_pack_str(pk, key);
+    native_pack_str(pk, value);
+}
+
+void native_pack_kv_int(msgpack_packer *pk, const char *key, int64_t value)
+{
+    native_pack_str(pk, key);
+    msgpack_pack_int64(pk, value);
+}
+
 static void pack_bytes(msgpack_packer *pk, const uint8_t *data, int32_t len)
 {
     if (len < 0)
@@ -553,11 +565,9 @@ void native_pack_head(msgpack_packer *pk, const native_req *nr, brook_err err, c
     msgpack_pack_map(pk, 2 + (err ? 1 : 0) + extra);
     native_pack_str(pk, "id");
     msgpack_pack_uint64(pk, nr->id);
-    native_pack_str(pk, "error");
-    msgpack_pack_int(pk, (int)err);
+    native_pack_kv_int(pk, "error", (int)err);
     if (err) {
-        native_pack_str(pk, "message");
-        native_pack_str(pk, message ? message : brook_err_str(err));
+        native_pack_kv_str(pk, "message", message ? message : brook_err_str(err));
     }
 }
 
@@ -568,10 +578,8 @@ static void encode_list_topics(msgpack_packer *pk, const native_req *nr, const b
     msgpack_pack_array(pk, m->topic_count);
     for (size_t i = 0; i < m->topic_count; i++) {
         msgpack_pack_map(pk, 2);
-        native_pack_str(pk, "name");
-        native_pack_str(pk, m->topics[i].name);
-        native_pack_str(pk, "partitions");
-        msgpack_pack_int32(pk, m->topics[i].partition_count);
+        native_pack_kv_str(pk, "name", m->topics[i].name);
+        native_pack_kv_int(pk, "partitions", m->topics[i].partition_count);
     }
 }
 
@@ -591,22 +599,17 @@ static void pack_partitions_of_topics(msgpack_packer *pk, const brook_metadata_r
     for (size_t i = 0; i < m->topic_count; i++) {
         const brook_topic_meta *t = &m->topics[i];
         msgpack_pack_map(pk, 2);
-        native_pack_str(pk, "name");
-        native_pack_str(pk, t->name);
+        native_pack_kv_str(pk, "name", t->name);
         native_pack_str(pk, "partitions");
         msgpack_pack_array(pk, (size_t)(t->partitions ? t->partition_count : 0));
         for (int32_t k = 0; t->partitions && k < t->partition_count; k++) {
             const brook_partition_meta *p = &t->partitions[k];
             int moving = p->adding_count > 0 || p->removing_count > 0;
             msgpack_pack_map(pk, moving ? 8 : 6);
-            native_pack_str(pk, "partition");
-            msgpack_pack_int32(pk, p->partition);
-            native_pack_str(pk, "error");
-            msgpack_pack_int32(pk, (int32_t)p->error);
-            native_pack_str(pk, "leader");
-            msgpack_pack_int32(pk, p->leader);
-            native_pack_str(pk, "leader_epoch");
-            msgpack_pack_int32(pk, p->leader_epoch);
+            native_pack_kv_int(pk, "partition", p->partition);
+            native_pack_kv_int(pk, "error", (int32_t)p->error);
+            native_pack_kv_int(pk, "leader", p->leader);
+            native_pack_kv_int(pk, "leader_epoch", p->leader_epoch);
             native_pack_str(pk, "replicas");
             pack_ids(pk, p->replicas, p->replica_count);
             native_pack_str(pk, "isr");
@@ -624,21 +627,16 @@ static void pack_partitions_of_topics(msgpack_packer *pk, const brook_metadata_r
 static void encode_describe_cluster(msgpack_packer *pk, const native_req *nr, const brook_metadata_req *m)
 {
     native_pack_head(pk, nr, BROOK_OK, NULL, m->all_topics ? 4 : 3);
-    native_pack_str(pk, "cluster_id");
-    native_pack_str(pk, m->cluster_id ? m->cluster_id : "");
-    native_pack_str(pk, "controller");
-    msgpack_pack_int32(pk, m->controller_id);
+    native_pack_kv_str(pk, "cluster_id", m->cluster_id ? m->cluster_id : "");
+    native_pack_kv_int(pk, "controller", m->controller_id);
     native_pack_str(pk, "brokers");
     msgpack_pack_array(pk, m->broker_count);
     for (size_t i = 0; i < m->broker_count; i++) {
         const brook_broker_meta *b = &m->brokers[i];
         msgpack_pack_map(pk, 4);
-        native_pack_str(pk, "id");
-        msgpack_pack_int32(pk, b->id);
-        native_pack_str(pk, "host");
-        native_pack_str(pk, b->host);
-        native_pack_str(pk, "port");
-        msgpack_pack_int32(pk, b->port);
+        native_pack_kv_int(pk, "id", b->id);
+        native_pack_kv_str(pk, "host", b->host);
+        native_pack_kv_int(pk, "port", b->port);
         native_pack_str(pk, "rack");
         if (b->rack)
             native_pack_str(pk, b->rack);
@@ -652,10 +650,8 @@ static void encode_describe_cluster(msgpack_packer *pk, const native_req *nr, co
 static void pack_record(msgpack_packer *pk, const brook_host *host, const brook_record *rec)
 {
     msgpack_pack_map(pk, 5);
-    native_pack_str(pk, "offset");
-    msgpack_pack_int64(pk, rec->offset);
-    native_pack_str(pk, "timestamp");
-    msgpack_pack_int64(pk, rec->timestamp);
+    native_pack_kv_int(pk, "offset", rec->offset);
+    native_pack_kv_int(pk, "timestamp", rec->timestamp);
     native_pack_str(pk, "key");
     pack_bytes(pk, rec->key, rec->key_len);
     native_pack_str(pk, "value");
@@ -812,14 +808,10 @@ static void encode_fetch(msgpack_packer *pk, const native *n, const native_req *
         native_pack_head(pk, nr, e, problem, 0);
     } else {
         native_pack_head(pk, nr, BROOK_OK, NULL, 5);
-        native_pack_str(pk, "high_watermark");
-        msgpack_pack_int64(pk, fp->high_watermark);
-        native_pack_str(pk, "last_stable_offset");
-        msgpack_pack_int64(pk, fp->last_stable_offset);
-        native_pack_str(pk, "log_start_offset");
-        msgpack_pack_int64(pk, fp->log_start_offset);
-        native_pack_str(pk, "next_offset");
-        msgpack_pack_int64(pk, next);
+        native_pack_kv_int(pk, "high_watermark", fp->high_watermark);
+        native_pack_kv_int(pk, "last_stable_offset", fp->last_stable_offset);
+        native_pack_kv_int(pk, "log_start_offset", fp->log_start_offset);
+        native_pack_kv_int(pk, "next_offset", next);
         native_pack_str(pk, "records");
         msgpack_pack_array(pk, count);
         msgpack_sbuffer_write(pk->data, records.data, records.size);
@@ -838,17 +830,12 @@ static void encode_list_offsets(msgpack_packer *pk, const native_req *nr, const 
     }
     int by_time = lt->partition_count == 4;
     native_pack_head(pk, nr, BROOK_OK, NULL, by_time ? 5 : 3);
-    native_pack_str(pk, "earliest");
-    msgpack_pack_int64(pk, lt->partitions[0].offset);
-    native_pack_str(pk, "latest");
-    msgpack_pack_int64(pk, lt->partitions[1].offset);
-    native_pack_str(pk, "log_end");
-    msgpack_pack_int64(pk, lt->partitions[2].offset);
+    native_pack_kv_int(pk, "earliest", lt->partitions[0].offset);
+    native_pack_kv_int(pk, "latest", lt->partitions[1].offset);
+    native_pack_kv_int(pk, "log_end", lt->partitions[2].offset);
     if (by_time) {
-        native_pack_str(pk, "offset");
-        msgpack_pack_int64(pk, lt->partitions[3].offset);
-        native_pack_str(pk, "timestamp");
-        msgpack_pack_int64(pk, lt->partitions[3].found_timestamp);
+        native_pack_kv_int(pk, "offset", lt->partitions[3].offset);
+        native_pack_kv_int(pk, "timestamp", lt->partitions[3].found_timestamp);
     }
 }
 
@@ -874,8 +861,7 @@ static void encode_body(msgpack_packer *pk, const native *n, const native_req *n
             return;
         }
         native_pack_head(pk, nr, BROOK_OK, NULL, 1);
-        native_pack_str(pk, "base_offset");
-        msgpack_pack_int64(pk, pp->base_offset);
+        native_pack_kv_int(pk, "base_offset", pp->base_offset);
         return;
     }
     case OP_FETCH: encode_fetch(pk, n, nr, &req->u.fetch); return;

@@ -95,6 +95,10 @@ int native_get_str(decoder *d, const msgpack_object *map, const char *key, const
  * request; with `nil_ok`, an absent or nil one is NULL. */
 int native_copy_str(decoder *d, const msgpack_object *o, int nil_ok, size_t max, const char **out, const char *msg);
 void native_pack_str(msgpack_packer *pk, const char *s);
+/* A map's key and its value: a string, or an integer (msgpack's smallest
+ * encoding of it, whatever its C type). */
+void native_pack_kv_str(msgpack_packer *pk, const char *key, const char *value);
+void native_pack_kv_int(msgpack_packer *pk, const char *key, int64_t value);
 /* Start the response map: id, error, message (when failed), then `extra` fields. */
 void native_pack_head(msgpack_packer *pk, const native_req *nr, brook_err err, const char *message, size_t extra);
 

@@ -91,15 +91,11 @@ void native_encode_elect_leaders(msgpack_packer *pk, const native_req *nr, const
         for (size_t i = 0; i < e->topics[t].partition_count; i++) {
             const brook_elect_partition *ep = &e->topics[t].partitions[i];
             msgpack_pack_map(pk, ep->error ? 4 : 3);
-            native_pack_str(pk, "topic");
-            native_pack_str(pk, e->topics[t].name);
-            native_pack_str(pk, "partition");
-            msgpack_pack_int32(pk, ep->partition);
-            native_pack_str(pk, "error");
-            msgpack_pack_int(pk, (int)ep->error);
+            native_pack_kv_str(pk, "topic", e->topics[t].name);
+            native_pack_kv_int(pk, "partition", ep->partition);
+            native_pack_kv_int(pk, "error", (int)ep->error);
             if (ep->error) {
-                native_pack_str(pk, "message");
-                native_pack_str(pk, ep->message ? ep->message : brook_err_str(ep->error));
+                native_pack_kv_str(pk, "message", ep->message ? ep->message : brook_err_str(ep->error));
             }
         }
 }

@@ -137,12 +137,9 @@ static void encode_fetch_offsets(msgpack_packer *pk, const native_req *nr, const
         for (size_t i = 0; i < f->topics[t].partition_count; i++) {
             const brook_offset_partition *p = &f->topics[t].partitions[i];
             msgpack_pack_map(pk, 4);
-            native_pack_str(pk, "topic");
-            native_pack_str(pk, f->topics[t].name);
-            native_pack_str(pk, "partition");
-            msgpack_pack_int32(pk, p->partition);
-            native_pack_str(pk, "offset");
-            msgpack_pack_int64(pk, p->offset);
+            native_pack_kv_str(pk, "topic", f->topics[t].name);
+            native_pack_kv_int(pk, "partition", p->partition);
+            native_pack_kv_int(pk, "offset", p->offset);
             native_pack_str(pk, "metadata");
             msgpack_pack_str_with_body(pk, p->metadata ? p->metadata : "", brook_offset_metadata_len(p));
         }
@@ -160,12 +157,9 @@ static void encode_list_groups(msgpack_packer *pk, const native_req *nr, const b
     msgpack_pack_array(pk, l->group_count);
     for (size_t i = 0; i < l->group_count; i++) {
         msgpack_pack_map(pk, 3);
-        native_pack_str(pk, "group");
-        native_pack_str(pk, l->groups[i].group_id);
-        native_pack_str(pk, "protocol_type");
-        native_pack_str(pk, l->groups[i].protocol_type ? l->groups[i].protocol_type : "");
-        native_pack_str(pk, "state");
-        native_pack_str(pk, l->groups[i].state);
+        native_pack_kv_str(pk, "group", l->groups[i].group_id);
+        native_pack_kv_str(pk, "protocol_type", l->groups[i].protocol_type ? l->groups[i].protocol_type : "");
+        native_pack_kv_str(pk, "state", l->groups[i].state);
     }
 }
 
@@ -176,19 +170,15 @@ static void encode_describe(msgpack_packer *pk, const native_req *nr, const broo
         return;
     }
     native_pack_head(pk, nr, BROOK_OK, NULL, 4);
-    native_pack_str(pk, "state");
-    native_pack_str(pk, g->state ? g->state : "");
-    native_pack_str(pk, "protocol_type");
-    native_pack_str(pk, g->protocol_type ? g->protocol_type : "");
-    native_pack_str(pk, "protocol");
-    native_pack_str(pk, g->protocol_name ? g->protocol_name : "");
+    native_pack_kv_str(pk, "state", g->state ? g->state : "");
+    native_pack_kv_str(pk, "protocol_type", g->protocol_type ? g->protocol_type : "");
+    native_pack_kv_str(pk, "protocol", g->protocol_name ? g->protocol_name : "");
     native_pack_str(pk, "members");
     msgpack_pack_array(pk, g->member_count);
     for (size_t i = 0; i < g->member_count; i++) {
         const brook_group_member_info *m = &g->members[i];
         msgpack_pack_map(pk, 5);
-        native_pack_str(pk, "member_id");
-        native_pack_str(pk, m->member_id);
+        native_pack_kv_str(pk, "member_id", m->member_id);
         native_pack_str(pk, "assignment"); /* the leader's, as given: Kafka's consumer protocol for "consumer" */
         msgpack_pack_bin_with_body(pk, m->assignment ? (const char *)m->assignment : "", m->assignment_len);
         native_pack_str(pk, "instance_id");
@@ -196,10 +186,8 @@ static void encode_describe(msgpack_packer *pk, const native_req *nr, const broo
             native_pack_str(pk, m->group_instance_id);
         else
             msgpack_pack_nil(pk);
-        native_pack_str(pk, "client_id");
-        native_pack_str(pk, m->client_id ? m->client_id : "");
-        native_pack_str(pk, "client_host");
-        native_pack_str(pk, m->client_host ? m->client_host : "");
+        native_pack_kv_str(pk, "client_id", m->client_id ? m->client_id : "");
+        native_pack_kv_str(pk, "client_host", m->client_host ? m->client_host : "");
     }
 }
 

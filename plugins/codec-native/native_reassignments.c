@@ -149,15 +149,11 @@ void native_encode_alter_reassignments(msgpack_packer *pk, const native_req *nr,
         for (size_t i = 0; i < a->topics[t].partition_count; i++) {
             const brook_reassign_partition *p = &a->topics[t].partitions[i];
             msgpack_pack_map(pk, p->error ? 4 : 3);
-            native_pack_str(pk, "topic");
-            native_pack_str(pk, a->topics[t].name);
-            native_pack_str(pk, "partition");
-            msgpack_pack_int32(pk, p->partition);
-            native_pack_str(pk, "error");
-            msgpack_pack_int(pk, (int)p->error);
+            native_pack_kv_str(pk, "topic", a->topics[t].name);
+            native_pack_kv_int(pk, "partition", p->partition);
+            native_pack_kv_int(pk, "error", (int)p->error);
             if (p->error) {
-                native_pack_str(pk, "message");
-                native_pack_str(pk, p->message ? p->message : brook_err_str(p->error));
+                native_pack_kv_str(pk, "message", p->message ? p->message : brook_err_str(p->error));
             }
         }
 }
@@ -187,10 +183,8 @@ void native_encode_list_reassignments(msgpack_packer *pk, const native_req *nr, 
         for (size_t i = 0; i < l->topics[t].ongoing_count; i++) {
             const brook_ongoing_reassignment *o = &l->topics[t].ongoing[i];
             msgpack_pack_map(pk, 5);
-            native_pack_str(pk, "topic");
-            native_pack_str(pk, l->topics[t].name);
-            native_pack_str(pk, "partition");
-            msgpack_pack_int32(pk, o->partition);
+            native_pack_kv_str(pk, "topic", l->topics[t].name);
+            native_pack_kv_int(pk, "partition", o->partition);
             pack_ids(pk, "replicas", o->replicas, o->replica_count);
             pack_ids(pk, "adding", o->adding, o->adding_count);
             pack_ids(pk, "removing", o->removing, o->removing_count);

@@ -199,18 +199,13 @@ static void pack_acl(msgpack_packer *pk, const brook_acl *a)
     native_pack_str(pk, "resource_type");
     native_pack_str(
         pk, a->resource_type >= 1 && a->resource_type < COUNT(resource_types) ? resource_types[a->resource_type] : "?");
-    native_pack_str(pk, "resource_name");
-    native_pack_str(pk, a->resource_name);
-    native_pack_str(pk, "pattern");
-    native_pack_str(pk, a->pattern == BROOK_ACL_PREFIXED ? "prefixed" : "literal");
-    native_pack_str(pk, "principal");
-    native_pack_str(pk, a->principal);
-    native_pack_str(pk, "host");
-    native_pack_str(pk, a->host);
-    native_pack_str(pk, "operation");
-    native_pack_str(pk, a->operation >= 0 && a->operation < COUNT(operations) ? operations[a->operation] : "?");
-    native_pack_str(pk, "permission");
-    native_pack_str(pk, a->allow ? "allow" : "deny");
+    native_pack_kv_str(pk, "resource_name", a->resource_name);
+    native_pack_kv_str(pk, "pattern", a->pattern == BROOK_ACL_PREFIXED ? "prefixed" : "literal");
+    native_pack_kv_str(pk, "principal", a->principal);
+    native_pack_kv_str(pk, "host", a->host);
+    native_pack_kv_str(pk, "operation",
+                       a->operation >= 0 && a->operation < COUNT(operations) ? operations[a->operation] : "?");
+    native_pack_kv_str(pk, "permission", a->allow ? "allow" : "deny");
 }
 
 static void pack_acls(msgpack_packer *pk, const native_req *nr, brook_err e, const char *message, const char *key,
@@ -241,16 +236,14 @@ static void encode_describe_users(msgpack_packer *pk, const native_req *nr, cons
     for (size_t i = 0; i < r->user_count; i++) {
         const brook_scram_user *u = &r->users[i];
         msgpack_pack_map(pk, 2);
-        native_pack_str(pk, "name");
-        native_pack_str(pk, u->name);
+        native_pack_kv_str(pk, "name", u->name);
         native_pack_str(pk, "mechanisms");
         msgpack_pack_array(pk, u->credential_count);
         for (size_t k = 0; k < u->credential_count; k++) {
             msgpack_pack_map(pk, 2);
-            native_pack_str(pk, "mechanism");
-            native_pack_str(pk, u->credentials[k].mechanism == BROOK_SCRAM_SHA_512 ? mechanisms[2] : mechanisms[1]);
-            native_pack_str(pk, "iterations");
-            msgpack_pack_int32(pk, u->credentials[k].iterations);
+            native_pack_kv_str(pk, "mechanism",
+                               u->credentials[k].mechanism == BROOK_SCRAM_SHA_512 ? mechanisms[2] : mechanisms[1]);
+            native_pack_kv_int(pk, "iterations", u->credentials[k].iterations);
         }
     }
 }
@@ -266,15 +259,11 @@ static void encode_alter_users(msgpack_packer *pk, const native_req *nr, const b
     for (size_t i = 0; i < r->alteration_count; i++) {
         const brook_scram_alteration *a = &r->alterations[i];
         msgpack_pack_map(pk, a->error ? 4 : 3);
-        native_pack_str(pk, "user");
-        native_pack_str(pk, a->user);
-        native_pack_str(pk, "mechanism");
-        native_pack_str(pk, a->mechanism == BROOK_SCRAM_SHA_512 ? mechanisms[2] : mechanisms[1]);
-        native_pack_str(pk, "error");
-        msgpack_pack_int(pk, a->error);
+        native_pack_kv_str(pk, "user", a->user);
+        native_pack_kv_str(pk, "mechanism", a->mechanism == BROOK_SCRAM_SHA_512 ? mechanisms[2] : mechanisms[1]);
+        native_pack_kv_int(pk, "error", a->error);
         if (a->error) {
-            native_pack_str(pk, "message");
-            native_pack_str(pk, a->error_message ? a->error_message : brook_err_str(a->error));
+            native_pack_kv_str(pk, "message", a->error_message ? a->error_message : brook_err_str(a->error));
         }
     }
 }

@@ -206,15 +206,13 @@ static void encode_describe_configs(msgpack_packer *pk, const native_req *nr, co
     for (size_t i = 0; i < res->entry_count; i++) {
         const brook_config_entry *e = &res->entries[i];
         msgpack_pack_map(pk, 4);
-        native_pack_str(pk, "name");
-        native_pack_str(pk, e->name);
+        native_pack_kv_str(pk, "name", e->name);
         native_pack_str(pk, "value");
         if (e->value)
             native_pack_str(pk, e->value);
         else
             msgpack_pack_nil(pk);
-        native_pack_str(pk, "source");
-        native_pack_str(pk, source_name(e->source));
+        native_pack_kv_str(pk, "source", source_name(e->source));
         native_pack_str(pk, "read_only");
         if (e->read_only)
             msgpack_pack_true(pk);
@@ -244,8 +242,7 @@ void native_encode_topic_op(msgpack_packer *pk, const native_req *nr, const broo
             return;
         }
         native_pack_head(pk, nr, BROOK_OK, NULL, 1);
-        native_pack_str(pk, "low_watermark");
-        msgpack_pack_int64(pk, p->low_watermark);
+        native_pack_kv_int(pk, "low_watermark", p->low_watermark);
         return;
     }
     default: native_pack_head(pk, nr, BROOK_ERR_UNSUPPORTED, NULL, 0); return;

@@ -82,12 +82,9 @@ void native_encode_list_transactions(msgpack_packer *pk, const native_req *nr, c
     for (size_t i = 0; i < l->transaction_count; i++) {
         const brook_txn_listing *t = &l->transactions[i];
         msgpack_pack_map(pk, 3);
-        native_pack_str(pk, "transactional_id");
-        native_pack_str(pk, t->transactional_id);
-        native_pack_str(pk, "producer_id");
-        msgpack_pack_int64(pk, t->producer_id);
-        native_pack_str(pk, "state");
-        native_pack_str(pk, t->state);
+        native_pack_kv_str(pk, "transactional_id", t->transactional_id);
+        native_pack_kv_int(pk, "producer_id", t->producer_id);
+        native_pack_kv_str(pk, "state", t->state);
     }
     native_pack_str(pk, "unknown_states");
     msgpack_pack_array(pk, (uint32_t)l->unknown_state_filter_count);
@@ -126,10 +123,8 @@ static void pack_partitions(msgpack_packer *pk, const brook_txn_description *t)
     for (size_t k = 0; k < t->topic_count; k++)
         for (size_t i = 0; i < t->topics[k].partition_count; i++) {
             msgpack_pack_map(pk, 2);
-            native_pack_str(pk, "topic");
-            native_pack_str(pk, t->topics[k].name);
-            native_pack_str(pk, "partition");
-            msgpack_pack_int32(pk, t->topics[k].partitions[i]);
+            native_pack_kv_str(pk, "topic", t->topics[k].name);
+            native_pack_kv_int(pk, "partition", t->topics[k].partitions[i]);
         }
 }
 
@@ -142,22 +137,15 @@ void native_encode_describe_transactions(msgpack_packer *pk, const native_req *n
     for (size_t i = 0; i < r->count; i++) {
         const brook_txn_description *t = &r->transactions[i];
         msgpack_pack_map(pk, t->error ? 2 : 8);
-        native_pack_str(pk, "transactional_id");
-        native_pack_str(pk, t->transactional_id);
-        native_pack_str(pk, "error");
-        msgpack_pack_int(pk, t->error);
+        native_pack_kv_str(pk, "transactional_id", t->transactional_id);
+        native_pack_kv_int(pk, "error", t->error);
         if (t->error)
             continue;
-        native_pack_str(pk, "state");
-        native_pack_str(pk, t->state ? t->state : "");
-        native_pack_str(pk, "timeout_ms");
-        msgpack_pack_int32(pk, t->timeout_ms);
-        native_pack_str(pk, "start_ms");
-        msgpack_pack_int64(pk, t->start_ms);
-        native_pack_str(pk, "producer_id");
-        msgpack_pack_int64(pk, t->producer_id);
-        native_pack_str(pk, "producer_epoch");
-        msgpack_pack_int16(pk, t->producer_epoch);
+        native_pack_kv_str(pk, "state", t->state ? t->state : "");
+        native_pack_kv_int(pk, "timeout_ms", t->timeout_ms);
+        native_pack_kv_int(pk, "start_ms", t->start_ms);
+        native_pack_kv_int(pk, "producer_id", t->producer_id);
+        native_pack_kv_int(pk, "producer_epoch", t->producer_epoch);
         pack_partitions(pk, t);
     }
 }
@@ -197,17 +185,11 @@ void native_encode_describe_producers(msgpack_packer *pk, const native_req *nr, 
     for (size_t i = 0; i < p->producer_count; i++) {
         const brook_producer_info *o = &p->producers[i];
         msgpack_pack_map(pk, 6);
-        native_pack_str(pk, "producer_id");
-        msgpack_pack_int64(pk, o->producer_id);
-        native_pack_str(pk, "producer_epoch");
-        msgpack_pack_int32(pk, o->producer_epoch);
-        native_pack_str(pk, "last_sequence");
-        msgpack_pack_int32(pk, o->last_sequence);
-        native_pack_str(pk, "last_timestamp");
-        msgpack_pack_int64(pk, o->last_timestamp);
-        native_pack_str(pk, "coordinator_epoch");
-        msgpack_pack_int32(pk, o->coordinator_epoch);
-        native_pack_str(pk, "txn_start_offset");
-        msgpack_pack_int64(pk, o->current_txn_start_offset);
+        native_pack_kv_int(pk, "producer_id", o->producer_id);
+        native_pack_kv_int(pk, "producer_epoch", o->producer_epoch);
+        native_pack_kv_int(pk, "last_sequence", o->last_sequence);
+        native_pack_kv_int(pk, "last_timestamp", o->last_timestamp);
+        native_pack_kv_int(pk, "coordinator_epoch", o->coordinator_epoch);
+        native_pack_kv_int(pk, "txn_start_offset", o->current_txn_start_offset);
     }
 }
