@@ -47,7 +47,15 @@ struct memlog {
     size_t cap;
     int64_t start;
     int64_t end;
+    int64_t bytes; /* of its batches (the backend's used_bytes sums them) */
 };
+
+/* The log holds `delta` bytes more (or fewer), and so does the backend. */
+static void account(memlog *l, int64_t delta)
+{
+    l->bytes += delta;
+    l->be->used_bytes += delta;
+}
 
 static void chunk_unref(void *owner)
 {
@@ -137,8 +145,7 @@ static brook_err mem_remove(void *state, const char *topic, int32_t partition)
     memlog *l = *slot;
     if (!l)
         return BROOK_ERR_NOT_FOUND;
-    for (size_t i = 0; i < l->count; i++)
-        be->used_bytes -= (int64_t)l->entries[i].c->len;
+    account(l, -l->bytes);
     be->host->metric_set(be->bytes_metric, be->used_bytes);
     *slot = l->next;
     free_log(l);
@@ -210,7 +217,7 @@ static brook_err mem_append(void *log, const uint8_t *data, size_t len)
         pos += size;
     }
     l->end = l->entries[l->count - 1].last_offset + 1;
-    be->used_bytes += (int64_t)len;
+    account(l, (int64_t)len);
     be->host->metric_set(be->bytes_metric, be->used_bytes);
     return BROOK_OK;
 }
@@ -268,7 +275,7 @@ static brook_err mem_truncate(void *log, int64_t offset)
     memlog *l = log;
     while (l->count && l->entries[l->count - 1].last_offset >= offset) {
         entry *e = &l->entries[--l->count];
-        l->be->used_bytes -= (int64_t)e->c->len;
+        account(l, -(int64_t)e->c->len);
         chunk_unref(e->c);
     }
     l->end = l->count ? l->entries[l->count - 1].last_offset + 1 : (offset < l->end ? l->start : l->end);
@@ -286,7 +293,7 @@ static brook_err mem_delete_before(void *log, int64_t offset)
         return BROOK_OK;
     size_t drop = 0;
     while (drop < l->count && (l->entries[drop].last_offset < offset || offset > l->end)) {
-        l->be->used_bytes -= (int64_t)l->entries[drop].c->len;
+        account(l, -(int64_t)l->entries[drop].c->len);
         chunk_unref(l->entries[drop].c);
         drop++;
     }
@@ -340,10 +347,7 @@ static brook_err mem_max_timestamp(void *log, int64_t *timestamp)
 
 static brook_err mem_size(void *log, uint64_t *bytes)
 {
-    memlog *l = log;
-    *bytes = 0;
-    for (size_t i = 0; i < l->count; i++)
-        *bytes += l->entries[i].c->len;
+    *bytes = (uint64_t)((memlog *)log)->bytes;
     return BROOK_OK;
 }
 

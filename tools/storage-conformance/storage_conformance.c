@@ -355,9 +355,17 @@ static void check_optional_slots(bench *b)
         append_n(b, log, 5, 2020, 100, NULL, NULL);
     }
     if (HAS(b, truncate)) {
+        uint64_t before = 0, after = 0;
+        if (HAS(b, size))
+            b->ops->size(log, &before);
         brook_err e = b->ops->truncate(log, 12);
         check(b, !e && log_end(b, log) == 10, "truncate cuts at the batch holding the offset", "%s, end %lld",
               brook_err_str(e), (long long)log_end(b, log));
+        if (HAS(b, size)) {
+            b->ops->size(log, &after);
+            check(b, after < before && after > 0, "size shrinks with a truncation", "%llu then %llu",
+                  (unsigned long long)before, (unsigned long long)after);
+        }
         e = append_n(b, log, 2, 3000, 10, NULL, NULL);
         check(b, !e && log_end(b, log) == 12, "appends go on from the truncated end", "%s", brook_err_str(e));
         size_t n, bytes;
