@@ -147,7 +147,8 @@ static brook_err send_elsewhere(brook_req *req, brook_fetch_topic *ft, size_t i,
         ft->preferred_read_replicas = preferred;
     }
     preferred[i] = to;
-    ((fetch_state *)req->handler_state)->answer_now = 1;
+    fetch_state *st = req->handler_state;
+    st->answer_now = 1;
     return BROOK_OK;
 }
 
@@ -169,11 +170,11 @@ static void read_partition(brook_req *req, brook_fetch_topic *ft, size_t i, size
     if ((fp->error = brook_partition_offsets(part, &fp->log_start_offset, &log_end)))
         return;
     fp->high_watermark = part->high_watermark;
+    fp->last_stable_offset = brook_partition_last_stable(part); /* (a read_committed read goes up to it) */
     int32_t to = followers_too(f) && part->role == BROOK_ROLE_LEADER
                      ? brook_read_replica_for(b, part, f->rack_id, fp->fetch_offset)
                      : -1;
     if (to >= 0) {
-        fp->last_stable_offset = brook_partition_last_stable(part);
         fp->error = send_elsewhere(req, ft, i, to);
         return;
     }
@@ -196,7 +197,6 @@ static void read_partition(brook_req *req, brook_fetch_topic *ft, size_t i, size
         return;
     if (max == 0)
         max = 1;
-    fp->last_stable_offset = brook_partition_last_stable(part); /* (a read_committed read goes up to it) */
     if (req->pub.u.fetch.replica_id >= 0) {
         brook_replica_fetch rf = {.replica_id = req->pub.u.fetch.replica_id,
                                   .offset = fp->fetch_offset,
@@ -228,8 +228,10 @@ static void read_partition(brook_req *req, brook_fetch_topic *ft, size_t i, size
         *first_done = 1;
         *budget = fp->bytes >= *budget ? 0 : *budget - fp->bytes;
     }
-    if (part->role == BROOK_ROLE_FOLLOWER)
-        ((fetch_state *)req->handler_state)->follower_bytes += fp->bytes;
+    if (part->role == BROOK_ROLE_FOLLOWER) {
+        fetch_state *st = req->handler_state;
+        st->follower_bytes += fp->bytes;
+    }
 }
 
 /* Read everything; returns the total bytes, *errors set when any partition failed. */
@@ -242,7 +244,8 @@ static size_t read_all(brook_req *req, int *errors)
         budget = (size_t)req->broker->st->fetch_max_bytes;
     int first_done = 0;
     *errors = 0;
-    ((fetch_state *)req->handler_state)->follower_bytes = 0;
+    fetch_state *st = req->handler_state;
+    st->follower_bytes = 0;
     for (size_t t = 0; t < f->topic_count; t++) {
         brook_fetch_topic *ft = &f->topics[t];
         for (size_t i = 0; i < ft->partition_count; i++) {
@@ -283,8 +286,8 @@ static void finish(brook_req *req)
         for (size_t i = 0; i < f->topics[t].partition_count; i++)
             bytes += f->topics[t].partitions[i].bytes;
     brook_metric_add(req->broker->m.fetched_bytes_total, (int64_t)bytes);
-    brook_metric_add(req->broker->m.follower_fetched_bytes_total,
-                     (int64_t)((fetch_state *)req->handler_state)->follower_bytes);
+    fetch_state *st = req->handler_state;
+    brook_metric_add(req->broker->m.follower_fetched_bytes_total, (int64_t)st->follower_bytes);
     charge_quota(req, bytes);
     brook_req_maybe_complete(req);
 }
