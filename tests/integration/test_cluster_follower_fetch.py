@@ -108,6 +108,29 @@ class FollowerFetch(ClusterTestCase):
         err = kw.parse_fetch_v11(self.fetch(self.follower, offset=len(self.values) + 100))[0]
         self.assertEqual(err, 1)
 
+    def test_a_long_poll_on_a_follower_ends_when_the_follower_commits(self):
+        """A consumer's fetch waiting on a follower is woken when the
+        follower's own high watermark moves (it hears the leader's with its
+        next fetch: within cluster.replica_fetch_wait_ms of the record),
+        not at the end of its max wait (Kafka's KAFKA-14334)."""
+        conn = kw.Conn(self.brokers[self.follower].kafka_port, timeout=30)
+        try:
+            started = time.monotonic()
+            corr = conn.send(1, 11, kw.fetch_v11("t", 0, len(self.values), max_wait_ms=8000))
+            time.sleep(0.3)
+            p = Producer({"bootstrap.servers": self.kafka_bootstrap(), "acks": "all"})
+            p.produce("t", b"late", partition=0)
+            self.assertEqual(p.flush(10), 0)
+            got_corr, data = conn.recv()
+            waited = time.monotonic() - started
+        finally:
+            conn.close()
+        self.assertEqual(got_corr, corr)
+        err, hw, _preferred, records = kw.parse_fetch_v11(data)
+        self.assertEqual((err, hw), (0, len(self.values) + 1))
+        self.assertIn(b"late", records)
+        self.assertLess(waited, 4.0)  # 0.3 s, the produce, at most 0.5 s more: far from the 8 s wait
+
     def test_a_consumer_with_a_rack_reads_from_the_follower(self):
         before = {b: self.metrics(b).get("follower_fetched_bytes_total", 0) for b in self.brokers}
         self.assertEqual(self.consume(), self.values)  # no rack: from the leader
