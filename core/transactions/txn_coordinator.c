@@ -339,8 +339,6 @@ static void fence_answered(step *s, brook_err err)
     if (err)
         return;
     start_delivery(s->run);
-    if (r->current_producer_id >= 0) /* the epoch it bumped is the one this producer holds now (KIP-360) */
-        r->current_producer_epoch = s->m->epoch;
     if (!s->run->orphan && wait_for_end(s->run, s->req))
         r->error = BROOK_OK;
 }
@@ -362,6 +360,7 @@ static void got_producer_id(void *arg, brook_err err, int64_t producer_id)
     brook_txn_meta *m = err ? NULL : calloc(1, sizeof *m);
     if (m)
         *m = (brook_txn_meta){.producer_id = producer_id,
+                              .last_epoch = -1,
                               .timeout_ms = req->pub.u.init_producer_id.transaction_timeout_ms,
                               .state = BROOK_TXN_EMPTY,
                               .start_ms = -1,
@@ -414,9 +413,18 @@ void brook_txn_init_producer_id(brook_req *req)
         r->error = BROOK_ERR_CONCURRENT_TRANSACTIONS;
         return;
     }
-    /* KIP-360: a producer that names its id and epoch must still be the id's */
-    if (m && r->current_producer_id >= 0 &&
-        (r->current_producer_id != m->producer_id || r->current_producer_epoch != m->epoch)) {
+    /* KIP-360: a producer that names its id and epoch must still be the
+     * id's; one that names the epoch its own last bump replaced is that
+     * request again (its answer lost): the same epoch, nothing written */
+    int names_itself = m && r->current_producer_id >= 0;
+    if (names_itself && r->current_producer_id == m->producer_id && r->current_producer_epoch == m->last_epoch &&
+        m->last_epoch >= 0 && m->last_epoch != m->epoch) {
+        r->error = BROOK_OK;
+        r->producer_id = m->producer_id;
+        r->producer_epoch = m->epoch;
+        return;
+    }
+    if (names_itself && (r->current_producer_id != m->producer_id || r->current_producer_epoch != m->epoch)) {
         r->error = BROOK_ERR_PRODUCER_FENCED;
         return;
     }
@@ -426,6 +434,7 @@ void brook_txn_init_producer_id(brook_req *req)
             r->error = BROOK_ERR_NOMEM;
             return;
         }
+        x->last_epoch = names_itself ? m->epoch : -1;
         if (x->epoch < MAX_EPOCH)
             x->epoch++;
         write_step(run, req, x, fence_answered);
@@ -439,6 +448,7 @@ void brook_txn_init_producer_id(brook_req *req)
         r->error = BROOK_ERR_NOMEM;
         return;
     }
+    x->last_epoch = names_itself ? m->epoch : -1;
     x->epoch++;
     x->timeout_ms = r->transaction_timeout_ms;
     write_step(run, req, x, init_answered);
@@ -673,6 +683,7 @@ static void work_on(brook_txn_coordinator *c, const char *id, int64_t now)
         brook_txn_meta *x = next_state(m, BROOK_TXN_PREPARE_ABORT, NULL, 0);
         if (!x)
             return;
+        x->last_epoch = -1; /* the producer fenced: not its own bump */
         if (x->epoch < MAX_EPOCH)
             x->epoch++;
         log_info("transactional id %s: its transaction is past its timeout (%d ms since %lld); aborting it", id,

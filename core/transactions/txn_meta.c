@@ -5,12 +5,12 @@
 
 #include <brook/batch.h>
 
-#define VERSION 0
-#define FIXED   (2 + 8 + 2 + 4 + 1 + 8 + 8 + 4)
+#define FIXED (2 + 8 + 2 + 4 + 1 + 8 + 8 + 4)
 
 brook_err brook_txn_meta_encode(const brook_txn_meta *m, uint8_t **out, size_t *len)
 {
-    size_t n = FIXED;
+    int version = m->last_epoch >= 0; /* (version 0 otherwise: what earlier brokers read) */
+    size_t n = FIXED + (version ? 2 : 0);
     for (size_t i = 0; i < m->partition_count; i++) {
         size_t t = strlen(m->partitions[i].topic);
         if (t > 32767)
@@ -20,7 +20,7 @@ brook_err brook_txn_meta_encode(const brook_txn_meta *m, uint8_t **out, size_t *
     uint8_t *b = malloc(n), *w = b;
     if (!b)
         return BROOK_ERR_NOMEM;
-    brook_put_be16(w, VERSION);
+    brook_put_be16(w, (uint16_t)version);
     brook_put_be64(w + 2, (uint64_t)m->producer_id);
     brook_put_be16(w + 10, (uint16_t)m->epoch);
     brook_put_be32(w + 12, (uint32_t)m->timeout_ms);
@@ -36,6 +36,8 @@ brook_err brook_txn_meta_encode(const brook_txn_meta *m, uint8_t **out, size_t *
         brook_put_be32(w + 2 + t, (uint32_t)m->partitions[i].partition);
         w += 2 + t + 4;
     }
+    if (version)
+        brook_put_be16(w, (uint16_t)m->last_epoch);
     *out = b;
     *len = n;
     return BROOK_OK;
@@ -59,9 +61,10 @@ static int measure(const uint8_t *r, const uint8_t *end, size_t count, size_t *n
 
 brook_txn_meta *brook_txn_meta_decode(const uint8_t *value, size_t len)
 {
-    const uint8_t *end = value + len;
-    if (len < FIXED || brook_be16(value) != VERSION || value[16] > BROOK_TXN_COMPLETE_ABORT)
+    int version = len >= 2 ? brook_be16(value) : -1;
+    if (len < FIXED + (version == 1 ? 2 : 0) || version < 0 || version > 1 || value[16] > BROOK_TXN_COMPLETE_ABORT)
         return NULL;
+    const uint8_t *end = value + len - (version == 1 ? 2 : 0); /* the partitions' end */
     size_t count = brook_be32(value + 33), names;
     if (count > BROOK_TXN_MAX_PARTITIONS || measure(value + FIXED, end, count, &names))
         return NULL;
@@ -70,6 +73,7 @@ brook_txn_meta *brook_txn_meta_decode(const uint8_t *value, size_t len)
         return NULL;
     *m = (brook_txn_meta){.producer_id = (int64_t)brook_be64(value + 2),
                           .epoch = (int16_t)brook_be16(value + 10),
+                          .last_epoch = version == 1 ? (int16_t)brook_be16(end) : -1,
                           .timeout_ms = (int32_t)brook_be32(value + 12),
                           .state = (brook_txn_state)value[16],
                           .start_ms = (int64_t)brook_be64(value + 17),

@@ -5,9 +5,10 @@
  * offsets' log (offsets_txns.c), where a new coordinator reads it back.
  *
  * Value layout (big-endian; str: int16 length + bytes):
- *   int16 0 (version), int64 producer id, int16 epoch, int32 timeout ms,
- *   int8 state, int64 start ms (the transaction's, -1: none), int64 update
- *   ms, int32 partition count, per partition: str topic, int32 partition. */
+ *   int16 version (0, or 1 with a last epoch), int64 producer id, int16
+ *   epoch, int32 timeout ms, int8 state, int64 start ms (the
+ *   transaction's, -1: none), int64 update ms, int32 partition count, per
+ *   partition: str topic, int32 partition; version 1: int16 last epoch. */
 #ifndef BROOK_CORE_TXN_META_H
 #define BROOK_CORE_TXN_META_H
 
@@ -34,6 +35,10 @@ typedef struct brook_txn_tp {
 typedef struct brook_txn_meta {
     int64_t producer_id;
     int16_t epoch;
+    /* the epoch before the last bump a producer asked for by naming its
+     * own (KIP-360, Kafka's lastProducerEpoch: a retry of that request
+     * gets the epoch again rather than being fenced); -1: none */
+    int16_t last_epoch;
     int32_t timeout_ms;
     brook_txn_state state;
     int64_t start_ms; /* when the current transaction began (wall clock), -1: none */

@@ -417,6 +417,15 @@ class Flex:
         assert self.uvarint() == 0
 
 
+def init_producer_id_v3(port, txn_id, producer_id=-1, epoch=-1, timeout_ms=60000):
+    """InitProducerId v3 (KIP-360: the producer names its current id and
+    epoch): (error, producer id, epoch)."""
+    body = compact(txn_id) + struct.pack(">iqh", timeout_ms, producer_id, epoch) + b"\0"
+    r = call_flexible(port, 22, 3, body)
+    r.take(">i")
+    return r.take(">h"), r.take(">q"), r.take(">h")
+
+
 def offset_fetch_v7(port, group, topic, partitions, require_stable=True):
     """OffsetFetch v7 (KIP-447's require_stable): {(topic, partition): (offset, error)}."""
     body = compact(group) + uvarint(2) + compact(topic) + uvarint(len(partitions) + 1)

@@ -312,6 +312,26 @@ class TransactionErrors(unittest.TestCase):
         self.assertEqual(kw.describe_transactions(self.broker.kafka_port, ["s"])["s"][1], "Empty")
         self.assertEqual(self.add_partitions("s", pid, epoch + 1, {"t": [0]}), {("t", 0): 90})  # fenced
 
+    def test_a_producer_bumping_its_own_epoch_may_ask_again(self):
+        """KIP-360: a producer that names its id and epoch gets the next
+        epoch; asked again with the same (its answer lost), it got
+        PRODUCER_FENCED (90), fatal to the client. It now gets the same
+        epoch again, nothing changed; an epoch before that is fenced."""
+        port = self.broker.kafka_port
+        err, pid, epoch = kw.init_producer_id_v3(port, "k")
+        self.assertEqual(err, 0)
+        self.assertEqual(kw.init_producer_id_v3(port, "k", pid, epoch), (0, pid, epoch + 1))
+        self.assertEqual(kw.init_producer_id_v3(port, "k", pid, epoch), (0, pid, epoch + 1))  # the retry
+        self.assertEqual(kw.init_producer_id_v3(port, "k", pid, epoch + 1), (0, pid, epoch + 2))
+        self.assertEqual(kw.init_producer_id_v3(port, "k", pid, epoch)[0], 90)  # older than the last bump
+        # a bump that aborts its own open transaction: the retry gets the epoch the abort fenced with
+        self.assertEqual(self.add_partitions("k", pid, epoch + 2, {"t": [0]}), {("t", 0): 0})
+        self.assertEqual(kw.init_producer_id_v3(port, "k", pid, epoch + 2), (0, pid, epoch + 3))
+        self.assertEqual(kw.init_producer_id_v3(port, "k", pid, epoch + 2), (0, pid, epoch + 3))
+        # a new producer (naming none) fences every earlier one, retries included
+        self.assertEqual(kw.init_producer_id_v3(port, "k"), (0, pid, epoch + 4))
+        self.assertEqual(kw.init_producer_id_v3(port, "k", pid, epoch + 3)[0], 90)
+
     def test_refusals(self):
         self.assertEqual(self.init("x", timeout=60001)[0], 50)  # INVALID_TRANSACTION_TIMEOUT
         self.assertEqual(self.init("")[0], 42)  # an empty transactional id: INVALID_REQUEST, as Kafka

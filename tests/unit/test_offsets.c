@@ -421,6 +421,7 @@ static void transaction_states_survive_reopens_and_compaction(void **state)
     brook_txn_tp tps[] = {{"b", 1}, {"a", 2}, {"b", 0}, {"a", 2}};
     brook_txn_meta base = {.producer_id = 42,
                            .epoch = 3,
+                           .last_epoch = 2, /* written as version 1 */
                            .timeout_ms = 60000,
                            .state = BROOK_TXN_ONGOING,
                            .start_ms = 1700000000000,
@@ -431,6 +432,7 @@ static void transaction_states_survive_reopens_and_compaction(void **state)
     assert_true(brook_txn_meta_has(m, "b", 0) && !brook_txn_meta_has(m, "b", 2));
     write_txn(e, o, "tx-1", m);
     base.state = BROOK_TXN_COMPLETE_ABORT;
+    base.last_epoch = -1; /* version 0, as earlier brokers wrote it */
     write_txn(e, o, "tx-2", &base);
     write_txn(e, o, "tx-gone", &base);
     write_txn(e, o, "tx-gone", NULL); /* forgotten */
@@ -441,11 +443,13 @@ static void transaction_states_survive_reopens_and_compaction(void **state)
         assert_non_null(back);
         assert_int_equal(back->producer_id, 42);
         assert_int_equal(back->epoch, 3);
+        assert_int_equal(back->last_epoch, 2);
         assert_int_equal(back->state, BROOK_TXN_ONGOING);
         assert_int_equal(back->partition_count, 3);
         assert_string_equal(back->partitions[2].topic, "b");
         assert_int_equal(back->partitions[2].partition, 1);
         assert_int_equal(brook_offsets_txn(o, "tx-2")->state, BROOK_TXN_COMPLETE_ABORT);
+        assert_int_equal(brook_offsets_txn(o, "tx-2")->last_epoch, -1);
         assert_null(brook_offsets_txn(o, "tx-gone"));
         for (int i = 0; round == 0 && i < 200; i++) /* enough to compact */
             commit(e, o, "g", "t", 0, i, NULL);
