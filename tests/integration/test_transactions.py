@@ -205,19 +205,13 @@ class TransactionErrors(unittest.TestCase):
         self.addCleanup(self.conn.close)
 
     def init(self, txn_id, timeout=10000):
-        data = self.conn.call(22, 1, kw.string(txn_id) + struct.pack(">i", timeout))
-        _throttle, err, pid, epoch = struct.unpack(">ihqh", data)
-        return err, pid, epoch
+        return kw.init_transactional_id(self.conn, txn_id, timeout)
 
     def add_partitions(self, txn_id, pid, epoch, topics):
-        body = kw.string(txn_id) + struct.pack(">qh", pid, epoch) + kw.array(
-            [kw.string(t) + kw.array([struct.pack(">i", p) for p in parts]) for t, parts in topics.items()])
-        data = self.conn.call(24, 1, body)
-        return {(t, p): e for t, p, e in kw.topic_rows(data, 4, ">ih")} if True else None
+        return kw.add_partitions_to_txn(self.conn, txn_id, pid, epoch, topics)
 
     def end(self, txn_id, pid, epoch, commit):
-        data = self.conn.call(26, 1, kw.string(txn_id) + struct.pack(">qhb", pid, epoch, 1 if commit else 0))
-        return struct.unpack(">ih", data)[1]
+        return kw.end_txn(self.conn, txn_id, pid, epoch, commit)
 
     def add_offsets(self, txn_id, pid, epoch, group):
         return kw.add_offsets_to_txn(self.conn, txn_id, pid, epoch, group)
