@@ -91,7 +91,8 @@ static void claimed(void *arg, const brook_mresult *r)
 static void campaign(brook_controller *c)
 {
     int64_t lease = brook_membership_lease(c->b);
-    if (c->campaigning || c->stopping || !lease || c->controller_id >= 0)
+    /* a broker shutting down does not take the role it would leave at once */
+    if (c->campaigning || c->stopping || !lease || c->controller_id >= 0 || brook_membership_shutting_down(c->b))
         return;
     char value[32];
     int n = snprintf(value, sizeof value, "%d", c->b->st->broker_id);

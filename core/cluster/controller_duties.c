@@ -130,13 +130,40 @@ static int is_live(void *arg, int32_t id)
     return brook_membership_is_live(arg, id);
 }
 
-/* The first live broker of `ids` that `keep` allows, or -1. */
+/* The first live broker of `ids` that is also in `in` (NULL: any), or -1. */
 static int32_t first_live(const brook_broker *b, const int32_t *ids, int32_t n, const int32_t *in, int32_t in_count)
 {
     for (int32_t i = 0; i < n; i++)
         if (brook_membership_is_live(b, ids[i]) && (!in || brook_ids_contain(in, in_count, ids[i])))
             return ids[i];
     return -1;
+}
+
+/* The same among brokers that are not shutting down, or -1. */
+static int32_t first_staying(const brook_broker *b, const int32_t *ids, int32_t n, const int32_t *in, int32_t in_count)
+{
+    for (int32_t i = 0; i < n; i++)
+        if (brook_membership_is_staying(b, ids[i]) && (!in || brook_ids_contain(in, in_count, ids[i])))
+            return ids[i];
+    return -1;
+}
+
+/* The in-sync replica to lead: one that stays if any (a broker shutting
+ * down leads only when no other in-sync replica is live), or -1. */
+static int32_t first_in_sync(const brook_broker *b, const brook_partition_record *rec)
+{
+    int32_t leader = first_staying(b, rec->replicas, rec->replica_count, rec->isr, rec->isr_count);
+    return leader >= 0 ? leader : first_live(b, rec->replicas, rec->replica_count, rec->isr, rec->isr_count);
+}
+
+/* When the partition's leader is live but shutting down: the in-sync
+ * replica that stays to take over (Kafka's controlled shutdown); -1 when
+ * it is not shutting down, or none can. */
+static int32_t successor_of_leaving_leader(const brook_broker *b, const brook_partition_record *rec)
+{
+    if (rec->leader < 0 || !brook_membership_is_live(b, rec->leader) || brook_membership_is_staying(b, rec->leader))
+        return -1;
+    return first_staying(b, rec->replicas, rec->replica_count, rec->isr, rec->isr_count);
 }
 
 /* The in-sync set without dead brokers (the leader always kept). */
@@ -183,9 +210,12 @@ static int next_state(brook_broker *b, const brook_partition_record *rec, int un
     *next = *rec;
     next->isr = isr_room;
     *unclean = 0;
-    int32_t leader = rec->leader;
-    if (leader < 0 || !brook_membership_is_live(b, leader)) {
-        leader = first_live(b, rec->replicas, rec->replica_count, rec->isr, rec->isr_count);
+    int32_t leader = rec->leader, successor = successor_of_leaving_leader(b, rec);
+    if (successor >= 0) {
+        leader = next->leader = successor;
+        next->leader_epoch = rec->leader_epoch + 1;
+    } else if (leader < 0 || !brook_membership_is_live(b, leader)) {
+        leader = first_in_sync(b, rec);
         if (leader < 0 && unclean_allowed && (*unclean = elect_unclean(b, rec, next, isr_room)))
             return 1;
         if (leader < 0) {
@@ -205,7 +235,7 @@ static int next_state(brook_broker *b, const brook_partition_record *rec, int un
     /* the preferred replica (the first) leads again once it is back in sync
      * (only in a rebalance pass: leadership does not move on every change) */
     int32_t preferred = rec->replicas[0];
-    if (duties(b)->rebalancing && leader != preferred && brook_membership_is_live(b, preferred) &&
+    if (duties(b)->rebalancing && leader != preferred && brook_membership_is_staying(b, preferred) &&
         brook_ids_contain(rec->isr, rec->isr_count, preferred)) {
         leader = next->leader = preferred;
         next->leader_epoch = rec->leader_epoch + 1;
@@ -247,8 +277,9 @@ static void reconcile_partition(brook_broker *b, const brook_image_topic *t, int
     } else {
         int unclean_allowed = brook_topic_config_flag(&t->rec.configs, "unclean.leader.election.enable", 0);
         changed = next_state(b, &ip->rec, unclean_allowed, &next, room + most, &unclean);
-        why = unclean                                                        ? "elected UNCLEANLY (out of sync)"
-              : next.leader == ip->rec.leader                                ? "in-sync set"
+        why = unclean                                         ? "elected UNCLEANLY (out of sync)"
+              : next.leader == ip->rec.leader                 ? "in-sync set"
+              : successor_of_leaving_leader(b, &ip->rec) >= 0 ? "handed over (its leader is shutting down)"
               : duties(b)->rebalancing && next.leader == ip->rec.replicas[0] ? "back to its preferred leader"
                                                                              : "elected";
         /* a reassignment whose new replicas are all in sync now finishes
@@ -296,12 +327,12 @@ static brook_err requested_leader(brook_broker *b, const brook_partition_record 
         leader = rec->replicas[0];
         if (rec->leader == leader)
             return BROOK_ERR_ELECTION_NOT_NEEDED;
-        if (!brook_membership_is_live(b, leader) || !brook_ids_contain(rec->isr, rec->isr_count, leader))
+        if (!brook_membership_is_staying(b, leader) || !brook_ids_contain(rec->isr, rec->isr_count, leader))
             return BROOK_ERR_PREFERRED_LEADER_NOT_AVAILABLE;
     } else {
         if (rec->leader >= 0 && brook_membership_is_live(b, rec->leader))
             return BROOK_ERR_ELECTION_NOT_NEEDED;
-        leader = first_live(b, rec->replicas, rec->replica_count, rec->isr, rec->isr_count);
+        leader = first_in_sync(b, rec);
         if (leader < 0) { /* none in sync is live: the first live replica, with what it holds */
             if (!elect_unclean(b, rec, next, isr_room))
                 return BROOK_ERR_ELIGIBLE_LEADERS_NOT_AVAILABLE;
@@ -598,6 +629,17 @@ static void step_answered(void *arg, const brook_mresult *r)
     }
 }
 
+/* The live brokers new replicas may go to (not one shutting down) into
+ * `out` (room for n); how many. */
+static size_t placeable(const brook_live_broker *live, size_t n, brook_placement_broker *out)
+{
+    size_t m = 0;
+    for (size_t i = 0; out && i < n; i++)
+        if (!live[i].shutting_down)
+            out[m++] = (brook_placement_broker){.id = live[i].id, .rack = live[i].rack};
+    return m;
+}
+
 /* Where a new topic's replicas go, on the live brokers. */
 static brook_err place(creation *c, const brook_topic_creation *t)
 {
@@ -606,10 +648,9 @@ static brook_err place(creation *c, const brook_topic_creation *t)
     brook_placement_broker *pb = calloc(n ? n : 1, sizeof *pb);
     c->assignment = malloc(sizeof *c->assignment * (size_t)t->partitions * (size_t)t->replication_factor);
     brook_err e = pb && c->assignment ? brook_topic_id_new(c->id) : BROOK_ERR_NOMEM;
-    for (size_t i = 0; pb && i < n; i++)
-        pb[i] = (brook_placement_broker){.id = live[i].id, .rack = live[i].rack};
+    size_t m = placeable(live, n, pb);
     if (!e) /* a varying start spreads the leaders of many small topics (Kafka draws it at random too) */
-        e = brook_place_replicas(pb, n, t->partitions, t->replication_factor, (uint32_t)rand(), c->assignment);
+        e = brook_place_replicas(pb, m, t->partitions, t->replication_factor, (uint32_t)rand(), c->assignment);
     free(pb);
     return e;
 }
@@ -812,15 +853,14 @@ static brook_err grown_assignment(brook_broker *b, const brook_image_topic *it, 
     brook_placement_broker *pb = calloc(n ? n : 1, sizeof *pb);
     int32_t *all = malloc(sizeof *all * (old + (size_t)more) * stride);
     brook_err e = pb && all ? BROOK_OK : BROOK_ERR_NOMEM;
-    for (size_t i = 0; !e && i < n; i++)
-        pb[i] = (brook_placement_broker){.id = live[i].id, .rack = live[i].rack};
+    size_t m = e ? 0 : placeable(live, n, pb);
     if (!e && rf == rec->replication_factor)
         memcpy(all, rec->assignment, sizeof *all * old * stride);
     for (size_t p = 0; !e && rf != rec->replication_factor && p < old; p++)
         e = existing_row(b, it, (int32_t)p, rf, all + p * stride);
     /* starting at the old count continues the spread of leaders */
     if (!e)
-        e = brook_place_replicas(pb, n, more, rf, (uint32_t)rec->partitions, all + old * stride);
+        e = brook_place_replicas(pb, m, more, rf, (uint32_t)rec->partitions, all + old * stride);
     free(pb);
     if (e)
         free(all);

@@ -5,8 +5,10 @@
  *   cluster_id      created once, by the first broker (a transaction on
  *                   create_revision == 0); every later one adopts it
  *   brokers/<id>    {"id", "rack", "listeners": [{"name", "codec", "host",
- *                   "port"}]}, attached to the broker's lease; created only
- *                   if absent, so two live brokers never share an id */
+ *                   "port"}], "shutting_down"}, attached to the broker's
+ *                   lease; created only if absent, so two live brokers never
+ *                   share an id; rewritten once with "shutting_down": true
+ *                   when a controlled shutdown begins */
 #include "membership.h"
 
 #include <stdio.h>
@@ -48,6 +50,7 @@ struct brook_membership {
     brook_live_broker *live;
     size_t live_count;
     char *registration; /* this broker's value */
+    int shutdown;       /* 1: the shutting_down registration is being written, 2: taken */
 };
 
 static void on_answer(void *arg, const brook_mresult *r)
@@ -142,12 +145,14 @@ brook_err brook_membership_join(brook_broker *b, char *err, size_t errlen)
 
 /* ---- registration --------------------------------------------------------------- */
 
-static char *registration_value(const brook_broker *b)
+static char *registration_value(const brook_broker *b, int shutting_down)
 {
     json_t *j = json_object(), *ls = json_array();
     json_object_set_new(j, "id", json_integer(b->st->broker_id));
     if (b->st->rack)
         json_object_set_new(j, "rack", json_string(b->st->rack));
+    if (shutting_down)
+        json_object_set_new(j, "shutting_down", json_true());
     for (size_t i = 0; i < b->listener_count; i++) {
         const brook_listener *l = &b->listeners[i];
         json_t *x = json_object();
@@ -289,6 +294,7 @@ static int parse_registration(brook_live_broker *l)
 {
     json_t *j = json_loads(l->info, 0, NULL);
     json_t *rack = json_object_get(j, "rack"), *ls = json_object_get(j, "listeners");
+    l->shutting_down = json_is_true(json_object_get(j, "shutting_down"));
     size_t n = json_is_array(ls) ? json_array_size(ls) : 0;
     int rc = j && json_is_array(ls) ? 0 : -1;
     if (!rc && json_is_string(rack) && !(l->rack = strdup(json_string_value(rack))))
@@ -351,7 +357,10 @@ static void brokers_changed(void *arg, const brook_mevent *ev, size_t n, int64_t
             log_info("cluster: broker %d left", id);
         } else {
             remember(m, &ev[i].kv);
-            log_info("cluster: broker %d is live", id);
+            if (brook_membership_is_staying(m->b, id))
+                log_info("cluster: broker %d is live", id);
+            else
+                log_info("cluster: broker %d is shutting down", id);
         }
     }
     brook_controller_brokers_changed(m->b);
@@ -418,7 +427,7 @@ brook_err brook_membership_register(brook_broker *b, char *err, size_t errlen)
     if (e || (e = wait_answer(m, &g, "granting this broker's lease", err, errlen)))
         return e;
     m->lease = g.lease;
-    if (!(m->registration = registration_value(b)))
+    if (!(m->registration = registration_value(b, 0)))
         return BROOK_ERR_NOMEM;
     answer a = {0};
     e = send_registration(m, on_answer, &a);
@@ -440,6 +449,56 @@ brook_err brook_membership_register(brook_broker *b, char *err, size_t errlen)
     log_info("cluster %s: broker %d registered (%s, lease %lld, ttl %lld ms)", b->st->cluster_name, b->st->broker_id,
              m->key, (long long)m->lease, (long long)b->st->lease_ttl_ms);
     return BROOK_OK;
+}
+
+/* ---- a controlled shutdown ----------------------------------------------------------- */
+
+static void shutdown_announced(void *arg, const brook_mresult *r)
+{
+    brook_membership *m = arg;
+    if (!r->err && r->succeeded) {
+        m->shutdown = 2;
+        return;
+    }
+    m->shutdown = 0; /* asked again on the next try */
+    log_warn("cluster: cannot mark this broker as shutting down: %s",
+             r->err ? (r->error ? r->error : brook_err_str(r->err)) : "its registration is gone");
+}
+
+brook_err brook_membership_announce_shutdown(brook_broker *b)
+{
+    brook_membership *m = b->membership;
+    if (!m || !m->lease || m->lost || m->stopping)
+        return BROOK_ERR_NOT_LEADER;
+    if (m->shutdown)
+        return BROOK_OK;
+    char *value = registration_value(b, 1);
+    if (!value)
+        return BROOK_ERR_NOMEM;
+    free(m->registration); /* a registration after a lost lease says it too */
+    m->registration = value;
+    /* only over this broker's own key, while it exists (a lost lease
+     * deleted it: the others already took this broker for gone) */
+    brook_mcmp exists = {.key = m->key, .target = BROOK_MCMP_VERSION, .result = BROOK_MCMP_GREATER, .number = 0};
+    brook_mop put = {.kind = BROOK_MOP_PUT,
+                     .key = m->key,
+                     .value = (const uint8_t *)value,
+                     .value_len = strlen(value),
+                     .lease = m->lease};
+    brook_err e = m->store->ops->txn(m->store, &exists, 1, &put, 1, NULL, 0, shutdown_announced, m);
+    if (!e)
+        m->shutdown = 1;
+    return e;
+}
+
+int brook_membership_shutting_down(const brook_broker *b)
+{
+    return b->membership && b->membership->shutdown != 0;
+}
+
+int brook_membership_shutdown_announced(const brook_broker *b)
+{
+    return b->membership && b->membership->shutdown == 2;
 }
 
 /* A graceful stop gives the lease back: the others see this broker leave at
@@ -495,6 +554,16 @@ int brook_membership_is_live(const brook_broker *b, int32_t id)
     for (size_t i = 0; i < n; i++)
         if (live[i].id == id)
             return 1;
+    return 0;
+}
+
+int brook_membership_is_staying(const brook_broker *b, int32_t id)
+{
+    size_t n;
+    const brook_live_broker *live = brook_membership_live(b, &n);
+    for (size_t i = 0; i < n; i++)
+        if (live[i].id == id)
+            return !live[i].shutting_down;
     return 0;
 }
 

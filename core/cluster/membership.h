@@ -21,8 +21,10 @@ typedef struct brook_live_listener {
 
 typedef struct brook_live_broker {
     int32_t id;
-    char *info; /* its registration: JSON {"id", "rack", "listeners": [{"name", "codec", "host", "port"}]} */
-    char *rack; /* NULL: none */
+    char *info;        /* its registration: JSON {"id", "rack", "listeners": [{"name", "codec", "host", "port"}],
+                        * "shutting_down": true once it is leaving} */
+    char *rack;        /* NULL: none */
+    int shutting_down; /* a controlled shutdown began: it is handing its leadership over */
     brook_live_listener *listeners;
     size_t listener_count;
 } brook_live_broker;
@@ -54,6 +56,21 @@ int brook_membership_peer_address(const struct brook_broker *b, int32_t id, cons
 
 /* Whether broker `id` is among them (a single broker: none is). */
 int brook_membership_is_live(const struct brook_broker *b, int32_t id);
+
+/* Whether broker `id` is live and not shutting down: the one a partition's
+ * leadership, new replicas and rack-aware consumers may go to. */
+int brook_membership_is_staying(const struct brook_broker *b, int32_t id);
+
+/* A controlled shutdown: write this broker's registration again marked
+ * shutting_down (same key, same lease), so that the controller moves its
+ * leadership to other in-sync replicas and gives it nothing new. Asking
+ * again while a write is in flight, or after one was taken, does nothing;
+ * after a failed one, it writes again. BROOK_ERR_NOT_LEADER when this
+ * broker is not registered now (its lease was lost). */
+brook_err brook_membership_announce_shutdown(struct brook_broker *b);
+/* Whether this broker asked for that write, and whether the store took it. */
+int brook_membership_shutting_down(const struct brook_broker *b);
+int brook_membership_shutdown_announced(const struct brook_broker *b);
 
 /* Whether the live brokers were read (the list above means something). */
 int brook_membership_ready(const struct brook_broker *b);

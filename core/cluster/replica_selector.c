@@ -51,7 +51,7 @@ int32_t brook_read_replica_for(brook_broker *b, const brook_partition *p, const 
         brook_read_replica r = {
             .id = p->replicas[i],
             .rack = rack_of(live, live_count, p->replicas[i]),
-            .in_sync = brook_partition_isr_has(p, p->replicas[i]) && brook_membership_is_live(b, p->replicas[i]),
+            .in_sync = brook_partition_isr_has(p, p->replicas[i]) && brook_membership_is_staying(b, p->replicas[i]),
             .log_start = p->replica_starts ? p->replica_starts[i] : 0,
         };
         if (r.id != b->st->broker_id && suits(&r, client_rack, fetch_offset))
