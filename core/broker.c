@@ -24,6 +24,7 @@
 #include "client_quotas.h"
 #include "cluster_acls.h"
 #include "cluster_users.h"
+#include "controlled_shutdown.h"
 #include "handlers.h"
 #include "local_replicas.h"
 #include "producer_id_blocks.h"
@@ -673,10 +674,9 @@ static brook_req *first_parked(brook_conn *c)
     return NULL;
 }
 
-void brook_broker_stop(brook_broker *b)
+/* The stop itself, once any leadership was handed over. */
+static void stop_serving(brook_broker *b)
 {
-    if (b->stopping)
-        return;
     b->stopping = 1;
     b->stop_deadline = brook_loop_now(b->loop) + b->st->shutdown_timeout_ms;
     for (size_t i = 0; i < b->listener_count; i++)
@@ -697,8 +697,21 @@ void brook_broker_stop(brook_broker *b)
     brook_loop_timer_add(b->loop, 0, check_stopped, b, &b->stop_timer);
 }
 
+void brook_broker_stop(brook_broker *b)
+{
+    if (b->stopping)
+        return;
+    if (b->controlled_shutdown) { /* asked again while handing over: stop now */
+        brook_controlled_shutdown_cancel(b);
+        stop_serving(b);
+    } else if (!brook_controlled_shutdown_begin(b, stop_serving)) {
+        stop_serving(b);
+    }
+}
+
 void brook_broker_free(brook_broker *b)
 {
+    brook_controlled_shutdown_cancel(b);
     brook_membership_abandon_answers(b); /* what the store still owes reaches none of what stops below */
     brook_local_replicas_stop(b);        /* no fetching, no record changes applied */
     brook_cluster_config_writes_stop(b);

@@ -112,6 +112,7 @@ typedef struct brook_broker {
     brook_quota leader_quota, follower_quota;    /* the replication throttle (replication_quota.h) */
     struct brook_coordinators *coordinators;     /* the groups coordinated here (group_coordinator.h) */
     struct brook_producer_id_blocks *pid_blocks; /* producer ids unique in the cluster (producer_id_blocks.h) */
+    struct brook_controlled_shutdown *controlled_shutdown; /* while it hands leadership over (controlled_shutdown.h) */
 } brook_broker;
 
 /* Load plugins, open the data dir, topics and partitions, bind listeners.
@@ -121,8 +122,11 @@ brook_err brook_broker_start(brook_broker *b, brook_config *config, const char *
 /* Serve until SIGTERM/SIGINT, then stop gracefully. */
 void brook_broker_run(brook_broker *b);
 
-/* Begin a graceful stop: stop accepting, finish or fail in-flight requests,
- * drain responses (bounded by limits.shutdown_timeout_ms), then end the loop. */
+/* Begin a graceful stop: in a cluster, first hand leadership over to other
+ * in-sync replicas while still serving (controlled_shutdown.h; asked
+ * again meanwhile, it skips the rest of that); then stop accepting, finish
+ * or fail in-flight requests, drain responses (bounded by
+ * limits.shutdown_timeout_ms), and end the loop. */
 void brook_broker_stop(brook_broker *b);
 
 /* Close everything brook_broker_start opened. */

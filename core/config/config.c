@@ -62,6 +62,9 @@ static const node cluster_nodes[] = {
     {"leader_rebalance_interval_ms", N_INT, NULL, "60000", 0,
      "the controller gives leadership back to each partition's preferred replica (its first) this often, when "
      "that replica is live and in sync; 0: never"},
+    {"controlled_shutdown_timeout_ms", N_INT, NULL, "10000", 0,
+     "on SIGTERM, how long a broker waits for the controller to move the leadership of its partitions to other "
+     "in-sync replicas before it stops serving (Kafka's controlled shutdown; 0-600000, 0: stop at once)"},
     {"replica_fetch_wait_ms", N_INT, NULL, "500", 0,
      "longest a leader holds a follower's fetch while it has nothing new for it (Kafka's replica.fetch.wait.max.ms; "
      "10-60000)"},
@@ -1112,6 +1115,7 @@ brook_err brook_config_validate(brook_config *c, char *err, size_t errlen)
     st->lease_ttl_ms = get_int(cfg, "cluster.lease_ttl_ms");
     st->leader_rebalance_interval_ms = get_int(cfg, "cluster.leader_rebalance_interval_ms");
     st->replica_fetch_wait_ms = get_int(cfg, "cluster.replica_fetch_wait_ms");
+    st->controlled_shutdown_timeout_ms = get_int(cfg, "cluster.controlled_shutdown_timeout_ms");
     const char *selector = get_string(cfg, "cluster.replica_selector");
     st->rack_aware_reads = selector && strcmp(selector, "rack") == 0;
 
@@ -1173,6 +1177,8 @@ brook_err brook_config_validate(brook_config *c, char *err, size_t errlen)
         (e = range(c, "cluster.leader_rebalance_interval_ms", st->leader_rebalance_interval_ms, 0, 86400000, err,
                    errlen)) ||
         (e = range(c, "cluster.replica_fetch_wait_ms", st->replica_fetch_wait_ms, 10, 60000, err, errlen)) ||
+        (e = range(c, "cluster.controlled_shutdown_timeout_ms", st->controlled_shutdown_timeout_ms, 0, 600000, err,
+                   errlen)) ||
         (e = check_cluster(c, err, errlen)))
         return e;
     if (selector && strcmp(selector, "leader") != 0 && !st->rack_aware_reads)

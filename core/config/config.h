@@ -104,9 +104,10 @@ typedef struct brook_settings {
     const char *cluster_prefix;
     int64_t lease_ttl_ms;
     int64_t replica_fetch_wait_ms;
-    int64_t leader_rebalance_interval_ms; /* 0: no preferred-leader rebalance */
-    const char *inter_broker_listener;    /* the listener's name */
-    int rack_aware_reads;                 /* cluster.replica_selector = "rack" (KIP-392) */
+    int64_t leader_rebalance_interval_ms;   /* 0: no preferred-leader rebalance */
+    int64_t controlled_shutdown_timeout_ms; /* 0: SIGTERM stops without handing leadership over */
+    const char *inter_broker_listener;      /* the listener's name */
+    int rack_aware_reads;                   /* cluster.replica_selector = "rack" (KIP-392) */
 
     brook_listener_conf listeners[BROOK_MAX_LISTENERS];
     size_t listener_count;

@@ -12,6 +12,7 @@
 #include "broker.h"
 #include "client_quotas.h"
 #include "conn.h"
+#include "controlled_shutdown.h"
 #include "group_coordinator.h"
 #include "handlers.h"
 #include "log.h"
@@ -56,6 +57,15 @@ static int transactional(const brook_produce_partition *pp)
            (brook_be16(pp->records + BROOK_BATCH_OFF_ATTRIBUTES) & BROOK_BATCH_ATTR_TRANSACTIONAL);
 }
 
+/* The partition a produce goes to: its leader here, taking writes. */
+static brook_err route_produce(brook_broker *b, const char *topic, int32_t partition, brook_partition **part)
+{
+    brook_err e = brook_route(b, topic, partition, part);
+    if (!e && brook_controlled_shutdown_holds_writes(b, *part))
+        return BROOK_ERR_NOT_LEADER; /* being handed over: its next leader takes it */
+    return e;
+}
+
 /* The coordinator answered: append, or answer with its refusal. The
  * partition is looked up again (it may have gone meanwhile). */
 static void verified(void *arg, brook_err err)
@@ -68,7 +78,7 @@ static void verified(void *arg, brook_err err)
     if (err == BROOK_ERR_AGAIN) /* what every client retries (Kafka's answer to clients before KIP-890) */
         err = BROOK_ERR_NOT_ENOUGH_REPLICAS;
     else if (!err)
-        err = brook_route(req->broker, ctx->topic, ctx->pp->partition, &part);
+        err = route_produce(req->broker, ctx->topic, ctx->pp->partition, &part);
     if (err) {
         ctx->pp->error = err;
         if (err == BROOK_ERR_INVALID_TXN_STATE)
@@ -118,7 +128,7 @@ static void append_one(brook_req *req, const char *topic, brook_produce_partitio
         pp->error_message = "cannot append to an internal topic";
         return;
     }
-    if ((pp->error = brook_route(req->broker, topic, pp->partition, &part)))
+    if ((pp->error = route_produce(req->broker, topic, pp->partition, &part)))
         return;
     produce_ctx *ctx = brook_request_alloc(&req->pub, sizeof *ctx);
     if (!ctx) {
