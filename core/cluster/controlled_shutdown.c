@@ -19,43 +19,10 @@ struct brook_controlled_shutdown {
     int moving;      /* 0: its followers are catching up; 1: marked shutting down, the controller moves them */
 };
 
-/* Whether another live in-sync replica not shutting down could lead. */
-static int has_successor(brook_broker *b, const brook_partition_record *rec)
-{
-    for (int32_t i = 0; i < rec->isr_count; i++)
-        if (rec->isr[i] != b->st->broker_id && brook_membership_is_staying(b, rec->isr[i]))
-            return 1;
-    return 0;
-}
+/* A partition this broker leads, as its image has it: one to count? */
+typedef int (*led_filter)(brook_broker *b, const char *topic, int32_t index, const brook_partition_record *rec);
 
-/* Partitions this broker leads as it sees them: all of them, or only those
- * another replica could take. */
-static size_t count_leaderships(brook_broker *b, int movable_only)
-{
-    size_t n = 0;
-    brook_strmap_iter it = {0};
-    const brook_image_topic *t;
-    while ((t = brook_cluster_image_next(b, &it)))
-        for (int32_t p = 0; p < t->partition_cap; p++) {
-            const brook_partition_record *rec = &t->partitions[p].rec;
-            if (t->partitions[p].present && rec->leader == b->st->broker_id && (!movable_only || has_successor(b, rec)))
-                n++;
-        }
-    return n;
-}
-
-/* This broker's replica of a partition, when it leads it. */
-static brook_partition *led_here(brook_broker *b, const char *topic, int32_t index)
-{
-    brook_topic *t = brook_topics_find(&b->topics, topic);
-    brook_partition *p = t && index < t->partition_count && t->partitions ? t->partitions[index] : NULL;
-    return p && !p->closing && p->role == BROOK_ROLE_LEADER ? p : NULL;
-}
-
-/* Partitions to hand over whose high watermark is short of the log end:
- * an in-sync follower lacks records (acks=1 ones) the next leader would
- * not have. */
-static size_t behind(brook_broker *b)
+static size_t count_led(brook_broker *b, led_filter keep)
 {
     size_t n = 0;
     brook_strmap_iter it = {0};
@@ -63,24 +30,37 @@ static size_t behind(brook_broker *b)
     while ((t = brook_cluster_image_next(b, &it)))
         for (int32_t i = 0; i < t->partition_cap; i++) {
             const brook_partition_record *rec = &t->partitions[i].rec;
-            if (!t->partitions[i].present || rec->leader != b->st->broker_id || !has_successor(b, rec))
-                continue;
-            brook_partition *p = led_here(b, t->name, i);
-            int64_t start, end;
-            if (p && !brook_partition_offsets(p, &start, &end) && p->high_watermark < end)
+            if (t->partitions[i].present && rec->leader == b->st->broker_id && keep(b, t->name, i, rec))
                 n++;
         }
     return n;
 }
 
-static size_t leaderships(brook_broker *b)
+static int any(brook_broker *b, const char *topic, int32_t index, const brook_partition_record *rec)
 {
-    return count_leaderships(b, 0);
+    (void)b, (void)topic, (void)index, (void)rec;
+    return 1;
 }
 
-static size_t movable_leaderships(brook_broker *b)
+/* Another live in-sync replica not shutting down could lead it. */
+static int movable(brook_broker *b, const char *topic, int32_t index, const brook_partition_record *rec)
 {
-    return count_leaderships(b, 1);
+    (void)topic, (void)index;
+    for (int32_t i = 0; i < rec->isr_count; i++)
+        if (rec->isr[i] != b->st->broker_id && brook_membership_is_staying(b, rec->isr[i]))
+            return 1;
+    return 0;
+}
+
+/* Movable, and its high watermark short of the log end: an in-sync
+ * follower lacks records (acks=1 ones) the next leader would not have. */
+static int movable_but_behind(brook_broker *b, const char *topic, int32_t index, const brook_partition_record *rec)
+{
+    brook_topic *t = brook_topics_find(&b->topics, topic);
+    brook_partition *p = t && index < t->partition_count && t->partitions ? t->partitions[index] : NULL;
+    int64_t start, end;
+    return movable(b, topic, index, rec) && p && !p->closing && p->role == BROOK_ROLE_LEADER &&
+           !brook_partition_offsets(p, &start, &end) && p->high_watermark < end;
 }
 
 static void finish(brook_broker *b)
@@ -95,7 +75,7 @@ static void finish(brook_broker *b)
  * controller may move it (or, when they take too long, anyway). 0: not yet. */
 static int caught_up(brook_broker *b, struct brook_controlled_shutdown *cs, int64_t waited)
 {
-    size_t lagging = behind(b);
+    size_t lagging = count_led(b, movable_but_behind);
     if (lagging && waited < b->st->controlled_shutdown_timeout_ms / 2)
         return 0;
     if (lagging)
@@ -117,9 +97,9 @@ static void check(void *arg)
             finish(b);
         return;
     }
-    size_t left = movable_leaderships(b);
+    size_t left = count_led(b, movable);
     if (left == 0 && brook_membership_shutdown_announced(b)) {
-        size_t kept = leaderships(b);
+        size_t kept = count_led(b, any);
         if (kept)
             log_warn("controlled shutdown: after %lld ms this broker still leads %zu partition(s) no other live "
                      "in-sync replica could take (they were lost meanwhile): stopping",
@@ -156,7 +136,7 @@ int brook_controlled_shutdown_begin(brook_broker *b, void (*then)(brook_broker *
     if (!b->st->clustered || b->st->controlled_shutdown_timeout_ms <= 0 || b->controlled_shutdown ||
         !brook_membership_lease_valid(b))
         return 0;
-    size_t n = movable_leaderships(b);
+    size_t n = count_led(b, movable);
     if (n == 0)
         return 0;
     struct brook_controlled_shutdown *cs = calloc(1, sizeof *cs);
@@ -179,7 +159,7 @@ int brook_controlled_shutdown_holds_writes(brook_broker *b, const brook_partitio
     if (!b->controlled_shutdown || p->role != BROOK_ROLE_LEADER)
         return 0;
     const brook_image_partition *ip = brook_cluster_image_partition(b, p->topic->name, p->index);
-    return ip && ip->rec.leader == b->st->broker_id && has_successor(b, &ip->rec);
+    return ip && ip->rec.leader == b->st->broker_id && movable(b, p->topic->name, p->index, &ip->rec);
 }
 
 void brook_controlled_shutdown_cancel(brook_broker *b)

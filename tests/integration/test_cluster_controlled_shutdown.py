@@ -20,41 +20,14 @@ in-sync replica while the broker still serves, and only then does it stop
   refusing writes), and a second SIGTERM stops it at once."""
 import json
 import os
+import contextlib
 import signal
-import threading
 import time
 import unittest
 
 import test_cluster_failover as failover
 from brooktest import Native
 from clustertest import NOT_LEADER, NS, ClusterTestCase
-
-
-class AcksOneWriter(threading.Thread):
-    """An acks=1 producer writing numbered values about every millisecond
-    until stopped."""
-
-    def __init__(self, bootstrap, topic):
-        super().__init__(daemon=True)
-        self.p = failover.Producer({"bootstrap.servers": bootstrap, "acks": 1, "message.timeout.ms": 60000,
-                                    "linger.ms": 1, "retry.backoff.ms": 50})
-        self.topic = topic
-        self.acked, self.failed = set(), []
-        self.sent = 0
-        self.stopping = threading.Event()
-
-    def done(self, err, msg):
-        if err:
-            self.failed.append((msg.value(), err))
-        else:
-            self.acked.add(msg.value())
-
-    def run(self):
-        while not self.stopping.is_set() and self.sent < 100000:
-            self.p.produce(self.topic, value=b"%07d" % self.sent, on_delivery=self.done)
-            self.sent += 1
-            self.p.poll(0.001)
-        self.p.flush(90)
 
 
 class ShutdownCase(ClusterTestCase):
@@ -91,6 +64,17 @@ class ShutdownCase(ClusterTestCase):
                 got.append(m.value())
         c.close()
         return got
+
+    @contextlib.contextmanager
+    def paused(self, *ids):
+        """SIGSTOP the brokers `ids` for the block's length."""
+        for i in ids:
+            os.kill(self.brokers[i].proc.pid, signal.SIGSTOP)
+        try:
+            yield
+        finally:
+            for i in ids:
+                os.kill(self.brokers[i].proc.pid, signal.SIGCONT)
 
     def leader_other_than_the_controller(self, topic):
         controller = self.controller()
@@ -151,14 +135,11 @@ class ControlledShutdown(ShutdownCase):
         controller, leaving = self.leader_other_than_the_controller("t")
         third = ({1, 2, 3} - {controller, leaving}).pop()
         led = self.leading("t", leaving)
-        os.kill(self.brokers[controller].proc.pid, signal.SIGSTOP)
-        try:
+        with self.paused(controller):
             self.send_sigterm(leaving)
             # the paused controller's lease runs out; the third broker takes
             # over and moves the leadership
             took = self.wait_exit(leaving, 15)
-        finally:
-            os.kill(self.brokers[controller].proc.pid, signal.SIGCONT)
         self.assertRegex(self.brokers[leaving].log(), r"controlled shutdown: leadership of \d+ partition\(s\) handed over")
         self.assertGreater(took, 1.0, "it did not wait for a controller")
         self.assertNotRegex(self.brokers[leaving].log().split("controlled shutdown:")[1],
@@ -170,18 +151,12 @@ class ControlledShutdown(ShutdownCase):
     def test_a_second_sigterm_stops_at_once(self):
         controller, leaving = self.leader_other_than_the_controller("t")
         third = ({1, 2, 3} - {controller, leaving}).pop()
-        paused = (controller, third)
-        for i in paused:
-            os.kill(self.brokers[i].proc.pid, signal.SIGSTOP)
-        try:
+        with self.paused(controller, third):
             self.send_sigterm(leaving)
             time.sleep(0.3)
             self.assertTrue(self.brokers[leaving].alive())
             self.send_sigterm(leaving)
             took = self.wait_exit(leaving, 15)
-        finally:
-            for i in paused:
-                os.kill(self.brokers[i].proc.pid, signal.SIGCONT)
         self.assertLess(took, 3.0, "a second SIGTERM did not stop it at once")
 
 
@@ -193,10 +168,7 @@ class ControlledShutdownTimeout(ShutdownCase):
         third = ({1, 2, 3} - {controller, leaving}).pop()
         # no controller: it is paused, and the third broker, which would
         # take over, too (for less than their leases' TTL, 2 s: live both)
-        paused = (controller, third)
-        for i in paused:
-            os.kill(self.brokers[i].proc.pid, signal.SIGSTOP)
-        try:
+        with self.paused(controller, third):
             self.send_sigterm(leaving)
             time.sleep(0.2)
             # still serving and still the leader: reads are answered,
@@ -210,9 +182,6 @@ class ControlledShutdownTimeout(ShutdownCase):
             self.assertEqual(r["error"], NOT_LEADER, r)
             n.close()
             took = self.wait_exit(leaving, 15) + 0.2
-        finally:
-            for i in paused:
-                os.kill(self.brokers[i].proc.pid, signal.SIGCONT)
         self.assertIn("controlled shutdown: still leading", self.brokers[leaving].log())
         # cluster.controlled_shutdown_timeout_ms is 700 here
         self.assertGreater(took, 0.65, "it did not wait for a controller")
@@ -227,7 +196,7 @@ class ControlledShutdownLaggingFollowers(ShutdownCase):
     def test_followers_catch_up_before_the_move_so_no_acks_1_record_is_lost(self):
         self.controller()
         leaving = self.create("loose", 1)[0]["leader"]
-        writer = AcksOneWriter(self.kafka_bootstrap(), "loose")
+        writer = failover.Writer(self.kafka_bootstrap(), "loose", {"acks": 1, "enable.idempotence": False})
         writer.start()
         time.sleep(1.0)
         self.replica_links[leaving].delay(200)  # the followers copy 200-400 ms behind
@@ -242,7 +211,7 @@ class ControlledShutdownLaggingFollowers(ShutdownCase):
         self.assertFalse(writer.is_alive())
         self.assertEqual(writer.failed, [])
         got = self.read_back_values("loose", 1, len(writer.acked))
-        self.assertEqual(writer.acked - set(got), set(), "acknowledged acks=1 records lost")
+        self.assertEqual(set(writer.acked) - set(got), set(), "acknowledged acks=1 records lost")
 
 
 if __name__ == "__main__":

@@ -27,12 +27,14 @@ except ImportError:  # pragma: no cover
 
 
 class Writer(threading.Thread):
-    """An idempotent acks=all producer writing numbered values until stopped."""
+    """An idempotent acks=all producer writing numbered values until stopped
+    (`settings` changes its librdkafka configuration)."""
 
-    def __init__(self, bootstrap, topic):
+    def __init__(self, bootstrap, topic, settings=None):
         super().__init__(daemon=True)
-        self.p = Producer({"bootstrap.servers": bootstrap, "acks": "all", "enable.idempotence": True,
-                           "message.timeout.ms": 60000, "linger.ms": 2, "retry.backoff.ms": 50})
+        self.p = Producer(dict({"bootstrap.servers": bootstrap, "acks": "all", "enable.idempotence": True,
+                                "message.timeout.ms": 60000, "linger.ms": 2, "retry.backoff.ms": 50},
+                               **(settings or {})))
         self.topic = topic
         self.acked, self.failed = {}, []
         self.sent = 0
@@ -193,7 +195,7 @@ class CutFromEtcd(ClusterTestCase):
         self.produce_to(leader, "cut", [b"a"], acks=1)
         n = Native(self.brokers[leader].port)
         self.etcd_links[leader].cut()
-        moved = self.wait_partitions("cut", lambda r: r["leader"] not in (-1, leader), 1, timeout=TTL_MS / 1000 + 20)
+        self.wait_partitions("cut", lambda r: r["leader"] not in (-1, leader), 1, timeout=TTL_MS / 1000 + 20)
         # the old leader still runs and still believes its records, but its lease ran out
         r = n.call("produce", topic="cut", partition=0, acks=1, records=[{"value": b"lost"}])
         self.assertEqual(r["error"], 14, r)
