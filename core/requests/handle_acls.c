@@ -71,17 +71,6 @@ static brook_plugin_instance *admit(brook_req *req, brook_auth_operation op, bro
 
 /* ---- copies into the request's arena ------------------------------------------ */
 
-static const char *arena_str(brook_req *req, const char *s)
-{
-    if (!s)
-        return NULL;
-    size_t n = strlen(s) + 1;
-    char *c = brook_request_alloc(&req->pub, n);
-    if (c)
-        memcpy(c, s, n);
-    return c;
-}
-
 /* A growing list of rules, each tagged with the filter it matched. */
 typedef struct rule_list {
     brook_req *req;
@@ -109,9 +98,9 @@ static void collect(void *arg, size_t filter, const brook_acl *rule)
         l->cap = cap;
     }
     brook_acl copy = *rule;
-    copy.resource_name = arena_str(l->req, rule->resource_name);
-    copy.principal = arena_str(l->req, rule->principal);
-    copy.host = arena_str(l->req, rule->host);
+    copy.resource_name = brook_req_strdup(l->req, rule->resource_name);
+    copy.principal = brook_req_strdup(l->req, rule->principal);
+    copy.host = brook_req_strdup(l->req, rule->host);
     if (!copy.resource_name || !copy.principal || !copy.host) {
         l->failed = 1;
         return;

@@ -242,8 +242,15 @@ void brook_handle_metadata(brook_req *req)
         for (size_t k = 0; k < brokers[i].listener_count; k++) {
             const brook_live_listener *l = &brokers[i].listeners[k];
             if (strcmp(l->name, own->conf->name) == 0) {
+                /* copies: a registration that changes before this answer
+                 * is encoded frees the list's strings */
+                const char *host = brook_req_strdup(req, l->host), *rack = brook_req_strdup(req, brokers[i].rack);
+                if (!host || (brokers[i].rack && !rack)) {
+                    req->pub.error = BROOK_ERR_NOMEM;
+                    return;
+                }
                 m->brokers[m->broker_count++] =
-                    (brook_broker_meta){.id = brokers[i].id, .host = l->host, .port = l->port, .rack = brokers[i].rack};
+                    (brook_broker_meta){.id = brokers[i].id, .host = host, .port = l->port, .rack = rack};
                 break;
             }
         }

@@ -47,6 +47,9 @@ void brook_handle_find_coordinator(brook_req *req)
         return;
     if (req->broker->st->clustered) {
         f->error = brook_coordinator_find(req->broker, f->key, req->conn->listener, &f->node_id, &f->host, &f->port);
+        /* a copy: the membership list it points into may change before the answer is encoded */
+        if (!f->error && !(f->host = brook_req_strdup(req, f->host)))
+            f->error = BROOK_ERR_NOMEM;
         return;
     }
     f->node_id = req->broker->st->broker_id;

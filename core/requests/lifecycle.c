@@ -50,6 +50,17 @@ void brook_req_free(brook_req *req)
 
 /* ---- completion -------------------------------------------------------- */
 
+const char *brook_req_strdup(brook_req *req, const char *s)
+{
+    if (!s)
+        return NULL;
+    size_t n = strlen(s) + 1;
+    char *c = brook_request_alloc(&req->pub, n);
+    if (c)
+        memcpy(c, s, n);
+    return c;
+}
+
 brook_err brook_req_still_awaited(const brook_req *req)
 {
     return req->cancelled ? BROOK_ERR_SHUTDOWN : req->deadline_passed ? BROOK_ERR_TIMEOUT : BROOK_OK;

@@ -98,6 +98,12 @@ int brook_req_end_long_poll(brook_req *req);
  * connection went away), BROOK_ERR_TIMEOUT (its deadline passed). */
 brook_err brook_req_still_awaited(const brook_req *req);
 
+/* A copy of `s` (NULL: NULL) that lives as long as the request: for an
+ * answer naming what may change before it is encoded (answers wait for the
+ * requests before them on their connection), such as a broker's address
+ * in the membership list. NULL when out of memory. */
+const char *brook_req_strdup(brook_req *req, const char *s);
+
 /* A pending callback came back: complete when nothing else is owed. */
 void brook_req_release(brook_req *req);
 /* Complete if nothing is pending or waiting any more. */

@@ -17,14 +17,20 @@ in-sync replica while the broker still serves, and only then does it stop
   paused, the third broker becomes controller and moves the leadership;
 - with no controller at all it stops after
   cluster.controlled_shutdown_timeout_ms, serving reads until then (and
-  refusing writes), and a second SIGTERM stops it at once."""
+  refusing writes), and a second SIGTERM stops it at once;
+- an answer naming brokers (Metadata) that waits behind a parked request
+  on its connection is encoded with the addresses it was given, even when
+  a registration changes meanwhile (it pointed into the freed list: ASan).
+"""
 import json
 import os
 import contextlib
 import signal
+import struct
 import time
 import unittest
 
+import kafkawire as kw
 import test_cluster_failover as failover
 from brooktest import Native
 from clustertest import NOT_LEADER, NS, ClusterTestCase
@@ -158,6 +164,38 @@ class ControlledShutdown(ShutdownCase):
             self.send_sigterm(leaving)
             took = self.wait_exit(leaving, 15)
         self.assertLess(took, 3.0, "a second SIGTERM did not stop it at once")
+
+    def test_an_answer_held_behind_a_parked_request_outlives_a_registration_change(self):
+        controller, leaving = self.leader_other_than_the_controller("t")
+        asked = controller
+        third = ({1, 2, 3} - {controller, leaving}).pop()
+        conn = kw.Conn(self.brokers[asked].kafka_port, timeout=20)
+        try:
+            # an acks=all produce held while a follower is paused (until its
+            # lease runs out and the in-sync set shrinks), then a Metadata
+            # answered at once but held behind it (answers go in order)
+            with self.paused(third):
+                produce = conn.send(0, 3, kw.produce_v3("t", self.leading("t", asked)[0], kw.batch([b"held"]),
+                                                        acks=-1, timeout=2500))
+                metadata = conn.send(3, 1, kw.array([]))
+                time.sleep(0.3)
+                self.send_sigterm(leaving)  # rewrites its registration, then leaves: the list changes twice
+                self.wait_exit(leaving, 15)
+                self.assertEqual(conn.recv()[0], produce)
+            corr, data = conn.recv()
+        finally:
+            conn.close()
+        self.assertEqual(corr, metadata)
+        (count,) = struct.unpack_from(">i", data, 0)
+        p, brokers = 4, {}
+        for _ in range(count):
+            node, ln = struct.unpack_from(">ih", data, p)
+            host = data[p + 6:p + 6 + ln]
+            p += 6 + ln
+            (port, rack_len) = struct.unpack_from(">ih", data, p)
+            p += 6 + max(rack_len, 0)
+            brokers[node] = (host, port)
+        self.assertEqual(brokers[leaving], (b"127.0.0.1", self.brokers[leaving].kafka_port))
 
 
 class ControlledShutdownTimeout(ShutdownCase):
