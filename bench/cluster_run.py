@@ -16,7 +16,16 @@
   (and a sync) on the same disk, moved back and forth ROUNDS times; then
   one move under a replication throttle of THROTTLE_MB MB/s on both
   brokers (leader and follower sides): the rate it kept against the rate
-  set.
+  set;
+- stops: each of three brokers stopped with SIGTERM and started again in
+  turn while an idempotent acks=all producer and an acks=1 producer each
+  send RESTART_RATE records/s to a topic of six partitions, with the
+  controlled shutdown (cluster.controlled_shutdown_timeout_ms, the
+  default) against without it (0), alternating, RESTARTS rounds: the
+  longest a record waited for its acknowledgement, failed deliveries,
+  acks=1 records acknowledged but not there afterwards, how long SIGTERM
+  took. The preferred-leader rebalance is off, so only the stops move
+  leadership.
 
 Every broker and etcd run on 127.0.0.1 (etcd on free ports), started with
 the integration tests' harness. Prints a Markdown table for
@@ -24,7 +33,7 @@ docs/benchmarks.md.
 
     bench/cluster_run.py [BUILD_DIR]
     env: ROUNDS (3), SMALL_N (1000000), LARGE_N (50000), LAT_N (1000), FAILOVERS (10), TTLS ("2000 10000"),
-         MOVE_MB (500), THROTTLE_MB (100),
+         MOVE_MB (500), THROTTLE_MB (100), RESTARTS (3), RESTART_RATE (1000),
          PEER_TLS (0; 1: a second cluster of three brokers that replicate over an inter-broker listener
          with mutual TLS, certificates from config/make-certs.sh, measured in the same rounds)
 """
@@ -57,6 +66,8 @@ TTLS = [int(t) for t in os.environ.get("TTLS", "2000 10000").split()]
 PEER_TLS = os.environ.get("PEER_TLS", "0") == "1"
 MOVE_MB = int(os.environ.get("MOVE_MB", 500))
 THROTTLE_MB = float(os.environ.get("THROTTLE_MB", 100))
+RESTARTS = int(os.environ.get("RESTARTS", 3))
+RESTART_RATE = int(os.environ.get("RESTART_RATE", 1000))
 STORAGE = 'storage = { plugin = "segment"; flush = "interval"; flush_ms = 100; };'
 ISR = 'replication = { plugin = "isr"; min_insync_replicas = 2; };'
 
@@ -72,9 +83,10 @@ def peer_tls(work):
     return listener, 'inter_broker_listener = "peers";'
 
 
-def cluster(work, etcd, name, ttl, tls=False, count=3):
+def cluster(work, etcd, name, ttl, tls=False, count=3, more=""):
     brokers = {}
     listeners, setting = peer_tls(work) if tls else ("", "")
+    setting += more
     for i in range(1, count + 1):
         d = os.path.join(work, "%s-b%d" % (name, i))
         os.makedirs(d)
@@ -233,6 +245,102 @@ def move_rates(etcd, work):
                 b.stop()
 
 
+class PacedWriter(threading.Thread):
+    """A producer sending RESTART_RATE numbered records/s on a fixed schedule; each delivery's wait is timed
+    from when the record was due."""
+
+    def __init__(self, bootstrap_servers, topic, acks):
+        from confluent_kafka import Producer
+        super().__init__(daemon=True)
+        self.p = Producer({"bootstrap.servers": bootstrap_servers, "acks": acks, "enable.idempotence": acks == "all",
+                           "message.timeout.ms": 60000, "linger.ms": 1})
+        self.topic, self.acked, self.failed, self.longest, self.sent = topic, set(), 0, 0.0, 0
+        self.stopping = threading.Event()
+
+    def delivered(self, err, msg, due):
+        if err:
+            self.failed += 1
+        else:
+            self.acked.add(msg.value())
+            self.longest = max(self.longest, time.monotonic() - due)
+
+    def run(self):
+        start = time.monotonic()
+        while not self.stopping.is_set():
+            due = start + self.sent / RESTART_RATE
+            if time.monotonic() < due:
+                self.p.poll(max(0.0, due - time.monotonic()))
+                continue
+            self.p.produce(self.topic, value=b"%09d" % self.sent,
+                           on_delivery=lambda e, m, due=due: self.delivered(e, m, due))
+            self.sent += 1
+            self.p.poll(0)
+        self.p.flush(60)
+
+
+def read_values(brokers, topic, partitions, expect):
+    from confluent_kafka import Consumer, TopicPartition
+    c = Consumer({"bootstrap.servers": bootstrap(brokers), "group.id": "verify", "enable.auto.commit": False})
+    c.assign([TopicPartition(topic, p, 0) for p in range(partitions)])
+    got = set()
+    deadline = time.monotonic() + 30
+    while len(got) < expect and time.monotonic() < deadline:
+        m = c.poll(0.5)
+        if m is not None and not m.error():
+            got.add(m.value())
+    c.close()
+    return got
+
+
+def restart_round(etcd, work, name, timeout_ms):
+    """Every broker stopped (SIGTERM) and started again in turn under two producers: {"all": longest wait
+    s, "one": ..., "failed": n, "lost": acks=1 records lost, "stop": [s per SIGTERM]}."""
+    from kafka.admin import KafkaAdminClient, NewTopic
+    brokers = cluster(work, etcd, name, 2000, more="leader_rebalance_interval_ms = 0; "
+                      "controlled_shutdown_timeout_ms = %d;" % timeout_ms)
+    try:
+        wait(lambda: etcd.range("/brook/%s/controller" % name), 30)
+        admin = KafkaAdminClient(bootstrap_servers=bootstrap(brokers), request_timeout_ms=30000)
+        admin.create_topics([NewTopic("rs", 6, 3)])
+        admin.close()
+        in_sync = lambda: all(len(json.loads(v)["isr"]) == 3 for v in  # noqa: E731
+                              etcd.range("/brook/%s/partitions/rs/" % name).values())
+        wait(lambda: len(etcd.range("/brook/%s/partitions/rs/" % name)) == 6 and in_sync(), 30)
+        writers = {acks: PacedWriter(bootstrap(brokers), "rs", acks) for acks in ("all", 1)}
+        for w in writers.values():
+            w.start()
+        stops = []
+        time.sleep(1)
+        for i in brokers:
+            started = time.monotonic()
+            brokers[i].stop(signal.SIGTERM, timeout=30)
+            stops.append(time.monotonic() - started)
+            brokers[i].start()
+            wait(in_sync, 60)
+            time.sleep(1)
+        for w in writers.values():
+            w.stopping.set()
+            w.join(90)
+        one = writers[1]
+        lost = len(one.acked - read_values(brokers, "rs", 6, len(one.acked)))
+        return {"all": writers["all"].longest, "one": one.longest,
+                "failed": writers["all"].failed + one.failed, "lost": lost, "stop": stops}
+    finally:
+        for b in brokers.values():
+            if b.alive():
+                b.stop()
+
+
+def restarts(etcd, work):
+    """{"controlled": [round, ...], "uncontrolled": [...]} of restart_round, alternating which goes first."""
+    out = {"controlled": [], "uncontrolled": []}
+    for r in range(RESTARTS):
+        order = [("controlled", 10000), ("uncontrolled", 0)]
+        for label, timeout_ms in order if r % 2 == 0 else order[::-1]:
+            out[label].append(restart_round(etcd, work, "rs%d%s" % (r, label[0]), timeout_ms))
+    return out
+
+
 def main():
     work = tempfile.mkdtemp(prefix="brook-cbench-")
     etcd = Etcd(work)
@@ -252,6 +360,7 @@ def main():
                 b.stop()
         fo = {ttl: failover_times(etcd, work, ttl) for ttl in TTLS}
         moves, throttled = move_rates(etcd, work)
+        stops = restarts(etcd, work)
     finally:
         for brokers in peers.values():
             for b in brokers.values():
@@ -294,6 +403,17 @@ def main():
     print("|---|---|---|---|")
     print("| one move | %.1f | %.1f | %s |" % (throttled[0], THROTTLE_MB, ratio(throttled[0], THROTTLE_MB)))
     print()
+    print("| each of 3 brokers stopped (SIGTERM) and started in turn, %d records/s acks=all idempotent + %d acks=1, "
+          "6 partitions, %d rounds | longest acks=all wait, ms | longest acks=1 wait, ms | failed deliveries | "
+          "acks=1 records lost | SIGTERM to exit, ms |" % (RESTART_RATE, RESTART_RATE, RESTARTS))
+    print("|---|---|---|---|---|---|")
+    for label in ("controlled", "uncontrolled"):
+        rs = stops[label]
+        print("| %s shutdown (cluster.controlled_shutdown_timeout_ms %s) | %.0f | %.0f | %d | %d | %.0f |" % (
+            label, "10000" if label == "controlled" else "0", med(x["all"] for x in rs) * 1000,
+            med(x["one"] for x in rs) * 1000, sum(x["failed"] for x in rs), sum(x["lost"] for x in rs),
+            med(t for x in rs for t in x["stop"]) * 1000))
+    print()
     print("(segment storage, flush interval 100 ms; median of %d rounds, in rotating order; %s, %d cores; everything on "
           "127.0.0.1, clients included; reproduce with: bench/cluster_run.py)" % (ROUNDS, time.strftime("%Y-%m-%d"),
                                                                                   os.cpu_count()))
@@ -301,6 +421,9 @@ def main():
     print("Every round: %s; failover ms %s; moves MB/s (move, cp) %s" % (
         "; ".join("%s: 100-byte records/s %s, 10 KiB records/s %s" % (w, rows[w]["s"], rows[w]["l"]) for w in rows),
         {k: [round(x) for x in v] for k, v in fo.items()}, [(round(m[0]), round(m[1])) for m in moves]))
+    print("Stops, every round (longest acks=all / acks=1 wait ms, acks=1 lost): %s" % "; ".join(
+        "%s %s" % (label, [(round(x["all"] * 1000), round(x["one"] * 1000), x["lost"]) for x in rs])
+        for label, rs in stops.items()))
 
 
 if __name__ == "__main__":
