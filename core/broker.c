@@ -665,11 +665,13 @@ static void check_stopped(void *arg)
     brook_loop_stop(b->loop);
 }
 
-/* The oldest request of `c` parked on a partition (long poll, acks). */
+/* The oldest request of `c` parked on a partition (a long poll), or
+ * waiting up to a deadline it armed (an acks=all produce waiting for its
+ * followers, a question to the controller), that was not ended yet. */
 static brook_req *first_parked(brook_conn *c)
 {
     for (brook_req *r = c->closed ? NULL : c->head; r; r = r->next)
-        if (r->state < BROOK_REQ_COMPLETED && r->on_deadline && r->waiting)
+        if (r->state < BROOK_REQ_COMPLETED && r->on_deadline && !r->deadline_passed && (r->waiting || r->deadline))
             return r;
     return NULL;
 }
@@ -688,6 +690,9 @@ static void stop_serving(brook_broker *b)
         /* Completing a request may write and free it (and others before
          * it), so look for the next parked one from the head each time. */
         for (brook_req *r = first_parked(c); r; r = first_parked(c)) {
+            if (r->deadline) /* ended here: its timer must not end it again */
+                brook_loop_timer_cancel(b->loop, r->deadline);
+            r->deadline = NULL;
             r->deadline_passed = 1;
             r->on_deadline(r);
         }

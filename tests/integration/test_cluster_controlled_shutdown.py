@@ -229,6 +229,31 @@ class ControlledShutdownTimeout(ShutdownCase):
         self.assertLess(took, 1.9, "it stopped long after cluster.controlled_shutdown_timeout_ms")
 
 
+class UncontrolledStop(ShutdownCase):
+    cluster_extra = "controlled_shutdown_timeout_ms = 0;"
+
+    def test_an_acks_all_produce_waiting_for_followers_is_answered_at_once(self):
+        """SIGTERM answers what waits for its followers (REQUEST_TIMED_OUT:
+        not known to be replicated) instead of holding the stop for
+        limits.shutdown_timeout_ms (5 s) or the produce's own timeout."""
+        controller, leaving = self.leader_other_than_the_controller("t")
+        third = ({1, 2, 3} - {controller, leaving}).pop()
+        conn = kw.Conn(self.brokers[leaving].kafka_port, timeout=20)
+        try:
+            with self.paused(controller, third):  # its followers copy nothing
+                produce = conn.send(0, 3, kw.produce_v3("t", self.leading("t", leaving)[0], kw.batch([b"held"]),
+                                                        acks=-1, timeout=30000))
+                time.sleep(0.3)
+                self.send_sigterm(leaving)
+                took = self.wait_exit(leaving, 15)
+                corr, data = conn.recv()
+        finally:
+            conn.close()
+        self.assertEqual(corr, produce)
+        self.assertEqual(kw.parse_produce_v3(data)[0][2], 7, data)  # REQUEST_TIMED_OUT
+        self.assertLess(took, 2.0, "the stop waited for the produce")
+
+
 @unittest.skipUnless(failover.Producer, "needs python3-confluent-kafka")
 class ControlledShutdownLaggingFollowers(ShutdownCase):
     cluster_extra = "controlled_shutdown_timeout_ms = 5000;"
