@@ -10,6 +10,11 @@
 #include "records.h"
 
 #define CHECK_MS 20 /* how often it looks again: a leadership move takes a few store round trips */
+/* After the move, it serves this much longer: clients told NOT_LEADER_OR_FOLLOWER ask for metadata (often
+ * from this broker) and retry after their backoff (100 ms in librdkafka and the Java client). Stopping at
+ * once, the longest a record waited in a rolling restart was 0.7-1.3 s; with 250 or 500 ms of this,
+ * 0.31-0.37 s (docs/benchmarks.md, "Stopping brokers"). */
+#define GRACE_MS 300
 
 struct brook_controlled_shutdown {
     void (*then)(brook_broker *b);
@@ -71,6 +76,13 @@ static void finish(brook_broker *b)
     then(b);
 }
 
+static void grace_over(void *arg)
+{
+    brook_broker *b = arg;
+    b->controlled_shutdown->tick = NULL;
+    finish(b);
+}
+
 /* No write comes in now: once the followers hold the whole log, the
  * controller may move it (or, when they take too long, anyway). 0: not yet. */
 static int caught_up(brook_broker *b, struct brook_controlled_shutdown *cs, int64_t waited)
@@ -105,8 +117,11 @@ static void check(void *arg)
                      "in-sync replica could take (they were lost meanwhile): stopping",
                      (long long)waited, kept);
         else
-            log_info("controlled shutdown: leadership of %zu partition(s) handed over in %lld ms", cs->at_start,
-                     (long long)waited);
+            log_info("controlled shutdown: leadership of %zu partition(s) handed over in %lld ms; serving %d ms "
+                     "more while clients find the new leaders",
+                     cs->at_start, (long long)waited, GRACE_MS);
+        if (!kept && brook_loop_timer_add(b->loop, GRACE_MS, grace_over, b, &cs->tick) == BROOK_OK)
+            return;
         finish(b);
         return;
     }

@@ -15,9 +15,10 @@
  * partition it leads to an in-sync replica that stays, and gives it no
  * leadership, new replica or controller role. It waits until its own view
  * of the partitions shows it leading none that another live in-sync
- * replica could take, or for cluster.controlled_shutdown_timeout_ms (no
- * controller, the store unreachable; half of it at most for the
- * followers): then it stops anyway. */
+ * replica could take, serves a moment longer (clients that ask it for
+ * metadata learn the new leaders), and stops; after
+ * cluster.controlled_shutdown_timeout_ms (no controller, the store
+ * unreachable; half of it at most for the followers) it stops anyway. */
 #ifndef BROOK_CORE_CONTROLLED_SHUTDOWN_H
 #define BROOK_CORE_CONTROLLED_SHUTDOWN_H
 
