@@ -22,7 +22,8 @@
   send RESTART_RATE records/s to a topic of six partitions, with the
   controlled shutdown (cluster.controlled_shutdown_timeout_ms, the
   default) against without it (0), alternating, RESTARTS rounds: the
-  longest a record waited for its acknowledgement, failed deliveries,
+  longest a record due after the first stop began waited for its
+  acknowledgement, failed deliveries,
   acks=1 records acknowledged but not there afterwards, how long SIGTERM
   took. The preferred-leader rebalance is off, so only the stops move
   leadership.
@@ -254,7 +255,8 @@ class PacedWriter(threading.Thread):
         super().__init__(daemon=True)
         self.p = Producer({"bootstrap.servers": bootstrap_servers, "acks": acks, "enable.idempotence": acks == "all",
                            "message.timeout.ms": 60000, "linger.ms": 1})
-        self.topic, self.acked, self.failed, self.longest, self.sent = topic, set(), 0, 0.0, 0
+        self.topic, self.acks, self.acked, self.failed, self.longest, self.sent = topic, acks, set(), 0, 0.0, 0
+        self.since = None  # records due from then on count in `longest` (not the client's start-up)
         self.stopping = threading.Event()
 
     def delivered(self, err, msg, due):
@@ -262,7 +264,8 @@ class PacedWriter(threading.Thread):
             self.failed += 1
         else:
             self.acked.add(msg.value())
-            self.longest = max(self.longest, time.monotonic() - due)
+            if self.since is not None and due >= self.since:
+                self.longest = max(self.longest, time.monotonic() - due)
 
     def run(self):
         start = time.monotonic()
@@ -271,20 +274,21 @@ class PacedWriter(threading.Thread):
             if time.monotonic() < due:
                 self.p.poll(max(0.0, due - time.monotonic()))
                 continue
-            self.p.produce(self.topic, value=b"%09d" % self.sent,
+            self.p.produce(self.topic, value=b"%s-%09d" % (str(self.acks).encode(), self.sent),
                            on_delivery=lambda e, m, due=due: self.delivered(e, m, due))
             self.sent += 1
             self.p.poll(0)
         self.p.flush(60)
 
 
-def read_values(brokers, topic, partitions, expect):
+def read_values(brokers, topic, partitions, want):
+    """The values of `topic` read from the start, until every one of `want` came (or 30 s passed)."""
     from confluent_kafka import Consumer, TopicPartition
     c = Consumer({"bootstrap.servers": bootstrap(brokers), "group.id": "verify", "enable.auto.commit": False})
     c.assign([TopicPartition(topic, p, 0) for p in range(partitions)])
     got = set()
     deadline = time.monotonic() + 30
-    while len(got) < expect and time.monotonic() < deadline:
+    while not want <= got and time.monotonic() < deadline:
         m = c.poll(0.5)
         if m is not None and not m.error():
             got.add(m.value())
@@ -311,6 +315,8 @@ def restart_round(etcd, work, name, timeout_ms):
             w.start()
         stops = []
         time.sleep(1)
+        for w in writers.values():
+            w.since = time.monotonic()
         for i in brokers:
             started = time.monotonic()
             brokers[i].stop(signal.SIGTERM, timeout=30)
@@ -322,7 +328,7 @@ def restart_round(etcd, work, name, timeout_ms):
             w.stopping.set()
             w.join(90)
         one = writers[1]
-        lost = len(one.acked - read_values(brokers, "rs", 6, len(one.acked)))
+        lost = len(one.acked - read_values(brokers, "rs", 6, one.acked))
         return {"all": writers["all"].longest, "one": one.longest,
                 "failed": writers["all"].failed + one.failed, "lost": lost, "stop": stops}
     finally:
