@@ -665,15 +665,25 @@ static void check_stopped(void *arg)
     brook_loop_stop(b->loop);
 }
 
-/* The oldest request of `c` parked on a partition (a long poll), or
- * waiting up to a deadline it armed (an acks=all produce waiting for its
- * followers, a question to the controller), that was not ended yet. */
+/* The oldest request of `c` parked on a partition (long poll). */
 static brook_req *first_parked(brook_conn *c)
 {
     for (brook_req *r = c->closed ? NULL : c->head; r; r = r->next)
-        if (r->state < BROOK_REQ_COMPLETED && r->on_deadline && !r->deadline_passed && (r->waiting || r->deadline))
+        if (r->state < BROOK_REQ_COMPLETED && r->on_deadline && r->waiting)
             return r;
     return NULL;
+}
+
+/* acks=all produces waiting for followers end now (partition_append.c:
+ * a stopping broker waits for no follower; they stop fetching from it). */
+static void end_commit_waits(brook_broker *b)
+{
+    for (size_t i = 0; i < b->topics.count; i++) {
+        brook_topic *t = b->topics.items[i];
+        for (int32_t k = 0; t->partitions && k < t->partition_count; k++)
+            if (t->partitions[k])
+                brook_partition_wake_all(t->partitions[k]);
+    }
 }
 
 /* The stop itself, once any leadership was handed over. */
@@ -690,15 +700,13 @@ static void stop_serving(brook_broker *b)
         /* Completing a request may write and free it (and others before
          * it), so look for the next parked one from the head each time. */
         for (brook_req *r = first_parked(c); r; r = first_parked(c)) {
-            if (r->deadline) /* ended here: its timer must not end it again */
-                brook_loop_timer_cancel(b->loop, r->deadline);
-            r->deadline = NULL;
             r->deadline_passed = 1;
             r->on_deadline(r);
         }
         if (!c->closed && !c->head)
             brook_conn_close(c, NULL);
     }
+    end_commit_waits(b);
     brook_loop_timer_add(b->loop, 0, check_stopped, b, &b->stop_timer);
 }
 

@@ -215,11 +215,25 @@ static void finish_committed(brook_append *a)
     finish(a);
 }
 
+/* The broker is stopping: its followers stop fetching from it, so an
+ * acks=all append waiting for them ends now, as at its deadline (not known
+ * to be replicated), instead of holding the stop. */
+static int stop_waiting(brook_append *a)
+{
+    if (!a->part->broker->stopping)
+        return 0;
+    a->error = BROOK_ERR_TIMEOUT;
+    finish(a);
+    return 1;
+}
+
 static void commit_reached(brook_waiter *w)
 {
     brook_append *a = w->data;
     if (a->part->high_watermark >= a->end || a->part->closing)
         finish_committed(a);
+    else if (stop_waiting(a))
+        return;
     else if (a->part->role != BROOK_ROLE_LEADER || a->part->leader_epoch != a->leader_epoch)
         finish_committed(a); /* woken by a leadership change: answers NOT_LEADER */
     else
@@ -253,7 +267,7 @@ static void on_durable(void *arg, brook_err err)
     } else if (a->expired) {
         a->error = a->expire_error;
         finish(a);
-    } else {
+    } else if (!stop_waiting(a)) {
         a->stage = BROOK_APPEND_COMMIT;
         a->waiter = (brook_waiter){.target = a->end, .wake = commit_reached, .data = a};
         brook_partition_wait(p, &a->waiter);
