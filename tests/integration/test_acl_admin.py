@@ -11,7 +11,6 @@ import signal
 import struct
 import subprocess
 import tempfile
-import time
 import unittest
 
 from brooktest import BIN, Broker

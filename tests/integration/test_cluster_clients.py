@@ -19,7 +19,7 @@ JS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "js")
 
 try:
     from kafka import KafkaConsumer, KafkaProducer
-    from kafka.admin import KafkaAdminClient, NewTopic
+    from kafka.admin import KafkaAdminClient
 except ImportError:  # pragma: no cover
     KafkaAdminClient = None
 

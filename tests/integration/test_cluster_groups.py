@@ -20,7 +20,7 @@ import unittest
 
 from brooktest import Native
 import kafkawire as kw
-from clustertest import NS, ClusterTestCase
+from clustertest import ClusterTestCase
 
 try:
     from confluent_kafka import Consumer, KafkaException, Producer, TopicPartition

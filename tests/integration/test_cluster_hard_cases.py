@@ -22,7 +22,7 @@ from clustertest import NS, TTL_MS, ClusterTestCase
 import kafkawire as kw
 
 try:
-    from kafka.admin import KafkaAdminClient, NewTopic
+    from kafka.admin import KafkaAdminClient
 except ImportError:  # pragma: no cover
     KafkaAdminClient = None
 
