@@ -398,7 +398,16 @@ static void cluster_needs_an_inter_broker_listener(void **state)
     assert_int_equal(load(&c, CLUSTER "listeners = ( " NATIVE " );\n", err), BROOK_OK);
     assert_int_equal(c.settings.replica_fetch_wait_ms, 500);
     assert_int_equal(c.settings.rack_aware_reads, 0); /* consumers read from leaders, as Kafka's default */
+    assert_int_equal(c.settings.controlled_shutdown_timeout_ms, 10000);
     brook_config_free(&c);
+    assert_int_equal(load(&c, CLUSTER_WITH("controlled_shutdown_timeout_ms = 0;") "listeners = ( " NATIVE " );\n", err),
+                     BROOK_OK); /* 0: SIGTERM stops at once */
+    assert_int_equal(c.settings.controlled_shutdown_timeout_ms, 0);
+    brook_config_free(&c);
+    expect_error(CLUSTER_WITH("controlled_shutdown_timeout_ms = -1;") "listeners = ( " NATIVE " );\n",
+                 "cluster.controlled_shutdown_timeout_ms: -1 is out of range");
+    expect_error(CLUSTER_WITH("controlled_shutdown_timeout_ms = 600001;") "listeners = ( " NATIVE " );\n",
+                 "cluster.controlled_shutdown_timeout_ms: 600001 is out of range");
     assert_int_equal(load(&c, CLUSTER_WITH("replica_selector = \"rack\";") "listeners = ( " NATIVE " );\n", err),
                      BROOK_OK);
     assert_int_equal(c.settings.rack_aware_reads, 1);
