@@ -49,8 +49,8 @@ struct brook_membership {
     int ready;                  /* the live brokers were read */
     brook_live_broker *live;
     size_t live_count;
-    char *registration; /* this broker's value */
-    int shutdown;       /* 1: the shutting_down registration is being written, 2: taken */
+    char *registration;                                        /* this broker's value */
+    enum { STAYING, SHUTDOWN_ASKED, SHUTDOWN_TAKEN } shutdown; /* the shutting_down registration's write */
 };
 
 static void on_answer(void *arg, const brook_mresult *r)
@@ -359,7 +359,7 @@ static void brokers_changed(void *arg, const brook_mevent *ev, size_t n, int64_t
             remember(m, &ev[i].kv);
             if (brook_membership_is_staying(m->b, id))
                 log_info("cluster: broker %d is live", id);
-            else
+            else if (brook_membership_is_live(m->b, id)) /* (left out when it did not parse) */
                 log_info("cluster: broker %d is shutting down", id);
         }
     }
@@ -457,10 +457,10 @@ static void shutdown_announced(void *arg, const brook_mresult *r)
 {
     brook_membership *m = arg;
     if (!r->err && r->succeeded) {
-        m->shutdown = 2;
+        m->shutdown = SHUTDOWN_TAKEN;
         return;
     }
-    m->shutdown = 0; /* asked again on the next try */
+    m->shutdown = STAYING; /* asked again on the next try */
     log_warn("cluster: cannot mark this broker as shutting down: %s",
              r->err ? (r->error ? r->error : brook_err_str(r->err)) : "its registration is gone");
 }
@@ -470,7 +470,7 @@ brook_err brook_membership_announce_shutdown(brook_broker *b)
     brook_membership *m = b->membership;
     if (!m || !m->lease || m->lost || m->stopping)
         return BROOK_ERR_NOT_LEADER;
-    if (m->shutdown)
+    if (m->shutdown != STAYING)
         return BROOK_OK;
     char *value = registration_value(b, 1);
     if (!value)
@@ -487,18 +487,18 @@ brook_err brook_membership_announce_shutdown(brook_broker *b)
                      .lease = m->lease};
     brook_err e = m->store->ops->txn(m->store, &exists, 1, &put, 1, NULL, 0, shutdown_announced, m);
     if (!e)
-        m->shutdown = 1;
+        m->shutdown = SHUTDOWN_ASKED;
     return e;
 }
 
 int brook_membership_shutting_down(const brook_broker *b)
 {
-    return b->membership && b->membership->shutdown != 0;
+    return b->membership && b->membership->shutdown != STAYING;
 }
 
 int brook_membership_shutdown_announced(const brook_broker *b)
 {
-    return b->membership && b->membership->shutdown == 2;
+    return b->membership && b->membership->shutdown == SHUTDOWN_TAKEN;
 }
 
 /* A graceful stop gives the lease back: the others see this broker leave at
