@@ -61,8 +61,7 @@ static int movable(brook_broker *b, const char *topic, int32_t index, const broo
  * follower lacks records (acks=1 ones) the next leader would not have. */
 static int movable_but_behind(brook_broker *b, const char *topic, int32_t index, const brook_partition_record *rec)
 {
-    brook_topic *t = brook_topics_find(&b->topics, topic);
-    brook_partition *p = t && index < t->partition_count && t->partitions ? t->partitions[index] : NULL;
+    brook_partition *p = brook_topics_partition(&b->topics, topic, index);
     int64_t start, end;
     return movable(b, topic, index, rec) && p && !p->closing && p->role == BROOK_ROLE_LEADER &&
            !brook_partition_offsets(p, &start, &end) && p->high_watermark < end;

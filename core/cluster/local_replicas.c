@@ -249,8 +249,7 @@ static void unlink_write(isr_write *w)
 /* The partition the write was for, if it is still the same open replica. */
 static brook_partition *still_there(const isr_write *w)
 {
-    brook_topic *t = brook_topics_find(&w->b->topics, w->topic);
-    brook_partition *p = t && w->index < t->partition_count && t->partitions ? t->partitions[w->index] : NULL;
+    brook_partition *p = brook_topics_partition(&w->b->topics, w->topic, w->index);
     return p == w->p && !p->closing ? p : NULL;
 }
 

@@ -61,6 +61,12 @@ brook_topic *brook_topics_find(const brook_topics *t, const char *name)
     return found ? t->items[i] : NULL;
 }
 
+brook_partition *brook_topics_partition(const brook_topics *t, const char *name, int32_t index)
+{
+    brook_topic *topic = brook_topics_find(t, name);
+    return topic && index >= 0 && index < topic->partition_count && topic->partitions ? topic->partitions[index] : NULL;
+}
+
 static brook_err insert(brook_topics *t, const char *name, int32_t partitions, brook_topic **out)
 {
     int found;

@@ -51,6 +51,9 @@ brook_err brook_topics_load(brook_topics *t, const char *data_dir, char *err, si
 void brook_topics_free(brook_topics *t);
 
 brook_topic *brook_topics_find(const brook_topics *t, const char *name);
+/* Partition `index` of topic `name` as this broker holds it, or NULL (no
+ * such topic, index out of its range, or not open here). */
+brook_partition *brook_topics_partition(const brook_topics *t, const char *name, int32_t index);
 
 /* Add or remove a topic and persist the registry before returning. */
 brook_err brook_topics_add(brook_topics *t, const char *name, int32_t partitions, brook_topic **out);

@@ -9,8 +9,7 @@ static brook_err route_in_cluster(brook_broker *b, const char *topic, int32_t pa
     const brook_image_topic *it = brook_cluster_image_topic(b, topic);
     if (!it || partition < 0 || partition >= it->rec.partitions)
         return brook_cluster_image_ready(b) ? BROOK_ERR_NOT_FOUND : BROOK_ERR_LEADER_NOT_AVAILABLE;
-    brook_topic *t = brook_topics_find(&b->topics, topic);
-    brook_partition *p = t && partition < t->partition_count && t->partitions ? t->partitions[partition] : NULL;
+    brook_partition *p = brook_topics_partition(&b->topics, topic, partition);
     if (p && !p->closing && followers_too && p->role == BROOK_ROLE_FOLLOWER) {
         *out = p; /* what it holds up to its high watermark is committed, whoever leads now */
         return BROOK_OK;
