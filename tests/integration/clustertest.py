@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 import signal
+import sys
 import tempfile
 import time
 import unittest
@@ -93,7 +94,10 @@ class ClusterTestCase(unittest.TestCase):
             for link in list(self.etcd_links.values()) + list(self.replica_links.values()):
                 link.stop()
             self.etcd.stop()
-            shutil.rmtree(self.dir, ignore_errors=True)
+            if os.environ.get("BROOK_KEEP_CLUSTER_DIR"):  # the brokers' logs and data, to read after a failure
+                print("cluster directory kept: %s" % self.dir, file=sys.stderr)
+            else:
+                shutil.rmtree(self.dir, ignore_errors=True)
 
     def start(self, broker_id, etcd_url=None):
         workdir = os.path.join(self.dir, "b%d" % broker_id)
@@ -103,29 +107,32 @@ class ClusterTestCase(unittest.TestCase):
             host, port = self.etcd.url[len("http://"):].split(":")
             self.etcd_links[broker_id] = TcpProxy(host, int(port))
             etcd_url = self.etcd_links[broker_id].url
-        if b is None and self.replication_via_proxy:
-            # The native port must be named before brookd starts (the proxy
-            # forwards to it), and another test may take a free port in that
-            # window: a start that lost the race tries another port.
-            for attempt in range(5):
+        if b is not None:
+            return b.start()  # with the ports of its first start, as a restarted broker in a real cluster
+        # A broker keeps its ports across restarts (librdkafka 2.0 keeps a
+        # group coordinator's old address when the same broker id comes back
+        # elsewhere: a consumer would wait for it for ever). The ports must
+        # be named before brookd starts, and another test may take a free
+        # port in that window: a start that lost the race tries others.
+        for attempt in range(5):
+            port, native_extra = 0, ""
+            if self.replication_via_proxy:  # the proxy forwards to the native port
                 port = free_port()
                 self.replica_links[broker_id] = TcpProxy("127.0.0.1", port)
-                try:
-                    return self.new_broker(broker_id, workdir, etcd_url, port, 'advertised_address = "127.0.0.1:%d";'
-                                           % self.replica_links[broker_id].port).start()
-                except RuntimeError as e:
+                native_extra = 'advertised_address = "127.0.0.1:%d";' % self.replica_links[broker_id].port
+            try:
+                return self.new_broker(broker_id, workdir, etcd_url, port, native_extra).start()
+            except RuntimeError as e:
+                if broker_id in self.replica_links:
                     self.replica_links.pop(broker_id).stop()
-                    self.brokers.pop(broker_id, None)
-                    if "Address already in use" not in str(e) or attempt == 4:
-                        raise
-        if b is None:
-            b = self.new_broker(broker_id, workdir, etcd_url, 0, "")
-        return b.start()
+                self.brokers.pop(broker_id, None)
+                if "Address already in use" not in str(e) or attempt == 4:
+                    raise
 
     def new_broker(self, broker_id, workdir, etcd_url, port, native_extra):
         """A Broker for broker_id, not started, kept in self.brokers."""
         b = Broker(workdir, broker_id=broker_id, broker_extra='rack = "%s";' % self.rack(broker_id),
-                   port=port, native_extra=native_extra, listeners=self.listeners,
+                   port=port, kafka_port=free_port(), native_extra=native_extra, listeners=self.listeners,
                    storage=self.storage,
                    extra='cluster = { endpoints = "%s"; name = "c"; lease_ttl_ms = %d; leader_rebalance_interval_ms = %d; %s };\n%s\n'
                          'topics = { default_replication_factor = 3; };\n'

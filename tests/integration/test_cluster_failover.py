@@ -27,15 +27,17 @@ except ImportError:  # pragma: no cover
 
 
 class Writer(threading.Thread):
-    """An idempotent acks=all producer writing numbered values until stopped
-    (`settings` changes its librdkafka configuration)."""
+    """An idempotent acks=all producer writing numbered values (after
+    `prefix`) until stopped (`settings` changes its librdkafka
+    configuration)."""
 
-    def __init__(self, bootstrap, topic, settings=None):
+    def __init__(self, bootstrap, topic, settings=None, prefix=b""):
         super().__init__(daemon=True)
         self.p = Producer(dict({"bootstrap.servers": bootstrap, "acks": "all", "enable.idempotence": True,
                                 "message.timeout.ms": 60000, "linger.ms": 2, "retry.backoff.ms": 50},
                                **(settings or {})))
         self.topic = topic
+        self.prefix = prefix
         self.acked, self.failed = {}, []
         self.sent = 0
         self.stopping = threading.Event()
@@ -49,7 +51,7 @@ class Writer(threading.Thread):
     def run(self):
         while not self.stopping.is_set() and self.sent < 200000:
             try:
-                self.p.produce(self.topic, value=b"%07d" % self.sent, on_delivery=self.done)
+                self.p.produce(self.topic, value=self.prefix + b"%07d" % self.sent, on_delivery=self.done)
                 self.sent += 1
             except BufferError:
                 pass
@@ -58,12 +60,13 @@ class Writer(threading.Thread):
 
 
 class Reader(threading.Thread):
-    """A consumer in a group reading along and committing every 100 records."""
+    """A consumer in a group reading along and committing every 100 records
+    (`settings` changes its librdkafka configuration)."""
 
-    def __init__(self, bootstrap, topic, group):
+    def __init__(self, bootstrap, topic, group, settings=None):
         super().__init__(daemon=True)
-        self.c = Consumer({"bootstrap.servers": bootstrap, "group.id": group, "enable.auto.commit": False,
-                           "auto.offset.reset": "earliest", "session.timeout.ms": 6000})
+        self.c = Consumer(dict({"bootstrap.servers": bootstrap, "group.id": group, "enable.auto.commit": False,
+                                "auto.offset.reset": "earliest", "session.timeout.ms": 6000}, **(settings or {})))
         self.c.subscribe([topic])
         self.seen = set()
         self.commits = 0
