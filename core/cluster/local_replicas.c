@@ -280,6 +280,18 @@ static void answer(isr_write *w, brook_err err, const brook_partition_record *no
     unlink_write(w);
 }
 
+/* The record in force after a write that succeeded: the one written, or
+ * a newer one the watch brought before the write's answer (the
+ * controller may change the record the moment it sees the write, and
+ * the watch and the answer come over different connections). Handing
+ * the older one back would undo the newer in the partition and its
+ * strategy, which would then act on an in-sync set nobody holds. */
+static const brook_partition_record *in_force_after(const isr_write *w)
+{
+    const brook_image_partition *ip = brook_cluster_image_partition(w->b, w->topic, w->index);
+    return ip && ip->rec.partition_epoch > w->rec.partition_epoch ? &ip->rec : &w->rec;
+}
+
 static void isr_written(void *arg, const brook_mresult *r)
 {
     isr_write *w = arg;
@@ -291,7 +303,7 @@ static void isr_written(void *arg, const brook_mresult *r)
                              1);
         log_info("partition %s-%d: in-sync set now %d replica(s) (partition epoch %d)", w->topic, w->index,
                  w->rec.isr_count, w->rec.partition_epoch);
-        answer(w, BROOK_OK, &w->rec);
+        answer(w, BROOK_OK, in_force_after(w));
         return;
     }
     const brook_image_partition *ip = brook_cluster_image_partition(w->b, w->topic, w->index);
