@@ -318,6 +318,20 @@ static void refused_now(void *arg)
     answer(w, BROOK_ERR_AGAIN, ip ? &ip->rec : NULL);
 }
 
+/* Whether `isr` brings in a broker that is not a live member: its lease
+ * ran out, and it may still fetch until it learns so. The controller
+ * takes such brokers out of every in-sync set; a leader that put one
+ * back would undo it again and again, a write each time (KIP-841 keeps
+ * fenced brokers out the same way). */
+static int adds_one_not_live(const brook_broker *b, const brook_partition_record *now, const int32_t *isr,
+                             int32_t isr_count)
+{
+    for (int32_t i = 0; i < isr_count; i++)
+        if (!brook_ids_contain(now->isr, now->isr_count, isr[i]) && !brook_membership_is_live(b, isr[i]))
+            return 1;
+    return 0;
+}
+
 static brook_err request_isr_change(void *arg, brook_partition *p, const int32_t *isr, int32_t isr_count,
                                     int32_t partition_epoch, brook_isr_change_done done, void *done_arg)
 {
@@ -336,8 +350,10 @@ static brook_err request_isr_change(void *arg, brook_partition *p, const int32_t
     head->next->prev = w;
     head->next = w;
     brook_err e = BROOK_OK;
-    if (!ip || ip->rec.leader != self(b) || ip->rec.partition_epoch != partition_epoch) {
-        /* decided on a record that is not the current one */
+    if (!ip || ip->rec.leader != self(b) || ip->rec.partition_epoch != partition_epoch ||
+        adds_one_not_live(b, &ip->rec, isr, isr_count)) {
+        /* decided on a record that is not the current one, or on a
+         * follower the controller would take out again */
         if ((e = brook_loop_timer_add(b->loop, 0, refused_now, w, &w->timer)))
             unlink_write(w);
         return e;

@@ -1,12 +1,16 @@
 """A leader's own writes of a partition's in-sync set (Kafka's
 AlterPartition), against the controller's, with real brokers and etcd
-reached through TCP proxies:
+reached through TCP proxies (both found by test_cluster_nemesis.py):
 
 - the controller changes the record the moment it sees the leader's
   write, and the watch brings that newer record before the write's own
   answer: the leader keeps the newer one (it used to go back to what it
   had written, and then never wrote again: the record said a follower
-  was out while the leader counted it in, for good)."""
+  was out while the leader counted it in, for good);
+- a follower whose lease ran out still fetches and is caught up: the
+  controller takes it out of the in-sync set and the leader does not put
+  it back until it is a member again (they used to undo each other,
+  a write every few tens of milliseconds)."""
 import base64
 import json
 import os
@@ -14,7 +18,7 @@ import signal
 import time
 import unittest
 
-from clustertest import NS, ClusterTestCase
+from clustertest import NS, TTL_MS, ClusterTestCase
 
 
 class IsrWrites(ClusterTestCase):
@@ -71,6 +75,20 @@ class IsrWrites(ClusterTestCase):
         # record, takes it back in
         again = self.wait_partitions("t", lambda r: self.follower in r["isr"], 1, timeout=10)[0]
         self.assertGreater(again["partition_epoch"], newer["partition_epoch"])
+
+    def test_a_follower_that_lost_its_lease_stays_out_until_it_registers(self):
+        self.etcd_links[self.follower].cut()
+        try:
+            self.wait_partitions("t", lambda r: self.follower not in r["isr"], 1, timeout=TTL_MS / 1000 + 15)
+            first = self.record()
+            time.sleep(3.0)  # it still fetches, caught up, all along
+            last = self.record()
+            self.assertNotIn(self.follower, last["isr"])
+            self.assertLessEqual(last["partition_epoch"] - first["partition_epoch"], 1, last)
+        finally:
+            self.etcd_links[self.follower].restore()
+        self.assertTrue(self.wait_log(self.follower, "registered again", timeout=20))
+        self.wait_partitions("t", lambda r: self.follower in r["isr"], 1, timeout=20)
 
 
 if __name__ == "__main__":

@@ -61,8 +61,9 @@ BROOK_ABI_PIN_SIZE(brook_leadership, 72);
 /* Completion of request_isr_change: BROOK_OK and the leadership now in
  * force (newer than the change when the controller changed the partition
  * again at once), or why not (BROOK_ERR_AGAIN: the partition changed
- * meanwhile, `now` is the controller's current record when known, else
- * NULL). */
+ * meanwhile, or the change would bring in a broker that is not a live
+ * member of the cluster; `now` is the controller's current record when
+ * known, else NULL). */
 typedef void (*brook_isr_change_done)(void *arg, brook_err err, const brook_leadership *now);
 
 /* What the core tells a strategy about one partition, and the services it
