@@ -607,10 +607,14 @@ void brook_txn_end(brook_req *req)
     }
     case BROOK_TXN_COMPLETE_COMMIT: /* a retry of what is done: done */
         r->error = r->commit ? BROOK_OK : BROOK_ERR_INVALID_TXN_STATE;
-        return;
-    case BROOK_TXN_COMPLETE_ABORT: r->error = r->commit ? BROOK_ERR_INVALID_TXN_STATE : BROOK_OK; return;
-    default: r->error = BROOK_ERR_INVALID_TXN_STATE; return; /* Empty: nothing to end */
+        break;
+    case BROOK_TXN_COMPLETE_ABORT: r->error = r->commit ? BROOK_ERR_INVALID_TXN_STATE : BROOK_OK; break;
+    default: r->error = BROOK_ERR_INVALID_TXN_STATE; break; /* Empty: nothing to end */
     }
+    if (r->error) /* fatal to the client: say why */
+        log_info("transactional id %s: %s refused: its transaction is %s (producer %lld, epoch %d)",
+                 r->transactional_id, r->commit ? "commit" : "abort", brook_txn_state_name(m->state),
+                 (long long)m->producer_id, m->epoch);
 }
 
 /* ---- the scan: timeouts, expiry, unfinished ends ------------------------------------------------ */
