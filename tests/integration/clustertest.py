@@ -123,11 +123,11 @@ class ClusterTestCase(unittest.TestCase):
             try:
                 return self.new_broker(broker_id, workdir, etcd_url, port, native_extra).start()
             except RuntimeError as e:
+                if "Address already in use" not in str(e) or attempt == 4:
+                    raise  # (the broker stays in self.brokers, for the test to read its log)
                 if broker_id in self.replica_links:
                     self.replica_links.pop(broker_id).stop()
                 self.brokers.pop(broker_id, None)
-                if "Address already in use" not in str(e) or attempt == 4:
-                    raise
 
     def new_broker(self, broker_id, workdir, etcd_url, port, native_extra):
         """A Broker for broker_id, not started, kept in self.brokers."""
