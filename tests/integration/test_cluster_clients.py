@@ -65,13 +65,25 @@ class ClientsAcrossALeaderKill(ClusterTestCase):
     def test_kafkajs_produces_and_consumes_across_a_leader_kill(self):
         self.controller()
         self.create("js")
-        killer = self.kill_leader_after("js", 1.5)
-        r = subprocess.run(["node", os.path.join(JS, "failover.js"), self.kafka_bootstrap(), "js", "5"],
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=150)
-        killer.join(10)
-        self.assertEqual(r.returncode, 0, r.stderr.decode())
-        out = json.loads(r.stdout)
-        self.assertGreater(len(out["acked"]), 20)
+        # the kill lands after the 20th acknowledgement, however long node
+        # takes to start (a fixed delay once killed before kafkajs had sent)
+        p = subprocess.Popen(["node", os.path.join(JS, "failover.js"), self.kafka_bootstrap(), "js", "20", "20"],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            seen = []
+            while not seen or seen[-1] not in (b"ready\n", b""):
+                seen.append(p.stderr.readline())
+            self.assertEqual(seen[-1], b"ready\n", b"".join(seen))
+            leader = self.partitions("js")[0]["leader"]
+            self.brokers[leader].stop(signal.SIGKILL)
+            stdout, stderr = p.communicate(b"go\n", timeout=150)
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        self.assertEqual(p.returncode, 0, stderr.decode())
+        out = json.loads(stdout)
+        self.assertEqual(len(out["acked"]), 40)
         self.assertEqual(sorted(out["read"], key=lambda x: x[1]), out["acked"])
 
     def test_kafka_python_produces_and_a_group_consumes_across_a_leader_kill(self):
