@@ -244,6 +244,20 @@ brook_plugin_instance *brook_broker_strategy_for(brook_broker *b, const brook_to
     return brook_plugin_set_strategy(&b->plugins, c ? brook_topic_config_get(c, "brook.replication") : NULL);
 }
 
+/* A topic's registry entry is about to go: what closing its partitions
+ * needs moves out of it first, the partitions and the config (which names
+ * the storage to remove them from); the entry frees neither then. The
+ * caller clears the copy's config once closed. */
+static brook_topic move_out(brook_topic *t)
+{
+    brook_topic gone = *t;
+    t->partitions = NULL;
+    t->config = (brook_topic_config){0};
+    /* the throttled sets stay with the entry, which frees them */
+    gone.throttled_as_leader = gone.throttled_as_follower = (brook_throttled_set){0};
+    return gone;
+}
+
 static void close_partitions(brook_broker *b, brook_topic *t, int remove)
 {
     int32_t n = t->partition_count;
@@ -310,10 +324,10 @@ void brook_broker_create_topics(brook_broker *b, const char *const *names, size_
             continue;
         if (e) { /* not recorded: undo, or they would vanish at the next start */
             brook_topic *t = brook_topics_find(&b->topics, names[i]);
-            brook_topic gone = *t;
-            t->partitions = NULL; /* closed below, from the copy */
+            brook_topic gone = move_out(t);
             brook_topics_drop(&b->topics, names[i]);
             close_partitions(b, &gone, 1);
+            brook_topic_config_clear(&gone.config);
             results[i] = e;
         } else {
             log_info("created topic %s with %d partition(s)", names[i], b->st->default_partitions);
@@ -339,13 +353,12 @@ brook_err brook_broker_delete_topic(brook_broker *b, const char *name)
     brook_topic *t = brook_topics_find(&b->topics, name);
     if (!t)
         return BROOK_ERR_NOT_FOUND;
-    /* Copy what outlives the registry entry. */
-    brook_topic gone = *t;
-    t->partitions = NULL;
+    brook_topic gone = move_out(t);
     brook_err e = brook_topics_remove(&b->topics, name);
     if (e)
         log_error("topic %s: registry update failed: %s (deleting its data anyway)", name, brook_err_str(e));
     close_partitions(b, &gone, 1);
+    brook_topic_config_clear(&gone.config);
     brook_broker_forget_topic_offsets(b, name);
     log_info("deleted topic %s", name);
     return BROOK_OK;

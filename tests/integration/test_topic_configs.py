@@ -83,6 +83,21 @@ class TopicConfigs(BrokerTestCase):
         cfg = self.describe("streams-repartition")
         self.assertEqual((cfg["cleanup.policy"].value, cfg["cleanup.policy"].source), ("delete", 1))
 
+    def test_a_topic_with_configs_is_deleted_and_created_again(self):
+        # deleting one read the storage's name from its freed configs (a
+        # crash found by sarama's DeleteTopics after an AlterConfigs)
+        for name in ("gone1", "gone2"):
+            self.assertIsNone(self.create(name, {"min.insync.replicas": "1", "cleanup.policy": "delete",
+                                                 "unclean.leader.election.enable": "true"}))
+        self.admin().alter_configs([ConfigResource("topic", "gone2", set_config={"min.insync.replicas": "1"})])[
+            ConfigResource("topic", "gone2")].result(10)
+        for name, f in self.admin().delete_topics(["gone1", "gone2"], operation_timeout=10).items():
+            self.assertIsNone(f.result(10), name)
+        self.assertTrue(self.broker.alive(), self.broker.log())
+        self.assertFalse({"gone1", "gone2"} & set(self.admin().list_topics(timeout=10).topics))
+        self.assertIsNone(self.create("gone1", {"cleanup.policy": "delete"}))
+        self.assertEqual(self.describe("gone1")["min.insync.replicas"].source, ConfigSource.DEFAULT_CONFIG.value)
+
     def test_validate_only_checks_configs_and_creates_nothing(self):
         self.assertIsNone(self.create("dry", {"min.insync.replicas": "2"}, validate_only=True))
         self.assertEqual(self.create("dry", {"min.insync.replicas": "x"}, validate_only=True)[0],
