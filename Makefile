@@ -23,7 +23,7 @@ RUN_DEPS = build-essential cmake pkg-config libconfig-dev libmsgpack-dev libssl-
 # ...and what the test suite adds (make test): clients, tools, sanitizers, etcd.
 TEST_DEPS = libcmocka-dev python3 python3-msgpack clang libclang-rt-14-dev clang-format git kcat \
             python3-confluent-kafka python3-kafka librdkafka-dev openssl fio abigail-tools etcd-server \
-            util-linux-extra
+            util-linux-extra golang-go golang-github-shopify-sarama-dev
 # Arguments for `make run`, e.g. ARGS="--set listeners.[0].address=127.0.0.1:19092 -c my.conf"
 ARGS ?=
 # kafkajs comes from the npm registry (tests/integration/js/package-lock.json);
