@@ -1,19 +1,22 @@
 """Real clients across a leader's kill -9 in a three-broker cluster:
-kcat (librdkafka), kafkajs and kafka-python keep producing, follow the new
+kcat (librdkafka), kafkajs, sarama (Go) and kafka-python keep producing, follow the new
 leader, and read back every acknowledged record at the offset they were
 told (exactly once for the idempotent ones; kafka-python 2.0 has no
 idempotent producer, so a retried send may add a copy after the original).
 (confluent-kafka: test_cluster_failover.py.)"""
+import base64
 import json
 import os
 import shutil
 import signal
 import subprocess
+import tempfile
 import threading
 import time
 import unittest
 
 from clustertest import ClusterTestCase
+import saramatest
 
 JS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "js")
 
@@ -85,6 +88,34 @@ class ClientsAcrossALeaderKill(ClusterTestCase):
         out = json.loads(stdout)
         self.assertEqual(len(out["acked"]), 40)
         self.assertEqual(sorted(out["read"], key=lambda x: x[1]), out["acked"])
+
+    def test_sarama_produces_and_consumes_across_a_leader_kill(self):
+        build_dir = tempfile.mkdtemp(prefix="brook-sarama-")
+        self.addCleanup(shutil.rmtree, build_dir, True)
+        client = saramatest.build(build_dir)
+        self.controller()
+        self.create("go")
+        # as kafkajs above: the kill lands after the 20th acknowledgement
+        p = subprocess.Popen([client, "failover", self.kafka_bootstrap(), "go", "20", "20"],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            seen = []
+            while not seen or seen[-1] not in (b"ready\n", b""):
+                seen.append(p.stderr.readline())
+            self.assertEqual(seen[-1], b"ready\n", b"".join(seen))
+            leader = self.partitions("go")[0]["leader"]
+            self.brokers[leader].stop(signal.SIGKILL)
+            stdout, stderr = p.communicate(b"go\n", timeout=150)
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        self.assertEqual(p.returncode, 0, stderr.decode())
+        out = json.loads(stdout)
+        # every record once, where its acknowledgement said, whole
+        self.assertEqual([(0, o) for o in range(40)], [(p, o) for p, o, _ in out["acked"]])
+        self.assertEqual([(r["offset"], base64.b64decode(r["value"]), r["header"]) for r in out["read"]],
+                         [(o, saramatest.value(o), str(o)) for o in range(40)])
 
     def test_kafka_python_produces_and_a_group_consumes_across_a_leader_kill(self):
         self.controller()

@@ -1,5 +1,5 @@
 """Sarama, the most used Go client (Debian's golang-github-shopify-sarama-dev
-1.22, built from source by this test; tests/clients/sarama/main.go), against
+1.22, built from source by the test: tests/clients/sarama/main.go), against
 a real brookd: ClusterAdmin creates (with a config, and again), lists,
 grows, alters, describes and deletes a topic; an idempotent acks=all
 producer sends keyed binary records with headers, batched and compressed
@@ -8,21 +8,14 @@ offset it was acknowledged at; a consumer group reads, commits, and a
 second run of it resumes where the first stopped."""
 import base64
 import json
-import os
 import shutil
 import subprocess
 import tempfile
 import unittest
 
 from brooktest import BrokerTestCase
-
-SOURCE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "clients", "sarama")
-GOPATH = "/usr/share/gocode"  # where Debian's Go library packages put their sources
-
-
-def value(i):
-    """Record i's value, as main.go makes it."""
-    return bytes((i + k) & 0xFF for k in range(1 + i % 300))
+import saramatest
+from saramatest import value
 
 
 class Sarama(BrokerTestCase):
@@ -30,17 +23,8 @@ class Sarama(BrokerTestCase):
 
     @classmethod
     def setUpClass(cls):
-        if not shutil.which("go") or not os.path.isdir(os.path.join(GOPATH, "src/github.com/Shopify/sarama")):
-            raise AssertionError("needs golang-go and golang-github-shopify-sarama-dev: run `make deps`")
         cls.build_dir = tempfile.mkdtemp(prefix="brook-sarama-")
-        cls.client = os.path.join(cls.build_dir, "sarama_client")
-        # Debian packages Go libraries as GOPATH sources, without modules
-        env = dict(os.environ, GO111MODULE="off", GOPATH=GOPATH, GOFLAGS="",
-                   GOCACHE=os.path.join(cls.build_dir, "cache"))
-        r = subprocess.run(["go", "build", "-o", cls.client, "."], cwd=SOURCE, env=env, stdout=subprocess.PIPE,
-                           stderr=subprocess.STDOUT, timeout=300)
-        if r.returncode != 0:
-            raise AssertionError("building the sarama client failed:\n" + r.stdout.decode())
+        cls.client = saramatest.build(cls.build_dir)
 
     @classmethod
     def tearDownClass(cls):

@@ -6,6 +6,9 @@
 //	sarama_client produce BOOTSTRAP TOPIC COUNT CODEC   (idempotent, acks=all)
 //	sarama_client consume BOOTSTRAP TOPIC COUNT         (every partition from the start)
 //	sarama_client group   BOOTSTRAP TOPIC GROUP COUNT   (a consumer group; commits what it read)
+//	sarama_client failover BOOTSTRAP TOPIC BEFORE AFTER (one record at a time, idempotent, acks=all;
+//	                                                     "ready" on stderr after BEFORE, waits for a
+//	                                                     line on stdin, AFTER more, then reads back)
 //
 // Sarama 1.22 does not ask a broker which versions it speaks: it sends the
 // ones config.Version names. Brook, like Kafka 4.0 (KIP-896), takes record
@@ -13,6 +16,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -303,6 +307,58 @@ func group(brokers []string, topic, groupID string, count int) {
 	emit(map[string]interface{}{"read": h.read, "committed": committed, "listed": groups[groupID]})
 }
 
+// Across a leader's death (test_cluster_clients.py kills it while this
+// waits for its word): an idempotent acks=all producer sends one record at
+// a time; sarama refreshes its metadata and retries on the new leader.
+// Then a consumer reads partition 0 back.
+func failover(brokers []string, topic string, before, after int) {
+	c := config()
+	c.Producer.RequiredAcks = sarama.WaitForAll
+	c.Producer.Idempotent = true
+	c.Producer.Retry.Max = 40
+	c.Producer.Retry.Backoff = 250 * time.Millisecond
+	c.Net.MaxOpenRequests = 1
+	c.Producer.Return.Successes = true
+	c.Producer.Partitioner = sarama.NewManualPartitioner
+	c.Metadata.Retry.Max = 40
+	c.Metadata.Retry.Backoff = 250 * time.Millisecond
+	p, err := sarama.NewSyncProducer(brokers, c)
+	must(err, "producer")
+	var acked [][3]int64
+	for i := 0; i < before+after; i++ {
+		part, offset, err := p.SendMessage(&sarama.ProducerMessage{Topic: topic, Partition: 0,
+			Key: sarama.StringEncoder("k" + strconv.Itoa(i%7)), Value: sarama.ByteEncoder(value(i)),
+			Headers: []sarama.RecordHeader{{Key: []byte("n"), Value: []byte(strconv.Itoa(i))}}})
+		must(err, fmt.Sprintf("send %d", i))
+		acked = append(acked, [3]int64{int64(part), offset, 1})
+		if len(acked) == before {
+			fmt.Fprintln(os.Stderr, "ready")
+			_, err := bufio.NewReader(os.Stdin).ReadString('\n')
+			must(err, "waiting for the test")
+		}
+	}
+	must(p.Close(), "close")
+	client, err := sarama.NewClient(brokers, config())
+	must(err, "client")
+	defer client.Close()
+	consumer, err := sarama.NewConsumerFromClient(client)
+	must(err, "consumer")
+	pc, err := consumer.ConsumePartition(topic, 0, sarama.OffsetOldest)
+	must(err, "consume partition")
+	var read []record
+	deadline := time.After(60 * time.Second)
+	for len(read) < len(acked) {
+		select {
+		case m := <-pc.Messages():
+			read = append(read, recordOf(m))
+		case <-deadline:
+			must(fmt.Errorf("read %d of %d in 60 s", len(read), len(acked)), "consume")
+		}
+	}
+	pc.Close()
+	emit(map[string]interface{}{"acked": acked, "read": read})
+}
+
 func main() {
 	args := os.Args[1:]
 	if len(args) < 3 {
@@ -323,6 +379,8 @@ func main() {
 		consume(brokers, args[2], atoi(args[3]))
 	case args[0] == "group" && len(args) == 5:
 		group(brokers, args[2], args[3], atoi(args[4]))
+	case args[0] == "failover" && len(args) == 5:
+		failover(brokers, args[2], atoi(args[3]), atoi(args[4]))
 	default:
 		must(fmt.Errorf("unknown command or arguments: %v", args), "args")
 	}
