@@ -4,8 +4,9 @@ a real brookd: ClusterAdmin creates (with a config, and again), lists,
 grows, alters, describes and deletes a topic; an idempotent acks=all
 producer sends keyed binary records with headers, batched and compressed
 with each codec sarama offers, and a consumer reads every one back at the
-offset it was acknowledged at; a consumer group reads, commits, and a
-second run of it resumes where the first stopped."""
+offset it was acknowledged at; a consumer group reads, commits (and
+DeleteRecords drops what it read), and a second run of it resumes where
+the first stopped."""
 import base64
 import json
 import shutil
@@ -84,6 +85,8 @@ class Sarama(BrokerTestCase):
         for p, o, _ in first:
             ends[str(p)] = max(ends.get(str(p), 0), o + 1)
         self.assertEqual(out["committed"], ends)
+        self.assertEqual((out["state"], out["members"]), ("Empty", 0))
+        self.assertEqual(out["logStarts"], ends)  # DeleteRecords up to what the group read
         # the second run reads only what came after (each producer run
         # numbers its records from 0: values repeat, offsets do not)
         more = self.run_client("produce", "grp", "100", "none")["acked"]

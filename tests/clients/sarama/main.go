@@ -255,7 +255,8 @@ func (h *groupHandler) ConsumeClaim(s sarama.ConsumerGroupSession, claim sarama.
 }
 
 // A group member reads until count records came, commits, leaves; prints
-// what it read and the group's committed offsets as an admin reads them.
+// what it read, the group's committed offsets and state as an admin reads
+// them, and the log starts after deleting the records it read.
 func group(brokers []string, topic, groupID string, count int) {
 	c := config()
 	c.Consumer.Offsets.Initial = sarama.OffsetOldest
@@ -302,9 +303,27 @@ func group(brokers []string, topic, groupID string, count int) {
 	}
 	groups, err := ca.ListConsumerGroups()
 	must(err, "list groups")
+	described, err := ca.DescribeConsumerGroups([]string{groupID})
+	must(err, "describe groups")
+	// what the group read can go: DeleteRecords up to its offsets
+	upTo := map[int32]int64{}
+	for p, b := range offsets.Blocks[topic] {
+		upTo[p] = b.Offset
+	}
+	must(ca.DeleteRecords(topic, upTo), "delete records")
+	client, err := sarama.NewClient(brokers, config())
+	must(err, "client")
+	defer client.Close()
+	starts := map[string]int64{}
+	for _, p := range parts {
+		start, err := client.GetOffset(topic, p, sarama.OffsetOldest)
+		must(err, "get offset")
+		starts[strconv.Itoa(int(p))] = start
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	emit(map[string]interface{}{"read": h.read, "committed": committed, "listed": groups[groupID]})
+	emit(map[string]interface{}{"read": h.read, "committed": committed, "listed": groups[groupID],
+		"state": described[0].State, "members": len(described[0].Members), "logStarts": starts})
 }
 
 // Across a leader's death (test_cluster_clients.py kills it while this
