@@ -80,6 +80,18 @@ class TopicConfigsInACluster(ClusterTestCase):
         self.brokers[away].stop(signal.SIGTERM)
         self.wait_partitions("moving", lambda r: len(r["isr"]) == 2, 1, timeout=30)
         self.produce_to(leader, "moving", [b"two are not enough now"], expect=NOT_ENOUGH_REPLICAS)
+        # a topic with configs is deleted on every broker that holds it (each
+        # read the freed configs before 0ef952c, and died)
+        admin = KafkaAdminClient(bootstrap_servers="127.0.0.1:%d" % self.brokers[leader].kafka_port,
+                                 request_timeout_ms=20000)
+        try:
+            self.assertEqual([e[1] for e in admin.delete_topics(["moving"]).topic_error_codes], [0])
+        finally:
+            admin.close()
+        for i in (1, 2, 3):
+            if i != away:
+                self.assertTrue(self.wait_log(i, "deleted topic moving"), self.brokers[i].log()[-3000:])
+                self.assertTrue(self.brokers[i].alive(), self.brokers[i].log()[-3000:])
 
     def test_an_unclean_election_only_when_the_topic_allows_it(self):
         self.controller()

@@ -6,15 +6,19 @@ producer sends keyed binary records with headers, batched and compressed
 with each codec sarama offers, and a consumer reads every one back at the
 offset it was acknowledged at; a consumer group reads, commits (and
 DeleteRecords drops what it read), and a second run of it resumes where
-the first stopped."""
+the first stopped. Over TLS with SASL PLAIN: a user produces and consumes,
+a wrong password and a topic the user may not write are refused."""
 import base64
 import json
+import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import unittest
 
-from brooktest import BrokerTestCase
+from brooktest import BROOKCTL, Broker, BrokerTestCase, brookctl
+from test_tls import STORAGE, CertsTestCase
 import saramatest
 from saramatest import value
 
@@ -92,6 +96,64 @@ class Sarama(BrokerTestCase):
         more = self.run_client("produce", "grp", "100", "none")["acked"]
         out = self.run_client("group", "grp", "readers", "100")
         self.check_read(out["read"], more)
+
+
+class SaramaOverSaslSsl(CertsTestCase):
+    RULES = ("allow User:ANONYMOUS * ALL topic literal *\n"  # brookctl, on the native listener
+             "allow User:alice * ALL topic literal *\n"
+             "allow User:alice * ALL group literal *\n"
+             "allow User:alice * ALL cluster literal kafka-cluster\n"
+             "allow User:bob * READ topic literal orders\n")
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.build_dir = tempfile.mkdtemp(prefix="brook-sarama-")
+        cls.client = saramatest.build(cls.build_dir)
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.build_dir, ignore_errors=True)
+        super().tearDownClass()
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="brook-sarama-sasl-")
+        self.addCleanup(shutil.rmtree, self.dir, True)
+        creds, acl = os.path.join(self.dir, "credentials"), os.path.join(self.dir, "acl")
+        for user, password in (("alice", "s3cret"), ("bob", "hunter2")):
+            subprocess.run([BROOKCTL, "users", "add", user, "--file", creds, "--password", password], check=True,
+                           stdout=subprocess.DEVNULL, timeout=30)
+        with open(acl, "w") as f:
+            f.write(self.RULES)
+        listener = ('{ name = "saslssl"; codec = "kafka"; address = "127.0.0.1:0"; sasl = true; '
+                    'tls = { cert = "%s/server.pem"; key = "%s/server.key"; }; }' % (self.certs, self.certs))
+        auth = 'auth = ( { plugin = "plain"; credentials = "%s"; }, { plugin = "acl"; file = "%s"; } );' % (creds, acl)
+        self.broker = Broker(self.dir, storage=STORAGE, extra=auth, listeners=listener).start()
+        self.addCleanup(self.broker.stop, signal.SIGKILL)
+        self.assertEqual(brookctl(self.broker.address, "topics", "create", "orders").returncode, 0)
+
+    def run_client(self, user, password, *args):
+        env = dict(os.environ, SARAMA_TLS_CA=os.path.join(self.certs, "ca.pem"), SARAMA_SASL_USER=user,
+                   SARAMA_SASL_PASSWORD=password)
+        return subprocess.run([self.client, args[0], "127.0.0.1:%d" % self.broker.ports["saslssl"]] + list(args[1:]),
+                              env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120)
+
+    def test_a_user_produces_and_consumes_and_refusals_are_told(self):
+        r = self.run_client("alice", "s3cret", "produce", "orders", "50", "snappy")
+        self.assertEqual(r.returncode, 0, r.stderr.decode())
+        acked = json.loads(r.stdout)["acked"]
+        r = self.run_client("alice", "s3cret", "consume", "orders", "50")
+        self.assertEqual(r.returncode, 0, r.stderr.decode())
+        read = json.loads(r.stdout)["read"]
+        self.assertEqual([(x["offset"], x["header"]) for x in read], [(o, str(i)) for i, (_, o, _) in enumerate(acked)])
+        self.assertIn("authenticated as User:alice", self.broker.log())
+        r = self.run_client("alice", "wrong", "consume", "orders", "1")
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("SASL Authentication failed", r.stderr.decode())
+        self.assertNotIn("wrong", self.broker.log())  # never a password in the log
+        r = self.run_client("bob", "hunter2", "produce", "orders", "1", "none")
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("not authorized", r.stderr.decode())
 
 
 if __name__ == "__main__":

@@ -10,6 +10,9 @@
 //	                                                     "ready" on stderr after BEFORE, waits for a
 //	                                                     line on stdin, AFTER more, then reads back)
 //
+// SARAMA_TLS_CA (a CA's PEM file) turns TLS on, SARAMA_SASL_USER and
+// SARAMA_SASL_PASSWORD SASL PLAIN (SCRAM needs a package Debian lacks).
+//
 // Sarama 1.22 does not ask a broker which versions it speaks: it sends the
 // ones config.Version names. Brook, like Kafka 4.0 (KIP-896), takes record
 // batches (v2) only, so every command sets a version of 0.11 or later.
@@ -18,6 +21,8 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -36,6 +41,23 @@ func config() *sarama.Config {
 	c.ClientID = "brook-sarama"
 	c.Metadata.Retry.Backoff = 100 * time.Millisecond
 	c.Net.DialTimeout = 5 * time.Second
+	if ca := os.Getenv("SARAMA_TLS_CA"); ca != "" {
+		pem, err := os.ReadFile(ca)
+		must(err, "CA")
+		roots := x509.NewCertPool()
+		if !roots.AppendCertsFromPEM(pem) {
+			must(fmt.Errorf("no certificate in %s", ca), "CA")
+		}
+		c.Net.TLS.Enable = true
+		c.Net.TLS.Config = &tls.Config{RootCAs: roots}
+	}
+	if user := os.Getenv("SARAMA_SASL_USER"); user != "" {
+		c.Net.SASL.Enable = true
+		c.Net.SASL.Mechanism = sarama.SASLTypePlaintext
+		c.Net.SASL.Handshake = true
+		c.Net.SASL.User = user
+		c.Net.SASL.Password = os.Getenv("SARAMA_SASL_PASSWORD")
+	}
 	return c
 }
 
