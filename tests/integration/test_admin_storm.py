@@ -1,5 +1,6 @@
 """A seeded random run of topic administration against one brookd on
-segment storage, checked against a model after every step: creating
+segment storage, and against a three-broker cluster (topics of 1-3
+replicas, restarts by SIGTERM), checked against a model after every step: creating
 topics with random configs (and again), deleting them (and again),
 growing them, replacing their configs, producing keyed records,
 DeleteRecords, restarts. Each step is what a client does alone; the
@@ -9,10 +10,13 @@ in any of these paths fails it. BROOK_STORM_SEED replays a run; the seed
 is printed in every failure."""
 import os
 import random
+import signal
+import subprocess
 import time
 import unittest
 
-from brooktest import BrokerTestCase, brookctl
+from brooktest import BIN, BrokerTestCase
+from clustertest import ClusterTestCase
 
 from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, ConfigResource, NewPartitions, NewTopic
@@ -35,8 +39,23 @@ CONFIGS = {
 STEPS = 120
 
 
-class AdminStorm(BrokerTestCase):
-    storage = 'storage = { plugin = "segment"; flush = "interval"; flush_ms = 20; };'
+def eventually(check, timeout=15.0):
+    """check() until it stops failing (a cluster's brokers learn a change
+    from etcd a moment apart), at most `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return check()
+        except AssertionError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
+class Storm:
+    """The steps and checks; a test case gives bootstrap(), restart(),
+    settle(name) and max_replicas."""
+    steps = 120
 
     def setUp(self):
         super().setUp()
@@ -49,13 +68,10 @@ class AdminStorm(BrokerTestCase):
     def why(self):
         return "seed %d (BROOK_STORM_SEED replays it); steps:\n  %s" % (self.seed, "\n  ".join(self.history[-15:]))
 
-    def bootstrap(self):
-        return "127.0.0.1:%d" % self.broker.kafka_port
-
     def admin(self):
-        if self.admin_for != self.broker.kafka_port:  # a restarted broker listens on another port
+        if self.admin_for != self.bootstrap():  # a restarted broker listens on another port
             self.client = AdminClient({"bootstrap.servers": self.bootstrap()})
-            self.admin_for = self.broker.kafka_port
+            self.admin_for = self.bootstrap()
         return self.client
 
     def error_of(self, future):
@@ -72,15 +88,16 @@ class AdminStorm(BrokerTestCase):
     # ---- the steps ---------------------------------------------------------
 
     def create(self, name):
-        partitions, configs = self.rand.randint(1, 4), self.random_configs()
-        self.history.append("create %s %d %s" % (name, partitions, configs))
-        err = self.error_of(self.admin().create_topics([NewTopic(name, partitions, 1, config=configs)])[name])
+        partitions, rf, configs = self.rand.randint(1, 4), self.rand.randint(1, self.max_replicas), self.random_configs()
+        self.history.append("create %s %d x%d %s" % (name, partitions, rf, configs))
+        err = self.error_of(self.admin().create_topics([NewTopic(name, partitions, rf, config=configs)])[name])
         if name in self.model:
             self.assertEqual(err, KafkaError.TOPIC_ALREADY_EXISTS, self.why())
         else:
             self.assertIsNone(err, self.why())
             self.model[name] = {"configs": configs, "logs": [[] for _ in range(partitions)],
-                                "starts": [0] * partitions}
+                                "starts": [0] * partitions, "rf": rf}
+            self.settle(name)
 
     def delete(self, name):
         self.history.append("delete %s" % name)
@@ -97,6 +114,7 @@ class AdminStorm(BrokerTestCase):
         grown = to - len(self.model[name]["logs"])
         self.model[name]["logs"] += [[] for _ in range(grown)]
         self.model[name]["starts"] += [0] * grown
+        self.settle(name)
 
     def alter(self, name):
         if name not in self.model:
@@ -130,28 +148,42 @@ class AdminStorm(BrokerTestCase):
         end = len(self.model[name]["logs"][p])
         before = self.rand.randint(self.model[name]["starts"][p], end)
         self.history.append("delete-records %s-%d before %d" % (name, p, before))
-        r = brookctl(self.broker.address, "topics", "delete-records", name, "--partition", str(p),
-                     "--before", str(before))
-        self.assertEqual(r.returncode, 0, r.stderr.decode() + self.why())
+        # librdkafka's DeleteRecords (tests/clients/rdkafka_admin.c): to the partition's leader
+        r = subprocess.run([os.path.join(BIN, "rdkafka_admin"), self.bootstrap(), "delete-records", name, str(p),
+                            str(before)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+        self.assertEqual((r.returncode, r.stdout.decode().split()), (0, [name, str(p), str(before), "NO_ERROR"]),
+                         r.stderr.decode() + self.why())
         self.model[name]["starts"][p] = max(self.model[name]["starts"][p], before)
-
-    def restart(self, _name):
-        self.history.append("restart")
-        self.assertEqual(self.broker.stop(), 0, self.broker.log()[-3000:] + self.why())
-        self.broker.start()
 
     # ---- the checks --------------------------------------------------------
 
     def check_topics(self):
-        meta = self.admin().list_topics(timeout=10)
-        have = {n: len(t.partitions) for n, t in meta.topics.items() if n.startswith("storm-")}
-        self.assertEqual(have, {n: len(m["logs"]) for n, m in self.model.items()}, self.why())
+        def check():
+            meta = self.admin().list_topics(timeout=10)
+            have = {n: len(t.partitions) for n, t in meta.topics.items() if n.startswith("storm-")}
+            self.assertEqual(have, {n: len(m["logs"]) for n, m in self.model.items()}, self.why())
+        eventually(check)
 
     def check_configs(self, name):
-        resource = ConfigResource("topic", name)
-        described = self.admin().describe_configs([resource])[resource].result(15)
-        own = {k: e.value for k, e in described.items() if e.source == 1}  # DYNAMIC_TOPIC_CONFIG
-        self.assertEqual(own, self.model[name]["configs"], self.why())
+        def check():
+            resource = ConfigResource("topic", name)
+            described = self.admin().describe_configs([resource])[resource].result(15)
+            own = {k: e.value for k, e in described.items() if e.source == 1}  # DYNAMIC_TOPIC_CONFIG
+            self.assertEqual(own, self.model[name]["configs"], self.why())
+        eventually(check)
+
+    def watermarks(self, consumer, name, p):
+        """(log start, high watermark) of name-p as its leader tells; asked
+        again after a leadership move the client had not heard of."""
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                return consumer.get_watermark_offsets(TopicPartition(name, p), timeout=10)
+            except KafkaException as e:
+                if not e.args[0].retriable() and e.args[0].code() != KafkaError.NOT_LEADER_FOR_PARTITION or \
+                        time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
 
     def check_records(self, name):
         consumer = Consumer({"bootstrap.servers": self.bootstrap(), "group.id": "storm", "enable.auto.commit": False,
@@ -159,7 +191,7 @@ class AdminStorm(BrokerTestCase):
         try:
             for p, log in enumerate(self.model[name]["logs"]):
                 start = self.model[name]["starts"][p]
-                low, high = consumer.get_watermark_offsets(TopicPartition(name, p), timeout=10)
+                low, high = self.watermarks(consumer, name, p)
                 self.assertEqual((low, high), (start, len(log)), "%s-%d\n%s" % (name, p, self.why()))
                 if start == len(log):
                     continue
@@ -173,15 +205,10 @@ class AdminStorm(BrokerTestCase):
         finally:
             consumer.close()
 
-    def tearDown(self):
-        warnings = [line for line in self.broker.log().splitlines() if " WARN " in line or " ERROR " in line]
-        super().tearDown()
-        self.assertEqual(warnings, [], self.why())
-
     def test_random_administration_matches_the_model(self):
-        steps = [(self.create, 6), (self.delete, 2), (self.grow, 2), (self.alter, 3), (self.produce, 8),
-                 (self.delete_records, 3), (self.restart, 1)]
-        for n in range(STEPS):
+        steps = [(self.create, 6), (self.delete, 3), (self.grow, 2), (self.alter, 3), (self.produce, 8),
+                 (self.delete_records, 3), (self.restart_step, 1)]
+        for n in range(self.steps):
             step = self.rand.choices([s for s, _ in steps], [w for _, w in steps])[0]
             step(self.rand.choice(NAMES))
             self.check_topics()
@@ -192,7 +219,59 @@ class AdminStorm(BrokerTestCase):
         for name in sorted(self.model):
             self.check_configs(name)
             self.check_records(name)
-        self.assertTrue(self.broker.alive(), self.why())
+        if os.environ.get("BROOK_STORM_DEBUG"):
+            print("\n".join(self.history), {n: [len(x) for x in m["logs"]] for n, m in self.model.items()})
+
+    def restart_step(self, _name):
+        self.restart()
+        for name in self.model:
+            self.settle(name)
+
+
+class AdminStorm(Storm, BrokerTestCase):
+    storage = 'storage = { plugin = "segment"; flush = "interval"; flush_ms = 20; };'
+    max_replicas = 1
+
+    def bootstrap(self):
+        return "127.0.0.1:%d" % self.broker.kafka_port
+
+    def restart(self):
+        self.history.append("restart")
+        self.assertEqual(self.broker.stop(), 0, self.broker.log()[-3000:] + self.why())
+        self.broker.start()
+
+    def settle(self, name):
+        pass  # one broker leads every partition at once
+
+    def tearDown(self):
+        warnings = [line for line in self.broker.log().splitlines() if " WARN " in line or " ERROR " in line]
+        alive = self.broker.alive()
+        super().tearDown()
+        self.assertTrue(alive, self.why())
+        self.assertEqual(warnings, [], self.why())
+
+
+class ClusterAdminStorm(Storm, ClusterTestCase):
+    steps = 60
+    max_replicas = 3
+
+    def bootstrap(self):
+        return self.kafka_bootstrap()
+
+    def restart(self):
+        """A controlled shutdown of a broker, and its start."""
+        broker_id = self.rand.choice(sorted(self.brokers))
+        self.history.append("restart broker %d" % broker_id)
+        self.assertEqual(self.brokers[broker_id].stop(signal.SIGTERM, timeout=20), 0,
+                         self.brokers[broker_id].log()[-3000:] + self.why())
+        self.start(broker_id)
+
+    def settle(self, name):
+        """Every partition of `name` led, with all its replicas in sync."""
+        rf, count = self.model[name]["rf"], len(self.model[name]["logs"])
+        parts = self.wait_partitions(name, lambda r: r["leader"] >= 0 and len(r["isr"]) == rf, count, timeout=30)
+        self.assertTrue(len(parts) == count and all(r["leader"] >= 0 and len(r["isr"]) == rf for r in parts.values()),
+                        "%s: %s\n%s" % (name, parts, self.why()))
 
 
 if __name__ == "__main__":
