@@ -3,7 +3,8 @@ segment storage, and against a three-broker cluster (topics of 1-3
 replicas, restarts by SIGTERM), checked against a model after every step: creating
 topics with random configs (and again), deleting them (and again),
 growing them, replacing their configs, producing keyed records,
-DeleteRecords, restarts. Each step is what a client does alone; the
+DeleteRecords, consumer groups committing offsets (which go with their
+topic) and groups deleted, restarts. Each step is what a client does alone; the
 sequence is what found that deleting a topic with configs read freed
 memory (0ef952c). Under ASan (the suite's second run) a misuse of memory
 in any of these paths fails it. BROOK_STORM_SEED replays a run; the seed
@@ -20,8 +21,10 @@ from clustertest import ClusterTestCase
 
 from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, ConfigResource, NewPartitions, NewTopic
+from kafka.admin import KafkaAdminClient
 
 NAMES = ["storm-%d" % i for i in range(5)]
+GROUPS = ["storm-g%d" % i for i in range(3)]
 # configs a topic may take on segment storage that change no record's
 # visibility (small segments roll often; nothing is old or large enough to
 # be deleted by retention)
@@ -62,6 +65,7 @@ class Storm:
         self.seed = int(os.environ.get("BROOK_STORM_SEED", random.randrange(1 << 32)))
         self.rand = random.Random(self.seed)
         self.model = {}  # name -> {"configs": {}, "logs": [[values], ...], "starts": [log start per partition]}
+        self.committed = {g: {} for g in GROUPS}  # group -> {(topic, partition): offset}
         self.history = []
         self.admin_for = None
 
@@ -104,6 +108,9 @@ class Storm:
         err = self.error_of(self.admin().delete_topics([name], operation_timeout=10)[name])
         self.assertEqual(err, None if name in self.model else KafkaError.UNKNOWN_TOPIC_OR_PART, self.why())
         self.model.pop(name, None)
+        for offsets in self.committed.values():  # a deleted topic's committed offsets go with it
+            for tp in [tp for tp in offsets if tp[0] == name]:
+                del offsets[tp]
 
     def grow(self, name):
         if name not in self.model:
@@ -155,7 +162,55 @@ class Storm:
                          r.stderr.decode() + self.why())
         self.model[name]["starts"][p] = max(self.model[name]["starts"][p], before)
 
+    def commit(self, name):
+        """A group outside any generation commits an offset (as a tool that
+        resets offsets does)."""
+        if name not in self.model:
+            return
+        group, p = self.rand.choice(GROUPS), self.rand.randrange(len(self.model[name]["logs"]))
+        offset = self.rand.randint(0, len(self.model[name]["logs"][p]))
+        self.history.append("commit %s %s-%d at %d" % (group, name, p, offset))
+        consumer = Consumer({"bootstrap.servers": self.bootstrap(), "group.id": group, "enable.auto.commit": False})
+        try:
+            deadline = time.monotonic() + 15
+            while True:  # the coordinator may be moving (a restart)
+                try:
+                    [tp] = consumer.commit(offsets=[TopicPartition(name, p, offset)], asynchronous=False)
+                    self.assertIsNone(tp.error, self.why())
+                    break
+                except KafkaException as e:
+                    if not e.args[0].retriable() or time.monotonic() > deadline:
+                        raise AssertionError("%s\n%s" % (e, self.why()))
+                    time.sleep(0.2)
+        finally:
+            consumer.close()
+        self.committed[group][(name, p)] = offset
+
+    def delete_group(self, _name):
+        group = self.rand.choice(GROUPS)
+        self.history.append("delete group %s" % group)
+        admin = KafkaAdminClient(bootstrap_servers=self.bootstrap(), request_timeout_ms=20000)
+        try:
+            [(_, err)] = admin.delete_consumer_groups([group])
+        finally:
+            admin.close()
+        # a group lives while it has committed offsets (no member ever joins)
+        self.assertEqual(err.errno, 0 if self.committed[group] else 69, "%s\n%s" % (err, self.why()))  # GROUP_ID_NOT_FOUND
+        self.committed[group] = {}
+
     # ---- the checks --------------------------------------------------------
+
+    def check_committed(self, name):
+        for group, offsets in self.committed.items():
+            consumer = Consumer({"bootstrap.servers": self.bootstrap(), "group.id": group,
+                                 "enable.auto.commit": False})
+            try:
+                asked = [TopicPartition(name, p) for p in range(len(self.model[name]["logs"]))]
+                got = {(tp.topic, tp.partition): tp.offset for tp in consumer.committed(asked, timeout=15)}
+            finally:
+                consumer.close()
+            want = {(name, p): offsets.get((name, p), -1001) for p in range(len(self.model[name]["logs"]))}
+            self.assertEqual(got, want, "group %s\n%s" % (group, self.why()))  # -1001: none committed
 
     def check_topics(self):
         def check():
@@ -207,7 +262,7 @@ class Storm:
 
     def test_random_administration_matches_the_model(self):
         steps = [(self.create, 6), (self.delete, 3), (self.grow, 2), (self.alter, 3), (self.produce, 8),
-                 (self.delete_records, 3), (self.restart_step, 1)]
+                 (self.delete_records, 3), (self.commit, 3), (self.delete_group, 1), (self.restart_step, 1)]
         for n in range(self.steps):
             step = self.rand.choices([s for s, _ in steps], [w for _, w in steps])[0]
             step(self.rand.choice(NAMES))
@@ -216,9 +271,11 @@ class Storm:
                 name = self.rand.choice(sorted(self.model))
                 self.check_configs(name)
                 self.check_records(name)
+                self.check_committed(name)
         for name in sorted(self.model):
             self.check_configs(name)
             self.check_records(name)
+            self.check_committed(name)
         if os.environ.get("BROOK_STORM_DEBUG"):
             print("\n".join(self.history), {n: [len(x) for x in m["logs"]] for n, m in self.model.items()})
 
