@@ -14,13 +14,19 @@ expired when another broker takes the coordination over; one that takes
 over a dead group expires it retention after it emptied, not after the
 takeover."""
 import datetime
+import json
+import os
+import shutil
 import signal
+import subprocess
+import tempfile
 import time
 import unittest
 
 from brooktest import Native
 import kafkawire as kw
 from clustertest import ClusterTestCase
+import saramatest
 
 try:
     from confluent_kafka import Consumer, KafkaException, Producer, TopicPartition
@@ -178,6 +184,36 @@ class ClusterGroups(GroupCluster):
         finally:
             for c in consumers:
                 c.close()
+
+    def test_a_sarama_group_goes_on_when_its_coordinator_dies(self):
+        # Go's sarama 1.22 (JoinGroup v1, OffsetCommit v2, its own commit
+        # loop): the member stops after 50 of 200 records while its
+        # coordinator is killed, then reads the rest and commits them
+        build_dir = tempfile.mkdtemp(prefix="brook-sarama-")
+        self.addCleanup(shutil.rmtree, build_dir, True)
+        client = saramatest.build(build_dir)
+        self.produce_work(200)
+        coordinator = self.coordinator("gophers")
+        p = subprocess.Popen([client, "group", self.kafka_bootstrap(), "work", "gophers", "200"],
+                             env=dict(os.environ, SARAMA_GROUP_PAUSE="50"), stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            seen = []
+            while not seen or seen[-1] not in (b"ready\n", b""):
+                seen.append(p.stderr.readline())
+            self.assertEqual(seen[-1], b"ready\n", b"".join(seen))
+            self.brokers[coordinator].stop(signal.SIGKILL)
+            self.wait_partitions("__consumer_offsets", lambda r: r["leader"] not in (-1, coordinator), 16,
+                                 timeout=30)
+            stdout, stderr = p.communicate(b"go\n", timeout=150)
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        self.assertEqual(p.returncode, 0, stderr.decode())
+        out = json.loads(stdout)
+        self.assertEqual(sorted({r["offset"] for r in out["read"]}), list(range(200)))
+        self.assertEqual(out["committed"], {"0": 200})
 
     def test_a_deleted_topics_offsets_go_where_no_replica_of_it_was(self):
         # The coordinator removes a deleted topic's committed offsets; before,

@@ -5,7 +5,9 @@
 //	sarama_client admin   BOOTSTRAP TOPIC
 //	sarama_client produce BOOTSTRAP TOPIC COUNT CODEC   (idempotent, acks=all)
 //	sarama_client consume BOOTSTRAP TOPIC COUNT         (every partition from the start)
-//	sarama_client group   BOOTSTRAP TOPIC GROUP COUNT   (a consumer group; commits what it read)
+//	sarama_client group   BOOTSTRAP TOPIC GROUP COUNT   (a consumer group; commits what it read;
+//	                                                     SARAMA_GROUP_PAUSE=N: "ready" on stderr after
+//	                                                     N records, then waits for a line on stdin)
 //	sarama_client failover BOOTSTRAP TOPIC BEFORE AFTER (one record at a time, idempotent, acks=all;
 //	                                                     "ready" on stderr after BEFORE, waits for a
 //	                                                     line on stdin, AFTER more, then reads back)
@@ -254,11 +256,12 @@ func consume(brokers []string, topic string, count int) {
 }
 
 type groupHandler struct {
-	mu     sync.Mutex
-	read   []record
-	want   int
-	enough chan struct{}
-	once   sync.Once
+	mu         sync.Mutex
+	read       []record
+	want       int
+	pauseAfter int // 0: none
+	enough     chan struct{}
+	once       sync.Once
 }
 
 func (h *groupHandler) Setup(sarama.ConsumerGroupSession) error   { return nil }
@@ -270,8 +273,14 @@ func (h *groupHandler) ConsumeClaim(s sarama.ConsumerGroupSession, claim sarama.
 		if len(h.read) >= h.want {
 			h.once.Do(func() { close(h.enough) })
 		}
+		pause := len(h.read) == h.pauseAfter
 		h.mu.Unlock()
 		s.MarkMessage(m, "")
+		if pause { // the test does something to the cluster meanwhile
+			fmt.Fprintln(os.Stderr, "ready")
+			_, err := bufio.NewReader(os.Stdin).ReadString('\n')
+			must(err, "waiting for the test")
+		}
 	}
 	return nil
 }
@@ -287,6 +296,10 @@ func group(brokers []string, topic, groupID string, count int) {
 	cg, err := sarama.NewConsumerGroup(brokers, groupID, c)
 	must(err, "consumer group")
 	h := &groupHandler{want: count, enough: make(chan struct{})}
+	if n := os.Getenv("SARAMA_GROUP_PAUSE"); n != "" {
+		h.pauseAfter, err = strconv.Atoi(n)
+		must(err, "SARAMA_GROUP_PAUSE")
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	stopped := make(chan error, 1)
 	go func() {
