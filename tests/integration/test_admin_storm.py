@@ -4,24 +4,28 @@ replicas, restarts by SIGTERM), checked against a model after every step: creati
 topics with random configs (and again), deleting them (and again),
 growing them, replacing their configs, producing keyed records,
 DeleteRecords, consumer groups committing offsets (which go with their
-topic) and groups deleted, restarts. Each step is what a client does alone; the
+topic) and groups deleted, restarts; and of ACLs (auth-acl): rules
+created (also twice), deleted by filter, kept across SIGTERM and kill -9. Each step is what a client does alone; the
 sequence is what found that deleting a topic with configs read freed
 memory (0ef952c). Under ASan (the suite's second run) a misuse of memory
 in any of these paths fails it. BROOK_STORM_SEED replays a run; the seed
 is printed in every failure."""
 import os
 import random
+import shutil
 import signal
 import subprocess
+import tempfile
 import time
 import unittest
 
-from brooktest import BIN, BrokerTestCase
+from brooktest import BIN, Broker, BrokerTestCase
 from clustertest import ClusterTestCase
 
 from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, ConfigResource, NewPartitions, NewTopic
-from kafka.admin import KafkaAdminClient
+from kafka.admin import (ACL, ACLFilter, ACLOperation, ACLPermissionType, ACLResourcePatternType,
+                         KafkaAdminClient, ResourcePattern, ResourcePatternFilter, ResourceType)
 
 NAMES = ["storm-%d" % i for i in range(5)]
 GROUPS = ["storm-g%d" % i for i in range(3)]
@@ -329,6 +333,109 @@ class ClusterAdminStorm(Storm, ClusterTestCase):
         parts = self.wait_partitions(name, lambda r: r["leader"] >= 0 and len(r["isr"]) == rf, count, timeout=30)
         self.assertTrue(len(parts) == count and all(r["leader"] >= 0 and len(r["isr"]) == rf for r in parts.values()),
                         "%s: %s\n%s" % (name, parts, self.why()))
+
+
+class AclStorm(unittest.TestCase):
+    """Rules as (principal, host, operation, permission, resource type,
+    name, pattern type); the file's own two rules stay throughout."""
+    BASE = {("User:ANONYMOUS", "*", ACLOperation.ALL, ACLPermissionType.ALLOW, ResourceType.CLUSTER,
+             "kafka-cluster", ACLResourcePatternType.LITERAL),
+            ("User:ANONYMOUS", "*", ACLOperation.ALL, ACLPermissionType.ALLOW, ResourceType.TOPIC, "*",
+             ACLResourcePatternType.LITERAL)}
+    PRINCIPALS = ["User:alice", "User:bob", "User:*"]
+    NAMES = ["orders", "logs-", "readers"]
+    ANY_PATTERN = ResourcePatternFilter(ResourceType.ANY, None, ACLResourcePatternType.ANY)
+
+    def setUp(self):
+        self.seed = int(os.environ.get("BROOK_STORM_SEED", random.randrange(1 << 32)))
+        self.rand = random.Random(self.seed)
+        self.history = []
+        self.dir = tempfile.mkdtemp(prefix="brook-aclstorm-")
+        self.addCleanup(shutil.rmtree, self.dir, True)
+        path = os.path.join(self.dir, "acl")
+        with open(path, "w") as f:
+            f.write("allow User:ANONYMOUS * ALL cluster literal kafka-cluster\n"
+                    "allow User:ANONYMOUS * ALL topic literal *\n")
+        self.broker = Broker(self.dir, extra='auth = ( { plugin = "acl"; file = "%s"; } );' % path).start()
+        self.model = set(self.BASE)
+
+    def tearDown(self):
+        log = self.broker.log()
+        if self.broker.alive():
+            self.assertEqual(self.broker.stop(), 0, log[-3000:])
+        self.assertNotIn("ERROR: AddressSanitizer", log)
+        self.assertNotIn("runtime error:", log)
+
+    def why(self):
+        return "seed %d (BROOK_STORM_SEED replays it); steps:\n  %s" % (self.seed, "\n  ".join(self.history[-15:]))
+
+    def admin(self):
+        a = KafkaAdminClient(bootstrap_servers="127.0.0.1:%d" % self.broker.kafka_port, request_timeout_ms=10000)
+        self.addCleanup(a.close)
+        return a
+
+    def random_rule(self):
+        rtype = self.rand.choice([ResourceType.TOPIC, ResourceType.GROUP])
+        return (self.rand.choice(self.PRINCIPALS), self.rand.choice(["*", "10.0.0.7"]),
+                self.rand.choice([ACLOperation.READ, ACLOperation.WRITE, ACLOperation.DESCRIBE]),
+                self.rand.choice([ACLPermissionType.ALLOW, ACLPermissionType.DENY]), rtype,
+                self.rand.choice(self.NAMES),
+                self.rand.choice([ACLResourcePatternType.LITERAL, ACLResourcePatternType.PREFIXED]))
+
+    def create(self, admin):
+        rules = [self.random_rule() for _ in range(self.rand.randint(1, 3))]
+        rules += self.rand.sample(rules, self.rand.randint(0, 1))  # one given twice, at times
+        self.history.append("create %s" % rules)
+        r = admin.create_acls([ACL(p, h, o, perm, ResourcePattern(t, n, pt)) for p, h, o, perm, t, n, pt in rules])
+        self.assertEqual((r["failed"], len(r["succeeded"])), ([], len(rules)), self.why())
+        self.model |= set(rules)
+
+    def delete(self, admin):
+        """By one of three filters: the exact rule, a principal's rules, or
+        the rules on one literal resource."""
+        kind = self.rand.choice(["exact", "principal", "resource"])
+        if kind == "exact" and len(self.model) > len(self.BASE):
+            p, h, o, perm, t, n, pt = self.rand.choice(sorted(self.model - self.BASE, key=str))
+            filt = ACLFilter(p, h, o, perm, ResourcePatternFilter(t, n, pt))
+            gone = {(p, h, o, perm, t, n, pt)}
+        elif kind == "principal":
+            who = self.rand.choice(self.PRINCIPALS)
+            filt = ACLFilter(who, None, ACLOperation.ANY, ACLPermissionType.ANY, self.ANY_PATTERN)
+            gone = {r for r in self.model if r[0] == who}
+        else:
+            t, n = self.rand.choice([ResourceType.TOPIC, ResourceType.GROUP]), self.rand.choice(self.NAMES)
+            filt = ACLFilter(None, None, ACLOperation.ANY, ACLPermissionType.ANY,
+                             ResourcePatternFilter(t, n, ACLResourcePatternType.LITERAL))
+            gone = {r for r in self.model if r[4] == t and r[5] == n and r[6] == ACLResourcePatternType.LITERAL}
+        self.history.append("delete %s (%d rules)" % (kind, len(gone)))
+        [(_, removed, err)] = admin.delete_acls([filt])
+        self.assertEqual(err.errno, 0, "%s\n%s" % (err, self.why()))
+        self.assertEqual(len(removed), len(gone), self.why())
+        self.model -= gone
+
+    def restart(self, _admin):
+        how = self.rand.choice([signal.SIGTERM, signal.SIGKILL])
+        self.history.append("restart after %s" % how.name)
+        self.broker.stop(how)
+        self.broker.start()
+
+    def check(self, admin):
+        acls, err = admin.describe_acls(ACLFilter(None, None, ACLOperation.ANY, ACLPermissionType.ANY,
+                                                  self.ANY_PATTERN))
+        self.assertEqual(err.errno, 0, err)
+        listed = [(a.principal, a.host, a.operation, a.permission_type, a.resource_pattern.resource_type,
+                   a.resource_pattern.resource_name, a.resource_pattern.pattern_type) for a in acls]
+        self.assertEqual(len(listed), len(set(listed)), "a rule listed twice\n" + self.why())
+        self.assertEqual(set(listed), self.model, self.why())
+
+    def test_random_rules_match_the_model(self):
+        admin = self.admin()
+        for _ in range(80):
+            step = self.rand.choices([self.create, self.delete, self.restart], [6, 3, 1])[0]
+            step(admin)
+            if step == self.restart:
+                admin = self.admin()
+            self.check(admin)
 
 
 if __name__ == "__main__":
