@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 import signal
+import subprocess
 import sys
 import tempfile
 import time
@@ -48,6 +49,28 @@ def metadata_from(port, topics=None, version=1):
         return future.value
     finally:
         client.close()
+
+
+def run_with_a_pause(case, cmd, during, env=None, timeout=150):
+    """Run a client `cmd` that writes "ready" to stderr at the point where
+    the test acts and then waits for a line on stdin: call during() there,
+    let it go on, and return its stdout once it exited 0 (tests/integration/
+    js/failover.js, tests/clients/sarama). Acting on the client's word,
+    not after a delay, keeps a slow start from moving the fault."""
+    p = subprocess.Popen(cmd, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        seen = []
+        while not seen or seen[-1] not in (b"ready\n", b""):
+            seen.append(p.stderr.readline())
+        case.assertEqual(seen[-1], b"ready\n", b"".join(seen))
+        during()
+        stdout, stderr = p.communicate(b"go\n", timeout=timeout)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    case.assertEqual(p.returncode, 0, stderr.decode())
+    return stdout
 
 
 @unittest.skipUnless(shutil.which("etcd") and KafkaClient, "needs etcd-server and python3-kafka")

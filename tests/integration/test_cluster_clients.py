@@ -15,7 +15,7 @@ import threading
 import time
 import unittest
 
-from clustertest import ClusterTestCase
+from clustertest import ClusterTestCase, run_with_a_pause
 import saramatest
 
 JS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "js")
@@ -40,6 +40,9 @@ class ClientsAcrossALeaderKill(ClusterTestCase):
         t = threading.Thread(target=kill, daemon=True)
         t.start()
         return t
+
+    def kill_leader_of(self, topic):
+        self.brokers[self.partitions(topic)[0]["leader"]].stop(signal.SIGKILL)
 
     def test_kcat_produces_and_consumes_across_a_leader_kill(self):
         self.controller()
@@ -70,22 +73,8 @@ class ClientsAcrossALeaderKill(ClusterTestCase):
         self.create("js")
         # the kill lands after the 20th acknowledgement, however long node
         # takes to start (a fixed delay once killed before kafkajs had sent)
-        p = subprocess.Popen(["node", os.path.join(JS, "failover.js"), self.kafka_bootstrap(), "js", "20", "20"],
-                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        try:
-            seen = []
-            while not seen or seen[-1] not in (b"ready\n", b""):
-                seen.append(p.stderr.readline())
-            self.assertEqual(seen[-1], b"ready\n", b"".join(seen))
-            leader = self.partitions("js")[0]["leader"]
-            self.brokers[leader].stop(signal.SIGKILL)
-            stdout, stderr = p.communicate(b"go\n", timeout=150)
-        finally:
-            if p.poll() is None:
-                p.kill()
-                p.wait()
-        self.assertEqual(p.returncode, 0, stderr.decode())
-        out = json.loads(stdout)
+        out = json.loads(run_with_a_pause(self, ["node", os.path.join(JS, "failover.js"), self.kafka_bootstrap(), "js",
+                                                 "20", "20"], lambda: self.kill_leader_of("js")))
         self.assertEqual(len(out["acked"]), 40)
         self.assertEqual(sorted(out["read"], key=lambda x: x[1]), out["acked"])
 
@@ -96,22 +85,8 @@ class ClientsAcrossALeaderKill(ClusterTestCase):
         self.controller()
         self.create("go")
         # as kafkajs above: the kill lands after the 20th acknowledgement
-        p = subprocess.Popen([client, "failover", self.kafka_bootstrap(), "go", "20", "20"],
-                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        try:
-            seen = []
-            while not seen or seen[-1] not in (b"ready\n", b""):
-                seen.append(p.stderr.readline())
-            self.assertEqual(seen[-1], b"ready\n", b"".join(seen))
-            leader = self.partitions("go")[0]["leader"]
-            self.brokers[leader].stop(signal.SIGKILL)
-            stdout, stderr = p.communicate(b"go\n", timeout=150)
-        finally:
-            if p.poll() is None:
-                p.kill()
-                p.wait()
-        self.assertEqual(p.returncode, 0, stderr.decode())
-        out = json.loads(stdout)
+        out = json.loads(run_with_a_pause(self, [client, "failover", self.kafka_bootstrap(), "go", "20", "20"],
+                                          lambda: self.kill_leader_of("go")))
         # every record once, where its acknowledgement said, whole
         self.assertEqual([(0, o) for o in range(40)], [(p, o) for p, o, _ in out["acked"]])
         self.assertEqual([(r["offset"], base64.b64decode(r["value"]), r["header"]) for r in out["read"]],

@@ -18,14 +18,13 @@ import json
 import os
 import shutil
 import signal
-import subprocess
 import tempfile
 import time
 import unittest
 
 from brooktest import Native
 import kafkawire as kw
-from clustertest import ClusterTestCase
+from clustertest import ClusterTestCase, run_with_a_pause
 import saramatest
 
 try:
@@ -194,24 +193,13 @@ class ClusterGroups(GroupCluster):
         client = saramatest.build(build_dir)
         self.produce_work(200)
         coordinator = self.coordinator("gophers")
-        p = subprocess.Popen([client, "group", self.kafka_bootstrap(), "work", "gophers", "200"],
-                             env=dict(os.environ, SARAMA_GROUP_PAUSE="50"), stdin=subprocess.PIPE,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        try:
-            seen = []
-            while not seen or seen[-1] not in (b"ready\n", b""):
-                seen.append(p.stderr.readline())
-            self.assertEqual(seen[-1], b"ready\n", b"".join(seen))
+
+        def kill_the_coordinator():
             self.brokers[coordinator].stop(signal.SIGKILL)
             self.wait_partitions("__consumer_offsets", lambda r: r["leader"] not in (-1, coordinator), 16,
                                  timeout=30)
-            stdout, stderr = p.communicate(b"go\n", timeout=150)
-        finally:
-            if p.poll() is None:
-                p.kill()
-                p.wait()
-        self.assertEqual(p.returncode, 0, stderr.decode())
-        out = json.loads(stdout)
+        out = json.loads(run_with_a_pause(self, [client, "group", self.kafka_bootstrap(), "work", "gophers", "200"],
+                                          kill_the_coordinator, env=dict(os.environ, SARAMA_GROUP_PAUSE="50")))
         self.assertEqual(sorted({r["offset"] for r in out["read"]}), list(range(200)))
         self.assertEqual(out["committed"], {"0": 200})
 
